@@ -1,0 +1,35 @@
+import { Hono } from "hono";
+import { apiKeyAuth, apiKeyTenantCheck } from "../auth/api-key-middleware.ts";
+import { writesNeedMember } from "../auth/write-guard.ts";
+import { companyApiRoutes } from "../companies/api-routes.ts";
+import { contactApiRoutes } from "../contacts/api-routes.ts";
+import type { AppDeps, AppEnv, TenantEnv } from "../server/app-env.ts";
+import { holdShard, resolveTenant } from "../tenancy/tenant-middleware.ts";
+import { OPENAPI_DOCUMENT } from "./openapi.ts";
+
+const OPENAPI_JSON = JSON.stringify(OPENAPI_DOCUMENT);
+
+/**
+ * /api/v1: JSON for integrations. The tenant comes from the URL and must match the key's;
+ * the key is checked before the workspace's file is opened. Cookies play no part here, so
+ * CSRF cannot either.
+ */
+export function apiApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  app.get("/openapi.json", (c) =>
+    c.body(OPENAPI_JSON, 200, { "Content-Type": "application/json", "Cache-Control": "public, max-age=300" }),
+  );
+
+  const tenantApi = new Hono<TenantEnv>();
+  tenantApi.use(
+    resolveTenant(deps),
+    apiKeyTenantCheck,
+    holdShard(deps),
+    apiKeyAuth,
+    writesNeedMember as never,
+  );
+  tenantApi.route("/contacts", contactApiRoutes());
+  tenantApi.route("/companies", companyApiRoutes());
+  app.route("/t/:tenant", tenantApi);
+  return app;
+}

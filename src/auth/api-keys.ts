@@ -1,0 +1,70 @@
+import { desc } from "drizzle-orm";
+import type { Shard } from "../tenancy/shard.ts";
+import { type ApiKey, apiKeys, type Role } from "./schema.ts";
+import { randomToken, sha256Hex } from "./tokens.ts";
+import type { Viewer } from "./viewer.ts";
+
+/**
+ * A key reads `crm_<tenant id>_<secret>`. The tenant id lets the API refuse a key meant for
+ * another workspace before opening any file; only the secret's hash is stored.
+ */
+const KEY_PATTERN = /^crm_([a-z2-7]{16})_([A-Za-z0-9_-]{43})$/;
+const TOUCH_AFTER_MS = 60_000;
+
+export function keyTenantId(key: string): string | undefined {
+  return KEY_PATTERN.exec(key)?.[1];
+}
+
+export interface NewApiKey {
+  name: string;
+  role: Role;
+  createdBy: number | null;
+}
+
+/** Creates a key and returns it in full; it is never retrievable again. */
+export function createApiKey(
+  shard: Shard,
+  input: NewApiKey,
+  now = Date.now(),
+): { key: string; record: ApiKey } {
+  const key = `crm_${shard.tenant.id}_${randomToken(32)}`;
+  const record = shard.db
+    .insert(apiKeys)
+    .values({
+      name: input.name,
+      role: input.role,
+      createdBy: input.createdBy,
+      keyHash: sha256Hex(key),
+      prefix: key.slice(0, 25),
+      createdAt: now,
+    })
+    .returning()
+    .get();
+  return { key, record };
+}
+
+export function listApiKeys(shard: Shard): ApiKey[] {
+  return shard.db.select().from(apiKeys).orderBy(desc(apiKeys.id)).all();
+}
+
+export function revokeApiKey(shard: Shard, id: number, now = Date.now()): boolean {
+  return (
+    shard.statement("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(now, id)
+      .changes > 0
+  );
+}
+
+/** The API client behind a bearer key, or undefined if the key is unknown or revoked. */
+export function viewerForApiKey(shard: Shard, key: string, now = Date.now()): Viewer | undefined {
+  if (keyTenantId(key) !== shard.tenant.id) return undefined;
+  const row = shard
+    .statement(
+      "SELECT id, name, role, last_used_at AS lastUsedAt FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+    )
+    .get(sha256Hex(key)) as { id: number; name: string; role: Role; lastUsedAt: number | null } | null;
+  if (!row) return undefined;
+  if (row.lastUsedAt === null || now - row.lastUsedAt >= TOUCH_AFTER_MS) {
+    shard.statement("UPDATE api_keys SET last_used_at = ? WHERE id = ?").run(now, row.id);
+  }
+  return { kind: "api_key", id: row.id, name: row.name, role: row.role };
+}

@@ -1,0 +1,69 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { acceptInvitePage } from "../../views/auth/accept-invite-page.tsx";
+import type { AppDeps, TenantEnv } from "../server/app-env.ts";
+import { NotFoundError, ValidationError } from "../server/errors.ts";
+import { formStateFromIssues } from "../server/form-write.ts";
+import { formFields, pageContext } from "../server/page-context.ts";
+import { parseOrThrow, plainText } from "../server/validation.ts";
+import { passwordField } from "../tenancy/new-tenant-input.ts";
+import { acceptInvitation, openInvitation } from "./invitations.ts";
+import { sessionToken, setSessionCookie } from "./session-middleware.ts";
+import { sessionPolicy, startSession } from "./sessions.ts";
+
+const acceptInput = z.object({ name: plainText(100).min(1, "is required"), password: passwordField });
+
+/** Accepting an invitation: the invitee picks a name and password and is signed in. */
+export function inviteRoutes(deps: AppDeps) {
+  const app = new Hono<TenantEnv>();
+  const policy = sessionPolicy(deps.config);
+
+  app.get("/invites/:token", (c) => {
+    const token = c.req.param("token");
+    const invitation = openInvitation(c.var.shard, token);
+    if (!invitation) throw new NotFoundError("invitation (it may have expired or been used)");
+    const { tenant } = c.var;
+    return c.html(
+      acceptInvitePage({
+        ctx: pageContext(c, deps),
+        workspace: { slug: tenant.slug, name: tenant.name },
+        token,
+        email: invitation.email,
+        role: invitation.role,
+        form: { values: {}, errors: {} },
+      }).value,
+    );
+  });
+
+  app.post("/invites/:token", async (c) => {
+    const { tenant, shard } = c.var;
+    const token = c.req.param("token");
+    const invitation = openInvitation(shard, token);
+    if (!invitation) throw new NotFoundError("invitation (it may have expired or been used)");
+    const fields = await formFields(c);
+    try {
+      const input = parseOrThrow(acceptInput, fields);
+      const user = acceptInvitation(shard, invitation, {
+        name: input.name,
+        passwordHash: await deps.hasher.hash(input.password),
+      });
+      setSessionCookie(c, deps, tenant.slug, startSession(shard, user.id, policy, sessionToken(c)), policy);
+      return c.redirect(`/t/${tenant.slug}/contacts`, 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return c.html(
+        acceptInvitePage({
+          ctx: pageContext(c, deps),
+          workspace: { slug: tenant.slug, name: tenant.name },
+          token,
+          email: invitation.email,
+          role: invitation.role,
+          form: formStateFromIssues({ name: fields.name ?? "" }, error.issues),
+        }).value,
+        422,
+      );
+    }
+  });
+
+  return app;
+}

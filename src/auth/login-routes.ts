@@ -1,0 +1,87 @@
+import { type Context, Hono } from "hono";
+import { z } from "zod";
+import { loginPage } from "../../views/auth/login-page.tsx";
+import type { AppDeps, TenantEnv } from "../server/app-env.ts";
+import { ValidationError } from "../server/errors.ts";
+import { formStateFromIssues } from "../server/form-write.ts";
+import { clientIp } from "../server/https.ts";
+import { formFields, pageContext } from "../server/page-context.ts";
+import { emailAddress, parseOrThrow } from "../server/validation.ts";
+import { PASSWORD_MAX_LENGTH } from "./password-hasher.ts";
+import { clearSessionCookie, sessionToken, setSessionCookie } from "./session-middleware.ts";
+import { endSession, sessionPolicy, startSession } from "./sessions.ts";
+
+const loginInput = z.object({
+  email: emailAddress,
+  password: z.string().min(1, "is required").max(PASSWORD_MAX_LENGTH),
+});
+
+/** Only a path inside this workspace may be returned to after sign-in: never another site, never another workspace. */
+function safeNext(slug: string, next: string | undefined): string {
+  const home = `/t/${slug}/contacts`;
+  if (!next?.startsWith(`/t/${slug}/`) || next.includes("//") || next.includes("\\")) return home;
+  return next;
+}
+
+/** Sign in and sign out of a workspace. */
+export function loginRoutes(deps: AppDeps) {
+  const app = new Hono<TenantEnv>();
+  const policy = sessionPolicy(deps.config);
+
+  const render = (
+    c: Context<TenantEnv>,
+    values: Record<string, string>,
+    errors: Record<string, string>,
+    problem?: string,
+  ) =>
+    loginPage({
+      ctx: pageContext(c, deps),
+      workspace: { slug: c.var.tenant.slug, name: c.var.tenant.name },
+      form: { values, errors },
+      next: safeNext(c.var.tenant.slug, values.next),
+      problem,
+    }).value;
+
+  app.get("/login", (c) => {
+    if (c.var.viewer) return c.redirect(safeNext(c.var.tenant.slug, c.req.query("next")), 303);
+    return c.html(render(c, { next: c.req.query("next") ?? "" }, {}));
+  });
+
+  app.post("/login", async (c) => {
+    const { tenant, shard } = c.var;
+    const fields = await formFields(c);
+    let input: z.output<typeof loginInput>;
+    try {
+      input = parseOrThrow(loginInput, fields);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return c.html(render(c, fields, formStateFromIssues(fields, error.issues).errors), 422);
+    }
+    const ip = clientIp(c, deps.config);
+    deps.loginLimiter.check(tenant.id, input.email, ip);
+    const user = shard
+      .statement("SELECT id, password_hash AS hash FROM users WHERE email = ?")
+      .get(input.email) as { id: number; hash: string } | null;
+    const ok = await deps.hasher.verify(input.password, user?.hash);
+    if (!ok || !user) {
+      deps.loginLimiter.failed(tenant.id, input.email, ip);
+      return c.html(
+        render(c, { email: input.email, next: fields.next ?? "" }, {}, "The email or password is incorrect."),
+        401,
+      );
+    }
+    deps.loginLimiter.succeeded(tenant.id, input.email);
+    const token = startSession(shard, user.id, policy, sessionToken(c));
+    setSessionCookie(c, deps, tenant.slug, token, policy);
+    return c.redirect(safeNext(tenant.slug, fields.next), 303);
+  });
+
+  app.post("/logout", (c) => {
+    const token = sessionToken(c);
+    if (token) endSession(c.var.shard, token);
+    clearSessionCookie(c);
+    return c.redirect(`/t/${c.var.tenant.slug}/login`, 303);
+  });
+
+  return app;
+}

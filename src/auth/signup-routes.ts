@@ -1,0 +1,57 @@
+import { Hono } from "hono";
+import { landingPage } from "../../views/auth/landing-page.tsx";
+import { signupPage } from "../../views/auth/signup-page.tsx";
+import type { AppDeps, AppEnv } from "../server/app-env.ts";
+import { ValidationError } from "../server/errors.ts";
+import { formStateFromIssues } from "../server/form-write.ts";
+import { formFields, pageContext } from "../server/page-context.ts";
+import { parseOrThrow } from "../server/validation.ts";
+import { createTenant } from "../tenancy/create-tenant.ts";
+import { newTenantInput } from "../tenancy/new-tenant-input.ts";
+import { isValidSlug } from "../tenancy/slug.ts";
+import { setSessionCookie } from "./session-middleware.ts";
+import { sessionPolicy, startSession } from "./sessions.ts";
+
+/** The start page and sign-up: a new business gets its workspace and its owner account in one step. */
+export function signupRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  const policy = sessionPolicy(deps.config);
+
+  app.get("/", (c) => c.html(landingPage(pageContext(c, deps)).value));
+
+  /** "Go to your workspace": turns a typed slug into its sign-in page. */
+  app.get("/go", (c) => {
+    const slug = (c.req.query("workspace") ?? "").trim().toLowerCase();
+    const tenant = isValidSlug(slug) ? deps.catalog.findBySlug(slug) : undefined;
+    if (tenant?.status !== "active") {
+      return c.html(landingPage(pageContext(c, deps), "There is no workspace at that address.").value, 404);
+    }
+    return c.redirect(`/t/${tenant.slug}/login`, 303);
+  });
+
+  app.get("/signup", (c) =>
+    c.html(signupPage({ ctx: pageContext(c, deps), form: { values: {}, errors: {} } }).value),
+  );
+
+  app.post("/signup", async (c) => {
+    const fields = await formFields(c);
+    try {
+      const { tenant, owner } = await createTenant(
+        deps.catalog,
+        deps.hasher,
+        parseOrThrow(newTenantInput, fields),
+      );
+      const token = await deps.shards.use(tenant, (shard) => startSession(shard, owner.id, policy));
+      setSessionCookie(c, deps, tenant.slug, token, policy);
+      return c.redirect(`/t/${tenant.slug}/contacts`, 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return c.html(
+        signupPage({ ctx: pageContext(c, deps), form: formStateFromIssues(fields, error.issues) }).value,
+        422,
+      );
+    }
+  });
+
+  return app;
+}

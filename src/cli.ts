@@ -1,0 +1,61 @@
+#!/usr/bin/env bun
+/**
+ * `crm`: the one entry point for operators and admins. `crm <command> --help` explains each.
+ */
+import { apikeysCreate } from "./cli/apikeys-command.ts";
+import { type Command, parseCommandArgs, UsageError } from "./cli/command.ts";
+import { migrate } from "./cli/migrate-command.ts";
+import { seed } from "./cli/seed-command.ts";
+import { serve } from "./cli/serve-command.ts";
+import { tenantsCreate, tenantsList } from "./cli/tenants-command.ts";
+
+const COMMANDS: Command[] = [serve, tenantsCreate, tenantsList, apikeysCreate, seed, migrate];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `Usage: crm <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
+
+Run "crm <command> --help" for a command's options.`;
+}
+
+/** Finds the command named by the first one or two words of argv. */
+function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+  for (const words of [2, 1]) {
+    const name = argv.slice(0, words).join(" ");
+    const command = COMMANDS.find((c) => c.name === name);
+    if (command) return { command, rest: argv.slice(words) };
+  }
+  return undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+    console.log(usage());
+    return argv.length === 0 ? 2 : 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    console.error(`crm: unknown command "${argv.slice(0, 2).join(" ")}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const { values, positionals } = parseCommandArgs(found.command, found.rest);
+    if (values.help) {
+      console.log(found.command.help);
+      return 0;
+    }
+    return (await found.command.run(values, positionals)) ?? 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`crm ${found.command.name}: ${error.message}\n\n${found.command.help}`);
+      return 2;
+    }
+    console.error(`crm ${found.command.name}: ${(error as Error).stack ?? error}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

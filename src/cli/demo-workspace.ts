@@ -1,0 +1,45 @@
+import { insertUser } from "../auth/insert-user.ts";
+import type { PasswordHasher } from "../auth/password-hasher.ts";
+import { seedTenant } from "../seed/seed-tenant.ts";
+import type { Catalog } from "../tenancy/catalog.ts";
+import { createTenant } from "../tenancy/create-tenant.ts";
+import type { ShardManager } from "../tenancy/shard-manager.ts";
+
+export const DEMO = {
+  slug: "demo",
+  name: "Demo Coffee Roasters",
+  email: "demo@example.com",
+  password: "demo-password",
+  contacts: 5000,
+} as const;
+
+const TEAM = [
+  { name: "Sam Rivera", email: "sam@example.com", role: "admin" },
+  { name: "Alex Chen", email: "alex@example.com", role: "member" },
+  { name: "Jordan Patel", email: "jordan@example.com", role: "read-only" },
+] as const;
+
+/**
+ * The demo workspace `npm start` serves: created and seeded on the first run only, so what a
+ * newcomer changes survives restarts. Everyone on the team signs in with the demo password.
+ */
+export async function ensureDemoWorkspace(
+  catalog: Catalog,
+  shards: ShardManager,
+  hasher: PasswordHasher,
+): Promise<boolean> {
+  if (catalog.findBySlug(DEMO.slug)) return false;
+  const { tenant } = await createTenant(catalog, hasher, {
+    slug: DEMO.slug,
+    name: DEMO.name,
+    ownerName: "Dana Demo",
+    ownerEmail: DEMO.email,
+    ownerPassword: DEMO.password,
+  });
+  const passwordHash = await hasher.hash(DEMO.password);
+  await shards.use(tenant, (shard) => {
+    for (const member of TEAM) insertUser(shard.db, { ...member, passwordHash });
+    seedTenant(shard, { contacts: DEMO.contacts, seed: 42 });
+  });
+  return true;
+}

@@ -1,0 +1,58 @@
+import { loadConfig } from "../config.ts";
+import { Logger } from "../server/logger.ts";
+import { createDeps, startServer } from "../server/start-server.ts";
+import { type Command, DATA_HELP, intFlag } from "./command.ts";
+import { DEMO, ensureDemoWorkspace } from "./demo-workspace.ts";
+
+export const serve: Command = {
+  name: "serve",
+  summary: "run the web server",
+  help: `Usage: crm serve [--port N] [--host H] [--data DIR] [--max-open-shards N] [--demo]
+
+  --port N              port to listen on (default: $CRM_PORT or 3000; 0 picks a free one)
+  --host H              address to bind (default: $CRM_HOST or 127.0.0.1; 0.0.0.0 for all)
+  --max-open-shards N   most workspace files open at once (default: $CRM_MAX_OPEN_SHARDS or 512)
+  --demo                on first run, create and seed the "demo" workspace and print its sign-in
+${DATA_HELP}
+
+Other settings come from CRM_* environment variables (see README). SIGTERM or Ctrl-C stops
+accepting connections, finishes requests in flight and closes every workspace file cleanly.`,
+  options: {
+    port: { type: "string" },
+    host: { type: "string" },
+    "max-open-shards": { type: "string" },
+    demo: { type: "boolean" },
+  },
+  async run(values) {
+    const config = loadConfig(process.env, {
+      dataDir: values.data as string | undefined,
+      host: values.host as string | undefined,
+      port: values.port === undefined ? undefined : intFlag(values, "port"),
+      maxOpenShards: values["max-open-shards"] === undefined ? undefined : intFlag(values, "max-open-shards"),
+    });
+    const logger = new Logger();
+    if (values.demo) {
+      const setup = createDeps(config, logger);
+      const created = await ensureDemoWorkspace(setup.catalog, setup.shards, setup.hasher);
+      setup.shards.closeAll();
+      setup.catalog.close();
+      if (created) console.error(`created the demo workspace with ${DEMO.contacts} contacts`);
+    }
+    const server = startServer(config, logger);
+    console.error(`\n  CRM is running at ${server.url}`);
+    if (values.demo) {
+      console.error(`  Demo workspace: ${server.url}/t/${DEMO.slug}/login`);
+      console.error(`  Sign in as ${DEMO.email} with password ${DEMO.password}\n`);
+    } else {
+      console.error(`  Create a workspace at ${server.url}/signup\n`);
+    }
+    const shutdown = async () => {
+      await server.stop();
+      process.exit(0);
+    };
+    process.once("SIGTERM", shutdown);
+    process.once("SIGINT", shutdown);
+    // Keep running until a signal arrives.
+    return new Promise<number>(() => {});
+  },
+};

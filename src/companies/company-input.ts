@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { nullable, optionalPhone, optionalRecordId, optionalText } from "../server/field-types.ts";
+import { plainText } from "../server/validation.ts";
+import { tagList } from "../tags/tag-input.ts";
+
+const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** A bare hostname (`acme.com`); a pasted URL is reduced to its host. Never a scheme, so it can only ever link to https. */
+export const domainName = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((v) =>
+    v
+      .replace(/^https?:\/\//, "")
+      .replace(/[/?#].*$/, "")
+      .replace(/^www\./, ""),
+  )
+  .pipe(z.string().regex(HOSTNAME, "must be a domain name like acme.com"));
+
+const fields = {
+  name: plainText(200).min(1, "is required"),
+  domain: nullable(domainName),
+  phone: optionalPhone,
+  city: optionalText(100),
+  country: optionalText(100),
+  ownerId: optionalRecordId,
+  tags: tagList,
+};
+
+/** A new company. Unknown keys (`id`, `tenant`, `role`, timestamps) are dropped. */
+export const companyCreateInput = z.object({
+  ...fields,
+  domain: fields.domain.optional(),
+  phone: fields.phone.optional(),
+  city: fields.city.optional(),
+  country: fields.country.optional(),
+  ownerId: fields.ownerId.optional(),
+  tags: fields.tags.default([]),
+});
+
+export const companyPatchInput = z.object(fields).partial();
+
+export type CompanyCreate = z.output<typeof companyCreateInput>;
+export type CompanyPatch = z.output<typeof companyPatchInput>;

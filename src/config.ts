@@ -1,0 +1,77 @@
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+
+/** Every setting the server reads. Each has a CRM_* environment variable; `crm serve` flags override them. */
+export interface Config {
+  dataDir: string;
+  host: string;
+  port: number;
+  /** The URL users reach the server at, when behind a proxy: links in invitations are built from it, never from the Host header. */
+  publicUrl: string | undefined;
+  /** Trust X-Forwarded-For / X-Forwarded-Proto from the proxy in front. */
+  trustProxy: boolean;
+  maxOpenShards: number;
+  shardIdleSeconds: number;
+  /** Largest request body accepted by forms and the JSON API. */
+  bodyLimitBytes: number;
+  sessionIdleMinutes: number;
+  sessionMaxDays: number;
+  hashConcurrency: number;
+  hashMaxWaiting: number;
+  argon2MemoryKiB: number;
+  argon2TimeCost: number;
+  loginFailuresPerAccount: number;
+  loginFailuresPerIp: number;
+  loginWindowMinutes: number;
+  /** One JSON line per request on stdout. */
+  accessLog: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+/** Reads settings from the environment (CRM_*), falling back to the documented defaults. */
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const config: Config = {
+    dataDir: resolve(env.CRM_DATA ?? "data"),
+    host: env.CRM_HOST ?? "127.0.0.1",
+    port: int(env, "CRM_PORT", 3000),
+    publicUrl: env.CRM_PUBLIC_URL?.replace(/\/+$/, "") || undefined,
+    trustProxy: bool(env, "CRM_TRUST_PROXY", false),
+    maxOpenShards: int(env, "CRM_MAX_OPEN_SHARDS", 512, 1),
+    shardIdleSeconds: int(env, "CRM_SHARD_IDLE_SECONDS", 300, 1),
+    bodyLimitBytes: int(env, "CRM_BODY_LIMIT_BYTES", 256 * 1024, 1024),
+    sessionIdleMinutes: int(env, "CRM_SESSION_IDLE_MINUTES", 12 * 60, 1),
+    sessionMaxDays: int(env, "CRM_SESSION_MAX_DAYS", 14, 1),
+    hashConcurrency: int(env, "CRM_HASH_CONCURRENCY", Math.max(1, availableParallelism()), 1),
+    hashMaxWaiting: int(env, "CRM_HASH_MAX_WAITING", 32, 0),
+    argon2MemoryKiB: int(env, "CRM_ARGON2_MEMORY_KIB", 65536, 1024),
+    argon2TimeCost: int(env, "CRM_ARGON2_TIME_COST", 2, 1),
+    loginFailuresPerAccount: int(env, "CRM_LOGIN_FAILURES_PER_ACCOUNT", 5, 1),
+    loginFailuresPerIp: int(env, "CRM_LOGIN_FAILURES_PER_IP", 30, 1),
+    loginWindowMinutes: int(env, "CRM_LOGIN_WINDOW_MINUTES", 15, 1),
+    accessLog: bool(env, "CRM_ACCESS_LOG", true),
+  };
+  const merged = {
+    ...config,
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  };
+  merged.dataDir = resolve(merged.dataDir);
+  return merged;
+}

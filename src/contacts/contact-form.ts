@@ -1,0 +1,63 @@
+import { z } from "zod";
+import type { Actor } from "../auth/viewer.ts";
+import { findOrCreateCompany } from "../companies/find-or-create-company.ts";
+import { ValidationError } from "../server/errors.ts";
+import { fieldIssues } from "../server/validation.ts";
+import { splitTags } from "../tags/tag-input.ts";
+import type { Shard } from "../tenancy/shard.ts";
+import { type ContactCreate, contactCreateInput } from "./contact-input.ts";
+import type { ContactRecord } from "./contact-record.ts";
+
+const companyName = z.string().trim().max(200, "must be at most 200 characters");
+
+/** A parsed contact form: the contact fields, plus the company typed by name. */
+export interface ContactForm {
+  input: Omit<ContactCreate, "companyId">;
+  companyName: string;
+}
+
+/**
+ * Reads a submitted contact form, or throws a ValidationError naming each bad field. A form
+ * without an owner field (quick add) gives the contact to `defaultOwnerId`.
+ */
+export function parseContactForm(fields: Record<string, string>, defaultOwnerId: number | null): ContactForm {
+  const result = contactCreateInput.omit({ companyId: true }).safeParse({
+    firstName: fields.firstName ?? "",
+    lastName: fields.lastName ?? "",
+    email: fields.email ?? "",
+    phone: fields.phone ?? "",
+    title: fields.title ?? "",
+    ownerId: fields.ownerId === undefined ? defaultOwnerId : fields.ownerId ? Number(fields.ownerId) : null,
+    tags: splitTags(fields.tags ?? ""),
+  });
+  const company = companyName.safeParse(fields.companyName ?? "");
+  const issues = [
+    ...(result.success ? [] : fieldIssues(result.error)),
+    ...(company.success
+      ? []
+      : [{ field: "companyName", message: company.error.issues[0]?.message ?? "invalid" }]),
+  ];
+  if (!result.success || !company.success) throw new ValidationError(issues);
+  return { input: result.data, companyName: company.data };
+}
+
+/** Resolves the typed company name (creating the company if needed); call inside the write's transaction. */
+export function resolveCompany(shard: Shard, actor: Actor, form: ContactForm): number | null {
+  return form.companyName
+    ? findOrCreateCompany(shard, actor, form.companyName, form.input.ownerId ?? null)
+    : null;
+}
+
+/** A stored contact as form values, for the edit form. */
+export function contactFormValues(c: ContactRecord): Record<string, string> {
+  return {
+    firstName: c.firstName,
+    lastName: c.lastName,
+    email: c.email ?? "",
+    phone: c.phone ?? "",
+    title: c.title ?? "",
+    companyName: c.companyName ?? "",
+    ownerId: c.ownerId ? String(c.ownerId) : "",
+    tags: c.tags.join(", "),
+  };
+}

@@ -1,0 +1,54 @@
+import { tagsFromColumn } from "../tags/tag-input.ts";
+
+/** A contact as services return it: the row plus what lists and pages show beside it. */
+export interface ContactRecord {
+  id: number;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  phone: string | null;
+  title: string | null;
+  companyId: number | null;
+  companyName: string | null;
+  ownerId: number | null;
+  ownerName: string | null;
+  tags: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** The columns every contact query selects, aliased to ContactRecord's names. */
+export const CONTACT_COLUMNS = `c.id, c.first_name AS firstName, c.last_name AS lastName, c.email, c.phone, c.title,
+  c.company_id AS companyId, co.name AS companyName, c.owner_id AS ownerId, u.name AS ownerName,
+  c.created_at AS createdAt, c.updated_at AS updatedAt,
+  (SELECT group_concat(t.name, ',' ORDER BY t.name) FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
+    WHERE ct.contact_id = c.id) AS tags`;
+
+export const CONTACT_JOINS = `LEFT JOIN companies co ON co.id = c.company_id LEFT JOIN users u ON u.id = c.owner_id`;
+
+export type ContactRow = Omit<ContactRecord, "tags"> & { tags: string | null };
+
+export function toContactRecord(row: ContactRow): ContactRecord {
+  return { ...row, tags: tagsFromColumn(row.tags) };
+}
+
+export function contactName(contact: Pick<ContactRecord, "firstName" | "lastName">): string {
+  return contact.lastName ? `${contact.firstName} ${contact.lastName}` : contact.firstName;
+}
+
+/** The API's JSON shape of a contact (see the OpenAPI document). */
+export function contactJson(contact: ContactRecord) {
+  return {
+    id: contact.id,
+    firstName: contact.firstName,
+    lastName: contact.lastName,
+    email: contact.email,
+    phone: contact.phone,
+    title: contact.title,
+    companyId: contact.companyId,
+    ownerId: contact.ownerId,
+    tags: contact.tags,
+    createdAt: new Date(contact.createdAt).toISOString(),
+    updatedAt: new Date(contact.updatedAt).toISOString(),
+  };
+}

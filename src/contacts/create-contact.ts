@@ -1,0 +1,50 @@
+import { ownerIssue } from "../auth/users.ts";
+import type { Actor } from "../auth/viewer.ts";
+import { companyIssue } from "../companies/company-exists.ts";
+import { recordInteraction } from "../interactions/record-interaction.ts";
+import { ValidationError } from "../server/errors.ts";
+import { setTags } from "../tags/set-tags.ts";
+import type { Shard } from "../tenancy/shard.ts";
+import type { ContactCreate } from "./contact-input.ts";
+import { type ContactRecord, contactName } from "./contact-record.ts";
+import { getContact } from "./get-contact.ts";
+import { contacts } from "./schema.ts";
+
+/** Creates a contact with its tags and logs `contact.created`, all in one transaction. */
+export function createContact(
+  shard: Shard,
+  actor: Actor,
+  input: ContactCreate,
+  now = Date.now(),
+): ContactRecord {
+  const id = shard.transaction(() => {
+    const issues = [...companyIssue(shard, input.companyId), ...ownerIssue(shard, input.ownerId)];
+    if (issues.length) throw new ValidationError(issues);
+    const { id } = shard.db
+      .insert(contacts)
+      .values({
+        firstName: input.firstName,
+        lastName: input.lastName,
+        email: input.email ?? null,
+        phone: input.phone ?? null,
+        title: input.title ?? null,
+        companyId: input.companyId ?? null,
+        ownerId: input.ownerId ?? null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning({ id: contacts.id })
+      .get();
+    setTags(shard, "contact", id, input.tags);
+    recordInteraction(shard, {
+      actor,
+      kind: "contact.created",
+      subjectType: "contact",
+      subjectId: id,
+      occurredAt: now,
+      payload: { name: contactName(input) },
+    });
+    return id;
+  });
+  return getContact(shard, id);
+}

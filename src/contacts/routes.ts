@@ -1,0 +1,201 @@
+import { type Context, Hono } from "hono";
+import { EMPTY_FORM, type FormState } from "../../views/components/form-field.ts";
+import { listHref } from "../../views/components/list-filters.ts";
+import { confirmDeletePage, recordFormPage } from "../../views/components/record-form-page.tsx";
+import { contactEditRow } from "../../views/contacts/contact-edit-row.ts";
+import { CONTACT_FORM_FIELDS, contactFields } from "../../views/contacts/contact-fields.ts";
+import { contactPage } from "../../views/contacts/contact-page.tsx";
+import { contactRow } from "../../views/contacts/contact-row.ts";
+import { contactsPage } from "../../views/contacts/contacts-page.ts";
+import { contactsResults } from "../../views/contacts/contacts-results.ts";
+import { newContactForm } from "../../views/contacts/new-contact-form.ts";
+import { html } from "../../views/html.ts";
+import { requireSignedIn } from "../auth/session-middleware.ts";
+import { listUsers } from "../auth/users.ts";
+import { actorOf } from "../auth/viewer.ts";
+import { writesNeedMember } from "../auth/write-guard.ts";
+import { cachedCount } from "../lists/count-cache.ts";
+import { parseListParams } from "../lists/list-params.ts";
+import { filterKey, filterValues, isFiltered } from "../lists/record-filter.ts";
+import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
+import { type FormWrite, writeFromForm } from "../server/form-write.ts";
+import { formFields, idParam, pageContext, rowContext, wantsFragment } from "../server/page-context.ts";
+import { allTags } from "../tags/set-tags.ts";
+import { type ContactForm, contactFormValues, parseContactForm, resolveCompany } from "./contact-form.ts";
+import { contactName } from "./contact-record.ts";
+import { createContact } from "./create-contact.ts";
+import { deleteContact } from "./delete-contact.ts";
+import { getContact } from "./get-contact.ts";
+import { contactListParams, countContacts, listContacts } from "./list-contacts.ts";
+import { updateContact } from "./update-contact.ts";
+
+type C = Context<ViewerEnv>;
+
+/** Parses a contact form and runs `write` with it; validation errors come back as the form to show again. */
+function withForm<T>(c: C, fields: Record<string, string>, write: (form: ContactForm) => T): FormWrite<T> {
+  return writeFromForm(fields, () => write(parseContactForm(fields, c.var.viewer.id)));
+}
+
+/** The contact pages: list, quick add, detail, edit (in place or full page) and delete. */
+export function contactRoutes(deps: AppDeps) {
+  const app = new Hono<ViewerEnv>();
+  app.use(requireSignedIn, writesNeedMember);
+
+  const editFormPage = (c: C, id: number | null, form: FormState) =>
+    recordFormPage({
+      ctx: pageContext(c, deps),
+      nav: "contacts",
+      title: id ? "Edit contact" : "New contact",
+      action: id ? `/t/${c.var.tenant.slug}/contacts/${id}` : `/t/${c.var.tenant.slug}/contacts`,
+      cancelHref: id ? `/t/${c.var.tenant.slug}/contacts/${id}` : `/t/${c.var.tenant.slug}/contacts`,
+      submitLabel: id ? "Save" : "Create contact",
+      form,
+      shownFields: CONTACT_FORM_FIELDS,
+      fields: contactFields(
+        form,
+        listUsers(c.var.shard),
+        "contact",
+        `/t/${c.var.tenant.slug}/companies`,
+        c.var.nonce,
+      ),
+    });
+
+  app.get("/", (c) => {
+    const params = parseListParams(contactListParams, c.req.query(), false);
+    const shard = c.var.shard;
+    const values = filterValues(params);
+    const results = {
+      page: listContacts(shard, params),
+      total: cachedCount(shard, "contacts", filterKey(params), () => countContacts(shard, params)),
+      filtered: isFiltered(params),
+      href: listHref(`/t/${c.var.tenant.slug}/contacts`, values),
+      row: rowContext(c),
+    };
+    if (wantsFragment(c)) return c.html(contactsResults(results).value);
+    return c.html(
+      contactsPage({
+        ...results,
+        ctx: pageContext(c, deps),
+        filters: values,
+        owners: listUsers(shard),
+        tags: allTags(shard),
+        newForm: EMPTY_FORM,
+      }).value,
+    );
+  });
+
+  app.post("/", async (c) => {
+    const shard = c.var.shard;
+    const actor = actorOf(c.var.viewer);
+    const fields = await formFields(c);
+    const inline = fields._fragment === "row" && wantsFragment(c);
+    const result = withForm(c, fields, (form) =>
+      shard.transaction(() =>
+        createContact(shard, actor, { ...form.input, companyId: resolveCompany(shard, actor, form) }),
+      ),
+    );
+    const base = `/t/${c.var.tenant.slug}`;
+    if (!result.ok) {
+      if (inline) {
+        return c.html(
+          newContactForm(base, result.form, pageContext(c, deps).csrfToken, c.var.nonce).value,
+          422,
+          {
+            "HX-Retarget": "#new-contact",
+            "HX-Reswap": "outerHTML",
+          },
+        );
+      }
+      return c.html(editFormPage(c, null, result.form).value, 422);
+    }
+    if (inline) {
+      const freshForm = newContactForm(base, EMPTY_FORM, pageContext(c, deps).csrfToken, c.var.nonce);
+      return c.html(
+        html`${contactRow(result.value, rowContext(c))}<hx-partial hx-target="#new-contact" hx-swap="outerHTML" hx-nonce="${c.var.nonce}">${freshForm}</hx-partial>`
+          .value,
+        201,
+      );
+    }
+    return c.redirect(`${base}/contacts/${result.value.id}`, 303);
+  });
+
+  app.get("/new", (c) =>
+    c.html(editFormPage(c, null, { values: { ownerId: String(c.var.viewer.id) }, errors: {} }).value),
+  );
+
+  app.get("/:id", (c) =>
+    c.html(
+      contactPage({
+        ctx: pageContext(c, deps),
+        contact: getContact(c.var.shard, idParam(c)),
+        row: rowContext(c),
+      }).value,
+    ),
+  );
+
+  app.get("/:id/row", (c) => c.html(contactRow(getContact(c.var.shard, idParam(c)), rowContext(c)).value));
+
+  app.get("/:id/edit", (c) => {
+    const contact = getContact(c.var.shard, idParam(c));
+    const form = { values: contactFormValues(contact), errors: {} };
+    if (c.req.query("fragment") === "row") {
+      return c.html(
+        contactEditRow(
+          contact.id,
+          form,
+          listUsers(c.var.shard),
+          rowContext(c),
+          pageContext(c, deps).csrfToken,
+        ).value,
+      );
+    }
+    return c.html(editFormPage(c, contact.id, form).value);
+  });
+
+  app.post("/:id", async (c) => {
+    const shard = c.var.shard;
+    const actor = actorOf(c.var.viewer);
+    const id = getContact(shard, idParam(c)).id;
+    const fields = await formFields(c);
+    const inline = fields._fragment === "row" && wantsFragment(c);
+    const result = withForm(c, fields, (form) =>
+      shard.transaction(() =>
+        updateContact(shard, actor, id, { ...form.input, companyId: resolveCompany(shard, actor, form) }),
+      ),
+    );
+    if (!result.ok) {
+      if (inline) {
+        return c.html(
+          contactEditRow(id, result.form, listUsers(shard), rowContext(c), pageContext(c, deps).csrfToken)
+            .value,
+          422,
+        );
+      }
+      return c.html(editFormPage(c, id, result.form).value, 422);
+    }
+    if (inline) return c.html(contactRow(result.value, rowContext(c)).value);
+    return c.redirect(`/t/${c.var.tenant.slug}/contacts/${id}`, 303);
+  });
+
+  app.get("/:id/delete", (c) => {
+    const contact = getContact(c.var.shard, idParam(c));
+    const base = `/t/${c.var.tenant.slug}/contacts`;
+    return c.html(
+      confirmDeletePage({
+        ctx: pageContext(c, deps),
+        nav: "contacts",
+        name: contactName(contact),
+        action: `${base}/${contact.id}/delete`,
+        cancelHref: `${base}/${contact.id}`,
+      }).value,
+    );
+  });
+
+  app.post("/:id/delete", (c) => {
+    deleteContact(c.var.shard, actorOf(c.var.viewer), idParam(c));
+    if (wantsFragment(c)) return c.body(null, 200);
+    return c.redirect(`/t/${c.var.tenant.slug}/contacts`, 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,43 @@
+import type { Shard } from "../tenancy/shard.ts";
+import { decodeCursor, type Order } from "./cursor.ts";
+import { keysetPlan, type SortSpec } from "./keyset.ts";
+import { type ListPage, toPage } from "./page.ts";
+import { type Filter, whereClause } from "./record-filter.ts";
+
+export interface KeysetQuery {
+  /** `SELECT … FROM … JOIN …`, without WHERE: constant text from code. */
+  select: string;
+  filter: Filter;
+  spec: SortSpec;
+  sort: string;
+  order: Order;
+  cursor: string | undefined;
+  limit: number;
+}
+
+/**
+ * Runs one page of a keyset-paginated list. The SQL text depends only on which filters are
+ * set and on the sort, so each shape is compiled once per open shard and then reused.
+ */
+export function keysetQuery<Row extends Record<string, unknown>>(
+  shard: Shard,
+  q: KeysetQuery,
+): ListPage<Row> {
+  const cursor = q.cursor ? decodeCursor(q.cursor) : undefined;
+  const plan = keysetPlan(q.spec, q.sort, q.order, cursor);
+  const conditions = plan.condition ? [...q.filter.conditions, plan.condition] : q.filter.conditions;
+  const rows = shard
+    .statement(`${q.select} ${whereClause(conditions)} ORDER BY ${plan.orderBy} LIMIT ?`)
+    .all(...q.filter.params, ...plan.params, q.limit + 1) as Row[];
+  return toPage(rows, q.limit, plan, q.spec, q.sort, q.order, cursor);
+}
+
+/** How many rows of `from` (e.g. `contacts c`) match a filter. */
+export function countRows(shard: Shard, from: string, filter: Filter): number {
+  const row = shard
+    .statement(`SELECT count(*) AS n FROM ${from} ${whereClause(filter.conditions)}`)
+    .get(...filter.params) as {
+    n: number;
+  };
+  return row.n;
+}

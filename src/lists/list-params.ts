@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { BadRequestError } from "../server/errors.ts";
+
+/** An optional query parameter: an empty value (a blank filter field) means "not given". */
+export const optionalParam = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+
+/** `YYYY-MM-DD`, read as a UTC day. */
+export const isoDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date like 2025-01-31")
+  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), "must be a real date");
+
+export function dayStart(day: string): number {
+  return Date.parse(`${day}T00:00:00Z`);
+}
+
+export const DAY_MS = 86_400_000;
+
+export const positiveId = z.coerce
+  .number()
+  .int("must be a whole number")
+  .positive("must be positive")
+  .max(Number.MAX_SAFE_INTEGER);
+
+export const listLimit = z.coerce
+  .number()
+  .int()
+  .min(1, "must be at least 1")
+  .max(200, "must be at most 200")
+  .default(50);
+
+/**
+ * Parses a list's query parameters. Lists answer 400 (not 422) for a parameter outside their
+ * allow-list, naming it; with `strict`, as on the API, unknown parameters are refused too.
+ */
+export function parseListParams<S extends z.ZodObject>(
+  schema: S,
+  query: Record<string, string>,
+  strict: boolean,
+): z.output<S> {
+  if (strict) {
+    const unknown = Object.keys(query).find((name) => !(name in schema.shape));
+    if (unknown) throw new BadRequestError(`"${unknown}" is not a parameter of this list`, unknown);
+  }
+  const result = schema.safeParse(query);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = String(issue?.path[0] ?? "query");
+    throw new BadRequestError(`${field}: ${issue?.message ?? "invalid"}`, field);
+  }
+  return result.data;
+}

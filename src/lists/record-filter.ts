@@ -1,0 +1,111 @@
+import { z } from "zod";
+import { toFtsQuery } from "../search/fts-query.ts";
+import { tagName } from "../tags/tag-input.ts";
+import type { SortSpec } from "./keyset.ts";
+import { DAY_MS, dayStart, isoDay, listLimit, optionalParam, positiveId } from "./list-params.ts";
+
+/** The filters every record list (contacts, companies, and later deals) offers, with sort, cursor and limit. */
+export function recordListParams<S extends Record<string, SortSpec>>(sorts: S) {
+  return z.object({
+    q: optionalParam(z.string().max(200, "must be at most 200 characters")),
+    tag: optionalParam(tagName),
+    ownerId: optionalParam(positiveId),
+    createdFrom: optionalParam(isoDay),
+    createdTo: optionalParam(isoDay),
+    sort: optionalParam(z.enum(Object.keys(sorts) as [keyof S & string], "is not a sortable field")),
+    order: optionalParam(z.enum(["asc", "desc"], "must be asc or desc")),
+    cursor: optionalParam(z.string()),
+    limit: listLimit,
+  });
+}
+
+export interface RecordFilterParams {
+  q?: string;
+  tag?: string;
+  ownerId?: number;
+  createdFrom?: string;
+  createdTo?: string;
+}
+
+/** A list's WHERE conditions: fixed SQL fragments whose values are all bound parameters. */
+export interface Filter {
+  conditions: string[];
+  params: (string | number)[];
+}
+
+/** How one kind of record is stored, for the shared filters. All names are constants from code. */
+export interface RecordTables {
+  alias: string;
+  fts: string;
+  tagLinks: string;
+  tagColumn: string;
+}
+
+/** The shared filters as SQL. `search` lets a list widen what the full-text query matches. */
+export function recordFilter(
+  tables: RecordTables,
+  params: RecordFilterParams,
+  search?: (fts: string) => Filter,
+): Filter {
+  const a = tables.alias;
+  const conditions: string[] = [];
+  const values: (string | number)[] = [];
+  const fts = params.q === undefined ? undefined : toFtsQuery(params.q);
+  if (fts) {
+    const own = `${a}.id IN (SELECT rowid FROM ${tables.fts} WHERE ${tables.fts} MATCH ?)`;
+    const extra = search?.(fts);
+    conditions.push(extra ? `(${own} OR ${extra.conditions.join(" OR ")})` : own);
+    values.push(fts, ...(extra?.params ?? []));
+  }
+  if (params.tag) {
+    conditions.push(
+      `${a}.id IN (SELECT x.${tables.tagColumn} FROM ${tables.tagLinks} x JOIN tags t ON t.id = x.tag_id WHERE t.name = ?)`,
+    );
+    values.push(params.tag);
+  }
+  if (params.ownerId) {
+    conditions.push(`${a}.owner_id = ?`);
+    values.push(params.ownerId);
+  }
+  if (params.createdFrom) {
+    conditions.push(`${a}.created_at >= ?`);
+    values.push(dayStart(params.createdFrom));
+  }
+  if (params.createdTo) {
+    conditions.push(`${a}.created_at < ?`);
+    values.push(dayStart(params.createdTo) + DAY_MS);
+  }
+  return { conditions, params: values };
+}
+
+export function whereClause(conditions: string[]): string {
+  return conditions.length ? `WHERE ${conditions.join(" AND ")}` : "";
+}
+
+/** Whether any filter (not sort or paging) is set. */
+export function isFiltered(params: RecordFilterParams & { companyId?: number }): boolean {
+  return Boolean(
+    params.q || params.tag || params.ownerId || params.createdFrom || params.createdTo || params.companyId,
+  );
+}
+
+/** A stable key for the filters alone, for the count cache. */
+export function filterKey(params: RecordFilterParams & { companyId?: number }): string {
+  return JSON.stringify([
+    params.q,
+    params.tag,
+    params.ownerId,
+    params.createdFrom,
+    params.createdTo,
+    params.companyId,
+  ]);
+}
+
+/** The filter and sort parameters as strings, for refilling the filter form and building links. */
+export function filterValues(params: Record<string, unknown>): Record<string, string | undefined> {
+  const values: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (name !== "cursor" && name !== "limit" && value !== undefined) values[name] = String(value);
+  }
+  return values;
+}

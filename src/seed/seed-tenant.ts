@@ -1,0 +1,182 @@
+import type { Shard } from "../tenancy/shard.ts";
+import { Random } from "./random.ts";
+import {
+  CITIES,
+  COMPANY_KINDS,
+  COMPANY_STEMS,
+  COMPANY_SUFFIXES,
+  FIRST_NAMES,
+  LAST_NAMES,
+  PERSONAL_DOMAINS,
+  TAGS,
+  TITLES,
+  TLDS,
+} from "./vocabulary.ts";
+
+export interface SeedOptions {
+  contacts: number;
+  seed: number;
+  /** Timestamps are offsets back from this moment; default: the start of today (UTC). Same seed + same anchor = same data. */
+  anchorMs?: number;
+}
+
+export interface SeedResult {
+  contacts: number;
+  companies: number;
+  ms: number;
+}
+
+const DAY_MS = 86_400_000;
+const SPAN_MS = 3 * 365 * DAY_MS;
+/** People per company, on average. */
+const CONTACTS_PER_COMPANY = 8;
+
+function startOfTodayUtc(): number {
+  return Math.floor(Date.now() / DAY_MS) * DAY_MS;
+}
+
+/** "José O'Brien" → "joseobrien": what an email address would hold. */
+function asciiWord(text: string): string {
+  return text
+    .normalize("NFD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "");
+}
+
+function phoneFor(rng: Random, code: string): string {
+  if (code === "+1") return `+1 (${rng.int(201, 989)}) ${rng.digits(3)}-${rng.digits(4)}`;
+  return `${code} ${rng.int(10, 99)} ${rng.digits(3)} ${rng.digits(4)}`;
+}
+
+/** Creation times over the last three years, denser towards today (a growing business), oldest first. */
+function creationTimes(rng: Random, count: number, anchor: number): number[] {
+  const times = new Array<number>(count);
+  for (let i = 0; i < count; i++)
+    times[i] = anchor - Math.floor(SPAN_MS * rng.next() ** 1.6) - rng.int(0, DAY_MS - 1);
+  return times.sort((a, b) => a - b);
+}
+
+function pickTags(rng: Random, max: number): string[] {
+  const tags = new Set<string>();
+  const count = rng.weighted([
+    [0, 30],
+    [1, 40],
+    [2, 20],
+    [3, 10],
+  ] as const);
+  for (let i = 0; i < Math.min(count, max); i++) tags.add(rng.weighted(TAGS));
+  return [...tags];
+}
+
+/**
+ * Adds realistic, deterministic synthetic data to a workspace: companies with domains,
+ * cities and phones; people at them (or on personal email) with titles, tags and owners
+ * drawn from the workspace's users; creation dates over three years. One transaction, with
+ * every row logged as created in the interaction log, as if typed in by hand.
+ */
+export function seedTenant(shard: Shard, options: SeedOptions): SeedResult {
+  const started = performance.now();
+  const rng = new Random(options.seed);
+  const anchor = options.anchorMs ?? startOfTodayUtc();
+  const owners = (shard.statement("SELECT id FROM users ORDER BY id").all() as { id: number }[]).map(
+    (u) => u.id,
+  );
+  const owner = () => (owners.length ? rng.pick(owners) : null);
+  const companyCount = Math.max(1, Math.round(options.contacts / CONTACTS_PER_COMPANY));
+
+  shard.transaction(() => {
+    const tagIds = new Map<string, number>();
+    for (const [name] of TAGS) {
+      shard.statement("INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO NOTHING").run(name);
+      tagIds.set(
+        name,
+        (shard.statement("SELECT id FROM tags WHERE name = ?").get(name) as { id: number }).id,
+      );
+    }
+    const logCreated = shard.statement(
+      "INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id, payload) VALUES (?, 'system', NULL, ?, ?, ?, ?)",
+    );
+
+    const insertCompany = shard.statement(
+      `INSERT INTO companies (name, domain, phone, city, country, owner_id, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    );
+    const tagCompany = shard.statement(
+      "INSERT OR IGNORE INTO company_tags (company_id, tag_id) VALUES (?, ?)",
+    );
+    const companies: { id: number; domain: string; createdAt: number; code: string }[] = [];
+    for (const createdAt of creationTimes(rng, companyCount, anchor)) {
+      const stem = rng.pick(COMPANY_STEMS);
+      const kind = rng.pick(COMPANY_KINDS);
+      const name = rng.chance(0.6) ? `${stem} ${kind} ${rng.pick(COMPANY_SUFFIXES)}` : `${stem} ${kind}`;
+      const domain = `${asciiWord(stem)}${asciiWord(kind)}${rng.chance(0.5) ? rng.int(2, 999) : ""}.${rng.pick(TLDS)}`;
+      const [city, country, code] = rng.pick(CITIES);
+      const updatedAt = Math.min(anchor, createdAt + Math.floor(rng.next() * (anchor - createdAt)));
+      const { id } = insertCompany.get(
+        name,
+        domain,
+        phoneFor(rng, code),
+        city,
+        country,
+        owner(),
+        createdAt,
+        updatedAt,
+      ) as {
+        id: number;
+      };
+      if (rng.chance(0.5))
+        tagCompany.run(id, tagIds.get(rng.pick(["customer", "prospect", "partner", "supplier"])));
+      logCreated.run(createdAt, "company.created", "company", id, JSON.stringify({ name }));
+      companies.push({ id, domain, createdAt, code });
+    }
+
+    const insertContact = shard.statement(
+      `INSERT INTO contacts (first_name, last_name, email, phone, title, company_id, owner_id, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    );
+    const tagContact = shard.statement(
+      "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?, ?)",
+    );
+    for (const time of creationTimes(rng, options.contacts, anchor)) {
+      const first = rng.pick(FIRST_NAMES);
+      const last = rng.pick(LAST_NAMES);
+      const company = rng.chance(0.8) ? rng.pick(companies) : undefined;
+      const createdAt = Math.max(time, company?.createdAt ?? 0);
+      const local = rng.chance(0.7)
+        ? `${asciiWord(first)}.${asciiWord(last)}`
+        : `${asciiWord(first)[0]}${asciiWord(last)}`;
+      const email = !rng.chance(0.85)
+        ? null
+        : company
+          ? `${local}@${company.domain}`
+          : `${local}${rng.int(1, 99)}@${rng.pick(PERSONAL_DOMAINS)}`;
+      const code = company?.code ?? rng.pick(CITIES)[2];
+      const phone = rng.chance(0.7) ? phoneFor(rng, code) : null;
+      const title = company && rng.chance(0.8) ? rng.pick(TITLES) : null;
+      const updatedAt = Math.min(anchor, createdAt + Math.floor(rng.next() ** 3 * (anchor - createdAt)));
+      const { id } = insertContact.get(
+        first,
+        last,
+        email,
+        phone,
+        title,
+        company?.id ?? null,
+        owner(),
+        createdAt,
+        updatedAt,
+      ) as {
+        id: number;
+      };
+      for (const tag of pickTags(rng, 3)) tagContact.run(id, tagIds.get(tag));
+      logCreated.run(
+        createdAt,
+        "contact.created",
+        "contact",
+        id,
+        JSON.stringify({ name: `${first} ${last}` }),
+      );
+    }
+  });
+  return { contacts: options.contacts, companies: companyCount, ms: Math.round(performance.now() - started) };
+}

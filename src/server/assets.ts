@@ -1,0 +1,62 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { AssetUrls } from "../../views/layouts/page-context.ts";
+
+interface Asset {
+  body: Uint8Array;
+  type: string;
+  hash: string;
+}
+
+/** Static files the pages load: htmx and its CSP extension from node_modules (never a CDN), and our own JS and CSS. */
+const SOURCES: Record<string, { url: string; type: string }> = {
+  "htmx.js": { url: import.meta.resolve("htmx.org/dist/htmx.min.js"), type: "text/javascript" },
+  "hx-csp.js": { url: import.meta.resolve("htmx.org/dist/ext/hx-csp.min.js"), type: "text/javascript" },
+  "app.js": { url: new URL("../../views/assets/app.js", import.meta.url).href, type: "text/javascript" },
+  "app.css": { url: new URL("../../views/assets/app.css", import.meta.url).href, type: "text/css" },
+};
+
+/**
+ * Loaded once at start-up and served from memory. Each URL carries a content hash
+ * (`/assets/app.js?v=1a2b3c4d`), so browsers may cache them for a year and still never run stale code.
+ */
+export class Assets {
+  private readonly files = new Map<string, Asset>();
+  /** What the page layout links to. */
+  readonly urls: AssetUrls;
+
+  constructor() {
+    for (const [name, source] of Object.entries(SOURCES)) {
+      const body = readFileSync(fileURLToPath(source.url));
+      const hash = new Bun.CryptoHasher("sha256").update(body).digest("hex").slice(0, 12);
+      this.files.set(name, { body, type: source.type, hash });
+    }
+    this.urls = {
+      css: this.url("app.css"),
+      htmx: this.url("htmx.js"),
+      hxCsp: this.url("hx-csp.js"),
+      app: this.url("app.js"),
+    };
+  }
+
+  /** The cache-busting URL of a named asset. */
+  url(name: string): string {
+    const asset = this.files.get(name);
+    if (!asset) throw new Error(`unknown asset ${name}`);
+    return `/assets/${name}?v=${asset.hash}`;
+  }
+
+  /** The response for GET /assets/:name, or undefined for an unknown name. */
+  response(name: string, ifNoneMatch: string | undefined): Response | undefined {
+    const asset = this.files.get(name);
+    if (!asset) return undefined;
+    const etag = `"${asset.hash}"`;
+    const headers = {
+      "Content-Type": `${asset.type}; charset=utf-8`,
+      "Cache-Control": "public, max-age=31536000, immutable",
+      ETag: etag,
+    };
+    if (ifNoneMatch === etag) return new Response(null, { status: 304, headers });
+    return new Response(asset.body as Uint8Array<ArrayBuffer>, { headers });
+  }
+}

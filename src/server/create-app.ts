@@ -1,0 +1,57 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { apiApp } from "../api/api-app.ts";
+import { inviteRoutes } from "../auth/invite-routes.ts";
+import { loginRoutes } from "../auth/login-routes.ts";
+import { loadSession } from "../auth/session-middleware.ts";
+import { settingsRoutes } from "../auth/settings-routes.ts";
+import { signupRoutes } from "../auth/signup-routes.ts";
+import { companyRoutes } from "../companies/routes.ts";
+import { contactRoutes } from "../contacts/routes.ts";
+import { holdShard, resolveTenant } from "../tenancy/tenant-middleware.ts";
+import type { AppDeps, AppEnv, TenantEnv } from "./app-env.ts";
+import { PayloadTooLargeError } from "./errors.ts";
+import { healthRoutes } from "./health-routes.ts";
+import { csrfProtection } from "./middleware/csrf.ts";
+import { requestLog } from "./middleware/request-log.ts";
+import { securityHeaders } from "./middleware/security-headers.ts";
+import { handleError, handleNotFound } from "./on-error.ts";
+
+/** The workspace's pages under /t/:tenant: sign-in first, everything else behind a session. */
+function tenantPages(deps: AppDeps) {
+  const app = new Hono<TenantEnv>();
+  app.use(resolveTenant(deps), holdShard(deps), loadSession(deps), csrfProtection(deps) as never);
+  app.get("/", (c) => c.redirect(`/t/${c.var.tenant.slug}/${c.var.viewer ? "contacts" : "login"}`, 303));
+  app.route("/", loginRoutes(deps));
+  app.route("/", inviteRoutes(deps));
+  app.route("/contacts", contactRoutes(deps) as never);
+  app.route("/companies", companyRoutes(deps) as never);
+  app.route("/settings", settingsRoutes(deps) as never);
+  return app;
+}
+
+/** Builds the whole application: middleware in the order every request meets it, then the routes. */
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+  app.use(requestLog(deps.logger, deps.config.accessLog), securityHeaders(deps.config));
+  app.use(
+    bodyLimit({
+      maxSize: deps.config.bodyLimitBytes,
+      onError: () => {
+        throw new PayloadTooLargeError(deps.config.bodyLimitBytes);
+      },
+    }),
+  );
+  app.route("/", healthRoutes(deps));
+  app.get(
+    "/assets/:name",
+    (c) => deps.assets.response(c.req.param("name"), c.req.header("if-none-match")) ?? c.notFound(),
+  );
+  app.route("/api/v1", apiApp(deps));
+  app.use("/signup", csrfProtection(deps));
+  app.route("/", signupRoutes(deps));
+  app.route("/t/:tenant", tenantPages(deps) as never);
+  app.onError(handleError(deps));
+  app.notFound(handleNotFound(deps));
+  return app;
+}

@@ -1,0 +1,69 @@
+/**
+ * Domain errors. Services and guards throw these; one `onError` (server/on-error.ts) turns each
+ * into a problem+json body, an inline htmx fragment, or an error page, by the request.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+export class NotFoundError extends AppError {
+  constructor(what = "resource") {
+    super(404, "Not Found", `${what} not found`);
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(400, "Bad Request", message);
+  }
+}
+
+/** Input that parsed but broke a rule: 422 naming each field. */
+export class ValidationError extends AppError {
+  constructor(readonly issues: FieldIssue[]) {
+    super(422, "Unprocessable Content", issues.map((i) => `${i.field}: ${i.message}`).join("; "));
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = "authentication required") {
+    super(401, "Unauthorized", message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = "you do not have permission to do this") {
+    super(403, "Forbidden", message);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(limitBytes: number) {
+    super(413, "Payload Too Large", `request body is larger than ${limitBytes} bytes`);
+  }
+}
+
+/** 429 (too many attempts) or 503 (server busy): both tell the client when to try again. */
+export class RetryLaterError extends AppError {
+  constructor(
+    status: 429 | 503,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(status, status === 429 ? "Too Many Requests" : "Service Unavailable", message);
+  }
+}

@@ -1,0 +1,51 @@
+import type { Context } from "hono";
+import type { RowContext } from "../../views/components/row-context.ts";
+import type { PageContext } from "../../views/layouts/page-context.ts";
+import { hasRole } from "../auth/roles.ts";
+import type { Viewer } from "../auth/viewer.ts";
+import type { AppDeps, AppEnv, TenantEnv } from "./app-env.ts";
+import { csrfTokenFor } from "./middleware/csrf.ts";
+
+/** Everything a page's layout needs from this request (any route: with or without a tenant or a viewer). */
+export function pageContext(c: Context, deps: AppDeps): PageContext {
+  const vars = (c as Context<TenantEnv>).var as Partial<TenantEnv["Variables"]> & AppEnv["Variables"];
+  const viewer: Viewer | undefined = vars.viewer;
+  const tenant = vars.tenant;
+  return {
+    nonce: vars.nonce,
+    csrfToken: csrfTokenFor(c as Context<AppEnv>, deps, viewer),
+    assets: deps.assets.urls,
+    workspace: tenant ? { slug: tenant.slug, name: tenant.name } : undefined,
+    viewer: viewer?.kind === "user" ? { name: viewer.name, role: viewer.role } : undefined,
+  };
+}
+
+export function rowContext(c: Context): RowContext {
+  const vars = (c as Context<TenantEnv>).var;
+  const viewer = vars.viewer;
+  return {
+    base: `/t/${vars.tenant.slug}`,
+    nonce: vars.nonce,
+    canWrite: viewer !== undefined && hasRole(viewer.role, "member"),
+  };
+}
+
+/** An htmx request that wants a fragment (not a history restore, which wants the whole page). */
+export function wantsFragment(c: Context): boolean {
+  return c.req.header("hx-request") === "true" && c.req.header("hx-history-restore-request") !== "true";
+}
+
+/** The submitted form's text fields (files are not accepted by these forms). */
+export async function formFields(c: Context): Promise<Record<string, string>> {
+  const body = await c.req.parseBody();
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(body)) if (typeof value === "string") fields[name] = value;
+  return fields;
+}
+
+/** A record id from the URL; anything but a positive integer is simply not found. */
+export function idParam(c: Context, name = "id"): number {
+  const raw = c.req.param(name) ?? "";
+  const id = /^[1-9]\d{0,15}$/.test(raw) ? Number(raw) : Number.NaN;
+  return Number.isSafeInteger(id) ? id : 0;
+}

@@ -1,0 +1,44 @@
+import type { Shard } from "../tenancy/shard.ts";
+
+/** Which join table links tags to which records. */
+const LINKS = {
+  contact: { table: "contact_tags", column: "contact_id" },
+  company: { table: "company_tags", column: "company_id" },
+} as const;
+
+export type Taggable = keyof typeof LINKS;
+
+/**
+ * Replaces a record's tags with `names` (already validated), creating tags the workspace has
+ * not used before. Call inside the transaction that writes the record.
+ */
+export function setTags(shard: Shard, kind: Taggable, recordId: number, names: string[]): void {
+  const { table, column } = LINKS[kind];
+  shard.statement(`DELETE FROM ${table} WHERE ${column} = ?`).run(recordId);
+  const ensure = shard.statement("INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO NOTHING");
+  const find = shard.statement("SELECT id FROM tags WHERE name = ?");
+  const link = shard.statement(`INSERT OR IGNORE INTO ${table} (${column}, tag_id) VALUES (?, ?)`);
+  for (const name of names) {
+    ensure.run(name);
+    const tag = find.get(name) as { id: number };
+    link.run(recordId, tag.id);
+  }
+}
+
+/** A record's tag names, alphabetical. */
+export function tagsOf(shard: Shard, kind: Taggable, recordId: number): string[] {
+  const { table, column } = LINKS[kind];
+  const rows = shard
+    .statement(
+      `SELECT t.name FROM ${table} x JOIN tags t ON t.id = x.tag_id WHERE x.${column} = ? ORDER BY t.name`,
+    )
+    .all(recordId) as { name: string }[];
+  return rows.map((r) => r.name);
+}
+
+/** Every tag in the workspace, for filter menus. */
+export function allTags(shard: Shard): string[] {
+  return (shard.statement("SELECT name FROM tags ORDER BY name").all() as { name: string }[]).map(
+    (r) => r.name,
+  );
+}

@@ -1,0 +1,86 @@
+import type { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { asc, eq, sql } from "drizzle-orm";
+import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { hostSettings, type Tenant, type TenantStatus, tenants } from "./catalog-schema.ts";
+import { CATALOG_MIGRATIONS, loadMigrations, migrateDatabase } from "./migrations.ts";
+import { drizzleOver, openDatabase } from "./open-database.ts";
+
+export const CATALOG_FILE = "catalog.sqlite";
+export const TENANTS_DIR = "tenants";
+
+export class SlugTakenError extends Error {
+  constructor(readonly slug: string) {
+    super(`workspace "${slug}" already exists`);
+  }
+}
+
+/**
+ * The host's list of tenants (data/catalog.sqlite): slug → file and status. It is the only
+ * file shared by all tenants on a host and is read once per request, by primary key.
+ */
+export class Catalog {
+  readonly db: BunSQLiteDatabase;
+  private readonly bySlug;
+
+  private constructor(
+    readonly dataDir: string,
+    private readonly sqlite: Database,
+  ) {
+    this.db = drizzleOver(sqlite);
+    this.bySlug = this.db
+      .select()
+      .from(tenants)
+      .where(eq(tenants.slug, sql.placeholder("slug")))
+      .prepare();
+  }
+
+  /** Opens (creating if needed) the catalog under `dataDir` and brings its schema up to date. */
+  static open(dataDir: string): Catalog {
+    mkdirSync(join(dataDir, TENANTS_DIR), { recursive: true });
+    const sqlite = openDatabase(join(dataDir, CATALOG_FILE), { create: true });
+    migrateDatabase(sqlite, loadMigrations(CATALOG_MIGRATIONS));
+    return new Catalog(dataDir, sqlite);
+  }
+
+  findBySlug(slug: string): Tenant | undefined {
+    return this.bySlug.get({ slug });
+  }
+
+  list(): Tenant[] {
+    return this.db.select().from(tenants).orderBy(asc(tenants.slug)).all();
+  }
+
+  /** Claims a slug for a tenant being provisioned; the unique index settles races between processes. */
+  reserve(tenant: Omit<Tenant, "status">): Tenant {
+    const row = { ...tenant, status: "provisioning" as const };
+    try {
+      this.db.insert(tenants).values(row).run();
+    } catch (error) {
+      if (String(error).includes("UNIQUE")) throw new SlugTakenError(tenant.slug);
+      throw error;
+    }
+    return row;
+  }
+
+  setStatus(id: string, status: TenantStatus): void {
+    this.db.update(tenants).set({ status }).where(eq(tenants.id, id)).run();
+  }
+
+  remove(id: string): void {
+    this.db.delete(tenants).where(eq(tenants.id, id)).run();
+  }
+
+  /** A per-host secret (e.g. for signing pre-login CSRF tokens), created on first use and shared by every process on the host. */
+  secret(name: string, create: () => string): string {
+    this.db.insert(hostSettings).values({ key: name, value: create() }).onConflictDoNothing().run();
+    const row = this.db.select().from(hostSettings).where(eq(hostSettings.key, name)).get();
+    if (!row) throw new Error(`host setting ${name} missing`);
+    return row.value;
+  }
+
+  close(): void {
+    this.sqlite.close(false);
+  }
+}

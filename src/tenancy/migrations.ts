@@ -1,0 +1,66 @@
+import type { Database } from "bun:sqlite";
+import { fileURLToPath } from "node:url";
+import { type MigrationMeta, readMigrationFiles } from "drizzle-orm/migrator";
+
+/** Where drizzle-kit writes each schema's migrations (see drizzle.config.ts and drizzle.catalog.config.ts). */
+export const TENANT_MIGRATIONS = fileURLToPath(new URL("../../migrations/tenant", import.meta.url));
+export const CATALOG_MIGRATIONS = fileURLToPath(new URL("../../migrations/catalog", import.meta.url));
+
+/** drizzle's own bookkeeping table, so drizzle-kit sees the same history we apply. */
+const MIGRATIONS_TABLE = "__drizzle_migrations";
+
+const loaded = new Map<string, MigrationMeta[]>();
+
+/** Reads a migrations folder once per process; drizzle's `migrate()` would re-read it on every shard open. */
+export function loadMigrations(folder: string): MigrationMeta[] {
+  let migrations = loaded.get(folder);
+  if (!migrations) {
+    migrations = readMigrationFiles({ migrationsFolder: folder });
+    loaded.set(folder, migrations);
+  }
+  return migrations;
+}
+
+export class SchemaTooNewError extends Error {
+  constructor(found: number, known: number) {
+    super(
+      `database is at schema version ${found}, newer than this build knows (${known}); upgrade the binary`,
+    );
+  }
+}
+
+function userVersion(sqlite: Database): number {
+  return (sqlite.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+}
+
+/**
+ * Brings a database up to the latest migration and returns how many were applied.
+ *
+ * `PRAGMA user_version` counts the applied migrations, so an up-to-date file costs one pragma
+ * read. Pending migrations run under `BEGIN IMMEDIATE`, which waits for (rather than races)
+ * another process migrating the same file, and the count is re-read inside the lock.
+ */
+export function migrateDatabase(sqlite: Database, migrations: MigrationMeta[]): number {
+  if (userVersion(sqlite) === migrations.length) return 0;
+  sqlite.run("BEGIN IMMEDIATE");
+  try {
+    const current = userVersion(sqlite);
+    if (current > migrations.length) throw new SchemaTooNewError(current, migrations.length);
+    sqlite.run(
+      `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id INTEGER PRIMARY KEY, hash TEXT NOT NULL, created_at NUMERIC)`,
+    );
+    const record = sqlite.prepare(`INSERT INTO ${MIGRATIONS_TABLE} (hash, created_at) VALUES (?, ?)`);
+    for (const migration of migrations.slice(current)) {
+      for (const statement of migration.sql) {
+        if (statement.trim()) sqlite.run(statement);
+      }
+      record.run(migration.hash, migration.folderMillis);
+    }
+    sqlite.run(`PRAGMA user_version = ${migrations.length}`);
+    sqlite.run("COMMIT");
+    return migrations.length - current;
+  } catch (error) {
+    sqlite.run("ROLLBACK");
+    throw error;
+  }
+}

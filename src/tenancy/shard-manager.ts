@@ -1,0 +1,142 @@
+import { join } from "node:path";
+import type { Tenant } from "./catalog-schema.ts";
+import { loadMigrations, migrateDatabase, TENANT_MIGRATIONS } from "./migrations.ts";
+import { openDatabase } from "./open-database.ts";
+import { Shard } from "./shard.ts";
+
+export interface ShardManagerOptions {
+  dataDir: string;
+  /** Most shards open at once; each costs ~212 KB and 3 file descriptors. */
+  maxOpen?: number;
+  /** A shard unused for this long is closed by `closeIdle()`. */
+  idleMs?: number;
+  migrationsFolder?: string;
+}
+
+export class ShardMismatchError extends Error {}
+
+/**
+ * Opens tenant files on demand and keeps at most `maxOpen` of them open, closing the least
+ * recently used idle one to make room. A shard is migrated when it is opened at an older
+ * schema version, so thousands of shards never have to migrate at start-up.
+ *
+ * The Map's insertion order is the LRU order: a touched shard is moved to the end.
+ */
+export class ShardManager {
+  readonly maxOpen: number;
+  readonly idleMs: number;
+  private readonly dataDir: string;
+  private readonly migrationsFolder: string;
+  private readonly open = new Map<string, Shard>();
+  private sweeper: Timer | undefined;
+  /** Shards opened since start, for /readyz and the tests that watch the cap. */
+  opens = 0;
+
+  constructor(options: ShardManagerOptions) {
+    this.dataDir = options.dataDir;
+    this.maxOpen = options.maxOpen ?? 512;
+    this.idleMs = options.idleMs ?? 5 * 60_000;
+    this.migrationsFolder = options.migrationsFolder ?? TENANT_MIGRATIONS;
+  }
+
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  isOpen(tenantId: string): boolean {
+    return this.open.has(tenantId);
+  }
+
+  /** Returns the tenant's open shard (opening and migrating it if needed) and marks it held until `release()`. */
+  acquire(tenant: Pick<Tenant, "id" | "slug" | "file">): Shard {
+    let shard = this.open.get(tenant.id);
+    if (shard) {
+      this.open.delete(tenant.id);
+    } else {
+      this.makeRoom();
+      shard = this.openShard(tenant);
+    }
+    this.open.set(tenant.id, shard);
+    shard.holders++;
+    shard.lastUsedAt = Date.now();
+    return shard;
+  }
+
+  release(shard: Shard): void {
+    shard.holders--;
+    shard.lastUsedAt = Date.now();
+    // A shard evicted while held is closed by its last holder.
+    if (shard.holders === 0 && this.open.get(shard.tenant.id) !== shard) shard.close();
+  }
+
+  /** Runs `fn` with the tenant's shard held for its duration. */
+  async use<T>(
+    tenant: Pick<Tenant, "id" | "slug" | "file">,
+    fn: (shard: Shard) => T | Promise<T>,
+  ): Promise<T> {
+    const shard = this.acquire(tenant);
+    try {
+      return await fn(shard);
+    } finally {
+      this.release(shard);
+    }
+  }
+
+  /** Closes shards nobody has used for `idleMs`. */
+  closeIdle(now = Date.now()): number {
+    let closed = 0;
+    for (const [id, shard] of this.open) {
+      if (shard.holders === 0 && now - shard.lastUsedAt >= this.idleMs) {
+        this.open.delete(id);
+        shard.close();
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  /** Starts closing idle shards in the background; the timer never keeps the process alive. */
+  startSweeping(intervalMs = Math.max(1000, Math.min(60_000, this.idleMs / 2))): void {
+    this.sweeper ??= setInterval(() => this.closeIdle(), intervalMs);
+    this.sweeper.unref();
+  }
+
+  /** Closes every shard (used at shutdown, after in-flight requests finished). */
+  closeAll(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+    for (const shard of this.open.values()) shard.close();
+    this.open.clear();
+  }
+
+  /** Evicts least recently used shards down to the cap: idle ones first, then held ones (closed on release). */
+  private makeRoom(): void {
+    for (const evictHeld of [false, true]) {
+      for (const [id, shard] of this.open) {
+        if (this.open.size < this.maxOpen) return;
+        if (shard.holders > 0 && !evictHeld) continue;
+        this.open.delete(id);
+        if (shard.holders === 0) shard.close();
+      }
+    }
+  }
+
+  private openShard(tenant: Pick<Tenant, "id" | "slug" | "file">): Shard {
+    const sqlite = openDatabase(join(this.dataDir, tenant.file), { create: false });
+    try {
+      migrateDatabase(sqlite, loadMigrations(this.migrationsFolder));
+      const state = sqlite.query("SELECT tenant_id AS tenantId FROM shard_state WHERE id = 1").get() as {
+        tenantId: string;
+      } | null;
+      // A catalog entry pointing at another tenant's file must never serve it.
+      if (state?.tenantId !== tenant.id) {
+        throw new ShardMismatchError(`shard ${tenant.file} does not belong to tenant ${tenant.id}`);
+      }
+    } catch (error) {
+      sqlite.close(false);
+      throw error;
+    }
+    this.opens++;
+    return new Shard({ id: tenant.id, slug: tenant.slug }, sqlite);
+  }
+}

@@ -1,0 +1,40 @@
+import type { UserSummary } from "../../src/auth/users.ts";
+import type { FormState } from "../components/form-field.ts";
+import { listFilters, RECORD_SORT_OPTIONS } from "../components/list-filters.ts";
+import { type Html, html } from "../html.ts";
+import { page } from "../layouts/page.ts";
+import type { PageContext } from "../layouts/page-context.ts";
+import { type CompaniesResultsProps, companiesResults } from "./companies-results.ts";
+import { newCompanyForm } from "./new-company-form.ts";
+
+export interface CompaniesPageProps extends CompaniesResultsProps {
+  ctx: PageContext;
+  filters: Record<string, string | undefined>;
+  owners: UserSummary[];
+  tags: string[];
+  newForm: FormState;
+}
+
+export function companiesPage(p: CompaniesPageProps): Html {
+  const base = p.row.base;
+  return page(p.ctx, {
+    title: "Companies",
+    nav: "companies",
+    body: html`<div class="page-head">
+  <h1>Companies</h1>
+  ${p.row.canWrite ? html`<a class="button" href="${base}/companies/new">New company</a>` : ""}
+</div>
+${p.row.canWrite ? newCompanyForm(base, p.newForm, p.ctx.csrfToken, p.ctx.nonce) : ""}
+${listFilters({
+  action: `${base}/companies`,
+  target: "#companies-results",
+  nonce: p.ctx.nonce,
+  searchPlaceholder: "Name, domain, city or country",
+  values: p.filters,
+  tags: p.tags,
+  owners: p.owners.map((u) => ({ value: String(u.id), label: u.name })),
+  sorts: RECORD_SORT_OPTIONS,
+})}
+${companiesResults(p)}`,
+  });
+}

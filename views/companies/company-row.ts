@@ -1,0 +1,32 @@
+import type { CompanyRecord } from "../../src/companies/company-record.ts";
+import { formatCount, formatDay } from "../components/format.ts";
+import { rowActions } from "../components/row-actions.ts";
+import type { RowContext } from "../components/row-context.ts";
+import { tagChips } from "../components/tags.ts";
+import { type Html, html } from "../html.ts";
+
+export const COMPANY_COLUMNS = 10;
+
+/** A company's website link: the stored value is a validated bare hostname, so the link is always https. */
+export function domainLink(domain: string | null): Html {
+  return domain
+    ? html`<a href="https://${domain}" rel="noopener noreferrer nofollow" target="_blank">${domain}</a>`
+    : html``;
+}
+
+/** One company in the list; the list page, a search, a create and a save all render this same row. */
+export function companyRow(co: CompanyRecord, ctx: RowContext): Html {
+  const path = `${ctx.base}/companies/${co.id}`;
+  return html`<tr id="company-${co.id}">
+<td><a href="${path}">${co.name}</a></td>
+<td>${domainLink(co.domain)}</td>
+<td>${co.phone}</td>
+<td>${co.city}</td>
+<td>${co.country}</td>
+<td class="num"><a href="${ctx.base}/contacts?companyId=${co.id}">${formatCount(co.contactCount)}</a></td>
+<td>${tagChips(co.tags, `${ctx.base}/companies`)}</td>
+<td>${co.ownerName}</td>
+<td><time datetime="${formatDay(co.createdAt)}">${formatDay(co.createdAt)}</time></td>
+${rowActions(ctx, path, "company")}
+</tr>`;
+}

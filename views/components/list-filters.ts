@@ -1,0 +1,65 @@
+import { type Html, html } from "../html.ts";
+import type { SelectOption } from "./form-field.ts";
+
+export interface ListFiltersOptions {
+  /** The list's URL, e.g. /t/acme/contacts. */
+  action: string;
+  /** The results fragment the filters swap, e.g. #contacts-results. */
+  target: string;
+  nonce: string;
+  searchPlaceholder: string;
+  values: Record<string, string | undefined>;
+  tags: string[];
+  owners: SelectOption[];
+  sorts: SelectOption[];
+}
+
+function select(name: string, label: string, options: SelectOption[], current: string | undefined): Html {
+  return html`<label class="filter"><span>${label}</span><select name="${name}">${options.map((o) =>
+    o.value === (current ?? "")
+      ? html`<option value="${o.value}" selected>${o.label}</option>`
+      : html`<option value="${o.value}">${o.label}</option>`,
+  )}</select></label>`;
+}
+
+/** The sorts every record list offers (see lists/keyset.ts for their default order). */
+export const RECORD_SORT_OPTIONS: SelectOption[] = [
+  { value: "createdAt", label: "Created" },
+  { value: "updatedAt", label: "Updated" },
+  { value: "name", label: "Name" },
+];
+
+/**
+ * Search, filters and sort for a list: a plain GET form (works without JavaScript, and the URL
+ * is the bookmarkable state) that htmx upgrades to swap only the results as you type or pick.
+ */
+export function listFilters(o: ListFiltersOptions): Html {
+  const swap = html`hx-get="${o.action}" hx-target="${o.target}" hx-swap="outerHTML" hx-push-url="true" hx-nonce="${o.nonce}"`;
+  return html`<form class="filters" method="get" action="${o.action}" role="search" ${swap} hx-trigger="submit, change">
+  <label class="filter search"><span>Search</span><input type="search" name="q" value="${o.values.q ?? ""}" placeholder="${o.searchPlaceholder}" maxlength="200" autocomplete="off" ${swap} hx-trigger="input changed delay:300ms" hx-include="closest form"></label>
+  ${select("tag", "Tag", [{ value: "", label: "Any tag" }, ...o.tags.map((t) => ({ value: t, label: t }))], o.values.tag)}
+  ${select("ownerId", "Owner", [{ value: "", label: "Anyone" }, ...o.owners], o.values.ownerId)}
+  <label class="filter"><span>Created from</span><input type="date" name="createdFrom" value="${o.values.createdFrom ?? ""}"></label>
+  <label class="filter"><span>to</span><input type="date" name="createdTo" value="${o.values.createdTo ?? ""}"></label>
+  ${select("sort", "Sort by", o.sorts, o.values.sort)}
+  ${select(
+    "order",
+    "Order",
+    [
+      { value: "", label: "Default" },
+      { value: "asc", label: "Ascending" },
+      { value: "desc", label: "Descending" },
+    ],
+    o.values.order,
+  )}
+  <div class="filter-actions"><button type="submit">Apply</button> <a href="${o.action}">Clear</a></div>
+</form>`;
+}
+
+/** The list URL for the current filters (no cursor): where the pager's "First" and the next cursors hang. */
+export function listHref(action: string, values: Record<string, string | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(values)) if (value) query.set(name, value);
+  const text = query.toString();
+  return text ? `${action}?${text}` : action;
+}

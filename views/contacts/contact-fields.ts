@@ -1,0 +1,52 @@
+import type { UserSummary } from "../../src/auth/users.ts";
+import { type FormState, selectField, textField } from "../components/form-field.ts";
+import { type Html, html } from "../html.ts";
+
+export const CONTACT_FORM_FIELDS = [
+  "firstName",
+  "lastName",
+  "email",
+  "phone",
+  "title",
+  "companyName",
+  "ownerId",
+  "tags",
+];
+
+export function ownerOptions(owners: UserSummary[]) {
+  return [{ value: "", label: "No owner" }, ...owners.map((u) => ({ value: String(u.id), label: u.name }))];
+}
+
+/**
+ * Every editable field of a contact. The company is typed by name (suggested as you type from
+ * the workspace's companies) and created if it does not exist yet.
+ */
+export function contactFields(
+  form: FormState,
+  owners: UserSummary[],
+  idPrefix: string,
+  companiesPath: string,
+  nonce: string,
+): Html {
+  const listId = `${idPrefix}-companies`;
+  return html`<div class="fields">
+    ${textField({ name: "firstName", label: "First name", form, idPrefix, required: true, maxlength: 100, autocomplete: "off" })}
+    ${textField({ name: "lastName", label: "Last name", form, idPrefix, maxlength: 100, autocomplete: "off" })}
+    ${textField({ name: "email", label: "Email", form, idPrefix, type: "email", maxlength: 254, autocomplete: "off" })}
+    ${textField({ name: "phone", label: "Phone", form, idPrefix, type: "tel", maxlength: 40, autocomplete: "off" })}
+    ${textField({ name: "title", label: "Job title", form, idPrefix, maxlength: 100 })}
+    ${textField({
+      name: "companyName",
+      label: "Company",
+      form,
+      idPrefix,
+      maxlength: 200,
+      list: listId,
+      autocomplete: "off",
+      extra: html` hx-get="${companiesPath}/options" hx-trigger="input changed delay:250ms" hx-target="#${listId}" hx-swap="innerHTML" hx-nonce="${nonce}"`,
+    })}
+    <datalist id="${listId}"></datalist>
+    ${selectField({ name: "ownerId", label: "Owner", form, idPrefix, options: ownerOptions(owners) })}
+    ${textField({ name: "tags", label: "Tags (comma-separated)", form, idPrefix, maxlength: 500, placeholder: "vip, lead" })}
+  </div>`;
+}

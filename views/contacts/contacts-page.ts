@@ -1,0 +1,40 @@
+import type { UserSummary } from "../../src/auth/users.ts";
+import type { FormState } from "../components/form-field.ts";
+import { listFilters, RECORD_SORT_OPTIONS } from "../components/list-filters.ts";
+import { type Html, html } from "../html.ts";
+import { page } from "../layouts/page.ts";
+import type { PageContext } from "../layouts/page-context.ts";
+import { type ContactsResultsProps, contactsResults } from "./contacts-results.ts";
+import { newContactForm } from "./new-contact-form.ts";
+
+export interface ContactsPageProps extends ContactsResultsProps {
+  ctx: PageContext;
+  filters: Record<string, string | undefined>;
+  owners: UserSummary[];
+  tags: string[];
+  newForm: FormState;
+}
+
+export function contactsPage(p: ContactsPageProps): Html {
+  const base = p.row.base;
+  return page(p.ctx, {
+    title: "Contacts",
+    nav: "contacts",
+    body: html`<div class="page-head">
+  <h1>Contacts</h1>
+  ${p.row.canWrite ? html`<a class="button" href="${base}/contacts/new">New contact</a>` : ""}
+</div>
+${p.row.canWrite ? newContactForm(base, p.newForm, p.ctx.csrfToken, p.ctx.nonce) : ""}
+${listFilters({
+  action: `${base}/contacts`,
+  target: "#contacts-results",
+  nonce: p.ctx.nonce,
+  searchPlaceholder: "Name, email or company",
+  values: p.filters,
+  tags: p.tags,
+  owners: p.owners.map((u) => ({ value: String(u.id), label: u.name })),
+  sorts: RECORD_SORT_OPTIONS,
+})}
+${contactsResults(p)}`,
+  });
+}

@@ -1,0 +1,32 @@
+import type { ContactRecord } from "../../src/contacts/contact-record.ts";
+import type { ListPage } from "../../src/lists/page.ts";
+import { formatCount } from "../components/format.ts";
+import { pager } from "../components/pager.ts";
+import type { RowContext } from "../components/row-context.ts";
+import { type Html, html, join } from "../html.ts";
+import { contactRow } from "./contact-row.ts";
+
+export interface ContactsResultsProps {
+  page: ListPage<ContactRecord>;
+  total: number;
+  filtered: boolean;
+  /** The list URL with the current filters, for the pager. */
+  href: string;
+  row: RowContext;
+}
+
+/** The table and pager under the filters; htmx swaps this whole section when filters or pages change. */
+export function contactsResults(p: ContactsResultsProps): Html {
+  const noun = p.total === 1 ? "contact" : "contacts";
+  return html`<section id="contacts-results" class="results" aria-label="Contacts">
+<p class="summary">${formatCount(p.total)} ${noun}${p.filtered ? " match" : ""}</p>
+<table class="list">
+<thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Phone</th><th scope="col">Title</th><th scope="col">Company</th><th scope="col">Tags</th><th scope="col">Owner</th><th scope="col">Created</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<tbody id="contact-rows">
+${join(p.page.rows.map((c) => contactRow(c, p.row)))}
+</tbody>
+</table>
+${p.page.rows.length === 0 ? html`<p class="empty">No contacts${p.filtered ? " match these filters" : " yet"}.</p>` : ""}
+${pager({ baseHref: p.href, nextCursor: p.page.nextCursor, prevCursor: p.page.prevCursor, target: "#contacts-results", nonce: p.row.nonce })}
+</section>`;
+}

@@ -1,0 +1,18 @@
+/** URLs of the static assets, with their cache-busting hashes. */
+export interface AssetUrls {
+  css: string;
+  htmx: string;
+  hxCsp: string;
+  app: string;
+}
+
+/** What every page needs from the request around it. Views get it as a prop; they never reach for it. */
+export interface PageContext {
+  nonce: string;
+  csrfToken: string;
+  assets: AssetUrls;
+  workspace?: { slug: string; name: string };
+  viewer?: { name: string; role: string };
+}
+
+export type NavKey = "contacts" | "companies" | "settings";

@@ -1,0 +1,76 @@
+import { type Html, type HtmlValue, html } from "../html.ts";
+import type { NavKey, PageContext } from "./page-context.ts";
+
+export interface PageOptions {
+  title: string;
+  nav?: NavKey;
+  body: HtmlValue;
+  flash?: HtmlValue;
+}
+
+function navLink(
+  ctx: PageContext,
+  key: NavKey,
+  label: string,
+  path: string,
+  current: NavKey | undefined,
+): Html {
+  const href = `/t/${ctx.workspace?.slug}/${path}`;
+  return key === current
+    ? html`<a href="${href}" aria-current="page">${label}</a>`
+    : html`<a href="${href}">${label}</a>`;
+}
+
+function topBar(ctx: PageContext, nav: NavKey | undefined): HtmlValue {
+  const workspace = ctx.workspace;
+  if (!workspace) return html`<header class="topbar"><a class="brand" href="/">CRM</a></header>`;
+  const base = `/t/${workspace.slug}`;
+  const account = ctx.viewer
+    ? html`<form class="signout" method="post" action="${base}/logout">
+        <input type="hidden" name="_csrf" value="${ctx.csrfToken}">
+        <span class="who">${ctx.viewer.name} · ${ctx.viewer.role}</span>
+        <button type="submit" class="link">Sign out</button>
+      </form>`
+    : "";
+  const links = ctx.viewer
+    ? html`<nav class="mainnav" aria-label="Main">
+        ${navLink(ctx, "contacts", "Contacts", "contacts", nav)}
+        ${navLink(ctx, "companies", "Companies", "companies", nav)}
+        ${navLink(ctx, "settings", "Settings", "settings/users", nav)}
+      </nav>`
+    : "";
+  return html`<header class="topbar">
+    <a class="brand" href="${base}/contacts">${workspace.name}</a>
+    ${links}
+    ${account}
+  </header>`;
+}
+
+/**
+ * The page shell. Scripts carry the request's CSP nonce; hx-csp reads it from them and then
+ * only lets htmx act on elements stamped with the same nonce (hx-nonce).
+ */
+export function page(ctx: PageContext, options: PageOptions): Html {
+  const suffix = ctx.workspace ? `${ctx.workspace.name} · CRM` : "CRM";
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${options.title} · ${suffix}</title>
+<meta name="csrf-token" content="${ctx.csrfToken}">
+<meta name="htmx-config" content='{"extensions":"hx-csp","defaultTimeout":15000}'>
+<link rel="stylesheet" href="${ctx.assets.css}">
+<script src="${ctx.assets.htmx}" nonce="${ctx.nonce}" defer></script>
+<script src="${ctx.assets.hxCsp}" nonce="${ctx.nonce}" defer></script>
+<script src="${ctx.assets.app}" nonce="${ctx.nonce}" defer></script>
+</head>
+<body>
+${topBar(ctx, options.nav)}
+<div id="flash" role="status" aria-live="polite">${options.flash ?? ""}</div>
+<main id="main">
+${options.body}
+</main>
+</body>
+</html>`;
+}

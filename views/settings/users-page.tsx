@@ -1,0 +1,184 @@
+import type { ApiKey, Invitation, Role } from "../../src/auth/schema.ts";
+import type { UserSummary } from "../../src/auth/users.ts";
+import { csrfField, type FormState, selectField, textField } from "../components/form-field.ts";
+import { formatDateTime } from "../components/format.ts";
+import { type Html, type HtmlValue, html } from "../html.ts";
+import { page } from "../layouts/page.ts";
+import type { PageContext } from "../layouts/page-context.ts";
+
+export interface UsersPageProps {
+  ctx: PageContext;
+  base: string;
+  viewerId: number;
+  users: UserSummary[];
+  invitations: Invitation[];
+  apiKeys: ApiKey[];
+  /** Roles the viewer may grant; empty for members and read-only users, who only see the team. */
+  grantable: Role[];
+  inviteForm: FormState;
+  keyForm: FormState;
+  /** A secret shown once, right after it was made: an invitation link or an API key. */
+  secret?: { label: string; value: string; isPath: boolean };
+  problem?: string;
+}
+
+const roleOptions = (roles: Role[]) => roles.map((r) => ({ value: r, label: r }));
+
+function postButton(action: string, label: string, csrfToken: string, extra: HtmlValue = ""): Html {
+  return html`<form method="post" action="${action}" class="inline">${csrfField(csrfToken)}${extra}<button type="submit" class="link">${label}</button></form>`;
+}
+
+/** Settings → Team: who is in the workspace, invitations, and API keys. */
+export function usersPage(p: UsersPageProps): Html {
+  const manage = p.grantable.length > 0;
+  const token = p.ctx.csrfToken;
+  return page(p.ctx, {
+    title: "Team",
+    nav: "settings",
+    body: (
+      <section class="settings">
+        <h1>Team</h1>
+        {p.problem && (
+          <p class="flash error" role="alert">
+            {p.problem}
+          </p>
+        )}
+        {p.secret && (
+          <div class="secret" role="status">
+            <p>{p.secret.label} It is shown only this once.</p>
+            {html`<input class="secret-value" readonly value="${p.secret.value}" aria-label="${p.secret.label}"${p.secret.isPath ? html` data-prefix-origin` : ""}>`}
+          </div>
+        )}
+        <table class="list">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Email</th>
+              <th scope="col">Role</th>
+              {manage && <th scope="col">Change</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {p.users.map((u) => (
+              <tr id={`user-${u.id}`}>
+                <td>{u.name}</td>
+                <td>{u.email}</td>
+                <td>{u.role}</td>
+                {manage && (
+                  <td class="actions">
+                    {u.id !== p.viewerId && p.grantable.includes(u.role) ? (
+                      <>
+                        {html`<form method="post" action="${p.base}/settings/users/${u.id}/role" class="inline">${csrfField(token)}<select name="role" aria-label="Role for ${u.name}">${p.grantable.map((r) => (r === u.role ? html`<option selected>${r}</option>` : html`<option>${r}</option>`))}</select><button type="submit" class="link">Set role</button></form>`}
+                        {postButton(`${p.base}/settings/users/${u.id}/delete`, "Remove", token)}
+                      </>
+                    ) : (
+                      ""
+                    )}
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+
+        {manage && (
+          <>
+            <h2>Invite someone</h2>
+            <form method="post" action={`${p.base}/settings/invitations`} class="inline-form">
+              {csrfField(token)}
+              {textField({
+                name: "email",
+                label: "Email",
+                form: p.inviteForm,
+                idPrefix: "invite",
+                type: "email",
+                required: true,
+              })}
+              {selectField({
+                name: "role",
+                label: "Role",
+                form: p.inviteForm,
+                idPrefix: "invite",
+                options: roleOptions(p.grantable),
+              })}
+              <div class="form-actions">
+                <button type="submit">Create invitation link</button>
+              </div>
+            </form>
+            {p.invitations.length > 0 && (
+              <>
+                <h3>Pending invitations</h3>
+                <ul class="plain">
+                  {p.invitations.map((i) => (
+                    <li>
+                      {i.email} · {i.role} · expires {formatDateTime(i.expiresAt)}{" "}
+                      {postButton(`${p.base}/settings/invitations/${i.id}/delete`, "Revoke", token)}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+
+            <h2>API keys</h2>
+            <p class="hint">
+              Integrations call <code>/api/v1/t/…</code> with <code>Authorization: Bearer &lt;key&gt;</code>.
+              A key acts with the role you give it.
+            </p>
+            <form method="post" action={`${p.base}/settings/api-keys`} class="inline-form">
+              {csrfField(token)}
+              {textField({
+                name: "name",
+                label: "Name",
+                form: p.keyForm,
+                idPrefix: "key",
+                required: true,
+                maxlength: 100,
+                placeholder: "Website form",
+              })}
+              {selectField({
+                name: "role",
+                label: "Role",
+                form: p.keyForm,
+                idPrefix: "key",
+                options: roleOptions(p.grantable),
+              })}
+              <div class="form-actions">
+                <button type="submit">Create API key</button>
+              </div>
+            </form>
+            {p.apiKeys.length > 0 && (
+              <table class="list">
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Key</th>
+                    <th scope="col">Role</th>
+                    <th scope="col">Last used</th>
+                    <th scope="col">Status</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {p.apiKeys.map((k) => (
+                    <tr>
+                      <td>{k.name}</td>
+                      <td>
+                        <code>{k.prefix}…</code>
+                      </td>
+                      <td>{k.role}</td>
+                      <td>{k.lastUsedAt ? formatDateTime(k.lastUsedAt) : "never"}</td>
+                      <td>
+                        {k.revokedAt
+                          ? `revoked ${formatDateTime(k.revokedAt)}`
+                          : postButton(`${p.base}/settings/api-keys/${k.id}/revoke`, "Revoke", token)}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </>
+        )}
+      </section>
+    ),
+  });
+}
