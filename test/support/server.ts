@@ -1,0 +1,125 @@
+import { fileURLToPath } from "node:url";
+import type { Subprocess } from "bun";
+
+const CLI = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/**
+ * Hashing settings for tests that sign in many times: argon2id stays argon2id, just with
+ * less memory, so a suite of hundreds of sign-ins does not take minutes. Tests of hashing
+ * itself start servers with the defaults.
+ */
+export const FAST_HASHING = { CRM_ARGON2_MEMORY_KIB: "4096", CRM_ARGON2_TIME_COST: "1" };
+
+export interface TestServer {
+  url: string;
+  pid: number;
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  /** Every line the server wrote to stdout so far (JSON log lines). */
+  lines: string[];
+  /** Waits for a log line matching `predicate`. */
+  waitForLine(
+    predicate: (line: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
+  /** SIGTERM and wait for exit; returns the exit code. */
+  stop(): Promise<number>;
+  /** SIGKILL: no cleanup at all, like a power cut for the process. */
+  kill(): Promise<void>;
+}
+
+export interface StartOptions {
+  dataDir: string;
+  env?: Record<string, string>;
+  args?: string[];
+}
+
+/** Starts the real server (`crm serve`) as a child process on a free port over `dataDir`. */
+export async function startServer(options: StartOptions): Promise<TestServer> {
+  const proc = Bun.spawn(
+    [process.execPath, CLI, "serve", "--port", "0", "--data", options.dataDir, ...(options.args ?? [])],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...FAST_HASHING, ...options.env },
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
+  const lines: string[] = [];
+  const waiters: {
+    predicate: (l: Record<string, unknown>) => boolean;
+    resolve: (l: Record<string, unknown>) => void;
+  }[] = [];
+  let stderr = "";
+  (async () => {
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for await (const chunk of proc.stdout) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let newline = buffer.indexOf("\n");
+      while (newline >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        lines.push(line);
+        try {
+          const parsed = JSON.parse(line) as Record<string, unknown>;
+          for (const waiter of [...waiters]) {
+            if (waiter.predicate(parsed)) {
+              waiters.splice(waiters.indexOf(waiter), 1);
+              waiter.resolve(parsed);
+            }
+          }
+        } catch {}
+        newline = buffer.indexOf("\n");
+      }
+    }
+  })();
+  (async () => {
+    for await (const chunk of proc.stderr) stderr += new TextDecoder().decode(chunk);
+  })();
+
+  const waitForLine = (predicate: (l: Record<string, unknown>) => boolean, timeoutMs = 15_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      for (const line of lines) {
+        try {
+          const parsed = JSON.parse(line);
+          if (predicate(parsed)) return resolve(parsed);
+        } catch {}
+      }
+      const timer = setTimeout(
+        () => reject(new Error(`no matching log line in ${timeoutMs} ms; stderr:\n${stderr}`)),
+        timeoutMs,
+      );
+      waiters.push({
+        predicate,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
+    });
+
+  const exited = proc.exited;
+  const listening = await Promise.race([
+    waitForLine((l) => l.msg === "listening"),
+    exited.then((code) => {
+      throw new Error(`server exited with ${code} before listening:\n${stderr}`);
+    }),
+  ]);
+  return {
+    url: String(listening.url),
+    pid: proc.pid,
+    proc,
+    lines,
+    waitForLine,
+    async stop() {
+      proc.kill("SIGTERM");
+      return await exited;
+    },
+    async kill() {
+      proc.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
