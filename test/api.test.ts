@@ -10,7 +10,13 @@ let call: ReturnType<typeof api>;
 let readOnly: ReturnType<typeof api>;
 
 const counts = () =>
-  data.shards.use(data.get("api-co"), (s) => s.statement("SELECT (SELECT count(*) FROM contacts) AS contacts, (SELECT count(*) FROM companies) AS companies").get());
+  data.shards.use(data.get("api-co"), (s) =>
+    s
+      .statement(
+        "SELECT (SELECT count(*) FROM contacts) AS contacts, (SELECT count(*) FROM companies) AS companies",
+      )
+      .get(),
+  );
 
 beforeAll(async () => {
   server = await startServer({ dataDir: dir.path, env: { CRM_BODY_LIMIT_BYTES: "4096" } });
@@ -28,10 +34,25 @@ afterAll(async () => {
 
 describe("contacts API", () => {
   it("creates (201 with Location and the camelCase object), gets, patches and deletes a contact", async () => {
-    const company = await call("POST", "/t/api-co/companies", { name: "Initech", domain: "initech.example", tags: ["Customer"] });
+    const company = await call("POST", "/t/api-co/companies", {
+      name: "Initech",
+      domain: "initech.example",
+      tags: ["Customer"],
+    });
     expect(company.status).toBe(201);
     expect(Object.keys(company.json).sort()).toEqual(
-      ["id", "name", "domain", "phone", "city", "country", "ownerId", "tags", "createdAt", "updatedAt"].sort(),
+      [
+        "id",
+        "name",
+        "domain",
+        "phone",
+        "city",
+        "country",
+        "ownerId",
+        "tags",
+        "createdAt",
+        "updatedAt",
+      ].sort(),
     );
     expect(company.json.tags).toEqual(["customer"]);
 
@@ -55,14 +76,29 @@ describe("contacts API", () => {
       tags: ["lead", "tps"],
     });
     expect(Object.keys(created.json).sort()).toEqual(
-      ["id", "firstName", "lastName", "email", "phone", "title", "companyId", "ownerId", "tags", "createdAt", "updatedAt"].sort(),
+      [
+        "id",
+        "firstName",
+        "lastName",
+        "email",
+        "phone",
+        "title",
+        "companyId",
+        "ownerId",
+        "tags",
+        "createdAt",
+        "updatedAt",
+      ].sort(),
     );
     expect(new Date(created.json.createdAt).toISOString()).toBe(created.json.createdAt);
 
     const got = await call("GET", `/t/api-co/contacts/${created.json.id}`);
     expect(got.json).toEqual(created.json);
 
-    const patched = await call("PATCH", `/t/api-co/contacts/${created.json.id}`, { title: "Engineer", tags: [] });
+    const patched = await call("PATCH", `/t/api-co/contacts/${created.json.id}`, {
+      title: "Engineer",
+      tags: [],
+    });
     expect(patched.status).toBe(200);
     expect(patched.json).toMatchObject({ title: "Engineer", tags: [], firstName: "Peter" });
 
@@ -72,7 +108,15 @@ describe("contacts API", () => {
 
   it("pages through a list with cursors, newest first, without repeats or gaps", async () => {
     for (let i = 0; i < 25; i++) {
-      expect((await call("POST", "/t/api-co/contacts", { firstName: `Page${i}`, lastName: "Test", tags: i % 2 ? ["odd"] : [] })).status).toBe(201);
+      expect(
+        (
+          await call("POST", "/t/api-co/contacts", {
+            firstName: `Page${i}`,
+            lastName: "Test",
+            tags: i % 2 ? ["odd"] : [],
+          })
+        ).status,
+      ).toBe(201);
     }
     const seen: number[] = [];
     let cursor: string | null = null;
@@ -90,7 +134,11 @@ describe("contacts API", () => {
     const odd = await call("GET", "/t/api-co/contacts?tag=odd&limit=200");
     expect(odd.json.data.length).toBe(12);
     const byName = await call("GET", "/t/api-co/contacts?q=page&sort=name&order=asc&limit=3");
-    expect(byName.json.data.map((c: { firstName: string }) => c.firstName)).toEqual(["Page0", "Page1", "Page10"]);
+    expect(byName.json.data.map((c: { firstName: string }) => c.firstName)).toEqual([
+      "Page0",
+      "Page1",
+      "Page10",
+    ]);
   });
 
   it("filters by creation date", async () => {
@@ -105,7 +153,11 @@ describe("contacts API", () => {
 describe("bad input gets a clear problem+json error and writes nothing", () => {
   it("422 names each invalid field", async () => {
     const before = await counts();
-    const response = await call("POST", "/t/api-co/contacts", { firstName: "", email: "nope", tags: ["ok", "bad,tag"] });
+    const response = await call("POST", "/t/api-co/contacts", {
+      firstName: "",
+      email: "nope",
+      tags: ["ok", "bad,tag"],
+    });
     expect(response.status).toBe(422);
     expect(response.headers.get("content-type")).toBe("application/problem+json");
     const fields = response.json.errors.map((e: { field: string }) => e.field);
@@ -116,9 +168,16 @@ describe("bad input gets a clear problem+json error and writes nothing", () => {
   });
 
   it("422 for a company or owner that is not in this workspace", async () => {
-    const response = await call("POST", "/t/api-co/contacts", { firstName: "X", companyId: 999999, ownerId: 424242 });
+    const response = await call("POST", "/t/api-co/contacts", {
+      firstName: "X",
+      companyId: 999999,
+      ownerId: 424242,
+    });
     expect(response.status).toBe(422);
-    expect(response.json.errors.map((e: { field: string }) => e.field).sort()).toEqual(["companyId", "ownerId"]);
+    expect(response.json.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      "companyId",
+      "ownerId",
+    ]);
   });
 
   it("400 for malformed JSON, and for a body that is not an object", async () => {
@@ -131,7 +190,9 @@ describe("bad input gets a clear problem+json error and writes nothing", () => {
   });
 
   it("415 for a body that is not JSON", async () => {
-    const response = await call("POST", "/t/api-co/contacts", "firstName=x", { "content-type": "application/x-www-form-urlencoded" });
+    const response = await call("POST", "/t/api-co/contacts", "firstName=x", {
+      "content-type": "application/x-www-form-urlencoded",
+    });
     expect(response.status).toBe(415);
   });
 
@@ -150,7 +211,10 @@ describe("bad input gets a clear problem+json error and writes nothing", () => {
     const chunked = await fetch(`${server.url}/api/v1/t/api-co/contacts`, {
       method: "POST",
       body: stream,
-      headers: { authorization: (await data.apiKey("api-co").then((k) => `Bearer ${k}`)), "content-type": "application/json" },
+      headers: {
+        authorization: await data.apiKey("api-co").then((k) => `Bearer ${k}`),
+        "content-type": "application/json",
+      },
     });
     expect(chunked.status).toBe(413);
     expect(await counts()).toEqual(before);
@@ -168,12 +232,24 @@ describe("bad input gets a clear problem+json error and writes nothing", () => {
     expect(response.json.id).not.toBe(1);
     expect(response.json.createdAt).not.toBe("2000-01-01T00:00:00.000Z");
     expect(response.json).not.toHaveProperty("role");
-    const patched = await call("PATCH", `/t/api-co/contacts/${response.json.id}`, { id: 5, firstName: "Massive" });
+    const patched = await call("PATCH", `/t/api-co/contacts/${response.json.id}`, {
+      id: 5,
+      firstName: "Massive",
+    });
     expect(patched.json.id).toBe(response.json.id);
   });
 
   it("400 for a sort or filter outside the allow-list, naming it", async () => {
-    for (const query of ["sort=password_hash", "sort=email;drop table contacts", "order=sideways", "limit=0", "limit=1000", "ownerId=abc", "createdFrom=yesterday", "frobnicate=1"]) {
+    for (const query of [
+      "sort=password_hash",
+      "sort=email;drop table contacts",
+      "order=sideways",
+      "limit=0",
+      "limit=1000",
+      "ownerId=abc",
+      "createdFrom=yesterday",
+      "frobnicate=1",
+    ]) {
       const response = await call("GET", `/t/api-co/contacts?${query}`);
       expect(response.status).toBe(400);
       expect(response.json.detail).toContain(query.split("=")[0] as string);
@@ -197,7 +273,18 @@ describe("bad input gets a clear problem+json error and writes nothing", () => {
   });
 
   it("search input made of FTS syntax gives results or an empty list, never a 500", async () => {
-    for (const q of ['"', "*", "NEAR(", "-", "a OR", '"unterminated', "(((", "^", "col:value", "'; DROP TABLE contacts; --"]) {
+    for (const q of [
+      '"',
+      "*",
+      "NEAR(",
+      "-",
+      "a OR",
+      '"unterminated',
+      "(((",
+      "^",
+      "col:value",
+      "'; DROP TABLE contacts; --",
+    ]) {
       const response = await call("GET", `/t/api-co/contacts?q=${encodeURIComponent(q)}`);
       expect(response.status).toBe(200);
       expect(Array.isArray(response.json.data)).toBe(true);
@@ -209,7 +296,9 @@ describe("bad input gets a clear problem+json error and writes nothing", () => {
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get("www-authenticate")).toContain("Bearer");
     const tenantId = data.get("api-co").id;
-    expect((await api(server.url, `crm_${tenantId}_${"A".repeat(43)}`)("GET", "/t/api-co/contacts")).status).toBe(401);
+    expect(
+      (await api(server.url, `crm_${tenantId}_${"A".repeat(43)}`)("GET", "/t/api-co/contacts")).status,
+    ).toBe(401);
     const key = await data.apiKey("api-co");
     await data.shards.use(data.get("api-co"), (s) => s.statement("UPDATE api_keys SET revoked_at = 1").run());
     expect((await api(server.url, key)("GET", "/t/api-co/contacts")).status).toBe(401);
@@ -232,9 +321,16 @@ describe("OpenAPI", () => {
   it("documents every contacts and companies operation", async () => {
     const response = await fetch(`${server.url}/api/v1/openapi.json`);
     expect(response.status).toBe(200);
-    const doc = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const doc = (await response.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths["/api/v1/t/{tenant}/contacts"] ?? {})).toEqual(expect.arrayContaining(["get", "post"]));
-    expect(Object.keys(doc.paths["/api/v1/t/{tenant}/companies/{id}"] ?? {})).toEqual(expect.arrayContaining(["get", "patch", "delete"]));
+    expect(Object.keys(doc.paths["/api/v1/t/{tenant}/contacts"] ?? {})).toEqual(
+      expect.arrayContaining(["get", "post"]),
+    );
+    expect(Object.keys(doc.paths["/api/v1/t/{tenant}/companies/{id}"] ?? {})).toEqual(
+      expect.arrayContaining(["get", "patch", "delete"]),
+    );
   });
 });

@@ -36,9 +36,18 @@ beforeAll(async () => {
   for (let i = 0; i < 2; i++) await a("POST", "/t/tenant-a/contacts", { firstName: `A${i}` });
   await a("POST", "/t/tenant-a/companies", { name: "A Co" });
   const b = api(server.url, bApi);
-  for (let i = 0; i < 3; i++) bCompanies.push((await b("POST", "/t/tenant-b/companies", { name: `Secret B Co ${i}` })).json.id);
+  for (let i = 0; i < 3; i++)
+    bCompanies.push((await b("POST", "/t/tenant-b/companies", { name: `Secret B Co ${i}` })).json.id);
   for (let i = 0; i < 6; i++) {
-    bContacts.push((await b("POST", "/t/tenant-b/contacts", { firstName: `SecretB${i}`, email: `b${i}@b.test`, companyId: bCompanies[0] })).json.id);
+    bContacts.push(
+      (
+        await b("POST", "/t/tenant-b/contacts", {
+          firstName: `SecretB${i}`,
+          email: `b${i}@b.test`,
+          companyId: bCompanies[0],
+        })
+      ).json.id,
+    );
   }
   bSnapshot = await snapshot("tenant-b");
   // Restart so no shard is open, then let only Alice in.
@@ -54,7 +63,10 @@ afterAll(async () => {
   dir.remove();
 });
 
-const foreign = () => [...bContacts.slice(2).map((id) => ["contacts", id] as const), ...bCompanies.slice(1).map((id) => ["companies", id] as const)];
+const foreign = () => [
+  ...bContacts.slice(2).map((id) => ["contacts", id] as const),
+  ...bCompanies.slice(1).map((id) => ["companies", id] as const),
+];
 
 function expectNoSecrets(text: string) {
   expect(text).not.toContain("SecretB");
@@ -65,7 +77,13 @@ function expectNoSecrets(text: string) {
 describe("tenant A's credentials, tenant B's ids", () => {
   it("every page route answers 404 with none of B's data", async () => {
     for (const [kind, id] of foreign()) {
-      for (const path of [`/${kind}/${id}`, `/${kind}/${id}/row`, `/${kind}/${id}/edit`, `/${kind}/${id}/edit?fragment=row`, `/${kind}/${id}/delete`]) {
+      for (const path of [
+        `/${kind}/${id}`,
+        `/${kind}/${id}/row`,
+        `/${kind}/${id}/edit`,
+        `/${kind}/${id}/edit?fragment=row`,
+        `/${kind}/${id}/delete`,
+      ]) {
         const response = await alice.get(`/t/tenant-a${path}`);
         expect([path, response.status]).toEqual([path, 404]);
         expectNoSecrets(response.text);
@@ -73,7 +91,12 @@ describe("tenant A's credentials, tenant B's ids", () => {
       const htmxRow = await alice.htmx("GET", `/t/tenant-a/${kind}/${id}/row`);
       expect(htmxRow.status).toBe(404);
       expectNoSecrets(htmxRow.text);
-      const update = await alice.post(`/t/tenant-a/${kind}/${id}`, { firstName: "Pwned", name: "Pwned", ownerId: "", tags: "" });
+      const update = await alice.post(`/t/tenant-a/${kind}/${id}`, {
+        firstName: "Pwned",
+        name: "Pwned",
+        ownerId: "",
+        tags: "",
+      });
       expect(update.status).toBe(404);
       const remove = await alice.post(`/t/tenant-a/${kind}/${id}/delete`, {});
       expect(remove.status).toBe(404);
@@ -83,7 +106,11 @@ describe("tenant A's credentials, tenant B's ids", () => {
 
   it("every API route answers 404 with none of B's data", async () => {
     for (const [kind, id] of foreign()) {
-      for (const [method, body] of [["GET", undefined], ["PATCH", { firstName: "Pwned", name: "Pwned" }], ["DELETE", undefined]] as const) {
+      for (const [method, body] of [
+        ["GET", undefined],
+        ["PATCH", { firstName: "Pwned", name: "Pwned" }],
+        ["DELETE", undefined],
+      ] as const) {
         const response = await aliceApi(method, `/t/tenant-a/${kind}/${id}`, body);
         expect([method, kind, response.status]).toEqual([method, kind, 404]);
         expectNoSecrets(response.text);
@@ -92,7 +119,10 @@ describe("tenant A's credentials, tenant B's ids", () => {
   });
 
   it("cannot link A's contact to B's company", async () => {
-    const response = await aliceApi("POST", "/t/tenant-a/contacts", { firstName: "Linker", companyId: bCompanies[2] });
+    const response = await aliceApi("POST", "/t/tenant-a/contacts", {
+      firstName: "Linker",
+      companyId: bCompanies[2],
+    });
     expect(response.status).toBe(422);
     expect(response.json.errors[0].field).toBe("companyId");
   });
@@ -105,7 +135,10 @@ describe("tenant A's credentials, tenant B's ids", () => {
   });
 
   it("never opened B's file", async () => {
-    const ready = (await (await fetch(`${server.url}/readyz`)).json()) as { openShards: number; shardOpens: number };
+    const ready = (await (await fetch(`${server.url}/readyz`)).json()) as {
+      openShards: number;
+      shardOpens: number;
+    };
     expect(ready.openShards).toBe(1);
     expect(ready.shardOpens).toBe(1);
   });
@@ -113,7 +146,11 @@ describe("tenant A's credentials, tenant B's ids", () => {
 
 describe("tenant A's credentials on tenant B's URLs", () => {
   it("A's API key is refused for B before B's file is opened", async () => {
-    for (const path of ["/t/tenant-b/contacts", `/t/tenant-b/contacts/${bContacts[0]}`, "/t/tenant-b/companies"]) {
+    for (const path of [
+      "/t/tenant-b/contacts",
+      `/t/tenant-b/contacts/${bContacts[0]}`,
+      "/t/tenant-b/companies",
+    ]) {
       const response = await aliceApi("GET", path);
       expect(response.status).toBe(401);
       expectNoSecrets(response.text);
@@ -126,7 +163,11 @@ describe("tenant A's credentials on tenant B's URLs", () => {
   it("A's session cookie, replayed against B, is no session there", async () => {
     const token = alice.cookie("crm_session") as string;
     const headers = { cookie: `crm_session=${token}` };
-    for (const path of ["/t/tenant-b/contacts", `/t/tenant-b/contacts/${bContacts[0]}`, "/t/tenant-b/settings/users"]) {
+    for (const path of [
+      "/t/tenant-b/contacts",
+      `/t/tenant-b/contacts/${bContacts[0]}`,
+      "/t/tenant-b/settings/users",
+    ]) {
       const response = await fetch(`${server.url}${path}`, { headers, redirect: "manual" });
       expect(response.status).toBe(303);
       expect(response.headers.get("location")).toStartWith("/t/tenant-b/login");

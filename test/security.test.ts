@@ -34,7 +34,8 @@ describe("security headers", () => {
     expect(csp).not.toContain("unsafe-inline");
     expect(csp).not.toContain("unsafe-eval");
     expect(csp).toContain("frame-ancestors 'none'");
-    for (const script of page.text.match(/<script[^>]*>/g) ?? []) expect(script).toContain(`nonce="${nonce}"`);
+    for (const script of page.text.match(/<script[^>]*>/g) ?? [])
+      expect(script).toContain(`nonce="${nonce}"`);
     expect(page.text).not.toMatch(/<script(?![^>]*src=)[^>]*>/);
     expect(page.text).not.toContain(" style=");
     expect(page.headers.get("x-content-type-options")).toBe("nosniff");
@@ -59,9 +60,21 @@ describe("escaping", () => {
     const evil = `<script>alert(1)</script><img src=x onerror=alert(2)>"'`;
     const company = await call("POST", "/t/sec/companies", { name: evil, city: evil, country: evil });
     expect(company.status).toBe(201);
-    const contact = await call("POST", "/t/sec/contacts", { firstName: evil, lastName: evil, title: evil, companyId: company.json.id, tags: ["x<b>y"] });
+    const contact = await call("POST", "/t/sec/contacts", {
+      firstName: evil,
+      lastName: evil,
+      title: evil,
+      companyId: company.json.id,
+      tags: ["x<b>y"],
+    });
     expect(contact.status).toBe(422); // tags allow letters, digits and - _ . & / only
-    const ok = await call("POST", "/t/sec/contacts", { firstName: evil, lastName: evil, title: evil, companyId: company.json.id, tags: ["r&d"] });
+    const ok = await call("POST", "/t/sec/contacts", {
+      firstName: evil,
+      lastName: evil,
+      title: evil,
+      companyId: company.json.id,
+      tags: ["r&d"],
+    });
     expect(ok.status).toBe(201);
     const client = await signIn(server.url, "sec", "owner@sec.test");
     for (const path of [
@@ -84,7 +97,12 @@ describe("escaping", () => {
 
   it("never turns a javascript: URL into a link", async () => {
     const call = api(server.url, await data.apiKey("sec"));
-    for (const domain of ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "http://x.example/\"onmouseover=alert(1)"]) {
+    for (const domain of [
+      "javascript:alert(1)",
+      "JaVaScRiPt:alert(1)",
+      "data:text/html,x",
+      'http://x.example/"onmouseover=alert(1)',
+    ]) {
       const response = await call("POST", "/t/sec/companies", { name: "Link", domain });
       if (response.status === 201) expect(response.json.domain).toMatch(/^[a-z0-9.-]+$/);
       else expect(response.status).toBe(422);
@@ -100,27 +118,35 @@ describe("CSRF", () => {
   it("refuses writes with no token, a wrong token, another session's token, or from another site", async () => {
     const client = await signIn(server.url, "sec", "owner@sec.test");
     const other = await signIn(server.url, "sec", "owner@sec.test");
-    const before = await data.shards.use(data.get("sec"), (s) => s.statement("SELECT count(*) AS n FROM contacts").get());
-    const attempts = [
-      { _csrf: "" },
-      { _csrf: "wrong" },
-      { _csrf: other.csrfToken },
-    ];
+    const before = await data.shards.use(data.get("sec"), (s) =>
+      s.statement("SELECT count(*) AS n FROM contacts").get(),
+    );
+    const attempts = [{ _csrf: "" }, { _csrf: "wrong" }, { _csrf: other.csrfToken }];
     for (const fields of attempts) {
       const response = await client.post("/t/sec/contacts", { firstName: "Csrf", ...fields });
       expect(response.status).toBe(403);
     }
-    const crossSite = await client.post("/t/sec/contacts", { firstName: "Csrf" }, { "sec-fetch-site": "cross-site" });
+    const crossSite = await client.post(
+      "/t/sec/contacts",
+      { firstName: "Csrf" },
+      { "sec-fetch-site": "cross-site" },
+    );
     expect(crossSite.status).toBe(403);
     expect((await client.post("/t/sec/logout", { _csrf: "wrong" })).status).toBe(403);
-    const after = await data.shards.use(data.get("sec"), (s) => s.statement("SELECT count(*) AS n FROM contacts").get());
+    const after = await data.shards.use(data.get("sec"), (s) =>
+      s.statement("SELECT count(*) AS n FROM contacts").get(),
+    );
     expect(after).toEqual(before);
   });
 
   it("protects the login form too (no login CSRF)", async () => {
     const client = new BrowserClient(server.url);
     await client.get("/t/sec/login");
-    const response = await client.post("/t/sec/login", { _csrf: "forged", email: "owner@sec.test", password: PASSWORD });
+    const response = await client.post("/t/sec/login", {
+      _csrf: "forged",
+      email: "owner@sec.test",
+      password: PASSWORD,
+    });
     expect(response.status).toBe(403);
   });
 });
@@ -131,9 +157,21 @@ describe("login rate limits", () => {
     await client.get("/t/sec-two/login");
     const headers = { "x-forwarded-for": "198.51.100.7" };
     for (let i = 0; i < 3; i++) {
-      expect((await client.post("/t/sec-two/login", { email: "owner@two.test", password: "wrong password" }, headers)).status).toBe(401);
+      expect(
+        (
+          await client.post(
+            "/t/sec-two/login",
+            { email: "owner@two.test", password: "wrong password" },
+            headers,
+          )
+        ).status,
+      ).toBe(401);
     }
-    const locked = await client.post("/t/sec-two/login", { email: "owner@two.test", password: PASSWORD }, headers);
+    const locked = await client.post(
+      "/t/sec-two/login",
+      { email: "owner@two.test", password: PASSWORD },
+      headers,
+    );
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
   });
@@ -143,12 +181,24 @@ describe("login rate limits", () => {
     await client.get("/t/sec/login");
     const headers = { "x-forwarded-for": "203.0.113.9" };
     for (let i = 0; i < 6; i++) {
-      const response = await client.post("/t/sec/login", { email: `nobody${i}@sec.test`, password: "wrong password" }, headers);
+      const response = await client.post(
+        "/t/sec/login",
+        { email: `nobody${i}@sec.test`, password: "wrong password" },
+        headers,
+      );
       expect(response.status).toBe(401);
     }
-    const blocked = await client.post("/t/sec/login", { email: "owner@sec.test", password: PASSWORD }, headers);
+    const blocked = await client.post(
+      "/t/sec/login",
+      { email: "owner@sec.test", password: PASSWORD },
+      headers,
+    );
     expect(blocked.status).toBe(429);
-    const elsewhere = await client.post("/t/sec/login", { email: "owner@sec.test", password: PASSWORD }, { "x-forwarded-for": "203.0.113.10" });
+    const elsewhere = await client.post(
+      "/t/sec/login",
+      { email: "owner@sec.test", password: PASSWORD },
+      { "x-forwarded-for": "203.0.113.10" },
+    );
     expect(elsewhere.status).toBe(303);
   });
 });
@@ -157,13 +207,24 @@ describe("password hashing under a flood", () => {
   it("answers 503 with Retry-After past the queue bound instead of hashing everything at once", async () => {
     const flood = await startServer({
       dataDir: dir.path,
-      env: { CRM_ARGON2_MEMORY_KIB: "65536", CRM_ARGON2_TIME_COST: "2", CRM_HASH_CONCURRENCY: "1", CRM_HASH_MAX_WAITING: "2", CRM_LOGIN_FAILURES_PER_IP: "1000", CRM_LOGIN_FAILURES_PER_ACCOUNT: "1000" },
+      env: {
+        CRM_ARGON2_MEMORY_KIB: "65536",
+        CRM_ARGON2_TIME_COST: "2",
+        CRM_HASH_CONCURRENCY: "1",
+        CRM_HASH_MAX_WAITING: "2",
+        CRM_LOGIN_FAILURES_PER_IP: "1000",
+        CRM_LOGIN_FAILURES_PER_ACCOUNT: "1000",
+      },
     });
     try {
       const client = new BrowserClient(flood.url);
       await client.get("/t/sec/login");
       const statuses = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => client.post("/t/sec/login", { email: `flood${i}@sec.test`, password: "wrong password" }).then((r) => r.status)),
+        Array.from({ length: 12 }, (_, i) =>
+          client
+            .post("/t/sec/login", { email: `flood${i}@sec.test`, password: "wrong password" })
+            .then((r) => r.status),
+        ),
       );
       expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
       expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(3);

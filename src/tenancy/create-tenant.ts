@@ -8,7 +8,7 @@ import { type Catalog, SlugTakenError, TENANTS_DIR } from "./catalog.ts";
 import type { Tenant } from "./catalog-schema.ts";
 import { loadMigrations, migrateDatabase, TENANT_MIGRATIONS } from "./migrations.ts";
 import type { NewTenantInput } from "./new-tenant-input.ts";
-import { drizzleOver, openDatabase } from "./open-database.ts";
+import { drizzleOver, openDatabase, runInTransaction } from "./open-database.ts";
 import { shardState } from "./schema.ts";
 
 const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
@@ -58,14 +58,14 @@ export async function createTenant(
     try {
       migrateDatabase(sqlite, loadMigrations(TENANT_MIGRATIONS));
       const db = drizzleOver(sqlite);
-      const owner = sqlite.transaction(() => {
+      const owner = runInTransaction(sqlite, () => {
         db.insert(shardState).values({ id: 1, tenantId: id }).run();
         return insertUser(
           db,
           { email: input.ownerEmail, name: input.ownerName, passwordHash, role: "owner" },
           now,
         );
-      })();
+      });
       catalog.setStatus(id, "active");
       return { tenant: { ...tenant, status: "active" }, owner };
     } finally {

@@ -49,7 +49,7 @@ export function migrateDatabase(sqlite: Database, migrations: MigrationMeta[]): 
     sqlite.run(
       `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id INTEGER PRIMARY KEY, hash TEXT NOT NULL, created_at NUMERIC)`,
     );
-    const record = sqlite.prepare(`INSERT INTO ${MIGRATIONS_TABLE} (hash, created_at) VALUES (?, ?)`);
+    const record = sqlite.query(`INSERT INTO ${MIGRATIONS_TABLE} (hash, created_at) VALUES (?, ?)`);
     for (const migration of migrations.slice(current)) {
       for (const statement of migration.sql) {
         if (statement.trim()) sqlite.run(statement);

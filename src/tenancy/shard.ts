@@ -1,7 +1,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import type { Tenant } from "./catalog-schema.ts";
-import { drizzleOver } from "./open-database.ts";
+import { drizzleOver, runInTransaction } from "./open-database.ts";
 
 export type TenantRef = Pick<Tenant, "id" | "slug">;
 
@@ -48,9 +48,9 @@ export class Shard {
     return row?.n ?? 0;
   }
 
-  /** Runs `fn` in one write transaction (BEGIN IMMEDIATE: take the write lock up front, so it cannot fail half way on a lock upgrade). */
+  /** Runs `fn` in one write transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T {
-    return this.sqlite.transaction(fn).immediate();
+    return runInTransaction(this.sqlite, fn);
   }
 
   get isClosed(): boolean {
