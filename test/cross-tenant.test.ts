@@ -16,7 +16,7 @@ let aliceApi: ReturnType<typeof api>;
 let aliceKey: string;
 const bContacts: number[] = [];
 const bCompanies: number[] = [];
-let bSnapshot: unknown;
+let bSnapshot: Awaited<ReturnType<typeof snapshot>>;
 
 const snapshot = (slug: string) =>
   data.shards.use(data.get(slug), (s) => ({

@@ -18,22 +18,26 @@ const openFds = () => readdirSync("/proc/self/fd").length;
 
 describe("ShardManager", () => {
   it("closes the least recently used idle shard to stay under the cap", async () => {
-    const tenants = await Promise.all(["lru-a", "lru-b", "lru-c"].map((s) => data.tenant(s)));
+    const a = await data.tenant("lru-a");
+    const b = await data.tenant("lru-b");
+    const c = await data.tenant("lru-c");
     const manager = new ShardManager({ dataDir: dir.path, maxOpen: 2 });
-    for (const t of tenants.slice(0, 2)) manager.release(manager.acquire(t));
-    manager.release(manager.acquire(tenants[0]!)); // a is now the most recently used
-    manager.release(manager.acquire(tenants[2]!));
+    manager.release(manager.acquire(a));
+    manager.release(manager.acquire(b));
+    manager.release(manager.acquire(a)); // a is now the most recently used
+    manager.release(manager.acquire(c));
     expect(manager.openCount).toBe(2);
-    expect(manager.isOpen(tenants[0]!.id)).toBe(true);
-    expect(manager.isOpen(tenants[1]!.id)).toBe(false);
+    expect(manager.isOpen(a.id)).toBe(true);
+    expect(manager.isOpen(b.id)).toBe(false);
     manager.closeAll();
   });
 
   it("never closes a shard under a request that holds it; its holder closes it on release", async () => {
-    const [a, b] = await Promise.all(["held-a", "held-b"].map((s) => data.tenant(s)));
+    const a = await data.tenant("held-a");
+    const b = await data.tenant("held-b");
     const manager = new ShardManager({ dataDir: dir.path, maxOpen: 1 });
-    const held = manager.acquire(a!);
-    manager.release(manager.acquire(b!));
+    const held = manager.acquire(a);
+    manager.release(manager.acquire(b));
     expect(held.isClosed).toBe(false);
     expect(held.statement("SELECT count(*) AS n FROM users").get()).toEqual({ n: 1 });
     manager.release(held);
@@ -65,9 +69,10 @@ describe("ShardManager", () => {
   });
 
   it("refuses a catalog entry that points at another tenant's file", async () => {
-    const [a, b] = await Promise.all(["own-a", "own-b"].map((s) => data.tenant(s)));
+    const a = await data.tenant("own-a");
+    const b = await data.tenant("own-b");
     const manager = new ShardManager({ dataDir: dir.path });
-    expect(() => manager.acquire({ ...a!, file: b!.file })).toThrow(/does not belong/);
+    expect(() => manager.acquire({ ...a, file: b.file })).toThrow(/does not belong/);
     expect(manager.openCount).toBe(0);
   });
 });

@@ -93,6 +93,7 @@ export function api(base: string, key: string) {
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
     const text = await response.text();
+    // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field by the tests
     let json: any;
     try {
       json = text ? JSON.parse(text) : undefined;
