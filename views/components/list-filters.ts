@@ -14,14 +14,6 @@ export interface ListFiltersOptions {
   sorts: SelectOption[];
 }
 
-function select(name: string, label: string, options: SelectOption[], current: string | undefined): Html {
-  return html`<label class="filter"><span>${label}</span><select name="${name}">${options.map((o) =>
-    o.value === (current ?? "")
-      ? html`<option value="${o.value}" selected>${o.label}</option>`
-      : html`<option value="${o.value}">${o.label}</option>`,
-  )}</select></label>`;
-}
-
 /** The sorts every record list offers (see lists/keyset.ts for their default order). */
 export const RECORD_SORT_OPTIONS: SelectOption[] = [
   { value: "createdAt", label: "Created" },
@@ -29,19 +21,31 @@ export const RECORD_SORT_OPTIONS: SelectOption[] = [
   { value: "name", label: "Name" },
 ];
 
+function select(name: string, label: string, options: SelectOption[], current: string | undefined, swap: Html): Html {
+  return html`<label class="filter"><span>${label}</span><select name="${name}" ${swap} hx-trigger="change">${options.map(
+    (o) =>
+      o.value === (current ?? "")
+        ? html`<option value="${o.value}" selected>${o.label}</option>`
+        : html`<option value="${o.value}">${o.label}</option>`,
+  )}</select></label>`;
+}
+
 /**
  * Search, filters and sort for a list: a plain GET form (works without JavaScript, and the URL
- * is the bookmarkable state) that htmx upgrades to swap only the results as you type or pick.
+ * is the bookmarkable state) that htmx upgrades to swap only the results. Each control asks
+ * for new results when it changes (the search box as you type); leaving the search box fires
+ * nothing, so a click elsewhere never races a stale refresh. A newer request replaces an
+ * older one still in flight.
  */
 export function listFilters(o: ListFiltersOptions): Html {
-  const swap = html`hx-get="${o.action}" hx-target="${o.target}" hx-swap="outerHTML" hx-push-url="true" hx-nonce="${o.nonce}"`;
-  return html`<form class="filters" method="get" action="${o.action}" role="search" ${swap} hx-trigger="submit, change">
-  <label class="filter search"><span>Search</span><input type="search" name="q" value="${o.values.q ?? ""}" placeholder="${o.searchPlaceholder}" maxlength="200" autocomplete="off" ${swap} hx-trigger="input changed delay:300ms" hx-include="closest form"></label>
-  ${select("tag", "Tag", [{ value: "", label: "Any tag" }, ...o.tags.map((t) => ({ value: t, label: t }))], o.values.tag)}
-  ${select("ownerId", "Owner", [{ value: "", label: "Anyone" }, ...o.owners], o.values.ownerId)}
-  <label class="filter"><span>Created from</span><input type="date" name="createdFrom" value="${o.values.createdFrom ?? ""}"></label>
-  <label class="filter"><span>to</span><input type="date" name="createdTo" value="${o.values.createdTo ?? ""}"></label>
-  ${select("sort", "Sort by", o.sorts, o.values.sort)}
+  const swap = html`hx-get="${o.action}" hx-target="${o.target}" hx-swap="outerHTML" hx-push-url="true" hx-include="closest form" hx-sync="closest form:replace" hx-nonce="${o.nonce}"`;
+  return html`<form class="filters" method="get" action="${o.action}" role="search" ${swap} hx-trigger="submit">
+  <label class="filter search"><span>Search</span><input type="search" name="q" value="${o.values.q ?? ""}" placeholder="${o.searchPlaceholder}" maxlength="200" autocomplete="off" ${swap} hx-trigger="input changed delay:300ms"></label>
+  ${select("tag", "Tag", [{ value: "", label: "Any tag" }, ...o.tags.map((t) => ({ value: t, label: t }))], o.values.tag, swap)}
+  ${select("ownerId", "Owner", [{ value: "", label: "Anyone" }, ...o.owners], o.values.ownerId, swap)}
+  <label class="filter"><span>Created from</span><input type="date" name="createdFrom" value="${o.values.createdFrom ?? ""}" ${swap} hx-trigger="change"></label>
+  <label class="filter"><span>to</span><input type="date" name="createdTo" value="${o.values.createdTo ?? ""}" ${swap} hx-trigger="change"></label>
+  ${select("sort", "Sort by", o.sorts, o.values.sort, swap)}
   ${select(
     "order",
     "Order",
@@ -51,6 +55,7 @@ export function listFilters(o: ListFiltersOptions): Html {
       { value: "desc", label: "Descending" },
     ],
     o.values.order,
+    swap,
   )}
   <div class="filter-actions"><button type="submit">Apply</button> <a href="${o.action}">Clear</a></div>
 </form>`;

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import { launchBrowser } from "./support/browser.ts";
+import { startServer, type TestServer } from "./support/server.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { PASSWORD } from "./support/workspace.ts";
+
+let server: TestServer;
+let browser: Browser;
+let page: Page;
+const dir = tempDir();
+const problems: string[] = [];
+
+beforeAll(async () => {
+  server = await startServer({ dataDir: dir.path });
+  browser = await launchBrowser();
+  page = await browser.newPage();
+  page.on("console", (message) => {
+    if (message.type() === "error" || message.type() === "warning") problems.push(`${message.type()}: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  page.on("dialog", (dialog) => dialog.accept());
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  dir.remove();
+});
+
+/** Set on the window once; if a click reloads the page instead of swapping a fragment, it is gone. */
+async function markPage() {
+  await page.evaluate(() => {
+    (window as unknown as { __noReload: boolean }).__noReload = true;
+  });
+}
+
+async function stillSamePage() {
+  return page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload === true);
+}
+
+describe("in a real browser", () => {
+  it("signs up, adds a contact inline, edits it in place, finds it, deletes it: no reloads, no console errors", async () => {
+    await page.goto(`${server.url}/signup`);
+    await page.fill("#signup-name", "Browser Bakery");
+    await page.fill("#signup-slug", "browser-bakery");
+    await page.fill("#signup-ownerName", "Bea");
+    await page.fill("#signup-ownerEmail", "bea@bakery.test");
+    await page.fill("#signup-ownerPassword", PASSWORD);
+    await Promise.all([page.waitForURL("**/t/browser-bakery/contacts"), page.click("button[type=submit]")]);
+    expect(await page.textContent("h1")).toBe("Contacts");
+    await page.waitForFunction(() => "htmx" in window);
+    await markPage();
+
+    // Quick add through htmx: the row appears at the top and the form comes back empty.
+    await page.fill("#new-contact-firstName", "Marie");
+    await page.fill("#new-contact-lastName", "Curie");
+    await page.fill("#new-contact-email", "marie@radium.test");
+    await page.fill("#new-contact-companyName", "Radium Institute");
+    await page.click("#new-contact button[type=submit]");
+    const row = page.locator("#contact-rows tr", { hasText: "Marie Curie" });
+    await row.waitFor();
+    expect(await row.textContent()).toContain("Radium Institute");
+    await page.waitForFunction(() => (document.querySelector("#new-contact-firstName") as HTMLInputElement).value === "");
+    expect(await stillSamePage()).toBe(true);
+
+    // A bad quick add that gets past the browser's own checks shows the server's errors inline,
+    // without losing what was typed.
+    await page.fill("#new-contact-lastName", "Nameless");
+    await page.fill("#new-contact-email", "not-an-email");
+    await page.evaluate(() => {
+      (document.querySelector("#new-contact") as HTMLFormElement).noValidate = true;
+    });
+    await page.click("#new-contact button[type=submit]");
+    await page.locator("#new-contact-firstName-error").waitFor();
+    await page.locator("#new-contact-email-error").waitFor();
+    expect(await page.inputValue("#new-contact-lastName")).toBe("Nameless");
+    expect(await stillSamePage()).toBe(true);
+
+    // Edit in place: the row turns into a form, and saving swaps the updated row back.
+    await row.locator("text=Edit").click();
+    const editing = page.locator("#contact-rows tr.editing");
+    await editing.waitFor();
+    await editing.locator("input[name=lastName]").fill("Skłodowska-Curie");
+    await editing.locator("input[name=title]").fill("Physicist");
+    await editing.locator("button[type=submit]").click();
+    const updated = page.locator("#contact-rows tr", { hasText: "Marie Skłodowska-Curie" });
+    await updated.waitFor();
+    expect(await updated.textContent()).toContain("Physicist");
+    expect(await page.locator("#contact-rows tr.editing").count()).toBe(0);
+    expect(await stillSamePage()).toBe(true);
+
+    // Search as you type swaps only the results.
+    await page.fill("input[name=q]", "skłodowska");
+    await page.waitForFunction(() => document.querySelector("#contacts-results .summary")?.textContent?.includes("1 contact match"));
+    expect(page.url()).toContain("q=sk");
+    expect(await stillSamePage()).toBe(true);
+
+    // Delete with confirmation (the dialog is accepted): the row goes away.
+    await updated.locator("text=Delete").click();
+    await updated.waitFor({ state: "detached" });
+    expect(await stillSamePage()).toBe(true);
+
+    // And the list, reloaded from the server, agrees.
+    await page.goto(`${server.url}/t/browser-bakery/contacts`);
+    expect(await page.locator("#contact-rows tr").count()).toBe(0);
+    // Chrome reports every 4xx fetch on the console; the deliberate invalid submit above is the only one.
+    expect(problems).toEqual(["error: Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"]);
+  }, 60_000);
+
+  it("works without JavaScript: create, then see it on its page", async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const plain = await context.newPage();
+    await plain.goto(`${server.url}/t/browser-bakery/login`);
+    await plain.fill("#login-email", "bea@bakery.test");
+    await plain.fill("#login-password", PASSWORD);
+    await Promise.all([plain.waitForURL("**/contacts"), plain.click("button[type=submit]")]);
+    await plain.fill("#new-contact-firstName", "Pierre");
+    await plain.fill("#new-contact-lastName", "Curie");
+    await Promise.all([plain.waitForURL(/\/contacts\/\d+$/), plain.click("#new-contact button[type=submit]")]);
+    expect(await plain.textContent("h1")).toBe("Pierre Curie");
+    await context.close();
+  }, 30_000);
+});
