@@ -16,7 +16,8 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage();
   page.on("console", (message) => {
-    if (message.type() === "error" || message.type() === "warning") problems.push(`${message.type()}: ${message.text()}`);
+    if (message.type() === "error" || message.type() === "warning")
+      problems.push(`${message.type()}: ${message.text()}`);
   });
   page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
   page.on("dialog", (dialog) => dialog.accept());
@@ -61,7 +62,9 @@ describe("in a real browser", () => {
     const row = page.locator("#contact-rows tr", { hasText: "Marie Curie" });
     await row.waitFor();
     expect(await row.textContent()).toContain("Radium Institute");
-    await page.waitForFunction(() => (document.querySelector("#new-contact-firstName") as HTMLInputElement).value === "");
+    await page.waitForFunction(
+      () => (document.querySelector("#new-contact-firstName") as HTMLInputElement).value === "",
+    );
     expect(await stillSamePage()).toBe(true);
 
     // A bad quick add that gets past the browser's own checks shows the server's errors inline,
@@ -92,7 +95,9 @@ describe("in a real browser", () => {
 
     // Search as you type swaps only the results.
     await page.fill("input[name=q]", "skłodowska");
-    await page.waitForFunction(() => document.querySelector("#contacts-results .summary")?.textContent?.includes("1 contact match"));
+    await page.waitForFunction(() =>
+      document.querySelector("#contacts-results .summary")?.textContent?.includes("1 contact match"),
+    );
     expect(page.url()).toContain("q=sk");
     expect(await stillSamePage()).toBe(true);
 
@@ -105,7 +110,9 @@ describe("in a real browser", () => {
     await page.goto(`${server.url}/t/browser-bakery/contacts`);
     expect(await page.locator("#contact-rows tr").count()).toBe(0);
     // Chrome reports every 4xx fetch on the console; the deliberate invalid submit above is the only one.
-    expect(problems).toEqual(["error: Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"]);
+    expect(problems).toEqual([
+      "error: Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)",
+    ]);
   }, 60_000);
 
   it("works without JavaScript: create, then see it on its page", async () => {
@@ -117,7 +124,10 @@ describe("in a real browser", () => {
     await Promise.all([plain.waitForURL("**/contacts"), plain.click("button[type=submit]")]);
     await plain.fill("#new-contact-firstName", "Pierre");
     await plain.fill("#new-contact-lastName", "Curie");
-    await Promise.all([plain.waitForURL(/\/contacts\/\d+$/), plain.click("#new-contact button[type=submit]")]);
+    await Promise.all([
+      plain.waitForURL(/\/contacts\/\d+$/),
+      plain.click("#new-contact button[type=submit]"),
+    ]);
     expect(await plain.textContent("h1")).toBe("Pierre Curie");
     await context.close();
   }, 30_000);

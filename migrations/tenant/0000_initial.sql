@@ -128,5 +128,6 @@ CREATE UNIQUE INDEX `tags_name_unique` ON `tags` (`name`);--> statement-breakpoi
 CREATE TABLE `shard_state` (
 	`id` integer PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
-	`change_counter` integer DEFAULT 0 NOT NULL
+	`change_counter` integer DEFAULT 0 NOT NULL,
+	`search_index_deferred` integer DEFAULT 0 NOT NULL
 );

@@ -1,3 +1,4 @@
+import { withDeferredSearchIndex } from "../search/deferred-search-index.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { Random } from "./random.ts";
 import {
@@ -57,6 +58,18 @@ function creationTimes(rng: Random, count: number, anchor: number): number[] {
   return times.sort((a, b) => a - b);
 }
 
+/** How many companies (sorted oldest first) were created at or before `time`. */
+function companiesBefore(companies: { createdAt: number }[], time: number): number {
+  let low = 0;
+  let high = companies.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((companies[mid] as { createdAt: number }).createdAt <= time) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 function pickTags(rng: Random, max: number): string[] {
   const tags = new Set<string>();
   const count = rng.weighted([
@@ -85,98 +98,131 @@ export function seedTenant(shard: Shard, options: SeedOptions): SeedResult {
   const owner = () => (owners.length ? rng.pick(owners) : null);
   const companyCount = Math.max(1, Math.round(options.contacts / CONTACTS_PER_COMPANY));
 
-  shard.transaction(() => {
-    const tagIds = new Map<string, number>();
-    for (const [name] of TAGS) {
-      shard.statement("INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO NOTHING").run(name);
-      tagIds.set(
-        name,
-        (shard.statement("SELECT id FROM tags WHERE name = ?").get(name) as { id: number }).id,
-      );
-    }
-    const logCreated = shard.statement(
-      "INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id, payload) VALUES (?, 'system', NULL, ?, ?, ?, ?)",
+  // Bulk loading needs more page cache than serving (random inserts into six indexes).
+  const cacheSize = (shard.statement("PRAGMA cache_size").get() as { cache_size: number }).cache_size;
+  shard.sqlite.run("PRAGMA cache_size = -65536");
+  try {
+    withDeferredSearchIndex(shard, () =>
+      insertAll(shard, rng, anchor, owner, companyCount, options.contacts),
     );
-
-    const insertCompany = shard.statement(
-      `INSERT INTO companies (name, domain, phone, city, country, owner_id, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-    );
-    const tagCompany = shard.statement(
-      "INSERT OR IGNORE INTO company_tags (company_id, tag_id) VALUES (?, ?)",
-    );
-    const companies: { id: number; domain: string; createdAt: number; code: string }[] = [];
-    for (const createdAt of creationTimes(rng, companyCount, anchor)) {
-      const stem = rng.pick(COMPANY_STEMS);
-      const kind = rng.pick(COMPANY_KINDS);
-      const name = rng.chance(0.6) ? `${stem} ${kind} ${rng.pick(COMPANY_SUFFIXES)}` : `${stem} ${kind}`;
-      const domain = `${asciiWord(stem)}${asciiWord(kind)}${rng.chance(0.5) ? rng.int(2, 999) : ""}.${rng.pick(TLDS)}`;
-      const [city, country, code] = rng.pick(CITIES);
-      const updatedAt = Math.min(anchor, createdAt + Math.floor(rng.next() * (anchor - createdAt)));
-      const { id } = insertCompany.get(
-        name,
-        domain,
-        phoneFor(rng, code),
-        city,
-        country,
-        owner(),
-        createdAt,
-        updatedAt,
-      ) as {
-        id: number;
-      };
-      if (rng.chance(0.5))
-        tagCompany.run(id, tagIds.get(rng.pick(["customer", "prospect", "partner", "supplier"])));
-      logCreated.run(createdAt, "company.created", "company", id, JSON.stringify({ name }));
-      companies.push({ id, domain, createdAt, code });
-    }
-
-    const insertContact = shard.statement(
-      `INSERT INTO contacts (first_name, last_name, email, phone, title, company_id, owner_id, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-    );
-    const tagContact = shard.statement(
-      "INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?, ?)",
-    );
-    for (const time of creationTimes(rng, options.contacts, anchor)) {
-      const first = rng.pick(FIRST_NAMES);
-      const last = rng.pick(LAST_NAMES);
-      const company = rng.chance(0.8) ? rng.pick(companies) : undefined;
-      const createdAt = Math.max(time, company?.createdAt ?? 0);
-      const local = rng.chance(0.7)
-        ? `${asciiWord(first)}.${asciiWord(last)}`
-        : `${asciiWord(first)[0]}${asciiWord(last)}`;
-      const email = !rng.chance(0.85)
-        ? null
-        : company
-          ? `${local}@${company.domain}`
-          : `${local}${rng.int(1, 99)}@${rng.pick(PERSONAL_DOMAINS)}`;
-      const code = company?.code ?? rng.pick(CITIES)[2];
-      const phone = rng.chance(0.7) ? phoneFor(rng, code) : null;
-      const title = company && rng.chance(0.8) ? rng.pick(TITLES) : null;
-      const updatedAt = Math.min(anchor, createdAt + Math.floor(rng.next() ** 3 * (anchor - createdAt)));
-      const { id } = insertContact.get(
-        first,
-        last,
-        email,
-        phone,
-        title,
-        company?.id ?? null,
-        owner(),
-        createdAt,
-        updatedAt,
-      ) as {
-        id: number;
-      };
-      for (const tag of pickTags(rng, 3)) tagContact.run(id, tagIds.get(tag));
-      logCreated.run(
-        createdAt,
-        "contact.created",
-        "contact",
-        id,
-        JSON.stringify({ name: `${first} ${last}` }),
-      );
-    }
-  });
+  } finally {
+    shard.sqlite.run(`PRAGMA cache_size = ${cacheSize}`);
+  }
   return { contacts: options.contacts, companies: companyCount, ms: Math.round(performance.now() - started) };
+}
+
+interface SeededCompany {
+  id: number;
+  domain: string;
+  createdAt: number;
+  code: string;
+}
+
+function insertAll(
+  shard: Shard,
+  rng: Random,
+  anchor: number,
+  owner: () => number | null,
+  companyCount: number,
+  contactCount: number,
+): void {
+  const tagIds = ensureTags(shard);
+  const companies = insertCompanies(shard, rng, anchor, owner, companyCount, tagIds);
+  insertContacts(shard, rng, anchor, owner, contactCount, companies, tagIds);
+}
+
+function ensureTags(shard: Shard): Map<string, number> {
+  const tagIds = new Map<string, number>();
+  for (const [name] of TAGS) {
+    shard.statement("INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO NOTHING").run(name);
+    tagIds.set(name, (shard.statement("SELECT id FROM tags WHERE name = ?").get(name) as { id: number }).id);
+  }
+  return tagIds;
+}
+
+function logCreated(
+  shard: Shard,
+  at: number,
+  subject: "contact" | "company",
+  id: number,
+  name: string,
+): void {
+  shard
+    .statement(
+      `INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id, payload)
+       VALUES (?, 'system', NULL, ?, ?, ?, ?)`,
+    )
+    .run(at, `${subject}.created`, subject, id, JSON.stringify({ name }));
+}
+
+function insertCompanies(
+  shard: Shard,
+  rng: Random,
+  anchor: number,
+  owner: () => number | null,
+  count: number,
+  tagIds: Map<string, number>,
+): SeededCompany[] {
+  const insert = shard.statement(
+    `INSERT INTO companies (name, domain, phone, city, country, owner_id, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const tag = shard.statement("INSERT OR IGNORE INTO company_tags (company_id, tag_id) VALUES (?, ?)");
+  const companies: SeededCompany[] = [];
+  for (const createdAt of creationTimes(rng, count, anchor)) {
+    const stem = rng.pick(COMPANY_STEMS);
+    const kind = rng.pick(COMPANY_KINDS);
+    const name = rng.chance(0.6) ? `${stem} ${kind} ${rng.pick(COMPANY_SUFFIXES)}` : `${stem} ${kind}`;
+    const domain = `${asciiWord(stem)}${asciiWord(kind)}${rng.chance(0.5) ? rng.int(2, 999) : ""}.${rng.pick(TLDS)}`;
+    const [city, country, code] = rng.pick(CITIES);
+    const updatedAt = Math.min(anchor, createdAt + Math.floor(rng.next() * (anchor - createdAt)));
+    const id = Number(
+      insert.run(name, domain, phoneFor(rng, code), city, country, owner(), createdAt, updatedAt)
+        .lastInsertRowid,
+    );
+    if (rng.chance(0.5)) tag.run(id, tagIds.get(rng.pick(["customer", "prospect", "partner", "supplier"])));
+    logCreated(shard, createdAt, "company", id, name);
+    companies.push({ id, domain, createdAt, code });
+  }
+  return companies;
+}
+
+function insertContacts(
+  shard: Shard,
+  rng: Random,
+  anchor: number,
+  owner: () => number | null,
+  count: number,
+  companies: SeededCompany[],
+  tagIds: Map<string, number>,
+): void {
+  const insert = shard.statement(
+    `INSERT INTO contacts (first_name, last_name, email, phone, title, company_id, owner_id, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const tag = shard.statement("INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?, ?)");
+  for (const createdAt of creationTimes(rng, count, anchor)) {
+    const first = rng.pick(FIRST_NAMES);
+    const last = rng.pick(LAST_NAMES);
+    // A person joins the CRM after their company does: pick among companies that existed by then.
+    const existing = companiesBefore(companies, createdAt);
+    const company = existing > 0 && rng.chance(0.8) ? companies[rng.int(0, existing - 1)] : undefined;
+    const local = rng.chance(0.7)
+      ? `${asciiWord(first)}.${asciiWord(last)}`
+      : `${asciiWord(first)[0]}${asciiWord(last)}`;
+    const email = !rng.chance(0.85)
+      ? null
+      : company
+        ? `${local}@${company.domain}`
+        : `${local}${rng.int(1, 99)}@${rng.pick(PERSONAL_DOMAINS)}`;
+    const phone = rng.chance(0.7) ? phoneFor(rng, company?.code ?? rng.pick(CITIES)[2]) : null;
+    const title = company && rng.chance(0.8) ? rng.pick(TITLES) : null;
+    const updatedAt = Math.min(anchor, createdAt + Math.floor(rng.next() ** 3 * (anchor - createdAt)));
+    const id = Number(
+      insert.run(first, last, email, phone, title, company?.id ?? null, owner(), createdAt, updatedAt)
+        .lastInsertRowid,
+    );
+    for (const name of pickTags(rng, 3)) tag.run(id, tagIds.get(name));
+    logCreated(shard, createdAt, "contact", id, `${first} ${last}`);
+  }
 }

@@ -14,6 +14,10 @@ const SOURCES: Record<string, { url: string; type: string }> = {
   "hx-csp.js": { url: import.meta.resolve("htmx.org/dist/ext/hx-csp.min.js"), type: "text/javascript" },
   "app.js": { url: new URL("../../views/assets/app.js", import.meta.url).href, type: "text/javascript" },
   "app.css": { url: new URL("../../views/assets/app.css", import.meta.url).href, type: "text/css" },
+  "favicon.svg": {
+    url: new URL("../../views/assets/favicon.svg", import.meta.url).href,
+    type: "image/svg+xml",
+  },
 };
 
 /**
@@ -36,6 +40,7 @@ export class Assets {
       htmx: this.url("htmx.js"),
       hxCsp: this.url("hx-csp.js"),
       app: this.url("app.js"),
+      icon: this.url("favicon.svg"),
     };
   }
 

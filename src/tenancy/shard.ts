@@ -40,7 +40,7 @@ export class Shard {
     return value;
   }
 
-  /** Bumped by triggers on every write to business data, by any process; caches key on it. */
+  /** Bumped by every write transaction, in any process; caches and ETags key on it. */
   changeCounter(): number {
     const row = this.statement("SELECT change_counter AS n FROM shard_state WHERE id = 1").get() as {
       n: number;
@@ -48,9 +48,18 @@ export class Shard {
     return row?.n ?? 0;
   }
 
-  /** Runs `fn` in one write transaction (nested calls become savepoints). */
+  /**
+   * Runs `fn` in one write transaction (nested calls become savepoints) and bumps the change
+   * counter in it, so whatever was cached from this shard is stale from the commit on.
+   */
   transaction<T>(fn: () => T): T {
-    return runInTransaction(this.sqlite, fn);
+    const outermost = !this.sqlite.inTransaction;
+    return runInTransaction(this.sqlite, () => {
+      const result = fn();
+      if (outermost)
+        this.statement("UPDATE shard_state SET change_counter = change_counter + 1 WHERE id = 1").run();
+      return result;
+    });
   }
 
   get isClosed(): boolean {

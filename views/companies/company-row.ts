@@ -20,7 +20,7 @@ export function companyRow(co: CompanyRecord, ctx: RowContext): Html {
   return html`<tr id="company-${co.id}">
 <td><a href="${path}">${co.name}</a></td>
 <td>${domainLink(co.domain)}</td>
-<td>${co.phone}</td>
+<td class="nowrap">${co.phone}</td>
 <td>${co.city}</td>
 <td>${co.country}</td>
 <td class="num"><a href="${ctx.base}/contacts?companyId=${co.id}">${formatCount(co.contactCount)}</a></td>

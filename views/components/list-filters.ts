@@ -21,7 +21,13 @@ export const RECORD_SORT_OPTIONS: SelectOption[] = [
   { value: "name", label: "Name" },
 ];
 
-function select(name: string, label: string, options: SelectOption[], current: string | undefined, swap: Html): Html {
+function select(
+  name: string,
+  label: string,
+  options: SelectOption[],
+  current: string | undefined,
+  swap: Html,
+): Html {
   return html`<label class="filter"><span>${label}</span><select name="${name}" ${swap} hx-trigger="change">${options.map(
     (o) =>
       o.value === (current ?? "")

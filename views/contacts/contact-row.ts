@@ -11,7 +11,7 @@ export function contactRow(c: ContactRecord, ctx: RowContext): Html {
   return html`<tr id="contact-${c.id}">
 <td><a href="${path}">${c.firstName} ${c.lastName}</a></td>
 <td>${c.email ? html`<a href="mailto:${c.email}">${c.email}</a>` : ""}</td>
-<td>${c.phone}</td>
+<td class="nowrap">${c.phone}</td>
 <td>${c.title}</td>
 <td>${c.companyId ? html`<a href="${ctx.base}/companies/${c.companyId}">${c.companyName}</a>` : ""}</td>
 <td>${tagChips(c.tags, `${ctx.base}/contacts`)}</td>

@@ -4,6 +4,7 @@ export interface AssetUrls {
   htmx: string;
   hxCsp: string;
   app: string;
+  icon: string;
 }
 
 /** What every page needs from the request around it. Views get it as a prop; they never reach for it. */

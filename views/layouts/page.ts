@@ -60,7 +60,7 @@ export function page(ctx: PageContext, options: PageOptions): Html {
 <title>${options.title} · ${suffix}</title>
 <meta name="csrf-token" content="${ctx.csrfToken}">
 <meta name="htmx-config" content='{"extensions":"hx-csp","defaultTimeout":15000}'>
-<link rel="icon" href="data:,">
+<link rel="icon" href="${ctx.assets.icon}" type="image/svg+xml">
 <link rel="stylesheet" href="${ctx.assets.css}">
 <script src="${ctx.assets.htmx}" nonce="${ctx.nonce}" defer></script>
 <script src="${ctx.assets.hxCsp}" nonce="${ctx.nonce}" defer></script>

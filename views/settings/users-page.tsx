@@ -65,12 +65,12 @@ export function usersPage(p: UsersPageProps): Html {
                 <td>{u.email}</td>
                 <td>{u.role}</td>
                 {manage && (
-                  <td class="actions">
+                  <td>
                     {u.id !== p.viewerId && p.grantable.includes(u.role) ? (
-                      <>
+                      <span class="actions">
                         {html`<form method="post" action="${p.base}/settings/users/${u.id}/role" class="inline">${csrfField(token)}<select name="role" aria-label="Role for ${u.name}">${p.grantable.map((r) => (r === u.role ? html`<option selected>${r}</option>` : html`<option>${r}</option>`))}</select><button type="submit" class="link">Set role</button></form>`}
                         {postButton(`${p.base}/settings/users/${u.id}/delete`, "Remove", token)}
-                      </>
+                      </span>
                     ) : (
                       ""
                     )}
