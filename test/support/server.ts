@@ -17,6 +17,8 @@ export interface TestServer {
   proc: Subprocess<"ignore", "pipe", "pipe">;
   /** Every line the server wrote to stdout so far (JSON log lines). */
   lines: string[];
+  /** What the server wrote to stderr so far (the banner for people). */
+  stderr(): string;
   /** Waits for a log line matching `predicate`. */
   waitForLine(
     predicate: (line: Record<string, unknown>) => boolean,
@@ -112,6 +114,7 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
     pid: proc.pid,
     proc,
     lines,
+    stderr: () => stderr,
     waitForLine,
     async stop() {
       proc.kill("SIGTERM");

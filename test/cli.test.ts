@@ -1,0 +1,153 @@
+import { afterAll, describe, expect, it } from "bun:test";
+import { fileURLToPath } from "node:url";
+import { FAST_HASHING, startServer } from "./support/server.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { api } from "./support/workspace.ts";
+
+const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+const dir = tempDir();
+afterAll(() => dir.remove());
+
+async function crm(...args: string[]) {
+  const proc = Bun.spawn([process.execPath, CLI, ...args], {
+    env: { ...process.env, ...FAST_HASHING, CRM_DATA: dir.path },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { stdout, stderr, code };
+}
+
+describe("crm CLI", () => {
+  it("lists its commands, and explains each with --help", async () => {
+    const help = await crm("--help");
+    expect(help.code).toBe(0);
+    for (const name of ["serve", "tenants create", "tenants list", "apikeys create", "seed", "migrate"])
+      expect(help.stdout).toContain(name);
+    for (const command of [
+      ["serve"],
+      ["tenants", "create"],
+      ["tenants", "list"],
+      ["apikeys", "create"],
+      ["seed"],
+      ["migrate"],
+    ]) {
+      const result = await crm(...command, "--help");
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain("Usage: crm");
+      expect(result.stdout).toContain("--data DIR");
+    }
+  });
+
+  it("refuses unknown commands and unknown flags with a usage error", async () => {
+    expect((await crm("frobnicate")).code).toBe(2);
+    const flag = await crm("tenants", "list", "--colour");
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("--colour");
+    expect((await crm("seed", "--tenant", "x", "--contacts", "many")).code).toBe(2);
+  });
+
+  it("creates a workspace, lists it, makes an API key that works, seeds it and migrates", async () => {
+    const created = await crm(
+      "tenants",
+      "create",
+      "cli-co",
+      "--owner-email",
+      "boss@cli.test",
+      "--owner-password",
+      "cli-password-1",
+      "--name",
+      "CLI Co",
+    );
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain("created workspace cli-co");
+
+    const invalid = await crm(
+      "tenants",
+      "create",
+      "../etc",
+      "--owner-email",
+      "x@y.test",
+      "--owner-password",
+      "cli-password-1",
+    );
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain("slug");
+
+    const list = await crm("tenants", "list");
+    expect(list.stdout).toMatch(/cli-co\s+active/);
+
+    const key = await crm("apikeys", "create", "--tenant", "cli-co", "--role", "read-only");
+    expect(key.code).toBe(0);
+    expect(key.stdout.trim()).toMatch(/^crm_[a-z2-7]{16}_[A-Za-z0-9_-]{43}$/);
+    expect((await crm("apikeys", "create", "--tenant", "nope")).code).toBe(2);
+    expect((await crm("apikeys", "create", "--tenant", "cli-co", "--role", "god")).code).toBe(2);
+
+    const seeded = await crm("seed", "--tenant", "cli-co", "--contacts", "1000", "--seed", "3");
+    expect(seeded.code).toBe(0);
+    expect(seeded.stdout).toContain("1000 contacts");
+
+    const migrated = await crm("migrate");
+    expect(migrated.code).toBe(0);
+    expect(migrated.stdout).toContain("ok      cli-co");
+
+    const server = await startServer({ dataDir: dir.path });
+    try {
+      const call = api(server.url, key.stdout.trim());
+      const page = await call("GET", "/t/cli-co/contacts?limit=200");
+      expect(page.json.data.length).toBe(200);
+      expect((await call("POST", "/t/cli-co/contacts", { firstName: "No" })).status).toBe(403);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("seeds 100,000 contacts in under 10 seconds", async () => {
+    await crm(
+      "tenants",
+      "create",
+      "big-co",
+      "--owner-email",
+      "big@cli.test",
+      "--owner-password",
+      "cli-password-1",
+    );
+    const started = performance.now();
+    const seeded = await crm("seed", "--tenant", "big-co", "--contacts", "100000");
+    const seconds = (performance.now() - started) / 1000;
+    expect(seeded.code).toBe(0);
+    console.log(`seed: 100,000 contacts in ${seconds.toFixed(1)} s (${seeded.stdout.trim()})`);
+    expect(seconds).toBeLessThan(10);
+  }, 60_000);
+});
+
+describe("npm start's demo", () => {
+  it("creates and seeds the demo workspace on first run only, and prints the URL and the sign-in", async () => {
+    const demoDir = tempDir();
+    try {
+      const first = await startServer({ dataDir: demoDir.path, args: ["--demo"] });
+      const call = await fetch(`${first.url}/t/demo/login`);
+      expect(call.status).toBe(200);
+      await Bun.sleep(50);
+      expect(first.stderr()).toContain(`${first.url}/t/demo/login`);
+      expect(first.stderr()).toContain("demo@example.com");
+      expect(first.stderr()).toContain("demo-password");
+      await first.stop();
+      const second = await startServer({ dataDir: demoDir.path, args: ["--demo"] });
+      const ready = await fetch(`${second.url}/readyz`);
+      expect(ready.status).toBe(200);
+      await second.stop();
+      const proc = Bun.spawn([process.execPath, CLI, "tenants", "list", "--data", demoDir.path], {
+        stdout: "pipe",
+      });
+      const out = await new Response(proc.stdout).text();
+      expect(out.match(/^demo\s/gm)?.length).toBe(1);
+    } finally {
+      demoDir.remove();
+    }
+  }, 60_000);
+});
