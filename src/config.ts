@@ -25,6 +25,8 @@ export interface Config {
   loginWindowMinutes: number;
   /** One JSON line per request on stdout. */
   accessLog: boolean;
+  /** Cache rendered list pages per shard version (never stale: any write is a miss). Off only to measure. */
+  renderCache: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -67,6 +69,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     loginFailuresPerIp: int(env, "CRM_LOGIN_FAILURES_PER_IP", 30, 1),
     loginWindowMinutes: int(env, "CRM_LOGIN_WINDOW_MINUTES", 15, 1),
     accessLog: bool(env, "CRM_ACCESS_LOG", true),
+    renderCache: bool(env, "CRM_RENDER_CACHE", true),
   };
   const merged = {
     ...config,

@@ -24,6 +24,13 @@ export type HtmlValue = Html | string | number | boolean | null | undefined | JS
 
 const escapeHTML = Bun.escapeHTML;
 
+/**
+ * Escapes text for HTML (& < > " '). For the few hand-built hot templates (list rows) that
+ * use plain template literals: the html tag costs ~4x more per row there (measured 36 µs vs
+ * 172 µs for 50 contact rows). Every user-provided value in such a template goes through this.
+ */
+export const escapeHtml: (text: string) => string = escapeHTML;
+
 function render(value: unknown): string {
   if (typeof value === "string") return escapeHTML(value);
   if (value instanceof Html) return value.value;

@@ -59,6 +59,7 @@ CREATE TABLE `companies` (
 	`city` text,
 	`country` text,
 	`owner_id` integer,
+	`tags` text DEFAULT '' NOT NULL,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL,
 	FOREIGN KEY (`owner_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE set null
@@ -95,6 +96,7 @@ CREATE TABLE `contacts` (
 	`title` text,
 	`company_id` integer,
 	`owner_id` integer,
+	`tags` text DEFAULT '' NOT NULL,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL,
 	FOREIGN KEY (`company_id`) REFERENCES `companies`(`id`) ON UPDATE no action ON DELETE set null,

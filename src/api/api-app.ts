@@ -28,8 +28,8 @@ export function apiApp(deps: AppDeps) {
     apiKeyAuth,
     writesNeedMember as never,
   );
-  tenantApi.route("/contacts", contactApiRoutes());
-  tenantApi.route("/companies", companyApiRoutes());
+  tenantApi.route("/contacts", contactApiRoutes(deps.config.renderCache));
+  tenantApi.route("/companies", companyApiRoutes(deps.config.renderCache));
   app.route("/t/:tenant", tenantApi);
   return app;
 }

@@ -4,6 +4,7 @@ import type { Actor } from "../auth/viewer.ts";
 import { actorOf } from "../auth/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import type { ListPage } from "../lists/page.ts";
+import { renderList } from "../lists/render-cache.ts";
 import type { ViewerEnv } from "../server/app-env.ts";
 import { idParam } from "../server/page-context.ts";
 import { parseOrThrow } from "../server/validation.ts";
@@ -36,12 +37,24 @@ export interface ApiResource<
  */
 export function resourceApiRoutes<Rec, L extends z.ZodObject, Cr extends z.ZodType, P extends z.ZodType>(
   resource: ApiResource<Rec, L, Cr, P>,
+  renderCache: boolean,
 ) {
   const app = new Hono<ViewerEnv>();
 
   app.get("/", (c) => {
-    const page = resource.list(c.var.shard, parseListParams(resource.listParams, c.req.query(), true));
-    return c.json({ data: page.rows.map(resource.json), nextCursor: page.nextCursor });
+    const params = parseListParams(resource.listParams, c.req.query(), true);
+    const body = renderList(
+      c.var.shard,
+      renderCache,
+      `api:${resource.path}`,
+      JSON.stringify(params),
+      "",
+      () => {
+        const page = resource.list(c.var.shard, params);
+        return JSON.stringify({ data: page.rows.map(resource.json), nextCursor: page.nextCursor });
+      },
+    );
+    return c.body(body, 200, { "Content-Type": "application/json" });
   });
 
   app.post("/", async (c) => {

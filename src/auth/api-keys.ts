@@ -1,5 +1,6 @@
 import { desc } from "drizzle-orm";
 import type { Shard } from "../tenancy/shard.ts";
+import { versionedCache } from "../tenancy/versioned-cache.ts";
 import { type ApiKey, apiKeys, type Role } from "./schema.ts";
 import { randomToken, sha256Hex } from "./tokens.ts";
 import type { Viewer } from "./viewer.ts";
@@ -54,14 +55,22 @@ export function revokeApiKey(shard: Shard, id: number, now = Date.now()): boolea
   );
 }
 
-/** The API client behind a bearer key, or undefined if the key is unknown or revoked. */
+/** The API client behind a bearer key, or undefined if the key is unknown or revoked (versioned cache: never stale). */
 export function viewerForApiKey(shard: Shard, key: string, now = Date.now()): Viewer | undefined {
   if (keyTenantId(key) !== shard.tenant.id) return undefined;
-  const row = shard
-    .statement(
-      "SELECT id, name, role, last_used_at AS lastUsedAt FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
-    )
-    .get(sha256Hex(key)) as { id: number; name: string; role: Role; lastUsedAt: number | null } | null;
+  const hash = sha256Hex(key);
+  const row = versionedCache(
+    shard,
+    "api-keys",
+    hash,
+    256,
+    () =>
+      shard
+        .statement(
+          "SELECT id, name, role, last_used_at AS lastUsedAt FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+        )
+        .get(hash) as { id: number; name: string; role: Role; lastUsedAt: number | null } | null,
+  );
   if (!row) return undefined;
   if (row.lastUsedAt === null || now - row.lastUsedAt >= TOUCH_AFTER_MS) {
     shard.statement("UPDATE api_keys SET last_used_at = ? WHERE id = ?").run(now, row.id);

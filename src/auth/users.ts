@@ -1,16 +1,12 @@
-import { asc } from "drizzle-orm";
 import type { FieldIssue } from "../server/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import { type User, users } from "./schema.ts";
+import type { User } from "./schema.ts";
 
 export type UserSummary = Pick<User, "id" | "name" | "email" | "role">;
 
+/** Everyone in the workspace, by name: for owner menus on every list page, so one prepared statement. */
 export function listUsers(shard: Shard): UserSummary[] {
-  return shard.db
-    .select({ id: users.id, name: users.name, email: users.email, role: users.role })
-    .from(users)
-    .orderBy(asc(users.name))
-    .all();
+  return shard.statement("SELECT id, name, email, role FROM users ORDER BY name, id").all() as UserSummary[];
 }
 
 /** An issue on `field` unless `userId` is absent or a user of this workspace. */

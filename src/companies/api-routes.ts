@@ -8,17 +8,20 @@ import { companyListParams, listCompanies } from "./list-companies.ts";
 import { updateCompany } from "./update-company.ts";
 
 /** /api/v1/t/:tenant/companies: the same services the pages use, as JSON. */
-export function companyApiRoutes() {
-  return resourceApiRoutes({
-    path: "companies",
-    listParams: companyListParams,
-    list: listCompanies,
-    get: getCompany,
-    createInput: companyCreateInput,
-    create: createCompany,
-    patchInput: companyPatchInput,
-    update: updateCompany,
-    remove: deleteCompany,
-    json: companyJson,
-  });
+export function companyApiRoutes(renderCache: boolean) {
+  return resourceApiRoutes(
+    {
+      path: "companies",
+      listParams: companyListParams,
+      list: listCompanies,
+      get: getCompany,
+      createInput: companyCreateInput,
+      create: createCompany,
+      patchInput: companyPatchInput,
+      update: updateCompany,
+      remove: deleteCompany,
+      json: companyJson,
+    },
+    renderCache,
+  );
 }

@@ -18,13 +18,11 @@ export interface CompanyRecord {
 
 export const COMPANY_COLUMNS = `co.id, co.name, co.domain, co.phone, co.city, co.country,
   co.owner_id AS ownerId, u.name AS ownerName, co.created_at AS createdAt, co.updated_at AS updatedAt,
-  (SELECT count(*) FROM contacts x WHERE x.company_id = co.id) AS contactCount,
-  (SELECT group_concat(t.name, ',' ORDER BY t.name) FROM company_tags ct JOIN tags t ON t.id = ct.tag_id
-    WHERE ct.company_id = co.id) AS tags`;
+  (SELECT count(*) FROM contacts x WHERE x.company_id = co.id) AS contactCount, co.tags`;
 
 export const COMPANY_JOINS = "LEFT JOIN users u ON u.id = co.owner_id";
 
-export type CompanyRow = Omit<CompanyRecord, "tags"> & { tags: string | null };
+export type CompanyRow = Omit<CompanyRecord, "tags"> & { tags: string };
 
 export function toCompanyRecord(row: CompanyRow): CompanyRecord {
   return { ...row, tags: tagsFromColumn(row.tags) };

@@ -9,7 +9,7 @@ import { newCompanyForm } from "../../views/companies/new-company-form.ts";
 import { EMPTY_FORM, type FormState } from "../../views/components/form-field.ts";
 import { listHref } from "../../views/components/list-filters.ts";
 import { confirmDeletePage, recordFormPage } from "../../views/components/record-form-page.tsx";
-import { html } from "../../views/html.ts";
+import { html, trustedHtml } from "../../views/html.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import { listUsers } from "../auth/users.ts";
 import { actorOf } from "../auth/viewer.ts";
@@ -18,6 +18,7 @@ import { listContacts } from "../contacts/list-contacts.ts";
 import { cachedCount } from "../lists/count-cache.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { filterKey, filterValues, isFiltered } from "../lists/record-filter.ts";
+import { renderList } from "../lists/render-cache.ts";
 import { toFtsQuery } from "../search/fts-query.ts";
 import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
 import { writeFromForm } from "../server/form-write.ts";
@@ -56,18 +57,28 @@ export function companyRoutes(deps: AppDeps) {
     const params = parseListParams(companyListParams, c.req.query(), false);
     const shard = c.var.shard;
     const values = filterValues(params);
-    const results = {
-      page: listCompanies(shard, params),
-      total: cachedCount(shard, "companies", filterKey(params), () => countCompanies(shard, params)),
-      filtered: isFiltered(params),
-      href: listHref(base(c), values),
-      row: rowContext(c),
-    };
-    if (wantsFragment(c)) return c.html(companiesResults(results).value);
+    const row = rowContext(c);
+    const results = renderList(
+      shard,
+      deps.config.renderCache,
+      "companies",
+      JSON.stringify([params, row.canWrite]),
+      c.var.nonce,
+      (nonce) =>
+        companiesResults({
+          page: listCompanies(shard, params),
+          total: cachedCount(shard, "companies", filterKey(params), () => countCompanies(shard, params)),
+          filtered: isFiltered(params),
+          href: listHref(`/t/${c.var.tenant.slug}/companies`, values),
+          row: { ...row, nonce },
+        }).value,
+    );
+    if (wantsFragment(c)) return c.html(results);
     return c.html(
       companiesPage({
-        ...results,
         ctx: pageContext(c, deps),
+        row,
+        results: trustedHtml(results),
         filters: values,
         owners: listUsers(shard),
         tags: allTags(shard),

@@ -12,6 +12,8 @@ export const companies = sqliteTable(
     city: text("city"),
     country: text("country"),
     ownerId: integer("owner_id").references(() => users.id, { onDelete: "set null" }),
+    /** The tag names, comma-joined and sorted: a copy of the *_tags links (written with them by setTags) so a list page needs no per-row subquery. */
+    tags: text("tags").notNull().default(""),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

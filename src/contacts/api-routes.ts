@@ -8,17 +8,20 @@ import { contactListParams, listContacts } from "./list-contacts.ts";
 import { updateContact } from "./update-contact.ts";
 
 /** /api/v1/t/:tenant/contacts: the same services the pages use, as JSON. */
-export function contactApiRoutes() {
-  return resourceApiRoutes({
-    path: "contacts",
-    listParams: contactListParams,
-    list: listContacts,
-    get: getContact,
-    createInput: contactCreateInput,
-    create: createContact,
-    patchInput: contactPatchInput,
-    update: updateContact,
-    remove: deleteContact,
-    json: contactJson,
-  });
+export function contactApiRoutes(renderCache: boolean) {
+  return resourceApiRoutes(
+    {
+      path: "contacts",
+      listParams: contactListParams,
+      list: listContacts,
+      get: getContact,
+      createInput: contactCreateInput,
+      create: createContact,
+      patchInput: contactPatchInput,
+      update: updateContact,
+      remove: deleteContact,
+      json: contactJson,
+    },
+    renderCache,
+  );
 }

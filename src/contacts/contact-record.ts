@@ -20,13 +20,11 @@ export interface ContactRecord {
 /** The columns every contact query selects, aliased to ContactRecord's names. */
 export const CONTACT_COLUMNS = `c.id, c.first_name AS firstName, c.last_name AS lastName, c.email, c.phone, c.title,
   c.company_id AS companyId, co.name AS companyName, c.owner_id AS ownerId, u.name AS ownerName,
-  c.created_at AS createdAt, c.updated_at AS updatedAt,
-  (SELECT group_concat(t.name, ',' ORDER BY t.name) FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
-    WHERE ct.contact_id = c.id) AS tags`;
+  c.created_at AS createdAt, c.updated_at AS updatedAt, c.tags`;
 
 export const CONTACT_JOINS = `LEFT JOIN companies co ON co.id = c.company_id LEFT JOIN users u ON u.id = c.owner_id`;
 
-export type ContactRow = Omit<ContactRecord, "tags"> & { tags: string | null };
+export type ContactRow = Omit<ContactRecord, "tags"> & { tags: string };
 
 export function toContactRecord(row: ContactRow): ContactRecord {
   return { ...row, tags: tagsFromColumn(row.tags) };

@@ -9,7 +9,7 @@ import { contactRow } from "../../views/contacts/contact-row.ts";
 import { contactsPage } from "../../views/contacts/contacts-page.ts";
 import { contactsResults } from "../../views/contacts/contacts-results.ts";
 import { newContactForm } from "../../views/contacts/new-contact-form.ts";
-import { html } from "../../views/html.ts";
+import { html, trustedHtml } from "../../views/html.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import { listUsers } from "../auth/users.ts";
 import { actorOf } from "../auth/viewer.ts";
@@ -17,6 +17,7 @@ import { writesNeedMember } from "../auth/write-guard.ts";
 import { cachedCount } from "../lists/count-cache.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { filterKey, filterValues, isFiltered } from "../lists/record-filter.ts";
+import { renderList } from "../lists/render-cache.ts";
 import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
 import { type FormWrite, writeFromForm } from "../server/form-write.ts";
 import { formFields, idParam, pageContext, rowContext, wantsFragment } from "../server/page-context.ts";
@@ -64,18 +65,28 @@ export function contactRoutes(deps: AppDeps) {
     const params = parseListParams(contactListParams, c.req.query(), false);
     const shard = c.var.shard;
     const values = filterValues(params);
-    const results = {
-      page: listContacts(shard, params),
-      total: cachedCount(shard, "contacts", filterKey(params), () => countContacts(shard, params)),
-      filtered: isFiltered(params),
-      href: listHref(`/t/${c.var.tenant.slug}/contacts`, values),
-      row: rowContext(c),
-    };
-    if (wantsFragment(c)) return c.html(contactsResults(results).value);
+    const row = rowContext(c);
+    const results = renderList(
+      shard,
+      deps.config.renderCache,
+      "contacts",
+      JSON.stringify([params, row.canWrite]),
+      c.var.nonce,
+      (nonce) =>
+        contactsResults({
+          page: listContacts(shard, params),
+          total: cachedCount(shard, "contacts", filterKey(params), () => countContacts(shard, params)),
+          filtered: isFiltered(params),
+          href: listHref(`/t/${c.var.tenant.slug}/contacts`, values),
+          row: { ...row, nonce },
+        }).value,
+    );
+    if (wantsFragment(c)) return c.html(results);
     return c.html(
       contactsPage({
-        ...results,
         ctx: pageContext(c, deps),
+        row,
+        results: trustedHtml(results),
         filters: values,
         owners: listUsers(shard),
         tags: allTags(shard),

@@ -1,4 +1,5 @@
 import { withDeferredSearchIndex } from "../search/deferred-search-index.ts";
+import { tagsColumn } from "../tags/set-tags.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { Random } from "./random.ts";
 import {
@@ -164,8 +165,8 @@ function insertCompanies(
   tagIds: Map<string, number>,
 ): SeededCompany[] {
   const insert = shard.statement(
-    `INSERT INTO companies (name, domain, phone, city, country, owner_id, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO companies (name, domain, phone, city, country, owner_id, created_at, updated_at, tags)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const tag = shard.statement("INSERT OR IGNORE INTO company_tags (company_id, tag_id) VALUES (?, ?)");
   const companies: SeededCompany[] = [];
@@ -176,11 +177,21 @@ function insertCompanies(
     const domain = `${asciiWord(stem)}${asciiWord(kind)}${rng.chance(0.5) ? rng.int(2, 999) : ""}.${rng.pick(TLDS)}`;
     const [city, country, code] = rng.pick(CITIES);
     const updatedAt = Math.min(anchor, createdAt + Math.floor(rng.next() * (anchor - createdAt)));
+    const tags = rng.chance(0.5) ? [rng.pick(["customer", "prospect", "partner", "supplier"])] : [];
     const id = Number(
-      insert.run(name, domain, phoneFor(rng, code), city, country, owner(), createdAt, updatedAt)
-        .lastInsertRowid,
+      insert.run(
+        name,
+        domain,
+        phoneFor(rng, code),
+        city,
+        country,
+        owner(),
+        createdAt,
+        updatedAt,
+        tagsColumn(tags),
+      ).lastInsertRowid,
     );
-    if (rng.chance(0.5)) tag.run(id, tagIds.get(rng.pick(["customer", "prospect", "partner", "supplier"])));
+    for (const name of tags) tag.run(id, tagIds.get(name));
     logCreated(shard, createdAt, "company", id, name);
     companies.push({ id, domain, createdAt, code });
   }
@@ -197,8 +208,8 @@ function insertContacts(
   tagIds: Map<string, number>,
 ): void {
   const insert = shard.statement(
-    `INSERT INTO contacts (first_name, last_name, email, phone, title, company_id, owner_id, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO contacts (first_name, last_name, email, phone, title, company_id, owner_id, created_at, updated_at, tags)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const tag = shard.statement("INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?, ?)");
   for (const createdAt of creationTimes(rng, count, anchor)) {
@@ -218,11 +229,22 @@ function insertContacts(
     const phone = rng.chance(0.7) ? phoneFor(rng, company?.code ?? rng.pick(CITIES)[2]) : null;
     const title = company && rng.chance(0.8) ? rng.pick(TITLES) : null;
     const updatedAt = Math.min(anchor, createdAt + Math.floor(rng.next() ** 3 * (anchor - createdAt)));
+    const tags = pickTags(rng, 3);
     const id = Number(
-      insert.run(first, last, email, phone, title, company?.id ?? null, owner(), createdAt, updatedAt)
-        .lastInsertRowid,
+      insert.run(
+        first,
+        last,
+        email,
+        phone,
+        title,
+        company?.id ?? null,
+        owner(),
+        createdAt,
+        updatedAt,
+        tagsColumn(tags),
+      ).lastInsertRowid,
     );
-    for (const name of pickTags(rng, 3)) tag.run(id, tagIds.get(name));
+    for (const name of tags) tag.run(id, tagIds.get(name));
     logCreated(shard, createdAt, "contact", id, `${first} ${last}`);
   }
 }

@@ -2,18 +2,25 @@ import type { Shard } from "../tenancy/shard.ts";
 
 /** Which join table links tags to which records. */
 const LINKS = {
-  contact: { table: "contact_tags", column: "contact_id" },
-  company: { table: "company_tags", column: "company_id" },
+  contact: { table: "contact_tags", column: "contact_id", records: "contacts" },
+  company: { table: "company_tags", column: "company_id", records: "companies" },
 } as const;
 
 export type Taggable = keyof typeof LINKS;
 
+/** How a record's `tags` column holds its tags: sorted, comma-joined (tag names cannot contain commas). */
+export function tagsColumn(names: string[]): string {
+  return [...names].sort().join(",");
+}
+
 /**
  * Replaces a record's tags with `names` (already validated), creating tags the workspace has
- * not used before. Call inside the transaction that writes the record.
+ * not used before, and keeps the record's own `tags` column (what lists display) in step.
+ * Call inside the transaction that writes the record.
  */
 export function setTags(shard: Shard, kind: Taggable, recordId: number, names: string[]): void {
-  const { table, column } = LINKS[kind];
+  const { table, column, records } = LINKS[kind];
+  shard.statement(`UPDATE ${records} SET tags = ? WHERE id = ?`).run(tagsColumn(names), recordId);
   shard.statement(`DELETE FROM ${table} WHERE ${column} = ?`).run(recordId);
   const ensure = shard.statement("INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO NOTHING");
   const find = shard.statement("SELECT id FROM tags WHERE name = ?");

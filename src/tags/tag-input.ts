@@ -24,7 +24,7 @@ export function splitTags(text: string): string[] {
     .filter(Boolean);
 }
 
-/** The comma-joined tags a list query returns, as an array. */
-export function tagsFromColumn(column: string | null): string[] {
+/** A record's `tags` column (comma-joined), as an array. */
+export function tagsFromColumn(column: string): string[] {
   return column ? column.split(",") : [];
 }

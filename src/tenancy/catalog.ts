@@ -5,7 +5,7 @@ import { asc, eq, sql } from "drizzle-orm";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import { hostSettings, type Tenant, type TenantStatus, tenants } from "./catalog-schema.ts";
 import { CATALOG_MIGRATIONS, loadMigrations, migrateDatabase } from "./migrations.ts";
-import { drizzleOver, openDatabase } from "./open-database.ts";
+import { connectionVersion, drizzleOver, openDatabase } from "./open-database.ts";
 
 export const CATALOG_FILE = "catalog.sqlite";
 export const TENANTS_DIR = "tenants";
@@ -23,6 +23,9 @@ export class SlugTakenError extends Error {
 export class Catalog {
   readonly db: BunSQLiteDatabase;
   private readonly bySlug;
+  /** Tenants looked up by slug, valid while the catalog is unchanged (see connectionVersion). */
+  private readonly cache = new Map<string, Tenant | undefined>();
+  private cacheVersion = "";
 
   private constructor(
     readonly dataDir: string,
@@ -44,8 +47,18 @@ export class Catalog {
     return new Catalog(dataDir, sqlite);
   }
 
+  /** The tenant at `slug`, read once per change of the catalog (by any process): every request asks. */
   findBySlug(slug: string): Tenant | undefined {
-    return this.bySlug.get({ slug });
+    const version = connectionVersion(this.sqlite);
+    if (version !== this.cacheVersion) {
+      this.cache.clear();
+      this.cacheVersion = version;
+    }
+    if (this.cache.has(slug)) return this.cache.get(slug);
+    const tenant = this.bySlug.get({ slug });
+    if (this.cache.size >= 10_000) this.cache.clear();
+    this.cache.set(slug, tenant);
+    return tenant;
   }
 
   list(): Tenant[] {

@@ -1,6 +1,14 @@
 import { Database } from "bun:sqlite";
 import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
 
+/**
+ * bun:sqlite's query() cache holds 20 statements per connection by default and evicts the
+ * least recently used: a list page alone uses more than that (list shapes, session, users,
+ * tags, counts), so statements were being re-prepared on every request (~30–40 µs each).
+ * A shard uses a few dozen distinct statements; 128 leaves room and bounds the memory.
+ */
+Database.MAX_QUERY_CACHE_SIZE = 128;
+
 export interface OpenDatabaseOptions {
   /** Create the file if it is missing. Shards are opened with `false`, so a typo never makes an empty tenant. */
   create: boolean;
@@ -82,4 +90,15 @@ export function drizzleOver(sqlite: Database): BunSQLiteDatabase {
     transaction,
   } as unknown as Database;
   return drizzle({ client });
+}
+
+/**
+ * A stamp that changes whenever the database may have changed: a commit by any other
+ * connection (PRAGMA data_version) or any write on this one (total_changes()). For in-process
+ * caches: ~0.7 µs, and never stale.
+ */
+export function connectionVersion(sqlite: Database): string {
+  const remote = sqlite.query("PRAGMA data_version").values()[0]?.[0];
+  const local = sqlite.query("SELECT total_changes()").values()[0]?.[0];
+  return `${remote}.${local}`;
 }

@@ -1,7 +1,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import type { Tenant } from "./catalog-schema.ts";
-import { drizzleOver, runInTransaction } from "./open-database.ts";
+import { connectionVersion, drizzleOver, runInTransaction } from "./open-database.ts";
 
 export type TenantRef = Pick<Tenant, "id" | "slug">;
 
@@ -40,7 +40,12 @@ export class Shard {
     return value;
   }
 
-  /** Bumped by every write transaction, in any process; caches and ETags key on it. */
+  /** What in-process caches key on (see connectionVersion); per connection, so ETags use changeCounter(). */
+  version(): string {
+    return connectionVersion(this.sqlite);
+  }
+
+  /** Bumped by every write transaction, in any process, and stored in the file: what ETags key on. */
   changeCounter(): number {
     const row = this.statement("SELECT change_counter AS n FROM shard_state WHERE id = 1").get() as {
       n: number;

@@ -1,14 +1,18 @@
 import type { UserSummary } from "../../src/auth/users.ts";
 import type { FormState } from "../components/form-field.ts";
 import { listFilters, RECORD_SORT_OPTIONS } from "../components/list-filters.ts";
+import type { RowContext } from "../components/row-context.ts";
 import { type Html, html } from "../html.ts";
 import { page } from "../layouts/page.ts";
 import type { PageContext } from "../layouts/page-context.ts";
-import { type CompaniesResultsProps, companiesResults } from "./companies-results.ts";
+
 import { newCompanyForm } from "./new-company-form.ts";
 
-export interface CompaniesPageProps extends CompaniesResultsProps {
+export interface CompaniesPageProps {
   ctx: PageContext;
+  row: RowContext;
+  /** The rendered results section (companiesResults), possibly from the render cache. */
+  results: Html;
   filters: Record<string, string | undefined>;
   owners: UserSummary[];
   tags: string[];
@@ -35,6 +39,6 @@ ${listFilters({
   owners: p.owners.map((u) => ({ value: String(u.id), label: u.name })),
   sorts: RECORD_SORT_OPTIONS,
 })}
-${companiesResults(p)}`,
+${p.results}`,
   });
 }

@@ -21,7 +21,7 @@ export function companiesResults(p: CompaniesResultsProps): Html {
 <p class="summary">${formatCount(p.total)} ${noun}${p.filtered ? " match" : ""}</p>
 <table class="list">
 <thead><tr><th scope="col">Name</th><th scope="col">Website</th><th scope="col">Phone</th><th scope="col">City</th><th scope="col">Country</th><th scope="col" class="num">Contacts</th><th scope="col">Tags</th><th scope="col">Owner</th><th scope="col">Created</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-<tbody id="company-rows">
+<tbody id="company-rows" hx-target:inherited="closest tr">
 ${join(p.page.rows.map((co) => companyRow(co, p.row)))}
 </tbody>
 </table>

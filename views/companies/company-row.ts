@@ -3,7 +3,7 @@ import { formatCount, formatDay } from "../components/format.ts";
 import { rowActions } from "../components/row-actions.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { tagChips } from "../components/tags.ts";
-import { type Html, html } from "../html.ts";
+import { escapeHtml as e, type Html, html, trustedHtml } from "../html.ts";
 
 export const COMPANY_COLUMNS = 10;
 
@@ -14,19 +14,20 @@ export function domainLink(domain: string | null): Html {
     : html``;
 }
 
-/** One company in the list; the list page, a search, a create and a save all render this same row. */
+/**
+ * One company in the list; the list page, a search, a create and a save all render this same
+ * row. A plain template literal for speed (see escapeHtml): every text value goes through e().
+ */
 export function companyRow(co: CompanyRecord, ctx: RowContext): Html {
   const path = `${ctx.base}/companies/${co.id}`;
-  return html`<tr id="company-${co.id}">
-<td><a href="${path}">${co.name}</a></td>
-<td>${domainLink(co.domain)}</td>
-<td class="nowrap">${co.phone}</td>
-<td>${co.city}</td>
-<td>${co.country}</td>
-<td class="num"><a href="${ctx.base}/contacts?companyId=${co.id}">${formatCount(co.contactCount)}</a></td>
-<td>${tagChips(co.tags, `${ctx.base}/companies`)}</td>
-<td>${co.ownerName}</td>
-<td><time datetime="${formatDay(co.createdAt)}">${formatDay(co.createdAt)}</time></td>
-${rowActions(ctx, path, "company")}
-</tr>`;
+  const day = formatDay(co.createdAt);
+  return trustedHtml(
+    `<tr id="company-${co.id}"><td><a href="${path}">${e(co.name)}</a></td><td>${domainLink(co.domain).value}</td><td class="nowrap">${
+      co.phone ? e(co.phone) : ""
+    }</td><td>${co.city ? e(co.city) : ""}</td><td>${co.country ? e(co.country) : ""}</td><td class="num"><a href="${
+      ctx.base
+    }/contacts?companyId=${co.id}">${formatCount(co.contactCount)}</a></td><td>${tagChips(co.tags, `${ctx.base}/companies`).value}</td><td>${
+      co.ownerName ? e(co.ownerName) : ""
+    }</td><td><time datetime="${day}">${day}</time></td>${rowActions(ctx, path, "company").value}</tr>\n`,
+  );
 }

@@ -1,4 +1,4 @@
-import { type Html, html } from "../html.ts";
+import { type Html, html, trustedHtml } from "../html.ts";
 
 export interface PagerOptions {
   /** The list's URL with its filters, without a cursor. */
@@ -14,7 +14,7 @@ function withCursor(baseHref: string, cursor: string): string {
   return `${baseHref}${baseHref.includes("?") ? "&" : "?"}cursor=${cursor}`;
 }
 
-function pageLink(o: PagerOptions, href: string, label: string, rel: string): Html {
+function pageLink(o: PagerOptions, href: string, label: Html, rel: string): Html {
   return html`<a href="${href}" rel="${rel}" hx-get="${href}" hx-target="${o.target}" hx-swap="outerHTML" hx-push-url="true" hx-nonce="${o.nonce}">${label}</a>`;
 }
 
@@ -22,8 +22,8 @@ function pageLink(o: PagerOptions, href: string, label: string, rel: string): Ht
 export function pager(o: PagerOptions): Html {
   if (!o.nextCursor && !o.prevCursor) return html``;
   return html`<nav class="pager" aria-label="Pages">
-    ${o.prevCursor ? pageLink(o, o.baseHref, "« First", "first") : html`<span>« First</span>`}
-    ${o.prevCursor ? pageLink(o, withCursor(o.baseHref, o.prevCursor), "‹ Previous", "prev") : html`<span>‹ Previous</span>`}
-    ${o.nextCursor ? pageLink(o, withCursor(o.baseHref, o.nextCursor), "Next ›", "next") : html`<span>Next ›</span>`}
+    ${o.prevCursor ? pageLink(o, o.baseHref, trustedHtml("&laquo; First"), "first") : html`<span>&laquo; First</span>`}
+    ${o.prevCursor ? pageLink(o, withCursor(o.baseHref, o.prevCursor), trustedHtml("&lsaquo; Previous"), "prev") : html`<span>&lsaquo; Previous</span>`}
+    ${o.nextCursor ? pageLink(o, withCursor(o.baseHref, o.nextCursor), trustedHtml("Next &rsaquo;"), "next") : html`<span>Next &rsaquo;</span>`}
   </nav>`;
 }

@@ -1,6 +1,10 @@
-import { type Html, html } from "../html.ts";
+import { escapeHtml, type Html, trustedHtml } from "../html.ts";
 
 /** Tags as chips, each a link to the list filtered by it. */
 export function tagChips(tags: string[], listPath: string): Html {
-  return html`${tags.map((tag) => html`<a class="tag" href="${listPath}?tag=${encodeURIComponent(tag)}">${tag}</a>`)}`;
+  let out = "";
+  for (const tag of tags) {
+    out += `<a class="tag" href="${listPath}?tag=${escapeHtml(encodeURIComponent(tag))}">${escapeHtml(tag)}</a>`;
+  }
+  return trustedHtml(out);
 }

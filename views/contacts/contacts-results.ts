@@ -22,7 +22,7 @@ export function contactsResults(p: ContactsResultsProps): Html {
 <p class="summary">${formatCount(p.total)} ${noun}${p.filtered ? " match" : ""}</p>
 <table class="list">
 <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Phone</th><th scope="col">Title</th><th scope="col">Company</th><th scope="col">Tags</th><th scope="col">Owner</th><th scope="col">Created</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-<tbody id="contact-rows">
+<tbody id="contact-rows" hx-target:inherited="closest tr">
 ${join(p.page.rows.map((c) => contactRow(c, p.row)))}
 </tbody>
 </table>

@@ -1,0 +1,184 @@
+/**
+ * Benchmark: the contacts list page (page 1 and page 2,000) and the contacts API, for a
+ * workspace of 100,000 contacts, measured with wrk against one server process, each as a
+ * ratio of two references measured in the same run (these machines are shared and noisy):
+ *   bare         a Bun.serve handler answering a fixed string;
+ *   prerendered  a Bun.serve handler answering the bytes of page 1, pre-rendered.
+ *
+ * Usage: bun scripts/bench/list-page.ts [--data DIR] [--seconds N] [--rounds N] [--connections N]
+ *   (npm run bench). Needs wrk (apt-get install wrk). Prints medians over the rounds.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { BENCH, benchData } from "./bench-data.ts";
+import { measureListCosts } from "./list-costs.ts";
+import { median, type WrkResult, wrk } from "./wrk.ts";
+
+const { values } = parseArgs({
+  options: {
+    data: { type: "string", default: join(tmpdir(), "crm-bench-100k") },
+    seconds: { type: "string", default: "8" },
+    rounds: { type: "string", default: "3" },
+    connections: { type: "string", default: "32" },
+  },
+  strict: true,
+});
+const dataDir = values.data as string;
+const seconds = Number(values.seconds);
+const rounds = Number(values.rounds);
+const connections = Number(values.connections);
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+async function spawnServer(args: string[], env: Record<string, string> = {}) {
+  const proc = Bun.spawn([process.execPath, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdout: "pipe",
+    stderr: "ignore",
+  });
+  const reader = proc.stdout.getReader();
+  let text = "";
+  while (!/\n/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${args.join(" ")} exited before it was ready`);
+    text += new TextDecoder().decode(value);
+  }
+  // Keep draining stdout (the request log) so the server never blocks on a full pipe.
+  (async () => {
+    while (!(await reader.read()).done) {}
+  })();
+  return { proc, firstLine: text.split("\n")[0] as string };
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+await benchData(dataDir, 100_000);
+const costs = measureListCosts(dataDir, BENCH.slug);
+
+const crm = await spawnServer(["src/cli.ts", "serve", "--port", "0", "--data", dataDir]);
+const base = String(JSON.parse(crm.firstLine).url);
+try {
+  // Sign in like a browser: CSRF cookie and token from the login page, then the session cookie.
+  const login = await fetch(`${base}/t/${BENCH.slug}/login`);
+  const csrfCookie = (login.headers.getSetCookie()[0] ?? "").split(";")[0] as string;
+  const token = /name="_csrf" value="([^"]+)"/.exec(await login.text())?.[1] ?? "";
+  const signedIn = await fetch(`${base}/t/${BENCH.slug}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { cookie: csrfCookie, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ _csrf: token, email: BENCH.email, password: BENCH.password }),
+  });
+  const session = signedIn.headers
+    .getSetCookie()
+    .find((c) => c.startsWith("crm_session="))
+    ?.split(";")[0];
+  if (!session) throw new Error(`sign-in failed: ${signedIn.status}`);
+  const keyProc = Bun.spawn(
+    [process.execPath, "src/cli.ts", "apikeys", "create", "--tenant", BENCH.slug, "--data", dataDir],
+    {
+      cwd: ROOT,
+      stdout: "pipe",
+      stderr: "ignore",
+    },
+  );
+  const apiKey = (await new Response(keyProc.stdout).text()).trim();
+
+  const page1Url = `${base}/t/${BENCH.slug}/contacts`;
+  const page2000Url = `${page1Url}?cursor=${costs.page2000Cursor}`;
+  const page1 = await fetch(page1Url, { headers: { cookie: session } });
+  const page1Bytes = await page1.arrayBuffer();
+  if (page1.status !== 200 || !new TextDecoder().decode(page1Bytes).includes('<tr id="contact-')) {
+    throw new Error(`page 1 did not render (${page1.status})`);
+  }
+  const page2000 = await fetch(page2000Url, { headers: { cookie: session } });
+  if (!(await page2000.text()).includes('rel="prev"')) throw new Error("page 2,000 did not render");
+  const prerenderedPath = join(mkdtempSync(join(tmpdir(), "crm-bench-")), "page1.html");
+  writeFileSync(prerenderedPath, new Uint8Array(page1Bytes));
+
+  const bare = await spawnServer(["scripts/bench/reference-server.ts", "fixed"]);
+  const prerendered = await spawnServer(["scripts/bench/reference-server.ts", "file", prerenderedPath]);
+  const targets: Record<string, { url: string; headers?: Record<string, string> }> = {
+    bare: { url: `http://127.0.0.1:${bare.firstLine}/` },
+    prerendered: { url: `http://127.0.0.1:${prerendered.firstLine}/` },
+    "list page 1": { url: page1Url, headers: { cookie: session } },
+    "list page 2000": { url: page2000Url, headers: { cookie: session } },
+    "api contacts?limit=50": {
+      url: `${base}/api/v1/t/${BENCH.slug}/contacts?limit=50`,
+      headers: { authorization: `Bearer ${apiKey}` },
+    },
+  };
+  const results: Record<string, WrkResult[]> = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
+  for (const target of Object.values(targets)) await wrk({ ...target, connections, seconds: 1 }); // warm up
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, target] of Object.entries(targets)) {
+      const result = await wrk({ ...target, connections, seconds });
+      if (result.errors || result.non2xx)
+        throw new Error(`${name}: ${result.errors} socket errors, ${result.non2xx} non-2xx`);
+      results[name]?.push(result);
+      console.error(
+        `round ${round + 1} ${name}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(2)} ms`,
+      );
+    }
+  }
+  const rss = rssMb(crm.proc.pid);
+  bare.proc.kill();
+  prerendered.proc.kill();
+
+  const summary = Object.fromEntries(
+    Object.entries(results).map(([name, runs]) => [
+      name,
+      {
+        rps: Math.round(median(runs.map((r) => r.requestsPerSecond))),
+        p50: median(runs.map((r) => r.p50Ms)),
+        p99: median(runs.map((r) => r.p99Ms)),
+      },
+    ]),
+  );
+  const rpsOf = (name: string) => summary[name]?.rps ?? 0;
+  console.log(
+    `\nContacts list, 100,000 contacts, ${connections} connections, ${seconds} s × ${rounds} rounds (medians)\n`,
+  );
+  console.log("target                   req/s    p50 ms   p99 ms   ÷ bare   ÷ prerendered");
+  for (const [name, s] of Object.entries(summary)) {
+    const vsBare = (s.rps / rpsOf("bare")).toFixed(3);
+    const vsPre = (s.rps / rpsOf("prerendered")).toFixed(3);
+    console.log(
+      `${name.padEnd(24)} ${String(s.rps).padStart(6)}  ${s.p50.toFixed(2).padStart(7)}  ${s.p99.toFixed(2).padStart(7)}   ${vsBare.padStart(6)}   ${vsPre.padStart(6)}`,
+    );
+  }
+  console.log(`\npage size: ${page1Bytes.byteLength} bytes; server RSS after the run: ${rss} MB`);
+  console.log("in-process CPU per request (median µs):   query   render   json");
+  console.log(
+    `  page 1                                   ${String(costs.page1.queryUs).padStart(5)}   ${String(costs.page1.renderUs).padStart(6)}   ${String(costs.page1.jsonUs).padStart(4)}`,
+  );
+  console.log(
+    `  page 2,000                               ${String(costs.page2000.queryUs).padStart(5)}   ${String(costs.page2000.renderUs).padStart(6)}   ${String(costs.page2000.jsonUs).padStart(4)}`,
+  );
+
+  const checks = [
+    ["list page 1 ≥ 0.10 × prerendered", rpsOf("list page 1") / rpsOf("prerendered") >= 0.1],
+    ["page 2,000 within 15% of page 1", rpsOf("list page 2000") >= 0.85 * rpsOf("list page 1")],
+    [
+      "p99 < 10 ms on every page",
+      ["list page 1", "list page 2000", "api contacts?limit=50"].every((n) => (summary[n]?.p99 ?? 99) < 10),
+    ],
+    ["RSS < 150 MB", rss < 150],
+  ] as const;
+  console.log("");
+  for (const [label, ok] of checks) console.log(`${ok ? "PASS" : "MISS"}  ${label}`);
+  console.log(
+    `\nreproduce: bun scripts/bench/list-page.ts --seconds ${seconds} --rounds ${rounds} --connections ${connections}`,
+  );
+  console.log(
+    JSON.stringify({ summary, costs: { page1: costs.page1, page2000: costs.page2000 }, rssMb: rss }),
+  );
+} finally {
+  crm.proc.kill("SIGTERM");
+  await crm.proc.exited;
+}

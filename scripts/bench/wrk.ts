@@ -1,0 +1,73 @@
+/** Runs wrk (Debian package `wrk`) and parses its --latency report. */
+
+export interface WrkResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+export interface WrkOptions {
+  url: string;
+  connections: number;
+  seconds: number;
+  threads?: number;
+  headers?: Record<string, string>;
+}
+
+function toMs(value: string): number {
+  const match = /^([\d.]+)(us|ms|s|m)$/.exec(value.trim());
+  if (!match) throw new Error(`cannot read wrk latency "${value}"`);
+  const n = Number(match[1]);
+  return match[2] === "us" ? n / 1000 : match[2] === "ms" ? n : match[2] === "s" ? n * 1000 : n * 60_000;
+}
+
+export function parseWrk(output: string): WrkResult {
+  const percentile = (p: string) => {
+    const match = new RegExp(`^\\s*${p}%\\s+(\\S+)`, "m").exec(output);
+    if (!match?.[1]) throw new Error(`no ${p}% line in wrk output:\n${output}`);
+    return toMs(match[1]);
+  };
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(output);
+  if (!rps?.[1]) throw new Error(`no Requests/sec in wrk output:\n${output}`);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(output);
+  return {
+    requestsPerSecond: Number(rps[1]),
+    p50Ms: percentile("50"),
+    p90Ms: percentile("90"),
+    p99Ms: percentile("99"),
+    errors: socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
+    non2xx: non2xx ? Number(non2xx[1]) : 0,
+  };
+}
+
+export async function wrk(options: WrkOptions): Promise<WrkResult> {
+  const args = [
+    "wrk",
+    `-t${options.threads ?? 2}`,
+    `-c${options.connections}`,
+    `-d${options.seconds}s`,
+    "--latency",
+    ...Object.entries(options.headers ?? {}).flatMap(([name, value]) => ["-H", `${name}: ${value}`]),
+    options.url,
+  ];
+  const proc = Bun.spawn(args, { stdout: "pipe", stderr: "pipe" });
+  const [output, errors, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  if (code !== 0) throw new Error(`wrk failed (${code}): ${errors}`);
+  return parseWrk(output);
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}

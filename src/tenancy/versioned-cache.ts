@@ -1,0 +1,36 @@
+import type { Shard } from "./shard.ts";
+
+interface Entry<T> {
+  version: string;
+  value: T;
+}
+
+/**
+ * A small LRU cache per open shard whose entries hold only for the shard version they were
+ * computed at: any write, by this process or another, turns every entry into a miss
+ * (ARCHITECTURE invariant 9: caches are never stale). Sessions, API keys, list counts and
+ * rendered list pages all go through it.
+ */
+export function versionedCache<T>(
+  shard: Shard,
+  name: string,
+  key: string,
+  maxEntries: number,
+  compute: () => T,
+): T {
+  const cache = shard.cached(`cache:${name}`, () => new Map<string, Entry<T>>());
+  const version = shard.version();
+  const hit = cache.get(key);
+  cache.delete(key);
+  if (hit && hit.version === version) {
+    cache.set(key, hit);
+    return hit.value;
+  }
+  const value = compute();
+  if (cache.size >= maxEntries) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+  cache.set(key, { version, value });
+  return value;
+}
