@@ -6,7 +6,9 @@
  *   prerendered  a Bun.serve handler answering the bytes of page 1, pre-rendered.
  *
  * Usage: bun scripts/bench/list-page.ts [--data DIR] [--seconds N] [--rounds N] [--connections N]
+ *          [--render-cache on|off]
  *   (npm run bench). Needs wrk (apt-get install wrk). Prints medians over the rounds.
+ *   --render-cache off measures every request doing its query and render (CRM_RENDER_CACHE=false).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "8" },
     rounds: { type: "string", default: "3" },
     connections: { type: "string", default: "32" },
+    "render-cache": { type: "string", default: "on" },
   },
   strict: true,
 });
@@ -61,7 +64,10 @@ function rssMb(pid: number): number {
 await benchData(dataDir, 100_000);
 const costs = measureListCosts(dataDir, BENCH.slug);
 
-const crm = await spawnServer(["src/cli.ts", "serve", "--port", "0", "--data", dataDir]);
+const renderCache = values["render-cache"] !== "off";
+const crm = await spawnServer(["src/cli.ts", "serve", "--port", "0", "--data", dataDir], {
+  CRM_RENDER_CACHE: String(renderCache),
+});
 const base = String(JSON.parse(crm.firstLine).url);
 try {
   // Sign in like a browser: CSRF cookie and token from the login page, then the session cookie.
