@@ -1,5 +1,5 @@
-import { withDeferredSearchIndex } from "../search/deferred-search-index.ts";
 import { tagsColumn } from "../tags/set-tags.ts";
+import { bulkLoad } from "../tenancy/bulk-load.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { Random } from "./random.ts";
 import {
@@ -103,9 +103,10 @@ export function seedTenant(shard: Shard, options: SeedOptions): SeedResult {
   const cacheSize = (shard.statement("PRAGMA cache_size").get() as { cache_size: number }).cache_size;
   shard.sqlite.run("PRAGMA cache_size = -65536");
   try {
-    withDeferredSearchIndex(shard, () =>
-      insertAll(shard, rng, anchor, owner, companyCount, options.contacts),
-    );
+    const existing = (shard.statement("SELECT count(*) AS n FROM contacts").get() as { n: number }).n;
+    bulkLoad(shard, () => insertAll(shard, rng, anchor, owner, companyCount, options.contacts), {
+      rebuildIndexes: options.contacts > existing,
+    });
   } finally {
     shard.sqlite.run(`PRAGMA cache_size = ${cacheSize}`);
   }

@@ -5,7 +5,7 @@ import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
  * transaction bumps (Shard.transaction), which caches and ETags key on, so a write from any
  * process (server, CLI, worker) invalidates them (ARCHITECTURE invariant 9); and a flag that
  * bulk loaders set inside their own transaction to index search in one pass at the end
- * (search/deferred-search-index.ts). No other connection ever sees the flag set.
+ * (tenancy/bulk-load.ts). No other connection ever sees the flag set.
  */
 export const shardState = sqliteTable("shard_state", {
   id: integer("id").primaryKey(),
