@@ -1,7 +1,7 @@
 import type { Actor } from "../auth/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 
-export type SubjectType = "contact" | "company";
+import type { SubjectType } from "./kinds.ts";
 
 export interface InteractionEntry {
   actor: Actor;

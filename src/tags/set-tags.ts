@@ -4,6 +4,7 @@ import type { Shard } from "../tenancy/shard.ts";
 const LINKS = {
   contact: { table: "contact_tags", column: "contact_id", records: "contacts" },
   company: { table: "company_tags", column: "company_id", records: "companies" },
+  deal: { table: "deal_tags", column: "deal_id", records: "deals" },
 } as const;
 
 export type Taggable = keyof typeof LINKS;

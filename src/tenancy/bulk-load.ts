@@ -4,10 +4,23 @@ import type { Shard } from "./shard.ts";
 const INDEXED = [
   { table: "contacts", columns: "first_name, last_name, email, title" },
   { table: "companies", columns: "name, domain, city, country" },
+  { table: "deals", columns: "title" },
+  { table: "notes", columns: "body" },
 ] as const;
 
 /** Tables a bulk load fills; their secondary indexes are rebuilt once at the end. */
-const BULK_TABLES = ["contacts", "companies", "contact_tags", "company_tags", "interactions"];
+const BULK_TABLES = [
+  "contacts",
+  "companies",
+  "contact_tags",
+  "company_tags",
+  "deals",
+  "deal_tags",
+  "deal_contacts",
+  "tasks",
+  "notes",
+  "interactions",
+];
 
 function maxIds(shard: Shard): number[] {
   return INDEXED.map(

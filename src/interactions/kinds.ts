@@ -1,0 +1,19 @@
+/** What an interaction can be about. */
+export const SUBJECT_TYPES = ["contact", "company", "deal", "task"] as const;
+export type SubjectType = (typeof SUBJECT_TYPES)[number];
+
+/** Activities users log by hand on a record's timeline. */
+export const ACTIVITY_KINDS = ["call", "meeting", "email"] as const;
+export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
+
+/**
+ * Every kind of interaction and its payload (README documents the same list):
+ * - `<subject>.created` {name} · `<subject>.updated` {changes: {field: [old, new]}} ·
+ *   `<subject>.deleted` {name} for contact, company, deal
+ * - `contact.merged`, `company.merged` {mergedId, name}: the duplicate folded into this one
+ * - `contact.erased` {}: personal data erased on request (the log keeps only that it happened)
+ * - `deal.stage_changed` {fromStageId, toStageId, from, to} · `deal.won` {stage} · `deal.lost` {stage, reason}
+ * - `call`, `meeting`, `email` {summary, direction?} logged by hand
+ * - `note.created` {noteId} · `task.completed` {taskId, title}
+ */
+export const CHANGE_VERBS = ["created", "updated", "deleted", "merged", "erased"] as const;
