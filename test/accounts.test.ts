@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { BrowserClient } from "./support/browser-client.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
-import { DataDir, PASSWORD, signIn } from "./support/workspace.ts";
+import { api, DataDir, PASSWORD, signIn } from "./support/workspace.ts";
 
 let server: TestServer;
 const dir = tempDir();
@@ -234,6 +234,54 @@ describe("invitations and roles", () => {
     });
     expect(response.status).toBe(422);
     expect(response.text).toContain("you cannot grant that role");
+  });
+
+  it("an admin cannot revoke an owner's API key, nor withdraw an invitation for an admin", async () => {
+    await data.user("team-co", "adm2@team.test", "admin");
+    const ownerKey = await data.apiKey("team-co", "owner");
+    const keyId = await data.shards.use(
+      data.get("team-co"),
+      (s) => (s.statement("SELECT id FROM api_keys WHERE role = 'owner'").get() as { id: number }).id,
+    );
+    const owner = await signIn(server.url, "team-co", "owner@team.test");
+    await owner.get("/t/team-co/settings/users");
+    await owner.post("/t/team-co/settings/invitations", { email: "future-admin@team.test", role: "admin" });
+    const inviteId = await data.shards.use(
+      data.get("team-co"),
+      (s) =>
+        (
+          s.statement("SELECT id FROM invitations WHERE email = 'future-admin@team.test'").get() as {
+            id: number;
+          }
+        ).id,
+    );
+    const admin = await signIn(server.url, "team-co", "adm2@team.test");
+    await admin.get("/t/team-co/settings/users");
+    expect((await admin.post(`/t/team-co/settings/api-keys/${keyId}/revoke`, {})).status).toBe(422);
+    expect((await admin.post(`/t/team-co/settings/invitations/${inviteId}/delete`, {})).status).toBe(422);
+    const call = api(server.url, ownerKey);
+    expect((await call("GET", "/t/team-co/contacts")).status).toBe(200);
+  });
+
+  it("removing a user revokes the API keys they made", async () => {
+    await data.user("team-co", "leaver@team.test", "admin");
+    const leaverId = await data.shards.use(
+      data.get("team-co"),
+      (s) =>
+        (s.statement("SELECT id FROM users WHERE email = 'leaver@team.test'").get() as { id: number }).id,
+    );
+    const leaver = await signIn(server.url, "team-co", "leaver@team.test");
+    await leaver.get("/t/team-co/settings/users");
+    const created = await leaver.post("/t/team-co/settings/api-keys", {
+      name: "leaver's key",
+      role: "member",
+    });
+    const key = /value="(crm_[^"]+)"/.exec(created.text)?.[1] as string;
+    expect((await api(server.url, key)("GET", "/t/team-co/contacts")).status).toBe(200);
+    const owner = await signIn(server.url, "team-co", "owner@team.test");
+    await owner.get("/t/team-co/settings/users");
+    expect((await owner.post(`/t/team-co/settings/users/${leaverId}/delete`, {})).status).toBe(303);
+    expect((await api(server.url, key)("GET", "/t/team-co/contacts")).status).toBe(401);
   });
 
   it("the last owner cannot be demoted", async () => {

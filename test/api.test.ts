@@ -253,6 +253,7 @@ describe("bad input gets a clear problem+json error and writes nothing", () => {
       const response = await call("GET", `/t/api-co/contacts?${query}`);
       expect(response.status).toBe(400);
       expect(response.json.detail).toContain(query.split("=")[0] as string);
+      expect(response.json.errors[0].field).toBe(query.split("=")[0] as string);
     }
   });
 

@@ -64,6 +64,69 @@ describe("schema upgrade", () => {
     }
   });
 
+  it("a migration that rebuilds a table (as drizzle-kit does) keeps the rows that point at it", () => {
+    const path = join(dir.path, "rebuild.sqlite");
+    const sqlite = openDatabase(path, { create: true });
+    const migrations = loadMigrations(TENANT_MIGRATIONS);
+    migrateDatabase(sqlite, migrations);
+    sqlite.run("INSERT INTO companies (name, created_at, updated_at) VALUES ('Acme', 1, 1)");
+    const companyId = (sqlite.query("SELECT id FROM companies").get() as { id: number }).id;
+    sqlite.run(
+      "INSERT INTO contacts (first_name, company_id, created_at, updated_at) VALUES ('Ann', ?, 1, 1)",
+      [companyId],
+    );
+    sqlite.run("INSERT INTO tags (name) VALUES ('vip')");
+    sqlite.run("INSERT INTO company_tags (company_id, tag_id) SELECT ?, id FROM tags", [companyId]);
+    const ddl = (
+      sqlite.query("SELECT sql FROM sqlite_master WHERE name = 'companies'").get() as { sql: string }
+    ).sql;
+    const rebuild = {
+      sql: [
+        ddl.replace("`companies`", "`__new_companies`"),
+        "INSERT INTO `__new_companies` SELECT * FROM `companies`",
+        "DROP TABLE `companies`",
+        "ALTER TABLE `__new_companies` RENAME TO `companies`",
+      ],
+      bps: true,
+      folderMillis: Date.now(),
+      hash: "rebuild-companies",
+    };
+    expect(migrateDatabase(sqlite, [...migrations, rebuild])).toBe(1);
+    expect(sqlite.query("SELECT count(*) AS n FROM company_tags").get()).toEqual({ n: 1 });
+    expect(sqlite.query("SELECT company_id AS c FROM contacts").get()).toEqual({ c: companyId });
+    expect(sqlite.query("PRAGMA foreign_keys").get()).toEqual({ foreign_keys: 1 });
+    sqlite.close();
+  });
+
+  it("has every hand-written trigger (a drizzle-kit table rebuild drops a table's triggers: re-create them)", () => {
+    const sqlite = openDatabase(join(dir.path, "triggers.sqlite"), { create: true });
+    migrateDatabase(sqlite, loadMigrations(TENANT_MIGRATIONS));
+    const names = (
+      sqlite.query("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all() as {
+        name: string;
+      }[]
+    ).map((r) => r.name);
+    for (const table of ["contacts", "companies", "deals", "notes"]) {
+      for (const event of ["insert", "update", "delete"])
+        expect(names).toContain(`${table}_fts_after_${event}`);
+    }
+    for (const table of ["contacts", "companies", "deals"])
+      expect(names).toContain(`${table}_after_delete_cleanup`);
+    sqlite.close();
+  });
+
+  it("refuses a file whose applied migrations differ from this build's", () => {
+    const path = join(dir.path, "edited.sqlite");
+    const sqlite = openDatabase(path, { create: true });
+    const migrations = loadMigrations(TENANT_MIGRATIONS);
+    migrateDatabase(sqlite, migrations);
+    sqlite.run(
+      "UPDATE __drizzle_migrations SET hash = 'edited' WHERE id = (SELECT min(id) FROM __drizzle_migrations)",
+    );
+    expect(() => migrateDatabase(sqlite, migrations)).toThrow(/differs from this build/);
+    sqlite.close();
+  });
+
   it("an up-to-date shard is left alone, and a newer one is refused rather than touched", () => {
     const path = join(dir.path, "newer.sqlite");
     const sqlite = openDatabase(path, { create: true });

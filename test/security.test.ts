@@ -176,6 +176,21 @@ describe("login rate limits", () => {
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
   });
 
+  it("counts attempts still being checked, so a burst of concurrent guesses cannot pass the limit", async () => {
+    const client = new BrowserClient(server.url);
+    await client.get("/t/sec-two/login");
+    const headers = { "x-forwarded-for": "198.51.100.99" };
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        client
+          .post("/t/sec-two/login", { email: "burst@two.test", password: "wrong password" }, headers)
+          .then((r) => r.status),
+      ),
+    );
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(3);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(9);
+  });
+
   it("limits failures per address across accounts", async () => {
     const client = new BrowserClient(server.url);
     await client.get("/t/sec/login");

@@ -3,7 +3,12 @@ import { apiKeyAuth, apiKeyTenantCheck } from "../auth/api-key-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { companyApiRoutes } from "../companies/api-routes.ts";
 import { contactApiRoutes } from "../contacts/api-routes.ts";
+import { dealApiRoutes, pipelineApiRoutes } from "../deals/api-routes.ts";
+import { interactionApiRoutes } from "../interactions/api-routes.ts";
+import { noteApiRoutes } from "../notes/api-routes.ts";
+import { searchApiRoutes } from "../search/api-routes.ts";
 import type { AppDeps, AppEnv, TenantEnv } from "../server/app-env.ts";
+import { taskApiRoutes } from "../tasks/api-routes.ts";
 import { holdShard, resolveTenant } from "../tenancy/tenant-middleware.ts";
 import { OPENAPI_DOCUMENT } from "./openapi.ts";
 
@@ -30,6 +35,12 @@ export function apiApp(deps: AppDeps) {
   );
   tenantApi.route("/contacts", contactApiRoutes(deps.config.renderCache));
   tenantApi.route("/companies", companyApiRoutes(deps.config.renderCache));
+  tenantApi.route("/deals", dealApiRoutes(deps.config.renderCache));
+  tenantApi.route("/", pipelineApiRoutes());
+  tenantApi.route("/interactions", interactionApiRoutes());
+  tenantApi.route("/tasks", taskApiRoutes());
+  tenantApi.route("/notes", noteApiRoutes());
+  tenantApi.route("/search", searchApiRoutes());
   app.route("/t/:tenant", tenantApi);
   return app;
 }

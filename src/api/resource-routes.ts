@@ -4,11 +4,11 @@ import type { Actor } from "../auth/viewer.ts";
 import { actorOf } from "../auth/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import type { ListPage } from "../lists/page.ts";
-import { renderList } from "../lists/render-cache.ts";
 import type { ViewerEnv } from "../server/app-env.ts";
 import { idParam } from "../server/page-context.ts";
 import { parseOrThrow } from "../server/validation.ts";
 import type { Shard } from "../tenancy/shard.ts";
+import { versionedCache } from "../tenancy/versioned-cache.ts";
 import { readJsonObject } from "./read-json.ts";
 
 /** A record type's services, as the JSON API exposes them. */
@@ -43,17 +43,13 @@ export function resourceApiRoutes<Rec, L extends z.ZodObject, Cr extends z.ZodTy
 
   app.get("/", (c) => {
     const params = parseListParams(resource.listParams, c.req.query(), true);
-    const body = renderList(
-      c.var.shard,
-      renderCache,
-      `api:${resource.path}`,
-      JSON.stringify(params),
-      "",
-      () => {
-        const page = resource.list(c.var.shard, params);
-        return JSON.stringify({ data: page.rows.map(resource.json), nextCursor: page.nextCursor });
-      },
-    );
+    const render = () => {
+      const page = resource.list(c.var.shard, params);
+      return JSON.stringify({ data: page.rows.map(resource.json), nextCursor: page.nextCursor });
+    };
+    const body = renderCache
+      ? versionedCache(c.var.shard, `api:${resource.path}`, JSON.stringify(params), 32, render)
+      : render();
     return c.body(body, 200, { "Content-Type": "application/json" });
   });
 

@@ -1,6 +1,8 @@
 import { desc } from "drizzle-orm";
+import { NotFoundError, ValidationError } from "../server/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
+import { grantableRoles } from "./roles.ts";
 import { type ApiKey, apiKeys, type Role } from "./schema.ts";
 import { randomToken, sha256Hex } from "./tokens.ts";
 import type { Viewer } from "./viewer.ts";
@@ -29,18 +31,20 @@ export function createApiKey(
   now = Date.now(),
 ): { key: string; record: ApiKey } {
   const key = `crm_${shard.tenant.id}_${randomToken(32)}`;
-  const record = shard.db
-    .insert(apiKeys)
-    .values({
-      name: input.name,
-      role: input.role,
-      createdBy: input.createdBy,
-      keyHash: sha256Hex(key),
-      prefix: key.slice(0, 25),
-      createdAt: now,
-    })
-    .returning()
-    .get();
+  const record = shard.transaction(() =>
+    shard.db
+      .insert(apiKeys)
+      .values({
+        name: input.name,
+        role: input.role,
+        createdBy: input.createdBy,
+        keyHash: sha256Hex(key),
+        prefix: key.slice(0, 25),
+        createdAt: now,
+      })
+      .returning()
+      .get(),
+  );
   return { key, record };
 }
 
@@ -48,11 +52,16 @@ export function listApiKeys(shard: Shard): ApiKey[] {
   return shard.db.select().from(apiKeys).orderBy(desc(apiKeys.id)).all();
 }
 
-export function revokeApiKey(shard: Shard, id: number, now = Date.now()): boolean {
-  return (
-    shard.statement("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(now, id)
-      .changes > 0
-  );
+/** Revokes a key; someone may revoke only keys whose role they could grant (an admin never an owner's key). */
+export function revokeApiKey(shard: Shard, actorRole: Role, id: number, now = Date.now()): void {
+  shard.transaction(() => {
+    const key = shard.statement("SELECT role FROM api_keys WHERE id = ?").get(id) as { role: Role } | null;
+    if (!key) throw new NotFoundError("API key");
+    if (!grantableRoles(actorRole).includes(key.role)) {
+      throw new ValidationError([{ field: "role", message: "you cannot revoke a key with that role" }]);
+    }
+    shard.statement("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(now, id);
+  });
 }
 
 /** The API client behind a bearer key, or undefined if the key is unknown or revoked (versioned cache: never stale). */
@@ -73,7 +82,9 @@ export function viewerForApiKey(shard: Shard, key: string, now = Date.now()): Vi
   );
   if (!row) return undefined;
   if (row.lastUsedAt === null || now - row.lastUsedAt >= TOUCH_AFTER_MS) {
+    // Bookkeeping outside shard.transaction: it must not invalidate the shard's caches.
     shard.statement("UPDATE api_keys SET last_used_at = ? WHERE id = ?").run(now, row.id);
+    row.lastUsedAt = now;
   }
   return { kind: "api_key", id: row.id, name: row.name, role: row.role };
 }

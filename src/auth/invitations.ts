@@ -1,7 +1,8 @@
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
-import { ValidationError } from "../server/errors.ts";
+import { NotFoundError, ValidationError } from "../server/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { insertUser } from "./insert-user.ts";
+import { grantableRoles } from "./roles.ts";
 import { type Invitation, invitations, type Role, type User, users } from "./schema.ts";
 import { randomToken, sha256Hex } from "./tokens.ts";
 
@@ -17,18 +18,20 @@ export function createInvitation(
   if (taken)
     throw new ValidationError([{ field: "email", message: "already has an account in this workspace" }]);
   const token = randomToken(32);
-  const invitation = shard.db
-    .insert(invitations)
-    .values({
-      email: input.email,
-      role: input.role,
-      invitedBy: input.invitedBy,
-      tokenHash: sha256Hex(token),
-      createdAt: now,
-      expiresAt: now + INVITATION_DAYS * 86_400_000,
-    })
-    .returning()
-    .get();
+  const invitation = shard.transaction(() =>
+    shard.db
+      .insert(invitations)
+      .values({
+        email: input.email,
+        role: input.role,
+        invitedBy: input.invitedBy,
+        tokenHash: sha256Hex(token),
+        createdAt: now,
+        expiresAt: now + INVITATION_DAYS * 86_400_000,
+      })
+      .returning()
+      .get(),
+  );
   return { token, invitation };
 }
 
@@ -42,11 +45,22 @@ export function pendingInvitations(shard: Shard, now = Date.now()): Invitation[]
     .all();
 }
 
-export function revokeInvitation(shard: Shard, id: number): void {
-  shard.db
-    .delete(invitations)
-    .where(and(eq(invitations.id, id), isNull(invitations.acceptedAt)))
-    .run();
+/** Withdraws an open invitation; someone may withdraw only invitations for a role they could grant. */
+export function revokeInvitation(shard: Shard, actorRole: Role, id: number): void {
+  shard.transaction(() => {
+    const invitation = shard
+      .statement("SELECT role FROM invitations WHERE id = ? AND accepted_at IS NULL")
+      .get(id) as {
+      role: Role;
+    } | null;
+    if (!invitation) throw new NotFoundError("invitation");
+    if (!grantableRoles(actorRole).includes(invitation.role)) {
+      throw new ValidationError([
+        { field: "role", message: "you cannot withdraw an invitation with that role" },
+      ]);
+    }
+    shard.statement("DELETE FROM invitations WHERE id = ?").run(id);
+  });
 }
 
 /** The open invitation behind a token, or undefined if it is unknown, used or expired. */

@@ -57,20 +57,22 @@ export function loginRoutes(deps: AppDeps) {
       if (!(error instanceof ValidationError)) throw error;
       return c.html(render(c, fields, formStateFromIssues(fields, error.issues).errors), 422);
     }
-    const ip = clientIp(c, deps.config);
-    deps.loginLimiter.check(tenant.id, input.email, ip);
+    const settle = deps.loginLimiter.attempt(tenant.id, input.email, clientIp(c, deps.config));
     const user = shard
       .statement("SELECT id, password_hash AS hash FROM users WHERE email = ?")
       .get(input.email) as { id: number; hash: string } | null;
-    const ok = await deps.hasher.verify(input.password, user?.hash);
+    let ok = false;
+    try {
+      ok = (await deps.hasher.verify(input.password, user?.hash)) && user !== null;
+    } finally {
+      settle(ok);
+    }
     if (!ok || !user) {
-      deps.loginLimiter.failed(tenant.id, input.email, ip);
       return c.html(
         render(c, { email: input.email, next: fields.next ?? "" }, {}, "The email or password is incorrect."),
         401,
       );
     }
-    deps.loginLimiter.succeeded(tenant.id, input.email);
     const token = startSession(shard, user.id, policy, sessionToken(c));
     setSessionCookie(c, deps, tenant.slug, token, policy);
     return c.redirect(safeNext(tenant.slug, fields.next), 303);

@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { NotFoundError, ValidationError } from "../server/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import { grantableRoles } from "./roles.ts";
-import { type Role, users } from "./schema.ts";
+import { grantableRoles, hasRole } from "./roles.ts";
+import { ROLES, type Role, users } from "./schema.ts";
 
 function ownerCount(shard: Shard): number {
   return (shard.statement("SELECT count(*) AS n FROM users WHERE role = 'owner'").get() as { n: number }).n;
@@ -19,6 +19,17 @@ function mayManage(actorRole: Role, targetRole: Role): boolean {
   return grantableRoles(actorRole).includes(targetRole);
 }
 
+/** Revokes the API keys `userId` created that grant more than `role` (all of them for null: a removed user). */
+function revokeKeysAbove(shard: Shard, userId: number, role: Role | null): void {
+  const keep = role === null ? [] : ROLES.filter((r) => hasRole(role, r));
+  shard
+    .statement(
+      `UPDATE api_keys SET revoked_at = ? WHERE created_by = ? AND revoked_at IS NULL
+       AND role NOT IN (SELECT value FROM json_each(?))`,
+    )
+    .run(Date.now(), userId, JSON.stringify(keep));
+}
+
 /**
  * Changes a user's role. Admins manage members and read-only users; owners manage everyone.
  * The last owner can never be demoted, so a workspace always has someone who can manage it.
@@ -33,7 +44,9 @@ export function changeRole(shard: Shard, actorRole: Role, userId: number, role: 
       throw new ValidationError([{ field: "role", message: "the workspace needs at least one owner" }]);
     }
     shard.db.update(users).set({ role, updatedAt: Date.now() }).where(eq(users.id, userId)).run();
-    // A demoted user's open sessions keep working with the new role: it is read on every request.
+    // Their sessions take the new role on their next request (it is read every time); keys they
+    // made with more rights than they now have stop working.
+    revokeKeysAbove(shard, userId, role);
   });
 }
 
@@ -48,6 +61,7 @@ export function removeUser(shard: Shard, actorRole: Role, actorId: number, userI
     if (user.role === "owner" && ownerCount(shard) === 1) {
       throw new ValidationError([{ field: "user", message: "the workspace needs at least one owner" }]);
     }
+    revokeKeysAbove(shard, userId, null);
     shard.db.delete(users).where(eq(users.id, userId)).run();
   });
 }

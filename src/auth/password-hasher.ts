@@ -37,7 +37,14 @@ export class PasswordHasher {
   /** Verifies `password` against `hash`; with no hash, spends the same time and returns false. */
   async verify(password: string, hash: string | undefined): Promise<boolean> {
     if (hash === undefined) {
-      this.decoy ??= this.hash(crypto.randomUUID());
+      if (!this.decoy) {
+        const decoy = this.hash(crypto.randomUUID());
+        this.decoy = decoy;
+        // A decoy that could not be made (server busy) must not stay cached as a failure.
+        decoy.catch(() => {
+          if (this.decoy === decoy) this.decoy = undefined;
+        });
+      }
       const decoy = await this.decoy;
       await this.gate.run(() => Bun.password.verify(password, decoy));
       return false;

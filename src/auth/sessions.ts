@@ -63,10 +63,12 @@ export function startSession(
 }
 
 export function endSession(shard: Shard, token: string): void {
-  shard.db
-    .delete(sessions)
-    .where(eq(sessions.id, sha256Hex(token)))
-    .run();
+  shard.transaction(() =>
+    shard.db
+      .delete(sessions)
+      .where(eq(sessions.id, sha256Hex(token)))
+      .run(),
+  );
 }
 
 interface SessionRow {
@@ -108,11 +110,13 @@ export function viewerForSession(
   );
   if (!row) return undefined;
   if (row.expiresAt <= now || row.lastSeenAt + policy.idleMs <= now) {
-    shard.statement("DELETE FROM sessions WHERE id = ?").run(id);
+    shard.transaction(() => shard.statement("DELETE FROM sessions WHERE id = ?").run(id));
     return undefined;
   }
   if (now - row.lastSeenAt >= TOUCH_AFTER_MS) {
+    // Bookkeeping outside shard.transaction: it must not invalidate the shard's caches.
     shard.statement("UPDATE sessions SET last_seen_at = ? WHERE id = ?").run(now, id);
+    row.lastSeenAt = now;
   }
   return {
     kind: "user",

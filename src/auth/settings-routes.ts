@@ -87,7 +87,7 @@ export function settingsRoutes(deps: AppDeps) {
 
   app.post("/invitations/:id/delete", (c) =>
     manage(c, () => {
-      revokeInvitation(c.var.shard, idParam(c));
+      revokeInvitation(c.var.shard, c.var.viewer.role, idParam(c));
       return undefined;
     }),
   );
@@ -117,7 +117,7 @@ export function settingsRoutes(deps: AppDeps) {
 
   app.post("/api-keys/:id/revoke", (c) =>
     manage(c, () => {
-      revokeApiKey(c.var.shard, idParam(c));
+      revokeApiKey(c.var.shard, c.var.viewer.role, idParam(c));
       return undefined;
     }),
   );

@@ -20,26 +20,38 @@ const TEAM = [
 ] as const;
 
 /**
- * The demo workspace `npm start` serves: created and seeded on the first run only, so what a
- * newcomer changes survives restarts. Everyone on the team signs in with the demo password.
+ * The demo workspace `npm start` serves: created and seeded on the first run (and seeded
+ * again if a previous first run stopped before its data was in), so what a newcomer changes
+ * survives restarts. Everyone on the team signs in with the demo password.
  */
 export async function ensureDemoWorkspace(
   catalog: Catalog,
   shards: ShardManager,
   hasher: PasswordHasher,
 ): Promise<boolean> {
-  if (catalog.findBySlug(DEMO.slug)) return false;
-  const { tenant } = await createTenant(catalog, hasher, {
-    slug: DEMO.slug,
-    name: DEMO.name,
-    ownerName: "Dana Demo",
-    ownerEmail: DEMO.email,
-    ownerPassword: DEMO.password,
-  });
+  const tenant =
+    catalog.findBySlug(DEMO.slug) ??
+    (
+      await createTenant(catalog, hasher, {
+        slug: DEMO.slug,
+        name: DEMO.name,
+        ownerName: "Dana Demo",
+        ownerEmail: DEMO.email,
+        ownerPassword: DEMO.password,
+      })
+    ).tenant;
+  const empty = await shards.use(tenant, (shard) => !shard.statement("SELECT 1 FROM contacts LIMIT 1").get());
+  if (!empty) return false;
   const passwordHash = await hasher.hash(DEMO.password);
-  await shards.use(tenant, (shard) => {
-    for (const member of TEAM) insertUser(shard.db, { ...member, passwordHash });
-    seedTenant(shard, { contacts: DEMO.contacts, seed: 42 });
-  });
+  await shards.use(tenant, (shard) =>
+    shard.transaction(() => {
+      for (const member of TEAM) {
+        if (!shard.statement("SELECT 1 FROM users WHERE email = ?").get(member.email)) {
+          insertUser(shard.db, { ...member, passwordHash });
+        }
+      }
+      seedTenant(shard, { contacts: DEMO.contacts, seed: 42 });
+    }),
+  );
   return true;
 }

@@ -23,6 +23,7 @@ import { toFtsQuery } from "../search/fts-query.ts";
 import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
 import { writeFromForm } from "../server/form-write.ts";
 import { formFields, idParam, pageContext, rowContext, wantsFragment } from "../server/page-context.ts";
+import { recordSections } from "../server/record-sections.ts";
 import { allTags } from "../tags/set-tags.ts";
 import { companyFormValues, parseCompanyForm } from "./company-form.ts";
 import { createCompany } from "./create-company.ts";
@@ -63,8 +64,8 @@ export function companyRoutes(deps: AppDeps) {
       deps.config.renderCache,
       "companies",
       JSON.stringify([params, row.canWrite]),
-      c.var.nonce,
-      (nonce) =>
+      { nonce: c.var.nonce, csrfToken: "" },
+      ({ nonce }) =>
         companiesResults({
           page: listCompanies(shard, params),
           total: cachedCount(shard, "companies", filterKey(params), () => countCompanies(shard, params)),
@@ -136,7 +137,13 @@ export function companyRoutes(deps: AppDeps) {
     const company = getCompany(c.var.shard, idParam(c));
     const people = listContacts(c.var.shard, { companyId: company.id, limit: 20 });
     return c.html(
-      companyPage({ ctx: pageContext(c, deps), company, contacts: people.rows, row: rowContext(c) }).value,
+      companyPage({
+        ctx: pageContext(c, deps),
+        company,
+        contacts: people.rows,
+        row: rowContext(c),
+        sections: recordSections(c, deps, { type: "company", id: company.id }),
+      }).value,
     );
   });
 

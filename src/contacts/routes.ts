@@ -10,6 +10,7 @@ import { contactsPage } from "../../views/contacts/contacts-page.ts";
 import { contactsResults } from "../../views/contacts/contacts-results.ts";
 import { newContactForm } from "../../views/contacts/new-contact-form.ts";
 import { html, trustedHtml } from "../../views/html.ts";
+import { hasRole } from "../auth/roles.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import { listUsers } from "../auth/users.ts";
 import { actorOf } from "../auth/viewer.ts";
@@ -21,6 +22,7 @@ import { renderList } from "../lists/render-cache.ts";
 import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
 import { type FormWrite, writeFromForm } from "../server/form-write.ts";
 import { formFields, idParam, pageContext, rowContext, wantsFragment } from "../server/page-context.ts";
+import { recordSections } from "../server/record-sections.ts";
 import { allTags } from "../tags/set-tags.ts";
 import { type ContactForm, contactFormValues, parseContactForm, resolveCompany } from "./contact-form.ts";
 import { contactName } from "./contact-record.ts";
@@ -71,8 +73,8 @@ export function contactRoutes(deps: AppDeps) {
       deps.config.renderCache,
       "contacts",
       JSON.stringify([params, row.canWrite]),
-      c.var.nonce,
-      (nonce) =>
+      { nonce: c.var.nonce, csrfToken: "" },
+      ({ nonce }) =>
         contactsResults({
           page: listContacts(shard, params),
           total: cachedCount(shard, "contacts", filterKey(params), () => countContacts(shard, params)),
@@ -134,15 +136,18 @@ export function contactRoutes(deps: AppDeps) {
     c.html(editFormPage(c, null, { values: { ownerId: String(c.var.viewer.id) }, errors: {} }).value),
   );
 
-  app.get("/:id", (c) =>
-    c.html(
+  app.get("/:id", (c) => {
+    const contact = getContact(c.var.shard, idParam(c));
+    return c.html(
       contactPage({
         ctx: pageContext(c, deps),
-        contact: getContact(c.var.shard, idParam(c)),
+        contact,
         row: rowContext(c),
+        canManagePrivacy: hasRole(c.var.viewer.role, "admin"),
+        sections: recordSections(c, deps, { type: "contact", id: contact.id }),
       }).value,
-    ),
-  );
+    );
+  });
 
   app.get("/:id/row", (c) => c.html(contactRow(getContact(c.var.shard, idParam(c)), rowContext(c)).value));
 

@@ -15,10 +15,10 @@ export interface InteractionEntry {
 
 /**
  * Appends to the interaction log. Call it inside the transaction that makes the change, so
- * the log and the data can never disagree (ARCHITECTURE invariant 7).
+ * the log and the data can never disagree (ARCHITECTURE invariant 7). Returns the new id.
  */
-export function recordInteraction(shard: Shard, entry: InteractionEntry): void {
-  shard
+export function recordInteraction(shard: Shard, entry: InteractionEntry): number {
+  const result = shard
     .statement(
       `INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id, payload)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -32,6 +32,7 @@ export function recordInteraction(shard: Shard, entry: InteractionEntry): void {
       entry.subjectId,
       JSON.stringify(entry.payload ?? {}),
     );
+  return Number(result.lastInsertRowid);
 }
 
 /** The fields whose value changed between `before` and `after`, as `{field: [old, new]}`. */

@@ -29,6 +29,9 @@ export function keysetQuery<Row extends Record<string, unknown>>(
   const rows = shard
     .statement(`${q.select} ${whereClause(conditions)} ORDER BY ${plan.orderBy} LIMIT ?`)
     .all(...q.filter.params, ...plan.params, q.limit + 1) as Row[];
+  // Fewer rows than a page before the cursor: this is the start of the list (rows were
+  // deleted, or the cursor sat near the top), so show the first page rather than a stub.
+  if (plan.reversed && rows.length < q.limit) return keysetQuery(shard, { ...q, cursor: undefined });
   return toPage(rows, q.limit, plan, q.spec, q.sort, q.order, cursor);
 }
 

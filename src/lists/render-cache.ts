@@ -1,41 +1,59 @@
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
 
-/**
- * Stands in for the request's CSP nonce in cached HTML: letters only, so escaping leaves it
- * alone, and long enough never to occur by chance.
- */
-export const NONCE_SLOT = "NonceSlotQx7vZ3kP9wLm";
-
-/**
- * A rendered list fragment (or JSON page), cached per open shard under `key` and valid only
- * while the shard is unchanged (versionedCache). Render with NONCE_SLOT wherever the nonce
- * goes; the result comes back split around it, ready for `withNonce`.
- */
-export function cachedRender(shard: Shard, name: string, key: string, render: () => string): string[] {
-  return versionedCache(shard, `render:${name}`, key, 32, () => render().split(NONCE_SLOT));
-}
-
-/** Puts this request's nonce back where the cached fragment had NONCE_SLOT. */
-export function withNonce(parts: string[], nonce: string): string {
-  return parts.length === 1 ? (parts[0] as string) : parts.join(nonce);
+/** The per-request values a cached fragment leaves holes for. */
+export interface RequestSecrets {
+  /** The CSP nonce every htmx element carries. */
+  nonce: string;
+  /** The CSRF token forms carry (htmx requests send it as a header instead). */
+  csrfToken: string;
 }
 
 /**
- * Renders a list fragment through the cache (when `enabled`), or directly. `render` receives
- * the nonce to write: the real one, or NONCE_SLOT for the cached copy.
+ * Stand-ins for a request's secrets in cached HTML: letters and digits only, so escaping
+ * leaves them alone, and random per process (128 bits), so no text a user types contains them.
+ */
+const SLOTS: RequestSecrets = {
+  nonce: `nonce${crypto.randomUUID().replaceAll("-", "")}`,
+  csrfToken: `csrf${crypto.randomUUID().replaceAll("-", "")}`,
+};
+
+const SLOT_PATTERN = new RegExp(`(${SLOTS.nonce}|${SLOTS.csrfToken})`);
+
+/**
+ * A rendered fragment, cached per open shard under `key` and valid only while the shard is
+ * unchanged (versionedCache: never stale), split around the secret slots so each request
+ * can splice in its own nonce and CSRF token.
+ */
+function cachedParts(shard: Shard, name: string, key: string, render: () => string): string[] {
+  return versionedCache(shard, `render:${name}`, key, 32, () => render().split(SLOT_PATTERN));
+}
+
+function fill(parts: string[], secrets: RequestSecrets): string {
+  let out = "";
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] as string;
+    // split() with a capturing group puts each slot at an odd index.
+    out += i % 2 ? (part === SLOTS.nonce ? secrets.nonce : secrets.csrfToken) : part;
+  }
+  return out;
+}
+
+/**
+ * Renders a list fragment through the render cache (when `enabled`), or directly. `render`
+ * receives the secrets to write: the request's own, or the slots for the cached copy.
  */
 export function renderList(
   shard: Shard,
   enabled: boolean,
   name: string,
   key: string,
-  nonce: string,
-  render: (nonce: string) => string,
+  secrets: RequestSecrets,
+  render: (secrets: RequestSecrets) => string,
 ): string {
-  if (!enabled) return render(nonce);
-  return withNonce(
-    cachedRender(shard, name, key, () => render(NONCE_SLOT)),
-    nonce,
+  if (!enabled) return render(secrets);
+  return fill(
+    cachedParts(shard, name, key, () => render(SLOTS)),
+    secrets,
   );
 }

@@ -8,6 +8,12 @@ import { settingsRoutes } from "../auth/settings-routes.ts";
 import { signupRoutes } from "../auth/signup-routes.ts";
 import { companyRoutes } from "../companies/routes.ts";
 import { contactRoutes } from "../contacts/routes.ts";
+import { dealRoutes } from "../deals/routes.ts";
+import { activityRoutes, timelineRoutes } from "../interactions/routes.ts";
+import { noteRoutes } from "../notes/routes.ts";
+import { privacyRoutes } from "../privacy/routes.ts";
+import { searchRoutes } from "../search/routes.ts";
+import { taskRoutes } from "../tasks/routes.ts";
 import { holdShard, resolveTenant } from "../tenancy/tenant-middleware.ts";
 import type { AppDeps, AppEnv, TenantEnv } from "./app-env.ts";
 import { PayloadTooLargeError } from "./errors.ts";
@@ -27,6 +33,13 @@ function tenantPages(deps: AppDeps) {
   app.route("/contacts", contactRoutes(deps) as never);
   app.route("/companies", companyRoutes(deps) as never);
   app.route("/settings", settingsRoutes(deps) as never);
+  app.route("/deals", dealRoutes(deps) as never);
+  app.route("/tasks", taskRoutes(deps) as never);
+  app.route("/notes", noteRoutes(deps) as never);
+  app.route("/activities", activityRoutes(deps) as never);
+  app.route("/timeline", timelineRoutes(deps) as never);
+  app.route("/search", searchRoutes(deps) as never);
+  app.route("/privacy", privacyRoutes(deps) as never);
   return app;
 }
 

@@ -5,6 +5,8 @@ import { errorPage } from "../../views/errors/error-page.ts";
 import type { AppDeps, AppEnv } from "./app-env.ts";
 import {
   AppError,
+  BadRequestError,
+  type FieldIssue,
   NotFoundError,
   PayloadTooLargeError,
   RetryLaterError,
@@ -30,6 +32,14 @@ function toAppError(error: unknown): AppError {
     return new AppError(error.status, error.message || "Error", error.message || "request failed");
   }
   return new AppError(500, "Internal Server Error", "something went wrong on our side; it has been logged");
+}
+
+/** The fields a 400 or 422 names, for problem+json's `errors`. */
+function fieldErrors(error: AppError): FieldIssue[] | undefined {
+  if (error instanceof ValidationError) return error.issues;
+  if (error instanceof BadRequestError && error.field)
+    return [{ field: error.field, message: error.message }];
+  return undefined;
 }
 
 /** Where a page visitor who must sign in is sent, coming back to where they were afterwards. */
@@ -62,7 +72,7 @@ export function handleError(deps: AppDeps): ErrorHandler<AppEnv> {
           status: appError.status,
           title: appError.title,
           detail: appError.message,
-          errors: appError instanceof ValidationError ? appError.issues : undefined,
+          errors: fieldErrors(appError),
         },
         headers,
       );

@@ -3,8 +3,10 @@ import type { RowContext } from "../../views/components/row-context.ts";
 import type { PageContext } from "../../views/layouts/page-context.ts";
 import { hasRole } from "../auth/roles.ts";
 import type { Viewer } from "../auth/viewer.ts";
+import { dueTaskCount } from "../tasks/tasks.ts";
 import type { AppDeps, AppEnv, TenantEnv } from "./app-env.ts";
 import { csrfTokenFor } from "./middleware/csrf.ts";
+import { dayBounds, viewerTimeZone } from "./time-zone.ts";
 
 /** Everything a page's layout needs from this request (any route: with or without a tenant or a viewer). */
 export function pageContext(c: Context, deps: AppDeps): PageContext {
@@ -17,6 +19,10 @@ export function pageContext(c: Context, deps: AppDeps): PageContext {
     assets: deps.assets.urls,
     workspace: tenant ? { slug: tenant.slug, name: tenant.name } : undefined,
     viewer: viewer?.kind === "user" ? { name: viewer.name, role: viewer.role } : undefined,
+    dueTasks:
+      viewer?.kind === "user" && vars.shard
+        ? dueTaskCount(vars.shard, viewer.id, dayBounds(Date.now(), viewerTimeZone(c)).end)
+        : undefined,
   };
 }
 

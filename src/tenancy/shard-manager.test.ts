@@ -32,16 +32,21 @@ describe("ShardManager", () => {
     manager.closeAll();
   });
 
-  it("never closes a shard under a request that holds it; its holder closes it on release", async () => {
+  it("never closes a shard under a request that holds it, and shrinks back to the cap on release", async () => {
     const a = await data.tenant("held-a");
     const b = await data.tenant("held-b");
     const manager = new ShardManager({ dataDir: dir.path, maxOpen: 1 });
     const held = manager.acquire(a);
-    manager.release(manager.acquire(b));
+    const other = manager.acquire(b);
+    expect(manager.openCount).toBe(2);
     expect(held.isClosed).toBe(false);
+    manager.release(other);
+    expect(manager.openCount).toBe(1);
+    expect(other.isClosed).toBe(true);
     expect(held.statement("SELECT count(*) AS n FROM users").get()).toEqual({ n: 1 });
     manager.release(held);
-    expect(held.isClosed).toBe(true);
+    expect(held.isClosed).toBe(false);
+    expect(manager.openCount).toBe(1);
     manager.closeAll();
   });
 

@@ -65,8 +65,8 @@ export class ShardManager {
   release(shard: Shard): void {
     shard.holders--;
     shard.lastUsedAt = Date.now();
-    // A shard evicted while held is closed by its last holder.
-    if (shard.holders === 0 && this.open.get(shard.tenant.id) !== shard) shard.close();
+    // The cap may have been exceeded while every shard was held: shrink back now.
+    if (shard.holders === 0 && this.open.size > this.maxOpen) this.makeRoom(0);
   }
 
   /** Runs `fn` with the tenant's shard held for its duration. */
@@ -109,15 +109,16 @@ export class ShardManager {
     this.open.clear();
   }
 
-  /** Evicts least recently used shards down to the cap: idle ones first, then held ones (closed on release). */
-  private makeRoom(): void {
-    for (const evictHeld of [false, true]) {
-      for (const [id, shard] of this.open) {
-        if (this.open.size < this.maxOpen) return;
-        if (shard.holders > 0 && !evictHeld) continue;
-        this.open.delete(id);
-        if (shard.holders === 0) shard.close();
-      }
+  /**
+   * Closes least recently used idle shards until `spare` more fit under the cap. A shard a
+   * request holds is never closed: if all are held, the cap is exceeded until they are released.
+   */
+  private makeRoom(spare = 1): void {
+    for (const [id, shard] of this.open) {
+      if (this.open.size + spare <= this.maxOpen) return;
+      if (shard.holders > 0) continue;
+      this.open.delete(id);
+      shard.close();
     }
   }
 

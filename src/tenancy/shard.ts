@@ -1,7 +1,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import type { Tenant } from "./catalog-schema.ts";
-import { connectionVersion, drizzleOver, runInTransaction } from "./open-database.ts";
+import { drizzleOver, runInTransaction } from "./open-database.ts";
 
 export type TenantRef = Pick<Tenant, "id" | "slug">;
 
@@ -17,6 +17,8 @@ export class Shard {
   lastUsedAt = Date.now();
   private readonly memo = new Map<string, unknown>();
   private closed = false;
+  /** Write transactions committed through this handle: with data_version, what caches key on. */
+  private localWrites = 0;
 
   constructor(
     readonly tenant: TenantRef,
@@ -40,9 +42,14 @@ export class Shard {
     return value;
   }
 
-  /** What in-process caches key on (see connectionVersion); per connection, so ETags use changeCounter(). */
+  /**
+   * What in-process caches key on: changes on any commit by another connection (PRAGMA
+   * data_version) and on any write transaction through this handle. Bookkeeping writes made
+   * outside transaction() (last-seen times) deliberately do not change it. Per connection, so
+   * ETags use changeCounter().
+   */
   version(): string {
-    return connectionVersion(this.sqlite);
+    return `${this.statement("PRAGMA data_version").values()[0]?.[0]}.${this.localWrites}`;
   }
 
   /** Bumped by every write transaction, in any process, and stored in the file: what ETags key on. */
@@ -55,14 +62,17 @@ export class Shard {
 
   /**
    * Runs `fn` in one write transaction (nested calls become savepoints) and bumps the change
-   * counter in it, so whatever was cached from this shard is stale from the commit on.
+   * counters, so whatever was cached from this shard is stale from the commit on. Every write
+   * that changes what a page could show goes through here.
    */
   transaction<T>(fn: () => T): T {
     const outermost = !this.sqlite.inTransaction;
     return runInTransaction(this.sqlite, () => {
       const result = fn();
-      if (outermost)
+      if (outermost) {
         this.statement("UPDATE shard_state SET change_counter = change_counter + 1 WHERE id = 1").run();
+        this.localWrites++;
+      }
       return result;
     });
   }

@@ -3,7 +3,7 @@ import type { ContactRecord } from "../../src/contacts/contact-record.ts";
 import { formatCount, formatDateTime } from "../components/format.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { tagChips } from "../components/tags.ts";
-import type { Html } from "../html.ts";
+import type { Html, HtmlValue } from "../html.ts";
 import { page } from "../layouts/page.ts";
 import type { PageContext } from "../layouts/page-context.ts";
 import { domainLink } from "./company-row.ts";
@@ -14,10 +14,12 @@ export interface CompanyPageProps {
   /** The company's most recent contacts. */
   contacts: ContactRecord[];
   row: RowContext;
+  /** Deals, tasks and the timeline, rendered by their own components. */
+  sections: HtmlValue;
 }
 
 /** A company's own page, with its people. */
-export function companyPage({ ctx, company: co, contacts, row }: CompanyPageProps): Html {
+export function companyPage({ ctx, company: co, contacts, row, sections }: CompanyPageProps): Html {
   const path = `${row.base}/companies/${co.id}`;
   return page(ctx, {
     title: co.name,
@@ -80,6 +82,7 @@ export function companyPage({ ctx, company: co, contacts, row }: CompanyPageProp
             </p>
           )}
         </section>
+        {sections}
         <p>
           <a href={`${row.base}/companies`}>← All companies</a>
         </p>

@@ -12,6 +12,8 @@ export interface ListFiltersOptions {
   tags: string[];
   owners: SelectOption[];
   sorts: SelectOption[];
+  /** More filters for this kind of record, as `[name, label, options]` selects. */
+  extra?: [string, string, SelectOption[]][];
 }
 
 /** The sorts every record list offers (see lists/keyset.ts for their default order). */
@@ -49,6 +51,7 @@ export function listFilters(o: ListFiltersOptions): Html {
   <label class="filter search"><span>Search</span><input type="search" name="q" value="${o.values.q ?? ""}" placeholder="${o.searchPlaceholder}" maxlength="200" autocomplete="off" ${swap} hx-trigger="input changed delay:300ms"></label>
   ${select("tag", "Tag", [{ value: "", label: "Any tag" }, ...o.tags.map((t) => ({ value: t, label: t }))], o.values.tag, swap)}
   ${select("ownerId", "Owner", [{ value: "", label: "Anyone" }, ...o.owners], o.values.ownerId, swap)}
+  ${(o.extra ?? []).map(([name, label, options]) => select(name, label, options, o.values[name], swap))}
   <label class="filter"><span>Created from</span><input type="date" name="createdFrom" value="${o.values.createdFrom ?? ""}" ${swap} hx-trigger="change"></label>
   <label class="filter"><span>to</span><input type="date" name="createdTo" value="${o.values.createdTo ?? ""}" ${swap} hx-trigger="change"></label>
   ${select("sort", "Sort by", o.sorts, o.values.sort, swap)}

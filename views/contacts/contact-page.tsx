@@ -2,7 +2,7 @@ import { type ContactRecord, contactName } from "../../src/contacts/contact-reco
 import { formatDateTime } from "../components/format.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { tagChips } from "../components/tags.ts";
-import type { Html } from "../html.ts";
+import type { Html, HtmlValue } from "../html.ts";
 import { page } from "../layouts/page.ts";
 import type { PageContext } from "../layouts/page-context.ts";
 
@@ -10,10 +10,14 @@ export interface ContactPageProps {
   ctx: PageContext;
   contact: ContactRecord;
   row: RowContext;
+  /** Owners and admins see the privacy tools (export, erase). */
+  canManagePrivacy: boolean;
+  /** Deals, tasks and the timeline, rendered by their own components. */
+  sections: HtmlValue;
 }
 
 /** A contact's own page. */
-export function contactPage({ ctx, contact: c, row }: ContactPageProps): Html {
+export function contactPage({ ctx, contact: c, row, canManagePrivacy, sections }: ContactPageProps): Html {
   const path = `${row.base}/contacts/${c.id}`;
   return page(ctx, {
     title: contactName(c),
@@ -33,6 +37,14 @@ export function contactPage({ ctx, contact: c, row }: ContactPageProps): Html {
             </div>
           )}
         </div>
+        {canManagePrivacy && (
+          <p class="privacy-links">
+            <a href={`${row.base}/privacy/contacts/${c.id}/export`}>Export this person's data</a> ·{" "}
+            <a href={`${row.base}/privacy/contacts/${c.id}/erasure`} class="danger">
+              Erase this person
+            </a>
+          </p>
+        )}
         <p class="subtitle">
           {c.title}
           {c.title && c.companyId ? " at " : ""}
@@ -52,6 +64,7 @@ export function contactPage({ ctx, contact: c, row }: ContactPageProps): Html {
           <dt>Updated</dt>
           <dd>{formatDateTime(c.updatedAt)}</dd>
         </dl>
+        {sections}
         <p>
           <a href={`${row.base}/contacts`}>← All contacts</a>
         </p>

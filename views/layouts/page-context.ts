@@ -14,6 +14,8 @@ export interface PageContext {
   assets: AssetUrls;
   workspace?: { slug: string; name: string };
   viewer?: { name: string; role: string };
+  /** The viewer's open tasks due by the end of today (the nav's reminder badge). */
+  dueTasks?: number;
 }
 
-export type NavKey = "contacts" | "companies" | "settings";
+export type NavKey = "contacts" | "companies" | "deals" | "tasks" | "settings";

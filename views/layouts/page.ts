@@ -11,7 +11,7 @@ export interface PageOptions {
 function navLink(
   ctx: PageContext,
   key: NavKey,
-  label: string,
+  label: HtmlValue,
   path: string,
   current: NavKey | undefined,
 ): Html {
@@ -19,6 +19,14 @@ function navLink(
   return key === current
     ? html`<a href="${href}" aria-current="page">${label}</a>`
     : html`<a href="${href}">${label}</a>`;
+}
+
+/** The search box on every page: results drop down as you type; Enter opens the full results page. */
+function searchBox(ctx: PageContext, base: string): Html {
+  return html`<form class="global-search" role="search" method="get" action="${base}/search">
+    <input type="search" name="q" placeholder="Search everything" aria-label="Search contacts, companies, deals and notes" maxlength="200" autocomplete="off" hx-get="${base}/search?fragment=dropdown" hx-trigger="input changed delay:200ms" hx-target="#search-dropdown" hx-swap="innerHTML" hx-sync="this:replace" hx-nonce="${ctx.nonce}">
+    <div id="search-dropdown" class="search-dropdown" aria-live="polite"></div>
+  </form>`;
 }
 
 function topBar(ctx: PageContext, nav: NavKey | undefined): HtmlValue {
@@ -36,8 +44,11 @@ function topBar(ctx: PageContext, nav: NavKey | undefined): HtmlValue {
     ? html`<nav class="mainnav" aria-label="Main">
         ${navLink(ctx, "contacts", "Contacts", "contacts", nav)}
         ${navLink(ctx, "companies", "Companies", "companies", nav)}
+        ${navLink(ctx, "deals", "Deals", "deals/board", nav)}
+        ${navLink(ctx, "tasks", ctx.dueTasks ? html`Tasks <span class="badge" title="due today or overdue">${ctx.dueTasks}</span>` : "Tasks", "tasks", nav)}
         ${navLink(ctx, "settings", "Settings", "settings/users", nav)}
-      </nav>`
+      </nav>
+      ${searchBox(ctx, base)}`
     : "";
   return html`<header class="topbar">
     <a class="brand" href="${base}/contacts">${workspace.name}</a>

@@ -1,0 +1,58 @@
+import type { Shard } from "../tenancy/shard.ts";
+import { DEAL_COLUMNS, DEAL_JOINS, type DealRecord, type DealRow, toDealRecord } from "./deal-record.ts";
+import { getPipeline, type PipelineWithStages } from "./pipelines.ts";
+import type { Stage } from "./schema.ts";
+
+/** What a stage's column shows: how many deals, their sums per currency, and the newest cards. */
+export interface BoardColumn {
+  stage: Stage;
+  count: number;
+  /** Sum of amounts per currency (minor units), largest first. */
+  sums: { currency: string; cents: number }[];
+  /** The sums weighted by the stage's probability: the forecast. */
+  weighted: { currency: string; cents: number }[];
+  deals: DealRecord[];
+  /** More deals than shown. */
+  more: boolean;
+}
+
+export interface Board {
+  pipeline: PipelineWithStages;
+  columns: BoardColumn[];
+}
+
+/**
+ * A pipeline as a kanban board. Counts and sums come from one indexed aggregate over the deals
+ * themselves (covering index on stage, currency, amount), so they are right whatever moved;
+ * each column lists its `perColumn` most recently moved deals.
+ */
+export function pipelineBoard(shard: Shard, pipelineId: number, perColumn = 20): Board {
+  const pipeline = getPipeline(shard, pipelineId);
+  const totals = shard
+    .statement(
+      `SELECT stage_id AS stageId, currency, count(*) AS n, sum(amount_cents) AS cents FROM deals
+       WHERE stage_id IN (SELECT id FROM stages WHERE pipeline_id = ?) GROUP BY stage_id, currency`,
+    )
+    .all(pipelineId) as { stageId: number; currency: string; n: number; cents: number }[];
+  const cards = shard.statement(
+    `SELECT ${DEAL_COLUMNS} FROM deals d ${DEAL_JOINS} WHERE d.stage_id = ?
+     ORDER BY d.stage_entered_at DESC, d.id DESC LIMIT ?`,
+  );
+  const columns = pipeline.stages.map((stage) => {
+    const mine = totals.filter((t) => t.stageId === stage.id).sort((a, b) => b.cents - a.cents);
+    const count = mine.reduce((n, t) => n + t.n, 0);
+    const rows = (cards.all(stage.id, perColumn) as DealRow[]).map(toDealRecord);
+    return {
+      stage,
+      count,
+      sums: mine.map((t) => ({ currency: t.currency, cents: t.cents })),
+      weighted: mine.map((t) => ({
+        currency: t.currency,
+        cents: Math.round((t.cents * stage.probability) / 100),
+      })),
+      deals: rows,
+      more: count > rows.length,
+    };
+  });
+  return { pipeline, columns };
+}

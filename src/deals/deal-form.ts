@@ -1,0 +1,69 @@
+import type { Actor } from "../auth/viewer.ts";
+import { findOrCreateCompany } from "../companies/find-or-create-company.ts";
+import { type FieldIssue, ValidationError } from "../server/errors.ts";
+import { fieldIssues } from "../server/validation.ts";
+import { splitTags } from "../tags/tag-input.ts";
+import type { Shard } from "../tenancy/shard.ts";
+import { type DealCreate, dealCreateInput } from "./deal-input.ts";
+import type { DealRecord } from "./deal-record.ts";
+import { amountText, isCurrency, parseAmount } from "./money.ts";
+
+/** A parsed deal form: the API's fields, plus the company typed by name. */
+export interface DealForm {
+  input: Omit<DealCreate, "companyId">;
+  companyName: string;
+}
+
+/**
+ * Reads a submitted deal form (amount as typed, "12,500.00", in the deal's currency), or
+ * throws a ValidationError naming each bad field.
+ */
+export function parseDealForm(
+  fields: Record<string, string>,
+  defaults: { currency: string; ownerId: number },
+): DealForm {
+  const currency = (fields.currency || defaults.currency).trim().toUpperCase();
+  const issues: FieldIssue[] = [];
+  let amountCents = 0;
+  if (fields.amount?.trim()) {
+    const parsed = isCurrency(currency) ? parseAmount(fields.amount, currency) : 0;
+    if (parsed === undefined)
+      issues.push({ field: "amount", message: "must be an amount like 12500 or 12,500.00" });
+    else amountCents = parsed;
+  }
+  const result = dealCreateInput.omit({ companyId: true }).safeParse({
+    title: fields.title ?? "",
+    amountCents,
+    currency,
+    expectedCloseOn: fields.expectedCloseOn ?? "",
+    stageId: fields.stageId ? Number(fields.stageId) : undefined,
+    ownerId: fields.ownerId === undefined ? defaults.ownerId : fields.ownerId ? Number(fields.ownerId) : null,
+    contactIds: fields.contactId ? [Number(fields.contactId)] : [],
+    tags: splitTags(fields.tags ?? ""),
+  });
+  const companyName = (fields.companyName ?? "").trim();
+  if (companyName.length > 200)
+    issues.push({ field: "companyName", message: "must be at most 200 characters" });
+  if (!result.success) issues.push(...fieldIssues(result.error));
+  if (issues.length || !result.success) throw new ValidationError(issues);
+  return { input: result.data, companyName };
+}
+
+export function resolveDealCompany(shard: Shard, actor: Actor, form: DealForm): number | null {
+  return form.companyName
+    ? findOrCreateCompany(shard, actor, form.companyName, form.input.ownerId ?? null)
+    : null;
+}
+
+export function dealFormValues(d: DealRecord): Record<string, string> {
+  return {
+    title: d.title,
+    amount: amountText(d.amountCents, d.currency),
+    currency: d.currency,
+    expectedCloseOn: d.expectedCloseOn ?? "",
+    stageId: String(d.stageId),
+    companyName: d.companyName ?? "",
+    ownerId: d.ownerId ? String(d.ownerId) : "",
+    tags: d.tags.join(", "),
+  };
+}

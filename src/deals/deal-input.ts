@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { isoDay } from "../lists/list-params.ts";
+import { nullable, optionalRecordId, recordId } from "../server/field-types.ts";
+import { plainText } from "../server/validation.ts";
+import { tagList } from "../tags/tag-input.ts";
+import { isCurrency } from "./money.ts";
+
+export const currencyCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine(isCurrency, "must be an ISO 4217 currency code like USD or EUR");
+
+const fields = {
+  title: plainText(200).min(1, "is required"),
+  /** In the currency's minor unit (cents for USD). */
+  amountCents: z.number().int("must be a whole number of cents").min(0, "must not be negative").max(1e15),
+  currency: currencyCode,
+  expectedCloseOn: nullable(isoDay),
+  pipelineId: recordId,
+  stageId: recordId,
+  companyId: optionalRecordId,
+  ownerId: optionalRecordId,
+  contactIds: z
+    .array(recordId)
+    .max(50, "at most 50 people on a deal")
+    .transform((ids) => [...new Set(ids)].sort((a, b) => a - b)),
+  tags: tagList,
+  lostReason: nullable(plainText(200)),
+};
+
+/** A new deal. Without a stage it starts in the first stage of its pipeline (or the first pipeline). */
+export const dealCreateInput = z.object({
+  ...fields,
+  amountCents: fields.amountCents.default(0),
+  currency: fields.currency.optional(),
+  expectedCloseOn: fields.expectedCloseOn.optional(),
+  pipelineId: fields.pipelineId.optional(),
+  stageId: fields.stageId.optional(),
+  companyId: fields.companyId.optional(),
+  ownerId: fields.ownerId.optional(),
+  contactIds: fields.contactIds.default([]),
+  tags: fields.tags.default([]),
+  lostReason: fields.lostReason.optional(),
+});
+
+/** A change to a deal. A new stageId moves it (and logs the move) like the board does. */
+export const dealPatchInput = z.object(fields).partial();
+
+export type DealCreate = z.output<typeof dealCreateInput>;
+export type DealPatch = z.output<typeof dealPatchInput>;

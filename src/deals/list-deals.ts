@@ -1,0 +1,74 @@
+import type { z } from "zod";
+import { z as zod } from "zod";
+import { defaultOrder, type SortSpec } from "../lists/keyset.ts";
+import { countRows, keysetQuery } from "../lists/keyset-query.ts";
+import { optionalParam, positiveId } from "../lists/list-params.ts";
+import type { ListPage } from "../lists/page.ts";
+import { type Filter, recordFilter, recordListParams } from "../lists/record-filter.ts";
+import type { Shard } from "../tenancy/shard.ts";
+import { DEAL_COLUMNS, DEAL_JOINS, type DealRecord, type DealRow, toDealRecord } from "./deal-record.ts";
+import { STAGE_KINDS } from "./schema.ts";
+
+/** The sorts a deal list allows. Each has an index ending in id (see schema.ts). */
+export const DEAL_SORTS = {
+  createdAt: { columns: ["d.created_at", "d.id"], keyOf: (r) => [r.createdAt as number, r.id as number] },
+  updatedAt: { columns: ["d.updated_at", "d.id"], keyOf: (r) => [r.updatedAt as number, r.id as number] },
+  name: { columns: ["d.title", "d.id"], keyOf: (r) => [r.title as string, r.id as number] },
+  amount: { columns: ["d.amount_cents", "d.id"], keyOf: (r) => [r.amountCents as number, r.id as number] },
+} satisfies Record<string, SortSpec>;
+
+export type DealSort = keyof typeof DEAL_SORTS;
+
+/** The contacts filters, plus where a deal is: pipeline, stage, status, company, person. */
+export const dealListParams = recordListParams(DEAL_SORTS).extend({
+  pipelineId: optionalParam(positiveId),
+  stageId: optionalParam(positiveId),
+  status: optionalParam(zod.enum(STAGE_KINDS, "must be open, won or lost")),
+  companyId: optionalParam(positiveId),
+  contactId: optionalParam(positiveId),
+});
+
+export type DealListParams = z.output<typeof dealListParams>;
+
+const TABLES = { alias: "d", fts: "deals_fts", tagLinks: "deal_tags", tagColumn: "deal_id" };
+
+function dealFilter(params: DealListParams): Filter {
+  const filter = recordFilter(TABLES, params, (fts) => ({
+    conditions: ["d.company_id IN (SELECT rowid FROM companies_fts WHERE companies_fts MATCH ?)"],
+    params: [fts],
+  }));
+  const exact: [keyof DealListParams, string][] = [
+    ["pipelineId", "d.pipeline_id = ?"],
+    ["stageId", "d.stage_id = ?"],
+    ["status", "d.status = ?"],
+    ["companyId", "d.company_id = ?"],
+    ["contactId", "d.id IN (SELECT deal_id FROM deal_contacts WHERE contact_id = ?)"],
+  ];
+  for (const [name, condition] of exact) {
+    const value = params[name];
+    if (value !== undefined) {
+      filter.conditions.push(condition);
+      filter.params.push(value as string | number);
+    }
+  }
+  return filter;
+}
+
+/** One page of deals, keyset-paginated. */
+export function listDeals(shard: Shard, params: DealListParams): ListPage<DealRecord> {
+  const sort: DealSort = params.sort ?? "createdAt";
+  const page = keysetQuery<DealRow>(shard, {
+    select: `SELECT ${DEAL_COLUMNS} FROM deals d ${DEAL_JOINS}`,
+    filter: dealFilter(params),
+    spec: DEAL_SORTS[sort],
+    sort,
+    order: params.order ?? defaultOrder(sort),
+    cursor: params.cursor,
+    limit: params.limit,
+  });
+  return { ...page, rows: page.rows.map(toDealRecord) };
+}
+
+export function countDeals(shard: Shard, params: DealListParams): number {
+  return countRows(shard, "deals d", dealFilter(params));
+}

@@ -1,0 +1,195 @@
+import { z } from "zod";
+import { ValidationError } from "../server/errors.ts";
+import { plainText } from "../server/validation.ts";
+import type { Shard } from "../tenancy/shard.ts";
+import { getPipeline, type PipelineWithStages } from "./pipelines.ts";
+import { STAGE_KINDS, type Stage } from "./schema.ts";
+
+export const stageInput = z.object({
+  name: plainText(60).min(1, "is required"),
+  probability: z.coerce
+    .number()
+    .int("must be a whole number")
+    .min(0, "must be 0–100")
+    .max(100, "must be 0–100"),
+  kind: z.enum(STAGE_KINDS, "must be open, won or lost").default("open"),
+});
+
+export const pipelineInput = z.object({
+  name: plainText(60).min(1, "is required"),
+  stages: z.array(stageInput).min(1, "a pipeline needs at least one stage").max(20).optional(),
+});
+
+export const stagePatchInput = stageInput
+  .partial()
+  .extend({ position: z.coerce.number().int().min(0).optional() });
+
+export type StageInput = z.output<typeof stageInput>;
+
+const DEFAULT_STAGES: StageInput[] = [
+  { name: "New", probability: 10, kind: "open" },
+  { name: "In progress", probability: 50, kind: "open" },
+  { name: "Won", probability: 100, kind: "won" },
+  { name: "Lost", probability: 0, kind: "lost" },
+];
+
+function nameTaken(shard: Shard, name: string, exceptId = 0): boolean {
+  return Boolean(
+    shard.statement("SELECT 1 FROM pipelines WHERE name = ? COLLATE NOCASE AND id <> ?").get(name, exceptId),
+  );
+}
+
+export function createPipeline(
+  shard: Shard,
+  input: z.output<typeof pipelineInput>,
+  now = Date.now(),
+): PipelineWithStages {
+  const id = shard.transaction(() => {
+    if (nameTaken(shard, input.name))
+      throw new ValidationError([{ field: "name", message: "is already a pipeline" }]);
+    const position = (
+      shard.statement("SELECT ifnull(max(position), -1) + 1 AS p FROM pipelines").get() as { p: number }
+    ).p;
+    const { id } = shard
+      .statement(
+        "INSERT INTO pipelines (name, position, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
+      )
+      .get(input.name, position, now, now) as { id: number };
+    (input.stages ?? DEFAULT_STAGES).forEach((s, i) => insertStage(shard, id, s, i, now));
+    return id;
+  });
+  return getPipeline(shard, id);
+}
+
+function insertStage(shard: Shard, pipelineId: number, s: StageInput, position: number, now: number): number {
+  return (
+    shard
+      .statement(
+        "INSERT INTO stages (pipeline_id, name, position, probability, kind, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+      )
+      .get(pipelineId, s.name, position, s.probability, s.kind, now) as { id: number }
+  ).id;
+}
+
+export function renamePipeline(shard: Shard, id: number, name: string): PipelineWithStages {
+  shard.transaction(() => {
+    getPipeline(shard, id);
+    if (nameTaken(shard, name, id))
+      throw new ValidationError([{ field: "name", message: "is already a pipeline" }]);
+    shard.statement("UPDATE pipelines SET name = ?, updated_at = ? WHERE id = ?").run(name, Date.now(), id);
+  });
+  return getPipeline(shard, id);
+}
+
+function dealsIn(shard: Shard, column: "pipeline_id" | "stage_id", id: number): number {
+  return (shard.statement(`SELECT count(*) AS n FROM deals WHERE ${column} = ?`).get(id) as { n: number }).n;
+}
+
+/** Deletes a pipeline that has no deals (move or delete them first); the last pipeline stays. */
+export function deletePipeline(shard: Shard, id: number): void {
+  shard.transaction(() => {
+    getPipeline(shard, id);
+    const deals = dealsIn(shard, "pipeline_id", id);
+    if (deals) throw new ValidationError([{ field: "pipeline", message: `still has ${deals} deal(s)` }]);
+    const count = (shard.statement("SELECT count(*) AS n FROM pipelines").get() as { n: number }).n;
+    if (count === 1) throw new ValidationError([{ field: "pipeline", message: "is the only pipeline" }]);
+    shard.statement("DELETE FROM pipelines WHERE id = ?").run(id);
+  });
+}
+
+function requireStage(shard: Shard, id: number): Stage {
+  const stage = shard
+    .statement("SELECT id, pipeline_id AS pipelineId, position FROM stages WHERE id = ?")
+    .get(id) as Stage | null;
+  if (!stage) throw new ValidationError([{ field: "stageId", message: "is not a stage of this workspace" }]);
+  return stage;
+}
+
+export function addStage(
+  shard: Shard,
+  pipelineId: number,
+  input: StageInput,
+  now = Date.now(),
+): PipelineWithStages {
+  shard.transaction(() => {
+    const pipeline = getPipeline(shard, pipelineId);
+    if (pipeline.stages.length >= 20)
+      throw new ValidationError([{ field: "stages", message: "at most 20 stages" }]);
+    // New open stages go before the closing (won/lost) ones.
+    const firstClosed = pipeline.stages.find((s) => s.kind !== "open");
+    const position = input.kind === "open" && firstClosed ? firstClosed.position : pipeline.stages.length;
+    shard
+      .statement("UPDATE stages SET position = position + 1 WHERE pipeline_id = ? AND position >= ?")
+      .run(pipelineId, position);
+    insertStage(shard, pipelineId, input, position, now);
+  });
+  return getPipeline(shard, pipelineId);
+}
+
+/**
+ * Changes a stage: name, probability, kind (deals in it take the new status), position
+ * (the others shift to make room). Returns its pipeline.
+ */
+export function updateStage(
+  shard: Shard,
+  id: number,
+  patch: z.output<typeof stagePatchInput>,
+): PipelineWithStages {
+  let pipelineId = 0;
+  shard.transaction(() => {
+    const stage = requireStage(shard, id);
+    pipelineId = stage.pipelineId;
+    const current = shard
+      .statement("SELECT name, probability, kind FROM stages WHERE id = ?")
+      .get(id) as StageInput;
+    const next = {
+      ...current,
+      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
+    };
+    shard
+      .statement("UPDATE stages SET name = ?, probability = ?, kind = ? WHERE id = ?")
+      .run(next.name, next.probability, next.kind, id);
+    if (next.kind !== current.kind)
+      shard.statement("UPDATE deals SET status = ? WHERE stage_id = ?").run(next.kind, id);
+    if (patch.position !== undefined && patch.position !== stage.position) {
+      const ids = (
+        shard
+          .statement("SELECT id FROM stages WHERE pipeline_id = ? AND id <> ? ORDER BY position, id")
+          .all(pipelineId, id) as {
+          id: number;
+        }[]
+      ).map((r) => r.id);
+      ids.splice(Math.min(patch.position, ids.length), 0, id);
+      ids.forEach((stageId, position) =>
+        shard.statement("UPDATE stages SET position = ? WHERE id = ?").run(position, stageId),
+      );
+    }
+  });
+  return getPipeline(shard, pipelineId);
+}
+
+/** Deletes a stage with no deals in it; a pipeline keeps at least one stage. */
+export function deleteStage(shard: Shard, id: number): PipelineWithStages {
+  let pipelineId = 0;
+  shard.transaction(() => {
+    const stage = requireStage(shard, id);
+    pipelineId = stage.pipelineId;
+    const deals = dealsIn(shard, "stage_id", id);
+    if (deals)
+      throw new ValidationError([
+        { field: "stageId", message: `still has ${deals} deal(s); move them first` },
+      ]);
+    const left = (
+      shard.statement("SELECT count(*) AS n FROM stages WHERE pipeline_id = ?").get(pipelineId) as {
+        n: number;
+      }
+    ).n;
+    if (left === 1)
+      throw new ValidationError([{ field: "stageId", message: "is the pipeline's only stage" }]);
+    shard.statement("DELETE FROM stages WHERE id = ?").run(id);
+    shard
+      .statement("UPDATE stages SET position = position - 1 WHERE pipeline_id = ? AND position > ?")
+      .run(pipelineId, stage.position);
+  });
+  return getPipeline(shard, pipelineId);
+}

@@ -1,0 +1,72 @@
+import { eq } from "drizzle-orm";
+import { ownerIssue } from "../auth/users.ts";
+import type { Actor } from "../auth/viewer.ts";
+import { companyIssue } from "../companies/company-exists.ts";
+import { changedFields, recordInteraction } from "../interactions/record-interaction.ts";
+import { ValidationError } from "../server/errors.ts";
+import { setTags } from "../tags/set-tags.ts";
+import type { Shard } from "../tenancy/shard.ts";
+import type { DealPatch } from "./deal-input.ts";
+import { contactIdsIssues, setDealContacts } from "./deal-links.ts";
+import type { DealRecord } from "./deal-record.ts";
+import { dealContactIds, getDeal } from "./get-deal.ts";
+import { moveDeal } from "./move-deal.ts";
+import { deals } from "./schema.ts";
+
+/**
+ * Applies the fields present in `patch` and logs `deal.updated` with each change. A new
+ * stageId is a move (moveDeal: same pipeline only, logged as a stage change); pipelineId
+ * cannot change on its own (move to a stage of the other pipeline is refused too).
+ */
+export function updateDeal(
+  shard: Shard,
+  actor: Actor,
+  id: number,
+  patch: DealPatch,
+  now = Date.now(),
+): DealRecord {
+  shard.transaction(() => {
+    const before = { ...getDeal(shard, id), contactIds: dealContactIds(shard, id) };
+    const issues = [
+      ...companyIssue(shard, patch.companyId),
+      ...ownerIssue(shard, patch.ownerId),
+      ...contactIdsIssues(shard, patch.contactIds),
+    ];
+    if (patch.pipelineId !== undefined && patch.pipelineId !== before.pipelineId) {
+      issues.push({ field: "pipelineId", message: "cannot change; move the deal to a stage instead" });
+    }
+    if (issues.length) throw new ValidationError(issues);
+    if (patch.stageId !== undefined)
+      moveDeal(shard, actor, id, patch.stageId, { lostReason: patch.lostReason }, now);
+    const {
+      tags,
+      contactIds,
+      stageId: _stage,
+      pipelineId: _pipeline,
+      lostReason: _reason,
+      ...columns
+    } = patch;
+    const changes = changedFields(before as unknown as Record<string, unknown>, {
+      ...columns,
+      tags,
+      contactIds,
+    });
+    if (Object.keys(changes).length === 0) return;
+    shard.db
+      .update(deals)
+      .set({ ...columns, updatedAt: now })
+      .where(eq(deals.id, id))
+      .run();
+    if (tags) setTags(shard, "deal", id, tags);
+    if (contactIds) setDealContacts(shard, id, contactIds);
+    recordInteraction(shard, {
+      actor,
+      kind: "deal.updated",
+      subjectType: "deal",
+      subjectId: id,
+      occurredAt: now,
+      payload: { changes },
+    });
+  });
+  return getDeal(shard, id);
+}

@@ -1,0 +1,58 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { readJsonObject } from "../api/read-json.ts";
+import { actorOf } from "../auth/viewer.ts";
+import { listLimit, parseListParams } from "../lists/list-params.ts";
+import type { ViewerEnv } from "../server/app-env.ts";
+import { parseOrThrow } from "../server/validation.ts";
+import { activityInput, logActivity } from "./log-activity.ts";
+import { requireSubject } from "./subject.ts";
+import { type TimelineEntry, timeline, timelineEntryById } from "./timeline.ts";
+
+const timelineParams = z.object({
+  subjectType: z.enum(["contact", "company", "deal"], "must be contact, company or deal"),
+  subjectId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  cursor: z.coerce.number().int().positive().optional(),
+  history: z.enum(["true", "false"]).optional(),
+  limit: listLimit,
+});
+
+export function interactionJson(e: TimelineEntry) {
+  return {
+    id: e.id,
+    occurredAt: new Date(e.occurredAt).toISOString(),
+    kind: e.kind,
+    subjectType: e.subjectType,
+    subjectId: e.subjectId,
+    actorType: e.actorType,
+    actorName: e.actorName,
+    payload: e.payload,
+  };
+}
+
+/**
+ * /api/v1/t/:tenant/interactions: a record's timeline (newest first, `nextCursor` = an older
+ * id; a company's includes its people and deals), and logging a call, meeting or email.
+ */
+export function interactionApiRoutes() {
+  const app = new Hono<ViewerEnv>();
+  app.get("/", (c) => {
+    const params = parseListParams(timelineParams, c.req.query(), true);
+    const subject = requireSubject(c.var.shard, { type: params.subjectType, id: params.subjectId });
+    const page = timeline(c.var.shard, subject, {
+      before: params.cursor,
+      limit: params.limit,
+      changesOnly: params.history === "true",
+    });
+    return c.json({
+      data: page.entries.map(interactionJson),
+      nextCursor: page.nextBefore === null ? null : String(page.nextBefore),
+    });
+  });
+  app.post("/", async (c) => {
+    const input = parseOrThrow(activityInput, await readJsonObject(c));
+    const entry = timelineEntryById(c.var.shard, logActivity(c.var.shard, actorOf(c.var.viewer), input));
+    return c.json(entry ? interactionJson(entry) : {}, 201);
+  });
+  return app;
+}

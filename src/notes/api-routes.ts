@@ -1,0 +1,61 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { readJsonObject } from "../api/read-json.ts";
+import { actorOf } from "../auth/viewer.ts";
+import { requireSubject } from "../interactions/subject.ts";
+import { parseListParams } from "../lists/list-params.ts";
+import type { ViewerEnv } from "../server/app-env.ts";
+import { idParam } from "../server/page-context.ts";
+import { parseOrThrow } from "../server/validation.ts";
+import { noteBody, noteInput } from "./note-input.ts";
+import { createNote, deleteNote, getNote, notesAbout, updateNote } from "./notes.ts";
+import type { Note } from "./schema.ts";
+
+function noteJson(n: Note) {
+  return {
+    id: n.id,
+    body: n.body,
+    subjectType: n.subjectType,
+    subjectId: n.subjectId,
+    authorId: n.authorId,
+    createdAt: new Date(n.createdAt).toISOString(),
+    updatedAt: new Date(n.updatedAt).toISOString(),
+  };
+}
+
+const noteListParams = z.object({
+  subjectType: z.enum(["contact", "company", "deal"], "must be contact, company or deal"),
+  subjectId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+});
+
+/** /api/v1/t/:tenant/notes: a record's notes (?subjectType=&subjectId=), create, get, PATCH the body, delete. */
+export function noteApiRoutes() {
+  const app = new Hono<ViewerEnv>();
+  app.get("/", (c) => {
+    const p = parseListParams(noteListParams, c.req.query(), true);
+    requireSubject(c.var.shard, { type: p.subjectType, id: p.subjectId });
+    return c.json({
+      data: notesAbout(c.var.shard, p.subjectType, p.subjectId).map(noteJson),
+      nextCursor: null,
+    });
+  });
+  app.post("/", async (c) => {
+    const { note } = createNote(
+      c.var.shard,
+      actorOf(c.var.viewer),
+      parseOrThrow(noteInput, await readJsonObject(c)),
+    );
+    c.header("Location", `/api/v1/t/${c.var.tenant.slug}/notes/${note.id}`);
+    return c.json(noteJson(note), 201);
+  });
+  app.get("/:id", (c) => c.json(noteJson(getNote(c.var.shard, idParam(c)))));
+  app.patch("/:id", async (c) => {
+    const { body } = parseOrThrow(z.object({ body: noteBody }), await readJsonObject(c));
+    return c.json(noteJson(updateNote(c.var.shard, idParam(c), body)));
+  });
+  app.delete("/:id", (c) => {
+    deleteNote(c.var.shard, idParam(c));
+    return c.body(null, 204);
+  });
+  return app;
+}

@@ -1,0 +1,12 @@
+import { z } from "zod";
+import { subjectInput } from "../interactions/subject.ts";
+
+/** A note's text: plain text (never HTML), kept as typed, up to 10,000 characters. */
+export const noteBody = z
+  .string()
+  .max(10_000, "must be at most 10,000 characters")
+  .refine((v) => v.trim().length > 0, "is required");
+
+export const noteInput = z.object({ ...subjectInput, body: noteBody });
+
+export type NoteInput = z.output<typeof noteInput>;

@@ -1,0 +1,76 @@
+import type { Actor } from "../auth/viewer.ts";
+import { recordInteraction } from "../interactions/record-interaction.ts";
+import { requireSubject } from "../interactions/subject.ts";
+import { NotFoundError } from "../server/errors.ts";
+import type { Shard } from "../tenancy/shard.ts";
+import type { NoteInput } from "./note-input.ts";
+import type { Note } from "./schema.ts";
+
+const COLUMNS = `id, body, subject_type AS subjectType, subject_id AS subjectId, author_id AS authorId,
+  created_at AS createdAt, updated_at AS updatedAt`;
+
+/** Adds a note to a record and logs `note.created` on it, in one transaction; returns the note and that interaction's id. */
+export function createNote(
+  shard: Shard,
+  actor: Actor,
+  input: NoteInput,
+  now = Date.now(),
+): { note: Note; interactionId: number } {
+  return shard.transaction(() => {
+    requireSubject(shard, { type: input.subjectType, id: input.subjectId });
+    const note = shard
+      .statement(
+        `INSERT INTO notes (body, subject_type, subject_id, author_id, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
+      )
+      .get(
+        input.body,
+        input.subjectType,
+        input.subjectId,
+        actor.type === "user" ? actor.id : null,
+        now,
+        now,
+      ) as Note;
+    const interactionId = recordInteraction(shard, {
+      actor,
+      kind: "note.created",
+      subjectType: input.subjectType,
+      subjectId: input.subjectId,
+      occurredAt: now,
+      payload: { noteId: note.id },
+    });
+    return { note, interactionId };
+  });
+}
+
+export function getNote(shard: Shard, id: number): Note {
+  const note = shard.statement(`SELECT ${COLUMNS} FROM notes WHERE id = ?`).get(id) as Note | null;
+  if (!note) throw new NotFoundError("note");
+  return note;
+}
+
+export function updateNote(shard: Shard, id: number, body: string, now = Date.now()): Note {
+  return shard.transaction(() => {
+    getNote(shard, id);
+    return shard
+      .statement(`UPDATE notes SET body = ?, updated_at = ? WHERE id = ? RETURNING ${COLUMNS}`)
+      .get(body, now, id) as Note;
+  });
+}
+
+/** Deletes a note; its line on the timeline then reads "note deleted". */
+export function deleteNote(shard: Shard, id: number): void {
+  shard.transaction(() => {
+    getNote(shard, id);
+    shard.statement("DELETE FROM notes WHERE id = ?").run(id);
+  });
+}
+
+/** A record's notes, newest first (for the API; pages show them on the timeline). */
+export function notesAbout(shard: Shard, subjectType: string, subjectId: number, limit = 100): Note[] {
+  return shard
+    .statement(
+      `SELECT ${COLUMNS} FROM notes WHERE subject_type = ? AND subject_id = ? ORDER BY id DESC LIMIT ?`,
+    )
+    .all(subjectType, subjectId, limit) as Note[];
+}

@@ -1,0 +1,33 @@
+import { Hono } from "hono";
+import { requireSignedIn } from "../auth/session-middleware.ts";
+import { actorOf } from "../auth/viewer.ts";
+import { writesNeedMember } from "../auth/write-guard.ts";
+import { answerWithEntry } from "../interactions/routes.ts";
+import { subjectPath } from "../interactions/subject.ts";
+import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
+import { formFields, idParam, wantsFragment } from "../server/page-context.ts";
+import { parseOrThrow } from "../server/validation.ts";
+import { noteInput } from "./note-input.ts";
+import { createNote, deleteNote, getNote } from "./notes.ts";
+
+/** Adding and deleting notes on records (they show on the record's timeline). */
+export function noteRoutes(_deps: AppDeps) {
+  const app = new Hono<ViewerEnv>();
+  app.use(requireSignedIn, writesNeedMember);
+
+  app.post("/", async (c) => {
+    const input = parseOrThrow(noteInput, await formFields(c));
+    const { interactionId } = createNote(c.var.shard, actorOf(c.var.viewer), input);
+    return answerWithEntry(c, interactionId, { type: input.subjectType, id: input.subjectId });
+  });
+
+  app.post("/:id/delete", (c) => {
+    const note = getNote(c.var.shard, idParam(c));
+    deleteNote(c.var.shard, note.id);
+    if (wantsFragment(c)) return c.body(null, 200);
+    const type = note.subjectType as "contact" | "company" | "deal";
+    return c.redirect(subjectPath(`/t/${c.var.tenant.slug}`, { type, id: note.subjectId }), 303);
+  });
+
+  return app;
+}

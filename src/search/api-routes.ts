@@ -1,0 +1,23 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { parseListParams } from "../lists/list-params.ts";
+import type { ViewerEnv } from "../server/app-env.ts";
+import { MATCH_END, MATCH_START, searchAll } from "./search-all.ts";
+
+const searchParams = z.object({
+  q: z.string().max(200, "must be at most 200 characters"),
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+});
+
+/** /api/v1/t/:tenant/search?q=: ranked matches per kind; note snippets mark matches with [ and ]. */
+export function searchApiRoutes() {
+  const app = new Hono<ViewerEnv>();
+  app.get("/", (c) => {
+    const p = parseListParams(searchParams, c.req.query(), true);
+    const results = searchAll(c.var.shard, p.q, p.limit);
+    for (const hit of results.note)
+      hit.title = hit.title.replaceAll(MATCH_START, "[").replaceAll(MATCH_END, "]");
+    return c.json(results);
+  });
+  return app;
+}

@@ -1,0 +1,80 @@
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
+
+const ZONES = new Set(Intl.supportedValuesOf("timeZone"));
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The browser's time zone (app.js sets the `tz` cookie), if it is a real IANA zone; UTC otherwise. */
+export function viewerTimeZone(c: Context): string {
+  const zone = getCookie(c, "tz");
+  return zone && (ZONES.has(zone) || zone === "UTC") ? zone : "UTC";
+}
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** The wall-clock fields of `ms` in `zone`. */
+function wallClock(
+  ms: number,
+  zone: string,
+): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
+  const parts = Object.fromEntries(
+    formatter(zone)
+      .formatToParts(ms)
+      .map((p) => [p.type, p.value]),
+  );
+  return {
+    y: +parts.year!,
+    mo: +parts.month!,
+    d: +parts.day!,
+    h: +parts.hour!,
+    mi: +parts.minute!,
+    s: +parts.second!,
+  };
+}
+
+/** How far `zone` is ahead of UTC at `ms`, in ms. */
+function offsetAt(ms: number, zone: string): number {
+  const w = wallClock(ms, zone);
+  return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s) - Math.floor(ms / 1000) * 1000;
+}
+
+/** The instant a local date and time ("2026-03-01", "09:30") denotes in `zone`. */
+export function zonedToUtc(day: string, time: string, zone: string): number {
+  const [y, mo, d] = day.split("-").map(Number) as [number, number, number];
+  const [h, mi] = time.split(":").map(Number) as [number, number];
+  const asUtc = Date.UTC(y, mo - 1, d, h, mi);
+  // Two passes settle DST edges: the offset at the guess, then at the corrected instant.
+  const first = asUtc - offsetAt(asUtc, zone);
+  return asUtc - offsetAt(first, zone);
+}
+
+/** `ms` as "YYYY-MM-DD" and "HH:MM" in `zone`. */
+export function utcToZoned(ms: number, zone: string): { day: string; time: string } {
+  const w = wallClock(ms, zone);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return { day: `${w.y}-${pad(w.mo)}-${pad(w.d)}`, time: `${pad(w.h)}:${pad(w.mi)}` };
+}
+
+/** Start and end (exclusive) of the day containing `ms`, in `zone`. */
+export function dayBounds(ms: number, zone: string): { start: number; end: number } {
+  const { day } = utcToZoned(ms, zone);
+  const start = zonedToUtc(day, "00:00", zone);
+  const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  return { start, end: zonedToUtc(next, "00:00", zone) };
+}

@@ -1,0 +1,139 @@
+import { type Context, Hono } from "hono";
+import type { z } from "zod";
+import { type TaskItemContext, taskItem } from "../../views/tasks/task-item.ts";
+import { tasksPage } from "../../views/tasks/tasks-page.ts";
+import { hasRole } from "../auth/roles.ts";
+import { requireSignedIn } from "../auth/session-middleware.ts";
+import { listUsers } from "../auth/users.ts";
+import { actorOf } from "../auth/viewer.ts";
+import { writesNeedMember } from "../auth/write-guard.ts";
+import { subjectPath } from "../interactions/subject.ts";
+import { isoDay } from "../lists/list-params.ts";
+import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
+import { NotFoundError, ValidationError } from "../server/errors.ts";
+import { formStateFromIssues } from "../server/form-write.ts";
+import { formFields, idParam, pageContext, wantsFragment } from "../server/page-context.ts";
+import { dayBounds, viewerTimeZone, zonedToUtc } from "../server/time-zone.ts";
+import { parseOrThrow } from "../server/validation.ts";
+import { taskInput } from "./task-input.ts";
+import { createTask, deleteTask, getTask, setTaskCompleted, tasksFor } from "./tasks.ts";
+
+type C = Context<ViewerEnv>;
+
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** A task form's fields as API input: the due day and time are the viewer's local time. */
+function taskFromForm(c: C, fields: Record<string, string>) {
+  const issues = [];
+  if (fields.dueOn && !isoDay.safeParse(fields.dueOn).success)
+    issues.push({ field: "dueOn", message: "must be a date" });
+  if (fields.dueTime && !TIME.test(fields.dueTime))
+    issues.push({ field: "dueTime", message: "must be a time like 09:30" });
+  if (fields.dueTime && !fields.dueOn) issues.push({ field: "dueOn", message: "is needed with a time" });
+  if (issues.length) throw new ValidationError(issues);
+  const dueAt = fields.dueOn
+    ? new Date(zonedToUtc(fields.dueOn, fields.dueTime || "09:00", viewerTimeZone(c))).toISOString()
+    : null;
+  return parseOrThrow(taskInput, {
+    title: fields.title ?? "",
+    dueAt,
+    assigneeId: fields.assigneeId ? Number(fields.assigneeId) : c.var.viewer.id,
+    subjectType: fields.subjectType || null,
+    subjectId: fields.subjectId ? Number(fields.subjectId) : null,
+  });
+}
+
+export function taskItemContext(c: C, csrfToken: string, showSubject: boolean): TaskItemContext {
+  return {
+    base: `/t/${c.var.tenant.slug}`,
+    nonce: c.var.nonce,
+    csrfToken,
+    canWrite: hasRole(c.var.viewer.role, "member"),
+    zone: viewerTimeZone(c),
+    now: Date.now(),
+    showSubject,
+  };
+}
+
+/** "My tasks" and the task forms on record pages. */
+export function taskRoutes(deps: AppDeps) {
+  const app = new Hono<ViewerEnv>();
+  app.use(requireSignedIn, writesNeedMember);
+
+  const render = (
+    c: C,
+    form = { values: {} as Record<string, string>, errors: {} as Record<string, string> },
+    status = 200,
+  ) => {
+    const users = listUsers(c.var.shard);
+    const wanted = Number(c.req.query("assigneeId") ?? c.var.viewer.id);
+    const assignee = users.find((u) => u.id === wanted);
+    if (!assignee) throw new NotFoundError("user");
+    const ctx = pageContext(c, deps);
+    const page = tasksPage({
+      ctx,
+      item: taskItemContext(c, ctx.csrfToken, true),
+      buckets: tasksFor(c.var.shard, assignee.id, dayBounds(Date.now(), viewerTimeZone(c))),
+      users,
+      form: { values: { assigneeId: String(c.var.viewer.id), ...form.values }, errors: form.errors },
+      assignee,
+      isOwn: assignee.id === c.var.viewer.id,
+    });
+    return c.html(page.value, status as 200);
+  };
+
+  app.get("/", (c) => render(c));
+
+  app.post("/", async (c) => {
+    const fields = await formFields(c);
+    let input: z.output<typeof taskInput>;
+    try {
+      input = taskFromForm(c, fields);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      if (wantsFragment(c) || fields.subjectType) throw error;
+      return render(c, formStateFromIssues(fields, error.issues), 422);
+    }
+    const task = createTask(c.var.shard, actorOf(c.var.viewer), input);
+    if (wantsFragment(c)) {
+      const ctx = pageContext(c, deps);
+      return c.html(taskItem(task, taskItemContext(c, ctx.csrfToken, !input.subjectType)).value, 201);
+    }
+    const base = `/t/${c.var.tenant.slug}`;
+    if (input.subjectType && input.subjectId)
+      return c.redirect(subjectPath(base, { type: input.subjectType, id: input.subjectId }), 303);
+    return c.redirect(`${base}/tasks`, 303);
+  });
+
+  app.post("/:id/completion", async (c) => {
+    const fields = await formFields(c);
+    const task = setTaskCompleted(
+      c.var.shard,
+      actorOf(c.var.viewer),
+      idParam(c),
+      fields.completed !== "false",
+    );
+    if (wantsFragment(c)) {
+      const ctx = pageContext(c, deps);
+      return c.html(
+        taskItem(
+          task,
+          taskItemContext(c, ctx.csrfToken, c.req.header("hx-current-url")?.includes("/tasks") ?? true),
+        ).value,
+      );
+    }
+    const base = `/t/${c.var.tenant.slug}`;
+    if (task.subjectType && task.subjectId !== null)
+      return c.redirect(subjectPath(base, { type: task.subjectType, id: task.subjectId }), 303);
+    return c.redirect(`${base}/tasks`, 303);
+  });
+
+  app.post("/:id/delete", (c) => {
+    const task = getTask(c.var.shard, idParam(c));
+    deleteTask(c.var.shard, task.id);
+    if (wantsFragment(c)) return c.body(null, 200);
+    return c.redirect(`/t/${c.var.tenant.slug}/tasks`, 303);
+  });
+
+  return app;
+}

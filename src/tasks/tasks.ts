@@ -1,0 +1,203 @@
+import { ownerIssue } from "../auth/users.ts";
+import type { Actor } from "../auth/viewer.ts";
+import { recordInteraction } from "../interactions/record-interaction.ts";
+import { requireSubject } from "../interactions/subject.ts";
+import { type FieldIssue, NotFoundError, ValidationError } from "../server/errors.ts";
+import type { Shard } from "../tenancy/shard.ts";
+import type { TaskInput, TaskPatch } from "./task-input.ts";
+
+/** A task with the names its lists show. */
+export interface TaskRecord {
+  id: number;
+  title: string;
+  dueAt: number | null;
+  assigneeId: number | null;
+  assigneeName: string | null;
+  subjectType: "contact" | "company" | "deal" | null;
+  subjectId: number | null;
+  subjectName: string | null;
+  completedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+const SELECT = `SELECT t.id, t.title, t.due_at AS dueAt, t.assignee_id AS assigneeId, u.name AS assigneeName,
+  t.subject_type AS subjectType, t.subject_id AS subjectId,
+  CASE t.subject_type
+    WHEN 'contact' THEN (SELECT trim(first_name || ' ' || last_name) FROM contacts WHERE id = t.subject_id)
+    WHEN 'company' THEN (SELECT name FROM companies WHERE id = t.subject_id)
+    WHEN 'deal' THEN (SELECT title FROM deals WHERE id = t.subject_id) END AS subjectName,
+  t.completed_at AS completedAt, t.created_at AS createdAt, t.updated_at AS updatedAt
+  FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id`;
+
+export function getTask(shard: Shard, id: number): TaskRecord {
+  const task = shard.statement(`${SELECT} WHERE t.id = ?`).get(id) as TaskRecord | null;
+  if (!task) throw new NotFoundError("task");
+  return task;
+}
+
+function linkIssues(shard: Shard, input: Partial<TaskInput>): FieldIssue[] {
+  const issues = ownerIssue(shard, input.assigneeId, "assigneeId");
+  if ((input.subjectType == null) !== (input.subjectId == null)) {
+    issues.push({ field: "subjectId", message: "subjectType and subjectId go together" });
+  } else if (input.subjectType && input.subjectId) {
+    try {
+      requireSubject(shard, { type: input.subjectType, id: input.subjectId });
+    } catch {
+      issues.push({ field: "subjectId", message: `is not a ${input.subjectType} of this workspace` });
+    }
+  }
+  return issues;
+}
+
+export function createTask(shard: Shard, actor: Actor, input: TaskInput, now = Date.now()): TaskRecord {
+  const id = shard.transaction(() => {
+    const issues = linkIssues(shard, input);
+    if (issues.length) throw new ValidationError(issues);
+    const row = shard
+      .statement(
+        `INSERT INTO tasks (title, due_at, assignee_id, subject_type, subject_id, created_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      )
+      .get(
+        input.title,
+        input.dueAt ? Date.parse(input.dueAt) : null,
+        input.assigneeId ?? null,
+        input.subjectType ?? null,
+        input.subjectId ?? null,
+        actor.type === "user" ? actor.id : null,
+        now,
+        now,
+      ) as { id: number };
+    return row.id;
+  });
+  return getTask(shard, id);
+}
+
+/**
+ * Marks a task done (or not done again) and, on completion, logs `task.completed` on the
+ * record it is about (on the task itself when it is about nothing), in one transaction.
+ */
+export function setTaskCompleted(
+  shard: Shard,
+  actor: Actor,
+  id: number,
+  completed: boolean,
+  now = Date.now(),
+): TaskRecord {
+  shard.transaction(() => {
+    const task = getTask(shard, id);
+    if ((task.completedAt !== null) === completed) return;
+    shard
+      .statement("UPDATE tasks SET completed_at = ?, completed_by = ?, updated_at = ? WHERE id = ?")
+      .run(completed ? now : null, completed && actor.type === "user" ? actor.id : null, now, id);
+    if (completed) {
+      recordInteraction(shard, {
+        actor,
+        kind: "task.completed",
+        subjectType: task.subjectType ?? "task",
+        subjectId: task.subjectId ?? task.id,
+        occurredAt: now,
+        payload: { taskId: task.id, title: task.title },
+      });
+    }
+  });
+  return getTask(shard, id);
+}
+
+export function updateTask(
+  shard: Shard,
+  actor: Actor,
+  id: number,
+  patch: TaskPatch,
+  now = Date.now(),
+): TaskRecord {
+  shard.transaction(() => {
+    const before = getTask(shard, id);
+    const merged = {
+      subjectType: patch.subjectType === undefined ? before.subjectType : patch.subjectType,
+      subjectId: patch.subjectId === undefined ? before.subjectId : patch.subjectId,
+      assigneeId: patch.assigneeId,
+    };
+    const issues = linkIssues(shard, merged);
+    if (issues.length) throw new ValidationError(issues);
+    shard
+      .statement(
+        `UPDATE tasks SET title = ?, due_at = ?, assignee_id = ?, subject_type = ?, subject_id = ?, updated_at = ? WHERE id = ?`,
+      )
+      .run(
+        patch.title ?? before.title,
+        patch.dueAt === undefined ? before.dueAt : patch.dueAt === null ? null : Date.parse(patch.dueAt),
+        patch.assigneeId === undefined ? before.assigneeId : patch.assigneeId,
+        merged.subjectType,
+        merged.subjectId,
+        now,
+        id,
+      );
+    if (patch.completed !== undefined) setTaskCompleted(shard, actor, id, patch.completed, now);
+  });
+  return getTask(shard, id);
+}
+
+export function deleteTask(shard: Shard, id: number): void {
+  shard.transaction(() => {
+    getTask(shard, id);
+    shard.statement("DELETE FROM tasks WHERE id = ?").run(id);
+  });
+}
+
+/** Someone's open tasks, by when they are due. */
+export interface TaskBuckets {
+  overdue: TaskRecord[];
+  today: TaskRecord[];
+  upcoming: TaskRecord[];
+  someday: TaskRecord[];
+  /** Recently completed, newest first. */
+  done: TaskRecord[];
+}
+
+/** The "My tasks" page: open tasks split around today (`today` is the viewer's day, in their time zone). */
+export function tasksFor(
+  shard: Shard,
+  assigneeId: number,
+  today: { start: number; end: number },
+): TaskBuckets {
+  const open = shard
+    .statement(
+      `${SELECT} WHERE t.assignee_id = ? AND t.completed_at IS NULL ORDER BY t.due_at IS NULL, t.due_at, t.id LIMIT 500`,
+    )
+    .all(assigneeId) as TaskRecord[];
+  const done = shard
+    .statement(
+      `${SELECT} WHERE t.assignee_id = ? AND t.completed_at IS NOT NULL ORDER BY t.completed_at DESC LIMIT 20`,
+    )
+    .all(assigneeId) as TaskRecord[];
+  return {
+    overdue: open.filter((t) => t.dueAt !== null && t.dueAt < today.start),
+    today: open.filter((t) => t.dueAt !== null && t.dueAt >= today.start && t.dueAt < today.end),
+    upcoming: open.filter((t) => t.dueAt !== null && t.dueAt >= today.end),
+    someday: open.filter((t) => t.dueAt === null),
+    done,
+  };
+}
+
+/** How many of someone's open tasks are due before the end of today: the reminder badge. */
+export function dueTaskCount(shard: Shard, assigneeId: number, endOfToday: number): number {
+  return (
+    shard
+      .statement(
+        "SELECT count(*) AS n FROM tasks WHERE assignee_id = ? AND completed_at IS NULL AND due_at < ?",
+      )
+      .get(assigneeId, endOfToday) as { n: number }
+  ).n;
+}
+
+/** The tasks on a record: open first, by due date. */
+export function tasksAbout(shard: Shard, subjectType: string, subjectId: number): TaskRecord[] {
+  return shard
+    .statement(
+      `${SELECT} WHERE t.subject_type = ? AND t.subject_id = ?
+       ORDER BY t.completed_at IS NOT NULL, t.due_at IS NULL, t.due_at, t.id LIMIT 100`,
+    )
+    .all(subjectType, subjectId) as TaskRecord[];
+}

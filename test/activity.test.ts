@@ -1,0 +1,272 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import type { BrowserClient } from "./support/browser-client.ts";
+import { startServer, type TestServer } from "./support/server.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { api, DataDir, signIn } from "./support/workspace.ts";
+
+let server: TestServer;
+const dir = tempDir();
+let data: DataDir;
+let owner: BrowserClient;
+let call: ReturnType<typeof api>;
+let company: { id: number };
+let contact: { id: number };
+let deal: { id: number };
+
+beforeAll(async () => {
+  data = new DataDir(dir.path);
+  await data.tenant("act-co", "owner@act.test");
+  await data.user("act-co", "ro@act.test", "read-only");
+  server = await startServer({ dataDir: dir.path });
+  owner = await signIn(server.url, "act-co", "owner@act.test");
+  call = api(server.url, await data.apiKey("act-co"));
+  company = (await call("POST", "/t/act-co/companies", { name: "Timeline Corp" })).json;
+  contact = (
+    await call("POST", "/t/act-co/contacts", {
+      firstName: "Tina",
+      lastName: "Line",
+      email: "tina@timeline.test",
+      companyId: company.id,
+    })
+  ).json;
+  deal = (
+    await call("POST", "/t/act-co/deals", {
+      title: "Timeline renewal",
+      companyId: company.id,
+      contactIds: [contact.id],
+    })
+  ).json;
+});
+
+afterAll(async () => {
+  await server.stop();
+  data.close();
+  dir.remove();
+});
+
+describe("the timeline", () => {
+  it("pages newest first through every entry, without gaps or repeats", async () => {
+    for (let i = 0; i < 45; i++) {
+      const kind = ["call", "meeting", "email"][i % 3];
+      expect(
+        (
+          await call("POST", "/t/act-co/interactions", {
+            kind,
+            subjectType: "contact",
+            subjectId: contact.id,
+            summary: `Touch ${i}`,
+          })
+        ).status,
+      ).toBe(201);
+    }
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await call(
+        "GET",
+        `/t/act-co/interactions?subjectType=contact&subjectId=${contact.id}&limit=20${cursor ? `&cursor=${cursor}` : ""}`,
+      );
+      expect(page.status).toBe(200);
+      seen.push(...page.json.data.map((e: { id: number }) => e.id));
+      cursor = page.json.nextCursor;
+    } while (cursor);
+    // 45 logged + contact.created + the deal's two (created on the deal the contact is on).
+    expect(seen.length).toBe(47);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect([...seen].sort((a, b) => b - a)).toEqual(seen);
+  });
+
+  it("shows on the page, with a Show older link that loads the next page in place", async () => {
+    const page = await owner.get(`/t/act-co/contacts/${contact.id}`);
+    expect(page.text).toContain("Touch 44");
+    expect(page.text).not.toContain("Touch 5<");
+    const older = /hx-get="([^"]+fragment=entries)"/.exec(page.text)?.[1]?.replaceAll("&amp;", "&") as string;
+    const next = await owner.htmx("GET", older);
+    expect(next.status).toBe(200);
+    expect(next.text).toContain("Touch 24");
+    expect(next.text).not.toContain("Touch 44");
+  });
+
+  it("merges a company's timeline with its people's and its deals'", async () => {
+    const merged = await call(
+      "GET",
+      `/t/act-co/interactions?subjectType=company&subjectId=${company.id}&limit=200`,
+    );
+    const subjects = new Set(merged.json.data.map((e: { subjectType: string }) => e.subjectType));
+    expect([...subjects].sort()).toEqual(["company", "contact", "deal"]);
+    const page = await owner.get(`/t/act-co/companies/${company.id}`);
+    expect(page.text).toContain(`href="/t/act-co/contacts/${contact.id}">Tina Line</a>`);
+  });
+
+  it("logs calls from the page: the new entry comes back for htmx, bad input is a 422 and logs nothing", async () => {
+    const before = await call("GET", `/t/act-co/interactions?subjectType=deal&subjectId=${deal.id}`);
+    const logged = await owner.htmx("POST", "/t/act-co/activities", {
+      kind: "meeting",
+      direction: "inbound",
+      subjectType: "deal",
+      subjectId: String(deal.id),
+      summary: "Kickoff <b>meeting</b>",
+    });
+    expect(logged.status).toBe(201);
+    expect(logged.text).toContain("Kickoff &lt;b&gt;meeting&lt;/b&gt;");
+    for (const fields of [
+      { kind: "fax", subjectType: "deal", subjectId: String(deal.id), summary: "x" },
+      { kind: "call", subjectType: "deal", subjectId: String(deal.id), summary: "" },
+      { kind: "call", subjectType: "planet", subjectId: "1", summary: "x" },
+    ]) {
+      expect((await owner.htmx("POST", "/t/act-co/activities", fields)).status).toBe(422);
+    }
+    expect(
+      (
+        await owner.htmx("POST", "/t/act-co/activities", {
+          kind: "call",
+          subjectType: "deal",
+          subjectId: "999999999999",
+          summary: "x",
+        })
+      ).status,
+    ).toBe(404);
+    const after = await call("GET", `/t/act-co/interactions?subjectType=deal&subjectId=${deal.id}`);
+    expect(after.json.data.length).toBe(before.json.data.length + 1);
+  });
+
+  it("keeps a history: who changed which field from what to what", async () => {
+    await call("PATCH", `/t/act-co/contacts/${contact.id}`, { title: "CFO" });
+    const history = await owner.get(`/t/act-co/contacts/${contact.id}?view=history`);
+    expect(history.text).toMatch(/<span class="field">title<\/span> — → CFO/);
+    expect(history.text).not.toContain("Touch 44");
+  });
+});
+
+describe("notes", () => {
+  it("are plain text: HTML shows as text, http(s) links become links, javascript: never does", async () => {
+    const response = await owner.htmx("POST", "/t/act-co/notes", {
+      subjectType: "contact",
+      subjectId: String(contact.id),
+      body: 'See https://docs.example.com/plan?x=1. <img src=x onerror=alert(1)> javascript:alert(1) <a href="javascript:alert(2)">x</a>',
+    });
+    expect(response.status).toBe(201);
+    expect(response.text).toContain(
+      '<a href="https://docs.example.com/plan?x=1" rel="nofollow noopener noreferrer" target="_blank">',
+    );
+    expect(response.text).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    expect(response.text).not.toContain('href="javascript');
+    const page = await owner.get(`/t/act-co/contacts/${contact.id}`);
+    expect(page.text).toContain("&lt;img src=x onerror=alert(1)&gt;");
+  });
+
+  it("refuses an empty note or an unknown record, writing nothing", async () => {
+    expect(
+      (
+        await owner.htmx("POST", "/t/act-co/notes", {
+          subjectType: "contact",
+          subjectId: String(contact.id),
+          body: "   ",
+        })
+      ).status,
+    ).toBe(422);
+    expect(
+      (await call("POST", "/t/act-co/notes", { subjectType: "contact", subjectId: 123456789, body: "x" }))
+        .status,
+    ).toBe(404);
+  });
+});
+
+describe("tasks", () => {
+  it("sorts my tasks into overdue, today and upcoming in my time zone, and completing one logs it on its record", async () => {
+    const zone = "Pacific/Auckland";
+    const dayIn = (offsetDays: number) =>
+      new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(
+        new Date(Date.now() + offsetDays * 86_400_000),
+      );
+    owner.setCookie("tz", encodeURIComponent(zone));
+    await owner.get("/t/act-co/tasks");
+    for (const [title, day] of [
+      ["Past thing", dayIn(-2)],
+      ["Today thing", dayIn(0)],
+      ["Future thing", dayIn(3)],
+    ]) {
+      const created = await owner.post("/t/act-co/tasks", {
+        title,
+        dueOn: day as string,
+        dueTime: "23:59",
+        subjectType: "contact",
+        subjectId: String(contact.id),
+      });
+      expect(created.status).toBe(303);
+    }
+    const page = await owner.get("/t/act-co/tasks");
+    const section = (id: string) =>
+      page.text.slice(
+        page.text.indexOf(`<ul class="tasks" id="${id}">`),
+        page.text.indexOf("</ul>", page.text.indexOf(`id="${id}"`)),
+      );
+    expect(section("overdue")).toContain("Past thing");
+    expect(section("today")).toContain("Today thing");
+    expect(section("upcoming")).toContain("Future thing");
+    expect(page.text).toContain('class="badge"');
+
+    const item = page.text.split('<li class="task').find((li) => li.includes("Today thing")) as string;
+    const id = /id="task-(\d+)"/.exec(item)?.[1] as string;
+    const done = await owner.htmx("POST", `/t/act-co/tasks/${id}/completion`, { completed: "true" });
+    expect(done.text).toContain('class="task done"');
+    const log = await call(
+      "GET",
+      `/t/act-co/interactions?subjectType=contact&subjectId=${contact.id}&limit=5`,
+    );
+    expect(log.json.data[0]).toMatchObject({ kind: "task.completed", payload: { title: "Today thing" } });
+  });
+
+  it("rejects a bad due date and a task on another workspace's record", async () => {
+    await owner.get("/t/act-co/tasks");
+    expect((await owner.post("/t/act-co/tasks", { title: "x", dueOn: "someday" })).status).toBe(422);
+    expect(
+      (await call("POST", "/t/act-co/tasks", { title: "x", subjectType: "deal", subjectId: 987654321 }))
+        .status,
+    ).toBe(422);
+    expect(
+      (await call("POST", "/t/act-co/tasks", { title: "", dueAt: "tomorrow" })).json.errors
+        .map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(["dueAt", "title"]);
+  });
+
+  it("a read-only user cannot add or complete tasks", async () => {
+    const ro = await signIn(server.url, "act-co", "ro@act.test");
+    expect((await ro.post("/t/act-co/tasks", { title: "nope" })).status).toBe(403);
+    const anyTask = (await call("GET", "/t/act-co/tasks?limit=1")).json.data[0];
+    expect(
+      (await ro.htmx("POST", `/t/act-co/tasks/${anyTask.id}/completion`, { completed: "true" })).status,
+    ).toBe(403);
+  });
+});
+
+describe("search", () => {
+  it("finds a contact created a moment ago, and not one deleted", async () => {
+    const fresh = (await call("POST", "/t/act-co/contacts", { firstName: "Quentin", lastName: "Zyxwv" }))
+      .json;
+    const found = await call("GET", "/t/act-co/search?q=zyx");
+    expect(found.json.contact.map((h: { id: number }) => h.id)).toEqual([fresh.id]);
+    await call("DELETE", `/t/act-co/contacts/${fresh.id}`);
+    expect((await call("GET", "/t/act-co/search?q=zyxwv")).json.contact).toEqual([]);
+  });
+
+  it("searches companies, deals and notes too, ranked, with prefixes", async () => {
+    const results = await call("GET", "/t/act-co/search?q=timeli");
+    expect(results.json.company[0].title).toBe("Timeline Corp");
+    expect(results.json.deal[0].title).toBe("Timeline renewal");
+    const notes = await call("GET", "/t/act-co/search?q=docs");
+    expect(notes.json.note[0].title).toContain("[docs]");
+    const dropdown = await owner.htmx("GET", "/t/act-co/search?fragment=dropdown&q=tina");
+    expect(dropdown.text).toContain(">Tina Line</a>");
+  });
+
+  it("answers FTS syntax with results or nothing, never a 500", async () => {
+    for (const q of ['"', "*", "NEAR(", "-", "a OR", "'", "((", "tina*", '"tina', "col:x"]) {
+      const api = await call("GET", `/t/act-co/search?q=${encodeURIComponent(q)}`);
+      expect([q, api.status]).toEqual([q, 200]);
+      const page = await owner.get(`/t/act-co/search?q=${encodeURIComponent(q)}`);
+      expect([q, page.status]).toEqual([q, 200]);
+    }
+  });
+});

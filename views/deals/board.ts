@@ -1,0 +1,30 @@
+import type { Board, BoardColumn } from "../../src/deals/board.ts";
+import { formatMoney } from "../../src/deals/money.ts";
+import { formatCount } from "../components/format.ts";
+import { type Html, html, join } from "../html.ts";
+import { type CardContext, dealCard } from "./deal-card.ts";
+
+function money(sums: { currency: string; cents: number }[]): string {
+  return sums.length
+    ? sums.map((s) => formatMoney(s.cents, s.currency)).join(" + ")
+    : formatMoney(0, "USD").replace(/[\d.,]+/, "0");
+}
+
+function column(col: BoardColumn, ctx: CardContext): Html {
+  const s = col.stage;
+  return html`<section class="column kind-${s.kind}" data-stage-id="${s.id}" id="stage-${s.id}" aria-labelledby="stage-${s.id}-name">
+<header><h2 id="stage-${s.id}-name">${s.name}</h2>
+<p class="totals"><span class="count" data-count="${col.count}">${formatCount(col.count)}</span> · <span class="sum">${money(col.sums)}</span>${
+    s.kind === "open"
+      ? html`<br><span class="muted">forecast ${money(col.weighted)} (${s.probability}%)</span>`
+      : ""
+  }</p></header>
+<div class="cards">${join(col.deals.map((d) => dealCard(d, ctx)))}</div>
+${col.more ? html`<a class="more" href="${ctx.base}/deals?stageId=${s.id}">All ${formatCount(col.count)} &rarr;</a>` : ""}
+</section>`;
+}
+
+/** The kanban board of one pipeline: one column per stage with its count, sum and forecast. */
+export function boardSection(board: Board, ctx: CardContext): Html {
+  return html`<div id="board" class="board" data-pipeline-id="${board.pipeline.id}">${join(board.columns.map((c) => column(c, ctx)))}</div>`;
+}

@@ -1,0 +1,54 @@
+import type { UserSummary } from "../../src/auth/users.ts";
+import type { PipelineWithStages } from "../../src/deals/pipelines.ts";
+import { type FormState, selectField, textField } from "../components/form-field.ts";
+import { ownerOptions } from "../contacts/contact-fields.ts";
+import { type Html, html } from "../html.ts";
+
+export const DEAL_FORM_FIELDS = [
+  "title",
+  "amount",
+  "currency",
+  "expectedCloseOn",
+  "stageId",
+  "companyName",
+  "ownerId",
+  "tags",
+];
+
+/** Every editable field of a deal; the stage menu lists each pipeline's stages (a new deal picks its pipeline by it). */
+export function dealFields(
+  form: FormState,
+  owners: UserSummary[],
+  pipelines: PipelineWithStages[],
+  base: string,
+  nonce: string,
+  isNew: boolean,
+): Html {
+  const idPrefix = "deal";
+  const stageOptions = pipelines.flatMap((p) =>
+    p.stages.map((s) => ({
+      value: String(s.id),
+      label: pipelines.length > 1 ? `${p.name}: ${s.name}` : s.name,
+    })),
+  );
+  return html`<div class="fields">
+    ${textField({ name: "title", label: "Deal", form, idPrefix, required: true, maxlength: 200, autocomplete: "off" })}
+    ${textField({ name: "amount", label: "Amount", form, idPrefix, maxlength: 20, placeholder: "12,500.00", autocomplete: "off" })}
+    ${textField({ name: "currency", label: "Currency", form, idPrefix, maxlength: 3, placeholder: "USD", autocomplete: "off" })}
+    ${textField({ name: "expectedCloseOn", label: "Expected close", form, idPrefix, type: "date" })}
+    ${isNew ? selectField({ name: "stageId", label: "Stage", form, idPrefix, options: stageOptions }) : ""}
+    ${textField({
+      name: "companyName",
+      label: "Company",
+      form,
+      idPrefix,
+      maxlength: 200,
+      list: "deal-companies",
+      autocomplete: "off",
+      extra: html` hx-get="${base}/companies/options" hx-trigger="input changed delay:250ms" hx-target="#deal-companies" hx-swap="innerHTML" hx-nonce="${nonce}"`,
+    })}
+    <datalist id="deal-companies"></datalist>
+    ${selectField({ name: "ownerId", label: "Owner", form, idPrefix, options: ownerOptions(owners) })}
+    ${textField({ name: "tags", label: "Tags (comma-separated)", form, idPrefix, maxlength: 500 })}
+  </div>`;
+}

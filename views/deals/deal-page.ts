@@ -1,0 +1,95 @@
+import type { ContactRecord } from "../../src/contacts/contact-record.ts";
+import type { DealRecord } from "../../src/deals/deal-record.ts";
+import { formatMoney } from "../../src/deals/money.ts";
+import type { Stage } from "../../src/deals/schema.ts";
+import { csrfField } from "../components/form-field.ts";
+import { formatDateTime } from "../components/format.ts";
+import type { RowContext } from "../components/row-context.ts";
+import { tagChips } from "../components/tags.ts";
+import { type Html, type HtmlValue, html, join } from "../html.ts";
+import { page } from "../layouts/page.ts";
+import type { PageContext } from "../layouts/page-context.ts";
+
+export interface DealPageProps {
+  ctx: PageContext;
+  deal: DealRecord;
+  stages: Stage[];
+  people: ContactRecord[];
+  row: RowContext;
+  tasks: HtmlValue;
+  timeline: HtmlValue;
+}
+
+function stageControl(p: DealPageProps, path: string): Html {
+  const d = p.deal;
+  const open = p.stages.filter((s) => s.kind === "open");
+  const won = p.stages.find((s) => s.kind === "won");
+  const lost = p.stages.find((s) => s.kind === "lost");
+  const csrf = csrfField(p.ctx.csrfToken);
+  return html`<div class="stage-control">
+<form class="inline" method="post" action="${path}/stage">${csrf}
+  <label class="field" for="deal-move"><span>Stage</span><select id="deal-move" name="stageId">${join(
+    p.stages.map((s) =>
+      s.id === d.stageId
+        ? html`<option value="${s.id}" selected>${s.name}</option>`
+        : html`<option value="${s.id}">${s.name}</option>`,
+    ),
+  )}</select></label>
+  <button type="submit">Move</button>
+</form>
+${won && d.status === "open" ? html`<form class="inline" method="post" action="${path}/stage">${csrf}<input type="hidden" name="stageId" value="${won.id}"><button type="submit">Mark won</button></form>` : ""}
+${lost && d.status === "open" ? html`<form class="inline" method="post" action="${path}/stage">${csrf}<input type="hidden" name="stageId" value="${lost.id}"><label class="field" for="lost-reason"><span>Lost because</span><input id="lost-reason" name="lostReason" maxlength="200" required placeholder="Price, timing…"></label><button type="submit" class="danger">Mark lost</button></form>` : ""}
+${d.status !== "open" && open[0] ? html`<form class="inline" method="post" action="${path}/stage">${csrf}<input type="hidden" name="stageId" value="${open.at(-1)?.id}"><button type="submit" class="link">Reopen</button></form>` : ""}
+</div>`;
+}
+
+function peopleSection(p: DealPageProps, path: string): Html {
+  const csrf = csrfField(p.ctx.csrfToken);
+  return html`<section class="related" aria-labelledby="people-title"><h2 id="people-title">People</h2>
+<ul class="people">${join(
+    p.people.map(
+      (c) =>
+        html`<li><a href="${p.row.base}/contacts/${c.id}">${c.firstName} ${c.lastName}</a>${c.title ? ` · ${c.title}` : ""}${
+          p.row.canWrite
+            ? html` <form class="inline" method="post" action="${path}/contacts/${c.id}/delete">${csrf}<button type="submit" class="link">Remove</button></form>`
+            : ""
+        }</li>`,
+    ),
+  )}</ul>
+${p.people.length ? "" : html`<p class="empty">No one yet.</p>`}
+${
+  p.row.canWrite
+    ? html`<form class="inline" method="post" action="${path}/contacts">${csrf}<label class="field" for="deal-person"><span>Add a person (email)</span><input id="deal-person" name="email" type="email" required maxlength="254" autocomplete="off"></label><button type="submit">Add</button></form>`
+    : ""
+}
+</section>`;
+}
+
+/** A deal's own page: stage and outcome, facts, people, tasks, timeline. */
+export function dealPage(p: DealPageProps): Html {
+  const d = p.deal;
+  const path = `${p.row.base}/deals/${d.id}`;
+  return page(p.ctx, {
+    title: d.title,
+    nav: "deals",
+    body: html`<article class="record">
+<div class="page-head"><h1>${d.title} <span class="stage kind-${d.status}">${d.stageName}</span></h1>
+${p.row.canWrite ? html`<div class="record-actions"><a class="button" href="${path}/edit">Edit</a><a class="button danger" href="${path}/delete">Delete</a></div>` : ""}</div>
+<p class="subtitle">${formatMoney(d.amountCents, d.currency)} · ${d.pipelineName} pipeline${d.status === "lost" && d.lostReason ? html` · lost: ${d.lostReason}` : ""}</p>
+${p.row.canWrite ? stageControl(p, path) : ""}
+<dl class="facts">
+<dt>Company</dt><dd>${d.companyId ? html`<a href="${p.row.base}/companies/${d.companyId}">${d.companyName}</a>` : "—"}</dd>
+<dt>Owner</dt><dd>${d.ownerName ?? "—"}</dd>
+<dt>Expected close</dt><dd>${d.expectedCloseOn ?? "—"}</dd>
+<dt>Probability</dt><dd>${d.stageProbability}%</dd>
+<dt>Tags</dt><dd>${d.tags.length ? tagChips(d.tags, `${p.row.base}/deals`) : "—"}</dd>
+<dt>In this stage since</dt><dd>${formatDateTime(d.stageEnteredAt)}</dd>
+<dt>Created</dt><dd>${formatDateTime(d.createdAt)}</dd>
+</dl>
+${peopleSection(p, path)}
+${p.tasks}
+${p.timeline}
+<p><a href="${p.row.base}/deals/board?pipelineId=${d.pipelineId}">&larr; Board</a></p>
+</article>`,
+  });
+}

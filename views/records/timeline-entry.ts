@@ -1,0 +1,75 @@
+import { subjectPath } from "../../src/interactions/subject.ts";
+import type { TimelineEntry } from "../../src/interactions/timeline.ts";
+import { formatDateTime } from "../components/format.ts";
+import { type Html, html } from "../html.ts";
+import { autolink } from "./autolink.ts";
+
+const ACTIVITY_LABELS: Record<string, string> = { call: "Call", meeting: "Meeting", email: "Email" };
+
+function text(value: unknown): string {
+  if (value === null || value === undefined || value === "") return "—";
+  return Array.isArray(value) ? value.join(", ") : String(value);
+}
+
+/** "firstName: Ann → Anne" lines of an update's payload. */
+function changes(payload: Record<string, unknown>): Html {
+  const fields = (payload.changes ?? {}) as Record<string, [unknown, unknown]>;
+  return html`<ul class="changes">${Object.entries(fields).map(
+    ([field, [before, after]]) =>
+      html`<li><span class="field">${field}</span> ${text(before)} → ${text(after)}</li>`,
+  )}</ul>`;
+}
+
+/** What happened, in words (every value from the log is escaped; notes and summaries are autolinked). */
+function body(e: TimelineEntry): Html {
+  const p = e.payload;
+  const verb = e.kind.split(".")[1];
+  if (ACTIVITY_LABELS[e.kind]) {
+    const direction = p.direction ? html` <span class="muted">(${String(p.direction)})</span>` : "";
+    return html`<strong>${ACTIVITY_LABELS[e.kind]}</strong>${direction}<div class="text">${autolink(String(p.summary ?? ""))}</div>`;
+  }
+  switch (e.kind) {
+    case "note.created":
+      return e.noteBody === null
+        ? html`<strong>Note</strong> <span class="muted">(deleted)</span>`
+        : html`<strong>Note</strong><div class="text">${autolink(e.noteBody)}</div>`;
+    case "task.completed":
+      return html`<strong>Completed</strong> ${String(p.title ?? "a task")}`;
+    case "deal.stage_changed":
+      return html`<strong>Moved</strong> ${text(p.from)} → ${text(p.to)}`;
+    case "deal.won":
+      return html`<strong>Won</strong>`;
+    case "deal.lost":
+      return html`<strong>Lost</strong>${p.reason ? html`: ${String(p.reason)}` : ""}`;
+    case "contact.erased":
+      return html`<strong>Personal data erased</strong>`;
+  }
+  if (verb === "updated") return html`<strong>Changed</strong>${changes(p)}`;
+  if (verb === "merged") return html`<strong>Merged</strong> ${text(p.name)} into this record`;
+  if (verb === "created") return html`<strong>Created</strong> ${text(p.name)}`;
+  if (verb === "deleted") return html`<strong>Deleted</strong> ${text(p.name)}`;
+  return html`<strong>${e.kind}</strong>`;
+}
+
+/**
+ * One timeline line. On a merged timeline (a company's shows its people and deals) it names
+ * the record it is about when that is not the page's own.
+ */
+export function timelineEntry(
+  e: TimelineEntry,
+  base: string,
+  pageSubject: { type: string; id: number },
+): Html {
+  const own = e.subjectType === pageSubject.type && e.subjectId === pageSubject.id;
+  const about =
+    own || e.subjectType === "task"
+      ? ""
+      : e.subjectName === null
+        ? html` <span class="muted">on a deleted ${e.subjectType}</span>`
+        : html` <span class="muted">on</span> <a href="${subjectPath(base, { type: e.subjectType, id: e.subjectId })}">${e.subjectName}</a>`;
+  const who = e.actorName ?? (e.actorType === "system" ? "System" : "Someone");
+  return html`<li class="entry kind-${e.kind.replace(".", "-")}" id="interaction-${e.id}">
+<div class="meta"><time datetime="${new Date(e.occurredAt).toISOString()}">${formatDateTime(e.occurredAt)}</time> · ${who}${about}</div>
+<div class="what">${body(e)}</div>
+</li>`;
+}

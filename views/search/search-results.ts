@@ -1,0 +1,54 @@
+import { subjectPath } from "../../src/interactions/subject.ts";
+import {
+  type HitType,
+  MATCH_END,
+  MATCH_START,
+  type SearchHit,
+  type SearchResults,
+} from "../../src/search/search-all.ts";
+import { escapeHtml, type Html, html, join, trustedHtml } from "../html.ts";
+import { page } from "../layouts/page.ts";
+import type { PageContext } from "../layouts/page-context.ts";
+
+const GROUPS: [HitType, string][] = [
+  ["contact", "People"],
+  ["company", "Companies"],
+  ["deal", "Deals"],
+  ["note", "Notes"],
+];
+
+/** A note snippet with its matched words highlighted: the text is escaped first, then the markers become <mark>. */
+function snippet(text: string): Html {
+  return trustedHtml(escapeHtml(text).replaceAll(MATCH_START, "<mark>").replaceAll(MATCH_END, "</mark>"));
+}
+
+function hitLink(base: string, hit: SearchHit): Html {
+  if (hit.type === "note") {
+    const href = subjectPath(base, { type: hit.subjectType ?? "contact", id: hit.subjectId ?? 0 });
+    return html`<a href="${href}#timeline-entries">${snippet(hit.title)}</a>`;
+  }
+  const href = subjectPath(base, { type: hit.type, id: hit.id });
+  return html`<a href="${href}">${hit.title}</a>${hit.detail ? html` <span class="muted">${hit.detail}</span>` : ""}`;
+}
+
+/** The grouped results, as the dropdown under the search box and the search page both show them. */
+export function searchResultsList(base: string, results: SearchResults, query: string): Html {
+  const groups = GROUPS.filter(([type]) => results[type].length > 0);
+  if (groups.length === 0)
+    return query.trim() ? html`<p class="empty">No matches for “${query}”.</p>` : html``;
+  return html`${join(
+    groups.map(
+      ([type, label]) =>
+        html`<section class="hits"><h3>${label}</h3><ul>${join(results[type].map((hit) => html`<li>${hitLink(base, hit)}</li>`))}</ul></section>`,
+    ),
+  )}`;
+}
+
+export function searchPage(ctx: PageContext, base: string, results: SearchResults, query: string): Html {
+  return page(ctx, {
+    title: query ? `Search: ${query}` : "Search",
+    body: html`<div class="page-head"><h1>Search</h1></div>
+<form method="get" action="${base}/search" role="search" class="filters"><label class="filter search"><span>Search everything</span><input type="search" name="q" value="${query}" maxlength="200" autofocus></label><div class="filter-actions"><button type="submit">Search</button></div></form>
+<div class="search-page">${searchResultsList(base, results, query)}</div>`,
+  });
+}

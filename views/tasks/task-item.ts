@@ -1,0 +1,38 @@
+import { subjectPath } from "../../src/interactions/subject.ts";
+import { utcToZoned } from "../../src/server/time-zone.ts";
+import type { TaskRecord } from "../../src/tasks/tasks.ts";
+import { csrfField } from "../components/form-field.ts";
+import { type Html, html } from "../html.ts";
+
+export interface TaskItemContext {
+  base: string;
+  nonce: string;
+  csrfToken: string;
+  canWrite: boolean;
+  zone: string;
+  now: number;
+  /** Leave out the "on <record>" link (on the record's own page). */
+  showSubject: boolean;
+}
+
+function due(task: TaskRecord, ctx: TaskItemContext): Html {
+  if (task.dueAt === null) return html``;
+  const { day, time } = utcToZoned(task.dueAt, ctx.zone);
+  const late = task.completedAt === null && task.dueAt < ctx.now;
+  return html` <time class="due${late ? " overdue" : ""}" datetime="${new Date(task.dueAt).toISOString()}">due ${day} ${time}</time>`;
+}
+
+/** One task, with a button that completes it (or opens it again) in place. */
+export function taskItem(task: TaskRecord, ctx: TaskItemContext): Html {
+  const done = task.completedAt !== null;
+  const toggle = ctx.canWrite
+    ? html`<form class="inline" method="post" action="${ctx.base}/tasks/${task.id}/completion" hx-post="${ctx.base}/tasks/${task.id}/completion" hx-target="closest li" hx-swap="outerHTML" hx-nonce="${ctx.nonce}">${csrfField(ctx.csrfToken)}<input type="hidden" name="completed" value="${done ? "false" : "true"}"><button type="submit" class="check" aria-label="${done ? `Mark “${task.title}” not done` : `Mark “${task.title}” done`}">${done ? "✓" : ""}</button></form>`
+    : "";
+  const subject =
+    ctx.showSubject && task.subjectType && task.subjectId !== null
+      ? html` · <a href="${subjectPath(ctx.base, { type: task.subjectType, id: task.subjectId })}">${task.subjectName ?? task.subjectType}</a>`
+      : "";
+  return html`<li class="task${done ? " done" : ""}" id="task-${task.id}">${toggle}<span class="title">${task.title}</span>${due(task, ctx)}${
+    task.assigneeName ? html` <span class="muted">· ${task.assigneeName}</span>` : ""
+  }${subject}</li>`;
+}
