@@ -55,7 +55,8 @@ export function createPipeline(
         "INSERT INTO pipelines (name, position, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
       )
       .get(input.name, position, now, now) as { id: number };
-    (input.stages ?? DEFAULT_STAGES).forEach((s, i) => insertStage(shard, id, s, i, now));
+    for (const [i, stage] of (input.stages ?? DEFAULT_STAGES).entries())
+      insertStage(shard, id, stage, i, now);
     return id;
   });
   return getPipeline(shard, id);
@@ -160,9 +161,9 @@ export function updateStage(
         }[]
       ).map((r) => r.id);
       ids.splice(Math.min(patch.position, ids.length), 0, id);
-      ids.forEach((stageId, position) =>
-        shard.statement("UPDATE stages SET position = ? WHERE id = ?").run(position, stageId),
-      );
+      for (const [position, stageId] of ids.entries()) {
+        shard.statement("UPDATE stages SET position = ? WHERE id = ?").run(position, stageId);
+      }
     }
   });
   return getPipeline(shard, pipelineId);

@@ -1,5 +1,5 @@
 import { type Context, Hono } from "hono";
-import { EMPTY_FORM, type FormState } from "../../views/components/form-field.ts";
+import type { FormState } from "../../views/components/form-field.ts";
 import { listHref } from "../../views/components/list-filters.ts";
 import { confirmDeletePage, recordFormPage } from "../../views/components/record-form-page.tsx";
 import { boardSection } from "../../views/deals/board.ts";

@@ -33,19 +33,10 @@ function wallClock(
   ms: number,
   zone: string,
 ): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
-  const parts = Object.fromEntries(
-    formatter(zone)
-      .formatToParts(ms)
-      .map((p) => [p.type, p.value]),
-  );
-  return {
-    y: +parts.year!,
-    mo: +parts.month!,
-    d: +parts.day!,
-    h: +parts.hour!,
-    mi: +parts.minute!,
-    s: +parts.second!,
-  };
+  const parts: Record<string, number> = {};
+  for (const part of formatter(zone).formatToParts(ms)) parts[part.type] = Number(part.value);
+  const n = (type: string) => parts[type] ?? 0;
+  return { y: n("year"), mo: n("month"), d: n("day"), h: n("hour"), mi: n("minute"), s: n("second") };
 }
 
 /** How far `zone` is ahead of UTC at `ms`, in ms. */

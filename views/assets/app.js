@@ -30,6 +30,7 @@ try {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const cookie = `tz=${encodeURIComponent(zone)}`;
   if (zone && !document.cookie.split("; ").includes(cookie)) {
+    // biome-ignore lint/suspicious/noDocumentCookie: one plain preference cookie; the Cookie Store API is not in every browser
     document.cookie = `${cookie}; path=/; max-age=31536000; samesite=lax`;
   }
 } catch {
