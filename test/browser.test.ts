@@ -94,7 +94,7 @@ describe("in a real browser", () => {
     expect(await stillSamePage()).toBe(true);
 
     // Search as you type swaps only the results.
-    await page.fill("input[name=q]", "skłodowska");
+    await page.fill(".filters input[name=q]", "skłodowska");
     await page.waitForFunction(() =>
       document.querySelector("#contacts-results .summary")?.textContent?.includes("1 contact match"),
     );
@@ -113,6 +113,35 @@ describe("in a real browser", () => {
     expect(problems).toEqual([
       "error: Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)",
     ]);
+  }, 60_000);
+
+  it("drags a deal card to another stage and sees both columns' totals update", async () => {
+    await page.goto(`${server.url}/t/browser-bakery/deals/new`);
+    await page.fill("#deal-title", "Wedding cake order");
+    await page.fill("#deal-amount", "1,250.00");
+    await Promise.all([page.waitForURL(/\/deals\/\d+$/), page.click("main button[type=submit]")]);
+    await page.goto(`${server.url}/t/browser-bakery/deals/board`);
+    await page.waitForFunction(() => "htmx" in window);
+    await markPage();
+    const columns = page.locator(".column");
+    const lead = columns.nth(0);
+    const qualified = columns.nth(1);
+    expect(await lead.locator(".count").textContent()).toBe("1");
+    expect(await qualified.locator(".count").textContent()).toBe("0");
+    await page.dragAndDrop("#board .card", ".column:nth-child(2)");
+    await page.waitForFunction(() => document.querySelector(".column:nth-child(2) .count")?.textContent === "1");
+    expect(await page.locator(".column").nth(0).locator(".count").textContent()).toBe("0");
+    expect(await page.locator(".column").nth(1).locator(".sum").textContent()).toBe("$1,250.00");
+    expect(await page.locator(".column").nth(1).textContent()).toContain("Wedding cake order");
+    expect(await stillSamePage()).toBe(true);
+
+    // The keyboard way: the card's "Move to…" menu.
+    await page.locator("#board .card summary").click();
+    await page.locator("#board .card button", { hasText: "Proposal" }).click();
+    await page.waitForFunction(() => document.querySelector(".column:nth-child(3) .count")?.textContent === "1");
+    expect(await page.locator(".column").nth(1).locator(".count").textContent()).toBe("0");
+    expect(await stillSamePage()).toBe(true);
+    expect(problems.filter((p) => !p.includes("422"))).toEqual([]);
   }, 60_000);
 
   it("works without JavaScript: create, then see it on its page", async () => {
