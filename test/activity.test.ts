@@ -187,7 +187,7 @@ describe("tasks", () => {
       ["Future thing", dayIn(3)],
     ]) {
       const created = await owner.post("/t/act-co/tasks", {
-        title,
+        title: title as string,
         dueOn: day as string,
         dueTime: "23:59",
         subjectType: "contact",

@@ -8,7 +8,9 @@ import { settingsRoutes } from "../auth/settings-routes.ts";
 import { signupRoutes } from "../auth/signup-routes.ts";
 import { companyRoutes } from "../companies/routes.ts";
 import { contactRoutes } from "../contacts/routes.ts";
+import { pipelineSettingsRoutes } from "../deals/pipeline-settings-routes.ts";
 import { dealRoutes } from "../deals/routes.ts";
+import { auditRoutes } from "../interactions/audit-routes.ts";
 import { activityRoutes, timelineRoutes } from "../interactions/routes.ts";
 import { noteRoutes } from "../notes/routes.ts";
 import { privacyRoutes } from "../privacy/routes.ts";
@@ -33,6 +35,8 @@ function tenantPages(deps: AppDeps) {
   app.route("/contacts", contactRoutes(deps) as never);
   app.route("/companies", companyRoutes(deps) as never);
   app.route("/settings", settingsRoutes(deps) as never);
+  app.route("/settings", pipelineSettingsRoutes(deps) as never);
+  app.route("/settings/audit", auditRoutes(deps) as never);
   app.route("/deals", dealRoutes(deps) as never);
   app.route("/tasks", taskRoutes(deps) as never);
   app.route("/notes", noteRoutes(deps) as never);

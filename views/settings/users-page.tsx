@@ -5,6 +5,7 @@ import { formatDateTime } from "../components/format.ts";
 import { type Html, type HtmlValue, html } from "../html.ts";
 import { page } from "../layouts/page.ts";
 import type { PageContext } from "../layouts/page-context.ts";
+import { settingsNav } from "./settings-nav.ts";
 
 export interface UsersPageProps {
   ctx: PageContext;
@@ -37,6 +38,7 @@ export function usersPage(p: UsersPageProps): Html {
     nav: "settings",
     body: (
       <section class="settings">
+        {settingsNav(p.base, "users")}
         <h1>Team</h1>
         {p.problem && (
           <p class="flash error" role="alert">
