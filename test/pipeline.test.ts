@@ -219,3 +219,78 @@ describe("deals through the pipeline", () => {
     expect(await truth()).toEqual(before);
   });
 });
+
+describe("pipeline settings", () => {
+  it("an owner adds, renames, reorders and deletes stages; a stage with deals cannot be deleted", async () => {
+    const sales = (await call("GET", "/t/pipe-co/pipelines")).json.data.find(
+      (p: { name: string }) => p.name === "Sales",
+    );
+    await owner.get("/t/pipe-co/settings/pipelines");
+    expect(
+      (
+        await owner.post(`/t/pipe-co/settings/pipelines/${sales.id}/stages`, {
+          name: "Demo",
+          probability: "40",
+          kind: "open",
+        })
+      ).status,
+    ).toBe(303);
+    let stagesNow = (await call("GET", `/t/pipe-co/pipelines/${sales.id}`)).json.stages;
+    // New open stages go before the closing ones.
+    expect(stagesNow.map((s: { name: string }) => s.name)).toEqual([
+      "Lead",
+      "Qualified",
+      "Proposal",
+      "Negotiation",
+      "Demo",
+      "Won",
+      "Lost",
+    ]);
+    const demo = stagesNow.find((s: { name: string }) => s.name === "Demo");
+    expect(
+      (
+        await owner.post(`/t/pipe-co/settings/stages/${demo.id}`, {
+          name: "Product demo",
+          probability: "45",
+          kind: "open",
+          position: "1",
+        })
+      ).status,
+    ).toBe(303);
+    stagesNow = (await call("GET", `/t/pipe-co/pipelines/${sales.id}`)).json.stages;
+    expect(stagesNow[1]).toMatchObject({ name: "Product demo", probability: 45, position: 1 });
+    expect(
+      (
+        await owner.post(`/t/pipe-co/settings/stages/${demo.id}`, {
+          name: "x",
+          probability: "101",
+          kind: "open",
+        })
+      ).status,
+    ).toBe(422);
+    const lead = stagesNow.find((s: { name: string }) => s.name === "Lead");
+    const refused = await owner.post(`/t/pipe-co/settings/stages/${lead.id}/delete`, {});
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain("move them first");
+    expect((await owner.post(`/t/pipe-co/settings/stages/${demo.id}/delete`, {})).status).toBe(303);
+    expect((await call("GET", `/t/pipe-co/pipelines/${sales.id}`)).json.stages.length).toBe(6);
+  });
+
+  it("a member can see pipelines but not change them", async () => {
+    await data.user("pipe-co", "member@pipe.test", "member");
+    const member = await signIn(server.url, "pipe-co", "member@pipe.test");
+    const page = await member.get("/t/pipe-co/settings/pipelines");
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain("Add stage");
+    expect((await member.post("/t/pipe-co/settings/pipelines", { name: "Mine" })).status).toBe(403);
+    expect((await member.get("/t/pipe-co/settings/audit")).status).toBe(403);
+  });
+
+  it("the audit log shows who changed what across the workspace", async () => {
+    const audit = await owner.get("/t/pipe-co/settings/audit");
+    expect(audit.status).toBe(200);
+    expect(audit.text).toContain("Moved");
+    expect(audit.text).toContain("Won");
+    expect(audit.text).toContain(">Delta</a>");
+  });
+});
