@@ -129,7 +129,9 @@ describe("in a real browser", () => {
     expect(await lead.locator(".count").textContent()).toBe("1");
     expect(await qualified.locator(".count").textContent()).toBe("0");
     await page.dragAndDrop("#board .card", ".column:nth-child(2)");
-    await page.waitForFunction(() => document.querySelector(".column:nth-child(2) .count")?.textContent === "1");
+    await page.waitForFunction(
+      () => document.querySelector(".column:nth-child(2) .count")?.textContent === "1",
+    );
     expect(await page.locator(".column").nth(0).locator(".count").textContent()).toBe("0");
     expect(await page.locator(".column").nth(1).locator(".sum").textContent()).toBe("$1,250.00");
     expect(await page.locator(".column").nth(1).textContent()).toContain("Wedding cake order");
@@ -138,7 +140,9 @@ describe("in a real browser", () => {
     // The keyboard way: the card's "Move to…" menu.
     await page.locator("#board .card summary").click();
     await page.locator("#board .card button", { hasText: "Proposal" }).click();
-    await page.waitForFunction(() => document.querySelector(".column:nth-child(3) .count")?.textContent === "1");
+    await page.waitForFunction(
+      () => document.querySelector(".column:nth-child(3) .count")?.textContent === "1",
+    );
     expect(await page.locator(".column").nth(1).locator(".count").textContent()).toBe("0");
     expect(await stillSamePage()).toBe(true);
     expect(problems.filter((p) => !p.includes("422"))).toEqual([]);

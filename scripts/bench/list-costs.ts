@@ -71,6 +71,7 @@ export function measureListCosts(dataDir: string, slug: string): ListCosts {
         },
         filters: {},
         owners,
+        customFields: [],
         tags,
         newForm: { values: {}, errors: {} },
       };

@@ -3,6 +3,7 @@ import { apiKeyAuth, apiKeyTenantCheck } from "../auth/api-key-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { companyApiRoutes } from "../companies/api-routes.ts";
 import { contactApiRoutes } from "../contacts/api-routes.ts";
+import { customFieldApiRoutes } from "../custom-fields/api-routes.ts";
 import { dealApiRoutes, pipelineApiRoutes } from "../deals/api-routes.ts";
 import { interactionApiRoutes } from "../interactions/api-routes.ts";
 import { noteApiRoutes } from "../notes/api-routes.ts";
@@ -41,6 +42,7 @@ export function apiApp(deps: AppDeps) {
   tenantApi.route("/tasks", taskApiRoutes());
   tenantApi.route("/notes", noteApiRoutes());
   tenantApi.route("/search", searchApiRoutes());
+  tenantApi.route("/custom-fields", customFieldApiRoutes());
   app.route("/t/:tenant", tenantApi);
   return app;
 }

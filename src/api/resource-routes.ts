@@ -2,6 +2,9 @@ import { Hono } from "hono";
 import type { z } from "zod";
 import type { Actor } from "../auth/viewer.ts";
 import { actorOf } from "../auth/viewer.ts";
+import { listFields } from "../custom-fields/field-definitions.ts";
+import { parseCustomValues, readCustomValues, type WithCustomFields } from "../custom-fields/field-values.ts";
+import type { CustomFieldEntity } from "../custom-fields/schema.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import type { ListPage } from "../lists/page.ts";
 import type { ViewerEnv } from "../server/app-env.ts";
@@ -24,11 +27,13 @@ export interface ApiResource<
   list(shard: Shard, params: z.output<ListParams>): ListPage<Rec>;
   get(shard: Shard, id: number): Rec & { id: number };
   createInput: Create;
-  create(shard: Shard, actor: Actor, input: z.output<Create>): Rec & { id: number };
+  create(shard: Shard, actor: Actor, input: WithCustomFields<z.output<Create>>): Rec & { id: number };
   patchInput: Patch;
-  update(shard: Shard, actor: Actor, id: number, patch: z.output<Patch>): Rec;
+  update(shard: Shard, actor: Actor, id: number, patch: WithCustomFields<z.output<Patch>>): Rec;
   remove(shard: Shard, actor: Actor, id: number): void;
-  json(record: Rec): unknown;
+  json(record: Rec): object;
+  /** The kind of record its custom fields belong to: read and written as `customFields`. */
+  entity: CustomFieldEntity;
 }
 
 /**
@@ -41,11 +46,29 @@ export function resourceApiRoutes<Rec, L extends z.ZodObject, Cr extends z.ZodTy
 ) {
   const app = new Hono<ViewerEnv>();
 
+  /** Records as JSON with their custom values (one query for a whole page). */
+  const withCustom = (shard: Shard, records: (Rec & { id: number })[]) => {
+    const fields = listFields(shard, resource.entity);
+    const values = readCustomValues(
+      shard,
+      fields,
+      records.map((r) => r.id),
+    );
+    return records.map((r) => ({ ...resource.json(r), customFields: values.get(r.id) ?? {} }));
+  };
+  const one = (shard: Shard, record: Rec & { id: number }) => withCustom(shard, [record])[0];
+  /** The request's custom values, checked against the workspace's fields (422 naming each bad one). */
+  const customFields = (shard: Shard, body: Record<string, unknown>) =>
+    parseCustomValues(listFields(shard, resource.entity), body.customFields);
+
   app.get("/", (c) => {
     const params = parseListParams(resource.listParams, c.req.query(), true);
     const render = () => {
       const page = resource.list(c.var.shard, params);
-      return JSON.stringify({ data: page.rows.map(resource.json), nextCursor: page.nextCursor });
+      return JSON.stringify({
+        data: withCustom(c.var.shard, page.rows as (Rec & { id: number })[]),
+        nextCursor: page.nextCursor,
+      });
     };
     const body = renderCache
       ? versionedCache(c.var.shard, `api:${resource.path}`, JSON.stringify(params), 32, render)
@@ -54,18 +77,27 @@ export function resourceApiRoutes<Rec, L extends z.ZodObject, Cr extends z.ZodTy
   });
 
   app.post("/", async (c) => {
-    const input = parseOrThrow(resource.createInput, await readJsonObject(c));
-    const record = resource.create(c.var.shard, actorOf(c.var.viewer), input);
+    const body = await readJsonObject(c);
+    const input = parseOrThrow(resource.createInput, body);
+    const record = resource.create(c.var.shard, actorOf(c.var.viewer), {
+      ...(input as object),
+      customFields: customFields(c.var.shard, body),
+    } as WithCustomFields<z.output<Cr>>);
     c.header("Location", `/api/v1/t/${c.var.tenant.slug}/${resource.path}/${record.id}`);
-    return c.json(resource.json(record) as object, 201);
+    return c.json(one(c.var.shard, record), 201);
   });
 
-  app.get("/:id", (c) => c.json(resource.json(resource.get(c.var.shard, idParam(c))) as object));
+  app.get("/:id", (c) => c.json(one(c.var.shard, resource.get(c.var.shard, idParam(c)))));
 
   app.patch("/:id", async (c) => {
     const id = resource.get(c.var.shard, idParam(c)).id;
-    const patch = parseOrThrow(resource.patchInput, await readJsonObject(c));
-    return c.json(resource.json(resource.update(c.var.shard, actorOf(c.var.viewer), id, patch)) as object);
+    const body = await readJsonObject(c);
+    const patch = parseOrThrow(resource.patchInput, body);
+    const record = resource.update(c.var.shard, actorOf(c.var.viewer), id, {
+      ...(patch as object),
+      customFields: customFields(c.var.shard, body),
+    } as WithCustomFields<z.output<P>>);
+    return c.json(one(c.var.shard, { ...record, id } as Rec & { id: number }));
   });
 
   app.delete("/:id", (c) => {

@@ -21,6 +21,7 @@ export function companyApiRoutes(renderCache: boolean) {
       update: updateCompany,
       remove: deleteCompany,
       json: companyJson,
+      entity: "company",
     },
     renderCache,
   );

@@ -1,5 +1,7 @@
 import { ownerIssue } from "../auth/users.ts";
 import type { Actor } from "../auth/viewer.ts";
+import { applyCustomValues } from "../custom-fields/apply-custom-values.ts";
+import type { WithCustomFields } from "../custom-fields/field-values.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
 import { ValidationError } from "../server/errors.ts";
 import { setTags } from "../tags/set-tags.ts";
@@ -13,7 +15,7 @@ import { companies } from "./schema.ts";
 export function createCompany(
   shard: Shard,
   actor: Actor,
-  input: Pick<CompanyCreate, "name" | "tags"> & Partial<CompanyCreate>,
+  input: WithCustomFields<Pick<CompanyCreate, "name" | "tags"> & Partial<CompanyCreate>>,
   now = Date.now(),
 ): CompanyRecord {
   const id = shard.transaction(() => {
@@ -34,6 +36,7 @@ export function createCompany(
       .returning({ id: companies.id })
       .get();
     setTags(shard, "company", id, input.tags);
+    applyCustomValues(shard, "company", id, input.customFields);
     recordInteraction(shard, {
       actor,
       kind: "company.created",

@@ -1,8 +1,9 @@
 import type { z } from "zod";
+import { listSort, withCustomFilter } from "../custom-fields/custom-list.ts";
 import { defaultOrder, type SortSpec } from "../lists/keyset.ts";
 import { countRows, keysetQuery } from "../lists/keyset-query.ts";
 import type { ListPage } from "../lists/page.ts";
-import { recordFilter, recordListParams } from "../lists/record-filter.ts";
+import { type Filter, recordFilter, recordListParams } from "../lists/record-filter.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import {
   COMPANY_COLUMNS,
@@ -19,21 +20,24 @@ export const COMPANY_SORTS = {
   name: { columns: ["co.name", "co.id"], keyOf: (r) => [r.name as string, r.id as number] },
 } satisfies Record<string, SortSpec>;
 
-export type CompanySort = keyof typeof COMPANY_SORTS;
-
 export const companyListParams = recordListParams(COMPANY_SORTS);
 
 export type CompanyListParams = z.output<typeof companyListParams>;
 
 const TABLES = { alias: "co", fts: "companies_fts", tagLinks: "company_tags", tagColumn: "company_id" };
 
+function companyFilter(shard: Shard, params: CompanyListParams): Filter {
+  return withCustomFilter(shard, "company", "co", recordFilter(TABLES, params), params.cf);
+}
+
 /** One page of companies, keyset-paginated. */
 export function listCompanies(shard: Shard, params: CompanyListParams): ListPage<CompanyRecord> {
-  const sort: CompanySort = params.sort ?? "createdAt";
+  const sort = params.sort ?? "createdAt";
+  const { spec, select } = listSort(shard, "company", "co", COMPANY_SORTS, sort);
   const page = keysetQuery<CompanyRow>(shard, {
-    select: `SELECT ${COMPANY_COLUMNS} FROM companies co ${COMPANY_JOINS}`,
-    filter: recordFilter(TABLES, params),
-    spec: COMPANY_SORTS[sort],
+    select: `SELECT ${COMPANY_COLUMNS}${select} FROM companies co ${COMPANY_JOINS}`,
+    filter: companyFilter(shard, params),
+    spec,
     sort,
     order: params.order ?? defaultOrder(sort),
     cursor: params.cursor,
@@ -43,7 +47,7 @@ export function listCompanies(shard: Shard, params: CompanyListParams): ListPage
 }
 
 export function countCompanies(shard: Shard, params: CompanyListParams): number {
-  return countRows(shard, "companies co", recordFilter(TABLES, params));
+  return countRows(shard, "companies co", companyFilter(shard, params));
 }
 
 /** Company names starting with what was typed, for the company field's suggestions. */

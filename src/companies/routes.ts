@@ -9,19 +9,23 @@ import { newCompanyForm } from "../../views/companies/new-company-form.ts";
 import { EMPTY_FORM, type FormState } from "../../views/components/form-field.ts";
 import { listHref } from "../../views/components/list-filters.ts";
 import { confirmDeletePage, recordFormPage } from "../../views/components/record-form-page.tsx";
+import { customInputs } from "../../views/custom-fields/custom-inputs.ts";
 import { html, trustedHtml } from "../../views/html.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import { listUsers } from "../auth/users.ts";
 import { actorOf } from "../auth/viewer.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { listContacts } from "../contacts/list-contacts.ts";
+import { customColumns } from "../custom-fields/custom-columns.ts";
+import { listFields } from "../custom-fields/field-definitions.ts";
+import { customFormPart } from "../custom-fields/record-form.ts";
 import { cachedCount } from "../lists/count-cache.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { filterKey, filterValues, isFiltered } from "../lists/record-filter.ts";
 import { renderList } from "../lists/render-cache.ts";
 import { toFtsQuery } from "../search/fts-query.ts";
 import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
-import { writeFromForm } from "../server/form-write.ts";
+import { parseAll, writeFromForm } from "../server/form-write.ts";
 import { formFields, idParam, pageContext, rowContext, wantsFragment } from "../server/page-context.ts";
 import { recordSections } from "../server/record-sections.ts";
 import { allTags } from "../tags/set-tags.ts";
@@ -34,6 +38,21 @@ import { updateCompany } from "./update-company.ts";
 
 type C = Context<ViewerEnv>;
 
+/** A submitted company form, built-in and custom fields (one ValidationError naming every bad field). */
+function parseForm(c: C, fields: Record<string, string>) {
+  const custom = customFormPart(c.var.shard, "company");
+  const [input, customFields] = parseAll(
+    () => parseCompanyForm(fields, c.var.viewer.id),
+    () => custom.parse(fields),
+  );
+  return { ...input, customFields };
+}
+
+/** A row with its custom columns (for a row rendered on its own: after a create, a save, a cancel). */
+function rowWithColumns(c: C, id: number) {
+  return { ...rowContext(c), custom: customColumns(c.var.shard, "company", [id]) };
+}
+
 /** The company pages: list, quick add, detail, edit (in place or full page), delete, and name suggestions. */
 export function companyRoutes(deps: AppDeps) {
   const app = new Hono<ViewerEnv>();
@@ -41,8 +60,9 @@ export function companyRoutes(deps: AppDeps) {
 
   const base = (c: C) => `/t/${c.var.tenant.slug}/companies`;
 
-  const formPage = (c: C, id: number | null, form: FormState) =>
-    recordFormPage({
+  const formPage = (c: C, id: number | null, form: FormState) => {
+    const custom = customFormPart(c.var.shard, "company");
+    return recordFormPage({
       ctx: pageContext(c, deps),
       nav: "companies",
       title: id ? "Edit company" : "New company",
@@ -50,9 +70,10 @@ export function companyRoutes(deps: AppDeps) {
       cancelHref: id ? `${base(c)}/${id}` : base(c),
       submitLabel: id ? "Save" : "Create company",
       form,
-      shownFields: COMPANY_FORM_FIELDS,
-      fields: companyFields(form, listUsers(c.var.shard), "company"),
+      shownFields: [...COMPANY_FORM_FIELDS, ...custom.inputNames],
+      fields: html`${companyFields(form, listUsers(c.var.shard), "company")}${customInputs(custom.fields, form, "company")}`,
     });
+  };
 
   app.get("/", (c) => {
     const params = parseListParams(companyListParams, c.req.query(), false);
@@ -65,14 +86,24 @@ export function companyRoutes(deps: AppDeps) {
       "companies",
       JSON.stringify([params, row.canWrite]),
       { nonce: c.var.nonce, csrfToken: "" },
-      ({ nonce }) =>
-        companiesResults({
-          page: listCompanies(shard, params),
+      ({ nonce }) => {
+        const page = listCompanies(shard, params);
+        return companiesResults({
+          page,
           total: cachedCount(shard, "companies", filterKey(params), () => countCompanies(shard, params)),
           filtered: isFiltered(params),
           href: listHref(`/t/${c.var.tenant.slug}/companies`, values),
-          row: { ...row, nonce },
-        }).value,
+          row: {
+            ...row,
+            nonce,
+            custom: customColumns(
+              shard,
+              "company",
+              page.rows.map((r) => r.id),
+            ),
+          },
+        }).value;
+      },
     );
     if (wantsFragment(c)) return c.html(results);
     return c.html(
@@ -82,6 +113,7 @@ export function companyRoutes(deps: AppDeps) {
         results: trustedHtml(results),
         filters: values,
         owners: listUsers(shard),
+        customFields: listFields(shard, "company"),
         tags: allTags(shard),
         newForm: EMPTY_FORM,
       }).value,
@@ -101,9 +133,7 @@ export function companyRoutes(deps: AppDeps) {
     const actor = actorOf(c.var.viewer);
     const fields = await formFields(c);
     const inline = fields._fragment === "row" && wantsFragment(c);
-    const result = writeFromForm(fields, () =>
-      createCompany(shard, actor, parseCompanyForm(fields, c.var.viewer.id)),
-    );
+    const result = writeFromForm(fields, () => createCompany(shard, actor, parseForm(c, fields)));
     const tenantBase = `/t/${c.var.tenant.slug}`;
     if (!result.ok) {
       if (inline) {
@@ -121,7 +151,7 @@ export function companyRoutes(deps: AppDeps) {
     if (inline) {
       const freshForm = newCompanyForm(tenantBase, EMPTY_FORM, pageContext(c, deps).csrfToken, c.var.nonce);
       return c.html(
-        html`${companyRow(result.value, rowContext(c))}<hx-partial hx-target="#new-company" hx-swap="outerHTML" hx-nonce="${c.var.nonce}">${freshForm}</hx-partial>`
+        html`${companyRow(result.value, rowWithColumns(c, result.value.id))}<hx-partial hx-target="#new-company" hx-swap="outerHTML" hx-nonce="${c.var.nonce}">${freshForm}</hx-partial>`
           .value,
         201,
       );
@@ -147,18 +177,27 @@ export function companyRoutes(deps: AppDeps) {
     );
   });
 
-  app.get("/:id/row", (c) => c.html(companyRow(getCompany(c.var.shard, idParam(c)), rowContext(c)).value));
+  app.get("/:id/row", (c) => {
+    const company = getCompany(c.var.shard, idParam(c));
+    return c.html(companyRow(company, rowWithColumns(c, company.id)).value);
+  });
 
   app.get("/:id/edit", (c) => {
     const company = getCompany(c.var.shard, idParam(c));
-    const form = { values: companyFormValues(company), errors: {} };
+    const form = {
+      values: {
+        ...companyFormValues(company),
+        ...customFormPart(c.var.shard, "company").valuesOf(company.id),
+      },
+      errors: {},
+    };
     if (c.req.query("fragment") === "row") {
       return c.html(
         companyEditRow(
           company.id,
           form,
           listUsers(c.var.shard),
-          rowContext(c),
+          rowWithColumns(c, company.id),
           pageContext(c, deps).csrfToken,
         ).value,
       );
@@ -172,19 +211,24 @@ export function companyRoutes(deps: AppDeps) {
     const fields = await formFields(c);
     const inline = fields._fragment === "row" && wantsFragment(c);
     const result = writeFromForm(fields, () =>
-      updateCompany(shard, actorOf(c.var.viewer), id, parseCompanyForm(fields, c.var.viewer.id)),
+      updateCompany(shard, actorOf(c.var.viewer), id, parseForm(c, fields)),
     );
     if (!result.ok) {
       if (inline) {
         return c.html(
-          companyEditRow(id, result.form, listUsers(shard), rowContext(c), pageContext(c, deps).csrfToken)
-            .value,
+          companyEditRow(
+            id,
+            result.form,
+            listUsers(shard),
+            rowWithColumns(c, id),
+            pageContext(c, deps).csrfToken,
+          ).value,
           422,
         );
       }
       return c.html(formPage(c, id, result.form).value, 422);
     }
-    if (inline) return c.html(companyRow(result.value, rowContext(c)).value);
+    if (inline) return c.html(companyRow(result.value, rowWithColumns(c, id)).value);
     return c.redirect(`${base(c)}/${id}`, 303);
   });
 

@@ -1,6 +1,8 @@
 import { eq } from "drizzle-orm";
 import { ownerIssue } from "../auth/users.ts";
 import type { Actor } from "../auth/viewer.ts";
+import { applyCustomValues } from "../custom-fields/apply-custom-values.ts";
+import type { WithCustomFields } from "../custom-fields/field-values.ts";
 import { changedFields, recordInteraction } from "../interactions/record-interaction.ts";
 import { ValidationError } from "../server/errors.ts";
 import { setTags } from "../tags/set-tags.ts";
@@ -15,16 +17,20 @@ export function updateCompany(
   shard: Shard,
   actor: Actor,
   id: number,
-  patch: CompanyPatch,
+  patch: WithCustomFields<CompanyPatch>,
   now = Date.now(),
 ): CompanyRecord {
   shard.transaction(() => {
     const before = getCompany(shard, id);
     const issues = ownerIssue(shard, patch.ownerId);
     if (issues.length) throw new ValidationError(issues);
-    const changes = changedFields(before as unknown as Record<string, unknown>, patch);
+    const { customFields, ...fields } = patch;
+    const changes = {
+      ...changedFields(before as unknown as Record<string, unknown>, fields),
+      ...applyCustomValues(shard, "company", id, customFields),
+    };
     if (Object.keys(changes).length === 0) return;
-    const { tags, ...columns } = patch;
+    const { tags, ...columns } = fields;
     shard.db
       .update(companies)
       .set({ ...columns, updatedAt: now })

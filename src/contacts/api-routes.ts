@@ -21,6 +21,7 @@ export function contactApiRoutes(renderCache: boolean) {
       update: updateContact,
       remove: deleteContact,
       json: contactJson,
+      entity: "contact",
     },
     renderCache,
   );

@@ -1,6 +1,8 @@
 import { ownerIssue } from "../auth/users.ts";
 import type { Actor } from "../auth/viewer.ts";
 import { companyIssue } from "../companies/company-exists.ts";
+import { applyCustomValues } from "../custom-fields/apply-custom-values.ts";
+import type { WithCustomFields } from "../custom-fields/field-values.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
 import { ValidationError } from "../server/errors.ts";
 import { setTags } from "../tags/set-tags.ts";
@@ -14,7 +16,7 @@ import { contacts } from "./schema.ts";
 export function createContact(
   shard: Shard,
   actor: Actor,
-  input: ContactCreate,
+  input: WithCustomFields<ContactCreate>,
   now = Date.now(),
 ): ContactRecord {
   const id = shard.transaction(() => {
@@ -36,6 +38,7 @@ export function createContact(
       .returning({ id: contacts.id })
       .get();
     setTags(shard, "contact", id, input.tags);
+    applyCustomValues(shard, "contact", id, input.customFields);
     recordInteraction(shard, {
       actor,
       kind: "contact.created",

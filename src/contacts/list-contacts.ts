@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { listSort, withCustomFilter } from "../custom-fields/custom-list.ts";
 import { defaultOrder, type SortSpec } from "../lists/keyset.ts";
 import { countRows, keysetQuery } from "../lists/keyset-query.ts";
 import { optionalParam, positiveId } from "../lists/list-params.ts";
@@ -23,8 +24,6 @@ export const CONTACT_SORTS = {
   },
 } satisfies Record<string, SortSpec>;
 
-export type ContactSort = keyof typeof CONTACT_SORTS;
-
 /** What a contact list may be filtered and sorted by: the same for the pages and the API. */
 export const contactListParams = recordListParams(CONTACT_SORTS).extend({
   companyId: optionalParam(positiveId),
@@ -35,7 +34,7 @@ export type ContactListParams = z.output<typeof contactListParams>;
 const TABLES = { alias: "c", fts: "contacts_fts", tagLinks: "contact_tags", tagColumn: "contact_id" };
 
 /** The shared filters, a search that also matches the contact's company name, and the company filter. */
-function contactFilter(params: ContactListParams): Filter {
+function contactFilter(shard: Shard, params: ContactListParams): Filter {
   const filter = recordFilter(TABLES, params, (fts) => ({
     conditions: ["c.company_id IN (SELECT rowid FROM companies_fts WHERE companies_fts MATCH ?)"],
     params: [fts],
@@ -44,16 +43,17 @@ function contactFilter(params: ContactListParams): Filter {
     filter.conditions.push("c.company_id = ?");
     filter.params.push(params.companyId);
   }
-  return filter;
+  return withCustomFilter(shard, "contact", "c", filter, params.cf);
 }
 
 /** One page of contacts, keyset-paginated. */
 export function listContacts(shard: Shard, params: ContactListParams): ListPage<ContactRecord> {
-  const sort: ContactSort = params.sort ?? "createdAt";
+  const sort = params.sort ?? "createdAt";
+  const { spec, select } = listSort(shard, "contact", "c", CONTACT_SORTS, sort);
   const page = keysetQuery<ContactRow>(shard, {
-    select: `SELECT ${CONTACT_COLUMNS} FROM contacts c ${CONTACT_JOINS}`,
-    filter: contactFilter(params),
-    spec: CONTACT_SORTS[sort],
+    select: `SELECT ${CONTACT_COLUMNS}${select} FROM contacts c ${CONTACT_JOINS}`,
+    filter: contactFilter(shard, params),
+    spec,
     sort,
     order: params.order ?? defaultOrder(sort),
     cursor: params.cursor,
@@ -64,5 +64,5 @@ export function listContacts(shard: Shard, params: ContactListParams): ListPage<
 
 /** How many contacts match the filters. It can read every row, so callers cache it (lists/count-cache.ts). */
 export function countContacts(shard: Shard, params: ContactListParams): number {
-  return countRows(shard, "contacts c", contactFilter(params));
+  return countRows(shard, "contacts c", contactFilter(shard, params));
 }

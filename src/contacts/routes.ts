@@ -9,18 +9,23 @@ import { contactRow } from "../../views/contacts/contact-row.ts";
 import { contactsPage } from "../../views/contacts/contacts-page.ts";
 import { contactsResults } from "../../views/contacts/contacts-results.ts";
 import { newContactForm } from "../../views/contacts/new-contact-form.ts";
+import { customInputs } from "../../views/custom-fields/custom-inputs.ts";
 import { html, trustedHtml } from "../../views/html.ts";
 import { hasRole } from "../auth/roles.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import { listUsers } from "../auth/users.ts";
 import { actorOf } from "../auth/viewer.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
+import { customColumns } from "../custom-fields/custom-columns.ts";
+import { listFields } from "../custom-fields/field-definitions.ts";
+import type { ParsedCustomValues } from "../custom-fields/field-values.ts";
+import { customFormPart } from "../custom-fields/record-form.ts";
 import { cachedCount } from "../lists/count-cache.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { filterKey, filterValues, isFiltered } from "../lists/record-filter.ts";
 import { renderList } from "../lists/render-cache.ts";
 import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
-import { type FormWrite, writeFromForm } from "../server/form-write.ts";
+import { type FormWrite, parseAll, writeFromForm } from "../server/form-write.ts";
 import { formFields, idParam, pageContext, rowContext, wantsFragment } from "../server/page-context.ts";
 import { recordSections } from "../server/record-sections.ts";
 import { allTags } from "../tags/set-tags.ts";
@@ -34,9 +39,29 @@ import { updateContact } from "./update-contact.ts";
 
 type C = Context<ViewerEnv>;
 
-/** Parses a contact form and runs `write` with it; validation errors come back as the form to show again. */
-function withForm<T>(c: C, fields: Record<string, string>, write: (form: ContactForm) => T): FormWrite<T> {
-  return writeFromForm(fields, () => write(parseContactForm(fields, c.var.viewer.id)));
+/**
+ * Parses a contact form (built-in and custom fields) and runs `write` with it; validation
+ * errors come back as the form to show again.
+ */
+function withForm<T>(
+  c: C,
+  fields: Record<string, string>,
+  write: (form: ContactForm, customFields: ParsedCustomValues) => T,
+): FormWrite<T> {
+  const custom = customFormPart(c.var.shard, "contact");
+  return writeFromForm(fields, () =>
+    write(
+      ...parseAll<[ContactForm, ParsedCustomValues]>(
+        () => parseContactForm(fields, c.var.viewer.id),
+        () => custom.parse(fields),
+      ),
+    ),
+  );
+}
+
+/** A row with its custom columns (for a row rendered on its own: after a create, a save, a cancel). */
+function rowWithColumns(c: C, id: number) {
+  return { ...rowContext(c), custom: customColumns(c.var.shard, "contact", [id]) };
 }
 
 /** The contact pages: list, quick add, detail, edit (in place or full page) and delete. */
@@ -44,8 +69,9 @@ export function contactRoutes(deps: AppDeps) {
   const app = new Hono<ViewerEnv>();
   app.use(requireSignedIn, writesNeedMember);
 
-  const editFormPage = (c: C, id: number | null, form: FormState) =>
-    recordFormPage({
+  const editFormPage = (c: C, id: number | null, form: FormState) => {
+    const custom = customFormPart(c.var.shard, "contact");
+    return recordFormPage({
       ctx: pageContext(c, deps),
       nav: "contacts",
       title: id ? "Edit contact" : "New contact",
@@ -53,15 +79,16 @@ export function contactRoutes(deps: AppDeps) {
       cancelHref: id ? `/t/${c.var.tenant.slug}/contacts/${id}` : `/t/${c.var.tenant.slug}/contacts`,
       submitLabel: id ? "Save" : "Create contact",
       form,
-      shownFields: CONTACT_FORM_FIELDS,
-      fields: contactFields(
+      shownFields: [...CONTACT_FORM_FIELDS, ...custom.inputNames],
+      fields: html`${contactFields(
         form,
         listUsers(c.var.shard),
         "contact",
         `/t/${c.var.tenant.slug}/companies`,
         c.var.nonce,
-      ),
+      )}${customInputs(custom.fields, form, "contact")}`,
     });
+  };
 
   app.get("/", (c) => {
     const params = parseListParams(contactListParams, c.req.query(), false);
@@ -74,14 +101,24 @@ export function contactRoutes(deps: AppDeps) {
       "contacts",
       JSON.stringify([params, row.canWrite]),
       { nonce: c.var.nonce, csrfToken: "" },
-      ({ nonce }) =>
-        contactsResults({
-          page: listContacts(shard, params),
+      ({ nonce }) => {
+        const page = listContacts(shard, params);
+        return contactsResults({
+          page,
           total: cachedCount(shard, "contacts", filterKey(params), () => countContacts(shard, params)),
           filtered: isFiltered(params),
           href: listHref(`/t/${c.var.tenant.slug}/contacts`, values),
-          row: { ...row, nonce },
-        }).value,
+          row: {
+            ...row,
+            nonce,
+            custom: customColumns(
+              shard,
+              "contact",
+              page.rows.map((r) => r.id),
+            ),
+          },
+        }).value;
+      },
     );
     if (wantsFragment(c)) return c.html(results);
     return c.html(
@@ -91,6 +128,7 @@ export function contactRoutes(deps: AppDeps) {
         results: trustedHtml(results),
         filters: values,
         owners: listUsers(shard),
+        customFields: listFields(shard, "contact"),
         tags: allTags(shard),
         newForm: EMPTY_FORM,
       }).value,
@@ -102,9 +140,13 @@ export function contactRoutes(deps: AppDeps) {
     const actor = actorOf(c.var.viewer);
     const fields = await formFields(c);
     const inline = fields._fragment === "row" && wantsFragment(c);
-    const result = withForm(c, fields, (form) =>
+    const result = withForm(c, fields, (form, customFields) =>
       shard.transaction(() =>
-        createContact(shard, actor, { ...form.input, companyId: resolveCompany(shard, actor, form) }),
+        createContact(shard, actor, {
+          ...form.input,
+          companyId: resolveCompany(shard, actor, form),
+          customFields,
+        }),
       ),
     );
     const base = `/t/${c.var.tenant.slug}`;
@@ -124,7 +166,7 @@ export function contactRoutes(deps: AppDeps) {
     if (inline) {
       const freshForm = newContactForm(base, EMPTY_FORM, pageContext(c, deps).csrfToken, c.var.nonce);
       return c.html(
-        html`${contactRow(result.value, rowContext(c))}<hx-partial hx-target="#new-contact" hx-swap="outerHTML" hx-nonce="${c.var.nonce}">${freshForm}</hx-partial>`
+        html`${contactRow(result.value, rowWithColumns(c, result.value.id))}<hx-partial hx-target="#new-contact" hx-swap="outerHTML" hx-nonce="${c.var.nonce}">${freshForm}</hx-partial>`
           .value,
         201,
       );
@@ -149,18 +191,27 @@ export function contactRoutes(deps: AppDeps) {
     );
   });
 
-  app.get("/:id/row", (c) => c.html(contactRow(getContact(c.var.shard, idParam(c)), rowContext(c)).value));
+  app.get("/:id/row", (c) => {
+    const contact = getContact(c.var.shard, idParam(c));
+    return c.html(contactRow(contact, rowWithColumns(c, contact.id)).value);
+  });
 
   app.get("/:id/edit", (c) => {
     const contact = getContact(c.var.shard, idParam(c));
-    const form = { values: contactFormValues(contact), errors: {} };
+    const form = {
+      values: {
+        ...contactFormValues(contact),
+        ...customFormPart(c.var.shard, "contact").valuesOf(contact.id),
+      },
+      errors: {},
+    };
     if (c.req.query("fragment") === "row") {
       return c.html(
         contactEditRow(
           contact.id,
           form,
           listUsers(c.var.shard),
-          rowContext(c),
+          rowWithColumns(c, contact.id),
           pageContext(c, deps).csrfToken,
         ).value,
       );
@@ -174,22 +225,31 @@ export function contactRoutes(deps: AppDeps) {
     const id = getContact(shard, idParam(c)).id;
     const fields = await formFields(c);
     const inline = fields._fragment === "row" && wantsFragment(c);
-    const result = withForm(c, fields, (form) =>
+    const result = withForm(c, fields, (form, customFields) =>
       shard.transaction(() =>
-        updateContact(shard, actor, id, { ...form.input, companyId: resolveCompany(shard, actor, form) }),
+        updateContact(shard, actor, id, {
+          ...form.input,
+          companyId: resolveCompany(shard, actor, form),
+          customFields,
+        }),
       ),
     );
     if (!result.ok) {
       if (inline) {
         return c.html(
-          contactEditRow(id, result.form, listUsers(shard), rowContext(c), pageContext(c, deps).csrfToken)
-            .value,
+          contactEditRow(
+            id,
+            result.form,
+            listUsers(shard),
+            rowWithColumns(c, id),
+            pageContext(c, deps).csrfToken,
+          ).value,
           422,
         );
       }
       return c.html(editFormPage(c, id, result.form).value, 422);
     }
-    if (inline) return c.html(contactRow(result.value, rowContext(c)).value);
+    if (inline) return c.html(contactRow(result.value, rowWithColumns(c, id)).value);
     return c.redirect(`/t/${c.var.tenant.slug}/contacts/${id}`, 303);
   });
 

@@ -2,6 +2,8 @@ import { eq } from "drizzle-orm";
 import { ownerIssue } from "../auth/users.ts";
 import type { Actor } from "../auth/viewer.ts";
 import { companyIssue } from "../companies/company-exists.ts";
+import { applyCustomValues } from "../custom-fields/apply-custom-values.ts";
+import type { WithCustomFields } from "../custom-fields/field-values.ts";
 import { changedFields, recordInteraction } from "../interactions/record-interaction.ts";
 import { ValidationError } from "../server/errors.ts";
 import { setTags } from "../tags/set-tags.ts";
@@ -19,16 +21,20 @@ export function updateContact(
   shard: Shard,
   actor: Actor,
   id: number,
-  patch: ContactPatch,
+  patch: WithCustomFields<ContactPatch>,
   now = Date.now(),
 ): ContactRecord {
   shard.transaction(() => {
     const before = getContact(shard, id);
     const issues = [...companyIssue(shard, patch.companyId), ...ownerIssue(shard, patch.ownerId)];
     if (issues.length) throw new ValidationError(issues);
-    const changes = changedFields(before as unknown as Record<string, unknown>, patch);
+    const { customFields, ...fields } = patch;
+    const changes = {
+      ...changedFields(before as unknown as Record<string, unknown>, fields),
+      ...applyCustomValues(shard, "contact", id, customFields),
+    };
     if (Object.keys(changes).length === 0) return;
-    const { tags, ...columns } = patch;
+    const { tags, ...columns } = fields;
     shard.db
       .update(contacts)
       .set({ ...columns, updatedAt: now })

@@ -1,7 +1,9 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import { readJsonObject } from "../api/read-json.ts";
 import { resourceApiRoutes } from "../api/resource-routes.ts";
 import { requireRole } from "../auth/roles.ts";
+import { parseListParams } from "../lists/list-params.ts";
 import type { ViewerEnv } from "../server/app-env.ts";
 import { idParam } from "../server/page-context.ts";
 import { parseOrThrow } from "../server/validation.ts";
@@ -44,6 +46,7 @@ export function dealApiRoutes(renderCache: boolean) {
       update: (shard, actor, id, patch) => withContacts(shard, updateDeal(shard, actor, id, patch)),
       remove: deleteDeal,
       json: dealJson,
+      entity: "deal",
     },
     renderCache,
   );
@@ -67,9 +70,10 @@ function pipelineJson(p: PipelineWithStages) {
 /** /api/v1/t/:tenant/pipelines and …/stages: pipelines and their ordered stages. Changing them needs admin. */
 export function pipelineApiRoutes() {
   const app = new Hono<ViewerEnv>();
-  app.get("/pipelines", (c) =>
-    c.json({ data: listPipelines(c.var.shard).map(pipelineJson), nextCursor: null }),
-  );
+  app.get("/pipelines", (c) => {
+    parseListParams(z.object({}), c.req.query(), true);
+    return c.json({ data: listPipelines(c.var.shard).map(pipelineJson), nextCursor: null });
+  });
   app.get("/pipelines/:id", (c) => c.json(pipelineJson(getPipeline(c.var.shard, idParam(c)))));
   app.post("/pipelines", async (c) => {
     requireRole(c.var.viewer.role, "admin");

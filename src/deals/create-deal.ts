@@ -1,6 +1,8 @@
 import { ownerIssue } from "../auth/users.ts";
 import type { Actor } from "../auth/viewer.ts";
 import { companyIssue } from "../companies/company-exists.ts";
+import { applyCustomValues } from "../custom-fields/apply-custom-values.ts";
+import type { WithCustomFields } from "../custom-fields/field-values.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
 import { ValidationError } from "../server/errors.ts";
 import { setTags } from "../tags/set-tags.ts";
@@ -16,7 +18,12 @@ import { deals } from "./schema.ts";
  * Creates a deal and logs `deal.created`, in one transaction. It goes to the given stage (which
  * must belong to the given pipeline, if both are named), else the first stage of the pipeline.
  */
-export function createDeal(shard: Shard, actor: Actor, input: DealCreate, now = Date.now()): DealRecord {
+export function createDeal(
+  shard: Shard,
+  actor: Actor,
+  input: WithCustomFields<DealCreate>,
+  now = Date.now(),
+): DealRecord {
   const id = shard.transaction(() => {
     const issues = [
       ...companyIssue(shard, input.companyId),
@@ -62,6 +69,7 @@ export function createDeal(shard: Shard, actor: Actor, input: DealCreate, now = 
       .get();
     setTags(shard, "deal", id, input.tags);
     setDealContacts(shard, id, input.contactIds);
+    applyCustomValues(shard, "deal", id, input.customFields);
     recordInteraction(shard, {
       actor,
       kind: "deal.created",

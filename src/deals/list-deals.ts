@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { z as zod } from "zod";
+import { listSort, withCustomFilter } from "../custom-fields/custom-list.ts";
 import { defaultOrder, type SortSpec } from "../lists/keyset.ts";
 import { countRows, keysetQuery } from "../lists/keyset-query.ts";
 import { optionalParam, positiveId } from "../lists/list-params.ts";
@@ -17,8 +18,6 @@ export const DEAL_SORTS = {
   amount: { columns: ["d.amount_cents", "d.id"], keyOf: (r) => [r.amountCents as number, r.id as number] },
 } satisfies Record<string, SortSpec>;
 
-export type DealSort = keyof typeof DEAL_SORTS;
-
 /** The contacts filters, plus where a deal is: pipeline, stage, status, company, person. */
 export const dealListParams = recordListParams(DEAL_SORTS).extend({
   pipelineId: optionalParam(positiveId),
@@ -32,7 +31,7 @@ export type DealListParams = z.output<typeof dealListParams>;
 
 const TABLES = { alias: "d", fts: "deals_fts", tagLinks: "deal_tags", tagColumn: "deal_id" };
 
-function dealFilter(params: DealListParams): Filter {
+function dealFilter(shard: Shard, params: DealListParams): Filter {
   const filter = recordFilter(TABLES, params, (fts) => ({
     conditions: ["d.company_id IN (SELECT rowid FROM companies_fts WHERE companies_fts MATCH ?)"],
     params: [fts],
@@ -51,16 +50,17 @@ function dealFilter(params: DealListParams): Filter {
       filter.params.push(value as string | number);
     }
   }
-  return filter;
+  return withCustomFilter(shard, "deal", "d", filter, params.cf);
 }
 
 /** One page of deals, keyset-paginated. */
 export function listDeals(shard: Shard, params: DealListParams): ListPage<DealRecord> {
-  const sort: DealSort = params.sort ?? "createdAt";
+  const sort = params.sort ?? "createdAt";
+  const { spec, select } = listSort(shard, "deal", "d", DEAL_SORTS, sort);
   const page = keysetQuery<DealRow>(shard, {
-    select: `SELECT ${DEAL_COLUMNS} FROM deals d ${DEAL_JOINS}`,
-    filter: dealFilter(params),
-    spec: DEAL_SORTS[sort],
+    select: `SELECT ${DEAL_COLUMNS}${select} FROM deals d ${DEAL_JOINS}`,
+    filter: dealFilter(shard, params),
+    spec,
     sort,
     order: params.order ?? defaultOrder(sort),
     cursor: params.cursor,
@@ -70,5 +70,5 @@ export function listDeals(shard: Shard, params: DealListParams): ListPage<DealRe
 }
 
 export function countDeals(shard: Shard, params: DealListParams): number {
-  return countRows(shard, "deals d", dealFilter(params));
+  return countRows(shard, "deals d", dealFilter(shard, params));
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ValidationError } from "../server/errors.ts";
+import { NotFoundError, ValidationError } from "../server/errors.ts";
 import { plainText } from "../server/validation.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { getPipeline, type PipelineWithStages } from "./pipelines.ts";
@@ -20,9 +20,15 @@ export const pipelineInput = z.object({
   stages: z.array(stageInput).min(1, "a pipeline needs at least one stage").max(20).optional(),
 });
 
-export const stagePatchInput = stageInput
-  .partial()
-  .extend({ position: z.coerce.number().int().min(0).optional() });
+/** A stage change: only what is sent changes (no defaults here: a reorder must not reopen a won stage). */
+export const stagePatchInput = z
+  .object({
+    name: stageInput.shape.name,
+    probability: stageInput.shape.probability,
+    kind: z.enum(STAGE_KINDS, "must be open, won or lost"),
+    position: z.coerce.number().int().min(0),
+  })
+  .partial();
 
 export type StageInput = z.output<typeof stageInput>;
 
@@ -102,7 +108,7 @@ function requireStage(shard: Shard, id: number): Stage {
   const stage = shard
     .statement("SELECT id, pipeline_id AS pipelineId, position FROM stages WHERE id = ?")
     .get(id) as Stage | null;
-  if (!stage) throw new ValidationError([{ field: "stageId", message: "is not a stage of this workspace" }]);
+  if (!stage) throw new NotFoundError("stage");
   return stage;
 }
 

@@ -2,6 +2,8 @@ import { type Context, Hono } from "hono";
 import type { FormState } from "../../views/components/form-field.ts";
 import { listHref } from "../../views/components/list-filters.ts";
 import { confirmDeletePage, recordFormPage } from "../../views/components/record-form-page.tsx";
+import { customFacts } from "../../views/custom-fields/custom-facts.ts";
+import { customInputs } from "../../views/custom-fields/custom-inputs.ts";
 import { boardSection } from "../../views/deals/board.ts";
 import { boardPage } from "../../views/deals/board-page.ts";
 import { DEAL_FORM_FIELDS, dealFields } from "../../views/deals/deal-fields.ts";
@@ -16,6 +18,9 @@ import { listUsers } from "../auth/users.ts";
 import { actorOf } from "../auth/viewer.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { getContact } from "../contacts/get-contact.ts";
+import { customColumns } from "../custom-fields/custom-columns.ts";
+import { listFields } from "../custom-fields/field-definitions.ts";
+import { customFormPart } from "../custom-fields/record-form.ts";
 import { timeline } from "../interactions/timeline.ts";
 import { cachedCount } from "../lists/count-cache.ts";
 import { parseListParams } from "../lists/list-params.ts";
@@ -23,7 +28,7 @@ import { filterKey, filterValues, isFiltered } from "../lists/record-filter.ts";
 import { renderList } from "../lists/render-cache.ts";
 import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
 import { NotFoundError, ValidationError } from "../server/errors.ts";
-import { writeFromForm } from "../server/form-write.ts";
+import { parseAll, writeFromForm } from "../server/form-write.ts";
 import { formFields, idParam, pageContext, rowContext, wantsFragment } from "../server/page-context.ts";
 import { emailAddress } from "../server/validation.ts";
 import { allTags } from "../tags/set-tags.ts";
@@ -67,8 +72,9 @@ export function dealRoutes(deps: AppDeps) {
     );
   };
 
-  const formPage = (c: C, id: number | null, form: FormState) =>
-    recordFormPage({
+  const formPage = (c: C, id: number | null, form: FormState) => {
+    const custom = customFormPart(c.var.shard, "deal");
+    return recordFormPage({
       ctx: pageContext(c, deps),
       nav: "deals",
       title: id ? "Edit deal" : "New deal",
@@ -76,7 +82,7 @@ export function dealRoutes(deps: AppDeps) {
       cancelHref: id ? `${base(c)}/deals/${id}` : `${base(c)}/deals/board`,
       submitLabel: id ? "Save" : "Create deal",
       form,
-      shownFields: DEAL_FORM_FIELDS,
+      shownFields: [...DEAL_FORM_FIELDS, ...custom.inputNames],
       fields: trustedHtml(
         (form.values.contactId
           ? `<input type="hidden" name="contactId" value="${Number(form.values.contactId)}">`
@@ -88,9 +94,11 @@ export function dealRoutes(deps: AppDeps) {
             base(c),
             c.var.nonce,
             id === null,
-          ).value,
+          ).value +
+          customInputs(custom.fields, form, "deal").value,
       ),
     });
+  };
 
   app.get("/board", (c) => {
     const pipelines = listPipelines(c.var.shard);
@@ -122,9 +130,10 @@ export function dealRoutes(deps: AppDeps) {
       "deals",
       JSON.stringify([params, row.canWrite]),
       { nonce: c.var.nonce, csrfToken: "" },
-      ({ nonce }) =>
-        dealsResults({
-          page: listDeals(shard, params),
+      ({ nonce }) => {
+        const page = listDeals(shard, params);
+        return dealsResults({
+          page,
           total: cachedCount(
             shard,
             "deals",
@@ -141,8 +150,17 @@ export function dealRoutes(deps: AppDeps) {
             isFiltered(params) ||
             Boolean(params.pipelineId || params.stageId || params.status || params.contactId),
           href: listHref(`${base(c)}/deals`, values),
-          row: { ...row, nonce },
-        }).value,
+          row: {
+            ...row,
+            nonce,
+            custom: customColumns(
+              shard,
+              "deal",
+              page.rows.map((r) => r.id),
+            ),
+          },
+        }).value;
+      },
     );
     if (wantsFragment(c)) return c.html(results);
     return c.html(
@@ -152,6 +170,7 @@ export function dealRoutes(deps: AppDeps) {
         results: trustedHtml(results),
         filters: values,
         owners: listUsers(shard),
+        customFields: listFields(shard, "deal"),
         tags: allTags(shard),
         pipelines: listPipelines(shard),
       }).value,
@@ -183,10 +202,18 @@ export function dealRoutes(deps: AppDeps) {
     const shard = c.var.shard;
     const actor = actorOf(c.var.viewer);
     const fields = await formFields(c);
+    const custom = customFormPart(shard, "deal");
     const result = writeFromForm(fields, () => {
-      const form = parseDealForm(fields, { currency: workspaceCurrency(shard), ownerId: c.var.viewer.id });
+      const [form, customFields] = parseAll(
+        () => parseDealForm(fields, { currency: workspaceCurrency(shard), ownerId: c.var.viewer.id }),
+        () => custom.parse(fields),
+      );
       return shard.transaction(() =>
-        createDeal(shard, actor, { ...form.input, companyId: resolveDealCompany(shard, actor, form) }),
+        createDeal(shard, actor, {
+          ...form.input,
+          companyId: resolveDealCompany(shard, actor, form),
+          customFields,
+        }),
       );
     });
     if (!result.ok) return c.html(formPage(c, null, result.form).value, 422);
@@ -201,6 +228,7 @@ export function dealRoutes(deps: AppDeps) {
     const history = c.req.query("view") === "history";
     const subject = { type: "deal" as const, id: deal.id };
     const people = dealContactIds(shard, deal.id).map((id) => getContact(shard, id));
+    const custom = customColumns(shard, "deal", [deal.id]);
     return c.html(
       dealPage({
         ctx,
@@ -208,6 +236,7 @@ export function dealRoutes(deps: AppDeps) {
         stages: getPipeline(shard, deal.pipelineId).stages,
         people,
         row,
+        customFacts: customFacts(custom.fields, custom.values.get(deal.id) ?? {}),
         tasks: tasksSection(
           tasksAbout(shard, "deal", deal.id),
           taskItemContext(c, ctx.csrfToken, false),
@@ -230,7 +259,8 @@ export function dealRoutes(deps: AppDeps) {
 
   app.get("/:id/edit", (c) => {
     const deal = getDeal(c.var.shard, idParam(c));
-    return c.html(formPage(c, deal.id, { values: dealFormValues(deal), errors: {} }).value);
+    const values = { ...dealFormValues(deal), ...customFormPart(c.var.shard, "deal").valuesOf(deal.id) };
+    return c.html(formPage(c, deal.id, { values, errors: {} }).value);
   });
 
   app.post("/:id", async (c) => {
@@ -238,11 +268,19 @@ export function dealRoutes(deps: AppDeps) {
     const actor = actorOf(c.var.viewer);
     const deal = getDeal(shard, idParam(c));
     const fields = await formFields(c);
+    const custom = customFormPart(shard, "deal");
     const result = writeFromForm(fields, () => {
-      const form = parseDealForm(fields, { currency: deal.currency, ownerId: c.var.viewer.id });
+      const [form, customFields] = parseAll(
+        () => parseDealForm(fields, { currency: deal.currency, ownerId: c.var.viewer.id }),
+        () => custom.parse(fields),
+      );
       const { stageId: _stage, contactIds: _people, ...patch } = form.input;
       return shard.transaction(() =>
-        updateDeal(shard, actor, deal.id, { ...patch, companyId: resolveDealCompany(shard, actor, form) }),
+        updateDeal(shard, actor, deal.id, {
+          ...patch,
+          companyId: resolveDealCompany(shard, actor, form),
+          customFields,
+        }),
       );
     });
     if (!result.ok) return c.html(formPage(c, deal.id, result.form).value, 422);

@@ -2,6 +2,8 @@ import { eq } from "drizzle-orm";
 import { ownerIssue } from "../auth/users.ts";
 import type { Actor } from "../auth/viewer.ts";
 import { companyIssue } from "../companies/company-exists.ts";
+import { applyCustomValues } from "../custom-fields/apply-custom-values.ts";
+import type { WithCustomFields } from "../custom-fields/field-values.ts";
 import { changedFields, recordInteraction } from "../interactions/record-interaction.ts";
 import { ValidationError } from "../server/errors.ts";
 import { setTags } from "../tags/set-tags.ts";
@@ -22,7 +24,7 @@ export function updateDeal(
   shard: Shard,
   actor: Actor,
   id: number,
-  patch: DealPatch,
+  patch: WithCustomFields<DealPatch>,
   now = Date.now(),
 ): DealRecord {
   shard.transaction(() => {
@@ -35,6 +37,14 @@ export function updateDeal(
     if (patch.pipelineId !== undefined && patch.pipelineId !== before.pipelineId) {
       issues.push({ field: "pipelineId", message: "cannot change; move the deal to a stage instead" });
     }
+    // A reason alone corrects a lost deal's reason; on an open or won deal it would be silently lost.
+    const reasonOnly = patch.lostReason !== undefined && patch.stageId === undefined;
+    if (reasonOnly && before.status !== "lost") {
+      issues.push({
+        field: "lostReason",
+        message: "only a lost deal has a reason; send a lost stageId with it",
+      });
+    }
     if (issues.length) throw new ValidationError(issues);
     if (patch.stageId !== undefined)
       moveDeal(shard, actor, id, patch.stageId, { lostReason: patch.lostReason }, now);
@@ -44,17 +54,20 @@ export function updateDeal(
       stageId: _stage,
       pipelineId: _pipeline,
       lostReason: _reason,
+      customFields,
       ...columns
     } = patch;
-    const changes = changedFields(before as unknown as Record<string, unknown>, {
-      ...columns,
-      tags,
-      contactIds,
-    });
+    const changes = {
+      ...changedFields(before as unknown as Record<string, unknown>, { ...columns, tags, contactIds }),
+      ...applyCustomValues(shard, "deal", id, customFields),
+      ...(reasonOnly
+        ? changedFields(before as unknown as Record<string, unknown>, { lostReason: patch.lostReason })
+        : {}),
+    };
     if (Object.keys(changes).length === 0) return;
     shard.db
       .update(deals)
-      .set({ ...columns, updatedAt: now })
+      .set({ ...columns, ...(reasonOnly ? { lostReason: patch.lostReason } : {}), updatedAt: now })
       .where(eq(deals.id, id))
       .run();
     if (tags) setTags(shard, "deal", id, tags);

@@ -5,11 +5,21 @@ import { BadRequestError } from "../server/errors.ts";
 export const optionalParam = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 
+/**
+ * Whether `text` is a real calendar day written `YYYY-MM-DD`. Date.parse alone is not enough:
+ * it rolls 2027-02-30 over to March 2nd instead of refusing it.
+ */
+export function isCalendarDay(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const ms = Date.parse(`${text}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === text;
+}
+
 /** `YYYY-MM-DD`, read as a UTC day. */
 export const isoDay = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date like 2025-01-31")
-  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), "must be a real date");
+  .refine(isCalendarDay, "must be a real date");
 
 export function dayStart(day: string): number {
   return Date.parse(`${day}T00:00:00Z`);

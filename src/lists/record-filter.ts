@@ -2,6 +2,16 @@ import { z } from "zod";
 import { toFtsQuery } from "../search/fts-query.ts";
 import { tagName } from "../tags/tag-input.ts";
 import type { SortSpec } from "./keyset.ts";
+
+/** `sort=cf.<key>`: a custom field (checked against the workspace's fields when the list runs). */
+const CUSTOM_SORT = /^cf\.[a-z][a-z0-9_]{0,39}$/;
+
+/** `cf=<key>:<value>`: a filter on a custom field (equality; a multiselect contains the value). */
+const customFilterParam = z
+  .string()
+  .max(300, "must be at most 300 characters")
+  .regex(/^[a-z][a-z0-9_]{0,39}:/, "must be <field key>:<value>");
+
 import { DAY_MS, dayStart, isoDay, listLimit, optionalParam, positiveId } from "./list-params.ts";
 
 /** The filters every record list (contacts, companies, and later deals) offers, with sort, cursor and limit. */
@@ -12,7 +22,15 @@ export function recordListParams<S extends Record<string, SortSpec>>(sorts: S) {
     ownerId: optionalParam(positiveId),
     createdFrom: optionalParam(isoDay),
     createdTo: optionalParam(isoDay),
-    sort: optionalParam(z.enum(Object.keys(sorts) as [keyof S & string], "is not a sortable field")),
+    cf: optionalParam(customFilterParam),
+    sort: optionalParam(
+      z
+        .string()
+        .refine(
+          (s) => Object.hasOwn(sorts, s) || CUSTOM_SORT.test(s),
+          "is not a sortable field",
+        ) as z.ZodType<(keyof S & string) | `cf.${string}`>,
+    ),
     order: optionalParam(z.enum(["asc", "desc"], "must be asc or desc")),
     cursor: optionalParam(z.string()),
     limit: listLimit,
@@ -25,6 +43,7 @@ export interface RecordFilterParams {
   ownerId?: number;
   createdFrom?: string;
   createdTo?: string;
+  cf?: string;
 }
 
 /** A list's WHERE conditions: fixed SQL fragments whose values are all bound parameters. */
@@ -85,7 +104,13 @@ export function whereClause(conditions: string[]): string {
 /** Whether any filter (not sort or paging) is set. */
 export function isFiltered(params: RecordFilterParams & { companyId?: number }): boolean {
   return Boolean(
-    params.q || params.tag || params.ownerId || params.createdFrom || params.createdTo || params.companyId,
+    params.q ||
+      params.tag ||
+      params.ownerId ||
+      params.createdFrom ||
+      params.createdTo ||
+      params.companyId ||
+      params.cf,
   );
 }
 
@@ -98,6 +123,7 @@ export function filterKey(params: RecordFilterParams & { companyId?: number }): 
     params.createdFrom,
     params.createdTo,
     params.companyId,
+    params.cf,
   ]);
 }
 

@@ -8,6 +8,7 @@ import { settingsRoutes } from "../auth/settings-routes.ts";
 import { signupRoutes } from "../auth/signup-routes.ts";
 import { companyRoutes } from "../companies/routes.ts";
 import { contactRoutes } from "../contacts/routes.ts";
+import { fieldSettingsRoutes } from "../custom-fields/settings-routes.ts";
 import { pipelineSettingsRoutes } from "../deals/pipeline-settings-routes.ts";
 import { dealRoutes } from "../deals/routes.ts";
 import { auditRoutes } from "../interactions/audit-routes.ts";
@@ -36,6 +37,7 @@ function tenantPages(deps: AppDeps) {
   app.route("/companies", companyRoutes(deps) as never);
   app.route("/settings", settingsRoutes(deps) as never);
   app.route("/settings", pipelineSettingsRoutes(deps) as never);
+  app.route("/settings", fieldSettingsRoutes(deps) as never);
   app.route("/settings/audit", auditRoutes(deps) as never);
   app.route("/deals", dealRoutes(deps) as never);
   app.route("/tasks", taskRoutes(deps) as never);

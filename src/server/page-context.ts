@@ -41,11 +41,17 @@ export function wantsFragment(c: Context): boolean {
   return c.req.header("hx-request") === "true" && c.req.header("hx-history-restore-request") !== "true";
 }
 
-/** The submitted form's text fields (files are not accepted by these forms). */
+/**
+ * The submitted form's text fields (files are not accepted by these forms). A name sent
+ * several times (a multi-select's checkboxes) keeps every value, joined by newlines.
+ */
 export async function formFields(c: Context): Promise<Record<string, string>> {
-  const body = await c.req.parseBody();
+  const body = await c.req.parseBody({ all: true });
   const fields: Record<string, string> = {};
-  for (const [name, value] of Object.entries(body)) if (typeof value === "string") fields[name] = value;
+  for (const [name, value] of Object.entries(body)) {
+    const texts = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === "string");
+    if (texts.length) fields[name] = texts.join("\n");
+  }
   return fields;
 }
 

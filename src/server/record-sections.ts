@@ -1,9 +1,11 @@
 import type { Context } from "hono";
+import { customFacts } from "../../views/custom-fields/custom-facts.ts";
 import { html } from "../../views/html.ts";
 import { dealsSection } from "../../views/records/deals-section.ts";
 import { tasksSection } from "../../views/records/tasks-section.ts";
 import { timelineSection } from "../../views/records/timeline-section.ts";
 import { listUsers } from "../auth/users.ts";
+import { customColumns } from "../custom-fields/custom-columns.ts";
 import { countDeals, listDeals } from "../deals/list-deals.ts";
 import { timeline } from "../interactions/timeline.ts";
 import { taskItemContext } from "../tasks/routes.ts";
@@ -12,8 +14,8 @@ import type { AppDeps, ViewerEnv } from "./app-env.ts";
 import { pageContext, rowContext } from "./page-context.ts";
 
 /**
- * What every contact and company page shows under its facts: its deals, its tasks and its
- * timeline (or, with ?view=history, only the changes to it).
+ * What every contact and company page shows under its facts: its custom fields, its deals,
+ * its tasks and its timeline (or, with ?view=history, only the changes to it).
  */
 export function recordSections(
   c: Context<ViewerEnv>,
@@ -27,13 +29,15 @@ export function recordSections(
   const filter = subject.type === "contact" ? { contactId: subject.id } : { companyId: subject.id };
   const deals = listDeals(shard, { ...filter, limit: 10 });
   const query = subject.type === "contact" ? `contactId=${subject.id}` : `companyId=${subject.id}`;
-  return html`${dealsSection(
-    deals.rows,
-    row.base,
-    row.canWrite && subject.type === "contact" ? `${row.base}/deals/new?contactId=${subject.id}` : null,
-    `${row.base}/deals?${query}`,
-    deals.nextCursor ? countDeals(shard, { ...filter, limit: 10 }) : deals.rows.length,
-  )}
+  const custom = customColumns(shard, subject.type, [subject.id]);
+  return html`${customFacts(custom.fields, custom.values.get(subject.id) ?? {})}
+${dealsSection(
+  deals.rows,
+  row.base,
+  row.canWrite && subject.type === "contact" ? `${row.base}/deals/new?contactId=${subject.id}` : null,
+  `${row.base}/deals?${query}`,
+  deals.nextCursor ? countDeals(shard, { ...filter, limit: 10 }) : deals.rows.length,
+)}
 ${tasksSection(tasksAbout(shard, subject.type, subject.id), taskItemContext(c, ctx.csrfToken, false), subject, listUsers(shard), c.var.viewer.id)}
 ${timelineSection({
   base: row.base,

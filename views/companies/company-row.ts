@@ -3,6 +3,7 @@ import { formatCount, formatDay } from "../components/format.ts";
 import { rowActions } from "../components/row-actions.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { tagChips } from "../components/tags.ts";
+import { customCells } from "../custom-fields/custom-cells.ts";
 import { escapeHtml as e, type Html, html, trustedHtml } from "../html.ts";
 
 export const COMPANY_COLUMNS = 10;
@@ -28,6 +29,6 @@ export function companyRow(co: CompanyRecord, ctx: RowContext): Html {
       ctx.base
     }/contacts?companyId=${co.id}">${formatCount(co.contactCount)}</a></td><td>${tagChips(co.tags, `${ctx.base}/companies`).value}</td><td>${
       co.ownerName ? e(co.ownerName) : ""
-    }</td><td><time datetime="${day}">${day}</time></td>${rowActions(ctx, path, "company").value}</tr>\n`,
+    }</td><td><time datetime="${day}">${day}</time></td>${customCells(ctx.custom, co.id)}${rowActions(ctx, path, "company").value}</tr>\n`,
   );
 }

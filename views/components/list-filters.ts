@@ -1,3 +1,4 @@
+import type { FieldDefinition } from "../../src/custom-fields/field-definitions.ts";
 import { type Html, html } from "../html.ts";
 import type { SelectOption } from "./form-field.ts";
 
@@ -14,6 +15,25 @@ export interface ListFiltersOptions {
   sorts: SelectOption[];
   /** More filters for this kind of record, as `[name, label, options]` selects. */
   extra?: [string, string, SelectOption[]][];
+  /** The workspace's custom fields of this kind: sortable, and filterable when they have choices. */
+  customFields?: FieldDefinition[];
+}
+
+/** `cf` filter choices: each option of a select or multi-select, and yes/no of a checkbox. */
+function customFilterOptions(fields: FieldDefinition[]): SelectOption[] {
+  const options: SelectOption[] = [];
+  for (const f of fields) {
+    if (f.type === "select" || f.type === "multiselect") {
+      for (const o of f.options) options.push({ value: `${f.key}:${o}`, label: `${f.label}: ${o}` });
+    }
+    if (f.type === "checkbox") {
+      options.push(
+        { value: `${f.key}:true`, label: `${f.label}: yes` },
+        { value: `${f.key}:false`, label: `${f.label}: no` },
+      );
+    }
+  }
+  return options;
 }
 
 /** The sorts every record list offers (see lists/keyset.ts for their default order). */
@@ -46,15 +66,19 @@ function select(
  * older one still in flight.
  */
 export function listFilters(o: ListFiltersOptions): Html {
+  const fields = o.customFields ?? [];
+  const custom = customFilterOptions(fields);
+  const sorts = [...o.sorts, ...fields.map((f) => ({ value: `cf.${f.key}`, label: f.label }))];
   const swap = html`hx-get="${o.action}" hx-target="${o.target}" hx-swap="outerHTML" hx-push-url="true" hx-include="closest form" hx-sync="closest form:replace" hx-nonce="${o.nonce}"`;
   return html`<form class="filters" method="get" action="${o.action}" role="search" ${swap} hx-trigger="submit">
   <label class="filter search"><span>Search</span><input type="search" name="q" value="${o.values.q ?? ""}" placeholder="${o.searchPlaceholder}" maxlength="200" autocomplete="off" ${swap} hx-trigger="input changed delay:300ms"></label>
   ${select("tag", "Tag", [{ value: "", label: "Any tag" }, ...o.tags.map((t) => ({ value: t, label: t }))], o.values.tag, swap)}
   ${select("ownerId", "Owner", [{ value: "", label: "Anyone" }, ...o.owners], o.values.ownerId, swap)}
   ${(o.extra ?? []).map(([name, label, options]) => select(name, label, options, o.values[name], swap))}
+  ${custom.length ? select("cf", "Field", [{ value: "", label: "Any value" }, ...custom], o.values.cf, swap) : ""}
   <label class="filter"><span>Created from</span><input type="date" name="createdFrom" value="${o.values.createdFrom ?? ""}" ${swap} hx-trigger="change"></label>
   <label class="filter"><span>to</span><input type="date" name="createdTo" value="${o.values.createdTo ?? ""}" ${swap} hx-trigger="change"></label>
-  ${select("sort", "Sort by", o.sorts, o.values.sort, swap)}
+  ${select("sort", "Sort by", sorts, o.values.sort, swap)}
   ${select(
     "order",
     "Order",

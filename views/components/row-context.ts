@@ -1,3 +1,5 @@
+import type { CustomColumns } from "../../src/custom-fields/custom-columns.ts";
+
 /** What every list row needs besides its record. */
 export interface RowContext {
   /** The workspace's URL prefix, `/t/<slug>`. */
@@ -5,4 +7,6 @@ export interface RowContext {
   nonce: string;
   /** Whether the viewer may edit (members and up). */
   canWrite: boolean;
+  /** The custom fields shown as columns, with the rows' values (none: no custom columns). */
+  custom?: CustomColumns;
 }

@@ -1,6 +1,7 @@
 import type { UserSummary } from "../../src/auth/users.ts";
 import { csrfField, type FormState, formErrors } from "../components/form-field.ts";
 import type { RowContext } from "../components/row-context.ts";
+import { customFieldNames, customInputs } from "../custom-fields/custom-inputs.ts";
 import { type Html, html } from "../html.ts";
 import { CONTACT_FORM_FIELDS, contactFields } from "./contact-fields.ts";
 
@@ -13,12 +14,13 @@ export function contactEditRow(
   csrfToken: string,
 ): Html {
   const path = `${ctx.base}/contacts/${id}`;
-  return html`<tr id="contact-${id}" class="editing"><td colspan="9">
+  return html`<tr id="contact-${id}" class="editing"><td colspan="${9 + (ctx.custom?.fields.length ?? 0)}">
 <form class="inline-form" method="post" action="${path}" hx-post="${path}" hx-target="closest tr" hx-swap="outerHTML" hx-nonce="${ctx.nonce}">
   ${csrfField(csrfToken)}
   <input type="hidden" name="_fragment" value="row">
-  ${formErrors(form, CONTACT_FORM_FIELDS)}
+  ${formErrors(form, [...CONTACT_FORM_FIELDS, ...customFieldNames(ctx)])}
   ${contactFields(form, owners, `edit-${id}`, `${ctx.base}/companies`, ctx.nonce)}
+  ${customInputs(ctx.custom?.fields ?? [], form, `edit-${id}`)}
   <div class="form-actions">
     <button type="submit">Save</button>
     <a href="${path}" hx-get="${path}/row" hx-target="closest tr" hx-swap="outerHTML" hx-nonce="${ctx.nonce}">Cancel</a>

@@ -3,6 +3,7 @@ import { formatDay } from "../components/format.ts";
 import { rowActions } from "../components/row-actions.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { tagChips } from "../components/tags.ts";
+import { customCells } from "../custom-fields/custom-cells.ts";
 import { escapeHtml as e, type Html, trustedHtml } from "../html.ts";
 
 /**
@@ -18,7 +19,7 @@ export function contactRow(c: ContactRecord, ctx: RowContext): Html {
       c.email ? `<a href="mailto:${e(c.email)}">${e(c.email)}</a>` : ""
     }</td><td class="nowrap">${c.phone ? e(c.phone) : ""}</td><td>${c.title ? e(c.title) : ""}</td><td>${
       c.companyId ? `<a href="${ctx.base}/companies/${c.companyId}">${e(c.companyName ?? "")}</a>` : ""
-    }</td><td>${tagChips(c.tags, `${ctx.base}/contacts`).value}</td><td>${c.ownerName ? e(c.ownerName) : ""}</td><td><time datetime="${day}">${day}</time></td>${
+    }</td><td>${tagChips(c.tags, `${ctx.base}/contacts`).value}</td><td>${c.ownerName ? e(c.ownerName) : ""}</td><td><time datetime="${day}">${day}</time></td>${customCells(ctx.custom, c.id)}${
       rowActions(ctx, path, "contact").value
     }</tr>\n`,
   );

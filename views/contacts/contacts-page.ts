@@ -1,4 +1,5 @@
 import type { UserSummary } from "../../src/auth/users.ts";
+import type { FieldDefinition } from "../../src/custom-fields/field-definitions.ts";
 import type { FormState } from "../components/form-field.ts";
 import { listFilters, RECORD_SORT_OPTIONS } from "../components/list-filters.ts";
 import type { RowContext } from "../components/row-context.ts";
@@ -15,6 +16,8 @@ export interface ContactsPageProps {
   results: Html;
   filters: Record<string, string | undefined>;
   owners: UserSummary[];
+  /** The workspace's custom fields of this kind (sort and filter choices). */
+  customFields: FieldDefinition[];
   tags: string[];
   newForm: FormState;
 }
@@ -38,6 +41,7 @@ ${listFilters({
   tags: p.tags,
   owners: p.owners.map((u) => ({ value: String(u.id), label: u.name })),
   sorts: RECORD_SORT_OPTIONS,
+  customFields: p.customFields,
 })}
 ${p.results}`,
   });

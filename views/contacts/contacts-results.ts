@@ -3,7 +3,8 @@ import type { ListPage } from "../../src/lists/page.ts";
 import { formatCount } from "../components/format.ts";
 import { pager } from "../components/pager.ts";
 import type { RowContext } from "../components/row-context.ts";
-import { type Html, html, join } from "../html.ts";
+import { customHeaderCells } from "../custom-fields/custom-cells.ts";
+import { type Html, html, join, trustedHtml } from "../html.ts";
 import { contactRow } from "./contact-row.ts";
 
 export interface ContactsResultsProps {
@@ -21,7 +22,7 @@ export function contactsResults(p: ContactsResultsProps): Html {
   return html`<section id="contacts-results" class="results" aria-label="Contacts">
 <p class="summary">${formatCount(p.total)} ${noun}${p.filtered ? " match" : ""}</p>
 <table class="list">
-<thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Phone</th><th scope="col">Title</th><th scope="col">Company</th><th scope="col">Tags</th><th scope="col">Owner</th><th scope="col">Created</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Phone</th><th scope="col">Title</th><th scope="col">Company</th><th scope="col">Tags</th><th scope="col">Owner</th><th scope="col">Created</th>${trustedHtml(customHeaderCells(p.row.custom))}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody id="contact-rows" hx-target:inherited="closest tr">
 ${join(p.page.rows.map((c) => contactRow(c, p.row)))}
 </tbody>

@@ -16,6 +16,8 @@ export interface DealPageProps {
   stages: Stage[];
   people: ContactRecord[];
   row: RowContext;
+  /** The deal's custom fields (views/custom-fields/custom-facts.ts). */
+  customFacts: HtmlValue;
   tasks: HtmlValue;
   timeline: HtmlValue;
 }
@@ -86,6 +88,7 @@ ${p.row.canWrite ? stageControl(p, path) : ""}
 <dt>In this stage since</dt><dd>${formatDateTime(d.stageEnteredAt)}</dd>
 <dt>Created</dt><dd>${formatDateTime(d.createdAt)}</dd>
 </dl>
+${p.customFacts}
 ${peopleSection(p, path)}
 ${p.tasks}
 ${p.timeline}

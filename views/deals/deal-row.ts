@@ -3,6 +3,7 @@ import { formatMoney } from "../../src/deals/money.ts";
 import { formatDay } from "../components/format.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { tagChips } from "../components/tags.ts";
+import { customCells } from "../custom-fields/custom-cells.ts";
 import { escapeHtml as e, type Html, trustedHtml } from "../html.ts";
 
 /** One deal in the list (a plain template for speed; every text value through e()). */
@@ -14,6 +15,6 @@ export function dealRow(d: DealRecord, ctx: RowContext): Html {
   return trustedHtml(
     `<tr id="deal-${d.id}"><td><a href="${path}">${e(d.title)}</a></td><td class="num">${formatMoney(d.amountCents, d.currency)}</td><td><span class="stage kind-${d.status}">${e(d.stageName)}</span></td><td>${e(d.pipelineName)}</td><td>${
       d.companyId ? `<a href="${ctx.base}/companies/${d.companyId}">${e(d.companyName ?? "")}</a>` : ""
-    }</td><td>${tagChips(d.tags, `${ctx.base}/deals`).value}</td><td>${d.ownerName ? e(d.ownerName) : ""}</td><td>${d.expectedCloseOn ?? ""}</td><td><time datetime="${formatDay(d.createdAt)}">${formatDay(d.createdAt)}</time></td><td>${actions}</td></tr>\n`,
+    }</td><td>${tagChips(d.tags, `${ctx.base}/deals`).value}</td><td>${d.ownerName ? e(d.ownerName) : ""}</td><td>${d.expectedCloseOn ?? ""}</td><td><time datetime="${formatDay(d.createdAt)}">${formatDay(d.createdAt)}</time></td>${customCells(ctx.custom, d.id)}<td>${actions}</td></tr>\n`,
   );
 }

@@ -1,4 +1,5 @@
 import type { UserSummary } from "../../src/auth/users.ts";
+import type { FieldDefinition } from "../../src/custom-fields/field-definitions.ts";
 import type { PipelineWithStages } from "../../src/deals/pipelines.ts";
 import { listFilters, RECORD_SORT_OPTIONS } from "../components/list-filters.ts";
 import type { RowContext } from "../components/row-context.ts";
@@ -12,6 +13,8 @@ export interface DealsPageProps {
   results: Html;
   filters: Record<string, string | undefined>;
   owners: UserSummary[];
+  /** The workspace's custom fields of this kind (sort and filter choices). */
+  customFields: FieldDefinition[];
   tags: string[];
   pipelines: PipelineWithStages[];
 }
@@ -36,6 +39,7 @@ ${listFilters({
   tags: p.tags,
   owners: p.owners.map((u) => ({ value: String(u.id), label: u.name })),
   sorts: [...RECORD_SORT_OPTIONS, { value: "amount", label: "Amount" }],
+  customFields: p.customFields,
   extra: [
     [
       "pipelineId",

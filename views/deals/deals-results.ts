@@ -3,7 +3,8 @@ import type { ListPage } from "../../src/lists/page.ts";
 import { formatCount } from "../components/format.ts";
 import { pager } from "../components/pager.ts";
 import type { RowContext } from "../components/row-context.ts";
-import { type Html, html, join } from "../html.ts";
+import { customHeaderCells } from "../custom-fields/custom-cells.ts";
+import { type Html, html, join, trustedHtml } from "../html.ts";
 import { dealRow } from "./deal-row.ts";
 
 export interface DealsResultsProps {
@@ -18,7 +19,7 @@ export function dealsResults(p: DealsResultsProps): Html {
   return html`<section id="deals-results" class="results" aria-label="Deals">
 <p class="summary">${formatCount(p.total)} ${p.total === 1 ? "deal" : "deals"}${p.filtered ? " match" : ""}</p>
 <table class="list">
-<thead><tr><th scope="col">Deal</th><th scope="col" class="num">Amount</th><th scope="col">Stage</th><th scope="col">Pipeline</th><th scope="col">Company</th><th scope="col">Tags</th><th scope="col">Owner</th><th scope="col">Closes</th><th scope="col">Created</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<thead><tr><th scope="col">Deal</th><th scope="col" class="num">Amount</th><th scope="col">Stage</th><th scope="col">Pipeline</th><th scope="col">Company</th><th scope="col">Tags</th><th scope="col">Owner</th><th scope="col">Closes</th><th scope="col">Created</th>${trustedHtml(customHeaderCells(p.row.custom))}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody id="deal-rows" hx-target:inherited="closest tr">
 ${join(p.page.rows.map((d) => dealRow(d, p.row)))}
 </tbody>

@@ -1,0 +1,1353 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { startServer, type TestServer } from "./support/server.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { api, DataDir } from "./support/workspace.ts";
+
+/**
+ * The JSON API beyond contacts and companies (deals, pipelines and stages, interactions,
+ * tasks, notes, search), end to end through the real server, and the OpenAPI document
+ * checked against what the server really answers.
+ */
+
+const HOME = "crm-home";
+const OTHER = "crm-other";
+const SOLO = "crm-solo";
+
+let server: TestServer;
+const dir = tempDir();
+let data: DataDir;
+type Call = ReturnType<typeof api>;
+let owner: Call;
+let admin: Call;
+let member: Call;
+let readOnly: Call;
+let otherOwner: Call;
+let soloOwner: Call;
+
+// biome-ignore lint/suspicious/noExplicitAny: the served document is walked generically
+type Json = any;
+let doc: Json;
+
+const fields = (response: { json: Json }) =>
+  ((response.json?.errors ?? []) as { field: string }[]).map((e) => e.field);
+
+/** Sales, the pipeline every workspace starts with: Lead, Qualified, Proposal, Negotiation, Won, Lost. */
+async function salesPipeline(call: Call = owner, slug = HOME) {
+  const response = await call("GET", `/t/${slug}/pipelines`);
+  expect(response.status).toBe(200);
+  const sales = response.json.data.find((p: { name: string }) => p.name === "Sales");
+  expect(sales).toBeDefined();
+  const stage = (name: string) => sales.stages.find((s: { name: string }) => s.name === name).id as number;
+  return { id: sales.id as number, lead: stage("Lead"), won: stage("Won"), lost: stage("Lost"), sales };
+}
+
+let uniqueCounter = 0;
+const unique = (prefix: string) => `${prefix} ${Date.now().toString(36)}${++uniqueCounter}`;
+
+async function created(call: Call, path: string, body: object): Promise<Json> {
+  const response = await call("POST", path, body);
+  if (response.status !== 201) throw new Error(`POST ${path}: ${response.status} ${response.text}`);
+  return response.json;
+}
+
+/**
+ * Checks a value against a schema of the served document: types (incl. null), enums,
+ * required properties, no undocumented properties, array items, date-time and date formats.
+ * Returns the problems found (empty when it conforms).
+ */
+function conformance(value: unknown, schema: Json, at = "$"): string[] {
+  if (schema.$ref) {
+    const name = String(schema.$ref).replace("#/components/schemas/", "");
+    const target = doc.components.schemas[name];
+    if (!target) return [`${at}: unresolvable ${schema.$ref}`];
+    return conformance(value, target, at);
+  }
+  const problems: string[] = [];
+  const types: string[] | undefined =
+    schema.type === undefined ? undefined : Array.isArray(schema.type) ? schema.type : [schema.type];
+  const typeOf = (v: unknown) =>
+    v === null
+      ? "null"
+      : Array.isArray(v)
+        ? "array"
+        : Number.isInteger(v)
+          ? "integer"
+          : typeof v === "number"
+            ? "number"
+            : typeof v;
+  const actual = typeOf(value);
+  if (types && !types.includes(actual) && !(actual === "integer" && types.includes("number"))) {
+    return [`${at}: ${actual} is not ${types.join("|")}`];
+  }
+  if (schema.enum && !schema.enum.includes(value)) problems.push(`${at}: ${String(value)} not in enum`);
+  if (typeof value === "string" && schema.format === "date-time") {
+    if (Number.isNaN(Date.parse(value)) || new Date(value).toISOString() !== value)
+      problems.push(`${at}: ${value} is not an ISO 8601 UTC timestamp`);
+  }
+  if (typeof value === "string" && schema.format === "date" && !/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    problems.push(`${at}: ${value} is not a date`);
+  }
+  if (actual === "object" && (schema.properties || typeof schema.additionalProperties === "object")) {
+    const object = value as Record<string, unknown>;
+    for (const name of schema.required ?? [])
+      if (!(name in object)) problems.push(`${at}.${name}: missing (required)`);
+    for (const [name, v] of Object.entries(object)) {
+      const property =
+        schema.properties?.[name] ??
+        (typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined);
+      if (!property) problems.push(`${at}.${name}: not documented`);
+      else problems.push(...conformance(v, property, `${at}.${name}`));
+    }
+  }
+  if (actual === "array" && schema.items) {
+    for (const [i, item] of (value as unknown[]).entries())
+      problems.push(...conformance(item, schema.items, `${at}[${i}]`));
+  }
+  return problems;
+}
+
+const expectSchema = (value: unknown, schemaName: string) =>
+  expect(conformance(value, { $ref: `#/components/schemas/${schemaName}` })).toEqual([]);
+
+/** Row counts and change markers of everything the API can write, read straight from the file. */
+const snapshot = (slug = HOME) =>
+  data.shards.use(data.get(slug), (s) =>
+    s
+      .statement(
+        `SELECT (SELECT count(*) || ':' || ifnull(max(updated_at), 0) FROM contacts) AS contacts,
+          (SELECT count(*) || ':' || ifnull(max(updated_at), 0) FROM companies) AS companies,
+          (SELECT count(*) || ':' || ifnull(max(updated_at), 0) || ':' || ifnull(sum(stage_id), 0) FROM deals) AS deals,
+          (SELECT count(*) || ':' || ifnull(max(updated_at), 0) || ':' || ifnull(group_concat(name), '') FROM pipelines) AS pipelines,
+          (SELECT count(*) || ':' || ifnull(group_concat(name || probability || kind || position), '') FROM stages) AS stages,
+          (SELECT count(*) || ':' || ifnull(max(updated_at), 0) FROM tasks) AS tasks,
+          (SELECT count(*) || ':' || ifnull(max(updated_at), 0) FROM notes) AS notes,
+          (SELECT count(*) || ':' || ifnull(max(id), 0) FROM interactions) AS interactions`,
+      )
+      .get(),
+  );
+
+beforeAll(async () => {
+  server = await startServer({ dataDir: dir.path });
+  data = new DataDir(dir.path);
+  await data.tenant(HOME);
+  await data.tenant(OTHER);
+  await data.tenant(SOLO);
+  owner = api(server.url, await data.apiKey(HOME, "owner"));
+  admin = api(server.url, await data.apiKey(HOME, "admin"));
+  member = api(server.url, await data.apiKey(HOME, "member"));
+  readOnly = api(server.url, await data.apiKey(HOME, "read-only"));
+  otherOwner = api(server.url, await data.apiKey(OTHER, "owner"));
+  soloOwner = api(server.url, await data.apiKey(SOLO, "owner"));
+  doc = await (await fetch(`${server.url}/api/v1/openapi.json`)).json();
+});
+
+afterAll(async () => {
+  await server.stop();
+  data.close();
+  dir.remove();
+});
+
+describe("deals API", () => {
+  it("creates a deal with people and tags (201, Location), gets, lists, patches and deletes it", async () => {
+    const company = await created(owner, `/t/${HOME}/companies`, { name: "Globex" });
+    const hank = await created(owner, `/t/${HOME}/contacts`, { firstName: "Hank", companyId: company.id });
+    const frank = await created(owner, `/t/${HOME}/contacts`, { firstName: "Frank" });
+    const sales = await salesPipeline();
+
+    const response = await member("POST", `/t/${HOME}/deals`, {
+      title: "Globex renewal",
+      amountCents: 125_000,
+      currency: "eur",
+      expectedCloseOn: "2030-06-30",
+      companyId: company.id,
+      contactIds: [frank.id, hank.id, frank.id],
+      tags: ["Renewal", "q3"],
+      id: 1,
+      status: "won",
+    });
+    expect(response.status).toBe(201);
+    const deal = response.json;
+    expect(response.headers.get("location")).toBe(`/api/v1/t/${HOME}/deals/${deal.id}`);
+    expectSchema(deal, "Deal");
+    expect(deal).toMatchObject({
+      title: "Globex renewal",
+      amountCents: 125_000,
+      currency: "EUR",
+      expectedCloseOn: "2030-06-30",
+      pipelineId: sales.id,
+      stageId: sales.lead,
+      status: "open",
+      lostReason: null,
+      closedAt: null,
+      companyId: company.id,
+      ownerId: null,
+      contactIds: [frank.id, hank.id].sort((a, b) => a - b),
+      tags: ["q3", "renewal"],
+    });
+    expect(deal.id).not.toBe(1);
+
+    expect((await readOnly("GET", `/t/${HOME}/deals/${deal.id}`)).json).toEqual(deal);
+    for (const filter of [
+      `contactId=${hank.id}`,
+      `companyId=${company.id}`,
+      "tag=renewal",
+      "status=open",
+      `pipelineId=${sales.id}`,
+      `stageId=${sales.lead}`,
+      "q=globex",
+    ]) {
+      const list = await owner("GET", `/t/${HOME}/deals?${filter}&limit=200`);
+      expect(list.status).toBe(200);
+      expect(list.json.data.map((d: { id: number }) => d.id)).toContain(deal.id);
+      for (const d of list.json.data) expectSchema(d, "Deal");
+    }
+    for (const filter of ["status=won", `stageId=${sales.won}`, "tag=nothing"]) {
+      const list = await owner("GET", `/t/${HOME}/deals?${filter}&limit=200`);
+      expect(list.json.data.map((d: { id: number }) => d.id)).not.toContain(deal.id);
+    }
+
+    const patched = await member("PATCH", `/t/${HOME}/deals/${deal.id}`, {
+      title: "Globex renewal (3 years)",
+      contactIds: [hank.id],
+      tags: [],
+    });
+    expect(patched.status).toBe(200);
+    expectSchema(patched.json, "Deal");
+    expect(patched.json).toEqual({
+      ...deal,
+      title: "Globex renewal (3 years)",
+      contactIds: [hank.id],
+      tags: [],
+      updatedAt: patched.json.updatedAt,
+    });
+    expect((await owner("GET", `/t/${HOME}/deals?contactId=${frank.id}`)).json.data).toEqual([]);
+
+    const invalid = await member("PATCH", `/t/${HOME}/deals/${deal.id}`, {
+      amountCents: -1,
+      currency: "XXQ",
+      contactIds: [frank.id, 999_999_999],
+    });
+    expect(invalid.status).toBe(422);
+    expect(fields(invalid)).toEqual(expect.arrayContaining(["amountCents", "currency"]));
+    const unknownPerson = await member("POST", `/t/${HOME}/deals`, { title: "X", contactIds: [999_999_999] });
+    expect(unknownPerson.status).toBe(422);
+    expect(fields(unknownPerson)).toEqual(["contactIds.0"]);
+    expect((await member("POST", `/t/${HOME}/deals`, { amountCents: 5 })).status).toBe(422);
+    expect((await owner("GET", `/t/${HOME}/deals/${deal.id}`)).json).toEqual(patched.json);
+
+    expect((await member("DELETE", `/t/${HOME}/deals/${deal.id}`)).status).toBe(204);
+    expect((await owner("GET", `/t/${HOME}/deals/${deal.id}`)).status).toBe(404);
+    expect((await member("DELETE", `/t/${HOME}/deals/${deal.id}`)).status).toBe(404);
+    expect((await member("PATCH", `/t/${HOME}/deals/${deal.id}`, { title: "Back" })).status).toBe(404);
+  });
+
+  it("pages through deals with cursors for every sort and order, without gaps or repeats", async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 23; i++) {
+      const deal = await created(member, `/t/${HOME}/deals`, {
+        title: `Paged ${String(22 - i).padStart(2, "0")}`,
+        amountCents: (i % 5) * 100,
+        tags: ["paged"],
+      });
+      ids.push(deal.id);
+    }
+    for (const sort of ["createdAt", "updatedAt", "name", "amount"]) {
+      for (const order of ["asc", "desc"]) {
+        const seen: Json[] = [];
+        let cursor: string | null = null;
+        let pages = 0;
+        do {
+          const page: { status: number; json: Json } = await owner(
+            "GET",
+            `/t/${HOME}/deals?tag=paged&sort=${sort}&order=${order}&limit=5${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+          );
+          expect(page.status).toBe(200);
+          expect(page.json.data.length).toBeLessThanOrEqual(5);
+          seen.push(...page.json.data);
+          cursor = page.json.nextCursor;
+          pages++;
+        } while (cursor && pages < 20);
+        const seenIds = seen.map((d) => d.id);
+        expect(seenIds.length).toBe(23);
+        expect(new Set(seenIds)).toEqual(new Set(ids));
+        const key = (d: Json) =>
+          sort === "name"
+            ? d.title
+            : sort === "amount"
+              ? d.amountCents
+              : Date.parse(sort === "createdAt" ? d.createdAt : d.updatedAt);
+        for (let i = 1; i < seen.length; i++) {
+          const [a, b] = [key(seen[i - 1]), key(seen[i])];
+          if (order === "asc") expect(a <= b).toBe(true);
+          else expect(a >= b).toBe(true);
+        }
+      }
+    }
+    const byName = await owner("GET", `/t/${HOME}/deals?tag=paged&sort=name&limit=3`);
+    expect(byName.json.data.map((d: { title: string }) => d.title)).toEqual([
+      "Paged 00",
+      "Paged 01",
+      "Paged 02",
+    ]);
+    expect((await owner("GET", `/t/${HOME}/deals?sort=probability`)).status).toBe(400);
+    expect((await owner("GET", `/t/${HOME}/deals?status=pending`)).status).toBe(400);
+    expect((await owner("GET", `/t/${HOME}/deals?cursor=garbage!`)).status).toBe(400);
+  });
+
+  it("moves a deal with PATCH stageId, and refuses another pipeline's stage with 422 naming stageId", async () => {
+    const sales = await salesPipeline();
+    const partners = await created(owner, `/t/${HOME}/pipelines`, {
+      name: unique("Partners"),
+      stages: [
+        { name: "Intro", probability: 20 },
+        { name: "Signed", probability: 100, kind: "won" },
+      ],
+    });
+    const deal = await created(member, `/t/${HOME}/deals`, { title: "Move me", amountCents: 900 });
+    expect(deal.stageId).toBe(sales.lead);
+
+    const won = await member("PATCH", `/t/${HOME}/deals/${deal.id}`, { stageId: sales.won });
+    expect(won.status).toBe(200);
+    expect(won.json).toMatchObject({ stageId: sales.won, status: "won", pipelineId: sales.id });
+    expect(won.json.closedAt).not.toBeNull();
+    expectSchema(won.json, "Deal");
+
+    const lost = await member("PATCH", `/t/${HOME}/deals/${deal.id}`, {
+      stageId: sales.lost,
+      lostReason: "No budget",
+    });
+    expect(lost.json).toMatchObject({ stageId: sales.lost, status: "lost", lostReason: "No budget" });
+
+    const reopened = await member("PATCH", `/t/${HOME}/deals/${deal.id}`, { stageId: sales.lead });
+    expect(reopened.json).toMatchObject({
+      stageId: sales.lead,
+      status: "open",
+      lostReason: null,
+      closedAt: null,
+    });
+
+    const timeline = await owner("GET", `/t/${HOME}/interactions?subjectType=deal&subjectId=${deal.id}`);
+    const kinds = timeline.json.data.map((e: { kind: string }) => e.kind);
+    expect(kinds).toEqual([
+      "deal.stage_changed",
+      "deal.lost",
+      "deal.stage_changed",
+      "deal.won",
+      "deal.stage_changed",
+      "deal.created",
+    ]);
+    const lastMove = timeline.json.data.find((e: { kind: string }) => e.kind === "deal.stage_changed");
+    expect(lastMove.payload).toMatchObject({ fromStageId: sales.lost, toStageId: sales.lead, to: "Lead" });
+
+    const before = await owner("GET", `/t/${HOME}/deals/${deal.id}`);
+    const elsewhere = partners.stages[0].id;
+    const refused = await member("PATCH", `/t/${HOME}/deals/${deal.id}`, {
+      stageId: elsewhere,
+      title: "Moved?",
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.headers.get("content-type")).toBe("application/problem+json");
+    expect(fields(refused)).toEqual(["stageId"]);
+    expect((await owner("GET", `/t/${HOME}/deals/${deal.id}`)).json).toEqual(before.json);
+
+    const noStage = await member("PATCH", `/t/${HOME}/deals/${deal.id}`, { stageId: 999_999_999 });
+    expect(noStage.status).toBe(422);
+    expect(fields(noStage)).toEqual(["stageId"]);
+    const otherPipeline = await member("PATCH", `/t/${HOME}/deals/${deal.id}`, { pipelineId: partners.id });
+    expect(otherPipeline.status).toBe(422);
+    expect(fields(otherPipeline)).toEqual(["pipelineId"]);
+    expect((await owner("GET", `/t/${HOME}/deals/${deal.id}`)).json).toEqual(before.json);
+
+    // Created straight into another pipeline's stage: fine when the pipeline matches, 422 when not.
+    const inPartners = await created(member, `/t/${HOME}/deals`, {
+      title: "Partner deal",
+      stageId: elsewhere,
+    });
+    expect(inPartners).toMatchObject({ pipelineId: partners.id, stageId: elsewhere, status: "open" });
+    const mismatch = await member("POST", `/t/${HOME}/deals`, {
+      title: "Mismatch",
+      pipelineId: sales.id,
+      stageId: elsewhere,
+    });
+    expect(mismatch.status).toBe(422);
+    expect(fields(mismatch)).toEqual(["stageId"]);
+  });
+});
+
+describe("pipelines API", () => {
+  it("creates, reads, renames, extends, reorders and deletes pipelines and stages (owner and admin keys)", async () => {
+    const name = unique("Hiring");
+    const response = await admin("POST", `/t/${HOME}/pipelines`, { name });
+    expect(response.status).toBe(201);
+    const pipeline = response.json;
+    expect(response.headers.get("location")).toBe(`/api/v1/t/${HOME}/pipelines/${pipeline.id}`);
+    expectSchema(pipeline, "Pipeline");
+    expect(
+      pipeline.stages.map((s: { name: string; kind: string; position: number }) => [
+        s.name,
+        s.kind,
+        s.position,
+      ]),
+    ).toEqual([
+      ["New", "open", 0],
+      ["In progress", "open", 1],
+      ["Won", "won", 2],
+      ["Lost", "lost", 3],
+    ]);
+
+    const duplicate = await owner("POST", `/t/${HOME}/pipelines`, { name: name.toUpperCase() });
+    expect(duplicate.status).toBe(422);
+    expect(fields(duplicate)).toEqual(["name"]);
+    expect(fields(await owner("POST", `/t/${HOME}/pipelines`, { name: "No stages", stages: [] }))).toEqual([
+      "stages",
+    ]);
+
+    const list = await readOnly("GET", `/t/${HOME}/pipelines`);
+    expect(list.status).toBe(200);
+    expect(list.json.nextCursor).toBeNull();
+    expect(
+      conformance(
+        list.json,
+        doc.paths["/api/v1/t/{tenant}/pipelines"].get.responses["200"].content["application/json"].schema,
+      ),
+    ).toEqual([]);
+    expect(list.json.data.map((p: { id: number }) => p.id)).toContain(pipeline.id);
+    expect((await readOnly("GET", `/t/${HOME}/pipelines/${pipeline.id}`)).json).toEqual(pipeline);
+
+    const renamed = await owner("PATCH", `/t/${HOME}/pipelines/${pipeline.id}`, { name: `${name} 2` });
+    expect(renamed.status).toBe(200);
+    expect(renamed.json).toEqual({ ...pipeline, name: `${name} 2` });
+    expect((await owner("PATCH", `/t/${HOME}/pipelines/${pipeline.id}`, { name: "" })).status).toBe(422);
+
+    const added = await owner("POST", `/t/${HOME}/pipelines/${pipeline.id}/stages`, {
+      name: "Interview",
+      probability: 60,
+    });
+    expect(added.status).toBe(201);
+    expectSchema(added.json, "Pipeline");
+    expect(added.json.stages.map((s: { name: string }) => s.name)).toEqual([
+      "New",
+      "In progress",
+      "Interview",
+      "Won",
+      "Lost",
+    ]);
+    const badStage = await owner("POST", `/t/${HOME}/pipelines/${pipeline.id}/stages`, {
+      name: "Odd",
+      probability: 101,
+      kind: "maybe",
+    });
+    expect(badStage.status).toBe(422);
+    expect(fields(badStage).sort()).toEqual(["kind", "probability"]);
+
+    const interview = added.json.stages.find((s: { name: string }) => s.name === "Interview");
+    const moved = await owner("PATCH", `/t/${HOME}/stages/${interview.id}`, { position: 0, probability: 40 });
+    expect(moved.status).toBe(200);
+    expect(moved.json.id).toBe(pipeline.id);
+    expect(
+      moved.json.stages.map((s: { name: string; position: number; probability: number }) => [
+        s.name,
+        s.position,
+        s.probability,
+      ]),
+    ).toEqual([
+      ["Interview", 0, 40],
+      ["New", 1, 10],
+      ["In progress", 2, 50],
+      ["Won", 3, 100],
+      ["Lost", 4, 0],
+    ]);
+
+    expect((await owner("DELETE", `/t/${HOME}/stages/${interview.id}`)).status).toBe(204);
+    const after = await owner("GET", `/t/${HOME}/pipelines/${pipeline.id}`);
+    expect(after.json.stages.map((s: { name: string; position: number }) => [s.name, s.position])).toEqual([
+      ["New", 0],
+      ["In progress", 1],
+      ["Won", 2],
+      ["Lost", 3],
+    ]);
+
+    expect((await owner("DELETE", `/t/${HOME}/pipelines/${pipeline.id}`)).status).toBe(204);
+    expect((await owner("GET", `/t/${HOME}/pipelines/${pipeline.id}`)).status).toBe(404);
+    expect((await owner("DELETE", `/t/${HOME}/pipelines/${pipeline.id}`)).status).toBe(404);
+  });
+
+  it("PATCH of a stage changes only the fields sent (a won stage stays won)", async () => {
+    const pipeline = await created(owner, `/t/${HOME}/pipelines`, { name: unique("Keep kinds") });
+    const won = pipeline.stages.find((s: { kind: string }) => s.kind === "won");
+    const deal = await created(member, `/t/${HOME}/deals`, { title: "Already won", stageId: won.id });
+    expect(deal.status).toBe("won");
+
+    const renamed = await owner("PATCH", `/t/${HOME}/stages/${won.id}`, { name: "Closed won" });
+    expect(renamed.status).toBe(200);
+    expect(renamed.json.stages.find((s: { id: number }) => s.id === won.id)).toMatchObject({
+      name: "Closed won",
+      kind: "won",
+      probability: 100,
+    });
+    const reordered = await owner("PATCH", `/t/${HOME}/stages/${won.id}`, { position: 0 });
+    expect(reordered.json.stages[0]).toMatchObject({ id: won.id, kind: "won" });
+    expect((await owner("GET", `/t/${HOME}/deals/${deal.id}`)).json.status).toBe("won");
+
+    const toLost = await owner("PATCH", `/t/${HOME}/stages/${won.id}`, { kind: "lost" });
+    expect(toLost.json.stages[0].kind).toBe("lost");
+    expect((await owner("GET", `/t/${HOME}/deals/${deal.id}`)).json.status).toBe("lost");
+  });
+
+  it("pipeline and stage writes need an admin or owner key: a member gets 403 and nothing changes", async () => {
+    const pipeline = await created(owner, `/t/${HOME}/pipelines`, { name: unique("Guarded") });
+    const stage = pipeline.stages[0];
+    const before = await snapshot();
+    for (const [method, path, body] of [
+      ["POST", `/t/${HOME}/pipelines`, { name: unique("Nope") }],
+      ["PATCH", `/t/${HOME}/pipelines/${pipeline.id}`, { name: unique("Nope") }],
+      ["DELETE", `/t/${HOME}/pipelines/${pipeline.id}`, undefined],
+      ["POST", `/t/${HOME}/pipelines/${pipeline.id}/stages`, { name: "Nope", probability: 5 }],
+      ["PATCH", `/t/${HOME}/stages/${stage.id}`, { name: "Nope" }],
+      ["DELETE", `/t/${HOME}/stages/${stage.id}`, undefined],
+    ] as [string, string, object | undefined][]) {
+      const response = await member(method, path, body);
+      expect(`${method} ${path} ${response.status}`).toBe(`${method} ${path} 403`);
+      expect(response.json.detail).toContain("admin");
+    }
+    expect(await snapshot()).toEqual(before);
+    expect((await member("GET", `/t/${HOME}/pipelines/${pipeline.id}`)).json).toEqual(pipeline);
+  });
+
+  it("refuses (422) deleting a stage or pipeline that has deals, a pipeline's only stage, and the only pipeline", async () => {
+    const pipeline = await created(owner, `/t/${HOME}/pipelines`, {
+      name: unique("Busy"),
+      stages: [
+        { name: "One", probability: 10 },
+        { name: "Two", probability: 90 },
+      ],
+    });
+    const [one, two] = pipeline.stages;
+    const deal = await created(member, `/t/${HOME}/deals`, { title: "Blocker", stageId: one.id });
+
+    const stageWithDeals = await owner("DELETE", `/t/${HOME}/stages/${one.id}`);
+    expect(stageWithDeals.status).toBe(422);
+    expect(fields(stageWithDeals)).toEqual(["stageId"]);
+    const pipelineWithDeals = await owner("DELETE", `/t/${HOME}/pipelines/${pipeline.id}`);
+    expect(pipelineWithDeals.status).toBe(422);
+    expect(fields(pipelineWithDeals)).toEqual(["pipeline"]);
+    expect((await owner("GET", `/t/${HOME}/pipelines/${pipeline.id}`)).json).toEqual(pipeline);
+
+    expect((await member("DELETE", `/t/${HOME}/deals/${deal.id}`)).status).toBe(204);
+    expect((await owner("DELETE", `/t/${HOME}/stages/${two.id}`)).status).toBe(204);
+    const onlyStage = await owner("DELETE", `/t/${HOME}/stages/${one.id}`);
+    expect(onlyStage.status).toBe(422);
+    expect(fields(onlyStage)).toEqual(["stageId"]);
+    expect((await owner("DELETE", `/t/${HOME}/pipelines/${pipeline.id}`)).status).toBe(204);
+
+    // A fresh workspace has one pipeline and no deals: it still cannot lose its last pipeline.
+    const solo = await soloOwner("GET", `/t/${SOLO}/pipelines`);
+    expect(solo.json.data.length).toBe(1);
+    const onlyPipeline = await soloOwner("DELETE", `/t/${SOLO}/pipelines/${solo.json.data[0].id}`);
+    expect(onlyPipeline.status).toBe(422);
+    expect(fields(onlyPipeline)).toEqual(["pipeline"]);
+    expect(onlyPipeline.json.detail).toContain("only pipeline");
+    expect((await soloOwner("GET", `/t/${SOLO}/pipelines`)).json).toEqual(solo.json);
+  });
+});
+
+describe("tasks API", () => {
+  it("creates, lists, gets, patches, completes (logging task.completed on the record) and deletes a task", async () => {
+    const contact = await created(owner, `/t/${HOME}/contacts`, { firstName: "Tasked", lastName: "Person" });
+    const response = await member("POST", `/t/${HOME}/tasks`, {
+      title: "Call back",
+      dueAt: "2030-01-02T09:30:00+01:00",
+      subjectType: "contact",
+      subjectId: contact.id,
+      completed: true,
+    });
+    expect(response.status).toBe(201);
+    const task = response.json;
+    expect(response.headers.get("location")).toBe(`/api/v1/t/${HOME}/tasks/${task.id}`);
+    expectSchema(task, "Task");
+    expect(task).toMatchObject({
+      title: "Call back",
+      dueAt: "2030-01-02T08:30:00.000Z",
+      assigneeId: null,
+      subjectType: "contact",
+      subjectId: contact.id,
+      completed: false,
+      completedAt: null,
+    });
+    expect((await readOnly("GET", `/t/${HOME}/tasks/${task.id}`)).json).toEqual(task);
+
+    const about = await owner(
+      "GET",
+      `/t/${HOME}/tasks?subjectType=contact&subjectId=${contact.id}&completed=false`,
+    );
+    expect(about.status).toBe(200);
+    expect(about.json.data).toEqual([task]);
+
+    const patched = await member("PATCH", `/t/${HOME}/tasks/${task.id}`, {
+      title: "Call back about pricing",
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.json).toMatchObject({
+      ...task,
+      title: "Call back about pricing",
+      updatedAt: patched.json.updatedAt,
+    });
+
+    const done = await member("PATCH", `/t/${HOME}/tasks/${task.id}`, { completed: true });
+    expect(done.status).toBe(200);
+    expectSchema(done.json, "Task");
+    expect(done.json.completed).toBe(true);
+    expect(done.json.completedAt).not.toBeNull();
+    expect((await member("PATCH", `/t/${HOME}/tasks/${task.id}`, { completed: true })).json.completedAt).toBe(
+      done.json.completedAt,
+    );
+
+    const timeline = await owner(
+      "GET",
+      `/t/${HOME}/interactions?subjectType=contact&subjectId=${contact.id}`,
+    );
+    const completions = timeline.json.data.filter((e: { kind: string }) => e.kind === "task.completed");
+    expect(completions.length).toBe(1);
+    expect(completions[0]).toMatchObject({
+      subjectType: "contact",
+      subjectId: contact.id,
+      actorType: "api_key",
+      payload: { taskId: task.id, title: "Call back about pricing" },
+    });
+    expectSchema(completions[0], "Interaction");
+
+    expect(
+      (await owner("GET", `/t/${HOME}/tasks?completed=true&subjectType=contact&subjectId=${contact.id}`)).json
+        .data.length,
+    ).toBe(1);
+    expect(
+      (await owner("GET", `/t/${HOME}/tasks?completed=false&subjectType=contact&subjectId=${contact.id}`))
+        .json.data,
+    ).toEqual([]);
+    const reopened = await member("PATCH", `/t/${HOME}/tasks/${task.id}`, { completed: false });
+    expect(reopened.json).toMatchObject({ completed: false, completedAt: null });
+
+    expect((await member("DELETE", `/t/${HOME}/tasks/${task.id}`)).status).toBe(204);
+    expect((await owner("GET", `/t/${HOME}/tasks/${task.id}`)).status).toBe(404);
+    expect((await member("DELETE", `/t/${HOME}/tasks/${task.id}`)).status).toBe(404);
+  });
+
+  it("validates tasks (422 naming the field) and pages through them newest first", async () => {
+    const loose = await member("POST", `/t/${HOME}/tasks`, { title: "Half a link", subjectType: "deal" });
+    expect(loose.status).toBe(422);
+    expect(fields(loose)).toEqual(["subjectId"]);
+    const nowhere = await member("POST", `/t/${HOME}/tasks`, {
+      title: "About nothing real",
+      subjectType: "company",
+      subjectId: 999_999_999,
+    });
+    expect(nowhere.status).toBe(422);
+    expect(fields(nowhere)).toEqual(["subjectId"]);
+    const bad = await member("POST", `/t/${HOME}/tasks`, {
+      title: "",
+      dueAt: "tomorrow",
+      assigneeId: 424242,
+    });
+    expect(bad.status).toBe(422);
+    expect(fields(bad)).toEqual(expect.arrayContaining(["title", "dueAt"]));
+
+    const company = await created(owner, `/t/${HOME}/companies`, { name: "Task pager" });
+    const ids: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      ids.push(
+        (
+          await created(member, `/t/${HOME}/tasks`, {
+            title: `Page ${i}`,
+            subjectType: "company",
+            subjectId: company.id,
+          })
+        ).id,
+      );
+    }
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { json: Json } = await owner(
+        "GET",
+        `/t/${HOME}/tasks?subjectType=company&subjectId=${company.id}&limit=3${cursor ? `&cursor=${cursor}` : ""}`,
+      );
+      expect(page.json.data.length).toBeLessThanOrEqual(3);
+      seen.push(...page.json.data.map((t: { id: number }) => t.id));
+      cursor = page.json.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+    expect((await owner("GET", `/t/${HOME}/tasks?completed=maybe`)).status).toBe(400);
+  });
+});
+
+describe("notes API", () => {
+  it("adds, lists, gets, edits and deletes a record's notes", async () => {
+    const company = await created(owner, `/t/${HOME}/companies`, { name: "Noted Inc" });
+    const response = await member("POST", `/t/${HOME}/notes`, {
+      subjectType: "company",
+      subjectId: company.id,
+      body: "  First call went well.\nThey want a demo.  ",
+    });
+    expect(response.status).toBe(201);
+    const note = response.json;
+    expect(response.headers.get("location")).toBe(`/api/v1/t/${HOME}/notes/${note.id}`);
+    expectSchema(note, "Note");
+    expect(note).toMatchObject({
+      body: "  First call went well.\nThey want a demo.  ",
+      subjectType: "company",
+      subjectId: company.id,
+      authorId: null,
+    });
+    const second = await created(member, `/t/${HOME}/notes`, {
+      subjectType: "company",
+      subjectId: company.id,
+      body: "Demo booked.",
+    });
+
+    const list = await readOnly("GET", `/t/${HOME}/notes?subjectType=company&subjectId=${company.id}`);
+    expect(list.status).toBe(200);
+    expect(list.json).toEqual({ data: [second, note], nextCursor: null });
+    expect((await readOnly("GET", `/t/${HOME}/notes/${note.id}`)).json).toEqual(note);
+
+    const timeline = await owner(
+      "GET",
+      `/t/${HOME}/interactions?subjectType=company&subjectId=${company.id}`,
+    );
+    expect(
+      timeline.json.data
+        .filter((e: { kind: string }) => e.kind === "note.created")
+        .map((e: { payload: { noteId: number } }) => e.payload.noteId),
+    ).toEqual([second.id, note.id]);
+
+    const edited = await member("PATCH", `/t/${HOME}/notes/${note.id}`, {
+      body: "First call went very well.",
+    });
+    expect(edited.status).toBe(200);
+    expect(edited.json).toEqual({
+      ...note,
+      body: "First call went very well.",
+      updatedAt: edited.json.updatedAt,
+    });
+    const blank = await member("PATCH", `/t/${HOME}/notes/${note.id}`, { body: "   " });
+    expect(blank.status).toBe(422);
+    expect(fields(blank)).toEqual(["body"]);
+
+    const unknownSubject = await member("POST", `/t/${HOME}/notes`, {
+      subjectType: "deal",
+      subjectId: 999_999_999,
+      body: "Lost",
+    });
+    expect(unknownSubject.status).toBe(404);
+    expect((await owner("GET", `/t/${HOME}/notes?subjectType=deal&subjectId=999999999`)).status).toBe(404);
+    const missing = await owner("GET", `/t/${HOME}/notes?subjectType=company`);
+    expect(missing.status).toBe(400);
+    expect(fields(missing)).toEqual(["subjectId"]);
+    expect(
+      fields(await member("POST", `/t/${HOME}/notes`, { subjectType: "task", subjectId: 1, body: "x" })),
+    ).toEqual(["subjectType"]);
+
+    expect((await member("DELETE", `/t/${HOME}/notes/${note.id}`)).status).toBe(204);
+    expect((await owner("GET", `/t/${HOME}/notes/${note.id}`)).status).toBe(404);
+    expect((await member("PATCH", `/t/${HOME}/notes/${note.id}`, { body: "Again" })).status).toBe(404);
+    expect(
+      (await owner("GET", `/t/${HOME}/notes?subjectType=company&subjectId=${company.id}`)).json.data,
+    ).toEqual([second]);
+  });
+});
+
+describe("interactions API", () => {
+  it("logs calls, meetings and emails and pages through a timeline newest first", async () => {
+    const company = await created(owner, `/t/${HOME}/companies`, { name: "Timeline Ltd" });
+    const contact = await created(owner, `/t/${HOME}/contacts`, { firstName: "Tim", companyId: company.id });
+    const kinds = ["call", "meeting", "email"] as const;
+    const logged: Json[] = [];
+    for (let i = 0; i < 12; i++) {
+      const response = await member("POST", `/t/${HOME}/interactions`, {
+        kind: kinds[i % 3],
+        subjectType: "contact",
+        subjectId: contact.id,
+        summary: `Touchpoint ${i}`,
+        ...(i % 2 ? { direction: "inbound" } : {}),
+      });
+      expect(response.status).toBe(201);
+      expectSchema(response.json, "Interaction");
+      logged.push(response.json);
+    }
+    expect(logged[1]).toMatchObject({
+      kind: "meeting",
+      subjectType: "contact",
+      subjectId: contact.id,
+      actorType: "api_key",
+      actorName: "test",
+      payload: { summary: "Touchpoint 1", direction: "inbound" },
+    });
+    const past = await member("POST", `/t/${HOME}/interactions`, {
+      kind: "call",
+      subjectType: "contact",
+      subjectId: contact.id,
+      summary: "Back then",
+      occurredAt: "2024-03-01T10:00:00Z",
+    });
+    expect(past.json.occurredAt).toBe("2024-03-01T10:00:00.000Z");
+
+    const seen: Json[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; json: Json } = await readOnly(
+        "GET",
+        `/t/${HOME}/interactions?subjectType=contact&subjectId=${contact.id}&limit=4${cursor ? `&cursor=${cursor}` : ""}`,
+      );
+      expect(page.status).toBe(200);
+      expect(page.json.data.length).toBeLessThanOrEqual(4);
+      for (const e of page.json.data) expectSchema(e, "Interaction");
+      seen.push(...page.json.data);
+      cursor = page.json.nextCursor;
+    } while (cursor);
+    const ids = seen.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort((a, b) => b - a)).toEqual(ids);
+    expect(ids.length).toBe(14); // contact.created, 12 logged, 1 back-dated
+    expect(seen.at(-1).kind).toBe("contact.created");
+    expect(ids).toEqual(expect.arrayContaining(logged.map((e) => e.id)));
+
+    const history = await owner(
+      "GET",
+      `/t/${HOME}/interactions?subjectType=contact&subjectId=${contact.id}&history=true`,
+    );
+    expect(history.json.data.map((e: { kind: string }) => e.kind)).toEqual(["contact.created"]);
+    const companyTimeline = await owner(
+      "GET",
+      `/t/${HOME}/interactions?subjectType=company&subjectId=${company.id}&limit=200`,
+    );
+    expect(companyTimeline.json.data.map((e: { id: number }) => e.id)).toEqual(expect.arrayContaining(ids));
+  });
+
+  it("validates a logged activity: bad kind 422, unknown subject 404, bad parameters 400", async () => {
+    const contact = await created(owner, `/t/${HOME}/contacts`, { firstName: "Val" });
+    const before = await snapshot();
+    const badKind = await member("POST", `/t/${HOME}/interactions`, {
+      kind: "contact.deleted",
+      subjectType: "contact",
+      subjectId: contact.id,
+      summary: "Forged",
+    });
+    expect(badKind.status).toBe(422);
+    expect(fields(badKind)).toEqual(["kind"]);
+    const bad = await member("POST", `/t/${HOME}/interactions`, {
+      kind: "call",
+      subjectType: "contact",
+      subjectId: contact.id,
+      summary: "",
+      direction: "sideways",
+      occurredAt: "2999-01-01T00:00:00Z",
+    });
+    expect(bad.status).toBe(422);
+    expect(fields(bad).sort()).toEqual(["direction", "occurredAt", "summary"]);
+    const unknown = await member("POST", `/t/${HOME}/interactions`, {
+      kind: "email",
+      subjectType: "deal",
+      subjectId: 999_999_999,
+      summary: "To nobody",
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("content-type")).toBe("application/problem+json");
+    expect(await snapshot()).toEqual(before);
+
+    expect(
+      (await owner("GET", `/t/${HOME}/interactions?subjectType=contact&subjectId=999999999`)).status,
+    ).toBe(404);
+    for (const query of [
+      "subjectType=contact",
+      "subjectType=task&subjectId=1",
+      `subjectType=contact&subjectId=${contact.id}&history=yes`,
+      `subjectType=contact&subjectId=${contact.id}&limit=0`,
+    ]) {
+      expect((await owner("GET", `/t/${HOME}/interactions?${query}`)).status).toBe(400);
+    }
+  });
+});
+
+describe("search API", () => {
+  it("answers matches per kind, each in the documented shape", async () => {
+    const company = await created(owner, `/t/${HOME}/companies`, {
+      name: "Quuxcorp",
+      domain: "quux.example",
+    });
+    const contact = await created(owner, `/t/${HOME}/contacts`, {
+      firstName: "Zephyrine",
+      lastName: "Quuxley",
+      email: "z@quux.example",
+      companyId: company.id,
+    });
+    const deal = await created(member, `/t/${HOME}/deals`, { title: "Quux expansion" });
+    const note = await created(member, `/t/${HOME}/notes`, {
+      subjectType: "contact",
+      subjectId: contact.id,
+      body: "She asked about quuxing the widgets",
+    });
+
+    const response = await readOnly("GET", `/t/${HOME}/search?q=quux`);
+    expect(response.status).toBe(200);
+    expect(
+      conformance(
+        response.json,
+        doc.paths["/api/v1/t/{tenant}/search"].get.responses["200"].content["application/json"].schema,
+      ),
+    ).toEqual([]);
+    expect(Object.keys(response.json).sort()).toEqual(["company", "contact", "deal", "note"]);
+    expect(response.json.contact).toContainEqual({
+      type: "contact",
+      id: contact.id,
+      title: "Zephyrine Quuxley",
+      detail: "z@quux.example",
+    });
+    expect(response.json.company).toContainEqual({
+      type: "company",
+      id: company.id,
+      title: "Quuxcorp",
+      detail: "quux.example",
+    });
+    expect(response.json.deal).toContainEqual({
+      type: "deal",
+      id: deal.id,
+      title: "Quux expansion",
+      detail: "Lead",
+    });
+    const noteHit = response.json.note.find((h: { id: number }) => h.id === note.id);
+    expect(noteHit).toMatchObject({
+      type: "note",
+      subjectType: "contact",
+      subjectId: contact.id,
+      detail: null,
+    });
+    expect(noteHit.title).toContain("[quuxing]");
+
+    const one = await owner("GET", `/t/${HOME}/search?q=quux&limit=1`);
+    for (const hits of Object.values(one.json) as unknown[][]) expect(hits.length).toBeLessThanOrEqual(1);
+    expect((await owner("GET", `/t/${HOME}/search?q=q`)).json).toEqual({
+      contact: [],
+      company: [],
+      deal: [],
+      note: [],
+    });
+    const noQuery = await owner("GET", `/t/${HOME}/search`);
+    expect(noQuery.status).toBe(400);
+    expect(fields(noQuery)).toEqual(["q"]);
+    expect((await owner("GET", `/t/${HOME}/search?q=quux&limit=51`)).status).toBe(400);
+    for (const q of ['"', "NEAR(", "a OR", "col:value", "'; DROP TABLE deals; --"]) {
+      expect((await owner("GET", `/t/${HOME}/search?q=${encodeURIComponent(q)}`)).status).toBe(200);
+    }
+  });
+});
+
+/** Ids of one record of each kind in a workspace, made through the API with `call`. */
+async function recordsIn(call: Call, slug: string) {
+  const company = await created(call, `/t/${slug}/companies`, { name: unique("Fixture Co") });
+  const contact = await created(call, `/t/${slug}/contacts`, { firstName: "Fixture", companyId: company.id });
+  const deal = await created(call, `/t/${slug}/deals`, {
+    title: unique("Fixture deal"),
+    contactIds: [contact.id],
+  });
+  const pipeline = await created(call, `/t/${slug}/pipelines`, { name: unique("Fixture pipeline") });
+  const task = await created(call, `/t/${slug}/tasks`, {
+    title: "Fixture task",
+    subjectType: "deal",
+    subjectId: deal.id,
+  });
+  const note = await created(call, `/t/${slug}/notes`, {
+    subjectType: "deal",
+    subjectId: deal.id,
+    body: "Fixture",
+  });
+  return {
+    company: company.id as number,
+    contact: contact.id as number,
+    deal: deal.id as number,
+    pipeline: pipeline.id as number,
+    stage: pipeline.stages[1].id as number,
+    task: task.id as number,
+    note: note.id as number,
+  };
+}
+
+describe("every route refuses what it must", () => {
+  it("400 naming an unknown query parameter, on every list", async () => {
+    const ids = await recordsIn(owner, HOME);
+    for (const list of [
+      "/contacts?",
+      "/companies?",
+      "/deals?",
+      "/pipelines?",
+      `/interactions?subjectType=deal&subjectId=${ids.deal}&`,
+      "/tasks?",
+      `/notes?subjectType=deal&subjectId=${ids.deal}&`,
+      "/search?q=fixture&",
+    ]) {
+      const response = await readOnly("GET", `/t/${HOME}${list}frobnicate=1`);
+      expect(`${list} ${response.status}`).toBe(`${list} 400`);
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+      expect(response.json.detail).toContain("frobnicate");
+      expect(fields(response)).toEqual(["frobnicate"]);
+    }
+  });
+
+  it("400 for malformed JSON (and for a body that is not an object) on every write with a body", async () => {
+    const ids = await recordsIn(owner, HOME);
+    const before = await snapshot();
+    for (const [method, path] of [
+      ["POST", "/contacts"],
+      ["PATCH", `/contacts/${ids.contact}`],
+      ["POST", "/companies"],
+      ["PATCH", `/companies/${ids.company}`],
+      ["POST", "/deals"],
+      ["PATCH", `/deals/${ids.deal}`],
+      ["POST", "/pipelines"],
+      ["PATCH", `/pipelines/${ids.pipeline}`],
+      ["POST", `/pipelines/${ids.pipeline}/stages`],
+      ["PATCH", `/stages/${ids.stage}`],
+      ["POST", "/interactions"],
+      ["POST", "/tasks"],
+      ["PATCH", `/tasks/${ids.task}`],
+      ["POST", "/notes"],
+      ["PATCH", `/notes/${ids.note}`],
+    ] as [string, string][]) {
+      const broken = await owner(method, `/t/${HOME}${path}`, '{"title": "x",');
+      expect(`${method} ${path} ${broken.status}`).toBe(`${method} ${path} 400`);
+      expect(broken.json.detail).toContain("not valid JSON");
+      expect((await owner(method, `/t/${HOME}${path}`, "[1, 2]")).status).toBe(400);
+      const form = await owner(method, `/t/${HOME}${path}`, "title=x", {
+        "content-type": "application/x-www-form-urlencoded",
+      });
+      expect(form.status).toBe(415);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("403 for a read-only key on every write route, and nothing is written", async () => {
+    const ids = await recordsIn(owner, HOME);
+    const before = await snapshot();
+    for (const [method, path, body] of [
+      ["POST", "/contacts", { firstName: "No" }],
+      ["PATCH", `/contacts/${ids.contact}`, { firstName: "No" }],
+      ["DELETE", `/contacts/${ids.contact}`, undefined],
+      ["POST", "/companies", { name: "No" }],
+      ["PATCH", `/companies/${ids.company}`, { name: "No" }],
+      ["DELETE", `/companies/${ids.company}`, undefined],
+      ["POST", "/deals", { title: "No" }],
+      ["PATCH", `/deals/${ids.deal}`, { title: "No" }],
+      ["DELETE", `/deals/${ids.deal}`, undefined],
+      ["POST", "/pipelines", { name: "No" }],
+      ["PATCH", `/pipelines/${ids.pipeline}`, { name: "No" }],
+      ["DELETE", `/pipelines/${ids.pipeline}`, undefined],
+      ["POST", `/pipelines/${ids.pipeline}/stages`, { name: "No", probability: 1 }],
+      ["PATCH", `/stages/${ids.stage}`, { name: "No" }],
+      ["DELETE", `/stages/${ids.stage}`, undefined],
+      ["POST", "/interactions", { kind: "call", subjectType: "deal", subjectId: ids.deal, summary: "No" }],
+      ["POST", "/tasks", { title: "No" }],
+      ["PATCH", `/tasks/${ids.task}`, { completed: true }],
+      ["DELETE", `/tasks/${ids.task}`, undefined],
+      ["POST", "/notes", { subjectType: "deal", subjectId: ids.deal, body: "No" }],
+      ["PATCH", `/notes/${ids.note}`, { body: "No" }],
+      ["DELETE", `/notes/${ids.note}`, undefined],
+    ] as [string, string, object | undefined][]) {
+      const response = await readOnly(method, `/t/${HOME}${path}`, body);
+      expect(`${method} ${path} ${response.status}`).toBe(`${method} ${path} 403`);
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("404 for another workspace's ids on every route that takes one, and the other workspace is untouched", async () => {
+    const theirs = await recordsIn(otherOwner, OTHER);
+    const ours = await recordsIn(owner, HOME);
+    // Ids start at a random point per workspace: theirs are not ours (checked, so the 404s mean something).
+    const clash = await data.shards.use(data.get(HOME), (s) =>
+      s
+        .statement(
+          `SELECT (SELECT count(*) FROM companies WHERE id = ?) + (SELECT count(*) FROM contacts WHERE id = ?)
+            + (SELECT count(*) FROM deals WHERE id = ?) + (SELECT count(*) FROM pipelines WHERE id = ?)
+            + (SELECT count(*) FROM stages WHERE id = ?) + (SELECT count(*) FROM tasks WHERE id = ?)
+            + (SELECT count(*) FROM notes WHERE id = ?) AS n`,
+        )
+        .get(
+          theirs.company,
+          theirs.contact,
+          theirs.deal,
+          theirs.pipeline,
+          theirs.stage,
+          theirs.task,
+          theirs.note,
+        ),
+    );
+    expect(clash).toEqual({ n: 0 });
+
+    const beforeOther = await snapshot(OTHER);
+    const beforeHome = await snapshot();
+    const routes: [string, string, object | undefined][] = [];
+    for (const [path, id, patch] of [
+      ["contacts", theirs.contact, { firstName: "Mine" }],
+      ["companies", theirs.company, { name: "Mine" }],
+      ["deals", theirs.deal, { title: "Mine" }],
+      ["pipelines", theirs.pipeline, { name: unique("Mine") }],
+      ["tasks", theirs.task, { completed: true }],
+      ["notes", theirs.note, { body: "Mine" }],
+    ] as [string, number, object][]) {
+      routes.push(
+        ["GET", `/${path}/${id}`, undefined],
+        ["PATCH", `/${path}/${id}`, patch],
+        ["DELETE", `/${path}/${id}`, undefined],
+      );
+    }
+    routes.push(
+      ["POST", `/pipelines/${theirs.pipeline}/stages`, { name: "Mine", probability: 5 }],
+      ["PATCH", `/stages/${theirs.stage}`, { name: "Mine" }],
+      ["DELETE", `/stages/${theirs.stage}`, undefined],
+      ["GET", `/interactions?subjectType=deal&subjectId=${theirs.deal}`, undefined],
+      ["GET", `/interactions?subjectType=contact&subjectId=${theirs.contact}`, undefined],
+      ["GET", `/interactions?subjectType=company&subjectId=${theirs.company}`, undefined],
+      [
+        "POST",
+        "/interactions",
+        { kind: "call", subjectType: "deal", subjectId: theirs.deal, summary: "Mine" },
+      ],
+      ["GET", `/notes?subjectType=deal&subjectId=${theirs.deal}`, undefined],
+      ["POST", "/notes", { subjectType: "contact", subjectId: theirs.contact, body: "Mine" }],
+    );
+    for (const [method, path, body] of routes) {
+      const response = await owner(method, `/t/${HOME}${path}`, body);
+      expect(`${method} ${path} ${response.status}`).toBe(`${method} ${path} 404`);
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+    }
+    // Links to their records are refused as invalid fields, not followed.
+    const linked = await owner("POST", `/t/${HOME}/deals`, {
+      title: "Crossed",
+      companyId: theirs.company,
+      contactIds: [theirs.contact],
+      stageId: theirs.stage,
+    });
+    expect(linked.status).toBe(422);
+    expect(fields(linked).sort()).toEqual(["companyId", "contactIds.0", "stageId"]);
+    const moved = await owner("PATCH", `/t/${HOME}/deals/${ours.deal}`, { stageId: theirs.stage });
+    expect(moved.status).toBe(422);
+    const task = await owner("POST", `/t/${HOME}/tasks`, {
+      title: "Crossed",
+      subjectType: "deal",
+      subjectId: theirs.deal,
+    });
+    expect(task.status).toBe(422);
+
+    expect(await snapshot(OTHER)).toEqual(beforeOther);
+    expect(await snapshot()).toEqual(beforeHome);
+    for (const [path, id] of [
+      ["contacts", theirs.contact],
+      ["companies", theirs.company],
+      ["deals", theirs.deal],
+      ["pipelines", theirs.pipeline],
+      ["tasks", theirs.task],
+      ["notes", theirs.note],
+    ] as [string, number][]) {
+      expect((await otherOwner("GET", `/t/${OTHER}/${path}/${id}`)).status).toBe(200);
+    }
+    // And their key is no key here at all.
+    expect((await otherOwner("GET", `/t/${HOME}/deals/${ours.deal}`)).status).toBe(401);
+  });
+});
+
+/** Every route the API app mounts (src/api/api-app.ts and the route files it mounts), as OpenAPI paths. */
+const MOUNTED_ROUTES = [
+  "GET /api/v1/openapi.json",
+  "GET /api/v1/t/{tenant}/contacts",
+  "POST /api/v1/t/{tenant}/contacts",
+  "GET /api/v1/t/{tenant}/contacts/{id}",
+  "PATCH /api/v1/t/{tenant}/contacts/{id}",
+  "DELETE /api/v1/t/{tenant}/contacts/{id}",
+  "GET /api/v1/t/{tenant}/companies",
+  "POST /api/v1/t/{tenant}/companies",
+  "GET /api/v1/t/{tenant}/companies/{id}",
+  "PATCH /api/v1/t/{tenant}/companies/{id}",
+  "DELETE /api/v1/t/{tenant}/companies/{id}",
+  "GET /api/v1/t/{tenant}/deals",
+  "POST /api/v1/t/{tenant}/deals",
+  "GET /api/v1/t/{tenant}/deals/{id}",
+  "PATCH /api/v1/t/{tenant}/deals/{id}",
+  "DELETE /api/v1/t/{tenant}/deals/{id}",
+  "GET /api/v1/t/{tenant}/pipelines",
+  "POST /api/v1/t/{tenant}/pipelines",
+  "GET /api/v1/t/{tenant}/pipelines/{id}",
+  "PATCH /api/v1/t/{tenant}/pipelines/{id}",
+  "DELETE /api/v1/t/{tenant}/pipelines/{id}",
+  "POST /api/v1/t/{tenant}/pipelines/{id}/stages",
+  "PATCH /api/v1/t/{tenant}/stages/{id}",
+  "DELETE /api/v1/t/{tenant}/stages/{id}",
+  "GET /api/v1/t/{tenant}/interactions",
+  "POST /api/v1/t/{tenant}/interactions",
+  "GET /api/v1/t/{tenant}/tasks",
+  "POST /api/v1/t/{tenant}/tasks",
+  "GET /api/v1/t/{tenant}/tasks/{id}",
+  "PATCH /api/v1/t/{tenant}/tasks/{id}",
+  "DELETE /api/v1/t/{tenant}/tasks/{id}",
+  "GET /api/v1/t/{tenant}/notes",
+  "POST /api/v1/t/{tenant}/notes",
+  "GET /api/v1/t/{tenant}/notes/{id}",
+  "PATCH /api/v1/t/{tenant}/notes/{id}",
+  "DELETE /api/v1/t/{tenant}/notes/{id}",
+  "GET /api/v1/t/{tenant}/search",
+];
+
+const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+function documentedOperations(): { key: string; path: string; method: string; op: Json; pathItem: Json }[] {
+  return Object.entries(doc.paths as Record<string, Json>).flatMap(([path, pathItem]) =>
+    Object.entries(pathItem)
+      .filter(([method]) => METHODS.includes(method))
+      .map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, path, method, op, pathItem })),
+  );
+}
+
+describe("OpenAPI document", () => {
+  it("is OpenAPI 3.1 with a summary and a unique operationId on every operation, and every $ref resolves", async () => {
+    const response = await fetch(`${server.url}/api/v1/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("application/json");
+    expect(doc.openapi).toBe("3.1.0");
+    const operations = documentedOperations();
+    const operationIds = operations.map((o) => o.op.operationId);
+    for (const { key, op } of operations) {
+      expect(`${key}: ${typeof op.summary} ${typeof op.operationId}`).toBe(`${key}: string string`);
+      expect(Object.keys(op.responses).length).toBeGreaterThan(0);
+    }
+    expect(new Set(operationIds).size).toBe(operationIds.length);
+
+    const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
+    for (const ref of refs) {
+      const name = ref.slice(8, -1).replace("#/components/schemas/", "");
+      expect(`${ref} ${name in doc.components.schemas}`).toBe(`${ref} true`);
+    }
+    // Every {parameter} in a path is declared as a path parameter.
+    for (const { key, path, op, pathItem } of operations) {
+      const declared = [...(pathItem.parameters ?? []), ...(op.parameters ?? [])]
+        .filter((p: { in: string }) => p.in === "path")
+        .map((p: { name: string }) => p.name)
+        .sort();
+      const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      expect(`${key} ${declared.join(",")}`).toBe(`${key} ${inPath.join(",")}`);
+    }
+  });
+
+  it("documents exactly the routes the API app mounts", () => {
+    const documented = documentedOperations().map((o) => o.key);
+    for (const route of MOUNTED_ROUTES) expect(documented).toContain(route);
+    expect([...documented].sort()).toEqual([...MOUNTED_ROUTES].sort());
+  });
+
+  it("every documented operation is answered (never a 404 or 405 for the route), with its documented success status and schema", async () => {
+    const ids = await recordsIn(owner, HOME);
+    const fresh = async (path: string): Promise<number> => {
+      // DELETE gets a record made just for it, so the shared ones stay for the other operations.
+      if (path.endsWith("/stages/{id}")) {
+        const p = await created(owner, `/t/${HOME}/pipelines`, { name: unique("To trim") });
+        return p.stages[0].id;
+      }
+      if (path.endsWith("/pipelines/{id}"))
+        return (await created(owner, `/t/${HOME}/pipelines`, { name: unique("To drop") })).id;
+      if (path.endsWith("/notes/{id}"))
+        return (
+          await created(owner, `/t/${HOME}/notes`, { subjectType: "deal", subjectId: ids.deal, body: "Drop" })
+        ).id;
+      if (path.endsWith("/tasks/{id}"))
+        return (await created(owner, `/t/${HOME}/tasks`, { title: "Drop" })).id;
+      if (path.endsWith("/deals/{id}"))
+        return (await created(owner, `/t/${HOME}/deals`, { title: "Drop" })).id;
+      if (path.endsWith("/contacts/{id}"))
+        return (await created(owner, `/t/${HOME}/contacts`, { firstName: "Drop" })).id;
+      if (path.endsWith("/companies/{id}"))
+        return (await created(owner, `/t/${HOME}/companies`, { name: "Drop" })).id;
+      throw new Error(`no fixture for DELETE ${path}`);
+    };
+    const existing: Record<string, number> = {
+      contacts: ids.contact,
+      companies: ids.company,
+      deals: ids.deal,
+      pipelines: ids.pipeline,
+      stages: ids.stage,
+      tasks: ids.task,
+      notes: ids.note,
+    };
+    const bodies: Record<string, object> = {
+      createContact: { firstName: "Doc" },
+      updateContact: { title: "Documented" },
+      createCompany: { name: "Doc Co" },
+      updateCompany: { city: "Lisbon" },
+      createDeal: { title: "Doc deal", contactIds: [ids.contact] },
+      updateDeal: { amountCents: 4200 },
+      createPipeline: { name: unique("Doc pipeline") },
+      renamePipeline: { name: unique("Doc pipeline renamed") },
+      addStage: { name: "Doc stage", probability: 30 },
+      updateStage: { probability: 35 },
+      logActivity: { kind: "email", subjectType: "deal", subjectId: ids.deal, summary: "Documented" },
+      createTask: { title: "Doc task" },
+      updateTask: { completed: true },
+      createNote: { subjectType: "deal", subjectId: ids.deal, body: "Documented" },
+      updateNote: { body: "Documented again" },
+    };
+    const queryValues: Record<string, string> = {
+      subjectType: "deal",
+      subjectId: String(ids.deal),
+      q: "fixture",
+    };
+
+    for (const { key, path, method, op, pathItem } of documentedOperations()) {
+      let url = path.replace("{tenant}", HOME);
+      if (path.includes("{id}")) {
+        const collection = /\/(\w+)\/\{id\}/.exec(path)?.[1] ?? "";
+        const id = method === "delete" ? await fresh(path) : existing[collection];
+        expect(`${key} ${id !== undefined}`).toBe(`${key} true`);
+        url = url.replace("{id}", String(id));
+      }
+      const required = [...(pathItem.parameters ?? []), ...(op.parameters ?? [])].filter(
+        (p: { in: string; required?: boolean }) => p.in === "query" && p.required,
+      );
+      if (required.length) {
+        url += `?${required.map((p: { name: string }) => `${p.name}=${encodeURIComponent(queryValues[p.name] ?? "")}`).join("&")}`;
+      }
+      const body = op.requestBody ? bodies[op.operationId] : undefined;
+      if (op.requestBody) expect(`${key} body ${body !== undefined}`).toBe(`${key} body true`);
+      const response = await fetch(`${server.url}${url}`, {
+        method: method.toUpperCase(),
+        headers: {
+          authorization: `Bearer ${await ownerKey()}`,
+          ...(body ? { "content-type": "application/json" } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await response.text();
+      expect(`${key} ${response.status}`).not.toBe(`${key} 404`);
+      expect(`${key} ${response.status}`).not.toBe(`${key} 405`);
+      const success = Object.keys(op.responses).filter((s) => s.startsWith("2"));
+      expect(`${key} ${response.status} ${text.slice(0, 200)}`).toStartWith(`${key} ${success[0]}`);
+      const schema = op.responses[String(response.status)]?.content?.["application/json"]?.schema;
+      if (schema && key !== "GET /api/v1/openapi.json") {
+        expect(`${key}: ${conformance(JSON.parse(text), schema).join("; ")}`).toBe(`${key}: `);
+      }
+    }
+  });
+
+  it("a route the document does not list is not answered (404 naming no record)", async () => {
+    for (const [method, path] of [
+      ["PUT", `/t/${HOME}/deals/1`],
+      ["GET", `/t/${HOME}/stages`],
+      ["GET", `/t/${HOME}/interactions/1`],
+      ["POST", `/t/${HOME}/search`],
+    ]) {
+      const response = await owner(method as string, path as string, method === "GET" ? undefined : {});
+      expect(`${method} ${path} ${response.status}`).toBe(`${method} ${path} 404`);
+      expect(response.json.detail).toBe("page not found");
+    }
+  });
+});
+
+let cachedOwnerKey: string | undefined;
+async function ownerKey(): Promise<string> {
+  cachedOwnerKey ??= await data.apiKey(HOME, "owner");
+  return cachedOwnerKey;
+}
