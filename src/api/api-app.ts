@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { apiKeyAuth, apiKeyTenantCheck } from "../auth/api-key-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
+import { bulkApiRoutes } from "../bulk/api-routes.ts";
 import { companyApiRoutes } from "../companies/api-routes.ts";
 import { contactApiRoutes } from "../contacts/api-routes.ts";
 import { customFieldApiRoutes } from "../custom-fields/api-routes.ts";
@@ -34,6 +35,7 @@ export function apiApp(deps: AppDeps) {
     apiKeyAuth,
     writesNeedMember as never,
   );
+  tenantApi.route("/", bulkApiRoutes());
   tenantApi.route("/contacts", contactApiRoutes(deps.config.renderCache));
   tenantApi.route("/companies", companyApiRoutes(deps.config.renderCache));
   tenantApi.route("/deals", dealApiRoutes(deps.config.renderCache));

@@ -26,7 +26,7 @@ export type CompanyListParams = z.output<typeof companyListParams>;
 
 const TABLES = { alias: "co", fts: "companies_fts", tagLinks: "company_tags", tagColumn: "company_id" };
 
-function companyFilter(shard: Shard, params: CompanyListParams): Filter {
+export function companyFilter(shard: Shard, params: CompanyListParams): Filter {
   return withCustomFilter(shard, "company", "co", recordFilter(TABLES, params), params.cf);
 }
 

@@ -15,6 +15,7 @@ import { requireSignedIn } from "../auth/session-middleware.ts";
 import { listUsers } from "../auth/users.ts";
 import { actorOf } from "../auth/viewer.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
+import { bulkBarProps } from "../bulk/bulk-bar-props.ts";
 import { listContacts } from "../contacts/list-contacts.ts";
 import { customColumns } from "../custom-fields/custom-columns.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
@@ -26,7 +27,15 @@ import { renderList } from "../lists/render-cache.ts";
 import { toFtsQuery } from "../search/fts-query.ts";
 import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
 import { parseAll, writeFromForm } from "../server/form-write.ts";
-import { formFields, idParam, pageContext, rowContext, wantsFragment } from "../server/page-context.ts";
+import {
+  changedCount,
+  formFields,
+  idParam,
+  pageContext,
+  pageCsrfToken,
+  rowContext,
+  wantsFragment,
+} from "../server/page-context.ts";
 import { recordSections } from "../server/record-sections.ts";
 import { allTags } from "../tags/set-tags.ts";
 import { companyFormValues, parseCompanyForm } from "./company-form.ts";
@@ -85,12 +94,16 @@ export function companyRoutes(deps: AppDeps) {
       deps.config.renderCache,
       "companies",
       JSON.stringify([params, row.canWrite]),
-      { nonce: c.var.nonce, csrfToken: "" },
-      ({ nonce }) => {
+      { nonce: c.var.nonce, csrfToken: pageCsrfToken(c, deps) },
+      ({ nonce, csrfToken }) => {
         const page = listCompanies(shard, params);
+        const total = cachedCount(shard, "companies", filterKey(params), () => countCompanies(shard, params));
         return companiesResults({
           page,
-          total: cachedCount(shard, "companies", filterKey(params), () => countCompanies(shard, params)),
+          total,
+          bulk: row.canWrite
+            ? bulkBarProps(shard, "companies", row.base, values, total, csrfToken)
+            : undefined,
           filtered: isFiltered(params),
           href: listHref(`/t/${c.var.tenant.slug}/companies`, values),
           row: {
@@ -114,6 +127,7 @@ export function companyRoutes(deps: AppDeps) {
         filters: values,
         owners: listUsers(shard),
         customFields: listFields(shard, "company"),
+        changed: changedCount(c.req.query("changed")),
         tags: allTags(shard),
         newForm: EMPTY_FORM,
       }).value,

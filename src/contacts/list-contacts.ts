@@ -34,7 +34,7 @@ export type ContactListParams = z.output<typeof contactListParams>;
 const TABLES = { alias: "c", fts: "contacts_fts", tagLinks: "contact_tags", tagColumn: "contact_id" };
 
 /** The shared filters, a search that also matches the contact's company name, and the company filter. */
-function contactFilter(shard: Shard, params: ContactListParams): Filter {
+export function contactFilter(shard: Shard, params: ContactListParams): Filter {
   const filter = recordFilter(TABLES, params, (fts) => ({
     conditions: ["c.company_id IN (SELECT rowid FROM companies_fts WHERE companies_fts MATCH ?)"],
     params: [fts],

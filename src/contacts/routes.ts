@@ -16,6 +16,7 @@ import { requireSignedIn } from "../auth/session-middleware.ts";
 import { listUsers } from "../auth/users.ts";
 import { actorOf } from "../auth/viewer.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
+import { bulkBarProps } from "../bulk/bulk-bar-props.ts";
 import { customColumns } from "../custom-fields/custom-columns.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
 import type { ParsedCustomValues } from "../custom-fields/field-values.ts";
@@ -26,7 +27,15 @@ import { filterKey, filterValues, isFiltered } from "../lists/record-filter.ts";
 import { renderList } from "../lists/render-cache.ts";
 import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
 import { type FormWrite, parseAll, writeFromForm } from "../server/form-write.ts";
-import { formFields, idParam, pageContext, rowContext, wantsFragment } from "../server/page-context.ts";
+import {
+  changedCount,
+  formFields,
+  idParam,
+  pageContext,
+  pageCsrfToken,
+  rowContext,
+  wantsFragment,
+} from "../server/page-context.ts";
 import { recordSections } from "../server/record-sections.ts";
 import { allTags } from "../tags/set-tags.ts";
 import { type ContactForm, contactFormValues, parseContactForm, resolveCompany } from "./contact-form.ts";
@@ -100,12 +109,16 @@ export function contactRoutes(deps: AppDeps) {
       deps.config.renderCache,
       "contacts",
       JSON.stringify([params, row.canWrite]),
-      { nonce: c.var.nonce, csrfToken: "" },
-      ({ nonce }) => {
+      { nonce: c.var.nonce, csrfToken: pageCsrfToken(c, deps) },
+      ({ nonce, csrfToken }) => {
         const page = listContacts(shard, params);
+        const total = cachedCount(shard, "contacts", filterKey(params), () => countContacts(shard, params));
         return contactsResults({
           page,
-          total: cachedCount(shard, "contacts", filterKey(params), () => countContacts(shard, params)),
+          total,
+          bulk: row.canWrite
+            ? bulkBarProps(shard, "contacts", row.base, values, total, csrfToken)
+            : undefined,
           filtered: isFiltered(params),
           href: listHref(`/t/${c.var.tenant.slug}/contacts`, values),
           row: {
@@ -129,6 +142,7 @@ export function contactRoutes(deps: AppDeps) {
         filters: values,
         owners: listUsers(shard),
         customFields: listFields(shard, "contact"),
+        changed: changedCount(c.req.query("changed")),
         tags: allTags(shard),
         newForm: EMPTY_FORM,
       }).value,

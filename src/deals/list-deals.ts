@@ -31,7 +31,7 @@ export type DealListParams = z.output<typeof dealListParams>;
 
 const TABLES = { alias: "d", fts: "deals_fts", tagLinks: "deal_tags", tagColumn: "deal_id" };
 
-function dealFilter(shard: Shard, params: DealListParams): Filter {
+export function dealFilter(shard: Shard, params: DealListParams): Filter {
   const filter = recordFilter(TABLES, params, (fts) => ({
     conditions: ["d.company_id IN (SELECT rowid FROM companies_fts WHERE companies_fts MATCH ?)"],
     params: [fts],

@@ -17,6 +17,7 @@ import { requireSignedIn } from "../auth/session-middleware.ts";
 import { listUsers } from "../auth/users.ts";
 import { actorOf } from "../auth/viewer.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
+import { bulkBarProps } from "../bulk/bulk-bar-props.ts";
 import { getContact } from "../contacts/get-contact.ts";
 import { customColumns } from "../custom-fields/custom-columns.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
@@ -29,7 +30,15 @@ import { renderList } from "../lists/render-cache.ts";
 import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
 import { NotFoundError, ValidationError } from "../server/errors.ts";
 import { parseAll, writeFromForm } from "../server/form-write.ts";
-import { formFields, idParam, pageContext, rowContext, wantsFragment } from "../server/page-context.ts";
+import {
+  changedCount,
+  formFields,
+  idParam,
+  pageContext,
+  pageCsrfToken,
+  rowContext,
+  wantsFragment,
+} from "../server/page-context.ts";
 import { emailAddress } from "../server/validation.ts";
 import { allTags } from "../tags/set-tags.ts";
 import { taskItemContext } from "../tasks/routes.ts";
@@ -129,23 +138,25 @@ export function dealRoutes(deps: AppDeps) {
       deps.config.renderCache,
       "deals",
       JSON.stringify([params, row.canWrite]),
-      { nonce: c.var.nonce, csrfToken: "" },
-      ({ nonce }) => {
+      { nonce: c.var.nonce, csrfToken: pageCsrfToken(c, deps) },
+      ({ nonce, csrfToken }) => {
         const page = listDeals(shard, params);
+        const total = cachedCount(
+          shard,
+          "deals",
+          JSON.stringify([
+            filterKey(params),
+            params.pipelineId,
+            params.stageId,
+            params.status,
+            params.contactId,
+          ]),
+          () => countDeals(shard, params),
+        );
         return dealsResults({
           page,
-          total: cachedCount(
-            shard,
-            "deals",
-            JSON.stringify([
-              filterKey(params),
-              params.pipelineId,
-              params.stageId,
-              params.status,
-              params.contactId,
-            ]),
-            () => countDeals(shard, params),
-          ),
+          total,
+          bulk: row.canWrite ? bulkBarProps(shard, "deals", row.base, values, total, csrfToken) : undefined,
           filtered:
             isFiltered(params) ||
             Boolean(params.pipelineId || params.stageId || params.status || params.contactId),
@@ -171,6 +182,7 @@ export function dealRoutes(deps: AppDeps) {
         filters: values,
         owners: listUsers(shard),
         customFields: listFields(shard, "deal"),
+        changed: changedCount(c.req.query("changed")),
         tags: allTags(shard),
         pipelines: listPipelines(shard),
       }).value,

@@ -44,3 +44,19 @@ export function countRows(shard: Shard, from: string, filter: Filter): number {
   };
   return row.n;
 }
+
+/** The ids of up to `limit` rows of `from` (alias `alias`) matching a filter, for bulk changes. */
+export function matchingIds(
+  shard: Shard,
+  from: string,
+  alias: string,
+  filter: Filter,
+  limit: number,
+): number[] {
+  return shard
+    .statement(
+      `SELECT ${alias}.id FROM ${from} ${whereClause(filter.conditions)} ORDER BY ${alias}.id LIMIT ?`,
+    )
+    .values(...filter.params, limit)
+    .map((row) => row[0] as number);
+}

@@ -6,6 +6,7 @@ import { loginRoutes } from "../auth/login-routes.ts";
 import { loadSession } from "../auth/session-middleware.ts";
 import { settingsRoutes } from "../auth/settings-routes.ts";
 import { signupRoutes } from "../auth/signup-routes.ts";
+import { bulkRoutes } from "../bulk/routes.ts";
 import { companyRoutes } from "../companies/routes.ts";
 import { contactRoutes } from "../contacts/routes.ts";
 import { fieldSettingsRoutes } from "../custom-fields/settings-routes.ts";
@@ -33,6 +34,7 @@ function tenantPages(deps: AppDeps) {
   app.get("/", (c) => c.redirect(`/t/${c.var.tenant.slug}/${c.var.viewer ? "contacts" : "login"}`, 303));
   app.route("/", loginRoutes(deps));
   app.route("/", inviteRoutes(deps));
+  app.route("/", bulkRoutes(deps) as never);
   app.route("/contacts", contactRoutes(deps) as never);
   app.route("/companies", companyRoutes(deps) as never);
   app.route("/settings", settingsRoutes(deps) as never);

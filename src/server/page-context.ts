@@ -61,3 +61,14 @@ export function idParam(c: Context, name = "id"): number {
   const id = /^[1-9]\d{0,15}$/.test(raw) ? Number(raw) : Number.NaN;
   return Number.isSafeInteger(id) ? id : 0;
 }
+
+/** The CSRF token forms on this page carry (cheaper than a whole pageContext, for fragments). */
+export function pageCsrfToken(c: Context, deps: AppDeps): string {
+  const viewer = ((c as Context<TenantEnv>).var as Partial<TenantEnv["Variables"]>).viewer;
+  return csrfTokenFor(c as Context<AppEnv>, deps, viewer);
+}
+
+/** The `changed` count a bulk change redirects back with (anything else: no notice). */
+export function changedCount(param: string | undefined): number | undefined {
+  return param && /^\d{1,6}$/.test(param) ? Number(param) : undefined;
+}

@@ -1,5 +1,6 @@
 import type { CompanyRecord } from "../../src/companies/company-record.ts";
 import type { ListPage } from "../../src/lists/page.ts";
+import { type BulkBarProps, bulkBar, selectHeader } from "../components/bulk-bar.ts";
 import { formatCount } from "../components/format.ts";
 import { pager } from "../components/pager.ts";
 import type { RowContext } from "../components/row-context.ts";
@@ -13,6 +14,8 @@ export interface CompaniesResultsProps {
   filtered: boolean;
   href: string;
   row: RowContext;
+  /** The bulk-change form, for those who may change records. */
+  bulk?: BulkBarProps;
 }
 
 /** The table and pager under the filters; htmx swaps this whole section when filters or pages change. */
@@ -20,8 +23,9 @@ export function companiesResults(p: CompaniesResultsProps): Html {
   const noun = p.total === 1 ? "company" : "companies";
   return html`<section id="companies-results" class="results" aria-label="Companies">
 <p class="summary">${formatCount(p.total)} ${noun}${p.filtered ? " match" : ""}</p>
+${p.bulk ? bulkBar(p.bulk) : ""}
 <table class="list">
-<thead><tr><th scope="col">Name</th><th scope="col">Website</th><th scope="col">Phone</th><th scope="col">City</th><th scope="col">Country</th><th scope="col" class="num">Contacts</th><th scope="col">Tags</th><th scope="col">Owner</th><th scope="col">Created</th>${trustedHtml(customHeaderCells(p.row.custom))}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<thead><tr>${trustedHtml(selectHeader(p.row))}<th scope="col">Name</th><th scope="col">Website</th><th scope="col">Phone</th><th scope="col">City</th><th scope="col">Country</th><th scope="col" class="num">Contacts</th><th scope="col">Tags</th><th scope="col">Owner</th><th scope="col">Created</th>${trustedHtml(customHeaderCells(p.row.custom))}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody id="company-rows" hx-target:inherited="closest tr">
 ${join(p.page.rows.map((co) => companyRow(co, p.row)))}
 </tbody>

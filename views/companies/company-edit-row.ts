@@ -15,7 +15,7 @@ export function companyEditRow(
   csrfToken: string,
 ): Html {
   const path = `${ctx.base}/companies/${id}`;
-  return html`<tr id="company-${id}" class="editing"><td colspan="${COMPANY_COLUMNS + (ctx.custom?.fields.length ?? 0)}">
+  return html`<tr id="company-${id}" class="editing"><td colspan="${COMPANY_COLUMNS + 1 + (ctx.custom?.fields.length ?? 0)}">
 <form class="inline-form" method="post" action="${path}" hx-post="${path}" hx-target="closest tr" hx-swap="outerHTML" hx-nonce="${ctx.nonce}">
   ${csrfField(csrfToken)}
   <input type="hidden" name="_fragment" value="row">

@@ -1,4 +1,5 @@
 import type { CompanyRecord } from "../../src/companies/company-record.ts";
+import { selectCell } from "../components/bulk-bar.ts";
 import { formatCount, formatDay } from "../components/format.ts";
 import { rowActions } from "../components/row-actions.ts";
 import type { RowContext } from "../components/row-context.ts";
@@ -23,7 +24,7 @@ export function companyRow(co: CompanyRecord, ctx: RowContext): Html {
   const path = `${ctx.base}/companies/${co.id}`;
   const day = formatDay(co.createdAt);
   return trustedHtml(
-    `<tr id="company-${co.id}"><td><a href="${path}">${e(co.name)}</a></td><td>${domainLink(co.domain).value}</td><td class="nowrap">${
+    `<tr id="company-${co.id}">${selectCell(ctx, co.id, co.name)}<td><a href="${path}">${e(co.name)}</a></td><td>${domainLink(co.domain).value}</td><td class="nowrap">${
       co.phone ? e(co.phone) : ""
     }</td><td>${co.city ? e(co.city) : ""}</td><td>${co.country ? e(co.country) : ""}</td><td class="num"><a href="${
       ctx.base

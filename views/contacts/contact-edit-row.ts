@@ -14,7 +14,7 @@ export function contactEditRow(
   csrfToken: string,
 ): Html {
   const path = `${ctx.base}/contacts/${id}`;
-  return html`<tr id="contact-${id}" class="editing"><td colspan="${9 + (ctx.custom?.fields.length ?? 0)}">
+  return html`<tr id="contact-${id}" class="editing"><td colspan="${10 + (ctx.custom?.fields.length ?? 0)}">
 <form class="inline-form" method="post" action="${path}" hx-post="${path}" hx-target="closest tr" hx-swap="outerHTML" hx-nonce="${ctx.nonce}">
   ${csrfField(csrfToken)}
   <input type="hidden" name="_fragment" value="row">

@@ -1,4 +1,5 @@
 import type { ContactRecord } from "../../src/contacts/contact-record.ts";
+import { selectCell } from "../components/bulk-bar.ts";
 import { formatDay } from "../components/format.ts";
 import { rowActions } from "../components/row-actions.ts";
 import type { RowContext } from "../components/row-context.ts";
@@ -15,7 +16,7 @@ export function contactRow(c: ContactRecord, ctx: RowContext): Html {
   const path = `${ctx.base}/contacts/${c.id}`;
   const day = formatDay(c.createdAt);
   return trustedHtml(
-    `<tr id="contact-${c.id}"><td><a href="${path}">${e(c.firstName)} ${e(c.lastName)}</a></td><td>${
+    `<tr id="contact-${c.id}">${selectCell(ctx, c.id, `${c.firstName} ${c.lastName}`)}<td><a href="${path}">${e(c.firstName)} ${e(c.lastName)}</a></td><td>${
       c.email ? `<a href="mailto:${e(c.email)}">${e(c.email)}</a>` : ""
     }</td><td class="nowrap">${c.phone ? e(c.phone) : ""}</td><td>${c.title ? e(c.title) : ""}</td><td>${
       c.companyId ? `<a href="${ctx.base}/companies/${c.companyId}">${e(c.companyName ?? "")}</a>` : ""

@@ -1,5 +1,6 @@
 import type { UserSummary } from "../../src/auth/users.ts";
 import type { FieldDefinition } from "../../src/custom-fields/field-definitions.ts";
+import { flashFragment } from "../components/flash.ts";
 import type { FormState } from "../components/form-field.ts";
 import { listFilters, RECORD_SORT_OPTIONS } from "../components/list-filters.ts";
 import type { RowContext } from "../components/row-context.ts";
@@ -18,6 +19,8 @@ export interface ContactsPageProps {
   owners: UserSummary[];
   /** The workspace's custom fields of this kind (sort and filter choices). */
   customFields: FieldDefinition[];
+  /** After a bulk change: how many records it changed. */
+  changed?: number;
   tags: string[];
   newForm: FormState;
 }
@@ -26,6 +29,10 @@ export function contactsPage(p: ContactsPageProps): Html {
   const base = p.row.base;
   return page(p.ctx, {
     title: "Contacts",
+    flash:
+      p.changed === undefined
+        ? undefined
+        : flashFragment("notice", `${p.changed} ${p.changed === 1 ? "contact" : "contacts"} changed.`),
     nav: "contacts",
     body: html`<div class="page-head">
   <h1>Contacts</h1>

@@ -1,5 +1,6 @@
 import type { ContactRecord } from "../../src/contacts/contact-record.ts";
 import type { ListPage } from "../../src/lists/page.ts";
+import { type BulkBarProps, bulkBar, selectHeader } from "../components/bulk-bar.ts";
 import { formatCount } from "../components/format.ts";
 import { pager } from "../components/pager.ts";
 import type { RowContext } from "../components/row-context.ts";
@@ -14,6 +15,8 @@ export interface ContactsResultsProps {
   /** The list URL with the current filters, for the pager. */
   href: string;
   row: RowContext;
+  /** The bulk-change form, for those who may change records. */
+  bulk?: BulkBarProps;
 }
 
 /** The table and pager under the filters; htmx swaps this whole section when filters or pages change. */
@@ -21,8 +24,9 @@ export function contactsResults(p: ContactsResultsProps): Html {
   const noun = p.total === 1 ? "contact" : "contacts";
   return html`<section id="contacts-results" class="results" aria-label="Contacts">
 <p class="summary">${formatCount(p.total)} ${noun}${p.filtered ? " match" : ""}</p>
+${p.bulk ? bulkBar(p.bulk) : ""}
 <table class="list">
-<thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Phone</th><th scope="col">Title</th><th scope="col">Company</th><th scope="col">Tags</th><th scope="col">Owner</th><th scope="col">Created</th>${trustedHtml(customHeaderCells(p.row.custom))}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<thead><tr>${trustedHtml(selectHeader(p.row))}<th scope="col">Name</th><th scope="col">Email</th><th scope="col">Phone</th><th scope="col">Title</th><th scope="col">Company</th><th scope="col">Tags</th><th scope="col">Owner</th><th scope="col">Created</th>${trustedHtml(customHeaderCells(p.row.custom))}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody id="contact-rows" hx-target:inherited="closest tr">
 ${join(p.page.rows.map((c) => contactRow(c, p.row)))}
 </tbody>

@@ -1,5 +1,6 @@
 import type { DealRecord } from "../../src/deals/deal-record.ts";
 import { formatMoney } from "../../src/deals/money.ts";
+import { selectCell } from "../components/bulk-bar.ts";
 import { formatDay } from "../components/format.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { tagChips } from "../components/tags.ts";
@@ -13,7 +14,7 @@ export function dealRow(d: DealRecord, ctx: RowContext): Html {
     ? `<span class="actions"><a href="${path}/edit">Edit</a> <a href="${path}/delete" class="danger" hx-post="${path}/delete" hx-confirm="Delete this deal?" hx-swap="delete" hx-nonce="${ctx.nonce}">Delete</a></span>`
     : "";
   return trustedHtml(
-    `<tr id="deal-${d.id}"><td><a href="${path}">${e(d.title)}</a></td><td class="num">${formatMoney(d.amountCents, d.currency)}</td><td><span class="stage kind-${d.status}">${e(d.stageName)}</span></td><td>${e(d.pipelineName)}</td><td>${
+    `<tr id="deal-${d.id}">${selectCell(ctx, d.id, d.title)}<td><a href="${path}">${e(d.title)}</a></td><td class="num">${formatMoney(d.amountCents, d.currency)}</td><td><span class="stage kind-${d.status}">${e(d.stageName)}</span></td><td>${e(d.pipelineName)}</td><td>${
       d.companyId ? `<a href="${ctx.base}/companies/${d.companyId}">${e(d.companyName ?? "")}</a>` : ""
     }</td><td>${tagChips(d.tags, `${ctx.base}/deals`).value}</td><td>${d.ownerName ? e(d.ownerName) : ""}</td><td>${d.expectedCloseOn ?? ""}</td><td><time datetime="${formatDay(d.createdAt)}">${formatDay(d.createdAt)}</time></td>${customCells(ctx.custom, d.id)}<td>${actions}</td></tr>\n`,
   );

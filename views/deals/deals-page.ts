@@ -1,6 +1,7 @@
 import type { UserSummary } from "../../src/auth/users.ts";
 import type { FieldDefinition } from "../../src/custom-fields/field-definitions.ts";
 import type { PipelineWithStages } from "../../src/deals/pipelines.ts";
+import { flashFragment } from "../components/flash.ts";
 import { listFilters, RECORD_SORT_OPTIONS } from "../components/list-filters.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { type Html, html } from "../html.ts";
@@ -15,6 +16,8 @@ export interface DealsPageProps {
   owners: UserSummary[];
   /** The workspace's custom fields of this kind (sort and filter choices). */
   customFields: FieldDefinition[];
+  /** After a bulk change: how many records it changed. */
+  changed?: number;
   tags: string[];
   pipelines: PipelineWithStages[];
 }
@@ -24,6 +27,10 @@ export function dealsPage(p: DealsPageProps): Html {
   const base = p.row.base;
   return page(p.ctx, {
     title: "Deals",
+    flash:
+      p.changed === undefined
+        ? undefined
+        : flashFragment("notice", `${p.changed} ${p.changed === 1 ? "deal" : "deals"} changed.`),
     nav: "deals",
     body: html`<div class="page-head">
   <h1>Deals</h1>

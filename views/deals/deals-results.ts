@@ -1,5 +1,6 @@
 import type { DealRecord } from "../../src/deals/deal-record.ts";
 import type { ListPage } from "../../src/lists/page.ts";
+import { type BulkBarProps, bulkBar, selectHeader } from "../components/bulk-bar.ts";
 import { formatCount } from "../components/format.ts";
 import { pager } from "../components/pager.ts";
 import type { RowContext } from "../components/row-context.ts";
@@ -13,13 +14,16 @@ export interface DealsResultsProps {
   filtered: boolean;
   href: string;
   row: RowContext;
+  /** The bulk-change form, for those who may change records. */
+  bulk?: BulkBarProps;
 }
 
 export function dealsResults(p: DealsResultsProps): Html {
   return html`<section id="deals-results" class="results" aria-label="Deals">
 <p class="summary">${formatCount(p.total)} ${p.total === 1 ? "deal" : "deals"}${p.filtered ? " match" : ""}</p>
+${p.bulk ? bulkBar(p.bulk) : ""}
 <table class="list">
-<thead><tr><th scope="col">Deal</th><th scope="col" class="num">Amount</th><th scope="col">Stage</th><th scope="col">Pipeline</th><th scope="col">Company</th><th scope="col">Tags</th><th scope="col">Owner</th><th scope="col">Closes</th><th scope="col">Created</th>${trustedHtml(customHeaderCells(p.row.custom))}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<thead><tr>${trustedHtml(selectHeader(p.row))}<th scope="col">Deal</th><th scope="col" class="num">Amount</th><th scope="col">Stage</th><th scope="col">Pipeline</th><th scope="col">Company</th><th scope="col">Tags</th><th scope="col">Owner</th><th scope="col">Closes</th><th scope="col">Created</th>${trustedHtml(customHeaderCells(p.row.custom))}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody id="deal-rows" hx-target:inherited="closest tr">
 ${join(p.page.rows.map((d) => dealRow(d, p.row)))}
 </tbody>

@@ -1,0 +1,30 @@
+import { Hono } from "hono";
+import { readJsonObject } from "../api/read-json.ts";
+import { actorOf } from "../auth/viewer.ts";
+import type { ViewerEnv } from "../server/app-env.ts";
+import { NotFoundError } from "../server/errors.ts";
+import { parseAll } from "../server/form-write.ts";
+import { parseOrThrow } from "../server/validation.ts";
+import { bulkActionInput, bulkTargetInput } from "./bulk-input.ts";
+import { BULK_KINDS } from "./bulk-kinds.ts";
+import { runBulk } from "./run-bulk.ts";
+
+/**
+ * POST /api/v1/t/:tenant/{contacts,companies,deals}/bulk: one action on a selection (`ids`)
+ * or on everything a list filter matches (`filter`), all or nothing. Answers {matched, changed}.
+ */
+export function bulkApiRoutes() {
+  const app = new Hono<ViewerEnv>();
+  app.post("/:kind/bulk", async (c) => {
+    const kind = BULK_KINDS[c.req.param("kind") as keyof typeof BULK_KINDS];
+    if (!Object.hasOwn(BULK_KINDS, c.req.param("kind"))) throw new NotFoundError("page");
+    const body = await readJsonObject(c);
+    const { action, ownerId, tag, stageId, ...rest } = body;
+    const [target, change] = parseAll(
+      () => parseOrThrow(bulkTargetInput, rest),
+      () => parseOrThrow(bulkActionInput, { action, ownerId, tag, stageId }),
+    );
+    return c.json(runBulk(c.var.shard, actorOf(c.var.viewer), kind, target, change));
+  });
+  return app;
+}

@@ -1,0 +1,98 @@
+import type { Actor } from "../auth/viewer.ts";
+import { matchingIds } from "../lists/keyset-query.ts";
+import { parseListParams } from "../lists/list-params.ts";
+import { NotFoundError, ValidationError } from "../server/errors.ts";
+import { MAX_TAGS } from "../tags/tag-input.ts";
+import type { Shard } from "../tenancy/shard.ts";
+import { type BulkAction, type BulkTarget, MAX_BULK_RECORDS } from "./bulk-input.ts";
+import type { BulkKind } from "./bulk-kinds.ts";
+
+export interface BulkResult {
+  /** Records chosen. */
+  matched: number;
+  /** Records actually changed (adding a tag a record already has changes nothing). */
+  changed: number;
+}
+
+/**
+ * The ids a bulk change targets. A selection must exist entirely in this workspace (an id
+ * from elsewhere is simply not in this file: 404, nothing changed); a filter is the list's own
+ * (same parameters, same allow-list) and may match at most MAX_BULK_RECORDS records.
+ */
+export function bulkTargetIds(shard: Shard, kind: BulkKind, target: BulkTarget): number[] {
+  if (target.ids) {
+    const ids = [...new Set(target.ids)];
+    const found = shard
+      .statement(
+        `SELECT count(*) FROM ${kind.from} WHERE ${kind.alias}.id IN (SELECT value FROM json_each(?))`,
+      )
+      .values(JSON.stringify(ids))[0]?.[0] as number;
+    if (found !== ids.length) throw new NotFoundError(kind.singular);
+    return ids;
+  }
+  const { cursor: _cursor, limit: _limit, sort: _sort, order: _order, ...filters } = target.filter ?? {};
+  const params = parseListParams(kind.listParams, filters, true);
+  const ids = matchingIds(shard, kind.from, kind.alias, kind.filter(shard, params), MAX_BULK_RECORDS + 1);
+  if (ids.length > MAX_BULK_RECORDS) {
+    throw new ValidationError([
+      { field: "filter", message: `more than ${MAX_BULK_RECORDS} ${kind.plural} match; narrow the filter` },
+    ]);
+  }
+  return ids;
+}
+
+/** Whether the action would change this record (no write, no log entry otherwise). */
+function wouldChange(kind: BulkKind, shard: Shard, id: number, action: BulkAction): boolean {
+  if (action.action === "delete") return true;
+  const record = kind.get(shard, id);
+  switch (action.action) {
+    case "setOwner":
+      return record.ownerId !== action.ownerId;
+    case "addTag":
+      return !record.tags.includes(action.tag as string);
+    case "removeTag":
+      return record.tags.includes(action.tag as string);
+    case "moveStage":
+      return record.stageId !== action.stageId;
+  }
+}
+
+/**
+ * Applies one action to every target in ONE transaction, through each record's own service
+ * (validated and logged like a single change). Any failure — a stage of another pipeline, an
+ * owner who left, too many tags — rolls everything back: a bulk change is all or nothing.
+ */
+export function runBulk(
+  shard: Shard,
+  actor: Actor,
+  kind: BulkKind,
+  target: BulkTarget,
+  action: BulkAction,
+): BulkResult {
+  if (action.action === "moveStage" && !kind.move) {
+    throw new ValidationError([{ field: "action", message: `${kind.plural} have no stages` }]);
+  }
+  return shard.transaction(() => {
+    const ids = bulkTargetIds(shard, kind, target);
+    let changed = 0;
+    for (const id of ids) {
+      if (!wouldChange(kind, shard, id, action)) continue;
+      changed++;
+      if (action.action === "delete") kind.remove(shard, actor, id);
+      else if (action.action === "setOwner") kind.update(shard, actor, id, { ownerId: action.ownerId });
+      else if (action.action === "moveStage") kind.move?.(shard, actor, id, action.stageId as number);
+      else {
+        const tags = kind.get(shard, id).tags;
+        const next =
+          action.action === "addTag" ? [...tags, action.tag as string] : tags.filter((t) => t !== action.tag);
+        if (next.length > MAX_TAGS) {
+          throw new ValidationError([
+            { field: "tag", message: `a ${kind.singular} has at most ${MAX_TAGS} tags` },
+          ]);
+        }
+        kind.update(shard, actor, id, { tags: next });
+      }
+    }
+    return { matched: ids.length, changed };
+  });
+}

@@ -1,0 +1,270 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import type { BrowserClient } from "./support/browser-client.ts";
+import { startServer, type TestServer } from "./support/server.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { api, DataDir, signIn } from "./support/workspace.ts";
+
+let server: TestServer;
+const dir = tempDir();
+let data: DataDir;
+let owner: BrowserClient;
+let call: ReturnType<typeof api>;
+let readOnly: ReturnType<typeof api>;
+let otherCall: ReturnType<typeof api>;
+let colleagueId: number;
+
+const T = "/t/bulk-co";
+
+/** Everything a refused bulk change must leave exactly as it was. */
+const snapshot = () =>
+  data.shards.use(data.get("bulk-co"), (s) => ({
+    contacts: s.statement("SELECT id, owner_id, updated_at FROM contacts ORDER BY id").all(),
+    tags: s.statement("SELECT contact_id, tag_id FROM contact_tags ORDER BY 1, 2").all(),
+    deals: s.statement("SELECT id, stage_id, status, updated_at FROM deals ORDER BY id").all(),
+    log: s.statement("SELECT count(*) AS n FROM interactions").get(),
+  }));
+
+async function contact(firstName: string, tags: string[] = []) {
+  const created = await call("POST", `${T}/contacts`, { firstName, tags });
+  expect(created.status).toBe(201);
+  return created.json.id as number;
+}
+
+beforeAll(async () => {
+  data = new DataDir(dir.path);
+  await data.tenant("bulk-co", "owner@bulk.test");
+  await data.tenant("bulk-other", "owner@other.test");
+  await data.user("bulk-co", "colleague@bulk.test", "member");
+  server = await startServer({ dataDir: dir.path });
+  owner = await signIn(server.url, "bulk-co", "owner@bulk.test");
+  call = api(server.url, await data.apiKey("bulk-co"));
+  readOnly = api(server.url, await data.apiKey("bulk-co", "read-only"));
+  otherCall = api(server.url, await data.apiKey("bulk-other"));
+  colleagueId = await data.shards.use(
+    data.get("bulk-co"),
+    (s) =>
+      (s.statement("SELECT id FROM users WHERE email = 'colleague@bulk.test'").get() as { id: number }).id,
+  );
+});
+
+afterAll(async () => {
+  await server.stop();
+  data.close();
+  dir.remove();
+});
+
+describe("bulk changes through the API", () => {
+  it("tag a selection, logging each change and skipping records that already have the tag", async () => {
+    const ids = [await contact("Ann", ["lead"]), await contact("Ben"), await contact("Cat")];
+    const before = (await snapshot()).log as { n: number };
+    const result = await call("POST", `${T}/contacts/bulk`, { ids, action: "addTag", tag: "Lead" });
+    expect(result.status).toBe(200);
+    expect(result.json).toEqual({ matched: 3, changed: 2 });
+    for (const id of ids) expect((await call("GET", `${T}/contacts/${id}`)).json.tags).toEqual(["lead"]);
+    expect(((await snapshot()).log as { n: number }).n).toBe(before.n + 2);
+  });
+
+  it("set the owner of everything a filter matches, and remove a tag from it", async () => {
+    const result = await call("POST", `${T}/contacts/bulk`, {
+      filter: { tag: "lead" },
+      action: "setOwner",
+      ownerId: colleagueId,
+    });
+    expect(result.json).toEqual({ matched: 3, changed: 3 });
+    const owned = await call("GET", `${T}/contacts?ownerId=${colleagueId}`);
+    expect(owned.json.data.map((c: { firstName: string }) => c.firstName).sort()).toEqual([
+      "Ann",
+      "Ben",
+      "Cat",
+    ]);
+    const cleared = await call("POST", `${T}/contacts/bulk`, {
+      filter: { q: "ann" },
+      action: "setOwner",
+      ownerId: null,
+    });
+    expect(cleared.json).toEqual({ matched: 1, changed: 1 });
+    const untagged = await call("POST", `${T}/contacts/bulk`, {
+      filter: { tag: "lead" },
+      action: "removeTag",
+      tag: "lead",
+    });
+    expect(untagged.json).toEqual({ matched: 3, changed: 3 });
+    expect((await call("GET", `${T}/contacts?tag=lead`)).json.data).toEqual([]);
+  });
+
+  it("is all or nothing: one record that cannot take the change leaves every record as it was", async () => {
+    const full = Array.from({ length: 20 }, (_, i) => `t${i}`);
+    const ids = [await contact("Dee"), await contact("Eve"), await contact("Fay", full)];
+    const before = await snapshot();
+    const result = await call("POST", `${T}/contacts/bulk`, { ids, action: "addTag", tag: "extra" });
+    expect(result.status).toBe(422);
+    expect(result.json.errors[0].field).toBe("tag");
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("moving deals to a stage fails for all when one deal is in another pipeline", async () => {
+    const pipelines = (await call("GET", `${T}/pipelines`)).json.data;
+    const other = await call("POST", `${T}/pipelines`, {
+      name: "Partners",
+      stages: [{ name: "Intro", probability: 10 }],
+    });
+    expect(other.status).toBe(403); // a member key cannot add pipelines: do it as an admin
+    const admin = api(server.url, await data.apiKey("bulk-co", "admin"));
+    const partners = (
+      await admin("POST", `${T}/pipelines`, {
+        name: "Partners",
+        stages: [{ name: "Intro", probability: 10 }],
+      })
+    ).json;
+    const sales = pipelines[0];
+    const deals = [];
+    for (const [title, stageId] of [
+      ["One", sales.stages[0].id],
+      ["Two", sales.stages[0].id],
+      ["Three", partners.stages[0].id],
+    ]) {
+      const created = await call("POST", `${T}/deals`, { title, stageId, amount: "100" });
+      expect(created.status).toBe(201);
+      deals.push(created.json.id);
+    }
+    const before = await snapshot();
+    const moved = await call("POST", `${T}/deals/bulk`, {
+      ids: deals,
+      action: "moveStage",
+      stageId: sales.stages[1].id,
+    });
+    expect(moved.status).toBe(422);
+    expect(moved.json.errors.map((e: { field: string }) => e.field)).toContain("stageId");
+    expect(await snapshot()).toEqual(before);
+
+    const ok = await call("POST", `${T}/deals/bulk`, {
+      ids: deals.slice(0, 2),
+      action: "moveStage",
+      stageId: sales.stages[1].id,
+    });
+    expect(ok.json).toEqual({ matched: 2, changed: 2 });
+    const history = await call("GET", `${T}/interactions?subjectType=deal&subjectId=${deals[0]}`);
+    expect(history.json.data.map((i: { kind: string }) => i.kind)).toContain("deal.stage_changed");
+  });
+
+  it("refuses another workspace's ids (404), bad input (400/422) and read-only keys (403), changing nothing", async () => {
+    const theirs = await otherCall("POST", "/t/bulk-other/contacts", { firstName: "Theirs" });
+    const mine = await contact("Gus");
+    const before = await snapshot();
+    const cases: [ReturnType<typeof api>, string, unknown, number][] = [
+      [call, "contacts", { ids: [mine, theirs.json.id], action: "delete" }, 404],
+      [call, "contacts", { ids: [mine], action: "explode" }, 422],
+      [call, "contacts", { ids: [mine], action: "addTag" }, 422],
+      [call, "contacts", { ids: [mine], action: "setOwner" }, 422],
+      [call, "contacts", { ids: [mine], action: "setOwner", ownerId: 999_999 }, 422],
+      [call, "contacts", { ids: [], action: "delete" }, 422],
+      [call, "contacts", { action: "delete" }, 422],
+      [call, "contacts", { ids: [mine], filter: {}, action: "delete" }, 422],
+      [call, "contacts", { filter: { sort: "name", nope: "1" }, action: "delete" }, 400],
+      [call, "contacts", { filter: { cf: "missing:1" }, action: "delete" }, 400],
+      [call, "contacts", { ids: [mine], action: "moveStage", stageId: 1 }, 422],
+      [call, "widgets", { ids: [mine], action: "delete" }, 404],
+      [readOnly, "contacts", { ids: [mine], action: "delete" }, 403],
+    ];
+    for (const [client, kind, body, status] of cases) {
+      const response = await client("POST", `${T}/${kind}/bulk`, body);
+      expect([JSON.stringify(body), response.status]).toEqual([JSON.stringify(body), status]);
+    }
+    expect(await snapshot()).toEqual(before);
+    expect((await otherCall("GET", `/t/bulk-other/contacts/${theirs.json.id}`)).status).toBe(200);
+  });
+
+  it("refuses a filter matching more records than one change may touch", async () => {
+    await data.shards.use(data.get("bulk-co"), (s) =>
+      s.transaction(() => {
+        const insert = s.statement(
+          "INSERT INTO contacts (first_name, last_name, created_at, updated_at) VALUES ('Many', ?, 1, 1)",
+        );
+        for (let i = 0; i < 5_001; i++) insert.run(String(i));
+      }),
+    );
+    const before = await snapshot();
+    const response = await call("POST", `${T}/contacts/bulk`, { filter: { q: "many" }, action: "delete" });
+    expect(response.status).toBe(422);
+    expect(response.json.errors[0]).toMatchObject({ field: "filter" });
+    expect(await snapshot()).toEqual(before);
+    // One fewer and the same filter goes through: 5,000 deletions, each logged, in one transaction.
+    const one = (await call("GET", `${T}/contacts?q=many&limit=1`)).json.data[0].id;
+    expect((await call("DELETE", `${T}/contacts/${one}`)).status).toBe(204);
+    const deleted = await call("POST", `${T}/contacts/bulk`, { filter: { q: "many" }, action: "delete" });
+    expect(deleted.json).toEqual({ matched: 5_000, changed: 5_000 });
+    expect((await call("GET", `${T}/contacts?q=many`)).json.data).toEqual([]);
+  });
+});
+
+describe("bulk changes on the list pages", () => {
+  it("change the ticked rows and come back to the list with a notice", async () => {
+    const ids = [await contact("Hal"), await contact("Ida")];
+    const list = await owner.get(`${T}/contacts`);
+    expect(list.text).toContain('id="bulk-form"');
+    expect(list.text).toContain(`name="ids" value="${ids[0]}" form="bulk-form"`);
+    const body = new URLSearchParams([
+      ["_csrf", owner.csrfToken],
+      ["filter", ""],
+      ["scope", "selected"],
+      ["ids", String(ids[0])],
+      ["ids", String(ids[1])],
+      ["action", "addTag"],
+      ["tag", "vip"],
+      ["ownerId", ""],
+    ]);
+    const posted = await owner.request("POST", `${T}/contacts/bulk`, {
+      body,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(posted.status).toBe(303);
+    const back = await owner.get(posted.headers.get("location") as string);
+    expect(back.text).toContain("2 contacts changed.");
+    expect((await call("GET", `${T}/contacts?tag=vip`)).json.data).toHaveLength(2);
+  });
+
+  it("delete everything matching after a confirmation, and show why when nothing was changed", async () => {
+    await owner.get(`${T}/contacts`);
+    const ask = await owner.post(`${T}/contacts/bulk`, {
+      scope: "all",
+      filter: "tag=vip",
+      action: "delete",
+      ownerId: "",
+    });
+    expect(ask.status).toBe(200);
+    expect(ask.text).toContain("Delete 2 contacts?");
+    expect((await call("GET", `${T}/contacts?tag=vip`)).json.data).toHaveLength(2);
+    const done = await owner.post(`${T}/contacts/bulk`, {
+      scope: "all",
+      filter: "tag=vip",
+      action: "delete",
+      ownerId: "",
+      confirm: "1",
+    });
+    expect(done.status).toBe(303);
+    expect(done.headers.get("location")).toBe(`${T}/contacts?tag=vip&changed=2`);
+    expect((await call("GET", `${T}/contacts?tag=vip`)).json.data).toHaveLength(0);
+
+    await owner.get(`${T}/contacts`);
+    const refused = await owner.post(`${T}/contacts/bulk`, { scope: "selected", action: "addTag", tag: "x" });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain("Nothing was changed");
+    expect(refused.text).toContain("select at least one record");
+  });
+
+  it("are not offered to read-only users, and refused if they post anyway", async () => {
+    await data.user("bulk-co", "viewer@bulk.test", "read-only");
+    const viewer = await signIn(server.url, "bulk-co", "viewer@bulk.test");
+    const list = await viewer.get(`${T}/contacts`);
+    expect(list.text).not.toContain('id="bulk-form"');
+    const gus = (await call("GET", `${T}/contacts?q=gus`)).json.data[0].id;
+    const refused = await viewer.post(`${T}/contacts/bulk`, {
+      scope: "selected",
+      ids: String(gus),
+      action: "delete",
+      confirm: "1",
+    });
+    expect(refused.status).toBe(403);
+    expect((await call("GET", `${T}/contacts/${gus}`)).status).toBe(200);
+  });
+});

@@ -1,0 +1,53 @@
+import { escapeHtml, type Html, html } from "../html.ts";
+import type { SelectOption } from "./form-field.ts";
+import type { RowContext } from "./row-context.ts";
+
+export interface BulkBarProps {
+  /** Where the form posts: /t/<slug>/<kind>/bulk. */
+  action: string;
+  csrfToken: string;
+  /** The list's current filters as a query string: what "all matching" means. */
+  filterQuery: string;
+  /** How many records the filters match. */
+  total: number;
+  plural: string;
+  owners: SelectOption[];
+  /** Deals only: every stage of every pipeline. */
+  stages?: SelectOption[];
+}
+
+/**
+ * Bulk changes for a list: a plain POST form (works without JavaScript). Rows join it through
+ * their checkboxes' `form` attribute, so the table needs no wrapping form of its own.
+ */
+export function bulkBar(p: BulkBarProps): Html {
+  const option = (o: SelectOption) => html`<option value="${o.value}">${o.label}</option>`;
+  return html`<form id="bulk-form" class="bulk-bar" method="post" action="${p.action}" aria-label="Change several ${p.plural}">
+<input type="hidden" name="_csrf" value="${p.csrfToken}"><input type="hidden" name="filter" value="${p.filterQuery}">
+<fieldset class="bulk-scope"><legend>Change</legend>
+<label><input type="radio" name="scope" value="selected" checked> the selected ${p.plural}</label>
+<label><input type="radio" name="scope" value="all"> all ${p.total} matching</label></fieldset>
+<label><span>Action</span><select name="action">
+<option value="setOwner">Set owner</option><option value="addTag">Add tag</option><option value="removeTag">Remove tag</option>${
+    p.stages ? html`<option value="moveStage">Move to stage</option>` : ""
+  }<option value="delete">Delete</option></select></label>
+<label><span>Owner</span><select name="ownerId"><option value="">No owner</option>${p.owners.map(option)}</select></label>
+<label><span>Tag</span><input name="tag" maxlength="40" autocomplete="off"></label>
+${p.stages ? html`<label><span>Stage</span><select name="stageId"><option value="">—</option>${p.stages.map(option)}</select></label>` : ""}
+<button type="submit">Apply</button>
+</form>`;
+}
+
+/** The first cell of a list row: its checkbox in the bulk form (only for those who may change records). `label` is text. */
+export function selectCell(ctx: RowContext, id: number, label: string): string {
+  return ctx.canWrite
+    ? `<td class="select"><input type="checkbox" name="ids" value="${id}" form="bulk-form" aria-label="Select ${escapeHtml(label)}"></td>`
+    : "";
+}
+
+/** The header cell above the row checkboxes. */
+export function selectHeader(ctx: RowContext): string {
+  return ctx.canWrite
+    ? `<th scope="col" class="select"><span class="visually-hidden">Select</span></th>`
+    : "";
+}
