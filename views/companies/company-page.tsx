@@ -33,6 +33,9 @@ export function companyPage({ ctx, company: co, contacts, row, sections }: Compa
               <a class="button" href={`${path}/edit`}>
                 Edit
               </a>
+              <a class="button" href={`${path}/merge`}>
+                Merge…
+              </a>
               <a class="button danger" href={`${path}/delete`}>
                 Delete
               </a>

@@ -31,6 +31,9 @@ export function contactPage({ ctx, contact: c, row, canManagePrivacy, sections }
               <a class="button" href={`${path}/edit`}>
                 Edit
               </a>
+              <a class="button" href={`${path}/merge`}>
+                Merge…
+              </a>
               <a class="button danger" href={`${path}/delete`}>
                 Delete
               </a>
