@@ -1161,11 +1161,13 @@ const MOUNTED_ROUTES = [
   "GET /api/v1/t/{tenant}/contacts/{id}",
   "PATCH /api/v1/t/{tenant}/contacts/{id}",
   "DELETE /api/v1/t/{tenant}/contacts/{id}",
+  "POST /api/v1/t/{tenant}/contacts/{id}/merge",
   "GET /api/v1/t/{tenant}/companies",
   "POST /api/v1/t/{tenant}/companies",
   "GET /api/v1/t/{tenant}/companies/{id}",
   "PATCH /api/v1/t/{tenant}/companies/{id}",
   "DELETE /api/v1/t/{tenant}/companies/{id}",
+  "POST /api/v1/t/{tenant}/companies/{id}/merge",
   "GET /api/v1/t/{tenant}/deals",
   "POST /api/v1/t/{tenant}/deals",
   "GET /api/v1/t/{tenant}/deals/{id}",
@@ -1273,7 +1275,12 @@ describe("OpenAPI document", () => {
       tasks: ids.task,
       notes: ids.note,
     };
+    // A merge folds a record made just for it into the shared one, which stays.
+    const duplicateContact = await created(owner, `/t/${HOME}/contacts`, { firstName: "Doc duplicate" });
+    const duplicateCompany = await created(owner, `/t/${HOME}/companies`, { name: "Doc duplicate Co" });
     const bodies: Record<string, object> = {
+      mergeContacts: { duplicateId: duplicateContact.id, keep: { firstName: "survivor" } },
+      mergeCompanies: { duplicateId: duplicateCompany.id },
       createContact: { firstName: "Doc" },
       updateContact: { title: "Documented" },
       createCompany: { name: "Doc Co" },

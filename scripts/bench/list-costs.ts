@@ -72,6 +72,16 @@ export function measureListCosts(dataDir: string, slug: string): ListCosts {
         filters: {},
         owners,
         customFields: [],
+        columns: { choices: [] },
+        savedViews: {
+          listHref: "/t/bench/contacts",
+          viewsHref: "/t/bench/views",
+          views: [],
+          current: "?",
+          viewerId: 1,
+          isAdmin: true,
+          csrfToken: "",
+        },
         tags,
         newForm: { values: {}, errors: {} },
       };

@@ -7,6 +7,7 @@ import { contactApiRoutes } from "../contacts/api-routes.ts";
 import { customFieldApiRoutes } from "../custom-fields/api-routes.ts";
 import { dealApiRoutes, pipelineApiRoutes } from "../deals/api-routes.ts";
 import { interactionApiRoutes } from "../interactions/api-routes.ts";
+import { mergeApiRoutes } from "../merge/api-routes.ts";
 import { noteApiRoutes } from "../notes/api-routes.ts";
 import { searchApiRoutes } from "../search/api-routes.ts";
 import type { AppDeps, AppEnv, TenantEnv } from "../server/app-env.ts";
@@ -36,6 +37,7 @@ export function apiApp(deps: AppDeps) {
     writesNeedMember as never,
   );
   tenantApi.route("/", bulkApiRoutes());
+  tenantApi.route("/", mergeApiRoutes());
   tenantApi.route("/contacts", contactApiRoutes(deps.config.renderCache));
   tenantApi.route("/companies", companyApiRoutes(deps.config.renderCache));
   tenantApi.route("/deals", dealApiRoutes(deps.config.renderCache));

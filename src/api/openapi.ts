@@ -9,6 +9,7 @@ import { pipelineInput, stageInput, stagePatchInput } from "../deals/manage-pipe
 import { STAGE_KINDS } from "../deals/schema.ts";
 import { SUBJECT_TYPES } from "../interactions/kinds.ts";
 import { activityInput } from "../interactions/log-activity.ts";
+import { companyMergeRequest, contactMergeRequest } from "../merge/merge-input.ts";
 import { noteBody, noteInput } from "../notes/note-input.ts";
 import { taskInput, taskPatchInput } from "../tasks/task-input.ts";
 
@@ -748,6 +749,50 @@ function searchPaths() {
   };
 }
 
+// ---- merging duplicates (src/merge/api-routes.ts) ----
+
+interface MergeDoc {
+  /** The path segment, e.g. "contacts". */
+  path: string;
+  noun: string;
+  /** The tag, also the operation id's noun: "Contacts". */
+  nouns: string;
+  schema: string;
+  request: z.ZodType;
+  /** What moves from the duplicate besides its tags and custom values. */
+  moves: string;
+}
+
+function mergePath(m: MergeDoc) {
+  return {
+    [`/api/v1/t/{tenant}/${m.path}/{id}/merge`]: {
+      parameters: [tenantParameter, idParameter(`The ${m.noun} that stays`)],
+      post: {
+        operationId: `merge${m.nouns}`,
+        summary: `Merge a duplicate ${m.noun} into this one`,
+        description: `Folds \`duplicateId\` into this ${m.noun}, in one transaction: it takes the values chosen in \`keep\`, both records' tags, and the duplicate's ${m.moves}; the duplicate is then deleted. Logs \`${m.noun}.merged\` {mergedId, name} on this ${m.noun}, and \`${m.noun}.updated\` if its fields changed. Anything refused changes nothing.`,
+        tags: [m.nouns],
+        requestBody: jsonBody(m.request),
+        responses: {
+          200: { description: `This ${m.noun}, merged`, content: json(ref(m.schema)) },
+          ...errorResponses(
+            400,
+            401,
+            403,
+            [404, `No such workspace, or either ${m.noun} is not in this workspace`],
+            413,
+            415,
+            [
+              422,
+              `\`duplicateId\` is this ${m.noun} itself, a \`keep\` entry names no field or is not survivor or duplicate, or the two have more than 20 tags together; \`errors\` names the field`,
+            ],
+          ),
+        },
+      },
+    },
+  };
+}
+
 /** The OpenAPI 3.1 document served at /api/v1/openapi.json. */
 export const OPENAPI_DOCUMENT = {
   openapi: "3.1.0",
@@ -841,6 +886,22 @@ export const OPENAPI_DOCUMENT = {
       sorts: Object.keys(COMPANY_SORTS),
       create: companyCreateInput,
       patch: companyPatchInput,
+    }),
+    ...mergePath({
+      path: "contacts",
+      noun: "contact",
+      nouns: "Contacts",
+      schema: "Contact",
+      request: contactMergeRequest,
+      moves: "deals, notes, tasks, custom values and timeline",
+    }),
+    ...mergePath({
+      path: "companies",
+      noun: "company",
+      nouns: "Companies",
+      schema: "Company",
+      request: companyMergeRequest,
+      moves: "people, deals, notes, tasks, custom values and timeline",
     }),
     ...resourcePaths({
       path: "deals",

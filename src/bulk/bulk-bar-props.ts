@@ -15,7 +15,7 @@ export function bulkBarProps(
 ): BulkBarProps {
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(values)) {
-    if (value && name !== "sort" && name !== "order") query.set(name, value);
+    if (value && name !== "sort" && name !== "order" && name !== "cols") query.set(name, value);
   }
   return {
     action: `${base}/${kindName}/bulk`,

@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import { bulkConfirmPage } from "../../views/bulk/bulk-confirm-page.ts";
-import { bulkProblemPage } from "../../views/bulk/bulk-problem-page.ts";
+import { refusedPage } from "../../views/components/refused-page.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import { actorOf } from "../auth/viewer.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
@@ -76,7 +76,7 @@ export function bulkRoutes(deps: AppDeps) {
           ? error.issues.map((i) => `${i.field}: ${i.message}`)
           : [error.message];
       return c.html(
-        bulkProblemPage({ ctx: pageContext(c, deps), nav, problems, backHref: back }).value,
+        refusedPage({ ctx: pageContext(c, deps), nav, problems, backHref: back }).value,
         error.status as 400 | 404 | 422,
       );
     }

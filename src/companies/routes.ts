@@ -4,9 +4,10 @@ import { companiesResults } from "../../views/companies/companies-results.ts";
 import { companyEditRow } from "../../views/companies/company-edit-row.ts";
 import { COMPANY_FORM_FIELDS, companyFields } from "../../views/companies/company-fields.ts";
 import { companyPage } from "../../views/companies/company-page.tsx";
-import { companyRow } from "../../views/companies/company-row.ts";
+import { COMPANY_COLUMN_CHOICES, companyRow } from "../../views/companies/company-row.ts";
 import { newCompanyForm } from "../../views/companies/new-company-form.ts";
 import { EMPTY_FORM, type FormState } from "../../views/components/form-field.ts";
+import { columnsParam, listColumns } from "../../views/components/list-columns.ts";
 import { listHref } from "../../views/components/list-filters.ts";
 import { confirmDeletePage, recordFormPage } from "../../views/components/record-form-page.tsx";
 import { customInputs } from "../../views/custom-fields/custom-inputs.ts";
@@ -24,6 +25,7 @@ import { cachedCount } from "../lists/count-cache.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { filterKey, filterValues, isFiltered } from "../lists/record-filter.ts";
 import { renderList } from "../lists/render-cache.ts";
+import { savedViewsBarProps, saveViewFormProps } from "../saved-views/saved-views-props.ts";
 import { toFtsQuery } from "../search/fts-query.ts";
 import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
 import { parseAll, writeFromForm } from "../server/form-write.ts";
@@ -88,12 +90,15 @@ export function companyRoutes(deps: AppDeps) {
     const params = parseListParams(companyListParams, c.req.query(), false);
     const shard = c.var.shard;
     const values = filterValues(params);
+    const fields = listFields(shard, "company");
+    const columns = listColumns(COMPANY_COLUMN_CHOICES, fields, c.req.queries("cols") ?? []);
+    values.cols = columnsParam(columns.visible);
     const row = rowContext(c);
     const results = renderList(
       shard,
       deps.config.renderCache,
       "companies",
-      JSON.stringify([params, row.canWrite]),
+      JSON.stringify([params, row.canWrite, columns.visible]),
       { nonce: c.var.nonce, csrfToken: pageCsrfToken(c, deps) },
       ({ nonce, csrfToken }) => {
         const page = listCompanies(shard, params);
@@ -101,6 +106,8 @@ export function companyRoutes(deps: AppDeps) {
         return companiesResults({
           page,
           total,
+          columns,
+          saveView: saveViewFormProps(row.base, "companies", values, csrfToken, row.canWrite),
           bulk: row.canWrite
             ? bulkBarProps(shard, "companies", row.base, values, total, csrfToken)
             : undefined,
@@ -126,7 +133,9 @@ export function companyRoutes(deps: AppDeps) {
         results: trustedHtml(results),
         filters: values,
         owners: listUsers(shard),
-        customFields: listFields(shard, "company"),
+        customFields: fields,
+        columns,
+        savedViews: savedViewsBarProps(c, "companies", values, pageCsrfToken(c, deps)),
         changed: changedCount(c.req.query("changed")),
         tags: allTags(shard),
         newForm: EMPTY_FORM,

@@ -1,11 +1,12 @@
 import { type Context, Hono } from "hono";
 import { EMPTY_FORM, type FormState } from "../../views/components/form-field.ts";
+import { columnsParam, listColumns } from "../../views/components/list-columns.ts";
 import { listHref } from "../../views/components/list-filters.ts";
 import { confirmDeletePage, recordFormPage } from "../../views/components/record-form-page.tsx";
 import { contactEditRow } from "../../views/contacts/contact-edit-row.ts";
 import { CONTACT_FORM_FIELDS, contactFields } from "../../views/contacts/contact-fields.ts";
 import { contactPage } from "../../views/contacts/contact-page.tsx";
-import { contactRow } from "../../views/contacts/contact-row.ts";
+import { CONTACT_COLUMN_CHOICES, contactRow } from "../../views/contacts/contact-row.ts";
 import { contactsPage } from "../../views/contacts/contacts-page.ts";
 import { contactsResults } from "../../views/contacts/contacts-results.ts";
 import { newContactForm } from "../../views/contacts/new-contact-form.ts";
@@ -25,6 +26,7 @@ import { cachedCount } from "../lists/count-cache.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { filterKey, filterValues, isFiltered } from "../lists/record-filter.ts";
 import { renderList } from "../lists/render-cache.ts";
+import { savedViewsBarProps, saveViewFormProps } from "../saved-views/saved-views-props.ts";
 import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
 import { type FormWrite, parseAll, writeFromForm } from "../server/form-write.ts";
 import {
@@ -103,12 +105,15 @@ export function contactRoutes(deps: AppDeps) {
     const params = parseListParams(contactListParams, c.req.query(), false);
     const shard = c.var.shard;
     const values = filterValues(params);
+    const fields = listFields(shard, "contact");
+    const columns = listColumns(CONTACT_COLUMN_CHOICES, fields, c.req.queries("cols") ?? []);
+    values.cols = columnsParam(columns.visible);
     const row = rowContext(c);
     const results = renderList(
       shard,
       deps.config.renderCache,
       "contacts",
-      JSON.stringify([params, row.canWrite]),
+      JSON.stringify([params, row.canWrite, columns.visible]),
       { nonce: c.var.nonce, csrfToken: pageCsrfToken(c, deps) },
       ({ nonce, csrfToken }) => {
         const page = listContacts(shard, params);
@@ -116,6 +121,8 @@ export function contactRoutes(deps: AppDeps) {
         return contactsResults({
           page,
           total,
+          columns,
+          saveView: saveViewFormProps(row.base, "contacts", values, csrfToken, row.canWrite),
           bulk: row.canWrite
             ? bulkBarProps(shard, "contacts", row.base, values, total, csrfToken)
             : undefined,
@@ -141,7 +148,9 @@ export function contactRoutes(deps: AppDeps) {
         results: trustedHtml(results),
         filters: values,
         owners: listUsers(shard),
-        customFields: listFields(shard, "contact"),
+        customFields: fields,
+        columns,
+        savedViews: savedViewsBarProps(c, "contacts", values, pageCsrfToken(c, deps)),
         changed: changedCount(c.req.query("changed")),
         tags: allTags(shard),
         newForm: EMPTY_FORM,

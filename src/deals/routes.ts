@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
 import type { FormState } from "../../views/components/form-field.ts";
+import { columnsParam, listColumns } from "../../views/components/list-columns.ts";
 import { listHref } from "../../views/components/list-filters.ts";
 import { confirmDeletePage, recordFormPage } from "../../views/components/record-form-page.tsx";
 import { customFacts } from "../../views/custom-fields/custom-facts.ts";
@@ -8,6 +9,7 @@ import { boardSection } from "../../views/deals/board.ts";
 import { boardPage } from "../../views/deals/board-page.ts";
 import { DEAL_FORM_FIELDS, dealFields } from "../../views/deals/deal-fields.ts";
 import { dealPage } from "../../views/deals/deal-page.ts";
+import { DEAL_COLUMN_CHOICES } from "../../views/deals/deal-row.ts";
 import { dealsPage } from "../../views/deals/deals-page.ts";
 import { dealsResults } from "../../views/deals/deals-results.ts";
 import { trustedHtml } from "../../views/html.ts";
@@ -27,6 +29,7 @@ import { cachedCount } from "../lists/count-cache.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { filterKey, filterValues, isFiltered } from "../lists/record-filter.ts";
 import { renderList } from "../lists/render-cache.ts";
+import { savedViewsBarProps, saveViewFormProps } from "../saved-views/saved-views-props.ts";
 import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
 import { NotFoundError, ValidationError } from "../server/errors.ts";
 import { parseAll, writeFromForm } from "../server/form-write.ts";
@@ -132,12 +135,15 @@ export function dealRoutes(deps: AppDeps) {
     const params = parseListParams(dealListParams, c.req.query(), false);
     const shard = c.var.shard;
     const values = filterValues(params);
+    const fields = listFields(shard, "deal");
+    const columns = listColumns(DEAL_COLUMN_CHOICES, fields, c.req.queries("cols") ?? []);
+    values.cols = columnsParam(columns.visible);
     const row = rowContext(c);
     const results = renderList(
       shard,
       deps.config.renderCache,
       "deals",
-      JSON.stringify([params, row.canWrite]),
+      JSON.stringify([params, row.canWrite, columns.visible]),
       { nonce: c.var.nonce, csrfToken: pageCsrfToken(c, deps) },
       ({ nonce, csrfToken }) => {
         const page = listDeals(shard, params);
@@ -156,6 +162,8 @@ export function dealRoutes(deps: AppDeps) {
         return dealsResults({
           page,
           total,
+          columns,
+          saveView: saveViewFormProps(row.base, "deals", values, csrfToken, row.canWrite),
           bulk: row.canWrite ? bulkBarProps(shard, "deals", row.base, values, total, csrfToken) : undefined,
           filtered:
             isFiltered(params) ||
@@ -181,7 +189,9 @@ export function dealRoutes(deps: AppDeps) {
         results: trustedHtml(results),
         filters: values,
         owners: listUsers(shard),
-        customFields: listFields(shard, "deal"),
+        customFields: fields,
+        columns,
+        savedViews: savedViewsBarProps(c, "deals", values, pageCsrfToken(c, deps)),
         changed: changedCount(c.req.query("changed")),
         tags: allTags(shard),
         pipelines: listPipelines(shard),

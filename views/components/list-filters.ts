@@ -1,6 +1,7 @@
 import type { FieldDefinition } from "../../src/custom-fields/field-definitions.ts";
 import { type Html, html } from "../html.ts";
 import type { SelectOption } from "./form-field.ts";
+import type { ListColumns } from "./list-columns.ts";
 
 export interface ListFiltersOptions {
   /** The list's URL, e.g. /t/acme/contacts. */
@@ -17,6 +18,17 @@ export interface ListFiltersOptions {
   extra?: [string, string, SelectOption[]][];
   /** The workspace's custom fields of this kind: sortable, and filterable when they have choices. */
   customFields?: FieldDefinition[];
+  /** The optional columns to offer, and which are shown. */
+  columns?: ListColumns;
+}
+
+/** Column checkboxes; the hidden `name` makes "none ticked" a choice rather than "not chosen". */
+function columnChooser(columns: ListColumns, swap: Html): Html {
+  const shown = (key: string) => !columns.visible || columns.visible.includes(key);
+  return html`<details class="filter columns"><summary>Columns</summary><input type="hidden" name="cols" value="name">${columns.choices.map(
+    (c) =>
+      html`<label><input type="checkbox" name="cols" value="${c.key}"${shown(c.key) ? html` checked` : ""} ${swap} hx-trigger="change"> ${c.label}</label>`,
+  )}</details>`;
 }
 
 /** `cf` filter choices: each option of a select or multi-select, and yes/no of a checkbox. */
@@ -90,6 +102,7 @@ export function listFilters(o: ListFiltersOptions): Html {
     o.values.order,
     swap,
   )}
+  ${o.columns ? columnChooser(o.columns, swap) : ""}
   <div class="filter-actions"><button type="submit">Apply</button> <a href="${o.action}">Clear</a></div>
 </form>`;
 }

@@ -1,11 +1,23 @@
 import type { ContactRecord } from "../../src/contacts/contact-record.ts";
 import { selectCell } from "../components/bulk-bar.ts";
 import { formatDay } from "../components/format.ts";
+import type { ColumnChoice } from "../components/list-columns.ts";
 import { rowActions } from "../components/row-actions.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { tagChips } from "../components/tags.ts";
 import { customCells } from "../custom-fields/custom-cells.ts";
 import { escapeHtml as e, type Html, trustedHtml } from "../html.ts";
+
+/** The contact list's optional columns, in table order. */
+export const CONTACT_COLUMN_CHOICES: ColumnChoice[] = [
+  { key: "email", label: "Email" },
+  { key: "phone", label: "Phone" },
+  { key: "title", label: "Title" },
+  { key: "company", label: "Company" },
+  { key: "tags", label: "Tags" },
+  { key: "owner", label: "Owner" },
+  { key: "createdAt", label: "Created" },
+];
 
 /**
  * One contact in the list. The list page, a search, a create and a save all render this same

@@ -2,8 +2,10 @@ import type { UserSummary } from "../../src/auth/users.ts";
 import type { FieldDefinition } from "../../src/custom-fields/field-definitions.ts";
 import { flashFragment } from "../components/flash.ts";
 import type { FormState } from "../components/form-field.ts";
+import type { ListColumns } from "../components/list-columns.ts";
 import { listFilters, RECORD_SORT_OPTIONS } from "../components/list-filters.ts";
 import type { RowContext } from "../components/row-context.ts";
+import { type SavedViewsBarProps, savedViewsBar } from "../components/saved-views-bar.ts";
 import { type Html, html } from "../html.ts";
 import { page } from "../layouts/page.ts";
 import type { PageContext } from "../layouts/page-context.ts";
@@ -19,6 +21,9 @@ export interface ContactsPageProps {
   owners: UserSummary[];
   /** The workspace's custom fields of this kind (sort and filter choices). */
   customFields: FieldDefinition[];
+  /** The optional columns and which are shown. */
+  columns: ListColumns;
+  savedViews: SavedViewsBarProps;
   /** After a bulk change: how many records it changed. */
   changed?: number;
   tags: string[];
@@ -39,6 +44,7 @@ export function contactsPage(p: ContactsPageProps): Html {
   ${p.row.canWrite ? html`<a class="button" href="${base}/contacts/new">New contact</a>` : ""}
 </div>
 ${p.row.canWrite ? newContactForm(base, p.newForm, p.ctx.csrfToken, p.ctx.nonce) : ""}
+${savedViewsBar(p.savedViews)}
 ${listFilters({
   action: `${base}/contacts`,
   target: "#contacts-results",
@@ -49,6 +55,7 @@ ${listFilters({
   owners: p.owners.map((u) => ({ value: String(u.id), label: u.name })),
   sorts: RECORD_SORT_OPTIONS,
   customFields: p.customFields,
+  columns: p.columns,
 })}
 ${p.results}`,
   });

@@ -2,10 +2,23 @@ import type { DealRecord } from "../../src/deals/deal-record.ts";
 import { formatMoney } from "../../src/deals/money.ts";
 import { selectCell } from "../components/bulk-bar.ts";
 import { formatDay } from "../components/format.ts";
+import type { ColumnChoice } from "../components/list-columns.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { tagChips } from "../components/tags.ts";
 import { customCells } from "../custom-fields/custom-cells.ts";
 import { escapeHtml as e, type Html, trustedHtml } from "../html.ts";
+
+/** The deal list's optional columns, in table order. */
+export const DEAL_COLUMN_CHOICES: ColumnChoice[] = [
+  { key: "amount", label: "Amount" },
+  { key: "stage", label: "Stage" },
+  { key: "pipeline", label: "Pipeline" },
+  { key: "company", label: "Company" },
+  { key: "tags", label: "Tags" },
+  { key: "owner", label: "Owner" },
+  { key: "closes", label: "Closes" },
+  { key: "createdAt", label: "Created" },
+];
 
 /** One deal in the list (a plain template for speed; every text value through e()). */
 export function dealRow(d: DealRecord, ctx: RowContext): Html {

@@ -2,8 +2,10 @@ import type { UserSummary } from "../../src/auth/users.ts";
 import type { FieldDefinition } from "../../src/custom-fields/field-definitions.ts";
 import type { PipelineWithStages } from "../../src/deals/pipelines.ts";
 import { flashFragment } from "../components/flash.ts";
+import type { ListColumns } from "../components/list-columns.ts";
 import { listFilters, RECORD_SORT_OPTIONS } from "../components/list-filters.ts";
 import type { RowContext } from "../components/row-context.ts";
+import { type SavedViewsBarProps, savedViewsBar } from "../components/saved-views-bar.ts";
 import { type Html, html } from "../html.ts";
 import { page } from "../layouts/page.ts";
 import type { PageContext } from "../layouts/page-context.ts";
@@ -16,6 +18,9 @@ export interface DealsPageProps {
   owners: UserSummary[];
   /** The workspace's custom fields of this kind (sort and filter choices). */
   customFields: FieldDefinition[];
+  /** The optional columns and which are shown. */
+  columns: ListColumns;
+  savedViews: SavedViewsBarProps;
   /** After a bulk change: how many records it changed. */
   changed?: number;
   tags: string[];
@@ -37,6 +42,7 @@ export function dealsPage(p: DealsPageProps): Html {
   <div class="record-actions"><a href="${base}/deals/board">Board view</a>
   ${p.row.canWrite ? html`<a class="button" href="${base}/deals/new">New deal</a>` : ""}</div>
 </div>
+${savedViewsBar(p.savedViews)}
 ${listFilters({
   action: `${base}/deals`,
   target: "#deals-results",
@@ -47,6 +53,7 @@ ${listFilters({
   owners: p.owners.map((u) => ({ value: String(u.id), label: u.name })),
   sorts: [...RECORD_SORT_OPTIONS, { value: "amount", label: "Amount" }],
   customFields: p.customFields,
+  columns: p.columns,
   extra: [
     [
       "pipelineId",

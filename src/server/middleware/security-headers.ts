@@ -15,7 +15,8 @@ function contentSecurityPolicy(nonce: string): string {
   return [
     "default-src 'self'",
     `script-src 'nonce-${nonce}'`,
-    "style-src 'self'",
+    // The nonce lets a list page carry its column choice as a <style> block; no inline style attributes.
+    `style-src 'self' 'nonce-${nonce}'`,
     "img-src 'self' data:",
     "connect-src 'self'",
     "object-src 'none'",

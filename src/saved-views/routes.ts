@@ -1,0 +1,61 @@
+import { type Context, Hono } from "hono";
+import { refusedPage } from "../../views/components/refused-page.ts";
+import { hasRole } from "../auth/roles.ts";
+import { requireSignedIn } from "../auth/session-middleware.ts";
+import type { Viewer } from "../auth/viewer.ts";
+import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
+import { AppError } from "../server/errors.ts";
+import { formFields, idParam, pageContext } from "../server/page-context.ts";
+import { parseOrThrow } from "../server/validation.ts";
+import { createView, deleteView, listViews } from "./saved-views.ts";
+import { VIEW_LISTS, type ViewList, viewInput } from "./view-input.ts";
+
+type C = Context<ViewerEnv>;
+type UserViewer = Extract<Viewer, { kind: "user" }>;
+
+/**
+ * POST /t/:tenant/views (save the list as it is) and /views/:id/delete. Anyone signed in may
+ * keep views of their own, read-only users included: a view changes no business data. Sharing
+ * one with the workspace takes the member role.
+ */
+export function savedViewRoutes(deps: AppDeps) {
+  const app = new Hono<ViewerEnv>();
+  app.use(requireSignedIn);
+  const base = (c: C) => `/t/${c.var.tenant.slug}`;
+
+  const refused = (c: C, error: unknown, list: string) => {
+    if (!(error instanceof AppError) || (error.status !== 400 && error.status !== 422)) throw error;
+    const problems =
+      "issues" in error
+        ? (error.issues as { field: string; message: string }[]).map((i) => `${i.field}: ${i.message}`)
+        : [error.message];
+    const nav = (VIEW_LISTS as readonly string[]).includes(list) ? (list as ViewList) : "contacts";
+    return c.html(
+      refusedPage({ ctx: pageContext(c, deps), nav, problems, backHref: `${base(c)}/${nav}` }).value,
+      error.status as 400 | 422,
+    );
+  };
+
+  app.post("/", async (c) => {
+    const viewer = c.var.viewer as UserViewer;
+    const fields = await formFields(c);
+    try {
+      const input = parseOrThrow(viewInput, fields);
+      const id = createView(c.var.shard, viewer.id, {
+        ...input,
+        shared: input.shared && hasRole(viewer.role, "member"),
+      });
+      const saved = listViews(c.var.shard, viewer.id, input.list).find((v) => v.id === id);
+      return c.redirect(`${base(c)}/${input.list}${saved?.href ?? ""}`, 303);
+    } catch (error) {
+      return refused(c, error, fields.list ?? "");
+    }
+  });
+
+  app.post("/:id/delete", (c) => {
+    const list = deleteView(c.var.shard, c.var.viewer as UserViewer, idParam(c));
+    return c.redirect(`${base(c)}/${list}`, 303);
+  });
+
+  return app;
+}

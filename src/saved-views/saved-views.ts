@@ -1,0 +1,98 @@
+import { hasRole } from "../auth/roles.ts";
+import type { Viewer } from "../auth/viewer.ts";
+import { ForbiddenError, NotFoundError, ValidationError } from "../server/errors.ts";
+import type { Shard } from "../tenancy/shard.ts";
+import { normaliseViewQuery, type ViewInput, type ViewList } from "./view-input.ts";
+
+export interface SavedViewSummary {
+  id: number;
+  name: string;
+  /** The list URL's query: filters, sort and columns. */
+  href: string;
+  shared: boolean;
+  ownerId: number;
+  ownerName: string;
+}
+
+const MAX_VIEWS_PER_USER = 50;
+
+/** A user's own views of a list and those others shared, own first, by name. */
+export function listViews(shard: Shard, userId: number, list: ViewList): SavedViewSummary[] {
+  const rows = shard
+    .statement(
+      `SELECT v.id, v.name, v.query, v.columns, v.shared, v.owner_id AS ownerId, u.name AS ownerName
+       FROM saved_views v JOIN users u ON u.id = v.owner_id
+       WHERE v.entity = ? AND (v.owner_id = ? OR v.shared = 1)
+       ORDER BY v.owner_id <> ?, v.name COLLATE NOCASE, v.id`,
+    )
+    .all(list, userId, userId) as {
+    id: number;
+    name: string;
+    query: string;
+    columns: string;
+    shared: number;
+    ownerId: number;
+    ownerName: string;
+  }[];
+  return rows.map((r) => {
+    const columns = JSON.parse(r.columns) as string[];
+    const query = new URLSearchParams(r.query);
+    if (columns.length) query.set("cols", columns.join(","));
+    const text = query.toString();
+    return {
+      id: r.id,
+      name: r.name,
+      href: text ? `?${text}` : "?",
+      shared: r.shared === 1,
+      ownerId: r.ownerId,
+      ownerName: r.ownerName,
+    };
+  });
+}
+
+/** Saves a view for its owner (shared with the workspace if asked). */
+export function createView(shard: Shard, userId: number, input: ViewInput, now = Date.now()): number {
+  const { query, columns } = normaliseViewQuery(input.list, input.query);
+  return shard.transaction(() => {
+    const count = (
+      shard.statement("SELECT count(*) AS n FROM saved_views WHERE owner_id = ?").get(userId) as { n: number }
+    ).n;
+    if (count >= MAX_VIEWS_PER_USER)
+      throw new ValidationError([
+        { field: "name", message: `at most ${MAX_VIEWS_PER_USER} saved views each` },
+      ]);
+    const row = shard
+      .statement(
+        "INSERT INTO saved_views (owner_id, entity, name, query, columns, shared, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+      )
+      .get(
+        userId,
+        input.list,
+        input.name,
+        query,
+        JSON.stringify(columns),
+        input.shared ? 1 : 0,
+        now,
+        now,
+      ) as { id: number };
+    return row.id;
+  });
+}
+
+/** Deletes a view: its owner may, and admins may remove a shared one. Others' private views do not exist for them (404). */
+export function deleteView(shard: Shard, viewer: Extract<Viewer, { kind: "user" }>, id: number): ViewList {
+  return shard.transaction(() => {
+    const view = shard
+      .statement("SELECT owner_id AS ownerId, shared, entity FROM saved_views WHERE id = ?")
+      .get(id) as {
+      ownerId: number;
+      shared: number;
+      entity: ViewList;
+    } | null;
+    if (!view || (view.ownerId !== viewer.id && view.shared !== 1)) throw new NotFoundError("saved view");
+    if (view.ownerId !== viewer.id && !hasRole(viewer.role, "admin"))
+      throw new ForbiddenError("only its owner or an admin can delete a shared view");
+    shard.statement("DELETE FROM saved_views WHERE id = ?").run(id);
+    return view.entity;
+  });
+}

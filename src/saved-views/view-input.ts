@@ -1,0 +1,47 @@
+import { z } from "zod";
+import { BULK_KINDS, type BulkKindName } from "../bulk/bulk-kinds.ts";
+import { parseListParams } from "../lists/list-params.ts";
+import { plainText } from "../server/validation.ts";
+
+/** The lists a view can be saved for. */
+export const VIEW_LISTS = ["contacts", "companies", "deals"] as const satisfies readonly BulkKindName[];
+export type ViewList = (typeof VIEW_LISTS)[number];
+
+export const viewInput = z.object({
+  list: z.enum(VIEW_LISTS, "must be contacts, companies or deals"),
+  name: plainText(60).min(1, "is required"),
+  /** The list's query string as the page had it: filters, sort and `cols`. */
+  query: z.string().max(2000, "is too long"),
+  shared: z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean()).default(false),
+});
+
+export type ViewInput = z.output<typeof viewInput>;
+
+/**
+ * A view's query, checked like a request to its list (400 naming a parameter outside the
+ * allow-list) and normalised: paging dropped, empty values dropped, `cols` kept aside.
+ */
+export function normaliseViewQuery(list: ViewList, query: string): { query: string; columns: string[] } {
+  const all = new URLSearchParams(query);
+  const columns = all
+    .getAll("cols")
+    .flatMap((v) => v.split(","))
+    .filter(Boolean);
+  const filters: Record<string, string> = {};
+  for (const [name, value] of all) {
+    if (value && name !== "cols" && name !== "cursor" && name !== "limit" && name !== "changed")
+      filters[name] = value;
+  }
+  parseListParams(BULK_KINDS[list].listParams, filters, true);
+  return { query: new URLSearchParams(filters).toString(), columns };
+}
+
+/** A list's query string from its current values (paging left out, columns last): what a view saves and matches. */
+export function listQuery(values: Record<string, string | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(values)) {
+    if (value && name !== "cols" && name !== "cursor" && name !== "limit") query.set(name, value);
+  }
+  if (values.cols) query.set("cols", values.cols);
+  return query.toString();
+}
