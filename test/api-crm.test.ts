@@ -1194,7 +1194,19 @@ const MOUNTED_ROUTES = [
   "PATCH /api/v1/t/{tenant}/notes/{id}",
   "DELETE /api/v1/t/{tenant}/notes/{id}",
   "GET /api/v1/t/{tenant}/search",
+  "GET /api/v1/t/{tenant}/custom-fields",
+  "POST /api/v1/t/{tenant}/custom-fields",
+  "GET /api/v1/t/{tenant}/custom-fields/{id}",
+  "PATCH /api/v1/t/{tenant}/custom-fields/{id}",
+  "DELETE /api/v1/t/{tenant}/custom-fields/{id}",
+  "POST /api/v1/t/{tenant}/contacts/bulk",
+  "POST /api/v1/t/{tenant}/companies/bulk",
+  "POST /api/v1/t/{tenant}/deals/bulk",
 ];
+
+let fieldKeys = 0;
+/** A custom field key no other test run used (keys are unique per kind of record). */
+const fieldKey = () => `doc_${Date.now().toString(36)}_${fieldKeys++}`;
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
@@ -1264,6 +1276,15 @@ describe("OpenAPI document", () => {
         return (await created(owner, `/t/${HOME}/contacts`, { firstName: "Drop" })).id;
       if (path.endsWith("/companies/{id}"))
         return (await created(owner, `/t/${HOME}/companies`, { name: "Drop" })).id;
+      if (path.endsWith("/custom-fields/{id}"))
+        return (
+          await created(owner, `/t/${HOME}/custom-fields`, {
+            entity: "deal",
+            key: fieldKey(),
+            label: "Drop",
+            type: "text",
+          })
+        ).id;
       throw new Error(`no fixture for DELETE ${path}`);
     };
     const existing: Record<string, number> = {
@@ -1274,6 +1295,14 @@ describe("OpenAPI document", () => {
       stages: ids.stage,
       tasks: ids.task,
       notes: ids.note,
+      "custom-fields": (
+        await created(owner, `/t/${HOME}/custom-fields`, {
+          entity: "contact",
+          key: fieldKey(),
+          label: "Doc field",
+          type: "number",
+        })
+      ).id,
     };
     // A merge folds a record made just for it into the shared one, which stays.
     const duplicateContact = await created(owner, `/t/${HOME}/contacts`, { firstName: "Doc duplicate" });
@@ -1296,6 +1325,17 @@ describe("OpenAPI document", () => {
       updateTask: { completed: true },
       createNote: { subjectType: "deal", subjectId: ids.deal, body: "Documented" },
       updateNote: { body: "Documented again" },
+      createCustomField: {
+        entity: "company",
+        key: fieldKey(),
+        label: "Doc select",
+        type: "select",
+        options: ["A", "B"],
+      },
+      updateCustomField: { label: "Doc field renamed" },
+      bulkChangeContacts: { ids: [ids.contact], action: "addTag", tag: "documented" },
+      bulkChangeCompanies: { filter: { tag: "nothing-has-this" }, action: "delete" },
+      bulkChangeDeals: { ids: [ids.deal], action: "setOwner", ownerId: null },
     };
     const queryValues: Record<string, string> = {
       subjectType: "deal",
@@ -1306,7 +1346,7 @@ describe("OpenAPI document", () => {
     for (const { key, path, method, op, pathItem } of documentedOperations()) {
       let url = path.replace("{tenant}", HOME);
       if (path.includes("{id}")) {
-        const collection = /\/(\w+)\/\{id\}/.exec(path)?.[1] ?? "";
+        const collection = /\/([\w-]+)\/\{id\}/.exec(path)?.[1] ?? "";
         const id = method === "delete" ? await fresh(path) : existing[collection];
         expect(`${key} ${id !== undefined}`).toBe(`${key} true`);
         url = url.replace("{id}", String(id));

@@ -1,8 +1,10 @@
 import { z } from "zod";
+import { bulkActionInput, MAX_BULK_RECORDS } from "../bulk/bulk-input.ts";
 import { companyCreateInput, companyPatchInput } from "../companies/company-input.ts";
 import { COMPANY_SORTS } from "../companies/list-companies.ts";
 import { contactCreateInput, contactPatchInput } from "../contacts/contact-input.ts";
 import { CONTACT_SORTS } from "../contacts/list-contacts.ts";
+import { fieldInput, fieldPatchInput } from "../custom-fields/field-definitions.ts";
 import { dealCreateInput, dealPatchInput } from "../deals/deal-input.ts";
 import { DEAL_SORTS } from "../deals/list-deals.ts";
 import { pipelineInput, stageInput, stagePatchInput } from "../deals/manage-pipelines.ts";
@@ -793,6 +795,128 @@ function mergePath(m: MergeDoc) {
   };
 }
 
+const FIELD_403: [number, string] = [403, "Changing custom fields needs an admin or owner key"];
+
+// ---- custom field definitions (src/custom-fields/api-routes.ts) ----
+function customFieldPaths() {
+  const tag = ["Custom fields"];
+  const field = ref("CustomField");
+  return {
+    "/api/v1/t/{tenant}/custom-fields": {
+      parameters: [tenantParameter],
+      get: {
+        operationId: "listCustomFields",
+        summary: "List the workspace's custom fields",
+        description: "Contact, then company, then deal fields, each in their order; all on one page.",
+        tags: tag,
+        responses: {
+          200: {
+            description: "Every field",
+            content: json(pageOf(field, { type: "null", description: "Always null: one page" })),
+          },
+          ...errorResponses(400, 401, 404),
+        },
+      },
+      post: {
+        operationId: "createCustomField",
+        summary: "Add a custom field",
+        description:
+          "`key` (lower-case letters, digits and _) names the field in `customFields`, in `cf=<key>:<value>` filters and in `sort=cf.<key>`; it never reaches SQL text. Selects and multiselects need `options`; at most 50 fields per kind of record. Needs an admin or owner key.",
+        tags: tag,
+        requestBody: jsonBody(fieldInput),
+        responses: {
+          201: { description: "Created", headers: location, content: json(field) },
+          ...errorResponses(400, 401, FIELD_403, 404, 413, 415, 422),
+        },
+      },
+    },
+    "/api/v1/t/{tenant}/custom-fields/{id}": {
+      parameters: [tenantParameter, idParameter("The field's id")],
+      get: {
+        operationId: "getCustomField",
+        summary: "Get a custom field",
+        tags: tag,
+        responses: { 200: { description: "Found", content: json(field) }, ...errorResponses(401, 404) },
+      },
+      patch: {
+        operationId: "updateCustomField",
+        summary: "Rename a custom field or change its options",
+        description:
+          "Values no longer among the options are cleared from every record. Its key and type never change. Needs an admin or owner key.",
+        tags: tag,
+        requestBody: jsonBody(fieldPatchInput),
+        responses: {
+          200: { description: "Changed", content: json(field) },
+          ...errorResponses(400, 401, FIELD_403, 404, 413, 415, 422),
+        },
+      },
+      delete: {
+        operationId: "deleteCustomField",
+        summary: "Delete a custom field and every value of it",
+        description: "Needs an admin or owner key.",
+        tags: tag,
+        responses: { 204: { description: "Deleted" }, ...errorResponses(401, FIELD_403, 404) },
+      },
+    },
+  };
+}
+
+// ---- bulk changes (src/bulk/api-routes.ts) ----
+function bulkPath(path: string, nouns: string) {
+  const action = bodySchema(bulkActionInput) as { properties?: Record<string, unknown>; required?: string[] };
+  return {
+    [`/api/v1/t/{tenant}/${path}/bulk`]: {
+      parameters: [tenantParameter],
+      post: {
+        operationId: `bulkChange${nouns}`,
+        summary: `Change or delete many ${path} at once`,
+        description: `One action on a selection (\`ids\`) or on every ${path.slice(0, -1) === "companie" ? "company" : path.slice(0, -1)} a list filter matches (\`filter\`: the list endpoint's query parameters, e.g. {"tag": "lead"}; at most ${MAX_BULK_RECORDS}). \`setOwner\` takes \`ownerId\` (null clears it), \`addTag\`/\`removeTag\` take \`tag\`${path === "deals" ? ", `moveStage` takes `stageId` (a stage of each deal's own pipeline)" : ""}. Each record changes through the same service as a single PATCH or DELETE and is logged the same way; everything happens in one transaction, so one refused record means nothing changes.`,
+        tags: [nouns],
+        requestBody: {
+          required: true,
+          content: json({
+            type: "object",
+            required: action.required,
+            properties: {
+              ...action.properties,
+              ids: { type: "array", items: { type: "integer" }, minItems: 1, maxItems: MAX_BULK_RECORDS },
+              filter: { type: "object", additionalProperties: { type: "string" } },
+            },
+          }),
+        },
+        responses: {
+          200: {
+            description: "Done",
+            content: json({
+              type: "object",
+              required: ["matched", "changed"],
+              properties: {
+                matched: { type: "integer", description: "Records chosen" },
+                changed: {
+                  type: "integer",
+                  description: "Records that changed (adding a tag a record has changes nothing)",
+                },
+              },
+            }),
+          },
+          ...errorResponses(
+            [400, "Malformed JSON, or a filter parameter outside the list's allow-list"],
+            401,
+            403,
+            [404, "No such workspace, or a selected id is not in this workspace (nothing changed)"],
+            413,
+            415,
+            [
+              422,
+              `A field is invalid, a record refused the change, or the filter matches more than ${MAX_BULK_RECORDS} records; nothing changed`,
+            ],
+          ),
+        },
+      },
+    },
+  };
+}
+
 /** The OpenAPI 3.1 document served at /api/v1/openapi.json. */
 export const OPENAPI_DOCUMENT = {
   openapi: "3.1.0",
@@ -811,6 +935,7 @@ export const OPENAPI_DOCUMENT = {
     { name: "Tasks" },
     { name: "Notes" },
     { name: "Search" },
+    { name: "Custom fields", description: "The workspace's own fields on contacts, companies and deals" },
     { name: "Meta" },
   ],
   components: {
@@ -855,6 +980,19 @@ export const OPENAPI_DOCUMENT = {
       Task: taskSchema,
       Note: noteSchema,
       SearchHit: searchHitSchema,
+      CustomField: {
+        type: "object",
+        required: ["id", "entity", "key", "label", "type", "options", "position"],
+        properties: {
+          id: { type: "integer" },
+          entity: { type: "string", enum: ["contact", "company", "deal"] },
+          key: { type: "string" },
+          label: { type: "string" },
+          type: { type: "string", enum: ["text", "number", "date", "select", "multiselect", "checkbox"] },
+          options: { type: "array", items: { type: "string" } },
+          position: { type: "integer" },
+        },
+      },
     },
   },
   security: [{ apiKey: [] }],
@@ -917,7 +1055,7 @@ export const OPENAPI_DOCUMENT = {
         create:
           "Without `stageId` the deal starts in the first open stage of `pipelineId` (or of the first pipeline); a `stageId` must belong to `pipelineId` when both are given. `currency` defaults to the workspace's. Logs `deal.created`.",
         patch:
-          "Only the fields sent change. A new `stageId` moves the deal to that stage of its own pipeline (logged as `deal.stage_changed`, plus `deal.won` or `deal.lost`; `status` and `closedAt` follow the stage); a stage of another pipeline is a 422 naming `stageId`, and nothing changes. `pipelineId` cannot change. `lostReason` is taken only together with a `stageId` of a lost stage.",
+          "Only the fields sent change. A new `stageId` moves the deal to that stage of its own pipeline (logged as `deal.stage_changed`, plus `deal.won` or `deal.lost`; `status` and `closedAt` follow the stage); a stage of another pipeline is a 422 naming `stageId`, and nothing changes. `pipelineId` cannot change. `lostReason` comes with a `stageId` of a lost stage, or alone to correct a lost deal's reason (a 422 naming it on an open or won deal).",
         delete: "Its notes go with it; its tasks stay, unlinked. Logs `deal.deleted`.",
       },
     }),
@@ -926,5 +1064,9 @@ export const OPENAPI_DOCUMENT = {
     ...taskPaths(),
     ...notePaths(),
     ...searchPaths(),
+    ...customFieldPaths(),
+    ...bulkPath("contacts", "Contacts"),
+    ...bulkPath("companies", "Companies"),
+    ...bulkPath("deals", "Deals"),
   },
 };
