@@ -17,14 +17,14 @@ const T = "/t/views-co";
 /** The names of the contacts a list page shows, in order. */
 const names = (page: string) =>
   [
-    ...page.matchAll(/<tr id="contact-\d+">(?:<td class="select">[^]*?<\/td>)?<td><a [^>]+>([^<]+)<\/a>/g),
+    ...page.matchAll(/<tr id="contact-\d+">(?:<td class="select">[\s\S]*?<\/td>)?<td><a [^>]+>([^<]+)<\/a>/g),
   ].map((m) => m[1]?.trim());
 
 /** The saved views a list page offers: name → link. */
 const views = (page: string) =>
   Object.fromEntries(
     [
-      ...(page.match(/<nav class="saved-views"[^]*?<\/nav>/)?.[0] ?? "").matchAll(
+      ...(page.match(/<nav class="saved-views"[\s\S]*?<\/nav>/)?.[0] ?? "").matchAll(
         /<a href="([^"]+)"[^>]*>([^<]+)<\/a>/g,
       ),
     ].map((m) => [m[2], m[1]?.replaceAll("&amp;", "&")]),
@@ -90,16 +90,16 @@ describe("saved views", () => {
     expect(id).toBe(0); // no delete button on someone else's view for a member
     const ownPage = await owner.get(`${T}/contacts`);
     const sharedId = Number(
-      [...ownPage.text.matchAll(/action="[^"]+\/views\/(\d+)\/delete"[^]*?Delete the view ([^"]+)"/g)].find(
-        (m) => m[2] === "Team VIPs",
-      )?.[1],
+      [
+        ...ownPage.text.matchAll(/action="[^"]+\/views\/(\d+)\/delete"[\s\S]*?Delete the view ([^"]+)"/g),
+      ].find((m) => m[2] === "Team VIPs")?.[1],
     );
     const refused = await member.post(`${T}/views/${sharedId}/delete`, {});
     expect(refused.status).toBe(403);
     const privateId = Number(
-      [...ownPage.text.matchAll(/action="[^"]+\/views\/(\d+)\/delete"[^]*?Delete the view ([^"]+)"/g)].find(
-        (m) => m[2] === "VIPs Z→A",
-      )?.[1],
+      [
+        ...ownPage.text.matchAll(/action="[^"]+\/views\/(\d+)\/delete"[\s\S]*?Delete the view ([^"]+)"/g),
+      ].find((m) => m[2] === "VIPs Z→A")?.[1],
     );
     expect((await member.post(`${T}/views/${privateId}/delete`, {})).status).toBe(404);
     expect(Object.keys(views((await owner.get(`${T}/contacts`)).text))).toContain("VIPs Z→A");

@@ -10,12 +10,12 @@
  *   (npm run bench). Needs wrk (apt-get install wrk). Prints medians over the rounds.
  *   --render-cache off measures every request doing its query and render (CRM_RENDER_CACHE=false).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { BENCH, benchData } from "./bench-data.ts";
+import { benchApiKey, rssMb, signInSession, spawnServer } from "./bench-server.ts";
 import { measureListCosts } from "./list-costs.ts";
 import { median, type WrkResult, wrk } from "./wrk.ts";
 
@@ -33,34 +33,6 @@ const dataDir = values.data as string;
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-async function spawnServer(args: string[], env: Record<string, string> = {}) {
-  const proc = Bun.spawn([process.execPath, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdout: "pipe",
-    stderr: "ignore",
-  });
-  const reader = proc.stdout.getReader();
-  let text = "";
-  while (!/\n/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`${args.join(" ")} exited before it was ready`);
-    text += new TextDecoder().decode(value);
-  }
-  // Keep draining stdout (the request log) so the server never blocks on a full pipe.
-  (async () => {
-    while (!(await reader.read()).done) {}
-  })();
-  return { proc, firstLine: text.split("\n")[0] as string };
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-}
-
 await benchData(dataDir, 100_000);
 const costs = measureListCosts(dataDir, BENCH.slug);
 
@@ -70,30 +42,8 @@ const crm = await spawnServer(["src/cli.ts", "serve", "--port", "0", "--data", d
 });
 const base = String(JSON.parse(crm.firstLine).url);
 try {
-  // Sign in like a browser: CSRF cookie and token from the login page, then the session cookie.
-  const login = await fetch(`${base}/t/${BENCH.slug}/login`);
-  const csrfCookie = (login.headers.getSetCookie()[0] ?? "").split(";")[0] as string;
-  const token = /name="_csrf" value="([^"]+)"/.exec(await login.text())?.[1] ?? "";
-  const signedIn = await fetch(`${base}/t/${BENCH.slug}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { cookie: csrfCookie, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ _csrf: token, email: BENCH.email, password: BENCH.password }),
-  });
-  const session = signedIn.headers
-    .getSetCookie()
-    .find((c) => c.startsWith("crm_session="))
-    ?.split(";")[0];
-  if (!session) throw new Error(`sign-in failed: ${signedIn.status}`);
-  const keyProc = Bun.spawn(
-    [process.execPath, "src/cli.ts", "apikeys", "create", "--tenant", BENCH.slug, "--data", dataDir],
-    {
-      cwd: ROOT,
-      stdout: "pipe",
-      stderr: "ignore",
-    },
-  );
-  const apiKey = (await new Response(keyProc.stdout).text()).trim();
+  const session = await signInSession(base);
+  const apiKey = await benchApiKey(dataDir);
 
   const page1Url = `${base}/t/${BENCH.slug}/contacts`;
   const page2000Url = `${page1Url}?cursor=${costs.page2000Cursor}`;

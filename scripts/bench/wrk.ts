@@ -1,4 +1,6 @@
 /** Runs wrk (Debian package `wrk`) and parses its --latency report. */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export interface WrkResult {
   requestsPerSecond: number;
@@ -15,6 +17,19 @@ export interface WrkOptions {
   seconds: number;
   threads?: number;
   headers?: Record<string, string>;
+  /** Paths to cycle through (each connection takes the next), instead of requesting `url`'s path only. */
+  paths?: string[];
+}
+
+/** A wrk Lua script that cycles through `paths` (written once per run into a temp file). */
+async function pathsScript(paths: string[]): Promise<string> {
+  const file = join(tmpdir(), `crm-wrk-${process.pid}-${Date.now()}.lua`);
+  const list = paths.map((p) => JSON.stringify(p)).join(",\n");
+  await Bun.write(
+    file,
+    `local paths = {\n${list}\n}\nlocal i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format("GET", paths[(i % #paths) + 1])\nend\n`,
+  );
+  return file;
 }
 
 function toMs(value: string): number {
@@ -52,6 +67,7 @@ export async function wrk(options: WrkOptions): Promise<WrkResult> {
     `-d${options.seconds}s`,
     "--latency",
     ...Object.entries(options.headers ?? {}).flatMap(([name, value]) => ["-H", `${name}: ${value}`]),
+    ...(options.paths ? ["-s", await pathsScript(options.paths)] : []),
     options.url,
   ];
   const proc = Bun.spawn(args, { stdout: "pipe", stderr: "pipe" });

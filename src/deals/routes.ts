@@ -42,6 +42,7 @@ import {
   rowContext,
   wantsFragment,
 } from "../server/page-context.ts";
+import { viewerTimeZone } from "../server/time-zone.ts";
 import { emailAddress } from "../server/validation.ts";
 import { allTags } from "../tags/set-tags.ts";
 import { taskItemContext } from "../tasks/routes.ts";
@@ -242,41 +243,60 @@ export function dealRoutes(deps: AppDeps) {
     return c.redirect(`${base(c)}/deals/${result.value.id}`, 303);
   });
 
+  /**
+   * A deal's page goes through the render cache like the lists: per deal, viewer, time zone
+   * and minute (a task turns overdue with the clock, not with a write), rebuilt after any write.
+   */
   app.get("/:id", (c) => {
     const shard = c.var.shard;
-    const deal = getDeal(shard, idParam(c));
-    const ctx = pageContext(c, deps);
-    const row = rowContext(c);
+    const id = idParam(c);
+    const viewer = c.var.viewer;
     const history = c.req.query("view") === "history";
-    const subject = { type: "deal" as const, id: deal.id };
-    const people = dealContactIds(shard, deal.id).map((id) => getContact(shard, id));
-    const custom = customColumns(shard, "deal", [deal.id]);
-    return c.html(
-      dealPage({
-        ctx,
-        deal,
-        stages: getPipeline(shard, deal.pipelineId).stages,
-        people,
-        row,
-        customFacts: customFacts(custom.fields, custom.values.get(deal.id) ?? {}),
-        tasks: tasksSection(
-          tasksAbout(shard, "deal", deal.id),
-          taskItemContext(c, ctx.csrfToken, false),
-          subject,
-          listUsers(shard),
-          c.var.viewer.id,
-        ),
-        timeline: timelineSection({
-          base: row.base,
-          subject,
-          page: timeline(shard, subject, { changesOnly: history }),
-          nonce: c.var.nonce,
-          csrfToken: ctx.csrfToken,
-          canWrite: row.canWrite,
-          history,
-        }),
-      }).value,
+    const zone = viewerTimeZone(c);
+    const minute = Math.floor(Date.now() / 60_000);
+    const key = JSON.stringify([id, viewer.id, viewer.role, zone, minute, history]);
+    const secrets = { nonce: c.var.nonce, csrfToken: pageCsrfToken(c, deps) };
+    const page = renderList(
+      shard,
+      deps.config.renderCache,
+      "deal-page",
+      key,
+      secrets,
+      ({ nonce, csrfToken }) => {
+        const deal = getDeal(shard, id);
+        const ctx = { ...pageContext(c, deps), nonce, csrfToken };
+        const row = { ...rowContext(c), nonce };
+        const subject = { type: "deal" as const, id: deal.id };
+        const people = dealContactIds(shard, deal.id).map((contactId) => getContact(shard, contactId));
+        const custom = customColumns(shard, "deal", [deal.id]);
+        return dealPage({
+          ctx,
+          deal,
+          stages: getPipeline(shard, deal.pipelineId).stages,
+          people,
+          row,
+          customFacts: customFacts(custom.fields, custom.values.get(deal.id) ?? {}),
+          tasks: tasksSection(
+            tasksAbout(shard, "deal", deal.id),
+            { ...taskItemContext(c, csrfToken, false), nonce, now: minute * 60_000 },
+            subject,
+            listUsers(shard),
+            viewer.id,
+          ),
+          timeline: timelineSection({
+            base: row.base,
+            subject,
+            page: timeline(shard, subject, { changesOnly: history }),
+            nonce,
+            csrfToken,
+            canWrite: row.canWrite,
+            history,
+          }),
+        }).value;
+      },
+      256,
     );
+    return c.html(page);
   });
 
   app.get("/:id/edit", (c) => {

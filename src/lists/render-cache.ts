@@ -25,8 +25,14 @@ const SLOT_PATTERN = new RegExp(`(${SLOTS.nonce}|${SLOTS.csrfToken})`);
  * unchanged (versionedCache: never stale), split around the secret slots so each request
  * can splice in its own nonce and CSRF token.
  */
-function cachedParts(shard: Shard, name: string, key: string, render: () => string): string[] {
-  return versionedCache(shard, `render:${name}`, key, 32, () => render().split(SLOT_PATTERN));
+function cachedParts(
+  shard: Shard,
+  name: string,
+  key: string,
+  maxEntries: number,
+  render: () => string,
+): string[] {
+  return versionedCache(shard, `render:${name}`, key, maxEntries, () => render().split(SLOT_PATTERN));
 }
 
 function fill(parts: string[], secrets: RequestSecrets): string {
@@ -40,7 +46,8 @@ function fill(parts: string[], secrets: RequestSecrets): string {
 }
 
 /**
- * Renders a list fragment through the render cache (when `enabled`), or directly. `render`
+ * Renders a list fragment (or a record's page) through the render cache (when `enabled`), or
+ * directly, keeping at most `maxEntries` per shard. `render`
  * receives the secrets to write: the request's own, or the slots for the cached copy.
  */
 export function renderList(
@@ -50,10 +57,11 @@ export function renderList(
   key: string,
   secrets: RequestSecrets,
   render: (secrets: RequestSecrets) => string,
+  maxEntries = 32,
 ): string {
   if (!enabled) return render(secrets);
   return fill(
-    cachedParts(shard, name, key, () => render(SLOTS)),
+    cachedParts(shard, name, key, maxEntries, () => render(SLOTS)),
     secrets,
   );
 }

@@ -15,9 +15,12 @@ export function searchApiRoutes() {
   app.get("/", (c) => {
     const p = parseListParams(searchParams, c.req.query(), true);
     const results = searchAll(c.var.shard, p.q, p.limit);
-    for (const hit of results.note)
-      hit.title = hit.title.replaceAll(MATCH_START, "[").replaceAll(MATCH_END, "]");
-    return c.json(results);
+    // Copies: the results are shared with later searches (cached per shard version).
+    const note = results.note.map((hit) => ({
+      ...hit,
+      title: hit.title.replaceAll(MATCH_START, "[").replaceAll(MATCH_END, "]"),
+    }));
+    return c.json({ ...results, note });
   });
   return app;
 }

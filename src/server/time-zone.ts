@@ -62,8 +62,19 @@ export function utcToZoned(ms: number, zone: string): { day: string; time: strin
   return { day: `${w.y}-${pad(w.mo)}-${pad(w.d)}`, time: `${pad(w.h)}:${pad(w.mi)}` };
 }
 
-/** Start and end (exclusive) of the day containing `ms`, in `zone`. */
+const lastDays = new Map<string, { start: number; end: number }>();
+
+/** Start and end (exclusive) of the day containing `ms`, in `zone` (every page asks: the last day per zone is kept). */
 export function dayBounds(ms: number, zone: string): { start: number; end: number } {
+  const last = lastDays.get(zone);
+  if (last && ms >= last.start && ms < last.end) return last;
+  const bounds = computeDayBounds(ms, zone);
+  if (lastDays.size > 500) lastDays.clear();
+  lastDays.set(zone, bounds);
+  return bounds;
+}
+
+function computeDayBounds(ms: number, zone: string): { start: number; end: number } {
   const { day } = utcToZoned(ms, zone);
   const start = zonedToUtc(day, "00:00", zone);
   const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);

@@ -4,6 +4,7 @@ import { recordInteraction } from "../interactions/record-interaction.ts";
 import { requireSubject } from "../interactions/subject.ts";
 import { type FieldIssue, NotFoundError, ValidationError } from "../server/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
+import { versionedCache } from "../tenancy/versioned-cache.ts";
 import type { TaskInput, TaskPatch } from "./task-input.ts";
 
 /** A task with the names its lists show. */
@@ -183,13 +184,16 @@ export function tasksFor(
 
 /** How many of someone's open tasks are due before the end of today: the reminder badge. */
 export function dueTaskCount(shard: Shard, assigneeId: number, endOfToday: number): number {
-  return (
-    shard
+  // Every page's badge: counting a busy user's open tasks reads thousands of index entries, so
+  // the count is kept per shard version (any write recounts) and per day.
+  return versionedCache(shard, "due-tasks", `${assigneeId}:${endOfToday}`, 64, () => {
+    const row = shard
       .statement(
         "SELECT count(*) AS n FROM tasks WHERE assignee_id = ? AND completed_at IS NULL AND due_at < ?",
       )
-      .get(assigneeId, endOfToday) as { n: number }
-  ).n;
+      .get(assigneeId, endOfToday) as { n: number };
+    return row.n;
+  });
 }
 
 /** The tasks on a record: open first, by due date. */

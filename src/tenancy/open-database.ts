@@ -98,7 +98,8 @@ export function drizzleOver(sqlite: Database): BunSQLiteDatabase {
  * caches: ~0.7 µs, and never stale.
  */
 export function connectionVersion(sqlite: Database): string {
-  const remote = sqlite.query("PRAGMA data_version").values()[0]?.[0];
-  const local = sqlite.query("SELECT total_changes()").values()[0]?.[0];
-  return `${remote}.${local}`;
+  const row = sqlite
+    .query("SELECT (SELECT data_version FROM pragma_data_version), total_changes()")
+    .values()[0];
+  return `${row?.[0]}.${row?.[1]}`;
 }

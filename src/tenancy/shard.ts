@@ -19,6 +19,8 @@ export class Shard {
   private closed = false;
   /** Write transactions committed through this handle: with data_version, what caches key on. */
   private localWrites = 0;
+  /** version(), for the rest of the current synchronous run. */
+  private versionMemo: string | undefined;
 
   constructor(
     readonly tenant: TenantRef,
@@ -49,7 +51,16 @@ export class Shard {
    * ETags use changeCounter().
    */
   version(): string {
-    return `${this.statement("PRAGMA data_version").values()[0]?.[0]}.${this.localWrites}`;
+    // A request asks several times (session, counts, rendered fragments): read the file's
+    // version once per synchronous run. The memo ends with the run (a microtask), and at every
+    // commit through this handle, so a later read never misses a write.
+    if (this.versionMemo !== undefined) return this.versionMemo;
+    const version = `${this.statement("PRAGMA data_version").values()[0]?.[0]}.${this.localWrites}`;
+    this.versionMemo = version;
+    queueMicrotask(() => {
+      this.versionMemo = undefined;
+    });
+    return version;
   }
 
   /** Bumped by every write transaction, in any process, and stored in the file: what ETags key on. */
@@ -72,6 +83,7 @@ export class Shard {
       if (outermost) {
         this.statement("UPDATE shard_state SET change_counter = change_counter + 1 WHERE id = 1").run();
         this.localWrites++;
+        this.versionMemo = undefined;
       }
       return result;
     });

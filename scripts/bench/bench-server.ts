@@ -1,0 +1,61 @@
+/** What every wrk benchmark needs: a server process, a signed-in session, an API key, RSS. */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { BENCH } from "./bench-data.ts";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Starts a Bun script and waits for its first stdout line (the CRM prints its JSON start line). */
+export async function spawnServer(args: string[], env: Record<string, string> = {}) {
+  const proc = Bun.spawn([process.execPath, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdout: "pipe",
+    stderr: "ignore",
+  });
+  const reader = proc.stdout.getReader();
+  let text = "";
+  while (!/\n/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${args.join(" ")} exited before it was ready`);
+    text += new TextDecoder().decode(value);
+  }
+  // Keep draining stdout (the request log) so the server never blocks on a full pipe.
+  (async () => {
+    while (!(await reader.read()).done) {}
+  })();
+  return { proc, firstLine: text.split("\n")[0] as string };
+}
+
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+/** Signs in like a browser (CSRF cookie and token from the login page) and returns the session cookie. */
+export async function signInSession(base: string): Promise<string> {
+  const login = await fetch(`${base}/t/${BENCH.slug}/login`);
+  const csrfCookie = (login.headers.getSetCookie()[0] ?? "").split(";")[0] as string;
+  const token = /name="_csrf" value="([^"]+)"/.exec(await login.text())?.[1] ?? "";
+  const signedIn = await fetch(`${base}/t/${BENCH.slug}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { cookie: csrfCookie, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ _csrf: token, email: BENCH.email, password: BENCH.password }),
+  });
+  const session = signedIn.headers
+    .getSetCookie()
+    .find((c) => c.startsWith("crm_session="))
+    ?.split(";")[0];
+  if (!session) throw new Error(`sign-in failed: ${signedIn.status}`);
+  return session;
+}
+
+/** A member API key for the bench workspace, through the real CLI. */
+export async function benchApiKey(dataDir: string): Promise<string> {
+  const proc = Bun.spawn(
+    [process.execPath, "src/cli.ts", "apikeys", "create", "--tenant", BENCH.slug, "--data", dataDir],
+    { cwd: ROOT, stdout: "pipe", stderr: "ignore" },
+  );
+  return (await new Response(proc.stdout).text()).trim();
+}
