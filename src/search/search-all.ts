@@ -62,7 +62,7 @@ export function searchAll(shard: Shard, text: string, perType = 5): SearchResult
   if (!fts || text.replace(/[^\p{L}\p{N}]/gu, "").length < MIN_QUERY_LENGTH) {
     return { contact: [], company: [], deal: [], note: [] };
   }
-  return versionedCache(shard, "search", `${perType}:${fts}`, 256, () => {
+  return versionedCache(shard, "search", `${perType}:${fts}`, 1024, () => {
     const results: SearchResults = { contact: [], company: [], deal: [], note: [] };
     for (const type of Object.keys(QUERIES) as HitType[]) {
       const rows = shard.statement(QUERIES[type]).all(fts, perType) as Omit<SearchHit, "type">[];
