@@ -2,6 +2,7 @@ import { z } from "zod";
 import { NotFoundError, ValidationError } from "../server/errors.ts";
 import { plainText } from "../server/validation.ts";
 import type { Shard } from "../tenancy/shard.ts";
+import { versionedCache } from "../tenancy/versioned-cache.ts";
 import {
   CUSTOM_FIELD_ENTITIES,
   CUSTOM_FIELD_TYPES,
@@ -75,6 +76,11 @@ function toDefinition(row: CustomField): FieldDefinition {
 
 /** A workspace's custom fields for one kind of record, in order (cached per shard version). */
 export function listFields(shard: Shard, entity: CustomFieldEntity): FieldDefinition[] {
+  // Every list page, form and record page asks: kept per shard version (any write reads again).
+  return versionedCache(shard, "custom-fields", entity, 4, () => readFields(shard, entity));
+}
+
+function readFields(shard: Shard, entity: CustomFieldEntity): FieldDefinition[] {
   return (
     shard
       .statement(`SELECT ${COLUMNS} FROM custom_fields WHERE entity = ? ORDER BY position, id`)

@@ -2,6 +2,7 @@ import { hasRole } from "../auth/roles.ts";
 import type { Viewer } from "../auth/viewer.ts";
 import { ForbiddenError, NotFoundError, ValidationError } from "../server/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
+import { versionedCache } from "../tenancy/versioned-cache.ts";
 import { normaliseViewQuery, type ViewInput, type ViewList } from "./view-input.ts";
 
 export interface SavedViewSummary {
@@ -18,6 +19,11 @@ const MAX_VIEWS_PER_USER = 50;
 
 /** A user's own views of a list and those others shared, own first, by name. */
 export function listViews(shard: Shard, userId: number, list: ViewList): SavedViewSummary[] {
+  // On every list page: kept per shard version (any write reads again).
+  return versionedCache(shard, "saved-views", `${userId}:${list}`, 64, () => readViews(shard, userId, list));
+}
+
+function readViews(shard: Shard, userId: number, list: ViewList): SavedViewSummary[] {
   const rows = shard
     .statement(
       `SELECT v.id, v.name, v.query, v.columns, v.shared, v.owner_id AS ownerId, u.name AS ownerName
