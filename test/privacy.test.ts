@@ -56,6 +56,7 @@ let reader: BrowserClient;
 let acme: ReturnType<typeof api>;
 let personId: number;
 let otherPersonId: number;
+let mentionDealId: number;
 let foreignContactId: number;
 let dealId: number;
 const ids: Record<string, number> = {};
@@ -186,6 +187,21 @@ beforeAll(async () => {
       .status,
   ).toBe(200);
   expect((await acme("PATCH", `/t/acme/contacts/${personId}`, { email: PERSON.email })).status).toBe(200);
+
+  // Records that are not the person's but quote them: a deal named after them (as the New deal
+  // form suggests for someone without a company) and a note on their company with their email.
+  const namedDeal = await acme("POST", "/t/acme/deals", {
+    title: `${PERSON.firstName} ${PERSON.lastName}`,
+    contactIds: [otherPersonId],
+  });
+  expect(namedDeal.status).toBe(201);
+  mentionDealId = namedDeal.json.id;
+  const quoting = await acme("POST", "/t/acme/notes", {
+    subjectType: "company",
+    subjectId: company.json.id,
+    body: `Renewal: write to ${PERSON.email} before May`,
+  });
+  expect(quoting.status).toBe(201);
 
   const foreign = await api(server.url, await data.apiKey("other", "member"))("POST", "/t/other/contacts", {
     firstName: "Foreign",
@@ -557,6 +573,12 @@ describe("erasure", () => {
     ).toEqual([otherPersonId]);
     expect((await acme("GET", "/t/acme/contacts?q=quorvenkle")).json.data).toEqual([]);
     expect((await acme("GET", "/t/acme/contacts?q=person149")).json.data).toHaveLength(1);
+    // Records quoting the person stay, with the quote replaced.
+    expect((await acme("GET", `/t/acme/deals/${mentionDealId}`)).json.title).toBe("[erased]");
+    const quoted = await useShard("acme", (s) =>
+      s.statement("SELECT body FROM notes WHERE subject_type = 'company'").values(),
+    );
+    expect(quoted).toContainEqual(["Renewal: write to [erased] before May"]);
     const notesLeft = await useShard("acme", (s) =>
       s.statement("SELECT body FROM notes WHERE subject_id = ?").values(otherPersonId),
     );

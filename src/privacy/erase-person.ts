@@ -3,6 +3,7 @@ import { contactName } from "../contacts/contact-record.ts";
 import { getContact } from "../contacts/get-contact.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
 import type { Shard } from "../tenancy/shard.ts";
+import { scrubMentions } from "./scrub-mentions.ts";
 
 /** What an erasure will remove, for the confirmation page. */
 export interface ErasurePreview {
@@ -86,7 +87,8 @@ function compact(shard: Shard): Pick<ErasureResult, "compacted" | "compactError"
  * their tasks, the contact (its notes, custom values, search entries, tag and deal links go
  * with it through triggers and cascades), the payloads of their interactions (the log keeps
  * that something happened and when, not what) and of their tasks' interactions (a task's
- * title may name them); then logs `contact.erased` with an empty payload. 404 if the contact
+ * title may name them), and their full name and email wherever other records quote them
+ * (scrubMentions); then logs `contact.erased` with an empty payload. 404 if the contact
  * is not in this workspace.
  *
  * Deleting a row is not enough to remove its bytes from the file:
@@ -105,7 +107,7 @@ export function erasePerson(shard: Shard, actor: Actor, contactId: number, now =
   shard.sqlite.run("PRAGMA secure_delete = ON");
   try {
     shard.transaction(() => {
-      getContact(shard, contactId);
+      const contact = getContact(shard, contactId);
       const taskIds = shard
         .statement("SELECT id FROM tasks WHERE subject_type = 'contact' AND subject_id = ?")
         .values(contactId)
@@ -117,6 +119,7 @@ export function erasePerson(shard: Shard, actor: Actor, contactId: number, now =
       shard.statement("DELETE FROM tasks WHERE subject_type = 'contact' AND subject_id = ?").run(contactId);
       shard.statement("DELETE FROM contacts WHERE id = ?").run(contactId);
       anonymise.run("contact", contactId);
+      scrubMentions(shard, [contactName(contact), contact.email ?? ""]);
       recordInteraction(shard, {
         actor,
         kind: "contact.erased",
@@ -129,6 +132,7 @@ export function erasePerson(shard: Shard, actor: Actor, contactId: number, now =
     shard.transaction(() => {
       shard.statement("INSERT INTO contacts_fts(contacts_fts) VALUES ('optimize')").run();
       shard.statement("INSERT INTO notes_fts(notes_fts) VALUES ('optimize')").run();
+      shard.statement("INSERT INTO deals_fts(deals_fts) VALUES ('optimize')").run();
     });
     const compaction = compact(shard);
     const [busy] = shard.sqlite.query("PRAGMA wal_checkpoint(TRUNCATE)").values()[0] ?? [1];
