@@ -8,8 +8,8 @@ export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 
 /**
  * Every kind of interaction and its payload (README documents the same list):
- * - `<subject>.created` {name} · `<subject>.updated` {changes: {field: [old, new]}} ·
- *   `<subject>.deleted` {name} for contact, company, deal
+ * - `<subject>.created` {name} (a deal's also {stage}) · `<subject>.updated` {changes: {field: [old, new]}} ·
+ *   `<subject>.deleted` {name} (a company's also {contactsUnlinked}) for contact, company, deal
  * - `contact.merged`, `company.merged` {mergedId, name}: the duplicate folded into this one
  * - `contact.erased` {}: personal data erased on request (the log keeps only that it happened)
  * - `deal.stage_changed` {fromStageId, toStageId, from, to} · `deal.won` {stage} · `deal.lost` {stage, reason}
