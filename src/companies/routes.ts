@@ -7,8 +7,6 @@ import { companyPage } from "../../views/companies/company-page.tsx";
 import { COMPANY_COLUMN_CHOICES, companyRow } from "../../views/companies/company-row.ts";
 import { newCompanyForm } from "../../views/companies/new-company-form.ts";
 import { EMPTY_FORM, type FormState } from "../../views/components/form-field.ts";
-import { columnsParam, listColumns } from "../../views/components/list-columns.ts";
-import { listHref } from "../../views/components/list-filters.ts";
 import { confirmDeletePage, recordFormPage } from "../../views/components/record-form-page.tsx";
 import { customInputs } from "../../views/custom-fields/custom-inputs.ts";
 import { html, trustedHtml } from "../../views/html.ts";
@@ -16,30 +14,17 @@ import { requireSignedIn } from "../auth/session-middleware.ts";
 import { listUsers } from "../auth/users.ts";
 import { actorOf } from "../auth/viewer.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
-import { bulkBarProps } from "../bulk/bulk-bar-props.ts";
 import { listContacts } from "../contacts/list-contacts.ts";
 import { customColumns } from "../custom-fields/custom-columns.ts";
-import { listFields } from "../custom-fields/field-definitions.ts";
 import { customFormPart } from "../custom-fields/record-form.ts";
-import { cachedCount } from "../lists/count-cache.ts";
 import { parseListParams } from "../lists/list-params.ts";
-import { filterKey, filterValues, isFiltered } from "../lists/record-filter.ts";
-import { renderList } from "../lists/render-cache.ts";
-import { savedViewsBarProps, saveViewFormProps } from "../saved-views/saved-views-props.ts";
+import { filterKey, isFiltered } from "../lists/record-filter.ts";
+import { recordListPage } from "../lists/record-list-page.ts";
 import { toFtsQuery } from "../search/fts-query.ts";
 import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
 import { parseAll, writeFromForm } from "../server/form-write.ts";
-import {
-  changedCount,
-  formFields,
-  idParam,
-  pageContext,
-  pageCsrfToken,
-  rowContext,
-  wantsFragment,
-} from "../server/page-context.ts";
+import { formFields, idParam, pageContext, rowContext, wantsFragment } from "../server/page-context.ts";
 import { recordSections } from "../server/record-sections.ts";
-import { allTags } from "../tags/set-tags.ts";
 import { companyFormValues, parseCompanyForm } from "./company-form.ts";
 import { createCompany } from "./create-company.ts";
 import { deleteCompany } from "./delete-company.ts";
@@ -89,55 +74,23 @@ export function companyRoutes(deps: AppDeps) {
   app.get("/", (c) => {
     const params = parseListParams(companyListParams, c.req.query(), false);
     const shard = c.var.shard;
-    const values = filterValues(params);
-    const fields = listFields(shard, "company");
-    const columns = listColumns(COMPANY_COLUMN_CHOICES, fields, c.req.queries("cols") ?? []);
-    values.cols = columnsParam(columns.visible);
-    const row = rowContext(c);
-    const results = renderList(
-      shard,
-      deps.config.renderCache,
-      "companies",
-      JSON.stringify([params, row.canWrite, columns.visible]),
-      { nonce: c.var.nonce, csrfToken: pageCsrfToken(c, deps) },
-      ({ nonce, csrfToken }) => {
-        const page = listCompanies(shard, params);
-        const total = cachedCount(shard, "companies", filterKey(params), () => countCompanies(shard, params));
-        return companiesResults({
-          page,
-          total,
-          columns,
-          saveView: saveViewFormProps(row.base, "companies", values, csrfToken, row.canWrite),
-          bulk: row.canWrite
-            ? bulkBarProps(shard, "companies", row.base, values, total, csrfToken)
-            : undefined,
-          filtered: isFiltered(params),
-          href: listHref(`/t/${c.var.tenant.slug}/companies`, values),
-          row: {
-            ...row,
-            nonce,
-            custom: customColumns(
-              shard,
-              "company",
-              page.rows.map((r) => r.id),
-            ),
-          },
-        }).value;
-      },
-    );
-    if (wantsFragment(c)) return c.html(results);
+    const list = recordListPage(c, deps, {
+      list: "companies",
+      entity: "company",
+      builtInColumns: COMPANY_COLUMN_CHOICES,
+      params,
+      countKey: filterKey(params),
+      filtered: isFiltered(params),
+      page: () => listCompanies(shard, params),
+      count: () => countCompanies(shard, params),
+      results: companiesResults,
+    });
+    if (wantsFragment(c)) return c.html(list.results);
     return c.html(
       companiesPage({
+        ...list,
         ctx: pageContext(c, deps),
-        row,
-        results: trustedHtml(results),
-        filters: values,
-        owners: listUsers(shard),
-        customFields: fields,
-        columns,
-        savedViews: savedViewsBarProps(c, "companies", values, pageCsrfToken(c, deps)),
-        changed: changedCount(c.req.query("changed")),
-        tags: allTags(shard),
+        results: trustedHtml(list.results),
         newForm: EMPTY_FORM,
       }).value,
     );

@@ -1,7 +1,5 @@
 import { type Context, Hono } from "hono";
 import { EMPTY_FORM, type FormState } from "../../views/components/form-field.ts";
-import { columnsParam, listColumns } from "../../views/components/list-columns.ts";
-import { listHref } from "../../views/components/list-filters.ts";
 import { confirmDeletePage, recordFormPage } from "../../views/components/record-form-page.tsx";
 import { contactEditRow } from "../../views/contacts/contact-edit-row.ts";
 import { CONTACT_FORM_FIELDS, contactFields } from "../../views/contacts/contact-fields.ts";
@@ -17,29 +15,16 @@ import { requireSignedIn } from "../auth/session-middleware.ts";
 import { listUsers } from "../auth/users.ts";
 import { actorOf } from "../auth/viewer.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
-import { bulkBarProps } from "../bulk/bulk-bar-props.ts";
 import { customColumns } from "../custom-fields/custom-columns.ts";
-import { listFields } from "../custom-fields/field-definitions.ts";
 import type { ParsedCustomValues } from "../custom-fields/field-values.ts";
 import { customFormPart } from "../custom-fields/record-form.ts";
-import { cachedCount } from "../lists/count-cache.ts";
 import { parseListParams } from "../lists/list-params.ts";
-import { filterKey, filterValues, isFiltered } from "../lists/record-filter.ts";
-import { renderList } from "../lists/render-cache.ts";
-import { savedViewsBarProps, saveViewFormProps } from "../saved-views/saved-views-props.ts";
+import { filterKey, isFiltered } from "../lists/record-filter.ts";
+import { recordListPage } from "../lists/record-list-page.ts";
 import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
 import { type FormWrite, parseAll, writeFromForm } from "../server/form-write.ts";
-import {
-  changedCount,
-  formFields,
-  idParam,
-  pageContext,
-  pageCsrfToken,
-  rowContext,
-  wantsFragment,
-} from "../server/page-context.ts";
+import { formFields, idParam, pageContext, rowContext, wantsFragment } from "../server/page-context.ts";
 import { recordSections } from "../server/record-sections.ts";
-import { allTags } from "../tags/set-tags.ts";
 import { type ContactForm, contactFormValues, parseContactForm, resolveCompany } from "./contact-form.ts";
 import { contactName } from "./contact-record.ts";
 import { createContact } from "./create-contact.ts";
@@ -104,55 +89,23 @@ export function contactRoutes(deps: AppDeps) {
   app.get("/", (c) => {
     const params = parseListParams(contactListParams, c.req.query(), false);
     const shard = c.var.shard;
-    const values = filterValues(params);
-    const fields = listFields(shard, "contact");
-    const columns = listColumns(CONTACT_COLUMN_CHOICES, fields, c.req.queries("cols") ?? []);
-    values.cols = columnsParam(columns.visible);
-    const row = rowContext(c);
-    const results = renderList(
-      shard,
-      deps.config.renderCache,
-      "contacts",
-      JSON.stringify([params, row.canWrite, columns.visible]),
-      { nonce: c.var.nonce, csrfToken: pageCsrfToken(c, deps) },
-      ({ nonce, csrfToken }) => {
-        const page = listContacts(shard, params);
-        const total = cachedCount(shard, "contacts", filterKey(params), () => countContacts(shard, params));
-        return contactsResults({
-          page,
-          total,
-          columns,
-          saveView: saveViewFormProps(row.base, "contacts", values, csrfToken, row.canWrite),
-          bulk: row.canWrite
-            ? bulkBarProps(shard, "contacts", row.base, values, total, csrfToken)
-            : undefined,
-          filtered: isFiltered(params),
-          href: listHref(`/t/${c.var.tenant.slug}/contacts`, values),
-          row: {
-            ...row,
-            nonce,
-            custom: customColumns(
-              shard,
-              "contact",
-              page.rows.map((r) => r.id),
-            ),
-          },
-        }).value;
-      },
-    );
-    if (wantsFragment(c)) return c.html(results);
+    const list = recordListPage(c, deps, {
+      list: "contacts",
+      entity: "contact",
+      builtInColumns: CONTACT_COLUMN_CHOICES,
+      params,
+      countKey: filterKey(params),
+      filtered: isFiltered(params),
+      page: () => listContacts(shard, params),
+      count: () => countContacts(shard, params),
+      results: contactsResults,
+    });
+    if (wantsFragment(c)) return c.html(list.results);
     return c.html(
       contactsPage({
+        ...list,
         ctx: pageContext(c, deps),
-        row,
-        results: trustedHtml(results),
-        filters: values,
-        owners: listUsers(shard),
-        customFields: fields,
-        columns,
-        savedViews: savedViewsBarProps(c, "contacts", values, pageCsrfToken(c, deps)),
-        changed: changedCount(c.req.query("changed")),
-        tags: allTags(shard),
+        results: trustedHtml(list.results),
         newForm: EMPTY_FORM,
       }).value,
     );

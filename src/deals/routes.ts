@@ -1,7 +1,5 @@
 import { type Context, Hono } from "hono";
 import type { FormState } from "../../views/components/form-field.ts";
-import { columnsParam, listColumns } from "../../views/components/list-columns.ts";
-import { listHref } from "../../views/components/list-filters.ts";
 import { confirmDeletePage, recordFormPage } from "../../views/components/record-form-page.tsx";
 import { customFacts } from "../../views/custom-fields/custom-facts.ts";
 import { customInputs } from "../../views/custom-fields/custom-inputs.ts";
@@ -19,22 +17,18 @@ import { requireSignedIn } from "../auth/session-middleware.ts";
 import { listUsers } from "../auth/users.ts";
 import { actorOf } from "../auth/viewer.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
-import { bulkBarProps } from "../bulk/bulk-bar-props.ts";
 import { getContact } from "../contacts/get-contact.ts";
 import { customColumns } from "../custom-fields/custom-columns.ts";
-import { listFields } from "../custom-fields/field-definitions.ts";
 import { customFormPart } from "../custom-fields/record-form.ts";
 import { timeline } from "../interactions/timeline.ts";
-import { cachedCount } from "../lists/count-cache.ts";
 import { parseListParams } from "../lists/list-params.ts";
-import { filterKey, filterValues, isFiltered } from "../lists/record-filter.ts";
+import { filterKey, isFiltered } from "../lists/record-filter.ts";
+import { recordListPage } from "../lists/record-list-page.ts";
 import { renderList } from "../lists/render-cache.ts";
-import { savedViewsBarProps, saveViewFormProps } from "../saved-views/saved-views-props.ts";
 import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
 import { NotFoundError, ValidationError } from "../server/errors.ts";
 import { parseAll, writeFromForm } from "../server/form-write.ts";
 import {
-  changedCount,
   formFields,
   idParam,
   pageContext,
@@ -44,7 +38,6 @@ import {
 } from "../server/page-context.ts";
 import { viewerTimeZone } from "../server/time-zone.ts";
 import { emailAddress } from "../server/validation.ts";
-import { allTags } from "../tags/set-tags.ts";
 import { taskItemContext } from "../tasks/routes.ts";
 import { tasksAbout } from "../tasks/tasks.ts";
 import { pipelineBoard } from "./board.ts";
@@ -135,66 +128,31 @@ export function dealRoutes(deps: AppDeps) {
   app.get("/", (c) => {
     const params = parseListParams(dealListParams, c.req.query(), false);
     const shard = c.var.shard;
-    const values = filterValues(params);
-    const fields = listFields(shard, "deal");
-    const columns = listColumns(DEAL_COLUMN_CHOICES, fields, c.req.queries("cols") ?? []);
-    values.cols = columnsParam(columns.visible);
-    const row = rowContext(c);
-    const results = renderList(
-      shard,
-      deps.config.renderCache,
-      "deals",
-      JSON.stringify([params, row.canWrite, columns.visible]),
-      { nonce: c.var.nonce, csrfToken: pageCsrfToken(c, deps) },
-      ({ nonce, csrfToken }) => {
-        const page = listDeals(shard, params);
-        const total = cachedCount(
-          shard,
-          "deals",
-          JSON.stringify([
-            filterKey(params),
-            params.pipelineId,
-            params.stageId,
-            params.status,
-            params.contactId,
-          ]),
-          () => countDeals(shard, params),
-        );
-        return dealsResults({
-          page,
-          total,
-          columns,
-          saveView: saveViewFormProps(row.base, "deals", values, csrfToken, row.canWrite),
-          bulk: row.canWrite ? bulkBarProps(shard, "deals", row.base, values, total, csrfToken) : undefined,
-          filtered:
-            isFiltered(params) ||
-            Boolean(params.pipelineId || params.stageId || params.status || params.contactId),
-          href: listHref(`${base(c)}/deals`, values),
-          row: {
-            ...row,
-            nonce,
-            custom: customColumns(
-              shard,
-              "deal",
-              page.rows.map((r) => r.id),
-            ),
-          },
-        }).value;
-      },
-    );
-    if (wantsFragment(c)) return c.html(results);
+    const list = recordListPage(c, deps, {
+      list: "deals",
+      entity: "deal",
+      builtInColumns: DEAL_COLUMN_CHOICES,
+      params,
+      countKey: JSON.stringify([
+        filterKey(params),
+        params.pipelineId,
+        params.stageId,
+        params.status,
+        params.contactId,
+      ]),
+      filtered:
+        isFiltered(params) ||
+        Boolean(params.pipelineId || params.stageId || params.status || params.contactId),
+      page: () => listDeals(shard, params),
+      count: () => countDeals(shard, params),
+      results: dealsResults,
+    });
+    if (wantsFragment(c)) return c.html(list.results);
     return c.html(
       dealsPage({
+        ...list,
         ctx: pageContext(c, deps),
-        row,
-        results: trustedHtml(results),
-        filters: values,
-        owners: listUsers(shard),
-        customFields: fields,
-        columns,
-        savedViews: savedViewsBarProps(c, "deals", values, pageCsrfToken(c, deps)),
-        changed: changedCount(c.req.query("changed")),
-        tags: allTags(shard),
+        results: trustedHtml(list.results),
         pipelines: listPipelines(shard),
       }).value,
     );
