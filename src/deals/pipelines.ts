@@ -1,13 +1,18 @@
 import { type FieldIssue, NotFoundError } from "../server/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
+import { versionedCache } from "../tenancy/versioned-cache.ts";
 import type { Pipeline, Stage } from "./schema.ts";
 
 export type PipelineWithStages = Pipeline & { stages: Stage[] };
 
 const STAGE_COLUMNS = `id, pipeline_id AS pipelineId, name, position, probability, kind, created_at AS createdAt`;
 
-/** Every pipeline with its stages, in order. */
+/** Every pipeline with its stages, in order (kept per shard version: every deal page and board asks). Read-only. */
 export function listPipelines(shard: Shard): PipelineWithStages[] {
+  return versionedCache(shard, "pipelines", "all", 1, () => readPipelines(shard));
+}
+
+function readPipelines(shard: Shard): PipelineWithStages[] {
   const pipelines = shard
     .statement(
       "SELECT id, name, position, created_at AS createdAt, updated_at AS updatedAt FROM pipelines ORDER BY position, id",

@@ -18,6 +18,9 @@ export function versionedCache<T>(
   maxEntries: number,
   compute: () => T,
 ): T {
+  // Inside a write transaction the version only moves at commit: what this transaction wrote
+  // would not show. Read through, and cache nothing half-written.
+  if (shard.sqlite.inTransaction) return compute();
   const cache = shard.cached(`cache:${name}`, () => new Map<string, Entry<T>>());
   const version = shard.version();
   const hit = cache.get(key);
