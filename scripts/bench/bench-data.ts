@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { PasswordHasher } from "../../src/auth/password-hasher.ts";
-import { seedTenant } from "../../src/seed/seed-tenant.ts";
+import { type SeedOptions, seedTenant } from "../../src/seed/seed-tenant.ts";
 import { Catalog } from "../../src/tenancy/catalog.ts";
 import { createTenant } from "../../src/tenancy/create-tenant.ts";
 import { ShardManager } from "../../src/tenancy/shard-manager.ts";
@@ -8,10 +8,15 @@ import { ShardManager } from "../../src/tenancy/shard-manager.ts";
 export const BENCH = { slug: "bench", email: "bench@example.com", password: "bench-password" } as const;
 
 /**
- * A data directory with the "bench" workspace seeded with `contacts` contacts (seed 1), made
- * once and reused by later runs (seeding 100,000 contacts takes ~5 s).
+ * A data directory with the "bench" workspace seeded with `contacts` contacts (seed 1, with the
+ * seed's default deals and history unless `more` says otherwise), made once and reused by later
+ * runs.
  */
-export async function benchData(dataDir: string, contacts: number): Promise<void> {
+export async function benchData(
+  dataDir: string,
+  contacts: number,
+  more: Pick<SeedOptions, "deals" | "interactionsPerContact"> = {},
+): Promise<void> {
   const catalog = Catalog.open(dataDir);
   const shards = new ShardManager({ dataDir });
   try {
@@ -31,8 +36,10 @@ export async function benchData(dataDir: string, contacts: number): Promise<void
     await shards.use(tenant, (shard) => {
       const have = (shard.statement("SELECT count(*) AS n FROM contacts").get() as { n: number }).n;
       if (have < contacts) {
-        const result = seedTenant(shard, { contacts: contacts - have, seed: 1 });
-        console.error(`seeded ${result.contacts} contacts in ${result.ms} ms`);
+        const result = seedTenant(shard, { contacts: contacts - have, seed: 1, ...more });
+        console.error(
+          `seeded ${result.contacts} contacts, ${result.deals} deals, ${result.interactions} interactions in ${result.ms} ms`,
+        );
       }
     });
   } finally {

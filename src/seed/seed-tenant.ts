@@ -1,7 +1,13 @@
 import { tagsColumn } from "../tags/set-tags.ts";
 import { bulkLoad } from "../tenancy/bulk-load.ts";
 import type { Shard } from "../tenancy/shard.ts";
+import { BatchInsert, nextId } from "./batch-insert.ts";
 import { Random } from "./random.ts";
+import { DEAL_TAGS } from "./sales-vocabulary.ts";
+import { planActivities } from "./seed-activity.ts";
+import { seedDeals } from "./seed-deals.ts";
+import { seedNotes, seedTasks } from "./seed-tasks-notes.ts";
+import { Timeline } from "./timeline.ts";
 import {
   CITIES,
   COMPANY_KINDS,
@@ -14,21 +20,47 @@ import {
   TITLES,
   TLDS,
 } from "./vocabulary.ts";
+import { DAY_MS, type SeededCompany, type SeededContact, streamSeed, type World } from "./world.ts";
 
 export interface SeedOptions {
   contacts: number;
   seed: number;
   /** Timestamps are offsets back from this moment; default: the start of today (UTC). Same seed + same anchor = same data. */
   anchorMs?: number;
+  /** Deals to add; default DEALS_PER_CONTACT × contacts. */
+  deals?: number;
+  /**
+   * Interaction log entries per contact, all kinds together: the records' and deals' own
+   * entries, notes and completed tasks, and calls, meetings and emails for the rest. Default
+   * INTERACTIONS_PER_CONTACT, but no more than DEFAULT_MAX_INTERACTIONS entries in all.
+   */
+  interactionsPerContact?: number;
 }
 
 export interface SeedResult {
   contacts: number;
   companies: number;
+  deals: number;
+  tasks: number;
+  notes: number;
+  interactions: number;
   ms: number;
 }
 
-const DAY_MS = 86_400_000;
+export const DEALS_PER_CONTACT = 0.3;
+export const INTERACTIONS_PER_CONTACT = 10;
+/**
+ * Unless `interactionsPerContact` is given, one seed logs at most this many entries in all, so
+ * that seeding 100,000 contacts stays well under 10 s on a 2-vCPU machine (a million entries
+ * take about 10.5 s there; see the README). Up to 30,000 contacts get the full
+ * INTERACTIONS_PER_CONTACT; 100,000 get their records', deals', notes' and tasks' entries and
+ * a few calls, meetings and emails.
+ */
+export const DEFAULT_MAX_INTERACTIONS = 300_000;
+
+/** Independent random streams (see streamSeed): people and companies keep the original one. */
+const STREAM = { deals: 1, tasks: 2, notes: 3, activities: 4 } as const;
+
 const SPAN_MS = 3 * 365 * DAY_MS;
 /** People per company, on average. */
 const CONTACTS_PER_COMPANY = 8;
@@ -37,13 +69,20 @@ function startOfTodayUtc(): number {
   return Math.floor(Date.now() / DAY_MS) * DAY_MS;
 }
 
-/** "José O'Brien" → "joseobrien": what an email address would hold. */
+const asciiWords = new Map<string, string>();
+
+/** "José O'Brien" → "joseobrien": what an email address would hold. Memoized: the words come from short lists. */
 function asciiWord(text: string): string {
-  return text
-    .normalize("NFD")
-    .replace(/\p{M}/gu, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, "");
+  let word = asciiWords.get(text);
+  if (word === undefined) {
+    word = text
+      .normalize("NFD")
+      .replace(/\p{M}/gu, "")
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, "");
+    asciiWords.set(text, word);
+  }
+  return word;
 }
 
 function phoneFor(rng: Random, code: string): string {
@@ -86,8 +125,10 @@ function pickTags(rng: Random, max: number): string[] {
 /**
  * Adds realistic, deterministic synthetic data to a workspace: companies with domains,
  * cities and phones; people at them (or on personal email) with titles, tags and owners
- * drawn from the workspace's users; creation dates over three years. One transaction, with
- * every row logged as created in the interaction log, as if typed in by hand.
+ * drawn from the workspace's users; creation dates over three years; deals moving through
+ * the pipelines; tasks and notes; and the history of it all in the interaction log (records
+ * and deals created, stage changes, wins and losses, notes, completed tasks, calls, meetings
+ * and emails), in time order. One transaction.
  */
 export function seedTenant(shard: Shard, options: SeedOptions): SeedResult {
   const started = performance.now();
@@ -98,79 +139,91 @@ export function seedTenant(shard: Shard, options: SeedOptions): SeedResult {
   );
   const owner = () => (owners.length ? rng.pick(owners) : null);
   const companyCount = Math.max(1, Math.round(options.contacts / CONTACTS_PER_COMPANY));
+  const world: World = {
+    anchor,
+    users: owners,
+    companies: [],
+    contacts: [],
+    deals: [],
+    timeline: new Timeline(),
+  };
+  const stream = (name: keyof typeof STREAM) => new Random(streamSeed(options.seed, STREAM[name]));
+  const entries =
+    options.interactionsPerContact === undefined
+      ? Math.min(INTERACTIONS_PER_CONTACT * options.contacts, DEFAULT_MAX_INTERACTIONS)
+      : options.interactionsPerContact * options.contacts;
+  const result = {
+    contacts: options.contacts,
+    companies: companyCount,
+    deals: 0,
+    tasks: 0,
+    notes: 0,
+    interactions: 0,
+  };
 
   // Bulk loading needs more page cache than serving (random inserts into six indexes).
   const cacheSize = (shard.statement("PRAGMA cache_size").get() as { cache_size: number }).cache_size;
   shard.sqlite.run("PRAGMA cache_size = -65536");
   try {
     const existing = (shard.statement("SELECT count(*) AS n FROM contacts").get() as { n: number }).n;
-    bulkLoad(shard, () => insertAll(shard, rng, anchor, owner, companyCount, options.contacts), {
-      rebuildIndexes: options.contacts > existing,
-    });
+    bulkLoad(
+      shard,
+      () => {
+        const tagIds = ensureTags(
+          shard,
+          [...TAGS, ...DEAL_TAGS].map(([name]) => name),
+        );
+        world.companies = insertCompanies(shard, rng, world, owner, companyCount, tagIds);
+        world.contacts = insertContacts(shard, rng, world, owner, options.contacts, tagIds);
+        const deals = options.deals ?? Math.round(options.contacts * DEALS_PER_CONTACT);
+        seedDeals(shard, stream("deals"), world, deals, tagIds);
+        result.deals = world.deals.length;
+        result.tasks = seedTasks(shard, stream("tasks"), world);
+        result.notes = seedNotes(shard, stream("notes"), world);
+        // Calls, meetings and emails fill the log up to `entries`, then it is written in time order.
+        planActivities(stream("activities"), world, entries - world.timeline.length);
+        result.interactions = world.timeline.write(shard);
+      },
+      { rebuildIndexes: options.contacts > existing },
+    );
   } finally {
     shard.sqlite.run(`PRAGMA cache_size = ${cacheSize}`);
   }
-  return { contacts: options.contacts, companies: companyCount, ms: Math.round(performance.now() - started) };
+  return { ...result, ms: Math.round(performance.now() - started) };
 }
 
-interface SeededCompany {
-  id: number;
-  domain: string;
-  createdAt: number;
-  code: string;
-}
-
-function insertAll(
-  shard: Shard,
-  rng: Random,
-  anchor: number,
-  owner: () => number | null,
-  companyCount: number,
-  contactCount: number,
-): void {
-  const tagIds = ensureTags(shard);
-  const companies = insertCompanies(shard, rng, anchor, owner, companyCount, tagIds);
-  insertContacts(shard, rng, anchor, owner, contactCount, companies, tagIds);
-}
-
-function ensureTags(shard: Shard): Map<string, number> {
+function ensureTags(shard: Shard, names: string[]): Map<string, number> {
   const tagIds = new Map<string, number>();
-  for (const [name] of TAGS) {
+  for (const name of names) {
     shard.statement("INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO NOTHING").run(name);
     tagIds.set(name, (shard.statement("SELECT id FROM tags WHERE name = ?").get(name) as { id: number }).id);
   }
   return tagIds;
 }
 
-function logCreated(
-  shard: Shard,
-  at: number,
-  subject: "contact" | "company",
-  id: number,
-  name: string,
-): void {
-  shard
-    .statement(
-      `INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id, payload)
-       VALUES (?, 'system', NULL, ?, ?, ?, ?)`,
-    )
-    .run(at, `${subject}.created`, subject, id, JSON.stringify({ name }));
-}
-
 function insertCompanies(
   shard: Shard,
   rng: Random,
-  anchor: number,
+  world: World,
   owner: () => number | null,
   count: number,
   tagIds: Map<string, number>,
 ): SeededCompany[] {
-  const insert = shard.statement(
-    `INSERT INTO companies (name, domain, phone, city, country, owner_id, created_at, updated_at, tags)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const tag = shard.statement("INSERT OR IGNORE INTO company_tags (company_id, tag_id) VALUES (?, ?)");
+  const { anchor } = world;
+  const insert = new BatchInsert(shard, "companies", [
+    "id",
+    "name",
+    "domain",
+    "phone",
+    "city",
+    "country",
+    "owner_id",
+    "created_at",
+    "updated_at",
+    "tags",
+  ]);
   const companies: SeededCompany[] = [];
+  let id = nextId(shard, "companies");
   for (const createdAt of creationTimes(rng, count, anchor)) {
     const stem = rng.pick(COMPANY_STEMS);
     const kind = rng.pick(COMPANY_KINDS);
@@ -179,46 +232,49 @@ function insertCompanies(
     const [city, country, code] = rng.pick(CITIES);
     const updatedAt = Math.min(anchor, createdAt + Math.floor(rng.next() * (anchor - createdAt)));
     const tags = rng.chance(0.5) ? [rng.pick(["customer", "prospect", "partner", "supplier"])] : [];
-    const id = Number(
-      insert.run(
-        name,
-        domain,
-        phoneFor(rng, code),
-        city,
-        country,
-        owner(),
-        createdAt,
-        updatedAt,
-        tagsColumn(tags),
-      ).lastInsertRowid,
-    );
-    for (const name of tags) tag.run(id, tagIds.get(name));
-    logCreated(shard, createdAt, "company", id, name);
-    companies.push({ id, domain, createdAt, code });
+    const phone = phoneFor(rng, code);
+    const ownerId = owner();
+    insert.add([id, name, domain, phone, city, country, ownerId, createdAt, updatedAt, tagsColumn(tags)]);
+    world.timeline.add(createdAt, null, "company.created", "company", id, JSON.stringify({ name }));
+    companies.push({ id, name, domain, createdAt, code, country, ownerId, tags, people: [] });
+    id++;
   }
+  insert.finish();
+  insertTags(shard, "company_tags", "company_id", companies, tagIds);
   return companies;
 }
 
 function insertContacts(
   shard: Shard,
   rng: Random,
-  anchor: number,
+  world: World,
   owner: () => number | null,
   count: number,
-  companies: SeededCompany[],
   tagIds: Map<string, number>,
-): void {
-  const insert = shard.statement(
-    `INSERT INTO contacts (first_name, last_name, email, phone, title, company_id, owner_id, created_at, updated_at, tags)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const tag = shard.statement("INSERT OR IGNORE INTO contact_tags (contact_id, tag_id) VALUES (?, ?)");
+): SeededContact[] {
+  const { anchor, companies } = world;
+  const contacts: SeededContact[] = [];
+  const insert = new BatchInsert(shard, "contacts", [
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "title",
+    "company_id",
+    "owner_id",
+    "created_at",
+    "updated_at",
+    "tags",
+  ]);
+  let id = nextId(shard, "contacts");
   for (const createdAt of creationTimes(rng, count, anchor)) {
     const first = rng.pick(FIRST_NAMES);
     const last = rng.pick(LAST_NAMES);
     // A person joins the CRM after their company does: pick among companies that existed by then.
     const existing = companiesBefore(companies, createdAt);
-    const company = existing > 0 && rng.chance(0.8) ? companies[rng.int(0, existing - 1)] : undefined;
+    const companyIndex = existing > 0 && rng.chance(0.8) ? rng.int(0, existing - 1) : -1;
+    const company = companies[companyIndex];
     const local = rng.chance(0.7)
       ? `${asciiWord(first)}.${asciiWord(last)}`
       : `${asciiWord(first)[0]}${asciiWord(last)}`;
@@ -231,21 +287,46 @@ function insertContacts(
     const title = company && rng.chance(0.8) ? rng.pick(TITLES) : null;
     const updatedAt = Math.min(anchor, createdAt + Math.floor(rng.next() ** 3 * (anchor - createdAt)));
     const tags = pickTags(rng, 3);
-    const id = Number(
-      insert.run(
-        first,
-        last,
-        email,
-        phone,
-        title,
-        company?.id ?? null,
-        owner(),
-        createdAt,
-        updatedAt,
-        tagsColumn(tags),
-      ).lastInsertRowid,
+    const ownerId = owner();
+    insert.add([
+      id,
+      first,
+      last,
+      email,
+      phone,
+      title,
+      company?.id ?? null,
+      ownerId,
+      createdAt,
+      updatedAt,
+      tagsColumn(tags),
+    ]);
+    world.timeline.add(
+      createdAt,
+      null,
+      "contact.created",
+      "contact",
+      id,
+      JSON.stringify({ name: `${first} ${last}` }),
     );
-    for (const name of tags) tag.run(id, tagIds.get(name));
-    logCreated(shard, createdAt, "contact", id, `${first} ${last}`);
+    company?.people.push(contacts.length);
+    contacts.push({ id, first, last, company: companyIndex, ownerId, createdAt, tags });
+    id++;
   }
+  insert.finish();
+  insertTags(shard, "contact_tags", "contact_id", contacts, tagIds);
+  return contacts;
+}
+
+/** Links records to their tags, once the records themselves are all in (foreign keys). */
+function insertTags(
+  shard: Shard,
+  table: string,
+  column: string,
+  records: { id: number; tags: string[] }[],
+  tagIds: Map<string, number>,
+): void {
+  const insert = new BatchInsert(shard, table, [column, "tag_id"]);
+  for (const { id, tags } of records) for (const name of tags) insert.add([id, tagIds.get(name) as number]);
+  insert.finish();
 }
