@@ -189,6 +189,47 @@ describe("deals through the pipeline", () => {
     expect(total).toBe(deals);
   });
 
+  it("keeps the board's totals equal to the deals through amount and currency edits, moves, deletes and bulk changes", async () => {
+    const totals = () =>
+      data.shards.use(data.get("pipe-co"), (s) => ({
+        kept: s
+          .statement("SELECT stage_id, currency, deals, amount_cents FROM stage_totals ORDER BY 1, 2")
+          .all(),
+        counted: s
+          .statement(
+            "SELECT stage_id, currency, count(*) AS deals, sum(amount_cents) AS amount_cents FROM deals GROUP BY 1, 2 ORDER BY 1, 2",
+          )
+          .all(),
+      }));
+    const made = [];
+    for (const amount of ["10", "20", "30"]) {
+      made.push(
+        (
+          await call("POST", "/t/pipe-co/deals", {
+            title: `Totals ${amount}`,
+            amount,
+            stageId: stage("Lead"),
+          })
+        ).json.id,
+      );
+    }
+    expect((await call("PATCH", `/t/pipe-co/deals/${made[0]}`, { amountCents: 123_456 })).status).toBe(200);
+    expect((await call("PATCH", `/t/pipe-co/deals/${made[1]}`, { currency: "EUR" })).status).toBe(200);
+    expect((await call("PATCH", `/t/pipe-co/deals/${made[1]}`, { stageId: stage("Qualified") })).status).toBe(
+      200,
+    );
+    expect((await call("DELETE", `/t/pipe-co/deals/${made[2]}`)).status).toBe(204);
+    const bulk = await call("POST", "/t/pipe-co/deals/bulk", {
+      ids: made.slice(0, 2),
+      action: "moveStage",
+      stageId: stage("Proposal"),
+    });
+    expect(bulk.status).toBe(200);
+    const { kept, counted } = await totals();
+    expect(kept).toEqual(counted);
+    expect(counted.length).toBeGreaterThan(1);
+  });
+
   it("lists deals with the contact filters plus pipeline, stage and status", async () => {
     const open = await call("GET", "/t/pipe-co/deals?status=won");
     expect(open.json.data.map((d: { title: string }) => d.title)).toEqual(["Delta"]);

@@ -112,6 +112,8 @@ describe("schema upgrade", () => {
     }
     for (const table of ["contacts", "companies", "deals"])
       expect(names).toContain(`${table}_after_delete_cleanup`);
+    for (const event of ["insert", "update", "delete"])
+      expect(names).toContain(`deals_totals_after_${event}`);
     sqlite.close();
   });
 

@@ -73,8 +73,6 @@ export const deals = sqliteTable(
   },
   (t) => [
     index("deals_stage_idx").on(t.stageId, t.stageEnteredAt, t.id),
-    // Covers the board's per-column count and sums without reading the deals themselves.
-    index("deals_stage_sum_idx").on(t.stageId, t.currency, t.amountCents),
     index("deals_created_idx").on(t.createdAt, t.id),
     index("deals_updated_idx").on(t.updatedAt, t.id),
     index("deals_title_idx").on(t.title, t.id),
@@ -114,6 +112,24 @@ export const dealContacts = sqliteTable(
     primaryKey({ columns: [t.dealId, t.contactId] }),
     index("deal_contacts_contact_idx").on(t.contactId, t.dealId),
   ],
+);
+
+/**
+ * How many deals each stage holds and their sum, per currency: what a board's columns show.
+ * Kept by triggers on deals (migrations/tenant/0004_*.sql) in the same transaction as every
+ * insert, move, amount change and delete, so a board reads six rows instead of every deal.
+ */
+export const stageTotals = sqliteTable(
+  "stage_totals",
+  {
+    stageId: integer("stage_id")
+      .notNull()
+      .references(() => stages.id, { onDelete: "cascade" }),
+    currency: text("currency").notNull(),
+    deals: integer("deals").notNull(),
+    amountCents: integer("amount_cents").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.stageId, t.currency] })],
 );
 
 export type Pipeline = typeof pipelines.$inferSelect;
