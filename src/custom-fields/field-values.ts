@@ -60,7 +60,7 @@ function toStored(field: FieldDefinition, value: unknown, fromForm: boolean): St
       return { text: value, num: null };
     case "multiselect": {
       const list = Array.isArray(value) ? value : fromForm && typeof value === "string" ? [value] : null;
-      if (!list || !list.every((v) => typeof v === "string" && field.options.includes(v))) {
+      if (!list?.every((v) => typeof v === "string" && field.options.includes(v))) {
         return issue(field, `must be a list of: ${field.options.join(", ")}`);
       }
       return { text: JSON.stringify([...new Set(list as string[])].sort()), num: null };
