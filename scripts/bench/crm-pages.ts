@@ -22,7 +22,7 @@ import { Catalog } from "../../src/tenancy/catalog.ts";
 import { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import { BENCH, benchData } from "./bench-data.ts";
 import { rssMb, signInSession, spawnServer } from "./bench-server.ts";
-import { median, type WrkResult, wrk } from "./wrk.ts";
+import { measureRounds, median } from "./wrk.ts";
 
 const { values } = parseArgs({
   options: {
@@ -159,33 +159,11 @@ try {
       paths: data.prefixes.map((q) => `${t}/search?q=${encodeURIComponent(q)}`),
     },
   };
-  const results: Record<string, WrkResult[]> = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
-  for (const target of Object.values(targets)) await wrk({ ...target, connections, seconds: 1 }); // warm up
-  for (let round = 0; round < rounds; round++) {
-    for (const [name, target] of Object.entries(targets)) {
-      const result = await wrk({ ...target, connections, seconds });
-      if (result.errors || result.non2xx)
-        throw new Error(`${name}: ${result.errors} socket errors, ${result.non2xx} non-2xx`);
-      results[name]?.push(result);
-      console.error(
-        `round ${round + 1} ${name}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(2)} ms`,
-      );
-    }
-  }
+  const summary = await measureRounds(targets, { connections, seconds, rounds });
   const rss = rssMb(crm.proc.pid);
   bare.proc.kill();
   prerendered.proc.kill();
 
-  const summary = Object.fromEntries(
-    Object.entries(results).map(([name, runs]) => [
-      name,
-      {
-        rps: Math.round(median(runs.map((r) => r.requestsPerSecond))),
-        p50: median(runs.map((r) => r.p50Ms)),
-        p99: median(runs.map((r) => r.p99Ms)),
-      },
-    ]),
-  );
   const bareRps = summary.bare?.rps ?? 1;
   console.log(
     `\nCRM pages: ${data.sizes.contacts.toLocaleString("en-US")} contacts, ${data.sizes.deals.toLocaleString("en-US")} deals, ${data.sizes.interactions.toLocaleString("en-US")} interactions; ${connections} connections, ${seconds} s × ${rounds} rounds (medians), render cache ${values["render-cache"]}\n`,

@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { BENCH, benchData } from "./bench-data.ts";
 import { benchApiKey, rssMb, signInSession, spawnServer } from "./bench-server.ts";
 import { measureListCosts } from "./list-costs.ts";
-import { median, type WrkResult, wrk } from "./wrk.ts";
+import { measureRounds } from "./wrk.ts";
 
 const { values } = parseArgs({
   options: {
@@ -69,33 +69,11 @@ try {
       headers: { authorization: `Bearer ${apiKey}` },
     },
   };
-  const results: Record<string, WrkResult[]> = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
-  for (const target of Object.values(targets)) await wrk({ ...target, connections, seconds: 1 }); // warm up
-  for (let round = 0; round < rounds; round++) {
-    for (const [name, target] of Object.entries(targets)) {
-      const result = await wrk({ ...target, connections, seconds });
-      if (result.errors || result.non2xx)
-        throw new Error(`${name}: ${result.errors} socket errors, ${result.non2xx} non-2xx`);
-      results[name]?.push(result);
-      console.error(
-        `round ${round + 1} ${name}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(2)} ms`,
-      );
-    }
-  }
+  const summary = await measureRounds(targets, { connections, seconds, rounds });
   const rss = rssMb(crm.proc.pid);
   bare.proc.kill();
   prerendered.proc.kill();
 
-  const summary = Object.fromEntries(
-    Object.entries(results).map(([name, runs]) => [
-      name,
-      {
-        rps: Math.round(median(runs.map((r) => r.requestsPerSecond))),
-        p50: median(runs.map((r) => r.p50Ms)),
-        p99: median(runs.map((r) => r.p99Ms)),
-      },
-    ]),
-  );
   const rpsOf = (name: string) => summary[name]?.rps ?? 0;
   console.log(
     `\nContacts list, 100,000 contacts, ${connections} connections, ${seconds} s × ${rounds} rounds (medians)\n`,

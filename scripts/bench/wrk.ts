@@ -87,3 +87,44 @@ export function median(values: number[]): number {
     ? (sorted[mid] as number)
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
+
+export interface Summary {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+/**
+ * Measures every target in turn, `rounds` times (after a 1 s warm-up each), so the references
+ * and the targets share the machine's moods; returns each target's medians. Any socket error
+ * or non-2xx answer stops the run: a benchmark of errors measures nothing.
+ */
+export async function measureRounds(
+  targets: Record<string, Omit<WrkOptions, "connections" | "seconds">>,
+  options: { connections: number; seconds: number; rounds: number },
+): Promise<Record<string, Summary>> {
+  const results: Record<string, WrkResult[]> = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
+  for (const target of Object.values(targets))
+    await wrk({ ...target, connections: options.connections, seconds: 1 });
+  for (let round = 0; round < options.rounds; round++) {
+    for (const [name, target] of Object.entries(targets)) {
+      const result = await wrk({ ...target, connections: options.connections, seconds: options.seconds });
+      if (result.errors || result.non2xx)
+        throw new Error(`${name}: ${result.errors} socket errors, ${result.non2xx} non-2xx`);
+      results[name]?.push(result);
+      console.error(
+        `round ${round + 1} ${name}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99Ms.toFixed(2)} ms`,
+      );
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(results).map(([name, runs]) => [
+      name,
+      {
+        rps: Math.round(median(runs.map((r) => r.requestsPerSecond))),
+        p50: median(runs.map((r) => r.p50Ms)),
+        p99: median(runs.map((r) => r.p99Ms)),
+      },
+    ]),
+  );
+}
