@@ -7,13 +7,13 @@ import {
   listColumns,
 } from "../../views/components/list-columns.ts";
 import { listHref } from "../../views/components/list-filters.ts";
+import type { RecordListPageProps } from "../../views/components/record-list-page-props.ts";
 import type { RowContext } from "../../views/components/row-context.ts";
-import type { SavedViewsBarProps, SaveViewFormProps } from "../../views/components/saved-views-bar.ts";
+import type { SaveViewFormProps } from "../../views/components/saved-views-bar.ts";
 import type { Html } from "../../views/html.ts";
-import { listUsers, type UserSummary } from "../auth/users.ts";
+import { listUsers } from "../auth/users.ts";
 import { bulkBarProps } from "../bulk/bulk-bar-props.ts";
 import { customColumns } from "../custom-fields/custom-columns.ts";
-import type { FieldDefinition } from "../custom-fields/field-definitions.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
 import type { CustomFieldEntity } from "../custom-fields/schema.ts";
 import { savedViewsBarProps, saveViewFormProps } from "../saved-views/saved-views-props.ts";
@@ -53,19 +53,8 @@ export interface RecordListSpec<R extends { id: number }> {
   results(props: RecordResultsProps<R>): Html;
 }
 
-/** The parts of a list page every kind of record shares. */
-export interface RecordListPage {
-  /** The results section, from the render cache when it can be. */
-  results: string;
-  row: RowContext;
-  filters: Record<string, string | undefined>;
-  owners: UserSummary[];
-  customFields: FieldDefinition[];
-  columns: ListColumns;
-  savedViews: SavedViewsBarProps;
-  changed: number | undefined;
-  tags: string[];
-}
+/** The parts of a list page every kind of record shares; the results as a string, for a fragment. */
+export type RecordListPage = Omit<RecordListPageProps, "ctx" | "results"> & { results: string };
 
 /**
  * Renders a record list's results (rows, pager, custom columns, the save-view and bulk forms)

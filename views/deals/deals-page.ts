@@ -1,29 +1,12 @@
-import type { UserSummary } from "../../src/auth/users.ts";
-import type { FieldDefinition } from "../../src/custom-fields/field-definitions.ts";
 import type { PipelineWithStages } from "../../src/deals/pipelines.ts";
 import { flashFragment } from "../components/flash.ts";
-import type { ListColumns } from "../components/list-columns.ts";
 import { listFilters, RECORD_SORT_OPTIONS } from "../components/list-filters.ts";
-import type { RowContext } from "../components/row-context.ts";
-import { type SavedViewsBarProps, savedViewsBar } from "../components/saved-views-bar.ts";
+import type { RecordListPageProps } from "../components/record-list-page-props.ts";
+import { savedViewsBar } from "../components/saved-views-bar.ts";
 import { type Html, html } from "../html.ts";
 import { page } from "../layouts/page.ts";
-import type { PageContext } from "../layouts/page-context.ts";
 
-export interface DealsPageProps {
-  ctx: PageContext;
-  row: RowContext;
-  results: Html;
-  filters: Record<string, string | undefined>;
-  owners: UserSummary[];
-  /** The workspace's custom fields of this kind (sort and filter choices). */
-  customFields: FieldDefinition[];
-  /** The optional columns and which are shown. */
-  columns: ListColumns;
-  savedViews: SavedViewsBarProps;
-  /** After a bulk change: how many records it changed. */
-  changed?: number;
-  tags: string[];
+export interface DealsPageProps extends RecordListPageProps {
   pipelines: PipelineWithStages[];
 }
 
