@@ -105,24 +105,6 @@ describe("crm CLI", () => {
       await server.stop();
     }
   });
-
-  it("seeds 100,000 contacts in under 10 seconds", async () => {
-    await crm(
-      "tenants",
-      "create",
-      "big-co",
-      "--owner-email",
-      "big@cli.test",
-      "--owner-password",
-      "cli-password-1",
-    );
-    const started = performance.now();
-    const seeded = await crm("seed", "--tenant", "big-co", "--contacts", "100000");
-    const seconds = (performance.now() - started) / 1000;
-    expect(seeded.code).toBe(0);
-    console.log(`seed: 100,000 contacts in ${seconds.toFixed(1)} s (${seeded.stdout.trim()})`);
-    expect(seconds).toBeLessThan(10);
-  }, 60_000);
 });
 
 describe("npm start's demo", () => {
@@ -132,7 +114,8 @@ describe("npm start's demo", () => {
       const first = await startServer({ dataDir: demoDir.path, args: ["--demo"] });
       const call = await fetch(`${first.url}/t/demo/login`);
       expect(call.status).toBe(200);
-      await Bun.sleep(50);
+      // The banner is written after the listening line; wait for it rather than guess how long.
+      await first.waitForStderr("demo-password");
       expect(first.stderr()).toContain(`${first.url}/t/demo/login`);
       expect(first.stderr()).toContain("demo@example.com");
       expect(first.stderr()).toContain("demo-password");

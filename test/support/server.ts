@@ -24,6 +24,8 @@ export interface TestServer {
     predicate: (line: Record<string, unknown>) => boolean,
     timeoutMs?: number,
   ): Promise<Record<string, unknown>>;
+  /** Waits until stderr contains `text` (the banner is written after the listening line). */
+  waitForStderr(text: string, timeoutMs?: number): Promise<void>;
   /** SIGTERM and wait for exit; returns the exit code. */
   stop(): Promise<number>;
   /** SIGKILL: no cleanup at all, like a power cut for the process. */
@@ -54,6 +56,7 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
     resolve: (l: Record<string, unknown>) => void;
   }[] = [];
   let stderr = "";
+  const stderrWaiters: { text: string; resolve: () => void }[] = [];
   (async () => {
     const decoder = new TextDecoder();
     let buffer = "";
@@ -78,7 +81,16 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
     }
   })();
   (async () => {
-    for await (const chunk of proc.stderr) stderr += new TextDecoder().decode(chunk);
+    const decoder = new TextDecoder();
+    for await (const chunk of proc.stderr) {
+      stderr += decoder.decode(chunk, { stream: true });
+      for (const waiter of [...stderrWaiters]) {
+        if (stderr.includes(waiter.text)) {
+          stderrWaiters.splice(stderrWaiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+      }
+    }
   })();
 
   const waitForLine = (predicate: (l: Record<string, unknown>) => boolean, timeoutMs = 15_000) =>
@@ -116,6 +128,25 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
     lines,
     stderr: () => stderr,
     waitForLine,
+    waitForStderr(text, timeoutMs = 15_000) {
+      if (stderr.includes(text)) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(`stderr never contained ${JSON.stringify(text)} in ${timeoutMs} ms:\n${stderr}`),
+            ),
+          timeoutMs,
+        );
+        stderrWaiters.push({
+          text,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+      });
+    },
     async stop() {
       proc.kill("SIGTERM");
       return await exited;
