@@ -11,6 +11,8 @@ export interface ShardManagerOptions {
   /** A shard unused for this long is closed by `closeIdle()`. */
   idleMs?: number;
   migrationsFolder?: string;
+  /** The clock idle times are measured with (tests pass their own). */
+  now?: () => number;
 }
 
 export class ShardMismatchError extends Error {}
@@ -27,6 +29,7 @@ export class ShardManager {
   readonly idleMs: number;
   private readonly dataDir: string;
   private readonly migrationsFolder: string;
+  private readonly now: () => number;
   private readonly open = new Map<string, Shard>();
   private sweeper: Timer | undefined;
   /** Shards opened since start, for /readyz and the tests that watch the cap. */
@@ -37,6 +40,7 @@ export class ShardManager {
     this.maxOpen = options.maxOpen ?? 512;
     this.idleMs = options.idleMs ?? 5 * 60_000;
     this.migrationsFolder = options.migrationsFolder ?? TENANT_MIGRATIONS;
+    this.now = options.now ?? Date.now;
   }
 
   get openCount(): number {
@@ -58,13 +62,13 @@ export class ShardManager {
     }
     this.open.set(tenant.id, shard);
     shard.holders++;
-    shard.lastUsedAt = Date.now();
+    shard.lastUsedAt = this.now();
     return shard;
   }
 
   release(shard: Shard): void {
     shard.holders--;
-    shard.lastUsedAt = Date.now();
+    shard.lastUsedAt = this.now();
     // The cap may have been exceeded while every shard was held: shrink back now.
     if (shard.holders === 0 && this.open.size > this.maxOpen) this.makeRoom(0);
   }
@@ -83,7 +87,7 @@ export class ShardManager {
   }
 
   /** Closes shards nobody has used for `idleMs`. */
-  closeIdle(now = Date.now()): number {
+  closeIdle(now = this.now()): number {
     let closed = 0;
     for (const [id, shard] of this.open) {
       if (shard.holders === 0 && now - shard.lastUsedAt >= this.idleMs) {
