@@ -42,7 +42,9 @@ export const CHANGE_KIND_PATTERNS = [
   "deal.lost",
 ];
 
-const CHANGES = `(${CHANGE_KIND_PATTERNS.map(() => "i.kind LIKE ?").join(" OR ")})`;
+// A note is written, not a change to its record: `note.created` matches "%.created" but belongs
+// with calls and tasks under Everything, never in History or the audit log's Changes.
+const CHANGES = `(${CHANGE_KIND_PATTERNS.map(() => "i.kind LIKE ?").join(" OR ")}) AND i.kind <> 'note.created'`;
 
 /**
  * Which interactions belong on a record's timeline: its own, and for a contact those of its
