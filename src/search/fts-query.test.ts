@@ -13,25 +13,23 @@ describe("toFtsQuery", () => {
     const db = new Database(":memory:");
     db.run("CREATE VIRTUAL TABLE t USING fts5(a)");
     db.run("INSERT INTO t VALUES ('near the column')");
-    for (const input of [
-      '"',
-      "*",
-      "NEAR(",
-      "-",
-      "a OR b",
-      "col:x",
-      "((",
-      "^start",
-      "a AND NOT b",
-      "'",
-      "\u0000",
-      "x".repeat(500),
-    ]) {
-      const query = toFtsQuery(input);
-      if (query) expect(() => db.query("SELECT * FROM t WHERE t MATCH ?").all(query)).not.toThrow();
+    const match = (query: string) => db.query("SELECT a FROM t WHERE t MATCH ?").all(query);
+    const withWords = ["NEAR(", "near(the", "a OR b", "col:x", "^start", "a AND NOT b", "x".repeat(500)];
+    const queries = withWords.map(toFtsQuery);
+    expect(queries).toHaveLength(7);
+    for (const [i, query] of queries.entries()) {
+      expect([withWords[i], typeof query]).toEqual([withWords[i], "string"]);
+      expect(() => match(query as string)).not.toThrow();
     }
-    expect(toFtsQuery("*** --- ((")).toBeUndefined();
+    // Words of FTS syntax are only words: NEAR( finds the row with "near" in it, and nothing else.
+    expect(match(toFtsQuery("NEAR(") as string)).toEqual([{ a: "near the column" }]);
+    expect(match(toFtsQuery("near(the") as string)).toEqual([{ a: "near the column" }]);
+    expect(match(toFtsQuery("a OR b") as string)).toEqual([]);
+    expect(match(toFtsQuery("col:x") as string)).toEqual([]);
     expect(toFtsQuery("NEAR(")).toBe('"NEAR"*');
+    expect(toFtsQuery("a AND NOT b")).toBe('"a"* "AND"* "NOT"* "b"*');
+    const withoutWords = ['"', "*", "-", "((", "'", "\u0000", "*** --- (("];
+    expect(withoutWords.map(toFtsQuery)).toEqual(withoutWords.map(() => undefined));
   });
 
   it("keeps at most eight words", () => {
