@@ -23,7 +23,17 @@ describe("LoginLimiter", () => {
 
   it("limits an address across accounts, and a success clears only the account", () => {
     const limiter = new LoginLimiter(config);
-    for (let i = 0; i < 5; i++) limiter.attempt("t1", `u${i}@x.test`, "192.0.2.1", 0)(false, 0);
-    expect(() => limiter.attempt("t1", "fresh@x.test", "192.0.2.1", 1)).toThrow();
+    const home = "198.51.100.1";
+    for (let i = 0; i < 2; i++) limiter.attempt("t1", "c@x.test", home, 0)(false, 0);
+    limiter.attempt("t1", "c@x.test", home, 0)(true, 0);
+    // The account starts again: three more failures (from elsewhere) are needed to lock it.
+    for (let i = 0; i < 3; i++) {
+      expect(() => limiter.attempt("t1", "c@x.test", `203.0.113.${i}`, 1)(false, 1)).not.toThrow();
+    }
+    expect(() => limiter.attempt("t1", "c@x.test", "203.0.113.9", 2)).toThrow(/too many/);
+    // The address still counts its two failures: three more, each for another account, reach its limit of 5.
+    for (let i = 0; i < 3; i++) limiter.attempt("t1", `other${i}@x.test`, home, 3)(false, 3);
+    expect(() => limiter.attempt("t1", "new@x.test", home, 4)).toThrow(/too many/);
+    expect(() => limiter.attempt("t1", "new@x.test", "198.51.100.2", 4)).not.toThrow();
   });
 });
