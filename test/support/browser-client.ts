@@ -1,3 +1,14 @@
+import {
+  browserValidationProblems,
+  type FormControl,
+  type FormFill,
+  fillForm,
+  formEntries,
+  type HtmlForm,
+  isSubmit,
+  parseForms,
+} from "./html-forms.ts";
+
 /**
  * An HTTP client that behaves like a browser for our purposes: it keeps cookies (by name
  * and path), follows nothing automatically, and finds CSRF tokens in the pages it reads.
@@ -82,5 +93,59 @@ export class BrowserClient {
       body: new URLSearchParams(fields),
       headers: { ...headers, "content-type": "application/x-www-form-urlencoded" },
     });
+  }
+
+  /** Posts exactly `body`, url-encoded: no CSRF token is added (what a page's form really carries, or less). */
+  postRaw(path: string, body: URLSearchParams | [string, string][], headers: Record<string, string> = {}) {
+    return this.request("POST", path, {
+      body: body instanceof URLSearchParams ? body : new URLSearchParams(body),
+      headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+    });
+  }
+
+  /** The forms of a page this client read (`pageUrl` resolves their relative actions). */
+  forms(html: string): HtmlForm[] {
+    return parseForms(html);
+  }
+
+  /**
+   * Submits `form` as a browser without JavaScript does: `fill` is what the person typed or
+   * picked, `submitter` the button pressed (its text or a predicate; the first submit button
+   * by default), and what is sent is the form's own entries, hidden fields included, nothing
+   * added. `without` drops named entries (to send a form missing, say, its `_csrf`). Throws
+   * when the browser's own checks would stop the submission.
+   */
+  submit(
+    form: HtmlForm,
+    options: {
+      fill?: FormFill;
+      submitter?: string | ((button: FormControl) => boolean);
+      without?: string[];
+      pageUrl?: string;
+    } = {},
+  ) {
+    const filled = fillForm(form, options.fill ?? {});
+    const problems = browserValidationProblems(filled);
+    if (problems.length)
+      throw new Error(`the browser would not submit ${form.action}: ${problems.join("; ")}`);
+    const buttons = filled.controls.filter(isSubmit);
+    const wanted = options.submitter;
+    const submitter =
+      wanted === undefined
+        ? buttons[0]
+        : buttons.find((b) =>
+            typeof wanted === "string" ? b.label === wanted || b.value === wanted : wanted(b),
+          );
+    if (wanted !== undefined && !submitter) throw new Error(`${form.action} has no button ${String(wanted)}`);
+    const entries = formEntries(filled, submitter).filter(([name]) => !options.without?.includes(name));
+    const action = submitter?.attributes.formaction ?? filled.action;
+    const target = new URL(action || options.pageUrl || "/", new URL(options.pageUrl ?? "/", this.base));
+    const path = target.pathname + target.search;
+    if (form.method === "get") {
+      const url = new URL(target);
+      url.search = new URLSearchParams(entries).toString();
+      return this.get(url.pathname + url.search);
+    }
+    return this.postRaw(path, entries);
   }
 }
