@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { BrowserClient } from "./support/browser-client.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
-import { DataDir, signIn } from "./support/workspace.ts";
+import { api, DataDir, signIn } from "./support/workspace.ts";
 
 let server: TestServer;
 const dir = tempDir();
 let data: DataDir;
 let owner: BrowserClient;
+let call: ReturnType<typeof api>;
 
 const contactCount = () =>
   data.shards.use(
@@ -21,6 +22,7 @@ beforeAll(async () => {
   await data.tenant("shop", "owner@shop.test");
   await data.user("shop", "viewer@shop.test", "read-only");
   owner = await signIn(server.url, "shop", "owner@shop.test");
+  call = api(server.url, await data.apiKey("shop"));
 });
 
 afterAll(async () => {
@@ -191,14 +193,30 @@ describe("contact pages with htmx", () => {
     expect(results.text).not.toContain("<html");
   });
 
-  it("deletes a row with an empty 200 so htmx removes it", async () => {
-    const id = await data.shards.use(
-      data.get("shop"),
-      (s) => (s.statement("SELECT id FROM contacts WHERE first_name = 'Grace'").get() as { id: number }).id,
-    );
-    const response = await owner.htmx("POST", `/t/shop/contacts/${id}/delete`);
-    expect(response.status).toBe(200);
-    expect(response.text).toBe("");
+  it("deletes a row with an empty 200 that htmx swaps in place of it, and the row is gone from the list", async () => {
+    const made = {
+      contacts: (await call("POST", "/t/shop/contacts", { firstName: "Rowena", lastName: "Gone" })).json.id,
+      companies: (await call("POST", "/t/shop/companies", { name: "Rowgone Ltd" })).json.id,
+      deals: (await call("POST", "/t/shop/deals", { title: "Rowgone deal" })).json.id,
+    };
+    const kinds = Object.entries(made) as [keyof typeof made, number][];
+    expect(kinds.map(([, id]) => typeof id)).toEqual(["number", "number", "number"]);
+    const singular = { contacts: "contact", companies: "company", deals: "deal" } as const;
+    for (const [list, id] of kinds) {
+      const row = new RegExp(`<tr id="${singular[list]}-${id}">[\\s\\S]*?</tr>`);
+      const before = await owner.get(`/t/shop/${list}`);
+      // What htmx needs: the rows inherit "closest tr" as their target, and Delete posts and swaps with "delete".
+      expect(before.text).toContain(`<tbody id="${singular[list]}-rows" hx-target:inherited="closest tr">`);
+      expect(row.exec(before.text)?.[0]).toContain(
+        `hx-post="/t/shop/${list}/${id}/delete" hx-confirm="Delete this ${singular[list]}?" hx-swap="delete"`,
+      );
+      const response = await owner.htmx("POST", `/t/shop/${list}/${id}/delete`);
+      expect([response.status, response.text]).toEqual([200, ""]);
+      const after = await owner.get(`/t/shop/${list}`);
+      expect(after.status).toBe(200);
+      expect(after.text).not.toMatch(row);
+      expect((await owner.get(`/t/shop/${list}/${id}`)).status).toBe(404);
+    }
   });
 
   it("a write without the CSRF header is refused", async () => {
@@ -286,5 +304,157 @@ describe("read-only users", () => {
     expect((await viewer.htmx("POST", "/t/shop/contacts", { firstName: "Nope" })).status).toBe(403);
     expect((await viewer.post("/t/shop/companies", { name: "Nope" })).status).toBe(403);
     expect(await contactCount()).toBe(before);
+  });
+});
+
+describe("what goes and what stays when a record is deleted", () => {
+  it("a deleted deal's notes go with it and its tasks stay, unlinked and otherwise unchanged", async () => {
+    const deal = (await call("POST", "/t/shop/deals", { title: "Doomed deal" })).json;
+    const keeper = (await call("POST", "/t/shop/deals", { title: "Kept deal" })).json;
+    const note = async (subjectId: number, body: string) => {
+      const created = await call("POST", "/t/shop/notes", { subjectType: "deal", subjectId, body });
+      expect(created.status).toBe(201);
+      return created.json.id as number;
+    };
+    const notes = [await note(deal.id, "Quokka pricing memo"), await note(deal.id, "Second memo")];
+    const keptNote = await note(keeper.id, "Kept memo");
+    const task = async (title: string) => {
+      const created = await call("POST", "/t/shop/tasks", {
+        title,
+        subjectType: "deal",
+        subjectId: deal.id,
+        assigneeId: ownerId,
+      });
+      expect(created.status).toBe(201);
+      return created.json;
+    };
+    const ownerId = await data.shards.use(
+      data.get("shop"),
+      (s) => (s.statement("SELECT id FROM users WHERE email = 'owner@shop.test'").get() as { id: number }).id,
+    );
+    const open = await task("Call them back");
+    const done = await task("Send the quote");
+    expect((await call("PATCH", `/t/shop/tasks/${done.id}`, { completed: true })).status).toBe(200);
+    const doneBefore = (await call("GET", `/t/shop/tasks/${done.id}`)).json;
+    expect((await call("GET", "/t/shop/search?q=quokka")).json.note).toHaveLength(1);
+
+    await owner.get(`/t/shop/deals/${deal.id}/delete`);
+    expect((await owner.post(`/t/shop/deals/${deal.id}/delete`, {})).status).toBe(303);
+
+    for (const id of notes) expect((await call("GET", `/t/shop/notes/${id}`)).status).toBe(404);
+    const leftOnDeal = await data.shards.use(data.get("shop"), (s) =>
+      s
+        .statement("SELECT count(*) AS n FROM notes WHERE subject_type = 'deal' AND subject_id = ?")
+        .get(deal.id),
+    );
+    expect(leftOnDeal).toEqual({ n: 0 });
+    expect((await call("GET", "/t/shop/search?q=quokka")).json.note).toEqual([]);
+    expect((await call("GET", `/t/shop/notes/${keptNote}`)).json).toMatchObject({ body: "Kept memo" });
+
+    expect((await call("GET", `/t/shop/tasks/${open.id}`)).json).toEqual({
+      ...open,
+      subjectType: null,
+      subjectId: null,
+    });
+    expect((await call("GET", `/t/shop/tasks/${done.id}`)).json).toEqual({
+      ...doneBefore,
+      subjectType: null,
+      subjectId: null,
+    });
+    const myTasks = await owner.get("/t/shop/tasks");
+    expect(myTasks.text).toContain(`id="task-${open.id}"`);
+  });
+
+  it("deleting a company unlinks exactly its people and logs company.deleted with how many", async () => {
+    const doomed = (await call("POST", "/t/shop/companies", { name: "Unlinked Co" })).json;
+    const other = (await call("POST", "/t/shop/companies", { name: "Staying Co" })).json;
+    const person = async (firstName: string, companyId: number) =>
+      (await call("POST", "/t/shop/contacts", { firstName, companyId })).json.id as number;
+    const people = [
+      await person("Una", doomed.id),
+      await person("Ugo", doomed.id),
+      await person("Uma", doomed.id),
+    ];
+    const stayer = await person("Sam", other.id);
+
+    await owner.get(`/t/shop/companies/${doomed.id}/delete`);
+    expect((await owner.post(`/t/shop/companies/${doomed.id}/delete`, {})).status).toBe(303);
+
+    const companyOf = await data.shards.use(data.get("shop"), (s) =>
+      Object.fromEntries(
+        (
+          s
+            .statement(
+              `SELECT id, company_id AS companyId FROM contacts WHERE id IN (${[...people, stayer].join(",")})`,
+            )
+            .all() as { id: number; companyId: number | null }[]
+        ).map((r) => [r.id, r.companyId]),
+      ),
+    );
+    expect(companyOf).toEqual({
+      [people[0]]: null,
+      [people[1]]: null,
+      [people[2]]: null,
+      [stayer]: other.id,
+    });
+    const logged = await data.shards.use(data.get("shop"), (s) =>
+      (
+        s
+          .statement(
+            "SELECT kind, payload FROM interactions WHERE subject_type = 'company' AND subject_id = ? ORDER BY id",
+          )
+          .all(doomed.id) as { kind: string; payload: string }[]
+      ).map((r) => ({ kind: r.kind, payload: JSON.parse(r.payload) })),
+    );
+    expect(logged).toEqual([
+      { kind: "company.created", payload: { name: "Unlinked Co" } },
+      { kind: "company.deleted", payload: { name: "Unlinked Co", contactsUnlinked: 3 } },
+    ]);
+  });
+
+  it("never reuses an interaction id: after deletions, an erasure and the newest entries going, the next id is above every id ever issued", async () => {
+    const highest = () =>
+      data.shards.use(
+        data.get("shop"),
+        (s) => (s.statement("SELECT max(id) AS id FROM interactions").get() as { id: number }).id,
+      );
+    const gone = (await call("POST", "/t/shop/contacts", { firstName: "Newest", lastName: "Record" })).json;
+    expect(
+      (
+        await call("POST", "/t/shop/interactions", {
+          kind: "call",
+          subjectType: "contact",
+          subjectId: gone.id,
+          summary: "Hi",
+        })
+      ).status,
+    ).toBe(201);
+    expect((await call("DELETE", `/t/shop/contacts/${gone.id}`)).status).toBe(204);
+    const erased = (await call("POST", "/t/shop/contacts", { firstName: "Erin", lastName: "Erased" })).json;
+    await owner.get(`/t/shop/privacy/contacts/${erased.id}/erasure`);
+    expect((await owner.post(`/t/shop/privacy/contacts/${erased.id}/erasure`, {})).status).toBe(303);
+    const issued = await highest();
+    const erasedEntry = await data.shards.use(data.get("shop"), (s) =>
+      s.statement("SELECT kind, subject_id AS subjectId FROM interactions WHERE id = ?").get(issued),
+    );
+    expect(erasedEntry).toEqual({ kind: "contact.erased", subjectId: erased.id });
+    // Even if the newest entries leave the log (by hand, or a retention job one day), their ids stay used.
+    await data.shards.use(data.get("shop"), (s) =>
+      s.statement("DELETE FROM interactions WHERE id > ?").run(issued - 3),
+    );
+    expect(await highest()).toBe(issued - 3);
+
+    const next = await call("POST", "/t/shop/interactions", {
+      kind: "meeting",
+      subjectType: "contact",
+      subjectId: (await call("GET", "/t/shop/contacts?limit=1")).json.data[0].id,
+      summary: "After",
+    });
+    expect(next.status).toBe(201);
+    expect(next.json.id).toBeGreaterThan(issued);
+    const company = (await call("POST", "/t/shop/companies", { name: "Later Co" })).json;
+    const created = await call("GET", `/t/shop/interactions?subjectType=company&subjectId=${company.id}`);
+    expect(created.json.data).toHaveLength(1);
+    expect(created.json.data[0].id).toBeGreaterThan(next.json.id);
   });
 });
