@@ -392,9 +392,7 @@ describe("what goes and what stays when a record is deleted", () => {
       ),
     );
     expect(companyOf).toEqual({
-      [people[0]]: null,
-      [people[1]]: null,
-      [people[2]]: null,
+      ...Object.fromEntries(people.map((id) => [id, null])),
       [stayer]: other.id,
     });
     const logged = await data.shards.use(data.get("shop"), (s) =>
