@@ -165,6 +165,33 @@ function answerProblems(
   return schemaProblems(JSON.parse(answer.text), media.schema).map((p) => `${key} ${answer.status}: ${p}`);
 }
 
+/** Whether a parameter's schema takes numbers (the query string's text is then read as one). */
+function isNumeric(schema: Json): boolean {
+  return schema.type === "integer" || schema.type === "number";
+}
+
+/**
+ * Values at and just past each constraint a query parameter's schema states (bounds, lengths,
+ * patterns, enums, formats, the type itself). Whether each is valid is decided by the schema,
+ * through the validator, not here.
+ */
+function probeValues(schema: Json): string[] {
+  if (schema.anyOf) return ["zzz-none-of-these", ...schema.anyOf.flatMap(probeValues)];
+  const values: string[] = [];
+  if (isNumeric(schema)) {
+    values.push("abc", "1.5");
+    if (schema.minimum === undefined) values.push("0", "-1");
+    else values.push(String(schema.minimum - 1), String(schema.minimum));
+    if (schema.maximum !== undefined) values.push(String(schema.maximum), String(schema.maximum + 1));
+  }
+  if (schema.type === "string" && schema.maxLength !== undefined)
+    values.push("a".repeat(schema.maxLength), "a".repeat(schema.maxLength + 1));
+  if (schema.pattern !== undefined) values.push("!");
+  if (schema.enum) values.push("zzz", ...schema.enum.map(String));
+  if (schema.format === "date") values.push("2024-02-29", "2023-02-29", "2024-1-01", "yesterday");
+  return values;
+}
+
 /** Checks an answer against the document (see answerProblems). */
 const expectDocumented = (
   method: string,
@@ -1449,6 +1476,51 @@ describe("OpenAPI document", () => {
     // Every success is JSON with a schema, except a DELETE's 204, which has no body at all.
     expect(empty).toEqual(documented.filter((k) => k.startsWith("DELETE ")));
     expect(validated.length + empty.length).toBe(documented.length);
+  });
+
+  it("every documented bound, length, pattern, enum and format of a query parameter is the one the server enforces", async () => {
+    const ids = await recordsIn(owner, HOME);
+    const requiredValues: Record<string, string> = {
+      subjectType: "deal",
+      subjectId: String(ids.deal),
+      q: "fixture",
+    };
+    const probes: { key: string; name: string; value: string; valid: boolean; url: string }[] = [];
+    for (const { key, path, op, pathItem } of documentedOperations().filter((o) => o.method === "get")) {
+      const params: Json[] = [...(pathItem.parameters ?? []), ...(op.parameters ?? [])].filter(
+        (p: Json) => p.in === "query",
+      );
+      for (const param of params) {
+        for (const value of probeValues(param.schema)) {
+          const others = params
+            .filter((p: Json) => p.required && p.name !== param.name)
+            .map((p: Json) => `${p.name}=${encodeURIComponent(requiredValues[p.name] ?? "")}`);
+          const typed = /^-?\d+(\.\d+)?$/.test(value) && isNumeric(param.schema) ? Number(value) : value;
+          probes.push({
+            key,
+            name: param.name,
+            value,
+            valid: schemaProblems(typed, param.schema).length === 0,
+            url: `${path.replace("/api/v1", "").replace("{tenant}", HOME)}?${[...others, `${param.name}=${encodeURIComponent(value)}`].join("&")}`,
+          });
+        }
+      }
+    }
+    // Each kind of probe occurs (so the loop below proves what its name says).
+    expect(probes.filter((p) => p.valid).length).toBeGreaterThan(40);
+    expect(probes.filter((p) => !p.valid).length).toBeGreaterThan(40);
+    const mismatches: string[] = [];
+    for (const probe of probes) {
+      const response = await readOnly("GET", probe.url);
+      // A value the document allows is never refused; one it forbids is a 400 naming the parameter.
+      const refused = response.status === 400 && fields(response).includes(probe.name);
+      const right = probe.valid ? response.status !== 400 && response.status < 500 : refused;
+      if (!right)
+        mismatches.push(
+          `${probe.url} (${probe.valid ? "allowed" : "forbidden"} by the document): ${response.status}`,
+        );
+    }
+    expect(mismatches).toEqual([]);
   });
 
   it("a route the document does not list is not answered (404 naming no record)", async () => {

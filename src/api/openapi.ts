@@ -127,7 +127,7 @@ export const OPENAPI_DOCUMENT = {
       sorts: Object.keys(CONTACT_SORTS),
       create: contactCreateInput,
       patch: contactPatchInput,
-      extra: [query("companyId", { type: "integer" }, "Only people at this company")],
+      extra: [query("companyId", { type: "integer", minimum: 1 }, "Only people at this company")],
     }),
     ...resourcePaths({
       path: "companies",

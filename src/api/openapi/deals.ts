@@ -87,11 +87,11 @@ export const pipelineSchema = {
 };
 
 export const dealExtraParameters = [
-  query("pipelineId", { type: "integer" }, "Only deals in this pipeline"),
-  query("stageId", { type: "integer" }, "Only deals in this stage"),
+  query("pipelineId", { type: "integer", minimum: 1 }, "Only deals in this pipeline"),
+  query("stageId", { type: "integer", minimum: 1 }, "Only deals in this stage"),
   query("status", stageKind, "Only open, won or lost deals"),
-  query("companyId", { type: "integer" }, "Only deals with this company"),
-  query("contactId", { type: "integer" }, "Only deals this person is on"),
+  query("companyId", { type: "integer", minimum: 1 }, "Only deals with this company"),
+  query("contactId", { type: "integer", minimum: 1 }, "Only deals this person is on"),
 ];
 
 export const ADMIN_403: [number, string] = [403, "Changing pipelines needs an admin or owner key"];

@@ -147,7 +147,7 @@ export function listParameters(sorts: string[], extra: object[] = []) {
   return [
     query("q", { type: "string", maxLength: 200 }, "Full-text search (prefix match on every word)"),
     query("tag", { type: "string" }, "Only records with this tag"),
-    query("ownerId", { type: "integer" }, "Only records owned by this user"),
+    query("ownerId", { type: "integer", minimum: 1 }, "Only records owned by this user"),
     query("createdFrom", { type: "string", format: "date" }, "Created on or after this day (UTC)"),
     query("createdTo", { type: "string", format: "date" }, "Created on or before this day (UTC)"),
     query(
