@@ -24,6 +24,25 @@ const snapshot = () =>
     log: s.statement("SELECT count(*) AS n FROM interactions").get(),
   }));
 
+/** The newest interaction id so far: everything a change logs comes after it. */
+const lastLogged = () =>
+  data.shards.use(
+    data.get("bulk-co"),
+    (s) => (s.statement("SELECT ifnull(max(id), 0) AS id FROM interactions").get() as { id: number }).id,
+  );
+
+/** What was logged after `since`, oldest first, as [kind, subject type, subject id, payload]. */
+const loggedSince = (since: number) =>
+  data.shards.use(data.get("bulk-co"), (s) =>
+    (
+      s
+        .statement(
+          "SELECT kind, subject_type AS type, subject_id AS id, payload FROM interactions WHERE id > ? ORDER BY id",
+        )
+        .all(since) as { kind: string; type: string; id: number; payload: string }[]
+    ).map((r) => [r.kind, r.type, r.id, JSON.parse(r.payload)] as [string, string, number, unknown]),
+  );
+
 async function contact(firstName: string, tags: string[] = []) {
   const created = await call("POST", `${T}/contacts`, { firstName, tags });
   expect(created.status).toBe(201);
@@ -56,21 +75,36 @@ afterAll(async () => {
 describe("bulk changes through the API", () => {
   it("tag a selection, logging each change and skipping records that already have the tag", async () => {
     const ids = [await contact("Ann", ["lead"]), await contact("Ben"), await contact("Cat")];
-    const before = (await snapshot()).log as { n: number };
+    const since = await lastLogged();
     const result = await call("POST", `${T}/contacts/bulk`, { ids, action: "addTag", tag: "Lead" });
     expect(result.status).toBe(200);
     expect(result.json).toEqual({ matched: 3, changed: 2 });
     for (const id of ids) expect((await call("GET", `${T}/contacts/${id}`)).json.tags).toEqual(["lead"]);
-    expect(((await snapshot()).log as { n: number }).n).toBe(before.n + 2);
+    // One entry per changed record, about that record, saying what changed; none for Ann.
+    const tagged = { changes: { tags: [[], ["lead"]] } };
+    expect((await loggedSince(since)).sort((a, b) => a[2] - b[2])).toEqual([
+      ["contact.updated", "contact", ids[1] as number, tagged],
+      ["contact.updated", "contact", ids[2] as number, tagged],
+    ]);
   });
 
-  it("set the owner of everything a filter matches, and remove a tag from it", async () => {
+  it("set the owner of everything a filter matches, and remove a tag from it, logging each change", async () => {
+    const lead = (await call("GET", `${T}/contacts?tag=lead&limit=200`)).json.data.map(
+      (c: { id: number }) => c.id,
+    );
+    expect(lead).toHaveLength(3);
+    const since = await lastLogged();
     const result = await call("POST", `${T}/contacts/bulk`, {
       filter: { tag: "lead" },
       action: "setOwner",
       ownerId: colleagueId,
     });
     expect(result.json).toEqual({ matched: 3, changed: 3 });
+    expect((await loggedSince(since)).sort((a, b) => a[2] - b[2])).toEqual(
+      [...lead]
+        .sort((a, b) => a - b)
+        .map((id) => ["contact.updated", "contact", id, { changes: { ownerId: [null, colleagueId] } }]),
+    );
     const owned = await call("GET", `${T}/contacts?ownerId=${colleagueId}`);
     expect(owned.json.data.map((c: { firstName: string }) => c.firstName).sort()).toEqual([
       "Ann",
@@ -137,14 +171,25 @@ describe("bulk changes through the API", () => {
     expect(moved.json.errors.map((e: { field: string }) => e.field)).toContain("stageId");
     expect(await snapshot()).toEqual(before);
 
+    const since = await lastLogged();
     const ok = await call("POST", `${T}/deals/bulk`, {
       ids: deals.slice(0, 2),
       action: "moveStage",
       stageId: sales.stages[1].id,
     });
     expect(ok.json).toEqual({ matched: 2, changed: 2 });
-    const history = await call("GET", `${T}/interactions?subjectType=deal&subjectId=${deals[0]}`);
-    expect(history.json.data.map((i: { kind: string }) => i.kind)).toContain("deal.stage_changed");
+    const stageChange = {
+      fromStageId: sales.stages[0].id,
+      toStageId: sales.stages[1].id,
+      from: sales.stages[0].name,
+      to: sales.stages[1].name,
+    };
+    expect((await loggedSince(since)).sort((a, b) => a[2] - b[2])).toEqual(
+      deals
+        .slice(0, 2)
+        .sort((a, b) => a - b)
+        .map((id) => ["deal.stage_changed", "deal", id, stageChange]),
+    );
   });
 
   it("refuses another workspace's ids (404), bad input (400/422) and read-only keys (403), changing nothing", async () => {
@@ -191,9 +236,25 @@ describe("bulk changes through the API", () => {
     // One fewer and the same filter goes through: 5,000 deletions, each logged, in one transaction.
     const one = (await call("GET", `${T}/contacts?q=many&limit=1`)).json.data[0].id;
     expect((await call("DELETE", `${T}/contacts/${one}`)).status).toBe(204);
+    const many = await data.shards.use(data.get("bulk-co"), (s) =>
+      (
+        s
+          .statement("SELECT id, last_name AS n FROM contacts WHERE first_name = 'Many' ORDER BY id")
+          .all() as {
+          id: number;
+          n: string;
+        }[]
+      ).map((r) => [r.id, r.n] as const),
+    );
+    expect(many).toHaveLength(5_000);
+    const since = await lastLogged();
     const deleted = await call("POST", `${T}/contacts/bulk`, { filter: { q: "many" }, action: "delete" });
     expect(deleted.json).toEqual({ matched: 5_000, changed: 5_000 });
     expect((await call("GET", `${T}/contacts?q=many`)).json.data).toEqual([]);
+    // Each deletion logged once, about its own contact, with its name.
+    expect((await loggedSince(since)).sort((a, b) => a[2] - b[2])).toEqual(
+      many.map(([id, n]) => ["contact.deleted", "contact", id, { name: `Many ${n}` }]),
+    );
   });
 });
 
