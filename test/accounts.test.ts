@@ -245,7 +245,12 @@ describe("invitations and roles", () => {
     );
     const owner = await signIn(server.url, "team-co", "owner@team.test");
     await owner.get("/t/team-co/settings/users");
-    await owner.post("/t/team-co/settings/invitations", { email: "future-admin@team.test", role: "admin" });
+    const invited = await owner.post("/t/team-co/settings/invitations", {
+      email: "future-admin@team.test",
+      role: "admin",
+    });
+    const link = /value="(\/t\/team-co\/invites\/[^"]+)"/.exec(invited.text)?.[1] as string;
+    expect(link).toBeDefined();
     const inviteId = await data.shards.use(
       data.get("team-co"),
       (s) =>
@@ -258,9 +263,16 @@ describe("invitations and roles", () => {
     const admin = await signIn(server.url, "team-co", "adm2@team.test");
     await admin.get("/t/team-co/settings/users");
     expect((await admin.post(`/t/team-co/settings/api-keys/${keyId}/revoke`, {})).status).toBe(422);
-    expect((await admin.post(`/t/team-co/settings/invitations/${inviteId}/delete`, {})).status).toBe(422);
+    const withdraw = await admin.post(`/t/team-co/settings/invitations/${inviteId}/delete`, {});
+    expect(withdraw.status).toBe(422);
+    expect(withdraw.text).toContain("you cannot withdraw an invitation with that role");
     const call = api(server.url, ownerKey);
     expect((await call("GET", "/t/team-co/contacts")).status).toBe(200);
+    // The invitation is still there: listed as pending, and its link still opens the form.
+    expect((await owner.get("/t/team-co/settings/users")).text).toContain("future-admin@team.test · admin");
+    const form = await new BrowserClient(server.url).get(link);
+    expect(form.status).toBe(200);
+    expect(form.text).toContain("future-admin@team.test");
   });
 
   it("removing a user revokes the API keys they made", async () => {
