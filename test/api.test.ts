@@ -143,12 +143,42 @@ describe("contacts API", () => {
     ]);
   });
 
-  it("filters by creation date", async () => {
-    const today = new Date().toISOString().slice(0, 10);
-    const all = await call("GET", `/t/api-co/contacts?createdFrom=${today}&createdTo=${today}&limit=200`);
-    expect(all.json.data.length).toBeGreaterThanOrEqual(25);
-    const none = await call("GET", "/t/api-co/contacts?createdTo=2001-01-01");
-    expect(none.json.data).toEqual([]);
+  it("filters by creation date: whole UTC days, both ends included", async () => {
+    // Contacts created around one fixed day, straight into the file: the answer does not depend on today's date.
+    const around = [
+      ["Before", "2025-03-09T23:59:59.999Z"],
+      ["First", "2025-03-10T00:00:00.000Z"],
+      ["Last", "2025-03-10T23:59:59.999Z"],
+      ["After", "2025-03-11T00:00:00.000Z"],
+    ] as const;
+    const ids = await data.shards.use(data.get("api-co"), (s) =>
+      Object.fromEntries(
+        around.map(([name, at]) => [
+          name,
+          (
+            s
+              .statement(
+                "INSERT INTO contacts (first_name, last_name, created_at, updated_at) VALUES (?, 'Dated', ?, ?) RETURNING id",
+              )
+              .get(name, Date.parse(at), Date.parse(at)) as { id: number }
+          ).id,
+        ]),
+      ),
+    );
+    const names = async (query: string) => {
+      const response = await call("GET", `/t/api-co/contacts?q=dated&limit=200&${query}`);
+      expect(response.status).toBe(200);
+      return response.json.data.map((c: { id: number; firstName: string }) => {
+        expect(ids[c.firstName]).toBe(c.id);
+        return c.firstName;
+      });
+    };
+    expect(await names("")).toEqual(["After", "Last", "First", "Before"]);
+    expect(await names("createdFrom=2025-03-10&createdTo=2025-03-10")).toEqual(["Last", "First"]);
+    expect(await names("createdFrom=2025-03-10")).toEqual(["After", "Last", "First"]);
+    expect(await names("createdTo=2025-03-10")).toEqual(["Last", "First", "Before"]);
+    expect(await names("createdFrom=2025-03-11&createdTo=2025-03-11")).toEqual(["After"]);
+    expect(await names("createdTo=2001-01-01")).toEqual([]);
   });
 });
 
