@@ -23,6 +23,8 @@ const PERSON = {
 /** What must be nowhere in the file after the erasure (the search index stores lower-cased words). */
 const TRACES = ["Quorvenkle", "quorvenkle", "QUORVENKLE", "ilse.qz", "ilse.old", "ilse-qz-7731", "7946 0123"];
 const OTHER_CONTACTS = 150;
+/** Invited in beforeAll: the address is in the invitations table only. */
+const INVITED = "invited.zq@acme.example";
 const BUSINESS_TABLES = ["contacts", "companies", "deals", "interactions", "notes", "tasks"] as const;
 type Counts = Record<(typeof BUSINESS_TABLES)[number], number>;
 const WORKSPACE_CSVS = [
@@ -54,6 +56,8 @@ let admin: BrowserClient;
 let member: BrowserClient;
 let reader: BrowserClient;
 let acme: ReturnType<typeof api>;
+let acmeKey: string;
+let invitationToken: string;
 let personId: number;
 let otherPersonId: number;
 let mentionDealId: number;
@@ -137,7 +141,8 @@ beforeAll(async () => {
   await data.user("acme", "admin@acme.test", "admin");
   await data.user("acme", "member@acme.test", "member");
   await data.user("acme", "reader@acme.test", "read-only");
-  acme = api(server.url, await data.apiKey("acme", "member"));
+  acmeKey = await data.apiKey("acme", "member");
+  acme = api(server.url, acmeKey);
   owner = await signIn(server.url, "acme", "owner@acme.test");
   admin = await signIn(server.url, "acme", "admin@acme.test");
   member = await signIn(server.url, "acme", "member@acme.test");
@@ -286,10 +291,38 @@ beforeAll(async () => {
 
   // Secrets that no download may contain: an invitation link (sessions and an API key exist already).
   await owner.get("/t/acme/settings/users");
-  expect(
-    (await owner.post("/t/acme/settings/invitations", { email: "new@acme.test", role: "member" })).status,
-  ).toBeLessThan(500);
+  const invited = await owner.post("/t/acme/settings/invitations", { email: INVITED, role: "member" });
+  expect(invited.status).toBe(201);
+  invitationToken = /\/t\/acme\/invites\/([\w-]+)/.exec(invited.text)?.[1] as string;
+  expect(invitationToken.length).toBeGreaterThanOrEqual(40);
 });
+
+/**
+ * Everything that grants access to the workspace, as the live file stores it (session ids are
+ * SHA-256 hashes, CSRF tokens plain, API keys a hash and a prefix, invitations a hash) and as the
+ * people holding it know it (session cookies, the API key, the invitation link's token).
+ */
+async function accessSecrets(): Promise<{ stored: string[]; held: string[] }> {
+  const stored = await useShard("acme", (s) =>
+    [
+      ...s.statement("SELECT id, csrf_token FROM sessions").values(),
+      ...s.statement("SELECT key_hash, prefix FROM api_keys").values(),
+      ...s.statement("SELECT token_hash FROM invitations").values(),
+    ]
+      .flat()
+      .map(String),
+  );
+  const held = [
+    ...[owner, admin, member, reader].map((c) => c.cookie("crm_session") as string),
+    acmeKey,
+    invitationToken,
+  ];
+  return { stored, held };
+}
+
+/** Which of `needles` occur in `bytes`. */
+const foundIn = (bytes: Uint8Array, needles: string[]) =>
+  needles.filter((needle) => Buffer.from(bytes).includes(needle));
 
 afterAll(async () => {
   await server.stop();
@@ -469,6 +502,27 @@ describe("the workspace as a SQLite file", () => {
     }
     expect(Buffer.from(response.bytes).includes("$argon2")).toBe(false);
   });
+
+  it("holds not a byte of a session, API key or invitation: neither as stored nor as their holders know them", async () => {
+    const secrets = await accessSecrets();
+    // Sessions of four users, a CSRF token each, two parts per API key, an invitation.
+    expect(secrets.stored.length).toBeGreaterThanOrEqual(4 * 2 + 2 + 1);
+    // The scan can see what it looks for: every stored secret is in the live file or its WAL.
+    const file = tenantFile("acme");
+    const live = new Uint8Array(
+      Buffer.concat([
+        readFileSync(file),
+        existsSync(`${file}-wal`) ? readFileSync(`${file}-wal`) : Buffer.alloc(0),
+      ]),
+    );
+    expect(foundIn(live, secrets.stored)).toEqual(secrets.stored);
+    expect(foundIn(live, [INVITED])).toEqual([INVITED]);
+
+    const response = await download(owner, "/t/acme/privacy/workspace.sqlite");
+    expect(response.status).toBe(200);
+    expect(response.bytes.length).toBeGreaterThan(100_000);
+    expect(foundIn(response.bytes, [...secrets.stored, ...secrets.held, INVITED, "$argon2"])).toEqual([]);
+  });
 });
 
 describe("the workspace as CSV", () => {
@@ -485,8 +539,15 @@ describe("the workspace as CSV", () => {
     const users = csvObjects(files["users.csv"]);
     expect(Object.keys(users[0] ?? {})).toEqual(["id", "name", "email", "role"]);
     expect(users.map((u) => u.email).sort()).toEqual(Object.keys(ids).sort());
+    const secrets = await accessSecrets();
     for (const [name, bytes] of Object.entries(files)) {
-      expect({ name, hash: Buffer.from(bytes).includes("$argon2") }).toEqual({ name, hash: false });
+      expect({
+        name,
+        secrets: foundIn(bytes, [...secrets.stored, ...secrets.held, INVITED, "$argon2"]),
+      }).toEqual({
+        name,
+        secrets: [],
+      });
     }
 
     const live = await liveCounts();
@@ -596,5 +657,63 @@ describe("erasure", () => {
   it("of someone already erased is a 404", async () => {
     await admin.get("/t/acme/privacy");
     expect((await admin.post(`/t/acme/privacy/contacts/${personId}/erasure`, {})).status).toBe(404);
+  });
+});
+
+describe("the server log", () => {
+  it("has one line per export, erasure and workspace download, naming the user by id, and no personal data or secrets anywhere", async () => {
+    // The last audited action of this file is the htmx erasure of the other person.
+    await server.waitForLine((l) => l.msg === "person erased" && l.contactId === otherPersonId);
+    const lines = server.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const audit = lines.filter((l) =>
+      ["person exported", "person erased", "workspace downloaded"].includes(String(l.msg)),
+    );
+    const admin = ids["admin@acme.test"];
+    const owner = ids["owner@acme.test"];
+    // Refused attempts (403s, 404s, an erasure of someone already erased) wrote nothing.
+    expect(audit.map((l) => [l.msg, l.userId, l.contactId ?? l.format])).toEqual([
+      ["person exported", admin, personId],
+      ["person exported", owner, personId],
+      ["workspace downloaded", owner, "sqlite"],
+      ["workspace downloaded", owner, "sqlite"],
+      ["workspace downloaded", owner, "csv"],
+      ["person erased", admin, personId],
+      ["person erased", admin, otherPersonId],
+    ]);
+    // Only these fields: ids, counts and flags, never a name, an email or a path.
+    const shapes = audit.map((l) => [l.msg, Object.keys(l).sort().join(",")]);
+    const base = "level,msg,requestId,tenant,time,userId";
+    expect(shapes).toEqual([
+      ["person exported", `contactId,${base}`],
+      ["person exported", `contactId,${base}`],
+      ["workspace downloaded", `bytes,format,${base}`],
+      ["workspace downloaded", `bytes,format,${base}`],
+      ["workspace downloaded", `format,${base}`],
+      ["person erased", `compacted,contactId,${base},walTruncated`],
+      ["person erased", `compacted,contactId,${base},walTruncated`],
+    ]);
+    for (const line of audit) {
+      expect(line).toMatchObject({ level: "info", tenant: "acme" });
+      expect(String(line.requestId)).toMatch(/^[0-9a-f-]{36}$/);
+    }
+
+    const secrets = await accessSecrets();
+    const personal = [
+      ...TRACES,
+      PERSON.email,
+      PERSON.phone,
+      PERSON.firstName,
+      "Grace",
+      "Hopper",
+      "grace@navy.example",
+      INVITED,
+      "owner@acme.test",
+      "admin@acme.test",
+    ];
+    const log = server.lines.join("\n");
+    expect(server.lines.length).toBeGreaterThan(audit.length);
+    expect(
+      [...personal, ...secrets.stored, ...secrets.held].filter((needle) => log.includes(needle)),
+    ).toEqual([]);
   });
 });
