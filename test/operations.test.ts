@@ -80,17 +80,43 @@ describe("graceful shutdown", () => {
   it("on SIGTERM finishes the request in flight, exits 0 and closes every shard cleanly", async () => {
     const own = await startServer({
       dataDir: dir.path,
-      env: { CRM_ARGON2_MEMORY_KIB: "65536", CRM_ARGON2_TIME_COST: "3" },
+      env: {
+        CRM_ARGON2_MEMORY_KIB: "65536",
+        CRM_ARGON2_TIME_COST: "4",
+        CRM_SHARD_IDLE_SECONDS: "1",
+      },
     });
+    const openShards = async () =>
+      ((await (await fetch(`${own.url}/readyz`)).json()) as { openShards: number }).openShards;
+    const until = async (what: string, done: () => Promise<boolean>) => {
+      const deadline = Date.now() + 20_000;
+      while (!(await done())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await Bun.sleep(2);
+      }
+    };
     const client = new BrowserClient(own.url);
     await client.get("/t/quiet/login");
-    // A sign-in spends ~100+ ms hashing: long enough to be in flight when the signal lands.
-    const inFlight = client.post("/t/quiet/login", { email: "owner@quiet.test", password: PASSWORD });
-    await own.waitForLine(() => false, 40).catch(() => undefined);
+    // The workspace's file is closed once idle; the sign-in opens it and holds it while it hashes
+    // (hundreds of ms), so seeing it open again means the request is in flight.
+    await until("the idle workspace to close", async () => (await openShards()) === 0);
+    const inFlight = client.post(
+      "/t/quiet/login",
+      { email: "owner@quiet.test", password: PASSWORD },
+      { "x-request-id": "in-flight-sign-in" },
+    );
+    await until("the sign-in to open the workspace", async () => (await openShards()) === 1);
     const exit = own.stop();
     const response = await inFlight;
     expect(response.status).toBe(303);
     expect(await exit).toBe(0);
+    // The signal landed while the sign-in was still being answered.
+    const order = own.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const shuttingDown = order.findIndex((l) => l.msg === "shutting down");
+    const answered = order.findIndex((l) => l.requestId === "in-flight-sign-in");
+    expect(shuttingDown).toBeGreaterThan(0);
+    expect(answered).toBeGreaterThan(shuttingDown);
+    expect(order[answered]).toMatchObject({ status: 303, route: "/t/:tenant/login" });
     await expect(fetch(`${own.url}/healthz`)).rejects.toThrow();
     // Only that server had this workspace open; closing it checkpointed the WAL and removed it.
     const file = join(dir.path, data.get("quiet").file);
