@@ -1,5 +1,6 @@
 import { describe, expect, it } from "bun:test";
-import { dayBounds, utcToZoned, zonedToUtc } from "./time-zone.ts";
+import { Hono } from "hono";
+import { dayBounds, utcToZoned, viewerTimeZone, zonedToUtc } from "./time-zone.ts";
 
 describe("time zones", () => {
   it("converts local wall-clock times to instants and back, across DST", () => {
@@ -23,5 +24,35 @@ describe("time zones", () => {
     expect(berlinSpring.end - berlinSpring.start).toBe(23 * 3_600_000);
     const utc = dayBounds(Date.parse("2026-05-05T12:00:00Z"), "UTC");
     expect(new Date(utc.start).toISOString()).toBe("2026-05-05T00:00:00.000Z");
+  });
+
+  it("puts an instant a millisecond either side of local midnight on the right day", () => {
+    const midnight = zonedToUtc("2026-07-02", "00:00", "Pacific/Kiritimati");
+    expect(new Date(midnight).toISOString()).toBe("2026-07-01T10:00:00.000Z");
+    expect(dayBounds(midnight - 1, "Pacific/Kiritimati").end).toBe(midnight);
+    expect(dayBounds(midnight, "Pacific/Kiritimati").start).toBe(midnight);
+    expect(utcToZoned(midnight - 1, "Pacific/Kiritimati").day).toBe("2026-07-01");
+    expect(utcToZoned(midnight, "Pacific/Kiritimati").day).toBe("2026-07-02");
+  });
+
+  it("takes the viewer's zone from the tz cookie only when it is a real zone, else UTC", async () => {
+    const app = new Hono().get("/", (c) => c.text(viewerTimeZone(c)));
+    const zoneFor = async (cookie?: string) =>
+      (await app.request("/", { headers: cookie === undefined ? {} : { cookie } })).text();
+    expect(await zoneFor(`tz=${encodeURIComponent("America/Argentina/Buenos_Aires")}`)).toBe(
+      "America/Argentina/Buenos_Aires",
+    );
+    expect(await zoneFor("tz=UTC")).toBe("UTC");
+    expect(await zoneFor()).toBe("UTC");
+    for (const bad of [
+      "Mars/Olympus_Mons",
+      "",
+      "europe/berlin",
+      "../../etc/passwd",
+      "+05:00",
+      "x".repeat(300),
+    ]) {
+      expect([bad, await zoneFor(`tz=${encodeURIComponent(bad)}`)]).toEqual([bad, "UTC"]);
+    }
   });
 });
