@@ -1,0 +1,276 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import type { Browser, BrowserContext, Page, Response } from "playwright-core";
+import { launchBrowser } from "./support/browser.ts";
+import { startServer, type TestServer } from "./support/server.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { api, DataDir, PASSWORD } from "./support/workspace.ts";
+
+/**
+ * The real app.js in a real browser: htmx requests carry the page's CSRF token in
+ * X-CSRF-Token, and the browser's time zone reaches the server in the `tz` cookie.
+ * One Chromium, one context (in Pacific/Auckland), one page for the whole file.
+ */
+
+const ZONE = "Pacific/Auckland";
+const SLUG = "htmx-co";
+const T = `/t/${SLUG}`;
+const OWNER = "owner@htmx.test";
+
+let server: TestServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let data: DataDir;
+let call: ReturnType<typeof api>;
+let ownerId: number;
+const dir = tempDir();
+const problems: string[] = [];
+
+beforeAll(async () => {
+  data = new DataDir(dir.path);
+  await data.tenant(SLUG, OWNER);
+  ownerId = await data.shards.use(
+    data.get(SLUG),
+    (s) => (s.statement("SELECT id FROM users WHERE email = ?").get(OWNER) as { id: number }).id,
+  );
+  [server, browser] = await Promise.all([startServer({ dataDir: dir.path }), launchBrowser()]);
+  call = api(server.url, await data.apiKey(SLUG, "owner"));
+  context = await browser.newContext({ timezoneId: ZONE });
+  page = await context.newPage();
+  page.on("console", (message) => {
+    if (message.type() === "error" || message.type() === "warning")
+      problems.push(`${message.type()}: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  page.on("dialog", (dialog) => dialog.accept());
+  // A broken page fails its test well before the test's own timeout.
+  context.setDefaultTimeout(20_000);
+
+  // Signed in through the real login page: its first load is where app.js sets the tz cookie.
+  await page.goto(`${server.url}${T}/login`);
+  await page.fill("#login-email", OWNER);
+  await page.fill("#login-password", PASSWORD);
+  await Promise.all([page.waitForURL(`**${T}/contacts`), page.click("main button[type=submit]")]);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  data?.close();
+  dir.remove();
+});
+
+/** Set on the window once; if an action reloads the page instead of swapping a fragment, it is gone. */
+async function markPage() {
+  await page.waitForFunction(() => "htmx" in window);
+  await page.evaluate(() => {
+    (window as unknown as { __noReload: boolean }).__noReload = true;
+  });
+}
+
+const stillSamePage = () =>
+  page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload === true);
+
+/**
+ * Does `action` and waits for the POST to `path` it causes; checks that htmx sent it with the
+ * page's CSRF token in X-CSRF-Token (app.js's job) and that the server accepted it.
+ */
+async function htmxPost(
+  path: string | RegExp,
+  status: number,
+  action: () => Promise<unknown>,
+): Promise<Response> {
+  const token = (await page.getAttribute('meta[name="csrf-token"]', "content")) ?? "";
+  expect(token).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+  const matches = (url: string) => {
+    const pathname = new URL(url).pathname;
+    return typeof path === "string" ? pathname === path : path.test(pathname);
+  };
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === "POST" && matches(r.url())),
+    action(),
+  ]);
+  const headers = response.request().headers();
+  expect({
+    path: new URL(response.url()).pathname,
+    hxRequest: headers["hx-request"],
+    csrfHeader: headers["x-csrf-token"],
+    status: response.status(),
+  }).toEqual({ path: new URL(response.url()).pathname, hxRequest: "true", csrfHeader: token, status });
+  return response;
+}
+
+/** "YYYY-MM-DD HH:MM" of `ms` on a wall clock in ZONE, worked out by the test's own Intl, not the server. */
+function inZone(ms: number): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: ZONE,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+    })
+      .formatToParts(ms)
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}
+
+describe("app.js in a real browser", () => {
+  it("sets the tz cookie to the browser's own time zone, for the whole site", async () => {
+    const tz = (await context.cookies(server.url)).find((c) => c.name === "tz");
+    expect({ value: tz?.value, path: tz?.path }).toEqual({ value: encodeURIComponent(ZONE), path: "/" });
+    const sent = await page.evaluate(() => document.cookie.split("; ").filter((c) => c.startsWith("tz=")));
+    expect(sent).toEqual([`tz=${encodeURIComponent(ZONE)}`]);
+  });
+
+  it("sends X-CSRF-Token on htmx requests: quick add, inline edit, note, task and its toggle, hx delete, all in place", async () => {
+    await page.goto(`${server.url}${T}/contacts`);
+    await markPage();
+
+    await page.fill("#new-contact-firstName", "Hedy");
+    await page.fill("#new-contact-lastName", "Lamarr");
+    await htmxPost(`${T}/contacts`, 201, () => page.click("#new-contact button[type=submit]"));
+    const row = page.locator("#contact-rows tr", { hasText: "Hedy Lamarr" });
+    await row.waitFor();
+    const id = Number((await row.getAttribute("id"))?.replace("contact-", ""));
+    expect(id).toBeGreaterThan(0);
+
+    await row.locator("text=Edit").click();
+    const editing = page.locator(`#contact-${id}.editing`);
+    await editing.waitFor();
+    await editing.locator("input[name=title]").fill("Inventor");
+    await htmxPost(`${T}/contacts/${id}`, 200, () => editing.locator("button[type=submit]").click());
+    await page.locator(`#contact-${id}:not(.editing)`, { hasText: "Inventor" }).waitFor();
+    expect(await stillSamePage()).toBe(true);
+
+    await page.goto(`${server.url}${T}/contacts/${id}`);
+    await markPage();
+    await page.fill("#note-body", "Frequency hopping, 1942");
+    await htmxPost(`${T}/notes`, 201, () =>
+      page.click("#timeline-forms form:has(#note-body) button[type=submit]"),
+    );
+    await page.locator("#timeline-entries li", { hasText: "Frequency hopping, 1942" }).waitFor();
+
+    await page.fill("#task-contact-title", "Send the patent");
+    await htmxPost(`${T}/tasks`, 201, () => page.click("#new-task button[type=submit]"));
+    const task = page.locator("li.task", { hasText: "Send the patent" });
+    await task.waitFor();
+    await htmxPost(/\/tasks\/\d+\/completion$/, 200, () => task.locator("button.check").click());
+    await page.locator("li.task.done", { hasText: "Send the patent" }).waitFor();
+    expect(await stillSamePage()).toBe(true);
+    const stored = await call("GET", `${T}/contacts/${id}`);
+    expect(stored.json.title).toBe("Inventor");
+
+    await page.goto(`${server.url}${T}/contacts`);
+    await markPage();
+    const listed = page.locator(`#contact-${id}`);
+    await htmxPost(`${T}/contacts/${id}/delete`, 200, () => listed.locator("text=Delete").click());
+    await listed.waitFor({ state: "detached" });
+    expect(await stillSamePage()).toBe(true);
+    expect((await call("GET", `${T}/contacts/${id}`)).status).toBe(404);
+  }, 60_000);
+
+  it("sends X-CSRF-Token on board moves: a drag (no form, the header alone) and the Move to… menu", async () => {
+    const created = await call("POST", `${T}/deals`, { title: "Radio patent", amountCents: 50_000 });
+    expect(created.status).toBe(201);
+    const deal = created.json.id as number;
+    await page.goto(`${server.url}${T}/deals/board`);
+    await markPage();
+    const count = (n: number) => page.locator(`.column:nth-child(${n}) .count`);
+    expect(await count(1).textContent()).toBe("1");
+
+    await htmxPost(`${T}/deals/${deal}/stage`, 200, () =>
+      page.dragAndDrop(`#deal-${deal}`, ".column:nth-child(2)"),
+    );
+    await page.waitForFunction(
+      () => document.querySelector(".column:nth-child(2) .count")?.textContent === "1",
+    );
+    expect(await count(1).textContent()).toBe("0");
+
+    await page.locator(`#deal-${deal} summary`).click();
+    await htmxPost(`${T}/deals/${deal}/stage`, 200, () =>
+      page.locator(`#deal-${deal} button`, { hasText: "Proposal" }).click(),
+    );
+    await page.waitForFunction(
+      () => document.querySelector(".column:nth-child(3) .count")?.textContent === "1",
+    );
+    expect(await count(2).textContent()).toBe("0");
+    expect(await stillSamePage()).toBe(true);
+    expect((await call("GET", `${T}/deals/${deal}`)).json.stageId).toBe(
+      Number(await page.locator(".column:nth-child(3)").getAttribute("data-stage-id")),
+    );
+  }, 60_000);
+
+  it("the tasks page reads due days in the browser's zone and groups tasks by that zone's today", async () => {
+    await page.goto(`${server.url}${T}/tasks`);
+    await markPage();
+    // A day with no time means 09:00 where the browser is: 09:00 in Auckland on 4 March 2031 (NZDT, +13).
+    await page.fill("#task-title", "Renew the patent");
+    await page.fill("#task-dueOn", "2031-03-04");
+    const added = await htmxPost(`${T}/tasks`, 201, () => page.click("#new-task button[type=submit]"));
+    expect(await added.text()).toContain("due 2031-03-04 09:00");
+    const renew = (await call("GET", `${T}/tasks?assigneeId=${ownerId}`)).json.data.find(
+      (t: { title: string }) => t.title === "Renew the patent",
+    );
+    expect(renew.dueAt).toBe("2031-03-03T20:00:00.000Z");
+
+    // One task every three hours from a day ago to a day ahead: which are "today" depends on
+    // the zone, and Auckland's day and UTC's never share more than 13 hours.
+    const now = Date.now();
+    const due = Array.from({ length: 17 }, (_, i) => ({
+      title: `zone-${i}`,
+      at: now + (i - 8) * 3 * 3_600_000,
+    }));
+    for (const t of due) {
+      const response = await call("POST", `${T}/tasks`, {
+        title: t.title,
+        dueAt: new Date(t.at).toISOString(),
+        assigneeId: ownerId,
+      });
+      expect(response.status).toBe(201);
+    }
+
+    let seen: { day: string; buckets: Record<string, string[]> } | undefined;
+    // The page's "today" is read at render time: a reading that straddles midnight in ZONE is taken again.
+    for (let attempt = 0; attempt < 3 && !seen; attempt++) {
+      const before = inZone(Date.now()).slice(0, 10);
+      await page.goto(`${server.url}${T}/tasks`);
+      const buckets = await page.$$eval("ul.tasks", (lists) =>
+        Object.fromEntries(
+          lists.map((ul) => [
+            ul.id,
+            [...ul.querySelectorAll("li")].map(
+              (li) =>
+                `${li.querySelector(".title")?.textContent} ${li.querySelector("time")?.textContent ?? ""}`,
+            ),
+          ]),
+        ),
+      );
+      if (inZone(Date.now()).slice(0, 10) === before) seen = { day: before, buckets };
+    }
+    expect(seen).toBeDefined();
+    const { day, buckets } = seen as { day: string; buckets: Record<string, string[]> };
+    const expected = { overdue: [] as string[], today: [] as string[], upcoming: [] as string[] };
+    for (const t of due) {
+      const local = inZone(t.at);
+      const bucket = local.slice(0, 10) < day ? "overdue" : local.slice(0, 10) === day ? "today" : "upcoming";
+      expected[bucket].push(`${t.title} due ${local}`);
+    }
+    const ours = (list: string[] | undefined) =>
+      (list ?? []).filter((line) => line.startsWith("zone-")).sort();
+    expect({
+      overdue: ours(buckets.overdue),
+      today: ours(buckets.today),
+      upcoming: ours(buckets.upcoming),
+    }).toEqual({
+      overdue: ours(expected.overdue),
+      today: ours(expected.today),
+      upcoming: ours(expected.upcoming),
+    });
+    expect(expected.today.length).toBeGreaterThanOrEqual(7);
+    expect(problems).toEqual([]);
+  }, 60_000);
+});
