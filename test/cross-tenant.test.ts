@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { searchAll } from "../src/search/search-all.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -77,6 +78,7 @@ function expectNoSecrets(text: string) {
 
 describe("tenant A's credentials, tenant B's ids", () => {
   it("every page route answers 404 with none of B's data", async () => {
+    expect(foreign()).toHaveLength(9);
     for (const [kind, id] of foreign()) {
       for (const path of [
         `/${kind}/${id}`,
@@ -106,6 +108,7 @@ describe("tenant A's credentials, tenant B's ids", () => {
   });
 
   it("every API route answers 404 with none of B's data", async () => {
+    expect(foreign()).toHaveLength(9);
     for (const [kind, id] of foreign()) {
       for (const [method, body] of [
         ["GET", undefined],
@@ -129,10 +132,24 @@ describe("tenant A's credentials, tenant B's ids", () => {
   });
 
   it("search and lists show only A's records", async () => {
+    // The query does find B's people in B's own file (read here, not through the server).
+    const inB = await data.shards.use(
+      data.get("tenant-b"),
+      (s) => searchAll(s, "secretb", 20).contact.length,
+    );
+    expect(inB).toBe(6);
     const list = await aliceApi("GET", "/t/tenant-a/contacts?q=secretb");
+    expect(list.status).toBe(200);
     expect(list.json.data).toEqual([]);
     const page = await alice.get("/t/tenant-a/contacts?q=secret");
+    expect(page.status).toBe(200);
     expectNoSecrets(page.text);
+    const search = await alice.get("/t/tenant-a/search?q=secretb");
+    expect(search.status).toBe(200);
+    expectNoSecrets(search.text);
+    // The unfiltered list is A's two people, and only them.
+    const all = await aliceApi("GET", "/t/tenant-a/contacts?limit=200");
+    expect(all.json.data.map((c: { firstName: string }) => c.firstName).sort()).toEqual(["A0", "A1"]);
   });
 
   it("never opened B's file", async () => {
