@@ -3,7 +3,7 @@ import { seedTenant } from "../src/seed/seed-tenant.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
-import { DataDir, signIn } from "./support/workspace.ts";
+import { api, DataDir, signIn } from "./support/workspace.ts";
 
 /** 2,000 pages of 50: page 2,000 is the last. */
 const CONTACTS = 100_000;
@@ -177,4 +177,40 @@ describe("paging through a long list on the pages", () => {
     },
     WALK_TIMEOUT_MS,
   );
+
+  it("the API pages both ways: nextCursor forward to the end, prevCursor back to the start, exact rows each way", async () => {
+    const call = api(server.url, await data.apiKey("names-co", "read-only"));
+    const order = await idsInOrder("names-co", "SELECT id FROM contacts ORDER BY last_name, first_name, id");
+    const limit = 200;
+    const pages = Math.ceil(NAMED / limit);
+    const slice = (page: number) => order.slice((page - 1) * limit, page * limit);
+    const get = async (cursor: string | null) => {
+      const response = await call(
+        "GET",
+        `/t/names-co/contacts?sort=name&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      );
+      expect(response.status).toBe(200);
+      return response.json as {
+        data: { id: number }[];
+        nextCursor: string | null;
+        prevCursor: string | null;
+      };
+    };
+    let page = await get(null);
+    expect(page.prevCursor).toBeNull();
+    expect(page.data.map((r) => r.id)).toEqual(slice(1));
+    for (let n = 2; n <= pages; n++) {
+      page = await get(page.nextCursor);
+      expect([n, page.data.map((r) => r.id)]).toEqual([n, slice(n)]);
+    }
+    expect(page.nextCursor).toBeNull();
+    for (let n = pages - 1; n >= 1; n--) {
+      expect([n, typeof page.prevCursor]).toEqual([n, "string"]);
+      page = await get(page.prevCursor);
+      expect([n, page.data.map((r) => r.id)]).toEqual([n, slice(n)]);
+      expect(page.nextCursor).not.toBeNull();
+    }
+    // Back on the first page by prevCursor: nothing before it.
+    expect(page.prevCursor).toBeNull();
+  });
 });

@@ -37,7 +37,7 @@ export interface ApiResource<
 }
 
 /**
- * list (cursor-paginated `{data, nextCursor}`), create (201 + Location), get, PATCH and DELETE
+ * list (cursor-paginated `{data, nextCursor, prevCursor}`), create (201 + Location), get, PATCH and DELETE
  * (204) for one record type. Unknown list parameters are a 400; unknown body keys are ignored.
  */
 export function resourceApiRoutes<Rec, L extends z.ZodObject, Cr extends z.ZodType, P extends z.ZodType>(
@@ -68,6 +68,7 @@ export function resourceApiRoutes<Rec, L extends z.ZodObject, Cr extends z.ZodTy
       return JSON.stringify({
         data: withCustom(c.var.shard, page.rows as (Rec & { id: number })[]),
         nextCursor: page.nextCursor,
+        prevCursor: page.prevCursor,
       });
     };
     const body = renderCache

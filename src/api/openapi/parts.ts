@@ -139,6 +139,22 @@ export function pageOf(item: object, nextCursor: object = nullableString) {
   };
 }
 
+/** `{data, nextCursor, prevCursor}`: one page of a keyset list that pages both ways. */
+export function twoWayPageOf(item: object) {
+  return {
+    type: "object",
+    required: ["data", "nextCursor", "prevCursor"],
+    properties: {
+      data: { type: "array", items: item },
+      nextCursor: { ...nullableString, description: "Pass as `cursor` for the next page; null on the last" },
+      prevCursor: {
+        ...nullableString,
+        description: "Pass as `cursor` for the page before this one; null on the first",
+      },
+    },
+  };
+}
+
 export const location = {
   Location: { description: "The new record's URL", schema: { type: "string" } },
 };
@@ -168,7 +184,11 @@ export function listParameters(sorts: string[], extra: object[] = []) {
       "Sort field, or `cf.<field key>` for a custom field (records without a value first when ascending)",
     ),
     query("order", { type: "string", enum: ["asc", "desc"] }, "Default: desc, or asc for name"),
-    query("cursor", { type: "string" }, "`nextCursor` from the previous page"),
+    query(
+      "cursor",
+      { type: "string" },
+      "`nextCursor` (the next page) or `prevCursor` (the page before) of the page in hand",
+    ),
     query("limit", { type: "integer", minimum: 1, maximum: 200, default: 50 }, "Page size"),
   ];
 }

@@ -5,10 +5,10 @@ import {
   json,
   listParameters,
   location,
-  pageOf,
   recordBody,
   ref,
   tenantParameter,
+  twoWayPageOf,
 } from "./parts.ts";
 
 // The OpenAPI document, part: Contacts, companies and deals: list, create, get, PATCH and DELETE.
@@ -44,7 +44,7 @@ export function resourcePaths(r: ResourceDoc) {
         tags: tag,
         parameters: listParameters(r.sorts, r.extra),
         responses: {
-          200: { description: "A page", content: json(pageOf(one)) },
+          200: { description: "A page", content: json(twoWayPageOf(one)) },
           ...errorResponses(400, 401, 404),
         },
       },
