@@ -7,7 +7,7 @@ import { sql } from "drizzle-orm";
 import { Catalog } from "../src/tenancy/catalog.ts";
 import { openDatabase } from "../src/tenancy/open-database.ts";
 import { ShardManager } from "../src/tenancy/shard-manager.ts";
-import { oldShard } from "./old-shard.ts";
+import { oldShard } from "./support/old-shard.ts";
 import { startServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { DataDir } from "./support/workspace.ts";

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { Catalog } from "../src/tenancy/catalog.ts";
 import { loadMigrations, TENANT_MIGRATIONS } from "../src/tenancy/migrations.ts";
 import { openDatabase } from "../src/tenancy/open-database.ts";
-import { oldShard } from "./old-shard.ts";
+import { oldShard } from "./support/old-shard.ts";
 import { tempDir } from "./support/temp-dir.ts";
 
 const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));

@@ -6,7 +6,7 @@ import { Catalog } from "../src/tenancy/catalog.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 
-const MAKE_TENANTS = fileURLToPath(new URL("./shard-cap-tenants.ts", import.meta.url));
+const MAKE_TENANTS = fileURLToPath(new URL("./support/make-tenants.ts", import.meta.url));
 const TENANTS = 1000;
 const CAP = 64;
 /** Requests in flight at once while walking through the tenants. */

@@ -93,7 +93,7 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
     }
   })();
 
-  const waitForLine = (predicate: (l: Record<string, unknown>) => boolean, timeoutMs = 15_000) =>
+  const waitForLine = (predicate: (l: Record<string, unknown>) => boolean, timeoutMs = 60_000) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       for (const line of lines) {
         try {
@@ -128,7 +128,7 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
     lines,
     stderr: () => stderr,
     waitForLine,
-    waitForStderr(text, timeoutMs = 15_000) {
+    waitForStderr(text, timeoutMs = 60_000) {
       if (stderr.includes(text)) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(

@@ -5,7 +5,7 @@
  * so that their fsyncs and CPU work overlap; the catalog they share settles them like any
  * other processes.
  */
-import { DataDir } from "./support/workspace.ts";
+import { DataDir } from "./workspace.ts";
 
 const [dir, from, to] = [process.argv[2] ?? "", Number(process.argv[3]), Number(process.argv[4])];
 if (!dir || !Number.isInteger(from) || !Number.isInteger(to)) throw new Error("usage: <dir> <from> <to>");

@@ -1,8 +1,8 @@
 import { join } from "node:path";
-import type { Catalog } from "../src/tenancy/catalog.ts";
-import { newTenantId } from "../src/tenancy/create-tenant.ts";
-import { loadMigrations, migrateDatabase, TENANT_MIGRATIONS } from "../src/tenancy/migrations.ts";
-import { openDatabase } from "../src/tenancy/open-database.ts";
+import type { Catalog } from "../../src/tenancy/catalog.ts";
+import { newTenantId } from "../../src/tenancy/create-tenant.ts";
+import { loadMigrations, migrateDatabase, TENANT_MIGRATIONS } from "../../src/tenancy/migrations.ts";
+import { openDatabase } from "../../src/tenancy/open-database.ts";
 
 /**
  * Makes a workspace file as the previous release would have (every migration but the newest,
