@@ -346,6 +346,7 @@ describe("deals through the pipeline", () => {
   it("a read-only user sees the board without controls and cannot move a card", async () => {
     const viewer = await signIn(server.url, "pipe-co", "viewer@pipe.test");
     const board = await viewer.get("/t/pipe-co/deals/board");
+    expect(board.text).toContain('<section class="column');
     expect(board.text).not.toContain("draggable");
     expect(board.text).not.toContain("Move to…");
     const anyDeal = (await call("GET", "/t/pipe-co/deals?limit=1")).json.data[0];
@@ -355,6 +356,37 @@ describe("deals through the pipeline", () => {
         .status,
     ).toBe(403);
     expect(await truth()).toEqual(before);
+  });
+
+  it("the board read by the owner and then by a read-only user, with nothing written between, gives the viewer no controls, and the other way round the owner keeps them", async () => {
+    // Both are signed in before either reads: no write separates the two reads of the board.
+    const viewer = await signIn(server.url, "pipe-co", "viewer@pipe.test");
+    const writer = await signIn(server.url, "pipe-co", "owner@pipe.test");
+    const shownCards = (await expectedColumns("pipe-co", salesId)).reduce((n, c) => n + c.cards.length, 0);
+    expect(shownCards).toBeGreaterThan(0);
+    const cards = (text: string) => [...text.matchAll(/<article class="card" id="deal-\d+"/g)].length;
+    for (const [first, second, writesFirst] of [
+      [writer, viewer, true],
+      [viewer, writer, false],
+    ] as const) {
+      const a = await first.get(`/t/pipe-co/deals/board?pipelineId=${salesId}`);
+      const b = await second.get(`/t/pipe-co/deals/board?pipelineId=${salesId}`);
+      const [ownerPage, viewerPage] = writesFirst ? [a, b] : [b, a];
+      expect([ownerPage.status, viewerPage.status]).toEqual([200, 200]);
+      expect(cards(viewerPage.text)).toBe(shownCards);
+      expect(cards(ownerPage.text)).toBe(shownCards);
+      const controls = (text: string) => ({
+        draggable: text.split('draggable="true"').length - 1,
+        moveMenus: text.split("<summary>Move to…</summary>").length - 1,
+        moveForms: [...text.matchAll(/<form [^>]*action="[^"]*\/stage"/g)].length,
+      });
+      expect(controls(ownerPage.text)).toEqual({
+        draggable: shownCards,
+        moveMenus: shownCards,
+        moveForms: shownCards,
+      });
+      expect(controls(viewerPage.text)).toEqual({ draggable: 0, moveMenus: 0, moveForms: 0 });
+    }
   });
 });
 
