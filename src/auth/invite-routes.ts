@@ -20,7 +20,7 @@ export function inviteRoutes(deps: AppDeps) {
 
   app.get("/invites/:token", (c) => {
     const token = c.req.param("token");
-    const invitation = openInvitation(c.var.shard, token);
+    const invitation = openInvitation(c.var.shard, token, deps.now());
     if (!invitation) throw new NotFoundError("invitation (it may have expired or been used)");
     const { tenant } = c.var;
     return c.html(
@@ -38,16 +38,21 @@ export function inviteRoutes(deps: AppDeps) {
   app.post("/invites/:token", async (c) => {
     const { tenant, shard } = c.var;
     const token = c.req.param("token");
-    const invitation = openInvitation(shard, token);
+    const invitation = openInvitation(shard, token, deps.now());
     if (!invitation) throw new NotFoundError("invitation (it may have expired or been used)");
     const fields = await formFields(c);
     try {
       const input = parseOrThrow(acceptInput, fields);
-      const user = acceptInvitation(shard, invitation, {
-        name: input.name,
-        passwordHash: await deps.hasher.hash(input.password),
-      });
-      setSessionCookie(c, deps, tenant.slug, startSession(shard, user.id, policy, sessionToken(c)), policy);
+      const passwordHash = await deps.hasher.hash(input.password);
+      const now = deps.now();
+      const user = acceptInvitation(shard, invitation, { name: input.name, passwordHash }, now);
+      setSessionCookie(
+        c,
+        deps,
+        tenant.slug,
+        startSession(shard, user.id, policy, sessionToken(c), now),
+        policy,
+      );
       return c.redirect(`/t/${tenant.slug}/contacts`, 303);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;

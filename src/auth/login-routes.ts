@@ -57,7 +57,7 @@ export function loginRoutes(deps: AppDeps) {
       if (!(error instanceof ValidationError)) throw error;
       return c.html(render(c, fields, formStateFromIssues(fields, error.issues).errors), 422);
     }
-    const settle = deps.loginLimiter.attempt(tenant.id, input.email, clientIp(c, deps.config));
+    const settle = deps.loginLimiter.attempt(tenant.id, input.email, clientIp(c, deps.config), deps.now());
     const user = shard
       .statement("SELECT id, password_hash AS hash FROM users WHERE email = ?")
       .get(input.email) as { id: number; hash: string } | null;
@@ -65,7 +65,7 @@ export function loginRoutes(deps: AppDeps) {
     try {
       ok = (await deps.hasher.verify(input.password, user?.hash)) && user !== null;
     } finally {
-      settle(ok);
+      settle(ok, deps.now());
     }
     if (!ok || !user) {
       return c.html(
@@ -73,7 +73,7 @@ export function loginRoutes(deps: AppDeps) {
         401,
       );
     }
-    const token = startSession(shard, user.id, policy, sessionToken(c));
+    const token = startSession(shard, user.id, policy, sessionToken(c), deps.now());
     setSessionCookie(c, deps, tenant.slug, token, policy);
     return c.redirect(safeNext(tenant.slug, fields.next), 303);
   });

@@ -42,7 +42,7 @@ export function loadSession(deps: AppDeps): MiddlewareHandler<TenantEnv> {
   return async function loadSession(c, next) {
     const token = sessionToken(c);
     if (token) {
-      const viewer = viewerForSession(c.var.shard, token, policy);
+      const viewer = viewerForSession(c.var.shard, token, policy, deps.now());
       if (viewer) c.set("viewer", viewer);
       else clearSessionCookie(c);
     }

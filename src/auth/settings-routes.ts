@@ -36,7 +36,7 @@ export function settingsRoutes(deps: AppDeps) {
       base: base(c),
       viewerId: viewer.id,
       users: listUsers(shard),
-      invitations: grantable.length ? pendingInvitations(shard) : [],
+      invitations: grantable.length ? pendingInvitations(shard, deps.now()) : [],
       apiKeys: grantable.length ? listApiKeys(shard) : [],
       grantable,
       inviteForm: { values: { role: "member" }, errors: {} },
@@ -76,7 +76,7 @@ export function settingsRoutes(deps: AppDeps) {
     manage(c, (fields) => {
       const input = parseOrThrow(inviteInput, fields);
       mayGrant(c, input.role);
-      const { token } = createInvitation(c.var.shard, { ...input, invitedBy: c.var.viewer.id });
+      const { token } = createInvitation(c.var.shard, { ...input, invitedBy: c.var.viewer.id }, deps.now());
       const path = `${base(c)}/invites/${token}`;
       const url = deps.config.publicUrl ? `${deps.config.publicUrl}${path}` : path;
       return {

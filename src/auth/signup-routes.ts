@@ -41,7 +41,9 @@ export function signupRoutes(deps: AppDeps) {
         deps.hasher,
         parseOrThrow(newTenantInput, fields),
       );
-      const token = await deps.shards.use(tenant, (shard) => startSession(shard, owner.id, policy));
+      const token = await deps.shards.use(tenant, (shard) =>
+        startSession(shard, owner.id, policy, undefined, deps.now()),
+      );
       setSessionCookie(c, deps, tenant.slug, token, policy);
       return c.redirect(`/t/${tenant.slug}/contacts`, 303);
     } catch (error) {

@@ -211,7 +211,7 @@ export function dealRoutes(deps: AppDeps) {
     const viewer = c.var.viewer;
     const history = c.req.query("view") === "history";
     const zone = viewerTimeZone(c);
-    const minute = Math.floor(Date.now() / 60_000);
+    const minute = Math.floor(deps.now() / 60_000);
     const key = JSON.stringify([id, viewer.id, viewer.role, zone, minute, history]);
     const secrets = { nonce: c.var.nonce, csrfToken: pageCsrfToken(c, deps) };
     const page = renderList(
@@ -236,7 +236,7 @@ export function dealRoutes(deps: AppDeps) {
           customFacts: customFacts(custom.fields, custom.values.get(deal.id) ?? {}),
           tasks: tasksSection(
             tasksAbout(shard, "deal", deal.id),
-            { ...taskItemContext(c, csrfToken, false), nonce, now: minute * 60_000 },
+            { ...taskItemContext(c, csrfToken, false, minute * 60_000), nonce },
             subject,
             listUsers(shard),
             viewer.id,

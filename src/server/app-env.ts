@@ -22,6 +22,11 @@ export interface AppDeps {
   csrfSecret: string;
   /** True once shutdown has begun: /readyz answers 503 so a load balancer stops sending traffic. */
   isDraining: () => boolean;
+  /**
+   * The clock every time-based decision on the request path reads (session lifetimes,
+   * invitation expiry, the viewer's "today"): Date.now, except where a test advances it.
+   */
+  now: () => number;
 }
 
 export interface BaseVariables {

@@ -21,7 +21,7 @@ export function pageContext(c: Context, deps: AppDeps): PageContext {
     viewer: viewer?.kind === "user" ? { name: viewer.name, role: viewer.role } : undefined,
     dueTasks:
       viewer?.kind === "user" && vars.shard
-        ? dueTaskCount(vars.shard, viewer.id, dayBounds(Date.now(), viewerTimeZone(c)).end)
+        ? dueTaskCount(vars.shard, viewer.id, dayBounds(deps.now(), viewerTimeZone(c)).end)
         : undefined,
   };
 }

@@ -38,7 +38,7 @@ ${dealsSection(
   `${row.base}/deals?${query}`,
   deals.nextCursor ? countDeals(shard, { ...filter, limit: 10 }) : deals.rows.length,
 )}
-${tasksSection(tasksAbout(shard, subject.type, subject.id), taskItemContext(c, ctx.csrfToken, false), subject, listUsers(shard), c.var.viewer.id)}
+${tasksSection(tasksAbout(shard, subject.type, subject.id), taskItemContext(c, ctx.csrfToken, false, deps.now()), subject, listUsers(shard), c.var.viewer.id)}
 ${timelineSection({
   base: row.base,
   subject,

@@ -18,7 +18,12 @@ export interface RunningServer {
 }
 
 /** The long-lived parts of a server over `config.dataDir`. */
-export function createDeps(config: Config, logger: Logger, isDraining: () => boolean = () => false): AppDeps {
+export function createDeps(
+  config: Config,
+  logger: Logger,
+  isDraining: () => boolean = () => false,
+  now: () => number = Date.now,
+): AppDeps {
   const catalog = Catalog.open(config.dataDir);
   return {
     config,
@@ -39,6 +44,7 @@ export function createDeps(config: Config, logger: Logger, isDraining: () => boo
     assets: new Assets(),
     csrfSecret: catalog.secret("csrf-secret", () => randomToken(32)),
     isDraining,
+    now,
   };
 }
 

@@ -43,14 +43,14 @@ function taskFromForm(c: C, fields: Record<string, string>) {
   });
 }
 
-export function taskItemContext(c: C, csrfToken: string, showSubject: boolean): TaskItemContext {
+export function taskItemContext(c: C, csrfToken: string, showSubject: boolean, now: number): TaskItemContext {
   return {
     base: `/t/${c.var.tenant.slug}`,
     nonce: c.var.nonce,
     csrfToken,
     canWrite: hasRole(c.var.viewer.role, "member"),
     zone: viewerTimeZone(c),
-    now: Date.now(),
+    now,
     showSubject,
   };
 }
@@ -70,10 +70,11 @@ export function taskRoutes(deps: AppDeps) {
     const assignee = users.find((u) => u.id === wanted);
     if (!assignee) throw new NotFoundError("user");
     const ctx = pageContext(c, deps);
+    const now = deps.now();
     const page = tasksPage({
       ctx,
-      item: taskItemContext(c, ctx.csrfToken, true),
-      buckets: tasksFor(c.var.shard, assignee.id, dayBounds(Date.now(), viewerTimeZone(c))),
+      item: taskItemContext(c, ctx.csrfToken, true, now),
+      buckets: tasksFor(c.var.shard, assignee.id, dayBounds(now, viewerTimeZone(c))),
       users,
       form: { values: { assigneeId: String(c.var.viewer.id), ...form.values }, errors: form.errors },
       assignee,
@@ -97,7 +98,10 @@ export function taskRoutes(deps: AppDeps) {
     const task = createTask(c.var.shard, actorOf(c.var.viewer), input);
     if (wantsFragment(c)) {
       const ctx = pageContext(c, deps);
-      return c.html(taskItem(task, taskItemContext(c, ctx.csrfToken, !input.subjectType)).value, 201);
+      return c.html(
+        taskItem(task, taskItemContext(c, ctx.csrfToken, !input.subjectType, deps.now())).value,
+        201,
+      );
     }
     const base = `/t/${c.var.tenant.slug}`;
     if (input.subjectType && input.subjectId)
@@ -118,7 +122,12 @@ export function taskRoutes(deps: AppDeps) {
       return c.html(
         taskItem(
           task,
-          taskItemContext(c, ctx.csrfToken, c.req.header("hx-current-url")?.includes("/tasks") ?? true),
+          taskItemContext(
+            c,
+            ctx.csrfToken,
+            c.req.header("hx-current-url")?.includes("/tasks") ?? true,
+            deps.now(),
+          ),
         ).value,
       );
     }
