@@ -36,12 +36,27 @@ export interface StartOptions {
   dataDir: string;
   env?: Record<string, string>;
   args?: string[];
+  /**
+   * A command the server runs under, e.g. `["strace", "-f", "-o", file, "--"]`: the server is
+   * then that command's child, and `pid`, `proc`, `stop()` and `kill()` are the wrapper's.
+   */
+  wrap?: string[];
 }
 
 /** Starts the real server (`crm serve`) as a child process on a free port over `dataDir`. */
 export async function startServer(options: StartOptions): Promise<TestServer> {
   const proc = Bun.spawn(
-    [process.execPath, CLI, "serve", "--port", "0", "--data", options.dataDir, ...(options.args ?? [])],
+    [
+      ...(options.wrap ?? []),
+      process.execPath,
+      CLI,
+      "serve",
+      "--port",
+      "0",
+      "--data",
+      options.dataDir,
+      ...(options.args ?? []),
+    ],
     {
       cwd: ROOT,
       env: { ...process.env, ...FAST_HASHING, ...options.env },
