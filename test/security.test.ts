@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { BrowserClient } from "./support/browser-client.ts";
+import { decodeEntities, formEntries, parseForms } from "./support/html-forms.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { api, DataDir, PASSWORD, signIn } from "./support/workspace.ts";
@@ -12,6 +13,8 @@ beforeAll(async () => {
   data = new DataDir(dir.path);
   await data.tenant("sec", "owner@sec.test");
   await data.tenant("sec-two", "owner@two.test");
+  await data.tenant("sec-crawl", "owner@crawl.test");
+  await data.user("sec-crawl", "viewer@crawl.test", "read-only");
   server = await startServer({
     dataDir: dir.path,
     env: { CRM_TRUST_PROXY: "true", CRM_LOGIN_FAILURES_PER_ACCOUNT: "3", CRM_LOGIN_FAILURES_PER_IP: "6" },
@@ -23,6 +26,54 @@ afterAll(async () => {
   data.close();
   dir.remove();
 });
+
+/** What a page carries that a nonce CSP governs: its script and style elements, inline styles and handlers, and where it leads. */
+interface InlineCode {
+  /** `<script>` and `<style>` elements with their nonce attribute ("" when absent). */
+  code: { tag: string; nonce: string }[];
+  /** Raw `<script` / `<style` openings in the text: what the parser must have seen. */
+  rawOpenings: number;
+  /** Elements with a style="" attribute, or an on…= / hx-on… handler attribute. */
+  inline: string[];
+  links: string[];
+  fragments: string[];
+}
+
+function inlineCode(html: string): InlineCode {
+  const found: InlineCode = {
+    code: [],
+    rawOpenings: (html.match(/<(script|style)\b/gi) ?? []).length,
+    inline: [],
+    links: [],
+    fragments: [],
+  };
+  new HTMLRewriter()
+    .on("*", {
+      element(element) {
+        const tag = element.tagName.toLowerCase();
+        for (const [name] of element.attributes) {
+          const attribute = name.toLowerCase();
+          if (attribute === "style" || attribute.startsWith("on") || attribute.startsWith("hx-on"))
+            found.inline.push(`<${tag} ${attribute}>`);
+        }
+        if (tag === "script" || tag === "style")
+          found.code.push({ tag, nonce: element.getAttribute("nonce") ?? "" });
+        const href = element.getAttribute("href");
+        if (tag === "a" && href) found.links.push(decodeEntities(href));
+        const hxGet = element.getAttribute("hx-get");
+        if (hxGet) found.fragments.push(decodeEntities(hxGet));
+      },
+    })
+    .transform(html);
+  return found;
+}
+
+/** A URL's shape: ids and numbers as N, query names sorted; the crawl reads a few pages of each shape. */
+function shapeOf(path: string): string {
+  const url = new URL(path, "http://x");
+  const query = [...url.searchParams.keys()].sort().join("&");
+  return `${url.pathname}?${query}`.replace(/\d+/g, "N");
+}
 
 describe("security headers", () => {
   it("every response has a nonce CSP without unsafe-inline or unsafe-eval, and the page's scripts carry that nonce", async () => {
@@ -45,6 +96,148 @@ describe("security headers", () => {
     const again = await client.get("/t/sec/contacts");
     expect(again.headers.get("content-security-policy")).not.toBe(csp);
   });
+
+  it("on every page and fragment a crawl of the signed-in and signed-out app reaches, each <script> and <style> carries that response's CSP nonce, and nothing has a style attribute or an inline event handler", async () => {
+    const call = api(server.url, await data.apiKey("sec-crawl", "owner"));
+    const company = (
+      await call("POST", "/t/sec-crawl/companies", { name: "Crawl Co", domain: "crawl.example" })
+    ).json;
+    const contact = (
+      await call("POST", "/t/sec-crawl/contacts", {
+        firstName: "Cora",
+        lastName: "Crawl",
+        email: "cora@crawl.example",
+        companyId: company.id,
+        tags: ["crawled"],
+      })
+    ).json;
+    const deal = (
+      await call("POST", "/t/sec-crawl/deals", {
+        title: "Crawl deal",
+        amountCents: 12_300,
+        contactIds: [contact.id],
+      })
+    ).json;
+    for (const [path, body] of [
+      ["/t/sec-crawl/tasks", { title: "Crawl task", contactId: contact.id }],
+      ["/t/sec-crawl/notes", { subjectType: "deal", subjectId: deal.id, body: "Crawl note" }],
+      ["/t/sec-crawl/notes", { subjectType: "contact", subjectId: contact.id, body: "Crawl note" }],
+      [
+        "/t/sec-crawl/custom-fields",
+        { entity: "contact", key: "crawl_field", label: "Crawl field", type: "text" },
+      ],
+    ] as const)
+      expect([path, (await call("POST", path, body)).status]).toEqual([path, 201]);
+
+    const visitors = {
+      owner: await signIn(server.url, "sec-crawl", "owner@crawl.test"),
+      viewer: await signIn(server.url, "sec-crawl", "viewer@crawl.test"),
+      nobody: new BrowserClient(server.url),
+    };
+    const starts: [keyof typeof visitors, string][] = [
+      ["owner", "/t/sec-crawl/contacts"],
+      // Lists showing only some columns carry a <style> for the hidden ones.
+      ["owner", "/t/sec-crawl/contacts?cols=name,email"],
+      ["owner", "/t/sec-crawl/companies?cols=name"],
+      ["owner", "/t/sec-crawl/deals?cols=name"],
+      ["owner", `/t/sec-crawl/contacts/${contact.id + 999_999}`],
+      ["owner", "/t/sec-crawl/search?q=crawl"],
+      ["viewer", "/t/sec-crawl/contacts"],
+      ["nobody", "/"],
+      ["nobody", "/signup"],
+      ["nobody", "/t/sec-crawl/login"],
+      ["nobody", "/t/no-such-workspace/login"],
+    ];
+    const queue: { who: keyof typeof visitors; path: string; htmx: boolean }[] = starts.map(
+      ([who, path]) => ({
+        who,
+        path,
+        htmx: false,
+      }),
+    );
+    const perShape = new Map<string, number>();
+    const read: string[] = [];
+    const problems: string[] = [];
+    let styles = 0;
+    let pagesWithLayout = 0;
+    const MAX_READS = 600;
+    while (queue.length && read.length < MAX_READS) {
+      const { who, path, htmx } = queue.shift() as (typeof queue)[number];
+      const key = `${who} ${htmx ? "htmx" : "page"} ${shapeOf(path)}`;
+      const seen = perShape.get(key) ?? 0;
+      if (seen >= 2) continue;
+      perShape.set(key, seen + 1);
+      const client = visitors[who];
+      const response = await client.get(path, htmx ? { "hx-request": "true" } : {});
+      const location = response.headers.get("location");
+      if (location?.startsWith("/")) queue.push({ who, path: location, htmx: false });
+      if (!(response.headers.get("content-type") ?? "").startsWith("text/html")) continue;
+      read.push(`${who} ${htmx ? "htmx " : ""}${path} ${response.status}`);
+      const csp = response.headers.get("content-security-policy") ?? "";
+      const nonce = /'nonce-([^']+)'/.exec(csp)?.[1] ?? "(no nonce in the CSP)";
+      const found = inlineCode(response.text);
+      const where = `${who} ${htmx ? "htmx " : ""}GET ${path}`;
+      if (found.rawOpenings !== found.code.length)
+        problems.push(`${where}: ${found.rawOpenings} <script/<style openings, ${found.code.length} parsed`);
+      for (const code of found.code)
+        if (code.nonce !== nonce) problems.push(`${where}: <${code.tag}> nonce "${code.nonce}"`);
+      for (const attribute of found.inline) problems.push(`${where}: ${attribute}`);
+      styles += found.code.filter((c) => c.tag === "style").length;
+      if (response.text.includes("<html")) {
+        pagesWithLayout++;
+        if (found.code.filter((c) => c.tag === "script").length !== 3)
+          problems.push(`${where}: not the layout's 3 scripts`);
+      }
+      const next = [
+        ...found.links.map((link) => ({ link, htmx: false })),
+        ...found.fragments.map((link) => ({ link, htmx: true })),
+        // GET forms (search, filters) as submitted untouched, as a page and as htmx would.
+        ...parseForms(response.text)
+          .filter((form) => form.method === "get")
+          .flatMap((form) => {
+            const target = new URL(form.action || path, `${server.url}${path}`);
+            target.search = new URLSearchParams(formEntries(form)).toString();
+            const link = target.pathname + target.search;
+            return [
+              { link, htmx: false },
+              { link, htmx: true },
+            ];
+          }),
+      ];
+      for (const { link, htmx: asHtmx } of next) {
+        if (!link.startsWith("/") || link.startsWith("//") || link.startsWith("/assets/")) continue;
+        // Downloads are files, not pages.
+        if (/\/workspace\.(sqlite|zip)|\/export\b/.test(link)) continue;
+        queue.push({ who, path: link, htmx: asHtmx });
+      }
+    }
+    expect(problems).toEqual([]);
+    // The crawl ran to its end and reached every part of the app, as each kind of visitor.
+    expect(queue).toEqual([]);
+    for (const part of [
+      "owner /t/sec-crawl/contacts 200",
+      `owner /t/sec-crawl/contacts/${contact.id} 200`,
+      `owner /t/sec-crawl/contacts/${contact.id}/edit 200`,
+      "owner /t/sec-crawl/companies 200",
+      `owner /t/sec-crawl/companies/${company.id} 200`,
+      "owner /t/sec-crawl/deals/board 200",
+      `owner /t/sec-crawl/deals/${deal.id} 200`,
+      "owner /t/sec-crawl/tasks 200",
+      "owner /t/sec-crawl/settings/users 200",
+      "owner /t/sec-crawl/settings/pipelines 200",
+      "owner /t/sec-crawl/settings/fields 200",
+      `owner /t/sec-crawl/contacts/${contact.id + 999_999} 404`,
+      "viewer /t/sec-crawl/deals/board 200",
+      "nobody /t/sec-crawl/login 200",
+    ])
+      expect(read).toContain(part);
+    for (const part of ["/deals?", "/audit", "/privacy", "/search?", "/merge", "/erasure"])
+      expect([part, read.some((r) => r.includes(part))]).toEqual([part, true]);
+    expect(read.filter((r) => r.includes(" htmx ")).length).toBeGreaterThan(10);
+    expect(read.length).toBeGreaterThan(60);
+    expect(pagesWithLayout).toBeGreaterThan(40);
+    expect(styles).toBeGreaterThanOrEqual(3);
+  }, 120_000);
 
   it("sends HSTS for a year, and Secure cookies, only over https", async () => {
     const plain = await fetch(`${server.url}/healthz`);
@@ -152,6 +345,67 @@ describe("CSRF", () => {
       s.statement("SELECT count(*) AS n FROM contacts").get(),
     );
     expect(after).toEqual(before);
+  });
+
+  it("refuses an htmx write (HX-Request: true) with no token, a wrong one or another session's, with 403 and nothing written; the same write with the page's token goes through", async () => {
+    const client = await signIn(server.url, "sec", "owner@sec.test");
+    const other = await signIn(server.url, "sec", "owner@sec.test");
+    const call = api(server.url, await data.apiKey("sec"));
+    const contact = (await call("POST", "/t/sec/contacts", { firstName: "Htmx", lastName: "Target" })).json;
+    const deal = (await call("POST", "/t/sec/deals", { title: "Htmx deal" })).json;
+    const stages = (await call("GET", `/t/sec/pipelines/${deal.pipelineId}`)).json.stages as {
+      id: number;
+    }[];
+    const otherStage = stages.find((st) => st.id !== deal.stageId)?.id as number;
+    expect([contact.id, deal.id, otherStage].every((id) => Number.isSafeInteger(id) && id > 0)).toBe(true);
+    /** Everything a write would change: the commit counter every write transaction bumps, and the rows. */
+    const state = () =>
+      data.shards.use(data.get("sec"), (s) => ({
+        commits: (s.statement("SELECT change_counter AS n FROM shard_state").get() as { n: number }).n,
+        contacts: (s.statement("SELECT count(*) AS n FROM contacts").get() as { n: number }).n,
+        notes: (s.statement("SELECT count(*) AS n FROM notes").get() as { n: number }).n,
+        dealStage: (
+          s.statement("SELECT stage_id AS id FROM deals WHERE id = ?").get(deal.id) as { id: number }
+        ).id,
+      }));
+    /** Each write with the status it gets when it carries the page's token. */
+    const writes: [string, string, Record<string, string>, number][] = [
+      ["POST", "/t/sec/contacts", { firstName: "Htmx", lastName: "Forged" }, 303],
+      [
+        "POST",
+        "/t/sec/notes",
+        { subjectType: "contact", subjectId: String(contact.id), body: "forged" },
+        201,
+      ],
+      ["POST", `/t/sec/deals/${deal.id}/stage`, { stageId: String(otherStage) }, 200],
+      ["POST", `/t/sec/contacts/${contact.id}/delete`, {}, 200],
+    ];
+    const before = await state();
+    const refused: unknown[] = [];
+    for (const [method, path, fields] of writes) {
+      const htmxHeaders = { "hx-request": "true", "content-type": "application/x-www-form-urlencoded" };
+      for (const [how, headers, body] of [
+        ["no token", htmxHeaders, fields],
+        ["wrong header", { ...htmxHeaders, "x-csrf-token": "wrong" }, fields],
+        ["other session's header", { ...htmxHeaders, "x-csrf-token": other.csrfToken }, fields],
+        ["wrong field", htmxHeaders, { ...fields, _csrf: "wrong" }],
+        ["empty header", { ...htmxHeaders, "x-csrf-token": "" }, fields],
+      ] as const) {
+        const response = await client.request(method, path, { headers, body: new URLSearchParams(body) });
+        refused.push([path, how, response.status]);
+      }
+    }
+    expect(refused).toHaveLength(writes.length * 5);
+    expect(refused).toEqual(refused.map((r) => [...(r as unknown[]).slice(0, 2), 403]));
+    expect(await state()).toEqual(before);
+    // The same requests with the page's token are accepted, so the refusals above were about the token.
+    const accepted: unknown[] = [];
+    for (const [method, path, fields] of writes)
+      accepted.push([path, (await client.htmx(method, path, fields)).status]);
+    expect(accepted).toEqual(writes.map(([, path, , status]) => [path, status]));
+    const after = await state();
+    expect(after.commits).toBe(before.commits + writes.length);
+    expect(after.dealStage).toBe(otherStage);
   });
 
   it("protects the login form too (no login CSRF)", async () => {
