@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { sha256Hex } from "../src/auth/tokens.ts";
 import { BrowserClient } from "./support/browser-client.ts";
+import { type ClockedServer, startClockedServer, TestClock } from "./support/clocked-server.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { DataDir, PASSWORD, signIn } from "./support/workspace.ts";
@@ -180,5 +181,155 @@ describe("invitations", () => {
     expect((await colleague.post(link, { name: "Late", password: PASSWORD })).status).toBe(404);
     expect(await sql("SELECT id FROM users WHERE email = 'late@clock.test'")).toEqual([]);
     expect((await owner.get("/t/clock-co/settings/users")).text).not.toContain("late@clock.test");
+  });
+});
+
+/*
+ * The same promises on the server's own clock: the real app in this process reads a clock the
+ * test moves, and nothing is written to move time, so every cache the server keeps between
+ * requests (the session row above all) is as warm as it would be over real hours.
+ */
+const clockDir = tempDir();
+const clock = new TestClock(Date.parse("2030-01-07T08:00:00Z"));
+let clocked: ClockedServer;
+let clockedData: DataDir;
+
+beforeAll(async () => {
+  clockedData = new DataDir(clockDir.path);
+  await clockedData.tenant("tick-co", "owner@tick.test");
+  clockedData.close();
+  clocked = startClockedServer(clockDir.path, clock);
+});
+
+afterAll(async () => {
+  await clocked.stop();
+  clockDir.remove();
+});
+
+/** Where a signed-in page of tick-co leaves this client: "signed in", or "sent to login". */
+async function visitTick(client: BrowserClient): Promise<string> {
+  const response = await client.get("/t/tick-co/contacts");
+  const location = response.headers.get("location") ?? "";
+  if (response.status === 200 && response.text.includes("Owner · owner")) return "signed in";
+  if (response.status === 303 && location.startsWith("/t/tick-co/login")) return "sent to login";
+  return `${response.status} ${location}`;
+}
+
+/** The session row behind a tick-co cookie token, read through the server's own handle on the file. */
+async function tickSession(token: string): Promise<SessionRow | undefined> {
+  const tenant = clocked.deps.catalog.findBySlug("tick-co");
+  expect(tenant).toBeDefined();
+  return (await clocked.deps.shards.use(
+    tenant as NonNullable<typeof tenant>,
+    (s) =>
+      s
+        .statement("SELECT created_at, last_seen_at, expires_at FROM sessions WHERE id = ?")
+        .get(sha256Hex(token)) ?? undefined,
+  )) as SessionRow | undefined;
+}
+
+/** Signs the owner of tick-co in at the clock's current time. */
+async function signInTick(): Promise<{ client: BrowserClient; token: string }> {
+  const client = await signIn(clocked.url, "tick-co", "owner@tick.test");
+  const token = client.cookie("crm_session");
+  expect(token).toBeDefined();
+  return { client, token: token as string };
+}
+
+describe("sessions, on the server's clock", () => {
+  it("end 12 hours after the last use, not after sign-in: used at 11 h and 22 h they still work, and exactly 12 h idle ends them", async () => {
+    const { client, token } = await signInTick();
+    const signedInAt = clock.now();
+    expect(await tickSession(token)).toEqual({
+      created_at: signedInAt,
+      last_seen_at: signedInAt,
+      expires_at: signedInAt + 14 * DAY,
+    });
+    expect(await visitTick(client)).toBe("signed in");
+    clock.advance(11 * HOUR);
+    expect(await visitTick(client)).toBe("signed in");
+    // 22 h after sign-in and 11 h after the last use: the use at 11 h must count, in the
+    // server's cached session as well as in the file.
+    clock.advance(11 * HOUR);
+    expect(await visitTick(client)).toBe("signed in");
+    expect((await tickSession(token))?.last_seen_at).toBe(signedInAt + 22 * HOUR);
+    clock.advance(12 * HOUR - 1);
+    expect(await visitTick(client)).toBe("signed in");
+    const lastUse = clock.now();
+    clock.advance(12 * HOUR);
+    expect(await visitTick(client)).toBe("sent to login");
+    expect(await tickSession(token)).toBeUndefined();
+    const replay = new BrowserClient(clocked.url);
+    replay.setCookie("crm_session", token, "/t/tick-co");
+    clock.set(lastUse + MINUTE);
+    expect(await visitTick(replay)).toBe("sent to login");
+  });
+
+  it("end 14 days after sign-in however often used: a millisecond short works, the 14-day mark is refused", async () => {
+    const { client, token } = await signInTick();
+    const signedInAt = clock.now();
+    let visits = 0;
+    for (let at = 11 * HOUR; at < 14 * DAY; at += 11 * HOUR) {
+      clock.set(signedInAt + at);
+      expect([at / HOUR, await visitTick(client)]).toEqual([at / HOUR, "signed in"]);
+      visits++;
+    }
+    expect(visits).toBe(30);
+    clock.set(signedInAt + 14 * DAY - 1);
+    expect(await visitTick(client)).toBe("signed in");
+    // Using a session never pushes its end back.
+    expect((await tickSession(token))?.expires_at).toBe(signedInAt + 14 * DAY);
+    clock.set(signedInAt + 14 * DAY);
+    expect(await visitTick(client)).toBe("sent to login");
+    expect(await tickSession(token)).toBeUndefined();
+  });
+});
+
+describe("invitations, on the server's clock", () => {
+  it("last 7 days: a millisecond short the link opens, is listed and lets the colleague join; at 7 days it is gone, joining makes no one, and it is not listed", async () => {
+    const owner = (await signInTick()).client;
+    const invitedAt = clock.now();
+    await owner.get("/t/tick-co/settings/users");
+    const links: Record<string, string> = {};
+    for (const email of ["early@tick.test", "late@tick.test"]) {
+      const response = await owner.post("/t/tick-co/settings/invitations", { email, role: "member" });
+      expect(response.status).toBe(201);
+      const link = /value="(\/t\/tick-co\/invites\/[^"]+)"/.exec(response.text)?.[1];
+      expect(link).toBeDefined();
+      links[email] = link as string;
+    }
+
+    clock.set(invitedAt + 7 * DAY - 1);
+    const admin = (await signInTick()).client;
+    const listed = (await admin.get("/t/tick-co/settings/users")).text;
+    expect(listed).toContain("early@tick.test · member");
+    expect(listed).toContain("late@tick.test · member");
+    const early = new BrowserClient(clocked.url);
+    const form = await early.get(links["early@tick.test"] as string);
+    expect(form.status).toBe(200);
+    expect(form.text).toContain("early@tick.test");
+    expect(
+      (await early.post(links["early@tick.test"] as string, { name: "Early", password: PASSWORD })).status,
+    ).toBe(303);
+    expect((await early.get("/t/tick-co/contacts")).text).toContain("Early · member");
+    // The late colleague opens the form in time...
+    const late = new BrowserClient(clocked.url);
+    expect((await late.get(links["late@tick.test"] as string)).status).toBe(200);
+
+    // ...and sends it at the 7-day mark.
+    clock.set(invitedAt + 7 * DAY);
+    expect(
+      (await late.post(links["late@tick.test"] as string, { name: "Late", password: PASSWORD })).status,
+    ).toBe(404);
+    expect((await late.get(links["late@tick.test"] as string)).status).toBe(404);
+    expect((await admin.get("/t/tick-co/settings/users")).text).not.toContain("late@tick.test");
+    const tenant = clocked.deps.catalog.findBySlug("tick-co") as NonNullable<
+      ReturnType<typeof clocked.deps.catalog.findBySlug>
+    >;
+    expect(
+      await clocked.deps.shards.use(tenant, (s) =>
+        s.statement("SELECT email FROM users WHERE email LIKE '%@tick.test' ORDER BY id").all(),
+      ),
+    ).toEqual([{ email: "owner@tick.test" }, { email: "early@tick.test" }]);
   });
 });
