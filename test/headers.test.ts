@@ -3,7 +3,7 @@ import type { Shard } from "../src/tenancy/shard.ts";
 import { BrowserClient } from "./support/browser-client.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
-import { api, DataDir, signIn } from "./support/workspace.ts";
+import { api, DataDir, PASSWORD, signIn } from "./support/workspace.ts";
 
 /**
  * README, Operations: security headers on every response (a per-request-nonce CSP without
@@ -433,5 +433,59 @@ describe("assets", () => {
       expect(stale.status).toBe(200);
       expect(stale.text.length).toBe(new TextDecoder().decode(body).length);
     }
+  });
+});
+
+describe("https behind a proxy", () => {
+  /** Each cookie an answer sets, with whether it carries the Secure attribute. */
+  const cookiesOf = (answer: Answer) =>
+    Object.fromEntries(
+      answer.headers.getSetCookie().map((cookie) => {
+        const [pair, ...attributes] = cookie.split(";").map((part) => part.trim());
+        return [
+          pair?.split("=")[0] ?? "",
+          attributes.some((attribute) => attribute.toLowerCase() === "secure") ? "Secure" : "not Secure",
+        ];
+      }),
+    );
+
+  /**
+   * A visitor's first page (which sets the pre-sign-in CSRF cookie), the sign-in (the session
+   * cookie) and a page after it, all claiming X-Forwarded-Proto: https, on `base`.
+   */
+  async function visitClaimingHttps(base: string) {
+    const claim = { "x-forwarded-proto": "https" };
+    const client = new BrowserClient(base);
+    const login = await client.get(`/t/${T}/login`, claim);
+    const signedIn = await client.post(
+      `/t/${T}/login`,
+      { email: `owner@${T}.test`, password: PASSWORD, next: "" },
+      claim,
+    );
+    const page = await client.get(`/t/${T}/contacts`, claim);
+    return [login, signedIn, page].map((answer) => ({
+      status: answer.status,
+      hsts: answer.headers.get("strict-transport-security"),
+      cookies: cookiesOf(answer),
+    }));
+  }
+
+  it("a server not told to trust a proxy ignores a claimed X-Forwarded-Proto: https (no HSTS, no Secure cookie); one told to trust it sends both", async () => {
+    const untrusting = await startServer({ dataDir: dir.path });
+    try {
+      expect(await visitClaimingHttps(untrusting.url)).toEqual([
+        { status: 200, hsts: null, cookies: { crm_csrf: "not Secure" } },
+        { status: 303, hsts: null, cookies: { crm_session: "not Secure" } },
+        { status: 200, hsts: null, cookies: {} },
+      ]);
+    } finally {
+      await untrusting.stop();
+    }
+    // The server of the other tests runs with CRM_TRUST_PROXY=true.
+    expect(await visitClaimingHttps(server.url)).toEqual([
+      { status: 200, hsts: HSTS, cookies: { crm_csrf: "Secure" } },
+      { status: 303, hsts: HSTS, cookies: { crm_session: "Secure" } },
+      { status: 200, hsts: HSTS, cookies: {} },
+    ]);
   });
 });
