@@ -1497,6 +1497,103 @@ describe("OpenAPI document", () => {
     expect(validated.length + empty.length).toBe(documented.length);
   });
 
+  it("every documented list that pages, read one row a page, answers cursors the document allows (nextCursor, and prevCursor where documented, non-null between pages) and walks its rows exactly, both ways where it can", async () => {
+    const tag = `paging-${Date.now().toString(36)}`;
+    const contacts = [];
+    for (const name of ["Paged one", "Paged two", "Paged three"])
+      contacts.push(await created(owner, `/t/${HOME}/contacts`, { firstName: name, tags: [tag] }));
+    for (const name of ["Paged Co one", "Paged Co two", "Paged Co three"])
+      await created(owner, `/t/${HOME}/companies`, { name, tags: [tag] });
+    const deals = [];
+    for (const title of ["Paged deal one", "Paged deal two", "Paged deal three"])
+      deals.push(await created(owner, `/t/${HOME}/deals`, { title, tags: [tag] }));
+    const about = contacts[0].id as number;
+    for (const title of ["Paged task one", "Paged task two", "Paged task three"])
+      await created(owner, `/t/${HOME}/tasks`, { title, subjectType: "contact", subjectId: about });
+    const dealId = deals[0].id as number;
+    for (const body of ["Paged note one", "Paged note two"])
+      await created(owner, `/t/${HOME}/notes`, { subjectType: "deal", subjectId: dealId, body });
+    await created(owner, `/t/${HOME}/interactions`, {
+      kind: "call",
+      subjectType: "deal",
+      subjectId: dealId,
+      summary: "Paged call",
+    });
+    /** Each list that pages, filtered to rows made above. */
+    const filters: Record<string, string> = {
+      "/api/v1/t/{tenant}/contacts": `tag=${tag}`,
+      "/api/v1/t/{tenant}/companies": `tag=${tag}`,
+      "/api/v1/t/{tenant}/deals": `tag=${tag}`,
+      "/api/v1/t/{tenant}/tasks": `subjectType=contact&subjectId=${about}`,
+      "/api/v1/t/{tenant}/interactions": `subjectType=deal&subjectId=${dealId}`,
+    };
+    const paging = documentedOperations().filter(
+      (o) =>
+        o.method === "get" &&
+        [...(o.pathItem.parameters ?? []), ...(o.op.parameters ?? [])].some((p: Json) => p.name === "cursor"),
+    );
+    expect(paging.map((o) => o.path).sort()).toEqual(Object.keys(filters).sort());
+    const walked: Record<string, number> = {};
+    for (const { key, path, op } of paging) {
+      const twoWay = "prevCursor" in op.responses["200"].content["application/json"].schema.properties;
+      const url = (query: string) =>
+        `${path.replace("/api/v1", "").replace("{tenant}", HOME)}?${filters[path]}${query}`;
+      const read = async (query: string) => {
+        const answer = await owner("GET", url(query));
+        expect(`${key}${query} ${answer.status}`).toBe(`${key}${query} 200`);
+        expect(answerProblems("GET", url(query), answer)).toEqual([]);
+        return answer.json as { data: { id: number }[]; nextCursor: unknown; prevCursor?: unknown };
+      };
+      const all = await read("&limit=200");
+      expect(all.nextCursor).toBeNull();
+      expect(all.data.length).toBeGreaterThanOrEqual(3);
+      const forward: { id: number }[][] = [];
+      const cursors: { next: unknown; prev: unknown }[] = [];
+      let query = "&limit=1";
+      while (forward.length <= all.data.length) {
+        const page = await read(query);
+        forward.push(page.data);
+        cursors.push({ next: page.nextCursor, prev: page.prevCursor });
+        if (page.nextCursor === null) break;
+        query = `&limit=1&cursor=${encodeURIComponent(String(page.nextCursor))}`;
+      }
+      expect({ key, pages: forward.map((rows) => rows.map((r) => r.id)) }).toEqual({
+        key,
+        pages: all.data.map((r) => [r.id]),
+      });
+      // Every page but the last says where the next one starts; a two-way list's pages after the first say where the one before starts.
+      expect(cursors.map((c) => typeof c.next)).toEqual([...all.data.slice(1).map(() => "string"), "object"]);
+      expect(cursors.map((c) => typeof c.prev)).toEqual(
+        twoWay ? ["object", ...all.data.slice(1).map(() => "string")] : all.data.map(() => "undefined"),
+      );
+      if (twoWay) {
+        const backward: number[] = [];
+        let prev = cursors.at(-1)?.prev;
+        while (typeof prev === "string" && backward.length <= all.data.length) {
+          const page = await read(`&limit=1&cursor=${encodeURIComponent(prev)}`);
+          backward.unshift(...page.data.map((r) => r.id));
+          prev = page.prevCursor;
+        }
+        expect({ key, back: backward }).toEqual({ key, back: all.data.slice(0, -1).map((r) => r.id) });
+        expect(prev).toBeNull();
+      }
+      walked[key] = forward.length;
+    }
+    expect(Object.keys(walked)).toHaveLength(5);
+    // Search pages by kind: `limit` caps each kind, here over at least two matches of each.
+    const search = async (limit: number) => {
+      const url = `/t/${HOME}/search?q=paged&limit=${limit}`;
+      const answer = await owner("GET", url);
+      expect(answerProblems("GET", url, answer)).toEqual([]);
+      const kinds = ["contact", "company", "deal", "note"] as const;
+      return Object.fromEntries(kinds.map((kind) => [kind, (answer.json[kind] as unknown[]).length]));
+    };
+    const wide = await search(50);
+    expect(Math.min(...Object.values(wide))).toBeGreaterThanOrEqual(2);
+    expect(await search(1)).toEqual({ contact: 1, company: 1, deal: 1, note: 1 });
+    expect(await search(50)).toEqual(wide);
+  });
+
   it("every documented bound, length, pattern, enum and format of a query parameter is the one the server enforces", async () => {
     const ids = await recordsIn(owner, HOME);
     const requiredValues: Record<string, string> = {
