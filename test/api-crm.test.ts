@@ -1562,9 +1562,10 @@ describe("OpenAPI document", () => {
         pages: all.data.map((r) => [r.id]),
       });
       // Every page but the last says where the next one starts; a two-way list's pages after the first say where the one before starts.
-      expect(cursors.map((c) => typeof c.next)).toEqual([...all.data.slice(1).map(() => "string"), "object"]);
-      expect(cursors.map((c) => typeof c.prev)).toEqual(
-        twoWay ? ["object", ...all.data.slice(1).map(() => "string")] : all.data.map(() => "undefined"),
+      const kindOf = (cursor: unknown): string => (cursor === null ? "null" : typeof cursor);
+      expect(cursors.map((c) => kindOf(c.next))).toEqual([...all.data.slice(1).map(() => "string"), "null"]);
+      expect(cursors.map((c) => kindOf(c.prev))).toEqual(
+        twoWay ? ["null", ...all.data.slice(1).map(() => "string")] : all.data.map(() => "undefined"),
       );
       if (twoWay) {
         const backward: number[] = [];
