@@ -10,7 +10,7 @@ import { ShardManager } from "../src/tenancy/shard-manager.ts";
 import { oldShard } from "./support/old-shard.ts";
 import { startServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
-import { DataDir } from "./support/workspace.ts";
+import { api, DataDir, signIn } from "./support/workspace.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const dir = tempDir();
@@ -185,89 +185,197 @@ describe("no file is opened for writing around openDatabase", () => {
   });
 });
 
-/** Polls `condition` every 10 ms until it holds, or fails after `ms` saying `what`. */
-async function waitFor(condition: () => boolean, ms: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what()}`);
-    await Bun.sleep(10);
-  }
+/** Writes acknowledged in each phase of the power-loss test. */
+const SYNCED_WRITES = 12;
+
+/** Every syscall that syncs a file, writes the WAL, or sends bytes to a socket, with 4 KiB of each buffer. */
+const STRACE_OPTIONS = [
+  "-f",
+  "-qq",
+  "--seccomp-bpf",
+  "-y",
+  "-s",
+  "4200",
+  "-e",
+  "trace=fsync,fdatasync,pwrite64,write,writev,sendto,sendmsg",
+];
+
+/** The one child of `pid` (strace's traced server). */
+function childOf(pid: number): number {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/);
+  if (children.length !== 1) throw new Error(`expected one child of ${pid}, found ${children}`);
+  return Number(children[0]);
 }
 
-/** The tracer of each of the process's threads (0 when untraced). */
-function tracersOf(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).map((task) => {
-    try {
-      const status = readFileSync(`/proc/${pid}/task/${task}/status`, "utf8");
-      return Number(status.match(/^TracerPid:\s*(\d+)/m)?.[1] ?? 0);
-    } catch {
-      return -1; // the thread ended while we looked
+interface SyncOrder {
+  /** Trace line of the first WAL write carrying the marker (its commit's frames). */
+  walWrite?: number;
+  /** Trace line where the first sync of that WAL after it returned. */
+  walSynced?: number;
+  /** Trace line of the first socket send carrying the marker (the response). */
+  sent?: number;
+  /** Whether that send is a whole `201 Created` response. */
+  sentAs201: boolean;
+}
+
+/**
+ * Where, in an strace log of one server (-f -y), each marker was written to a WAL, that WAL
+ * synced, and the marker sent to a socket. strace prints a call when it returns, or its start
+ * with `<unfinished ...>` and its return with `<... resumed>` when another thread ran between,
+ * so line order is the order the calls started and returned in.
+ */
+function syncOrder(trace: string, markers: string[]): Map<string, SyncOrder> {
+  const lines = trace.split("\n");
+  const pendingSync = new Map<string, string>();
+  const walWrites: { line: number; path: string; text: string }[] = [];
+  const syncs: { line: number; path: string }[] = [];
+  const sends: { line: number; text: string }[] = [];
+  for (const [i, text] of lines.entries()) {
+    const call = text.match(/^(\d+) (\w+)\((\d+)<([^>]*)>(.*)$/);
+    const resumed = text.match(/^(\d+) <\.\.\. (fsync|fdatasync) resumed>\) += 0/);
+    if (resumed) {
+      const path = pendingSync.get(resumed[1] as string);
+      if (path) syncs.push({ line: i, path });
+      pendingSync.delete(resumed[1] as string);
     }
-  });
+    if (!call) continue;
+    const [, pid = "", name = "", , path = "", rest = ""] = call;
+    if (name === "fsync" || name === "fdatasync") {
+      if (rest.endsWith("<unfinished ...>")) pendingSync.set(pid, path);
+      else if (/\) += 0$/.test(rest)) syncs.push({ line: i, path });
+    } else if (name === "pwrite64" && path.endsWith("-wal")) {
+      walWrites.push({ line: i, path, text: rest });
+    } else if (/^(write|writev|sendto|sendmsg)$/.test(name) && /^socket:\[/.test(path)) {
+      sends.push({ line: i, text: rest });
+    }
+  }
+  return new Map(
+    markers.map((marker) => {
+      const write = walWrites.find((w) => w.text.includes(marker));
+      const synced = write && syncs.find((s) => s.line > write.line && s.path === write.path);
+      const send = sends.find((s) => s.text.includes(marker));
+      return [
+        marker,
+        {
+          walWrite: write?.line,
+          walSynced: synced?.line,
+          sent: send?.line,
+          sentAs201: send?.text.includes("HTTP/1.1 201 Created\\r\\n") ?? false,
+        },
+      ];
+    }),
+  );
 }
-
-const FSYNC_WRITES = 40;
 
 /**
  * SIGKILL leaves the page cache in place, so only a sync proves a commit would survive a power
- * cut. strace counts the server's fsync/fdatasync calls on the tenant's WAL while acknowledged
- * writes go through the API: synchronous=FULL syncs the WAL at every commit, NORMAL only at a
- * checkpoint (none in 40 small writes), OFF never.
+ * cut. The server runs as strace's child (no ptrace rights needed), which logs its file syncs,
+ * its WAL writes and what it sends: every 201 must leave after the sync of the WAL frames that
+ * hold its row. synchronous=NORMAL or OFF sync no frame at commit, and an answer sent before the
+ * commit comes before its frames. An erasure (which rewrites the file with VACUUM), a workspace
+ * download (VACUUM INTO) and a bulk change each run on the same connection the writes after them
+ * use, so any of them leaving a weaker setting behind shows in the writes that follow.
  */
 describe("power loss", () => {
-  it(`syncs the tenant's WAL to disk before acknowledging each of ${FSYNC_WRITES} API writes`, async () => {
+  it(`sends each 201 only after its commit's WAL frames are synced, for ${SYNCED_WRITES} writes at first and after an erasure, a workspace download and a bulk change`, async () => {
     const strace = Bun.which("strace");
-    if (!strace)
-      throw new Error("strace is not installed: .ci/run installs it (apt-get install strace) for this test");
+    if (!strace) throw new Error("strace is not installed: sudo apt-get install -y strace (see README)");
+    const slug = "durable-sync";
     const data = new DataDir(dir.path);
-    const tenant = await data.tenant("durable-fsync");
-    const key = await data.apiKey("durable-fsync");
+    await data.tenant(slug);
+    const key = await data.apiKey(slug);
     data.close();
-    const wal = `${join(dir.path, tenant.file)}-wal`;
-    const traceFile = join(dir.path, "fsync.trace");
-
-    const server = await startServer({ dataDir: dir.path });
-    const tracer = Bun.spawn(
-      [strace, "-f", "-y", "-e", "trace=fsync,fdatasync", "-o", traceFile, "-p", String(server.pid)],
-      { stdout: "ignore", stderr: "pipe" },
-    );
-    const tracerErrors = new Response(tracer.stderr).text();
-    let tracerExited = false;
-    void tracer.exited.then(() => {
-      tracerExited = true;
+    const traceFile = join(dir.path, "sync.trace");
+    const server = await startServer({
+      dataDir: dir.path,
+      wrap: [strace, ...STRACE_OPTIONS, "-o", traceFile, "--"],
     });
-    try {
-      await waitFor(
-        () => tracerExited || tracersOf(server.pid).every((pid) => pid === tracer.pid),
-        30_000,
-        () => `strace to attach to every thread of the server (tracers: ${tracersOf(server.pid)})`,
-      );
-      if (tracerExited)
-        throw new Error(`strace could not attach to the server (ptrace not allowed?): ${await tracerErrors}`);
-
+    const call = api(server.url, key);
+    const phases = ["at first", "after an erasure", "after a workspace download", "after a bulk change"];
+    /** Each acknowledged write's marker (its email, fixed width so none contains another), by phase. */
+    const written: { phase: string; marker: string }[] = [];
+    const writeContacts = async (phase: number) => {
       const statuses: number[] = [];
-      for (let i = 0; i < FSYNC_WRITES; i++) {
-        const response = await fetch(`${server.url}/api/v1/t/durable-fsync/contacts`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-          body: JSON.stringify({ firstName: "Synced", lastName: String(i), email: `s${i}@fsync.test` }),
+      for (let i = 0; i < SYNCED_WRITES; i++) {
+        const marker = `synced-${phase}-${String(i).padStart(3, "0")}@fsync.test`;
+        const response = await call("POST", `/t/${slug}/contacts`, {
+          firstName: "Synced",
+          lastName: "Person",
+          email: marker,
         });
         statuses.push(response.status);
-        await response.arrayBuffer();
+        expect(response.json?.email).toBe(marker);
+        written.push({ phase: phases[phase] as string, marker });
       }
-      expect(statuses).toEqual(Array(FSYNC_WRITES).fill(201));
+      expect(statuses).toEqual(Array(SYNCED_WRITES).fill(201));
+    };
+    try {
+      await writeContacts(0);
+
+      const erased = await call("POST", `/t/${slug}/contacts`, { firstName: "Erased", lastName: "Person" });
+      expect(erased.status).toBe(201);
+      const owner = await signIn(server.url, slug, `owner@${slug}.test`);
+      await owner.get(`/t/${slug}/privacy/contacts/${erased.json.id}/erasure`);
+      expect((await owner.post(`/t/${slug}/privacy/contacts/${erased.json.id}/erasure`, {})).status).toBe(
+        303,
+      );
+      // The erasure rewrote the file: a failed VACUUM would leave the setting under test untouched.
+      const erasure = await server.waitForLine(
+        (l) => l.msg === "person erased" && l.contactId === erased.json.id,
+      );
+      expect({ compacted: erasure.compacted, walTruncated: erasure.walTruncated }).toEqual({
+        compacted: true,
+        walTruncated: true,
+      });
+      await writeContacts(1);
+
+      const download = await fetch(`${server.url}/t/${slug}/privacy/workspace.sqlite`, {
+        headers: { cookie: `crm_session=${owner.cookie("crm_session")}` },
+      });
+      expect(download.status).toBe(200);
+      expect((await download.arrayBuffer()).byteLength).toBeGreaterThan(4096);
+      await writeContacts(2);
+
+      const firstIds = (await call("GET", `/t/${slug}/contacts?limit=5`)).json.data.map(
+        (c: { id: number }) => c.id,
+      );
+      expect(firstIds.length).toBe(5);
+      const bulk = await call("POST", `/t/${slug}/contacts/bulk`, {
+        ids: firstIds,
+        action: "addTag",
+        tag: "synced",
+      });
+      expect({ status: bulk.status, body: bulk.json }).toEqual({
+        status: 200,
+        body: { matched: 5, changed: 5 },
+      });
+      await writeContacts(3);
     } finally {
-      tracer.kill("SIGINT");
-      await tracer.exited;
-      await server.stop();
+      process.kill(childOf(server.pid), "SIGTERM");
+      await server.proc.exited;
     }
-    const calls = readFileSync(traceFile, "utf8")
-      .split("\n")
-      .filter((line) => /\b(fsync|fdatasync)\(\d+</.test(line));
-    const onWal = calls.filter((line) => line.includes(`<${wal}>`)).length;
-    console.log(
-      `power loss: ${onWal} syncs of the tenant's WAL for ${FSYNC_WRITES} writes (${calls.length} in all)`,
+
+    expect(written.length).toBe(phases.length * SYNCED_WRITES);
+    const order = syncOrder(
+      readFileSync(traceFile, "utf8"),
+      written.map((w) => w.marker),
     );
-    expect(onWal).toBeGreaterThanOrEqual(FSYNC_WRITES);
-  }, 120_000);
+    const unsynced = written
+      .map(({ phase, marker }) => ({ phase, marker, ...order.get(marker) }))
+      .filter(
+        (w) =>
+          w.walWrite === undefined ||
+          w.walSynced === undefined ||
+          w.sent === undefined ||
+          !w.sentAs201 ||
+          !(w.walWrite < w.walSynced && w.walSynced < w.sent),
+      );
+    const perPhase = phases.map((phase) => ({
+      phase,
+      writes: SYNCED_WRITES,
+      unsynced: unsynced.filter((w) => w.phase === phase).length,
+    }));
+    console.log(`power loss: ${JSON.stringify(perPhase)}`);
+    expect(unsynced).toEqual([]);
+  }, 180_000);
 });
