@@ -45,14 +45,25 @@ function offsetAt(ms: number, zone: string): number {
   return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s) - Math.floor(ms / 1000) * 1000;
 }
 
-/** The instant a local date and time ("2026-03-01", "09:30") denotes in `zone`. */
+/**
+ * The instant a local date and time ("2026-03-01", "09:30") denotes in `zone`. A time that
+ * falls back and happens twice means the first of the two; a time a spring-forward jump skips
+ * means the instant after the jump (02:30 is 03:30), as JavaScript's Temporal does by default.
+ */
 export function zonedToUtc(day: string, time: string, zone: string): number {
   const [y, mo, d] = day.split("-").map(Number) as [number, number, number];
   const [h, mi] = time.split(":").map(Number) as [number, number];
   const asUtc = Date.UTC(y, mo - 1, d, h, mi);
+  const readsAsAsked = (ms: number) => offsetAt(ms, zone) === asUtc - ms;
   // Two passes settle DST edges: the offset at the guess, then at the corrected instant.
   const first = asUtc - offsetAt(asUtc, zone);
-  return asUtc - offsetAt(first, zone);
+  const second = asUtc - offsetAt(first, zone);
+  // A repeated hour's other reading, under the offset from before the change.
+  const earlier = asUtc - offsetAt(second - 3 * 3_600_000, zone);
+  if (earlier < second && readsAsAsked(earlier)) return earlier;
+  if (readsAsAsked(second)) return second;
+  // Skipped: the passes found the instants an offset either side of the jump; the later is after it.
+  return Math.max(first, second);
 }
 
 /** `ms` as "YYYY-MM-DD" and "HH:MM" in `zone`. */
