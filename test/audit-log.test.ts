@@ -18,19 +18,31 @@ beforeAll(async () => {
   server = await startServer({ dataDir: dir.path });
   owner = await signIn(server.url, "audit-co", "owner@audit.test");
   call = api(server.url, await data.apiKey("audit-co"));
-  // Sixty people, each created and then called: the calls are logged but are not changes.
-  for (let i = 1; i <= 60; i++) {
-    const contact = await call("POST", "/t/audit-co/contacts", { firstName: name(i) });
-    expect(contact.status).toBe(201);
-    const logged = await call("POST", "/t/audit-co/interactions", {
-      kind: "call",
-      subjectType: "contact",
-      subjectId: contact.json.id,
-      summary: `Rang ${name(i)}`,
-    });
-    expect(logged.status).toBe(201);
-  }
+  // Fifty people, each created and then called: the calls are logged but are not changes. That
+  // makes exactly 50 changes (one full page) and 100 entries in all (two full pages).
+  for (let i = 1; i <= 50; i++) await createAndCall(i);
 });
+
+async function createAndCall(i: number): Promise<void> {
+  const contact = await call("POST", "/t/audit-co/contacts", { firstName: name(i) });
+  expect(contact.status).toBe(201);
+  const logged = await call("POST", "/t/audit-co/interactions", {
+    kind: "call",
+    subjectType: "contact",
+    subjectId: contact.json.id,
+    summary: `Rang ${name(i)}`,
+  });
+  expect(logged.status).toBe(201);
+}
+
+/** From person `from` down to person `to`: each one's call, then its creation (newest first). */
+const everything = (from: number, to: number) =>
+  Array.from({ length: from - to + 1 }, (_, k) => [
+    `Call Rang ${name(from - k)}`,
+    `Created ${name(from - k)}`,
+  ]).flat();
+const created = (from: number, to: number) =>
+  Array.from({ length: from - to + 1 }, (_, k) => `Created ${name(from - k)}`);
 
 afterAll(async () => {
   await server.stop();
@@ -62,31 +74,33 @@ async function auditPage(path: string): Promise<AuditPage> {
 }
 
 describe("the audit log", () => {
-  it("shows everything logged under Everything, newest first, and its Older link stays on Everything", async () => {
+  it("at exactly 50 changes and 100 entries in all, every page is full, shows each entry in order, and the last full page offers no Older link", async () => {
+    const changes = await auditPage("/t/audit-co/settings/audit");
+    expect(changes.entries).toEqual(created(50, 1));
+    expect(changes.older).toBeUndefined();
+
     const first = await auditPage("/t/audit-co/settings/audit?all=1");
-    expect(first.entries.slice(0, 4)).toEqual([
-      `Call Rang ${name(60)}`,
-      `Created ${name(60)}`,
-      `Call Rang ${name(59)}`,
-      `Created ${name(59)}`,
-    ]);
-    expect(first.entries).toHaveLength(50);
+    expect(first.entries).toEqual(everything(50, 26));
     expect(first.older).toBe(`/t/audit-co/settings/audit?before=${first.ids.at(-1)}&all=1`);
     const second = await auditPage(first.older as string);
-    expect(second.entries[0]).toBe(`Call Rang ${name(35)}`);
-    expect(Math.max(...second.ids)).toBeLessThan(Math.min(...first.ids));
+    expect(second.entries).toEqual(everything(25, 1));
+    expect(second.older).toBeUndefined();
+    const ids = [...first.ids, ...second.ids];
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    expect(new Set(ids).size).toBe(100);
   });
 
   it("lists changes newest first, 50 a page, and Older continues exactly where the page ended", async () => {
+    for (let i = 51; i <= 60; i++)
+      expect((await call("POST", "/t/audit-co/contacts", { firstName: name(i) })).status).toBe(201);
     const first = await auditPage("/t/audit-co/settings/audit");
-    expect(first.entries).toHaveLength(50);
-    expect(first.entries).toEqual(Array.from({ length: 50 }, (_, i) => `Created ${name(60 - i)}`));
+    expect(first.entries).toEqual(created(60, 11));
     expect(first.older).toBe(`/t/audit-co/settings/audit?before=${first.ids.at(-1)}`);
 
     // A change made between the two pages does not shift the second one.
     await call("POST", "/t/audit-co/contacts", { firstName: "Audit late" });
     const second = await auditPage(first.older as string);
-    expect(second.entries).toEqual(Array.from({ length: 10 }, (_, i) => `Created ${name(10 - i)}`));
+    expect(second.entries).toEqual(created(10, 1));
     expect(second.older).toBeUndefined();
     const ids = [...first.ids, ...second.ids];
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
@@ -94,5 +108,22 @@ describe("the audit log", () => {
 
     const fresh = await auditPage("/t/audit-co/settings/audit");
     expect(fresh.entries.slice(0, 2)).toEqual(["Created Audit late", `Created ${name(60)}`]);
+
+    // Under Everything, each Older link stays on Everything and continues where its page ended.
+    const logged = ["Created Audit late", ...created(60, 51), ...everything(50, 1)];
+    expect(logged).toHaveLength(111);
+    const pages: AuditPage[] = [await auditPage("/t/audit-co/settings/audit?all=1")];
+    while (pages.length < 4 && pages.at(-1)?.older)
+      pages.push(await auditPage(pages.at(-1)?.older as string));
+    expect(pages.map((page) => page.entries)).toEqual([
+      logged.slice(0, 50),
+      logged.slice(50, 100),
+      logged.slice(100),
+    ]);
+    expect(pages.map((page) => page.older)).toEqual([
+      `/t/audit-co/settings/audit?before=${pages[0]?.ids.at(-1)}&all=1`,
+      `/t/audit-co/settings/audit?before=${pages[1]?.ids.at(-1)}&all=1`,
+      undefined,
+    ]);
   });
 });
