@@ -36,4 +36,34 @@ describe("LoginLimiter", () => {
     expect(() => limiter.attempt("t1", "new@x.test", home, 4)).toThrow(/too many/);
     expect(() => limiter.attempt("t1", "new@x.test", "198.51.100.2", 4)).not.toThrow();
   });
+
+  it("a success while another attempt on the account is still being checked clears nothing: that attempt and the failures before it still count", () => {
+    const limiter = new LoginLimiter(config);
+    limiter.attempt("t1", "d@x.test", "203.0.113.1", 0)(false, 0);
+    // A guess in flight, then the owner signs in correctly while it is still being checked.
+    const guess = limiter.attempt("t1", "d@x.test", "203.0.113.2", 1);
+    limiter.attempt("t1", "d@x.test", "198.51.100.7", 2)(true, 3);
+    // Right after the success: one failure and the guess in flight count, so one more attempt may start, not two.
+    const another = limiter.attempt("t1", "d@x.test", "203.0.113.3", 4);
+    expect(() => limiter.attempt("t1", "d@x.test", "203.0.113.4", 4)).toThrow(/too many/);
+    another(false, 5);
+    // The guess fails: with the failure before it and the one after, three in the window: locked.
+    guess(false, 6);
+    expect(() => limiter.attempt("t1", "d@x.test", "198.51.100.7", 7)).toThrow(/too many/);
+  });
+
+  it("a success clears the account once nothing else on it is being checked", () => {
+    const limiter = new LoginLimiter(config);
+    limiter.attempt("t1", "e@x.test", "203.0.113.1", 0)(false, 0);
+    limiter.attempt("t1", "e@x.test", "203.0.113.1", 0)(false, 0);
+    const first = limiter.attempt("t1", "e@x.test", "198.51.100.7", 1);
+    // Two failures and one in flight reach the limit of three.
+    expect(() => limiter.attempt("t1", "e@x.test", "198.51.100.8", 1)).toThrow(/too many/);
+    first(true, 2);
+    // Nothing pending when it succeeded: the account starts again, three fresh failures to lock it.
+    for (let i = 0; i < 3; i++) {
+      expect(() => limiter.attempt("t1", "e@x.test", `203.0.113.${10 + i}`, 3)(false, 3)).not.toThrow();
+    }
+    expect(() => limiter.attempt("t1", "e@x.test", "198.51.100.7", 4)).toThrow(/too many/);
+  });
 });
