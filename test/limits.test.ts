@@ -48,17 +48,21 @@ afterAll(async () => {
 
 describe("a note holds at most 10,000 characters", () => {
   const subject = () => ({ subjectType: "contact", subjectId: contactId });
-  /** 10,000 characters, several of them outside ASCII (two bytes each in UTF-8): characters count, not bytes. */
-  const longest = `${"é".repeat(2_000)}${"x".repeat(8_000)}`;
+  /**
+   * 10,000 characters, many outside ASCII: é (two bytes in UTF-8) and emoji (four bytes in UTF-8,
+   * two UTF-16 units in JavaScript). Characters count, not bytes and not UTF-16 units.
+   */
+  const longest = `${"😀".repeat(1_000)}${"é".repeat(1_000)}${"x".repeat(8_000)}`;
 
-  it("through the API: 10,000 are kept whole, 10,001 are a 422 naming body, and nothing is written", async () => {
-    expect(longest.length).toBe(10_000);
+  it("through the API: 10,000 characters (emoji among them) are kept whole, 10,001 are a 422 naming body, and nothing is written", async () => {
+    expect([...longest].length).toBe(10_000);
+    expect(longest.length).toBe(11_000);
     const kept = await call("POST", `${T}/notes`, { ...subject(), body: longest });
     expect(kept.status).toBe(201);
     expect((await call("GET", `${T}/notes/${kept.json.id}`)).json.body).toBe(longest);
 
     const before = await counts();
-    const refused = await call("POST", `${T}/notes`, { ...subject(), body: `${longest}x` });
+    const refused = await call("POST", `${T}/notes`, { ...subject(), body: `${longest}😀` });
     expect(refused.status).toBe(422);
     expect(refused.headers.get("content-type")).toBe("application/problem+json");
     expect(refused.json.errors).toEqual([{ field: "body", message: "must be at most 10,000 characters" }]);
@@ -66,15 +70,23 @@ describe("a note holds at most 10,000 characters", () => {
     expect(edit.status).toBe(422);
     expect(edit.json.errors).toEqual([{ field: "body", message: "must be at most 10,000 characters" }]);
     expect((await call("GET", `${T}/notes/${kept.json.id}`)).json.body).toBe(longest);
+    // An edit to exactly 10,000 characters, all of them emoji, is kept whole.
+    const allEmoji = "🎉".repeat(10_000);
+    const edited = await call("PATCH", `${T}/notes/${kept.json.id}`, { body: allEmoji });
+    expect(edited.status).toBe(200);
+    expect((await call("GET", `${T}/notes/${kept.json.id}`)).json.body).toBe(allEmoji);
+    expect((await call("PATCH", `${T}/notes/${kept.json.id}`, { body: `${allEmoji}🎉` })).status).toBe(422);
+    expect((await call("GET", `${T}/notes/${kept.json.id}`)).json.body).toBe(allEmoji);
     expect(await counts()).toEqual(before);
   });
 
-  it("on the page: 10,000 are added to the timeline, 10,001 get the message in place (htmx) or on an error page, and nothing is written", async () => {
+  it("on the page: 10,000 characters (emoji among them) are added to the timeline, 10,001 get the message in place (htmx) or on an error page, and nothing is written", async () => {
     await owner.get(`/t/limits-co/contacts/${contactId}`);
-    const body = `${"z".repeat(9_999)}!`;
+    const body = `${"🌍".repeat(2_000)}${"z".repeat(7_999)}!`;
+    expect([...body].length).toBe(10_000);
     const added = await owner.htmx("POST", `${T}/notes`, { ...stringFields(subject()), body });
     expect(added.status).toBe(201);
-    expect(added.text).toContain(`${"z".repeat(9_999)}!</div>`);
+    expect(added.text).toContain(`>${body}</div>`);
 
     const before = await counts();
     const inPlace = await owner.htmx("POST", `${T}/notes`, { ...stringFields(subject()), body: `${body}!` });
@@ -156,28 +168,40 @@ describe("at most 50 custom fields per kind of record", () => {
 });
 
 describe("at most 50 saved views each", () => {
-  it("the 51st view of one person is refused with the reason on the page, writing nothing; others still save theirs", async () => {
+  it("a person's views count across lists: 50 spread over contacts, companies and deals, the 51st on any list is refused with the reason on the page, writing nothing; others still save theirs", async () => {
+    const lists = ["contacts", "companies", "deals"] as const;
     await member.get(`${T}/contacts`);
     for (let i = 1; i <= 50; i++) {
-      const saved = await member.post(`${T}/views`, {
-        list: "contacts",
-        name: `View ${i}`,
-        query: `q=v${i}`,
-      });
-      expect([i, saved.status]).toEqual([i, 303]);
+      const list = lists[i % 3] as string;
+      const saved = await member.post(`${T}/views`, { list, name: `View ${i}`, query: `q=v${i}` });
+      expect([i, list, saved.status]).toEqual([i, list, 303]);
     }
-    const before = await counts();
-    const refused = await member.post(`${T}/views`, { list: "contacts", name: "View 51", query: "q=v51" });
-    expect(refused.status).toBe(422);
-    expect(refused.text).toContain(
-      '<ul class="form-errors" role="alert"><li>name: at most 50 saved views each</li></ul>',
+    // No list holds 50 of them: 16, 17 and 17.
+    const perList = await data.shards.use(data.get("limits-co"), (s) =>
+      s.statement("SELECT entity, count(*) AS n FROM saved_views GROUP BY entity ORDER BY entity").all(),
     );
-    expect(refused.text).toContain("Nothing was changed");
+    expect(perList).toEqual([
+      { entity: "companies", n: 17 },
+      { entity: "contacts", n: 16 },
+      { entity: "deals", n: 17 },
+    ]);
+    const before = await counts();
+    for (const list of lists) {
+      const refused = await member.post(`${T}/views`, { list, name: "View 51", query: "q=v51" });
+      expect([list, refused.status]).toEqual([list, 422]);
+      expect(refused.text).toContain(
+        '<ul class="form-errors" role="alert"><li>name: at most 50 saved views each</li></ul>',
+      );
+      expect(refused.text).toContain("Nothing was changed");
+    }
     expect(await counts()).toEqual(before);
-    const bar =
-      (await member.get(`${T}/contacts`)).text.match(/<nav class="saved-views"[\s\S]*?<\/nav>/)?.[0] ?? "";
-    expect(bar).toContain(">View 50</a>");
-    expect(bar).not.toContain("View 51");
+    const bar = (list: string) =>
+      member
+        .get(`${T}/${list}`)
+        .then((page) => page.text.match(/<nav class="saved-views"[\s\S]*?<\/nav>/)?.[0] ?? "");
+    const deals = await bar("deals");
+    expect(deals).toContain(">View 50</a>");
+    expect(deals).not.toContain("View 51");
 
     await owner.get(`${T}/contacts`);
     expect((await owner.post(`${T}/views`, { list: "deals", name: "Mine", query: "" })).status).toBe(303);
