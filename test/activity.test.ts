@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { BrowserClient } from "./support/browser-client.ts";
+import { type ClockedServer, startClockedServer, TestClock } from "./support/clocked-server.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { api, DataDir, signIn } from "./support/workspace.ts";
@@ -176,71 +177,56 @@ describe("notes", () => {
 const dayIn = (ms: number, zone: string) =>
   new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(new Date(ms));
 
-/** Minutes since local midnight of `ms` in `zone`. */
-function minuteIn(ms: number, zone: string): number {
-  const [h, m] = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hourCycle: "h23", timeStyle: "short" })
-    .format(new Date(ms))
-    .split(":")
-    .map(Number) as [number, number];
-  return h * 60 + m;
-}
-
 const plusDays = (day: string, n: number) =>
   new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
+/*
+ * Tasks by "today" run on the server's own clock, stopped at 11:00 UTC on 15 June 2026: the
+ * real app in this process, over its own workspace file, reading a clock the test sets. At that
+ * instant both zones below are on another date than UTC (Kiritimati, UTC+14, on the 16th at
+ * 01:00; Etc/GMT+12 on the 14th at 23:00), whatever the hour the suite runs at.
+ */
+const NOW = Date.parse("2026-06-15T11:00:00Z");
+const clock = new TestClock(NOW);
+const clockDir = tempDir();
+let clocked: ClockedServer;
+let clockedCall: ReturnType<typeof api>;
+let clockedContact: { id: number };
+
+beforeAll(async () => {
+  const setup = new DataDir(clockDir.path);
+  await setup.tenant("tz-co", "owner@tz.test");
+  for (const email of ["planner1@tz.test", "planner2@tz.test", "traveller@tz.test"])
+    await setup.user("tz-co", email, "member");
+  const key = await setup.apiKey("tz-co", "owner");
+  setup.close();
+  clocked = startClockedServer(clockDir.path, clock);
+  clockedCall = api(clocked.url, key);
+  clockedContact = (await clockedCall("POST", "/t/tz-co/contacts", { firstName: "Zelda", lastName: "Zone" }))
+    .json;
+});
+
+afterAll(async () => {
+  await clocked.stop();
+  clockDir.remove();
+});
+
 /**
- * Two zones without daylight saving at the ends of the clock: at every instant at least one
- * of them is on another date than UTC (UTC+14 from 10:00 UTC, UTC−12 until 12:00 UTC). `at`
- * is the local time of day whose instant on the zone's today falls on another UTC day, and
- * whose reading as UTC falls outside the zone's today: honouring the zone only halfway
- * (typing or grouping) moves the task out of Today as surely as ignoring it.
+ * Two zones without daylight saving at the ends of the clock. `at` is the local time of day
+ * whose instant on the zone's today falls on another UTC day, and whose reading as UTC falls
+ * outside the zone's today: honouring the zone only halfway (typing or grouping) moves the
+ * task out of Today as surely as ignoring it.
  */
 const ZONES_AWAY_FROM_UTC = [
-  { zone: "Pacific/Kiritimati", at: "17:00" },
-  { zone: "Etc/GMT+12", at: "06:00" },
+  { zone: "Pacific/Kiritimati", at: "17:00", planner: "planner1@tz.test" },
+  { zone: "Etc/GMT+12", at: "06:00", planner: "planner2@tz.test" },
 ];
 
-/** The zone whose date is not UTC's at `now`, with the local time furthest from its midnight. */
-function zoneAwayFromUtc(now: number) {
-  const away = ZONES_AWAY_FROM_UTC.filter(({ zone }) => dayIn(now, zone) !== dayIn(now, "UTC"));
-  expect(away.length).toBeGreaterThan(0);
-  const margin = ({ zone }: { zone: string }) => Math.min(minuteIn(now, zone), 1440 - minuteIn(now, zone));
-  return away.sort((a, b) => margin(b) - margin(a))[0] as (typeof ZONES_AWAY_FROM_UTC)[number];
-}
-
-/**
- * A new member's tasks due two days ago, today, tomorrow and in three days in a zone whose
- * date is not UTC's, and their tasks page; `daysHeld` says neither UTC's day nor the zone's
- * ended between the first request and the last.
- */
-async function arrangeTasksAwayFromUtc(attempt: number) {
-  const startedAt = Date.now();
-  const { zone, at } = zoneAwayFromUtc(startedAt);
-  const today = dayIn(startedAt, zone);
-  const email = `planner${attempt}@act.test`;
-  await data.user("act-co", email, "member");
-  const planner = await signIn(server.url, "act-co", email);
-  planner.setCookie("tz", encodeURIComponent(zone));
-  await planner.get("/t/act-co/tasks");
-  for (const [title, day] of [
-    ["Past thing", plusDays(today, -2)],
-    ["Today thing", today],
-    ["Tomorrow thing", plusDays(today, 1)],
-    ["Future thing", plusDays(today, 3)],
-  ] as const) {
-    const created = await planner.post("/t/act-co/tasks", {
-      title,
-      dueOn: day,
-      dueTime: at,
-      subjectType: "contact",
-      subjectId: String(contact.id),
-    });
-    expect(created.status).toBe(303);
-  }
-  const page = await planner.get("/t/act-co/tasks");
-  const endedAt = Date.now();
-  const daysHeld = dayIn(endedAt, zone) === today && dayIn(endedAt, "UTC") === dayIn(startedAt, "UTC");
-  return { planner, page, daysHeld };
+/** The server's copy of tz-co's version: unchanged means nothing was written (the caches stayed warm). */
+async function tzCoVersion(): Promise<string> {
+  const tenant = clocked.deps.catalog.findBySlug("tz-co");
+  expect(tenant).toBeDefined();
+  return clocked.deps.shards.use(tenant as NonNullable<typeof tenant>, (s) => s.version());
 }
 
 /** The titles listed in one bucket of the tasks page, in order. */
@@ -270,33 +256,139 @@ async function addTask(client: BrowserClient, fields: Record<string, string>) {
   return newest as { title: string; dueAt: string | null };
 }
 
-describe("tasks", () => {
-  it("sorts my tasks into overdue, today and upcoming in my time zone, counts today's and overdue in the badge, and completing one logs it on its record", async () => {
-    // Retried once if a day ended mid-arrangement (UTC's or the zone's): every check below
-    // then runs on days that held from the first request to the last.
-    let seen: Awaited<ReturnType<typeof arrangeTasksAwayFromUtc>> | undefined;
-    for (let attempt = 1; attempt <= 2 && !seen?.daysHeld; attempt++) {
-      seen = await arrangeTasksAwayFromUtc(attempt);
+describe("tasks on the server's clock", () => {
+  for (const { zone, at, planner: email } of ZONES_AWAY_FROM_UTC) {
+    it(`sorts my tasks into overdue, today and upcoming in my time zone (${zone}), counts today's and overdue in the badge, and completing one logs it on its record`, async () => {
+      const today = dayIn(NOW, zone);
+      expect(today).not.toBe(dayIn(NOW, "UTC"));
+      const planner = await signIn(clocked.url, "tz-co", email);
+      planner.setCookie("tz", encodeURIComponent(zone));
+      await planner.get("/t/tz-co/tasks");
+      for (const [title, day] of [
+        ["Past thing", plusDays(today, -2)],
+        ["Today thing", today],
+        ["Tomorrow thing", plusDays(today, 1)],
+        ["Future thing", plusDays(today, 3)],
+      ] as const) {
+        const created = await planner.post("/t/tz-co/tasks", {
+          title,
+          dueOn: day,
+          dueTime: at,
+          subjectType: "contact",
+          subjectId: String(clockedContact.id),
+        });
+        expect(created.status).toBe(303);
+      }
+      const page = await planner.get("/t/tz-co/tasks");
+      expect(bucketTitles(page.text, "overdue")).toEqual(["Past thing"]);
+      expect(bucketTitles(page.text, "today")).toEqual(["Today thing"]);
+      expect(bucketTitles(page.text, "upcoming")).toEqual(["Tomorrow thing", "Future thing"]);
+      expect(badge(page.text)).toBe("2");
+
+      const id = /id="task-(\d+)"/.exec(taskLine(page.text, "Today thing"))?.[1] as string;
+      const done = await planner.htmx("POST", `/t/tz-co/tasks/${id}/completion`, { completed: "true" });
+      expect(done.text).toContain('class="task done"');
+      expect(badge((await planner.get("/t/tz-co/tasks")).text)).toBe("1");
+      const log = await clockedCall(
+        "GET",
+        `/t/tz-co/interactions?subjectType=contact&subjectId=${clockedContact.id}&limit=1`,
+      );
+      expect(log.json.data[0]).toMatchObject({ kind: "task.completed", payload: { title: "Today thing" } });
+    });
+  }
+
+  it("follows a changed tz cookie at once, with nothing written between: the badge, the buckets and a deal page's due times", async () => {
+    const traveller = await signIn(clocked.url, "tz-co", "traveller@tz.test");
+    const tenant = clocked.deps.catalog.findBySlug("tz-co") as NonNullable<
+      ReturnType<typeof clocked.deps.catalog.findBySlug>
+    >;
+    const me = (await clocked.deps.shards.use(tenant, (s) =>
+      s.statement("SELECT id FROM users WHERE email = 'traveller@tz.test'").get(),
+    )) as { id: number } | null;
+    expect(me).not.toBeNull();
+    const travellerId = (me as { id: number }).id;
+    const deal = (await clockedCall("POST", "/t/tz-co/deals", { title: "Date line deal" })).json as {
+      id: number;
+    };
+    for (const [title, dueAt] of [
+      ["Yesterday", "2026-06-14T09:00:00.000Z"],
+      ["Early", "2026-06-15T11:30:00.000Z"],
+      ["Evening", "2026-06-15T20:00:00.000Z"],
+      ["Night", "2026-06-16T05:00:00.000Z"],
+    ]) {
+      const created = await clockedCall("POST", "/t/tz-co/tasks", {
+        title,
+        dueAt,
+        assigneeId: travellerId,
+        subjectType: "deal",
+        subjectId: deal.id,
+      });
+      expect(created.status).toBe(201);
     }
-    const { planner, page, daysHeld } = seen as NonNullable<typeof seen>;
-    expect(daysHeld).toBe(true);
-    expect(bucketTitles(page.text, "overdue")).toEqual(["Past thing"]);
-    expect(bucketTitles(page.text, "today")).toEqual(["Today thing"]);
-    expect(bucketTitles(page.text, "upcoming")).toEqual(["Tomorrow thing", "Future thing"]);
-    expect(badge(page.text)).toBe("2");
-
-    const item = page.text.split('<li class="task').find((li) => li.includes("Today thing")) as string;
-    const id = /id="task-(\d+)"/.exec(item)?.[1] as string;
-    const done = await planner.htmx("POST", `/t/act-co/tasks/${id}/completion`, { completed: "true" });
-    expect(done.text).toContain('class="task done"');
-    expect(badge((await planner.get("/t/act-co/tasks")).text)).toBe("1");
-    const log = await call(
-      "GET",
-      `/t/act-co/interactions?subjectType=contact&subjectId=${contact.id}&limit=5`,
+    // What each zone's today (at 11:00 UTC on 15 June) makes of the four, worked out by hand.
+    const expected = {
+      "Pacific/Kiritimati": {
+        badge: "4",
+        overdue: ["Yesterday"],
+        today: ["Early", "Evening", "Night"],
+        upcoming: [],
+        due: ["2026-06-14 23:00", "2026-06-16 01:30", "2026-06-16 10:00", "2026-06-16 19:00"],
+      },
+      "Etc/GMT+12": {
+        badge: "2",
+        overdue: ["Yesterday"],
+        today: ["Early"],
+        upcoming: ["Evening", "Night"],
+        due: ["2026-06-13 21:00", "2026-06-14 23:30", "2026-06-15 08:00", "2026-06-15 17:00"],
+      },
+      UTC: {
+        badge: "3",
+        overdue: ["Yesterday"],
+        today: ["Early", "Evening"],
+        upcoming: ["Night"],
+        due: ["2026-06-14 09:00", "2026-06-15 11:30", "2026-06-15 20:00", "2026-06-16 05:00"],
+      },
+    };
+    const titles = ["Yesterday", "Early", "Evening", "Night"];
+    // Each page twice over, warming the caches before the cookie changes.
+    const sequence = [
+      "Pacific/Kiritimati",
+      "Pacific/Kiritimati",
+      "Etc/GMT+12",
+      "UTC",
+      "Pacific/Kiritimati",
+      "Etc/GMT+12",
+    ] as const;
+    const before = await tzCoVersion();
+    const seen = [];
+    for (const zone of sequence) {
+      traveller.setCookie("tz", encodeURIComponent(zone));
+      const tasks = (await traveller.get("/t/tz-co/tasks")).text;
+      const dealPage = (await traveller.get(`/t/tz-co/deals/${deal.id}`)).text;
+      seen.push({
+        zone,
+        badge: badge(tasks),
+        overdue: bucketTitles(tasks, "overdue"),
+        today: bucketTitles(tasks, "today"),
+        upcoming: bucketTitles(tasks, "upcoming"),
+        due: titles.map((title) => /due ([\d-]+ [\d:]+)<\/time>/.exec(taskLine(dealPage, title))?.[1]),
+        dealBadge: badge(dealPage),
+        overdueOnDeal: titles.filter((title) => taskLine(dealPage, title).includes('class="due overdue"')),
+      });
+    }
+    expect(await tzCoVersion()).toBe(before);
+    expect(seen).toEqual(
+      sequence.map((zone) => ({
+        zone,
+        ...expected[zone],
+        dealBadge: expected[zone].badge,
+        overdueOnDeal: ["Yesterday"],
+      })),
     );
-    expect(log.json.data[0]).toMatchObject({ kind: "task.completed", payload: { title: "Today thing" } });
   });
+});
 
+describe("tasks", () => {
   it("a task given only a date is due at 09:00 in my time zone", async () => {
     owner.setCookie("tz", encodeURIComponent("Asia/Kolkata"));
     const task = await addTask(owner, { title: "Date only", dueOn: "2031-05-01" });
