@@ -126,6 +126,81 @@ describe("bulk changes through the API", () => {
     expect((await call("GET", `${T}/contacts?tag=lead`)).json.data).toEqual([]);
   });
 
+  it("remove a tag from records with and without it, and set an owner some already have: only the records that change are written, counted and logged", async () => {
+    const ids = [
+      await contact("Gil", ["mixed", "keep"]),
+      await contact("Hob", ["keep"]),
+      await contact("Ivo", ["mixed"]),
+      await contact("Jan"),
+    ];
+    const [gil, hob, ivo, jan] = ids as [number, number, number, number];
+    const rows = () =>
+      data.shards.use(
+        data.get("bulk-co"),
+        (s) =>
+          s
+            .statement(
+              `SELECT c.id, c.owner_id AS ownerId, c.updated_at AS updatedAt,
+               (SELECT group_concat(t.name, ',') FROM (SELECT t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
+                 WHERE ct.contact_id = c.id ORDER BY t.name) t) AS tags
+             FROM contacts c WHERE c.id IN (${ids.join(",")}) ORDER BY c.id`,
+            )
+            .all() as { id: number; ownerId: number | null; updatedAt: number; tags: string | null }[],
+      );
+    /** Waits until this process's clock is past every stored change, so a rewrite would show in updated_at. */
+    const clockPastChanges = async () => {
+      const newest = Math.max(...(await rows()).map((r) => r.updatedAt));
+      while (Date.now() <= newest) await Bun.sleep(1);
+    };
+
+    await clockPastChanges();
+    let before = await rows();
+    let since = await lastLogged();
+    const untagged = await call("POST", `${T}/contacts/bulk`, { ids, action: "removeTag", tag: "mixed" });
+    expect(untagged.status).toBe(200);
+    expect(untagged.json).toEqual({ matched: 4, changed: 2 });
+    expect((await loggedSince(since)).sort((a, b) => a[2] - b[2])).toEqual([
+      ["contact.updated", "contact", gil, { changes: { tags: [["keep", "mixed"], ["keep"]] } }],
+      ["contact.updated", "contact", ivo, { changes: { tags: [["mixed"], []] } }],
+    ]);
+    let after = await rows();
+    expect(after.map((r) => r.tags)).toEqual(["keep", "keep", null, null]);
+    // Hob and Jan, who never had the tag, were not rewritten.
+    expect([after[1], after[3]]).toEqual([before[1], before[3]]);
+    expect(
+      [after[0]?.updatedAt, after[2]?.updatedAt].every(
+        (t) => (t as number) > (before[0]?.updatedAt as number),
+      ),
+    ).toBe(true);
+
+    expect(
+      (
+        await call("POST", `${T}/contacts/bulk`, {
+          ids: [gil, ivo],
+          action: "setOwner",
+          ownerId: colleagueId,
+        })
+      ).json,
+    ).toEqual({ matched: 2, changed: 2 });
+    await clockPastChanges();
+    before = await rows();
+    since = await lastLogged();
+    const owned = await call("POST", `${T}/contacts/bulk`, { ids, action: "setOwner", ownerId: colleagueId });
+    expect(owned.json).toEqual({ matched: 4, changed: 2 });
+    expect((await loggedSince(since)).sort((a, b) => a[2] - b[2])).toEqual(
+      [hob, jan].map((id) => [
+        "contact.updated",
+        "contact",
+        id,
+        { changes: { ownerId: [null, colleagueId] } },
+      ]),
+    );
+    after = await rows();
+    expect(after.map((r) => r.ownerId)).toEqual(ids.map(() => colleagueId));
+    // Gil and Ivo already had that owner: not rewritten.
+    expect([after[0], after[2]]).toEqual([before[0], before[2]]);
+  });
+
   it("is all or nothing: one record that cannot take the change leaves every record as it was", async () => {
     const full = Array.from({ length: 20 }, (_, i) => `t${i}`);
     const ids = [await contact("Dee"), await contact("Eve"), await contact("Fay", full)];
@@ -282,6 +357,38 @@ describe("bulk changes on the list pages", () => {
     const back = await owner.get(posted.headers.get("location") as string);
     expect(back.text).toContain("2 contacts changed.");
     expect((await call("GET", `${T}/contacts?tag=vip`)).json.data).toHaveLength(2);
+  });
+
+  it("the notice counts only the ticked rows that changed: a tag removed from some that have it, an owner set on some that already have them", async () => {
+    const ids = [await contact("Kit", ["gone"]), await contact("Lou"), await contact("Max", ["gone"])];
+    await owner.get(`${T}/contacts`);
+    const send = async (action: string, tag: string, ownerId: string) => {
+      const posted = await owner.request("POST", `${T}/contacts/bulk`, {
+        body: new URLSearchParams([
+          ["_csrf", owner.csrfToken],
+          ["filter", ""],
+          ["scope", "selected"],
+          ...ids.map((id) => ["ids", String(id)]),
+          ["action", action],
+          ["tag", tag],
+          ["ownerId", ownerId],
+        ]),
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      });
+      expect(posted.status).toBe(303);
+      const back = await owner.get(posted.headers.get("location") as string);
+      return /<p class="flash notice">([^<]*)<\/p>/.exec(back.text)?.[1];
+    };
+    expect(await send("removeTag", "gone", "")).toBe("2 contacts changed.");
+    expect((await call("GET", `${T}/contacts?tag=gone`)).json.data).toEqual([]);
+    const kit = await call("POST", `${T}/contacts/bulk`, {
+      ids: [ids[0]],
+      action: "setOwner",
+      ownerId: colleagueId,
+    });
+    expect(kit.json).toEqual({ matched: 1, changed: 1 });
+    expect(await send("setOwner", "", String(colleagueId))).toBe("2 contacts changed.");
+    expect(await send("setOwner", "", String(colleagueId))).toBe("0 contacts changed.");
   });
 
   it("delete everything matching after a confirmation, and show why when nothing was changed", async () => {
