@@ -212,6 +212,31 @@ describe("never-stale caches", () => {
     expect(hits(await dropdown(), slug)).toEqual([`companies/${company.id}`]);
   });
 
+  it("the search page (20 a kind) and the dropdown (5 a kind), read one after the other with no write between, each show their own number of matches", async () => {
+    const slug = "cache-search";
+    const people = await write(slug, (s) =>
+      Array.from({ length: 8 }, (_, i) =>
+        createContact(s, SYSTEM_ACTOR, { firstName: "Yodel", lastName: `Number ${i}`, tags: [] }),
+      ),
+    );
+    expect(people).toHaveLength(8);
+    const client = await signIn(server.url, slug, `owner@${slug}.test`);
+    const page = async () => hits((await client.get(`/t/${slug}/search?q=yodel`)).text, slug);
+    const dropdown = async () =>
+      hits((await client.htmx("GET", `/t/${slug}/search?q=yodel&fragment=dropdown`)).text, slug);
+    const all = people.map((p) => `contacts/${p.id}`).sort();
+    // The eight rank alike, so only which ones and how many are compared, not their order.
+    const some = (found: string[]) => ({
+      count: found.length,
+      distinct: new Set(found).size,
+      known: found.every((h) => all.includes(h)),
+    });
+    expect((await page()).sort()).toEqual(all);
+    expect(some(await dropdown())).toEqual({ count: 5, distinct: 5, known: true });
+    expect((await page()).sort()).toEqual(all);
+    expect(some(await dropdown())).toEqual({ count: 5, distinct: 5, known: true });
+  });
+
   it("the Tasks badge counts tasks another process assigned and completed", async () => {
     const slug = "cache-tasks";
     const client = await signIn(server.url, slug, `owner@${slug}.test`);
