@@ -100,11 +100,11 @@ async function htmxPost(
   return response;
 }
 
-/** "YYYY-MM-DD HH:MM" of `ms` on a wall clock in ZONE, worked out by the test's own Intl, not the server. */
-function inZone(ms: number): string {
+/** "YYYY-MM-DD HH:MM" of `ms` on a wall clock in `zone`, worked out by the test's own Intl, not the server. */
+function wallIn(ms: number, zone: string): string {
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat("en-US", {
-      timeZone: ZONE,
+      timeZone: zone,
       hourCycle: "h23",
       year: "numeric",
       month: "2-digit",
@@ -116,6 +116,16 @@ function inZone(ms: number): string {
       .map((p) => [p.type, p.value]),
   );
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}
+
+const inZone = (ms: number) => wallIn(ms, ZONE);
+
+/** The first instant of the local day after the one holding `ms` in `zone` (every zone's midnight falls on a UTC quarter hour). */
+function endOfLocalDay(ms: number, zone: string): number {
+  const day = wallIn(ms, zone).slice(0, 10);
+  let t = Math.floor(ms / 900_000) * 900_000;
+  while (wallIn(t, zone).slice(0, 10) === day) t += 900_000;
+  return t;
 }
 
 describe("app.js in a real browser", () => {
@@ -259,8 +269,8 @@ describe("app.js in a real browser", () => {
       const bucket = local.slice(0, 10) < day ? "overdue" : local.slice(0, 10) === day ? "today" : "upcoming";
       expected[bucket].push(`${t.title} due ${local}`);
     }
-    const ours = (list: string[] | undefined) =>
-      (list ?? []).filter((line) => line.startsWith("zone-")).sort();
+    // Each bucket in due order (the tasks were made in that order, three hours apart).
+    const ours = (list: string[] | undefined) => (list ?? []).filter((line) => line.startsWith("zone-"));
     expect({
       overdue: ours(buckets.overdue),
       today: ours(buckets.today),
@@ -271,6 +281,88 @@ describe("app.js in a real browser", () => {
       upcoming: ours(expected.upcoming),
     });
     expect(expected.today.length).toBeGreaterThanOrEqual(7);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it("a browser that moved to another zone sends it from its next page on: the badge, the tasks' and a deal page's due times follow at once, with nothing written between", async () => {
+    const MOVED = "America/Los_Angeles";
+    const created = await call("POST", `${T}/deals`, { title: "Travel deal" });
+    expect(created.status).toBe(201);
+    const deal = created.json.id as number;
+    const start = Date.now();
+    // Every two hours from an hour ahead: the two zones' days end 3 to 5 (or 19 to 21) hours apart, so some of these are due today in one and not the other.
+    const trip = Array.from({ length: 12 }, (_, i) => ({
+      title: `trip-${i}`,
+      at: start + (1 + 2 * i) * 3_600_000,
+    }));
+    for (const t of trip) {
+      const response = await call("POST", `${T}/tasks`, {
+        title: t.title,
+        dueAt: new Date(t.at).toISOString(),
+        assigneeId: ownerId,
+        subjectType: "deal",
+        subjectId: deal,
+      });
+      expect(response.status).toBe(201);
+    }
+    const listed = await call("GET", `${T}/tasks?assigneeId=${ownerId}&completed=false&limit=100`);
+    expect(listed.json.nextCursor).toBeNull();
+    const open = (listed.json.data as { dueAt: string | null }[]).flatMap((t) =>
+      t.dueAt ? [Date.parse(t.dueAt)] : [],
+    );
+    expect(open.length).toBeGreaterThanOrEqual(trip.length);
+    const due = (zone: string, now: number) => ({
+      badge: String(open.filter((at) => at < endOfLocalDay(now, zone)).length),
+      times: trip.map((t) => `${t.title} due ${wallIn(t.at, zone)}`),
+    });
+
+    // The same browser profile (its cookies: the session and tz=Auckland), now in Los Angeles.
+    const moved = await browser.newContext({ timezoneId: MOVED });
+    try {
+      moved.setDefaultTimeout(20_000);
+      await moved.addCookies(await context.cookies());
+      const tab = await moved.newPage();
+      const read = async (path: string) => {
+        await tab.goto(`${server.url}${path}`);
+        return {
+          badge: await tab.locator(".badge").textContent(),
+          times: await tab.$$eval("li.task", (items) =>
+            items
+              .map(
+                (li) => `${li.querySelector(".title")?.textContent} ${li.querySelector("time")?.textContent}`,
+              )
+              .filter((line) => line.startsWith("trip-")),
+          ),
+        };
+      };
+      let seen: { at: number; expected: unknown; actual: unknown } | undefined;
+      // Each zone's "today" is read at render time: a run that straddles midnight in either zone is taken again.
+      for (let attempt = 0; attempt < 3 && !seen; attempt++) {
+        const before = Date.now();
+        // Auckland's renders go into the caches first (the old tab and the moved one's first page).
+        await page.goto(`${server.url}${T}/deals/${deal}`);
+        const aucklandTasks = await read(`${T}/tasks`);
+        const cookie = (await moved.cookies(server.url)).find((c) => c.name === "tz")?.value;
+        const laDeal = await read(`${T}/deals/${deal}`);
+        const laTasks = await read(`${T}/tasks`);
+        const after = Date.now();
+        if (
+          JSON.stringify([due(ZONE, before), due(MOVED, before)]) ===
+          JSON.stringify([due(ZONE, after), due(MOVED, after)])
+        )
+          seen = {
+            at: before,
+            expected: [due(ZONE, before), encodeURIComponent(MOVED), due(MOVED, before), due(MOVED, before)],
+            actual: [aucklandTasks, cookie, laDeal, laTasks],
+          };
+      }
+      expect(seen).toBeDefined();
+      const { at, expected, actual } = seen as NonNullable<typeof seen>;
+      expect(actual).toEqual(expected);
+      expect(due(ZONE, at).badge).not.toBe(due(MOVED, at).badge);
+    } finally {
+      await moved.close();
+    }
     expect(problems).toEqual([]);
   }, 60_000);
 });
