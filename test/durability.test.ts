@@ -231,8 +231,8 @@ function syncOrder(trace: string, markers: string[]): Map<string, SyncOrder> {
   const syncs: { line: number; path: string }[] = [];
   const sends: { line: number; text: string }[] = [];
   for (const [i, text] of lines.entries()) {
-    const call = text.match(/^(\d+) (\w+)\((\d+)<([^>]*)>(.*)$/);
-    const resumed = text.match(/^(\d+) <\.\.\. (fsync|fdatasync) resumed>\) += 0/);
+    const call = text.match(/^(\d+) +(\w+)\((\d+)<([^>]*)>(.*)$/);
+    const resumed = text.match(/^(\d+) +<\.\.\. (fsync|fdatasync) resumed>\) += 0/);
     if (resumed) {
       const path = pendingSync.get(resumed[1] as string);
       if (path) syncs.push({ line: i, path });
