@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { SYSTEM_ACTOR } from "../src/auth/viewer.ts";
+import { SYSTEM_ACTOR } from "../src/identity/viewer.ts";
 import { createCompany } from "../src/companies/create-company.ts";
 import { updateCompany } from "../src/companies/update-company.ts";
 import { createContact } from "../src/contacts/create-contact.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { sha256Hex } from "../src/auth/tokens.ts";
+import { sha256Hex } from "../src/core/tokens.ts";
 import { BrowserClient } from "./support/browser-client.ts";
 import { type ClockedServer, startClockedServer, TestClock } from "./support/clocked-server.ts";
 import { startServer, type TestServer } from "./support/server.ts";

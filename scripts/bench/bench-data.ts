@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { PasswordHasher } from "../../src/auth/password-hasher.ts";
 import { type SeedOptions, seedTenant } from "../../src/seed/seed-tenant.ts";
 import { Catalog } from "../../src/tenancy/catalog.ts";
-import { createTenant } from "../../src/tenancy/create-tenant.ts";
+import { createTenant } from "../../src/auth/create-tenant.ts";
 import { ShardManager } from "../../src/tenancy/shard-manager.ts";
 
 export const BENCH = { slug: "bench", email: "bench@example.com", password: "bench-password" } as const;

@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../../src/config.ts";
-import { createApp } from "../../src/server/create-app.ts";
-import { Logger } from "../../src/server/logger.ts";
-import { createDeps } from "../../src/server/start-server.ts";
+import { createApp } from "../../src/app/create-app.ts";
+import { Logger } from "../../src/core/logger.ts";
+import { createDeps } from "../../src/app/start-server.ts";
 import { BENCH, benchData } from "./bench-data.ts";
 import { median } from "./wrk.ts";
 

@@ -6,13 +6,13 @@ import { companyApiRoutes } from "../companies/api-routes.ts";
 import { contactApiRoutes } from "../contacts/api-routes.ts";
 import { customFieldApiRoutes } from "../custom-fields/api-routes.ts";
 import { dealApiRoutes, pipelineApiRoutes } from "../deals/api-routes.ts";
+import type { AppDeps, AppEnv, TenantEnv } from "../http/app-env.ts";
+import { holdShard, resolveTenant } from "../http/tenant-middleware.ts";
 import { interactionApiRoutes } from "../interactions/api-routes.ts";
 import { mergeApiRoutes } from "../merge/api-routes.ts";
 import { noteApiRoutes } from "../notes/api-routes.ts";
 import { searchApiRoutes } from "../search/api-routes.ts";
-import type { AppDeps, AppEnv, TenantEnv } from "../server/app-env.ts";
 import { taskApiRoutes } from "../tasks/api-routes.ts";
-import { holdShard, resolveTenant } from "../tenancy/tenant-middleware.ts";
 import { OPENAPI_DOCUMENT } from "./openapi.ts";
 
 const OPENAPI_JSON = JSON.stringify(OPENAPI_DOCUMENT);

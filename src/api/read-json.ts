@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { AppError, BadRequestError } from "../server/errors.ts";
+import { AppError, BadRequestError } from "../core/errors.ts";
 
 /** Reads a request's JSON object body: 415 if it is not JSON, 400 if it does not parse or is not an object. */
 export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {

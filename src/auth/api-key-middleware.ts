@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
-import type { TenantEnv } from "../server/app-env.ts";
-import { UnauthorizedError } from "../server/errors.ts";
+import { UnauthorizedError } from "../core/errors.ts";
+import type { TenantEnv } from "../http/app-env.ts";
 import { keyTenantId, viewerForApiKey } from "./api-keys.ts";
 
 function bearerKey(header: string | undefined): string | undefined {

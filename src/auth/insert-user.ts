@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
-import { ValidationError } from "../server/errors.ts";
+import { ValidationError } from "../core/errors.ts";
 import { type Role, type User, users } from "./schema.ts";
 
 export interface NewUser {

@@ -1,20 +1,21 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { acceptInvitePage } from "../../views/auth/accept-invite-page.tsx";
-import type { AppDeps, TenantEnv } from "../server/app-env.ts";
-import { NotFoundError, ValidationError } from "../server/errors.ts";
-import { formStateFromIssues } from "../server/form-write.ts";
-import { formFields, pageContext } from "../server/page-context.ts";
-import { parseOrThrow, plainText } from "../server/validation.ts";
-import { passwordField } from "../tenancy/new-tenant-input.ts";
+import { NotFoundError, ValidationError } from "../core/errors.ts";
+import { parseOrThrow, plainText } from "../core/validation.ts";
+import type { AppDeps, TenantEnv } from "../http/app-env.ts";
+import { formStateFromIssues } from "../http/form-write.ts";
+import { formFields, pageContext } from "../http/page-context.ts";
+import type { AuthDeps } from "./auth-deps.ts";
 import { acceptInvitation, openInvitation } from "./invitations.ts";
+import { passwordField } from "./new-tenant-input.ts";
 import { sessionToken, setSessionCookie } from "./session-middleware.ts";
 import { sessionPolicy, startSession } from "./sessions.ts";
 
 const acceptInput = z.object({ name: plainText(100).min(1, "is required"), password: passwordField });
 
 /** Accepting an invitation: the invitee picks a name and password and is signed in. */
-export function inviteRoutes(deps: AppDeps) {
+export function inviteRoutes(deps: AppDeps & AuthDeps) {
   const app = new Hono<TenantEnv>();
   const policy = sessionPolicy(deps.config);
 

@@ -1,5 +1,5 @@
 import type { Config } from "../config.ts";
-import { RetryLaterError } from "../server/errors.ts";
+import { RetryLaterError } from "../core/errors.ts";
 
 interface Window {
   failures: number;

@@ -1,12 +1,13 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { loginPage } from "../../views/auth/login-page.tsx";
-import type { AppDeps, TenantEnv } from "../server/app-env.ts";
-import { ValidationError } from "../server/errors.ts";
-import { formStateFromIssues } from "../server/form-write.ts";
-import { clientIp } from "../server/https.ts";
-import { formFields, pageContext } from "../server/page-context.ts";
-import { emailAddress, parseOrThrow } from "../server/validation.ts";
+import { ValidationError } from "../core/errors.ts";
+import { emailAddress, parseOrThrow } from "../core/validation.ts";
+import type { AppDeps, TenantEnv } from "../http/app-env.ts";
+import { formStateFromIssues } from "../http/form-write.ts";
+import { clientIp } from "../http/https.ts";
+import { formFields, pageContext } from "../http/page-context.ts";
+import type { AuthDeps } from "./auth-deps.ts";
 import { PASSWORD_MAX_LENGTH } from "./password-hasher.ts";
 import { clearSessionCookie, sessionToken, setSessionCookie } from "./session-middleware.ts";
 import { endSession, sessionPolicy, startSession } from "./sessions.ts";
@@ -24,7 +25,7 @@ function safeNext(slug: string, next: string | undefined): string {
 }
 
 /** Sign in and sign out of a workspace. */
-export function loginRoutes(deps: AppDeps) {
+export function loginRoutes(deps: AppDeps & AuthDeps) {
   const app = new Hono<TenantEnv>();
   const policy = sessionPolicy(deps.config);
 

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
-import { NotFoundError, ValidationError } from "../server/errors.ts";
+import { NotFoundError, ValidationError } from "../core/errors.ts";
+import { grantableRoles, hasRole } from "../identity/roles.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import { grantableRoles, hasRole } from "./roles.ts";
 import { ROLES, type Role, users } from "./schema.ts";
 
 function ownerCount(shard: Shard): number {

@@ -1,4 +1,4 @@
-import { BoundedConcurrency } from "../server/bounded-concurrency.ts";
+import { BoundedConcurrency } from "./bounded-concurrency.ts";
 
 export interface PasswordHasherOptions {
   /** Hashes computed at once (each argon2id hash holds `memoryCostKiB` of memory). */

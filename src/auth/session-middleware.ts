@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import type { AppDeps, TenantEnv, ViewerEnv } from "../server/app-env.ts";
-import { UnauthorizedError } from "../server/errors.ts";
-import { isHttps } from "../server/https.ts";
+import { UnauthorizedError } from "../core/errors.ts";
+import type { AppDeps, TenantEnv, ViewerEnv } from "../http/app-env.ts";
+import { isHttps } from "../http/https.ts";
 import { type SessionPolicy, sessionPolicy, viewerForSession } from "./sessions.ts";
 
 export const SESSION_COOKIE = "crm_session";

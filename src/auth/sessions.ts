@@ -1,10 +1,10 @@
 import { and, eq, lt, or } from "drizzle-orm";
 import type { Config } from "../config.ts";
+import { randomToken, sha256Hex } from "../core/tokens.ts";
+import type { Viewer } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
 import { type Role, sessions } from "./schema.ts";
-import { randomToken, sha256Hex } from "./tokens.ts";
-import type { Viewer } from "./viewer.ts";
 
 /** Writing last_seen_at on every request would turn every page view into an fsync; once a minute is plenty. */
 const TOUCH_AFTER_MS = 60_000;

@@ -1,19 +1,20 @@
 import { Hono } from "hono";
 import { landingPage } from "../../views/auth/landing-page.tsx";
 import { signupPage } from "../../views/auth/signup-page.tsx";
-import type { AppDeps, AppEnv } from "../server/app-env.ts";
-import { ValidationError } from "../server/errors.ts";
-import { formStateFromIssues } from "../server/form-write.ts";
-import { formFields, pageContext } from "../server/page-context.ts";
-import { parseOrThrow } from "../server/validation.ts";
-import { createTenant } from "../tenancy/create-tenant.ts";
-import { newTenantInput } from "../tenancy/new-tenant-input.ts";
+import { ValidationError } from "../core/errors.ts";
+import { parseOrThrow } from "../core/validation.ts";
+import type { AppDeps, AppEnv } from "../http/app-env.ts";
+import { formStateFromIssues } from "../http/form-write.ts";
+import { formFields, pageContext } from "../http/page-context.ts";
 import { isValidSlug } from "../tenancy/slug.ts";
+import type { AuthDeps } from "./auth-deps.ts";
+import { createTenant } from "./create-tenant.ts";
+import { newTenantInput } from "./new-tenant-input.ts";
 import { setSessionCookie } from "./session-middleware.ts";
 import { sessionPolicy, startSession } from "./sessions.ts";
 
 /** The start page and sign-up: a new business gets its workspace and its owner account in one step. */
-export function signupRoutes(deps: AppDeps) {
+export function signupRoutes(deps: AppDeps & AuthDeps) {
   const app = new Hono<AppEnv>();
   const policy = sessionPolicy(deps.config);
 

@@ -1,4 +1,4 @@
-import type { FieldIssue } from "../server/errors.ts";
+import type { FieldIssue } from "../core/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { User } from "./schema.ts";
 

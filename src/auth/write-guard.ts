@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
-import type { ViewerEnv } from "../server/app-env.ts";
-import { requireRole } from "./roles.ts";
+import type { ViewerEnv } from "../http/app-env.ts";
+import { requireRole } from "../identity/roles.ts";
 
 const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { readJsonObject } from "../api/read-json.ts";
-import { actorOf } from "../auth/viewer.ts";
-import type { ViewerEnv } from "../server/app-env.ts";
-import { NotFoundError } from "../server/errors.ts";
-import { parseAll } from "../server/form-write.ts";
-import { parseOrThrow } from "../server/validation.ts";
+import { NotFoundError } from "../core/errors.ts";
+import { parseOrThrow } from "../core/validation.ts";
+import type { ViewerEnv } from "../http/app-env.ts";
+import { parseAll } from "../http/form-write.ts";
+import { actorOf } from "../identity/viewer.ts";
 import { bulkActionInput, bulkTargetInput } from "./bulk-input.ts";
 import { BULK_KINDS } from "./bulk-kinds.ts";
 import { runBulk } from "./run-bulk.ts";

@@ -1,5 +1,4 @@
 import type { z } from "zod";
-import type { Actor } from "../auth/viewer.ts";
 import { deleteCompany } from "../companies/delete-company.ts";
 import { getCompany } from "../companies/get-company.ts";
 import { companyFilter, companyListParams } from "../companies/list-companies.ts";
@@ -13,6 +12,7 @@ import { getDeal } from "../deals/get-deal.ts";
 import { dealFilter, dealListParams } from "../deals/list-deals.ts";
 import { moveDeal } from "../deals/move-deal.ts";
 import { updateDeal } from "../deals/update-deal.ts";
+import type { Actor } from "../identity/viewer.ts";
 import type { Filter } from "../lists/record-filter.ts";
 import type { Shard } from "../tenancy/shard.ts";
 

@@ -1,7 +1,7 @@
-import type { Actor } from "../auth/viewer.ts";
+import { NotFoundError, ValidationError } from "../core/errors.ts";
+import type { Actor } from "../identity/viewer.ts";
 import { matchingIds } from "../lists/keyset-query.ts";
 import { parseListParams } from "../lists/list-params.ts";
-import { NotFoundError, ValidationError } from "../server/errors.ts";
 import { MAX_TAGS } from "../tags/tag-input.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { type BulkAction, type BulkTarget, MAX_BULK_RECORDS } from "./bulk-input.ts";

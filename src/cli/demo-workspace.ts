@@ -1,8 +1,8 @@
+import { createTenant } from "../auth/create-tenant.ts";
 import { insertUser } from "../auth/insert-user.ts";
 import type { PasswordHasher } from "../auth/password-hasher.ts";
 import { seedTenant } from "../seed/seed-tenant.ts";
 import type { Catalog } from "../tenancy/catalog.ts";
-import { createTenant } from "../tenancy/create-tenant.ts";
 import type { ShardManager } from "../tenancy/shard-manager.ts";
 
 export const DEMO = {

@@ -1,6 +1,6 @@
+import { createDeps, startServer } from "../app/start-server.ts";
 import { loadConfig } from "../config.ts";
-import { Logger } from "../server/logger.ts";
-import { createDeps, startServer } from "../server/start-server.ts";
+import { Logger } from "../core/logger.ts";
 import { type Command, DATA_HELP, intFlag } from "./command.ts";
 import { DEMO, ensureDemoWorkspace } from "./demo-workspace.ts";
 

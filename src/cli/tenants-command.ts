@@ -1,9 +1,9 @@
+import { createTenant } from "../auth/create-tenant.ts";
+import { newTenantInput } from "../auth/new-tenant-input.ts";
 import { PasswordHasher } from "../auth/password-hasher.ts";
 import { loadConfig } from "../config.ts";
-import { ValidationError } from "../server/errors.ts";
-import { parseOrThrow } from "../server/validation.ts";
-import { createTenant } from "../tenancy/create-tenant.ts";
-import { newTenantInput } from "../tenancy/new-tenant-input.ts";
+import { ValidationError } from "../core/errors.ts";
+import { parseOrThrow } from "../core/validation.ts";
 import { type Command, DATA_HELP, stringFlag, UsageError } from "./command.ts";
 import { openData } from "./open-data.ts";
 

@@ -1,5 +1,5 @@
-import { ValidationError } from "../server/errors.ts";
-import { fieldIssues } from "../server/validation.ts";
+import { ValidationError } from "../core/errors.ts";
+import { fieldIssues } from "../core/validation.ts";
 import { splitTags } from "../tags/tag-input.ts";
 import { type CompanyCreate, companyCreateInput } from "./company-input.ts";
 import type { CompanyRecord } from "./company-record.ts";

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { nullable, optionalPhone, optionalRecordId, optionalText } from "../server/field-types.ts";
-import { plainText } from "../server/validation.ts";
+import { nullable, optionalPhone, optionalRecordId, optionalText } from "../core/field-types.ts";
+import { plainText } from "../core/validation.ts";
 import { tagList } from "../tags/tag-input.ts";
 
 const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;

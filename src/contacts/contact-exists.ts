@@ -1,4 +1,4 @@
-import type { FieldIssue } from "../server/errors.ts";
+import type { FieldIssue } from "../core/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
 
 /** An issue on `field` unless `contactId` is absent or a contact of this workspace. */

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import type { Actor } from "../auth/viewer.ts";
 import { findOrCreateCompany } from "../companies/find-or-create-company.ts";
-import { ValidationError } from "../server/errors.ts";
-import { fieldIssues } from "../server/validation.ts";
+import { ValidationError } from "../core/errors.ts";
+import { fieldIssues } from "../core/validation.ts";
+import type { Actor } from "../identity/viewer.ts";
 import { splitTags } from "../tags/tag-input.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { type ContactCreate, contactCreateInput } from "./contact-input.ts";

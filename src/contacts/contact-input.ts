@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { optionalEmail, optionalPhone, optionalRecordId, optionalText } from "../server/field-types.ts";
-import { plainText } from "../server/validation.ts";
+import { optionalEmail, optionalPhone, optionalRecordId, optionalText } from "../core/field-types.ts";
+import { plainText } from "../core/validation.ts";
 import { tagList } from "../tags/tag-input.ts";
 
 const fields = {

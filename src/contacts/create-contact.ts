@@ -1,10 +1,10 @@
 import { ownerIssue } from "../auth/users.ts";
-import type { Actor } from "../auth/viewer.ts";
 import { companyIssue } from "../companies/company-exists.ts";
+import { ValidationError } from "../core/errors.ts";
 import { applyCustomValues } from "../custom-fields/apply-custom-values.ts";
 import type { WithCustomFields } from "../custom-fields/field-values.ts";
+import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
-import { ValidationError } from "../server/errors.ts";
 import { setTags } from "../tags/set-tags.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { ContactCreate } from "./contact-input.ts";

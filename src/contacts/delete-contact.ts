@@ -1,4 +1,4 @@
-import type { Actor } from "../auth/viewer.ts";
+import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { contactName } from "./contact-record.ts";

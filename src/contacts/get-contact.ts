@@ -1,4 +1,4 @@
-import { NotFoundError } from "../server/errors.ts";
+import { NotFoundError } from "../core/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import {
   CONTACT_COLUMNS,

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { readJsonObject } from "../api/read-json.ts";
-import { requireRole } from "../auth/roles.ts";
+import { parseOrThrow } from "../core/validation.ts";
+import type { ViewerEnv } from "../http/app-env.ts";
+import { idParam } from "../http/page-context.ts";
+import { requireRole } from "../identity/roles.ts";
 import { parseListParams } from "../lists/list-params.ts";
-import type { ViewerEnv } from "../server/app-env.ts";
-import { idParam } from "../server/page-context.ts";
-import { parseOrThrow } from "../server/validation.ts";
 import {
   createField,
   deleteField,

@@ -1,7 +1,7 @@
+import { BadRequestError } from "../core/errors.ts";
 import type { SortSpec } from "../lists/keyset.ts";
 import { DAY_MS, dayStart, isCalendarDay } from "../lists/list-params.ts";
 import type { Filter } from "../lists/record-filter.ts";
-import { BadRequestError } from "../server/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { type FieldDefinition, listFields } from "./field-definitions.ts";
 import type { CustomFieldEntity } from "./schema.ts";

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { NotFoundError, ValidationError } from "../server/errors.ts";
-import { plainText } from "../server/validation.ts";
+import { NotFoundError, ValidationError } from "../core/errors.ts";
+import { plainText } from "../core/validation.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
 import {

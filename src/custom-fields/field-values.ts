@@ -1,5 +1,5 @@
+import { type FieldIssue, ValidationError } from "../core/errors.ts";
 import { isCalendarDay } from "../lists/list-params.ts";
-import { type FieldIssue, ValidationError } from "../server/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { FieldDefinition } from "./field-definitions.ts";
 import type { CustomFieldEntity } from "./schema.ts";

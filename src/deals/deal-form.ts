@@ -1,7 +1,7 @@
-import type { Actor } from "../auth/viewer.ts";
 import { findOrCreateCompany } from "../companies/find-or-create-company.ts";
-import { type FieldIssue, ValidationError } from "../server/errors.ts";
-import { fieldIssues } from "../server/validation.ts";
+import { type FieldIssue, ValidationError } from "../core/errors.ts";
+import { fieldIssues } from "../core/validation.ts";
+import type { Actor } from "../identity/viewer.ts";
 import { splitTags } from "../tags/tag-input.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { type DealCreate, dealCreateInput } from "./deal-input.ts";

@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { nullable, optionalRecordId, recordId } from "../core/field-types.ts";
+import { plainText } from "../core/validation.ts";
 import { isoDay } from "../lists/list-params.ts";
-import { nullable, optionalRecordId, recordId } from "../server/field-types.ts";
-import { plainText } from "../server/validation.ts";
 import { tagList } from "../tags/tag-input.ts";
 import { isCurrency } from "./money.ts";
 

@@ -1,5 +1,5 @@
 import { contactIssue } from "../contacts/contact-exists.ts";
-import type { FieldIssue } from "../server/errors.ts";
+import type { FieldIssue } from "../core/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
 
 /** Issues with a deal's people: each must be a contact of this workspace. */

@@ -1,4 +1,4 @@
-import { NotFoundError } from "../server/errors.ts";
+import { NotFoundError } from "../core/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { DEAL_COLUMNS, DEAL_JOINS, type DealRecord, type DealRow, toDealRecord } from "./deal-record.ts";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { NotFoundError, ValidationError } from "../server/errors.ts";
-import { plainText } from "../server/validation.ts";
+import { NotFoundError, ValidationError } from "../core/errors.ts";
+import { plainText } from "../core/validation.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { getPipeline, type PipelineWithStages } from "./pipelines.ts";
 import { STAGE_KINDS, type Stage } from "./schema.ts";

@@ -1,6 +1,6 @@
-import type { Actor } from "../auth/viewer.ts";
+import { ValidationError } from "../core/errors.ts";
+import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
-import { ValidationError } from "../server/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { DealRecord } from "./deal-record.ts";
 import { getDeal } from "./get-deal.ts";

@@ -1,4 +1,4 @@
-import { type FieldIssue, NotFoundError } from "../server/errors.ts";
+import { type FieldIssue, NotFoundError } from "../core/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
 import type { Pipeline, Stage } from "./schema.ts";

@@ -15,19 +15,14 @@ import { tasksSection } from "../../views/records/tasks-section.ts";
 import { timelineSection } from "../../views/records/timeline-section.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import { listUsers } from "../auth/users.ts";
-import { actorOf } from "../auth/viewer.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { getContact } from "../contacts/get-contact.ts";
+import { NotFoundError, ValidationError } from "../core/errors.ts";
+import { emailAddress } from "../core/validation.ts";
 import { customColumns } from "../custom-fields/custom-columns.ts";
 import { customFormPart } from "../custom-fields/record-form.ts";
-import { timeline } from "../interactions/timeline.ts";
-import { parseListParams } from "../lists/list-params.ts";
-import { filterKey, isFiltered } from "../lists/record-filter.ts";
-import { recordListPage } from "../lists/record-list-page.ts";
-import { renderList } from "../lists/render-cache.ts";
-import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
-import { NotFoundError, ValidationError } from "../server/errors.ts";
-import { parseAll, writeFromForm } from "../server/form-write.ts";
+import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { parseAll, writeFromForm } from "../http/form-write.ts";
 import {
   formFields,
   idParam,
@@ -35,10 +30,15 @@ import {
   pageCsrfToken,
   rowContext,
   wantsFragment,
-} from "../server/page-context.ts";
-import { viewerTimeZone } from "../server/time-zone.ts";
-import { emailAddress } from "../server/validation.ts";
-import { taskItemContext } from "../tasks/routes.ts";
+} from "../http/page-context.ts";
+import { viewerTimeZone } from "../http/viewer-time-zone.ts";
+import { actorOf } from "../identity/viewer.ts";
+import { timeline } from "../interactions/timeline.ts";
+import { parseListParams } from "../lists/list-params.ts";
+import { filterKey, isFiltered } from "../lists/record-filter.ts";
+import { recordListPage } from "../lists/record-list-page.ts";
+import { renderList } from "../lists/render-cache.ts";
+import { taskItemContext } from "../tasks/task-item-context.ts";
 import { tasksAbout } from "../tasks/tasks.ts";
 import { pipelineBoard } from "./board.ts";
 import { createDeal } from "./create-deal.ts";

@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { readJsonObject } from "../api/read-json.ts";
-import { actorOf } from "../auth/viewer.ts";
+import { parseOrThrow } from "../core/validation.ts";
+import type { ViewerEnv } from "../http/app-env.ts";
+import { actorOf } from "../identity/viewer.ts";
 import { listLimit, parseListParams } from "../lists/list-params.ts";
-import type { ViewerEnv } from "../server/app-env.ts";
-import { parseOrThrow } from "../server/validation.ts";
 import { activityInput, logActivity } from "./log-activity.ts";
 import { requireSubject } from "./subject.ts";
 import { type TimelineEntry, timeline, timelineEntryById } from "./timeline.ts";

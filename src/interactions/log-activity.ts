@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { Actor } from "../auth/viewer.ts";
-import { plainText } from "../server/validation.ts";
+import { plainText } from "../core/validation.ts";
+import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { ACTIVITY_KINDS } from "./kinds.ts";
 import { recordInteraction } from "./record-interaction.ts";

@@ -1,4 +1,4 @@
-import type { Actor } from "../auth/viewer.ts";
+import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 
 import type { SubjectType } from "./kinds.ts";

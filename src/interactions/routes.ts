@@ -1,38 +1,23 @@
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { z } from "zod";
-import { timelineEntry } from "../../views/records/timeline-entry.ts";
 import { timelineEntries } from "../../views/records/timeline-section.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
-import { actorOf } from "../auth/viewer.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
-import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
-import { BadRequestError, NotFoundError } from "../server/errors.ts";
-import { formFields, pageContext, rowContext, wantsFragment } from "../server/page-context.ts";
-import { parseOrThrow } from "../server/validation.ts";
+import { BadRequestError, NotFoundError } from "../core/errors.ts";
+import { parseOrThrow } from "../core/validation.ts";
+import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { formFields, pageContext, rowContext } from "../http/page-context.ts";
+import { actorOf } from "../identity/viewer.ts";
+import { answerWithEntry } from "./answer-with-entry.ts";
 import { activityInput, logActivity } from "./log-activity.ts";
-import { requireSubject, subjectPath } from "./subject.ts";
-import { timeline, timelineEntryById } from "./timeline.ts";
-
-type C = Context<ViewerEnv>;
+import { requireSubject } from "./subject.ts";
+import { timeline } from "./timeline.ts";
 
 const timelineParams = z.object({
   before: z.coerce.number().int().positive().optional(),
   view: z.enum(["history"]).optional(),
   fragment: z.enum(["entries"]).optional(),
 });
-
-/** After a write from a plain form: back to the record's page; for htmx: the new entry, with a 201. */
-export function answerWithEntry(
-  c: C,
-  interactionId: number,
-  subject: { type: "contact" | "company" | "deal"; id: number },
-) {
-  const base = `/t/${c.var.tenant.slug}`;
-  if (!wantsFragment(c)) return c.redirect(subjectPath(base, subject), 303);
-  const entry = timelineEntryById(c.var.shard, interactionId);
-  if (!entry) throw new NotFoundError("interaction");
-  return c.html(timelineEntry(entry, base, subject).value, 201);
-}
 
 /** /timeline/:type/:id: a page of a record's timeline ("Show older"). */
 export function timelineRoutes(deps: AppDeps) {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { NotFoundError } from "../server/errors.ts";
+import { NotFoundError } from "../core/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { SubjectType } from "./kinds.ts";
 

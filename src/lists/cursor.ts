@@ -1,5 +1,5 @@
 import { pack, unpack } from "msgpackr";
-import { BadRequestError } from "../server/errors.ts";
+import { BadRequestError } from "../core/errors.ts";
 
 export type Order = "asc" | "desc";
 export type KeyValue = string | number;

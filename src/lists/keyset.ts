@@ -1,4 +1,4 @@
-import { BadRequestError } from "../server/errors.ts";
+import { BadRequestError } from "../core/errors.ts";
 import type { Cursor, KeyValue, Order } from "./cursor.ts";
 
 /** A sort a list allows: SQL expressions from code (never from a request), ending with the id as tie-breaker. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BadRequestError } from "../server/errors.ts";
+import { BadRequestError } from "../core/errors.ts";
 
 /** An optional query parameter: an empty value (a blank filter field) means "not given". */
 export const optionalParam = <T extends z.ZodType>(schema: T) =>

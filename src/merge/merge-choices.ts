@@ -1,7 +1,7 @@
+import { ValidationError } from "../core/errors.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
 import type { ParsedCustomValues } from "../custom-fields/field-values.ts";
 import type { CustomFieldEntity } from "../custom-fields/schema.ts";
-import { ValidationError } from "../server/errors.ts";
 import { MAX_TAGS } from "../tags/tag-input.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { CUSTOM_CHOICE_PREFIX, type MergeSide } from "./merge-input.ts";

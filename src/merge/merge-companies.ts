@@ -1,9 +1,9 @@
-import type { Actor } from "../auth/viewer.ts";
 import type { CompanyRecord } from "../companies/company-record.ts";
 import { getCompany } from "../companies/get-company.ts";
 import { updateCompany } from "../companies/update-company.ts";
+import { ValidationError } from "../core/errors.ts";
+import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
-import { ValidationError } from "../server/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { combinedTags, customValuesFromDuplicate, fieldsFromDuplicate } from "./merge-choices.ts";
 import { COMPANY_MERGE_FIELDS, type MergeInput } from "./merge-input.ts";

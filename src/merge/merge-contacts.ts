@@ -1,9 +1,9 @@
-import type { Actor } from "../auth/viewer.ts";
 import { type ContactRecord, contactName } from "../contacts/contact-record.ts";
 import { getContact } from "../contacts/get-contact.ts";
 import { updateContact } from "../contacts/update-contact.ts";
+import { ValidationError } from "../core/errors.ts";
+import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
-import { ValidationError } from "../server/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { combinedTags, customValuesFromDuplicate, fieldsFromDuplicate } from "./merge-choices.ts";
 import { CONTACT_MERGE_FIELDS, type MergeInput } from "./merge-input.ts";

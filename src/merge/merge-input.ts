@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { recordId } from "../server/field-types.ts";
+import { recordId } from "../core/field-types.ts";
 
 /** Which record's value the merged record keeps for one field. */
 export const mergeSide = z.enum(["survivor", "duplicate"], "must be survivor or duplicate");

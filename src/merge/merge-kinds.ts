@@ -1,12 +1,12 @@
 import type { z } from "zod";
 import { companyMergeRows, contactMergeRows, type MergeRow } from "../../views/merge/merge-rows.ts";
-import type { Actor } from "../auth/viewer.ts";
 import type { CompanyRecord } from "../companies/company-record.ts";
 import { getCompany } from "../companies/get-company.ts";
 import { listCompanies } from "../companies/list-companies.ts";
 import { type ContactRecord, contactName } from "../contacts/contact-record.ts";
 import { getContact } from "../contacts/get-contact.ts";
 import { listContacts } from "../contacts/list-contacts.ts";
+import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { mergeCompanies } from "./merge-companies.ts";
 import { mergeContacts } from "./merge-contacts.ts";

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { readJsonObject } from "../api/read-json.ts";
-import { actorOf } from "../auth/viewer.ts";
+import { parseOrThrow } from "../core/validation.ts";
+import type { ViewerEnv } from "../http/app-env.ts";
+import { idParam } from "../http/page-context.ts";
+import { actorOf } from "../identity/viewer.ts";
 import { requireSubject } from "../interactions/subject.ts";
 import { parseListParams } from "../lists/list-params.ts";
-import type { ViewerEnv } from "../server/app-env.ts";
-import { idParam } from "../server/page-context.ts";
-import { parseOrThrow } from "../server/validation.ts";
 import { noteBody, noteInput } from "./note-input.ts";
 import { createNote, deleteNote, getNote, notesAbout, updateNote } from "./notes.ts";
 import type { Note } from "./schema.ts";

@@ -1,7 +1,7 @@
-import type { Actor } from "../auth/viewer.ts";
+import { NotFoundError } from "../core/errors.ts";
+import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
 import { requireSubject } from "../interactions/subject.ts";
-import { NotFoundError } from "../server/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { NoteInput } from "./note-input.ts";
 import type { Note } from "./schema.ts";

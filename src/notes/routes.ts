@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import { requireSignedIn } from "../auth/session-middleware.ts";
-import { actorOf } from "../auth/viewer.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
-import { answerWithEntry } from "../interactions/routes.ts";
+import { parseOrThrow } from "../core/validation.ts";
+import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { formFields, idParam, wantsFragment } from "../http/page-context.ts";
+import { actorOf } from "../identity/viewer.ts";
+import { answerWithEntry } from "../interactions/answer-with-entry.ts";
 import { subjectPath } from "../interactions/subject.ts";
-import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
-import { formFields, idParam, wantsFragment } from "../server/page-context.ts";
-import { parseOrThrow } from "../server/validation.ts";
 import { noteInput } from "./note-input.ts";
 import { createNote, deleteNote, getNote } from "./notes.ts";
 

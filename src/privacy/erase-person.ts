@@ -1,6 +1,6 @@
-import type { Actor } from "../auth/viewer.ts";
 import { contactName } from "../contacts/contact-record.ts";
 import { getContact } from "../contacts/get-contact.ts";
+import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { scrubMentions } from "./scrub-mentions.ts";

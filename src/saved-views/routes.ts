@@ -1,12 +1,12 @@
 import { type Context, Hono } from "hono";
 import { refusedPage } from "../../views/components/refused-page.ts";
-import { hasRole } from "../auth/roles.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
-import type { Viewer } from "../auth/viewer.ts";
-import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
-import { AppError } from "../server/errors.ts";
-import { formFields, idParam, pageContext } from "../server/page-context.ts";
-import { parseOrThrow } from "../server/validation.ts";
+import { AppError } from "../core/errors.ts";
+import { parseOrThrow } from "../core/validation.ts";
+import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { formFields, idParam, pageContext } from "../http/page-context.ts";
+import { hasRole } from "../identity/roles.ts";
+import type { Viewer } from "../identity/viewer.ts";
 import { createView, deleteView, listViews } from "./saved-views.ts";
 import { VIEW_LISTS, type ViewList, viewInput } from "./view-input.ts";
 

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { SavedViewsBarProps, SaveViewFormProps } from "../../views/components/saved-views-bar.ts";
-import { hasRole } from "../auth/roles.ts";
-import type { ViewerEnv } from "../server/app-env.ts";
+import type { ViewerEnv } from "../http/app-env.ts";
+import { hasRole } from "../identity/roles.ts";
 import { listViews } from "./saved-views.ts";
 import { listQuery, type ViewList } from "./view-input.ts";
 

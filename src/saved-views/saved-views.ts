@@ -1,6 +1,6 @@
-import { hasRole } from "../auth/roles.ts";
-import type { Viewer } from "../auth/viewer.ts";
-import { ForbiddenError, NotFoundError, ValidationError } from "../server/errors.ts";
+import { ForbiddenError, NotFoundError, ValidationError } from "../core/errors.ts";
+import { hasRole } from "../identity/roles.ts";
+import type { Viewer } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
 import { normaliseViewQuery, type ViewInput, type ViewList } from "./view-input.ts";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { BULK_KINDS, type BulkKindName } from "../bulk/bulk-kinds.ts";
+import { plainText } from "../core/validation.ts";
 import { parseListParams } from "../lists/list-params.ts";
-import { plainText } from "../server/validation.ts";
 
 /** The lists a view can be saved for. */
 export const VIEW_LISTS = ["contacts", "companies", "deals"] as const satisfies readonly BulkKindName[];

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import type { ViewerEnv } from "../http/app-env.ts";
 import { parseListParams } from "../lists/list-params.ts";
-import type { ViewerEnv } from "../server/app-env.ts";
 import { MATCH_END, MATCH_START, searchAll } from "./search-all.ts";
 
 const searchParams = z.object({

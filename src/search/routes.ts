@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { searchPage, searchResultsList } from "../../views/search/search-results.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
-import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
-import { pageContext } from "../server/page-context.ts";
+import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { pageContext } from "../http/page-context.ts";
 import { searchAll } from "./search-all.ts";
 
 /** /search: the dropdown under the search box (fragment=dropdown) and the full results page. */

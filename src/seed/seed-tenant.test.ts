@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { tempDir } from "../../test/support/temp-dir.ts";
 import { DataDir } from "../../test/support/workspace.ts";
-import { SYSTEM_ACTOR } from "../auth/viewer.ts";
 import { createContact } from "../contacts/create-contact.ts";
 import { listContacts } from "../contacts/list-contacts.ts";
+import { SYSTEM_ACTOR } from "../identity/viewer.ts";
 import { searchAll } from "../search/search-all.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { seedTenant } from "./seed-tenant.ts";

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { readJsonObject } from "../api/read-json.ts";
-import { actorOf } from "../auth/viewer.ts";
+import { parseOrThrow } from "../core/validation.ts";
+import type { ViewerEnv } from "../http/app-env.ts";
+import { idParam } from "../http/page-context.ts";
+import { actorOf } from "../identity/viewer.ts";
 import { listLimit, optionalParam, parseListParams, positiveId } from "../lists/list-params.ts";
-import type { ViewerEnv } from "../server/app-env.ts";
-import { idParam } from "../server/page-context.ts";
-import { parseOrThrow } from "../server/validation.ts";
 import { taskInput, taskPatchInput } from "./task-input.ts";
 import { createTask, deleteTask, getTask, type TaskRecord, updateTask } from "./tasks.ts";
 

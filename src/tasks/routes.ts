@@ -1,21 +1,22 @@
 import { type Context, Hono } from "hono";
 import type { z } from "zod";
-import { type TaskItemContext, taskItem } from "../../views/tasks/task-item.ts";
+import { taskItem } from "../../views/tasks/task-item.ts";
 import { tasksPage } from "../../views/tasks/tasks-page.ts";
-import { hasRole } from "../auth/roles.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import { listUsers } from "../auth/users.ts";
-import { actorOf } from "../auth/viewer.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
+import { NotFoundError, ValidationError } from "../core/errors.ts";
+import { dayBounds, zonedToUtc } from "../core/time-zone.ts";
+import { parseOrThrow } from "../core/validation.ts";
+import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { formStateFromIssues } from "../http/form-write.ts";
+import { formFields, idParam, pageContext, wantsFragment } from "../http/page-context.ts";
+import { viewerTimeZone } from "../http/viewer-time-zone.ts";
+import { actorOf } from "../identity/viewer.ts";
 import { subjectPath } from "../interactions/subject.ts";
 import { isoDay } from "../lists/list-params.ts";
-import type { AppDeps, ViewerEnv } from "../server/app-env.ts";
-import { NotFoundError, ValidationError } from "../server/errors.ts";
-import { formStateFromIssues } from "../server/form-write.ts";
-import { formFields, idParam, pageContext, wantsFragment } from "../server/page-context.ts";
-import { dayBounds, viewerTimeZone, zonedToUtc } from "../server/time-zone.ts";
-import { parseOrThrow } from "../server/validation.ts";
 import { taskInput } from "./task-input.ts";
+import { taskItemContext } from "./task-item-context.ts";
 import { createTask, deleteTask, getTask, setTaskCompleted, tasksFor } from "./tasks.ts";
 
 type C = Context<ViewerEnv>;
@@ -41,18 +42,6 @@ function taskFromForm(c: C, fields: Record<string, string>) {
     subjectType: fields.subjectType || null,
     subjectId: fields.subjectId ? Number(fields.subjectId) : null,
   });
-}
-
-export function taskItemContext(c: C, csrfToken: string, showSubject: boolean, now: number): TaskItemContext {
-  return {
-    base: `/t/${c.var.tenant.slug}`,
-    nonce: c.var.nonce,
-    csrfToken,
-    canWrite: hasRole(c.var.viewer.role, "member"),
-    zone: viewerTimeZone(c),
-    now,
-    showSubject,
-  };
 }
 
 /** "My tasks" and the task forms on record pages. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { optionalRecordId } from "../server/field-types.ts";
-import { plainText } from "../server/validation.ts";
+import { optionalRecordId } from "../core/field-types.ts";
+import { plainText } from "../core/validation.ts";
 
 /** A task as the API takes it: the due time is an ISO 8601 instant. */
 export const taskInput = z.object({

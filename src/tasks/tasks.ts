@@ -1,8 +1,8 @@
 import { ownerIssue } from "../auth/users.ts";
-import type { Actor } from "../auth/viewer.ts";
+import { type FieldIssue, NotFoundError, ValidationError } from "../core/errors.ts";
+import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
 import { requireSubject } from "../interactions/subject.ts";
-import { type FieldIssue, NotFoundError, ValidationError } from "../server/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
 import type { TaskInput, TaskPatch } from "./task-input.ts";

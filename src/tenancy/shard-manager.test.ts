@@ -3,8 +3,8 @@ import { existsSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../../test/support/temp-dir.ts";
 import { DataDir } from "../../test/support/workspace.ts";
-import { SYSTEM_ACTOR } from "../auth/viewer.ts";
 import { createContact } from "../contacts/create-contact.ts";
+import { SYSTEM_ACTOR } from "../identity/viewer.ts";
 import { ShardManager } from "./shard-manager.ts";
 
 const dir = tempDir();

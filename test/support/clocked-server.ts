@@ -1,8 +1,8 @@
 import { loadConfig } from "../../src/config.ts";
-import type { AppDeps } from "../../src/server/app-env.ts";
-import { createApp } from "../../src/server/create-app.ts";
-import { Logger } from "../../src/server/logger.ts";
-import { createDeps } from "../../src/server/start-server.ts";
+import type { AppDeps } from "../../src/http/app-env.ts";
+import { createApp } from "../../src/app/create-app.ts";
+import { Logger } from "../../src/core/logger.ts";
+import { createDeps } from "../../src/app/start-server.ts";
 import { FAST_HASHING } from "./server.ts";
 
 /** A clock that stands still until the test moves it. */

@@ -1,0 +1,77 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { apiApp } from "../api/api-app.ts";
+import { inviteRoutes } from "../auth/invite-routes.ts";
+import { loginRoutes } from "../auth/login-routes.ts";
+import { loadSession } from "../auth/session-middleware.ts";
+import { signupRoutes } from "../auth/signup-routes.ts";
+import { bulkRoutes } from "../bulk/routes.ts";
+import { companyRoutes } from "../companies/routes.ts";
+import { contactRoutes } from "../contacts/routes.ts";
+import { PayloadTooLargeError } from "../core/errors.ts";
+import { dealRoutes } from "../deals/routes.ts";
+import type { AppEnv, TenantEnv } from "../http/app-env.ts";
+import { csrfProtection } from "../http/middleware/csrf.ts";
+import { requestLog } from "../http/middleware/request-log.ts";
+import { securityHeaders } from "../http/middleware/security-headers.ts";
+import { handleError, handleNotFound } from "../http/on-error.ts";
+import { holdShard, resolveTenant } from "../http/tenant-middleware.ts";
+import { activityRoutes, timelineRoutes } from "../interactions/routes.ts";
+import { mergeRoutes } from "../merge/routes.ts";
+import { noteRoutes } from "../notes/routes.ts";
+import { privacyRoutes } from "../privacy/routes.ts";
+import { savedViewRoutes } from "../saved-views/routes.ts";
+import { searchRoutes } from "../search/routes.ts";
+import { settingsRoutes } from "../settings/routes.ts";
+import { taskRoutes } from "../tasks/routes.ts";
+import { healthRoutes } from "./health-routes.ts";
+import type { ServerDeps } from "./server-deps.ts";
+
+/** The workspace's pages under /t/:tenant: sign-in first, everything else behind a session. */
+function tenantPages(deps: ServerDeps) {
+  const app = new Hono<TenantEnv>();
+  app.use(resolveTenant(deps), holdShard(deps), loadSession(deps), csrfProtection(deps) as never);
+  app.get("/", (c) => c.redirect(`/t/${c.var.tenant.slug}/${c.var.viewer ? "contacts" : "login"}`, 303));
+  app.route("/", loginRoutes(deps));
+  app.route("/", inviteRoutes(deps));
+  app.route("/", bulkRoutes(deps) as never);
+  app.route("/views", savedViewRoutes(deps) as never);
+  app.route("/", mergeRoutes(deps) as never);
+  app.route("/contacts", contactRoutes(deps) as never);
+  app.route("/companies", companyRoutes(deps) as never);
+  app.route("/settings", settingsRoutes(deps) as never);
+  app.route("/deals", dealRoutes(deps) as never);
+  app.route("/tasks", taskRoutes(deps) as never);
+  app.route("/notes", noteRoutes(deps) as never);
+  app.route("/activities", activityRoutes(deps) as never);
+  app.route("/timeline", timelineRoutes(deps) as never);
+  app.route("/search", searchRoutes(deps) as never);
+  app.route("/privacy", privacyRoutes(deps) as never);
+  return app;
+}
+
+/** Builds the whole application: middleware in the order every request meets it, then the routes. */
+export function createApp(deps: ServerDeps) {
+  const app = new Hono<AppEnv>();
+  app.use(requestLog(deps.logger, deps.config.accessLog), securityHeaders(deps.config));
+  app.use(
+    bodyLimit({
+      maxSize: deps.config.bodyLimitBytes,
+      onError: () => {
+        throw new PayloadTooLargeError(deps.config.bodyLimitBytes);
+      },
+    }),
+  );
+  app.route("/", healthRoutes(deps));
+  app.get(
+    "/assets/:name",
+    (c) => deps.assets.response(c.req.param("name"), c.req.header("if-none-match")) ?? c.notFound(),
+  );
+  app.route("/api/v1", apiApp(deps));
+  app.use("/signup", csrfProtection(deps));
+  app.route("/", signupRoutes(deps));
+  app.route("/t/:tenant", tenantPages(deps) as never);
+  app.onError(handleError(deps));
+  app.notFound(handleNotFound(deps));
+  return app;
+}

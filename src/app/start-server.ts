@@ -1,0 +1,88 @@
+import { LoginLimiter } from "../auth/login-limiter.ts";
+import { PasswordHasher } from "../auth/password-hasher.ts";
+import type { Config } from "../config.ts";
+import { Logger } from "../core/logger.ts";
+import { randomToken } from "../core/tokens.ts";
+import { dueTaskCount } from "../tasks/tasks.ts";
+import { Catalog } from "../tenancy/catalog.ts";
+import { ShardManager } from "../tenancy/shard-manager.ts";
+import { Assets } from "./assets.ts";
+import { createApp } from "./create-app.ts";
+import type { ServerDeps } from "./server-deps.ts";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  deps: ServerDeps;
+  /** Stops accepting connections, lets in-flight requests finish, then closes every shard and the catalog. */
+  stop(): Promise<void>;
+}
+
+/** The long-lived parts of a server over `config.dataDir`. */
+export function createDeps(
+  config: Config,
+  logger: Logger,
+  isDraining: () => boolean = () => false,
+  now: () => number = Date.now,
+): ServerDeps {
+  const catalog = Catalog.open(config.dataDir);
+  return {
+    config,
+    catalog,
+    shards: new ShardManager({
+      dataDir: config.dataDir,
+      maxOpen: config.maxOpenShards,
+      idleMs: config.shardIdleSeconds * 1000,
+    }),
+    hasher: new PasswordHasher({
+      concurrency: config.hashConcurrency,
+      maxWaiting: config.hashMaxWaiting,
+      memoryCostKiB: config.argon2MemoryKiB,
+      timeCost: config.argon2TimeCost,
+    }),
+    loginLimiter: new LoginLimiter(config),
+    logger,
+    assets: new Assets(),
+    csrfSecret: catalog.secret("csrf-secret", () => randomToken(32)),
+    isDraining,
+    now,
+    countDueTasks: dueTaskCount,
+  };
+}
+
+export function startServer(config: Config, logger = new Logger()): RunningServer {
+  let draining = false;
+  const deps = createDeps(config, logger, () => draining);
+  deps.shards.startSweeping();
+  const app = createApp(deps);
+  const server = Bun.serve({
+    hostname: config.host,
+    port: config.port,
+    fetch: app.fetch,
+    // Bun cuts off anything far past the limit before it is read; bodyLimit answers the rest with a 413 problem.
+    maxRequestBodySize: Math.max(1024 * 1024, config.bodyLimitBytes * 4),
+    idleTimeout: 30,
+  });
+  const port = server.port ?? config.port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  logger.info("listening", { url, dataDir: config.dataDir, pid: process.pid });
+  logger.flush();
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    deps,
+    stop() {
+      stopping ??= (async () => {
+        draining = true;
+        logger.info("shutting down", { openShards: deps.shards.openCount });
+        await server.stop(false);
+        deps.shards.closeAll();
+        deps.catalog.close();
+        logger.info("stopped");
+        logger.flush();
+      })();
+      return stopping;
+    },
+  };
+}

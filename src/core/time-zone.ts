@@ -1,0 +1,89 @@
+const ZONES = new Set(Intl.supportedValuesOf("timeZone"));
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Whether `zone` is an IANA time zone this runtime knows (or "UTC"). */
+export function isTimeZone(zone: string): boolean {
+  return ZONES.has(zone) || zone === "UTC";
+}
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** The wall-clock fields of `ms` in `zone`. */
+function wallClock(
+  ms: number,
+  zone: string,
+): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
+  const parts: Record<string, number> = {};
+  for (const part of formatter(zone).formatToParts(ms)) parts[part.type] = Number(part.value);
+  const n = (type: string) => parts[type] ?? 0;
+  return { y: n("year"), mo: n("month"), d: n("day"), h: n("hour"), mi: n("minute"), s: n("second") };
+}
+
+/** How far `zone` is ahead of UTC at `ms`, in ms. */
+function offsetAt(ms: number, zone: string): number {
+  const w = wallClock(ms, zone);
+  return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s) - Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * The instant a local date and time ("2026-03-01", "09:30") denotes in `zone`. A time that
+ * falls back and happens twice means the first of the two; a time a spring-forward jump skips
+ * means the instant after the jump (02:30 is 03:30), as JavaScript's Temporal does by default.
+ */
+export function zonedToUtc(day: string, time: string, zone: string): number {
+  const [y, mo, d] = day.split("-").map(Number) as [number, number, number];
+  const [h, mi] = time.split(":").map(Number) as [number, number];
+  const asUtc = Date.UTC(y, mo - 1, d, h, mi);
+  const readsAsAsked = (ms: number) => offsetAt(ms, zone) === asUtc - ms;
+  // Two passes settle DST edges: the offset at the guess, then at the corrected instant.
+  const first = asUtc - offsetAt(asUtc, zone);
+  const second = asUtc - offsetAt(first, zone);
+  // A repeated hour's other reading, under the offset from before the change.
+  const earlier = asUtc - offsetAt(second - 3 * 3_600_000, zone);
+  if (earlier < second && readsAsAsked(earlier)) return earlier;
+  if (readsAsAsked(second)) return second;
+  // Skipped: the passes found the instants an offset either side of the jump; the later is after it.
+  return Math.max(first, second);
+}
+
+/** `ms` as "YYYY-MM-DD" and "HH:MM" in `zone`. */
+export function utcToZoned(ms: number, zone: string): { day: string; time: string } {
+  const w = wallClock(ms, zone);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return { day: `${w.y}-${pad(w.mo)}-${pad(w.d)}`, time: `${pad(w.h)}:${pad(w.mi)}` };
+}
+
+const lastDays = new Map<string, { start: number; end: number }>();
+
+/** Start and end (exclusive) of the day containing `ms`, in `zone` (every page asks: the last day per zone is kept). */
+export function dayBounds(ms: number, zone: string): { start: number; end: number } {
+  const last = lastDays.get(zone);
+  if (last && ms >= last.start && ms < last.end) return last;
+  const bounds = computeDayBounds(ms, zone);
+  if (lastDays.size > 500) lastDays.clear();
+  lastDays.set(zone, bounds);
+  return bounds;
+}
+
+function computeDayBounds(ms: number, zone: string): { start: number; end: number } {
+  const { day } = utcToZoned(ms, zone);
+  const start = zonedToUtc(day, "00:00", zone);
+  const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  return { start, end: zonedToUtc(next, "00:00", zone) };
+}

@@ -1,0 +1,58 @@
+import type { AssetUrls } from "../../views/layouts/page-context.ts";
+import type { Config } from "../config.ts";
+import type { Logger } from "../core/logger.ts";
+import type { Viewer } from "../identity/viewer.ts";
+import type { Catalog } from "../tenancy/catalog.ts";
+import type { Tenant } from "../tenancy/catalog-schema.ts";
+import type { Shard } from "../tenancy/shard.ts";
+import type { ShardManager } from "../tenancy/shard-manager.ts";
+
+/**
+ * The long-lived parts of a running server every route factory may use, made once by the
+ * composition root (src/app). A capability that needs more declares its own part (the sign-in
+ * routes take `AppDeps & AuthDeps`) and the root hands each factory what it asks for.
+ */
+export interface AppDeps {
+  config: Config;
+  catalog: Catalog;
+  shards: ShardManager;
+  logger: Logger;
+  assets: StaticAssets;
+  /** Signs pre-login CSRF tokens; shared by every process on the host through the catalog. */
+  csrfSecret: string;
+  /** True once shutdown has begun: /readyz answers 503 so a load balancer stops sending traffic. */
+  isDraining: () => boolean;
+  /**
+   * The clock every time-based decision on the request path reads (session lifetimes,
+   * invitation expiry, the viewer's "today"): Date.now, except where a test advances it.
+   */
+  now: () => number;
+  /**
+   * How many of a user's open tasks are due before `endOfToday` (the top bar's badge). Given by
+   * the composition root, so that the kernel every feature imports imports no feature itself.
+   */
+  countDueTasks: (shard: Shard, userId: number, endOfToday: number) => number;
+}
+
+/** The static files the pages load, served from memory under content-hashed URLs. */
+export interface StaticAssets {
+  /** What the page layout links to. */
+  readonly urls: AssetUrls;
+  /** The file's response (304 when `ifNoneMatch` is its ETag), or undefined for an unknown name. */
+  response(name: string, ifNoneMatch: string | undefined): Response | undefined;
+}
+
+export interface BaseVariables {
+  requestId: string;
+  /** The per-request CSP nonce every script tag and htmx element carries. */
+  nonce: string;
+  tenant?: Tenant;
+}
+
+export type AppEnv = { Variables: BaseVariables };
+
+/** Routes under /t/:tenant: the tenant is resolved and its shard held for the request. */
+export type TenantEnv = { Variables: BaseVariables & { tenant: Tenant; shard: Shard; viewer?: Viewer } };
+
+/** Routes that need a signed-in viewer (a user's session or an API key). */
+export type ViewerEnv = { Variables: BaseVariables & { tenant: Tenant; shard: Shard; viewer: Viewer } };

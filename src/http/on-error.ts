@@ -1,0 +1,110 @@
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { flashFragment } from "../../views/components/flash.ts";
+import { errorPage } from "../../views/errors/error-page.ts";
+import {
+  AppError,
+  BadRequestError,
+  type FieldIssue,
+  NotFoundError,
+  PayloadTooLargeError,
+  RetryLaterError,
+  UnauthorizedError,
+  ValidationError,
+} from "../core/errors.ts";
+import { errorFields } from "../core/logger.ts";
+import type { AppDeps, AppEnv } from "./app-env.ts";
+import { problemResponse } from "./problem.ts";
+
+function isApi(c: Context): boolean {
+  return c.req.path.startsWith("/api/");
+}
+
+function isHtmx(c: Context): boolean {
+  return c.req.header("hx-request") === "true";
+}
+
+/** Maps anything thrown to an AppError; unexpected errors become a 500 that reveals nothing. */
+function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof HTTPException) {
+    if (error.status === 413) return new PayloadTooLargeError(0);
+    return new AppError(error.status, error.message || "Error", error.message || "request failed");
+  }
+  return new AppError(500, "Internal Server Error", "something went wrong on our side; it has been logged");
+}
+
+/** The fields a 400 or 422 names, for problem+json's `errors`. */
+function fieldErrors(error: AppError): FieldIssue[] | undefined {
+  if (error instanceof ValidationError) return error.issues;
+  if (error instanceof BadRequestError && error.field)
+    return [{ field: error.field, message: error.message }];
+  return undefined;
+}
+
+/** Where a page visitor who must sign in is sent, coming back to where they were afterwards. */
+function loginRedirect(c: Context<AppEnv>): string | undefined {
+  const slug = c.get("tenant")?.slug;
+  if (!slug) return undefined;
+  const back =
+    c.req.method === "GET"
+      ? `?next=${encodeURIComponent(c.req.path + (new URL(c.req.url).search || ""))}`
+      : "";
+  return `/t/${slug}/login${back}`;
+}
+
+/**
+ * The one place errors become responses: problem+json for the API, a small fragment swapped
+ * into the page's flash area for htmx, and a full error page otherwise.
+ */
+export function handleError(deps: AppDeps): ErrorHandler<AppEnv> {
+  return function handleError(error, c) {
+    const appError = toAppError(error);
+    if (appError.status >= 500 && !(appError instanceof RetryLaterError)) {
+      deps.logger.error("unhandled error", { requestId: c.get("requestId"), ...errorFields(error) });
+    }
+    const headers: Record<string, string> = {};
+    if (appError instanceof RetryLaterError) headers["Retry-After"] = String(appError.retryAfterSeconds);
+    if (isApi(c)) {
+      if (appError instanceof UnauthorizedError) headers["WWW-Authenticate"] = 'Bearer realm="crm"';
+      return problemResponse(
+        {
+          status: appError.status,
+          title: appError.title,
+          detail: appError.message,
+          errors: fieldErrors(appError),
+        },
+        headers,
+      );
+    }
+    if (appError instanceof UnauthorizedError) {
+      const to = loginRedirect(c);
+      if (to) {
+        if (isHtmx(c)) return c.body(null, 401, { "HX-Redirect": to });
+        return c.redirect(to, 303);
+      }
+    }
+    if (isHtmx(c)) {
+      return c.html(flashFragment("error", appError.message).value, appError.status as 400, {
+        ...headers,
+        "HX-Retarget": "#flash",
+        "HX-Reswap": "innerHTML",
+      });
+    }
+    return c.html(
+      errorPage({
+        status: appError.status,
+        title: appError.title,
+        message: appError.message,
+        nonce: c.get("nonce"),
+        assets: deps.assets.urls,
+      }).value,
+      appError.status as 400,
+      headers,
+    );
+  };
+}
+
+export function handleNotFound(deps: AppDeps): NotFoundHandler<AppEnv> {
+  return (c) => handleError(deps)(new NotFoundError("page"), c);
+}

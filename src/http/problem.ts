@@ -1,0 +1,24 @@
+import type { FieldIssue } from "../core/errors.ts";
+
+export interface Problem {
+  status: number;
+  title: string;
+  detail: string;
+  /** Each invalid field by name (RFC 9457 allows extension members). */
+  errors?: FieldIssue[];
+}
+
+/** An RFC 9457 problem+json response: what every API error looks like. */
+export function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
+  const body = {
+    type: "about:blank",
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    ...(problem.errors ? { errors: problem.errors } : {}),
+  };
+  return new Response(JSON.stringify(body), {
+    status: problem.status,
+    headers: { "Content-Type": "application/problem+json", ...headers },
+  });
+}

@@ -1,0 +1,20 @@
+import type { Context } from "hono";
+import { timelineEntry } from "../../views/records/timeline-entry.ts";
+import { NotFoundError } from "../core/errors.ts";
+import type { ViewerEnv } from "../http/app-env.ts";
+import { wantsFragment } from "../http/page-context.ts";
+import { subjectPath } from "./subject.ts";
+import { timelineEntryById } from "./timeline.ts";
+
+/** After a write from a plain form: back to the record's page; for htmx: the new entry, with a 201. */
+export function answerWithEntry(
+  c: Context<ViewerEnv>,
+  interactionId: number,
+  subject: { type: "contact" | "company" | "deal"; id: number },
+) {
+  const base = `/t/${c.var.tenant.slug}`;
+  if (!wantsFragment(c)) return c.redirect(subjectPath(base, subject), 303);
+  const entry = timelineEntryById(c.var.shard, interactionId);
+  if (!entry) throw new NotFoundError("interaction");
+  return c.html(timelineEntry(entry, base, subject).value, 201);
+}

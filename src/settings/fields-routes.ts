@@ -1,0 +1,97 @@
+import { type Context, Hono } from "hono";
+import { EMPTY_FORM, type FormState } from "../../views/components/form-field.ts";
+import { fieldsPage } from "../../views/settings/fields-page.ts";
+import { ValidationError } from "../core/errors.ts";
+import { parseOrThrow } from "../core/validation.ts";
+import {
+  createField,
+  deleteField,
+  fieldInput,
+  fieldPatchInput,
+  keyFromLabel,
+  listFields,
+  updateField,
+} from "../custom-fields/field-definitions.ts";
+import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { formStateFromIssues } from "../http/form-write.ts";
+import { formFields, idParam, pageContext } from "../http/page-context.ts";
+import { hasRole, requireRole } from "../identity/roles.ts";
+
+type C = Context<ViewerEnv>;
+
+/** A textarea's options, one per line (blank lines ignored). */
+function optionLines(text: string | undefined): string[] {
+  return (text ?? "")
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
+}
+
+/** Settings → Custom fields (viewing for everyone, changes for owners and admins). Mounted at /settings. */
+export function fieldSettingsRoutes(deps: AppDeps) {
+  const app = new Hono<ViewerEnv>();
+
+  const render = (c: C, form: FormState = EMPTY_FORM, problem?: string) =>
+    c.html(
+      fieldsPage({
+        ctx: pageContext(c, deps),
+        base: `/t/${c.var.tenant.slug}`,
+        fields: {
+          contact: listFields(c.var.shard, "contact"),
+          company: listFields(c.var.shard, "company"),
+          deal: listFields(c.var.shard, "deal"),
+        },
+        canEdit: hasRole(c.var.viewer.role, "admin"),
+        form,
+        problem,
+      }).value,
+      form.errors && Object.keys(form.errors).length ? 422 : problem ? 422 : 200,
+    );
+
+  const back = (c: C) => c.redirect(`/t/${c.var.tenant.slug}/settings/fields`, 303);
+
+  app.get("/fields", (c) => render(c));
+
+  app.post("/fields", async (c) => {
+    requireRole(c.var.viewer.role, "admin");
+    const fields = await formFields(c);
+    try {
+      const input = parseOrThrow(fieldInput, {
+        entity: fields.entity,
+        label: fields.label,
+        key: fields.key?.trim() || keyFromLabel(fields.label ?? ""),
+        type: fields.type,
+        options: optionLines(fields.options),
+      });
+      createField(c.var.shard, input);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return render(c, formStateFromIssues(fields, error.issues));
+    }
+    return back(c);
+  });
+
+  app.post("/fields/:id", async (c) => {
+    requireRole(c.var.viewer.role, "admin");
+    const fields = await formFields(c);
+    try {
+      const patch = parseOrThrow(fieldPatchInput, {
+        label: fields.label,
+        ...(fields.options === undefined ? {} : { options: optionLines(fields.options) }),
+      });
+      updateField(c.var.shard, idParam(c), patch);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return render(c, EMPTY_FORM, error.issues.map((i) => `${i.field}: ${i.message}`).join("; "));
+    }
+    return back(c);
+  });
+
+  app.post("/fields/:id/delete", (c) => {
+    requireRole(c.var.viewer.role, "admin");
+    deleteField(c.var.shard, idParam(c));
+    return back(c);
+  });
+
+  return app;
+}

@@ -1,0 +1,21 @@
+import { Hono } from "hono";
+import { requireSignedIn } from "../auth/session-middleware.ts";
+import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { auditRoutes } from "./audit-routes.ts";
+import { fieldSettingsRoutes } from "./fields-routes.ts";
+import { pipelineSettingsRoutes } from "./pipelines-routes.ts";
+import { usersSettingsRoutes } from "./users-routes.ts";
+
+/**
+ * Settings (/t/<slug>/settings/…): one routes file per tab, as views/settings has one page per
+ * tab. Everyone signed in may look; each tab's changes check their own role.
+ */
+export function settingsRoutes(deps: AppDeps) {
+  const app = new Hono<ViewerEnv>();
+  app.use(requireSignedIn);
+  app.route("/", usersSettingsRoutes(deps));
+  app.route("/", pipelineSettingsRoutes(deps));
+  app.route("/", fieldSettingsRoutes(deps));
+  app.route("/audit", auditRoutes(deps));
+  return app;
+}

@@ -1,0 +1,124 @@
+import { type Context, Hono } from "hono";
+import { z } from "zod";
+import { type UsersPageProps, usersPage } from "../../views/settings/users-page.tsx";
+import { createApiKey, listApiKeys, revokeApiKey } from "../auth/api-keys.ts";
+import { createInvitation, pendingInvitations, revokeInvitation } from "../auth/invitations.ts";
+import { changeRole, removeUser } from "../auth/manage-users.ts";
+import { ROLES } from "../auth/schema.ts";
+import { listUsers } from "../auth/users.ts";
+import { ValidationError } from "../core/errors.ts";
+import { emailAddress, parseOrThrow, plainText } from "../core/validation.ts";
+import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { formStateFromIssues } from "../http/form-write.ts";
+import { formFields, idParam, pageContext } from "../http/page-context.ts";
+import { grantableRoles, requireRole } from "../identity/roles.ts";
+
+type C = Context<ViewerEnv>;
+
+const roleField = z.enum(ROLES, "must be owner, admin, member or read-only");
+const inviteInput = z.object({ email: emailAddress, role: roleField });
+const apiKeyInput = z.object({ name: plainText(100).min(1, "is required"), role: roleField });
+const roleInput = z.object({ role: roleField });
+
+/** Settings → Team: the team, invitations and API keys. Members see the team; owners and admins manage it. */
+export function usersSettingsRoutes(deps: AppDeps) {
+  const app = new Hono<ViewerEnv>();
+
+  const base = (c: C) => `/t/${c.var.tenant.slug}`;
+
+  const render = (c: C, extra: Partial<UsersPageProps> = {}) => {
+    const { shard, viewer } = c.var;
+    const grantable = grantableRoles(viewer.role);
+    return usersPage({
+      ctx: pageContext(c, deps),
+      base: base(c),
+      viewerId: viewer.id,
+      users: listUsers(shard),
+      invitations: grantable.length ? pendingInvitations(shard, deps.now()) : [],
+      apiKeys: grantable.length ? listApiKeys(shard) : [],
+      grantable,
+      inviteForm: { values: { role: "member" }, errors: {} },
+      keyForm: { values: { role: "member" }, errors: {} },
+      ...extra,
+    }).value;
+  };
+
+  /** Runs a management action; a rule it breaks is shown on the page with a 422. */
+  const manage = async (
+    c: C,
+    action: (fields: Record<string, string>) => Partial<UsersPageProps> | undefined,
+  ) => {
+    requireRole(c.var.viewer.role, "admin");
+    const fields = await formFields(c);
+    try {
+      const shown = action(fields);
+      if (shown) return c.html(render(c, shown), 201);
+      return c.redirect(`${base(c)}/settings/users`, 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const form = formStateFromIssues(fields, error.issues);
+      const problem = error.issues.map((i) => `${i.field}: ${i.message}`).join("; ");
+      return c.html(render(c, { problem, inviteForm: form, keyForm: form }), 422);
+    }
+  };
+
+  const mayGrant = (c: C, role: string) => {
+    if (!grantableRoles(c.var.viewer.role).includes(role as never)) {
+      throw new ValidationError([{ field: "role", message: "you cannot grant that role" }]);
+    }
+  };
+
+  app.get("/users", (c) => c.html(render(c)));
+
+  app.post("/invitations", (c) =>
+    manage(c, (fields) => {
+      const input = parseOrThrow(inviteInput, fields);
+      mayGrant(c, input.role);
+      const { token } = createInvitation(c.var.shard, { ...input, invitedBy: c.var.viewer.id }, deps.now());
+      const path = `${base(c)}/invites/${token}`;
+      const url = deps.config.publicUrl ? `${deps.config.publicUrl}${path}` : path;
+      return {
+        secret: { label: `Send this link to ${input.email}.`, value: url, isPath: !deps.config.publicUrl },
+      };
+    }),
+  );
+
+  app.post("/invitations/:id/delete", (c) =>
+    manage(c, () => {
+      revokeInvitation(c.var.shard, c.var.viewer.role, idParam(c));
+      return undefined;
+    }),
+  );
+
+  app.post("/users/:id/role", (c) =>
+    manage(c, (fields) => {
+      changeRole(c.var.shard, c.var.viewer.role, idParam(c), parseOrThrow(roleInput, fields).role);
+      return undefined;
+    }),
+  );
+
+  app.post("/users/:id/delete", (c) =>
+    manage(c, () => {
+      removeUser(c.var.shard, c.var.viewer.role, c.var.viewer.id, idParam(c));
+      return undefined;
+    }),
+  );
+
+  app.post("/api-keys", (c) =>
+    manage(c, (fields) => {
+      const input = parseOrThrow(apiKeyInput, fields);
+      mayGrant(c, input.role);
+      const { key } = createApiKey(c.var.shard, { ...input, createdBy: c.var.viewer.id });
+      return { secret: { label: `API key "${input.name}" created.`, value: key, isPath: false } };
+    }),
+  );
+
+  app.post("/api-keys/:id/revoke", (c) =>
+    manage(c, () => {
+      revokeApiKey(c.var.shard, c.var.viewer.role, idParam(c));
+      return undefined;
+    }),
+  );
+
+  return app;
+}
