@@ -1,5 +1,5 @@
 import { subjectPath } from "../../src/interactions/subject.ts";
-import { utcToZoned } from "../../src/server/time-zone.ts";
+import { utcToZoned } from "../../src/core/time-zone.ts";
 import type { TaskRecord } from "../../src/tasks/tasks.ts";
 import { csrfField } from "../components/form-field.ts";
 import { type Html, html } from "../html.ts";
