@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { SYSTEM_ACTOR } from "../src/identity/viewer.ts";
 import { createCompany } from "../src/companies/create-company.ts";
 import { updateCompany } from "../src/companies/update-company.ts";
 import { createContact } from "../src/contacts/create-contact.ts";
@@ -8,6 +7,7 @@ import { createDeal } from "../src/deals/create-deal.ts";
 import { moveDeal } from "../src/deals/move-deal.ts";
 import { defaultPipeline } from "../src/deals/pipelines.ts";
 import { updateDeal } from "../src/deals/update-deal.ts";
+import { SYSTEM_ACTOR } from "../src/identity/viewer.ts";
 import { createTask, setTaskCompleted } from "../src/tasks/tasks.ts";
 import type { Shard } from "../src/tenancy/shard.ts";
 import { startServer, type TestServer } from "./support/server.ts";

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
+import { createTenant } from "../../src/auth/create-tenant.ts";
 import { PasswordHasher } from "../../src/auth/password-hasher.ts";
 import { type SeedOptions, seedTenant } from "../../src/seed/seed-tenant.ts";
 import { Catalog } from "../../src/tenancy/catalog.ts";
-import { createTenant } from "../../src/auth/create-tenant.ts";
 import { ShardManager } from "../../src/tenancy/shard-manager.ts";
 
 export const BENCH = { slug: "bench", email: "bench@example.com", password: "bench-password" } as const;

@@ -7,10 +7,10 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { loadConfig } from "../../src/config.ts";
 import { createApp } from "../../src/app/create-app.ts";
-import { Logger } from "../../src/core/logger.ts";
 import { createDeps } from "../../src/app/start-server.ts";
+import { loadConfig } from "../../src/core/config.ts";
+import { Logger } from "../../src/core/logger.ts";
 import { BENCH, benchData } from "./bench-data.ts";
 import { median } from "./wrk.ts";
 

@@ -1,8 +1,8 @@
+import { Assets } from "../../src/app/assets.ts";
 import { listUsers } from "../../src/auth/users.ts";
 import { contactJson } from "../../src/contacts/contact-record.ts";
 import { contactListParams, listContacts } from "../../src/contacts/list-contacts.ts";
 import { encodeCursor } from "../../src/lists/cursor.ts";
-import { Assets } from "../../src/app/assets.ts";
 import { allTags } from "../../src/tags/set-tags.ts";
 import { Catalog } from "../../src/tenancy/catalog.ts";
 import { ShardManager } from "../../src/tenancy/shard-manager.ts";

@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { apiApp } from "../api/api-app.ts";
 import { inviteRoutes } from "../auth/invite-routes.ts";
 import { loginRoutes } from "../auth/login-routes.ts";
 import { loadSession } from "../auth/session-middleware.ts";
@@ -24,6 +23,7 @@ import { savedViewRoutes } from "../saved-views/routes.ts";
 import { searchRoutes } from "../search/routes.ts";
 import { settingsRoutes } from "../settings/routes.ts";
 import { taskRoutes } from "../tasks/routes.ts";
+import { apiApp } from "./api-app.ts";
 import { healthRoutes } from "./health-routes.ts";
 import type { ServerDeps } from "./server-deps.ts";
 

@@ -1,6 +1,6 @@
 import { LoginLimiter } from "../auth/login-limiter.ts";
 import { PasswordHasher } from "../auth/password-hasher.ts";
-import type { Config } from "../config.ts";
+import type { Config } from "../core/config.ts";
 import { Logger } from "../core/logger.ts";
 import { randomToken } from "../core/tokens.ts";
 import { dueTaskCount } from "../tasks/tasks.ts";

@@ -1,5 +1,5 @@
 import { and, eq, lt, or } from "drizzle-orm";
-import type { Config } from "../config.ts";
+import type { Config } from "../core/config.ts";
 import { randomToken, sha256Hex } from "../core/tokens.ts";
 import type { Viewer } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
-import { readJsonObject } from "../api/read-json.ts";
 import { NotFoundError } from "../core/errors.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { parseAll } from "../http/form-write.ts";
+import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { bulkActionInput, bulkTargetInput } from "./bulk-input.ts";
 import { BULK_KINDS } from "./bulk-kinds.ts";

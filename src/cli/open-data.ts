@@ -1,4 +1,4 @@
-import { loadConfig } from "../config.ts";
+import { loadConfig } from "../core/config.ts";
 import { Catalog } from "../tenancy/catalog.ts";
 import type { Tenant } from "../tenancy/catalog-schema.ts";
 import { ShardManager } from "../tenancy/shard-manager.ts";

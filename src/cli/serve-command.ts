@@ -1,5 +1,5 @@
 import { createDeps, startServer } from "../app/start-server.ts";
-import { loadConfig } from "../config.ts";
+import { loadConfig } from "../core/config.ts";
 import { Logger } from "../core/logger.ts";
 import { type Command, DATA_HELP, intFlag } from "./command.ts";
 import { DEMO, ensureDemoWorkspace } from "./demo-workspace.ts";

@@ -1,7 +1,7 @@
 import { createTenant } from "../auth/create-tenant.ts";
 import { newTenantInput } from "../auth/new-tenant-input.ts";
 import { PasswordHasher } from "../auth/password-hasher.ts";
-import { loadConfig } from "../config.ts";
+import { loadConfig } from "../core/config.ts";
 import { ValidationError } from "../core/errors.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import { type Command, DATA_HELP, stringFlag, UsageError } from "./command.ts";

@@ -1,4 +1,4 @@
-import { resourceApiRoutes } from "../api/resource-routes.ts";
+import { resourceApiRoutes } from "../records/resource-api-routes.ts";
 import { companyCreateInput, companyPatchInput } from "./company-input.ts";
 import { companyJson } from "./company-record.ts";
 import { createCompany } from "./create-company.ts";

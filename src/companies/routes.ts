@@ -20,11 +20,11 @@ import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { parseAll, writeFromForm } from "../http/form-write.ts";
 import { formFields, idParam, pageContext, rowContext, wantsFragment } from "../http/page-context.ts";
 import { actorOf } from "../identity/viewer.ts";
+import { toFtsQuery } from "../lists/fts-query.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { filterKey, isFiltered } from "../lists/record-filter.ts";
-import { recordListPage } from "../lists/record-list-page.ts";
-import { recordSections } from "../records/record-sections.ts";
-import { toFtsQuery } from "../search/fts-query.ts";
+import { recordSections } from "../record-pages/record-sections.ts";
+import { recordListPage } from "../records/record-list-page.ts";
 import { companyFormValues, parseCompanyForm } from "./company-form.ts";
 import { createCompany } from "./create-company.ts";
 import { deleteCompany } from "./delete-company.ts";
@@ -141,12 +141,12 @@ export function companyRoutes(deps: AppDeps) {
 
   app.get("/:id", (c) => {
     const company = getCompany(c.var.shard, idParam(c));
-    const people = listContacts(c.var.shard, { companyId: company.id, limit: 20 });
     return c.html(
       companyPage({
         ctx: pageContext(c, deps),
         company,
-        contacts: people.rows,
+        // A company page lists its 20 most recently added people.
+        contacts: listContacts(c.var.shard, { companyId: company.id, limit: 20 }).rows,
         row: rowContext(c),
         sections: recordSections(c, deps, { type: "company", id: company.id }),
       }).value,

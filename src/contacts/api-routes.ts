@@ -1,4 +1,4 @@
-import { resourceApiRoutes } from "../api/resource-routes.ts";
+import { resourceApiRoutes } from "../records/resource-api-routes.ts";
 import { contactCreateInput, contactPatchInput } from "./contact-input.ts";
 import { contactJson } from "./contact-record.ts";
 import { createContact } from "./create-contact.ts";

@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { readJsonObject } from "../api/read-json.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { idParam } from "../http/page-context.ts";
+import { readJsonObject } from "../http/read-json.ts";
 import { requireRole } from "../identity/roles.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import {

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { readJsonObject } from "../api/read-json.ts";
-import { resourceApiRoutes } from "../api/resource-routes.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { idParam } from "../http/page-context.ts";
+import { readJsonObject } from "../http/read-json.ts";
 import { requireRole } from "../identity/roles.ts";
 import { parseListParams } from "../lists/list-params.ts";
+import { resourceApiRoutes } from "../records/resource-api-routes.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { createDeal } from "./create-deal.ts";
 import { dealCreateInput, dealPatchInput } from "./deal-input.ts";

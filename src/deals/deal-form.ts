@@ -1,12 +1,12 @@
 import { findOrCreateCompany } from "../companies/find-or-create-company.ts";
 import { type FieldIssue, ValidationError } from "../core/errors.ts";
+import { amountText, isCurrency, parseAmount } from "../core/money.ts";
 import { fieldIssues } from "../core/validation.ts";
 import type { Actor } from "../identity/viewer.ts";
 import { splitTags } from "../tags/tag-input.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { type DealCreate, dealCreateInput } from "./deal-input.ts";
 import type { DealRecord } from "./deal-record.ts";
-import { amountText, isCurrency, parseAmount } from "./money.ts";
 
 /** A parsed deal form: the API's fields, plus the company typed by name. */
 export interface DealForm {

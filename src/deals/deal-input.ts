@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { nullable, optionalRecordId, recordId } from "../core/field-types.ts";
+import { isCurrency } from "../core/money.ts";
 import { plainText } from "../core/validation.ts";
 import { isoDay } from "../lists/list-params.ts";
 import { tagList } from "../tags/tag-input.ts";
-import { isCurrency } from "./money.ts";
 
 export const currencyCode = z
   .string()

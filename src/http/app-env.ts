@@ -1,5 +1,5 @@
 import type { AssetUrls } from "../../views/layouts/page-context.ts";
-import type { Config } from "../config.ts";
+import type { Config } from "../core/config.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Viewer } from "../identity/viewer.ts";
 import type { Catalog } from "../tenancy/catalog.ts";

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { getConnInfo } from "hono/bun";
-import type { Config } from "../config.ts";
+import type { Config } from "../core/config.ts";
 
 /** Whether the client reached us over https: directly, or through a trusted proxy that says so. */
 export function isHttps(c: Context, config: Config): boolean {

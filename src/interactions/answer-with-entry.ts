@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { timelineEntry } from "../../views/records/timeline-entry.ts";
 import { NotFoundError } from "../core/errors.ts";
+import { recordPath } from "../core/record-types.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { wantsFragment } from "../http/page-context.ts";
-import { subjectPath } from "./subject.ts";
 import { timelineEntryById } from "./timeline.ts";
 
 /** After a write from a plain form: back to the record's page; for htmx: the new entry, with a 201. */
@@ -13,7 +13,7 @@ export function answerWithEntry(
   subject: { type: "contact" | "company" | "deal"; id: number },
 ) {
   const base = `/t/${c.var.tenant.slug}`;
-  if (!wantsFragment(c)) return c.redirect(subjectPath(base, subject), 303);
+  if (!wantsFragment(c)) return c.redirect(recordPath(base, subject), 303);
   const entry = timelineEntryById(c.var.shard, interactionId);
   if (!entry) throw new NotFoundError("interaction");
   return c.html(timelineEntry(entry, base, subject).value, 201);

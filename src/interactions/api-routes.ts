@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { readJsonObject } from "../api/read-json.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
+import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { listLimit, parseListParams } from "../lists/list-params.ts";
 import { activityInput, logActivity } from "./log-activity.ts";

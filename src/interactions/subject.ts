@@ -24,9 +24,3 @@ export function requireSubject(shard: Shard, subject: Subject): Subject {
   if (!found) throw new NotFoundError(subject.type);
   return subject;
 }
-
-/** The page of a subject. */
-export function subjectPath(base: string, subject: { type: string; id: number }): string {
-  const plural = subject.type === "company" ? "companies" : `${subject.type}s`;
-  return `${base}/${plural}/${subject.id}`;
-}

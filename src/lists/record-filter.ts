@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { toFtsQuery } from "../search/fts-query.ts";
 import { tagName } from "../tags/tag-input.ts";
+import { toFtsQuery } from "./fts-query.ts";
 import type { SortSpec } from "./keyset.ts";
 
 /** `sort=cf.<key>`: a custom field (checked against the workspace's fields when the list runs). */

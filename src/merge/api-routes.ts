@@ -1,5 +1,4 @@
 import { type Context, Hono } from "hono";
-import { readJsonObject } from "../api/read-json.ts";
 import { companyJson } from "../companies/company-record.ts";
 import { getCompany } from "../companies/get-company.ts";
 import { contactJson } from "../contacts/contact-record.ts";
@@ -10,6 +9,7 @@ import { readCustomValues } from "../custom-fields/field-values.ts";
 import type { CustomFieldEntity } from "../custom-fields/schema.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { idParam } from "../http/page-context.ts";
+import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { mergeCompanies } from "./merge-companies.ts";
 import { mergeContacts } from "./merge-contacts.ts";

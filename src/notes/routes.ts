@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
+import { recordPath } from "../core/record-types.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { formFields, idParam, wantsFragment } from "../http/page-context.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { answerWithEntry } from "../interactions/answer-with-entry.ts";
-import { subjectPath } from "../interactions/subject.ts";
 import { noteInput } from "./note-input.ts";
 import { createNote, deleteNote, getNote } from "./notes.ts";
 
@@ -26,7 +26,7 @@ export function noteRoutes(_deps: AppDeps) {
     deleteNote(c.var.shard, note.id);
     if (wantsFragment(c)) return c.body(null, 200);
     const type = note.subjectType as "contact" | "company" | "deal";
-    return c.redirect(subjectPath(`/t/${c.var.tenant.slug}`, { type, id: note.subjectId }), 303);
+    return c.redirect(recordPath(`/t/${c.var.tenant.slug}`, { type, id: note.subjectId }), 303);
   });
 
   return app;

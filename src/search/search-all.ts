@@ -1,6 +1,6 @@
+import { toFtsQuery } from "../lists/fts-query.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
-import { toFtsQuery } from "./fts-query.ts";
 
 export type HitType = "contact" | "company" | "deal" | "note";
 

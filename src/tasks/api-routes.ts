@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { readJsonObject } from "../api/read-json.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { idParam } from "../http/page-context.ts";
+import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { listLimit, optionalParam, parseListParams, positiveId } from "../lists/list-params.ts";
 import { taskInput, taskPatchInput } from "./task-input.ts";

@@ -6,6 +6,7 @@ import { requireSignedIn } from "../auth/session-middleware.ts";
 import { listUsers } from "../auth/users.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { NotFoundError, ValidationError } from "../core/errors.ts";
+import { recordPath } from "../core/record-types.ts";
 import { dayBounds, zonedToUtc } from "../core/time-zone.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
@@ -13,7 +14,6 @@ import { formStateFromIssues } from "../http/form-write.ts";
 import { formFields, idParam, pageContext, wantsFragment } from "../http/page-context.ts";
 import { viewerTimeZone } from "../http/viewer-time-zone.ts";
 import { actorOf } from "../identity/viewer.ts";
-import { subjectPath } from "../interactions/subject.ts";
 import { isoDay } from "../lists/list-params.ts";
 import { taskInput } from "./task-input.ts";
 import { taskItemContext } from "./task-item-context.ts";
@@ -94,7 +94,7 @@ export function taskRoutes(deps: AppDeps) {
     }
     const base = `/t/${c.var.tenant.slug}`;
     if (input.subjectType && input.subjectId)
-      return c.redirect(subjectPath(base, { type: input.subjectType, id: input.subjectId }), 303);
+      return c.redirect(recordPath(base, { type: input.subjectType, id: input.subjectId }), 303);
     return c.redirect(`${base}/tasks`, 303);
   });
 
@@ -122,7 +122,7 @@ export function taskRoutes(deps: AppDeps) {
     }
     const base = `/t/${c.var.tenant.slug}`;
     if (task.subjectType && task.subjectId !== null)
-      return c.redirect(subjectPath(base, { type: task.subjectType, id: task.subjectId }), 303);
+      return c.redirect(recordPath(base, { type: task.subjectType, id: task.subjectId }), 303);
     return c.redirect(`${base}/tasks`, 303);
   });
 

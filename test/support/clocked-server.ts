@@ -1,8 +1,8 @@
-import { loadConfig } from "../../src/config.ts";
-import type { AppDeps } from "../../src/http/app-env.ts";
 import { createApp } from "../../src/app/create-app.ts";
-import { Logger } from "../../src/core/logger.ts";
 import { createDeps } from "../../src/app/start-server.ts";
+import { loadConfig } from "../../src/core/config.ts";
+import { Logger } from "../../src/core/logger.ts";
+import type { AppDeps } from "../../src/http/app-env.ts";
 import { FAST_HASHING } from "./server.ts";
 
 /** A clock that stands still until the test moves it. */

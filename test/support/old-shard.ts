@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import type { Catalog } from "../../src/tenancy/catalog.ts";
 import { newTenantId } from "../../src/auth/create-tenant.ts";
+import type { Catalog } from "../../src/tenancy/catalog.ts";
 import { loadMigrations, migrateDatabase, TENANT_MIGRATIONS } from "../../src/tenancy/migrations.ts";
 import { openDatabase } from "../../src/tenancy/open-database.ts";
 

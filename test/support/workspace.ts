@@ -1,10 +1,10 @@
 import { createApiKey } from "../../src/auth/api-keys.ts";
+import { createTenant } from "../../src/auth/create-tenant.ts";
 import { insertUser } from "../../src/auth/insert-user.ts";
 import { PasswordHasher } from "../../src/auth/password-hasher.ts";
 import type { Role } from "../../src/auth/schema.ts";
 import { Catalog } from "../../src/tenancy/catalog.ts";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
-import { createTenant } from "../../src/auth/create-tenant.ts";
 import { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import { BrowserClient } from "./browser-client.ts";
 

@@ -1,5 +1,5 @@
+import { formatMoney } from "../../src/core/money.ts";
 import type { Board, BoardColumn } from "../../src/deals/board.ts";
-import { formatMoney } from "../../src/deals/money.ts";
 import { formatCount } from "../components/format.ts";
 import { type Html, html, join } from "../html.ts";
 import { type CardContext, dealCard } from "./deal-card.ts";

@@ -1,5 +1,5 @@
+import { formatMoney } from "../../src/core/money.ts";
 import type { DealRecord } from "../../src/deals/deal-record.ts";
-import { formatMoney } from "../../src/deals/money.ts";
 import type { Stage } from "../../src/deals/schema.ts";
 import { escapeHtml as e, type Html, trustedHtml } from "../html.ts";
 

@@ -1,6 +1,6 @@
 import type { ContactRecord } from "../../src/contacts/contact-record.ts";
+import { formatMoney } from "../../src/core/money.ts";
 import type { DealRecord } from "../../src/deals/deal-record.ts";
-import { formatMoney } from "../../src/deals/money.ts";
 import type { Stage } from "../../src/deals/schema.ts";
 import { csrfField } from "../components/form-field.ts";
 import { formatDateTime } from "../components/format.ts";

@@ -1,5 +1,5 @@
+import { formatMoney } from "../../src/core/money.ts";
 import type { DealRecord } from "../../src/deals/deal-record.ts";
-import { formatMoney } from "../../src/deals/money.ts";
 import { selectCell } from "../components/bulk-bar.ts";
 import { formatDay } from "../components/format.ts";
 import type { ColumnChoice } from "../components/list-columns.ts";

@@ -1,6 +1,6 @@
+import type { FieldIssue } from "../../src/core/errors.ts";
 import type { LinkedCounts } from "../../src/merge/linked-counts.ts";
 import type { MergeSide } from "../../src/merge/merge-input.ts";
-import type { FieldIssue } from "../../src/core/errors.ts";
 import { csrfField } from "../components/form-field.ts";
 import { formatCount } from "../components/format.ts";
 import { Html, type HtmlValue, html, join } from "../html.ts";

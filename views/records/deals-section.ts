@@ -1,5 +1,5 @@
+import { formatMoney } from "../../src/core/money.ts";
 import type { DealRecord } from "../../src/deals/deal-record.ts";
-import { formatMoney } from "../../src/deals/money.ts";
 import { type Html, html, join } from "../html.ts";
 
 /** The deals a contact is on or a company has, with a "New deal" link that starts one from here. */

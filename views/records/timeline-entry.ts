@@ -1,4 +1,4 @@
-import { subjectPath } from "../../src/interactions/subject.ts";
+import { recordPath } from "../../src/core/record-types.ts";
 import type { TimelineEntry } from "../../src/interactions/timeline.ts";
 import { formatDateTime } from "../components/format.ts";
 import { type Html, html } from "../html.ts";
@@ -66,7 +66,7 @@ export function timelineEntry(
       ? ""
       : e.subjectName === null
         ? html` <span class="muted">on a deleted ${e.subjectType}</span>`
-        : html` <span class="muted">on</span> <a href="${subjectPath(base, { type: e.subjectType, id: e.subjectId })}">${e.subjectName}</a>`;
+        : html` <span class="muted">on</span> <a href="${recordPath(base, { type: e.subjectType, id: e.subjectId })}">${e.subjectName}</a>`;
   const who = e.actorName ?? (e.actorType === "system" ? "System" : "Someone");
   return html`<li class="entry kind-${e.kind.replace(".", "-")}" id="interaction-${e.id}">
 <div class="meta"><time datetime="${new Date(e.occurredAt).toISOString()}">${formatDateTime(e.occurredAt)}</time> · ${who}${about}</div>

@@ -1,4 +1,4 @@
-import { subjectPath } from "../../src/interactions/subject.ts";
+import { recordPath } from "../../src/core/record-types.ts";
 import {
   type HitType,
   MATCH_END,
@@ -24,10 +24,10 @@ function snippet(text: string): Html {
 
 function hitLink(base: string, hit: SearchHit): Html {
   if (hit.type === "note") {
-    const href = subjectPath(base, { type: hit.subjectType ?? "contact", id: hit.subjectId ?? 0 });
+    const href = recordPath(base, { type: hit.subjectType ?? "contact", id: hit.subjectId ?? 0 });
     return html`<a href="${href}#timeline-entries">${snippet(hit.title)}</a>`;
   }
-  const href = subjectPath(base, { type: hit.type, id: hit.id });
+  const href = recordPath(base, { type: hit.type, id: hit.id });
   return html`<a href="${href}">${hit.title}</a>${hit.detail ? html` <span class="muted">${hit.detail}</span>` : ""}`;
 }
 

@@ -1,4 +1,4 @@
-import { subjectPath } from "../../src/interactions/subject.ts";
+import { recordPath } from "../../src/core/record-types.ts";
 import { utcToZoned } from "../../src/core/time-zone.ts";
 import type { TaskRecord } from "../../src/tasks/tasks.ts";
 import { csrfField } from "../components/form-field.ts";
@@ -30,7 +30,7 @@ export function taskItem(task: TaskRecord, ctx: TaskItemContext): Html {
     : "";
   const subject =
     ctx.showSubject && task.subjectType && task.subjectId !== null
-      ? html` · <a href="${subjectPath(ctx.base, { type: task.subjectType, id: task.subjectId })}">${task.subjectName ?? task.subjectType}</a>`
+      ? html` · <a href="${recordPath(ctx.base, { type: task.subjectType, id: task.subjectId })}">${task.subjectName ?? task.subjectType}</a>`
       : "";
   return html`<li class="task${done ? " done" : ""}" id="task-${task.id}">${toggle}<span class="title">${task.title}</span>${due(task, ctx)}${
     task.assigneeName ? html` <span class="muted">· ${task.assigneeName}</span>` : ""

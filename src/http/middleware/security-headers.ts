@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { Config } from "../../config.ts";
+import type { Config } from "../../core/config.ts";
 import { randomToken } from "../../core/tokens.ts";
 import type { AppEnv } from "../app-env.ts";
 import { isHttps } from "../https.ts";

@@ -18,13 +18,13 @@ import { listFields } from "../custom-fields/field-definitions.ts";
 import type { CustomFieldEntity } from "../custom-fields/schema.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { changedCount, pageCsrfToken, rowContext } from "../http/page-context.ts";
+import { cachedCount } from "../lists/count-cache.ts";
+import type { ListPage } from "../lists/page.ts";
+import { filterValues } from "../lists/record-filter.ts";
+import { renderList } from "../lists/render-cache.ts";
 import { savedViewsBarProps, saveViewFormProps } from "../saved-views/saved-views-props.ts";
 import type { ViewList } from "../saved-views/view-input.ts";
 import { allTags } from "../tags/set-tags.ts";
-import { cachedCount } from "./count-cache.ts";
-import type { ListPage } from "./page.ts";
-import { filterValues } from "./record-filter.ts";
-import { renderList } from "./render-cache.ts";
 
 /** What a list's results section (contactsResults, companiesResults, dealsResults) is given. */
 export interface RecordResultsProps<R> {

@@ -6,13 +6,13 @@ import { parseCustomValues, readCustomValues, type WithCustomFields } from "../c
 import type { CustomFieldEntity } from "../custom-fields/schema.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { idParam } from "../http/page-context.ts";
+import { readJsonObject } from "../http/read-json.ts";
 import type { Actor } from "../identity/viewer.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import type { ListPage } from "../lists/page.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
-import { readJsonObject } from "./read-json.ts";
 
 /** A record type's services, as the JSON API exposes them. */
 export interface ApiResource<

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { OPENAPI_DOCUMENT } from "../api/openapi.ts";
 import { apiKeyAuth, apiKeyTenantCheck } from "../auth/api-key-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { bulkApiRoutes } from "../bulk/api-routes.ts";
@@ -13,7 +14,6 @@ import { mergeApiRoutes } from "../merge/api-routes.ts";
 import { noteApiRoutes } from "../notes/api-routes.ts";
 import { searchApiRoutes } from "../search/api-routes.ts";
 import { taskApiRoutes } from "../tasks/api-routes.ts";
-import { OPENAPI_DOCUMENT } from "./openapi.ts";
 
 const OPENAPI_JSON = JSON.stringify(OPENAPI_DOCUMENT);
 
