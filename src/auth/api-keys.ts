@@ -1,11 +1,11 @@
 import { desc } from "drizzle-orm";
 import { NotFoundError, ValidationError } from "../core/errors.ts";
 import { randomToken, sha256Hex } from "../core/tokens.ts";
-import { grantableRoles } from "../identity/roles.ts";
+import { grantableRoles, type Role } from "../identity/roles.ts";
 import type { Viewer } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
-import { type ApiKey, apiKeys, type Role } from "./schema.ts";
+import { type ApiKey, apiKeys } from "./schema.ts";
 
 /**
  * A key reads `crm_<tenant id>_<secret>`. The tenant id lets the API refuse a key meant for

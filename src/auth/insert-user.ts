@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import { ValidationError } from "../core/errors.ts";
-import { type Role, type User, users } from "./schema.ts";
+import type { Role } from "../identity/roles.ts";
+import { type User, users } from "./schema.ts";
 
 export interface NewUser {
   email: string;

@@ -1,10 +1,10 @@
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import { NotFoundError, ValidationError } from "../core/errors.ts";
 import { randomToken, sha256Hex } from "../core/tokens.ts";
-import { grantableRoles } from "../identity/roles.ts";
+import { grantableRoles, type Role } from "../identity/roles.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { insertUser } from "./insert-user.ts";
-import { type Invitation, invitations, type Role, type User, users } from "./schema.ts";
+import { type Invitation, invitations, type User, users } from "./schema.ts";
 
 export const INVITATION_DAYS = 7;
 

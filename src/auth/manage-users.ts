@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
 import { NotFoundError, ValidationError } from "../core/errors.ts";
-import { grantableRoles, hasRole } from "../identity/roles.ts";
+import { grantableRoles, hasRole, ROLES, type Role } from "../identity/roles.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import { ROLES, type Role, users } from "./schema.ts";
+import { users } from "./schema.ts";
 
 function ownerCount(shard: Shard): number {
   return (shard.statement("SELECT count(*) AS n FROM users WHERE role = 'owner'").get() as { n: number }).n;

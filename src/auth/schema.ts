@@ -1,8 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-
-export const ROLES = ["owner", "admin", "member", "read-only"] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from "../identity/roles.ts";
 
 export const users = sqliteTable(
   "users",

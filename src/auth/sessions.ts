@@ -1,10 +1,11 @@
 import { and, eq, lt, or } from "drizzle-orm";
 import type { Config } from "../core/config.ts";
 import { randomToken, sha256Hex } from "../core/tokens.ts";
+import type { Role } from "../identity/roles.ts";
 import type { Viewer } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
-import { type Role, sessions } from "./schema.ts";
+import { sessions } from "./schema.ts";
 
 /** Writing last_seen_at on every request would turn every page view into an fsync; once a minute is plenty. */
 const TOUCH_AFTER_MS = 60_000;

@@ -1,5 +1,5 @@
 import { createApiKey } from "../auth/api-keys.ts";
-import { ROLES, type Role } from "../auth/schema.ts";
+import { ROLES, type Role } from "../identity/roles.ts";
 import { type Command, DATA_HELP, stringFlag, UsageError } from "./command.ts";
 import { openData } from "./open-data.ts";
 

@@ -1,5 +1,8 @@
-import type { Role } from "../auth/schema.ts";
 import { ForbiddenError } from "../core/errors.ts";
+
+/** The roles a workspace's users and API keys have, from most to least allowed. */
+export const ROLES = ["owner", "admin", "member", "read-only"] as const;
+export type Role = (typeof ROLES)[number];
 
 const RANK: Record<Role, number> = { "read-only": 0, member: 1, admin: 2, owner: 3 };
 

@@ -4,14 +4,13 @@ import { type UsersPageProps, usersPage } from "../../views/settings/users-page.
 import { createApiKey, listApiKeys, revokeApiKey } from "../auth/api-keys.ts";
 import { createInvitation, pendingInvitations, revokeInvitation } from "../auth/invitations.ts";
 import { changeRole, removeUser } from "../auth/manage-users.ts";
-import { ROLES } from "../auth/schema.ts";
 import { listUsers } from "../auth/users.ts";
 import { ValidationError } from "../core/errors.ts";
 import { emailAddress, parseOrThrow, plainText } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { formStateFromIssues } from "../http/form-write.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
-import { grantableRoles, requireRole } from "../identity/roles.ts";
+import { grantableRoles, ROLES, requireRole } from "../identity/roles.ts";
 
 type C = Context<ViewerEnv>;
 

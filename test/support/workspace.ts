@@ -2,7 +2,7 @@ import { createApiKey } from "../../src/auth/api-keys.ts";
 import { createTenant } from "../../src/auth/create-tenant.ts";
 import { insertUser } from "../../src/auth/insert-user.ts";
 import { PasswordHasher } from "../../src/auth/password-hasher.ts";
-import type { Role } from "../../src/auth/schema.ts";
+import type { Role } from "../../src/identity/roles.ts";
 import { Catalog } from "../../src/tenancy/catalog.ts";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import { ShardManager } from "../../src/tenancy/shard-manager.ts";

@@ -1,5 +1,6 @@
-import type { ApiKey, Invitation, Role } from "../../src/auth/schema.ts";
+import type { ApiKey, Invitation } from "../../src/auth/schema.ts";
 import type { UserSummary } from "../../src/auth/users.ts";
+import type { Role } from "../../src/identity/roles.ts";
 import { csrfField, type FormState, selectField, textField } from "../components/form-field.ts";
 import { formatDateTime } from "../components/format.ts";
 import { type Html, type HtmlValue, html } from "../html.ts";
