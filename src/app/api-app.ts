@@ -6,12 +6,13 @@ import { bulkApiRoutes } from "../bulk/api-routes.ts";
 import { companyApiRoutes } from "../companies/api-routes.ts";
 import { contactApiRoutes } from "../contacts/api-routes.ts";
 import { customFieldApiRoutes } from "../custom-fields/api-routes.ts";
-import { dealApiRoutes, pipelineApiRoutes } from "../deals/api-routes.ts";
+import { dealApiRoutes } from "../deals/api-routes.ts";
 import type { AppDeps, AppEnv, TenantEnv } from "../http/app-env.ts";
 import { holdShard, resolveTenant } from "../http/tenant-middleware.ts";
 import { interactionApiRoutes } from "../interactions/api-routes.ts";
 import { mergeApiRoutes } from "../merge/api-routes.ts";
 import { noteApiRoutes } from "../notes/api-routes.ts";
+import { pipelineApiRoutes } from "../pipelines/api-routes.ts";
 import { searchApiRoutes } from "../search/api-routes.ts";
 import { taskApiRoutes } from "../tasks/api-routes.ts";
 

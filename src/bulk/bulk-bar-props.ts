@@ -1,6 +1,6 @@
 import type { BulkBarProps } from "../../views/components/bulk-bar.ts";
 import { listUsers } from "../auth/users.ts";
-import { listPipelines } from "../deals/pipelines.ts";
+import { listPipelines } from "../pipelines/pipelines.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { BULK_KINDS, type BulkKindName } from "./bulk-kinds.ts";
 

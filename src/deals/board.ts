@@ -1,7 +1,7 @@
+import { getPipeline, type PipelineWithStages } from "../pipelines/pipelines.ts";
+import type { Stage } from "../pipelines/schema.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { DEAL_COLUMNS, DEAL_JOINS, type DealRecord, type DealRow, toDealRecord } from "./deal-record.ts";
-import { getPipeline, type PipelineWithStages } from "./pipelines.ts";
-import type { Stage } from "./schema.ts";
 
 /** What a stage's column shows: how many deals, their sums per currency, and the newest cards. */
 export interface BoardColumn {

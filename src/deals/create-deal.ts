@@ -5,13 +5,19 @@ import { applyCustomValues } from "../custom-fields/apply-custom-values.ts";
 import type { WithCustomFields } from "../custom-fields/field-values.ts";
 import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
+import {
+  defaultPipeline,
+  getStage,
+  listPipelines,
+  stageIssue,
+  workspaceCurrency,
+} from "../pipelines/pipelines.ts";
 import { setTags } from "../tags/set-tags.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { DealCreate } from "./deal-input.ts";
 import { contactIdsIssues, setDealContacts } from "./deal-links.ts";
 import type { DealRecord } from "./deal-record.ts";
 import { getDeal } from "./get-deal.ts";
-import { defaultPipeline, getStage, listPipelines, stageIssue, workspaceCurrency } from "./pipelines.ts";
 import { deals } from "./schema.ts";
 
 /**

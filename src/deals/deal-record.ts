@@ -1,5 +1,5 @@
+import type { StageKind } from "../pipelines/schema.ts";
 import { tagsFromColumn } from "../tags/tag-input.ts";
-import type { StageKind } from "./schema.ts";
 
 /** A deal as services return it: the row plus the names lists and pages show. */
 export interface DealRecord {

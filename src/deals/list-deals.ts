@@ -6,9 +6,9 @@ import { countRows, keysetQuery } from "../lists/keyset-query.ts";
 import { optionalParam, positiveId } from "../lists/list-params.ts";
 import type { ListPage } from "../lists/page.ts";
 import { type Filter, recordFilter, recordListParams } from "../lists/record-filter.ts";
+import { STAGE_KINDS } from "../pipelines/schema.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { DEAL_COLUMNS, DEAL_JOINS, type DealRecord, type DealRow, toDealRecord } from "./deal-record.ts";
-import { STAGE_KINDS } from "./schema.ts";
 
 /** The sorts a deal list allows. Each has an index ending in id (see schema.ts). */
 export const DEAL_SORTS = {

@@ -1,10 +1,10 @@
 import { ValidationError } from "../core/errors.ts";
 import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
+import { getStage, stageIssue } from "../pipelines/pipelines.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { DealRecord } from "./deal-record.ts";
 import { getDeal } from "./get-deal.ts";
-import { getStage, stageIssue } from "./pipelines.ts";
 
 export interface MoveOptions {
   /** Why it was lost, when the new stage is a lost one. */

@@ -37,6 +37,7 @@ import { timeline } from "../interactions/timeline.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { filterKey, isFiltered } from "../lists/record-filter.ts";
 import { renderList } from "../lists/render-cache.ts";
+import { defaultPipeline, getPipeline, listPipelines, workspaceCurrency } from "../pipelines/pipelines.ts";
 import { recordListPage } from "../records/record-list-page.ts";
 import { taskItemContext } from "../tasks/task-item-context.ts";
 import { tasksAbout } from "../tasks/tasks.ts";
@@ -47,7 +48,6 @@ import { deleteDeal } from "./delete-deal.ts";
 import { dealContactIds, getDeal } from "./get-deal.ts";
 import { countDeals, dealListParams, listDeals } from "./list-deals.ts";
 import { moveDeal } from "./move-deal.ts";
-import { defaultPipeline, getPipeline, listPipelines, workspaceCurrency } from "./pipelines.ts";
 import { updateDeal } from "./update-deal.ts";
 
 type C = Context<ViewerEnv>;

@@ -2,6 +2,9 @@ import { type Context, Hono } from "hono";
 import { pipelinesPage } from "../../views/settings/pipelines-page.ts";
 import { ValidationError } from "../core/errors.ts";
 import { parseOrThrow } from "../core/validation.ts";
+import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { formFields, idParam, pageContext } from "../http/page-context.ts";
+import { hasRole, requireRole } from "../identity/roles.ts";
 import {
   addStage,
   createPipeline,
@@ -12,11 +15,8 @@ import {
   stageInput,
   stagePatchInput,
   updateStage,
-} from "../deals/manage-pipelines.ts";
-import { listPipelines } from "../deals/pipelines.ts";
-import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
-import { formFields, idParam, pageContext } from "../http/page-context.ts";
-import { hasRole, requireRole } from "../identity/roles.ts";
+} from "../pipelines/manage-pipelines.ts";
+import { listPipelines } from "../pipelines/pipelines.ts";
 
 type C = Context<ViewerEnv>;
 

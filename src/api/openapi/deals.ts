@@ -1,5 +1,5 @@
-import { pipelineInput, stageInput, stagePatchInput } from "../../deals/manage-pipelines.ts";
-import { STAGE_KINDS } from "../../deals/schema.ts";
+import { pipelineInput, stageInput, stagePatchInput } from "../../pipelines/manage-pipelines.ts";
+import { STAGE_KINDS } from "../../pipelines/schema.ts";
 import {
   customFields,
   errorResponses,
