@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { acceptInvitePage } from "../../views/auth/accept-invite-page.tsx";
+import { acceptInvitePage } from "../../views/auth/accept-invite-page.ts";
 import { NotFoundError, ValidationError } from "../core/errors.ts";
 import { parseOrThrow, plainText } from "../core/validation.ts";
 import type { AppDeps, TenantEnv } from "../http/app-env.ts";

@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { loginPage } from "../../views/auth/login-page.tsx";
+import { loginPage } from "../../views/auth/login-page.ts";
 import { ValidationError } from "../core/errors.ts";
 import { emailAddress, parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, TenantEnv } from "../http/app-env.ts";

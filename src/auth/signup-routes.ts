@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import { landingPage } from "../../views/auth/landing-page.tsx";
-import { signupPage } from "../../views/auth/signup-page.tsx";
+import { landingPage } from "../../views/auth/landing-page.ts";
+import { signupPage } from "../../views/auth/signup-page.ts";
 import { ValidationError } from "../core/errors.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";

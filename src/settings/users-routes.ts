@@ -1,6 +1,6 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import { type UsersPageProps, usersPage } from "../../views/settings/users-page.tsx";
+import { type UsersPageProps, usersPage } from "../../views/settings/users-page.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "../auth/api-keys.ts";
 import { createInvitation, pendingInvitations, revokeInvitation } from "../auth/invitations.ts";
 import { changeRole, removeUser } from "../auth/manage-users.ts";

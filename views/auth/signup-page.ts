@@ -1,7 +1,7 @@
 import { type FormState, textField } from "../components/form-field.ts";
 import { type Html, html } from "../html.ts";
 import type { PageContext } from "../layouts/page-context.ts";
-import { authFormPage } from "./auth-form.tsx";
+import { authFormPage } from "./auth-form.ts";
 
 export const SIGNUP_FIELDS = ["name", "slug", "ownerName", "ownerEmail", "ownerPassword"];
 
@@ -11,7 +11,7 @@ export function signupPage(p: { ctx: PageContext; form: FormState }): Html {
   return authFormPage({
     ctx: p.ctx,
     title: "Create your workspace",
-    intro: "Your team's contacts and companies, in a workspace of its own.",
+    intro: html`Your team&#39;s contacts and companies, in a workspace of its own.`,
     action: "/signup",
     submitLabel: "Create workspace",
     form,

@@ -1,7 +1,7 @@
 import { type FormState, textField } from "../components/form-field.ts";
 import { type Html, html } from "../html.ts";
 import type { PageContext } from "../layouts/page-context.ts";
-import { authFormPage } from "./auth-form.tsx";
+import { authFormPage } from "./auth-form.ts";
 
 export interface AcceptInvitePageProps {
   ctx: PageContext;

@@ -1,5 +1,5 @@
 import { csrfField, type FormState, formErrors } from "../components/form-field.ts";
-import type { Html, HtmlValue } from "../html.ts";
+import { type Html, type HtmlValue, html } from "../html.ts";
 import { page } from "../layouts/page.ts";
 import type { PageContext } from "../layouts/page-context.ts";
 
@@ -21,25 +21,10 @@ export interface AuthFormProps {
 export function authFormPage(p: AuthFormProps): Html {
   return page(p.ctx, {
     title: p.title,
-    body: (
-      <section class="auth-card">
-        <h1>{p.title}</h1>
-        {p.intro && <p class="intro">{p.intro}</p>}
-        {p.problem && (
-          <p class="flash error" role="alert">
-            {p.problem}
-          </p>
-        )}
-        <form method="post" action={p.action} novalidate>
-          {csrfField(p.ctx.csrfToken)}
-          {formErrors(p.form, p.shownFields)}
-          {p.fields}
-          <div class="form-actions">
-            <button type="submit">{p.submitLabel}</button>
-          </div>
-        </form>
-        {p.footer && <p class="footer">{p.footer}</p>}
-      </section>
-    ),
+    body: html`<section class="auth-card"><h1>${p.title}</h1>${p.intro ? html`<p class="intro">${p.intro}</p>` : ""}${
+      p.problem ? html`<p class="flash error" role="alert">${p.problem}</p>` : ""
+    }<form method="post" action="${p.action}" novalidate="">${csrfField(p.ctx.csrfToken)}${formErrors(p.form, p.shownFields)}${p.fields}<div class="form-actions"><button type="submit">${p.submitLabel}</button></div></form>${
+      p.footer ? html`<p class="footer">${p.footer}</p>` : ""
+    }</section>`,
   });
 }
