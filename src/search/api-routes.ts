@@ -2,12 +2,15 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { parseListParams } from "../lists/list-params.ts";
-import { MATCH_END, MATCH_START, searchAll } from "./search-all.ts";
+import { type SnippetPart, searchAll } from "./search-all.ts";
 
 const searchParams = z.object({
   q: z.string().max(200, "must be at most 200 characters"),
   limit: z.coerce.number().int().min(1).max(50).default(10),
 });
+
+const bracketed = (parts: SnippetPart[]) =>
+  parts.map((part) => (part.match ? `[${part.text}]` : part.text)).join("");
 
 /** /api/v1/t/:tenant/search?q=: ranked matches per kind; note snippets mark matches with [ and ]. */
 export function searchApiRoutes() {
@@ -16,10 +19,7 @@ export function searchApiRoutes() {
     const p = parseListParams(searchParams, c.req.query(), true);
     const results = searchAll(c.var.shard, p.q, p.limit);
     // Copies: the results are shared with later searches (cached per shard version).
-    const note = results.note.map((hit) => ({
-      ...hit,
-      title: hit.title.replaceAll(MATCH_START, "[").replaceAll(MATCH_END, "]"),
-    }));
+    const note = results.note.map(({ snippet, ...hit }) => ({ ...hit, title: bracketed(snippet ?? []) }));
     return c.json({ ...results, note });
   });
   return app;

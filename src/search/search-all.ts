@@ -4,21 +4,30 @@ import { versionedCache } from "../tenancy/versioned-cache.ts";
 
 export type HitType = "contact" | "company" | "deal" | "note";
 
+/** A stretch of a note's snippet: words that matched the query, or the text around them. */
+export interface SnippetPart {
+  text: string;
+  match: boolean;
+}
+
 export interface SearchHit {
   type: HitType;
   id: number;
+  /** A note's title is its snippet's plain text. */
   title: string;
   detail: string | null;
   /** For a note: the record it is on. */
   subjectType?: string;
   subjectId?: number;
+  /** For a note: the text around the matched words, in parts, so a view marks the matches with its own escaping. */
+  snippet?: SnippetPart[];
 }
 
 export type SearchResults = Record<HitType, SearchHit[]>;
 
-/** Marks matched words in note snippets: control characters, so they cannot clash with anything typed in a form. */
-export const MATCH_START = "\u0002";
-export const MATCH_END = "\u0003";
+/** Marks matched words in FTS5's snippets: control characters, so they cannot clash with anything typed in a form. */
+const MATCH_START = "\u0002";
+const MATCH_END = "\u0003";
 
 /**
  * How many of the newest matches each kind ranks. A two-letter prefix matches tens of thousands
@@ -48,6 +57,21 @@ const QUERIES: Record<HitType, string> = {
 const NOTE_SNIPPET = `SELECT snippet(notes_fts, 0, '${MATCH_START}', '${MATCH_END}', '…', 12) AS snippet
   FROM notes_fts WHERE notes_fts MATCH ? AND rowid = ?`;
 
+/** Splits a snippet at its markers: each marker starts or ends a matched stretch. */
+function snippetParts(marked: string): SnippetPart[] {
+  const parts: SnippetPart[] = [];
+  let match = false;
+  let from = 0;
+  for (let i = 0; i <= marked.length; i++) {
+    const char = marked[i];
+    if (char !== undefined && char !== MATCH_START && char !== MATCH_END) continue;
+    if (i > from) parts.push({ text: marked.slice(from, i), match });
+    match = char === MATCH_START;
+    from = i + 1;
+  }
+  return parts;
+}
+
 /** Fewer letters than this match too much to rank usefully as you type. */
 export const MIN_QUERY_LENGTH = 2;
 
@@ -69,7 +93,9 @@ export function searchAll(shard: Shard, text: string, perType = 5): SearchResult
       results[type] = rows.map((r) => ({ ...r, type }));
     }
     for (const note of results.note) {
-      note.title = (shard.statement(NOTE_SNIPPET).get(fts, note.id) as { snippet: string }).snippet;
+      const marked = (shard.statement(NOTE_SNIPPET).get(fts, note.id) as { snippet: string }).snippet;
+      note.snippet = snippetParts(marked);
+      note.title = note.snippet.map((part) => part.text).join("");
     }
     return results;
   });

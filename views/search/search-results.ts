@@ -1,12 +1,6 @@
 import { recordPath } from "../../src/core/record-types.ts";
-import {
-  type HitType,
-  MATCH_END,
-  MATCH_START,
-  type SearchHit,
-  type SearchResults,
-} from "../../src/search/search-all.ts";
-import { escapeHtml, type Html, html, join, trustedHtml } from "../html.ts";
+import type { HitType, SearchHit, SearchResults, SnippetPart } from "../../src/search/search-all.ts";
+import { type Html, html, join } from "../html.ts";
 import { page } from "../layouts/page.ts";
 import type { PageContext } from "../layouts/page-context.ts";
 
@@ -17,15 +11,15 @@ const GROUPS: [HitType, string][] = [
   ["note", "Notes"],
 ];
 
-/** A note snippet with its matched words highlighted: the text is escaped first, then the markers become <mark>. */
-function snippet(text: string): Html {
-  return trustedHtml(escapeHtml(text).replaceAll(MATCH_START, "<mark>").replaceAll(MATCH_END, "</mark>"));
+/** A note snippet with its matched words highlighted. */
+function snippet(parts: SnippetPart[]): Html {
+  return join(parts.map((part) => (part.match ? html`<mark>${part.text}</mark>` : part.text)));
 }
 
 function hitLink(base: string, hit: SearchHit): Html {
   if (hit.type === "note") {
     const href = recordPath(base, { type: hit.subjectType ?? "contact", id: hit.subjectId ?? 0 });
-    return html`<a href="${href}#timeline-entries">${snippet(hit.title)}</a>`;
+    return html`<a href="${href}#timeline-entries">${snippet(hit.snippet ?? [])}</a>`;
   }
   const href = recordPath(base, { type: hit.type, id: hit.id });
   return html`<a href="${href}">${hit.title}</a>${hit.detail ? html` <span class="muted">${hit.detail}</span>` : ""}`;
