@@ -29,14 +29,12 @@ export function apiApp(deps: AppDeps) {
     c.body(OPENAPI_JSON, 200, { "Content-Type": "application/json", "Cache-Control": "public, max-age=300" }),
   );
 
-  const tenantApi = new Hono<TenantEnv>();
-  tenantApi.use(
-    resolveTenant(deps),
-    apiKeyTenantCheck,
-    holdShard(deps),
-    apiKeyAuth,
-    writesNeedMember as never,
-  );
+  // The key is checked against the URL's tenant before the file opens; apiKeyAuth then sets the
+  // viewer, so from writesNeedMember on every handler sees a ViewerEnv.
+  const tenantApi = new Hono<TenantEnv>()
+    .use(resolveTenant(deps), apiKeyTenantCheck, holdShard(deps))
+    .use(apiKeyAuth)
+    .use(writesNeedMember);
   tenantApi.route("/", bulkApiRoutes());
   tenantApi.route("/", mergeApiRoutes());
   tenantApi.route("/contacts", contactApiRoutes(deps.config.renderCache));

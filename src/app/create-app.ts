@@ -30,23 +30,23 @@ import type { ServerDeps } from "./server-deps.ts";
 /** The workspace's pages under /t/:tenant: sign-in first, everything else behind a session. */
 function tenantPages(deps: ServerDeps) {
   const app = new Hono<TenantEnv>();
-  app.use(resolveTenant(deps), holdShard(deps), loadSession(deps), csrfProtection(deps) as never);
+  app.use(resolveTenant(deps), holdShard(deps), loadSession(deps), csrfProtection(deps));
   app.get("/", (c) => c.redirect(`/t/${c.var.tenant.slug}/${c.var.viewer ? "contacts" : "login"}`, 303));
   app.route("/", loginRoutes(deps));
   app.route("/", inviteRoutes(deps));
-  app.route("/", bulkRoutes(deps) as never);
-  app.route("/views", savedViewRoutes(deps) as never);
-  app.route("/", mergeRoutes(deps) as never);
-  app.route("/contacts", contactRoutes(deps) as never);
-  app.route("/companies", companyRoutes(deps) as never);
-  app.route("/settings", settingsRoutes(deps) as never);
-  app.route("/deals", dealRoutes(deps) as never);
-  app.route("/tasks", taskRoutes(deps) as never);
-  app.route("/notes", noteRoutes(deps) as never);
-  app.route("/activities", activityRoutes(deps) as never);
-  app.route("/timeline", timelineRoutes(deps) as never);
-  app.route("/search", searchRoutes(deps) as never);
-  app.route("/privacy", privacyRoutes(deps) as never);
+  app.route("/", bulkRoutes(deps));
+  app.route("/views", savedViewRoutes(deps));
+  app.route("/", mergeRoutes(deps));
+  app.route("/contacts", contactRoutes(deps));
+  app.route("/companies", companyRoutes(deps));
+  app.route("/settings", settingsRoutes(deps));
+  app.route("/deals", dealRoutes(deps));
+  app.route("/tasks", taskRoutes(deps));
+  app.route("/notes", noteRoutes(deps));
+  app.route("/activities", activityRoutes(deps));
+  app.route("/timeline", timelineRoutes(deps));
+  app.route("/search", searchRoutes(deps));
+  app.route("/privacy", privacyRoutes(deps));
   return app;
 }
 
@@ -70,7 +70,7 @@ export function createApp(deps: ServerDeps) {
   app.route("/api/v1", apiApp(deps));
   app.use("/signup", csrfProtection(deps));
   app.route("/", signupRoutes(deps));
-  app.route("/t/:tenant", tenantPages(deps) as never);
+  app.route("/t/:tenant", tenantPages(deps));
   app.onError(handleError(deps));
   app.notFound(handleNotFound(deps));
   return app;

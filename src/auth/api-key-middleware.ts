@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { UnauthorizedError } from "../core/errors.ts";
-import type { TenantEnv } from "../http/app-env.ts";
+import type { TenantEnv, ViewerEnv } from "../http/app-env.ts";
 import { keyTenantId, viewerForApiKey } from "./api-keys.ts";
 
 function bearerKey(header: string | undefined): string | undefined {
@@ -19,8 +19,11 @@ export const apiKeyTenantCheck: MiddlewareHandler<TenantEnv> = async function ap
   await next();
 };
 
-/** Sets `viewer` from the bearer key, checked against the workspace's stored key hashes; 401 if unknown or revoked. */
-export const apiKeyAuth: MiddlewareHandler<TenantEnv> = async function apiKeyAuth(c, next) {
+/**
+ * Sets `viewer` from the bearer key, checked against the workspace's stored key hashes; 401 if
+ * unknown or revoked. Typed with the env it leaves behind: an app that uses it is a ViewerEnv.
+ */
+export const apiKeyAuth: MiddlewareHandler<ViewerEnv> = async function apiKeyAuth(c, next) {
   const key = bearerKey(c.req.header("authorization")) ?? "";
   const viewer = viewerForApiKey(c.var.shard, key);
   if (!viewer) throw new UnauthorizedError("this API key is not valid for this workspace");

@@ -10,7 +10,7 @@ import { emailAddress, parseOrThrow, plainText } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { formStateFromIssues } from "../http/form-write.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
-import { grantableRoles, ROLES, requireRole } from "../identity/roles.ts";
+import { grantableRoles, ROLES, type Role, requireRole } from "../identity/roles.ts";
 
 type C = Context<ViewerEnv>;
 
@@ -61,8 +61,8 @@ export function usersSettingsRoutes(deps: AppDeps) {
     }
   };
 
-  const mayGrant = (c: C, role: string) => {
-    if (!grantableRoles(c.var.viewer.role).includes(role as never)) {
+  const mayGrant = (c: C, role: Role) => {
+    if (!grantableRoles(c.var.viewer.role).includes(role)) {
       throw new ValidationError([{ field: "role", message: "you cannot grant that role" }]);
     }
   };
