@@ -1,5 +1,5 @@
 import type { FieldDefinition } from "../../src/custom-fields/field-definitions.ts";
-import { CUSTOM_FIELD_TYPES, type CustomFieldEntity } from "../../src/custom-fields/schema.ts";
+import type { CustomFieldEntity, CustomFieldType } from "../../src/custom-fields/schema.ts";
 import { csrfField, type FormState, selectField, textField } from "../components/form-field.ts";
 import { type Html, html, join } from "../html.ts";
 import { page } from "../layouts/page.ts";
@@ -23,7 +23,8 @@ const ENTITY_LABELS: Record<CustomFieldEntity, string> = {
   deal: "Deals",
 };
 
-const TYPE_LABELS: Record<(typeof CUSTOM_FIELD_TYPES)[number], string> = {
+/** Every field type, in the schema's order, with its label (the Record type makes the list complete). */
+const TYPE_LABELS: Record<CustomFieldType, string> = {
   text: "Text",
   number: "Number",
   date: "Date",
@@ -69,7 +70,7 @@ function newFieldForm(p: FieldsPageProps): Html {
 ${selectField({ name: "entity", label: "On", form, idPrefix, options: Object.entries(ENTITY_LABELS).map(([value, label]) => ({ value, label })) })}
 ${textField({ name: "label", label: "Label", form, idPrefix, required: true, maxlength: 60, placeholder: "Lead source" })}
 ${textField({ name: "key", label: "Key (for the API; from the label if blank)", form, idPrefix, maxlength: 40, placeholder: "lead_source" })}
-${selectField({ name: "type", label: "Type", form, idPrefix, options: CUSTOM_FIELD_TYPES.map((t) => ({ value: t, label: TYPE_LABELS[t] })) })}
+${selectField({ name: "type", label: "Type", form, idPrefix, options: Object.entries(TYPE_LABELS).map(([value, label]) => ({ value, label })) })}
 <label class="field${form.errors.options ? " invalid" : ""}" for="new-field-options"><span>Options (choices only, one per line)</span>
 <textarea id="new-field-options" name="options" rows="4"${form.errors.options ? html` aria-invalid="true" aria-describedby="new-field-options-error"` : ""}>${form.values.options ?? ""}</textarea>
 ${form.errors.options ? html`<small class="field-error" id="new-field-options-error">${form.errors.options}</small>` : ""}</label>
