@@ -17,9 +17,14 @@
  * lists with their reasons. Tests are outside the rules: they may reach anything they check.
  */
 
-/** Files of the web side of a capability: the only ones in src/ that may import hono or views/. */
-const WEB_FILE =
-  "(^|/)(routes|[a-z-]+-routes|[a-z-]+-middleware|[a-z-]+-props|answer-with-entry|task-item-context)\\.ts$";
+/**
+ * Files of the web side of a capability, the only ones in src/ (beside src/http and src/app)
+ * that may use hono or views/ at run time, named for what they do: routes (`routes.ts`,
+ * `*-routes.ts`), middleware (`*-middleware.ts`), a view's props (`*-props.ts`), a page or a
+ * part of one assembled from services and views (`*-page.ts`), an answer to a request
+ * (`*-response.ts`).
+ */
+const WEB_FILE = "(^|/)(routes|[a-z-]+-(routes|middleware|props|page|response))\\.ts$";
 const TEST = "\\.test\\.ts$|^test/";
 
 module.exports = {
