@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { acceptInvitePage } from "../../views/auth/accept-invite-page.ts";
-import { NotFoundError, ValidationError } from "../core/errors.ts";
+import { NotFoundError } from "../core/errors.ts";
 import { parseOrThrow, plainText } from "../core/validation.ts";
 import type { AppDeps, TenantEnv } from "../http/app-env.ts";
-import { formStateFromIssues } from "../http/form-write.ts";
+import { writeFromForm } from "../http/form-write.ts";
 import { formFields, pageContext } from "../http/page-context.ts";
 import type { AuthDeps } from "./auth-deps.ts";
 import { acceptInvitation, openInvitation } from "./invitations.ts";
@@ -42,21 +42,14 @@ export function inviteRoutes(deps: AppDeps & AuthDeps) {
     const invitation = openInvitation(shard, token, deps.now());
     if (!invitation) throw new NotFoundError("invitation (it may have expired or been used)");
     const fields = await formFields(c);
-    try {
+    // The password is never shown back: only the name is.
+    const accepted = await writeFromForm({ name: fields.name ?? "" }, async () => {
       const input = parseOrThrow(acceptInput, fields);
       const passwordHash = await deps.hasher.hash(input.password);
       const now = deps.now();
-      const user = acceptInvitation(shard, invitation, { name: input.name, passwordHash }, now);
-      setSessionCookie(
-        c,
-        deps,
-        tenant.slug,
-        startSession(shard, user.id, policy, sessionToken(c), now),
-        policy,
-      );
-      return c.redirect(`/t/${tenant.slug}/contacts`, 303);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
+      return { user: acceptInvitation(shard, invitation, { name: input.name, passwordHash }, now), now };
+    });
+    if (!accepted.ok) {
       return c.html(
         acceptInvitePage({
           ctx: pageContext(c, deps),
@@ -64,11 +57,15 @@ export function inviteRoutes(deps: AppDeps & AuthDeps) {
           token,
           email: invitation.email,
           role: invitation.role,
-          form: formStateFromIssues({ name: fields.name ?? "" }, error.issues),
+          form: accepted.form,
         }).value,
         422,
       );
     }
+    const { user, now } = accepted.value;
+    const session = startSession(shard, user.id, policy, sessionToken(c), now);
+    setSessionCookie(c, deps, tenant.slug, session, policy);
+    return c.redirect(`/t/${tenant.slug}/contacts`, 303);
   });
 
   return app;

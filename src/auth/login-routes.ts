@@ -1,10 +1,9 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { loginPage } from "../../views/auth/login-page.ts";
-import { ValidationError } from "../core/errors.ts";
 import { emailAddress, parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, TenantEnv } from "../http/app-env.ts";
-import { formStateFromIssues } from "../http/form-write.ts";
+import { writeFromForm } from "../http/form-write.ts";
 import { clientIp } from "../http/https.ts";
 import { formFields, pageContext } from "../http/page-context.ts";
 import type { AuthDeps } from "./auth-deps.ts";
@@ -51,13 +50,9 @@ export function loginRoutes(deps: AppDeps & AuthDeps) {
   app.post("/login", async (c) => {
     const { tenant, shard } = c.var;
     const fields = await formFields(c);
-    let input: z.output<typeof loginInput>;
-    try {
-      input = parseOrThrow(loginInput, fields);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      return c.html(render(c, fields, formStateFromIssues(fields, error.issues).errors), 422);
-    }
+    const parsed = writeFromForm(fields, () => parseOrThrow(loginInput, fields));
+    if (!parsed.ok) return c.html(render(c, fields, parsed.form.errors), 422);
+    const input = parsed.value;
     const settle = deps.loginLimiter.attempt(tenant.id, input.email, clientIp(c, deps.config), deps.now());
     const user = shard
       .statement("SELECT id, password_hash AS hash FROM users WHERE email = ?")

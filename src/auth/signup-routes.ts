@@ -1,10 +1,9 @@
 import { Hono } from "hono";
 import { landingPage } from "../../views/auth/landing-page.ts";
 import { signupPage } from "../../views/auth/signup-page.ts";
-import { ValidationError } from "../core/errors.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
-import { formStateFromIssues } from "../http/form-write.ts";
+import { writeFromForm } from "../http/form-write.ts";
 import { formFields, pageContext } from "../http/page-context.ts";
 import { isValidSlug } from "../tenancy/slug.ts";
 import type { AuthDeps } from "./auth-deps.ts";
@@ -36,24 +35,16 @@ export function signupRoutes(deps: AppDeps & AuthDeps) {
 
   app.post("/signup", async (c) => {
     const fields = await formFields(c);
-    try {
-      const { tenant, owner } = await createTenant(
-        deps.catalog,
-        deps.hasher,
-        parseOrThrow(newTenantInput, fields),
-      );
-      const token = await deps.shards.use(tenant, (shard) =>
-        startSession(shard, owner.id, policy, undefined, deps.now()),
-      );
-      setSessionCookie(c, deps, tenant.slug, token, policy);
-      return c.redirect(`/t/${tenant.slug}/contacts`, 303);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      return c.html(
-        signupPage({ ctx: pageContext(c, deps), form: formStateFromIssues(fields, error.issues) }).value,
-        422,
-      );
-    }
+    const created = await writeFromForm(fields, () =>
+      createTenant(deps.catalog, deps.hasher, parseOrThrow(newTenantInput, fields)),
+    );
+    if (!created.ok) return c.html(signupPage({ ctx: pageContext(c, deps), form: created.form }).value, 422);
+    const { tenant, owner } = created.value;
+    const token = await deps.shards.use(tenant, (shard) =>
+      startSession(shard, owner.id, policy, undefined, deps.now()),
+    );
+    setSessionCookie(c, deps, tenant.slug, token, policy);
+    return c.redirect(`/t/${tenant.slug}/contacts`, 303);
   });
 
   return app;

@@ -1,7 +1,22 @@
 import type { FormState } from "../../views/components/form-field.ts";
-import { type FieldIssue, ValidationError } from "../core/errors.ts";
+import { BadRequestError, type FieldIssue, ValidationError } from "../core/errors.ts";
 
-export type FormWrite<T> = { ok: true; value: T } | { ok: false; form: FormState };
+/** A form the write refused: shown again with its errors (`form`), or as a list of problems. */
+export interface FormRefusal {
+  ok: false;
+  /** 422 for a broken rule; 400 for a request no form of ours sends (only with `badRequests`). */
+  status: 400 | 422;
+  form: FormState;
+  /** Each issue as "field: message" (a bad request's message alone), for pages that list them. */
+  problems: string[];
+}
+
+export type FormWrite<T> = { ok: true; value: T } | FormRefusal;
+
+export interface FormWriteOptions {
+  /** Refuse a BadRequestError (400) the same way, e.g. a saved view whose query names an unknown filter. */
+  badRequests?: boolean;
+}
 
 /** How a form shows an issue: an API reference field (`companyId`) is typed by name on forms (`companyName`). */
 function formField(issue: FieldIssue): string {
@@ -17,17 +32,47 @@ export function formStateFromIssues(values: Record<string, string>, issues: Fiel
   return { values, errors };
 }
 
+function refusal(values: Record<string, string>, error: unknown, options: FormWriteOptions): FormRefusal {
+  if (error instanceof ValidationError) {
+    const problems = error.issues.map((i) => `${i.field}: ${i.message}`);
+    return { ok: false, status: 422, form: formStateFromIssues(values, error.issues), problems };
+  }
+  if (options.badRequests && error instanceof BadRequestError)
+    return { ok: false, status: 400, form: { values, errors: {} }, problems: [error.message] };
+  throw error;
+}
+
 /**
- * Runs a write from a submitted form. A ValidationError (from parsing or from the service)
- * becomes the form to show again with its errors inline; anything else propagates.
+ * Runs a write from a submitted form (sync, or async like hashing a password). A
+ * ValidationError, from parsing or from the service, becomes the form to show again with its
+ * errors inline (`values` are what it shows back); anything else propagates to onError. The
+ * one place a form turns a refusal into a page: route files write no catch blocks of their own.
  */
-export function writeFromForm<T>(fields: Record<string, string>, write: () => T): FormWrite<T> {
+export function writeFromForm<T>(
+  values: Record<string, string>,
+  write: () => Promise<T>,
+  options?: FormWriteOptions,
+): Promise<FormWrite<T>>;
+export function writeFromForm<T>(
+  values: Record<string, string>,
+  write: () => T,
+  options?: FormWriteOptions,
+): FormWrite<T>;
+export function writeFromForm<T>(
+  values: Record<string, string>,
+  write: () => T | Promise<T>,
+  options: FormWriteOptions = {},
+): FormWrite<T> | Promise<FormWrite<T>> {
   try {
-    return { ok: true, value: write() };
+    const value = write();
+    if (value instanceof Promise)
+      return value.then(
+        (v: T): FormWrite<T> => ({ ok: true, value: v }),
+        (error: unknown) => refusal(values, error, options),
+      );
+    return { ok: true, value };
   } catch (error) {
-    if (error instanceof ValidationError)
-      return { ok: false, form: formStateFromIssues(fields, error.issues) };
-    throw error;
+    return refusal(values, error, options);
   }
 }
 

@@ -1,9 +1,9 @@
 import { type Context, Hono } from "hono";
 import { refusedPage } from "../../views/components/refused-page.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
-import { AppError } from "../core/errors.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { type FormRefusal, writeFromForm } from "../http/form-write.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
 import { hasRole } from "../identity/roles.ts";
 import type { Viewer } from "../identity/viewer.ts";
@@ -23,33 +23,34 @@ export function savedViewRoutes(deps: AppDeps) {
   app.use(requireSignedIn);
   const base = (c: C) => `/t/${c.var.tenant.slug}`;
 
-  const refused = (c: C, error: unknown, list: string) => {
-    if (!(error instanceof AppError) || (error.status !== 400 && error.status !== 422)) throw error;
-    const problems =
-      "issues" in error
-        ? (error.issues as { field: string; message: string }[]).map((i) => `${i.field}: ${i.message}`)
-        : [error.message];
+  const refused = (c: C, { problems, status }: FormRefusal, list: string) => {
     const nav = (VIEW_LISTS as readonly string[]).includes(list) ? (list as ViewList) : "contacts";
     return c.html(
       refusedPage({ ctx: pageContext(c, deps), nav, problems, backHref: `${base(c)}/${nav}` }).value,
-      error.status as 400 | 422,
+      status,
     );
   };
 
   app.post("/", async (c) => {
     const viewer = c.var.viewer as UserViewer;
     const fields = await formFields(c);
-    try {
-      const input = parseOrThrow(viewInput, fields);
-      const id = createView(c.var.shard, viewer.id, {
-        ...input,
-        shared: input.shared && hasRole(viewer.role, "member"),
-      });
-      const saved = listViews(c.var.shard, viewer.id, input.list).find((v) => v.id === id);
-      return c.redirect(`${base(c)}/${input.list}${saved?.href ?? ""}`, 303);
-    } catch (error) {
-      return refused(c, error, fields.list ?? "");
-    }
+    // A query naming a filter the list does not have is refused like a broken rule (400).
+    const created = writeFromForm(
+      fields,
+      () => {
+        const input = parseOrThrow(viewInput, fields);
+        const id = createView(c.var.shard, viewer.id, {
+          ...input,
+          shared: input.shared && hasRole(viewer.role, "member"),
+        });
+        return { list: input.list, id };
+      },
+      { badRequests: true },
+    );
+    if (!created.ok) return refused(c, created, fields.list ?? "");
+    const { list, id } = created.value;
+    const saved = listViews(c.var.shard, viewer.id, list).find((v) => v.id === id);
+    return c.redirect(`${base(c)}/${list}${saved?.href ?? ""}`, 303);
   });
 
   app.post("/:id/delete", (c) => {

@@ -1,7 +1,6 @@
 import { type Context, Hono } from "hono";
 import { EMPTY_FORM, type FormState } from "../../views/components/form-field.ts";
 import { fieldsPage } from "../../views/settings/fields-page.ts";
-import { ValidationError } from "../core/errors.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import {
   createField,
@@ -13,7 +12,7 @@ import {
   updateField,
 } from "../custom-fields/field-definitions.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
-import { formStateFromIssues } from "../http/form-write.ts";
+import { writeFromForm } from "../http/form-write.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
 import { hasRole, requireRole } from "../identity/roles.ts";
 
@@ -55,7 +54,7 @@ export function fieldSettingsRoutes(deps: AppDeps) {
   app.post("/fields", async (c) => {
     requireRole(c.var.viewer.role, "admin");
     const fields = await formFields(c);
-    try {
+    const created = writeFromForm(fields, () => {
       const input = parseOrThrow(fieldInput, {
         entity: fields.entity,
         label: fields.label,
@@ -63,28 +62,22 @@ export function fieldSettingsRoutes(deps: AppDeps) {
         type: fields.type,
         options: optionLines(fields.options),
       });
-      createField(c.var.shard, input);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      return render(c, formStateFromIssues(fields, error.issues));
-    }
-    return back(c);
+      return createField(c.var.shard, input);
+    });
+    return created.ok ? back(c) : render(c, created.form);
   });
 
   app.post("/fields/:id", async (c) => {
     requireRole(c.var.viewer.role, "admin");
     const fields = await formFields(c);
-    try {
+    const updated = writeFromForm(fields, () => {
       const patch = parseOrThrow(fieldPatchInput, {
         label: fields.label,
         ...(fields.options === undefined ? {} : { options: optionLines(fields.options) }),
       });
-      updateField(c.var.shard, idParam(c), patch);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      return render(c, EMPTY_FORM, error.issues.map((i) => `${i.field}: ${i.message}`).join("; "));
-    }
-    return back(c);
+      return updateField(c.var.shard, idParam(c), patch);
+    });
+    return updated.ok ? back(c) : render(c, EMPTY_FORM, updated.problems.join("; "));
   });
 
   app.post("/fields/:id/delete", (c) => {

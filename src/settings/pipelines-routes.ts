@@ -1,8 +1,8 @@
 import { type Context, Hono } from "hono";
 import { pipelinesPage } from "../../views/settings/pipelines-page.ts";
-import { ValidationError } from "../core/errors.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { writeFromForm } from "../http/form-write.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
 import { hasRole, requireRole } from "../identity/roles.ts";
 import {
@@ -50,12 +50,8 @@ export function pipelineSettingsRoutes(deps: AppDeps) {
   const change = async (c: C, action: (fields: Record<string, string>) => void) => {
     requireRole(c.var.viewer.role, "admin");
     const fields = await formFields(c);
-    try {
-      action(fields);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      return render(c, error.issues.map((i) => `${i.field}: ${i.message}`).join("; "));
-    }
+    const done = writeFromForm(fields, () => action(fields));
+    if (!done.ok) return render(c, done.problems.join("; "));
     return c.redirect(`/t/${c.var.tenant.slug}/settings/pipelines`, 303);
   };
 

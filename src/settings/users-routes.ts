@@ -8,7 +8,7 @@ import { listUsers } from "../auth/users.ts";
 import { ValidationError } from "../core/errors.ts";
 import { emailAddress, parseOrThrow, plainText } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
-import { formStateFromIssues } from "../http/form-write.ts";
+import { writeFromForm } from "../http/form-write.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
 import { grantableRoles, ROLES, type Role, requireRole } from "../identity/roles.ts";
 
@@ -49,16 +49,13 @@ export function usersSettingsRoutes(deps: AppDeps) {
   ) => {
     requireRole(c.var.viewer.role, "admin");
     const fields = await formFields(c);
-    try {
-      const shown = action(fields);
-      if (shown) return c.html(render(c, shown), 201);
-      return c.redirect(`${base(c)}/settings/users`, 303);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      const form = formStateFromIssues(fields, error.issues);
-      const problem = error.issues.map((i) => `${i.field}: ${i.message}`).join("; ");
-      return c.html(render(c, { problem, inviteForm: form, keyForm: form }), 422);
+    const done = writeFromForm(fields, () => action(fields));
+    if (!done.ok) {
+      const { form, problems } = done;
+      return c.html(render(c, { problem: problems.join("; "), inviteForm: form, keyForm: form }), 422);
     }
+    if (done.value) return c.html(render(c, done.value), 201);
+    return c.redirect(`${base(c)}/settings/users`, 303);
   };
 
   const mayGrant = (c: C, role: Role) => {

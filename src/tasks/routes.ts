@@ -1,5 +1,4 @@
 import { type Context, Hono } from "hono";
-import type { z } from "zod";
 import { taskItem } from "../../views/tasks/task-item.ts";
 import { tasksPage } from "../../views/tasks/tasks-page.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
@@ -10,7 +9,7 @@ import { recordPath } from "../core/record-types.ts";
 import { dayBounds, zonedToUtc } from "../core/time-zone.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
-import { formStateFromIssues } from "../http/form-write.ts";
+import { writeFromForm } from "../http/form-write.ts";
 import { formFields, idParam, pageContext, wantsFragment } from "../http/page-context.ts";
 import { viewerTimeZone } from "../http/viewer-time-zone.ts";
 import { actorOf } from "../identity/viewer.ts";
@@ -76,14 +75,14 @@ export function taskRoutes(deps: AppDeps) {
 
   app.post("/", async (c) => {
     const fields = await formFields(c);
-    let input: z.output<typeof taskInput>;
-    try {
-      input = taskFromForm(c, fields);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      if (wantsFragment(c) || fields.subjectType) throw error;
-      return render(c, formStateFromIssues(fields, error.issues), 422);
-    }
+    // A task form on a record page (or sent by htmx) shows its errors through onError, inline;
+    // only "My tasks" shows its own form again.
+    const parsed =
+      wantsFragment(c) || fields.subjectType
+        ? { ok: true as const, value: taskFromForm(c, fields) }
+        : writeFromForm(fields, () => taskFromForm(c, fields));
+    if (!parsed.ok) return render(c, parsed.form, 422);
+    const input = parsed.value;
     const task = createTask(c.var.shard, actorOf(c.var.viewer), input);
     if (wantsFragment(c)) {
       const ctx = pageContext(c, deps);
