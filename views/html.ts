@@ -1,11 +1,10 @@
 import type { JSX } from "hono/jsx/jsx-runtime";
 
 /**
- * The `html` tagged template: every interpolated value is HTML-escaped unless it is itself
- * rendered HTML (an `Html` from this tag or a hono/jsx node). It exists for the hot paths, the
- * list pages: rendering 50 rows took ~540 µs with hono/jsx and ~45 µs with this tag on the
- * same machine (docs/decisions/0002-html-templates-on-hot-paths.md). It composes both ways
- * with hono/jsx: an `Html` is a valid JSX child and a JSX node is a valid value here.
+ * Rendered HTML: what every view returns (docs/decisions/0002-one-rendering-rule.md). Views
+ * write it with the `html` tag below, which escapes every interpolated value that is not
+ * itself `Html`; 50 list rows cost ~100 µs that way, against ~550 µs with hono/jsx
+ * (scripts/bench/render-styles.ts).
  *
  * Always quote attribute values in templates: escaping covers quotes, not a missing quote.
  */
@@ -25,9 +24,10 @@ export type HtmlValue = Html | string | number | boolean | null | undefined | JS
 const escapeHTML = Bun.escapeHTML;
 
 /**
- * Escapes text for HTML (& < > " '). For the few hand-built hot templates (list rows) that
- * use plain template literals: the html tag costs ~4x more per row there (measured 36 µs vs
- * 172 µs for 50 contact rows). Every user-provided value in such a template goes through this.
+ * Escapes text for HTML (& < > " '). Only for hot templates that build plain strings by hand
+ * (list rows, board cards), which are named `*.raw.ts`: the html tag costs ~2.5x as much per
+ * row there (scripts/bench/render-styles.ts). Every text value in such a template goes through
+ * this; test/views-hostile.test.ts checks that no other file imports it.
  */
 export const escapeHtml: (text: string) => string = escapeHTML;
 
