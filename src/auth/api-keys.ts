@@ -1,10 +1,13 @@
 import { desc } from "drizzle-orm";
-import { NotFoundError, ValidationError } from "../core/errors.ts";
+import { z } from "zod";
+import { NotFoundError } from "../core/errors.ts";
 import { randomToken, sha256Hex } from "../core/tokens.ts";
-import { grantableRoles, type Role } from "../identity/roles.ts";
-import type { Viewer } from "../identity/viewer.ts";
+import { parseOrThrow, plainText } from "../core/validation.ts";
+import { type Role, requireRole } from "../identity/roles.ts";
+import type { Actor, Viewer } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
+import { requireGrantable, roleField } from "./role-grants.ts";
 import { type ApiKey, apiKeys } from "./schema.ts";
 
 /**
@@ -24,7 +27,10 @@ export interface NewApiKey {
   createdBy: number | null;
 }
 
-/** Creates a key and returns it in full; it is never retrievable again. */
+/**
+ * Creates a key and returns it in full; it is never retrievable again. Checks nothing: for the
+ * product itself (the CLI, a test's setup). Someone acting in a workspace goes through issueApiKey.
+ */
 export function createApiKey(
   shard: Shard,
   input: NewApiKey,
@@ -48,18 +54,27 @@ export function createApiKey(
   return { key, record };
 }
 
+export const apiKeyInput = z.object({ name: plainText(100).min(1, "is required"), role: roleField });
+
+/** A key made by someone in the workspace: admins and owners, for a role they could grant. `raw`: see apiKeyInput. */
+export function issueApiKey(shard: Shard, actor: Actor, raw: unknown): { key: string; record: ApiKey } {
+  requireRole(actor.role, "admin");
+  const input = parseOrThrow(apiKeyInput, raw);
+  requireGrantable(actor.role, input.role);
+  return createApiKey(shard, { ...input, createdBy: actor.type === "user" ? actor.id : null });
+}
+
 export function listApiKeys(shard: Shard): ApiKey[] {
   return shard.db.select().from(apiKeys).orderBy(desc(apiKeys.id)).all();
 }
 
-/** Revokes a key; someone may revoke only keys whose role they could grant (an admin never an owner's key). */
-export function revokeApiKey(shard: Shard, actorRole: Role, id: number, now = Date.now()): void {
+/** Revokes a key: admins and owners, and only keys whose role they could grant (an admin never an owner's key). */
+export function revokeApiKey(shard: Shard, actor: Actor, id: number, now = Date.now()): void {
+  requireRole(actor.role, "admin");
   shard.transaction(() => {
     const key = shard.statement("SELECT role FROM api_keys WHERE id = ?").get(id) as { role: Role } | null;
     if (!key) throw new NotFoundError("API key");
-    if (!grantableRoles(actorRole).includes(key.role)) {
-      throw new ValidationError([{ field: "role", message: "you cannot revoke a key with that role" }]);
-    }
+    requireGrantable(actor.role, key.role, "you cannot revoke a key with that role");
     shard.statement("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(now, id);
   });
 }

@@ -1,19 +1,32 @@
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import { z } from "zod";
 import { NotFoundError, ValidationError } from "../core/errors.ts";
 import { randomToken, sha256Hex } from "../core/tokens.ts";
-import { grantableRoles, type Role } from "../identity/roles.ts";
+import { emailAddress, parseOrThrow } from "../core/validation.ts";
+import { type Role, requireRole } from "../identity/roles.ts";
+import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { insertUser } from "./insert-user.ts";
+import { requireGrantable, roleField } from "./role-grants.ts";
 import { type Invitation, invitations, type User, users } from "./schema.ts";
 
 export const INVITATION_DAYS = 7;
 
-/** Creates an invitation and returns its token, which only the inviter ever sees (in the link they pass on). */
+export const invitationInput = z.object({ email: emailAddress, role: roleField });
+
+/**
+ * Invites someone (admins and owners, for a role they could grant) and returns the token, which
+ * only the inviter ever sees (in the link they pass on). `raw`: see invitationInput.
+ */
 export function createInvitation(
   shard: Shard,
-  input: { email: string; role: Role; invitedBy: number },
+  actor: Actor,
+  raw: unknown,
   now = Date.now(),
 ): { token: string; invitation: Invitation } {
+  requireRole(actor.role, "admin");
+  const input = parseOrThrow(invitationInput, raw);
+  requireGrantable(actor.role, input.role);
   const taken = shard.db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get();
   if (taken)
     throw new ValidationError([{ field: "email", message: "already has an account in this workspace" }]);
@@ -24,7 +37,7 @@ export function createInvitation(
       .values({
         email: input.email,
         role: input.role,
-        invitedBy: input.invitedBy,
+        invitedBy: actor.type === "user" ? actor.id : null,
         tokenHash: sha256Hex(token),
         createdAt: now,
         expiresAt: now + INVITATION_DAYS * 86_400_000,
@@ -45,8 +58,9 @@ export function pendingInvitations(shard: Shard, now = Date.now()): Invitation[]
     .all();
 }
 
-/** Withdraws an open invitation; someone may withdraw only invitations for a role they could grant. */
-export function revokeInvitation(shard: Shard, actorRole: Role, id: number): void {
+/** Withdraws an open invitation (admins and owners, and only invitations for a role they could grant). */
+export function revokeInvitation(shard: Shard, actor: Actor, id: number): void {
+  requireRole(actor.role, "admin");
   shard.transaction(() => {
     const invitation = shard
       .statement("SELECT role FROM invitations WHERE id = ? AND accepted_at IS NULL")
@@ -54,11 +68,7 @@ export function revokeInvitation(shard: Shard, actorRole: Role, id: number): voi
       role: Role;
     } | null;
     if (!invitation) throw new NotFoundError("invitation");
-    if (!grantableRoles(actorRole).includes(invitation.role)) {
-      throw new ValidationError([
-        { field: "role", message: "you cannot withdraw an invitation with that role" },
-      ]);
-    }
+    requireGrantable(actor.role, invitation.role, "you cannot withdraw an invitation with that role");
     shard.statement("DELETE FROM invitations WHERE id = ?").run(id);
   });
 }

@@ -1,8 +1,14 @@
 import { eq } from "drizzle-orm";
+import { z } from "zod";
 import { NotFoundError, ValidationError } from "../core/errors.ts";
-import { grantableRoles, hasRole, ROLES, type Role } from "../identity/roles.ts";
+import { parseOrThrow } from "../core/validation.ts";
+import { grantableRoles, hasRole, ROLES, type Role, requireRole } from "../identity/roles.ts";
+import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
+import { roleField } from "./role-grants.ts";
 import { users } from "./schema.ts";
+
+const roleInput = z.object({ role: roleField });
 
 function ownerCount(shard: Shard): number {
   return (shard.statement("SELECT count(*) AS n FROM users WHERE role = 'owner'").get() as { n: number }).n;
@@ -31,10 +37,14 @@ function revokeKeysAbove(shard: Shard, userId: number, role: Role | null): void 
 }
 
 /**
- * Changes a user's role. Admins manage members and read-only users; owners manage everyone.
- * The last owner can never be demoted, so a workspace always has someone who can manage it.
+ * Changes a user's role (`raw`: `{ role }`). Admins manage members and read-only users; owners
+ * manage everyone. The last owner can never be demoted, so a workspace always has someone who
+ * can manage it.
  */
-export function changeRole(shard: Shard, actorRole: Role, userId: number, role: Role): void {
+export function changeRole(shard: Shard, actor: Actor, userId: number, raw: unknown): void {
+  requireRole(actor.role, "admin");
+  const { role } = parseOrThrow(roleInput, raw);
+  const actorRole = actor.role;
   shard.transaction(() => {
     const user = targetUser(shard, userId);
     if (!mayManage(actorRole, user.role) || !mayManage(actorRole, role)) {
@@ -50,11 +60,13 @@ export function changeRole(shard: Shard, actorRole: Role, userId: number, role: 
   });
 }
 
-/** Removes a user (their sessions go with them; records they own keep no owner). */
-export function removeUser(shard: Shard, actorRole: Role, actorId: number, userId: number): void {
+/** Removes a user (admins and owners; their sessions go with them; records they own keep no owner). */
+export function removeUser(shard: Shard, actor: Actor, userId: number): void {
+  requireRole(actor.role, "admin");
+  const actorRole = actor.role;
   shard.transaction(() => {
     const user = targetUser(shard, userId);
-    if (user.id === actorId)
+    if (user.id === actor.id)
       throw new ValidationError([{ field: "user", message: "you cannot remove yourself" }]);
     if (!mayManage(actorRole, user.role))
       throw new ValidationError([{ field: "user", message: "you cannot remove that user" }]);

@@ -1,15 +1,7 @@
-import { z } from "zod";
-import { NotFoundError, ValidationError } from "../core/errors.ts";
-import { plainText } from "../core/validation.ts";
+import { NotFoundError } from "../core/errors.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
-import {
-  CUSTOM_FIELD_ENTITIES,
-  CUSTOM_FIELD_TYPES,
-  type CustomField,
-  type CustomFieldEntity,
-  type CustomFieldType,
-} from "./schema.ts";
+import type { CustomField, CustomFieldEntity, CustomFieldType } from "./schema.ts";
 
 /** A field definition, its options parsed. */
 export interface FieldDefinition {
@@ -21,52 +13,6 @@ export interface FieldDefinition {
   options: string[];
   position: number;
 }
-
-/**
- * A field's key: what the API and list parameters call it. Lower-case letters, digits and
- * underscores: it never reaches SQL text anyway (queries use the field's id), and it must be
- * safe in a URL and a JSON key.
- */
-export const fieldKey = z
-  .string()
-  .trim()
-  .regex(/^[a-z][a-z0-9_]{0,39}$/, "use 1–40 lower-case letters, digits and _, starting with a letter");
-
-/** A key made from a label ("Lead source" → lead_source); it may still fail `fieldKey` (a label of only symbols). */
-export function keyFromLabel(label: string): string {
-  return label
-    .normalize("NFKD")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "_")
-    .replace(/^[_0-9]+|_+$/g, "")
-    .slice(0, 40)
-    .replace(/_+$/, "");
-}
-
-const optionList = z
-  .array(plainText(60).min(1, "must not be empty"))
-  .max(50, "at most 50 options")
-  .refine((options) => new Set(options).size === options.length, "options must be different");
-
-export const fieldInput = z
-  .object({
-    entity: z.enum(CUSTOM_FIELD_ENTITIES, "must be contact, company or deal"),
-    key: fieldKey,
-    label: plainText(60).min(1, "is required"),
-    type: z.enum(CUSTOM_FIELD_TYPES, "must be text, number, date, select, multiselect or checkbox"),
-    options: optionList.default([]),
-  })
-  .superRefine((f, ctx) => {
-    const needsOptions = f.type === "select" || f.type === "multiselect";
-    if (needsOptions && f.options.length === 0)
-      ctx.addIssue({ code: "custom", path: ["options"], message: "a select needs options" });
-    if (!needsOptions && f.options.length > 0)
-      ctx.addIssue({ code: "custom", path: ["options"], message: "only selects have options" });
-  });
-
-export const fieldPatchInput = z
-  .object({ label: plainText(60).min(1, "is required"), options: optionList })
-  .partial();
 
 const COLUMNS = "id, entity, key, label, type, options, position";
 
@@ -96,87 +42,15 @@ export function getField(shard: Shard, id: number): FieldDefinition {
   return toDefinition(row);
 }
 
-export function createField(
-  shard: Shard,
-  input: z.output<typeof fieldInput>,
-  now = Date.now(),
-): FieldDefinition {
-  const id = shard.transaction(() => {
-    if (
-      shard.statement("SELECT 1 FROM custom_fields WHERE entity = ? AND key = ?").get(input.entity, input.key)
-    ) {
-      throw new ValidationError([{ field: "key", message: `is already a ${input.entity} field` }]);
-    }
-    const count = (
-      shard.statement("SELECT count(*) AS n FROM custom_fields WHERE entity = ?").get(input.entity) as {
-        n: number;
-      }
-    ).n;
-    if (count >= 50)
-      throw new ValidationError([{ field: "key", message: "at most 50 custom fields per kind of record" }]);
-    return (
-      shard
-        .statement(
-          "INSERT INTO custom_fields (entity, key, label, type, options, position, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .get(input.entity, input.key, input.label, input.type, JSON.stringify(input.options), count, now) as {
-        id: number;
-      }
-    ).id;
-  });
-  return getField(shard, id);
-}
-
-/** Renames a field or changes its options; values no longer among the options are cleared. */
-export function updateField(
-  shard: Shard,
-  id: number,
-  patch: z.output<typeof fieldPatchInput>,
-): FieldDefinition {
-  shard.transaction(() => {
-    const field = getField(shard, id);
-    const options = patch.options ?? field.options;
-    if ((field.type === "select" || field.type === "multiselect") && options.length === 0) {
-      throw new ValidationError([{ field: "options", message: "a select needs options" }]);
-    }
-    if (field.type !== "select" && field.type !== "multiselect" && patch.options?.length) {
-      throw new ValidationError([{ field: "options", message: "only selects have options" }]);
-    }
-    shard
-      .statement("UPDATE custom_fields SET label = ?, options = ? WHERE id = ?")
-      .run(patch.label ?? field.label, JSON.stringify(options), id);
-    if (field.type === "select") {
-      shard
-        .statement(
-          "DELETE FROM custom_values WHERE field_id = ? AND text_value NOT IN (SELECT value FROM json_each(?))",
-        )
-        .run(id, JSON.stringify(options));
-    }
-    if (field.type === "multiselect") {
-      const rows = shard
-        .statement("SELECT record_id AS id, text_value AS v FROM custom_values WHERE field_id = ?")
-        .all(id) as {
-        id: number;
-        v: string;
-      }[];
-      for (const row of rows) {
-        const kept = (JSON.parse(row.v) as string[]).filter((o) => options.includes(o));
-        if (kept.length)
-          shard
-            .statement("UPDATE custom_values SET text_value = ? WHERE field_id = ? AND record_id = ?")
-            .run(JSON.stringify(kept), id, row.id);
-        else
-          shard.statement("DELETE FROM custom_values WHERE field_id = ? AND record_id = ?").run(id, row.id);
-      }
-    }
-  });
-  return getField(shard, id);
-}
-
-/** Deletes a field and every value of it. */
-export function deleteField(shard: Shard, id: number): void {
-  shard.transaction(() => {
-    getField(shard, id);
-    shard.statement("DELETE FROM custom_fields WHERE id = ?").run(id);
-  });
+/** A field definition as the API answers it. */
+export function fieldJson(f: FieldDefinition) {
+  return {
+    id: f.id,
+    entity: f.entity,
+    key: f.key,
+    label: f.label,
+    type: f.type,
+    options: f.options,
+    position: f.position,
+  };
 }

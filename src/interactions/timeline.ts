@@ -1,3 +1,5 @@
+import { requireRole } from "../identity/roles.ts";
+import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { SubjectType } from "./kinds.ts";
 
@@ -108,8 +110,9 @@ export function timelineEntryById(shard: Shard, id: number): TimelineEntry | und
   return row ? { ...row, payload: JSON.parse(row.payload) as Record<string, unknown> } : undefined;
 }
 
-/** Every interaction in the workspace (the tenant-wide audit log), newest first. */
-export function workspaceLog(shard: Shard, options: TimelineOptions = {}): TimelinePage {
+/** Every interaction in the workspace (the tenant-wide audit log), newest first: admins and owners only. */
+export function workspaceLog(shard: Shard, actor: Actor, options: TimelineOptions = {}): TimelinePage {
+  requireRole(actor.role, "admin");
   return query(shard, scope("all"), 1, options);
 }
 

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { NotFoundError, ValidationError } from "../core/errors.ts";
-import { plainText } from "../core/validation.ts";
+import { parseOrThrow, plainText } from "../core/validation.ts";
+import { requireRole } from "../identity/roles.ts";
+import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { getPipeline, type PipelineWithStages } from "./pipelines.ts";
 import { STAGE_KINDS, type Stage } from "./schema.ts";
@@ -45,11 +47,18 @@ function nameTaken(shard: Shard, name: string, exceptId = 0): boolean {
   );
 }
 
+// Changing pipelines and stages: owners and admins only. Each change checks the actor's role
+// before it reads its input or the workspace, so the settings tab and the API pass one guard.
+
+/** A new pipeline, with the default stages unless `stages` are given (`raw`: see pipelineInput). */
 export function createPipeline(
   shard: Shard,
-  input: z.output<typeof pipelineInput>,
+  actor: Actor,
+  raw: unknown,
   now = Date.now(),
 ): PipelineWithStages {
+  requireRole(actor.role, "admin");
+  const input = parseOrThrow(pipelineInput, raw);
   const id = shard.transaction(() => {
     if (nameTaken(shard, input.name))
       throw new ValidationError([{ field: "name", message: "is already a pipeline" }]);
@@ -78,7 +87,10 @@ function insertStage(shard: Shard, pipelineId: number, s: StageInput, position: 
   ).id;
 }
 
-export function renamePipeline(shard: Shard, id: number, name: string): PipelineWithStages {
+/** Renames a pipeline (`raw`: `{ name }`). */
+export function renamePipeline(shard: Shard, actor: Actor, id: number, raw: unknown): PipelineWithStages {
+  requireRole(actor.role, "admin");
+  const { name } = parseOrThrow(pipelineInput.pick({ name: true }), raw);
   shard.transaction(() => {
     getPipeline(shard, id);
     if (nameTaken(shard, name, id))
@@ -93,7 +105,8 @@ function dealsIn(shard: Shard, column: "pipeline_id" | "stage_id", id: number): 
 }
 
 /** Deletes a pipeline that has no deals (move or delete them first); the last pipeline stays. */
-export function deletePipeline(shard: Shard, id: number): void {
+export function deletePipeline(shard: Shard, actor: Actor, id: number): void {
+  requireRole(actor.role, "admin");
   shard.transaction(() => {
     getPipeline(shard, id);
     const deals = dealsIn(shard, "pipeline_id", id);
@@ -112,12 +125,16 @@ function requireStage(shard: Shard, id: number): Stage {
   return stage;
 }
 
+/** Adds a stage to a pipeline (`raw`: see stageInput); returns the pipeline. */
 export function addStage(
   shard: Shard,
+  actor: Actor,
   pipelineId: number,
-  input: StageInput,
+  raw: unknown,
   now = Date.now(),
 ): PipelineWithStages {
+  requireRole(actor.role, "admin");
+  const input = parseOrThrow(stageInput, raw);
   shard.transaction(() => {
     const pipeline = getPipeline(shard, pipelineId);
     if (pipeline.stages.length >= 20)
@@ -137,11 +154,9 @@ export function addStage(
  * Changes a stage: name, probability, kind (deals in it take the new status), position
  * (the others shift to make room). Returns its pipeline.
  */
-export function updateStage(
-  shard: Shard,
-  id: number,
-  patch: z.output<typeof stagePatchInput>,
-): PipelineWithStages {
+export function updateStage(shard: Shard, actor: Actor, id: number, raw: unknown): PipelineWithStages {
+  requireRole(actor.role, "admin");
+  const patch = parseOrThrow(stagePatchInput, raw);
   let pipelineId = 0;
   shard.transaction(() => {
     const stage = requireStage(shard, id);
@@ -176,7 +191,8 @@ export function updateStage(
 }
 
 /** Deletes a stage with no deals in it; a pipeline keeps at least one stage. */
-export function deleteStage(shard: Shard, id: number): PipelineWithStages {
+export function deleteStage(shard: Shard, actor: Actor, id: number): PipelineWithStages {
+  requireRole(actor.role, "admin");
   let pipelineId = 0;
   shard.transaction(() => {
     const stage = requireStage(shard, id);

@@ -24,6 +24,31 @@ function readPipelines(shard: Shard): PipelineWithStages[] {
   return pipelines.map((p) => ({ ...p, stages: stages.filter((s) => s.pipelineId === p.id) }));
 }
 
+/** A pipeline with its stages as the API answers it. */
+export function pipelineJson(p: PipelineWithStages) {
+  return {
+    id: p.id,
+    name: p.name,
+    position: p.position,
+    stages: p.stages.map((s) => ({
+      id: s.id,
+      name: s.name,
+      position: s.position,
+      probability: s.probability,
+      kind: s.kind,
+    })),
+  };
+}
+
+/** How many deals each stage holds, by stage id (stages with none are absent): the settings tab's counts. */
+export function dealCountsByStage(shard: Shard): Map<number, number> {
+  const rows = shard.statement("SELECT stage_id AS id, count(*) AS n FROM deals GROUP BY stage_id").all() as {
+    id: number;
+    n: number;
+  }[];
+  return new Map(rows.map((r) => [r.id, r.n]));
+}
+
 export function getPipeline(shard: Shard, id: number): PipelineWithStages {
   const pipeline = listPipelines(shard).find((p) => p.id === id);
   if (!pipeline) throw new NotFoundError("pipeline");

@@ -1,5 +1,6 @@
 import { contactName } from "../contacts/contact-record.ts";
 import { getContact } from "../contacts/get-contact.ts";
+import { requireRole } from "../identity/roles.ts";
 import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
 import type { Shard } from "../tenancy/shard.ts";
@@ -32,8 +33,9 @@ export interface ErasureResult {
 
 const count = (shard: Shard, sql: string, id: number) => (shard.statement(sql).get(id) as { n: number }).n;
 
-/** The person and how much goes with them; 404 if the contact is not in this workspace. */
-export function previewErasure(shard: Shard, contactId: number): ErasurePreview {
+/** The person and how much goes with them (admins and owners); 404 if the contact is not in this workspace. */
+export function previewErasure(shard: Shard, actor: Actor, contactId: number): ErasurePreview {
+  requireRole(actor.role, "admin");
   const contact = getContact(shard, contactId);
   return {
     id: contact.id,
@@ -88,8 +90,8 @@ function compact(shard: Shard): Pick<ErasureResult, "compacted" | "compactError"
  * with it through triggers and cascades), the payloads of their interactions (the log keeps
  * that something happened and when, not what) and of their tasks' interactions (a task's
  * title may name them), and their full name and email wherever other records quote them
- * (scrubMentions); then logs `contact.erased` with an empty payload. 404 if the contact
- * is not in this workspace.
+ * (scrubMentions); then logs `contact.erased` with an empty payload. Admins and owners only;
+ * 404 if the contact is not in this workspace.
  *
  * Deleting a row is not enough to remove its bytes from the file:
  * - a deleted row stays in the page's free space; `secure_delete` overwrites it with zeros;
@@ -103,6 +105,7 @@ function compact(shard: Shard): Pick<ErasureResult, "compacted" | "compactError"
  * - the write-ahead log keeps old page images until a checkpoint: `wal_checkpoint(TRUNCATE)`.
  */
 export function erasePerson(shard: Shard, actor: Actor, contactId: number, now = Date.now()): ErasureResult {
+  requireRole(actor.role, "admin");
   const previous = secureDelete(shard);
   shard.sqlite.run("PRAGMA secure_delete = ON");
   try {

@@ -1,19 +1,13 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type Context, Hono } from "hono";
 import { erasurePage } from "../../views/privacy/erasure-page.ts";
 import { privacyPage } from "../../views/privacy/privacy-page.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { idParam, pageContext } from "../http/page-context.ts";
-import { hasRole, requireRole } from "../identity/roles.ts";
+import { hasRole } from "../identity/roles.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { erasePerson, previewErasure } from "./erase-person.ts";
-import { exportPerson } from "./export-person.ts";
-import { temporaryFileDownload } from "./file-download.ts";
-import { workspaceCsvZip } from "./workspace-csv.ts";
-import { snapshotWorkspace } from "./workspace-snapshot.ts";
+import { personExport, workspaceCsvDownload, workspaceSqliteDownload } from "./privacy-downloads.ts";
 
 type C = Context<ViewerEnv>;
 
@@ -30,7 +24,7 @@ const today = () => new Date().toISOString().slice(0, 10);
 
 /**
  * Data & privacy, under /t/:tenant/privacy: a person's data export and erasure (admins and
- * owners), and the whole workspace as a SQLite copy or as CSVs (owners). Every handler checks
+ * owners), and the whole workspace as a SQLite copy or as CSVs (owners). Each service checks
  * the role before it reads anything.
  */
 export function privacyRoutes(deps: AppDeps) {
@@ -58,16 +52,14 @@ export function privacyRoutes(deps: AppDeps) {
   );
 
   app.get("/contacts/:id/export", (c) => {
-    requireRole(c.var.viewer.role, "admin");
     const id = idParam(c);
-    const zip = exportPerson(c.var.shard, id);
+    const zip = personExport(c.var.shard, actorOf(c.var.viewer), id);
     audit(c, "person exported", { contactId: id });
     return c.body(zip, 200, attachment(`contact-${id}-${today()}.zip`, "application/zip", zip.byteLength));
   });
 
   app.get("/contacts/:id/erasure", (c) => {
-    requireRole(c.var.viewer.role, "admin");
-    const person = previewErasure(c.var.shard, idParam(c));
+    const person = previewErasure(c.var.shard, actorOf(c.var.viewer), idParam(c));
     const path = `${base(c)}/privacy/contacts/${person.id}`;
     return c.html(
       erasurePage({
@@ -81,7 +73,6 @@ export function privacyRoutes(deps: AppDeps) {
   });
 
   app.post("/contacts/:id/erasure", (c) => {
-    requireRole(c.var.viewer.role, "admin");
     const id = idParam(c);
     const result = erasePerson(c.var.shard, actorOf(c.var.viewer), id);
     audit(c, "person erased", { contactId: id, ...result });
@@ -99,16 +90,7 @@ export function privacyRoutes(deps: AppDeps) {
   });
 
   app.get("/workspace.sqlite", async (c) => {
-    requireRole(c.var.viewer.role, "owner");
-    const dir = await mkdtemp(join(tmpdir(), "crm-workspace-"));
-    let path: string;
-    try {
-      path = snapshotWorkspace(c.var.shard, dir);
-    } catch (error) {
-      await rm(dir, { recursive: true, force: true });
-      throw error;
-    }
-    const download = await temporaryFileDownload(path, dir);
+    const download = await workspaceSqliteDownload(c.var.shard, actorOf(c.var.viewer));
     audit(c, "workspace downloaded", { format: "sqlite", bytes: download.size });
     return c.body(
       download.stream,
@@ -118,8 +100,7 @@ export function privacyRoutes(deps: AppDeps) {
   });
 
   app.get("/workspace.zip", (c) => {
-    requireRole(c.var.viewer.role, "owner");
-    const stream = workspaceCsvZip(c.var.shard);
+    const stream = workspaceCsvDownload(c.var.shard, actorOf(c.var.viewer));
     audit(c, "workspace downloaded", { format: "csv" });
     return c.body(stream, 200, attachment(`${c.var.tenant.slug}-${today()}-csv.zip`, "application/zip"));
   });

@@ -1,6 +1,6 @@
 import { ForbiddenError, NotFoundError, ValidationError } from "../core/errors.ts";
 import { hasRole } from "../identity/roles.ts";
-import type { Viewer } from "../identity/viewer.ts";
+import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
 import { normaliseViewQuery, type ViewInput, type ViewList } from "./view-input.ts";
@@ -56,8 +56,21 @@ function readViews(shard: Shard, userId: number, list: ViewList): SavedViewSumma
   });
 }
 
-/** Saves a view for its owner (shared with the workspace if asked). */
-export function createView(shard: Shard, userId: number, input: ViewInput, now = Date.now()): number {
+/** The user a view belongs to: views are kept by people signed in, never by API keys. */
+function ownerOf(actor: Actor): number {
+  if (actor.type !== "user" || actor.id === null)
+    throw new ForbiddenError("only a signed-in user keeps views");
+  return actor.id;
+}
+
+/**
+ * Saves a view for the actor, anyone signed in, read-only users included: a view changes no
+ * business data. Sharing it with the workspace takes the member role; a read-only user's
+ * "shared" view is kept private.
+ */
+export function createView(shard: Shard, actor: Actor, input: ViewInput, now = Date.now()): number {
+  const userId = ownerOf(actor);
+  const shared = input.shared && hasRole(actor.role, "member");
   const { query, columns } = normaliseViewQuery(input.list, input.query);
   return shard.transaction(() => {
     const count = (
@@ -71,22 +84,16 @@ export function createView(shard: Shard, userId: number, input: ViewInput, now =
       .statement(
         "INSERT INTO saved_views (owner_id, entity, name, query, columns, shared, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
       )
-      .get(
-        userId,
-        input.list,
-        input.name,
-        query,
-        JSON.stringify(columns),
-        input.shared ? 1 : 0,
-        now,
-        now,
-      ) as { id: number };
+      .get(userId, input.list, input.name, query, JSON.stringify(columns), shared ? 1 : 0, now, now) as {
+      id: number;
+    };
     return row.id;
   });
 }
 
 /** Deletes a view: its owner may, and admins may remove a shared one. Others' private views do not exist for them (404). */
-export function deleteView(shard: Shard, viewer: Extract<Viewer, { kind: "user" }>, id: number): ViewList {
+export function deleteView(shard: Shard, actor: Actor, id: number): ViewList {
+  const userId = ownerOf(actor);
   return shard.transaction(() => {
     const view = shard
       .statement("SELECT owner_id AS ownerId, shared, entity FROM saved_views WHERE id = ?")
@@ -95,8 +102,8 @@ export function deleteView(shard: Shard, viewer: Extract<Viewer, { kind: "user" 
       shared: number;
       entity: ViewList;
     } | null;
-    if (!view || (view.ownerId !== viewer.id && view.shared !== 1)) throw new NotFoundError("saved view");
-    if (view.ownerId !== viewer.id && !hasRole(viewer.role, "admin"))
+    if (!view || (view.ownerId !== userId && view.shared !== 1)) throw new NotFoundError("saved view");
+    if (view.ownerId !== userId && !hasRole(actor.role, "admin"))
       throw new ForbiddenError("only its owner or an admin can delete a shared view");
     shard.statement("DELETE FROM saved_views WHERE id = ?").run(id);
     return view.entity;

@@ -1,20 +1,13 @@
 import { type Context, Hono } from "hono";
 import { EMPTY_FORM, type FormState } from "../../views/components/form-field.ts";
 import { fieldsPage } from "../../views/settings/fields-page.ts";
-import { parseOrThrow } from "../core/validation.ts";
-import {
-  createField,
-  deleteField,
-  fieldInput,
-  fieldPatchInput,
-  keyFromLabel,
-  listFields,
-  updateField,
-} from "../custom-fields/field-definitions.ts";
+import { listFields } from "../custom-fields/field-definitions.ts";
+import { createField, deleteField, keyFromLabel, updateField } from "../custom-fields/manage-fields.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { writeFromForm } from "../http/form-write.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
-import { hasRole, requireRole } from "../identity/roles.ts";
+import { hasRole } from "../identity/roles.ts";
+import { actorOf } from "../identity/viewer.ts";
 
 type C = Context<ViewerEnv>;
 
@@ -52,37 +45,32 @@ export function fieldSettingsRoutes(deps: AppDeps) {
   app.get("/fields", (c) => render(c));
 
   app.post("/fields", async (c) => {
-    requireRole(c.var.viewer.role, "admin");
     const fields = await formFields(c);
-    const created = writeFromForm(fields, () => {
-      const input = parseOrThrow(fieldInput, {
+    const created = writeFromForm(fields, () =>
+      createField(c.var.shard, actorOf(c.var.viewer), {
         entity: fields.entity,
         label: fields.label,
         key: fields.key?.trim() || keyFromLabel(fields.label ?? ""),
         type: fields.type,
         options: optionLines(fields.options),
-      });
-      return createField(c.var.shard, input);
-    });
+      }),
+    );
     return created.ok ? back(c) : render(c, created.form);
   });
 
   app.post("/fields/:id", async (c) => {
-    requireRole(c.var.viewer.role, "admin");
     const fields = await formFields(c);
-    const updated = writeFromForm(fields, () => {
-      const patch = parseOrThrow(fieldPatchInput, {
+    const updated = writeFromForm(fields, () =>
+      updateField(c.var.shard, actorOf(c.var.viewer), idParam(c), {
         label: fields.label,
         ...(fields.options === undefined ? {} : { options: optionLines(fields.options) }),
-      });
-      return updateField(c.var.shard, idParam(c), patch);
-    });
+      }),
+    );
     return updated.ok ? back(c) : render(c, EMPTY_FORM, updated.problems.join("; "));
   });
 
   app.post("/fields/:id/delete", (c) => {
-    requireRole(c.var.viewer.role, "admin");
-    deleteField(c.var.shard, idParam(c));
+    deleteField(c.var.shard, actorOf(c.var.viewer), idParam(c));
     return back(c);
   });
 

@@ -1,25 +1,21 @@
 import { type Context, Hono } from "hono";
-import { z } from "zod";
 import { type UsersPageProps, usersPage } from "../../views/settings/users-page.ts";
-import { createApiKey, listApiKeys, revokeApiKey } from "../auth/api-keys.ts";
+import { issueApiKey, listApiKeys, revokeApiKey } from "../auth/api-keys.ts";
 import { createInvitation, pendingInvitations, revokeInvitation } from "../auth/invitations.ts";
 import { changeRole, removeUser } from "../auth/manage-users.ts";
 import { listUsers } from "../auth/users.ts";
-import { ValidationError } from "../core/errors.ts";
-import { emailAddress, parseOrThrow, plainText } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { writeFromForm } from "../http/form-write.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
-import { grantableRoles, ROLES, type Role, requireRole } from "../identity/roles.ts";
+import { grantableRoles } from "../identity/roles.ts";
+import { actorOf } from "../identity/viewer.ts";
 
 type C = Context<ViewerEnv>;
 
-const roleField = z.enum(ROLES, "must be owner, admin, member or read-only");
-const inviteInput = z.object({ email: emailAddress, role: roleField });
-const apiKeyInput = z.object({ name: plainText(100).min(1, "is required"), role: roleField });
-const roleInput = z.object({ role: roleField });
-
-/** Settings → Team: the team, invitations and API keys. Members see the team; owners and admins manage it. */
+/**
+ * Settings → Team: the team, invitations and API keys. Members see the team; owners and admins
+ * manage it (checked by the services: invitations, API keys, manage-users).
+ */
 export function usersSettingsRoutes(deps: AppDeps) {
   const app = new Hono<ViewerEnv>();
 
@@ -47,7 +43,6 @@ export function usersSettingsRoutes(deps: AppDeps) {
     c: C,
     action: (fields: Record<string, string>) => Partial<UsersPageProps> | undefined,
   ) => {
-    requireRole(c.var.viewer.role, "admin");
     const fields = await formFields(c);
     const done = writeFromForm(fields, () => action(fields));
     if (!done.ok) {
@@ -58,60 +53,56 @@ export function usersSettingsRoutes(deps: AppDeps) {
     return c.redirect(`${base(c)}/settings/users`, 303);
   };
 
-  const mayGrant = (c: C, role: Role) => {
-    if (!grantableRoles(c.var.viewer.role).includes(role)) {
-      throw new ValidationError([{ field: "role", message: "you cannot grant that role" }]);
-    }
-  };
+  const actor = (c: C) => actorOf(c.var.viewer);
 
   app.get("/users", (c) => c.html(render(c)));
 
   app.post("/invitations", (c) =>
     manage(c, (fields) => {
-      const input = parseOrThrow(inviteInput, fields);
-      mayGrant(c, input.role);
-      const { token } = createInvitation(c.var.shard, { ...input, invitedBy: c.var.viewer.id }, deps.now());
+      const { token, invitation } = createInvitation(c.var.shard, actor(c), fields, deps.now());
       const path = `${base(c)}/invites/${token}`;
       const url = deps.config.publicUrl ? `${deps.config.publicUrl}${path}` : path;
       return {
-        secret: { label: `Send this link to ${input.email}.`, value: url, isPath: !deps.config.publicUrl },
+        secret: {
+          label: `Send this link to ${invitation.email}.`,
+          value: url,
+          isPath: !deps.config.publicUrl,
+        },
       };
     }),
   );
 
   app.post("/invitations/:id/delete", (c) =>
     manage(c, () => {
-      revokeInvitation(c.var.shard, c.var.viewer.role, idParam(c));
+      revokeInvitation(c.var.shard, actor(c), idParam(c));
       return undefined;
     }),
   );
 
   app.post("/users/:id/role", (c) =>
     manage(c, (fields) => {
-      changeRole(c.var.shard, c.var.viewer.role, idParam(c), parseOrThrow(roleInput, fields).role);
+      changeRole(c.var.shard, actor(c), idParam(c), fields);
       return undefined;
     }),
   );
 
   app.post("/users/:id/delete", (c) =>
     manage(c, () => {
-      removeUser(c.var.shard, c.var.viewer.role, c.var.viewer.id, idParam(c));
+      removeUser(c.var.shard, actor(c), idParam(c));
       return undefined;
     }),
   );
 
   app.post("/api-keys", (c) =>
     manage(c, (fields) => {
-      const input = parseOrThrow(apiKeyInput, fields);
-      mayGrant(c, input.role);
-      const { key } = createApiKey(c.var.shard, { ...input, createdBy: c.var.viewer.id });
-      return { secret: { label: `API key "${input.name}" created.`, value: key, isPath: false } };
+      const { key, record } = issueApiKey(c.var.shard, actor(c), fields);
+      return { secret: { label: `API key "${record.name}" created.`, value: key, isPath: false } };
     }),
   );
 
   app.post("/api-keys/:id/revoke", (c) =>
     manage(c, () => {
-      revokeApiKey(c.var.shard, c.var.viewer.role, idParam(c));
+      revokeApiKey(c.var.shard, actor(c), idParam(c));
       return undefined;
     }),
   );

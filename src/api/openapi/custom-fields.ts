@@ -1,4 +1,4 @@
-import { fieldInput, fieldPatchInput } from "../../custom-fields/field-definitions.ts";
+import { fieldInput, fieldPatchInput } from "../../custom-fields/manage-fields.ts";
 import {
   errorResponses,
   idParameter,
