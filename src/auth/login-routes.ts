@@ -10,6 +10,7 @@ import type { AuthDeps } from "./auth-deps.ts";
 import { PASSWORD_MAX_LENGTH } from "./password-hasher.ts";
 import { clearSessionCookie, sessionToken, setSessionCookie } from "./session-middleware.ts";
 import { endSession, sessionPolicy, startSession } from "./sessions.ts";
+import { credentialsFor } from "./users.ts";
 
 const loginInput = z.object({
   email: emailAddress,
@@ -54,12 +55,11 @@ export function loginRoutes(deps: AppDeps & AuthDeps) {
     if (!parsed.ok) return c.html(render(c, fields, parsed.form.errors), 422);
     const input = parsed.value;
     const settle = deps.loginLimiter.attempt(tenant.id, input.email, clientIp(c, deps.config), deps.now());
-    const user = shard
-      .statement("SELECT id, password_hash AS hash FROM users WHERE email = ?")
-      .get(input.email) as { id: number; hash: string } | null;
+    const user = credentialsFor(shard, input.email);
     let ok = false;
     try {
-      ok = (await deps.hasher.verify(input.password, user?.hash)) && user !== null;
+      // An unknown email is checked against a decoy hash, so the time taken does not tell.
+      ok = (await deps.hasher.verify(input.password, user?.hash)) && user !== undefined;
     } finally {
       settle(ok, deps.now());
     }

@@ -9,6 +9,12 @@ export function listUsers(shard: Shard): UserSummary[] {
   return shard.statement("SELECT id, name, email, role FROM users ORDER BY name, id").all() as UserSummary[];
 }
 
+/** The user signing in with `email` and their password hash, or undefined if there is none. */
+export function credentialsFor(shard: Shard, email: string): { id: number; hash: string } | undefined {
+  const row = shard.statement("SELECT id, password_hash AS hash FROM users WHERE email = ?").get(email);
+  return (row as { id: number; hash: string } | null) ?? undefined;
+}
+
 /** An issue on `field` unless `userId` is absent or a user of this workspace. */
 export function ownerIssue(shard: Shard, userId: number | null | undefined, field = "ownerId"): FieldIssue[] {
   if (userId === null || userId === undefined) return [];

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ValidationError } from "../core/errors.ts";
+import { RECORD_TYPE_MESSAGE } from "../core/record-types.ts";
 import { parseOrThrow, plainText } from "../core/validation.ts";
 import { requireRole } from "../identity/roles.ts";
 import type { Actor } from "../identity/viewer.ts";
@@ -38,7 +39,7 @@ const optionList = z
 
 export const fieldInput = z
   .object({
-    entity: z.enum(CUSTOM_FIELD_ENTITIES, "must be contact, company or deal"),
+    entity: z.enum(CUSTOM_FIELD_ENTITIES, RECORD_TYPE_MESSAGE),
     key: fieldKey,
     label: plainText(60).min(1, "is required"),
     type: z.enum(CUSTOM_FIELD_TYPES, "must be text, number, date, select, multiselect or checkbox"),

@@ -9,8 +9,10 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+import { RECORD_TYPES } from "../core/record-types.ts";
 
-export const CUSTOM_FIELD_ENTITIES = ["contact", "company", "deal"] as const;
+/** Every kind of record takes custom fields. */
+export const CUSTOM_FIELD_ENTITIES = RECORD_TYPES;
 export type CustomFieldEntity = (typeof CUSTOM_FIELD_ENTITIES)[number];
 
 export const CUSTOM_FIELD_TYPES = ["text", "number", "date", "select", "multiselect", "checkbox"] as const;

@@ -6,29 +6,15 @@ import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { listLimit, parseListParams } from "../lists/list-params.ts";
 import { activityInput, logActivity } from "./log-activity.ts";
-import { requireSubject } from "./subject.ts";
-import { type TimelineEntry, timeline, timelineEntryById } from "./timeline.ts";
+import { requireSubject, subjectInput } from "./subject.ts";
+import { interactionJson, timeline, timelineEntryById } from "./timeline.ts";
 
 const timelineParams = z.object({
-  subjectType: z.enum(["contact", "company", "deal"], "must be contact, company or deal"),
-  subjectId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  ...subjectInput,
   cursor: z.coerce.number().int().positive().optional(),
   history: z.enum(["true", "false"]).optional(),
   limit: listLimit,
 });
-
-export function interactionJson(e: TimelineEntry) {
-  return {
-    id: e.id,
-    occurredAt: new Date(e.occurredAt).toISOString(),
-    kind: e.kind,
-    subjectType: e.subjectType,
-    subjectId: e.subjectId,
-    actorType: e.actorType,
-    actorName: e.actorName,
-    payload: e.payload,
-  };
-}
 
 /**
  * /api/v1/t/:tenant/interactions: a record's timeline (newest first, `nextCursor` = an older

@@ -4,6 +4,7 @@ import { timelineEntries } from "../../views/records/timeline-section.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { BadRequestError, NotFoundError } from "../core/errors.ts";
+import { RECORD_TYPES } from "../core/record-types.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { formFields, pageContext, rowContext } from "../http/page-context.ts";
@@ -25,8 +26,8 @@ export function timelineRoutes(deps: AppDeps) {
   app.use(requireSignedIn);
 
   app.get("/:type/:id", (c) => {
-    const type = c.req.param("type");
-    if (type !== "contact" && type !== "company" && type !== "deal") throw new NotFoundError("timeline");
+    const type = RECORD_TYPES.find((t) => t === c.req.param("type"));
+    if (!type) throw new NotFoundError("timeline");
     const id = Number(c.req.param("id"));
     if (!Number.isSafeInteger(id) || id <= 0) throw new NotFoundError(type);
     const params = timelineParams.safeParse(c.req.query());

@@ -1,25 +1,24 @@
 import { z } from "zod";
 import { NotFoundError } from "../core/errors.ts";
+import { RECORD_PLURALS, RECORD_TYPE_MESSAGE, RECORD_TYPES, type RecordType } from "../core/record-types.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import type { SubjectType } from "./kinds.ts";
 
 /** A record something (a note, a task, an activity) can be about. */
 export interface Subject {
-  type: Exclude<SubjectType, "task">;
+  type: RecordType;
   id: number;
 }
 
+/** The fields naming a subject in a body or a query: `subjectType` and `subjectId`. */
 export const subjectInput = {
-  subjectType: z.enum(["contact", "company", "deal"], "must be contact, company or deal"),
+  subjectType: z.enum(RECORD_TYPES, RECORD_TYPE_MESSAGE),
   subjectId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
 };
-
-const TABLES: Record<Subject["type"], string> = { contact: "contacts", company: "companies", deal: "deals" };
 
 /** Checks that the subject exists in this workspace (404 otherwise: another workspace's ids are not here). */
 export function requireSubject(shard: Shard, subject: Subject): Subject {
   const found = shard
-    .statement(`SELECT 1 AS found FROM ${TABLES[subject.type]} WHERE id = ?`)
+    .statement(`SELECT 1 AS found FROM ${RECORD_PLURALS[subject.type]} WHERE id = ?`)
     .get(subject.id);
   if (!found) throw new NotFoundError(subject.type);
   return subject;

@@ -19,6 +19,20 @@ export interface TimelineEntry {
   noteBody: string | null;
 }
 
+/** An interaction as the API answers it (the names a page shows beside it are left out). */
+export function interactionJson(e: TimelineEntry) {
+  return {
+    id: e.id,
+    occurredAt: new Date(e.occurredAt).toISOString(),
+    kind: e.kind,
+    subjectType: e.subjectType,
+    subjectId: e.subjectId,
+    actorType: e.actorType,
+    actorName: e.actorName,
+    payload: e.payload,
+  };
+}
+
 export interface TimelinePage {
   entries: TimelineEntry[];
   /** Pass as `before` for the next (older) page; null at the end. */

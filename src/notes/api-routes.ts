@@ -5,28 +5,12 @@ import type { ViewerEnv } from "../http/app-env.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
-import { requireSubject } from "../interactions/subject.ts";
+import { requireSubject, subjectInput } from "../interactions/subject.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { noteBody, noteInput } from "./note-input.ts";
-import { createNote, deleteNote, getNote, notesAbout, updateNote } from "./notes.ts";
-import type { Note } from "./schema.ts";
+import { createNote, deleteNote, getNote, noteJson, notesAbout, updateNote } from "./notes.ts";
 
-function noteJson(n: Note) {
-  return {
-    id: n.id,
-    body: n.body,
-    subjectType: n.subjectType,
-    subjectId: n.subjectId,
-    authorId: n.authorId,
-    createdAt: new Date(n.createdAt).toISOString(),
-    updatedAt: new Date(n.updatedAt).toISOString(),
-  };
-}
-
-const noteListParams = z.object({
-  subjectType: z.enum(["contact", "company", "deal"], "must be contact, company or deal"),
-  subjectId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-});
+const noteListParams = z.object(subjectInput);
 
 /** /api/v1/t/:tenant/notes: a record's notes (?subjectType=&subjectId=), create, get, PATCH the body, delete. */
 export function noteApiRoutes() {

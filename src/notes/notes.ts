@@ -43,6 +43,19 @@ export function createNote(
   });
 }
 
+/** A note as the API answers it: times in ISO 8601. */
+export function noteJson(n: Note) {
+  return {
+    id: n.id,
+    body: n.body,
+    subjectType: n.subjectType,
+    subjectId: n.subjectId,
+    authorId: n.authorId,
+    createdAt: new Date(n.createdAt).toISOString(),
+    updatedAt: new Date(n.updatedAt).toISOString(),
+  };
+}
+
 export function getNote(shard: Shard, id: number): Note {
   const note = shard.statement(`SELECT ${COLUMNS} FROM notes WHERE id = ?`).get(id) as Note | null;
   if (!note) throw new NotFoundError("note");

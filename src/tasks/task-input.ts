@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { optionalRecordId } from "../core/field-types.ts";
+import { RECORD_TYPE_MESSAGE, RECORD_TYPES } from "../core/record-types.ts";
 import { plainText } from "../core/validation.ts";
 
 /** A task as the API takes it: the due time is an ISO 8601 instant. */
@@ -7,10 +8,7 @@ export const taskInput = z.object({
   title: plainText(300).min(1, "is required"),
   dueAt: z.iso.datetime({ offset: true, error: "must be an ISO 8601 date and time" }).nullable().optional(),
   assigneeId: optionalRecordId.optional(),
-  subjectType: z
-    .enum(["contact", "company", "deal"], "must be contact, company or deal")
-    .nullable()
-    .optional(),
+  subjectType: z.enum(RECORD_TYPES, RECORD_TYPE_MESSAGE).nullable().optional(),
   subjectId: optionalRecordId.optional(),
 });
 

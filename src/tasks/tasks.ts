@@ -22,7 +22,24 @@ export interface TaskRecord {
   updatedAt: number;
 }
 
-const SELECT = `SELECT t.id, t.title, t.due_at AS dueAt, t.assignee_id AS assigneeId, u.name AS assigneeName,
+/** A task as the API answers it: times in ISO 8601, `completed` spelled out. */
+export function taskJson(t: TaskRecord) {
+  return {
+    id: t.id,
+    title: t.title,
+    dueAt: t.dueAt === null ? null : new Date(t.dueAt).toISOString(),
+    assigneeId: t.assigneeId,
+    subjectType: t.subjectType,
+    subjectId: t.subjectId,
+    completed: t.completedAt !== null,
+    completedAt: t.completedAt === null ? null : new Date(t.completedAt).toISOString(),
+    createdAt: new Date(t.createdAt).toISOString(),
+    updatedAt: new Date(t.updatedAt).toISOString(),
+  };
+}
+
+/** Reads TaskRecords from `tasks t`: add a WHERE on t's columns (the names come from one row each). */
+export const TASK_SELECT = `SELECT t.id, t.title, t.due_at AS dueAt, t.assignee_id AS assigneeId, u.name AS assigneeName,
   t.subject_type AS subjectType, t.subject_id AS subjectId,
   CASE t.subject_type
     WHEN 'contact' THEN (SELECT trim(first_name || ' ' || last_name) FROM contacts WHERE id = t.subject_id)
@@ -32,7 +49,7 @@ const SELECT = `SELECT t.id, t.title, t.due_at AS dueAt, t.assignee_id AS assign
   FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id`;
 
 export function getTask(shard: Shard, id: number): TaskRecord {
-  const task = shard.statement(`${SELECT} WHERE t.id = ?`).get(id) as TaskRecord | null;
+  const task = shard.statement(`${TASK_SELECT} WHERE t.id = ?`).get(id) as TaskRecord | null;
   if (!task) throw new NotFoundError("task");
   return task;
 }
@@ -165,12 +182,12 @@ export function tasksFor(
 ): TaskBuckets {
   const open = shard
     .statement(
-      `${SELECT} WHERE t.assignee_id = ? AND t.completed_at IS NULL ORDER BY t.due_at IS NULL, t.due_at, t.id LIMIT 500`,
+      `${TASK_SELECT} WHERE t.assignee_id = ? AND t.completed_at IS NULL ORDER BY t.due_at IS NULL, t.due_at, t.id LIMIT 500`,
     )
     .all(assigneeId) as TaskRecord[];
   const done = shard
     .statement(
-      `${SELECT} WHERE t.assignee_id = ? AND t.completed_at IS NOT NULL ORDER BY t.completed_at DESC LIMIT 20`,
+      `${TASK_SELECT} WHERE t.assignee_id = ? AND t.completed_at IS NOT NULL ORDER BY t.completed_at DESC LIMIT 20`,
     )
     .all(assigneeId) as TaskRecord[];
   return {
@@ -200,7 +217,7 @@ export function dueTaskCount(shard: Shard, assigneeId: number, endOfToday: numbe
 export function tasksAbout(shard: Shard, subjectType: string, subjectId: number): TaskRecord[] {
   return shard
     .statement(
-      `${SELECT} WHERE t.subject_type = ? AND t.subject_id = ?
+      `${TASK_SELECT} WHERE t.subject_type = ? AND t.subject_id = ?
        ORDER BY t.completed_at IS NOT NULL, t.due_at IS NULL, t.due_at, t.id LIMIT 100`,
     )
     .all(subjectType, subjectId) as TaskRecord[];
