@@ -6,8 +6,9 @@ import { encodeCursor } from "../../src/lists/cursor.ts";
 import { allTags } from "../../src/tags/set-tags.ts";
 import { Catalog } from "../../src/tenancy/catalog.ts";
 import { ShardManager } from "../../src/tenancy/shard-manager.ts";
-import { contactsPage } from "../../views/contacts/contacts-page.ts";
-import { contactsResults } from "../../views/contacts/contacts-results.ts";
+import { CONTACT_VIEW } from "../../views/contacts/contact-view.ts";
+import { recordListPage } from "../../views/records/record-list-page.ts";
+import { recordResults } from "../../views/records/record-results.ts";
 import { median } from "./wrk.ts";
 
 export interface ListCosts {
@@ -59,7 +60,13 @@ export function measureListCosts(dataDir: string, slug: string): ListCosts {
       const tags = allTags(shard);
       const row = { base: `/t/${slug}`, nonce: "bm9uY2Vub25jZW5vbmNl", canWrite: true };
       const results = () =>
-        contactsResults({ page, total: 100_000, filtered: false, href: `/t/${slug}/contacts`, row });
+        recordResults(CONTACT_VIEW, {
+          page,
+          total: 100_000,
+          filtered: false,
+          href: `/t/${slug}/contacts`,
+          row,
+        });
       const props = {
         row,
         ctx: {
@@ -84,10 +91,11 @@ export function measureListCosts(dataDir: string, slug: string): ListCosts {
         },
         tags,
         newForm: { values: {}, errors: {} },
+        extra: undefined,
       };
       return {
         queryUs: timeUs(() => listContacts(shard, params)),
-        renderUs: timeUs(() => contactsPage({ ...props, results: results() }).value),
+        renderUs: timeUs(() => recordListPage(CONTACT_VIEW, { ...props, results: results() }).value),
         jsonUs: timeUs(() =>
           JSON.stringify({ data: page.rows.map(contactJson), nextCursor: page.nextCursor }),
         ),

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { listSort, withCustomFilter } from "../custom-fields/custom-list.ts";
+import { toFtsQuery } from "../lists/fts-query.ts";
 import { defaultOrder, type SortSpec } from "../lists/keyset.ts";
 import { countRows, keysetQuery } from "../lists/keyset-query.ts";
 import type { ListPage } from "../lists/page.ts";
@@ -48,6 +49,12 @@ export function listCompanies(shard: Shard, params: CompanyListParams): ListPage
 
 export function countCompanies(shard: Shard, params: CompanyListParams): number {
   return countRows(shard, "companies co", companyFilter(shard, params));
+}
+
+/** Company names matching what was typed (its first 200 characters), for the company field's suggestions. */
+export function companyNamesLike(shard: Shard, typed: string): string[] {
+  const fts = toFtsQuery(typed.slice(0, 200));
+  return fts ? suggestCompanies(shard, fts) : [];
 }
 
 /** Company names starting with what was typed, for the company field's suggestions. */

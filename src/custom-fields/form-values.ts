@@ -1,13 +1,8 @@
+import { CUSTOM_FORM_MARKER, customInputName } from "../core/custom-inputs.ts";
 import type { FieldDefinition } from "./field-definitions.ts";
 import { type CustomValues, type ParsedCustomValues, parseCustomValues } from "./field-values.ts";
 
-/** Present in forms that show custom fields (see views/custom-fields/custom-inputs.ts). */
-export const CUSTOM_FORM_MARKER = "_cf";
-
-/** A custom field's form input name; `customFields.<key>` issues map back to it. */
-export function customInputName(field: Pick<FieldDefinition, "key">): string {
-  return `cf.${field.key}`;
-}
+export { CUSTOM_FORM_MARKER, customInputName };
 
 /**
  * Custom values from a submitted form (fields as strings; a multiselect's choices joined by

@@ -1,4 +1,5 @@
-import { getPipeline, type PipelineWithStages } from "../pipelines/pipelines.ts";
+import { NotFoundError } from "../core/errors.ts";
+import { getPipeline, listPipelines, type PipelineWithStages } from "../pipelines/pipelines.ts";
 import type { Stage } from "../pipelines/schema.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { DEAL_COLUMNS, DEAL_JOINS, type DealRecord, type DealRow, toDealRecord } from "./deal-record.ts";
@@ -55,4 +56,15 @@ export function pipelineBoard(shard: Shard, pipelineId: number, perColumn = 20):
     };
   });
   return { pipeline, columns };
+}
+
+/** The pipelines a board can show, and the one asked for (else the first); a 404 when there are none. */
+export function boardPipelines(
+  shard: Shard,
+  wanted: number,
+): { pipelines: PipelineWithStages[]; current: PipelineWithStages } {
+  const pipelines = listPipelines(shard);
+  const current = pipelines.find((p) => p.id === wanted) ?? pipelines[0];
+  if (!current) throw new NotFoundError("pipeline");
+  return { pipelines, current };
 }

@@ -1,8 +1,10 @@
 import { findOrCreateCompany } from "../companies/find-or-create-company.ts";
+import { getContact } from "../contacts/get-contact.ts";
 import { type FieldIssue, ValidationError } from "../core/errors.ts";
 import { amountText, isCurrency, parseAmount } from "../core/money.ts";
 import { fieldIssues } from "../core/validation.ts";
 import type { Actor } from "../identity/viewer.ts";
+import { defaultPipeline, listPipelines, workspaceCurrency } from "../pipelines/pipelines.ts";
 import { splitTags } from "../tags/tag-input.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { type DealCreate, dealCreateInput } from "./deal-input.ts";
@@ -49,12 +51,14 @@ export function parseDealForm(
   return { input: result.data, companyName };
 }
 
+/** Resolves the typed company name (creating the company if needed); call inside the write's transaction. */
 export function resolveDealCompany(shard: Shard, actor: Actor, form: DealForm): number | null {
   return form.companyName
     ? findOrCreateCompany(shard, actor, form.companyName, form.input.ownerId ?? null)
     : null;
 }
 
+/** A stored deal as form values, for the edit form. */
 export function dealFormValues(d: DealRecord): Record<string, string> {
   return {
     title: d.title,
@@ -66,4 +70,45 @@ export function dealFormValues(d: DealRecord): Record<string, string> {
     ownerId: d.ownerId ? String(d.ownerId) : "",
     tags: d.tags.join(", "),
   };
+}
+
+/**
+ * A new deal's form: the viewer's, in the workspace's currency, in the first stage of the
+ * pipeline asked for (`?pipelineId=`, else the default one). Started from a contact's page
+ * (`?contactId=`, a 404 if not in this workspace), it is on that person and named after their
+ * company, or after them.
+ */
+export function newDealValues(
+  shard: Shard,
+  viewerId: number,
+  query: Record<string, string>,
+): Record<string, string> {
+  const pipelines = listPipelines(shard);
+  const pipeline = pipelines.find((p) => p.id === Number(query.pipelineId)) ?? defaultPipeline(shard);
+  const values: Record<string, string> = {
+    ownerId: String(viewerId),
+    currency: workspaceCurrency(shard),
+    stageId: String(pipeline.stages[0]?.id ?? ""),
+  };
+  const contactId = Number(query.contactId);
+  if (contactId) {
+    const contact = getContact(shard, contactId);
+    values.contactId = String(contact.id);
+    values.companyName = contact.companyName ?? "";
+    values.title = contact.companyName
+      ? `${contact.companyName} deal`
+      : `${contact.firstName} ${contact.lastName}`.trim();
+  }
+  return values;
+}
+
+/** A stage move as a form sends it (a stage, and why a deal was lost); a 422 without a stage. */
+export function parseStageMove(fields: Record<string, string>): {
+  stageId: number;
+  lostReason: string | null;
+} {
+  const stageId = Number(fields.stageId);
+  if (!Number.isSafeInteger(stageId) || stageId <= 0)
+    throw new ValidationError([{ field: "stageId", message: "is required" }]);
+  return { stageId, lostReason: fields.lostReason?.trim().slice(0, 200) || null };
 }

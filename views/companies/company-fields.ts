@@ -1,6 +1,6 @@
 import type { UserSummary } from "../../src/auth/users.ts";
 import { type FormState, selectField, textField } from "../components/form-field.ts";
-import { ownerOptions } from "../contacts/contact-fields.ts";
+import { ownerOptions } from "../components/owner-options.ts";
 import { type Html, html } from "../html.ts";
 
 export const COMPANY_FORM_FIELDS = ["name", "domain", "phone", "city", "country", "ownerId", "tags"];

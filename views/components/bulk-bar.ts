@@ -1,6 +1,5 @@
-import { escapeHtml, type Html, html } from "../html.ts";
+import { type Html, html } from "../html.ts";
 import type { SelectOption } from "./form-field.ts";
-import type { RowContext } from "./row-context.ts";
 
 export interface BulkBarProps {
   /** Where the form posts: /t/<slug>/<kind>/bulk. */
@@ -36,18 +35,4 @@ export function bulkBar(p: BulkBarProps): Html {
 ${p.stages ? html`<label><span>Stage</span><select name="stageId"><option value="">—</option>${p.stages.map(option)}</select></label>` : ""}
 <button type="submit">Apply</button>
 </form>`;
-}
-
-/** The first cell of a list row: its checkbox in the bulk form (only for those who may change records). `label` is text. */
-export function selectCell(ctx: RowContext, id: number, label: string): string {
-  return ctx.canWrite
-    ? `<td class="select"><input type="checkbox" name="ids" value="${id}" form="bulk-form" aria-label="Select ${escapeHtml(label)}"></td>`
-    : "";
-}
-
-/** The header cell above the row checkboxes. */
-export function selectHeader(ctx: RowContext): string {
-  return ctx.canWrite
-    ? `<th scope="col" class="select"><span class="visually-hidden">Select</span></th>`
-    : "";
 }

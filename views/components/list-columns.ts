@@ -12,6 +12,8 @@ export interface ListColumns {
 export interface ColumnChoice {
   key: string;
   label: string;
+  /** A column of numbers (amounts, counts): right-aligned. */
+  numeric?: boolean;
 }
 
 /** The optional columns of a list, in table order: its built-in ones, then its custom fields. */

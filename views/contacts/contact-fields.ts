@@ -1,5 +1,6 @@
 import type { UserSummary } from "../../src/auth/users.ts";
 import { type FormState, selectField, textField } from "../components/form-field.ts";
+import { ownerOptions } from "../components/owner-options.ts";
 import { type Html, html } from "../html.ts";
 
 export const CONTACT_FORM_FIELDS = [
@@ -12,10 +13,6 @@ export const CONTACT_FORM_FIELDS = [
   "ownerId",
   "tags",
 ];
-
-export function ownerOptions(owners: UserSummary[]) {
-  return [{ value: "", label: "No owner" }, ...owners.map((u) => ({ value: String(u.id), label: u.name }))];
-}
 
 /**
  * Every editable field of a contact. The company is typed by name (suggested as you type from

@@ -1,5 +1,5 @@
+import { CUSTOM_FORM_MARKER, customInputName } from "../../src/core/custom-inputs.ts";
 import type { FieldDefinition } from "../../src/custom-fields/field-definitions.ts";
-import { CUSTOM_FORM_MARKER, customInputName } from "../../src/custom-fields/form-values.ts";
 import { type FormState, selectField, textField } from "../components/form-field.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { type Html, html } from "../html.ts";

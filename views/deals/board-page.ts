@@ -1,4 +1,4 @@
-import type { PipelineWithStages } from "../../src/deals/pipelines.ts";
+import type { PipelineWithStages } from "../../src/pipelines/pipelines.ts";
 import { type Html, html, join } from "../html.ts";
 import { page } from "../layouts/page.ts";
 import type { PageContext } from "../layouts/page-context.ts";

@@ -2,7 +2,7 @@ import { formatMoney } from "../../src/core/money.ts";
 import type { Board, BoardColumn } from "../../src/deals/board.ts";
 import { formatCount } from "../components/format.ts";
 import { type Html, html, join } from "../html.ts";
-import { type CardContext, dealCard } from "./deal-card.ts";
+import { type CardContext, dealCard } from "./deal-card.raw.ts";
 
 function money(sums: { currency: string; cents: number }[]): string {
   return sums.length

@@ -1,7 +1,7 @@
 import type { UserSummary } from "../../src/auth/users.ts";
-import type { PipelineWithStages } from "../../src/deals/pipelines.ts";
+import type { PipelineWithStages } from "../../src/pipelines/pipelines.ts";
 import { type FormState, selectField, textField } from "../components/form-field.ts";
-import { ownerOptions } from "../contacts/contact-fields.ts";
+import { ownerOptions } from "../components/owner-options.ts";
 import { type Html, html } from "../html.ts";
 
 export const DEAL_FORM_FIELDS = [

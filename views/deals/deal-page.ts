@@ -1,14 +1,17 @@
 import type { ContactRecord } from "../../src/contacts/contact-record.ts";
 import { formatMoney } from "../../src/core/money.ts";
 import type { DealRecord } from "../../src/deals/deal-record.ts";
-import type { Stage } from "../../src/deals/schema.ts";
+import type { Stage } from "../../src/pipelines/schema.ts";
 import { csrfField } from "../components/form-field.ts";
 import { formatDateTime } from "../components/format.ts";
 import type { RowContext } from "../components/row-context.ts";
-import { tagChips } from "../components/tags.ts";
-import { type Html, type HtmlValue, html, join } from "../html.ts";
+import { tagChips } from "../components/tags.raw.ts";
+import { type Html, html, join } from "../html.ts";
 import { page } from "../layouts/page.ts";
 import type { PageContext } from "../layouts/page-context.ts";
+import { recordActions } from "../records/record-actions.ts";
+import { customFactsSection, recordTasks, type SubjectSectionsProps } from "../records/record-sections.ts";
+import { timelineSection } from "../records/timeline-section.ts";
 
 export interface DealPageProps {
   ctx: PageContext;
@@ -16,10 +19,8 @@ export interface DealPageProps {
   stages: Stage[];
   people: ContactRecord[];
   row: RowContext;
-  /** The deal's custom fields (views/custom-fields/custom-facts.ts). */
-  customFacts: HtmlValue;
-  tasks: HtmlValue;
-  timeline: HtmlValue;
+  /** Its custom fields, tasks and timeline. */
+  sections: SubjectSectionsProps;
 }
 
 function stageControl(p: DealPageProps, path: string): Html {
@@ -76,7 +77,7 @@ export function dealPage(p: DealPageProps): Html {
     nav: "deals",
     body: html`<article class="record">
 <div class="page-head"><h1>${d.title} <span class="stage kind-${d.status}">${d.stageName}</span></h1>
-${p.row.canWrite ? html`<div class="record-actions"><a class="button" href="${path}/edit">Edit</a><a class="button danger" href="${path}/delete">Delete</a></div>` : ""}</div>
+${p.row.canWrite ? recordActions(path, false) : ""}</div>
 <p class="subtitle">${formatMoney(d.amountCents, d.currency)} · ${d.pipelineName} pipeline${d.status === "lost" && d.lostReason ? html` · lost: ${d.lostReason}` : ""}</p>
 ${p.row.canWrite ? stageControl(p, path) : ""}
 <dl class="facts">
@@ -88,10 +89,10 @@ ${p.row.canWrite ? stageControl(p, path) : ""}
 <dt>In this stage since</dt><dd>${formatDateTime(d.stageEnteredAt)}</dd>
 <dt>Created</dt><dd>${formatDateTime(d.createdAt)}</dd>
 </dl>
-${p.customFacts}
+${customFactsSection(p.sections)}
 ${peopleSection(p, path)}
-${p.tasks}
-${p.timeline}
+${recordTasks(p.sections)}
+${timelineSection(p.sections.timeline)}
 <p><a href="${p.row.base}/deals/board?pipelineId=${d.pipelineId}">&larr; Board</a></p>
 </article>`,
   });

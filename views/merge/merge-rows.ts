@@ -7,7 +7,7 @@ import {
   CONTACT_MERGE_FIELDS,
   CUSTOM_CHOICE_PREFIX,
 } from "../../src/merge/merge-input.ts";
-import { customValueHtml } from "../custom-fields/custom-value.ts";
+import { customValueHtml } from "../custom-fields/custom-value.raw.ts";
 import { type HtmlValue, trustedHtml } from "../html.ts";
 
 /** One line of a merge's comparison: a field and what each record holds in it. */
@@ -20,6 +20,9 @@ export interface MergeRow {
 }
 
 type Shown<R, K extends string> = Record<K, [label: string, value: (record: R) => string | null]>;
+
+/** How a kind's built-in merge fields show: a label and the record's value (text), by field. */
+export type MergeShown<R> = Record<string, [label: string, value: (record: R) => string | null]>;
 
 const CONTACT_SHOWN: Shown<ContactRecord, (typeof CONTACT_MERGE_FIELDS)[number]> = {
   firstName: ["First name", (c) => c.firstName],

@@ -2,7 +2,7 @@ import { recordPath } from "../../src/core/record-types.ts";
 import type { TimelineEntry } from "../../src/interactions/timeline.ts";
 import { formatDateTime } from "../components/format.ts";
 import { type Html, html } from "../html.ts";
-import { autolink } from "./autolink.ts";
+import { autolink } from "./autolink.raw.ts";
 
 const ACTIVITY_LABELS: Record<string, string> = { call: "Call", meeting: "Meeting", email: "Email" };
 

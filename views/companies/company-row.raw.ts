@@ -1,26 +1,11 @@
 import type { CompanyRecord } from "../../src/companies/company-record.ts";
-import { selectCell } from "../components/bulk-bar.ts";
 import { formatCount, formatDay } from "../components/format.ts";
-import type { ColumnChoice } from "../components/list-columns.ts";
-import { rowActions } from "../components/row-actions.ts";
+import { rowActions } from "../components/row-actions.raw.ts";
 import type { RowContext } from "../components/row-context.ts";
-import { tagChips } from "../components/tags.ts";
-import { customCells } from "../custom-fields/custom-cells.ts";
+import { selectCell } from "../components/select-cell.raw.ts";
+import { tagChips } from "../components/tags.raw.ts";
+import { customCells } from "../custom-fields/custom-cells.raw.ts";
 import { escapeHtml as e, type Html, html, trustedHtml } from "../html.ts";
-
-export const COMPANY_COLUMNS = 10;
-
-/** The company list's optional columns, in table order. */
-export const COMPANY_COLUMN_CHOICES: ColumnChoice[] = [
-  { key: "website", label: "Website" },
-  { key: "phone", label: "Phone" },
-  { key: "city", label: "City" },
-  { key: "country", label: "Country" },
-  { key: "contacts", label: "Contacts" },
-  { key: "tags", label: "Tags" },
-  { key: "owner", label: "Owner" },
-  { key: "createdAt", label: "Created" },
-];
 
 /** A company's website link: the stored value is a validated bare hostname, so the link is always https. */
 export function domainLink(domain: string | null): Html {

@@ -1,6 +1,6 @@
 import type { CustomColumns } from "../../src/custom-fields/custom-columns.ts";
 import { escapeHtml as e } from "../html.ts";
-import { customValueHtml } from "./custom-value.ts";
+import { customValueHtml } from "./custom-value.raw.ts";
 
 /** The header cells of a list's custom columns (labels escaped). */
 export function customHeaderCells(columns: CustomColumns | undefined): string {

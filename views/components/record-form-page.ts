@@ -1,4 +1,4 @@
-import type { Html, HtmlValue } from "../html.ts";
+import { type Html, type HtmlValue, html } from "../html.ts";
 import { page } from "../layouts/page.ts";
 import type { NavKey, PageContext } from "../layouts/page-context.ts";
 import { csrfField, type FormState, formErrors } from "./form-field.ts";
@@ -21,20 +21,7 @@ export function recordFormPage(p: RecordFormPageProps): Html {
   return page(p.ctx, {
     title: p.title,
     nav: p.nav,
-    body: (
-      <section class="record-form">
-        <h1>{p.title}</h1>
-        <form method="post" action={p.action} novalidate>
-          {csrfField(p.ctx.csrfToken)}
-          {formErrors(p.form, p.shownFields)}
-          {p.fields}
-          <div class="form-actions">
-            <button type="submit">{p.submitLabel}</button>
-            <a href={p.cancelHref}>Cancel</a>
-          </div>
-        </form>
-      </section>
-    ),
+    body: html`<section class="record-form"><h1>${p.title}</h1><form method="post" action="${p.action}" novalidate="">${csrfField(p.ctx.csrfToken)}${formErrors(p.form, p.shownFields)}${p.fields}<div class="form-actions"><button type="submit">${p.submitLabel}</button><a href="${p.cancelHref}">Cancel</a></div></form></section>`,
   });
 }
 
@@ -52,18 +39,6 @@ export function confirmDeletePage(p: ConfirmDeletePageProps): Html {
   return page(p.ctx, {
     title: `Delete ${p.name}`,
     nav: p.nav,
-    body: (
-      <section class="confirm">
-        <h1>Delete {p.name}?</h1>
-        <p>This cannot be undone.</p>
-        <form method="post" action={p.action}>
-          {csrfField(p.ctx.csrfToken)}
-          <button type="submit" class="danger">
-            Delete
-          </button>{" "}
-          <a href={p.cancelHref}>Cancel</a>
-        </form>
-      </section>
-    ),
+    body: html`<section class="confirm"><h1>Delete ${p.name}?</h1><p>This cannot be undone.</p><form method="post" action="${p.action}">${csrfField(p.ctx.csrfToken)}<button type="submit" class="danger">Delete</button> <a href="${p.cancelHref}">Cancel</a></form></section>`,
   });
 }

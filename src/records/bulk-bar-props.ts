@@ -1,13 +1,12 @@
 import type { BulkBarProps } from "../../views/components/bulk-bar.ts";
 import { listUsers } from "../auth/users.ts";
-import { listPipelines } from "../pipelines/pipelines.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import { BULK_KINDS, type BulkKindName } from "./bulk-kinds.ts";
+import type { RecordKind } from "./record-kind.ts";
 
-/** What a list's bulk form needs: its choices, and the current filters as "all matching". */
+/** What a list's bulk form needs: its choices (stages for a kind that has them), and the current filters as "all matching". */
 export function bulkBarProps(
   shard: Shard,
-  kindName: BulkKindName,
+  kind: Pick<RecordKind, "path" | "stages">,
   base: string,
   values: Record<string, string | undefined>,
   total: number,
@@ -18,17 +17,12 @@ export function bulkBarProps(
     if (value && name !== "sort" && name !== "order" && name !== "cols") query.set(name, value);
   }
   return {
-    action: `${base}/${kindName}/bulk`,
+    action: `${base}/${kind.path}/bulk`,
     csrfToken,
     filterQuery: query.toString(),
     total,
-    plural: BULK_KINDS[kindName].plural,
+    plural: kind.path,
     owners: listUsers(shard).map((u) => ({ value: String(u.id), label: u.name })),
-    stages:
-      kindName === "deals"
-        ? listPipelines(shard).flatMap((p) =>
-            p.stages.map((s) => ({ value: String(s.id), label: `${p.name}: ${s.name}` })),
-          )
-        : undefined,
+    stages: kind.stages?.options(shard),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { autolink } from "./autolink.ts";
+import { autolink } from "./autolink.raw.ts";
 
 describe("autolink", () => {
   it("links http(s) URLs, leaving trailing punctuation outside", () => {

@@ -1,6 +1,6 @@
 import { formatMoney } from "../../src/core/money.ts";
 import type { DealRecord } from "../../src/deals/deal-record.ts";
-import type { Stage } from "../../src/deals/schema.ts";
+import type { Stage } from "../../src/pipelines/schema.ts";
 import { escapeHtml as e, type Html, trustedHtml } from "../html.ts";
 
 export interface CardContext {

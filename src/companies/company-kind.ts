@@ -1,0 +1,61 @@
+import type { RecordKind } from "../records/record-kind.ts";
+import { companyFormValues, parseCompanyForm } from "./company-form.ts";
+import {
+  type CompanyCreate,
+  type CompanyPatch,
+  companyCreateInput,
+  companyPatchInput,
+} from "./company-input.ts";
+import { type CompanyRecord, companyJson } from "./company-record.ts";
+import { createCompany } from "./create-company.ts";
+import { deleteCompany } from "./delete-company.ts";
+import { getCompany } from "./get-company.ts";
+import {
+  type CompanyListParams,
+  companyFilter,
+  companyListParams,
+  countCompanies,
+  listCompanies,
+} from "./list-companies.ts";
+import { updateCompany } from "./update-company.ts";
+
+/** The built-in fields a person chooses between when merging two companies (tags are always combined). */
+export const COMPANY_MERGE_FIELDS = ["name", "domain", "phone", "city", "country", "ownerId"] as const;
+
+/** Companies, for everything that treats records alike (see RecordKind). */
+export const COMPANY_KIND: RecordKind<
+  CompanyRecord,
+  CompanyListParams,
+  CompanyCreate,
+  CompanyPatch,
+  CompanyCreate,
+  undefined
+> = {
+  type: "company",
+  path: "companies",
+  name: (co) => co.name,
+  get: getCompany,
+  listParams: companyListParams,
+  list: listCompanies,
+  count: countCompanies,
+  filters: [],
+  table: { from: "companies co", alias: "co" },
+  filter: companyFilter,
+  create: createCompany,
+  update: updateCompany,
+  remove: deleteCompany,
+  form: {
+    parse: (_shard, fields, viewerId) => parseCompanyForm(fields, viewerId),
+    create: (shard, actor, form, customFields) => createCompany(shard, actor, { ...form, customFields }),
+    update: (shard, actor, current, form, customFields) =>
+      updateCompany(shard, actor, current.id, { ...form, customFields }),
+    values: companyFormValues,
+    initial: (_shard, viewerId) => ({ ownerId: String(viewerId) }),
+    extra: () => undefined,
+  },
+  api: { createInput: companyCreateInput, patchInput: companyPatchInput, json: companyJson },
+  merge: {
+    fields: COMPANY_MERGE_FIELDS,
+    detail: (co) => [co.domain, co.city].filter(Boolean).join(" · ") || null,
+  },
+};

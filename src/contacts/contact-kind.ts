@@ -1,0 +1,79 @@
+import type { RecordKind } from "../records/record-kind.ts";
+import { type ContactForm, contactFormValues, parseContactForm, resolveCompany } from "./contact-form.ts";
+import type { ContactCreate, ContactPatch } from "./contact-input.ts";
+import { contactCreateInput, contactPatchInput } from "./contact-input.ts";
+import { type ContactRecord, contactJson, contactName } from "./contact-record.ts";
+import { createContact } from "./create-contact.ts";
+import { deleteContact } from "./delete-contact.ts";
+import { getContact } from "./get-contact.ts";
+import {
+  type ContactListParams,
+  contactFilter,
+  contactListParams,
+  countContacts,
+  listContacts,
+} from "./list-contacts.ts";
+import { updateContact } from "./update-contact.ts";
+
+/** The built-in fields a person chooses between when merging two contacts (tags are always combined). */
+export const CONTACT_MERGE_FIELDS = [
+  "firstName",
+  "lastName",
+  "email",
+  "phone",
+  "title",
+  "companyId",
+  "ownerId",
+] as const;
+
+/** Contacts, for everything that treats records alike (see RecordKind). Their company is typed by name on forms. */
+export const CONTACT_KIND: RecordKind<
+  ContactRecord,
+  ContactListParams,
+  ContactCreate,
+  ContactPatch,
+  ContactForm,
+  undefined
+> = {
+  type: "contact",
+  path: "contacts",
+  name: contactName,
+  get: getContact,
+  listParams: contactListParams,
+  list: listContacts,
+  count: countContacts,
+  filters: [],
+  table: { from: "contacts c", alias: "c" },
+  filter: contactFilter,
+  create: createContact,
+  update: updateContact,
+  remove: deleteContact,
+  form: {
+    parse: (_shard, fields, viewerId) => parseContactForm(fields, viewerId),
+    // The company typed by name is created in the contact's transaction: a refused contact leaves none behind.
+    create: (shard, actor, form, customFields) =>
+      shard.transaction(() =>
+        createContact(shard, actor, {
+          ...form.input,
+          companyId: resolveCompany(shard, actor, form),
+          customFields,
+        }),
+      ),
+    update: (shard, actor, current, form, customFields) =>
+      shard.transaction(() =>
+        updateContact(shard, actor, current.id, {
+          ...form.input,
+          companyId: resolveCompany(shard, actor, form),
+          customFields,
+        }),
+      ),
+    values: contactFormValues,
+    initial: (_shard, viewerId) => ({ ownerId: String(viewerId) }),
+    extra: () => undefined,
+  },
+  api: { createInput: contactCreateInput, patchInput: contactPatchInput, json: contactJson },
+  merge: {
+    fields: CONTACT_MERGE_FIELDS,
+    detail: (c) => [c.email, c.companyName].filter(Boolean).join(" · ") || null,
+  },
+};

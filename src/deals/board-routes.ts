@@ -1,0 +1,72 @@
+import { type Context, Hono } from "hono";
+import { boardSection } from "../../views/deals/board.ts";
+import { boardPage } from "../../views/deals/board-page.ts";
+import { trustedHtml } from "../../views/html.ts";
+import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import {
+  formFields,
+  idParam,
+  pageContext,
+  pageCsrfToken,
+  rowContext,
+  wantsFragment,
+} from "../http/page-context.ts";
+import { actorOf } from "../identity/viewer.ts";
+import { renderList } from "../lists/render-cache.ts";
+import { getPipeline } from "../pipelines/pipelines.ts";
+import { boardPipelines, pipelineBoard } from "./board.ts";
+import { parseStageMove } from "./deal-form.ts";
+import { moveDeal } from "./move-deal.ts";
+
+/** A pipeline's board, through the render cache (per pipeline and the viewer's rights). */
+function board(c: Context<ViewerEnv>, deps: AppDeps, pipelineId: number): string {
+  const shard = c.var.shard;
+  const row = rowContext(c);
+  const stages = getPipeline(shard, pipelineId).stages;
+  return renderList(
+    shard,
+    deps.config.renderCache,
+    "board",
+    JSON.stringify([pipelineId, row.canWrite]),
+    { nonce: c.var.nonce, csrfToken: pageCsrfToken(c, deps) },
+    (secrets) =>
+      boardSection(pipelineBoard(shard, pipelineId), {
+        ...secrets,
+        base: row.base,
+        canWrite: row.canWrite,
+        stages,
+      }).value,
+  );
+}
+
+/**
+ * Deals → Board (drag between stages), and moving a deal: from the board (drag and drop, or
+ * "Move to…"), or the deal's page (a stage, Mark won, Mark lost with a reason, Reopen). Mounted
+ * inside dealRoutes, behind its sign-in and write checks.
+ */
+export function boardRoutes(deps: AppDeps) {
+  const app = new Hono<ViewerEnv>();
+
+  app.get("/board", (c) => {
+    const { pipelines, current } = boardPipelines(c.var.shard, Number(c.req.query("pipelineId")));
+    const html = board(c, deps, current.id);
+    if (wantsFragment(c)) return c.html(html);
+    const base = `/t/${c.var.tenant.slug}`;
+    const canWrite = rowContext(c).canWrite;
+    const ctx = pageContext(c, deps);
+    return c.html(boardPage({ ctx, base, pipelines, current, canWrite, board: trustedHtml(html) }).value);
+  });
+
+  app.post("/:id/stage", async (c) => {
+    const fields = await formFields(c);
+    const { stageId, lostReason } = parseStageMove(fields);
+    const deal = moveDeal(c.var.shard, actorOf(c.var.viewer), idParam(c), stageId, { lostReason });
+    if (wantsFragment(c)) return c.html(board(c, deps, deal.pipelineId));
+    const deals = `/t/${c.var.tenant.slug}/deals`;
+    const back =
+      fields._fragment === "board" ? `${deals}/board?pipelineId=${deal.pipelineId}` : `${deals}/${deal.id}`;
+    return c.redirect(back, 303);
+  });
+
+  return app;
+}

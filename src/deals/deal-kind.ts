@@ -1,0 +1,91 @@
+import { listPipelines, type PipelineWithStages, workspaceCurrency } from "../pipelines/pipelines.ts";
+import type { RecordKind } from "../records/record-kind.ts";
+import { createDeal } from "./create-deal.ts";
+import {
+  type DealForm,
+  dealFormValues,
+  newDealValues,
+  parseDealForm,
+  resolveDealCompany,
+} from "./deal-form.ts";
+import { type DealCreate, type DealPatch, dealCreateInput, dealPatchInput } from "./deal-input.ts";
+import { type DealRecord, dealJson } from "./deal-record.ts";
+import { deleteDeal } from "./delete-deal.ts";
+import { dealContactIds, getDeal } from "./get-deal.ts";
+import { countDeals, type DealListParams, dealFilter, dealListParams, listDeals } from "./list-deals.ts";
+import { moveDeal } from "./move-deal.ts";
+import { updateDeal } from "./update-deal.ts";
+
+/** What a deal's form needs besides itself, and its list's filters too: the pipelines and their stages. */
+export interface DealFormExtra {
+  pipelines: PipelineWithStages[];
+}
+
+/**
+ * Deals, for everything that treats records alike (see RecordKind). What only deals have (the
+ * board, stage moves, won, lost and reopen, the people on a deal) is in their own routes.
+ */
+export const DEAL_KIND: RecordKind<
+  DealRecord,
+  DealListParams,
+  DealCreate,
+  DealPatch,
+  DealForm,
+  DealFormExtra
+> = {
+  type: "deal",
+  path: "deals",
+  name: (d) => d.title,
+  get: getDeal,
+  listParams: dealListParams,
+  list: listDeals,
+  count: countDeals,
+  filters: ["pipelineId", "stageId", "status", "contactId"],
+  table: { from: "deals d", alias: "d" },
+  filter: dealFilter,
+  create: createDeal,
+  update: updateDeal,
+  remove: deleteDeal,
+  stages: {
+    move: (shard, actor, id, stageId) => {
+      moveDeal(shard, actor, id, stageId);
+    },
+    options: (shard) =>
+      listPipelines(shard).flatMap((p) =>
+        p.stages.map((s) => ({ value: String(s.id), label: `${p.name}: ${s.name}` })),
+      ),
+  },
+  form: {
+    // An amount is typed in the deal's currency (a new deal's: the workspace's, unless chosen).
+    parse: (shard, fields, viewerId, current) =>
+      parseDealForm(fields, { currency: current?.currency ?? workspaceCurrency(shard), ownerId: viewerId }),
+    create: (shard, actor, form, customFields) =>
+      shard.transaction(() =>
+        createDeal(shard, actor, {
+          ...form.input,
+          companyId: resolveDealCompany(shard, actor, form),
+          customFields,
+        }),
+      ),
+    // The edit form moves no deal and changes no people: the stage control and the people section do.
+    update: (shard, actor, current, form, customFields) => {
+      const { stageId: _stage, contactIds: _people, ...patch } = form.input;
+      return shard.transaction(() =>
+        updateDeal(shard, actor, current.id, {
+          ...patch,
+          companyId: resolveDealCompany(shard, actor, form),
+          customFields,
+        }),
+      );
+    },
+    values: dealFormValues,
+    initial: newDealValues,
+    extra: (shard) => ({ pipelines: listPipelines(shard) }),
+  },
+  api: {
+    createInput: dealCreateInput,
+    patchInput: dealPatchInput,
+    json: dealJson,
+    complete: (shard, deal) => ({ ...deal, contactIds: dealContactIds(shard, deal.id) }),
+  },
+};

@@ -1,0 +1,36 @@
+import { contactIdByEmail } from "../contacts/contact-exists.ts";
+import type { ContactRecord } from "../contacts/contact-record.ts";
+import { getContact } from "../contacts/get-contact.ts";
+import { ValidationError } from "../core/errors.ts";
+import { emailAddress } from "../core/validation.ts";
+import type { Actor } from "../identity/viewer.ts";
+import type { Shard } from "../tenancy/shard.ts";
+import type { DealRecord } from "./deal-record.ts";
+import { dealContactIds } from "./get-deal.ts";
+import { updateDeal } from "./update-deal.ts";
+
+/** The people on a deal, as their contacts. */
+export function dealPeople(shard: Shard, dealId: number): ContactRecord[] {
+  return dealContactIds(shard, dealId).map((contactId) => getContact(shard, contactId));
+}
+
+/**
+ * Puts the contact with `email` on the deal (logged as a change of its people, like any
+ * update); a 422 on `email` unless a contact of this workspace has it.
+ */
+export function addDealPerson(shard: Shard, actor: Actor, dealId: number, email: string): DealRecord {
+  const parsed = emailAddress.safeParse(email);
+  const contactId = parsed.success ? contactIdByEmail(shard, parsed.data) : null;
+  if (contactId === null)
+    throw new ValidationError([
+      { field: "email", message: "is not the email of a contact in this workspace" },
+    ]);
+  const contactIds = [...new Set([...dealContactIds(shard, dealId), contactId])].sort((a, b) => a - b);
+  return updateDeal(shard, actor, dealId, { contactIds });
+}
+
+/** Takes a person off the deal (nothing changes if they were not on it). */
+export function removeDealPerson(shard: Shard, actor: Actor, dealId: number, contactId: number): DealRecord {
+  const contactIds = dealContactIds(shard, dealId).filter((id) => id !== contactId);
+  return updateDeal(shard, actor, dealId, { contactIds });
+}

@@ -1,0 +1,34 @@
+import type { Context } from "hono";
+import type { RecordSectionsProps } from "../../views/records/record-sections.ts";
+import { countDeals, listDeals } from "../deals/list-deals.ts";
+import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { pageCsrfToken, rowContext } from "../http/page-context.ts";
+import { subjectSectionsProps } from "../records/subject-sections-props.ts";
+
+/**
+ * What a contact's or company's page shows under its facts: what every record's page shows
+ * (custom fields, tasks, timeline) and its deals, with "New deal" from a contact's page.
+ * Here rather than in src/records because it reads deals, whose own pages use src/records.
+ */
+export function recordSectionsProps(
+  c: Context<ViewerEnv>,
+  deps: AppDeps,
+  subject: { type: "contact" | "company"; id: number },
+): RecordSectionsProps {
+  const shard = c.var.shard;
+  const row = rowContext(c);
+  const filter = subject.type === "contact" ? { contactId: subject.id } : { companyId: subject.id };
+  const deals = listDeals(shard, { ...filter, limit: 10 });
+  const query = subject.type === "contact" ? `contactId=${subject.id}` : `companyId=${subject.id}`;
+  const secrets = { nonce: c.var.nonce, csrfToken: pageCsrfToken(c, deps) };
+  return {
+    ...subjectSectionsProps(c, subject, secrets, deps.now()),
+    deals: {
+      rows: deals.rows,
+      newHref:
+        row.canWrite && subject.type === "contact" ? `${row.base}/deals/new?contactId=${subject.id}` : null,
+      allHref: `${row.base}/deals?${query}`,
+      total: deals.nextCursor ? countDeals(shard, { ...filter, limit: 10 }) : deals.rows.length,
+    },
+  };
+}

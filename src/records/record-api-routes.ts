@@ -1,0 +1,90 @@
+import { Hono } from "hono";
+import { parseOrThrow } from "../core/validation.ts";
+import { listFields } from "../custom-fields/field-definitions.ts";
+import { parseCustomValues, readCustomValues } from "../custom-fields/field-values.ts";
+import type { ViewerEnv } from "../http/app-env.ts";
+import { idParam } from "../http/page-context.ts";
+import { readJsonObject } from "../http/read-json.ts";
+import { actorOf } from "../identity/viewer.ts";
+import { parseListParams } from "../lists/list-params.ts";
+import type { Shard } from "../tenancy/shard.ts";
+import { versionedCache } from "../tenancy/versioned-cache.ts";
+import type { KindRecord, RecordKind } from "./record-kind.ts";
+
+/**
+ * /api/v1/t/:tenant/<kind>: list (cursor-paginated `{data, nextCursor, prevCursor}`), create
+ * (201 + Location), get, PATCH and DELETE (204) for one kind of record, through the same
+ * services as its pages, with its custom values as `customFields`. Unknown list parameters are
+ * a 400; unknown body keys are ignored.
+ */
+export function recordApiRoutes<R extends KindRecord, P extends object, Cr, U>(
+  kind: RecordKind<R, P, Cr, U, unknown, unknown>,
+  renderCache: boolean,
+) {
+  const app = new Hono<ViewerEnv>();
+  const complete = (shard: Shard, record: R) => kind.api.complete?.(shard, record) ?? record;
+
+  /** Records as JSON with their custom values (one query for a whole page). */
+  const withCustom = (shard: Shard, records: R[]) => {
+    const values = readCustomValues(
+      shard,
+      listFields(shard, kind.type),
+      records.map((r) => r.id),
+    );
+    return records.map((r) => ({
+      ...kind.api.json(complete(shard, r)),
+      customFields: values.get(r.id) ?? {},
+    }));
+  };
+  const one = (shard: Shard, record: R) => withCustom(shard, [record])[0];
+  /** The request's custom values, checked against the workspace's fields (422 naming each bad one). */
+  const customFields = (shard: Shard, body: Record<string, unknown>) =>
+    parseCustomValues(listFields(shard, kind.type), body.customFields);
+
+  app.get("/", (c) => {
+    const params = parseListParams(kind.listParams, c.req.query(), true);
+    const render = () => {
+      const page = kind.list(c.var.shard, params);
+      return JSON.stringify({
+        data: withCustom(c.var.shard, page.rows),
+        nextCursor: page.nextCursor,
+        prevCursor: page.prevCursor,
+      });
+    };
+    const body = renderCache
+      ? versionedCache(c.var.shard, `api:${kind.path}`, JSON.stringify(params), 32, render)
+      : render();
+    return c.body(body, 200, { "Content-Type": "application/json" });
+  });
+
+  app.post("/", async (c) => {
+    const body = await readJsonObject(c);
+    const input = parseOrThrow(kind.api.createInput, body);
+    const record = kind.create(c.var.shard, actorOf(c.var.viewer), {
+      ...input,
+      customFields: customFields(c.var.shard, body),
+    });
+    c.header("Location", `/api/v1/t/${c.var.tenant.slug}/${kind.path}/${record.id}`);
+    return c.json(one(c.var.shard, record), 201);
+  });
+
+  app.get("/:id", (c) => c.json(one(c.var.shard, kind.get(c.var.shard, idParam(c)))));
+
+  app.patch("/:id", async (c) => {
+    const id = kind.get(c.var.shard, idParam(c)).id;
+    const body = await readJsonObject(c);
+    const patch = parseOrThrow(kind.api.patchInput, body);
+    const record = kind.update(c.var.shard, actorOf(c.var.viewer), id, {
+      ...patch,
+      customFields: customFields(c.var.shard, body),
+    });
+    return c.json(one(c.var.shard, record));
+  });
+
+  app.delete("/:id", (c) => {
+    kind.remove(c.var.shard, actorOf(c.var.viewer), idParam(c));
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,118 @@
+import type { z } from "zod";
+import type { RecordType } from "../core/record-types.ts";
+import type { ParsedCustomValues, WithCustomFields } from "../custom-fields/field-values.ts";
+import type { Actor } from "../identity/viewer.ts";
+import type { ListPage } from "../lists/page.ts";
+import type { Filter } from "../lists/record-filter.ts";
+import type { Shard } from "../tenancy/shard.ts";
+
+/** What every kind of record has, and what lists, bulk changes and merges read of it. */
+export interface KindRecord {
+  id: number;
+  ownerId: number | null;
+  tags: string[];
+}
+
+/** A kind's plural: its URL segment, list name (saved views, caches), bulk kind and nav entry. */
+export type RecordPath = "contacts" | "companies" | "deals";
+
+/**
+ * How a kind's page forms (full page, quick add, inline row) read and write: `F` is a parsed
+ * form, `X` what its fields need besides the form (deals: the pipelines, for the stage menu).
+ */
+export interface RecordForm<R, F, X> {
+  /** Reads a submitted form, or throws a ValidationError naming each bad field; `current` is the record being edited. */
+  parse(shard: Shard, fields: Record<string, string>, viewerId: number, current: R | null): F;
+  /** Creates the record, in one transaction with what the form implies (a company typed by name). */
+  create(shard: Shard, actor: Actor, form: F, customFields: ParsedCustomValues): R;
+  /** Saves the form over `current`, in one transaction likewise. */
+  update(shard: Shard, actor: Actor, current: R, form: F, customFields: ParsedCustomValues): R;
+  /** A stored record as form values, for its edit form. */
+  values(record: R): Record<string, string>;
+  /** A new record's form: owned by the viewer, and whatever the query asks (deals: `?contactId=`, `?pipelineId=`). */
+  initial(shard: Shard, viewerId: number, query: Record<string, string>): Record<string, string>;
+  /** What the fields need besides the form, also given to the list page (its filters). */
+  extra(shard: Shard): X;
+}
+
+/** The JSON API's side of a kind: its request schemas and its JSON shape (see the OpenAPI document). */
+export interface RecordApi<R, C, U> {
+  createInput: z.ZodType<C>;
+  patchInput: z.ZodType<U>;
+  json(record: R): object;
+  /** A record as the API answers it, when that needs more than the list's row (deals: their people). */
+  complete?(shard: Shard, record: R): R;
+}
+
+/**
+ * One kind of record (contact, company, deal), defined once. Its services (read, write,
+ * delete, each validated and logged), its list (parameters, filters, the table its filters
+ * are written for), its page forms, its JSON API and, if it has one, its merge: everything the
+ * generic machinery needs. The list page, quick add, the edit row and page, delete,
+ * (src/records/record-routes.ts), the JSON API (record-api-routes.ts), bulk changes
+ * (src/bulk) and merges (src/merge) all run from it; its view half (views/<kind>/<kind>-view.ts:
+ * columns, row, form fields) renders it. What only one kind has (the deals' board, a company's
+ * name suggestions) stays in that kind's own files.
+ *
+ * A new kind (a segment, an import, another record type) plugs in the same way:
+ * 1. its type in RECORD_TYPES (src/core/record-types.ts) and its plural in RecordPath above;
+ * 2. its table, services and list in src/<kind>/, as contacts have them;
+ * 3. `src/<kind>/<kind>-kind.ts` exporting this definition, and `views/<kind>/<kind>-view.ts`
+ *    exporting its RecordView (views/records/record-view.ts);
+ * 4. `routes.ts`: `recordRoutes(deps, KIND, VIEW)` plus its own pages; `api-routes.ts`:
+ *    `recordApiRoutes(KIND, renderCache)`; both mounted by the composition root (src/app);
+ * 5. bulk changes and saved views: one line in BULK_KINDS (src/bulk/bulk-kinds.ts); merging: a
+ *    `merge` part here, a merge service and one line in MERGE_KINDS (src/merge/merge-kinds.ts).
+ *
+ * `P` is its parsed list parameters, `C` and `U` what its create and update services take,
+ * `F` its parsed page form and `X` what its forms need besides (see RecordForm).
+ */
+export interface RecordKind<
+  R extends KindRecord = KindRecord,
+  P extends object = Record<string, unknown>,
+  C = unknown,
+  U = unknown,
+  F = unknown,
+  X = unknown,
+> {
+  /** The singular: its custom-field entity, its subject type on tasks, notes and the timeline. */
+  type: RecordType;
+  path: RecordPath;
+  /** What a person calls one record: a contact's full name, a company's name, a deal's title. */
+  name(record: R): string;
+
+  /** The record with `id` in this workspace, or a 404. */
+  get(shard: Shard, id: number): R;
+  /** What its list may be filtered and sorted by: the same for the pages, the API, bulk changes and saved views. */
+  listParams: z.ZodObject & z.ZodType<P>;
+  list(shard: Shard, params: P): ListPage<R>;
+  /** How many match (may read every row: callers cache it). */
+  count(shard: Shard, params: P): number;
+  /** Its filters beyond the shared ones (recordListParams): they key a cached count and make a list "filtered". */
+  filters: readonly string[];
+  /** The table (`contacts c`) and alias its list filter is written for, and that filter. */
+  table: { from: string; alias: string };
+  filter(shard: Shard, params: P): Filter;
+
+  create(shard: Shard, actor: Actor, input: WithCustomFields<C>): R;
+  update(shard: Shard, actor: Actor, id: number, patch: WithCustomFields<U>): R;
+  remove(shard: Shard, actor: Actor, id: number): void;
+  /** A kind with stages (deals): a bulk change may move its records to another stage. */
+  stages?: {
+    move(shard: Shard, actor: Actor, id: number, stageId: number): void;
+    /** Every stage a record may be moved to, for the bulk form's menu. */
+    options(shard: Shard): { value: string; label: string }[];
+  };
+
+  form: RecordForm<R, F, X>;
+  api: RecordApi<R, C, U>;
+  /** A kind whose duplicates can be merged: the built-in fields a person chooses between (tags are always combined). */
+  merge?: {
+    fields: readonly string[];
+    /** What tells two namesakes apart in the list of candidates (an email, a domain). */
+    detail(record: R): string | null;
+  };
+}
+
+/** A kind as its pages see it: what its API's create and update take does not matter there. */
+export type PageKind<R extends KindRecord, P extends object, F, X> = RecordKind<R, P, unknown, unknown, F, X>;

@@ -1,0 +1,19 @@
+import { escapeHtml } from "../html.ts";
+import type { RowContext } from "./row-context.ts";
+
+/**
+ * The first cell of a list row: its checkbox in the bulk form (views/components/bulk-bar.ts),
+ * only for those who may change records. Hand-escaped like the rows it starts: `label` is text.
+ */
+export function selectCell(ctx: RowContext, id: number, label: string): string {
+  return ctx.canWrite
+    ? `<td class="select"><input type="checkbox" name="ids" value="${id}" form="bulk-form" aria-label="Select ${escapeHtml(label)}"></td>`
+    : "";
+}
+
+/** The header cell above the row checkboxes. */
+export function selectHeader(ctx: RowContext): string {
+  return ctx.canWrite
+    ? `<th scope="col" class="select"><span class="visually-hidden">Select</span></th>`
+    : "";
+}

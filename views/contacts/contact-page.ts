@@ -1,0 +1,51 @@
+import type { ContactRecord } from "../../src/contacts/contact-record.ts";
+import { formatDateTime } from "../components/format.ts";
+import type { RowContext } from "../components/row-context.ts";
+import { tagChips } from "../components/tags.raw.ts";
+import { type Html, html } from "../html.ts";
+import { page } from "../layouts/page.ts";
+import type { PageContext } from "../layouts/page-context.ts";
+import { recordActions } from "../records/record-actions.ts";
+import { type RecordSectionsProps, recordSections } from "../records/record-sections.ts";
+
+export interface ContactPageProps {
+  ctx: PageContext;
+  contact: ContactRecord;
+  /** The contact's full name. */
+  name: string;
+  row: RowContext;
+  /** Owners and admins see the privacy tools (export, erase). */
+  canManagePrivacy: boolean;
+  /** Custom fields, deals, tasks and the timeline. */
+  sections: RecordSectionsProps;
+}
+
+function privacyLinks(base: string, id: number): Html {
+  return html`<p class="privacy-links"><a href="${base}/privacy/contacts/${id}/export">Export this person&#39;s data</a> · <a href="${base}/privacy/contacts/${id}/erasure" class="danger">Erase this person</a></p>`;
+}
+
+/** A contact's own page. */
+export function contactPage({
+  ctx,
+  contact: c,
+  name,
+  row,
+  canManagePrivacy,
+  sections,
+}: ContactPageProps): Html {
+  const path = `${row.base}/contacts/${c.id}`;
+  const company = c.companyId
+    ? html`<a href="${row.base}/companies/${c.companyId}">${c.companyName}</a>`
+    : "";
+  return page(ctx, {
+    title: name,
+    nav: "contacts",
+    body: html`<article class="record"><div class="page-head"><h1>${name}</h1>${row.canWrite ? recordActions(path, true) : ""}</div>${
+      canManagePrivacy ? privacyLinks(row.base, c.id) : ""
+    }<p class="subtitle">${c.title}${c.title && c.companyId ? " at " : ""}${company}</p><dl class="facts"><dt>Email</dt><dd>${
+      c.email ? html`<a href="mailto:${c.email}">${c.email}</a>` : "—"
+    }</dd><dt>Phone</dt><dd>${c.phone ?? "—"}</dd><dt>Owner</dt><dd>${c.ownerName ?? "—"}</dd><dt>Tags</dt><dd>${
+      c.tags.length ? tagChips(c.tags, `${row.base}/contacts`) : "—"
+    }</dd><dt>Created</dt><dd>${formatDateTime(c.createdAt)}</dd><dt>Updated</dt><dd>${formatDateTime(c.updatedAt)}</dd></dl>${recordSections(sections)}<p><a href="${row.base}/contacts">← All contacts</a></p></article>`,
+  });
+}

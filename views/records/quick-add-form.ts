@@ -1,0 +1,36 @@
+import { csrfField, type FormState, formErrors } from "../components/form-field.ts";
+import { type Html, html } from "../html.ts";
+import type { RecordView } from "./record-view.ts";
+
+/**
+ * Quick add above a list (for kinds whose view has `quickAdd`): the row it creates is
+ * prepended to the table, and the form comes back empty (or with its errors inline, on a 422).
+ */
+export function quickAddForm<R extends { id: number }, X>(
+  view: RecordView<R, X>,
+  base: string,
+  form: FormState,
+  csrfToken: string,
+  nonce: string,
+): Html {
+  const quickAdd = view.quickAdd;
+  if (!quickAdd) return html``;
+  const action = `${base}/${view.path}`;
+  return html`<form id="new-${view.type}" class="quick-add" method="post" action="${action}" hx-post="${action}" hx-target="#${view.type}-rows" hx-swap="afterbegin" hx-nonce="${nonce}" aria-label="${quickAdd.label}">
+  ${csrfField(csrfToken)}
+  <input type="hidden" name="_fragment" value="row">
+  ${quickAdd.inputs({ form, base, nonce })}
+  <button type="submit">${quickAdd.button}</button>
+  ${formErrors(form, [...quickAdd.fields])}
+</form>`;
+}
+
+/** What a quick add answers: the new row, and the form again, empty, in place of the one sent. */
+export function quickAddCreated<R extends { id: number }, X>(
+  view: RecordView<R, X>,
+  row: Html,
+  emptyForm: Html,
+  nonce: string,
+): Html {
+  return html`${row}<hx-partial hx-target="#new-${view.type}" hx-swap="outerHTML" hx-nonce="${nonce}">${emptyForm}</hx-partial>`;
+}

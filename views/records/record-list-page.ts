@@ -1,0 +1,61 @@
+import { flashFragment } from "../components/flash.ts";
+import type { FormState } from "../components/form-field.ts";
+import { listFilters } from "../components/list-filters.ts";
+import type { RecordListPageProps } from "../components/record-list-page-props.ts";
+import { savedViewsBar } from "../components/saved-views-bar.ts";
+import { type Html, html } from "../html.ts";
+import { page } from "../layouts/page.ts";
+import { quickAddForm } from "./quick-add-form.ts";
+import { listTitle } from "./record-results.ts";
+import type { RecordView } from "./record-view.ts";
+
+export interface RecordListViewProps<X> extends RecordListPageProps {
+  /** Quick add's form (empty, or as sent with its errors). */
+  newForm: FormState;
+  /** What the kind's own filters need (deals: the pipelines). */
+  extra: X;
+}
+
+/** A kind's list page: its header, quick add, saved views, search and filters, and the results under them. */
+export function recordListPage<R extends { id: number }, X>(
+  view: RecordView<R, X>,
+  p: RecordListViewProps<X>,
+): Html {
+  const base = p.row.base;
+  const title = listTitle(view);
+  const actions = view.list.actions
+    ? view.list.actions(base, p.row.canWrite)
+    : p.row.canWrite
+      ? html`<a class="button" href="${base}/${view.path}/new">New ${view.type}</a>`
+      : "";
+  const quickAdd = view.quickAdd
+    ? html`${p.row.canWrite ? quickAddForm(view, base, p.newForm, p.ctx.csrfToken, p.ctx.nonce) : ""}\n`
+    : "";
+  return page(p.ctx, {
+    title,
+    flash:
+      p.changed === undefined
+        ? undefined
+        : flashFragment("notice", `${p.changed} ${p.changed === 1 ? view.type : view.path} changed.`),
+    nav: view.path,
+    body: html`<div class="page-head">
+  <h1>${title}</h1>
+  ${actions}
+</div>
+${quickAdd}${savedViewsBar(p.savedViews)}
+${listFilters({
+  action: `${base}/${view.path}`,
+  target: `#${view.path}-results`,
+  nonce: p.ctx.nonce,
+  searchPlaceholder: view.list.searchPlaceholder,
+  values: p.filters,
+  tags: p.tags,
+  owners: p.owners.map((u) => ({ value: String(u.id), label: u.name })),
+  sorts: view.list.sorts,
+  customFields: p.customFields,
+  columns: p.columns,
+  extra: view.list.filters?.(p.extra),
+})}
+${p.results}`,
+  });
+}
