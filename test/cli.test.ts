@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { fileURLToPath } from "node:url";
+import { OPENAPI_DOCUMENT } from "../src/api/openapi.ts";
 import { FAST_HASHING, startServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { api } from "./support/workspace.ts";
@@ -133,4 +134,56 @@ describe("npm start's demo", () => {
       demoDir.remove();
     }
   }, 60_000);
+});
+
+describe("crm routes", () => {
+  it("prints the app's route table with each route's guard, read from the app itself", async () => {
+    const result = await crm("routes");
+    expect(result.code).toBe(0);
+    const rows = new Map(
+      result.stdout
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((line) => {
+          const [method, path, ...guard] = line.split(/\s{2,}/);
+          return [`${method} ${path}`, guard.join(" ")];
+        }),
+    );
+    expect(result.stdout.split("\n")[0]).toMatch(/^METHOD\s+PATH\s+GUARD$/);
+    for (const [route, guard] of [
+      ["GET /healthz", "public"],
+      ["GET /t/:tenant/login", "public"],
+      ["POST /signup", "public"],
+      ["GET /t/:tenant/contacts", "session"],
+      ["POST /t/:tenant/contacts", "session + member"],
+      ["POST /t/:tenant/views", "session"],
+      ["GET /t/:tenant/settings/fields", "session"],
+      ["POST /t/:tenant/settings/fields", "session + admin"],
+      ["GET /t/:tenant/settings/audit", "session + admin"],
+      ["GET /t/:tenant/privacy/workspace.zip", "session + owner"],
+      ["GET /api/v1/t/:tenant/contacts", "api key"],
+      ["POST /api/v1/t/:tenant/contacts", "api key + member"],
+      ["POST /api/v1/t/:tenant/pipelines", "api key + admin"],
+    ]) {
+      expect(`${route} → ${rows.get(route as string)}`).toBe(`${route} → ${guard}`);
+    }
+    // The whole surface: every operation the OpenAPI document lists is a row (`:kind` stands for each plural).
+    const routes = [...rows.keys()].map((route) => {
+      const [method = "", path = ""] = route.split(" ");
+      return { method, test: new RegExp(`^${path.replace(/:[^/]+/g, "[^/]+")}$`) };
+    });
+    for (const [path, item] of Object.entries(OPENAPI_DOCUMENT.paths)) {
+      const methods = Object.keys(item).filter((key) =>
+        ["get", "post", "patch", "put", "delete"].includes(key),
+      );
+      for (const method of methods) {
+        const route = `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`;
+        const listed = routes.some(
+          (r) => r.method === method.toUpperCase() && r.test.test(route.split(" ")[1] ?? ""),
+        );
+        expect(`${route} listed: ${listed}`).toBe(`${route} listed: true`);
+      }
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
+import { adminInService } from "../http/role-in-service.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { fieldJson, getField, listFields } from "./field-definitions.ts";
@@ -18,16 +19,16 @@ export function customFieldApiRoutes() {
     return c.json({ data, nextCursor: null });
   });
   app.get("/:id", (c) => c.json(fieldJson(getField(c.var.shard, idParam(c)))));
-  app.post("/", async (c) => {
+  app.post("/", adminInService, async (c) => {
     const created = createField(c.var.shard, actorOf(c.var.viewer), await readJsonObject(c));
     c.header("Location", `/api/v1/t/${c.var.tenant.slug}/custom-fields/${created.id}`);
     return c.json(fieldJson(created), 201);
   });
-  app.patch("/:id", async (c) => {
+  app.patch("/:id", adminInService, async (c) => {
     const body = await readJsonObject(c);
     return c.json(fieldJson(updateField(c.var.shard, actorOf(c.var.viewer), idParam(c), body)));
   });
-  app.delete("/:id", (c) => {
+  app.delete("/:id", adminInService, (c) => {
     deleteField(c.var.shard, actorOf(c.var.viewer), idParam(c));
     return c.body(null, 204);
   });

@@ -7,6 +7,7 @@ import { listUsers } from "../auth/users.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { writeFromForm } from "../http/form-write.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
+import { adminInService } from "../http/role-in-service.ts";
 import { grantableRoles } from "../identity/roles.ts";
 import { actorOf } from "../identity/viewer.ts";
 
@@ -57,7 +58,7 @@ export function usersSettingsRoutes(deps: AppDeps) {
 
   app.get("/users", (c) => c.html(render(c)));
 
-  app.post("/invitations", (c) =>
+  app.post("/invitations", adminInService, (c) =>
     manage(c, (fields) => {
       const { token, invitation } = createInvitation(c.var.shard, actor(c), fields, deps.now());
       const path = `${base(c)}/invites/${token}`;
@@ -72,35 +73,35 @@ export function usersSettingsRoutes(deps: AppDeps) {
     }),
   );
 
-  app.post("/invitations/:id/delete", (c) =>
+  app.post("/invitations/:id/delete", adminInService, (c) =>
     manage(c, () => {
       revokeInvitation(c.var.shard, actor(c), idParam(c));
       return undefined;
     }),
   );
 
-  app.post("/users/:id/role", (c) =>
+  app.post("/users/:id/role", adminInService, (c) =>
     manage(c, (fields) => {
       changeRole(c.var.shard, actor(c), idParam(c), fields);
       return undefined;
     }),
   );
 
-  app.post("/users/:id/delete", (c) =>
+  app.post("/users/:id/delete", adminInService, (c) =>
     manage(c, () => {
       removeUser(c.var.shard, actor(c), idParam(c));
       return undefined;
     }),
   );
 
-  app.post("/api-keys", (c) =>
+  app.post("/api-keys", adminInService, (c) =>
     manage(c, (fields) => {
       const { key, record } = issueApiKey(c.var.shard, actor(c), fields);
       return { secret: { label: `API key "${record.name}" created.`, value: key, isPath: false } };
     }),
   );
 
-  app.post("/api-keys/:id/revoke", (c) =>
+  app.post("/api-keys/:id/revoke", adminInService, (c) =>
     manage(c, () => {
       revokeApiKey(c.var.shard, actor(c), idParam(c));
       return undefined;
