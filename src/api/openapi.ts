@@ -7,13 +7,7 @@ import { DEAL_SORTS } from "../deals/list-deals.ts";
 import { companyMergeRequest, contactMergeRequest } from "../merge/merge-input.ts";
 import { bulkPath } from "./openapi/bulk.ts";
 import { customFieldPaths } from "./openapi/custom-fields.ts";
-import {
-  dealExtraParameters,
-  dealSchema,
-  pipelinePaths,
-  pipelineSchema,
-  stageSchema,
-} from "./openapi/deals.ts";
+import { dealExtraParameters, dealSchema } from "./openapi/deals.ts";
 import { interactionPaths, interactionSchema } from "./openapi/interactions.ts";
 import { mergePath } from "./openapi/merge.ts";
 import { notePaths, noteSchema } from "./openapi/notes.ts";
@@ -24,9 +18,11 @@ import {
   nullableString,
   problem,
   query,
+  RECORD_SUBJECTS,
   tags,
   timestamps,
 } from "./openapi/parts.ts";
+import { pipelinePaths, pipelineSchema, stageSchema } from "./openapi/pipelines.ts";
 import { resourcePaths } from "./openapi/resource-paths.ts";
 import { searchHitSchema, searchPaths } from "./openapi/search.ts";
 import { taskPaths, taskSchema } from "./openapi/tasks.ts";
@@ -98,7 +94,7 @@ export const OPENAPI_DOCUMENT = {
         required: ["id", "entity", "key", "label", "type", "options", "position"],
         properties: {
           id: { type: "integer" },
-          entity: { type: "string", enum: ["contact", "company", "deal"] },
+          entity: { type: "string", enum: RECORD_SUBJECTS },
           key: { type: "string" },
           label: { type: "string" },
           type: { type: "string", enum: ["text", "number", "date", "select", "multiselect", "checkbox"] },

@@ -1,5 +1,6 @@
 import { bulkActionInput, MAX_BULK_RECORDS } from "../../bulk/bulk-input.ts";
-import { bodySchema, errorResponses, json, tenantParameter } from "./parts.ts";
+import { collectionParameters, writeErrors, writeOperation } from "./operations.ts";
+import { bodySchema, json } from "./parts.ts";
 
 // The OpenAPI document, part: Bulk changes (src/bulk/api-routes.ts).
 
@@ -7,13 +8,15 @@ export function bulkPath(path: string, nouns: string) {
   const action = bodySchema(bulkActionInput) as { properties?: Record<string, unknown>; required?: string[] };
   return {
     [`/api/v1/t/{tenant}/${path}/bulk`]: {
-      parameters: [tenantParameter],
-      post: {
-        operationId: `bulkChange${nouns}`,
-        summary: `Change or delete many ${path} at once`,
-        description: `One action on a selection (\`ids\`) or on every ${path.slice(0, -1) === "companie" ? "company" : path.slice(0, -1)} a list filter matches (\`filter\`: the list endpoint's query parameters, e.g. {"tag": "lead"}; at most ${MAX_BULK_RECORDS}). \`setOwner\` takes \`ownerId\` (null clears it), \`addTag\`/\`removeTag\` take \`tag\`${path === "deals" ? ", `moveStage` takes `stageId` (a stage of each deal's own pipeline)" : ""}. Each record changes through the same service as a single PATCH or DELETE and is logged the same way; everything happens in one transaction, so one refused record means nothing changes.`,
-        tags: [nouns],
-        requestBody: {
+      parameters: collectionParameters(),
+      post: writeOperation(
+        {
+          operationId: `bulkChange${nouns}`,
+          summary: `Change or delete many ${path} at once`,
+          description: `One action on a selection (\`ids\`) or on every ${path.slice(0, -1) === "companie" ? "company" : path.slice(0, -1)} a list filter matches (\`filter\`: the list endpoint's query parameters, e.g. {"tag": "lead"}; at most ${MAX_BULK_RECORDS}). \`setOwner\` takes \`ownerId\` (null clears it), \`addTag\`/\`removeTag\` take \`tag\`${path === "deals" ? ", `moveStage` takes `stageId` (a stage of each deal's own pipeline)" : ""}. Each record changes through the same service as a single PATCH or DELETE and is logged the same way; everything happens in one transaction, so one refused record means nothing changes.`,
+          tags: [nouns],
+        },
+        {
           required: true,
           content: json({
             type: "object",
@@ -25,37 +28,29 @@ export function bulkPath(path: string, nouns: string) {
             },
           }),
         },
-        responses: {
-          200: {
-            description: "Done",
-            content: json({
-              type: "object",
-              required: ["matched", "changed"],
-              properties: {
-                matched: { type: "integer", description: "Records chosen" },
-                changed: {
-                  type: "integer",
-                  description: "Records that changed (adding a tag a record has changes nothing)",
-                },
+        {
+          description: "Done",
+          schema: {
+            type: "object",
+            required: ["matched", "changed"],
+            properties: {
+              matched: { type: "integer", description: "Records chosen" },
+              changed: {
+                type: "integer",
+                description: "Records that changed (adding a tag a record has changes nothing)",
               },
-            }),
+            },
           },
-          ...errorResponses(
-            [400, "Malformed JSON, or a filter parameter outside the list's allow-list"],
-            401,
-            403,
-            [404, "No such workspace, or a selected id is not in this workspace (nothing changed)"],
-            413,
-            415,
-            [
-              422,
-              `A field is invalid, a record refused the change, or the filter matches more than ${MAX_BULK_RECORDS} records; nothing changed`,
-            ],
-          ),
         },
-      },
+        writeErrors(
+          [400, "Malformed JSON, or a filter parameter outside the list's allow-list"],
+          [404, "No such workspace, or a selected id is not in this workspace (nothing changed)"],
+          [
+            422,
+            `A field is invalid, a record refused the change, or the filter matches more than ${MAX_BULK_RECORDS} records; nothing changed`,
+          ],
+        ),
+      ),
     },
   };
 }
-
-/** The OpenAPI 3.1 document served at /api/v1/openapi.json. */

@@ -1,17 +1,7 @@
 import { SUBJECT_TYPES } from "../../interactions/kinds.ts";
 import { activityInput } from "../../interactions/log-activity.ts";
-import {
-  dateTime,
-  errorResponses,
-  json,
-  jsonBody,
-  nullableString,
-  pageOf,
-  query,
-  RECORD_SUBJECTS,
-  ref,
-  tenantParameter,
-} from "./parts.ts";
+import { collectionParameters, listOperation, writeErrors, writeOperation } from "./operations.ts";
+import { dateTime, jsonBody, nullableString, pageOf, query, RECORD_SUBJECTS, ref } from "./parts.ts";
 
 // The OpenAPI document, part: Timelines and logged activities (src/interactions/api-routes.ts).
 
@@ -39,18 +29,23 @@ export const subjectTypeParameter = (description: string, required: boolean) =>
 export const subjectIdParameter = (description: string, required: boolean) =>
   query("subjectId", { type: "integer", minimum: 1 }, description, required);
 
+/** A 404 for a write that names its record: the record must be in this workspace. */
+export const NO_SUBJECT: [number, string] = [404, "No such workspace, or no such subject"];
+
 export function interactionPaths() {
-  const tag = ["Interactions"];
+  const tags = ["Interactions"];
   return {
     "/api/v1/t/{tenant}/interactions": {
-      parameters: [tenantParameter],
-      get: {
-        operationId: "listInteractions",
-        summary: "A record's timeline",
-        description:
-          "Newest first. A contact's includes its deals'; a company's includes its people's and its deals'.",
-        tags: tag,
-        parameters: [
+      parameters: collectionParameters(),
+      get: listOperation(
+        {
+          operationId: "listInteractions",
+          summary: "A record's timeline",
+          description:
+            "Newest first. A contact's includes its deals'; a company's includes its people's and its deals'.",
+          tags,
+        },
+        [
           subjectTypeParameter("What kind of record", true),
           subjectIdParameter("The record's id", true),
           query("cursor", { type: "integer", minimum: 1 }, "`nextCursor` from the previous (newer) page"),
@@ -61,25 +56,20 @@ export function interactionPaths() {
           ),
           query("limit", { type: "integer", minimum: 1, maximum: 200, default: 50 }, "Page size"),
         ],
-        responses: {
-          200: {
-            description: "A page of the timeline",
-            content: json(pageOf(ref("Interaction"))),
-          },
-          ...errorResponses(400, 401, [404, "No such workspace, or no such record in this workspace"]),
+        { description: "A page of the timeline", schema: pageOf(ref("Interaction")) },
+        [400, 401, [404, "No such workspace, or no such record in this workspace"]],
+      ),
+      post: writeOperation(
+        {
+          operationId: "logActivity",
+          summary: "Log a call, meeting or email on a record",
+          description: "`occurredAt` defaults to now and may not be more than a day ahead.",
+          tags,
         },
-      },
-      post: {
-        operationId: "logActivity",
-        summary: "Log a call, meeting or email on a record",
-        description: "`occurredAt` defaults to now and may not be more than a day ahead.",
-        tags: tag,
-        requestBody: jsonBody(activityInput),
-        responses: {
-          201: { description: "Logged", content: json(ref("Interaction")) },
-          ...errorResponses(400, 401, 403, [404, "No such workspace, or no such subject"], 413, 415, 422),
-        },
-      },
+        jsonBody(activityInput),
+        { status: 201, description: "Logged", schema: ref("Interaction") },
+        writeErrors(NO_SUBJECT),
+      ),
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { errorResponses, idParameter, json, jsonBody, ref, tenantParameter } from "./parts.ts";
+import { itemParameters, writeErrors, writeOperation } from "./operations.ts";
+import { jsonBody, ref } from "./parts.ts";
 
 // The OpenAPI document, part: Merging duplicates (src/merge/api-routes.ts).
 
@@ -18,29 +19,24 @@ export interface MergeDoc {
 export function mergePath(m: MergeDoc) {
   return {
     [`/api/v1/t/{tenant}/${m.path}/{id}/merge`]: {
-      parameters: [tenantParameter, idParameter(`The ${m.noun} that stays`)],
-      post: {
-        operationId: `merge${m.nouns}`,
-        summary: `Merge a duplicate ${m.noun} into this one`,
-        description: `Folds \`duplicateId\` into this ${m.noun}, in one transaction: it takes the values chosen in \`keep\`, both records' tags, and the duplicate's ${m.moves}; the duplicate is then deleted. Logs \`${m.noun}.merged\` {mergedId, name} on this ${m.noun}, and \`${m.noun}.updated\` if its fields changed. Anything refused changes nothing.`,
-        tags: [m.nouns],
-        requestBody: jsonBody(m.request),
-        responses: {
-          200: { description: `This ${m.noun}, merged`, content: json(ref(m.schema)) },
-          ...errorResponses(
-            400,
-            401,
-            403,
-            [404, `No such workspace, or either ${m.noun} is not in this workspace`],
-            413,
-            415,
-            [
-              422,
-              `\`duplicateId\` is this ${m.noun} itself, a \`keep\` entry names no field or is not survivor or duplicate, or the two have more than 20 tags together; \`errors\` names the field`,
-            ],
-          ),
+      parameters: itemParameters(`The ${m.noun} that stays`),
+      post: writeOperation(
+        {
+          operationId: `merge${m.nouns}`,
+          summary: `Merge a duplicate ${m.noun} into this one`,
+          description: `Folds \`duplicateId\` into this ${m.noun}, in one transaction: it takes the values chosen in \`keep\`, both records' tags, and the duplicate's ${m.moves}; the duplicate is then deleted. Logs \`${m.noun}.merged\` {mergedId, name} on this ${m.noun}, and \`${m.noun}.updated\` if its fields changed. Anything refused changes nothing.`,
+          tags: [m.nouns],
         },
-      },
+        jsonBody(m.request),
+        { description: `This ${m.noun}, merged`, schema: ref(m.schema) },
+        writeErrors(
+          [404, `No such workspace, or either ${m.noun} is not in this workspace`],
+          [
+            422,
+            `\`duplicateId\` is this ${m.noun} itself, a \`keep\` entry names no field or is not survivor or duplicate, or the two have more than 20 tags together; \`errors\` names the field`,
+          ],
+        ),
+      ),
     },
   };
 }

@@ -1,19 +1,18 @@
 import { z } from "zod";
 import { noteBody, noteInput } from "../../notes/note-input.ts";
-import { subjectIdParameter, subjectTypeParameter } from "./interactions.ts";
+import { NO_SUBJECT, subjectIdParameter, subjectTypeParameter } from "./interactions.ts";
 import {
-  errorResponses,
-  idParameter,
-  json,
-  jsonBody,
-  location,
-  nullableId,
-  pageOf,
-  RECORD_SUBJECTS,
-  ref,
-  tenantParameter,
-  timestamps,
-} from "./parts.ts";
+  collectionParameters,
+  createOperation,
+  deleteOperation,
+  getOperation,
+  itemParameters,
+  listOperation,
+  onePageOf,
+  writeErrors,
+  writeOperation,
+} from "./operations.ts";
+import { jsonBody, nullableId, RECORD_SUBJECTS, ref, timestamps } from "./parts.ts";
 
 // The OpenAPI document, part: Notes (src/notes/api-routes.ts).
 
@@ -31,64 +30,42 @@ export const noteSchema = {
 };
 
 export function notePaths() {
-  const tag = ["Notes"];
+  const tags = ["Notes"];
   const note = ref("Note");
   return {
     "/api/v1/t/{tenant}/notes": {
-      parameters: [tenantParameter],
-      get: {
-        operationId: "listNotes",
-        summary: "A record's notes",
-        description: "Newest first, the latest 100, on one page.",
-        tags: tag,
-        parameters: [
-          subjectTypeParameter("What kind of record", true),
-          subjectIdParameter("The record's id", true),
-        ],
-        responses: {
-          200: {
-            description: "The notes",
-            content: json(pageOf(note, { type: "null", description: "Always null: one page" })),
-          },
-          ...errorResponses(400, 401, 404),
+      parameters: collectionParameters(),
+      get: listOperation(
+        {
+          operationId: "listNotes",
+          summary: "A record's notes",
+          description: "Newest first, the latest 100, on one page.",
+          tags,
         },
-      },
-      post: {
-        operationId: "createNote",
-        summary: "Add a note to a record",
-        description: "Logs `note.created` on the record.",
-        tags: tag,
-        requestBody: jsonBody(noteInput),
-        responses: {
-          201: { description: "Created", headers: location, content: json(note) },
-          ...errorResponses(400, 401, 403, [404, "No such workspace, or no such subject"], 413, 415, 422),
+        [subjectTypeParameter("What kind of record", true), subjectIdParameter("The record's id", true)],
+        { description: "The notes", schema: onePageOf(note) },
+      ),
+      post: createOperation(
+        {
+          operationId: "createNote",
+          summary: "Add a note to a record",
+          description: "Logs `note.created` on the record.",
+          tags,
         },
-      },
+        jsonBody(noteInput),
+        note,
+        writeErrors(NO_SUBJECT),
+      ),
     },
     "/api/v1/t/{tenant}/notes/{id}": {
-      parameters: [tenantParameter, idParameter("The note's id")],
-      get: {
-        operationId: "getNote",
-        summary: "Get a note",
-        tags: tag,
-        responses: { 200: { description: "Found", content: json(note) }, ...errorResponses(401, 404) },
-      },
-      patch: {
-        operationId: "updateNote",
-        summary: "Change a note's text",
-        tags: tag,
-        requestBody: jsonBody(z.object({ body: noteBody })),
-        responses: {
-          200: { description: "Updated", content: json(note) },
-          ...errorResponses(400, 401, 403, 404, 413, 415, 422),
-        },
-      },
-      delete: {
-        operationId: "deleteNote",
-        summary: "Delete a note",
-        tags: tag,
-        responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },
-      },
+      parameters: itemParameters("The note's id"),
+      get: getOperation({ operationId: "getNote", summary: "Get a note", tags }, note),
+      patch: writeOperation(
+        { operationId: "updateNote", summary: "Change a note's text", tags },
+        jsonBody(z.object({ body: noteBody })),
+        { description: "Updated", schema: note },
+      ),
+      delete: deleteOperation({ operationId: "deleteNote", summary: "Delete a note", tags }),
     },
   };
 }

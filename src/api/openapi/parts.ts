@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RECORD_TYPES } from "../../core/record-types.ts";
 
 /** Shared pieces of the OpenAPI document: JSON Schema from zod, problem responses, parameters. */
 // The OpenAPI document, part: A request body's JSON Schema, derived from the same zod schema that validates it.
@@ -33,7 +34,7 @@ export const customFields = {
   description: "The workspace's custom fields, by key; a field without a value is absent",
 };
 /** What notes, tasks and logged activities can be about. */
-export const RECORD_SUBJECTS = ["contact", "company", "deal"];
+export const RECORD_SUBJECTS: string[] = [...RECORD_TYPES];
 
 export const problem = {
   type: "object",

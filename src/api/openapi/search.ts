@@ -1,12 +1,5 @@
-import {
-  errorResponses,
-  json,
-  nullableString,
-  query,
-  RECORD_SUBJECTS,
-  ref,
-  tenantParameter,
-} from "./parts.ts";
+import { collectionParameters, listOperation } from "./operations.ts";
+import { nullableString, query, RECORD_SUBJECTS, ref } from "./parts.ts";
 
 // The OpenAPI document, part: Search (src/search/api-routes.ts).
 
@@ -34,29 +27,28 @@ export function searchPaths() {
   const hits = { type: "array", items: ref("SearchHit") };
   return {
     "/api/v1/t/{tenant}/search": {
-      parameters: [tenantParameter],
-      get: {
-        operationId: "search",
-        summary: "Search contacts, companies, deals and notes",
-        description:
-          "Best matches first within each kind, every word a prefix. A query with fewer than two letters or digits finds nothing.",
-        tags: ["Search"],
-        parameters: [
+      parameters: collectionParameters(),
+      get: listOperation(
+        {
+          operationId: "search",
+          summary: "Search contacts, companies, deals and notes",
+          description:
+            "Best matches first within each kind, every word a prefix. A query with fewer than two letters or digits finds nothing.",
+          tags: ["Search"],
+        },
+        [
           query("q", { type: "string", maxLength: 200 }, "What to look for", true),
           query("limit", { type: "integer", minimum: 1, maximum: 50, default: 10 }, "Matches per kind"),
         ],
-        responses: {
-          200: {
-            description: "The matches, by kind",
-            content: json({
-              type: "object",
-              required: ["contact", "company", "deal", "note"],
-              properties: { contact: hits, company: hits, deal: hits, note: hits },
-            }),
+        {
+          description: "The matches, by kind",
+          schema: {
+            type: "object",
+            required: ["contact", "company", "deal", "note"],
+            properties: { contact: hits, company: hits, deal: hits, note: hits },
           },
-          ...errorResponses(400, 401, 404),
         },
-      },
+      ),
     },
   };
 }

@@ -1,18 +1,22 @@
 import { taskInput, taskPatchInput } from "../../tasks/task-input.ts";
 import { subjectIdParameter, subjectTypeParameter } from "./interactions.ts";
 import {
-  errorResponses,
-  idParameter,
-  json,
+  collectionParameters,
+  createOperation,
+  deleteOperation,
+  getOperation,
+  itemParameters,
+  listOperation,
+  writeOperation,
+} from "./operations.ts";
+import {
   jsonBody,
-  location,
   nullableDateTime,
   nullableId,
   pageOf,
   query,
   RECORD_SUBJECTS,
   ref,
-  tenantParameter,
   timestamps,
 } from "./parts.ts";
 
@@ -46,17 +50,14 @@ export const taskSchema = {
 };
 
 export function taskPaths() {
-  const tag = ["Tasks"];
+  const tags = ["Tasks"];
   const task = ref("Task");
   return {
     "/api/v1/t/{tenant}/tasks": {
-      parameters: [tenantParameter],
-      get: {
-        operationId: "listTasks",
-        summary: "List tasks",
-        description: "Newest first.",
-        tags: tag,
-        parameters: [
+      parameters: collectionParameters(),
+      get: listOperation(
+        { operationId: "listTasks", summary: "List tasks", description: "Newest first.", tags },
+        [
           query("assigneeId", { type: "integer", minimum: 1 }, "Only tasks assigned to this user"),
           query("completed", { type: "string", enum: ["true", "false"] }, "Only done, or only open, tasks"),
           subjectTypeParameter("Only tasks about this kind of record", false),
@@ -64,49 +65,34 @@ export function taskPaths() {
           query("cursor", { type: "integer", minimum: 1 }, "`nextCursor` from the previous page"),
           query("limit", { type: "integer", minimum: 1, maximum: 200, default: 50 }, "Page size"),
         ],
-        responses: {
-          200: { description: "A page", content: json(pageOf(task)) },
-          ...errorResponses(400, 401, 404),
+        { description: "A page", schema: pageOf(task) },
+      ),
+      post: createOperation(
+        {
+          operationId: "createTask",
+          summary: "Create a task",
+          description: "`subjectType` and `subjectId` go together and must name a record of this workspace.",
+          tags,
         },
-      },
-      post: {
-        operationId: "createTask",
-        summary: "Create a task",
-        description: "`subjectType` and `subjectId` go together and must name a record of this workspace.",
-        tags: tag,
-        requestBody: jsonBody(taskInput),
-        responses: {
-          201: { description: "Created", headers: location, content: json(task) },
-          ...errorResponses(400, 401, 403, 404, 413, 415, 422),
-        },
-      },
+        jsonBody(taskInput),
+        task,
+      ),
     },
     "/api/v1/t/{tenant}/tasks/{id}": {
-      parameters: [tenantParameter, idParameter("The task's id")],
-      get: {
-        operationId: "getTask",
-        summary: "Get a task",
-        tags: tag,
-        responses: { 200: { description: "Found", content: json(task) }, ...errorResponses(401, 404) },
-      },
-      patch: {
-        operationId: "updateTask",
-        summary: "Change a task, or complete it",
-        description:
-          "Only the fields sent change. `completed: true` completes the task and logs `task.completed` on the record it is about (on the task itself when it is about nothing); `completed: false` reopens it.",
-        tags: tag,
-        requestBody: jsonBody(taskPatchInput),
-        responses: {
-          200: { description: "Updated", content: json(task) },
-          ...errorResponses(400, 401, 403, 404, 413, 415, 422),
+      parameters: itemParameters("The task's id"),
+      get: getOperation({ operationId: "getTask", summary: "Get a task", tags }, task),
+      patch: writeOperation(
+        {
+          operationId: "updateTask",
+          summary: "Change a task, or complete it",
+          description:
+            "Only the fields sent change. `completed: true` completes the task and logs `task.completed` on the record it is about (on the task itself when it is about nothing); `completed: false` reopens it.",
+          tags,
         },
-      },
-      delete: {
-        operationId: "deleteTask",
-        summary: "Delete a task",
-        tags: tag,
-        responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },
-      },
+        jsonBody(taskPatchInput),
+        { description: "Updated", schema: task },
+      ),
+      delete: deleteOperation({ operationId: "deleteTask", summary: "Delete a task", tags }),
     },
   };
 }

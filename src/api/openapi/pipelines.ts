@@ -1,0 +1,154 @@
+import { pipelineInput, stageInput, stagePatchInput } from "../../pipelines/manage-pipelines.ts";
+import { STAGE_KINDS } from "../../pipelines/schema.ts";
+import {
+  collectionParameters,
+  createOperation,
+  deleteOperation,
+  getOperation,
+  itemParameters,
+  listOperation,
+  onePageOf,
+  writeErrors,
+  writeOperation,
+} from "./operations.ts";
+import { jsonBody, ref } from "./parts.ts";
+
+// The OpenAPI document, part: Pipelines and their stages (src/pipelines/api-routes.ts).
+
+export const stageKind = { type: "string", enum: [...STAGE_KINDS] };
+
+export const stageSchema = {
+  type: "object",
+  required: ["id", "name", "position", "probability", "kind"],
+  properties: {
+    id: { type: "integer" },
+    name: { type: "string" },
+    position: { type: "integer", description: "0-based, in board order" },
+    probability: { type: "integer", minimum: 0, maximum: 100, description: "Chance of winning, in percent" },
+    kind: { ...stageKind, description: "What reaching the stage means for a deal" },
+  },
+};
+
+export const pipelineSchema = {
+  type: "object",
+  required: ["id", "name", "position", "stages"],
+  properties: {
+    id: { type: "integer" },
+    name: { type: "string" },
+    position: { type: "integer" },
+    stages: { type: "array", items: ref("Stage"), description: "In order" },
+  },
+};
+
+export const ADMIN_403: [number, string] = [403, "Changing pipelines needs an admin or owner key"];
+
+export function pipelinePaths() {
+  const tag = ["Pipelines"];
+  const pipeline = ref("Pipeline");
+  const adminErrors = writeErrors(ADMIN_403);
+  return {
+    "/api/v1/t/{tenant}/pipelines": {
+      parameters: collectionParameters(),
+      get: listOperation(
+        {
+          operationId: "listPipelines",
+          summary: "List pipelines with their stages",
+          description: "Every pipeline, in order, each with its ordered stages; all on one page.",
+          tags: tag,
+        },
+        undefined,
+        { description: "Every pipeline", schema: onePageOf(pipeline) },
+      ),
+      post: createOperation(
+        {
+          operationId: "createPipeline",
+          summary: "Create a pipeline",
+          description:
+            "Without `stages` it gets New, In progress, Won and Lost. Names are unique (case-insensitive). Needs an admin or owner key.",
+          tags: tag,
+        },
+        jsonBody(pipelineInput),
+        pipeline,
+        adminErrors,
+      ),
+    },
+    "/api/v1/t/{tenant}/pipelines/{id}": {
+      parameters: itemParameters("The pipeline's id"),
+      get: getOperation(
+        { operationId: "getPipeline", summary: "Get a pipeline with its stages", tags: tag },
+        pipeline,
+      ),
+      patch: writeOperation(
+        {
+          operationId: "renamePipeline",
+          summary: "Rename a pipeline",
+          description: "Needs an admin or owner key.",
+          tags: tag,
+        },
+        jsonBody(pipelineInput.pick({ name: true })),
+        { description: "Renamed", schema: pipeline },
+        adminErrors,
+      ),
+      delete: deleteOperation(
+        {
+          operationId: "deletePipeline",
+          summary: "Delete a pipeline",
+          description:
+            "Only a pipeline without deals (move or delete them first), and never the last one. Needs an admin or owner key.",
+          tags: tag,
+        },
+        [
+          401,
+          ADMIN_403,
+          404,
+          [422, "The pipeline still has deals, or it is the only pipeline (`errors` names `pipeline`)"],
+        ],
+      ),
+    },
+    "/api/v1/t/{tenant}/pipelines/{id}/stages": {
+      parameters: itemParameters("The pipeline's id"),
+      post: writeOperation(
+        {
+          operationId: "addStage",
+          summary: "Add a stage to a pipeline",
+          description:
+            "An open stage goes before the pipeline's won and lost stages, a won or lost one at the end; at most 20 stages. Needs an admin or owner key.",
+          tags: tag,
+        },
+        jsonBody(stageInput),
+        { status: 201, description: "The pipeline with the new stage", schema: pipeline },
+        adminErrors,
+      ),
+    },
+    "/api/v1/t/{tenant}/stages/{id}": {
+      parameters: itemParameters("The stage's id"),
+      patch: writeOperation(
+        {
+          operationId: "updateStage",
+          summary: "Change a stage",
+          description:
+            "Name, probability, kind (the deals in it take the new status) and position (the other stages shift to make room). Needs an admin or owner key.",
+          tags: tag,
+        },
+        jsonBody(stagePatchInput),
+        { description: "The stage's pipeline", schema: pipeline },
+        adminErrors,
+      ),
+      delete: deleteOperation(
+        {
+          operationId: "deleteStage",
+          summary: "Delete a stage",
+          description:
+            "Only a stage without deals (move them first), and never a pipeline's only stage. Needs an admin or owner key.",
+          tags: tag,
+        },
+        [
+          401,
+          ADMIN_403,
+          404,
+          [422, "The stage still has deals, or it is its pipeline's only stage (`errors` names `stageId`)"],
+        ],
+      ),
+    },
+  };
+}
