@@ -6,7 +6,7 @@ import { parseAll } from "../http/form-write.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { bulkActionInput, bulkTargetInput } from "./bulk-input.ts";
-import { BULK_KINDS } from "./bulk-kinds.ts";
+import { bulkKind } from "./bulk-kinds.ts";
 import { runBulk } from "./run-bulk.ts";
 
 /**
@@ -16,8 +16,8 @@ import { runBulk } from "./run-bulk.ts";
 export function bulkApiRoutes() {
   const app = new Hono<ViewerEnv>();
   app.post("/:kind/bulk", async (c) => {
-    const kind = BULK_KINDS[c.req.param("kind") as keyof typeof BULK_KINDS];
-    if (!Object.hasOwn(BULK_KINDS, c.req.param("kind"))) throw new NotFoundError("page");
+    const kind = bulkKind(c.req.param("kind"));
+    if (!kind) throw new NotFoundError("page");
     const body = await readJsonObject(c);
     const { action, ownerId, tag, stageId, ...rest } = body;
     const [target, change] = parseAll(

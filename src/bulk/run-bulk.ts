@@ -2,10 +2,10 @@ import { NotFoundError, ValidationError } from "../core/errors.ts";
 import type { Actor } from "../identity/viewer.ts";
 import { matchingIds } from "../lists/keyset-query.ts";
 import { parseListParams } from "../lists/list-params.ts";
+import type { RecordKind } from "../records/record-kind.ts";
 import { MAX_TAGS } from "../tags/tag-input.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { type BulkAction, type BulkTarget, MAX_BULK_RECORDS } from "./bulk-input.ts";
-import type { BulkKind } from "./bulk-kinds.ts";
 
 export interface BulkResult {
   /** Records chosen. */
@@ -19,30 +19,31 @@ export interface BulkResult {
  * from elsewhere is simply not in this file: 404, nothing changed); a filter is the list's own
  * (same parameters, same allow-list) and may match at most MAX_BULK_RECORDS records.
  */
-export function bulkTargetIds(shard: Shard, kind: BulkKind, target: BulkTarget): number[] {
+export function bulkTargetIds(shard: Shard, kind: RecordKind, target: BulkTarget): number[] {
   if (target.ids) {
     const ids = [...new Set(target.ids)];
     const found = shard
       .statement(
-        `SELECT count(*) FROM ${kind.from} WHERE ${kind.alias}.id IN (SELECT value FROM json_each(?))`,
+        `SELECT count(*) FROM ${kind.table.from} WHERE ${kind.table.alias}.id IN (SELECT value FROM json_each(?))`,
       )
       .values(JSON.stringify(ids))[0]?.[0] as number;
-    if (found !== ids.length) throw new NotFoundError(kind.singular);
+    if (found !== ids.length) throw new NotFoundError(kind.type);
     return ids;
   }
   const { cursor: _cursor, limit: _limit, sort: _sort, order: _order, ...filters } = target.filter ?? {};
   const params = parseListParams(kind.listParams, filters, true);
-  const ids = matchingIds(shard, kind.from, kind.alias, kind.filter(shard, params), MAX_BULK_RECORDS + 1);
+  const { from, alias } = kind.table;
+  const ids = matchingIds(shard, from, alias, kind.filter(shard, params), MAX_BULK_RECORDS + 1);
   if (ids.length > MAX_BULK_RECORDS) {
     throw new ValidationError([
-      { field: "filter", message: `more than ${MAX_BULK_RECORDS} ${kind.plural} match; narrow the filter` },
+      { field: "filter", message: `more than ${MAX_BULK_RECORDS} ${kind.path} match; narrow the filter` },
     ]);
   }
   return ids;
 }
 
 /** Whether the action would change this record (no write, no log entry otherwise). */
-function wouldChange(kind: BulkKind, shard: Shard, id: number, action: BulkAction): boolean {
+function wouldChange(kind: RecordKind, shard: Shard, id: number, action: BulkAction): boolean {
   if (action.action === "delete") return true;
   const record = kind.get(shard, id);
   switch (action.action) {
@@ -53,7 +54,7 @@ function wouldChange(kind: BulkKind, shard: Shard, id: number, action: BulkActio
     case "removeTag":
       return record.tags.includes(action.tag as string);
     case "moveStage":
-      return record.stageId !== action.stageId;
+      return kind.stages?.of(record) !== action.stageId;
   }
 }
 
@@ -65,12 +66,12 @@ function wouldChange(kind: BulkKind, shard: Shard, id: number, action: BulkActio
 export function runBulk(
   shard: Shard,
   actor: Actor,
-  kind: BulkKind,
+  kind: RecordKind,
   target: BulkTarget,
   action: BulkAction,
 ): BulkResult {
-  if (action.action === "moveStage" && !kind.move) {
-    throw new ValidationError([{ field: "action", message: `${kind.plural} have no stages` }]);
+  if (action.action === "moveStage" && !kind.stages) {
+    throw new ValidationError([{ field: "action", message: `${kind.path} have no stages` }]);
   }
   return shard.transaction(() => {
     const ids = bulkTargetIds(shard, kind, target);
@@ -80,14 +81,14 @@ export function runBulk(
       changed++;
       if (action.action === "delete") kind.remove(shard, actor, id);
       else if (action.action === "setOwner") kind.update(shard, actor, id, { ownerId: action.ownerId });
-      else if (action.action === "moveStage") kind.move?.(shard, actor, id, action.stageId as number);
+      else if (action.action === "moveStage") kind.stages?.move(shard, actor, id, action.stageId as number);
       else {
         const tags = kind.get(shard, id).tags;
         const next =
           action.action === "addTag" ? [...tags, action.tag as string] : tags.filter((t) => t !== action.tag);
         if (next.length > MAX_TAGS) {
           throw new ValidationError([
-            { field: "tag", message: `a ${kind.singular} has at most ${MAX_TAGS} tags` },
+            { field: "tag", message: `a ${kind.type} has at most ${MAX_TAGS} tags` },
           ]);
         }
         kind.update(shard, actor, id, { tags: next });

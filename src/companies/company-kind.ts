@@ -1,4 +1,4 @@
-import type { RecordKind } from "../records/record-kind.ts";
+import type { MergeableKind } from "../records/record-kind.ts";
 import { companyFormValues, parseCompanyForm } from "./company-form.ts";
 import {
   type CompanyCreate,
@@ -23,7 +23,7 @@ import { updateCompany } from "./update-company.ts";
 export const COMPANY_MERGE_FIELDS = ["name", "domain", "phone", "city", "country", "ownerId"] as const;
 
 /** Companies, for everything that treats records alike (see RecordKind). */
-export const COMPANY_KIND: RecordKind<
+export const COMPANY_KIND: MergeableKind<
   CompanyRecord,
   CompanyListParams,
   CompanyCreate,

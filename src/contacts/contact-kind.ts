@@ -1,4 +1,4 @@
-import type { RecordKind } from "../records/record-kind.ts";
+import type { MergeableKind } from "../records/record-kind.ts";
 import { type ContactForm, contactFormValues, parseContactForm, resolveCompany } from "./contact-form.ts";
 import type { ContactCreate, ContactPatch } from "./contact-input.ts";
 import { contactCreateInput, contactPatchInput } from "./contact-input.ts";
@@ -27,7 +27,7 @@ export const CONTACT_MERGE_FIELDS = [
 ] as const;
 
 /** Contacts, for everything that treats records alike (see RecordKind). Their company is typed by name on forms. */
-export const CONTACT_KIND: RecordKind<
+export const CONTACT_KIND: MergeableKind<
   ContactRecord,
   ContactListParams,
   ContactCreate,

@@ -11,3 +11,6 @@ export const CUSTOM_FORM_MARKER = "_cf";
 export function customInputName(field: { key: string }): string {
   return `cf.${field.key}`;
 }
+
+/** How the API names a custom field in a record's body, in issues and in a merge's `keep`: `customFields.<key>`. */
+export const CUSTOM_FIELD_PREFIX = "customFields.";

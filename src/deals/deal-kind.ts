@@ -47,6 +47,7 @@ export const DEAL_KIND: RecordKind<
   update: updateDeal,
   remove: deleteDeal,
   stages: {
+    of: (deal) => deal.stageId,
     move: (shard, actor, id, stageId) => {
       moveDeal(shard, actor, id, stageId);
     },

@@ -1,14 +1,16 @@
 import type { FormState } from "../../views/components/form-field.ts";
-import { BadRequestError, type FieldIssue, ValidationError } from "../core/errors.ts";
+import { BadRequestError, type FieldIssue, NotFoundError, ValidationError } from "../core/errors.ts";
 
 /** A form the write refused: shown again with its errors (`form`), or as a list of problems. */
 export interface FormRefusal {
   ok: false;
-  /** 422 for a broken rule; 400 for a request no form of ours sends (only with `badRequests`). */
-  status: 400 | 422;
+  /** 422 for a broken rule; 400 for a request no form of ours sends (only with `badRequests`); 404 with `notFound`. */
+  status: 400 | 404 | 422;
   form: FormState;
   /** Each issue as "field: message" (a bad request's message alone), for pages that list them. */
   problems: string[];
+  /** A broken rule's issues as they are, for pages that place them themselves (none for a 400 or 404). */
+  issues: FieldIssue[];
 }
 
 export type FormWrite<T> = { ok: true; value: T } | FormRefusal;
@@ -16,6 +18,8 @@ export type FormWrite<T> = { ok: true; value: T } | FormRefusal;
 export interface FormWriteOptions {
   /** Refuse a BadRequestError (400) the same way, e.g. a saved view whose query names an unknown filter. */
   badRequests?: boolean;
+  /** Refuse a NotFoundError (404) the same way, e.g. a bulk change naming a record not in this workspace. */
+  notFound?: boolean;
 }
 
 /** How a form shows an issue: an API reference field (`companyId`) is typed by name on forms (`companyName`). */
@@ -35,10 +39,18 @@ export function formStateFromIssues(values: Record<string, string>, issues: Fiel
 function refusal(values: Record<string, string>, error: unknown, options: FormWriteOptions): FormRefusal {
   if (error instanceof ValidationError) {
     const problems = error.issues.map((i) => `${i.field}: ${i.message}`);
-    return { ok: false, status: 422, form: formStateFromIssues(values, error.issues), problems };
+    return {
+      ok: false,
+      status: 422,
+      form: formStateFromIssues(values, error.issues),
+      problems,
+      issues: error.issues,
+    };
   }
   if (options.badRequests && error instanceof BadRequestError)
-    return { ok: false, status: 400, form: { values, errors: {} }, problems: [error.message] };
+    return { ok: false, status: 400, form: { values, errors: {} }, problems: [error.message], issues: [] };
+  if (options.notFound && error instanceof NotFoundError)
+    return { ok: false, status: 404, form: { values, errors: {} }, problems: [error.message], issues: [] };
   throw error;
 }
 

@@ -1,49 +1,30 @@
-import { type Context, Hono } from "hono";
-import { companyJson } from "../companies/company-record.ts";
-import { getCompany } from "../companies/get-company.ts";
-import { contactJson } from "../contacts/contact-record.ts";
-import { getContact } from "../contacts/get-contact.ts";
+import { Hono } from "hono";
 import { parseOrThrow } from "../core/validation.ts";
-import { listFields } from "../custom-fields/field-definitions.ts";
-import { readCustomValues } from "../custom-fields/field-values.ts";
-import type { CustomFieldEntity } from "../custom-fields/schema.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
-import { mergeCompanies } from "./merge-companies.ts";
-import { mergeContacts } from "./merge-contacts.ts";
-import { companyMergeRequest, contactMergeRequest } from "./merge-input.ts";
+import { recordsJson } from "../records/record-json.ts";
+import type { KindRecord } from "../records/record-kind.ts";
+import { MERGE_KINDS, type MergeKind } from "./merge-kinds.ts";
 
-type C = Context<ViewerEnv>;
-
-/** A record's JSON with its custom values, as GET /contacts/:id and /companies/:id answer. */
-function withCustomFields(c: C, entity: CustomFieldEntity, json: { id: number }) {
-  const values = readCustomValues(c.var.shard, listFields(c.var.shard, entity), [json.id]);
-  return { ...json, customFields: values.get(json.id) ?? {} };
+/** POST /<records>/:id/merge for one kind: the record in the URL is looked up first, so an unknown one is a 404 whatever the body says. */
+function mergeApi<R extends KindRecord>(app: Hono<ViewerEnv>, { kind, request, merge }: MergeKind<R>): void {
+  app.post(`/${kind.path}/:id/merge`, async (c) => {
+    const survivorId = kind.get(c.var.shard, idParam(c)).id;
+    const body = parseOrThrow(request, await readJsonObject(c));
+    const merged = merge(c.var.shard, actorOf(c.var.viewer), { ...body, survivorId });
+    return c.json(recordsJson(c.var.shard, kind, [merged])[0]);
+  });
 }
 
 /**
- * POST /api/v1/t/:tenant/contacts/:id/merge and /companies/:id/merge: folds `duplicateId`
- * into the record in the URL and answers with that record. The record in the URL is looked up
- * first, so an unknown one is a 404 whatever the body says.
+ * POST /api/v1/t/:tenant/contacts/:id/merge and /companies/:id/merge (every kind in
+ * MERGE_KINDS): folds `duplicateId` into the record in the URL and answers with that record.
  */
 export function mergeApiRoutes() {
   const app = new Hono<ViewerEnv>();
-
-  app.post("/contacts/:id/merge", async (c) => {
-    const survivorId = getContact(c.var.shard, idParam(c)).id;
-    const request = parseOrThrow(contactMergeRequest, await readJsonObject(c));
-    const merged = mergeContacts(c.var.shard, actorOf(c.var.viewer), { ...request, survivorId });
-    return c.json(withCustomFields(c, "contact", contactJson(merged)));
-  });
-
-  app.post("/companies/:id/merge", async (c) => {
-    const survivorId = getCompany(c.var.shard, idParam(c)).id;
-    const request = parseOrThrow(companyMergeRequest, await readJsonObject(c));
-    const merged = mergeCompanies(c.var.shard, actorOf(c.var.viewer), { ...request, survivorId });
-    return c.json(withCustomFields(c, "company", companyJson(merged)));
-  });
-
+  mergeApi(app, MERGE_KINDS.contacts);
+  mergeApi(app, MERGE_KINDS.companies);
   return app;
 }

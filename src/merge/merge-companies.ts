@@ -1,3 +1,4 @@
+import { COMPANY_MERGE_FIELDS } from "../companies/company-kind.ts";
 import type { CompanyRecord } from "../companies/company-record.ts";
 import { getCompany } from "../companies/get-company.ts";
 import { updateCompany } from "../companies/update-company.ts";
@@ -6,7 +7,7 @@ import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { combinedTags, customValuesFromDuplicate, fieldsFromDuplicate } from "./merge-choices.ts";
-import { COMPANY_MERGE_FIELDS, type MergeInput } from "./merge-input.ts";
+import type { MergeInput } from "./merge-input.ts";
 import { relinkSubject } from "./relink-subject.ts";
 
 /**

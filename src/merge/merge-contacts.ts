@@ -1,3 +1,4 @@
+import { CONTACT_MERGE_FIELDS } from "../contacts/contact-kind.ts";
 import { type ContactRecord, contactName } from "../contacts/contact-record.ts";
 import { getContact } from "../contacts/get-contact.ts";
 import { updateContact } from "../contacts/update-contact.ts";
@@ -6,7 +7,7 @@ import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { combinedTags, customValuesFromDuplicate, fieldsFromDuplicate } from "./merge-choices.ts";
-import { CONTACT_MERGE_FIELDS, type MergeInput } from "./merge-input.ts";
+import type { MergeInput } from "./merge-input.ts";
 import { relinkSubject } from "./relink-subject.ts";
 
 /** Puts the duplicate's deals on the survivor (a deal both are on keeps one link) and takes them off the duplicate. */

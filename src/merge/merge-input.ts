@@ -1,26 +1,15 @@
 import { z } from "zod";
+import { COMPANY_MERGE_FIELDS } from "../companies/company-kind.ts";
+import { CONTACT_MERGE_FIELDS } from "../contacts/contact-kind.ts";
+import { CUSTOM_FIELD_PREFIX } from "../core/custom-inputs.ts";
 import { recordId } from "../core/field-types.ts";
 
 /** Which record's value the merged record keeps for one field. */
 export const mergeSide = z.enum(["survivor", "duplicate"], "must be survivor or duplicate");
 export type MergeSide = z.output<typeof mergeSide>;
 
-/** The built-in fields a user chooses between when merging two contacts (tags are always combined). */
-export const CONTACT_MERGE_FIELDS = [
-  "firstName",
-  "lastName",
-  "email",
-  "phone",
-  "title",
-  "companyId",
-  "ownerId",
-] as const;
-
-/** The same for companies. */
-export const COMPANY_MERGE_FIELDS = ["name", "domain", "phone", "city", "country", "ownerId"] as const;
-
 /** How a custom field is chosen: `customFields.<field key>` (checked against the workspace's fields by the service). */
-export const CUSTOM_CHOICE_PREFIX = "customFields.";
+export const CUSTOM_CHOICE_PREFIX = CUSTOM_FIELD_PREFIX;
 const CUSTOM_CHOICE = /^customFields\.[a-z][a-z0-9_]{0,39}$/;
 
 /** `keep`: a side per field; a field left out keeps the survivor's value, or the duplicate's where the survivor has none. */
@@ -41,19 +30,33 @@ function keepInput(fields: readonly string[]) {
     }) as z.ZodType<Record<string, MergeSide>>;
 }
 
-function mergeRequest(fields: readonly string[]) {
+/** A merge as the API takes it, for a kind whose merge fields are `fields`: the survivor is the record in the URL. */
+export function mergeRequest(fields: readonly string[]) {
   return z.object({
     duplicateId: recordId.meta({ description: "The record folded into this one, then deleted" }),
     keep: keepInput(fields).default({}),
   });
 }
 
-/** A merge as the API takes it: the survivor is the record in the URL. */
+export type MergeRequest = z.output<ReturnType<typeof mergeRequest>>;
+
 export const contactMergeRequest = mergeRequest(CONTACT_MERGE_FIELDS);
 export const companyMergeRequest = mergeRequest(COMPANY_MERGE_FIELDS);
 
 /** A whole merge, as the services take it. */
-export const contactMergeInput = contactMergeRequest.extend({ survivorId: recordId });
-export const companyMergeInput = companyMergeRequest.extend({ survivorId: recordId });
+export type MergeInput = MergeRequest & { survivorId: number };
 
-export type MergeInput = z.output<typeof contactMergeInput>;
+/** An id typed into a URL or a form: anything but a positive integer is no id (0). */
+export function formId(raw: string | undefined): number {
+  const id = raw && /^[1-9]\d{0,15}$/.test(raw) ? Number(raw) : 0;
+  return Number.isSafeInteger(id) ? id : 0;
+}
+
+/** The `keep.<field>` radios of a submitted form, as a merge's `keep` (values are validated by the request). */
+export function keepFromForm(fields: Record<string, string>): Record<string, string> {
+  const keep: Record<string, string> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    if (name.startsWith("keep.")) keep[name.slice("keep.".length)] = value;
+  }
+  return keep;
+}

@@ -1,57 +1,48 @@
 import type { z } from "zod";
-import { companyMergeRows, contactMergeRows, type MergeRow } from "../../views/merge/merge-rows.ts";
+import { COMPANY_KIND } from "../companies/company-kind.ts";
 import type { CompanyRecord } from "../companies/company-record.ts";
-import { getCompany } from "../companies/get-company.ts";
-import { listCompanies } from "../companies/list-companies.ts";
-import { type ContactRecord, contactName } from "../contacts/contact-record.ts";
-import { getContact } from "../contacts/get-contact.ts";
-import { listContacts } from "../contacts/list-contacts.ts";
+import { CONTACT_KIND } from "../contacts/contact-kind.ts";
+import type { ContactRecord } from "../contacts/contact-record.ts";
 import type { Actor } from "../identity/viewer.ts";
+import type { KindRecord, RecordKind, RecordMerge } from "../records/record-kind.ts";
 import type { Shard } from "../tenancy/shard.ts";
+import { type LinkedCounts, linkedCounts } from "./linked-counts.ts";
 import { mergeCompanies } from "./merge-companies.ts";
 import { mergeContacts } from "./merge-contacts.ts";
-import { companyMergeRequest, contactMergeRequest, type MergeInput } from "./merge-input.ts";
+import {
+  companyMergeRequest,
+  contactMergeRequest,
+  type MergeInput,
+  type MergeRequest,
+} from "./merge-input.ts";
 
-/** What the merge pages need to know about one kind of record. */
-export interface MergeKind<R extends { id: number; tags: string[] }> {
-  entity: "contact" | "company";
-  /** The URL segment and nav entry: "contacts" or "companies". */
-  path: "contacts" | "companies";
-  nouns: string;
-  request: z.ZodType<Omit<MergeInput, "survivorId">>;
-  get(shard: Shard, id: number): R;
-  name(record: R): string;
-  detail(record: R): string | null;
-  /** Records matching a typed search, for picking the duplicate. */
-  search(shard: Shard, q: string): R[];
-  rows(survivor: R, duplicate: R): MergeRow[];
+/**
+ * A kind whose duplicates can be merged: its definition (with its `merge` part: the fields a
+ * person chooses between, what tells candidates apart) and what merging does to it, which
+ * only it knows (what links to a contact or a company, and so must move).
+ */
+export interface MergeKind<R extends KindRecord> {
+  kind: RecordKind<R> & { merge: RecordMerge<R> };
+  /** The API's request (the record in the URL is the survivor), built from the kind's merge fields. */
+  request: z.ZodType<MergeRequest>;
+  /** Folds the duplicate into the survivor, all or nothing. */
   merge(shard: Shard, actor: Actor, input: MergeInput): R;
+  /** What would move from a record to the survivor, for the comparison page. */
+  moved(shard: Shard, id: number): LinkedCounts;
 }
 
-const CANDIDATES = 20;
-
-export const CONTACT_MERGE: MergeKind<ContactRecord> = {
-  entity: "contact",
-  path: "contacts",
-  nouns: "contacts",
-  request: contactMergeRequest,
-  get: getContact,
-  name: contactName,
-  detail: (c) => [c.email, c.companyName].filter(Boolean).join(" · ") || null,
-  search: (shard, q) => listContacts(shard, { q, limit: CANDIDATES }).rows,
-  rows: contactMergeRows,
-  merge: mergeContacts,
-};
-
-export const COMPANY_MERGE: MergeKind<CompanyRecord> = {
-  entity: "company",
-  path: "companies",
-  nouns: "companies",
-  request: companyMergeRequest,
-  get: getCompany,
-  name: (co) => co.name,
-  detail: (co) => [co.domain, co.city].filter(Boolean).join(" · ") || null,
-  search: (shard, q) => listCompanies(shard, { q, limit: CANDIDATES }).rows,
-  rows: companyMergeRows,
-  merge: mergeCompanies,
+/** The kinds that can be merged, by their plural; a mergeable kind adds its line here. */
+export const MERGE_KINDS: { contacts: MergeKind<ContactRecord>; companies: MergeKind<CompanyRecord> } = {
+  contacts: {
+    kind: CONTACT_KIND,
+    request: contactMergeRequest,
+    merge: mergeContacts,
+    moved: (shard, id) => linkedCounts(shard, "contact", id),
+  },
+  companies: {
+    kind: COMPANY_KIND,
+    request: companyMergeRequest,
+    merge: mergeCompanies,
+    moved: (shard, id) => linkedCounts(shard, "company", id),
+  },
 };

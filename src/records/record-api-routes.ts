@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { parseOrThrow } from "../core/validation.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
-import { parseCustomValues, readCustomValues } from "../custom-fields/field-values.ts";
+import { parseCustomValues } from "../custom-fields/field-values.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
@@ -9,7 +9,8 @@ import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
-import type { KindRecord, RecordKind } from "./record-kind.ts";
+import { recordsJson } from "./record-json.ts";
+import type { KindPatch, KindRecord, RecordKind } from "./record-kind.ts";
 
 /**
  * /api/v1/t/:tenant/<kind>: list (cursor-paginated `{data, nextCursor, prevCursor}`), create
@@ -17,26 +18,12 @@ import type { KindRecord, RecordKind } from "./record-kind.ts";
  * services as its pages, with its custom values as `customFields`. Unknown list parameters are
  * a 400; unknown body keys are ignored.
  */
-export function recordApiRoutes<R extends KindRecord, P extends object, Cr, U>(
+export function recordApiRoutes<R extends KindRecord, P extends object, Cr, U extends KindPatch>(
   kind: RecordKind<R, P, Cr, U, unknown, unknown>,
   renderCache: boolean,
 ) {
   const app = new Hono<ViewerEnv>();
-  const complete = (shard: Shard, record: R) => kind.api.complete?.(shard, record) ?? record;
-
-  /** Records as JSON with their custom values (one query for a whole page). */
-  const withCustom = (shard: Shard, records: R[]) => {
-    const values = readCustomValues(
-      shard,
-      listFields(shard, kind.type),
-      records.map((r) => r.id),
-    );
-    return records.map((r) => ({
-      ...kind.api.json(complete(shard, r)),
-      customFields: values.get(r.id) ?? {},
-    }));
-  };
-  const one = (shard: Shard, record: R) => withCustom(shard, [record])[0];
+  const one = (shard: Shard, record: R) => recordsJson(shard, kind, [record])[0];
   /** The request's custom values, checked against the workspace's fields (422 naming each bad one). */
   const customFields = (shard: Shard, body: Record<string, unknown>) =>
     parseCustomValues(listFields(shard, kind.type), body.customFields);
@@ -46,7 +33,7 @@ export function recordApiRoutes<R extends KindRecord, P extends object, Cr, U>(
     const render = () => {
       const page = kind.list(c.var.shard, params);
       return JSON.stringify({
-        data: withCustom(c.var.shard, page.rows),
+        data: recordsJson(c.var.shard, kind, page.rows),
         nextCursor: page.nextCursor,
         prevCursor: page.prevCursor,
       });

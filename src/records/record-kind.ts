@@ -13,6 +13,12 @@ export interface KindRecord {
   tags: string[];
 }
 
+/** What every kind's update takes at least: bulk changes set owners and tags through it. */
+export interface KindPatch {
+  ownerId?: number | null;
+  tags?: string[];
+}
+
 /** A kind's plural: its URL segment, list name (saved views, caches), bulk kind and nav entry. */
 export type RecordPath = "contacts" | "companies" | "deals";
 
@@ -71,7 +77,7 @@ export interface RecordKind<
   R extends KindRecord = KindRecord,
   P extends object = Record<string, unknown>,
   C = unknown,
-  U = unknown,
+  U extends KindPatch = KindPatch,
   F = unknown,
   X = unknown,
 > {
@@ -99,6 +105,8 @@ export interface RecordKind<
   remove(shard: Shard, actor: Actor, id: number): void;
   /** A kind with stages (deals): a bulk change may move its records to another stage. */
   stages?: {
+    /** The stage a record is in. */
+    of(record: R): number;
     move(shard: Shard, actor: Actor, id: number, stageId: number): void;
     /** Every stage a record may be moved to, for the bulk form's menu. */
     options(shard: Shard): { value: string; label: string }[];
@@ -106,13 +114,34 @@ export interface RecordKind<
 
   form: RecordForm<R, F, X>;
   api: RecordApi<R, C, U>;
-  /** A kind whose duplicates can be merged: the built-in fields a person chooses between (tags are always combined). */
-  merge?: {
-    fields: readonly string[];
-    /** What tells two namesakes apart in the list of candidates (an email, a domain). */
-    detail(record: R): string | null;
-  };
+  /** A kind whose duplicates can be merged (see MergeableKind). */
+  merge?: RecordMerge<R>;
 }
 
+/** What merging two records of a kind needs to know of it (its service is in src/merge/merge-kinds.ts). */
+export interface RecordMerge<R> {
+  /** The built-in fields a person chooses between (tags are always combined). */
+  fields: readonly string[];
+  /** What tells two namesakes apart in the list of candidates (an email, a domain). */
+  detail(record: R): string | null;
+}
+
+/** A kind whose duplicates can be merged. */
+export type MergeableKind<
+  R extends KindRecord,
+  P extends object = Record<string, unknown>,
+  C = unknown,
+  U extends KindPatch = KindPatch,
+  F = unknown,
+  X = unknown,
+> = RecordKind<R, P, C, U, F, X> & { merge: RecordMerge<R> };
+
 /** A kind as its pages see it: what its API's create and update take does not matter there. */
-export type PageKind<R extends KindRecord, P extends object, F, X> = RecordKind<R, P, unknown, unknown, F, X>;
+export type PageKind<R extends KindRecord, P extends object, F, X> = RecordKind<
+  R,
+  P,
+  unknown,
+  KindPatch,
+  F,
+  X
+>;
