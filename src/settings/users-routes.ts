@@ -39,10 +39,15 @@ export function usersSettingsRoutes(deps: AppDeps) {
     }).value;
   };
 
-  /** Runs a management action; a rule it breaks is shown on the page with a 422. */
-  const manage = async (
+  /**
+   * Runs a management action; a rule it breaks is shown on the page with a 422. With `show`,
+   * what it made is shown once (201: a link or key that is never shown again); otherwise the
+   * tab is shown afresh (303).
+   */
+  const manage = async <T>(
     c: C,
-    action: (fields: Record<string, string>) => Partial<UsersPageProps> | undefined,
+    action: (fields: Record<string, string>) => T,
+    show?: (made: T) => Partial<UsersPageProps>,
   ) => {
     const fields = await formFields(c);
     const done = writeFromForm(fields, () => action(fields));
@@ -50,7 +55,7 @@ export function usersSettingsRoutes(deps: AppDeps) {
       const { form, problems } = done;
       return c.html(render(c, { problem: problems.join("; "), inviteForm: form, keyForm: form }), 422);
     }
-    if (done.value) return c.html(render(c, done.value), 201);
+    if (show) return c.html(render(c, show(done.value)), 201);
     return c.redirect(`${base(c)}/settings/users`, 303);
   };
 
@@ -59,53 +64,42 @@ export function usersSettingsRoutes(deps: AppDeps) {
   app.get("/users", (c) => c.html(render(c)));
 
   app.post("/invitations", adminInService, (c) =>
-    manage(c, (fields) => {
-      const { token, invitation } = createInvitation(c.var.shard, actor(c), fields, deps.now());
-      const path = `${base(c)}/invites/${token}`;
-      const url = deps.config.publicUrl ? `${deps.config.publicUrl}${path}` : path;
-      return {
-        secret: {
-          label: `Send this link to ${invitation.email}.`,
-          value: url,
-          isPath: !deps.config.publicUrl,
-        },
-      };
-    }),
+    manage(
+      c,
+      (fields) => createInvitation(c.var.shard, actor(c), fields, deps.now()),
+      ({ token, invitation }) => {
+        const path = `${base(c)}/invites/${token}`;
+        const url = deps.config.publicUrl ? `${deps.config.publicUrl}${path}` : path;
+        const label = `Send this link to ${invitation.email}.`;
+        return { secret: { label, value: url, isPath: !deps.config.publicUrl } };
+      },
+    ),
   );
 
   app.post("/invitations/:id/delete", adminInService, (c) =>
-    manage(c, () => {
-      revokeInvitation(c.var.shard, actor(c), idParam(c));
-      return undefined;
-    }),
+    manage(c, () => revokeInvitation(c.var.shard, actor(c), idParam(c))),
   );
 
   app.post("/users/:id/role", adminInService, (c) =>
-    manage(c, (fields) => {
-      changeRole(c.var.shard, actor(c), idParam(c), fields);
-      return undefined;
-    }),
+    manage(c, (fields) => changeRole(c.var.shard, actor(c), idParam(c), fields)),
   );
 
   app.post("/users/:id/delete", adminInService, (c) =>
-    manage(c, () => {
-      removeUser(c.var.shard, actor(c), idParam(c));
-      return undefined;
-    }),
+    manage(c, () => removeUser(c.var.shard, actor(c), idParam(c))),
   );
 
   app.post("/api-keys", adminInService, (c) =>
-    manage(c, (fields) => {
-      const { key, record } = issueApiKey(c.var.shard, actor(c), fields);
-      return { secret: { label: `API key "${record.name}" created.`, value: key, isPath: false } };
-    }),
+    manage(
+      c,
+      (fields) => issueApiKey(c.var.shard, actor(c), fields),
+      ({ key, record }) => ({
+        secret: { label: `API key "${record.name}" created.`, value: key, isPath: false },
+      }),
+    ),
   );
 
   app.post("/api-keys/:id/revoke", adminInService, (c) =>
-    manage(c, () => {
-      revokeApiKey(c.var.shard, actor(c), idParam(c));
-      return undefined;
-    }),
+    manage(c, () => revokeApiKey(c.var.shard, actor(c), idParam(c))),
   );
 
   return app;

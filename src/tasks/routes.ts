@@ -16,7 +16,7 @@ import { actorOf } from "../identity/viewer.ts";
 import { isoDay } from "../lists/list-params.ts";
 import { taskInput } from "./task-input.ts";
 import { taskItemContext } from "./task-item-context.ts";
-import { createTask, deleteTask, getTask, setTaskCompleted, tasksFor } from "./tasks.ts";
+import { createTask, deleteTask, getTask, setTaskCompleted, type TaskRecord, tasksFor } from "./tasks.ts";
 
 type C = Context<ViewerEnv>;
 
@@ -71,6 +71,21 @@ export function taskRoutes(deps: AppDeps) {
     return c.html(page.value, status as 200);
   };
 
+  /**
+   * A task form's answer: htmx gets the task's item (its record named when it is shown outside
+   * that record's page); a plain form goes back to the record the task is about, or to My tasks.
+   */
+  const answer = (c: C, task: TaskRecord, showSubject: boolean, status: 200 | 201) => {
+    if (wantsFragment(c)) {
+      const ctx = pageContext(c, deps);
+      return c.html(taskItem(task, taskItemContext(c, ctx.csrfToken, showSubject, deps.now())).value, status);
+    }
+    const base = `/t/${c.var.tenant.slug}`;
+    if (task.subjectType && task.subjectId !== null)
+      return c.redirect(recordPath(base, { type: task.subjectType, id: task.subjectId }), 303);
+    return c.redirect(`${base}/tasks`, 303);
+  };
+
   app.get("/", (c) => render(c));
 
   app.post("/", async (c) => {
@@ -84,17 +99,7 @@ export function taskRoutes(deps: AppDeps) {
     if (!parsed.ok) return render(c, parsed.form, 422);
     const input = parsed.value;
     const task = createTask(c.var.shard, actorOf(c.var.viewer), input);
-    if (wantsFragment(c)) {
-      const ctx = pageContext(c, deps);
-      return c.html(
-        taskItem(task, taskItemContext(c, ctx.csrfToken, !input.subjectType, deps.now())).value,
-        201,
-      );
-    }
-    const base = `/t/${c.var.tenant.slug}`;
-    if (input.subjectType && input.subjectId)
-      return c.redirect(recordPath(base, { type: input.subjectType, id: input.subjectId }), 303);
-    return c.redirect(`${base}/tasks`, 303);
+    return answer(c, task, !task.subjectType, 201);
   });
 
   app.post("/:id/completion", async (c) => {
@@ -105,24 +110,7 @@ export function taskRoutes(deps: AppDeps) {
       idParam(c),
       fields.completed !== "false",
     );
-    if (wantsFragment(c)) {
-      const ctx = pageContext(c, deps);
-      return c.html(
-        taskItem(
-          task,
-          taskItemContext(
-            c,
-            ctx.csrfToken,
-            c.req.header("hx-current-url")?.includes("/tasks") ?? true,
-            deps.now(),
-          ),
-        ).value,
-      );
-    }
-    const base = `/t/${c.var.tenant.slug}`;
-    if (task.subjectType && task.subjectId !== null)
-      return c.redirect(recordPath(base, { type: task.subjectType, id: task.subjectId }), 303);
-    return c.redirect(`${base}/tasks`, 303);
+    return answer(c, task, c.req.header("hx-current-url")?.includes("/tasks") ?? true, 200);
   });
 
   app.post("/:id/delete", (c) => {
