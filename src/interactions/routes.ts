@@ -9,7 +9,7 @@ import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { formFields, pageContext, rowContext } from "../http/page-context.ts";
 import { actorOf } from "../identity/viewer.ts";
-import { answerWithEntry } from "./answer-with-entry.ts";
+import { answerWithEntry } from "./entry-response.ts";
 import { activityInput, logActivity } from "./log-activity.ts";
 import { requireSubject } from "./subject.ts";
 import { timeline } from "./timeline.ts";

@@ -6,7 +6,7 @@ import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { formFields, idParam, wantsFragment } from "../http/page-context.ts";
 import { actorOf } from "../identity/viewer.ts";
-import { answerWithEntry } from "../interactions/answer-with-entry.ts";
+import { answerWithEntry } from "../interactions/entry-response.ts";
 import { noteInput } from "./note-input.ts";
 import { createNote, deleteNote, getNote } from "./notes.ts";
 

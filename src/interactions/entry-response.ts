@@ -4,14 +4,11 @@ import { NotFoundError } from "../core/errors.ts";
 import { recordPath } from "../core/record-types.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { wantsFragment } from "../http/page-context.ts";
+import type { Subject } from "./subject.ts";
 import { timelineEntryById } from "./timeline.ts";
 
 /** After a write from a plain form: back to the record's page; for htmx: the new entry, with a 201. */
-export function answerWithEntry(
-  c: Context<ViewerEnv>,
-  interactionId: number,
-  subject: { type: "contact" | "company" | "deal"; id: number },
-) {
+export function answerWithEntry(c: Context<ViewerEnv>, interactionId: number, subject: Subject) {
   const base = `/t/${c.var.tenant.slug}`;
   if (!wantsFragment(c)) return c.redirect(recordPath(base, subject), 303);
   const entry = timelineEntryById(c.var.shard, interactionId);
