@@ -6,7 +6,7 @@ import {
   companyCreateInput,
   companyPatchInput,
 } from "./company-input.ts";
-import { type CompanyRecord, companyJson } from "./company-record.ts";
+import { COMPANY_TABLE, type CompanyRecord, companyJson } from "./company-record.ts";
 import { createCompany } from "./create-company.ts";
 import { deleteCompany } from "./delete-company.ts";
 import { getCompany } from "./get-company.ts";
@@ -39,7 +39,7 @@ export const COMPANY_KIND: MergeableKind<
   list: listCompanies,
   count: countCompanies,
   filters: [],
-  table: { from: "companies co", alias: "co" },
+  table: COMPANY_TABLE,
   filter: companyFilter,
   create: createCompany,
   update: updateCompany,

@@ -1,3 +1,4 @@
+import type { RecordTable } from "../records/record-table.ts";
 import { tagsFromColumn } from "../tags/tag-input.ts";
 
 /** A company as services return it: the row plus what lists and pages show beside it. */
@@ -27,6 +28,20 @@ export type CompanyRow = Omit<CompanyRecord, "tags"> & { tags: string };
 export function toCompanyRecord(row: CompanyRow): CompanyRecord {
   return { ...row, tags: tagsFromColumn(row.tags) };
 }
+
+/** How companies are stored and read (see RecordTable). */
+export const COMPANY_TABLE: RecordTable<CompanyRecord, CompanyRow> = {
+  type: "company",
+  name: "companies",
+  from: "companies co",
+  alias: "co",
+  fts: "companies_fts",
+  tagLinks: "company_tags",
+  tagColumn: "company_id",
+  columns: COMPANY_COLUMNS,
+  joins: COMPANY_JOINS,
+  toRecord: toCompanyRecord,
+};
 
 /** The API's JSON shape of a company (see the OpenAPI document). */
 export function companyJson(company: CompanyRecord) {

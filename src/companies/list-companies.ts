@@ -1,18 +1,11 @@
 import type { z } from "zod";
-import { listSort, withCustomFilter } from "../custom-fields/custom-list.ts";
 import { toFtsQuery } from "../lists/fts-query.ts";
-import { defaultOrder, type SortSpec } from "../lists/keyset.ts";
-import { countRows, keysetQuery } from "../lists/keyset-query.ts";
+import type { SortSpec } from "../lists/keyset.ts";
 import type { ListPage } from "../lists/page.ts";
-import { type Filter, recordFilter, recordListParams } from "../lists/record-filter.ts";
+import { type Filter, recordListParams } from "../lists/record-filter.ts";
+import { countRecords, listRecords, tableFilter } from "../records/record-table.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import {
-  COMPANY_COLUMNS,
-  COMPANY_JOINS,
-  type CompanyRecord,
-  type CompanyRow,
-  toCompanyRecord,
-} from "./company-record.ts";
+import { COMPANY_TABLE, type CompanyRecord } from "./company-record.ts";
 
 /** The sorts a company list allows. Each has an index ending in id (see schema.ts). */
 export const COMPANY_SORTS = {
@@ -25,30 +18,17 @@ export const companyListParams = recordListParams(COMPANY_SORTS);
 
 export type CompanyListParams = z.output<typeof companyListParams>;
 
-const TABLES = { alias: "co", fts: "companies_fts", tagLinks: "company_tags", tagColumn: "company_id" };
-
 export function companyFilter(shard: Shard, params: CompanyListParams): Filter {
-  return withCustomFilter(shard, "company", "co", recordFilter(TABLES, params), params.cf);
+  return tableFilter(shard, COMPANY_TABLE, params);
 }
 
 /** One page of companies, keyset-paginated. */
 export function listCompanies(shard: Shard, params: CompanyListParams): ListPage<CompanyRecord> {
-  const sort = params.sort ?? "createdAt";
-  const { spec, select } = listSort(shard, "company", "co", COMPANY_SORTS, sort);
-  const page = keysetQuery<CompanyRow>(shard, {
-    select: `SELECT ${COMPANY_COLUMNS}${select} FROM companies co ${COMPANY_JOINS}`,
-    filter: companyFilter(shard, params),
-    spec,
-    sort,
-    order: params.order ?? defaultOrder(sort),
-    cursor: params.cursor,
-    limit: params.limit,
-  });
-  return { ...page, rows: page.rows.map(toCompanyRecord) };
+  return listRecords(shard, COMPANY_TABLE, COMPANY_SORTS, companyFilter(shard, params), params);
 }
 
 export function countCompanies(shard: Shard, params: CompanyListParams): number {
-  return countRows(shard, "companies co", companyFilter(shard, params));
+  return countRecords(shard, COMPANY_TABLE, companyFilter(shard, params));
 }
 
 /** Company names matching what was typed (its first 200 characters), for the company field's suggestions. */

@@ -2,7 +2,7 @@ import type { MergeableKind } from "../records/record-kind.ts";
 import { type ContactForm, contactFormValues, parseContactForm, resolveCompany } from "./contact-form.ts";
 import type { ContactCreate, ContactPatch } from "./contact-input.ts";
 import { contactCreateInput, contactPatchInput } from "./contact-input.ts";
-import { type ContactRecord, contactJson, contactName } from "./contact-record.ts";
+import { CONTACT_TABLE, type ContactRecord, contactJson, contactName } from "./contact-record.ts";
 import { createContact } from "./create-contact.ts";
 import { deleteContact } from "./delete-contact.ts";
 import { getContact } from "./get-contact.ts";
@@ -43,7 +43,7 @@ export const CONTACT_KIND: MergeableKind<
   list: listContacts,
   count: countContacts,
   filters: [],
-  table: { from: "contacts c", alias: "c" },
+  table: CONTACT_TABLE,
   filter: contactFilter,
   create: createContact,
   update: updateContact,

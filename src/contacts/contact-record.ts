@@ -1,3 +1,4 @@
+import type { RecordTable } from "../records/record-table.ts";
 import { tagsFromColumn } from "../tags/tag-input.ts";
 
 /** A contact as services return it: the row plus what lists and pages show beside it. */
@@ -29,6 +30,20 @@ export type ContactRow = Omit<ContactRecord, "tags"> & { tags: string };
 export function toContactRecord(row: ContactRow): ContactRecord {
   return { ...row, tags: tagsFromColumn(row.tags) };
 }
+
+/** How contacts are stored and read (see RecordTable). */
+export const CONTACT_TABLE: RecordTable<ContactRecord, ContactRow> = {
+  type: "contact",
+  name: "contacts",
+  from: "contacts c",
+  alias: "c",
+  fts: "contacts_fts",
+  tagLinks: "contact_tags",
+  tagColumn: "contact_id",
+  columns: CONTACT_COLUMNS,
+  joins: CONTACT_JOINS,
+  toRecord: toContactRecord,
+};
 
 export function contactName(contact: Pick<ContactRecord, "firstName" | "lastName">): string {
   return contact.lastName ? `${contact.firstName} ${contact.lastName}` : contact.firstName;

@@ -1,18 +1,11 @@
 import type { z } from "zod";
-import { listSort, withCustomFilter } from "../custom-fields/custom-list.ts";
-import { defaultOrder, type SortSpec } from "../lists/keyset.ts";
-import { countRows, keysetQuery } from "../lists/keyset-query.ts";
+import type { SortSpec } from "../lists/keyset.ts";
 import { optionalParam, positiveId } from "../lists/list-params.ts";
 import type { ListPage } from "../lists/page.ts";
-import { type Filter, recordFilter, recordListParams } from "../lists/record-filter.ts";
+import { type Filter, recordListParams } from "../lists/record-filter.ts";
+import { countRecords, listRecords, tableFilter } from "../records/record-table.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import {
-  CONTACT_COLUMNS,
-  CONTACT_JOINS,
-  type ContactRecord,
-  type ContactRow,
-  toContactRecord,
-} from "./contact-record.ts";
+import { CONTACT_TABLE, type ContactRecord } from "./contact-record.ts";
 
 /** The sorts a contact list allows. Each has an index ending in id (see schema.ts). */
 export const CONTACT_SORTS = {
@@ -31,38 +24,23 @@ export const contactListParams = recordListParams(CONTACT_SORTS).extend({
 
 export type ContactListParams = z.output<typeof contactListParams>;
 
-const TABLES = { alias: "c", fts: "contacts_fts", tagLinks: "contact_tags", tagColumn: "contact_id" };
-
 /** The shared filters, a search that also matches the contact's company name, and the company filter. */
 export function contactFilter(shard: Shard, params: ContactListParams): Filter {
-  const filter = recordFilter(TABLES, params, (fts) => ({
+  const company: Filter = params.companyId
+    ? { conditions: ["c.company_id = ?"], params: [params.companyId] }
+    : { conditions: [], params: [] };
+  return tableFilter(shard, CONTACT_TABLE, params, company, (fts) => ({
     conditions: ["c.company_id IN (SELECT rowid FROM companies_fts WHERE companies_fts MATCH ?)"],
     params: [fts],
   }));
-  if (params.companyId) {
-    filter.conditions.push("c.company_id = ?");
-    filter.params.push(params.companyId);
-  }
-  return withCustomFilter(shard, "contact", "c", filter, params.cf);
 }
 
 /** One page of contacts, keyset-paginated. */
 export function listContacts(shard: Shard, params: ContactListParams): ListPage<ContactRecord> {
-  const sort = params.sort ?? "createdAt";
-  const { spec, select } = listSort(shard, "contact", "c", CONTACT_SORTS, sort);
-  const page = keysetQuery<ContactRow>(shard, {
-    select: `SELECT ${CONTACT_COLUMNS}${select} FROM contacts c ${CONTACT_JOINS}`,
-    filter: contactFilter(shard, params),
-    spec,
-    sort,
-    order: params.order ?? defaultOrder(sort),
-    cursor: params.cursor,
-    limit: params.limit,
-  });
-  return { ...page, rows: page.rows.map(toContactRecord) };
+  return listRecords(shard, CONTACT_TABLE, CONTACT_SORTS, contactFilter(shard, params), params);
 }
 
 /** How many contacts match the filters. It can read every row, so callers cache it (lists/count-cache.ts). */
 export function countContacts(shard: Shard, params: ContactListParams): number {
-  return countRows(shard, "contacts c", contactFilter(shard, params));
+  return countRecords(shard, CONTACT_TABLE, contactFilter(shard, params));
 }

@@ -9,7 +9,7 @@ import {
   resolveDealCompany,
 } from "./deal-form.ts";
 import { type DealCreate, type DealPatch, dealCreateInput, dealPatchInput } from "./deal-input.ts";
-import { type DealRecord, dealJson } from "./deal-record.ts";
+import { DEAL_TABLE, type DealRecord, dealJson } from "./deal-record.ts";
 import { deleteDeal } from "./delete-deal.ts";
 import { dealContactIds, getDeal } from "./get-deal.ts";
 import { countDeals, type DealListParams, dealFilter, dealListParams, listDeals } from "./list-deals.ts";
@@ -41,7 +41,7 @@ export const DEAL_KIND: RecordKind<
   list: listDeals,
   count: countDeals,
   filters: ["pipelineId", "stageId", "status", "contactId"],
-  table: { from: "deals d", alias: "d" },
+  table: DEAL_TABLE,
   filter: dealFilter,
   create: createDeal,
   update: updateDeal,

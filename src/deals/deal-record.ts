@@ -1,4 +1,5 @@
 import type { StageKind } from "../pipelines/schema.ts";
+import type { RecordTable } from "../records/record-table.ts";
 import { tagsFromColumn } from "../tags/tag-input.ts";
 
 /** A deal as services return it: the row plus the names lists and pages show. */
@@ -40,6 +41,20 @@ export type DealRow = Omit<DealRecord, "tags"> & { tags: string };
 export function toDealRecord(row: DealRow): DealRecord {
   return { ...row, tags: tagsFromColumn(row.tags) };
 }
+
+/** How deals are stored and read (see RecordTable). */
+export const DEAL_TABLE: RecordTable<DealRecord, DealRow> = {
+  type: "deal",
+  name: "deals",
+  from: "deals d",
+  alias: "d",
+  fts: "deals_fts",
+  tagLinks: "deal_tags",
+  tagColumn: "deal_id",
+  columns: DEAL_COLUMNS,
+  joins: DEAL_JOINS,
+  toRecord: toDealRecord,
+};
 
 /** The API's JSON shape of a deal (see the OpenAPI document). */
 export function dealJson(deal: DealRecord & { contactIds?: number[] }) {

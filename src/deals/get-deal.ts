@@ -1,14 +1,10 @@
-import { NotFoundError } from "../core/errors.ts";
+import { getRecord } from "../records/record-table.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import { DEAL_COLUMNS, DEAL_JOINS, type DealRecord, type DealRow, toDealRecord } from "./deal-record.ts";
+import { DEAL_TABLE, type DealRecord } from "./deal-record.ts";
 
 /** The deal with `id` in this workspace, or a 404. */
 export function getDeal(shard: Shard, id: number): DealRecord {
-  const row = shard
-    .statement(`SELECT ${DEAL_COLUMNS} FROM deals d ${DEAL_JOINS} WHERE d.id = ?`)
-    .get(id) as DealRow | null;
-  if (!row) throw new NotFoundError("deal");
-  return toDealRecord(row);
+  return getRecord(shard, DEAL_TABLE, id);
 }
 
 /** The people on a deal, by id. */

@@ -1,14 +1,13 @@
 import type { z } from "zod";
 import { z as zod } from "zod";
-import { listSort, withCustomFilter } from "../custom-fields/custom-list.ts";
-import { defaultOrder, type SortSpec } from "../lists/keyset.ts";
-import { countRows, keysetQuery } from "../lists/keyset-query.ts";
+import type { SortSpec } from "../lists/keyset.ts";
 import { optionalParam, positiveId } from "../lists/list-params.ts";
 import type { ListPage } from "../lists/page.ts";
-import { type Filter, recordFilter, recordListParams } from "../lists/record-filter.ts";
+import { type Filter, recordListParams } from "../lists/record-filter.ts";
 import { STAGE_KINDS } from "../pipelines/schema.ts";
+import { countRecords, listRecords, tableFilter } from "../records/record-table.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import { DEAL_COLUMNS, DEAL_JOINS, type DealRecord, type DealRow, toDealRecord } from "./deal-record.ts";
+import { DEAL_TABLE, type DealRecord } from "./deal-record.ts";
 
 /** The sorts a deal list allows. Each has an index ending in id (see schema.ts). */
 export const DEAL_SORTS = {
@@ -29,13 +28,8 @@ export const dealListParams = recordListParams(DEAL_SORTS).extend({
 
 export type DealListParams = z.output<typeof dealListParams>;
 
-const TABLES = { alias: "d", fts: "deals_fts", tagLinks: "deal_tags", tagColumn: "deal_id" };
-
 export function dealFilter(shard: Shard, params: DealListParams): Filter {
-  const filter = recordFilter(TABLES, params, (fts) => ({
-    conditions: ["d.company_id IN (SELECT rowid FROM companies_fts WHERE companies_fts MATCH ?)"],
-    params: [fts],
-  }));
+  const where: Filter = { conditions: [], params: [] };
   const exact: [keyof DealListParams, string][] = [
     ["pipelineId", "d.pipeline_id = ?"],
     ["stageId", "d.stage_id = ?"],
@@ -46,29 +40,21 @@ export function dealFilter(shard: Shard, params: DealListParams): Filter {
   for (const [name, condition] of exact) {
     const value = params[name];
     if (value !== undefined) {
-      filter.conditions.push(condition);
-      filter.params.push(value as string | number);
+      where.conditions.push(condition);
+      where.params.push(value as string | number);
     }
   }
-  return withCustomFilter(shard, "deal", "d", filter, params.cf);
+  return tableFilter(shard, DEAL_TABLE, params, where, (fts) => ({
+    conditions: ["d.company_id IN (SELECT rowid FROM companies_fts WHERE companies_fts MATCH ?)"],
+    params: [fts],
+  }));
 }
 
 /** One page of deals, keyset-paginated. */
 export function listDeals(shard: Shard, params: DealListParams): ListPage<DealRecord> {
-  const sort = params.sort ?? "createdAt";
-  const { spec, select } = listSort(shard, "deal", "d", DEAL_SORTS, sort);
-  const page = keysetQuery<DealRow>(shard, {
-    select: `SELECT ${DEAL_COLUMNS}${select} FROM deals d ${DEAL_JOINS}`,
-    filter: dealFilter(shard, params),
-    spec,
-    sort,
-    order: params.order ?? defaultOrder(sort),
-    cursor: params.cursor,
-    limit: params.limit,
-  });
-  return { ...page, rows: page.rows.map(toDealRecord) };
+  return listRecords(shard, DEAL_TABLE, DEAL_SORTS, dealFilter(shard, params), params);
 }
 
 export function countDeals(shard: Shard, params: DealListParams): number {
-  return countRows(shard, "deals d", dealFilter(shard, params));
+  return countRecords(shard, DEAL_TABLE, dealFilter(shard, params));
 }

@@ -14,15 +14,17 @@ export function keptSide(keep: Record<string, MergeSide>, key: string, survivorV
 }
 
 /** The built-in fields whose value comes from the duplicate, as a patch for the survivor. */
-export function fieldsFromDuplicate<R, F extends keyof R & string>(
-  fields: readonly F[],
-  survivor: R,
-  duplicate: R,
+export function fieldsFromDuplicate(
+  fields: readonly string[],
+  survivor: object,
+  duplicate: object,
   keep: Record<string, MergeSide>,
-): Partial<Pick<R, F>> {
-  const patch: Partial<Pick<R, F>> = {};
+): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
   for (const field of fields) {
-    if (keptSide(keep, field, survivor[field]) === "duplicate") patch[field] = duplicate[field];
+    const theirs = (duplicate as Record<string, unknown>)[field];
+    if (keptSide(keep, field, (survivor as Record<string, unknown>)[field]) === "duplicate")
+      patch[field] = theirs;
   }
   return patch;
 }

@@ -1,14 +1,15 @@
+import type { RecordType } from "../core/record-types.ts";
 import type { Shard } from "../tenancy/shard.ts";
 
 /**
- * Moves what is about one contact or company (its notes, tasks and timeline) to another, in
+ * Moves what is about one record (its notes, tasks and timeline) to another, in
  * the merge's transaction and before the first record is deleted: its delete trigger would
  * otherwise delete the notes and unlink the tasks. Notes and tasks get `updated_at = now`, so
  * an integration syncing by `updatedAt` sees their new `subjectId`.
  */
 export function relinkSubject(
   shard: Shard,
-  type: "contact" | "company",
+  type: RecordType,
   fromId: number,
   toId: number,
   now: number,

@@ -96,12 +96,13 @@ export interface RecordKind<
   count(shard: Shard, params: P): number;
   /** Its filters beyond the shared ones (recordListParams): they key a cached count and make a list "filtered". */
   filters: readonly string[];
-  /** The table (`contacts c`) and alias its list filter is written for, and that filter. */
-  table: { from: string; alias: string };
+  /** Its table (`contacts`), as its list filter names it (`contacts c`, alias `c`), and that filter. */
+  table: { name: string; from: string; alias: string };
   filter(shard: Shard, params: P): Filter;
 
   create(shard: Shard, actor: Actor, input: WithCustomFields<C>): R;
-  update(shard: Shard, actor: Actor, id: number, patch: WithCustomFields<U>): R;
+  /** `now`: when it happens (a merge updates the survivor at the merge's time). */
+  update(shard: Shard, actor: Actor, id: number, patch: WithCustomFields<U>, now?: number): R;
   remove(shard: Shard, actor: Actor, id: number): void;
   /** A kind with stages (deals): a bulk change may move its records to another stage. */
   stages?: {

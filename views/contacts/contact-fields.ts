@@ -1,4 +1,5 @@
 import type { UserSummary } from "../../src/auth/users.ts";
+import { companyNameField } from "../companies/company-name-field.ts";
 import { type FormState, selectField, textField } from "../components/form-field.ts";
 import { ownerOptions } from "../components/owner-options.ts";
 import { type Html, html } from "../html.ts";
@@ -22,27 +23,17 @@ export function contactFields(
   form: FormState,
   owners: UserSummary[],
   idPrefix: string,
-  companiesPath: string,
+  base: string,
   nonce: string,
 ): Html {
-  const listId = `${idPrefix}-companies`;
   return html`<div class="fields">
     ${textField({ name: "firstName", label: "First name", form, idPrefix, required: true, maxlength: 100, autocomplete: "off" })}
     ${textField({ name: "lastName", label: "Last name", form, idPrefix, maxlength: 100, autocomplete: "off" })}
     ${textField({ name: "email", label: "Email", form, idPrefix, type: "email", maxlength: 254, autocomplete: "off" })}
     ${textField({ name: "phone", label: "Phone", form, idPrefix, type: "tel", maxlength: 40, autocomplete: "off" })}
     ${textField({ name: "title", label: "Job title", form, idPrefix, maxlength: 100 })}
-    ${textField({
-      name: "companyName",
-      label: "Company",
-      form,
-      idPrefix,
-      maxlength: 200,
-      list: listId,
-      autocomplete: "off",
-      extra: html` hx-get="${companiesPath}/options" hx-trigger="input changed delay:250ms" hx-target="#${listId}" hx-swap="innerHTML" hx-nonce="${nonce}"`,
-    })}
-    <datalist id="${listId}"></datalist>
+    ${companyNameField({ form, idPrefix, base, nonce })}
+    <datalist id="${idPrefix}-companies"></datalist>
     ${selectField({ name: "ownerId", label: "Owner", form, idPrefix, options: ownerOptions(owners) })}
     ${textField({ name: "tags", label: "Tags (comma-separated)", form, idPrefix, maxlength: 500, placeholder: "vip, lead" })}
   </div>`;

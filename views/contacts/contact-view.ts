@@ -22,7 +22,7 @@ export const CONTACT_VIEW: RecordView<ContactRecord, undefined> = {
   row: contactRow,
   list: { searchPlaceholder: "Name, email or company", sorts: RECORD_SORT_OPTIONS },
   formFields: CONTACT_FORM_FIELDS,
-  fields: (p) => contactFields(p.form, p.owners, p.idPrefix, `${p.base}/companies`, p.nonce),
+  fields: (p) => contactFields(p.form, p.owners, p.idPrefix, p.base, p.nonce),
   quickAdd: {
     label: "Add a contact",
     button: "Add contact",

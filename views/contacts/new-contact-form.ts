@@ -1,3 +1,4 @@
+import { companyNameField } from "../companies/company-name-field.ts";
 import { type FormState, textField } from "../components/form-field.ts";
 import { type Html, html } from "../html.ts";
 
@@ -18,15 +19,6 @@ export function newContactInputs({
   return html`${textField({ name: "firstName", label: "First name", form, idPrefix, required: true, maxlength: 100, autocomplete: "off" })}
   ${textField({ name: "lastName", label: "Last name", form, idPrefix, maxlength: 100, autocomplete: "off" })}
   ${textField({ name: "email", label: "Email", form, idPrefix, type: "email", maxlength: 254, autocomplete: "off" })}
-  ${textField({
-    name: "companyName",
-    label: "Company",
-    form,
-    idPrefix,
-    maxlength: 200,
-    list: "new-contact-companies",
-    autocomplete: "off",
-    extra: html` hx-get="${base}/companies/options" hx-trigger="input changed delay:250ms" hx-target="#new-contact-companies" hx-swap="innerHTML" hx-nonce="${nonce}"`,
-  })}
+  ${companyNameField({ form, idPrefix, base, nonce })}
   <datalist id="new-contact-companies"></datalist>`;
 }

@@ -1,5 +1,6 @@
 import type { UserSummary } from "../../src/auth/users.ts";
 import type { PipelineWithStages } from "../../src/pipelines/pipelines.ts";
+import { companyNameField } from "../companies/company-name-field.ts";
 import { type FormState, selectField, textField } from "../components/form-field.ts";
 import { ownerOptions } from "../components/owner-options.ts";
 import { type Html, html } from "../html.ts";
@@ -37,16 +38,7 @@ export function dealFields(
     ${textField({ name: "currency", label: "Currency", form, idPrefix, maxlength: 3, placeholder: "USD", autocomplete: "off" })}
     ${textField({ name: "expectedCloseOn", label: "Expected close", form, idPrefix, type: "date" })}
     ${isNew ? selectField({ name: "stageId", label: "Stage", form, idPrefix, options: stageOptions }) : ""}
-    ${textField({
-      name: "companyName",
-      label: "Company",
-      form,
-      idPrefix,
-      maxlength: 200,
-      list: "deal-companies",
-      autocomplete: "off",
-      extra: html` hx-get="${base}/companies/options" hx-trigger="input changed delay:250ms" hx-target="#deal-companies" hx-swap="innerHTML" hx-nonce="${nonce}"`,
-    })}
+    ${companyNameField({ form, idPrefix, base, nonce })}
     <datalist id="deal-companies"></datalist>
     ${selectField({ name: "ownerId", label: "Owner", form, idPrefix, options: ownerOptions(owners) })}
     ${textField({ name: "tags", label: "Tags (comma-separated)", form, idPrefix, maxlength: 500 })}
