@@ -1,6 +1,6 @@
 import { ValidationError } from "../core/errors.ts";
 import { fieldIssues } from "../core/validation.ts";
-import { splitTags } from "../tags/tag-input.ts";
+import { ownerAndTags } from "../records/form-input.ts";
 import { type CompanyCreate, companyCreateInput } from "./company-input.ts";
 import type { CompanyRecord } from "./company-record.ts";
 
@@ -18,8 +18,7 @@ export function parseCompanyForm(
     phone: fields.phone ?? "",
     city: fields.city ?? "",
     country: fields.country ?? "",
-    ownerId: fields.ownerId === undefined ? defaultOwnerId : fields.ownerId ? Number(fields.ownerId) : null,
-    tags: splitTags(fields.tags ?? ""),
+    ...ownerAndTags(fields, defaultOwnerId),
   });
   if (!result.success) throw new ValidationError(fieldIssues(result.error));
   return result.data;

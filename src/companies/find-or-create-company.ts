@@ -18,3 +18,17 @@ export function findOrCreateCompany(
   if (existing) return existing.id;
   return createCompany(shard, actor, { name, ownerId, tags: [] }).id;
 }
+
+/**
+ * The company a contact's or deal's form names (`companyName`, typed), found or created with
+ * the record's owner; none when the field is empty. Call it inside the record's write transaction.
+ */
+export function companyFromForm(
+  shard: Shard,
+  actor: Actor,
+  form: { companyName: string; input: { ownerId?: number | null } },
+): number | null {
+  return form.companyName
+    ? findOrCreateCompany(shard, actor, form.companyName, form.input.ownerId ?? null)
+    : null;
+}

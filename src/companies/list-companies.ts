@@ -46,3 +46,14 @@ export function suggestCompanies(shard: Shard, fts: string, limit = 10): string[
     .all(fts, limit) as { name: string }[];
   return [...new Set(rows.map((r) => r.name))];
 }
+
+/**
+ * A list's search that also matches its records' company names (contacts, deals): `alias` is
+ * the list's table alias, whose `company_id` is checked.
+ */
+export function companyNameSearch(alias: string): (fts: string) => Filter {
+  return (fts) => ({
+    conditions: [`${alias}.company_id IN (SELECT rowid FROM companies_fts WHERE companies_fts MATCH ?)`],
+    params: [fts],
+  });
+}

@@ -1,10 +1,7 @@
 import { z } from "zod";
-import { findOrCreateCompany } from "../companies/find-or-create-company.ts";
 import { ValidationError } from "../core/errors.ts";
 import { fieldIssues } from "../core/validation.ts";
-import type { Actor } from "../identity/viewer.ts";
-import { splitTags } from "../tags/tag-input.ts";
-import type { Shard } from "../tenancy/shard.ts";
+import { ownerAndTags } from "../records/form-input.ts";
 import { type ContactCreate, contactCreateInput } from "./contact-input.ts";
 import type { ContactRecord } from "./contact-record.ts";
 
@@ -27,8 +24,7 @@ export function parseContactForm(fields: Record<string, string>, defaultOwnerId:
     email: fields.email ?? "",
     phone: fields.phone ?? "",
     title: fields.title ?? "",
-    ownerId: fields.ownerId === undefined ? defaultOwnerId : fields.ownerId ? Number(fields.ownerId) : null,
-    tags: splitTags(fields.tags ?? ""),
+    ...ownerAndTags(fields, defaultOwnerId),
   });
   const company = companyName.safeParse(fields.companyName ?? "");
   const issues = [
@@ -39,13 +35,6 @@ export function parseContactForm(fields: Record<string, string>, defaultOwnerId:
   ];
   if (!result.success || !company.success) throw new ValidationError(issues);
   return { input: result.data, companyName: company.data };
-}
-
-/** Resolves the typed company name (creating the company if needed); call inside the write's transaction. */
-export function resolveCompany(shard: Shard, actor: Actor, form: ContactForm): number | null {
-  return form.companyName
-    ? findOrCreateCompany(shard, actor, form.companyName, form.input.ownerId ?? null)
-    : null;
 }
 
 /** A stored contact as form values, for the edit form. */

@@ -1,5 +1,6 @@
+import { companyFromForm } from "../companies/find-or-create-company.ts";
 import type { MergeableKind } from "../records/record-kind.ts";
-import { type ContactForm, contactFormValues, parseContactForm, resolveCompany } from "./contact-form.ts";
+import { type ContactForm, contactFormValues, parseContactForm } from "./contact-form.ts";
 import type { ContactCreate, ContactPatch } from "./contact-input.ts";
 import { contactCreateInput, contactPatchInput } from "./contact-input.ts";
 import { CONTACT_TABLE, type ContactRecord, contactJson, contactName } from "./contact-record.ts";
@@ -55,7 +56,7 @@ export const CONTACT_KIND: MergeableKind<
       shard.transaction(() =>
         createContact(shard, actor, {
           ...form.input,
-          companyId: resolveCompany(shard, actor, form),
+          companyId: companyFromForm(shard, actor, form),
           customFields,
         }),
       ),
@@ -63,7 +64,7 @@ export const CONTACT_KIND: MergeableKind<
       shard.transaction(() =>
         updateContact(shard, actor, current.id, {
           ...form.input,
-          companyId: resolveCompany(shard, actor, form),
+          companyId: companyFromForm(shard, actor, form),
           customFields,
         }),
       ),

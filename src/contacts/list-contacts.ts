@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { companyNameSearch } from "../companies/list-companies.ts";
 import type { SortSpec } from "../lists/keyset.ts";
 import { optionalParam, positiveId } from "../lists/list-params.ts";
 import type { ListPage } from "../lists/page.ts";
@@ -29,10 +30,7 @@ export function contactFilter(shard: Shard, params: ContactListParams): Filter {
   const company: Filter = params.companyId
     ? { conditions: ["c.company_id = ?"], params: [params.companyId] }
     : { conditions: [], params: [] };
-  return tableFilter(shard, CONTACT_TABLE, params, company, (fts) => ({
-    conditions: ["c.company_id IN (SELECT rowid FROM companies_fts WHERE companies_fts MATCH ?)"],
-    params: [fts],
-  }));
+  return tableFilter(shard, CONTACT_TABLE, params, company, companyNameSearch("c"));
 }
 
 /** One page of contacts, keyset-paginated. */

@@ -1,11 +1,9 @@
-import { findOrCreateCompany } from "../companies/find-or-create-company.ts";
 import { getContact } from "../contacts/get-contact.ts";
 import { type FieldIssue, ValidationError } from "../core/errors.ts";
 import { amountText, isCurrency, parseAmount } from "../core/money.ts";
 import { fieldIssues } from "../core/validation.ts";
-import type { Actor } from "../identity/viewer.ts";
 import { defaultPipeline, listPipelines, workspaceCurrency } from "../pipelines/pipelines.ts";
-import { splitTags } from "../tags/tag-input.ts";
+import { ownerAndTags } from "../records/form-input.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { type DealCreate, dealCreateInput } from "./deal-input.ts";
 import type { DealRecord } from "./deal-record.ts";
@@ -39,9 +37,8 @@ export function parseDealForm(
     currency,
     expectedCloseOn: fields.expectedCloseOn ?? "",
     stageId: fields.stageId ? Number(fields.stageId) : undefined,
-    ownerId: fields.ownerId === undefined ? defaults.ownerId : fields.ownerId ? Number(fields.ownerId) : null,
     contactIds: fields.contactId ? [Number(fields.contactId)] : [],
-    tags: splitTags(fields.tags ?? ""),
+    ...ownerAndTags(fields, defaults.ownerId),
   });
   const companyName = (fields.companyName ?? "").trim();
   if (companyName.length > 200)
@@ -49,13 +46,6 @@ export function parseDealForm(
   if (!result.success) issues.push(...fieldIssues(result.error));
   if (issues.length || !result.success) throw new ValidationError(issues);
   return { input: result.data, companyName };
-}
-
-/** Resolves the typed company name (creating the company if needed); call inside the write's transaction. */
-export function resolveDealCompany(shard: Shard, actor: Actor, form: DealForm): number | null {
-  return form.companyName
-    ? findOrCreateCompany(shard, actor, form.companyName, form.input.ownerId ?? null)
-    : null;
 }
 
 /** A stored deal as form values, for the edit form. */

@@ -1,13 +1,8 @@
+import { companyFromForm } from "../companies/find-or-create-company.ts";
 import { listPipelines, type PipelineWithStages, workspaceCurrency } from "../pipelines/pipelines.ts";
 import type { RecordKind } from "../records/record-kind.ts";
 import { createDeal } from "./create-deal.ts";
-import {
-  type DealForm,
-  dealFormValues,
-  newDealValues,
-  parseDealForm,
-  resolveDealCompany,
-} from "./deal-form.ts";
+import { type DealForm, dealFormValues, newDealValues, parseDealForm } from "./deal-form.ts";
 import { type DealCreate, type DealPatch, dealCreateInput, dealPatchInput } from "./deal-input.ts";
 import { DEAL_TABLE, type DealRecord, dealJson } from "./deal-record.ts";
 import { deleteDeal } from "./delete-deal.ts";
@@ -64,7 +59,7 @@ export const DEAL_KIND: RecordKind<
       shard.transaction(() =>
         createDeal(shard, actor, {
           ...form.input,
-          companyId: resolveDealCompany(shard, actor, form),
+          companyId: companyFromForm(shard, actor, form),
           customFields,
         }),
       ),
@@ -74,7 +69,7 @@ export const DEAL_KIND: RecordKind<
       return shard.transaction(() =>
         updateDeal(shard, actor, current.id, {
           ...patch,
-          companyId: resolveDealCompany(shard, actor, form),
+          companyId: companyFromForm(shard, actor, form),
           customFields,
         }),
       );

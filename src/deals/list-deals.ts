@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { z as zod } from "zod";
+import { companyNameSearch } from "../companies/list-companies.ts";
 import type { SortSpec } from "../lists/keyset.ts";
 import { optionalParam, positiveId } from "../lists/list-params.ts";
 import type { ListPage } from "../lists/page.ts";
@@ -44,10 +45,7 @@ export function dealFilter(shard: Shard, params: DealListParams): Filter {
       where.params.push(value as string | number);
     }
   }
-  return tableFilter(shard, DEAL_TABLE, params, where, (fts) => ({
-    conditions: ["d.company_id IN (SELECT rowid FROM companies_fts WHERE companies_fts MATCH ?)"],
-    params: [fts],
-  }));
+  return tableFilter(shard, DEAL_TABLE, params, where, companyNameSearch("d"));
 }
 
 /** One page of deals, keyset-paginated. */
