@@ -60,7 +60,7 @@ for (const file of sources) {
   // A route factory: an exported function named *Routes, to the closing brace at column 0.
   const lines = text.split("\n");
   lines.forEach((line, index) => {
-    const name = /^export function (\w+Routes)\(/.exec(line)?.[1];
+    const name = /^export function (\w+Routes)[(<]/.exec(line)?.[1];
     if (!name) return;
     const end = lines.findIndex((l, i) => i > index && l === "}");
     factories.push({ name, file, lines: end - index + 1 });

@@ -51,24 +51,29 @@ export interface RecordApi<R, C, U> {
 }
 
 /**
- * One kind of record (contact, company, deal), defined once. Its services (read, write,
- * delete, each validated and logged), its list (parameters, filters, the table its filters
- * are written for), its page forms, its JSON API and, if it has one, its merge: everything the
- * generic machinery needs. The list page, quick add, the edit row and page, delete,
+ * One kind of record (contact, company, deal), defined once: its services (read, write,
+ * delete, each validated and logged), its list (parameters, its own filters, the table they
+ * are written for), its page forms, its JSON API and, if it has one, its merge. The list page,
+ * quick add, the new and edit forms (in place or full page) and delete
  * (src/records/record-routes.ts), the JSON API (record-api-routes.ts), bulk changes
- * (src/bulk) and merges (src/merge) all run from it; its view half (views/<kind>/<kind>-view.ts:
- * columns, row, form fields) renders it. What only one kind has (the deals' board, a company's
- * name suggestions) stays in that kind's own files.
+ * (src/bulk) and merges (src/merge) all run from it; its view half
+ * (views/<kind>/<kind>-view.ts: columns, row, filters, form fields) renders it. What only one
+ * kind has (the deals' board and stage moves, a company's name suggestions, each kind's own
+ * page) stays in that kind's own files.
  *
  * A new kind (a segment, an import, another record type) plugs in the same way:
  * 1. its type in RECORD_TYPES (src/core/record-types.ts) and its plural in RecordPath above;
- * 2. its table, services and list in src/<kind>/, as contacts have them;
+ * 2. in src/<kind>/: its schema, its RecordTable (records/record-table.ts, which gives it
+ *    get, list, count and delete), its create and update services, its list parameters;
  * 3. `src/<kind>/<kind>-kind.ts` exporting this definition, and `views/<kind>/<kind>-view.ts`
- *    exporting its RecordView (views/records/record-view.ts);
- * 4. `routes.ts`: `recordRoutes(deps, KIND, VIEW)` plus its own pages; `api-routes.ts`:
- *    `recordApiRoutes(KIND, renderCache)`; both mounted by the composition root (src/app);
+ *    exporting its RecordView (views/records/record-view.ts) with its row in a `*.raw.ts`;
+ * 4. `routes.ts`: `recordRoutes(deps, KIND, VIEW)` plus its own page (GET /:id) and whatever
+ *    else only it has; `api-routes.ts`: `recordApiRoutes(KIND, renderCache)`; both mounted by
+ *    the composition root (src/app), the API documented in src/api/openapi.ts;
  * 5. bulk changes and saved views: one line in BULK_KINDS (src/bulk/bulk-kinds.ts); merging: a
- *    `merge` part here, a merge service and one line in MERGE_KINDS (src/merge/merge-kinds.ts).
+ *    `merge` part here (a MergeableKind), a `mergeShown` in its view, a merge service that
+ *    calls foldDuplicate with what else links to its records, and one line each in MERGE_KINDS
+ *    (src/merge/merge-kinds.ts), mergeRoutes and mergeApiRoutes.
  *
  * `P` is its parsed list parameters, `C` and `U` what its create and update services take,
  * `F` its parsed page form and `X` what its forms need besides (see RecordForm).
