@@ -1,0 +1,703 @@
+/**
+ * Every view, rendered with hostile text in every field a user or a request can fill
+ * (docs/decisions/0002-one-rendering-rule.md). The view modules are listed from the file
+ * system, so a new view cannot be missed: each exported function needs an entry in VIEWS
+ * (its props built from the hostile string) or a reason it renders no HTML.
+ *
+ * Which fields are trusted by construction, and so plain, is listed in test/support/hostile-props.ts;
+ * every other string is hostile: markup, quotes that would end an attribute, `javascript:` URLs,
+ * control characters (test/support/html-injections.ts says what counts as getting through).
+ */
+import { describe, expect, it } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { Html, html } from "../views/html.ts";
+import {
+  ASSETS,
+  BASE,
+  CSRF,
+  emptySearch,
+  type HostileProps,
+  hostileProps,
+  type KindView,
+  NONCE,
+  searchResults,
+  T0,
+} from "./support/hostile-props.ts";
+import { injections, JS_URL, MARKUP, SHOWN, SHOWN_IN_URL } from "./support/html-injections.ts";
+
+const ROOT = join(import.meta.dir, "..");
+
+const HOSTILE = { markup: MARKUP, "javascript: URL": JS_URL };
+
+// biome-ignore lint/suspicious/noExplicitAny: each entry calls its view with the props that view takes; a mismatch fails at run time, naming the view.
+type View = (...args: any[]) => unknown;
+/** Renders one view in one or more ways, with the fixtures built from a hostile string. */
+type Entry = (view: View, f: HostileProps) => unknown;
+/** An export that renders no HTML, and why. */
+type NotHtml = { notHtml: string };
+
+const notHtml = (why: string): NotHtml => ({ notHtml: why });
+
+/** Every exported function of every view module, by `<path under views/ without extension>#<name>`. */
+const VIEWS: Record<string, Entry | NotHtml> = {
+  // auth
+  "auth/accept-invite-page#acceptInvitePage": (v, f) =>
+    v({
+      ctx: f.bareCtx,
+      workspace: { slug: "acme", name: f.s },
+      token: f.s,
+      email: f.s,
+      role: f.s,
+      form: f.form,
+    }),
+  "auth/auth-form#authFormPage": (v, f) =>
+    v({
+      ctx: f.bareCtx,
+      title: f.s,
+      intro: f.s,
+      action: "/signup",
+      submitLabel: f.s,
+      form: f.form,
+      shownFields: [f.s],
+      fields: f.s,
+      footer: f.s,
+      problem: f.s,
+    }),
+  "auth/landing-page#landingPage": (v, f) => [v(f.bareCtx), v(f.bareCtx, f.s)],
+  "auth/login-page#loginPage": (v, f) =>
+    v({ ctx: f.bareCtx, workspace: { slug: "acme", name: f.s }, form: f.form, next: f.s, problem: f.s }),
+  "auth/signup-page#signupPage": (v, f) => v({ ctx: f.bareCtx, form: f.form }),
+
+  // bulk
+  "bulk/bulk-confirm-page#bulkConfirmPage": (v, f) =>
+    v({
+      ctx: f.ctx,
+      nav: "contacts",
+      what: f.s,
+      action: `${BASE}/contacts/bulk`,
+      fields: { _csrf: f.s, confirm: f.s, ids: `${f.s}\n${f.s}`, action: f.s, tag: f.s, [f.s]: f.s },
+      backHref: `${BASE}/contacts?${f.s}`,
+    }),
+
+  // companies
+  "companies/company-fields#companyFields": (v, f) => v(f.form, f.users, "company"),
+  "companies/company-name-field#companyNameField": (v, f) =>
+    v({ form: f.form, idPrefix: "contact", base: BASE, nonce: NONCE }),
+  "companies/company-options#companyOptions": (v, f) => [v([f.s, f.s]), v([])],
+  "companies/company-page#companyPage": (v, f) => [
+    v({ ctx: f.ctx, company: f.company, contacts: [f.contact], row: f.row, sections: f.sections }),
+    v({
+      ctx: f.ctx,
+      company: { ...f.company, domain: null, city: null, tags: [] },
+      contacts: [],
+      row: f.readOnlyRow,
+      sections: f.readOnlySections,
+    }),
+  ],
+  "companies/company-row.raw#companyRow": (v, f) => [v(f.company, f.row), v(f.company, f.readOnlyRow)],
+  "companies/company-row.raw#domainLink": (v, f) => [v(f.s), v(null)],
+  "companies/new-company-form#newCompanyInputs": (v, f) => v({ form: f.form, base: BASE, nonce: NONCE }),
+
+  // components
+  "components/bulk-bar#bulkBar": (v, f) => [v(f.bulk), v({ ...f.bulk, stages: undefined })],
+  "components/flash#flashFragment": (v, f) => [v("error", f.s), v("notice", f.s)],
+  "components/form-field#csrfField": (v, f) => v(f.s),
+  "components/form-field#formErrors": (v, f) => v(f.form, []),
+  "components/form-field#selectField": (v, f) =>
+    v({ name: "other", label: f.s, form: f.form, idPrefix: "x", options: f.options }),
+  "components/form-field#textField": (v, f) =>
+    v({ name: "other", label: f.s, form: f.form, idPrefix: "x", placeholder: f.s, list: "x-list" }),
+  "components/format#formatCount": notHtml("formats a number"),
+  "components/format#formatDateTime": notHtml("formats a timestamp"),
+  "components/format#formatDay": notHtml("formats a timestamp"),
+  "components/list-columns#chosenColumns": notHtml("reads the chosen columns from a URL"),
+  "components/list-columns#columnChoices": notHtml("lists column choices"),
+  "components/list-columns#columnsParam": notHtml("builds a URL parameter"),
+  "components/list-columns#hiddenColumnsStyle": (v, f) => [
+    v("#contacts-results table.list", f.row, f.columns),
+    v("#contacts-results table.list", f.readOnlyRow, f.columns),
+  ],
+  "components/list-columns#listColumns": notHtml("lists column choices"),
+  "components/list-filters#listFilters": (v, f) =>
+    v({
+      action: `${BASE}/contacts`,
+      target: "#contacts-results",
+      nonce: NONCE,
+      searchPlaceholder: f.s,
+      values: f.listPageProps.filters,
+      tags: [f.s],
+      owners: f.options,
+      sorts: f.options,
+      extra: [[f.s, f.s, f.options]],
+      customFields: f.fields,
+      columns: f.columns,
+    }),
+  "components/list-filters#listHref": notHtml("builds a URL (its parts are query-encoded)"),
+  "components/pager#pager": (v, f) => [
+    v({
+      baseHref: `${BASE}/contacts?q=${f.s}`,
+      nextCursor: f.s,
+      prevCursor: f.s,
+      target: "#r",
+      nonce: NONCE,
+    }),
+    v({ baseHref: `${BASE}/contacts`, nextCursor: f.s, prevCursor: null, target: "#r", nonce: NONCE }),
+  ],
+  "components/record-form-page#confirmDeletePage": (v, f) =>
+    v({ ctx: f.ctx, nav: "contacts", name: f.s, action: `${BASE}/contacts/101/delete`, cancelHref: BASE }),
+  "components/record-form-page#recordFormPage": (v, f) =>
+    v({
+      ctx: f.ctx,
+      nav: "contacts",
+      title: f.s,
+      action: `${BASE}/contacts`,
+      cancelHref: `${BASE}/contacts`,
+      submitLabel: f.s,
+      form: f.form,
+      shownFields: [],
+      fields: f.s,
+    }),
+  "components/refused-page#refusedPage": (v, f) => [
+    v({ ctx: f.ctx, nav: "deals", problems: [f.s, f.s], backHref: `${BASE}/deals?${f.s}`, backLabel: f.s }),
+    v({ ctx: f.ctx, nav: "deals", problems: [f.s], backHref: `${BASE}/deals` }),
+  ],
+  "components/owner-options#ownerOptions": notHtml("select options, rendered by selectField"),
+  "components/row-actions.raw#rowActions": (v, f) => [
+    v(f.row, `${BASE}/contacts/101`, "contact"),
+    v(f.readOnlyRow, `${BASE}/contacts/101`, "contact"),
+  ],
+  "components/saved-views-bar#saveViewForm": (v, f) => [v(f.saveView), v({ ...f.saveView, canShare: false })],
+  "components/saved-views-bar#savedViewsBar": (v, f) => [
+    v(f.savedViews),
+    v({ ...f.savedViews, isAdmin: false, current: `?q=${f.s}` }),
+  ],
+  "components/select-cell.raw#selectCell": (v, f) => [v(f.row, 101, f.s), v(f.readOnlyRow, 101, f.s)],
+  "components/select-cell.raw#selectHeader": (v, f) => [v(f.row), v(f.readOnlyRow)],
+  "components/tags.raw#tagChips": (v, f) => v([f.s, "vip"], `${BASE}/contacts`),
+
+  // contacts
+  "contacts/contact-fields#contactFields": (v, f) => v(f.form, f.users, "contact", BASE, NONCE),
+  "contacts/contact-page#contactPage": (v, f) => [
+    v({
+      ctx: f.ctx,
+      contact: f.contact,
+      name: f.s,
+      row: f.row,
+      canManagePrivacy: true,
+      sections: f.sections,
+    }),
+    v({
+      ctx: f.ctx,
+      contact: { ...f.contact, email: null, title: null, companyId: null, tags: [] },
+      name: f.s,
+      row: f.readOnlyRow,
+      canManagePrivacy: false,
+      sections: f.readOnlySections,
+    }),
+  ],
+  "contacts/contact-row.raw#contactRow": (v, f) => [v(f.contact, f.row), v(f.contact, f.readOnlyRow)],
+  "contacts/new-contact-form#newContactInputs": (v, f) => v({ form: f.form, base: BASE, nonce: NONCE }),
+
+  // custom fields
+  "custom-fields/custom-cells.raw#customCells": (v, f) => [
+    v(f.custom, 101),
+    v(f.custom, 999),
+    v(undefined, 101),
+  ],
+  "custom-fields/custom-cells.raw#customHeaderCells": (v, f) => [v(f.custom), v(undefined)],
+  "custom-fields/custom-facts#customFacts": (v, f) => [v(f.fields, f.values), v(f.fields, {})],
+  "custom-fields/custom-inputs#customFieldNames": notHtml("input names"),
+  "custom-fields/custom-inputs#customInputs": (v, f) => v(f.fields, f.form, "new-contact"),
+  "custom-fields/custom-value.raw#customValueHtml": (v, f) =>
+    f.fields.map((field) => v(field, f.values[field.key])),
+
+  // deals
+  "deals/board-page#boardPage": (v, f) => [
+    v({
+      ctx: f.ctx,
+      base: BASE,
+      pipelines: f.pipelines,
+      current: f.pipeline,
+      canWrite: true,
+      board: html`<div id="board"></div>`,
+    }),
+    v({
+      ctx: f.ctx,
+      base: BASE,
+      pipelines: f.pipelines,
+      current: f.pipeline,
+      canWrite: false,
+      board: html``,
+    }),
+  ],
+  "deals/board#boardSection": (v, f) => {
+    const sums = [{ currency: "EUR", cents: 1_250_000 }];
+    const column = (i: number, more: boolean) => ({
+      stage: f.stages[i],
+      count: 3,
+      sums: more ? sums : [],
+      weighted: sums,
+      deals: [f.deal("open")],
+      more,
+    });
+    const board = { pipeline: f.pipeline, columns: [column(0, true), column(2, false), column(3, false)] };
+    const card = { base: BASE, nonce: NONCE, csrfToken: CSRF, canWrite: true, stages: f.stages };
+    return [v(board, card), v(board, { ...card, canWrite: false })];
+  },
+  "deals/deal-card.raw#dealCard": (v, f) => {
+    const card = { base: BASE, nonce: NONCE, csrfToken: CSRF, canWrite: true, stages: f.stages };
+    return [v(f.deal("open"), card), v({ ...f.deal("won"), amountCents: 0 }, { ...card, canWrite: false })];
+  },
+  "deals/deal-fields#dealFields": (v, f) => [
+    v(f.form, f.users, f.pipelines, BASE, NONCE, true),
+    v(f.form, f.users, [f.pipeline], BASE, NONCE, false),
+  ],
+  "deals/deal-page#dealPage": (v, f) =>
+    (["open", "won", "lost"] as const).map((status) =>
+      v({
+        ctx: f.ctx,
+        deal: f.deal(status),
+        stages: f.stages,
+        people: [f.contact],
+        row: status === "won" ? f.readOnlyRow : f.row,
+        sections: status === "won" ? f.readOnlySections : f.sections,
+      }),
+    ),
+  "deals/deal-row.raw#dealRow": (v, f) => [v(f.deal("open"), f.row), v(f.deal("lost"), f.readOnlyRow)],
+
+  // errors
+  "errors/error-page#errorPage": (v, f) =>
+    v({ status: 404, title: f.s, message: f.s, nonce: NONCE, assets: ASSETS }),
+
+  // layouts
+  "layouts/page#page": (v, f) => [
+    v(f.ctx, { title: f.s, nav: "tasks", body: f.s, flash: f.s }),
+    v({ ...f.ctx, viewer: undefined }, { title: f.s, body: f.s }),
+    v(f.bareCtx, { title: f.s, body: f.s }),
+  ],
+
+  // merge
+  "merge/merge-candidates-page#mergeCandidatesPage": (v, f) => {
+    const props = {
+      ctx: f.ctx,
+      nav: "contacts",
+      noun: "contact",
+      nouns: "contacts",
+      survivor: f.mergeParty(101),
+      mergePath: `${BASE}/contacts/101/merge`,
+      query: f.s,
+      candidates: [
+        { id: 102, name: f.s, detail: f.s },
+        { id: 103, name: f.s, detail: null },
+      ],
+      problem: f.s,
+    };
+    return [v(props), v({ ...props, candidates: [], problem: undefined })];
+  },
+  "merge/merge-page#mergePage": (v, f) =>
+    v({
+      ctx: f.ctx,
+      nav: "contacts",
+      noun: "contact",
+      survivor: f.mergeParty(101),
+      duplicate: { ...f.mergeParty(102), tags: [] },
+      rows: [
+        { key: f.s, label: f.s, survivor: f.s, duplicate: f.s },
+        { key: "email", label: f.s, survivor: null, duplicate: html`<b>${f.s}</b>` },
+      ],
+      choices: { email: "duplicate" },
+      moved: { people: 1, deals: 2, notes: 0, tasks: 1, interactions: 5 },
+      action: `${BASE}/contacts/101/merge`,
+      swapHref: `${BASE}/contacts/102/merge?with=101`,
+      errors: [
+        { field: f.s, message: f.s },
+        { field: "keep.email", message: f.s },
+        { field: "tags", message: f.s },
+        { field: "duplicateId", message: f.s },
+      ],
+    }),
+  // A row's values are text for mergePage's html tag, or Html already rendered.
+  "merge/merge-rows#customMergeRows": (v, f) => mergeRowValues(v(f.fields, f.values, {})),
+  "merge/merge-rows#mergeRows": (v, f) =>
+    f.kinds
+      .filter((k) => k.view.mergeShown)
+      .map((k) => {
+        const shown = k.view.mergeShown as Record<string, unknown>;
+        return mergeRowValues(v([...Object.keys(shown), f.s], shown, k.record, k.record));
+      }),
+
+  // privacy
+  "privacy/erasure-page#erasurePage": (v, f) => [
+    v({
+      ctx: f.ctx,
+      person: { id: 101, name: f.s, email: f.s, notes: 1, tasks: 2, interactions: 3, deals: 1 },
+      action: `${BASE}/privacy/contacts/101/erasure`,
+      exportHref: `${BASE}/privacy/contacts/101/export`,
+      cancelHref: `${BASE}/contacts/101`,
+    }),
+  ],
+  "privacy/privacy-page#privacyPage": (v, f) => [
+    v({ ctx: f.ctx, base: BASE, canDownloadWorkspace: true, canManagePeople: true }),
+    v({ ctx: f.ctx, base: BASE, canDownloadWorkspace: false, canManagePeople: false }),
+  ],
+
+  // records
+  "records/autolink.raw#autolink": (v, f) => [v(f.s), v(`see https://example.com/${f.s} and ${f.s}`)],
+  "records/deals-section#dealsSection": (v, f) => [
+    v([f.deal("open")], BASE, `${BASE}/deals/new?companyId=201`, `${BASE}/deals?companyId=201`, 7),
+    v([], BASE, null, `${BASE}/deals?companyId=201`, 0),
+  ],
+  "records/quick-add-form#quickAddCreated": (v, f) =>
+    f.kinds.map((k) => v(k.view, html`<tr id="row"></tr>`, html`<form id="quick-add"></form>`, NONCE)),
+  "records/quick-add-form#quickAddForm": (v, f) => f.kinds.map((k) => v(k.view, BASE, f.form, CSRF, NONCE)),
+  "records/record-actions#recordActions": (v) => [
+    v(`${BASE}/contacts/101`, true),
+    v(`${BASE}/deals/301`, false),
+  ],
+  "records/record-edit-row#recordEditRow": (v, f) =>
+    f.kinds.map((k) =>
+      v(k.view, {
+        id: k.record.id,
+        form: f.form,
+        owners: f.users,
+        ctx: f.row,
+        csrfToken: CSRF,
+        extra: k.extra,
+      }),
+    ),
+  "records/record-form#recordForm": (v, f) =>
+    f.kinds.flatMap((k) =>
+      [null, k.record.id].map((id) =>
+        v(k.view, {
+          ctx: f.ctx,
+          base: BASE,
+          id,
+          form: f.form,
+          owners: f.users,
+          customFields: f.fields,
+          extra: k.extra,
+        }),
+      ),
+    ),
+  "records/record-list-page#recordListPage": (v, f) =>
+    f.kinds.flatMap((k) => [
+      v(k.view, { ...f.listPageProps, newForm: f.form, extra: k.extra }),
+      v(k.view, {
+        ...f.listPageProps,
+        row: f.readOnlyRow,
+        changed: undefined,
+        newForm: f.form,
+        extra: k.extra,
+      }),
+    ]),
+  "records/record-results#listTitle": notHtml("a list's title, as text"),
+  "records/record-results#recordResults": (v, f) =>
+    f.kinds.flatMap((k) => [
+      v(k.view, f.results([k.record])),
+      v(k.view, { ...f.results([]), row: f.readOnlyRow }),
+    ]),
+  "records/record-sections#customFactsSection": (v, f) => [v(f.sections), v(f.readOnlySections)],
+  "records/record-sections#recordSections": (v, f) => [v(f.sections), v(f.readOnlySections)],
+  "records/record-sections#recordTasks": (v, f) => [v(f.sections), v(f.readOnlySections)],
+  "records/tasks-section#tasksSection": (v, f) => [
+    v([f.task(false), f.task(true)], f.item, { type: "contact", id: 101 }, f.users, 1),
+    v(
+      [f.task(false)],
+      { ...f.item, canWrite: false, showSubject: false },
+      { type: "contact", id: 101 },
+      f.users,
+      1,
+    ),
+  ],
+  "records/timeline-entry#timelineEntry": (v, f) =>
+    f.timeline.entries.flatMap((e) => [
+      v(e, BASE, { type: "company", id: 201 }),
+      v(e, BASE, { type: "deal", id: 1 }),
+    ]),
+  "records/timeline-section#timelineEntries": (v, f) => {
+    const props = {
+      base: BASE,
+      subject: { type: "company", id: 201 },
+      page: f.timeline,
+      nonce: NONCE,
+      csrfToken: CSRF,
+      canWrite: true,
+      history: true,
+    };
+    return [v(props), v({ ...props, history: false })];
+  },
+  "records/timeline-section#timelineForms": (v) =>
+    v({ base: BASE, subject: { type: "deal", id: 301 }, nonce: NONCE, csrfToken: CSRF }),
+  "records/timeline-section#timelineSection": (v, f) => {
+    const props = {
+      base: BASE,
+      subject: { type: "contact", id: 101 },
+      page: f.timeline,
+      nonce: NONCE,
+      csrfToken: CSRF,
+      canWrite: true,
+      history: false,
+    };
+    return [
+      v(props),
+      v({ ...props, history: true }),
+      v({ ...props, page: { entries: [], nextBefore: null } }),
+    ];
+  },
+
+  // search
+  "search/search-results#searchPage": (v, f) => {
+    const results = searchResults(f);
+    return [v(f.ctx, BASE, results, f.s), v(f.ctx, BASE, emptySearch(), f.s)];
+  },
+  "search/search-results#searchResultsList": (v, f) => [
+    v(BASE, searchResults(f), f.s),
+    v(BASE, emptySearch(), f.s),
+    v(BASE, emptySearch(), ""),
+  ],
+
+  // settings
+  "settings/audit-page#auditPage": (v, f) => [
+    v(f.ctx, BASE, f.timeline, true),
+    v(f.ctx, BASE, { entries: [], nextBefore: null }, false),
+  ],
+  "settings/fields-page#fieldsPage": (v, f) => {
+    const props = {
+      ctx: f.ctx,
+      base: BASE,
+      fields: { contact: f.fields, company: f.fields, deal: [] },
+      canEdit: true,
+      form: f.form,
+      problem: f.s,
+    };
+    return [v(props), v({ ...props, canEdit: false, problem: undefined })];
+  },
+  "settings/pipelines-page#pipelinesPage": (v, f) => {
+    const props = {
+      ctx: f.ctx,
+      base: BASE,
+      pipelines: f.pipelines,
+      dealCounts: new Map([[11, 2]]),
+      canEdit: true,
+      problem: f.s,
+    };
+    return [v(props), v({ ...props, canEdit: false, problem: undefined })];
+  },
+  "settings/settings-nav#settingsNav": (v) => [v(BASE, "users"), v(BASE, "privacy")],
+  "settings/users-page#usersPage": (v, f) => {
+    const invitation = {
+      id: 7,
+      email: f.s,
+      role: "member",
+      tokenHash: f.s,
+      invitedBy: 1,
+      createdAt: T0,
+      expiresAt: T0,
+      acceptedAt: null,
+    };
+    const key = (revoked: boolean) => ({
+      id: 8,
+      name: f.s,
+      keyHash: f.s,
+      prefix: f.s,
+      role: "member",
+      createdBy: 1,
+      createdAt: T0,
+      lastUsedAt: revoked ? T0 : null,
+      revokedAt: revoked ? T0 : null,
+    });
+    const props = {
+      ctx: f.ctx,
+      base: BASE,
+      viewerId: 1,
+      users: f.users,
+      invitations: [invitation],
+      apiKeys: [key(false), key(true)],
+      grantable: ["admin", "member", "read-only"],
+      inviteForm: f.form,
+      keyForm: f.form,
+      secret: { label: f.s, value: f.s, isPath: true },
+      problem: f.s,
+    };
+    return [
+      v(props),
+      v({ ...props, secret: { label: f.s, value: f.s, isPath: false } }),
+      v({ ...props, grantable: [], secret: undefined, problem: undefined }),
+    ];
+  },
+
+  // tasks
+  "tasks/new-task-form#newTaskForm": (v, f) => [
+    v({ base: BASE, nonce: NONCE, csrfToken: CSRF, users: f.users, form: f.form, target: "#today" }),
+    v({
+      base: BASE,
+      nonce: NONCE,
+      csrfToken: CSRF,
+      users: f.users,
+      form: f.form,
+      subject: { type: "deal", id: 301 },
+      target: "#record-tasks",
+    }),
+  ],
+  "tasks/task-item#taskItem": (v, f) => [
+    v(f.task(false), f.item),
+    v(f.task(true), f.item),
+    v(
+      { ...f.task(false), dueAt: null, assigneeName: null, subjectName: null },
+      { ...f.item, canWrite: false },
+    ),
+  ],
+  "tasks/tasks-page#tasksPage": (v, f) => {
+    const buckets = {
+      overdue: [f.task(false)],
+      today: [f.task(false)],
+      upcoming: [],
+      someday: [{ ...f.task(false), dueAt: null }],
+      done: [f.task(true)],
+    };
+    const props = {
+      ctx: f.ctx,
+      item: f.item,
+      buckets,
+      users: f.users,
+      form: f.form,
+      assignee: f.users[1],
+      isOwn: false,
+    };
+    return [v(props), v({ ...props, isOwn: true, item: { ...f.item, canWrite: false } })];
+  },
+};
+
+function mergeRowValues(rows: unknown) {
+  return (rows as { survivor: unknown; duplicate: unknown }[]).map((r) => html`${r.survivor}${r.duplicate}`);
+}
+
+/** Views given no text a user wrote: ids, the base path, the nonce and HTML already rendered. */
+const NO_USER_TEXT = new Set([
+  "components/list-columns#hiddenColumnsStyle",
+  "components/row-actions.raw#rowActions",
+  "components/select-cell.raw#selectHeader",
+  "records/quick-add-form#quickAddCreated",
+  "records/record-actions#recordActions",
+  "records/timeline-section#timelineForms",
+  "settings/settings-nav#settingsNav",
+]);
+
+/** Whatever an entry returned (Html, a string, nested lists of them), as one string. */
+function flatten(value: unknown): string {
+  if (value === null || value === undefined || typeof value === "boolean") return "";
+  if (value instanceof Html) return value.value;
+  if (Array.isArray(value)) return value.map(flatten).join("\n");
+  return String(value);
+}
+
+/** Every view module (the .ts files under views/ but tests, html.ts and the assets), keyed by its path under views/ without the extension. */
+async function viewModules(): Promise<{ key: string; exports: Record<string, unknown> }[]> {
+  const files = [...new Bun.Glob("views/**/*.{ts,tsx}").scanSync({ cwd: ROOT })]
+    .filter(
+      (file) => !file.endsWith(".test.ts") && file !== "views/html.ts" && !file.startsWith("views/assets/"),
+    )
+    .sort();
+  return Promise.all(
+    files.map(async (file) => ({
+      key: file.slice("views/".length).replace(/\.tsx?$/, ""),
+      exports: (await import(join(ROOT, file))) as Record<string, unknown>,
+    })),
+  );
+}
+
+const MODULES = await viewModules();
+
+/** Every kind's view (CONTACT_VIEW…): the generic record views are rendered with each, so a new kind is covered too. */
+const KIND_VIEWS = MODULES.flatMap((m) => Object.values(m.exports)).filter(
+  (value): value is KindView =>
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as KindView).type === "string" &&
+    typeof (value as KindView).path === "string" &&
+    typeof (value as KindView).row === "function",
+);
+
+describe("every view, with hostile text in every field", () => {
+  it("finds the kinds' views", () => {
+    expect(KIND_VIEWS.map((view) => view.type).sort()).toEqual(["company", "contact", "deal"]);
+  });
+
+  it("has an entry for every exported function of every view module, and none for functions that are gone", () => {
+    const exported = MODULES.flatMap(({ key, exports }) =>
+      Object.entries(exports)
+        .filter(([, value]) => typeof value === "function")
+        .map(([name]) => `${key}#${name}`),
+    );
+    const missing = exported.filter((name) => !(name in VIEWS));
+    const stale = Object.keys(VIEWS).filter((name) => !exported.includes(name));
+    expect({ missing, stale }).toEqual({ missing: [], stale: [] });
+  });
+
+  for (const [mode, hostile] of Object.entries(HOSTILE)) {
+    it(`puts nothing of the ${mode} strings into the markup`, () => {
+      const f = hostileProps(hostile, KIND_VIEWS);
+      const problems: string[] = [];
+      let rendered = 0;
+      let entries = 0;
+      for (const { key, exports } of MODULES) {
+        for (const [name, view] of Object.entries(exports as Record<string, View>)) {
+          const entry = VIEWS[`${key}#${name}`];
+          if (typeof view !== "function" || typeof entry !== "function") continue;
+          entries++;
+          let output: string;
+          try {
+            output = flatten(entry(view, f));
+          } catch (error) {
+            problems.push(`${key}#${name} threw: ${(error as Error).message}`);
+            continue;
+          }
+          rendered++;
+          for (const problem of injections(output)) problems.push(`${key}#${name}: ${problem}`);
+          const shown = output.includes(SHOWN) || output.includes(SHOWN_IN_URL);
+          if (hostile === MARKUP && !shown && !NO_USER_TEXT.has(`${key}#${name}`)) {
+            problems.push(
+              `${key}#${name}: shows none of the hostile text (an entry that misses its fields?)`,
+            );
+          }
+        }
+      }
+      expect([...new Set(problems)]).toEqual([]);
+      expect(rendered).toBe(entries);
+      expect(rendered).toBeGreaterThan(0);
+    });
+  }
+
+  it("catches what it looks for", () => {
+    expect(injections(`<p>${MARKUP}</p>`)).toContain("a <script> element");
+    expect(injections(`<p title="${MARKUP.slice(MARKUP.indexOf('"onmouseover'))}">`)).toContain(
+      "an onmouseover attribute on <p>",
+    );
+    expect(injections(`<p title='${MARKUP.slice(MARKUP.indexOf("' onfocus"))}'>`)).toContain(
+      "an onfocus attribute on <p>",
+    );
+    expect(injections(`<p title=${Bun.escapeHTML(MARKUP)}>`)).toContain("an onpointerover attribute on <p>");
+    expect(injections(`<a href="${JS_URL}">`)).toEqual([`href="${JS_URL}" on <a>`]);
+    expect(injections(`<a href=" java&#x73;cript:x">`)).toHaveLength(1);
+    expect(injections(`<p>&amp;X1</p>`)).toEqual(["an entity left unescaped"]);
+    expect(injections(`<p title="${Bun.escapeHTML(MARKUP)}">${Bun.escapeHTML(MARKUP)}</p>`)).toEqual([]);
+  });
+});
+
+/** Files that may call escapeHtml: hot templates that escape by hand say so in their name. */
+const ESCAPES_BY_HAND = /\.raw\.ts$/;
+
+describe("escaping by hand", () => {
+  it("happens only in *.raw.ts files (and views/html.ts, which defines it)", () => {
+    const glob = new Bun.Glob("{src,views}/**/*.{ts,tsx}");
+    const importers = [...glob.scanSync({ cwd: ROOT })]
+      .filter((file) => file !== "views/html.ts" && !ESCAPES_BY_HAND.test(file))
+      .filter((file) =>
+        /import\s*\{[^}]*\bescapeHtml\b[^}]*\}\s*from/.test(readFileSync(join(ROOT, file), "utf8")),
+      )
+      .map((file) => relative(ROOT, join(ROOT, file)))
+      .sort();
+    expect(importers).toEqual([]);
+  });
+});
