@@ -1,5 +1,3 @@
-import type { JSX } from "hono/jsx/jsx-runtime";
-
 /**
  * Rendered HTML: what every view returns (docs/decisions/0002-one-rendering-rule.md). Views
  * write it with the `html` tag below, which escapes every interpolated value that is not
@@ -9,7 +7,7 @@ import type { JSX } from "hono/jsx/jsx-runtime";
  * Always quote attribute values in templates: escaping covers quotes, not a missing quote.
  */
 export class Html {
-  /** hono/jsx appends objects flagged `isEscaped` as they are, without escaping them again. */
+  /** Hono (c.html, its raw() and hono/jsx) takes objects flagged `isEscaped` as they are, without escaping them again. */
   readonly isEscaped = true;
 
   constructor(readonly value: string) {}
@@ -19,7 +17,7 @@ export class Html {
   }
 }
 
-export type HtmlValue = Html | string | number | boolean | null | undefined | JSX.Element | HtmlValue[];
+export type HtmlValue = Html | string | number | boolean | null | undefined | HtmlValue[];
 
 const escapeHTML = Bun.escapeHTML;
 
@@ -41,7 +39,7 @@ function render(value: unknown): string {
     for (const item of value) out += render(item);
     return out;
   }
-  // A hono/jsx node or hono `raw()` string: already rendered and escaped.
+  // Hono's own rendered HTML (a raw() string, a hono/jsx node): already escaped.
   if ((value as { isEscaped?: unknown }).isEscaped === true) return String(value);
   if (value instanceof Promise)
     throw new Error("async components cannot be rendered into an html`` template");
