@@ -1,11 +1,9 @@
 import { eq } from "drizzle-orm";
 import { ownerIssue } from "../auth/users.ts";
 import { ValidationError } from "../core/errors.ts";
-import { applyCustomValues } from "../custom-fields/apply-custom-values.ts";
 import type { WithCustomFields } from "../custom-fields/field-values.ts";
 import type { Actor } from "../identity/viewer.ts";
-import { changedFields, recordInteraction } from "../interactions/record-interaction.ts";
-import { setTags } from "../tags/set-tags.ts";
+import { patchRecord } from "../records/patch-record.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { CompanyPatch } from "./company-input.ts";
 import type { CompanyRecord } from "./company-record.ts";
@@ -24,27 +22,19 @@ export function updateCompany(
     const before = getCompany(shard, id);
     const issues = ownerIssue(shard, patch.ownerId);
     if (issues.length) throw new ValidationError(issues);
-    const { customFields, ...fields } = patch;
-    const changes = {
-      ...changedFields(before as unknown as Record<string, unknown>, fields),
-      ...applyCustomValues(shard, "company", id, customFields),
-    };
-    if (Object.keys(changes).length === 0) return;
-    const { tags, ...columns } = fields;
-    shard.db
-      .update(companies)
-      .set({ ...columns, updatedAt: now })
-      .where(eq(companies.id, id))
-      .run();
-    if (tags) setTags(shard, "company", id, tags);
-    recordInteraction(shard, {
+    patchRecord(
+      shard,
       actor,
-      kind: "company.updated",
-      subjectType: "company",
-      subjectId: id,
-      occurredAt: now,
-      payload: { changes },
-    });
+      { type: "company", id, before },
+      patch,
+      (columns) =>
+        shard.db
+          .update(companies)
+          .set({ ...columns, updatedAt: now })
+          .where(eq(companies.id, id))
+          .run(),
+      now,
+    );
   });
   return getCompany(shard, id);
 }
