@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { ROLES, type Role } from "../identity/roles.ts";
+import { ROLES } from "../identity/roles.ts";
 
 export const users = sqliteTable(
   "users",
