@@ -22,7 +22,7 @@ export function dealCard(d: DealRecord, ctx: CardContext): Html {
     d.amountCents ? formatMoney(d.amountCents, d.currency) : "",
     d.companyName ? e(d.companyName) : "",
     d.ownerName ? e(d.ownerName) : "",
-    d.expectedCloseOn ? `closes ${d.expectedCloseOn}` : "",
+    d.expectedCloseOn ? `closes ${e(d.expectedCloseOn)}` : "",
   ]
     .filter(Boolean)
     .join(" · ");
