@@ -17,14 +17,8 @@
  * lists with their reasons. Tests are outside the rules: they may reach anything they check.
  */
 
-/**
- * Files of the web side of a capability, the only ones in src/ (beside src/http and src/app)
- * that may use hono or views/ at run time, named for what they do: routes (`routes.ts`,
- * `*-routes.ts`), middleware (`*-middleware.ts`), a view's props (`*-props.ts`), a page or a
- * part of one assembled from services and views (`*-page.ts`), an answer to a request
- * (`*-response.ts`).
- */
-const WEB_FILE = "(^|/)(routes|[a-z-]+-(routes|middleware|props|page|response))\\.ts$";
+const { WEB_FILE } = require("./scripts/layers/web-files.cjs");
+
 const TEST = "\\.test\\.ts$|^test/";
 
 module.exports = {
@@ -42,7 +36,7 @@ module.exports = {
       comment: "src/core is what every layer stands on; it knows no capability, no HTTP and no views.",
       severity: "error",
       from: { path: "^src/core/", pathNot: TEST },
-      to: { path: "^(src/(?!core/)|views/)" },
+      to: { path: "^(src/(?!core/)|views/)|(^|/)node_modules/hono/" },
     },
     {
       name: "identity-on-core-only",
@@ -88,7 +82,15 @@ module.exports = {
         "Services are plain functions of (shard, actor, input) so a worker task or a batch job can call them: they import no hono.",
       severity: "error",
       from: { path: "^src/", pathNot: `${WEB_FILE}|^src/(http|app|cli)/|${TEST}` },
-      to: { path: "^node_modules/hono/" },
+      to: { path: "(^|/)node_modules/hono/" },
+    },
+    {
+      name: "services-do-not-call-the-web",
+      comment:
+        "The web side sits on top of the services, never under them: a service imports no route, middleware, props or page file, and not the HTTP kernel.",
+      severity: "error",
+      from: { path: "^src/", pathNot: `${WEB_FILE}|^src/(http|app|cli)/|^src/cli\\.ts$|${TEST}` },
+      to: { path: `${WEB_FILE}|^src/http/` },
     },
     {
       name: "worker-tasks-are-plain",
@@ -96,7 +98,7 @@ module.exports = {
         "A worker task (*.worker.ts) runs in a pool thread: it opens the tenant's file itself and imports neither hono nor views.",
       severity: "error",
       from: { path: "\\.worker\\.ts$" },
-      to: { path: "^(views/|node_modules/hono/|src/http/|src/app/)" },
+      to: { path: `^(views/|src/http/|src/app/)|(^|/)node_modules/hono/|${WEB_FILE}` },
     },
     {
       name: "jobs-read-only-tenancy-and-the-log",
@@ -104,7 +106,7 @@ module.exports = {
         "Batch jobs (jobs/) run outside the server: they use the tenants' files and the interaction kinds, nothing of the web.",
       severity: "error",
       from: { path: "^jobs/" },
-      to: { path: "^(src/(?!tenancy/|core/|interactions/kinds\\.ts)|views/)" },
+      to: { path: "^(src/(?!tenancy/|core/|interactions/kinds\\.ts)|views/)|(^|/)node_modules/hono/" },
     },
     {
       name: "no-file-cycles",

@@ -18,8 +18,9 @@ const GUARDS: Record<string, { label: string; role?: number; writesOnly?: boolea
   requireSignedIn: { label: "session" },
   apiKeyAuth: { label: "api key" },
   writesNeedMember: { label: "member", role: 1, writesOnly: true },
-  adminInService: { label: "admin", role: 2 },
-  ownerInService: { label: "owner", role: 3 },
+  memberOnly: { label: "member", role: 1 },
+  adminOnly: { label: "admin", role: 2 },
+  ownerOnly: { label: "owner", role: 3 },
 };
 
 /** A middleware path as a test of a route path: `:param` is one segment, a trailing `/*` also matches the path itself. */

@@ -15,8 +15,10 @@ export const routes: Command = {
 
 Prints each route the server answers (method, path) in the order the app registers them, with
 its guard: "public"; "session" (a signed-in user); "api key"; "+ member" on writes that need
-the member role; "+ admin" or "+ owner" where the action's service checks that role. The
-app is built over a throw-away data directory, so no workspace is read (--data is ignored).`,
+the member role; "+ member", "+ admin" or "+ owner" where the route demands that role before
+anything runs (its service checks it again). A rule that depends on the record, such as
+deleting someone else's shared view, is the service's alone and not shown. The app is built
+over a throw-away data directory, so no workspace is read (--data is ignored).`,
   options: {},
   run() {
     const dir = mkdtempSync(join(tmpdir(), "crm-routes-"));

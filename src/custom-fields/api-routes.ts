@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
-import { adminInService } from "../http/role-in-service.ts";
+import { adminOnly } from "../http/role-guards.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { fieldJson, getField, listFields } from "./field-definitions.ts";
@@ -19,16 +19,17 @@ export function customFieldApiRoutes() {
     return c.json({ data, nextCursor: null });
   });
   app.get("/:id", (c) => c.json(fieldJson(getField(c.var.shard, idParam(c)))));
-  app.post("/", adminInService, async (c) => {
+  app.post("/", adminOnly, async (c) => {
     const created = createField(c.var.shard, actorOf(c.var.viewer), await readJsonObject(c));
     c.header("Location", `/api/v1/t/${c.var.tenant.slug}/custom-fields/${created.id}`);
     return c.json(fieldJson(created), 201);
   });
-  app.patch("/:id", adminInService, async (c) => {
-    const body = await readJsonObject(c);
-    return c.json(fieldJson(updateField(c.var.shard, actorOf(c.var.viewer), idParam(c), body)));
+  app.patch("/:id", adminOnly, async (c) => {
+    // Another workspace's (or no) field is a 404 before its body is read, as for every record.
+    const id = getField(c.var.shard, idParam(c)).id;
+    return c.json(fieldJson(updateField(c.var.shard, actorOf(c.var.viewer), id, await readJsonObject(c))));
   });
-  app.delete("/:id", adminInService, (c) => {
+  app.delete("/:id", adminOnly, (c) => {
     deleteField(c.var.shard, actorOf(c.var.viewer), idParam(c));
     return c.body(null, 204);
   });

@@ -13,7 +13,7 @@ import { customColumns } from "../custom-fields/custom-columns.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { writeFromForm } from "../http/form-write.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
-import { requireRole } from "../identity/roles.ts";
+import { memberOnly } from "../http/role-guards.ts";
 import { actorOf } from "../identity/viewer.ts";
 import type { KindRecord } from "../records/record-kind.ts";
 import { keptSide } from "./merge-choices.ts";
@@ -93,8 +93,7 @@ function mergePages<R extends KindRecord, X>(
 
   app.use(route, requireSignedIn, writesNeedMember);
 
-  app.get(route, (c) => {
-    requireRole(c.var.viewer.role, "member");
+  app.get(route, memberOnly, (c) => {
     const survivor = kind.get(c.var.shard, idParam(c));
     const other = c.req.query("with");
     if (other === undefined) {

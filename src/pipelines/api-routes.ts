@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
-import { adminInService } from "../http/role-in-service.ts";
+import { adminOnly } from "../http/role-guards.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import {
@@ -27,28 +27,28 @@ export function pipelineApiRoutes() {
     return c.json({ data: listPipelines(c.var.shard).map(pipelineJson), nextCursor: null });
   });
   app.get("/pipelines/:id", (c) => c.json(pipelineJson(getPipeline(c.var.shard, idParam(c)))));
-  app.post("/pipelines", adminInService, async (c) => {
+  app.post("/pipelines", adminOnly, async (c) => {
     const created = createPipeline(c.var.shard, actorOf(c.var.viewer), await readJsonObject(c));
     c.header("Location", `/api/v1/t/${c.var.tenant.slug}/pipelines/${created.id}`);
     return c.json(pipelineJson(created), 201);
   });
-  app.patch("/pipelines/:id", adminInService, async (c) => {
+  app.patch("/pipelines/:id", adminOnly, async (c) => {
     const body = await readJsonObject(c);
     return c.json(pipelineJson(renamePipeline(c.var.shard, actorOf(c.var.viewer), idParam(c), body)));
   });
-  app.delete("/pipelines/:id", adminInService, (c) => {
+  app.delete("/pipelines/:id", adminOnly, (c) => {
     deletePipeline(c.var.shard, actorOf(c.var.viewer), idParam(c));
     return c.body(null, 204);
   });
-  app.post("/pipelines/:id/stages", adminInService, async (c) => {
+  app.post("/pipelines/:id/stages", adminOnly, async (c) => {
     const body = await readJsonObject(c);
     return c.json(pipelineJson(addStage(c.var.shard, actorOf(c.var.viewer), idParam(c), body)), 201);
   });
-  app.patch("/stages/:id", adminInService, async (c) => {
+  app.patch("/stages/:id", adminOnly, async (c) => {
     const body = await readJsonObject(c);
     return c.json(pipelineJson(updateStage(c.var.shard, actorOf(c.var.viewer), idParam(c), body)));
   });
-  app.delete("/stages/:id", adminInService, (c) => {
+  app.delete("/stages/:id", adminOnly, (c) => {
     deleteStage(c.var.shard, actorOf(c.var.viewer), idParam(c));
     return c.body(null, 204);
   });

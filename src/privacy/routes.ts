@@ -4,7 +4,7 @@ import { privacyPage } from "../../views/privacy/privacy-page.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { idParam, pageContext } from "../http/page-context.ts";
-import { adminInService, ownerInService } from "../http/role-in-service.ts";
+import { adminOnly, ownerOnly } from "../http/role-guards.ts";
 import { hasRole } from "../identity/roles.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { erasePerson, previewErasure } from "./erase-person.ts";
@@ -52,14 +52,14 @@ export function privacyRoutes(deps: AppDeps) {
     ),
   );
 
-  app.get("/contacts/:id/export", adminInService, (c) => {
+  app.get("/contacts/:id/export", adminOnly, (c) => {
     const id = idParam(c);
     const zip = personExport(c.var.shard, actorOf(c.var.viewer), id);
     audit(c, "person exported", { contactId: id });
     return c.body(zip, 200, attachment(`contact-${id}-${today()}.zip`, "application/zip", zip.byteLength));
   });
 
-  app.get("/contacts/:id/erasure", adminInService, (c) => {
+  app.get("/contacts/:id/erasure", adminOnly, (c) => {
     const person = previewErasure(c.var.shard, actorOf(c.var.viewer), idParam(c));
     const path = `${base(c)}/privacy/contacts/${person.id}`;
     return c.html(
@@ -73,7 +73,7 @@ export function privacyRoutes(deps: AppDeps) {
     );
   });
 
-  app.post("/contacts/:id/erasure", adminInService, (c) => {
+  app.post("/contacts/:id/erasure", adminOnly, (c) => {
     const id = idParam(c);
     const result = erasePerson(c.var.shard, actorOf(c.var.viewer), id);
     audit(c, "person erased", { contactId: id, ...result });
@@ -90,7 +90,7 @@ export function privacyRoutes(deps: AppDeps) {
     return c.redirect(to, 303);
   });
 
-  app.get("/workspace.sqlite", ownerInService, async (c) => {
+  app.get("/workspace.sqlite", ownerOnly, async (c) => {
     const download = await workspaceSqliteDownload(c.var.shard, actorOf(c.var.viewer));
     audit(c, "workspace downloaded", { format: "sqlite", bytes: download.size });
     return c.body(
@@ -100,7 +100,7 @@ export function privacyRoutes(deps: AppDeps) {
     );
   });
 
-  app.get("/workspace.zip", ownerInService, (c) => {
+  app.get("/workspace.zip", ownerOnly, (c) => {
     const stream = workspaceCsvDownload(c.var.shard, actorOf(c.var.viewer));
     audit(c, "workspace downloaded", { format: "csv" });
     return c.body(stream, 200, attachment(`${c.var.tenant.slug}-${today()}-csv.zip`, "application/zip"));

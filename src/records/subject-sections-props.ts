@@ -7,7 +7,7 @@ import type { ViewerEnv } from "../http/app-env.ts";
 import { rowContext } from "../http/page-context.ts";
 import { timeline } from "../interactions/timeline.ts";
 import type { RequestSecrets } from "../lists/render-cache.ts";
-import { taskItemContext } from "../tasks/task-item-context.ts";
+import { taskItemContext } from "../tasks/task-item-props.ts";
 import { tasksAbout } from "../tasks/tasks.ts";
 
 /**

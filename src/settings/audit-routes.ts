@@ -2,14 +2,14 @@ import { Hono } from "hono";
 import { auditPage } from "../../views/settings/audit-page.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { pageContext } from "../http/page-context.ts";
-import { adminInService } from "../http/role-in-service.ts";
+import { adminOnly } from "../http/role-guards.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { workspaceLog } from "../interactions/timeline.ts";
 
 /** Settings → Audit log: the workspace-wide history, for owners and admins (workspaceLog checks). */
 export function auditRoutes(deps: AppDeps) {
   const app = new Hono<ViewerEnv>();
-  app.get("/", adminInService, (c) => {
+  app.get("/", adminOnly, (c) => {
     const before = Number(c.req.query("before"));
     const everything = c.req.query("all") === "1";
     const log = workspaceLog(c.var.shard, actorOf(c.var.viewer), {

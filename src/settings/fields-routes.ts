@@ -6,7 +6,7 @@ import { createField, deleteField, keyFromLabel, updateField } from "../custom-f
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { writeFromForm } from "../http/form-write.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
-import { adminInService } from "../http/role-in-service.ts";
+import { adminOnly } from "../http/role-guards.ts";
 import { hasRole } from "../identity/roles.ts";
 import { actorOf } from "../identity/viewer.ts";
 
@@ -45,7 +45,7 @@ export function fieldSettingsRoutes(deps: AppDeps) {
 
   app.get("/fields", (c) => render(c));
 
-  app.post("/fields", adminInService, async (c) => {
+  app.post("/fields", adminOnly, async (c) => {
     const fields = await formFields(c);
     const created = writeFromForm(fields, () =>
       createField(c.var.shard, actorOf(c.var.viewer), {
@@ -59,7 +59,7 @@ export function fieldSettingsRoutes(deps: AppDeps) {
     return created.ok ? back(c) : render(c, created.form);
   });
 
-  app.post("/fields/:id", adminInService, async (c) => {
+  app.post("/fields/:id", adminOnly, async (c) => {
     const fields = await formFields(c);
     const updated = writeFromForm(fields, () =>
       updateField(c.var.shard, actorOf(c.var.viewer), idParam(c), {
@@ -70,7 +70,7 @@ export function fieldSettingsRoutes(deps: AppDeps) {
     return updated.ok ? back(c) : render(c, EMPTY_FORM, updated.problems.join("; "));
   });
 
-  app.post("/fields/:id/delete", adminInService, (c) => {
+  app.post("/fields/:id/delete", adminOnly, (c) => {
     deleteField(c.var.shard, actorOf(c.var.viewer), idParam(c));
     return back(c);
   });

@@ -3,7 +3,7 @@ import { pipelinesPage } from "../../views/settings/pipelines-page.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { writeFromForm } from "../http/form-write.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
-import { adminInService } from "../http/role-in-service.ts";
+import { adminOnly } from "../http/role-guards.ts";
 import { hasRole } from "../identity/roles.ts";
 import { actorOf } from "../identity/viewer.ts";
 import {
@@ -49,22 +49,22 @@ export function pipelineSettingsRoutes(deps: AppDeps) {
 
   app.get("/pipelines", (c) => render(c));
   // A new pipeline from the form takes only its name (and the default stages).
-  app.post("/pipelines", adminInService, (c) =>
+  app.post("/pipelines", adminOnly, (c) =>
     change(c, (f) => createPipeline(c.var.shard, actor(c), { name: f.name })),
   );
-  app.post("/pipelines/:id", adminInService, (c) =>
+  app.post("/pipelines/:id", adminOnly, (c) =>
     change(c, (f) => renamePipeline(c.var.shard, actor(c), idParam(c), f)),
   );
-  app.post("/pipelines/:id/delete", adminInService, (c) =>
+  app.post("/pipelines/:id/delete", adminOnly, (c) =>
     change(c, () => deletePipeline(c.var.shard, actor(c), idParam(c))),
   );
-  app.post("/pipelines/:id/stages", adminInService, (c) =>
+  app.post("/pipelines/:id/stages", adminOnly, (c) =>
     change(c, (f) => addStage(c.var.shard, actor(c), idParam(c), f)),
   );
-  app.post("/stages/:id", adminInService, (c) =>
+  app.post("/stages/:id", adminOnly, (c) =>
     change(c, (f) => updateStage(c.var.shard, actor(c), idParam(c), f)),
   );
-  app.post("/stages/:id/delete", adminInService, (c) =>
+  app.post("/stages/:id/delete", adminOnly, (c) =>
     change(c, () => deleteStage(c.var.shard, actor(c), idParam(c))),
   );
   return app;

@@ -7,7 +7,7 @@ import { listUsers } from "../auth/users.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { writeFromForm } from "../http/form-write.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
-import { adminInService } from "../http/role-in-service.ts";
+import { adminOnly } from "../http/role-guards.ts";
 import { grantableRoles } from "../identity/roles.ts";
 import { actorOf } from "../identity/viewer.ts";
 
@@ -63,7 +63,7 @@ export function usersSettingsRoutes(deps: AppDeps) {
 
   app.get("/users", (c) => c.html(render(c)));
 
-  app.post("/invitations", adminInService, (c) =>
+  app.post("/invitations", adminOnly, (c) =>
     manage(
       c,
       (fields) => createInvitation(c.var.shard, actor(c), fields, deps.now()),
@@ -76,19 +76,19 @@ export function usersSettingsRoutes(deps: AppDeps) {
     ),
   );
 
-  app.post("/invitations/:id/delete", adminInService, (c) =>
+  app.post("/invitations/:id/delete", adminOnly, (c) =>
     manage(c, () => revokeInvitation(c.var.shard, actor(c), idParam(c))),
   );
 
-  app.post("/users/:id/role", adminInService, (c) =>
+  app.post("/users/:id/role", adminOnly, (c) =>
     manage(c, (fields) => changeRole(c.var.shard, actor(c), idParam(c), fields)),
   );
 
-  app.post("/users/:id/delete", adminInService, (c) =>
+  app.post("/users/:id/delete", adminOnly, (c) =>
     manage(c, () => removeUser(c.var.shard, actor(c), idParam(c))),
   );
 
-  app.post("/api-keys", adminInService, (c) =>
+  app.post("/api-keys", adminOnly, (c) =>
     manage(
       c,
       (fields) => issueApiKey(c.var.shard, actor(c), fields),
@@ -98,7 +98,7 @@ export function usersSettingsRoutes(deps: AppDeps) {
     ),
   );
 
-  app.post("/api-keys/:id/revoke", adminInService, (c) =>
+  app.post("/api-keys/:id/revoke", adminOnly, (c) =>
     manage(c, () => revokeApiKey(c.var.shard, actor(c), idParam(c))),
   );
 

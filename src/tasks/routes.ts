@@ -15,7 +15,7 @@ import { viewerTimeZone } from "../http/viewer-time-zone.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { isoDay } from "../lists/list-params.ts";
 import { taskInput } from "./task-input.ts";
-import { taskItemContext } from "./task-item-context.ts";
+import { taskItemContext } from "./task-item-props.ts";
 import { createTask, deleteTask, getTask, setTaskCompleted, type TaskRecord, tasksFor } from "./tasks.ts";
 
 type C = Context<ViewerEnv>;

@@ -1,0 +1,3 @@
+/** See web-files.cjs. */
+export declare const WEB_FILE: string;
+export declare const WEB_SIDE: string;
