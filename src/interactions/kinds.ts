@@ -1,5 +1,7 @@
+import { RECORD_TYPES } from "../core/record-types.ts";
+
 /** What an interaction can be about. */
-export const SUBJECT_TYPES = ["contact", "company", "deal", "task"] as const;
+export const SUBJECT_TYPES = [...RECORD_TYPES, "task"] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
 /** Activities users log by hand on a record's timeline. */

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { RecordType } from "../core/record-types.ts";
+import type { RecordPlural, RecordType } from "../core/record-types.ts";
 import type { ParsedCustomValues, WithCustomFields } from "../custom-fields/field-values.ts";
 import type { Actor } from "../identity/viewer.ts";
 import type { ListPage } from "../lists/page.ts";
@@ -20,7 +20,7 @@ export interface KindPatch {
 }
 
 /** A kind's plural: its URL segment, list name (saved views, caches), bulk kind and nav entry. */
-export type RecordPath = "contacts" | "companies" | "deals";
+export type RecordPath = RecordPlural;
 
 /**
  * How a kind's page forms (full page, quick add, inline row) read and write: `F` is a parsed
@@ -61,8 +61,9 @@ export interface RecordApi<R, C, U> {
  * kind has (the deals' board and stage moves, a company's name suggestions, each kind's own
  * page) stays in that kind's own files.
  *
- * A new kind (a segment, an import, another record type) plugs in the same way:
- * 1. its type in RECORD_TYPES (src/core/record-types.ts) and its plural in RecordPath above;
+ * A new record type (a product, a ticket) plugs in the same way:
+ * 1. its type in RECORD_TYPES and its plural in RECORD_PLURALS (src/core/record-types.ts);
+ *    the subject types, saved-view lists and messages derive from them;
  * 2. in src/<kind>/: its schema, its RecordTable (records/record-table.ts, which gives it
  *    get, list, count and delete), its create and update services, its list parameters;
  * 3. `src/<kind>/<kind>-kind.ts` exporting this definition, and `views/<kind>/<kind>-view.ts`
@@ -74,6 +75,12 @@ export interface RecordApi<R, C, U> {
  *    `merge` part here (a MergeableKind), a `mergeShown` in its view, a merge service that
  *    calls foldDuplicate with what else links to its records, and one line each in MERGE_KINDS
  *    (src/merge/merge-kinds.ts), mergeRoutes and mergeApiRoutes.
+ *
+ * Lists that are not records of their own reuse a kind's parts instead: a segment is a saved
+ * `listParams` of contacts evaluated through the kind's `filter` (off the request path, by the
+ * worker pool); an import writes through the kind's `create` and `api.createInput`. Adding a
+ * type also needs what SQL cannot derive: a migration (its table, its FTS index and triggers,
+ * `custom_fields_entity_check`), its name in the timeline's subject names and search.
  *
  * `P` is its parsed list parameters, `C` and `U` what its create and update services take,
  * `F` its parsed page form and `X` what its forms need besides (see RecordForm).

@@ -1,14 +1,15 @@
 import { z } from "zod";
 import { BULK_KINDS, type BulkKindName } from "../bulk/bulk-kinds.ts";
+import { RECORD_LIST_MESSAGE, RECORD_LISTS, type RecordPlural } from "../core/record-types.ts";
 import { plainText } from "../core/validation.ts";
 import { parseListParams } from "../lists/list-params.ts";
 
 /** The lists a view can be saved for. */
-export const VIEW_LISTS = ["contacts", "companies", "deals"] as const satisfies readonly BulkKindName[];
+export const VIEW_LISTS: readonly BulkKindName[] = RECORD_LISTS;
 export type ViewList = (typeof VIEW_LISTS)[number];
 
 export const viewInput = z.object({
-  list: z.enum(VIEW_LISTS, "must be contacts, companies or deals"),
+  list: z.enum(RECORD_LISTS as [RecordPlural, ...RecordPlural[]], RECORD_LIST_MESSAGE),
   name: plainText(60).min(1, "is required"),
   /** The list's query string as the page had it: filters, sort and `cols`. */
   query: z.string().max(2000, "is too long"),

@@ -1,3 +1,4 @@
+import type { RecordPlural } from "../../src/core/record-types.ts";
 /** URLs of the static assets, with their cache-busting hashes. */
 export interface AssetUrls {
   css: string;
@@ -18,4 +19,4 @@ export interface PageContext {
   dueTasks?: number;
 }
 
-export type NavKey = "contacts" | "companies" | "deals" | "tasks" | "settings";
+export type NavKey = RecordPlural | "tasks" | "settings";
