@@ -4,6 +4,7 @@ import type { Config } from "../core/config.ts";
 import { Logger } from "../core/logger.ts";
 import { randomToken } from "../core/tokens.ts";
 import { dueTaskCount } from "../tasks/tasks.ts";
+import { WorkerPool } from "../workers/pool.ts";
 import { Catalog } from "../tenancy/catalog.ts";
 import { ShardManager } from "../tenancy/shard-manager.ts";
 import { Assets } from "./assets.ts";
@@ -33,6 +34,13 @@ export function createDeps(
       dataDir: config.dataDir,
       maxOpen: config.maxOpenShards,
       idleMs: config.shardIdleSeconds * 1000,
+      busyTimeoutMs: config.busyTimeoutMs,
+    }),
+    pool: new WorkerPool({
+      dataDir: config.dataDir,
+      threads: config.workers,
+      maxQueue: config.workerQueue,
+      timeoutMs: config.taskTimeoutSeconds * 1000,
     }),
     hasher: new PasswordHasher({
       concurrency: config.hashConcurrency,
@@ -77,6 +85,7 @@ export function startServer(config: Config, logger = new Logger()): RunningServe
         draining = true;
         logger.info("shutting down", { openShards: deps.shards.openCount });
         await server.stop(false);
+        await deps.pool.close();
         deps.shards.closeAll();
         deps.catalog.close();
         logger.info("stopped");

@@ -27,6 +27,17 @@ export interface Config {
   accessLog: boolean;
   /** Cache rendered list pages per shard version (never stale: any write is a miss). Off only to measure. */
   renderCache: boolean;
+  /** Worker threads for heavy work (segments, reports, imports, exports, erasure). */
+  workers: number;
+  /** Tasks that may wait for a worker; one more is refused with 503 and Retry-After. */
+  workerQueue: number;
+  /** How long a task started by a request may run before it is stopped ("took too long"). */
+  taskTimeoutSeconds: number;
+  /**
+   * How long the server's thread waits for another connection's write lock before answering
+   * 503: the wait blocks every workspace in the process, so it is short (invariant 10).
+   */
+  busyTimeoutMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -70,6 +81,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     loginWindowMinutes: int(env, "CRM_LOGIN_WINDOW_MINUTES", 15, 1),
     accessLog: bool(env, "CRM_ACCESS_LOG", true),
     renderCache: bool(env, "CRM_RENDER_CACHE", true),
+    workers: int(env, "CRM_WORKERS", Math.max(1, availableParallelism() - 1), 1),
+    workerQueue: int(env, "CRM_WORKER_QUEUE", 32, 0),
+    taskTimeoutSeconds: int(env, "CRM_TASK_TIMEOUT_SECONDS", 30, 1),
+    busyTimeoutMs: int(env, "CRM_BUSY_TIMEOUT_MS", 20, 0),
   };
   const merged = {
     ...config,

@@ -6,6 +6,7 @@ import type { Catalog } from "../tenancy/catalog.ts";
 import type { Tenant } from "../tenancy/catalog-schema.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { ShardManager } from "../tenancy/shard-manager.ts";
+import type { WorkerPool } from "../workers/pool.ts";
 
 /**
  * The long-lived parts of a running server every route factory may use, made once by the
@@ -16,6 +17,8 @@ export interface AppDeps {
   config: Config;
   catalog: Catalog;
   shards: ShardManager;
+  /** The worker threads heavy work runs in (src/workers): never the server's thread. */
+  pool: WorkerPool;
   logger: Logger;
   assets: StaticAssets;
   /** Signs pre-login CSRF tokens; shared by every process on the host through the catalog. */

@@ -24,9 +24,19 @@ function isHtmx(c: Context): boolean {
   return c.req.header("hx-request") === "true";
 }
 
+/** SQLite's "database is locked": another connection (a worker task, another process) holds the write lock. */
+function isLocked(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "SQLITE_BUSY" || code === "SQLITE_BUSY_SNAPSHOT" || code === "SQLITE_LOCKED";
+}
+
 /** Maps anything thrown to an AppError; unexpected errors become a 500 that reveals nothing. */
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  // The server's thread waits only briefly for a lock (CRM_BUSY_TIMEOUT_MS); then this
+  // workspace alone is told to try again, and no other waits.
+  if (isLocked(error))
+    return new RetryLaterError(503, "this workspace is busy with a large change; try again in a moment", 1);
   if (error instanceof HTTPException) {
     if (error.status === 413) return new PayloadTooLargeError(0);
     return new AppError(error.status, error.message || "Error", error.message || "request failed");
@@ -60,7 +70,8 @@ function loginRedirect(c: Context<AppEnv>): string | undefined {
 export function handleError(deps: AppDeps): ErrorHandler<AppEnv> {
   return function handleError(error, c) {
     const appError = toAppError(error);
-    if (appError.status >= 500 && !(appError instanceof RetryLaterError)) {
+    // Only the unexpected is an error to log: 503s (busy, locked) and 504s (a task past its time) are answers.
+    if (appError.status === 500) {
       deps.logger.error("unhandled error", { requestId: c.get("requestId"), ...errorFields(error) });
     }
     const headers: Record<string, string> = {};

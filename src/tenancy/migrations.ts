@@ -57,6 +57,20 @@ function checkApplied(sqlite: Database, migrations: MigrationMeta[]): void {
   });
 }
 
+export class SchemaBehindError extends Error {
+  constructor(found: number, known: number) {
+    super(`database is at schema version ${found}, older than this build's ${known}; open it for writing first`);
+  }
+}
+
+/** For a reader: the file must be exactly at this build's schema (it cannot migrate it). */
+export function requireCurrentSchema(sqlite: Database, migrations: MigrationMeta[]): void {
+  const version = userVersion(sqlite);
+  if (version > migrations.length) throw new SchemaTooNewError(version, migrations.length);
+  if (version < migrations.length) throw new SchemaBehindError(version, migrations.length);
+  checkApplied(sqlite, migrations);
+}
+
 /**
  * Brings a database up to the latest migration and returns how many were applied.
  *

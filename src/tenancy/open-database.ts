@@ -38,6 +38,23 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Databa
 }
 
 /**
+ * Opens an existing file for reading only (a worker task that counts or exports): the same
+ * busy timeout and memory settings, and `query_only`, so not even a bug can write through it.
+ */
+export function openReadOnlyDatabase(path: string, options: { busyTimeoutMs?: number } = {}): Database {
+  const sqlite = new Database(path, { readonly: true, strict: true });
+  try {
+    sqlite.run(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    sqlite.run("PRAGMA query_only = ON");
+    sqlite.run("PRAGMA temp_store = MEMORY");
+    return sqlite;
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+}
+
+/**
  * Runs `fn` in a transaction; nested calls become savepoints. `immediate` takes the write lock
  * up front, so a write transaction never fails half way on a lock upgrade.
  *

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Tenant } from "./catalog-schema.ts";
-import { loadMigrations, migrateDatabase, TENANT_MIGRATIONS } from "./migrations.ts";
-import { openDatabase } from "./open-database.ts";
+import { loadMigrations, migrateDatabase, requireCurrentSchema, TENANT_MIGRATIONS } from "./migrations.ts";
+import { openDatabase, openReadOnlyDatabase } from "./open-database.ts";
 import { Shard } from "./shard.ts";
 
 export interface ShardManagerOptions {
@@ -13,6 +13,13 @@ export interface ShardManagerOptions {
   migrationsFolder?: string;
   /** The clock idle times are measured with (tests pass their own). */
   now?: () => number;
+  /**
+   * How long a statement waits for another connection's lock (default 5000 ms). The server's
+   * thread uses a short one (CRM_BUSY_TIMEOUT_MS): the wait blocks every workspace.
+   */
+  busyTimeoutMs?: number;
+  /** Open the files read-only, never migrating them (worker tasks that only read). */
+  readonly?: boolean;
 }
 
 export class ShardMismatchError extends Error {}
@@ -30,6 +37,8 @@ export class ShardManager {
   private readonly dataDir: string;
   private readonly migrationsFolder: string;
   private readonly now: () => number;
+  private readonly busyTimeoutMs: number | undefined;
+  private readonly readonly: boolean;
   private readonly open = new Map<string, Shard>();
   private sweeper: Timer | undefined;
   /** Shards opened since start, for /readyz and the tests that watch the cap. */
@@ -41,6 +50,8 @@ export class ShardManager {
     this.idleMs = options.idleMs ?? 5 * 60_000;
     this.migrationsFolder = options.migrationsFolder ?? TENANT_MIGRATIONS;
     this.now = options.now ?? Date.now;
+    this.busyTimeoutMs = options.busyTimeoutMs;
+    this.readonly = options.readonly ?? false;
   }
 
   get openCount(): number {
@@ -127,9 +138,14 @@ export class ShardManager {
   }
 
   private openShard(tenant: Pick<Tenant, "id" | "slug" | "file">): Shard {
-    const sqlite = openDatabase(join(this.dataDir, tenant.file), { create: false });
+    const path = join(this.dataDir, tenant.file);
+    const sqlite = this.readonly
+      ? openReadOnlyDatabase(path, { busyTimeoutMs: this.busyTimeoutMs })
+      : openDatabase(path, { create: false, busyTimeoutMs: this.busyTimeoutMs });
     try {
-      migrateDatabase(sqlite, loadMigrations(this.migrationsFolder));
+      // A reader cannot migrate: the server migrates a file when it first opens it, before any task runs.
+      if (this.readonly) requireCurrentSchema(sqlite, loadMigrations(this.migrationsFolder));
+      else migrateDatabase(sqlite, loadMigrations(this.migrationsFolder));
       const state = sqlite.query("SELECT tenant_id AS tenantId FROM shard_state WHERE id = 1").get() as {
         tenantId: string;
       } | null;
