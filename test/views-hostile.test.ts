@@ -39,8 +39,60 @@ type NotHtml = { notHtml: string };
 
 const notHtml = (why: string): NotHtml => ({ notHtml: why });
 
+/** A background task in each state it can be shown in, its label, message and outcome hostile. */
+function backgroundTasks(f: HostileProps) {
+  const task = {
+    id: 7,
+    kind: "import",
+    label: f.s,
+    status: "running" as const,
+    done: 3,
+    total: 10,
+    message: f.s,
+    result: null as unknown,
+    cancelRequested: false,
+    runner: "here",
+    createdBy: 1,
+    createdAt: 0,
+    updatedAt: 0,
+    finishedAt: null as number | null,
+    interrupted: false,
+    finished: false,
+  };
+  return [
+    task,
+    { ...task, status: "queued" as const, total: null, cancelRequested: true },
+    { ...task, interrupted: true },
+    {
+      ...task,
+      status: "done" as const,
+      finished: true,
+      finishedAt: 1,
+      // A result only the server writes, but a link in it must still be a path of ours to be shown.
+      result: {
+        summary: [f.s, f.s],
+        links: [
+          { href: `${BASE}/imports/1`, label: f.s },
+          { href: f.s, label: f.s },
+        ],
+      },
+    },
+    { ...task, status: "failed" as const, finished: true },
+  ];
+}
+
 /** Every exported function of every view module, by `<path under views/ without extension>#<name>`. */
 const VIEWS: Record<string, Entry | NotHtml> = {
+  // background
+  "background/task-progress#taskProgress": (v, f) =>
+    backgroundTasks(f).map((task) =>
+      v({ task, href: `${BASE}/background/7`, nonce: NONCE, csrfToken: CSRF }),
+    ),
+  "background/task-progress#taskProgressPage": (v, f) =>
+    backgroundTasks(f).map((task) =>
+      v(f.ctx, "contacts", { task, href: `${BASE}/background/7`, nonce: NONCE, csrfToken: CSRF }),
+    ),
+
   // auth
   "auth/accept-invite-page#acceptInvitePage": (v, f) =>
     v({

@@ -4,6 +4,7 @@ import { inviteRoutes } from "../auth/invite-routes.ts";
 import { loginRoutes } from "../auth/login-routes.ts";
 import { loadSession } from "../auth/session-middleware.ts";
 import { signupRoutes } from "../auth/signup-routes.ts";
+import { backgroundRoutes } from "../background/routes.ts";
 import { bulkRoutes } from "../bulk/routes.ts";
 import { companyRoutes } from "../companies/routes.ts";
 import { contactRoutes } from "../contacts/routes.ts";
@@ -46,6 +47,7 @@ function tenantPages(deps: ServerDeps) {
   app.route("/activities", activityRoutes(deps));
   app.route("/timeline", timelineRoutes(deps));
   app.route("/search", searchRoutes(deps));
+  app.route("/background", backgroundRoutes(deps));
   app.route("/privacy", privacyRoutes(deps));
   return app;
 }

@@ -1,41 +1,53 @@
 import { threadId } from "node:worker_threads";
-import { pack } from "msgpackr";
+import { TaskProgress } from "../../src/background/task-progress.ts";
 import { ValidationError } from "../../src/core/errors.ts";
-import type { TaskReply, TaskRequest } from "../../src/workers/task-types.ts";
+import type { TaskHandler, TaskRequest } from "../../src/workers/task-types.ts";
+import { dispatch } from "../../src/workers/worker-entry.ts";
+
+type Params = { ms?: number; value?: unknown; steps?: number; backgroundTaskId?: number };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * A pool entry for the pool's own tests: tasks that misbehave on purpose (throw, crash the
- * thread, never return, burn CPU), run by the real WorkerPool over real threads. It answers
- * as src/workers/worker-entry.ts does.
+ * Tasks for the pool's own tests, run by the real dispatcher (src/workers/worker-entry.ts) in
+ * real pool threads: some misbehave on purpose (throw, crash the thread, never return, burn
+ * CPU), one reports progress into a real workspace file as a background task.
  */
-export default async function fixtureTask(request: TaskRequest): Promise<TaskReply> {
-  const params = request.input.params as { ms?: number; value?: unknown };
-  switch (request.task) {
-    case "echo":
-      return { ok: true, packed: new Uint8Array(pack({ value: params.value, threadId })) };
-    case "sleep":
-      await new Promise((resolve) => setTimeout(resolve, params.ms ?? 0));
-      return { ok: true, packed: new Uint8Array(pack({ threadId })) };
-    case "spin": {
-      const until = performance.now() + (params.ms ?? 0);
-      let n = 0;
-      while (performance.now() < until) n++;
-      return { ok: true, packed: new Uint8Array(pack({ n, threadId })) };
+const FIXTURE_TASKS: Record<string, TaskHandler<Params, unknown>> = {
+  echo: ({ params }) => ({ value: params.value, threadId }),
+  sleep: async ({ params }) => {
+    await sleep(params.ms ?? 0);
+    return { threadId };
+  },
+  spin: ({ params }) => {
+    const until = performance.now() + (params.ms ?? 0);
+    let n = 0;
+    while (performance.now() < until) n++;
+    return { n, threadId };
+  },
+  refuse: () => {
+    throw new ValidationError([{ field: "rules.0.field", message: "is not a field of contacts" }]);
+  },
+  throw: () => {
+    throw new Error("the task failed");
+  },
+  crash: () => process.exit(7),
+  hang: () => {
+    while (true) {}
+  },
+  /** Counts `steps` steps of `ms` each, reporting progress and stopping at Cancel. */
+  count: async ({ params }, context) => {
+    const progress = new TaskProgress(context.shard("write"), params.backgroundTaskId as number);
+    const steps = params.steps ?? 1;
+    progress.start(steps, "Counting");
+    for (let i = 1; i <= steps; i++) {
+      await sleep(params.ms ?? 0);
+      progress.step(i, { force: true });
+      progress.stopIfCancelled();
     }
-    case "refuse":
-      try {
-        throw new ValidationError([{ field: "rules.0.field", message: "is not a field of contacts" }]);
-      } catch (error) {
-        const issues = (error as ValidationError).issues;
-        return { ok: false, status: 422, title: "Unprocessable Content", message: "bad rule", issues };
-      }
-    case "throw":
-      throw new Error("the task failed");
-    case "crash":
-      process.exit(7);
-      break;
-    case "hang":
-      while (true) {}
-  }
-  throw new Error(`unknown fixture task ${request.task}`);
+    return { summary: [`Counted to ${steps}.`], links: [{ href: `/t/${"x"}/contacts`, label: "Contacts" }] };
+  },
+};
+
+export default function fixtureTask(request: TaskRequest) {
+  return dispatch(FIXTURE_TASKS as Record<string, TaskHandler<never, unknown>>, request);
 }
