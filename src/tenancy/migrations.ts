@@ -59,7 +59,9 @@ function checkApplied(sqlite: Database, migrations: MigrationMeta[]): void {
 
 export class SchemaBehindError extends Error {
   constructor(found: number, known: number) {
-    super(`database is at schema version ${found}, older than this build's ${known}; open it for writing first`);
+    super(
+      `database is at schema version ${found}, older than this build's ${known}; open it for writing first`,
+    );
   }
 }
 
