@@ -1,3 +1,8 @@
+import reportActivity from "../reports/activity.worker.ts";
+import reportClosing from "../reports/closing.worker.ts";
+import reportNewContacts from "../reports/new-contacts.worker.ts";
+import reportPipeline from "../reports/pipeline.worker.ts";
+import reportWinRate from "../reports/win-rate.worker.ts";
 import type { TaskHandler } from "./task-types.ts";
 
 /**
@@ -5,6 +10,12 @@ import type { TaskHandler } from "./task-types.ts";
  * with the capability that owns it, as `<verb>.worker.ts`), so a compiled binary can embed
  * them all. A task is a default-exported TaskHandler.
  */
-export const TASKS = {} satisfies Record<string, TaskHandler<never, unknown>>;
+export const TASKS = {
+  "reports.pipeline": reportPipeline,
+  "reports.win-rate": reportWinRate,
+  "reports.activity": reportActivity,
+  "reports.new-contacts": reportNewContacts,
+  "reports.closing": reportClosing,
+} satisfies Record<string, TaskHandler<never, unknown>>;
 
 export type TaskName = keyof typeof TASKS;
