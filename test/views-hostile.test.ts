@@ -12,6 +12,7 @@ import { describe, expect, it } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { Html, html } from "../views/html.ts";
+import { hostileChart } from "./support/hostile-charts.ts";
 import {
   ASSETS,
   BASE,
@@ -497,6 +498,69 @@ const VIEWS: Record<string, Entry | NotHtml> = {
       v({ ...props, page: { entries: [], nextBefore: null } }),
     ];
   },
+
+  // reports
+  "reports/bar-chart#barChart": (v, f) => [
+    v("r", hostileChart(f.s, "bar")),
+    v("r", { ...hostileChart(f.s, "bar"), series: [] }),
+  ],
+  "reports/chart-figure#chartFigure": (v, f) => [
+    v("r", hostileChart(f.s, "stacked-bar"), `${BASE}/reports/activity/per-week.csv?from=2026-01-01`),
+    v("r", { ...hostileChart(f.s, "line"), note: undefined }, `${BASE}/reports/activity/per-week.csv`),
+  ],
+  "reports/chart-frame#bands": notHtml("computes where categories sit"),
+  "reports/chart-frame#chartFrame": (v, f) =>
+    v("r", hostileChart(f.s, "bar"), { max: 1, ticks: [0, 1] }, [100, 200, 300], f.s),
+  "reports/chart-frame#formatValue": notHtml("formats a number"),
+  "reports/chart-frame#niceScale": notHtml("computes the axis ticks"),
+  "reports/chart-frame#seriesColor": notHtml("picks a colour"),
+  "reports/chart-frame#svgNumber": notHtml("rounds a number"),
+  "reports/chart-frame#yOf": notHtml("computes a position"),
+  "reports/data-table#dataTable": (v, f) => [
+    v("r", hostileChart(f.s, "bar")),
+    v("r", { ...hostileChart(f.s, "bar"), table: { columns: [{ label: f.s }], rows: [] } }),
+  ],
+  "reports/line-chart#lineChart": (v, f) => v("r", hostileChart(f.s, "line")),
+  "reports/report-page#reportPage": (v, f) => {
+    const props = {
+      ctx: f.ctx,
+      base: BASE,
+      report: { name: "activity", title: f.s, summary: f.s, usesRange: true },
+      reports: [
+        { name: "activity", title: f.s },
+        { name: "pipeline", title: f.s },
+      ],
+      form: f.form,
+      owners: [{ value: "1", label: f.s }],
+      zone: f.s,
+      charts: [
+        {
+          id: "activity-hostile",
+          spec: hostileChart(f.s, "stacked-bar"),
+          csvHref: `${BASE}/reports/activity/per-week.csv`,
+        },
+      ],
+    };
+    return [v(props), v({ ...props, report: { ...props.report, usesRange: false }, charts: undefined })];
+  },
+  "reports/report-page#reportSection": (v, f) =>
+    v({
+      ctx: f.ctx,
+      base: BASE,
+      report: { name: "activity", title: f.s, summary: f.s, usesRange: true },
+      reports: [{ name: "activity", title: f.s }],
+      form: f.form,
+      owners: [{ value: "1", label: f.s }],
+      zone: f.s,
+      charts: [
+        {
+          id: "activity-hostile",
+          spec: hostileChart(f.s, "bar"),
+          csvHref: `${BASE}/reports/activity/per-week.csv`,
+        },
+      ],
+    }),
+  "reports/stacked-bar-chart#stackedBarChart": (v, f) => v("r", hostileChart(f.s, "stacked-bar")),
 
   // search
   "search/search-results#searchPage": (v, f) => {

@@ -13,6 +13,7 @@ import { interactionApiRoutes } from "../interactions/api-routes.ts";
 import { mergeApiRoutes } from "../merge/api-routes.ts";
 import { noteApiRoutes } from "../notes/api-routes.ts";
 import { pipelineApiRoutes } from "../pipelines/api-routes.ts";
+import { reportApiRoutes } from "../reports/api-routes.ts";
 import { searchApiRoutes } from "../search/api-routes.ts";
 import { taskApiRoutes } from "../tasks/api-routes.ts";
 
@@ -46,6 +47,7 @@ export function apiApp(deps: AppDeps) {
   tenantApi.route("/notes", noteApiRoutes());
   tenantApi.route("/search", searchApiRoutes());
   tenantApi.route("/custom-fields", customFieldApiRoutes());
+  tenantApi.route("/reports", reportApiRoutes(deps));
   app.route("/t/:tenant", tenantApi);
   return app;
 }

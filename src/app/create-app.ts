@@ -20,6 +20,7 @@ import { activityRoutes, timelineRoutes } from "../interactions/routes.ts";
 import { mergeRoutes } from "../merge/routes.ts";
 import { noteRoutes } from "../notes/routes.ts";
 import { privacyRoutes } from "../privacy/routes.ts";
+import { reportRoutes } from "../reports/routes.ts";
 import { savedViewRoutes } from "../saved-views/routes.ts";
 import { searchRoutes } from "../search/routes.ts";
 import { settingsRoutes } from "../settings/routes.ts";
@@ -49,6 +50,7 @@ function tenantPages(deps: ServerDeps) {
   app.route("/search", searchRoutes(deps));
   app.route("/background", backgroundRoutes(deps));
   app.route("/privacy", privacyRoutes(deps));
+  app.route("/reports", reportRoutes(deps));
   return app;
 }
 

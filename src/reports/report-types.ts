@@ -24,9 +24,10 @@ export interface ClosingParams extends OwnerParams {
   today: string;
 }
 
-/** A sum of deal amounts in one currency, in its minor unit, and the same weighted by stage probability. */
+/** Deals in one currency: how many, their sum in its minor unit, and the sum weighted by stage probability. */
 export interface Amount {
   currency: string;
+  deals: number;
   amountCents: number;
   weightedCents: number;
 }

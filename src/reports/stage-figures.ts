@@ -19,7 +19,7 @@ export function weighted(amountCents: number, probability: number): number {
 }
 
 /** Per currency, most deals first (then by code). */
-function byDeals(a: Amount & { deals: number }, b: Amount & { deals: number }): number {
+export function byDeals(a: Amount, b: Amount): number {
   return b.deals - a.deals || a.currency.localeCompare(b.currency);
 }
 
@@ -28,7 +28,7 @@ function byDeals(a: Amount & { deals: number }, b: Amount & { deals: number }): 
  * null) folded into one entry per stage with its amounts per currency.
  */
 export function foldStages(rows: StageCurrencyRow[]): StageFigures[] {
-  const stages = new Map<number, StageFigures & { perCurrency: (Amount & { deals: number })[] }>();
+  const stages = new Map<number, StageFigures>();
   for (const row of rows) {
     let stage = stages.get(row.stageId);
     if (!stage) {
@@ -40,41 +40,41 @@ export function foldStages(rows: StageCurrencyRow[]): StageFigures[] {
         probability: row.probability,
         deals: 0,
         amounts: [],
-        perCurrency: [],
       };
       stages.set(row.stageId, stage);
     }
     if (row.currency === null || row.deals === 0) continue;
     stage.deals += row.deals;
     const amountCents = row.amountCents ?? 0;
-    stage.perCurrency.push({
+    stage.amounts.push({
       currency: row.currency,
       deals: row.deals,
       amountCents,
       weightedCents: weighted(amountCents, row.probability),
     });
   }
-  return [...stages.values()].map(({ perCurrency, ...stage }) => ({
-    ...stage,
-    amounts: perCurrency.sort(byDeals).map(({ currency, amountCents, weightedCents }) => ({
-      currency,
-      amountCents,
-      weightedCents,
-    })),
-  }));
+  const folded = [...stages.values()];
+  for (const stage of folded) stage.amounts.sort(byDeals);
+  return folded;
 }
 
-/** Amounts added up per currency (most money first is not comparable across currencies: by code). */
+/** Amounts added up per currency, most deals first. */
 export function totalAmounts(stages: StageFigures[]): Amount[] {
   const totals = new Map<string, Amount>();
   for (const stage of stages)
     for (const a of stage.amounts) {
-      const total = totals.get(a.currency) ?? { currency: a.currency, amountCents: 0, weightedCents: 0 };
+      const total = totals.get(a.currency) ?? {
+        currency: a.currency,
+        deals: 0,
+        amountCents: 0,
+        weightedCents: 0,
+      };
+      total.deals += a.deals;
       total.amountCents += a.amountCents;
       total.weightedCents += a.weightedCents;
       totals.set(a.currency, total);
     }
-  return [...totals.values()].sort((a, b) => a.currency.localeCompare(b.currency));
+  return [...totals.values()].sort(byDeals);
 }
 
 /** Every user's name by id, for labelling owners (read once per task: a workspace has few users). */
