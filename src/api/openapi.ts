@@ -23,6 +23,7 @@ import {
   timestamps,
 } from "./openapi/parts.ts";
 import { pipelinePaths, pipelineSchema, stageSchema } from "./openapi/pipelines.ts";
+import { reportPaths, reportSchemas } from "./openapi/reports.ts";
 import { resourcePaths } from "./openapi/resource-paths.ts";
 import { searchHitSchema, searchPaths } from "./openapi/search.ts";
 import { taskPaths, taskSchema } from "./openapi/tasks.ts";
@@ -45,6 +46,7 @@ export const OPENAPI_DOCUMENT = {
     { name: "Notes" },
     { name: "Search" },
     { name: "Custom fields", description: "The workspace's own fields on contacts, companies and deals" },
+    { name: "Reports", description: "Figures behind the reports pages, computed in the worker pool" },
     { name: "Meta" },
   ],
   components: {
@@ -89,6 +91,7 @@ export const OPENAPI_DOCUMENT = {
       Task: taskSchema,
       Note: noteSchema,
       SearchHit: searchHitSchema,
+      ...reportSchemas,
       CustomField: {
         type: "object",
         required: ["id", "entity", "key", "label", "type", "options", "position"],
@@ -174,6 +177,7 @@ export const OPENAPI_DOCUMENT = {
     ...notePaths(),
     ...searchPaths(),
     ...customFieldPaths(),
+    ...reportPaths(),
     ...bulkPath("contacts", "Contacts"),
     ...bulkPath("companies", "Companies"),
     ...bulkPath("deals", "Deals"),
