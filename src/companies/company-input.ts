@@ -18,6 +18,9 @@ export const domainName = z
   )
   .pipe(z.string().regex(HOSTNAME, "must be a domain name like acme.com"));
 
+/** The company a contact's or deal's form names by typing (empty: none); found or created by that name. */
+export const typedCompanyName = plainText(200);
+
 const fields = {
   name: plainText(200).min(1, "is required"),
   domain: nullable(domainName),

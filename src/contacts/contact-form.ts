@@ -1,11 +1,9 @@
-import { z } from "zod";
+import { typedCompanyName } from "../companies/company-input.ts";
 import { ValidationError } from "../core/errors.ts";
 import { fieldIssues } from "../core/validation.ts";
 import { ownerAndTags } from "../records/form-input.ts";
 import { type ContactCreate, contactCreateInput } from "./contact-input.ts";
 import type { ContactRecord } from "./contact-record.ts";
-
-const companyName = z.string().trim().max(200, "must be at most 200 characters");
 
 /** A parsed contact form: the contact fields, plus the company typed by name. */
 export interface ContactForm {
@@ -26,7 +24,7 @@ export function parseContactForm(fields: Record<string, string>, defaultOwnerId:
     title: fields.title ?? "",
     ...ownerAndTags(fields, defaultOwnerId),
   });
-  const company = companyName.safeParse(fields.companyName ?? "");
+  const company = typedCompanyName.safeParse(fields.companyName ?? "");
   const issues = [
     ...(result.success ? [] : fieldIssues(result.error)),
     ...(company.success

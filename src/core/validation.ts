@@ -16,21 +16,54 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.
   return result.data;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the same, with tab, line feed and carriage return allowed
+const CONTROLS_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+/**
+ * Bidirectional embeddings and overrides (U+202A–U+202E) and isolates (U+2066–U+2069): they
+ * make text display in another order than it is stored (a name, a file or a CSV cell that
+ * reads as something else), and no name or note needs them.
+ */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/;
+
+export const CONTROL_MESSAGE = "must not contain control characters";
+export const BIDI_MESSAGE = "must not contain bidirectional control characters";
+
+/**
+ * The one rule for text people type into records, notes, tasks, activities, custom values,
+ * saved views and names: no C0 or C1 control characters (NUL, ESC, DEL…; with `lines`, tab
+ * and line breaks are allowed) and no bidirectional controls. Returns the problem, if any.
+ * Linear in the text's length.
+ */
+export function textProblem(value: string, lines = false): string | undefined {
+  if ((lines ? CONTROLS_BUT_LINES : CONTROLS).test(value)) return CONTROL_MESSAGE;
+  if (BIDI_CONTROLS.test(value)) return BIDI_MESSAGE;
+  return undefined;
+}
+
+/** `textProblem` as a zod check, for any string schema. */
+export function cleanText(lines = false) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    const problem = textProblem(value, lines);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  };
+}
+
 /** A form field: trimmed; an empty field means "not given". */
 export const formText = (max: number) =>
   z.preprocess(
     (v) => (typeof v === "string" ? v.trim() || undefined : v),
-    z.string().max(max, `must be at most ${max} characters`),
+    z.string().max(max, `must be at most ${max} characters`).superRefine(cleanText()),
   );
 
-/** Text without control characters (they break CSV, logs and terminals). */
+/** One line of text (names, titles, summaries): trimmed, and clean by `textProblem`. */
 export const plainText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max, `must be at most ${max} characters`)
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-    .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
+  z.string().trim().max(max, `must be at most ${max} characters`).superRefine(cleanText());
+
+/** Text that may span lines (a note): kept as typed, tabs and line breaks allowed, otherwise clean by `textProblem`. */
+export const multilineText = (max: number, maxMessage = `must be at most ${max} characters`) =>
+  z.string().max(max, maxMessage).superRefine(cleanText(true));
 
 export const emailAddress = z
   .string()

@@ -1,4 +1,5 @@
 import { type FieldIssue, ValidationError } from "../core/errors.ts";
+import { textProblem } from "../core/validation.ts";
 import { isCalendarDay } from "../lists/list-params.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { FieldDefinition } from "./field-definitions.ts";
@@ -26,12 +27,13 @@ function toStored(field: FieldDefinition, value: unknown, fromForm: boolean): St
   if (value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0))
     return null;
   switch (field.type) {
-    case "text":
+    case "text": {
       if (typeof value !== "string") return issue(field, "must be text");
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are refused
-      if (value.length > 500 || /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(value))
-        return issue(field, "must be at most 500 characters of text");
+      if (value.length > 500) return issue(field, "must be at most 500 characters of text");
+      const problem = textProblem(value, true);
+      if (problem) return issue(field, problem);
       return { text: value.trim(), num: null };
+    }
     case "number": {
       const n =
         typeof value === "number"

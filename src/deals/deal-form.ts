@@ -1,3 +1,4 @@
+import { typedCompanyName } from "../companies/company-input.ts";
 import { getContact } from "../contacts/get-contact.ts";
 import { type FieldIssue, ValidationError } from "../core/errors.ts";
 import { amountText, isCurrency, parseAmount } from "../core/money.ts";
@@ -40,12 +41,12 @@ export function parseDealForm(
     contactIds: fields.contactId ? [Number(fields.contactId)] : [],
     ...ownerAndTags(fields, defaults.ownerId),
   });
-  const companyName = (fields.companyName ?? "").trim();
-  if (companyName.length > 200)
-    issues.push({ field: "companyName", message: "must be at most 200 characters" });
+  const company = typedCompanyName.safeParse(fields.companyName ?? "");
+  if (!company.success)
+    issues.push({ field: "companyName", message: company.error.issues[0]?.message ?? "invalid" });
   if (!result.success) issues.push(...fieldIssues(result.error));
-  if (issues.length || !result.success) throw new ValidationError(issues);
-  return { input: result.data, companyName };
+  if (issues.length || !result.success || !company.success) throw new ValidationError(issues);
+  return { input: result.data, companyName: company.data };
 }
 
 /** A stored deal as form values, for the edit form. */

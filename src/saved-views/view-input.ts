@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { BULK_KINDS, type BulkKindName } from "../bulk/bulk-kinds.ts";
 import { RECORD_LIST_MESSAGE, RECORD_LISTS, type RecordPlural } from "../core/record-types.ts";
-import { plainText } from "../core/validation.ts";
+import { plainText, textProblem } from "../core/validation.ts";
 import { parseListParams } from "../lists/list-params.ts";
 
 /** The lists a view can be saved for. */
@@ -11,8 +11,16 @@ export type ViewList = (typeof VIEW_LISTS)[number];
 export const viewInput = z.object({
   list: z.enum(RECORD_LISTS as [RecordPlural, ...RecordPlural[]], RECORD_LIST_MESSAGE),
   name: plainText(60).min(1, "is required"),
-  /** The list's query string as the page had it: filters, sort and `cols`. */
-  query: z.string().max(2000, "is too long"),
+  /** The list's query string as the page had it: filters, sort and `cols`; what it decodes to is clean text too. */
+  query: z
+    .string()
+    .max(2000, "is too long")
+    .superRefine((query, ctx) => {
+      for (const [name, value] of new URLSearchParams(query)) {
+        const problem = textProblem(name) ?? textProblem(value);
+        if (problem) return void ctx.addIssue({ code: "custom", message: problem });
+      }
+    }),
   shared: z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean()).default(false),
 });
 
