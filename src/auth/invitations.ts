@@ -3,7 +3,7 @@ import { z } from "zod";
 import { NotFoundError, ValidationError } from "../core/errors.ts";
 import { randomToken, sha256Hex } from "../core/tokens.ts";
 import { emailAddress, parseOrThrow } from "../core/validation.ts";
-import { type Role, requireRole } from "../identity/roles.ts";
+import { grantableRoles, type Role, requireRole } from "../identity/roles.ts";
 import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { insertUser } from "./insert-user.ts";
@@ -73,7 +73,35 @@ export function revokeInvitation(shard: Shard, actor: Actor, id: number): void {
   });
 }
 
-/** The open invitation behind a token, or undefined if it is unknown, used or expired. */
+/**
+ * Withdraws the open invitations `userId` made for a role that `role` can no longer grant (all
+ * of them for null: a removed user), so nobody, the inviter included, comes back through an
+ * invitation its maker could not make now. Called in the transaction that changes the user.
+ */
+export function withdrawInvitationsBy(shard: Shard, userId: number, role: Role | null): void {
+  const keep = role === null ? [] : grantableRoles(role);
+  shard
+    .statement(
+      `DELETE FROM invitations WHERE invited_by = ? AND accepted_at IS NULL
+       AND role NOT IN (SELECT value FROM json_each(?))`,
+    )
+    .run(userId, JSON.stringify(keep));
+}
+
+/**
+ * Whether the invitation's maker is still a user who may grant its role. Checked again when it
+ * is opened and accepted, whatever happened since: an inviter removed before withdrawals existed
+ * left `invited_by` empty, and such an invitation is void.
+ */
+function inviterMayGrant(shard: Shard, invitation: Invitation): boolean {
+  if (invitation.invitedBy === null) return false;
+  const inviter = shard.statement("SELECT role FROM users WHERE id = ?").get(invitation.invitedBy) as {
+    role: Role;
+  } | null;
+  return inviter !== null && grantableRoles(inviter.role).includes(invitation.role);
+}
+
+/** The open invitation behind a token, or undefined if it is unknown, used, expired or void (see inviterMayGrant). */
 export function openInvitation(shard: Shard, token: string, now = Date.now()): Invitation | undefined {
   const invitation = shard.db
     .select()
@@ -81,6 +109,7 @@ export function openInvitation(shard: Shard, token: string, now = Date.now()): I
     .where(eq(invitations.tokenHash, sha256Hex(token)))
     .get();
   if (!invitation || invitation.acceptedAt !== null || invitation.expiresAt <= now) return undefined;
+  if (!inviterMayGrant(shard, invitation)) return undefined;
   return invitation;
 }
 
@@ -92,6 +121,8 @@ export function acceptInvitation(
   now = Date.now(),
 ): User {
   return shard.transaction(() => {
+    // The inviter may have been removed or demoted while the invitee chose a password.
+    if (!inviterMayGrant(shard, invitation)) throw new NotFoundError("invitation (it was withdrawn)");
     const claimed = shard
       .statement("UPDATE invitations SET accepted_at = ? WHERE id = ? AND accepted_at IS NULL")
       .run(now, invitation.id);

@@ -5,6 +5,7 @@ import { parseOrThrow } from "../core/validation.ts";
 import { grantableRoles, hasRole, ROLES, type Role, requireRole } from "../identity/roles.ts";
 import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
+import { withdrawInvitationsBy } from "./invitations.ts";
 import { roleField } from "./role-grants.ts";
 import { users } from "./schema.ts";
 
@@ -55,12 +56,13 @@ export function changeRole(shard: Shard, actor: Actor, userId: number, raw: unkn
     }
     shard.db.update(users).set({ role, updatedAt: Date.now() }).where(eq(users.id, userId)).run();
     // Their sessions take the new role on their next request (it is read every time); keys they
-    // made with more rights than they now have stop working.
+    // made with more rights than they now have stop working, and invitations they could not make now are withdrawn.
     revokeKeysAbove(shard, userId, role);
+    withdrawInvitationsBy(shard, userId, role);
   });
 }
 
-/** Removes a user (admins and owners; their sessions go with them; records they own keep no owner). */
+/** Removes a user (admins and owners; their sessions, keys and open invitations go with them; records they own keep no owner). */
 export function removeUser(shard: Shard, actor: Actor, userId: number): void {
   requireRole(actor.role, "admin");
   const actorRole = actor.role;
@@ -74,6 +76,7 @@ export function removeUser(shard: Shard, actor: Actor, userId: number): void {
       throw new ValidationError([{ field: "user", message: "the workspace needs at least one owner" }]);
     }
     revokeKeysAbove(shard, userId, null);
+    withdrawInvitationsBy(shard, userId, null);
     shard.db.delete(users).where(eq(users.id, userId)).run();
   });
 }
