@@ -23,6 +23,10 @@ export interface Config {
   loginFailuresPerAccount: number;
   loginFailuresPerIp: number;
   loginWindowMinutes: number;
+  /** Sign-ups one client address may make in the window, and all addresses together. */
+  signupsPerIp: number;
+  signupsGlobal: number;
+  signupWindowMinutes: number;
   /** One JSON line per request on stdout. */
   accessLog: boolean;
   /** Cache rendered list pages per shard version (never stale: any write is a miss). Off only to measure. */
@@ -79,6 +83,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     loginFailuresPerAccount: int(env, "CRM_LOGIN_FAILURES_PER_ACCOUNT", 5, 1),
     loginFailuresPerIp: int(env, "CRM_LOGIN_FAILURES_PER_IP", 30, 1),
     loginWindowMinutes: int(env, "CRM_LOGIN_WINDOW_MINUTES", 15, 1),
+    signupsPerIp: int(env, "CRM_SIGNUPS_PER_IP", 5, 1),
+    signupsGlobal: int(env, "CRM_SIGNUPS_GLOBAL", 100, 1),
+    signupWindowMinutes: int(env, "CRM_SIGNUP_WINDOW_MINUTES", 60, 1),
     accessLog: bool(env, "CRM_ACCESS_LOG", true),
     renderCache: bool(env, "CRM_RENDER_CACHE", true),
     workers: int(env, "CRM_WORKERS", Math.max(1, availableParallelism() - 1), 1),
