@@ -323,6 +323,12 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   "errors/error-page#errorPage": (v, f) =>
     v({ status: 404, title: f.s, message: f.s, nonce: NONCE, assets: ASSETS }),
 
+  // exports
+  "exports/export-link#exportLinks": (v, f) => [
+    v(`${BASE}/contacts?q=${f.s}&cols=email`),
+    v(`${BASE}/deals`),
+  ],
+
   // layouts
   "layouts/page#page": (v, f) => [
     v(f.ctx, { title: f.s, nav: "tasks", body: f.s, flash: f.s }),
@@ -515,6 +521,7 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   "reports/chart-frame#niceScale": notHtml("computes the axis ticks"),
   "reports/chart-frame#seriesColor": notHtml("picks a colour"),
   "reports/chart-frame#svgNumber": notHtml("rounds a number"),
+  "reports/chart-frame#svgText": notHtml("replaces characters XML forbids"),
   "reports/chart-frame#yOf": notHtml("computes a position"),
   "reports/data-table#dataTable": (v, f) => [
     v("r", hostileChart(f.s, "bar")),

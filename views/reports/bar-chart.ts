@@ -8,6 +8,7 @@ import {
   PLOT,
   seriesColor,
   svgNumber,
+  svgText,
   yOf,
 } from "./chart-frame.ts";
 
@@ -21,7 +22,7 @@ export function barChart(id: string, spec: ChartSpec): Html {
     const value = values[i];
     if (value === null || value === undefined) return "";
     const y = yOf(value, scale.max);
-    return html`<rect x="${svgNumber((centres[i] ?? 0) - width / 2)}" y="${svgNumber(y)}" width="${svgNumber(width)}" height="${svgNumber(PLOT.bottom - y)}" fill="${seriesColor(spec, 0)}"><title>${category}: ${formatValue(value, spec, false)}</title></rect>`;
+    return html`<rect x="${svgNumber((centres[i] ?? 0) - width / 2)}" y="${svgNumber(y)}" width="${svgNumber(width)}" height="${svgNumber(PLOT.bottom - y)}" fill="${seriesColor(spec, 0)}"><title>${svgText(`${category}: ${formatValue(value, spec, false)}`)}</title></rect>`;
   });
   return chartFrame(id, spec, scale, centres, bars);
 }

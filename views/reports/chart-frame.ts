@@ -86,7 +86,32 @@ export function yOf(value: number, max: number): number {
   return PLOT.bottom - (Math.max(0, value) / max) * (PLOT.bottom - PLOT.top);
 }
 
-const short = (label: string) => (label.length > MAX_LABEL ? `${label.slice(0, MAX_LABEL - 1)}…` : label);
+/** Whether XML forbids a UTF-16 unit even escaped: C0 controls but tab and line breaks, U+FFFE, U+FFFF. */
+function notXml(code: number): boolean {
+  return (
+    (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) || code === 0xfffe || code === 0xffff
+  );
+}
+
+/**
+ * Text for the SVG: what XML forbids (those characters, lone surrogates) becomes U+FFFD, so
+ * the chart stays well-formed XML (a browser's HTML parser would forgive it; an SVG saved on
+ * its own would not). The html tag then escapes it like any text.
+ */
+export function svgText(text: string): string {
+  const whole = text.toWellFormed();
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < whole.length; i++) {
+    if (!notXml(whole.charCodeAt(i))) continue;
+    out += `${whole.slice(from, i)}\uFFFD`;
+    from = i + 1;
+  }
+  return from === 0 ? whole : out + whole.slice(from);
+}
+
+const short = (label: string) =>
+  svgText(label.length > MAX_LABEL ? `${label.slice(0, MAX_LABEL - 1)}…` : label);
 const fixed = (n: number) => Math.round(n * 10) / 10;
 
 /** The category labels under the plot: every one that fits, evenly thinned, centred on `centres`. */
@@ -117,8 +142,8 @@ export function chartFrame(
 ): Html {
   const empty = spec.series.every((s) => s.values.every((v) => v === null || v === 0));
   return html`<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="100%" role="img" aria-labelledby="${id}-title ${id}-desc" font-size="${FONT}" font-family="system-ui, sans-serif">
-<title id="${id}-title">${spec.title}</title>
-<desc id="${id}-desc">${spec.description}</desc>
+<title id="${id}-title">${svgText(spec.title)}</title>
+<desc id="${id}-desc">${svgText(spec.description)}</desc>
 <g class="axis" fill="#5d6575" aria-hidden="true">${scale.ticks.map(
     (t) =>
       html`<line x1="${PLOT.left}" x2="${PLOT.right}" y1="${fixed(yOf(t, scale.max))}" y2="${fixed(yOf(t, scale.max))}" stroke="#e1e4ea"></line><text x="${PLOT.left - 5}" y="${fixed(yOf(t, scale.max) + 4)}" text-anchor="end">${formatValue(t, spec, true)}</text>`,

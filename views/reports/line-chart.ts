@@ -1,6 +1,15 @@
 import type { ChartSpec } from "../../src/reports/chart-spec.ts";
 import { type Html, html } from "../html.ts";
-import { bands, chartFrame, formatValue, niceScale, seriesColor, svgNumber, yOf } from "./chart-frame.ts";
+import {
+  bands,
+  chartFrame,
+  formatValue,
+  niceScale,
+  seriesColor,
+  svgNumber,
+  svgText,
+  yOf,
+} from "./chart-frame.ts";
 
 /**
  * A line per series through the category centres, broken where a value is null (a month with
@@ -25,7 +34,7 @@ export function lineChart(id: string, spec: ChartSpec): Html {
     const dots = series.values.map((value, i) =>
       value === null
         ? ""
-        : html`<circle cx="${svgNumber(centres[i] ?? 0)}" cy="${svgNumber(yOf(value, scale.max))}" r="3" fill="${color}"><title>${spec.categories[i] ?? ""}, ${series.name}: ${formatValue(value, spec, false)}</title></circle>`,
+        : html`<circle cx="${svgNumber(centres[i] ?? 0)}" cy="${svgNumber(yOf(value, scale.max))}" r="3" fill="${color}"><title>${svgText(`${spec.categories[i] ?? ""}, ${series.name}: ${formatValue(value, spec, false)}`)}</title></circle>`,
     );
     return html`${path ? html`<path d="${path}" fill="none" stroke="${color}" stroke-width="2"></path>` : ""}${dots}`;
   });

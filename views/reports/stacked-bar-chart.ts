@@ -1,6 +1,15 @@
 import type { ChartSpec } from "../../src/reports/chart-spec.ts";
 import { type Html, html } from "../html.ts";
-import { bands, chartFrame, formatValue, niceScale, seriesColor, svgNumber, yOf } from "./chart-frame.ts";
+import {
+  bands,
+  chartFrame,
+  formatValue,
+  niceScale,
+  seriesColor,
+  svgNumber,
+  svgText,
+  yOf,
+} from "./chart-frame.ts";
 
 /** A bar per category made of one segment per series, bottom to top in series order; each segment tells its series and value on hover. */
 export function stackedBarChart(id: string, spec: ChartSpec): Html {
@@ -18,7 +27,7 @@ export function stackedBarChart(id: string, spec: ChartSpec): Html {
       const bottom = yOf(base, scale.max);
       base += value;
       const top = yOf(base, scale.max);
-      return html`<rect x="${svgNumber((centres[i] ?? 0) - width / 2)}" y="${svgNumber(top)}" width="${svgNumber(width)}" height="${svgNumber(bottom - top)}" fill="${seriesColor(spec, s)}"><title>${category}, ${series.name}: ${formatValue(value, spec, false)}</title></rect>`;
+      return html`<rect x="${svgNumber((centres[i] ?? 0) - width / 2)}" y="${svgNumber(top)}" width="${svgNumber(width)}" height="${svgNumber(bottom - top)}" fill="${seriesColor(spec, s)}"><title>${svgText(`${category}, ${series.name}: ${formatValue(value, spec, false)}`)}</title></rect>`;
     });
   });
   return chartFrame(id, spec, scale, centres, segments);
