@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { unzipSync } from "fflate";
 import type { Shard } from "../src/tenancy/shard.ts";
+import { waitForTask } from "./support/background-task.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -83,6 +84,28 @@ async function download(client: BrowserClient, path: string) {
     headers: response.headers,
     bytes: new Uint8Array(await response.arrayBuffer()),
   };
+}
+
+/** The workspace's prepared downloads waiting on the server's disk (under the data directory). */
+const waitingDownloads = () => {
+  const root = join(dir.path, "downloads", data.get("acme").id);
+  return existsSync(root) ? readdirSync(root) : [];
+};
+
+/**
+ * A workspace download as an owner gets it now: the page's form starts it, its progress page
+ * shows it being prepared and then links to the file, which is fetched once.
+ */
+async function prepareAndDownload(client: BrowserClient, path: string) {
+  await client.get("/t/acme/privacy");
+  const started = await client.post(path, {});
+  expect(started.status).toBe(303);
+  const task = await waitForTask(client, started.headers.get("location"));
+  expect(task.status).toBe("Done.");
+  expect(task.links).toEqual([`/t/acme/downloads/${task.id}`]);
+  const link = task.links[0] as string;
+  const response = await download(client, link);
+  return { ...response, link, task };
 }
 
 /** A whole RFC 4180 document: records of fields. */
@@ -336,8 +359,8 @@ describe("the Data & privacy page", () => {
     const forOwner = await owner.get("/t/acme/privacy");
     expect(forOwner.status).toBe(200);
     expect(forOwner.text).toContain("Data &amp; privacy");
-    expect(forOwner.text).toContain('href="/t/acme/privacy/workspace.sqlite"');
-    expect(forOwner.text).toContain('href="/t/acme/privacy/workspace.zip"');
+    expect(forOwner.text).toContain('<form method="post" action="/t/acme/privacy/workspace.sqlite"');
+    expect(forOwner.text).toContain('<form method="post" action="/t/acme/privacy/workspace.zip"');
     for (const client of [admin, member, reader]) {
       const page = await client.get("/t/acme/privacy");
       expect(page.status).toBe(200);
@@ -441,17 +464,54 @@ describe("permissions", () => {
       await client.get("/t/acme/privacy");
       const erase = await client.post(`/t/acme/privacy/contacts/${personId}/erasure`, {});
       expect(erase.status).toBe(403);
+      for (const path of ["/t/acme/privacy/workspace.sqlite", "/t/acme/privacy/workspace.zip"]) {
+        await client.get("/t/acme/privacy");
+        expect({ path, status: (await client.post(path, {})).status }).toEqual({ path, status: 403 });
+      }
     }
     expect(await liveCounts()).toEqual(before);
     expect((await acme("GET", `/t/acme/contacts/${personId}`)).json.email).toBe(PERSON.email);
     expect(readdirSync(serverTmp.path)).toEqual([]);
+    expect(waitingDownloads()).toEqual([]);
+    // Nothing was started on their behalf either.
+    const tasks = await useShard("acme", (s) => countRows(s, "background_tasks"));
+    expect(tasks).toBe(0);
   });
 
   it("an admin gets 403 on the workspace downloads", async () => {
     for (const path of ["/t/acme/privacy/workspace.sqlite", "/t/acme/privacy/workspace.zip"]) {
       expect((await download(admin, path)).status).toBe(403);
+      await admin.get("/t/acme/privacy");
+      expect((await admin.post(path, {})).status).toBe(403);
     }
     expect(readdirSync(serverTmp.path)).toEqual([]);
+    expect(waitingDownloads()).toEqual([]);
+  });
+
+  it("a prepared workspace copy is fetched only by an owner: an admin who can see its task gets 403, a member 404, and it stays for its owner", async () => {
+    await owner.get("/t/acme/privacy");
+    const started = await owner.post("/t/acme/privacy/workspace.sqlite", {});
+    const task = await waitForTask(owner, started.headers.get("location"));
+    expect(task.links).toEqual([`/t/acme/downloads/${task.id}`]);
+    expect(waitingDownloads()).toHaveLength(1);
+    // Admins see every task's page, but the file is the owners'.
+    expect((await admin.get(task.path)).status).toBe(200);
+    expect((await download(admin, `/t/acme/downloads/${task.id}`)).status).toBe(403);
+    expect((await download(member, `/t/acme/downloads/${task.id}`)).status).toBe(404);
+    expect((await download(reader, `/t/acme/downloads/${task.id}`)).status).toBe(404);
+    // Another workspace's owner is not signed in here, and their workspace has no such task.
+    const outsider = await signIn(server.url, "other", "owner@other.test");
+    const elsewhere = await download(outsider, `/t/acme/downloads/${task.id}`);
+    expect([elsewhere.status, elsewhere.headers.get("location")]).toEqual([
+      303,
+      `/t/acme/login?next=${encodeURIComponent(`/t/acme/downloads/${task.id}`)}`,
+    ]);
+    expect((await download(outsider, `/t/other/downloads/${task.id}`)).status).toBe(404);
+    expect(waitingDownloads()).toHaveLength(1);
+    const fetched = await download(owner, `/t/acme/downloads/${task.id}`);
+    expect(fetched.status).toBe(200);
+    expect(new TextDecoder().decode(fetched.bytes.subarray(0, 15))).toBe("SQLite format 3");
+    expect(waitingDownloads()).toEqual([]);
   });
 
   it("another workspace's contact id, or no id at all, is a 404 and touches nothing", async () => {
@@ -468,15 +528,20 @@ describe("permissions", () => {
 
 describe("the workspace as a SQLite file", () => {
   it("is a consistent copy with the same rows and no passwords, sessions, API keys or invitations", async () => {
-    const response = await download(owner, "/t/acme/privacy/workspace.sqlite");
+    const response = await prepareAndDownload(owner, "/t/acme/privacy/workspace.sqlite");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/vnd.sqlite3");
     expect(response.headers.get("content-disposition")).toMatch(
       /^attachment; filename="acme-\d{4}-\d{2}-\d{2}\.sqlite"$/,
     );
     expect(new TextDecoder().decode(response.bytes.subarray(0, 15))).toBe("SQLite format 3");
-    // The copy was made in the server's temp directory and is gone once sent.
+    // The copy was made under the data directory (never the temp directory) and is gone once sent,
+    // for good: a second request is told so.
     expect(readdirSync(serverTmp.path)).toEqual([]);
+    expect(waitingDownloads()).toEqual([]);
+    const again = await download(owner, response.link);
+    expect(again.status).toBe(410);
+    expect(new TextDecoder().decode(again.bytes)).toContain("downloaded already");
 
     const live = await useShard("acme", (s) => ({
       counts: businessCounts(s),
@@ -518,7 +583,7 @@ describe("the workspace as a SQLite file", () => {
     expect(foundIn(live, secrets.stored)).toEqual(secrets.stored);
     expect(foundIn(live, [INVITED])).toEqual([INVITED]);
 
-    const response = await download(owner, "/t/acme/privacy/workspace.sqlite");
+    const response = await prepareAndDownload(owner, "/t/acme/privacy/workspace.sqlite");
     expect(response.status).toBe(200);
     expect(response.bytes.length).toBeGreaterThan(100_000);
     expect(foundIn(response.bytes, [...secrets.stored, ...secrets.held, INVITED, "$argon2"])).toEqual([]);
@@ -527,9 +592,10 @@ describe("the workspace as a SQLite file", () => {
 
 describe("the workspace as CSV", () => {
   it("is a ZIP of one CSV per business table, users without password hashes, and no secrets", async () => {
-    const response = await download(owner, "/t/acme/privacy/workspace.zip");
+    const response = await prepareAndDownload(owner, "/t/acme/privacy/workspace.zip");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/zip");
+    expect(waitingDownloads()).toEqual([]);
     expect(response.headers.get("content-disposition")).toMatch(
       /^attachment; filename="acme-\d{4}-\d{2}-\d{2}-csv\.zip"$/,
     );
@@ -583,7 +649,11 @@ describe("erasure", () => {
     await admin.get(`/t/acme/privacy/contacts/${personId}/erasure`);
     const response = await admin.post(`/t/acme/privacy/contacts/${personId}/erasure`, {});
     expect(response.status).toBe(303);
-    expect(response.headers.get("location")).toBe("/t/acme/contacts");
+    // It runs in the background: its page shows the steps, then the outcome and the way back.
+    const task = await waitForTask(admin, response.headers.get("location"));
+    expect(task.status).toBe("Done.");
+    expect(task.links).toEqual(["/t/acme/contacts"]);
+    expect(task.text).toContain("nothing of them is left in it");
 
     for (const path of [file, `${file}-wal`]) {
       for (const trace of TRACES) {
@@ -650,7 +720,8 @@ describe("erasure", () => {
     await admin.get(`/t/acme/privacy/contacts/${otherPersonId}/erasure`);
     const response = await admin.htmx("POST", `/t/acme/privacy/contacts/${otherPersonId}/erasure`, {});
     expect(response.status).toBe(200);
-    expect(response.headers.get("hx-redirect")).toBe("/t/acme/contacts");
+    const task = await waitForTask(admin, response.headers.get("hx-redirect"));
+    expect(task.status).toBe("Done.");
     expect((await acme("GET", `/t/acme/contacts/${otherPersonId}`)).status).toBe(404);
   });
 
@@ -676,6 +747,7 @@ describe("the server log", () => {
       ["person exported", owner, personId],
       ["workspace downloaded", owner, "sqlite"],
       ["workspace downloaded", owner, "sqlite"],
+      ["workspace downloaded", owner, "sqlite"],
       ["workspace downloaded", owner, "csv"],
       ["person erased", admin, personId],
       ["person erased", admin, otherPersonId],
@@ -688,7 +760,8 @@ describe("the server log", () => {
       ["person exported", `contactId,${base}`],
       ["workspace downloaded", `bytes,format,${base}`],
       ["workspace downloaded", `bytes,format,${base}`],
-      ["workspace downloaded", `format,${base}`],
+      ["workspace downloaded", `bytes,format,${base}`],
+      ["workspace downloaded", `bytes,format,${base}`],
       ["person erased", `compacted,contactId,${base},walTruncated`],
       ["person erased", `compacted,contactId,${base},walTruncated`],
     ]);

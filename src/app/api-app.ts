@@ -36,8 +36,8 @@ export function apiApp(deps: AppDeps) {
     .use(resolveTenant(deps), apiKeyTenantCheck, holdShard(deps))
     .use(apiKeyAuth)
     .use(writesNeedMember);
-  tenantApi.route("/", bulkApiRoutes());
-  tenantApi.route("/", mergeApiRoutes());
+  tenantApi.route("/", bulkApiRoutes(deps));
+  tenantApi.route("/", mergeApiRoutes(deps));
   tenantApi.route("/contacts", contactApiRoutes(deps.config.renderCache));
   tenantApi.route("/companies", companyApiRoutes(deps.config.renderCache));
   tenantApi.route("/deals", dealApiRoutes(deps.config.renderCache));

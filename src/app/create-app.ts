@@ -10,6 +10,7 @@ import { companyRoutes } from "../companies/routes.ts";
 import { contactRoutes } from "../contacts/routes.ts";
 import { PayloadTooLargeError } from "../core/errors.ts";
 import { dealRoutes } from "../deals/routes.ts";
+import { exportRoutes } from "../exports/routes.ts";
 import type { AppEnv, TenantEnv } from "../http/app-env.ts";
 import { csrfProtection } from "../http/middleware/csrf.ts";
 import { requestLog } from "../http/middleware/request-log.ts";
@@ -19,6 +20,7 @@ import { holdShard, resolveTenant } from "../http/tenant-middleware.ts";
 import { activityRoutes, timelineRoutes } from "../interactions/routes.ts";
 import { mergeRoutes } from "../merge/routes.ts";
 import { noteRoutes } from "../notes/routes.ts";
+import { downloadRoutes } from "../privacy/download-routes.ts";
 import { privacyRoutes } from "../privacy/routes.ts";
 import { reportRoutes } from "../reports/routes.ts";
 import { savedViewRoutes } from "../saved-views/routes.ts";
@@ -50,6 +52,8 @@ function tenantPages(deps: ServerDeps) {
   app.route("/search", searchRoutes(deps));
   app.route("/background", backgroundRoutes(deps));
   app.route("/privacy", privacyRoutes(deps));
+  app.route("/exports", exportRoutes(deps));
+  app.route("/downloads", downloadRoutes(deps));
   app.route("/reports", reportRoutes(deps));
   return app;
 }

@@ -1,19 +1,19 @@
 import { Hono } from "hono";
 import { NotFoundError } from "../core/errors.ts";
 import { parseOrThrow } from "../core/validation.ts";
-import type { ViewerEnv } from "../http/app-env.ts";
+import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { parseAll } from "../http/form-write.ts";
 import { readJsonObject } from "../http/read-json.ts";
-import { actorOf } from "../identity/viewer.ts";
 import { bulkActionInput, bulkTargetInput } from "./bulk-input.ts";
 import { bulkKind } from "./bulk-kinds.ts";
-import { runBulk } from "./run-bulk.ts";
+import { bulkInPool } from "./routes.ts";
 
 /**
  * POST /api/v1/t/:tenant/{contacts,companies,deals}/bulk: one action on a selection (`ids`)
- * or on everything a list filter matches (`filter`), all or nothing. Answers {matched, changed}.
+ * or on everything a list filter matches (`filter`), all or nothing, in a worker while the
+ * request waits. Answers {matched, changed}.
  */
-export function bulkApiRoutes() {
+export function bulkApiRoutes(deps: AppDeps) {
   const app = new Hono<ViewerEnv>();
   app.post("/:kind/bulk", async (c) => {
     const kind = bulkKind(c.req.param("kind"));
@@ -24,7 +24,7 @@ export function bulkApiRoutes() {
       () => parseOrThrow(bulkTargetInput, rest),
       () => parseOrThrow(bulkActionInput, { action, ownerId, tag, stageId }),
     );
-    return c.json(runBulk(c.var.shard, actorOf(c.var.viewer), kind, target, change));
+    return c.json(await bulkInPool(deps, c, kind, target, change));
   });
   return app;
 }

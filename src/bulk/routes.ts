@@ -1,16 +1,22 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bulkConfirmPage } from "../../views/bulk/bulk-confirm-page.ts";
 import { refusedPage } from "../../views/components/refused-page.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
+import { startInBackground } from "../background/start-background-task.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { parseAll, writeFromForm } from "../http/form-write.ts";
 import { formFields, pageContext } from "../http/page-context.ts";
 import { actorOf } from "../identity/viewer.ts";
-import { type BulkTarget, bulkActionInput, bulkTargetInput } from "./bulk-input.ts";
-import { bulkKind } from "./bulk-kinds.ts";
-import { bulkTargetIds, runBulk } from "./run-bulk.ts";
+import type { RecordKind } from "../records/record-kind.ts";
+import { type BulkAction, type BulkTarget, bulkActionInput, bulkTargetInput } from "./bulk-input.ts";
+import { type BulkKindName, bulkKind } from "./bulk-kinds.ts";
+import { asDomainError, BULK_IN_REQUEST, type BulkRunParams } from "./bulk-task.ts";
+import type { BulkResult } from "./run-bulk.ts";
+import { targetFilter } from "./run-bulk.ts";
+
+type C = Context<ViewerEnv>;
 
 /** The bulk form's target: the ticked rows, or everything the list's filters (a query string) match. */
 function formTarget(fields: Record<string, string>): BulkTarget {
@@ -23,10 +29,47 @@ function formTarget(fields: Record<string, string>): BulkTarget {
   return parseOrThrow(bulkTargetInput, { ids });
 }
 
+/** A bulk task for this request's workspace, in the pool; a closed request cancels it. */
+async function inPool<T>(deps: AppDeps, c: C, kind: RecordKind, task: string, params: object): Promise<T> {
+  const tenant = c.var.tenant;
+  try {
+    return await deps.pool.run<T>(
+      task,
+      { tenantId: tenant.id, slug: tenant.slug, file: tenant.file, params },
+      { signal: c.req.raw.signal },
+    );
+  } catch (error) {
+    throw asDomainError(error, kind.type);
+  }
+}
+
+/**
+ * A bulk change for the API and small page selections: the records are counted and changed
+ * in a worker while the request waits (the server's thread only checks the input).
+ */
+export async function bulkInPool(
+  deps: AppDeps,
+  c: C,
+  kind: RecordKind,
+  target: BulkTarget,
+  action: BulkAction,
+): Promise<BulkResult> {
+  targetFilter(c.var.shard, kind, target);
+  const params: BulkRunParams = {
+    kind: kind.path as BulkKindName,
+    target,
+    action,
+    actor: actorOf(c.var.viewer),
+  };
+  return await inPool<BulkResult>(deps, c, kind, "bulk.run", params);
+}
+
 /**
  * POST /t/:tenant/{contacts,companies,deals}/bulk: the lists' bulk form. A delete asks once
  * more; a refused change (bad input, a record not in this workspace: nothing written) shows
- * why; success returns to the list with a notice.
+ * why. Up to BULK_IN_REQUEST records change while the request waits and the list comes back
+ * with a notice; more run in the background, and the person follows them on the task's page.
+ * Either way the records are read and written by a worker, never on the server's thread.
  */
 export function bulkRoutes(deps: AppDeps) {
   const app = new Hono<ViewerEnv>();
@@ -38,16 +81,27 @@ export function bulkRoutes(deps: AppDeps) {
     const fields = await formFields(c);
     const list = `/t/${c.var.tenant.slug}/${kind.path}`;
     const back = fields.filter ? `${list}?${new URLSearchParams(fields.filter).toString()}` : list;
-    const result = writeFromForm(
+    const result = await writeFromForm(
       fields,
-      () => {
+      async () => {
         const [target, action] = parseAll(
           () => formTarget(fields),
           () => parseOrThrow(bulkActionInput, fields),
         );
-        if (action.action === "delete" && fields.confirm !== "1")
-          return { confirm: bulkTargetIds(c.var.shard, kind, target).length };
-        return runBulk(c.var.shard, actorOf(c.var.viewer), kind, target, action);
+        targetFilter(c.var.shard, kind, target);
+        const params = { kind: kind.path as BulkKindName, target };
+        const { matched } = await inPool<{ matched: number }>(deps, c, kind, "bulk.count", params);
+        if (action.action === "delete" && fields.confirm !== "1") return { confirm: matched };
+        const run: BulkRunParams = { ...params, action, actor: actorOf(c.var.viewer) };
+        if (matched <= BULK_IN_REQUEST) return await inPool<BulkResult>(deps, c, kind, "bulk.run", run);
+        const noun = matched === 1 ? kind.type : kind.path;
+        const taskId = startInBackground(deps, c.var.tenant, c.var.shard, actorOf(c.var.viewer), {
+          kind: "bulk",
+          label: `Bulk change of ${matched.toLocaleString("en")} ${noun}`,
+          task: "bulk.run",
+          params: { ...run, back },
+        });
+        return { background: taskId };
       },
       { badRequests: true, notFound: true },
     );
@@ -64,6 +118,8 @@ export function bulkRoutes(deps: AppDeps) {
         bulkConfirmPage({ ctx, nav: kind.path, what, action: `${list}/bulk`, fields, backHref: back }).value,
       );
     }
+    if ("background" in result.value)
+      return c.redirect(`/t/${c.var.tenant.slug}/background/${result.value.background}`, 303);
     const done = new URLSearchParams(fields.filter ?? "");
     done.set("changed", String(result.value.changed));
     return c.redirect(`${list}?${done.toString()}`, 303);

@@ -19,6 +19,7 @@ import type { KindRecord } from "../records/record-kind.ts";
 import { keptSide } from "./merge-choices.ts";
 import { CUSTOM_CHOICE_PREFIX, formId, keepFromForm, type MergeSide } from "./merge-input.ts";
 import { MERGE_KINDS, type MergeKind } from "./merge-kinds.ts";
+import { mergeInPool } from "./merge-pool.ts";
 
 type C = Context<ViewerEnv>;
 
@@ -29,7 +30,7 @@ const CANDIDATES = 20;
 function mergePages<R extends KindRecord, X>(
   app: Hono<ViewerEnv>,
   deps: AppDeps,
-  { kind, request, merge, moved }: MergeKind<R>,
+  { kind, request, moved }: MergeKind<R>,
   view: RecordView<R, X>,
 ): void {
   const shown = view.mergeShown ?? {};
@@ -117,8 +118,8 @@ function mergePages<R extends KindRecord, X>(
       return c.html(candidates(c, survivor, kind.name(survivor), problem).value, 422);
     }
     const keep = keepFromForm(fields);
-    const result = writeFromForm(fields, () =>
-      merge(shard, actorOf(c.var.viewer), {
+    const result = await writeFromForm(fields, () =>
+      mergeInPool(deps.pool, c.var.tenant, actorOf(c.var.viewer), c.req.raw.signal, kind.path, {
         ...parseOrThrow(request, { duplicateId, keep }),
         survivorId: survivor.id,
       }),

@@ -6,6 +6,15 @@ import { recordInteraction } from "../interactions/record-interaction.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { scrubMentions } from "./scrub-mentions.ts";
 
+/**
+ * The steps of an erasure after the first (the erasure itself, committed when step 1 begins):
+ * the search indexes optimized (1), the file rewritten (2), the write-ahead log emptied (3).
+ */
+export type ErasureStep = 1 | 2 | 3;
+
+/** How many steps an erasure reports, the first included. */
+export const ERASURE_STEPS = 4;
+
 /** What an erasure will remove, for the confirmation page. */
 export interface ErasurePreview {
   id: number;
@@ -32,6 +41,12 @@ export interface ErasureResult {
 }
 
 const count = (shard: Shard, sql: string, id: number) => (shard.statement(sql).get(id) as { n: number }).n;
+
+/** Checks an erasure may start: admins and owners only (403), and a contact of this workspace (404). */
+export function requireErasable(shard: Shard, actor: Actor, contactId: number): void {
+  requireRole(actor.role, "admin");
+  getContact(shard, contactId);
+}
 
 /** The person and how much goes with them (admins and owners); 404 if the contact is not in this workspace. */
 export function previewErasure(shard: Shard, actor: Actor, contactId: number): ErasurePreview {
@@ -100,11 +115,18 @@ function compact(shard: Shard): Pick<ErasureResult, "compacted" | "compactError"
  *   `secure_delete` was off, and index b-trees keep copies of keys as dividers in their
  *   interior pages, which outlive the row: measured, an edited contact among 200 left its
  *   email on 2 pages and its name on 3. Only rewriting the file removes those: `VACUUM`
- *   (~0.7 s for 100,000 contacts, ~1.8 s with 1,000,000 interactions; it blocks this process
- *   meanwhile, as `VACUUM INTO` for a workspace download does);
+ *   (~0.7 s for 100,000 contacts, ~1.8 s with 1,000,000 interactions: run it in a worker,
+ *   never on the server's thread; the workspace's writers wait meanwhile, its readers do not);
  * - the write-ahead log keeps old page images until a checkpoint: `wal_checkpoint(TRUNCATE)`.
  */
-export function erasePerson(shard: Shard, actor: Actor, contactId: number, now = Date.now()): ErasureResult {
+export function erasePerson(
+  shard: Shard,
+  actor: Actor,
+  contactId: number,
+  options: { now?: number; step?: (done: ErasureStep) => void } = {},
+): ErasureResult {
+  const now = options.now ?? Date.now();
+  const step = options.step ?? (() => {});
   requireRole(actor.role, "admin");
   const previous = secureDelete(shard);
   shard.sqlite.run("PRAGMA secure_delete = ON");
@@ -132,12 +154,15 @@ export function erasePerson(shard: Shard, actor: Actor, contactId: number, now =
         payload: {},
       });
     });
+    step(1);
     shard.transaction(() => {
       shard.statement("INSERT INTO contacts_fts(contacts_fts) VALUES ('optimize')").run();
       shard.statement("INSERT INTO notes_fts(notes_fts) VALUES ('optimize')").run();
       shard.statement("INSERT INTO deals_fts(deals_fts) VALUES ('optimize')").run();
     });
+    step(2);
     const compaction = compact(shard);
+    step(3);
     const [busy] = shard.sqlite.query("PRAGMA wal_checkpoint(TRUNCATE)").values()[0] ?? [1];
     return { ...compaction, walTruncated: busy === 0 };
   } finally {

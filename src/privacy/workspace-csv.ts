@@ -1,6 +1,8 @@
-import { Database } from "bun:sqlite";
+import type { Database } from "bun:sqlite";
+import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { constants, deflateRawSync } from "node:zlib";
 import { Zip, ZipPassThrough } from "fflate";
+import { runInTransaction } from "../tenancy/open-database.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { type CsvValue, csvRow } from "./csv.ts";
 
@@ -53,13 +55,24 @@ class ZlibDeflateFile extends ZipPassThrough {
   }
 }
 
+/** Rows in the tables the archive holds, for its progress. */
+function countRows(db: Database): number {
+  let total = 0;
+  for (const [table] of EXPORTED_TABLES) {
+    // Table names come from the constant list above, never from a request.
+    total += (db.query(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  }
+  return total;
+}
+
 /**
- * Writes the archive one batch of rows at a time, pausing (yield) after each so the stream
- * produces only as fast as the client reads: a table of 1,000,000 interactions never sits in
- * memory, as rows or as CSV.
+ * Writes the archive one batch of rows at a time (a table of 1,000,000 interactions never sits
+ * in memory, as rows or as CSV), telling `step` after each how many rows are in.
  */
-function* writeArchive(db: Database, zip: Zip): Generator<void, void, undefined> {
+function writeArchive(db: Database, zip: Zip, step: (rows: number, total: number) => void): void {
   const encoder = new TextEncoder();
+  const total = countRows(db);
+  let rows = 0;
   for (const [table, columns] of EXPORTED_TABLES) {
     const file = new ZlibDeflateFile(`${table}.csv`);
     zip.add(file);
@@ -68,56 +81,48 @@ function* writeArchive(db: Database, zip: Zip): Generator<void, void, undefined>
     let text = csvRow(statement.columnNames);
     for (const row of statement.iterate() as IterableIterator<Record<string, CsvValue>>) {
       text += csvRow(Object.values(row));
+      rows++;
       if (text.length >= BATCH_CHARS) {
         file.push(encoder.encode(text));
         text = "";
-        yield;
+        step(rows, total);
       }
     }
     file.push(encoder.encode(text), true);
-    yield;
+    step(rows, total);
   }
   zip.end();
 }
 
 /**
- * The workspace's data as a ZIP of CSVs (see EXPORTED_TABLES), streamed. It reads through a
- * connection of its own, in one read transaction: every file comes from the same snapshot, and
- * the shard's connection (shared by every request) is never held by a slow download.
+ * Writes the workspace's data as a ZIP of CSVs (see EXPORTED_TABLES) to `path`, from one read
+ * transaction: every file comes from the same snapshot. Made as `<path>.part`, renamed when
+ * complete; `step` hears how many rows are in (it may throw to stop: nothing is left). Returns
+ * the archive's size in bytes.
  */
-export function workspaceCsvZip(shard: Shard): ReadableStream<Uint8Array> {
-  const db = new Database(shard.sqlite.filename, { readonly: true, strict: true });
-  db.run("PRAGMA busy_timeout = 5000");
-  db.run("BEGIN");
-  const ready: Uint8Array[] = [];
-  let finished = false;
-  const zip = new Zip((error, chunk, final) => {
-    if (error) throw error;
-    ready.push(chunk);
-    if (final) finished = true;
-  });
-  const steps = writeArchive(db, zip);
-  let open = true;
-  const close = () => {
-    if (!open) return;
-    open = false;
-    steps.return();
-    db.close(false);
-  };
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      try {
-        while (ready.length === 0 && !finished && !steps.next().done) {}
-        for (const chunk of ready.splice(0)) controller.enqueue(chunk);
-        if (finished) {
-          close();
-          controller.close();
-        }
-      } catch (error) {
-        close();
-        controller.error(error);
-      }
-    },
-    cancel: close,
-  });
+export function writeWorkspaceCsvZip(
+  shard: Shard,
+  path: string,
+  step: (rows: number, total: number) => void = () => {},
+): number {
+  const part = `${path}.part`;
+  const fd = openSync(part, "wx", 0o600);
+  let bytes = 0;
+  try {
+    const zip = new Zip((error, chunk) => {
+      if (error) throw error;
+      writeSync(fd, chunk);
+      bytes += chunk.byteLength;
+    });
+    runInTransaction(shard.sqlite, () => writeArchive(shard.sqlite, zip, step), "deferred");
+    closeSync(fd);
+    renameSync(part, path);
+    return bytes;
+  } catch (error) {
+    try {
+      closeSync(fd);
+    } catch {}
+    rmSync(part, { force: true });
+    throw error;
+  }
 }

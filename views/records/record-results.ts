@@ -7,6 +7,7 @@ import type { RowContext } from "../components/row-context.ts";
 import { type SaveViewFormProps, saveViewForm } from "../components/saved-views-bar.ts";
 import { selectHeader } from "../components/select-cell.raw.ts";
 import { customHeaderCells } from "../custom-fields/custom-cells.raw.ts";
+import { exportLinks } from "../exports/export-link.ts";
 import { type Html, html, join, trustedHtml } from "../html.ts";
 import type { RecordView } from "./record-view.ts";
 
@@ -48,7 +49,7 @@ export function recordResults<R extends { id: number }, X>(
   const id = `${view.path}-results`;
   return html`<section id="${id}" class="results" aria-label="${listTitle(view)}">
 <p class="summary">${formatCount(p.total)} ${p.total === 1 ? view.type : view.path}${p.filtered ? " match" : ""}</p>
-${hiddenColumnsStyle(`#${id} table.list`, p.row, p.columns)}${p.saveView ? saveViewForm(p.saveView) : ""}${p.bulk ? bulkBar(p.bulk) : ""}
+${hiddenColumnsStyle(`#${id} table.list`, p.row, p.columns)}${exportLinks(p.href)}${p.saveView ? saveViewForm(p.saveView) : ""}${p.bulk ? bulkBar(p.bulk) : ""}
 <table class="list">
 <thead><tr>${trustedHtml(selectHeader(p.row))}<th scope="col">${view.nameHeader}</th>${join(view.columns.map(headerCell))}${trustedHtml(customHeaderCells(p.row.custom))}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody id="${view.type}-rows" hx-target:inherited="closest tr">

@@ -1,0 +1,35 @@
+import { AppError, NotFoundError } from "../core/errors.ts";
+import type { Actor } from "../identity/viewer.ts";
+import type { BulkAction, BulkTarget } from "./bulk-input.ts";
+import type { BulkKindName } from "./bulk-kinds.ts";
+
+/**
+ * Up to this many records, a bulk change from a page runs while the request waits (in a
+ * worker); more run as a background task with a progress page. The API always waits.
+ */
+export const BULK_IN_REQUEST = 250;
+
+/** What the bulk tasks take: plain data, the kind by its path. */
+export interface BulkTaskParams {
+  kind: BulkKindName;
+  target: BulkTarget;
+}
+
+export interface BulkRunParams extends BulkTaskParams {
+  action: BulkAction;
+  actor: Actor;
+  /** Set when it runs in the background: its progress row. */
+  backgroundTaskId?: number;
+  /** The list to go back to, with its filters (a path of this workspace). */
+  back?: string;
+}
+
+/**
+ * A refusal from a worker as the error the form and API expect: the pool hands a 404 back as
+ * a plain AppError, and a form treats a record not in this workspace as a NotFoundError.
+ */
+export function asDomainError(error: unknown, what: string): unknown {
+  if (error instanceof AppError && error.status === 404 && !(error instanceof NotFoundError))
+    return new NotFoundError(what);
+  return error;
+}

@@ -1,0 +1,27 @@
+import type { Actor } from "../identity/viewer.ts";
+import type { Tenant } from "../tenancy/catalog-schema.ts";
+import type { WorkerPool } from "../workers/pool.ts";
+import type { MergeInput } from "./merge-input.ts";
+import type { MergeTaskParams } from "./run.worker.ts";
+
+/**
+ * Runs a merge in a worker (merge.run) and waits for it; `signal` (the request's) cancels it
+ * before it commits. Refusals arrive as the service threw them (422 with its fields, 404 for a
+ * record not in this workspace). Returns the survivor's id.
+ */
+export async function mergeInPool(
+  pool: WorkerPool,
+  tenant: Pick<Tenant, "id" | "slug" | "file">,
+  actor: Actor,
+  signal: AbortSignal,
+  kind: string,
+  input: MergeInput,
+): Promise<number> {
+  const params: MergeTaskParams = { kind: kind as MergeTaskParams["kind"], input, actor };
+  const { id } = await pool.run<{ id: number }>(
+    "merge.run",
+    { tenantId: tenant.id, slug: tenant.slug, file: tenant.file, params },
+    { signal },
+  );
+  return id;
+}
