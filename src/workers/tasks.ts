@@ -1,10 +1,6 @@
 import bulkCount from "../bulk/count.worker.ts";
 import bulkRun from "../bulk/run.worker.ts";
 import exportsList from "../exports/export.worker.ts";
-import importCheck from "../imports/check.worker.ts";
-import importInspect from "../imports/inspect.worker.ts";
-import importRun from "../imports/run.worker.ts";
-import importUndo from "../imports/undo.worker.ts";
 import mergeRun from "../merge/run.worker.ts";
 import privacyErase from "../privacy/erase.worker.ts";
 import privacyExportPerson from "../privacy/export-person.worker.ts";
@@ -15,9 +11,6 @@ import reportClosing from "../reports/closing.worker.ts";
 import reportNewContacts from "../reports/new-contacts.worker.ts";
 import reportPipeline from "../reports/pipeline.worker.ts";
 import reportWinRate from "../reports/win-rate.worker.ts";
-import segmentCount from "../segments/count.worker.ts";
-import segmentExport from "../segments/export.worker.ts";
-import segmentMembers from "../segments/members.worker.ts";
 import type { TaskHandler } from "./task-types.ts";
 
 /**
@@ -31,16 +24,9 @@ export const TASKS = {
   "reports.activity": reportActivity,
   "reports.new-contacts": reportNewContacts,
   "reports.closing": reportClosing,
-  "segments.count": segmentCount,
-  "segments.members": segmentMembers,
-  "segments.export": segmentExport,
   "bulk.count": bulkCount,
   "bulk.run": bulkRun,
   "exports.list": exportsList,
-  "imports.inspect": importInspect,
-  "imports.check": importCheck,
-  "imports.run": importRun,
-  "imports.undo": importUndo,
   "merge.run": mergeRun,
   "privacy.erase": privacyErase,
   "privacy.export-person": privacyExportPerson,
