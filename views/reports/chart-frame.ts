@@ -141,7 +141,7 @@ export function chartFrame(
   marks: HtmlValue,
 ): Html {
   const empty = spec.series.every((s) => s.values.every((v) => v === null || v === 0));
-  return html`<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="100%" role="img" aria-labelledby="${id}-title ${id}-desc" font-size="${FONT}" font-family="system-ui, sans-serif">
+  return html`<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="100%" role="img" aria-labelledby="${id}-title" aria-describedby="${id}-desc" font-size="${FONT}" font-family="system-ui, sans-serif">
 <title id="${id}-title">${svgText(spec.title)}</title>
 <desc id="${id}-desc">${svgText(spec.description)}</desc>
 <g class="axis" fill="#5d6575" aria-hidden="true">${scale.ticks.map(
