@@ -475,7 +475,7 @@ describe("https behind a proxy", () => {
     try {
       expect(await visitClaimingHttps(untrusting.url)).toEqual([
         { status: 200, hsts: null, cookies: { crm_csrf: "not Secure" } },
-        { status: 303, hsts: null, cookies: { crm_session: "not Secure" } },
+        { status: 303, hsts: null, cookies: { crm_session: "not Secure", crm_device: "not Secure" } },
         { status: 200, hsts: null, cookies: {} },
       ]);
     } finally {
@@ -484,7 +484,7 @@ describe("https behind a proxy", () => {
     // The server of the other tests runs with CRM_TRUST_PROXY=true.
     expect(await visitClaimingHttps(server.url)).toEqual([
       { status: 200, hsts: HSTS, cookies: { crm_csrf: "Secure" } },
-      { status: 303, hsts: HSTS, cookies: { crm_session: "Secure" } },
+      { status: 303, hsts: HSTS, cookies: { crm_session: "Secure", crm_device: "Secure" } },
       { status: 200, hsts: HSTS, cookies: {} },
     ]);
   });

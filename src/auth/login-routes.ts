@@ -1,12 +1,15 @@
 import { type Context, Hono } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { loginPage } from "../../views/auth/login-page.ts";
-import { emailAddress, parseOrThrow } from "../core/validation.ts";
+import { randomToken } from "../core/tokens.ts";
+import { emailAddress, parseOrThrow, textProblem } from "../core/validation.ts";
 import type { AppDeps, TenantEnv } from "../http/app-env.ts";
 import { writeFromForm } from "../http/form-write.ts";
-import { clientIp } from "../http/https.ts";
+import { clientIp, isHttps } from "../http/https.ts";
 import { formFields, pageContext } from "../http/page-context.ts";
 import type { AuthDeps } from "./auth-deps.ts";
+import { deviceToken, knownDevice } from "./device-tokens.ts";
 import { PASSWORD_MAX_LENGTH } from "./password-hasher.ts";
 import { clearSessionCookie, sessionToken, setSessionCookie } from "./session-middleware.ts";
 import { endSession, sessionPolicy, startSession } from "./sessions.ts";
@@ -17,17 +20,40 @@ const loginInput = z.object({
   password: z.string().min(1, "is required").max(PASSWORD_MAX_LENGTH),
 });
 
-/** Only a path inside this workspace may be returned to after sign-in: never another site, never another workspace. */
+/**
+ * Only a path inside this workspace may be returned to after sign-in: never another site,
+ * never another workspace, and never one with control characters (a CR or LF would split the
+ * Location header).
+ */
 function safeNext(slug: string, next: string | undefined): string {
   const home = `/t/${slug}/contacts`;
   if (!next?.startsWith(`/t/${slug}/`) || next.includes("//") || next.includes("\\")) return home;
-  return next;
+  return textProblem(next) ? home : next;
 }
 
-/** Sign in and sign out of a workspace. */
+const DEVICE_COOKIE = "crm_device";
+
+/** Marks this browser as a device the user signed in from, for the workspace's paths only. */
+function setDeviceCookie(c: Context<TenantEnv>, deps: AppDeps, token: string, maxAgeMs: number): void {
+  setCookie(c, DEVICE_COOKIE, token, {
+    path: `/t/${c.var.tenant.slug}`,
+    httpOnly: true,
+    sameSite: "Lax",
+    secure: isHttps(c, deps.config),
+    maxAge: Math.floor(maxAgeMs / 1000),
+  });
+}
+
+/**
+ * Sign in and sign out of a workspace. A browser that signs in is remembered as a device of
+ * that account (crm_device: signed, HttpOnly, this workspace's paths, CRM_LOGIN_DEVICE_DAYS),
+ * which keeps its sign-in working while the account is throttled for guessers elsewhere.
+ */
 export function loginRoutes(deps: AppDeps & AuthDeps) {
   const app = new Hono<TenantEnv>();
   const policy = sessionPolicy(deps.config);
+  const deviceSecret = deps.catalog.secret("device-cookie-secret", () => randomToken(32));
+  const deviceMaxAgeMs = deps.config.loginDeviceDays * 86_400_000;
 
   const render = (
     c: Context<TenantEnv>,
@@ -54,8 +80,23 @@ export function loginRoutes(deps: AppDeps & AuthDeps) {
     const parsed = writeFromForm(fields, () => parseOrThrow(loginInput, fields));
     if (!parsed.ok) return c.html(render(c, fields, parsed.form.errors), 422);
     const input = parsed.value;
-    const settle = deps.loginLimiter.attempt(tenant.id, input.email, clientIp(c, deps.config), deps.now());
     const user = credentialsFor(shard, input.email);
+    const device = knownDevice(
+      deviceSecret,
+      tenant.id,
+      getCookie(c, DEVICE_COOKIE),
+      deviceMaxAgeMs,
+      deps.now(),
+    );
+    const settle = deps.loginLimiter.attempt(
+      {
+        tenantId: tenant.id,
+        email: input.email,
+        ip: clientIp(c, deps.config),
+        device: device && user && device.userId === user.id ? device.id : undefined,
+      },
+      deps.now(),
+    );
     let ok = false;
     try {
       // An unknown email is checked against a decoy hash, so the time taken does not tell.
@@ -69,8 +110,10 @@ export function loginRoutes(deps: AppDeps & AuthDeps) {
         401,
       );
     }
-    const token = startSession(shard, user.id, policy, sessionToken(c), deps.now());
+    const now = deps.now();
+    const token = startSession(shard, user.id, policy, sessionToken(c), now);
     setSessionCookie(c, deps, tenant.slug, token, policy);
+    setDeviceCookie(c, deps, deviceToken(deviceSecret, tenant.id, user.id, now), deviceMaxAgeMs);
     return c.redirect(safeNext(tenant.slug, fields.next), 303);
   });
 

@@ -11,8 +11,8 @@ import type { AuthDeps } from "./auth-deps.ts";
 import { createTenant } from "./create-tenant.ts";
 import { newTenantInput } from "./new-tenant-input.ts";
 import { setSessionCookie } from "./session-middleware.ts";
-import { SignupLimiter } from "./signup-limiter.ts";
 import { sessionPolicy, startSession } from "./sessions.ts";
+import { SignupLimiter } from "./signup-limiter.ts";
 
 /**
  * The start page and sign-up: a new business gets its workspace and its owner account in one

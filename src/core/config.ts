@@ -20,9 +20,19 @@ export interface Config {
   hashMaxWaiting: number;
   argon2MemoryKiB: number;
   argon2TimeCost: number;
+  /** Failed sign-ins to one account from one address before each next try must wait (doubling waits). */
   loginFailuresPerAccount: number;
+  /** Failed sign-ins from one address, whatever the accounts, before it must wait. */
   loginFailuresPerIp: number;
+  /**
+   * Failed sign-ins to one account from browsers it has never signed in from, all addresses
+   * together, before those browsers must wait; a device it signed in from before never does.
+   */
+  loginFailuresPerAccountAnywhere: number;
+  /** How long failures are remembered, and the longest wait. */
   loginWindowMinutes: number;
+  /** How long a browser that signed in stays a known device for that account (its device cookie). */
+  loginDeviceDays: number;
   /** Sign-ups one client address may make in the window, and all addresses together. */
   signupsPerIp: number;
   signupsGlobal: number;
@@ -82,7 +92,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     argon2TimeCost: int(env, "CRM_ARGON2_TIME_COST", 2, 1),
     loginFailuresPerAccount: int(env, "CRM_LOGIN_FAILURES_PER_ACCOUNT", 5, 1),
     loginFailuresPerIp: int(env, "CRM_LOGIN_FAILURES_PER_IP", 30, 1),
+    loginFailuresPerAccountAnywhere: int(env, "CRM_LOGIN_FAILURES_PER_ACCOUNT_ANYWHERE", 50, 1),
     loginWindowMinutes: int(env, "CRM_LOGIN_WINDOW_MINUTES", 15, 1),
+    loginDeviceDays: int(env, "CRM_LOGIN_DEVICE_DAYS", 365, 1),
     signupsPerIp: int(env, "CRM_SIGNUPS_PER_IP", 5, 1),
     signupsGlobal: int(env, "CRM_SIGNUPS_GLOBAL", 100, 1),
     signupWindowMinutes: int(env, "CRM_SIGNUP_WINDOW_MINUTES", 60, 1),

@@ -30,6 +30,19 @@ function isLocked(error: unknown): boolean {
   return code === "SQLITE_BUSY" || code === "SQLITE_BUSY_SNAPSHOT" || code === "SQLITE_LOCKED";
 }
 
+/** Not an HTTP status of the standard: nginx's "client closed request", what the log says for one. */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/**
+ * Whether the client went away before its request could be read: its body then fails to read
+ * (an AbortError, or a refusal of the truncated body), and nothing on our side broke. Anything
+ * else that fails while the client happens to be gone is still an error.
+ */
+function clientAborted(c: Context, error: unknown): boolean {
+  if (!c.req.raw.signal.aborted) return false;
+  return (error instanceof DOMException && error.name === "AbortError") || error instanceof AppError;
+}
+
 /** Maps anything thrown to an AppError; unexpected errors become a 500 that reveals nothing. */
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
@@ -69,6 +82,8 @@ function loginRedirect(c: Context<AppEnv>): string | undefined {
  */
 export function handleError(deps: AppDeps): ErrorHandler<AppEnv> {
   return function handleError(error, c) {
+    // No one is left to answer; the request log records it as a client abort (499, warn).
+    if (clientAborted(c, error)) return new Response(null, { status: CLIENT_CLOSED_REQUEST });
     const appError = toAppError(error);
     // Only the unexpected is an error to log: 503s (busy, locked) and 504s (a task past its time) are answers.
     if (appError.status === 500) {

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { Logger } from "../../core/logger.ts";
 import type { AppEnv } from "../app-env.ts";
+import { CLIENT_CLOSED_REQUEST } from "../on-error.ts";
 
 /** An incoming X-Request-Id is kept (so a proxy's id threads through) only if it is short and plain. */
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
@@ -9,7 +10,8 @@ const REQUEST_ID = /^[\w.:-]{1,64}$/;
 /**
  * Gives every request an id (echoed in X-Request-Id) and, when enabled, writes one JSON line
  * per request: method, route pattern (never the raw path, which may hold ids or emails),
- * status, milliseconds, tenant and request id.
+ * status, milliseconds, tenant and request id; a client that hung up mid-request is a warning
+ * with status 499.
  */
 export function requestLog(logger: Logger, enabled: boolean): MiddlewareHandler<AppEnv> {
   return async function requestLog(c, next) {
@@ -20,14 +22,17 @@ export function requestLog(logger: Logger, enabled: boolean): MiddlewareHandler<
     await next();
     c.header("X-Request-Id", requestId);
     if (enabled) {
-      logger.info("request", {
+      const fields = {
         method: c.req.method,
         route: routePath(c, -1),
         status: c.res.status,
         ms: Math.round((performance.now() - start) * 100) / 100,
         tenant: c.get("tenant")?.slug ?? null,
         requestId,
-      });
+      };
+      // A client that hung up mid-request is worth noticing (a flaky network, a slow-body attack), but it is not our error.
+      if (fields.status === CLIENT_CLOSED_REQUEST) logger.warn("request", { ...fields, clientAbort: true });
+      else logger.info("request", fields);
     }
   };
 }
