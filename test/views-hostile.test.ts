@@ -82,6 +82,47 @@ function backgroundTasks(f: HostileProps) {
   ];
 }
 
+/** An import in each state its pages show, every name, header, cell and reason in it hostile. */
+function importViews(f: HostileProps) {
+  const counts = {
+    rows: 3,
+    created: 1,
+    updated: 1,
+    skipped: 0,
+    rejected: 1,
+    newCompanies: 1,
+    examples: [{ row: 2, reasons: [f.s, f.s] }],
+  };
+  const record = {
+    id: 7,
+    kind: "contact" as const,
+    status: "uploaded" as const,
+    fileName: f.s,
+    storedFile: f.s,
+    sizeBytes: 10,
+    encoding: "utf-8" as const,
+    delimiter: f.s,
+    columns: [f.s, f.s],
+    sample: { rows: [[f.s, f.s]], estimatedRows: 3 },
+    mapping: { targets: [f.s, ""], dateOrder: "auto" as const, nullAsEmpty: true },
+    checked: null as typeof counts | null,
+    outcome: null as typeof counts | null,
+    reportFile: f.s,
+    taskId: 7,
+    createdBy: 1,
+    createdAt: T0,
+    updatedAt: T0,
+    hasWrites: false,
+  };
+  return [
+    record,
+    { ...record, status: "checked" as const, checked: counts },
+    { ...record, status: "done" as const, outcome: counts, hasWrites: true },
+    { ...record, status: "failed" as const, hasWrites: true },
+    { ...record, status: "undone" as const },
+  ];
+}
+
 /** Every exported function of every view module, by `<path under views/ without extension>#<name>`. */
 const VIEWS: Record<string, Entry | NotHtml> = {
   // background
@@ -92,6 +133,45 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   "background/task-progress#taskProgressPage": (v, f) =>
     backgroundTasks(f).map((task) =>
       v(f.ctx, "contacts", { task, href: `${BASE}/background/7`, nonce: NONCE, csrfToken: CSRF }),
+    ),
+
+  // imports
+  "imports/imports-page#importsPage": (v, f) =>
+    [true, false].map((canImport) =>
+      v({
+        ctx: f.ctx,
+        base: BASE,
+        imports: importViews(f),
+        canImport,
+        kinds: [{ value: f.s, label: f.s }],
+        kind: f.s,
+        maxSize: f.s,
+        error: f.s,
+      }),
+    ),
+  "imports/import-page#importPage": (v, f) =>
+    importViews(f).flatMap((record) =>
+      [false, true].map((busy) =>
+        v({
+          ctx: f.ctx,
+          base: BASE,
+          nav: "contacts",
+          record,
+          kindPlural: f.s,
+          columns: [{ index: 0, header: f.s, samples: [f.s, f.s], target: f.s, sameNameAs: 0, error: f.s }],
+          targets: [
+            { value: f.s, label: f.s, group: f.s },
+            { value: "", label: f.s, group: "" },
+          ],
+          encodings: [{ value: f.s, label: f.s }],
+          delimiters: [{ value: f.s, label: f.s }],
+          dateOrders: [{ value: f.s, label: f.s }],
+          mappingErrors: [f.s],
+          canWrite: true,
+          task: { task: backgroundTasks(f)[0], href: `${BASE}/background/7`, nonce: NONCE, csrfToken: CSRF },
+          busy,
+        }),
+      ),
     ),
 
   // auth

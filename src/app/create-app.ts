@@ -17,6 +17,8 @@ import { requestLog } from "../http/middleware/request-log.ts";
 import { securityHeaders } from "../http/middleware/security-headers.ts";
 import { handleError, handleNotFound } from "../http/on-error.ts";
 import { holdShard, resolveTenant } from "../http/tenant-middleware.ts";
+import { importRoutes } from "../imports/routes.ts";
+import { importUploadRoutes } from "../imports/upload-routes.ts";
 import { activityRoutes, timelineRoutes } from "../interactions/routes.ts";
 import { mergeRoutes } from "../merge/routes.ts";
 import { noteRoutes } from "../notes/routes.ts";
@@ -55,6 +57,7 @@ function tenantPages(deps: ServerDeps) {
   app.route("/exports", exportRoutes(deps));
   app.route("/downloads", downloadRoutes(deps));
   app.route("/reports", reportRoutes(deps));
+  app.route("/imports", importRoutes(deps));
   return app;
 }
 
@@ -62,6 +65,8 @@ function tenantPages(deps: ServerDeps) {
 export function createApp(deps: ServerDeps) {
   const app = new Hono<AppEnv>();
   app.use(requestLog(deps.logger, deps.config.accessLog), securityHeaders(deps.config));
+  // An import's upload streams to disk under its own limit (CRM_IMPORT_MAX_BYTES): before the body limit.
+  app.route("/t/:tenant/imports", importUploadRoutes(deps));
   app.use(
     bodyLimit({
       maxSize: deps.config.bodyLimitBytes,

@@ -67,8 +67,9 @@ export function startServer(config: Config, logger = new Logger()): RunningServe
     hostname: config.host,
     port: config.port,
     fetch: app.fetch,
-    // Bun cuts off anything far past the limit before it is read; bodyLimit answers the rest with a 413 problem.
-    maxRequestBodySize: Math.max(1024 * 1024, config.bodyLimitBytes * 4),
+    // Bun cuts off anything far past the limit before it is read; bodyLimit answers the rest with a 413 problem
+    // (an import's upload, its own: CRM_IMPORT_MAX_BYTES, with a clear 413 up to four times that).
+    maxRequestBodySize: Math.max(1024 * 1024, config.bodyLimitBytes * 4, config.importMaxBytes * 4),
     idleTimeout: 30,
   });
   const port = server.port ?? config.port;

@@ -14,6 +14,8 @@ export interface Config {
   shardIdleSeconds: number;
   /** Largest request body accepted by forms and the JSON API. */
   bodyLimitBytes: number;
+  /** Largest CSV file an import may upload (streamed to disk, never held in memory); the crm import command has no limit. */
+  importMaxBytes: number;
   sessionIdleMinutes: number;
   sessionMaxDays: number;
   hashConcurrency: number;
@@ -84,6 +86,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     maxOpenShards: int(env, "CRM_MAX_OPEN_SHARDS", 512, 1),
     shardIdleSeconds: int(env, "CRM_SHARD_IDLE_SECONDS", 300, 1),
     bodyLimitBytes: int(env, "CRM_BODY_LIMIT_BYTES", 256 * 1024, 1024),
+    importMaxBytes: int(env, "CRM_IMPORT_MAX_BYTES", 128 * 1024 * 1024, 1024),
     sessionIdleMinutes: int(env, "CRM_SESSION_IDLE_MINUTES", 12 * 60, 1),
     sessionMaxDays: int(env, "CRM_SESSION_MAX_DAYS", 14, 1),
     hashConcurrency: int(env, "CRM_HASH_CONCURRENCY", Math.max(1, availableParallelism()), 1),

@@ -1,6 +1,10 @@
 import bulkCount from "../bulk/count.worker.ts";
 import bulkRun from "../bulk/run.worker.ts";
 import exportsList from "../exports/export.worker.ts";
+import importCheck from "../imports/check.worker.ts";
+import importInspect from "../imports/inspect.worker.ts";
+import importRun from "../imports/run.worker.ts";
+import importUndo from "../imports/undo.worker.ts";
 import mergeRun from "../merge/run.worker.ts";
 import privacyErase from "../privacy/erase.worker.ts";
 import privacyExportPerson from "../privacy/export-person.worker.ts";
@@ -27,6 +31,10 @@ export const TASKS = {
   "bulk.count": bulkCount,
   "bulk.run": bulkRun,
   "exports.list": exportsList,
+  "imports.inspect": importInspect,
+  "imports.check": importCheck,
+  "imports.run": importRun,
+  "imports.undo": importUndo,
   "merge.run": mergeRun,
   "privacy.erase": privacyErase,
   "privacy.export-person": privacyExportPerson,

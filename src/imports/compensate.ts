@@ -1,0 +1,160 @@
+import type { TaskProgress } from "../background/task-progress.ts";
+import { AppError, NotFoundError, ValidationError } from "../core/errors.ts";
+import type { RecordType } from "../core/record-types.ts";
+import { listFields } from "../custom-fields/field-definitions.ts";
+import { parseCustomValues, readCustomValues } from "../custom-fields/field-values.ts";
+import { deleteField } from "../custom-fields/manage-fields.ts";
+import type { Actor } from "../identity/viewer.ts";
+import type { Shard } from "../tenancy/shard.ts";
+import { IMPORTERS } from "./importers.ts";
+import { CHUNK_MS } from "./process-file.ts";
+
+interface JournalRow {
+  id: number;
+  subjectType: string;
+  subjectId: number;
+  action: "created" | "updated";
+  before: string | null;
+  after: string | null;
+}
+
+/** What taking an import back did: records removed, restored, and those left as someone changed them since. */
+export interface Compensation {
+  removed: number;
+  restored: number;
+  /** Records changed by someone after the import (left as they are now), or gone already. */
+  left: number;
+}
+
+const RECORDS = ["contact", "company", "deal"];
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/** Puts back the fields of an updated record that still hold what the import wrote. */
+function restore(shard: Shard, actor: Actor, entry: JournalRow): "restored" | "left" {
+  const type = entry.subjectType as RecordType;
+  const importer = IMPORTERS[type];
+  const before = JSON.parse(entry.before ?? "{}") as Record<string, unknown>;
+  const after = JSON.parse(entry.after ?? "{}") as Record<string, unknown>;
+  let current: Record<string, unknown>;
+  try {
+    current = importer.current(shard, entry.subjectId);
+  } catch (error) {
+    if (error instanceof NotFoundError) return "left";
+    throw error;
+  }
+  const fields = listFields(shard, type);
+  const currentCustom = readCustomValues(shard, fields, [entry.subjectId]).get(entry.subjectId) ?? {};
+  const patch: Record<string, unknown> = {};
+  const custom: Record<string, unknown> = {};
+  let changedSince = false;
+  for (const [key, old] of Object.entries(before)) {
+    if (key.startsWith("customFields.")) {
+      const name = key.slice("customFields.".length);
+      if (!fields.some((f) => f.key === name)) continue;
+      if (same(currentCustom[name], after[key])) custom[name] = old;
+      else changedSince = true;
+    } else if (
+      key === "companyId" ? same(current.companyId, after.companyId) : same(current[key], after[key])
+    ) {
+      patch[key] = old;
+    } else changedSince = true;
+  }
+  if (Object.keys(patch).length === 0 && Object.keys(custom).length === 0) return "left";
+  try {
+    importer.kind.update(shard, actor, entry.subjectId, {
+      ...patch,
+      customFields: parseCustomValues(fields, custom),
+    });
+  } catch (error) {
+    // The old value is no longer allowed (its owner left, its stage was deleted): leave it.
+    if (error instanceof ValidationError || error instanceof NotFoundError) return "left";
+    throw error;
+  }
+  return changedSince ? "left" : "restored";
+}
+
+function takeBack(shard: Shard, actor: Actor, entry: JournalRow, result: Compensation): void {
+  if (RECORDS.includes(entry.subjectType)) {
+    if (entry.action === "updated") {
+      result[restore(shard, actor, entry)]++;
+      return;
+    }
+    try {
+      IMPORTERS[entry.subjectType as RecordType].kind.remove(shard, actor, entry.subjectId);
+      result.removed++;
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      result.left++;
+    }
+  } else if (entry.subjectType === "tag") {
+    shard
+      .statement(
+        `DELETE FROM tags WHERE id = ? AND NOT EXISTS (SELECT 1 FROM contact_tags WHERE tag_id = tags.id)
+           AND NOT EXISTS (SELECT 1 FROM company_tags WHERE tag_id = tags.id)
+           AND NOT EXISTS (SELECT 1 FROM deal_tags WHERE tag_id = tags.id)`,
+      )
+      .run(entry.subjectId);
+  } else if (entry.subjectType === "field") {
+    try {
+      deleteField(shard, actor, entry.subjectId);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error; // gone already, or no longer an admin's to delete
+    }
+  }
+}
+
+/**
+ * Takes back everything an import wrote, from its journal (import_rows), newest first: records
+ * it created are deleted, records it changed get their old values back where they still hold
+ * the imported ones; then the tags and custom fields it added go. Through the kinds' services,
+ * so each step is logged (`*.deleted`, `*.updated`). In short transactions like the run's, each
+ * deleting the journal rows it handled: a compensation stopped half-way (a crash) goes on from
+ * where it was when started again.
+ */
+export async function compensate(
+  shard: Shard,
+  importId: number,
+  actor: Actor,
+  progress: TaskProgress,
+): Promise<Compensation> {
+  const result: Compensation = { removed: 0, restored: 0, left: 0 };
+  const total = (
+    shard.statement("SELECT count(*) AS n FROM import_rows WHERE import_id = ?").get(importId) as {
+      n: number;
+    }
+  ).n;
+  let done = 0;
+  progress.step(0, { total, message: "Taking back what the import wrote", force: true });
+  const next = shard.statement(
+    `SELECT id, subject_type AS subjectType, subject_id AS subjectId, action, before, after FROM import_rows
+     WHERE import_id = ? AND (subject_type IN ('contact', 'company', 'deal')) = ? ORDER BY id DESC LIMIT 500`,
+  );
+  const forget = shard.statement("DELETE FROM import_rows WHERE id = ?");
+  // Records first (newest first, so a contact goes before the company made for it), then tags and fields.
+  for (const records of [1, 0]) {
+    for (;;) {
+      const entries = next.all(importId, records) as JournalRow[];
+      if (entries.length === 0) break;
+      let i = 0;
+      while (i < entries.length) {
+        shard.transaction(() => {
+          const started = performance.now();
+          while (i < entries.length) {
+            const entry = entries[i++] as JournalRow;
+            takeBack(shard, actor, entry, result);
+            forget.run(entry.id);
+            done++;
+            if (performance.now() - started > CHUNK_MS) break;
+          }
+        });
+        progress.step(done, {
+          total,
+          message: `Taken back ${done.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} changes`,
+        });
+        await Bun.sleep(1);
+      }
+    }
+  }
+  progress.step(done, { total, force: true });
+  return result;
+}

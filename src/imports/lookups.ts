@@ -1,0 +1,132 @@
+import { listPipelines, type PipelineWithStages } from "../pipelines/pipelines.ts";
+import type { Shard } from "../tenancy/shard.ts";
+
+/** A company the import will create when it runs (the dry run counts it; nothing is written). */
+export const NEW_COMPANY = -1;
+
+/**
+ * A key of its own: a cell is a slice of the text it was read from, and a slice kept in a map
+ * would keep that whole piece of the file alive. Concatenating, then slicing, makes a copy.
+ */
+const lower = (text: string) => ` ${text.trim().toLowerCase()}`.slice(1);
+
+/**
+ * What an import looks records up by, read once per task from the workspace: users by email
+ * and name, companies by name and domain, deals by title and company (these have no index
+ * that a case-blind lookup could use), pipelines and stages by name. Contacts are looked up by
+ * email and name through their indexes instead: there can be millions. Records the import
+ * creates are added as it goes, so a later row finds them.
+ */
+export class Lookups {
+  private users?: Map<string, number | "ambiguous">;
+  private companiesByName?: Map<string, number>;
+  private companiesByDomain?: Map<string, number>;
+  private dealsByKey?: Map<string, number>;
+  private pipelines?: PipelineWithStages[];
+
+  constructor(private readonly shard: Shard) {}
+
+  /** A user by email or name (case-blind); "ambiguous" when two share the name. */
+  user(text: string): number | "ambiguous" | undefined {
+    if (!this.users) {
+      this.users = new Map();
+      const rows = this.shard.statement("SELECT id, name, email FROM users ORDER BY id").all() as {
+        id: number;
+        name: string;
+        email: string;
+      }[];
+      for (const row of rows) {
+        this.users.set(lower(row.email), row.id);
+        const name = lower(row.name);
+        const other = this.users.get(name);
+        this.users.set(name, other === undefined || other === row.id ? row.id : "ambiguous");
+      }
+    }
+    return this.users.get(lower(text));
+  }
+
+  private loadCompanies(): void {
+    if (this.companiesByName) return;
+    this.companiesByName = new Map();
+    this.companiesByDomain = new Map();
+    for (const row of this.shard
+      .statement("SELECT id, name, domain FROM companies ORDER BY id")
+      .iterate() as IterableIterator<{ id: number; name: string; domain: string | null }>) {
+      const name = lower(row.name);
+      if (!this.companiesByName.has(name)) this.companiesByName.set(name, row.id);
+      if (row.domain && !this.companiesByDomain.has(row.domain))
+        this.companiesByDomain.set(row.domain, row.id);
+    }
+  }
+
+  /** The oldest company called `name` (ignoring case), NEW_COMPANY if this import will create it, or undefined. */
+  companyByName(name: string): number | undefined {
+    this.loadCompanies();
+    return this.companiesByName?.get(lower(name));
+  }
+
+  companyByDomain(domain: string): number | undefined {
+    this.loadCompanies();
+    return this.companiesByDomain?.get(domain);
+  }
+
+  /** A company this import made (or, in a dry run, will make: NEW_COMPANY). */
+  addCompany(id: number, name: string, domain: string | null = null): void {
+    this.loadCompanies();
+    const key = lower(name);
+    if (!this.companiesByName?.has(key) || this.companiesByName.get(key) === NEW_COMPANY)
+      this.companiesByName?.set(key, id);
+    if (
+      domain &&
+      (!this.companiesByDomain?.has(domain) || this.companiesByDomain.get(domain) === NEW_COMPANY)
+    )
+      this.companiesByDomain?.set(domain, id);
+  }
+
+  private dealKey(title: string, companyId: number | null): string {
+    return `${lower(title)}\u0000${companyId ?? ""}`;
+  }
+
+  /** The oldest deal with this title (ignoring case) at this company (or none). */
+  deal(title: string, companyId: number | null): number | undefined {
+    if (!this.dealsByKey) {
+      this.dealsByKey = new Map();
+      for (const row of this.shard
+        .statement("SELECT id, title, company_id AS companyId FROM deals ORDER BY id")
+        .iterate() as IterableIterator<{ id: number; title: string; companyId: number | null }>) {
+        const key = this.dealKey(row.title, row.companyId);
+        if (!this.dealsByKey.has(key)) this.dealsByKey.set(key, row.id);
+      }
+    }
+    return this.dealsByKey.get(this.dealKey(title, companyId));
+  }
+
+  addDeal(id: number, title: string, companyId: number | null): void {
+    const key = this.dealKey(title, companyId);
+    if (this.dealsByKey && !this.dealsByKey.has(key)) this.dealsByKey.set(key, id);
+  }
+
+  /** The workspace's pipelines with their stages. */
+  allPipelines(): PipelineWithStages[] {
+    this.pipelines ??= listPipelines(this.shard);
+    return this.pipelines;
+  }
+
+  /** The oldest contact with this email (stored lower-case), through its index. */
+  contactByEmail(email: string): number | undefined {
+    const row = this.shard
+      .statement("SELECT id FROM contacts WHERE email = ? ORDER BY id LIMIT 1")
+      .get(email) as { id: number } | null;
+    return row?.id;
+  }
+
+  /** The oldest contact with this first and last name (as written) at this company (or at none). */
+  contactByName(firstName: string, lastName: string, companyId: number | null): number | undefined {
+    const rows = this.shard
+      .statement(
+        "SELECT id, company_id AS companyId FROM contacts WHERE last_name = ? AND first_name = ? ORDER BY id",
+      )
+      .all(lastName, firstName) as { id: number; companyId: number | null }[];
+    return rows.find((r) => r.companyId === companyId)?.id;
+  }
+}

@@ -1,0 +1,32 @@
+import { TaskProgress } from "../background/task-progress.ts";
+import type { TaskHandler } from "../workers/task-types.ts";
+import { compensate } from "./compensate.ts";
+import { readImport, requireStatus, setImportStatus } from "./imports.ts";
+import { withRelaxedSync } from "./relaxed-sync.ts";
+import { count, type ImportTaskParams, importLinks } from "./task-params.ts";
+
+/**
+ * Undo of a whole import, in a worker, as a background task: everything it created is deleted
+ * and everything it changed gets its old values back (where nobody changed it since), from its
+ * journal, in short transactions (see compensate). Also what an interrupted run left behind.
+ */
+const undo: TaskHandler<ImportTaskParams, unknown> = async ({ slug, params }, context) => {
+  const shard = context.shard("write");
+  const progress = new TaskProgress(shard, params.backgroundTaskId);
+  const record = readImport(shard, params.importId);
+  requireStatus(record, ["done", "running", "failed", "cancelled", "undone"], "be undone");
+  progress.start(null, "Taking back the import");
+  const result = await withRelaxedSync(shard, () => compensate(shard, record.id, params.actor, progress));
+  setImportStatus(shard, record.id, "undone");
+  return {
+    summary: [
+      `${count(result.removed)} records removed, ${count(result.restored)} restored.`,
+      ...(result.left
+        ? [`${count(result.left)} records were changed or deleted since, and were left as they are.`]
+        : []),
+    ],
+    links: importLinks(slug, record.id),
+  };
+};
+
+export default undo;
