@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { waitForTask } from "./support/background-task.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -410,7 +411,13 @@ describe("bulk changes on the list pages", () => {
       confirm: "1",
     });
     expect(done.status).toBe(303);
-    expect(done.headers.get("location")).toBe(`${T}/contacts?tag=vip&changed=2`);
+    // Everything a filter matches changes in the background: its page says how it went and
+    // leads back to the list, which says how many records changed.
+    const task = await waitForTask(owner, done.headers.get("location"));
+    expect(task.status).toBe("Done.");
+    expect(task.links).toEqual([`${T}/contacts?tag=vip&changed=2`]);
+    const back = await owner.get(`${T}/contacts?tag=vip&changed=2`);
+    expect(/<p class="flash notice">([^<]*)<\/p>/.exec(back.text)?.[1]).toBe("2 contacts changed.");
     expect((await call("GET", `${T}/contacts?tag=vip`)).json.data).toHaveLength(0);
 
     await owner.get(`${T}/contacts`);

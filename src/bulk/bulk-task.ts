@@ -4,8 +4,9 @@ import type { BulkAction, BulkTarget } from "./bulk-input.ts";
 import type { BulkKindName } from "./bulk-kinds.ts";
 
 /**
- * Up to this many records, a bulk change from a page runs while the request waits (in a
- * worker); more run as a background task with a progress page. The API always waits.
+ * Up to this many ticked records, a bulk change from a page runs while the request waits (in a
+ * worker); more, or everything a filter matches, run as a background task with a progress
+ * page. The API always waits.
  */
 export const BULK_IN_REQUEST = 250;
 
@@ -20,7 +21,7 @@ export interface BulkRunParams extends BulkTaskParams {
   actor: Actor;
   /** Set when it runs in the background: its progress row. */
   backgroundTaskId?: number;
-  /** The list to go back to, with its filters (a path of this workspace). */
+  /** The list to go back to, with its filters (a path of this workspace); the outcome's link adds `changed`. */
   back?: string;
 }
 

@@ -66,10 +66,12 @@ export async function bulkInPool(
 
 /**
  * POST /t/:tenant/{contacts,companies,deals}/bulk: the lists' bulk form. A delete asks once
- * more; a refused change (bad input, a record not in this workspace: nothing written) shows
- * why. Up to BULK_IN_REQUEST records change while the request waits and the list comes back
- * with a notice; more run in the background, and the person follows them on the task's page.
- * Either way the records are read and written by a worker, never on the server's thread.
+ * more (counted by a worker); a refused change (bad input, a record not in this workspace:
+ * nothing written) shows why. Ticked rows (up to BULK_IN_REQUEST) change while the request
+ * waits and the list comes back with a notice; "all N matching" (up to 5,000) and larger
+ * selections run in the background, and the person follows them on the task's page, which
+ * links back to the list with the same notice. Either way the records are read and written by
+ * a worker, never on the server's thread.
  */
 export function bulkRoutes(deps: AppDeps) {
   const app = new Hono<ViewerEnv>();
@@ -90,16 +92,20 @@ export function bulkRoutes(deps: AppDeps) {
         );
         targetFilter(c.var.shard, kind, target);
         const params = { kind: kind.path as BulkKindName, target };
-        const { matched } = await inPool<{ matched: number }>(deps, c, kind, "bulk.count", params);
-        if (action.action === "delete" && fields.confirm !== "1") return { confirm: matched };
+        if (action.action === "delete" && fields.confirm !== "1") {
+          const { matched } = await inPool<{ matched: number }>(deps, c, kind, "bulk.count", params);
+          return { confirm: matched };
+        }
         const run: BulkRunParams = { ...params, action, actor: actorOf(c.var.viewer) };
-        if (matched <= BULK_IN_REQUEST) return await inPool<BulkResult>(deps, c, kind, "bulk.run", run);
-        const noun = matched === 1 ? kind.type : kind.path;
+        if (target.ids && target.ids.length <= BULK_IN_REQUEST)
+          return await inPool<BulkResult>(deps, c, kind, "bulk.run", run);
         const taskId = startInBackground(deps, c.var.tenant, c.var.shard, actorOf(c.var.viewer), {
           kind: "bulk",
-          label: `Bulk change of ${matched.toLocaleString("en")} ${noun}`,
+          label: target.ids
+            ? `Bulk change of ${target.ids.length.toLocaleString("en")} ${kind.path}`
+            : `Bulk change of the ${kind.path} matching a filter`,
           task: "bulk.run",
-          params: { ...run, back },
+          params: { ...run, back } satisfies BulkRunParams,
         });
         return { background: taskId };
       },

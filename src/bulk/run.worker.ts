@@ -10,6 +10,14 @@ export interface BulkOutcome extends BulkResult {
   links?: { href: string; label: string }[];
 }
 
+/** The list to go back to, saying how many records changed (as a bulk change that waited does). */
+function backWithNotice(back: string, changed: number): string {
+  const at = back.indexOf("?");
+  const query = new URLSearchParams(at < 0 ? "" : back.slice(at + 1));
+  query.set("changed", String(changed));
+  return `${at < 0 ? back : back.slice(0, at)}?${query}`;
+}
+
 /**
  * bulk.run: a bulk change (run-bulk.ts), all or nothing in one transaction. In the background
  * it marks itself running and honours a Cancel pressed before it starts writing; once it
@@ -33,7 +41,9 @@ const runTask: TaskHandler<BulkRunParams, BulkOutcome> = ({ params }, context) =
     summary: [
       `${result.changed.toLocaleString("en")} ${noun(result.changed)} changed, of ${result.matched.toLocaleString("en")} chosen.`,
     ],
-    links: params.back ? [{ href: params.back, label: `Back to ${kind.path}` }] : [],
+    links: params.back
+      ? [{ href: backWithNotice(params.back, result.changed), label: `Back to ${kind.path}` }]
+      : [],
   };
 };
 

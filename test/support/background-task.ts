@@ -36,7 +36,9 @@ export async function waitForTask(
     if (page.status !== 200) throw new Error(`${path}: ${page.status}`);
     const status = /<p class="status status-\w+">(Done\.|Failed\.|Cancelled\.)/.exec(page.text)?.[1];
     if (status) {
-      const links = [...page.text.matchAll(/<a class="button" href="([^"]+)">/g)].map((m) => m[1] as string);
+      const links = [...page.text.matchAll(/<a class="button" href="([^"]+)">/g)].map((m) =>
+        (m[1] as string).replaceAll("&amp;", "&"),
+      );
       return { path, id, status, text: page.text, links };
     }
     if (performance.now() > deadline) throw new Error(`${path} has not finished:\n${page.text}`);
