@@ -17,6 +17,8 @@ import { api, DataDir, signIn } from "./support/workspace.ts";
 const HOME = "rep-home";
 const OTHER = "rep-other";
 const ZONES = "rep-zones";
+/** Two workspaces the server only ever reads: their files' versions look alike to it. */
+const TWINS = ["rep-twin-a", "rep-twin-b"] as const;
 /** Friday 2026-03-20, 00:00 UTC: what the seed counts back from. */
 const ANCHOR = Date.UTC(2026, 2, 20);
 const DAY = 86_400_000;
@@ -34,6 +36,7 @@ let owner: ReturnType<typeof api>;
 let reader: ReturnType<typeof api>;
 let other: ReturnType<typeof api>;
 const ids = { mia: 0, rita: 0, eve: 0, otherOwner: 0 };
+const twinKeys: string[] = [];
 
 // biome-ignore lint/suspicious/noExplicitAny: SQL rows and JSON answers are compared field by field
 type Row = Record<string, any>;
@@ -99,6 +102,13 @@ beforeAll(async () => {
   await data.shards.use(data.get(OTHER), (s: Shard) =>
     seedTenant(s, { contacts: 300, seed: 99, anchorMs: ANCHOR }),
   );
+  for (const [i, slug] of TWINS.entries()) {
+    await data.tenant(slug);
+    await data.shards.use(data.get(slug), (s: Shard) =>
+      seedTenant(s, { contacts: 200 + 100 * i, seed: 31 + i, anchorMs: ANCHOR }),
+    );
+    twinKeys.push(await data.apiKey(slug, "read-only"));
+  }
   server = startClockedServer(dir.path, clock);
   owner = api(server.url, await data.apiKey(HOME, "owner"));
   reader = api(server.url, await data.apiKey(HOME, "read-only"));
@@ -251,6 +261,16 @@ describe("report figures against SQL", () => {
   });
 
   it("activity per user per week (Monday weeks, UTC) counts calls, meetings, emails, notes and completed tasks", async () => {
+    // A call logged through the API: an API key did it, not a user.
+    const contact = await one(HOME, "SELECT id FROM contacts ORDER BY id LIMIT 1");
+    const logged = await owner("POST", `/t/${HOME}/interactions`, {
+      kind: "call",
+      subjectType: "contact",
+      subjectId: contact.id,
+      summary: "Logged by an integration",
+      occurredAt: "2026-02-03T10:00:00.000Z",
+    });
+    expect(logged.status).toBe(201);
     const start = Date.parse("2026-01-01T00:00:00Z");
     const end = Date.parse("2026-03-21T00:00:00Z");
     const rows = await sql(
@@ -696,6 +716,22 @@ describe("workspaces and the cache", () => {
     const page = await theirOwner.get(`/t/${HOME}/reports/pipeline`);
     expect(page.status).toBe(303);
     expect(page.headers.get("location")).toStartWith(`/t/${HOME}/login`);
+  });
+
+  it("keeps each workspace's figures to itself when two workspaces ask the same report at the same version", async () => {
+    const answers: Row[] = [];
+    for (const [i, slug] of TWINS.entries()) {
+      const key = api(server.url, twinKeys[i] as string);
+      answers.push(await report(key, "win-rate", "from=2025-04-01&to=2026-03-20", slug));
+      const closed = await one(
+        slug,
+        "SELECT count(*) AS n FROM deals WHERE status IN ('won', 'lost') AND closed_at >= ? AND closed_at < ?",
+        Date.parse("2025-04-01T00:00:00Z"),
+        Date.parse("2026-03-21T00:00:00Z"),
+      );
+      expect(answers[i]?.byMonth.reduce((n: number, m: Row) => n + m.won + m.lost, 0)).toBe(closed.n);
+    }
+    expect(answers[0]).not.toEqual(answers[1]);
   });
 
   it("computes a report in the pool once per workspace version: a repeat is cached, a write is seen at once", async () => {
