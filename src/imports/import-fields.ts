@@ -1,4 +1,4 @@
-import type { RecordType } from "../core/record-types.ts";
+import { RECORD_PLURALS, RECORD_TYPES, type RecordType } from "../core/record-types.ts";
 
 /** A field a column can be imported into. */
 export interface ImportField {
@@ -241,4 +241,9 @@ export function fieldForHeader(kind: RecordType, header: string): ImportField | 
   const normal = normaliseHeader(header);
   if (!normal) return undefined;
   return IMPORT_FIELDS[kind].find((f) => f.aliases.includes(normal));
+}
+
+/** A kind as a form or the command line names it ("contact", or a list's "contacts"), or undefined. */
+export function importKind(text: string | undefined): RecordType | undefined {
+  return RECORD_TYPES.find((type) => type === text || RECORD_PLURALS[type] === text);
 }

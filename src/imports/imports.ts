@@ -236,15 +236,26 @@ export function discardImport(shard: Shard, actor: Actor, id: number): string[] 
   return [record.storedFile, record.reportFile].filter((f): f is string => f !== null);
 }
 
-/** Marks a checked import as running (members and up), or refuses: an import runs once. */
-export function claimRun(shard: Shard, actor: Actor, id: number, now = Date.now()): ImportView {
+/**
+ * Marks an import as running (members and up), or refuses: an import runs once. Pages run only
+ * a checked import (the person saw its dry run); the command line may run one straight away.
+ */
+export function claimRun(
+  shard: Shard,
+  actor: Actor,
+  id: number,
+  from: ImportStatus[] = ["checked"],
+  now = Date.now(),
+): ImportView {
   requireRole(actor.role, "member");
   const record = getImport(shard, actor, id);
-  requireStatus(record, ["checked"], "run (check it first)");
+  requireStatus(record, from, "run (check it first)");
   const claimed = shard
-    .statement("UPDATE imports SET status = 'running', updated_at = ? WHERE id = ? AND status = 'checked'")
-    .run(now, id);
-  if (claimed.changes !== 1) requireStatus(readImport(shard, id), ["checked"], "run");
+    .statement(
+      "UPDATE imports SET status = 'running', updated_at = ? WHERE id = ? AND status IN (SELECT value FROM json_each(?))",
+    )
+    .run(now, id, JSON.stringify(from));
+  if (claimed.changes !== 1) requireStatus(readImport(shard, id), from, "run");
   return record;
 }
 

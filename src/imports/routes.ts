@@ -5,7 +5,7 @@ import { requireSignedIn } from "../auth/session-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { startInBackground } from "../background/start-background-task.ts";
 import { NotFoundError, ValidationError } from "../core/errors.ts";
-import { RECORD_PLURALS, RECORD_TYPES, type RecordType } from "../core/record-types.ts";
+import { RECORD_PLURALS, RECORD_TYPES } from "../core/record-types.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
@@ -13,6 +13,7 @@ import { hasRole } from "../identity/roles.ts";
 import { actorOf } from "../identity/viewer.ts";
 import type { TaskName } from "../workers/tasks.ts";
 import { IMPORT_DELIMITERS, IMPORT_ENCODINGS, type ImportEncoding } from "./detect-format.ts";
+import { importKind } from "./import-fields.ts";
 import { removeStored, storedPath } from "./import-files.ts";
 import { parseMapping, suggestMapping } from "./import-mapping.ts";
 import { importPageProps, importTask } from "./import-page-props.ts";
@@ -198,10 +199,4 @@ export function importRoutes(deps: AppDeps) {
   });
 
   return app;
-}
-
-/** A kind from the upload form ("contact", or a list's "contacts"), or undefined. */
-export function importKind(text: string | undefined): RecordType | undefined {
-  const match = RECORD_TYPES.find((type) => type === text || RECORD_PLURALS[type] === text);
-  return match;
 }

@@ -8,12 +8,13 @@ import { CSRF_FIELD, CSRF_HEADER } from "../http/middleware/csrf.ts";
 import { memberOnly } from "../http/role-guards.ts";
 import { holdShard, resolveTenant } from "../http/tenant-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
+import { importKind } from "./import-fields.ts";
 import { ensureImportDir, removeStored, storedPath, uploadName } from "./import-files.ts";
 import { suggestMapping } from "./import-mapping.ts";
 import { createImport } from "./imports.ts";
 import type { InspectParams, InspectResult } from "./inspect.worker.ts";
 import { BadUploadError, multipartBoundary, receiveUpload, UploadTooLargeError } from "./receive-upload.ts";
-import { importKind, importsListPage } from "./routes.ts";
+import { importsListPage } from "./routes.ts";
 
 /** What a multipart form adds around the file: its other fields and part headers. */
 const FORM_OVERHEAD = 64 * 1024;

@@ -40,7 +40,7 @@ export function recordListPage<R extends { id: number }, X>(
     nav: view.path,
     body: html`<div class="page-head">
   <h1>${title}</h1>
-  ${actions}
+  ${actions}${p.row.canWrite ? html` <a class="button" href="${base}/imports?kind=${view.path}">Import</a>` : ""}
 </div>
 ${quickAdd}${savedViewsBar(p.savedViews)}
 ${listFilters({
