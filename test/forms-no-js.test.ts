@@ -1,5 +1,6 @@
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { waitForTask } from "./support/background-task.ts";
 import { BrowserClient } from "./support/browser-client.ts";
 import type { FormFill, HtmlForm } from "./support/html-forms.ts";
 import { startServer, type TestServer } from "./support/server.ts";
@@ -789,7 +790,27 @@ describe("every form, submitted without JavaScript with its own hidden _csrf", (
       lastName: "Erased",
       email: "erin@forms.test",
     });
-    await open(owner, `${T}/privacy`);
+    const privacy = await open(owner, `${T}/privacy`);
+    // The workspace downloads: each form starts a background task whose page, once it is done,
+    // offers the file (the page is read when finished: a running one also shows Cancel).
+    for (const [download, type] of [
+      ["workspace.sqlite", "application/vnd.sqlite3"],
+      ["workspace.zip", "application/zip"],
+    ] as const) {
+      const started = await send(owner, privacy, pick(privacy, `${T}/privacy/${download}`), {}, 303);
+      const task = await waitForTask(owner, started.headers.get("location"));
+      expect({ download, status: task.status }).toEqual({ download, status: "Done." });
+      const done = await open(owner, task.path);
+      expect(done.forms.filter((f) => f.method === "post" && f.action !== `${T}/logout`)).toEqual([]);
+      expect(task.links).toEqual([expect.stringMatching(new RegExp(`^${T}/downloads/\\d+$`))]);
+      const file = await owner.get(task.links[0] as string);
+      expect({ download, status: file.status, type: file.headers.get("content-type") }).toEqual({
+        download,
+        status: 200,
+        type,
+      });
+    }
+
     const erasure = await open(owner, `${T}/privacy/contacts/${person}/erasure`);
     const erased = await send(
       owner,
@@ -798,7 +819,11 @@ describe("every form, submitted without JavaScript with its own hidden _csrf", (
       {},
       303,
     );
-    expect(erased.headers.get("location")).toBe(`${T}/contacts`);
+    // It runs in the background: its page tells when it is done and leads back to the list.
+    const task = await waitForTask(owner, erased.headers.get("location"));
+    expect(task.status).toBe("Done.");
+    expect(task.links).toEqual([`${T}/contacts`]);
+    expect(text(await open(owner, task.path))).toContain("Contacts");
     expect((await owner.get(`${T}/contacts/${person}`)).status).toBe(404);
 
     const audit = await open(owner, `${T}/settings/audit`);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Shard } from "../src/tenancy/shard.ts";
+import { waitForTask } from "./support/background-task.ts";
 import { BrowserClient } from "./support/browser-client.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -181,16 +182,34 @@ describe("security headers and no-store", () => {
       { status: 303, type: null },
     );
     for (const r of created) expect(r.headers.get("location")).toStartWith(`/t/${T}/contacts`);
+    // A workspace download: the form starts a background task (a redirect to its page), the
+    // page tells when the file is ready, the file is handed out once: one task per variant.
+    const started = await expectHeaders(
+      "workspace download started",
+      (h) => owner.post(`/t/${T}/privacy/workspace.zip`, {}, h),
+      { status: 303, type: null },
+    );
+    const tasks = await Promise.all(started.map((r) => waitForTask(owner, r.headers.get("location"))));
+    expect(tasks.map((t) => [t.status, t.links.length])).toEqual([
+      ["Done.", 1],
+      ["Done.", 1],
+    ]);
+    await expectHeaders("background task page", (h) => owner.get(tasks[0]?.path as string, h), {
+      status: 200,
+      type: html,
+    });
+    const links = tasks.map((t) => t.links[0] as string);
     await expectHeaders(
       "workspace download",
       async (h) => {
-        const response = await fetch(`${server.url}/t/${T}/privacy/workspace.zip`, {
+        const response = await fetch(`${server.url}${links.shift()}`, {
           headers: { cookie: `crm_session=${owner.cookie("crm_session")}`, ...h },
         });
         return { status: response.status, headers: response.headers, text: await response.text() };
       },
       { status: 200, type: "application/zip" },
     );
+    expect(links).toEqual([]);
     await expectHeaders("healthz", (h) => raw("/healthz", { headers: h }), {
       status: 200,
       type: "application/json",

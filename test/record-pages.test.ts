@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { waitForTask } from "./support/background-task.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -430,7 +431,10 @@ describe("what goes and what stays when a record is deleted", () => {
     expect((await call("DELETE", `/t/shop/contacts/${gone.id}`)).status).toBe(204);
     const erased = (await call("POST", "/t/shop/contacts", { firstName: "Erin", lastName: "Erased" })).json;
     await owner.get(`/t/shop/privacy/contacts/${erased.id}/erasure`);
-    expect((await owner.post(`/t/shop/privacy/contacts/${erased.id}/erasure`, {})).status).toBe(303);
+    const started = await owner.post(`/t/shop/privacy/contacts/${erased.id}/erasure`, {});
+    expect(started.status).toBe(303);
+    // The erasure runs in the background: the id is read once its page says it is done.
+    expect((await waitForTask(owner, started.headers.get("location"))).status).toBe("Done.");
     const issued = await highest();
     const erasedEntry = await data.shards.use(data.get("shop"), (s) =>
       s.statement("SELECT kind, subject_id AS subjectId FROM interactions WHERE id = ?").get(issued),
