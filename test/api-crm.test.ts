@@ -1381,6 +1381,8 @@ describe("OpenAPI document", () => {
             type: "text",
           })
         ).id;
+      if (path.endsWith("/segments/{id}"))
+        return (await created(owner, `/t/${HOME}/segments`, { name: "Drop", rules: [] })).id;
       throw new Error(`no fixture for DELETE ${path}`);
     };
     const existing: Record<string, number> = {
@@ -1399,6 +1401,7 @@ describe("OpenAPI document", () => {
           type: "number",
         })
       ).id,
+      segments: (await created(owner, `/t/${HOME}/segments`, { name: "Doc segment", rules: [] })).id,
     };
     // A merge folds a record made just for it into the shared one, which stays.
     const duplicateContact = await created(owner, `/t/${HOME}/contacts`, { firstName: "Doc duplicate" });
@@ -1432,6 +1435,8 @@ describe("OpenAPI document", () => {
       bulkChangeContacts: { ids: [ids.contact], action: "addTag", tag: "documented" },
       bulkChangeCompanies: { filter: { tag: "nothing-has-this" }, action: "delete" },
       bulkChangeDeals: { ids: [ids.deal], action: "setOwner", ownerId: null },
+      createSegment: { name: "Doc leads", rules: [{ field: "tags", op: "contains", value: "lead" }] },
+      updateSegment: { match: "any", rules: [{ field: "createdAt", op: "after", value: "2020-01-31" }] },
     };
     const queryValues: Record<string, string> = {
       subjectType: "deal",
@@ -1526,7 +1531,12 @@ describe("OpenAPI document", () => {
       "/api/v1/t/{tenant}/deals": `tag=${tag}`,
       "/api/v1/t/{tenant}/tasks": `subjectType=contact&subjectId=${about}`,
       "/api/v1/t/{tenant}/interactions": `subjectType=deal&subjectId=${dealId}`,
+      "/api/v1/t/{tenant}/segments/{id}/members": "",
     };
+    const segment = await created(owner, `/t/${HOME}/segments`, {
+      name: "Paged people",
+      rules: [{ field: "tags", op: "contains", value: tag }],
+    });
     const paging = documentedOperations().filter(
       (o) =>
         o.method === "get" &&
@@ -1537,7 +1547,7 @@ describe("OpenAPI document", () => {
     for (const { key, path, op } of paging) {
       const twoWay = "prevCursor" in op.responses["200"].content["application/json"].schema.properties;
       const url = (query: string) =>
-        `${path.replace("/api/v1", "").replace("{tenant}", HOME)}?${filters[path]}${query}`;
+        `${path.replace("/api/v1", "").replace("{tenant}", HOME).replace("{id}", String(segment.id))}?${filters[path]}${query}`;
       const read = async (query: string) => {
         const answer = await owner("GET", url(query));
         expect(`${key}${query} ${answer.status}`).toBe(`${key}${query} 200`);
@@ -1580,7 +1590,7 @@ describe("OpenAPI document", () => {
       }
       walked[key] = forward.length;
     }
-    expect(Object.keys(walked)).toHaveLength(5);
+    expect(Object.keys(walked)).toHaveLength(6);
     // Search pages by kind: `limit` caps each kind, here over at least two matches of each.
     const search = async (limit: number) => {
       const url = `/t/${HOME}/search?q=paged&limit=${limit}`;

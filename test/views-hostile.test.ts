@@ -40,6 +40,69 @@ type NotHtml = { notHtml: string };
 
 const notHtml = (why: string): NotHtml => ({ notHtml: why });
 
+/** Segment fields of every kind, their labels and choices hostile. */
+function segmentFields(f: HostileProps) {
+  const target = { kind: "text", column: "firstName" };
+  return [
+    {
+      name: "firstName",
+      label: f.s,
+      group: "Contact",
+      kind: "text",
+      ops: ["equals", "contains", "in", "is_empty"],
+      target,
+    },
+    { name: "createdAt", label: f.s, group: "Contact", kind: "date", ops: ["equals", "between"], target },
+    { name: "tags", label: f.s, group: "Contact", kind: "tag", ops: ["contains", "in"], target },
+    {
+      name: "owner",
+      label: f.s,
+      group: "Contact",
+      kind: "user",
+      ops: ["equals", "in"],
+      choices: [{ value: "1", label: f.s }],
+      target,
+    },
+    {
+      name: "cf.hostile",
+      label: f.s,
+      group: "Custom fields",
+      kind: "select",
+      ops: ["equals", "in"],
+      choices: [{ value: f.s, label: f.s }],
+      target,
+    },
+    { name: "cf.box", label: f.s, group: "Custom fields", kind: "checkbox", ops: ["equals"], target },
+    {
+      name: "lastInteraction",
+      label: f.s,
+      group: "Activity",
+      kind: "days",
+      ops: ["none_in_last_days"],
+      target,
+    },
+  ];
+}
+
+/** Saved rules naming hostile values and a field that no longer exists. */
+function segmentRules(f: HostileProps) {
+  return {
+    match: "any",
+    rules: [
+      { field: "firstName", op: "equals", value: f.s },
+      { field: "cf.hostile", op: "in", value: [f.s, f.s] },
+      { field: "cf.box", op: "equals", value: true },
+      {
+        match: "all",
+        rules: [
+          { field: f.s, op: "is_empty" },
+          { field: "lastInteraction", op: "none_in_last_days", value: 30 },
+        ],
+      },
+    ],
+  };
+}
+
 /** A background task in each state it can be shown in, its label, message and outcome hostile. */
 function backgroundTasks(f: HostileProps) {
   const task = {
@@ -648,6 +711,113 @@ const VIEWS: Record<string, Entry | NotHtml> = {
       ],
     }),
   "reports/stacked-bar-chart#stackedBarChart": (v, f) => v("r", hostileChart(f.s, "stacked-bar")),
+
+  // segments
+  "segments/rule-builder#problemPlace": notHtml("names a rule's place in words"),
+  "segments/rule-builder#ruleBuilder": (v, f) => {
+    const fields = segmentFields(f);
+    const form = {
+      match: "any",
+      rules: [
+        { field: "cf.hostile", op: "in", value: f.s, pair: [f.s, f.s] },
+        { field: "owner", op: "in", value: `${f.s}\n1`, pair: ["", ""] },
+        {
+          match: "all",
+          rules: [
+            { field: "createdAt", op: "between", value: f.s, pair: [f.s, f.s] },
+            { field: f.s, op: f.s, value: f.s, pair: [f.s, f.s] },
+          ],
+        },
+        { field: "tags", op: "contains", value: f.s, pair: ["", ""] },
+      ],
+    };
+    const props = {
+      form,
+      errors: { "rules.0.value": f.s, "rules.2.rules.1.field": f.s, match: f.s },
+      fields,
+      tags: [f.s],
+      builderAction: `${BASE}/segments/builder`,
+      nonce: NONCE,
+      maxDepth: 3,
+    };
+    return [v(props), v({ ...props, errors: {}, maxDepth: 2 })];
+  },
+  "segments/rule-builder#ruleNumber": notHtml("numbers a rule"),
+  "segments/rule-labels#operatorLabel": notHtml("names an operator"),
+  "segments/rule-summary#ruleSummary": (v, f) => [
+    v(segmentRules(f), segmentFields(f)),
+    v({ match: "all", rules: [] }, []),
+  ],
+  "segments/segment-form-page#segmentFormPage": (v, f) =>
+    v({
+      ctx: f.ctx,
+      title: f.s,
+      action: `${BASE}/segments`,
+      cancelHref: `${BASE}/segments`,
+      name: f.form,
+      builder: {
+        form: { match: "all", rules: [{ field: "firstName", op: "equals", value: f.s, pair: ["", ""] }] },
+        errors: { "rules.0.value": f.s },
+        fields: segmentFields(f),
+        tags: [f.s],
+        builderAction: `${BASE}/segments/builder`,
+        nonce: NONCE,
+        maxDepth: 3,
+      },
+      preview: { action: `${BASE}/segments/preview`, nonce: NONCE, base: BASE, problems: [f.s] },
+    }),
+  "segments/segment-page#segmentPage": (v, f) => {
+    const props = {
+      ctx: f.ctx,
+      base: BASE,
+      segment: { id: 5, name: f.s },
+      summary: html`<p>${f.s}</p>`,
+      canWrite: true,
+      total: 3,
+      results: html`<p>${f.s}</p>`,
+      changed: 2,
+    };
+    return [
+      v(props),
+      v({
+        ...props,
+        canWrite: false,
+        total: undefined,
+        results: undefined,
+        problems: [f.s],
+        changed: undefined,
+      }),
+    ];
+  },
+  "segments/segment-preview#segmentPreview": (v, f) => [
+    v({
+      action: `${BASE}/segments/preview`,
+      nonce: NONCE,
+      base: BASE,
+      result: { count: 40, preview: [f.contact] },
+    }),
+    v({ action: `${BASE}/segments/preview`, nonce: NONCE, base: BASE, problems: [f.s] }),
+  ],
+  "segments/segment-preview#segmentPreviewContent": (v, f) => [
+    v({
+      action: `${BASE}/segments/preview`,
+      nonce: NONCE,
+      base: BASE,
+      result: { count: 1, preview: [f.contact] },
+    }),
+    v({ action: `${BASE}/segments/preview`, nonce: NONCE, base: BASE, result: { count: 0, preview: [] } }),
+  ],
+  "segments/segments-page#segmentCountCell": (v, f) => [v(12), v(undefined, f.s)],
+  "segments/segments-page#segmentsPage": (v, f) => [
+    v({
+      ctx: f.ctx,
+      base: BASE,
+      canWrite: true,
+      segments: [{ id: 5, name: f.s, rules: segmentRules(f), updatedAt: T0 }],
+      fields: segmentFields(f),
+    }),
+    v({ ctx: f.ctx, base: BASE, canWrite: false, segments: [], fields: [] }),
+  ],
 
   // search
   "search/search-results#searchPage": (v, f) => {

@@ -26,6 +26,7 @@ import { pipelinePaths, pipelineSchema, stageSchema } from "./openapi/pipelines.
 import { reportPaths, reportSchemas } from "./openapi/reports.ts";
 import { resourcePaths } from "./openapi/resource-paths.ts";
 import { searchHitSchema, searchPaths } from "./openapi/search.ts";
+import { segmentPaths, segmentSchemas } from "./openapi/segments.ts";
 import { taskPaths, taskSchema } from "./openapi/tasks.ts";
 
 export const OPENAPI_DOCUMENT = {
@@ -47,6 +48,7 @@ export const OPENAPI_DOCUMENT = {
     { name: "Search" },
     { name: "Custom fields", description: "The workspace's own fields on contacts, companies and deals" },
     { name: "Reports", description: "Figures behind the reports pages, computed in the worker pool" },
+    { name: "Segments", description: "Saved rules on contacts, and the contacts they hold now" },
     { name: "Meta" },
   ],
   components: {
@@ -92,6 +94,7 @@ export const OPENAPI_DOCUMENT = {
       Note: noteSchema,
       SearchHit: searchHitSchema,
       ...reportSchemas,
+      ...segmentSchemas,
       CustomField: {
         type: "object",
         required: ["id", "entity", "key", "label", "type", "options", "position"],
@@ -178,6 +181,7 @@ export const OPENAPI_DOCUMENT = {
     ...searchPaths(),
     ...customFieldPaths(),
     ...reportPaths(),
+    ...segmentPaths(),
     ...bulkPath("contacts", "Contacts"),
     ...bulkPath("companies", "Companies"),
     ...bulkPath("deals", "Deals"),

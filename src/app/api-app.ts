@@ -15,6 +15,7 @@ import { noteApiRoutes } from "../notes/api-routes.ts";
 import { pipelineApiRoutes } from "../pipelines/api-routes.ts";
 import { reportApiRoutes } from "../reports/api-routes.ts";
 import { searchApiRoutes } from "../search/api-routes.ts";
+import { segmentApiRoutes } from "../segments/api-routes.ts";
 import { taskApiRoutes } from "../tasks/api-routes.ts";
 
 const OPENAPI_JSON = JSON.stringify(OPENAPI_DOCUMENT);
@@ -48,6 +49,7 @@ export function apiApp(deps: AppDeps) {
   tenantApi.route("/search", searchApiRoutes());
   tenantApi.route("/custom-fields", customFieldApiRoutes());
   tenantApi.route("/reports", reportApiRoutes(deps));
+  tenantApi.route("/segments", segmentApiRoutes(deps));
   app.route("/t/:tenant", tenantApi);
   return app;
 }

@@ -27,6 +27,7 @@ import { privacyRoutes } from "../privacy/routes.ts";
 import { reportRoutes } from "../reports/routes.ts";
 import { savedViewRoutes } from "../saved-views/routes.ts";
 import { searchRoutes } from "../search/routes.ts";
+import { segmentRoutes } from "../segments/routes.ts";
 import { settingsRoutes } from "../settings/routes.ts";
 import { taskRoutes } from "../tasks/routes.ts";
 import { apiApp } from "./api-app.ts";
@@ -57,6 +58,7 @@ function tenantPages(deps: ServerDeps) {
   app.route("/exports", exportRoutes(deps));
   app.route("/downloads", downloadRoutes(deps));
   app.route("/reports", reportRoutes(deps));
+  app.route("/segments", segmentRoutes(deps));
   app.route("/imports", importRoutes(deps));
   return app;
 }

@@ -15,6 +15,9 @@ import reportClosing from "../reports/closing.worker.ts";
 import reportNewContacts from "../reports/new-contacts.worker.ts";
 import reportPipeline from "../reports/pipeline.worker.ts";
 import reportWinRate from "../reports/win-rate.worker.ts";
+import segmentCount from "../segments/count.worker.ts";
+import segmentExport from "../segments/export.worker.ts";
+import segmentMembers from "../segments/members.worker.ts";
 import type { TaskHandler } from "./task-types.ts";
 
 /**
@@ -28,6 +31,9 @@ export const TASKS = {
   "reports.activity": reportActivity,
   "reports.new-contacts": reportNewContacts,
   "reports.closing": reportClosing,
+  "segments.count": segmentCount,
+  "segments.members": segmentMembers,
+  "segments.export": segmentExport,
   "bulk.count": bulkCount,
   "bulk.run": bulkRun,
   "exports.list": exportsList,

@@ -19,4 +19,4 @@ export interface PageContext {
   dueTasks?: number;
 }
 
-export type NavKey = RecordPlural | "tasks" | "reports" | "settings";
+export type NavKey = RecordPlural | "segments" | "tasks" | "reports" | "settings";

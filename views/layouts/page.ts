@@ -45,6 +45,7 @@ function topBar(ctx: PageContext, nav: NavKey | undefined): HtmlValue {
         ${navLink(ctx, "contacts", "Contacts", "contacts", nav)}
         ${navLink(ctx, "companies", "Companies", "companies", nav)}
         ${navLink(ctx, "deals", "Deals", "deals/board", nav)}
+        ${navLink(ctx, "segments", "Segments", "segments", nav)}
         ${navLink(ctx, "tasks", ctx.dueTasks ? html`Tasks <span class="badge" title="due today or overdue">${ctx.dueTasks}</span>` : "Tasks", "tasks", nav)}
         ${navLink(ctx, "reports", "Reports", "reports", nav)}
         ${navLink(ctx, "settings", "Settings", "settings/users", nav)}

@@ -1,0 +1,181 @@
+import { CONTACT_SORTS } from "../../contacts/list-contacts.ts";
+import { MATCHES, MAX_DEPTH, MAX_LIST_VALUES, MAX_RULES, OPERATORS } from "../../segments/segment-rules.ts";
+import { MAX_SEGMENTS } from "../../segments/segments.ts";
+import {
+  collectionParameters,
+  createOperation,
+  deleteOperation,
+  getOperation,
+  itemParameters,
+  listOperation,
+  onePageOf,
+  writeErrors,
+  writeOperation,
+} from "./operations.ts";
+import { dateTime, json, query, ref, twoWayPageOf } from "./parts.ts";
+
+// The OpenAPI document, part: Segments (src/segments/api-routes.ts).
+
+const RULES_422: [number, string] = [
+  422,
+  "A rule names a field contacts do not have, an operator that field does not take, or a value of the wrong type (`errors[].field` is the rule's path, e.g. `rules.1.value`); nothing is written",
+];
+
+const value = {
+  description:
+    "Absent for `is_empty` and `is_not_empty`; a list for `in`; a pair `[from, to]` for `between`; dates as `YYYY-MM-DD`; owners and stages by id; money in the workspace's currency (major units)",
+  oneOf: [
+    { type: "string" },
+    { type: "number" },
+    { type: "boolean" },
+    { type: "array", items: { type: ["string", "number"] }, maxItems: MAX_LIST_VALUES },
+  ],
+};
+
+export const segmentSchemas = {
+  SegmentRule: {
+    description: "A rule on one field, or a group of rules",
+    oneOf: [
+      {
+        type: "object",
+        required: ["field", "op"],
+        properties: {
+          field: {
+            type: "string",
+            description:
+              "firstName, lastName, email, phone, title, company, owner, tags, createdAt, updatedAt, `cf.<key>` for a custom field, lastInteraction, openDeal or wonAmount",
+          },
+          op: { type: "string", enum: [...OPERATORS] },
+          value,
+        },
+      },
+      {
+        type: "object",
+        required: ["match", "rules"],
+        properties: {
+          match: { type: "string", enum: [...MATCHES] },
+          rules: { type: "array", items: ref("SegmentRule"), minItems: 1 },
+        },
+      },
+    ],
+  },
+  Segment: {
+    type: "object",
+    required: ["id", "name", "match", "rules", "createdAt", "updatedAt"],
+    properties: {
+      id: { type: "integer" },
+      name: { type: "string" },
+      match: {
+        type: "string",
+        enum: [...MATCHES],
+        description: "Whether a contact needs all or any of the rules",
+      },
+      rules: { type: "array", items: ref("SegmentRule") },
+      createdAt: dateTime,
+      updatedAt: dateTime,
+    },
+  },
+};
+
+const rulesBody = (required: string[]) => ({
+  required: true,
+  content: json({
+    type: "object",
+    required,
+    properties: {
+      name: { type: "string", minLength: 1, maxLength: 100 },
+      match: { type: "string", enum: [...MATCHES], default: "all" },
+      rules: { type: "array", items: ref("SegmentRule") },
+    },
+  }),
+});
+
+export function segmentPaths() {
+  const tags = ["Segments"];
+  const segment = ref("Segment");
+  return {
+    "/api/v1/t/{tenant}/segments": {
+      parameters: collectionParameters(),
+      get: listOperation(
+        {
+          operationId: "listSegments",
+          summary: "List the saved segments",
+          description: "By name, on one page.",
+          tags,
+        },
+        undefined,
+        { description: "Every segment", schema: onePageOf(segment) },
+      ),
+      post: createOperation(
+        {
+          operationId: "createSegment",
+          summary: "Save a segment",
+          description: `A name and rules on contacts: each rule tests a field (custom fields as \`cf.<key>\`, never in SQL text) or an activity (\`lastInteraction\` with \`none_in_last_days\` or \`in_last_days\`, \`openDeal\` by stage id, \`wonAmount\` compared); groups nest ${MAX_DEPTH} deep, at most ${MAX_RULES} rules, at most ${MAX_SEGMENTS} segments. No rules: every contact.`,
+          tags,
+        },
+        rulesBody(["name"]),
+        segment,
+        writeErrors(RULES_422),
+      ),
+    },
+    "/api/v1/t/{tenant}/segments/{id}": {
+      parameters: itemParameters("The segment's id"),
+      get: getOperation({ operationId: "getSegment", summary: "Get a segment", tags }, segment),
+      patch: writeOperation(
+        {
+          operationId: "updateSegment",
+          summary: "Rename a segment or replace its rules",
+          description: "Only what is sent changes; `match` and `rules` replace the rules as a whole.",
+          tags,
+        },
+        rulesBody([]),
+        { description: "Updated", schema: segment },
+        writeErrors(RULES_422),
+      ),
+      delete: deleteOperation({
+        operationId: "deleteSegment",
+        summary: "Delete a segment",
+        description: "Its contacts stay as they are.",
+        tags,
+      }),
+    },
+    "/api/v1/t/{tenant}/segments/{id}/members": {
+      parameters: itemParameters("The segment's id"),
+      get: listOperation(
+        {
+          operationId: "listSegmentMembers",
+          summary: "The contacts in a segment now",
+          description:
+            "Counted and listed in the worker pool from the rules as they are now; cached until the workspace's next write. Pages like the contacts list. A segment whose rules no longer fit the workspace (a custom field removed) is a 422 naming the rule.",
+          tags,
+        },
+        [
+          query(
+            "sort",
+            { type: "string", enum: Object.keys(CONTACT_SORTS), default: "createdAt" },
+            "Sort field",
+          ),
+          query("order", { type: "string", enum: ["asc", "desc"] }, "Default: desc, or asc for name"),
+          query(
+            "cursor",
+            { type: "string" },
+            "`nextCursor` (the next page) or `prevCursor` (the page before) of the page in hand",
+          ),
+          query("limit", { type: "integer", minimum: 1, maximum: 200, default: 50 }, "Page size"),
+        ],
+        {
+          description: "A page of its contacts, and how many it holds",
+          schema: (() => {
+            const page = twoWayPageOf(ref("Contact"));
+            return {
+              ...page,
+              required: [...page.required, "total"],
+              properties: { ...page.properties, total: { type: "integer", minimum: 0 } },
+            };
+          })(),
+        },
+        [400, 401, 404, 422],
+      ),
+    },
+  };
+}

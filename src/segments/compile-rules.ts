@@ -1,0 +1,289 @@
+import type { CustomFieldType } from "../custom-fields/schema.ts";
+import { DAY_MS, dayStart } from "../lists/list-params.ts";
+import {
+  type CheckedGroup,
+  type CheckedRule,
+  isCheckedGroup,
+  type Operator,
+  type TextColumn,
+  type TimeColumn,
+} from "./segment-rules.ts";
+
+/** A segment as SQL: a condition on `contacts c`, every value a bound parameter. */
+export interface CompiledRules {
+  where: string;
+  params: (string | number)[];
+}
+
+export interface CompileOptions {
+  /** What "the last N days" count back from. */
+  now: number;
+}
+
+/**
+ * The columns rules may name, by field: the only identifiers that reach SQL text besides the
+ * constant table names below. Custom fields are named by their id, as a bound parameter.
+ */
+const TEXT_SQL: Record<TextColumn, string> = {
+  firstName: "c.first_name",
+  lastName: "c.last_name",
+  email: "c.email",
+  phone: "c.phone",
+  title: "c.title",
+};
+const TIME_SQL: Record<TimeColumn, string> = { createdAt: "c.created_at", updatedAt: "c.updated_at" };
+
+/** What counts as an interaction with a person: what someone did with them, not edits to the record. */
+const INTERACTION_KINDS = "'call', 'meeting', 'email', 'note.created'";
+
+type Values = (string | number)[];
+type Sql = [string, Values];
+
+const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
+const likeContains = (v: string | number) => `%${String(v).replace(/[\\%_]/g, "\\$&")}%`;
+/** A YYYY-MM-DD day as the epoch day custom date fields store. */
+const epochDay = (v: string | number) => dayStart(String(v)) / DAY_MS;
+
+function unexpected(op: Operator, what: string): never {
+  throw new Error(`${op} is not an operator of ${what}`);
+}
+
+function textSql(expr: string, op: Operator, v: Values): Sql {
+  switch (op) {
+    case "equals":
+      return [`${expr} = ? COLLATE NOCASE`, v];
+    case "contains":
+      return [`${expr} LIKE ? ESCAPE '\\'`, [likeContains(v[0] as string)]];
+    case "in":
+      return [`${expr} COLLATE NOCASE IN (${marks(v.length)})`, v];
+    case "is_empty":
+      return [`coalesce(${expr}, '') = ''`, []];
+    case "is_not_empty":
+      return [`coalesce(${expr}, '') <> ''`, []];
+    default:
+      return unexpected(op, "text");
+  }
+}
+
+/** Days on a millisecond timestamp column, each day read in UTC as the lists' date filters do. */
+function timeSql(expr: string, op: Operator, v: Values): Sql {
+  const start = (i: number) => dayStart(String(v[i]));
+  switch (op) {
+    case "equals":
+      return [`(${expr} >= ? AND ${expr} < ?)`, [start(0), start(0) + DAY_MS]];
+    case "before":
+      return [`${expr} < ?`, [start(0)]];
+    case "after":
+      return [`${expr} >= ?`, [start(0) + DAY_MS]];
+    case "between":
+      return [`(${expr} >= ? AND ${expr} < ?)`, [start(0), start(1) + DAY_MS]];
+    default:
+      return unexpected(op, "a date");
+  }
+}
+
+function setSql(expr: string, op: Operator, v: Values): Sql {
+  switch (op) {
+    case "equals":
+      return [`${expr} = ?`, v];
+    case "in":
+      return [`${expr} IN (${marks(v.length)})`, v];
+    case "is_empty":
+      return [`${expr} IS NULL`, []];
+    case "is_not_empty":
+      return [`${expr} IS NOT NULL`, []];
+    default:
+      return unexpected(op, "a choice");
+  }
+}
+
+function companySql(op: Operator, v: Values): Sql {
+  const named = (condition: string, values: Values): Sql => [
+    `c.company_id IN (SELECT id FROM companies WHERE ${condition})`,
+    values,
+  ];
+  switch (op) {
+    case "equals":
+      return named("name = ? COLLATE NOCASE", v);
+    case "contains":
+      return named("name LIKE ? ESCAPE '\\'", [likeContains(v[0] as string)]);
+    case "is_empty":
+    case "is_not_empty":
+      return setSql("c.company_id", op, v);
+    default:
+      return unexpected(op, "the company");
+  }
+}
+
+function tagsSql(op: Operator, v: Values): Sql {
+  const tagged = (condition: string): string =>
+    `c.id IN (SELECT ct.contact_id FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ${condition})`;
+  switch (op) {
+    case "contains":
+      return [tagged("t.name = ?"), v];
+    case "in":
+      return [tagged(`t.name IN (${marks(v.length)})`), v];
+    // The tags column is the links' copy, kept in the same transaction (contacts/schema.ts).
+    case "is_empty":
+      return ["c.tags = ''", []];
+    case "is_not_empty":
+      return ["c.tags <> ''", []];
+    default:
+      return unexpected(op, "tags");
+  }
+}
+
+/** A value a custom field holds, as SQL over custom_values (filled: the field has a value at all). */
+const FILLED: Record<CustomFieldType, string> = {
+  text: "coalesce(text_value, '') <> ''",
+  select: "coalesce(text_value, '') <> ''",
+  multiselect: "coalesce(text_value, '[]') NOT IN ('', '[]')",
+  number: "num_value IS NOT NULL",
+  date: "num_value IS NOT NULL",
+  checkbox: "num_value IS NOT NULL",
+};
+
+function customCondition(type: CustomFieldType, op: Operator, v: Values): Sql {
+  if (type === "multiselect") {
+    const has = (condition: string, values: Values): Sql => [
+      `EXISTS (SELECT 1 FROM json_each(text_value) WHERE ${condition})`,
+      values,
+    ];
+    if (op === "contains") return has("value = ?", v);
+    if (op === "in") return has(`value IN (${marks(v.length)})`, v);
+    return unexpected(op, "a multi-select");
+  }
+  if (type === "text") return textSql("text_value", op, v);
+  if (type === "select") return setSql("text_value", op, v);
+  const n = type === "date" ? v.map(epochDay) : v;
+  switch (op) {
+    case "equals":
+      return ["num_value = ?", n];
+    case "greater_than":
+    case "after":
+      return ["num_value > ?", n];
+    case "less_than":
+    case "before":
+      return ["num_value < ?", n];
+    case "between":
+      return ["num_value BETWEEN ? AND ?", n];
+    default:
+      return unexpected(op, `a ${type} field`);
+  }
+}
+
+/** A custom field's rule: the contacts with a value matching it, the field named by its id. */
+function customSql(fieldId: number, type: CustomFieldType, op: Operator, v: Values): Sql {
+  const withValue = (condition: string, values: Values, negate = false): Sql => [
+    `c.id ${negate ? "NOT IN" : "IN"} (SELECT record_id FROM custom_values WHERE field_id = ? AND ${condition})`,
+    [fieldId, ...values],
+  ];
+  if (op === "is_empty") return withValue(FILLED[type], [], true);
+  if (op === "is_not_empty") return withValue(FILLED[type], []);
+  // An unticked box is also one never ticked: "is false" is "not ticked".
+  if (type === "checkbox") return withValue("num_value = 1", [], v[0] !== 1);
+  const [condition, values] = customCondition(type, op, v);
+  return withValue(condition, values);
+}
+
+function interactionSql(op: Operator, v: Values, now: number): Sql {
+  const recent = `SELECT subject_id FROM interactions WHERE subject_type = 'contact' AND kind IN (${INTERACTION_KINDS}) AND occurred_at >= ?`;
+  const since = now - Number(v[0]) * DAY_MS;
+  if (op === "none_in_last_days") return [`c.id NOT IN (${recent})`, [since]];
+  if (op === "in_last_days") return [`c.id IN (${recent})`, [since]];
+  return unexpected(op, "interactions");
+}
+
+/**
+ * The people on deals, read from the deals' side (CROSS JOIN fixes that order): a deal's
+ * status, stage, currency and amount are all in deals_status_idx, and its people in
+ * deal_contacts' primary key, so neither table's rows are read.
+ */
+const DEAL_PEOPLE = "SELECT dc.contact_id FROM deals d CROSS JOIN deal_contacts dc ON dc.deal_id = d.id";
+
+function openDealSql(op: Operator, v: Values): Sql {
+  const open = `${DEAL_PEOPLE} WHERE d.status = 'open'`;
+  switch (op) {
+    case "equals":
+      return [`c.id IN (${open} AND d.stage_id = ?)`, v];
+    case "in":
+      return [`c.id IN (${open} AND d.stage_id IN (${marks(v.length)}))`, v];
+    case "is_not_empty":
+      return [`c.id IN (${open})`, []];
+    case "is_empty":
+      return [`c.id NOT IN (${open})`, []];
+    default:
+      return unexpected(op, "open deals");
+  }
+}
+
+/**
+ * The total of a person's won deals in the workspace's currency, compared: one grouped pass
+ * over the won deals. Someone with no won deal has a total of 0, so a comparison 0 passes
+ * ("less than 500") is written as "not among those whose total fails it".
+ */
+function wonAmountSql(currency: string, op: Operator, v: Values): Sql {
+  const a = Number(v[0]);
+  const b = Number(v[1]);
+  const sum = "sum(d.amount_cents)";
+  // [passes, fails, does a total of 0 pass?] for each comparison.
+  const comparisons: Partial<Record<Operator, [string, string, Values, boolean]>> = {
+    greater_than: [`${sum} > ?`, `${sum} <= ?`, [a], 0 > a],
+    less_than: [`${sum} < ?`, `${sum} >= ?`, [a], 0 < a],
+    equals: [`${sum} = ?`, `${sum} <> ?`, [a], a === 0],
+    between: [`${sum} BETWEEN ? AND ?`, `(${sum} < ? OR ${sum} > ?)`, [a, b], a <= 0 && 0 <= b],
+  };
+  const comparison = comparisons[op];
+  if (!comparison) return unexpected(op, "won amounts");
+  const [pass, fail, values, zeroPasses] = comparison;
+  const totals = `${DEAL_PEOPLE} WHERE d.status = 'won' AND d.currency = ? GROUP BY dc.contact_id HAVING ${zeroPasses ? fail : pass}`;
+  return [`c.id ${zeroPasses ? "NOT IN" : "IN"} (${totals})`, [currency, ...values]];
+}
+
+function ruleSql(rule: CheckedRule, options: CompileOptions): Sql {
+  const { target, op, values } = rule;
+  switch (target.kind) {
+    case "text":
+      return textSql(TEXT_SQL[target.column], op, values);
+    case "time":
+      return timeSql(TIME_SQL[target.column], op, values);
+    case "company":
+      return companySql(op, values);
+    case "owner":
+      return setSql("c.owner_id", op, values);
+    case "tags":
+      return tagsSql(op, values);
+    case "custom":
+      return customSql(target.fieldId, target.type, op, values);
+    case "interaction":
+      return interactionSql(op, values, options.now);
+    case "openDeal":
+      return openDealSql(op, values);
+    case "wonAmount":
+      return wonAmountSql(target.currency, op, values);
+  }
+}
+
+function groupSql(group: CheckedGroup, options: CompileOptions): Sql {
+  // Only a whole segment may have no rules (check-rules.ts): it holds every contact.
+  if (group.rules.length === 0) return ["1", []];
+  const parts: string[] = [];
+  const params: Values = [];
+  for (const node of group.rules) {
+    const [sql, values] = isCheckedGroup(node) ? groupSql(node, options) : ruleSql(node, options);
+    parts.push(`(${sql})`);
+    params.push(...values);
+  }
+  return [parts.join(group.match === "all" ? " AND " : " OR "), params];
+}
+
+/**
+ * Compiles checked rules into one SQL condition on `contacts c`. Pure: the same rules and
+ * `now` give the same text and parameters, which is what results are cached by. The text
+ * holds only constants of this file (allow-listed columns, table names, operators); every
+ * value, custom-field id and currency is a bound parameter.
+ */
+export function compileRules(group: CheckedGroup, options: CompileOptions): CompiledRules {
+  const [where, params] = groupSql(group, options);
+  return { where, params };
+}

@@ -1,0 +1,95 @@
+import type { Statement } from "bun:sqlite";
+import {
+  CONTACT_COLUMNS,
+  CONTACT_JOINS,
+  type ContactRecord,
+  type ContactRow,
+  toContactRecord,
+} from "../contacts/contact-record.ts";
+import { CONTACT_SORTS } from "../contacts/list-contacts.ts";
+import { decodeCursor, type Order } from "../lists/cursor.ts";
+import { keysetPlan } from "../lists/keyset.ts";
+import { type ListPage, toPage } from "../lists/page.ts";
+import type { Shard } from "../tenancy/shard.ts";
+import type { CompiledRules } from "./compile-rules.ts";
+
+// What the pool's tasks ask of a tenant's file for a segment. Each rule set is its own SQL
+// text, so statements are prepared for the run and finalized after it, not kept in the
+// connection's statement cache (which would grow with every rule set ever previewed).
+
+/** Runs `use` with a statement prepared for this run only. */
+function once<T>(shard: Shard, sql: string, use: (statement: Statement) => T): T {
+  const statement = shard.sqlite.prepare(sql);
+  try {
+    return use(statement);
+  } finally {
+    statement.finalize();
+  }
+}
+
+/** How many contacts a segment holds, and the newest few of them. */
+export interface SegmentCount {
+  count: number;
+  preview: ContactRecord[];
+}
+
+export const PREVIEW_SIZE = 20;
+
+/** The count and the newest `previewSize` members, read in one snapshot so the two agree. */
+export function countSegment(shard: Shard, rules: CompiledRules, previewSize = PREVIEW_SIZE): SegmentCount {
+  const read = (): SegmentCount => {
+    const count = once(
+      shard,
+      `SELECT count(*) AS n FROM contacts c WHERE ${rules.where}`,
+      (s) => (s.get(...rules.params) as { n: number }).n,
+    );
+    const preview =
+      count === 0 || previewSize === 0
+        ? []
+        : once(
+            shard,
+            `SELECT ${CONTACT_COLUMNS} FROM contacts c ${CONTACT_JOINS} WHERE ${rules.where} ORDER BY c.created_at DESC, c.id DESC LIMIT ?`,
+            (s) => (s.all(...rules.params, previewSize) as ContactRow[]).map(toContactRecord),
+          );
+    return { count, preview };
+  };
+  return shard.sqlite.inTransaction ? read() : shard.sqlite.transaction(read)();
+}
+
+export type SegmentSort = keyof typeof CONTACT_SORTS;
+
+/** One page of a segment's members, keyset-paginated like the contacts list (same sorts, same cursors). */
+export interface MembersPage {
+  sort: SegmentSort;
+  order: Order;
+  cursor?: string;
+  limit: number;
+}
+
+export function segmentMembers(
+  shard: Shard,
+  rules: CompiledRules,
+  page: MembersPage,
+): ListPage<ContactRecord> {
+  const spec = CONTACT_SORTS[page.sort];
+  const cursor = page.cursor ? decodeCursor(page.cursor) : undefined;
+  const plan = keysetPlan(spec, page.sort, page.order, cursor);
+  const where = plan.condition ? `(${rules.where}) AND ${plan.condition}` : rules.where;
+  const rows = once(
+    shard,
+    `SELECT ${CONTACT_COLUMNS} FROM contacts c ${CONTACT_JOINS} WHERE ${where} ORDER BY ${plan.orderBy} LIMIT ?`,
+    (s) => s.all(...rules.params, ...plan.params, page.limit + 1) as (ContactRow & Record<string, unknown>)[],
+  );
+  // Fewer rows than a page before the cursor: the start of the list (as lists/keyset-query.ts does).
+  if (plan.reversed && rows.length < page.limit)
+    return segmentMembers(shard, rules, { ...page, cursor: undefined });
+  const result = toPage(rows, page.limit, plan, spec, page.sort, page.order, cursor);
+  return { ...result, rows: result.rows.map(toContactRecord) };
+}
+
+/** The ids of up to `limit` members, lowest first: the target of a bulk change. */
+export function segmentIds(shard: Shard, rules: CompiledRules, limit: number): number[] {
+  return once(shard, `SELECT c.id FROM contacts c WHERE ${rules.where} ORDER BY c.id LIMIT ?`, (s) =>
+    s.values(...rules.params, limit).map((row) => row[0] as number),
+  );
+}
