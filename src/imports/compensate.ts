@@ -7,6 +7,7 @@ import { deleteField } from "../custom-fields/manage-fields.ts";
 import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { IMPORTERS } from "./importers.ts";
+import { lastInteraction, RECORD_TABLES, UPDATED_AT } from "./journal.ts";
 import { CHUNK_MS } from "./process-file.ts";
 
 interface JournalRow {
@@ -27,10 +28,13 @@ export interface Compensation {
 }
 
 const RECORDS = ["contact", "company", "deal"];
-const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** Equal values; lists (tags) equal whatever their order, as the workspace keeps them sorted. */
+const same = (a: unknown, b: unknown) =>
+  JSON.stringify(sorted(a ?? null)) === JSON.stringify(sorted(b ?? null));
+const sorted = (v: unknown) => (Array.isArray(v) ? [...v].map((x) => JSON.stringify(x)).sort() : v);
 
 /** Puts back the fields of an updated record that still hold what the import wrote. */
-function restore(shard: Shard, actor: Actor, entry: JournalRow): "restored" | "left" {
+function restore(shard: Shard, actor: Actor, entry: JournalRow, abort: boolean): "restored" | "left" {
   const type = entry.subjectType as RecordType;
   const importer = IMPORTERS[type];
   const before = JSON.parse(entry.before ?? "{}") as Record<string, unknown>;
@@ -48,6 +52,7 @@ function restore(shard: Shard, actor: Actor, entry: JournalRow): "restored" | "l
   const custom: Record<string, unknown> = {};
   let changedSince = false;
   for (const [key, old] of Object.entries(before)) {
+    if (key === UPDATED_AT) continue;
     if (key.startsWith("customFields.")) {
       const name = key.slice("customFields.".length);
       if (!fields.some((f) => f.key === name)) continue;
@@ -70,13 +75,19 @@ function restore(shard: Shard, actor: Actor, entry: JournalRow): "restored" | "l
     if (error instanceof ValidationError || error instanceof NotFoundError) return "left";
     throw error;
   }
-  return changedSince ? "left" : "restored";
+  if (changedSince) return "left";
+  const stamp = before[UPDATED_AT];
+  if (abort && typeof stamp === "number")
+    shard
+      .statement(`UPDATE ${RECORD_TABLES[type]} SET updated_at = ? WHERE id = ?`)
+      .run(stamp, entry.subjectId);
+  return "restored";
 }
 
-function takeBack(shard: Shard, actor: Actor, entry: JournalRow, result: Compensation): void {
+function takeBack(shard: Shard, actor: Actor, entry: JournalRow, result: Compensation, abort: boolean): void {
   if (RECORDS.includes(entry.subjectType)) {
     if (entry.action === "updated") {
-      result[restore(shard, actor, entry)]++;
+      result[restore(shard, actor, entry, abort)]++;
       return;
     }
     try {
@@ -94,6 +105,12 @@ function takeBack(shard: Shard, actor: Actor, entry: JournalRow, result: Compens
            AND NOT EXISTS (SELECT 1 FROM deal_tags WHERE tag_id = tags.id)`,
       )
       .run(entry.subjectId);
+  } else if (entry.subjectType === "log") {
+    // The log entries of the run's records: gone with them when the run is cancelled or fails.
+    if (abort)
+      shard
+        .statement("DELETE FROM interactions WHERE id BETWEEN ? AND ?")
+        .run(entry.subjectId, Number(entry.after));
   } else if (entry.subjectType === "field") {
     try {
       deleteField(shard, actor, entry.subjectId);
@@ -106,7 +123,9 @@ function takeBack(shard: Shard, actor: Actor, entry: JournalRow, result: Compens
 /**
  * Takes back everything an import wrote, from its journal (import_rows), newest first: records
  * it created are deleted, records it changed get their old values back where they still hold
- * the imported ones; then the tags and custom fields it added go. Through the kinds' services,
+ * the imported ones; then the tags and custom fields it added go. With `abort` (a Cancel or a
+ * failure, not an Undo), the log entries the run wrote and those the taking back writes go too,
+ * and restored records get their old updated_at: the workspace is exactly as it was. Through the kinds' services,
  * so each step is logged (`*.deleted`, `*.updated`). In short transactions like the run's, each
  * deleting the journal rows it handled: a compensation stopped half-way (a crash) goes on from
  * where it was when started again.
@@ -116,7 +135,9 @@ export async function compensate(
   importId: number,
   actor: Actor,
   progress: TaskProgress,
+  options: { abort?: boolean } = {},
 ): Promise<Compensation> {
+  const abort = options.abort === true;
   const result: Compensation = { removed: 0, restored: 0, left: 0 };
   const total = (
     shard.statement("SELECT count(*) AS n FROM import_rows WHERE import_id = ?").get(importId) as {
@@ -139,13 +160,16 @@ export async function compensate(
       while (i < entries.length) {
         shard.transaction(() => {
           const started = performance.now();
+          const logged = lastInteraction(shard);
           while (i < entries.length) {
             const entry = entries[i++] as JournalRow;
-            takeBack(shard, actor, entry, result);
+            takeBack(shard, actor, entry, result, abort);
             forget.run(entry.id);
             done++;
             if (performance.now() - started > CHUNK_MS) break;
           }
+          // Cancel and a failure leave no trace in the log either: not even of taking back.
+          if (abort) shard.statement("DELETE FROM interactions WHERE id > ?").run(logged);
         });
         progress.step(done, {
           total,

@@ -7,7 +7,7 @@ import type { Actor } from "../identity/viewer.ts";
 import type { KindRecord } from "../records/record-kind.ts";
 import { IMPORT_FIELDS } from "./import-fields.ts";
 import type { ConvertContext, Importer } from "./importers.ts";
-import type { ImportJournal } from "./journal.ts";
+import { type ImportJournal, RECORD_TABLES, UPDATED_AT } from "./journal.ts";
 import { NEW_COMPANY } from "./lookups.ts";
 import {
   type DateOrder,
@@ -253,12 +253,17 @@ export function importRow(ctx: RowContext, values: RowValues, row: number): RowO
         patch.companyId = company.id;
         after.companyId = company.id;
       }
+      // When it was last changed, for a Cancel or failure to put back with the values.
+      const stamp = ctx.shard
+        .statement(`SELECT updated_at AS at FROM ${RECORD_TABLES[importer.type]} WHERE id = ?`)
+        .get(existing) as { at: number } | null;
+      const updatedAt = stamp?.at ?? null;
       const tags = unknownTags(ctx, patch.tags);
       importer.kind.update(ctx.shard, ctx.actor, existing, {
         ...patch,
         customFields: parseCustomValues(ctx.fields, customPatch),
       });
-      journal.updated(importer.type, existing, before, after, row);
+      journal.updated(importer.type, existing, { ...before, [UPDATED_AT]: updatedAt }, after, row);
       journalTags(ctx, tags, row);
     });
     if (refused) return refused;

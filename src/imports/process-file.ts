@@ -130,7 +130,7 @@ export async function processFile(
             if (performance.now() - started > CHUNK_MS) break;
           }
         };
-        if (journal) shard.transaction(step);
+        if (journal) journal.transaction(step);
         else step();
         progress.step(counts.rows, {
           total: Math.max(total, counts.rows),

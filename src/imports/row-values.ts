@@ -62,7 +62,9 @@ export function rowValues(
   if (record.cellCount > options.headerCells) {
     const extra = record.cells.slice(options.headerCells).some((c) => c.trim() !== "");
     if (extra || record.cellCount > options.headerCells + 1000)
-      problems.push(`has ${record.cellCount} cells, but the header row has ${options.headerCells}`);
+      problems.push(
+        `has ${record.cellCount.toLocaleString("en-US")} cells, but the header row has ${options.headerCells.toLocaleString("en-US")}: a delimiter in a cell that is not quoted?`,
+      );
   }
   const fields = new Map<string, string>();
   const custom = new Map<string, string>();

@@ -19,7 +19,7 @@ function addFields(shard: Shard, record: ImportView, params: ImportTaskParams, j
   if (!mapping) throw new Error("no mapping");
   const wanted = newFieldKeys(record.columns, mapping, listFields(shard, record.kind));
   const keys = new Map<number, { key: string }>();
-  shard.transaction(() => {
+  journal.transaction(() => {
     for (const [column, field] of wanted) {
       const made = createField(shard, params.actor, {
         entity: record.kind,
@@ -76,7 +76,7 @@ const run: TaskHandler<ImportTaskParams, unknown> = async ({ slug, params }, con
         : "Failed: taking back what was written",
       force: true,
     });
-    await withRelaxedSync(shard, () => compensate(shard, record.id, params.actor, progress));
+    await withRelaxedSync(shard, () => compensate(shard, record.id, params.actor, progress, { abort: true }));
     setImportStatus(shard, record.id, cancelled ? "cancelled" : "failed");
     if (cancelled || !(error instanceof AppError)) throw error;
     // A refusal the person can act on (a field that now exists, a role that changed): say it, and that nothing stayed.

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { loadSession, requireSignedIn } from "../auth/session-middleware.ts";
 import { AppError, ForbiddenError, ValidationError } from "../core/errors.ts";
 import { safeEqual } from "../core/tokens.ts";
@@ -6,7 +6,7 @@ import { listFields } from "../custom-fields/field-definitions.ts";
 import type { AppDeps, TenantEnv, ViewerEnv } from "../http/app-env.ts";
 import { CSRF_FIELD, CSRF_HEADER } from "../http/middleware/csrf.ts";
 import { memberOnly } from "../http/role-guards.ts";
-import { holdShard, resolveTenant } from "../http/tenant-middleware.ts";
+import { resolveTenant } from "../http/tenant-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { importKind } from "./import-fields.ts";
 import { ensureImportDir, removeStored, storedPath, uploadName } from "./import-files.ts";
@@ -15,6 +15,23 @@ import { createImport } from "./imports.ts";
 import type { InspectParams, InspectResult } from "./inspect.worker.ts";
 import { BadUploadError, multipartBoundary, receiveUpload, UploadTooLargeError } from "./receive-upload.ts";
 import { importsListPage } from "./routes.ts";
+
+/**
+ * Holds the workspace's file for the upload without reading the body first (the other routes'
+ * holdShard may wait for a whole body: this one is up to CRM_IMPORT_MAX_BYTES and must be
+ * streamed to disk as it arrives, never held in memory).
+ */
+function holdShardAsBodyStreams(deps: AppDeps): MiddlewareHandler<TenantEnv> {
+  return async function holdShardAsBodyStreams(c, next) {
+    const shard = deps.shards.acquire(c.var.tenant);
+    c.set("shard", shard);
+    try {
+      await next();
+    } finally {
+      deps.shards.release(shard);
+    }
+  };
+}
 
 /** What a multipart form adds around the file: its other fields and part headers. */
 const FORM_OVERHEAD = 64 * 1024;
@@ -31,7 +48,7 @@ const CSRF_REFUSED = "the form has expired or did not come from this site; reloa
  */
 export function importUploadRoutes(deps: AppDeps) {
   const app = new Hono<TenantEnv>();
-  app.use(resolveTenant(deps), holdShard(deps), loadSession(deps));
+  app.use(resolveTenant(deps), holdShardAsBodyStreams(deps), loadSession(deps));
   const page = new Hono<ViewerEnv>();
 
   page.post("/", requireSignedIn, memberOnly, async (c) => {
