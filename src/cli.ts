@@ -4,13 +4,23 @@
  */
 import { apikeysCreate } from "./cli/apikeys-command.ts";
 import { type Command, parseCommandArgs, UsageError } from "./cli/command.ts";
+import { importCommand } from "./cli/import-command.ts";
 import { migrate } from "./cli/migrate-command.ts";
 import { routes } from "./cli/routes-command.ts";
 import { seed } from "./cli/seed-command.ts";
 import { serve } from "./cli/serve-command.ts";
 import { tenantsCreate, tenantsList } from "./cli/tenants-command.ts";
 
-const COMMANDS: Command[] = [serve, tenantsCreate, tenantsList, apikeysCreate, seed, migrate, routes];
+const COMMANDS: Command[] = [
+  serve,
+  tenantsCreate,
+  tenantsList,
+  apikeysCreate,
+  seed,
+  migrate,
+  routes,
+  importCommand,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
