@@ -9,12 +9,13 @@ import { migrate } from "./cli/migrate-command.ts";
 import { routes } from "./cli/routes-command.ts";
 import { seed } from "./cli/seed-command.ts";
 import { serve } from "./cli/serve-command.ts";
-import { tenantsCreate, tenantsList } from "./cli/tenants-command.ts";
+import { tenantsCheck, tenantsCreate, tenantsList } from "./cli/tenants-command.ts";
 
 const COMMANDS: Command[] = [
   serve,
   tenantsCreate,
   tenantsList,
+  tenantsCheck,
   apikeysCreate,
   seed,
   migrate,

@@ -15,7 +15,10 @@ export interface RunningServer {
   url: string;
   port: number;
   deps: ServerDeps;
-  /** Stops accepting connections, lets in-flight requests finish, then closes every shard and the catalog. */
+  /**
+   * Stops accepting connections, lets in-flight requests finish for `shutdownDrainSeconds` (then
+   * closes the connections left), then closes every shard and the catalog.
+   */
   stop(): Promise<void>;
 }
 
@@ -35,6 +38,11 @@ export function createDeps(
       maxOpen: config.maxOpenShards,
       idleMs: config.shardIdleSeconds * 1000,
       busyTimeoutMs: config.busyTimeoutMs,
+      // Marked in the catalog, so every process answers 503 for it until an operator checks the file.
+      onFault: (tenant, reason) => {
+        if (catalog.markFailed(tenant.id, reason, now()))
+          logger.error("workspace unavailable", { slug: tenant.slug, tenantId: tenant.id, reason });
+      },
     }),
     pool: new WorkerPool({
       dataDir: config.dataDir,
@@ -85,7 +93,20 @@ export function startServer(config: Config, logger = new Logger()): RunningServe
       stopping ??= (async () => {
         draining = true;
         logger.info("shutting down", { openShards: deps.shards.openCount });
-        await server.stop(false);
+        // Requests in flight may finish for CRM_SHUTDOWN_DRAIN_SECONDS; a slow client past that is cut off.
+        let timer: Timer | undefined;
+        const deadline = new Promise<"late">((resolve) => {
+          timer = setTimeout(() => resolve("late"), config.shutdownDrainSeconds * 1000);
+        });
+        const drained = await Promise.race([server.stop(false).then(() => "drained" as const), deadline]);
+        clearTimeout(timer);
+        if (drained === "late") {
+          logger.warn("drain deadline passed: closing the connections left", {
+            drainSeconds: config.shutdownDrainSeconds,
+            pendingRequests: server.pendingRequests,
+          });
+          await server.stop(true);
+        }
         await deps.pool.close();
         deps.shards.closeAll();
         deps.catalog.close();

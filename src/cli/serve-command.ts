@@ -16,7 +16,8 @@ export const serve: Command = {
 ${DATA_HELP}
 
 Other settings come from CRM_* environment variables (see README). SIGTERM or Ctrl-C stops
-accepting connections, finishes requests in flight and closes every workspace file cleanly.`,
+accepting connections, lets requests in flight finish for up to $CRM_SHUTDOWN_DRAIN_SECONDS
+(default 10), closes the connections left and every workspace file cleanly, and exits.`,
   options: {
     port: { type: "string" },
     host: { type: "string" },

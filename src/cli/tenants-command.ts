@@ -4,6 +4,8 @@ import { PasswordHasher } from "../auth/password-hasher.ts";
 import { loadConfig } from "../core/config.ts";
 import { ValidationError } from "../core/errors.ts";
 import { parseOrThrow } from "../core/validation.ts";
+import { isCorruption } from "../tenancy/shard-faults.ts";
+import { ShardManager } from "../tenancy/shard-manager.ts";
 import { type Command, DATA_HELP, stringFlag, UsageError } from "./command.ts";
 import { openData } from "./open-data.ts";
 
@@ -76,6 +78,63 @@ ${DATA_HELP}`,
       }
       return 0;
     } finally {
+      data.close();
+    }
+  },
+};
+
+export const tenantsCheck: Command = {
+  name: "tenants check",
+  summary: "check a workspace's file and serve it again if it is sound",
+  help: `Usage: crm tenants check <slug> [--data DIR]
+
+Opens the workspace's file as the server does (it must be there, belong to this workspace and
+be at a schema this build knows), runs SQLite's quick_check over it, and if all is well clears
+the mark that made the server answer "workspace unavailable" (503): the running servers serve it
+again at once. Exits 1, saying why, if the file is still missing, replaced or damaged; the mark
+then stays (restore the file from a backup first).
+${DATA_HELP}`,
+  options: {},
+  positionals: 1,
+  async run(values, [slug]) {
+    const data = openData(values);
+    let reason: string | undefined;
+    const shards = new ShardManager({
+      dataDir: data.config.dataDir,
+      maxOpen: 1,
+      onFault: (_, why) => {
+        reason ??= why;
+      },
+    });
+    try {
+      const tenant = data.tenant(slug ?? "");
+      try {
+        await shards.use(tenant, (shard) => {
+          const found = shard.sqlite.query("PRAGMA quick_check").values() as [string][];
+          const problems = found.map((row) => row[0]).filter((line) => line !== "ok");
+          if (problems.length) reason = `quick_check found: ${problems.slice(0, 5).join("; ")}`;
+        });
+      } catch (error) {
+        reason ??= isCorruption(error) ? `the file is damaged (${String(error)})` : String(error);
+      }
+      if (reason) {
+        data.catalog.markFailed(tenant.id, reason, Date.now());
+        console.error(`workspace ${tenant.slug} is still unavailable: ${reason}`);
+        if (tenant.failure)
+          console.error(
+            `marked failed since ${new Date(tenant.failedAt ?? 0).toISOString()}: ${tenant.failure}`,
+          );
+        return 1;
+      }
+      data.catalog.clearFailure(tenant.id);
+      console.log(
+        tenant.failure
+          ? `workspace ${tenant.slug} is sound again (was: ${tenant.failure}); it is served again`
+          : `workspace ${tenant.slug} is sound`,
+      );
+      return 0;
+    } finally {
+      shards.closeAll();
       data.close();
     }
   },

@@ -54,6 +54,13 @@ export interface Config {
    * 503: the wait blocks every workspace in the process, so it is short (invariant 10).
    */
   busyTimeoutMs: number;
+  /**
+   * How long a request's body may take to arrive (a form, a JSON body) before 408: it is read
+   * whole before the workspace's file is opened, so a slow sender holds no file (invariant 10).
+   */
+  bodyTimeoutSeconds: number;
+  /** At shutdown, how long requests in flight may finish before the remaining connections are closed. */
+  shutdownDrainSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -107,6 +114,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     workerQueue: int(env, "CRM_WORKER_QUEUE", 32, 0),
     taskTimeoutSeconds: int(env, "CRM_TASK_TIMEOUT_SECONDS", 30, 1),
     busyTimeoutMs: int(env, "CRM_BUSY_TIMEOUT_MS", 20, 0),
+    bodyTimeoutSeconds: int(env, "CRM_BODY_TIMEOUT_SECONDS", 20, 1),
+    shutdownDrainSeconds: int(env, "CRM_SHUTDOWN_DRAIN_SECONDS", 10, 0),
   };
   const merged = {
     ...config,

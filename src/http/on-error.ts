@@ -13,6 +13,7 @@ import {
   ValidationError,
 } from "../core/errors.ts";
 import { errorFields } from "../core/logger.ts";
+import type { Shard } from "../tenancy/shard.ts";
 import type { AppDeps, AppEnv } from "./app-env.ts";
 import { problemResponse } from "./problem.ts";
 
@@ -84,7 +85,9 @@ export function handleError(deps: AppDeps): ErrorHandler<AppEnv> {
   return function handleError(error, c) {
     // No one is left to answer; the request log records it as a client abort (499, warn).
     if (clientAborted(c, error)) return new Response(null, { status: CLIENT_CLOSED_REQUEST });
-    const appError = toAppError(error);
+    // A damaged or replaced workspace file is taken out of service (503 for that workspace alone).
+    const shard = (c.var as { shard?: Shard }).shard;
+    const appError = toAppError(shard ? deps.shards.classify(shard, error) : error);
     // Only the unexpected is an error to log: 503s (busy, locked) and 504s (a task past its time) are answers.
     if (appError.status === 500) {
       deps.logger.error("unhandled error", { requestId: c.get("requestId"), ...errorFields(error) });

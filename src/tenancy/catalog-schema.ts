@@ -14,6 +14,12 @@ export const tenants = sqliteTable(
     file: text("file").notNull(),
     status: text("status", { enum: TENANT_STATUSES }).notNull(),
     createdAt: integer("created_at").notNull(),
+    /**
+     * Why the workspace's file cannot be served (gone, replaced, corrupt), set when that was
+     * found; the workspace answers 503 until `crm tenants check` finds the file sound again.
+     */
+    failure: text("failure"),
+    failedAt: integer("failed_at"),
   },
   (t) => [
     uniqueIndex("tenants_slug_unique").on(t.slug),

@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { asc, eq, sql } from "drizzle-orm";
+import { asc, eq, isNotNull, sql } from "drizzle-orm";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import { hostSettings, type Tenant, type TenantStatus, tenants } from "./catalog-schema.ts";
 import { CATALOG_MIGRATIONS, loadMigrations, migrateDatabase } from "./migrations.ts";
@@ -66,8 +66,8 @@ export class Catalog {
   }
 
   /** Claims a slug for a tenant being provisioned; the unique index settles races between processes. */
-  reserve(tenant: Omit<Tenant, "status">): Tenant {
-    const row = { ...tenant, status: "provisioning" as const };
+  reserve(tenant: Omit<Tenant, "status" | "failure" | "failedAt">): Tenant {
+    const row = { ...tenant, status: "provisioning" as const, failure: null, failedAt: null };
     try {
       this.db.insert(tenants).values(row).run();
     } catch (error) {
@@ -79,6 +79,33 @@ export class Catalog {
 
   setStatus(id: string, status: TenantStatus): void {
     this.db.update(tenants).set({ status }).where(eq(tenants.id, id)).run();
+  }
+
+  /**
+   * Marks the workspace's file as not to be served, with why (the first reason found stays):
+   * every process on the host then answers 503 for it without opening the file. Returns
+   * whether this call set the mark.
+   */
+  markFailed(id: string, reason: string, at: number): boolean {
+    const result = this.sqlite
+      .query("UPDATE tenants SET failure = ?, failed_at = ? WHERE id = ? AND failure IS NULL")
+      .run(reason.slice(0, 500), at, id);
+    return result.changes > 0;
+  }
+
+  /** Clears the mark once an operator has checked the file (crm tenants check). */
+  clearFailure(id: string): void {
+    this.db.update(tenants).set({ failure: null, failedAt: null }).where(eq(tenants.id, id)).run();
+  }
+
+  /** The workspaces marked failed, for /readyz and the operator. */
+  failed(): Pick<Tenant, "slug" | "failure" | "failedAt">[] {
+    return this.db
+      .select({ slug: tenants.slug, failure: tenants.failure, failedAt: tenants.failedAt })
+      .from(tenants)
+      .where(isNotNull(tenants.failure))
+      .orderBy(asc(tenants.slug))
+      .all();
   }
 
   remove(id: string): void {

@@ -5,6 +5,7 @@ import { tempDir } from "../../test/support/temp-dir.ts";
 import { DataDir } from "../../test/support/workspace.ts";
 import { createContact } from "../contacts/create-contact.ts";
 import { SYSTEM_ACTOR } from "../identity/viewer.ts";
+import { WorkspaceUnavailableError } from "./shard-faults.ts";
 import { ShardManager } from "./shard-manager.ts";
 
 const dir = tempDir();
@@ -100,8 +101,13 @@ describe("ShardManager", () => {
   it("refuses a catalog entry that points at another tenant's file", async () => {
     const a = await data.tenant("own-a");
     const b = await data.tenant("own-b");
-    const manager = new ShardManager({ dataDir: dir.path });
-    expect(() => manager.acquire({ ...a, file: b.file })).toThrow(/does not belong/);
+    const faults: string[] = [];
+    const manager = new ShardManager({
+      dataDir: dir.path,
+      onFault: (tenant, reason) => faults.push(`${tenant.slug}: ${reason}`),
+    });
+    expect(() => manager.acquire({ ...a, file: b.file })).toThrow(WorkspaceUnavailableError);
+    expect(faults).toEqual([`own-a: shard ${b.file} does not belong to tenant ${a.id}`]);
     expect(manager.openCount).toBe(0);
   });
 });

@@ -1,8 +1,10 @@
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Tenant } from "./catalog-schema.ts";
 import { loadMigrations, migrateDatabase, requireCurrentSchema, TENANT_MIGRATIONS } from "./migrations.ts";
 import { openDatabase, openReadOnlyDatabase } from "./open-database.ts";
-import { Shard } from "./shard.ts";
+import { Shard, type TenantRef } from "./shard.ts";
+import { isCorruption, ShardFaultError, WorkspaceUnavailableError } from "./shard-faults.ts";
 
 export interface ShardManagerOptions {
   dataDir: string;
@@ -20,6 +22,11 @@ export interface ShardManagerOptions {
   busyTimeoutMs?: number;
   /** Open the files read-only, never migrating them (worker tasks that only read). */
   readonly?: boolean;
+  /**
+   * Told once per found fault that a tenant's file cannot be served (deleted, replaced, corrupt,
+   * another tenant's): the server marks it failed in the catalog and logs it.
+   */
+  onFault?: (tenant: TenantRef, reason: string) => void;
 }
 
 export class ShardMismatchError extends Error {}
@@ -39,6 +46,7 @@ export class ShardManager {
   private readonly now: () => number;
   private readonly busyTimeoutMs: number | undefined;
   private readonly readonly: boolean;
+  private readonly onFault: ((tenant: TenantRef, reason: string) => void) | undefined;
   private readonly open = new Map<string, Shard>();
   private sweeper: Timer | undefined;
   /** Shards opened since start, for /readyz and the tests that watch the cap. */
@@ -52,6 +60,7 @@ export class ShardManager {
     this.now = options.now ?? Date.now;
     this.busyTimeoutMs = options.busyTimeoutMs;
     this.readonly = options.readonly ?? false;
+    this.onFault = options.onFault;
   }
 
   get openCount(): number {
@@ -66,6 +75,9 @@ export class ShardManager {
   acquire(tenant: Pick<Tenant, "id" | "slug" | "file">): Shard {
     let shard = this.open.get(tenant.id);
     if (shard) {
+      // The path must still name the file we have open: a write into a deleted file is lost.
+      const fault = shard.identityFault();
+      if (fault) throw this.fault(shard.tenant, fault, true);
       this.open.delete(tenant.id);
     } else {
       this.makeRoom();
@@ -80,6 +92,10 @@ export class ShardManager {
   release(shard: Shard): void {
     shard.holders--;
     shard.lastUsedAt = this.now();
+    if (shard.retired) {
+      if (shard.holders === 0) shard.close();
+      return;
+    }
     // The cap may have been exceeded while every shard was held: shrink back now.
     if (shard.holders === 0 && this.open.size > this.maxOpen) this.makeRoom(0);
   }
@@ -95,6 +111,38 @@ export class ShardManager {
     } finally {
       this.release(shard);
     }
+  }
+
+  /**
+   * What an error met while using `shard` means for its workspace: a corrupt file (SQLite's
+   * SQLITE_CORRUPT or SQLITE_NOTADB) or a file found replaced takes the workspace out of
+   * service (closed here, reported through onFault) and becomes WorkspaceUnavailableError;
+   * any other error is returned as it is.
+   */
+  classify(shard: Pick<Shard, "tenant">, error: unknown): unknown {
+    if (error instanceof ShardFaultError) return this.fault(shard.tenant, error.reason, true);
+    if (isCorruption(error)) {
+      const code = (error as { code: string }).code;
+      return this.fault(shard.tenant, `the workspace's file is damaged (${code}: ${String(error)})`);
+    }
+    return error;
+  }
+
+  /**
+   * Takes the tenant's shard out of service and reports why; what the request then answers.
+   * `moved`: the path names another file now (or none), so the -wal and -shm beside it are the
+   * old file's, and are set aside when the shard closes (see Shard.close).
+   */
+  private fault(tenant: TenantRef, reason: string, moved = false): WorkspaceUnavailableError {
+    const shard = this.open.get(tenant.id);
+    if (shard) {
+      this.open.delete(tenant.id);
+      shard.retired = true;
+      shard.moved = moved;
+      if (shard.holders === 0) shard.close();
+    }
+    this.onFault?.(tenant, reason);
+    return new WorkspaceUnavailableError();
   }
 
   /** Closes shards nobody has used for `idleMs`. */
@@ -139,9 +187,22 @@ export class ShardManager {
 
   private openShard(tenant: Pick<Tenant, "id" | "slug" | "file">): Shard {
     const path = join(this.dataDir, tenant.file);
+    try {
+      return this.openAt(tenant, path);
+    } catch (error) {
+      if (error instanceof ShardMismatchError) throw this.fault(tenant, error.message);
+      if (isCorruption(error)) throw this.classify({ tenant }, error);
+      // Only a file that is really gone: running out of descriptors fails the same way.
+      if (!existsSync(path)) throw this.fault(tenant, `the workspace's file ${tenant.file} is missing`);
+      throw error;
+    }
+  }
+
+  private openAt(tenant: Pick<Tenant, "id" | "slug" | "file">, path: string): Shard {
     const sqlite = this.readonly
       ? openReadOnlyDatabase(path, { busyTimeoutMs: this.busyTimeoutMs })
       : openDatabase(path, { create: false, busyTimeoutMs: this.busyTimeoutMs });
+    let identity: { dev: number; ino: number };
     try {
       // A reader cannot migrate: the server migrates a file when it first opens it, before any task runs.
       if (this.readonly) requireCurrentSchema(sqlite, loadMigrations(this.migrationsFolder));
@@ -153,11 +214,14 @@ export class ShardManager {
       if (state?.tenantId !== tenant.id) {
         throw new ShardMismatchError(`shard ${tenant.file} does not belong to tenant ${tenant.id}`);
       }
+      // The file as opened (checked above): every later acquire compares the path against it.
+      const { dev, ino } = statSync(path);
+      identity = { dev, ino };
     } catch (error) {
       sqlite.close(false);
       throw error;
     }
     this.opens++;
-    return new Shard({ id: tenant.id, slug: tenant.slug }, sqlite);
+    return new Shard({ id: tenant.id, slug: tenant.slug }, sqlite, path, identity);
   }
 }

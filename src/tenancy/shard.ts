@@ -1,7 +1,9 @@
 import type { Database, Statement } from "bun:sqlite";
+import { existsSync, renameSync, statSync } from "node:fs";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import type { Tenant } from "./catalog-schema.ts";
 import { drizzleOver, runInTransaction } from "./open-database.ts";
+import { type FileIdentity, ShardFaultError } from "./shard-faults.ts";
 
 export type TenantRef = Pick<Tenant, "id" | "slug">;
 
@@ -14,6 +16,10 @@ export class Shard {
   readonly db: BunSQLiteDatabase;
   /** Requests currently holding this shard; the manager never closes a shard in use. */
   holders = 0;
+  /** Taken out of service (its file is not the one opened): closed when the last holder lets go. */
+  retired = false;
+  /** The path names another file now, or none (see identityFault): what close() must clean up after. */
+  moved = false;
   lastUsedAt = Date.now();
   private readonly memo = new Map<string, unknown>();
   private closed = false;
@@ -25,8 +31,25 @@ export class Shard {
   constructor(
     readonly tenant: TenantRef,
     readonly sqlite: Database,
+    /** The file's path and the identity it had when opened (none: not checked, e.g. a test's in-memory shard). */
+    readonly path?: string,
+    readonly identity?: FileIdentity,
   ) {
     this.db = drizzleOver(sqlite);
+  }
+
+  /**
+   * Why the path no longer names the file this handle has open (deleted, or another file moved
+   * or copied there), or undefined: writes through a handle on a deleted file would be
+   * acknowledged and then lost. One stat() of the path (~1–2 µs).
+   */
+  identityFault(): string | undefined {
+    if (!this.path || !this.identity) return undefined;
+    const now = statSync(this.path, { throwIfNoEntry: false });
+    if (!now) return "the workspace's file was deleted while open";
+    if (now.ino !== this.identity.ino || now.dev !== this.identity.dev)
+      return "the workspace's file was replaced by another file while open";
+    return undefined;
   }
 
   /** A raw statement prepared once per open shard. `sql` must be a constant or built from allow-listed parts. */
@@ -81,6 +104,9 @@ export class Shard {
     return runInTransaction(this.sqlite, () => {
       const result = fn();
       if (outermost) {
+        // The last moment a write can still be refused rather than acknowledged into a lost file.
+        const fault = this.identityFault();
+        if (fault) throw new ShardFaultError(this.tenant.id, fault);
         this.statement("UPDATE shard_state SET change_counter = change_counter + 1 WHERE id = 1").run();
         this.localWrites++;
         this.versionMemo = undefined;
@@ -99,5 +125,14 @@ export class Shard {
     this.memo.clear();
     // Closing the last connection checkpoints the WAL into the main file and removes it.
     this.sqlite.close(false);
+    // Except when the file was deleted or replaced: SQLite then leaves the WAL, which is the
+    // old file's, and whoever opened the path next would apply its pages to the new file (a
+    // restored backup, or another workspace's file). Set aside, it is kept for an operator.
+    if (this.moved && this.path) {
+      const aside = `.orphaned-${Date.now()}`;
+      for (const suffix of ["-wal", "-shm"]) {
+        if (existsSync(this.path + suffix)) renameSync(this.path + suffix, this.path + suffix + aside);
+      }
+    }
   }
 }
