@@ -20,6 +20,7 @@ import {
   reportLoad,
   type Where,
 } from "./isolation-loads.ts";
+import { segmentLoad } from "./isolation-segments.ts";
 
 const { values } = parseArgs({
   options: { data: { type: "string" }, "import-csv": { type: "string" } },
@@ -28,7 +29,13 @@ const { values } = parseArgs({
 if (!values.data) throw new Error("--data DIR is required");
 
 let running: { load: RunningLoad; lag: LagMonitor } | undefined;
-const control = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (request) => handle(request) });
+// No idle timeout: a stop waits for the run in progress, which may take longer than the default 10 s.
+const control = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  idleTimeout: 0,
+  fetch: (request) => handle(request),
+});
 console.log(JSON.stringify({ control: `http://127.0.0.1:${control.port}` }));
 
 const server = startServer(loadConfig(process.env, { dataDir: values.data, port: 0 }));
@@ -43,6 +50,7 @@ async function loadNamed(name: string): Promise<LoadSpec> {
   if (name === "idle") spec = idleLoad();
   else if (name === "reports.pipeline") spec = reportLoad(env, "pipeline");
   else if (name === "reports.activity") spec = reportLoad(env, "activity");
+  else if (name === "segments.count") spec = segmentLoad(env);
   else if (name === "imports.run" && values["import-csv"]) spec = await importLoad(env, values["import-csv"]);
   else throw new Error(`no load ${name}`);
   loads.set(name, spec);
