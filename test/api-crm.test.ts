@@ -1437,6 +1437,7 @@ describe("OpenAPI document", () => {
       bulkChangeDeals: { ids: [ids.deal], action: "setOwner", ownerId: null },
       createSegment: { name: "Doc leads", rules: [{ field: "tags", op: "contains", value: "lead" }] },
       updateSegment: { match: "any", rules: [{ field: "createdAt", op: "after", value: "2020-01-31" }] },
+      bulkChangeSegment: { action: "removeTag", tag: "nothing-has-this" },
     };
     const queryValues: Record<string, string> = {
       subjectType: "deal",

@@ -443,3 +443,80 @@ describe("bulk changes on the list pages", () => {
     expect((await call("GET", `${T}/contacts/${gus}`)).status).toBe(200);
   });
 });
+
+describe("a segment as the target of a bulk change", () => {
+  it("changes the segment's members as they are now, through the API and its page, and nothing else", async () => {
+    const members = [await contact("Seg one", ["seg-target"]), await contact("Seg two", ["seg-target"])];
+    const outsider = await contact("Seg outsider", ["elsewhere"]);
+    const created = await call("POST", `${T}/segments`, {
+      name: "Targeted",
+      rules: [{ field: "tags", op: "contains", value: "seg-target" }],
+    });
+    expect(created.status).toBe(201);
+    const id = created.json.id as number;
+    // One more member after it was saved: the change takes the members as they are now.
+    members.push(await contact("Seg three", ["seg-target"]));
+
+    const before = await snapshot();
+    expect((await readOnly("POST", `${T}/segments/${id}/bulk`, { action: "delete" })).status).toBe(403);
+    expect((await otherCall("POST", `/t/bulk-other/segments/${id}/bulk`, { action: "delete" })).status).toBe(
+      404,
+    );
+    const bad = await call("POST", `${T}/segments/${id}/bulk`, { action: "addTag" });
+    expect(bad.status).toBe(422);
+    expect(bad.json.errors[0]).toMatchObject({ field: "tag" });
+    expect(await snapshot()).toEqual(before);
+
+    const since = await lastLogged();
+    const done = await call("POST", `${T}/segments/${id}/bulk`, { action: "setOwner", ownerId: colleagueId });
+    expect(done.status).toBe(200);
+    expect(done.json).toEqual({ matched: 3, changed: 3 });
+    const owners = await data.shards.use(data.get("bulk-co"), (s) =>
+      s
+        .statement("SELECT id, owner_id AS owner FROM contacts WHERE id IN (?, ?, ?, ?) ORDER BY id")
+        .all(...members, outsider),
+    );
+    expect(owners).toEqual(
+      [...members, outsider]
+        .sort((a, b) => a - b)
+        .map((c) => ({ id: c, owner: c === outsider ? null : colleagueId })),
+    );
+    expect((await loggedSince(since)).map(([kind, , subject]) => [kind, subject])).toEqual(
+      members.map((m) => ["contact.updated", m]),
+    );
+
+    // The page's form: "all 3 matching" runs in the background and leads back to the segment.
+    const segmentPage = await owner.get(`${T}/segments/${id}`);
+    expect(segmentPage.text).toContain(`action="${T}/segments/${id}/bulk"`);
+    const all = await owner.post(`${T}/segments/${id}/bulk`, {
+      scope: "all",
+      filter: "",
+      action: "addTag",
+      tag: "via-segment",
+    });
+    expect(all.status).toBe(303);
+    const task = await waitForTask(owner, all.headers.get("location"));
+    expect(task.status).toBe("Done.");
+    expect(task.links).toContain(`${T}/segments/${id}?changed=3`);
+    const tagged = await data.shards.use(data.get("bulk-co"), (s) =>
+      s
+        .statement(
+          "SELECT ct.contact_id AS id FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id WHERE t.name = 'via-segment' ORDER BY 1",
+        )
+        .all()
+        .map((r) => (r as { id: number }).id),
+    );
+    expect(tagged).toEqual(members.toSorted((a, b) => a - b));
+    // Ticked rows change while the request waits and come back to the segment with a notice.
+    const ticked = await owner.post(`${T}/segments/${id}/bulk`, {
+      scope: "selected",
+      ids: String(members[0]),
+      filter: "",
+      action: "removeTag",
+      tag: "via-segment",
+    });
+    expect(ticked.status).toBe(303);
+    expect(ticked.headers.get("location")).toBe(`${T}/segments/${id}?changed=1`);
+    expect((await owner.get(`${T}/segments/${id}?changed=1`)).text).toContain("1 contact changed.");
+  });
+});

@@ -45,4 +45,17 @@ export const bulkTargetInput = z
     message: "send either ids (record ids) or filter (the list's query parameters), not both",
   });
 
-export type BulkTarget = z.output<typeof bulkTargetInput>;
+/**
+ * A target a feature works out itself, never read from a request: a condition on the kind's
+ * table (its alias, e.g. `c` for contacts) made by that feature's own compiler, every value
+ * bound (a segment's rules: src/segments/compile-rules.ts).
+ */
+export interface BulkCondition {
+  where: string;
+  params: (string | number)[];
+  /** What the records are, for a refusal ("more than 5000 contacts are in this segment"). */
+  noun: string;
+}
+
+/** Which records: ids or a list filter from the request, or a feature's condition. */
+export type BulkTarget = z.output<typeof bulkTargetInput> & { condition?: BulkCondition };

@@ -64,15 +64,81 @@ export async function bulkInPool(
   return await inPool<BulkResult>(deps, c, kind, "bulk.run", params);
 }
 
+/** Where a bulk form's change applies besides the ticked rows, and where the person goes back to. */
+export interface BulkFormScope {
+  /** The page the form is on (with its filters), where the outcome returns, adding `changed`. */
+  back: string;
+  /** What "all N matching" means here; by default the list filter the form carries. */
+  allMatching?: BulkTarget;
+  /** Says what the records are in a background task's label ("the contacts in a segment"). */
+  what?: string;
+}
+
 /**
- * POST /t/:tenant/{contacts,companies,deals}/bulk: the lists' bulk form. A delete asks once
- * more (counted by a worker); a refused change (bad input, a record not in this workspace:
- * nothing written) shows why. Ticked rows (up to BULK_IN_REQUEST) change while the request
- * waits and the list comes back with a notice; "all N matching" (up to 5,000) and larger
- * selections run in the background, and the person follows them on the task's page, which
- * links back to the list with the same notice. Either way the records are read and written by
- * a worker, never on the server's thread.
+ * A bulk form's submission (the lists' and a segment's): a delete asks once more (counted by a
+ * worker); a refused change (bad input, a record not in this workspace: nothing written) shows
+ * why. Ticked rows (up to BULK_IN_REQUEST) change while the request waits and the page comes
+ * back with a notice; "all N matching" (up to 5,000) and larger selections run in the
+ * background, and the person follows them on the task's page, which links back with the same
+ * notice. Either way the records are read and written by a worker, never on the server's thread.
  */
+export async function bulkFromForm(
+  deps: AppDeps,
+  c: C,
+  kind: RecordKind,
+  fields: Record<string, string>,
+  scope: BulkFormScope,
+) {
+  const back = scope.back;
+  const result = await writeFromForm(
+    fields,
+    async () => {
+      const [target, action] = parseAll(
+        () => (fields.scope === "all" && scope.allMatching ? scope.allMatching : formTarget(fields)),
+        () => parseOrThrow(bulkActionInput, fields),
+      );
+      targetFilter(c.var.shard, kind, target);
+      const params = { kind: kind.path as BulkKindName, target };
+      if (action.action === "delete" && fields.confirm !== "1") {
+        const { matched } = await inPool<{ matched: number }>(deps, c, kind, "bulk.count", params);
+        return { confirm: matched };
+      }
+      const run: BulkRunParams = { ...params, action, actor: actorOf(c.var.viewer) };
+      if (target.ids && target.ids.length <= BULK_IN_REQUEST)
+        return await inPool<BulkResult>(deps, c, kind, "bulk.run", run);
+      const taskId = startInBackground(deps, c.var.tenant, c.var.shard, actorOf(c.var.viewer), {
+        kind: "bulk",
+        label: target.ids
+          ? `Bulk change of ${target.ids.length.toLocaleString("en")} ${kind.path}`
+          : `Bulk change of ${scope.what ?? `the ${kind.path} matching a filter`}`,
+        task: "bulk.run",
+        params: { ...run, back } satisfies BulkRunParams,
+      });
+      return { background: taskId };
+    },
+    { badRequests: true, notFound: true },
+  );
+  if (!result.ok) {
+    const ctx = pageContext(c, deps);
+    const problems = result.problems;
+    return c.html(refusedPage({ ctx, nav: kind.path, problems, backHref: back }).value, result.status);
+  }
+  if ("confirm" in result.value) {
+    const count = result.value.confirm;
+    const what = `${count} ${count === 1 ? kind.type : kind.path}`;
+    const ctx = pageContext(c, deps);
+    const action = new URL(c.req.url).pathname;
+    return c.html(bulkConfirmPage({ ctx, nav: kind.path, what, action, fields, backHref: back }).value);
+  }
+  if ("background" in result.value)
+    return c.redirect(`/t/${c.var.tenant.slug}/background/${result.value.background}`, 303);
+  const at = back.indexOf("?");
+  const done = new URLSearchParams(at < 0 ? "" : back.slice(at + 1));
+  done.set("changed", String(result.value.changed));
+  return c.redirect(`${at < 0 ? back : back.slice(0, at)}?${done.toString()}`, 303);
+}
+
+/** POST /t/:tenant/{contacts,companies,deals}/bulk: the lists' bulk form (bulkFromForm). */
 export function bulkRoutes(deps: AppDeps) {
   const app = new Hono<ViewerEnv>();
   app.use("/:kind/bulk", requireSignedIn, writesNeedMember);
@@ -83,52 +149,7 @@ export function bulkRoutes(deps: AppDeps) {
     const fields = await formFields(c);
     const list = `/t/${c.var.tenant.slug}/${kind.path}`;
     const back = fields.filter ? `${list}?${new URLSearchParams(fields.filter).toString()}` : list;
-    const result = await writeFromForm(
-      fields,
-      async () => {
-        const [target, action] = parseAll(
-          () => formTarget(fields),
-          () => parseOrThrow(bulkActionInput, fields),
-        );
-        targetFilter(c.var.shard, kind, target);
-        const params = { kind: kind.path as BulkKindName, target };
-        if (action.action === "delete" && fields.confirm !== "1") {
-          const { matched } = await inPool<{ matched: number }>(deps, c, kind, "bulk.count", params);
-          return { confirm: matched };
-        }
-        const run: BulkRunParams = { ...params, action, actor: actorOf(c.var.viewer) };
-        if (target.ids && target.ids.length <= BULK_IN_REQUEST)
-          return await inPool<BulkResult>(deps, c, kind, "bulk.run", run);
-        const taskId = startInBackground(deps, c.var.tenant, c.var.shard, actorOf(c.var.viewer), {
-          kind: "bulk",
-          label: target.ids
-            ? `Bulk change of ${target.ids.length.toLocaleString("en")} ${kind.path}`
-            : `Bulk change of the ${kind.path} matching a filter`,
-          task: "bulk.run",
-          params: { ...run, back } satisfies BulkRunParams,
-        });
-        return { background: taskId };
-      },
-      { badRequests: true, notFound: true },
-    );
-    if (!result.ok) {
-      const ctx = pageContext(c, deps);
-      const problems = result.problems;
-      return c.html(refusedPage({ ctx, nav: kind.path, problems, backHref: back }).value, result.status);
-    }
-    if ("confirm" in result.value) {
-      const count = result.value.confirm;
-      const what = `${count} ${count === 1 ? kind.type : kind.path}`;
-      const ctx = pageContext(c, deps);
-      return c.html(
-        bulkConfirmPage({ ctx, nav: kind.path, what, action: `${list}/bulk`, fields, backHref: back }).value,
-      );
-    }
-    if ("background" in result.value)
-      return c.redirect(`/t/${c.var.tenant.slug}/background/${result.value.background}`, 303);
-    const done = new URLSearchParams(fields.filter ?? "");
-    done.set("changed", String(result.value.changed));
-    return c.redirect(`${list}?${done.toString()}`, 303);
+    return bulkFromForm(deps, c, kind, fields, { back });
   });
   return app;
 }

@@ -6,7 +6,7 @@ import type { Filter } from "../lists/record-filter.ts";
 import type { RecordKind } from "../records/record-kind.ts";
 import { MAX_TAGS } from "../tags/tag-input.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import { type BulkAction, type BulkTarget, MAX_BULK_RECORDS } from "./bulk-input.ts";
+import { type BulkAction, type BulkCondition, type BulkTarget, MAX_BULK_RECORDS } from "./bulk-input.ts";
 
 export interface BulkResult {
   /** Records chosen. */
@@ -21,7 +21,7 @@ export interface BulkResult {
  * checks it before handing the change to a worker.
  */
 export function targetFilter(shard: Shard, kind: RecordKind, target: BulkTarget): Filter | undefined {
-  if (target.ids) return undefined;
+  if (target.ids || target.condition) return undefined;
   const { cursor: _cursor, limit: _limit, sort: _sort, order: _order, ...filters } = target.filter ?? {};
   return kind.filter(shard, parseListParams(kind.listParams, filters, true));
 }
@@ -32,6 +32,7 @@ export function targetFilter(shard: Shard, kind: RecordKind, target: BulkTarget)
  * (same parameters, same allow-list) and may match at most MAX_BULK_RECORDS records.
  */
 export function bulkTargetIds(shard: Shard, kind: RecordKind, target: BulkTarget): number[] {
+  if (target.condition) return conditionIds(shard, kind, target.condition);
   const filter = targetFilter(shard, kind, target);
   if (!filter) {
     const ids = [...new Set(target.ids)];
@@ -51,6 +52,25 @@ export function bulkTargetIds(shard: Shard, kind: RecordKind, target: BulkTarget
     ]);
   }
   return ids;
+}
+
+/** The ids a feature's condition holds (at most MAX_BULK_RECORDS), read with a statement made for this change only. */
+function conditionIds(shard: Shard, kind: RecordKind, condition: BulkCondition): number[] {
+  const { from, alias } = kind.table;
+  const statement = shard.sqlite.prepare(
+    `SELECT ${alias}.id FROM ${from} WHERE ${condition.where} ORDER BY ${alias}.id LIMIT ?`,
+  );
+  try {
+    const ids = statement.values(...condition.params, MAX_BULK_RECORDS + 1).map((row) => row[0] as number);
+    if (ids.length > MAX_BULK_RECORDS) {
+      throw new ValidationError([
+        { field: "target", message: `more than ${MAX_BULK_RECORDS} ${kind.path} are in ${condition.noun}` },
+      ]);
+    }
+    return ids;
+  } finally {
+    statement.finalize();
+  }
 }
 
 /** Whether the action would change this record (no write, no log entry otherwise). */

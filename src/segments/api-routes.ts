@@ -1,5 +1,8 @@
 import { Hono } from "hono";
+import { bulkActionInput } from "../bulk/bulk-input.ts";
+import { bulkInPool } from "../bulk/routes.ts";
 import { CONTACT_KIND } from "../contacts/contact-kind.ts";
+import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
@@ -8,6 +11,7 @@ import { parseListParams } from "../lists/list-params.ts";
 import { recordsJson } from "../records/record-json.ts";
 import { membersPage, membersParams } from "./members-params.ts";
 import { segmentCount, segmentPage } from "./run-segment.ts";
+import { CONTACTS, segmentTarget } from "./segment-bulk-routes.ts";
 import { runFor } from "./segment-page-props.ts";
 import {
   createSegment,
@@ -67,6 +71,19 @@ export function segmentApiRoutes(deps: AppDeps) {
       prevCursor: page.prevCursor,
       total: counted.count,
     });
+  });
+
+  // A bulk change of the segment's members now: as POST /contacts/bulk, the target being the segment.
+  app.post("/:id/bulk", async (c) => {
+    const target = segmentTarget(c, deps.now());
+    const body = await readJsonObject(c);
+    const action = parseOrThrow(bulkActionInput, {
+      action: body.action,
+      ownerId: body.ownerId,
+      tag: body.tag,
+      stageId: body.stageId,
+    });
+    return c.json(await bulkInPool(deps, c, CONTACTS, target, action));
   });
 
   return app;

@@ -30,6 +30,7 @@ import { bulkBarProps } from "../records/bulk-bar-props.ts";
 import { membersPage, membersParams } from "./members-params.ts";
 import { applyIntent, EMPTY_LEAF, type FormGroup, formRules, readRuleForm, ruleForm } from "./rule-form.ts";
 import { segmentPage as membersOf, segmentCount } from "./run-segment.ts";
+import { segmentBulkRoutes } from "./segment-bulk-routes.ts";
 import { segmentCsvResponse } from "./segment-csv-response.ts";
 import { type SegmentCatalog, segmentCatalog } from "./segment-fields.ts";
 import { builderProps, previewProps, problemTexts, runFor } from "./segment-page-props.ts";
@@ -195,7 +196,9 @@ export function segmentRoutes(deps: AppDeps) {
       if (!(error instanceof ValidationError)) throw error;
       return c.html(segmentPage({ ...props, problems: problemTexts(error.issues) }).value);
     }
-    const query = parseListParams(membersParams, c.req.query(), true);
+    // `changed` (a bulk change's notice) and `cols` (the columns shown) shape the page, not the list.
+    const { changed: _changed, cols: _cols, ...listQuery } = c.req.query();
+    const query = parseListParams(membersParams, listQuery, true);
     const run = runFor(c, deps);
     const [page, counted] = await Promise.all([
       membersOf(run, rules.checked, membersPage(query)),
@@ -266,5 +269,6 @@ export function segmentRoutes(deps: AppDeps) {
     return c.redirect(`/t/${c.var.tenant.slug}/segments`, 303);
   });
 
+  app.route("/", segmentBulkRoutes(deps));
   return app;
 }

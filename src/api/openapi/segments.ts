@@ -1,3 +1,4 @@
+import { bulkActionInput, MAX_BULK_RECORDS } from "../../bulk/bulk-input.ts";
 import { CONTACT_SORTS } from "../../contacts/list-contacts.ts";
 import { MATCHES, MAX_DEPTH, MAX_LIST_VALUES, MAX_RULES, OPERATORS } from "../../segments/segment-rules.ts";
 import { MAX_SEGMENTS } from "../../segments/segments.ts";
@@ -12,7 +13,7 @@ import {
   writeErrors,
   writeOperation,
 } from "./operations.ts";
-import { dateTime, json, query, ref, twoWayPageOf } from "./parts.ts";
+import { bodySchema, dateTime, json, query, ref, twoWayPageOf } from "./parts.ts";
 
 // The OpenAPI document, part: Segments (src/segments/api-routes.ts).
 
@@ -138,6 +139,33 @@ export function segmentPaths() {
         description: "Its contacts stay as they are.",
         tags,
       }),
+    },
+    "/api/v1/t/{tenant}/segments/{id}/bulk": {
+      parameters: itemParameters("The segment's id"),
+      post: writeOperation(
+        {
+          operationId: "bulkChangeSegment",
+          summary: "Change or delete every contact in a segment",
+          description: `One action on the segment's members as they are now (at most ${MAX_BULK_RECORDS}), as \`POST /contacts/bulk\` does it: \`setOwner\` takes \`ownerId\` (null clears it), \`addTag\`/\`removeTag\` take \`tag\`. All in one transaction: one refused contact means nothing changes.`,
+          tags,
+        },
+        { required: true, content: json(bodySchema(bulkActionInput)) },
+        {
+          description: "Done",
+          schema: {
+            type: "object",
+            required: ["matched", "changed"],
+            properties: {
+              matched: { type: "integer", description: "Contacts in the segment" },
+              changed: { type: "integer", description: "Contacts that changed" },
+            },
+          },
+        },
+        writeErrors([
+          422,
+          `A field is invalid, a contact refused the change, more than ${MAX_BULK_RECORDS} contacts are in the segment, or its rules no longer fit the workspace; nothing changed`,
+        ]),
+      ),
     },
     "/api/v1/t/{tenant}/segments/{id}/members": {
       parameters: itemParameters("The segment's id"),
