@@ -18,6 +18,8 @@ export class Shard {
   holders = 0;
   /** Taken out of service (its file is not the one opened): closed when the last holder lets go. */
   retired = false;
+  /** When a request last compared the path with the open file (see ShardManager.acquire). */
+  identityCheckedAt = 0;
   /** The path names another file now, or none (see identityFault): what close() must clean up after. */
   moved = false;
   lastUsedAt = Date.now();
