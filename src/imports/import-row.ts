@@ -51,7 +51,7 @@ function issueText(ctx: RowContext, issue: FieldIssue): string {
   const names: Record<string, string> = {
     companyId: "Company",
     ownerId: "Owner",
-    contactIds: "Contact email",
+    contactIds: "Contacts",
     amountCents: "Amount",
     expectedCloseOn: "Expected close",
     stageId: "Stage",

@@ -249,10 +249,18 @@ const deals: Importer = {
     const emails = values.fields.get("contactEmail");
     if (emails !== undefined) {
       const ids: number[] = [];
-      for (const email of splitList(emails)) {
-        const id = ctx.lookups.contactByEmail(email.toLowerCase());
-        if (id === undefined) issues.push(`Contact email: no contact has the email ${email}`);
-        else ids.push(id);
+      for (const person of splitList(emails)) {
+        // By email, or by name as a list's CSV export writes them ("Ada Lovelace; Grace Hopper").
+        if (person.includes("@")) {
+          const id = ctx.lookups.contactByEmail(person.toLowerCase());
+          if (id === undefined) issues.push(`Contacts: no contact has the email ${person}`);
+          else ids.push(id);
+          continue;
+        }
+        const named = ctx.lookups.contactsNamed(person, values.fields.get("companyName"));
+        if (named.length === 1) ids.push(named[0] as number);
+        else if (named.length === 0) issues.push(`Contacts: no contact is called "${person.slice(0, 100)}"`);
+        else issues.push(`Contacts: several contacts are called "${person.slice(0, 100)}"; use their email`);
       }
       input.contactIds = ids;
     }
@@ -261,16 +269,14 @@ const deals: Importer = {
     company(values, converted);
     return converted;
   },
-  matchKey(input, companyName) {
-    if (typeof input.title !== "string") return undefined;
-    return {
-      key: `deal:${input.title.toLowerCase()}\u0000${lowerName(companyName)}`,
-      label: companyName ? `the deal ${input.title} with ${companyName}` : `the deal ${input.title}`,
-    };
+  // Two rows with the same title and company are two deals (a renewal, another year's contract):
+  // the first matches the oldest such deal, the second the next one, and the rest are new.
+  matchKey() {
+    return undefined;
   },
   find(lookups, input, companyId) {
     if (typeof input.title !== "string" || companyId === NEW_COMPANY) return undefined;
-    return lookups.deal(input.title, companyId);
+    return lookups.nextDeal(input.title, companyId);
   },
   current(shard, id) {
     const d = DEAL_KIND.get(shard, id);

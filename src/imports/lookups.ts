@@ -21,7 +21,9 @@ export class Lookups {
   private users?: Map<string, number | "ambiguous">;
   private companiesByName?: Map<string, number>;
   private companiesByDomain?: Map<string, number>;
-  private dealsByKey?: Map<string, number>;
+  private dealsByKey?: Map<string, number[]>;
+  /** Rows of the file so far by deal title and company. */
+  private readonly dealRows = new Map<string, number>();
   private pipelines?: PipelineWithStages[];
 
   constructor(private readonly shard: Shard) {}
@@ -87,23 +89,36 @@ export class Lookups {
     return `${lower(title)}\u0000${companyId ?? ""}`;
   }
 
-  /** The oldest deal with this title (ignoring case) at this company (or none). */
-  deal(title: string, companyId: number | null): number | undefined {
+  /**
+   * The deal a file's row with this title (ignoring case) and company (or none) updates: the
+   * first such row the oldest such deal, the second the next, and so on; none once they are
+   * used up (the row makes a new one).
+   */
+  nextDeal(title: string, companyId: number | null): number | undefined {
     if (!this.dealsByKey) {
       this.dealsByKey = new Map();
       for (const row of this.shard
         .statement("SELECT id, title, company_id AS companyId FROM deals ORDER BY id")
         .iterate() as IterableIterator<{ id: number; title: string; companyId: number | null }>) {
         const key = this.dealKey(row.title, row.companyId);
-        if (!this.dealsByKey.has(key)) this.dealsByKey.set(key, row.id);
+        const ids = this.dealsByKey.get(key);
+        if (ids) ids.push(row.id);
+        else this.dealsByKey.set(key, [row.id]);
       }
     }
-    return this.dealsByKey.get(this.dealKey(title, companyId));
+    const key = this.dealKey(title, companyId);
+    const seen = this.dealRows.get(key) ?? 0;
+    this.dealRows.set(key, seen + 1);
+    return this.dealsByKey.get(key)?.[seen];
   }
 
+  /** A deal the import made: the next row with its title and company goes past it. */
   addDeal(id: number, title: string, companyId: number | null): void {
     const key = this.dealKey(title, companyId);
-    if (this.dealsByKey && !this.dealsByKey.has(key)) this.dealsByKey.set(key, id);
+    if (!this.dealsByKey) return;
+    const ids = this.dealsByKey.get(key);
+    if (ids) ids.push(id);
+    else this.dealsByKey.set(key, [id]);
   }
 
   /** The workspace's pipelines with their stages. */
@@ -118,6 +133,25 @@ export class Lookups {
       .statement("SELECT id FROM contacts WHERE email = ? ORDER BY id LIMIT 1")
       .get(email) as { id: number } | null;
     return row?.id;
+  }
+
+  /**
+   * The contacts called `name` ("Ada Lovelace", "Mary Ann Smith": each split of its words into
+   * a first and a last name, through the name index); when several are, the one at the row's
+   * company if only one is.
+   */
+  contactsNamed(name: string, companyName?: string): number[] {
+    const words = name.trim().split(/\s+/).filter(Boolean);
+    const find = this.shard.statement(
+      "SELECT id, company_id AS companyId FROM contacts WHERE last_name = ? AND first_name = ? ORDER BY id LIMIT 50",
+    );
+    const found: { id: number; companyId: number | null }[] = [];
+    for (let k = 1; k <= words.length && words.length <= 12; k++)
+      found.push(...(find.all(words.slice(k).join(" "), words.slice(0, k).join(" ")) as typeof found));
+    // Several: the one at the row's company, if only one is.
+    const companyId = companyName === undefined ? undefined : this.companyByName(companyName);
+    const there = found.filter((r) => companyId !== undefined && r.companyId === companyId);
+    return (found.length > 1 && there.length === 1 ? there : found).map((r) => r.id);
   }
 
   /** The oldest contact with this first and last name (as written) at this company (or at none). */

@@ -41,6 +41,7 @@ export function mappedColumns(
 }
 
 const NULL_TEXT = /^null$/i;
+const FORMULA_GUARD = /^'[=+\-@\t\r]/;
 
 /**
  * What a record holds for the import. A row is refused as a whole when the file is broken
@@ -83,8 +84,10 @@ export function rowValues(
       );
       continue;
     }
-    const value = raw.trim();
+    let value = raw.trim();
     if (value === "" || (options.nullAsEmpty && NULL_TEXT.test(value))) continue;
+    // A CSV export (ours, and spreadsheets') writes text that starts like a formula after a `'`: drop it.
+    if (FORMULA_GUARD.test(value)) value = value.slice(1);
     (column.custom ? custom : fields).set(column.key, value);
   }
   return { fields, custom, problems, blank: fields.size === 0 && custom.size === 0 && problems.length === 0 };
