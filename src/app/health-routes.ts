@@ -19,9 +19,12 @@ export function healthRoutes(deps: AppDeps) {
       return c.json({ status: "catalog unavailable" }, 503);
     }
     // Still ready: the other workspaces are served. Each failed one is named, with why and since when.
+    // Degraded too while writes fail for a full disk (until one succeeds again).
+    const diskFullSince = deps.shards.diskFullSince();
     return c.json({
-      status: failedWorkspaces.length ? "degraded" : "ready",
+      status: failedWorkspaces.length || diskFullSince ? "degraded" : "ready",
       failedWorkspaces,
+      ...(diskFullSince ? { diskFull: { since: diskFullSince } } : {}),
       openShards: deps.shards.openCount,
       maxOpenShards: deps.shards.maxOpen,
       shardOpens: deps.shards.opens,

@@ -1,6 +1,7 @@
-import { createDeps, startServer } from "../app/start-server.ts";
+import { createDeps, type RunningServer, startServer } from "../app/start-server.ts";
 import { loadConfig } from "../core/config.ts";
 import { Logger } from "../core/logger.ts";
+import { isDiskFull, isIoErrorOnFullDisk } from "../tenancy/shard-faults.ts";
 import { type Command, DATA_HELP, intFlag } from "./command.ts";
 import { DEMO, ensureDemoWorkspace } from "./demo-workspace.ts";
 
@@ -32,14 +33,26 @@ accepting connections, lets requests in flight finish for up to $CRM_SHUTDOWN_DR
       maxOpenShards: values["max-open-shards"] === undefined ? undefined : intFlag(values, "max-open-shards"),
     });
     const logger = new Logger();
-    if (values.demo) {
-      const setup = createDeps(config, logger);
-      const created = await ensureDemoWorkspace(setup.catalog, setup.shards, setup.hasher);
-      setup.shards.closeAll();
-      setup.catalog.close();
-      if (created) console.error(`created the demo workspace with ${DEMO.contacts} contacts`);
+    let server: RunningServer;
+    try {
+      if (values.demo) {
+        const setup = createDeps(config, logger);
+        const created = await ensureDemoWorkspace(setup.catalog, setup.shards, setup.hasher);
+        setup.shards.closeAll();
+        setup.catalog.close();
+        if (created) console.error(`created the demo workspace with ${DEMO.contacts} contacts`);
+      }
+      server = startServer(config, logger);
+    } catch (error) {
+      // One line an operator can act on, not a stack trace.
+      if (isDiskFull(error) || isIoErrorOnFullDisk(error, config.dataDir)) {
+        console.error(
+          `crm serve: the disk holding ${config.dataDir} is full; free some space and start again`,
+        );
+        return 1;
+      }
+      throw error;
     }
-    const server = startServer(config, logger);
     console.error(`\n  CRM is running at ${server.url}`);
     if (values.demo) {
       console.error(`  Demo workspace: ${server.url}/t/${DEMO.slug}/login`);

@@ -14,6 +14,7 @@ import {
 } from "../core/errors.ts";
 import { errorFields } from "../core/logger.ts";
 import type { Shard } from "../tenancy/shard.ts";
+import { DiskFullError } from "../tenancy/shard-faults.ts";
 import type { AppDeps, AppEnv } from "./app-env.ts";
 import { problemResponse } from "./problem.ts";
 
@@ -89,11 +90,18 @@ export function handleError(deps: AppDeps): ErrorHandler<AppEnv> {
     const shard = (c.var as { shard?: Shard }).shard;
     const appError = toAppError(shard ? deps.shards.classify(shard, error) : error);
     // Only the unexpected is an error to log: 503s (busy, locked) and 504s (a task past its time) are answers.
+    if (appError instanceof DiskFullError)
+      deps.logger.error("disk full", {
+        requestId: c.get("requestId"),
+        tenant: c.get("tenant")?.slug,
+        dataDir: deps.config.dataDir,
+      });
     if (appError.status === 500) {
       deps.logger.error("unhandled error", { requestId: c.get("requestId"), ...errorFields(error) });
     }
     const headers: Record<string, string> = {};
-    if (appError instanceof RetryLaterError) headers["Retry-After"] = String(appError.retryAfterSeconds);
+    if (appError instanceof RetryLaterError || appError instanceof DiskFullError)
+      headers["Retry-After"] = String(appError.retryAfterSeconds);
     if (isApi(c)) {
       if (appError instanceof UnauthorizedError) headers["WWW-Authenticate"] = 'Bearer realm="crm"';
       return problemResponse(

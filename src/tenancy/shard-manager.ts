@@ -3,8 +3,15 @@ import { join } from "node:path";
 import type { Tenant } from "./catalog-schema.ts";
 import { loadMigrations, migrateDatabase, requireCurrentSchema, TENANT_MIGRATIONS } from "./migrations.ts";
 import { openDatabase, openReadOnlyDatabase } from "./open-database.ts";
-import { Shard, type TenantRef } from "./shard.ts";
-import { isCorruption, ShardFaultError, WorkspaceUnavailableError } from "./shard-faults.ts";
+import { commitCount, Shard, type TenantRef } from "./shard.ts";
+import {
+  DiskFullError,
+  isCorruption,
+  isDiskFull,
+  isIoErrorOnFullDisk,
+  ShardFaultError,
+  WorkspaceUnavailableError,
+} from "./shard-faults.ts";
 
 export interface ShardManagerOptions {
   dataDir: string;
@@ -54,6 +61,8 @@ export class ShardManager {
   private sweeper: Timer | undefined;
   /** Shards opened since start, for /readyz and the tests that watch the cap. */
   opens = 0;
+  /** When a write last failed for a full disk, and how many commits had succeeded then. */
+  private diskFull: { at: number; commits: number } | undefined;
 
   constructor(options: ShardManagerOptions) {
     this.dataDir = options.dataDir;
@@ -129,6 +138,10 @@ export class ShardManager {
    * any other error is returned as it is.
    */
   classify(shard: Pick<Shard, "tenant">, error: unknown): unknown {
+    if (isDiskFull(error)) {
+      this.diskFull = { at: this.now(), commits: commitCount() };
+      return new DiskFullError();
+    }
     if (error instanceof ShardFaultError) return this.fault(shard.tenant, error.reason, true);
     if (isCorruption(error)) {
       const code = (error as { code: string }).code;
@@ -152,6 +165,16 @@ export class ShardManager {
     }
     this.onFault?.(tenant, reason);
     return new WorkspaceUnavailableError();
+  }
+
+  /**
+   * Since when writes fail for a full disk, until a commit succeeds again (in any workspace of
+   * this process): what /readyz reports as degraded.
+   */
+  diskFullSince(): number | undefined {
+    if (this.diskFull && commitCount() === this.diskFull.commits) return this.diskFull.at;
+    this.diskFull = undefined;
+    return undefined;
   }
 
   /** Closes shards nobody has used for `idleMs`. */
@@ -200,7 +223,11 @@ export class ShardManager {
       return this.openAt(tenant, path);
     } catch (error) {
       if (error instanceof ShardMismatchError) throw this.fault(tenant, error.message);
-      if (isCorruption(error)) throw this.classify({ tenant }, error);
+      if (isCorruption(error) || isDiskFull(error)) throw this.classify({ tenant }, error);
+      if (isIoErrorOnFullDisk(error, this.dataDir)) {
+        this.diskFull = { at: this.now(), commits: commitCount() };
+        throw new DiskFullError();
+      }
       // Only a file that is really gone: running out of descriptors fails the same way.
       if (!existsSync(path)) throw this.fault(tenant, `the workspace's file ${tenant.file} is missing`);
       throw error;

@@ -7,6 +7,13 @@ import { type FileIdentity, ShardFaultError } from "./shard-faults.ts";
 
 export type TenantRef = Pick<Tenant, "id" | "slug">;
 
+let commits = 0;
+
+/** Write transactions committed through any shard of this process (what tells a full disk has recovered). */
+export function commitCount(): number {
+  return commits;
+}
+
 /**
  * One open tenant file. Statements are prepared once per open shard (saving ~40–60 µs per
  * query over preparing per request) and die with the handle, because a prepared statement
@@ -111,6 +118,7 @@ export class Shard {
         if (fault) throw new ShardFaultError(this.tenant.id, fault);
         this.statement("UPDATE shard_state SET change_counter = change_counter + 1 WHERE id = 1").run();
         this.localWrites++;
+        commits++;
         this.versionMemo = undefined;
       }
       return result;
