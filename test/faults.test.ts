@@ -53,7 +53,7 @@ const contact = (n: number) => ({ firstName: `Person${n}`, lastName: "Test" });
 
 beforeAll(async () => {
   const data = new DataDir(dir.path);
-  for (const slug of ["doomed", "swapped", "broken", "healthy"]) {
+  for (const slug of ["doomed", "swapped", "broken", "healthy", "vanished"]) {
     const tenant = await data.tenant(slug);
     keys[slug] = await data.apiKey(slug);
     files[slug] = join(dir.path, tenant.file);
@@ -117,6 +117,20 @@ describe("a workspace whose file is deleted under the running server", () => {
     expect(check.code).toBe(1);
     expect(check.stderr).toContain("doomed is still unavailable");
     expectUnavailable(await call("POST", "/t/doomed/contacts", contact(6)));
+  });
+});
+
+describe("a workspace whose file is gone before the server first opens it", () => {
+  it("answers 503 and is marked failed as missing, not a 500 on every request", async () => {
+    rmSync(files.vanished as string);
+    const call = api(server.url, keys.vanished as string);
+    expectUnavailable(await call("GET", "/t/vanished/contacts"));
+    expectUnavailable(await call("POST", "/t/vanished/contacts", contact(1)));
+    expect((await ready()).failedWorkspaces).toContainEqual({
+      slug: "vanished",
+      failure: expect.stringMatching(/missing/),
+      failedAt: expect.any(Number),
+    });
   });
 });
 

@@ -73,7 +73,7 @@ ${DATA_HELP}`,
       if (tenants.length === 0) console.log("no workspaces yet (create one: crm tenants create <slug> …)");
       for (const t of tenants) {
         console.log(
-          `${t.slug.padEnd(40)} ${t.status.padEnd(12)} ${t.id}  ${t.file}  ${new Date(t.createdAt).toISOString()}  ${t.name}`,
+          `${t.slug.padEnd(40)} ${(t.failure ? "failed" : t.status).padEnd(12)} ${t.id}  ${t.file}  ${new Date(t.createdAt).toISOString()}  ${t.name}${t.failure ? `  (failed: ${t.failure}; see crm tenants check)` : ""}`,
         );
       }
       return 0;

@@ -2,8 +2,8 @@ import type { MiddlewareHandler } from "hono";
 import { requireRole } from "../identity/roles.ts";
 import type { ViewerEnv } from "./app-env.ts";
 
-// The role a route needs, checked before its body is read (a refused caller gets 403 whatever
-// it sent). The service the route calls checks the same role again through its actor, for the
+// The role a route needs, checked before its body is parsed (a refused caller gets 403 whatever
+// it sent; the bytes have arrived by then: holdShard reads a body, bounded, before opening the file). The service the route calls checks the same role again through its actor, for the
 // callers that are not HTTP requests (worker tasks, jobs, the command line); a test calls every
 // guarded route as the role just below and expects the 403, so the two cannot drift apart.
 // `crm routes` reads these by name.
