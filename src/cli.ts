@@ -3,7 +3,9 @@
  * `crm`: the one entry point for operators and admins. `crm <command> --help` explains each.
  */
 import { apikeysCreate } from "./cli/apikeys-command.ts";
+import { backupCommand } from "./cli/backup-command.ts";
 import { type Command, parseCommandArgs, UsageError } from "./cli/command.ts";
+import { exportCommand } from "./cli/export-command.ts";
 import { importCommand } from "./cli/import-command.ts";
 import { migrate } from "./cli/migrate-command.ts";
 import { routes } from "./cli/routes-command.ts";
@@ -21,6 +23,8 @@ const COMMANDS: Command[] = [
   migrate,
   routes,
   importCommand,
+  exportCommand,
+  backupCommand,
 ];
 
 function usage(): string {

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { renameSync, rmSync } from "node:fs";
+import { closeSync, openSync, renameSync, rmSync } from "node:fs";
 import type { Shard } from "../tenancy/shard.ts";
 
 /** Rows that grant access (sign-in sessions, API keys, invitation links): never in a copy that leaves the server. */
@@ -24,10 +24,19 @@ function removeSecrets(path: string): void {
  * `VACUUM INTO` reads one snapshot through SQLite, never the live file and its WAL (copying
  * those can tear, sqlite.org/howtocorrupt.html), and writers carry on meanwhile. `shard` must
  * be a connection that may write (query_only refuses VACUUM INTO), though it writes nothing.
+ * `path` must not exist; the copy is readable by this process's user only, and removed if it fails.
  */
 export function copyWorkspace(shard: Shard, path: string): void {
-  // The file name is a bound value (VACUUM INTO takes any expression), so no quoting can go wrong.
-  shard.sqlite.query("VACUUM INTO ?").run(path);
+  // Made empty first, readable by this process's user only (VACUUM INTO fills an empty file);
+  // "wx": never over a file that exists (then nothing is made or removed).
+  closeSync(openSync(path, "wx", 0o600));
+  try {
+    // The file name is a bound value (VACUUM INTO takes any expression), so no quoting can go wrong.
+    shard.sqlite.query("VACUUM INTO ?").run(path);
+  } catch (error) {
+    rmSync(path, { force: true });
+    throw error;
+  }
 }
 
 /**

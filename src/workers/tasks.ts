@@ -6,6 +6,7 @@ import importInspect from "../imports/inspect.worker.ts";
 import importRun from "../imports/run.worker.ts";
 import importUndo from "../imports/undo.worker.ts";
 import mergeRun from "../merge/run.worker.ts";
+import privacyBackup from "../privacy/backup.worker.ts";
 import privacyErase from "../privacy/erase.worker.ts";
 import privacyExportPerson from "../privacy/export-person.worker.ts";
 import privacyWorkspaceCsv from "../privacy/workspace-csv.worker.ts";
@@ -42,6 +43,7 @@ export const TASKS = {
   "imports.run": importRun,
   "imports.undo": importUndo,
   "merge.run": mergeRun,
+  "privacy.backup": privacyBackup,
   "privacy.erase": privacyErase,
   "privacy.export-person": privacyExportPerson,
   "privacy.workspace-csv": privacyWorkspaceCsv,
