@@ -118,6 +118,29 @@ describe("crm import", () => {
     expect(again.stdout).toContain("4 rows: 0 created, 0 updated, 2 skipped, 2 rejected");
   }, 60_000);
 
+  it("on a terminal, draws a bar redrawn in place", async () => {
+    const file = csv("tty.csv", "First Name,Email\nTess,tess@cli.test\nTom,tom@cli.test\n");
+    // `script` gives the command a terminal, as a person running it has.
+    const proc = Bun.spawn(
+      [
+        "script",
+        "-qec",
+        `'${process.execPath}' '${CLI}' import --tenant ${SLUG} --dry-run '${file}'`,
+        "/dev/null",
+      ],
+      {
+        env: { ...process.env, ...FAST_HASHING, CRM_DATA: dir.path },
+        stdout: "pipe",
+        stderr: "pipe",
+        stdin: "ignore",
+      },
+    );
+    const [terminal, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    expect(code).toBe(0);
+    expect(terminal).toContain(`\r${SLUG} contacts [${"#".repeat(30)}] 2 of 2 rows (100%)`);
+    expect(terminal).toContain("2 rows: 2 to create");
+  }, 60_000);
+
   it("imports companies with --kind companies", async () => {
     const file = csv("companies.csv", "Company Name,Website,City\nBabbage & Co,babbage.test,London\n");
     const result = await crm("import", "--tenant", SLUG, "--kind", "companies", file);
