@@ -18,8 +18,8 @@ export interface ErasureOutcome extends ErasureResult {
 
 const STEP_MESSAGES = {
   1: "Optimizing the search indexes",
-  2: "Rewriting the workspace's file",
-  3: "Emptying the write-ahead log",
+  2: "Rewriting the workspace's file and emptying its write-ahead log",
+  3: "The file is rewritten",
 } as const;
 
 /**
