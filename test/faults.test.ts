@@ -173,6 +173,11 @@ describe("a workspace whose file is damaged", () => {
     expect(refused.map((r) => r.status)).toEqual([503, 503, 503, 503, 503]);
     const line = await server.waitForLine((l) => l.msg === "workspace unavailable" && l.slug === "broken");
     expect(String(line.reason)).toMatch(/damaged|SQLITE_CORRUPT|SQLITE_NOTADB/);
+    // SQLite's quick_check ran over the file off the server's thread, and said what it found.
+    const checked = await server.waitForLine((l) => l.msg === "workspace quick_check" && l.slug === "broken");
+    expect(checked.ok).toBe(false);
+    expect((checked.found as string[]).length).toBeGreaterThan(0);
+    expect(checked.found).not.toEqual(["ok"]);
     expect((await ready()).failedWorkspaces.map((w) => w.slug)).toContain("broken");
     // No request of another workspace failed meanwhile, and no 500 was logged for this one.
     expect(server.lines.filter((l) => l.includes('"status":500'))).toEqual([]);

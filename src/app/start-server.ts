@@ -5,6 +5,7 @@ import { Logger } from "../core/logger.ts";
 import { randomToken } from "../core/tokens.ts";
 import { dueTaskCount } from "../tasks/tasks.ts";
 import { Catalog } from "../tenancy/catalog.ts";
+import { quickCheckOffThread } from "../tenancy/quick-check.ts";
 import { ShardManager } from "../tenancy/shard-manager.ts";
 import { WorkerPool } from "../workers/pool.ts";
 import { Assets } from "./assets.ts";
@@ -39,9 +40,19 @@ export function createDeps(
       idleMs: config.shardIdleSeconds * 1000,
       busyTimeoutMs: config.busyTimeoutMs,
       // Marked in the catalog, so every process answers 503 for it until an operator checks the file.
-      onFault: (tenant, reason) => {
-        if (catalog.markFailed(tenant.id, reason, now()))
-          logger.error("workspace unavailable", { slug: tenant.slug, tenantId: tenant.id, reason });
+      onFault: (tenant, reason, found) => {
+        if (!catalog.markFailed(tenant.id, reason, now())) return;
+        logger.error("workspace unavailable", { slug: tenant.slug, tenantId: tenant.id, reason });
+        // How damaged, for the operator: a whole-file scan, so on a thread of its own.
+        if (found.corrupt)
+          void quickCheckOffThread(found.path).then((lines) => {
+            logger.warn("workspace quick_check", {
+              slug: tenant.slug,
+              ok: lines.length === 1 && lines[0] === "ok",
+              found: lines.slice(0, 20),
+            });
+            logger.flush();
+          });
       },
     }),
     pool: new WorkerPool({

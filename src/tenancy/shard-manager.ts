@@ -33,10 +33,17 @@ export interface ShardManagerOptions {
    * Told once per found fault that a tenant's file cannot be served (deleted, replaced, corrupt,
    * another tenant's): the server marks it failed in the catalog and logs it.
    */
-  onFault?: (tenant: TenantRef, reason: string) => void;
+  onFault?: (tenant: TenantRef, reason: string, found: ShardFault) => void;
 }
 
 export class ShardMismatchError extends Error {}
+
+/** What was found wrong with a tenant's file, and where the file is. */
+export interface ShardFault {
+  /** SQLite said the file is damaged (worth a quick_check), as opposed to gone, moved or someone else's. */
+  corrupt: boolean;
+  path: string;
+}
 
 /** How often a request re-checks that an open shard's path still names its file (writes always do). */
 export const IDENTITY_CHECK_MS = 1000;
@@ -56,7 +63,7 @@ export class ShardManager {
   private readonly now: () => number;
   private readonly busyTimeoutMs: number | undefined;
   private readonly readonly: boolean;
-  private readonly onFault: ((tenant: TenantRef, reason: string) => void) | undefined;
+  private readonly onFault: ((tenant: TenantRef, reason: string, found: ShardFault) => void) | undefined;
   private readonly open = new Map<string, Shard>();
   private sweeper: Timer | undefined;
   /** Shards opened since start, for /readyz and the tests that watch the cap. */
@@ -137,7 +144,7 @@ export class ShardManager {
    * service (closed here, reported through onFault) and becomes WorkspaceUnavailableError;
    * any other error is returned as it is.
    */
-  classify(shard: Pick<Shard, "tenant">, error: unknown): unknown {
+  classify(shard: Pick<Shard, "tenant" | "path">, error: unknown): unknown {
     if (isDiskFull(error)) {
       this.diskFull = { at: this.now(), commits: commitCount() };
       return new DiskFullError();
@@ -145,7 +152,8 @@ export class ShardManager {
     if (error instanceof ShardFaultError) return this.fault(shard.tenant, error.reason, true);
     if (isCorruption(error)) {
       const code = (error as { code: string }).code;
-      return this.fault(shard.tenant, `the workspace's file is damaged (${code}: ${String(error)})`);
+      const reason = `the workspace's file is damaged (${code}: ${String(error)})`;
+      return this.fault(shard.tenant, reason, false, true, shard.path);
     }
     return error;
   }
@@ -155,15 +163,22 @@ export class ShardManager {
    * `moved`: the path names another file now (or none), so the -wal and -shm beside it are the
    * old file's, and are set aside when the shard closes (see Shard.close).
    */
-  private fault(tenant: TenantRef, reason: string, moved = false): WorkspaceUnavailableError {
+  private fault(
+    tenant: TenantRef,
+    reason: string,
+    moved = false,
+    corrupt = false,
+    where?: string,
+  ): WorkspaceUnavailableError {
     const shard = this.open.get(tenant.id);
+    const path = where ?? shard?.path ?? "";
     if (shard) {
       this.open.delete(tenant.id);
       shard.retired = true;
       shard.moved = moved;
       if (shard.holders === 0) shard.close();
     }
-    this.onFault?.(tenant, reason);
+    this.onFault?.(tenant, reason, { corrupt, path });
     return new WorkspaceUnavailableError();
   }
 
@@ -223,7 +238,7 @@ export class ShardManager {
       return this.openAt(tenant, path);
     } catch (error) {
       if (error instanceof ShardMismatchError) throw this.fault(tenant, error.message);
-      if (isCorruption(error) || isDiskFull(error)) throw this.classify({ tenant }, error);
+      if (isCorruption(error) || isDiskFull(error)) throw this.classify({ tenant, path }, error);
       if (isIoErrorOnFullDisk(error, this.dataDir)) {
         this.diskFull = { at: this.now(), commits: commitCount() };
         throw new DiskFullError();
