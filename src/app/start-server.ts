@@ -1,7 +1,7 @@
 import { LoginLimiter } from "../auth/login-limiter.ts";
 import { PasswordHasher } from "../auth/password-hasher.ts";
 import type { Config } from "../core/config.ts";
-import { Logger } from "../core/logger.ts";
+import { errorFields, Logger } from "../core/logger.ts";
 import { randomToken } from "../core/tokens.ts";
 import { dueTaskCount } from "../tasks/tasks.ts";
 import { Catalog } from "../tenancy/catalog.ts";
@@ -41,7 +41,21 @@ export function createDeps(
       busyTimeoutMs: config.busyTimeoutMs,
       // Marked in the catalog, so every process answers 503 for it until an operator checks the file.
       onFault: (tenant, reason, found) => {
-        if (!catalog.markFailed(tenant.id, reason, now())) return;
+        let marked: boolean;
+        try {
+          marked = catalog.markFailed(tenant.id, reason, now());
+        } catch (error) {
+          // The catalog cannot be written (a full disk): this request is still refused, the next finds it again.
+          logger.error("workspace unavailable", {
+            slug: tenant.slug,
+            tenantId: tenant.id,
+            reason,
+            marked: false,
+            ...errorFields(error),
+          });
+          return;
+        }
+        if (!marked) return;
         logger.error("workspace unavailable", { slug: tenant.slug, tenantId: tenant.id, reason });
         // How damaged, for the operator: a whole-file scan, so on a thread of its own.
         if (found.corrupt)
