@@ -8,6 +8,8 @@
 import { copyFileSync } from "node:fs";
 import { unpack } from "msgpackr";
 import type { ServerDeps } from "../../src/app/server-deps.ts";
+import { createTenant } from "../../src/auth/create-tenant.ts";
+import { PasswordHasher } from "../../src/auth/password-hasher.ts";
 import { createBackgroundTask } from "../../src/background/background-tasks.ts";
 import { listFields } from "../../src/custom-fields/field-definitions.ts";
 import { SYSTEM_ACTOR } from "../../src/identity/viewer.ts";
@@ -20,10 +22,14 @@ import type { ImportTaskParams } from "../../src/imports/task-params.ts";
 import activity from "../../src/reports/activity.worker.ts";
 import pipeline from "../../src/reports/pipeline.worker.ts";
 import { defaultFrom } from "../../src/reports/report-filters.ts";
+import { seedTenant } from "../../src/seed/seed-tenant.ts";
+import { Catalog } from "../../src/tenancy/catalog.ts";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import type { Shard } from "../../src/tenancy/shard.ts";
+import { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import type { TaskHandler, TaskInput } from "../../src/workers/task-types.ts";
 import { dispatch } from "../../src/workers/worker-entry.ts";
+import { BENCH } from "./bench-data.ts";
 
 export type Where = "pool" | "main";
 
@@ -225,6 +231,33 @@ export async function importLoad(env: LoadEnv, csvFile: string): Promise<LoadSpe
       };
     },
   };
+}
+
+/** A second workspace for the loads ("bench-load", 1,000 contacts), made once; returns its slug. */
+export async function otherWorkspace(dataDir: string): Promise<string> {
+  const slug = "bench-load";
+  const catalog = Catalog.open(dataDir);
+  const shards = new ShardManager({ dataDir });
+  try {
+    let tenant = catalog.findBySlug(slug);
+    if (!tenant) {
+      const hasher = new PasswordHasher({ concurrency: 1, maxWaiting: 0, memoryCostKiB: 65536, timeCost: 2 });
+      tenant = (
+        await createTenant(catalog, hasher, {
+          slug,
+          name: "Bench Load Co",
+          ownerName: "Bench",
+          ownerEmail: BENCH.email,
+          ownerPassword: BENCH.password,
+        })
+      ).tenant;
+      await shards.use(tenant, (shard) => seedTenant(shard, { contacts: 1000, seed: 2 }));
+    }
+    return slug;
+  } finally {
+    shards.closeAll();
+    catalog.close();
+  }
 }
 
 /** A contacts CSV of `rows` rows in the usual export's words, none of whose emails the seed made. */

@@ -4,10 +4,13 @@
  * and stops a background load in this process, in the pool or on this server's own thread.
  * While a load runs, a 1 ms timer records how late the event loop runs (its lag).
  *
- * Usage: bun scripts/bench/isolation-server.ts --data DIR [--import-csv FILE]
+ * Usage: bun scripts/bench/isolation-server.ts --data DIR [--import-csv FILE] [--load-slug SLUG]
  * The first stdout line is {"control": URL}; GET /info answers {url, threads}; POST
- * /start?load=NAME&where=pool|main starts a load; POST /stop stops it and answers its outcome.
+ * /start?load=NAME&where=pool|main[&nice=N] starts a load (nice: the pool threads' priority during
+ * it, default 0); POST /stop stops it and answers its outcome.
  */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import { parseArgs } from "node:util";
 import { startServer } from "../../src/app/start-server.ts";
 import { loadConfig } from "../../src/core/config.ts";
@@ -23,12 +26,12 @@ import {
 import { segmentLoad } from "./isolation-segments.ts";
 
 const { values } = parseArgs({
-  options: { data: { type: "string" }, "import-csv": { type: "string" } },
+  options: { data: { type: "string" }, "import-csv": { type: "string" }, "load-slug": { type: "string" } },
   strict: true,
 });
 if (!values.data) throw new Error("--data DIR is required");
 
-let running: { load: RunningLoad; lag: LagMonitor } | undefined;
+let running: { load: RunningLoad; lag: LagMonitor; nice: NiceHold } | undefined;
 // No idle timeout: a stop waits for the run in progress, which may take longer than the default 10 s.
 const control = Bun.serve({
   hostname: "127.0.0.1",
@@ -39,8 +42,9 @@ const control = Bun.serve({
 console.log(JSON.stringify({ control: `http://127.0.0.1:${control.port}` }));
 
 const server = startServer(loadConfig(process.env, { dataDir: values.data, port: 0 }));
-const tenant = server.deps.catalog.findBySlug(BENCH.slug);
-if (!tenant) throw new Error("no bench workspace");
+// The loads run in the bench workspace (whose list page is measured) unless --load-slug names another.
+const tenant = server.deps.catalog.findBySlug(values["load-slug"] ?? BENCH.slug);
+if (!tenant) throw new Error("no workspace for the loads");
 const env = { deps: server.deps, tenant };
 const loads = new Map<string, LoadSpec>();
 
@@ -75,6 +79,45 @@ class LagMonitor {
   }
 }
 
+/**
+ * Holds the pool's threads (named "Worker" in /proc) at a scheduling priority (a nice value;
+ * Linux applies it per thread) while a phase runs, looking every 100 ms for a thread started
+ * since. The server's own thread stays as it is: this shows what a lower priority for the pool
+ * would buy, without changing the product.
+ */
+class NiceHold {
+  private failure: unknown;
+  private readonly timer: Timer;
+
+  constructor(private readonly nice: number) {
+    this.apply();
+    this.timer = setInterval(() => this.apply(), 100);
+  }
+
+  private apply(): void {
+    for (const tid of readdirSync("/proc/self/task")) {
+      let name: string;
+      try {
+        name = readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim();
+      } catch {
+        continue; // the thread ended
+      }
+      if (name !== "Worker") continue;
+      try {
+        if (getPriority(Number(tid)) !== this.nice) setPriority(Number(tid), this.nice);
+      } catch (error) {
+        // Raising a thread's priority back needs the privilege to: the phase would measure the wrong thing.
+        if (existsSync(`/proc/self/task/${tid}`)) this.failure ??= error;
+      }
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    if (this.failure) throw this.failure;
+  }
+}
+
 async function handle(request: Request): Promise<Response> {
   const url = new URL(request.url);
   try {
@@ -87,16 +130,19 @@ async function handle(request: Request): Promise<Response> {
     if (url.pathname === "/start") {
       if (running) throw new Error("a load is running");
       const spec = await loadNamed(url.searchParams.get("load") ?? "");
+      const where = url.searchParams.get("where") ?? "pool";
+      const nice = new NiceHold(Number(url.searchParams.get("nice") ?? 0));
       const lag = new LagMonitor();
-      running = { load: await spec.start(url.searchParams.get("where") as Where), lag };
+      running = { load: await spec.start(where as Where), lag, nice };
       return Response.json({ ok: true });
     }
     if (url.pathname === "/stop") {
       if (!running) throw new Error("no load is running");
-      const { load, lag } = running;
+      const { load, lag, nice } = running;
       const loopLag = lag.stop();
       const outcome = await load.stop();
       running = undefined;
+      nice.stop();
       return Response.json({ ...outcome, lag: loopLag, pool: server.deps.pool.stats() });
     }
     return new Response("not found", { status: 404 });
