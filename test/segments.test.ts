@@ -743,6 +743,7 @@ describe("segment pages", () => {
     expect((shown.text.match(/<tr id="contact-/g) ?? []).length).toBe(Math.min(narrowed, 50));
     expect(shown.text).not.toContain("bulk-form");
     const id = Number(href.split("/").pop());
+    expect(shown.text).toContain(`href="/t/${HOME}/segments/exports/${id}.csv"`);
     const csv = await readerPage.get(`/t/${HOME}/segments/exports/${id}.csv?bom=1`);
     expect(csv.status).toBe(200);
     expect(csv.headers.get("content-type")).toContain("text/csv");
@@ -806,6 +807,26 @@ describe("segment pages", () => {
     )[0]?.n as number;
     expect(countOf(preview.text)).toBe(pro);
     expect(preview.text).not.toContain("<html");
+    // The preview is the newest 20, whether the rules hold many contacts or very few.
+    const rowIds = (text: string) => [...text.matchAll(/<tr id="contact-(\d+)"/g)].map((m) => Number(m[1]));
+    const newest = await sql(
+      `SELECT c.id FROM contacts c JOIN custom_values v ON v.record_id = c.id AND v.field_id = ? AND v.text_value = 'pro'
+       ORDER BY c.created_at DESC, c.id DESC LIMIT 20`,
+      fields.plan as number,
+    );
+    expect(newest.length).toBe(20);
+    expect(rowIds(preview.text)).toEqual(newest.map((r) => r.id));
+    const rare = (
+      await sql("SELECT id, email FROM contacts WHERE email IS NOT NULL ORDER BY id LIMIT 1 OFFSET 7")
+    )[0] as Row;
+    const one = await page.htmx("POST", `/t/${HOME}/segments/preview`, {
+      match: "all",
+      "rules.0.field": "email",
+      "rules.0.op": "equals",
+      "rules.0.value": String(rare.email).toUpperCase(),
+    });
+    expect(countOf(one.text)).toBe(1);
+    expect(rowIds(one.text)).toEqual([rare.id]);
     const wrong = await page.htmx("POST", `/t/${HOME}/segments/preview`, {
       match: "all",
       "rules.0.field": "cf.plan",

@@ -35,22 +35,31 @@ export interface SegmentCount {
 
 export const PREVIEW_SIZE = 20;
 
+/**
+ * Below this share of the contacts, the preview finds its rows by one pass over the table
+ * (keeping the newest few) instead of walking the creation-time index newest first, which
+ * reads one row at random per contact it passes: for 20 rows among 1 in 200 contacts, ~4,000
+ * random reads, about what one pass costs.
+ */
+const WALK_SHARE = 1 / 200;
+
 /** The count and the newest `previewSize` members, read in one snapshot so the two agree. */
 export function countSegment(shard: Shard, rules: CompiledRules, previewSize = PREVIEW_SIZE): SegmentCount {
   const read = (): SegmentCount => {
-    const count = once(
+    // The total comes with the count from the same pass, to choose how the preview is read.
+    const { n: count, total } = once(
       shard,
-      `SELECT count(*) AS n FROM contacts c WHERE ${rules.where}`,
-      (s) => (s.get(...rules.params) as { n: number }).n,
+      `SELECT count(*) FILTER (WHERE ${rules.where}) AS n, count(*) AS total FROM contacts c`,
+      (s) => s.get(...rules.params) as { n: number; total: number },
     );
-    const preview =
-      count === 0 || previewSize === 0
-        ? []
-        : once(
-            shard,
-            `SELECT ${CONTACT_COLUMNS} FROM contacts c ${CONTACT_JOINS} WHERE ${rules.where} ORDER BY c.created_at DESC, c.id DESC LIMIT ?`,
-            (s) => (s.all(...rules.params, previewSize) as ContactRow[]).map(toContactRecord),
-          );
+    if (count === 0 || previewSize === 0) return { count, preview: [] };
+    const order =
+      count >= total * WALK_SHARE ? "c.created_at DESC, c.id DESC" : "+c.created_at DESC, +c.id DESC";
+    const preview = once(
+      shard,
+      `SELECT ${CONTACT_COLUMNS} FROM contacts c ${CONTACT_JOINS} WHERE ${rules.where} ORDER BY ${order} LIMIT ?`,
+      (s) => (s.all(...rules.params, previewSize) as ContactRow[]).map(toContactRecord),
+    );
     return { count, preview };
   };
   return shard.sqlite.inTransaction ? read() : shard.sqlite.transaction(read)();

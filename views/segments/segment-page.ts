@@ -25,13 +25,10 @@ export interface SegmentPageProps {
 /** A segment's page: its rules, who is in it now (keyset pages of the contacts table), export, edit and delete. */
 export function segmentPage(p: SegmentPageProps): Html {
   const href = `${p.base}/segments/${p.segment.id}`;
+  // Export CSV is in the results, as on the lists.
   const actions = html`<div class="record-actions">${
-    p.total === undefined
-      ? ""
-      : html`<a class="button" href="${p.base}/segments/exports/${p.segment.id}.csv" download>Export CSV</a>`
-  }${
     p.canWrite
-      ? html` <a class="button" href="${href}/edit">Edit</a> <form class="inline" method="post" action="${href}/delete">${csrfField(p.ctx.csrfToken)}<button type="submit" class="link danger">Delete segment</button></form>`
+      ? html`<a class="button" href="${href}/edit">Edit</a> <form class="inline" method="post" action="${href}/delete">${csrfField(p.ctx.csrfToken)}<button type="submit" class="link danger">Delete segment</button></form>`
       : ""
   }</div>`;
   return page(p.ctx, {
