@@ -73,6 +73,7 @@ export function createDeps(
       dataDir: config.dataDir,
       threads: config.workers,
       maxQueue: config.workerQueue,
+      perWorkspace: config.workerPerWorkspace,
       timeoutMs: config.taskTimeoutSeconds * 1000,
     }),
     hasher: new PasswordHasher({

@@ -47,6 +47,11 @@ export interface Config {
   workers: number;
   /** Tasks that may wait for a worker; one more is refused with 503 and Retry-After. */
   workerQueue: number;
+  /**
+   * Heavy tasks one workspace may have running or waiting at once (background tasks included);
+   * its next is refused with 503 and Retry-After, so one workspace never takes the whole queue.
+   */
+  workerPerWorkspace: number;
   /** How long a task started by a request may run before it is stopped ("took too long"). */
   taskTimeoutSeconds: number;
   /**
@@ -112,6 +117,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     renderCache: bool(env, "CRM_RENDER_CACHE", true),
     workers: int(env, "CRM_WORKERS", Math.max(1, availableParallelism() - 1), 1),
     workerQueue: int(env, "CRM_WORKER_QUEUE", 32, 0),
+    workerPerWorkspace: int(
+      env,
+      "CRM_WORKER_PER_WORKSPACE",
+      Math.max(2, Math.floor(int(env, "CRM_WORKER_QUEUE", 32, 0) / 4)),
+      1,
+    ),
     taskTimeoutSeconds: int(env, "CRM_TASK_TIMEOUT_SECONDS", 30, 1),
     busyTimeoutMs: int(env, "CRM_BUSY_TIMEOUT_MS", 20, 0),
     bodyTimeoutSeconds: int(env, "CRM_BODY_TIMEOUT_SECONDS", 20, 1),

@@ -26,6 +26,19 @@ function makePool(options: Partial<WorkerPoolOptions> = {}): WorkerPool {
 const run = <T>(p: WorkerPool, task: string, params: object = {}, options = {}) =>
   p.run<T>(task, { ...INPUT, params }, options);
 
+/** The same run for workspace `tenantId`. */
+const runFor = <T>(p: WorkerPool, tenantId: string, task: string, params: object = {}, options = {}) =>
+  p.run<T>(task, { tenantId, slug: tenantId, file: `tenants/${tenantId}.sqlite`, params }, options);
+
+/** Waits for `ready()` with a deadline (no fixed sleeps). */
+async function until(ready: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!ready()) {
+    if (performance.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe("the worker pool (real piscina threads under Bun)", () => {
   it("runs a task off the server's thread and hands back what it returned", async () => {
     const p = makePool();
@@ -67,9 +80,10 @@ describe("the worker pool (real piscina threads under Bun)", () => {
   });
 
   it("a task that never returns is stopped at its time limit ('took too long'), and the pool keeps serving", async () => {
-    const p = makePool({ timeoutMs: 300 });
+    const p = makePool();
+    await run(p, "echo"); // the thread is up: starting one may take longer than the limit on a busy machine
     const started = performance.now();
-    const hung = run(p, "hang");
+    const hung = run(p, "hang", {}, { timeoutMs: 300 });
     await expect(hung).rejects.toBeInstanceOf(TaskTimeoutError);
     await expect(hung).rejects.toThrow("took too long");
     expect(performance.now() - started).toBeLessThan(3000);
@@ -107,5 +121,77 @@ describe("the worker pool (real piscina threads under Bun)", () => {
       status: 422,
       issues: [{ field: "rules.0.field", message: "is not a field of contacts" }],
     });
+  });
+});
+
+describe("fairness between workspaces", () => {
+  it("one workspace gets at most its share in flight: its next run is refused with 503 and Retry-After, another workspace's is not", async () => {
+    const p = makePool({ threads: 1, maxQueue: 8, perWorkspace: 2 });
+    const running = runFor(p, "a", "sleep", { ms: 300 });
+    const queued = runFor(p, "a", "sleep", { ms: 10 });
+    const refused = runFor(p, "a", "echo");
+    await expect(refused).rejects.toBeInstanceOf(RetryLaterError);
+    await expect(refused).rejects.toMatchObject({ status: 503, retryAfterSeconds: 2 });
+    await expect(refused).rejects.toThrow("this workspace already has 2 heavy tasks running or waiting");
+    // The pool is far from full: another workspace is let in while "a" waits.
+    expect((await runFor<{ value: string }>(p, "b", "echo", { value: "b" })).value).toBe("b");
+    expect(p.stats()).toMatchObject({ refused: 1, refusedWorkspace: 1 });
+    await Promise.all([running, queued]);
+    expect((await runFor<{ value: string }>(p, "a", "echo", { value: "a again" })).value).toBe("a again");
+    expect(p.stats()).toMatchObject({ running: 0, queued: 0, workspaces: 0 });
+  });
+
+  it("runs that fail, time out or are cancelled give their workspace's share back", async () => {
+    const p = makePool({ threads: 1, maxQueue: 8, perWorkspace: 1 });
+    await expect(runFor(p, "a", "throw")).rejects.toThrow("the task failed");
+    await expect(runFor(p, "a", "hang", {}, { timeoutMs: 300 })).rejects.toBeInstanceOf(TaskTimeoutError);
+    const controller = new AbortController();
+    const cancelled = runFor(p, "a", "hang", {}, { signal: controller.signal });
+    controller.abort();
+    await expect(cancelled).rejects.toBeInstanceOf(TaskCancelledError);
+    expect((await runFor<{ value: number }>(p, "a", "echo", { value: 1 })).value).toBe(1);
+    expect(p.stats().refusedWorkspace).toBe(0);
+  });
+
+  it("a free thread goes to the next workspace in turn, not to the oldest run", async () => {
+    const p = makePool({ threads: 1, maxQueue: 16, perWorkspace: 8 });
+    const order: string[] = [];
+    const runs: Promise<unknown>[] = [];
+    const add = (tenant: string, label: string, ms: number) =>
+      runs.push(runFor(p, tenant, "sleep", { ms }).then(() => order.push(label)));
+    add("a", "a0", 200);
+    await until(() => p.stats().running === 1);
+    for (const label of ["a1", "a2", "a3"]) add("a", label, 5);
+    for (const label of ["b1", "b2"]) add("b", label, 5);
+    add("c", "c1", 5);
+    expect(p.stats()).toMatchObject({ running: 1, queued: 6, workspaces: 3 });
+    await Promise.all(runs);
+    // First in first out would have given a0 a1 a2 a3 b1 b2 c1.
+    expect(order).toEqual(["a0", "a1", "b1", "c1", "a2", "b2", "a3"]);
+  });
+
+  it("a run cancelled or timed out while it waits leaves the line at once and never runs", async () => {
+    const p = makePool({ threads: 1, maxQueue: 8, perWorkspace: 8 });
+    const blocker = runFor(p, "a", "sleep", { ms: 400 });
+    await until(() => p.stats().running === 1);
+    const controller = new AbortController();
+    const cancelled = runFor(p, "b", "echo", {}, { signal: controller.signal });
+    const timedOut = runFor(p, "c", "echo", {}, { timeoutMs: 50 });
+    expect(p.stats().queued).toBe(2);
+    controller.abort();
+    await expect(cancelled).rejects.toBeInstanceOf(TaskCancelledError);
+    await expect(timedOut).rejects.toBeInstanceOf(TaskTimeoutError);
+    // Both left before the thread was free: only the blocker ever ran.
+    expect(p.stats()).toMatchObject({ running: 1, queued: 0, completed: 0 });
+    await blocker;
+    expect(p.stats()).toMatchObject({ completed: 1, cancelled: 1, timedOut: 1, workspaces: 0 });
+  });
+
+  it("with several threads, runs start at once up to the thread count and wait beyond it", async () => {
+    const p = makePool({ threads: 2, maxQueue: 8, perWorkspace: 8 });
+    const runs = [0, 1, 2].map((i) => runFor(p, `w${i}`, "sleep", { ms: 200 }));
+    expect(p.stats()).toMatchObject({ running: 2, queued: 1, workspaces: 3 });
+    await Promise.all(runs);
+    expect(p.stats()).toMatchObject({ running: 0, queued: 0, completed: 3 });
   });
 });

@@ -13,6 +13,11 @@ export interface WorkerPoolOptions {
   threads: number;
   /** Tasks that may wait for a thread; beyond that a run is refused with 503 (CRM_WORKER_QUEUE). */
   maxQueue: number;
+  /**
+   * Tasks one workspace may have running or waiting at once; its next is refused with 503 while
+   * other workspaces keep their share (CRM_WORKER_PER_WORKSPACE). Unset: only the pool's bound.
+   */
+  perWorkspace?: number;
   /** A task's time limit unless its run says otherwise (CRM_TASK_TIMEOUT_SECONDS). */
   timeoutMs: number;
   /** Another entry file (tests run the real pool over tasks that crash or hang on purpose). */
@@ -43,20 +48,53 @@ export class TaskCancelledError extends AppError {
   }
 }
 
+/** A run waiting for a thread, in its workspace's line. */
+interface Waiting {
+  request: TaskRequest;
+  signal: AbortSignal;
+  resolve: (reply: TaskReply) => void;
+  reject: (reason: unknown) => void;
+  onAbort: () => void;
+}
+
 /**
  * One pool of worker threads per process (piscina) for the work no request may do on the
  * server's thread. Each run has a time limit and an abort signal; a thread that throws, crashes
  * or hangs fails only its own task and is replaced. The queue is bounded by a count of our own
  * (piscina's queueSize leaves out tasks that carry a signal), so a flood is answered with 503
  * and Retry-After rather than an ever longer wait. Results come back packed by msgpackr.
+ *
+ * Fair between workspaces: each may have at most `perWorkspace` runs in flight (running or
+ * waiting, background tasks included), so one workspace's burst is refused to it alone; and
+ * runs wait here, a line per workspace, piscina being handed no more than it has threads, the
+ * next thread going to the next workspace in turn (round robin), not to the oldest run.
  */
 export class WorkerPool {
   private readonly piscina: Piscina;
   private inFlight = 0;
-  /** Runs refused because the queue was full, stopped by their time limit, or cancelled. */
-  readonly counts = { completed: 0, refused: 0, timedOut: 0, cancelled: 0, failed: 0 };
+  /** Runs handed to piscina (at most `threads`). */
+  private running = 0;
+  /** The lines of waiting runs, by workspace; the Map's order is whose turn is next. */
+  private readonly waiting = new Map<string, Waiting[]>();
+  private waitingCount = 0;
+  /** Runs in flight (running or waiting) by workspace. */
+  private readonly perTenant = new Map<string, number>();
+  private readonly perWorkspace: number;
+  /**
+   * Runs completed; refused because the pool was full, or (also counted in `refused`) because
+   * their workspace had its share in flight; stopped by their time limit; cancelled; failed.
+   */
+  readonly counts = {
+    completed: 0,
+    refused: 0,
+    refusedWorkspace: 0,
+    timedOut: 0,
+    cancelled: 0,
+    failed: 0,
+  };
 
   constructor(private readonly options: WorkerPoolOptions) {
+    this.perWorkspace = options.perWorkspace ?? options.threads + options.maxQueue;
     this.piscina = new Piscina({
       filename: options.entry ?? WORKER_ENTRY,
       minThreads: 0,
@@ -73,13 +111,25 @@ export class WorkerPool {
       this.counts.refused++;
       throw new RetryLaterError(503, "the server is busy with other heavy work; try again in a moment", 2);
     }
+    const tenantId = input.tenantId;
+    const mine = this.perTenant.get(tenantId) ?? 0;
+    if (mine >= this.perWorkspace) {
+      this.counts.refused++;
+      this.counts.refusedWorkspace++;
+      throw new RetryLaterError(
+        503,
+        `this workspace already has ${this.perWorkspace} heavy tasks running or waiting; try again when one has finished`,
+        2,
+      );
+    }
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const request: TaskRequest = { task, dataDir: this.options.dataDir, input };
     this.inFlight++;
+    this.perTenant.set(tenantId, mine + 1);
     try {
-      const reply = (await this.piscina.run(request, { signal })) as TaskReply;
+      const reply = await this.schedule(tenantId, request, signal);
       if (!reply.ok) {
         if (reply.issues) throw new ValidationError(reply.issues);
         throw new AppError(reply.status, reply.title, reply.message);
@@ -99,6 +149,66 @@ export class WorkerPool {
       throw error;
     } finally {
       this.inFlight--;
+      const left = (this.perTenant.get(tenantId) ?? 1) - 1;
+      if (left === 0) this.perTenant.delete(tenantId);
+      else this.perTenant.set(tenantId, left);
+    }
+  }
+
+  /** Hands the run to piscina at once if a thread is free and no one waits, else into its workspace's line. */
+  private schedule(tenantId: string, request: TaskRequest, signal: AbortSignal): Promise<TaskReply> {
+    if (this.running < this.options.threads && this.waitingCount === 0) return this.start(request, signal);
+    return new Promise<TaskReply>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      let line = this.waiting.get(tenantId);
+      if (!line) {
+        line = [];
+        this.waiting.set(tenantId, line);
+      }
+      const job: Waiting = {
+        request,
+        signal,
+        resolve,
+        reject,
+        // Cancelled or past its time while waiting: it leaves the line and never runs.
+        onAbort: () => {
+          const jobs = this.waiting.get(tenantId);
+          const at = jobs?.indexOf(job) ?? -1;
+          if (!jobs || at < 0) return;
+          jobs.splice(at, 1);
+          this.waitingCount--;
+          if (jobs.length === 0) this.waiting.delete(tenantId);
+          reject(signal.reason);
+        },
+      };
+      line.push(job);
+      this.waitingCount++;
+      signal.addEventListener("abort", job.onAbort, { once: true });
+    });
+  }
+
+  private start(request: TaskRequest, signal: AbortSignal): Promise<TaskReply> {
+    this.running++;
+    const settled = () => {
+      this.running--;
+      this.next();
+    };
+    const reply = this.piscina.run(request, { signal }) as Promise<TaskReply>;
+    reply.then(settled, settled);
+    return reply;
+  }
+
+  /** Gives free threads to waiting runs, one workspace after another. */
+  private next(): void {
+    while (this.running < this.options.threads && this.waitingCount > 0) {
+      const [tenantId, line] = this.waiting.entries().next().value as [string, Waiting[]];
+      const job = line.shift() as Waiting;
+      this.waitingCount--;
+      // This workspace goes to the back of the turn, if it has more waiting.
+      this.waiting.delete(tenantId);
+      if (line.length > 0) this.waiting.set(tenantId, line);
+      job.signal.removeEventListener("abort", job.onAbort);
+      this.start(job.request, job.signal).then(job.resolve, job.reject);
     }
   }
 
@@ -106,8 +216,10 @@ export class WorkerPool {
   stats() {
     return {
       threads: this.piscina.threads.length,
-      running: Math.min(this.inFlight, this.options.threads),
-      queued: Math.max(0, this.inFlight - this.options.threads),
+      running: this.running,
+      queued: this.waitingCount,
+      /** Workspaces with a run in flight. */
+      workspaces: this.perTenant.size,
       ...this.counts,
     };
   }
