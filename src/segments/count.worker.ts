@@ -1,5 +1,5 @@
 import type { TaskHandler } from "../workers/task-types.ts";
-import { compileRules } from "./compile-rules.ts";
+import { segmentSql } from "./compile-rules.ts";
 import { countSegment, type SegmentCount } from "./segment-queries.ts";
 import type { CheckedGroup } from "./segment-rules.ts";
 
@@ -11,10 +11,6 @@ export interface CountParams {
 
 /** segments.count: how many contacts a rule set holds and the newest of them, read from the tenant's file read-only. */
 const count: TaskHandler<CountParams, SegmentCount> = (input, context) =>
-  countSegment(
-    context.shard("read"),
-    compileRules(input.params.rules, { now: input.params.now }),
-    input.params.preview,
-  );
+  countSegment(context.shard("read"), segmentSql(input.params.rules, input.params.now), input.params.preview);
 
 export default count;

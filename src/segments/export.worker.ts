@@ -1,6 +1,6 @@
 import { exportList } from "../exports/export-list.ts";
 import type { TaskHandler } from "../workers/task-types.ts";
-import { compileRules } from "./compile-rules.ts";
+import { segmentSql } from "./compile-rules.ts";
 import { segmentKind } from "./segment-export.ts";
 import type { CheckedGroup } from "./segment-rules.ts";
 
@@ -16,7 +16,7 @@ export interface ExportParams {
 const exportCsv: TaskHandler<ExportParams, { rows: number }> = ({ params }, context) => ({
   rows: exportList(
     context.shard("read"),
-    segmentKind(compileRules(params.rules, { now: params.now })),
+    segmentKind(segmentSql(params.rules, params.now)),
     {},
     params.path,
     { bom: params.bom },

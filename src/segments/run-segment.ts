@@ -75,12 +75,6 @@ export function segmentPage(
   );
 }
 
-/** The ids of up to `limit` members, for a bulk change (never cached: the change reads them fresh). */
-export function segmentMemberIds(run: SegmentRun, rules: CheckedGroup, limit: number): Promise<number[]> {
-  const { now } = prepared(run, rules);
-  return task<MembersTaskParams, number[]>(run, "segments.members", { rules, now, page: { ids: limit } });
-}
-
 /** Writes the members to `path` as CSV in the pool; answers how many rows it wrote. */
 export function segmentCsv(
   run: SegmentRun,

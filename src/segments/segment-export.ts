@@ -1,7 +1,7 @@
 import { CONTACT_KIND } from "../contacts/contact-kind.ts";
 import type { RecordKind } from "../records/record-kind.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import { type CompiledRules, compileRules } from "./compile-rules.ts";
+import { type SegmentSql, segmentSql } from "./compile-rules.ts";
 import { countSegment, segmentMembers } from "./segment-queries.ts";
 import { getSegment, segmentRules } from "./segments.ts";
 
@@ -10,19 +10,19 @@ import { getSegment, segmentRules } from "./segments.ts";
  * (exports/export-list.ts: keyset pages of `list`, the contacts' columns and custom fields):
  * a segment's CSV has the same columns as the contacts list's, newest first.
  */
-export function segmentKind(rules: CompiledRules): RecordKind {
+export function segmentKind(sql: SegmentSql): RecordKind {
   return {
     ...(CONTACT_KIND as unknown as RecordKind),
     list: (shard, params) => {
       const page = params as { cursor?: string; limit?: number };
-      return segmentMembers(shard, rules, {
+      return segmentMembers(shard, sql.probe, {
         sort: "createdAt",
         order: "desc",
         cursor: page.cursor,
         limit: page.limit ?? 1000,
       });
     },
-    count: (shard) => countSegment(shard, rules, 0).count,
+    count: (shard) => countSegment(shard, sql, 0).count,
   };
 }
 
@@ -32,5 +32,5 @@ export function segmentKind(rules: CompiledRules): RecordKind {
  */
 export function savedSegmentKind(shard: Shard, id: number, now = Date.now()): RecordKind {
   const checked = segmentRules(shard, getSegment(shard, id));
-  return segmentKind(compileRules(checked.checked, { now }));
+  return segmentKind(segmentSql(checked.checked, now));
 }

@@ -11,7 +11,7 @@ import { decodeCursor, type Order } from "../lists/cursor.ts";
 import { keysetPlan } from "../lists/keyset.ts";
 import { type ListPage, toPage } from "../lists/page.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import type { CompiledRules } from "./compile-rules.ts";
+import type { CompiledRules, SegmentSql } from "./compile-rules.ts";
 
 // What the pool's tasks ask of a tenant's file for a segment. Each rule set is its own SQL
 // text, so statements are prepared for the run and finalized after it, not kept in the
@@ -43,18 +43,23 @@ export const PREVIEW_SIZE = 20;
  */
 const WALK_SHARE = 1 / 200;
 
-/** The count and the newest `previewSize` members, read in one snapshot so the two agree. */
-export function countSegment(shard: Shard, rules: CompiledRules, previewSize = PREVIEW_SIZE): SegmentCount {
+/**
+ * The count and the newest `previewSize` members, read in one snapshot so the two agree. The
+ * count is one pass over the contacts (activity rules as sets); the preview walks the newest
+ * first (activity rules as probes), unless few contacts match, then it is one more pass.
+ */
+export function countSegment(shard: Shard, sql: SegmentSql, previewSize = PREVIEW_SIZE): SegmentCount {
   const read = (): SegmentCount => {
     // The total comes with the count from the same pass, to choose how the preview is read.
     const { n: count, total } = once(
       shard,
-      `SELECT count(*) FILTER (WHERE ${rules.where}) AS n, count(*) AS total FROM contacts c`,
-      (s) => s.get(...rules.params) as { n: number; total: number },
+      `SELECT count(*) FILTER (WHERE ${sql.set.where}) AS n, count(*) AS total FROM contacts c`,
+      (s) => s.get(...sql.set.params) as { n: number; total: number },
     );
     if (count === 0 || previewSize === 0) return { count, preview: [] };
-    const order =
-      count >= total * WALK_SHARE ? "c.created_at DESC, c.id DESC" : "+c.created_at DESC, +c.id DESC";
+    const walk = count >= total * WALK_SHARE;
+    const rules = walk ? sql.probe : sql.set;
+    const order = walk ? "c.created_at DESC, c.id DESC" : "+c.created_at DESC, +c.id DESC";
     const preview = once(
       shard,
       `SELECT ${CONTACT_COLUMNS} FROM contacts c ${CONTACT_JOINS} WHERE ${rules.where} ORDER BY ${order} LIMIT ?`,
@@ -75,6 +80,7 @@ export interface MembersPage {
   limit: number;
 }
 
+/** `rules` in their probe shape (compile-rules.ts): a page walks the sort's index and looks each contact up. */
 export function segmentMembers(
   shard: Shard,
   rules: CompiledRules,
@@ -94,11 +100,4 @@ export function segmentMembers(
     return segmentMembers(shard, rules, { ...page, cursor: undefined });
   const result = toPage(rows, page.limit, plan, spec, page.sort, page.order, cursor);
   return { ...result, rows: result.rows.map(toContactRecord) };
-}
-
-/** The ids of up to `limit` members, lowest first: the target of a bulk change. */
-export function segmentIds(shard: Shard, rules: CompiledRules, limit: number): number[] {
-  return once(shard, `SELECT c.id FROM contacts c WHERE ${rules.where} ORDER BY c.id LIMIT ?`, (s) =>
-    s.values(...rules.params, limit).map((row) => row[0] as number),
-  );
 }
