@@ -14,7 +14,8 @@ import { count, type ImportTaskParams, importLinks } from "./task-params.ts";
 const check: TaskHandler<ImportTaskParams, unknown> = async ({ slug, params }, context) => {
   const write = context.shard("write");
   const progress = new TaskProgress(write, params.backgroundTaskId);
-  const record = readImport(write, params.importId);
+  // Read under the write lock: the step that started this task commits with it (see routes.ts).
+  const record = write.transaction(() => readImport(write, params.importId));
   progress.start(record.sample.estimatedRows, "Checking rows");
   // Its only writes are its progress: they need no fsync each (see withRelaxedSync).
   const { counts, reportFile } = await withRelaxedSync(write, () =>

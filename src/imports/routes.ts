@@ -156,22 +156,29 @@ export function importRoutes(deps: AppDeps) {
       if (!(error instanceof ValidationError)) throw error;
       return c.html(importPage(importPageProps(c, deps, record, { form, issues: error.issues })).value, 422);
     }
-    saveMapping(c.var.shard, actor(c), record.id, mapping);
-    return start(c, getImport(c.var.shard, actor(c), record.id), "imports.check", "Dry run");
+    // One transaction: a workspace too busy to take it (503) has kept nothing, and a retry starts afresh.
+    return c.var.shard.transaction(() => {
+      saveMapping(c.var.shard, actor(c), record.id, mapping);
+      return start(c, getImport(c.var.shard, actor(c), record.id), "imports.check", "Dry run");
+    });
   });
 
   app.post("/:id/run", (c) => {
     const record = getImport(c.var.shard, actor(c), idParam(c));
     idle(c, record);
-    const claimed = claimRun(c.var.shard, actor(c), record.id);
-    return start(c, claimed, "imports.run", "Import");
+    // One transaction: a 503 (busy) must not leave the import claimed as running with no task.
+    return c.var.shard.transaction(() =>
+      start(c, claimRun(c.var.shard, actor(c), record.id), "imports.run", "Import"),
+    );
   });
 
   app.post("/:id/undo", (c) => {
     const record = checkUndo(c.var.shard, actor(c), idParam(c));
     idle(c, record);
-    if (record.status === "running") setImportStatus(c.var.shard, record.id, "failed");
-    return start(c, record, "imports.undo", "Undo");
+    return c.var.shard.transaction(() => {
+      if (record.status === "running") setImportStatus(c.var.shard, record.id, "failed");
+      return start(c, record, "imports.undo", "Undo");
+    });
   });
 
   app.post("/:id/discard", (c) => {

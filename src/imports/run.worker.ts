@@ -43,7 +43,8 @@ function addFields(shard: Shard, record: ImportView, params: ImportTaskParams, j
 const run: TaskHandler<ImportTaskParams, unknown> = async ({ slug, params }, context) => {
   const shard = context.shard("write");
   const progress = new TaskProgress(shard, params.backgroundTaskId);
-  const record = readImport(shard, params.importId);
+  // Read under the write lock: the step that started this task commits with it (see routes.ts).
+  const record = shard.transaction(() => readImport(shard, params.importId));
   requireStatus(record, ["running"], "run");
   const journal = new ImportJournal(shard, record.id);
   progress.start(record.checked?.rows ?? record.sample.estimatedRows, "Importing");

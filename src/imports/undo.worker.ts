@@ -13,7 +13,8 @@ import { count, type ImportTaskParams, importLinks } from "./task-params.ts";
 const undo: TaskHandler<ImportTaskParams, unknown> = async ({ slug, params }, context) => {
   const shard = context.shard("write");
   const progress = new TaskProgress(shard, params.backgroundTaskId);
-  const record = readImport(shard, params.importId);
+  // Read under the write lock: the step that started this task commits with it (see routes.ts).
+  const record = shard.transaction(() => readImport(shard, params.importId));
   requireStatus(record, ["done", "running", "failed", "cancelled", "undone"], "be undone");
   progress.start(null, "Taking back the import");
   const result = await withRelaxedSync(shard, () => compensate(shard, record.id, params.actor, progress));
