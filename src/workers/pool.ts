@@ -67,15 +67,18 @@ interface Waiting {
  * Fair between workspaces: each may have at most `perWorkspace` runs in flight (running or
  * waiting, background tasks included), so one workspace's burst is refused to it alone; and
  * runs wait here, a line per workspace, piscina being handed no more than it has threads, the
- * next thread going to the next workspace in turn (round robin), not to the oldest run.
+ * next thread going to the workspace served least recently (round robin), not to the oldest run.
  */
 export class WorkerPool {
   private readonly piscina: Piscina;
   private inFlight = 0;
   /** Runs handed to piscina (at most `threads`). */
   private running = 0;
-  /** The lines of waiting runs, by workspace; the Map's order is whose turn is next. */
+  /** The lines of waiting runs, by workspace. */
   private readonly waiting = new Map<string, Waiting[]>();
+  /** When each workspace with runs in flight last had one started (a sequence number): the least recent goes next. */
+  private readonly served = new Map<string, number>();
+  private starts = 0;
   private waitingCount = 0;
   /** Runs in flight (running or waiting) by workspace. */
   private readonly perTenant = new Map<string, number>();
@@ -150,14 +153,17 @@ export class WorkerPool {
     } finally {
       this.inFlight--;
       const left = (this.perTenant.get(tenantId) ?? 1) - 1;
-      if (left === 0) this.perTenant.delete(tenantId);
-      else this.perTenant.set(tenantId, left);
+      if (left === 0) {
+        this.perTenant.delete(tenantId);
+        this.served.delete(tenantId);
+      } else this.perTenant.set(tenantId, left);
     }
   }
 
   /** Hands the run to piscina at once if a thread is free and no one waits, else into its workspace's line. */
   private schedule(tenantId: string, request: TaskRequest, signal: AbortSignal): Promise<TaskReply> {
-    if (this.running < this.options.threads && this.waitingCount === 0) return this.start(request, signal);
+    if (this.running < this.options.threads && this.waitingCount === 0)
+      return this.start(tenantId, request, signal);
     return new Promise<TaskReply>((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
       let line = this.waiting.get(tenantId);
@@ -187,8 +193,9 @@ export class WorkerPool {
     });
   }
 
-  private start(request: TaskRequest, signal: AbortSignal): Promise<TaskReply> {
+  private start(tenantId: string, request: TaskRequest, signal: AbortSignal): Promise<TaskReply> {
     this.running++;
+    this.served.set(tenantId, ++this.starts);
     const settled = () => {
       this.running--;
       this.next();
@@ -198,17 +205,22 @@ export class WorkerPool {
     return reply;
   }
 
-  /** Gives free threads to waiting runs, one workspace after another. */
+  /** Gives free threads to waiting runs: each to the waiting workspace served least recently. */
   private next(): void {
     while (this.running < this.options.threads && this.waitingCount > 0) {
-      const [tenantId, line] = this.waiting.entries().next().value as [string, Waiting[]];
+      // A scan of the workspaces waiting: at most the queue's length, a few dozen.
+      let tenantId = "";
+      let line: Waiting[] = [];
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const [id, jobs] of this.waiting) {
+        const at = this.served.get(id) ?? 0;
+        if (at < oldest) [tenantId, line, oldest] = [id, jobs, at];
+      }
       const job = line.shift() as Waiting;
       this.waitingCount--;
-      // This workspace goes to the back of the turn, if it has more waiting.
-      this.waiting.delete(tenantId);
-      if (line.length > 0) this.waiting.set(tenantId, line);
+      if (line.length === 0) this.waiting.delete(tenantId);
       job.signal.removeEventListener("abort", job.onAbort);
-      this.start(job.request, job.signal).then(job.resolve, job.reject);
+      this.start(tenantId, job.request, job.signal).then(job.resolve, job.reject);
     }
   }
 
