@@ -584,6 +584,39 @@ describe("segments API", () => {
     } while (cursor && pages < 50);
     expect(pages).toBe(Math.ceil(expected.length / 50));
     expect(seen.toSorted((a, b) => a - b)).toEqual(expected.toSorted((a, b) => a - b));
+    // A segment of very few contacts pages the same way (read in one pass, not by walking the index).
+    const two = (await sql(
+      "SELECT id, email FROM contacts WHERE email IS NOT NULL ORDER BY id LIMIT 2 OFFSET 3",
+    )) as Row[];
+    const pair = (
+      await member("POST", `/t/${HOME}/segments`, {
+        name: "Pair",
+        rules: [{ field: "email", op: "in", value: two.map((r) => r.email) }],
+      })
+    ).json.id as number;
+    const byAge = (
+      await sql(
+        `SELECT id FROM contacts WHERE id IN (?, ?) ORDER BY created_at DESC, id DESC`,
+        two[0]?.id as number,
+        two[1]?.id as number,
+      )
+    ).map((r) => r.id);
+    const first = await members(reader, pair, "?limit=1");
+    expect(first.total).toBe(2);
+    expect(first.data.map((r) => r.id)).toEqual(byAge.slice(0, 1));
+    const second = await members(
+      reader,
+      pair,
+      `?limit=1&cursor=${encodeURIComponent(first.nextCursor as string)}`,
+    );
+    expect(second.data.map((r) => r.id)).toEqual(byAge.slice(1));
+    expect(second.nextCursor).toBeNull();
+    const back = await members(
+      reader,
+      pair,
+      `?limit=1&cursor=${encodeURIComponent(second.prevCursor as string)}`,
+    );
+    expect(back.data.map((r) => r.id)).toEqual(byAge.slice(0, 1));
     const bad = await reader("GET", `/t/${HOME}/segments/${id}/members?sort=password`);
     expect(bad.status).toBe(400);
     expect(bad.headers.get("content-type")).toContain("application/problem+json");

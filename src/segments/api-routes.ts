@@ -10,7 +10,7 @@ import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { recordsJson } from "../records/record-json.ts";
 import { membersPage, membersParams } from "./members-params.ts";
-import { segmentCount, segmentPage } from "./run-segment.ts";
+import { segmentPage } from "./run-segment.ts";
 import { CONTACTS, segmentTarget } from "./segment-bulk-routes.ts";
 import { runFor } from "./segment-page-props.ts";
 import {
@@ -61,15 +61,12 @@ export function segmentApiRoutes(deps: AppDeps) {
     const segment = getSegment(shard, idParam(c));
     const rules = segmentRules(shard, segment).checked;
     const run = runFor(c, deps);
-    const [page, counted] = await Promise.all([
-      segmentPage(run, rules, membersPage(query)),
-      segmentCount(run, rules, 0),
-    ]);
+    const { page, count } = await segmentPage(run, rules, membersPage(query));
     return c.json({
       data: recordsJson(shard, CONTACT_KIND, page.rows),
       nextCursor: page.nextCursor,
       prevCursor: page.prevCursor,
-      total: counted.count,
+      total: count,
     });
   });
 

@@ -200,21 +200,18 @@ export function segmentRoutes(deps: AppDeps) {
     const { changed: _changed, cols: _cols, ...listQuery } = c.req.query();
     const query = parseListParams(membersParams, listQuery, true);
     const run = runFor(c, deps);
-    const [page, counted] = await Promise.all([
-      membersOf(run, rules.checked, membersPage(query)),
-      segmentCount(run, rules.checked, 0),
-    ]);
+    const { page, count } = await membersOf(run, rules.checked, membersPage(query));
     const href = `${base}/segments/${segment.id}`;
     const customFields = listFields(shard, "contact");
     const results = recordResults(CONTACT_VIEW, {
       page,
-      total: counted.count,
+      total: count,
       filtered: true,
       href,
       columns: listColumns(CONTACT_VIEW.columns, customFields, c.req.queries("cols") ?? []),
       bulk: row.canWrite
         ? {
-            ...bulkBarProps(shard, CONTACT_KIND, base, {}, counted.count, ctx.csrfToken),
+            ...bulkBarProps(shard, CONTACT_KIND, base, {}, count, ctx.csrfToken),
             action: `${href}/bulk`,
           }
         : undefined,
@@ -228,7 +225,7 @@ export function segmentRoutes(deps: AppDeps) {
       },
     });
     if (wantsFragment(c) && c.req.header("hx-target") === "contacts-results") return c.html(results.value);
-    return c.html(segmentPage({ ...props, total: counted.count, results }).value);
+    return c.html(segmentPage({ ...props, total: count, results }).value);
   });
 
   // The list's count cell (htmx, as the list loads): in the pool, cached until the next write.

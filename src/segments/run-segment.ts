@@ -8,7 +8,7 @@ import { compileRules } from "./compile-rules.ts";
 import type { CountParams } from "./count.worker.ts";
 import type { ExportParams } from "./export.worker.ts";
 import type { MembersTaskParams } from "./members.worker.ts";
-import { type MembersPage, PREVIEW_SIZE, type SegmentCount } from "./segment-queries.ts";
+import { fewMatch, type MembersPage, PREVIEW_SIZE, type SegmentCount } from "./segment-queries.ts";
 import type { CheckedGroup } from "./segment-rules.ts";
 
 /**
@@ -63,16 +63,22 @@ export function segmentCount(
   );
 }
 
-/** One keyset page of the members (in the pool; cached per shard version). */
-export function segmentPage(
+/**
+ * One keyset page of the members and how many there are (in the pool; each cached per shard
+ * version). The count comes first: it decides how the page is read (segment-queries.ts fewMatch).
+ */
+export async function segmentPage(
   run: SegmentRun,
   rules: CheckedGroup,
   page: MembersPage,
-): Promise<ListPage<ContactRecord>> {
+): Promise<{ page: ListPage<ContactRecord>; count: number }> {
+  const counted = await segmentCount(run, rules, 0);
+  const scan = fewMatch(counted);
   const { now, key } = prepared(run, rules);
-  return cached(run, `page:${JSON.stringify(page)}:${key}`, () =>
-    task<MembersTaskParams, ListPage<ContactRecord>>(run, "segments.members", { rules, now, page }),
+  const members = await cached(run, `page:${scan}:${JSON.stringify(page)}:${key}`, () =>
+    task<MembersTaskParams, ListPage<ContactRecord>>(run, "segments.members", { rules, now, page, scan }),
   );
+  return { page: members, count: counted.count };
 }
 
 /** Writes the members to `path` as CSV in the pool; answers how many rows it wrote. */

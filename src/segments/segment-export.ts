@@ -2,7 +2,7 @@ import { CONTACT_KIND } from "../contacts/contact-kind.ts";
 import type { RecordKind } from "../records/record-kind.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { type SegmentSql, segmentSql } from "./compile-rules.ts";
-import { countSegment, segmentMembers } from "./segment-queries.ts";
+import { countSegment, fewMatch, segmentMembers } from "./segment-queries.ts";
 import { getSegment, segmentRules } from "./segments.ts";
 
 /**
@@ -11,16 +11,20 @@ import { getSegment, segmentRules } from "./segments.ts";
  * a segment's CSV has the same columns as the contacts list's, newest first.
  */
 export function segmentKind(sql: SegmentSql): RecordKind {
+  // Decided at the first page, from a count in the same snapshot as the export.
+  let scan: boolean | undefined;
   return {
     ...(CONTACT_KIND as unknown as RecordKind),
     list: (shard, params) => {
       const page = params as { cursor?: string; limit?: number };
-      return segmentMembers(shard, sql.probe, {
-        sort: "createdAt",
-        order: "desc",
+      scan ??= fewMatch(countSegment(shard, sql, 0));
+      const at = {
+        sort: "createdAt" as const,
+        order: "desc" as const,
         cursor: page.cursor,
         limit: page.limit ?? 1000,
-      });
+      };
+      return segmentMembers(shard, sql, at, scan);
     },
     count: (shard) => countSegment(shard, sql, 0).count,
   };

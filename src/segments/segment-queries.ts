@@ -11,7 +11,7 @@ import { decodeCursor, type Order } from "../lists/cursor.ts";
 import { keysetPlan } from "../lists/keyset.ts";
 import { type ListPage, toPage } from "../lists/page.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import type { CompiledRules, SegmentSql } from "./compile-rules.ts";
+import type { SegmentSql } from "./compile-rules.ts";
 
 // What the pool's tasks ask of a tenant's file for a segment. Each rule set is its own SQL
 // text, so statements are prepared for the run and finalized after it, not kept in the
@@ -30,6 +30,8 @@ function once<T>(shard: Shard, sql: string, use: (statement: Statement) => T): T
 /** How many contacts a segment holds, and the newest few of them. */
 export interface SegmentCount {
   count: number;
+  /** Every contact of the workspace, matching or not (read in the same pass). */
+  total: number;
   preview: ContactRecord[];
 }
 
@@ -42,6 +44,11 @@ export const PREVIEW_SIZE = 20;
  * random reads, about what one pass costs.
  */
 const WALK_SHARE = 1 / 200;
+
+/** Whether so few contacts match that reading them in order is one pass over the table, not a walk of the sort's index. */
+export function fewMatch(counted: Pick<SegmentCount, "count" | "total">): boolean {
+  return counted.count < counted.total * WALK_SHARE;
+}
 
 /**
  * The count and the newest `previewSize` members, read in one snapshot so the two agree. The
@@ -56,8 +63,8 @@ export function countSegment(shard: Shard, sql: SegmentSql, previewSize = PREVIE
       `SELECT count(*) FILTER (WHERE ${sql.set.where}) AS n, count(*) AS total FROM contacts c`,
       (s) => s.get(...sql.set.params) as { n: number; total: number },
     );
-    if (count === 0 || previewSize === 0) return { count, preview: [] };
-    const walk = count >= total * WALK_SHARE;
+    if (count === 0 || previewSize === 0) return { count, total, preview: [] };
+    const walk = !fewMatch({ count, total });
     const rules = walk ? sql.probe : sql.set;
     const order = walk ? "c.created_at DESC, c.id DESC" : "+c.created_at DESC, +c.id DESC";
     const preview = once(
@@ -65,7 +72,7 @@ export function countSegment(shard: Shard, sql: SegmentSql, previewSize = PREVIE
       `SELECT ${CONTACT_COLUMNS} FROM contacts c ${CONTACT_JOINS} WHERE ${rules.where} ORDER BY ${order} LIMIT ?`,
       (s) => (s.all(...rules.params, previewSize) as ContactRow[]).map(toContactRecord),
     );
-    return { count, preview };
+    return { count, total, preview };
   };
   return shard.sqlite.inTransaction ? read() : shard.sqlite.transaction(read)();
 }
@@ -80,13 +87,21 @@ export interface MembersPage {
   limit: number;
 }
 
-/** `rules` in their probe shape (compile-rules.ts): a page walks the sort's index and looks each contact up. */
+/**
+ * One page of members. Usually it walks the sort's index and looks each contact up (the rules
+ * as probes); when few contacts match (`scan`, see fewMatch) such a walk would read most of
+ * the table at random, so the page is one pass keeping the first rows instead (the rules as
+ * sets, the sort's columns written `+c.…` so no index is walked).
+ */
 export function segmentMembers(
   shard: Shard,
-  rules: CompiledRules,
+  sql: SegmentSql,
   page: MembersPage,
+  scan = false,
 ): ListPage<ContactRecord> {
-  const spec = CONTACT_SORTS[page.sort];
+  const rules = scan ? sql.set : sql.probe;
+  const sorted = CONTACT_SORTS[page.sort];
+  const spec = scan ? { ...sorted, columns: sorted.columns.map((c) => `+${c}`) } : sorted;
   const cursor = page.cursor ? decodeCursor(page.cursor) : undefined;
   const plan = keysetPlan(spec, page.sort, page.order, cursor);
   const where = plan.condition ? `(${rules.where}) AND ${plan.condition}` : rules.where;
@@ -97,7 +112,7 @@ export function segmentMembers(
   );
   // Fewer rows than a page before the cursor: the start of the list (as lists/keyset-query.ts does).
   if (plan.reversed && rows.length < page.limit)
-    return segmentMembers(shard, rules, { ...page, cursor: undefined });
+    return segmentMembers(shard, sql, { ...page, cursor: undefined }, scan);
   const result = toPage(rows, page.limit, plan, spec, page.sort, page.order, cursor);
   return { ...result, rows: result.rows.map(toContactRecord) };
 }
