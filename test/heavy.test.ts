@@ -107,13 +107,31 @@ async function watch<T>(
 }
 
 /**
+ * waitForTask as the task page's own polling reads it: a 503 with Retry-After is read again
+ * (htmx keeps polling). Known bug outside these operations: a signed-in page refreshes its
+ * session's last_seen_at once a minute, a write, refused with 503 while a worker holds the
+ * workspace's write lock (a bulk change's one transaction), though the page only reads.
+ */
+async function waitPatiently(location: string | null, ms = 120_000) {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    try {
+      return await waitForTask(big, location, Math.max(1, deadline - performance.now()));
+    } catch (error) {
+      if (!/: 503$/.test((error as Error).message) || performance.now() > deadline) throw error;
+      await Bun.sleep(25);
+    }
+  }
+}
+
+/**
  * Posts the form that starts a background task, then reads its page until it has finished.
  * Watched from before the post: work done on the server's thread before it answers counts.
  */
 async function startAndWait(post: () => Promise<{ status: number; headers: Headers; text: string }>) {
   const started = await post();
   if (started.status !== 303) throw new Error(`the task did not start: ${started.status}\n${started.text}`);
-  return await waitForTask(big, started.headers.get("location"), 120_000);
+  return await waitPatiently(started.headers.get("location"));
 }
 
 /** Another workspace's contacts page, as its signed-in owner loads it. */
@@ -382,7 +400,7 @@ describe("a bulk change of 5,000 contacts from the list page", () => {
     const before = await snapshot();
     await big.get("/t/big/contacts");
     const started = await submitAll(big, "createdTo=1970-01-02", { action: "addTag", tag: "one-more" });
-    const task = await waitForTask(big, started.headers.get("location"), 120_000);
+    const task = await waitPatiently(started.headers.get("location"));
     expect(task.status).toBe("Failed.");
     expect(task.text).toContain("tag: a contact has at most 20 tags");
     expect(await snapshot()).toEqual(before);
@@ -427,7 +445,7 @@ describe("a bulk change of 5,000 contacts from the list page", () => {
       lock.run("ROLLBACK");
       released = true;
       expect((await blocker).status).toBe(303);
-      const task = await waitForTask(big, progress, 120_000);
+      const task = await waitPatiently(progress);
       expect(task.status).toBe("Cancelled.");
       expect(task.text).toContain("cancelled: nothing was changed");
       expect(await snapshot()).toEqual(before);
