@@ -18,7 +18,12 @@ export const interactions = sqliteTable(
     subjectId: integer("subject_id").notNull(),
     payload: text("payload").notNull().default("{}"),
   },
-  (t) => [index("interactions_subject_idx").on(t.subjectType, t.subjectId, t.id)],
+  (t) => [
+    index("interactions_subject_idx").on(t.subjectType, t.subjectId, t.id),
+    // Who had an interaction of some kinds since a time (segments' "no interaction in the last
+    // N days"): a range per kind, answered from the index alone.
+    index("interactions_recent_idx").on(t.subjectType, t.kind, t.occurredAt, t.subjectId),
+  ],
 );
 
 export type Interaction = typeof interactions.$inferSelect;
