@@ -1,4 +1,6 @@
+import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { join } from "node:path";
 import { sha256Hex } from "../src/core/tokens.ts";
 import { BrowserClient } from "./support/browser-client.ts";
 import { type ClockedServer, startClockedServer, TestClock } from "./support/clocked-server.ts";
@@ -92,6 +94,28 @@ describe("sessions", () => {
     const replay = new BrowserClient(server.url);
     replay.setCookie("crm_session", token, "/t/clock-co");
     expect(await visit(replay)).toBe("sent to login");
+  });
+
+  it("keep serving pages while another connection holds the workspace's write lock: the last-use touch waits for a later request", async () => {
+    const client = await signIn(server.url, "clock-co", "owner@clock.test");
+    const token = client.cookie("crm_session") as string;
+    // Last used an hour ago: this visit's touch is due, and it is a write.
+    const hourAgo = Date.now() - HOUR;
+    await setSession(token, { last_seen_at: hourAgo });
+    // Another connection (a worker's import, another process) holds the write lock meanwhile.
+    const holder = new Database(join(dir.path, data.get("clock-co").file));
+    try {
+      holder.run("BEGIN IMMEDIATE");
+      expect(await visit(client)).toBe("signed in");
+      holder.run("ROLLBACK");
+    } finally {
+      holder.close();
+    }
+    expect(((await sessionOf(token)) as SessionRow).last_seen_at).toBe(hourAgo);
+    // Once the lock is gone, the next visit makes the touch.
+    const before = Date.now();
+    expect(await visit(client)).toBe("signed in");
+    expect(((await sessionOf(token)) as SessionRow).last_seen_at).toBeGreaterThanOrEqual(before);
   });
 
   it("end 14 days after sign-in however recently used: just inside works, just past is refused", async () => {

@@ -3,6 +3,7 @@ import type { Config } from "../core/config.ts";
 import { randomToken, sha256Hex } from "../core/tokens.ts";
 import type { Role } from "../identity/roles.ts";
 import type { Viewer } from "../identity/viewer.ts";
+import { isLocked } from "../tenancy/locked.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
 import { sessions } from "./schema.ts";
@@ -17,6 +18,15 @@ export interface SessionPolicy {
 
 export function sessionPolicy(config: Config): SessionPolicy {
   return { idleMs: config.sessionIdleMinutes * 60_000, maxAgeMs: config.sessionMaxDays * 86_400_000 };
+}
+
+/** Runs bookkeeping that may wait for a later request: a locked workspace skips it instead of failing the page. */
+function skipWhenLocked(write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    if (!isLocked(error)) throw error;
+  }
 }
 
 /**
@@ -111,13 +121,20 @@ export function viewerForSession(
   );
   if (!row) return undefined;
   if (row.expiresAt <= now || row.lastSeenAt + policy.idleMs <= now) {
-    shard.transaction(() => shard.statement("DELETE FROM sessions WHERE id = ?").run(id));
+    // Signed out either way; a workspace locked by a worker's write keeps the row until the next try.
+    skipWhenLocked(() =>
+      shard.transaction(() => shard.statement("DELETE FROM sessions WHERE id = ?").run(id)),
+    );
     return undefined;
   }
   if (now - row.lastSeenAt >= TOUCH_AFTER_MS) {
-    // Bookkeeping outside shard.transaction: it must not invalidate the shard's caches.
-    shard.statement("UPDATE sessions SET last_seen_at = ? WHERE id = ?").run(now, id);
-    row.lastSeenAt = now;
+    // Bookkeeping outside shard.transaction: it must not invalidate the shard's caches. While a
+    // worker's write holds the lock (a bulk change, an import) the page is still served: the
+    // touch waits for a later request, well inside the idle limit.
+    skipWhenLocked(() => {
+      shard.statement("UPDATE sessions SET last_seen_at = ? WHERE id = ?").run(now, id);
+      row.lastSeenAt = now;
+    });
   }
   return {
     kind: "user",
