@@ -29,6 +29,9 @@ export function runsHere(tenantId: string): (id: number) => boolean {
   return (id) => running.has(key(tenantId, id));
 }
 
+/** How long a task's outcome keeps trying to be written while its workspace's file is locked. */
+const FINISH_RETRY_MS = 60_000;
+
 /** The longest a background task may run before it is stopped as hung. */
 const BACKGROUND_LIMIT_MS = 6 * 60 * 60_000;
 
@@ -45,11 +48,25 @@ export function startInBackground<P extends object>(
   actor: Actor,
   spec: { kind: string; label: string; task: TaskName | (string & {}); params: P; total?: number | null },
 ): number {
+  // Refused now (503, Retry-After) rather than recorded as a task that fails: the pool is full or this workspace has its share.
+  deps.pool.checkRoom(tenant.id);
   const id = createBackgroundTask(shard, actor, { kind: spec.kind, label: spec.label, total: spec.total });
   const controller = new AbortController();
   running.set(key(tenant.id, id), controller);
-  const finish = (outcome: Parameters<typeof finishBackgroundTask>[2]) =>
-    deps.shards.use(tenant, (s) => finishBackgroundTask(s, id, outcome));
+  // The outcome waits for the file's write lock without blocking the server's thread: another
+  // task or process may hold it when this one ends (a 20 ms wait, then again a little later).
+  const finish = async (outcome: Parameters<typeof finishBackgroundTask>[2]) => {
+    const deadline = Date.now() + FINISH_RETRY_MS;
+    for (let wait = 25; ; wait = Math.min(wait * 2, 1000)) {
+      try {
+        return await deps.shards.use(tenant, (s) => finishBackgroundTask(s, id, outcome));
+      } catch (error) {
+        const code = (error as { code?: unknown } | null)?.code;
+        if (code !== "SQLITE_BUSY" || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  };
   deps.pool
     .run<unknown>(
       spec.task,

@@ -110,21 +110,9 @@ export class WorkerPool {
 
   /** Runs `task` for one tenant and returns what it returned. */
   async run<T>(task: TaskName | (string & {}), input: TaskInput, options: RunOptions = {}): Promise<T> {
-    if (this.inFlight >= this.options.threads + this.options.maxQueue) {
-      this.counts.refused++;
-      throw new RetryLaterError(503, "the server is busy with other heavy work; try again in a moment", 2);
-    }
+    this.checkRoom(input.tenantId);
     const tenantId = input.tenantId;
     const mine = this.perTenant.get(tenantId) ?? 0;
-    if (mine >= this.perWorkspace) {
-      this.counts.refused++;
-      this.counts.refusedWorkspace++;
-      throw new RetryLaterError(
-        503,
-        `this workspace already has ${this.perWorkspace} heavy tasks running or waiting; try again when one has finished`,
-        2,
-      );
-    }
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
@@ -157,6 +145,27 @@ export class WorkerPool {
         this.perTenant.delete(tenantId);
         this.served.delete(tenantId);
       } else this.perTenant.set(tenantId, left);
+    }
+  }
+
+  /**
+   * Throws the 503 a run for this workspace would get now (the pool full, or the workspace's
+   * share in flight). A background task asks before it records itself, so a refusal is an
+   * answer to the form rather than a task that failed; the run follows in the same tick.
+   */
+  checkRoom(tenantId: string): void {
+    if (this.inFlight >= this.options.threads + this.options.maxQueue) {
+      this.counts.refused++;
+      throw new RetryLaterError(503, "the server is busy with other heavy work; try again in a moment", 2);
+    }
+    if ((this.perTenant.get(tenantId) ?? 0) >= this.perWorkspace) {
+      this.counts.refused++;
+      this.counts.refusedWorkspace++;
+      throw new RetryLaterError(
+        503,
+        `this workspace already has ${this.perWorkspace} heavy tasks running or waiting; try again when one has finished`,
+        2,
+      );
     }
   }
 
