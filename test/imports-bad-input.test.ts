@@ -49,7 +49,10 @@ beforeAll(async () => {
       customFields: parseCustomValues(fields, { met: "2020-01-02" }),
     });
   });
-  server = await startServer({ dataDir: dir.path, env: { CRM_IMPORT_MAX_BYTES: String(LIMIT) } });
+  server = await startServer({
+    dataDir: dir.path,
+    env: { CRM_IMPORT_MAX_BYTES: String(LIMIT), CRM_BODY_TIMEOUT_SECONDS: "2" },
+  });
   owner = await signIn(server.url, SLUG, "owner@bad.test");
 }, 60_000);
 
@@ -195,6 +198,19 @@ describe("files refused as a whole, with nothing kept", () => {
       413,
       "the file is larger than 16 MB",
     );
+  }, 30_000);
+
+  it("an upload that stops sending is stopped (after CRM_BODY_TIMEOUT_SECONDS, 2 s here)", async () => {
+    const encoder = new TextEncoder();
+    let sent = false;
+    const stalled = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) return new Promise<void>(() => undefined); // never another byte
+        sent = true;
+        controller.enqueue(encoder.encode("First Name,Last Name,Email\nAda,Lovelace,ada@stall.test\n"));
+      },
+    });
+    await refused(stalled, 408, "nothing of the file arrived for 2 seconds, so the upload was stopped");
   }, 30_000);
 
   it("an empty file, and one of blank lines", async () => {

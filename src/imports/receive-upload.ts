@@ -12,6 +12,17 @@ export class UploadTooLargeError extends AppError {
   }
 }
 
+/** Nothing of the upload arrived for too long: the sender stalled. */
+export class UploadStalledError extends AppError {
+  constructor(seconds: number) {
+    super(
+      408,
+      "Request Timeout",
+      `nothing of the file arrived for ${seconds} seconds, so the upload was stopped; send it again`,
+    );
+  }
+}
+
 /** The request is not a form with a file that could be read. */
 export class BadUploadError extends AppError {
   constructor(message: string) {
@@ -38,6 +49,25 @@ export interface ReceiveOptions {
   maxFileBytes: number;
   /** Called with the fields read so far when the file part begins (a CSRF check): throwing stops the upload. */
   beforeFile(fields: Record<string, string>): void;
+  /** The longest wait for the next piece of the body (a stalled sender), in seconds. */
+  idleSeconds?: number;
+}
+
+/** The next piece of `reader`, or UploadStalledError after `seconds` without one. */
+async function readWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  seconds: number | undefined,
+): ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]> {
+  if (!seconds) return reader.read();
+  let timer: Timer | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UploadStalledError(seconds)), seconds * 1000);
+  });
+  try {
+    return await Promise.race([reader.read(), stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const MAX_FIELD_BYTES = 4096;
@@ -109,7 +139,10 @@ export async function receiveUpload(
   try {
     const reader = body.getReader();
     for (;;) {
-      const { value, done } = await reader.read();
+      const { value, done } = await readWithin(reader, options.idleSeconds).catch(async (error) => {
+        await reader.cancel().catch(() => undefined);
+        throw error;
+      });
       if (value) buffer = buffer.length ? Buffer.concat([buffer, value]) : Buffer.from(value);
       // Consume as much of the buffer as the state allows.
       for (;;) {

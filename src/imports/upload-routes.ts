@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { loadSession, requireSignedIn } from "../auth/session-middleware.ts";
 import { AppError, ForbiddenError, ValidationError } from "../core/errors.ts";
 import { safeEqual } from "../core/tokens.ts";
@@ -8,12 +8,20 @@ import { CSRF_FIELD, CSRF_HEADER } from "../http/middleware/csrf.ts";
 import { memberOnly } from "../http/role-guards.ts";
 import { resolveTenant } from "../http/tenant-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
+import type { Shard } from "../tenancy/shard.ts";
 import { importKind } from "./import-fields.ts";
 import { ensureImportDir, removeStored, storedPath, uploadName } from "./import-files.ts";
 import { suggestMapping } from "./import-mapping.ts";
 import { createImport } from "./imports.ts";
 import type { InspectParams, InspectResult } from "./inspect.worker.ts";
-import { BadUploadError, multipartBoundary, receiveUpload, UploadTooLargeError } from "./receive-upload.ts";
+import {
+  BadUploadError,
+  multipartBoundary,
+  type ReceivedUpload,
+  receiveUpload,
+  UploadStalledError,
+  UploadTooLargeError,
+} from "./receive-upload.ts";
 import { importsListPage } from "./routes.ts";
 
 /**
@@ -23,14 +31,42 @@ import { importsListPage } from "./routes.ts";
  */
 function holdShardAsBodyStreams(deps: AppDeps): MiddlewareHandler<TenantEnv> {
   return async function holdShardAsBodyStreams(c, next) {
-    const shard = deps.shards.acquire(c.var.tenant);
-    c.set("shard", shard);
+    const hold: { shard?: Shard } = { shard: deps.shards.acquire(c.var.tenant) };
+    holds.set(c.req.raw, hold);
+    c.set("shard", hold.shard as Shard);
     try {
       await next();
     } finally {
-      deps.shards.release(shard);
+      if (hold.shard) deps.shards.release(hold.shard);
     }
   };
+}
+
+/** The workspace file each upload holds, if any: let go while the body streams (see receive). */
+const holds = new WeakMap<Request, { shard?: Shard }>();
+
+/**
+ * Receives the body with the workspace's file let go meanwhile (a slow or stalled upload holds
+ * no file; one that stops sending for CRM_BODY_TIMEOUT_SECONDS is stopped), then takes it again.
+ */
+async function receiveLettingGo(
+  c: Context<ViewerEnv>,
+  deps: AppDeps,
+  receive: () => Promise<ReceivedUpload>,
+): Promise<ReceivedUpload> {
+  const hold = holds.get(c.req.raw);
+  if (hold?.shard) {
+    deps.shards.release(hold.shard);
+    hold.shard = undefined;
+  }
+  try {
+    return await receive();
+  } finally {
+    if (hold) {
+      hold.shard = deps.shards.acquire(c.var.tenant);
+      c.set("shard", hold.shard);
+    }
+  }
 }
 
 /** What a multipart form adds around the file: its other fields and part headers. */
@@ -70,7 +106,7 @@ export function importUploadRoutes(deps: AppDeps) {
       );
     }
     const limit = deps.config.importMaxBytes;
-    const refuse = (status: 413 | 422 | 400, error: string, kind?: string) =>
+    const refuse = (status: 408 | 413 | 422 | 400, error: string, kind?: string) =>
       c.html(importsListPage(c, deps, { error, kind }).value, status);
     const declared = Number(c.req.header("content-length") ?? Number.NaN);
     if (declared > limit + FORM_OVERHEAD) return refuse(413, new UploadTooLargeError(limit).message);
@@ -80,14 +116,18 @@ export function importUploadRoutes(deps: AppDeps) {
     ensureImportDir(deps.config.dataDir, c.var.tenant.id);
     let keep = false;
     try {
-      const upload = await receiveUpload(c.req.raw.body, boundary, {
-        path,
-        fileField: "file",
-        maxFileBytes: limit,
-        beforeFile: (fields) => {
-          if (!header) checkToken(fields[CSRF_FIELD]);
-        },
-      });
+      const body = c.req.raw.body;
+      const upload = await receiveLettingGo(c, deps, () =>
+        receiveUpload(body, boundary, {
+          path,
+          fileField: "file",
+          maxFileBytes: limit,
+          idleSeconds: deps.config.bodyTimeoutSeconds,
+          beforeFile: (fields) => {
+            if (!header) checkToken(fields[CSRF_FIELD]);
+          },
+        }),
+      );
       if (!header) checkToken(upload.fields[CSRF_FIELD]);
       const kind = importKind(upload.fields.kind);
       if (!kind) return refuse(422, "choose contacts, companies or deals");
@@ -123,6 +163,7 @@ export function importUploadRoutes(deps: AppDeps) {
       return c.redirect(`/t/${c.var.tenant.slug}/imports/${id}`, 303);
     } catch (error) {
       if (error instanceof UploadTooLargeError) return refuse(413, error.message);
+      if (error instanceof UploadStalledError) return refuse(408, error.message);
       if (error instanceof BadUploadError) return refuse(400, error.message);
       throw error;
     } finally {
