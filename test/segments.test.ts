@@ -1,5 +1,8 @@
+import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { seedTenant } from "../src/seed/seed-tenant.ts";
+import { compileRules } from "../src/segments/compile-rules.ts";
+import { loadMigrations, migrateDatabase, TENANT_MIGRATIONS } from "../src/tenancy/migrations.ts";
 import type { Shard } from "../src/tenancy/shard.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
 import { type ClockedServer, startClockedServer, TestClock } from "./support/clocked-server.ts";
@@ -53,6 +56,31 @@ function random(seed: number) {
 }
 
 const fields: Record<string, number> = {};
+/** Letters past ASCII in both cases, written over some seeded people, titles and companies. */
+const FIRST_BEYOND_ASCII = [
+  "Élodie",
+  "ÉLODIE",
+  "élodie",
+  "Zoë",
+  "ZOË",
+  "Łukasz",
+  "łukasz",
+  "Ørjan",
+  "Σοφία",
+  "ΣΟΦΊΑ",
+];
+const TITLES_BEYOND_ASCII = ["Directrice générale", "DIRECTRICE GÉNÉRALE", "Gérant"];
+const COMPANIES_BEYOND_ASCII = ["Électricité Dupont", "Société Ørsted"];
+/** The days "the last N days" rules draw that someone's latest interaction is exactly N days old. */
+let boundaryDays: number[] = [];
+/** The people's text columns and their company's name, read once the workspace is arranged (they do not change in the property test). */
+let people: {
+  id: number;
+  firstName: string;
+  title: string | null;
+  email: string | null;
+  company: string | null;
+}[] = [];
 let world: {
   firstNames: string[];
   titles: string[];
@@ -117,12 +145,66 @@ beforeAll(async () => {
       }
     }),
   );
+  // Names, titles and companies past ASCII, in several cases (written directly: arranging state).
+  await data.shards.use(data.get(HOME), (s: Shard) =>
+    s.transaction(() => {
+      ids.forEach((id, i) => {
+        if (i % 7 === 3)
+          s.statement("UPDATE contacts SET first_name = ? WHERE id = ?").run(
+            FIRST_BEYOND_ASCII[(i >> 3) % FIRST_BEYOND_ASCII.length] as string,
+            id,
+          );
+        if (i % 11 === 5)
+          s.statement("UPDATE contacts SET title = ? WHERE id = ?").run(
+            TITLES_BEYOND_ASCII[i % TITLES_BEYOND_ASCII.length] as string,
+            id,
+          );
+      });
+      const firstCompanies = s.statement("SELECT id FROM companies ORDER BY id LIMIT 2").all() as Row[];
+      expect(firstCompanies.length).toBe(2);
+      for (const [i, c] of firstCompanies.entries())
+        s.statement("UPDATE companies SET name = ? WHERE id = ?").run(
+          COMPANIES_BEYOND_ASCII[i] as string,
+          c.id,
+        );
+    }),
+  );
+  // Someone whose latest call is exactly N days before the server's clock, for many N: "the
+  // last N days" holds its first instant (people with no call, meeting, email or note since
+  // 201 days; written directly: arranging state).
+  const quiet = (
+    await sql(
+      `SELECT c.id FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM interactions i WHERE i.subject_type = 'contact' AND i.subject_id = c.id AND ${ACTIVITY} AND i.occurred_at >= ?) ORDER BY c.id LIMIT 200`,
+      NOW - 201 * DAY,
+    )
+  ).map((r) => r.id as number);
+  expect(quiet.length).toBeGreaterThan(20);
+  boundaryDays = quiet.map((_, i) => 1 + ((i * 37) % 200));
+  await data.shards.use(data.get(HOME), (s: Shard) =>
+    s.transaction(() => {
+      const call = s.statement(
+        "INSERT INTO interactions (occurred_at, actor_type, kind, subject_type, subject_id) VALUES (?, 'user', 'call', 'contact', ?)",
+      );
+      for (const [i, id] of quiet.entries()) call.run(NOW - (boundaryDays[i] as number) * DAY, id);
+    }),
+  );
+  people = (
+    await sql(
+      "SELECT c.id, c.first_name AS firstName, c.title, c.email, co.name AS company FROM contacts c LEFT JOIN companies co ON co.id = c.company_id",
+    )
+  ).map((r) => ({ ...r }) as (typeof people)[number]);
   const column = async (query: string) => (await sql(query)).map((r) => r.v);
   world = {
-    firstNames: await column("SELECT DISTINCT first_name AS v FROM contacts ORDER BY 1 LIMIT 40"),
-    titles: await column(
-      "SELECT DISTINCT title AS v FROM contacts WHERE title IS NOT NULL ORDER BY 1 LIMIT 30",
-    ),
+    firstNames: [
+      ...(await column("SELECT DISTINCT first_name AS v FROM contacts ORDER BY 1 LIMIT 40")),
+      ...FIRST_BEYOND_ASCII,
+    ],
+    titles: [
+      ...(await column(
+        "SELECT DISTINCT title AS v FROM contacts WHERE title IS NOT NULL ORDER BY 1 LIMIT 30",
+      )),
+      ...TITLES_BEYOND_ASCII,
+    ],
     companies: await column("SELECT name AS v FROM companies ORDER BY id LIMIT 30"),
     tags: await column("SELECT name AS v FROM tags ORDER BY name"),
     owners: await column("SELECT id AS v FROM users ORDER BY id"),
@@ -159,39 +241,45 @@ const ACTIVITY = "i.kind IN ('call', 'meeting', 'email', 'note.created')";
 
 function drawRule(rng: ReturnType<typeof random>): Drawn {
   const r = rng.int(16);
-  const text = (field: string, column: string, values: string[]): Drawn => {
+  // Text matches whatever the letters' case, ASCII or not: checked here in JavaScript
+  // (Unicode lower case), the people matching inlined as ids.
+  type TextKey = "firstName" | "title" | "email" | "company";
+  const fold = (v: string) => v.toLowerCase();
+  const anyCase = (v: string) => rng.pick([v.toUpperCase(), v.toLowerCase(), v]);
+  const whose = (key: TextKey, test: (folded: string) => boolean) =>
+    `c.id IN (${people
+      .filter((p) => p[key] != null && test(fold(p[key] as string)))
+      .map((p) => p.id)
+      .join(", ")})`;
+  const text = (field: string, key: TextKey, column: string, values: string[]): Drawn => {
     const op = rng.pick(["equals", "contains", "in", "is_empty", "is_not_empty"]);
     const v = rng.pick(values);
-    if (op === "equals")
-      return {
-        rule: { field, op, value: v.toUpperCase() },
-        where: `upper(${column}) = upper(?)`,
-        params: [v],
-      };
+    if (op === "equals") {
+      const value = anyCase(v);
+      return { rule: { field, op, value }, where: whose(key, (x) => x === fold(value)), params: [] };
+    }
     if (op === "contains") {
-      const part = v.slice(1, 3) || v;
+      const from = rng.int(2);
+      const part = anyCase(v.slice(from, from + 3) || v);
       return {
         rule: { field, op, value: part },
-        where: `instr(lower(${column}), lower(?)) > 0`,
-        params: [part],
+        where: whose(key, (x) => x.includes(fold(part))),
+        params: [],
       };
     }
     if (op === "in") {
-      const list = [v, rng.pick(values)];
-      return {
-        rule: { field, op, value: list },
-        where: `lower(${column}) IN (lower(?), lower(?))`,
-        params: list,
-      };
+      const list = [anyCase(v), anyCase(rng.pick(values))];
+      const folded = list.map(fold);
+      return { rule: { field, op, value: list }, where: whose(key, (x) => folded.includes(x)), params: [] };
     }
     const empty = `(${column} IS NULL OR ${column} = '')`;
     return { rule: { field, op }, where: op === "is_empty" ? empty : `NOT ${empty}`, params: [] };
   };
   switch (r) {
     case 0:
-      return text("firstName", "c.first_name", world.firstNames);
+      return text("firstName", "firstName", "c.first_name", world.firstNames);
     case 1:
-      return text("title", "c.title", world.titles);
+      return text("title", "title", "c.title", world.titles);
     case 2: {
       const op = rng.pick(["contains", "in", "is_empty", "is_not_empty"]);
       const tag = rng.pick(world.tags);
@@ -227,19 +315,20 @@ function drawRule(rng: ReturnType<typeof random>): Drawn {
     case 4: {
       const op = rng.pick(["equals", "contains", "is_empty"]);
       const name = rng.pick(world.companies);
-      const at = "EXISTS (SELECT 1 FROM companies co WHERE co.id = c.company_id AND";
-      if (op === "equals")
+      if (op === "equals") {
+        const value = anyCase(name);
         return {
-          rule: { field: "company", op, value: name },
-          where: `${at} upper(co.name) = upper(?))`,
-          params: [name],
+          rule: { field: "company", op, value },
+          where: whose("company", (x) => x === fold(value)),
+          params: [],
         };
+      }
       if (op === "contains") {
-        const part = name.slice(0, 3);
+        const part = anyCase(name.slice(0, 3));
         return {
           rule: { field: "company", op, value: part },
-          where: `${at} instr(lower(co.name), lower(?)) > 0)`,
-          params: [part],
+          where: whose("company", (x) => x.includes(fold(part))),
+          params: [],
         };
       }
       return { rule: { field: "company", op }, where: "c.company_id IS NULL", params: [] };
@@ -404,7 +493,8 @@ function drawRule(rng: ReturnType<typeof random>): Drawn {
       };
     }
     case 12: {
-      const days = 1 + rng.int(200);
+      // Half the time a day someone's latest call is exactly that old: the boundary counts as within.
+      const days = rng.next() < 0.5 ? rng.pick(boundaryDays) : 1 + rng.int(200);
       const op = rng.pick(["none_in_last_days", "in_last_days"]);
       const recent = `EXISTS (SELECT 1 FROM interactions i WHERE i.subject_type = 'contact' AND i.subject_id = c.id AND ${ACTIVITY} AND i.occurred_at >= ?)`;
       return {
@@ -451,7 +541,7 @@ function drawRule(rng: ReturnType<typeof random>): Drawn {
       };
     }
     default:
-      return text("email", "c.email", ["example", "mail", ".com", "a"]);
+      return text("email", "email", "c.email", ["example", "mail", ".com", "a"]);
   }
 }
 
@@ -679,6 +769,28 @@ describe("segments API", () => {
     expect((await member("GET", `/t/${HOME}/segments/${id}`)).json.name).toBe("Mine");
   });
 
+  it("numbers segments from a random point per workspace: a segment id of one workspace is a 404 in another, bulk change included, and nothing changes", async () => {
+    const mine = (await member("POST", `/t/${HOME}/segments`, { name: "Everyone here", rules: [] })).json
+      .id as number;
+    const theirs = (await other("POST", `/t/${OTHER}/segments`, { name: "Everyone there", rules: [] })).json
+      .id as number;
+    expect(mine).toBeGreaterThan(2 ** 32);
+    expect(theirs).toBeGreaterThan(2 ** 32);
+    expect(theirs).not.toBe(mine);
+    const contactsOf = (slug: string) =>
+      data.shards.use(data.get(slug), (s: Shard) =>
+        s.statement("SELECT id, owner_id, tags, updated_at FROM contacts ORDER BY id").all(),
+      );
+    const [home, away] = [await contactsOf(HOME), await contactsOf(OTHER)];
+    expect(away.length).toBeGreaterThan(0);
+    const bulk = await other("POST", `/t/${OTHER}/segments/${mine}/bulk`, { action: "delete" });
+    expect(bulk.status).toBe(404);
+    expect(await contactsOf(OTHER)).toEqual(away);
+    expect(await contactsOf(HOME)).toEqual(home);
+    expect((await other("DELETE", `/t/${OTHER}/segments/${theirs}`)).status).toBe(204);
+    expect((await member("DELETE", `/t/${HOME}/segments/${mine}`)).status).toBe(204);
+  });
+
   it("never serves a stale count: a write by another connection changes the next answer", async () => {
     const id = (
       await member("POST", `/t/${HOME}/segments`, {
@@ -893,5 +1005,42 @@ describe("segment pages", () => {
     const deleted = await page.post(`/t/${HOME}/segments/${id}/delete`, {});
     expect(deleted.status).toBe(303);
     expect((await member("GET", `/t/${HOME}/segments/${id}`)).status).toBe(404);
+  });
+});
+
+describe("segments' migration", () => {
+  it("keeps the ids of segments saved before it, numbers new ones from a random point, and reads recent interactions from an index", () => {
+    const all = loadMigrations(TENANT_MIGRATIONS);
+    const at = all.findIndex((m) => m.sql.some((q) => q.includes("interactions_recent_idx")));
+    expect(at).toBeGreaterThan(0);
+    const sqlite = new Database(":memory:");
+    try {
+      migrateDatabase(sqlite, all.slice(0, at));
+      const save = (name: string) =>
+        Number(
+          sqlite
+            .query("INSERT INTO segments (name, rules, created_at, updated_at) VALUES (?, '{}', 1, 1)")
+            .run(name).lastInsertRowid,
+        );
+      expect([save("old one"), save("old two")]).toEqual([1, 2]);
+      migrateDatabase(sqlite, all);
+      const fresh = save("new");
+      expect(fresh).toBeGreaterThan(2 ** 32);
+      expect(sqlite.query("SELECT id, name FROM segments ORDER BY id").all()).toEqual([
+        { id: 1, name: "old one" },
+        { id: 2, name: "old two" },
+        { id: fresh, name: "new" },
+      ]);
+      const quiet = compileRules(
+        { match: "all", rules: [{ target: { kind: "interaction" }, op: "none_in_last_days", values: [30] }] },
+        { now: NOW },
+      );
+      const plan = sqlite
+        .query(`EXPLAIN QUERY PLAN SELECT count(*) FROM contacts c WHERE ${quiet.where}`)
+        .all(...quiet.params) as { detail: string }[];
+      expect(plan.map((p) => p.detail).join("\n")).toContain("USING COVERING INDEX interactions_recent_idx");
+    } finally {
+      sqlite.close();
+    }
   });
 });

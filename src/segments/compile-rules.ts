@@ -70,14 +70,61 @@ function unexpected(op: Operator, what: string): never {
   throw new Error(`${op} is not an operator of ${what}`);
 }
 
+/**
+ * Whether a value has characters past ASCII. SQLite's NOCASE and LIKE fold ASCII letters only
+ * ("élo" would miss "Élodie"), so such a value is matched with GLOB and, for each letter, a
+ * class of its cases instead (caseGlob). A value in plain ASCII keeps NOCASE and LIKE: faster.
+ */
+const beyondAscii = (v: string | number) => /[\u0080-\uffff]/.test(String(v));
+
+/** A character's other cases that are one character too (JavaScript's Unicode case mappings). */
+function cases(ch: string): string[] {
+  const lower = ch.toLowerCase();
+  const upper = ch.toUpperCase();
+  const all = new Set([ch, lower, upper, upper.toLowerCase(), lower.toUpperCase()]);
+  return [...all].filter((c) => [...c].length === 1);
+}
+
+/**
+ * A GLOB pattern matching `value` whatever the case of its letters ("Élo" → `[Éé][Ll][Oo]`),
+ * GLOB's own `*`, `?` and `[` taken literally; wrapped in `*…*` for "contains".
+ */
+export function caseGlob(value: string, contains = false): string {
+  let pattern = "";
+  for (const ch of value) {
+    const all = cases(ch);
+    if (all.length > 1) pattern += `[${all.join("")}]`;
+    else if (ch === "*" || ch === "?" || ch === "[") pattern += `[${ch}]`;
+    else pattern += ch;
+  }
+  return contains ? `*${pattern}*` : pattern;
+}
+
+/** `expr` equals one of `values` whatever their letters' case, ASCII or not (one bound parameter each). */
+function equalsAnySql(expr: string, values: Values): Sql {
+  const ascii = values.filter((v) => !beyondAscii(v));
+  const other = values.filter(beyondAscii);
+  const parts: string[] = [];
+  if (ascii.length === 1) parts.push(`${expr} = ? COLLATE NOCASE`);
+  else if (ascii.length > 1) parts.push(`${expr} COLLATE NOCASE IN (${marks(ascii.length)})`);
+  for (const _ of other) parts.push(`${expr} GLOB ?`);
+  const sql = parts.length === 1 ? (parts[0] as string) : `(${parts.join(" OR ")})`;
+  return [sql, [...ascii, ...other.map((v) => caseGlob(String(v)))]];
+}
+
+/** `expr` holds `value` whatever its letters' case, ASCII or not. */
+function containsSql(expr: string, value: string | number): Sql {
+  if (beyondAscii(value)) return [`${expr} GLOB ?`, [caseGlob(String(value), true)]];
+  return [`${expr} LIKE ? ESCAPE '\\'`, [likeContains(value)]];
+}
+
 function textSql(expr: string, op: Operator, v: Values): Sql {
   switch (op) {
     case "equals":
-      return [`${expr} = ? COLLATE NOCASE`, v];
-    case "contains":
-      return [`${expr} LIKE ? ESCAPE '\\'`, [likeContains(v[0] as string)]];
     case "in":
-      return [`${expr} COLLATE NOCASE IN (${marks(v.length)})`, v];
+      return equalsAnySql(expr, v);
+    case "contains":
+      return containsSql(expr, v[0] as string);
     case "is_empty":
       return [`coalesce(${expr}, '') = ''`, []];
     case "is_not_empty":
@@ -126,9 +173,9 @@ function companySql(op: Operator, v: Values): Sql {
   ];
   switch (op) {
     case "equals":
-      return named("name = ? COLLATE NOCASE", v);
+      return named(...equalsAnySql("name", v));
     case "contains":
-      return named("name LIKE ? ESCAPE '\\'", [likeContains(v[0] as string)]);
+      return named(...containsSql("name", v[0] as string));
     case "is_empty":
     case "is_not_empty":
       return setSql(COMPANY_SQL, op, v);
