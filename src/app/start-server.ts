@@ -1,6 +1,7 @@
 import { LoginLimiter } from "../auth/login-limiter.ts";
 import { PasswordHasher } from "../auth/password-hasher.ts";
 import type { Config } from "../core/config.ts";
+import { RetryLaterError } from "../core/errors.ts";
 import { errorFields, Logger } from "../core/logger.ts";
 import { randomToken } from "../core/tokens.ts";
 import { dueTaskCount } from "../tasks/tasks.ts";
@@ -31,6 +32,13 @@ export function createDeps(
   now: () => number = Date.now,
 ): ServerDeps {
   const catalog = Catalog.open(config.dataDir);
+  const pool = new WorkerPool({
+    dataDir: config.dataDir,
+    threads: config.workers,
+    maxQueue: config.workerQueue,
+    perWorkspace: config.workerPerWorkspace,
+    timeoutMs: config.taskTimeoutSeconds * 1000,
+  });
   return {
     config,
     catalog,
@@ -39,6 +47,20 @@ export function createDeps(
       maxOpen: config.maxOpenShards,
       idleMs: config.shardIdleSeconds * 1000,
       busyTimeoutMs: config.busyTimeoutMs,
+      // Copying a workspace's write-ahead log back into its file runs in the pool, never on this thread.
+      checkpoint: (tenant) =>
+        pool
+          .run("tenancy.checkpoint", {
+            tenantId: tenant.id,
+            slug: tenant.slug,
+            file: tenant.file,
+            params: {},
+          })
+          .catch((error) => {
+            // The pool busy: asked again later. Anything else is worth a line in the log.
+            if (!(error instanceof RetryLaterError))
+              logger.warn("checkpoint failed", { slug: tenant.slug, ...errorFields(error) });
+          }),
       // Marked in the catalog, so every process answers 503 for it until an operator checks the file.
       onFault: (tenant, reason, found) => {
         let marked: boolean;
@@ -69,13 +91,7 @@ export function createDeps(
           });
       },
     }),
-    pool: new WorkerPool({
-      dataDir: config.dataDir,
-      threads: config.workers,
-      maxQueue: config.workerQueue,
-      perWorkspace: config.workerPerWorkspace,
-      timeoutMs: config.taskTimeoutSeconds * 1000,
-    }),
+    pool,
     hasher: new PasswordHasher({
       concurrency: config.hashConcurrency,
       maxWaiting: config.hashMaxWaiting,

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import type { Tenant } from "./catalog-schema.ts";
 import { loadMigrations, migrateDatabase, requireCurrentSchema, TENANT_MIGRATIONS } from "./migrations.ts";
 import { openDatabase, openReadOnlyDatabase } from "./open-database.ts";
@@ -34,6 +34,19 @@ export interface ShardManagerOptions {
    * another tenant's): the server marks it failed in the catalog and logs it.
    */
   onFault?: (tenant: TenantRef, reason: string, found: ShardFault) => void;
+  /**
+   * Runs a checkpoint of the tenant's file elsewhere (the server: a task of its worker pool).
+   * Given, the files are opened without automatic checkpoints, whose copy of the write-ahead log
+   * back into the file would run on this thread (0.3–0.8 s after a worker's big write); instead,
+   * when a request lets go of a shard, its -wal file's size is looked at (one stat, at most every
+   * `walCheckMs` per workspace) and, past `walCheckpointBytes`, this is called: one at a time per
+   * workspace, and a refused one (the pool busy) is asked again at a later look.
+   */
+  checkpoint?: (tenant: Pick<Tenant, "id" | "slug" | "file">) => Promise<unknown>;
+  /** The -wal size past which `checkpoint` is called (default WAL_CHECKPOINT_BYTES). */
+  walCheckpointBytes?: number;
+  /** How often a workspace's -wal size is looked at, at most (default WAL_CHECK_MS). */
+  walCheckMs?: number;
 }
 
 export class ShardMismatchError extends Error {}
@@ -47,6 +60,11 @@ export interface ShardFault {
 
 /** How often a request re-checks that an open shard's path still names its file (writes always do). */
 export const IDENTITY_CHECK_MS = 1000;
+
+/** SQLite's own automatic checkpoint threshold: 1000 pages of 4 KiB. */
+export const WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024;
+/** A stat() of the -wal costs ~2–6 µs: once a second per active workspace is nothing. */
+export const WAL_CHECK_MS = 1000;
 
 /**
  * Opens tenant files on demand and keeps at most `maxOpen` of them open, closing the least
@@ -64,6 +82,17 @@ export class ShardManager {
   private readonly busyTimeoutMs: number | undefined;
   private readonly readonly: boolean;
   private readonly onFault: ((tenant: TenantRef, reason: string, found: ShardFault) => void) | undefined;
+  private readonly checkpoint:
+    | ((tenant: Pick<Tenant, "id" | "slug" | "file">) => Promise<unknown>)
+    | undefined;
+  private readonly walCheckpointBytes: number;
+  private readonly walCheckMs: number;
+  /** When each open shard's -wal size was last looked at. */
+  private readonly walCheckedAt = new WeakMap<Shard, number>();
+  /** The workspaces with a checkpoint asked for and not yet done: never two at once. */
+  private readonly checkpointing = new Set<string>();
+  /** Checkpoints asked of `checkpoint` since start (tests watch it). */
+  checkpointsAsked = 0;
   private readonly open = new Map<string, Shard>();
   private sweeper: Timer | undefined;
   /** Shards opened since start, for /readyz and the tests that watch the cap. */
@@ -80,10 +109,18 @@ export class ShardManager {
     this.busyTimeoutMs = options.busyTimeoutMs;
     this.readonly = options.readonly ?? false;
     this.onFault = options.onFault;
+    this.checkpoint = this.readonly ? undefined : options.checkpoint;
+    this.walCheckpointBytes = options.walCheckpointBytes ?? WAL_CHECKPOINT_BYTES;
+    this.walCheckMs = options.walCheckMs ?? WAL_CHECK_MS;
   }
 
   get openCount(): number {
     return this.open.size;
+  }
+
+  /** Checkpoints asked of the `checkpoint` option and not yet settled. */
+  get checkpointsPending(): number {
+    return this.checkpointing.size;
   }
 
   isOpen(tenantId: string): boolean {
@@ -121,8 +158,41 @@ export class ShardManager {
       if (shard.holders === 0) shard.close();
       return;
     }
+    if (this.checkpoint) this.watchWal(shard);
     // The cap may have been exceeded while every shard was held: shrink back now.
     if (shard.holders === 0 && this.open.size > this.maxOpen) this.makeRoom(0);
+  }
+
+  /**
+   * Asks `checkpoint` for the shard's file when its -wal has grown past the bound (see the
+   * option). The writes of this thread and of workers alike grow it; this thread never copies it back.
+   */
+  private watchWal(shard: Shard): void {
+    const checkpoint = this.checkpoint;
+    if (!checkpoint || !shard.path || this.checkpointing.has(shard.tenant.id)) return;
+    const now = this.now();
+    const last = this.walCheckedAt.get(shard);
+    if (last !== undefined && now - last < this.walCheckMs) return;
+    this.walCheckedAt.set(shard, now);
+    const size = statSync(`${shard.path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+    if (size < this.walCheckpointBytes) return;
+    const { id, slug } = shard.tenant;
+    this.checkpointing.add(id);
+    this.checkpointsAsked++;
+    let asked: Promise<unknown>;
+    try {
+      asked = checkpoint({ id, slug, file: relative(this.dataDir, shard.path) });
+    } catch (error) {
+      asked = Promise.reject(error);
+    }
+    // A refusal or a failure is the hook's to report; the next look, walCheckMs after this one
+    // settled, asks again.
+    void asked
+      .catch(() => {})
+      .finally(() => {
+        this.checkpointing.delete(id);
+        this.walCheckedAt.set(shard, this.now());
+      });
   }
 
   /** Runs `fn` with the tenant's shard held for its duration. */
@@ -252,7 +322,11 @@ export class ShardManager {
   private openAt(tenant: Pick<Tenant, "id" | "slug" | "file">, path: string): Shard {
     const sqlite = this.readonly
       ? openReadOnlyDatabase(path, { busyTimeoutMs: this.busyTimeoutMs })
-      : openDatabase(path, { create: false, busyTimeoutMs: this.busyTimeoutMs });
+      : openDatabase(path, {
+          create: false,
+          busyTimeoutMs: this.busyTimeoutMs,
+          autoCheckpoint: this.checkpoint === undefined,
+        });
     let identity: { dev: number; ino: number };
     try {
       // A reader cannot migrate: the server migrates a file when it first opens it, before any task runs.

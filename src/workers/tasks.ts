@@ -19,6 +19,7 @@ import reportWinRate from "../reports/win-rate.worker.ts";
 import segmentCount from "../segments/count.worker.ts";
 import segmentExport from "../segments/export.worker.ts";
 import segmentMembers from "../segments/members.worker.ts";
+import tenancyCheckpoint from "../tenancy/checkpoint.worker.ts";
 import type { TaskHandler } from "./task-types.ts";
 
 /**
@@ -48,6 +49,7 @@ export const TASKS = {
   "privacy.export-person": privacyExportPerson,
   "privacy.workspace-csv": privacyWorkspaceCsv,
   "privacy.workspace-sqlite": privacyWorkspaceSqlite,
+  "tenancy.checkpoint": tenancyCheckpoint,
 } satisfies Record<string, TaskHandler<never, unknown>>;
 
 export type TaskName = keyof typeof TASKS;

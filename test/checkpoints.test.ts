@@ -1,0 +1,191 @@
+import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import type { ServerDeps } from "../src/app/server-deps.ts";
+import { createDeps } from "../src/app/start-server.ts";
+import { loadConfig } from "../src/core/config.ts";
+import { Logger } from "../src/core/logger.ts";
+import type { Tenant } from "../src/tenancy/catalog-schema.ts";
+import type { CheckpointResult } from "../src/tenancy/checkpoint.worker.ts";
+import type { Shard } from "../src/tenancy/shard.ts";
+import { ShardManager, WAL_CHECKPOINT_BYTES } from "../src/tenancy/shard-manager.ts";
+import { FAST_HASHING } from "./support/server.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { DataDir } from "./support/workspace.ts";
+
+/**
+ * The server's own connections never copy a workspace's write-ahead log back into its file (an
+ * automatic checkpoint, 0.3–0.8 s on the server's thread after a worker's big write): the
+ * worker pool does, asked by the shard manager when a workspace's -wal has grown. Real files,
+ * the real pool and its real threads.
+ */
+
+const dir = tempDir();
+let data: DataDir;
+let deps: ServerDeps;
+let tenant: Tenant;
+let file: string;
+/** One write of the test: 1 MiB, 256 pages of the file. */
+const CHUNK = 1024 * 1024;
+
+const walSize = () => statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+
+/** Waits for `ready()` with a deadline (no fixed sleeps). */
+async function until(ready: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!ready()) {
+    if (performance.now() > deadline) throw new Error(`not in time: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A write of the server's: one transaction on its thread, through its shard manager. */
+const serverWrite = (bytes = CHUNK) =>
+  deps.shards.use(tenant, (shard) =>
+    shard.transaction(() => shard.statement("INSERT INTO filler (b) VALUES (randomblob(?))").run(bytes)),
+  );
+
+const runCheckpoint = () =>
+  deps.pool.run<CheckpointResult>("tenancy.checkpoint", {
+    tenantId: tenant.id,
+    slug: tenant.slug,
+    file: tenant.file,
+    params: {},
+  });
+
+beforeAll(async () => {
+  data = new DataDir(dir.path);
+  tenant = await data.tenant("wal");
+  file = join(dir.path, tenant.file);
+  // Somewhere to write pages that no page of the product reads.
+  await data.shards.use(tenant, (s) => s.sqlite.run("CREATE TABLE filler (b BLOB)"));
+  data.shards.closeAll();
+  deps = createDeps(
+    loadConfig({ ...FAST_HASHING, CRM_DATA: dir.path, CRM_ACCESS_LOG: "false", CRM_WORKERS: "1" }),
+    new Logger({ write() {}, flush() {} }),
+  );
+});
+
+afterAll(async () => {
+  await deps?.pool.close();
+  deps?.shards.closeAll();
+  deps?.catalog.close();
+  data?.close();
+  dir.remove();
+});
+
+const autocheckpoint = (shard: Shard) => shard.sqlite.query("PRAGMA wal_autocheckpoint").values()[0]?.[0];
+
+describe("checkpoints of a workspace's file", () => {
+  it("are never made by the server's connections; the command line's keep SQLite's automatic ones", async () => {
+    expect(await deps.shards.use(tenant, autocheckpoint)).toBe(0);
+    expect(await data.shards.use(tenant, autocheckpoint)).toBe(1000);
+    data.shards.closeAll();
+  });
+
+  it("run in the pool: the log is copied back and emptied, and with a reader in the way it gives up at once rather than wait", async () => {
+    for (let i = 0; i < 3; i++) await serverWrite();
+    expect(walSize()).toBeGreaterThan(3 * CHUNK);
+    const done = await runCheckpoint();
+    expect(done.logFrames).toBeGreaterThan((3 * CHUNK) / 4096);
+    expect(done).toEqual({ logFrames: done.logFrames, checkpointedFrames: done.logFrames, truncated: true });
+    expect(walSize()).toBe(0);
+
+    await serverWrite();
+    const reader = new Database(file, { readonly: true });
+    try {
+      reader.run("BEGIN");
+      reader.query("SELECT count(*) FROM filler").values();
+      const started = performance.now();
+      const blocked = await runCheckpoint();
+      // Everything up to the reader's view was copied; the log stays until the reader is done.
+      expect(blocked).toEqual({
+        logFrames: blocked.logFrames,
+        checkpointedFrames: blocked.logFrames,
+        truncated: false,
+      });
+      expect(blocked.logFrames).toBeGreaterThan(0);
+      // Far below the worker's 10 s lock wait: it did not wait for the reader.
+      expect(performance.now() - started).toBeLessThan(5000);
+      // Meanwhile the server writes on.
+      await serverWrite(1000);
+    } finally {
+      reader.run("COMMIT");
+      reader.close();
+    }
+  });
+
+  it("keep the -wal bounded under the server's writes alone: the pool checkpoints it when it grows", async () => {
+    const asked = deps.shards.checkpointsAsked;
+    const bound = 2 * WAL_CHECKPOINT_BYTES;
+    const writes = 24;
+    let largest = 0;
+    for (let i = 0; i < writes; i++) {
+      await serverWrite();
+      largest = Math.max(largest, walSize());
+      // As a stream of requests would: each lets go of the shard, which is when its -wal is looked at.
+      await until(
+        () => {
+          void deps.shards.use(tenant, () => {});
+          return walSize() <= bound;
+        },
+        `the -wal back under ${bound} bytes after write ${i + 1}`,
+      );
+    }
+    // Written: three times the bound. Kept: under it plus one write.
+    expect(writes * CHUNK).toBeGreaterThan(2.5 * bound);
+    expect(largest).toBeLessThanOrEqual(bound + CHUNK + 64 * 1024);
+    expect(deps.shards.checkpointsAsked - asked).toBeGreaterThanOrEqual(3);
+    expect(await deps.shards.use(tenant, (s) => s.statement("PRAGMA integrity_check").values())).toEqual([
+      ["ok"],
+    ]);
+  });
+});
+
+describe("the shard manager's checkpoint hook", () => {
+  it("is asked once at a time per workspace, at most every walCheckMs, and again after a refusal", async () => {
+    let clock = 1_000_000;
+    const asked: { tenant: string; settle: (ok: boolean) => void }[] = [];
+    const manager = new ShardManager({
+      dataDir: dir.path,
+      now: () => clock,
+      walCheckpointBytes: 1,
+      walCheckMs: 100,
+      checkpoint: (t) =>
+        new Promise((resolve, reject) => {
+          asked.push({
+            tenant: `${t.slug} ${t.file}`,
+            settle: (ok) => (ok ? resolve(undefined) : reject(new Error("busy"))),
+          });
+        }),
+    });
+    try {
+      const write = () =>
+        manager.use(tenant, (s) =>
+          s.transaction(() => s.statement("INSERT INTO filler (b) VALUES (x'00')").run()),
+        );
+      await write();
+      expect(asked.map((a) => a.tenant)).toEqual([`wal ${tenant.file}`]);
+      // Still running: never a second one for the workspace.
+      clock += 200;
+      await write();
+      expect(asked.length).toBe(1);
+      // Refused (the pool busy): asked again, but not before walCheckMs has passed since.
+      asked[0]?.settle(false);
+      await until(() => manager.checkpointsPending === 0, "settled");
+      clock += 99;
+      await write();
+      expect(asked.length).toBe(1);
+      clock += 1;
+      await write();
+      expect(asked.length).toBe(2);
+      asked[1]?.settle(true);
+      expect(manager.checkpointsAsked).toBe(2);
+      // Its own connections make no automatic checkpoint.
+      expect(await manager.use(tenant, autocheckpoint)).toBe(0);
+    } finally {
+      manager.closeAll();
+    }
+  });
+});
