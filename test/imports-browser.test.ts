@@ -116,7 +116,9 @@ async function importAndUndo(page: Page, javaScript: boolean) {
   expect(await emails()).toEqual(["ada@browser.test", "alan@browser.test", "grace@browser.test"]);
 
   await Promise.all([page.waitForURL(/\/imports\/\d+$/), page.click("text=Back to the import")]);
-  await Promise.all([page.waitForURL(/\/background\/\d+$/), page.click("text=Undo this import")]);
+  await Promise.all([page.waitForURL(/\/imports\/\d+\/undo$/), page.click("text=Undo this import")]);
+  expect(await page.locator("#undo-preview").textContent()).toContain("5 records it created will be removed");
+  await Promise.all([page.waitForURL(/\/background\/\d+$/), page.click("text=Confirm Undo")]);
   expect(await finished(page, javaScript)).toContain("Done.");
   expect(await page.locator(".task-progress").textContent()).toContain("5 records removed, 0 restored.");
   expect(await emails()).toEqual([]);

@@ -19,12 +19,141 @@ interface JournalRow {
   after: string | null;
 }
 
+/** A record Undo kept because someone worked on it after the import (for the links under Undo's outcome). */
+export interface KeptRecord {
+  type: RecordType;
+  id: number;
+  name: string;
+}
+
 /** What taking an import back did: records removed, restored, and those left as someone changed them since. */
 export interface Compensation {
   removed: number;
   restored: number;
   /** Records changed by someone after the import (left as they are now), or gone already. */
   left: number;
+  /** Records the import created that were changed since, or that something staying links to: kept, not deleted. */
+  kept: number;
+  /** The first kept records (at most KEPT_LISTED), for links. */
+  keptRecords: KeptRecord[];
+}
+
+/** How many kept records Undo's outcome names with a link. */
+export const KEPT_LISTED = 20;
+
+/**
+ * Where the import's own writes end in the log, to tell them from what people did since: its
+ * last log entry, when that was written, and the log's end when the Undo started (entries
+ * after that are the Undo's own).
+ */
+export interface ImportSince {
+  lastLog: number;
+  wroteAt: number;
+  upTo: number;
+}
+
+/** The import's since (read before anything is taken back). */
+export function importSince(shard: Shard, importId: number): ImportSince {
+  const last = shard
+    .statement(
+      `SELECT coalesce(max(CAST(after AS INTEGER)), 0) AS id FROM import_rows WHERE import_id = ? AND subject_type = 'log'`,
+    )
+    .get(importId) as { id: number };
+  const at = shard.statement("SELECT occurred_at AS at FROM interactions WHERE id = ?").get(last.id) as {
+    at: number;
+  } | null;
+  return { lastLog: last.id, wroteAt: at?.at ?? Number.MAX_SAFE_INTEGER, upTo: lastInteraction(shard) };
+}
+
+/** Records that link to a record (which would lose the link if it were deleted), as `type:id`. */
+function linkedFrom(shard: Shard, type: RecordType, id: number): string[] {
+  const rows =
+    type === "company"
+      ? (shard
+          .statement(
+            `SELECT 'contact:' || id AS ref FROM contacts WHERE company_id = ?1
+             UNION ALL SELECT 'deal:' || id FROM deals WHERE company_id = ?1`,
+          )
+          .all(id) as { ref: string }[])
+      : type === "contact"
+        ? (shard
+            .statement("SELECT 'deal:' || deal_id AS ref FROM deal_contacts WHERE contact_id = ?")
+            .all(id) as { ref: string }[])
+        : [];
+  return rows.map((r) => r.ref);
+}
+
+/**
+ * Whether someone worked on a record the import created after the import wrote it: it was
+ * edited (updated_at, or a log entry about it that is not the import's), or has notes or tasks.
+ */
+function changedSince(shard: Shard, type: RecordType, id: number, since: ImportSince): boolean {
+  const row = shard.statement(`SELECT updated_at AS at FROM ${RECORD_TABLES[type]} WHERE id = ?`).get(id) as {
+    at: number;
+  } | null;
+  if (!row) return false;
+  if (row.at > since.wroteAt) return true;
+  const worked = shard
+    .statement(
+      `SELECT EXISTS (SELECT 1 FROM interactions WHERE subject_type = ?1 AND subject_id = ?2 AND id > ?3 AND id <= ?4)
+         OR EXISTS (SELECT 1 FROM notes WHERE subject_type = ?1 AND subject_id = ?2)
+         OR EXISTS (SELECT 1 FROM tasks WHERE subject_type = ?1 AND subject_id = ?2) AS yes`,
+    )
+    .get(type, id, since.lastLog, since.upTo) as { yes: number };
+  return worked.yes === 1;
+}
+
+/** A record's name for a link. */
+function recordName(shard: Shard, type: RecordType, id: number): string {
+  const sql = {
+    contact: "SELECT trim(first_name || ' ' || last_name) AS name FROM contacts WHERE id = ?",
+    company: "SELECT name FROM companies WHERE id = ?",
+    deal: "SELECT title AS name FROM deals WHERE id = ?",
+  }[type];
+  const row = shard.statement(sql).get(id) as { name: string } | null;
+  return row?.name || `${type} ${id}`;
+}
+
+/**
+ * Whether Undo keeps a record the import created: someone changed it since, or a record that
+ * stays links to it (`removing`: records this Undo removes, whose links do not count).
+ */
+export function keepCreated(
+  shard: Shard,
+  type: RecordType,
+  id: number,
+  since: ImportSince,
+  removing?: Set<string>,
+): boolean {
+  if (changedSince(shard, type, id, since)) return true;
+  return linkedFrom(shard, type, id).some((ref) => !removing?.has(ref));
+}
+
+/** What Undo would do, read before it starts: how many records it would remove, restore or keep. */
+export function undoPreview(
+  shard: Shard,
+  importId: number,
+): { remove: number; restore: number; keep: number } {
+  const since = importSince(shard, importId);
+  const entries = shard
+    .statement(
+      `SELECT subject_type AS subjectType, subject_id AS subjectId, action FROM import_rows
+       WHERE import_id = ? AND subject_type IN ('contact', 'company', 'deal') ORDER BY id DESC`,
+    )
+    .all(importId) as Pick<JournalRow, "subjectType" | "subjectId" | "action">[];
+  const removing = new Set<string>();
+  let keep = 0;
+  let restore = 0;
+  for (const entry of entries) {
+    if (entry.action === "updated") {
+      restore++;
+      continue;
+    }
+    const type = entry.subjectType as RecordType;
+    if (keepCreated(shard, type, entry.subjectId, since, removing)) keep++;
+    else removing.add(`${type}:${entry.subjectId}`);
+  }
+  return { remove: removing.size, restore, keep };
 }
 
 const RECORDS = ["contact", "company", "deal"];
@@ -84,10 +213,29 @@ function restore(shard: Shard, actor: Actor, entry: JournalRow, abort: boolean):
   return "restored";
 }
 
-function takeBack(shard: Shard, actor: Actor, entry: JournalRow, result: Compensation, abort: boolean): void {
+function takeBack(
+  shard: Shard,
+  actor: Actor,
+  entry: JournalRow,
+  result: Compensation,
+  abort: boolean,
+  since: ImportSince,
+): void {
   if (RECORDS.includes(entry.subjectType)) {
     if (entry.action === "updated") {
       result[restore(shard, actor, entry, abort)]++;
+      return;
+    }
+    const type = entry.subjectType as RecordType;
+    // Undo keeps what people worked on since (Cancel and a failure take back everything).
+    if (!abort && keepCreated(shard, type, entry.subjectId, since)) {
+      result.kept++;
+      if (result.keptRecords.length < KEPT_LISTED)
+        result.keptRecords.push({
+          type,
+          id: entry.subjectId,
+          name: recordName(shard, type, entry.subjectId),
+        });
       return;
     }
     try {
@@ -112,6 +260,12 @@ function takeBack(shard: Shard, actor: Actor, entry: JournalRow, result: Compens
         .statement("DELETE FROM interactions WHERE id BETWEEN ? AND ?")
         .run(entry.subjectId, Number(entry.after));
   } else if (entry.subjectType === "field") {
+    // A field holding values of records that stay (kept, or changed since) stays with them.
+    if (
+      !abort &&
+      shard.statement("SELECT 1 AS yes FROM custom_values WHERE field_id = ? LIMIT 1").get(entry.subjectId)
+    )
+      return;
     try {
       deleteField(shard, actor, entry.subjectId);
     } catch (error) {
@@ -138,7 +292,8 @@ export async function compensate(
   options: { abort?: boolean } = {},
 ): Promise<Compensation> {
   const abort = options.abort === true;
-  const result: Compensation = { removed: 0, restored: 0, left: 0 };
+  const result: Compensation = { removed: 0, restored: 0, left: 0, kept: 0, keptRecords: [] };
+  const since = importSince(shard, importId);
   const total = (
     shard.statement("SELECT count(*) AS n FROM import_rows WHERE import_id = ?").get(importId) as {
       n: number;
@@ -163,7 +318,7 @@ export async function compensate(
           const logged = lastInteraction(shard);
           while (i < entries.length) {
             const entry = entries[i++] as JournalRow;
-            takeBack(shard, actor, entry, result, abort);
+            takeBack(shard, actor, entry, result, abort, since);
             forget.run(entry.id);
             done++;
             if (performance.now() - started > CHUNK_MS) break;

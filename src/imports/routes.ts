@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import { importPage } from "../../views/imports/import-page.ts";
 import { importsPage } from "../../views/imports/imports-page.ts";
+import { undoPage } from "../../views/imports/undo-page.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { startInBackground } from "../background/start-background-task.ts";
@@ -33,6 +34,7 @@ import {
 import type { InspectParams, InspectResult } from "./inspect.worker.ts";
 import { formatMegabytes } from "./receive-upload.ts";
 import type { ImportTaskParams } from "./task-params.ts";
+import type { UndoPreview, UndoPreviewParams } from "./undo-preview.worker.ts";
 
 type C = Context<ViewerEnv>;
 
@@ -169,6 +171,31 @@ export function importRoutes(deps: AppDeps) {
     // One transaction: a 503 (busy) must not leave the import claimed as running with no task.
     return c.var.shard.transaction(() =>
       start(c, claimRun(c.var.shard, actor(c), record.id), "imports.run", "Import"),
+    );
+  });
+
+  // Undo's confirmation: what it would remove, restore and keep, counted in a worker.
+  app.get("/:id/undo", async (c) => {
+    const record = checkUndo(c.var.shard, actor(c), idParam(c));
+    idle(c, record);
+    const preview = await deps.pool.run<UndoPreview>(
+      "imports.undo-preview",
+      {
+        tenantId: c.var.tenant.id,
+        slug: c.var.tenant.slug,
+        file: c.var.tenant.file,
+        params: { importId: record.id } satisfies UndoPreviewParams,
+      },
+      { signal: c.req.raw.signal },
+    );
+    return c.html(
+      undoPage({
+        ctx: pageContext(c, deps),
+        base: base(c),
+        nav: RECORD_PLURALS[record.kind],
+        record,
+        preview,
+      }).value,
     );
   });
 

@@ -1,4 +1,5 @@
 import { TaskProgress } from "../background/task-progress.ts";
+import { recordPath } from "../core/record-types.ts";
 import type { TaskHandler } from "../workers/task-types.ts";
 import { compensate } from "./compensate.ts";
 import { readImport, requireStatus, setImportStatus } from "./imports.ts";
@@ -25,8 +26,23 @@ const undo: TaskHandler<ImportTaskParams, unknown> = async ({ slug, params }, co
       ...(result.left
         ? [`${count(result.left)} records were changed or deleted since, and were left as they are.`]
         : []),
+      ...(result.kept
+        ? [
+            `${count(result.kept)} records it created were kept: changed since the import${
+              result.kept > result.keptRecords.length
+                ? ` (the first ${result.keptRecords.length} are linked)`
+                : ""
+            }.`,
+          ]
+        : []),
     ],
-    links: importLinks(slug, record.id),
+    links: [
+      ...importLinks(slug, record.id),
+      ...result.keptRecords.map((r) => ({
+        href: recordPath(`/t/${slug}`, r),
+        label: `Kept: changed since the import: ${r.name}`,
+      })),
+    ],
   };
 };
 

@@ -5,6 +5,7 @@ import importCheck from "../imports/check.worker.ts";
 import importInspect from "../imports/inspect.worker.ts";
 import importRun from "../imports/run.worker.ts";
 import importUndo from "../imports/undo.worker.ts";
+import importUndoPreview from "../imports/undo-preview.worker.ts";
 import mergeRun from "../merge/run.worker.ts";
 import privacyBackup from "../privacy/backup.worker.ts";
 import privacyErase from "../privacy/erase.worker.ts";
@@ -43,6 +44,7 @@ export const TASKS = {
   "imports.check": importCheck,
   "imports.run": importRun,
   "imports.undo": importUndo,
+  "imports.undo-preview": importUndoPreview,
   "merge.run": mergeRun,
   "privacy.backup": privacyBackup,
   "privacy.erase": privacyErase,

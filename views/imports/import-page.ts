@@ -154,7 +154,7 @@ function finished(p: ImportPageProps): Html {
   const c = r.outcome;
   const undo = (label: string, note: string) =>
     p.canWrite && !p.busy
-      ? html`<form method="post" action="${p.base}/imports/${r.id}/undo" class="inline">${csrfField(p.ctx.csrfToken)}<button type="submit" class="danger">${label}</button></form> <span class="hint">${note}</span>`
+      ? html`<a class="button danger" href="${p.base}/imports/${r.id}/undo">${label}</a> <span class="hint">${note}</span>`
       : "";
   switch (r.status) {
     case "done":
@@ -162,7 +162,7 @@ function finished(p: ImportPageProps): Html {
         r.hasWrites
           ? undo(
               "Undo this import",
-              "Deletes what it created and restores what it changed (fields someone edited since keep their new values).",
+              "Deletes what it created and restores what it changed; records someone worked on since are kept. The next page says how many, before you confirm.",
             )
           : ""
       }</section>`;
