@@ -128,3 +128,28 @@ describe("Undo after people worked on what an import created", () => {
     ).toEqual([{ body: "Called Bob" }]);
   }, 90_000);
 });
+
+describe("the dry run's count of new companies", () => {
+  it("counts a new company named on several rows once, as the run adds it once", async () => {
+    const csv = [
+      "First Name,Last Name,Email Address,Company Name",
+      "One,Person,one@co.test,Brand New Ltd",
+      "Two,Person,two@co.test,Brand New Ltd",
+      "Three,Person,three@co.test,brand new ltd",
+    ].join("\r\n");
+    const id = importIdOf(await upload(owner, SLUG, csv, { fileName: "same-company.csv" }));
+    const page = await owner.get(`/t/${SLUG}/imports/${id}`);
+    const form = owner.forms(page.text).find((f) => f.action.endsWith(`/imports/${id}/mapping`));
+    if (!form) throw new Error(`no mapping form:\n${page.text}`);
+    const checked = await waitForTask(owner, (await owner.submit(form, {})).headers.get("location"));
+    expect(checked.text).toContain("1 companies would be added.");
+    const ran = await waitForTask(
+      owner,
+      (await owner.post(`/t/${SLUG}/imports/${id}/run`, {})).headers.get("location"),
+    );
+    expect(ran.text).toContain("3 created");
+    expect(await sql("SELECT count(*) AS n FROM companies WHERE lower(name) = 'brand new ltd'")).toEqual([
+      { n: 1 },
+    ]);
+  }, 60_000);
+});

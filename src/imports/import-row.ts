@@ -210,7 +210,9 @@ export function importRow(ctx: RowContext, values: RowValues, row: number): RowO
   const existing = importer.find(ctx.lookups, input, companyId);
   const willMakeCompany = companyName !== undefined && companyId === NEW_COMPANY;
   const noteCompany = () => {
-    if (!willMakeCompany || ctx.journal) return;
+    // A name an earlier row of the dry run already counted reads back as NEW_COMPANY: count it once.
+    if (!willMakeCompany || ctx.journal || ctx.lookups.companyByName(companyName ?? "") === NEW_COMPANY)
+      return;
     ctx.newCompanies.count++;
     ctx.lookups.addCompany(NEW_COMPANY, companyName);
   };
