@@ -73,6 +73,8 @@ const TITLES_BEYOND_ASCII = ["Directrice générale", "DIRECTRICE GÉNÉRALE", "
 const COMPANIES_BEYOND_ASCII = ["Électricité Dupont", "Société Ørsted"];
 /** The days "the last N days" rules draw that someone's latest interaction is exactly N days old. */
 let boundaryDays: number[] = [];
+/** Those people, each with the age in days of their latest call. */
+let boundaryPeople: { id: number; days: number }[] = [];
 /** The people's text columns and their company's name, read once the workspace is arranged (they do not change in the property test). */
 let people: {
   id: number;
@@ -169,17 +171,19 @@ beforeAll(async () => {
         );
     }),
   );
-  // Someone whose latest call is exactly N days before the server's clock, for many N: "the
+  // Someone whose latest call is exactly N days before the server's clock, for many N (among
+  // the newest people, so previews show them too): "the
   // last N days" holds its first instant (people with no call, meeting, email or note since
   // 201 days; written directly: arranging state).
   const quiet = (
     await sql(
-      `SELECT c.id FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM interactions i WHERE i.subject_type = 'contact' AND i.subject_id = c.id AND ${ACTIVITY} AND i.occurred_at >= ?) ORDER BY c.id LIMIT 200`,
+      `SELECT c.id FROM contacts c WHERE NOT EXISTS (SELECT 1 FROM interactions i WHERE i.subject_type = 'contact' AND i.subject_id = c.id AND ${ACTIVITY} AND i.occurred_at >= ?) ORDER BY c.created_at DESC, c.id DESC LIMIT 200`,
       NOW - 201 * DAY,
     )
   ).map((r) => r.id as number);
   expect(quiet.length).toBeGreaterThan(20);
   boundaryDays = quiet.map((_, i) => 1 + ((i * 37) % 200));
+  boundaryPeople = quiet.map((id, i) => ({ id, days: boundaryDays[i] as number }));
   await data.shards.use(data.get(HOME), (s: Shard) =>
     s.transaction(() => {
       const call = s.statement(
@@ -789,6 +793,33 @@ describe("segments API", () => {
     expect(await contactsOf(HOME)).toEqual(home);
     expect((await other("DELETE", `/t/${OTHER}/segments/${theirs}`)).status).toBe(204);
     expect((await member("DELETE", `/t/${HOME}/segments/${mine}`)).status).toBe(204);
+  });
+
+  it("counts an interaction exactly N days old as within the last N days, in the count and in the pages", async () => {
+    const person = boundaryPeople.find((p) => p.days >= 30);
+    if (!person) throw new Error("no one whose latest call is 30 days old or more");
+    // The newest person, so the first page of members shows them if they are members (arranging state).
+    await data.shards.use(data.get(HOME), (s: Shard) =>
+      s.statement("UPDATE contacts SET created_at = ? WHERE id = ?").run(NOW, person.id),
+    );
+    const since = NOW - person.days * DAY;
+    const recent = `EXISTS (SELECT 1 FROM interactions i WHERE i.subject_type = 'contact' AND i.subject_id = c.id AND ${ACTIVITY} AND i.occurred_at >= ?)`;
+    for (const op of ["in_last_days", "none_in_last_days"]) {
+      const created = await member("POST", `/t/${HOME}/segments`, {
+        name: `Boundary ${op}`,
+        rules: [{ field: "lastInteraction", op, value: person.days }],
+      });
+      expect(created.status).toBe(201);
+      const where = op === "in_last_days" ? recent : `NOT ${recent}`;
+      const expected = (await sql(`SELECT count(*) AS n FROM contacts c WHERE ${where}`, since))[0]
+        ?.n as number;
+      // Enough members that pages walk the newest first (not one pass): see segment-queries.ts fewMatch.
+      expect(expected).toBeGreaterThan(10);
+      const got = await members(member, created.json.id as number, "?limit=5");
+      expect(got.total).toBe(expected);
+      expect(got.data.map((r) => r.id).includes(person.id)).toBe(op === "in_last_days");
+      expect((await member("DELETE", `/t/${HOME}/segments/${created.json.id}`)).status).toBe(204);
+    }
   });
 
   it("never serves a stale count: a write by another connection changes the next answer", async () => {
