@@ -11,6 +11,7 @@ import { ShardManager } from "../tenancy/shard-manager.ts";
 import { WorkerPool } from "../workers/pool.ts";
 import { Assets } from "./assets.ts";
 import { createApp } from "./create-app.ts";
+import { retryWhenBusy } from "./retry-when-busy.ts";
 import type { ServerDeps } from "./server-deps.ts";
 
 export interface RunningServer {
@@ -116,7 +117,8 @@ export function startServer(config: Config, logger = new Logger()): RunningServe
   const server = Bun.serve({
     hostname: config.host,
     port: config.port,
-    fetch: app.fetch,
+    // A request refused because its workspace was locked is run again after a wait on a timer.
+    fetch: retryWhenBusy(app.fetch, { maxWaitMs: config.busyRetryMs, maxBodyBytes: config.bodyLimitBytes }),
     // Bun cuts off anything far past the limit before it is read; bodyLimit answers the rest with a 413 problem
     // (an import's upload, its own: CRM_IMPORT_MAX_BYTES, with a clear 413 up to four times that).
     maxRequestBodySize: Math.max(1024 * 1024, config.bodyLimitBytes * 4, config.importMaxBytes * 4),

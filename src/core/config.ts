@@ -60,6 +60,11 @@ export interface Config {
    */
   busyTimeoutMs: number;
   /**
+   * How long, in all, a request refused for a locked workspace is run again (after waits on
+   * timers, never on the thread) before its 503 goes out; only if it committed nothing.
+   */
+  busyRetryMs: number;
+  /**
    * How long a request's body may take to arrive (a form, a JSON body) before 408: it is read
    * whole before the workspace's file is opened, so a slow sender holds no file (invariant 10).
    */
@@ -125,6 +130,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     ),
     taskTimeoutSeconds: int(env, "CRM_TASK_TIMEOUT_SECONDS", 30, 1),
     busyTimeoutMs: int(env, "CRM_BUSY_TIMEOUT_MS", 20, 0),
+    busyRetryMs: int(env, "CRM_BUSY_RETRY_MS", 1000, 0),
     bodyTimeoutSeconds: int(env, "CRM_BODY_TIMEOUT_SECONDS", 20, 1),
     shutdownDrainSeconds: int(env, "CRM_SHUTDOWN_DRAIN_SECONDS", 10, 0),
   };

@@ -13,7 +13,7 @@ import {
   ValidationError,
 } from "../core/errors.ts";
 import { errorFields } from "../core/logger.ts";
-import type { Shard } from "../tenancy/shard.ts";
+import { currentRequestWrites, type Shard } from "../tenancy/shard.ts";
 import { DiskFullError } from "../tenancy/shard-faults.ts";
 import type { AppDeps, AppEnv } from "./app-env.ts";
 import { problemResponse } from "./problem.ts";
@@ -88,7 +88,15 @@ export function handleError(deps: AppDeps): ErrorHandler<AppEnv> {
     if (clientAborted(c, error)) return new Response(null, { status: CLIENT_CLOSED_REQUEST });
     // A damaged or replaced workspace file is taken out of service (503 for that workspace alone).
     const shard = (c.var as { shard?: Shard }).shard;
-    const appError = toAppError(shard ? deps.shards.classify(shard, error) : error);
+    const classified = shard ? deps.shards.classify(shard, error) : error;
+    const appError = toAppError(classified);
+    // A workspace's writes all go through shard.transaction, which counts them: such a request
+    // may be run again once the lock is free (src/app/retry-when-busy.ts). Sign-up writes the
+    // catalog and a new file, uncounted: it is never marked.
+    if (isLocked(classified) && c.get("tenant")) {
+      const writes = currentRequestWrites();
+      if (writes) writes.busy = true;
+    }
     // Only the unexpected is an error to log: 503s (busy, locked) and 504s (a task past its time) are answers.
     if (appError instanceof DiskFullError)
       deps.logger.error("disk full", {

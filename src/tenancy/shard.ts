@@ -1,4 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync, renameSync, statSync } from "node:fs";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import type { Tenant } from "./catalog-schema.ts";
@@ -12,6 +13,33 @@ let commits = 0;
 /** Write transactions committed through any shard of this process (what tells a full disk has recovered). */
 export function commitCount(): number {
   return commits;
+}
+
+/**
+ * What one request did to its workspace's file, as far as replaying it goes: a request refused
+ * because the file was locked is run again only if it committed nothing (src/app/retry-when-busy.ts).
+ */
+export interface RequestWrites {
+  /**
+   * Write transactions committed through shard.transaction while serving the request. The
+   * bookkeeping writes made outside one (a session's last-seen time) are not counted: made
+   * twice, they change nothing.
+   */
+  commits: number;
+  /** Its answer is the "workspace busy" 503: a lock wait ran out (set by the error funnel). */
+  busy: boolean;
+}
+
+const requestWrites = new AsyncLocalStorage<RequestWrites>();
+
+/** Runs `fn` (a request) with `writes` counting every transaction committed in it and in what it awaits. */
+export function recordingWrites<T>(writes: RequestWrites, fn: () => T): T {
+  return requestWrites.run(writes, fn);
+}
+
+/** The current request's record, when it runs under recordingWrites. */
+export function currentRequestWrites(): RequestWrites | undefined {
+  return requestWrites.getStore();
 }
 
 /**
@@ -110,7 +138,7 @@ export class Shard {
    */
   transaction<T>(fn: () => T): T {
     const outermost = !this.sqlite.inTransaction;
-    return runInTransaction(this.sqlite, () => {
+    const result = runInTransaction(this.sqlite, () => {
       const result = fn();
       if (outermost) {
         // The last moment a write can still be refused rather than acknowledged into a lost file.
@@ -123,6 +151,12 @@ export class Shard {
       }
       return result;
     });
+    // Counted once COMMIT has returned: a commit that failed (rolled back) leaves the request replayable.
+    if (outermost) {
+      const writes = requestWrites.getStore();
+      if (writes) writes.commits++;
+    }
+    return result;
   }
 
   get isClosed(): boolean {
