@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { COMPANY_KIND } from "../src/companies/company-kind.ts";
 import { CONTACT_KIND } from "../src/contacts/contact-kind.ts";
@@ -196,7 +196,7 @@ describe("files refused as a whole, with nothing kept", () => {
     await refused(
       streamOf(LIMIT + 1024 * 1024, (i) => `P${i},Q${i},p${i}@big.test\n`, "First Name,Last Name,Email\n"),
       413,
-      "the file is larger than 16 MB",
+      "the file is larger than 16 MB (16,777,216 bytes)",
     );
   }, 30_000);
 
@@ -339,6 +339,36 @@ describe("rows refused one by one while the rest imports", () => {
     expect(run.status).toBe("Done.");
     expect(await sql("SELECT title FROM contacts WHERE email = 'np@bad.test'")).toEqual([{ title: "null" }]);
   }, 30_000);
+
+  it("a file read as Windows-1252 because it is not UTF-8 (FF FE C3 28 in a cell) says so on the mapping screen", async () => {
+    const head = new TextEncoder().encode("First Name,Last Name,Email\nOdd,");
+    const tail = new TextEncoder().encode(",odd@bad.test\n");
+    const id = importIdOf(
+      await upload(owner, SLUG, new Uint8Array([...head, 0xff, 0xfe, 0xc3, 0x28, ...tail])),
+    );
+    const page = await owner.get(`/t/${SLUG}/imports/${id}`);
+    expect(page.text).toContain("Read as Windows-1252 / Latin-1. The file is not valid UTF-8");
+  }, 30_000);
+
+  it("a first name `null` (read as empty) says First name is required; the report is the server's to read only", async () => {
+    const id = importIdOf(
+      await upload(
+        owner,
+        SLUG,
+        "First Name,Last Name,Email\nnull,Nobody,nobody@bad.test\nReal,Body,real@bad.test\n",
+      ),
+    );
+    await dryRun(id);
+    const page = await owner.get(`/t/${SLUG}/imports/${id}`);
+    expect(page.text).toContain("First name is required");
+    expect(page.text).not.toContain("Invalid input");
+    const [row] = await sql<{ report: string | null }>(
+      "SELECT report_file AS report FROM imports WHERE id = ?",
+      id,
+    );
+    if (!row?.report) throw new Error("no report");
+    expect(statSync(join(dir.path, row.report)).mode & 0o777).toBe(0o600);
+  }, 30_000);
 });
 
 describe("an import stopped half-way leaves the workspace exactly as it was", () => {
@@ -366,6 +396,11 @@ describe("an import stopped half-way leaves the workspace exactly as it was", ()
     await dryRun(id);
     const location = await startRun(id);
     if (!location) throw new Error("no task page");
+    const [stored] = await sql<{ file: string | null }>(
+      "SELECT stored_file AS file FROM imports WHERE id = ?",
+      id,
+    );
+    if (!stored?.file) throw new Error("no stored file");
     // Some rows are in: the import is half-way.
     await until("rows are written", async () => {
       const n = (await sql<{ n: number }>("SELECT count(*) AS n FROM contacts"))[0]?.n ?? 0;
@@ -378,6 +413,15 @@ describe("an import stopped half-way leaves the workspace exactly as it was", ()
     const page = await patiently(() => owner.get(`/t/${SLUG}/imports/${id}`));
     expect(page.text).toContain("Nothing was changed: everything it wrote was taken back.");
     expect(await dump()).toEqual(before);
+    // Nothing will read the upload again: it is gone from the disk and from the import.
+    await until("the upload is let go", async () => {
+      const [row] = await sql<{ file: string | null }>(
+        "SELECT stored_file AS file FROM imports WHERE id = ?",
+        id,
+      );
+      return row?.file === null;
+    });
+    expect(existsSync(join(dir.path, stored.file))).toBe(false);
   }
 
   it("after Cancel", async () => {

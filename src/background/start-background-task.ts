@@ -46,7 +46,15 @@ export function startInBackground<P extends object>(
   tenant: Pick<Tenant, "id" | "slug" | "file">,
   shard: Shard,
   actor: Actor,
-  spec: { kind: string; label: string; task: TaskName | (string & {}); params: P; total?: number | null },
+  spec: {
+    kind: string;
+    label: string;
+    task: TaskName | (string & {});
+    params: P;
+    total?: number | null;
+    /** Called on the server's thread once the outcome is recorded (clean-up such as files the task no longer needs). */
+    onEnd?: (status: "done" | "failed" | "cancelled") => void | Promise<void>;
+  },
 ): number {
   // Refused now (503, Retry-After) rather than recorded as a task that fails: the pool is full or this workspace has its share.
   deps.pool.checkRoom(tenant.id);
@@ -79,18 +87,25 @@ export function startInBackground<P extends object>(
       { signal: controller.signal, timeoutMs: BACKGROUND_LIMIT_MS },
     )
     .then(
-      (result) => finish({ status: "done", result }),
-      (error: { status?: number; message?: string }) => {
-        if (error.status === 409) return finish({ status: "cancelled", message: error.message });
+      async (result) => {
+        await finish({ status: "done", result });
+        await spec.onEnd?.("done");
+      },
+      async (error: { status?: number; message?: string }) => {
+        if (error.status === 409) {
+          await finish({ status: "cancelled", message: error.message });
+          return spec.onEnd?.("cancelled");
+        }
         if (!error.status || error.status === 500)
           deps.logger.error("background task failed", { tenant: tenant.slug, id, ...errorFields(error) });
-        return finish({
+        await finish({
           status: "failed",
           message:
             error.status && error.status !== 500
               ? error.message
               : "it failed on our side; it has been logged",
         });
+        return spec.onEnd?.("failed");
       },
     )
     .catch((error) =>

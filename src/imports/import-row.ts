@@ -58,12 +58,20 @@ function issueText(ctx: RowContext, issue: FieldIssue): string {
     pipelineId: "Pipeline",
   };
   const label = names[head] ?? IMPORT_FIELDS[ctx.importer.type].find((f) => f.key === head)?.label ?? head;
-  return `${label}: ${issue.message}`;
+  return issue.message === REQUIRED ? `${label} ${REQUIRED}` : `${label}: ${issue.message}`;
 }
+
+/** What a missing or empty required field says, as the forms do: "First name is required". */
+const REQUIRED = "is required";
 
 function zodIssues(ctx: RowContext, error: z.ZodError): string[] {
   return error.issues.map((issue) =>
-    issueText(ctx, { field: issue.path.map(String).join("."), message: issue.message }),
+    issueText(ctx, {
+      field: issue.path.map(String).join("."),
+      // A required cell left empty (or `null` read as empty) reaches the schema as undefined.
+      message:
+        issue.code === "invalid_type" && /received undefined$/.test(issue.message) ? REQUIRED : issue.message,
+    }),
   );
 }
 

@@ -31,7 +31,12 @@ export class BadUploadError extends AppError {
 }
 
 export function formatMegabytes(bytes: number): string {
-  return `${Math.round(bytes / (1024 * 1024)).toLocaleString("en-US")} MB`;
+  // Exact: 10,000,000 bytes is 9.54 MB, not "10 MB"; a whole number of MiB shows without decimals.
+  const mb = bytes / (1024 * 1024);
+  const figure = Number.isInteger(mb)
+    ? mb.toLocaleString("en-US")
+    : mb.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return `${figure} MB (${bytes.toLocaleString("en-US")} bytes)`;
 }
 
 export interface ReceivedUpload {

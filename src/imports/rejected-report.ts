@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, openSync } from "node:fs";
 import type { FileSink } from "bun";
 import { csvRow } from "../privacy/csv.ts";
 
@@ -14,6 +15,9 @@ export class RejectedReport {
   private pending = "";
 
   constructor(path: string, header: string[]) {
+    // Readable by the server's user only, as the uploads are: it holds the rows' personal data.
+    closeSync(openSync(path, "w", 0o600));
+    chmodSync(path, 0o600);
     this.sink = Bun.file(path).writer({ highWaterMark: 256 * 1024 });
     this.pending = csvRow(["Row", "Why it was not imported", ...header]);
   }

@@ -6,6 +6,7 @@ import { requireSignedIn } from "../auth/session-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { startInBackground } from "../background/start-background-task.ts";
 import { NotFoundError, ValidationError } from "../core/errors.ts";
+import { errorFields } from "../core/logger.ts";
 import { RECORD_PLURALS, RECORD_TYPES } from "../core/record-types.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
@@ -21,9 +22,11 @@ import { importPageProps, importTask } from "./import-page-props.ts";
 import {
   checkUndo,
   claimRun,
+  clearStoredFile,
   discardImport,
   getImport,
   type ImportView,
+  readImport,
   recentImports,
   requireStatus,
   saveFormat,
@@ -81,10 +84,26 @@ export function importRoutes(deps: AppDeps) {
       task,
       params,
       total: record.checked?.rows ?? record.sample.estimatedRows,
+      // The upload is needed only to run: a cancelled or failed run and an Undo let it go (Undo works from the journal).
+      onEnd: (status) => {
+        if (task === "imports.undo" || (task === "imports.run" && status !== "done"))
+          forgetUpload(c, record.id);
+      },
     });
     setImportTask(c.var.shard, record.id, taskId);
     return c.redirect(`${base(c)}/background/${taskId}`, 303);
   };
+
+  /** Deletes an import's uploaded file once nothing will read it again. */
+  const forgetUpload = (c: C, id: number) =>
+    deps.shards
+      .use(c.var.tenant, (shard) => {
+        const stored = readImport(shard, id).storedFile;
+        if (stored === null) return;
+        removeStored(deps.config.dataDir, [stored]);
+        clearStoredFile(shard, id);
+      })
+      .catch((error) => deps.logger.error("import upload not removed", { id, ...errorFields(error) }));
 
   /** Refuses a step while another of the import's tasks is still going. */
   const idle = (c: C, record: ImportView) => {

@@ -81,7 +81,12 @@ ${csrfField(p.ctx.csrfToken)}
 <label class="field" for="import-encoding"><span>Encoding</span>${select("encoding", "import-encoding", p.encodings, r.encoding)}</label>
 <label class="field" for="import-delimiter"><span>Cells separated by</span>${select("delimiter", "import-delimiter", p.delimiters, r.delimiter)}</label>
 <button type="submit">Read the file again</button>
-</form>`;
+</form>
+<p class="hint" id="encoding-note">Read as ${p.encodings.find((e) => e.value === r.encoding)?.label ?? r.encoding}.${
+    r.encoding === "windows-1252"
+      ? " The file is not valid UTF-8, so its bytes were read as Windows-1252: if letters in the first values below look wrong (Ã©, Ã¿þ), choose the encoding it was saved in and read it again."
+      : ""
+  }</p>`;
 }
 
 function mappingForm(p: ImportPageProps): Html {
