@@ -26,8 +26,8 @@ let data: DataDir;
 let deps: ServerDeps;
 let tenant: Tenant;
 let file: string;
-/** One write of the test: 1 MiB, 256 pages of the file. */
-const CHUNK = 1024 * 1024;
+/** One write of the test: a quarter of what makes the server ask for a checkpoint (64 pages). */
+const CHUNK = WAL_CHECKPOINT_BYTES / 4;
 
 const walSize = () => statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0;
 
@@ -87,6 +87,8 @@ describe("checkpoints of a workspace's file", () => {
   it("run in the pool: the log is copied back and emptied, and with a reader in the way it gives up at once rather than wait", async () => {
     for (let i = 0; i < 3; i++) await serverWrite();
     expect(walSize()).toBeGreaterThan(3 * CHUNK);
+    // The server asked for none: a request's release looks at the -wal at most once a second.
+    expect(deps.shards.checkpointsAsked).toBe(0);
     const done = await runCheckpoint();
     expect(done.logFrames).toBeGreaterThan((3 * CHUNK) / 4096);
     expect(done).toEqual({ logFrames: done.logFrames, checkpointedFrames: done.logFrames, truncated: true });
@@ -119,7 +121,7 @@ describe("checkpoints of a workspace's file", () => {
   it("keep the -wal bounded under the server's writes alone: the pool checkpoints it when it grows", async () => {
     const asked = deps.shards.checkpointsAsked;
     const bound = 2 * WAL_CHECKPOINT_BYTES;
-    const writes = 24;
+    const writes = 32;
     let largest = 0;
     for (let i = 0; i < writes; i++) {
       await serverWrite();
@@ -186,6 +188,69 @@ describe("the shard manager's checkpoint hook", () => {
       expect(await manager.use(tenant, autocheckpoint)).toBe(0);
     } finally {
       manager.closeAll();
+    }
+  });
+});
+
+describe("closing a shard on the server's thread", () => {
+  const write = (manager: ShardManager, t: Tenant, bytes = CHUNK) =>
+    manager.use(t, (s) =>
+      s.transaction(() => s.statement("INSERT INTO filler (b) VALUES (randomblob(?))").run(bytes)),
+    );
+  const manager = (clock: { now: number }, maxOpen = 8) =>
+    new ShardManager({
+      dataDir: dir.path,
+      maxOpen,
+      idleMs: 1000,
+      now: () => clock.now,
+      // Never asked on release here (far past any write): only before closing.
+      walCheckpointBytes: 1024 ** 4,
+      checkpoint: (t) =>
+        deps.pool.run("tenancy.checkpoint", { tenantId: t.id, slug: t.slug, file: t.file, params: {} }),
+    });
+
+  it("an idle shard is checkpointed in the pool first, and closed at a later sweep with nothing left to copy", async () => {
+    deps.shards.closeAll();
+    const clock = { now: 1_000_000 };
+    const shards = manager(clock);
+    try {
+      await write(shards, tenant);
+      expect(walSize()).toBeGreaterThan(CHUNK);
+      clock.now += 1000;
+      expect(shards.closeIdle()).toBe(0);
+      expect(shards.checkpointsAsked).toBe(1);
+      await until(() => shards.checkpointsPending === 0, "the pool's checkpoint");
+      expect(walSize()).toBe(0);
+      expect(shards.closeIdle()).toBe(1);
+      expect(shards.openCount).toBe(0);
+    } finally {
+      shards.closeAll();
+    }
+  });
+
+  it("at the cap, an idle shard whose log the pool emptied is closed before an older one with a log", async () => {
+    const other = await data.tenant("wal-other");
+    await data.shards.use(other, (s) => s.sqlite.run("CREATE TABLE filler (b BLOB)"));
+    data.shards.closeAll();
+    const clock = { now: 2_000_000 };
+    const shards = manager(clock, 2);
+    try {
+      await write(shards, tenant);
+      await write(shards, other);
+      // Idle: both are checkpointed in the pool, their logs emptied.
+      clock.now += 1000;
+      expect(shards.closeIdle()).toBe(0);
+      await until(() => shards.checkpointsPending === 0, "the pool's checkpoints");
+      expect(statSync(join(dir.path, `${other.file}-wal`)).size).toBe(0);
+      // The tenant writes again; then the other is read, which leaves its log empty: the tenant,
+      // least recently used, has a log.
+      await write(shards, tenant);
+      expect(walSize()).toBeGreaterThan(0);
+      await shards.use(other, (s) => s.statement("SELECT count(*) FROM filler").values());
+      await shards.use((await data.tenant("wal-third")) as Tenant, () => {});
+      expect([shards.isOpen(tenant.id), shards.isOpen(other.id)]).toEqual([true, false]);
+    } finally {
+      shards.closeAll();
     }
   });
 });
