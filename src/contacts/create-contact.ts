@@ -1,5 +1,3 @@
-import { ownerIssue } from "../auth/users.ts";
-import { companyIssue } from "../companies/company-exists.ts";
 import { ValidationError } from "../core/errors.ts";
 import { applyCustomValues } from "../custom-fields/apply-custom-values.ts";
 import type { WithCustomFields } from "../custom-fields/field-values.ts";
@@ -9,10 +7,10 @@ import { setTags } from "../tags/set-tags.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { ContactCreate } from "./contact-input.ts";
 import { type ContactRecord, contactName } from "./contact-record.ts";
+import { contactInsertSql, contactIssues, contactRow } from "./contact-row.ts";
 import { getContact } from "./get-contact.ts";
-import { contacts } from "./schema.ts";
 
-/** Creates a contact with its tags and logs `contact.created`, all in one transaction. */
+/** Creates a contact with its tags and logs `contact.created`, all in one transaction (createContacts: many at once). */
 export function createContact(
   shard: Shard,
   actor: Actor,
@@ -20,23 +18,9 @@ export function createContact(
   now = Date.now(),
 ): ContactRecord {
   const id = shard.transaction(() => {
-    const issues = [...companyIssue(shard, input.companyId), ...ownerIssue(shard, input.ownerId)];
+    const issues = contactIssues(shard, input);
     if (issues.length) throw new ValidationError(issues);
-    const { id } = shard.db
-      .insert(contacts)
-      .values({
-        firstName: input.firstName,
-        lastName: input.lastName,
-        email: input.email ?? null,
-        phone: input.phone ?? null,
-        title: input.title ?? null,
-        companyId: input.companyId ?? null,
-        ownerId: input.ownerId ?? null,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .returning({ id: contacts.id })
-      .get();
+    const id = Number(shard.statement(contactInsertSql(1)).run(...contactRow(input, now)).lastInsertRowid);
     setTags(shard, "contact", id, input.tags);
     applyCustomValues(shard, "contact", id, input.customFields);
     recordInteraction(shard, {

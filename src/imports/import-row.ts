@@ -5,6 +5,7 @@ import type { FieldDefinition } from "../custom-fields/field-definitions.ts";
 import { parseCustomValues, readCustomValues } from "../custom-fields/field-values.ts";
 import type { Actor } from "../identity/viewer.ts";
 import type { KindRecord } from "../records/record-kind.ts";
+import type { BulkCreates } from "./bulk-creates.ts";
 import { IMPORT_FIELDS } from "./import-fields.ts";
 import type { ConvertContext, Importer } from "./importers.ts";
 import { type ImportJournal, RECORD_TABLES, UPDATED_AT } from "./journal.ts";
@@ -37,6 +38,8 @@ export interface RowContext extends ConvertContext {
   journal?: ImportJournal;
   /** Companies the import makes (or, in a dry run, would make). */
   newCompanies: { count: number };
+  /** In a run: where new records wait to be written several at a time (see BulkCreates). */
+  bulk?: BulkCreates;
 }
 
 const rejected = (reasons: string[]): RowOutcome => ({ result: "rejected", reasons });
@@ -178,6 +181,8 @@ function journalTags(ctx: RowContext, names: string[], row: number): void {
 
 /** Runs one row's writes in a savepoint: a refusal by the kind's service undoes that row alone. */
 function inRow(ctx: RowContext, write: () => void): RowOutcome | undefined {
+  // What was queued goes first: records are written in the file's order.
+  ctx.bulk?.flush();
   try {
     ctx.shard.transaction(write);
     return undefined;
@@ -287,11 +292,38 @@ export function importRow(ctx: RowContext, values: RowValues, row: number): RowO
     noteCompany();
     return { result: "created" };
   }
+  if (ctx.bulk?.takes(importer.type) && (companyName === undefined || companyId !== NEW_COMPANY)) {
+    // A new record that makes no company: queued, written with others (or alone, if they are refused).
+    ctx.bulk.add({
+      row,
+      input: {
+        ...(full.data as Record<string, unknown>),
+        ...(companyName === undefined ? {} : { companyId }),
+        customFields: parseCustomValues(ctx.fields, custom.values),
+      },
+      alone: () =>
+        createAlone(ctx, full.data as Record<string, unknown>, companyName, companyId, custom, row),
+    });
+    return { result: "created" };
+  }
+  return createAlone(ctx, full.data as Record<string, unknown>, companyName, companyId, custom, row);
+}
+
+/** Creates one row's record by itself, in its own savepoint, through the kind's one-record service. */
+function createAlone(
+  ctx: RowContext,
+  data: Record<string, unknown>,
+  companyName: string | undefined,
+  companyId: number | null,
+  custom: { values: Record<string, unknown> },
+  row: number,
+): RowOutcome {
+  const { importer } = ctx;
   const journal = ctx.journal;
+  if (!journal) throw new Error("creating a record needs the run's journal");
   let made: number | null = null;
   let record: (KindRecord & Record<string, unknown>) | undefined;
   const refused = inRow(ctx, () => {
-    const data = full.data as Record<string, unknown>;
     const company =
       companyName === undefined ? undefined : ensureCompany(ctx, companyName, companyId, data.ownerId, row);
     if (company?.made) made = company.id;

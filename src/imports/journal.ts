@@ -32,6 +32,22 @@ export class ImportJournal {
       .run(this.importId, subject, id, row);
   }
 
+  /** Records created in bulk: `ids[i]` from the file's row `rows[i]`, a few rows per statement. */
+  createdMany(subject: JournalSubject, ids: number[], rows: number[]): void {
+    const group = 32;
+    for (let start = 0; start < ids.length; start += group) {
+      const count = Math.min(group, ids.length - start);
+      const values: (number | string)[] = [];
+      for (let k = start; k < start + count; k++)
+        values.push(this.importId, subject, ids[k] as number, rows[k] as number);
+      this.shard
+        .statement(
+          `INSERT INTO import_rows (import_id, subject_type, subject_id, action, row) VALUES ${Array.from({ length: count }, () => "(?, ?, ?, 'created', ?)").join(", ")}`,
+        )
+        .run(...values);
+    }
+  }
+
   /**
    * The log entries a transaction of the import wrote: ids `from` to `to`. Inside the write
    * transaction nobody else writes, so every entry between the two is the import's. Cancel and

@@ -23,14 +23,27 @@ export function setTags(shard: Shard, kind: Taggable, recordId: number, names: s
   const { table, column, records } = LINKS[kind];
   shard.statement(`UPDATE ${records} SET tags = ? WHERE id = ?`).run(tagsColumn(names), recordId);
   shard.statement(`DELETE FROM ${table} WHERE ${column} = ?`).run(recordId);
-  const ensure = shard.statement("INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO NOTHING");
-  const find = shard.statement("SELECT id FROM tags WHERE name = ?");
   const link = shard.statement(`INSERT OR IGNORE INTO ${table} (${column}, tag_id) VALUES (?, ?)`);
-  for (const name of names) {
-    ensure.run(name);
-    const tag = find.get(name) as { id: number };
-    link.run(recordId, tag.id);
-  }
+  for (const name of names) link.run(recordId, ensureTag(shard, name).id);
+}
+
+/** The tag called `name` (validated), created if the workspace has none yet (`made`). Inside the write's transaction. */
+export function ensureTag(shard: Shard, name: string): { id: number; made: boolean } {
+  const made =
+    shard.statement("INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO NOTHING").run(name).changes ===
+    1;
+  const tag = shard.statement("SELECT id FROM tags WHERE name = ?").get(name) as { id: number };
+  return { id: tag.id, made };
+}
+
+/**
+ * Links records just created (whose `tags` column already holds their names, see tagsColumn)
+ * to their tags: `links` as [record id, tag id] pairs. What setTags does for one record, for many.
+ */
+export function linkNewTags(shard: Shard, kind: Taggable, links: [number, number][]): void {
+  const { table, column } = LINKS[kind];
+  const link = shard.statement(`INSERT OR IGNORE INTO ${table} (${column}, tag_id) VALUES (?, ?)`);
+  for (const [recordId, tagId] of links) link.run(recordId, tagId);
 }
 
 /** A record's tag names, alphabetical. */
