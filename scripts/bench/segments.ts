@@ -8,14 +8,17 @@
  *                would wait for without the pool).
  *
  * The workspace is made once in `--data` (default $TMPDIR/crm-bench-segments) with raw inserts
- * (about 20 s): 1,000,000 contacts (first names, titles, owners, creation times over 5 years),
+ * (about 20 s): 1,000,000 contacts (first and last names, some past ASCII, titles, owners, creation times over 5 years),
  * 1,000,000 interactions and 100,000 deals with their people; later runs reuse it.
  *
- * Two segments of 5 rules (all of them): the issue's, with activity (first name contains "a",
+ * Three segments of 5 rules (all of them): the issue's, with activity (first name contains "a",
  * title is not empty, created in the last 3 years, no call, meeting, email or note in the last
- * 30 days, no open deal: the last two each read a whole table once, interactions or deals);
- * and 5 rules on the contacts' own fields (first name, title in a list, created since, owner in
- * a list, email contains): one pass over the contacts.
+ * 30 days, no open deal: the first read from an index on the interactions by kind and time, the
+ * second from one pass over the deals; each then looked up once per contact);
+ * 5 rules on the contacts' own fields (first name, title in a list, created since, owner in
+ * a list, email contains): one pass over the contacts; and 5 such rules whose text has letters
+ * past ASCII in another case (first name contains "LOÉ", last name equals "müller"), matched
+ * with GLOB and a class of cases per letter instead of NOCASE and LIKE (compile-rules.ts).
  *
  * Usage: bun scripts/bench/segments.ts [--data DIR] [--rounds N]
  */
@@ -233,6 +236,19 @@ const SEGMENTS: [string, RuleGroup][] = [
         { field: "createdAt", op: "after", value: since },
         { field: "owner", op: "in", value: owners },
         { field: "email", op: "contains", value: "7" },
+      ],
+    },
+  ],
+  [
+    "past ASCII",
+    {
+      match: "all",
+      rules: [
+        { field: "firstName", op: "contains", value: "LOÉ" },
+        { field: "lastName", op: "equals", value: "müller" },
+        { field: "title", op: "in", value: ["CEO", "Founder", "Head of Sales"] },
+        { field: "createdAt", op: "after", value: since },
+        { field: "owner", op: "in", value: owners },
       ],
     },
   ],
