@@ -2,9 +2,12 @@ import type { SQLQueryBindings } from "bun:sqlite";
 import { ownerIssue } from "../auth/users.ts";
 import { companyIssue } from "../companies/company-exists.ts";
 import type { FieldIssue } from "../core/errors.ts";
+import type { Actor } from "../identity/viewer.ts";
+import { recordInteraction } from "../interactions/record-interaction.ts";
 import { tagsColumn } from "../tags/set-tags.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { ContactCreate } from "./contact-input.ts";
+import { contactName } from "./contact-record.ts";
 
 /**
  * What a new contact is checked against and stored as, for the one-record service
@@ -49,4 +52,22 @@ export function contactRow(
     now,
   );
   return out;
+}
+
+/** The new contact's `contact.created` log entry, in the transaction that creates it. */
+export function logContactCreated(
+  shard: Shard,
+  actor: Actor,
+  id: number,
+  input: ContactCreate,
+  now: number,
+): void {
+  recordInteraction(shard, {
+    actor,
+    kind: "contact.created",
+    subjectType: "contact",
+    subjectId: id,
+    occurredAt: now,
+    payload: { name: contactName(input) },
+  });
 }

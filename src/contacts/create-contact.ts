@@ -2,12 +2,11 @@ import { ValidationError } from "../core/errors.ts";
 import { applyCustomValues } from "../custom-fields/apply-custom-values.ts";
 import type { WithCustomFields } from "../custom-fields/field-values.ts";
 import type { Actor } from "../identity/viewer.ts";
-import { recordInteraction } from "../interactions/record-interaction.ts";
 import { setTags } from "../tags/set-tags.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { ContactCreate } from "./contact-input.ts";
-import { type ContactRecord, contactName } from "./contact-record.ts";
-import { contactInsertSql, contactIssues, contactRow } from "./contact-row.ts";
+import type { ContactRecord } from "./contact-record.ts";
+import { contactInsertSql, contactIssues, contactRow, logContactCreated } from "./contact-row.ts";
 import { getContact } from "./get-contact.ts";
 
 /** Creates a contact with its tags and logs `contact.created`, all in one transaction (createContacts: many at once). */
@@ -23,14 +22,7 @@ export function createContact(
     const id = Number(shard.statement(contactInsertSql(1)).run(...contactRow(input, now)).lastInsertRowid);
     setTags(shard, "contact", id, input.tags);
     applyCustomValues(shard, "contact", id, input.customFields);
-    recordInteraction(shard, {
-      actor,
-      kind: "contact.created",
-      subjectType: "contact",
-      subjectId: id,
-      occurredAt: now,
-      payload: { name: contactName(input) },
-    });
+    logContactCreated(shard, actor, id, input, now);
     return id;
   });
   return getContact(shard, id);

@@ -3,12 +3,10 @@ import { ValidationError } from "../core/errors.ts";
 import { applyCustomValues } from "../custom-fields/apply-custom-values.ts";
 import type { WithCustomFields } from "../custom-fields/field-values.ts";
 import type { Actor } from "../identity/viewer.ts";
-import { recordInteraction } from "../interactions/record-interaction.ts";
 import { ensureTag, linkNewTags } from "../tags/set-tags.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { ContactCreate } from "./contact-input.ts";
-import { contactName } from "./contact-record.ts";
-import { contactInsertSql, contactIssues, contactRow } from "./contact-row.ts";
+import { contactInsertSql, contactIssues, contactRow, logContactCreated } from "./contact-row.ts";
 
 /** Rows per multi-row INSERT (10 values each: far below SQLite's bound-parameter limit). */
 const GROUP = 32;
@@ -68,14 +66,7 @@ export function createContacts(
     inputs.forEach((input, i) => {
       const id = ids[i] as number;
       applyCustomValues(shard, "contact", id, input.customFields);
-      recordInteraction(shard, {
-        actor,
-        kind: "contact.created",
-        subjectType: "contact",
-        subjectId: id,
-        occurredAt: now,
-        payload: { name: contactName(input) },
-      });
+      logContactCreated(shard, actor, id, input, now);
     });
     return { ids, newTags };
   });
