@@ -4,6 +4,7 @@ import type { Config } from "../core/config.ts";
 import { RetryLaterError } from "../core/errors.ts";
 import { errorFields, Logger } from "../core/logger.ts";
 import { randomToken } from "../core/tokens.ts";
+import { recoverInterruptedImports } from "../imports/recover.ts";
 import { dueTaskCount } from "../tasks/tasks.ts";
 import { Catalog } from "../tenancy/catalog.ts";
 import { quickCheckOffThread } from "../tenancy/quick-check.ts";
@@ -113,6 +114,10 @@ export function startServer(config: Config, logger = new Logger()): RunningServe
   let draining = false;
   const deps = createDeps(config, logger, () => draining);
   deps.shards.startSweeping();
+  // Imports a kill or power cut stopped half-way are taken back (in the pool): workspaces as before them.
+  void recoverInterruptedImports(deps).catch((error) =>
+    logger.error("interrupted imports not taken back", errorFields(error)),
+  );
   const app = createApp(deps);
   const server = Bun.serve({
     hostname: config.host,

@@ -11,6 +11,24 @@ import type { BackgroundStatus, BackgroundTask } from "./schema.ts";
  */
 export const RUNNER = `${hostname()}:${process.pid}`;
 
+/**
+ * Whether the process that ran a task is known to be gone: it ran on this machine and no
+ * process has its id any more (a restart after a kill). A process on another machine cannot
+ * be asked: its task is interrupted once it has been silent for SILENT_MS.
+ */
+export function runnerGone(runner: string | null): boolean {
+  if (!runner || runner === RUNNER) return false;
+  const at = runner.lastIndexOf(":");
+  const pid = Number(runner.slice(at + 1));
+  if (runner.slice(0, at) !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as { code?: string }).code === "ESRCH";
+  }
+}
+
 /** A task another process ran and stopped reporting on this long ago is shown as interrupted. */
 const SILENT_MS = 60_000;
 
@@ -29,7 +47,8 @@ export interface BackgroundTaskView extends Omit<BackgroundTask, "result" | "can
 function toView(row: BackgroundTask, now: number, running: (id: number) => boolean): BackgroundTaskView {
   const finished = row.status === "done" || row.status === "failed" || row.status === "cancelled";
   const ours = row.runner === RUNNER;
-  const interrupted = !finished && (ours ? !running(row.id) : now - row.updatedAt > SILENT_MS);
+  const interrupted =
+    !finished && (ours ? !running(row.id) : runnerGone(row.runner) || now - row.updatedAt > SILENT_MS);
   return {
     ...row,
     cancelRequested: Boolean(row.cancelRequested),

@@ -18,6 +18,8 @@ export interface ImportCounts {
   newCompanies: number;
   /** The first rejected rows, for the page (the report has them all). */
   examples: { row: number; reasons: string[] }[];
+  /** The run was interrupted (the server stopped) and what it wrote was taken back at the next start. */
+  interrupted?: boolean;
 }
 
 /** An import as pages and tasks read it: its JSON columns parsed. */

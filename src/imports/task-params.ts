@@ -7,6 +7,8 @@ export interface ImportTaskParams extends BackgroundParams {
   dataDir: string;
   /** Who started it: what the records' log entries are attributed to and what their services check. */
   actor: Actor;
+  /** Undo only: taking back a run the server was stopped in, as Cancel does (log entries too). */
+  interrupted?: boolean;
 }
 
 /** The links a finished import task leaves on its progress page. */

@@ -11,6 +11,9 @@ import { count, type ImportTaskParams, importLinks } from "./task-params.ts";
  * and everything it changed gets its old values back (where nobody changed it since), from its
  * journal, in short transactions (see compensate). Also what an interrupted run left behind.
  */
+/** What an import the server was stopped in says once taken back. */
+export const INTERRUPTED = "Interrupted; everything it wrote was taken back.";
+
 const undo: TaskHandler<ImportTaskParams, unknown> = async ({ slug, params }, context) => {
   const shard = context.shard("write");
   const progress = new TaskProgress(shard, params.backgroundTaskId);
@@ -18,6 +21,13 @@ const undo: TaskHandler<ImportTaskParams, unknown> = async ({ slug, params }, co
   const record = shard.transaction(() => readImport(shard, params.importId));
   requireStatus(record, ["done", "running", "failed", "cancelled", "undone"], "be undone");
   progress.start(null, "Taking back the import");
+  if (params.interrupted) {
+    // A run the server was stopped in: taken back as Cancel does, so the workspace is exactly as before.
+    await withRelaxedSync(shard, () => compensate(shard, record.id, params.actor, progress, { abort: true }));
+    const none = { rows: 0, created: 0, updated: 0, skipped: 0, rejected: 0, newCompanies: 0, examples: [] };
+    setImportStatus(shard, record.id, "failed", { outcome: { ...none, interrupted: true } });
+    return { summary: [INTERRUPTED], links: importLinks(slug, record.id) };
+  }
   const result = await withRelaxedSync(shard, () => compensate(shard, record.id, params.actor, progress));
   setImportStatus(shard, record.id, "undone");
   return {

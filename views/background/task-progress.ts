@@ -49,7 +49,9 @@ function outcome(task: BackgroundTaskView): Html {
 export function taskProgress(p: TaskProgressProps): Html {
   const t = p.task;
   const status = t.interrupted
-    ? "Interrupted: the server stopped before this finished. Start it again if you still need it."
+    ? t.kind === "import"
+      ? "Interrupted: the server stopped before this finished. What it wrote is taken back automatically."
+      : "Interrupted: the server stopped before this finished. Start it again if you still need it."
     : STATUS_TEXT[t.status];
   const polling =
     t.finished || t.interrupted

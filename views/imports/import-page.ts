@@ -176,7 +176,13 @@ function finished(p: ImportPageProps): Html {
     case "running":
       return r.hasWrites && !p.busy
         ? html`<section id="outcome"><p>The import stopped before it finished and some of what it wrote is still there.</p>${undo("Take it back", "Removes and restores what it wrote, as Undo does.")}</section>`
-        : html`<section id="outcome"><p>${r.status === "running" ? "" : "Nothing was changed: everything it wrote was taken back."}</p></section>`;
+        : html`<section id="outcome"><p>${
+            r.status === "running"
+              ? ""
+              : r.outcome?.interrupted
+                ? "Interrupted; everything it wrote was taken back."
+                : "Nothing was changed: everything it wrote was taken back."
+          }</p></section>`;
     case "undone":
       return html`<section id="outcome"><p>This import was undone: what it created was deleted and what it changed restored.</p></section>`;
     default:
