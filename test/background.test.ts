@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { hostname } from "node:os";
 import { createApp } from "../src/app/create-app.ts";
 import type { ServerDeps } from "../src/app/server-deps.ts";
 import { createDeps } from "../src/app/start-server.ts";
@@ -157,6 +158,25 @@ describe("background tasks", () => {
       "Interrupted: the server stopped before this finished. Start it again if you still need it.",
     );
     expect(page.text).not.toContain('hx-trigger="every 1s"');
+    expect(page.text).not.toContain("/cancel");
+  });
+
+  it("a task whose process on this machine is gone is interrupted at once, not after a minute of silence", async () => {
+    const gone = Bun.spawn(["true"]);
+    await gone.exited;
+    const id = await deps.shards.use(tenant, (s) => {
+      const row = s
+        .statement(
+          `INSERT INTO background_tasks (kind, label, status, done, total, runner, created_by, created_at, updated_at)
+           VALUES ('import', 'Killed', 'running', 15, 100, ?, ?, ?, ?) RETURNING id`,
+        )
+        .get(`${hostname()}:${gone.pid}`, ownerActor.id, Date.now(), Date.now()) as { id: number };
+      return row.id;
+    });
+    const page = await owner.get(`/t/bg/background/${id}`);
+    expect(page.text).toContain(
+      "Interrupted: the server stopped before this finished. What it wrote is taken back automatically.",
+    );
     expect(page.text).not.toContain("/cancel");
   });
 });
