@@ -11,7 +11,9 @@ import { SYSTEM_ACTOR } from "../src/identity/viewer.ts";
 import { BulkCreates } from "../src/imports/bulk-creates.ts";
 import { createImport } from "../src/imports/imports.ts";
 import { ImportJournal } from "../src/imports/journal.ts";
+import { Lookups } from "../src/imports/lookups.ts";
 import type { Shard } from "../src/tenancy/shard.ts";
+import { ShardManager } from "../src/tenancy/shard-manager.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { DataDir } from "./support/workspace.ts";
 
@@ -181,5 +183,40 @@ describe("new contacts written several at a time", () => {
       { type: "contact", row: 4 },
     ]);
     expect(outcome.names).toEqual([{ name: "Grace" }, { name: "Anon" }]);
+  });
+});
+
+describe("matching contacts by email during an import", () => {
+  it("finds a contact another connection adds while the import runs (the emails read once are then set aside)", async () => {
+    await data.tenant("matching");
+    const tenant = data.get("matching");
+    const other = new ShardManager({ dataDir: dir.path, maxOpen: 2 });
+    try {
+      await data.shards.use(tenant, async (shard) => {
+        const first = createContact(shard, SYSTEM_ACTOR, {
+          firstName: "Ada",
+          lastName: "",
+          email: "ada@x.test",
+          tags: [],
+        });
+        const lookups = new Lookups(shard);
+        expect(lookups.contactByEmail("ada@x.test")).toBe(first.id);
+        expect(lookups.contactByEmail("grace@x.test")).toBeUndefined();
+        // A person adds Grace through the server (another connection) between two chunks.
+        const grace = await other.use(tenant, (s) =>
+          createContact(s, SYSTEM_ACTOR, {
+            firstName: "Grace",
+            lastName: "",
+            email: "grace@x.test",
+            tags: [],
+          }),
+        );
+        await Promise.resolve(); // the next chunk is another synchronous run
+        expect(lookups.contactByEmail("grace@x.test")).toBe(grace.id);
+        expect(lookups.contactByEmail("ada@x.test")).toBe(first.id);
+      });
+    } finally {
+      other.closeAll();
+    }
   });
 });
