@@ -2,7 +2,7 @@ import type { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { join } from "node:path";
 import type { Server } from "bun";
-import { retryWhenBusy, type ServeFetch } from "../src/app/retry-when-busy.ts";
+import { RequestCountingPool, retryWhenBusy, type ServeFetch } from "../src/app/retry-when-busy.ts";
 import { openDatabase } from "../src/tenancy/open-database.ts";
 import { currentRequestWrites, Shard } from "../src/tenancy/shard.ts";
 import { startServer, type TestServer } from "./support/server.ts";
@@ -306,6 +306,39 @@ describe("which requests are run again", () => {
       expect(notes()).toBe(stored + 1);
     } finally {
       if (holder.inTransaction) holder.run("ROLLBACK");
+    }
+  });
+
+  it("never runs again a request that ran a worker task (which may have written for it) before the lock refused it", async () => {
+    const pool = new RequestCountingPool({
+      dataDir: unitDir.path,
+      threads: 1,
+      maxQueue: 4,
+      timeoutMs: 10_000,
+      entry: new URL("./support/pool-fixture-entry.ts", import.meta.url).href,
+    });
+    holder.run("BEGIN IMMEDIATE");
+    try {
+      const seen = calls();
+      const written = app(seen, { releaseAt: 2 });
+      const fetch = retryWhenBusy(
+        async (request, server) => {
+          await pool.run("echo", {
+            tenantId: "unit",
+            slug: "unit",
+            file: "unit.sqlite",
+            params: { value: 1 },
+          });
+          return written(request, server);
+        },
+        { maxWaitMs: 5000, maxBodyBytes: 1024 },
+      );
+      const response = await fetch(post(), SERVER);
+      expect(response.status).toBe(503);
+      expect(seen.count).toBe(1);
+    } finally {
+      if (holder.inTransaction) holder.run("ROLLBACK");
+      await pool.close();
     }
   });
 

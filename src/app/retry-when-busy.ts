@@ -1,5 +1,6 @@
 import type { Server } from "bun";
-import { type RequestWrites, recordingWrites } from "../tenancy/shard.ts";
+import { currentRequestWrites, type RequestWrites, recordingWrites } from "../tenancy/shard.ts";
+import { WorkerPool } from "../workers/pool.ts";
 
 /** What Bun.serve calls for each request (the app's fetch, or this wrapper around it). */
 export type ServeFetch = (request: Request, server: Server<undefined>) => Response | Promise<Response>;
@@ -98,4 +99,17 @@ export function retryWhenBusy(fetch: ServeFetch, options: RetryWhenBusyOptions):
 /** The answer is the busy 503 and the attempt committed nothing. */
 function refusedUntouched(response: Response, writes: RequestWrites): boolean {
   return writes.busy && writes.commits === 0 && response.status === 503;
+}
+
+/**
+ * The worker pool, where a task a request runs counts as a commit of that request: a task may
+ * write the workspace on the request's behalf (a bulk change, a merge) in another thread, out
+ * of shard.transaction's sight, so a busy answer after it is never run again.
+ */
+export class RequestCountingPool extends WorkerPool {
+  override run<T>(...args: Parameters<WorkerPool["run"]>): Promise<T> {
+    const writes = currentRequestWrites();
+    if (writes) writes.commits++;
+    return super.run<T>(...args);
+  }
 }

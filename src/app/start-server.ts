@@ -9,10 +9,9 @@ import { dueTaskCount } from "../tasks/tasks.ts";
 import { Catalog } from "../tenancy/catalog.ts";
 import { quickCheckOffThread } from "../tenancy/quick-check.ts";
 import { ShardManager } from "../tenancy/shard-manager.ts";
-import { WorkerPool } from "../workers/pool.ts";
 import { Assets } from "./assets.ts";
 import { createApp } from "./create-app.ts";
-import { retryWhenBusy } from "./retry-when-busy.ts";
+import { RequestCountingPool, retryWhenBusy } from "./retry-when-busy.ts";
 import type { ServerDeps } from "./server-deps.ts";
 
 export interface RunningServer {
@@ -34,7 +33,7 @@ export function createDeps(
   now: () => number = Date.now,
 ): ServerDeps {
   const catalog = Catalog.open(config.dataDir);
-  const pool = new WorkerPool({
+  const pool = new RequestCountingPool({
     dataDir: config.dataDir,
     threads: config.workers,
     maxQueue: config.workerQueue,

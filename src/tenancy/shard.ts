@@ -21,7 +21,8 @@ export function commitCount(): number {
  */
 export interface RequestWrites {
   /**
-   * Write transactions committed through shard.transaction while serving the request. The
+   * Write transactions committed through shard.transaction while serving the request, and
+   * worker tasks it ran (they may commit on its behalf, in another thread). The
    * bookkeeping writes made outside one (a session's last-seen time) are not counted: made
    * twice, they change nothing.
    */
