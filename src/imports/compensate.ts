@@ -88,11 +88,12 @@ function linkedFrom(shard: Shard, type: RecordType, id: number): string[] {
  * edited (updated_at, or a log entry about it that is not the import's), or has notes or tasks.
  */
 function changedSince(shard: Shard, type: RecordType, id: number, since: ImportSince): boolean {
-  const row = shard.statement(`SELECT updated_at AS at FROM ${RECORD_TABLES[type]} WHERE id = ?`).get(id) as {
-    at: number;
-  } | null;
+  const row = shard
+    .statement(`SELECT created_at AS made, updated_at AS at FROM ${RECORD_TABLES[type]} WHERE id = ?`)
+    .get(id) as { made: number; at: number } | null;
   if (!row) return false;
-  if (row.at > since.wroteAt) return true;
+  // Changed after the import's last write, and after it was made (a clock tick within the import is not an edit).
+  if (row.at > since.wroteAt && row.at > row.made) return true;
   const worked = shard
     .statement(
       `SELECT EXISTS (SELECT 1 FROM interactions WHERE subject_type = ?1 AND subject_id = ?2 AND id > ?3 AND id <= ?4)
