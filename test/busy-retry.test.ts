@@ -245,16 +245,19 @@ describe("which requests are run again", () => {
   interface Calls {
     count: number;
     bodies: string[];
+    /** The client's address as each attempt saw it. */
+    addresses: (string | undefined)[];
   }
-  const calls = (): Calls => ({ count: 0, bodies: [] });
+  const calls = (): Calls => ({ count: 0, bodies: [], addresses: [] });
 
   /**
    * Writes a first note (if `first`) then a second; a locked file is answered busy as the server
    * does. With `releaseAt`, the lock is let go just before that attempt.
    */
   function app(seen: Calls, options: { first?: boolean; releaseAt?: number } = {}): ServeFetch {
-    return async (request) => {
+    return async (request, server) => {
       seen.count++;
+      seen.addresses.push(server.requestIP(request)?.address);
       seen.bodies.push(await request.text());
       try {
         if (options.first) {
@@ -286,9 +289,15 @@ describe("which requests are run again", () => {
     holder.run("BEGIN IMMEDIATE");
     const seen = calls();
     const fetch = retryWhenBusy(app(seen, { releaseAt: 2 }), { maxWaitMs: 5000, maxBodyBytes: 1024 });
-    const response = await fetch(post("a body"), SERVER);
+    // Only the request Bun received has a socket: a copy's client is looked up with it.
+    const original = post("a body");
+    const server = {
+      requestIP: (request: Request) => (request === original ? { address: "192.0.2.7" } : null),
+    } as unknown as Server<undefined>;
+    const response = await fetch(original, server);
     expect(response.status).toBe(201);
     expect(seen.bodies).toEqual(["a body", "a body"]);
+    expect(seen.addresses).toEqual(["192.0.2.7", "192.0.2.7"]);
     expect(notes()).toBe(stored + 1);
   });
 
