@@ -6,6 +6,7 @@
  *   healthz   GET /healthz (no workspace);
  *   list      GET /api/v1/t/<slug>/contacts (an API key, the render cache);
  *   post      POST /api/v1/t/<slug>/contacts (one transaction, fsync'd);
+ *   wrapper   the wrapper alone, around a fetch that answers at once (a GET without body);
  *   als       the AsyncLocalStorage alone: run() around an async function awaiting once, against
  *             the function alone.
  * Printed: the median over rounds of µs per call, bare and wrapped, and the difference.
@@ -58,6 +59,12 @@ const wrapped = retryWhenBusy(app.fetch, {
   maxBodyBytes: config.bodyLimitBytes,
 });
 const server = { requestIP: () => null } as unknown as Server<undefined>;
+// The wrapper alone: around a fetch that answers at once.
+const answer: ServeFetch = () => new Response("ok");
+const wrappedAnswer = retryWhenBusy(answer, {
+  maxWaitMs: config.busyRetryMs,
+  maxBodyBytes: config.bodyLimitBytes,
+});
 const base = "http://127.0.0.1";
 const auth = { authorization: `Bearer ${key}` };
 
@@ -103,7 +110,7 @@ for (const make of Object.values(requests)) {
   await perCall(wrapped, make, 50);
 }
 const results: Record<string, { bare: number[]; wrapped: number[] }> = {};
-for (const name of [...Object.keys(requests), "als"]) results[name] = { bare: [], wrapped: [] };
+for (const name of [...Object.keys(requests), "wrapper", "als"]) results[name] = { bare: [], wrapped: [] };
 for (let round = 0; round < rounds; round++) {
   for (const [name, make] of Object.entries(requests)) {
     const count = name === "post" ? Math.max(50, iterations / 20) : iterations;
@@ -112,6 +119,15 @@ for (let round = 0; round < rounds; round++) {
     for (const which of round % 2 === 0 ? (["bare", "wrapped"] as const) : (["wrapped", "bare"] as const))
       result[which].push(await perCall(which === "bare" ? bare : wrapped, make, count));
   }
+  const noop = results.wrapper as { bare: number[]; wrapped: number[] };
+  for (const which of round % 2 === 0 ? (["bare", "wrapped"] as const) : (["wrapped", "bare"] as const))
+    noop[which].push(
+      await perCall(
+        which === "bare" ? answer : wrappedAnswer,
+        requests.healthz as (n: number) => Request,
+        iterations * 10,
+      ),
+    );
   const als = results.als as { bare: number[]; wrapped: number[] };
   for (const which of round % 2 === 0 ? (["bare", "wrapped"] as const) : (["wrapped", "bare"] as const))
     als[which].push(await alsPerCall(which === "wrapped", iterations * 50));
