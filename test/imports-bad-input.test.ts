@@ -348,6 +348,9 @@ describe("rows refused one by one while the rest imports", () => {
     );
     const page = await owner.get(`/t/${SLUG}/imports/${id}`);
     expect(page.text).toContain("Read as Windows-1252 / Latin-1. The file is not valid UTF-8");
+    expect(page.text).toContain(
+      "holds the bytes FF FE or FE FF of a UTF-16 byte-order mark where none belongs",
+    );
   }, 30_000);
 
   it("a first name `null` (read as empty) says First name is required; the report is the server's to read only", async () => {

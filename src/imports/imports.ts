@@ -33,7 +33,7 @@ export interface ImportView {
   encoding: ImportEncoding;
   delimiter: string;
   columns: string[];
-  sample: { rows: string[][]; estimatedRows: number };
+  sample: { rows: string[][]; estimatedRows: number; note?: string };
   mapping: ImportMapping | null;
   checked: ImportCounts | null;
   outcome: ImportCounts | null;
@@ -76,7 +76,7 @@ export interface ImportFile {
   encoding: ImportEncoding;
   delimiter: string;
   columns: string[];
-  sample: { rows: string[][]; estimatedRows: number };
+  sample: { rows: string[][]; estimatedRows: number; note?: string };
   mapping: ImportMapping;
 }
 

@@ -18,8 +18,16 @@ export interface InspectResult {
   encoding: ImportEncoding;
   delimiter: string;
   columns: string[];
-  sample: { rows: string[][]; estimatedRows: number };
+  sample: { rows: string[][]; estimatedRows: number; note?: string };
 }
+
+/** Whether the bytes hold a UTF-16 byte-order mark (FF FE or FE FF) somewhere: a UTF-16 file cut or joined with another. */
+const hasStrayBom = (bytes: Uint8Array) => {
+  for (let i = 0; i + 1 < bytes.length; i++)
+    if ((bytes[i] === 0xff && bytes[i + 1] === 0xfe) || (bytes[i] === 0xfe && bytes[i + 1] === 0xff))
+      return true;
+  return false;
+};
 
 /** How much of the file is read to recognise it. */
 const SAMPLE_BYTES = 1024 * 1024;
@@ -65,7 +73,12 @@ const inspect: TaskHandler<InspectParams, InspectResult> = async ({ params }) =>
   const columns = head.header.cells.map((name, i) => name.trim().slice(0, 100) || `Column ${i + 1}`);
   const rows = head.rows.map((r) => columns.map((_, i) => (r.cells[i] ?? "").trim().slice(0, SAMPLE_CELL)));
   const estimatedRows = complete ? head.count : Math.max(1, Math.round((head.count * size) / bytes.length));
-  return { encoding, delimiter, columns, sample: { rows, estimatedRows } };
+  // Read as Windows-1252 because it is not valid UTF-8, with the bytes of a UTF-16 mark inside: say so.
+  const note =
+    !params.encoding && encoding === "windows-1252" && hasStrayBom(bytes)
+      ? "The file is not valid UTF-8 and holds the bytes FF FE or FE FF of a UTF-16 byte-order mark where none belongs: it may be a damaged UTF-16 file, or files in different encodings joined together."
+      : undefined;
+  return { encoding, delimiter, columns, sample: { rows, estimatedRows, ...(note ? { note } : {}) } };
 };
 
 export default inspect;

@@ -86,7 +86,7 @@ ${csrfField(p.ctx.csrfToken)}
     r.encoding === "windows-1252"
       ? " The file is not valid UTF-8, so its bytes were read as Windows-1252: if letters in the first values below look wrong (Ã©, Ã¿þ), choose the encoding it was saved in and read it again."
       : ""
-  }</p>`;
+  }${r.sample.note ? ` ${r.sample.note}` : ""}</p>`;
 }
 
 function mappingForm(p: ImportPageProps): Html {
