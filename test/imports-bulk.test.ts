@@ -82,7 +82,13 @@ async function arrange(slug: string) {
       { firstName: "Grace", lastName: "Hopper", phone: "+1 555 0100", tags: ["vip"] },
       { firstName: "Anon", lastName: "", tags: [] },
     ];
-    return { inputs, owner };
+    // Enough for statements of 32, 8 and 1 rows.
+    const more = Array.from({ length: 42 }, (_, i) => ({
+      firstName: `Person${i}`,
+      lastName: "X",
+      tags: ["bulk"],
+    }));
+    return { inputs, more, owner };
   });
 }
 
@@ -91,17 +97,17 @@ describe("new contacts written several at a time", () => {
   beforeAll(async () => {
     const one = await arrange("one-by-one");
     await use("one-by-one", (shard) => {
-      for (const input of one.inputs) createContact(shard, SYSTEM_ACTOR, input, at);
+      for (const input of [...one.inputs, ...one.more]) createContact(shard, SYSTEM_ACTOR, input, at);
     });
     const bulk = await arrange("together");
-    await use("together", (shard) => createContacts(shard, SYSTEM_ACTOR, bulk.inputs, at));
+    await use("together", (shard) => createContacts(shard, SYSTEM_ACTOR, [...bulk.inputs, ...bulk.more], at));
   });
 
   it("hold exactly what one by one writes: rows, tags, custom values, log entries, search", async () => {
     const expected = await use("one-by-one", dump);
-    expect(expected.contacts).toHaveLength(3);
+    expect(expected.contacts).toHaveLength(45);
     expect(expected.found).toEqual([0, 1]);
-    expect(expected.tags).toHaveLength(3);
+    expect(expected.tags).toHaveLength(45);
     expect(expected.values as Row[]).toEqual([{ contact: 0, key: "source", text: "fair" }]);
     expect(await use("together", dump)).toEqual(expected);
   });

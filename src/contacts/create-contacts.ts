@@ -4,12 +4,10 @@ import { applyCustomValues } from "../custom-fields/apply-custom-values.ts";
 import type { WithCustomFields } from "../custom-fields/field-values.ts";
 import type { Actor } from "../identity/viewer.ts";
 import { ensureTag, linkNewTags } from "../tags/set-tags.ts";
+import { insertGroups } from "../tenancy/insert-groups.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { ContactCreate } from "./contact-input.ts";
 import { contactInsertSql, contactIssues, contactRow, logContactCreated } from "./contact-row.ts";
-
-/** Rows per multi-row INSERT (10 values each: far below SQLite's bound-parameter limit). */
-const GROUP = 32;
 
 /** What createContacts made: the contacts' ids (in input order) and the tags the workspace did not have before. */
 export interface CreatedContacts {
@@ -37,15 +35,15 @@ export function createContacts(
     );
     if (issues.length) throw new ValidationError(issues);
     const ids: number[] = [];
-    let values: SQLQueryBindings[] = [];
-    for (let start = 0; start < inputs.length; start += GROUP) {
-      const group = inputs.slice(start, start + GROUP);
-      values = [];
-      for (const input of group) contactRow(input, now, values);
-      const result = shard.statement(contactInsertSql(group.length)).run(...values);
+    let start = 0;
+    for (const size of insertGroups(inputs.length)) {
+      const values: SQLQueryBindings[] = [];
+      for (let k = start; k < start + size; k++) contactRow(inputs[k] as ContactCreate, now, values);
+      const result = shard.statement(contactInsertSql(size)).run(...values);
       // One statement under the write lock: its rows took consecutive ids, the last one reported.
       const last = Number(result.lastInsertRowid);
-      for (let k = group.length - 1; k >= 0; k--) ids.push(last - k);
+      for (let k = size - 1; k >= 0; k--) ids.push(last - k);
+      start += size;
     }
     const tags = new Map<string, { id: number; made: boolean }>();
     const newTags: CreatedContacts["newTags"] = [];

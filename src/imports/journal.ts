@@ -1,3 +1,4 @@
+import { insertGroups } from "../tenancy/insert-groups.ts";
 import type { Shard } from "../tenancy/shard.ts";
 
 /** What an import's journal lists: the kinds of record, and the custom fields and tags it added. */
@@ -34,9 +35,8 @@ export class ImportJournal {
 
   /** Records created in bulk: `ids[i]` from the file's row `rows[i]`, a few rows per statement. */
   createdMany(subject: JournalSubject, ids: number[], rows: number[]): void {
-    const group = 32;
-    for (let start = 0; start < ids.length; start += group) {
-      const count = Math.min(group, ids.length - start);
+    let start = 0;
+    for (const count of insertGroups(ids.length)) {
       const values: (number | string)[] = [];
       for (let k = start; k < start + count; k++)
         values.push(this.importId, subject, ids[k] as number, rows[k] as number);
@@ -45,6 +45,7 @@ export class ImportJournal {
           `INSERT INTO import_rows (import_id, subject_type, subject_id, action, row) VALUES ${Array.from({ length: count }, () => "(?, ?, ?, 'created', ?)").join(", ")}`,
         )
         .run(...values);
+      start += count;
     }
   }
 
