@@ -118,6 +118,35 @@ describe("checkpoints of a workspace's file", () => {
     }
   });
 
+  it("after another connection's big write (a worker's, another process's), the server's next commit copies nothing back; the pool does", async () => {
+    // The server has the file open (else closing the other connection would checkpoint).
+    await deps.shards.use(tenant, () => {});
+    const before = statSync(file).size;
+    const other = new Database(file);
+    try {
+      other.run("PRAGMA busy_timeout = 5000");
+      other.run("PRAGMA wal_autocheckpoint = 0");
+      // Past SQLite's automatic threshold (1000 pages): 8 MiB, left in the log.
+      for (let i = 0; i < 8; i++)
+        other.query("INSERT INTO filler (b) VALUES (randomblob(?))").run(1024 * 1024);
+    } finally {
+      other.close(false);
+    }
+    expect(walSize()).toBeGreaterThan(8 * 1024 * 1024);
+    expect(statSync(file).size).toBe(before);
+    // The server's commit, and the file's size the moment it returned (before anything else ran).
+    const after = await deps.shards.use(tenant, (shard) => {
+      shard.transaction(() => shard.statement("INSERT INTO filler (b) VALUES (x'01')").run());
+      return statSync(file).size;
+    });
+    expect(after).toBe(before);
+    // The pool copies it back, asked as requests let go of the workspace.
+    await until(() => {
+      void deps.shards.use(tenant, () => {});
+      return statSync(file).size > before + 8 * 1024 * 1024 && walSize() <= WAL_CHECKPOINT_BYTES;
+    }, "the pool's checkpoint");
+  });
+
   it("keep the -wal bounded under the server's writes alone: the pool checkpoints it when it grows", async () => {
     const asked = deps.shards.checkpointsAsked;
     const bound = 2 * WAL_CHECKPOINT_BYTES;
