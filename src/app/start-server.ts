@@ -48,6 +48,7 @@ export function createDeps(
       maxOpen: config.maxOpenShards,
       idleMs: config.shardIdleSeconds * 1000,
       busyTimeoutMs: config.busyTimeoutMs,
+      walCheckpointBytes: config.checkpointWalBytes,
       // Copying a workspace's write-ahead log back into its file runs in the pool, never on this thread.
       checkpoint: (tenant) =>
         pool

@@ -65,6 +65,11 @@ export interface Config {
    */
   busyRetryMs: number;
   /**
+   * The size of a workspace's write-ahead log past which the server asks a worker to copy it
+   * back into the file (a checkpoint); its own connections never do (invariant 10).
+   */
+  checkpointWalBytes: number;
+  /**
    * How long a request's body may take to arrive (a form, a JSON body) before 408: it is read
    * whole before the workspace's file is opened, so a slow sender holds no file (invariant 10).
    */
@@ -131,6 +136,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     taskTimeoutSeconds: int(env, "CRM_TASK_TIMEOUT_SECONDS", 30, 1),
     busyTimeoutMs: int(env, "CRM_BUSY_TIMEOUT_MS", 20, 0),
     busyRetryMs: int(env, "CRM_BUSY_RETRY_MS", 1000, 0),
+    checkpointWalBytes: int(env, "CRM_CHECKPOINT_WAL_BYTES", 1024 * 1024, 64 * 1024),
     bodyTimeoutSeconds: int(env, "CRM_BODY_TIMEOUT_SECONDS", 20, 1),
     shutdownDrainSeconds: int(env, "CRM_SHUTDOWN_DRAIN_SECONDS", 10, 0),
   };
