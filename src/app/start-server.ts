@@ -38,6 +38,7 @@ export function createDeps(
     threads: config.workers,
     maxQueue: config.workerQueue,
     perWorkspace: config.workerPerWorkspace,
+    nice: config.workerNice,
     timeoutMs: config.taskTimeoutSeconds * 1000,
   });
   return {

@@ -52,6 +52,8 @@ export interface Config {
    * its next is refused with 503 and Retry-After, so one workspace never takes the whole queue.
    */
   workerPerWorkspace: number;
+  /** How much lower the pool threads' CPU priority is than the server's thread (a nice increment, 0–19). */
+  workerNice: number;
   /** How long a task started by a request may run before it is stopped ("took too long"). */
   taskTimeoutSeconds: number;
   /**
@@ -133,6 +135,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       Math.max(2, Math.floor(int(env, "CRM_WORKER_QUEUE", 32, 0) / 4)),
       1,
     ),
+    workerNice: Math.min(19, int(env, "CRM_WORKER_NICE", 10, 0)),
     taskTimeoutSeconds: int(env, "CRM_TASK_TIMEOUT_SECONDS", 30, 1),
     busyTimeoutMs: int(env, "CRM_BUSY_TIMEOUT_MS", 20, 0),
     busyRetryMs: int(env, "CRM_BUSY_RETRY_MS", 1000, 0),

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "bun:test";
+import { getPriority } from "node:os";
 import { RetryLaterError, ValidationError } from "../core/errors.ts";
 import { TaskCancelledError, TaskTimeoutError, WorkerPool, type WorkerPoolOptions } from "./pool.ts";
 
@@ -45,6 +46,17 @@ describe("the worker pool (real piscina threads under Bun)", () => {
     const result = await run<{ value: unknown; threadId: number }>(p, "echo", { value: { a: [1, "two"] } });
     expect(result.value).toEqual({ a: [1, "two"] });
     expect(result.threadId).toBeGreaterThan(0);
+  });
+
+  it("runs its threads at a lower CPU priority than the server's thread, by the nice increment it is given", async () => {
+    const server = getPriority();
+    const lowered = await run<{ nice: number }>(makePool({ nice: 5 }), "priority", {});
+    expect(lowered.nice).toBe(Math.min(19, server + 5));
+    // The server's own thread keeps its priority.
+    expect(getPriority()).toBe(server);
+    await pool?.close();
+    const even = await run<{ nice: number }>(makePool({ nice: 0 }), "priority", {});
+    expect(even.nice).toBe(server);
   });
 
   it("keeps the event loop free while a task burns a whole core for 400 ms", async () => {

@@ -3,6 +3,7 @@ import Piscina from "piscina";
 import { AppError, RetryLaterError, ValidationError } from "../core/errors.ts";
 import type { TaskInput, TaskReply, TaskRequest } from "./task-types.ts";
 import type { TaskName } from "./tasks.ts";
+import type { PoolThreadData } from "./worker-entry.ts";
 
 /** The file every pool thread runs. */
 export const WORKER_ENTRY = new URL("./worker-entry.ts", import.meta.url).href;
@@ -20,6 +21,11 @@ export interface WorkerPoolOptions {
   perWorkspace?: number;
   /** A task's time limit unless its run says otherwise (CRM_TASK_TIMEOUT_SECONDS). */
   timeoutMs: number;
+  /**
+   * How much lower the threads' CPU priority is than the server's thread (CRM_WORKER_NICE): with
+   * no core to spare, pages come first and the heavy work takes what is left.
+   */
+  nice?: number;
   /** Another entry file (tests run the real pool over tasks that crash or hang on purpose). */
   entry?: string;
 }
@@ -105,6 +111,7 @@ export class WorkerPool {
       maxQueue: options.maxQueue,
       // A thread idle this long exits; the next task starts one again (~30 ms).
       idleTimeout: 30_000,
+      workerData: { nice: options.nice ?? 0 } satisfies PoolThreadData,
     });
   }
 

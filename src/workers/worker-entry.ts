@@ -1,3 +1,5 @@
+import { getPriority, setPriority } from "node:os";
+import { isMainThread, workerData } from "node:worker_threads";
 import { pack } from "msgpackr";
 import { AppError, ValidationError } from "../core/errors.ts";
 import type { TaskHandler, TaskReply, TaskRequest } from "./task-types.ts";
@@ -32,6 +34,24 @@ export async function dispatch(
     };
   }
 }
+
+/** What the pool gives each of its threads. */
+export interface PoolThreadData {
+  /** How much to lower this thread's CPU priority (a nice increment, 0 for none). */
+  nice: number;
+}
+
+/**
+ * Lowers this thread's CPU priority by `by`. On Linux each thread has its own nice value, so
+ * the server's thread keeps its own and wins the CPU whenever both want it; elsewhere this may
+ * lower the whole process, so it is left alone there.
+ */
+function lowerThisThread(by: number): void {
+  if (by <= 0 || process.platform !== "linux") return;
+  setPriority(Math.min(19, getPriority() + by));
+}
+
+if (!isMainThread) lowerThisThread((workerData as Partial<PoolThreadData> | undefined)?.nice ?? 0);
 
 /** The one file a pool thread runs (piscina loads it by URL): every task in TASKS. */
 export default function runTask(request: TaskRequest): Promise<TaskReply> {

@@ -1,3 +1,4 @@
+import { getPriority } from "node:os";
 import { threadId } from "node:worker_threads";
 import { TaskProgress } from "../../src/background/task-progress.ts";
 import { ValidationError } from "../../src/core/errors.ts";
@@ -15,6 +16,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 const FIXTURE_TASKS: Record<string, TaskHandler<Params, unknown>> = {
   echo: ({ params }) => ({ value: params.value, threadId }),
+  /** This thread's CPU priority (its nice value). */
+  priority: () => ({ nice: getPriority() }),
   sleep: async ({ params }) => {
     await sleep(params.ms ?? 0);
     return { threadId };
