@@ -735,28 +735,38 @@ describe("workspaces and the cache", () => {
   });
 
   it("computes a report in the pool once per workspace version: a repeat is cached, a write is seen at once", async () => {
+    // The report tasks this pool is handed (other work, a checkpoint of the file, goes there too).
     const pool = server.deps.pool;
+    const run = pool.run.bind(pool);
+    let reportRuns = 0;
+    pool.run = ((task, ...rest) => {
+      if (String(task).startsWith("reports.")) reportRuns++;
+      return run(task, ...rest);
+    }) as typeof pool.run;
     const query = `ownerId=${ids.rita}`;
-    const before = pool.stats().completed;
-    const first = await report(owner, "pipeline", query);
-    expect(pool.stats().completed).toBe(before + 1);
-    const again = await report(owner, "pipeline", query);
-    expect(pool.stats().completed).toBe(before + 1);
-    expect(again).toEqual(first);
-    const lead = first.stages[0];
-    const created = await owner("POST", `/t/${HOME}/deals`, {
-      title: "Cache buster",
-      amountCents: 123_400,
-      currency: "USD",
-      pipelineId: lead.pipelineId,
-      stageId: lead.stageId,
-      ownerId: ids.rita,
-    });
-    expect(created.status).toBe(201);
-    const after = await report(owner, "pipeline", query);
-    expect(pool.stats().completed).toBe(before + 2);
-    expect(after.stages[0].deals).toBe(lead.deals + 1);
-    const usd = (s: Row) => s.amounts.find((a: Row) => a.currency === "USD")?.amountCents ?? 0;
-    expect(usd(after.stages[0])).toBe(usd(lead) + 123_400);
+    try {
+      const first = await report(owner, "pipeline", query);
+      expect(reportRuns).toBe(1);
+      const again = await report(owner, "pipeline", query);
+      expect(reportRuns).toBe(1);
+      expect(again).toEqual(first);
+      const lead = first.stages[0];
+      const created = await owner("POST", `/t/${HOME}/deals`, {
+        title: "Cache buster",
+        amountCents: 123_400,
+        currency: "USD",
+        pipelineId: lead.pipelineId,
+        stageId: lead.stageId,
+        ownerId: ids.rita,
+      });
+      expect(created.status).toBe(201);
+      const after = await report(owner, "pipeline", query);
+      expect(reportRuns).toBe(2);
+      expect(after.stages[0].deals).toBe(lead.deals + 1);
+      const usd = (s: Row) => s.amounts.find((a: Row) => a.currency === "USD")?.amountCents ?? 0;
+      expect(usd(after.stages[0])).toBe(usd(lead) + 123_400);
+    } finally {
+      pool.run = run;
+    }
   });
 });

@@ -236,6 +236,10 @@ const VIEWS: Record<string, Entry | NotHtml> = {
         }),
       ),
     ),
+  "imports/undo-page#undoPage": (v, f) =>
+    importViews(f).map((record) =>
+      v({ ctx: f.ctx, base: BASE, nav: "contacts", record, preview: { remove: 2, restore: 1, keep: 1 } }),
+    ),
 
   // auth
   "auth/accept-invite-page#acceptInvitePage": (v, f) =>
