@@ -13,6 +13,7 @@ import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
 import { hasRole } from "../identity/roles.ts";
 import { actorOf } from "../identity/viewer.ts";
+import { isLocked } from "../tenancy/locked.ts";
 import type { TaskName } from "../workers/tasks.ts";
 import { IMPORT_DELIMITERS, IMPORT_ENCODINGS, type ImportEncoding } from "./detect-format.ts";
 import { importKind } from "./import-fields.ts";
@@ -94,16 +95,31 @@ export function importRoutes(deps: AppDeps) {
     return c.redirect(`${base(c)}/background/${taskId}`, 303);
   };
 
-  /** Deletes an import's uploaded file once nothing will read it again. */
-  const forgetUpload = (c: C, id: number) =>
-    deps.shards
-      .use(c.var.tenant, (shard) => {
-        const stored = readImport(shard, id).storedFile;
-        if (stored === null) return;
-        removeStored(deps.config.dataDir, [stored]);
-        clearStoredFile(shard, id);
-      })
-      .catch((error) => deps.logger.error("import upload not removed", { id, ...errorFields(error) }));
+  /**
+   * Deletes an import's uploaded file once nothing will read it again. A workspace locked by a
+   * worker's write is tried again on a timer (50 ms doubling, ~6 s in all), never waited for
+   * on this thread.
+   */
+  const forgetUpload = async (c: C, id: number) => {
+    for (let wait = 50; ; wait *= 2) {
+      try {
+        await deps.shards.use(c.var.tenant, (shard) => {
+          const stored = readImport(shard, id).storedFile;
+          if (stored === null) return;
+          removeStored(deps.config.dataDir, [stored]);
+          clearStoredFile(shard, id);
+        });
+        return;
+      } catch (error) {
+        if (isLocked(error) && wait <= 3200) {
+          await Bun.sleep(wait);
+          continue;
+        }
+        deps.logger.error("import upload not removed", { id, ...errorFields(error) });
+        return;
+      }
+    }
+  };
 
   /** Refuses a step while another of the import's tasks is still going. */
   const idle = (c: C, record: ImportView) => {
