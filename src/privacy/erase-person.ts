@@ -4,7 +4,8 @@ import { requireRole } from "../identity/roles.ts";
 import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import { scrubMentions } from "./scrub-mentions.ts";
+import { type ImportScrub, scrubImports } from "./scrub-imports.ts";
+import { type MentionCounts, mentionsOf, scrubMentions } from "./scrub-mentions.ts";
 
 /**
  * The steps of an erasure after the first (the erasure itself, committed when step 1 begins):
@@ -38,6 +39,10 @@ export interface ErasureResult {
   compactError?: string;
   /** The write-ahead log was emptied; false if another connection was reading (a long export, another process). */
   walTruncated: boolean;
+  /** Quotes of the person replaced in other records, per kind. */
+  changed: MentionCounts;
+  /** What went from the imports: journal rows, samples rewritten, and the files of finished imports to delete. */
+  imports: ImportScrub;
 }
 
 const count = (shard: Shard, sql: string, id: number) => (shard.statement(sql).get(id) as { n: number }).n;
@@ -139,6 +144,8 @@ export function erasePerson(
   // server's would get in) and checkpoints at once after each, taking the write lock first.
   shard.sqlite.run("PRAGMA wal_autocheckpoint = 0");
   const checkpoint = () => shard.sqlite.query("PRAGMA wal_checkpoint(TRUNCATE)").values()[0]?.[0] ?? 1;
+  let changed: MentionCounts | undefined;
+  let imports: ImportScrub | undefined;
   try {
     shard.transaction(() => {
       const contact = getContact(shard, contactId);
@@ -153,7 +160,10 @@ export function erasePerson(
       shard.statement("DELETE FROM tasks WHERE subject_type = 'contact' AND subject_id = ?").run(contactId);
       shard.statement("DELETE FROM contacts WHERE id = ?").run(contactId);
       anonymise.run("contact", contactId);
-      scrubMentions(shard, [contactName(contact), contact.email ?? ""]);
+      const name = contactName(contact);
+      const mentions = mentionsOf({ name, email: contact.email, phone: contact.phone });
+      imports = scrubImports(shard, contactId, { ...contact, name }, mentions);
+      changed = scrubMentions(shard, mentions);
       recordInteraction(shard, {
         actor,
         kind: "contact.erased",
@@ -174,7 +184,8 @@ export function erasePerson(
     const compaction = compact(shard);
     const busy = checkpoint();
     step(3);
-    return { ...compaction, walTruncated: busy === 0 };
+    if (!changed || !imports) throw new Error("the erasure did not run");
+    return { ...compaction, walTruncated: busy === 0, changed, imports };
   } finally {
     // The values read back above: numbers, never request text.
     shard.sqlite.run(`PRAGMA secure_delete = ${previous}`);

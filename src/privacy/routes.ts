@@ -138,7 +138,7 @@ export function privacyRoutes(deps: AppDeps) {
       // The task's row stays in the file: it names the contact by id, never by name.
       label: `Erasure of contact #${id}`,
       task: "privacy.erase",
-      params: { contactId: id, actor },
+      params: { contactId: id, actor, dataDir: deps.config.dataDir },
       total: ERASURE_STEPS,
     });
     return toProgress(c, taskId);
