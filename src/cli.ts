@@ -12,6 +12,7 @@ import { routes } from "./cli/routes-command.ts";
 import { seed } from "./cli/seed-command.ts";
 import { serve } from "./cli/serve-command.ts";
 import { tenantsCheck, tenantsCreate, tenantsList } from "./cli/tenants-command.ts";
+import { ConfigError } from "./core/config.ts";
 
 const COMMANDS: Command[] = [
   serve,
@@ -65,6 +66,10 @@ async function main(argv: string[]): Promise<number> {
     }
     return (await found.command.run(values, positionals)) ?? 0;
   } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`crm ${found.command.name}: ${error.message}`);
+      return 2;
+    }
     if (error instanceof UsageError) {
       console.error(`crm ${found.command.name}: ${error.message}\n\n${found.command.help}`);
       return 2;

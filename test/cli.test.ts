@@ -24,6 +24,32 @@ async function crm(...args: string[]) {
 }
 
 describe("crm CLI", () => {
+  it("refuses a setting out of its range with one line naming it and its range, exit 2, and starts nothing", async () => {
+    for (const [name, value, range] of [
+      ["CRM_WORKER_NICE", "25", "from 0 to 19"],
+      ["CRM_BUSY_RETRY_MS", "1000000000", "from 0 to 60000"],
+      ["CRM_CHECKPOINT_WAL_BYTES", "10", "≥ 65536"],
+      ["CRM_WORKERS", "abc", "≥ 1"],
+    ] as const) {
+      const proc = Bun.spawn([process.execPath, CLI, "serve", "--port", "0"], {
+        env: { ...process.env, ...FAST_HASHING, CRM_DATA: dir.path, [name]: value },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const [stdout, stderr, code] = await Promise.all([
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+        proc.exited,
+      ]);
+      expect({ name, code, stdout, stderr }).toEqual({
+        name,
+        code: 2,
+        stdout: "",
+        stderr: `crm serve: ${name} must be an integer ${range}, got "${value}"\n`,
+      });
+    }
+  });
+
   it("lists its commands, and explains each with --help", async () => {
     const help = await crm("--help");
     expect(help.code).toBe(0);

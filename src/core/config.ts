@@ -82,12 +82,17 @@ export interface Config {
 
 type Env = Record<string, string | undefined>;
 
-function int(env: Env, name: string, fallback: number, min = 0): number {
+/** A setting's value the server cannot run with: the command says which and stops (exit 2), no stack. */
+export class ConfigError extends Error {}
+
+function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min)
-    throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(`${name} must be an integer ${range}, got "${raw}"`);
+  }
   return value;
 }
 
@@ -96,7 +101,7 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (raw === undefined || raw === "") return fallback;
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new Error(`${name} must be true or false, got "${raw}"`);
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
 /** Reads settings from the environment (CRM_*), falling back to the documented defaults. */
@@ -135,10 +140,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       Math.max(2, Math.floor(int(env, "CRM_WORKER_QUEUE", 32, 0) / 4)),
       1,
     ),
-    workerNice: Math.min(19, int(env, "CRM_WORKER_NICE", 10, 0)),
+    workerNice: int(env, "CRM_WORKER_NICE", 10, 0, 19),
     taskTimeoutSeconds: int(env, "CRM_TASK_TIMEOUT_SECONDS", 30, 1),
     busyTimeoutMs: int(env, "CRM_BUSY_TIMEOUT_MS", 20, 0),
-    busyRetryMs: int(env, "CRM_BUSY_RETRY_MS", 1000, 0),
+    busyRetryMs: int(env, "CRM_BUSY_RETRY_MS", 1000, 0, 60_000),
     checkpointWalBytes: int(env, "CRM_CHECKPOINT_WAL_BYTES", 1024 * 1024, 64 * 1024),
     bodyTimeoutSeconds: int(env, "CRM_BODY_TIMEOUT_SECONDS", 20, 1),
     shutdownDrainSeconds: int(env, "CRM_SHUTDOWN_DRAIN_SECONDS", 10, 0),
