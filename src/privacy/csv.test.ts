@@ -14,6 +14,14 @@ describe("csv", () => {
     expect(csvField('"')).toBe('""""');
   });
 
+  it("quotes fields holding a semicolon, which Excel splits on where it is the list separator", () => {
+    expect(csvField("Sales; EMEA")).toBe('"Sales; EMEA"');
+    expect(csvField(";")).toBe('";"');
+    expect(csvField('a;"b",c')).toBe('"a;""b"",c"');
+    expect(csvField("=1;2")).toBe('"\'=1;2"');
+    expect(csvRow(["x;y", "plain", 3])).toBe('"x;y",plain,3\r\n');
+  });
+
   it("prefixes text that a spreadsheet would run as a formula with a single quote", () => {
     expect(csvField('=HYPERLINK("http://evil","x")')).toBe('"\'=HYPERLINK(""http://evil"",""x"")"');
     expect(csvField("+1 555")).toBe("'+1 555");

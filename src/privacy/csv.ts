@@ -1,8 +1,11 @@
 /** What a CSV cell can hold: SQLite's values, as bun:sqlite returns them. */
 export type CsvValue = string | number | bigint | boolean | null | undefined;
 
-/** Fields with these characters are quoted (RFC 4180, section 2.6). */
-const NEEDS_QUOTES = /[",\r\n]/;
+/**
+ * Fields with these characters are quoted (RFC 4180, section 2.6), and with `;`: Excel in a
+ * locale whose list separator is `;` splits an unquoted cell there.
+ */
+const NEEDS_QUOTES = /[",;\r\n]/;
 
 /**
  * Text that a spreadsheet would run as a formula (OWASP "CSV injection"): `=`, `+`, `-`, `@`,
