@@ -279,4 +279,19 @@ describe("quotes of an erased person in other records", () => {
       { body: "[erased] called; Åsa Öbergsson did not" },
     ]);
   });
+
+  it("are found when the name has no ASCII letters at all (every row is read then)", async () => {
+    const yolka = await created("/contacts", { firstName: "Ёлка", lastName: "Щукина" });
+    const other = await created("/contacts", { firstName: "Иван", lastName: "Петров" });
+    const note = await created("/notes", {
+      subjectType: "contact",
+      subjectId: other.id,
+      body: "ЁЛКА ЩУКИНА звонила; Ёлка Щукинаева нет",
+    });
+    const task = await erase(yolka.id);
+    expect(task.text).toContain("replaced with [erased]: 1 note");
+    expect(await sql("SELECT body FROM notes WHERE id = ?", note.id)).toEqual([
+      { body: "[erased] звонила; Ёлка Щукинаева нет" },
+    ]);
+  });
 });

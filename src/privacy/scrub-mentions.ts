@@ -73,9 +73,9 @@ function scrubColumn(
     .statement(
       `SELECT rowid AS id, ${spec.column} AS value FROM ${spec.table} WHERE (${filter})${spec.where ? ` AND ${spec.where}` : ""}`,
     )
-    .all(...(any ? [] : probeList)) as { id: number; value: string | null }[];
-  const update = shard.statement(`UPDATE ${spec.table} SET ${spec.column} = ? WHERE rowid = ?`);
-  let changed = 0;
+    .iterate(...(any ? [] : probeList)) as IterableIterator<{ id: number; value: string | null }>;
+  // Read one row at a time (a name with no ASCII part reads every row), write after the scan.
+  const updates: [string, number][] = [];
   for (const row of rows) {
     if (typeof row.value !== "string") continue;
     if (row.value.length > MAX_SCRUB_LENGTH) {
@@ -83,18 +83,18 @@ function scrubColumn(
       continue;
     }
     const result = scrubText(row.value, patterns);
-    if (result.replaced === 0) continue;
-    update.run(result.text, row.id);
-    changed++;
+    if (result.replaced > 0) updates.push([result.text, row.id]);
   }
-  return changed;
+  const update = shard.statement(`UPDATE ${spec.table} SET ${spec.column} = ? WHERE rowid = ?`);
+  for (const [text, id] of updates) update.run(text, id);
+  return updates.length;
 }
 
 /**
  * Replaces quotes of an erased person in records that are not theirs: a deal titled with their
  * name (the New deal form suggests that) or lost because of them, a note on their company quoting
- * their email, a task, a custom field's text or multiselect value (and the option it was), the log's payloads, what an
- * import wrote or found (import_rows' before and after, an import's counts). Only exact quotes,
+ * their email, a task, a custom field's text or multiselect value (and the option it was), the
+ * log's payloads, what an import wrote or found (import_rows' before and after, an import's counts). Only exact quotes,
  * as whole words and in any case: "Ann Lee" is replaced in "lunch with ann lee" but not in
  * "Lunch with JoAnn Leeds". Call inside the erasure's transaction, after the person's own rows
  * are deleted; the search triggers re-index what changes. Returns what changed, per kind.
