@@ -154,6 +154,29 @@ describe("an erased person who came in through an import", () => {
     // The rejected-rows report is no longer offered.
     expect((await owner.get(`/t/${SLUG}/imports/${id}/rejected.csv`)).status).toBe(404);
   });
+  it("says that an import not run yet keeps its uploaded file, which may hold them", async () => {
+    const kept = await created("/contacts", {
+      firstName: "Wendel",
+      lastName: "Pending",
+      email: "wendel@pending.example",
+    });
+    const csv = ["First Name,Last Name,Email Address", "Wendel,Pending,wendel@pending.example"].join("\r\n");
+    const id = importIdOf(await upload(owner, SLUG, csv, { fileName: "later.csv" }));
+    const [before] = await sql<{ storedFile: string }>(
+      "SELECT stored_file AS storedFile FROM imports WHERE id = ?",
+      id,
+    );
+    const stored = join(dir.path, before?.storedFile as string);
+    expect(existsSync(stored)).toBe(true);
+    const task = await erase(kept.id);
+    expect(task.text).toContain(
+      "1 import not finished yet keeps its uploaded file, which may hold them: discard it on the Imports page to remove it.",
+    );
+    // Its sample no longer shows them; the file stays for the import to run.
+    const [after] = await sql<{ sample: string }>("SELECT sample FROM imports WHERE id = ?", id);
+    expect(JSON.parse(after?.sample as string).rows).toEqual([]);
+    expect(existsSync(stored)).toBe(true);
+  });
 });
 
 describe("quotes of an erased person in other records", () => {

@@ -18,7 +18,7 @@ export interface ErasureParams extends BackgroundParams {
 export interface ErasureOutcome extends Omit<ErasureResult, "imports"> {
   contactId: number;
   /** What went from the imports: journal rows, samples rewritten, files deleted (counted, never named). */
-  imports: { journalRows: number; samples: number; files: number };
+  imports: { journalRows: number; samples: number; files: number; pending: number };
   summary: string[];
   links: { href: string; label: string }[];
 }
@@ -91,6 +91,11 @@ const eraseTask: TaskHandler<ErasureParams, ErasureOutcome> = ({ params, slug },
       `Contact #${params.contactId} was erased, with their notes, tasks, custom values and activity details.`,
       changedLine(result.changed),
       `Imports: ${plural(imports.journalRows, "record")} of theirs no longer taken back by Undo, ${plural(imports.samples, "file sample")} rewritten, ${plural(imports.files, "stored file")} of finished imports deleted.`,
+      ...(imports.pending
+        ? [
+            `${plural(imports.pending, "import")} not finished yet keep${imports.pending === 1 ? "s its" : " their"} uploaded file, which may hold them: discard it on the Imports page to remove it.`,
+          ]
+        : []),
       clean
         ? "The workspace's file was rewritten: nothing of them is left in it."
         : "The file could not be rewritten yet (another connection was busy): the server logged it, and the next erasure will rewrite it.",

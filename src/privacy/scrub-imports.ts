@@ -9,6 +9,11 @@ export interface ImportScrub {
   samples: number;
   /** Stored files (uploads, reports of rejected rows) of finished imports, to delete once committed. */
   files: string[];
+  /**
+   * Imports not finished (uploaded, checked or running) whose uploaded file stays: their run
+   * still reads it, and it may hold the person. The page says so; discarding the import removes it.
+   */
+  pending: number;
 }
 
 /** Imports that will read their file no more: their uploads and reports can go. */
@@ -101,5 +106,12 @@ export function scrubImports(
   shard
     .statement(`UPDATE imports SET stored_file = NULL, report_file = NULL WHERE status IN ${FINISHED}`)
     .run();
-  return { journalRows, samples, files };
+  const pending = (
+    shard
+      .statement(
+        `SELECT count(*) AS n FROM imports WHERE status NOT IN ${FINISHED} AND stored_file IS NOT NULL`,
+      )
+      .get() as { n: number }
+  ).n;
+  return { journalRows, samples, files, pending };
 }
