@@ -13,6 +13,7 @@ import { seed } from "./cli/seed-command.ts";
 import { serve } from "./cli/serve-command.ts";
 import { tenantsCheck, tenantsCreate, tenantsList } from "./cli/tenants-command.ts";
 import { ConfigError } from "./core/config.ts";
+import { AppError } from "./core/errors.ts";
 
 const COMMANDS: Command[] = [
   serve,
@@ -66,6 +67,11 @@ async function main(argv: string[]): Promise<number> {
     }
     return (await found.command.run(values, positionals)) ?? 0;
   } catch (error) {
+    // A refusal of what was asked (an unknown field in --filter, a bad value): its message, no stack.
+    if (error instanceof AppError && error.status < 500) {
+      console.error(`crm ${found.command.name}: ${error.message}`);
+      return 2;
+    }
     if (error instanceof ConfigError) {
       console.error(`crm ${found.command.name}: ${error.message}`);
       return 2;

@@ -273,18 +273,23 @@ describe("crm export", () => {
       { args: ["--tenant", "acme", "segment:999"], says: "no segment 999 in this workspace" },
       { args: ["--tenant", "other", "segment:1"], says: "no segment 1 in this workspace" },
       { args: ["--tenant", "acme", "contacts", "--filter", "sort=nonsense"], says: "--filter: " },
+      {
+        args: ["--tenant", "acme", "contacts", "--filter", "sort=cf.nope"],
+        says: '"nope" is not a custom field of this workspace',
+      },
       { args: ["--tenant", "acme", "contacts", "--out", out("taken.csv")], says: "taken.csv exists" },
       { args: ["--tenant", "acme", "contacts", "--out", out("no/such.csv")], says: "--out: no folder" },
       { args: ["--tenant", "acme"], says: "expected 1 argument(s), got 0" },
     ];
     for (const { args, says } of cases) {
       const run = await crm("export", ...args);
-      expect({ args, code: run.code, says: run.stderr.includes(says), stdout: run.stdout.length }).toEqual({
+      expect({
         args,
-        code: 2,
-        says: true,
-        stdout: 0,
-      });
+        code: run.code,
+        says: run.stderr.includes(says),
+        stack: run.stderr.includes("    at "),
+        stdout: run.stdout.length,
+      }).toEqual({ args, code: 2, says: true, stack: false, stdout: 0 });
     }
     expect(files()).toEqual(before);
     expect(readFileSync(out("taken.csv"), "utf8")).toBe("keep me");
