@@ -1,5 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import type { Tenant } from "./catalog-schema.ts";
 import { loadMigrations, migrateDatabase, requireCurrentSchema, TENANT_MIGRATIONS } from "./migrations.ts";
 import { openDatabase, openReadOnlyDatabase } from "./open-database.ts";
@@ -12,6 +12,7 @@ import {
   ShardFaultError,
   WorkspaceUnavailableError,
 } from "./shard-faults.ts";
+import { type CheckpointHook, WalCheckpoints, walBytes } from "./wal-checkpoints.ts";
 
 export interface ShardManagerOptions {
   dataDir: string;
@@ -36,13 +37,10 @@ export interface ShardManagerOptions {
   onFault?: (tenant: TenantRef, reason: string, found: ShardFault) => void;
   /**
    * Runs a checkpoint of the tenant's file elsewhere (the server: a task of its worker pool).
-   * Given, the files are opened without automatic checkpoints, whose copy of the write-ahead log
-   * back into the file would run on this thread (0.3–0.8 s after a worker's big write); instead,
-   * when a request lets go of a shard, its -wal file's size is looked at (one stat, at most every
-   * `walCheckMs` per workspace) and, past `walCheckpointBytes`, this is called: one at a time per
-   * workspace, and a refused one (the pool busy) is asked again at a later look.
+   * Given, the files are opened without automatic checkpoints and this is asked when a file's
+   * write-ahead log has grown or before an idle file closes (wal-checkpoints.ts says when).
    */
-  checkpoint?: (tenant: Pick<Tenant, "id" | "slug" | "file">) => Promise<unknown>;
+  checkpoint?: CheckpointHook;
   /** The -wal size past which `checkpoint` is called (default WAL_CHECKPOINT_BYTES). */
   walCheckpointBytes?: number;
   /** How often a workspace's -wal size is looked at, at most (default WAL_CHECK_MS). */
@@ -61,14 +59,6 @@ export interface ShardFault {
 /** How often a request re-checks that an open shard's path still names its file (writes always do). */
 export const IDENTITY_CHECK_MS = 1000;
 
-/**
- * A quarter of SQLite's own automatic checkpoint threshold (1000 pages of 4 KiB): what is left in
- * the log is copied back on this thread when the shard closes (measured on a loaded 2-core box:
- * ~30 ms for 256 pages, ~90 ms for 1,000), and a checkpoint in the pool costs this thread nothing.
- */
-export const WAL_CHECKPOINT_BYTES = 1024 * 1024;
-/** A stat() of the -wal costs ~2–6 µs: once a second per active workspace is nothing. */
-export const WAL_CHECK_MS = 1000;
 /** Idle shards looked at, least recently used first, for one whose log is empty to close at the cap. */
 const EVICTION_LOOKAHEAD = 8;
 
@@ -88,19 +78,8 @@ export class ShardManager {
   private readonly busyTimeoutMs: number | undefined;
   private readonly readonly: boolean;
   private readonly onFault: ((tenant: TenantRef, reason: string, found: ShardFault) => void) | undefined;
-  private readonly checkpoint:
-    | ((tenant: Pick<Tenant, "id" | "slug" | "file">) => Promise<unknown>)
-    | undefined;
-  private readonly walCheckpointBytes: number;
-  private readonly walCheckMs: number;
-  /** When each open shard's -wal size was last looked at. */
-  private readonly walCheckedAt = new WeakMap<Shard, number>();
-  /** When a checkpoint was asked for an idle shard before closing it (see closeIdle). */
-  private readonly askedBeforeClose = new WeakMap<Shard, number>();
-  /** The workspaces with a checkpoint asked for and not yet done: never two at once. */
-  private readonly checkpointing = new Set<string>();
-  /** Checkpoints asked of `checkpoint` since start (tests watch it). */
-  checkpointsAsked = 0;
+  /** Checkpoints of the files in the pool (the `checkpoint` option), or none. */
+  private readonly checkpoints: WalCheckpoints | undefined;
   private readonly open = new Map<string, Shard>();
   private sweeper: Timer | undefined;
   /** Shards opened since start, for /readyz and the tests that watch the cap. */
@@ -117,9 +96,15 @@ export class ShardManager {
     this.busyTimeoutMs = options.busyTimeoutMs;
     this.readonly = options.readonly ?? false;
     this.onFault = options.onFault;
-    this.checkpoint = this.readonly ? undefined : options.checkpoint;
-    this.walCheckpointBytes = options.walCheckpointBytes ?? WAL_CHECKPOINT_BYTES;
-    this.walCheckMs = options.walCheckMs ?? WAL_CHECK_MS;
+    this.checkpoints =
+      options.checkpoint && !this.readonly
+        ? new WalCheckpoints(options.checkpoint, {
+            dataDir: this.dataDir,
+            now: this.now,
+            walBytes: options.walCheckpointBytes,
+            checkMs: options.walCheckMs,
+          })
+        : undefined;
   }
 
   get openCount(): number {
@@ -128,7 +113,12 @@ export class ShardManager {
 
   /** Checkpoints asked of the `checkpoint` option and not yet settled. */
   get checkpointsPending(): number {
-    return this.checkpointing.size;
+    return this.checkpoints?.pending ?? 0;
+  }
+
+  /** Checkpoints asked of the `checkpoint` option since start (tests watch it). */
+  get checkpointsAsked(): number {
+    return this.checkpoints?.asked ?? 0;
   }
 
   isOpen(tenantId: string): boolean {
@@ -166,49 +156,9 @@ export class ShardManager {
       if (shard.holders === 0) shard.close();
       return;
     }
-    if (this.checkpoint) this.watchWal(shard);
+    this.checkpoints?.afterRelease(shard);
     // The cap may have been exceeded while every shard was held: shrink back now.
     if (shard.holders === 0 && this.open.size > this.maxOpen) this.makeRoom(0);
-  }
-
-  /**
-   * Asks `checkpoint` for the shard's file when its -wal has grown past the bound (see the
-   * option). The writes of this thread and of workers alike grow it; this thread never copies it back.
-   */
-  private watchWal(shard: Shard): void {
-    if (!shard.path || this.checkpointing.has(shard.tenant.id)) return;
-    const now = this.now();
-    const last = this.walCheckedAt.get(shard);
-    if (last !== undefined && now - last < this.walCheckMs) return;
-    this.walCheckedAt.set(shard, now);
-    if (this.walBytes(shard) < this.walCheckpointBytes) return;
-    this.askCheckpoint(shard);
-  }
-
-  private walBytes(shard: Shard): number {
-    return statSync(`${shard.path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
-  }
-
-  private askCheckpoint(shard: Shard): void {
-    const checkpoint = this.checkpoint;
-    if (!checkpoint || !shard.path) return;
-    const { id, slug } = shard.tenant;
-    this.checkpointing.add(id);
-    this.checkpointsAsked++;
-    let asked: Promise<unknown>;
-    try {
-      asked = checkpoint({ id, slug, file: relative(this.dataDir, shard.path) });
-    } catch (error) {
-      asked = Promise.reject(error);
-    }
-    // A refusal or a failure is the hook's to report; the next look, walCheckMs after this one
-    // settled, asks again.
-    void asked
-      .catch(() => {})
-      .finally(() => {
-        this.checkpointing.delete(id);
-        this.walCheckedAt.set(shard, this.now());
-      });
   }
 
   /** Runs `fn` with the tenant's shard held for its duration. */
@@ -287,28 +237,13 @@ export class ShardManager {
     let closed = 0;
     for (const [id, shard] of this.open) {
       if (shard.holders === 0 && now - shard.lastUsedAt >= this.idleMs) {
-        if (this.checkpointBeforeClose(shard)) continue;
+        if (this.checkpoints?.waitBeforeClose(shard)) continue;
         this.open.delete(id);
         shard.close();
         closed++;
       }
     }
     return closed;
-  }
-
-  /**
-   * Whether an idle shard waits for a checkpoint before closing: its log is not empty and none
-   * was asked since its last use (one is asked now). Asked once, it closes whatever came of it.
-   */
-  private checkpointBeforeClose(shard: Shard): boolean {
-    if (!this.checkpoint || !shard.path) return false;
-    if (this.checkpointing.has(shard.tenant.id)) return true;
-    const asked = this.askedBeforeClose.get(shard);
-    if (asked !== undefined && asked >= shard.lastUsedAt) return false;
-    if (this.walBytes(shard) === 0) return false;
-    this.askedBeforeClose.set(shard, this.now());
-    this.askCheckpoint(shard);
-    return true;
   }
 
   /** Starts closing idle shards in the background; the timer never keeps the process alive. */
@@ -347,9 +282,9 @@ export class ShardManager {
     let looked = 0;
     for (const shard of this.open.values()) {
       if (shard.holders > 0) continue;
-      if (!this.checkpoint || !shard.path) return shard;
+      if (!this.checkpoints || !shard.path) return shard;
       first ??= shard;
-      if (this.walBytes(shard) === 0) return shard;
+      if (walBytes(shard) === 0) return shard;
       if (++looked >= EVICTION_LOOKAHEAD) break;
     }
     return first;
@@ -378,7 +313,7 @@ export class ShardManager {
       : openDatabase(path, {
           create: false,
           busyTimeoutMs: this.busyTimeoutMs,
-          autoCheckpoint: this.checkpoint === undefined,
+          autoCheckpoint: this.checkpoints === undefined,
         });
     let identity: { dev: number; ino: number };
     try {
