@@ -33,11 +33,11 @@ export function rssMb(pid: number): number {
 }
 
 /** Signs in like a browser (CSRF cookie and token from the login page) and returns the session cookie. */
-export async function signInSession(base: string): Promise<string> {
-  const login = await fetch(`${base}/t/${BENCH.slug}/login`);
+export async function signInSession(base: string, slug: string = BENCH.slug): Promise<string> {
+  const login = await fetch(`${base}/t/${slug}/login`);
   const csrfCookie = (login.headers.getSetCookie()[0] ?? "").split(";")[0] as string;
   const token = /name="_csrf" value="([^"]+)"/.exec(await login.text())?.[1] ?? "";
-  const signedIn = await fetch(`${base}/t/${BENCH.slug}/login`, {
+  const signedIn = await fetch(`${base}/t/${slug}/login`, {
     method: "POST",
     redirect: "manual",
     headers: { cookie: csrfCookie, "content-type": "application/x-www-form-urlencoded" },

@@ -35,6 +35,7 @@ import { erasePerson } from "../../src/privacy/erase-person.ts";
 import { workspaceCsvDownload, workspaceSqliteDownload } from "../../src/privacy/privacy-downloads.ts";
 import type { Shard } from "../../src/tenancy/shard.ts";
 import { BENCH, benchData } from "./bench-data.ts";
+import { signInSession } from "./bench-server.ts";
 import { otherWorkspace } from "./isolation-loads.ts";
 import { coresUsed, snapshot } from "./thread-cpu.ts";
 import { median, parseWrk, type WrkResult } from "./wrk.ts";
@@ -76,25 +77,6 @@ const ownerId = await onMain(
 const actor: Actor = { type: "user", id: ownerId, role: "owner" };
 const input = <P>(params: P) => ({ tenantId: big.id, slug: big.slug, file: big.file, params });
 const LONG_MS = 10 * 60_000;
-
-/** Signs in to `slug` as the bench owner, like a browser; returns the session cookie. */
-async function signIn(slug: string): Promise<string> {
-  const login = await fetch(`${server.url}/t/${slug}/login`);
-  const csrfCookie = (login.headers.getSetCookie()[0] ?? "").split(";")[0] as string;
-  const token = /name="_csrf" value="([^"]+)"/.exec(await login.text())?.[1] ?? "";
-  const signedIn = await fetch(`${server.url}/t/${slug}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { cookie: csrfCookie, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ _csrf: token, email: BENCH.email, password: BENCH.password }),
-  });
-  const session = signedIn.headers
-    .getSetCookie()
-    .find((c) => c.startsWith("crm_session="))
-    ?.split(";")[0];
-  if (!session) throw new Error(`sign-in failed: ${signedIn.status}`);
-  return session;
-}
 
 /** A background task's row, as the route makes one before it hands the task to the pool. */
 const taskRow = (kind: string) =>
@@ -204,7 +186,7 @@ function lagMonitor() {
   };
 }
 
-const session = await signIn(pageSlug);
+const session = await signInSession(server.url, pageSlug);
 const pageUrl = `${server.url}/t/${pageSlug}/contacts`;
 const page = await fetch(pageUrl, { headers: { cookie: session } });
 if (page.status !== 200 || !(await page.text()).includes('<tr id="contact-'))

@@ -29,6 +29,7 @@ import { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import { WorkerPool } from "../../src/workers/pool.ts";
 import type { TaskHandler } from "../../src/workers/task-types.ts";
 import { BENCH, benchData } from "./bench-data.ts";
+import { withLag } from "./event-loop-lag.ts";
 import { median } from "./wrk.ts";
 
 const { values } = parseArgs({
@@ -65,26 +66,6 @@ const REPORTS: [ReportName, TaskHandler<never, unknown>, object][] = [
   ["new-contacts", newContacts as TaskHandler<never, unknown>, range],
   ["closing", closing as TaskHandler<never, unknown>, { ownerId: null, today: to }],
 ];
-
-/** Runs `work` while a 1 ms timer measures the event loop's worst lag; returns both. */
-async function withLag<T>(work: () => Promise<T>): Promise<{ value: T; ms: number; lag: number }> {
-  let worst = 0;
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last - 1);
-    last = now;
-  }, 1);
-  // Let the timer start ticking before the work begins.
-  await Bun.sleep(5);
-  last = performance.now();
-  const started = performance.now();
-  const value = await work();
-  const ms = performance.now() - started;
-  await Bun.sleep(2);
-  clearInterval(timer);
-  return { value, ms, lag: Math.max(0, worst) };
-}
 
 const threads = Math.max(1, availableParallelism() - 1);
 const pool = new WorkerPool({ dataDir, threads, maxQueue: 32, timeoutMs: 120_000 });

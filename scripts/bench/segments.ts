@@ -36,6 +36,7 @@ import { Catalog } from "../../src/tenancy/catalog.ts";
 import type { Shard } from "../../src/tenancy/shard.ts";
 import { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import { WorkerPool } from "../../src/workers/pool.ts";
+import { withLag } from "./event-loop-lag.ts";
 import { median } from "./wrk.ts";
 
 const { values } = parseArgs({
@@ -183,25 +184,6 @@ async function workspace(catalog: Catalog) {
     shards.closeAll();
   }
   return tenant;
-}
-
-/** Runs `work` while a 1 ms timer measures the event loop's worst lag; returns both. */
-async function withLag<T>(work: () => Promise<T>): Promise<{ value: T; ms: number; lag: number }> {
-  let worst = 0;
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last - 1);
-    last = now;
-  }, 1);
-  await Bun.sleep(5);
-  last = performance.now();
-  const started = performance.now();
-  const value = await work();
-  const ms = performance.now() - started;
-  await Bun.sleep(2);
-  clearInterval(timer);
-  return { value, ms, lag: Math.max(0, worst) };
 }
 
 const catalog = Catalog.open(dataDir);
