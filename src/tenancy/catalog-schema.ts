@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const TENANT_STATUSES = ["provisioning", "active", "suspended"] as const;
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
@@ -32,5 +32,42 @@ export const hostSettings = sqliteTable("host_settings", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
 });
+
+/**
+ * The ledger of analytics runs on this host (`crm analytics run`, by hand or nightly): one row
+ * per run, written by the run's own process. A row `running` whose process is gone is a run
+ * that crashed; the next run marks it failed and takes over (the lock is the row, not a file
+ * that a crash could leave behind). `jobs` is JSON: per job, its status, rows and duration.
+ */
+export const analyticsRuns = sqliteTable(
+  "analytics_runs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    runDate: text("run_date").notNull(),
+    trigger: text("trigger", { enum: ["manual", "nightly"] }).notNull(),
+    status: text("status", { enum: ["running", "succeeded", "failed"] }).notNull(),
+    pid: integer("pid").notNull(),
+    startedAt: integer("started_at").notNull(),
+    endedAt: integer("ended_at"),
+    exportedRows: integer("exported_rows").notNull().default(0),
+    jobs: text("jobs").notNull().default("{}"),
+    error: text("error"),
+  },
+  (t) => [index("analytics_runs_started_idx").on(t.startedAt)],
+);
+
+/** The operators' usage summary per run day and tenant (never shown to a tenant). */
+export const analyticsUsage = sqliteTable(
+  "analytics_usage",
+  {
+    runDate: text("run_date").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    activeUsers: integer("active_users").notNull(),
+    events: integer("events").notNull(),
+    eventsPerDay: integer("events_per_day").notNull(),
+    storageBytes: integer("storage_bytes").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runDate, t.tenantId] })],
+);
 
 export type Tenant = typeof tenants.$inferSelect;
