@@ -1420,6 +1420,7 @@ describe("OpenAPI document", () => {
       addStage: { name: "Doc stage", probability: 30 },
       updateStage: { probability: 35 },
       logActivity: { kind: "email", subjectType: "deal", subjectId: ids.deal, summary: "Documented" },
+      ingestEvents: [{ type: "web.visit", contactId: ids.contact, url: "https://example.com/documented" }],
       createTask: { title: "Doc task" },
       updateTask: { completed: true },
       createNote: { subjectType: "deal", subjectId: ids.deal, body: "Documented" },

@@ -8,6 +8,7 @@ import { companyMergeRequest, contactMergeRequest } from "../merge/merge-input.t
 import { bulkPath } from "./openapi/bulk.ts";
 import { customFieldPaths } from "./openapi/custom-fields.ts";
 import { dealExtraParameters, dealSchema } from "./openapi/deals.ts";
+import { eventPaths } from "./openapi/events.ts";
 import { interactionPaths, interactionSchema } from "./openapi/interactions.ts";
 import { mergePath } from "./openapi/merge.ts";
 import { notePaths, noteSchema } from "./openapi/notes.ts";
@@ -49,6 +50,7 @@ export const OPENAPI_DOCUMENT = {
     { name: "Custom fields", description: "The workspace's own fields on contacts, companies and deals" },
     { name: "Reports", description: "Figures behind the reports pages, computed in the worker pool" },
     { name: "Segments", description: "Saved rules on contacts, and the contacts they hold now" },
+    { name: "Events", description: "Batches of web visits, email opens and clicks and form submissions" },
     { name: "Meta" },
   ],
   components: {
@@ -176,6 +178,7 @@ export const OPENAPI_DOCUMENT = {
     }),
     ...pipelinePaths(),
     ...interactionPaths(),
+    ...eventPaths(),
     ...taskPaths(),
     ...notePaths(),
     ...searchPaths(),

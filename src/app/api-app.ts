@@ -1,12 +1,16 @@
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { OPENAPI_DOCUMENT } from "../api/openapi.ts";
 import { apiKeyAuth, apiKeyTenantCheck } from "../auth/api-key-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { bulkApiRoutes } from "../bulk/api-routes.ts";
 import { companyApiRoutes } from "../companies/api-routes.ts";
 import { contactApiRoutes } from "../contacts/api-routes.ts";
+import { PayloadTooLargeError } from "../core/errors.ts";
 import { customFieldApiRoutes } from "../custom-fields/api-routes.ts";
 import { dealApiRoutes } from "../deals/api-routes.ts";
+import { eventApiRoutes } from "../events/api-routes.ts";
+import { EVENTS_MAX_BYTES } from "../events/event-limits.ts";
 import type { AppDeps, AppEnv, TenantEnv } from "../http/app-env.ts";
 import { holdShard, resolveTenant } from "../http/tenant-middleware.ts";
 import { interactionApiRoutes } from "../interactions/api-routes.ts";
@@ -51,5 +55,29 @@ export function apiApp(deps: AppDeps) {
   tenantApi.route("/reports", reportApiRoutes(deps));
   tenantApi.route("/segments", segmentApiRoutes(deps));
   app.route("/t/:tenant", tenantApi);
+  return app;
+}
+
+/**
+ * /api/v1/t/:tenant/events, mounted by the root before the global body limit: a batch of
+ * 10,000 events needs more than CRM_BODY_LIMIT_BYTES, so this route has its own
+ * (EVENTS_MAX_BYTES, 4 MiB), then the same key checks as the rest of the API.
+ */
+export function eventsApiApp(deps: AppDeps) {
+  const app = new Hono<TenantEnv>()
+    .use(
+      bodyLimit({
+        maxSize: EVENTS_MAX_BYTES,
+        onError: () => {
+          throw new PayloadTooLargeError(EVENTS_MAX_BYTES);
+        },
+      }),
+      resolveTenant(deps),
+      apiKeyTenantCheck,
+      holdShard(deps),
+    )
+    .use(apiKeyAuth)
+    .use(writesNeedMember);
+  app.route("/", eventApiRoutes(deps));
   return app;
 }

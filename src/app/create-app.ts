@@ -30,7 +30,7 @@ import { searchRoutes } from "../search/routes.ts";
 import { segmentRoutes } from "../segments/routes.ts";
 import { settingsRoutes } from "../settings/routes.ts";
 import { taskRoutes } from "../tasks/routes.ts";
-import { apiApp } from "./api-app.ts";
+import { apiApp, eventsApiApp } from "./api-app.ts";
 import { healthRoutes } from "./health-routes.ts";
 import type { ServerDeps } from "./server-deps.ts";
 
@@ -69,6 +69,8 @@ export function createApp(deps: ServerDeps) {
   app.use(requestLog(deps.logger, deps.config.accessLog), securityHeaders(deps.config));
   // An import's upload streams to disk under its own limit (CRM_IMPORT_MAX_BYTES): before the body limit.
   app.route("/t/:tenant/imports", importUploadRoutes(deps));
+  // Event batches (10,000 events) have their own, larger limit (src/events/event-limits.ts): before the body limit.
+  app.route("/api/v1/t/:tenant/events", eventsApiApp(deps));
   app.use(
     bodyLimit({
       maxSize: deps.config.bodyLimitBytes,

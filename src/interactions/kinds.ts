@@ -17,5 +17,11 @@ export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
  * - `deal.stage_changed` {fromStageId, toStageId, from, to} · `deal.won` {stage} · `deal.lost` {stage, reason}
  * - `call`, `meeting`, `email` {summary, direction?} logged by hand
  * - `note.created` {noteId} · `task.completed` {taskId, title}
+ * - `web.visit`, `email.opened`, `email.clicked`, `form.submitted` {url?, referrer?, title?, campaign?, form?}
+ *   pushed by integrations (src/events), always about a contact
  */
 export const CHANGE_VERBS = ["created", "updated", "deleted", "merged", "erased"] as const;
+
+/** Events integrations push in bulk (POST /api/v1/t/<slug>/events), each about a contact. */
+export const EVENT_KINDS = ["web.visit", "email.opened", "email.clicked", "form.submitted"] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];

@@ -1,5 +1,6 @@
 import bulkCount from "../bulk/count.worker.ts";
 import bulkRun from "../bulk/run.worker.ts";
+import eventsIngest from "../events/ingest.worker.ts";
 import exportsList from "../exports/export.worker.ts";
 import importCheck from "../imports/check.worker.ts";
 import importInspect from "../imports/inspect.worker.ts";
@@ -39,6 +40,7 @@ export const TASKS = {
   "segments.export": segmentExport,
   "bulk.count": bulkCount,
   "bulk.run": bulkRun,
+  "events.ingest": eventsIngest,
   "exports.list": exportsList,
   "imports.inspect": importInspect,
   "imports.check": importCheck,

@@ -1,0 +1,98 @@
+import type { Shard } from "../tenancy/shard.ts";
+import { IDEMPOTENCY_RETENTION_MS, IdempotencyKeyReusedError } from "./idempotency-key.ts";
+
+/** A request as its key identifies it: who sent it, the key, and what it was (route and body hash). */
+export interface IdempotentRequest {
+  /** `api_key:<id>` or `user:<id>` (idempotencyScope). */
+  scope: string;
+  key: string;
+  /** `METHOD /path/pattern` (the route, not the URL: the workspace is the file). */
+  route: string;
+  /** requestHash of the body. */
+  hash: string;
+}
+
+/** An answer as stored and replayed: its status and JSON body. */
+export interface StoredAnswer {
+  status: number;
+  body: string;
+}
+
+export interface IdempotentOutcome extends StoredAnswer {
+  /** True when this is the stored answer of an earlier request: nothing was applied this time. */
+  replayed: boolean;
+}
+
+interface KeyRow {
+  route: string;
+  hash: string;
+  status: number;
+  response: string;
+  createdAt: number;
+}
+
+const SELECT_KEY = `SELECT route, request_hash AS hash, status, response, created_at AS createdAt
+  FROM idempotency_keys WHERE scope = ? AND key = ?`;
+
+/**
+ * The stored answer for `request`'s key if it is still within the retention window: the answer
+ * when route and body are the same, a 422 (IdempotencyKeyReusedError) when they differ. A
+ * caller with costly work before its write (decoding a large body) asks this first.
+ */
+export function storedAnswer(
+  shard: Shard,
+  request: IdempotentRequest,
+  now: number,
+): StoredAnswer | undefined {
+  const row = shard.statement(SELECT_KEY).get(request.scope, request.key) as KeyRow | null;
+  if (!row || row.createdAt < now - IDEMPOTENCY_RETENTION_MS) return undefined;
+  if (row.route !== request.route || row.hash !== request.hash)
+    throw new IdempotencyKeyReusedError(request.key);
+  return { status: row.status, body: row.response };
+}
+
+/** Thrown inside the transaction to roll it back when another process stored the key first. */
+class AlreadyAnswered {
+  constructor(readonly answer: StoredAnswer) {}
+}
+
+/**
+ * Applies `write` once per key: runs it in one write transaction that also stores its answer
+ * under the request's key, so a stored key always means a stored change (and a rolled-back
+ * change leaves no key). A retry with the same key and body gets the stored answer, `replayed`,
+ * without running `write`; the same key with another body or route is a 422. Without a key
+ * (`request` undefined) `write` simply runs in its transaction. The key is looked up again
+ * inside the transaction (which holds the file's write lock), so two processes racing with one
+ * key apply it once. Only answers `write` returns are stored: an error rolls everything back
+ * and the key stays free for a corrected retry.
+ */
+export function idempotentWrite(
+  shard: Shard,
+  request: IdempotentRequest | undefined,
+  now: number,
+  write: () => StoredAnswer,
+): IdempotentOutcome {
+  if (!request) return { ...shard.transaction(write), replayed: false };
+  const earlier = storedAnswer(shard, request, now);
+  if (earlier) return { ...earlier, replayed: true };
+  try {
+    const answer = shard.transaction(() => {
+      const raced = storedAnswer(shard, request, now);
+      if (raced) throw new AlreadyAnswered(raced);
+      const answer = write();
+      shard
+        .statement(
+          `INSERT INTO idempotency_keys (scope, key, route, request_hash, status, response, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (scope, key) DO UPDATE SET route = excluded.route, request_hash = excluded.request_hash,
+             status = excluded.status, response = excluded.response, created_at = excluded.created_at`,
+        )
+        .run(request.scope, request.key, request.route, request.hash, answer.status, answer.body, now);
+      return answer;
+    });
+    return { ...answer, replayed: false };
+  } catch (error) {
+    if (error instanceof AlreadyAnswered) return { ...error.answer, replayed: true };
+    throw error;
+  }
+}
