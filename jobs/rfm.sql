@@ -1,0 +1,88 @@
+-- RFM scoring per contact (analytics_rfm). One row per contact of the workspace's contact
+-- snapshot that has at least one interaction about it (subject_type 'contact') up to the end
+-- of params.run_date (UTC).
+--   recency_days   days from the day (UTC) of the contact's last interaction to run_date.
+--   frequency      interactions about the contact in the 365 days ending with run_date.
+--   monetary_cents the amount of the won deals (status 'won', closed by the end of run_date)
+--                  the contact is on (deal_contacts; a deal with two people counts for both),
+--                  in the workspace's main currency only: the currency of most of its deals
+--                  (ties: the first alphabetically). Deals in other currencies are left out
+--                  rather than converted at a rate the warehouse does not have.
+--   r_score        NTILE(5) over the workspace's scored contacts by recency, oldest first:
+--                  5 = the most recent fifth.
+--   f_score        1 for a frequency of 0; otherwise 1 + NTILE(4) over those with a frequency
+--                  above 0, lowest first (5 = the most frequent quarter of them).
+--   m_score        the same rule over monetary_cents (1 = no won deal).
+--   Ties in a score's order are broken by contact id, so a run is deterministic.
+--   segment        from r_score (R) and f_score (F):
+--                    R 4-5, F 4-5: Champions         R 3, F 4-5: Loyal
+--                    R 4-5, F 2-3: Potential loyalists
+--                    R 5, F 1: New customers         R 4, F 1: Promising
+--                    R 3, F 3: Need attention        R 3, F 1-2: About to sleep
+--                    R 1-2, F 5: Cannot lose them    R 1-2, F 3-4: At risk
+--                    R 2, F 1-2: Hibernating         R 1, F 1-2: Lost
+-- Portability: standard SQL (CTEs, window functions, CASE) except `DATE - DATE` giving days
+-- (DuckDB, PostgreSQL; Spark: datediff, Trino: date_diff('day', …)).
+WITH p AS (
+  SELECT run_date, CAST(run_date AS TIMESTAMP) + INTERVAL '1' DAY AS run_end FROM params
+),
+touches AS (
+  SELECT i.tenant, i.subject_id AS contact_id,
+         MAX(i.occurred_at) AS last_at,
+         SUM(CASE WHEN i.occurred_at >= p.run_end - INTERVAL '365' DAY THEN 1 ELSE 0 END) AS frequency
+  FROM interactions i
+  CROSS JOIN p
+  WHERE i.subject_type = 'contact' AND i.occurred_at < p.run_end AND i.day <= p.run_date
+  GROUP BY i.tenant, i.subject_id
+),
+currency_rank AS (
+  SELECT tenant, currency,
+         ROW_NUMBER() OVER (PARTITION BY tenant ORDER BY COUNT(*) DESC, currency) AS rank
+  FROM deals
+  GROUP BY tenant, currency
+),
+won AS (
+  SELECT dc.tenant, dc.contact_id, SUM(d.amount_cents) AS monetary_cents
+  FROM deal_contacts dc
+  JOIN deals d ON d.tenant = dc.tenant AND d.id = dc.deal_id
+  JOIN currency_rank c ON c.tenant = d.tenant AND c.currency = d.currency AND c.rank = 1
+  CROSS JOIN p
+  WHERE d.status = 'won' AND (d.closed_at IS NULL OR d.closed_at < p.run_end)
+  GROUP BY dc.tenant, dc.contact_id
+),
+scored AS (
+  SELECT c.tenant, c.id AS contact_id,
+         CAST(p.run_date - CAST(t.last_at AS DATE) AS INTEGER) AS recency_days,
+         CAST(t.frequency AS INTEGER) AS frequency,
+         CAST(COALESCE(w.monetary_cents, 0) AS BIGINT) AS monetary_cents
+  FROM contacts c
+  JOIN touches t ON t.tenant = c.tenant AND t.contact_id = c.id
+  LEFT JOIN won w ON w.tenant = c.tenant AND w.contact_id = c.id
+  CROSS JOIN p
+),
+scores AS (
+  SELECT tenant, contact_id, recency_days, frequency, monetary_cents,
+         NTILE(5) OVER (PARTITION BY tenant ORDER BY recency_days DESC, contact_id) AS r_score,
+         CASE WHEN frequency = 0 THEN 1
+              ELSE 1 + NTILE(4) OVER (PARTITION BY tenant, CASE WHEN frequency = 0 THEN 0 ELSE 1 END
+                                      ORDER BY frequency, contact_id) END AS f_score,
+         CASE WHEN monetary_cents = 0 THEN 1
+              ELSE 1 + NTILE(4) OVER (PARTITION BY tenant, CASE WHEN monetary_cents = 0 THEN 0 ELSE 1 END
+                                      ORDER BY monetary_cents, contact_id) END AS m_score
+  FROM scored
+)
+SELECT tenant, contact_id, recency_days, frequency, monetary_cents, r_score, f_score, m_score,
+       CASE
+         WHEN r_score >= 4 AND f_score >= 4 THEN 'Champions'
+         WHEN r_score = 3 AND f_score >= 4 THEN 'Loyal'
+         WHEN r_score >= 4 AND f_score >= 2 THEN 'Potential loyalists'
+         WHEN r_score = 5 THEN 'New customers'
+         WHEN r_score = 4 THEN 'Promising'
+         WHEN r_score = 3 AND f_score = 3 THEN 'Need attention'
+         WHEN r_score = 3 THEN 'About to sleep'
+         WHEN f_score = 5 THEN 'Cannot lose them'
+         WHEN f_score >= 3 THEN 'At risk'
+         WHEN r_score = 2 THEN 'Hibernating'
+         ELSE 'Lost'
+       END AS segment
+FROM scores

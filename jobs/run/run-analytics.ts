@@ -1,0 +1,203 @@
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import {
+  type AnalyticsJob,
+  type AnalyticsRun,
+  finishRun,
+  type JobOutcome,
+  latestRun,
+  listRuns,
+  type RunTrigger,
+  recordExportedRows,
+  recordJob,
+  replaceUsage,
+  startRun,
+} from "../../src/tenancy/analytics-ledger.ts";
+import type { Catalog } from "../../src/tenancy/catalog.ts";
+import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
+import type { ShardManager } from "../../src/tenancy/shard-manager.ts";
+import type { DuckDbSettings } from "./duckdb-settings.ts";
+import { TENANT_JOBS, type TenantJob } from "./job-sql.ts";
+import { dropResult, resultsByTenant, runJob } from "./run-job.ts";
+import { createViews, exportedTenants, MissingPartitionError, missingSnapshots } from "./warehouse-views.ts";
+import { type ResultRows, writeBack } from "./write-back.ts";
+
+/** What the run is doing, for a progress line: `done` of `total` steps of the phase. */
+export interface RunProgress {
+  phase: "export" | "jobs" | "write-back";
+  done: number;
+  total: number;
+  /** The job or tenant just finished. */
+  item?: string;
+}
+
+export interface RunOptions {
+  dataDir: string;
+  warehouse: string;
+  /** YYYY-MM-DD: the day the numbers are for (windows end with it). */
+  runDate: string;
+  /** The jobs to run (default: all), in ANALYTICS_JOBS order. */
+  jobs: AnalyticsJob[];
+  trigger: RunTrigger;
+  settings: DuckDbSettings;
+  /** Brings the warehouse up to date first (the export); returns the interactions it wrote. */
+  exportWarehouse?: () => Promise<number>;
+  onProgress?: (progress: RunProgress) => void;
+  now?: () => number;
+}
+
+export interface RunSummary {
+  run: AnalyticsRun;
+  /** Workspaces whose results could not be written, with why. */
+  unwritten: { slug: string; error: string }[];
+}
+
+function fileBytes(path: string): number {
+  let bytes = 0;
+  for (const file of [path, `${path}-wal`]) if (existsSync(file)) bytes += statSync(file).size;
+  return bytes;
+}
+
+const message = (error: unknown) => String((error as Error)?.message ?? error);
+
+/**
+ * One analytics run (`crm analytics run`): takes the host's lock (the ledger's `running` row),
+ * brings the warehouse up to date, runs each job with DuckDB over the warehouse, and writes
+ * each workspace's results back in one transaction per workspace. A job that fails (a corrupt
+ * or missing Parquet file: its error names it) writes nothing, so that job's previous results
+ * stay in place; the run is then marked failed with the job named. Throws RunInProgressError
+ * when another live run holds the lock.
+ */
+export async function runAnalytics(
+  catalog: Catalog,
+  shards: ShardManager,
+  options: RunOptions,
+): Promise<RunSummary> {
+  const now = options.now ?? Date.now;
+  const progress = options.onProgress ?? (() => undefined);
+  const run = startRun(catalog, { runDate: options.runDate, trigger: options.trigger, now: now() });
+  const failures: string[] = [];
+  const unwritten: RunSummary["unwritten"] = [];
+  try {
+    if (options.exportWarehouse) {
+      progress({ phase: "export", done: 0, total: 1 });
+      recordExportedRows(catalog, run.id, await options.exportWarehouse());
+      progress({ phase: "export", done: 1, total: 1 });
+    }
+    const tenants = catalog.list().filter((t) => t.status !== "provisioning" && !t.failure);
+    const outcomes = await computeAndWrite(catalog, shards, options, run, tenants, unwritten, progress, now);
+    for (const [job, outcome] of outcomes)
+      if (outcome.status === "failed") failures.push(`job ${job} failed: ${outcome.error}`);
+    for (const { slug, error } of unwritten) failures.push(`workspace ${slug} not written: ${error}`);
+    finishRun(catalog, run.id, {
+      status: failures.length ? "failed" : "succeeded",
+      error: failures.length ? failures.join("; ").slice(0, 2000) : undefined,
+      now: now(),
+    });
+  } catch (error) {
+    finishRun(catalog, run.id, { status: "failed", error: message(error).slice(0, 2000), now: now() });
+    throw error;
+  }
+  const final = listRuns(catalog, 50).find((r) => r.id === run.id) ?? latestRun(catalog) ?? run;
+  return { run: final, unwritten };
+}
+
+async function computeAndWrite(
+  catalog: Catalog,
+  shards: ShardManager,
+  options: RunOptions,
+  run: AnalyticsRun,
+  tenants: Tenant[],
+  unwritten: RunSummary["unwritten"],
+  progress: (p: RunProgress) => void,
+  now: () => number,
+): Promise<Map<AnalyticsJob, JobOutcome>> {
+  const tempDirectory = join(options.warehouse, "_duckdb_tmp");
+  mkdirSync(tempDirectory, { recursive: true });
+  const instance = await DuckDBInstance.create(":memory:", {
+    memory_limit: options.settings.memory,
+    threads: String(options.settings.threads),
+    temp_directory: tempDirectory,
+  });
+  const connection = await instance.connect();
+  const outcomes = new Map<AnalyticsJob, JobOutcome>();
+  try {
+    const missing = missingSnapshots(options.warehouse, exportedTenants(options.warehouse));
+    let unreadable = missing.length ? new MissingPartitionError(missing).message : undefined;
+    if (!unreadable)
+      try {
+        await createViews(connection, {
+          warehouse: options.warehouse,
+          runDate: options.runDate,
+          tenantFiles: tenants.map((t) => ({
+            tenant: t.id,
+            bytes: fileBytes(join(options.dataDir, t.file)),
+          })),
+        });
+      } catch (error) {
+        // A Parquet file that cannot be read (DuckDB names it): every job reads the log.
+        unreadable = message(error);
+      }
+    let done = 0;
+    progress({ phase: "jobs", done, total: options.jobs.length });
+    for (const job of options.jobs) {
+      const outcome: JobOutcome = unreadable
+        ? { status: "failed", rows: 0, ms: 0, error: unreadable.slice(0, 1000) }
+        : await runJob(connection, job);
+      outcomes.set(job, outcome);
+      recordJob(catalog, run.id, job, outcome);
+      progress({ phase: "jobs", done: ++done, total: options.jobs.length, item: job });
+    }
+
+    if (outcomes.get("usage")?.status === "succeeded") {
+      const usage = await resultsByTenant(connection, "usage");
+      replaceUsage(
+        catalog,
+        options.runDate,
+        [...usage].map(([tenantId, [row]]) => ({
+          tenantId,
+          activeUsers: Number(row?.[0] ?? 0),
+          events: Number(row?.[1] ?? 0),
+          eventsPerDay: Number(row?.[2] ?? 0),
+          storageBytes: Number(row?.[3] ?? 0),
+        })),
+      );
+      await dropResult(connection, "usage");
+    }
+
+    const succeeded = TENANT_JOBS.filter((job) => outcomes.get(job)?.status === "succeeded");
+    if (succeeded.length === 0) return outcomes;
+    const results = new Map<TenantJob, Map<string, ResultRows>>();
+    for (const job of succeeded) {
+      results.set(job, await resultsByTenant(connection, job));
+      await dropResult(connection, job);
+    }
+    // Every workspace in the warehouse gets each succeeded job's rows, none included: a
+    // workspace whose last contact went is told so, not shown last night's numbers forever.
+    const inWarehouse = new Set(
+      (await connection.runAndReadAll("SELECT DISTINCT tenant FROM workspace"))
+        .getRows()
+        .map((r) => String(r[0])),
+    );
+    const targets = tenants.filter((t) => inWarehouse.has(t.id));
+    const computedAt = now();
+    let written = 0;
+    progress({ phase: "write-back", done: 0, total: targets.length });
+    for (const tenant of targets) {
+      const jobs = new Map<TenantJob, ResultRows>();
+      for (const job of succeeded) jobs.set(job, results.get(job)?.get(tenant.id) ?? []);
+      try {
+        await writeBack(shards, tenant, jobs, options.runDate, computedAt);
+      } catch (error) {
+        unwritten.push({ slug: tenant.slug, error: message(error).slice(0, 300) });
+      }
+      for (const job of succeeded) results.get(job)?.delete(tenant.id);
+      progress({ phase: "write-back", done: ++written, total: targets.length, item: tenant.slug });
+    }
+    return outcomes;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}

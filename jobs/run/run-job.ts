@@ -1,0 +1,69 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { AnalyticsJob, JobOutcome } from "../../src/tenancy/analytics-ledger.ts";
+import { jobSql } from "./job-sql.ts";
+
+const resultTable = (job: AnalyticsJob) => `"result_${job}"`;
+
+/** Longest error kept in the ledger: DuckDB's messages can quote a whole statement. */
+const ERROR_CHARS = 1000;
+
+/**
+ * Runs one job's SELECT over the views into a temporary table (nothing is written anywhere
+ * else), and says how it went: the rows it computed for all tenants, its duration, or its
+ * error (DuckDB names the Parquet file it could not read).
+ */
+export async function runJob(connection: DuckDBConnection, job: AnalyticsJob): Promise<JobOutcome> {
+  const started = performance.now();
+  try {
+    await connection.run(`CREATE OR REPLACE TEMP TABLE ${resultTable(job)} AS ${jobSql(job)}`);
+    const reader = await connection.runAndReadAll(`SELECT count(*) FROM ${resultTable(job)}`);
+    const rows = Number(reader.getRows()[0]?.[0] ?? 0);
+    return { status: "succeeded", rows, ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    await connection.run(`DROP TABLE IF EXISTS ${resultTable(job)}`).catch(() => undefined);
+    return {
+      status: "failed",
+      rows: 0,
+      ms: Math.round(performance.now() - started),
+      error: String((error as Error).message ?? error).slice(0, ERROR_CHARS),
+    };
+  }
+}
+
+/** A value as SQLite stores it: DuckDB's BIGINTs (ids reach 2^48) become numbers. */
+function plain(value: unknown): string | number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "bigint") return Number(value);
+  if (typeof value === "number" || typeof value === "string") return value;
+  return String(value);
+}
+
+/**
+ * A succeeded job's rows grouped by tenant, each row its columns after `tenant` in the job's
+ * order. Read a chunk at a time (DuckDB's vectors), so the whole result is never held twice.
+ */
+export async function resultsByTenant(
+  connection: DuckDBConnection,
+  job: AnalyticsJob,
+): Promise<Map<string, (string | number | null)[][]>> {
+  const byTenant = new Map<string, (string | number | null)[][]>();
+  const result = await connection.stream(`SELECT * FROM ${resultTable(job)}`);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    for (const row of chunk.getRows()) {
+      const tenant = String(row[0]);
+      let rows = byTenant.get(tenant);
+      if (!rows) {
+        rows = [];
+        byTenant.set(tenant, rows);
+      }
+      rows.push(row.slice(1).map(plain));
+    }
+  }
+  return byTenant;
+}
+
+export async function dropResult(connection: DuckDBConnection, job: AnalyticsJob): Promise<void> {
+  await connection.run(`DROP TABLE IF EXISTS ${resultTable(job)}`);
+}

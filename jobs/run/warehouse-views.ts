@@ -1,0 +1,175 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+
+/** The views the jobs read (issue 9's contract): each column and its type, after `tenant`. */
+export const VIEW_COLUMNS: Record<string, [string, string][]> = {
+  interactions: [
+    ["day", "DATE"],
+    ["id", "BIGINT"],
+    ["occurred_at", "TIMESTAMP"],
+    ["actor_type", "VARCHAR"],
+    ["actor_id", "BIGINT"],
+    ["kind", "VARCHAR"],
+    ["subject_type", "VARCHAR"],
+    ["subject_id", "BIGINT"],
+    ["stage_from", "BIGINT"],
+    ["stage_to", "BIGINT"],
+  ],
+  contacts: [
+    ["id", "BIGINT"],
+    ["company_id", "BIGINT"],
+    ["owner_id", "BIGINT"],
+    ["email_hash", "VARCHAR"],
+    ["created_at", "TIMESTAMP"],
+    ["updated_at", "TIMESTAMP"],
+  ],
+  companies: [
+    ["id", "BIGINT"],
+    ["owner_id", "BIGINT"],
+    ["created_at", "TIMESTAMP"],
+    ["updated_at", "TIMESTAMP"],
+  ],
+  deals: [
+    ["id", "BIGINT"],
+    ["pipeline_id", "BIGINT"],
+    ["stage_id", "BIGINT"],
+    ["company_id", "BIGINT"],
+    ["owner_id", "BIGINT"],
+    ["status", "VARCHAR"],
+    ["amount_cents", "BIGINT"],
+    ["currency", "VARCHAR"],
+    ["created_at", "TIMESTAMP"],
+    ["closed_at", "TIMESTAMP"],
+    ["stage_entered_at", "TIMESTAMP"],
+  ],
+  deal_contacts: [
+    ["deal_id", "BIGINT"],
+    ["contact_id", "BIGINT"],
+  ],
+  stages: [
+    ["id", "BIGINT"],
+    ["pipeline_id", "BIGINT"],
+    ["name", "VARCHAR"],
+    ["position", "INTEGER"],
+    ["kind", "VARCHAR"],
+    ["probability", "INTEGER"],
+  ],
+  pipelines: [
+    ["id", "BIGINT"],
+    ["name", "VARCHAR"],
+    ["position", "INTEGER"],
+  ],
+  users: [
+    ["id", "BIGINT"],
+    ["role", "VARCHAR"],
+    ["created_at", "TIMESTAMP"],
+  ],
+  workspace: [
+    ["time_zone", "VARCHAR"],
+    ["exported_at", "TIMESTAMP"],
+  ],
+};
+
+export const DIMENSION_VIEWS = Object.keys(VIEW_COLUMNS).filter((name) => name !== "interactions");
+
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** A file the warehouse should hold and does not: the jobs that need it fail naming it. */
+export class MissingPartitionError extends Error {
+  constructor(readonly paths: string[]) {
+    super(
+      `missing warehouse file${paths.length > 1 ? "s" : ""}: ${paths.slice(0, 5).join(", ")}${paths.length > 5 ? ` and ${paths.length - 5} more` : ""}`,
+    );
+  }
+}
+
+/** The tenants the export has written to the warehouse: those with a watermark in `_state/`. */
+export function exportedTenants(warehouse: string): string[] {
+  const dir = join(warehouse, "_state");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((file) => file.endsWith(".json"))
+    .map((file) => file.slice(0, -".json".length))
+    .sort();
+}
+
+/** The dimension snapshots an exported tenant must have and does not (a partition lost or removed). */
+export function missingSnapshots(warehouse: string, tenants: string[]): string[] {
+  const missing: string[] = [];
+  for (const tenant of tenants)
+    for (const view of DIMENSION_VIEWS) {
+      const path = join(warehouse, view, `tenant=${tenant}`, "snapshot.parquet");
+      if (!existsSync(path)) missing.push(path);
+    }
+  return missing;
+}
+
+function hasFiles(dir: string, depth: number): boolean {
+  if (!existsSync(dir)) return false;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith("_") || entry.name.startsWith(".")) continue;
+    if (depth === 0 && entry.isFile() && entry.name.endsWith(".parquet")) return true;
+    if (depth > 0 && entry.isDirectory() && hasFiles(join(dir, entry.name), depth - 1)) return true;
+  }
+  return false;
+}
+
+function emptyView(name: string): string {
+  const columns = [["tenant", "VARCHAR"], ...(VIEW_COLUMNS[name] ?? [])]
+    .map(([column, type]) => `CAST(NULL AS ${type}) AS ${ident(column as string)}`)
+    .join(", ");
+  return `CREATE OR REPLACE VIEW ${ident(name)} AS SELECT ${columns} WHERE false`;
+}
+
+export interface ViewOptions {
+  warehouse: string;
+  /** YYYY-MM-DD: the `params` view's run_date. */
+  runDate: string;
+  /** The size of each tenant's file (the `tenant_files` view the usage job reads). */
+  tenantFiles: { tenant: string; bytes: number }[];
+}
+
+/**
+ * Creates the jobs' views over the warehouse's Hive layout: `interactions` (day and tenant from
+ * the path), one per dimension snapshot (tenant from the path), `params(run_date)` and
+ * `tenant_files(tenant, bytes)`. A view whose files do not exist yet is empty, with its columns.
+ */
+export async function createViews(connection: DuckDBConnection, options: ViewOptions): Promise<void> {
+  const { warehouse } = options;
+  for (const [name, columns] of Object.entries(VIEW_COLUMNS)) {
+    const isLog = name === "interactions";
+    const root = join(warehouse, name);
+    if (!hasFiles(root, isLog ? 2 : 1)) {
+      await connection.run(emptyView(name));
+      continue;
+    }
+    const glob = isLog
+      ? join(root, "day=*", "tenant=*", "*.parquet")
+      : join(root, "tenant=*", "snapshot.parquet");
+    const types = isLog ? "{'day': DATE, 'tenant': VARCHAR}" : "{'tenant': VARCHAR}";
+    const select = ["tenant", ...columns.map(([column]) => column)].map(ident).join(", ");
+    const source = `SELECT ${select} FROM read_parquet(${literal(glob)}, hive_partitioning = true, hive_types = ${types})`;
+    if (isLog) {
+      // Read once for all the jobs: the log is many small files (a tenant's day each), and
+      // opening them is most of a scan's cost.
+      await connection.run(`CREATE OR REPLACE TEMP TABLE interactions_read AS ${source}`);
+      await connection.run(`CREATE OR REPLACE VIEW ${ident(name)} AS SELECT * FROM interactions_read`);
+    } else await connection.run(`CREATE OR REPLACE VIEW ${ident(name)} AS ${source}`);
+  }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(options.runDate)) throw new Error(`bad run date ${options.runDate}`);
+  await connection.run(
+    `CREATE OR REPLACE VIEW params AS SELECT DATE ${literal(options.runDate)} AS run_date`,
+  );
+  await connection.run("CREATE OR REPLACE TABLE tenant_files (tenant VARCHAR, bytes BIGINT)");
+  if (options.tenantFiles.length > 0) {
+    const appender = await connection.createAppender("tenant_files");
+    for (const file of options.tenantFiles) {
+      appender.appendVarchar(file.tenant);
+      appender.appendBigInt(BigInt(Math.round(file.bytes)));
+      appender.endRow();
+    }
+    appender.closeSync();
+  }
+}

@@ -1,0 +1,57 @@
+import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
+import { isLocked } from "../../src/tenancy/locked.ts";
+import type { Shard } from "../../src/tenancy/shard.ts";
+import type { ShardManager } from "../../src/tenancy/shard-manager.ts";
+import type { TenantJob } from "./job-sql.ts";
+import { RESULT_TABLES } from "./result-tables.ts";
+
+/** A statement's wait for another connection's lock (the server's, a worker's): it blocks only this process. */
+export const WRITE_BUSY_TIMEOUT_MS = 250;
+/** Attempts of a tenant's write-back while its file stays locked, with a growing pause between them. */
+const ATTEMPTS = 6;
+const FIRST_PAUSE_MS = 100;
+
+export type ResultRows = (string | number | null)[][];
+
+function writeJob(shard: Shard, job: TenantJob, rows: ResultRows, runDate: string, computedAt: number): void {
+  const { table, columns } = RESULT_TABLES[job];
+  shard.statement(`DELETE FROM ${table}`).run();
+  const insert = shard.statement(
+    `INSERT INTO ${table} (${columns.join(", ")}, run_date) VALUES (${columns.map(() => "?").join(", ")}, ?)`,
+  );
+  for (const row of rows) insert.run(...row, runDate);
+  shard
+    .statement(
+      `INSERT INTO analytics_freshness (job, run_date, computed_at, rows) VALUES (?, ?, ?, ?)
+       ON CONFLICT (job) DO UPDATE SET run_date = excluded.run_date, computed_at = excluded.computed_at, rows = excluded.rows`,
+    )
+    .run(job, runDate, computedAt, rows.length);
+}
+
+/**
+ * Replaces the results of `jobs` in one workspace's file, in one transaction: a page reads the
+ * previous night's numbers or the new ones, never a mix, and a job not given keeps its rows.
+ * The server may be writing the same file: a lock held past the short busy timeout is waited
+ * out asynchronously and tried again a few times (nothing is written by a refused attempt).
+ */
+export async function writeBack(
+  shards: ShardManager,
+  tenant: Pick<Tenant, "id" | "slug" | "file">,
+  jobs: Map<TenantJob, ResultRows>,
+  runDate: string,
+  computedAt: number,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await shards.use(tenant, (shard) =>
+        shard.transaction(() => {
+          for (const [job, rows] of jobs) writeJob(shard, job, rows, runDate, computedAt);
+        }),
+      );
+      return;
+    } catch (error) {
+      if (!isLocked(error) || attempt >= ATTEMPTS) throw error;
+      await Bun.sleep(FIRST_PAUSE_MS * 2 ** (attempt - 1));
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import { join, resolve } from "node:path";
+import { loadConfig } from "../core/config.ts";
+import { ANALYTICS_JOBS, type AnalyticsJob, RunInProgressError } from "../tenancy/analytics-ledger.ts";
+import { Catalog } from "../tenancy/catalog.ts";
+import { ShardManager } from "../tenancy/shard-manager.ts";
+import { type Command, DATA_HELP, UsageError } from "./command.ts";
+import { ProgressLine } from "./progress-line.ts";
+
+/** `--warehouse DIR`, else CRM_WAREHOUSE_DIR, else `<data dir>/warehouse`. */
+export function warehouseDir(values: Record<string, unknown>, dataDir: string): string {
+  const flag = values.warehouse;
+  if (typeof flag === "string" && flag !== "") return resolve(flag);
+  const env = process.env.CRM_WAREHOUSE_DIR;
+  return env ? resolve(env) : join(dataDir, "warehouse");
+}
+
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** `--date`: a real calendar day, YYYY-MM-DD; default today (UTC). */
+export function runDateFlag(raw: unknown, now = Date.now()): string {
+  if (raw === undefined) return new Date(now).toISOString().slice(0, 10);
+  const text = String(raw);
+  const match = DAY.exec(text);
+  const time = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : Number.NaN;
+  if (!match || Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== text)
+    throw new UsageError(`--date must be a day as YYYY-MM-DD, got "${text}"`);
+  return text;
+}
+
+function jobsFlag(raw: unknown): AnalyticsJob[] {
+  if (raw === undefined) return [...ANALYTICS_JOBS];
+  const name = String(raw);
+  const job = ANALYTICS_JOBS.find((j) => j === name);
+  if (!job) throw new UsageError(`--job must be one of ${ANALYTICS_JOBS.join(", ")}; got "${name}"`);
+  return [job];
+}
+
+export const analyticsRun: Command = {
+  name: "analytics run",
+  summary: "export the interaction logs and run the analytics jobs, writing results into each workspace",
+  help: `Usage: crm analytics run [--date YYYY-MM-DD] [--job NAME] [--warehouse DIR] [--nightly] [--data DIR]
+
+Brings the Parquet warehouse up to date, runs the jobs in jobs/*.sql with DuckDB (in this process,
+never the server's), and replaces each workspace's results in one transaction per workspace. One
+run at a time per host: a second one is refused (exit 2) while the first is alive. A job that
+fails (a Parquet file that cannot be read: the error names it) keeps that job's previous results;
+the run is then marked failed (exit 1). See crm analytics status.
+
+  --date D         the day the numbers are for (windows end with it; default today, UTC)
+  --job NAME       run only this job: ${ANALYTICS_JOBS.join(", ")}
+  --warehouse DIR  the warehouse (default: $CRM_WAREHOUSE_DIR or <data dir>/warehouse)
+  --nightly        record the run as the nightly one (the server's scheduler passes it)
+${DATA_HELP}
+
+Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTICS_THREADS
+(default: the cores).`,
+  options: {
+    date: { type: "string" },
+    job: { type: "string" },
+    warehouse: { type: "string" },
+    nightly: { type: "boolean" },
+  },
+  async run(values) {
+    const runDate = runDateFlag(values.date);
+    const jobs = jobsFlag(values.job);
+    const config = loadConfig(process.env, { dataDir: values.data as string | undefined });
+    // DuckDB is loaded here only, never by `crm serve` (which imports this file's command table).
+    const { duckDbSettings } = await import("../../jobs/run/duckdb-settings.ts");
+    const settings = duckDbSettings();
+    const { runAnalytics } = await import("../../jobs/run/run-analytics.ts");
+    const warehouse = warehouseDir(values, config.dataDir);
+    const catalog = Catalog.open(config.dataDir);
+    const shards = new ShardManager({ dataDir: config.dataDir, maxOpen: 16 });
+    const lines = new Map<string, ProgressLine>();
+    const line = (phase: string, unit: string) => {
+      let progress = lines.get(phase);
+      if (!progress) {
+        progress = new ProgressLine(phase, unit);
+        lines.set(phase, progress);
+      }
+      return progress;
+    };
+    try {
+      const summary = await runAnalytics(catalog, shards, {
+        dataDir: config.dataDir,
+        warehouse,
+        runDate,
+        jobs,
+        trigger: values.nightly ? "nightly" : "manual",
+        settings,
+        onProgress: (p) => {
+          const progress = line(p.phase, p.phase === "write-back" ? "workspaces" : "jobs");
+          progress.update(p.done, p.total, p.done === p.total || p.done === 0);
+        },
+      });
+      if (process.stderr.isTTY) for (const [phase, progress] of lines) progress.finish(`${phase}: done`);
+      const { run } = summary;
+      for (const job of jobs) {
+        const outcome = run.jobs[job];
+        if (!outcome) continue;
+        const figures = `${outcome.rows.toLocaleString("en-US")} rows in ${outcome.ms} ms`;
+        console.log(
+          `${job.padEnd(8)} ${outcome.status.padEnd(9)} ${figures}${outcome.error ? `: ${outcome.error}` : ""}`,
+        );
+      }
+      for (const { slug, error } of summary.unwritten) console.log(`workspace ${slug} not written: ${error}`);
+      console.log(
+        `run ${run.id} for ${run.runDate} ${run.status} in ${((run.endedAt ?? run.startedAt) - run.startedAt).toLocaleString("en-US")} ms`,
+      );
+      return run.status === "succeeded" ? 0 : 1;
+    } catch (error) {
+      if (error instanceof RunInProgressError) {
+        console.error(`crm analytics run: ${error.message}; try again when it has finished`);
+        return 2;
+      }
+      throw error;
+    } finally {
+      shards.closeAll();
+      catalog.close();
+    }
+  },
+};
