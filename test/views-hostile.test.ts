@@ -652,6 +652,100 @@ const VIEWS: Record<string, Entry | NotHtml> = {
     ];
   },
 
+  // analytics (the nightly results: segment, company, pipeline and stage names are users' text)
+  "analytics/insights-page#insightsPage": (v, f) => {
+    const props = {
+      ctx: f.ctx,
+      base: BASE,
+      reports: [{ name: "activity", title: f.s }],
+      freshness: { rfm: f.s, cohorts: f.s, funnel: f.s, heatmap: f.s, churn: f.s },
+      zone: f.s,
+      form: f.form,
+      months: [f.s],
+      owners: [{ value: "1", label: f.s }],
+      rfm: {
+        cells: [{ r: 5, f: 1, contacts: 3 }],
+        segments: [
+          { segment: f.s, contacts: 3, href: `${BASE}/segments/new` },
+          { segment: f.s, contacts: 1, href: null },
+        ],
+        chart: {
+          id: "insights-rfm",
+          spec: hostileChart(f.s, "bar"),
+          csvHref: `${BASE}/reports/insights/rfm.csv`,
+        },
+      },
+      cohorts: [
+        { cohortMonth: f.s, monthOffset: 0, cohortSize: 4, active: 4 },
+        { cohortMonth: f.s, monthOffset: 1, cohortSize: 4, active: 1 },
+      ],
+      funnel: [
+        {
+          pipeline: f.s,
+          stages: [
+            {
+              pipelineId: 1,
+              pipeline: f.s,
+              stageId: 2,
+              stage: f.s,
+              entered: 3,
+              advanced: 1,
+              medianDays: 2.5,
+            },
+          ],
+          chart: {
+            id: "insights-funnel-1",
+            spec: hostileChart(f.s, "bar"),
+            csvHref: `${BASE}/reports/insights/f.csv`,
+          },
+        },
+      ],
+      heatmap: {
+        cells: [{ weekday: 0, hour: 9, interactions: 4 }],
+        chart: {
+          id: "insights-hours",
+          spec: hostileChart(f.s, "bar"),
+          csvHref: `${BASE}/reports/insights/h.csv`,
+        },
+      },
+      churn: {
+        rows: [{ companyId: 7, name: f.s, recent90: 1, previous90: 5, trend: -0.8, risk: "high" }],
+        counts: { high: 1 },
+      },
+    };
+    return [v(props), v({ ...props, emptyText: f.s })];
+  },
+  "analytics/record-insight#recordInsight": (v, f) => [
+    v(
+      {
+        rfm: { segment: f.s, r: 5, f: 4, m: 3, recencyDays: 2, frequency: 9 },
+        churn: { risk: "high", trend: -0.5, recent90: 1, previous90: 2 },
+        companyChurn: true,
+        rfmFreshness: f.s,
+        churnFreshness: f.s,
+      },
+      BASE,
+    ),
+    v(undefined, BASE),
+  ],
+  "analytics/shaded-table#shadedTable": (v, f) =>
+    v({
+      id: "grid",
+      caption: f.s,
+      corner: f.s,
+      columns: [f.s],
+      rows: [
+        {
+          head: f.s,
+          cells: [
+            { value: 2, text: f.s, title: f.s, href: `${BASE}/x` },
+            { value: null, text: f.s },
+          ],
+        },
+      ],
+      max: 2,
+    }),
+
   // reports
   "reports/bar-chart#barChart": (v, f) => [
     v("r", hostileChart(f.s, "bar")),
@@ -835,6 +929,37 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   ],
 
   // settings
+  "settings/analytics-page#analyticsPage": (v, f) => {
+    const props = {
+      ctx: f.ctx,
+      base: BASE,
+      schedule: { at: f.s, zone: f.s, next: T0, local: { day: f.s, time: f.s } },
+      runs: [
+        {
+          id: 1,
+          runDate: f.s,
+          trigger: "nightly",
+          status: "failed",
+          startedAt: T0,
+          endedAt: T0 + 5000,
+          jobs: [{ job: f.s, status: "failed", ms: 12 }],
+        },
+      ],
+      jobs: [{ job: f.s, rows: 3, freshness: f.s }],
+    };
+    return [v(props), v({ ...props, schedule: null, runs: [] })];
+  },
+  "settings/workspace-page#workspacePage": (v, f) => [
+    v({ ctx: f.ctx, base: BASE, timeZone: f.s, form: f.form, zones: [f.s], saved: true }),
+    v({
+      ctx: f.ctx,
+      base: BASE,
+      timeZone: f.s,
+      form: { values: {}, errors: {} },
+      zones: [f.s],
+      saved: false,
+    }),
+  ],
   "settings/audit-page#auditPage": (v, f) => [
     v(f.ctx, BASE, f.timeline, true),
     v(f.ctx, BASE, { entries: [], nextBefore: null }, false),

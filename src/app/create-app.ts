@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { insightsRoutes } from "../analytics/insights-routes.ts";
 import { inviteRoutes } from "../auth/invite-routes.ts";
 import { loginRoutes } from "../auth/login-routes.ts";
 import { loadSession } from "../auth/session-middleware.ts";
@@ -24,6 +25,9 @@ import { mergeRoutes } from "../merge/routes.ts";
 import { noteRoutes } from "../notes/routes.ts";
 import { downloadRoutes } from "../privacy/download-routes.ts";
 import { privacyRoutes } from "../privacy/routes.ts";
+import { chartCsv } from "../reports/chart-csv.ts";
+import { REPORTS } from "../reports/report-catalog.ts";
+import { REPORT_NAMES } from "../reports/report-types.ts";
 import { reportRoutes } from "../reports/routes.ts";
 import { savedViewRoutes } from "../saved-views/routes.ts";
 import { searchRoutes } from "../search/routes.ts";
@@ -57,6 +61,13 @@ function tenantPages(deps: ServerDeps) {
   app.route("/privacy", privacyRoutes(deps));
   app.route("/exports", exportRoutes(deps));
   app.route("/downloads", downloadRoutes(deps));
+  app.route(
+    "/reports/insights",
+    insightsRoutes(deps, {
+      reports: REPORT_NAMES.map((name) => ({ name, title: REPORTS[name].title })),
+      csv: chartCsv,
+    }),
+  );
   app.route("/reports", reportRoutes(deps));
   app.route("/segments", segmentRoutes(deps));
   app.route("/imports", importRoutes(deps));

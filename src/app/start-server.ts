@@ -1,3 +1,4 @@
+import { NightlyScheduler } from "../analytics/nightly-scheduler.ts";
 import { LoginLimiter } from "../auth/login-limiter.ts";
 import { PasswordHasher } from "../auth/password-hasher.ts";
 import type { Config } from "../core/config.ts";
@@ -120,6 +121,16 @@ export function startServer(config: Config, logger = new Logger()): RunningServe
     logger.error("interrupted imports not taken back", errorFields(error)),
   );
   const app = createApp(deps);
+  // The nightly analytics run, started as a child process at CRM_ANALYTICS_AT (host local time).
+  const scheduler = config.analyticsAt
+    ? new NightlyScheduler({
+        at: config.analyticsAt,
+        dataDir: config.dataDir,
+        logger,
+        stopGraceMs: config.shutdownDrainSeconds * 1000,
+      })
+    : undefined;
+  scheduler?.start();
   const server = Bun.serve({
     hostname: config.host,
     port: config.port,
@@ -143,6 +154,8 @@ export function startServer(config: Config, logger = new Logger()): RunningServe
       stopping ??= (async () => {
         draining = true;
         logger.info("shutting down", { openShards: deps.shards.openCount });
+        // No nightly run starts from now on; one in progress gets the drain time to stop.
+        const schedulerStopped = scheduler?.stop();
         // Requests in flight may finish for CRM_SHUTDOWN_DRAIN_SECONDS; a slow client past that is cut off.
         let timer: Timer | undefined;
         const deadline = new Promise<"late">((resolve) => {
@@ -157,6 +170,7 @@ export function startServer(config: Config, logger = new Logger()): RunningServe
           });
           await server.stop(true);
         }
+        await schedulerStopped;
         await deps.pool.close();
         deps.shards.closeAll();
         deps.catalog.close();

@@ -78,6 +78,11 @@ export interface Config {
   bodyTimeoutSeconds: number;
   /** At shutdown, how long requests in flight may finish before the remaining connections are closed. */
   shutdownDrainSeconds: number;
+  /**
+   * When the server starts the nightly analytics run (`crm analytics run --trigger nightly`, a
+   * child process), as `HH:MM` (or `HH:MM:SS`) in the host's local time; null: never (`off`).
+   */
+  analyticsAt: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -102,6 +107,16 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+/** CRM_ANALYTICS_AT: `HH:MM` or `HH:MM:SS` (24-hour), `off` or empty for none; unset is 02:30. */
+function clockTime(env: Env, name: string, fallback: string): string | null {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  if (raw === "" || /^off$/i.test(raw)) return null;
+  if (!/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/.test(raw))
+    throw new ConfigError(`${name} must be a time of day HH:MM (00:00 to 23:59) or off, got "${raw}"`);
+  return raw;
 }
 
 /** Reads settings from the environment (CRM_*), falling back to the documented defaults. */
@@ -147,6 +162,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     checkpointWalBytes: int(env, "CRM_CHECKPOINT_WAL_BYTES", 1024 * 1024, 64 * 1024),
     bodyTimeoutSeconds: int(env, "CRM_BODY_TIMEOUT_SECONDS", 20, 1),
     shutdownDrainSeconds: int(env, "CRM_SHUTDOWN_DRAIN_SECONDS", 10, 0),
+    analyticsAt: clockTime(env, "CRM_ANALYTICS_AT", "02:30"),
   };
   const merged = {
     ...config,

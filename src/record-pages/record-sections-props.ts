@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { RecordSectionsProps } from "../../views/records/record-sections.ts";
+import { companyInsight, contactInsight } from "../analytics/record-insight.ts";
 import { countDeals, listDeals } from "../deals/list-deals.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { pageCsrfToken, rowContext } from "../http/page-context.ts";
@@ -30,5 +31,9 @@ export function recordSectionsProps(
       allHref: `${row.base}/deals?${query}`,
       total: deals.nextCursor ? countDeals(shard, { ...filter, limit: 10 }) : deals.rows.length,
     },
+    insight:
+      subject.type === "contact"
+        ? contactInsight(shard, subject.id, deps.now())
+        : companyInsight(shard, subject.id, deps.now()),
   };
 }

@@ -1,3 +1,4 @@
+import { analyticsRuleSql } from "../analytics/segment-rule-sql.ts";
 import type { CustomFieldType } from "../custom-fields/schema.ts";
 import { DAY_MS, dayStart } from "../lists/list-params.ts";
 import {
@@ -342,6 +343,9 @@ function ruleSql(rule: CheckedRule, options: CompileOptions): Sql {
       return openDealSql(op, values, options);
     case "wonAmount":
       return wonAmountSql(target.currency, op, values);
+    case "rfmSegment":
+    case "churnRisk":
+      return analyticsRuleSql(target.kind, op, values, options.shape === "probe");
   }
 }
 

@@ -145,7 +145,11 @@ export function segmentRoutes(deps: AppDeps) {
 
   app.get("/new", memberOnly, (c) => {
     const base = `/t/${c.var.tenant.slug}/segments`;
-    const page = { title: "New segment", action: base, cancelHref: base, name: "", form: NEW_FORM() };
+    // A link may start the form off (Insights: "the contacts of this RFM segment"): checked when saved, like any form.
+    const given = readRuleForm(c.req.query());
+    const name = (c.req.query("name") ?? "").slice(0, 100);
+    const form = given.rules.length ? given : NEW_FORM();
+    const page = { title: "New segment", action: base, cancelHref: base, name, form };
     return renderForm(c, deps, segmentCatalog(c.var.shard), page);
   });
 

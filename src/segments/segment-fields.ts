@@ -1,3 +1,4 @@
+import { ANALYTICS_SEGMENT_FIELDS } from "../analytics/segment-rule-fields.ts";
 import { listUsers } from "../auth/users.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
 import type { CustomFieldType } from "../custom-fields/schema.ts";
@@ -149,6 +150,7 @@ export function segmentCatalog(shard: Shard): SegmentCatalog {
       ops: ["greater_than", "less_than", "between", "equals"],
       target: { kind: "wonAmount", currency },
     },
+    ...ANALYTICS_SEGMENT_FIELDS,
   ];
   return { fields: new Map(list.map((f) => [f.name, f])), currency };
 }

@@ -37,6 +37,7 @@ export const OPERATORS = [
   "is_not_empty",
   "none_in_last_days",
   "in_last_days",
+  "not_equals",
 ] as const;
 export type Operator = (typeof OPERATORS)[number];
 
@@ -90,7 +91,10 @@ export type RuleTarget =
   | { kind: "custom"; fieldId: number; type: CustomFieldType }
   | { kind: "interaction" }
   | { kind: "openDeal" }
-  | { kind: "wonAmount"; currency: string };
+  | { kind: "wonAmount"; currency: string }
+  // The nightly analytics' results (src/analytics): the contact's RFM segment, its company's churn risk.
+  | { kind: "rfmSegment" }
+  | { kind: "churnRisk" };
 
 /**
  * A rule checked against the workspace: what it tests and its values, normalised (dates as

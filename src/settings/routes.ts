@@ -1,10 +1,12 @@
 import { Hono } from "hono";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { analyticsSettingsRoutes } from "./analytics-routes.ts";
 import { auditRoutes } from "./audit-routes.ts";
 import { fieldSettingsRoutes } from "./fields-routes.ts";
 import { pipelineSettingsRoutes } from "./pipelines-routes.ts";
 import { usersSettingsRoutes } from "./users-routes.ts";
+import { workspaceSettingsRoutes } from "./workspace-routes.ts";
 
 /**
  * Settings (/t/<slug>/settings/…): one routes file per tab, as views/settings has one page per
@@ -17,5 +19,7 @@ export function settingsRoutes(deps: AppDeps) {
   app.route("/", pipelineSettingsRoutes(deps));
   app.route("/", fieldSettingsRoutes(deps));
   app.route("/audit", auditRoutes(deps));
+  app.route("/workspace", workspaceSettingsRoutes(deps));
+  app.route("/analytics", analyticsSettingsRoutes(deps));
   return app;
 }

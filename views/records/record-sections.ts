@@ -1,8 +1,10 @@
+import type { RecordInsight } from "../../src/analytics/record-insight.ts";
 import type { UserSummary } from "../../src/auth/users.ts";
 import type { FieldDefinition } from "../../src/custom-fields/field-definitions.ts";
 import type { CustomValues } from "../../src/custom-fields/field-values.ts";
 import type { DealRecord } from "../../src/deals/deal-record.ts";
 import type { TaskRecord } from "../../src/tasks/tasks.ts";
+import { recordInsight } from "../analytics/record-insight.ts";
 import { customFacts } from "../custom-fields/custom-facts.ts";
 import { type Html, html } from "../html.ts";
 import type { TaskItemContext } from "../tasks/task-item.ts";
@@ -26,6 +28,8 @@ export interface RecordSectionsProps extends SubjectSectionsProps {
     allHref: string;
     total: number;
   };
+  /** The nightly analytics' RFM segment and churn risk, when computed for this record. */
+  insight?: RecordInsight;
 }
 
 /** A record's custom fields (nothing when the workspace has none). */
@@ -43,6 +47,7 @@ export function recordTasks(p: SubjectSectionsProps): Html {
 export function recordSections(p: RecordSectionsProps): Html {
   const d = p.deals;
   return html`${customFactsSection(p)}
+${recordInsight(p.insight, p.timeline.base)}
 ${dealsSection(d.rows, p.timeline.base, d.newHref, d.allHref, d.total)}
 ${recordTasks(p)}
 ${timelineSection(p.timeline)}`;

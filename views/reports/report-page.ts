@@ -22,8 +22,8 @@ export interface ReportPageProps {
   charts?: { id: string; spec: ChartSpec; csvHref: string }[];
 }
 
-/** The layout of charts and tables; a <style> carrying the page's nonce (no style attributes anywhere). */
-const STYLE =
+/** The layout of charts and tables; a <style> carrying the page's nonce (no style attributes anywhere). Insights uses it too. */
+export const STYLE =
   trustedHtml(`.report-charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,30rem),1fr));gap:1rem}
 .report-chart{background:var(--panel);border:1px solid var(--line);border-radius:var(--radius);padding:.75rem;min-width:0}
 .report-chart h2{font-size:1rem;margin:0 0 .5rem}
@@ -78,7 +78,7 @@ export function reportSection(p: ReportPageProps): Html {
     r.name === p.report.name
       ? html`<strong aria-current="page">${r.title}</strong>`
       : html`<a href="${p.base}/reports/${r.name}${query}">${r.title}</a>`,
-  )}</nav>
+  )}<a href="${p.base}/reports/insights">Insights</a></nav>
 <form class="filters" method="get" action="${action}" role="search" aria-label="Report filters" ${swap}>
 ${p.report.usesRange ? html`${filterInput("from", "From", p.form)}${filterInput("to", "To", p.form)}` : html`<input type="hidden" name="from" value="${p.form.values.from ?? ""}"><input type="hidden" name="to" value="${p.form.values.to ?? ""}">`}
 ${ownerSelect(p.form, p.owners)}

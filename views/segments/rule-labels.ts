@@ -13,6 +13,7 @@ const GENERAL: Record<Operator, string> = {
   is_not_empty: "is not empty",
   none_in_last_days: "none in the last … days",
   in_last_days: "at least one in the last … days",
+  not_equals: "is not",
 };
 
 /** What an operator reads as after a field of this kind ("Tags has the tag", "Open deal in stage"). */

@@ -5,6 +5,8 @@ const SECTIONS = [
   ["pipelines", "Pipelines"],
   ["fields", "Custom fields"],
   ["audit", "Audit log"],
+  ["workspace", "Workspace"],
+  ["analytics", "Analytics"],
 ] as const;
 
 export type SettingsSection = (typeof SECTIONS)[number][0] | "privacy";

@@ -1,0 +1,27 @@
+import type { RecordInsight } from "../../src/analytics/record-insight.ts";
+import { type Html, html } from "../html.ts";
+
+const RISK = { high: "High", medium: "Medium", low: "Low" } as const;
+
+function change(recent: number, previous: number): string {
+  if (previous === 0) return recent ? "new activity" : "no activity";
+  const pct = Math.round(((recent - previous) / previous) * 100);
+  return `${pct > 0 ? "+" : ""}${pct}% against the 90 days before`;
+}
+
+/**
+ * A contact's RFM segment and its (company's) churn risk from the nightly analytics, each
+ * with how fresh it is; nothing at all when neither was computed for this record.
+ */
+export function recordInsight(p: RecordInsight | undefined, base: string): Html {
+  if (!p || (!p.rfm && !p.churn)) return html``;
+  return html`<section class="related record-insight" aria-labelledby="insight-heading"><h2 id="insight-heading">Insights</h2><dl class="facts">${
+    p.rfm
+      ? html`<dt>RFM segment</dt><dd><span class="badge rfm-segment">${p.rfm.segment}</span> R ${p.rfm.r} · F ${p.rfm.f} · M ${p.rfm.m} (last interaction ${p.rfm.recencyDays} days ago, ${p.rfm.frequency} in all)${p.rfmFreshness ? html` <small class="hint">${p.rfmFreshness}</small>` : ""}</dd>`
+      : ""
+  }${
+    p.churn
+      ? html`<dt>${p.companyChurn ? "Company churn risk" : "Churn risk"}</dt><dd><span class="badge churn-risk churn-${p.churn.risk}">${RISK[p.churn.risk]}</span> ${p.churn.recent90} interactions in the last 90 days, ${change(p.churn.recent90, p.churn.previous90)}${p.churnFreshness ? html` <small class="hint">${p.churnFreshness}</small>` : ""}</dd>`
+      : ""
+  }</dl><p class="hint"><a href="${base}/reports/insights">All insights</a></p></section>`;
+}
