@@ -2,6 +2,7 @@
 /**
  * `crm`: the one entry point for operators and admins. `crm <command> --help` explains each.
  */
+import { ANALYTICS_COMMANDS } from "./cli/analytics-command.ts";
 import { apikeysCreate } from "./cli/apikeys-command.ts";
 import { backupCommand } from "./cli/backup-command.ts";
 import { type Command, parseCommandArgs, UsageError } from "./cli/command.ts";
@@ -27,6 +28,7 @@ const COMMANDS: Command[] = [
   importCommand,
   exportCommand,
   backupCommand,
+  ...ANALYTICS_COMMANDS,
 ];
 
 function usage(): string {

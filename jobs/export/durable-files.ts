@@ -1,0 +1,39 @@
+import { spawnSync } from "node:child_process";
+import { closeSync, fsyncSync, openSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+
+/** Past this many paths, one flush of the whole file system beats an fsync each (≈ 1 ms apiece here). */
+const SYNCFS_FROM = 32;
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Makes `paths` (files and folders) durable. A few: `fsync` each. Many (an export writes one
+ * file per tenant and day): `syncfs` of the file system holding `root` (coreutils
+ * `sync -f`), which flushes them all in one call; an fsync each if that is not available.
+ */
+export function makeDurable(root: string, paths: Iterable<string>): void {
+  const list = [...paths];
+  if (list.length === 0) return;
+  if (list.length >= SYNCFS_FROM) {
+    const result = spawnSync("sync", ["-f", root], { stdio: "ignore" });
+    if (result.status === 0) return;
+  }
+  for (const path of list) fsyncPath(path);
+}
+
+/** Writes a small file whole: a temporary name, fsync, rename, fsync of its folder. */
+export function writeFileDurably(path: string, content: string): void {
+  const temporary = `${path}.tmp`;
+  writeFileSync(temporary, content);
+  fsyncPath(temporary);
+  renameSync(temporary, path);
+  fsyncPath(dirname(path));
+}

@@ -1,0 +1,238 @@
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
+import { makeDurable, writeFileDurably } from "./durable-files.ts";
+import { lockWarehouse } from "./export-lock.ts";
+import {
+  type ExistingPart,
+  listAllParts,
+  listTenantParts,
+  readState,
+  removeParts,
+  type TenantState,
+  writeState,
+} from "./export-state.ts";
+import { Staging } from "./staging.ts";
+import { type Row, TenantReader } from "./tenant-reader.ts";
+import { emailHash } from "./warehouse-key.ts";
+import {
+  DIMENSIONS,
+  INTERACTIONS,
+  isSafeTenantId,
+  partFile,
+  partitionDir,
+  RUNNING_MARK,
+  STAGING_DIR,
+  STATE_DIR,
+  snapshotPath,
+} from "./warehouse-layout.ts";
+
+export interface ExportOptions {
+  dataDir: string;
+  warehouse: string;
+  tenants: Tenant[];
+  /** The pseudonymisation key (loadWarehouseKey). */
+  key: Buffer;
+  /** DuckDB's memory limit, e.g. "1GB". */
+  memory?: string;
+  threads?: number;
+  now?: () => number;
+  onTenant?: (done: number, total: number, rows: number) => void;
+  onSkip?: (tenant: Tenant, reason: string) => void;
+  /** Rows staged before a batch is written (default 1,000,000). */
+  batchRows?: number;
+  /** A tenant's rows are cut into segments of this many (default 1,000,000): a batch never splits one. */
+  segmentRows?: number;
+}
+
+export interface ExportSummary {
+  tenants: number;
+  skipped: number;
+  rebuilt: number;
+  rows: number;
+  files: number;
+  ms: number;
+}
+
+/** Rows read from a tenant's file at a time; a segment is a whole number of reads. */
+const READ_ROWS = 50_000;
+/** Tenants whose dimensions one batch writes at most (eight files each). */
+const BATCH_TENANTS = 250;
+
+interface Completed {
+  tenant: Tenant;
+  state: TenantState;
+}
+
+/**
+ * Exports the tenants' new interactions and their dimension snapshots into the warehouse
+ * (layout: warehouse-layout.ts). Crash-safe and idempotent: files are written in `_staging`,
+ * made durable and renamed into place; a tenant's watermark is written after all its files;
+ * a rerun first removes what a stopped run left (staging, parts past a watermark), so it ends
+ * with exactly the warehouse a run without the stop would have made.
+ */
+export async function exportWarehouse(options: ExportOptions): Promise<ExportSummary> {
+  const started = performance.now();
+  const now = options.now ?? Date.now;
+  const { warehouse } = options;
+  const batchRows = options.batchRows ?? 1_000_000;
+  const segmentRows = Math.max(
+    READ_ROWS,
+    Math.round((options.segmentRows ?? 1_000_000) / READ_ROWS) * READ_ROWS,
+  );
+  mkdirSync(join(warehouse, STATE_DIR), { recursive: true });
+  const unlock = lockWarehouse(warehouse);
+  const summary: ExportSummary = { tenants: 0, skipped: 0, rebuilt: 0, rows: 0, files: 0, ms: 0 };
+  let instance: DuckDBInstance | undefined;
+  let staging: Staging | undefined;
+  try {
+    const stagingDir = join(warehouse, STAGING_DIR);
+    const running = join(warehouse, RUNNING_MARK);
+    // A stop half way leaves its mark or its staging folder: then any tenant may have parts past its watermark.
+    const stopped = existsSync(running) || existsSync(stagingDir);
+    rmSync(stagingDir, { recursive: true, force: true });
+    mkdirSync(stagingDir, { recursive: true });
+    writeFileDurably(running, `${process.pid}\n`);
+    const leftovers = stopped ? listAllParts(warehouse) : new Map<string, ExistingPart[]>();
+
+    instance = await DuckDBInstance.create(":memory:", {
+      memory_limit: options.memory ?? "1GB",
+      threads: String(options.threads ?? navigator.hardwareConcurrency ?? 2),
+      temp_directory: join(stagingDir, "spill"),
+    });
+    staging = await Staging.create(instance);
+    const stage = staging;
+
+    /** Folders known to exist: a partition folder is made once per run. */
+    const made = new Set<string>();
+    let completed: Completed[] = [];
+    let batch = 0;
+    const flush = async () => {
+      batch++;
+      const dir = join(stagingDir, `batch-${batch}`);
+      const files = await stage.write(
+        dir,
+        completed.map((c) => c.tenant.id),
+      );
+      makeDurable(
+        warehouse,
+        files.map((f) => f.path),
+      );
+      const folders = new Set<string>();
+      for (const file of files) {
+        const target =
+          file.table === INTERACTIONS
+            ? join(
+                partitionDir(warehouse, file.day as string, file.tenantId),
+                partFile(file.firstId as number),
+              )
+            : snapshotPath(warehouse, file.table, file.tenantId);
+        if (!made.has(dirname(target))) {
+          mkdirSync(dirname(target), { recursive: true });
+          made.add(dirname(target));
+        }
+        renameSync(file.path, target);
+        folders.add(dirname(target));
+        folders.add(dirname(dirname(target)));
+      }
+      makeDurable(warehouse, folders);
+      for (const { tenant, state } of completed) writeState(warehouse, tenant.id, state);
+      summary.files += files.length;
+      completed = [];
+      rmSync(dir, { recursive: true, force: true });
+      await stage.reset();
+    };
+
+    let done = 0;
+    for (const tenant of options.tenants) {
+      done++;
+      const reason = skipReason(tenant);
+      if (reason) {
+        summary.skipped++;
+        options.onSkip?.(tenant, reason);
+        continue;
+      }
+      let reader: TenantReader;
+      try {
+        reader = TenantReader.open(options.dataDir, tenant);
+      } catch (error) {
+        summary.skipped++;
+        options.onSkip?.(tenant, (error as Error).message);
+        continue;
+      }
+      try {
+        const { watermark } = readState(warehouse, tenant.id);
+        const maxId = reader.maxId();
+        // A file behind its watermark (put back from a backup) is rebuilt too.
+        const rebuild = watermark > 0 && (maxId < watermark || reader.rewroteSince(watermark, maxId));
+        const from = rebuild ? 0 : watermark;
+        if (rebuild) summary.rebuilt++;
+        removeParts(rebuild ? listTenantParts(warehouse, tenant.id) : (leftovers.get(tenant.id) ?? []), from);
+
+        let after = from;
+        let inSegment = 0;
+        for (;;) {
+          const rows = reader.interactions(after, maxId, READ_ROWS);
+          if (rows.length === 0) break;
+          stage.interactions.append(tenant.id, rows);
+          summary.rows += rows.length;
+          after = Number(rows[rows.length - 1]?.[0]);
+          inSegment += rows.length;
+          if (inSegment >= segmentRows) {
+            inSegment = 0;
+            if (stage.rows >= batchRows) await flush();
+          }
+          if (rows.length < READ_ROWS) break;
+        }
+        stageDimensions(stage, reader, tenant, options.key, now());
+        completed.push({ tenant, state: { watermark: Math.max(maxId, 0) } });
+        summary.tenants++;
+      } finally {
+        reader.close();
+      }
+      if (stage.rows >= batchRows || completed.length >= BATCH_TENANTS) await flush();
+      options.onTenant?.(done, options.tenants.length, summary.rows);
+    }
+    if (completed.length > 0 || stage.rows > 0) await flush();
+    rmSync(stagingDir, { recursive: true, force: true });
+    rmSync(running, { force: true });
+    makeDurable(warehouse, [warehouse, join(warehouse, STATE_DIR)]);
+  } finally {
+    staging?.close();
+    instance?.closeSync();
+    unlock();
+  }
+  summary.ms = performance.now() - started;
+  return summary;
+}
+
+function skipReason(tenant: Tenant): string | undefined {
+  if (!isSafeTenantId(tenant.id)) return `its id ${JSON.stringify(tenant.id)} cannot name a folder`;
+  if (tenant.status === "provisioning") return "it is still being set up";
+  if (tenant.failure) return `its file is marked failed (${tenant.failure}); run crm tenants check`;
+  return undefined;
+}
+
+function stageDimensions(
+  stage: Staging,
+  reader: TenantReader,
+  tenant: Tenant,
+  key: Buffer,
+  exportedAt: number,
+) {
+  for (const dimension of DIMENSIONS) {
+    let rows: Row[] = reader.rows(dimension.select);
+    if (dimension.name === "contacts")
+      rows = rows.map((r) => [
+        r[0] ?? null,
+        r[1] ?? null,
+        r[2] ?? null,
+        emailHash(key, r[3] as string | null),
+        r[4] ?? null,
+        r[5] ?? null,
+      ]);
+    if (dimension.name === "workspace") rows = rows.map((r) => [r[0] ?? "UTC", exportedAt]);
+    stage.dimensions.get(dimension.name)?.append(tenant.id, rows);
+  }
+}

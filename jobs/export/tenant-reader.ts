@@ -1,0 +1,90 @@
+import type { Database } from "bun:sqlite";
+import { join } from "node:path";
+import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
+import { loadMigrations, requireCurrentSchema, TENANT_MIGRATIONS } from "../../src/tenancy/migrations.ts";
+import { openReadOnlyDatabase } from "../../src/tenancy/open-database.ts";
+
+/** The kinds that rewrite a tenant's history in its file (docs/decisions/0005): the export rebuilds it. */
+export const REWRITE_KINDS = ["contact.merged", "company.merged", "contact.erased"] as const;
+
+const STAGE_KINDS = "('deal.stage_changed', 'deal.won', 'deal.lost')";
+
+/**
+ * The interactions the warehouse holds, in id order: every column but the payload, of which
+ * only the stage ids of stage moves are kept (payloads hold names and free text). Rows about
+ * an erased contact are left out altogether.
+ */
+const INTERACTIONS_SQL = `
+SELECT id, occurred_at, actor_type, actor_id, kind, subject_type, subject_id,
+  CASE WHEN kind IN ${STAGE_KINDS} THEN json_extract(payload, '$.fromStageId') END,
+  CASE WHEN kind IN ${STAGE_KINDS} THEN json_extract(payload, '$.toStageId') END
+FROM interactions
+WHERE id > ?1 AND id <= ?2
+  AND NOT (subject_type = 'contact' AND subject_id IN
+    (SELECT subject_id FROM interactions WHERE subject_type = 'contact' AND kind = 'contact.erased'))
+ORDER BY id
+LIMIT ?3`;
+
+export type Row = (number | string | null)[];
+
+/**
+ * One tenant's file opened for reading only (`query_only`; never migrated, never written),
+ * inside one read transaction, so the interactions and the dimensions come from one snapshot.
+ */
+export class TenantReader {
+  private constructor(private readonly sqlite: Database) {}
+
+  /** Throws (SchemaBehindError…) when the file is not at this build's schema or belongs to another tenant. */
+  static open(dataDir: string, tenant: Tenant): TenantReader {
+    const sqlite = openReadOnlyDatabase(join(dataDir, tenant.file));
+    try {
+      requireCurrentSchema(sqlite, loadMigrations(TENANT_MIGRATIONS));
+      const state = sqlite.query("SELECT tenant_id FROM shard_state WHERE id = 1").get() as
+        | { tenant_id: string }
+        | undefined;
+      if (state?.tenant_id !== tenant.id)
+        throw new Error(
+          `the file ${tenant.file} belongs to another workspace (${state?.tenant_id ?? "none"})`,
+        );
+      sqlite.run("BEGIN");
+      // The first read fixes the snapshot.
+      sqlite.query("SELECT count(*) FROM shard_state").get();
+      return new TenantReader(sqlite);
+    } catch (error) {
+      sqlite.close();
+      throw error;
+    }
+  }
+
+  maxId(): number {
+    const row = this.sqlite.query("SELECT coalesce(max(id), 0) AS id FROM interactions").get() as {
+      id: number;
+    };
+    return row.id;
+  }
+
+  /** Whether an interaction after `since` (up to `upTo`) rewrote history. */
+  rewroteSince(since: number, upTo: number): boolean {
+    const kinds = REWRITE_KINDS.map((k) => `'${k}'`).join(", ");
+    const row = this.sqlite
+      .query(
+        `SELECT 1 FROM interactions WHERE subject_type IN ('contact', 'company') AND kind IN (${kinds}) AND id > ?1 AND id <= ?2 LIMIT 1`,
+      )
+      .get(since, upTo);
+    return row !== null;
+  }
+
+  /** Up to `limit` interactions after `after` (up to `upTo`), as rows of the warehouse's columns. */
+  interactions(after: number, upTo: number, limit: number): Row[] {
+    return this.sqlite.query(INTERACTIONS_SQL).values(after, upTo, limit) as Row[];
+  }
+
+  rows(select: string): Row[] {
+    return this.sqlite.query(select).values() as Row[];
+  }
+
+  close(): void {
+    if (this.sqlite.inTransaction) this.sqlite.run("COMMIT");
+    this.sqlite.close();
+  }
+}

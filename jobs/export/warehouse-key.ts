@@ -1,0 +1,65 @@
+import { createHmac, randomBytes } from "node:crypto";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { ConfigError } from "../../src/core/config.ts";
+
+export const KEY_FILE = "warehouse.key";
+const KEY_BYTES = 32;
+
+/**
+ * The key of the email pseudonyms: `CRM_WAREHOUSE_KEY` (hex, at least 16 bytes), else
+ * `<data dir>/warehouse.key` (32 random bytes, readable by its owner only, made on the first
+ * export). Never inside the warehouse: whoever holds a copy of the warehouse must not be able
+ * to test guesses of an email against its hashes.
+ */
+export function loadWarehouseKey(
+  dataDir: string,
+  warehouseDir: string,
+  env: Record<string, string | undefined>,
+) {
+  const hex = env.CRM_WAREHOUSE_KEY;
+  if (hex !== undefined && hex !== "") {
+    if (!/^(?:[0-9a-fA-F]{2}){16,}$/.test(hex))
+      throw new ConfigError("CRM_WAREHOUSE_KEY must be hex, at least 32 digits (16 bytes)");
+    return Buffer.from(hex, "hex");
+  }
+  const path = resolve(dataDir, KEY_FILE);
+  const inside = relative(resolve(warehouseDir), path);
+  if (!inside.startsWith("..") && !inside.startsWith("/"))
+    throw new ConfigError(
+      `the key file ${path} would be inside the warehouse ${warehouseDir}; choose another --warehouse`,
+    );
+  if (!existsSync(path)) createKeyFile(path);
+  const key = readFileSync(path);
+  if (key.length < 16) throw new ConfigError(`${path} holds ${key.length} bytes; a key has at least 16`);
+  return key;
+}
+
+/** Made once, exclusively: two first exports at once agree on the file that won. */
+function createKeyFile(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, "wx", 0o600);
+  } catch (error) {
+    if ((error as { code?: string }).code === "EEXIST") return;
+    throw error;
+  }
+  try {
+    writeSync(fd, randomBytes(KEY_BYTES));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  const dir = openSync(join(path, ".."), "r");
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+}
+
+/** The pseudonym of an email: hex HMAC-SHA256 of its lower-cased form; null for none. */
+export function emailHash(key: Buffer, email: string | null | undefined): string | null {
+  if (email === null || email === undefined || email === "") return null;
+  return createHmac("sha256", key).update(email.toLowerCase()).digest("hex");
+}

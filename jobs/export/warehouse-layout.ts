@@ -1,0 +1,157 @@
+import { join } from "node:path";
+
+/**
+ * The warehouse's layout (the contract of issue 9, README "Analytics: the warehouse"):
+ *   interactions/day=YYYY-MM-DD/tenant=<id>/part-<firstId>.parquet
+ *   <dimension>/tenant=<id>/snapshot.parquet
+ *   _state/<tenant id>.json      each tenant's watermark, written last
+ *   _staging/                    an export's files before they are renamed into place
+ * Folders starting with "_" are the export's own: Hive globs (`interactions/*\/*\/*.parquet`) never see them.
+ */
+export const INTERACTIONS = "interactions";
+export const STATE_DIR = "_state";
+export const STAGING_DIR = "_staging";
+/** Present while an export runs: a rerun that finds it knows the last one stopped half way. */
+export const RUNNING_MARK = "_state/running";
+
+/** A column as staged in DuckDB (numbers as DOUBLE: ids reach 2^48) and as written to Parquet. */
+export interface ColumnSpec {
+  name: string;
+  staged: "DOUBLE" | "VARCHAR";
+  /** The expression over the staged column that gives the Parquet column's type. */
+  out: "BIGINT" | "INTEGER" | "TIMESTAMP" | "VARCHAR";
+}
+
+const id = (name: string): ColumnSpec => ({ name, staged: "DOUBLE", out: "BIGINT" });
+const int = (name: string): ColumnSpec => ({ name, staged: "DOUBLE", out: "INTEGER" });
+const time = (name: string): ColumnSpec => ({ name, staged: "DOUBLE", out: "TIMESTAMP" });
+const text = (name: string): ColumnSpec => ({ name, staged: "VARCHAR", out: "VARCHAR" });
+
+/** The interactions' columns in each part file (day and tenant come from the path). */
+export const INTERACTION_COLUMNS: ColumnSpec[] = [
+  id("id"),
+  time("occurred_at"),
+  text("actor_type"),
+  id("actor_id"),
+  text("kind"),
+  text("subject_type"),
+  id("subject_id"),
+  id("stage_from"),
+  id("stage_to"),
+];
+
+/** A dimension snapshot: its columns and the statement reading them from a tenant's file (same order). */
+export interface DimensionSpec {
+  name: string;
+  columns: ColumnSpec[];
+  select: string;
+}
+
+/**
+ * The dimensions, rewritten whole per tenant on each export. No names of people, phones,
+ * titles or free text: `contacts.email_hash` is filled by the export (the statement reads the
+ * email, which never leaves the process). Stage and pipeline names are the workspace's own labels.
+ */
+export const DIMENSIONS: DimensionSpec[] = [
+  {
+    name: "contacts",
+    columns: [
+      id("id"),
+      id("company_id"),
+      id("owner_id"),
+      text("email_hash"),
+      time("created_at"),
+      time("updated_at"),
+    ],
+    select: "SELECT id, company_id, owner_id, email, created_at, updated_at FROM contacts ORDER BY id",
+  },
+  {
+    name: "companies",
+    columns: [id("id"), id("owner_id"), time("created_at"), time("updated_at")],
+    select: "SELECT id, owner_id, created_at, updated_at FROM companies ORDER BY id",
+  },
+  {
+    name: "deals",
+    columns: [
+      id("id"),
+      id("pipeline_id"),
+      id("stage_id"),
+      id("company_id"),
+      id("owner_id"),
+      text("status"),
+      id("amount_cents"),
+      text("currency"),
+      time("created_at"),
+      time("closed_at"),
+      time("stage_entered_at"),
+    ],
+    select:
+      "SELECT id, pipeline_id, stage_id, company_id, owner_id, status, amount_cents, currency, created_at, closed_at, stage_entered_at FROM deals ORDER BY id",
+  },
+  {
+    name: "deal_contacts",
+    columns: [id("deal_id"), id("contact_id")],
+    select: "SELECT deal_id, contact_id FROM deal_contacts ORDER BY deal_id, contact_id",
+  },
+  {
+    name: "stages",
+    columns: [id("id"), id("pipeline_id"), text("name"), int("position"), text("kind"), int("probability")],
+    select: "SELECT id, pipeline_id, name, position, kind, probability FROM stages ORDER BY id",
+  },
+  {
+    name: "pipelines",
+    columns: [id("id"), text("name"), int("position")],
+    select: "SELECT id, name, position FROM pipelines ORDER BY id",
+  },
+  {
+    name: "users",
+    columns: [id("id"), text("role"), time("created_at")],
+    select: "SELECT id, role, created_at FROM users ORDER BY id",
+  },
+  {
+    name: "workspace",
+    columns: [text("time_zone"), time("exported_at")],
+    // exported_at is filled by the export.
+    select:
+      "SELECT coalesce((SELECT value FROM workspace_settings WHERE key = 'time_zone'), 'UTC') AS time_zone, 0 AS exported_at",
+  },
+];
+
+/** Tenant ids go into paths: only ids made of these characters are exported (the catalog makes no others). */
+const SAFE_ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+export function isSafeTenantId(tenantId: string): boolean {
+  return SAFE_ID.test(tenantId);
+}
+
+export const partitionDir = (warehouse: string, day: string, tenantId: string) =>
+  join(warehouse, INTERACTIONS, `day=${day}`, `tenant=${tenantId}`);
+
+export const partFile = (firstId: number) => `part-${firstId}.parquet`;
+
+export const snapshotPath = (warehouse: string, dimension: string, tenantId: string) =>
+  join(warehouse, dimension, `tenant=${tenantId}`, "snapshot.parquet");
+
+export const statePath = (warehouse: string, tenantId: string) =>
+  join(warehouse, STATE_DIR, `${tenantId}.json`);
+
+/** `part-123.parquet` → 123; anything else → undefined. */
+export function firstIdOf(file: string): number | undefined {
+  const match = /^part-(\d{1,16})\.parquet$/.exec(file);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The SQL expression turning a staged column into its Parquet type. */
+export function outExpression(column: ColumnSpec): string {
+  const name = `"${column.name}"`;
+  switch (column.out) {
+    case "BIGINT":
+      return `CAST(${name} AS BIGINT) AS ${name}`;
+    case "INTEGER":
+      return `CAST(${name} AS INTEGER) AS ${name}`;
+    case "TIMESTAMP":
+      return `epoch_ms(CAST(${name} AS BIGINT)) AS ${name}`;
+    case "VARCHAR":
+      return name;
+  }
+}

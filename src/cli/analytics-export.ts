@@ -1,0 +1,63 @@
+import { analyticsSettings } from "../../jobs/export/analytics-settings.ts";
+import { loadWarehouseKey } from "../../jobs/export/warehouse-key.ts";
+import { loadConfig } from "../core/config.ts";
+import { Catalog } from "../tenancy/catalog.ts";
+import { type Command, DATA_HELP } from "./command.ts";
+import { ProgressLine } from "./progress-line.ts";
+
+const count = (n: number) => Math.round(n).toLocaleString("en-US");
+
+export const analyticsExport: Command = {
+  name: "analytics export",
+  summary: "write every workspace's new interactions and a snapshot of its records to the Parquet warehouse",
+  help: `Usage: crm analytics export [--warehouse DIR] [--data DIR]
+
+Exports, for each workspace of the catalog, the interactions logged since its last export and
+a fresh snapshot of its contacts, companies, deals, stages, pipelines and users, as Parquet
+files in Hive partitions (README "Analytics: the warehouse"). Each workspace's file is read
+only, never migrated: one at an older schema is skipped with a message (crm migrate first).
+Emails become keyed hashes; names, phones and free text are left out. Safe to stop at any
+moment: the next run ends with the same warehouse as an uninterrupted one.
+
+  --warehouse DIR  where the warehouse is (default: $CRM_WAREHOUSE_DIR or <data dir>/warehouse)
+${DATA_HELP}
+
+Settings: CRM_WAREHOUSE_KEY (hex; default: the key file <data dir>/warehouse.key, made on the
+first export), CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTICS_THREADS.
+A progress bar on a terminal; one summary line on stdout at the end.`,
+  options: { warehouse: { type: "string" } },
+  async run(values) {
+    const config = loadConfig(process.env, { dataDir: values.data as string | undefined });
+    const settings = analyticsSettings(process.env, config.dataDir, values.warehouse as string | undefined);
+    const key = loadWarehouseKey(config.dataDir, settings.warehouse, process.env);
+    const catalog = Catalog.open(config.dataDir);
+    let tenants: ReturnType<Catalog["list"]>;
+    try {
+      tenants = catalog.list();
+    } finally {
+      catalog.close();
+    }
+    const progress = process.stderr.isTTY ? new ProgressLine("analytics export", "workspaces") : undefined;
+    // Loaded here, not at the top: `crm serve` shares this entry point and never loads DuckDB (invariant 6).
+    const { exportWarehouse } = await import("../../jobs/export/export-warehouse.ts");
+    const summary = await exportWarehouse({
+      dataDir: config.dataDir,
+      warehouse: settings.warehouse,
+      tenants,
+      key,
+      memory: settings.memory,
+      threads: settings.threads,
+      onTenant: (done, total) => progress?.update(done, total, done === total),
+      onSkip: (tenant, reason) =>
+        process.stderr.write(`${progress ? "\n" : ""}skipped ${tenant.slug}: ${reason}\n`),
+    });
+    const seconds = summary.ms / 1000;
+    const line =
+      `exported ${count(summary.rows)} rows of ${count(summary.tenants)} workspaces` +
+      `${summary.skipped ? ` (${summary.skipped} skipped)` : ""}${summary.rebuilt ? ` (${summary.rebuilt} rebuilt)` : ""}` +
+      ` to ${settings.warehouse} in ${seconds.toFixed(1)} s (${count(summary.rows / Math.max(seconds, 0.001))} rows/s)`;
+    if (progress) progress.finish(line);
+    else console.log(line);
+    return 0;
+  },
+};
