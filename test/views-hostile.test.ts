@@ -598,6 +598,18 @@ const VIEWS: Record<string, Entry | NotHtml> = {
       }),
     ]),
   "records/record-results#listTitle": notHtml("a list's title, as text"),
+  "records/record-results#listSummary": (v, f) =>
+    f.kinds.flatMap((k) => [
+      v(k.view, { total: 1, filtered: false, nonce: NONCE }),
+      v(k.view, {
+        total: 1000,
+        moreThan: true,
+        filtered: true,
+        countHref: `${BASE}/contacts/count?q=${MARKUP}`,
+        nonce: NONCE,
+      }),
+      v(k.view, { total: 1000, moreThan: true, filtered: true, note: MARKUP, nonce: NONCE }),
+    ]),
   "records/record-results#recordResults": (v, f) =>
     f.kinds.flatMap((k) => [
       v(k.view, f.results([k.record])),

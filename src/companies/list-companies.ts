@@ -27,8 +27,8 @@ export function listCompanies(shard: Shard, params: CompanyListParams): ListPage
   return listRecords(shard, COMPANY_TABLE, COMPANY_SORTS, companyFilter(shard, params), params);
 }
 
-export function countCompanies(shard: Shard, params: CompanyListParams): number {
-  return countRecords(shard, COMPANY_TABLE, companyFilter(shard, params));
+export function countCompanies(shard: Shard, params: CompanyListParams, upTo?: number): number {
+  return countRecords(shard, COMPANY_TABLE, companyFilter(shard, params), upTo);
 }
 
 /** Company names matching what was typed (its first 200 characters), for the company field's suggestions. */

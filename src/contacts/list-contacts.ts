@@ -38,7 +38,7 @@ export function listContacts(shard: Shard, params: ContactListParams): ListPage<
   return listRecords(shard, CONTACT_TABLE, CONTACT_SORTS, contactFilter(shard, params), params);
 }
 
-/** How many contacts match the filters. It can read every row, so callers cache it (lists/count-cache.ts). */
-export function countContacts(shard: Shard, params: ContactListParams): number {
-  return countRecords(shard, CONTACT_TABLE, contactFilter(shard, params));
+/** How many contacts match the filters, at most `upTo` (unbounded, it reads every row: the pool's). */
+export function countContacts(shard: Shard, params: ContactListParams, upTo?: number): number {
+  return countRecords(shard, CONTACT_TABLE, contactFilter(shard, params), upTo);
 }

@@ -53,6 +53,6 @@ export function listDeals(shard: Shard, params: DealListParams): ListPage<DealRe
   return listRecords(shard, DEAL_TABLE, DEAL_SORTS, dealFilter(shard, params), params);
 }
 
-export function countDeals(shard: Shard, params: DealListParams): number {
-  return countRecords(shard, DEAL_TABLE, dealFilter(shard, params));
+export function countDeals(shard: Shard, params: DealListParams, upTo?: number): number {
+  return countRecords(shard, DEAL_TABLE, dealFilter(shard, params), upTo);
 }

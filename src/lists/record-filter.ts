@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { tagName } from "../tags/tag-input.ts";
+import type { Shard } from "../tenancy/shard.ts";
 import { toFtsQuery } from "./fts-query.ts";
 import type { SortSpec } from "./keyset.ts";
 
@@ -50,6 +51,25 @@ export interface RecordFilterParams {
 export interface Filter {
   conditions: string[];
   params: (string | number)[];
+  /** The same filter shaped for a page read along its sort's index, when that can be cheaper (tagWalk). */
+  walk?: FilterWalk;
+}
+
+/**
+ * A tag filter alone in the shapes that read a page along the sort's index (tagWalk), with
+ * what keysetQuery needs to choose one: the table as queries name it, and how many records
+ * carry the tag.
+ */
+export interface FilterWalk {
+  /** Each record in sort order looked up in the links' primary key: for a common tag (a few rows walked). */
+  probe: Filter;
+  /** The tag's records gathered once (from the links' tag index), each record in sort order checked against them. */
+  member: Filter;
+  /** `contacts c` */
+  from: string;
+  alias: string;
+  /** How many records carry the tag, counting at most `upTo` (-1: all of them). */
+  tagged(shard: Shard, upTo: number): number;
 }
 
 /** How one kind of record is stored, for the shared filters. All names are constants from code. */
@@ -95,6 +115,40 @@ export function recordFilter(
     values.push(dayStart(params.createdTo) + DAY_MS);
   }
   return { conditions, params: values };
+}
+
+/**
+ * A tag filter alone, shaped to walk the sort's index until a page is full. The usual shape
+ * (`id IN` the tag's records) reads every tagged record's row and sorts them all before the
+ * first page: 60 ms a page (411 ms at worst) for a common tag over 100,000 contacts sorted by
+ * name. A walk reads about limit × records ÷ tagged index entries instead, so it wins unless the
+ * tag is rare (keysetQuery chooses by `tagged`). Counts keep the usual shape (or count links).
+ */
+export function tagWalk(tables: RecordTables & { from: string }, tag: string): FilterWalk {
+  const a = tables.alias;
+  const links = tables.tagLinks;
+  const tagId = "(SELECT id FROM tags WHERE name = ?)";
+  return {
+    probe: {
+      conditions: [
+        `EXISTS (SELECT 1 FROM ${links} x WHERE x.${tables.tagColumn} = ${a}.id AND x.tag_id = ${tagId})`,
+      ],
+      params: [tag],
+    },
+    // `+` keeps SQLite from driving the query by this list (the usual shape): it is only checked.
+    member: {
+      conditions: [`+${a}.id IN (SELECT x.${tables.tagColumn} FROM ${links} x WHERE x.tag_id = ${tagId})`],
+      params: [tag],
+    },
+    from: tables.from,
+    alias: a,
+    tagged: (shard, upTo) =>
+      (
+        shard
+          .statement(`SELECT count(*) AS n FROM (SELECT 1 FROM ${links} x WHERE x.tag_id = ${tagId} LIMIT ?)`)
+          .get(tag, upTo) as { n: number }
+      ).n,
+  };
 }
 
 export function whereClause(conditions: string[]): string {

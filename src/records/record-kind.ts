@@ -104,8 +104,8 @@ export interface RecordKind<
   /** What its list may be filtered and sorted by: the same for the pages, the API, bulk changes and saved views. */
   listParams: z.ZodObject & z.ZodType<P>;
   list(shard: Shard, params: P): ListPage<R>;
-  /** How many match (may read every row: callers cache it). */
-  count(shard: Shard, params: P): number;
+  /** How many match, at most `upTo` (the pages count up to a cap; unbounded, it may read every row: in the pool). */
+  count(shard: Shard, params: P, upTo?: number): number;
   /** Its filters beyond the shared ones (recordListParams): they key a cached count and make a list "filtered". */
   filters: readonly string[];
   /** Its table (`contacts`), as its list filter names it (`contacts c`, alias `c`), and that filter. */

@@ -2,14 +2,15 @@ import type { Context } from "hono";
 import { columnsParam, listColumns } from "../../views/components/list-columns.ts";
 import { listHref } from "../../views/components/list-filters.ts";
 import type { RecordListPageProps } from "../../views/components/record-list-page-props.ts";
-import { type RecordResultsProps, recordResults } from "../../views/records/record-results.ts";
+import { listSummary, type RecordResultsProps, recordResults } from "../../views/records/record-results.ts";
 import type { RecordView } from "../../views/records/record-view.ts";
 import { listUsers } from "../auth/users.ts";
+import { AppError } from "../core/errors.ts";
 import { customColumns } from "../custom-fields/custom-columns.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { changedCount, pageCsrfToken, rowContext } from "../http/page-context.ts";
-import { cachedCount } from "../lists/count-cache.ts";
+import { cappedCount, exactCount, knownExactCount, LIST_COUNT_CAP } from "../lists/count-cache.ts";
 import { filterKey, filterValues, isFiltered } from "../lists/record-filter.ts";
 import { renderList } from "../lists/render-cache.ts";
 import { savedViewsBarProps, saveViewFormProps } from "../saved-views/saved-views-props.ts";
@@ -25,6 +26,64 @@ function countKey(filters: readonly string[], params: Record<string, unknown>): 
   return filters.length
     ? JSON.stringify([filterKey(params), ...filters.map((f) => params[f])])
     : filterKey(params);
+}
+
+/** The list's filters alone, as its count route takes them (no sort, no columns). */
+function countValues(values: Record<string, string | undefined>): Record<string, string | undefined> {
+  const { sort: _sort, order: _order, cols: _cols, ...filters } = values;
+  return filters;
+}
+
+/**
+ * How many records match a list's filters, exactly: counted in the pool (all of them may be
+ * read) and cached for the workspace's version, as the list's count route answers htmx when
+ * the page could only say "more than". A closed request cancels the count.
+ */
+export function exactListCount<P extends Record<string, unknown>>(
+  c: Context<ViewerEnv>,
+  deps: AppDeps,
+  kind: Pick<RecordKind<KindRecord, P>, "path" | "filters">,
+  params: P,
+): Promise<number> {
+  const tenant = c.var.tenant;
+  const query: Record<string, string> = {};
+  for (const [name, value] of Object.entries(filterValues(params)))
+    if (value !== undefined) query[name] = value;
+  return exactCount(c.var.shard, kind.path, countKey(kind.filters, params), async () => {
+    const input = {
+      tenantId: tenant.id,
+      slug: tenant.slug,
+      file: tenant.file,
+      params: { kind: kind.path, query },
+    };
+    const result = await deps.pool.run<{ count: number }>("exports.count", input, {
+      signal: c.req.raw.signal,
+    });
+    return result.count;
+  });
+}
+
+/**
+ * The list's summary with its exact total (the count route's answer to htmx), or, when the
+ * pool refuses to count now (busy, too slow, cancelled), "more than" the cap with the reason.
+ */
+export async function listCountSummary<R extends KindRecord, P extends Record<string, unknown>, X>(
+  c: Context<ViewerEnv>,
+  deps: AppDeps,
+  kind: Pick<RecordKind<R, P>, "path" | "filters">,
+  view: RecordView<R, X>,
+  params: P,
+): Promise<string> {
+  const filtered = isFiltered(params) || kind.filters.some((f) => Boolean(params[f]));
+  try {
+    const total = await exactListCount(c, deps, kind, params);
+    return listSummary(view, { total, filtered, nonce: c.var.nonce }).value;
+  } catch (error) {
+    if (!(error instanceof AppError) || ![499, 503, 504].includes(error.status)) throw error;
+    const note = `not counted exactly: ${error.message}`;
+    return listSummary(view, { total: LIST_COUNT_CAP, moreThan: true, filtered, note, nonce: c.var.nonce })
+      .value;
+  }
 }
 
 /**
@@ -49,24 +108,30 @@ export function recordListProps<R extends KindRecord, P extends Record<string, u
   const row = rowContext(c);
   const csrfToken = pageCsrfToken(c, deps);
   const filtered = isFiltered(params) || kind.filters.some((f) => Boolean(params[f]));
+  const key = countKey(kind.filters, params);
+  // Rendered again once the pool has counted exactly: the cached "more than" would hide it.
+  const known = knownExactCount(shard, kind.path, key);
   const results = renderList(
     shard,
     deps.config.renderCache,
     kind.path,
-    JSON.stringify([params, row.canWrite, columns.visible]),
+    JSON.stringify([params, row.canWrite, columns.visible, known]),
     { nonce: c.var.nonce, csrfToken },
     (secrets) => {
       const page = kind.list(shard, params);
-      const total = cachedCount(shard, kind.path, countKey(kind.filters, params), () =>
-        kind.count(shard, params),
-      );
+      const total = cappedCount(shard, kind.path, key, (upTo) => kind.count(shard, params, upTo));
       const props: RecordResultsProps<R> = {
         page,
-        total,
+        total: total.n,
+        moreThan: !total.exact,
+        countHref: listHref(`${row.base}/${kind.path}/count`, countValues(values)),
         columns,
         saveView: saveViewFormProps(row.base, kind.path, values, secrets.csrfToken, row.canWrite),
         bulk: row.canWrite
-          ? bulkBarProps(shard, kind, row.base, values, total, secrets.csrfToken)
+          ? {
+              ...bulkBarProps(shard, kind, row.base, values, total.n, secrets.csrfToken),
+              moreThan: !total.exact,
+            }
           : undefined,
         filtered,
         href: listHref(`${row.base}/${kind.path}`, values),

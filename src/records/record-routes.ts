@@ -13,7 +13,7 @@ import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { recordFormPages } from "./record-form-page.ts";
 import type { KindRecord, PageKind } from "./record-kind.ts";
-import { recordListProps } from "./record-list-props.ts";
+import { listCountSummary, recordListProps } from "./record-list-props.ts";
 
 /**
  * The pages every kind of record has, under /t/:tenant/<kind>, from its definition and its
@@ -50,6 +50,13 @@ export function recordRoutes<R extends KindRecord, P extends Record<string, unkn
         .value,
     );
   });
+
+  // The exact total when the list could only say "more than" (htmx, as the list loads): in the pool.
+  app.get("/count", async (c) =>
+    c.html(
+      await listCountSummary(c, deps, kind, view, parseListParams(kind.listParams, c.req.query(), false)),
+    ),
+  );
 
   app.post("/", async (c) => {
     const fields = await formFields(c);

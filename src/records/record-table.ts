@@ -11,6 +11,7 @@ import {
   type RecordFilterParams,
   type RecordTables,
   recordFilter,
+  tagWalk,
 } from "../lists/record-filter.ts";
 import type { Shard } from "../tenancy/shard.ts";
 
@@ -63,7 +64,10 @@ export function tableFilter(
   const filter = recordFilter(table, params, search);
   filter.conditions.push(...more.conditions);
   filter.params.push(...more.params);
-  return withCustomFilter(shard, table.type, table.alias, filter, params.cf);
+  const all = withCustomFilter(shard, table.type, table.alias, filter, params.cf);
+  // A tag alone may read a page along the sort's index instead (lists/record-filter.ts tagWalk).
+  if (params.tag && all.conditions.length === 1) all.walk = tagWalk(table, params.tag);
+  return all;
 }
 
 /** One page of a kind's records, keyset-paginated, for its filter; `sorts` are those its list allows. */
@@ -88,9 +92,17 @@ export function listRecords<R, Row extends Record<string, unknown>>(
   return { ...page, rows: page.rows.map((row) => table.toRecord(row)) };
 }
 
-/** How many of a kind's records match a filter. It can read every row, so callers cache it (lists/count-cache.ts). */
-export function countRecords(shard: Shard, table: RecordTable<unknown, unknown>, filter: Filter): number {
-  return countRows(shard, table.from, filter);
+/**
+ * How many of a kind's records match a filter, counting at most `upTo`. Without a bound it can
+ * read every row: only the pool counts that way (lists/count-cache.ts).
+ */
+export function countRecords(
+  shard: Shard,
+  table: RecordTable<unknown, unknown>,
+  filter: Filter,
+  upTo?: number,
+): number {
+  return countRows(shard, table.from, filter, upTo);
 }
 
 /**

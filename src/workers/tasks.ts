@@ -1,6 +1,7 @@
 import bulkCount from "../bulk/count.worker.ts";
 import bulkRun from "../bulk/run.worker.ts";
 import eventsIngest from "../events/ingest.worker.ts";
+import exportsCount from "../exports/count.worker.ts";
 import exportsList from "../exports/export.worker.ts";
 import importCheck from "../imports/check.worker.ts";
 import importInspect from "../imports/inspect.worker.ts";
@@ -42,6 +43,7 @@ export const TASKS = {
   "bulk.run": bulkRun,
   "events.ingest": eventsIngest,
   "exports.list": exportsList,
+  "exports.count": exportsCount,
   "imports.inspect": importInspect,
   "imports.check": importCheck,
   "imports.run": importRun,

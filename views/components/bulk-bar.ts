@@ -1,5 +1,6 @@
 import { type Html, html } from "../html.ts";
 import type { SelectOption } from "./form-field.ts";
+import { formatCount } from "./format.ts";
 
 export interface BulkBarProps {
   /** Where the form posts: /t/<slug>/<kind>/bulk. */
@@ -7,8 +8,9 @@ export interface BulkBarProps {
   csrfToken: string;
   /** The list's current filters as a query string: what "all matching" means. */
   filterQuery: string;
-  /** How many records the filters match. */
+  /** How many records the filters match; with `moreThan`, more than this many do. */
   total: number;
+  moreThan?: boolean;
   plural: string;
   owners: SelectOption[];
   /** Deals only: every stage of every pipeline. */
@@ -25,7 +27,7 @@ export function bulkBar(p: BulkBarProps): Html {
 <input type="hidden" name="_csrf" value="${p.csrfToken}"><input type="hidden" name="filter" value="${p.filterQuery}">
 <fieldset class="bulk-scope"><legend>Change</legend>
 <label><input type="radio" name="scope" value="selected" checked> the selected ${p.plural}</label>
-<label><input type="radio" name="scope" value="all"> all ${p.total} matching</label></fieldset>
+<label><input type="radio" name="scope" value="all"> all ${p.moreThan ? `more than ${formatCount(p.total)}` : p.total} matching</label></fieldset>
 <label><span>Action</span><select name="action">
 <option value="setOwner">Set owner</option><option value="addTag">Add tag</option><option value="removeTag">Remove tag</option>${
     p.stages ? html`<option value="moveStage">Move to stage</option>` : ""

@@ -14,7 +14,11 @@ import type { RecordView } from "./record-view.ts";
 /** What a list's results section is given (src/records/record-list-props.ts builds it). */
 export interface RecordResultsProps<R> {
   page: ListPage<R>;
+  /** How many match; with `moreThan`, only that more than this many do (the exact count comes later). */
   total: number;
+  moreThan?: boolean;
+  /** Where htmx fetches the exact count when `moreThan` (the list's count route with its filters). */
+  countHref?: string;
   filtered: boolean;
   /** The list URL with the current filters, for the pager. */
   href: string;
@@ -38,6 +42,34 @@ function headerCell(column: ColumnChoice): Html {
     : html`<th scope="col">${column.label}</th>`;
 }
 
+/** What a list's summary says: its total, exact or "more than", in the list's words. */
+export interface ListSummaryProps {
+  total: number;
+  moreThan?: boolean;
+  filtered: boolean;
+  /** Shown after the count: why it is not exact (the pool refused to count now). */
+  note?: string;
+  countHref?: string;
+  nonce: string;
+}
+
+/**
+ * "1,234 contacts match", or "More than 1,000 contacts match" while the exact count is made
+ * in the background: htmx then asks `countHref` as the list loads and swaps this paragraph for
+ * its answer. Never a number that is not exact.
+ */
+export function listSummary(
+  view: Pick<RecordView<{ id: number }>, "path" | "type">,
+  p: ListSummaryProps,
+): Html {
+  const words = `${p.total === 1 && !p.moreThan ? view.type : view.path}${p.filtered ? " match" : ""}`;
+  if (!p.moreThan) return html`<p class="summary">${formatCount(p.total)} ${words}</p>`;
+  const text = `More than ${formatCount(p.total)} ${words}`;
+  if (p.note || !p.countHref)
+    return html`<p class="summary">${text}${p.note ? html` <small>(${p.note})</small>` : ""}</p>`;
+  return html`<p class="summary" aria-live="polite" hx-get="${p.countHref}" hx-trigger="load" hx-swap="outerHTML" hx-nonce="${p.nonce}">${text} <small>(counting…)</small></p>`;
+}
+
 /**
  * The table and pager under a list's filters, for any kind of record (its rows from its view);
  * htmx swaps this whole section when filters or pages change.
@@ -48,7 +80,7 @@ export function recordResults<R extends { id: number }, X>(
 ): Html {
   const id = `${view.path}-results`;
   return html`<section id="${id}" class="results" aria-label="${listTitle(view)}">
-<p class="summary">${formatCount(p.total)} ${p.total === 1 ? view.type : view.path}${p.filtered ? " match" : ""}</p>
+${listSummary(view, { total: p.total, moreThan: p.moreThan, filtered: p.filtered, countHref: p.countHref, nonce: p.row.nonce })}
 ${hiddenColumnsStyle(`#${id} table.list`, p.row, p.columns)}${exportLinks(p.href)}${p.saveView ? saveViewForm(p.saveView) : ""}${p.bulk ? bulkBar(p.bulk) : ""}
 <table class="list">
 <thead><tr>${trustedHtml(selectHeader(p.row))}<th scope="col">${view.nameHeader}</th>${join(view.columns.map(headerCell))}${trustedHtml(customHeaderCells(p.row.custom))}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
