@@ -119,6 +119,9 @@ async function computeAndWrite(
     memory_limit: options.settings.memory,
     threads: String(options.settings.threads),
     temp_directory: tempDirectory,
+    // Results are keyed, never read in file order; keeping the order made reading the log's
+    // many small files into one table ~4× slower (measured: 14 s against 3.5 s for 2,000 files).
+    preserve_insertion_order: "false",
   });
   const connection = await instance.connect();
   const outcomes = new Map<AnalyticsJob, JobOutcome>();
