@@ -3,18 +3,31 @@ import { join } from "node:path";
 import { writeFileDurably } from "./durable-files.ts";
 import { firstIdOf, INTERACTIONS, statePath } from "./warehouse-layout.ts";
 
-/** What the warehouse holds of a tenant: the last interaction id exported. Written last, after its files. */
+/**
+ * What the warehouse holds of a tenant, written last, after its files: the last interaction id
+ * exported, and its part files as `YYYY-MM-DD/<firstId>` (so a missing one can be named).
+ */
 export interface TenantState {
   watermark: number;
+  parts: string[];
 }
 
 export function readState(warehouse: string, tenantId: string): TenantState {
   const path = statePath(warehouse, tenantId);
-  if (!existsSync(path)) return { watermark: 0 };
+  if (!existsSync(path)) return { watermark: 0, parts: [] };
   const parsed = JSON.parse(readFileSync(path, "utf8")) as Partial<TenantState>;
   if (!Number.isSafeInteger(parsed.watermark) || (parsed.watermark as number) < 0)
     throw new Error(`${path}: no valid watermark`);
-  return { watermark: parsed.watermark as number };
+  const parts = Array.isArray(parsed.parts) ? parsed.parts.filter((p) => typeof p === "string") : [];
+  return { watermark: parsed.watermark as number, parts };
+}
+
+/** A state's part entry, `YYYY-MM-DD/<firstId>`. */
+export const partEntry = (day: string, firstId: number) => `${day}/${firstId}`;
+
+export function splitPartEntry(entry: string): { day: string; firstId: number } {
+  const [day = "", firstId = ""] = entry.split("/");
+  return { day, firstId: Number(firstId) };
 }
 
 export function writeState(warehouse: string, tenantId: string, state: TenantState): void {

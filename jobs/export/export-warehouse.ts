@@ -8,9 +8,10 @@ import {
   type ExistingPart,
   listAllParts,
   listTenantParts,
+  partEntry,
   readState,
   removeParts,
-  type TenantState,
+  splitPartEntry,
   writeState,
 } from "./export-state.ts";
 import { Staging } from "./staging.ts";
@@ -62,7 +63,7 @@ const BATCH_TENANTS = 250;
 
 interface Completed {
   tenant: Tenant;
-  state: TenantState;
+  watermark: number;
 }
 
 /**
@@ -104,6 +105,8 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
     staging = await Staging.create(instance);
     const stage = staging;
 
+    /** The part files of the tenants under way (their previous ones kept, then each batch's). */
+    const partsOf = new Map<string, Set<string>>();
     /** Folders known to exist: a partition folder is made once per run. */
     const made = new Set<string>();
     let completed: Completed[] = [];
@@ -137,7 +140,13 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         folders.add(dirname(dirname(target)));
       }
       makeDurable(warehouse, folders);
-      for (const { tenant, state } of completed) writeState(warehouse, tenant.id, state);
+      for (const file of files)
+        if (file.table === INTERACTIONS)
+          partsOf.get(file.tenantId)?.add(partEntry(file.day as string, file.firstId as number));
+      for (const { tenant, watermark } of completed) {
+        writeState(warehouse, tenant.id, { watermark, parts: [...(partsOf.get(tenant.id) ?? [])].sort() });
+        partsOf.delete(tenant.id);
+      }
       summary.files += files.length;
       completed = [];
       rmSync(dir, { recursive: true, force: true });
@@ -162,13 +171,18 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         continue;
       }
       try {
-        const { watermark } = readState(warehouse, tenant.id);
+        const previous = readState(warehouse, tenant.id);
+        const watermark = previous.watermark;
         const maxId = reader.maxId();
         // A file behind its watermark (put back from a backup) is rebuilt too.
         const rebuild = watermark > 0 && (maxId < watermark || reader.rewroteSince(watermark, maxId));
         const from = rebuild ? 0 : watermark;
         if (rebuild) summary.rebuilt++;
         removeParts(rebuild ? listTenantParts(warehouse, tenant.id) : (leftovers.get(tenant.id) ?? []), from);
+        partsOf.set(
+          tenant.id,
+          new Set(previous.parts.filter((entry) => splitPartEntry(entry).firstId <= from)),
+        );
 
         let after = from;
         let inSegment = 0;
@@ -186,7 +200,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
           if (rows.length < READ_ROWS) break;
         }
         stageDimensions(stage, reader, tenant, options.key, now());
-        completed.push({ tenant, state: { watermark: Math.max(maxId, 0) } });
+        completed.push({ tenant, watermark: Math.max(maxId, 0) });
         summary.tenants++;
       } finally {
         reader.close();

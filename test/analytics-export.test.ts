@@ -1,0 +1,392 @@
+import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { createHmac } from "node:crypto";
+import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkWarehouse } from "../jobs/export/check-warehouse.ts";
+import { SYSTEM_ACTOR } from "../src/identity/viewer.ts";
+import { logActivity } from "../src/interactions/log-activity.ts";
+import { mergeContacts } from "../src/merge/merge-contacts.ts";
+import { erasePerson } from "../src/privacy/erase-person.ts";
+import {
+  crm,
+  DIMENSION_NAMES,
+  dimensionGlob,
+  duckdb,
+  interactionsGlob,
+  parquetFiles,
+  query,
+  seedWorkspaces,
+  warehouseContents,
+} from "./analytics-export.fixture.ts";
+import { oldShard } from "./support/old-shard.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { DataDir } from "./support/workspace.ts";
+
+const dir = tempDir("crm-analytics-export-");
+const warehouse = join(dir.path, "warehouse");
+const tenants = new Map<string, { id: string; file: string }>();
+
+beforeAll(async () => {
+  await seedWorkspaces(dir.path, [
+    { slug: "alpha", contacts: 16 },
+    { slug: "bravo", contacts: 12 },
+  ]);
+  const data = new DataDir(dir.path);
+  for (const slug of ["alpha", "bravo"]) {
+    const t = data.get(slug);
+    tenants.set(slug, { id: t.id, file: join(dir.path, t.file) });
+  }
+  data.close();
+});
+afterAll(() => dir.remove());
+
+const tenant = (slug: string) => tenants.get(slug) as { id: string; file: string };
+
+/** Reads a workspace's file directly (read-only), for the expected figures. */
+function fromFile<T>(slug: string, sql: string, ...params: (string | number)[]): T[] {
+  const db = new Database(tenant(slug).file, { readonly: true });
+  try {
+    return db.query(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+/** Runs a service on a workspace through the real shard code. */
+async function onShard<T>(
+  slug: string,
+  fn: (shard: Parameters<Parameters<DataDir["shards"]["use"]>[1]>[0]) => T,
+) {
+  const data = new DataDir(dir.path);
+  try {
+    return await data.shards.use(data.get(slug), fn);
+  } finally {
+    data.close();
+  }
+}
+
+async function exportOk(): Promise<string> {
+  const result = await crm(dir.path, ["analytics", "export"]);
+  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
+  return result.stdout;
+}
+
+describe("crm analytics export", () => {
+  it("exports each workspace's interactions: per day counts, ids and stage moves equal its file", async () => {
+    const stdout = await exportOk();
+    const total = ["alpha", "bravo"].reduce(
+      (n, slug) => n + (fromFile<{ n: number }>(slug, "SELECT count(*) AS n FROM interactions")[0]?.n ?? 0),
+      0,
+    );
+    expect(stdout).toMatch(
+      new RegExp(
+        `^exported ${total.toLocaleString("en-US")} rows of 2 workspaces to .* in [\\d.]+ s \\([\\d,]+ rows/s\\)\\n$`,
+      ),
+    );
+    for (const slug of ["alpha", "bravo"]) {
+      const { id } = tenant(slug);
+      const expectedDays = fromFile<{ day: string; n: number }>(
+        slug,
+        "SELECT strftime('%Y-%m-%d', occurred_at / 1000, 'unixepoch') AS day, count(*) AS n FROM interactions GROUP BY day ORDER BY day",
+      );
+      expect(expectedDays.length).toBeGreaterThan(10);
+      const days = await query(
+        `SELECT day, count(*)::INTEGER AS n FROM ${interactionsGlob(warehouse)} WHERE tenant = '${id}' GROUP BY day ORDER BY day`,
+      );
+      expect(days).toEqual(expectedDays);
+      const expectedRows = fromFile<Record<string, unknown>>(
+        slug,
+        `SELECT id, occurred_at, actor_type, actor_id, kind, subject_type, subject_id,
+           json_extract(payload, '$.fromStageId') AS stage_from, json_extract(payload, '$.toStageId') AS stage_to
+         FROM interactions ORDER BY id`,
+      ).map((r) => ({
+        ...r,
+        id: String(r.id),
+        actor_id: r.actor_id === null ? null : String(r.actor_id),
+        subject_id: String(r.subject_id),
+        stage_from: r.kind === "deal.stage_changed" ? String(r.stage_from) : null,
+        stage_to: r.kind === "deal.stage_changed" ? String(r.stage_to) : null,
+        occurred_at: Number(r.occurred_at),
+      }));
+      expect(expectedRows.filter((r) => r.stage_to !== null).length).toBeGreaterThan(2);
+      const rows = await query(
+        `SELECT id, epoch_ms(occurred_at) AS occurred_at, actor_type, actor_id, kind, subject_type, subject_id, stage_from, stage_to
+         FROM ${interactionsGlob(warehouse)} WHERE tenant = '${id}' ORDER BY id`,
+      );
+      expect(rows.map((r) => ({ ...r, occurred_at: Number(r.occurred_at) }))).toEqual(expectedRows);
+    }
+  });
+
+  it("writes every dimension snapshot per workspace, with the contacts' emails as keyed hashes", async () => {
+    for (const name of DIMENSION_NAMES)
+      for (const slug of ["alpha", "bravo"])
+        expect(existsSync(join(warehouse, name, `tenant=${tenant(slug).id}`, "snapshot.parquet"))).toBe(true);
+    const key = readFileSync(join(dir.path, "warehouse.key"));
+    expect(key.length).toBe(32);
+    expect(statSync(join(dir.path, "warehouse.key")).mode & 0o777).toBe(0o600);
+    const expected = fromFile<{ id: number; email: string | null }>(
+      "alpha",
+      "SELECT id, email FROM contacts ORDER BY id",
+    ).map((c) => ({
+      id: String(c.id),
+      email_hash: c.email ? createHmac("sha256", key).update(c.email.toLowerCase()).digest("hex") : null,
+    }));
+    expect(expected.filter((c) => c.email_hash !== null).length).toBeGreaterThan(5);
+    const contacts = await query(
+      `SELECT id, email_hash FROM ${dimensionGlob(warehouse, "contacts")} WHERE tenant = '${tenant("alpha").id}' ORDER BY id`,
+    );
+    expect(contacts).toEqual(expected);
+    const deals = await query(`SELECT count(*)::INTEGER AS n FROM ${dimensionGlob(warehouse, "deals")}`);
+    const dealCount = ["alpha", "bravo"].reduce(
+      (n, slug) => n + (fromFile<{ n: number }>(slug, "SELECT count(*) AS n FROM deals")[0]?.n ?? 0),
+      0,
+    );
+    expect(deals).toEqual([{ n: dealCount }]);
+    expect(
+      await query(`SELECT time_zone FROM ${dimensionGlob(warehouse, "workspace")} ORDER BY tenant`),
+    ).toEqual([{ time_zone: "UTC" }, { time_zone: "UTC" }]);
+  });
+
+  it("holds no clear personal data: no email, name, phone, title, note or activity text in any file", async () => {
+    const personal = new Set<string>();
+    for (const slug of ["alpha", "bravo"]) {
+      for (const row of fromFile<Record<string, string | null>>(
+        slug,
+        "SELECT email, first_name, last_name, phone, title FROM contacts",
+      ))
+        for (const value of Object.values(row))
+          if (value && value.length >= 4) personal.add(value.toLowerCase());
+      for (const row of fromFile<{ v: string }>(
+        slug,
+        "SELECT body AS v FROM notes UNION ALL SELECT name FROM companies",
+      ))
+        if (row.v.length >= 6) personal.add(row.v.toLowerCase().slice(0, 40));
+      for (const row of fromFile<{ v: string }>(
+        slug,
+        "SELECT json_extract(payload, '$.summary') AS v FROM interactions WHERE json_extract(payload, '$.summary') IS NOT NULL",
+      ))
+        if (row.v.length >= 6) personal.add(row.v.toLowerCase().slice(0, 40));
+    }
+    // Words that are also the warehouse's own vocabulary (a title "Owner", the role "owner") are no leak.
+    for (const word of ["owner", "admin", "member", "read-only"]) personal.delete(word);
+    expect(personal.size).toBeGreaterThan(40);
+    const files = parquetFiles(warehouse);
+    expect(files.length).toBeGreaterThan(30);
+    const texts: string[] = [];
+    for (const table of ["interactions", ...DIMENSION_NAMES]) {
+      const glob = table === "interactions" ? interactionsGlob(warehouse) : dimensionGlob(warehouse, table);
+      for (const row of await query(`SELECT * FROM ${glob}`))
+        texts.push(JSON.stringify(Object.values(row)).toLowerCase());
+    }
+    const all = texts.join("\n");
+    const found = [...personal].filter((value) => all.includes(value));
+    expect(found).toEqual([]);
+    // The raw bytes too (Parquet statistics hold min/max values).
+    const bytes = files
+      .map((f) => readFileSync(join(warehouse, f)).toString("latin1").toLowerCase())
+      .join("\n");
+    expect([...personal].filter((value) => bytes.includes(value))).toEqual([]);
+    expect(existsSync(join(warehouse, "warehouse.key"))).toBe(false);
+  });
+
+  it("a second export finds nothing new and leaves the same files with the same contents", async () => {
+    const before = await warehouseContents(warehouse);
+    const stdout = await exportOk();
+    expect(stdout).toStartWith("exported 0 rows of 2 workspaces");
+    expect(await warehouseContents(warehouse)).toEqual(before);
+  });
+
+  it("new interactions add new parts only; the parts already there are untouched", async () => {
+    const before = await warehouseContents(warehouse);
+    const mtimes = new Map(
+      [...before.keys()]
+        .filter((f) => f.startsWith("interactions/"))
+        .map((f) => [f, statSync(join(warehouse, f)).mtimeMs]),
+    );
+    const contactId = fromFile<{ id: number }>("alpha", "SELECT id FROM contacts ORDER BY id LIMIT 1")[0]
+      ?.id as number;
+    const added = await onShard("alpha", (shard) => [
+      logActivity(
+        shard,
+        SYSTEM_ACTOR,
+        { kind: "call", subjectType: "contact", subjectId: contactId, summary: "Quarterly review call" },
+        Date.UTC(2026, 0, 20, 10),
+      ),
+      logActivity(
+        shard,
+        SYSTEM_ACTOR,
+        { kind: "email", subjectType: "contact", subjectId: contactId, summary: "Sent the proposal" },
+        Date.UTC(2026, 0, 20, 11),
+      ),
+      logActivity(
+        shard,
+        SYSTEM_ACTOR,
+        { kind: "meeting", subjectType: "contact", subjectId: contactId, summary: "Kick-off" },
+        Date.UTC(2025, 5, 3, 9),
+      ),
+    ]);
+    const stdout = await exportOk();
+    expect(stdout).toStartWith("exported 3 rows of 2 workspaces");
+    const after = await warehouseContents(warehouse);
+    const newParts = [...after.keys()].filter((f) => f.startsWith("interactions/") && !before.has(f));
+    const id = tenant("alpha").id;
+    expect(newParts.sort()).toEqual(
+      [
+        `interactions/day=2025-06-03/tenant=${id}/part-${added[2]}.parquet`,
+        `interactions/day=2026-01-20/tenant=${id}/part-${added[0]}.parquet`,
+      ].sort(),
+    );
+    for (const [file, mtime] of mtimes) {
+      expect(after.get(file)).toBe(before.get(file) as string);
+      expect(statSync(join(warehouse, file)).mtimeMs).toBe(mtime);
+    }
+    expect(
+      await query(
+        `SELECT count(*)::INTEGER AS n FROM ${interactionsGlob(warehouse)} WHERE id IN (${added.join(", ")})`,
+      ),
+    ).toEqual([{ n: 3 }]);
+  });
+
+  it("after a person is erased in the app, no file holds their id or email hash", async () => {
+    const person = fromFile<{ id: number; email: string }>(
+      "alpha",
+      `SELECT c.id, c.email FROM contacts c WHERE c.email IS NOT NULL
+         AND (SELECT count(*) FROM interactions i WHERE i.subject_type = 'contact' AND i.subject_id = c.id) >= 3
+       ORDER BY c.id LIMIT 1`,
+    )[0] as { id: number; email: string };
+    const key = readFileSync(join(dir.path, "warehouse.key"));
+    const hash = createHmac("sha256", key).update(person.email.toLowerCase()).digest("hex");
+    const linked = () =>
+      query(
+        `SELECT (SELECT count(*) FROM ${interactionsGlob(warehouse)} WHERE subject_type = 'contact' AND subject_id = ${person.id})::INTEGER AS rows,
+                (SELECT count(*) FROM ${dimensionGlob(warehouse, "contacts")} WHERE id = ${person.id} OR email_hash = '${hash}')::INTEGER AS contacts,
+                (SELECT count(*) FROM ${dimensionGlob(warehouse, "deal_contacts")} WHERE contact_id = ${person.id})::INTEGER AS deals`,
+      );
+    expect((await linked())[0]?.rows).toBeGreaterThanOrEqual(3);
+    await onShard("alpha", (shard) => erasePerson(shard, SYSTEM_ACTOR, person.id));
+    const stdout = await exportOk();
+    expect(stdout).toContain("(1 rebuilt)");
+    expect(await linked()).toEqual([{ rows: 0, contacts: 0, deals: 0 }]);
+    const bytes = parquetFiles(warehouse)
+      .map((f) => readFileSync(join(warehouse, f)).toString("latin1"))
+      .join("\n");
+    expect(bytes.includes(hash)).toBe(false);
+    // Everything else of the workspace is still there, once.
+    const expected = fromFile<{ n: number }>(
+      "alpha",
+      "SELECT count(*) AS n FROM interactions WHERE NOT (subject_type = 'contact' AND subject_id = ?)",
+      person.id,
+    )[0]?.n;
+    expect(
+      await query(
+        `SELECT count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS ids FROM ${interactionsGlob(warehouse)} WHERE tenant = '${tenant("alpha").id}'`,
+      ),
+    ).toEqual([{ n: expected, ids: expected }]);
+  });
+
+  it("after a merge, the duplicate's rows count once, under the kept contact", async () => {
+    const [survivor, duplicate] = fromFile<{ id: number; n: number }>(
+      "bravo",
+      `SELECT subject_id AS id, count(*) AS n FROM interactions WHERE subject_type = 'contact'
+       GROUP BY subject_id HAVING count(*) >= 2 ORDER BY subject_id LIMIT 2`,
+    ) as [{ id: number; n: number }, { id: number; n: number }];
+    await onShard("bravo", (shard) =>
+      mergeContacts(shard, SYSTEM_ACTOR, { survivorId: survivor.id, duplicateId: duplicate.id, keep: {} }),
+    );
+    const stdout = await exportOk();
+    expect(stdout).toContain("(1 rebuilt)");
+    const id = tenant("bravo").id;
+    const counts = await query(
+      `SELECT subject_id, count(*)::INTEGER AS n FROM ${interactionsGlob(warehouse)}
+       WHERE tenant = '${id}' AND subject_type = 'contact' AND subject_id IN (${survivor.id}, ${duplicate.id})
+       GROUP BY subject_id`,
+    );
+    // The survivor's own, the duplicate's, and the merge's own entries.
+    const inFile = fromFile<{ n: number }>(
+      "bravo",
+      "SELECT count(*) AS n FROM interactions WHERE subject_type = 'contact' AND subject_id = ?",
+      survivor.id,
+    )[0]?.n as number;
+    expect(inFile).toBeGreaterThanOrEqual(survivor.n + duplicate.n);
+    expect(counts).toEqual([{ subject_id: String(survivor.id), n: inFile }]);
+    const total = fromFile<{ n: number }>("bravo", "SELECT count(*) AS n FROM interactions")[0]?.n;
+    expect(
+      await query(
+        `SELECT count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS ids FROM ${interactionsGlob(warehouse)} WHERE tenant = '${id}'`,
+      ),
+    ).toEqual([{ n: total, ids: total }]);
+    expect(
+      await query(
+        `SELECT count(*)::INTEGER AS n FROM ${dimensionGlob(warehouse, "contacts")} WHERE id = ${duplicate.id}`,
+      ),
+    ).toEqual([{ n: 0 }]);
+  });
+
+  it("names a missing or a corrupt part file", async () => {
+    const connection = await duckdb();
+    expect(await checkWarehouse(connection, warehouse)).toEqual([]);
+    const parts = parquetFiles(warehouse).filter(
+      (f) => f.startsWith("interactions/") && f.includes(tenant("alpha").id),
+    );
+    const [corrupt, missing] = [parts[0] as string, parts[1] as string];
+    truncateSync(join(warehouse, corrupt), 40);
+    writeFileSync(join(warehouse, missing), "");
+    const { rmSync } = await import("node:fs");
+    rmSync(join(warehouse, missing));
+    const problems = await checkWarehouse(connection, warehouse);
+    expect(problems.map((p) => [p.path, p.problem])).toEqual([
+      [join(warehouse, corrupt), "unreadable"],
+      [join(warehouse, missing), "missing"],
+    ]);
+    // DuckDB itself names the corrupt file when a job reads the partitions.
+    const error = await query(
+      `SELECT count(*) FROM read_parquet('${join(warehouse, "interactions/*/*/*.parquet")}')`,
+    ).catch((e: Error) => e.message);
+    expect(String(error)).toContain(corrupt.split("/").pop() as string);
+  });
+
+  it("skips a workspace whose file is at an older schema, with a message, and exports the others", async () => {
+    const data = new DataDir(dir.path);
+    const old = oldShard(data.catalog, "old-one", 5);
+    data.close();
+    const result = await crm(dir.path, ["analytics", "export", "--warehouse", join(dir.path, "other")]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(
+      /^skipped old-one: database is at schema version \d+, older than this build's \d+; open it for writing first\n$/,
+    );
+    expect(result.stdout).toMatch(/^exported [\d,]+ rows of 2 workspaces \(1 skipped\) to .*other in/);
+    expect(existsSync(join(dir.path, "other", "contacts", `tenant=${old.id}`))).toBe(false);
+    // Read only: the old file was not migrated.
+    const db = new Database(join(dir.path, old.file), { readonly: true });
+    expect((db.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(
+      old.previousCount,
+    );
+    db.close();
+  });
+
+  it("refuses a bad key setting or a key file inside the warehouse with one line, exit 2, writing nothing", async () => {
+    const bad = await crm(dir.path, ["analytics", "export", "--warehouse", join(dir.path, "w2")], {
+      CRM_WAREHOUSE_KEY: "xyz",
+    });
+    expect(bad).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "crm analytics export: CRM_WAREHOUSE_KEY must be hex, at least 32 digits (16 bytes)\n",
+    });
+    const inside = await crm(dir.path, ["analytics", "export", "--warehouse", dir.path]);
+    expect(inside.code).toBe(2);
+    expect(inside.stderr).toBe(
+      `crm analytics export: the key file ${join(dir.path, "warehouse.key")} would be inside the warehouse ${dir.path}; choose another --warehouse\n`,
+    );
+    const memory = await crm(dir.path, ["analytics", "export", "--warehouse", join(dir.path, "w2")], {
+      CRM_ANALYTICS_MEMORY: "lots",
+    });
+    expect(memory.code).toBe(2);
+    expect(memory.stderr).toBe(
+      'crm analytics export: CRM_ANALYTICS_MEMORY must be a size such as 512MB or 2GB, got "lots"\n',
+    );
+    expect(existsSync(join(dir.path, "w2"))).toBe(false);
+    expect(existsSync(join(dir.path, "interactions"))).toBe(false);
+  });
+});
