@@ -5,7 +5,7 @@ import { utcToZoned, zonedToUtc } from "../core/time-zone.ts";
 
 /**
  * The server's nightly analytics: at CRM_ANALYTICS_AT (host local time) it starts
- * `crm analytics run --trigger nightly` as a child process (DuckDB never loads in the server:
+ * `crm analytics run --nightly` as a child process (DuckDB never loads in the server:
  * invariant 6), never a second while one it started still runs; the run's own ledger row in
  * the catalog is the lock between hosts' processes and a run started by hand. Its outcome is
  * logged. Stopped at shutdown: no new run, and the child is asked to stop (SIGTERM, then
@@ -125,8 +125,7 @@ export class NightlyScheduler {
       ...(this.options.command ?? crmCommand()),
       "analytics",
       "run",
-      "--trigger",
-      "nightly",
+      "--nightly",
       "--data",
       dataDir,
     ];

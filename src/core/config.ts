@@ -79,7 +79,7 @@ export interface Config {
   /** At shutdown, how long requests in flight may finish before the remaining connections are closed. */
   shutdownDrainSeconds: number;
   /**
-   * When the server starts the nightly analytics run (`crm analytics run --trigger nightly`, a
+   * When the server starts the nightly analytics run (`crm analytics run --nightly`, a
    * child process), as `HH:MM` (or `HH:MM:SS`) in the host's local time; null: never (`off`).
    */
   analyticsAt: string | null;
