@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { join } from "node:path";
 import { createApp } from "../src/app/create-app.ts";
 import type { ServerDeps } from "../src/app/server-deps.ts";
-import { createDeps } from "../src/app/start-server.ts";
+import { createDeps, serverFetch } from "../src/app/start-server.ts";
 import { startInBackground } from "../src/background/start-background-task.ts";
 import { loadConfig } from "../src/core/config.ts";
 import { Logger } from "../src/core/logger.ts";
@@ -188,7 +188,13 @@ beforeAll(async () => {
     timeoutMs: 60_000,
     entry: FIXTURE,
   });
-  server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: createApp(deps).fetch, idleTimeout: 60 });
+  // As `crm serve` answers: probes before the app, requests taking turns by workspace.
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: serverFetch(deps, createApp(deps)),
+    idleTimeout: 60,
+  });
   base = `http://127.0.0.1:${server.port}`;
   a = await signIn(base, "loud", "owner@loud.test");
   b = await signIn(base, "calm", "owner@calm.test");

@@ -12,8 +12,10 @@ import { quickCheckOffThread } from "../tenancy/quick-check.ts";
 import { ShardManager } from "../tenancy/shard-manager.ts";
 import { Assets } from "./assets.ts";
 import { createApp } from "./create-app.ts";
-import { RequestCountingPool, retryWhenBusy } from "./retry-when-busy.ts";
+import { serveHealthFirst } from "./health-routes.ts";
+import { RequestCountingPool, retryWhenBusy, type ServeFetch } from "./retry-when-busy.ts";
 import type { ServerDeps } from "./server-deps.ts";
+import { takeTurns } from "./take-turns.ts";
 
 export interface RunningServer {
   url: string;
@@ -112,6 +114,19 @@ export function createDeps(
   };
 }
 
+/**
+ * What the server answers requests with: /healthz and /readyz first, without the app; then
+ * every request waits its workspace's turn on the thread (take-turns.ts); a request refused
+ * because its workspace was locked is run again after a wait on a timer.
+ */
+export function serverFetch(deps: ServerDeps, app: { fetch: ServeFetch }): ServeFetch {
+  const { busyRetryMs, bodyLimitBytes } = deps.config;
+  return serveHealthFirst(
+    deps,
+    takeTurns(retryWhenBusy(app.fetch, { maxWaitMs: busyRetryMs, maxBodyBytes: bodyLimitBytes })),
+  );
+}
+
 export function startServer(config: Config, logger = new Logger()): RunningServer {
   let draining = false;
   const deps = createDeps(config, logger, () => draining);
@@ -134,8 +149,7 @@ export function startServer(config: Config, logger = new Logger()): RunningServe
   const server = Bun.serve({
     hostname: config.host,
     port: config.port,
-    // A request refused because its workspace was locked is run again after a wait on a timer.
-    fetch: retryWhenBusy(app.fetch, { maxWaitMs: config.busyRetryMs, maxBodyBytes: config.bodyLimitBytes }),
+    fetch: serverFetch(deps, app),
     // Bun cuts off anything far past the limit before it is read; bodyLimit answers the rest with a 413 problem
     // (an import's upload, its own: CRM_IMPORT_MAX_BYTES, with a clear 413 up to four times that).
     maxRequestBodySize: Math.max(1024 * 1024, config.bodyLimitBytes * 4, config.importMaxBytes * 4),

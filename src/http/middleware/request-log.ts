@@ -7,6 +7,11 @@ import { CLIENT_CLOSED_REQUEST } from "../on-error.ts";
 /** An incoming X-Request-Id is kept (so a proxy's id threads through) only if it is short and plain. */
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
+/** The request's id: the incoming X-Request-Id if it is short and plain, else a new one. */
+export function requestIdFrom(incoming: string | null | undefined): string {
+  return incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+}
+
 /**
  * Gives every request an id (echoed in X-Request-Id) and, when enabled, writes one JSON line
  * per request: method, route pattern (never the raw path, which may hold ids or emails),
@@ -16,8 +21,7 @@ const REQUEST_ID = /^[\w.:-]{1,64}$/;
 export function requestLog(logger: Logger, enabled: boolean): MiddlewareHandler<AppEnv> {
   return async function requestLog(c, next) {
     const start = performance.now();
-    const incoming = c.req.header("x-request-id");
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    const requestId = requestIdFrom(c.req.header("x-request-id"));
     c.set("requestId", requestId);
     await next();
     c.header("X-Request-Id", requestId);

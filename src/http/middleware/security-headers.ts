@@ -27,6 +27,22 @@ function contentSecurityPolicy(nonce: string): string {
 }
 
 /**
+ * The security headers every response carries, set on `headers` (what securityHeaders adds
+ * after the app; the health probes, answered before the app, set them here too).
+ */
+export function setSecurityHeaders(headers: Headers, nonce: string, https: boolean): void {
+  headers.set("Content-Security-Policy", contentSecurityPolicy(nonce));
+  headers.set("X-Content-Type-Options", "nosniff");
+  headers.set("Referrer-Policy", "same-origin");
+  headers.set("X-Frame-Options", "DENY");
+  headers.set("Cross-Origin-Opener-Policy", "same-origin");
+  headers.set("Cross-Origin-Resource-Policy", "same-origin");
+  headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
+  if (https) headers.set("Strict-Transport-Security", `max-age=${ONE_YEAR_SECONDS}; includeSubDomains`);
+  if (!headers.has("Cache-Control")) headers.set("Cache-Control", "no-store");
+}
+
+/**
  * Security headers on every response, and a fresh CSP nonce per request for the views.
  * Responses that set no Cache-Control get `no-store`: pages here are per-user and hold CSRF tokens.
  */
@@ -35,16 +51,6 @@ export function securityHeaders(config: Config): MiddlewareHandler<AppEnv> {
     const nonce = randomToken(16);
     c.set("nonce", nonce);
     await next();
-    const headers = c.res.headers;
-    headers.set("Content-Security-Policy", contentSecurityPolicy(nonce));
-    headers.set("X-Content-Type-Options", "nosniff");
-    headers.set("Referrer-Policy", "same-origin");
-    headers.set("X-Frame-Options", "DENY");
-    headers.set("Cross-Origin-Opener-Policy", "same-origin");
-    headers.set("Cross-Origin-Resource-Policy", "same-origin");
-    headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()");
-    if (isHttps(c, config))
-      headers.set("Strict-Transport-Security", `max-age=${ONE_YEAR_SECONDS}; includeSubDomains`);
-    if (!headers.has("Cache-Control")) headers.set("Cache-Control", "no-store");
+    setSecurityHeaders(c.res.headers, nonce, isHttps(c, config));
   };
 }
