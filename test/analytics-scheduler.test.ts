@@ -1,0 +1,209 @@
+import { Database } from "bun:sqlite";
+import { afterAll, describe, expect, it } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { NightlyScheduler, nextRunAt } from "../src/analytics/nightly-scheduler.ts";
+import { ConfigError, loadConfig } from "../src/core/config.ts";
+import { Logger } from "../src/core/logger.ts";
+import { seedTenant } from "../src/seed/seed-tenant.ts";
+import { listRuns } from "../src/tenancy/analytics-ledger.ts";
+import { Catalog } from "../src/tenancy/catalog.ts";
+import type { Shard } from "../src/tenancy/shard.ts";
+import { startServer, type TestServer } from "./support/server.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { DataDir, signIn } from "./support/workspace.ts";
+
+/**
+ * The server's nightly analytics: when the next run is (host local time, across clock
+ * changes), what CRM_ANALYTICS_AT accepts, and that at that time the real server starts a real
+ * `crm analytics run --nightly` child, once, which writes its ledger row and the results.
+ */
+
+const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+const iso = (ms: number) => new Date(ms).toISOString();
+const dirs: { remove(): void }[] = [];
+
+afterAll(() => {
+  for (const d of dirs) d.remove();
+});
+
+/** Waits for `check` to hold, polling, up to `ms`. */
+async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(20);
+  }
+}
+
+describe("the next run", () => {
+  it("is the next time the clock reads CRM_ANALYTICS_AT, strictly after now", () => {
+    expect(iso(nextRunAt(Date.parse("2026-12-01T10:00:00Z"), "02:30", "UTC"))).toBe(
+      "2026-12-02T02:30:00.000Z",
+    );
+    expect(iso(nextRunAt(Date.parse("2026-12-01T01:00:00Z"), "02:30", "UTC"))).toBe(
+      "2026-12-01T02:30:00.000Z",
+    );
+    expect(iso(nextRunAt(Date.parse("2026-12-01T02:30:00Z"), "02:30", "UTC"))).toBe(
+      "2026-12-02T02:30:00.000Z",
+    );
+    expect(iso(nextRunAt(Date.parse("2026-12-31T23:59:50Z"), "00:00:05", "UTC"))).toBe(
+      "2027-01-01T00:00:05.000Z",
+    );
+    // Tokyo is UTC+9 all year: 02:30 there is 17:30 UTC the day before.
+    expect(iso(nextRunAt(Date.parse("2026-12-01T18:00:00Z"), "02:30", "Asia/Tokyo"))).toBe(
+      "2026-12-02T17:30:00.000Z",
+    );
+  });
+
+  it("runs once on the day a spring-forward skips 02:30 (just after the jump) and keeps local time after it", () => {
+    // Paris: 2026-03-29 02:00 CET jumps to 03:00 CEST.
+    const first = nextRunAt(Date.parse("2026-03-28T12:00:00Z"), "02:30", "Europe/Paris");
+    expect(iso(first)).toBe("2026-03-29T01:30:00.000Z");
+    const second = nextRunAt(first, "02:30", "Europe/Paris");
+    expect(iso(second)).toBe("2026-03-30T00:30:00.000Z");
+    // The day before: 02:30 CET.
+    expect(iso(nextRunAt(Date.parse("2026-03-27T12:00:00Z"), "02:30", "Europe/Paris"))).toBe(
+      "2026-03-28T01:30:00.000Z",
+    );
+    // New York: 2026-03-08 02:00 EST jumps to 03:00 EDT; 04:00 is unaffected and moves an hour in UTC.
+    expect(iso(nextRunAt(Date.parse("2026-03-07T12:00:00Z"), "04:00", "America/New_York"))).toBe(
+      "2026-03-08T08:00:00.000Z",
+    );
+    expect(iso(nextRunAt(Date.parse("2026-03-06T12:00:00Z"), "04:00", "America/New_York"))).toBe(
+      "2026-03-07T09:00:00.000Z",
+    );
+  });
+
+  it("runs once, not twice, on the day a fall-back repeats 02:30", () => {
+    // Paris: 2026-10-25 03:00 CEST falls back to 02:00 CET, so 02:30 happens at 00:30Z and 01:30Z.
+    const first = nextRunAt(Date.parse("2026-10-24T12:00:00Z"), "02:30", "Europe/Paris");
+    expect(iso(first)).toBe("2026-10-25T00:30:00.000Z");
+    const next = nextRunAt(first + 1000, "02:30", "Europe/Paris");
+    expect(iso(next)).toBe("2026-10-26T01:30:00.000Z");
+  });
+});
+
+describe("CRM_ANALYTICS_AT", () => {
+  it("takes HH:MM or HH:MM:SS, off or empty for none, 02:30 when unset, and refuses anything else naming it", () => {
+    expect(loadConfig({}).analyticsAt).toBe("02:30");
+    expect(loadConfig({ CRM_ANALYTICS_AT: "23:05" }).analyticsAt).toBe("23:05");
+    expect(loadConfig({ CRM_ANALYTICS_AT: "07:05:09" }).analyticsAt).toBe("07:05:09");
+    expect(loadConfig({ CRM_ANALYTICS_AT: "off" }).analyticsAt).toBeNull();
+    expect(loadConfig({ CRM_ANALYTICS_AT: "" }).analyticsAt).toBeNull();
+    for (const bad of ["24:00", "2:30", "02:60", "0230", "02:30:60", "tonight", "02:30 "])
+      expect(() => loadConfig({ CRM_ANALYTICS_AT: bad })).toThrow(ConfigError);
+    expect(() => loadConfig({ CRM_ANALYTICS_AT: "25:00" })).toThrow(
+      'CRM_ANALYTICS_AT must be a time of day HH:MM (00:00 to 23:59) or off, got "25:00"',
+    );
+  });
+
+  it("stops crm serve with one line naming it (exit 2)", async () => {
+    const dir = tempDir("crm-sched-bad-");
+    dirs.push(dir);
+    const proc = Bun.spawn([process.execPath, CLI, "serve", "--port", "0", "--data", dir.path], {
+      env: { ...process.env, CRM_ANALYTICS_AT: "25:00" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    expect(code).toBe(2);
+    expect(err.trim()).toBe(
+      'crm serve: CRM_ANALYTICS_AT must be a time of day HH:MM (00:00 to 23:59) or off, got "25:00"',
+    );
+  });
+});
+
+describe("the scheduler", () => {
+  const lines: Record<string, unknown>[] = [];
+  const logger = new Logger({
+    write: (chunk) => {
+      for (const line of chunk.split("\n")) if (line) lines.push(JSON.parse(line));
+    },
+    flush: () => undefined,
+  });
+  const soon = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString().slice(11, 19);
+
+  it("asks a run still going at shutdown to stop, and kills it after the grace time if it does not", async () => {
+    // A child that ignores SIGTERM (sh, given the scheduler's arguments as $0…): only SIGKILL ends it.
+    const dir = tempDir("crm-sched-stop-");
+    dirs.push(dir);
+    const ready = join(dir.path, "ready");
+    const scheduler = new NightlyScheduler({
+      at: soon(1),
+      zone: "UTC",
+      dataDir: "/nonexistent",
+      logger,
+      stopGraceMs: 300,
+      command: ["/bin/sh", "-c", `trap '' TERM; touch '${ready}'; while true; do sleep 0.05; done`],
+    });
+    scheduler.start();
+    await until(() => scheduler.running && existsSync(ready), 10_000, "the child to start");
+    const started = lines.find((l) => l.msg === "analytics run started") as { pid: number };
+    expect(started.pid).toBeGreaterThan(0);
+    const stopping = Date.now();
+    await scheduler.stop();
+    expect(Date.now() - stopping).toBeGreaterThanOrEqual(300);
+    expect(scheduler.running).toBe(false);
+    expect(() => process.kill(started.pid, 0)).toThrow();
+    const ended = lines.find((l) => l.msg === "analytics run failed") as { signal: string; pid: number };
+    expect(ended.pid).toBe(started.pid);
+    expect(ended.signal).toBe("SIGKILL");
+  });
+});
+
+describe("the server at CRM_ANALYTICS_AT", () => {
+  let server: TestServer | undefined;
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("starts one real crm analytics run --nightly as a child, which writes its ledger row and the results", async () => {
+    const dir = tempDir("crm-sched-run-");
+    dirs.push(dir);
+    const data = new DataDir(dir.path);
+    await data.tenant("sched");
+    await data.shards.use(data.get("sched"), (s: Shard) => {
+      seedTenant(s, { contacts: 40, seed: 3, anchorMs: Date.UTC(2026, 2, 20) });
+    });
+    const file = join(dir.path, data.get("sched").file);
+    data.close();
+    const exported = Bun.spawn([process.execPath, CLI, "analytics", "export", "--data", dir.path], {
+      stdout: "ignore",
+      stderr: "inherit",
+    });
+    expect(await exported.exited).toBe(0);
+    // Ten seconds from now, in the server's local time (TZ=UTC): what an operator would write, to the second.
+    const at = new Date(Date.now() + 10_000).toISOString().slice(11, 19);
+    server = await startServer({ dataDir: dir.path, env: { CRM_ANALYTICS_AT: at, TZ: "UTC" } });
+    const schedule = await server.waitForLine((l) => l.msg === "analytics schedule");
+    expect(schedule.zone).toBe("UTC");
+    const started = await server.waitForLine((l) => l.msg === "analytics run started", 30_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(schedule.nextRun as string));
+    const finished = await server.waitForLine(
+      (l) => l.msg === "analytics run finished" || l.msg === "analytics run failed",
+      120_000,
+    );
+    expect(finished.msg).toBe("analytics run finished");
+    expect(finished.pid).toBe(started.pid);
+    expect(finished.exitCode).toBe(0);
+
+    const catalog = Catalog.open(dir.path);
+    const runs = listRuns(catalog);
+    catalog.close();
+    expect(runs.map((r) => `${r.trigger} ${r.status} ${r.pid}`)).toEqual([
+      `nightly succeeded ${started.pid}`,
+    ]);
+    const db = new Database(file, { readonly: true });
+    const jobs = db.query("SELECT job FROM analytics_freshness ORDER BY job").values().flat();
+    db.close();
+    expect(jobs).toEqual(["churn", "cohorts", "funnel", "heatmap", "rfm"]);
+    // One run a day: the next is tomorrow, and no second child was started.
+    expect(server.lines.filter((l) => l.includes('"analytics run started"'))).toHaveLength(1);
+
+    const owner = await signIn(server.url, "sched", "owner@sched.test");
+    const page = await owner.get("/t/sched/settings/analytics");
+    expect(page.text).toMatch(/<td>nightly<\/td><td class="status-succeeded">succeeded<\/td>/);
+  }, 180_000);
+});
