@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { CLI, crm, parquetFiles, seedWorkspaces, warehouseContents } from "./analytics-export.fixture.ts";
+import { FAST_HASHING } from "./support/server.ts";
+import { tempDir } from "./support/temp-dir.ts";
+
+const dir = tempDir("crm-analytics-crash-");
+afterAll(() => dir.remove());
+
+beforeAll(async () => {
+  await seedWorkspaces(dir.path, [
+    { slug: "north", contacts: 8 },
+    { slug: "south", contacts: 6 },
+  ]);
+});
+
+/** A small deterministic generator: the kill points are the same on every run of the test. */
+function random(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Waits for `condition` (checked every few ms) up to `ms`; false if it never held. */
+async function until(condition: () => boolean, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  while (performance.now() < deadline) {
+    if (condition()) return true;
+    await Bun.sleep(2);
+  }
+  return condition();
+}
+
+function states(warehouse: string): Record<string, string> {
+  const folder = join(warehouse, "_state");
+  return Object.fromEntries(
+    readdirSync(folder)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => [f, readFileSync(join(folder, f), "utf8")]),
+  );
+}
+
+/**
+ * Starts an export into `warehouse`, waits until it has begun writing (its running mark
+ * appears), then kills it with SIGKILL `delay` ms later. Returns how long it wrote, and whether
+ * it had finished first.
+ */
+async function killDuring(warehouse: string, delay: number): Promise<{ finished: boolean; wroteMs: number }> {
+  const proc = Bun.spawn([process.execPath, CLI, "analytics", "export", "--warehouse", warehouse], {
+    env: { ...process.env, ...FAST_HASHING, CRM_DATA: dir.path, CRM_ANALYTICS_THREADS: "1" },
+    stdout: "ignore",
+    stderr: "ignore",
+    stdin: "ignore",
+  });
+  let exited = false;
+  void proc.exited.then(() => {
+    exited = true;
+  });
+  await until(() => exited || existsSync(join(warehouse, "_state", "running")), 30_000);
+  const writing = performance.now();
+  await until(() => exited, delay);
+  proc.kill("SIGKILL");
+  await proc.exited;
+  return { finished: proc.signalCode === null && proc.exitCode === 0, wroteMs: performance.now() - writing };
+}
+
+describe("crm analytics export, killed with SIGKILL at any point", () => {
+  it("20 kills: each rerun ends with exactly the warehouse of a run that was never stopped", async () => {
+    const clean = join(dir.path, "clean");
+    // The reference run, never stopped; how long it writes sets the range of the kill points.
+    const reference = await killDuring(clean, 60_000);
+    expect(reference.finished).toBe(true);
+    const expected = await warehouseContents(clean);
+    const expectedStates = states(clean);
+    expect(expected.size).toBeGreaterThan(30);
+
+    const next = random(9);
+    const warehouse = join(dir.path, "killed");
+    const compare = async (kill: number) => {
+      const rerun = await crm(dir.path, ["analytics", "export", "--warehouse", warehouse]);
+      expect({ kill, code: rerun.code, stderr: rerun.stderr }).toEqual({ kill, code: 0, stderr: "" });
+      expect({ kill, leftovers: existsSync(join(warehouse, "_staging")) }).toEqual({
+        kill,
+        leftovers: false,
+      });
+      expect(parquetFiles(warehouse)).toEqual([...expected.keys()]);
+      expect(await warehouseContents(warehouse)).toEqual(expected);
+      expect(states(warehouse)).toEqual(expectedStates);
+      rmSync(warehouse, { recursive: true, force: true });
+    };
+    let stoppedHalfWay = 0;
+    let compared = 0;
+    for (let kill = 1; kill <= 20; kill++) {
+      // Each kill lands in a run that may itself be the recovery of the one killed before.
+      const { finished } = await killDuring(warehouse, next() * reference.wroteMs);
+      if (!finished) stoppedHalfWay++;
+      if (finished || kill % 3 === 0) {
+        await compare(kill);
+        compared++;
+      }
+    }
+    await compare(21);
+    // The kills did land inside runs, not only before or after them.
+    expect(stoppedHalfWay).toBeGreaterThanOrEqual(10);
+    expect(compared).toBeGreaterThanOrEqual(6);
+  }, 240_000);
+});
