@@ -13,13 +13,18 @@
  *               (BEGIN IMMEDIATE, 300 ms of every 600);
  *   reports     four reports of `loud`'s at once, again as soon as they answered;
  *   all         every one of those at once.
- * Then /healthz's p99 (wrk, 4 connections) while wrk loads `calm`'s page with 512 connections,
- * against /healthz alone. Printed: medians over the rounds of each phase's victim p50 and p99
- * (ms) and their ratio to idle, the operations completed, and the /healthz figures.
+ * Then, each round, /healthz's p99 (wrk, 4 connections) while wrk loads `calm`'s page with 512
+ * connections, against /healthz alone. Printed: medians over the rounds of each phase's victim
+ * p50 and p99 (ms) and their ratio to idle, the operations completed, and the /healthz figures
+ * (medians over the rounds, the loaded p99 as a ratio of the alone p99 too).
  *
  * Usage: bun scripts/bench/noisy-neighbour.ts [--root DIR] [--rounds N] [--seconds N]
- *          [--warmup N] [--connections N] [--phases idle,bulk,...]
+ *          [--warmup N] [--connections N] [--phases idle,bulk,...] [--calm-contacts N]
+ *          [--victim PATH]
  *   (npm run bench:noisy). --root runs the server and CLI of another checkout (a "before").
+ *   --calm-contacts seeds `calm` bigger (default 300; 100000 puts its list past the count cap);
+ *   --victim is the page of `calm`'s wrk loads (default /t/calm/contacts; e.g.
+ *   "/t/calm/contacts?tag=lead&sort=name", a tag filter sorted by name).
  *   Needs wrk (apt-get install wrk).
  */
 import { Database } from "bun:sqlite";
@@ -37,6 +42,8 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "1" },
     connections: { type: "string", default: "8" },
     phases: { type: "string", default: "idle,bulk,record,download,erasure,lock,reports,all" },
+    "calm-contacts": { type: "string", default: "300" },
+    victim: { type: "string", default: "/t/calm/contacts" },
   },
   strict: true,
 });
@@ -46,6 +53,8 @@ const seconds = Number(values.seconds);
 const warmup = Number(values.warmup);
 const connections = Number(values.connections);
 const phases = (values.phases as string).split(",").filter(Boolean);
+const calmContacts = Number(values["calm-contacts"]);
+const victimPath = values.victim as string;
 const CLI = join(root, "src/cli.ts");
 const PASSWORD = "noisy neighbour bench";
 const dataDir = mkdtempSync(join(tmpdir(), "crm-bench-noisy-"));
@@ -81,13 +90,13 @@ cli(
   "--tenant",
   "calm",
   "--contacts",
-  "300",
+  String(calmContacts),
   "--seed",
   "8",
   "--deals",
   "30",
   "--interactions-per-contact",
-  "2",
+  calmContacts > 10_000 ? "0" : "2",
 );
 const loudKey = /(crm_[A-Za-z0-9_-]+|[A-Za-z0-9_-]{30,})/.exec(
   cli("apikeys", "create", "--tenant", "loud", "--role", "owner"),
@@ -342,7 +351,7 @@ async function wrk(path: string, conns: number, secs: number, cookie?: string): 
   return parseWrk(output);
 }
 
-const victim = () => wrk("/t/calm/contacts", connections, seconds, calm.cookieHeader());
+const victim = () => wrk(victimPath, connections, seconds, calm.cookieHeader());
 const results = new Map<string, { p50: number[]; p99: number[]; done: number[]; non2xx: number[] }>();
 for (let round = 1; round <= rounds; round++) {
   for (const phase of phases) {
@@ -361,7 +370,7 @@ const fixed = (n: number) => n.toFixed(n < 10 ? 2 : 1);
 const idleP99 = median(results.get("idle")?.p99 ?? [Number.NaN]);
 const idleP50 = median(results.get("idle")?.p50 ?? [Number.NaN]);
 console.log(
-  `noisy neighbour (${root}): calm's contacts page, ${connections} connections, ${seconds} s x ${rounds} rounds`,
+  `noisy neighbour (${root}): ${victimPath}, ${connections} connections, ${seconds} s x ${rounds} rounds`,
 );
 console.log("phase      p50 ms   p99 ms   p50/idle  p99/idle  ops done  non-2xx");
 for (const [phase, r] of results) {
@@ -372,14 +381,35 @@ for (const [phase, r] of results) {
   );
 }
 
-// /healthz at 512 connections of page load, against /healthz alone.
-const healthAlone = await wrk("/healthz", 4, seconds);
-const [healthLoaded, pageLoad] = await Promise.all([
-  wrk("/healthz", 4, seconds),
-  wrk("/t/calm/contacts", 512, seconds, calm.cookieHeader()),
-]);
+// /healthz at 512 connections of page load, against /healthz alone, each round.
+const health = {
+  alone: [] as number[],
+  loaded: [] as number[],
+  loadedP50: [] as number[],
+  pageP99: [] as number[],
+};
+const pageRate: number[] = [];
+let pageFailures = 0;
+for (let round = 1; round <= rounds; round++) {
+  const alone = await wrk("/healthz", 4, seconds);
+  const [loaded, page] = await Promise.all([
+    wrk("/healthz", 4, seconds),
+    wrk(victimPath, 512, seconds, calm.cookieHeader()),
+  ]);
+  health.alone.push(alone.p99Ms);
+  health.loaded.push(loaded.p99Ms);
+  health.loadedP50.push(loaded.p50Ms);
+  health.pageP99.push(page.p99Ms);
+  pageRate.push(page.requestsPerSecond);
+  pageFailures += page.non2xx + page.errors + loaded.non2xx + loaded.errors;
+  console.error(
+    `round ${round} /healthz: p99 ${alone.p99Ms} ms alone, ${loaded.p99Ms} ms with 512 connections (p50 ${loaded.p50Ms} ms)`,
+  );
+}
+const healthAlone = median(health.alone);
+const healthLoaded = median(health.loaded);
 console.log(
-  `/healthz p99: ${fixed(healthAlone.p99Ms)} ms alone, ${fixed(healthLoaded.p99Ms)} ms with 512 connections on calm's page (p50 ${fixed(healthLoaded.p50Ms)} ms; the page: p99 ${fixed(pageLoad.p99Ms)} ms, ${Math.round(pageLoad.requestsPerSecond)} req/s, ${pageLoad.non2xx + pageLoad.errors} non-2xx or errors)`,
+  `/healthz p99: ${fixed(healthAlone)} ms alone, ${fixed(healthLoaded)} ms with 512 connections on calm's page (${fixed(healthLoaded / healthAlone)}x; p50 ${fixed(median(health.loadedP50))} ms; the page: p99 ${fixed(median(health.pageP99))} ms, ${Math.round(median(pageRate))} req/s, ${pageFailures} non-2xx or errors; medians of ${rounds} rounds)`,
 );
 
 server.kill();
