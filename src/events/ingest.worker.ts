@@ -6,7 +6,7 @@ import type { TaskHandler } from "../workers/task-types.ts";
 import { checkEvents } from "./check-event.ts";
 import type { EventFormat } from "./event-limits.ts";
 import { parseBatch } from "./parse-batch.ts";
-import { storeEvents } from "./store-events.ts";
+import { storeEvents, withBatchCache } from "./store-events.ts";
 
 export interface IngestParams {
   /** The request's body as it arrived (bytes, decoded here, off the server's thread). */
@@ -34,10 +34,12 @@ const ingest: TaskHandler<IngestParams, IdempotentOutcome> = (input, context) =>
   const earlier = request && storedAnswer(shard, request, now);
   if (earlier) return { ...earlier, replayed: true };
   const { valid, rejected } = checkEvents(parseBatch(body, format), now);
-  const outcome = idempotentWrite(shard, request, now, () => ({
-    status: 200,
-    body: JSON.stringify(storeEvents(shard, actor, valid, rejected)),
-  }));
+  const outcome = withBatchCache(shard, () =>
+    idempotentWrite(shard, request, now, () => ({
+      status: 200,
+      body: JSON.stringify(storeEvents(shard, actor, valid, rejected)),
+    })),
+  );
   if (request && !outcome.replayed) purgeExpiredIdempotencyKeys(shard, now);
   return outcome;
 };

@@ -1,0 +1,232 @@
+/**
+ * Benchmark: event ingest (POST /api/v1/t/<slug>/events). One server process (`crm serve`);
+ * in this process, --clients concurrent clients each post batches of --batch events (msgpack
+ * or JSON, each with its own Idempotency-Key, matched by email to the seeded contacts of
+ * `bench`), while wrk requests another workspace's contacts page (`bench-load`) signed in.
+ * Each round measures, back to back:
+ *   idle          wrk on the page alone: the page's reference p99;
+ *   ingest        the clients posting batches and wrk on the page at once: events/s stored,
+ *                 and the page's p99 over the idle one (target ≤ 2);
+ *   direct        the reference for events/s: the same decoding, checks and one-transaction
+ *                 insert the worker runs (parseBatch, checkEvents, storeEvents), called here on
+ *                 the bench file with no HTTP and no pool; also how long each batch's
+ *                 transaction holds the file's write lock.
+ * Printed: medians over the rounds (events/s, p50/p99, ratios), and the command.
+ *
+ * Usage: bun scripts/bench/events-ingest.ts [--data DIR] [--contacts N] [--batch N] [--clients N]
+ *          [--format msgpack|json] [--rounds N] [--seconds N] [--connections N]
+ *   (npm run bench:events). Needs wrk (apt-get install wrk). The data directory is made once and
+ *   reused; every run adds the events it stores to `bench`'s interaction log.
+ */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { pack } from "msgpackr";
+import { checkEvents } from "../../src/events/check-event.ts";
+import { parseBatch } from "../../src/events/parse-batch.ts";
+import { storeEvents, withBatchCache } from "../../src/events/store-events.ts";
+import { Catalog } from "../../src/tenancy/catalog.ts";
+import { ShardManager } from "../../src/tenancy/shard-manager.ts";
+import { BENCH, benchData } from "./bench-data.ts";
+import { benchApiKey, signInSession, spawnServer } from "./bench-server.ts";
+import { otherWorkspace } from "./isolation-loads.ts";
+import { median, type WrkResult, wrk } from "./wrk.ts";
+
+const { values } = parseArgs({
+  options: {
+    data: { type: "string", default: join(tmpdir(), "crm-bench-events") },
+    contacts: { type: "string", default: "10000" },
+    batch: { type: "string", default: "10000" },
+    clients: { type: "string", default: "2" },
+    format: { type: "string", default: "msgpack" },
+    rounds: { type: "string", default: "3" },
+    seconds: { type: "string", default: "8" },
+    connections: { type: "string", default: "8" },
+  },
+  strict: true,
+});
+const dataDir = values.data as string;
+const contacts = Number(values.contacts);
+const batchSize = Number(values.batch);
+const clients = Number(values.clients);
+const format = values.format === "json" ? "json" : "msgpack";
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+
+await benchData(dataDir, contacts);
+const pageSlug = await otherWorkspace(dataDir);
+
+/** The seeded contacts' emails (events are matched by email, the costlier way). */
+const catalog = Catalog.open(dataDir);
+const shards = new ShardManager({ dataDir });
+const tenant = catalog.findBySlug(BENCH.slug);
+if (!tenant) throw new Error("no bench workspace");
+const emails = await shards.use(tenant, (s) =>
+  (
+    s.statement("SELECT email FROM contacts WHERE email IS NOT NULL LIMIT ?").values(batchSize) as [string][]
+  ).map((r) => r[0]),
+);
+if (emails.length === 0) throw new Error("the bench workspace has no contact with an email");
+
+/** A batch's body, each run with fresh times (within the last hour) so none falls out of the window. */
+function batchBody(): Uint8Array {
+  const now = Date.now();
+  const events = Array.from({ length: batchSize }, (_, i) => ({
+    type: i % 4 === 0 ? "email.opened" : "web.visit",
+    email: emails[i % emails.length],
+    occurredAt: now - 60_000 - (i % 3_600_000),
+    url: `https://shop.example/products/${i % 500}?utm_source=newsletter`,
+    title: "Product page",
+  }));
+  return format === "json" ? new TextEncoder().encode(JSON.stringify(events)) : new Uint8Array(pack(events));
+}
+const CONTENT_TYPE = format === "json" ? "application/json" : "application/msgpack";
+
+const server = await spawnServer(["src/cli.ts", "serve", "--port", "0", "--data", dataDir], {
+  CRM_ACCESS_LOG: "false",
+  // No nightly analytics from this server: its start line is then the first it prints.
+  CRM_ANALYTICS_AT: "off",
+});
+const base = String(JSON.parse(server.firstLine).url);
+let keys = 0;
+
+try {
+  const apiKey = await benchApiKey(dataDir);
+  const session = await signInSession(base, pageSlug);
+  const pageUrl = `${base}/t/${pageSlug}/contacts`;
+  const page = await fetch(pageUrl, { headers: { cookie: session } });
+  if (page.status !== 200 || !(await page.text()).includes('<tr id="contact-'))
+    throw new Error(`the measured page did not render (${page.status})`);
+  const body = batchBody();
+  console.error(`batch: ${batchSize} events, ${(body.byteLength / 1024).toFixed(0)} KiB of ${format}`);
+
+  /** One batch through the API; throws unless every event was stored. */
+  async function postBatch(): Promise<number> {
+    const response = await fetch(`${base}/api/v1/t/${BENCH.slug}/events`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        "content-type": CONTENT_TYPE,
+        "idempotency-key": `bench-${process.pid}-${++keys}`,
+      },
+      body: new Uint8Array(body),
+    });
+    const answer = (await response.json()) as { stored?: number; rejected?: unknown[] };
+    if (response.status !== 200 || answer.stored !== batchSize)
+      throw new Error(`ingest answered ${response.status}: ${JSON.stringify(answer).slice(0, 300)}`);
+    return answer.stored;
+  }
+
+  /** `clients` loops posting batches until stopped; counts the events stored between start and stop. */
+  function ingestLoad() {
+    let stopping = false;
+    let stored = 0;
+    const started = performance.now();
+    const loops = Array.from({ length: clients }, async () => {
+      while (!stopping) stored += await postBatch();
+    });
+    return {
+      async stop() {
+        stopping = true;
+        const ms = performance.now() - started;
+        const counted = stored;
+        await Promise.all(loops);
+        return { eventsPerSecond: (counted / ms) * 1000 };
+      },
+    };
+  }
+
+  const wrkPage = (s: number): Promise<WrkResult> =>
+    wrk({ url: pageUrl, connections, seconds: s, threads: 1, headers: { cookie: session } });
+
+  /** The worker's work on the server's file, called here: events/s and each batch's write-lock time. */
+  async function direct(batches: number) {
+    const lockMs: number[] = [];
+    const started = performance.now();
+    for (let i = 0; i < batches; i++) {
+      await shards.use(tenant as NonNullable<typeof tenant>, (shard) => {
+        const now = Date.now();
+        const { valid, rejected } = checkEvents(parseBatch(body, format), now);
+        const locked = performance.now();
+        withBatchCache(shard, () =>
+          shard.transaction(() =>
+            storeEvents(shard, { type: "system", id: null, role: "owner" }, valid, rejected),
+          ),
+        );
+        lockMs.push(performance.now() - locked);
+      });
+    }
+    return { eventsPerSecond: (batches * batchSize * 1000) / (performance.now() - started), lockMs };
+  }
+
+  // Warm: the worker thread, the page, the file in the OS cache.
+  await postBatch();
+  await wrkPage(1);
+  await direct(1);
+
+  const runs: {
+    idle: WrkResult;
+    ingest: WrkResult;
+    ingestRate: number;
+    directRate: number;
+    lockMs: number[];
+  }[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const idle = await wrkPage(seconds);
+    const load = ingestLoad();
+    await Bun.sleep(500);
+    const ingest = await wrkPage(seconds);
+    const { eventsPerSecond } = await load.stop();
+    const reference = await direct(5);
+    runs.push({
+      idle,
+      ingest,
+      ingestRate: eventsPerSecond,
+      directRate: reference.eventsPerSecond,
+      lockMs: reference.lockMs,
+    });
+    console.error(
+      `round ${round + 1}: idle p99 ${idle.p99Ms.toFixed(2)} ms; ingest ${eventsPerSecond.toFixed(0)} events/s, page p99 ${ingest.p99Ms.toFixed(2)} ms (${ingest.errors} errors, ${ingest.non2xx} non-2xx); direct ${reference.eventsPerSecond.toFixed(0)} events/s, lock ${median(reference.lockMs).toFixed(1)} ms`,
+    );
+  }
+
+  const m = (pick: (r: (typeof runs)[number]) => number) => median(runs.map(pick));
+  const idleP99 = m((r) => r.idle.p99Ms);
+  const ingestP99 = m((r) => r.ingest.p99Ms);
+  const ingestRate = m((r) => r.ingestRate);
+  const directRate = m((r) => r.directRate);
+  const lockMs = median(runs.flatMap((r) => r.lockMs));
+  console.log(
+    `\nEvent ingest: batches of ${batchSize.toLocaleString("en-US")} (${format}), ${clients} client(s); another workspace's contacts page under wrk (${connections} connections), ${seconds} s × ${rounds} rounds (medians)\n`,
+  );
+  console.log("                        events/s    page p50 ms   page p99 ms   ÷ idle p99");
+  console.log(
+    `idle                     ${"-".padStart(8)}   ${m((r) => r.idle.p50Ms)
+      .toFixed(2)
+      .padStart(11)}   ${idleP99.toFixed(2).padStart(11)}         1.00`,
+  );
+  console.log(
+    `ingest (HTTP, pool)      ${ingestRate.toFixed(0).padStart(8)}   ${m((r) => r.ingest.p50Ms)
+      .toFixed(2)
+      .padStart(
+        11,
+      )}   ${ingestP99.toFixed(2).padStart(11)}   ${(ingestP99 / idleP99).toFixed(2).padStart(10)}`,
+  );
+  console.log(`direct (no HTTP, no pool) ${directRate.toFixed(0).padStart(7)}`);
+  console.log(
+    `\ningest ÷ direct: ${(ingestRate / directRate).toFixed(2)}; one batch's transaction holds the write lock ${lockMs.toFixed(1)} ms (median)`,
+  );
+  console.log(
+    `${ingestRate >= 100_000 ? "PASS" : "MISS"}  ≥ 100,000 events/s (${ingestRate.toFixed(0)})\n${ingestP99 / idleP99 <= 2 ? "PASS" : "MISS"}  page p99 during ingest ≤ 2 × idle (${(ingestP99 / idleP99).toFixed(2)})`,
+  );
+  console.log(
+    `\nreproduce: bun scripts/bench/events-ingest.ts --contacts ${contacts} --batch ${batchSize} --clients ${clients} --format ${format} --rounds ${rounds} --seconds ${seconds} --connections ${connections}`,
+  );
+} finally {
+  server.proc.kill("SIGTERM");
+  await server.proc.exited;
+  shards.closeAll();
+  catalog.close();
+}
+process.exit(0);
