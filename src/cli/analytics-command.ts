@@ -1,4 +1,5 @@
 import { analyticsExport } from "./analytics-export.ts";
+import { analyticsQuery } from "./analytics-query.ts";
 import { analyticsRun } from "./analytics-run.ts";
 import { analyticsStatus } from "./analytics-status.ts";
 import type { Command } from "./command.ts";
@@ -7,7 +8,12 @@ import type { Command } from "./command.ts";
  * `crm analytics <subcommand>`: one line per subcommand, each in its own file
  * (src/cli/analytics-<subcommand>.ts). src/cli.ts lists them all with the other commands.
  */
-export const ANALYTICS_SUBCOMMANDS: Command[] = [analyticsExport, analyticsRun, analyticsStatus];
+export const ANALYTICS_SUBCOMMANDS: Command[] = [
+  analyticsExport,
+  analyticsRun,
+  analyticsStatus,
+  analyticsQuery,
+];
 
 /** `crm analytics` alone (or with --help): the subcommands. */
 export const analyticsCommand: Command = {

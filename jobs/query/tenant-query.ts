@@ -1,0 +1,172 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBPreparedStatement,
+  StatementType,
+} from "@duckdb/node-api";
+import { AppError } from "../../src/core/errors.ts";
+import { DIMENSIONS, INTERACTIONS, isSafeTenantId, snapshotPath } from "../export/warehouse-layout.ts";
+
+/** A script refused or failed for what it asks: one line, exit 2. */
+export class QueryRefusedError extends AppError {
+  constructor(message: string) {
+    super(422, "Unprocessable Content", message);
+  }
+}
+
+export interface TenantQueryOptions {
+  warehouse: string;
+  tenantId: string;
+  sql: string;
+  memory: string;
+  threads: number;
+}
+
+export interface QueryResult {
+  columns: string[];
+  /** DuckDB's type of each column, e.g. BIGINT, VARCHAR, TIMESTAMP. */
+  types: string[];
+  rows: unknown[][];
+}
+
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** The words a script may start with: it reads, and nothing else. */
+const READING = new Set(["SELECT", "WITH", "FROM", "VALUES", "TABLE", "("]);
+
+/** The script's first word, past comments and whitespace ("(" for a parenthesised query). */
+export function firstKeyword(sql: string): string {
+  let rest = sql;
+  for (;;) {
+    rest = rest.trimStart();
+    if (rest.startsWith("--")) {
+      const end = rest.indexOf("\n");
+      rest = end < 0 ? "" : rest.slice(end + 1);
+    } else if (rest.startsWith("/*")) {
+      const end = rest.indexOf("*/");
+      rest = end < 0 ? "" : rest.slice(end + 2);
+    } else break;
+  }
+  if (rest.startsWith("(")) return "(";
+  return (/^[A-Za-z_]+/.exec(rest)?.[0] ?? "").toUpperCase();
+}
+
+/**
+ * The tenant's slice, loaded into in-memory tables named as the warehouse's (interactions with
+ * its `day`; contacts, companies, deals, deal_contacts, stages, pipelines, users, workspace),
+ * without the tenant column: only that tenant's files are read, so no other tenant's row is
+ * ever in the database the script runs against.
+ */
+async function loadSlice(connection: DuckDBConnection, warehouse: string, tenantId: string): Promise<void> {
+  for (const dimension of DIMENSIONS) {
+    const path = snapshotPath(warehouse, dimension.name, tenantId);
+    if (!existsSync(path))
+      throw new QueryRefusedError(
+        `the warehouse ${warehouse} holds no ${dimension.name} of this workspace yet; run crm analytics export first`,
+      );
+    await connection.run(
+      `CREATE TABLE ${dimension.name} AS SELECT * FROM read_parquet(${literal(path)}, hive_partitioning = false)`,
+    );
+  }
+  const parts = join(warehouse, INTERACTIONS, "*", `tenant=${tenantId}`, "*.parquet");
+  const days = existsSync(join(warehouse, INTERACTIONS))
+    ? readdirSync(join(warehouse, INTERACTIONS)).filter((d) =>
+        existsSync(join(warehouse, INTERACTIONS, d, `tenant=${tenantId}`)),
+      )
+    : [];
+  if (days.length > 0) {
+    await connection.run(
+      `CREATE TABLE interactions AS SELECT * EXCLUDE (tenant) FROM read_parquet(${literal(parts)},
+         hive_partitioning = true, hive_types = {'day': DATE, 'tenant': VARCHAR})`,
+    );
+  } else {
+    await connection.run(
+      `CREATE TABLE interactions (id BIGINT, occurred_at TIMESTAMP, actor_type VARCHAR, actor_id BIGINT, kind VARCHAR,
+         subject_type VARCHAR, subject_id BIGINT, stage_from BIGINT, stage_to BIGINT, day DATE)`,
+    );
+  }
+}
+
+/** Closes the door behind the loaded slice: no file, no network, no extension, no setting can change after. */
+async function lockDown(connection: DuckDBConnection): Promise<void> {
+  await connection.run("SET autoinstall_known_extensions = false");
+  await connection.run("SET autoload_known_extensions = false");
+  await connection.run("SET enable_external_access = false");
+  await connection.run("SET lock_configuration = true");
+}
+
+const firstLine = (error: unknown) => String((error as Error).message ?? error).split("\n")[0] ?? "";
+
+/** Prepares the script's one statement, refusing anything but a query. */
+async function prepareQuery(connection: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
+  const keyword = firstKeyword(sql);
+  if (keyword === "") throw new QueryRefusedError("the script is empty");
+  if (!READING.has(keyword))
+    throw new QueryRefusedError(
+      `refused: ${keyword} is not allowed; a script only reads, with one SELECT (or WITH … SELECT)`,
+    );
+  let extracted: Awaited<ReturnType<DuckDBConnection["extractStatements"]>>;
+  try {
+    extracted = await connection.extractStatements(sql);
+  } catch (error) {
+    throw new QueryRefusedError(firstLine(error));
+  }
+  if (extracted.count !== 1)
+    throw new QueryRefusedError(`refused: a script is one statement, this one has ${extracted.count}`);
+  let prepared: DuckDBPreparedStatement;
+  try {
+    prepared = await extracted.prepare(0);
+  } catch (error) {
+    const message = firstLine(error);
+    if (/Permission Error|disabled by configuration|external access/i.test(message))
+      throw new QueryRefusedError(
+        `refused: a script cannot read or write files, or another workspace's data (${message})`,
+      );
+    throw new QueryRefusedError(message);
+  }
+  if (prepared.statementType !== StatementType.SELECT)
+    throw new QueryRefusedError(
+      `refused: ${StatementType[prepared.statementType] ?? "this statement"} is not allowed; a script only reads, with one SELECT (or WITH … SELECT)`,
+    );
+  return prepared;
+}
+
+/**
+ * Runs an admin's own read-only script over one tenant's slice of the warehouse, in a DuckDB
+ * of its own: the slice is loaded first, then external access and the configuration are
+ * locked, and only a single SELECT is prepared and run.
+ */
+export async function runTenantQuery(options: TenantQueryOptions): Promise<QueryResult> {
+  if (!isSafeTenantId(options.tenantId))
+    throw new QueryRefusedError("this workspace's id cannot name a folder");
+  const spill = mkdtempSync(join(tmpdir(), "crm-query-"));
+  const instance = await DuckDBInstance.create(":memory:", {
+    memory_limit: options.memory,
+    threads: String(options.threads),
+    temp_directory: spill,
+  });
+  const connection = await instance.connect();
+  try {
+    await loadSlice(connection, options.warehouse, options.tenantId);
+    await lockDown(connection);
+    const prepared = await prepareQuery(connection, options.sql);
+    let reader: Awaited<ReturnType<DuckDBPreparedStatement["runAndReadAll"]>>;
+    try {
+      reader = await prepared.runAndReadAll();
+    } catch (error) {
+      throw new QueryRefusedError(firstLine(error));
+    }
+    return {
+      columns: reader.columnNames(),
+      types: reader.columnTypes().map((t) => t.toString()),
+      rows: reader.getRowsJson(),
+    };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+    rmSync(spill, { recursive: true, force: true });
+  }
+}
