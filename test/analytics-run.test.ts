@@ -1,0 +1,200 @@
+/**
+ * `crm analytics run` as an operator meets it, in its own process over a real data directory
+ * and warehouse: one job at a time, the ledger and `crm analytics status`, a corrupt or missing
+ * Parquet file (the job fails naming it and the previous results stay), the one-run lock (a
+ * live run refuses a second one; a crashed run's row is taken over), and bad flags.
+ */
+import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { seedTenant } from "../src/seed/seed-tenant.ts";
+import { latestRun, listRuns, startRun } from "../src/tenancy/analytics-ledger.ts";
+import { Catalog } from "../src/tenancy/catalog.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { DataDir } from "./support/workspace.ts";
+
+const ANCHOR = Date.UTC(2026, 10, 30, 12);
+const dir = tempDir("crm-analytics-run-");
+const warehouse = join(dir.path, "warehouse");
+let soloFile = "";
+let soloId = "";
+
+function crm(args: string[], env: Record<string, string> = {}) {
+  const result = Bun.spawnSync(["node_modules/.bin/bun", "src/cli.ts", ...args, "--data", dir.path], {
+    env: { ...process.env, CRM_ANALYTICS_THREADS: "2", CRM_ANALYTICS_MEMORY: "512MB", ...env },
+  });
+  return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
+}
+
+function withCatalog<T>(fn: (catalog: Catalog) => T): T {
+  const catalog = Catalog.open(dir.path);
+  try {
+    return fn(catalog);
+  } finally {
+    catalog.close();
+  }
+}
+
+function read<T>(sql: string): T[] {
+  const db = new Database(soloFile, { readonly: true });
+  try {
+    return db.query(sql).all() as T[];
+  } finally {
+    db.close();
+  }
+}
+
+const freshness = () =>
+  read<{ job: string; run_date: string }>("SELECT job, run_date FROM analytics_freshness ORDER BY job");
+
+beforeAll(async () => {
+  const data = new DataDir(dir.path);
+  try {
+    for (const [slug, contacts] of [
+      ["solo", 40],
+      ["duo", 20],
+    ] as const) {
+      const tenant = await data.tenant(slug);
+      await data.shards.use(tenant, (shard) => seedTenant(shard, { contacts, seed: 5, anchorMs: ANCHOR }));
+      if (slug === "solo") {
+        soloFile = join(dir.path, tenant.file);
+        soloId = tenant.id;
+      }
+    }
+  } finally {
+    data.close();
+  }
+  const exported = crm(["analytics", "export"]);
+  expect(exported.code).toBe(0);
+}, 60_000);
+
+afterAll(() => dir.remove());
+
+describe("crm analytics run", () => {
+  it("runs every job, then --job NAME runs that one only, and status prints the ledger", () => {
+    const full = crm(["analytics", "run", "--date", "2026-11-27", "--warehouse", warehouse]);
+    expect(full.code).toBe(0);
+    expect(full.stdout).toMatch(/run \d+ for 2026-11-27 succeeded/);
+    expect(freshness().map((f) => f.run_date)).toEqual(Array(5).fill("2026-11-27"));
+
+    const one = crm(["analytics", "run", "--date", "2026-11-28", "--job", "rfm"]);
+    expect(one.code).toBe(0);
+    expect(freshness()).toEqual([
+      { job: "churn", run_date: "2026-11-27" },
+      { job: "cohorts", run_date: "2026-11-27" },
+      { job: "funnel", run_date: "2026-11-27" },
+      { job: "heatmap", run_date: "2026-11-27" },
+      { job: "rfm", run_date: "2026-11-28" },
+    ]);
+    const dates = read<{ run_date: string }>("SELECT DISTINCT run_date FROM analytics_rfm");
+    expect(dates).toEqual([{ run_date: "2026-11-28" }]);
+    const run = withCatalog(latestRun);
+    expect(Object.keys(run?.jobs ?? {})).toEqual(["rfm"]);
+    expect(run?.status).toBe("succeeded");
+
+    const status = crm(["analytics", "status", "--usage"]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`run ${run?.id}  2026-11-28  manual  succeeded`);
+    expect(status.stdout).toMatch(/run \d+ {2}2026-11-27 {2}manual {2}succeeded/);
+    for (const job of ["rfm", "cohorts", "funnel", "heatmap", "churn", "usage"])
+      expect(status.stdout).toMatch(new RegExp(`  ${job} +succeeded +[\\d,]+ rows +\\d+ ms`));
+    expect(status.stdout).toMatch(/solo +\d+ +\d+ +\d+ +\d+/);
+    expect(status.stdout).toMatch(/duo +\d+ +\d+ +\d+ +\d+/);
+  }, 60_000);
+
+  it("fails a job over a corrupt partition, naming the file, and keeps the previous results", () => {
+    const before = read("SELECT * FROM analytics_rfm ORDER BY contact_id");
+    const cohortsBefore = read("SELECT * FROM analytics_cohorts ORDER BY cohort_month, month_offset");
+    const freshBefore = freshness();
+    expect(before.length).toBeGreaterThan(10);
+    const days = readdirSync(join(warehouse, "interactions")).filter((d) => d.startsWith("day="));
+    const folder = join(
+      warehouse,
+      "interactions",
+      days[Math.floor(days.length / 2)] as string,
+      `tenant=${soloId}`,
+    );
+    const part = join(folder, readdirSync(folder)[0] as string);
+    const original = readFileSync(part);
+    writeFileSync(part, Buffer.concat([original.subarray(0, 40), Buffer.from("not parquet any more")]));
+    try {
+      const failed = crm(["analytics", "run", "--date", "2026-11-29"]);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toContain(part);
+      expect(failed.stdout).toMatch(/rfm +failed/);
+      expect(failed.stdout).toMatch(/run \d+ for 2026-11-29 failed/);
+      expect(read("SELECT * FROM analytics_rfm ORDER BY contact_id")).toEqual(before);
+      expect(read("SELECT * FROM analytics_cohorts ORDER BY cohort_month, month_offset")).toEqual(
+        cohortsBefore,
+      );
+      expect(freshness()).toEqual(freshBefore);
+      const run = withCatalog(latestRun);
+      expect(run?.status).toBe("failed");
+      expect(run?.error).toContain("job rfm failed");
+      expect(run?.error).toContain(part);
+      expect(run?.jobs.rfm?.status).toBe("failed");
+    } finally {
+      writeFileSync(part, original);
+    }
+  }, 60_000);
+
+  it("fails over a missing dimension snapshot, naming it, and writes nothing", () => {
+    const before = read("SELECT * FROM analytics_churn ORDER BY company_id");
+    const snapshot = join(warehouse, "companies", `tenant=${soloId}`, "snapshot.parquet");
+    renameSync(snapshot, `${snapshot}.away`);
+    try {
+      const failed = crm(["analytics", "run", "--date", "2026-11-29", "--job", "churn"]);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toContain(`missing warehouse file: ${snapshot}`);
+      expect(read("SELECT * FROM analytics_churn ORDER BY company_id")).toEqual(before);
+    } finally {
+      renameSync(`${snapshot}.away`, snapshot);
+    }
+  }, 60_000);
+
+  it("refuses a second run while one is alive, and takes over the row of a run whose process died", async () => {
+    const sleeper = Bun.spawn(["sleep", "120"]);
+    const held = withCatalog((catalog) =>
+      startRun(catalog, { runDate: "2026-11-29", trigger: "nightly", pid: sleeper.pid }),
+    );
+    const runsBefore = withCatalog((catalog) => listRuns(catalog, 100).length);
+    const refused = crm(["analytics", "run", "--date", "2026-11-29", "--job", "heatmap"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      `an analytics run is already in progress (run ${held.id} for 2026-11-29, process ${sleeper.pid}`,
+    );
+    expect(withCatalog((catalog) => listRuns(catalog, 100).length)).toBe(runsBefore);
+
+    sleeper.kill(9);
+    await sleeper.exited;
+    const taken = crm(["analytics", "run", "--date", "2026-11-29", "--job", "heatmap"]);
+    expect(taken.code).toBe(0);
+    const runs = withCatalog((catalog) => listRuns(catalog, 100));
+    const crashed = runs.find((r) => r.id === held.id);
+    expect(crashed?.status).toBe("failed");
+    expect(crashed?.error).toContain(`its process (${sleeper.pid}) stopped before the run finished`);
+    expect(runs[0]?.status).toBe("succeeded");
+    expect(runs.filter((r) => r.status === "running")).toEqual([]);
+  }, 60_000);
+
+  it("refuses bad flags and settings with a message naming them, and records no run", () => {
+    const runsBefore = withCatalog((catalog) => listRuns(catalog, 100).length);
+    const cases: [string[], Record<string, string>, string][] = [
+      [
+        ["--job", "revenue"],
+        {},
+        '--job must be one of rfm, cohorts, funnel, heatmap, churn, usage; got "revenue"',
+      ],
+      [["--date", "2026-02-30"], {}, '--date must be a day as YYYY-MM-DD, got "2026-02-30"'],
+      [[], { CRM_ANALYTICS_MEMORY: "lots" }, "CRM_ANALYTICS_MEMORY must be a size"],
+      [[], { CRM_ANALYTICS_THREADS: "0" }, "CRM_ANALYTICS_THREADS must be a whole number"],
+    ];
+    for (const [flags, env, message] of cases) {
+      const result = crm(["analytics", "run", ...flags], env);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(message);
+    }
+    expect(withCatalog((catalog) => listRuns(catalog, 100).length)).toBe(runsBefore);
+  }, 60_000);
+});
