@@ -139,17 +139,19 @@ describe("crm analytics run", () => {
     }
   }, 60_000);
 
-  it("fails over a missing dimension snapshot, naming it, and writes nothing", () => {
+  it("fails over a missing partition the export recorded, naming it, and writes nothing", () => {
     const before = read("SELECT * FROM analytics_churn ORDER BY company_id");
-    const snapshot = join(warehouse, "companies", `tenant=${soloId}`, "snapshot.parquet");
-    renameSync(snapshot, `${snapshot}.away`);
+    const days = readdirSync(join(warehouse, "interactions")).filter((d) => d.startsWith("day="));
+    const folder = join(warehouse, "interactions", days[days.length - 3] as string, `tenant=${soloId}`);
+    const part = join(folder, readdirSync(folder)[0] as string);
+    renameSync(part, `${part}.away`);
     try {
       const failed = crm(["analytics", "run", "--date", "2026-11-29", "--job", "churn"]);
       expect(failed.code).toBe(1);
-      expect(failed.stdout).toContain(`missing warehouse file: ${snapshot}`);
+      expect(failed.stdout).toContain(`missing warehouse file: ${part}`);
       expect(read("SELECT * FROM analytics_churn ORDER BY company_id")).toEqual(before);
     } finally {
-      renameSync(`${snapshot}.away`, snapshot);
+      renameSync(`${part}.away`, part);
     }
   }, 60_000);
 
@@ -188,7 +190,7 @@ describe("crm analytics run", () => {
       ],
       [["--date", "2026-02-30"], {}, '--date must be a day as YYYY-MM-DD, got "2026-02-30"'],
       [[], { CRM_ANALYTICS_MEMORY: "lots" }, "CRM_ANALYTICS_MEMORY must be a size"],
-      [[], { CRM_ANALYTICS_THREADS: "0" }, "CRM_ANALYTICS_THREADS must be a whole number"],
+      [[], { CRM_ANALYTICS_THREADS: "0" }, "CRM_ANALYTICS_THREADS must be an integer from 1 to 1024"],
     ];
     for (const [flags, env, message] of cases) {
       const result = crm(["analytics", "run", ...flags], env);

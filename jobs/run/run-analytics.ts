@@ -17,15 +17,14 @@ import {
 import type { Catalog } from "../../src/tenancy/catalog.ts";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import type { ShardManager } from "../../src/tenancy/shard-manager.ts";
-import type { DuckDbSettings } from "./duckdb-settings.ts";
 import { TENANT_JOBS, type TenantJob } from "./job-sql.ts";
 import { dropResult, resultsByTenant, runJob } from "./run-job.ts";
-import { createViews, exportedTenants, MissingPartitionError, missingSnapshots } from "./warehouse-views.ts";
+import { createViews, MissingPartitionError, missingFiles } from "./warehouse-views.ts";
 import { type ResultRows, writeBack } from "./write-back.ts";
 
 /** What the run is doing, for a progress line: `done` of `total` steps of the phase. */
 export interface RunProgress {
-  phase: "export" | "jobs" | "write-back";
+  phase: "jobs" | "write-back";
   done: number;
   total: number;
   /** The job or tenant just finished. */
@@ -40,7 +39,8 @@ export interface RunOptions {
   /** The jobs to run (default: all), in ANALYTICS_JOBS order. */
   jobs: AnalyticsJob[];
   trigger: RunTrigger;
-  settings: DuckDbSettings;
+  /** DuckDB's memory limit (e.g. "1GB") and threads. */
+  settings: { memory: string; threads: number };
   /** Brings the warehouse up to date first (the export); returns the interactions it wrote. */
   exportWarehouse?: () => Promise<number>;
   onProgress?: (progress: RunProgress) => void;
@@ -80,11 +80,7 @@ export async function runAnalytics(
   const failures: string[] = [];
   const unwritten: RunSummary["unwritten"] = [];
   try {
-    if (options.exportWarehouse) {
-      progress({ phase: "export", done: 0, total: 1 });
-      recordExportedRows(catalog, run.id, await options.exportWarehouse());
-      progress({ phase: "export", done: 1, total: 1 });
-    }
+    if (options.exportWarehouse) recordExportedRows(catalog, run.id, await options.exportWarehouse());
     const tenants = catalog.list().filter((t) => t.status !== "provisioning" && !t.failure);
     const outcomes = await computeAndWrite(catalog, shards, options, run, tenants, unwritten, progress, now);
     for (const [job, outcome] of outcomes)
@@ -126,7 +122,7 @@ async function computeAndWrite(
   const connection = await instance.connect();
   const outcomes = new Map<AnalyticsJob, JobOutcome>();
   try {
-    const missing = missingSnapshots(options.warehouse, exportedTenants(options.warehouse));
+    const missing = missingFiles(options.warehouse);
     let unreadable = missing.length ? new MissingPartitionError(missing).message : undefined;
     if (!unreadable)
       try {

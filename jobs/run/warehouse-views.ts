@@ -1,6 +1,9 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { exportedTenantIds } from "../export/check-warehouse.ts";
+import { readState, splitPartEntry } from "../export/export-state.ts";
+import { partFile, partitionDir, snapshotPath } from "../export/warehouse-layout.ts";
 
 /** The views the jobs read (issue 9's contract): each column and its type, after `tenant`. */
 export const VIEW_COLUMNS: Record<string, [string, string][]> = {
@@ -85,24 +88,25 @@ export class MissingPartitionError extends Error {
   }
 }
 
-/** The tenants the export has written to the warehouse: those with a watermark in `_state/`. */
-export function exportedTenants(warehouse: string): string[] {
-  const dir = join(warehouse, "_state");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((file) => file.endsWith(".json"))
-    .map((file) => file.slice(0, -".json".length))
-    .sort();
-}
-
-/** The dimension snapshots an exported tenant must have and does not (a partition lost or removed). */
-export function missingSnapshots(warehouse: string, tenants: string[]): string[] {
+/**
+ * The files the export recorded for its tenants (each dimension snapshot, each interactions
+ * part in the tenant's state) that are not there: a partition lost or removed since. The
+ * export rewrites snapshots on each run but never a part below its watermark, so a missing
+ * part would otherwise go unnoticed and its interactions silently uncounted.
+ */
+export function missingFiles(warehouse: string): string[] {
   const missing: string[] = [];
-  for (const tenant of tenants)
+  for (const tenantId of exportedTenantIds(warehouse)) {
     for (const view of DIMENSION_VIEWS) {
-      const path = join(warehouse, view, `tenant=${tenant}`, "snapshot.parquet");
+      const path = snapshotPath(warehouse, view, tenantId);
       if (!existsSync(path)) missing.push(path);
     }
+    for (const entry of readState(warehouse, tenantId).parts) {
+      const { day, firstId } = splitPartEntry(entry);
+      const path = join(partitionDir(warehouse, day, tenantId), partFile(firstId));
+      if (!existsSync(path)) missing.push(path);
+    }
+  }
   return missing;
 }
 

@@ -1,18 +1,11 @@
-import { join, resolve } from "node:path";
+import { analyticsSettings } from "../../jobs/export/analytics-settings.ts";
+import { loadWarehouseKey } from "../../jobs/export/warehouse-key.ts";
 import { loadConfig } from "../core/config.ts";
 import { ANALYTICS_JOBS, type AnalyticsJob, RunInProgressError } from "../tenancy/analytics-ledger.ts";
 import { Catalog } from "../tenancy/catalog.ts";
 import { ShardManager } from "../tenancy/shard-manager.ts";
 import { type Command, DATA_HELP, UsageError } from "./command.ts";
 import { ProgressLine } from "./progress-line.ts";
-
-/** `--warehouse DIR`, else CRM_WAREHOUSE_DIR, else `<data dir>/warehouse`. */
-export function warehouseDir(values: Record<string, unknown>, dataDir: string): string {
-  const flag = values.warehouse;
-  if (typeof flag === "string" && flag !== "") return resolve(flag);
-  const env = process.env.CRM_WAREHOUSE_DIR;
-  return env ? resolve(env) : join(dataDir, "warehouse");
-}
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -38,7 +31,8 @@ function jobsFlag(raw: unknown): AnalyticsJob[] {
 export const analyticsRun: Command = {
   name: "analytics run",
   summary: "export the interaction logs and run the analytics jobs, writing results into each workspace",
-  help: `Usage: crm analytics run [--date YYYY-MM-DD] [--job NAME] [--warehouse DIR] [--nightly] [--data DIR]
+  help: `Usage: crm analytics run [--date YYYY-MM-DD] [--job NAME] [--warehouse DIR] [--skip-export]
+                         [--nightly] [--data DIR]
 
 Brings the Parquet warehouse up to date, runs the jobs in jobs/*.sql with DuckDB (in this process,
 never the server's), and replaces each workspace's results in one transaction per workspace. One
@@ -49,26 +43,29 @@ the run is then marked failed (exit 1). See crm analytics status.
   --date D         the day the numbers are for (windows end with it; default today, UTC)
   --job NAME       run only this job: ${ANALYTICS_JOBS.join(", ")}
   --warehouse DIR  the warehouse (default: $CRM_WAREHOUSE_DIR or <data dir>/warehouse)
+  --skip-export    run the jobs over the warehouse as it is (no export first)
   --nightly        record the run as the nightly one (the server's scheduler passes it)
 ${DATA_HELP}
 
 Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTICS_THREADS
-(default: the cores).`,
+(default: the cores), CRM_WAREHOUSE_KEY (see crm analytics export).`,
   options: {
     date: { type: "string" },
     job: { type: "string" },
     warehouse: { type: "string" },
     nightly: { type: "boolean" },
+    "skip-export": { type: "boolean" },
   },
   async run(values) {
     const runDate = runDateFlag(values.date);
     const jobs = jobsFlag(values.job);
     const config = loadConfig(process.env, { dataDir: values.data as string | undefined });
+    const settings = analyticsSettings(process.env, config.dataDir, values.warehouse as string | undefined);
+    const { warehouse } = settings;
+    const key = values["skip-export"] ? undefined : loadWarehouseKey(config.dataDir, warehouse, process.env);
     // DuckDB is loaded here only, never by `crm serve` (which imports this file's command table).
-    const { duckDbSettings } = await import("../../jobs/run/duckdb-settings.ts");
-    const settings = duckDbSettings();
     const { runAnalytics } = await import("../../jobs/run/run-analytics.ts");
-    const warehouse = warehouseDir(values, config.dataDir);
+    const { exportWarehouse } = await import("../../jobs/export/export-warehouse.ts");
     const catalog = Catalog.open(config.dataDir);
     const shards = new ShardManager({ dataDir: config.dataDir, maxOpen: 16 });
     const lines = new Map<string, ProgressLine>();
@@ -88,6 +85,21 @@ Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTI
         jobs,
         trigger: values.nightly ? "nightly" : "manual",
         settings,
+        exportWarehouse: key
+          ? async () => {
+              const exported = await exportWarehouse({
+                dataDir: config.dataDir,
+                warehouse,
+                tenants: catalog.list(),
+                key,
+                memory: settings.memory,
+                threads: settings.threads,
+                onTenant: (done, total) => line("export", "workspaces").update(done, total, done === total),
+                onSkip: (tenant, reason) => process.stderr.write(`\nskipped ${tenant.slug}: ${reason}\n`),
+              });
+              return exported.rows;
+            }
+          : undefined,
         onProgress: (p) => {
           const progress = line(p.phase, p.phase === "write-back" ? "workspaces" : "jobs");
           progress.update(p.done, p.total, p.done === p.total || p.done === 0);
