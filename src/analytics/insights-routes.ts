@@ -16,8 +16,8 @@ import {
   funnelOf,
   heatmapCells,
   heatmapOwners,
-  rfmSummary,
 } from "./insights.ts";
+import { runRfmSummary } from "./run-rfm-summary.ts";
 import { workspaceTimeZone } from "./workspace-time-zone.ts";
 
 type C = Context<ViewerEnv>;
@@ -55,8 +55,9 @@ function choices(shard: Shard, query: { month?: string; owner?: string }) {
 }
 
 /** The page's drawn charts for these choices (the CSV downloads draw the same). */
-function chartsOf(shard: Shard, month: string, ownerId: number | null, zone: string) {
-  const rfm = rfmSummary(shard);
+async function chartsOf(c: C, deps: AppDeps, month: string, ownerId: number | null, zone: string) {
+  const shard = c.var.shard;
+  const rfm = await runRfmSummary(deps.pool, shard, c.var.tenant, c.req.raw.signal);
   const stages = month ? funnelOf(shard, month) : [];
   const pipelines = [...new Set(stages.map((s) => s.pipelineId))].map((id) => {
     const own = stages.filter((s) => s.pipelineId === id);
@@ -84,7 +85,7 @@ export function insightsRoutes(deps: AppDeps, options: InsightsRoutesOptions) {
   const app = new Hono<ViewerEnv>();
   app.use(requireSignedIn);
 
-  app.get("/", (c: C) => {
+  app.get("/", async (c: C) => {
     const shard = c.var.shard;
     const base = `/t/${c.var.tenant.slug}`;
     const now = deps.now();
@@ -96,7 +97,7 @@ export function insightsRoutes(deps: AppDeps, options: InsightsRoutesOptions) {
     }
     const chosen = choices(shard, { month: c.req.query("month"), owner: c.req.query("owner") });
     const zone = workspaceTimeZone(shard);
-    const { rfm, pipelines, heat, specs } = chartsOf(shard, chosen.month, chosen.ownerId, zone);
+    const { rfm, pipelines, heat, specs } = await chartsOf(c, deps, chosen.month, chosen.ownerId, zone);
     const query = new URLSearchParams({
       month: chosen.month,
       owner: chosen.ownerId === null ? "" : String(chosen.ownerId),
@@ -138,11 +139,11 @@ export function insightsRoutes(deps: AppDeps, options: InsightsRoutesOptions) {
     );
   });
 
-  app.get("/:chart{[a-z0-9-]+\\.csv}", (c: C) => {
+  app.get("/:chart{[a-z0-9-]+\\.csv}", async (c: C) => {
     const shard = c.var.shard;
     const chosen = choices(shard, { month: c.req.query("month"), owner: c.req.query("owner") });
     const id = (c.req.param("chart") ?? "").slice(0, -".csv".length);
-    const spec = chartsOf(shard, chosen.month, chosen.ownerId, workspaceTimeZone(shard)).specs.find(
+    const spec = (await chartsOf(c, deps, chosen.month, chosen.ownerId, workspaceTimeZone(shard))).specs.find(
       (s) => s.id === id,
     );
     if (!spec) throw new NotFoundError("chart");

@@ -1,3 +1,4 @@
+import analyticsRfmSummary from "../analytics/rfm-summary.worker.ts";
 import bulkCount from "../bulk/count.worker.ts";
 import bulkRun from "../bulk/run.worker.ts";
 import eventsIngest from "../events/ingest.worker.ts";
@@ -56,6 +57,7 @@ export const TASKS = {
   "privacy.workspace-csv": privacyWorkspaceCsv,
   "privacy.workspace-sqlite": privacyWorkspaceSqlite,
   "tenancy.checkpoint": tenancyCheckpoint,
+  "analytics.rfm-summary": analyticsRfmSummary,
 } satisfies Record<string, TaskHandler<never, unknown>>;
 
 export type TaskName = keyof typeof TASKS;
