@@ -17,6 +17,8 @@ import {
   outExpression,
 } from "./warehouse-layout.ts";
 
+/** Partitions one COPY writes at most: DuckDB keeps a buffer per partition until the COPY ends. */
+const PARTITIONS_PER_COPY = 500;
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 const CHUNK_ROWS = 2048;
 
@@ -137,29 +139,41 @@ export class Staging {
     this.interactions.flush();
     if (this.interactions.rows > 0) {
       const day = "strftime(epoch_ms(CAST(occurred_at AS BIGINT)), '%Y-%m-%d')";
-      const target = join(dir, INTERACTIONS);
+      // Rows in partition order, each partition numbered (p): a COPY then takes a range of
+      // them. One COPY of every partition at once held a buffer per partition until its end
+      // (measured: out of 1 GB at 15,000 partitions).
       await this.connection.run(
-        `COPY (SELECT ${day} AS day, tenant, ${this.interactions.select()} FROM staged_interactions ORDER BY day, tenant, id)
-         TO ${literal(target)} (FORMAT parquet, PARTITION_BY (day, tenant), WRITE_PARTITION_COLUMNS false)`,
+        `CREATE OR REPLACE TEMP TABLE sorted_interactions AS
+         SELECT ${day} AS day, dense_rank() OVER (ORDER BY tenant, ${day}) AS p, *
+         FROM staged_interactions ORDER BY tenant, day, id`,
       );
       const reader = await this.connection.runAndReadAll(
-        `SELECT ${day} AS day, tenant, CAST(min(id) AS BIGINT) FROM staged_interactions GROUP BY ALL`,
+        "SELECT day, tenant, CAST(min(id) AS BIGINT), p FROM sorted_interactions GROUP BY day, tenant, p ORDER BY p",
       );
-      for (const [partitionDay, tenantId, firstId] of reader.getRows()) {
-        const folder = join(target, `day=${partitionDay}`, `tenant=${tenantId}`);
-        const path = await this.oneFile(
-          folder,
-          `SELECT ${this.interactions.select()} FROM staged_interactions
-           WHERE tenant = ${literal(String(tenantId))} AND ${day} = ${literal(String(partitionDay))} ORDER BY id`,
+      const partitions = reader.getRows().map(([d, t, firstId, p]) => ({
+        day: String(d),
+        tenantId: String(t),
+        firstId: Number(firstId),
+        p: Number(p),
+      }));
+      for (let start = 0; start < partitions.length; start += PARTITIONS_PER_COPY) {
+        const group = partitions.slice(start, start + PARTITIONS_PER_COPY);
+        const [first, last] = [group[0]?.p ?? 0, group[group.length - 1]?.p ?? 0];
+        const target = join(dir, `${INTERACTIONS}-${start}`);
+        await this.connection.run(
+          `COPY (SELECT day, tenant, ${this.interactions.select()} FROM sorted_interactions
+                 WHERE p BETWEEN ${first} AND ${last} ORDER BY p, id)
+           TO ${literal(target)} (FORMAT parquet, PARTITION_BY (day, tenant), WRITE_PARTITION_COLUMNS false)`,
         );
-        files.push({
-          table: INTERACTIONS,
-          tenantId: String(tenantId),
-          day: String(partitionDay),
-          firstId: Number(firstId),
-          path,
-        });
+        for (const partition of group) {
+          const path = await this.oneFile(
+            join(target, `day=${partition.day}`, `tenant=${partition.tenantId}`),
+            `SELECT ${this.interactions.select()} FROM sorted_interactions WHERE p = ${partition.p} ORDER BY id`,
+          );
+          files.push({ table: INTERACTIONS, ...partition, path });
+        }
       }
+      await this.connection.run("DROP TABLE sorted_interactions");
     }
     for (const [name, table] of this.dimensions) {
       table.flush();
