@@ -9,10 +9,10 @@ import { tempDir } from "./support/temp-dir.ts";
 import { DataDir } from "./support/workspace.ts";
 
 /**
- * README, Operations: /healthz and /readyz are answered before the app, so a probe does not
- * wait for the pages in front of it; every other request takes its workspace's turn. Here the
- * server's real fetch (as `crm serve` builds it) over a real data directory, with a workspace's
- * requests held inside the app: the probes still answer, with the app's headers.
+ * README, Operations: /healthz and /readyz are answered before the app, so a probe costs the
+ * server's thread a few microseconds, not a pass through the app. Here the server's real fetch
+ * (as `crm serve` builds it) over a real data directory, with a workspace's requests held
+ * inside the app: the probes still answer, with the app's headers, and the app never sees them.
  */
 const dir = tempDir();
 let data: DataDir;

@@ -188,7 +188,7 @@ beforeAll(async () => {
     timeoutMs: 60_000,
     entry: FIXTURE,
   });
-  // As `crm serve` answers: probes before the app, requests taking turns by workspace.
+  // As `crm serve` answers: probes before the app.
   server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,

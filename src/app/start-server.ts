@@ -15,7 +15,6 @@ import { createApp } from "./create-app.ts";
 import { serveHealthFirst } from "./health-routes.ts";
 import { RequestCountingPool, retryWhenBusy, type ServeFetch } from "./retry-when-busy.ts";
 import type { ServerDeps } from "./server-deps.ts";
-import { takeTurns } from "./take-turns.ts";
 
 export interface RunningServer {
   url: string;
@@ -115,15 +114,14 @@ export function createDeps(
 }
 
 /**
- * What the server answers requests with: /healthz and /readyz first, without the app; then
- * every request waits its workspace's turn on the thread (take-turns.ts); a request refused
- * because its workspace was locked is run again after a wait on a timer.
+ * What the server answers requests with: /healthz and /readyz first, without the app; a request
+ * refused because its workspace was locked is run again after a wait on a timer.
  */
 export function serverFetch(deps: ServerDeps, app: { fetch: ServeFetch }): ServeFetch {
   const { busyRetryMs, bodyLimitBytes } = deps.config;
   return serveHealthFirst(
     deps,
-    takeTurns(retryWhenBusy(app.fetch, { maxWaitMs: busyRetryMs, maxBodyBytes: bodyLimitBytes })),
+    retryWhenBusy(app.fetch, { maxWaitMs: busyRetryMs, maxBodyBytes: bodyLimitBytes }),
   );
 }
 
