@@ -44,7 +44,7 @@ export const segmentSchemas = {
           field: {
             type: "string",
             description:
-              "firstName, lastName, email, phone, title, company, owner, tags, createdAt, updatedAt, `cf.<key>` for a custom field, lastInteraction, openDeal or wonAmount",
+              "firstName, lastName, email, phone, title, company, owner, tags, createdAt, updatedAt, `cf.<key>` for a custom field, lastInteraction, openDeal, wonAmount, rfmSegment (the nightly RFM segment: equals, not_equals, in, is_empty, is_not_empty) or churnRisk (the company's nightly churn risk, high, medium or low: equals, in)",
           },
           op: { type: "string", enum: [...OPERATORS] },
           value,
