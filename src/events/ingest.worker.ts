@@ -9,8 +9,8 @@ import { parseBatch } from "./parse-batch.ts";
 import { storeEvents, withBatchCache } from "./store-events.ts";
 
 export interface IngestParams {
-  /** The request's body as it arrived (bytes, decoded here, off the server's thread). */
-  body: Uint8Array;
+  /** The request's body as it arrived, shared with the server's thread (decoded here, off it). */
+  body: SharedArrayBuffer;
   format: EventFormat;
   actor: Actor;
   /** When the request arrived (the server's clock): `occurredAt`'s window and the key's age. */
@@ -26,7 +26,8 @@ export interface IngestParams {
  * with the key), so the server's thread only sends it.
  */
 const ingest: TaskHandler<IngestParams, IdempotentOutcome> = (input, context) => {
-  const { body, format, actor, now, idempotency } = input.params;
+  const { format, actor, now, idempotency } = input.params;
+  const body = new Uint8Array(input.params.body);
   const shard = context.shard("write");
   const request = idempotency && { ...idempotency, hash: requestHash(body) };
   // A retry is answered before its body is decoded again; decoding and checks happen before the
