@@ -3,11 +3,11 @@ import { afterAll, describe, expect, it } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { NightlyScheduler, nextRunAt } from "../src/analytics/nightly-scheduler.ts";
+import { crmCommand, NightlyScheduler, nextRunAt } from "../src/analytics/nightly-scheduler.ts";
 import { ConfigError, loadConfig } from "../src/core/config.ts";
 import { Logger } from "../src/core/logger.ts";
 import { seedTenant } from "../src/seed/seed-tenant.ts";
-import { listRuns } from "../src/tenancy/analytics-ledger.ts";
+import { listRuns, startRun } from "../src/tenancy/analytics-ledger.ts";
 import { Catalog } from "../src/tenancy/catalog.ts";
 import type { Shard } from "../src/tenancy/shard.ts";
 import { startServer, type TestServer } from "./support/server.ts";
@@ -85,6 +85,12 @@ describe("the next run", () => {
   });
 });
 
+describe("the command the server starts", () => {
+  it("is bun with src/cli.ts when run from source (a compiled binary runs itself)", () => {
+    expect(crmCommand()).toEqual([process.execPath, CLI]);
+  });
+});
+
 describe("CRM_ANALYTICS_AT", () => {
   it("takes HH:MM or HH:MM:SS, off or empty for none, 02:30 when unset, and refuses anything else naming it", () => {
     expect(loadConfig({}).analyticsAt).toBe("02:30");
@@ -151,6 +157,43 @@ describe("the scheduler", () => {
     expect(ended.pid).toBe(started.pid);
     expect(ended.signal).toBe("SIGKILL");
   });
+});
+
+describe("one run at a time", () => {
+  it("a nightly run finding another run holding the host's lock (here, this test's) is refused, and logged as skipped", async () => {
+    const dir = tempDir("crm-sched-lock-");
+    dirs.push(dir);
+    const catalog = Catalog.open(dir.path);
+    const held = startRun(catalog, { runDate: "2026-12-01", trigger: "manual", pid: process.pid });
+    const lines: Record<string, unknown>[] = [];
+    const logger = new Logger({
+      write: (chunk) => {
+        for (const line of chunk.split("\n")) if (line) lines.push(JSON.parse(line));
+      },
+      flush: () => undefined,
+    });
+    const scheduler = new NightlyScheduler({
+      at: new Date(Date.now() + 1000).toISOString().slice(11, 19),
+      zone: "UTC",
+      dataDir: dir.path,
+      logger,
+      stopGraceMs: 1000,
+    });
+    scheduler.start();
+    await until(
+      () => lines.some((l) => String(l.msg).startsWith("analytics run s")),
+      60_000,
+      "the run to end",
+    );
+    await until(() => !scheduler.running, 60_000, "the child to be reaped");
+    await scheduler.stop();
+    const skipped = lines.find((l) => l.msg === "analytics run skipped: another run is in progress");
+    expect(skipped?.exitCode).toBe(2);
+    expect(String(skipped?.stderr)).toContain(`process ${process.pid}`);
+    // The lock is still this test's: the refused run changed nothing in the ledger.
+    expect(listRuns(catalog).map((r) => `${r.id} ${r.status}`)).toEqual([`${held.id} running`]);
+    catalog.close();
+  }, 90_000);
 });
 
 describe("the server at CRM_ANALYTICS_AT", () => {

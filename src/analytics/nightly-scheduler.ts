@@ -151,6 +151,9 @@ export class NightlyScheduler {
           ms: this.now() - startedAt,
         };
         if (code === 0) logger.info("analytics run finished", { ...fields, output: out });
+        // Another process's run holds the host's lock (a run by hand, or another server process's schedule).
+        else if (code === 2 && err.includes("already in progress"))
+          logger.warn("analytics run skipped: another run is in progress", { ...fields, stderr: err });
         else logger.error("analytics run failed", { ...fields, output: out, stderr: err });
       })
       .catch((error) => logger.error("analytics run lost", errorFields(error)))
