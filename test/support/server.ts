@@ -11,6 +11,12 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
  */
 export const FAST_HASHING = { CRM_ARGON2_MEMORY_KIB: "4096", CRM_ARGON2_TIME_COST: "1" };
 
+/**
+ * A test server starts no nightly analytics run (else a suite running at 02:30 would get one in
+ * every data directory); tests of the schedule set CRM_ANALYTICS_AT themselves.
+ */
+const NO_NIGHTLY_RUN = { CRM_ANALYTICS_AT: "off" };
+
 export interface TestServer {
   url: string;
   pid: number;
@@ -59,7 +65,7 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
     ],
     {
       cwd: ROOT,
-      env: { ...process.env, ...FAST_HASHING, ...options.env },
+      env: { ...process.env, ...FAST_HASHING, ...NO_NIGHTLY_RUN, ...options.env },
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",
