@@ -114,10 +114,10 @@ beforeAll(async () => {
   }
   const exported = crm("analytics", "export");
   expect(exported.stderr).not.toContain("Error");
-  expect(exported.code).toBe(0);
+  expect({ code: exported.code, stderr: exported.stderr }).toMatchObject({ code: 0 });
   const run = crm("analytics", "run", "--date", RUN_DATE);
   expect(run.stdout).toContain("succeeded");
-  expect(run.code).toBe(0);
+  expect({ code: run.code, stderr: run.stderr }).toMatchObject({ code: 0 });
   const catalog = Catalog.open(dir.path);
   try {
     for (const tenant of catalog.list())

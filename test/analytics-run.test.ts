@@ -66,7 +66,7 @@ beforeAll(async () => {
     data.close();
   }
   const exported = crm(["analytics", "export"]);
-  expect(exported.code).toBe(0);
+  expect({ code: exported.code, stderr: exported.stderr }).toMatchObject({ code: 0 });
 }, 60_000);
 
 afterAll(() => dir.remove());
@@ -74,12 +74,12 @@ afterAll(() => dir.remove());
 describe("crm analytics run", () => {
   it("runs every job, then --job NAME runs that one only, and status prints the ledger", () => {
     const full = crm(["analytics", "run", "--date", "2026-11-27", "--warehouse", warehouse]);
-    expect(full.code).toBe(0);
+    expect({ code: full.code, stderr: full.stderr }).toMatchObject({ code: 0 });
     expect(full.stdout).toMatch(/run \d+ for 2026-11-27 succeeded/);
     expect(freshness().map((f) => f.run_date)).toEqual(Array(5).fill("2026-11-27"));
 
     const one = crm(["analytics", "run", "--date", "2026-11-28", "--job", "rfm"]);
-    expect(one.code).toBe(0);
+    expect({ code: one.code, stderr: one.stderr }).toMatchObject({ code: 0 });
     expect(freshness()).toEqual([
       { job: "churn", run_date: "2026-11-27" },
       { job: "cohorts", run_date: "2026-11-27" },
@@ -94,13 +94,38 @@ describe("crm analytics run", () => {
     expect(run?.status).toBe("succeeded");
 
     const status = crm(["analytics", "status", "--usage"]);
-    expect(status.code).toBe(0);
+    expect({ code: status.code, stderr: status.stderr }).toMatchObject({ code: 0 });
     expect(status.stdout).toContain(`run ${run?.id}  2026-11-28  manual  succeeded`);
     expect(status.stdout).toMatch(/run \d+ {2}2026-11-27 {2}manual {2}succeeded/);
     for (const job of ["rfm", "cohorts", "funnel", "heatmap", "churn", "usage"])
       expect(status.stdout).toMatch(new RegExp(`  ${job} +succeeded +[\\d,]+ rows +\\d+ ms`));
     expect(status.stdout).toMatch(/solo +\d+ +\d+ +\d+ +\d+/);
     expect(status.stdout).toMatch(/duo +\d+ +\d+ +\d+ +\d+/);
+  }, 60_000);
+
+  it("counts the interactions exported since the last run (the runner reads only the new files)", async () => {
+    const [contact] = read<{ contact_id: number; frequency: number }>(
+      "SELECT contact_id, frequency FROM analytics_rfm ORDER BY contact_id LIMIT 1",
+    );
+    expect(contact?.frequency).toBeGreaterThan(0);
+    const data = new DataDir(dir.path);
+    try {
+      await data.shards.use(data.get("solo"), (shard) => {
+        for (const hour of [9, 10, 11])
+          shard
+            .statement(
+              "INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id) VALUES (?, 'system', NULL, 'email', 'contact', ?)",
+            )
+            .run(Date.UTC(2026, 10, 28, hour), contact?.contact_id as number);
+      });
+    } finally {
+      data.close();
+    }
+    const next = crm(["analytics", "run", "--date", "2026-11-28", "--job", "rfm"]);
+    expect({ code: next.code, stderr: next.stderr }).toMatchObject({ code: 0 });
+    expect(
+      read(`SELECT recency_days, frequency FROM analytics_rfm WHERE contact_id = ${contact?.contact_id}`),
+    ).toEqual([{ recency_days: 0, frequency: (contact?.frequency as number) + 3 }]);
   }, 60_000);
 
   it("fails a job over a corrupt partition, naming the file, and keeps the previous results", () => {
@@ -120,7 +145,7 @@ describe("crm analytics run", () => {
     writeFileSync(part, Buffer.concat([original.subarray(0, 40), Buffer.from("not parquet any more")]));
     try {
       const failed = crm(["analytics", "run", "--date", "2026-11-29"]);
-      expect(failed.code).toBe(1);
+      expect({ code: failed.code, stderr: failed.stderr }).toMatchObject({ code: 1 });
       expect(failed.stdout).toContain(part);
       expect(failed.stdout).toMatch(/rfm +failed/);
       expect(failed.stdout).toMatch(/run \d+ for 2026-11-29 failed/);
@@ -147,7 +172,7 @@ describe("crm analytics run", () => {
     renameSync(part, `${part}.away`);
     try {
       const failed = crm(["analytics", "run", "--date", "2026-11-29", "--job", "churn"]);
-      expect(failed.code).toBe(1);
+      expect({ code: failed.code, stderr: failed.stderr }).toMatchObject({ code: 1 });
       expect(failed.stdout).toContain(`missing warehouse file: ${part}`);
       expect(read("SELECT * FROM analytics_churn ORDER BY company_id")).toEqual(before);
     } finally {
@@ -162,7 +187,7 @@ describe("crm analytics run", () => {
     );
     const runsBefore = withCatalog((catalog) => listRuns(catalog, 100).length);
     const refused = crm(["analytics", "run", "--date", "2026-11-29", "--job", "heatmap"]);
-    expect(refused.code).toBe(2);
+    expect({ code: refused.code, stderr: refused.stderr }).toMatchObject({ code: 2 });
     expect(refused.stderr).toContain(
       `an analytics run is already in progress (run ${held.id} for 2026-11-29, process ${sleeper.pid}`,
     );
@@ -171,7 +196,7 @@ describe("crm analytics run", () => {
     sleeper.kill(9);
     await sleeper.exited;
     const taken = crm(["analytics", "run", "--date", "2026-11-29", "--job", "heatmap"]);
-    expect(taken.code).toBe(0);
+    expect({ code: taken.code, stderr: taken.stderr }).toMatchObject({ code: 0 });
     const runs = withCatalog((catalog) => listRuns(catalog, 100));
     const crashed = runs.find((r) => r.id === held.id);
     expect(crashed?.status).toBe("failed");
@@ -194,7 +219,7 @@ describe("crm analytics run", () => {
     ];
     for (const [flags, env, message] of cases) {
       const result = crm(["analytics", "run", ...flags], env);
-      expect(result.code).toBe(2);
+      expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 2 });
       expect(result.stderr).toContain(message);
     }
     expect(withCatalog((catalog) => listRuns(catalog, 100).length)).toBe(runsBefore);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import {
@@ -59,6 +59,22 @@ function fileBytes(path: string): number {
   return bytes;
 }
 
+/** The runner's folder in the warehouse ("_": not read as a table): its DuckDB database and spill files. */
+export const RUNNER_DIR = "_runner";
+
+/**
+ * The runner's DuckDB database (the log's copy). A damaged one is only a cache: it is removed
+ * and the copy is read again from the warehouse.
+ */
+async function openCache(path: string, config: Record<string, string>): Promise<DuckDBInstance> {
+  try {
+    return await DuckDBInstance.create(path, config);
+  } catch {
+    for (const file of [path, `${path}.wal`]) rmSync(file, { force: true });
+    return await DuckDBInstance.create(path, config);
+  }
+}
+
 const message = (error: unknown) => String((error as Error)?.message ?? error);
 
 /**
@@ -109,9 +125,10 @@ async function computeAndWrite(
   progress: (p: RunProgress) => void,
   now: () => number,
 ): Promise<Map<AnalyticsJob, JobOutcome>> {
-  const tempDirectory = join(options.warehouse, "_duckdb_tmp");
+  const runnerDir = join(options.warehouse, RUNNER_DIR);
+  const tempDirectory = join(runnerDir, "spill");
   mkdirSync(tempDirectory, { recursive: true });
-  const instance = await DuckDBInstance.create(":memory:", {
+  const instance = await openCache(join(runnerDir, "cache.duckdb"), {
     memory_limit: options.settings.memory,
     threads: String(options.settings.threads),
     temp_directory: tempDirectory,

@@ -4,6 +4,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { exportedTenantIds } from "../export/check-warehouse.ts";
 import { readState, splitPartEntry } from "../export/export-state.ts";
 import { partFile, partitionDir, snapshotPath } from "../export/warehouse-layout.ts";
+import { type CacheRefresh, refreshInteractions } from "./interactions-cache.ts";
 
 /** The views the jobs read (issue 9's contract): each column and its type, after `tenant`. */
 export const VIEW_COLUMNS: Record<string, [string, string][]> = {
@@ -124,7 +125,7 @@ function emptyView(name: string): string {
   const columns = [["tenant", "VARCHAR"], ...(VIEW_COLUMNS[name] ?? [])]
     .map(([column, type]) => `CAST(NULL AS ${type}) AS ${ident(column as string)}`)
     .join(", ");
-  return `CREATE OR REPLACE VIEW ${ident(name)} AS SELECT ${columns} WHERE false`;
+  return `CREATE OR REPLACE TEMP VIEW ${ident(name)} AS SELECT ${columns} WHERE false`;
 }
 
 export interface ViewOptions {
@@ -136,39 +137,36 @@ export interface ViewOptions {
 }
 
 /**
- * Creates the jobs' views over the warehouse's Hive layout: `interactions` (day and tenant from
- * the path), one per dimension snapshot (tenant from the path), `params(run_date)` and
- * `tenant_files(tenant, bytes)`. A view whose files do not exist yet is empty, with its columns.
+ * Creates the jobs' views (temporary: the database file keeps only the log's copy):
+ * `interactions` (day and tenant from the path), one per dimension snapshot (tenant from the
+ * path), `params(run_date)` and `tenant_files(tenant, bytes)`. A view whose files do not exist
+ * yet is empty, with its columns.
  */
-export async function createViews(connection: DuckDBConnection, options: ViewOptions): Promise<void> {
+export async function createViews(connection: DuckDBConnection, options: ViewOptions): Promise<CacheRefresh> {
   const { warehouse } = options;
-  for (const [name, columns] of Object.entries(VIEW_COLUMNS)) {
-    const isLog = name === "interactions";
+  // The log: the runner's copy, brought up to date with the new part files (interactions-cache.ts).
+  const refresh = await refreshInteractions(connection, warehouse);
+  await connection.run("CREATE OR REPLACE TEMP VIEW interactions AS SELECT * FROM interactions_cache");
+  for (const name of DIMENSION_VIEWS) {
+    const columns = VIEW_COLUMNS[name] ?? [];
     const root = join(warehouse, name);
-    if (!hasFiles(root, isLog ? 2 : 1)) {
+    if (!hasFiles(root, 1)) {
       await connection.run(emptyView(name));
       continue;
     }
-    const glob = isLog
-      ? join(root, "day=*", "tenant=*", "*.parquet")
-      : join(root, "tenant=*", "snapshot.parquet");
-    const types = isLog ? "{'day': DATE, 'tenant': VARCHAR}" : "{'tenant': VARCHAR}";
+    const glob = join(root, "tenant=*", "snapshot.parquet");
     const select = ["tenant", ...columns.map(([column]) => column)].map(ident).join(", ");
-    const source = `SELECT ${select} FROM read_parquet(${literal(glob)}, hive_partitioning = true, hive_types = ${types})`;
-    if (isLog) {
-      // Read once for all the jobs: the log is many small files (a tenant's day each), and
-      // opening them is most of a scan's cost.
-      await connection.run(`CREATE OR REPLACE TEMP TABLE interactions_read AS ${source}`);
-      await connection.run(`CREATE OR REPLACE VIEW ${ident(name)} AS SELECT * FROM interactions_read`);
-    } else await connection.run(`CREATE OR REPLACE VIEW ${ident(name)} AS ${source}`);
+    await connection.run(
+      `CREATE OR REPLACE TEMP VIEW ${ident(name)} AS SELECT ${select} FROM read_parquet(${literal(glob)}, hive_partitioning = true, hive_types = {'tenant': VARCHAR})`,
+    );
   }
   if (!/^\d{4}-\d{2}-\d{2}$/.test(options.runDate)) throw new Error(`bad run date ${options.runDate}`);
   await connection.run(
-    `CREATE OR REPLACE VIEW params AS SELECT DATE ${literal(options.runDate)} AS run_date`,
+    `CREATE OR REPLACE TEMP VIEW params AS SELECT DATE ${literal(options.runDate)} AS run_date`,
   );
-  await connection.run("CREATE OR REPLACE TABLE tenant_files (tenant VARCHAR, bytes BIGINT)");
+  await connection.run("CREATE OR REPLACE TEMP TABLE tenant_files (tenant VARCHAR, bytes BIGINT)");
   if (options.tenantFiles.length > 0) {
-    const appender = await connection.createAppender("tenant_files");
+    const appender = await connection.createAppender("tenant_files", "main", "temp");
     for (const file of options.tenantFiles) {
       appender.appendVarchar(file.tenant);
       appender.appendBigInt(BigInt(Math.round(file.bytes)));
@@ -176,4 +174,5 @@ export async function createViews(connection: DuckDBConnection, options: ViewOpt
     }
     appender.closeSync();
   }
+  return refresh;
 }
