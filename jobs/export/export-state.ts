@@ -42,9 +42,26 @@ export interface ExistingPart {
 
 const isDir = (path: string) => existsSync(path) && statSync(path).isDirectory();
 
-/** Every tenant's part files, by tenant id: one walk of `interactions/` (after a run that stopped half way). */
-export function listAllParts(warehouse: string): Map<string, ExistingPart[]> {
+/**
+ * After a run that stopped half way: removes its temporaries (files starting with `prefix`) in
+ * every partition and snapshot folder, and returns every tenant's part files, by tenant id.
+ */
+export function sweepWarehouse(
+  warehouse: string,
+  prefix: string,
+  dimensions: string[],
+): Map<string, ExistingPart[]> {
   const parts = new Map<string, ExistingPart[]>();
+  for (const dimension of dimensions) {
+    const root = join(warehouse, dimension);
+    if (!isDir(root)) continue;
+    for (const tenant of readdirSync(root)) {
+      const folder = join(root, tenant);
+      if (!isDir(folder)) continue;
+      for (const file of readdirSync(folder))
+        if (file.startsWith(prefix)) rmSync(join(folder, file), { force: true });
+    }
+  }
   const root = join(warehouse, INTERACTIONS);
   if (!isDir(root)) return parts;
   for (const day of readdirSync(root)) {
@@ -54,6 +71,10 @@ export function listAllParts(warehouse: string): Map<string, ExistingPart[]> {
       const tenantId = tenant.slice("tenant=".length);
       const folder = join(root, day, tenant);
       for (const file of readdirSync(folder)) {
+        if (file.startsWith(prefix)) {
+          rmSync(join(folder, file), { force: true });
+          continue;
+        }
         const firstId = firstIdOf(file);
         const list = parts.get(tenantId) ?? [];
         // Anything else in a partition (a stray temporary) counts as past every watermark: it goes.

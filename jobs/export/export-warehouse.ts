@@ -6,15 +6,15 @@ import { makeDurable, writeFileDurably } from "./durable-files.ts";
 import { lockWarehouse } from "./export-lock.ts";
 import {
   type ExistingPart,
-  listAllParts,
   listTenantParts,
   partEntry,
   readState,
   removeParts,
   splitPartEntry,
+  sweepWarehouse,
   writeState,
 } from "./export-state.ts";
-import { Staging } from "./staging.ts";
+import { Staging, TEMPORARY_PREFIX } from "./staging.ts";
 import { type Row, TenantReader } from "./tenant-reader.ts";
 import { emailHash } from "./warehouse-key.ts";
 import {
@@ -68,9 +68,10 @@ interface Completed {
 
 /**
  * Exports the tenants' new interactions and their dimension snapshots into the warehouse
- * (layout: warehouse-layout.ts). Crash-safe and idempotent: files are written in `_staging`,
- * made durable and renamed into place; a tenant's watermark is written after all its files;
- * a rerun first removes what a stopped run left (staging, parts past a watermark), so it ends
+ * (layout: warehouse-layout.ts). Crash-safe and idempotent: files are written under
+ * temporary names beside their final ones, made durable and renamed into place; a tenant's
+ * watermark is written after all its files; a rerun after a stop first removes what the
+ * stopped run left (its temporaries, parts past a watermark), so it ends
  * with exactly the warehouse a run without the stop would have made.
  */
 export async function exportWarehouse(options: ExportOptions): Promise<ExportSummary> {
@@ -90,12 +91,21 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
   try {
     const stagingDir = join(warehouse, STAGING_DIR);
     const running = join(warehouse, RUNNING_MARK);
-    // A stop half way leaves its mark or its staging folder: then any tenant may have parts past its watermark.
-    const stopped = existsSync(running) || existsSync(stagingDir);
+    // A stop half way leaves its mark: then any folder may hold its temporaries, and any
+    // tenant parts past its watermark.
+    const stopped = existsSync(running);
     rmSync(stagingDir, { recursive: true, force: true });
     mkdirSync(stagingDir, { recursive: true });
     writeFileDurably(running, `${process.pid}\n`);
-    const leftovers = stopped ? listAllParts(warehouse) : new Map<string, ExistingPart[]>();
+    const leftovers = stopped
+      ? sweepWarehouse(
+          warehouse,
+          TEMPORARY_PREFIX,
+          DIMENSIONS.map((d) => d.name),
+        )
+      : new Map<string, ExistingPart[]>();
+    /** This run's temporaries start with it (the final names never depend on it). */
+    const token = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 
     instance = await DuckDBInstance.create(":memory:", {
       memory_limit: options.memory ?? "1GB",
@@ -107,15 +117,11 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
 
     /** The part files of the tenants under way (their previous ones kept, then each batch's). */
     const partsOf = new Map<string, Set<string>>();
-    /** Folders known to exist: a partition folder is made once per run. */
-    const made = new Set<string>();
     let completed: Completed[] = [];
-    let batch = 0;
     const flush = async () => {
-      batch++;
-      const dir = join(stagingDir, `batch-${batch}`);
       const files = await stage.write(
-        dir,
+        warehouse,
+        token,
         completed.map((c) => c.tenant.id),
       );
       makeDurable(
@@ -131,10 +137,6 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
                 partFile(file.firstId as number),
               )
             : snapshotPath(warehouse, file.table, file.tenantId);
-        if (!made.has(dirname(target))) {
-          mkdirSync(dirname(target), { recursive: true });
-          made.add(dirname(target));
-        }
         renameSync(file.path, target);
         folders.add(dirname(target));
         folders.add(dirname(dirname(target)));
@@ -149,7 +151,6 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
       }
       summary.files += files.length;
       completed = [];
-      rmSync(dir, { recursive: true, force: true });
       await stage.reset();
     };
 

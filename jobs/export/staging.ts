@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import {
   DOUBLE,
   type DuckDBAppender,
@@ -15,8 +15,12 @@ import {
   INTERACTION_COLUMNS,
   INTERACTIONS,
   outExpression,
+  partitionDir,
+  snapshotPath,
 } from "./warehouse-layout.ts";
 
+/** How the export's temporary files start: never read as data (not `*.parquet`), swept at the next start. */
+export const TEMPORARY_PREFIX = "_tmp-";
 /** Partitions one COPY writes at most: DuckDB keeps a buffer per partition until the COPY ends. */
 const PARTITIONS_PER_COPY = 500;
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
@@ -129,13 +133,25 @@ export class Staging {
   }
 
   /**
-   * Writes the batch under `dir` (`dir/interactions/day=…/tenant=…/data_0.parquet`,
-   * `dir/<dimension>/tenant=…/data_0.parquet`) and returns each file with its final identity.
+   * Writes the batch into the warehouse's own folders under temporary names
+   * (`<partition folder>/_tmp-<token>-….tmp`, which no `*.parquet` glob reads) and returns each
+   * file with its final identity; the caller makes them durable and renames them in place.
+   * Written beside their final name, not in a staging tree: on a host with thousands of
+   * partitions, each folder made and removed again cost as much as the file itself.
    * A dimension a tenant has no rows of gets an empty file of its own: the snapshot is whole.
    */
-  async write(dir: string, tenantIds: string[]): Promise<StagedFile[]> {
+  async write(warehouse: string, token: string, tenantIds: string[]): Promise<StagedFile[]> {
     const files: StagedFile[] = [];
-    mkdirSync(dir, { recursive: true });
+    let copy = 0;
+    /** Writes `select` into `target` partitioned by `columns`, under names of this COPY. */
+    const partitioned = async (select: string, target: string, columns: string) => {
+      const prefix = `${TEMPORARY_PREFIX}${token}-${copy++}-`;
+      await this.connection.run(
+        `COPY (${select}) TO ${literal(target)} (FORMAT parquet, PARTITION_BY (${columns}), WRITE_PARTITION_COLUMNS false,
+           OVERWRITE_OR_IGNORE, FILENAME_PATTERN ${literal(`${prefix}{i}`)}, FILE_EXTENSION 'tmp')`,
+      );
+      return prefix;
+    };
     this.interactions.flush();
     if (this.interactions.rows > 0) {
       const day = "strftime(epoch_ms(CAST(occurred_at AS BIGINT)), '%Y-%m-%d')";
@@ -159,46 +175,50 @@ export class Staging {
       for (let start = 0; start < partitions.length; start += PARTITIONS_PER_COPY) {
         const group = partitions.slice(start, start + PARTITIONS_PER_COPY);
         const [first, last] = [group[0]?.p ?? 0, group[group.length - 1]?.p ?? 0];
-        const target = join(dir, `${INTERACTIONS}-${start}`);
-        await this.connection.run(
-          `COPY (SELECT day, tenant, ${this.interactions.select()} FROM sorted_interactions
-                 WHERE p BETWEEN ${first} AND ${last} ORDER BY p, id)
-           TO ${literal(target)} (FORMAT parquet, PARTITION_BY (day, tenant), WRITE_PARTITION_COLUMNS false)`,
+        const prefix = await partitioned(
+          `SELECT day, tenant, ${this.interactions.select()} FROM sorted_interactions
+           WHERE p BETWEEN ${first} AND ${last} ORDER BY p, id`,
+          join(warehouse, INTERACTIONS),
+          "day, tenant",
         );
-        for (const partition of group) {
+        for (const { day: partitionDay, tenantId, firstId, p } of group) {
           const path = await this.oneFile(
-            join(target, `day=${partition.day}`, `tenant=${partition.tenantId}`),
-            `SELECT ${this.interactions.select()} FROM sorted_interactions WHERE p = ${partition.p} ORDER BY id`,
+            partitionDir(warehouse, partitionDay, tenantId),
+            prefix,
+            `SELECT ${this.interactions.select()} FROM sorted_interactions WHERE p = ${p} ORDER BY id`,
           );
-          files.push({ table: INTERACTIONS, ...partition, path });
+          files.push({ table: INTERACTIONS, tenantId, day: partitionDay, firstId, path });
         }
       }
       await this.connection.run("DROP TABLE sorted_interactions");
     }
     for (const [name, table] of this.dimensions) {
       table.flush();
-      const target = join(dir, name);
-      mkdirSync(target, { recursive: true });
       const present = new Set<string>();
       if (table.rows > 0) {
-        await this.connection.run(
-          `COPY (SELECT tenant, ${table.select()} FROM ${quote(table.name)} ORDER BY ALL)
-           TO ${literal(target)} (FORMAT parquet, PARTITION_BY (tenant), WRITE_PARTITION_COLUMNS false)`,
+        const prefix = await partitioned(
+          `SELECT tenant, ${table.select()} FROM ${quote(table.name)} ORDER BY ALL`,
+          join(warehouse, name),
+          "tenant",
         );
-        for (const entry of readdirSync(target)) {
-          if (!entry.startsWith("tenant=")) continue;
-          const tenantId = entry.slice("tenant=".length);
+        const written = await this.connection.runAndReadAll(
+          `SELECT DISTINCT tenant FROM ${quote(table.name)}`,
+        );
+        for (const [tenantId] of written.getRows()) {
           const path = await this.oneFile(
-            join(target, entry),
-            `SELECT ${table.select()} FROM ${quote(table.name)} WHERE tenant = ${literal(tenantId)} ORDER BY ALL`,
+            dirname(snapshotPath(warehouse, name, String(tenantId))),
+            prefix,
+            `SELECT ${table.select()} FROM ${quote(table.name)} WHERE tenant = ${literal(String(tenantId))} ORDER BY ALL`,
           );
-          present.add(tenantId);
-          files.push({ table: name, tenantId, path });
+          present.add(String(tenantId));
+          files.push({ table: name, tenantId: String(tenantId), path });
         }
       }
       for (const tenantId of tenantIds) {
         if (present.has(tenantId)) continue;
-        const path = join(target, `empty-${tenantId}.parquet`);
+        const folder = dirname(snapshotPath(warehouse, name, tenantId));
+        mkdirSync(folder, { recursive: true });
+        const path = join(folder, `${TEMPORARY_PREFIX}${token}-empty.tmp`);
         await this.connection.run(
           `COPY (SELECT ${table.select()} FROM ${quote(table.name)} WHERE false) TO ${literal(path)} (FORMAT parquet)`,
         );
@@ -209,14 +229,15 @@ export class Staging {
   }
 
   /**
-   * The one file DuckDB wrote into a partition's `folder`; should it have split the partition
-   * into several, they are replaced by one file of `select`'s rows (a part is one file).
+   * The one file a COPY (its names start with `prefix`) wrote into a partition's `folder`;
+   * should it have split the partition into several, they are replaced by one file of
+   * `select`'s rows (a part is one file).
    */
-  private async oneFile(folder: string, select: string): Promise<string> {
-    const staged = readdirSync(folder);
-    if (staged.length === 1 && staged[0]) return join(folder, staged[0]);
-    for (const file of staged) rmSync(join(folder, file), { force: true });
-    const path = join(folder, "whole.parquet");
+  private async oneFile(folder: string, prefix: string, select: string): Promise<string> {
+    const written = readdirSync(folder).filter((f) => f.startsWith(prefix));
+    if (written.length === 1 && written[0]) return join(folder, written[0]);
+    for (const file of written) rmSync(join(folder, file), { force: true });
+    const path = join(folder, `${prefix}whole.tmp`);
     await this.connection.run(`COPY (${select}) TO ${literal(path)} (FORMAT parquet)`);
     return path;
   }

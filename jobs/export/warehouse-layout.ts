@@ -5,7 +5,7 @@ import { join } from "node:path";
  *   interactions/day=YYYY-MM-DD/tenant=<id>/part-<firstId>.parquet
  *   <dimension>/tenant=<id>/snapshot.parquet
  *   _state/<tenant id>.json      each tenant's watermark, written last
- *   _staging/                    an export's files before they are renamed into place
+ *   _staging/                    DuckDB's spill folder while an export runs
  * Folders starting with "_" are the export's own: Hive globs (`interactions/*\/*\/*.parquet`) never see them.
  */
 export const INTERACTIONS = "interactions";
