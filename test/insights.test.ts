@@ -482,4 +482,34 @@ describe("settings", () => {
     const rfmRows = query(homeFile, "SELECT rows FROM analytics_freshness WHERE job = 'rfm'")[0]?.rows;
     expect(results).toContain(`<td>rfm</td><td class="num">${rfmRows.toLocaleString("en-US")}</td>`);
   });
+
+  it("the next run reads weekdays and hours in the time zone set on Settings → Workspace", async () => {
+    const cells = () =>
+      query(
+        homeFile,
+        "SELECT owner_id AS o, weekday AS d, hour AS h, interactions AS n FROM analytics_heatmap",
+      )
+        .map((r) => `${r.o} ${r.d} ${r.h} ${r.n}`)
+        .sort();
+    // Back to UTC, computed again, then Tokyo (UTC+9 all year): every cell moves 9 hours on.
+    const admin = await signIn(server.url, HOME, "admin@ins.test");
+    expect((await admin.post(`/t/${HOME}/settings/workspace`, { timeZone: "UTC" })).status).toBe(303);
+    await crm("analytics", "export", "--data", dir.path);
+    await crm("analytics", "run", "--date", RUN_DATE, "--data", dir.path);
+    const utc = cells();
+    expect(utc.length).toBeGreaterThan(20);
+    expect((await admin.post(`/t/${HOME}/settings/workspace`, { timeZone: "Asia/Tokyo" })).status).toBe(303);
+    await crm("analytics", "export", "--data", dir.path);
+    await crm("analytics", "run", "--date", RUN_DATE, "--data", dir.path);
+    const shifted = utc
+      .map((cell) => {
+        const [o, d, h, n] = cell.split(" ").map(Number) as [number, number, number, number];
+        const hour = h + 9;
+        return `${o} ${(d + Math.floor(hour / 24)) % 7} ${hour % 24} ${n}`;
+      })
+      .sort();
+    expect(cells()).toEqual(shifted);
+    const page = await admin.get(`/t/${HOME}/reports/insights`);
+    expect(page.text).toContain("time zone (Asia/Tokyo).");
+  }, 120_000);
 });
