@@ -237,6 +237,9 @@ describe("Reports → Insights after a real nightly run", () => {
     );
     expect(figures.length).toBeGreaterThan(2);
     expect(figures.every(Boolean)).toBe(true);
+    // On a 390 px phone the page is no wider than the screen (the grids scroll inside their box).
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     expect(errors).toEqual([]);
     await page.context().close();
   });
