@@ -14,7 +14,7 @@
  * Printed: medians over the rounds (events/s, p50/p99, ratios), and the command.
  *
  * Usage: bun scripts/bench/events-ingest.ts [--data DIR] [--contacts N] [--batch N] [--clients N]
- *          [--format msgpack|json] [--rounds N] [--seconds N] [--connections N] [--nice N]
+ *          [--format msgpack|json] [--rounds N] [--seconds N] [--connections N] [--nice N] [--people N]
  *   (npm run bench:events). Needs wrk (apt-get install wrk). The data directory is made once and
  *   reused; each run first deletes the events earlier runs stored, so it starts from the seed's log.
  */
@@ -44,6 +44,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "8" },
     connections: { type: "string", default: "8" },
     nice: { type: "string" },
+    people: { type: "string" },
   },
   strict: true,
 });
@@ -57,6 +58,8 @@ const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 /** The pool threads' CPU priority (CRM_WORKER_NICE; unset: the server's default, 10). */
 const nice = values.nice;
+/** How many distinct contacts a batch's events are about (default: one per event, up to --contacts). */
+const people = Number(values.people ?? batchSize);
 
 await benchData(dataDir, contacts);
 const pageSlug = await otherWorkspace(dataDir);
@@ -77,7 +80,7 @@ await shards.use(tenant, (s) =>
 await shards.use(tenant, (s) => s.statement("PRAGMA wal_checkpoint(TRUNCATE)").run());
 const emails = await shards.use(tenant, (s) =>
   (
-    s.statement("SELECT email FROM contacts WHERE email IS NOT NULL LIMIT ?").values(batchSize) as [string][]
+    s.statement("SELECT email FROM contacts WHERE email IS NOT NULL LIMIT ?").values(people) as [string][]
   ).map((r) => r[0]),
 );
 if (emails.length === 0) throw new Error("the bench workspace has no contact with an email");
@@ -222,7 +225,7 @@ try {
   const directRate = m((r) => r.directRate);
   const lockMs = median(runs.flatMap((r) => r.lockMs));
   console.log(
-    `\nEvent ingest: batches of ${batchSize.toLocaleString("en-US")} (${format}), ${clients} client(s), pool nice ${nice ?? "default"}; another workspace's contacts page under wrk (${connections} connections), ${seconds} s × ${rounds} rounds (medians)\n`,
+    `\nEvent ingest: batches of ${batchSize.toLocaleString("en-US")} (${format}), ${clients} client(s), pool nice ${nice ?? "default"}, ${emails.length.toLocaleString("en-US")} contacts a batch; another workspace's contacts page under wrk (${connections} connections), ${seconds} s × ${rounds} rounds (medians)\n`,
   );
   console.log("                        events/s    page p50 ms   page p99 ms   ÷ idle p99");
   console.log(
@@ -245,7 +248,7 @@ try {
     `${ingestRate >= 100_000 ? "PASS" : "MISS"}  ≥ 100,000 events/s (${ingestRate.toFixed(0)})\n${ingestP99 / idleP99 <= 2 ? "PASS" : "MISS"}  page p99 during ingest ≤ 2 × idle (${(ingestP99 / idleP99).toFixed(2)})`,
   );
   console.log(
-    `\nreproduce: bun scripts/bench/events-ingest.ts --contacts ${contacts} --batch ${batchSize} --clients ${clients} --format ${format} --rounds ${rounds} --seconds ${seconds} --connections ${connections}${nice === undefined ? "" : ` --nice ${nice}`}`,
+    `\nreproduce: bun scripts/bench/events-ingest.ts --contacts ${contacts} --batch ${batchSize} --clients ${clients} --format ${format} --rounds ${rounds} --seconds ${seconds} --connections ${connections}${nice === undefined ? "" : ` --nice ${nice}`} --people ${people}`,
   );
 } finally {
   server.proc.kill("SIGTERM");
