@@ -87,7 +87,7 @@ describe("a list's count past the cap", () => {
     const page = await owner.get(`/t/${BIG}/contacts`);
     expect(page.status).toBe(200);
     const summary = onlySummary(page.text);
-    expect(summary.text).toBe("More than 1,000 contacts (counting…)");
+    expect(summary.text).toBe("More than 1,000 contacts");
     const href = hxGet(summary.attrs);
     expect(href).toBe(`/t/${BIG}/contacts/count`);
     expect(summary.attrs).toContain('hx-trigger="load"');
@@ -108,7 +108,7 @@ describe("a list's count past the cap", () => {
   it("counts a filtered list exactly in the pool, and again after a write", async () => {
     const page = await reader.get(`/t/${BIG}/contacts?tag=half&sort=name`);
     const summary = onlySummary(page.text);
-    expect(summary.text).toBe("More than 1,000 contacts match (counting…)");
+    expect(summary.text).toBe("More than 1,000 contacts match");
     const href = hxGet(summary.attrs) as string;
     // The filters only: sort and columns do not change how many match.
     expect(href).toBe(`/t/${BIG}/contacts/count?tag=half`);

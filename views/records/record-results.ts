@@ -67,7 +67,7 @@ export function listSummary(
   const text = `More than ${formatCount(p.total)} ${words}`;
   if (p.note || !p.countHref)
     return html`<p class="summary">${text}${p.note ? html` <small>(${p.note})</small>` : ""}</p>`;
-  return html`<p class="summary" aria-live="polite" hx-get="${p.countHref}" hx-trigger="load" hx-swap="outerHTML" hx-nonce="${p.nonce}">${text} <small>(counting…)</small></p>`;
+  return html`<p class="summary" aria-live="polite" hx-get="${p.countHref}" hx-trigger="load" hx-swap="outerHTML" hx-nonce="${p.nonce}">${text}</p>`;
 }
 
 /**
