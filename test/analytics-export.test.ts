@@ -197,7 +197,7 @@ describe("crm analytics export", () => {
     expect(await warehouseContents(warehouse)).toEqual(before);
   });
 
-  it("new interactions add new parts only; the parts already there are untouched", async () => {
+  it("new interactions add new parts only; the parts already there and an idle workspace's snapshots are untouched", async () => {
     const before = await warehouseContents(warehouse);
     const mtimes = new Map(
       [...before.keys()]
@@ -226,8 +226,14 @@ describe("crm analytics export", () => {
         Date.UTC(2025, 5, 3, 9),
       ),
     ]);
+    const snapshot = (slug: string) =>
+      join(warehouse, "contacts", `tenant=${tenant(slug).id}`, "snapshot.parquet");
+    const [alphaBefore, bravoBefore] = [statSync(snapshot("alpha")).ino, statSync(snapshot("bravo")).ino];
     const stdout = await exportOk();
     expect(stdout).toStartWith("exported 3 rows of 2 workspaces");
+    // The changed workspace's snapshots are taken again; the idle one's are kept as they were.
+    expect(statSync(snapshot("alpha")).ino).not.toBe(alphaBefore);
+    expect(statSync(snapshot("bravo")).ino).toBe(bravoBefore);
     const after = await warehouseContents(warehouse);
     const newParts = [...after.keys()].filter((f) => f.startsWith("interactions/") && !before.has(f));
     const id = tenant("alpha").id;

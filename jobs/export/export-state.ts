@@ -10,6 +10,11 @@ import { firstIdOf, INTERACTIONS, statePath } from "./warehouse-layout.ts";
 export interface TenantState {
   watermark: number;
   parts: string[];
+  /**
+   * What the snapshots were taken from: the file's change counter (shard_state, bumped by every
+   * write transaction) and the key's fingerprint. Both unchanged: the snapshots are current.
+   */
+  snapshotOf?: string;
 }
 
 export function readState(warehouse: string, tenantId: string): TenantState {
@@ -19,7 +24,8 @@ export function readState(warehouse: string, tenantId: string): TenantState {
   if (!Number.isSafeInteger(parsed.watermark) || (parsed.watermark as number) < 0)
     throw new Error(`${path}: no valid watermark`);
   const parts = Array.isArray(parsed.parts) ? parsed.parts.filter((p) => typeof p === "string") : [];
-  return { watermark: parsed.watermark as number, parts };
+  const snapshotOf = typeof parsed.snapshotOf === "string" ? parsed.snapshotOf : undefined;
+  return { watermark: parsed.watermark as number, parts, ...(snapshotOf ? { snapshotOf } : {}) };
 }
 
 /** A state's part entry, `YYYY-MM-DD/<firstId>`. */

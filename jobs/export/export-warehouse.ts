@@ -64,6 +64,9 @@ const BATCH_TENANTS = 250;
 interface Completed {
   tenant: Tenant;
   watermark: number;
+  /** Set when this run rewrites the tenant's snapshots; else they are current and kept. */
+  snapshotOf: string;
+  snapshots: boolean;
 }
 
 /**
@@ -104,6 +107,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
           DIMENSIONS.map((d) => d.name),
         )
       : new Map<string, ExistingPart[]>();
+    const keyId = emailHash(options.key, "key fingerprint")?.slice(0, 16) ?? "";
     /** This run's temporaries start with it (the final names never depend on it). */
     const token = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 
@@ -122,7 +126,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
       const files = await stage.write(
         warehouse,
         token,
-        completed.map((c) => c.tenant.id),
+        completed.filter((c) => c.snapshots).map((c) => c.tenant.id),
       );
       makeDurable(
         warehouse,
@@ -145,8 +149,9 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
       for (const file of files)
         if (file.table === INTERACTIONS)
           partsOf.get(file.tenantId)?.add(partEntry(file.day as string, file.firstId as number));
-      for (const { tenant, watermark } of completed) {
-        writeState(warehouse, tenant.id, { watermark, parts: [...(partsOf.get(tenant.id) ?? [])].sort() });
+      for (const { tenant, watermark, snapshotOf } of completed) {
+        const parts = [...(partsOf.get(tenant.id) ?? [])].sort();
+        writeState(warehouse, tenant.id, { watermark, parts, snapshotOf });
         partsOf.delete(tenant.id);
       }
       summary.files += files.length;
@@ -200,8 +205,15 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
           }
           if (rows.length < READ_ROWS) break;
         }
-        stageDimensions(stage, reader, tenant, options.key, now());
-        completed.push({ tenant, watermark: Math.max(maxId, 0) });
+        // Snapshots are rewritten whole when anything in the file changed since they were taken
+        // (or the key did); an idle workspace's night costs no file at all.
+        const snapshotOf = `${reader.changeCounter()}/${keyId}`;
+        const snapshots =
+          rebuild ||
+          previous.snapshotOf !== snapshotOf ||
+          DIMENSIONS.some((d) => !existsSync(snapshotPath(warehouse, d.name, tenant.id)));
+        if (snapshots) stageDimensions(stage, reader, tenant, options.key, now());
+        completed.push({ tenant, watermark: Math.max(maxId, 0), snapshotOf, snapshots });
         summary.tenants++;
       } finally {
         reader.close();

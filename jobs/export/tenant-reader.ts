@@ -56,6 +56,14 @@ export class TenantReader {
     }
   }
 
+  /** The file's change counter: every write transaction bumps it (tenancy/schema.ts). */
+  changeCounter(): number {
+    const row = this.sqlite.query("SELECT change_counter AS n FROM shard_state WHERE id = 1").get() as {
+      n: number;
+    };
+    return row.n;
+  }
+
   maxId(): number {
     const row = this.sqlite.query("SELECT coalesce(max(id), 0) AS id FROM interactions").get() as {
       id: number;
