@@ -156,8 +156,9 @@ export async function createViews(connection: DuckDBConnection, options: ViewOpt
     }
     const glob = join(root, "tenant=*", "snapshot.parquet");
     const select = ["tenant", ...columns.map(([column]) => column)].map(ident).join(", ");
+    // Read once for all the jobs (a snapshot file per workspace, each read by several jobs).
     await connection.run(
-      `CREATE OR REPLACE TEMP VIEW ${ident(name)} AS SELECT ${select} FROM read_parquet(${literal(glob)}, hive_partitioning = true, hive_types = {'tenant': VARCHAR})`,
+      `CREATE OR REPLACE TEMP TABLE ${ident(name)} AS SELECT ${select} FROM read_parquet(${literal(glob)}, hive_partitioning = true, hive_types = {'tenant': VARCHAR})`,
     );
   }
   if (!/^\d{4}-\d{2}-\d{2}$/.test(options.runDate)) throw new Error(`bad run date ${options.runDate}`);
