@@ -5,7 +5,23 @@ import { BENCH } from "./bench-data.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-/** Starts a Bun script and waits for its first stdout line (the CRM prints its JSON start line). */
+/**
+ * Whether a stdout line is the one a server prints once it is ready: the CRM's JSON "listening"
+ * line (it has the `url`, and `control` when asked for) or a reference server's bare port. The
+ * CRM's other JSON log lines before it (such as "analytics schedule") are skipped.
+ */
+function isStartLine(line: string): boolean {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return line.trim() !== "";
+  }
+  if (typeof parsed !== "object" || parsed === null) return true;
+  return "url" in parsed || "control" in parsed;
+}
+
+/** Starts a Bun script and waits for its start line (see isStartLine): `startLine`. */
 export async function spawnServer(args: string[], env: Record<string, string> = {}) {
   const proc = Bun.spawn([process.execPath, ...args], {
     cwd: ROOT,
@@ -15,16 +31,19 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
   });
   const reader = proc.stdout.getReader();
   let text = "";
-  while (!/\n/.test(text)) {
+  let startLine: string | undefined;
+  while (startLine === undefined) {
     const { value, done } = await reader.read();
     if (done) throw new Error(`${args.join(" ")} exited before it was ready`);
     text += new TextDecoder().decode(value);
+    const complete = text.split("\n").slice(0, -1);
+    startLine = complete.find(isStartLine);
   }
   // Keep draining stdout (the request log) so the server never blocks on a full pipe.
   (async () => {
     while (!(await reader.read()).done) {}
   })();
-  return { proc, firstLine: text.split("\n")[0] as string };
+  return { proc, startLine };
 }
 
 export function rssMb(pid: number): number {

@@ -119,7 +119,7 @@ console.error(
 const crm = await spawnServer(["src/cli.ts", "serve", "--port", "0", "--data", dataDir], {
   CRM_RENDER_CACHE: String(values["render-cache"] !== "off"),
 });
-const base = String(JSON.parse(crm.firstLine).url);
+const base = String(JSON.parse(crm.startLine).url);
 try {
   const session = await signInSession(base);
   const t = `/t/${BENCH.slug}`;
@@ -144,8 +144,8 @@ try {
   const prerendered = await spawnServer(["scripts/bench/reference-server.ts", "file", prerenderedPath]);
   const cookie = { cookie: session };
   const targets: Record<string, { url: string; headers?: Record<string, string>; paths?: string[] }> = {
-    bare: { url: `http://127.0.0.1:${bare.firstLine}/` },
-    "board, prerendered": { url: `http://127.0.0.1:${prerendered.firstLine}/` },
+    bare: { url: `http://127.0.0.1:${bare.startLine}/` },
+    "board, prerendered": { url: `http://127.0.0.1:${prerendered.startLine}/` },
     board: { url: `${base}${board}`, headers: cookie },
     "deal page": { url: base, headers: cookie, paths: data.deals.map((id) => `${t}/deals/${id}`) },
     "search box": {

@@ -105,7 +105,7 @@ const server = await spawnServer(["src/cli.ts", "serve", "--port", "0", "--data"
   CRM_ANALYTICS_AT: "off",
   ...(nice === undefined ? {} : { CRM_WORKER_NICE: nice }),
 });
-const base = String(JSON.parse(server.firstLine).url);
+const base = String(JSON.parse(server.startLine).url);
 let keys = 0;
 
 try {

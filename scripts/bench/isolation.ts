@@ -88,7 +88,7 @@ const crm = await spawnServer([
   csv,
   ...(loadWorkspace === "other" ? ["--load-slug", await otherWorkspace(dataDir)] : []),
 ]);
-const controlUrl = String(JSON.parse(crm.firstLine).control);
+const controlUrl = String(JSON.parse(crm.startLine).control);
 const call = async (path: string) => {
   const response = await fetch(`${controlUrl}${path}`, { method: "POST" });
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);

@@ -40,7 +40,7 @@ const renderCache = values["render-cache"] !== "off";
 const crm = await spawnServer(["src/cli.ts", "serve", "--port", "0", "--data", dataDir], {
   CRM_RENDER_CACHE: String(renderCache),
 });
-const base = String(JSON.parse(crm.firstLine).url);
+const base = String(JSON.parse(crm.startLine).url);
 try {
   const session = await signInSession(base);
   const apiKey = await benchApiKey(dataDir);
@@ -60,8 +60,8 @@ try {
   const bare = await spawnServer(["scripts/bench/reference-server.ts", "fixed"]);
   const prerendered = await spawnServer(["scripts/bench/reference-server.ts", "file", prerenderedPath]);
   const targets: Record<string, { url: string; headers?: Record<string, string> }> = {
-    bare: { url: `http://127.0.0.1:${bare.firstLine}/` },
-    prerendered: { url: `http://127.0.0.1:${prerendered.firstLine}/` },
+    bare: { url: `http://127.0.0.1:${bare.startLine}/` },
+    prerendered: { url: `http://127.0.0.1:${prerendered.startLine}/` },
     "list page 1": { url: page1Url, headers: { cookie: session } },
     "list page 2000": { url: page2000Url, headers: { cookie: session } },
     "api contacts?limit=50": {
