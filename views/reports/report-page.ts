@@ -31,7 +31,6 @@ export const STYLE =
 .chart-legend{display:flex;flex-wrap:wrap;gap:.25rem .9rem;list-style:none;padding:0;margin:.4rem 0;font-size:.85rem}
 .chart-legend .swatch{width:.75rem;height:.75rem;margin-right:.3rem;vertical-align:-1px}
 .table-scroll{overflow-x:auto}
-#report .tabs{flex-wrap:wrap;row-gap:.35rem}
 #report .filter,#report .filter select{max-width:100%}
 .chart-data summary{cursor:pointer;color:var(--muted);font-size:.9rem;margin:.4rem 0}`);
 
