@@ -1,5 +1,16 @@
 import type { Shard } from "../tenancy/shard.ts";
-import { IDEMPOTENCY_RETENTION_MS, IdempotencyKeyReusedError } from "./idempotency-key.ts";
+import {
+  IDEMPOTENCY_RETENTION_MS,
+  IdempotencyKeyInFlightError,
+  IdempotencyKeyReusedError,
+} from "./idempotency-key.ts";
+
+/**
+ * The `status` of a key whose request is applied in several transactions and is not finished
+ * (HTTP's "Processing"): its `response` holds the progress, `{"done": n, "state": …}`, not an
+ * answer (see chunked-write.ts). Never sent to a client.
+ */
+export const IN_PROGRESS_STATUS = 102;
 
 /** A request as its key identifies it: who sent it, the key, and what it was (route and body hash). */
 export interface IdempotentRequest {
@@ -35,20 +46,42 @@ const SELECT_KEY = `SELECT route, request_hash AS hash, status, response, create
   FROM idempotency_keys WHERE scope = ? AND key = ?`;
 
 /**
+ * What a request's key says: `new` (never used, or used longer ago than the retention window),
+ * `answered` (the stored answer when route and body are the same), or `resume` (a request
+ * applied in chunks that stopped midway: how many units it applied, its state, and when it was
+ * first received). The same key with another route or body is a 422 (IdempotencyKeyReusedError).
+ */
+export type KeyState<S> =
+  | { kind: "new" }
+  | { kind: "answered"; answer: StoredAnswer }
+  | { kind: "resume"; done: number; state: S; startedAt: number };
+
+export function keyState<S>(shard: Shard, request: IdempotentRequest, now: number): KeyState<S> {
+  const row = shard.statement(SELECT_KEY).get(request.scope, request.key) as KeyRow | null;
+  if (!row || row.createdAt < now - IDEMPOTENCY_RETENTION_MS) return { kind: "new" };
+  if (row.route !== request.route || row.hash !== request.hash)
+    throw new IdempotencyKeyReusedError(request.key);
+  if (row.status === IN_PROGRESS_STATUS) {
+    const progress = JSON.parse(row.response) as { done: number; state: S };
+    return { kind: "resume", done: progress.done, state: progress.state, startedAt: row.createdAt };
+  }
+  return { kind: "answered", answer: { status: row.status, body: row.response } };
+}
+
+/**
  * The stored answer for `request`'s key if it is still within the retention window: the answer
- * when route and body are the same, a 422 (IdempotencyKeyReusedError) when they differ. A
- * caller with costly work before its write (decoding a large body) asks this first.
+ * when route and body are the same, a 422 (IdempotencyKeyReusedError) when they differ, a 409
+ * when the key's request is still being applied in chunks. A caller with costly work before its
+ * write (decoding a large body) asks this first.
  */
 export function storedAnswer(
   shard: Shard,
   request: IdempotentRequest,
   now: number,
 ): StoredAnswer | undefined {
-  const row = shard.statement(SELECT_KEY).get(request.scope, request.key) as KeyRow | null;
-  if (!row || row.createdAt < now - IDEMPOTENCY_RETENTION_MS) return undefined;
-  if (row.route !== request.route || row.hash !== request.hash)
-    throw new IdempotencyKeyReusedError(request.key);
-  return { status: row.status, body: row.response };
+  const state = keyState(shard, request, now);
+  if (state.kind === "resume") throw new IdempotencyKeyInFlightError(request.key);
+  return state.kind === "answered" ? state.answer : undefined;
 }
 
 /** Thrown inside the transaction to roll it back when another process stored the key first. */
