@@ -120,6 +120,20 @@ export async function refreshInteractions(
   }
   const toRead = [...current.values()].filter((f) => changed.has(f.tenant) || !cached.has(f.path));
 
+  // The new files are read into a temporary table first: a file that cannot be read fails
+  // here, before the database file is touched.
+  const columns = INTERACTION_COLUMNS.join(", ");
+  await connection.run(
+    "CREATE OR REPLACE TEMP TABLE new_parts AS SELECT * FROM interactions_cache WHERE false",
+  );
+  for (let i = 0; i < toRead.length; i += FILES_PER_READ) {
+    const batch = toRead.slice(i, i + FILES_PER_READ);
+    await connection.run(
+      `INSERT INTO new_parts SELECT tenant, day, ${columns}
+       FROM read_parquet([${batch.map((f) => literal(f.path)).join(", ")}],
+                         hive_partitioning = true, hive_types = {'day': DATE, 'tenant': VARCHAR})`,
+    );
+  }
   await connection.run("BEGIN TRANSACTION");
   try {
     if (changed.size > 0) {
@@ -127,15 +141,7 @@ export async function refreshInteractions(
       await connection.run(`DELETE FROM interactions_cache WHERE tenant IN (${tenants})`);
       await connection.run(`DELETE FROM cached_files WHERE tenant IN (${tenants})`);
     }
-    const columns = INTERACTION_COLUMNS.join(", ");
-    for (let i = 0; i < toRead.length; i += FILES_PER_READ) {
-      const batch = toRead.slice(i, i + FILES_PER_READ);
-      await connection.run(
-        `INSERT INTO interactions_cache SELECT tenant, day, ${columns}
-         FROM read_parquet([${batch.map((f) => literal(f.path)).join(", ")}],
-                           hive_partitioning = true, hive_types = {'day': DATE, 'tenant': VARCHAR})`,
-      );
-    }
+    await connection.run("INSERT INTO interactions_cache SELECT * FROM new_parts");
     if (toRead.length > 0) {
       const appender = await connection.createAppender("cached_files");
       for (const file of toRead) {
@@ -151,6 +157,8 @@ export async function refreshInteractions(
   } catch (error) {
     await connection.run("ROLLBACK").catch(() => undefined);
     throw error;
+  } finally {
+    await connection.run("DROP TABLE IF EXISTS new_parts");
   }
   return { filesRead: toRead.length, tenantsReread: changed.size, files: current.size };
 }
