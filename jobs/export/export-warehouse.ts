@@ -41,6 +41,8 @@ export interface ExportOptions {
   now?: () => number;
   onTenant?: (done: number, total: number, rows: number) => void;
   onSkip?: (tenant: Tenant, reason: string) => void;
+  /** While a batch's interactions are written: partition files written of the batch's. */
+  onFiles?: (done: number, total: number) => void;
   /** Rows staged before a batch is written (default 1,000,000). */
   batchRows?: number;
   /** A tenant's rows are cut into segments of this many (default 1,000,000): a batch never splits one. */
@@ -127,6 +129,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         warehouse,
         token,
         completed.filter((c) => c.snapshots).map((c) => c.tenant.id),
+        options.onFiles,
       );
       makeDurable(
         warehouse,

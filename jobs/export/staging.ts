@@ -140,7 +140,12 @@ export class Staging {
    * partitions, each folder made and removed again cost as much as the file itself.
    * A dimension a tenant has no rows of gets an empty file of its own: the snapshot is whole.
    */
-  async write(warehouse: string, token: string, tenantIds: string[]): Promise<StagedFile[]> {
+  async write(
+    warehouse: string,
+    token: string,
+    tenantIds: string[],
+    onFiles?: (done: number, total: number) => void,
+  ): Promise<StagedFile[]> {
     const files: StagedFile[] = [];
     let copy = 0;
     /** Writes `select` into `target` partitioned by `columns`, under names of this COPY. */
@@ -189,6 +194,7 @@ export class Staging {
           );
           files.push({ table: INTERACTIONS, tenantId, day: partitionDay, firstId, path });
         }
+        onFiles?.(Math.min(start + PARTITIONS_PER_COPY, partitions.length), partitions.length);
       }
       await this.connection.run("DROP TABLE sorted_interactions");
     }

@@ -37,7 +37,9 @@ A progress bar on a terminal; one summary line on stdout at the end.`,
     } finally {
       catalog.close();
     }
-    const progress = process.stderr.isTTY ? new ProgressLine("analytics export", "workspaces") : undefined;
+    const tty = process.stderr.isTTY;
+    const progress = tty ? new ProgressLine("analytics export: read", "workspaces") : undefined;
+    let files: ProgressLine | undefined;
     // Loaded here, not at the top: `crm serve` shares this entry point and never loads DuckDB (invariant 6).
     const { exportWarehouse } = await import("../../jobs/export/export-warehouse.ts");
     const summary = await exportWarehouse({
@@ -48,6 +50,11 @@ A progress bar on a terminal; one summary line on stdout at the end.`,
       memory: settings.memory,
       threads: settings.threads,
       onTenant: (done, total) => progress?.update(done, total, done === total),
+      onFiles: (done, total) => {
+        if (!tty) return;
+        files ??= new ProgressLine("analytics export: write", "partitions");
+        files.update(done, total, done === total);
+      },
       onSkip: (tenant, reason) =>
         process.stderr.write(`${progress ? "\n" : ""}skipped ${tenant.slug}: ${reason}\n`),
     });
@@ -56,7 +63,7 @@ A progress bar on a terminal; one summary line on stdout at the end.`,
       `exported ${count(summary.rows)} rows of ${count(summary.tenants)} workspaces` +
       `${summary.skipped ? ` (${summary.skipped} skipped)` : ""}${summary.rebuilt ? ` (${summary.rebuilt} rebuilt)` : ""}` +
       ` to ${settings.warehouse} in ${seconds.toFixed(1)} s (${count(summary.rows / Math.max(seconds, 0.001))} rows/s)`;
-    if (progress) progress.finish(line);
+    if (progress) (files ?? progress).finish(line);
     else console.log(line);
     return 0;
   },
