@@ -5,6 +5,7 @@ import { randomToken, sha256Hex } from "../core/tokens.ts";
 import { parseOrThrow, plainText } from "../core/validation.ts";
 import { type Role, requireRole } from "../identity/roles.ts";
 import type { Actor, Viewer } from "../identity/viewer.ts";
+import { isLocked } from "../tenancy/locked.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
 import { requireGrantable, roleField } from "./role-grants.ts";
@@ -97,9 +98,15 @@ export function viewerForApiKey(shard: Shard, key: string, now = Date.now()): Vi
   );
   if (!row) return undefined;
   if (row.lastUsedAt === null || now - row.lastUsedAt >= TOUCH_AFTER_MS) {
-    // Bookkeeping outside shard.transaction: it must not invalidate the shard's caches.
-    shard.statement("UPDATE api_keys SET last_used_at = ? WHERE id = ?").run(now, row.id);
-    row.lastUsedAt = now;
+    // Bookkeeping outside shard.transaction: it must not invalidate the shard's caches. While a
+    // worker's write holds the lock (an event batch, an import) the request is still served:
+    // the touch waits for a later request, as a session's last use does.
+    try {
+      shard.statement("UPDATE api_keys SET last_used_at = ? WHERE id = ?").run(now, row.id);
+      row.lastUsedAt = now;
+    } catch (error) {
+      if (!isLocked(error)) throw error;
+    }
   }
   return { kind: "api_key", id: row.id, name: row.name, role: row.role };
 }
