@@ -1,3 +1,19 @@
+/**
+ * The Idempotency-Key mechanism: a request sent again with the same key (scope = who sent it,
+ * route, body hash) is applied once, and the retry gets the stored answer.
+ *
+ * - idempotentWrite: a request applied in ONE write transaction, which also stores its answer
+ *   under the key (a stored key always means a stored change).
+ * - chunkedIdempotentWrite (chunked-write.ts): a large request applied in several short
+ *   transactions (event batches). The key's row is written by the first of them with
+ *   status IN_PROGRESS_STATUS and the progress in `response` (`{"done", "state"}`), moved on in
+ *   the same transaction as each next chunk, and replaced by the answer in the last: a retry
+ *   after a crash or a disconnect resumes from `done` (keyState says `resume`), never applying
+ *   a unit twice. The table is the same (idempotency_keys); only the status tells the two apart.
+ *
+ * keyState tells which of the three a key is in (new, answered, resume); storedAnswer is the
+ * one-transaction form's view (an in-progress key there is a 409).
+ */
 import type { Shard } from "../tenancy/shard.ts";
 import {
   IDEMPOTENCY_RETENTION_MS,
