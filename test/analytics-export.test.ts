@@ -371,6 +371,22 @@ describe("crm analytics export", () => {
     db.close();
   });
 
+  it("refuses to run beside another export of the same warehouse, and takes over the lock of a killed one", async () => {
+    const lock = join(warehouse, "_state", "lock");
+    writeFileSync(lock, String(process.pid));
+    const busy = await crm(dir.path, ["analytics", "export"]);
+    expect(busy).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `crm analytics export: another export (process ${process.pid}) is writing ${warehouse}\n`,
+    });
+    // A process id that cannot be running: the lock of an export that was killed.
+    writeFileSync(lock, "4194304");
+    const after = await crm(dir.path, ["analytics", "export"]);
+    expect(after.code).toBe(0);
+    expect(existsSync(lock)).toBe(false);
+  });
+
   it("refuses a bad key setting or a key file inside the warehouse with one line, exit 2, writing nothing", async () => {
     const bad = await crm(dir.path, ["analytics", "export", "--warehouse", join(dir.path, "w2")], {
       CRM_WAREHOUSE_KEY: "xyz",
