@@ -180,6 +180,28 @@ describe("crm analytics run", () => {
     }
   }, 60_000);
 
+  it("leaves a workspace whose file stays locked as it was, writes the others, and names it", () => {
+    const duo = withCatalog((catalog) => catalog.findBySlug("duo"));
+    const duoFile = new Database(join(dir.path, duo?.file as string));
+    const before = duoFile.query("SELECT job, run_date FROM analytics_freshness ORDER BY job").all();
+    expect(before.length).toBe(5);
+    duoFile.run("BEGIN IMMEDIATE");
+    let locked: ReturnType<typeof crm>;
+    try {
+      locked = crm(["analytics", "run", "--date", "2026-11-30", "--job", "cohorts", "--skip-export"]);
+    } finally {
+      duoFile.run("ROLLBACK");
+    }
+    expect({ code: locked.code, stderr: locked.stderr }).toMatchObject({ code: 1 });
+    expect(locked.stdout).toContain("workspace duo not written: database is locked");
+    expect(duoFile.query("SELECT job, run_date FROM analytics_freshness ORDER BY job").all()).toEqual(before);
+    duoFile.close();
+    expect(freshness().find((f) => f.job === "cohorts")?.run_date).toBe("2026-11-30");
+    const run = withCatalog(latestRun);
+    expect(run?.status).toBe("failed");
+    expect(run?.error).toContain("workspace duo not written");
+  }, 60_000);
+
   it("refuses a second run while one is alive, and takes over the row of a run whose process died", async () => {
     const sleeper = Bun.spawn(["sleep", "120"]);
     const held = withCatalog((catalog) =>
