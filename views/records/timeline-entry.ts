@@ -6,6 +6,25 @@ import { autolink } from "./autolink.raw.ts";
 
 const ACTIVITY_LABELS: Record<string, string> = { call: "Call", meeting: "Meeting", email: "Email" };
 
+/** The kinds integrations push (Event ingest), in words. */
+const EVENT_LABELS: Record<string, string> = {
+  "web.visit": "Visited a page",
+  "email.opened": "Opened an email",
+  "email.clicked": "Clicked a link in an email",
+  "form.submitted": "Submitted a form",
+};
+
+/** An ingested event's details, as escaped text (never a link: the URL is the sender's). */
+function eventDetails(p: Record<string, unknown>): Html {
+  const parts: Html[] = [];
+  if (p.campaign) parts.push(html`Campaign: ${String(p.campaign)}`);
+  if (p.form) parts.push(html`Form: ${String(p.form)}`);
+  if (p.title) parts.push(html`${String(p.title)}`);
+  if (p.url) parts.push(html`<span class="url">${String(p.url)}</span>`);
+  if (parts.length === 0) return html``;
+  return html`<div class="text">${parts.map((part, i) => (i === 0 ? part : html` · ${part}`))}</div>`;
+}
+
 function text(value: unknown): string {
   if (value === null || value === undefined || value === "") return "—";
   return Array.isArray(value) ? value.join(", ") : String(value);
@@ -28,6 +47,7 @@ function body(e: TimelineEntry): Html {
     const direction = p.direction ? html` <span class="muted">(${String(p.direction)})</span>` : "";
     return html`<strong>${ACTIVITY_LABELS[e.kind]}</strong>${direction}<div class="text">${autolink(String(p.summary ?? ""))}</div>`;
   }
+  if (EVENT_LABELS[e.kind]) return html`<strong>${EVENT_LABELS[e.kind]}</strong>${eventDetails(p)}`;
   switch (e.kind) {
     case "note.created":
       return e.noteBody === null
