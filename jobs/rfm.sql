@@ -37,7 +37,7 @@ touches AS (
 ),
 currency_rank AS (
   SELECT tenant, currency,
-         ROW_NUMBER() OVER (PARTITION BY tenant ORDER BY COUNT(*) DESC, currency) AS rank
+         ROW_NUMBER() OVER (PARTITION BY tenant ORDER BY COUNT(*) DESC, currency) AS position_in_use
   FROM deals
   GROUP BY tenant, currency
 ),
@@ -45,7 +45,7 @@ won AS (
   SELECT dc.tenant, dc.contact_id, SUM(d.amount_cents) AS monetary_cents
   FROM deal_contacts dc
   JOIN deals d ON d.tenant = dc.tenant AND d.id = dc.deal_id
-  JOIN currency_rank c ON c.tenant = d.tenant AND c.currency = d.currency AND c.rank = 1
+  JOIN currency_rank c ON c.tenant = d.tenant AND c.currency = d.currency AND c.position_in_use = 1
   CROSS JOIN p
   WHERE d.status = 'won' AND (d.closed_at IS NULL OR d.closed_at < p.run_end)
   GROUP BY dc.tenant, dc.contact_id
