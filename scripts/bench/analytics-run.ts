@@ -17,8 +17,6 @@ import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { exportWarehouse } from "../../jobs/export/export-warehouse.ts";
-import { loadWarehouseKey } from "../../jobs/export/warehouse-key.ts";
 import { RUNNER_DIR } from "../../jobs/run/run-analytics.ts";
 import { createTenant } from "../../src/auth/create-tenant.ts";
 import { PasswordHasher } from "../../src/auth/password-hasher.ts";
@@ -181,20 +179,9 @@ const catalog = Catalog.open(dataDir);
 const tenants = catalog.list().filter((t) => t.slug.startsWith("bench-"));
 catalog.close();
 console.error(`exporting ${tenants.length} workspaces…`);
-// In process with small batches: the command's default batch ran out of DuckDB memory at 20
-// workspaces × 2,000 interactions (one Parquet file per workspace and day, ~14,000 files).
 const warehouse = join(dataDir, "warehouse");
-const exported = await exportWarehouse({
-  dataDir,
-  warehouse,
-  tenants,
-  key: loadWarehouseKey(dataDir, warehouse, process.env),
-  batchRows: 5000,
-  threads: 2,
-});
-console.log(
-  `exported ${count(exported.rows)} rows, ${count(exported.files)} files in ${count(exported.ms)} ms`,
-);
+const exported = crm(["analytics", "export"]);
+console.log(exported.out.trim());
 
 // The first run reads every part file into the runner's copy of the log; later ones only new files.
 rmSync(join(warehouse, RUNNER_DIR), { recursive: true, force: true });
