@@ -39,7 +39,7 @@ function countValues(values: Record<string, string | undefined>): Record<string,
  * read) and cached for the workspace's version, as the list's count route answers htmx when
  * the page could only say "more than". A closed request cancels the count.
  */
-export function exactListCount<P extends Record<string, unknown>>(
+export async function exactListCount<P extends Record<string, unknown>>(
   c: Context<ViewerEnv>,
   deps: AppDeps,
   kind: Pick<RecordKind<KindRecord, P>, "path" | "filters" | "count">,
@@ -52,22 +52,32 @@ export function exactListCount<P extends Record<string, unknown>>(
   // or a count asked directly): exact without the pool, so a busy pool never makes a handful
   // of matches read "more than 1,000".
   const capped = cappedCount(shard, kind.path, key, (upTo) => kind.count(shard, params, upTo));
-  if (capped.exact) return Promise.resolve(capped.n);
+  if (capped.exact) return capped.n;
   const query: Record<string, string> = {};
   for (const [name, value] of Object.entries(filterValues(params)))
     if (value !== undefined) query[name] = value;
-  return exactCount(shard, kind.path, key, async () => {
-    const input = {
-      tenantId: tenant.id,
-      slug: tenant.slug,
-      file: tenant.file,
-      params: { kind: kind.path, query },
-    };
-    const result = await deps.pool.run<{ count: number }>("exports.count", input, {
-      signal: c.req.raw.signal,
+  const signal = c.req.raw.signal;
+  const count = () =>
+    exactCount(shard, kind.path, key, async () => {
+      const input = {
+        tenantId: tenant.id,
+        slug: tenant.slug,
+        file: tenant.file,
+        params: { kind: kind.path, query },
+      };
+      const result = await deps.pool.run<{ count: number }>("exports.count", input, { signal });
+      return result.count;
     });
-    return result.count;
-  });
+  // A count under way is shared by every request that asks meanwhile, and cancelled with the
+  // request that started it: one still open counts again rather than answer "cancelled".
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await count();
+    } catch (error) {
+      const cancelledByAnother = error instanceof AppError && error.status === 499 && !signal.aborted;
+      if (!cancelledByAnother || attempt === 3) throw error;
+    }
+  }
 }
 
 /**
