@@ -329,6 +329,25 @@ describe("crm analytics export", () => {
     ).toEqual([{ n: 0 }]);
   });
 
+  it("exports a stage move whose payload is not JSON, or names no stage id, with its stage ids null", async () => {
+    const db = new Database(tenant("bravo").file);
+    const deal = (db.query("SELECT id FROM deals ORDER BY id LIMIT 1").get() as { id: number }).id;
+    const insert = db.query(
+      "INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id, payload) VALUES (?, 'system', NULL, 'deal.stage_changed', 'deal', ?, ?) RETURNING id",
+    );
+    const ids = ["{not json", '{"fromStageId": "first", "toStageId": null}'].map(
+      (payload) => (insert.get(Date.UTC(2026, 0, 21), deal, payload) as { id: number }).id,
+    );
+    db.close();
+    const stdout = await exportOk();
+    expect(stdout).toStartWith("exported 2 rows of 2 workspaces");
+    expect(
+      await query(
+        `SELECT id, stage_from, stage_to FROM ${interactionsGlob(warehouse)} WHERE id IN (${ids.join(", ")}) ORDER BY id`,
+      ),
+    ).toEqual(ids.map((id) => ({ id: String(id), stage_from: null, stage_to: null })));
+  });
+
   it("names a missing or a corrupt part file", async () => {
     const connection = await duckdb();
     expect(await checkWarehouse(connection, warehouse)).toEqual([]);

@@ -74,7 +74,10 @@ class StagedTable {
           slice.map((row) => {
             const value = row[c] ?? null;
             if (value === null) return null;
-            return staged === "DOUBLE" ? Number(value) : String(value);
+            if (staged === "VARCHAR") return String(value);
+            // A number that is not one (a stage id written as text in a payload) is no id: null.
+            const n = Number(value);
+            return Number.isFinite(n) ? n : null;
           }),
         );
       }

@@ -11,13 +11,14 @@ const STAGE_KINDS = "('deal.stage_changed', 'deal.won', 'deal.lost')";
 
 /**
  * The interactions the warehouse holds, in id order: every column but the payload, of which
- * only the stage ids of stage moves are kept (payloads hold names and free text). Rows about
- * an erased contact are left out altogether.
+ * only the stage ids of stage moves are kept (payloads hold names and free text; a payload
+ * that is not JSON gives none, rather than stopping the export). Rows about an erased contact
+ * are left out altogether.
  */
 const INTERACTIONS_SQL = `
 SELECT id, occurred_at, actor_type, actor_id, kind, subject_type, subject_id,
-  CASE WHEN kind IN ${STAGE_KINDS} THEN json_extract(payload, '$.fromStageId') END,
-  CASE WHEN kind IN ${STAGE_KINDS} THEN json_extract(payload, '$.toStageId') END
+  CASE WHEN kind IN ${STAGE_KINDS} AND json_valid(payload) THEN json_extract(payload, '$.fromStageId') END,
+  CASE WHEN kind IN ${STAGE_KINDS} AND json_valid(payload) THEN json_extract(payload, '$.toStageId') END
 FROM interactions
 WHERE id > ?1 AND id <= ?2
   AND NOT (subject_type = 'contact' AND subject_id IN
