@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import { insightsPage } from "../../views/analytics/insights-page.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
-import { NotFoundError } from "../core/errors.ts";
+import { NotFoundError, ValidationError } from "../core/errors.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { pageContext, rowContext } from "../http/page-context.ts";
 import type { ChartSpec } from "../reports/chart-spec.ts";
@@ -142,6 +142,9 @@ export function insightsRoutes(deps: AppDeps, options: InsightsRoutesOptions) {
   app.get("/:chart{[a-z0-9-]+\\.csv}", async (c: C) => {
     const shard = c.var.shard;
     const chosen = choices(shard, { month: c.req.query("month"), owner: c.req.query("owner") });
+    // A month or user the results do not hold is refused as on the page, not answered with another's figures.
+    const issues = Object.entries(chosen.errors).map(([field, message]) => ({ field, message }));
+    if (issues.length) throw new ValidationError(issues);
     const id = (c.req.param("chart") ?? "").slice(0, -".csv".length);
     const spec = (await chartsOf(c, deps, chosen.month, chosen.ownerId, workspaceTimeZone(shard))).specs.find(
       (s) => s.id === id,

@@ -146,7 +146,7 @@ ${p.heatmap.chart ? html`<div class="report-charts">${chartFigure(p.heatmap.char
 }
 
 function change(r: ChurnRow): string {
-  if (r.previous90 === 0) return "new";
+  if (r.previous90 === 0) return r.recent90 === 0 ? "no activity" : "new";
   const pct = Math.round(((r.recent90 - r.previous90) / r.previous90) * 100);
   return `${pct > 0 ? "+" : ""}${pct}%`;
 }
@@ -155,7 +155,7 @@ function churnSection(p: InsightsPageProps): Html {
   const c = p.churn.counts;
   return html`<section class="insight" aria-labelledby="churn-heading"><h2 id="churn-heading">Churn risk</h2>
 ${freshnessLine(p.freshness.churn)}
-<p class="hint">Companies whose interactions in the last 90 days fell against the 90 before: ${formatCount(c.high ?? 0)} at high risk, ${formatCount(c.medium ?? 0)} at medium, ${formatCount(c.low ?? 0)} at low.</p>
+<p class="hint">Companies whose interactions in the last 90 days fell against the 90 before, or that had none in either: ${formatCount(c.high ?? 0)} at high risk, ${formatCount(c.medium ?? 0)} at medium, ${formatCount(c.low ?? 0)} at low.</p>
 <div class="table-scroll"><table class="list" id="churn-list"><caption>Companies at high or medium risk</caption>
 <thead><tr><th scope="col">Company</th><th scope="col">Risk</th><th scope="col" class="num">Last 90 days</th><th scope="col" class="num">90 days before</th><th scope="col" class="num">Change</th></tr></thead>
 <tbody>${p.churn.rows.length ? p.churn.rows.map((r) => html`<tr><td><a href="${p.base}/companies/${r.companyId}">${r.name}</a></td><td class="risk-${r.risk}">${r.risk}</td><td class="num">${formatCount(r.recent90)}</td><td class="num">${formatCount(r.previous90)}</td><td class="num">${change(r)}</td></tr>`) : html`<tr><td colspan="5">No company at risk</td></tr>`}</tbody></table></div>

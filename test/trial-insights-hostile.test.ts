@@ -1,0 +1,193 @@
+import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
+import { seedTenant } from "../src/seed/seed-tenant.ts";
+import type { Shard } from "../src/tenancy/shard.ts";
+import { launchBrowser } from "./support/browser.ts";
+import { startServer, type TestServer } from "./support/server.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { DataDir, PASSWORD, signIn } from "./support/workspace.ts";
+
+/**
+ * A hostile user's trial of Reports → Insights and Settings → Analytics on the real server:
+ * names carrying markup in every place the pages print one (pipeline, stage, user, company),
+ * chosen month and user values the results do not hold (page and CSV), another workspace's
+ * user id, and the churn list's wording for a company with no activity at all. The result
+ * tables are filled here as a nightly run's write-back fills them (this file tests the pages;
+ * test/insights.test.ts runs the real jobs).
+ */
+
+const HOME = "trial-home";
+const OTHER = "trial-other";
+const RUN_DATE = "2026-03-20";
+const MONTH = "2026-03";
+const XSS = `<img src=x onerror="window.__xss=1">"><svg onload="window.__xss=2">`;
+const ANCHOR = Date.UTC(2026, 2, 20);
+
+const dir = tempDir("crm-trial-insights-");
+let server: TestServer;
+let browser: Browser;
+let homeFile: string;
+let ids: { pipeline: number; stage: number; user: number; company: number; quiet: number; otherUser: number };
+
+// biome-ignore lint/suspicious/noExplicitAny: SQL rows are read field by field
+type Row = Record<string, any>;
+
+function query(file: string, sql: string, ...params: (string | number)[]): Row[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.query(sql).all(...params) as Row[];
+  } finally {
+    db.close();
+  }
+}
+
+beforeAll(async () => {
+  const data = new DataDir(dir.path);
+  await data.tenant(HOME);
+  await data.tenant(OTHER);
+  await data.user(HOME, "reader@trial.test", "read-only");
+  await data.user(HOME, "member@trial.test", "member");
+  await data.shards.use(data.get(HOME), (s: Shard) => {
+    seedTenant(s, { contacts: 40, seed: 3, anchorMs: ANCHOR });
+    const one = (sql: string) => (s.statement(sql).get() as { id: number }).id;
+    const pipeline = one("SELECT id FROM pipelines ORDER BY position LIMIT 1");
+    const stage = one(`SELECT id FROM stages WHERE pipeline_id = ${pipeline} ORDER BY position LIMIT 1`);
+    const user = one("SELECT id FROM users WHERE email = 'member@trial.test'");
+    const [company, quiet] = (
+      s.statement("SELECT id FROM companies ORDER BY id LIMIT 2").all() as { id: number }[]
+    ).map((r) => r.id) as [number, number];
+    s.statement("UPDATE pipelines SET name = ? WHERE id = ?").run(`P ${XSS}`, pipeline);
+    s.statement("UPDATE stages SET name = ? WHERE id = ?").run(`S ${XSS}`, stage);
+    s.statement("UPDATE users SET name = ? WHERE id = ?").run(`U ${XSS}`, user);
+    s.statement("UPDATE companies SET name = ? WHERE id = ?").run(`C ${XSS}`, company);
+    s.statement("UPDATE companies SET name = 'Quiet Ltd' WHERE id = ?").run(quiet);
+    const contact = one("SELECT id FROM contacts ORDER BY id LIMIT 1");
+    const now = Date.now();
+    s.transaction(() => {
+      s.statement("INSERT INTO analytics_rfm VALUES (?, 3, 7, 120000, 5, 4, 3, 'Champions', ?)").run(
+        contact,
+        RUN_DATE,
+      );
+      s.statement("INSERT INTO analytics_cohorts VALUES (?, 0, 5, 5, ?)").run(MONTH, RUN_DATE);
+      s.statement("INSERT INTO analytics_funnel VALUES (?, ?, ?, 9, 4, 2.5, ?)").run(
+        pipeline,
+        MONTH,
+        stage,
+        RUN_DATE,
+      );
+      s.statement("INSERT INTO analytics_heatmap VALUES (?, 2, 10, 6, ?)").run(user, RUN_DATE);
+      s.statement("INSERT INTO analytics_churn VALUES (?, 1, 8, -0.875, 'high', ?)").run(company, RUN_DATE);
+      // No activity in either period: "medium" by the churn job's rule (a quiet company).
+      s.statement("INSERT INTO analytics_churn VALUES (?, 0, 0, 0, 'medium', ?)").run(quiet, RUN_DATE);
+      for (const [job, rows] of [
+        ["rfm", 1],
+        ["cohorts", 1],
+        ["funnel", 1],
+        ["heatmap", 1],
+        ["churn", 2],
+      ] as const)
+        s.statement("INSERT INTO analytics_freshness VALUES (?, ?, ?, ?)").run(job, RUN_DATE, now, rows);
+    });
+    ids = { pipeline, stage, user, company, quiet, otherUser: 0 };
+  });
+  await data.shards.use(data.get(OTHER), (s: Shard) => {
+    ids.otherUser = (s.statement("SELECT id FROM users LIMIT 1").get() as { id: number }).id;
+  });
+  homeFile = join(dir.path, data.get(HOME).file);
+  data.close();
+  server = await startServer({ dataDir: dir.path });
+  browser = await launchBrowser();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  dir.remove();
+});
+
+describe("Insights with hostile names", () => {
+  it("prints pipeline, stage, user and company names as text in a real browser: nothing runs, no CSP report", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (e) => problems.push(e.message));
+    page.on("console", (m) => {
+      if (m.type() === "error") problems.push(m.text());
+    });
+    await page.goto(`${server.url}/t/${HOME}/login`);
+    await page.fill("input[name=email]", `owner@${HOME}.test`);
+    await page.fill("input[name=password]", PASSWORD);
+    await Promise.all([page.waitForURL(`**/t/${HOME}/contacts**`), page.click("button[type=submit]")]);
+    const urls = [
+      `/t/${HOME}/reports/insights`,
+      `/t/${HOME}/reports/insights?owner=${ids.user}`,
+      `/t/${HOME}/reports/insights?month=${encodeURIComponent(XSS)}&owner=${encodeURIComponent(XSS)}`,
+      `/t/${HOME}/companies/${ids.company}`,
+      `/t/${HOME}/settings/analytics`,
+    ];
+    for (const url of urls) {
+      await page.goto(`${server.url}${url}`);
+      expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss ?? 0)).toBe(0);
+      expect(await page.locator("main img[src=x], main svg[onload]").count()).toBe(0);
+    }
+    await page.goto(`${server.url}/t/${HOME}/reports/insights`);
+    const body = (await page.textContent("body")) ?? "";
+    for (const name of [`P ${XSS}`, `S ${XSS}`, `U ${XSS}`, `C ${XSS}`]) expect(body).toContain(name);
+    expect(problems.filter((p) => !p.includes("Failed to load resource"))).toEqual([]);
+    await context.close();
+  });
+});
+
+describe("Insights' choices", () => {
+  it("answers a month or user the results do not hold with 422 on the CSV downloads too, not another month's figures", async () => {
+    const client = await signIn(server.url, HOME, "member@trial.test");
+    const good = await client.get(`/t/${HOME}/reports/insights/funnel-${ids.pipeline}.csv?month=${MONTH}`);
+    expect(good.status).toBe(200);
+    for (const q of ["month=9999-99", "month=2026-02", `owner=${ids.otherUser}`, "owner=-1"]) {
+      const page = await client.get(`/t/${HOME}/reports/insights?${q}`);
+      expect(page.status).toBe(422);
+      const csv = await client.get(`/t/${HOME}/reports/insights/funnel-${ids.pipeline}.csv?${q}`);
+      expect(csv.status).toBe(422);
+      expect(csv.headers.get("content-type") ?? "").not.toContain("text/csv");
+      expect(csv.text).toContain(q.startsWith("month") ? "month: is not a month" : "owner: is not a user");
+      const hours = await client.get(`/t/${HOME}/reports/insights/heatmap-hours.csv?${q}`);
+      expect(hours.status).toBe(422);
+    }
+  });
+
+  it("another workspace's user id, or a session of another workspace, sees none of this workspace's figures", async () => {
+    const stranger = await signIn(server.url, OTHER, `owner@${OTHER}.test`);
+    for (const path of [
+      "reports/insights",
+      "reports/insights/rfm-segments.csv",
+      "settings/analytics",
+      "settings/workspace",
+    ]) {
+      const r = await stranger.get(`/t/${HOME}/${path}`);
+      expect([401, 403, 404, 303, 302]).toContain(r.status);
+      expect(r.text).not.toContain("Champions");
+      expect(r.text).not.toContain("Quiet Ltd");
+    }
+    const reader = await signIn(server.url, HOME, "reader@trial.test");
+    expect((await reader.get(`/t/${HOME}/settings/analytics`)).status).toBe(403);
+    expect((await reader.get(`/t/${HOME}/reports/insights`)).status).toBe(200);
+  });
+});
+
+describe("the churn list", () => {
+  it("says a quiet company (no interactions in either period) had none, not that it is new", async () => {
+    const client = await signIn(server.url, HOME, "reader@trial.test");
+    const page = await client.get(`/t/${HOME}/reports/insights`);
+    expect(page.status).toBe(200);
+    const row = new RegExp(
+      `<tr><td><a href="/t/${HOME}/companies/${ids.quiet}">Quiet Ltd</a></td>[\\s\\S]*?</tr>`,
+    ).exec(page.text)?.[0];
+    expect(row).toBeDefined();
+    expect(row).toContain('class="risk-medium"');
+    expect(row).not.toContain(">new<");
+    expect(row).toContain(">no activity<");
+    expect(query(homeFile, "SELECT count(*) AS n FROM analytics_churn")[0]?.n).toBe(2);
+  });
+});
