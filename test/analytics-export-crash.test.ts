@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { readState } from "../jobs/export/export-state.ts";
+import { exportWarehouse } from "../jobs/export/export-warehouse.ts";
 import { CLI, crm, parquetFiles, seedWorkspaces, warehouseContents } from "./analytics-export.fixture.ts";
 import { FAST_HASHING } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
+import { DataDir } from "./support/workspace.ts";
 
 const dir = tempDir("crm-analytics-crash-");
 afterAll(() => dir.remove());
@@ -50,7 +53,11 @@ function states(warehouse: string): Record<string, string> {
  * appears), then kills it with SIGKILL `delay` ms later. Returns how long it wrote, and whether
  * it had finished first.
  */
-async function killDuring(warehouse: string, delay: number): Promise<{ finished: boolean; wroteMs: number }> {
+async function killDuring(
+  warehouse: string,
+  delay: number,
+  from: "start" | "renames" = "start",
+): Promise<{ finished: boolean; wroteMs: number }> {
   const proc = Bun.spawn([process.execPath, CLI, "analytics", "export", "--warehouse", warehouse], {
     env: { ...process.env, ...FAST_HASHING, CRM_DATA: dir.path, CRM_ANALYTICS_THREADS: "1" },
     stdout: "ignore",
@@ -63,6 +70,10 @@ async function killDuring(warehouse: string, delay: number): Promise<{ finished:
   });
   await until(() => exited || existsSync(join(warehouse, "_state", "running")), 30_000);
   const writing = performance.now();
+  // From the first file under its final name: the kill lands while files are being renamed
+  // into place and watermarks written, the moments where their order matters.
+  if (from === "renames")
+    await until(() => exited || parquetFiles(warehouse).some((f) => f.startsWith("interactions/")), 30_000);
   await until(() => exited, delay);
   proc.kill("SIGKILL");
   await proc.exited;
@@ -100,8 +111,12 @@ describe("crm analytics export, killed with SIGKILL at any point", () => {
     let compared = 0;
     for (let attempt = 1; killed < 20 && attempt <= 60; attempt++) {
       // Each kill lands in a run that may itself be the recovery of the one killed before.
-      const { finished, wroteMs } = await killDuring(warehouse, next() * range);
-      if (finished) range = Math.min(range, wroteMs);
+      // Every third attempt, a kill within 20 ms of the first file renamed into place.
+      const { finished, wroteMs } =
+        attempt % 3 === 0
+          ? await killDuring(warehouse, next() * 20, "renames")
+          : await killDuring(warehouse, next() * range);
+      if (finished && attempt % 3 !== 0) range = Math.min(range, wroteMs);
       else killed++;
       if (finished || killed % 3 === 0) {
         await compare(attempt);
@@ -112,4 +127,46 @@ describe("crm analytics export, killed with SIGKILL at any point", () => {
     expect(killed).toBe(20);
     expect(compared).toBeGreaterThanOrEqual(6);
   }, 300_000);
+
+  it("writes a workspace's watermark only after every file of its run is in place", async () => {
+    const warehouse = join(dir.path, "ordered");
+    const data = new DataDir(dir.path);
+    const tenants = data.catalog.list();
+    data.close();
+    const seen: { step: string; tenants: number; states: number; parts: number; missing: number }[] = [];
+    await exportWarehouse({
+      dataDir: dir.path,
+      warehouse,
+      tenants,
+      key: Buffer.alloc(32, 7),
+      threads: 1,
+      onStep: (step, ids) => {
+        const states = ids.filter((id) => existsSync(join(warehouse, "_state", `${id}.json`)));
+        const recorded = states.flatMap((id) => readState(warehouse, id).parts);
+        const parts = parquetFiles(warehouse).filter((f) => f.startsWith("interactions/"));
+        const missing = recorded.filter((entry) => {
+          const [day, firstId] = entry.split("/");
+          return !parts.some(
+            (f) => f.startsWith(`interactions/day=${day}/`) && f.endsWith(`/part-${firstId}.parquet`),
+          );
+        });
+        seen.push({
+          step,
+          tenants: ids.length,
+          states: states.length,
+          parts: parts.length,
+          missing: missing.length,
+        });
+      },
+    });
+    // One batch: at "renamed" its files are all in place and no watermark is written yet;
+    // at "recorded" every watermark is, and names only files that exist.
+    expect(seen.length).toBe(2);
+    const parts = seen[0]?.parts ?? 0;
+    expect(parts).toBeGreaterThan(20);
+    expect(seen).toEqual([
+      { step: "renamed", tenants: 2, states: 0, parts, missing: 0 },
+      { step: "recorded", tenants: 2, states: 2, parts, missing: 0 },
+    ]);
+  });
 });

@@ -41,6 +41,11 @@ export interface ExportOptions {
   now?: () => number;
   onTenant?: (done: number, total: number, rows: number) => void;
   onSkip?: (tenant: Tenant, reason: string) => void;
+  /**
+   * After each batch's files are all in place ("renamed"), then after the watermarks of the
+   * tenants it finished are written ("recorded"): where a crash leaves which state.
+   */
+  onStep?: (step: "renamed" | "recorded", tenantIds: string[]) => void;
   /** While a batch's interactions are written: partition files written of the batch's. */
   onFiles?: (done: number, total: number) => void;
   /** Rows staged before a batch is written (default 1,000,000). */
@@ -149,6 +154,8 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         folders.add(dirname(dirname(target)));
       }
       makeDurable(warehouse, folders);
+      const finished = completed.map((c) => c.tenant.id);
+      options.onStep?.("renamed", finished);
       for (const file of files)
         if (file.table === INTERACTIONS)
           partsOf.get(file.tenantId)?.add(partEntry(file.day as string, file.firstId as number));
@@ -157,6 +164,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         writeState(warehouse, tenant.id, { watermark, parts, snapshotOf });
         partsOf.delete(tenant.id);
       }
+      options.onStep?.("recorded", finished);
       summary.files += files.length;
       completed = [];
       await stage.reset();
