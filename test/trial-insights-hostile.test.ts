@@ -191,3 +191,27 @@ describe("the churn list", () => {
     expect(query(homeFile, "SELECT count(*) AS n FROM analytics_churn")[0]?.n).toBe(2);
   });
 });
+
+describe("Settings → Analytics", () => {
+  it("shows a run whose process is gone (killed, crashed) as failed, not as running until the next night", async () => {
+    const gone = Bun.spawn(["true"]);
+    await gone.exited;
+    const catalog = new Database(join(dir.path, "catalog.sqlite"));
+    try {
+      catalog
+        .query(
+          "INSERT INTO analytics_runs (run_date, trigger, status, pid, started_at) VALUES ('2026-03-19', 'nightly', 'running', ?, ?)",
+        )
+        .run(gone.pid, Date.now() - 60_000);
+    } finally {
+      catalog.close();
+    }
+    const admin = await signIn(server.url, HOME, `owner@${HOME}.test`);
+    const page = await admin.get(`/t/${HOME}/settings/analytics`);
+    expect(page.status).toBe(200);
+    const row = /<tr><td>\d+<\/td><td>2026-03-19<\/td>[\s\S]*?<\/tr>/.exec(page.text)?.[0];
+    expect(row).toBeDefined();
+    expect(row).toContain('class="status-failed">failed<');
+    expect(row).not.toContain(">running<");
+  });
+});

@@ -1,4 +1,4 @@
-import { type AnalyticsRun, listRuns } from "../tenancy/analytics-ledger.ts";
+import { type AnalyticsRun, listRuns, processAlive } from "../tenancy/analytics-ledger.ts";
 import type { Catalog } from "../tenancy/catalog.ts";
 import { WORKSPACE_JOBS } from "./freshness.ts";
 
@@ -24,14 +24,16 @@ export interface LedgerRun {
  * The host's latest runs for a workspace's admin page: when, how, status and each workspace
  * job's status and duration. Left out: rows exported and computed (figures across every
  * workspace on the host), error texts (they may name another workspace's files) and the
- * operators' usage job: those are for `crm analytics status`.
+ * operators' usage job: those are for `crm analytics status`. A `running` row whose process is
+ * gone is shown failed, as the next run will record it.
  */
 export function ledgerForWorkspace(catalog: Catalog, limit = 20): LedgerRun[] {
   return listRuns(catalog, limit).map((run) => ({
     id: run.id,
     runDate: run.runDate,
     trigger: run.trigger,
-    status: run.status,
+    // A run whose process is gone (killed, crashed) is failed: the next run marks it so in the ledger.
+    status: run.status === "running" && !processAlive(run.pid) ? "failed" : run.status,
     startedAt: run.startedAt,
     endedAt: run.endedAt,
     jobs: WORKSPACE_JOBS.map((job) => {
