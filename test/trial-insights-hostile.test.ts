@@ -29,7 +29,15 @@ const dir = tempDir("crm-trial-insights-");
 let server: TestServer;
 let browser: Browser;
 let homeFile: string;
-let ids: { pipeline: number; stage: number; user: number; company: number; quiet: number; otherUser: number };
+let ids: {
+  pipeline: number;
+  stage: number;
+  won: number;
+  user: number;
+  company: number;
+  quiet: number;
+  otherUser: number;
+};
 
 // biome-ignore lint/suspicious/noExplicitAny: SQL rows are read field by field
 type Row = Record<string, any>;
@@ -54,6 +62,7 @@ beforeAll(async () => {
     const one = (sql: string) => (s.statement(sql).get() as { id: number }).id;
     const pipeline = one("SELECT id FROM pipelines ORDER BY position LIMIT 1");
     const stage = one(`SELECT id FROM stages WHERE pipeline_id = ${pipeline} ORDER BY position LIMIT 1`);
+    const won = one(`SELECT id FROM stages WHERE pipeline_id = ${pipeline} AND kind = 'won' LIMIT 1`);
     const user = one("SELECT id FROM users WHERE email = 'member@trial.test'");
     const [company, quiet] = (
       s.statement("SELECT id FROM companies ORDER BY id LIMIT 2").all() as { id: number }[]
@@ -77,6 +86,12 @@ beforeAll(async () => {
         stage,
         RUN_DATE,
       );
+      s.statement("INSERT INTO analytics_funnel VALUES (?, ?, ?, 3, 0, NULL, ?)").run(
+        pipeline,
+        MONTH,
+        won,
+        RUN_DATE,
+      );
       s.statement("INSERT INTO analytics_heatmap VALUES (?, 2, 10, 6, ?)").run(user, RUN_DATE);
       s.statement("INSERT INTO analytics_churn VALUES (?, 1, 8, -0.875, 'high', ?)").run(company, RUN_DATE);
       // No activity in either period: "medium" by the churn job's rule (a quiet company).
@@ -90,7 +105,7 @@ beforeAll(async () => {
       ] as const)
         s.statement("INSERT INTO analytics_freshness VALUES (?, ?, ?, ?)").run(job, RUN_DATE, now, rows);
     });
-    ids = { pipeline, stage, user, company, quiet, otherUser: 0 };
+    ids = { pipeline, stage, won, user, company, quiet, otherUser: 0 };
   });
   await data.shards.use(data.get(OTHER), (s: Shard) => {
     ids.otherUser = (s.statement("SELECT id FROM users LIMIT 1").get() as { id: number }).id;
@@ -213,5 +228,18 @@ describe("Settings → Analytics", () => {
     expect(row).toBeDefined();
     expect(row).toContain('class="status-failed">failed<');
     expect(row).not.toContain(">running<");
+  });
+});
+
+describe("the funnel", () => {
+  it("leaves moved on and conversion blank for a won or lost stage, where deals end, instead of 0%", async () => {
+    const client = await signIn(server.url, HOME, "reader@trial.test");
+    const csv = await client.get(`/t/${HOME}/reports/insights/funnel-${ids.pipeline}.csv?month=${MONTH}`);
+    expect(csv.status).toBe(200);
+    const wonName = query(homeFile, "SELECT name FROM stages WHERE id = ?", ids.won)[0]?.name as string;
+    const lines = csv.text.trimEnd().split("\r\n");
+    expect(lines[0]).toBe("Stage,Entered,Moved on,Conversion %,Median days");
+    expect(lines).toContain(`${wonName},3,,,`);
+    expect(lines.some((l) => l.endsWith(",9,4,44.4,2.5"))).toBe(true);
   });
 });

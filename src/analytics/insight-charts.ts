@@ -58,7 +58,12 @@ export function funnelChart(
         { label: "Conversion %", numeric: true },
         { label: "Median days", numeric: true },
       ],
-      rows: stages.map((s) => [s.stage, s.entered, s.advanced, percent(s.advanced, s.entered), s.medianDays]),
+      // Deals end in a won or lost stage: "moved on" and a conversion mean nothing there (blank, not 0%).
+      rows: stages.map((s) =>
+        s.kind === "won" || s.kind === "lost"
+          ? [s.stage, s.entered, null, null, s.medianDays]
+          : [s.stage, s.entered, s.advanced, percent(s.advanced, s.entered), s.medianDays],
+      ),
     },
   };
 }

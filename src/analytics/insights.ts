@@ -68,6 +68,8 @@ export interface FunnelStage {
   entered: number;
   advanced: number;
   medianDays: number | null;
+  /** The stage's kind: a won or lost stage is where deals end, so nothing moves on from it. */
+  kind?: "open" | "won" | "lost";
 }
 
 /** One month's funnel: per pipeline, its stages in order with deals entered, moved on and median days. */
@@ -75,7 +77,7 @@ export function funnelOf(shard: Shard, month: string): FunnelStage[] {
   return shard
     .statement(
       `SELECT f.pipeline_id AS pipelineId, p.name AS pipeline, f.stage_id AS stageId, s.name AS stage,
-              f.entered, f.advanced, f.median_days AS medianDays
+              f.entered, f.advanced, f.median_days AS medianDays, s.kind
        FROM analytics_funnel f
        JOIN stages s ON s.id = f.stage_id
        JOIN pipelines p ON p.id = f.pipeline_id
