@@ -42,12 +42,26 @@ class Refusal {
   ) {}
 }
 
+/**
+ * Whether an ISO time's date exists: Date.parse rolls a day past its month's end over
+ * (2026-02-30 becomes 2026-03-02), so the day is checked against the month's length here.
+ */
+function realDay(value: string): boolean {
+  const year = Number(value.slice(0, 4));
+  const month = Number(value.slice(5, 7));
+  const day = Number(value.slice(8, 10));
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return month >= 1 && month <= 12 && day >= 1 && day <= days;
+}
+
 function occurredAt(value: unknown, now: number): number {
   if (value === undefined || value === null) return now;
   let time: number;
   if (value instanceof Date) time = value.getTime();
   else if (typeof value === "number" && Number.isSafeInteger(value)) time = value;
-  else if (typeof value === "string" && value.length <= 40 && ISO_TIME.test(value)) time = Date.parse(value);
+  else if (typeof value === "string" && value.length <= 40 && ISO_TIME.test(value))
+    time = realDay(value) ? Date.parse(value) : Number.NaN;
   else
     throw new Refusal(
       "occurredAt",

@@ -20,7 +20,9 @@ export class TooManyEventsError extends AppError {
 export function parseBatch(body: Uint8Array, format: EventFormat): unknown[] {
   let decoded: unknown;
   try {
-    decoded = format === "json" ? JSON.parse(new TextDecoder().decode(body)) : unpack(body);
+    // JSON is UTF-8 (RFC 8259): bytes that are not are refused, not stored as U+FFFD.
+    decoded =
+      format === "json" ? JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body)) : unpack(body);
   } catch {
     throw new BadRequestError(`the body is not valid ${format === "json" ? "JSON" : "msgpack"}`, "body");
   }
