@@ -1,7 +1,10 @@
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
+import { NightlyScheduler } from "../src/analytics/nightly-scheduler.ts";
+import { Logger } from "../src/core/logger.ts";
 import { seedTenant } from "../src/seed/seed-tenant.ts";
 import type { Shard } from "../src/tenancy/shard.ts";
 import { launchBrowser } from "./support/browser.ts";
@@ -241,5 +244,27 @@ describe("the funnel", () => {
     expect(lines[0]).toBe("Stage,Entered,Moved on,Conversion %,Median days");
     expect(lines).toContain(`${wonName},3,,,`);
     expect(lines.some((l) => l.endsWith(",9,4,44.4,2.5"))).toBe(true);
+  });
+});
+
+describe("the nightly scheduler", () => {
+  it("starts the run at a lower CPU priority than the server's (nice 10), so pages stay quick meanwhile", async () => {
+    const out = join(dir.path, "child-nice");
+    const logger = new Logger({ write: () => undefined, flush: () => undefined });
+    // The child records its own nice value (field 19 of /proc/self/stat; the name field has no space here).
+    const scheduler = new NightlyScheduler({
+      at: new Date(Date.now() + 1000).toISOString().slice(11, 19),
+      zone: "UTC",
+      dataDir: "/nonexistent",
+      logger,
+      stopGraceMs: 300,
+      command: ["/bin/sh", "-c", `cut -d' ' -f19 /proc/self/stat > '${out}.tmp' && mv '${out}.tmp' '${out}'`],
+    });
+    scheduler.start();
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(out) && Date.now() < deadline) await Bun.sleep(20);
+    await scheduler.stop();
+    const own = Number(readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ")[16]);
+    expect(Number(readFileSync(out, "utf8").trim())).toBe(Math.min(19, own + 10));
   });
 });
