@@ -268,3 +268,31 @@ describe("the nightly scheduler", () => {
     expect(Number(readFileSync(out, "utf8").trim())).toBe(Math.min(19, own + 10));
   });
 });
+
+describe("the heatmap's time zone", () => {
+  it("after the time zone changes, names the zone the last run read the hours in until the next run", async () => {
+    const admin = await signIn(server.url, HOME, `owner@${HOME}.test`);
+    const hint = async () =>
+      /<section class="insight" aria-labelledby="heatmap-heading">[\s\S]*?<p class="hint">([^<]*)<\/p>/.exec(
+        (await admin.get(`/t/${HOME}/reports/insights`)).text,
+      )?.[1];
+    expect(await hint()).toBe("Interactions by weekday and hour in the workspace&#x27;s time zone (UTC).");
+    await admin.get(`/t/${HOME}/settings/workspace`);
+    for (const zone of ["Europe/Paris", "Asia/Tokyo"])
+      expect((await admin.post(`/t/${HOME}/settings/workspace`, { timeZone: zone })).status).toBe(303);
+    // The numbers on the page were computed in UTC: they say so, and which zone the next run reads.
+    expect(await hint()).toBe(
+      "Interactions by weekday and hour in UTC, as the last run read them; the next run reads them in the workspace&#x27;s time zone (Asia/Tokyo).",
+    );
+    // The next run writes the heatmap again (here, its write-back's stamp): the page names the new zone alone.
+    const db = new Database(homeFile);
+    try {
+      db.query("UPDATE analytics_freshness SET computed_at = ? WHERE job = 'heatmap'").run(Date.now() + 1000);
+    } finally {
+      db.close();
+    }
+    expect(await hint()).toBe(
+      "Interactions by weekday and hour in the workspace&#x27;s time zone (Asia/Tokyo).",
+    );
+  });
+});

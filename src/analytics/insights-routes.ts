@@ -18,7 +18,7 @@ import {
   heatmapOwners,
 } from "./insights.ts";
 import { runRfmSummary } from "./run-rfm-summary.ts";
-import { workspaceTimeZone } from "./workspace-time-zone.ts";
+import { heatmapTimeZone } from "./workspace-time-zone.ts";
 
 type C = Context<ViewerEnv>;
 
@@ -96,7 +96,7 @@ export function insightsRoutes(deps: AppDeps, options: InsightsRoutesOptions) {
       if (f) freshness[job] = freshnessText(f, now);
     }
     const chosen = choices(shard, { month: c.req.query("month"), owner: c.req.query("owner") });
-    const zone = workspaceTimeZone(shard);
+    const { zone, next: nextZone } = heatmapTimeZone(shard);
     const { rfm, pipelines, heat, specs } = await chartsOf(c, deps, chosen.month, chosen.ownerId, zone);
     const query = new URLSearchParams({
       month: chosen.month,
@@ -119,6 +119,7 @@ export function insightsRoutes(deps: AppDeps, options: InsightsRoutesOptions) {
         emptyText: fresh.size === 0 ? notYetText(deps.config.analyticsAt) : undefined,
         freshness,
         zone,
+        nextZone,
         form: { values: chosen.values, errors: chosen.errors },
         months: chosen.months,
         owners: chosen.owners.map((o) => ({ value: String(o.id), label: o.name })),
@@ -146,9 +147,9 @@ export function insightsRoutes(deps: AppDeps, options: InsightsRoutesOptions) {
     const issues = Object.entries(chosen.errors).map(([field, message]) => ({ field, message }));
     if (issues.length) throw new ValidationError(issues);
     const id = (c.req.param("chart") ?? "").slice(0, -".csv".length);
-    const spec = (await chartsOf(c, deps, chosen.month, chosen.ownerId, workspaceTimeZone(shard))).specs.find(
-      (s) => s.id === id,
-    );
+    const spec = (
+      await chartsOf(c, deps, chosen.month, chosen.ownerId, heatmapTimeZone(shard).zone)
+    ).specs.find((s) => s.id === id);
     if (!spec) throw new NotFoundError("chart");
     return c.body(options.csv(spec, c.req.query("bom") === "1"), 200, {
       "Content-Type": "text/csv; charset=utf-8",

@@ -23,6 +23,8 @@ export interface InsightsPageProps {
   freshness: Partial<Record<"rfm" | "cohorts" | "funnel" | "heatmap" | "churn", string>>;
   /** The workspace's time zone, which the heatmap's hours are in. */
   zone: string;
+  /** The workspace's new time zone when it changed after the last run (the next run reads hours in it). */
+  nextZone?: string | null;
   /** The month and owner chosen (as given) and their problems. */
   form: FormState;
   months: string[];
@@ -139,7 +141,7 @@ function heatmapSection(p: InsightsPageProps): Html {
   return html`<section class="insight" aria-labelledby="heatmap-heading"><h2 id="heatmap-heading">Activity heatmap</h2>
 ${freshnessLine(p.freshness.heatmap)}
 <form class="filters" method="get" action="${p.base}/reports/insights#heatmap-heading" aria-label="Heatmap user">${select("owner", "User", owners, p.form)}<input type="hidden" name="month" value="${p.form.values.month ?? ""}"><div class="filter-actions"><button type="submit">Show</button></div></form>
-<p class="hint">Interactions by weekday and hour in the workspace's time zone (${p.zone}).</p>
+<p class="hint">${p.nextZone ? `Interactions by weekday and hour in ${p.zone}, as the last run read them; the next run reads them in the workspace's time zone (${p.nextZone}).` : `Interactions by weekday and hour in the workspace's time zone (${p.zone}).`}</p>
 ${shadedTable({ id: "activity-heatmap", caption: "Interactions by weekday and hour", corner: "Day", columns: Array.from({ length: 24 }, (_, h) => String(h).padStart(2, "0")), rows, max })}
 ${p.heatmap.chart ? html`<div class="report-charts">${chartFigure(p.heatmap.chart.id, p.heatmap.chart.spec, p.heatmap.chart.csvHref)}</div>` : ""}
 </section>`;
