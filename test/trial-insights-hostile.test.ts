@@ -108,7 +108,7 @@ beforeAll(async () => {
       ] as const)
         s.statement("INSERT INTO analytics_freshness VALUES (?, ?, ?, ?)").run(job, RUN_DATE, now, rows);
     });
-    ids = { pipeline, stage, won, user, company, quiet, otherUser: 0 };
+    ids = { contact, pipeline, stage, won, user, company, quiet, otherUser: 0 };
   });
   await data.shards.use(data.get(OTHER), (s: Shard) => {
     ids.otherUser = (s.statement("SELECT id FROM users LIMIT 1").get() as { id: number }).id;
@@ -294,5 +294,17 @@ describe("the heatmap's time zone", () => {
     expect(await hint()).toBe(
       "Interactions by weekday and hour in the workspace&#x27;s time zone (Asia/Tokyo).",
     );
+  });
+});
+
+describe("a contact's RFM badge", () => {
+  it("counts the frequency as the job does (the 365 days to the run's day), not as every interaction ever", async () => {
+    const client = await signIn(server.url, HOME, "reader@trial.test");
+    const page = await client.get(`/t/${HOME}/contacts/${ids.contact}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(
+      "R 5 · F 4 · M 3 (last interaction 3 days before the run's day, 7 in the 365 days to it)",
+    );
+    expect(page.text).not.toContain("in all)");
   });
 });

@@ -17,7 +17,7 @@ export function recordInsight(p: RecordInsight | undefined, base: string): Html 
   if (!p || (!p.rfm && !p.churn)) return html``;
   return html`<section class="related record-insight" aria-labelledby="insight-heading"><h2 id="insight-heading">Insights</h2><dl class="facts">${
     p.rfm
-      ? html`<dt>RFM segment</dt><dd><span class="badge rfm-segment">${p.rfm.segment}</span> R ${p.rfm.r} · F ${p.rfm.f} · M ${p.rfm.m} (last interaction ${p.rfm.recencyDays} days ago, ${p.rfm.frequency} in all)${p.rfmFreshness ? html` <small class="hint">${p.rfmFreshness}</small>` : ""}</dd>`
+      ? html`<dt>RFM segment</dt><dd><span class="badge rfm-segment">${p.rfm.segment}</span> R ${p.rfm.r} · F ${p.rfm.f} · M ${p.rfm.m} (last interaction ${p.rfm.recencyDays} days before the run's day, ${p.rfm.frequency} in the 365 days to it)${p.rfmFreshness ? html` <small class="hint">${p.rfmFreshness}</small>` : ""}</dd>`
       : ""
   }${
     p.churn
