@@ -23,6 +23,8 @@ export interface TenantQueryOptions {
   sql: string;
   memory: string;
   threads: number;
+  /** The script is stopped (and refused) past this many milliseconds (default 300 s). */
+  timeoutMs?: number;
 }
 
 export interface QueryResult {
@@ -154,10 +156,22 @@ export async function runTenantQuery(options: TenantQueryOptions): Promise<Query
     await lockDown(connection);
     const prepared = await prepareQuery(connection, options.sql);
     let reader: Awaited<ReturnType<DuckDBPreparedStatement["runAndReadAll"]>>;
+    let timedOut = false;
+    const timeoutMs = options.timeoutMs ?? 300_000;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      connection.interrupt();
+    }, timeoutMs);
     try {
       reader = await prepared.runAndReadAll();
     } catch (error) {
+      if (timedOut)
+        throw new QueryRefusedError(
+          `stopped: the script ran past its time limit of ${timeoutMs / 1000} s (--timeout)`,
+        );
       throw new QueryRefusedError(firstLine(error));
+    } finally {
+      clearTimeout(timer);
     }
     return {
       columns: reader.columnNames(),

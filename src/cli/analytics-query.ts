@@ -3,7 +3,7 @@ import { analyticsSettings } from "../../jobs/export/analytics-settings.ts";
 import { loadConfig } from "../core/config.ts";
 import { csvRow } from "../privacy/csv.ts";
 import { Catalog } from "../tenancy/catalog.ts";
-import { type Command, stringFlag, UsageError } from "./command.ts";
+import { type Command, intFlag, stringFlag, UsageError } from "./command.ts";
 
 const FORMATS = ["csv", "json", "table"] as const;
 type Format = (typeof FORMATS)[number];
@@ -11,6 +11,8 @@ type Format = (typeof FORMATS)[number];
 const CELL_WIDTH = 40;
 /** A script longer than this is refused unread (a script, not a data file). */
 const MAX_SCRIPT_BYTES = 1_000_000;
+/** A script still running after this many seconds is stopped (a runaway WITH RECURSIVE, a huge cross join). */
+const DEFAULT_TIMEOUT_SECONDS = 300;
 
 interface Result {
   columns: string[];
@@ -78,7 +80,7 @@ export const analyticsQuery: Command = {
   name: "analytics query",
   summary: "run your own read-only SQL over one workspace's slice of the warehouse",
   help: `Usage: crm analytics query --tenant <slug> FILE.sql|- [--format csv|json|table]
-                           [--warehouse DIR] [--data DIR]
+                           [--timeout SECONDS] [--warehouse DIR] [--data DIR]
 
 Runs one SELECT (or WITH … SELECT) from FILE.sql, or from stdin with "-", over the workspace's
 slice of the warehouse, in tables of its own: interactions (with its day), contacts, companies,
@@ -89,16 +91,24 @@ INSERT…), or a query that reads a file, is refused with one line (exit 2).
 
   --tenant <slug>  the workspace
   --format F       csv, json or table (default: table on a terminal, csv otherwise)
+  --timeout S      stop the script after S seconds (default 300), exit 2
   --warehouse DIR  where the warehouse is (default: $CRM_WAREHOUSE_DIR or <data dir>/warehouse)
   --data DIR       data directory (default: $CRM_DATA or ./data)
 
 DuckDB's memory and threads: CRM_ANALYTICS_MEMORY, CRM_ANALYTICS_THREADS.`,
-  options: { tenant: { type: "string" }, format: { type: "string" }, warehouse: { type: "string" } },
+  options: {
+    tenant: { type: "string" },
+    format: { type: "string" },
+    timeout: { type: "string" },
+    warehouse: { type: "string" },
+  },
   positionals: 1,
   async run(values, [source = ""]) {
     const slug = stringFlag(values, "tenant");
     const as = (values.format ?? (process.stdout.isTTY ? "table" : "csv")) as Format;
     if (!FORMATS.includes(as)) throw new UsageError(`--format must be csv, json or table, got "${as}"`);
+    const timeout = intFlag(values, "timeout", DEFAULT_TIMEOUT_SECONDS);
+    if (timeout < 1) throw new UsageError(`--timeout must be at least 1 second, got "${values.timeout}"`);
     const config = loadConfig(process.env, { dataDir: values.data as string | undefined });
     const settings = analyticsSettings(process.env, config.dataDir, values.warehouse as string | undefined);
     const catalog = Catalog.open(config.dataDir);
@@ -120,6 +130,7 @@ DuckDB's memory and threads: CRM_ANALYTICS_MEMORY, CRM_ANALYTICS_THREADS.`,
       sql,
       memory: settings.memory,
       threads: settings.threads,
+      timeoutMs: timeout * 1000,
     });
     process.stdout.write(format(result, as));
     return 0;
