@@ -33,6 +33,7 @@ let server: TestServer;
 let browser: Browser;
 let homeFile: string;
 let ids: {
+  contact: number;
   pipeline: number;
   stage: number;
   won: number;
