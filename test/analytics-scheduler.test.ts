@@ -98,10 +98,12 @@ describe("CRM_ANALYTICS_AT", () => {
     expect(loadConfig({ CRM_ANALYTICS_AT: "07:05:09" }).analyticsAt).toBe("07:05:09");
     expect(loadConfig({ CRM_ANALYTICS_AT: "off" }).analyticsAt).toBeNull();
     expect(loadConfig({ CRM_ANALYTICS_AT: "" }).analyticsAt).toBeNull();
+    expect(loadConfig({ CRM_ANALYTICS_AT: "  " }).analyticsAt).toBeNull();
+    expect(loadConfig({ CRM_ANALYTICS_AT: " OFF " }).analyticsAt).toBeNull();
     for (const bad of ["24:00", "2:30", "02:60", "0230", "02:30:60", "tonight", "02:30 "])
       expect(() => loadConfig({ CRM_ANALYTICS_AT: bad })).toThrow(ConfigError);
     expect(() => loadConfig({ CRM_ANALYTICS_AT: "25:00" })).toThrow(
-      'CRM_ANALYTICS_AT must be a time of day HH:MM (00:00 to 23:59) or off, got "25:00"',
+      'CRM_ANALYTICS_AT must be a time of day HH:MM or HH:MM:SS (00:00 to 23:59:59) or off, got "25:00"',
     );
   });
 
@@ -116,7 +118,7 @@ describe("CRM_ANALYTICS_AT", () => {
     const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
     expect(code).toBe(2);
     expect(err.trim()).toBe(
-      'crm serve: CRM_ANALYTICS_AT must be a time of day HH:MM (00:00 to 23:59) or off, got "25:00"',
+      'crm serve: CRM_ANALYTICS_AT must be a time of day HH:MM or HH:MM:SS (00:00 to 23:59:59) or off, got "25:00"',
     );
   });
 });
@@ -157,6 +159,42 @@ describe("the scheduler", () => {
     expect(ended.pid).toBe(started.pid);
     expect(ended.signal).toBe("SIGKILL");
   });
+});
+
+describe("a run that never ends", () => {
+  it("is stopped once it has run longer than the limit (SIGTERM, then SIGKILL), so later nights can start", async () => {
+    const dir = tempDir("crm-sched-hung-");
+    dirs.push(dir);
+    const ready = join(dir.path, "ready");
+    const lines: Record<string, unknown>[] = [];
+    const logger = new Logger({
+      write: (chunk) => {
+        for (const line of chunk.split("\n")) if (line) lines.push(JSON.parse(line));
+      },
+      flush: () => undefined,
+    });
+    const scheduler = new NightlyScheduler({
+      at: new Date(Date.now() + 1000).toISOString().slice(11, 19),
+      zone: "UTC",
+      dataDir: "/nonexistent",
+      logger,
+      stopGraceMs: 300,
+      maxRunMs: 1500,
+      command: ["/bin/sh", "-c", `trap '' TERM; touch '${ready}'; while true; do sleep 0.05; done`],
+    });
+    scheduler.start();
+    await until(() => scheduler.running && existsSync(ready), 10_000, "the child to start");
+    const started = lines.find((l) => l.msg === "analytics run started") as { pid: number };
+    await until(() => !scheduler.running, 20_000, "the hung run to be stopped");
+    expect(() => process.kill(started.pid, 0)).toThrow();
+    expect(lines.find((l) => l.msg === "analytics run stopped: it ran longer than the limit")?.pid).toBe(
+      started.pid,
+    );
+    const ended = lines.find((l) => l.msg === "analytics run failed") as { signal: string; pid: number };
+    expect(ended.pid).toBe(started.pid);
+    expect(ended.signal).toBe("SIGKILL");
+    await scheduler.stop();
+  }, 30_000);
 });
 
 describe("one run at a time", () => {

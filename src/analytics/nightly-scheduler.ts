@@ -73,7 +73,15 @@ export interface NightlySchedulerOptions {
   now?: () => number;
   /** The crm command line (crmCommand() unless a test runs another program). */
   command?: string[];
+  /**
+   * How long a nightly run may take before it is stopped as hung (SIGTERM, then SIGKILL after
+   * the grace time): 20 hours unless a test says otherwise, so a run that never ends cannot
+   * keep every later night from starting; its ledger row is then taken over by the next run.
+   */
+  maxRunMs?: number;
 }
+
+const MAX_RUN_MS = 20 * 3600_000;
 
 export class NightlyScheduler {
   private timer: Timer | undefined;
@@ -150,6 +158,12 @@ export class NightlyScheduler {
     }
     this.child = child;
     logger.info("analytics run started", { pid: child.pid, trigger: "nightly" });
+    const maxRunMs = this.options.maxRunMs ?? MAX_RUN_MS;
+    const deadline = setTimeout(() => {
+      logger.error("analytics run stopped: it ran longer than the limit", { pid: child.pid, maxRunMs });
+      void this.stopChild(child);
+    }, maxRunMs);
+    deadline.unref();
     logger.flush();
     const tail = (stream: ReadableStream<Uint8Array>) =>
       new Response(stream).text().then((text) => text.slice(-TAIL_BYTES).trim());
@@ -169,6 +183,7 @@ export class NightlyScheduler {
       })
       .catch((error) => logger.error("analytics run lost", errorFields(error)))
       .finally(() => {
+        clearTimeout(deadline);
         this.child = undefined;
         logger.flush();
       });
@@ -181,14 +196,20 @@ export class NightlyScheduler {
     const child = this.child;
     if (!child || !this.finished) return;
     this.options.logger.warn("stopping the analytics run in progress", { pid: child.pid });
+    await this.stopChild(child);
+  }
+
+  /** Asks the run to stop (SIGTERM), kills it after the grace time, and waits until it has ended. */
+  private async stopChild(child: Subprocess<"ignore", "pipe", "pipe">): Promise<void> {
+    const finished = this.finished;
+    if (this.child !== child || !finished) return;
     child.kill("SIGTERM");
     let timer: Timer | undefined;
     const late = new Promise<"late">((resolve) => {
       timer = setTimeout(() => resolve("late"), this.options.stopGraceMs);
     });
-    if ((await Promise.race([this.finished.then(() => "done" as const), late])) === "late")
-      child.kill("SIGKILL");
+    if ((await Promise.race([finished.then(() => "done" as const), late])) === "late") child.kill("SIGKILL");
     clearTimeout(timer);
-    await this.finished;
+    await finished;
   }
 }

@@ -109,13 +109,15 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
-/** CRM_ANALYTICS_AT: `HH:MM` or `HH:MM:SS` (24-hour), `off` or empty for none; unset is 02:30. */
+/** CRM_ANALYTICS_AT: `HH:MM` or `HH:MM:SS` (24-hour), `off` or empty (or blank) for none; unset is 02:30. */
 function clockTime(env: Env, name: string, fallback: string): string | null {
   const raw = env[name];
   if (raw === undefined) return fallback;
-  if (raw === "" || /^off$/i.test(raw)) return null;
+  if (/^\s*(off)?\s*$/i.test(raw)) return null;
   if (!/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/.test(raw))
-    throw new ConfigError(`${name} must be a time of day HH:MM (00:00 to 23:59) or off, got "${raw}"`);
+    throw new ConfigError(
+      `${name} must be a time of day HH:MM or HH:MM:SS (00:00 to 23:59:59) or off, got "${raw}"`,
+    );
   return raw;
 }
 
