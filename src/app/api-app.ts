@@ -61,19 +61,21 @@ export function apiApp(deps: AppDeps) {
 /**
  * /api/v1/t/:tenant/events, mounted by the root before the global body limit: a batch of
  * 10,000 events needs more than CRM_BODY_LIMIT_BYTES, so this route has its own
- * (EVENTS_MAX_BYTES, 4 MiB), then the same key checks as the rest of the API.
+ * (EVENTS_MAX_BYTES, 4 MiB), read only once the workspace and the key's tenant are checked;
+ * then the same key checks as the rest of the API.
  */
 export function eventsApiApp(deps: AppDeps) {
+  // The workspace and the key's tenant are checked before a byte of the body is read (404, 401).
   const app = new Hono<TenantEnv>()
     .use(
+      resolveTenant(deps),
+      apiKeyTenantCheck,
       bodyLimit({
         maxSize: EVENTS_MAX_BYTES,
         onError: () => {
           throw new PayloadTooLargeError(EVENTS_MAX_BYTES);
         },
       }),
-      resolveTenant(deps),
-      apiKeyTenantCheck,
       holdShard(deps),
     )
     .use(apiKeyAuth)

@@ -13,6 +13,7 @@ import { PayloadTooLargeError } from "../core/errors.ts";
 import { dealRoutes } from "../deals/routes.ts";
 import { exportRoutes } from "../exports/routes.ts";
 import type { AppEnv, TenantEnv } from "../http/app-env.ts";
+import { bodyDeadline } from "../http/middleware/body-deadline.ts";
 import { csrfProtection } from "../http/middleware/csrf.ts";
 import { requestLog } from "../http/middleware/request-log.ts";
 import { securityHeaders } from "../http/middleware/security-headers.ts";
@@ -80,6 +81,9 @@ export function createApp(deps: ServerDeps) {
   app.use(requestLog(deps.logger, deps.config.accessLog), securityHeaders(deps.config));
   // An import's upload streams to disk under its own limit (CRM_IMPORT_MAX_BYTES): before the body limit.
   app.route("/t/:tenant/imports", importUploadRoutes(deps));
+  // Every other body, chunked ones too, must arrive within CRM_BODY_TIMEOUT_SECONDS (else 408),
+  // counted before any body limit reads it (the upload above has its own idle limit instead).
+  app.use(bodyDeadline(deps.config.bodyTimeoutSeconds));
   // Event batches (10,000 events) have their own, larger limit (src/events/event-limits.ts): before the body limit.
   app.route("/api/v1/t/:tenant/events", eventsApiApp(deps));
   app.use(
