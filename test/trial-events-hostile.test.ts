@@ -113,6 +113,7 @@ describe("event ingest against hostile input", () => {
     expect(answer.status).toBe(400);
     expect(answer.headers.get("content-type")).toContain("application/problem+json");
     expect(answer.json.detail).toBe("the body is not valid JSON");
+    expect(answer.json.errors).toEqual([{ field: "body", message: "the body is not valid JSON" }]);
     expect(await events()).toBe(before);
   });
 
@@ -130,6 +131,7 @@ describe("event ingest against hostile input", () => {
       const answer = await post(bomb, "application/msgpack");
       expect(answer.status).toBe(400);
       expect(answer.json.detail).toBe("the body is not valid msgpack");
+      expect(answer.json.errors[0].field).toBe("body");
     }
     expect(await events()).toBe(before);
     const fine = await post(

@@ -1,6 +1,6 @@
 import { unpack } from "msgpackr";
 import Piscina from "piscina";
-import { AppError, RetryLaterError, ValidationError } from "../core/errors.ts";
+import { AppError, BadRequestError, RetryLaterError, ValidationError } from "../core/errors.ts";
 import type { TaskInput, TaskReply, TaskRequest } from "./task-types.ts";
 import type { TaskName } from "./tasks.ts";
 import type { PoolThreadData } from "./worker-entry.ts";
@@ -130,6 +130,7 @@ export class WorkerPool {
       const reply = await this.schedule(tenantId, request, signal);
       if (!reply.ok) {
         if (reply.issues) throw new ValidationError(reply.issues);
+        if (reply.field !== undefined) throw new BadRequestError(reply.message, reply.field);
         throw new AppError(reply.status, reply.title, reply.message);
       }
       this.counts.completed++;

@@ -45,4 +45,6 @@ export type TaskReply =
       title: string;
       message: string;
       issues?: { field: string; message: string }[];
+      /** The field a 400 (BadRequestError) names, if any. */
+      field?: string;
     };

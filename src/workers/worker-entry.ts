@@ -1,7 +1,7 @@
 import { getPriority, setPriority } from "node:os";
 import { isMainThread, workerData } from "node:worker_threads";
 import { pack } from "msgpackr";
-import { AppError, ValidationError } from "../core/errors.ts";
+import { AppError, BadRequestError, ValidationError } from "../core/errors.ts";
 import type { TaskHandler, TaskReply, TaskRequest } from "./task-types.ts";
 import { TASKS } from "./tasks.ts";
 import { workerShard } from "./worker-shards.ts";
@@ -31,6 +31,8 @@ export async function dispatch(
       title: error.title,
       message: error.message,
       issues: error instanceof ValidationError ? error.issues : undefined,
+      // A 400 names the one field it refused (problem+json's `errors`), as on the server's thread.
+      field: error instanceof BadRequestError ? error.field : undefined,
     };
   }
 }
