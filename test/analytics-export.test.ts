@@ -4,6 +4,7 @@ import { createHmac } from "node:crypto";
 import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkWarehouse } from "../jobs/export/check-warehouse.ts";
+import { exportWarehouse } from "../jobs/export/export-warehouse.ts";
 import { SYSTEM_ACTOR } from "../src/identity/viewer.ts";
 import { logActivity } from "../src/interactions/log-activity.ts";
 import { mergeContacts } from "../src/merge/merge-contacts.ts";
@@ -429,5 +430,33 @@ describe("crm analytics export", () => {
     );
     expect(existsSync(join(dir.path, "w2"))).toBe(false);
     expect(existsSync(join(dir.path, "interactions"))).toBe(false);
+  });
+
+  it("several writers, each a few partitions per COPY, make exactly the warehouse one writer makes", async () => {
+    const data = new DataDir(dir.path);
+    const list = data.catalog.list();
+    data.close();
+    const run = async (name: string, threads: number, partitionsPerCopy?: number) => {
+      const target = join(dir.path, name);
+      const summary = await exportWarehouse({
+        dataDir: dir.path,
+        warehouse: target,
+        tenants: list,
+        key: Buffer.alloc(32, 3),
+        threads,
+        ...(partitionsPerCopy ? { partitionsPerCopy } : {}),
+      });
+      return { summary, contents: await warehouseContents(target) };
+    };
+    const one = await run("one-writer", 1);
+    const three = await run("three-writers", 3, 7);
+    // Dozens of COPYs of 7 partitions, shared by three connections.
+    const parts = [...one.contents.keys()].filter((f) => f.startsWith("interactions/")).length;
+    expect(parts).toBeGreaterThan(7 * 6);
+    expect(three.summary.files).toBe(one.summary.files);
+    expect(three.summary.rows).toBe(one.summary.rows);
+    expect([...three.contents.keys()]).toEqual([...one.contents.keys()]);
+    expect(three.contents).toEqual(one.contents);
+    expect(parquetFiles(join(dir.path, "three-writers")).some((f) => f.includes("_tmp-"))).toBe(false);
   });
 });

@@ -37,7 +37,10 @@ export interface ExportOptions {
   key: Buffer;
   /** DuckDB's memory limit, e.g. "1GB". */
   memory?: string;
+  /** DuckDB's threads; as many connections write the partition files side by side. */
   threads?: number;
+  /** Partitions one COPY writes at most (default 500: DuckDB holds a buffer per partition). */
+  partitionsPerCopy?: number;
   now?: () => number;
   onTenant?: (done: number, total: number, rows: number) => void;
   onSkip?: (tenant: Tenant, reason: string) => void;
@@ -118,12 +121,13 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
     /** This run's temporaries start with it (the final names never depend on it). */
     const token = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 
+    const threads = options.threads ?? navigator.hardwareConcurrency ?? 2;
     instance = await DuckDBInstance.create(":memory:", {
       memory_limit: options.memory ?? "1GB",
-      threads: String(options.threads ?? navigator.hardwareConcurrency ?? 2),
+      threads: String(threads),
       temp_directory: join(stagingDir, "spill"),
     });
-    staging = await Staging.create(instance);
+    staging = await Staging.create(instance, threads, options.partitionsPerCopy);
     const stage = staging;
 
     /** The part files of the tenants under way (their previous ones kept, then each batch's). */
