@@ -12,29 +12,33 @@ export function bodyWithDeadline(
   seconds: number,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let timer: Timer | undefined;
-      const late = new Promise<"late">((resolve) => {
-        timer = setTimeout(() => resolve("late"), Math.max(0, deadline - Date.now()));
-      });
-      try {
-        const read = await Promise.race([reader.read(), late]);
-        if (read === "late") {
-          void reader.cancel().catch(() => {});
-          controller.error(new RequestTimeoutError(seconds));
-        } else if (read.done) controller.close();
-        else controller.enqueue(read.value);
-      } catch (error) {
-        controller.error(error);
-      } finally {
-        clearTimeout(timer);
-      }
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let timer: Timer | undefined;
+        const late = new Promise<"late">((resolve) => {
+          timer = setTimeout(() => resolve("late"), Math.max(0, deadline - Date.now()));
+        });
+        try {
+          const read = await Promise.race([reader.read(), late]);
+          if (read === "late") {
+            void reader.cancel().catch(() => {});
+            controller.error(new RequestTimeoutError(seconds));
+          } else if (read.done) controller.close();
+          else controller.enqueue(read.value);
+        } catch (error) {
+          controller.error(error);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
     },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
+    // Nothing is read ahead: the first pull is the reader's own.
+    { highWaterMark: 0 },
+  );
 }
 
 /**
