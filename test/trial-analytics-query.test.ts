@@ -65,3 +65,42 @@ describe("crm analytics query against a script that never ends", () => {
     expect(JSON.parse(result.stdout)).toEqual([{ n: 6 }]);
   });
 });
+
+describe("crm analytics query against a result too big to hold", () => {
+  it("refuses a result of more rows than --max-rows (default 100,000) with one line, exit 2, printing nothing", async () => {
+    // 300 million rows: held in the process before printing, this took over 14 GB of memory.
+    const result = await queryCli("SELECT x FROM range(300000000) t(x)");
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr.trim().split("\n")).toEqual([
+      "crm analytics query: refused: the result has more than 100,000 rows (--max-rows); add a LIMIT or aggregate",
+    ]);
+  }, 40_000);
+
+  it("prints a result of exactly --max-rows rows and refuses one more", async () => {
+    const fits = await queryCli(
+      "SELECT x FROM range(4) t(x) ORDER BY x",
+      "--max-rows",
+      "4",
+      "--format",
+      "json",
+    );
+    expect({ code: fits.code, stderr: fits.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(JSON.parse(fits.stdout)).toEqual([{ x: 0 }, { x: 1 }, { x: 2 }, { x: 3 }]);
+    const over = await queryCli("SELECT x FROM range(5) t(x)", "--max-rows", "4");
+    expect(over.code).toBe(2);
+    expect(over.stdout).toBe("");
+    expect(over.stderr.trim()).toBe(
+      "crm analytics query: refused: the result has more than 4 rows (--max-rows); add a LIMIT or aggregate",
+    );
+  });
+
+  it("refuses a --max-rows that is not a whole number from 1 to 10,000,000", async () => {
+    for (const bad of ["0", "many", "10000001"]) {
+      const result = await queryCli("SELECT 1 AS one", "--max-rows", bad);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe("");
+      expect(result.stderr.split("\n")[0]).toContain("--max-rows");
+    }
+  });
+});

@@ -25,6 +25,11 @@ export interface TenantQueryOptions {
   threads: number;
   /** The script is stopped (and refused) past this many milliseconds (default 300 s). */
   timeoutMs?: number;
+  /**
+   * A result with more rows is refused (default 100,000): the rows are held in this process's
+   * memory, outside DuckDB's memory limit, so an unbounded result could exhaust the host.
+   */
+  maxRows?: number;
 }
 
 export interface QueryResult {
@@ -155,15 +160,16 @@ export async function runTenantQuery(options: TenantQueryOptions): Promise<Query
     await loadSlice(connection, options.warehouse, options.tenantId);
     await lockDown(connection);
     const prepared = await prepareQuery(connection, options.sql);
-    let reader: Awaited<ReturnType<DuckDBPreparedStatement["runAndReadAll"]>>;
+    let reader: Awaited<ReturnType<DuckDBPreparedStatement["streamAndReadUntil"]>>;
     let timedOut = false;
     const timeoutMs = options.timeoutMs ?? 300_000;
+    const maxRows = options.maxRows ?? 100_000;
     const timer = setTimeout(() => {
       timedOut = true;
       connection.interrupt();
     }, timeoutMs);
     try {
-      reader = await prepared.runAndReadAll();
+      reader = await prepared.streamAndReadUntil(maxRows + 1);
     } catch (error) {
       if (timedOut)
         throw new QueryRefusedError(
@@ -173,6 +179,10 @@ export async function runTenantQuery(options: TenantQueryOptions): Promise<Query
     } finally {
       clearTimeout(timer);
     }
+    if (reader.currentRowCount > maxRows)
+      throw new QueryRefusedError(
+        `refused: the result has more than ${maxRows.toLocaleString("en-US")} rows (--max-rows); add a LIMIT or aggregate`,
+      );
     return {
       columns: reader.columnNames(),
       types: reader.columnTypes().map((t) => t.toString()),

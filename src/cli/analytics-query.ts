@@ -13,6 +13,8 @@ const CELL_WIDTH = 40;
 const MAX_SCRIPT_BYTES = 1_000_000;
 /** A script still running after this many seconds is stopped (a runaway WITH RECURSIVE, a huge cross join). */
 const DEFAULT_TIMEOUT_SECONDS = 300;
+/** The rows are held in this process's memory (outside DuckDB's limit) before printing. */
+const DEFAULT_MAX_ROWS = 100_000;
 
 interface Result {
   columns: string[];
@@ -80,7 +82,7 @@ export const analyticsQuery: Command = {
   name: "analytics query",
   summary: "run your own read-only SQL over one workspace's slice of the warehouse",
   help: `Usage: crm analytics query --tenant <slug> FILE.sql|- [--format csv|json|table]
-                           [--timeout SECONDS] [--warehouse DIR] [--data DIR]
+                           [--timeout SECONDS] [--max-rows N] [--warehouse DIR] [--data DIR]
 
 Runs one SELECT (or WITH … SELECT) from FILE.sql, or from stdin with "-", over the workspace's
 slice of the warehouse, in tables of its own: interactions (with its day), contacts, companies,
@@ -92,6 +94,7 @@ INSERT…), or a query that reads a file, is refused with one line (exit 2).
   --tenant <slug>  the workspace
   --format F       csv, json or table (default: table on a terminal, csv otherwise)
   --timeout S      stop the script after S seconds (default 300), exit 2
+  --max-rows N     refuse a result of more than N rows (default 100,000; at most 10,000,000), exit 2
   --warehouse DIR  where the warehouse is (default: $CRM_WAREHOUSE_DIR or <data dir>/warehouse)
   --data DIR       data directory (default: $CRM_DATA or ./data)
 
@@ -100,6 +103,7 @@ DuckDB's memory and threads: CRM_ANALYTICS_MEMORY, CRM_ANALYTICS_THREADS.`,
     tenant: { type: "string" },
     format: { type: "string" },
     timeout: { type: "string" },
+    "max-rows": { type: "string" },
     warehouse: { type: "string" },
   },
   positionals: 1,
@@ -109,6 +113,9 @@ DuckDB's memory and threads: CRM_ANALYTICS_MEMORY, CRM_ANALYTICS_THREADS.`,
     if (!FORMATS.includes(as)) throw new UsageError(`--format must be csv, json or table, got "${as}"`);
     const timeout = intFlag(values, "timeout", DEFAULT_TIMEOUT_SECONDS);
     if (timeout < 1) throw new UsageError(`--timeout must be at least 1 second, got "${values.timeout}"`);
+    const maxRows = intFlag(values, "max-rows", DEFAULT_MAX_ROWS);
+    if (maxRows < 1 || maxRows > 10_000_000)
+      throw new UsageError(`--max-rows must be from 1 to 10,000,000, got "${values["max-rows"]}"`);
     const config = loadConfig(process.env, { dataDir: values.data as string | undefined });
     const settings = analyticsSettings(process.env, config.dataDir, values.warehouse as string | undefined);
     const catalog = Catalog.open(config.dataDir);
@@ -131,6 +138,7 @@ DuckDB's memory and threads: CRM_ANALYTICS_MEMORY, CRM_ANALYTICS_THREADS.`,
       memory: settings.memory,
       threads: settings.threads,
       timeoutMs: timeout * 1000,
+      maxRows,
     });
     process.stdout.write(format(result, as));
     return 0;
