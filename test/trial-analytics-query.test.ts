@@ -104,3 +104,17 @@ describe("crm analytics query against a result too big to hold", () => {
     }
   });
 });
+
+describe("crm analytics query against an obfuscated statement", () => {
+  it("refuses a statement spelled in full-width letters by name, not as an empty script", async () => {
+    const result = await queryCli("ＩＮＳＴＡＬＬ httpfs");
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr.trim()).toBe(
+      "crm analytics query: refused: ＩＮＳＴＡＬＬ is not allowed; a script only reads, with one SELECT (or WITH … SELECT)",
+    );
+    const comment = await queryCli("-- nothing but a comment\n");
+    expect(comment.code).toBe(2);
+    expect(comment.stderr.trim()).toBe("crm analytics query: the script is empty");
+  });
+});

@@ -58,7 +58,8 @@ export function firstKeyword(sql: string): string {
     } else break;
   }
   if (rest.startsWith("(")) return "(";
-  return (/^[A-Za-z_]+/.exec(rest)?.[0] ?? "").toUpperCase();
+  // Not a plain word (full-width letters, a stray symbol): its first characters, so it is refused by name, not as empty.
+  return (/^[A-Za-z_]+/.exec(rest)?.[0] ?? /^\S{1,20}/.exec(rest)?.[0] ?? "").toUpperCase();
 }
 
 /**
