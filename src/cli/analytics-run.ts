@@ -7,6 +7,9 @@ import { ShardManager } from "../tenancy/shard-manager.ts";
 import { type Command, DATA_HELP, UsageError } from "./command.ts";
 import { ProgressLine } from "./progress-line.ts";
 
+/** A job's error in one line (DuckDB adds hints on further lines; the ledger keeps them). */
+const firstLine = (error: string) => error.split("\n")[0] ?? "";
+
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** `--date`: a real calendar day, YYYY-MM-DD; default today (UTC). */
@@ -112,10 +115,11 @@ Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTI
         if (!outcome) continue;
         const figures = `${outcome.rows.toLocaleString("en-US")} rows in ${outcome.ms} ms`;
         console.log(
-          `${job.padEnd(8)} ${outcome.status.padEnd(9)} ${figures}${outcome.error ? `: ${outcome.error}` : ""}`,
+          `${job.padEnd(8)} ${outcome.status.padEnd(9)} ${figures}${outcome.error ? `: ${firstLine(outcome.error)}` : ""}`,
         );
       }
-      for (const { slug, error } of summary.unwritten) console.log(`workspace ${slug} not written: ${error}`);
+      for (const { slug, error } of summary.unwritten)
+        console.log(`workspace ${slug} not written: ${firstLine(error)}`);
       console.log(
         `run ${run.id} for ${run.runDate} ${run.status} in ${((run.endedAt ?? run.startedAt) - run.startedAt).toLocaleString("en-US")} ms`,
       );

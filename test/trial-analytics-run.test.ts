@@ -1,0 +1,33 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { crm, seedWorkspaces } from "./analytics-export.fixture.ts";
+import { tempDir } from "./support/temp-dir.ts";
+
+const dir = tempDir("crm-trial-analytics-run-");
+
+beforeAll(async () => {
+  await seedWorkspaces(dir.path, [{ slug: "alpha", contacts: 6 }]);
+  const exported = await crm(dir.path, ["analytics", "export"]);
+  if (exported.code !== 0) throw new Error(exported.stderr);
+});
+afterAll(() => dir.remove());
+
+describe("crm analytics run when DuckDB fails a job", () => {
+  it("prints the job's error on its one line, then the run's line, and exits 1", async () => {
+    // A memory limit too small for any job: DuckDB's message comes with several lines of hints.
+    const result = await crm(
+      dir.path,
+      ["analytics", "run", "--skip-export", "--job", "rfm", "--date", "2026-01-15"],
+      {
+        CRM_ANALYTICS_MEMORY: "1KB",
+      },
+    );
+    expect(result.code).toBe(1);
+    const lines = result.stdout.trim().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^rfm {6}failed {4}0 rows in \d+ ms: Out of Memory Error: /);
+    expect(lines[1]).toMatch(/^run \d+ for 2026-01-15 failed in [\d,]+ ms$/);
+    const status = await crm(dir.path, ["analytics", "status", "--runs", "1"]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain("Out of Memory Error");
+  });
+});
