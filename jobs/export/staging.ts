@@ -242,39 +242,53 @@ export class Staging {
       for (const group of byGroup) files.push(...group);
       await this.connection.run("DROP TABLE sorted_interactions");
     }
-    for (const [name, table] of this.dimensions) {
-      table.flush();
-      const present = new Set<string>();
-      if (table.rows > 0) {
-        const prefix = await partitioned(
-          `SELECT tenant, ${table.select()} FROM ${quote(table.name)} ORDER BY ALL`,
-          join(warehouse, name),
-          "tenant",
-        );
-        const written = await this.connection.runAndReadAll(
-          `SELECT DISTINCT tenant FROM ${quote(table.name)}`,
-        );
-        for (const [tenantId] of written.getRows()) {
-          const path = await this.oneFile(
-            dirname(snapshotPath(warehouse, name, String(tenantId))),
-            prefix,
-            `SELECT ${table.select()} FROM ${quote(table.name)} WHERE tenant = ${literal(String(tenantId))} ORDER BY ALL`,
-          );
-          present.add(String(tenantId));
-          files.push({ table: name, tenantId: String(tenantId), path });
+    // The dimensions too are shared by the writers, one table at a time each.
+    const dimensions = [...this.dimensions];
+    for (const [, table] of dimensions) table.flush();
+    const byDimension: StagedFile[][] = [];
+    let nextDimension = 0;
+    await Promise.all(
+      this.writers.map(async (connection) => {
+        for (let d = nextDimension++; d < dimensions.length; d = nextDimension++) {
+          const [name, table] = dimensions[d] as [string, StagedTable];
+          const mine: StagedFile[] = [];
+          const present = new Set<string>();
+          if (table.rows > 0) {
+            const prefix = await partitioned(
+              `SELECT tenant, ${table.select()} FROM ${quote(table.name)} ORDER BY ALL`,
+              join(warehouse, name),
+              "tenant",
+              connection,
+            );
+            const written = await connection.runAndReadAll(
+              `SELECT DISTINCT tenant FROM ${quote(table.name)}`,
+            );
+            for (const [tenantId] of written.getRows()) {
+              const path = await this.oneFile(
+                dirname(snapshotPath(warehouse, name, String(tenantId))),
+                prefix,
+                `SELECT ${table.select()} FROM ${quote(table.name)} WHERE tenant = ${literal(String(tenantId))} ORDER BY ALL`,
+                connection,
+              );
+              present.add(String(tenantId));
+              mine.push({ table: name, tenantId: String(tenantId), path });
+            }
+          }
+          for (const tenantId of tenantIds) {
+            if (present.has(tenantId)) continue;
+            const folder = dirname(snapshotPath(warehouse, name, tenantId));
+            mkdirSync(folder, { recursive: true });
+            const path = join(folder, `${TEMPORARY_PREFIX}${token}-empty.tmp`);
+            await connection.run(
+              `COPY (SELECT ${table.select()} FROM ${quote(table.name)} WHERE false) TO ${literal(path)} (FORMAT parquet)`,
+            );
+            mine.push({ table: name, tenantId, path });
+          }
+          byDimension[d] = mine;
         }
-      }
-      for (const tenantId of tenantIds) {
-        if (present.has(tenantId)) continue;
-        const folder = dirname(snapshotPath(warehouse, name, tenantId));
-        mkdirSync(folder, { recursive: true });
-        const path = join(folder, `${TEMPORARY_PREFIX}${token}-empty.tmp`);
-        await this.connection.run(
-          `COPY (SELECT ${table.select()} FROM ${quote(table.name)} WHERE false) TO ${literal(path)} (FORMAT parquet)`,
-        );
-        files.push({ table: name, tenantId, path });
-      }
-    }
+      }),
+    );
+    for (const group of byDimension) files.push(...group);
     return files;
   }
 
