@@ -11,6 +11,7 @@ import { ProgressLine } from "./progress-line.ts";
 const firstLine = (error: string) => error.split("\n")[0] ?? "";
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_MS = 86_400_000;
 
 /** `--date`: a real calendar day, YYYY-MM-DD; default today (UTC). */
 export function runDateFlag(raw: unknown, now = Date.now()): string {
@@ -20,6 +21,12 @@ export function runDateFlag(raw: unknown, now = Date.now()): string {
   const time = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : Number.NaN;
   if (!match || Number.isNaN(time) || new Date(time).toISOString().slice(0, 10) !== text)
     throw new UsageError(`--date must be a day as YYYY-MM-DD, got "${text}"`);
+  // A day ahead of UTC is still today somewhere; later is a typo that would put a future day's
+  // (empty) windows on every workspace's pages.
+  if (time > now + DAY_MS)
+    throw new UsageError(
+      `--date must not be after today, got "${text}" (the numbers are for a day that has begun)`,
+    );
   return text;
 }
 
