@@ -426,7 +426,7 @@ describe("crm analytics export", () => {
     });
     expect(memory.code).toBe(2);
     expect(memory.stderr).toBe(
-      'crm analytics export: CRM_ANALYTICS_MEMORY must be a size such as 512MB or 2GB, got "lots"\n',
+      'crm analytics export: CRM_ANALYTICS_MEMORY must be a size such as 512MB or 2GB (64MB to 1024TB), got "lots"\n',
     );
     expect(existsSync(join(dir.path, "w2"))).toBe(false);
     expect(existsSync(join(dir.path, "interactions"))).toBe(false);
