@@ -1,7 +1,14 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileDurably } from "./durable-files.ts";
-import { firstIdOf, INTERACTIONS, statePath } from "./warehouse-layout.ts";
+import {
+  firstIdOf,
+  INTERACTIONS,
+  partFile,
+  partitionDir,
+  snapshotPath,
+  statePath,
+} from "./warehouse-layout.ts";
 
 /**
  * What the warehouse holds of a tenant, written last, after its files: the last interaction id
@@ -15,7 +22,21 @@ export interface TenantState {
    * write transaction) and the key's fingerprint. Both unchanged: the snapshots are current.
    */
   snapshotOf?: string;
+  /**
+   * Each file's size in bytes when it was renamed into place: parts by their entry, snapshots
+   * by their table. A file whose size differs (or that is gone) is damaged: the export rebuilds
+   * the tenant. States written before sizes were recorded lack them: those files are checked
+   * for existence only, and their size is recorded at the next write of the state.
+   */
+  sizes?: Record<string, number>;
+  snapshotSizes?: Record<string, number>;
 }
+
+const sizeRecord = (value: unknown): Record<string, number> | undefined => {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value).filter(([, v]) => Number.isSafeInteger(v) && (v as number) >= 0);
+  return Object.fromEntries(entries) as Record<string, number>;
+};
 
 export function readState(warehouse: string, tenantId: string): TenantState {
   const path = statePath(warehouse, tenantId);
@@ -25,7 +46,15 @@ export function readState(warehouse: string, tenantId: string): TenantState {
     throw new Error(`${path}: no valid watermark`);
   const parts = Array.isArray(parsed.parts) ? parsed.parts.filter((p) => typeof p === "string") : [];
   const snapshotOf = typeof parsed.snapshotOf === "string" ? parsed.snapshotOf : undefined;
-  return { watermark: parsed.watermark as number, parts, ...(snapshotOf ? { snapshotOf } : {}) };
+  const sizes = sizeRecord(parsed.sizes);
+  const snapshotSizes = sizeRecord(parsed.snapshotSizes);
+  return {
+    watermark: parsed.watermark as number,
+    parts,
+    ...(snapshotOf ? { snapshotOf } : {}),
+    ...(sizes ? { sizes } : {}),
+    ...(snapshotSizes ? { snapshotSizes } : {}),
+  };
 }
 
 /** A state's part entry, `YYYY-MM-DD/<firstId>`. */
@@ -34,6 +63,53 @@ export const partEntry = (day: string, firstId: number) => `${day}/${firstId}`;
 export function splitPartEntry(entry: string): { day: string; firstId: number } {
   const [day = "", firstId = ""] = entry.split("/");
   return { day, firstId: Number(firstId) };
+}
+
+/** A part entry's file. */
+export function partPath(warehouse: string, tenantId: string, entry: string): string {
+  const { day, firstId } = splitPartEntry(entry);
+  return join(partitionDir(warehouse, day, tenantId), partFile(firstId));
+}
+
+/** A file's size, or undefined when it is gone (one stat). */
+export function fileSize(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The tenant's recorded part files that are gone or whose size is not the one recorded (one
+ * stat each): any means the interactions must be rebuilt.
+ */
+export function damagedParts(warehouse: string, tenantId: string, state: TenantState): string[] {
+  const damaged: string[] = [];
+  for (const entry of state.parts) {
+    const path = partPath(warehouse, tenantId, entry);
+    const size = fileSize(path);
+    const recorded = state.sizes?.[entry];
+    if (size === undefined || (recorded !== undefined && size !== recorded)) damaged.push(path);
+  }
+  return damaged;
+}
+
+/** The tenant's snapshots that are gone or changed since recorded: they must be retaken. */
+export function damagedSnapshots(
+  warehouse: string,
+  tenantId: string,
+  state: TenantState,
+  dimensions: string[],
+): string[] {
+  const damaged: string[] = [];
+  for (const dimension of dimensions) {
+    const path = snapshotPath(warehouse, dimension, tenantId);
+    const size = fileSize(path);
+    const recorded = state.snapshotSizes?.[dimension];
+    if (size === undefined || (recorded !== undefined && size !== recorded)) damaged.push(path);
+  }
+  return damaged;
 }
 
 export function writeState(warehouse: string, tenantId: string, state: TenantState): void {

@@ -1,13 +1,17 @@
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import { makeDurable, writeFileDurably } from "./durable-files.ts";
 import { lockWarehouse } from "./export-lock.ts";
 import {
+  damagedParts,
+  damagedSnapshots,
   type ExistingPart,
+  fileSize,
   listTenantParts,
   partEntry,
+  partPath,
   readState,
   removeParts,
   splitPartEntry,
@@ -51,6 +55,13 @@ export interface ExportOptions {
   onStep?: (step: "renamed" | "recorded", tenantIds: string[]) => void;
   /** While a batch's interactions are written: partition files written of the batch's. */
   onFiles?: (done: number, total: number) => void;
+  /**
+   * Tenants (by id) to rebuild from scratch whatever their state, or "all": an operator's clean
+   * slate (`crm analytics export --rebuild`).
+   */
+  rebuild?: "all" | ReadonlySet<string>;
+  /** A tenant whose recorded files are gone or changed: the paths found so; it is rebuilt. */
+  onDamaged?: (tenant: Tenant, paths: string[]) => void;
   /** Rows staged before a batch is written (default 1,000,000). */
   batchRows?: number;
   /** A tenant's rows are cut into segments of this many (default 1,000,000): a batch never splits one. */
@@ -60,7 +71,12 @@ export interface ExportOptions {
 export interface ExportSummary {
   tenants: number;
   skipped: number;
+  /** Rebuilt for a merge or an erasure in their new entries (or their file put back from a backup). */
   rebuilt: number;
+  /** Rebuilt (or their snapshots retaken) because recorded files were gone or changed. */
+  repaired: number;
+  /** Rebuilt because the caller asked (`rebuild`). */
+  forced: number;
   rows: number;
   files: number;
   ms: number;
@@ -77,6 +93,8 @@ interface Completed {
   /** Set when this run rewrites the tenant's snapshots; else they are current and kept. */
   snapshotOf: string;
   snapshots: boolean;
+  /** The kept snapshots' sizes (when `snapshots` is false). */
+  snapshotSizes: Record<string, number>;
 }
 
 /**
@@ -98,7 +116,16 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
   );
   mkdirSync(join(warehouse, STATE_DIR), { recursive: true });
   const unlock = lockWarehouse(warehouse);
-  const summary: ExportSummary = { tenants: 0, skipped: 0, rebuilt: 0, rows: 0, files: 0, ms: 0 };
+  const summary: ExportSummary = {
+    tenants: 0,
+    skipped: 0,
+    rebuilt: 0,
+    repaired: 0,
+    forced: 0,
+    rows: 0,
+    files: 0,
+    ms: 0,
+  };
   let instance: DuckDBInstance | undefined;
   let staging: Staging | undefined;
   try {
@@ -132,6 +159,8 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
 
     /** The part files of the tenants under way (their previous ones kept, then each batch's). */
     const partsOf = new Map<string, Set<string>>();
+    /** Their sizes in bytes, by entry (kept parts' from the state, written ones' after their rename). */
+    const sizesOf = new Map<string, Record<string, number>>();
     let completed: Completed[] = [];
     const flush = async () => {
       const files = await stage.write(
@@ -153,7 +182,15 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
                 partFile(file.firstId as number),
               )
             : snapshotPath(warehouse, file.table, file.tenantId);
+        const size = statSync(file.path).size;
         renameSync(file.path, target);
+        if (file.table === INTERACTIONS) {
+          const sizes = sizesOf.get(file.tenantId);
+          if (sizes) sizes[partEntry(file.day as string, file.firstId as number)] = size;
+        } else {
+          const done = completed.find((c) => c.tenant.id === file.tenantId);
+          if (done) done.snapshotSizes[file.table] = size;
+        }
         folders.add(dirname(target));
         folders.add(dirname(dirname(target)));
       }
@@ -163,10 +200,17 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
       for (const file of files)
         if (file.table === INTERACTIONS)
           partsOf.get(file.tenantId)?.add(partEntry(file.day as string, file.firstId as number));
-      for (const { tenant, watermark, snapshotOf } of completed) {
+      for (const { tenant, watermark, snapshotOf, snapshotSizes } of completed) {
         const parts = [...(partsOf.get(tenant.id) ?? [])].sort();
-        writeState(warehouse, tenant.id, { watermark, parts, snapshotOf });
+        const known = sizesOf.get(tenant.id) ?? {};
+        const sizes: Record<string, number> = {};
+        for (const entry of parts) {
+          const size = known[entry];
+          if (size !== undefined && size >= 0) sizes[entry] = size;
+        }
+        writeState(warehouse, tenant.id, { watermark, parts, snapshotOf, sizes, snapshotSizes });
         partsOf.delete(tenant.id);
+        sizesOf.delete(tenant.id);
       }
       options.onStep?.("recorded", finished);
       summary.files += files.length;
@@ -196,13 +240,26 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         const watermark = previous.watermark;
         const maxId = reader.maxId();
         // A file behind its watermark (put back from a backup) is rebuilt too.
-        const rebuild = watermark > 0 && (maxId < watermark || reader.rewroteSince(watermark, maxId));
+        const rewritten = watermark > 0 && (maxId < watermark || reader.rewroteSince(watermark, maxId));
+        // Every recorded file is checked (a stat each): one gone or changed since it was written
+        // (a truncated or deleted part) makes the tenant's history exported again from its file.
+        const damaged = damagedParts(warehouse, tenant.id, previous);
+        const forced = options.rebuild === "all" || options.rebuild?.has(tenant.id) === true;
+        const rebuild = rewritten || damaged.length > 0 || forced;
         const from = rebuild ? 0 : watermark;
-        if (rebuild) summary.rebuilt++;
+        if (forced) summary.forced++;
+        else if (rewritten) summary.rebuilt++;
         removeParts(rebuild ? listTenantParts(warehouse, tenant.id) : (leftovers.get(tenant.id) ?? []), from);
-        partsOf.set(
+        const kept = previous.parts.filter((entry) => splitPartEntry(entry).firstId <= from);
+        partsOf.set(tenant.id, new Set(kept));
+        sizesOf.set(
           tenant.id,
-          new Set(previous.parts.filter((entry) => splitPartEntry(entry).firstId <= from)),
+          Object.fromEntries(
+            kept.map((entry) => [
+              entry,
+              previous.sizes?.[entry] ?? fileSize(partPath(warehouse, tenant.id, entry)) ?? -1,
+            ]),
+          ),
         );
 
         let after = from;
@@ -223,12 +280,24 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         // Snapshots are rewritten whole when anything in the file changed since they were taken
         // (or the key did); an idle workspace's night costs no file at all.
         const snapshotOf = `${reader.changeCounter()}/${keyId}`;
-        const snapshots =
-          rebuild ||
-          previous.snapshotOf !== snapshotOf ||
-          DIMENSIONS.some((d) => !existsSync(snapshotPath(warehouse, d.name, tenant.id)));
+        const dimensionNames = DIMENSIONS.map((d) => d.name);
+        // A first export has no snapshots to check (nor a state that ever recorded them).
+        const damagedSnapshotFiles =
+          previous.snapshotOf === undefined
+            ? []
+            : damagedSnapshots(warehouse, tenant.id, previous, dimensionNames);
+        if (damaged.length > 0 || damagedSnapshotFiles.length > 0) {
+          if (!forced) summary.repaired++;
+          options.onDamaged?.(tenant, [...damaged, ...damagedSnapshotFiles]);
+        }
+        const snapshots = rebuild || previous.snapshotOf !== snapshotOf || damagedSnapshotFiles.length > 0;
         if (snapshots) stageDimensions(stage, reader, tenant, options.key, now());
-        completed.push({ tenant, watermark: Math.max(maxId, 0), snapshotOf, snapshots });
+        const snapshotSizes: Record<string, number> = {};
+        if (!snapshots)
+          for (const name of dimensionNames)
+            snapshotSizes[name] =
+              previous.snapshotSizes?.[name] ?? fileSize(snapshotPath(warehouse, name, tenant.id)) ?? -1;
+        completed.push({ tenant, watermark: Math.max(maxId, 0), snapshotOf, snapshots, snapshotSizes });
         summary.tenants++;
       } finally {
         reader.close();

@@ -2,7 +2,7 @@ import { analyticsSettings } from "../../jobs/export/analytics-settings.ts";
 import { loadWarehouseKey } from "../../jobs/export/warehouse-key.ts";
 import { loadConfig } from "../core/config.ts";
 import { Catalog } from "../tenancy/catalog.ts";
-import { type Command, DATA_HELP } from "./command.ts";
+import { type Command, DATA_HELP, UsageError } from "./command.ts";
 import { ProgressLine } from "./progress-line.ts";
 
 const count = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -10,22 +10,25 @@ const count = (n: number) => Math.round(n).toLocaleString("en-US");
 export const analyticsExport: Command = {
   name: "analytics export",
   summary: "write every workspace's new interactions and a snapshot of its records to the Parquet warehouse",
-  help: `Usage: crm analytics export [--warehouse DIR] [--data DIR]
+  help: `Usage: crm analytics export [--rebuild <slug>|all] [--warehouse DIR] [--data DIR]
 
 Exports, for each workspace of the catalog, the interactions logged since its last export and
 a fresh snapshot of its contacts, companies, deals, stages, pipelines and users, as Parquet
 files in Hive partitions (README "Analytics: the warehouse"). Each workspace's file is read
 only, never migrated: one at an older schema is skipped with a message (crm migrate first).
 Emails become keyed hashes; names, phones and free text are left out. Safe to stop at any
-moment: the next run ends with the same warehouse as an uninterrupted one.
+moment: the next run ends with the same warehouse as an uninterrupted one. A workspace whose
+files in the warehouse are gone or changed (damaged) is rebuilt by itself.
 
+  --rebuild <slug>|all  export that workspace's (or every one's) whole history and records
+                   again, as on a first export, whatever the warehouse holds of it
   --warehouse DIR  where the warehouse is (default: $CRM_WAREHOUSE_DIR or <data dir>/warehouse)
 ${DATA_HELP}
 
 Settings: CRM_WAREHOUSE_KEY (hex; default: the key file <data dir>/warehouse.key, made on the
 first export), CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTICS_THREADS.
 A progress bar on a terminal; one summary line on stdout at the end.`,
-  options: { warehouse: { type: "string" } },
+  options: { warehouse: { type: "string" }, rebuild: { type: "string" } },
   async run(values) {
     const config = loadConfig(process.env, { dataDir: values.data as string | undefined });
     const settings = analyticsSettings(process.env, config.dataDir, values.warehouse as string | undefined);
@@ -36,6 +39,14 @@ A progress bar on a terminal; one summary line on stdout at the end.`,
       tenants = catalog.list();
     } finally {
       catalog.close();
+    }
+    const rebuildFlag = values.rebuild as string | undefined;
+    let rebuild: "all" | Set<string> | undefined;
+    if (rebuildFlag === "all") rebuild = "all";
+    else if (rebuildFlag !== undefined) {
+      const tenant = tenants.find((t) => t.slug === rebuildFlag);
+      if (!tenant) throw new UsageError(`--rebuild: no workspace "${rebuildFlag}" (a slug, or all)`);
+      rebuild = new Set([tenant.id]);
     }
     const tty = process.stderr.isTTY;
     const progress = tty ? new ProgressLine("analytics export: read", "workspaces") : undefined;
@@ -55,6 +66,11 @@ A progress bar on a terminal; one summary line on stdout at the end.`,
         files ??= new ProgressLine("analytics export: write", "partitions");
         files.update(done, total, done === total);
       },
+      ...(rebuild ? { rebuild } : {}),
+      onDamaged: (tenant, paths) =>
+        process.stderr.write(
+          `${progress ? "\n" : ""}repairing ${tenant.slug}: ${paths.length} damaged or missing file(s), e.g. ${paths[0]}\n`,
+        ),
       onSkip: (tenant, reason) =>
         process.stderr.write(`${progress ? "\n" : ""}skipped ${tenant.slug}: ${reason}\n`),
     });
@@ -62,6 +78,8 @@ A progress bar on a terminal; one summary line on stdout at the end.`,
     const line =
       `exported ${count(summary.rows)} rows of ${count(summary.tenants)} workspaces` +
       `${summary.skipped ? ` (${summary.skipped} skipped)` : ""}${summary.rebuilt ? ` (${summary.rebuilt} rebuilt)` : ""}` +
+      `${summary.repaired ? ` (rebuilt ${summary.repaired}: damaged or missing files)` : ""}` +
+      `${summary.forced ? ` (rebuilt ${summary.forced}: asked)` : ""}` +
       ` to ${settings.warehouse} in ${seconds.toFixed(1)} s (${count(summary.rows / Math.max(seconds, 0.001))} rows/s)`;
     if (progress) (files ?? progress).finish(line);
     else console.log(line);

@@ -106,6 +106,10 @@ Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTI
                 threads: settings.threads,
                 onTenant: (done, total) => line("export", "workspaces").update(done, total, done === total),
                 onSkip: (tenant, reason) => process.stderr.write(`\nskipped ${tenant.slug}: ${reason}\n`),
+                onDamaged: (tenant, paths) =>
+                  process.stderr.write(
+                    `\nrepairing ${tenant.slug}: ${paths.length} damaged or missing file(s), e.g. ${paths[0]}\n`,
+                  ),
               });
               return exported.rows;
             }
