@@ -144,7 +144,7 @@ describe("crm analytics run", () => {
     const original = readFileSync(part);
     writeFileSync(part, Buffer.concat([original.subarray(0, 40), Buffer.from("not parquet any more")]));
     try {
-      const failed = crm(["analytics", "run", "--date", "2026-11-29"]);
+      const failed = crm(["analytics", "run", "--date", "2026-11-29", "--skip-export"]);
       expect({ code: failed.code, stderr: failed.stderr }).toMatchObject({ code: 1 });
       expect(failed.stdout).toContain(part);
       expect(failed.stdout).toMatch(/rfm +failed/);
@@ -171,7 +171,7 @@ describe("crm analytics run", () => {
     const part = join(folder, readdirSync(folder)[0] as string);
     renameSync(part, `${part}.away`);
     try {
-      const failed = crm(["analytics", "run", "--date", "2026-11-29", "--job", "churn"]);
+      const failed = crm(["analytics", "run", "--date", "2026-11-29", "--job", "churn", "--skip-export"]);
       expect({ code: failed.code, stderr: failed.stderr }).toMatchObject({ code: 1 });
       expect(failed.stdout).toContain(`missing warehouse file: ${part}`);
       expect(read("SELECT * FROM analytics_churn ORDER BY company_id")).toEqual(before);
