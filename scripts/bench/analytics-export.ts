@@ -21,13 +21,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { createTenant } from "../../src/auth/create-tenant.ts";
-import { PasswordHasher } from "../../src/auth/password-hasher.ts";
 import { SYSTEM_ACTOR } from "../../src/identity/viewer.ts";
 import { recordInteraction } from "../../src/interactions/record-interaction.ts";
-import { seedTenant } from "../../src/seed/seed-tenant.ts";
 import { Catalog } from "../../src/tenancy/catalog.ts";
 import { ShardManager } from "../../src/tenancy/shard-manager.ts";
+import { seedBenchWorkspaces } from "./seed-workspaces.ts";
 import { median } from "./wrk.ts";
 
 const { values } = parseArgs({
@@ -48,41 +46,8 @@ const CLI = join(import.meta.dir, "../../src/cli.ts");
 const ANCHOR = Date.UTC(2026, 10, 1);
 const count = (n: number) => Math.round(n).toLocaleString("en-US");
 
-async function seed(): Promise<void> {
-  const catalog = Catalog.open(dataDir);
-  const shards = new ShardManager({ dataDir, maxOpen: 8 });
-  const hasher = new PasswordHasher({ concurrency: 2, maxWaiting: 10_000, memoryCostKiB: 1024, timeCost: 1 });
-  try {
-    const have = new Set(catalog.list().map((t) => t.slug));
-    const started = performance.now();
-    for (let i = 0; i < TENANTS; i++) {
-      const slug = `bench-${String(i).padStart(4, "0")}`;
-      if (have.has(slug)) continue;
-      const { tenant } = await createTenant(catalog, hasher, {
-        slug,
-        name: slug,
-        ownerName: "Owner",
-        ownerEmail: `owner@${slug}.test`,
-        ownerPassword: "bench password 1",
-      });
-      await shards.use(tenant, (shard) =>
-        seedTenant(shard, {
-          contacts: Math.ceil(PER_TENANT / 10),
-          seed: i + 1,
-          anchorMs: ANCHOR,
-          interactionsPerContact: 10,
-        }),
-      );
-      if (i % 10 === 9)
-        console.error(
-          `seeded ${i + 1} of ${TENANTS} workspaces (${((performance.now() - started) / 1000).toFixed(0)} s)`,
-        );
-    }
-  } finally {
-    shards.closeAll();
-    catalog.close();
-  }
-}
+const seed = () =>
+  seedBenchWorkspaces({ dataDir, tenants: TENANTS, perTenant: PER_TENANT, anchorMs: ANCHOR });
 
 /** 1% new interactions in every workspace, logged "today" (the day after the seed's anchor). */
 async function addOnePercent(round: number): Promise<number> {

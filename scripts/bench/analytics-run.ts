@@ -18,12 +18,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { RUNNER_DIR } from "../../jobs/run/run-analytics.ts";
-import { createTenant } from "../../src/auth/create-tenant.ts";
-import { PasswordHasher } from "../../src/auth/password-hasher.ts";
-import { seedTenant } from "../../src/seed/seed-tenant.ts";
 import { latestRun } from "../../src/tenancy/analytics-ledger.ts";
 import { Catalog } from "../../src/tenancy/catalog.ts";
 import { ShardManager } from "../../src/tenancy/shard-manager.ts";
+import { seedBenchWorkspaces } from "./seed-workspaces.ts";
 import { median } from "./wrk.ts";
 
 const { values } = parseArgs({
@@ -46,37 +44,8 @@ const ANCHOR = Date.UTC(2026, 10, 1);
 const RUN_DATE = "2026-10-31";
 const count = (n: number) => Math.round(n).toLocaleString("en-US");
 
-async function seed(): Promise<void> {
-  const catalog = Catalog.open(dataDir);
-  const shards = new ShardManager({ dataDir, maxOpen: 8 });
-  const hasher = new PasswordHasher({ concurrency: 2, maxWaiting: 10_000, memoryCostKiB: 1024, timeCost: 1 });
-  try {
-    const have = new Set(catalog.list().map((t) => t.slug));
-    for (let i = 0; i < TENANTS; i++) {
-      const slug = `bench-${String(i).padStart(4, "0")}`;
-      if (have.has(slug)) continue;
-      const { tenant } = await createTenant(catalog, hasher, {
-        slug,
-        name: slug,
-        ownerName: "Owner",
-        ownerEmail: `owner@${slug}.test`,
-        ownerPassword: "bench password 1",
-      });
-      await shards.use(tenant, (shard) =>
-        seedTenant(shard, {
-          contacts: Math.ceil(PER_TENANT / 10),
-          seed: i + 1,
-          anchorMs: ANCHOR,
-          interactionsPerContact: 10,
-        }),
-      );
-      if (i % 25 === 24) console.error(`seeded ${i + 1} of ${TENANTS} workspaces`);
-    }
-  } finally {
-    shards.closeAll();
-    catalog.close();
-  }
-}
+const seed = () =>
+  seedBenchWorkspaces({ dataDir, tenants: TENANTS, perTenant: PER_TENANT, anchorMs: ANCHOR });
 
 function crm(args: string[], env: Record<string, string> = {}) {
   const started = performance.now();
