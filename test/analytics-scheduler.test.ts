@@ -37,6 +37,18 @@ async function until(check: () => boolean, ms: number, what: string): Promise<vo
   }
 }
 
+/** A logger whose JSON lines the test reads back. */
+function capturedLog(): { lines: Record<string, unknown>[]; logger: Logger } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = new Logger({
+    write: (chunk) => {
+      for (const line of chunk.split("\n")) if (line) lines.push(JSON.parse(line));
+    },
+    flush: () => undefined,
+  });
+  return { lines, logger };
+}
+
 describe("the next run", () => {
   it("is the next time the clock reads CRM_ANALYTICS_AT, strictly after now", () => {
     expect(iso(nextRunAt(Date.parse("2026-12-01T10:00:00Z"), "02:30", "UTC"))).toBe(
@@ -124,13 +136,7 @@ describe("CRM_ANALYTICS_AT", () => {
 });
 
 describe("the scheduler", () => {
-  const lines: Record<string, unknown>[] = [];
-  const logger = new Logger({
-    write: (chunk) => {
-      for (const line of chunk.split("\n")) if (line) lines.push(JSON.parse(line));
-    },
-    flush: () => undefined,
-  });
+  const { lines, logger } = capturedLog();
   const soon = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString().slice(11, 19);
 
   it("asks a run still going at shutdown to stop, and kills it after the grace time if it does not", async () => {
@@ -166,13 +172,7 @@ describe("a run that never ends", () => {
     const dir = tempDir("crm-sched-hung-");
     dirs.push(dir);
     const ready = join(dir.path, "ready");
-    const lines: Record<string, unknown>[] = [];
-    const logger = new Logger({
-      write: (chunk) => {
-        for (const line of chunk.split("\n")) if (line) lines.push(JSON.parse(line));
-      },
-      flush: () => undefined,
-    });
+    const { lines, logger } = capturedLog();
     const scheduler = new NightlyScheduler({
       at: new Date(Date.now() + 1000).toISOString().slice(11, 19),
       zone: "UTC",
@@ -203,13 +203,7 @@ describe("one run at a time", () => {
     dirs.push(dir);
     const catalog = Catalog.open(dir.path);
     const held = startRun(catalog, { runDate: "2026-12-01", trigger: "manual", pid: process.pid });
-    const lines: Record<string, unknown>[] = [];
-    const logger = new Logger({
-      write: (chunk) => {
-        for (const line of chunk.split("\n")) if (line) lines.push(JSON.parse(line));
-      },
-      flush: () => undefined,
-    });
+    const { lines, logger } = capturedLog();
     const scheduler = new NightlyScheduler({
       at: new Date(Date.now() + 1000).toISOString().slice(11, 19),
       zone: "UTC",
