@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { truncateSync } from "node:fs";
+import { basename, join } from "node:path";
+import { Glob } from "bun";
 import { crm, seedWorkspaces } from "./analytics-export.fixture.ts";
 import { tempDir } from "./support/temp-dir.ts";
 
@@ -13,22 +16,29 @@ afterAll(() => dir.remove());
 
 describe("crm analytics run when DuckDB fails a job", () => {
   it("prints the job's error on its one line, then the run's line, and exits 1", async () => {
-    // A memory limit too small for any job: DuckDB's message comes with several lines of hints.
-    const result = await crm(
-      dir.path,
-      ["analytics", "run", "--skip-export", "--job", "rfm", "--date", "2026-01-15"],
-      {
-        CRM_ANALYTICS_MEMORY: "1KB",
-      },
-    );
+    // A damaged part file (the runner reads the warehouse as it is: --skip-export, so nothing repairs it first).
+    const parts = [...new Glob("interactions/**/*.parquet").scanSync({ cwd: join(dir.path, "warehouse") })];
+    expect(parts.length).toBeGreaterThan(0);
+    const damaged = parts[0] as string;
+    truncateSync(join(dir.path, "warehouse", damaged), 100);
+    const result = await crm(dir.path, [
+      "analytics",
+      "run",
+      "--skip-export",
+      "--job",
+      "rfm",
+      "--date",
+      "2026-01-15",
+    ]);
     expect(result.code).toBe(1);
     const lines = result.stdout.trim().split("\n");
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^rfm {6}failed {4}0 rows in \d+ ms: Out of Memory Error: /);
+    expect(lines[0]).toMatch(/^rfm {6}failed {4}0 rows in \d+ ms: /);
+    expect(lines[0]).toContain(basename(damaged));
     expect(lines[1]).toMatch(/^run \d+ for 2026-01-15 failed in [\d,]+ ms$/);
     const status = await crm(dir.path, ["analytics", "status", "--runs", "1"]);
     expect(status.code).toBe(0);
-    expect(status.stdout).toContain("Out of Memory Error");
+    expect(status.stdout).toContain(basename(damaged));
   });
 });
 
