@@ -27,7 +27,7 @@ export function bulkBar(p: BulkBarProps): Html {
 <input type="hidden" name="_csrf" value="${p.csrfToken}"><input type="hidden" name="filter" value="${p.filterQuery}">
 <fieldset class="bulk-scope"><legend>Change</legend>
 <label><input type="radio" name="scope" value="selected" checked> the selected ${p.plural}</label>
-<label><input type="radio" name="scope" value="all"> all ${p.moreThan ? `more than ${formatCount(p.total)}` : p.total} matching</label></fieldset>
+<label><input type="radio" name="scope" value="all"> all ${p.moreThan ? `more than ${formatCount(p.total)}` : formatCount(p.total)} matching</label></fieldset>
 <label><span>Action</span><select name="action">
 <option value="setOwner">Set owner</option><option value="addTag">Add tag</option><option value="removeTag">Remove tag</option>${
     p.stages ? html`<option value="moveStage">Move to stage</option>` : ""
