@@ -6,6 +6,7 @@ import { dealCreateInput, dealPatchInput } from "../deals/deal-input.ts";
 import { DEAL_SORTS } from "../deals/list-deals.ts";
 import { companyMergeRequest, contactMergeRequest } from "../merge/merge-input.ts";
 import { bulkPath } from "./openapi/bulk.ts";
+import { contactEngagementSchema } from "./openapi/contacts-engagement.ts";
 import { customFieldPaths } from "./openapi/custom-fields.ts";
 import { dealExtraParameters, dealSchema } from "./openapi/deals.ts";
 import { eventPaths } from "./openapi/events.ts";
@@ -71,6 +72,7 @@ export const OPENAPI_DOCUMENT = {
           tags,
           ...timestamps,
           customFields,
+          engagement: contactEngagementSchema,
         },
       },
       Company: {

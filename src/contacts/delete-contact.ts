@@ -1,9 +1,17 @@
 import type { Actor } from "../identity/viewer.ts";
 import { deleteRecord } from "../records/record-table.ts";
 import type { Shard } from "../tenancy/shard.ts";
+import { deleteEngagement } from "./contact-engagement.ts";
 import { CONTACT_TABLE, contactName } from "./contact-record.ts";
 
-/** Deletes a contact (its tag links go with it) and logs `contact.deleted`; 404 if it is not in this workspace. */
+/**
+ * Deletes a contact (its tag links go with it, and its engagement summary) and logs
+ * `contact.deleted`; 404 if it is not in this workspace. Its events stay in the log, as its
+ * other interactions do.
+ */
 export function deleteContact(shard: Shard, actor: Actor, id: number, now = Date.now()): void {
-  deleteRecord(shard, actor, CONTACT_TABLE, id, (contact) => ({ name: contactName(contact) }), now);
+  shard.transaction(() => {
+    deleteRecord(shard, actor, CONTACT_TABLE, id, (contact) => ({ name: contactName(contact) }), now);
+    deleteEngagement(shard, id);
+  });
 }

@@ -2,9 +2,11 @@ import { contactPage } from "../../views/contacts/contact-page.ts";
 import { CONTACT_VIEW } from "../../views/contacts/contact-view.ts";
 import type { AppDeps } from "../http/app-env.ts";
 import { idParam, pageContext, rowContext } from "../http/page-context.ts";
+import { viewerTimeZone } from "../http/viewer-time-zone.ts";
 import { hasRole } from "../identity/roles.ts";
 import { recordSectionsProps } from "../record-pages/record-sections-props.ts";
 import { recordRoutes } from "../records/record-routes.ts";
+import { contactEngagement } from "./contact-engagement.ts";
 import { CONTACT_KIND } from "./contact-kind.ts";
 import { contactName } from "./contact-record.ts";
 import { getContact } from "./get-contact.ts";
@@ -23,6 +25,8 @@ export function contactRoutes(deps: AppDeps) {
         row: rowContext(c),
         canManagePrivacy: hasRole(c.var.viewer.role, "admin"),
         sections: recordSectionsProps(c, deps, { type: "contact", id: contact.id }),
+        engagement: contactEngagement(c.var.shard, contact.id),
+        zone: viewerTimeZone(c),
       }).value,
     );
   });

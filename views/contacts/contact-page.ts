@@ -1,3 +1,4 @@
+import type { Engagement } from "../../src/contacts/contact-engagement.ts";
 import type { ContactRecord } from "../../src/contacts/contact-record.ts";
 import { formatDateTime } from "../components/format.ts";
 import type { RowContext } from "../components/row-context.ts";
@@ -7,6 +8,7 @@ import { page } from "../layouts/page.ts";
 import type { PageContext } from "../layouts/page-context.ts";
 import { recordActions } from "../records/record-actions.ts";
 import { type RecordSectionsProps, recordSections } from "../records/record-sections.ts";
+import { engagementSection } from "./engagement-section.ts";
 
 export interface ContactPageProps {
   ctx: PageContext;
@@ -18,6 +20,10 @@ export interface ContactPageProps {
   canManagePrivacy: boolean;
   /** Custom fields, deals, tasks and the timeline. */
   sections: RecordSectionsProps;
+  /** Integrations' events summed up per kind (contact_engagement). */
+  engagement: Engagement[];
+  /** The viewer's time zone, which the engagement's times are shown in. */
+  zone: string;
 }
 
 function privacyLinks(base: string, id: number): Html {
@@ -32,6 +38,8 @@ export function contactPage({
   row,
   canManagePrivacy,
   sections,
+  engagement,
+  zone,
 }: ContactPageProps): Html {
   const path = `${row.base}/contacts/${c.id}`;
   const company = c.companyId
@@ -46,6 +54,6 @@ export function contactPage({
       c.email ? html`<a href="mailto:${c.email}">${c.email}</a>` : "—"
     }</dd><dt>Phone</dt><dd>${c.phone ?? "—"}</dd><dt>Owner</dt><dd>${c.ownerName ?? "—"}</dd><dt>Tags</dt><dd>${
       c.tags.length ? tagChips(c.tags, `${row.base}/contacts`) : "—"
-    }</dd><dt>Created</dt><dd>${formatDateTime(c.createdAt)}</dd><dt>Updated</dt><dd>${formatDateTime(c.updatedAt)}</dd></dl>${recordSections(sections)}<p><a href="${row.base}/contacts">← All contacts</a></p></article>`,
+    }</dd><dt>Created</dt><dd>${formatDateTime(c.createdAt)}</dd><dt>Updated</dt><dd>${formatDateTime(c.updatedAt)}</dd></dl>${engagementSection(engagement, zone)}${recordSections(sections)}<p><a href="${row.base}/contacts">← All contacts</a></p></article>`,
   });
 }
