@@ -4,7 +4,6 @@ import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
-import { recordsJson } from "../records/record-json.ts";
 import type { KindRecord } from "../records/record-kind.ts";
 import { MERGE_KINDS, type MergeKind } from "./merge-kinds.ts";
 import { mergeInPool } from "./merge-pool.ts";
@@ -13,7 +12,7 @@ import { mergeInPool } from "./merge-pool.ts";
 function mergeApi<R extends KindRecord>(
   app: Hono<ViewerEnv>,
   deps: AppDeps,
-  { kind, request }: MergeKind<R>,
+  { kind, request, json }: MergeKind<R>,
 ): void {
   app.post(`/${kind.path}/:id/merge`, async (c) => {
     const survivorId = kind.get(c.var.shard, idParam(c)).id;
@@ -22,7 +21,7 @@ function mergeApi<R extends KindRecord>(
       ...body,
       survivorId,
     });
-    return c.json(recordsJson(c.var.shard, kind, [kind.get(c.var.shard, survivorId)])[0]);
+    return c.json(json(c.var.shard, kind.get(c.var.shard, survivorId)));
   });
 }
 

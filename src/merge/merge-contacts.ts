@@ -1,3 +1,4 @@
+import { findContactEvents } from "../contacts/contact-events.ts";
 import { CONTACT_KIND } from "../contacts/contact-kind.ts";
 import type { ContactRecord } from "../contacts/contact-record.ts";
 import { getContact } from "../contacts/get-contact.ts";
@@ -5,6 +6,7 @@ import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { foldDuplicate } from "./fold-duplicate.ts";
 import type { MergeInput } from "./merge-input.ts";
+import { moveEvents } from "./move-events.ts";
 
 /** Puts the duplicate's deals on the survivor (a deal both are on keeps one link) and takes them off the duplicate. */
 function relinkDeals(shard: Shard, duplicateId: number, survivorId: number, now: number): void {
@@ -23,8 +25,9 @@ function relinkDeals(shard: Shard, duplicateId: number, survivorId: number, now:
 
 /**
  * Folds the duplicate contact into the survivor in one transaction (see foldDuplicate): the
- * survivor also takes the duplicate's deals. Logs `contact.merged`, then `contact.updated` if
- * its fields changed.
+ * survivor also takes the duplicate's deals, its events and its engagement (move-events.ts;
+ * the events are looked for before the transaction: a scan of the log, so call this in a
+ * worker). Logs `contact.merged`, then `contact.updated` if its fields changed.
  */
 export function mergeContacts(
   shard: Shard,
@@ -32,6 +35,11 @@ export function mergeContacts(
   input: MergeInput,
   now = Date.now(),
 ): ContactRecord {
-  shard.transaction(() => foldDuplicate(shard, actor, CONTACT_KIND, relinkDeals, input, now));
+  const events = findContactEvents(shard, input.duplicateId);
+  const relink = (tx: Shard, duplicateId: number, survivorId: number, at: number) => {
+    relinkDeals(tx, duplicateId, survivorId, at);
+    moveEvents(tx, events, duplicateId, survivorId);
+  };
+  shard.transaction(() => foldDuplicate(shard, actor, CONTACT_KIND, relink, input, now));
   return getContact(shard, input.survivorId);
 }

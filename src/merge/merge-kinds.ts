@@ -1,9 +1,11 @@
 import type { z } from "zod";
 import { COMPANY_KIND } from "../companies/company-kind.ts";
 import type { CompanyRecord } from "../companies/company-record.ts";
+import { oneContactJson } from "../contacts/contact-json.ts";
 import { CONTACT_KIND } from "../contacts/contact-kind.ts";
 import type { ContactRecord } from "../contacts/contact-record.ts";
 import type { Actor } from "../identity/viewer.ts";
+import { recordsJson } from "../records/record-json.ts";
 import type { KindRecord, RecordKind, RecordMerge } from "../records/record-kind.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { type LinkedCounts, linkedCounts } from "./linked-counts.ts";
@@ -29,6 +31,8 @@ export interface MergeKind<R extends KindRecord> {
   merge(shard: Shard, actor: Actor, input: MergeInput): R;
   /** What would move from a record to the survivor, for the comparison page. */
   moved(shard: Shard, id: number): LinkedCounts;
+  /** The survivor as the API answers it: the same shape as GET of one record. */
+  json(shard: Shard, record: R): object;
 }
 
 /** The kinds that can be merged, by their plural; a mergeable kind adds its line here. */
@@ -38,11 +42,13 @@ export const MERGE_KINDS: { contacts: MergeKind<ContactRecord>; companies: Merge
     request: contactMergeRequest,
     merge: mergeContacts,
     moved: (shard, id) => linkedCounts(shard, "contact", id),
+    json: oneContactJson,
   },
   companies: {
     kind: COMPANY_KIND,
     request: companyMergeRequest,
     merge: mergeCompanies,
     moved: (shard, id) => linkedCounts(shard, "company", id),
+    json: (shard, record) => recordsJson(shard, COMPANY_KIND, [record])[0] as object,
   },
 };
