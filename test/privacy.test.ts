@@ -38,6 +38,7 @@ const WORKSPACE_CSVS = [
   "tasks.csv",
   "notes.csv",
   "interactions.csv",
+  "events.csv",
   "tags.csv",
   "contact_tags.csv",
   "company_tags.csv",
@@ -387,6 +388,8 @@ describe("a person's data export", () => {
     const files = unzipSync(response.bytes);
     expect(Object.keys(files).sort()).toEqual([
       "deals.csv",
+      "engagement.csv",
+      "events.csv",
       "interactions.csv",
       "notes.csv",
       "person.json",

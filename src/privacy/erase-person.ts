@@ -1,3 +1,4 @@
+import { findContactEvents, rewriteFoundEvents } from "../contacts/contact-events.ts";
 import { contactName } from "../contacts/contact-record.ts";
 import { getContact } from "../contacts/get-contact.ts";
 import { requireRole } from "../identity/roles.ts";
@@ -109,7 +110,9 @@ function compact(shard: Shard): Pick<ErasureResult, "compacted" | "compactError"
  * their tasks, the contact (its notes, custom values, search entries, tag and deal links go
  * with it through triggers and cascades), the payloads of their interactions (the log keeps
  * that something happened and when, not what) and of their tasks' interactions (a task's
- * title may name them), and their full name and email wherever other records quote them
+ * title may name them), their pushed events and engagement (deleted: each is about them alone;
+ * the events are found by a scan of the log before the transaction, see findContactEvents),
+ * and their full name and email wherever other records quote them
  * (scrubMentions); then logs `contact.erased` with an empty payload. Admins and owners only;
  * 404 if the contact is not in this workspace.
  *
@@ -147,6 +150,7 @@ export function erasePerson(
   let changed: MentionCounts | undefined;
   let imports: ImportScrub | undefined;
   try {
+    const events = findContactEvents(shard, contactId);
     shard.transaction(() => {
       const contact = getContact(shard, contactId);
       const taskIds = shard
@@ -160,6 +164,8 @@ export function erasePerson(
       shard.statement("DELETE FROM tasks WHERE subject_type = 'contact' AND subject_id = ?").run(contactId);
       shard.statement("DELETE FROM contacts WHERE id = ?").run(contactId);
       anonymise.run("contact", contactId);
+      rewriteFoundEvents(shard, events, contactId, null);
+      shard.statement("DELETE FROM contact_engagement WHERE contact_id = ?").run(contactId);
       const name = contactName(contact);
       const mentions = mentionsOf({ name, email: contact.email, phone: contact.phone });
       imports = scrubImports(shard, contactId, { ...contact, name }, mentions);

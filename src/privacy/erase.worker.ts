@@ -48,6 +48,7 @@ const KINDS: [keyof MentionCounts, string][] = [
   ["notes", "note"],
   ["tasks", "task"],
   ["interactions", "activity entry"],
+  ["events", "pushed event"],
   ["customValues", "custom value"],
   ["fieldOptions", "field option"],
   ["importRows", "import journal entry"],
@@ -88,7 +89,7 @@ const eraseTask: TaskHandler<ErasureParams, ErasureOutcome> = ({ params, slug },
     imports,
     contactId: params.contactId,
     summary: [
-      `Contact #${params.contactId} was erased, with their notes, tasks, custom values and activity details.`,
+      `Contact #${params.contactId} was erased, with their notes, tasks, custom values, pushed events and activity details.`,
       changedLine(result.changed),
       `Imports: ${plural(imports.journalRows, "record")} of theirs no longer taken back by Undo, ${plural(imports.samples, "file sample")} rewritten, ${plural(imports.files, "stored file")} of finished imports deleted.`,
       ...(imports.pending

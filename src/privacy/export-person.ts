@@ -20,6 +20,9 @@ interface CustomValueRow {
 const RELATED = {
   "interactions.csv":
     "SELECT * FROM interactions WHERE subject_type = 'contact' AND subject_id = ? ORDER BY id",
+  // The events' half of the log has no index by contact: a scan (this runs in a worker).
+  "events.csv": "SELECT * FROM events WHERE contact_id = ? ORDER BY id",
+  "engagement.csv": "SELECT * FROM contact_engagement WHERE contact_id = ? ORDER BY kind",
   "notes.csv": "SELECT * FROM notes WHERE subject_type = 'contact' AND subject_id = ? ORDER BY id",
   "tasks.csv": "SELECT * FROM tasks WHERE subject_type = 'contact' AND subject_id = ? ORDER BY id",
   "deals.csv": `SELECT d.*, p.name AS pipeline_name, s.name AS stage_name, co.name AS company_name
@@ -90,7 +93,8 @@ function relatedCsv(shard: Shard, sql: string, contactId: number): string {
 /**
  * Everything the workspace holds about one person, for a data subject access or portability
  * request (GDPR articles 15 and 20): a ZIP of person.json (the contact's columns, tags, company,
- * owner and custom fields) and one CSV each of its interactions, notes, tasks and deals.
+ * owner and custom fields) and one CSV each of its interactions, pushed events, engagement
+ * (events summed up per kind), notes, tasks and deals.
  * 404 if the contact is not in this workspace.
  */
 export function exportPerson(shard: Shard, contactId: number, now = new Date()): Uint8Array<ArrayBuffer> {

@@ -10,6 +10,10 @@ export interface MentionCounts {
   notes: number;
   tasks: number;
   interactions: number;
+  /** Pushed events' payloads (a form submitted about someone else quoting them). */
+  events: number;
+  /** The same quotes in those contacts' engagement (the last event's details, kept beside the events). */
+  engagement: number;
   customValues: number;
   /** Options of select and multiselect fields (a quoted value stays one of the field's options). */
   fieldOptions: number;
@@ -94,7 +98,7 @@ function scrubColumn(
  * Replaces quotes of an erased person in records that are not theirs: a deal titled with their
  * name (the New deal form suggests that) or lost because of them, a note on their company quoting
  * their email, a task, a custom field's text or multiselect value (and the option it was), the
- * log's payloads, what an import wrote or found (import_rows' before and after, an import's counts). Only exact quotes,
+ * log's payloads (pushed events' too), what an import wrote or found (import_rows' before and after, an import's counts). Only exact quotes,
  * as whole words and in any case: "Ann Lee" is replaced in "lunch with ann lee" but not in
  * "Lunch with JoAnn Leeds". Call inside the erasure's transaction, after the person's own rows
  * are deleted; the search triggers re-index what changes. Returns what changed, per kind.
@@ -106,6 +110,8 @@ export function scrubMentions(shard: Shard, texts: string[]): MentionCounts {
     notes: 0,
     tasks: 0,
     interactions: 0,
+    events: 0,
+    engagement: 0,
     customValues: 0,
     fieldOptions: 0,
     importRows: 0,
@@ -121,6 +127,10 @@ export function scrubMentions(shard: Shard, texts: string[]): MentionCounts {
   counts.notes = column("notes", "body");
   counts.tasks = column("tasks", "title");
   counts.interactions = column("interactions", "payload", true);
+  // The events' half of the log, read whole as the interactions are (a scan of 1,000,000 events
+  // measured in scripts/bench/contact-events.ts); each contact's last one is kept beside them.
+  counts.events = column("events", "payload", true);
+  counts.engagement = column("contact_engagement", "last_payload", true);
   // Text values as written; a multiselect's values are a JSON array of strings.
   const ofType = (type: string) => `field_id IN (SELECT id FROM custom_fields WHERE type = '${type}')`;
   counts.customValues =

@@ -21,6 +21,7 @@ const EXPORTED_TABLES = [
   ["tasks", "*"],
   ["notes", "*"],
   ["interactions", "*"],
+  ["events", "*"],
   ["tags", "*"],
   ["contact_tags", "*"],
   ["company_tags", "*"],
