@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { QueryRefusedError, runTenantQuery } from "../jobs/query/tenant-query.ts";
 import { CLI, crm, seedWorkspaces } from "./analytics-export.fixture.ts";
@@ -39,14 +40,22 @@ function fromFile<T>(slug: string, sql: string): T[] {
   }
 }
 
+/** The query processes' own temp directory (TMPDIR), so what they leave there is theirs alone. */
+const tmp = join(dir.path, "tmp");
+
 /** `crm analytics query` with the script on stdin. */
-async function queryCli(slug: string, script: string, ...args: string[]) {
-  const proc = Bun.spawn([process.execPath, CLI, "analytics", "query", "--tenant", slug, "-", ...args], {
-    env: { ...process.env, ...FAST_HASHING, CRM_DATA: dir.path, CRM_ANALYTICS_THREADS: "1" },
+function startQuery(slug: string, script: string, ...args: string[]) {
+  mkdirSync(tmp, { recursive: true });
+  return Bun.spawn([process.execPath, CLI, "analytics", "query", "--tenant", slug, "-", ...args], {
+    env: { ...process.env, ...FAST_HASHING, CRM_DATA: dir.path, CRM_ANALYTICS_THREADS: "1", TMPDIR: tmp },
     stdin: new TextEncoder().encode(script),
     stdout: "pipe",
     stderr: "pipe",
   });
+}
+
+async function queryCli(slug: string, script: string, ...args: string[]) {
+  const proc = startQuery(slug, script, ...args);
   const [stdout, stderr, code] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),
@@ -190,4 +199,96 @@ describe("crm analytics query", () => {
     expect(format.code).toBe(2);
     expect(format.stderr).toStartWith('crm analytics query: --format must be csv, json or table, got "xml"');
   });
+});
+
+/** CPU seconds a process has used (utime + stime from /proc): work done, whatever the machine's speed. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(20);
+  }
+}
+
+describe("crm analytics query and the host", () => {
+  it("refuses a suspended workspace as the server does (it answers 404), exit 2, and runs it again once active", async () => {
+    const data = new DataDir(dir.path);
+    data.catalog.setStatus(tenant("bravo").id, "suspended");
+    try {
+      const refused = await queryCli("bravo", "SELECT count(*) AS n FROM contacts");
+      expect(refused.code).toBe(2);
+      expect(refused.stdout).toBe("");
+      expect(refused.stderr).toStartWith(
+        'crm analytics query: workspace "bravo" is suspended: its data is not served, here or on the server',
+      );
+    } finally {
+      data.catalog.setStatus(tenant("bravo").id, "active");
+      data.close();
+    }
+    const served = await queryCli("bravo", "SELECT count(*) AS n FROM contacts");
+    expect(served).toEqual({ code: 0, stderr: "", stdout: "n\r\n9\r\n" });
+  });
+
+  it("shows a script no path of the host in DuckDB's settings, its folders or its errors", async () => {
+    const hostPaths = [tmp, dir.path, homedir(), process.cwd(), "/tmp/", "/root"];
+    const settings = await queryCli(
+      "alpha",
+      "SELECT name, value FROM duckdb_settings() ORDER BY name",
+      "--format",
+      "json",
+    );
+    expect(settings.code).toBe(0);
+    const values = new Map(
+      (JSON.parse(settings.stdout) as { name: string; value: string | null }[]).map((s) => [s.name, s.value]),
+    );
+    // The settings that name folders are there, holding nothing of the host.
+    expect(values.get("temp_directory")).toBe("");
+    expect(values.get("home_directory")).toBe("/nonexistent");
+    expect(values.get("secret_directory")).toBe("/nonexistent");
+    expect(values.get("extension_directory")).toBe("/nonexistent");
+    const outputs = [settings.stdout];
+    for (const sql of [
+      "SELECT current_setting('temp_directory') AS t, current_setting('home_directory') AS h, current_setting('allowed_directories') AS a",
+      "SELECT * FROM duckdb_extensions()",
+      "SELECT * FROM duckdb_secrets()",
+      "SELECT * FROM duckdb_temporary_files()",
+      "SELECT * FROM duckdb_databases()",
+      "SELECT * FROM pragma_database_list",
+    ]) {
+      const result = await queryCli("alpha", sql);
+      outputs.push(result.stdout, result.stderr);
+    }
+    // The extensions' folder is named in DuckDB's refusal: the one that does not exist.
+    expect(outputs[4]).toStartWith(
+      'crm analytics query: Permission Error: Cannot access directory "/nonexistent/',
+    );
+    for (const path of hostPaths)
+      expect({ path, shown: outputs.join("\n").includes(path) }).toEqual({ path, shown: false });
+  });
+
+  it("leaves nothing in the temp directory when killed (SIGKILL) in the middle of a script", async () => {
+    const proc = startQuery(
+      "alpha",
+      "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 1000000000) SELECT count(*) FROM r",
+    );
+    // DuckDB loaded, then a second of CPU into the script.
+    await until(
+      () => readFileSync(`/proc/${proc.pid}/maps`, "utf8").includes("duckdb"),
+      30_000,
+      "DuckDB to load",
+    );
+    const loaded = cpuSeconds(proc.pid);
+    await until(() => cpuSeconds(proc.pid) > loaded + 1, 60_000, "the script to run");
+    proc.kill("SIGKILL");
+    expect(await proc.exited).not.toBe(0);
+    expect(readdirSync(tmp)).toEqual([]);
+    const next = await queryCli("alpha", "SELECT 1 AS one");
+    expect(next).toEqual({ code: 0, stderr: "", stdout: "one\r\n1\r\n" });
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 120_000);
 });

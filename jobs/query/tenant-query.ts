@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import {
   type DuckDBConnection,
@@ -143,6 +142,18 @@ async function prepareQuery(connection: DuckDBConnection, sql: string): Promise<
 }
 
 /**
+ * DuckDB shows its settings to any query (duckdb_settings(), current_setting(), the text of an
+ * error), so they hold no path of this host: its home, extension and secret folders are set to
+ * a folder that does not exist, and it has no spill folder (a spill folder is listed, as an
+ * absolute path, among the folders it may still reach once file access is off). Setting the
+ * values, rather than refusing the functions that show them by name, leaves no other way to
+ * read them. Without a spill folder a script runs within CRM_ANALYTICS_MEMORY (past it, DuckDB's
+ * out-of-memory error, exit 2), and no workspace's rows are ever written to the host's temp
+ * directory, where a killed query would leave them.
+ */
+const NO_FOLDER = "/nonexistent";
+
+/**
  * Runs an admin's own read-only script over one tenant's slice of the warehouse, in a DuckDB
  * of its own: the slice is loaded first, then external access and the configuration are
  * locked, and only a single SELECT is prepared and run.
@@ -150,11 +161,13 @@ async function prepareQuery(connection: DuckDBConnection, sql: string): Promise<
 export async function runTenantQuery(options: TenantQueryOptions): Promise<QueryResult> {
   if (!isSafeTenantId(options.tenantId))
     throw new QueryRefusedError("this workspace's id cannot name a folder");
-  const spill = mkdtempSync(join(tmpdir(), "crm-query-"));
   const instance = await DuckDBInstance.create(":memory:", {
     memory_limit: options.memory,
     threads: String(options.threads),
-    temp_directory: spill,
+    temp_directory: "",
+    home_directory: NO_FOLDER,
+    extension_directory: NO_FOLDER,
+    secret_directory: NO_FOLDER,
   });
   const connection = await instance.connect();
   try {
@@ -192,6 +205,5 @@ export async function runTenantQuery(options: TenantQueryOptions): Promise<Query
   } finally {
     connection.closeSync();
     instance.closeSync();
-    rmSync(spill, { recursive: true, force: true });
   }
 }

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { analyticsSettings } from "../../jobs/export/analytics-settings.ts";
 import { loadConfig } from "../core/config.ts";
 import { csvRow } from "../privacy/csv.ts";
-import { Catalog } from "../tenancy/catalog.ts";
 import { type Command, intFlag, stringFlag, UsageError } from "./command.ts";
+import { openExistingCatalog } from "./open-data.ts";
 
 const FORMATS = ["csv", "json", "table"] as const;
 type Format = (typeof FORMATS)[number];
@@ -118,12 +118,18 @@ DuckDB's memory and threads: CRM_ANALYTICS_MEMORY, CRM_ANALYTICS_THREADS.`,
       throw new UsageError(`--max-rows must be from 1 to 10,000,000, got "${values["max-rows"]}"`);
     const config = loadConfig(process.env, { dataDir: values.data as string | undefined });
     const settings = analyticsSettings(process.env, config.dataDir, values.warehouse as string | undefined);
-    const catalog = Catalog.open(config.dataDir);
+    const catalog = openExistingCatalog(config.dataDir);
     let tenantId: string;
     try {
       const tenant = catalog.findBySlug(slug);
       if (!tenant)
         throw new UsageError(`no workspace "${slug}" in ${config.dataDir} (see: crm tenants list)`);
+      // As the server, which answers 404 for a workspace that is not active: a suspended one (or
+      // one still being set up) is out of service, its data included.
+      if (tenant.status !== "active")
+        throw new UsageError(
+          `workspace "${slug}" is ${tenant.status}: its data is not served, here or on the server (see: crm tenants list)`,
+        );
       tenantId = tenant.id;
     } finally {
       catalog.close();
