@@ -1,4 +1,4 @@
-import { type AnalyticsRun, listRuns, processAlive } from "../tenancy/analytics-ledger.ts";
+import { type AnalyticsRun, listRuns, shownStatus } from "../tenancy/analytics-ledger.ts";
 import type { Catalog } from "../tenancy/catalog.ts";
 import { WORKSPACE_JOBS } from "./freshness.ts";
 
@@ -32,8 +32,7 @@ export function ledgerForWorkspace(catalog: Catalog, limit = 20): LedgerRun[] {
     id: run.id,
     runDate: run.runDate,
     trigger: run.trigger,
-    // A run whose process is gone (killed, crashed) is failed: the next run marks it so in the ledger.
-    status: run.status === "running" && !processAlive(run.pid) ? "failed" : run.status,
+    status: shownStatus(run),
     startedAt: run.startedAt,
     endedAt: run.endedAt,
     jobs: WORKSPACE_JOBS.map((job) => {

@@ -4,24 +4,19 @@ import {
   type AnalyticsRun,
   listRuns,
   listUsage,
-  processAlive,
+  shownStatus,
 } from "../tenancy/analytics-ledger.ts";
-import { Catalog } from "../tenancy/catalog.ts";
-import { type Command, DATA_HELP, intFlag } from "./command.ts";
+import { type Command, DATA_HELP, intFlag, UsageError } from "./command.ts";
+import { openExistingCatalog } from "./open-data.ts";
 
 const time = (ms: number | null) =>
   ms === null ? "-" : new Date(ms).toISOString().replace("T", " ").slice(0, 19);
-
-function statusOf(run: AnalyticsRun): string {
-  if (run.status === "running" && !processAlive(run.pid)) return "running (process gone)";
-  return run.status;
-}
 
 function describe(run: AnalyticsRun): string[] {
   const duration =
     run.endedAt === null ? "" : ` in ${(run.endedAt - run.startedAt).toLocaleString("en-US")} ms`;
   const lines = [
-    `run ${run.id}  ${run.runDate}  ${run.trigger}  ${statusOf(run)}  started ${time(run.startedAt)}${duration}  ` +
+    `run ${run.id}  ${run.runDate}  ${run.trigger}  ${shownStatus(run)}  started ${time(run.startedAt)}${duration}  ` +
       `pid ${run.pid}  exported ${run.exportedRows.toLocaleString("en-US")} rows`,
   ];
   for (const job of ANALYTICS_JOBS) {
@@ -32,6 +27,10 @@ function describe(run: AnalyticsRun): string[] {
     );
   }
   if (run.error) lines.push(`  error: ${run.error}`);
+  else if (shownStatus(run) !== run.status)
+    lines.push(
+      `  error: its process (${run.pid}) stopped before the run finished; the next run records it failed`,
+    );
   return lines;
 }
 
@@ -43,17 +42,18 @@ export const analyticsStatus: Command = {
 Prints the latest runs of crm analytics run on this host, newest first: date, trigger, status,
 start, duration, exported rows and each job's status, rows and duration (and error).
 
-  --runs N   how many runs to show (default 10)
+  --runs N   how many runs to show (default 10, at least 1)
   --usage    also print the usage summary per workspace from the latest run (operators only:
              active users, events, events per day, storage)
 ${DATA_HELP}`,
   options: { runs: { type: "string" }, usage: { type: "boolean" } },
   run(values) {
     const limit = intFlag(values, "runs", 10);
+    if (limit < 1) throw new UsageError(`--runs must be at least 1, got "${values.runs}"`);
     const config = loadConfig(process.env, { dataDir: values.data as string | undefined });
-    const catalog = Catalog.open(config.dataDir);
+    const catalog = openExistingCatalog(config.dataDir);
     try {
-      const runs = listRuns(catalog, Math.max(1, limit));
+      const runs = listRuns(catalog, limit);
       if (runs.length === 0) console.log("no analytics run yet (see: crm analytics run)");
       for (const run of runs) console.log(describe(run).join("\n"));
       if (values.usage) {

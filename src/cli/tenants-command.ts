@@ -7,7 +7,7 @@ import { parseOrThrow } from "../core/validation.ts";
 import { isCorruption } from "../tenancy/shard-faults.ts";
 import { ShardManager } from "../tenancy/shard-manager.ts";
 import { type Command, DATA_HELP, stringFlag, UsageError } from "./command.ts";
-import { openData } from "./open-data.ts";
+import { openData, openExistingCatalog } from "./open-data.ts";
 
 export const tenantsCreate: Command = {
   name: "tenants create",
@@ -67,9 +67,10 @@ export const tenantsList: Command = {
 ${DATA_HELP}`,
   options: {},
   run(values) {
-    const data = openData(values);
+    const { dataDir } = loadConfig(process.env, { dataDir: values.data as string | undefined });
+    const catalog = openExistingCatalog(dataDir);
     try {
-      const tenants = data.catalog.list();
+      const tenants = catalog.list();
       if (tenants.length === 0) console.log("no workspaces yet (create one: crm tenants create <slug> …)");
       for (const t of tenants) {
         console.log(
@@ -78,7 +79,7 @@ ${DATA_HELP}`,
       }
       return 0;
     } finally {
-      data.close();
+      catalog.close();
     }
   },
 };

@@ -61,6 +61,14 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The status to show for a run (`crm analytics status`, Settings → Analytics): a `running` row
+ * whose process is gone is a run that crashed, shown `failed` as the next run will record it.
+ */
+export function shownStatus(run: Pick<AnalyticsRun, "status" | "pid">, alive = processAlive): RunStatus {
+  return run.status === "running" && !alive(run.pid) ? "failed" : run.status;
+}
+
 function parse(row: typeof analyticsRuns.$inferSelect): AnalyticsRun {
   let jobs: AnalyticsRun["jobs"] = {};
   try {
