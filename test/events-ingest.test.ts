@@ -8,8 +8,9 @@ import { api, DataDir } from "./support/workspace.ts";
 
 /**
  * POST /api/v1/t/<slug>/events through the real server and its worker threads: batches in JSON
- * and msgpack stored on the contacts' timelines, per-event refusals beside stored events, the
- * Idempotency-Key, and requests refused whole (nothing written).
+ * and msgpack stored in the workspace's `events` with each contact's engagement summed up,
+ * per-event refusals beside stored events, the Idempotency-Key, and requests refused whole
+ * (nothing written).
  */
 const HOME = "events-co";
 const OTHER = "events-other";
@@ -27,15 +28,52 @@ const ids: Record<string, number> = {};
 /** The event rows and stored keys of a workspace, read from its file. */
 async function stored(slug = HOME) {
   return await data.shards.use(data.get(slug), (s) => ({
-    events: (
-      s
-        .statement(
-          "SELECT count(*) AS n FROM interactions WHERE kind IN ('web.visit', 'email.opened', 'email.clicked', 'form.submitted')",
-        )
-        .get() as { n: number }
-    ).n,
+    events: (s.statement("SELECT count(*) AS n FROM events").get() as { n: number }).n,
     keys: (s.statement("SELECT count(*) AS n FROM idempotency_keys").get() as { n: number }).n,
   }));
+}
+
+/** A contact's events as stored (oldest id first). */
+async function eventsOf(contactId: number) {
+  return await data.shards.use(
+    data.get(HOME),
+    (s) =>
+      s
+        .statement(
+          `SELECT id, kind, contact_id AS contactId, actor_type AS actorType, occurred_at AS occurredAt, payload
+           FROM events WHERE contact_id = ? ORDER BY id`,
+        )
+        .all(contactId) as {
+        id: number;
+        kind: string;
+        contactId: number;
+        actorType: string;
+        occurredAt: number;
+        payload: string;
+      }[],
+  );
+}
+
+/** A contact's engagement summary, per kind. */
+async function engagementOf(contactId: number) {
+  return await data.shards.use(data.get(HOME), (s) =>
+    Object.fromEntries(
+      (
+        s
+          .statement(
+            `SELECT kind, count, first_at AS firstAt, last_at AS lastAt, last_payload AS lastPayload
+             FROM contact_engagement WHERE contact_id = ?`,
+          )
+          .all(contactId) as {
+          kind: string;
+          count: number;
+          firstAt: number;
+          lastAt: number;
+          lastPayload: string;
+        }[]
+      ).map(({ kind, ...rest }) => [kind, { ...rest, lastPayload: JSON.parse(rest.lastPayload) }]),
+    ),
+  );
 }
 
 /** Posts raw bytes (a msgpack body, or text sent as is) with the member key. */
@@ -104,21 +142,34 @@ describe("event ingest", () => {
     expect(answer.headers.get("idempotency-replayed")).toBeNull();
     expect((await stored()).events).toBe(before.events + 3);
 
-    const timeline = await call("GET", `/t/${HOME}/interactions?subjectType=contact&subjectId=${ids.ada}`);
-    expect(timeline.status).toBe(200);
-    const visit = timeline.json.data.find((e: { kind: string }) => e.kind === "web.visit");
-    expect(visit).toMatchObject({
-      kind: "web.visit",
-      subjectType: "contact",
-      subjectId: ids.ada,
-      actorType: "api_key",
-      occurredAt: iso(at),
-      payload: { url: "https://shop.example/pricing" },
-    });
-    const bob = await call("GET", `/t/${HOME}/interactions?subjectType=contact&subjectId=${ids.bob}`);
-    expect(bob.json.data.map((e: { kind: string }) => e.kind).sort()).toEqual(
-      ["contact.created", "email.opened", "form.submitted"].sort(),
+    const ada = await eventsOf(ids.ada as number);
+    expect(ada).toEqual([
+      {
+        id: expect.any(Number),
+        kind: "web.visit",
+        contactId: ids.ada as number,
+        actorType: "api_key",
+        occurredAt: at,
+        payload: JSON.stringify({ url: "https://shop.example/pricing" }),
+      },
+    ]);
+    const bob = await eventsOf(ids.bob as number);
+    expect(bob.map((e) => e.kind)).toEqual(["email.opened", "form.submitted"]);
+    // One log with the interactions: the batch's ids come after every interaction's so far.
+    const lastInteraction = await data.shards.use(
+      data.get(HOME),
+      (s) => (s.statement("SELECT max(id) AS id FROM interactions").get() as { id: number }).id,
     );
+    expect(ada[0]?.id).toBeGreaterThan(lastInteraction);
+    expect(await engagementOf(ids.bob as number)).toEqual({
+      "email.opened": { count: 1, firstAt: at, lastAt: at, lastPayload: { campaign: "Spring sale" } },
+      "form.submitted": {
+        count: 1,
+        firstAt: bob[1]?.occurredAt as number,
+        lastAt: bob[1]?.occurredAt as number,
+        lastPayload: { form: "Demo request" },
+      },
+    });
   });
 
   it("stores a msgpack batch (occurredAt as a date or milliseconds)", async () => {
@@ -139,12 +190,17 @@ describe("event ingest", () => {
     expect(answer.status).toBe(200);
     expect(answer.json).toEqual({ stored: 2, rejected: [] });
     expect((await stored()).events).toBe(before.events + 2);
-    const timeline = await call("GET", `/t/${HOME}/interactions?subjectType=contact&subjectId=${ids.ada}`);
-    expect(
-      timeline.json.data
-        .filter((e: { occurredAt: string }) => e.occurredAt === iso(at))
-        .map((e: { kind: string }) => e.kind),
-    ).toEqual(["email.clicked"]);
+    const ada = await eventsOf(ids.ada as number);
+    expect(ada.filter((e) => e.occurredAt === at).map((e) => [e.kind, e.payload])).toEqual([
+      ["email.clicked", JSON.stringify({ url: "https://x.example/a" })],
+    ]);
+    // An older visit than the one stored before: counted and widening the first time, but the
+    // latest visit's page stays the summary's.
+    expect((await engagementOf(ids.ada as number))["web.visit"]).toMatchObject({
+      count: 2,
+      firstAt: at + 1,
+      lastPayload: { url: "https://shop.example/pricing" },
+    });
   });
 
   it("refuses bad events one by one, naming index, field and why, and stores the valid ones", async () => {

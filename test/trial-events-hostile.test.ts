@@ -22,11 +22,7 @@ let otherMember: string;
 /** Event rows in a workspace's file. */
 async function events(slug = HOME): Promise<number> {
   return await data.shards.use(data.get(slug), (s) => {
-    const row = s
-      .statement(
-        "SELECT count(*) AS n FROM interactions WHERE kind IN ('web.visit', 'email.opened', 'email.clicked', 'form.submitted')",
-      )
-      .get() as { n: number };
+    const row = s.statement("SELECT count(*) AS n FROM events").get() as { n: number };
     return row.n;
   });
 }

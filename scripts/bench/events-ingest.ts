@@ -7,26 +7,25 @@
  *   idle          wrk on the page alone: the page's reference p99;
  *   ingest        the clients posting batches and wrk on the page at once: events/s stored,
  *                 and the page's p99 over the idle one (target ≤ 2);
- *   direct        the reference for events/s: the same decoding, checks and commits of
- *                 EVENTS_PER_COMMIT the worker runs (parseBatch, checkEvents, storeEvents),
- *                 called here on the bench file with no HTTP and no pool; also how long each
- *                 commit holds the file's write lock.
+ *   direct        the reference for events/s: the same decoding, checks and one transaction
+ *                 per batch the worker runs (parseBatch, checkEvents, prepareEvents,
+ *                 storeEvents), called here on the bench file with no HTTP and no pool; also
+ *                 how long each batch's transaction holds the file's write lock.
  * Printed: medians over the rounds (events/s, p50/p99, ratios), and the command.
  *
  * Usage: bun scripts/bench/events-ingest.ts [--data DIR] [--contacts N] [--batch N] [--clients N]
  *          [--format msgpack|json] [--rounds N] [--seconds N] [--connections N] [--nice N] [--people N]
  *   (npm run bench:events). Needs wrk (apt-get install wrk). The data directory is made once and
- *   reused; each run first deletes the events earlier runs stored, so it starts from the seed's log.
+ *   reused; each run first clears `events` and `contact_engagement` (what earlier runs stored), so
+ *   it starts from the seed's log.
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pack } from "msgpackr";
 import { checkEvents } from "../../src/events/check-event.ts";
-import { EVENTS_PER_COMMIT, PAUSE_BETWEEN_COMMITS_MS } from "../../src/events/event-limits.ts";
 import { parseBatch } from "../../src/events/parse-batch.ts";
-import { inStorageOrder, storeEvents, withBatchCache } from "../../src/events/store-events.ts";
-import { EVENT_KINDS } from "../../src/interactions/kinds.ts";
+import { prepareEvents, storeEvents, withBatchCache } from "../../src/events/store-events.ts";
 import { Catalog } from "../../src/tenancy/catalog.ts";
 import { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import { BENCH, benchData } from "./bench-data.ts";
@@ -70,13 +69,12 @@ const catalog = Catalog.open(dataDir);
 const shards = new ShardManager({ dataDir });
 const tenant = catalog.findBySlug(BENCH.slug);
 if (!tenant) throw new Error("no bench workspace");
-// Each run starts from the seed's log: the events earlier runs stored are deleted first.
+// Each run starts from the seed's log: the events and engagement earlier runs stored are cleared first.
 await shards.use(tenant, (s) =>
-  s.transaction(() =>
-    s
-      .statement(`DELETE FROM interactions WHERE kind IN (${EVENT_KINDS.map(() => "?").join(", ")})`)
-      .run(...EVENT_KINDS),
-  ),
+  s.transaction(() => {
+    s.statement("DELETE FROM events").run();
+    s.statement("DELETE FROM contact_engagement").run();
+  }),
 );
 await shards.use(tenant, (s) => s.statement("PRAGMA wal_checkpoint(TRUNCATE)").run());
 const emails = await shards.use(tenant, (s) =>
@@ -169,9 +167,9 @@ try {
     wrk({ url: pageUrl, connections, seconds: s, threads: 1, headers: { cookie: session } });
 
   /**
-   * The worker's work on the server's file, called here: the same checks, order and commits of
-   * EVENTS_PER_COMMIT with the same pause between them (no key). Events/s, and how long each
-   * commit holds the file's write lock and each batch takes from its first commit to its last.
+   * The worker's work on the server's file, called here: the same decoding, checks, preparation
+   * and one transaction per batch (no key). Events/s, how long each batch's transaction holds the
+   * file's write lock, and each batch's whole time (decoding included).
    */
   async function direct(batches: number) {
     const lockMs: number[] = [];
@@ -179,17 +177,14 @@ try {
     const actor = { type: "system", id: null, role: "owner" } as const;
     const started = performance.now();
     for (let i = 0; i < batches; i++) {
-      await shards.use(tenant as NonNullable<typeof tenant>, async (shard) => {
-        const { valid } = checkEvents(parseBatch(body, format), Date.now());
-        const ordered = inStorageOrder(valid);
+      await shards.use(tenant as NonNullable<typeof tenant>, (shard) => {
         const first = performance.now();
-        await withBatchCache(shard, async () => {
-          for (let from = 0; from < ordered.length; from += EVENTS_PER_COMMIT) {
-            const locked = performance.now();
-            shard.transaction(() => storeEvents(shard, actor, ordered.slice(from, from + EVENTS_PER_COMMIT)));
-            lockMs.push(performance.now() - locked);
-            if (from + EVENTS_PER_COMMIT < ordered.length) await Bun.sleep(PAUSE_BETWEEN_COMMITS_MS);
-          }
+        const { valid } = checkEvents(parseBatch(body, format), Date.now());
+        const batch = prepareEvents(valid);
+        withBatchCache(shard, () => {
+          const locked = performance.now();
+          shard.transaction(() => storeEvents(shard, actor, batch));
+          lockMs.push(performance.now() - locked);
         });
         batchMs.push(performance.now() - first);
       });
@@ -226,7 +221,7 @@ try {
       batchMs: reference.batchMs,
     });
     console.error(
-      `round ${round + 1}: idle p99 ${idle.p99Ms.toFixed(2)} ms; ingest ${eventsPerSecond.toFixed(0)} events/s, page p99 ${ingest.p99Ms.toFixed(2)} ms (${ingest.errors} errors, ${ingest.non2xx} non-2xx); direct ${reference.eventsPerSecond.toFixed(0)} events/s, lock ${median(reference.lockMs).toFixed(1)} ms a commit (max ${Math.max(...reference.lockMs).toFixed(1)})`,
+      `round ${round + 1}: idle p99 ${idle.p99Ms.toFixed(2)} ms; ingest ${eventsPerSecond.toFixed(0)} events/s, page p99 ${ingest.p99Ms.toFixed(2)} ms (${ingest.errors} errors, ${ingest.non2xx} non-2xx); direct ${reference.eventsPerSecond.toFixed(0)} events/s, lock ${median(reference.lockMs).toFixed(1)} ms a batch (max ${Math.max(...reference.lockMs).toFixed(1)})`,
     );
   }
 
@@ -256,7 +251,7 @@ try {
   );
   console.log(`direct (no HTTP, no pool) ${directRate.toFixed(0).padStart(7)}`);
   console.log(
-    `\ningest ÷ direct: ${(ingestRate / directRate).toFixed(2)}; a batch is stored in ${Math.ceil(batchSize / EVENTS_PER_COMMIT)} commit(s) over ${batchMs.toFixed(0)} ms, each holding the write lock ${lockMs.toFixed(1)} ms (median; max ${lockMaxMs.toFixed(1)} ms); ${busyRetries} batch(es) answered 503 (workspace busy) and sent again`,
+    `\ningest ÷ direct: ${(ingestRate / directRate).toFixed(2)}; a batch takes ${batchMs.toFixed(0)} ms direct, in one transaction holding the write lock ${lockMs.toFixed(1)} ms (median; max ${lockMaxMs.toFixed(1)} ms); ${busyRetries} batch(es) answered 503 (workspace busy) and sent again`,
   );
   console.log(
     `${ingestRate >= 100_000 ? "PASS" : "MISS"}  ≥ 100,000 events/s (${ingestRate.toFixed(0)})\n${ingestP99 / idleP99 <= 2 ? "PASS" : "MISS"}  page p99 during ingest ≤ 2 × idle (${(ingestP99 / idleP99).toFixed(2)})`,

@@ -29,10 +29,10 @@ function formatOf(contentType: string | undefined): EventFormat {
 /**
  * POST /api/v1/t/:tenant/events: a batch of up to 10,000 events (JSON or msgpack array). The
  * body, read whole under the route's own limit, goes as shared bytes to the pool (events.ingest), which
- * decodes, checks, matches and stores it in commits of 1,000 events; this thread only sends the
- * answer back: 200 `{stored, rejected: [{index, field, message}]}`. An `Idempotency-Key` makes a
- * retry answer the first result (`Idempotency-Replayed: true`) instead of storing the events
- * twice, or resume a batch cut off midway (ingest.worker.ts).
+ * decodes, checks, matches and stores it in one transaction; this thread only sends the answer
+ * back: 200 `{stored, rejected: [{index, field, message}]}`. An `Idempotency-Key` makes a retry
+ * answer the first result (`Idempotency-Replayed: true`) instead of storing the events twice
+ * (ingest.worker.ts).
  */
 export function eventApiRoutes(deps: AppDeps) {
   const app = new Hono<ViewerEnv>();

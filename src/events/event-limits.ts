@@ -11,13 +11,3 @@ export const MAX_FUTURE_MS = 5 * 60 * 1000;
 export const MAX_AGE_MS = 731 * 24 * 60 * 60 * 1000;
 /** The body formats the route takes, by Content-Type. */
 export type EventFormat = "json" | "msgpack";
-/**
- * Events stored per commit: a batch is stored in several short transactions, so the workspace's
- * write lock is never held long (measured: ~20–40 ms a commit of 1,000 on this machine).
- */
-export const EVENTS_PER_COMMIT = 1_000;
-/**
- * How long the worker leaves the write lock free between two commits of a batch: long enough for
- * the server's own writes to that workspace, which wait for the lock in steps of a few ms, to get it.
- */
-export const PAUSE_BETWEEN_COMMITS_MS = 5;

@@ -1,11 +1,115 @@
 import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { CheckedEvent, RejectedEvent } from "./check-event.ts";
+import { takeLogIds } from "./log-ids.ts";
 
 /** What a batch came to: how many events were stored, and each refused one. */
 export interface IngestSummary {
   stored: number;
   rejected: RejectedEvent[];
+}
+
+/** Who events are about as the client named them: a contact id, an email, or both. */
+interface ContactRef {
+  contactId?: number;
+  email?: string;
+}
+
+/** One (contact as named, kind) of a batch, summed up: what its contact_engagement row gains. */
+interface EngagementGroup {
+  ref: number;
+  kind: string;
+  count: number;
+  firstAt: number;
+  lastAt: number;
+  /** Position in the batch of the latest event (by occurredAt, then position): ids follow positions. */
+  lastIndex: number;
+  lastPayload: string;
+}
+
+/**
+ * A batch made ready to store before the write lock is taken: everything that does not depend on
+ * which contacts exist. Events keep the batch's order (their ids follow it); each names one of
+ * `refs`; the engagement groups are sorted by their latest event, oldest first.
+ */
+export interface PreparedBatch {
+  refs: ContactRef[];
+  /** Per event: the position of its ref in `refs`. */
+  refOf: Int32Array;
+  index: number[];
+  occurredAt: number[];
+  kind: string[];
+  /** The payload as stored (JSON text). */
+  payload: string[];
+  engagement: EngagementGroup[];
+}
+
+/**
+ * Decodes nothing and reads nothing: groups a batch's checked events by the contact they name
+ * (as sent), serialises their payloads and sums them up per (contact as named, kind). Linear,
+ * plus one sort of the groups. Runs before BEGIN, so the write lock is held only for SQL.
+ */
+export function prepareEvents(events: CheckedEvent[]): PreparedBatch {
+  const refs: ContactRef[] = [];
+  const refByKey = new Map<string, number>();
+  const n = events.length;
+  const batch: PreparedBatch = {
+    refs,
+    refOf: new Int32Array(n),
+    index: new Array(n),
+    occurredAt: new Array(n),
+    kind: new Array(n),
+    payload: new Array(n),
+    engagement: [],
+  };
+  const groups = new Map<string, EngagementGroup>();
+  for (let i = 0; i < n; i++) {
+    const event = events[i] as CheckedEvent;
+    const key =
+      event.contactId === undefined
+        ? (event.email as string)
+        : event.email === undefined
+          ? `#${event.contactId}`
+          : `#${event.contactId} ${event.email}`;
+    let ref = refByKey.get(key);
+    if (ref === undefined) {
+      ref = refs.length;
+      refs.push({ contactId: event.contactId, email: event.email });
+      refByKey.set(key, ref);
+    }
+    const payload = JSON.stringify(event.payload);
+    batch.refOf[i] = ref;
+    batch.index[i] = event.index;
+    batch.occurredAt[i] = event.occurredAt;
+    batch.kind[i] = event.kind;
+    batch.payload[i] = payload;
+    const groupKey = `${ref} ${event.kind}`;
+    const group = groups.get(groupKey);
+    if (group === undefined)
+      groups.set(groupKey, {
+        ref,
+        kind: event.kind,
+        count: 1,
+        firstAt: event.occurredAt,
+        lastAt: event.occurredAt,
+        lastIndex: i,
+        lastPayload: payload,
+      });
+    else {
+      group.count++;
+      if (event.occurredAt < group.firstAt) group.firstAt = event.occurredAt;
+      // Later in the batch means a larger id: on a tie of times the later event is the latest.
+      if (event.occurredAt >= group.lastAt) {
+        group.lastAt = event.occurredAt;
+        group.lastIndex = i;
+        group.lastPayload = payload;
+      }
+    }
+  }
+  // Oldest latest event first: when two groups are one contact (named once by id, once by
+  // email), the later upsert is the later event, so it sets last_payload (see ENGAGEMENT_ROW).
+  batch.engagement = [...groups.values()].sort((a, b) => a.lastAt - b.lastAt || a.lastIndex - b.lastIndex);
+  return batch;
 }
 
 /**
@@ -21,8 +125,8 @@ function contactsByEmail(shard: Shard, emails: string[]): Map<string, number> {
       `SELECT e.value AS email, (SELECT c.id FROM contacts c WHERE c.email = e.value ORDER BY c.id LIMIT 1) AS id
        FROM json_each(?) e`,
     )
-    .all(JSON.stringify(emails)) as { email: string; id: number | null }[];
-  for (const row of rows) if (row.id !== null) found.set(row.email, row.id);
+    .values(JSON.stringify(emails)) as [string, number | null][];
+  for (const [email, id] of rows) if (id !== null) found.set(email, id);
   return found;
 }
 
@@ -35,122 +139,132 @@ function existingContacts(shard: Shard, ids: number[]): Set<number> {
   return new Set(rows.map((r) => r[0]));
 }
 
-/** Rows per INSERT: a few statement shapes kept prepared (7 values a row, well under SQLite's 32,766). */
-const CHUNKS = [256, 16, 1];
-const ROW = "(?, ?, ?, ?, 'contact', ?, ?)";
+/** Rows per statement: a few statement shapes kept prepared per connection (≤ 7 × 512 values, well under SQLite's 32,766). */
+const CHUNKS = [512, 64, 8, 1];
 
-function insertRows(shard: Shard, actor: Actor, rows: { event: CheckedEvent; contactId: number }[]): void {
+/** Runs `sql(size)` (an INSERT of `size` rows) over `count` rows, `width` values each, filled by `fill`. */
+function insertMany(
+  shard: Shard,
+  count: number,
+  width: number,
+  sql: (size: number) => string,
+  fill: (values: (string | number | null)[], offset: number, row: number) => void,
+): void {
   let at = 0;
   for (const size of CHUNKS) {
-    if (rows.length - at < size) continue;
-    const statement = shard.statement(
-      `INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id, payload)
-       VALUES ${Array.from({ length: size }, () => ROW).join(", ")}`,
-    );
-    const values: (string | number | null)[] = new Array(size * 6);
-    while (rows.length - at >= size) {
-      for (let i = 0; i < size; i++) {
-        const { event, contactId } = rows[at + i] as { event: CheckedEvent; contactId: number };
-        const o = i * 6;
-        values[o] = event.occurredAt;
-        values[o + 1] = actor.type;
-        values[o + 2] = actor.id;
-        values[o + 3] = event.kind;
-        values[o + 4] = contactId;
-        values[o + 5] = JSON.stringify(event.payload);
-      }
+    if (count - at < size) continue;
+    const statement = shard.statement(sql(size));
+    const values: (string | number | null)[] = new Array(size * width);
+    while (count - at >= size) {
+      for (let i = 0; i < size; i++) fill(values, i * width, at + i);
       statement.run(...values);
       at += size;
     }
   }
 }
 
+const rowsOf = (size: number, row: string) => Array.from({ length: size }, () => row).join(", ");
+
+const INSERT_EVENTS = (size: number) =>
+  `INSERT INTO events (id, occurred_at, actor_type, actor_id, kind, contact_id, payload) VALUES ${rowsOf(size, "(?, ?, ?, ?, ?, ?, ?)")}`;
+
 /**
- * Stores checked events in the interaction log, each about its contact: matched by `contactId`
- * (a contact of this workspace) or by `email` (exact, case-insensitive); when both are given
- * they must be the same contact. An event whose contact is not found is refused, with its index,
- * and the others are stored. Call inside a write transaction (one commit's chunk of a batch).
+ * One (contact, kind)'s summary gaining a batch's events: counts add up, the first and last
+ * times widen, and the payload is the latest event's. Ids grow with time of storing, so on equal
+ * times the batch's event (stored later) is the latest: `>=`. Every SET reads the row's old values.
  */
-export function storeEvents(shard: Shard, actor: Actor, events: CheckedEvent[]): IngestSummary {
-  const emails = new Set<string>();
-  const ids = new Set<number>();
-  for (const event of events) {
-    if (event.email !== undefined) emails.add(event.email);
-    if (event.contactId !== undefined) ids.add(event.contactId);
+const UPSERT_ENGAGEMENT = (size: number) =>
+  `INSERT INTO contact_engagement (contact_id, kind, count, first_at, last_at, last_payload)
+   VALUES ${rowsOf(size, "(?, ?, ?, ?, ?, ?)")}
+   ON CONFLICT (contact_id, kind) DO UPDATE SET
+     count = count + excluded.count,
+     first_at = min(first_at, excluded.first_at),
+     last_at = max(last_at, excluded.last_at),
+     last_payload = CASE WHEN excluded.last_at >= last_at THEN excluded.last_payload ELSE last_payload END`;
+
+/**
+ * Stores a prepared batch: each event about its contact, matched by `contactId` (a contact of
+ * this workspace) or by `email` (exact, case-insensitive); when both are given they must be the
+ * same contact. An event whose contact is not found is refused, with its index, and the others
+ * are stored in `events` (ids from the interaction log's sequence: takeLogIds) with their
+ * contacts' `contact_engagement` rows. Call inside the write transaction; it runs only the
+ * contact lookups (one statement per way of naming), the multi-row inserts and upserts, and the
+ * sequence's update.
+ */
+export function storeEvents(shard: Shard, actor: Actor, batch: PreparedBatch): IngestSummary {
+  const { refs } = batch;
+  const emails: string[] = [];
+  const ids: number[] = [];
+  for (const ref of refs) {
+    if (ref.email !== undefined) emails.push(ref.email);
+    if (ref.contactId !== undefined) ids.push(ref.contactId);
   }
-  const byEmail = contactsByEmail(shard, [...emails]);
-  const existing = existingContacts(shard, [...ids]);
-  const rows: { event: CheckedEvent; contactId: number }[] = [];
+  const byEmail = contactsByEmail(shard, emails);
+  const existing = existingContacts(shard, ids);
+  // Per ref: its contact's id, or 0 and why it was refused.
+  const contactOf = new Float64Array(refs.length);
+  const refusal: (Omit<RejectedEvent, "index"> | undefined)[] = new Array(refs.length);
+  for (let r = 0; r < refs.length; r++) {
+    const ref = refs[r] as ContactRef;
+    const fromEmail = ref.email === undefined ? undefined : byEmail.get(ref.email);
+    if (ref.contactId !== undefined) {
+      if (!existing.has(ref.contactId))
+        refusal[r] = { field: "contactId", message: "no contact with this id in the workspace" };
+      else if (ref.email !== undefined && fromEmail !== ref.contactId)
+        refusal[r] = { field: "email", message: "is not the email of the contact contactId names" };
+      else contactOf[r] = ref.contactId;
+    } else if (fromEmail === undefined)
+      refusal[r] = { field: "email", message: "no contact with this email in the workspace" };
+    else contactOf[r] = fromEmail;
+  }
+
+  const n = batch.index.length;
   const rejected: RejectedEvent[] = [];
-  for (const event of events) {
-    const fromEmail = event.email === undefined ? undefined : byEmail.get(event.email);
-    if (event.contactId !== undefined) {
-      if (!existing.has(event.contactId)) {
-        rejected.push({
-          index: event.index,
-          field: "contactId",
-          message: "no contact with this id in the workspace",
-        });
-        continue;
-      }
-      if (event.email !== undefined && fromEmail !== event.contactId) {
-        rejected.push({
-          index: event.index,
-          field: "email",
-          message: "is not the email of the contact contactId names",
-        });
-        continue;
-      }
-      rows.push({ event, contactId: event.contactId });
-    } else if (fromEmail === undefined) {
-      rejected.push({
-        index: event.index,
-        field: "email",
-        message: "no contact with this email in the workspace",
-      });
-    } else {
-      rows.push({ event, contactId: fromEmail });
-    }
+  const kept: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const why = refusal[batch.refOf[i] as number];
+    if (why) rejected.push({ index: batch.index[i] as number, ...why });
+    else kept.push(i);
   }
-  // In contact order (stable: a contact's events keep the batch's order): consecutive inserts
-  // land beside each other in the log's (subject, id) index instead of all over it.
-  rows.sort((a, b) => a.contactId - b.contactId);
-  insertRows(shard, actor, rows);
-  return { stored: rows.length, rejected };
-}
+  if (kept.length === 0) return { stored: 0, rejected };
 
-/**
- * A batch's valid events in the order they are stored, a commit's chunk at a time: by the
- * contact they name as sent (`contactId`, else `email`), then by position. It depends on the
- * body alone (not on which contacts exist when it is stored), so a retry that resumes after
- * the first n events cuts the batch exactly as the first attempt did; and a contact's events
- * mostly fall in one commit, beside each other in the log's (subject, id) index.
- */
-export function inStorageOrder(events: CheckedEvent[]): CheckedEvent[] {
-  return [...events].sort((a, b) => {
-    if (a.contactId !== undefined || b.contactId !== undefined) {
-      if (a.contactId === undefined) return 1;
-      if (b.contactId === undefined) return -1;
-      if (a.contactId !== b.contactId) return a.contactId - b.contactId;
-    } else if (a.email !== b.email) return (a.email ?? "") < (b.email ?? "") ? -1 : 1;
-    return a.index - b.index;
+  const first = takeLogIds(shard, kept.length);
+  insertMany(shard, kept.length, 7, INSERT_EVENTS, (values, o, row) => {
+    const i = kept[row] as number;
+    values[o] = first + row;
+    values[o + 1] = batch.occurredAt[i] as number;
+    values[o + 2] = actor.type;
+    values[o + 3] = actor.id;
+    values[o + 4] = batch.kind[i] as string;
+    values[o + 5] = contactOf[batch.refOf[i] as number] as number;
+    values[o + 6] = batch.payload[i] as string;
   });
+  const groups = batch.engagement.filter((g) => refusal[g.ref] === undefined);
+  insertMany(shard, groups.length, 6, UPSERT_ENGAGEMENT, (values, o, row) => {
+    const g = groups[row] as EngagementGroup;
+    values[o] = contactOf[g.ref] as number;
+    values[o + 1] = g.kind;
+    values[o + 2] = g.count;
+    values[o + 3] = g.firstAt;
+    values[o + 4] = g.lastAt;
+    values[o + 5] = g.lastPayload;
+  });
+  return { stored: kept.length, rejected };
 }
 
 /**
- * The page cache a batch's transactions may use (KiB). With the connection's default (2 MiB),
- * 10,000 rows spread over the log's indexes spill dirty pages into the WAL before the commit:
- * measured 3–5× slower than with the pages kept (64 MiB); between commits it keeps the index
- * pages the next chunk lands on. Restored after the batch.
+ * The page cache a batch's transaction may use (KiB). With the connection's default (2 MiB), a
+ * batch of 10,000 events and their engagement rows can spill dirty pages into the WAL before
+ * the commit; restored after the batch.
  */
 const BATCH_CACHE_KIB = 64 * 1024;
 
-/** Runs `work` (a batch's transactions) with the larger page cache. */
-export async function withBatchCache<T>(shard: Shard, work: () => T | Promise<T>): Promise<T> {
+/** Runs `work` (a batch's transaction) with the larger page cache. */
+export function withBatchCache<T>(shard: Shard, work: () => T): T {
   const before = (shard.statement("PRAGMA cache_size").get() as { cache_size: number }).cache_size;
   shard.statement(`PRAGMA cache_size = -${BATCH_CACHE_KIB}`).run();
   try {
-    return await work();
+    return work();
   } finally {
     shard.statement(`PRAGMA cache_size = ${before}`).run();
   }
