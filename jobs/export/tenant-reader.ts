@@ -9,11 +9,18 @@ export const REWRITE_KINDS = ["contact.merged", "company.merged", "contact.erase
 
 const STAGE_KINDS = "('deal.stage_changed', 'deal.won', 'deal.lost')";
 
+/** Contacts erased on request: nothing about them reaches the warehouse. */
+const ERASED =
+  "(SELECT subject_id FROM interactions WHERE subject_type = 'contact' AND kind = 'contact.erased')";
+
 /**
- * The interactions the warehouse holds, in id order: every column but the payload, of which
- * only the stage ids of stage moves are kept (payloads hold names and free text; a payload
- * that is not JSON gives none, rather than stopping the export). Rows about an erased contact
- * are left out altogether.
+ * The interaction log the warehouse holds, in id order: the `interactions` table and the
+ * integrations' `events` (src/events/schema.ts) together, one log whose ids never collide (events
+ * take theirs from the interactions' sequence), so one watermark covers both. Every column but
+ * the payload, of which only the stage ids of stage moves are kept (payloads hold names and free
+ * text; a payload that is not JSON gives none, rather than stopping the export); an event is a
+ * row about its contact (subject_type 'contact'). Rows about an erased contact are left out
+ * altogether. SQLite merges the two id-ordered scans (no sort).
  */
 const INTERACTIONS_SQL = `
 SELECT id, occurred_at, actor_type, actor_id, kind, subject_type, subject_id,
@@ -21,9 +28,12 @@ SELECT id, occurred_at, actor_type, actor_id, kind, subject_type, subject_id,
   CASE WHEN kind IN ${STAGE_KINDS} AND json_valid(payload) THEN json_extract(payload, '$.toStageId') END
 FROM interactions
 WHERE id > ?1 AND id <= ?2
-  AND NOT (subject_type = 'contact' AND subject_id IN
-    (SELECT subject_id FROM interactions WHERE subject_type = 'contact' AND kind = 'contact.erased'))
-ORDER BY id
+  AND NOT (subject_type = 'contact' AND subject_id IN ${ERASED})
+UNION ALL
+SELECT id, occurred_at, actor_type, actor_id, kind, 'contact', contact_id, NULL, NULL
+FROM events
+WHERE id > ?1 AND id <= ?2 AND contact_id NOT IN ${ERASED}
+ORDER BY 1
 LIMIT ?3`;
 
 export type Row = (number | string | null)[];
@@ -65,10 +75,13 @@ export class TenantReader {
     return row.n;
   }
 
+  /** The log's last id, over interactions and events both: the export's next watermark. */
   maxId(): number {
-    const row = this.sqlite.query("SELECT coalesce(max(id), 0) AS id FROM interactions").get() as {
-      id: number;
-    };
+    const row = this.sqlite
+      .query(
+        "SELECT max(coalesce((SELECT max(id) FROM interactions), 0), coalesce((SELECT max(id) FROM events), 0)) AS id",
+      )
+      .get() as { id: number };
     return row.id;
   }
 
@@ -83,7 +96,7 @@ export class TenantReader {
     return row !== null;
   }
 
-  /** Up to `limit` interactions after `after` (up to `upTo`), as rows of the warehouse's columns. */
+  /** Up to `limit` rows of the log (interactions and events) after `after` (up to `upTo`), as rows of the warehouse's columns. */
   interactions(after: number, upTo: number, limit: number): Row[] {
     return this.sqlite.query(INTERACTIONS_SQL).values(after, upTo, limit) as Row[];
   }
