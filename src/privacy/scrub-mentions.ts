@@ -54,33 +54,48 @@ function compile(texts: string[]): Mentions {
   };
 }
 
+/** A column to scrub; `where` narrows the rows, its parameters numbered from `next` (after the probes'). */
+interface ColumnSpec {
+  table: string;
+  column: string;
+  json: boolean;
+  where?: string | ((next: number) => string);
+  params?: (string | number)[];
+}
+
 /**
- * Scrubs one text column: picks the candidate rows in SQL (a lower-cased ASCII part of a mention
- * in the lower-cased value; every non-empty row if a mention has none), then replaces whole-word
- * quotes in TypeScript and writes back only the rows that changed. Table and column names come
- * from the constant list below, never from a request.
+ * The rows of a column that may quote the person, one at a time: a lower-cased ASCII part of a
+ * mention in the lower-cased value (every non-empty row if a mention has none). Table and
+ * column names come from the constant lists of this file, never from a request.
  */
-function scrubColumn(
+function candidates(
   shard: Shard,
   mentions: Mentions,
-  spec: { table: string; column: string; json: boolean; where?: string },
-  counts: MentionCounts,
-): number {
+  spec: ColumnSpec,
+): IterableIterator<{ id: number; value: string | null }> {
   const probes = spec.json ? mentions.probes.json : mentions.probes.plain;
-  const patterns = spec.json ? mentions.json : mentions.plain;
   const any = probes.some((p) => p === null);
-  const probeList = probes.filter((p): p is string => p !== null);
+  const probeList = any ? [] : probes.filter((p): p is string => p !== null);
   const filter = any
     ? `${spec.column} IS NOT NULL`
     : probeList.map((_, i) => `instr(lower(${spec.column}), ?${i + 1}) > 0`).join(" OR ");
-  const rows = shard
+  const where = typeof spec.where === "function" ? spec.where(probeList.length + 1) : spec.where;
+  return shard
     .statement(
-      `SELECT rowid AS id, ${spec.column} AS value FROM ${spec.table} WHERE (${filter})${spec.where ? ` AND ${spec.where}` : ""}`,
+      `SELECT rowid AS id, ${spec.column} AS value FROM ${spec.table} WHERE (${filter})${where ? ` AND ${where}` : ""}`,
     )
-    .iterate(...(any ? [] : probeList)) as IterableIterator<{ id: number; value: string | null }>;
+    .iterate(...probeList, ...(spec.params ?? [])) as IterableIterator<{ id: number; value: string | null }>;
+}
+
+/**
+ * Scrubs one text column: picks the candidate rows in SQL, then replaces whole-word quotes in
+ * TypeScript and writes back only the rows that changed.
+ */
+function scrubColumn(shard: Shard, mentions: Mentions, spec: ColumnSpec, counts: MentionCounts): number {
+  const patterns = spec.json ? mentions.json : mentions.plain;
   // Read one row at a time (a name with no ASCII part reads every row), write after the scan.
   const updates: [string, number][] = [];
-  for (const row of rows) {
+  for (const row of candidates(shard, mentions, spec)) {
     if (typeof row.value !== "string") continue;
     if (row.value.length > MAX_SCRUB_LENGTH) {
       counts.tooLong++;
@@ -94,6 +109,41 @@ function scrubColumn(
   return updates.length;
 }
 
+/** Pushed events that quote the person, found before the erasure's transaction (findEventMentions). */
+export interface EventMentions {
+  ids: number[];
+  /** The log's last event id when the scan began: any event stored since has a higher one. */
+  upTo: number;
+}
+
+/**
+ * The pushed events quoting the person: a scan of every event's payload (~0.6 s at 1,000,000
+ * events, scripts/bench/contact-events.ts), made in the erasure's worker BEFORE its write
+ * transaction so the workspace's writers are not held for it; the transaction then reads only
+ * these rows and those stored since (`scrubMentions`' `events`). Events are append-only and a
+ * scrub only removes text, so no event outside the list can come to quote them meanwhile.
+ */
+export function findEventMentions(shard: Shard, texts: string[]): EventMentions {
+  const upTo = Number(shard.statement("SELECT coalesce(max(id), 0) FROM events").values()[0]?.[0] ?? 0);
+  if (texts.length === 0) return { ids: [], upTo };
+  const mentions = compile(texts);
+  const ids: number[] = [];
+  const spec = {
+    table: "events",
+    column: "payload",
+    json: true,
+    where: (n: number) => `rowid <= ?${n}`,
+    params: [upTo],
+  };
+  for (const row of candidates(shard, mentions, spec)) {
+    if (typeof row.value !== "string") continue;
+    // Too long to read: listed, so the transaction counts it as the whole scan would.
+    if (row.value.length > MAX_SCRUB_LENGTH || scrubText(row.value, mentions.json).replaced > 0)
+      ids.push(row.id);
+  }
+  return { ids, upTo };
+}
+
 /**
  * Replaces quotes of an erased person in records that are not theirs: a deal titled with their
  * name (the New deal form suggests that) or lost because of them, a note on their company quoting
@@ -103,7 +153,7 @@ function scrubColumn(
  * "Lunch with JoAnn Leeds". Call inside the erasure's transaction, after the person's own rows
  * are deleted; the search triggers re-index what changes. Returns what changed, per kind.
  */
-export function scrubMentions(shard: Shard, texts: string[]): MentionCounts {
+export function scrubMentions(shard: Shard, texts: string[], events?: EventMentions): MentionCounts {
   const counts: MentionCounts = {
     dealTitles: 0,
     lostReasons: 0,
@@ -122,15 +172,46 @@ export function scrubMentions(shard: Shard, texts: string[]): MentionCounts {
   const mentions = compile(texts);
   const column = (table: string, name: string, json = false, where?: string) =>
     scrubColumn(shard, mentions, { table, column: name, json, ...(where ? { where } : {}) }, counts);
+  // The events found before the transaction and those stored since (two ranges of the primary
+  // key), or without that list every event.
+  const recent = (n: number) => `(rowid IN (SELECT value FROM json_each(?${n})) OR rowid > ?${n + 1})`;
   counts.dealTitles = column("deals", "title");
   counts.lostReasons = column("deals", "lost_reason");
   counts.notes = column("notes", "body");
   counts.tasks = column("tasks", "title");
   counts.interactions = column("interactions", "payload", true);
-  // The events' half of the log, read whole as the interactions are (a scan of 1,000,000 events
-  // measured in scripts/bench/contact-events.ts); each contact's last one is kept beside them.
-  counts.events = column("events", "payload", true);
-  counts.engagement = column("contact_engagement", "last_payload", true);
+  counts.events = scrubColumn(
+    shard,
+    mentions,
+    events
+      ? {
+          table: "events",
+          column: "payload",
+          json: true,
+          where: recent,
+          params: [JSON.stringify(events.ids), events.upTo],
+        }
+      : { table: "events", column: "payload", json: true },
+    counts,
+  );
+  // A contact's last payload is a copy of one of its events', so only the contacts (and kinds)
+  // of the events above can hold a quote: with the list, their rows by primary key.
+  const ofRecent = (n: number) =>
+    `(contact_id, kind) IN (SELECT contact_id, kind FROM events WHERE ${recent(n)})`;
+  counts.engagement = scrubColumn(
+    shard,
+    mentions,
+    events
+      ? {
+          table: "contact_engagement",
+          column: "last_payload",
+          json: true,
+          where: ofRecent,
+          params: [JSON.stringify(events.ids), events.upTo],
+        }
+      : { table: "contact_engagement", column: "last_payload", json: true },
+    counts,
+  );
   // Text values as written; a multiselect's values are a JSON array of strings.
   const ofType = (type: string) => `field_id IN (SELECT id FROM custom_fields WHERE type = '${type}')`;
   counts.customValues =
