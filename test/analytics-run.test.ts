@@ -8,6 +8,7 @@ import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { nightlyRunDate } from "../src/analytics/nightly-scheduler.ts";
 import { seedTenant } from "../src/seed/seed-tenant.ts";
 import { latestRun, listRuns, startRun } from "../src/tenancy/analytics-ledger.ts";
 import { Catalog } from "../src/tenancy/catalog.ts";
@@ -225,6 +226,28 @@ describe("crm analytics run", () => {
     expect(crashed?.error).toContain(`its process (${sleeper.pid}) stopped before the run finished`);
     expect(runs[0]?.status).toBe("succeeded");
     expect(runs.filter((r) => r.status === "running")).toEqual([]);
+  }, 60_000);
+
+  it("--nightly runs for the day that has just ended in the host's time zone; an explicit --date stays", () => {
+    // UTC−12: yesterday there is never today in UTC, whatever the hour.
+    const zone = "Etc/GMT+12";
+    const before = Date.now();
+    const nightly = crm(["analytics", "run", "--nightly", "--job", "usage", "--skip-export"], { TZ: zone });
+    const after = Date.now();
+    expect({ code: nightly.code, stderr: nightly.stderr }).toMatchObject({ code: 0 });
+    const run = withCatalog(latestRun);
+    expect(run?.trigger).toBe("nightly");
+    expect([nightlyRunDate(before, zone), nightlyRunDate(after, zone)]).toContain(run?.runDate as string);
+    expect(nightly.stdout).toContain(`run ${run?.id} for ${run?.runDate} succeeded`);
+
+    const dated = crm(
+      ["analytics", "run", "--nightly", "--date", "2026-11-29", "--job", "usage", "--skip-export"],
+      {
+        TZ: zone,
+      },
+    );
+    expect({ code: dated.code, stderr: dated.stderr }).toMatchObject({ code: 0 });
+    expect(withCatalog(latestRun)).toMatchObject({ trigger: "nightly", runDate: "2026-11-29" });
   }, 60_000);
 
   it("refuses bad flags and settings with a message naming them, and records no run", () => {

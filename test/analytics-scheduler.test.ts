@@ -1,9 +1,14 @@
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, it } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { crmCommand, NightlyScheduler, nextRunAt } from "../src/analytics/nightly-scheduler.ts";
+import {
+  crmCommand,
+  NightlyScheduler,
+  nextRunAt,
+  nightlyRunDate,
+} from "../src/analytics/nightly-scheduler.ts";
 import { ConfigError, loadConfig } from "../src/core/config.ts";
 import { Logger } from "../src/core/logger.ts";
 import { seedTenant } from "../src/seed/seed-tenant.ts";
@@ -94,6 +99,47 @@ describe("the next run", () => {
     expect(iso(first)).toBe("2026-10-25T00:30:00.000Z");
     const next = nextRunAt(first + 1000, "02:30", "Europe/Paris");
     expect(iso(next)).toBe("2026-10-26T01:30:00.000Z");
+  });
+});
+
+describe("the day a nightly run is for", () => {
+  it("is the day that has just ended on the host's clock (yesterday there), not today in UTC", () => {
+    // 02:30 in New York on 2 December is 07:30 UTC: the day just ended there is 1 December.
+    expect(nightlyRunDate(Date.parse("2026-12-02T07:30:00Z"), "America/New_York")).toBe("2026-12-01");
+    // 02:30 in Tokyo on 2 December is still 1 December in UTC: the day just ended is 1 December, not 30 November.
+    expect(nightlyRunDate(Date.parse("2026-12-01T17:30:00Z"), "Asia/Tokyo")).toBe("2026-12-01");
+    expect(nightlyRunDate(Date.parse("2026-03-01T02:30:00Z"), "UTC")).toBe("2026-02-28");
+    expect(nightlyRunDate(Date.parse("2027-01-01T00:00:05Z"), "UTC")).toBe("2026-12-31");
+    // Paris, the night the clocks go forward: 03:30 CEST on 29 March.
+    expect(nightlyRunDate(Date.parse("2026-03-29T01:30:00Z"), "Europe/Paris")).toBe("2026-03-28");
+  });
+
+  it("is what the scheduler passes to the run it starts (--date), by its own clock and zone", async () => {
+    const dir = tempDir("crm-sched-date-");
+    dirs.push(dir);
+    const args = join(dir.path, "args");
+    const { logger } = capturedLog();
+    // The scheduler's clock reads 02:29:59.5 in New York on 2 December (07:29:59.5 UTC), and moves on.
+    const fixed = Date.parse("2026-12-02T07:29:59.500Z");
+    const real = Date.now();
+    const scheduler = new NightlyScheduler({
+      at: "02:30",
+      zone: "America/New_York",
+      dataDir: "/nonexistent",
+      logger,
+      stopGraceMs: 300,
+      now: () => fixed + (Date.now() - real),
+      // sh gets the scheduler's arguments as $0, $1…: it writes them down.
+      command: ["/bin/sh", "-c", `echo "$0 $*" > '${args}.tmp' && mv '${args}.tmp' '${args}'`],
+    });
+    scheduler.start();
+    expect(iso(scheduler.nextRun)).toBe("2026-12-02T07:30:00.000Z");
+    await until(() => existsSync(args), 10_000, "the run to start");
+    await until(() => !scheduler.running, 10_000, "the run to end");
+    await scheduler.stop();
+    expect(readFileSync(args, "utf8").trim()).toBe(
+      "analytics run --nightly --date 2026-12-01 --data /nonexistent",
+    );
   });
 });
 
@@ -270,6 +316,11 @@ describe("the server at CRM_ANALYTICS_AT", () => {
     expect(runs.map((r) => `${r.trigger} ${r.status} ${r.pid}`)).toEqual([
       `nightly succeeded ${started.pid}`,
     ]);
+    // For the day that had just ended on the server's clock (TZ=UTC) when the run started.
+    const startedAt = Date.parse(schedule.nextRun as string);
+    expect([nightlyRunDate(startedAt, "UTC"), nightlyRunDate(startedAt + 5000, "UTC")]).toContain(
+      runs[0]?.runDate as string,
+    );
     const db = new Database(file, { readonly: true });
     const jobs = db.query("SELECT job FROM analytics_freshness ORDER BY job").values().flat();
     db.close();

@@ -5,7 +5,7 @@ import { utcToZoned, zonedToUtc } from "../core/time-zone.ts";
 
 /**
  * The server's nightly analytics: at CRM_ANALYTICS_AT (host local time) it starts
- * `crm analytics run --nightly` as a child process (DuckDB never loads in the server:
+ * `crm analytics run --nightly --date <yesterday, host local time>` as a child process (DuckDB never loads in the server:
  * invariant 6), never a second while one it started still runs; the run's own ledger row in
  * the catalog is the lock between hosts' processes and a run started by hand. Its outcome is
  * logged. Stopped at shutdown: no new run, and the child is asked to stop (SIGTERM, then
@@ -26,6 +26,15 @@ export function hostTimeZone(): string {
 /** The day after `day` (YYYY-MM-DD), by the calendar. */
 function nextDay(day: string): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * The day a nightly run computes: the one that has just ended on the host's clock (yesterday in
+ * `zone`), so "Computed for D" covers the whole of D, not the few hours of a day that has just begun.
+ */
+export function nightlyRunDate(now: number, zone: string): string {
+  const today = utcToZoned(now, zone).day;
+  return new Date(Date.parse(`${today}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 }
 
 /**
@@ -139,16 +148,18 @@ export class NightlyScheduler {
 
   private launch(): void {
     const { logger, dataDir } = this.options;
+    const startedAt = this.now();
     const argv = [
       ...lowerPriority(),
       ...(this.options.command ?? crmCommand()),
       "analytics",
       "run",
       "--nightly",
+      "--date",
+      nightlyRunDate(startedAt, this.zone),
       "--data",
       dataDir,
     ];
-    const startedAt = this.now();
     let child: Subprocess<"ignore", "pipe", "pipe">;
     try {
       child = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: process.env });

@@ -1,5 +1,6 @@
 import { analyticsSettings } from "../../jobs/export/analytics-settings.ts";
 import { loadWarehouseKey } from "../../jobs/export/warehouse-key.ts";
+import { hostTimeZone, nightlyRunDate } from "../analytics/nightly-scheduler.ts";
 import { loadConfig } from "../core/config.ts";
 import { ANALYTICS_JOBS, type AnalyticsJob, RunInProgressError } from "../tenancy/analytics-ledger.ts";
 import { Catalog } from "../tenancy/catalog.ts";
@@ -50,11 +51,13 @@ run at a time per host: a second one is refused (exit 2) while the first is aliv
 fails (a Parquet file that cannot be read: the error names it) keeps that job's previous results;
 the run is then marked failed (exit 1). See crm analytics status.
 
-  --date D         the day the numbers are for (windows end with it; default today, UTC)
+  --date D         the day the numbers are for (windows end with it; default today, UTC, or
+                   with --nightly yesterday in the host's time zone: the day that has just ended)
   --job NAME       run only this job: ${ANALYTICS_JOBS.join(", ")}
   --warehouse DIR  the warehouse (default: $CRM_WAREHOUSE_DIR or <data dir>/warehouse)
   --skip-export    run the jobs over the warehouse as it is (no export first)
-  --nightly        record the run as the nightly one (the server's scheduler passes it)
+  --nightly        the nightly run (the server's scheduler passes it): recorded as such, and for
+                   yesterday (host time) unless --date says otherwise
 ${DATA_HELP}
 
 Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTICS_THREADS
@@ -67,7 +70,11 @@ Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTI
     "skip-export": { type: "boolean" },
   },
   async run(values) {
-    const runDate = runDateFlag(values.date);
+    // The nightly run (the scheduler, or cron) is for the day that has just ended on the host's clock.
+    const runDate =
+      values.nightly && values.date === undefined
+        ? nightlyRunDate(Date.now(), hostTimeZone())
+        : runDateFlag(values.date);
     const jobs = jobsFlag(values.job);
     const config = loadConfig(process.env, { dataDir: values.data as string | undefined });
     const settings = analyticsSettings(process.env, config.dataDir, values.warehouse as string | undefined);

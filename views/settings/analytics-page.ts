@@ -38,7 +38,7 @@ ${settingsNav(p.base, "analytics")}
 <div class="section-head"><h1>Analytics</h1></div>
 <p id="analytics-schedule">${
       p.schedule
-        ? html`Nightly run at ${p.schedule.at} (${p.schedule.zone}, the server's time). Next run: <time datetime="${new Date(p.schedule.next).toISOString()}">${p.schedule.local.day} ${p.schedule.local.time}</time>.`
+        ? html`Nightly run at ${p.schedule.at} (${p.schedule.zone}, the server's time). Next run: <time datetime="${new Date(p.schedule.next).toISOString()}">${p.schedule.local.day} ${p.schedule.local.time}</time>, computing the day that has just ended (yesterday, in that time zone).`
         : html`The nightly run is off on this server (CRM_ANALYTICS_AT=off).`
     } An admin of the server can run <code>crm analytics run</code> at any time.</p>
 <h2>This workspace</h2>
