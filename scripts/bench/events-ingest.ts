@@ -25,7 +25,7 @@ import { parseArgs } from "node:util";
 import { pack } from "msgpackr";
 import { checkEvents } from "../../src/events/check-event.ts";
 import { parseBatch } from "../../src/events/parse-batch.ts";
-import { prepareEvents, storeEvents, withBatchCache } from "../../src/events/store-events.ts";
+import { prepareEvents, storeEvents, withBatchSettings } from "../../src/events/store-events.ts";
 import { Catalog } from "../../src/tenancy/catalog.ts";
 import { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import { BENCH, benchData } from "./bench-data.ts";
@@ -181,7 +181,7 @@ try {
         const first = performance.now();
         const { valid } = checkEvents(parseBatch(body, format), Date.now());
         const batch = prepareEvents(valid);
-        withBatchCache(shard, () => {
+        withBatchSettings(shard, () => {
           const locked = performance.now();
           shard.transaction(() => storeEvents(shard, actor, batch));
           lockMs.push(performance.now() - locked);

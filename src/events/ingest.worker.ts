@@ -6,7 +6,7 @@ import type { TaskHandler } from "../workers/task-types.ts";
 import { checkEvents } from "./check-event.ts";
 import type { EventFormat } from "./event-limits.ts";
 import { parseBatch } from "./parse-batch.ts";
-import { prepareEvents, storeEvents, withBatchCache } from "./store-events.ts";
+import { prepareEvents, storeEvents, withBatchSettings } from "./store-events.ts";
 
 export interface IngestParams {
   /** The request's body as it arrived, shared with the server's thread (decoded here, off it). */
@@ -42,7 +42,7 @@ const ingest: TaskHandler<IngestParams, Promise<IdempotentOutcome>> = async (inp
   }
   const { valid, rejected } = checkEvents(parseBatch(body, format), now);
   const batch = prepareEvents(valid);
-  const outcome = withBatchCache(shard, () =>
+  const outcome = withBatchSettings(shard, () =>
     idempotentWrite(shard, request, now, () => {
       const summary = storeEvents(shard, actor, batch);
       const all = summary.rejected.length === 0 ? rejected : rejected.concat(summary.rejected);

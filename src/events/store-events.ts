@@ -1,5 +1,6 @@
 import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
+import { walBytes } from "../tenancy/wal-checkpoints.ts";
 import type { CheckedEvent, RejectedEvent } from "./check-event.ts";
 import { takeLogIds } from "./log-ids.ts";
 
@@ -34,6 +35,9 @@ interface EngagementGroup {
  */
 export interface PreparedBatch {
   refs: ContactRef[];
+  /** The emails and contact ids the refs name, distinct and sorted (index lookups in key order). */
+  emails: string[];
+  contactIds: number[];
   /** Per event: the position of its ref in `refs`. */
   refOf: Int32Array;
   index: number[];
@@ -55,6 +59,8 @@ export function prepareEvents(events: CheckedEvent[]): PreparedBatch {
   const n = events.length;
   const batch: PreparedBatch = {
     refs,
+    emails: [],
+    contactIds: [],
     refOf: new Int32Array(n),
     index: new Array(n),
     occurredAt: new Array(n),
@@ -107,8 +113,16 @@ export function prepareEvents(events: CheckedEvent[]): PreparedBatch {
     }
   }
   // Oldest latest event first: when two groups are one contact (named once by id, once by
-  // email), the later upsert is the later event, so it sets last_payload (see ENGAGEMENT_ROW).
+  // email), the later upsert is the later event, so it sets last_payload (see UPSERT_ENGAGEMENT).
   batch.engagement = [...groups.values()].sort((a, b) => a.lastAt - b.lastAt || a.lastIndex - b.lastIndex);
+  const emails = new Set<string>();
+  const ids = new Set<number>();
+  for (const ref of refs) {
+    if (ref.email !== undefined) emails.add(ref.email);
+    if (ref.contactId !== undefined) ids.add(ref.contactId);
+  }
+  batch.emails = [...emails].sort();
+  batch.contactIds = [...ids].sort((a, b) => a - b);
   return batch;
 }
 
@@ -193,14 +207,8 @@ const UPSERT_ENGAGEMENT = (size: number) =>
  */
 export function storeEvents(shard: Shard, actor: Actor, batch: PreparedBatch): IngestSummary {
   const { refs } = batch;
-  const emails: string[] = [];
-  const ids: number[] = [];
-  for (const ref of refs) {
-    if (ref.email !== undefined) emails.push(ref.email);
-    if (ref.contactId !== undefined) ids.push(ref.contactId);
-  }
-  const byEmail = contactsByEmail(shard, emails);
-  const existing = existingContacts(shard, ids);
+  const byEmail = contactsByEmail(shard, batch.emails);
+  const existing = existingContacts(shard, batch.contactIds);
   // Per ref: its contact's id, or 0 and why it was refused.
   const contactOf = new Float64Array(refs.length);
   const refusal: (Omit<RejectedEvent, "index"> | undefined)[] = new Array(refs.length);
@@ -239,7 +247,16 @@ export function storeEvents(shard: Shard, actor: Actor, batch: PreparedBatch): I
     values[o + 5] = contactOf[batch.refOf[i] as number] as number;
     values[o + 6] = batch.payload[i] as string;
   });
-  const groups = batch.engagement.filter((g) => refusal[g.ref] === undefined);
+  // In contact order (stable: a contact's groups keep their oldest-first order): consecutive
+  // upserts land on neighbouring pages of the summary's table and indexes. Measured on 9,200
+  // rows: ~30 ms in contact order, ~150 ms in random order.
+  const groups = batch.engagement
+    .filter((g) => refusal[g.ref] === undefined)
+    .sort(
+      (a, b) =>
+        (contactOf[a.ref] as number) - (contactOf[b.ref] as number) ||
+        (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0),
+    );
   insertMany(shard, groups.length, 6, UPSERT_ENGAGEMENT, (values, o, row) => {
     const g = groups[row] as EngagementGroup;
     values[o] = contactOf[g.ref] as number;
@@ -259,13 +276,28 @@ export function storeEvents(shard: Shard, actor: Actor, batch: PreparedBatch): I
  */
 const BATCH_CACHE_KIB = 64 * 1024;
 
-/** Runs `work` (a batch's transaction) with the larger page cache. */
-export function withBatchCache<T>(shard: Shard, work: () => T): T {
-  const before = (shard.statement("PRAGMA cache_size").get() as { cache_size: number }).cache_size;
+/**
+ * The write-ahead log's size past which a batch copies it back into the file itself (a passive
+ * checkpoint, after its commit: the write lock is free meanwhile). SQLite's own threshold (1,000
+ * pages, ~4 MiB) made every other batch of 10,000 pay a checkpoint; waiting for several batches
+ * copies the pages they share (the engagement rows, the events table's last pages) once.
+ */
+export const BATCH_CHECKPOINT_BYTES = 16 * 1024 * 1024;
+
+/** Runs `work` (a batch's transaction) with the larger page cache and without SQLite's automatic checkpoint. */
+export function withBatchSettings<T>(shard: Shard, work: () => T): T {
+  const cache = (shard.statement("PRAGMA cache_size").get() as { cache_size: number }).cache_size;
+  const autoCheckpoint = (
+    shard.statement("PRAGMA wal_autocheckpoint").get() as { wal_autocheckpoint: number }
+  ).wal_autocheckpoint;
   shard.statement(`PRAGMA cache_size = -${BATCH_CACHE_KIB}`).run();
+  shard.statement("PRAGMA wal_autocheckpoint = 0").run();
   try {
     return work();
   } finally {
-    shard.statement(`PRAGMA cache_size = ${before}`).run();
+    shard.statement(`PRAGMA cache_size = ${cache}`).run();
+    shard.statement(`PRAGMA wal_autocheckpoint = ${autoCheckpoint}`).run();
+    if (autoCheckpoint > 0 && walBytes(shard) >= BATCH_CHECKPOINT_BYTES)
+      shard.statement("PRAGMA wal_checkpoint(PASSIVE)").run();
   }
 }
