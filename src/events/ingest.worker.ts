@@ -9,8 +9,9 @@ import { parseBatch } from "./parse-batch.ts";
 import { prepareEvents, storeEvents, withBatchSettings } from "./store-events.ts";
 
 export interface IngestParams {
-  /** The request's body as it arrived, shared with the server's thread (decoded here, off it). */
+  /** The request's body as it arrived, shared with the server's thread (decoded here, off it): its first `length` bytes. */
   body: SharedArrayBuffer;
+  length: number;
   format: EventFormat;
   actor: Actor;
   /** When the request arrived (the server's clock): `occurredAt`'s window and the key's age. */
@@ -32,7 +33,7 @@ export interface IngestParams {
  */
 const ingest: TaskHandler<IngestParams, Promise<IdempotentOutcome>> = async (input, context) => {
   const { format, actor, idempotency, now } = input.params;
-  const body = new Uint8Array(input.params.body);
+  const body = new Uint8Array(input.params.body, 0, input.params.length);
   const shard = context.shard("write");
   const request = idempotency && { ...idempotency, hash: requestHash(body) };
   if (request) {
