@@ -28,6 +28,8 @@ const TEXT_FIELDS: Record<string, { max: number; url?: boolean }> = {
   campaign: { max: 200 },
   form: { max: 200 },
 };
+/** TEXT_FIELDS as a list, made once (not an Object.entries array per event). */
+const TEXT_FIELD_LIST = Object.entries(TEXT_FIELDS).map(([field, rule]) => ({ field, ...rule }));
 const KINDS = new Set<string>(EVENT_KINDS);
 const MAX_EMAIL = 254;
 /** Something@something, no spaces: the contact is found by exact match, so nothing finer is needed. */
@@ -106,10 +108,10 @@ function checkOne(item: unknown, index: number, now: number): CheckedEvent {
   }
   if (checked.contactId === undefined && checked.email === undefined)
     throw new Refusal("email", "give the contact's email or contactId");
-  for (const [field, rule] of Object.entries(TEXT_FIELDS)) {
-    const value = event[field];
+  for (const rule of TEXT_FIELD_LIST) {
+    const value = event[rule.field];
     if (value !== undefined && value !== null)
-      checked.payload[field] = text(field, value, rule.max, rule.url);
+      checked.payload[rule.field] = text(rule.field, value, rule.max, rule.url);
   }
   return checked;
 }

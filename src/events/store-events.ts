@@ -1,4 +1,5 @@
 import type { Actor } from "../identity/viewer.ts";
+import { EVENT_KINDS, type EventKind } from "../interactions/kinds.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { walBytes } from "../tenancy/wal-checkpoints.ts";
 import type { CheckedEvent, RejectedEvent } from "./check-event.ts";
@@ -9,6 +10,9 @@ export interface IngestSummary {
   stored: number;
   rejected: RejectedEvent[];
 }
+
+const KIND_INDEX = Object.fromEntries(EVENT_KINDS.map((kind, i) => [kind, i])) as Record<EventKind, number>;
+const KIND_COUNT = EVENT_KINDS.length;
 
 /** Who events are about as the client named them: a contact id, an email, or both. */
 interface ContactRef {
@@ -68,7 +72,8 @@ export function prepareEvents(events: CheckedEvent[]): PreparedBatch {
     payload: new Array(n),
     engagement: [],
   };
-  const groups = new Map<string, EngagementGroup>();
+  // Keyed by ref × kind as one number (no string built per event).
+  const groups = new Map<number, EngagementGroup>();
   for (let i = 0; i < n; i++) {
     const event = events[i] as CheckedEvent;
     const key =
@@ -89,7 +94,7 @@ export function prepareEvents(events: CheckedEvent[]): PreparedBatch {
     batch.occurredAt[i] = event.occurredAt;
     batch.kind[i] = event.kind;
     batch.payload[i] = payload;
-    const groupKey = `${ref} ${event.kind}`;
+    const groupKey = ref * KIND_COUNT + KIND_INDEX[event.kind];
     const group = groups.get(groupKey);
     if (group === undefined)
       groups.set(groupKey, {
