@@ -195,13 +195,29 @@ describe("crm analytics run", () => {
     }
     expect({ code: locked.code, stderr: locked.stderr }).toMatchObject({ code: 1 });
     expect(locked.stdout).toContain("workspace duo not written: database is locked");
+
     expect(duoFile.query("SELECT job, run_date FROM analytics_freshness ORDER BY job").all()).toEqual(before);
     duoFile.close();
     expect(freshness().find((f) => f.job === "cohorts")?.run_date).toBe("2026-11-30");
     const run = withCatalog(latestRun);
     expect(run?.status).toBe("failed");
     expect(run?.error).toContain("workspace duo not written");
-  }, 60_000);
+
+    // The same run once the lock is gone writes it. Against it, the locked run waited six
+    // attempts of 250 ms per statement with pauses of 0.1 to 1.6 s (about 5 s), not SQLite's
+    // default 5 s per statement (over 30 s): timers, whatever the machine's speed.
+    const free = crm(["analytics", "run", "--date", "2026-11-30", "--job", "cohorts", "--skip-export"]);
+    expect({ code: free.code, stderr: free.stderr }).toMatchObject({ code: 0 });
+    const duoAfter = new Database(join(dir.path, duo?.file as string), { readonly: true });
+    expect(duoAfter.query("SELECT run_date FROM analytics_freshness WHERE job = 'cohorts'").get()).toEqual({
+      run_date: "2026-11-30",
+    });
+    duoAfter.close();
+    const took = (out: string) =>
+      Number(/^run \d+ for \S+ \w+ in ([\d,]+) ms$/m.exec(out)?.[1]?.replaceAll(",", ""));
+    expect(took(free.stdout)).toBeGreaterThan(0);
+    expect(took(locked.stdout) - took(free.stdout)).toBeLessThan(20_000);
+  }, 90_000);
 
   it("refuses a second run while one is alive, and takes over the row of a run whose process died", async () => {
     const sleeper = Bun.spawn(["sleep", "120"]);

@@ -1,5 +1,6 @@
 import { analyticsSettings } from "../../jobs/export/analytics-settings.ts";
 import { loadWarehouseKey } from "../../jobs/export/warehouse-key.ts";
+import { WRITE_BUSY_TIMEOUT_MS } from "../../jobs/run/write-back.ts";
 import { hostTimeZone, nightlyRunDate } from "../analytics/nightly-scheduler.ts";
 import { loadConfig } from "../core/config.ts";
 import { ANALYTICS_JOBS, type AnalyticsJob, RunInProgressError } from "../tenancy/analytics-ledger.ts";
@@ -84,7 +85,13 @@ Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTI
     const { runAnalytics } = await import("../../jobs/run/run-analytics.ts");
     const { exportWarehouse } = await import("../../jobs/export/export-warehouse.ts");
     const catalog = Catalog.open(config.dataDir);
-    const shards = new ShardManager({ dataDir: config.dataDir, maxOpen: 16 });
+    // A workspace the server holds locked is waited for briefly and retried (write-back.ts), never
+    // for SQLite's default 5 s per statement: six attempts would then take half a minute.
+    const shards = new ShardManager({
+      dataDir: config.dataDir,
+      maxOpen: 16,
+      busyTimeoutMs: WRITE_BUSY_TIMEOUT_MS,
+    });
     const lines = new Map<string, ProgressLine>();
     const line = (phase: string, unit: string) => {
       let progress = lines.get(phase);
