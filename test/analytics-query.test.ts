@@ -252,17 +252,18 @@ describe("crm analytics query and the host", () => {
     expect(values.get("secret_directory")).toBe("/nonexistent");
     expect(values.get("extension_directory")).toBe("/nonexistent");
     const outputs = [settings.stdout];
-    for (const sql of [
-      "SELECT current_setting('temp_directory') AS t, current_setting('home_directory') AS h, current_setting('allowed_directories') AS a",
-      "SELECT * FROM duckdb_extensions()",
-      "SELECT * FROM duckdb_secrets()",
-      "SELECT * FROM duckdb_temporary_files()",
-      "SELECT * FROM duckdb_databases()",
-      "SELECT * FROM pragma_database_list",
-    ]) {
-      const result = await queryCli("alpha", sql);
-      outputs.push(result.stdout, result.stderr);
-    }
+    // Independent processes: started together, their outputs kept in order.
+    const results = await Promise.all(
+      [
+        "SELECT current_setting('temp_directory') AS t, current_setting('home_directory') AS h, current_setting('allowed_directories') AS a",
+        "SELECT * FROM duckdb_extensions()",
+        "SELECT * FROM duckdb_secrets()",
+        "SELECT * FROM duckdb_temporary_files()",
+        "SELECT * FROM duckdb_databases()",
+        "SELECT * FROM pragma_database_list",
+      ].map((sql) => queryCli("alpha", sql)),
+    );
+    for (const result of results) outputs.push(result.stdout, result.stderr);
     // The extensions' folder is named in DuckDB's refusal: the one that does not exist.
     expect(outputs[4]).toStartWith(
       'crm analytics query: Permission Error: Cannot access directory "/nonexistent/',

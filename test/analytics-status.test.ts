@@ -87,20 +87,21 @@ describe("crm analytics status", () => {
 });
 
 describe("a data directory without a catalog", () => {
-  for (const command of [
-    ["analytics", "status"],
-    ["tenants", "list"],
-  ]) {
-    it(`is refused by crm ${command.join(" ")}, naming it, exit 2, and nothing is created there`, async () => {
-      const empty = join(dir.path, `empty-${command[0]}`);
+  for (const [name, args] of [
+    ["analytics status", ["analytics", "status"]],
+    ["tenants list", ["tenants", "list"]],
+    ["analytics query", ["analytics", "query", "--tenant", "acme", "-"]],
+  ] as const) {
+    it(`is refused by crm ${name}, naming it, exit 2, and nothing is created there`, async () => {
+      const empty = join(dir.path, `empty-${name.replace(" ", "-")}`);
       mkdirSync(empty);
-      const missing = join(dir.path, `missing-${command[0]}`);
-      for (const data of [empty, missing]) {
-        const result = await crm(data, [...command, "--data", data]);
-        expect(result.code).toBe(2);
-        expect(result.stdout).toBe("");
-        expect(result.stderr).toStartWith(
-          `crm ${command.join(" ")}: no catalog in ${data}: it holds no workspaces (check --data or $CRM_DATA;`,
+      const missing = join(dir.path, `missing-${name.replace(" ", "-")}`);
+      const results = await Promise.all([empty, missing].map((data) => crm(data, [...args, "--data", data])));
+      for (const [i, data] of [empty, missing].entries()) {
+        expect(results[i]?.code).toBe(2);
+        expect(results[i]?.stdout).toBe("");
+        expect(results[i]?.stderr).toStartWith(
+          `crm ${name}: no catalog in ${data}: it holds no workspaces (check --data or $CRM_DATA;`,
         );
       }
       expect(readdirSync(empty)).toEqual([]);

@@ -44,8 +44,12 @@ describe("crm analytics query against a script that never ends", () => {
   }, 40_000);
 
   it("refuses a --timeout that is not a whole number of seconds from 1, before running anything", async () => {
-    for (const bad of ["0", "soon", "1.5"]) {
-      const result = await queryCli("SELECT 1 AS one", "--timeout", bad);
+    // Independent processes: started together, checked one by one.
+    const results = await Promise.all(
+      ["0", "soon", "1.5"].map((bad) => queryCli("SELECT 1 AS one", "--timeout", bad)),
+    );
+    expect(results).toHaveLength(3);
+    for (const result of results) {
       expect(result.code).toBe(2);
       expect(result.stdout).toBe("");
       expect(result.stderr.split("\n")[0]).toContain("--timeout");
@@ -96,8 +100,11 @@ describe("crm analytics query against a result too big to hold", () => {
   });
 
   it("refuses a --max-rows that is not a whole number from 1 to 10,000,000", async () => {
-    for (const bad of ["0", "many", "10000001"]) {
-      const result = await queryCli("SELECT 1 AS one", "--max-rows", bad);
+    const results = await Promise.all(
+      ["0", "many", "10000001"].map((bad) => queryCli("SELECT 1 AS one", "--max-rows", bad)),
+    );
+    expect(results).toHaveLength(3);
+    for (const result of results) {
       expect(result.code).toBe(2);
       expect(result.stdout).toBe("");
       expect(result.stderr.split("\n")[0]).toContain("--max-rows");

@@ -46,8 +46,13 @@ describe("crm analytics run --date in the future", () => {
   it("refuses a day after today (a typo such as 2062 for 2026) with one line, exit 2, starting no run", async () => {
     const before = await crm(dir.path, ["analytics", "status", "--runs", "100"]);
     const inTwoDays = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
-    for (const day of ["9999-12-31", inTwoDays]) {
-      const result = await crm(dir.path, ["analytics", "run", "--skip-export", "--date", day]);
+    const days = ["9999-12-31", inTwoDays];
+    const results = await Promise.all(
+      days.map((day) => crm(dir.path, ["analytics", "run", "--skip-export", "--date", day])),
+    );
+    expect(results).toHaveLength(2);
+    for (const [i, result] of results.entries()) {
+      const day = days[i];
       expect(result.code).toBe(2);
       expect(result.stdout).toBe("");
       expect(result.stderr.split("\n")[0]).toBe(
