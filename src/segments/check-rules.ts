@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type FieldIssue, ValidationError } from "../core/errors.ts";
 import { minorDigits } from "../core/money.ts";
 import { fieldIssues } from "../core/validation.ts";
+import type { EventKind } from "../interactions/kinds.ts";
 import { isCalendarDay } from "../lists/list-params.ts";
 import { tagName } from "../tags/tag-input.ts";
 import type { SegmentCatalog, SegmentField } from "./segment-fields.ts";
@@ -13,6 +14,7 @@ import {
   MAX_DEPTH,
   MAX_LIST_VALUES,
   MAX_RULES,
+  MAX_TIMES,
   type Operator,
   type RuleGroup,
   type RuleLeaf,
@@ -35,6 +37,7 @@ const groupShape = z.object({
 const leafShape = z.object({
   field: z.string("must be a field name").min(1, "choose a field"),
   op: z.string("must be an operator").min(1, "choose an operator"),
+  kind: z.unknown().optional(),
   value: z.unknown().optional(),
 });
 
@@ -58,8 +61,21 @@ function oneOf(choices: { value: string }[] | undefined) {
   return (v: string | number) => allowed.has(String(v));
 }
 
+const days = number
+  .int("must be a whole number of days")
+  .min(1, "must be at least 1")
+  .max(MAX_DAYS, `must be at most ${MAX_DAYS}`);
+const times = number
+  .int("must be a whole number of times")
+  .min(1, "must be at least 1")
+  .max(MAX_TIMES, `must be at most ${MAX_TIMES}`);
+
 /** The schema of one value of a field (a single value; `in` and `between` take lists of these). */
-function valueSchema(field: SegmentField, catalog: SegmentCatalog): z.ZodType<string | number | boolean> {
+function valueSchema(
+  field: SegmentField,
+  op: Operator,
+  catalog: SegmentCatalog,
+): z.ZodType<string | number | boolean> {
   switch (field.kind) {
     case "text":
       return text;
@@ -79,10 +95,9 @@ function valueSchema(field: SegmentField, catalog: SegmentCatalog): z.ZodType<st
     case "stage":
       return id.refine(oneOf(field.choices), "is not an open stage of this workspace");
     case "days":
-      return number
-        .int("must be a whole number of days")
-        .min(1, "must be at least 1")
-        .max(MAX_DAYS, `must be at most ${MAX_DAYS}`);
+      return days;
+    case "engagement":
+      return op === "at_least" ? times : days;
     case "money": {
       const digits = minorDigits(catalog.currency);
       return number
@@ -103,7 +118,7 @@ function operandSchema(
   catalog: SegmentCatalog,
 ): z.ZodType<RuleValue | undefined> {
   if (VALUELESS.has(op)) return z.unknown().transform(() => undefined);
-  const one = valueSchema(field, catalog);
+  const one = valueSchema(field, op, catalog);
   if (op === "in") {
     return z
       .array(one, "must be a list of values")
@@ -152,6 +167,16 @@ class Checker {
     return undefined;
   }
 
+  /** An engagement rule's kind of pushed events: one of the field's kinds, or a problem at `<rule>.kind`. */
+  private kind(field: SegmentField, raw: unknown, path: string): EventKind | undefined {
+    const kinds = field.kinds ?? [];
+    if (raw === undefined || raw === null || raw === "")
+      return this.fail(`${path}.kind`, "choose which events (web visits, email opens…)");
+    const found = kinds.find((k) => k.value === raw);
+    if (!found) return this.fail(`${path}.kind`, `must be one of ${kinds.map((k) => k.value).join(", ")}`);
+    return found.value as EventKind;
+  }
+
   group(raw: unknown, path: string, depth: number): { clean: RuleGroup; checked: CheckedGroup } | undefined {
     const at = (name: string) => (path ? `${path}.${name}` : name);
     const parsed = groupShape.safeParse(raw);
@@ -192,16 +217,19 @@ class Checker {
     if (!field) return this.fail(`${path}.field`, `"${name.slice(0, 60)}" is not a field of contacts`);
     if (!field.ops.includes(op as Operator))
       return this.fail(`${path}.op`, `must be one of ${field.ops.join(", ")} for ${field.label}`);
+    const kind = field.kinds ? this.kind(field, parsed.data.kind, path) : undefined;
     const value = operandSchema(field, op as Operator, this.catalog).safeParse(parsed.data.value);
     if (!value.success) return this.zodIssues(`${path}.value`, value.error);
+    if (field.kinds && !kind) return undefined;
     const values = value.data === undefined ? [] : Array.isArray(value.data) ? value.data : [value.data];
+    const clean: RuleLeaf = kind
+      ? { field: name, kind, op: op as Operator }
+      : { field: name, op: op as Operator };
+    if (value.data !== undefined) clean.value = value.data;
     return {
-      clean:
-        value.data === undefined
-          ? { field: name, op: op as Operator }
-          : { field: name, op: op as Operator, value: value.data },
+      clean,
       checked: {
-        target: field.target,
+        target: kind ? { kind: "engagement", eventKind: kind } : field.target,
         op: op as Operator,
         values: values.map((v) => compiled(field, v, this.catalog)),
       },

@@ -14,6 +14,8 @@ export interface FormGroup {
 
 export interface FormLeaf {
   field: string;
+  /** An engagement rule's kind of pushed events (`web.visit`…); "" for other fields. */
+  kind: string;
   op: string;
   /** One value; an `in` list (comma-separated, or one per line from a multiple choice). */
   value: string;
@@ -27,11 +29,12 @@ export function isFormGroup(node: FormNode): node is FormGroup {
   return "rules" in node;
 }
 
-export const EMPTY_LEAF: FormLeaf = { field: "", op: "", value: "", pair: ["", ""] };
+export const EMPTY_LEAF: FormLeaf = { field: "", kind: "", op: "", value: "", pair: ["", ""] };
 
 interface Draft {
   match?: string;
   field?: string;
+  kind?: string;
   op?: string;
   value?: string;
   pair: [string, string];
@@ -45,7 +48,7 @@ function toNode(d: Draft): FormNode {
     const rules = [...d.children.entries()].sort(([a], [b]) => a - b).map(([, child]) => toNode(child));
     return { match: d.match ?? "all", rules };
   }
-  return { field: d.field ?? "", op: d.op ?? "", value: d.value ?? "", pair: d.pair };
+  return { field: d.field ?? "", kind: d.kind ?? "", op: d.op ?? "", value: d.value ?? "", pair: d.pair };
 }
 
 /** Reads the builder's fields (`match`, `rules.<i>.…`) into a tree, its rules renumbered in order. */
@@ -67,7 +70,8 @@ export function readRuleForm(fields: Record<string, string>): FormGroup {
       node = child;
     }
     const rest = parts.slice(i).join(".");
-    if (rest === "match" || rest === "field" || rest === "op" || rest === "value") node[rest] = value;
+    if (rest === "match" || rest === "field" || rest === "kind" || rest === "op" || rest === "value")
+      node[rest] = value;
     else if (rest === "value.0") node.pair[0] = value;
     else if (rest === "value.1") node.pair[1] = value;
   }
@@ -125,6 +129,7 @@ function one(field: SegmentField, text: string): unknown {
     case "number":
     case "money":
     case "days":
+    case "engagement":
     case "user":
     case "stage":
       return /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
@@ -153,10 +158,12 @@ function leafValue(field: SegmentField | undefined, leaf: FormLeaf): unknown {
 
 /** The builder's tree as the rules the API takes (`{match, rules}`), for checkRules. */
 export function formRules(form: FormGroup, catalog: SegmentCatalog): RuleGroup {
-  const node = (n: FormNode): RuleGroup | RuleLeaf =>
-    isFormGroup(n)
-      ? { match: n.match as RuleGroup["match"], rules: n.rules.map(node) }
-      : ({ field: n.field, op: n.op, value: leafValue(catalog.fields.get(n.field), n) } as RuleLeaf);
+  const node = (n: FormNode): RuleGroup | RuleLeaf => {
+    if (isFormGroup(n)) return { match: n.match as RuleGroup["match"], rules: n.rules.map(node) };
+    const field = catalog.fields.get(n.field);
+    const leaf = { field: n.field, op: n.op, value: leafValue(field, n) } as RuleLeaf;
+    return field?.kinds ? { ...leaf, kind: n.kind } : leaf;
+  };
   return node(form) as RuleGroup;
 }
 
@@ -172,6 +179,7 @@ export function ruleForm(rules: RuleGroup, catalog: SegmentCatalog): FormGroup {
     const list = Array.isArray(n.value) ? n.value.map(text) : undefined;
     return {
       field: n.field,
+      kind: n.kind ?? "",
       op: n.op,
       value: list ? list.join(field?.choices ? "\n" : ", ") : text(n.value),
       pair: n.op === "between" && list ? [list[0] ?? "", list[1] ?? ""] : ["", ""],

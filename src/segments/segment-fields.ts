@@ -2,6 +2,7 @@ import { ANALYTICS_SEGMENT_FIELDS } from "../analytics/segment-rule-fields.ts";
 import { listUsers } from "../auth/users.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
 import type { CustomFieldType } from "../custom-fields/schema.ts";
+import { EVENT_KINDS, type EventKind } from "../interactions/kinds.ts";
 import { listPipelines, workspaceCurrency } from "../pipelines/pipelines.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { Operator, RuleTarget, ValueKind } from "./segment-rules.ts";
@@ -22,6 +23,8 @@ export interface SegmentField {
   ops: readonly Operator[];
   /** The values it may take, for selects, owners and stages (checked, and offered by the builder). */
   choices?: FieldChoice[];
+  /** The kinds of pushed events an `engagement` rule chooses from (its `kind`), in words. */
+  kinds?: FieldChoice[];
   target: RuleTarget;
 }
 
@@ -42,6 +45,28 @@ const CUSTOM_OPS: Record<CustomFieldType, readonly Operator[]> = {
   select: SET_OPS,
   multiselect: ["contains", "in", "is_empty", "is_not_empty"],
   checkbox: ["equals"],
+};
+
+/** The kinds of pushed events, as the rule builder and a segment's summary name them (the contact page's words). */
+const EVENT_KIND_LABELS: Record<EventKind, string> = {
+  "web.visit": "Web visits",
+  "email.opened": "Email opens",
+  "email.clicked": "Email clicks",
+  "form.submitted": "Form submissions",
+};
+
+/**
+ * Pushed events of one kind (the rule's `kind`): in the last N days, not in the last N days
+ * (never included), never, at least N times. Read from contact_engagement, never the events.
+ */
+export const ENGAGEMENT_FIELD: SegmentField = {
+  name: "engagement",
+  label: "Engagement (web visits, email opens and clicks, forms)",
+  group: "Activity",
+  kind: "engagement",
+  ops: ["in_last_days", "none_in_last_days", "never", "at_least"],
+  kinds: EVENT_KINDS.map((k) => ({ value: k, label: EVENT_KIND_LABELS[k] })),
+  target: { kind: "engagement" },
 };
 
 const text = (name: "firstName" | "lastName" | "email" | "phone" | "title", label: string): SegmentField => ({
@@ -133,6 +158,7 @@ export function segmentCatalog(shard: Shard): SegmentCatalog {
       ops: ["none_in_last_days", "in_last_days"],
       target: { kind: "interaction" },
     },
+    ENGAGEMENT_FIELD,
     {
       name: "openDeal",
       label: "Open deal",

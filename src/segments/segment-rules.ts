@@ -1,4 +1,5 @@
 import type { CustomFieldType } from "../custom-fields/schema.ts";
+import type { EventKind } from "../interactions/kinds.ts";
 
 /**
  * A segment's rules: a tree of groups ("all" or "any" of their rules) whose leaves each test
@@ -8,6 +9,8 @@ import type { CustomFieldType } from "../custom-fields/schema.ts";
 export interface RuleLeaf {
   /** A built-in field (`firstName`, `tags`, `lastInteraction`…) or `cf.<key>` for a custom one. */
   field: string;
+  /** Which pushed events an `engagement` rule counts (`web.visit`…); no other field takes one. */
+  kind?: string;
   op: Operator;
   /** Absent for is_empty and is_not_empty; a list for `in`; a pair for `between`. */
   value?: RuleValue;
@@ -38,11 +41,13 @@ export const OPERATORS = [
   "none_in_last_days",
   "in_last_days",
   "not_equals",
+  "never",
+  "at_least",
 ] as const;
 export type Operator = (typeof OPERATORS)[number];
 
 /** Operators that take no value. */
-export const VALUELESS: ReadonlySet<Operator> = new Set(["is_empty", "is_not_empty"]);
+export const VALUELESS: ReadonlySet<Operator> = new Set(["is_empty", "is_not_empty", "never"]);
 
 /** What a field's values are: decides its operators, how a value is checked and how it compiles. */
 export type ValueKind =
@@ -56,7 +61,9 @@ export type ValueKind =
   | "user"
   | "stage"
   | "days"
-  | "money";
+  | "money"
+  // Pushed events of one kind (web visits…): days for the "last N days" operators, a count for at_least.
+  | "engagement";
 
 /** At most this many rules in one segment (leaves, all groups together), ... */
 export const MAX_RULES = 50;
@@ -66,6 +73,8 @@ export const MAX_DEPTH = 3;
 export const MAX_LIST_VALUES = 50;
 /** "No interaction in the last N days": N at most about ten years. */
 export const MAX_DAYS = 3650;
+/** "At least N times" (pushed events of a kind): N at most this. */
+export const MAX_TIMES = 1_000_000;
 
 export function isGroup(node: RuleNode): node is RuleGroup {
   return "rules" in node;
@@ -90,6 +99,9 @@ export type RuleTarget =
   | { kind: "tags" }
   | { kind: "custom"; fieldId: number; type: CustomFieldType }
   | { kind: "interaction" }
+  // Pushed events, from contact_engagement: the field's own target has no kind; a checked
+  // rule's always has the one its rule names (checked against EVENT_KINDS).
+  | { kind: "engagement"; eventKind?: EventKind }
   | { kind: "openDeal" }
   | { kind: "wonAmount"; currency: string }
   // The nightly analytics' results (src/analytics): the contact's RFM segment, its company's churn risk.

@@ -19,7 +19,7 @@ export interface RuleBuilderProps {
 }
 
 /** Operators that take no value (as segment-rules.ts's VALUELESS). */
-const VALUELESS: ReadonlySet<string> = new Set(["is_empty", "is_not_empty"]);
+const VALUELESS: ReadonlySet<string> = new Set(["is_empty", "is_not_empty", "never"]);
 
 const isGroup = (node: FormNode): node is FormGroup => "rules" in node;
 
@@ -34,6 +34,7 @@ export function ruleNumber(path: string): string {
 
 const PARTS: Record<string, string> = {
   field: "field",
+  kind: "events",
   op: "condition",
   value: "value",
   match: "all or any",
@@ -77,6 +78,13 @@ ${option("", "Choose a field…", leaf.field === "")}${groups.map((group) => {
 })}</select></label>`;
 }
 
+/** Which pushed events an engagement rule counts (web visits, email opens…). */
+function kindSelect(path: string, leaf: FormLeaf, field: SegmentField, invalid: boolean): Html {
+  const kinds = field.kinds ?? [];
+  return html`<label class="filter"><span>Events</span><select name="${path}.kind" id="${idOf(path)}-kind"${invalid ? html` aria-invalid="true"` : ""}>
+${option("", "Choose…", leaf.kind === "")}${kinds.map((k) => option(k.value, k.label, k.value === leaf.kind))}</select></label>`;
+}
+
 function opSelect(
   p: RuleBuilderProps,
   path: string,
@@ -91,7 +99,13 @@ ${ops.length ? ops.map((op) => option(op, operatorLabel(field?.kind, op), op ===
 
 function inputType(field: SegmentField): string {
   if (field.kind === "date") return "date";
-  if (field.kind === "number" || field.kind === "money" || field.kind === "days") return "number";
+  if (
+    field.kind === "number" ||
+    field.kind === "money" ||
+    field.kind === "days" ||
+    field.kind === "engagement"
+  )
+    return "number";
   return "text";
 }
 
@@ -114,7 +128,8 @@ function valueInput(
     )}</select>`;
   }
   const type = inputType(field);
-  const step = type === "number" ? html` step="${field.kind === "days" ? "1" : "any"}"` : "";
+  const whole = field.kind === "days" || field.kind === "engagement";
+  const step = type === "number" ? html` step="${whole ? "1" : "any"}"` : "";
   const list = field.kind === "tag" ? html` list="segment-tags"` : "";
   return html`<input name="${name}" id="${id}" type="${type}" value="${value}"${step}${list} maxlength="200" autocomplete="off"${aria}>`;
 }
@@ -139,7 +154,8 @@ function valueInputs(
     )}</select></label>`;
   }
   const days = op === "none_in_last_days" || op === "in_last_days";
-  const label = op === "in" ? "Values, comma-separated" : days ? "Days" : "Value";
+  const label =
+    op === "in" ? "Values, comma-separated" : days ? "Days" : op === "at_least" ? "Times" : "Value";
   return html`<label class="filter"><span>${label}</span>${valueInput(field, `${path}.value`, id, leaf.value, `Rule ${number} ${label.toLowerCase()}`, invalid)}</label>`;
 }
 
@@ -165,11 +181,12 @@ function leafItem(p: RuleBuilderProps, path: string, typed: FormLeaf): Html {
   const leaf =
     field && !field.ops.includes(typed.op as Operator) ? { ...typed, op: field.ops[0] ?? "" } : typed;
   const number = ruleNumber(path);
-  const problems = problemsAt(p, path, ["field", "op", "value"]);
+  const problems = problemsAt(p, path, ["field", "kind", "op", "value"]);
   const invalid = (part: string) =>
     problems.length > 0 && Object.keys(p.errors).some((k) => k.startsWith(`${path}.${part}`));
   return html`<li class="rule" id="${idOf(path)}"><fieldset class="filters"><legend class="visually-hidden">Rule ${number}</legend>
 ${fieldSelect(p, path, leaf, invalid("field"))}
+${field?.kinds ? kindSelect(path, leaf, field, invalid("kind")) : ""}
 ${field ? opSelect(p, path, leaf, field, invalid("op")) : ""}
 ${valueInputs(field, path, leaf, number, invalid("value"))}
 <span class="filter-actions">${removeButton(p, path, `rule ${number}`)}</span></fieldset>

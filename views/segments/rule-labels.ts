@@ -14,6 +14,8 @@ const GENERAL: Record<Operator, string> = {
   none_in_last_days: "none in the last … days",
   in_last_days: "at least one in the last … days",
   not_equals: "is not",
+  never: "never",
+  at_least: "at least … times",
 };
 
 /** What an operator reads as after a field of this kind ("Tags has the tag", "Open deal in stage"). */
@@ -33,6 +35,12 @@ const BY_KIND: Partial<Record<ValueKind, Partial<Record<Operator, string>>>> = {
     is_not_empty: "in any stage",
   },
   money: { equals: "is exactly" },
+  engagement: {
+    in_last_days: "in the last … days",
+    none_in_last_days: "not in the last … days (or never)",
+    never: "never",
+    at_least: "at least … times",
+  },
 };
 
 export function operatorLabel(kind: ValueKind | undefined, op: Operator): string {

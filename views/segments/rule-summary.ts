@@ -18,9 +18,31 @@ function valueText(field: SegmentField | undefined, value: RuleValue | undefined
   return one(value);
 }
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** An engagement rule in words: "at least one web visit in the last 7 days", "at least 3 email clicks". */
+function engagementText(rule: RuleLeaf, field: SegmentField): string {
+  const many = (field.kinds?.find((k) => k.value === rule.kind)?.label ?? String(rule.kind)).toLowerCase();
+  const one = many.replace(/s$/, "");
+  const n = Number(rule.value);
+  switch (rule.op) {
+    case "in_last_days":
+      return `at least one ${one} in the last ${plural(n, "day", "days")}`;
+    case "none_in_last_days":
+      return `no ${one} in the last ${plural(n, "day", "days")} (or never)`;
+    case "never":
+      return `no ${many} ever`;
+    case "at_least":
+      return `at least ${plural(n, one, many)}`;
+    default:
+      return `${many} ${operatorLabel(field.kind, rule.op)}`;
+  }
+}
+
 function leafText(rule: RuleLeaf, fields: Map<string, SegmentField>): string {
   const field = fields.get(rule.field);
   const name = field?.label ?? rule.field;
+  if (field?.kind === "engagement") return engagementText(rule, field);
   if (rule.op === "none_in_last_days") return `no interaction in the last ${rule.value} days`;
   if (rule.op === "in_last_days") return `an interaction in the last ${rule.value} days`;
   const value = valueText(field, rule.value);

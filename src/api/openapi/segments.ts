@@ -1,6 +1,15 @@
 import { bulkActionInput, MAX_BULK_RECORDS } from "../../bulk/bulk-input.ts";
 import { CONTACT_SORTS } from "../../contacts/list-contacts.ts";
-import { MATCHES, MAX_DEPTH, MAX_LIST_VALUES, MAX_RULES, OPERATORS } from "../../segments/segment-rules.ts";
+import { EVENT_KINDS } from "../../interactions/kinds.ts";
+import {
+  MATCHES,
+  MAX_DAYS,
+  MAX_DEPTH,
+  MAX_LIST_VALUES,
+  MAX_RULES,
+  MAX_TIMES,
+  OPERATORS,
+} from "../../segments/segment-rules.ts";
 import { MAX_SEGMENTS } from "../../segments/segments.ts";
 import {
   collectionParameters,
@@ -19,12 +28,11 @@ import { bodySchema, dateTime, json, query, ref, twoWayPageOf } from "./parts.ts
 
 const RULES_422: [number, string] = [
   422,
-  "A rule names a field contacts do not have, an operator that field does not take, or a value of the wrong type (`errors[].field` is the rule's path, e.g. `rules.1.value`); nothing is written",
+  "A rule names a field contacts do not have, an operator that field does not take, an engagement rule's `kind` missing or not one of the four (`rules.0.kind`), or a value of the wrong type (`errors[].field` is the rule's path, e.g. `rules.1.value`); nothing is written",
 ];
 
 const value = {
-  description:
-    "Absent for `is_empty` and `is_not_empty`; a list for `in`; a pair `[from, to]` for `between`; dates as `YYYY-MM-DD`; owners and stages by id; money in the workspace's currency (major units)",
+  description: `Absent for \`is_empty\`, \`is_not_empty\` and \`never\`; a whole number of days (1–${MAX_DAYS}) for \`in_last_days\` and \`none_in_last_days\`, of times (1–${MAX_TIMES}) for \`at_least\`; a list for \`in\`; a pair \`[from, to]\` for \`between\`; dates as \`YYYY-MM-DD\`; owners and stages by id; money in the workspace's currency (major units)`,
   oneOf: [
     { type: "string" },
     { type: "number" },
@@ -44,7 +52,12 @@ export const segmentSchemas = {
           field: {
             type: "string",
             description:
-              "firstName, lastName, email, phone, title, company, owner, tags, createdAt, updatedAt, `cf.<key>` for a custom field, lastInteraction, openDeal, wonAmount, rfmSegment (the nightly RFM segment: equals, not_equals, in, is_empty, is_not_empty) or churnRisk (the company's nightly churn risk, high, medium or low: equals, in)",
+              "firstName, lastName, email, phone, title, company, owner, tags, createdAt, updatedAt, `cf.<key>` for a custom field, lastInteraction, openDeal, wonAmount, rfmSegment (the nightly RFM segment: equals, not_equals, in, is_empty, is_not_empty), churnRisk (the company's nightly churn risk, high, medium or low: equals, in) or engagement (pushed events of one `kind`: in_last_days, none_in_last_days — never included —, never, at_least)",
+          },
+          kind: {
+            type: "string",
+            enum: [...EVENT_KINDS],
+            description: "Required by `engagement` rules only: which pushed events they count",
           },
           op: { type: "string", enum: [...OPERATORS] },
           value,
@@ -111,7 +124,7 @@ export function segmentPaths() {
         {
           operationId: "createSegment",
           summary: "Save a segment",
-          description: `A name and rules on contacts: each rule tests a field (custom fields as \`cf.<key>\`, never in SQL text) or an activity (\`lastInteraction\` with \`none_in_last_days\` or \`in_last_days\`, \`openDeal\` by stage id, \`wonAmount\` compared); groups nest ${MAX_DEPTH} deep, at most ${MAX_RULES} rules, at most ${MAX_SEGMENTS} segments. No rules: every contact.`,
+          description: `A name and rules on contacts: each rule tests a field (custom fields as \`cf.<key>\`, never in SQL text) or an activity (\`lastInteraction\` with \`none_in_last_days\` or \`in_last_days\`, \`openDeal\` by stage id, \`wonAmount\` compared, \`engagement\` with a \`kind\` of pushed events: in or not in the last N days, never, at least N times); groups nest ${MAX_DEPTH} deep, at most ${MAX_RULES} rules, at most ${MAX_SEGMENTS} segments. No rules: every contact.`,
           tags,
         },
         rulesBody(["name"]),
