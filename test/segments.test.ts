@@ -1,5 +1,6 @@
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { EVENT_KINDS } from "../src/interactions/kinds.ts";
 import { seedTenant } from "../src/seed/seed-tenant.ts";
 import { compileRules } from "../src/segments/compile-rules.ts";
 import { loadMigrations, migrateDatabase, TENANT_MIGRATIONS } from "../src/tenancy/migrations.ts";
@@ -217,6 +218,24 @@ beforeAll(async () => {
       ((await sql("SELECT value FROM workspace_settings WHERE key = 'currency'"))[0]?.value as string) ??
       "USD",
   };
+  // Pushed events (web visits, email opens and clicks, form submissions) for about half the
+  // people, through the events API, for the engagement rules' draws (drawn with a fixed seed).
+  const pushed = random(99);
+  const events: unknown[] = [];
+  for (const id of ids) {
+    if (pushed.next() < 0.5) continue;
+    const n = 1 + pushed.int(6);
+    for (let i = 0; i < n; i++)
+      events.push({
+        type: pushed.pick(EVENT_KINDS),
+        contactId: id,
+        occurredAt: NOW - pushed.int(300 * DAY),
+      });
+  }
+  const stored = await member("POST", `/t/${HOME}/events`, events);
+  expect(`${stored.status} ${stored.text.slice(0, 200)}`).toBe(
+    `200 ${JSON.stringify({ stored: events.length, rejected: [] })}`,
+  );
   page = await signIn(server.url, HOME, "mia@home.test");
   readerPage = await signIn(server.url, HOME, "rita@home.test");
 });
@@ -230,7 +249,7 @@ afterAll(async () => {
 
 /** One rule as the API takes it, and the same condition on `contacts c` written by hand. */
 interface Drawn {
-  rule: { field: string; op: string; value?: unknown };
+  rule: { field: string; kind?: string; op: string; value?: unknown };
   where: string;
   params: Value[];
 }
@@ -244,7 +263,7 @@ const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const ACTIVITY = "i.kind IN ('call', 'meeting', 'email', 'note.created')";
 
 function drawRule(rng: ReturnType<typeof random>): Drawn {
-  const r = rng.int(16);
+  const r = rng.int(17);
   // Text matches whatever the letters' case, ASCII or not: checked here in JavaScript
   // (Unicode lower case), the people matching inlined as ids.
   type TextKey = "firstName" | "title" | "email" | "company";
@@ -542,6 +561,30 @@ function drawRule(rng: ReturnType<typeof random>): Drawn {
         rule: { field: "wonAmount", op, value: [a, a * 3] },
         where: `${total} >= ? AND ${total} <= ?`,
         params: [a * 100, a * 300],
+      };
+    }
+    case 16: {
+      // Pushed events of a kind, by hand over the events table (not the engagement summary).
+      const kind = rng.pick(EVENT_KINDS);
+      const op = rng.pick(["in_last_days", "none_in_last_days", "never", "at_least"]);
+      const has = (condition: string) =>
+        `EXISTS (SELECT 1 FROM events e WHERE e.contact_id = c.id AND e.kind = ?${condition})`;
+      if (op === "never")
+        return { rule: { field: "engagement", kind, op }, where: `NOT ${has("")}`, params: [kind] };
+      if (op === "at_least") {
+        const times = 1 + rng.int(4);
+        return {
+          rule: { field: "engagement", kind, op, value: times },
+          where: "(SELECT count(*) FROM events e WHERE e.contact_id = c.id AND e.kind = ?) >= ?",
+          params: [kind, times],
+        };
+      }
+      const days = 1 + rng.int(200);
+      const recent = has(" AND e.occurred_at >= ?");
+      return {
+        rule: { field: "engagement", kind, op, value: days },
+        where: op === "in_last_days" ? recent : `NOT ${recent}`,
+        params: [kind, NOW - days * DAY],
       };
     }
     default:
