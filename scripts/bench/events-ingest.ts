@@ -5,6 +5,8 @@
  * `bench`), while wrk requests another workspace's contacts page (`bench-load`) signed in.
  * Each round measures, back to back:
  *   idle          wrk on the page alone: the page's reference p99;
+ *   alone         the clients posting batches with no page load: what the route and the pool
+ *                 store by themselves (events/s);
  *   ingest        the clients posting batches and wrk on the page at once: events/s stored,
  *                 and the page's p99 over the idle one (target ≤ 2);
  *   direct        the reference for events/s: the same decoding, checks and one transaction
@@ -85,7 +87,7 @@ const emails = await shards.use(tenant, (s) =>
 if (emails.length === 0) throw new Error("the bench workspace has no contact with an email");
 
 /** A batch's body, each run with fresh times (within the last hour) so none falls out of the window. */
-function batchBody(): Uint8Array {
+function batchBody(): Uint8Array<ArrayBuffer> {
   const now = Date.now();
   const events = Array.from({ length: batchSize }, (_, i) => ({
     type: i % 4 === 0 ? "email.opened" : "web.visit",
@@ -130,7 +132,7 @@ try {
       const response = await fetch(`${base}/api/v1/t/${BENCH.slug}/events`, {
         method: "POST",
         headers: { authorization: `Bearer ${apiKey}`, "content-type": CONTENT_TYPE, "idempotency-key": key },
-        body: new Uint8Array(body),
+        body,
       });
       const answer = (await response.json()) as { stored?: number; rejected?: unknown[] };
       if (response.status === 503) {
@@ -201,12 +203,16 @@ try {
     idle: WrkResult;
     ingest: WrkResult;
     ingestRate: number;
+    aloneRate: number;
     directRate: number;
     lockMs: number[];
     batchMs: number[];
   }[] = [];
   for (let round = 0; round < rounds; round++) {
     const idle = await wrkPage(seconds);
+    const alone = ingestLoad();
+    await Bun.sleep(seconds * 1000);
+    const aloneRate = (await alone.stop()).eventsPerSecond;
     const load = ingestLoad();
     await Bun.sleep(500);
     const ingest = await wrkPage(seconds);
@@ -216,12 +222,13 @@ try {
       idle,
       ingest,
       ingestRate: eventsPerSecond,
+      aloneRate,
       directRate: reference.eventsPerSecond,
       lockMs: reference.lockMs,
       batchMs: reference.batchMs,
     });
     console.error(
-      `round ${round + 1}: idle p99 ${idle.p99Ms.toFixed(2)} ms; ingest ${eventsPerSecond.toFixed(0)} events/s, page p99 ${ingest.p99Ms.toFixed(2)} ms (${ingest.errors} errors, ${ingest.non2xx} non-2xx); direct ${reference.eventsPerSecond.toFixed(0)} events/s, lock ${median(reference.lockMs).toFixed(1)} ms a batch (max ${Math.max(...reference.lockMs).toFixed(1)})`,
+      `round ${round + 1}: idle p99 ${idle.p99Ms.toFixed(2)} ms; alone ${aloneRate.toFixed(0)} events/s; ingest ${eventsPerSecond.toFixed(0)} events/s, page p99 ${ingest.p99Ms.toFixed(2)} ms (${ingest.errors} errors, ${ingest.non2xx} non-2xx); direct ${reference.eventsPerSecond.toFixed(0)} events/s, lock ${median(reference.lockMs).toFixed(1)} ms a batch (max ${Math.max(...reference.lockMs).toFixed(1)})`,
     );
   }
 
@@ -229,6 +236,7 @@ try {
   const idleP99 = m((r) => r.idle.p99Ms);
   const ingestP99 = m((r) => r.ingest.p99Ms);
   const ingestRate = m((r) => r.ingestRate);
+  const aloneRate = m((r) => r.aloneRate);
   const directRate = m((r) => r.directRate);
   const lockMs = median(runs.flatMap((r) => r.lockMs));
   const lockMaxMs = Math.max(...runs.flatMap((r) => r.lockMs));
@@ -242,6 +250,7 @@ try {
       .toFixed(2)
       .padStart(11)}   ${idleP99.toFixed(2).padStart(11)}         1.00`,
   );
+  console.log(`ingest alone (no page)  ${aloneRate.toFixed(0).padStart(8)}`);
   console.log(
     `ingest (HTTP, pool)      ${ingestRate.toFixed(0).padStart(8)}   ${m((r) => r.ingest.p50Ms)
       .toFixed(2)
