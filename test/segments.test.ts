@@ -229,7 +229,8 @@ beforeAll(async () => {
       events.push({
         type: pushed.pick(EVENT_KINDS),
         contactId: id,
-        occurredAt: NOW - pushed.int(300 * DAY),
+        // Half exactly a whole number of days old: "the last N days" draws meet their boundary.
+        occurredAt: NOW - (pushed.next() < 0.5 ? pushed.int(300) * DAY : pushed.int(300 * DAY)),
       });
   }
   const stored = await member("POST", `/t/${HOME}/events`, events);
