@@ -122,4 +122,53 @@ describe("the rule builder in a real browser", () => {
     expect(await page.locator("#contacts-results tbody tr").count()).toBe(Math.min(50, owned));
     expect(problems).toEqual([]);
   }, 90_000);
+
+  it("builds an engagement rule: choosing it shows the kinds of events, and the count follows the events pushed", async () => {
+    // Email opens pushed through the events API: one to three for each of 40 people.
+    const ids = (
+      (await data.shards.use(data.get(SLUG), (s: Shard) =>
+        s.statement("SELECT id FROM contacts ORDER BY id LIMIT 40").all(),
+      )) as { id: number }[]
+    ).map((r) => r.id);
+    expect(ids.length).toBe(40);
+    const events = ids.flatMap((id, i) =>
+      Array.from({ length: 1 + (i % 3) }, () => ({ type: "email.opened", contactId: id })),
+    );
+    const pushed = await fetch(`${server.url}/api/v1/t/${SLUG}/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await data.apiKey(SLUG)}`, "content-type": "application/json" },
+      body: JSON.stringify(events),
+    });
+    expect(await pushed.json()).toEqual({ stored: events.length, rejected: [] });
+
+    await page.goto(`${server.url}/t/${SLUG}/segments/new`);
+    await page.selectOption("select[name='rules.0.field']", "engagement");
+    // Redrawn in place with the kinds of events in words and the engagement conditions.
+    await page.waitForSelector("select[name='rules.0.kind']");
+    expect(await page.locator("select[name='rules.0.kind'] option").allTextContents()).toEqual([
+      "Choose…",
+      "Web visits",
+      "Email opens",
+      "Email clicks",
+      "Form submissions",
+    ]);
+    await page.selectOption("select[name='rules.0.kind']", "email.opened");
+    await page.selectOption("select[name='rules.0.op']", "at_least");
+    await page.waitForSelector("select[name='rules.0.op'] option[value='at_least'][selected]", {
+      state: "attached",
+    });
+    await page.locator("input[name='rules.0.value']").fill("2");
+    const twice = await count(
+      "SELECT count(*) AS n FROM (SELECT contact_id FROM events WHERE kind = 'email.opened' GROUP BY contact_id HAVING count(*) >= 2)",
+    );
+    expect(twice).toBe(ids.filter((_, i) => i % 3 >= 1).length);
+    await countShows(twice);
+    await page.selectOption("select[name='rules.0.op']", "never");
+    await page.waitForSelector("select[name='rules.0.op'] option[value='never'][selected]", {
+      state: "attached",
+    });
+    expect(await page.locator("input[name='rules.0.value']").count()).toBe(0);
+    await countShows((await count("SELECT count(*) AS n FROM contacts")) - ids.length);
+    expect(problems).toEqual([]);
+  }, 90_000);
 });
