@@ -28,6 +28,11 @@ export interface MergePageProps {
   choices: Record<string, MergeSide>;
   /** What moves from the duplicate to the survivor. */
   moved: LinkedCounts;
+  /**
+   * How many events integrations pushed about the duplicate (the sum of its engagement's
+   * counts: a key lookup); they move to the survivor. Left out when not given or none.
+   */
+  pushedEvents?: number;
   /** Where the form posts. */
   action: string;
   /** The same comparison with the two records' roles swapped. */
@@ -42,13 +47,14 @@ const isBlank = (v: HtmlValue) =>
 const plural = (n: number, one: string, many: string) => `${formatCount(n)} ${n === 1 ? one : many}`;
 
 /** "2 deals, 1 note and 5 timeline entries", leaving out what there is none of ("" for nothing). */
-function movedText(m: LinkedCounts): string {
+function movedText(m: LinkedCounts, pushedEvents = 0): string {
   const parts = [
     m.people ? plural(m.people, "person", "people") : "",
     m.deals ? plural(m.deals, "deal", "deals") : "",
     m.notes ? plural(m.notes, "note", "notes") : "",
     m.tasks ? plural(m.tasks, "task", "tasks") : "",
     m.interactions ? plural(m.interactions, "timeline entry", "timeline entries") : "",
+    pushedEvents ? plural(pushedEvents, "pushed event", "pushed events") : "",
   ].filter(Boolean);
   if (parts.length === 0) return "";
   return parts.length === 1 ? (parts[0] as string) : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
@@ -96,7 +102,7 @@ function otherErrors(p: MergePageProps): Html {
  */
 export function mergePage(p: MergePageProps): Html {
   const { survivor: s, duplicate: d } = p;
-  const moved = movedText(p.moved);
+  const moved = movedText(p.moved, p.pushedEvents);
   return page(p.ctx, {
     title: `Merge ${d.name} into ${s.name}`,
     nav: p.nav,
