@@ -386,6 +386,16 @@ const VIEWS: Record<string, Entry | NotHtml> = {
       row: f.row,
       canManagePrivacy: true,
       sections: f.sections,
+      engagement: [
+        {
+          kind: f.s,
+          count: 3,
+          firstAt: T0,
+          lastAt: T0,
+          last: { url: f.s, title: f.s, campaign: f.s, form: f.s },
+        },
+      ],
+      zone: "Europe/Paris",
     }),
     v({
       ctx: f.ctx,
@@ -394,7 +404,25 @@ const VIEWS: Record<string, Entry | NotHtml> = {
       row: f.readOnlyRow,
       canManagePrivacy: false,
       sections: f.readOnlySections,
+      engagement: [],
+      zone: "UTC",
     }),
+  ],
+  "contacts/engagement-section#engagementSection": (v, f) => [
+    v(
+      [
+        {
+          kind: "web.visit",
+          count: 2,
+          firstAt: T0,
+          lastAt: T0,
+          last: { url: f.s, title: f.s, campaign: f.s, form: f.s },
+        },
+        { kind: f.s, count: 1, firstAt: T0, lastAt: T0, last: { url: `https://example.com/?q=${f.s}` } },
+      ],
+      "Europe/Paris",
+    ),
+    v([], "UTC"),
   ],
   "contacts/contact-row.raw#contactRow": (v, f) => [v(f.contact, f.row), v(f.contact, f.readOnlyRow)],
   "contacts/new-contact-form#newContactInputs": (v, f) => v({ form: f.form, base: BASE, nonce: NONCE }),
