@@ -12,8 +12,8 @@ import { api, DataDir, signIn } from "./support/workspace.ts";
 /**
  * What the erasure confirmation and the merge comparison say about a person's pushed events
  * (web visits, email opens and clicks, form submissions). The views say it when their route
- * hands them the number; the routes (src/privacy, src/merge) do not hand it yet, so the flows
- * over HTTP below are written and waiting (`it.todo`) for that one line in each route.
+ * hands them the number (their contact_engagement summed); the flows over HTTP below check the
+ * routes hand it.
  */
 
 const ctx: PageContext = {
@@ -32,17 +32,16 @@ const person = {
   interactions: 2,
   deals: 1,
 };
-const erasure = (pushedEvents?: number) =>
+const erasure = (pushedEvents = 0) =>
   erasurePage({
     ctx,
-    person,
+    person: { ...person, pushedEvents },
     action: "/t/acme/privacy/contacts/101/erasure",
     exportHref: "/t/acme/privacy/contacts/101/export",
     cancelHref: "/t/acme/contacts/101",
-    pushedEvents,
   }).value;
 const party = (id: number, name: string) => ({ id, name, href: `/t/acme/contacts/${id}`, tags: [] });
-const merge = (pushedEvents?: number) =>
+const merge = (pushedEvents = 0) =>
   mergePage({
     ctx,
     nav: "contacts",
@@ -51,11 +50,10 @@ const merge = (pushedEvents?: number) =>
     duplicate: party(102, "Ada L."),
     rows: [],
     choices: {},
-    moved: { people: 0, deals: 2, notes: 0, tasks: 0, interactions: 0 },
+    moved: { people: 0, deals: 2, notes: 0, tasks: 0, interactions: 0, pushedEvents },
     action: "/t/acme/contacts/101/merge",
     swapHref: "/t/acme/contacts/102/merge?with=101",
     errors: [],
-    pushedEvents,
   }).value;
 
 describe("the pages' words for pushed events", () => {
@@ -116,13 +114,12 @@ describe("the pages over HTTP", () => {
     expect((await owner.get(`/t/${SLUG}/contacts/${ids[0]}/merge?with=${ids[1]}`)).status).toBe(200);
   });
 
-  // Waiting for the routes to pass `pushedEvents` (src/privacy/routes.ts, src/merge/routes.ts).
-  it.todo("the erasure confirmation counts the person's pushed events", async () => {
+  it("the erasure confirmation counts the person's pushed events", async () => {
     const page = await owner.get(`/t/${SLUG}/privacy/contacts/${ids[0]}/erasure`);
     expect(page.text).toContain("5 pushed events (web visits, email opens and clicks, form submissions)");
   });
 
-  it.todo("the merge comparison counts the duplicate's pushed events", async () => {
+  it("the merge comparison counts the duplicate's pushed events", async () => {
     const page = await owner.get(`/t/${SLUG}/contacts/${ids[0]}/merge?with=${ids[1]}`);
     expect(page.text).toContain("4 pushed events) moves to it");
   });

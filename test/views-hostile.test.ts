@@ -541,7 +541,7 @@ const VIEWS: Record<string, Entry | NotHtml> = {
         { key: "email", label: f.s, survivor: null, duplicate: html`<b>${f.s}</b>` },
       ],
       choices: { email: "duplicate" },
-      moved: { people: 1, deals: 2, notes: 0, tasks: 1, interactions: 5 },
+      moved: { people: 1, deals: 2, notes: 0, tasks: 1, interactions: 5, pushedEvents: 4 },
       action: `${BASE}/contacts/101/merge`,
       swapHref: `${BASE}/contacts/102/merge?with=101`,
       errors: [
@@ -565,7 +565,16 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   "privacy/erasure-page#erasurePage": (v, f) => [
     v({
       ctx: f.ctx,
-      person: { id: 101, name: f.s, email: f.s, notes: 1, tasks: 2, interactions: 3, deals: 1 },
+      person: {
+        id: 101,
+        name: f.s,
+        email: f.s,
+        notes: 1,
+        tasks: 2,
+        interactions: 3,
+        deals: 1,
+        pushedEvents: 7,
+      },
       action: `${BASE}/privacy/contacts/101/erasure`,
       exportHref: `${BASE}/privacy/contacts/101/export`,
       cancelHref: `${BASE}/contacts/101`,

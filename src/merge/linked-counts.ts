@@ -9,6 +9,8 @@ export interface LinkedCounts {
   tasks: number;
   /** Entries of its own timeline (calls, emails, history). */
   interactions: number;
+  /** Events integrations pushed about it (a contact's engagement summed; always 0 for a company). */
+  pushedEvents: number;
 }
 
 const DEALS = {
@@ -28,5 +30,9 @@ export function linkedCounts(shard: Shard, type: "contact" | "company", id: numb
     notes: about("notes"),
     tasks: about("tasks"),
     interactions: about("interactions"),
+    pushedEvents:
+      type === "contact"
+        ? count("SELECT coalesce(sum(count), 0) AS n FROM contact_engagement WHERE contact_id = ?", id)
+        : 0,
   };
 }

@@ -26,6 +26,8 @@ export interface ErasurePreview {
   tasks: number;
   interactions: number;
   deals: number;
+  /** Events integrations pushed about them (their engagement summed), deleted with them. */
+  pushedEvents: number;
 }
 
 /**
@@ -78,6 +80,11 @@ export function previewErasure(shard: Shard, actor: Actor, contactId: number): E
       contactId,
     ),
     deals: count(shard, "SELECT count(*) AS n FROM deal_contacts WHERE contact_id = ?", contactId),
+    pushedEvents: count(
+      shard,
+      "SELECT coalesce(sum(count), 0) AS n FROM contact_engagement WHERE contact_id = ?",
+      contactId,
+    ),
   };
 }
 

@@ -27,12 +27,8 @@ export interface MergePageProps {
   /** The side each row's radio starts on, by row key. */
   choices: Record<string, MergeSide>;
   /** What moves from the duplicate to the survivor. */
+  /** What moves to the survivor, pushed events included (they move with a contact). */
   moved: LinkedCounts;
-  /**
-   * How many events integrations pushed about the duplicate (the sum of its engagement's
-   * counts: a key lookup); they move to the survivor. Left out when not given or none.
-   */
-  pushedEvents?: number;
   /** Where the form posts. */
   action: string;
   /** The same comparison with the two records' roles swapped. */
@@ -47,14 +43,14 @@ const isBlank = (v: HtmlValue) =>
 const plural = (n: number, one: string, many: string) => `${formatCount(n)} ${n === 1 ? one : many}`;
 
 /** "2 deals, 1 note and 5 timeline entries", leaving out what there is none of ("" for nothing). */
-function movedText(m: LinkedCounts, pushedEvents = 0): string {
+function movedText(m: LinkedCounts): string {
   const parts = [
     m.people ? plural(m.people, "person", "people") : "",
     m.deals ? plural(m.deals, "deal", "deals") : "",
     m.notes ? plural(m.notes, "note", "notes") : "",
     m.tasks ? plural(m.tasks, "task", "tasks") : "",
     m.interactions ? plural(m.interactions, "timeline entry", "timeline entries") : "",
-    pushedEvents ? plural(pushedEvents, "pushed event", "pushed events") : "",
+    m.pushedEvents ? plural(m.pushedEvents, "pushed event", "pushed events") : "",
   ].filter(Boolean);
   if (parts.length === 0) return "";
   return parts.length === 1 ? (parts[0] as string) : `${parts.slice(0, -1).join(", ")} and ${parts.at(-1)}`;
@@ -102,7 +98,7 @@ function otherErrors(p: MergePageProps): Html {
  */
 export function mergePage(p: MergePageProps): Html {
   const { survivor: s, duplicate: d } = p;
-  const moved = movedText(p.moved, p.pushedEvents);
+  const moved = movedText(p.moved);
   return page(p.ctx, {
     title: `Merge ${d.name} into ${s.name}`,
     nav: p.nav,

@@ -13,26 +13,15 @@ export interface ErasurePageProps {
   /** The person's data export, to download before erasing. */
   exportHref: string;
   cancelHref: string;
-  /**
-   * How many events integrations pushed about them (the sum of their engagement's counts: a
-   * key lookup), all deleted with them; left out of the list when not given or none.
-   */
-  pushedEvents?: number;
 }
 
 const plural = (n: number, one: string, many: string) => `${formatCount(n)} ${n === 1 ? one : many}`;
 
 /** "Erase X?": what goes, what stays, and a POST button (the no-JavaScript path; htmx posts the same form). */
-export function erasurePage({
-  ctx,
-  person,
-  action,
-  exportHref,
-  cancelHref,
-  pushedEvents,
-}: ErasurePageProps): Html {
-  const events = pushedEvents
-    ? html`<li>${plural(pushedEvents, "pushed event", "pushed events")} (web visits, email opens and clicks, form submissions) and their engagement summary, deleted;</li>`
+export function erasurePage({ ctx, person, action, exportHref, cancelHref }: ErasurePageProps): Html {
+  // Pushed events are deleted, not emptied (ADR 0005); the line is left out when there are none.
+  const events = person.pushedEvents
+    ? html`<li>${plural(person.pushedEvents, "pushed event", "pushed events")} (web visits, email opens and clicks, form submissions) and their engagement summary, deleted;</li>`
     : "";
   return page(ctx, {
     title: `Erase ${person.name}`,
