@@ -34,7 +34,7 @@ const answerSchema = {
   type: "object",
   required: ["stored", "rejected"],
   properties: {
-    stored: { type: "integer", description: "Events stored (in commits of 1,000)" },
+    stored: { type: "integer", description: "Events stored (all in one transaction)" },
     rejected: {
       type: "array",
       description: "Each refused event (nothing of it stored), in batch order, with its first problem",
@@ -58,7 +58,7 @@ export function eventPaths() {
       post: {
         operationId: "ingestEvents",
         summary: "Push a batch of events (web visits, email opens and clicks, form submissions)",
-        description: `An array of up to ${MAX_EVENTS_PER_REQUEST.toLocaleString("en")} events as \`application/json\` or \`application/msgpack\` (body at most ${EVENTS_MAX_BYTES / 1024 / 1024} MiB). Each valid event whose contact is in this workspace is stored on the contact's timeline, in commits of 1,000 events; each other event is refused on its own (\`rejected\`): an unknown type, a contact not found by id or email, \`occurredAt\` outside the window, text too long or with control characters. With \`${IDEMPOTENCY_HEADER}\` a retry within 24 hours gets the first answer again (with \`${REPLAYED_HEADER}: true\`), storing nothing, and a retry of a batch cut off midway (a crash, a dropped connection) resumes where it stopped: each event is stored once. Without the key, a batch cut off midway keeps the commits made so far.`,
+        description: `An array of up to ${MAX_EVENTS_PER_REQUEST.toLocaleString("en")} events as \`application/json\` or \`application/msgpack\` (body at most ${EVENTS_MAX_BYTES / 1024 / 1024} MiB). Each valid event whose contact is in this workspace is stored (with the contact's engagement summed up), all in one transaction; each other event is refused on its own (\`rejected\`): an unknown type, a contact not found by id or email, \`occurredAt\` outside the window, text too long or with control characters. With \`${IDEMPOTENCY_HEADER}\` a retry within 24 hours gets the first answer again (with \`${REPLAYED_HEADER}: true\`), storing nothing; a batch cut off before its commit (a crash, a dropped connection) stored nothing, and its retry with the same key stores it whole: each event is stored once. Without the key, a client that got no answer cannot tell whether its batch was stored.`,
         tags: ["Events"],
         parameters: [
           {
