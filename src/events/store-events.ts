@@ -11,6 +11,7 @@ export interface IngestSummary {
   rejected: RejectedEvent[];
 }
 
+/** Each event kind's position, so a (ref, kind) pair is one number: ref × KIND_COUNT + position. */
 const KIND_INDEX = Object.fromEntries(EVENT_KINDS.map((kind, i) => [kind, i])) as Record<EventKind, number>;
 const KIND_COUNT = EVENT_KINDS.length;
 
@@ -44,6 +45,7 @@ export interface PreparedBatch {
   contactIds: number[];
   /** Per event: the position of its ref in `refs`. */
   refOf: Int32Array;
+  /** Per event: its position in the request's body (what a refusal names), its time and kind. */
   index: number[];
   occurredAt: number[];
   kind: string[];
