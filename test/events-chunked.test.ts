@@ -257,6 +257,32 @@ describe("a big batch in one transaction", () => {
     expect(retry.headers.get("idempotency-replayed")).toBe("true");
   }, 120_000);
 
+  it("stores none of a batch whose key's answer cannot be written, and its retry stores it once", async () => {
+    const tag = "key-refused";
+    const key = "batch-key-refused";
+    const made = batch(tag);
+    // The file refuses this key's row (as a full disk would refuse the last write of the
+    // transaction): the batch's events must go with it.
+    const file = new Database(join(dir.path, data.get(HOME).file));
+    try {
+      file.run("PRAGMA busy_timeout = 5000");
+      file.run(`CREATE TRIGGER refuse_key BEFORE INSERT ON idempotency_keys WHEN NEW.key = '${key}'
+        BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+      const refused = await post(server.url, made.body, key);
+      expect(refused.status).toBe(500);
+      await refused.body?.cancel();
+      const after = await onFile(tag, key);
+      expect(after.urls).toEqual([]);
+      expect(after.row).toBeNull();
+      expect(after.counted).toBe(after.events);
+      file.run("DROP TRIGGER refuse_key");
+    } finally {
+      file.close();
+    }
+    const { retry } = await retryAndCheck(tag, key, made);
+    expect(retry.headers.get("idempotency-replayed")).toBeNull();
+  }, 120_000);
+
   it("stores nothing twice after the client disconnects, retried with the same key", async () => {
     const tag = "abort";
     const key = "batch-abort-1";
