@@ -89,7 +89,7 @@ const statusLine = (text: string) => text.split("\r\n")[0];
 
 describe("the request body time limit on chunked bodies", () => {
   it("answers 408 to an event batch still trickling in at the limit, storing nothing", async () => {
-    const before = await count("interactions");
+    const before = await count("events");
     const { text } = await chunked(
       `/api/v1/t/${SLUG}/events`,
       [`Authorization: Bearer ${key}`, "Content-Type: application/json"],
@@ -99,7 +99,7 @@ describe("the request body time limit on chunked bodies", () => {
     expect(statusLine(text)).toBe("HTTP/1.1 408 Request Timeout");
     expect(text.toLowerCase()).toContain("content-type: application/problem+json");
     expect(text).toContain(TIMEOUT_TEXT);
-    expect(await count("interactions")).toBe(before);
+    expect(await count("events")).toBe(before);
   }, 60_000);
 
   it("answers 408 to an event batch that stops sending", async () => {

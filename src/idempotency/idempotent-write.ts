@@ -4,14 +4,11 @@
  *
  * - idempotentWrite: a request applied in ONE write transaction, which also stores its answer
  *   under the key (a stored key always means a stored change).
- * - chunkedIdempotentWrite (chunked-write.ts): a large request applied in several short
- *   transactions (event batches). The key's row is written by the first of them with
- *   status IN_PROGRESS_STATUS and the progress in `response` (`{"done", "state"}`), moved on in
- *   the same transaction as each next chunk, and replaced by the answer in the last: a retry
- *   after a crash or a disconnect resumes from `done` (keyState says `resume`), never applying
- *   a unit twice. The table is the same (idempotency_keys); only the status tells the two apart.
+ * - A key row with status IN_PROGRESS_STATUS was written by the chunked event ingest of
+ *   earlier versions (progress in `response`): such a key is answered 409 (in flight) until it
+ *   expires; nothing writes one any more.
  *
- * keyState tells which of the three a key is in (new, answered, resume); storedAnswer is the
+ * keyState tells which state a key is in (new, answered, in progress); storedAnswer is the
  * one-transaction form's view (an in-progress key there is a 409).
  */
 import type { Shard } from "../tenancy/shard.ts";
@@ -22,9 +19,9 @@ import {
 } from "./idempotency-key.ts";
 
 /**
- * The `status` of a key whose request is applied in several transactions and is not finished
- * (HTTP's "Processing"): its `response` holds the progress, `{"done": n, "state": …}`, not an
- * answer (see chunked-write.ts). Never sent to a client.
+ * The `status` of a key whose request was applied in several transactions by an earlier
+ * version and is not finished (HTTP's "Processing"): its `response` holds the progress, not an
+ * answer. Never sent to a client.
  */
 export const IN_PROGRESS_STATUS = 102;
 
