@@ -1,9 +1,10 @@
 import { requestHash } from "../idempotency/idempotency-key.ts";
-import { type IdempotentOutcome, idempotentWrite, storedAnswer } from "../idempotency/idempotent-write.ts";
+import { type IdempotentOutcome, idempotentWrite, keyState } from "../idempotency/idempotent-write.ts";
 import { purgeExpiredIdempotencyKeys } from "../idempotency/purge-idempotency-keys.ts";
 import type { Actor } from "../identity/viewer.ts";
 import type { TaskHandler } from "../workers/task-types.ts";
 import { checkEvents } from "./check-event.ts";
+import { type EarlierProgress, finishEarlierBatch } from "./earlier-batch.ts";
 import type { EventFormat } from "./event-limits.ts";
 import { parseBatch } from "./parse-batch.ts";
 import { prepareEvents, storeEvents, withBatchSettings } from "./store-events.ts";
@@ -38,8 +39,13 @@ const ingest: TaskHandler<IngestParams, Promise<IdempotentOutcome>> = async (inp
   const request = idempotency && { ...idempotency, hash: requestHash(body) };
   if (request) {
     // Answered already: no need to decode it again. (Same key, other body: 422.)
-    const earlier = storedAnswer(shard, request, now);
-    if (earlier) return { ...earlier, replayed: true };
+    const state = keyState<EarlierProgress>(shard, request, now);
+    if (state.kind === "answered") return { ...state.answer, replayed: true };
+    // Cut off midway by the previous release, which stored batches in chunks: the rest, once.
+    if (state.kind === "resume") {
+      const checked = checkEvents(parseBatch(body, format), state.startedAt);
+      return finishEarlierBatch(shard, actor, request, state, checked, now);
+    }
   }
   const { valid, rejected } = checkEvents(parseBatch(body, format), now);
   const batch = prepareEvents(valid);

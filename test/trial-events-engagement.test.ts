@@ -1,0 +1,176 @@
+import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { oldShard } from "./support/old-shard.ts";
+import { startServer, type TestServer } from "./support/server.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { DataDir } from "./support/workspace.ts";
+
+/**
+ * A workspace file of the previous release, whose chunked event ingest was cut off (the server
+ * killed) after its first commit of a batch sent with an Idempotency-Key: that commit's events
+ * in `interactions`, the key's row in progress (status 102, `{"done", "state"}`). Opened by this
+ * release and sent again with the same key and body, the batch must be finished with every
+ * event stored once, as README's "Event ingest" promises for a batch cut off midway.
+ */
+const SLUG = "upgraded";
+const CONTACTS = 30;
+const EVENTS = 3000;
+/** What the previous release had committed: its first chunk (EVENTS_PER_COMMIT). */
+const DONE = 1000;
+const KEY = "batch-cut-off";
+
+let server: TestServer;
+const dir = tempDir("crm-trial-engagement-");
+let data: DataDir;
+let apiKey: string;
+let body: string;
+let file: string;
+
+interface Sent {
+  type: string;
+  email: string;
+  occurredAt: number;
+  title: string;
+}
+
+beforeAll(async () => {
+  data = new DataDir(dir.path);
+  const old = oldShard(data.catalog, SLUG, CONTACTS);
+  file = join(dir.path, old.file);
+  const now = Date.now();
+  const sent: Sent[] = Array.from({ length: EVENTS }, (_, i) => ({
+    type: i % 7 === 0 ? "email.opened" : "web.visit",
+    email: `legacy${i % CONTACTS}@old.test`,
+    occurredAt: now - 60_000 + (i % 700),
+    title: `event ${i}`,
+  }));
+  // Refused by the contact lookup (in the first commit: its email sorts first) and by the checks.
+  sent[7] = { ...(sent[7] as Sent), email: "aaa-nobody@old.test" };
+  (sent[11] as Sent).type = "page.view";
+  body = JSON.stringify(sent);
+
+  // The previous release's first commit, in its storage order (by email as sent, then position).
+  const valid = sent.map((e, index) => ({ ...e, index })).filter((e) => e.type !== "page.view");
+  valid.sort((a, b) => (a.email !== b.email ? (a.email < b.email ? -1 : 1) : a.index - b.index));
+  const first = valid.slice(0, DONE);
+  const raw = new Database(file);
+  const contactIds = new Map(
+    (raw.query("SELECT id, email FROM contacts").all() as { id: number; email: string }[]).map((r) => [
+      r.email,
+      r.id,
+    ]),
+  );
+  const insert = raw.query(
+    "INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id, payload) VALUES (?, 'api_key', 1, ?, 'contact', ?, ?)",
+  );
+  let stored = 0;
+  for (const e of first) {
+    const id = contactIds.get(e.email);
+    if (id === undefined) continue;
+    insert.run(e.occurredAt, e.type, id, JSON.stringify({ title: e.title }));
+    stored++;
+  }
+  expect(stored).toBe(DONE - 1);
+  raw.close();
+
+  // Opening it here migrates it (0011 moves those events); then the key and its progress.
+  apiKey = await data.apiKey(SLUG, "member");
+  await data.shards.use(data.get(SLUG), (s) => {
+    const { id } = s.statement("SELECT max(id) AS id FROM api_keys").get() as { id: number };
+    const progress = {
+      done: DONE,
+      state: {
+        stored: DONE - 1,
+        rejected: [{ index: 7, field: "email", message: "no contact with this email in the workspace" }],
+      },
+    };
+    s.statement(
+      "INSERT INTO idempotency_keys (scope, key, route, request_hash, status, response, created_at) VALUES (?, ?, ?, ?, 102, ?, ?)",
+    ).run(
+      `api_key:${id}`,
+      KEY,
+      "POST /api/v1/t/:tenant/events",
+      createHash("sha256").update(new TextEncoder().encode(body)).digest("hex"),
+      JSON.stringify(progress),
+      now - 1000,
+    );
+  });
+  server = await startServer({ dataDir: dir.path });
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+  data?.close();
+  dir.remove();
+});
+
+async function send() {
+  const response = await fetch(`${server.url}/api/v1/t/${SLUG}/events`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${apiKey}`,
+      "content-type": "application/json",
+      "idempotency-key": KEY,
+    },
+    body,
+  });
+  return {
+    status: response.status,
+    replayed: response.headers.get("idempotency-replayed"),
+    text: await response.text(),
+  };
+}
+
+function counts() {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db
+      .query(
+        `SELECT (SELECT count(*) FROM events) AS events,
+           (SELECT count(DISTINCT json_extract(payload, '$.title')) FROM events) AS titles,
+           (SELECT count(*) FROM interactions WHERE kind IN ('web.visit', 'email.opened')) AS inInteractions,
+           (SELECT sum(count) FROM contact_engagement) AS engaged,
+           (SELECT count(*) FROM (SELECT contact_id, kind, count(*) AS n, min(occurred_at) AS f, max(occurred_at) AS l
+              FROM events GROUP BY 1, 2) g
+            JOIN contact_engagement c USING (contact_id, kind)
+            WHERE c.count = g.n AND c.first_at = g.f AND c.last_at = g.l) AS rowsRight,
+           (SELECT count(*) FROM contact_engagement) AS rows`,
+      )
+      .get() as Record<string, number>;
+  } finally {
+    db.close();
+  }
+}
+
+describe("a batch the previous release cut off midway, sent again after the upgrade", () => {
+  it("is finished with its key: the events not stored yet are stored, each event once, engagement summed", async () => {
+    const before = counts();
+    expect(before.events).toBe(DONE - 1);
+    expect(before.inInteractions).toBe(0);
+
+    const first = await send();
+    expect(first.status).toBe(200);
+    expect(first.replayed).toBeNull();
+    expect(JSON.parse(first.text)).toEqual({
+      stored: EVENTS - 2,
+      rejected: [
+        { index: 7, field: "email", message: "no contact with this email in the workspace" },
+        { index: 11, field: "type", message: expect.stringContaining("must be one of") },
+      ],
+    });
+    const after = counts();
+    expect(after.events).toBe(EVENTS - 2);
+    expect(after.titles).toBe(EVENTS - 2);
+    expect(after.engaged).toBe(EVENTS - 2);
+    expect(after.rowsRight).toBe(after.rows);
+    expect(after.rows).toBe(CONTACTS * 2);
+
+    const again = await send();
+    expect(again.status).toBe(200);
+    expect(again.replayed).toBe("true");
+    expect(again.text).toBe(first.text);
+    expect(counts().events).toBe(EVENTS - 2);
+  });
+});
