@@ -1,9 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { readState } from "../jobs/export/export-state.ts";
 import { exportWarehouse } from "../jobs/export/export-warehouse.ts";
-import { CLI, crm, parquetFiles, seedWorkspaces, warehouseContents } from "./analytics-export.fixture.ts";
+import { readManifest } from "../jobs/export/manifest.ts";
+import {
+  CLI,
+  crm,
+  listed,
+  parquetFiles,
+  seedWorkspaces,
+  warehouseContents,
+} from "./analytics-export.fixture.ts";
 import { FAST_HASHING } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { DataDir } from "./support/workspace.ts";
@@ -39,13 +46,15 @@ async function until(condition: () => boolean, ms: number): Promise<boolean> {
   return condition();
 }
 
-function states(warehouse: string): Record<string, string> {
+/** What `_state` holds: only the manifest, whose tenants' watermarks and snapshot marks, and files. */
+function states(warehouse: string) {
   const folder = join(warehouse, "_state");
-  return Object.fromEntries(
-    readdirSync(folder)
-      .filter((f) => f.endsWith(".json"))
-      .map((f) => [f, readFileSync(join(folder, f), "utf8")]),
-  );
+  const manifest = JSON.parse(readFileSync(join(folder, "manifest.json"), "utf8"));
+  return {
+    jsons: readdirSync(folder).filter((f) => f.endsWith(".json")),
+    tenants: manifest.tenants,
+    files: Object.keys(manifest.files).sort(),
+  };
 }
 
 /**
@@ -73,7 +82,7 @@ async function killDuring(
   // From the first file under its final name: the kill lands while files are being renamed
   // into place and watermarks written, the moments where their order matters.
   if (from === "renames")
-    await until(() => exited || parquetFiles(warehouse).some((f) => f.startsWith("interactions/")), 30_000);
+    await until(() => exited || parquetFiles(warehouse).some((f) => f.endsWith(".parquet")), 30_000);
   await until(() => exited, delay);
   proc.kill("SIGKILL");
   await proc.exited;
@@ -88,7 +97,8 @@ describe("crm analytics export, killed with SIGKILL at any point", () => {
     expect(reference.finished).toBe(true);
     const expected = await warehouseContents(clean);
     const expectedStates = states(clean);
-    expect(expected.size).toBeGreaterThan(30);
+    // Rows per table and workspace: both workspaces' interactions and snapshots.
+    expect(expected.size).toBeGreaterThan(12);
 
     const next = random(9);
     const warehouse = join(dir.path, "killed");
@@ -99,7 +109,8 @@ describe("crm analytics export, killed with SIGKILL at any point", () => {
         kill,
         leftovers: false,
       });
-      expect(parquetFiles(warehouse)).toEqual([...expected.keys()]);
+      // No file the manifest does not list is left, and the rows are the clean run's.
+      expect(parquetFiles(warehouse)).toEqual(listed(warehouse));
       expect(await warehouseContents(warehouse)).toEqual(expected);
       expect(states(warehouse)).toEqual(expectedStates);
       rmSync(warehouse, { recursive: true, force: true });
@@ -128,12 +139,12 @@ describe("crm analytics export, killed with SIGKILL at any point", () => {
     expect(compared).toBeGreaterThanOrEqual(6);
   }, 300_000);
 
-  it("writes a workspace's watermark only after every file of its run is in place", async () => {
+  it("lists a batch's files in the manifest only after every one of them is in place", async () => {
     const warehouse = join(dir.path, "ordered");
     const data = new DataDir(dir.path);
     const tenants = data.catalog.list();
     data.close();
-    const seen: { step: string; tenants: number; states: number; parts: number; missing: number }[] = [];
+    const seen: { step: string; tenants: number; manifest: boolean; files: number; missing: number }[] = [];
     await exportWarehouse({
       dataDir: dir.path,
       warehouse,
@@ -141,32 +152,28 @@ describe("crm analytics export, killed with SIGKILL at any point", () => {
       key: Buffer.alloc(32, 7),
       threads: 1,
       onStep: (step, ids) => {
-        const states = ids.filter((id) => existsSync(join(warehouse, "_state", `${id}.json`)));
-        const recorded = states.flatMap((id) => readState(warehouse, id).parts);
-        const parts = parquetFiles(warehouse).filter((f) => f.startsWith("interactions/"));
-        const missing = recorded.filter((entry) => {
-          const [day, firstId] = entry.split("/");
-          return !parts.some(
-            (f) => f.startsWith(`interactions/day=${day}/`) && f.endsWith(`/part-${firstId}.parquet`),
-          );
-        });
+        const manifest = readManifest(warehouse);
+        const files = parquetFiles(warehouse).filter((f) => f.endsWith(".parquet"));
+        const missing = Object.keys(manifest?.files ?? {}).filter((f) => !files.includes(f));
         seen.push({
           step,
           tenants: ids.length,
-          states: states.length,
-          parts: parts.length,
+          manifest: manifest !== undefined,
+          files: files.length,
           missing: missing.length,
         });
       },
     });
-    // One batch: at "renamed" its files are all in place and no watermark is written yet;
-    // at "recorded" every watermark is, and names only files that exist.
+    // One batch: at "renamed" its files are all in place and no manifest is written yet; at
+    // "recorded" the manifest lists exactly the files that exist.
     expect(seen.length).toBe(2);
-    const parts = seen[0]?.parts ?? 0;
-    expect(parts).toBeGreaterThan(20);
+    const files = seen[0]?.files ?? 0;
+    // Both workspaces' buckets: a part and eight snapshots each (one bucket if they share it).
+    expect(files).toBeGreaterThanOrEqual(9);
     expect(seen).toEqual([
-      { step: "renamed", tenants: 2, states: 0, parts, missing: 0 },
-      { step: "recorded", tenants: 2, states: 2, parts, missing: 0 },
+      { step: "renamed", tenants: 2, manifest: false, files, missing: 0 },
+      { step: "recorded", tenants: 2, manifest: true, files, missing: 0 },
     ]);
+    expect(listed(warehouse)).toEqual(parquetFiles(warehouse));
   });
 });

@@ -6,6 +6,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { listedFiles, readManifest } from "../jobs/export/manifest.ts";
 import { seedTenant } from "../src/seed/seed-tenant.ts";
 import { FAST_HASHING } from "./support/server.ts";
 import { DataDir } from "./support/workspace.ts";
@@ -94,28 +95,52 @@ export async function query(sql: string): Promise<Record<string, unknown>[]> {
 
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
+/** The files the warehouse's manifest lists (relative to it), of one table or all, in name order. */
+export function listed(warehouse: string, table?: string): string[] {
+  const manifest = readManifest(warehouse);
+  if (!manifest) return [];
+  return table ? listedFiles(manifest, table) : Object.keys(manifest.files).sort();
+}
+
 /**
- * The warehouse as data: each file's path and its rows in order (`workspace.exported_at`, the
- * moment of the export, left out). Two warehouses with equal contents are the same warehouse.
+ * The warehouse as data: per table and tenant (`contacts/<tenant id>`), its rows in order, read
+ * from the files the manifest lists (`workspace.exported_at`, the moment of the export, left
+ * out). Two warehouses with equal contents are the same warehouse, whatever their files' names.
  */
 export async function warehouseContents(warehouse: string): Promise<Map<string, string>> {
   const contents = new Map<string, string>();
-  for (const file of parquetFiles(warehouse)) {
-    const path = join(warehouse, file);
-    const columns = file.startsWith("workspace/") ? "time_zone" : "*";
+  for (const table of ["interactions", ...DIMENSION_NAMES]) {
+    const files = listed(warehouse, table);
+    if (files.length === 0) continue;
+    const columns = table === "workspace" ? "tenant, time_zone" : "*";
     const rows = await query(
-      `SELECT ${columns} FROM read_parquet(${literal(path)}, hive_partitioning = false) ORDER BY ALL`,
+      `SELECT ${columns} FROM read_parquet([${files.map((f) => literal(join(warehouse, f))).join(", ")}], hive_partitioning = false) ORDER BY ALL`,
     );
-    contents.set(file, JSON.stringify(rows));
+    const byTenant = new Map<string, unknown[]>();
+    for (const row of rows) {
+      const { tenant, ...rest } = row;
+      const list = byTenant.get(String(tenant)) ?? [];
+      list.push(rest);
+      byTenant.set(String(tenant), list);
+    }
+    for (const [tenant, list] of [...byTenant].sort(([a], [b]) => (a < b ? -1 : 1)))
+      contents.set(`${table}/${tenant}`, JSON.stringify(list));
   }
   return contents;
 }
 
-/** The interactions of the warehouse, with their day and tenant from the path. */
+/** The files the manifest lists of a table, as one `read_parquet` (never a glob). */
+function listedRead(warehouse: string, table: string): string {
+  const files = listed(warehouse, table);
+  if (files.length === 0) throw new Error(`the warehouse ${warehouse} lists no ${table} file`);
+  return `read_parquet([${files.map((f) => literal(join(warehouse, f))).join(", ")}], hive_partitioning = false)`;
+}
+
+/** The interactions of the warehouse (their tenant and day columns; day as text). */
 export function interactionsGlob(warehouse: string): string {
-  return `read_parquet(${literal(join(warehouse, "interactions/*/*/*.parquet"))}, hive_partitioning = true, hive_types = {'day': VARCHAR, 'tenant': VARCHAR})`;
+  return `(SELECT * REPLACE (CAST(day AS VARCHAR) AS day) FROM ${listedRead(warehouse, "interactions")})`;
 }
 
 export function dimensionGlob(warehouse: string, name: string): string {
-  return `read_parquet(${literal(join(warehouse, name, "*/*.parquet"))}, hive_partitioning = true, hive_types = {'tenant': VARCHAR})`;
+  return listedRead(warehouse, name);
 }

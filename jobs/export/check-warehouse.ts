@@ -1,8 +1,7 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { readState, splitPartEntry } from "./export-state.ts";
-import { DIMENSIONS, partFile, partitionDir, STATE_DIR, snapshotPath } from "./warehouse-layout.ts";
+import { type Manifest, readManifest, TABLES, tenantFiles } from "./manifest.ts";
 
 /** A file of the warehouse that is not as the export left it. */
 export interface WarehouseProblem {
@@ -13,20 +12,23 @@ export interface WarehouseProblem {
 
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
-/** The tenants the warehouse holds (those with a watermark). */
+/** The tenants the warehouse holds (those its manifest has a watermark of). */
 export function exportedTenantIds(warehouse: string): string[] {
-  const dir = join(warehouse, STATE_DIR);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".json"))
-    .map((f) => f.slice(0, -".json".length))
-    .sort();
+  return Object.keys(readManifest(warehouse)?.tenants ?? {}).sort();
+}
+
+/** The listed files (absolute paths) holding the tenants' rows: their buckets' files of every table. */
+export function filesOfTenants(warehouse: string, manifest: Manifest, tenantIds: string[]): string[] {
+  const files = new Set<string>();
+  for (const tenantId of tenantIds)
+    for (const table of TABLES) for (const file of tenantFiles(manifest, table, tenantId)) files.add(file);
+  return [...files].sort().map((file) => join(warehouse, file));
 }
 
 /**
- * Checks every file the export recorded for `tenantIds` (default: all it holds): each
- * dimension snapshot and each interactions part must exist and read whole through DuckDB.
- * Returns the problems, each naming its file; none means the warehouse is sound.
+ * Checks every file the manifest lists for `tenantIds` (default: all it holds): each file of
+ * their buckets must exist and read whole through DuckDB. Returns the problems, each naming
+ * its file; none means the warehouse is sound.
  */
 export async function checkWarehouse(
   connection: DuckDBConnection,
@@ -34,22 +36,17 @@ export async function checkWarehouse(
   tenantIds: string[] = exportedTenantIds(warehouse),
 ): Promise<WarehouseProblem[]> {
   const problems: WarehouseProblem[] = [];
-  for (const tenantId of tenantIds) {
-    const paths = DIMENSIONS.map((d) => snapshotPath(warehouse, d.name, tenantId));
-    for (const entry of readState(warehouse, tenantId).parts) {
-      const { day, firstId } = splitPartEntry(entry);
-      paths.push(join(partitionDir(warehouse, day, tenantId), partFile(firstId)));
+  const manifest = readManifest(warehouse);
+  if (!manifest) return problems;
+  for (const path of filesOfTenants(warehouse, manifest, tenantIds)) {
+    if (!existsSync(path)) {
+      problems.push({ path, problem: "missing", detail: "listed by the manifest but not found" });
+      continue;
     }
-    for (const path of paths) {
-      if (!existsSync(path)) {
-        problems.push({ path, problem: "missing", detail: "recorded by the export but not found" });
-        continue;
-      }
-      try {
-        await connection.run(`SELECT * FROM read_parquet(${literal(path)}, hive_partitioning = false)`);
-      } catch (error) {
-        problems.push({ path, problem: "unreadable", detail: (error as Error).message.split("\n")[0] ?? "" });
-      }
+    try {
+      await connection.run(`SELECT * FROM read_parquet(${literal(path)}, hive_partitioning = false)`);
+    } catch (error) {
+      problems.push({ path, problem: "unreadable", detail: (error as Error).message.split("\n")[0] ?? "" });
     }
   }
   return problems;

@@ -1,36 +1,32 @@
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import { makeDurable, writeFileDurably } from "./durable-files.ts";
 import { lockWarehouse } from "./export-lock.ts";
 import {
-  damagedParts,
-  damagedSnapshots,
-  type ExistingPart,
-  fileSize,
-  listTenantParts,
-  partEntry,
-  partPath,
-  readState,
-  removeParts,
-  splitPartEntry,
+  damagedFiles,
+  emptyManifest,
+  listedFiles,
+  type Manifest,
+  readManifest,
   sweepWarehouse,
-  writeState,
-} from "./export-state.ts";
-import { Staging, TEMPORARY_PREFIX } from "./staging.ts";
+  type TenantEntry,
+  writeManifest,
+} from "./manifest.ts";
+import { type BucketWrite, Staging } from "./staging.ts";
 import { type Row, TenantReader } from "./tenant-reader.ts";
 import { emailHash } from "./warehouse-key.ts";
 import {
+  BUCKETS,
+  bucketFile,
+  bucketOf,
   DIMENSIONS,
   INTERACTIONS,
   isSafeTenantId,
-  partFile,
-  partitionDir,
   RUNNING_MARK,
   STAGING_DIR,
   STATE_DIR,
-  snapshotPath,
 } from "./warehouse-layout.ts";
 
 export interface ExportOptions {
@@ -41,31 +37,27 @@ export interface ExportOptions {
   key: Buffer;
   /** DuckDB's memory limit, e.g. "1GB". */
   memory?: string;
-  /** DuckDB's threads; as many connections write the partition files side by side. */
+  /** DuckDB's threads; as many connections write the bucket files side by side. */
   threads?: number;
-  /** Partitions one COPY writes at most (default 500: DuckDB holds a buffer per partition). */
-  partitionsPerCopy?: number;
   now?: () => number;
   onTenant?: (done: number, total: number, rows: number) => void;
   onSkip?: (tenant: Tenant, reason: string) => void;
   /**
-   * After each batch's files are all in place ("renamed"), then after the watermarks of the
-   * tenants it finished are written ("recorded"): where a crash leaves which state.
+   * After each batch's files are all renamed into place ("renamed"; not listed yet), then after
+   * the manifest listing them is written ("recorded"): where a crash leaves which state.
    */
   onStep?: (step: "renamed" | "recorded", tenantIds: string[]) => void;
-  /** While a batch's interactions are written: partition files written of the batch's. */
+  /** While a batch's files are written: files written of the batch's. */
   onFiles?: (done: number, total: number) => void;
   /**
    * Tenants (by id) to rebuild from scratch whatever their state, or "all": an operator's clean
-   * slate (`crm analytics export --rebuild`).
+   * slate (`crm analytics export --rebuild`). Their buckets are exported again whole.
    */
   rebuild?: "all" | ReadonlySet<string>;
-  /** A tenant whose recorded files are gone or changed: the paths found so; it is rebuilt. */
+  /** A tenant whose bucket's listed files are gone or changed: the paths found so; the bucket is rebuilt. */
   onDamaged?: (tenant: Tenant, paths: string[]) => void;
-  /** Rows staged before a batch is written (default 1,000,000). */
+  /** Rows staged before a batch of buckets is written (default 1,000,000; a bucket is never split). */
   batchRows?: number;
-  /** A tenant's rows are cut into segments of this many (default 1,000,000): a batch never splits one. */
-  segmentRows?: number;
 }
 
 export interface ExportSummary {
@@ -73,7 +65,7 @@ export interface ExportSummary {
   skipped: number;
   /** Rebuilt for a merge or an erasure in their new entries (or their file put back from a backup). */
   rebuilt: number;
-  /** Rebuilt (or their snapshots retaken) because recorded files were gone or changed. */
+  /** Rebuilt because their bucket's listed files were gone or changed. */
   repaired: number;
   /** Rebuilt because the caller asked (`rebuild`). */
   forced: number;
@@ -82,38 +74,44 @@ export interface ExportSummary {
   ms: number;
 }
 
-/** Rows read from a tenant's file at a time; a segment is a whole number of reads. */
+/** Rows read from a tenant's file at a time. */
 const READ_ROWS = 50_000;
-/** Tenants whose dimensions one batch writes at most (eight files each). */
+/** Tenants whose rows one batch stages at most. */
 const BATCH_TENANTS = 250;
+/** A bucket with more interactions parts than this is compacted into one file. */
+export const MAX_PARTS = 16;
 
-interface Completed {
-  tenant: Tenant;
-  watermark: number;
-  /** Set when this run rewrites the tenant's snapshots; else they are current and kept. */
-  snapshotOf: string;
-  snapshots: boolean;
-  /** The kept snapshots' sizes (when `snapshots` is false). */
-  snapshotSizes: Record<string, number>;
+/** A bucket's plan for this run, filled as its tenants are read. */
+interface BucketPlan {
+  bucket: number;
+  /** Tenants whose rows were staged (new rows, or the whole history of `fromZero`'s). */
+  staged: string[];
+  /** Tenants read from their first row: none of their rows is kept from the current files. */
+  fromZero: Set<string>;
+  /** Tenants whose snapshot rows were taken again. */
+  snapshots: string[];
+  /** The bucket's listed files found damaged (never read again). */
+  damaged: Set<string>;
+  rows: number;
 }
 
 /**
- * Exports the tenants' new interactions and their dimension snapshots into the warehouse
- * (layout: warehouse-layout.ts). Crash-safe and idempotent: files are written under
- * temporary names beside their final ones, made durable and renamed into place; a tenant's
- * watermark is written after all its files; a rerun after a stop first removes what the
- * stopped run left (its temporaries, parts past a watermark), so it ends
- * with exactly the warehouse a run without the stop would have made.
+ * Exports the tenants' new interactions and their dimension snapshots into the warehouse's 64
+ * tenant buckets (layout: warehouse-layout.ts, docs/decisions/0008). Per bucket with new rows,
+ * one new part; a bucket holding a tenant to rebuild (a merge or erasure in its new entries,
+ * damage, `rebuild`), or past MAX_PARTS parts, is rewritten whole as one file. Crash-safe and
+ * idempotent: files are written under temporary names, made durable and renamed into place
+ * under names never listed before; the manifest listing them is written last, then the files it
+ * no longer lists are deleted. A rerun after a stop at any point first removes every file the
+ * manifest does not list, so it ends with exactly the rows of a run without the stop.
+ * A warehouse without a manifest (the layout before buckets) is exported whole, and its old
+ * folders deleted once the new manifest is written.
  */
 export async function exportWarehouse(options: ExportOptions): Promise<ExportSummary> {
   const started = performance.now();
   const now = options.now ?? Date.now;
   const { warehouse } = options;
   const batchRows = options.batchRows ?? 1_000_000;
-  const segmentRows = Math.max(
-    READ_ROWS,
-    Math.round((options.segmentRows ?? 1_000_000) / READ_ROWS) * READ_ROWS,
-  );
   mkdirSync(join(warehouse, STATE_DIR), { recursive: true });
   const unlock = lockWarehouse(warehouse);
   const summary: ExportSummary = {
@@ -131,22 +129,26 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
   try {
     const stagingDir = join(warehouse, STAGING_DIR);
     const running = join(warehouse, RUNNING_MARK);
-    // A stop half way leaves its mark: then any folder may hold its temporaries, and any
-    // tenant parts past its watermark.
-    const stopped = existsSync(running);
     rmSync(stagingDir, { recursive: true, force: true });
     mkdirSync(stagingDir, { recursive: true });
     writeFileDurably(running, `${process.pid}\n`);
-    const leftovers = stopped
-      ? sweepWarehouse(
-          warehouse,
-          TEMPORARY_PREFIX,
-          DIMENSIONS.map((d) => d.name),
-        )
-      : new Map<string, ExistingPart[]>();
+    const previous = readManifest(warehouse);
+    const current: Manifest = previous ?? emptyManifest();
+    // What a stopped run left (files it wrote, listed by no manifest) goes first; so does the
+    // layout before buckets once a manifest exists (a stop after the migration's manifest).
+    sweepWarehouse(warehouse, current, previous !== undefined);
+    const damaged = damagedFiles(warehouse, current);
+    const next: Manifest = {
+      version: 1,
+      next: current.next,
+      files: { ...current.files },
+      tenants: { ...current.tenants },
+    };
     const keyId = emailHash(options.key, "key fingerprint")?.slice(0, 16) ?? "";
     /** This run's temporaries start with it (the final names never depend on it). */
     const token = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+    /** One export time for every snapshot this run takes. */
+    const exportedAt = now();
 
     const threads = options.threads ?? navigator.hardwareConcurrency ?? 2;
     instance = await DuckDBInstance.create(":memory:", {
@@ -154,158 +156,122 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
       threads: String(threads),
       temp_directory: join(stagingDir, "spill"),
     });
-    staging = await Staging.create(instance, threads, options.partitionsPerCopy);
+    staging = await Staging.create(instance, threads);
     const stage = staging;
 
-    /** The part files of the tenants under way (their previous ones kept, then each batch's). */
-    const partsOf = new Map<string, Set<string>>();
-    /** Their sizes in bytes, by entry (kept parts' from the state, written ones' after their rename). */
-    const sizesOf = new Map<string, Record<string, number>>();
-    let completed: Completed[] = [];
+    // Tenants by bucket, in catalog order within each; the skipped ones are told at once.
+    const byBucket: Tenant[][] = Array.from({ length: BUCKETS }, () => []);
+    let done = 0;
+    const total = options.tenants.length;
+    for (const tenant of options.tenants) {
+      const reason = skipReason(tenant);
+      if (reason) {
+        summary.skipped++;
+        options.onSkip?.(tenant, reason);
+        options.onTenant?.(++done, total, summary.rows);
+      } else byBucket[bucketOf(tenant.id)]?.push(tenant);
+    }
+
+    let batch: BucketPlan[] = [];
+    let batchTenants: string[] = [];
     const flush = async () => {
-      const files = await stage.write(
-        warehouse,
-        token,
-        completed.filter((c) => c.snapshots).map((c) => c.tenant.id),
-        options.onFiles,
-      );
+      const writes: BucketWrite[] = [];
+      for (const plan of batch) writes.push(...bucketWrites(plan, next, warehouse));
+      const files = await stage.write(warehouse, token, writes, options.onFiles);
       makeDurable(
         warehouse,
         files.map((f) => f.path),
       );
       const folders = new Set<string>();
-      for (const file of files) {
-        const target =
-          file.table === INTERACTIONS
-            ? join(
-                partitionDir(warehouse, file.day as string, file.tenantId),
-                partFile(file.firstId as number),
-              )
-            : snapshotPath(warehouse, file.table, file.tenantId);
-        const size = statSync(file.path).size;
-        renameSync(file.path, target);
-        if (file.table === INTERACTIONS) {
-          const sizes = sizesOf.get(file.tenantId);
-          if (sizes) sizes[partEntry(file.day as string, file.firstId as number)] = size;
-        } else {
-          const done = completed.find((c) => c.tenant.id === file.tenantId);
-          if (done) done.snapshotSizes[file.table] = size;
-        }
+      for (const { write, path } of files) {
+        const target = join(warehouse, write.file);
+        const size = statSync(path).size;
+        renameSync(path, target);
+        next.files[write.file] = size;
         folders.add(dirname(target));
-        folders.add(dirname(dirname(target)));
       }
       makeDurable(warehouse, folders);
-      const finished = completed.map((c) => c.tenant.id);
-      options.onStep?.("renamed", finished);
-      for (const file of files)
-        if (file.table === INTERACTIONS)
-          partsOf.get(file.tenantId)?.add(partEntry(file.day as string, file.firstId as number));
-      for (const { tenant, watermark, snapshotOf, snapshotSizes } of completed) {
-        const parts = [...(partsOf.get(tenant.id) ?? [])].sort();
-        const known = sizesOf.get(tenant.id) ?? {};
-        const sizes: Record<string, number> = {};
-        for (const entry of parts) {
-          const size = known[entry];
-          if (size !== undefined && size >= 0) sizes[entry] = size;
-        }
-        writeState(warehouse, tenant.id, { watermark, parts, snapshotOf, sizes, snapshotSizes });
-        partsOf.delete(tenant.id);
-        sizesOf.delete(tenant.id);
-      }
-      options.onStep?.("recorded", finished);
+      options.onStep?.("renamed", batchTenants);
       summary.files += files.length;
-      completed = [];
+      batch = [];
+      batchTenants = [];
       await stage.reset();
     };
 
-    let done = 0;
-    for (const tenant of options.tenants) {
-      done++;
-      const reason = skipReason(tenant);
-      if (reason) {
-        summary.skipped++;
-        options.onSkip?.(tenant, reason);
-        continue;
-      }
-      let reader: TenantReader;
-      try {
-        reader = TenantReader.open(options.dataDir, tenant);
-      } catch (error) {
-        summary.skipped++;
-        options.onSkip?.(tenant, (error as Error).message);
-        continue;
-      }
-      try {
-        const previous = readState(warehouse, tenant.id);
-        const watermark = previous.watermark;
-        const maxId = reader.maxId();
-        // A file behind its watermark (put back from a backup) is rebuilt too.
-        const rewritten = watermark > 0 && (maxId < watermark || reader.rewroteSince(watermark, maxId));
-        // Every recorded file is checked (a stat each): one gone or changed since it was written
-        // (a truncated or deleted part) makes the tenant's history exported again from its file.
-        const damaged = damagedParts(warehouse, tenant.id, previous);
-        const forced = options.rebuild === "all" || options.rebuild?.has(tenant.id) === true;
-        const rebuild = rewritten || damaged.length > 0 || forced;
-        const from = rebuild ? 0 : watermark;
-        if (forced) summary.forced++;
-        else if (rewritten) summary.rebuilt++;
-        removeParts(rebuild ? listTenantParts(warehouse, tenant.id) : (leftovers.get(tenant.id) ?? []), from);
-        const kept = previous.parts.filter((entry) => splitPartEntry(entry).firstId <= from);
-        partsOf.set(tenant.id, new Set(kept));
-        sizesOf.set(
-          tenant.id,
-          Object.fromEntries(
-            kept.map((entry) => [
-              entry,
-              previous.sizes?.[entry] ?? fileSize(partPath(warehouse, tenant.id, entry)) ?? -1,
-            ]),
-          ),
-        );
-
-        let after = from;
-        let inSegment = 0;
-        for (;;) {
-          const rows = reader.interactions(after, maxId, READ_ROWS);
-          if (rows.length === 0) break;
-          stage.interactions.append(tenant.id, rows);
-          summary.rows += rows.length;
-          after = Number(rows[rows.length - 1]?.[0]);
-          inSegment += rows.length;
-          if (inSegment >= segmentRows) {
-            inSegment = 0;
-            if (stage.rows >= batchRows) await flush();
+    for (let bucket = 0; bucket < BUCKETS; bucket++) {
+      const tenants = byBucket[bucket] ?? [];
+      const damagedPaths = damaged.get(bucket) ?? [];
+      const forcedHere = tenants.filter((t) => options.rebuild === "all" || options.rebuild?.has(t.id));
+      // A damaged or forced bucket is read again whole from its tenants' files.
+      const whole = damagedPaths.length > 0 || forcedHere.length > 0;
+      const plan: BucketPlan = {
+        bucket,
+        staged: [],
+        fromZero: new Set(),
+        snapshots: [],
+        damaged: new Set(damagedPaths),
+        rows: 0,
+      };
+      for (const tenant of tenants) {
+        let reader: TenantReader;
+        try {
+          reader = TenantReader.open(options.dataDir, tenant);
+        } catch (error) {
+          summary.skipped++;
+          options.onSkip?.(tenant, (error as Error).message);
+          options.onTenant?.(++done, total, summary.rows);
+          continue;
+        }
+        try {
+          const entry: TenantEntry | undefined = current.tenants[tenant.id];
+          const watermark = entry?.watermark ?? 0;
+          const maxId = reader.maxId();
+          // A file behind its watermark (put back from a backup) is rebuilt too.
+          const rewritten = watermark > 0 && (maxId < watermark || reader.rewroteSince(watermark, maxId));
+          const forced = forcedHere.includes(tenant);
+          if (forced) summary.forced++;
+          else if (rewritten) summary.rebuilt++;
+          else if (damagedPaths.length > 0) summary.repaired++;
+          if (damagedPaths.length > 0) options.onDamaged?.(tenant, damagedPaths);
+          const fromZero = whole || rewritten;
+          if (fromZero) plan.fromZero.add(tenant.id);
+          let after = fromZero ? 0 : watermark;
+          let rows = 0;
+          for (;;) {
+            const read = reader.interactions(after, maxId, READ_ROWS);
+            if (read.length === 0) break;
+            stage.interactions.append(tenant.id, read);
+            rows += read.length;
+            after = Number(read[read.length - 1]?.[0]);
+            if (read.length < READ_ROWS) break;
           }
-          if (rows.length < READ_ROWS) break;
+          if (rows > 0) plan.staged.push(tenant.id);
+          plan.rows += rows;
+          summary.rows += rows;
+          // Snapshots are taken again when anything in the file changed since they were taken
+          // (or the key did); an idle workspace's night costs no file at all.
+          const snapshotOf = `${reader.changeCounter()}/${keyId}`;
+          if (fromZero || entry?.snapshotOf !== snapshotOf) {
+            stageDimensions(stage, reader, tenant, options.key, exportedAt);
+            plan.snapshots.push(tenant.id);
+          }
+          next.tenants[tenant.id] = { watermark: Math.max(maxId, 0), snapshotOf };
+          summary.tenants++;
+          batchTenants.push(tenant.id);
+        } finally {
+          reader.close();
         }
-        // Snapshots are rewritten whole when anything in the file changed since they were taken
-        // (or the key did); an idle workspace's night costs no file at all.
-        const snapshotOf = `${reader.changeCounter()}/${keyId}`;
-        const dimensionNames = DIMENSIONS.map((d) => d.name);
-        // A first export has no snapshots to check (nor a state that ever recorded them).
-        const damagedSnapshotFiles =
-          previous.snapshotOf === undefined
-            ? []
-            : damagedSnapshots(warehouse, tenant.id, previous, dimensionNames);
-        if (damaged.length > 0 || damagedSnapshotFiles.length > 0) {
-          if (!forced) summary.repaired++;
-          options.onDamaged?.(tenant, [...damaged, ...damagedSnapshotFiles]);
-        }
-        const snapshots = rebuild || previous.snapshotOf !== snapshotOf || damagedSnapshotFiles.length > 0;
-        if (snapshots) stageDimensions(stage, reader, tenant, options.key, now());
-        const snapshotSizes: Record<string, number> = {};
-        if (!snapshots)
-          for (const name of dimensionNames)
-            snapshotSizes[name] =
-              previous.snapshotSizes?.[name] ?? fileSize(snapshotPath(warehouse, name, tenant.id)) ?? -1;
-        completed.push({ tenant, watermark: Math.max(maxId, 0), snapshotOf, snapshots, snapshotSizes });
-        summary.tenants++;
-      } finally {
-        reader.close();
+        options.onTenant?.(++done, total, summary.rows);
       }
-      if (stage.rows >= batchRows || completed.length >= BATCH_TENANTS) await flush();
-      options.onTenant?.(done, options.tenants.length, summary.rows);
+      // A damaged bucket none of whose tenants could be read is rewritten from what is sound.
+      if (plan.rows > 0 || plan.snapshots.length > 0 || plan.damaged.size > 0) batch.push(plan);
+      if (stage.rows >= batchRows || batchTenants.length >= BATCH_TENANTS) await flush();
     }
-    if (completed.length > 0 || stage.rows > 0) await flush();
+    if (batch.length > 0) await flush();
+    writeManifest(warehouse, next);
+    options.onStep?.("recorded", Object.keys(next.tenants));
+    // The files no longer listed (replaced by this run), and the old layout's folders.
+    sweepWarehouse(warehouse, next, true);
     rmSync(stagingDir, { recursive: true, force: true });
     rmSync(running, { force: true });
     makeDurable(warehouse, [warehouse, join(warehouse, STATE_DIR)]);
@@ -316,6 +282,46 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
   }
   summary.ms = performance.now() - started;
   return summary;
+}
+
+/**
+ * The files a bucket's plan writes, each under the next number of `manifest`, whose listing
+ * it updates (the replaced files dropped, the new ones added once renamed into place).
+ */
+function bucketWrites(plan: BucketPlan, manifest: Manifest, warehouse: string): BucketWrite[] {
+  const writes: BucketWrite[] = [];
+  const sound = (files: string[]) =>
+    files.filter((f) => !plan.damaged.has(join(warehouse, f))).map((f) => join(warehouse, f));
+  const parts = listedFiles(manifest, INTERACTIONS, plan.bucket);
+  const rewrite =
+    plan.fromZero.size > 0 || plan.damaged.size > 0 || parts.length + (plan.rows > 0 ? 1 : 0) > MAX_PARTS;
+  if (rewrite || plan.rows > 0) {
+    const file = bucketFile(INTERACTIONS, plan.bucket, manifest.next++);
+    writes.push({
+      table: INTERACTIONS,
+      bucket: plan.bucket,
+      file,
+      tenants: plan.staged,
+      keep: rewrite ? sound(parts) : [],
+      replaced: [...plan.fromZero],
+    });
+    if (rewrite) for (const part of parts) delete manifest.files[part];
+  }
+  for (const { name } of DIMENSIONS) {
+    const snapshots = listedFiles(manifest, name, plan.bucket);
+    const damagedHere = snapshots.some((f) => plan.damaged.has(join(warehouse, f)));
+    if (plan.snapshots.length === 0 && !damagedHere) continue;
+    writes.push({
+      table: name,
+      bucket: plan.bucket,
+      file: bucketFile(name, plan.bucket, manifest.next++),
+      tenants: plan.snapshots,
+      keep: sound(snapshots),
+      replaced: plan.snapshots,
+    });
+    for (const snapshot of snapshots) delete manifest.files[snapshot];
+  }
+  return writes;
 }
 
 function skipReason(tenant: Tenant): string | undefined {

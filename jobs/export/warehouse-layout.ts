@@ -1,12 +1,16 @@
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 
 /**
- * The warehouse's layout (the contract of issue 9, README "Analytics: the warehouse"):
- *   interactions/day=YYYY-MM-DD/tenant=<id>/part-<firstId>.parquet
- *   <dimension>/tenant=<id>/snapshot.parquet
- *   _state/<tenant id>.json      each tenant's watermark, written last
- *   _staging/                    DuckDB's spill folder while an export runs
- * Folders starting with "_" are the export's own: Hive globs (`interactions/*\/*\/*.parquet`) never see them.
+ * The warehouse's layout (docs/decisions/0008, README "Analytics: the warehouse"): 64 tenant
+ * buckets, Iceberg's bucket transform in Hive-style folders every engine reads.
+ *   interactions/bucket=NN/part-<n>.parquet     columns tenant, day, then INTERACTION_COLUMNS;
+ *                                               rows sorted by tenant, id
+ *   <dimension>/bucket=NN/snapshot-<n>.parquet  columns tenant, then the dimension's; one per bucket
+ *   _state/manifest.json   the warehouse's truth: every live file with its size, each tenant's
+ *                          watermark; written last (readers read only the files it lists)
+ *   _staging/              DuckDB's spill folder while an export runs
+ * NN = bucketOf(tenant id). Folders starting with "_" are the export's own.
  */
 export const INTERACTIONS = "interactions";
 export const STATE_DIR = "_state";
@@ -27,7 +31,7 @@ const int = (name: string): ColumnSpec => ({ name, staged: "DOUBLE", out: "INTEG
 const time = (name: string): ColumnSpec => ({ name, staged: "DOUBLE", out: "TIMESTAMP" });
 const text = (name: string): ColumnSpec => ({ name, staged: "VARCHAR", out: "VARCHAR" });
 
-/** The interactions' columns in each part file (day and tenant come from the path). */
+/** The interactions' columns in each part file, after `tenant` (VARCHAR) and `day` (DATE, UTC). */
 export const INTERACTION_COLUMNS: ColumnSpec[] = [
   id("id"),
   time("occurred_at"),
@@ -124,22 +128,42 @@ export function isSafeTenantId(tenantId: string): boolean {
   return SAFE_ID.test(tenantId);
 }
 
-export const partitionDir = (warehouse: string, day: string, tenantId: string) =>
-  join(warehouse, INTERACTIONS, `day=${day}`, `tenant=${tenantId}`);
+/** The tenant buckets: a tenant's rows all live in its bucket's files. */
+export const BUCKETS = 64;
 
-export const partFile = (firstId: number) => `part-${firstId}.parquet`;
-
-export const snapshotPath = (warehouse: string, dimension: string, tenantId: string) =>
-  join(warehouse, dimension, `tenant=${tenantId}`, "snapshot.parquet");
-
-export const statePath = (warehouse: string, tenantId: string) =>
-  join(warehouse, STATE_DIR, `${tenantId}.json`);
-
-/** `part-123.parquet` → 123; anything else → undefined. */
-export function firstIdOf(file: string): number | undefined {
-  const match = /^part-(\d{1,16})\.parquet$/.exec(file);
-  return match ? Number(match[1]) : undefined;
+/**
+ * A tenant's bucket: the first 4 bytes of the SHA-256 of its id, modulo 64. Computed here, never
+ * by an engine's own hash (DuckDB's changes between versions): any tool can find a tenant's files.
+ */
+export function bucketOf(tenantId: string): number {
+  return createHash("sha256").update(tenantId).digest().readUInt32BE(0) % BUCKETS;
 }
+
+/** `bucket=07`: the folder of bucket 7 under each table. */
+export const bucketFolder = (bucket: number) => `bucket=${String(bucket).padStart(2, "0")}`;
+
+/** `bucket=07` → 7; anything else → undefined. */
+export function bucketOfFolder(folder: string): number | undefined {
+  const match = /^bucket=(\d{2})$/.exec(folder);
+  const bucket = match ? Number(match[1]) : Number.NaN;
+  return bucket >= 0 && bucket < BUCKETS ? bucket : undefined;
+}
+
+/** A file's path relative to the warehouse (as the manifest lists it): `<table>/bucket=NN/<name>`. */
+export function bucketFile(table: string, bucket: number, n: number): string {
+  const name = table === INTERACTIONS ? `part-${n}.parquet` : `snapshot-${n}.parquet`;
+  return `${table}/${bucketFolder(bucket)}/${name}`;
+}
+
+/** The table and bucket of a manifest entry (`interactions/bucket=07/part-3.parquet`). */
+export function splitFile(file: string): { table: string; bucket: number } {
+  const [table = "", folder = ""] = file.split("/");
+  return { table, bucket: bucketOfFolder(folder) ?? -1 };
+}
+
+export const MANIFEST = "_state/manifest.json";
+
+export const inWarehouse = (warehouse: string, file: string) => join(warehouse, file);
 
 /** The SQL expression turning a staged column into its Parquet type. */
 export function outExpression(column: ColumnSpec): string {

@@ -1,4 +1,3 @@
-import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import {
   type DuckDBConnection,
@@ -7,7 +6,8 @@ import {
   StatementType,
 } from "@duckdb/node-api";
 import { AppError } from "../../src/core/errors.ts";
-import { DIMENSIONS, INTERACTIONS, isSafeTenantId, snapshotPath } from "../export/warehouse-layout.ts";
+import { readManifest, tenantFiles } from "../export/manifest.ts";
+import { DIMENSIONS, INTERACTION_COLUMNS, INTERACTIONS, isSafeTenantId } from "../export/warehouse-layout.ts";
 
 /** A script refused or failed for what it asks: one line, exit 2. */
 export class QueryRefusedError extends AppError {
@@ -64,30 +64,30 @@ export function firstKeyword(sql: string): string {
 /**
  * The tenant's slice, loaded into in-memory tables named as the warehouse's (interactions with
  * its `day`; contacts, companies, deals, deal_contacts, stages, pipelines, users, workspace),
- * without the tenant column: only that tenant's files are read, so no other tenant's row is
- * ever in the database the script runs against.
+ * without the tenant column: only the files the manifest lists in the tenant's bucket are read,
+ * and only its rows (`WHERE tenant = …`) loaded, so no other tenant's row is ever in the
+ * database the script runs against.
  */
 async function loadSlice(connection: DuckDBConnection, warehouse: string, tenantId: string): Promise<void> {
+  const manifest = readManifest(warehouse);
+  const paths = (table: string) =>
+    manifest ? tenantFiles(manifest, table, tenantId).map((file) => literal(join(warehouse, file))) : [];
+  const mine = `WHERE tenant = ${literal(tenantId)}`;
   for (const dimension of DIMENSIONS) {
-    const path = snapshotPath(warehouse, dimension.name, tenantId);
-    if (!existsSync(path))
+    const files = paths(dimension.name);
+    if (!manifest?.tenants[tenantId] || files.length === 0)
       throw new QueryRefusedError(
         `the warehouse ${warehouse} holds no ${dimension.name} of this workspace yet; run crm analytics export first`,
       );
     await connection.run(
-      `CREATE TABLE ${dimension.name} AS SELECT * FROM read_parquet(${literal(path)}, hive_partitioning = false)`,
+      `CREATE TABLE ${dimension.name} AS SELECT * EXCLUDE (tenant) FROM read_parquet([${files.join(", ")}], hive_partitioning = false) ${mine}`,
     );
   }
-  const parts = join(warehouse, INTERACTIONS, "*", `tenant=${tenantId}`, "*.parquet");
-  const days = existsSync(join(warehouse, INTERACTIONS))
-    ? readdirSync(join(warehouse, INTERACTIONS)).filter((d) =>
-        existsSync(join(warehouse, INTERACTIONS, d, `tenant=${tenantId}`)),
-      )
-    : [];
-  if (days.length > 0) {
+  const parts = paths(INTERACTIONS);
+  const columns = INTERACTION_COLUMNS.map((c) => c.name).join(", ");
+  if (parts.length > 0) {
     await connection.run(
-      `CREATE TABLE interactions AS SELECT * EXCLUDE (tenant) FROM read_parquet(${literal(parts)},
-         hive_partitioning = true, hive_types = {'day': DATE, 'tenant': VARCHAR})`,
+      `CREATE TABLE interactions AS SELECT ${columns}, day FROM read_parquet([${parts.join(", ")}], hive_partitioning = false) ${mine}`,
     );
   } else {
     await connection.run(

@@ -1,10 +1,8 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { exportedTenantIds } from "../export/check-warehouse.ts";
-import { readState, splitPartEntry } from "../export/export-state.ts";
-import { partFile, partitionDir, snapshotPath } from "../export/warehouse-layout.ts";
-import { type CacheRefresh, refreshInteractions } from "./interactions-cache.ts";
+import { listedFiles, readManifest } from "../export/manifest.ts";
+import { CACHE_COLUMNS, type CacheRefresh, refreshInteractions } from "./interactions-cache.ts";
 
 /** The views the jobs read (issue 9's contract): each column and its type, after `tenant`. */
 export const VIEW_COLUMNS: Record<string, [string, string][]> = {
@@ -90,35 +88,16 @@ export class MissingPartitionError extends Error {
 }
 
 /**
- * The files the export recorded for its tenants (each dimension snapshot, each interactions
- * part in the tenant's state) that are not there: a partition lost or removed since. The
- * export rewrites snapshots on each run but never a part below its watermark, so a missing
- * part would otherwise go unnoticed and its interactions silently uncounted.
+ * The files the manifest lists that are not there: a file lost or removed since the export
+ * wrote it, whose rows would otherwise go silently uncounted.
  */
 export function missingFiles(warehouse: string): string[] {
-  const missing: string[] = [];
-  for (const tenantId of exportedTenantIds(warehouse)) {
-    for (const view of DIMENSION_VIEWS) {
-      const path = snapshotPath(warehouse, view, tenantId);
-      if (!existsSync(path)) missing.push(path);
-    }
-    for (const entry of readState(warehouse, tenantId).parts) {
-      const { day, firstId } = splitPartEntry(entry);
-      const path = join(partitionDir(warehouse, day, tenantId), partFile(firstId));
-      if (!existsSync(path)) missing.push(path);
-    }
-  }
-  return missing;
-}
-
-function hasFiles(dir: string, depth: number): boolean {
-  if (!existsSync(dir)) return false;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name.startsWith("_") || entry.name.startsWith(".")) continue;
-    if (depth === 0 && entry.isFile() && entry.name.endsWith(".parquet")) return true;
-    if (depth > 0 && entry.isDirectory() && hasFiles(join(dir, entry.name), depth - 1)) return true;
-  }
-  return false;
+  const manifest = readManifest(warehouse);
+  if (!manifest) return [];
+  return Object.keys(manifest.files)
+    .sort()
+    .map((file) => join(warehouse, file))
+    .filter((path) => !existsSync(path));
 }
 
 function emptyView(name: string): string {
@@ -138,27 +117,30 @@ export interface ViewOptions {
 
 /**
  * Creates the jobs' views (temporary: the database file keeps only the log's copy):
- * `interactions` (day and tenant from the path), one per dimension snapshot (tenant from the
- * path), `params(run_date)` and `tenant_files(tenant, bytes)`. A view whose files do not exist
- * yet is empty, with its columns.
+ * `interactions` (with its tenant and day columns), one per dimension (the bucket snapshots the
+ * manifest lists, with their tenant column), `params(run_date)` and `tenant_files(tenant, bytes)`.
+ * Only listed files are read, never a glob. A view with no file yet is empty, with its columns.
  */
 export async function createViews(connection: DuckDBConnection, options: ViewOptions): Promise<CacheRefresh> {
   const { warehouse } = options;
   // The log: the runner's copy, brought up to date with the new part files (interactions-cache.ts).
   const refresh = await refreshInteractions(connection, warehouse);
-  await connection.run("CREATE OR REPLACE TEMP VIEW interactions AS SELECT * FROM interactions_cache");
+  await connection.run(
+    `CREATE OR REPLACE TEMP VIEW interactions AS SELECT ${CACHE_COLUMNS.map(ident).join(", ")} FROM interactions_cache`,
+  );
+  const manifest = readManifest(warehouse);
   for (const name of DIMENSION_VIEWS) {
     const columns = VIEW_COLUMNS[name] ?? [];
-    const root = join(warehouse, name);
-    if (!hasFiles(root, 1)) {
+    const files = manifest ? listedFiles(manifest, name) : [];
+    if (files.length === 0) {
       await connection.run(emptyView(name));
       continue;
     }
-    const glob = join(root, "tenant=*", "snapshot.parquet");
+    const paths = files.map((file) => literal(join(warehouse, file))).join(", ");
     const select = ["tenant", ...columns.map(([column]) => column)].map(ident).join(", ");
-    // Read once for all the jobs (a snapshot file per workspace, each read by several jobs).
+    // Read once for all the jobs (a snapshot file per bucket, each read by several jobs).
     await connection.run(
-      `CREATE OR REPLACE TEMP TABLE ${ident(name)} AS SELECT ${select} FROM read_parquet(${literal(glob)}, hive_partitioning = true, hive_types = {'tenant': VARCHAR})`,
+      `CREATE OR REPLACE TEMP TABLE ${ident(name)} AS SELECT ${select} FROM read_parquet([${paths}], hive_partitioning = false)`,
     );
   }
   if (!/^\d{4}-\d{2}-\d{2}$/.test(options.runDate)) throw new Error(`bad run date ${options.runDate}`);
