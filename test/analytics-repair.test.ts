@@ -7,9 +7,19 @@
  */
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { crm, parquetFiles, seedWorkspaces, warehouseContents } from "./analytics-export.fixture.ts";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
+import { bucketFolder, bucketOf } from "../jobs/export/warehouse-layout.ts";
+import { crm, listed, parquetFiles, seedWorkspaces, warehouseContents } from "./analytics-export.fixture.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { DataDir } from "./support/workspace.ts";
 
@@ -73,14 +83,20 @@ function results(): string {
 const computedAt = (slug: string) =>
   JSON.stringify(read(slug, "SELECT job, computed_at FROM analytics_freshness ORDER BY job"));
 
-/** One of the workspace's recorded part files. */
-function aPart(slug: string): string {
-  const found = parquetFiles(warehouse).filter(
-    (f) => f.startsWith("interactions/") && f.includes(`tenant=${ids[slug]}/`),
-  );
-  expect(found.length).toBeGreaterThan(3);
-  return join(warehouse, found[Math.floor(found.length / 2)] as string);
+/** The listed file of a table in the workspace's bucket (a part of its interactions by default). */
+function aPart(slug: string, table = "interactions"): string {
+  const folder = `${table}/${bucketFolder(bucketOf(ids[slug] as string))}/`;
+  const found = listed(warehouse, table).filter((f) => f.startsWith(folder));
+  expect(found.length).toBeGreaterThanOrEqual(1);
+  return join(warehouse, found[0] as string);
 }
+
+/** Whether the two workspaces' rows share a bucket (their files then are the same). */
+const shared = () => bucketOf(ids.north as string) === bucketOf(ids.south as string);
+
+/** The export's line for a workspace whose bucket holds these damaged files. */
+const repairing = (slug: string, paths: string[]) =>
+  `repairing ${slug}: ${paths.length} damaged or missing file(s), e.g. ${[...paths].sort()[0]}\n`;
 
 async function run(...extra: string[]) {
   return crm(dir.path, ["analytics", "run", "--date", DATE, "--warehouse", warehouse, ...extra]);
@@ -109,8 +125,9 @@ describe("a damaged warehouse", () => {
       const repaired = await run();
       expect({ code: repaired.code, stdout: repaired.stdout }).toMatchObject({ code: 0 });
       expect(repaired.stdout).toMatch(/run \d+ for 2026-01-20 succeeded/);
-      expect(repaired.stderr).toContain(`repairing north: 1 damaged or missing file(s), e.g. ${part}\n`);
-      expect(repaired.stderr).not.toContain("repairing south");
+      expect(repaired.stderr).toContain(repairing("north", [part]));
+      // The other workspace is repaired too only when its rows are in the same bucket.
+      expect(repaired.stderr.includes("repairing south")).toBe(shared());
       expect(computedAt("north")).not.toBe(before);
       expect(results()).toBe(cleanResults);
       expect(await warehouseContents(warehouse)).toEqual(cleanWarehouse);
@@ -123,38 +140,59 @@ describe("a damaged warehouse", () => {
     });
 
   it("the export counts a repaired workspace on its summary line, and retakes a damaged snapshot", async () => {
-    truncateSync(aPart("south"), 10);
-    const snapshot = join(warehouse, "users", `tenant=${ids.north}`, "snapshot.parquet");
+    const part = aPart("south");
+    truncateSync(part, 10);
+    const snapshot = aPart("north", "users");
     truncateSync(snapshot, 40);
     const repaired = await export_();
     expect(repaired.code).toBe(0);
     expect(repaired.stdout).toContain("(rebuilt 2: damaged or missing files)");
-    expect(repaired.stderr).toContain(`repairing north: 1 damaged or missing file(s), e.g. ${snapshot}\n`);
+    expect(repaired.stderr).toContain(repairing("north", shared() ? [part, snapshot] : [snapshot]));
+    expect(repaired.stderr).toContain(repairing("south", shared() ? [part, snapshot] : [part]));
     expect(await warehouseContents(warehouse)).toEqual(cleanWarehouse);
+    expect(parquetFiles(warehouse)).toEqual(listed(warehouse));
   });
 
-  it("a state written before sizes were recorded still finds a missing part, and records the sizes again", async () => {
-    const statePath = join(warehouse, "_state", `${ids.north}.json`);
-    const state = JSON.parse(readFileSync(statePath, "utf8"));
-    expect(Object.keys(state.sizes).length).toBe(state.parts.length);
-    delete state.sizes;
-    delete state.snapshotSizes;
-    writeFileSync(statePath, `${JSON.stringify(state)}\n`);
-    const unchanged = await export_();
-    expect(unchanged.code).toBe(0);
-    expect(unchanged.stderr).not.toContain("repairing");
-    const recorded = JSON.parse(readFileSync(statePath, "utf8"));
-    expect(Object.keys(recorded.sizes).length).toBe(state.parts.length);
-    expect(Object.keys(recorded.snapshotSizes).length).toBe(8);
+  it("a warehouse in the layout before buckets is exported whole into buckets, and its old folders go after the manifest", async () => {
+    // The layout before buckets: a folder per day and workspace, a snapshot folder per
+    // workspace, a state file per workspace, and no manifest.
+    const sample = aPart("north");
+    const oldPart = join(
+      warehouse,
+      "interactions",
+      "day=2026-01-02",
+      `tenant=${ids.north}`,
+      "part-1.parquet",
+    );
+    const oldSnapshot = join(warehouse, "contacts", `tenant=${ids.north}`, "snapshot.parquet");
+    const oldState = join(warehouse, "_state", `${ids.north}.json`);
+    for (const path of [oldPart, oldSnapshot]) {
+      mkdirSync(dirname(path), { recursive: true });
+      copyFileSync(sample, path);
+    }
+    writeFileSync(oldState, `${JSON.stringify({ watermark: 9, parts: ["2026-01-02/1"] })}\n`);
+    rmSync(join(warehouse, "_state", "manifest.json"));
+    for (const file of parquetFiles(warehouse)) if (file.includes("/bucket=")) rmSync(join(warehouse, file));
+    const total = ["north", "south"]
+      .map((slug) => (read(slug, "SELECT count(*) AS n FROM interactions")[0] as { n: number }).n)
+      .reduce((a, b) => a + b);
 
-    delete recorded.sizes;
-    writeFileSync(statePath, `${JSON.stringify(recorded)}\n`);
-    const part = aPart("north");
-    rmSync(part);
-    const repaired = await export_();
-    expect(repaired.stdout).toContain("(rebuilt 1: damaged or missing files)");
-    expect(existsSync(part)).toBe(true);
+    const migrated = await export_();
+    expect({ code: migrated.code, stderr: migrated.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(migrated.stdout).toContain(`exported ${total.toLocaleString("en-US")} rows of 2 workspaces`);
     expect(await warehouseContents(warehouse)).toEqual(cleanWarehouse);
+    for (const path of [oldPart, oldSnapshot, oldState, dirname(dirname(oldPart))])
+      expect(existsSync(path)).toBe(false);
+    expect(
+      parquetFiles(warehouse).every((f) => /^[a-z_]+\/bucket=\d\d\/(part|snapshot)-\d+\.parquet$/.test(f)),
+    ).toBe(true);
+    expect(parquetFiles(warehouse)).toEqual(listed(warehouse));
+    expect(readdirSync(join(warehouse, "_state")).filter((f) => f.endsWith(".json"))).toEqual([
+      "manifest.json",
+    ]);
+    const ran = await run();
+    expect(ran.code).toBe(0);
+    expect(results()).toBe(cleanResults);
   });
 
   it("--rebuild <slug> gives that workspace a clean slate, even for damage its sizes cannot see", async () => {
@@ -183,9 +221,9 @@ describe("a damaged warehouse", () => {
     expect(unknown.stderr.split("\n")[0]).toBe(
       'crm analytics export: --rebuild: no workspace "nowhere" (a slug, or all)',
     );
-    expect(readdirSync(join(warehouse, "_state")).sort()).toEqual(
-      [`${ids.north}.json`, `${ids.south}.json`].sort(),
-    );
+    expect(readdirSync(join(warehouse, "_state")).filter((f) => f.endsWith(".json"))).toEqual([
+      "manifest.json",
+    ]);
   });
 });
 

@@ -92,6 +92,8 @@ interface BucketPlan {
   snapshots: string[];
   /** The bucket's listed files found damaged (never read again). */
   damaged: Set<string>;
+  /** Damaged or asked: the bucket is made again from its tenants' files alone, keeping no row. */
+  whole: boolean;
   rows: number;
 }
 
@@ -210,6 +212,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         fromZero: new Set(),
         snapshots: [],
         damaged: new Set(damagedPaths),
+        whole,
         rows: 0,
       };
       for (const tenant of tenants) {
@@ -263,7 +266,11 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         }
         options.onTenant?.(++done, total, summary.rows);
       }
-      // A damaged bucket none of whose tenants could be read is rewritten from what is sound.
+      // Made again whole: a tenant of the bucket not read now (its file could not be opened, or
+      // it left the catalog) keeps no row, and no entry, so it is exported whole when it can be.
+      if (whole)
+        for (const id of Object.keys(next.tenants))
+          if (bucketOf(id) === bucket && !plan.fromZero.has(id)) delete next.tenants[id];
       if (plan.rows > 0 || plan.snapshots.length > 0 || plan.damaged.size > 0) batch.push(plan);
       if (stage.rows >= batchRows || batchTenants.length >= BATCH_TENANTS) await flush();
     }
@@ -291,7 +298,9 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
 function bucketWrites(plan: BucketPlan, manifest: Manifest, warehouse: string): BucketWrite[] {
   const writes: BucketWrite[] = [];
   const sound = (files: string[]) =>
-    files.filter((f) => !plan.damaged.has(join(warehouse, f))).map((f) => join(warehouse, f));
+    plan.whole
+      ? []
+      : files.filter((f) => !plan.damaged.has(join(warehouse, f))).map((f) => join(warehouse, f));
   const parts = listedFiles(manifest, INTERACTIONS, plan.bucket);
   const rewrite =
     plan.fromZero.size > 0 || plan.damaged.size > 0 || parts.length + (plan.rows > 0 ? 1 : 0) > MAX_PARTS;

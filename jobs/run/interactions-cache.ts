@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { listedFiles, readManifest } from "../export/manifest.ts";
@@ -8,13 +9,14 @@ import { INTERACTIONS } from "../export/warehouse-layout.ts";
  * (`<warehouse>/_runner/cache.duckdb`) and brought up to date at the start of each run with the
  * part files the manifest lists: each listed file is read once, and the rows of the files it no
  * longer lists (a bucket rewritten, compacted or repaired) are dropped, so the copy always
- * equals the listed files. Only listed files are read: a file an export wrote before it was
+ * equals the listed files. A file whose size or time changed since it was read (damaged, put
+ * back) is read again. Only listed files are read: a file an export wrote before it was
  * stopped never is. Everything happens in one transaction: a file that cannot be read (its
  * error names it) leaves the copy as it was.
  */
 
 /** Bumped when the copy's columns change: an older copy is dropped and read again. */
-const CACHE_VERSION = 2;
+const CACHE_VERSION = 3;
 const FILES_PER_READ = 2000;
 
 const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
@@ -49,7 +51,7 @@ async function ensureTables(connection: DuckDBConnection): Promise<void> {
        occurred_at TIMESTAMP, actor_type VARCHAR, actor_id BIGINT, kind VARCHAR, subject_type VARCHAR,
        subject_id BIGINT, stage_from BIGINT, stage_to BIGINT)`,
   );
-  await connection.run("CREATE TABLE IF NOT EXISTS cached_files (file VARCHAR, bytes BIGINT)");
+  await connection.run("CREATE TABLE IF NOT EXISTS cached_files (file VARCHAR, bytes BIGINT, mtime BIGINT)");
 }
 
 export interface CacheRefresh {
@@ -68,14 +70,24 @@ export async function refreshInteractions(
 ): Promise<CacheRefresh> {
   await ensureTables(connection);
   const manifest = readManifest(warehouse);
-  const current = new Map<string, number>();
+  /** Each listed file's size and time as found (`bytes:mtime`); a missing one fails its read. */
+  const current = new Map<string, string>();
   if (manifest)
-    for (const file of listedFiles(manifest, INTERACTIONS)) current.set(file, manifest.files[file] ?? 0);
-  const cached = new Map<string, number>();
-  for (const [file, bytes] of (
-    await connection.runAndReadAll("SELECT file, bytes FROM cached_files")
+    for (const file of listedFiles(manifest, INTERACTIONS)) {
+      let stamp = "missing";
+      try {
+        const stat = statSync(join(warehouse, file));
+        stamp = `${stat.size}:${Math.round(stat.mtimeMs)}`;
+      } catch {
+        // Read below, where DuckDB names it.
+      }
+      current.set(file, stamp);
+    }
+  const cached = new Map<string, string>();
+  for (const [file, bytes, mtime] of (
+    await connection.runAndReadAll("SELECT file, bytes, mtime FROM cached_files")
   ).getRows())
-    cached.set(String(file), Number(bytes));
+    cached.set(String(file), `${bytes}:${mtime}`);
 
   const dropped = [...cached].filter(([file, bytes]) => current.get(file) !== bytes).map(([f]) => f);
   const toRead = [...current].filter(([file, bytes]) => cached.get(file) !== bytes).map(([f]) => f);
@@ -107,8 +119,10 @@ export async function refreshInteractions(
     if (toRead.length > 0) {
       const appender = await connection.createAppender("cached_files");
       for (const file of toRead) {
+        const [bytes = "0", mtime = "0"] = (current.get(file) ?? "").split(":");
         appender.appendVarchar(file);
-        appender.appendBigInt(BigInt(current.get(file) ?? 0));
+        appender.appendBigInt(BigInt(bytes));
+        appender.appendBigInt(BigInt(mtime));
         appender.endRow();
       }
       appender.closeSync();
