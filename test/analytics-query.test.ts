@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { bucketFolder, bucketOf } from "../jobs/export/warehouse-layout.ts";
 import { QueryRefusedError, runTenantQuery } from "../jobs/query/tenant-query.ts";
 import { CLI, crm, seedWorkspaces } from "./analytics-export.fixture.ts";
 import { FAST_HASHING } from "./support/server.ts";
@@ -132,7 +133,7 @@ describe("crm analytics query", () => {
     );
     const other = await queryCli(
       "alpha",
-      `SELECT count(*) FROM read_parquet('${warehouse}/interactions/*/tenant=${tenant("bravo").id}/*.parquet')`,
+      `SELECT count(*) FROM read_parquet('${warehouse}/interactions/${bucketFolder(bucketOf(tenant("bravo").id))}/*.parquet')`,
     );
     expect(other.code).toBe(2);
     expect(other.stderr).toStartWith(

@@ -6,12 +6,14 @@
  */
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { bucketFolder, bucketOf } from "../jobs/export/warehouse-layout.ts";
 import { nightlyRunDate } from "../src/analytics/nightly-scheduler.ts";
 import { seedTenant } from "../src/seed/seed-tenant.ts";
 import { latestRun, listRuns, startRun } from "../src/tenancy/analytics-ledger.ts";
 import { Catalog } from "../src/tenancy/catalog.ts";
+import { listed } from "./analytics-export.fixture.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { DataDir } from "./support/workspace.ts";
 
@@ -71,6 +73,14 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(() => dir.remove());
+
+/** The interactions part of the workspace's bucket that the manifest lists. */
+function soloPart(): string {
+  const folder = `interactions/${bucketFolder(bucketOf(soloId))}/`;
+  const parts = listed(warehouse, "interactions").filter((f) => f.startsWith(folder));
+  expect(parts.length).toBeGreaterThanOrEqual(1);
+  return join(warehouse, parts[0] as string);
+}
 
 describe("crm analytics run", () => {
   it("runs every job, then --job NAME runs that one only, and status prints the ledger", () => {
@@ -134,14 +144,7 @@ describe("crm analytics run", () => {
     const cohortsBefore = read("SELECT * FROM analytics_cohorts ORDER BY cohort_month, month_offset");
     const freshBefore = freshness();
     expect(before.length).toBeGreaterThan(10);
-    const days = readdirSync(join(warehouse, "interactions")).filter((d) => d.startsWith("day="));
-    const folder = join(
-      warehouse,
-      "interactions",
-      days[Math.floor(days.length / 2)] as string,
-      `tenant=${soloId}`,
-    );
-    const part = join(folder, readdirSync(folder)[0] as string);
+    const part = soloPart();
     const original = readFileSync(part);
     writeFileSync(part, Buffer.concat([original.subarray(0, 40), Buffer.from("not parquet any more")]));
     try {
@@ -167,9 +170,7 @@ describe("crm analytics run", () => {
 
   it("fails over a missing partition the export recorded, naming it, and writes nothing", () => {
     const before = read("SELECT * FROM analytics_churn ORDER BY company_id");
-    const days = readdirSync(join(warehouse, "interactions")).filter((d) => d.startsWith("day="));
-    const folder = join(warehouse, "interactions", days[days.length - 3] as string, `tenant=${soloId}`);
-    const part = join(folder, readdirSync(folder)[0] as string);
+    const part = soloPart();
     renameSync(part, `${part}.away`);
     try {
       const failed = crm(["analytics", "run", "--date", "2026-11-29", "--job", "churn", "--skip-export"]);
