@@ -4,7 +4,7 @@ import { createHmac } from "node:crypto";
 import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkWarehouse } from "../jobs/export/check-warehouse.ts";
-import { exportWarehouse } from "../jobs/export/export-warehouse.ts";
+import { exportWarehouse, MAX_PARTS } from "../jobs/export/export-warehouse.ts";
 import { readManifest } from "../jobs/export/manifest.ts";
 import { bucketFolder, bucketOf } from "../jobs/export/warehouse-layout.ts";
 import { SYSTEM_ACTOR } from "../src/identity/viewer.ts";
@@ -480,5 +480,42 @@ describe("crm analytics export", () => {
     expect(three.files).toEqual(one.files);
     expect(three.contents).toEqual(one.contents);
     expect(parquetFiles(join(dir.path, "three-writers"))).toEqual(three.files);
+  });
+});
+
+describe("a bucket's parts", () => {
+  it(`are compacted into one file past ${MAX_PARTS}, holding the same rows as a fresh export`, async () => {
+    const data = new DataDir(dir.path);
+    const list = data.catalog.list().filter((t) => t.slug === "alpha" || t.slug === "bravo");
+    data.close();
+    const target = join(dir.path, "compacted");
+    const exportInto = (warehouse: string) =>
+      exportWarehouse({ dataDir: dir.path, warehouse, tenants: list, key: Buffer.alloc(32, 5), threads: 1 });
+    const parts = () =>
+      listed(target, "interactions").filter((f) => f.startsWith(`interactions/${folderOf("bravo")}/`));
+    await exportInto(target);
+    expect(parts().length).toBe(1);
+    const db = new Database(tenant("bravo").file);
+    const contact = (db.query("SELECT id FROM contacts ORDER BY id LIMIT 1").get() as { id: number }).id;
+    const insert = db.query(
+      "INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id, payload) VALUES (?, 'system', NULL, 'call', 'contact', ?, '{}')",
+    );
+    const counts: number[] = [];
+    try {
+      for (let night = 1; night <= MAX_PARTS; night++) {
+        insert.run(Date.UTC(2026, 0, 21 + night), contact);
+        const summary = await exportInto(target);
+        expect(summary.rows).toBe(1);
+        counts.push(parts().length);
+      }
+    } finally {
+      db.close();
+    }
+    // One more part a night up to the limit, then the bucket is one file again.
+    expect(counts).toEqual([...Array.from({ length: MAX_PARTS - 1 }, (_, i) => i + 2), 1]);
+    const fresh = join(dir.path, "fresh");
+    await exportInto(fresh);
+    expect(await warehouseContents(target)).toEqual(await warehouseContents(fresh));
+    expect(parquetFiles(target)).toEqual(listed(target));
   });
 });

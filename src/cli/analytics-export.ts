@@ -14,14 +14,14 @@ export const analyticsExport: Command = {
 
 Exports, for each workspace of the catalog, the interactions logged since its last export and
 a fresh snapshot of its contacts, companies, deals, stages, pipelines and users, as Parquet
-files in Hive partitions (README "Analytics: the warehouse"). Each workspace's file is read
-only, never migrated: one at an older schema is skipped with a message (crm migrate first).
-Emails become keyed hashes; names, phones and free text are left out. Safe to stop at any
-moment: the next run ends with the same warehouse as an uninterrupted one. A workspace whose
-files in the warehouse are gone or changed (damaged) is rebuilt by itself.
+files in 64 tenant buckets listed by _state/manifest.json (README "Analytics: the
+warehouse"). Each workspace's file is read only, never migrated: one at an older schema is
+skipped with a message (crm migrate first). Emails become keyed hashes; names, phones and free
+text are left out. Safe to stop at any moment: the next run ends with the same warehouse as an
+uninterrupted one. A bucket whose files are gone or changed (damaged) is rebuilt by itself.
 
-  --rebuild <slug>|all  export that workspace's (or every one's) whole history and records
-                   again, as on a first export, whatever the warehouse holds of it
+  --rebuild <slug>|all  export that workspace's bucket (or every one) again from the
+                   workspaces' files, as on a first export, whatever the warehouse holds
   --warehouse DIR  where the warehouse is (default: $CRM_WAREHOUSE_DIR or <data dir>/warehouse)
 ${DATA_HELP}
 
@@ -63,7 +63,7 @@ A progress bar on a terminal; one summary line on stdout at the end.`,
       onTenant: (done, total) => progress?.update(done, total, done === total),
       onFiles: (done, total) => {
         if (!tty) return;
-        files ??= new ProgressLine("analytics export: write", "partitions");
+        files ??= new ProgressLine("analytics export: write", "files");
         files.update(done, total, done === total);
       },
       ...(rebuild ? { rebuild } : {}),
