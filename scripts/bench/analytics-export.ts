@@ -7,7 +7,7 @@
  *   sqlite read  the interactions read from every workspace's file with bun:sqlite (.values(),
  *                50,000 rows at a time): the floor of any export reading them;
  *   one COPY     DuckDB writing the same number of rows from an in-memory table to ONE Parquet
- *                file: the cost of the bytes without the layout's one file per workspace and day.
+ *                file: the cost of the bytes alone, without the warehouse's 64 buckets and snapshots.
  * The export's rate is printed as a ratio to each.
  *
  * The workspaces are made once in `--data` (default $TMPDIR/crm-bench-analytics-export) with
