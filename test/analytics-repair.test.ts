@@ -195,6 +195,36 @@ describe("a damaged warehouse", () => {
     expect(results()).toBe(cleanResults);
   });
 
+  it("a file the manifest does not list (a stopped export's) is never read, and the next export removes it", async () => {
+    const stray = join(dirname(aPart("north")), "part-999999.parquet");
+    copyFileSync(aPart("north"), stray);
+    // The runner's copy is made again: it reads every file it finds listed.
+    rmSync(join(warehouse, "_runner"), { recursive: true, force: true });
+    const ran = await run("--skip-export");
+    expect(ran.code).toBe(0);
+    expect(results()).toBe(cleanResults);
+    const script = join(dir.path, "count.sql");
+    writeFileSync(script, "SELECT count(*) AS n FROM interactions");
+    const counted = await crm(dir.path, [
+      "analytics",
+      "query",
+      "--tenant",
+      "north",
+      script,
+      "--warehouse",
+      warehouse,
+    ]);
+    const inFile = (read("north", "SELECT count(*) AS n FROM interactions")[0] as { n: number }).n;
+    expect({ code: counted.code, rows: counted.stdout.trim().split(/\r?\n/) }).toEqual({
+      code: 0,
+      rows: ["n", String(inFile)],
+    });
+    const next = await export_();
+    expect(next.stdout).toContain("exported 0 rows of 2 workspaces");
+    expect(existsSync(stray)).toBe(false);
+    expect(parquetFiles(warehouse)).toEqual(listed(warehouse));
+  });
+
   it("--rebuild <slug> gives that workspace a clean slate, even for damage its sizes cannot see", async () => {
     // Same size, other bytes: only a rebuild finds this.
     const part = aPart("north");
