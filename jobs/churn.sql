@@ -16,6 +16,7 @@ WITH p AS (
 ),
 recent AS (
   SELECT i.tenant, i.subject_type, i.subject_id,
+         CASE WHEN i.subject_type = 'contact' THEN i.subject_id END AS contact_id,
          CASE WHEN i.occurred_at >= p.run_end - INTERVAL '90' DAY THEN 1 ELSE 0 END AS is_recent
   FROM interactions i
   CROSS JOIN p
@@ -27,7 +28,8 @@ by_company AS (
   SELECT r.tenant, COALESCE(c.company_id, r.subject_id) AS company_id,
          SUM(r.is_recent) AS recent_90, SUM(1 - r.is_recent) AS previous_90
   FROM recent r
-  LEFT JOIN contacts c ON r.subject_type = 'contact' AND c.tenant = r.tenant AND c.id = r.subject_id
+  -- Equalities only (contact_id is null for a company's row): a hash join, not a nested loop.
+  LEFT JOIN contacts c ON c.tenant = r.tenant AND c.id = r.contact_id
   WHERE r.subject_type = 'company' OR c.company_id IS NOT NULL
   GROUP BY r.tenant, COALESCE(c.company_id, r.subject_id)
 ),
