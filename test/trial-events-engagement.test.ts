@@ -2,10 +2,14 @@ import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { findContactEvents } from "../src/contacts/contact-events.ts";
+import { takeLogIds } from "../src/events/log-ids.ts";
+import { findTiedLatest, moveEvents } from "../src/merge/move-events.ts";
+import type { Shard } from "../src/tenancy/shard.ts";
 import { oldShard } from "./support/old-shard.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
-import { DataDir } from "./support/workspace.ts";
+import { api, DataDir } from "./support/workspace.ts";
 
 /**
  * A workspace file of the previous release, whose chunked event ingest was cut off (the server
@@ -27,6 +31,10 @@ let data: DataDir;
 let apiKey: string;
 let body: string;
 let file: string;
+/** A second workspace, for merges. */
+const TIE = "merge-tie";
+let tieKey: string;
+let tieFile: string;
 
 interface Sent {
   type: string;
@@ -97,6 +105,9 @@ beforeAll(async () => {
       now - 1000,
     );
   });
+  const tie = await data.tenant(TIE);
+  tieFile = join(dir.path, tie.file);
+  tieKey = await data.apiKey(TIE, "member");
   server = await startServer({ dataDir: dir.path });
 }, 60_000);
 
@@ -173,4 +184,114 @@ describe("a batch the previous release cut off midway, sent again after the upgr
     expect(again.text).toBe(first.text);
     expect(counts().events).toBe(EVENTS - 2);
   });
+});
+
+describe("merging two contacts whose latest events of a kind happened at the same moment", () => {
+  it("keeps the details of the one stored later, as a batch does with such a tie", async () => {
+    const call = api(server.url, tieKey);
+    const make = async (name: string) => {
+      const created = await call("POST", `/t/${TIE}/contacts`, {
+        firstName: name,
+        email: `${name}@tie.test`,
+      });
+      expect(created.status).toBe(201);
+      return created.json.id as number;
+    };
+    const at = Date.now() - 60_000;
+    const push = async (events: unknown[]) => {
+      const pushed = await call("POST", `/t/${TIE}/events`, events);
+      expect(pushed.status).toBe(200);
+      expect(pushed.json.rejected).toEqual([]);
+    };
+    const lastOf = (id: number) => {
+      const db = new Database(tieFile, { readonly: true });
+      try {
+        return db
+          .query(
+            "SELECT kind, count, last_at AS lastAt, last_payload AS payload FROM contact_engagement WHERE contact_id = ? ORDER BY kind",
+          )
+          .all(id);
+      } finally {
+        db.close();
+      }
+    };
+    // Stored first / stored later, each way round: the later one's details must win.
+    for (const [firstName, laterName] of [
+      ["keepa", "dupa"],
+      ["dupb", "keepb"],
+    ] as const) {
+      const ids = { [firstName]: await make(firstName), [laterName]: await make(laterName) };
+      await push([
+        { type: "web.visit", contactId: ids[firstName], occurredAt: at, title: `${firstName} first` },
+      ]);
+      await push([
+        { type: "web.visit", contactId: ids[laterName], occurredAt: at, title: `${laterName} later` },
+      ]);
+      const keep = (ids.keepa ?? ids.keepb) as number;
+      const duplicate = (ids.dupa ?? ids.dupb) as number;
+      const merged = await call("POST", `/t/${TIE}/contacts/${keep}/merge`, { duplicateId: duplicate });
+      expect(merged.status).toBe(200);
+      expect(lastOf(keep)).toEqual([
+        { kind: "web.visit", count: 2, lastAt: at, payload: JSON.stringify({ title: `${laterName} later` }) },
+      ]);
+      // The same as a batch of both events for one contact would have summed up.
+      await push([{ type: "web.visit", contactId: keep, occurredAt: at - 1, title: "older" }]);
+      expect(lastOf(keep)).toEqual([
+        { kind: "web.visit", count: 3, lastAt: at, payload: JSON.stringify({ title: `${laterName} later` }) },
+      ]);
+    }
+  });
+});
+
+/** One event stored as ingest stores it: an id from the log's sequence, and its contact's engagement. */
+function storeOne(shard: Shard, contactId: number, at: number, title: string): number {
+  return shard.transaction(() => {
+    const id = takeLogIds(shard, 1);
+    const json = JSON.stringify({ title });
+    shard
+      .statement(
+        "INSERT INTO events (id, occurred_at, actor_type, actor_id, kind, contact_id, payload) VALUES (?, ?, 'system', NULL, 'web.visit', ?, ?)",
+      )
+      .run(id, at, contactId, json);
+    shard
+      .statement(
+        `INSERT INTO contact_engagement (contact_id, kind, count, first_at, last_at, last_payload) VALUES (?, 'web.visit', 1, ?, ?, ?)
+         ON CONFLICT (contact_id, kind) DO UPDATE SET count = count + 1, first_at = min(first_at, excluded.first_at),
+           last_at = max(last_at, excluded.last_at),
+           last_payload = CASE WHEN excluded.last_at >= last_at THEN excluded.last_payload ELSE last_payload END`,
+      )
+      .run(contactId, at, at, json);
+    return id;
+  });
+}
+
+describe("a tie of latest events that appears between a merge's scan and its transaction", () => {
+  it("takes the details of the event stored after the scan", () =>
+    data.shards.use(data.get(TIE), (shard) => {
+      const now = Date.now();
+      const [survivor, duplicate] = ["late-keep", "late-dup"].map((name) =>
+        Number(
+          shard
+            .statement(
+              "INSERT INTO contacts (first_name, email, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
+            )
+            .values(name, `${name}@tie.test`, now, now)[0]?.[0],
+        ),
+      ) as [number, number];
+      storeOne(shard, survivor, 5_000, "survivor's");
+      storeOne(shard, duplicate, 4_000, "duplicate's older");
+      const found = findContactEvents(shard, duplicate);
+      const tied = findTiedLatest(shard, found, duplicate, survivor);
+      expect(tied.size).toBe(0);
+      // Stored after the scan: now both last happened at 5,000, and this one was stored last.
+      storeOne(shard, duplicate, 5_000, "duplicate's newest");
+      shard.transaction(() => moveEvents(shard, found, duplicate, survivor, tied));
+      expect(
+        shard
+          .statement(
+            "SELECT count, last_at AS lastAt, last_payload AS payload FROM contact_engagement WHERE contact_id = ?",
+          )
+          .all(survivor),
+      ).toEqual([{ count: 3, lastAt: 5_000, payload: JSON.stringify({ title: "duplicate's newest" }) }]);
+    }));
 });

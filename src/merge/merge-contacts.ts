@@ -6,7 +6,7 @@ import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { foldDuplicate } from "./fold-duplicate.ts";
 import type { MergeInput } from "./merge-input.ts";
-import { moveEvents } from "./move-events.ts";
+import { findTiedLatest, moveEvents } from "./move-events.ts";
 
 /** Puts the duplicate's deals on the survivor (a deal both are on keeps one link) and takes them off the duplicate. */
 function relinkDeals(shard: Shard, duplicateId: number, survivorId: number, now: number): void {
@@ -36,9 +36,10 @@ export function mergeContacts(
   now = Date.now(),
 ): ContactRecord {
   const events = findContactEvents(shard, input.duplicateId);
+  const tied = findTiedLatest(shard, events, input.duplicateId, input.survivorId);
   const relink = (tx: Shard, duplicateId: number, survivorId: number, at: number) => {
     relinkDeals(tx, duplicateId, survivorId, at);
-    moveEvents(tx, events, duplicateId, survivorId);
+    moveEvents(tx, events, duplicateId, survivorId, tied);
   };
   shard.transaction(() => foldDuplicate(shard, actor, CONTACT_KIND, relink, input, now));
   return getContact(shard, input.survivorId);
