@@ -2,8 +2,10 @@ import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { findContactEvents } from "../src/contacts/contact-events.ts";
+import { findContactEvents, rewriteFoundEvents } from "../src/contacts/contact-events.ts";
 import { takeLogIds } from "../src/events/log-ids.ts";
+import type { Actor } from "../src/identity/viewer.ts";
+import { mergeContacts } from "../src/merge/merge-contacts.ts";
 import { findTiedLatest, moveEvents } from "../src/merge/move-events.ts";
 import type { Shard } from "../src/tenancy/shard.ts";
 import { oldShard } from "./support/old-shard.ts";
@@ -294,4 +296,58 @@ describe("a tie of latest events that appears between a merge's scan and its tra
           .all(survivor),
       ).toEqual([{ count: 3, lastAt: 5_000, payload: JSON.stringify({ title: "duplicate's newest" }) }]);
     }));
+});
+
+/** A contact in the merge-tie workspace, written straight into its file. */
+function person(shard: Shard, name: string): number {
+  const now = Date.now();
+  return Number(
+    shard
+      .statement(
+        "INSERT INTO contacts (first_name, email, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id",
+      )
+      .values(name, `${name}@race.test`, now, now)[0]?.[0],
+  );
+}
+
+const ownEvents = (shard: Shard, contactId: number) =>
+  Number(shard.statement("SELECT count(*) FROM events WHERE contact_id = ?").values(contactId)[0]?.[0]);
+
+describe("a merge into a contact between another rewrite's scan of its events and that rewrite's transaction", () => {
+  const ACTOR: Actor = { type: "system", id: null, role: "owner" };
+
+  it("a second merge of that contact moves the events the first one brought in too", () =>
+    data.shards.use(data.get(TIE), (shard) => {
+      const [a, b, c] = ["race-a", "race-b", "race-c"].map((n) => person(shard, n)) as [
+        number,
+        number,
+        number,
+      ];
+      storeOne(shard, a, 1_000, "a's");
+      storeOne(shard, b, 2_000, "b's");
+      // C ← A scans A's events; meanwhile A ← B commits (B's events now A's), then C ← A's transaction.
+      const found = findContactEvents(shard, a);
+      mergeContacts(shard, ACTOR, { survivorId: a, duplicateId: b, keep: {} });
+      shard.transaction(() => moveEvents(shard, found, a, c));
+      expect(ownEvents(shard, a)).toBe(0);
+      expect(ownEvents(shard, c)).toBe(2);
+    }));
+
+  it("an erasure of that contact deletes the events the merge brought in too", async () => {
+    const [a, b] = await data.shards.use(data.get(TIE), (shard) => {
+      const ids = ["erase-a", "erase-b"].map((n) => person(shard, n)) as [number, number];
+      storeOne(shard, ids[0], 1_000, "a's");
+      storeOne(shard, ids[1], 2_000, "b's");
+      return ids;
+    });
+    // The erasure's scan of A's events, then A ← B, then the erasure's transaction on what it found.
+    const found = await data.shards.use(data.get(TIE), (shard) => findContactEvents(shard, a));
+    await data.shards.use(data.get(TIE), (shard) =>
+      mergeContacts(shard, ACTOR, { survivorId: a, duplicateId: b, keep: {} }),
+    );
+    await data.shards.use(data.get(TIE), (shard) => {
+      shard.transaction(() => rewriteFoundEvents(shard, found, a, null));
+      expect(ownEvents(shard, a)).toBe(0);
+    });
+  });
 });
