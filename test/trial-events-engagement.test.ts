@@ -351,3 +351,84 @@ describe("a merge into a contact between another rewrite's scan of its events an
     });
   });
 });
+
+describe("two server processes on one data directory, storing batches and page writes at once", () => {
+  it("never give an event and an interaction one id, and keep every contact's engagement equal to its events", async () => {
+    const second = await startServer({ dataDir: dir.path });
+    try {
+      const calls = [api(server.url, tieKey), api(second.url, tieKey)];
+      const ids: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        const created = await (calls[i % 2] as ReturnType<typeof api>)("POST", `/t/${TIE}/contacts`, {
+          firstName: `Two${i}`,
+          email: `two${i}@procs.test`,
+        });
+        expect(created.status).toBe(201);
+        ids.push(created.json.id);
+      }
+      const at = Date.now() - 600_000;
+      const batch = (round: number) =>
+        Array.from({ length: 1500 }, (_, i) => ({
+          type: ["web.visit", "email.opened", "email.clicked", "form.submitted"][Math.floor(i / 12) % 4],
+          ...(i % 2 ? { contactId: ids[i % 12] } : { email: `TWO${i % 12}@procs.test` }),
+          // Few distinct times (ties within and across batches), some batches older than earlier ones.
+          occurredAt: at + ((round * 5) % 3) * 10_000 + ((i * 7) % 5) * 1000,
+          title: `r${round} e${i}`,
+        }));
+      const statuses: number[] = [];
+      await Promise.all([
+        ...[0, 1, 2, 3].map(async (client) => {
+          for (let round = 0; round < 4; round++) {
+            const sent = await (calls[client % 2] as ReturnType<typeof api>)(
+              "POST",
+              `/t/${TIE}/events`,
+              batch(client * 4 + round),
+            );
+            statuses.push(sent.status);
+          }
+        }),
+        ...[0, 1].map(async (side) => {
+          for (let j = 0; j < 24; j++) {
+            const patched = await (calls[side] as ReturnType<typeof api>)(
+              "PATCH",
+              `/t/${TIE}/contacts/${ids[j % 12]}`,
+              {
+                lastName: `p${side}-${j}`,
+              },
+            );
+            statuses.push(patched.status);
+          }
+        }),
+      ]);
+      expect(statuses).toEqual(Array.from({ length: 16 + 48 }, () => 200));
+      const db = new Database(tieFile, { readonly: true });
+      try {
+        const check = db
+          .query(
+            `SELECT (SELECT count(*) FROM events e JOIN interactions i ON i.id = e.id) AS collisions,
+               (SELECT count(*) FROM events WHERE contact_id IN (SELECT value FROM json_each(?1))) AS events,
+               (SELECT count(*) FROM (SELECT contact_id, kind, count(*) AS n, min(occurred_at) AS f, max(occurred_at) AS l,
+                  (SELECT payload FROM events x WHERE x.contact_id = g.contact_id AND x.kind = g.kind ORDER BY occurred_at DESC, id DESC LIMIT 1) AS p
+                  FROM events g WHERE contact_id IN (SELECT value FROM json_each(?1)) GROUP BY 1, 2) t
+                JOIN contact_engagement c USING (contact_id, kind)
+                WHERE c.count = t.n AND c.first_at = t.f AND c.last_at = t.l AND c.last_payload = t.p) AS rowsRight,
+               (SELECT count(*) FROM contact_engagement WHERE contact_id IN (SELECT value FROM json_each(?1))) AS rows,
+               (SELECT seq FROM sqlite_sequence WHERE name = 'interactions') >=
+                 max((SELECT max(id) FROM events), (SELECT max(id) FROM interactions)) AS sequenceAhead`,
+          )
+          .get(JSON.stringify(ids));
+        expect(check).toEqual({
+          collisions: 0,
+          events: 16 * 1500,
+          rowsRight: 48,
+          rows: 48,
+          sequenceAhead: 1,
+        });
+      } finally {
+        db.close();
+      }
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
+});
