@@ -1,0 +1,216 @@
+/**
+ * Hostile trial of the warehouse in 64 shared tenant buckets (docs/decisions/0008): two
+ * workspaces that share a bucket, driven through the real `crm analytics export|query`
+ * commands. The defects found are `it.skip` with a `// DEFECT:` comment saying what happens and
+ * what should; remove the `.skip` once the product is fixed.
+ */
+import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { readManifest, tenantFiles } from "../jobs/export/manifest.ts";
+import { BUCKETS, bucketFolder, bucketOf, MANIFEST } from "../jobs/export/warehouse-layout.ts";
+import { seedTenant } from "../src/seed/seed-tenant.ts";
+import { ANCHOR, CLI, crm } from "./analytics-export.fixture.ts";
+import { FAST_HASHING } from "./support/server.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { DataDir } from "./support/workspace.ts";
+
+const dir = tempDir("crm-trial-buckets-");
+const warehouse = join(dir.path, "warehouse");
+/** Two workspaces whose ids fall in the same bucket: `mine` is queried, `theirs` is the neighbour. */
+const pair = { mine: { slug: "", id: "", file: "" }, theirs: { slug: "", id: "", file: "" }, bucket: -1 };
+
+beforeAll(async () => {
+  const data = new DataDir(dir.path);
+  try {
+    const seen = new Map<number, string>();
+    // 65 workspaces always hold two in one of the 64 buckets; most runs stop far sooner.
+    for (let i = 0; i <= BUCKETS && pair.bucket < 0; i++) {
+      const tenant = await data.tenant(`ws${i}`);
+      const bucket = bucketOf(tenant.id);
+      const other = seen.get(bucket);
+      if (other === undefined) seen.set(bucket, tenant.slug);
+      else {
+        const first = data.get(other);
+        pair.mine = { slug: first.slug, id: first.id, file: join(dir.path, first.file) };
+        pair.theirs = { slug: tenant.slug, id: tenant.id, file: join(dir.path, tenant.file) };
+        pair.bucket = bucket;
+      }
+    }
+    if (pair.bucket < 0) throw new Error("no two workspaces in one bucket");
+    for (const [i, slug] of [pair.mine.slug, pair.theirs.slug].entries())
+      await data.shards.use(data.get(slug), (shard) =>
+        seedTenant(shard, { contacts: 6 + 3 * i, seed: i + 1, anchorMs: ANCHOR, interactionsPerContact: 8 }),
+      );
+  } finally {
+    data.close();
+  }
+  const exported = await crm(dir.path, ["analytics", "export"]);
+  if (exported.code !== 0) throw new Error(exported.stderr);
+});
+afterAll(() => dir.remove());
+
+/** `crm analytics query --tenant <slug> -` with the script on stdin. */
+async function queryCli(slug: string, script: string) {
+  const proc = Bun.spawn([process.execPath, CLI, "analytics", "query", "--tenant", slug, "-"], {
+    env: { ...process.env, ...FAST_HASHING, CRM_DATA: dir.path, CRM_ANALYTICS_THREADS: "1" },
+    stdin: new TextEncoder().encode(script),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { stdout, stderr, code };
+}
+
+/** The workspace's interactions as its own file counts them. */
+function ownCount(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.query("SELECT count(*) AS n FROM interactions").get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+const countCsv = (n: number) => `count_star()\r\n${n}\r\n`;
+
+describe("the warehouse's shared tenant buckets under attack", () => {
+  it("a script of one workspace never reaches its bucket neighbour's rows, whatever file function it names", async () => {
+    const mine = readManifest(warehouse);
+    expect(mine).toBeDefined();
+    const shared = tenantFiles(
+      mine ?? { version: 1, next: 1, files: {}, tenants: {} },
+      "interactions",
+      pair.mine.id,
+    );
+    expect(shared.length).toBeGreaterThan(0);
+    const part = join(warehouse, shared[0] ?? "");
+    const folder = join(warehouse, "interactions", bucketFolder(pair.bucket));
+    const attacks = [
+      `SELECT count(*) FROM read_parquet('${part}')`,
+      `SELECT count(*) FROM read_parquet('${folder}/*.parquet')`,
+      `SELECT count(*) FROM parquet_scan('${warehouse}/**/*.parquet')`,
+      `FROM '${part}'`,
+      `SELECT * FROM parquet_metadata('${part}')`,
+      `SELECT * FROM parquet_file_metadata('${part}')`,
+      `SELECT * FROM glob('${warehouse}/**')`,
+      `SELECT * FROM read_text('${join(warehouse, MANIFEST)}')`,
+      `WITH x AS (SELECT * FROM read_parquet('${part}')) SELECT count(*) FROM x`,
+      `SELECT count(*) FROM interactions UNION ALL SELECT count(*) FROM read_parquet('${part}')`,
+    ];
+    for (const sql of attacks) {
+      const result = await queryCli(pair.mine.slug, sql);
+      expect({ sql, code: result.code }).toEqual({ sql, code: 2 });
+      expect(result.stdout).toBe("");
+      expect(result.stderr).not.toContain(pair.theirs.id);
+    }
+    const count = await queryCli(pair.mine.slug, "SELECT count(*) FROM interactions");
+    expect(count.stdout).toBe(countCsv(ownCount(pair.mine.file)));
+    const theirs = await queryCli(pair.theirs.slug, "SELECT count(*) FROM interactions");
+    expect(theirs.stdout).toBe(countCsv(ownCount(pair.theirs.file)));
+  });
+
+  // DEFECT: jobs/export/manifest.ts sweepWarehouse (lines ~109-125) follows a symlinked bucket
+  // folder: `interactions/bucket=NN -> /elsewhere` makes the next `crm analytics export` delete
+  // every file of /elsewhere (readdirSync + rmSync through the link, exit 0). It should refuse
+  // the link (lstat) or remove the link itself, never a file outside the warehouse.
+  it.skip("an export never deletes a file outside the warehouse through a symlinked bucket folder", async () => {
+    const outside = join(dir.path, "elsewhere");
+    mkdirSync(outside, { recursive: true });
+    writeFileSync(join(outside, "precious.txt"), "not the warehouse's\n");
+    const unused = [...Array(BUCKETS).keys()].find(
+      (b) => !existsSync(join(warehouse, "interactions", bucketFolder(b))),
+    );
+    expect(unused).toBeDefined();
+    symlinkSync(outside, join(warehouse, "interactions", bucketFolder(unused ?? 0)));
+    await crm(dir.path, ["analytics", "export"]);
+    expect(existsSync(join(outside, "precious.txt"))).toBe(true);
+  });
+
+  // DEFECT: jobs/export/manifest.ts readManifest keeps any entry whose first two segments look
+  // like `<table>/bucket=NN` (splitFile, warehouse-layout.ts ~159), so
+  // `interactions/bucket=NN/../../../outside/part.parquet` is listed; `crm analytics query`
+  // (tenant-query.ts loadSlice) then reads that file outside the warehouse: here a copy of the
+  // workspace's own part, so every interaction counts twice (an entry naming /etc/passwd makes
+  // the query read /etc/passwd and print its path in DuckDB's error). An entry that is not
+  // exactly `<table>/bucket=NN/(part|snapshot)-<n>.parquet` should be refused (or dropped).
+  it.skip("a manifest entry leading out of the warehouse is never read", async () => {
+    const manifestPath = join(warehouse, MANIFEST);
+    const before = readFileSync(manifestPath, "utf8");
+    try {
+      const manifest = JSON.parse(before) as { files: Record<string, number> };
+      const own = Object.keys(manifest.files).find((f) =>
+        f.startsWith(`interactions/${bucketFolder(pair.bucket)}/`),
+      );
+      expect(own).toBeDefined();
+      const outside = join(dir.path, "outside");
+      mkdirSync(outside, { recursive: true });
+      copyFileSync(join(warehouse, own ?? ""), join(outside, "part.parquet"));
+      const entry = `interactions/${bucketFolder(pair.bucket)}/../../../outside/part.parquet`;
+      manifest.files[entry] = statSync(join(outside, "part.parquet")).size;
+      writeFileSync(manifestPath, JSON.stringify(manifest));
+      const result = await queryCli(pair.mine.slug, "SELECT count(*) FROM interactions");
+      const refusedOrOwn = result.code === 2 || result.stdout === countCsv(ownCount(pair.mine.file));
+      expect({ refusedOrOwn, stdout: result.stdout }).toEqual({ refusedOrOwn: true, stdout: result.stdout });
+    } finally {
+      writeFileSync(manifestPath, before);
+    }
+  });
+
+  // DEFECT: readers take no lock and an export deletes the files its new manifest no longer lists
+  // right after writing it (export-warehouse.ts, sweepWarehouse after writeManifest), so a
+  // `crm analytics query` (or run, or another engine reading the manifest's list as README
+  // advises) that read the previous manifest fails half way: "Error: IO Error: Cannot open file
+  // …/contacts/bucket=NN/snapshot-91.parquet: No such file or directory", exit 1 (seen in 1 of
+  // 15 queries run beside 15 `export --rebuild <slug>` loops). Shown here without the race: the
+  // files a reader has just been told to read are gone once the next export ends. The replaced
+  // files should outlive the readers (a reader lock, or deletion one export later), or a reader
+  // should retry on the newer manifest.
+  it.skip("the files a reader took from the manifest are still there when an export rewrites their bucket", async () => {
+    const before = readManifest(warehouse);
+    expect(before).toBeDefined();
+    const reading = tenantFiles(
+      before ?? { version: 1, next: 1, files: {}, tenants: {} },
+      "contacts",
+      pair.mine.id,
+    );
+    expect(reading.length).toBeGreaterThan(0);
+    const exported = await crm(dir.path, ["analytics", "export", "--rebuild", pair.mine.slug]);
+    expect(exported.code).toBe(0);
+    expect(reading.filter((file) => !existsSync(join(warehouse, file)))).toEqual([]);
+  });
+
+  // DEFECT: a manifest that is not JSON (`{"version":1,"ne`, a truncated copy put back by hand,
+  // a disk error) makes `crm analytics export` and `crm analytics query` crash with exit 1 and
+  // a stack trace (SyntaxError at readManifest, manifest.ts:46); the export never repairs it.
+  // It should be refused with one line naming the file and what to do (exit 2), or repaired by
+  // the export (rebuilt from the workspaces' files, as for damaged buckets).
+  it.skip("a manifest that is not JSON is refused with one line or repaired, never a stack trace", async () => {
+    const manifestPath = join(warehouse, MANIFEST);
+    const before = readFileSync(manifestPath, "utf8");
+    try {
+      writeFileSync(manifestPath, '{"version":1,"ne');
+      const exported = await crm(dir.path, ["analytics", "export"]);
+      expect(exported.stderr).not.toContain("    at ");
+      expect([0, 2]).toContain(exported.code);
+      const queried = await queryCli(pair.mine.slug, "SELECT 1");
+      expect(queried.stderr).not.toContain("    at ");
+      expect([0, 2]).toContain(queried.code);
+    } finally {
+      writeFileSync(manifestPath, before);
+    }
+  });
+});
