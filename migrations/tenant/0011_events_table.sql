@@ -21,7 +21,8 @@ CREATE TABLE `events` (
 --> statement-breakpoint
 INSERT INTO `events` (`id`, `occurred_at`, `actor_type`, `actor_id`, `kind`, `contact_id`, `payload`)
   SELECT `id`, `occurred_at`, `actor_type`, `actor_id`, `kind`, `subject_id`, `payload` FROM `interactions`
-  WHERE `subject_type` = 'contact' AND `kind` IN ('web.visit', 'email.opened', 'email.clicked', 'form.submitted');
+  WHERE `subject_type` = 'contact' AND `kind` IN ('web.visit', 'email.opened', 'email.clicked', 'form.submitted')
+    AND `subject_id` NOT IN (SELECT `subject_id` FROM `interactions` WHERE `subject_type` = 'contact' AND `kind` = 'contact.erased');
 --> statement-breakpoint
 DELETE FROM `interactions`
   WHERE `subject_type` = 'contact' AND `kind` IN ('web.visit', 'email.opened', 'email.clicked', 'form.submitted');
