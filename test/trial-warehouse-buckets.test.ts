@@ -12,6 +12,7 @@ import {
   mkdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -241,6 +242,24 @@ describe("the warehouse's shared tenant buckets under attack", () => {
       expect([0, 2]).toContain(queried.code);
     } finally {
       writeFileSync(manifestPath, before);
+    }
+  });
+
+  // DEFECT: jobs/export/warehouse-key.ts loadWarehouseKey (~27) compares resolve()d paths, not
+  // real paths: `crm analytics export --warehouse <a symlink to the data dir, or to a parent of
+  // it>` is accepted (exit 0) and writes the warehouse around `<data dir>/warehouse.key`, so a copy
+  // of the warehouse carries the key that lets its holder test guesses of emails against the
+  // hashes (the same command with the data dir's own path is refused, exit 2). The check
+  // should compare realpathSync of both.
+  it.skip("refuses a warehouse that reaches the key file through a symlink", async () => {
+    const link = join(dir.path, "..", `${basename(dir.path)}-link`);
+    symlinkSync(dir.path, link);
+    try {
+      const result = await crm(dir.path, ["analytics", "export", "--warehouse", link]);
+      expect(result.code).toBe(2);
+      expect(existsSync(join(dir.path, MANIFEST))).toBe(false);
+    } finally {
+      rmSync(link, { force: true });
     }
   });
 });
