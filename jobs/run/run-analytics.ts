@@ -21,6 +21,7 @@ import { TENANT_JOBS, type TenantJob } from "./job-sql.ts";
 import { dropResult, resultsByTenant, runJob } from "./run-job.ts";
 import { createViews, MissingPartitionError, missingFiles } from "./warehouse-views.ts";
 import { type ResultRows, writeBack } from "./write-back.ts";
+import { readWritten, recordOwnWrites, rowsHash, writeWritten } from "./write-back-state.ts";
 
 /** What the run is doing, for a progress line: `done` of `total` steps of the phase. */
 export interface RunProgress {
@@ -198,19 +199,49 @@ async function computeAndWrite(
     );
     const targets = tenants.filter((t) => inWarehouse.has(t.id));
     const computedAt = now();
-    let written = 0;
-    progress({ phase: "write-back", done: 0, total: targets.length });
-    for (const tenant of targets) {
+    // What each workspace's file already holds (the hashes of the rows last written): a job whose
+    // rows are the same is not written again, and a workspace with nothing new is not opened.
+    const written = readWritten(runnerDir);
+    const plans = targets.map((tenant) => {
+      const previous = written.tenants[tenant.id];
       const jobs = new Map<TenantJob, ResultRows>();
-      for (const job of succeeded) jobs.set(job, results.get(job)?.get(tenant.id) ?? []);
+      const unchanged = new Map<TenantJob, number>();
+      const hashes: Partial<Record<TenantJob, string>> = { ...previous?.jobs };
+      for (const job of succeeded) {
+        const rows = results.get(job)?.get(tenant.id) ?? [];
+        const hash = rowsHash(rows);
+        if (previous?.jobs[job] === hash) unchanged.set(job, rows.length);
+        else jobs.set(job, rows);
+        hashes[job] = hash;
+      }
+      // Same rows and same day: the file already says "computed for" this day, nothing to write.
+      // Same rows, another day: only the freshness rows, so the pages tell the numbers are current.
+      const skip = jobs.size === 0 && previous?.runDate === options.runDate;
+      return { tenant, jobs, unchanged, hashes, skip };
+    });
+    // Forgotten before writing, so a run stopped midway never leaves a hash its file does not hold.
+    const toWrite = plans.filter((p) => !p.skip);
+    for (const { tenant } of toWrite) delete written.tenants[tenant.id];
+    if (toWrite.length > 0) writeWritten(runnerDir, written);
+    const countersBefore = new Map<string, number>();
+    let writtenCount = plans.length - toWrite.length;
+    progress({ phase: "write-back", done: writtenCount, total: plans.length });
+    for (const { tenant, jobs, unchanged, hashes } of toWrite) {
       try {
-        await writeBack(shards, tenant, jobs, options.runDate, computedAt);
+        countersBefore.set(
+          tenant.id,
+          await writeBack(shards, tenant, jobs, options.runDate, computedAt, unchanged),
+        );
+        written.tenants[tenant.id] = { runDate: options.runDate, jobs: hashes };
       } catch (error) {
         unwritten.push({ slug: tenant.slug, error: message(error).slice(0, 300) });
       }
       for (const job of succeeded) results.get(job)?.delete(tenant.id);
-      progress({ phase: "write-back", done: ++written, total: targets.length, item: tenant.slug });
+      progress({ phase: "write-back", done: ++writtenCount, total: plans.length, item: tenant.slug });
     }
+    if (toWrite.length > 0) writeWritten(runnerDir, written);
+    // The write-back's own change-counter bumps do not make the next export retake snapshots.
+    recordOwnWrites(options.warehouse, countersBefore);
     return outcomes;
   } finally {
     connection.closeSync();

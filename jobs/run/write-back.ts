@@ -20,12 +20,23 @@ function writeJob(shard: Shard, job: TenantJob, rows: ResultRows, runDate: strin
     `INSERT INTO ${table} (${columns.join(", ")}, run_date) VALUES (${columns.map(() => "?").join(", ")}, ?)`,
   );
   for (const row of rows) insert.run(...row, runDate);
+  writeFreshness(shard, job, rows.length, runDate, computedAt);
+}
+
+/** The job's freshness row (what the Insights pages show as "computed for D"). */
+function writeFreshness(
+  shard: Shard,
+  job: TenantJob,
+  rows: number,
+  runDate: string,
+  computedAt: number,
+): void {
   shard
     .statement(
       `INSERT INTO analytics_freshness (job, run_date, computed_at, rows) VALUES (?, ?, ?, ?)
        ON CONFLICT (job) DO UPDATE SET run_date = excluded.run_date, computed_at = excluded.computed_at, rows = excluded.rows`,
     )
-    .run(job, runDate, computedAt, rows.length);
+    .run(job, runDate, computedAt, rows);
 }
 
 /**
@@ -33,6 +44,10 @@ function writeJob(shard: Shard, job: TenantJob, rows: ResultRows, runDate: strin
  * previous night's numbers or the new ones, never a mix, and a job not given keeps its rows.
  * The server may be writing the same file: a lock held past the short busy timeout is waited
  * out asynchronously and tried again a few times (nothing is written by a refused attempt).
+ * `unchanged` (job → its row count) are jobs whose rows are the ones already in the file: only
+ * their freshness row is written. Returns the file's change counter read at the start of the
+ * transaction (a write transaction holds the file's write lock throughout, so the counter after
+ * the commit is that plus one, the write-back's own bump).
  */
 export async function writeBack(
   shards: ShardManager,
@@ -40,15 +55,18 @@ export async function writeBack(
   jobs: Map<TenantJob, ResultRows>,
   runDate: string,
   computedAt: number,
-): Promise<void> {
+  unchanged: ReadonlyMap<TenantJob, number> = new Map(),
+): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await shards.use(tenant, (shard) =>
+      return await shards.use(tenant, (shard) =>
         shard.transaction(() => {
+          const before = shard.changeCounter();
           for (const [job, rows] of jobs) writeJob(shard, job, rows, runDate, computedAt);
+          for (const [job, rows] of unchanged) writeFreshness(shard, job, rows, runDate, computedAt);
+          return before;
         }),
       );
-      return;
     } catch (error) {
       if (!isLocked(error) || attempt >= ATTEMPTS) throw error;
       await Bun.sleep(FIRST_PAUSE_MS * 2 ** (attempt - 1));
