@@ -4,7 +4,12 @@ import { createHmac } from "node:crypto";
 import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkWarehouse } from "../jobs/export/check-warehouse.ts";
-import { exportWarehouse, MAX_PARTS } from "../jobs/export/export-warehouse.ts";
+import {
+  COMPACT_EVERY,
+  compactsTonight,
+  exportWarehouse,
+  MAX_PARTS,
+} from "../jobs/export/export-warehouse.ts";
 import { readManifest } from "../jobs/export/manifest.ts";
 import { bucketFolder, bucketOf } from "../jobs/export/warehouse-layout.ts";
 import { SYSTEM_ACTOR } from "../src/identity/viewer.ts";
@@ -484,7 +489,7 @@ describe("crm analytics export", () => {
 });
 
 describe("a bucket's parts", () => {
-  it(`are compacted into one file past ${MAX_PARTS}, holding the same rows as a fresh export`, async () => {
+  it(`are compacted into one file on the bucket's night, never past ${MAX_PARTS}, holding the same rows as a fresh export`, async () => {
     const data = new DataDir(dir.path);
     const list = data.catalog.list().filter((t) => t.slug === "alpha" || t.slug === "bravo");
     data.close();
@@ -511,11 +516,50 @@ describe("a bucket's parts", () => {
     } finally {
       db.close();
     }
-    // One more part a night up to the limit, then the bucket is one file again.
-    expect(counts).toEqual([...Array.from({ length: MAX_PARTS - 1 }, (_, i) => i + 2), 1]);
+    // One more part a night until the bucket's night (the export numbers its nights in the
+    // manifest: the first export was night 1), then the bucket is one file again.
+    const bucket = bucketOf(tenant("bravo").id);
+    // Its night: the one of nights 2..17 where night + bucket is a multiple of 16.
+    const itsNight =
+      2 +
+      ((((COMPACT_EVERY - ((bucket + 2) % COMPACT_EVERY)) % COMPACT_EVERY) + COMPACT_EVERY) % COMPACT_EVERY);
+    expect((itsNight + bucket) % COMPACT_EVERY).toBe(0);
+    const expected = Array.from({ length: MAX_PARTS }, (_, i) => {
+      const night = i + 2;
+      return night < itsNight ? night : night - itsNight + 1;
+    });
+    expect(counts).toEqual(expected);
+    expect(counts).toContain(1);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(MAX_PARTS);
     const fresh = join(dir.path, "fresh");
     await exportInto(fresh);
     expect(await warehouseContents(target)).toEqual(await warehouseContents(fresh));
     expect(parquetFiles(target)).toEqual(listed(target));
+  });
+
+  it("are compacted on staggered nights: a night compacts 1/16 of the buckets, and a bucket past the limit at once", () => {
+    const BUCKET_COUNT = 64;
+    const parts = Array.from({ length: BUCKET_COUNT }, () => 1);
+    const perNight: number[] = [];
+    // Every bucket gains a part every night for 48 nights.
+    for (let night = 2; night <= 49; night++) {
+      let compacted = 0;
+      for (let b = 0; b < BUCKET_COUNT; b++) {
+        const held = (parts[b] ?? 1) + 1;
+        const compacts = compactsTonight(b, night, held);
+        if (compacts) compacted++;
+        parts[b] = compacts ? 1 : held;
+      }
+      perNight.push(compacted);
+      expect(Math.max(...parts)).toBeLessThanOrEqual(MAX_PARTS);
+    }
+    expect(perNight.length).toBe(48);
+    expect(new Set(perNight)).toEqual(new Set([BUCKET_COUNT / COMPACT_EVERY]));
+    // Past the limit (a warehouse exported several times a night): compacted whatever the night.
+    const offNight = (b: number) => (COMPACT_EVERY - (b % COMPACT_EVERY) + 1) % COMPACT_EVERY;
+    expect(compactsTonight(3, offNight(3), MAX_PARTS + 1)).toBe(true);
+    expect(compactsTonight(3, offNight(3), MAX_PARTS)).toBe(false);
+    // One part is never rewritten for its night alone.
+    expect(compactsTonight(3, COMPACT_EVERY - 3, 1)).toBe(false);
   });
 });

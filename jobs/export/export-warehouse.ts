@@ -80,6 +80,19 @@ const READ_ROWS = 50_000;
 const BATCH_TENANTS = 250;
 /** A bucket with more interactions parts than this is compacted into one file. */
 export const MAX_PARTS = 16;
+/** Nights between a bucket's scheduled compactions; a night schedules 1/COMPACT_EVERY of the buckets. */
+export const COMPACT_EVERY = 16;
+
+/**
+ * Whether a bucket holding `parts` interactions parts (this night's new one included) is
+ * compacted into one file tonight: past MAX_PARTS, or on its own night, (night + bucket) a
+ * multiple of COMPACT_EVERY, when it has more than one part. Staggered so that a night rewrites
+ * about 1/16 of the warehouse, never the whole of it on the same night; a bucket adding a part
+ * every night is compacted on its night before it passes MAX_PARTS.
+ */
+export function compactsTonight(bucket: number, night: number, parts: number): boolean {
+  return parts > MAX_PARTS || (parts > 1 && (night + bucket) % COMPACT_EVERY === 0);
+}
 
 /** A bucket's plan for this run, filled as its tenants are read. */
 interface BucketPlan {
@@ -143,6 +156,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
     const next: Manifest = {
       version: 1,
       next: current.next,
+      night: (current.night ?? 0) + 1,
       files: { ...current.files },
       tenants: { ...current.tenants },
     };
@@ -271,7 +285,12 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
       if (whole)
         for (const id of Object.keys(next.tenants))
           if (bucketOf(id) === bucket && !plan.fromZero.has(id)) delete next.tenants[id];
-      if (plan.rows > 0 || plan.snapshots.length > 0 || plan.damaged.size > 0) batch.push(plan);
+      const compacts = compactsTonight(
+        bucket,
+        next.night ?? 0,
+        listedFiles(next, INTERACTIONS, bucket).length,
+      );
+      if (plan.rows > 0 || plan.snapshots.length > 0 || plan.damaged.size > 0 || compacts) batch.push(plan);
       if (stage.rows >= batchRows || batchTenants.length >= BATCH_TENANTS) await flush();
     }
     if (batch.length > 0) await flush();
@@ -303,7 +322,9 @@ function bucketWrites(plan: BucketPlan, manifest: Manifest, warehouse: string): 
       : files.filter((f) => !plan.damaged.has(join(warehouse, f))).map((f) => join(warehouse, f));
   const parts = listedFiles(manifest, INTERACTIONS, plan.bucket);
   const rewrite =
-    plan.fromZero.size > 0 || plan.damaged.size > 0 || parts.length + (plan.rows > 0 ? 1 : 0) > MAX_PARTS;
+    plan.fromZero.size > 0 ||
+    plan.damaged.size > 0 ||
+    compactsTonight(plan.bucket, manifest.night ?? 0, parts.length + (plan.rows > 0 ? 1 : 0));
   if (rewrite || plan.rows > 0) {
     const file = bucketFile(INTERACTIONS, plan.bucket, manifest.next++);
     writes.push({

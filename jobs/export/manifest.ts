@@ -1,15 +1,33 @@
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
+import { AppError } from "../../src/core/errors.ts";
 import { writeFileDurably } from "./durable-files.ts";
 import {
   bucketOf,
   bucketOfFolder,
   DIMENSIONS,
   INTERACTIONS,
+  isBucketFile,
+  isSafeTenantId,
   MANIFEST,
   STATE_DIR,
   splitFile,
 } from "./warehouse-layout.ts";
+
+/**
+ * A manifest that cannot be trusted (not JSON, cut short, an entry that is not a warehouse
+ * file): readers refuse with one line (exit 2); the next export rebuilds the warehouse from
+ * the workspaces' files, reading none of the paths it lists.
+ */
+export class ManifestError extends AppError {
+  constructor(path: string, reason: string) {
+    super(
+      409,
+      "Conflict",
+      `${path} is not a valid warehouse manifest (${reason}); the next crm analytics export rebuilds the warehouse from the workspaces' files`,
+    );
+  }
+}
 
 /** What the warehouse holds of a tenant. */
 export interface TenantEntry {
@@ -31,6 +49,8 @@ export interface TenantEntry {
 export interface Manifest {
   version: 1;
   next: number;
+  /** Exports that wrote this manifest so far: a bucket's compaction night comes from it. */
+  night?: number;
   files: Record<string, number>;
   tenants: Record<string, TenantEntry>;
 }
@@ -39,26 +59,57 @@ export const TABLES = [INTERACTIONS, ...DIMENSIONS.map((d) => d.name)];
 
 export const emptyManifest = (): Manifest => ({ version: 1, next: 1, files: {}, tenants: {} });
 
-/** The manifest, or undefined when the warehouse has none (empty, or in the layout before buckets). */
+/**
+ * The manifest, or undefined when the warehouse has none (empty, or in the layout before
+ * buckets). A manifest that is not exactly what writeManifest writes (not JSON, a file entry
+ * that is not `<table>/bucket=NN/(part|snapshot)-<n>.parquet`, a bad watermark) throws
+ * ManifestError: none of its paths is ever read.
+ */
 export function readManifest(warehouse: string): Manifest | undefined {
   const path = join(warehouse, MANIFEST);
   if (!existsSync(path)) return undefined;
-  const parsed = JSON.parse(readFileSync(path, "utf8")) as Partial<Manifest>;
-  if (parsed.version !== 1 || !Number.isSafeInteger(parsed.next) || typeof parsed.files !== "object")
-    throw new Error(`${path}: not a warehouse manifest`);
+  let parsed: Partial<Manifest>;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8")) as Partial<Manifest>;
+  } catch (error) {
+    throw new ManifestError(path, `not JSON: ${String((error as Error).message).split("\n")[0]}`);
+  }
+  if (
+    typeof parsed !== "object" ||
+    parsed === null ||
+    parsed.version !== 1 ||
+    !Number.isSafeInteger(parsed.next) ||
+    typeof parsed.files !== "object" ||
+    parsed.files === null ||
+    (parsed.tenants !== undefined && (typeof parsed.tenants !== "object" || parsed.tenants === null))
+  )
+    throw new ManifestError(path, "not a manifest's fields");
   const files: Record<string, number> = {};
-  for (const [file, size] of Object.entries(parsed.files ?? {}))
-    if (Number.isSafeInteger(size) && splitFile(file).bucket >= 0) files[file] = size as number;
+  for (const [file, size] of Object.entries(parsed.files)) {
+    if (!isBucketFile(file)) throw new ManifestError(path, `${JSON.stringify(file)} is not a warehouse file`);
+    if (!Number.isSafeInteger(size) || (size as number) < 0)
+      throw new ManifestError(path, `no valid size for ${file}`);
+    files[file] = size as number;
+  }
   const tenants: Record<string, TenantEntry> = {};
   for (const [id, entry] of Object.entries(parsed.tenants ?? {})) {
+    if (!isSafeTenantId(id)) throw new ManifestError(path, `${JSON.stringify(id)} is not a workspace id`);
     if (!Number.isSafeInteger(entry?.watermark) || entry.watermark < 0)
-      throw new Error(`${path}: no valid watermark for ${id}`);
+      throw new ManifestError(path, `no valid watermark for ${id}`);
     tenants[id] = {
       watermark: entry.watermark,
       ...(typeof entry.snapshotOf === "string" ? { snapshotOf: entry.snapshotOf } : {}),
     };
   }
-  return { version: 1, next: parsed.next as number, files, tenants };
+  const night =
+    Number.isSafeInteger(parsed.night) && (parsed.night as number) >= 0 ? parsed.night : undefined;
+  return {
+    version: 1,
+    next: parsed.next as number,
+    ...(night === undefined ? {} : { night }),
+    files,
+    tenants,
+  };
 }
 
 /** Writes the manifest whole (temporary name, fsync, rename, fsync of `_state`), keys sorted. */
@@ -103,41 +154,62 @@ export function damagedFiles(warehouse: string, manifest: Manifest): Map<number,
   return damaged;
 }
 
-const isDir = (path: string) => existsSync(path) && statSync(path).isDirectory();
+/**
+ * Whether `path` is a real folder of the warehouse. A symbolic link where a warehouse folder
+ * belongs is never followed: the link itself is removed (counted in `removed`), never what it
+ * points to, so no file outside the warehouse is ever deleted through it.
+ */
+function realFolder(path: string, removed: { n: number }): boolean {
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return false;
+  }
+  if (stat.isSymbolicLink()) {
+    unlinkSync(path);
+    removed.n++;
+    return false;
+  }
+  return stat.isDirectory();
+}
+
+/** Removes a folder's entry: a link or a file itself (rmSync never follows a link). */
+function removeEntry(path: string, removed: { n: number }): void {
+  rmSync(path, { recursive: true, force: true });
+  removed.n++;
+}
 
 /**
  * Removes every file of the tables' bucket folders that the manifest does not list (what a
  * stopped export wrote: temporaries and files renamed into place before its manifest). With
  * `oldLayout`, also everything else under the tables (the folders of the layout before
- * buckets) and the per-tenant states of `_state`: only once a manifest is written.
+ * buckets) and the per-tenant states of `_state`: only once a manifest is written. Never
+ * follows a symbolic link: a table or bucket folder that is one is removed as a link (its
+ * target untouched), and `_state` reached through one is left alone.
  */
 export function sweepWarehouse(warehouse: string, manifest: Manifest, oldLayout: boolean): number {
-  let removed = 0;
+  const removed = { n: 0 };
   for (const table of TABLES) {
     const root = join(warehouse, table);
-    if (!isDir(root)) continue;
+    if (!realFolder(root, removed)) continue;
     for (const entry of readdirSync(root)) {
       const path = join(root, entry);
       if (bucketOfFolder(entry) === undefined) {
-        if (oldLayout) {
-          rmSync(path, { recursive: true, force: true });
-          removed++;
-        }
+        if (oldLayout) removeEntry(path, removed);
         continue;
       }
-      for (const file of readdirSync(path)) {
-        if (`${table}/${entry}/${file}` in manifest.files) continue;
-        rmSync(join(path, file), { recursive: true, force: true });
-        removed++;
-      }
+      if (!realFolder(path, removed)) continue;
+      for (const file of readdirSync(path))
+        if (!(`${table}/${entry}/${file}` in manifest.files)) removeEntry(join(path, file), removed);
     }
   }
   const state = join(warehouse, STATE_DIR);
-  if (oldLayout && isDir(state))
+  if (oldLayout && lstatSync(state, { throwIfNoEntry: false })?.isDirectory())
     for (const file of readdirSync(state))
       if (file.endsWith(".json") && `${STATE_DIR}/${file}` !== MANIFEST) {
         rmSync(join(state, file), { force: true });
-        removed++;
+        removed.n++;
       }
-  return removed;
+  return removed.n;
 }
