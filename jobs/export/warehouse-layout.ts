@@ -161,6 +161,22 @@ export function splitFile(file: string): { table: string; bucket: number } {
   return { table, bucket: bucketOfFolder(folder) ?? -1 };
 }
 
+/** Exactly a name bucketFile makes: a known table, a bucket 00–63, its kind of file, a number. */
+const FILE_NAME =
+  /^([a-z_]{1,20})\/bucket=([0-5][0-9]|6[0-3])\/(part|snapshot)-(0|[1-9][0-9]{0,14})\.parquet$/;
+
+/**
+ * Whether a path (as a manifest lists it) is exactly one bucketFile can make: no `..`, no
+ * absolute path, no other folder or name; anything else never names a warehouse file.
+ */
+export function isBucketFile(file: string): boolean {
+  const match = FILE_NAME.exec(file);
+  if (!match) return false;
+  const table = match[1] ?? "";
+  if (table === INTERACTIONS) return match[3] === "part";
+  return match[3] === "snapshot" && DIMENSIONS.some((d) => d.name === table);
+}
+
 export const MANIFEST = "_state/manifest.json";
 
 export const inWarehouse = (warehouse: string, file: string) => join(warehouse, file);
