@@ -7,6 +7,7 @@
  */
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { readManifest } from "../jobs/export/manifest.ts";
 import { ANCHOR, crm, dimensionGlob, listed, query, seedWorkspaces } from "./analytics-export.fixture.ts";
@@ -18,6 +19,7 @@ const warehouse = join(dir.path, "warehouse");
 const DAY = "2026-01-20";
 let soloId = "";
 let soloFile = "";
+let duoFile = "";
 
 function readSolo<T>(sql: string): T[] {
   const db = new Database(soloFile, { readonly: true });
@@ -76,6 +78,7 @@ beforeAll(async () => {
     const solo = data.get("solo");
     soloId = solo.id;
     soloFile = join(dir.path, solo.file);
+    duoFile = join(dir.path, data.get("duo").file);
   } finally {
     data.close();
   }
@@ -145,5 +148,43 @@ describe("the nightly run's write-back and the next export", () => {
     const files = snapshotFiles();
     await exportOnce();
     expect(snapshotFiles()).toEqual(files);
+  }, 180_000);
+
+  it("writes every workspace with two writer threads as with one, and refuses a bad CRM_ANALYTICS_WRITERS", async () => {
+    const bad = await crm(dir.path, ["analytics", "run", "--skip-export"], { CRM_ANALYTICS_WRITERS: "-1" });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('CRM_ANALYTICS_WRITERS must be an integer from 0 to 64, got "-1"');
+    const everything = () =>
+      [soloFile, duoFile].map((file) => {
+        const db = new Database(file, { readonly: true });
+        try {
+          return [
+            "SELECT * FROM analytics_rfm",
+            "SELECT * FROM analytics_cohorts",
+            "SELECT * FROM analytics_heatmap",
+            "SELECT * FROM analytics_churn",
+            "SELECT job, run_date, rows FROM analytics_freshness",
+          ].map((sql) => (db.query(sql).all() as unknown[]).map((r) => JSON.stringify(r)).sort());
+        } finally {
+          db.close();
+        }
+      });
+    const runWith = async (writers: string) => {
+      // Nothing remembered as written: every workspace is written.
+      rmSync(join(warehouse, "_runner", "written.json"), { force: true });
+      const result = await crm(dir.path, ["analytics", "run", "--date", "2026-01-22"], {
+        CRM_ANALYTICS_WRITERS: writers,
+      });
+      expect({ code: result.code, stdout: result.stdout }).toMatchObject({ code: 0 });
+      return everything();
+    };
+    const two = await runWith("2");
+    for (const file of two) {
+      expect(file.at(-1)?.length).toBe(5);
+      for (const row of file.at(-1) ?? []) expect(row).toContain('"run_date":"2026-01-22"');
+    }
+    expect(two[0]?.[0]?.length).toBeGreaterThan(0);
+    expect(two[1]?.[0]?.length).toBeGreaterThan(0);
+    expect(await runWith("0")).toEqual(two);
   }, 180_000);
 });

@@ -11,6 +11,8 @@ export interface AnalyticsSettings {
   memory: string;
   /** DuckDB's threads: `CRM_ANALYTICS_THREADS` (default: the cores). */
   threads: number;
+  /** Threads writing results back into the workspaces' files: `CRM_ANALYTICS_WRITERS` (default 2; 0: the run's own thread). */
+  writers: number;
 }
 
 const MEMORY = /^(\d{1,6}(?:\.\d{1,3})?)\s?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
@@ -47,6 +49,10 @@ export function analyticsSettings(env: Env, dataDir: string, warehouseFlag?: str
   const threads = rawThreads ? Number(rawThreads) : availableParallelism();
   if (!Number.isSafeInteger(threads) || threads < 1 || threads > 1024)
     throw new ConfigError(`CRM_ANALYTICS_THREADS must be an integer from 1 to 1024, got "${rawThreads}"`);
+  const rawWriters = env.CRM_ANALYTICS_WRITERS;
+  const writers = rawWriters ? Number(rawWriters) : 2;
+  if (!Number.isSafeInteger(writers) || writers < 0 || writers > 64)
+    throw new ConfigError(`CRM_ANALYTICS_WRITERS must be an integer from 0 to 64, got "${rawWriters}"`);
   const warehouse = resolve(warehouseFlag || env.CRM_WAREHOUSE_DIR || join(dataDir, "warehouse"));
-  return { warehouse, memory, threads };
+  return { warehouse, memory, threads, writers };
 }

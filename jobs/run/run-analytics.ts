@@ -21,6 +21,7 @@ import { TENANT_JOBS, type TenantJob } from "./job-sql.ts";
 import { dropResult, resultsByTenant, runJob } from "./run-job.ts";
 import { createViews, MissingPartitionError, missingFiles } from "./warehouse-views.ts";
 import { type ResultRows, writeBack } from "./write-back.ts";
+import { WRITERS, type WriteBackTask, writeBackInThreads } from "./write-back-pool.ts";
 import { readWritten, recordOwnWrites, rowsHash, writeWritten } from "./write-back-state.ts";
 
 /** What the run is doing, for a progress line: `done` of `total` steps of the phase. */
@@ -46,6 +47,8 @@ export interface RunOptions {
   exportWarehouse?: () => Promise<number>;
   onProgress?: (progress: RunProgress) => void;
   now?: () => number;
+  /** Threads writing the results back side by side (default WRITERS, 2; 0: this thread, through `shards`). */
+  writers?: number;
 }
 
 export interface RunSummary {
@@ -226,19 +229,45 @@ async function computeAndWrite(
     const countersBefore = new Map<string, number>();
     let writtenCount = plans.length - toWrite.length;
     progress({ phase: "write-back", done: writtenCount, total: plans.length });
-    for (const { tenant, jobs, unchanged, hashes } of toWrite) {
-      try {
-        countersBefore.set(
-          tenant.id,
-          await writeBack(shards, tenant, jobs, options.runDate, computedAt, unchanged),
-        );
-        written.tenants[tenant.id] = { runDate: options.runDate, jobs: hashes };
-      } catch (error) {
-        unwritten.push({ slug: tenant.slug, error: message(error).slice(0, 300) });
-      }
-      for (const job of succeeded) results.get(job)?.delete(tenant.id);
-      progress({ phase: "write-back", done: ++writtenCount, total: plans.length, item: tenant.slug });
-    }
+    const byId = new Map(toWrite.map((p) => [p.tenant.id, p]));
+    const tasks: WriteBackTask[] = toWrite.map(({ tenant, jobs, unchanged }) => ({
+      tenant: { id: tenant.id, slug: tenant.slug, file: tenant.file },
+      jobs: [...jobs],
+      unchanged: [...unchanged],
+      runDate: options.runDate,
+      computedAt,
+    }));
+    for (const job of succeeded) results.get(job)?.clear();
+    const writers = options.writers ?? WRITERS;
+    const writeAll =
+      writers > 0
+        ? (onOutcome: Parameters<typeof writeBackInThreads>[3]) =>
+            writeBackInThreads(options.dataDir, tasks, writers, onOutcome)
+        : async (onOutcome: Parameters<typeof writeBackInThreads>[3]) => {
+            // In this thread, through the caller's connections (CRM_ANALYTICS_WRITERS=0).
+            for (const task of tasks)
+              try {
+                const before = await writeBack(
+                  shards,
+                  task.tenant,
+                  new Map(task.jobs),
+                  task.runDate,
+                  task.computedAt,
+                  new Map(task.unchanged),
+                );
+                onOutcome(task, { type: "written", before });
+              } catch (error) {
+                onOutcome(task, { type: "failed", error: message(error) });
+              }
+          };
+    await writeAll((task, outcome) => {
+      const plan = byId.get(task.tenant.id);
+      if (outcome.type === "written") {
+        countersBefore.set(task.tenant.id, outcome.before);
+        if (plan) written.tenants[task.tenant.id] = { runDate: options.runDate, jobs: plan.hashes };
+      } else unwritten.push({ slug: task.tenant.slug, error: outcome.error.slice(0, 300) });
+      progress({ phase: "write-back", done: ++writtenCount, total: plans.length, item: task.tenant.slug });
+    });
     if (toWrite.length > 0) writeWritten(runnerDir, written);
     // The write-back's own change-counter bumps do not make the next export retake snapshots.
     recordOwnWrites(options.warehouse, countersBefore);

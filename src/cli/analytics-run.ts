@@ -109,6 +109,7 @@ Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTI
         jobs,
         trigger: values.nightly ? "nightly" : "manual",
         settings,
+        writers: settings.writers,
         exportWarehouse: key
           ? async () => {
               const exported = await exportWarehouse({

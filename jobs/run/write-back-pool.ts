@@ -1,0 +1,65 @@
+import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
+import type { TenantJob } from "./job-sql.ts";
+import type { ResultRows } from "./write-back.ts";
+
+/** One workspace's write-back, as handed to a writer thread. */
+export interface WriteBackTask {
+  tenant: Pick<Tenant, "id" | "slug" | "file">;
+  jobs: [TenantJob, ResultRows][];
+  unchanged: [TenantJob, number][];
+  runDate: string;
+  computedAt: number;
+}
+
+export type WriteBackMessage = ({ type: "write"; dataDir: string } & WriteBackTask) | { type: "close" };
+
+export type WriteBackOutcome =
+  | { type: "written"; before: number }
+  | { type: "failed"; error: string }
+  | { type: "closed" };
+
+/** Writer threads of the write-back: the workspaces' files are independent, two cores write two. */
+export const WRITERS = 2;
+
+function ask(worker: Worker, message: WriteBackMessage): Promise<WriteBackOutcome> {
+  return new Promise((resolve) => {
+    worker.onmessage = (event: MessageEvent<WriteBackOutcome>) => resolve(event.data);
+    worker.onerror = (event) => resolve({ type: "failed", error: `writer thread failed: ${event.message}` });
+    worker.postMessage(message);
+  });
+}
+
+/**
+ * Writes the tasks' workspaces with `writers` threads side by side, each its own connections
+ * (bun:sqlite is synchronous: threads, not promises, write two files at once). A workspace
+ * another process holds locked is retried by its thread (writeBack) while the other thread goes
+ * on. `onOutcome` is told of each workspace as it is done, in the order they finish.
+ */
+export async function writeBackInThreads(
+  dataDir: string,
+  tasks: WriteBackTask[],
+  writers: number,
+  onOutcome: (task: WriteBackTask, outcome: Exclude<WriteBackOutcome, { type: "closed" }>) => void,
+): Promise<void> {
+  const threads = Array.from(
+    { length: Math.max(1, Math.min(writers, tasks.length)) },
+    () => new Worker(new URL("./write-back.worker.ts", import.meta.url).href),
+  );
+  let next = 0;
+  try {
+    await Promise.all(
+      threads.map(async (worker) => {
+        for (;;) {
+          const task = tasks[next++];
+          if (!task) return;
+          const outcome = await ask(worker, { type: "write", dataDir, ...task });
+          onOutcome(task, outcome.type === "closed" ? { type: "failed", error: "writer closed" } : outcome);
+        }
+      }),
+    );
+  } finally {
+    // Each thread closes its connections (their WAL goes back into the files) before it ends.
+    await Promise.all(threads.map((worker) => ask(worker, { type: "close" })));
+    for (const worker of threads) worker.terminate();
+  }
+}
