@@ -7,6 +7,7 @@
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import {
+  appendFileSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -17,7 +18,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { readManifest, tenantFiles } from "../jobs/export/manifest.ts";
 import { BUCKETS, bucketFolder, bucketOf, MANIFEST } from "../jobs/export/warehouse-layout.ts";
 import { seedTenant } from "../src/seed/seed-tenant.ts";
@@ -271,7 +272,7 @@ describe("the warehouse's shared tenant buckets under attack", () => {
   // of the warehouse carries the key that lets its holder test guesses of emails against the
   // hashes (the same command with the data dir's own path is refused, exit 2). The check
   // should compare realpathSync of both.
-  it.skip("refuses a warehouse that reaches the key file through a symlink", async () => {
+  it("refuses a warehouse that reaches the key file through a symlink", async () => {
     const link = join(dir.path, "..", `${basename(dir.path)}-link`);
     symlinkSync(dir.path, link);
     try {
@@ -281,5 +282,72 @@ describe("the warehouse's shared tenant buckets under attack", () => {
     } finally {
       rmSync(link, { force: true });
     }
+  });
+
+  it("exports started at once against a killed export's lock: one takes it over, the others are refused, never two at once", async () => {
+    const lockDir = join(dir.path, "lock-race");
+    const state = join(lockDir, "_state");
+    mkdirSync(state, { recursive: true });
+    // A process id that cannot be running: the lock an export left when it was killed.
+    writeFileSync(join(state, "lock"), "4194304");
+    const log = join(dir.path, "lock-race.log");
+    const go = join(dir.path, "lock-race.go");
+    const holding = join(dir.path, "lock-race.holding");
+    const contenders = 8;
+    const script = join(dir.path, "lock-race.ts");
+    // Each contender takes the lock as an export does; while it holds it, it marks that
+    // exclusively (a second holder at the same time finds the mark), and keeps the lock until
+    // every other contender has tried.
+    writeFileSync(
+      script,
+      `import { appendFileSync, existsSync, openSync, readFileSync, rmSync } from "node:fs";
+import { lockWarehouse } from ${JSON.stringify(resolve(import.meta.dir, "../jobs/export/export-lock.ts"))};
+const [wh, log, go, holding, total] = process.argv.slice(2);
+const lines = () => readFileSync(log, "utf8").split("\\n").filter((l) => l !== "" && l !== "ready");
+appendFileSync(log, "ready\\n");
+const deadline = Date.now() + 30_000;
+while (!existsSync(go) && Date.now() < deadline) await Bun.sleep(1);
+let unlock;
+try {
+  unlock = lockWarehouse(wh);
+} catch (error) {
+  appendFileSync(log, (error.constructor.name === "ExportBusyError" ? "busy" : "error " + error.message) + "\\n");
+  process.exit(0);
+}
+try {
+  openSync(holding, "wx");
+} catch {
+  appendFileSync(log, "overlap\\n");
+}
+appendFileSync(log, "held\\n");
+while (lines().length < Number(total) && Date.now() < deadline) await Bun.sleep(5);
+rmSync(holding, { force: true });
+unlock();
+`,
+    );
+    writeFileSync(log, "");
+    const procs = [...Array(contenders).keys()].map(() =>
+      Bun.spawn([process.execPath, script, lockDir, log, go, holding, String(contenders)], {
+        stdout: "inherit",
+        stderr: "inherit",
+      }),
+    );
+    const ready = () =>
+      readFileSync(log, "utf8")
+        .split("\n")
+        .filter((l) => l === "ready").length;
+    const deadline = Date.now() + 30_000;
+    while (ready() < contenders && Date.now() < deadline) await Bun.sleep(10);
+    expect(ready()).toBe(contenders);
+    appendFileSync(go, "");
+    const codes = await Promise.all(procs.map((p) => p.exited));
+    expect(codes).toEqual(Array(contenders).fill(0));
+    const outcomes = readFileSync(log, "utf8")
+      .split("\n")
+      .filter((l) => l !== "" && l !== "ready")
+      .sort();
+    expect(outcomes).toEqual([...Array(contenders - 1).fill("busy"), "held"]);
+    // The holder let go: the next export takes the lock at once.
+    expect(existsSync(join(state, "lock"))).toBe(false);
   });
 });

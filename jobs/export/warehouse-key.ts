@@ -1,6 +1,15 @@
 import { createHmac, randomBytes } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  writeSync,
+} from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { ConfigError } from "../../src/core/config.ts";
 
 export const KEY_FILE = "warehouse.key";
@@ -24,8 +33,10 @@ export function loadWarehouseKey(
     return Buffer.from(hex, "hex");
   }
   const path = resolve(dataDir, KEY_FILE);
-  const inside = relative(resolve(warehouseDir), path);
-  if (!inside.startsWith("..") && !inside.startsWith("/"))
+  // Real paths (links resolved): a warehouse reached through a symlink to the data dir, or to
+  // a parent of it, is the same folder.
+  const inside = relative(realPath(warehouseDir), realPath(path));
+  if (inside === "" || (!inside.startsWith("..") && !inside.startsWith("/")))
     throw new ConfigError(
       `the key file ${path} would be inside the warehouse ${warehouseDir}; choose another --warehouse`,
     );
@@ -33,6 +44,28 @@ export function loadWarehouseKey(
   const key = readFileSync(path);
   if (key.length < 16) throw new ConfigError(`${path} holds ${key.length} bytes; a key has at least 16`);
   return key;
+}
+
+/**
+ * The path with every link resolved, as the system resolves it (a link is followed before a
+ * `..` after it; resolve() and Bun's realpathSync drop `link/..` by name): each existing
+ * component in turn, then the rest of the path as written (the folders an export will create).
+ */
+export function realPath(path: string, depth = 0): string {
+  if (depth > 40) throw new ConfigError(`${path}: too many levels of symbolic links`);
+  const absolute = isAbsolute(path) ? path : `${process.cwd()}/${path}`;
+  let current = "/";
+  for (const segment of absolute.split("/")) {
+    if (segment === "" || segment === ".") continue;
+    if (segment === "..") {
+      current = dirname(current);
+      continue;
+    }
+    const next = join(current, segment);
+    const stat = lstatSync(next, { throwIfNoEntry: false });
+    current = stat?.isSymbolicLink() ? realPath(resolve(current, readlinkSync(next)), depth + 1) : next;
+  }
+  return current;
 }
 
 /** Made once, exclusively: two first exports at once agree on the file that won. */
