@@ -6,9 +6,11 @@ import { makeDurable, writeFileDurably } from "./durable-files.ts";
 import { lockWarehouse } from "./export-lock.ts";
 import {
   damagedFiles,
+  deleteRetired,
   emptyManifest,
   listedFiles,
   type Manifest,
+  ManifestError,
   readManifest,
   sweepWarehouse,
   type TenantEntry,
@@ -27,6 +29,7 @@ import {
   RUNNING_MARK,
   STAGING_DIR,
   STATE_DIR,
+  splitFile,
 } from "./warehouse-layout.ts";
 
 export interface ExportOptions {
@@ -56,6 +59,18 @@ export interface ExportOptions {
   rebuild?: "all" | ReadonlySet<string>;
   /** A tenant whose bucket's listed files are gone or changed: the paths found so; the bucket is rebuilt. */
   onDamaged?: (tenant: Tenant, paths: string[]) => void;
+  /**
+   * The manifest could not be trusted (not JSON, an entry that is no warehouse file): what is
+   * wrong with it. The export then reads none of its paths and rebuilds the warehouse from the
+   * workspaces' files, as with no manifest.
+   */
+  onInvalidManifest?: (path: string, reason: string) => void;
+  /**
+   * A bucket to rebuild (damaged, or asked) holding a workspace whose file cannot be opened:
+   * the bucket is left as it is this time (its files and every workspace's entry kept), rebuilt
+   * by an export that can read all its workspaces.
+   */
+  onBucketKept?: (bucket: number, tenants: Tenant[]) => void;
   /** Rows staged before a batch of buckets is written (default 1,000,000; a bucket is never split). */
   batchRows?: number;
 }
@@ -147,11 +162,24 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
     rmSync(stagingDir, { recursive: true, force: true });
     mkdirSync(stagingDir, { recursive: true });
     writeFileDurably(running, `${process.pid}\n`);
-    const previous = readManifest(warehouse);
+    let previous: Manifest | undefined;
+    let invalid = false;
+    try {
+      previous = readManifest(warehouse);
+    } catch (error) {
+      if (!(error instanceof ManifestError)) throw error;
+      // Damage: none of its paths is trusted; every file of the buckets is swept below, and
+      // every workspace exported whole, as into a warehouse without a manifest.
+      invalid = true;
+      options.onInvalidManifest?.(error.path, error.reason);
+    }
     const current: Manifest = previous ?? emptyManifest();
     // What a stopped run left (files it wrote, listed by no manifest) goes first; so does the
     // layout before buckets once a manifest exists (a stop after the migration's manifest).
     sweepWarehouse(warehouse, current, previous !== undefined);
+    // The files the last export replaced: kept until now for the readers that had taken the
+    // manifest before it (a query, a run, another engine).
+    deleteRetired(warehouse, current);
     const damaged = damagedFiles(warehouse, current);
     const next: Manifest = {
       version: 1,
@@ -218,8 +246,31 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
       const tenants = byBucket[bucket] ?? [];
       const damagedPaths = damaged.get(bucket) ?? [];
       const forcedHere = tenants.filter((t) => options.rebuild === "all" || options.rebuild?.has(t.id));
-      // A damaged or forced bucket is read again whole from its tenants' files.
+      const readers = new Map<Tenant, TenantReader>();
+      const unreadable: Tenant[] = [];
+      for (const tenant of tenants) {
+        try {
+          readers.set(tenant, TenantReader.open(options.dataDir, tenant));
+        } catch (error) {
+          unreadable.push(tenant);
+          summary.skipped++;
+          options.onSkip?.(tenant, (error as Error).message);
+          options.onTenant?.(++done, total, summary.rows);
+        }
+      }
+      // A damaged or forced bucket is read again whole from its tenants' files; unless one of
+      // them cannot be read now: its rows could not be made again, so the bucket is left as it
+      // is this time (its files, every tenant's entry), and rebuilt by an export that can.
       const whole = damagedPaths.length > 0 || forcedHere.length > 0;
+      if (whole && unreadable.length > 0) {
+        for (const reader of readers.values()) {
+          reader.close();
+          summary.skipped++;
+          options.onTenant?.(++done, total, summary.rows);
+        }
+        options.onBucketKept?.(bucket, unreadable);
+        continue;
+      }
       const plan: BucketPlan = {
         bucket,
         staged: [],
@@ -229,16 +280,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         whole,
         rows: 0,
       };
-      for (const tenant of tenants) {
-        let reader: TenantReader;
-        try {
-          reader = TenantReader.open(options.dataDir, tenant);
-        } catch (error) {
-          summary.skipped++;
-          options.onSkip?.(tenant, (error as Error).message);
-          options.onTenant?.(++done, total, summary.rows);
-          continue;
-        }
+      for (const [tenant, reader] of readers) {
         try {
           const entry: TenantEntry | undefined = current.tenants[tenant.id];
           const watermark = entry?.watermark ?? 0;
@@ -248,7 +290,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
           const forced = forcedHere.includes(tenant);
           if (forced) summary.forced++;
           else if (rewritten) summary.rebuilt++;
-          else if (damagedPaths.length > 0) summary.repaired++;
+          else if (damagedPaths.length > 0 || invalid) summary.repaired++;
           if (damagedPaths.length > 0) options.onDamaged?.(tenant, damagedPaths);
           const fromZero = whole || rewritten;
           if (fromZero) plan.fromZero.add(tenant.id);
@@ -280,8 +322,8 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         }
         options.onTenant?.(++done, total, summary.rows);
       }
-      // Made again whole: a tenant of the bucket not read now (its file could not be opened, or
-      // it left the catalog) keeps no row, and no entry, so it is exported whole when it can be.
+      // Made again whole (every tenant's file opened): a tenant of the bucket not read now (it
+      // left the catalog) keeps no row, and no entry.
       if (whole)
         for (const id of Object.keys(next.tenants))
           if (bucketOf(id) === bucket && !plan.fromZero.has(id)) delete next.tenants[id];
@@ -294,9 +336,16 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
       if (stage.rows >= batchRows || batchTenants.length >= BATCH_TENANTS) await flush();
     }
     if (batch.length > 0) await flush();
+    // The files this run replaced stay on disk, retired, until the next export: a reader that
+    // took the previous manifest can still read them all.
+    // A bucket rebuilt for damage is no use to any reader of the previous manifest: its files go now.
+    const retired = Object.keys(current.files).filter(
+      (file) => !(file in next.files) && !damaged.has(splitFile(file).bucket),
+    );
+    if (retired.length > 0) next.retired = retired.sort();
     writeManifest(warehouse, next);
     options.onStep?.("recorded", Object.keys(next.tenants));
-    // The files no longer listed (replaced by this run), and the old layout's folders.
+    // What is neither listed nor retired (a stopped run's files), and the old layout's folders.
     sweepWarehouse(warehouse, next, true);
     rmSync(stagingDir, { recursive: true, force: true });
     rmSync(running, { force: true });

@@ -20,7 +20,10 @@ import {
  * the workspaces' files, reading none of the paths it lists.
  */
 export class ManifestError extends AppError {
-  constructor(path: string, reason: string) {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
     super(
       409,
       "Conflict",
@@ -53,6 +56,11 @@ export interface Manifest {
   night?: number;
   files: Record<string, number>;
   tenants: Record<string, TenantEntry>;
+  /**
+   * The files this manifest's export replaced (listed by the manifest before it, no longer):
+   * kept on disk for the readers that took the previous manifest, deleted by the next export.
+   */
+  retired?: string[];
 }
 
 export const TABLES = [INTERACTIONS, ...DIMENSIONS.map((d) => d.name)];
@@ -91,6 +99,14 @@ export function readManifest(warehouse: string): Manifest | undefined {
       throw new ManifestError(path, `no valid size for ${file}`);
     files[file] = size as number;
   }
+  if (parsed.retired !== undefined && !Array.isArray(parsed.retired))
+    throw new ManifestError(path, "retired is not a list");
+  const retired: string[] = [];
+  for (const file of parsed.retired ?? []) {
+    if (typeof file !== "string" || !isBucketFile(file) || file in files)
+      throw new ManifestError(path, `${JSON.stringify(file)} is not a retired warehouse file`);
+    retired.push(file);
+  }
   const tenants: Record<string, TenantEntry> = {};
   for (const [id, entry] of Object.entries(parsed.tenants ?? {})) {
     if (!isSafeTenantId(id)) throw new ManifestError(path, `${JSON.stringify(id)} is not a workspace id`);
@@ -109,6 +125,7 @@ export function readManifest(warehouse: string): Manifest | undefined {
     ...(night === undefined ? {} : { night }),
     files,
     tenants,
+    ...(retired.length > 0 ? { retired } : {}),
   };
 }
 
@@ -181,8 +198,9 @@ function removeEntry(path: string, removed: { n: number }): void {
 }
 
 /**
- * Removes every file of the tables' bucket folders that the manifest does not list (what a
- * stopped export wrote: temporaries and files renamed into place before its manifest). With
+ * Removes every file of the tables' bucket folders that the manifest does not list, as live
+ * or retired (what a stopped export wrote: temporaries and files renamed into place before its
+ * manifest). With
  * `oldLayout`, also everything else under the tables (the folders of the layout before
  * buckets) and the per-tenant states of `_state`: only once a manifest is written. Never
  * follows a symbolic link: a table or bucket folder that is one is removed as a link (its
@@ -190,6 +208,7 @@ function removeEntry(path: string, removed: { n: number }): void {
  */
 export function sweepWarehouse(warehouse: string, manifest: Manifest, oldLayout: boolean): number {
   const removed = { n: 0 };
+  const retired = new Set(manifest.retired ?? []);
   for (const table of TABLES) {
     const root = join(warehouse, table);
     if (!realFolder(root, removed)) continue;
@@ -200,8 +219,10 @@ export function sweepWarehouse(warehouse: string, manifest: Manifest, oldLayout:
         continue;
       }
       if (!realFolder(path, removed)) continue;
-      for (const file of readdirSync(path))
-        if (!(`${table}/${entry}/${file}` in manifest.files)) removeEntry(join(path, file), removed);
+      for (const file of readdirSync(path)) {
+        const name = `${table}/${entry}/${file}`;
+        if (!(name in manifest.files) && !retired.has(name)) removeEntry(join(path, file), removed);
+      }
     }
   }
   const state = join(warehouse, STATE_DIR);
@@ -212,4 +233,19 @@ export function sweepWarehouse(warehouse: string, manifest: Manifest, oldLayout:
         removed.n++;
       }
   return removed.n;
+}
+
+/**
+ * Deletes the files the manifest lists as retired (replaced by the export that wrote it, kept
+ * for the readers that took the manifest before): by the next export, after its sweep (which
+ * made sure no bucket folder is a link). Never a file the manifest lists as live.
+ */
+export function deleteRetired(warehouse: string, manifest: Manifest): number {
+  let removed = 0;
+  for (const file of manifest.retired ?? []) {
+    if (!isBucketFile(file) || file in manifest.files) continue;
+    rmSync(join(warehouse, file), { force: true });
+    removed++;
+  }
+  return removed;
 }

@@ -73,6 +73,14 @@ A progress bar on a terminal; one summary line on stdout at the end.`,
         ),
       onSkip: (tenant, reason) =>
         process.stderr.write(`${progress ? "\n" : ""}skipped ${tenant.slug}: ${reason}\n`),
+      onInvalidManifest: (path, reason) =>
+        process.stderr.write(
+          `${progress ? "\n" : ""}damaged manifest ${path} (${reason}): rebuilding the warehouse from the workspaces' files\n`,
+        ),
+      onBucketKept: (bucket, unreadable) =>
+        process.stderr.write(
+          `${progress ? "\n" : ""}bucket ${bucket} kept as it was (not rebuilt): ${unreadable.map((t) => t.slug).join(", ")} cannot be read now; the next export that can read it rebuilds it\n`,
+        ),
     });
     const seconds = summary.ms / 1000;
     const line =

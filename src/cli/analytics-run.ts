@@ -121,6 +121,14 @@ Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTI
                 threads: settings.threads,
                 onTenant: (done, total) => line("export", "workspaces").update(done, total, done === total),
                 onSkip: (tenant, reason) => process.stderr.write(`\nskipped ${tenant.slug}: ${reason}\n`),
+                onInvalidManifest: (path, reason) =>
+                  process.stderr.write(
+                    `\ndamaged manifest ${path} (${reason}): rebuilding the warehouse from the workspaces' files\n`,
+                  ),
+                onBucketKept: (bucket, unreadable) =>
+                  process.stderr.write(
+                    `\nbucket ${bucket} kept as it was (not rebuilt): ${unreadable.map((t) => t.slug).join(", ")} cannot be read now; the next export that can read it rebuilds it\n`,
+                  ),
                 onDamaged: (tenant, paths) =>
                   process.stderr.write(
                     `\nrepairing ${tenant.slug}: ${paths.length} damaged or missing file(s), e.g. ${paths[0]}\n`,
