@@ -242,6 +242,9 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
       await stage.reset();
     };
 
+    // Buckets rewritten because a workspace's history was (a merge or an erasure): their replaced
+    // files are deleted at once, not retired, so an erased person leaves the disk at this export.
+    const rewrittenBuckets = new Set<number>();
     for (let bucket = 0; bucket < BUCKETS; bucket++) {
       const tenants = byBucket[bucket] ?? [];
       const damagedPaths = damaged.get(bucket) ?? [];
@@ -292,6 +295,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
           else if (rewritten) summary.rebuilt++;
           else if (damagedPaths.length > 0 || invalid) summary.repaired++;
           if (damagedPaths.length > 0) options.onDamaged?.(tenant, damagedPaths);
+          if (rewritten) rewrittenBuckets.add(bucket);
           const fromZero = whole || rewritten;
           if (fromZero) plan.fromZero.add(tenant.id);
           let after = fromZero ? 0 : watermark;
@@ -338,10 +342,13 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
     if (batch.length > 0) await flush();
     // The files this run replaced stay on disk, retired, until the next export: a reader that
     // took the previous manifest can still read them all.
-    // A bucket rebuilt for damage is no use to any reader of the previous manifest: its files go now.
-    const retired = Object.keys(current.files).filter(
-      (file) => !(file in next.files) && !damaged.has(splitFile(file).bucket),
-    );
+    // A bucket rebuilt for damage is no use to any reader of the previous manifest, and one
+    // rewritten for a merge or an erasure must not keep the person on disk: their files go now (a
+    // reader of that bucket that started before this export may then fail, and can run again).
+    const retired = Object.keys(current.files).filter((file) => {
+      const { bucket } = splitFile(file);
+      return !(file in next.files) && !damaged.has(bucket) && !rewrittenBuckets.has(bucket);
+    });
     if (retired.length > 0) next.retired = retired.sort();
     writeManifest(warehouse, next);
     options.onStep?.("recorded", Object.keys(next.tenants));
