@@ -1,8 +1,8 @@
 /**
  * Hostile trial of the warehouse in 64 shared tenant buckets (docs/decisions/0008): two
  * workspaces that share a bucket, driven through the real `crm analytics export|query`
- * commands. The defects found are `it.skip` with a `// DEFECT:` comment saying what happens and
- * what should; remove the `.skip` once the product is fixed.
+ * commands. Each defect it found is a test below, marked `// Was a defect`, saying what
+ * happened; each is fixed and the test keeps it fixed.
  */
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
@@ -126,7 +126,7 @@ describe("the warehouse's shared tenant buckets under attack", () => {
     expect(theirs.stdout).toBe(countCsv(ownCount(pair.theirs.file)));
   });
 
-  // DEFECT: `crm analytics export --rebuild <slug>|all` while every workspace of a bucket cannot
+  // Was a defect (fixed; the test guards it): `crm analytics export --rebuild <slug>|all` while every workspace of a bucket cannot
   // be opened (its volume not mounted, or every file refused as "applied migration N differs
   // from this build's" after a deploy before `crm migrate`) drops their manifest entries
   // (export-warehouse.ts ~266, `if (whole) … delete next.tenants[id]`) but writes nothing for the
@@ -161,7 +161,7 @@ describe("the warehouse's shared tenant buckets under attack", () => {
     expect(theirs.stdout).toBe(countCsv(ownCount(pair.theirs.file)));
   });
 
-  // DEFECT: jobs/export/manifest.ts sweepWarehouse (lines ~109-125) follows a symlinked bucket
+  // Was a defect (fixed; the test guards it): jobs/export/manifest.ts sweepWarehouse (lines ~109-125) follows a symlinked bucket
   // folder: `interactions/bucket=NN -> /elsewhere` makes the next `crm analytics export` delete
   // every file of /elsewhere (readdirSync + rmSync through the link, exit 0). It should refuse
   // the link (lstat) or remove the link itself, never a file outside the warehouse.
@@ -182,7 +182,7 @@ describe("the warehouse's shared tenant buckets under attack", () => {
     expect(existsSync(link)).toBe(false);
   });
 
-  // DEFECT: jobs/export/manifest.ts readManifest keeps any entry whose first two segments look
+  // Was a defect (fixed; the test guards it): jobs/export/manifest.ts readManifest keeps any entry whose first two segments look
   // like `<table>/bucket=NN` (splitFile, warehouse-layout.ts ~159), so
   // `interactions/bucket=NN/../../../outside/part.parquet` is listed; `crm analytics query`
   // (tenant-query.ts loadSlice) then reads that file outside the warehouse: here a copy of the
@@ -223,7 +223,7 @@ describe("the warehouse's shared tenant buckets under attack", () => {
     }
   });
 
-  // DEFECT: readers take no lock and an export deletes the files its new manifest no longer lists
+  // Was a defect (fixed; the test guards it): readers take no lock and an export deletes the files its new manifest no longer lists
   // right after writing it (export-warehouse.ts, sweepWarehouse after writeManifest), so a
   // `crm analytics query` (or run, or another engine reading the manifest's list as README
   // advises) that read the previous manifest fails half way: "Error: IO Error: Cannot open file
@@ -254,7 +254,7 @@ describe("the warehouse's shared tenant buckets under attack", () => {
     expect(reading.filter((file) => existsSync(join(warehouse, file)))).toEqual([]);
   });
 
-  // DEFECT: a manifest that is not JSON (`{"version":1,"ne`, a truncated copy put back by hand,
+  // Was a defect (fixed; the test guards it): a manifest that is not JSON (`{"version":1,"ne`, a truncated copy put back by hand,
   // a disk error) makes `crm analytics export` and `crm analytics query` crash with exit 1 and
   // a stack trace (SyntaxError at readManifest, manifest.ts:46); the export never repairs it.
   // It should be refused with one line naming the file and what to do (exit 2), or repaired by
@@ -296,7 +296,7 @@ describe("the warehouse's shared tenant buckets under attack", () => {
     }
   });
 
-  // DEFECT: jobs/export/warehouse-key.ts loadWarehouseKey (~27) compares resolve()d paths, not
+  // Was a defect (fixed; the test guards it): jobs/export/warehouse-key.ts loadWarehouseKey (~27) compares resolve()d paths, not
   // real paths: `crm analytics export --warehouse <a symlink to the data dir, or to a parent of
   // it>` is accepted (exit 0) and writes the warehouse around `<data dir>/warehouse.key`, so a copy
   // of the warehouse carries the key that lets its holder test guesses of emails against the
