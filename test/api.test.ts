@@ -90,8 +90,11 @@ describe("contacts API", () => {
         "customFields",
         "createdAt",
         "updatedAt",
+        "engagement",
       ].sort(),
     );
+    // A contact answered alone (create, get, update) has its engagement; none pushed yet.
+    expect(created.json.engagement).toEqual([]);
     expect(new Date(created.json.createdAt).toISOString()).toBe(created.json.createdAt);
 
     const got = await call("GET", `/t/api-co/contacts/${created.json.id}`);

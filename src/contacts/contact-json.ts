@@ -1,14 +1,13 @@
 import { recordsJson } from "../records/record-json.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import { contactEngagement, engagementJson } from "./contact-engagement.ts";
 import { CONTACT_KIND } from "./contact-kind.ts";
 import type { ContactRecord } from "./contact-record.ts";
 
 /**
- * One contact as the API answers it alone (GET by id, a merge's survivor): its fields and
- * custom values as in lists, and its `engagement` (a few rows of contact_engagement's primary key).
+ * One contact as the API answers it alone (a merge's survivor; get, create and update answer the
+ * same through the kind): its fields and custom values as in lists, and its `engagement`.
  */
 export function oneContactJson(shard: Shard, contact: ContactRecord): object {
   const [json] = recordsJson(shard, CONTACT_KIND, [contact]);
-  return { ...json, engagement: engagementJson(contactEngagement(shard, contact.id)) };
+  return { ...json, ...CONTACT_KIND.api.alone?.(shard, contact) };
 }

@@ -1,5 +1,6 @@
 import { companyFromForm } from "../companies/find-or-create-company.ts";
 import type { MergeableKind } from "../records/record-kind.ts";
+import { contactEngagement, engagementJson } from "./contact-engagement.ts";
 import { type ContactForm, contactFormValues, parseContactForm } from "./contact-form.ts";
 import type { ContactCreate, ContactPatch } from "./contact-input.ts";
 import { contactCreateInput, contactPatchInput } from "./contact-input.ts";
@@ -72,7 +73,12 @@ export const CONTACT_KIND: MergeableKind<
     initial: (_shard, viewerId) => ({ ownerId: String(viewerId) }),
     extra: () => undefined,
   },
-  api: { createInput: contactCreateInput, patchInput: contactPatchInput, json: contactJson },
+  api: {
+    createInput: contactCreateInput,
+    patchInput: contactPatchInput,
+    json: contactJson,
+    alone: (shard, contact) => ({ engagement: engagementJson(contactEngagement(shard, contact.id)) }),
+  },
   merge: {
     fields: CONTACT_MERGE_FIELDS,
     detail: (c) => [c.email, c.companyName].filter(Boolean).join(" · ") || null,

@@ -23,7 +23,10 @@ export function recordApiRoutes<R extends KindRecord, P extends object, Cr, U ex
   renderCache: boolean,
 ) {
   const app = new Hono<ViewerEnv>();
-  const one = (shard: Shard, record: R) => recordsJson(shard, kind, [record])[0];
+  const one = (shard: Shard, record: R) => ({
+    ...recordsJson(shard, kind, [record])[0],
+    ...kind.api.alone?.(shard, record),
+  });
   /** The request's custom values, checked against the workspace's fields (422 naming each bad one). */
   const customFields = (shard: Shard, body: Record<string, unknown>) =>
     parseCustomValues(listFields(shard, kind.type), body.customFields);

@@ -48,6 +48,11 @@ export interface RecordApi<R, C, U> {
   json(record: R): object;
   /** A record as the API answers it, when that needs more than the list's row (deals: their people). */
   complete?(shard: Shard, record: R): R;
+  /**
+   * What one record answers besides its list row when it is answered alone (get, create,
+   * update, a merge's survivor): a contact's `engagement`. Lists leave it out.
+   */
+  alone?(shard: Shard, record: R): object;
 }
 
 /**
