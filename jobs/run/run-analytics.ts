@@ -20,8 +20,8 @@ import type { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import { TENANT_JOBS, type TenantJob } from "./job-sql.ts";
 import { dropResult, resultsByTenant, runJob } from "./run-job.ts";
 import { createViews, MissingPartitionError, missingFiles } from "./warehouse-views.ts";
-import { type ResultRows, writeBack } from "./write-back.ts";
-import { WRITERS, type WriteBackTask, writeBackInThreads } from "./write-back-pool.ts";
+import type { ResultRows } from "./write-back.ts";
+import { WRITERS, type WriteBackTask, writeBackInThreads, writeBackTask } from "./write-back-pool.ts";
 import { readWritten, recordOwnWrites, rowsHash, writeWritten } from "./write-back-state.ts";
 
 /** What the run is doing, for a progress line: `done` of `total` steps of the phase. */
@@ -245,20 +245,7 @@ async function computeAndWrite(
             writeBackInThreads(options.dataDir, tasks, writers, onOutcome)
         : async (onOutcome: Parameters<typeof writeBackInThreads>[3]) => {
             // In this thread, through the caller's connections (CRM_ANALYTICS_WRITERS=0).
-            for (const task of tasks)
-              try {
-                const before = await writeBack(
-                  shards,
-                  task.tenant,
-                  new Map(task.jobs),
-                  task.runDate,
-                  task.computedAt,
-                  new Map(task.unchanged),
-                );
-                onOutcome(task, { type: "written", before });
-              } catch (error) {
-                onOutcome(task, { type: "failed", error: message(error) });
-              }
+            for (const task of tasks) onOutcome(task, await writeBackTask(shards, task));
           };
     await writeAll((task, outcome) => {
       const plan = byId.get(task.tenant.id);

@@ -1,6 +1,7 @@
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
+import type { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import type { TenantJob } from "./job-sql.ts";
-import type { ResultRows } from "./write-back.ts";
+import { type ResultRows, writeBack } from "./write-back.ts";
 
 /** One workspace's write-back, as handed to a writer thread. */
 export interface WriteBackTask {
@@ -17,6 +18,26 @@ export type WriteBackOutcome =
   | { type: "written"; before: number }
   | { type: "failed"; error: string }
   | { type: "closed" };
+
+/** Writes one task's workspace through `shards` and says how it went (never throws): what a writer thread and the run's own thread both report. */
+export async function writeBackTask(
+  shards: ShardManager,
+  task: WriteBackTask,
+): Promise<Exclude<WriteBackOutcome, { type: "closed" }>> {
+  try {
+    const before = await writeBack(
+      shards,
+      task.tenant,
+      new Map(task.jobs),
+      task.runDate,
+      task.computedAt,
+      new Map(task.unchanged),
+    );
+    return { type: "written", before };
+  } catch (error) {
+    return { type: "failed", error: String((error as Error)?.message ?? error) };
+  }
+}
 
 /** Writer threads of the write-back: the workspaces' files are independent, two cores write two. */
 export const WRITERS = 2;

@@ -4,8 +4,8 @@
  * each, the 250 ms busy rule and its retries).
  */
 import { ShardManager } from "../../src/tenancy/shard-manager.ts";
-import { WRITE_BUSY_TIMEOUT_MS, writeBack } from "./write-back.ts";
-import type { WriteBackMessage, WriteBackOutcome } from "./write-back-pool.ts";
+import { WRITE_BUSY_TIMEOUT_MS } from "./write-back.ts";
+import { type WriteBackMessage, type WriteBackOutcome, writeBackTask } from "./write-back-pool.ts";
 
 declare const self: Worker;
 
@@ -19,19 +19,5 @@ self.onmessage = async (event: MessageEvent<WriteBackMessage>) => {
     return;
   }
   shards ??= new ShardManager({ dataDir: message.dataDir, maxOpen: 4, busyTimeoutMs: WRITE_BUSY_TIMEOUT_MS });
-  let outcome: WriteBackOutcome;
-  try {
-    const before = await writeBack(
-      shards,
-      message.tenant,
-      new Map(message.jobs),
-      message.runDate,
-      message.computedAt,
-      new Map(message.unchanged),
-    );
-    outcome = { type: "written", before };
-  } catch (error) {
-    outcome = { type: "failed", error: String((error as Error)?.message ?? error) };
-  }
-  postMessage(outcome);
+  postMessage(await writeBackTask(shards, message));
 };
