@@ -1,5 +1,6 @@
 import { analyticsRuleSql } from "../analytics/segment-rule-sql.ts";
 import type { CustomFieldType } from "../custom-fields/schema.ts";
+import { engagementRuleSql } from "../events/segment-rule-sql.ts";
 import { DAY_MS, dayStart } from "../lists/list-params.ts";
 import {
   type CheckedGroup,
@@ -269,40 +270,6 @@ function interactionSql(op: Operator, v: Values, options: CompileOptions): Sql {
 }
 
 /**
- * Pushed events of one kind, from contact_engagement (one row per contact and kind: its count
- * and latest time), never the events. As sets the ids are read once from the (kind, last_at,
- * contact_id) index: a range for "in the last N days", the kind's entries for "never"; as
- * probes each contact's row by its key. "Not in the last N days" and "never" include whoever
- * has no row. The kind is a bound parameter like every value.
- */
-function engagementSql(eventKind: string | undefined, op: Operator, v: Values, options: CompileOptions): Sql {
-  if (eventKind === undefined) throw new Error("an engagement rule without its kind of events");
-  const probe = options.shape === "probe";
-  const rows = (condition: string, values: Values, negate = false): Sql =>
-    probe
-      ? [
-          `${negate ? "NOT " : ""}EXISTS (SELECT 1 FROM contact_engagement e WHERE e.contact_id = c.id AND e.kind = ?${condition})`,
-          [eventKind, ...values],
-        ]
-      : [
-          `c.id ${negate ? "NOT IN" : "IN"} (SELECT e.contact_id FROM contact_engagement e WHERE e.kind = ?${condition})`,
-          [eventKind, ...values],
-        ];
-  switch (op) {
-    case "in_last_days":
-      return rows(" AND e.last_at >= ?", [options.now - Number(v[0]) * DAY_MS]);
-    case "none_in_last_days":
-      return rows(" AND e.last_at >= ?", [options.now - Number(v[0]) * DAY_MS], true);
-    case "never":
-      return rows("", [], true);
-    case "at_least":
-      return rows(" AND e.count >= ?", [Number(v[0])]);
-    default:
-      return unexpected(op, "engagement");
-  }
-}
-
-/**
  * The people on deals, read from the deals' side (CROSS JOIN fixes that order): one pass over
  * the deals, and each deal's people from deal_contacts' primary key. SQLite builds the list
  * once per count, not once per contact.
@@ -374,7 +341,8 @@ function ruleSql(rule: CheckedRule, options: CompileOptions): Sql {
     case "interaction":
       return interactionSql(op, values, options);
     case "engagement":
-      return engagementSql(target.eventKind, op, values, options);
+      if (target.eventKind === undefined) throw new Error("an engagement rule without its kind of events");
+      return engagementRuleSql(target.eventKind, op, values, options.now, options.shape === "probe");
     case "openDeal":
       return openDealSql(op, values, options);
     case "wonAmount":
