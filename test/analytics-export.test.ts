@@ -3,13 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { createHmac } from "node:crypto";
 import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { COMPACT_EVERY, compactsTonight, MAX_PARTS } from "../jobs/export/bucket-plan.ts";
 import { checkWarehouse } from "../jobs/export/check-warehouse.ts";
-import {
-  COMPACT_EVERY,
-  compactsTonight,
-  exportWarehouse,
-  MAX_PARTS,
-} from "../jobs/export/export-warehouse.ts";
+import { exportWarehouse } from "../jobs/export/export-warehouse.ts";
 import { readManifest } from "../jobs/export/manifest.ts";
 import { bucketFolder, bucketOf } from "../jobs/export/warehouse-layout.ts";
 import { SYSTEM_ACTOR } from "../src/identity/viewer.ts";
