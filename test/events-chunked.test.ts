@@ -2,9 +2,10 @@ import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { join } from "node:path";
 import { pack } from "msgpackr";
+import { eventsWorkspace } from "./support/events-workspace.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
-import { api, DataDir, signIn } from "./support/workspace.ts";
+import { type DataDir, signIn } from "./support/workspace.ts";
 
 /**
  * A 10,000-event batch is stored in ONE transaction through the real server and its worker: all
@@ -21,22 +22,10 @@ const dir = tempDir();
 let data: DataDir;
 let member: string;
 let server: TestServer;
-const contactIds: number[] = [];
+let contactIds: number[] = [];
 
 beforeAll(async () => {
-  data = new DataDir(dir.path);
-  await data.tenant(HOME);
-  member = await data.apiKey(HOME, "member");
-  server = await startServer({ dataDir: dir.path });
-  const call = api(server.url, member);
-  for (let i = 0; i < PEOPLE; i++) {
-    const created = await call("POST", `/t/${HOME}/contacts`, {
-      firstName: `P${i}`,
-      email: `p${i}@example.com`,
-    });
-    expect(created.status).toBe(201);
-    contactIds.push(created.json.id);
-  }
+  ({ data, member, server, contactIds } = await eventsWorkspace(dir.path, HOME, PEOPLE, "P"));
 }, 60_000);
 
 afterAll(async () => {

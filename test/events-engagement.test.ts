@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { pack } from "msgpackr";
-import { startServer, type TestServer } from "./support/server.ts";
+import { eventsWorkspace } from "./support/events-workspace.ts";
+import type { TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
-import { api, DataDir } from "./support/workspace.ts";
+import type { DataDir } from "./support/workspace.ts";
 
 /**
  * The per-contact engagement summary kept with each batch of events, through the real server:
@@ -18,22 +19,10 @@ const dir = tempDir();
 let data: DataDir;
 let member: string;
 let server: TestServer;
-const contactIds: number[] = [];
+let contactIds: number[] = [];
 
 beforeAll(async () => {
-  data = new DataDir(dir.path);
-  await data.tenant(HOME);
-  member = await data.apiKey(HOME, "member");
-  server = await startServer({ dataDir: dir.path });
-  const call = api(server.url, member);
-  for (let i = 0; i < PEOPLE; i++) {
-    const created = await call("POST", `/t/${HOME}/contacts`, {
-      firstName: `E${i}`,
-      email: `e${i}@example.com`,
-    });
-    expect(created.status).toBe(201);
-    contactIds.push(created.json.id);
-  }
+  ({ data, member, server, contactIds } = await eventsWorkspace(dir.path, HOME, PEOPLE, "E"));
 }, 60_000);
 
 afterAll(async () => {
