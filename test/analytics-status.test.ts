@@ -91,6 +91,8 @@ describe("a data directory without a catalog", () => {
     ["analytics status", ["analytics", "status"]],
     ["tenants list", ["tenants", "list"]],
     ["analytics query", ["analytics", "query", "--tenant", "acme", "-"]],
+    ["analytics export", ["analytics", "export"]],
+    ["analytics run", ["analytics", "run"]],
   ] as const) {
     it(`is refused by crm ${name}, naming it, exit 2, and nothing is created there`, async () => {
       const empty = join(dir.path, `empty-${name.replace(" ", "-")}`);

@@ -1,8 +1,8 @@
 import { analyticsSettings } from "../../jobs/export/analytics-settings.ts";
 import { loadWarehouseKey } from "../../jobs/export/warehouse-key.ts";
 import { loadConfig } from "../core/config.ts";
-import { Catalog } from "../tenancy/catalog.ts";
 import { type Command, DATA_HELP, UsageError } from "./command.ts";
+import { openExistingCatalog } from "./open-data.ts";
 import { ProgressLine } from "./progress-line.ts";
 
 const count = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -31,10 +31,11 @@ A progress bar on a terminal; one summary line on stdout at the end.`,
   options: { warehouse: { type: "string" }, rebuild: { type: "string" } },
   async run(values) {
     const config = loadConfig(process.env, { dataDir: values.data as string | undefined });
+    // First: a directory with no catalog (a mistyped --data) gets no key file and no warehouse.
+    const catalog = openExistingCatalog(config.dataDir);
     const settings = analyticsSettings(process.env, config.dataDir, values.warehouse as string | undefined);
     const key = loadWarehouseKey(config.dataDir, settings.warehouse, process.env);
-    const catalog = Catalog.open(config.dataDir);
-    let tenants: ReturnType<Catalog["list"]>;
+    let tenants: ReturnType<typeof catalog.list>;
     try {
       tenants = catalog.list();
     } finally {

@@ -4,9 +4,9 @@ import { WRITE_BUSY_TIMEOUT_MS } from "../../jobs/run/write-back.ts";
 import { hostTimeZone, nightlyRunDate } from "../analytics/nightly-scheduler.ts";
 import { loadConfig } from "../core/config.ts";
 import { ANALYTICS_JOBS, type AnalyticsJob, RunInProgressError } from "../tenancy/analytics-ledger.ts";
-import { Catalog } from "../tenancy/catalog.ts";
 import { ShardManager } from "../tenancy/shard-manager.ts";
 import { type Command, DATA_HELP, UsageError } from "./command.ts";
+import { openExistingCatalog } from "./open-data.ts";
 import { ProgressLine } from "./progress-line.ts";
 
 /** A job's error in one line (DuckDB adds hints on further lines; the ledger keeps them). */
@@ -78,13 +78,14 @@ Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTI
         : runDateFlag(values.date);
     const jobs = jobsFlag(values.job);
     const config = loadConfig(process.env, { dataDir: values.data as string | undefined });
+    // First: a directory with no catalog (a mistyped --data) gets no key file, warehouse or ledger.
+    const catalog = openExistingCatalog(config.dataDir);
     const settings = analyticsSettings(process.env, config.dataDir, values.warehouse as string | undefined);
     const { warehouse } = settings;
     const key = values["skip-export"] ? undefined : loadWarehouseKey(config.dataDir, warehouse, process.env);
     // DuckDB is loaded here only, never by `crm serve` (which imports this file's command table).
     const { runAnalytics } = await import("../../jobs/run/run-analytics.ts");
     const { exportWarehouse } = await import("../../jobs/export/export-warehouse.ts");
-    const catalog = Catalog.open(config.dataDir);
     // A workspace the server holds locked is waited for briefly and retried (write-back.ts), never
     // for SQLite's default 5 s per statement: six attempts would then take half a minute.
     const shards = new ShardManager({
