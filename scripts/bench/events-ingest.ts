@@ -13,10 +13,17 @@
  *                 per batch the worker runs (parseBatch, checkEvents, prepareEvents,
  *                 storeEvents), called here on the bench file with no HTTP and no pool; also
  *                 how long each batch's transaction holds the file's write lock.
+ * While the clients post alone, the server's CPU time is read from /proc per thread: its main
+ * thread's (what every page waits behind) and its other threads' (the pool's, the runtime's
+ * helpers) per batch: figures that hold on a machine other work shares, unlike events/s.
+ * With --reference DIR (another checkout, e.g. the code before a change in a detached
+ * worktree), that checkout's server is measured the same way in the same rounds, and the
+ * ratios this ÷ reference are printed.
  * Printed: medians over the rounds (events/s, p50/p99, ratios), and the command.
  *
  * Usage: bun scripts/bench/events-ingest.ts [--data DIR] [--contacts N] [--batch N] [--clients N]
  *          [--format msgpack|json] [--rounds N] [--seconds N] [--connections N] [--nice N] [--people N]
+ *          [--reference DIR]
  *   (npm run bench:events). Needs wrk (apt-get install wrk). The data directory is made once and
  *   reused; each run first clears `events` and `contact_engagement` (what earlier runs stored), so
  *   it starts from the seed's log.
@@ -33,6 +40,7 @@ import { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import { BENCH, benchData } from "./bench-data.ts";
 import { benchApiKey, signInSession, spawnServer } from "./bench-server.ts";
 import { otherWorkspace } from "./isolation-loads.ts";
+import { type CpuSnapshot, snapshot } from "./thread-cpu.ts";
 import { median, type WrkResult, wrk } from "./wrk.ts";
 
 const { values } = parseArgs({
@@ -47,6 +55,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "8" },
     nice: { type: "string" },
     people: { type: "string" },
+    reference: { type: "string" },
   },
   strict: true,
 });
@@ -62,6 +71,8 @@ const connections = Number(values.connections);
 const nice = values.nice;
 /** How many distinct contacts a batch's events are about (default: one per event, up to --contacts). */
 const people = Number(values.people ?? batchSize);
+/** Another checkout whose server is measured in the same rounds (its src/cli.ts). */
+const reference = values.reference;
 
 await benchData(dataDir, contacts);
 const pageSlug = await otherWorkspace(dataDir);
@@ -100,22 +111,50 @@ function batchBody(): Uint8Array<ArrayBuffer> {
 }
 const CONTENT_TYPE = format === "json" ? "application/json" : "application/msgpack";
 
-const server = await spawnServer(["src/cli.ts", "serve", "--port", "0", "--data", dataDir], {
+const serverEnv = {
   CRM_ACCESS_LOG: "false",
   // No nightly analytics from this server: its start line is then the first it prints.
   CRM_ANALYTICS_AT: "off",
   ...(nice === undefined ? {} : { CRM_WORKER_NICE: nice }),
-});
-const base = String(JSON.parse(server.startLine).url);
+};
+/** The servers measured: this checkout's, and the reference checkout's when given (same data, one loaded at a time). */
+const targets = [{ name: "this", cli: "src/cli.ts" }];
+if (reference) targets.push({ name: "reference", cli: join(reference, "src", "cli.ts") });
+const servers = await Promise.all(
+  targets.map(async (target) => {
+    const { proc, startLine } = await spawnServer(
+      [target.cli, "serve", "--port", "0", "--data", dataDir],
+      serverEnv,
+    );
+    return { ...target, proc, base: String(JSON.parse(startLine).url) };
+  }),
+);
 let keys = 0;
+
+/** Milliseconds of CPU a server's main thread and its other threads (pool, runtime helpers) spent between two snapshots. */
+function cpuSpent(pid: number, before: CpuSnapshot, after: CpuSnapshot) {
+  let main = 0;
+  let others = 0;
+  for (const [tid, thread] of after.threads) {
+    const spent = thread.ms - (before.threads.get(tid)?.ms ?? 0);
+    if (tid === pid) main += spent;
+    else others += spent;
+  }
+  return { main, others };
+}
+
+interface Round {
+  idle: WrkResult;
+  ingest: WrkResult;
+  ingestRate: number;
+  aloneRate: number;
+  /** CPU ms per batch while the clients post alone: the main thread's, the other threads'. */
+  mainMs: number;
+  othersMs: number;
+}
 
 try {
   const apiKey = await benchApiKey(dataDir);
-  const session = await signInSession(base, pageSlug);
-  const pageUrl = `${base}/t/${pageSlug}/contacts`;
-  const page = await fetch(pageUrl, { headers: { cookie: session } });
-  if (page.status !== 200 || !(await page.text()).includes('<tr id="contact-'))
-    throw new Error(`the measured page did not render (${page.status})`);
   const body = batchBody();
   console.error(`batch: ${batchSize} events, ${(body.byteLength / 1024).toFixed(0)} KiB of ${format}`);
 
@@ -126,7 +165,7 @@ try {
    * One batch through the API, as a client should send it: on a 503 it waits and sends the same
    * batch with the same Idempotency-Key again. Throws unless every event was stored.
    */
-  async function postBatch(): Promise<number> {
+  async function postBatch(base: string): Promise<number> {
     const key = `bench-${process.pid}-${++keys}`;
     for (;;) {
       const response = await fetch(`${base}/api/v1/t/${BENCH.slug}/events`, {
@@ -146,13 +185,22 @@ try {
     }
   }
 
-  /** `clients` loops posting batches until stopped; counts the events stored between start and stop. */
-  function ingestLoad() {
+  /**
+   * `clients` loops posting batches until stopped: the events stored between start and stop per
+   * second, and the batches stored in all (those that finish after the stop included).
+   */
+  function ingestLoad(base: string) {
     let stopping = false;
     let stored = 0;
+    let batches = 0;
     const started = performance.now();
     const loops = Array.from({ length: clients }, async () => {
-      while (!stopping) stored += await postBatch();
+      while (!stopping) {
+        // Awaited first: `stored += await …` would read `stored` before the wait and lose the other clients' counts.
+        const events = await postBatch(base);
+        stored += events;
+        batches++;
+      }
     });
     return {
       async stop() {
@@ -160,13 +208,10 @@ try {
         const ms = performance.now() - started;
         const counted = stored;
         await Promise.all(loops);
-        return { eventsPerSecond: (counted / ms) * 1000 };
+        return { eventsPerSecond: (counted / ms) * 1000, batches };
       },
     };
   }
-
-  const wrkPage = (s: number): Promise<WrkResult> =>
-    wrk({ url: pageUrl, connections, seconds: s, threads: 1, headers: { cookie: session } });
 
   /**
    * The worker's work on the server's file, called here: the same decoding, checks, preparation
@@ -194,83 +239,121 @@ try {
     return { eventsPerSecond: (batches * batchSize * 1000) / (performance.now() - started), lockMs, batchMs };
   }
 
-  // Warm: the worker thread, the page, the file in the OS cache.
-  await postBatch();
-  await wrkPage(1);
+  const measured = await Promise.all(
+    servers.map(async (server) => {
+      const session = await signInSession(server.base, pageSlug);
+      const pageUrl = `${server.base}/t/${pageSlug}/contacts`;
+      const page = await fetch(pageUrl, { headers: { cookie: session } });
+      if (page.status !== 200 || !(await page.text()).includes('<tr id="contact-'))
+        throw new Error(`the measured page did not render on ${server.name} (${page.status})`);
+      const wrkPage = (s: number): Promise<WrkResult> =>
+        wrk({ url: pageUrl, connections, seconds: s, threads: 1, headers: { cookie: session } });
+      return { ...server, wrkPage, runs: [] as Round[] };
+    }),
+  );
+
+  // Warm: the worker threads, the pages, the file in the OS cache.
+  for (const server of measured) {
+    await postBatch(server.base);
+    await server.wrkPage(1);
+  }
   await direct(1);
 
-  const runs: {
-    idle: WrkResult;
-    ingest: WrkResult;
-    ingestRate: number;
-    aloneRate: number;
-    directRate: number;
-    lockMs: number[];
-    batchMs: number[];
-  }[] = [];
+  const directRuns: { rate: number; lockMs: number[]; batchMs: number[] }[] = [];
   for (let round = 0; round < rounds; round++) {
-    const idle = await wrkPage(seconds);
-    const alone = ingestLoad();
-    await Bun.sleep(seconds * 1000);
-    const aloneRate = (await alone.stop()).eventsPerSecond;
-    const load = ingestLoad();
-    await Bun.sleep(500);
-    const ingest = await wrkPage(seconds);
-    const { eventsPerSecond } = await load.stop();
+    for (const server of measured) {
+      const idle = await server.wrkPage(seconds);
+      const before = snapshot(server.proc.pid);
+      const alone = ingestLoad(server.base);
+      await Bun.sleep(seconds * 1000);
+      const aloneResult = await alone.stop();
+      const cpu = cpuSpent(server.proc.pid, before, snapshot(server.proc.pid));
+      const load = ingestLoad(server.base);
+      await Bun.sleep(500);
+      const ingest = await server.wrkPage(seconds);
+      const { eventsPerSecond } = await load.stop();
+      const run: Round = {
+        idle,
+        ingest,
+        ingestRate: eventsPerSecond,
+        aloneRate: aloneResult.eventsPerSecond,
+        mainMs: cpu.main / aloneResult.batches,
+        othersMs: cpu.others / aloneResult.batches,
+      };
+      server.runs.push(run);
+      console.error(
+        `round ${round + 1} ${server.name}: idle p99 ${idle.p99Ms.toFixed(2)} ms; alone ${run.aloneRate.toFixed(0)} events/s (CPU a batch: main thread ${run.mainMs.toFixed(1)} ms, other threads ${run.othersMs.toFixed(0)} ms); ingest ${eventsPerSecond.toFixed(0)} events/s, page p99 ${ingest.p99Ms.toFixed(2)} ms (${ingest.errors} errors, ${ingest.non2xx} non-2xx)`,
+      );
+    }
     const reference = await direct(5);
-    runs.push({
-      idle,
-      ingest,
-      ingestRate: eventsPerSecond,
-      aloneRate,
-      directRate: reference.eventsPerSecond,
+    directRuns.push({
+      rate: reference.eventsPerSecond,
       lockMs: reference.lockMs,
       batchMs: reference.batchMs,
     });
     console.error(
-      `round ${round + 1}: idle p99 ${idle.p99Ms.toFixed(2)} ms; alone ${aloneRate.toFixed(0)} events/s; ingest ${eventsPerSecond.toFixed(0)} events/s, page p99 ${ingest.p99Ms.toFixed(2)} ms (${ingest.errors} errors, ${ingest.non2xx} non-2xx); direct ${reference.eventsPerSecond.toFixed(0)} events/s, lock ${median(reference.lockMs).toFixed(1)} ms a batch (max ${Math.max(...reference.lockMs).toFixed(1)})`,
+      `round ${round + 1}: direct ${reference.eventsPerSecond.toFixed(0)} events/s, lock ${median(reference.lockMs).toFixed(1)} ms a batch (max ${Math.max(...reference.lockMs).toFixed(1)})`,
     );
   }
 
-  const m = (pick: (r: (typeof runs)[number]) => number) => median(runs.map(pick));
-  const idleP99 = m((r) => r.idle.p99Ms);
-  const ingestP99 = m((r) => r.ingest.p99Ms);
-  const ingestRate = m((r) => r.ingestRate);
-  const aloneRate = m((r) => r.aloneRate);
-  const directRate = m((r) => r.directRate);
-  const lockMs = median(runs.flatMap((r) => r.lockMs));
-  const lockMaxMs = Math.max(...runs.flatMap((r) => r.lockMs));
-  const batchMs = median(runs.flatMap((r) => r.batchMs));
+  const directRate = median(directRuns.map((r) => r.rate));
+  const lockMs = median(directRuns.flatMap((r) => r.lockMs));
+  const lockMaxMs = Math.max(...directRuns.flatMap((r) => r.lockMs));
+  const batchMs = median(directRuns.flatMap((r) => r.batchMs));
   console.log(
-    `\nEvent ingest: batches of ${batchSize.toLocaleString("en-US")} (${format}), ${clients} client(s), pool nice ${nice ?? "default"}, ${emails.length.toLocaleString("en-US")} contacts a batch; another workspace's contacts page under wrk (${connections} connections), ${seconds} s × ${rounds} rounds (medians)\n`,
+    `\nEvent ingest: batches of ${batchSize.toLocaleString("en-US")} (${format}), ${clients} client(s), pool nice ${nice ?? "default"}, ${emails.length.toLocaleString("en-US")} contacts a batch; another workspace's contacts page under wrk (${connections} connections), ${seconds} s × ${rounds} rounds (medians)`,
   );
-  console.log("                        events/s    page p50 ms   page p99 ms   ÷ idle p99");
+  const summaries = measured.map((server) => {
+    const m = (pick: (r: Round) => number) => median(server.runs.map(pick));
+    return {
+      name: server.name,
+      idleP50: m((r) => r.idle.p50Ms),
+      idleP99: m((r) => r.idle.p99Ms),
+      ingestP50: m((r) => r.ingest.p50Ms),
+      ingestP99: m((r) => r.ingest.p99Ms),
+      pageRatio: m((r) => r.ingest.p99Ms / r.idle.p99Ms),
+      ingestRate: m((r) => r.ingestRate),
+      aloneRate: m((r) => r.aloneRate),
+      mainMs: m((r) => r.mainMs),
+      othersMs: m((r) => r.othersMs),
+    };
+  });
+  for (const s of summaries) {
+    console.log(`\n${s.name === "this" ? "this checkout" : `reference (${reference})`}`);
+    console.log("                          events/s    page p50 ms   page p99 ms   ÷ idle p99");
+    console.log(
+      `idle                      ${"-".padStart(8)}   ${s.idleP50.toFixed(2).padStart(11)}   ${s.idleP99.toFixed(2).padStart(11)}         1.00`,
+    );
+    console.log(
+      `ingest alone (no page)    ${s.aloneRate.toFixed(0).padStart(8)}   CPU a batch: main thread ${s.mainMs.toFixed(1)} ms, other threads ${s.othersMs.toFixed(0)} ms`,
+    );
+    console.log(
+      `ingest (HTTP, pool)       ${s.ingestRate.toFixed(0).padStart(8)}   ${s.ingestP50.toFixed(2).padStart(11)}   ${s.ingestP99.toFixed(2).padStart(11)}   ${s.pageRatio.toFixed(2).padStart(10)}`,
+    );
+  }
+  console.log(`\ndirect (no HTTP, no pool) ${directRate.toFixed(0).padStart(8)}`);
+  const mine = summaries[0] as (typeof summaries)[number];
   console.log(
-    `idle                     ${"-".padStart(8)}   ${m((r) => r.idle.p50Ms)
-      .toFixed(2)
-      .padStart(11)}   ${idleP99.toFixed(2).padStart(11)}         1.00`,
+    `\ningest ÷ direct: ${(mine.ingestRate / directRate).toFixed(2)}; a batch takes ${batchMs.toFixed(0)} ms direct, in one transaction holding the write lock ${lockMs.toFixed(1)} ms (median; max ${lockMaxMs.toFixed(1)} ms); ${busyRetries} batch(es) answered 503 (workspace busy) and sent again`,
   );
-  console.log(`ingest alone (no page)  ${aloneRate.toFixed(0).padStart(8)}`);
+  const other = summaries[1];
+  if (other)
+    console.log(
+      `this ÷ reference: events/s alone ${(mine.aloneRate / other.aloneRate).toFixed(2)}, with the page ${(mine.ingestRate / other.ingestRate).toFixed(2)}; page p99 ÷ idle ${(mine.pageRatio / other.pageRatio).toFixed(2)}; main thread's CPU a batch ${(mine.mainMs / other.mainMs).toFixed(2)}, other threads' ${(mine.othersMs / other.othersMs).toFixed(2)}`,
+    );
   console.log(
-    `ingest (HTTP, pool)      ${ingestRate.toFixed(0).padStart(8)}   ${m((r) => r.ingest.p50Ms)
-      .toFixed(2)
-      .padStart(
-        11,
-      )}   ${ingestP99.toFixed(2).padStart(11)}   ${(ingestP99 / idleP99).toFixed(2).padStart(10)}`,
+    `${mine.ingestRate >= 100_000 ? "PASS" : "MISS"}  ≥ 100,000 events/s (${mine.ingestRate.toFixed(0)})\n${mine.pageRatio <= 2 ? "PASS" : "MISS"}  page p99 during ingest ≤ 2 × idle (${mine.pageRatio.toFixed(2)})`,
   );
-  console.log(`direct (no HTTP, no pool) ${directRate.toFixed(0).padStart(7)}`);
+  const load = (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ");
+  console.log(`load average at the end: ${load}`);
   console.log(
-    `\ningest ÷ direct: ${(ingestRate / directRate).toFixed(2)}; a batch takes ${batchMs.toFixed(0)} ms direct, in one transaction holding the write lock ${lockMs.toFixed(1)} ms (median; max ${lockMaxMs.toFixed(1)} ms); ${busyRetries} batch(es) answered 503 (workspace busy) and sent again`,
-  );
-  console.log(
-    `${ingestRate >= 100_000 ? "PASS" : "MISS"}  ≥ 100,000 events/s (${ingestRate.toFixed(0)})\n${ingestP99 / idleP99 <= 2 ? "PASS" : "MISS"}  page p99 during ingest ≤ 2 × idle (${(ingestP99 / idleP99).toFixed(2)})`,
-  );
-  console.log(
-    `\nreproduce: bun scripts/bench/events-ingest.ts --contacts ${contacts} --batch ${batchSize} --clients ${clients} --format ${format} --rounds ${rounds} --seconds ${seconds} --connections ${connections}${nice === undefined ? "" : ` --nice ${nice}`} --people ${people}`,
+    `\nreproduce: bun scripts/bench/events-ingest.ts --contacts ${contacts} --batch ${batchSize} --clients ${clients} --format ${format} --rounds ${rounds} --seconds ${seconds} --connections ${connections}${nice === undefined ? "" : ` --nice ${nice}`} --people ${people}${reference ? ` --reference ${reference}` : ""}`,
   );
 } finally {
-  server.proc.kill("SIGTERM");
-  await server.proc.exited;
+  for (const server of servers) {
+    server.proc.kill("SIGTERM");
+    await server.proc.exited;
+  }
   shards.closeAll();
   catalog.close();
 }
