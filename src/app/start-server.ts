@@ -52,15 +52,15 @@ export function createDeps(
       idleMs: config.shardIdleSeconds * 1000,
       busyTimeoutMs: config.busyTimeoutMs,
       walCheckpointBytes: config.checkpointWalBytes,
-      // Copying a workspace's write-ahead log back into its file runs in the pool, never on this thread.
+      // Copying a workspace's write-ahead log back into its file runs in the pool, never on this
+      // thread; as upkeep, so it never takes a slot of the workspace's share from its requests.
       checkpoint: (tenant) =>
         pool
-          .run("tenancy.checkpoint", {
-            tenantId: tenant.id,
-            slug: tenant.slug,
-            file: tenant.file,
-            params: {},
-          })
+          .run(
+            "tenancy.checkpoint",
+            { tenantId: tenant.id, slug: tenant.slug, file: tenant.file, params: {} },
+            { upkeep: true },
+          )
           .catch((error) => {
             // The pool busy: asked again later. Anything else is worth a line in the log.
             if (!(error instanceof RetryLaterError))

@@ -206,4 +206,28 @@ describe("fairness between workspaces", () => {
     await Promise.all(runs);
     expect(p.stats()).toMatchObject({ running: 0, queued: 0, completed: 3 });
   });
+
+  it("upkeep (a checkpoint) takes none of its workspace's share, yet stays bounded: one per workspace, and within the pool's bound", async () => {
+    const p = makePool({ threads: 1, maxQueue: 2, perWorkspace: 1 });
+    const upkeep = runFor(p, "a", "sleep", { ms: 300 }, { upkeep: true });
+    // The workspace's own run is let in beside it (it waits for the thread), not refused.
+    const own = runFor<{ threadId: number }>(p, "a", "sleep", { ms: 10 });
+    expect(p.stats()).toMatchObject({ running: 1, queued: 1, refused: 0 });
+    // A second upkeep run of the same workspace while one is in flight: refused.
+    const second = runFor(p, "a", "echo", {}, { upkeep: true });
+    await expect(second).rejects.toBeInstanceOf(RetryLaterError);
+    await expect(second).rejects.toMatchObject({ status: 503 });
+    // Another workspace's upkeep fills the pool (1 thread + 2 waiting); the next run of anyone is refused.
+    const otherUpkeep = runFor(p, "b", "echo", { value: "b" }, { upkeep: true });
+    await expect(runFor(p, "c", "echo")).rejects.toThrow("the server is busy");
+    await expect(runFor(p, "c", "echo", {}, { upkeep: true })).rejects.toThrow("the server is busy");
+    expect(p.stats()).toMatchObject({ refused: 3, refusedWorkspace: 0 });
+    await Promise.all([upkeep, own, otherUpkeep]);
+    // All given back: "a" may have its upkeep and its run again, and no workspace is left counted.
+    expect(p.stats()).toMatchObject({ running: 0, queued: 0, workspaces: 0 });
+    expect(
+      (await runFor<{ value: string }>(p, "a", "echo", { value: "again" }, { upkeep: true })).value,
+    ).toBe("again");
+    expect((await runFor<{ value: string }>(p, "a", "echo", { value: "own" })).value).toBe("own");
+  });
 });

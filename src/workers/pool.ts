@@ -34,6 +34,13 @@ export interface RunOptions {
   /** Aborts the task: the request closed, the user moved on, or an admin cancelled it. */
   signal?: AbortSignal;
   timeoutMs?: number;
+  /**
+   * Upkeep of the workspace's file that no request asked for (a checkpoint of its write-ahead
+   * log): it takes none of the workspace's share (CRM_WORKER_PER_WORKSPACE), so a lone uploader
+   * is never refused because of it. Still bounded: at most one such run per workspace in flight
+   * (a second is refused with 503), each counted against the pool's own bound.
+   */
+  upkeep?: boolean;
 }
 
 /** The task ran past its time limit and was stopped; its thread was replaced. */
@@ -71,7 +78,8 @@ interface Waiting {
  * and Retry-After rather than an ever longer wait. Results come back packed by msgpackr.
  *
  * Fair between workspaces: each may have at most `perWorkspace` runs in flight (running or
- * waiting, background tasks included), so one workspace's burst is refused to it alone; and
+ * waiting, background tasks included; upkeep such as a checkpoint apart, one at most), so one
+ * workspace's burst is refused to it alone; and
  * runs wait here, a line per workspace, piscina being handed no more than it has threads, the
  * next thread going to the workspace served least recently (round robin), not to the oldest run.
  */
@@ -86,8 +94,10 @@ export class WorkerPool {
   private readonly served = new Map<string, number>();
   private starts = 0;
   private waitingCount = 0;
-  /** Runs in flight (running or waiting) by workspace. */
+  /** Runs in flight (running or waiting) by workspace, upkeep left out. */
   private readonly perTenant = new Map<string, number>();
+  /** The workspaces with an upkeep run in flight (at most one each). */
+  private readonly upkeep = new Set<string>();
   private readonly perWorkspace: number;
   /**
    * Runs completed; refused because the pool was full, or (also counted in `refused`) because
@@ -117,15 +127,17 @@ export class WorkerPool {
 
   /** Runs `task` for one tenant and returns what it returned. */
   async run<T>(task: TaskName | (string & {}), input: TaskInput, options: RunOptions = {}): Promise<T> {
-    this.checkRoom(input.tenantId);
     const tenantId = input.tenantId;
-    const mine = this.perTenant.get(tenantId) ?? 0;
+    const upkeep = options.upkeep === true;
+    if (upkeep) this.checkUpkeepRoom(tenantId);
+    else this.checkRoom(tenantId);
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const request: TaskRequest = { task, dataDir: this.options.dataDir, input };
     this.inFlight++;
-    this.perTenant.set(tenantId, mine + 1);
+    if (upkeep) this.upkeep.add(tenantId);
+    else this.perTenant.set(tenantId, (this.perTenant.get(tenantId) ?? 0) + 1);
     try {
       const reply = await this.schedule(tenantId, request, signal);
       if (!reply.ok) {
@@ -148,11 +160,16 @@ export class WorkerPool {
       throw error;
     } finally {
       this.inFlight--;
-      const left = (this.perTenant.get(tenantId) ?? 1) - 1;
-      if (left === 0) {
-        this.perTenant.delete(tenantId);
-        this.served.delete(tenantId);
-      } else this.perTenant.set(tenantId, left);
+      if (upkeep) {
+        this.upkeep.delete(tenantId);
+        if (!this.perTenant.has(tenantId)) this.served.delete(tenantId);
+      } else {
+        const left = (this.perTenant.get(tenantId) ?? 1) - 1;
+        if (left === 0) {
+          this.perTenant.delete(tenantId);
+          if (!this.upkeep.has(tenantId)) this.served.delete(tenantId);
+        } else this.perTenant.set(tenantId, left);
+      }
     }
   }
 
@@ -174,6 +191,14 @@ export class WorkerPool {
         `this workspace already has ${this.perWorkspace} heavy tasks running or waiting; try again when one has finished`,
         2,
       );
+    }
+  }
+
+  /** Throws the 503 an upkeep run for this workspace would get now: the pool full, or one already in flight. */
+  private checkUpkeepRoom(tenantId: string): void {
+    if (this.inFlight >= this.options.threads + this.options.maxQueue || this.upkeep.has(tenantId)) {
+      this.counts.refused++;
+      throw new RetryLaterError(503, "the server is busy with other heavy work; try again in a moment", 2);
     }
   }
 
