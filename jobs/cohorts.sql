@@ -9,37 +9,53 @@
 WITH p AS (
   SELECT run_date,
          CAST(run_date AS TIMESTAMP) + INTERVAL '1' DAY AS run_end,
-         EXTRACT(YEAR FROM run_date) * 12 + EXTRACT(MONTH FROM run_date) - 1 AS run_month
+         EXTRACT(YEAR FROM run_date) * 12 + EXTRACT(MONTH FROM run_date) - 1 AS run_month,
+         -- The first day of the oldest of the 12 months.
+         CAST(run_date AS TIMESTAMP) - (EXTRACT(DAY FROM run_date) - 1) * INTERVAL '1' DAY
+           - INTERVAL '11' MONTH AS window_start
   FROM params
 ),
+-- Each contact's month of first interaction (the month of its earliest one), over all history.
+firsts AS (
+  SELECT f.tenant, f.contact_id,
+         EXTRACT(YEAR FROM f.first_at) * 12 + EXTRACT(MONTH FROM f.first_at) - 1 AS cohort_index
+  FROM (
+    SELECT i.tenant, i.subject_id AS contact_id, MIN(i.occurred_at) AS first_at
+    FROM interactions i
+    CROSS JOIN p
+    WHERE i.subject_type = 'contact' AND i.occurred_at < p.run_end AND i.day <= p.run_date
+    GROUP BY i.tenant, i.subject_id
+  ) f
+  JOIN contacts c ON c.tenant = f.tenant AND c.id = f.contact_id
+),
+members AS (
+  SELECT f.tenant, f.contact_id, f.cohort_index
+  FROM firsts f
+  CROSS JOIN p
+  WHERE f.cohort_index > p.run_month - 12
+),
+-- The months of the 12 in which each contact had an interaction: a cohort's later months are
+-- all among them, so older interactions are not read again.
 touches AS (
   SELECT DISTINCT i.tenant, i.subject_id AS contact_id,
          EXTRACT(YEAR FROM i.occurred_at) * 12 + EXTRACT(MONTH FROM i.occurred_at) - 1 AS month_index
   FROM interactions i
-  JOIN contacts c ON c.tenant = i.tenant AND c.id = i.subject_id
   CROSS JOIN p
   WHERE i.subject_type = 'contact' AND i.occurred_at < p.run_end AND i.day <= p.run_date
-),
-firsts AS (
-  SELECT tenant, contact_id, MIN(month_index) AS cohort_index
-  FROM touches
-  GROUP BY tenant, contact_id
+    AND i.occurred_at >= p.window_start AND i.day >= CAST(p.window_start AS DATE)
 ),
 cohorts AS (
-  SELECT f.tenant, f.cohort_index, COUNT(*) AS cohort_size
-  FROM firsts f
-  CROSS JOIN p
-  WHERE f.cohort_index > p.run_month - 12
-  GROUP BY f.tenant, f.cohort_index
+  SELECT tenant, cohort_index, COUNT(*) AS cohort_size
+  FROM members
+  GROUP BY tenant, cohort_index
 ),
 activity AS (
-  SELECT f.tenant, f.cohort_index, t.month_index - f.cohort_index AS month_offset,
+  SELECT m.tenant, m.cohort_index, t.month_index - m.cohort_index AS month_offset,
          COUNT(*) AS active
-  FROM firsts f
-  JOIN touches t ON t.tenant = f.tenant AND t.contact_id = f.contact_id
-  CROSS JOIN p
-  WHERE f.cohort_index > p.run_month - 12 AND t.month_index - f.cohort_index BETWEEN 0 AND 11
-  GROUP BY f.tenant, f.cohort_index, t.month_index - f.cohort_index
+  FROM members m
+  JOIN touches t ON t.tenant = m.tenant AND t.contact_id = m.contact_id
+  WHERE t.month_index - m.cohort_index BETWEEN 0 AND 11
+  GROUP BY m.tenant, m.cohort_index, t.month_index - m.cohort_index
 ),
 offsets (month_offset) AS (
   VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11)
