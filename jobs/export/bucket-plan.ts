@@ -29,8 +29,8 @@ export interface BucketPlan {
   staged: string[];
   /** Tenants read from their first row: none of their rows is kept from the current files. */
   fromZero: Set<string>;
-  /** Tenants whose snapshot rows were taken again. */
-  snapshots: string[];
+  /** Per dimension, the tenants whose snapshot rows were taken again. */
+  snapshots: Map<string, string[]>;
   /** The bucket's listed files found damaged (never read again). */
   damaged: Set<string>;
   /** Damaged or asked: the bucket is made again from its tenants' files alone, keeping no row. */
@@ -68,14 +68,15 @@ export function bucketWrites(plan: BucketPlan, manifest: Manifest, warehouse: st
   for (const { name } of DIMENSIONS) {
     const snapshots = listedFiles(manifest, name, plan.bucket);
     const damagedHere = snapshots.some((f) => plan.damaged.has(join(warehouse, f)));
-    if (plan.snapshots.length === 0 && !damagedHere) continue;
+    const retaken = plan.snapshots.get(name) ?? [];
+    if (retaken.length === 0 && !damagedHere) continue;
     writes.push({
       table: name,
       bucket: plan.bucket,
       file: bucketFile(name, plan.bucket, manifest.next++),
-      tenants: plan.snapshots,
+      tenants: retaken,
       keep: sound(snapshots),
-      replaced: plan.snapshots,
+      replaced: retaken,
     });
     for (const snapshot of snapshots) delete manifest.files[snapshot];
   }

@@ -17,13 +17,14 @@ import {
   type TenantEntry,
   writeManifest,
 } from "./manifest.ts";
+import { type PendingRead, ReadPool } from "./read-pool.ts";
 import { type BucketWrite, Staging } from "./staging.ts";
-import { type Row, TenantReader } from "./tenant-reader.ts";
+import { type ReadOutcome, UnreadableFileError } from "./tenant-read.ts";
+import { TenantReader } from "./tenant-reader.ts";
 import { emailHash } from "./warehouse-key.ts";
 import {
   BUCKETS,
   bucketOf,
-  DIMENSIONS,
   INTERACTIONS,
   isSafeTenantId,
   RUNNING_MARK,
@@ -71,6 +72,11 @@ export interface ExportOptions {
    * by an export that can read all its workspaces.
    */
   onBucketKept?: (bucket: number, tenants: Tenant[]) => void;
+  /**
+   * Threads reading the workspaces' files while this one appends their rows and writes the
+   * files (default: `threads`); 0 reads them on this thread.
+   */
+  readers?: number;
   /** Rows staged before a batch of buckets is written (default 1,000,000; a bucket is never split). */
   batchRows?: number;
 }
@@ -89,8 +95,8 @@ export interface ExportSummary {
   ms: number;
 }
 
-/** Rows read from a tenant's file at a time. */
-const READ_ROWS = 50_000;
+/** Tenants whose reads are handed to the reader threads ahead of the one being appended. */
+const READ_AHEAD = 32;
 /** Tenants whose rows one batch stages at most. */
 const BATCH_TENANTS = 250;
 /**
@@ -124,6 +130,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
   };
   let instance: DuckDBInstance | undefined;
   let staging: Staging | undefined;
+  let pool: ReadPool | undefined;
   try {
     const stagingDir = join(warehouse, STAGING_DIR);
     const running = join(warehouse, RUNNING_MARK);
@@ -170,8 +177,10 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
     });
     staging = await Staging.create(instance, threads);
     const stage = staging;
+    const readers = new ReadPool(options.readers ?? threads);
+    pool = readers;
 
-    // Tenants by bucket, in catalog order within each; the skipped ones are told at once.
+    // Tenants by bucket; the skipped ones are told at once.
     const byBucket: Tenant[][] = Array.from({ length: BUCKETS }, () => []);
     let done = 0;
     const total = options.tenants.length;
@@ -183,6 +192,8 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         options.onTenant?.(++done, total, summary.rows);
       } else byBucket[bucketOf(tenant.id)]?.push(tenant);
     }
+    // A bucket's tenants in the order of their ids: their rows are staged in the files' order.
+    for (const tenants of byBucket) tenants.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
     let batch: BucketPlan[] = [];
     let batchTenants: string[] = [];
@@ -213,85 +224,117 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
     // Buckets rewritten because a workspace's history was (a merge or an erasure): their replaced
     // files are deleted at once, not retired, so an erased person leaves the disk at this export.
     const rewrittenBuckets = new Set<number>();
-    for (let bucket = 0; bucket < BUCKETS; bucket++) {
+    // Each bucket's reads are handed to the reader threads ahead of the one being appended,
+    // so they read while this thread appends and writes.
+    interface Prepared {
+      tenants: Tenant[];
+      damagedPaths: string[];
+      forcedHere: Tenant[];
+      whole: boolean;
+      /** Whole, but these tenants' files cannot be opened (why): the bucket is kept as it is. */
+      unreadable: Map<Tenant, string>;
+      reads: PendingRead[];
+    }
+    const prepared: Prepared[] = [];
+    let inFlight = 0;
+    const prepare = (bucket: number): Prepared => {
       const tenants = byBucket[bucket] ?? [];
       const damagedPaths = damaged.get(bucket) ?? [];
       const forcedHere = tenants.filter((t) => options.rebuild === "all" || options.rebuild?.has(t.id));
-      const readers = new Map<Tenant, TenantReader>();
-      const unreadable: Tenant[] = [];
-      for (const tenant of tenants) {
-        try {
-          readers.set(tenant, TenantReader.open(options.dataDir, tenant));
-        } catch (error) {
-          unreadable.push(tenant);
-          summary.skipped++;
-          options.onSkip?.(tenant, (error as Error).message);
-          options.onTenant?.(++done, total, summary.rows);
-        }
-      }
       // A damaged or forced bucket is read again whole from its tenants' files; unless one of
-      // them cannot be read now: its rows could not be made again, so the bucket is left as it
+      // them cannot be opened now: its rows could not be made again, so the bucket is left as it
       // is this time (its files, every tenant's entry), and rebuilt by an export that can.
       const whole = damagedPaths.length > 0 || forcedHere.length > 0;
-      if (whole && unreadable.length > 0) {
-        for (const reader of readers.values()) {
-          reader.close();
+      const unreadable = new Map<Tenant, string>();
+      if (whole)
+        for (const tenant of tenants) {
+          try {
+            TenantReader.open(options.dataDir, tenant).close();
+          } catch (error) {
+            unreadable.set(tenant, (error as Error).message);
+          }
+        }
+      const reads =
+        unreadable.size > 0
+          ? []
+          : tenants.map((tenant) => {
+              const entry: TenantEntry | undefined = current.tenants[tenant.id];
+              return readers.read({
+                dataDir: options.dataDir,
+                tenant,
+                watermark: entry?.watermark ?? 0,
+                snapshotOf: entry?.snapshotOf,
+                whole,
+                key: options.key,
+                keyId,
+                exportedAt,
+              });
+            });
+      inFlight += reads.length;
+      return { tenants, damagedPaths, forcedHere, whole, unreadable, reads };
+    };
+    let prepareNext = 0;
+    const readAhead = () => {
+      while (prepareNext < BUCKETS && (prepareNext === 0 || inFlight < READ_AHEAD)) {
+        prepared[prepareNext] = prepare(prepareNext);
+        prepareNext++;
+      }
+    };
+    for (let bucket = 0; bucket < BUCKETS; bucket++) {
+      readAhead();
+      const { tenants, damagedPaths, forcedHere, whole, unreadable, reads } = prepared[bucket] as Prepared;
+      prepared[bucket] = undefined as unknown as Prepared;
+      if (unreadable.size > 0) {
+        for (const tenant of tenants) {
           summary.skipped++;
+          const reason = unreadable.get(tenant);
+          if (reason !== undefined) options.onSkip?.(tenant, reason);
           options.onTenant?.(++done, total, summary.rows);
         }
-        options.onBucketKept?.(bucket, unreadable);
+        options.onBucketKept?.(bucket, [...unreadable.keys()]);
         continue;
       }
       const plan: BucketPlan = {
         bucket,
         staged: [],
         fromZero: new Set(),
-        snapshots: [],
+        snapshots: new Map(),
         damaged: new Set(damagedPaths),
         whole,
         rows: 0,
       };
-      for (const [tenant, reader] of readers) {
+      for (const [i, tenant] of tenants.entries()) {
+        let outcome: ReadOutcome;
+        stage.beginTenant(tenant.id);
         try {
-          const entry: TenantEntry | undefined = current.tenants[tenant.id];
-          const watermark = entry?.watermark ?? 0;
-          const maxId = reader.maxId();
-          // A file behind its watermark (put back from a backup) is rebuilt too.
-          const rewritten = watermark > 0 && (maxId < watermark || reader.rewroteSince(watermark, maxId));
-          const forced = forcedHere.includes(tenant);
-          if (forced) summary.forced++;
-          else if (rewritten) summary.rebuilt++;
-          else if (damagedPaths.length > 0 || invalid) summary.repaired++;
-          if (damagedPaths.length > 0) options.onDamaged?.(tenant, damagedPaths);
-          if (rewritten) rewrittenBuckets.add(bucket);
-          const fromZero = whole || rewritten;
-          if (fromZero) plan.fromZero.add(tenant.id);
-          let after = fromZero ? 0 : watermark;
-          let rows = 0;
-          for (;;) {
-            const read = reader.interactions(after, maxId, READ_ROWS);
-            if (read.length === 0) break;
-            stage.interactions.append(tenant.id, read);
-            rows += read.length;
-            after = Number(read[read.length - 1]?.[0]);
-            if (read.length < READ_ROWS) break;
-          }
-          if (rows > 0) plan.staged.push(tenant.id);
-          plan.rows += rows;
-          summary.rows += rows;
-          // Snapshots are taken again when anything in the file changed since they were taken
-          // (or the key did); an idle workspace's night costs no file at all.
-          const snapshotOf = `${reader.changeCounter()}/${keyId}`;
-          if (fromZero || entry?.snapshotOf !== snapshotOf) {
-            stageDimensions(stage, reader, tenant, options.key, exportedAt);
-            plan.snapshots.push(tenant.id);
-          }
-          next.tenants[tenant.id] = { watermark: Math.max(maxId, 0), snapshotOf };
-          summary.tenants++;
-          batchTenants.push(tenant.id);
+          outcome = await (reads[i] as PendingRead).consume((batch) => stage.append(tenant.id, batch));
+        } catch (error) {
+          if (!(error instanceof UnreadableFileError)) throw error;
+          // Opened a moment ago for the bucket's rebuild: its rows cannot be made again now.
+          if (whole) throw new Error(`${tenant.slug}: ${error.message}; run the export again`);
+          summary.skipped++;
+          options.onSkip?.(tenant, error.message);
+          options.onTenant?.(++done, total, summary.rows);
+          continue;
         } finally {
-          reader.close();
+          inFlight--;
+          readAhead();
         }
+        const forced = forcedHere.includes(tenant);
+        if (forced) summary.forced++;
+        else if (outcome.rewritten) summary.rebuilt++;
+        else if (damagedPaths.length > 0 || invalid) summary.repaired++;
+        if (damagedPaths.length > 0) options.onDamaged?.(tenant, damagedPaths);
+        if (outcome.rewritten) rewrittenBuckets.add(bucket);
+        if (outcome.fromZero) plan.fromZero.add(tenant.id);
+        if (outcome.rows > 0) plan.staged.push(tenant.id);
+        plan.rows += outcome.rows;
+        summary.rows += outcome.rows;
+        for (const name of outcome.retaken)
+          plan.snapshots.set(name, [...(plan.snapshots.get(name) ?? []), tenant.id]);
+        next.tenants[tenant.id] = { watermark: outcome.maxId, snapshotOf: outcome.snapshotOf };
+        summary.tenants++;
+        batchTenants.push(tenant.id);
         options.onTenant?.(++done, total, summary.rows);
       }
       // Made again whole (every tenant's file opened): a tenant of the bucket not read now (it
@@ -304,7 +347,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         next.night ?? 0,
         listedFiles(next, INTERACTIONS, bucket).length,
       );
-      if (plan.rows > 0 || plan.snapshots.length > 0 || plan.damaged.size > 0 || compacts) batch.push(plan);
+      if (plan.rows > 0 || plan.snapshots.size > 0 || plan.damaged.size > 0 || compacts) batch.push(plan);
       if (stage.rows >= batchRows || batchTenants.length >= BATCH_TENANTS) await flush();
     }
     if (batch.length > 0) await flush();
@@ -326,6 +369,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
     rmSync(running, { force: true });
     makeDurable(warehouse, [warehouse, join(warehouse, STATE_DIR)]);
   } finally {
+    pool?.close();
     staging?.close();
     instance?.closeSync();
     unlock();
@@ -339,27 +383,4 @@ function skipReason(tenant: Tenant): string | undefined {
   if (tenant.status === "provisioning") return "it is still being set up";
   if (tenant.failure) return `its file is marked failed (${tenant.failure}); run crm tenants check`;
   return undefined;
-}
-
-function stageDimensions(
-  stage: Staging,
-  reader: TenantReader,
-  tenant: Tenant,
-  key: Buffer,
-  exportedAt: number,
-) {
-  for (const dimension of DIMENSIONS) {
-    let rows: Row[] = reader.rows(dimension.select);
-    if (dimension.name === "contacts")
-      rows = rows.map((r) => [
-        r[0] ?? null,
-        r[1] ?? null,
-        r[2] ?? null,
-        emailHash(key, r[3] as string | null),
-        r[4] ?? null,
-        r[5] ?? null,
-      ]);
-    if (dimension.name === "workspace") rows = rows.map((r) => [r[0] ?? "UTC", exportedAt]);
-    stage.dimensions.get(dimension.name)?.append(tenant.id, rows);
-  }
 }

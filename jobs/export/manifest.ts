@@ -37,10 +37,48 @@ export interface TenantEntry {
   /** The last log id exported. */
   watermark: number;
   /**
-   * What its snapshot rows were taken from: the file's change counter (shard_state, bumped by
-   * every write transaction) and the key's fingerprint. Both unchanged: they are current.
+   * What its snapshot rows were taken from (snapshotMark): the file's change counter
+   * (shard_state, bumped by every write transaction), the key's fingerprint and, when the file
+   * has them, the marks of the tables the snapshots read.
    */
   snapshotOf?: string;
+}
+
+/**
+ * A tenant entry's `snapshotOf`: `<change counter>/<key fingerprint>[/<marks>]` (marks:
+ * TenantReader.marks). The counter comes first: the nightly run's write-back moves it past its
+ * own write (jobs/run/write-back-state.ts).
+ */
+export function snapshotMark(counter: number, keyId: string, marks: string | undefined): string {
+  return marks === undefined ? `${counter}/${keyId}` : `${counter}/${keyId}/${marks}`;
+}
+
+/**
+ * The dimensions whose snapshot rows must be taken again, from the mark they were taken at
+ * (`previous`, none: never taken) and the file's mark now. With marks both times (same schema):
+ * exactly the dimensions whose mark moved, and `workspace` with any (its `exported_at` says when
+ * the workspace's snapshots were last taken). Without: all of them when anything in the file
+ * changed (its change counter). A new key, or rows read from zero: all of them.
+ */
+export function dimensionsToRetake(
+  previous: string | undefined,
+  current: string,
+  fromZero: boolean,
+): string[] {
+  const all = DIMENSIONS.map((d) => d.name);
+  if (fromZero || previous === undefined) return all;
+  const [counterBefore, keyBefore, marksBefore] = previous.split("/");
+  const [counterNow, keyNow, marksNow] = current.split("/");
+  if (keyBefore !== keyNow) return all;
+  if (marksBefore === undefined || marksNow === undefined) return counterBefore === counterNow ? [] : all;
+  const [schemaBefore, listBefore = ""] = marksBefore.split(":");
+  const [schemaNow, listNow = ""] = marksNow.split(":");
+  const before = listBefore.split(".");
+  const now = listNow.split(".");
+  if (schemaBefore !== schemaNow || before.length !== all.length || now.length !== all.length) return all;
+  const changed = all.filter((_, i) => before[i] !== now[i]);
+  if (changed.length > 0 && !changed.includes("workspace")) changed.push("workspace");
+  return changed;
 }
 
 /**

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import { loadMigrations, requireCurrentSchema, TENANT_MIGRATIONS } from "../../src/tenancy/migrations.ts";
 import { openReadOnlyDatabase } from "../../src/tenancy/open-database.ts";
+import { DIMENSIONS } from "./warehouse-layout.ts";
 
 /** The kinds that rewrite a tenant's history in its file (docs/decisions/0005): the export rebuilds it. */
 export const REWRITE_KINDS = ["contact.merged", "company.merged", "contact.erased"] as const;
@@ -37,6 +38,12 @@ ORDER BY 1
 LIMIT ?3`;
 
 export type Row = (number | string | null)[];
+
+/** The triggers that move the marks (tenant migration 0012): all there, or the marks are not trusted. */
+const MARK_TRIGGERS = [...new Set(DIMENSIONS.map((d) => d.source))].flatMap((table) =>
+  ["insert", "update", "delete"].map((event) => `${table}_export_mark_after_${event}`),
+);
+const MARK_TRIGGERS_SQL = `SELECT count(*) AS n FROM sqlite_master WHERE type = 'trigger' AND name IN (${MARK_TRIGGERS.map((t) => `'${t}'`).join(", ")})`;
 
 /**
  * One tenant's file opened for reading only (`query_only`; never migrated, never written),
@@ -73,6 +80,23 @@ export class TenantReader {
       n: number;
     };
     return row.n;
+  }
+
+  /**
+   * What the dimension snapshots would be taken from: the schema's version, then each
+   * dimension's mark (a random value that every change of a column it holds replaces, in the
+   * same transaction; tenant migration 0012), in DIMENSIONS' order, as
+   * `<migrations>:<mark>.<mark>…`. Undefined when a mark's trigger is missing (a later table
+   * rebuild that dropped it): then no mark can be trusted.
+   */
+  marks(): string | undefined {
+    const triggers = this.sqlite.query(MARK_TRIGGERS_SQL).get() as { n: number };
+    if (triggers.n !== MARK_TRIGGERS.length) return undefined;
+    const rows = this.sqlite.query("SELECT name, mark FROM export_marks").values() as [string, string][];
+    const marks = new Map(rows);
+    const each = DIMENSIONS.map((d) => marks.get(d.source));
+    if (each.some((mark) => typeof mark !== "string" || !/^[0-9a-f]+$/.test(mark))) return undefined;
+    return `${loadMigrations(TENANT_MIGRATIONS).length}:${each.join(".")}`;
   }
 
   /** The log's last id, over interactions and events both: the export's next watermark. */

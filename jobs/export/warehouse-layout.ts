@@ -18,10 +18,15 @@ export const STAGING_DIR = "_staging";
 /** Present while an export runs: a rerun that finds it knows the last one stopped half way. */
 export const RUNNING_MARK = "_state/running";
 
-/** A column as staged in DuckDB (numbers as DOUBLE: ids reach 2^48) and as written to Parquet. */
+/**
+ * A column as staged in DuckDB and as written to Parquet. Numbers are staged as DOUBLE (ids
+ * reach 2^48; NaN stands for null, so no per-value validity is written); a text of few distinct
+ * values (a kind, a role, a status) as CODE, an INTEGER standing for its text in the export's
+ * dictionary (0 for null), so no text crosses to DuckDB per row; any other text as VARCHAR.
+ */
 export interface ColumnSpec {
   name: string;
-  staged: "DOUBLE" | "VARCHAR";
+  staged: "DOUBLE" | "VARCHAR" | "CODE";
   /** The expression over the staged column that gives the Parquet column's type. */
   out: "BIGINT" | "INTEGER" | "TIMESTAMP" | "VARCHAR";
 }
@@ -30,15 +35,17 @@ const id = (name: string): ColumnSpec => ({ name, staged: "DOUBLE", out: "BIGINT
 const int = (name: string): ColumnSpec => ({ name, staged: "DOUBLE", out: "INTEGER" });
 const time = (name: string): ColumnSpec => ({ name, staged: "DOUBLE", out: "TIMESTAMP" });
 const text = (name: string): ColumnSpec => ({ name, staged: "VARCHAR", out: "VARCHAR" });
+/** A text of few distinct values: staged as a code of the export's dictionary. */
+const code = (name: string): ColumnSpec => ({ name, staged: "CODE", out: "VARCHAR" });
 
 /** The interactions' columns in each part file, after `tenant` (VARCHAR) and `day` (DATE, UTC). */
 export const INTERACTION_COLUMNS: ColumnSpec[] = [
   id("id"),
   time("occurred_at"),
-  text("actor_type"),
+  code("actor_type"),
   id("actor_id"),
-  text("kind"),
-  text("subject_type"),
+  code("kind"),
+  code("subject_type"),
   id("subject_id"),
   id("stage_from"),
   id("stage_to"),
@@ -49,6 +56,11 @@ export interface DimensionSpec {
   name: string;
   columns: ColumnSpec[];
   select: string;
+  /**
+   * The file's table it reads, whose mark (`export_marks`, tenant migration 0012) every change
+   * of a column the snapshot holds replaces: a snapshot is retaken when its table's mark moved.
+   */
+  source: string;
 }
 
 /**
@@ -59,6 +71,7 @@ export interface DimensionSpec {
 export const DIMENSIONS: DimensionSpec[] = [
   {
     name: "contacts",
+    source: "contacts",
     columns: [
       id("id"),
       id("company_id"),
@@ -71,20 +84,22 @@ export const DIMENSIONS: DimensionSpec[] = [
   },
   {
     name: "companies",
+    source: "companies",
     columns: [id("id"), id("owner_id"), time("created_at"), time("updated_at")],
     select: "SELECT id, owner_id, created_at, updated_at FROM companies ORDER BY id",
   },
   {
     name: "deals",
+    source: "deals",
     columns: [
       id("id"),
       id("pipeline_id"),
       id("stage_id"),
       id("company_id"),
       id("owner_id"),
-      text("status"),
+      code("status"),
       id("amount_cents"),
-      text("currency"),
+      code("currency"),
       time("created_at"),
       time("closed_at"),
       time("stage_entered_at"),
@@ -94,26 +109,31 @@ export const DIMENSIONS: DimensionSpec[] = [
   },
   {
     name: "deal_contacts",
+    source: "deal_contacts",
     columns: [id("deal_id"), id("contact_id")],
     select: "SELECT deal_id, contact_id FROM deal_contacts ORDER BY deal_id, contact_id",
   },
   {
     name: "stages",
-    columns: [id("id"), id("pipeline_id"), text("name"), int("position"), text("kind"), int("probability")],
+    source: "stages",
+    columns: [id("id"), id("pipeline_id"), text("name"), int("position"), code("kind"), int("probability")],
     select: "SELECT id, pipeline_id, name, position, kind, probability FROM stages ORDER BY id",
   },
   {
     name: "pipelines",
+    source: "pipelines",
     columns: [id("id"), text("name"), int("position")],
     select: "SELECT id, name, position FROM pipelines ORDER BY id",
   },
   {
     name: "users",
-    columns: [id("id"), text("role"), time("created_at")],
+    source: "users",
+    columns: [id("id"), code("role"), time("created_at")],
     select: "SELECT id, role, created_at FROM users ORDER BY id",
   },
   {
     name: "workspace",
+    source: "workspace_settings",
     columns: [text("time_zone"), time("exported_at")],
     // exported_at is filled by the export.
     select:
@@ -181,16 +201,21 @@ export const MANIFEST = "_state/manifest.json";
 
 export const inWarehouse = (warehouse: string, file: string) => join(warehouse, file);
 
-/** The SQL expression turning a staged column into its Parquet type. */
-export function outExpression(column: ColumnSpec): string {
+/**
+ * The SQL expression turning a staged column into its Parquet type; `dictionary` is the SQL
+ * list of the dictionary's texts (code n is its n-th; 0, null, indexes nothing).
+ */
+export function outExpression(column: ColumnSpec, dictionary: string): string {
   const name = `"${column.name}"`;
+  const number = `nullif(${name}, 'NaN'::DOUBLE)`;
+  if (column.staged === "CODE") return `(${dictionary})[nullif(${name}, 0)] AS ${name}`;
   switch (column.out) {
     case "BIGINT":
-      return `CAST(${name} AS BIGINT) AS ${name}`;
+      return `CAST(${number} AS BIGINT) AS ${name}`;
     case "INTEGER":
-      return `CAST(${name} AS INTEGER) AS ${name}`;
+      return `CAST(${number} AS INTEGER) AS ${name}`;
     case "TIMESTAMP":
-      return `epoch_ms(CAST(${name} AS BIGINT)) AS ${name}`;
+      return `epoch_ms(CAST(${number} AS BIGINT)) AS ${name}`;
     case "VARCHAR":
       return name;
   }

@@ -1,0 +1,162 @@
+import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
+import { dimensionsToRetake, snapshotMark } from "./manifest.ts";
+import { type Row, TenantReader } from "./tenant-reader.ts";
+import { emailHash } from "./warehouse-key.ts";
+import { type ColumnSpec, DIMENSIONS, INTERACTION_COLUMNS, INTERACTIONS } from "./warehouse-layout.ts";
+
+// What an export reads of one workspace's file, on whichever thread reads it (read-pool.ts):
+// its plan (watermark, rewrite, which snapshots), its new rows and its snapshots, as columns.
+
+/** Rows read from a tenant's file at a time: one batch of columns. */
+export const READ_ROWS = 50_000;
+
+/** The tenant's file cannot be opened (its schema, its owner, damage): the export skips it. */
+export class UnreadableFileError extends Error {}
+
+/** What the export asks of one tenant's file. */
+export interface ReadRequest {
+  dataDir: string;
+  tenant: Tenant;
+  /** The last id exported (0: none). */
+  watermark: number;
+  /** The manifest's snapshot mark of the tenant, if any. */
+  snapshotOf: string | undefined;
+  /** Its bucket is made again whole: every row read from zero, every snapshot retaken. */
+  whole: boolean;
+  /** The pseudonymisation key and its fingerprint. */
+  key: Uint8Array;
+  keyId: string;
+  /** The export's time, the workspace snapshot's `exported_at`. */
+  exportedAt: number;
+}
+
+/** What was found of the tenant's file, once read. */
+export interface ReadOutcome {
+  /** The log's last id: the next watermark. */
+  maxId: number;
+  /** A merge or an erasure since the watermark, or a file behind it (put back from a backup). */
+  rewritten: boolean;
+  /** Read from its first row: none of its rows is kept from the current files. */
+  fromZero: boolean;
+  /** Interaction rows read. */
+  rows: number;
+  /** The dimensions whose snapshot rows were read. */
+  retaken: string[];
+  snapshotOf: string;
+}
+
+/**
+ * Rows of one staged table as columns, in the table's ColumnSpec order: numbers as a
+ * Float64Array (NaN for null or a value that is no number), CODE texts as an Int32Array of codes
+ * into `dictionary` (code n is its n-th text, 0 null), other texts as strings.
+ */
+export interface ColumnBatch {
+  table: string;
+  rows: number;
+  columns: (Float64Array | Int32Array | (string | null)[])[];
+  dictionary: string[];
+}
+
+/** A staged number: NaN for null, and for a value that is no number (a stage id written as text in a payload). */
+export function stagedNumber(value: unknown): number {
+  if (typeof value === "number") return Number.isFinite(value) ? value : Number.NaN;
+  if (value === null || value === undefined) return Number.NaN;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : Number.NaN;
+}
+
+/** Turns rows into a ColumnBatch, its texts coded with `dictionary` (grown as new texts come). */
+export function toColumns(
+  table: string,
+  specs: ColumnSpec[],
+  rows: Row[],
+  dictionary: { codes: Map<string, number>; texts: string[] },
+): ColumnBatch {
+  const n = rows.length;
+  const columns = specs.map((spec, c) => {
+    if (spec.staged === "DOUBLE") {
+      const out = new Float64Array(n);
+      for (let r = 0; r < n; r++) out[r] = stagedNumber((rows[r] as Row)[c]);
+      return out;
+    }
+    if (spec.staged === "CODE") {
+      const out = new Int32Array(n);
+      for (let r = 0; r < n; r++) {
+        const value = (rows[r] as Row)[c];
+        if (value === null || value === undefined) continue;
+        const text = String(value);
+        let code = dictionary.codes.get(text);
+        if (code === undefined) {
+          code = dictionary.texts.push(text);
+          dictionary.codes.set(text, code);
+        }
+        out[r] = code;
+      }
+      return out;
+    }
+    const out = new Array<string | null>(n);
+    for (let r = 0; r < n; r++) {
+      const value = (rows[r] as Row)[c];
+      out[r] = value === null || value === undefined ? null : String(value);
+    }
+    return out;
+  });
+  return { table, rows: n, columns, dictionary: dictionary.texts };
+}
+
+/**
+ * Reads one tenant's file (opened read-only, one snapshot): decides what to read from its
+ * watermark and snapshot mark, hands each batch of rows to `sink` as columns (interactions in
+ * id order, READ_ROWS at a time, then each retaken dimension), and says what it found. Throws
+ * when the file cannot be opened (schema, owner, damage): nothing was handed to `sink` then.
+ */
+export function readTenant(request: ReadRequest, sink: (batch: ColumnBatch) => void): ReadOutcome {
+  let reader: TenantReader;
+  try {
+    reader = TenantReader.open(request.dataDir, request.tenant);
+  } catch (error) {
+    throw new UnreadableFileError((error as Error).message);
+  }
+  try {
+    const dictionary = { codes: new Map<string, number>(), texts: [] as string[] };
+    const { watermark } = request;
+    const maxId = reader.maxId();
+    // A file behind its watermark (put back from a backup) is rebuilt too.
+    const rewritten = watermark > 0 && (maxId < watermark || reader.rewroteSince(watermark, maxId));
+    const fromZero = request.whole || rewritten;
+    let after = fromZero ? 0 : watermark;
+    let rows = 0;
+    for (;;) {
+      const read = reader.interactions(after, maxId, READ_ROWS);
+      if (read.length === 0) break;
+      sink(toColumns(INTERACTIONS, INTERACTION_COLUMNS, read, dictionary));
+      rows += read.length;
+      after = Number(read[read.length - 1]?.[0]);
+      if (read.length < READ_ROWS) break;
+    }
+    // A dimension's snapshot is taken again when its table changed since it was taken (its
+    // mark moved), or the key did; new interactions alone retake none, and an idle
+    // workspace's night costs no file at all.
+    const snapshotOf = snapshotMark(reader.changeCounter(), request.keyId, reader.marks());
+    const retaken = dimensionsToRetake(request.snapshotOf, snapshotOf, fromZero);
+    const key = Buffer.from(request.key);
+    for (const dimension of DIMENSIONS) {
+      if (!retaken.includes(dimension.name)) continue;
+      let read: Row[] = reader.rows(dimension.select);
+      if (dimension.name === "contacts")
+        read = read.map((r) => [
+          r[0] ?? null,
+          r[1] ?? null,
+          r[2] ?? null,
+          emailHash(key, r[3] as string | null),
+          r[4] ?? null,
+          r[5] ?? null,
+        ]);
+      if (dimension.name === "workspace") read = read.map((r) => [r[0] ?? "UTC", request.exportedAt]);
+      sink(toColumns(dimension.name, dimension.columns, read, dictionary));
+    }
+    return { maxId: Math.max(maxId, 0), rewritten, fromZero, rows, retaken, snapshotOf };
+  } finally {
+    reader.close();
+  }
+}
