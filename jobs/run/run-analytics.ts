@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import {
@@ -18,11 +18,10 @@ import type { Catalog } from "../../src/tenancy/catalog.ts";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import type { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import { TENANT_JOBS, type TenantJob } from "./job-sql.ts";
-import { dropResult, resultsByTenant, runJob } from "./run-job.ts";
+import { dropResult, type PackedRows, packedResults, resultsByTenant, runJob } from "./run-job.ts";
 import { createViews, MissingPartitionError, missingFiles } from "./warehouse-views.ts";
-import type { ResultRows } from "./write-back.ts";
 import { WRITERS, type WriteBackTask, writeBackInThreads, writeBackTask } from "./write-back-pool.ts";
-import { readWritten, recordOwnWrites, rowsHash, writeWritten } from "./write-back-state.ts";
+import { readWritten, recordOwnWrites, writeWritten } from "./write-back-state.ts";
 
 /** What the run is doing, for a progress line: `done` of `total` steps of the phase. */
 export interface RunProgress {
@@ -66,6 +65,20 @@ function fileBytes(path: string): number {
 /** The runner's folder in the warehouse ("_": not read as a table): its DuckDB database and spill files. */
 export const RUNNER_DIR = "_runner";
 
+/** Where the last run's phase durations are kept (ms per phase, for the benchmark and an operator's curiosity). */
+export const PHASES_FILE = "phases.json";
+
+/** Milliseconds per phase of a run, in the order they ran (the jobs' own are in the ledger). */
+class PhaseTimer {
+  readonly phases: Record<string, number> = {};
+  private last = performance.now();
+  lap(phase: string): void {
+    const now = performance.now();
+    this.phases[phase] = Math.round((this.phases[phase] ?? 0) + now - this.last);
+    this.last = now;
+  }
+}
+
 /**
  * The runner's DuckDB database (the log's copy). A damaged one is only a cache: it is removed
  * and the copy is read again from the warehouse.
@@ -78,6 +91,9 @@ async function openCache(path: string, config: Record<string, string>): Promise<
     return await DuckDBInstance.create(path, config);
   }
 }
+
+/** A workspace that has no rows for a job (its rows are deleted, the pages say so). */
+const NO_ROWS: PackedRows = { rows: 0, json: "[]", hash: "none" };
 
 const message = (error: unknown) => String((error as Error)?.message ?? error);
 
@@ -129,6 +145,7 @@ async function computeAndWrite(
   progress: (p: RunProgress) => void,
   now: () => number,
 ): Promise<Map<AnalyticsJob, JobOutcome>> {
+  const timer = new PhaseTimer();
   const runnerDir = join(options.warehouse, RUNNER_DIR);
   const tempDirectory = join(runnerDir, "spill");
   mkdirSync(tempDirectory, { recursive: true });
@@ -142,6 +159,7 @@ async function computeAndWrite(
   });
   const connection = await instance.connect();
   const outcomes = new Map<AnalyticsJob, JobOutcome>();
+  timer.lap("open");
   try {
     const missing = missingFiles(options.warehouse);
     let unreadable = missing.length ? new MissingPartitionError(missing).message : undefined;
@@ -159,6 +177,7 @@ async function computeAndWrite(
         // A Parquet file that cannot be read (DuckDB names it): every job reads the log.
         unreadable = message(error);
       }
+    timer.lap("views");
     let done = 0;
     progress({ phase: "jobs", done, total: options.jobs.length });
     for (const job of options.jobs) {
@@ -169,6 +188,7 @@ async function computeAndWrite(
       recordJob(catalog, run.id, job, outcome);
       progress({ phase: "jobs", done: ++done, total: options.jobs.length, item: job });
     }
+    timer.lap("jobs");
 
     if (outcomes.get("usage")?.status === "succeeded") {
       const usage = await resultsByTenant(connection, "usage");
@@ -188,11 +208,12 @@ async function computeAndWrite(
 
     const succeeded = TENANT_JOBS.filter((job) => outcomes.get(job)?.status === "succeeded");
     if (succeeded.length === 0) return outcomes;
-    const results = new Map<TenantJob, Map<string, ResultRows>>();
+    const results = new Map<TenantJob, Map<string, PackedRows>>();
     for (const job of succeeded) {
-      results.set(job, await resultsByTenant(connection, job));
+      results.set(job, await packedResults(connection, job));
       await dropResult(connection, job);
     }
+    timer.lap("results");
     // Every workspace in the warehouse gets each succeeded job's rows, none included: a
     // workspace whose last contact went is told so, not shown last night's numbers forever.
     const inWarehouse = new Set(
@@ -207,15 +228,14 @@ async function computeAndWrite(
     const written = readWritten(runnerDir);
     const plans = targets.map((tenant) => {
       const previous = written.tenants[tenant.id];
-      const jobs = new Map<TenantJob, ResultRows>();
+      const jobs = new Map<TenantJob, PackedRows>();
       const unchanged = new Map<TenantJob, number>();
       const hashes: Partial<Record<TenantJob, string>> = { ...previous?.jobs };
       for (const job of succeeded) {
-        const rows = results.get(job)?.get(tenant.id) ?? [];
-        const hash = rowsHash(rows);
-        if (previous?.jobs[job] === hash) unchanged.set(job, rows.length);
-        else jobs.set(job, rows);
-        hashes[job] = hash;
+        const packed = results.get(job)?.get(tenant.id) ?? NO_ROWS;
+        if (previous?.jobs[job] === packed.hash) unchanged.set(job, packed.rows);
+        else jobs.set(job, packed);
+        hashes[job] = packed.hash;
       }
       // Same rows and same day: the file already says "computed for" this day, nothing to write.
       // Same rows, another day: only the freshness rows, so the pages tell the numbers are current.
@@ -223,6 +243,7 @@ async function computeAndWrite(
       return { tenant, jobs, unchanged, hashes, skip };
     });
     // Forgotten before writing, so a run stopped midway never leaves a hash its file does not hold.
+    timer.lap("plan");
     const toWrite = plans.filter((p) => !p.skip);
     for (const { tenant } of toWrite) delete written.tenants[tenant.id];
     if (toWrite.length > 0) writeWritten(runnerDir, written);
@@ -255,12 +276,16 @@ async function computeAndWrite(
       } else unwritten.push({ slug: task.tenant.slug, error: outcome.error.slice(0, 300) });
       progress({ phase: "write-back", done: ++writtenCount, total: plans.length, item: task.tenant.slug });
     });
+    timer.lap("write-back");
     if (toWrite.length > 0) writeWritten(runnerDir, written);
     // The write-back's own change-counter bumps do not make the next export retake snapshots.
     recordOwnWrites(options.warehouse, countersBefore);
+    timer.lap("state");
     return outcomes;
   } finally {
     connection.closeSync();
     instance.closeSync();
+    timer.lap("close");
+    writeFileSync(join(runnerDir, PHASES_FILE), `${JSON.stringify(timer.phases)}\n`);
   }
 }

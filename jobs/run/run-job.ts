@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { AnalyticsJob, JobOutcome } from "../../src/tenancy/analytics-ledger.ts";
-import { jobSql } from "./job-sql.ts";
+import { jobSql, type TenantJob } from "./job-sql.ts";
+import { RESULT_TABLES } from "./result-tables.ts";
 
 const resultTable = (job: AnalyticsJob) => `"result_${job}"`;
 
@@ -62,6 +63,44 @@ export async function resultsByTenant(
     }
   }
   return byTenant;
+}
+
+/** A job's rows for one tenant as the write-back takes them: a JSON array of rows, each an array of its columns. */
+export interface PackedRows {
+  rows: number;
+  /** `[[c1, c2, …], …]`, the columns in RESULT_TABLES' order, rows in the order of their columns. */
+  json: string;
+  /** A hash of `json` (the same rows give the same text, whatever order DuckDB computed them in). */
+  hash: string;
+}
+
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * A succeeded tenant job's rows, one JSON text per tenant, made by DuckDB (its threads, no row
+ * crosses into JavaScript one value at a time): the writer threads hand the text to SQLite as is.
+ * Rows are sorted by their columns, leading with each table's key, so the text and its hash depend
+ * only on the rows, and the writer inserts in key order.
+ */
+export async function packedResults(
+  connection: DuckDBConnection,
+  job: TenantJob,
+): Promise<Map<string, PackedRows>> {
+  const columns = RESULT_TABLES[job].columns.map(quoted);
+  const packed = new Map<string, PackedRows>();
+  const result = await connection.stream(
+    `SELECT tenant, CAST(n AS INTEGER), md5(json), json FROM (
+       SELECT tenant, COUNT(*) AS n,
+              '[' || string_agg(CAST(json_array(${columns.join(", ")}) AS VARCHAR), ',' ORDER BY ${columns.join(", ")}) || ']' AS json
+       FROM ${resultTable(job)} GROUP BY tenant)`,
+  );
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    for (const [tenant, rows, hash, json] of chunk.getRows())
+      packed.set(String(tenant), { rows: Number(rows), hash: String(hash), json: String(json) });
+  }
+  return packed;
 }
 
 export async function dropResult(connection: DuckDBConnection, job: AnalyticsJob): Promise<void> {

@@ -1,12 +1,13 @@
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import type { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import type { TenantJob } from "./job-sql.ts";
-import { type ResultRows, writeBack } from "./write-back.ts";
+import type { PackedRows } from "./run-job.ts";
+import { writeBack } from "./write-back.ts";
 
 /** One workspace's write-back, as handed to a writer thread. */
 export interface WriteBackTask {
   tenant: Pick<Tenant, "id" | "slug" | "file">;
-  jobs: [TenantJob, ResultRows][];
+  jobs: [TenantJob, PackedRows][];
   unchanged: [TenantJob, number][];
   runDate: string;
   computedAt: number;

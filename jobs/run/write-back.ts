@@ -4,6 +4,7 @@ import type { Shard } from "../../src/tenancy/shard.ts";
 import type { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import type { TenantJob } from "./job-sql.ts";
 import { RESULT_TABLES } from "./result-tables.ts";
+import type { PackedRows } from "./run-job.ts";
 
 /** A statement's wait for another connection's lock (the server's, a worker's): it blocks only this process. */
 export const WRITE_BUSY_TIMEOUT_MS = 250;
@@ -13,14 +14,26 @@ const FIRST_PAUSE_MS = 100;
 
 export type ResultRows = (string | number | null)[][];
 
-function writeJob(shard: Shard, job: TenantJob, rows: ResultRows, runDate: string, computedAt: number): void {
+/**
+ * Replaces a job's rows: SQLite reads them from the JSON text itself (json_each), one statement
+ * for all of them, instead of one call from JavaScript per row.
+ */
+function writeJob(
+  shard: Shard,
+  job: TenantJob,
+  packed: PackedRows,
+  runDate: string,
+  computedAt: number,
+): void {
   const { table, columns } = RESULT_TABLES[job];
   shard.statement(`DELETE FROM ${table}`).run();
-  const insert = shard.statement(
-    `INSERT INTO ${table} (${columns.join(", ")}, run_date) VALUES (${columns.map(() => "?").join(", ")}, ?)`,
-  );
-  for (const row of rows) insert.run(...row, runDate);
-  writeFreshness(shard, job, rows.length, runDate, computedAt);
+  shard
+    .statement(
+      `INSERT INTO ${table} (${columns.join(", ")}, run_date)
+       SELECT ${columns.map((_, i) => `value ->> ${i}`).join(", ")}, ? FROM json_each(?)`,
+    )
+    .run(runDate, packed.json);
+  writeFreshness(shard, job, packed.rows, runDate, computedAt);
 }
 
 /** The job's freshness row (what the Insights pages show as "computed for D"). */
@@ -52,7 +65,7 @@ function writeFreshness(
 export async function writeBack(
   shards: ShardManager,
   tenant: Pick<Tenant, "id" | "slug" | "file">,
-  jobs: Map<TenantJob, ResultRows>,
+  jobs: Map<TenantJob, PackedRows>,
   runDate: string,
   computedAt: number,
   unchanged: ReadonlyMap<TenantJob, number> = new Map(),
