@@ -115,10 +115,22 @@ export async function runAnalytics(
   const run = startRun(catalog, { runDate: options.runDate, trigger: options.trigger, now: now() });
   const failures: string[] = [];
   const unwritten: RunSummary["unwritten"] = [];
+  const timer = new PhaseTimer();
   try {
     if (options.exportWarehouse) recordExportedRows(catalog, run.id, await options.exportWarehouse());
+    timer.lap("export");
     const tenants = catalog.list().filter((t) => t.status !== "provisioning" && !t.failure);
-    const outcomes = await computeAndWrite(catalog, shards, options, run, tenants, unwritten, progress, now);
+    const outcomes = await computeAndWrite(
+      catalog,
+      shards,
+      options,
+      run,
+      tenants,
+      unwritten,
+      progress,
+      now,
+      timer,
+    );
     for (const [job, outcome] of outcomes)
       if (outcome.status === "failed") failures.push(`job ${job} failed: ${outcome.error}`);
     for (const { slug, error } of unwritten) failures.push(`workspace ${slug} not written: ${error}`);
@@ -144,8 +156,8 @@ async function computeAndWrite(
   unwritten: RunSummary["unwritten"],
   progress: (p: RunProgress) => void,
   now: () => number,
+  timer: PhaseTimer,
 ): Promise<Map<AnalyticsJob, JobOutcome>> {
-  const timer = new PhaseTimer();
   const runnerDir = join(options.warehouse, RUNNER_DIR);
   const tempDirectory = join(runnerDir, "spill");
   mkdirSync(tempDirectory, { recursive: true });

@@ -1,19 +1,25 @@
 /**
  * Benchmark: the nightly `crm analytics run` over many seeded workspaces, run as the real
  * command in a child process (DuckDB over the Parquet warehouse, results written back):
- *   nightly      all six jobs over the exported warehouse (--skip-export): wall time, each
- *                job's time from the ledger, peak RSS of the process;
- *   incremental  after 1% new interactions in every workspace (logged the next day), the next
- *                day's run with its export: wall time and peak RSS;
- *   rfm          `--job rfm` alone, against a reference in the same run: the same RFM rules
- *                computed in JavaScript over each workspace's SQLite file with bun:sqlite.
- * Medians of `--rounds`. The workspaces are seeded once in `--data` (default
- * $TMPDIR/crm-bench-analytics-run) with `crm seed`'s generator (fixed seeds and day) and reused.
+ *   nightly      all six jobs over the exported warehouse (--skip-export), every workspace's
+ *                results written (the record of what was written is removed first): wall time,
+ *                each job's time from the ledger, each phase's (_runner/phases.json), peak RSS;
+ *   next day     after 1% new interactions in every workspace (logged the next day): that day's
+ *                export (`crm analytics export`), then its run (--skip-export), each timed;
+ *   rfm          `--job rfm` alone, against the same RFM rules computed in JavaScript over each
+ *                workspace's SQLite file with bun:sqlite, in the same run.
+ * With `--reference DIR` (another checkout, e.g. `git worktree add --detach DIR <commit>` with
+ * node_modules linked), the same steps run with its code over a copy of the data directory
+ * (`<data>-reference`), alternating with this checkout's in every round, and each figure is
+ * printed with the ratio reference/this. Medians of `--rounds`. The workspaces are seeded once in
+ * `--data` (default $TMPDIR/crm-bench-analytics-run) with `crm seed`'s generator (fixed seeds
+ * and day) and reused; the copy for the reference is made again on every run.
  *
  * Usage: bun scripts/bench/analytics-run.ts [--tenants N] [--interactions N] [--rounds N] [--data DIR]
+ *                                           [--reference DIR]
  */
 import { Database } from "bun:sqlite";
-import { rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -30,6 +36,7 @@ const { values } = parseArgs({
     interactions: { type: "string", default: "10000" },
     rounds: { type: "string", default: "3" },
     data: { type: "string", default: join(tmpdir(), "crm-bench-analytics-run") },
+    reference: { type: "string" },
   },
   strict: true,
 });
@@ -37,7 +44,8 @@ const TENANTS = Number(values.tenants);
 const PER_TENANT = Number(values.interactions);
 const ROUNDS = Number(values.rounds);
 const dataDir = values.data as string;
-const CLI = join(import.meta.dir, "../../src/cli.ts");
+const REFERENCE = values.reference as string | undefined;
+const referenceData = `${dataDir}-reference`;
 const DAY = 86_400_000;
 /** The seed's "today" and the first run's date: fixed, so every run computes the same. */
 const ANCHOR = Date.UTC(2026, 10, 1);
@@ -47,15 +55,25 @@ const count = (n: number) => Math.round(n).toLocaleString("en-US");
 const seed = () =>
   seedBenchWorkspaces({ dataDir, tenants: TENANTS, perTenant: PER_TENANT, anchorMs: ANCHOR });
 
-function crm(args: string[], env: Record<string, string> = {}) {
+/** A checkout whose code is measured, and the data directory it runs over. */
+interface Side {
+  name: string;
+  cli: string;
+  data: string;
+}
+const sides: Side[] = [{ name: "this", cli: join(import.meta.dir, "../../src/cli.ts"), data: dataDir }];
+if (REFERENCE) sides.push({ name: "reference", cli: join(REFERENCE, "src/cli.ts"), data: referenceData });
+
+function crm(side: Side, args: string[], env: Record<string, string> = {}) {
   const started = performance.now();
-  const proc = Bun.spawnSync(["bun", CLI, ...args, "--data", dataDir], {
+  const proc = Bun.spawnSync([process.execPath, side.cli, ...args, "--data", side.data], {
     stderr: "pipe",
     env: { ...process.env, ...env },
   });
   const ms = performance.now() - started;
   const out = proc.stdout.toString();
-  if (proc.exitCode !== 0) throw new Error(`crm ${args.join(" ")} failed: ${out}${proc.stderr.toString()}`);
+  if (proc.exitCode !== 0)
+    throw new Error(`crm ${args.join(" ")} (${side.name}) failed: ${out}${proc.stderr.toString()}`);
   return { ms, maxRssMb: (proc.resourceUsage?.maxRSS ?? 0) / 1024 / 1024, out };
 }
 
@@ -132,8 +150,8 @@ function rfmInJs(file: string, runEnd: number): number {
   }
 }
 
-function runFigures() {
-  const catalog = Catalog.open(dataDir);
+function runFigures(side: Side) {
+  const catalog = Catalog.open(side.data);
   try {
     const run = latestRun(catalog);
     if (run?.status !== "succeeded") throw new Error(`the run did not succeed: ${run?.error}`);
@@ -143,86 +161,146 @@ function runFigures() {
   }
 }
 
+/** The phases of the side's last run (this checkout writes them; an older one may not). */
+function phases(side: Side): Record<string, number> {
+  const path = join(side.data, "warehouse", RUNNER_DIR, "phases.json");
+  return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Record<string, number>) : {};
+}
+
+/** 1% new interactions in every workspace of `data`, logged on `day` (the same rows on both sides). */
+async function logNextDay(data: string, day: number) {
+  const shards = new ShardManager({ dataDir: data, maxOpen: 8 });
+  try {
+    for (const tenant of tenants)
+      await shards.use(tenant, (shard) =>
+        shard.transaction(() => {
+          const contacts = shard
+            .statement("SELECT id FROM contacts ORDER BY id LIMIT ?")
+            .values(Math.ceil(PER_TENANT / 100));
+          const insert = shard.statement(
+            "INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id) VALUES (?, 'system', NULL, 'email', 'contact', ?)",
+          );
+          contacts.forEach(([id], i) => {
+            insert.run(day + 9 * 3_600_000 + i * 1000, id as number);
+          });
+        }),
+      );
+  } finally {
+    shards.closeAll();
+  }
+}
+
 await seed();
 const catalog = Catalog.open(dataDir);
 const tenants = catalog.list().filter((t) => t.slug.startsWith("bench-"));
 catalog.close();
 console.error(`exporting ${tenants.length} workspaces…`);
-const warehouse = join(dataDir, "warehouse");
-const exported = crm(["analytics", "export"]);
-console.log(exported.out.trim());
+const [self] = sides as [Side];
+console.log(crm(self, ["analytics", "export"]).out.trim());
+if (REFERENCE) {
+  rmSync(referenceData, { recursive: true, force: true });
+  Bun.spawnSync(["cp", "-a", dataDir, referenceData]);
+}
+
+interface Figures {
+  ms: number;
+  rss: number;
+  jobs: Record<string, number>;
+  phases: Record<string, number>;
+}
+const figures = (side: Side, ms: number, rss: number): Figures => ({
+  ms,
+  rss,
+  jobs: Object.fromEntries(Object.entries(runFigures(side).jobs).map(([job, o]) => [job, o?.ms ?? 0])),
+  phases: phases(side),
+});
 
 // The first run reads every part file into the runner's copy of the log; later ones only new files.
-rmSync(join(warehouse, RUNNER_DIR), { recursive: true, force: true });
-const cold = crm(["analytics", "run", "--skip-export", "--date", RUN_DATE]);
-const coldJobs = runFigures().jobs;
+const cold = new Map<string, Figures>();
+for (const side of sides) {
+  rmSync(join(side.data, "warehouse", RUNNER_DIR), { recursive: true, force: true });
+  const run = crm(side, ["analytics", "run", "--skip-export", "--date", RUN_DATE]);
+  cold.set(side.name, figures(side, run.ms, run.maxRssMb));
+}
 
-const nightly: { ms: number; rss: number; jobs: Record<string, number> }[] = [];
+const nightly = new Map<string, Figures[]>(sides.map((side) => [side.name, []]));
 const rfmCli: number[] = [];
 const rfmJs: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
-  const full = crm(["analytics", "run", "--skip-export", "--date", RUN_DATE]);
-  const run = runFigures();
-  nightly.push({
-    ms: full.ms,
-    rss: full.maxRssMb,
-    jobs: Object.fromEntries(Object.entries(run.jobs).map(([job, o]) => [job, o?.ms ?? 0])),
-  });
-  rfmCli.push(crm(["analytics", "run", "--skip-export", "--date", RUN_DATE, "--job", "rfm"]).ms);
+  for (const side of sides) {
+    // Nothing remembered as written: every workspace's results are written, as on a night
+    // when every workspace changed.
+    rmSync(join(side.data, "warehouse", RUNNER_DIR, "written.json"), { force: true });
+    const full = crm(side, ["analytics", "run", "--skip-export", "--date", RUN_DATE]);
+    nightly.get(side.name)?.push(figures(side, full.ms, full.maxRssMb));
+  }
+  rfmCli.push(crm(self, ["analytics", "run", "--skip-export", "--date", RUN_DATE, "--job", "rfm"]).ms);
   const started = performance.now();
   let scored = 0;
   for (const tenant of tenants) scored += rfmInJs(join(dataDir, tenant.file), ANCHOR);
   rfmJs.push(performance.now() - started);
-  console.error(`round ${round + 1}: nightly ${count(full.ms)} ms, ${count(scored)} contacts scored in JS`);
+  console.error(
+    `round ${round + 1}: nightly ${sides.map((side) => `${side.name} ${count(nightly.get(side.name)?.at(-1)?.ms ?? 0)} ms`).join(", ")}; ${count(scored)} contacts scored in JS`,
+  );
 }
 
-// The next day: 1% new interactions in every workspace, then that day's run with its export.
-const incremental: { ms: number; rss: number; exported: number }[] = [];
-const shards = new ShardManager({ dataDir, maxOpen: 8 });
+// The next day: 1% new interactions in every workspace, then that day's export and run.
+const nextDay = new Map<string, { exportMs: number; runMs: number; rss: number; run: Figures }[]>(
+  sides.map((side) => [side.name, []]),
+);
 for (let round = 0; round < ROUNDS; round++) {
   const day = ANCHOR + round * DAY;
-  for (const tenant of tenants)
-    await shards.use(tenant, (shard) =>
-      shard.transaction(() => {
-        const contacts = shard
-          .statement("SELECT id FROM contacts ORDER BY id LIMIT ?")
-          .values(Math.ceil(PER_TENANT / 100));
-        const insert = shard.statement(
-          "INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id) VALUES (?, 'system', NULL, 'email', 'contact', ?)",
-        );
-        contacts.forEach(([id], i) => {
-          insert.run(day + 9 * 3_600_000 + i * 1000, id as number);
-        });
-      }),
-    );
   const date = new Date(day).toISOString().slice(0, 10);
-  const next = crm(["analytics", "run", "--date", date]);
-  incremental.push({ ms: next.ms, rss: next.maxRssMb, exported: runFigures().exportedRows });
+  for (const side of sides) {
+    await logNextDay(side.data, day);
+    const exported = crm(side, ["analytics", "export"]);
+    const run = crm(side, ["analytics", "run", "--skip-export", "--date", date]);
+    nextDay.get(side.name)?.push({
+      exportMs: exported.ms,
+      runMs: run.ms,
+      rss: Math.max(exported.maxRssMb, run.maxRssMb),
+      run: figures(side, run.ms, run.maxRssMb),
+    });
+  }
 }
-shards.closeAll();
 
 const total = tenants.length * PER_TENANT;
 const med = (xs: number[]) => median(xs);
+const uptime = Bun.spawnSync(["uptime"]).stdout.toString().trim();
+/** A figure of each side, and reference/this when there is a reference. */
+const compare = (label: string, of: (side: Side) => number, unit = "ms") => {
+  const values = sides.map((side) => of(side));
+  const ratio =
+    values.length > 1
+      ? `  ratio reference/this ${((values[1] ?? 0) / Math.max(values[0] ?? 0, 1)).toFixed(2)}`
+      : "";
+  console.log(
+    `${label.padEnd(34)} ${values.map((v, i) => `${sides[i]?.name} ${count(v)} ${unit}`).join(", ")}${ratio}`,
+  );
+};
 console.log(
-  `\nanalytics run: ${count(tenants.length)} workspaces, ~${count(total)} interactions, medians of ${ROUNDS}`,
+  `\nanalytics run: ${count(tenants.length)} workspaces, ~${count(total)} interactions, medians of ${ROUNDS}; ${uptime}`,
 );
-console.log(
-  `first run (reads every part file into the runner's copy, no export): ${count(cold.ms)} ms wall, peak RSS ${count(cold.maxRssMb)} MB; jobs ${Object.entries(
-    coldJobs,
-  )
-    .map(([job, o]) => `${job} ${count(o?.ms ?? 0)}`)
-    .join(", ")} ms`,
-);
-console.log(
-  `nightly rerun (6 jobs, no export): ${count(med(nightly.map((n) => n.ms)))} ms wall, peak RSS ${count(med(nightly.map((n) => n.rss)))} MB`,
-);
+compare("first run (fills the log's copy)", (side) => cold.get(side.name)?.ms ?? 0);
+const nightOf = (side: Side) => nightly.get(side.name) ?? [];
+compare("nightly (6 jobs, all written)", (side) => med(nightOf(side).map((n) => n.ms)));
+compare("  peak RSS", (side) => med(nightOf(side).map((n) => n.rss)), "MB");
 for (const job of ["rfm", "cohorts", "funnel", "heatmap", "churn", "usage"])
-  console.log(`  ${job.padEnd(8)} ${count(med(nightly.map((n) => n.jobs[job] ?? 0)))} ms`);
+  compare(`  ${job}`, (side) => med(nightOf(side).map((n) => n.jobs[job] ?? 0)));
+const phaseNames = [...new Set(nightOf(self).flatMap((n) => Object.keys(n.phases)))];
 console.log(
-  `next day (+1%: ${count(med(incremental.map((n) => n.exported)))} new rows, export included): ${count(med(incremental.map((n) => n.ms)))} ms wall, peak RSS ${count(med(incremental.map((n) => n.rss)))} MB`,
+  `  phases (this): ${phaseNames.map((phase) => `${phase} ${count(med(nightOf(self).map((n) => n.phases[phase] ?? 0)))}`).join(", ")} ms`,
+);
+const dayOf = (side: Side) => nextDay.get(side.name) ?? [];
+compare(`next day (+1%) export`, (side) => med(dayOf(side).map((n) => n.exportMs)));
+compare("next day run (--skip-export)", (side) => med(dayOf(side).map((n) => n.runMs)));
+compare("next day export + run", (side) => med(dayOf(side).map((n) => n.exportMs + n.runMs)));
+compare("  peak RSS", (side) => med(dayOf(side).map((n) => n.rss)), "MB");
+console.log(
+  `  run phases (this): ${phaseNames.map((phase) => `${phase} ${count(med(dayOf(self).map((n) => n.run.phases[phase] ?? 0)))}`).join(", ")} ms`,
 );
 const cliMs = med(rfmCli);
-const jobMs = med(nightly.map((n) => n.jobs.rfm ?? 0));
+const jobMs = med(nightOf(self).map((n) => n.jobs.rfm ?? 0));
 const jsMs = med(rfmJs);
 console.log(
   `rfm: crm analytics run --job rfm ${count(cliMs)} ms (process, read, job, write-back) vs JavaScript over bun:sqlite ${count(jsMs)} ms (compute only): ratio JS/DuckDB ${(jsMs / cliMs).toFixed(2)}`,
@@ -231,5 +309,5 @@ console.log(
   `rfm job alone (ledger, DuckDB over the runner's copy) ${count(jobMs)} ms vs JavaScript ${count(jsMs)} ms: ratio JS/DuckDB ${(jsMs / Math.max(jobMs, 1)).toFixed(2)}`,
 );
 console.log(
-  `reproduce: bun scripts/bench/analytics-run.ts --tenants ${TENANTS} --interactions ${PER_TENANT} --rounds ${ROUNDS}`,
+  `reproduce: bun scripts/bench/analytics-run.ts --tenants ${TENANTS} --interactions ${PER_TENANT} --rounds ${ROUNDS}${REFERENCE ? ` --reference ${REFERENCE}` : ""}`,
 );
