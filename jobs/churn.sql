@@ -10,26 +10,29 @@
 --                'medium' when it fell by less than half (trend < 0), or when there was none in
 --                         either period (a quiet company);
 --                'low'    otherwise (steady or growing).
+-- The interactions are counted per subject first, then matched to the contacts: a million
+-- contacts are hashed once instead of millions of interactions (the join was 3 s at 10M rows).
 -- Portability: standard SQL (CTEs, CASE, interval arithmetic).
 WITH p AS (
   SELECT run_date, CAST(run_date AS TIMESTAMP) + INTERVAL '1' DAY AS run_end FROM params
 ),
-recent AS (
+counts AS (
   SELECT i.tenant, i.subject_type, i.subject_id,
-         CASE WHEN i.subject_type = 'contact' THEN i.subject_id END AS contact_id,
-         CASE WHEN i.occurred_at >= p.run_end - INTERVAL '90' DAY THEN 1 ELSE 0 END AS is_recent
+         SUM(CASE WHEN i.occurred_at >= p.run_end - INTERVAL '90' DAY THEN 1 ELSE 0 END) AS recent_90,
+         SUM(CASE WHEN i.occurred_at >= p.run_end - INTERVAL '90' DAY THEN 0 ELSE 1 END) AS previous_90
   FROM interactions i
   CROSS JOIN p
   WHERE i.subject_type IN ('company', 'contact')
     AND i.occurred_at < p.run_end AND i.occurred_at >= p.run_end - INTERVAL '180' DAY
     AND i.day <= p.run_date AND i.day >= p.run_date - INTERVAL '181' DAY
+  GROUP BY i.tenant, i.subject_type, i.subject_id
 ),
 by_company AS (
   SELECT r.tenant, COALESCE(c.company_id, r.subject_id) AS company_id,
-         SUM(r.is_recent) AS recent_90, SUM(1 - r.is_recent) AS previous_90
-  FROM recent r
-  -- Equalities only (contact_id is null for a company's row): a hash join, not a nested loop.
-  LEFT JOIN contacts c ON c.tenant = r.tenant AND c.id = r.contact_id
+         SUM(r.recent_90) AS recent_90, SUM(r.previous_90) AS previous_90
+  FROM counts r
+  LEFT JOIN contacts c
+    ON c.tenant = r.tenant AND c.id = CASE WHEN r.subject_type = 'contact' THEN r.subject_id END
   WHERE r.subject_type = 'company' OR c.company_id IS NOT NULL
   GROUP BY r.tenant, COALESCE(c.company_id, r.subject_id)
 ),
