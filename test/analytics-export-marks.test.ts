@@ -122,7 +122,7 @@ describe("an export's dimension snapshots", () => {
     }
   });
 
-  it("are retaken for a file put back from a backup taken before a change", async () => {
+  it("are retaken for a file put back from a backup taken before a change, then changed again", async () => {
     await exportTo(warehouse);
     const backup = join(dir.path, "backup.sqlite");
     const db = new Database(file);
@@ -134,6 +134,9 @@ describe("an export's dimension snapshots", () => {
     // Put back: the file holds the deals as they were, and its marks as they were then.
     for (const suffix of ["-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
     copyFileSync(backup, file);
+    // Then as many changes as before the backup's, to other values: a mark counting changes
+    // would be where the warehouse's is, and the snapshot would stay the lost one.
+    write("UPDATE deals SET amount_cents = amount_cents + 3 WHERE id = (SELECT max(id) FROM deals)");
     await exportTo(warehouse);
     const restored = await warehouseContents(warehouse);
     expect(restored.get(`deals/${tenantId}`)).not.toBe(changed.get(`deals/${tenantId}`));

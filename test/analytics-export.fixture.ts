@@ -144,3 +144,22 @@ export function interactionsGlob(warehouse: string): string {
 export function dimensionGlob(warehouse: string, name: string): string {
   return listedRead(warehouse, name);
 }
+
+/**
+ * Each listed file's rows are in the order the layout promises, as they lie in the file:
+ * interactions by tenant then id, snapshots by tenant then every column.
+ */
+export async function filesInOrder(warehouse: string): Promise<string[]> {
+  const outOfOrder: string[] = [];
+  for (const file of listed(warehouse)) {
+    const path = literal(join(warehouse, file));
+    const order = file.startsWith("interactions/") ? "tenant, id" : "ALL";
+    const inFile = `SELECT row_number() OVER () AS n, to_json(t) AS j FROM read_parquet(${path}) t`;
+    const sorted = `SELECT row_number() OVER () AS n, to_json(t) AS j FROM (SELECT * FROM read_parquet(${path}) ORDER BY ${order}) t`;
+    const [row] = await query(
+      `SELECT (SELECT list(j ORDER BY n) FROM (${inFile})) = (SELECT list(j ORDER BY n) FROM (${sorted})) AS ok`,
+    );
+    if (row?.ok !== true) outOfOrder.push(file);
+  }
+  return outOfOrder;
+}

@@ -17,6 +17,7 @@ import {
   DIMENSION_NAMES,
   dimensionGlob,
   duckdb,
+  filesInOrder,
   interactionsGlob,
   listed,
   parquetFiles,
@@ -535,6 +536,10 @@ describe("a bucket's parts", () => {
     await exportInto(fresh);
     expect(await warehouseContents(target)).toEqual(await warehouseContents(fresh));
     expect(parquetFiles(target)).toEqual(listed(target));
+    // The compacted file (kept parts and the new part merged) is in order as a fresh one is.
+    expect(listed(target).length).toBeGreaterThan(0);
+    expect(await filesInOrder(target)).toEqual([]);
+    expect(await filesInOrder(fresh)).toEqual([]);
   });
 
   it("are compacted on staggered nights: a night compacts 1/16 of the buckets, and a bucket past the limit at once", () => {

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import { type BucketPlan, bucketWrites, compactsTonight } from "./bucket-plan.ts";
-import { makeDurable, writeFileDurably } from "./durable-files.ts";
+import { makeDurable, makeDurableAll, writeFileDurably } from "./durable-files.ts";
 import { lockWarehouse } from "./export-lock.ts";
 import {
   damagedFiles,
@@ -98,7 +98,7 @@ export interface ExportSummary {
 /** Tenants whose reads are handed to the reader threads ahead of the one being appended. */
 const READ_AHEAD = 32;
 /** Tenants whose rows one batch stages at most. */
-const BATCH_TENANTS = 250;
+const BATCH_TENANTS = 1000;
 /**
  * Exports the tenants' new interactions and their dimension snapshots into the warehouse's 64
  * tenant buckets (layout: warehouse-layout.ts, docs/decisions/0008). Per bucket with new rows,
@@ -201,10 +201,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
       const writes: BucketWrite[] = [];
       for (const plan of batch) writes.push(...bucketWrites(plan, next, warehouse));
       const files = await stage.write(warehouse, token, writes, options.onFiles);
-      makeDurable(
-        warehouse,
-        files.map((f) => f.path),
-      );
+      await makeDurableAll(files.map((f) => f.path));
       const folders = new Set<string>();
       for (const { write, path } of files) {
         const target = join(warehouse, write.file);
@@ -213,7 +210,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         next.files[write.file] = size;
         folders.add(dirname(target));
       }
-      makeDurable(warehouse, folders);
+      await makeDurableAll(folders);
       options.onStep?.("renamed", batchTenants);
       summary.files += files.length;
       batch = [];

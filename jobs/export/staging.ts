@@ -279,8 +279,11 @@ export class Staging {
     for (const table of this.dimensions.values()) await table.create(this.connection);
   }
 
+  /** Rows staged in all tables (interactions and snapshots): what a batch holds in memory. */
   get rows(): number {
-    return this.interactions.rows;
+    let rows = this.interactions.rows;
+    for (const table of this.dimensions.values()) rows += table.rows;
+    return rows;
   }
 
   /** Gives a tenant its code before its rows come: a bucket's tenants get codes in their order. */

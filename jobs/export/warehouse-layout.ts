@@ -175,10 +175,19 @@ export function bucketFile(table: string, bucket: number, n: number): string {
   return `${table}/${bucketFolder(bucket)}/${name}`;
 }
 
+const split = new Map<string, { table: string; bucket: number }>();
+
 /** The table and bucket of a manifest entry (`interactions/bucket=07/part-3.parquet`). */
 export function splitFile(file: string): { table: string; bucket: number } {
-  const [table = "", folder = ""] = file.split("/");
-  return { table, bucket: bucketOfFolder(folder) ?? -1 };
+  let at = split.get(file);
+  if (!at) {
+    const [table = "", folder = ""] = file.split("/");
+    at = { table, bucket: bucketOfFolder(folder) ?? -1 };
+    // Asked for every listed file once per bucket and table: remembered (a few thousand names).
+    if (split.size > 100_000) split.clear();
+    split.set(file, at);
+  }
+  return at;
 }
 
 /** Exactly a name bucketFile makes: a known table, a bucket 00–63, its kind of file, a number. */

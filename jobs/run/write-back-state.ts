@@ -8,9 +8,11 @@ import type { ResultRows } from "./write-back.ts";
 
 /**
  * The write-back's own writes are not the users': an export took a tenant's snapshots when its
- * file's change counter was `c` (the manifest's `snapshotOf` is `c/<key>`); a write-back whose
- * transaction read `c` at its start (nobody wrote since the snapshots) ends with `c + 1`, its own
- * bump, so the snapshots are still current: the manifest now says `c + 1`. A tenant whose counter
+ * file's change counter was `c` (the manifest's `snapshotOf` is `c/<key>[/<marks>]`, see
+ * snapshotMark; with the tables' marks, the export looks at the counter only for a file whose
+ * marks cannot be trusted, and the write-back, which writes no table a snapshot reads, moves no
+ * mark); a write-back whose transaction read `c` at its start (nobody wrote since the
+ * snapshots) ends with `c + 1`, its own bump, so the snapshots are still current: the manifest now says `c + 1`. A tenant whose counter
  * moved in between (a user's write) keeps its entry, and its next export retakes the snapshots.
  * Under the export's lock, on the manifest as it is now (an export may have run meanwhile), and
  * written durably as an export writes it. Another export running: nothing recorded (its
