@@ -23,7 +23,7 @@
  *
  * Usage: bun scripts/bench/events-ingest.ts [--data DIR] [--contacts N] [--batch N] [--clients N]
  *          [--format msgpack|json] [--rounds N] [--seconds N] [--connections N] [--nice N] [--people N]
- *          [--reference DIR]
+ *          [--reference DIR] [--workers N]
  *   (npm run bench:events). Needs wrk (apt-get install wrk). The data directory is made once and
  *   reused; each run first clears `events` and `contact_engagement` (what earlier runs stored), so
  *   it starts from the seed's log.
@@ -56,6 +56,7 @@ const { values } = parseArgs({
     nice: { type: "string" },
     people: { type: "string" },
     reference: { type: "string" },
+    workers: { type: "string" },
   },
   strict: true,
 });
@@ -73,6 +74,8 @@ const nice = values.nice;
 const people = Number(values.people ?? batchSize);
 /** Another checkout whose server is measured in the same rounds (its src/cli.ts). */
 const reference = values.reference;
+/** The pool's threads (CRM_WORKERS; unset: the server's default, one less than the cores). */
+const workers = values.workers;
 
 await benchData(dataDir, contacts);
 const pageSlug = await otherWorkspace(dataDir);
@@ -116,6 +119,7 @@ const serverEnv = {
   // No nightly analytics from this server: its start line is then the first it prints.
   CRM_ANALYTICS_AT: "off",
   ...(nice === undefined ? {} : { CRM_WORKER_NICE: nice }),
+  ...(workers === undefined ? {} : { CRM_WORKERS: workers }),
 };
 /** The servers measured: this checkout's, and the reference checkout's when given (same data, one loaded at a time). */
 const targets = [{ name: "this", cli: "src/cli.ts" }];
@@ -161,18 +165,33 @@ try {
   /** Answers 503 (the workspace busy) that clients waited out and sent again with the same key. */
   let busyRetries = 0;
 
+  /** Batches sent again after the connection dropped (a kept-alive one the server closed while idle). */
+  let resets = 0;
+
   /**
    * One batch through the API, as a client should send it: on a 503 it waits and sends the same
-   * batch with the same Idempotency-Key again. Throws unless every event was stored.
+   * batch with the same Idempotency-Key again, and after a dropped connection sends it again at
+   * once (the key keeps it from being stored twice). Throws unless every event was stored.
    */
   async function postBatch(base: string): Promise<number> {
     const key = `bench-${process.pid}-${++keys}`;
-    for (;;) {
-      const response = await fetch(`${base}/api/v1/t/${BENCH.slug}/events`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${apiKey}`, "content-type": CONTENT_TYPE, "idempotency-key": key },
-        body,
-      });
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      try {
+        response = await fetch(`${base}/api/v1/t/${BENCH.slug}/events`, {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${apiKey}`,
+            "content-type": CONTENT_TYPE,
+            "idempotency-key": key,
+          },
+          body,
+        });
+      } catch (error) {
+        if ((error as { code?: string }).code !== "ECONNRESET" || attempt >= 3) throw error;
+        resets++;
+        continue;
+      }
       const answer = (await response.json()) as { stored?: number; rejected?: unknown[] };
       if (response.status === 503) {
         busyRetries++;
@@ -239,18 +258,18 @@ try {
     return { eventsPerSecond: (batches * batchSize * 1000) / (performance.now() - started), lockMs, batchMs };
   }
 
-  const measured = await Promise.all(
-    servers.map(async (server) => {
-      const session = await signInSession(server.base, pageSlug);
-      const pageUrl = `${server.base}/t/${pageSlug}/contacts`;
-      const page = await fetch(pageUrl, { headers: { cookie: session } });
-      if (page.status !== 200 || !(await page.text()).includes('<tr id="contact-'))
-        throw new Error(`the measured page did not render on ${server.name} (${page.status})`);
-      const wrkPage = (s: number): Promise<WrkResult> =>
-        wrk({ url: pageUrl, connections, seconds: s, threads: 1, headers: { cookie: session } });
-      return { ...server, wrkPage, runs: [] as Round[] };
-    }),
-  );
+  // One server at a time: both sign in to the same workspace file.
+  const measured = [];
+  for (const server of servers) {
+    const session = await signInSession(server.base, pageSlug);
+    const pageUrl = `${server.base}/t/${pageSlug}/contacts`;
+    const page = await fetch(pageUrl, { headers: { cookie: session } });
+    if (page.status !== 200 || !(await page.text()).includes('<tr id="contact-'))
+      throw new Error(`the measured page did not render on ${server.name} (${page.status})`);
+    const wrkPage = (s: number): Promise<WrkResult> =>
+      wrk({ url: pageUrl, connections, seconds: s, threads: 1, headers: { cookie: session } });
+    measured.push({ ...server, wrkPage, runs: [] as Round[] });
+  }
 
   // Warm: the worker threads, the pages, the file in the OS cache.
   for (const server of measured) {
@@ -301,7 +320,7 @@ try {
   const lockMaxMs = Math.max(...directRuns.flatMap((r) => r.lockMs));
   const batchMs = median(directRuns.flatMap((r) => r.batchMs));
   console.log(
-    `\nEvent ingest: batches of ${batchSize.toLocaleString("en-US")} (${format}), ${clients} client(s), pool nice ${nice ?? "default"}, ${emails.length.toLocaleString("en-US")} contacts a batch; another workspace's contacts page under wrk (${connections} connections), ${seconds} s × ${rounds} rounds (medians)`,
+    `\nEvent ingest: batches of ${batchSize.toLocaleString("en-US")} (${format}), ${clients} client(s), pool threads ${workers ?? "default"}, pool nice ${nice ?? "default"}, ${emails.length.toLocaleString("en-US")} contacts a batch; another workspace's contacts page under wrk (${connections} connections), ${seconds} s × ${rounds} rounds (medians)`,
   );
   const summaries = measured.map((server) => {
     const m = (pick: (r: Round) => number) => median(server.runs.map(pick));
@@ -334,7 +353,7 @@ try {
   console.log(`\ndirect (no HTTP, no pool) ${directRate.toFixed(0).padStart(8)}`);
   const mine = summaries[0] as (typeof summaries)[number];
   console.log(
-    `\ningest ÷ direct: ${(mine.ingestRate / directRate).toFixed(2)}; a batch takes ${batchMs.toFixed(0)} ms direct, in one transaction holding the write lock ${lockMs.toFixed(1)} ms (median; max ${lockMaxMs.toFixed(1)} ms); ${busyRetries} batch(es) answered 503 (workspace busy) and sent again`,
+    `\ningest ÷ direct: ${(mine.ingestRate / directRate).toFixed(2)}; a batch takes ${batchMs.toFixed(0)} ms direct, in one transaction holding the write lock ${lockMs.toFixed(1)} ms (median; max ${lockMaxMs.toFixed(1)} ms); ${busyRetries} batch(es) answered 503 (workspace busy) and sent again, ${resets} after a dropped connection`,
   );
   const other = summaries[1];
   if (other)
@@ -347,7 +366,7 @@ try {
   const load = (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ");
   console.log(`load average at the end: ${load}`);
   console.log(
-    `\nreproduce: bun scripts/bench/events-ingest.ts --contacts ${contacts} --batch ${batchSize} --clients ${clients} --format ${format} --rounds ${rounds} --seconds ${seconds} --connections ${connections}${nice === undefined ? "" : ` --nice ${nice}`} --people ${people}${reference ? ` --reference ${reference}` : ""}`,
+    `\nreproduce: bun scripts/bench/events-ingest.ts --contacts ${contacts} --batch ${batchSize} --clients ${clients} --format ${format} --rounds ${rounds} --seconds ${seconds} --connections ${connections}${nice === undefined ? "" : ` --nice ${nice}`}${workers === undefined ? "" : ` --workers ${workers}`} --people ${people}${reference ? ` --reference ${reference}` : ""}`,
   );
 } finally {
   for (const server of servers) {
