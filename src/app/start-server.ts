@@ -62,8 +62,9 @@ export function createDeps(
             { upkeep: true },
           )
           .catch((error) => {
-            // The pool busy: asked again later. Anything else is worth a line in the log.
-            if (!(error instanceof RetryLaterError))
+            // The pool busy: asked again later; shutting down: its threads were stopped under it
+            // (the log is copied back when the file closes). Anything else is worth a line in the log.
+            if (!(error instanceof RetryLaterError) && !isDraining())
               logger.warn("checkpoint failed", { slug: tenant.slug, ...errorFields(error) });
           }),
       // Marked in the catalog, so every process answers 503 for it until an operator checks the file.
