@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, it } from "bun:test";
 import { join } from "node:path";
-import { oldShard } from "./support/old-shard.ts";
+import { BEFORE_EVENTS_TABLE, oldShard } from "./support/old-shard.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { DataDir } from "./support/workspace.ts";
 
@@ -17,7 +17,7 @@ afterAll(() => dir.remove());
 describe("migration 0011 on a file of the previous release", () => {
   it("moves the events of the people still there, sums them up, and leaves out those of people erased before", async () => {
     const data = new DataDir(dir.path);
-    const old = oldShard(data.catalog, "upgraded", 3);
+    const old = oldShard(data.catalog, "upgraded", 3, BEFORE_EVENTS_TABLE);
     const raw = new Database(join(dir.path, old.file));
     const [kept, erased, other] = (
       raw.query("SELECT id FROM contacts ORDER BY id").values() as [number][]

@@ -8,7 +8,7 @@ import type { Actor } from "../src/identity/viewer.ts";
 import { mergeContacts } from "../src/merge/merge-contacts.ts";
 import { findTiedLatest, moveEvents } from "../src/merge/move-events.ts";
 import type { Shard } from "../src/tenancy/shard.ts";
-import { oldShard } from "./support/old-shard.ts";
+import { BEFORE_EVENTS_TABLE, oldShard } from "./support/old-shard.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { api, DataDir } from "./support/workspace.ts";
@@ -47,7 +47,7 @@ interface Sent {
 
 beforeAll(async () => {
   data = new DataDir(dir.path);
-  const old = oldShard(data.catalog, SLUG, CONTACTS);
+  const old = oldShard(data.catalog, SLUG, CONTACTS, BEFORE_EVENTS_TABLE);
   file = join(dir.path, old.file);
   const now = Date.now();
   const sent: Sent[] = Array.from({ length: EVENTS }, (_, i) => ({

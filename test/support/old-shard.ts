@@ -4,15 +4,19 @@ import type { Catalog } from "../../src/tenancy/catalog.ts";
 import { loadMigrations, migrateDatabase, TENANT_MIGRATIONS } from "../../src/tenancy/migrations.ts";
 import { openDatabase } from "../../src/tenancy/open-database.ts";
 
+/** The migrations of the release before the events table (0000–0010; migration 0011 made it). */
+export const BEFORE_EVENTS_TABLE = 11;
+
 /**
- * Makes a workspace file as the previous release would have (every migration but the newest,
- * an owner and `contacts` contacts) and registers it in the catalog under `slug`, as
- * schema-upgrade.test.ts does.
+ * Makes a workspace file as an earlier release would have (its first `migrations` migrations,
+ * by default every one but the newest; an owner and `contacts` contacts) and registers it in the
+ * catalog under `slug`, as schema-upgrade.test.ts does.
  */
-export function oldShard(catalog: Catalog, slug: string, contacts = 100) {
+export function oldShard(catalog: Catalog, slug: string, contacts = 100, migrations?: number) {
   const id = newTenantId();
   const file = `tenants/${id}.sqlite`;
-  const previous = loadMigrations(TENANT_MIGRATIONS).slice(0, -1);
+  const all = loadMigrations(TENANT_MIGRATIONS);
+  const previous = all.slice(0, migrations ?? all.length - 1);
   const sqlite = openDatabase(join(catalog.dataDir, file), { create: true });
   try {
     migrateDatabase(sqlite, previous);
