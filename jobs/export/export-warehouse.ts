@@ -232,7 +232,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
       unreadable: Map<Tenant, string>;
       reads: PendingRead[];
     }
-    const prepared: Prepared[] = [];
+    const prepared: (Prepared | undefined)[] = [];
     let inFlight = 0;
     const prepare = (bucket: number): Prepared => {
       const tenants = byBucket[bucket] ?? [];
@@ -271,16 +271,17 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
       return { tenants, damagedPaths, forcedHere, whole, unreadable, reads };
     };
     let prepareNext = 0;
-    const readAhead = () => {
-      while (prepareNext < BUCKETS && (prepareNext === 0 || inFlight < READ_AHEAD)) {
+    /** Prepares `bucket` if it is not yet, and the next ones while few reads are under way. */
+    const readAhead = (bucket: number) => {
+      while (prepareNext < BUCKETS && (prepareNext <= bucket || inFlight < READ_AHEAD)) {
         prepared[prepareNext] = prepare(prepareNext);
         prepareNext++;
       }
     };
     for (let bucket = 0; bucket < BUCKETS; bucket++) {
-      readAhead();
+      readAhead(bucket);
       const { tenants, damagedPaths, forcedHere, whole, unreadable, reads } = prepared[bucket] as Prepared;
-      prepared[bucket] = undefined as unknown as Prepared;
+      prepared[bucket] = undefined;
       if (unreadable.size > 0) {
         for (const tenant of tenants) {
           summary.skipped++;
@@ -315,7 +316,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
           continue;
         } finally {
           inFlight--;
-          readAhead();
+          readAhead(bucket);
         }
         const forced = forcedHere.includes(tenant);
         if (forced) summary.forced++;
