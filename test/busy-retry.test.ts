@@ -351,6 +351,40 @@ describe("which requests are run again", () => {
     }
   });
 
+  it("runs again a request during which only upkeep ran (a checkpoint writes nothing of the request's)", async () => {
+    const pool = new RequestCountingPool({
+      dataDir: unitDir.path,
+      threads: 1,
+      maxQueue: 4,
+      timeoutMs: 10_000,
+      entry: new URL("./support/pool-fixture-entry.ts", import.meta.url).href,
+    });
+    const stored = notes();
+    holder.run("BEGIN IMMEDIATE");
+    try {
+      const seen = calls();
+      const written = app(seen, { releaseAt: 2 });
+      const fetch = retryWhenBusy(
+        async (request, server) => {
+          await pool.run(
+            "echo",
+            { tenantId: "unit", slug: "unit", file: "unit.sqlite", params: { value: 1 } },
+            { upkeep: true },
+          );
+          return written(request, server);
+        },
+        { maxWaitMs: 5000, maxBodyBytes: 1024 },
+      );
+      const response = await fetch(post(), SERVER);
+      expect(response.status).toBe(201);
+      expect(seen.count).toBe(2);
+      expect(notes()).toBe(stored + 1);
+    } finally {
+      if (holder.inTransaction) holder.run("ROLLBACK");
+      await pool.close();
+    }
+  });
+
   it("keeps no body it cannot bound: a body of unknown length or over the limit is refused as it was", async () => {
     holder.run("BEGIN IMMEDIATE");
     try {

@@ -109,7 +109,9 @@ function refusedUntouched(response: Response, writes: RequestWrites): boolean {
 export class RequestCountingPool extends WorkerPool {
   override run<T>(...args: Parameters<WorkerPool["run"]>): Promise<T> {
     const writes = currentRequestWrites();
-    if (writes) writes.commits++;
+    // Upkeep (a checkpoint started as the request let go of its file) writes nothing of the
+    // request's: its busy answer may still be run again.
+    if (writes && args[2]?.upkeep !== true) writes.commits++;
     return super.run<T>(...args);
   }
 }
