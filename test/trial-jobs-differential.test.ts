@@ -15,12 +15,18 @@
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { runJob } from "../jobs/run/run-job.ts";
+import { createViews } from "../jobs/run/warehouse-views.ts";
 import { setWorkspaceTimeZone } from "../src/analytics/workspace-time-zone.ts";
 import { createContact } from "../src/contacts/create-contact.ts";
 import { createDeal } from "../src/deals/create-deal.ts";
 import { moveDeal } from "../src/deals/move-deal.ts";
 import type { Actor } from "../src/identity/viewer.ts";
+import { SYSTEM_ACTOR } from "../src/identity/viewer.ts";
 import { recordInteraction } from "../src/interactions/record-interaction.ts";
+import { erasePerson } from "../src/privacy/erase-person.ts";
+import { seedTenant } from "../src/seed/seed-tenant.ts";
 import { Catalog } from "../src/tenancy/catalog.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { DataDir } from "./support/workspace.ts";
@@ -270,4 +276,66 @@ describe("RFM past 2^53 cents and on ties", () => {
       [...expected.values()].sort((a, b) => Number(a.id - b.id)),
     );
   });
+});
+
+describe("a run whose jobs are under way while an export rewrites a bucket", () => {
+  // DEFECT: the dimension snapshots (contacts, companies, deals, stages…) are now views read by
+  // each job when it runs (jobs/run/warehouse-views.ts, `kind = VIEW`), no longer tables read
+  // once before the jobs. An export that rewrites a bucket for an erasure or a merge deletes its
+  // replaced files at once (jobs/export/export-warehouse.ts, rewrittenBuckets): the jobs of a run
+  // started before it then fail ("IO Error: No files found that match the pattern
+  // …/companies/bucket=N/snapshot-M.parquet"), keeping last night's numbers and marking the run
+  // failed. Seen with `crm analytics run --skip-export` over 100 workspaces while `crm analytics
+  // export` ran after an erasure: funnel and churn failed; the code before (4dba371) read the
+  // snapshots into tables first and every job succeeded. Here the run's steps are taken one by
+  // one, so the export lands between the views and the jobs deterministically.
+  it.skip("still computes every job from the snapshots it started with", async () => {
+    const race = tempDir("crm-trial-jobs-race-");
+    const cli = (...args: string[]) =>
+      Bun.spawnSync(["node_modules/.bin/bun", "src/cli.ts", ...args, "--data", race.path], {
+        env: { ...process.env, CRM_ANALYTICS_THREADS: "2", CRM_ANALYTICS_MEMORY: "512MB" },
+      });
+    const instance = await DuckDBInstance.create(":memory:");
+    const connection = await instance.connect();
+    try {
+      const data = new DataDir(race.path);
+      let erased = 0;
+      try {
+        const tenant = await data.tenant("race");
+        await data.shards.use(tenant, (shard) => {
+          seedTenant(shard, { contacts: 40, seed: 3, anchorMs: Date.UTC(2026, 10, 1) });
+          const contact = shard
+            .statement(
+              "SELECT id FROM contacts c WHERE EXISTS (SELECT 1 FROM interactions i WHERE i.subject_type = 'contact' AND i.subject_id = c.id) ORDER BY id LIMIT 1",
+            )
+            .get() as { id: number };
+          erased = contact.id;
+        });
+        expect(cli("analytics", "export").exitCode).toBe(0);
+        await createViews(connection, {
+          warehouse: join(race.path, "warehouse"),
+          runDate: "2026-10-31",
+          tenantFiles: [],
+        });
+        // Meanwhile: a person is erased and the next export rewrites the workspace's bucket.
+        await data.shards.use(tenant, (shard) =>
+          erasePerson(shard, SYSTEM_ACTOR, erased, { now: Date.UTC(2026, 10, 1) }),
+        );
+      } finally {
+        data.close();
+      }
+      expect(cli("analytics", "export").exitCode).toBe(0);
+      for (const job of ["rfm", "cohorts", "funnel", "churn"] as const) {
+        const outcome = await runJob(connection, job);
+        expect({ job, status: outcome.status, error: outcome.error }).toEqual({
+          job,
+          status: "succeeded",
+          error: undefined,
+        });
+      }
+    } finally {
+      connection.closeSync();
+      race.remove();
+    }
+  }, 60_000);
 });
