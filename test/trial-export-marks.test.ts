@@ -14,9 +14,11 @@ import { changeRole, removeUser } from "../src/auth/manage-users.ts";
 import { SYSTEM_ACTOR } from "../src/identity/viewer.ts";
 import { erasePerson } from "../src/privacy/erase-person.ts";
 import { CLI, crm, listed, query, seedWorkspaces, warehouseContents } from "./analytics-export.fixture.ts";
+import { waitForTask } from "./support/background-task.ts";
+import { importIdOf, upload } from "./support/import-upload.ts";
 import { FAST_HASHING, startServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
-import { api, DataDir } from "./support/workspace.ts";
+import { api, DataDir, signIn } from "./support/workspace.ts";
 
 const dirs: ReturnType<typeof tempDir>[] = [];
 afterAll(() => {
@@ -192,6 +194,20 @@ describe("trial: a workspace file the export cannot read", () => {
     expect(Object.keys(manifest?.tenants ?? {})).toEqual([s.ids.get("alpha") as string]);
   });
 
+  it("a file cut short (truncated) is skipped and named; the other workspaces are exported", async () => {
+    const s = await setup(["alpha", "beta"], 40);
+    const file = s.files.get("beta") as string;
+    sql(file, "PRAGMA wal_checkpoint(TRUNCATE)");
+    const { truncateSync } = await import("node:fs");
+    truncateSync(file, Math.floor(statSync(file).size * 0.6));
+    const result = await exportTo(s);
+    expect({ code: result.code, skipped: result.stderr.includes("skipped beta") }).toEqual({
+      code: 0,
+      skipped: true,
+    });
+    expect(Object.keys(readManifest(s.warehouse)?.tenants ?? {})).toEqual([s.ids.get("alpha") as string]);
+  });
+
   it("a file locked by another process is skipped and named; the other workspaces are exported, and it is at the next export", async () => {
     const s = await setup(["alpha", "beta"]);
     const holder = new Database(s.files.get("beta") as string);
@@ -325,6 +341,20 @@ describe("trial: hostile values", () => {
     const rows = await warehouseRows(s, "interactions", "id > 9007199254740000");
     expect(rows.map((r) => r.id)).toEqual(["9007199254740993"]);
     await exportOk(s);
+  });
+});
+
+describe("trial: a new warehouse key", () => {
+  it("retakes every snapshot with the new key's hashes: equals a fresh export with that key", async () => {
+    const s = await setup(["alpha"]);
+    await exportOk(s);
+    const other = { CRM_WAREHOUSE_KEY: "b".repeat(64) };
+    const moved = await crm(s.data, ["analytics", "export", "--warehouse", s.warehouse], other);
+    expect({ code: moved.code, stderr: moved.stderr }).toEqual({ code: 0, stderr: "" });
+    const fresh = join(s.data, "fresh-key");
+    const clean = await crm(s.data, ["analytics", "export", "--warehouse", fresh], other);
+    expect(clean.code).toBe(0);
+    expect(await warehouseContents(s.warehouse)).toEqual(await warehouseContents(fresh));
   });
 });
 
@@ -496,3 +526,59 @@ function anyNewPart(s: Setup): boolean {
     if (!listedNow.has(file)) return true;
   return false;
 }
+
+/** Retries while the workspace answers 503 (a server starting, a file being taken back). */
+async function patiently<T extends { status: number }>(send: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  let response = await send();
+  while (response.status === 503 && Date.now() < deadline) {
+    await Bun.sleep(50);
+    response = await send();
+  }
+  return response;
+}
+
+describe("trial: an import taken back after an export read part of it", () => {
+  it("an import taken back (server killed mid-import, restarted) after an export read part of it: the warehouse equals a fresh export", async () => {
+    const s = await setup(["alpha"], 5);
+    await exportOk(s);
+    let server = await startServer({ dataDir: s.data });
+    try {
+      const owner = await signIn(server.url, "alpha", "owner@alpha.test");
+      const lines = ["First Name,Last Name,Email"];
+      for (let i = 0; i < 60_000; i++) lines.push(`P${i},Q${i},p${i}@alpha.test`);
+      const id = importIdOf(await upload(owner, "alpha", `${lines.join("\n")}\n`, { fileName: "big.csv" }));
+      const page = await patiently(() => owner.get(`/t/alpha/imports/${id}`));
+      const form = owner.forms(page.text).find((f) => f.action.endsWith(`/imports/${id}/mapping`));
+      expect(form === undefined).toBe(false);
+      const checked = await waitForTask(
+        owner,
+        (await patiently(() => owner.submit(form as NonNullable<typeof form>, {}))).headers.get("location"),
+        120_000,
+      );
+      expect(checked.status).toBe("Done.");
+      expect((await patiently(() => owner.post(`/t/alpha/imports/${id}/run`, {}))).status).toBe(303);
+      const file = s.files.get("alpha") as string;
+      const logged = () =>
+        Number(value(file, "SELECT count(*) AS n FROM interactions WHERE kind LIKE 'contact.%'"));
+      const start = logged();
+      await waitFor(() => logged() > start + 500, "log entries of the import");
+      await server.kill();
+      // The nightly export runs now: it reads the import's entries written so far.
+      await exportOk(s);
+      server = await startServer({ dataDir: s.data });
+      const again = await signIn(server.url, "alpha", "owner@alpha.test");
+      const deadline = Date.now() + 120_000;
+      let text = "";
+      while (!text.includes("everything it wrote was taken back") && Date.now() < deadline) {
+        text = (await patiently(() => again.get(`/t/alpha/imports/${id}`))).text;
+        await Bun.sleep(50);
+      }
+      expect(text).toContain("everything it wrote was taken back");
+    } finally {
+      await server.stop();
+    }
+    await exportOk(s);
+    await expectFresh(s);
+  });
+});
