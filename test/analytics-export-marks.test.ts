@@ -145,19 +145,55 @@ describe("an export's dimension snapshots", () => {
     await expectFresh();
   }, 120_000);
 
-  it("are all retaken on any change of a file whose marks cannot be trusted (a trigger dropped)", async () => {
+  it("are all retaken at every export of a file whose marks cannot be trusted (a trigger dropped), a change by hand included", async () => {
     await exportTo(warehouse);
     const marked = readManifest(warehouse)?.tenants[tenantId]?.snapshotOf ?? "";
     expect(marked.split("/")).toHaveLength(3);
+    const db = new Database(file, { readonly: true });
+    const create = (
+      db.query("SELECT sql FROM sqlite_master WHERE name = 'contacts_export_mark_after_update'").get() as {
+        sql: string;
+      }
+    ).sql;
+    db.close();
     write("DROP TRIGGER contacts_export_mark_after_update", false);
-    // A change the dropped trigger no longer marks, made through a write that moves the counter.
+    // A change the dropped trigger no longer marks, by hand: no change counter moves either.
     write("UPDATE contacts SET email = 'unmarked@example.test' WHERE id = (SELECT max(id) FROM contacts)");
-    write("UPDATE shard_state SET change_counter = change_counter + 1");
     const before = snapshotFiles();
     await exportTo(warehouse);
     expect(readManifest(warehouse)?.tenants[tenantId]?.snapshotOf?.split("/")).toHaveLength(2);
     const after = snapshotFiles();
     expect(DIMENSION_NAMES.filter((d) => after.get(d) === before.get(d))).toEqual([]);
+    await expectFresh();
+    // Whole again: the marks are trusted from the next export on.
+    write(create, false);
+  }, 120_000);
+
+  it("are retaken for a change made while a trigger was dropped, after it is made again", async () => {
+    await exportTo(warehouse);
+    const db = new Database(file, { readonly: true });
+    const create = (
+      db.query("SELECT sql FROM sqlite_master WHERE name = 'deals_export_mark_after_update'").get() as {
+        sql: string;
+      }
+    ).sql;
+    db.close();
+    write("DROP TRIGGER deals_export_mark_after_update", false);
+    write("UPDATE deals SET amount_cents = 123456789 WHERE id = (SELECT min(id) FROM deals)");
+    write(create, false);
+    const before = snapshotFiles();
+    await exportTo(warehouse);
+    expect(snapshotFiles().get("deals")).not.toBe(before.get("deals"));
+    await expectFresh();
+  }, 120_000);
+
+  it("carry a coded text holding a NUL or a quote (a kind written by hand) as it is", async () => {
+    write(
+      "INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id, payload) SELECT 1768500000000, 'system', NULL, 'it''s' || char(0) || 'odd', 'contact', min(id), '{}' FROM contacts",
+    );
+    await exportTo(warehouse);
+    const contents = await warehouseContents(warehouse);
+    expect(contents.get(`interactions/${tenantId}`)).toContain(JSON.stringify("it's\u0000odd").slice(1, -1));
     await expectFresh();
   }, 120_000);
 });

@@ -57,8 +57,8 @@ export function snapshotMark(counter: number, keyId: string, marks: string | und
  * The dimensions whose snapshot rows must be taken again, from the mark they were taken at
  * (`previous`, none: never taken) and the file's mark now. With marks both times (same schema):
  * exactly the dimensions whose mark moved, and `workspace` with any (its `exported_at` says when
- * the workspace's snapshots were last taken). Without: all of them when anything in the file
- * changed (its change counter). A new key, or rows read from zero: all of them.
+ * the workspace's snapshots were last taken). Without marks either time: all of them. A new
+ * key, or rows read from zero: all of them.
  */
 export function dimensionsToRetake(
   previous: string | undefined,
@@ -67,10 +67,12 @@ export function dimensionsToRetake(
 ): string[] {
   const all = DIMENSIONS.map((d) => d.name);
   if (fromZero || previous === undefined) return all;
-  const [counterBefore, keyBefore, marksBefore] = previous.split("/");
-  const [counterNow, keyNow, marksNow] = current.split("/");
+  const [, keyBefore, marksBefore] = previous.split("/");
+  const [, keyNow, marksNow] = current.split("/");
   if (keyBefore !== keyNow) return all;
-  if (marksBefore === undefined || marksNow === undefined) return counterBefore === counterNow ? [] : all;
+  // A file whose marks cannot be trusted (a trigger missing) may have changed in any way, even
+  // by hand (no change counter moved): all of them, every time, until its marks are whole.
+  if (marksBefore === undefined || marksNow === undefined) return all;
   const [schemaBefore, listBefore = ""] = marksBefore.split(":");
   const [schemaNow, listNow = ""] = marksNow.split(":");
   const before = listBefore.split(".");

@@ -27,7 +27,12 @@ export const TEMPORARY_PREFIX = "_tmp-";
 const CHUNK_ROWS = 2048;
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+/** A text as an SQL literal; a NUL (which ends DuckDB's SQL text) is spliced in as chr(0). */
+const literal = (text: string) =>
+  text
+    .split("\u0000")
+    .map((part) => `'${part.replaceAll("'", "''")}'`)
+    .join(" || chr(0) || ");
 
 /**
  * One file of a bucket to write: the staged rows of `tenants`, plus the rows kept from the

@@ -86,7 +86,7 @@ export class TenantReader {
    * What the dimension snapshots would be taken from: the schema's version, then each
    * dimension's mark (a random value that every change of a column it holds replaces, in the
    * same transaction; tenant migration 0012), in DIMENSIONS' order, as
-   * `<migrations>:<mark>.<mark>…`. Undefined when a mark's trigger is missing (a later table
+   * `<migrations>.<schema cookie>:<mark>.<mark>…`. Undefined when a mark's trigger is missing (a later table
    * rebuild that dropped it): then no mark can be trusted.
    */
   marks(): string | undefined {
@@ -96,7 +96,11 @@ export class TenantReader {
     const marks = new Map(rows);
     const each = DIMENSIONS.map((d) => marks.get(d.source));
     if (each.some((mark) => typeof mark !== "string" || !/^[0-9a-f]+$/.test(mark))) return undefined;
-    return `${loadMigrations(TENANT_MIGRATIONS).length}:${each.join(".")}`;
+    // The schema's cookie moves with every change of the schema (a migration, a trigger dropped
+    // and made again by hand): the marks of another schema say nothing about this one's rows.
+    const cookie = (this.sqlite.query("PRAGMA schema_version").get() as { schema_version: number })
+      .schema_version;
+    return `${loadMigrations(TENANT_MIGRATIONS).length}.${cookie}:${each.join(".")}`;
   }
 
   /** The log's last id, over interactions and events both: the export's next watermark. */
