@@ -138,13 +138,11 @@ export async function createViews(connection: DuckDBConnection, options: ViewOpt
     }
     const paths = files.map((file) => literal(join(warehouse, file))).join(", ");
     const select = ["tenant", ...columns.map(([column]) => column)].map(ident).join(", ");
-    // Read by each job that uses it, only the columns it uses (a job reads a contact's id and
-    // company, never its 64-character email hash): reading every snapshot whole into a table
-    // first took longer than the jobs that read them (2.5 s for a million contacts). The
-    // workspaces' own (one row each) are read once: the write-back's list of them comes from it.
-    const kind = name === "workspace" ? "TABLE" : "VIEW";
+    // Read once, before the jobs, for all of them: a view read by each job when it runs (only
+    // the columns it uses, which was faster) made a run fail when an export rewrote a bucket for
+    // an erasure or a merge meanwhile, since that export deletes the replaced files at once.
     await connection.run(
-      `CREATE OR REPLACE TEMP ${kind} ${ident(name)} AS SELECT ${select} FROM read_parquet([${paths}], hive_partitioning = false)`,
+      `CREATE OR REPLACE TEMP TABLE ${ident(name)} AS SELECT ${select} FROM read_parquet([${paths}], hive_partitioning = false)`,
     );
   }
   if (!/^\d{4}-\d{2}-\d{2}$/.test(options.runDate)) throw new Error(`bad run date ${options.runDate}`);
