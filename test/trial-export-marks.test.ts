@@ -6,7 +6,16 @@
  */
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, it } from "bun:test";
-import { closeSync, copyFileSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  openSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { readManifest } from "../jobs/export/manifest.ts";
 import { setWorkspaceTimeZone } from "../src/analytics/workspace-time-zone.ts";
@@ -198,7 +207,6 @@ describe("trial: a workspace file the export cannot read", () => {
     const s = await setup(["alpha", "beta"], 40);
     const file = s.files.get("beta") as string;
     sql(file, "PRAGMA wal_checkpoint(TRUNCATE)");
-    const { truncateSync } = await import("node:fs");
     truncateSync(file, Math.floor(statSync(file).size * 0.6));
     const result = await exportTo(s);
     expect({ code: result.code, skipped: result.stderr.includes("skipped beta") }).toEqual({
@@ -474,6 +482,21 @@ function anyFile(warehouse: string, prefix: string): boolean {
 }
 
 describe("trial: exports stopped or run together", () => {
+  it.skip("DEFECT: the lock left by a killed export whose process id now belongs to another program does not block every later export", async () => {
+    // DEFECT: jobs/export/export-lock.ts trusts any live process with the lock's pid (kill(pid, 0));
+    // after a kill -9 and a restart (a container's small pids come back), the pid is someone
+    // else's and every export refuses "another export … is writing" until the file is removed.
+    const s = await setup(["alpha"]);
+    await exportOk(s);
+    const other = Bun.spawn(["sleep", "120"], { stdout: "ignore", stderr: "ignore" });
+    try {
+      writeFileSync(join(s.warehouse, "_state", "lock"), String(other.pid));
+      await exportOk(s);
+    } finally {
+      other.kill(9);
+    }
+  });
+
   it("two exports at once: one refuses or both finish, and the warehouse equals a fresh export", async () => {
     const s = await setup(["alpha", "beta", "gamma"], 40);
     await exportOk(s);
@@ -578,6 +601,46 @@ describe("trial: an import taken back after an export read part of it", () => {
     } finally {
       await server.stop();
     }
+    await exportOk(s);
+    await expectFresh(s);
+  });
+});
+
+describe("trial: writes while the export reads", () => {
+  it("changes committed while an export runs are in the next export: equals a fresh export", async () => {
+    const s = await setup(["alpha", "beta", "gamma"], 60);
+    await exportOk(s);
+    const proc = spawnExport(s);
+    let done = false;
+    const exited = proc.exited.then((code) => {
+      done = true;
+      return code;
+    });
+    const dbs = [...s.files.values()].map((file) => {
+      const db = new Database(file);
+      db.run("PRAGMA busy_timeout = 5000");
+      return db;
+    });
+    let writes = 0;
+    try {
+      while (!done || writes < 30) {
+        const db = dbs[writes % dbs.length] as Database;
+        db.transaction(() => {
+          db.run(
+            `UPDATE contacts SET email = 'w${writes}@example.test', updated_at = updated_at + 1 WHERE id = (SELECT min(id) + ${writes % 7} FROM contacts)`,
+          );
+          db.run(
+            "INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id, payload) SELECT 1768500000000, 'system', NULL, 'call', 'contact', min(id), '{}' FROM contacts",
+          );
+          db.run(`UPDATE deals SET amount_cents = ${writes} WHERE id = (SELECT min(id) FROM deals)`);
+        })();
+        writes++;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      for (const db of dbs) db.close();
+    }
+    expect(await exited).toBe(0);
     await exportOk(s);
     await expectFresh(s);
   });
