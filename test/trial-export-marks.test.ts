@@ -294,6 +294,19 @@ describe("trial: hostile values", () => {
     expect(rows.map((r) => r.kind)).toEqual(["a\u0000b"]);
   });
 
+  it("texts that are not valid UTF-8 (bytes written by hand) do not stop the export", async () => {
+    const s = await setup(["alpha", "beta"]);
+    const file = s.files.get("alpha") as string;
+    sql(
+      file,
+      "INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id, payload) VALUES (1768500000000, 'system', NULL, CAST(x'61ff62c3' AS TEXT), 'contact', 1, '{}')",
+    );
+    sql(file, "UPDATE stages SET name = CAST(x'c328ff' AS TEXT) WHERE id = (SELECT min(id) FROM stages)");
+    await exportOk(s);
+    await exportOk(s);
+    await expectFresh(s);
+  });
+
   it.skip("DEFECT: a stage position past 2^31 in one workspace does not stop the export of every workspace", async () => {
     // DEFECT: INTEGER columns are CAST in DuckDB's COPY (warehouse-layout.ts outExpression
     // "INTEGER"): one out-of-range value written by hand fails the whole export (exit 1).
