@@ -137,7 +137,11 @@ function sqliteRead(): { ms: number; rows: number } {
 
 /** Reference 2: DuckDB writing `rows` interaction-like rows from memory to one Parquet file. */
 async function oneCopy(rows: number, dir: string): Promise<number> {
-  const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
+  // Its spill files go to the scratch folder, not to `.tmp` in the current one (DuckDB's default).
+  const instance = await DuckDBInstance.create(":memory:", {
+    threads: "1",
+    temp_directory: join(dir, "spill"),
+  });
   const connection = await instance.connect();
   await connection.run(
     `CREATE TABLE t AS SELECT i::BIGINT AS id, epoch_ms(1700000000000 + i * 60000) AS occurred_at, 'user' AS actor_type,
