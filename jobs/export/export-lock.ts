@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AppError } from "../../src/core/errors.ts";
 import { writeFileDurably } from "./durable-files.ts";
@@ -18,6 +18,51 @@ function alive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as { code?: string }).code === "EPERM";
+  }
+}
+
+/**
+ * When a process started (`/proc/<pid>/stat` field 22, clock ticks since boot), or undefined
+ * where it cannot be read (no /proc, no such process). A process id is reused once its process
+ * is gone; an id with its start time names one process only.
+ */
+export function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command (field 2) may hold spaces and parentheses: the fields after it follow the last ")".
+    const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    return start && /^[0-9]+$/.test(start) ? start : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The program a process runs (`/proc/<pid>/exe`), or undefined when it cannot be read. */
+function programOf(pid: number): string | undefined {
+  try {
+    return realpathSync(`/proc/${pid}/exe`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the lock's holder still runs: its process id is alive and is still the process that
+ * wrote the lock (same start time). A lock without a start time (written by hand, or by an
+ * export before they were recorded) holds while its process id runs this same program.
+ */
+function holds(holder: Holder): boolean {
+  if (!alive(holder.pid)) return false;
+  if (holder.start !== undefined) {
+    const start = startTimeOf(holder.pid);
+    return start === undefined || start === holder.start;
+  }
+  const program = programOf(holder.pid);
+  if (program === undefined) return true;
+  try {
+    return program === realpathSync(process.execPath);
+  } catch {
+    return true;
   }
 }
 
@@ -50,30 +95,43 @@ function underGate<T>(warehouse: string, step: () => T): T {
   }
 }
 
-function holderOf(path: string): number {
+interface Holder {
+  pid: number;
+  start?: string;
+}
+
+/** The lock's `<pid> <start time>` (or a bare pid), or undefined when it is absent or unreadable. */
+function holderOf(path: string): Holder | undefined {
+  let text: string;
   try {
-    return Number(readFileSync(path, "utf8"));
+    text = readFileSync(path, "utf8");
   } catch {
-    return Number.NaN;
+    return undefined;
   }
+  const match = /^\s*([0-9]+)(?:\s+([0-9]+))?\s*$/.exec(text);
+  const pid = Number(match?.[1]);
+  if (!match || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  return match[2] === undefined ? { pid } : { pid, start: match[2] };
 }
 
 /**
- * One export at a time per warehouse: `_state/lock` holds the exporting process's id. A lock
- * whose process is gone (killed) is taken over, atomically (under the gate: underGate).
+ * One export at a time per warehouse: `_state/lock` holds the exporting process's id and start
+ * time. A lock whose process is gone (killed), or whose id now names another process (another
+ * start time), is taken over, atomically (under the gate: underGate).
  */
 export function lockWarehouse(warehouse: string): () => void {
   mkdirSync(join(warehouse, STATE_DIR), { recursive: true });
   const path = join(warehouse, STATE_DIR, "lock");
   underGate(warehouse, () => {
     const holder = holderOf(path);
-    if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && alive(holder))
-      throw new ExportBusyError(`another export (process ${holder}) is writing ${warehouse}`);
+    if (holder && holder.pid !== process.pid && holds(holder))
+      throw new ExportBusyError(`another export (process ${holder.pid}) is writing ${warehouse}`);
     // Whole or not at all (temporary name, rename): a reader never sees it empty.
-    writeFileDurably(path, String(process.pid));
+    const start = startTimeOf(process.pid);
+    writeFileDurably(path, start === undefined ? String(process.pid) : `${process.pid} ${start}`);
   });
   return () =>
     underGate(warehouse, () => {
-      if (holderOf(path) === process.pid) rmSync(path, { force: true });
+      if (holderOf(path)?.pid === process.pid) rmSync(path, { force: true });
     });
 }

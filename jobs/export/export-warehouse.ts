@@ -19,7 +19,7 @@ import {
 } from "./manifest.ts";
 import { type PendingRead, ReadPool } from "./read-pool.ts";
 import { type BucketWrite, Staging } from "./staging.ts";
-import { type ReadOutcome, UnreadableFileError } from "./tenant-read.ts";
+import { type ColumnBatch, type ReadOutcome, UnreadableFileError } from "./tenant-read.ts";
 import { TenantReader } from "./tenant-reader.ts";
 import { emailHash } from "./warehouse-key.ts";
 import {
@@ -72,6 +72,12 @@ export interface ExportOptions {
    * by an export that can read all its workspaces.
    */
   onBucketKept?: (bucket: number, tenants: Tenant[]) => void;
+  /**
+   * Values of a workspace's file its warehouse column cannot hold (an INTEGER past 32 bits, a
+   * time outside the years 1900–9999, a number past 64 bits), exported as null: how many per
+   * `table.column`. Default: one line on stderr (printNulled), never the values.
+   */
+  onNulled?: (tenant: Tenant, columns: Record<string, number>) => void;
   /**
    * Threads reading the workspaces' files while this one appends their rows and writes the
    * files (default: `threads`); 0 reads them on this thread.
@@ -265,6 +271,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
                 key: options.key,
                 keyId,
                 exportedAt,
+                lastRow: entry?.lastRow,
               });
             });
       inFlight += reads.length;
@@ -301,23 +308,44 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         whole,
         rows: 0,
       };
+      // A bucket made again whole is read whole or kept as it was: a tenant whose file fails
+      // part way (damaged past its header) leaves it as one that cannot be opened does.
+      const read: { tenant: Tenant; outcome: ReadOutcome }[] = [];
+      const failed = new Map<Tenant, string>();
       for (const [i, tenant] of tenants.entries()) {
-        let outcome: ReadOutcome;
         stage.beginTenant(tenant.id);
         try {
-          outcome = await (reads[i] as PendingRead).consume((batch) => stage.append(tenant.id, batch));
+          // Once a whole bucket's read failed, the others' rows are read to the end and dropped.
+          const sink =
+            whole && failed.size > 0 ? () => {} : (batch: ColumnBatch) => stage.append(tenant.id, batch);
+          const outcome = await (reads[i] as PendingRead).consume(sink);
+          read.push({ tenant, outcome });
         } catch (error) {
           if (!(error instanceof UnreadableFileError)) throw error;
-          // Opened a moment ago for the bucket's rebuild: its rows cannot be made again now.
-          if (whole) throw new Error(`${tenant.slug}: ${error.message}; run the export again`);
-          summary.skipped++;
-          options.onSkip?.(tenant, error.message);
-          options.onTenant?.(++done, total, summary.rows);
-          continue;
+          // Its rows staged so far are in no file this run writes (no write names the tenant),
+          // and its entry and its rows in the bucket's files stay as they were.
+          failed.set(tenant, error.message);
+          if (!whole) {
+            summary.skipped++;
+            options.onSkip?.(tenant, error.message);
+            options.onTenant?.(++done, total, summary.rows);
+          }
         } finally {
           inFlight--;
           readAhead(bucket);
         }
+      }
+      if (whole && failed.size > 0) {
+        for (const tenant of tenants) {
+          summary.skipped++;
+          const reason = failed.get(tenant);
+          if (reason !== undefined) options.onSkip?.(tenant, reason);
+          options.onTenant?.(++done, total, summary.rows);
+        }
+        options.onBucketKept?.(bucket, [...failed.keys()]);
+        continue;
+      }
+      for (const { tenant, outcome } of read) {
         const forced = forcedHere.includes(tenant);
         if (forced) summary.forced++;
         else if (outcome.rewritten) summary.rebuilt++;
@@ -330,7 +358,12 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         summary.rows += outcome.rows;
         for (const name of outcome.retaken)
           plan.snapshots.set(name, [...(plan.snapshots.get(name) ?? []), tenant.id]);
-        next.tenants[tenant.id] = { watermark: outcome.maxId, snapshotOf: outcome.snapshotOf };
+        next.tenants[tenant.id] = {
+          watermark: outcome.maxId,
+          snapshotOf: outcome.snapshotOf,
+          ...(outcome.lastRow === undefined ? {} : { lastRow: outcome.lastRow }),
+        };
+        if (Object.keys(outcome.nulled).length > 0) (options.onNulled ?? printNulled)(tenant, outcome.nulled);
         summary.tenants++;
         batchTenants.push(tenant.id);
         options.onTenant?.(++done, total, summary.rows);
@@ -374,6 +407,19 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
   }
   summary.ms = performance.now() - started;
   return summary;
+}
+
+/** `exported as null in <slug>: 1 value of stages.position, 2 of interactions.occurred_at (…)` on stderr. */
+export function printNulled(tenant: Tenant, columns: Record<string, number>): void {
+  const each = Object.entries(columns)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(
+      ([column, n], i) =>
+        `${n.toLocaleString("en-US")} ${i === 0 ? (n === 1 ? "value of " : "values of ") : "of "}${column}`,
+    );
+  process.stderr.write(
+    `${process.stderr.isTTY ? "\n" : ""}exported as null in ${tenant.slug}: ${each.join(", ")} (out of what the warehouse's column holds)\n`,
+  );
 }
 
 function skipReason(tenant: Tenant): string | undefined {

@@ -42,6 +42,11 @@ export interface TenantEntry {
    * has them, the marks of the tables the snapshots read.
    */
   snapshotOf?: string;
+  /**
+   * The fingerprint of the log's row at the watermark (TenantReader.rowMark): a file whose row
+   * there is gone or another is exported again from zero. Absent in manifests written before it.
+   */
+  lastRow?: string;
 }
 
 /**
@@ -155,6 +160,9 @@ export function readManifest(warehouse: string): Manifest | undefined {
     tenants[id] = {
       watermark: entry.watermark,
       ...(typeof entry.snapshotOf === "string" ? { snapshotOf: entry.snapshotOf } : {}),
+      ...(typeof entry.lastRow === "string" && /^[0-9a-f]{32}$/.test(entry.lastRow)
+        ? { lastRow: entry.lastRow }
+        : {}),
     };
   }
   const night =

@@ -28,6 +28,12 @@ export interface ReadRequest {
   keyId: string;
   /** The export's time, the workspace snapshot's `exported_at`. */
   exportedAt: number;
+  /**
+   * The manifest's fingerprint of the row at the watermark (lastRowMark), if it holds one: a
+   * file whose row at the watermark is gone or another (put back from a backup, then given new
+   * activity past the watermark) is read again from zero.
+   */
+  lastRow?: string | undefined;
 }
 
 /** What was found of the tenant's file, once read. */
@@ -43,6 +49,13 @@ export interface ReadOutcome {
   /** The dimensions whose snapshot rows were read. */
   retaken: string[];
   snapshotOf: string;
+  /** The fingerprint of the row at `maxId` (undefined when the log is empty). */
+  lastRow: string | undefined;
+  /**
+   * Values the warehouse's column cannot hold (an INTEGER past 2^31, a time outside the years
+   * 1900–9999, a number past BIGINT's range), exported as null: `table.column` → how many.
+   */
+  nulled: Record<string, number>;
 }
 
 /**
@@ -65,18 +78,55 @@ export function stagedNumber(value: unknown): number {
   return Number.isFinite(n) ? n : Number.NaN;
 }
 
-/** Turns rows into a ColumnBatch, its texts coded with `dictionary` (grown as new texts come). */
+/** The earliest time the warehouse holds: 1900-01-01T00:00:00Z (ms). */
+export const MIN_TIME_MS = Date.UTC(1900, 0, 1);
+/** The latest time the warehouse holds: 9999-12-31T23:59:59.999Z (ms). */
+export const MAX_TIME_MS = Date.UTC(10000, 0, 1) - 1;
+
+/**
+ * Whether a staged number (not NaN) fits its Parquet column: an INTEGER within 32 bits, a
+ * TIMESTAMP (ms since 1970) within the years 1900–9999, a BIGINT within 64 bits. A value that
+ * does not is staged as null (counted), so DuckDB never fails the bucket's COPY on it.
+ */
+export function fitsColumn(spec: ColumnSpec, value: number): boolean {
+  switch (spec.out) {
+    case "INTEGER":
+      return value >= -2147483648 && value <= 2147483647;
+    case "TIMESTAMP":
+      return value >= MIN_TIME_MS && value <= MAX_TIME_MS;
+    case "BIGINT":
+      return value >= -(2 ** 63) && value < 2 ** 63;
+    default:
+      return true;
+  }
+}
+
+/**
+ * Turns rows into a ColumnBatch, its texts coded with `dictionary` (grown as new texts come). A
+ * number its column cannot hold (fitsColumn) is staged as null and counted in `nulled`
+ * (`table.column` → how many).
+ */
 export function toColumns(
   table: string,
   specs: ColumnSpec[],
   rows: Row[],
   dictionary: { codes: Map<string, number>; texts: string[] },
+  nulled: Record<string, number> = {},
 ): ColumnBatch {
   const n = rows.length;
   const columns = specs.map((spec, c) => {
     if (spec.staged === "DOUBLE") {
       const out = new Float64Array(n);
-      for (let r = 0; r < n; r++) out[r] = stagedNumber((rows[r] as Row)[c]);
+      let dropped = 0;
+      for (let r = 0; r < n; r++) {
+        const value = stagedNumber((rows[r] as Row)[c]);
+        if (Number.isNaN(value) || fitsColumn(spec, value)) out[r] = value;
+        else {
+          out[r] = Number.NaN;
+          dropped++;
+        }
+      }
+      if (dropped > 0) nulled[`${table}.${spec.name}`] = (nulled[`${table}.${spec.name}`] ?? 0) + dropped;
       return out;
     }
     if (spec.staged === "CODE") {
@@ -117,46 +167,85 @@ export function readTenant(request: ReadRequest, sink: (batch: ColumnBatch) => v
   } catch (error) {
     throw new UnreadableFileError((error as Error).message);
   }
+  let outcome: ReadOutcome;
   try {
-    const dictionary = { codes: new Map<string, number>(), texts: [] as string[] };
-    const { watermark } = request;
-    const maxId = reader.maxId();
-    // A file behind its watermark (put back from a backup) is rebuilt too.
-    const rewritten = watermark > 0 && (maxId < watermark || reader.rewroteSince(watermark, maxId));
-    const fromZero = request.whole || rewritten;
-    let after = fromZero ? 0 : watermark;
-    let rows = 0;
-    for (;;) {
-      const read = reader.interactions(after, maxId, READ_ROWS);
-      if (read.length === 0) break;
-      sink(toColumns(INTERACTIONS, INTERACTION_COLUMNS, read, dictionary));
-      rows += read.length;
-      after = Number(read[read.length - 1]?.[0]);
-      if (read.length < READ_ROWS) break;
+    outcome = readOpened(reader, request, sink);
+  } catch (error) {
+    try {
+      reader.close();
+    } catch {
+      // The read's own error says more.
     }
-    // A dimension's snapshot is taken again when its table changed since it was taken (its
-    // mark moved), or the key did; new interactions alone retake none, and an idle
-    // workspace's night costs no file at all.
-    const snapshotOf = snapshotMark(reader.changeCounter(), request.keyId, reader.marks());
-    const retaken = dimensionsToRetake(request.snapshotOf, snapshotOf, fromZero);
-    const key = Buffer.from(request.key);
-    for (const dimension of DIMENSIONS) {
-      if (!retaken.includes(dimension.name)) continue;
-      let read: Row[] = reader.rows(dimension.select);
-      if (dimension.name === "contacts")
-        read = read.map((r) => [
-          r[0] ?? null,
-          r[1] ?? null,
-          r[2] ?? null,
-          emailHash(key, r[3] as string | null),
-          r[4] ?? null,
-          r[5] ?? null,
-        ]);
-      if (dimension.name === "workspace") read = read.map((r) => [r[0] ?? "UTC", request.exportedAt]);
-      sink(toColumns(dimension.name, dimension.columns, read, dictionary));
-    }
-    return { maxId: Math.max(maxId, 0), rewritten, fromZero, rows, retaken, snapshotOf };
-  } finally {
-    reader.close();
+    // A read that fails once the file is open (a page damaged past its header, an I/O error):
+    // the file cannot be read now, as one that cannot be opened; the export skips it.
+    if (isSQLiteError(error))
+      throw new UnreadableFileError(`${(error as Error).message} (reading ${request.tenant.file})`);
+    throw error;
   }
+  try {
+    reader.close();
+  } catch (error) {
+    if (isSQLiteError(error))
+      throw new UnreadableFileError(`${(error as Error).message} (reading ${request.tenant.file})`);
+    throw error;
+  }
+  return outcome;
+}
+
+/** An error SQLite raised (its code SQLITE_…), not one of the export's own. */
+function isSQLiteError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_");
+}
+
+function readOpened(
+  reader: TenantReader,
+  request: ReadRequest,
+  sink: (batch: ColumnBatch) => void,
+): ReadOutcome {
+  const dictionary = { codes: new Map<string, number>(), texts: [] as string[] };
+  const nulled: Record<string, number> = {};
+  const { watermark } = request;
+  const maxId = reader.maxId();
+  // A file behind its watermark (put back from a backup) is rebuilt too; so is one whose row
+  // at the watermark is gone or another (put back, then given new rows past the watermark).
+  const rewritten =
+    watermark > 0 &&
+    (maxId < watermark ||
+      (request.lastRow !== undefined && reader.rowMark(watermark) !== request.lastRow) ||
+      reader.rewroteSince(watermark, maxId));
+  const fromZero = request.whole || rewritten;
+  let after = fromZero ? 0 : watermark;
+  let rows = 0;
+  for (;;) {
+    const read = reader.interactions(after, maxId, READ_ROWS);
+    if (read.length === 0) break;
+    sink(toColumns(INTERACTIONS, INTERACTION_COLUMNS, read, dictionary, nulled));
+    rows += read.length;
+    after = Number(read[read.length - 1]?.[0]);
+    if (read.length < READ_ROWS) break;
+  }
+  // A dimension's snapshot is taken again when its table changed since it was taken (its
+  // mark moved), or the key did; new interactions alone retake none, and an idle
+  // workspace's night costs no file at all.
+  const snapshotOf = snapshotMark(reader.changeCounter(), request.keyId, reader.marks());
+  const retaken = dimensionsToRetake(request.snapshotOf, snapshotOf, fromZero);
+  const key = Buffer.from(request.key);
+  for (const dimension of DIMENSIONS) {
+    if (!retaken.includes(dimension.name)) continue;
+    let read: Row[] = reader.rows(dimension.select);
+    if (dimension.name === "contacts")
+      read = read.map((r) => [
+        r[0] ?? null,
+        r[1] ?? null,
+        r[2] ?? null,
+        emailHash(key, r[3] as string | null),
+        r[4] ?? null,
+        r[5] ?? null,
+      ]);
+    if (dimension.name === "workspace") read = read.map((r) => [r[0] ?? "UTC", request.exportedAt]);
+    sink(toColumns(dimension.name, dimension.columns, read, dictionary, nulled));
+  }
+  const lastRow = maxId > 0 ? reader.rowMark(maxId) : undefined;
+  return { maxId: Math.max(maxId, 0), rewritten, fromZero, rows, retaken, snapshotOf, lastRow, nulled };
 }

@@ -1,4 +1,5 @@
 import type { Database } from "bun:sqlite";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import { loadMigrations, requireCurrentSchema, TENANT_MIGRATIONS } from "../../src/tenancy/migrations.ts";
@@ -111,6 +112,22 @@ export class TenantReader {
       )
       .get() as { id: number };
     return row.id;
+  }
+
+  /**
+   * The fingerprint of the log's row `id` (interactions or events): a hash of its id, time,
+   * kind and subject; undefined when no row has it. The manifest keeps the one of the row at
+   * the watermark: a file put back from a backup and given new rows past the watermark holds
+   * another row there, or none.
+   */
+  rowMark(id: number): string | undefined {
+    const row = this.sqlite
+      .query(
+        "SELECT id, occurred_at, kind, subject_type, subject_id FROM interactions WHERE id = ?1 UNION ALL SELECT id, occurred_at, kind, 'contact', contact_id FROM events WHERE id = ?1 LIMIT 1",
+      )
+      .values(id)[0];
+    if (!row) return undefined;
+    return createHash("sha256").update(JSON.stringify(row)).digest("hex").slice(0, 32);
   }
 
   /** Whether an interaction after `since` (up to `upTo`) rewrote history. */
