@@ -75,7 +75,18 @@ const sql = <T>(query: string, ...params: (string | number | null)[]) =>
  * every write moves it on so that cached counts and reports are never stale, and it must never
  * go back (a figure cached mid-import would look fresh again).
  */
-const NOT_DATA = new Set(["imports", "import_rows", "background_tasks", "sessions", "sqlite_sequence"]);
+/**
+ * Bookkeeping, not the workspace's data. The export's marks (migration 0012) move with every
+ * write, a taking back included: a moved mark only makes the next export retake that snapshot.
+ */
+const NOT_DATA = new Set([
+  "imports",
+  "import_rows",
+  "background_tasks",
+  "sessions",
+  "sqlite_sequence",
+  "export_marks",
+]);
 
 /**
  * The machine these tests share may be so loaded that a worker's short write transaction runs
