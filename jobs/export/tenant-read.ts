@@ -207,6 +207,12 @@ function readOpened(
   const nulled: Record<string, number> = {};
   const { watermark } = request;
   const maxId = reader.maxId();
+  // Ids are exact as numbers up to 2^53 - 1 only (the watermark, the staged columns): a log past
+  // it (raw SQL; the app's ids never reach it) is not exported rather than exported wrong.
+  if (maxId > Number.MAX_SAFE_INTEGER)
+    throw new UnreadableFileError(
+      `its log holds an id past 9007199254740991 (2^53 - 1), which the export cannot hold exactly; renumber it or remove the row (${request.tenant.file})`,
+    );
   // A file behind its watermark (put back from a backup) is rebuilt too; so is one whose row
   // at the watermark is gone or another (put back, then given new rows past the watermark).
   const rewritten =
