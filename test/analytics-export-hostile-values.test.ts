@@ -87,6 +87,11 @@ describe("values a warehouse column cannot hold", () => {
       alpha,
       "UPDATE contacts SET created_at = 9000000000000000000 WHERE id = (SELECT min(id) FROM contacts)",
     );
+    // 2^63 (a REAL) in a BIGINT column is past it; the largest double below 2^63 is held.
+    const deals = sql(alpha, "SELECT id FROM deals ORDER BY id LIMIT 2").map((r) => (r as number[])[0]);
+    expect(deals).toHaveLength(2);
+    sql(alpha, `UPDATE deals SET amount_cents = 9223372036854775808.0 WHERE id = ${deals[0]}`);
+    sql(alpha, `UPDATE deals SET amount_cents = 9223372036854774784.0 WHERE id = ${deals[1]}`);
     const [huge, early, first] = [
       9000000000000000000,
       Date.UTC(1899, 11, 31, 23, 59, 59, 999),
@@ -103,7 +108,7 @@ describe("values a warehouse column cannot hold", () => {
     const result = await exportTo(s);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe(
-      "exported as null in alpha: 1 value of contacts.created_at, 2 of interactions.occurred_at, 1 of pipelines.position, 1 of stages.position (out of what the warehouse's column holds)\n",
+      "exported as null in alpha: 1 value of contacts.created_at, 1 of deals.amount_cents, 2 of interactions.occurred_at, 1 of pipelines.position, 1 of stages.position (out of what the warehouse's column holds)\n",
     );
     const manifest = readManifest(s.warehouse);
     expect(Object.keys(manifest?.tenants ?? {}).sort()).toEqual(
@@ -124,6 +129,12 @@ describe("values a warehouse column cannot hold", () => {
       `tenant = '${s.ids.get("alpha")}' AND id IN (${stages.join(", ")})`,
     );
     expect(positions.map((r) => r.position)).toEqual([null, 2147483647]);
+    const amounts = await rows(
+      s,
+      "deals",
+      `tenant = '${s.ids.get("alpha")}' AND id IN (${deals.join(", ")})`,
+    );
+    expect(amounts.map((r) => r.amount_cents)).toEqual([null, "9223372036854774784"]);
     // Beta is whole: as many rows as its file's log.
     const betaRows = await rows(s, "interactions", `tenant = '${s.ids.get("beta")}'`);
     const betaFile = sql(

@@ -83,27 +83,30 @@ export const MIN_TIME_MS = Date.UTC(1900, 0, 1);
 /** The latest time the warehouse holds: 9999-12-31T23:59:59.999Z (ms). */
 export const MAX_TIME_MS = Date.UTC(10000, 0, 1) - 1;
 
+/** The largest double below 2^63: the largest staged number a BIGINT holds. */
+const MAX_BIGINT_DOUBLE = 2 ** 63 - 1024;
+
 /**
- * Whether a staged number (not NaN) fits its Parquet column: an INTEGER within 32 bits, a
- * TIMESTAMP (ms since 1970) within the years 1900–9999, a BIGINT within 64 bits. A value that
- * does not is staged as null (counted), so DuckDB never fails the bucket's COPY on it.
+ * The staged numbers (not NaN) its Parquet column holds, lowest and highest: an INTEGER within
+ * 32 bits, a TIMESTAMP (ms since 1970) within the years 1900–9999, a BIGINT within 64 bits. A
+ * value outside is staged as null (counted), so DuckDB never fails the bucket's COPY on it.
  */
-export function fitsColumn(spec: ColumnSpec, value: number): boolean {
+export function columnRange(spec: ColumnSpec): [number, number] {
   switch (spec.out) {
     case "INTEGER":
-      return value >= -2147483648 && value <= 2147483647;
+      return [-2147483648, 2147483647];
     case "TIMESTAMP":
-      return value >= MIN_TIME_MS && value <= MAX_TIME_MS;
+      return [MIN_TIME_MS, MAX_TIME_MS];
     case "BIGINT":
-      return value >= -(2 ** 63) && value < 2 ** 63;
+      return [-(2 ** 63), MAX_BIGINT_DOUBLE];
     default:
-      return true;
+      return [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
   }
 }
 
 /**
  * Turns rows into a ColumnBatch, its texts coded with `dictionary` (grown as new texts come). A
- * number its column cannot hold (fitsColumn) is staged as null and counted in `nulled`
+ * number its column cannot hold (columnRange) is staged as null and counted in `nulled`
  * (`table.column` → how many).
  */
 export function toColumns(
@@ -117,14 +120,15 @@ export function toColumns(
   const columns = specs.map((spec, c) => {
     if (spec.staged === "DOUBLE") {
       const out = new Float64Array(n);
+      const [low, high] = columnRange(spec);
       let dropped = 0;
       for (let r = 0; r < n; r++) {
         const value = stagedNumber((rows[r] as Row)[c]);
-        if (Number.isNaN(value) || fitsColumn(spec, value)) out[r] = value;
-        else {
+        // NaN (null) fails both comparisons: kept as it is.
+        if (value < low || value > high) {
           out[r] = Number.NaN;
           dropped++;
-        }
+        } else out[r] = value;
       }
       if (dropped > 0) nulled[`${table}.${spec.name}`] = (nulled[`${table}.${spec.name}`] ?? 0) + dropped;
       return out;
