@@ -143,11 +143,10 @@ describe("trial: the export's marks", () => {
     await expectFresh(s);
   });
 
-  it.skip("DEFECT: a file put back from a backup, then more activity past the warehouse's watermark: the warehouse is rebuilt", async () => {
-    // DEFECT: a restored file is only recognised while its last id is behind the watermark
-    // (tenant-read.ts `maxId < watermark`); once the restored timeline reuses the ids past it,
-    // the warehouse keeps the lost timeline's rows for those ids and skips the new ones. Predates
-    // the marks (same test in 4dba371's export-warehouse.ts).
+  it("a file put back from a backup, then more activity past the warehouse's watermark: the warehouse is rebuilt", async () => {
+    // Found: a restored file was recognised only while its last id was behind the watermark; now
+    // the manifest keeps a fingerprint of the row at the watermark, and a file whose row there
+    // differs is exported again from zero.
     const s = await setup(["alpha"]);
     const file = s.files.get("alpha") as string;
     await exportOk(s);
@@ -187,11 +186,9 @@ function damageTable(file: string, table: string): void {
 }
 
 describe("trial: a workspace file the export cannot read", () => {
-  it.skip("DEFECT: a file damaged past its header is skipped and named; the other workspaces are exported", async () => {
-    // DEFECT: a read that fails after the file opened (SQLITE_CORRUPT in the interactions) comes
-    // back as a plain Error from the reader thread, and the whole export stops (exit 1) for every
-    // workspace. jobs/export/tenant-read.ts readTenant (only the open is UnreadableFileError),
-    // export-warehouse.ts `if (!(error instanceof UnreadableFileError)) throw error`.
+  it("a file damaged past its header is skipped and named; the other workspaces are exported", async () => {
+    // Found: a read failing after the file opened (SQLITE_CORRUPT) stopped the whole export; now it
+    // is skipped as an unreadable file, its entry and rows kept.
     const s = await setup(["alpha", "beta"]);
     damageTable(s.files.get("beta") as string, "interactions");
     const result = await exportTo(s);
@@ -307,9 +304,9 @@ describe("trial: hostile values", () => {
     await expectFresh(s);
   });
 
-  it.skip("DEFECT: a stage position past 2^31 in one workspace does not stop the export of every workspace", async () => {
-    // DEFECT: INTEGER columns are CAST in DuckDB's COPY (warehouse-layout.ts outExpression
-    // "INTEGER"): one out-of-range value written by hand fails the whole export (exit 1).
+  it("a stage position past 2^31 in one workspace does not stop the export of every workspace", async () => {
+    // Found: one out-of-range INTEGER failed the whole export; now it is exported as null and named
+    // on stderr.
     const s = await setup(["alpha", "beta"]);
     sql(
       s.files.get("alpha") as string,
@@ -320,9 +317,9 @@ describe("trial: hostile values", () => {
     expect(Object.keys(readManifest(s.warehouse)?.tenants ?? {}).length).toBeGreaterThan(0);
   });
 
-  it.skip("DEFECT: a timestamp out of DuckDB's range in one workspace does not stop the export of every workspace", async () => {
-    // DEFECT: epoch_ms(CAST(x AS BIGINT)) of a huge occurred_at fails the COPY (warehouse-layout.ts
-    // outExpression "TIMESTAMP"): one bad row written by hand stops the export for all.
+  it("a timestamp out of DuckDB's range in one workspace does not stop the export of every workspace", async () => {
+    // Found: a huge occurred_at failed the COPY for all; now a time outside 1900–9999 is exported
+    // as null (row kept, day null) and named.
     const s = await setup(["alpha", "beta"]);
     sql(
       s.files.get("alpha") as string,
@@ -495,10 +492,9 @@ function anyFile(warehouse: string, prefix: string): boolean {
 }
 
 describe("trial: exports stopped or run together", () => {
-  it.skip("DEFECT: the lock left by a killed export whose process id now belongs to another program does not block every later export", async () => {
-    // DEFECT: jobs/export/export-lock.ts trusts any live process with the lock's pid (kill(pid, 0));
-    // after a kill -9 and a restart (a container's small pids come back), the pid is someone
-    // else's and every export refuses "another export … is writing" until the file is removed.
+  it("the lock left by a killed export whose process id now belongs to another program does not block every later export", async () => {
+    // Found: the lock trusted any live process with its pid; now it holds the pid and its start
+    // time (a bare pid holds only while it runs the same program).
     const s = await setup(["alpha"]);
     await exportOk(s);
     const other = Bun.spawn(["sleep", "120"], { stdout: "ignore", stderr: "ignore" });
