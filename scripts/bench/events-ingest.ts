@@ -40,7 +40,7 @@ import { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import { BENCH, benchData } from "./bench-data.ts";
 import { benchApiKey, signInSession, spawnServer } from "./bench-server.ts";
 import { otherWorkspace } from "./isolation-loads.ts";
-import { type CpuSnapshot, snapshot } from "./thread-cpu.ts";
+import { cpuSpent, snapshot } from "./thread-cpu.ts";
 import { median, type WrkResult, wrk } from "./wrk.ts";
 
 const { values } = parseArgs({
@@ -134,18 +134,6 @@ const servers = await Promise.all(
   }),
 );
 let keys = 0;
-
-/** Milliseconds of CPU a server's main thread and its other threads (pool, runtime helpers) spent between two snapshots. */
-function cpuSpent(pid: number, before: CpuSnapshot, after: CpuSnapshot) {
-  let main = 0;
-  let others = 0;
-  for (const [tid, thread] of after.threads) {
-    const spent = thread.ms - (before.threads.get(tid)?.ms ?? 0);
-    if (tid === pid) main += spent;
-    else others += spent;
-  }
-  return { main, others };
-}
 
 interface Round {
   idle: WrkResult;

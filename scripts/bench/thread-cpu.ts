@@ -43,11 +43,10 @@ export function snapshot(pid: number): CpuSnapshot {
 }
 
 /**
- * Cores used between two snapshots: by the process's main thread (its id is the pid), by its
- * other threads together (worker threads, SQLite's and the runtime's helpers), and by the whole machine.
+ * Milliseconds of CPU between two snapshots spent by the process's main thread (its id is the
+ * pid) and by its other threads together (worker threads, SQLite's and the runtime's helpers).
  */
-export function coresUsed(pid: number, before: CpuSnapshot, after: CpuSnapshot) {
-  const wall = after.at - before.at;
+export function cpuSpent(pid: number, before: CpuSnapshot, after: CpuSnapshot) {
   let main = 0;
   let others = 0;
   for (const [tid, thread] of after.threads) {
@@ -55,6 +54,13 @@ export function coresUsed(pid: number, before: CpuSnapshot, after: CpuSnapshot) 
     if (tid === pid) main += spent;
     else others += spent;
   }
+  return { main, others };
+}
+
+/** Cores used between two snapshots: as cpuSpent divides them over the time, and by the whole machine. */
+export function coresUsed(pid: number, before: CpuSnapshot, after: CpuSnapshot) {
+  const wall = after.at - before.at;
+  const { main, others } = cpuSpent(pid, before, after);
   return {
     main: main / wall,
     others: others / wall,
