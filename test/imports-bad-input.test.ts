@@ -13,6 +13,7 @@ import { importIdOf, streamOf, upload } from "./support/import-upload.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { DataDir, signIn } from "./support/workspace.ts";
+import { workspaceRows } from "./support/workspace-rows.ts";
 
 /**
  * CSV import refusing bad input, over the real server, real worker threads and the real
@@ -75,18 +76,6 @@ const sql = <T>(query: string, ...params: (string | number | null)[]) =>
  * every write moves it on so that cached counts and reports are never stale, and it must never
  * go back (a figure cached mid-import would look fresh again).
  */
-/**
- * Bookkeeping, not the workspace's data. The export's marks (migration 0012) move with every
- * write, a taking back included: a moved mark only makes the next export retake that snapshot.
- */
-const NOT_DATA = new Set([
-  "imports",
-  "import_rows",
-  "background_tasks",
-  "sessions",
-  "sqlite_sequence",
-  "export_marks",
-]);
 
 /**
  * The machine these tests share may be so loaded that a worker's short write transaction runs
@@ -115,21 +104,8 @@ async function waitTask(client: BrowserClient, location: string | null, ms = 90_
   }
 }
 
-/** Every row of every table of the workspace, to compare before and after. */
-async function dump(): Promise<Record<string, string[]>> {
-  const tables = await sql<{ name: string }>(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%\\_fts\\_data' ESCAPE '\\' AND name NOT LIKE '%\\_fts\\_idx' ESCAPE '\\' ORDER BY name",
-  );
-  const out: Record<string, string[]> = {};
-  for (const { name } of tables) {
-    if (NOT_DATA.has(name)) continue;
-    const rows = await sql<Record<string, unknown>>(`SELECT * FROM "${name.replaceAll('"', '""')}"`);
-    if (name === "shard_state") for (const row of rows) delete row.change_counter;
-    out[name] = rows.map((r) => JSON.stringify(r)).sort();
-  }
-  expect(Object.keys(out)).toContain("interactions");
-  return out;
-}
+/** Every row of every table of data of the workspace, to compare before and after. */
+const dump = () => workspaceRows(sql);
 
 async function importsCount(): Promise<number> {
   return (await sql<{ n: number }>("SELECT count(*) AS n FROM imports"))[0]?.n ?? -1;

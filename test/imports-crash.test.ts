@@ -8,6 +8,7 @@ import { importIdOf, upload } from "./support/import-upload.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { DataDir, signIn } from "./support/workspace.ts";
+import { workspaceRows } from "./support/workspace-rows.ts";
 
 /**
  * An import the server is killed in (SIGKILL, no clean-up: a power cut for the process) is
@@ -35,34 +36,8 @@ afterAll(async () => {
 const sql = <T>(query: string, ...params: (string | number | null)[]) =>
   data.shards.use(tenant, (s) => s.statement(query).all(...params) as T[]);
 
-/**
- * Bookkeeping, not the workspace's data. The export's marks (migration 0012) move with every
- * write, the taking back included: a moved mark only makes the next export retake that snapshot.
- */
-const NOT_DATA = new Set([
-  "imports",
-  "import_rows",
-  "background_tasks",
-  "sessions",
-  "sqlite_sequence",
-  "export_marks",
-]);
-
-/** Every row of every table of the workspace, to compare before and after. */
-async function dump(): Promise<Record<string, string[]>> {
-  const tables = await sql<{ name: string }>(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%\\_fts\\_data' ESCAPE '\\' AND name NOT LIKE '%\\_fts\\_idx' ESCAPE '\\' ORDER BY name",
-  );
-  const out: Record<string, string[]> = {};
-  for (const { name } of tables) {
-    if (NOT_DATA.has(name)) continue;
-    const rows = await sql<Record<string, unknown>>(`SELECT * FROM "${name.replaceAll('"', '""')}"`);
-    if (name === "shard_state") for (const row of rows) delete row.change_counter;
-    out[name] = rows.map((r) => JSON.stringify(r)).sort();
-  }
-  expect(Object.keys(out)).toContain("interactions");
-  return out;
-}
+/** Every row of every table of data of the workspace, to compare before and after. */
+const dump = () => workspaceRows(sql);
 
 async function patiently<T extends { status: number }>(send: () => Promise<T>, ms = 60_000): Promise<T> {
   const deadline = performance.now() + ms;
