@@ -4,6 +4,7 @@
  * workspaces, the real `crm analytics export`, DuckDB over a real cache file.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { listedFiles, readManifest } from "../jobs/export/manifest.ts";
@@ -104,6 +105,35 @@ describe("the runner's copy of the warehouse", () => {
     expect(added.length).toBeLessThan(after.length / 2);
     await withViews(async (connection, refresh) => {
       expect(refresh).toEqual({ filesRead: added.length, filesDropped: removed.length, files: after.length });
+      await expectViewsEqualListedFiles(connection);
+    });
+  });
+
+  it("a new listed file that cannot be read fails the refresh naming it, and leaves the copy as it was", async () => {
+    const before = new Set(Object.keys(readManifest(warehouse)?.files ?? {}));
+    const data = new DataDir(dir.path);
+    try {
+      await data.shards.use(data.get("beta"), (shard) => {
+        const { id } = shard.statement("SELECT id FROM contacts ORDER BY id LIMIT 1").get() as { id: number };
+        updateContact(shard, SYSTEM_ACTOR, id, { email: "beta-changed@example.test" });
+      });
+    } finally {
+      data.close();
+    }
+    await exportWarehouse();
+    const added = Object.keys(readManifest(warehouse)?.files ?? {}).filter((file) => !before.has(file));
+    const damaged = added.find((file) => file.startsWith("interactions/"));
+    if (!damaged) throw new Error("the export wrote no new part");
+    const path = join(warehouse, damaged);
+    const whole = readFileSync(path);
+    writeFileSync(path, whole.subarray(0, whole.length >> 1));
+    const refreshError = () =>
+      withViews(async () => undefined).catch((error: Error) => error.message) as Promise<string | undefined>;
+    expect(await refreshError()).toContain(damaged);
+    // Nothing of the refresh stayed: put back, the file and the other new ones are read now.
+    writeFileSync(path, whole);
+    await withViews(async (connection, refresh) => {
+      expect(refresh.filesRead).toBe(added.length);
       await expectViewsEqualListedFiles(connection);
     });
   });
