@@ -1,14 +1,17 @@
 -- RFM scoring per contact (analytics_rfm). One row per contact of the workspace's contact
 -- snapshot that has at least one interaction about it (subject_type 'contact') up to the end
 -- of params.run_date (UTC).
---   recency_days   days from the day (UTC) of the contact's last interaction to run_date.
+--   last_day       the day (UTC, 'YYYY-MM-DD') of the contact's last interaction: a day, not the
+--                  days from it to run_date, so a row changes only when the contact's numbers
+--                  do and the write-back writes only those (pages count the days to the run's
+--                  day from analytics_freshness.run_date).
 --   frequency      interactions about the contact in the 365 days ending with run_date.
 --   monetary_cents the amount of the won deals (status 'won', closed by the end of run_date)
 --                  the contact is on (deal_contacts; a deal with two people counts for both),
 --                  in the workspace's main currency only: the currency of most of its deals
 --                  (ties: the first alphabetically). Deals in other currencies are left out
 --                  rather than converted at a rate the warehouse does not have.
---   r_score        NTILE(5) over the workspace's scored contacts by recency, oldest first:
+--   r_score        NTILE(5) over the workspace's scored contacts by last_day, oldest first:
 --                  5 = the most recent fifth.
 --   f_score        1 for a frequency of 0; otherwise 1 + NTILE(4) over those with a frequency
 --                  above 0, lowest first (5 = the most frequent quarter of them).
@@ -23,8 +26,7 @@
 --                    R 2, F 1-2: Hibernating         R 1, F 1-2: Lost
 -- The contacts with interactions are the joins' first table: DuckDB then hashes the few won
 -- deals' totals, not the million scored contacts (a third less time at 10M rows).
--- Portability: standard SQL (CTEs, window functions, CASE) except `DATE - DATE` giving days
--- (DuckDB, PostgreSQL; Spark: datediff, Trino: date_diff('day', …)).
+-- Portability: standard SQL (CTEs, window functions, CASE, CAST of a DATE to text as YYYY-MM-DD).
 WITH p AS (
   SELECT run_date, CAST(run_date AS TIMESTAMP) + INTERVAL '1' DAY AS run_end FROM params
 ),
@@ -54,17 +56,16 @@ won AS (
 ),
 scored AS (
   SELECT c.tenant, c.id AS contact_id,
-         CAST(p.run_date - CAST(t.last_at AS DATE) AS INTEGER) AS recency_days,
+         CAST(t.last_at AS DATE) AS last_date,
          CAST(t.frequency AS INTEGER) AS frequency,
          CAST(COALESCE(w.monetary_cents, 0) AS BIGINT) AS monetary_cents
   FROM touches t
   JOIN contacts c ON c.tenant = t.tenant AND c.id = t.contact_id
   LEFT JOIN won w ON w.tenant = t.tenant AND w.contact_id = t.contact_id
-  CROSS JOIN p
 ),
 scores AS (
-  SELECT tenant, contact_id, recency_days, frequency, monetary_cents,
-         NTILE(5) OVER (PARTITION BY tenant ORDER BY recency_days DESC, contact_id) AS r_score,
+  SELECT tenant, contact_id, last_date, frequency, monetary_cents,
+         NTILE(5) OVER (PARTITION BY tenant ORDER BY last_date, contact_id) AS r_score,
          CASE WHEN frequency = 0 THEN 1
               ELSE 1 + NTILE(4) OVER (PARTITION BY tenant, CASE WHEN frequency = 0 THEN 0 ELSE 1 END
                                       ORDER BY frequency, contact_id) END AS f_score,
@@ -73,7 +74,7 @@ scores AS (
                                       ORDER BY monetary_cents, contact_id) END AS m_score
   FROM scored
 )
-SELECT tenant, contact_id, recency_days, frequency, monetary_cents, r_score, f_score, m_score,
+SELECT tenant, contact_id, CAST(last_date AS VARCHAR) AS last_day, frequency, monetary_cents, r_score, f_score, m_score,
        CASE
          WHEN r_score >= 4 AND f_score >= 4 THEN 'Champions'
          WHEN r_score = 3 AND f_score >= 4 THEN 'Loyal'

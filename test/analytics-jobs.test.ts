@@ -208,7 +208,7 @@ function expectedRfm(slug: string) {
   }
   const rows = [...stats].map(([id, s]) => ({
     contact_id: id,
-    recency_days: Math.floor(RUN_DAY / DAY) - Math.floor(s.last / DAY),
+    last_day: new Date(Math.floor(s.last / DAY) * DAY).toISOString().slice(0, 10),
     frequency: s.frequency,
     monetary_cents: monetary.get(id) ?? 0,
     r_score: 0,
@@ -217,7 +217,10 @@ function expectedRfm(slug: string) {
     segment: "",
     run_date: RUN_DATE,
   }));
-  const byRecency = [...rows].sort((a, b) => b.recency_days - a.recency_days || a.contact_id - b.contact_id);
+  // Oldest last interaction first (the days before the run's day, longest first), ties by id.
+  const byRecency = [...rows].sort((a, b) =>
+    a.last_day < b.last_day ? -1 : a.last_day > b.last_day ? 1 : a.contact_id - b.contact_id,
+  );
   byRecency.forEach((r, i) => {
     r.r_score = ntile(i, rows.length, 5);
   });
@@ -235,7 +238,7 @@ function expectedRfm(slug: string) {
 }
 
 describe("crm analytics run: each job against an independent computation", () => {
-  it("scores RFM per contact: recency, frequency, won deals in the main currency, quintiles and segments", () => {
+  it("scores RFM per contact: the day of the last interaction, frequency, won deals in the main currency, quintiles and segments", () => {
     for (const slug of ["north", "south"]) {
       const { rows: expected, main } = expectedRfm(slug);
       expect(expected.length).toBeGreaterThan(50);

@@ -79,10 +79,10 @@ beforeAll(async () => {
     const contact = one("SELECT id FROM contacts ORDER BY id LIMIT 1");
     const now = Date.now();
     s.transaction(() => {
-      s.statement("INSERT INTO analytics_rfm VALUES (?, 3, 7, 120000, 5, 4, 3, 'Champions', ?)").run(
-        contact,
-        RUN_DATE,
-      );
+      // The last interaction 3 days before the run's day (the row keeps the day, the page counts).
+      s.statement(
+        "INSERT INTO analytics_rfm VALUES (?, date(?, '-3 days'), 7, 120000, 5, 4, 3, 'Champions', ?)",
+      ).run(contact, RUN_DATE, RUN_DATE);
       s.statement("INSERT INTO analytics_cohorts VALUES (?, 0, 5, 5, ?)").run(MONTH, RUN_DATE);
       s.statement("INSERT INTO analytics_funnel VALUES (?, ?, ?, 9, 4, 2.5, ?)").run(
         pipeline,
@@ -107,7 +107,9 @@ beforeAll(async () => {
         ["heatmap", 1],
         ["churn", 2],
       ] as const)
-        s.statement("INSERT INTO analytics_freshness VALUES (?, ?, ?, ?)").run(job, RUN_DATE, now, rows);
+        s.statement(
+          "INSERT INTO analytics_freshness (job, run_date, computed_at, rows) VALUES (?, ?, ?, ?)",
+        ).run(job, RUN_DATE, now, rows);
     });
     ids = { contact, pipeline, stage, won, user, company, quiet, otherUser: 0 };
   });

@@ -247,9 +247,9 @@ describe("RFM past 2^53 cents and on ties", () => {
     const db = files.get("money") as Database;
     const rows = db
       .query(
-        "SELECT contact_id AS id, recency_days AS r, frequency AS f, r_score AS rs, f_score AS fs FROM analytics_rfm",
+        "SELECT contact_id AS id, last_day AS r, frequency AS f, r_score AS rs, f_score AS fs FROM analytics_rfm",
       )
-      .all() as { id: bigint; r: bigint; f: bigint; rs: bigint; fs: bigint }[];
+      .all() as { id: bigint; r: string; f: bigint; rs: bigint; fs: bigint }[];
     expect(rows.length).toBe(12);
     expect(rows.every((row) => row.f > 0n)).toBe(true);
     // NTILE(5) over recency (oldest first), then contact id; NTILE(4) + 1 over frequency, then id.
@@ -259,7 +259,8 @@ describe("RFM past 2^53 cents and on ties", () => {
       const big = extra * (size + 1);
       return i < big ? Math.floor(i / (size + 1)) + 1 : extra + Math.floor((i - big) / size) + 1;
     };
-    const byRecency = [...rows].sort((a, b) => Number(b.r - a.r) || Number(a.id - b.id));
+    // The oldest last interaction first (its day, YYYY-MM-DD, sorts as text).
+    const byRecency = [...rows].sort((a, b) => (a.r < b.r ? -1 : a.r > b.r ? 1 : Number(a.id - b.id)));
     const byFrequency = [...rows].sort((a, b) => Number(a.f - b.f) || Number(a.id - b.id));
     const expected = new Map(rows.map((row) => [row.id, { id: row.id, rs: 0n, fs: 0n }]));
     byRecency.forEach((row, i) => {

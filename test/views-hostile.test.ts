@@ -767,7 +767,7 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   "analytics/record-insight#recordInsight": (v, f) => [
     v(
       {
-        rfm: { segment: f.s, r: 5, f: 4, m: 3, recencyDays: 2, frequency: 9 },
+        rfm: { segment: f.s, r: 5, f: 4, m: 3, lastDay: f.s, recencyDays: 2, frequency: 9 },
         churn: { risk: "high", trend: -0.5, recent90: 1, previous90: 2 },
         companyChurn: true,
         rfmFreshness: f.s,
@@ -775,6 +775,8 @@ const VIEWS: Record<string, Entry | NotHtml> = {
       },
       BASE,
     ),
+    // No RFM freshness: the page names the day of the last interaction itself.
+    v({ rfm: { segment: f.s, r: 1, f: 1, m: 1, lastDay: f.s, frequency: 1 } }, BASE),
     v(undefined, BASE),
   ],
   "analytics/shaded-table#shadedTable": (v, f) =>

@@ -11,7 +11,7 @@ export const RESULT_TABLES: Record<TenantJob, { table: string; columns: readonly
     table: "analytics_rfm",
     columns: [
       "contact_id",
-      "recency_days",
+      "last_day",
       "frequency",
       "monetary_cents",
       "r_score",

@@ -117,7 +117,7 @@ function rfmInJs(file: string, runEnd: number): number {
     }
     const rows = [...last].map(([id, at]) => ({
       id,
-      recency: Math.floor((runEnd - DAY) / DAY) - Math.floor(at / DAY),
+      lastDay: Math.floor(at / DAY),
       f: frequency.get(id) ?? 0,
       m: monetary.get(id) ?? 0,
       r: 0,
@@ -132,7 +132,7 @@ function rfmInJs(file: string, runEnd: number): number {
         : bigger + Math.floor((i - bigger * (size + 1)) / size) + 1;
     };
     rows
-      .sort((a, b) => b.recency - a.recency || a.id - b.id)
+      .sort((a, b) => a.lastDay - b.lastDay || a.id - b.id)
       .forEach((row, i) => {
         row.r = ntile(i, rows.length, 5);
       });

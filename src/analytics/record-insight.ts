@@ -3,7 +3,17 @@ import { analyticsFreshness, freshnessText } from "./freshness.ts";
 
 /** What a contact's or company's page says of the nightly results (each part absent when not computed for it). */
 export interface RecordInsight {
-  rfm?: { segment: string; r: number; f: number; m: number; recencyDays: number; frequency: number };
+  rfm?: {
+    segment: string;
+    r: number;
+    f: number;
+    m: number;
+    /** The day (YYYY-MM-DD) of the contact's last interaction. */
+    lastDay: string;
+    /** Days from `lastDay` to the day the RFM numbers are for (its freshness); absent when unknown. */
+    recencyDays?: number;
+    frequency: number;
+  };
   churn?: { risk: "high" | "medium" | "low"; trend: number; recent90: number; previous90: number };
   /** The churn risk shown is the contact's company's. */
   companyChurn?: boolean;
@@ -29,7 +39,7 @@ function churnOf(shard: Shard, companyId: number): RecordInsight["churn"] {
 export function contactInsight(shard: Shard, contactId: number, now: number): RecordInsight {
   const rfm = shard
     .statement(
-      `SELECT segment, r_score AS r, f_score AS f, m_score AS m, recency_days AS recencyDays, frequency
+      `SELECT segment, r_score AS r, f_score AS f, m_score AS m, last_day AS lastDay, frequency
        FROM analytics_rfm WHERE contact_id = ?`,
     )
     .get(contactId) as RecordInsight["rfm"] | null;
@@ -45,13 +55,23 @@ export function companyInsight(shard: Shard, companyId: number, now: number): Re
   return withFreshness(shard, { churn: churnOf(shard, companyId) }, now);
 }
 
+/** Whole days from one YYYY-MM-DD day to another (UTC days: no daylight saving); undefined when either is not a day. */
+function daysBetween(from: string, to: string): number | undefined {
+  const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000;
+  return Number.isInteger(days) ? days : undefined;
+}
+
 function withFreshness(shard: Shard, insight: RecordInsight, now: number): RecordInsight {
   if (!insight.rfm && !insight.churn) return insight;
   const fresh = analyticsFreshness(shard);
   const rfm = fresh.get("rfm");
   const churn = fresh.get("churn");
+  // The row keeps the day of the last interaction; the days before the run's day are counted
+  // from the day the job's numbers are for (a row untouched by later runs stays right).
+  const recencyDays = insight.rfm && rfm ? daysBetween(insight.rfm.lastDay, rfm.runDate) : undefined;
   return {
     ...insight,
+    rfm: insight.rfm && { ...insight.rfm, recencyDays },
     rfmFreshness: insight.rfm && rfm ? freshnessText(rfm, now) : undefined,
     churnFreshness: insight.churn && churn ? freshnessText(churn, now) : undefined,
   };

@@ -2,24 +2,37 @@ import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm
 
 /**
  * What the nightly analytics run (`crm analytics run`, DuckDB over the Parquet warehouse, in its
- * own process) computed for this workspace. The run replaces a job's rows in one transaction
- * per workspace, so a page sees the previous night's results or the new ones, never a mix.
- * `run_date` is the day the run computed them for; `analytics_freshness` says when each job
- * last succeeded, which every page showing these numbers states.
+ * own process) computed for this workspace. The run writes all of a night's changes in one
+ * transaction per workspace, so a page sees the previous night's results or the new ones, never
+ * a mix. It writes only the rows that changed (jobs/run/write-back.ts): a row's `run_date` is
+ * the day of the run that last wrote it (changed it), not necessarily the latest run's; the day
+ * every job's numbers are for is its `analytics_freshness.run_date`, written at every run and
+ * stated by every page showing these numbers (pages never read the rows' `run_date`).
  */
 export const analyticsFreshness = sqliteTable("analytics_freshness", {
   job: text("job").primaryKey(),
   runDate: text("run_date").notNull(),
   computedAt: integer("computed_at").notNull(),
   rows: integer("rows").notNull(),
+  /**
+   * The mark of the write-back that last wrote the job's rows (random, never reused): the runner
+   * keeps the one it wrote and writes only the changed rows when the file still holds it (and
+   * the job's row count), else all of them, so a file put back from a backup, replaced, or
+   * whose rows the app removed never gets a change computed against rows it does not hold.
+   */
+  writeId: text("write_id"),
 });
 
-/** RFM score per contact: recency (days since the last interaction), frequency, monetary (won deals), quintiles 1–5, a named segment. */
+/**
+ * RFM score per contact: the day (UTC, YYYY-MM-DD) of the last interaction about them (stored as
+ * a day, not as days before the run, so a row changes only when the contact's numbers do),
+ * frequency, monetary (won deals), quintiles 1–5, a named segment.
+ */
 export const analyticsRfm = sqliteTable(
   "analytics_rfm",
   {
     contactId: integer("contact_id").primaryKey(),
-    recencyDays: integer("recency_days").notNull(),
+    lastDay: text("last_day").notNull(),
     frequency: integer("frequency").notNull(),
     monetaryCents: integer("monetary_cents").notNull(),
     rScore: integer("r_score").notNull(),

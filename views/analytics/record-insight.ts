@@ -9,6 +9,13 @@ function change(recent: number, previous: number): string {
   return `${pct > 0 ? "+" : ""}${pct}% against the 90 days before`;
 }
 
+/** "3 days before the run's day", "on the run's day", or the day itself when the run's day is unknown. */
+function lastInteraction(rfm: NonNullable<RecordInsight["rfm"]>): string {
+  if (rfm.recencyDays === undefined) return `on ${rfm.lastDay}`;
+  if (rfm.recencyDays === 0) return "on the run's day";
+  return `${rfm.recencyDays} day${rfm.recencyDays === 1 ? "" : "s"} before the run's day`;
+}
+
 /**
  * A contact's RFM segment and its (company's) churn risk from the nightly analytics, each
  * with how fresh it is; nothing at all when neither was computed for this record.
@@ -17,7 +24,7 @@ export function recordInsight(p: RecordInsight | undefined, base: string): Html 
   if (!p || (!p.rfm && !p.churn)) return html``;
   return html`<section class="related record-insight" aria-labelledby="insight-heading"><h2 id="insight-heading">Insights</h2><dl class="facts">${
     p.rfm
-      ? html`<dt>RFM segment</dt><dd><span class="badge rfm-segment">${p.rfm.segment}</span> R ${p.rfm.r} · F ${p.rfm.f} · M ${p.rfm.m} (last interaction ${p.rfm.recencyDays} days before the run's day, ${p.rfm.frequency} in the 365 days to it)${p.rfmFreshness ? html` <small class="hint">${p.rfmFreshness}</small>` : ""}</dd>`
+      ? html`<dt>RFM segment</dt><dd><span class="badge rfm-segment">${p.rfm.segment}</span> R ${p.rfm.r} · F ${p.rfm.f} · M ${p.rfm.m} (last interaction ${lastInteraction(p.rfm)}, ${p.rfm.frequency} in the 365 days to it)${p.rfmFreshness ? html` <small class="hint">${p.rfmFreshness}</small>` : ""}</dd>`
       : ""
   }${
     p.churn
