@@ -170,8 +170,9 @@ describe("the nightly run's write-back and the next export", () => {
         }
       });
     const runWith = async (writers: string) => {
-      // Nothing remembered as written: every workspace is written.
-      rmSync(join(warehouse, "_runner", "written.json"), { force: true });
+      // Nothing remembered as written (the runner's database is a cache): every workspace is written in full.
+      for (const file of ["cache.duckdb", "cache.duckdb.wal"])
+        rmSync(join(warehouse, "_runner", file), { force: true });
       const result = await crm(dir.path, ["analytics", "run", "--date", "2026-01-22"], {
         CRM_ANALYTICS_WRITERS: writers,
       });

@@ -4,9 +4,14 @@ import type { TenantJob } from "./job-sql.ts";
  * Each job's result table in a workspace's file (src/analytics/schema.ts) and its columns in
  * the order the job's SELECT gives them after `tenant`; `run_date` is added by the write-back.
  * `keys`: how many leading columns are the table's primary key (one row per key: the write-back
- * sorts rows by them).
+ * sorts rows by them, and writes or deletes a changed row by them). `subject`: the table whose
+ * record (by `id`) the first column names; a row whose record the file no longer holds (erased,
+ * merged away since the warehouse was read) is never written.
  */
-export const RESULT_TABLES: Record<TenantJob, { table: string; columns: readonly string[]; keys: number }> = {
+export const RESULT_TABLES: Record<
+  TenantJob,
+  { table: string; columns: readonly string[]; keys: number; subject?: "contacts" | "companies" }
+> = {
   rfm: {
     table: "analytics_rfm",
     columns: [
@@ -20,6 +25,7 @@ export const RESULT_TABLES: Record<TenantJob, { table: string; columns: readonly
       "segment",
     ],
     keys: 1,
+    subject: "contacts",
   },
   cohorts: {
     table: "analytics_cohorts",
@@ -40,6 +46,7 @@ export const RESULT_TABLES: Record<TenantJob, { table: string; columns: readonly
     table: "analytics_churn",
     columns: ["company_id", "recent_90", "previous_90", "trend", "risk"],
     keys: 1,
+    subject: "companies",
   },
 };
 

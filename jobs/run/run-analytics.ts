@@ -18,10 +18,12 @@ import type { Catalog } from "../../src/tenancy/catalog.ts";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import type { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import { TENANT_JOBS, type TenantJob } from "./job-sql.ts";
-import { dropResult, type PackedRows, packedResults, resultsByTenant, runJob } from "./run-job.ts";
+import { dropResult, resultsByTenant, runJob } from "./run-job.ts";
 import { createViews, MissingPartitionError, missingFiles } from "./warehouse-views.ts";
-import { WRITERS, type WriteBackTask, writeBackInThreads, writeBackTask } from "./write-back-pool.ts";
-import { readWritten, recordOwnWrites, writeWritten } from "./write-back-state.ts";
+import { WRITERS } from "./write-back-pool.ts";
+import { recordOwnWrites } from "./write-back-state.ts";
+import { writeResults } from "./write-results.ts";
+import { dropDelta } from "./written-results.ts";
 
 /** What the run is doing, for a progress line: `done` of `total` steps of the phase. */
 export interface RunProgress {
@@ -91,9 +93,6 @@ async function openCache(path: string, config: Record<string, string>): Promise<
     return await DuckDBInstance.create(path, config);
   }
 }
-
-/** A workspace that has no rows for a job (its rows are deleted, the pages say so). */
-const NO_ROWS: PackedRows = { rows: 0, json: "[]", hash: "none" };
 
 const message = (error: unknown) => String((error as Error)?.message ?? error);
 
@@ -220,12 +219,6 @@ async function computeAndWrite(
 
     const succeeded = TENANT_JOBS.filter((job) => outcomes.get(job)?.status === "succeeded");
     if (succeeded.length === 0) return outcomes;
-    const results = new Map<TenantJob, Map<string, PackedRows>>();
-    for (const job of succeeded) {
-      results.set(job, await packedResults(connection, job));
-      await dropResult(connection, job);
-    }
-    timer.lap("results");
     // Every workspace in the warehouse gets each succeeded job's rows, none included: a
     // workspace whose last contact went is told so, not shown last night's numbers forever.
     const inWarehouse = new Set(
@@ -234,64 +227,27 @@ async function computeAndWrite(
         .map((r) => String(r[0])),
     );
     const targets = tenants.filter((t) => inWarehouse.has(t.id));
-    const computedAt = now();
-    // What each workspace's file already holds (the hashes of the rows last written): a job whose
-    // rows are the same is not written again, and a workspace with nothing new is not opened.
-    const written = readWritten(runnerDir);
-    const plans = targets.map((tenant) => {
-      const previous = written.tenants[tenant.id];
-      const jobs = new Map<TenantJob, PackedRows>();
-      const unchanged = new Map<TenantJob, number>();
-      const hashes: Partial<Record<TenantJob, string>> = { ...previous?.jobs };
-      for (const job of succeeded) {
-        const packed = results.get(job)?.get(tenant.id) ?? NO_ROWS;
-        if (previous?.jobs[job] === packed.hash) unchanged.set(job, packed.rows);
-        else jobs.set(job, packed);
-        hashes[job] = packed.hash;
-      }
-      // Same rows and same day: the file already says "computed for" this day, nothing to write.
-      // Same rows, another day: only the freshness rows, so the pages tell the numbers are current.
-      const skip = jobs.size === 0 && previous?.runDate === options.runDate;
-      return { tenant, jobs, unchanged, hashes, skip };
-    });
-    // Forgotten before writing, so a run stopped midway never leaves a hash its file does not hold.
-    timer.lap("plan");
-    const toWrite = plans.filter((p) => !p.skip);
-    for (const { tenant } of toWrite) delete written.tenants[tenant.id];
-    if (toWrite.length > 0) writeWritten(runnerDir, written);
-    const countersBefore = new Map<string, number>();
-    let writtenCount = plans.length - toWrite.length;
-    progress({ phase: "write-back", done: writtenCount, total: plans.length });
-    const byId = new Map(toWrite.map((p) => [p.tenant.id, p]));
-    const tasks: WriteBackTask[] = toWrite.map(({ tenant, jobs, unchanged }) => ({
-      tenant: { id: tenant.id, slug: tenant.slug, file: tenant.file },
-      jobs: [...jobs],
-      unchanged: [...unchanged],
+    timer.lap("results");
+    let writtenCount = 0;
+    progress({ phase: "write-back", done: writtenCount, total: targets.length });
+    const written = await writeResults(connection, succeeded, targets, {
+      dataDir: options.dataDir,
       runDate: options.runDate,
-      computedAt,
-    }));
-    for (const job of succeeded) results.get(job)?.clear();
-    const writers = options.writers ?? WRITERS;
-    const writeAll =
-      writers > 0
-        ? (onOutcome: Parameters<typeof writeBackInThreads>[3]) =>
-            writeBackInThreads(options.dataDir, tasks, writers, onOutcome)
-        : async (onOutcome: Parameters<typeof writeBackInThreads>[3]) => {
-            // In this thread, through the caller's connections (CRM_ANALYTICS_WRITERS=0).
-            for (const task of tasks) onOutcome(task, await writeBackTask(shards, task));
-          };
-    await writeAll((task, outcome) => {
-      const plan = byId.get(task.tenant.id);
-      if (outcome.type === "written") {
-        countersBefore.set(task.tenant.id, outcome.before);
-        if (plan) written.tenants[task.tenant.id] = { runDate: options.runDate, jobs: plan.hashes };
-      } else unwritten.push({ slug: task.tenant.slug, error: outcome.error.slice(0, 300) });
-      progress({ phase: "write-back", done: ++writtenCount, total: plans.length, item: task.tenant.slug });
+      computedAt: now(),
+      writers: options.writers ?? WRITERS,
+      shards,
+      onDone: (tenant) =>
+        progress({ phase: "write-back", done: ++writtenCount, total: targets.length, item: tenant.slug }),
+      lap: (phase) => timer.lap(phase),
     });
-    timer.lap("write-back");
-    if (toWrite.length > 0) writeWritten(runnerDir, written);
+    unwritten.push(...written.unwritten);
+    timer.lap("record");
+    for (const job of succeeded) {
+      await dropResult(connection, job);
+      await dropDelta(connection, job);
+    }
     // The write-back's own change-counter bumps do not make the next export retake snapshots.
-    recordOwnWrites(options.warehouse, countersBefore);
+    recordOwnWrites(options.warehouse, written.countersBefore);
     timer.lap("state");
     return outcomes;
   } finally {

@@ -1,22 +1,20 @@
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import type { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import type { TenantJob } from "./job-sql.ts";
-import type { PackedRows } from "./run-job.ts";
-import { writeBack } from "./write-back.ts";
+import { StaleResultsError, type WorkspaceWrite, writeBack } from "./write-back.ts";
 
 /** One workspace's write-back, as handed to a writer thread. */
-export interface WriteBackTask {
+export interface WriteBackTask extends WorkspaceWrite {
   tenant: Pick<Tenant, "id" | "slug" | "file">;
-  jobs: [TenantJob, PackedRows][];
-  unchanged: [TenantJob, number][];
-  runDate: string;
-  computedAt: number;
 }
 
 export type WriteBackMessage = ({ type: "write"; dataDir: string } & WriteBackTask) | { type: "close" };
 
 export type WriteBackOutcome =
-  | { type: "written"; before: number }
+  /** `before`: the file's change counter before the write (absent: nothing written, the file held it all). */
+  | { type: "written"; before?: number; differs: TenantJob[] }
+  /** The file does not hold what was last written for `jobs`: nothing written; write them in full. */
+  | { type: "stale"; jobs: TenantJob[] }
   | { type: "failed"; error: string }
   | { type: "closed" };
 
@@ -26,16 +24,10 @@ export async function writeBackTask(
   task: WriteBackTask,
 ): Promise<Exclude<WriteBackOutcome, { type: "closed" }>> {
   try {
-    const before = await writeBack(
-      shards,
-      task.tenant,
-      new Map(task.jobs),
-      task.runDate,
-      task.computedAt,
-      new Map(task.unchanged),
-    );
-    return { type: "written", before };
+    const { before, differs } = await writeBack(shards, task.tenant, task);
+    return { type: "written", before, differs };
   } catch (error) {
+    if (error instanceof StaleResultsError) return { type: "stale", jobs: error.jobs };
     return { type: "failed", error: String((error as Error)?.message ?? error) };
   }
 }

@@ -1,10 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { writeFileDurably } from "../export/durable-files.ts";
 import { ExportBusyError, lockWarehouse } from "../export/export-lock.ts";
 import { readManifest, writeManifest } from "../export/manifest.ts";
-import type { TenantJob } from "./job-sql.ts";
-import type { ResultRows } from "./write-back.ts";
 
 /**
  * The write-back's own writes are not the users': an export took a tenant's snapshots when its
@@ -43,37 +38,4 @@ export function recordOwnWrites(warehouse: string, countersBefore: ReadonlyMap<s
   } finally {
     unlock();
   }
-}
-
-/** Per tenant, the run date and each job's hash of the rows last written into its file. */
-export interface WrittenResults {
-  version: 1;
-  tenants: Record<string, { runDate: string; jobs: Partial<Record<TenantJob, string>> }>;
-}
-
-/** Where the runner keeps it, next to its DuckDB cache (`_runner/`). */
-export const WRITTEN_FILE = "written.json";
-
-/** The hashes of the rows last written, or none (missing or unreadable: everything is written). */
-export function readWritten(runnerDir: string): WrittenResults {
-  const path = join(runnerDir, WRITTEN_FILE);
-  try {
-    if (existsSync(path)) {
-      const parsed = JSON.parse(readFileSync(path, "utf8")) as WrittenResults;
-      if (parsed?.version === 1 && typeof parsed.tenants === "object" && parsed.tenants) return parsed;
-    }
-  } catch {
-    // A damaged file is only a cache of what was written: everything is written again.
-  }
-  return { version: 1, tenants: {} };
-}
-
-export function writeWritten(runnerDir: string, written: WrittenResults): void {
-  writeFileDurably(join(runnerDir, WRITTEN_FILE), `${JSON.stringify(written)}\n`);
-}
-
-/** A hash of a job's rows for a tenant, whatever order DuckDB gave them in. */
-export function rowsHash(rows: ResultRows): string {
-  const lines = rows.map((row) => JSON.stringify(row)).sort();
-  return new Bun.CryptoHasher("sha256").update(lines.join("\n")).digest("hex");
 }

@@ -10,10 +10,10 @@ function change(recent: number, previous: number): string {
 }
 
 /** "3 days before the run's day", "on the run's day", or the day itself when the run's day is unknown. */
-function lastInteraction(rfm: NonNullable<RecordInsight["rfm"]>): string {
-  if (rfm.recencyDays === undefined) return `on ${rfm.lastDay}`;
-  if (rfm.recencyDays === 0) return "on the run's day";
-  return `${rfm.recencyDays} day${rfm.recencyDays === 1 ? "" : "s"} before the run's day`;
+function lastInteraction(rfm: NonNullable<RecordInsight["rfm"]>): Html {
+  if (rfm.recencyDays === undefined) return html`on ${rfm.lastDay}`;
+  if (rfm.recencyDays === 0) return html`on the run's day`;
+  return html`${rfm.recencyDays} day${rfm.recencyDays === 1 ? "" : "s"} before the run's day`;
 }
 
 /**

@@ -1,0 +1,201 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { TenantJob } from "./job-sql.ts";
+import { RESULT_TABLES } from "./result-tables.ts";
+import { type PackedRows, packedResults, resultTable } from "./run-job.ts";
+
+/**
+ * What the runner last wrote into each workspace's file, kept in its DuckDB database (schema
+ * `written` of `_runner/cache.duckdb`, apart from the warehouse copy's tables; a cache: lost or
+ * damaged, every workspace is simply written in full again):
+ *   written.jobs      per workspace and job: the mark of the write (`analytics_freshness.write_id`
+ *                     in the file), the job's row count and the day it was written for;
+ *   written."<job>"   the job's rows as written, `tenant` first, typed as the job computes them.
+ * A night's change per job is its result EXCEPT what was written (new or changed rows, written
+ * by key) and the written keys no longer in the result (deleted). The write-back applies it only
+ * where the file still holds what is recorded here (write-back.ts checks the mark and the row
+ * count in its transaction, and writes the job in full otherwise). The record moves only for the
+ * workspaces whose write committed, after the write-back, in one DuckDB transaction: a run
+ * stopped before leaves the old record, which no longer matches the files written meanwhile (their
+ * mark is new), so those are written in full next time.
+ */
+const SCHEMA = "written";
+const table = (job: TenantJob) => `${SCHEMA}."${job}"`;
+const upserts = (job: TenantJob) => `"upsert_${job}"`;
+const gone = (job: TenantJob) => `"gone_${job}"`;
+const keyColumns = (job: TenantJob) => RESULT_TABLES[job].columns.slice(0, RESULT_TABLES[job].keys);
+
+/** What the runner believes one workspace's file holds for one job. */
+export interface WrittenJob {
+  writeId: string;
+  rows: number;
+  runDate: string;
+}
+
+/** A job's change for every workspace: rows to write (new or changed) and keys to delete, packed per workspace. */
+export interface JobDelta {
+  upserts: Map<string, PackedRows>;
+  deletes: Map<string, PackedRows>;
+  /** The job's row count per workspace (none: no rows). */
+  counts: Map<string, number>;
+}
+
+async function columnsOf(connection: DuckDBConnection, name: string): Promise<string> {
+  try {
+    return JSON.stringify(
+      (await connection.runAndReadAll(`DESCRIBE ${name}`)).getRows().map((r) => r.slice(0, 2)),
+    );
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The record's tables, made when missing. A job whose written rows no longer have its result's
+ * columns (the job changed, e.g. RFM's recency_days became last_day) is forgotten: written in full.
+ */
+export async function prepareWritten(
+  connection: DuckDBConnection,
+  jobs: readonly TenantJob[],
+): Promise<void> {
+  await connection.run(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
+  await connection.run(
+    `CREATE TABLE IF NOT EXISTS ${SCHEMA}.jobs (tenant VARCHAR, job VARCHAR, write_id VARCHAR, rows BIGINT, run_date VARCHAR, PRIMARY KEY (tenant, job))`,
+  );
+  for (const job of jobs) {
+    if ((await columnsOf(connection, table(job))) === (await columnsOf(connection, resultTable(job))))
+      continue;
+    await connection.run("BEGIN");
+    await connection.run(`DROP TABLE IF EXISTS ${table(job)}`);
+    await connection.run(`DELETE FROM ${SCHEMA}.jobs WHERE job = ?`, [job]);
+    await connection.run(`CREATE TABLE ${table(job)} AS SELECT * FROM ${resultTable(job)} LIMIT 0`);
+    await connection.run("COMMIT");
+  }
+}
+
+/** Per workspace, per job, what the runner believes its file holds. */
+export async function readWritten(
+  connection: DuckDBConnection,
+): Promise<Map<string, Map<TenantJob, WrittenJob>>> {
+  const byTenant = new Map<string, Map<TenantJob, WrittenJob>>();
+  const reader = await connection.runAndReadAll(
+    `SELECT tenant, job, write_id, rows, run_date FROM ${SCHEMA}.jobs`,
+  );
+  for (const [tenant, job, writeId, rows, runDate] of reader.getRows()) {
+    let jobs = byTenant.get(String(tenant));
+    if (!jobs) {
+      jobs = new Map();
+      byTenant.set(String(tenant), jobs);
+    }
+    jobs.set(job as TenantJob, { writeId: String(writeId), rows: Number(rows), runDate: String(runDate) });
+  }
+  return byTenant;
+}
+
+/**
+ * The job's change against what was written, computed by DuckDB over all workspaces at once.
+ * A workspace with no record has no written rows, so all its rows are "new". The change's
+ * tables stay until recordWritten (or dropDelta) uses them.
+ */
+export async function jobDelta(connection: DuckDBConnection, job: TenantJob): Promise<JobDelta> {
+  const keys = ["tenant", ...keyColumns(job)].map((c) => `"${c}"`).join(", ");
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE ${upserts(job)} AS SELECT * FROM ${resultTable(job)} EXCEPT SELECT * FROM ${table(job)}`,
+  );
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE ${gone(job)} AS SELECT ${keys} FROM ${table(job)} EXCEPT SELECT ${keys} FROM ${resultTable(job)}`,
+  );
+  const counts = new Map<string, number>();
+  const reader = await connection.runAndReadAll(
+    `SELECT tenant, COUNT(*) FROM ${resultTable(job)} GROUP BY tenant`,
+  );
+  for (const [tenant, rows] of reader.getRows()) counts.set(String(tenant), Number(rows));
+  return {
+    upserts: await packedResults(connection, job, upserts(job)),
+    deletes: await packedResults(connection, job, gone(job), true),
+    counts,
+  };
+}
+
+/** All of the job's rows for these workspaces (their files are written in full). */
+export async function fullRows(
+  connection: DuckDBConnection,
+  job: TenantJob,
+  tenants: readonly string[],
+): Promise<Map<string, PackedRows>> {
+  if (tenants.length === 0) return new Map();
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE full_tenants AS SELECT unnest(from_json(?, '["VARCHAR"]')) AS tenant`,
+    [JSON.stringify(tenants)],
+  );
+  return packedResults(
+    connection,
+    job,
+    `(SELECT * FROM ${resultTable(job)} SEMI JOIN full_tenants USING (tenant))`,
+  );
+}
+
+/** One workspace's job as its file now holds it (written, or found as recorded). */
+export interface WrittenNow extends WrittenJob {
+  tenant: string;
+  job: TenantJob;
+}
+
+/**
+ * Moves the record to what the files now hold, in one transaction: `written` (their write
+ * committed, or they were found as recorded) take the job's result rows (the record plus the
+ * change), `forget` (their file holds something else: written in full next time) lose theirs.
+ * Workspaces in neither keep their record: their file is as it was.
+ */
+export async function recordWritten(
+  connection: DuckDBConnection,
+  jobs: readonly TenantJob[],
+  written: readonly WrittenNow[],
+  forget: readonly { tenant: string; job: TenantJob }[],
+): Promise<void> {
+  await connection.run("BEGIN");
+  try {
+    await connection.run(
+      `CREATE OR REPLACE TEMP TABLE written_now AS SELECT unnest(from_json(?, '[{"tenant":"VARCHAR","job":"VARCHAR","writeId":"VARCHAR","rows":"BIGINT","runDate":"VARCHAR"}]'), recursive := true)`,
+      [JSON.stringify(written)],
+    );
+    await connection.run(
+      `CREATE OR REPLACE TEMP TABLE forgotten AS SELECT unnest(from_json(?, '[{"tenant":"VARCHAR","job":"VARCHAR"}]'), recursive := true)`,
+      [JSON.stringify(forget)],
+    );
+    for (const job of jobs) {
+      const on = ["tenant", ...keyColumns(job)].map((c) => `w."${c}" = d."${c}"`).join(" AND ");
+      const mine = `SELECT tenant FROM written_now WHERE job = '${job}'`;
+      for (const changed of [gone(job), upserts(job)])
+        await connection.run(
+          `DELETE FROM ${table(job)} w USING (SELECT * FROM ${changed} WHERE tenant IN (${mine})) d WHERE ${on}`,
+        );
+      await connection.run(
+        `INSERT INTO ${table(job)} SELECT * FROM ${upserts(job)} WHERE tenant IN (${mine})`,
+      );
+      await connection.run(
+        `DELETE FROM ${table(job)} WHERE tenant IN (SELECT tenant FROM forgotten WHERE job = '${job}')`,
+      );
+    }
+    await connection.run(
+      `DELETE FROM ${SCHEMA}.jobs j USING (SELECT tenant, job FROM written_now UNION ALL SELECT tenant, job FROM forgotten) d
+       WHERE j.tenant = d.tenant AND j.job = d.job`,
+    );
+    await connection.run(
+      `INSERT INTO ${SCHEMA}.jobs SELECT tenant, job, writeId, rows, runDate FROM written_now`,
+    );
+    await connection.run("COMMIT");
+  } catch (error) {
+    await connection.run("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Drops the change's tables of the job. */
+export async function dropDelta(connection: DuckDBConnection, job: TenantJob): Promise<void> {
+  for (const name of [upserts(job), gone(job)]) await connection.run(`DROP TABLE IF EXISTS ${name}`);
+}
+
+/** Forgets every write (the next run writes every workspace in full): what a benchmark of a full night does. */
+export async function forgetWritten(connection: DuckDBConnection): Promise<void> {
+  await connection.run(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+}
