@@ -51,6 +51,8 @@ export interface ExportOptions {
    * files (default: `threads`); 0 reads them on this thread.
    */
   readers?: number;
+  /** Print where the time went (ExportTrace) on stderr; default: when CRM_EXPORT_TRACE is set. */
+  trace?: boolean;
   /** Rows staged before a batch of buckets is written (default 1,000,000; a bucket is never split). */
   batchRows?: number;
 }

@@ -6,6 +6,7 @@ import { type BucketPlan, bucketWrites, compactsTonight } from "./bucket-plan.ts
 import { makeDurable, makeDurableAll, writeFileDurably } from "./durable-files.ts";
 import { lockWarehouse } from "./export-lock.ts";
 import { type ExportOptions, type ExportSummary, printNulled } from "./export-options.ts";
+import { ExportTrace, traceWanted } from "./export-trace.ts";
 import {
   damagedFiles,
   deleteRetired,
@@ -52,6 +53,9 @@ const BATCH_TENANTS = 1000;
  */
 export async function exportWarehouse(options: ExportOptions): Promise<ExportSummary> {
   const started = performance.now();
+  const trace = new ExportTrace();
+  // Since the process began: its start and module loading (DuckDB's addon) before this call.
+  trace.add("process start", started);
   const now = options.now ?? Date.now;
   const { warehouse } = options;
   const batchRows = options.batchRows ?? 1_000_000;
@@ -102,6 +106,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
       files: { ...current.files },
       tenants: { ...current.tenants },
     };
+    trace.mark("setup");
     const keyId = emailHash(options.key, "key fingerprint")?.slice(0, 16) ?? "";
     /** This run's temporaries start with it (the final names never depend on it). */
     const token = `${process.pid.toString(36)}${Date.now().toString(36)}`;
@@ -118,6 +123,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
     const stage = staging;
     const readers = new ReadPool(options.readers ?? threads);
     pool = readers;
+    trace.mark("duckdb");
 
     // Tenants by bucket; the skipped ones are told at once.
     const byBucket: Tenant[][] = Array.from({ length: BUCKETS }, () => []);
@@ -137,10 +143,15 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
     let batch: BucketPlan[] = [];
     let batchTenants: string[] = [];
     const flush = async () => {
+      trace.mark("read wait");
       const writes: BucketWrite[] = [];
       for (const plan of batch) writes.push(...bucketWrites(plan, next, warehouse));
-      const files = await stage.write(warehouse, token, writes, options.onFiles);
+      const files = await stage.write(warehouse, token, writes, options.onFiles, (table, ms) =>
+        trace.add(table === INTERACTIONS ? "COPYs of parts (summed)" : "COPYs of snapshots (summed)", ms),
+      );
+      trace.mark("copy");
       await makeDurableAll(files.map((f) => f.path));
+      trace.mark("fsync files");
       const folders = new Set<string>();
       for (const { write, path } of files) {
         const target = join(warehouse, write.file);
@@ -150,11 +161,13 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         folders.add(dirname(target));
       }
       await makeDurableAll(folders);
+      trace.mark("rename");
       options.onStep?.("renamed", batchTenants);
       summary.files += files.length;
       batch = [];
       batchTenants = [];
       await stage.reset();
+      trace.mark("reset");
     };
 
     // Buckets rewritten because a workspace's history was (a merge or an erasure): their replaced
@@ -250,8 +263,15 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         try {
           // Once a whole bucket's read failed, the others' rows are read to the end and dropped.
           const sink =
-            whole && failed.size > 0 ? () => {} : (batch: ColumnBatch) => stage.append(tenant.id, batch);
+            whole && failed.size > 0
+              ? () => {}
+              : (batch: ColumnBatch) => {
+                  trace.mark("read wait");
+                  stage.append(tenant.id, batch);
+                  trace.mark("append");
+                };
           const outcome = await (reads[i] as PendingRead).consume(sink);
+          trace.merge(outcome.phases, "reader ");
           read.push({ tenant, outcome });
         } catch (error) {
           if (!(error instanceof UnreadableFileError)) throw error;
@@ -315,6 +335,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
       if (stage.rows >= batchRows || batchTenants.length >= BATCH_TENANTS) await flush();
     }
     if (batch.length > 0) await flush();
+    trace.mark("read wait");
     // The files this run replaced stay on disk, retired, until the next export: a reader that
     // took the previous manifest can still read them all.
     // A bucket rebuilt for damage is no use to any reader of the previous manifest, and one
@@ -326,19 +347,24 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
     });
     if (retired.length > 0) next.retired = retired.sort();
     writeManifest(warehouse, next);
+    trace.mark("manifest");
     options.onStep?.("recorded", Object.keys(next.tenants));
     // What is neither listed nor retired (a stopped run's files), and the old layout's folders.
     sweepWarehouse(warehouse, next, true);
     rmSync(stagingDir, { recursive: true, force: true });
     rmSync(running, { force: true });
     makeDurable(warehouse, [warehouse, join(warehouse, STATE_DIR)]);
+    trace.mark("finish");
+    if (options.trace ?? traceWanted()) trace.threadCpu();
   } finally {
     pool?.close();
     staging?.close();
     instance?.closeSync();
     unlock();
   }
+  trace.mark("close");
   summary.ms = performance.now() - started;
+  if (options.trace ?? traceWanted()) process.stderr.write(`export trace: ${trace.line()}\n`);
   return summary;
 }
 

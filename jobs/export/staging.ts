@@ -315,6 +315,7 @@ export class Staging {
     token: string,
     writes: BucketWrite[],
     onFiles?: (done: number, total: number) => void,
+    onCopied?: (table: string, ms: number) => void,
   ): Promise<StagedFile[]> {
     this.interactions.flush();
     for (const table of this.dimensions.values()) table.flush();
@@ -328,7 +329,9 @@ export class Staging {
           const folder = join(warehouse, dirname(write.file));
           mkdirSync(folder, { recursive: true });
           const path = join(folder, `${TEMPORARY_PREFIX}${token}-${w}.tmp`);
+          const began = performance.now();
           await connection.run(`COPY (${this.selectOf(write)}) TO ${literal(path)} (FORMAT parquet)`);
+          onCopied?.(write.table, performance.now() - began);
           files[w] = { write, path };
           onFiles?.(++written, writes.length);
         }

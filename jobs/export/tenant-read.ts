@@ -56,6 +56,8 @@ export interface ReadOutcome {
    * 1900–9999, a number past BIGINT's range), exported as null: `table.column` → how many.
    */
   nulled: Record<string, number>;
+  /** Where the read's time went (ms): open, log, snapshots, close (ExportTrace). */
+  phases?: Record<string, number>;
 }
 
 /**
@@ -165,12 +167,14 @@ export function toColumns(
  * when the file cannot be opened (schema, owner, damage): nothing was handed to `sink` then.
  */
 export function readTenant(request: ReadRequest, sink: (batch: ColumnBatch) => void): ReadOutcome {
+  const began = performance.now();
   let reader: TenantReader;
   try {
     reader = TenantReader.open(request.dataDir, request.tenant);
   } catch (error) {
     throw new UnreadableFileError((error as Error).message);
   }
+  const opened = performance.now();
   let outcome: ReadOutcome;
   try {
     outcome = readOpened(reader, request, sink);
@@ -186,6 +190,7 @@ export function readTenant(request: ReadRequest, sink: (batch: ColumnBatch) => v
       throw new UnreadableFileError(`${(error as Error).message} (reading ${request.tenant.file})`);
     throw error;
   }
+  const read = performance.now();
   try {
     reader.close();
   } catch (error) {
@@ -193,6 +198,7 @@ export function readTenant(request: ReadRequest, sink: (batch: ColumnBatch) => v
       throw new UnreadableFileError(`${(error as Error).message} (reading ${request.tenant.file})`);
     throw error;
   }
+  outcome.phases = { ...outcome.phases, open: opened - began, close: performance.now() - read };
   return outcome;
 }
 
@@ -205,8 +211,16 @@ function isSQLiteError(error: unknown): boolean {
 function readOpened(
   reader: TenantReader,
   request: ReadRequest,
-  sink: (batch: ColumnBatch) => void,
+  handOver: (batch: ColumnBatch) => void,
 ): ReadOutcome {
+  const began = performance.now();
+  // Time handing batches over (to a thread's queue, waiting while too many rows are in flight).
+  let handing = 0;
+  const sink = (batch: ColumnBatch) => {
+    const at = performance.now();
+    handOver(batch);
+    handing += performance.now() - at;
+  };
   const dictionary = { codes: new Map<string, number>(), texts: [] as string[] };
   const nulled: Record<string, number> = {};
   const { watermark } = request;
@@ -225,6 +239,7 @@ function readOpened(
       (request.lastRow !== undefined && reader.rowMark(watermark) !== request.lastRow) ||
       reader.rewroteSince(watermark, maxId));
   const fromZero = request.whole || rewritten;
+  const planned = performance.now();
   let after = fromZero ? 0 : watermark;
   let rows = 0;
   for (;;) {
@@ -238,6 +253,7 @@ function readOpened(
   // A dimension's snapshot is taken again when its table changed since it was taken (its
   // mark moved), or the key did; new interactions alone retake none, and an idle
   // workspace's night costs no file at all.
+  const logged = performance.now();
   const snapshotOf = snapshotMark(reader.changeCounter(), request.keyId, reader.marks());
   const retaken = dimensionsToRetake(request.snapshotOf, snapshotOf, fromZero);
   const key = Buffer.from(request.key);
@@ -257,5 +273,21 @@ function readOpened(
     sink(toColumns(dimension.name, dimension.columns, read, dictionary, nulled));
   }
   const lastRow = maxId > 0 ? reader.rowMark(maxId) : undefined;
-  return { maxId: Math.max(maxId, 0), rewritten, fromZero, rows, retaken, snapshotOf, lastRow, nulled };
+  const phases = {
+    plan: planned - began,
+    log: logged - planned,
+    snapshots: performance.now() - logged,
+    "hand over": handing,
+  };
+  return {
+    maxId: Math.max(maxId, 0),
+    rewritten,
+    fromZero,
+    rows,
+    retaken,
+    snapshotOf,
+    lastRow,
+    nulled,
+    phases,
+  };
 }

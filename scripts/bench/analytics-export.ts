@@ -8,12 +8,17 @@
  *                50,000 rows at a time): the floor of any export reading them;
  *   one COPY     DuckDB writing the same number of rows from an in-memory table to ONE Parquet
  *                file: the cost of the bytes alone, without the warehouse's 64 buckets and snapshots.
- * The export's rate is printed as a ratio to each.
+ * The export's rate is printed as a ratio to each. With `--reference DIR` (a worktree of another
+ * commit, its node_modules linked), that commit's `crm analytics export` runs over the same rows
+ * in each round beside this one's (full, then incremental), and the ratios are printed.
+ * Each export runs with CRM_EXPORT_TRACE=1: its phases (export-trace.ts) of the median round
+ * are printed.
  *
  * The workspaces are made once in `--data` (default $TMPDIR/crm-bench-analytics-export) with
  * the seed `crm seed` runs (seedTenant, fixed seed and anchor) and reused by later runs.
  *
  * Usage: bun scripts/bench/analytics-export.ts [--tenants N] [--interactions N] [--rounds N] [--data DIR]
+ *        [--reference DIR]
  */
 import { Database } from "bun:sqlite";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -34,6 +39,7 @@ const { values } = parseArgs({
     interactions: { type: "string", default: "10000" },
     rounds: { type: "string", default: "3" },
     data: { type: "string", default: join(tmpdir(), "crm-bench-analytics-export") },
+    reference: { type: "string" },
   },
   strict: true,
 });
@@ -42,6 +48,8 @@ const PER_TENANT = Number(values.interactions);
 const ROUNDS = Number(values.rounds);
 const dataDir = values.data as string;
 const CLI = join(import.meta.dir, "../../src/cli.ts");
+const REFERENCE = values.reference;
+const REFERENCE_CLI = REFERENCE ? join(REFERENCE, "src/cli.ts") : undefined;
 /** The seed's "today": fixed, so every run exports the same rows. */
 const ANCHOR = Date.UTC(2026, 10, 1);
 const count = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -84,25 +92,39 @@ async function addOnePercent(round: number): Promise<number> {
 
 interface ExportRun {
   ms: number;
+  /** CPU time of the export's process (user + system, every thread): less moved by other load than `ms`. */
+  cpuMs: number;
   rows: number;
   maxRssMb: number;
   line: string;
+  /** Its `export trace:` line (export-trace.ts), when it printed one. */
+  trace: string;
 }
 
-async function runExport(warehouse: string): Promise<ExportRun> {
+async function runExport(warehouse: string, cli = CLI): Promise<ExportRun> {
   const started = performance.now();
-  const proc = Bun.spawn([process.execPath, CLI, "analytics", "export", "--warehouse", warehouse], {
-    env: { ...process.env, CRM_DATA: dataDir },
+  const proc = Bun.spawn([process.execPath, cli, "analytics", "export", "--warehouse", warehouse], {
+    env: { ...process.env, CRM_DATA: dataDir, CRM_EXPORT_TRACE: "1" },
     stdout: "pipe",
-    stderr: "inherit",
+    stderr: "pipe",
   });
-  const line = (await new Response(proc.stdout).text()).trim();
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  const line = out.trim();
   const code = await proc.exited;
   const ms = performance.now() - started;
+  const trace = /^export trace: (.*)$/m.exec(err)?.[1] ?? "";
+  const rest = err.replace(/^export trace: .*\n?/m, "");
+  if (rest) process.stderr.write(rest);
   if (code !== 0) throw new Error(`export failed (${code})`);
   const rows = Number(/^exported ([\d,]+) rows/.exec(line)?.[1]?.replaceAll(",", "") ?? Number.NaN);
-  return { ms, rows, maxRssMb: (proc.resourceUsage()?.maxRSS ?? 0) / 1024 / 1024, line };
+  const usage = proc.resourceUsage();
+  const cpuMs = Number(usage?.cpuTime.total ?? 0) / 1000;
+  return { ms, cpuMs, rows, maxRssMb: (usage?.maxRSS ?? 0) / 1024 / 1024, line, trace };
 }
+
+/** The run of the median time (its trace is the one printed). */
+const medianRun = <T extends { ms: number }>(runs: T[]): T | undefined =>
+  [...runs].sort((a, b) => a.ms - b.ms)[Math.floor((runs.length - 1) / 2)];
 
 function countFiles(dir: string): number {
   let n = 0;
@@ -169,30 +191,61 @@ try {
 
   const fulls: ExportRun[] = [];
   const incrementals: (ExportRun & { added: number })[] = [];
+  const refFulls: ExportRun[] = [];
+  const refIncrementals: ExportRun[] = [];
   let files = 0;
   for (let round = 0; round < ROUNDS; round++) {
     const warehouse = join(scratch, `warehouse-${round}`);
+    const refWarehouse = join(scratch, `reference-${round}`);
     rmSync(warehouse, { recursive: true, force: true });
     const full = await runExport(warehouse);
     files = countFiles(warehouse);
     fulls.push(full);
+    if (REFERENCE_CLI) refFulls.push(await runExport(refWarehouse, REFERENCE_CLI));
     const added = await addOnePercent(round);
     incrementals.push({ ...(await runExport(warehouse)), added });
+    if (REFERENCE_CLI) refIncrementals.push(await runExport(refWarehouse, REFERENCE_CLI));
     rmSync(warehouse, { recursive: true, force: true });
+    rmSync(refWarehouse, { recursive: true, force: true });
     console.error(`round ${round + 1}: full ${full.line}; incremental ${incrementals[round]?.line}`);
+    if (REFERENCE_CLI)
+      console.error(
+        `round ${round + 1} reference: full ${refFulls[round]?.line}; incremental ${refIncrementals[round]?.line}`,
+      );
   }
   const fullMs = median(fulls.map((f) => f.ms));
   const fullRate = (fulls[0]?.rows ?? 0) / (fullMs / 1000);
   const sqliteRate = rows / (sqliteMs / 1000);
   const copyRate = rows / (copyMs / 1000);
   const inc = median(incrementals.map((r) => r.ms));
+  let reference = "";
+  if (REFERENCE) {
+    const refFullMs = median(refFulls.map((f) => f.ms));
+    const refRate = (refFulls[0]?.rows ?? 0) / (refFullMs / 1000);
+    const refInc = median(refIncrementals.map((r) => r.ms));
+    const cpu = (runs: ExportRun[]) => median(runs.map((r) => r.cpuMs));
+    reference = `
+  reference full    ${(refFullMs / 1000).toFixed(1)} s  ${count(refRate)} rows/s  CPU ${(cpu(refFulls) / 1000).toFixed(1)} s  (${REFERENCE})
+                    this/reference: rows/s ${(fullRate / refRate).toFixed(2)}, CPU ${(cpu(fulls) / cpu(refFulls)).toFixed(2)}
+  reference incr.   ${(refInc / 1000).toFixed(2)} s  CPU ${(cpu(refIncrementals) / 1000).toFixed(2)} s
+                    this/reference: time ${(inc / refInc).toFixed(2)}, CPU ${(cpu(incrementals) / cpu(refIncrementals)).toFixed(2)}`;
+  }
+  const traces = [
+    ["full", medianRun(fulls)?.trace],
+    ["incremental", medianRun(incrementals)?.trace],
+    ["reference full", medianRun(refFulls)?.trace],
+    ["reference incr.", medianRun(refIncrementals)?.trace],
+  ]
+    .filter(([, trace]) => trace)
+    .map(([name, trace]) => `\n  trace ${name}: ${trace}`)
+    .join("");
   console.log(`analytics export: ${TENANTS} workspaces, ${count(rows)} interactions (seeded; the full export grows by 1% a round), ${count(files)} Parquet files, ${ROUNDS} rounds, medians
-  full export       ${(fullMs / 1000).toFixed(1)} s  ${count(fullRate)} rows/s  peak RSS ${count(median(fulls.map((f) => f.maxRssMb)))} MB  (process start included)
-  incremental (1%)  ${(inc / 1000).toFixed(1)} s  ${count(median(incrementals.map((r) => r.rows)))} rows  peak RSS ${count(median(incrementals.map((r) => r.maxRssMb)))} MB
+  full export       ${(fullMs / 1000).toFixed(1)} s  ${count(fullRate)} rows/s  CPU ${(median(fulls.map((f) => f.cpuMs)) / 1000).toFixed(1)} s  peak RSS ${count(median(fulls.map((f) => f.maxRssMb)))} MB  (process start included)
+  incremental (1%)  ${(inc / 1000).toFixed(2)} s  ${count(median(incrementals.map((r) => r.rows)))} rows  CPU ${(median(incrementals.map((f) => f.cpuMs)) / 1000).toFixed(2)} s  peak RSS ${count(median(incrementals.map((r) => r.maxRssMb)))} MB
   sqlite read       ${(sqliteMs / 1000).toFixed(2)} s  ${count(sqliteRate)} rows/s   export/sqlite read = ${(fullRate / sqliteRate).toFixed(3)}
   one COPY          ${(copyMs / 1000).toFixed(2)} s  ${count(copyRate)} rows/s   export/one COPY    = ${(fullRate / copyRate).toFixed(3)}
-  rows per file     ${(rows / Math.max(files, 1)).toFixed(1)}
-Reproduce: bun scripts/bench/analytics-export.ts --tenants ${TENANTS} --interactions ${PER_TENANT} --rounds ${ROUNDS}`);
+  rows per file     ${(rows / Math.max(files, 1)).toFixed(1)}${reference}${traces}
+Reproduce: bun scripts/bench/analytics-export.ts --tenants ${TENANTS} --interactions ${PER_TENANT} --rounds ${ROUNDS}${REFERENCE ? ` --reference ${REFERENCE}` : ""}`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
