@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { createHmac } from "node:crypto";
 import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { COMPACT_EVERY, compactsTonight, MAX_PARTS } from "../jobs/export/bucket-plan.ts";
+import { COMPACT_EVERY, compactedParts, compactsTonight, MAX_PARTS } from "../jobs/export/bucket-plan.ts";
 import { checkWarehouse } from "../jobs/export/check-warehouse.ts";
 import { exportWarehouse } from "../jobs/export/export-warehouse.ts";
 import { readManifest } from "../jobs/export/manifest.ts";
@@ -490,7 +490,7 @@ describe("crm analytics export", () => {
 });
 
 describe("a bucket's parts", () => {
-  it(`are compacted into one file on the bucket's night, never past ${MAX_PARTS}, holding the same rows as a fresh export`, async () => {
+  it(`are compacted on the bucket's night, the base part kept while the others are smaller, never past ${MAX_PARTS}, holding the same rows as a fresh export`, async () => {
     const data = new DataDir(dir.path);
     const list = data.catalog.list().filter((t) => t.slug === "alpha" || t.slug === "bravo");
     data.close();
@@ -499,13 +499,18 @@ describe("a bucket's parts", () => {
       exportWarehouse({ dataDir: dir.path, warehouse, tenants: list, key: Buffer.alloc(32, 5), threads: 1 });
     const parts = () =>
       listed(target, "interactions").filter((f) => f.startsWith(`interactions/${folderOf("bravo")}/`));
-    await exportInto(target);
-    expect(parts().length).toBe(1);
     const db = new Database(tenant("bravo").file);
     const contact = (db.query("SELECT id FROM contacts ORDER BY id LIMIT 1").get() as { id: number }).id;
     const insert = db.query(
       "INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id, payload) VALUES (?, 'system', NULL, 'call', 'contact', ?, '{}')",
     );
+    // A history large beside the nights' parts of one row each: the base part.
+    db.transaction(() => {
+      for (let i = 0; i < 20_000; i++) insert.run(Date.UTC(2025, 0, 1) + i * 60_000, contact);
+    })();
+    await exportInto(target);
+    expect(parts().length).toBe(1);
+    const [base] = parts();
     const counts: number[] = [];
     try {
       for (let night = 1; night <= MAX_PARTS; night++) {
@@ -518,7 +523,7 @@ describe("a bucket's parts", () => {
       db.close();
     }
     // One more part a night until the bucket's night (the export numbers its nights in the
-    // manifest: the first export was night 1), then the bucket is one file again.
+    // manifest: the first export was night 1), then the base part and one file of the others.
     const bucket = bucketOf(tenant("bravo").id);
     // Its night: the one of nights 2..17 where night + bucket is a multiple of 16.
     const itsNight =
@@ -527,11 +532,13 @@ describe("a bucket's parts", () => {
     expect((itsNight + bucket) % COMPACT_EVERY).toBe(0);
     const expected = Array.from({ length: MAX_PARTS }, (_, i) => {
       const night = i + 2;
-      return night < itsNight ? night : night - itsNight + 1;
+      return night < itsNight ? night : night - itsNight + 2;
     });
     expect(counts).toEqual(expected);
-    expect(counts).toContain(1);
+    expect(counts).toContain(2);
     expect(Math.max(...counts)).toBeLessThanOrEqual(MAX_PARTS);
+    // The first export's file was never rewritten: it is listed still, with its size.
+    expect(parts()).toContain(base as string);
     const fresh = join(dir.path, "fresh");
     await exportInto(fresh);
     expect(await warehouseContents(target)).toEqual(await warehouseContents(fresh));
@@ -540,6 +547,28 @@ describe("a bucket's parts", () => {
     expect(listed(target).length).toBeGreaterThan(0);
     expect(await filesInOrder(target)).toEqual([]);
     expect(await filesInOrder(fresh)).toEqual([]);
+  });
+
+  it("merge the parts other than the largest while they are smaller than it, else all of them", () => {
+    const parts = ["interactions/bucket=03/part-1.parquet", "interactions/bucket=03/part-7.parquet"];
+    const [first = "", second = ""] = parts;
+    const third = "interactions/bucket=03/part-9.parquet";
+    // The base is the largest part wherever it is in the list.
+    expect(compactedParts([...parts, third], { [first]: 1000, [second]: 300, [third]: 600 })).toEqual([
+      second,
+      third,
+    ]);
+    expect(compactedParts([...parts, third], { [first]: 300, [second]: 1000, [third]: 600 })).toEqual([
+      first,
+      third,
+    ]);
+    // The others as large as the base together: all of them, into one file.
+    expect(compactedParts([...parts, third], { [first]: 900, [second]: 300, [third]: 600 })).toEqual([
+      ...parts,
+      third,
+    ]);
+    expect(compactedParts(parts, { [first]: 10, [second]: 10 })).toEqual(parts);
+    expect(compactedParts([first], { [first]: 10 })).toEqual([first]);
   });
 
   it("are compacted on staggered nights: a night compacts 1/16 of the buckets, and a bucket past the limit at once", () => {
@@ -553,7 +582,8 @@ describe("a bucket's parts", () => {
         const held = (parts[b] ?? 1) + 1;
         const compacts = compactsTonight(b, night, held);
         if (compacts) compacted++;
-        parts[b] = compacts ? 1 : held;
+        // Compacted: the base part and one file of the others at the most.
+        parts[b] = compacts ? 2 : held;
       }
       perNight.push(compacted);
       expect(Math.max(...parts)).toBeLessThanOrEqual(MAX_PARTS);

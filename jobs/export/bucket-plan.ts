@@ -6,20 +6,41 @@ import { bucketFile, DIMENSIONS, INTERACTIONS } from "./warehouse-layout.ts";
 // What an export writes for one bucket (export-warehouse.ts): its plan, the files the plan
 // becomes, and when a bucket's parts are compacted into one.
 
-/** A bucket with more interactions parts than this is compacted into one file. */
-export const MAX_PARTS = 16;
+/**
+ * A bucket with more interactions parts than this is compacted whatever the night: its base
+ * part and the parts of the 16 nights since its last compaction.
+ */
+export const MAX_PARTS = 17;
 /** Nights between a bucket's scheduled compactions; a night schedules 1/COMPACT_EVERY of the buckets. */
 export const COMPACT_EVERY = 16;
 
 /**
  * Whether a bucket holding `parts` interactions parts (this night's new one included) is
- * compacted into one file tonight: past MAX_PARTS, or on its own night, (night + bucket) a
- * multiple of COMPACT_EVERY, when it has more than one part. Staggered so that a night rewrites
- * about 1/16 of the warehouse, never the whole of it on the same night; a bucket adding a part
- * every night is compacted on its night before it passes MAX_PARTS.
+ * compacted tonight (compactedParts says which of them): past MAX_PARTS, or on its own night,
+ * (night + bucket) a multiple of COMPACT_EVERY, when it has more than one part. Staggered so
+ * that a night compacts 1/16 of the buckets, never all of them on the same night; a bucket
+ * adding a part every night is compacted on its night before it passes MAX_PARTS.
  */
 export function compactsTonight(bucket: number, night: number, parts: number): boolean {
   return parts > MAX_PARTS || (parts > 1 && (night + bucket) % COMPACT_EVERY === 0);
+}
+
+/**
+ * The listed parts a compaction merges into one file (sizes: the manifest's bytes): the parts
+ * other than the largest (the base part, most often the first export's) while together they
+ * are smaller than it, else all of them. A bucket that gains a part a night then rewrites its
+ * recent nights' rows on its night, not its whole history: on the 16 nights after a first
+ * export about 1% of a bucket a night, where merging all of them rewrote 1/16 of the warehouse
+ * every night (and the nightly run read those rows again); the base is rewritten once the
+ * others have grown as large as it, so the parts stay few and the rows written per row
+ * exported stay bounded (size-tiered, as an LSM tree's levels).
+ */
+export function compactedParts(parts: string[], sizes: Record<string, number>): string[] {
+  if (parts.length < 2) return parts;
+  const base = parts.reduce((a, b) => ((sizes[b] ?? 0) > (sizes[a] ?? 0) ? b : a));
+  const others = parts.filter((part) => part !== base);
+  const othersBytes = others.reduce((sum, part) => sum + (sizes[part] ?? 0), 0);
+  return othersBytes < (sizes[base] ?? 0) ? others : parts;
 }
 
 /** A bucket's plan for this run, filled as its tenants are read. */
@@ -49,21 +70,26 @@ export function bucketWrites(plan: BucketPlan, manifest: Manifest, warehouse: st
       ? []
       : files.filter((f) => !plan.damaged.has(join(warehouse, f))).map((f) => join(warehouse, f));
   const parts = listedFiles(manifest, INTERACTIONS, plan.bucket);
-  const rewrite =
-    plan.fromZero.size > 0 ||
-    plan.damaged.size > 0 ||
-    compactsTonight(plan.bucket, manifest.night ?? 0, parts.length + (plan.rows > 0 ? 1 : 0));
-  if (rewrite || plan.rows > 0) {
+  // A tenant read from zero, or damage: the bucket is made one file again. Its night: the
+  // parts compactedParts picks are merged with the new rows (one part alone stays as it is).
+  const whole = plan.fromZero.size > 0 || plan.damaged.size > 0;
+  let merged = whole
+    ? parts
+    : compactsTonight(plan.bucket, manifest.night ?? 0, parts.length + (plan.rows > 0 ? 1 : 0))
+      ? compactedParts(parts, manifest.files)
+      : [];
+  if (!whole && merged.length === 1 && plan.rows === 0) merged = [];
+  if (merged.length > 0 || plan.rows > 0) {
     const file = bucketFile(INTERACTIONS, plan.bucket, manifest.next++);
     writes.push({
       table: INTERACTIONS,
       bucket: plan.bucket,
       file,
       tenants: plan.staged,
-      keep: rewrite ? sound(parts) : [],
+      keep: sound(merged),
       replaced: [...plan.fromZero],
     });
-    if (rewrite) for (const part of parts) delete manifest.files[part];
+    for (const part of merged) delete manifest.files[part];
   }
   for (const { name } of DIMENSIONS) {
     const snapshots = listedFiles(manifest, name, plan.bucket);
