@@ -36,7 +36,8 @@ export function compactsTonight(bucket: number, night: number, parts: number): b
  * exported stay bounded (size-tiered, as an LSM tree's levels).
  */
 export function compactedParts(parts: string[], sizes: Record<string, number>): string[] {
-  if (parts.length < 2) return parts;
+  // One part is the base: nothing beside it to merge.
+  if (parts.length < 2) return [];
   const base = parts.reduce((a, b) => ((sizes[b] ?? 0) > (sizes[a] ?? 0) ? b : a));
   const others = parts.filter((part) => part !== base);
   const othersBytes = others.reduce((sum, part) => sum + (sizes[part] ?? 0), 0);
