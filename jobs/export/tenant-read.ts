@@ -224,7 +224,7 @@ function readOpened(
   const dictionary = { codes: new Map<string, number>(), texts: [] as string[] };
   const nulled: Record<string, number> = {};
   const { watermark } = request;
-  const maxId = reader.maxId();
+  const { maxId, rewrote } = reader.logEnd(watermark);
   // Ids are exact as numbers up to 2^53 - 1 only (the watermark, the staged columns): a log past
   // it (raw SQL; the app's ids never reach it) is not exported rather than exported wrong.
   if (maxId > Number.MAX_SAFE_INTEGER)
@@ -237,7 +237,7 @@ function readOpened(
     watermark > 0 &&
     (maxId < watermark ||
       (request.lastRow !== undefined && reader.rowMark(watermark) !== request.lastRow) ||
-      reader.rewroteSince(watermark, maxId));
+      rewrote);
   const fromZero = request.whole || rewritten;
   const planned = performance.now();
   let after = fromZero ? 0 : watermark;

@@ -44,31 +44,46 @@ export type Row = (number | string | null)[];
 const MARK_TRIGGERS = [...new Set(DIMENSIONS.map((d) => d.source))].flatMap((table) =>
   ["insert", "update", "delete"].map((event) => `${table}_export_mark_after_${event}`),
 );
-const MARK_TRIGGERS_SQL = `SELECT count(*) AS n FROM sqlite_master WHERE type = 'trigger' AND name IN (${MARK_TRIGGERS.map((t) => `'${t}'`).join(", ")})`;
+/** The mark triggers there, and the schema's cookie, in one statement (each costs its preparing, per file). */
+const MARK_TRIGGERS_SQL = `SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN (${MARK_TRIGGERS.map((t) => `'${t}'`).join(", ")})) AS n, (SELECT schema_version FROM pragma_schema_version) AS cookie`;
+
+/**
+ * The log's last id over interactions and events, and whether an interaction after `?1` (up to
+ * that id) rewrote history: one statement.
+ */
+const LOG_END_SQL = `
+SELECT last.id AS id, EXISTS (
+  SELECT 1 FROM interactions
+  WHERE subject_type IN ('contact', 'company') AND kind IN (${REWRITE_KINDS.map((k) => `'${k}'`).join(", ")})
+    AND id > ?1 AND id <= last.id
+) AS rewrote
+FROM (SELECT max(coalesce((SELECT max(id) FROM interactions), 0), coalesce((SELECT max(id) FROM events), 0)) AS id) AS last`;
 
 /**
  * One tenant's file opened for reading only (`query_only`; never migrated, never written),
  * inside one read transaction, so the interactions and the dimensions come from one snapshot.
  */
 export class TenantReader {
-  private constructor(private readonly sqlite: Database) {}
+  private constructor(
+    private readonly sqlite: Database,
+    private readonly counter: number,
+  ) {}
 
   /** Throws (SchemaBehindError…) when the file is not at this build's schema or belongs to another tenant. */
   static open(dataDir: string, tenant: Tenant): TenantReader {
     const sqlite = openReadOnlyDatabase(join(dataDir, tenant.file));
     try {
       requireCurrentSchema(sqlite, loadMigrations(TENANT_MIGRATIONS));
-      const state = sqlite.query("SELECT tenant_id FROM shard_state WHERE id = 1").get() as
-        | { tenant_id: string }
+      sqlite.run("BEGIN");
+      // The first read fixes the snapshot: the owner and the change counter come from it.
+      const state = sqlite.query("SELECT tenant_id, change_counter FROM shard_state WHERE id = 1").get() as
+        | { tenant_id: string; change_counter: number }
         | undefined;
       if (state?.tenant_id !== tenant.id)
         throw new Error(
           `the file ${tenant.file} belongs to another workspace (${state?.tenant_id ?? "none"})`,
         );
-      sqlite.run("BEGIN");
-      // The first read fixes the snapshot.
-      sqlite.query("SELECT count(*) FROM shard_state").get();
-      return new TenantReader(sqlite);
+      return new TenantReader(sqlite, state.change_counter);
     } catch (error) {
       sqlite.close();
       throw error;
@@ -77,10 +92,7 @@ export class TenantReader {
 
   /** The file's change counter: every write transaction bumps it (tenancy/schema.ts). */
   changeCounter(): number {
-    const row = this.sqlite.query("SELECT change_counter AS n FROM shard_state WHERE id = 1").get() as {
-      n: number;
-    };
-    return row.n;
+    return this.counter;
   }
 
   /**
@@ -91,27 +103,24 @@ export class TenantReader {
    * rebuild that dropped it): then no mark can be trusted.
    */
   marks(): string | undefined {
-    const triggers = this.sqlite.query(MARK_TRIGGERS_SQL).get() as { n: number };
-    if (triggers.n !== MARK_TRIGGERS.length) return undefined;
+    const { n, cookie } = this.sqlite.query(MARK_TRIGGERS_SQL).get() as { n: number; cookie: number };
+    if (n !== MARK_TRIGGERS.length) return undefined;
     const rows = this.sqlite.query("SELECT name, mark FROM export_marks").values() as [string, string][];
     const marks = new Map(rows);
     const each = DIMENSIONS.map((d) => marks.get(d.source));
     if (each.some((mark) => typeof mark !== "string" || !/^[0-9a-f]+$/.test(mark))) return undefined;
     // The schema's cookie moves with every change of the schema (a migration, a trigger dropped
     // and made again by hand): the marks of another schema say nothing about this one's rows.
-    const cookie = (this.sqlite.query("PRAGMA schema_version").get() as { schema_version: number })
-      .schema_version;
     return `${loadMigrations(TENANT_MIGRATIONS).length}.${cookie}:${each.join(".")}`;
   }
 
-  /** The log's last id, over interactions and events both: the export's next watermark. */
-  maxId(): number {
-    const row = this.sqlite
-      .query(
-        "SELECT max(coalesce((SELECT max(id) FROM interactions), 0), coalesce((SELECT max(id) FROM events), 0)) AS id",
-      )
-      .get() as { id: number };
-    return row.id;
+  /**
+   * The log's last id, over interactions and events both (the export's next watermark), and
+   * whether an interaction after `since` (up to that id) rewrote history.
+   */
+  logEnd(since: number): { maxId: number; rewrote: boolean } {
+    const row = this.sqlite.query(LOG_END_SQL).get(since) as { id: number; rewrote: number };
+    return { maxId: row.id, rewrote: row.rewrote === 1 };
   }
 
   /**
@@ -128,17 +137,6 @@ export class TenantReader {
       .values(id)[0];
     if (!row) return undefined;
     return createHash("sha256").update(JSON.stringify(row)).digest("hex").slice(0, 32);
-  }
-
-  /** Whether an interaction after `since` (up to `upTo`) rewrote history. */
-  rewroteSince(since: number, upTo: number): boolean {
-    const kinds = REWRITE_KINDS.map((k) => `'${k}'`).join(", ");
-    const row = this.sqlite
-      .query(
-        `SELECT 1 FROM interactions WHERE subject_type IN ('contact', 'company') AND kind IN (${kinds}) AND id > ?1 AND id <= ?2 LIMIT 1`,
-      )
-      .get(since, upTo);
-    return row !== null;
   }
 
   /** Up to `limit` rows of the log (interactions and events) after `after` (up to `upTo`), as rows of the warehouse's columns. */

