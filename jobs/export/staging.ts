@@ -56,6 +56,11 @@ export interface StagedFile {
 }
 
 const list = (values: string[]) => values.map(literal).join(", ");
+/**
+ * Texts as an SQL list of VARCHAR. Only an empty one is cast (it has no type of its own): a
+ * cast of a list literal is bound again by every statement, and a bucket file's COPY holds four.
+ */
+const textList = (values: string[]) => (values.length === 0 ? "CAST([] AS VARCHAR[])" : `[${list(values)}]`);
 
 /**
  * What the staged tables' codes stand for: the tenants (a code each, given in the order their
@@ -91,12 +96,12 @@ class Codes {
 
   /** The dictionary as an SQL list: code n is its n-th text. */
   dictionary(): string {
-    return `CAST([${list(this.texts)}] AS VARCHAR[])`;
+    return textList(this.texts);
   }
 
   /** The SQL selecting a tenant code's id, for codes `first`…`last`. */
   tenantExpression(first: number, last: number): string {
-    return `(CAST([${list(this.tenants.slice(first - 1, last))}] AS VARCHAR[]))[tenant - ${first - 1}]`;
+    return `${textList(this.tenants.slice(first - 1, last))}[tenant - ${first - 1}]`;
   }
 }
 
@@ -353,10 +358,12 @@ export class Staging {
       const codes = write.tenants.map((id) => this.codes.tenant(id));
       const first = Math.min(...codes);
       const last = Math.max(...codes);
+      // The codes between: most often exactly the tenants' (not when one of them failed).
+      const only = new Set(codes).size === last - first + 1 ? "" : ` AND tenant IN (${codes.join(", ")})`;
       parts.push(
         `SELECT ${this.codes.tenantExpression(first, last)} AS tenant,
          ${interactions ? "CAST(epoch_ms(CAST(nullif(occurred_at, 'NaN'::DOUBLE) AS BIGINT)) AS DATE) AS day, " : ""}${table.select()}
-         FROM ${quote(table.name)} WHERE tenant BETWEEN ${first} AND ${last} AND tenant IN (${codes.join(", ")})`,
+         FROM ${quote(table.name)} WHERE tenant BETWEEN ${first} AND ${last}${only}`,
       );
     }
     if (write.keep.length > 0)
