@@ -9,20 +9,35 @@ import { type PackedRows, packedResults, resultTable } from "./run-job.ts";
  * damaged, every workspace is simply written in full again):
  *   written.jobs      per workspace and job: the mark of the write (`analytics_freshness.write_id`
  *                     in the file), the job's row count and the day it was written for;
- *   written."<job>"   the job's rows as written, `tenant` first, typed as the job computes them.
- * A night's change per job is its result EXCEPT what was written (new or changed rows, written
- * by key) and the written keys no longer in the result (deleted). The write-back applies it only
- * where the file still holds what is recorded here (write-back.ts checks the mark and the row
- * count in its transaction, and writes the job in full otherwise). The record moves only for the
- * workspaces whose write committed, after the write-back, in one DuckDB transaction: a run
- * stopped before leaves the old record, which no longer matches the files written meanwhile (their
- * mark is new), so those are written in full next time.
+ *   written."<job>"   per row written: `tenant`, the table's key, and `h`, a 64-bit hash of the
+ *                     row's other columns (DuckDB's `hash`);
+ *   written.columns   per job, the result's columns and types the hashes are of.
+ * A night's change per job: the result's rows whose key and hash are not recorded (new or
+ * changed, written by key) and the recorded keys no longer in the result (deleted). Hashes
+ * rather than the rows: comparing a million RFM rows on every column, and keeping them, took
+ * about twice as long (measured in DuckDB: 0.5 s against 0.3 s to compare, 0.6 s against 0.2 s
+ * to record 400,000 changed rows). A changed row whose hash stays the same (a chance of 2^-64)
+ * would keep its old values until it next changes; a hash that changes with DuckDB's version
+ * only rewrites the rows once. The write-back applies a change only where the file still holds
+ * what is recorded here (write-back.ts checks the mark and the row count in its transaction, and
+ * writes the job in full otherwise). The record moves only for the workspaces whose write
+ * committed, after the write-back, in one DuckDB transaction: a run stopped before leaves the
+ * old record, which no longer matches the files written meanwhile (their mark is new), so those
+ * are written in full next time.
  */
 const SCHEMA = "written";
 const table = (job: TenantJob) => `${SCHEMA}."${job}"`;
+const hashed = (job: TenantJob) => `"hashed_${job}"`;
 const upserts = (job: TenantJob) => `"upsert_${job}"`;
 const gone = (job: TenantJob) => `"gone_${job}"`;
 const keyColumns = (job: TenantJob) => RESULT_TABLES[job].columns.slice(0, RESULT_TABLES[job].keys);
+const quotedKeys = (job: TenantJob) => ["tenant", ...keyColumns(job)].map((c) => `"${c}"`).join(", ");
+/** The hash of a row's columns after its key. */
+const rowHash = (job: TenantJob) =>
+  `hash(${RESULT_TABLES[job].columns
+    .slice(RESULT_TABLES[job].keys)
+    .map((c) => `"${c}"`)
+    .join(", ")})`;
 
 /** What the runner believes one workspace's file holds for one job. */
 export interface WrittenJob {
@@ -39,19 +54,10 @@ export interface JobDelta {
   counts: Map<string, number>;
 }
 
-async function columnsOf(connection: DuckDBConnection, name: string): Promise<string> {
-  try {
-    return JSON.stringify(
-      (await connection.runAndReadAll(`DESCRIBE ${name}`)).getRows().map((r) => r.slice(0, 2)),
-    );
-  } catch {
-    return "";
-  }
-}
-
 /**
- * The record's tables, made when missing. A job whose written rows no longer have its result's
- * columns (the job changed, e.g. RFM's recency_days became last_day) is forgotten: written in full.
+ * The record's tables, made when missing. A job whose result no longer has the columns its
+ * hashes are of (the job changed, e.g. RFM's recency_days became last_day) is forgotten: its
+ * workspaces are written in full.
  */
 export async function prepareWritten(
   connection: DuckDBConnection,
@@ -61,13 +67,24 @@ export async function prepareWritten(
   await connection.run(
     `CREATE TABLE IF NOT EXISTS ${SCHEMA}.jobs (tenant VARCHAR, job VARCHAR, write_id VARCHAR, rows BIGINT, run_date VARCHAR, PRIMARY KEY (tenant, job))`,
   );
+  await connection.run(
+    `CREATE TABLE IF NOT EXISTS ${SCHEMA}.columns (job VARCHAR PRIMARY KEY, columns VARCHAR)`,
+  );
   for (const job of jobs) {
-    if ((await columnsOf(connection, table(job))) === (await columnsOf(connection, resultTable(job))))
-      continue;
+    const columns = JSON.stringify(
+      (await connection.runAndReadAll(`DESCRIBE ${resultTable(job)}`)).getRows().map((r) => r.slice(0, 2)),
+    );
+    const recorded = (
+      await connection.runAndReadAll(`SELECT columns FROM ${SCHEMA}.columns WHERE job = ?`, [job])
+    ).getRows()[0]?.[0];
+    if (recorded === columns) continue;
     await connection.run("BEGIN");
     await connection.run(`DROP TABLE IF EXISTS ${table(job)}`);
     await connection.run(`DELETE FROM ${SCHEMA}.jobs WHERE job = ?`, [job]);
-    await connection.run(`CREATE TABLE ${table(job)} AS SELECT * FROM ${resultTable(job)} LIMIT 0`);
+    await connection.run(
+      `CREATE TABLE ${table(job)} AS SELECT ${quotedKeys(job)}, ${rowHash(job)} AS h FROM ${resultTable(job)} LIMIT 0`,
+    );
+    await connection.run(`INSERT OR REPLACE INTO ${SCHEMA}.columns VALUES (?, ?)`, [job, columns]);
     await connection.run("COMMIT");
   }
 }
@@ -97,13 +114,17 @@ export async function readWritten(
  * tables stay until recordWritten (or dropDelta) uses them.
  */
 export async function jobDelta(connection: DuckDBConnection, job: TenantJob): Promise<JobDelta> {
-  const keys = ["tenant", ...keyColumns(job)].map((c) => `"${c}"`).join(", ");
+  const keys = quotedKeys(job);
   await connection.run(
-    `CREATE OR REPLACE TEMP TABLE ${upserts(job)} AS SELECT * FROM ${resultTable(job)} EXCEPT SELECT * FROM ${table(job)}`,
+    `CREATE OR REPLACE TEMP TABLE ${hashed(job)} AS SELECT *, ${rowHash(job)} AS h FROM ${resultTable(job)}`,
   );
   await connection.run(
-    `CREATE OR REPLACE TEMP TABLE ${gone(job)} AS SELECT ${keys} FROM ${table(job)} EXCEPT SELECT ${keys} FROM ${resultTable(job)}`,
+    `CREATE OR REPLACE TEMP TABLE ${upserts(job)} AS SELECT * FROM ${hashed(job)} ANTI JOIN ${table(job)} USING (${keys}, h)`,
   );
+  await connection.run(
+    `CREATE OR REPLACE TEMP TABLE ${gone(job)} AS SELECT ${keys} FROM ${table(job)} ANTI JOIN ${resultTable(job)} USING (${keys})`,
+  );
+  await connection.run(`DROP TABLE ${hashed(job)}`);
   const counts = new Map<string, number>();
   const reader = await connection.runAndReadAll(
     `SELECT tenant, COUNT(*) FROM ${resultTable(job)} GROUP BY tenant`,
@@ -165,12 +186,14 @@ export async function recordWritten(
     for (const job of jobs) {
       const on = ["tenant", ...keyColumns(job)].map((c) => `w."${c}" = d."${c}"`).join(" AND ");
       const mine = `SELECT tenant FROM written_now WHERE job = '${job}'`;
-      for (const changed of [gone(job), upserts(job)])
-        await connection.run(
-          `DELETE FROM ${table(job)} w USING (SELECT * FROM ${changed} WHERE tenant IN (${mine})) d WHERE ${on}`,
-        );
+      const keys = quotedKeys(job);
       await connection.run(
-        `INSERT INTO ${table(job)} SELECT * FROM ${upserts(job)} WHERE tenant IN (${mine})`,
+        `DELETE FROM ${table(job)} w USING (
+           SELECT ${keys} FROM ${gone(job)} UNION ALL SELECT ${keys} FROM ${upserts(job)}
+         ) d WHERE ${on} AND d.tenant IN (${mine})`,
+      );
+      await connection.run(
+        `INSERT INTO ${table(job)} SELECT ${quotedKeys(job)}, h FROM ${upserts(job)} WHERE tenant IN (${mine})`,
       );
       await connection.run(
         `DELETE FROM ${table(job)} WHERE tenant IN (SELECT tenant FROM forgotten WHERE job = '${job}')`,

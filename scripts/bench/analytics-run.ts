@@ -14,7 +14,8 @@
  * (`<data>-reference`), alternating with this checkout's in every round, and each figure is
  * printed with the ratio reference/this. Medians of `--rounds`. The workspaces are seeded once in
  * `--data` (default $TMPDIR/crm-bench-analytics-run) with `crm seed`'s generator (fixed seeds
- * and day) and reused; the copy for the reference is made again on every run.
+ * and day) and reused; the reference's are seeded by its own code once in `<data>-reference-seed`
+ * (its schema may be older) and copied again on every run.
  *
  * Usage: bun scripts/bench/analytics-run.ts [--tenants N] [--interactions N] [--rounds N] [--data DIR]
  *                                           [--reference DIR]
@@ -29,7 +30,6 @@ import { RUNNER_DIR } from "../../jobs/run/run-analytics.ts";
 import { forgetWritten } from "../../jobs/run/written-results.ts";
 import { latestRun } from "../../src/tenancy/analytics-ledger.ts";
 import { Catalog } from "../../src/tenancy/catalog.ts";
-import { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import { seedBenchWorkspaces } from "./seed-workspaces.ts";
 import { median } from "./wrk.ts";
 
@@ -188,26 +188,38 @@ function phases(side: Side): Record<string, number> {
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Record<string, number>) : {};
 }
 
-/** 1% new interactions in every workspace of `data`, logged on `day` (the same rows on both sides). */
-async function logNextDay(data: string, day: number) {
-  const shards = new ShardManager({ dataDir: data, maxOpen: 8 });
-  try {
-    for (const tenant of tenants)
-      await shards.use(tenant, (shard) =>
-        shard.transaction(() => {
-          const contacts = shard
-            .statement("SELECT id FROM contacts ORDER BY id LIMIT ?")
-            .values(Math.ceil(PER_TENANT / 100));
-          const insert = shard.statement(
-            "INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id) VALUES (?, 'system', NULL, 'email', 'contact', ?)",
-          );
-          contacts.forEach(([id], i) => {
-            insert.run(day + 9 * 3_600_000 + i * 1000, id as number);
-          });
-        }),
-      );
-  } finally {
-    shards.closeAll();
+/**
+ * 1% new interactions in every workspace of `data`, logged on `day` (the same rows on both
+ * sides), written with bun:sqlite as a write transaction of the app writes them (the change
+ * counter bumped), not through this checkout's shard manager, which would migrate a reference's
+ * files past the schema its code knows.
+ */
+function logNextDay(data: string, day: number) {
+  const catalog = Catalog.open(data);
+  const files = catalog
+    .list()
+    .filter((t) => t.slug.startsWith("bench-"))
+    .map((t) => join(data, t.file));
+  catalog.close();
+  for (const file of files) {
+    const db = new Database(file);
+    try {
+      db.run("PRAGMA busy_timeout = 5000");
+      db.transaction(() => {
+        const contacts = db
+          .query("SELECT id FROM contacts ORDER BY id LIMIT ?")
+          .values(Math.ceil(PER_TENANT / 100));
+        const insert = db.query(
+          "INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id) VALUES (?, 'system', NULL, 'email', 'contact', ?)",
+        );
+        contacts.forEach(([id], i) => {
+          insert.run(day + 9 * 3_600_000 + i * 1000, id as number);
+        });
+        db.run("UPDATE shard_state SET change_counter = change_counter + 1 WHERE id = 1");
+      })();
+    } finally {
+      db.close();
+    }
   }
 }
 
@@ -219,8 +231,22 @@ console.error(`exporting ${tenants.length} workspaces…`);
 const [self] = sides as [Side];
 console.log(crm(self, ["analytics", "export"]).out.trim());
 if (REFERENCE) {
+  // Seeded by the reference's own code (the same generator, fixed seeds), once, into a folder
+  // of its own: files this checkout opened carry its migrations, which older code refuses.
+  const referenceSeed = `${dataDir}-reference-seed`;
+  const seeded = Bun.spawnSync(
+    [
+      process.execPath,
+      "-e",
+      `const { seedBenchWorkspaces } = await import(${JSON.stringify(join(REFERENCE, "scripts/bench/seed-workspaces.ts"))});
+       await seedBenchWorkspaces({ dataDir: ${JSON.stringify(referenceSeed)}, tenants: ${TENANTS}, perTenant: ${PER_TENANT}, anchorMs: ${ANCHOR} });`,
+    ],
+    { stdout: "inherit", stderr: "inherit" },
+  );
+  if (seeded.exitCode !== 0) throw new Error("seeding the reference's workspaces failed");
   rmSync(referenceData, { recursive: true, force: true });
-  Bun.spawnSync(["cp", "-a", dataDir, referenceData]);
+  Bun.spawnSync(["cp", "-a", referenceSeed, referenceData]);
+  console.log(crm(sides[1] as Side, ["analytics", "export"]).out.trim());
 }
 
 interface Figures {
@@ -273,7 +299,7 @@ for (let round = 0; round < ROUNDS; round++) {
   const day = ANCHOR + round * DAY;
   const date = new Date(day).toISOString().slice(0, 10);
   for (const side of sides) {
-    await logNextDay(side.data, day);
+    logNextDay(side.data, day);
     const exported = crm(side, ["analytics", "export"]);
     const run = crm(side, ["analytics", "run", "--skip-export", "--date", date]);
     nextDay.get(side.name)?.push({
@@ -317,8 +343,22 @@ compare(`next day (+1%) export`, (side) => med(dayOf(side).map((n) => n.exportMs
 compare("next day run (--skip-export)", (side) => med(dayOf(side).map((n) => n.runMs)));
 compare("next day export + run", (side) => med(dayOf(side).map((n) => n.exportMs + n.runMs)));
 compare("  peak RSS", (side) => med(dayOf(side).map((n) => n.rss)), "MB");
-console.log(
-  `  run phases (this): ${phaseNames.map((phase) => `${phase} ${count(med(dayOf(self).map((n) => n.run.phases[phase] ?? 0)))}`).join(", ")} ms`,
+for (const side of sides) {
+  const names = [...new Set(dayOf(side).flatMap((n) => Object.keys(n.run.phases)))];
+  console.log(
+    `  run phases (${side.name}): ${names.map((phase) => `${phase} ${count(med(dayOf(side).map((n) => n.run.phases[phase] ?? 0)))}`).join(", ")} ms`,
+  );
+}
+/** From the jobs' end to the DuckDB's close: packing or computing the changes, writing the files, recording them. */
+const writeBackMs = (phases: Record<string, number>) =>
+  Object.entries(phases)
+    .filter(([phase]) => !["export", "open", "views", "jobs", "close"].includes(phase))
+    .reduce((sum, [, ms]) => sum + ms, 0);
+compare("nightly write-back (all its phases)", (side) =>
+  med(nightOf(side).map((n) => writeBackMs(n.phases))),
+);
+compare("next day write-back (all its phases)", (side) =>
+  med(dayOf(side).map((n) => writeBackMs(n.run.phases))),
 );
 const cliMs = med(rfmCli);
 const jobMs = med(nightOf(self).map((n) => n.jobs.rfm ?? 0));
