@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { closeSync, fsyncSync, openSync, renameSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname } from "node:path";
 
@@ -45,6 +45,24 @@ export async function makeDurableAll(paths: Iterable<string>): Promise<void> {
       }
     }),
   );
+}
+
+/**
+ * Puts files written under temporary names in place durably: each made durable (fsync), then
+ * renamed to its target, then the targets' folders made durable; returns each file's size, in
+ * `files`' order. Until it returns, a crash leaves some files renamed and none listed yet.
+ */
+export async function placeDurably(files: { path: string; target: string }[]): Promise<number[]> {
+  await makeDurableAll(files.map((f) => f.path));
+  const folders = new Set<string>();
+  const sizes = files.map(({ path, target }) => {
+    const size = statSync(path).size;
+    renameSync(path, target);
+    folders.add(dirname(target));
+    return size;
+  });
+  await makeDurableAll(folders);
+  return sizes;
 }
 
 /** Writes a small file whole: a temporary name, fsync, rename, fsync of its folder. */

@@ -1,9 +1,9 @@
-import { mkdirSync, renameSync, rmSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import { type BucketPlan, bucketWrites, compactsTonight } from "./bucket-plan.ts";
-import { makeDurable, makeDurableAll, writeFileDurably } from "./durable-files.ts";
+import { makeDurable, placeDurably, writeFileDurably } from "./durable-files.ts";
 import { lockWarehouse } from "./export-lock.ts";
 import { type ExportOptions, type ExportSummary, printNulled } from "./export-options.ts";
 import { ExportTrace, traceWanted } from "./export-trace.ts";
@@ -74,6 +74,8 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
   let instance: DuckDBInstance | undefined;
   let staging: Staging | undefined;
   let pool: ReadPool | undefined;
+  /** The batches' files being made durable and renamed into place, in turn. */
+  let placing: Promise<void> = Promise.resolve();
   try {
     const stagingDir = join(warehouse, STAGING_DIR);
     const running = join(warehouse, RUNNING_MARK);
@@ -150,24 +152,28 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         trace.add(table === INTERACTIONS ? "COPYs of parts (summed)" : "COPYs of snapshots (summed)", ms),
       );
       trace.mark("copy");
-      await makeDurableAll(files.map((f) => f.path));
-      trace.mark("fsync files");
-      const folders = new Set<string>();
-      for (const { write, path } of files) {
-        const target = join(warehouse, write.file);
-        const size = statSync(path).size;
-        renameSync(path, target);
-        next.files[write.file] = size;
-        folders.add(dirname(target));
-      }
-      await makeDurableAll(folders);
-      trace.mark("rename");
-      options.onStep?.("renamed", batchTenants);
       summary.files += files.length;
+      const tenantsOfBatch = batchTenants;
       batch = [];
       batchTenants = [];
       await stage.reset();
       trace.mark("reset");
+      // The disk makes the files durable and they are renamed into place while this thread
+      // appends the next batch (the batches in turn); the manifest waits for all of them.
+      // Each bucket is written by one batch, so no later batch's plan reads these entries.
+      placing = placing.then(async () => {
+        const began = performance.now();
+        const sizes = await placeDurably(
+          files.map(({ write, path }) => ({ path, target: join(warehouse, write.file) })),
+        );
+        files.forEach(({ write }, i) => {
+          next.files[write.file] = sizes[i] as number;
+        });
+        trace.add("fsync + rename (beside)", performance.now() - began);
+        options.onStep?.("renamed", tenantsOfBatch);
+      });
+      // Its failure is thrown where it is awaited (the next flush's turn, or before the manifest).
+      placing.catch(() => {});
     };
 
     // Buckets rewritten because a workspace's history was (a merge or an erasure): their replaced
@@ -336,6 +342,8 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
     }
     if (batch.length > 0) await flush();
     trace.mark("read wait");
+    await placing;
+    trace.mark("placing wait");
     // The files this run replaced stay on disk, retired, until the next export: a reader that
     // took the previous manifest can still read them all.
     // A bucket rebuilt for damage is no use to any reader of the previous manifest, and one
@@ -357,6 +365,8 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
     trace.mark("finish");
     if (options.trace ?? traceWanted()) trace.threadCpu();
   } finally {
+    // Nothing is renamed once the lock is given up.
+    await placing.catch(() => undefined);
     pool?.close();
     staging?.close();
     instance?.closeSync();
