@@ -144,7 +144,9 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
 
     let batch: BucketPlan[] = [];
     let batchTenants: string[] = [];
+    let placingFailed: unknown;
     const flush = async () => {
+      if (placingFailed !== undefined) throw placingFailed;
       trace.mark("read wait");
       const writes: BucketWrite[] = [];
       for (const plan of batch) writes.push(...bucketWrites(plan, next, warehouse));
@@ -172,8 +174,10 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         trace.add("fsync + rename (beside)", performance.now() - began);
         options.onStep?.("renamed", tenantsOfBatch);
       });
-      // Its failure is thrown where it is awaited (the next flush's turn, or before the manifest).
-      placing.catch(() => {});
+      // A failure stops the export at its next batch (and is thrown before any manifest).
+      placing.catch((error: unknown) => {
+        placingFailed = error;
+      });
     };
 
     // Buckets rewritten because a workspace's history was (a merge or an erasure): their replaced
