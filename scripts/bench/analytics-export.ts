@@ -224,6 +224,11 @@ try {
     const refRate = (refFulls[0]?.rows ?? 0) / (refFullMs / 1000);
     const refInc = median(refIncrementals.map((r) => r.ms));
     const cpu = (runs: ExportRun[]) => median(runs.map((r) => r.cpuMs));
+    // A reference at another schema skips every workspace (files migrated past it): no ratio then.
+    if (refFulls.some((r, i) => r.rows !== fulls[i]?.rows))
+      console.error(
+        `the reference exported other rows (${refFulls.map((r) => count(r.rows)).join(", ")} against ${fulls.map((r) => count(r.rows)).join(", ")}): a worktree at another schema skips the workspaces; use a reference with the same migrations`,
+      );
     reference = `
   reference full    ${(refFullMs / 1000).toFixed(1)} s  ${count(refRate)} rows/s  CPU ${(cpu(refFulls) / 1000).toFixed(1)} s  (${REFERENCE})
                     this/reference: rows/s ${(fullRate / refRate).toFixed(2)}, CPU ${(cpu(fulls) / cpu(refFulls)).toFixed(2)}
