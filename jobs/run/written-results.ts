@@ -12,8 +12,9 @@ import { type PackedRows, packedResults, resultTable } from "./run-job.ts";
  *   written."<job>"   per row written: `tenant`, the table's key, and `h`, a 64-bit hash of the
  *                     row's other columns (DuckDB's `hash`);
  *   written.columns   per job, the result's columns and types the hashes are of.
- * A night's change per job: the result's rows whose key and hash are not recorded (new or
- * changed, written by key) and the recorded keys no longer in the result (deleted). Hashes
+ * A night's change per job, one full join of the result with the record on the key: the rows
+ * whose hash is not the recorded one (new or changed, written by key) and the recorded keys no
+ * longer in the result (deleted). Hashes
  * rather than the rows: comparing a million RFM rows on every column, and keeping them, took
  * about twice as long (measured in DuckDB: 0.5 s against 0.3 s to compare, 0.6 s against 0.2 s
  * to record 400,000 changed rows). A changed row whose hash stays the same (a chance of 2^-64)
@@ -27,9 +28,8 @@ import { type PackedRows, packedResults, resultTable } from "./run-job.ts";
  */
 const SCHEMA = "written";
 const table = (job: TenantJob) => `${SCHEMA}."${job}"`;
-const hashed = (job: TenantJob) => `"hashed_${job}"`;
-const upserts = (job: TenantJob) => `"upsert_${job}"`;
-const gone = (job: TenantJob) => `"gone_${job}"`;
+/** A job's change: each row new or changed (its columns and `h`), and each key gone (`h` null), with `old_h` when recorded. */
+const change = (job: TenantJob) => `"change_${job}"`;
 const keyColumns = (job: TenantJob) => RESULT_TABLES[job].columns.slice(0, RESULT_TABLES[job].keys);
 const quotedKeys = (job: TenantJob) => ["tenant", ...keyColumns(job)].map((c) => `"${c}"`).join(", ");
 /** The hash of a row's columns after its key. */
@@ -111,28 +111,25 @@ export async function readWritten(
 /**
  * The job's change against what was written, computed by DuckDB over all workspaces at once.
  * A workspace with no record has no written rows, so all its rows are "new". The change's
- * tables stay until recordWritten (or dropDelta) uses them.
+ * table stays until recordWritten (or dropDelta) uses it.
  */
 export async function jobDelta(connection: DuckDBConnection, job: TenantJob): Promise<JobDelta> {
   const keys = quotedKeys(job);
+  // One full join on the key, not two anti-joins (0.16 s against 0.6 s for 1M RFM rows).
   await connection.run(
-    `CREATE OR REPLACE TEMP TABLE ${hashed(job)} AS SELECT *, ${rowHash(job)} AS h FROM ${resultTable(job)}`,
+    `CREATE OR REPLACE TEMP TABLE ${change(job)} AS
+     SELECT * FROM (SELECT *, ${rowHash(job)} AS h FROM ${resultTable(job)}) r
+     FULL JOIN (SELECT ${keys}, h AS old_h FROM ${table(job)}) w USING (${keys})
+     WHERE h IS DISTINCT FROM old_h`,
   );
-  await connection.run(
-    `CREATE OR REPLACE TEMP TABLE ${upserts(job)} AS SELECT * FROM ${hashed(job)} ANTI JOIN ${table(job)} USING (${keys}, h)`,
-  );
-  await connection.run(
-    `CREATE OR REPLACE TEMP TABLE ${gone(job)} AS SELECT ${keys} FROM ${table(job)} ANTI JOIN ${resultTable(job)} USING (${keys})`,
-  );
-  await connection.run(`DROP TABLE ${hashed(job)}`);
   const counts = new Map<string, number>();
   const reader = await connection.runAndReadAll(
     `SELECT tenant, COUNT(*) FROM ${resultTable(job)} GROUP BY tenant`,
   );
   for (const [tenant, rows] of reader.getRows()) counts.set(String(tenant), Number(rows));
   return {
-    upserts: await packedResults(connection, job, upserts(job)),
-    deletes: await packedResults(connection, job, gone(job), true),
+    upserts: await packedResults(connection, job, `(SELECT * FROM ${change(job)} WHERE h IS NOT NULL)`),
+    deletes: await packedResults(connection, job, `(SELECT * FROM ${change(job)} WHERE h IS NULL)`, true),
     counts,
   };
 }
@@ -189,11 +186,11 @@ export async function recordWritten(
       const keys = quotedKeys(job);
       await connection.run(
         `DELETE FROM ${table(job)} w USING (
-           SELECT ${keys} FROM ${gone(job)} UNION ALL SELECT ${keys} FROM ${upserts(job)}
-         ) d WHERE ${on} AND d.tenant IN (${mine})`,
+           SELECT ${keys} FROM ${change(job)} WHERE old_h IS NOT NULL AND tenant IN (${mine})
+         ) d WHERE ${on}`,
       );
       await connection.run(
-        `INSERT INTO ${table(job)} SELECT ${quotedKeys(job)}, h FROM ${upserts(job)} WHERE tenant IN (${mine})`,
+        `INSERT INTO ${table(job)} SELECT ${keys}, h FROM ${change(job)} WHERE h IS NOT NULL AND tenant IN (${mine})`,
       );
       await connection.run(
         `DELETE FROM ${table(job)} WHERE tenant IN (SELECT tenant FROM forgotten WHERE job = '${job}')`,
@@ -213,9 +210,9 @@ export async function recordWritten(
   }
 }
 
-/** Drops the change's tables of the job. */
+/** Drops the job's change table. */
 export async function dropDelta(connection: DuckDBConnection, job: TenantJob): Promise<void> {
-  for (const name of [upserts(job), gone(job)]) await connection.run(`DROP TABLE IF EXISTS ${name}`);
+  await connection.run(`DROP TABLE IF EXISTS ${change(job)}`);
 }
 
 /** Forgets every write (the next run writes every workspace in full): what a benchmark of a full night does. */
