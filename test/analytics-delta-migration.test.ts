@@ -1,9 +1,8 @@
 /**
- * Migrations 0013 and 0014 (RFM keeps the day of the last interaction; the write-back's mark and
- * what clears it): a file with RFM rows from before keeps every row, each with the day its
- * recency counted from, so a contact's page says the same until the next run; the freshness rows
- * have no mark yet, so the next run writes every job in full; any write to a result table not
- * made by the write-back clears its job's mark, and a deleted contact or company takes its row.
+ * Migrations 0013 to 0015 (RFM keeps the day of the last interaction; the write-back's mark): a
+ * file with RFM rows from before keeps every row, each with the day its recency counted from, so
+ * a contact's page says the same until the next run; the freshness rows have no mark yet, so the
+ * next run writes every job in full; a deleted contact or company takes its RFM or churn row.
  */
 import { afterAll, describe, expect, it } from "bun:test";
 import { join } from "node:path";
@@ -17,7 +16,7 @@ afterAll(() => dir.remove());
 /** The migrations before 0013 (the first thirteen). */
 const BEFORE = 13;
 
-describe("migrations 0013 and 0014", () => {
+describe("migrations 0013 to 0015", () => {
   it("turns each RFM row's recency into the day of the last interaction, and leaves the marks empty", () => {
     const migrations = loadMigrations(TENANT_MIGRATIONS);
     const sqlite = openDatabase(join(dir.path, "old.sqlite"), { create: true });
@@ -56,18 +55,16 @@ describe("migrations 0013 and 0014", () => {
     }
   });
 
-  it("has 0014's triggers: a write to a result table by anyone clears its job's mark, a contact or company deleted takes its row", () => {
+  it("deletes a contact's RFM row and a company's churn row with them (0014), and leaves writes to the results alone (0015)", () => {
     const sqlite = openDatabase(join(dir.path, "marks.sqlite"), { create: true });
     try {
       migrateDatabase(sqlite, loadMigrations(TENANT_MIGRATIONS));
       const names = (
         sqlite.query("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as { name: string }[]
       ).map((r) => r.name);
-      for (const table of ["rfm", "cohorts", "funnel", "heatmap", "churn"])
-        for (const event of ["insert", "update", "delete"])
-          expect(names).toContain(`analytics_${table}_mark_after_${event}`);
       expect(names).toContain("contacts_analytics_after_delete");
       expect(names).toContain("companies_analytics_after_delete");
+      expect(names.filter((name) => name.startsWith("analytics_"))).toEqual([]);
 
       const contact = (n: string) =>
         (
@@ -77,6 +74,13 @@ describe("migrations 0013 and 0014", () => {
             )
             .get(n) as { id: number }
         ).id;
+      const company = (
+        sqlite
+          .query(
+            "INSERT INTO companies (name, created_at, updated_at) VALUES ('Gone Ltd', 1, 1) RETURNING id",
+          )
+          .get() as { id: number }
+      ).id;
       const [kept, erased] = [contact("Kept"), contact("Erased")];
       const insert = sqlite.prepare(
         "INSERT INTO analytics_rfm VALUES (?, '2026-11-25', 7, 0, 5, 4, 1, 'Champions', '2026-11-28')",
@@ -84,29 +88,12 @@ describe("migrations 0013 and 0014", () => {
       insert.run(kept);
       insert.run(erased);
       insert.finalize();
-      const marked = () => {
-        sqlite.run("DELETE FROM analytics_freshness");
-        for (const job of ["rfm", "churn"])
-          sqlite.run(
-            "INSERT INTO analytics_freshness (job, run_date, computed_at, rows, write_id) VALUES (?, '2026-11-28', 1, 2, 'm')",
-            [job],
-          );
-      };
-      const marks = () => sqlite.query("SELECT job, write_id FROM analytics_freshness ORDER BY job").all();
+      sqlite.run("INSERT INTO analytics_churn VALUES (?, 1, 8, -0.875, 'high', '2026-11-28')", [company]);
 
-      marked();
-      sqlite.run("UPDATE analytics_rfm SET segment = 'Hacked' WHERE contact_id = ?", [kept]);
-      expect(marks()).toEqual([
-        { job: "churn", write_id: "m" },
-        { job: "rfm", write_id: null },
-      ]);
-      marked();
       sqlite.run("DELETE FROM contacts WHERE id = ?", [erased]);
+      sqlite.run("DELETE FROM companies WHERE id = ?", [company]);
       expect(sqlite.query("SELECT contact_id FROM analytics_rfm").all()).toEqual([{ contact_id: kept }]);
-      expect(marks()).toEqual([
-        { job: "churn", write_id: "m" },
-        { job: "rfm", write_id: null },
-      ]);
+      expect(sqlite.query("SELECT count(*) AS n FROM analytics_churn").get()).toEqual({ n: 0 });
     } finally {
       sqlite.close();
     }

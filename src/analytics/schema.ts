@@ -18,9 +18,8 @@ export const analyticsFreshness = sqliteTable("analytics_freshness", {
    * The mark of the write-back that last wrote the job's rows (random, never reused): the runner
    * keeps the one it wrote and writes only the changed rows when the file still holds it (and
    * the job's row count), else all of them, so a file put back from a backup, replaced, or
-   * whose rows were removed or edited never gets a change computed against rows it does not
-   * hold. Any insert, update or delete of the job's rows clears it (triggers, migration 0014);
-   * the write-back sets it last in its transaction.
+   * whose rows were removed (erasure, merge) never gets a change computed against rows it does
+   * not hold. A row edited in place by hand is not seen: nothing in the app edits these rows.
    */
   writeId: text("write_id"),
 });
