@@ -300,7 +300,7 @@ describe("analytics rows and marks changed by hand", () => {
   );
 
   it.skip(
-    "DEFECT: a result row edited in place (row count and mark kept) stays edited for good: UPDATE analytics_rfm SET segment='Hacked' WHERE contact_id=<first>, then `crm analytics run` (same or next day, row unchanged in the warehouse) leaves it; a clean run does not",
+    "DEFECT: a result row edited in place by hand (count and mark unchanged) survives every run until its computed values change: UPDATE analytics_rfm SET segment='Hacked' WHERE contact_id=<min>, then `crm analytics run` the next day; a clean run writes the computed row (write-back.ts holds() checks only the mark and count(*); ADR 0009 accepts it)",
     () =>
       expectRepaired("2026-01-21", (files) =>
         sql(
@@ -312,7 +312,7 @@ describe("analytics rows and marks changed by hand", () => {
   );
 
   it.skip(
-    "DEFECT: a forged row in place of a deleted one (count and mark kept) is never removed: DELETE one analytics_cohorts row, INSERT one for cohort '1999-01', then `crm analytics run` the next day; the forged row stays and the real one is missing, where a clean run has the real one",
+    "DEFECT: a row deleted by hand and a forged one inserted (count and mark unchanged) stay so: DELETE one analytics_cohorts row, INSERT one for cohort '1999-01', then `crm analytics run` the next day; the forged row stays and the real one is missing, where a clean run has the real one (write-back.ts holds(): count(*) only)",
     () =>
       expectRepaired("2026-01-21", (files) => {
         sql(
@@ -395,7 +395,7 @@ describe("records that go between runs", () => {
     expect(readAll(files.gamma as string, "SELECT 1 FROM analytics_rfm")).toEqual([]);
   }, 60_000);
 
-  it.skip("DEFECT: a person erased (or a company deleted) after the export keeps their RFM (churn) row when the next run does not re-export: erasePerson, then `crm analytics run --skip-export` (or the export failing); the unchanged row is neither upserted nor deleted, while a full write drops it (write-back.ts checks subjects only on upserted rows)", async () => {
+  it("a person erased and a company deleted after the export: a run that does not export again drops their rows, as a clean run does", async () => {
     const dir = clone(base.path);
     const files = workspaces(dir);
     const erased = idOf(files.alpha as string, "SELECT min(contact_id) AS id FROM analytics_rfm");
@@ -412,7 +412,7 @@ describe("records that go between runs", () => {
     expect(state(dir)).toEqual(await clean(dir, "2026-01-21"));
   }, 60_000);
 
-  it.skip("DEFECT: a contact deleted while the run computes (after its export, before its write-back) keeps its RFM row: hold the file with BEGIN IMMEDIATE, start `crm analytics run`, delete the contact in that transaction and commit once the write-back waits; the unchanged row is kept, a clean run over the same warehouse drops it", async () => {
+  it("a contact deleted while the run computes (after its export, before its write-back waiting on the file) has no RFM row after it", async () => {
     const dir = clone(base.path);
     const files = workspaces(dir);
     const gone = idOf(files.alpha as string, "SELECT max(contact_id) AS id FROM analytics_rfm");
@@ -546,7 +546,7 @@ describe("runs that are stopped, overlap or go back", () => {
     for (const file of Object.values(files)) expectWhole(file);
   }, 90_000);
 
-  it("two runs at once: one runs, the other is refused or waits, and the tables equal a clean run", async () => {
+  it("two runs at once: one runs, the other is refused (exit 2, already in progress), and the tables equal a clean run", async () => {
     const dir = clone(base.path);
     await touch(dir, "alpha", 3, "2026-01-21");
     await touch(dir, "gamma", 3, "2026-01-21");
@@ -554,7 +554,14 @@ describe("runs that are stopped, overlap or go back", () => {
       crm(dir, ["analytics", "run", "--date", "2026-01-21"]),
       crm(dir, ["analytics", "run", "--date", "2026-01-21"]),
     ]);
+    // One runs; the other is refused with why (exit 2), unless it started after the first ended.
     expect([a.code, b.code]).toContain(0);
+    for (const r of [a, b])
+      if (r.code !== 0)
+        expect({ code: r.code, busy: r.stderr.includes("already in progress") }).toEqual({
+          code: 2,
+          busy: true,
+        });
     expect(state(dir)).toEqual(await clean(dir, "2026-01-21"));
   }, 60_000);
 
