@@ -573,6 +573,15 @@ describe("runs that are stopped, overlap or go back", () => {
     expect(state(dir)).toEqual(await clean(dir, "2026-01-21"));
   }, 60_000);
 
+  it("a run ten months later (rows leave the windows: deleted in place), then back to the next day: the same as a clean run", async () => {
+    const dir = clone(base.path);
+    await touch(dir, "alpha", 3, "2026-01-21");
+    await run(dir, "2026-12-01");
+    expect(state(dir)).toEqual(await clean(dir, "2026-12-01"));
+    await run(dir, "2026-01-21", "--skip-export");
+    expect(state(dir)).toEqual(await clean(dir, "2026-01-21"));
+  }, 60_000);
+
   it("--job rfm alone, then every job: the same as a clean run", async () => {
     const dir = clone(base.path);
     await touch(dir, "beta", 4, "2026-01-21");
