@@ -2,63 +2,29 @@
 /**
  * `crm`: the one entry point for operators and admins. `crm <command> --help` explains each.
  */
-import { ANALYTICS_COMMANDS } from "./cli/analytics-command.ts";
-import { apikeysCreate } from "./cli/apikeys-command.ts";
-import { backupCommand } from "./cli/backup-command.ts";
 import { type Command, parseCommandArgs, UsageError } from "./cli/command.ts";
-import { exportCommand } from "./cli/export-command.ts";
-import { importCommand } from "./cli/import-command.ts";
-import { migrate } from "./cli/migrate-command.ts";
-import { routes } from "./cli/routes-command.ts";
-import { seed } from "./cli/seed-command.ts";
-import { serve } from "./cli/serve-command.ts";
-import { tenantsCheck, tenantsCreate, tenantsList } from "./cli/tenants-command.ts";
+import { allCommands, findCommand } from "./cli/command-files.ts";
 import { ConfigError } from "./core/config.ts";
 import { AppError } from "./core/errors.ts";
 
-const COMMANDS: Command[] = [
-  serve,
-  tenantsCreate,
-  tenantsList,
-  tenantsCheck,
-  apikeysCreate,
-  seed,
-  migrate,
-  routes,
-  importCommand,
-  exportCommand,
-  backupCommand,
-  ...ANALYTICS_COMMANDS,
-];
-
-function usage(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+function usage(commands: Command[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
   return `Usage: crm <command> [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
+${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
 
 Run "crm <command> --help" for a command's options.`;
 }
 
-/** Finds the command named by the first one or two words of argv. */
-function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
-  for (const words of [2, 1]) {
-    const name = argv.slice(0, words).join(" ");
-    const command = COMMANDS.find((c) => c.name === name);
-    if (command) return { command, rest: argv.slice(words) };
-  }
-  return undefined;
-}
-
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
-    console.log(usage());
+    console.log(usage(await allCommands()));
     return argv.length === 0 ? 2 : 0;
   }
-  const found = findCommand(argv);
+  const found = await findCommand(argv);
   if (!found) {
-    console.error(`crm: unknown command "${argv.slice(0, 2).join(" ")}"\n\n${usage()}`);
+    console.error(`crm: unknown command "${argv.slice(0, 2).join(" ")}"\n\n${usage(await allCommands())}`);
     return 2;
   }
   try {
