@@ -59,10 +59,14 @@ function fill(shard: Shard): void {
   seedTenant(shard, { contacts: 5000, seed: 1 });
   const day = "2026-12-01";
   shard.transaction(() => {
-    const rfm = shard.statement("INSERT INTO analytics_rfm VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    const rfm = shard.statement(
+      `INSERT INTO analytics_rfm (contact_id, last_day, frequency, monetary_cents, r_score, f_score, m_score, segment, run_date)
+       VALUES (?, date(?, '-' || ? || ' days'), ?, ?, ?, ?, ?, ?, ?)`,
+    );
     for (let i = 1; i <= scored; i++)
       rfm.run(
         i,
+        day,
         i % 365,
         1 + (i % 40),
         (i * 37) % 100_000,
@@ -74,25 +78,35 @@ function fill(shard: Shard): void {
       );
     const risks = ["high", "medium", "low", "low"];
     const companies = shard.statement("SELECT id FROM companies").values() as [number][];
-    const churn = shard.statement("INSERT INTO analytics_churn VALUES (?, ?, ?, ?, ?, ?)");
+    const churn = shard.statement(
+      "INSERT INTO analytics_churn (company_id, recent_90, previous_90, trend, risk, run_date) VALUES (?, ?, ?, ?, ?, ?)",
+    );
     for (const [i, [id]] of companies.entries())
       churn.run(id, i % 20, 10, (i % 20) / 10 - 1, risks[i % 4] as string, day);
     const users = (shard.statement("SELECT id FROM users").values() as [number][]).map((r) => r[0]);
-    const heat = shard.statement("INSERT INTO analytics_heatmap VALUES (?, ?, ?, ?, ?)");
+    const heat = shard.statement(
+      "INSERT INTO analytics_heatmap (owner_id, weekday, hour, interactions, run_date) VALUES (?, ?, ?, ?, ?)",
+    );
     for (const u of users)
       for (let d = 0; d < 7; d++) for (let h = 0; h < 24; h++) heat.run(u, d, h, (u + d * h) % 30, day);
     const stages = shard.statement("SELECT id, pipeline_id FROM stages").values() as [number, number][];
-    const funnel = shard.statement("INSERT INTO analytics_funnel VALUES (?, ?, ?, ?, ?, ?, ?)");
+    const funnel = shard.statement(
+      "INSERT INTO analytics_funnel (pipeline_id, month, stage_id, entered, advanced, median_days, run_date) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
     const months = Array.from(
       { length: 24 },
       (_, m) => `${2025 + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, "0")}`,
     );
     for (const month of months)
       for (const [id, pipeline] of stages) funnel.run(pipeline, month, id, 50, 20, 4.5, day);
-    const cohort = shard.statement("INSERT INTO analytics_cohorts VALUES (?, ?, ?, ?, ?)");
+    const cohort = shard.statement(
+      "INSERT INTO analytics_cohorts (cohort_month, month_offset, cohort_size, active, run_date) VALUES (?, ?, ?, ?, ?)",
+    );
     for (const [c, month] of months.entries())
       for (let o = 0; o < 24 - c; o++) cohort.run(month, o, 400, 400 - o * 10, day);
-    const fresh = shard.statement("INSERT INTO analytics_freshness VALUES (?, ?, ?, ?)");
+    const fresh = shard.statement(
+      "INSERT INTO analytics_freshness (job, run_date, computed_at, rows) VALUES (?, ?, ?, ?)",
+    );
     for (const job of ["rfm", "cohorts", "funnel", "heatmap", "churn"]) fresh.run(job, day, Date.now(), 1);
   });
 }
