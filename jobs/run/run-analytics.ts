@@ -17,7 +17,7 @@ import {
 import type { Catalog } from "../../src/tenancy/catalog.ts";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import type { ShardManager } from "../../src/tenancy/shard-manager.ts";
-import { TENANT_JOBS, type TenantJob } from "./job-sql.ts";
+import { TENANT_JOBS } from "./job-sql.ts";
 import { dropResult, resultsByTenant, runJob } from "./run-job.ts";
 import { createViews, MissingPartitionError, missingFiles } from "./warehouse-views.ts";
 import { WRITERS } from "./write-back-pool.ts";
@@ -45,17 +45,26 @@ export interface RunOptions {
   /** DuckDB's memory limit (e.g. "1GB") and threads. */
   settings: { memory: string; threads: number };
   /** Brings the warehouse up to date first (the export); returns the interactions it wrote. */
-  exportWarehouse?: () => Promise<number>;
+  exportWarehouse?: () => Promise<ExportedForRun>;
   onProgress?: (progress: RunProgress) => void;
   now?: () => number;
   /** Threads writing the results back side by side (default WRITERS, 2; 0: this thread, through `shards`). */
   writers?: number;
 }
 
+/** What the export before a run did: the interactions it wrote, and the workspaces it could not read. */
+export interface ExportedForRun {
+  rows: number;
+  /** Skipped workspaces (an older schema, a damaged file…) and why: their numbers are not current. */
+  skipped: { slug: string; reason: string }[];
+}
+
 export interface RunSummary {
   run: AnalyticsRun;
   /** Workspaces whose results could not be written, with why. */
   unwritten: { slug: string; error: string }[];
+  /** Workspaces the export skipped, with why: the run fails naming them, so an operator sees it. */
+  notExported: ExportedForRun["skipped"];
 }
 
 function fileBytes(path: string): number {
@@ -114,9 +123,14 @@ export async function runAnalytics(
   const run = startRun(catalog, { runDate: options.runDate, trigger: options.trigger, now: now() });
   const failures: string[] = [];
   const unwritten: RunSummary["unwritten"] = [];
+  const notExported: RunSummary["notExported"] = [];
   const timer = new PhaseTimer();
   try {
-    if (options.exportWarehouse) recordExportedRows(catalog, run.id, await options.exportWarehouse());
+    if (options.exportWarehouse) {
+      const exported = await options.exportWarehouse();
+      recordExportedRows(catalog, run.id, exported.rows);
+      notExported.push(...exported.skipped);
+    }
     timer.lap("export");
     const tenants = catalog.list().filter((t) => t.status !== "provisioning" && !t.failure);
     const outcomes = await computeAndWrite(
@@ -132,6 +146,7 @@ export async function runAnalytics(
     );
     for (const [job, outcome] of outcomes)
       if (outcome.status === "failed") failures.push(`job ${job} failed: ${outcome.error}`);
+    for (const { slug, reason } of notExported) failures.push(`workspace ${slug} not exported: ${reason}`);
     for (const { slug, error } of unwritten) failures.push(`workspace ${slug} not written: ${error}`);
     finishRun(catalog, run.id, {
       status: failures.length ? "failed" : "succeeded",
@@ -143,7 +158,7 @@ export async function runAnalytics(
     throw error;
   }
   const final = listRuns(catalog, 50).find((r) => r.id === run.id) ?? latestRun(catalog) ?? run;
-  return { run: final, unwritten };
+  return { run: final, unwritten, notExported };
 }
 
 async function computeAndWrite(

@@ -113,6 +113,7 @@ Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTI
         writers: settings.writers,
         exportWarehouse: key
           ? async () => {
+              const skipped: { slug: string; reason: string }[] = [];
               const exported = await exportWarehouse({
                 dataDir: config.dataDir,
                 warehouse,
@@ -121,7 +122,10 @@ Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTI
                 memory: settings.memory,
                 threads: settings.threads,
                 onTenant: (done, total) => line("export", "workspaces").update(done, total, done === total),
-                onSkip: (tenant, reason) => process.stderr.write(`\nskipped ${tenant.slug}: ${reason}\n`),
+                onSkip: (tenant, reason) => {
+                  skipped.push({ slug: tenant.slug, reason });
+                  process.stderr.write(`\nskipped ${tenant.slug}: ${reason}\n`);
+                },
                 onInvalidManifest: (path, reason) =>
                   process.stderr.write(
                     `\ndamaged manifest ${path} (${reason}): rebuilding the warehouse from the workspaces' files\n`,
@@ -135,7 +139,7 @@ Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTI
                     `\nrepairing ${tenant.slug}: ${paths.length} damaged or missing file(s), e.g. ${paths[0]}\n`,
                   ),
               });
-              return exported.rows;
+              return { rows: exported.rows, skipped };
             }
           : undefined,
         onProgress: (p) => {
@@ -153,6 +157,8 @@ Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTI
           `${job.padEnd(8)} ${outcome.status.padEnd(9)} ${figures}${outcome.error ? `: ${firstLine(outcome.error)}` : ""}`,
         );
       }
+      for (const { slug, reason } of summary.notExported)
+        console.log(`workspace ${slug} not exported: ${firstLine(reason)}`);
       for (const { slug, error } of summary.unwritten)
         console.log(`workspace ${slug} not written: ${firstLine(error)}`);
       console.log(
