@@ -241,18 +241,22 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         prepareNext++;
       }
     };
+    /** A bucket kept as it was because some of its workspaces cannot be read now: all of them skipped, those named. */
+    const keepBucket = (bucket: number, tenants: Tenant[], reasons: ReadonlyMap<Tenant, string>) => {
+      for (const tenant of tenants) {
+        summary.skipped++;
+        const reason = reasons.get(tenant);
+        if (reason !== undefined) options.onSkip?.(tenant, reason);
+        options.onTenant?.(++done, total, summary.rows);
+      }
+      options.onBucketKept?.(bucket, [...reasons.keys()]);
+    };
     for (let bucket = 0; bucket < BUCKETS; bucket++) {
       readAhead(bucket);
       const { tenants, damagedPaths, forcedHere, whole, unreadable, reads } = prepared[bucket] as Prepared;
       prepared[bucket] = undefined;
       if (unreadable.size > 0) {
-        for (const tenant of tenants) {
-          summary.skipped++;
-          const reason = unreadable.get(tenant);
-          if (reason !== undefined) options.onSkip?.(tenant, reason);
-          options.onTenant?.(++done, total, summary.rows);
-        }
-        options.onBucketKept?.(bucket, [...unreadable.keys()]);
+        keepBucket(bucket, tenants, unreadable);
         continue;
       }
       const plan: BucketPlan = {
@@ -299,13 +303,7 @@ export async function exportWarehouse(options: ExportOptions): Promise<ExportSum
         }
       }
       if (whole && failed.size > 0) {
-        for (const tenant of tenants) {
-          summary.skipped++;
-          const reason = failed.get(tenant);
-          if (reason !== undefined) options.onSkip?.(tenant, reason);
-          options.onTenant?.(++done, total, summary.rows);
-        }
-        options.onBucketKept?.(bucket, [...failed.keys()]);
+        keepBucket(bucket, tenants, failed);
         continue;
       }
       for (const { tenant, outcome } of read) {

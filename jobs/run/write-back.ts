@@ -167,14 +167,16 @@ export async function writeBack(
           check(shard);
           const differs: TenantJob[] = [];
           for (const job of write.jobs) {
-            if (!writeJob(shard, job, write.runDate)) differs.push(job.job);
-            const rows = differs.includes(job.job)
-              ? (
+            const whole = writeJob(shard, job, write.runDate);
+            if (!whole) differs.push(job.job);
+            // Rows left out (their record is gone from the file): the freshness row counts what is there.
+            const rows = whole
+              ? job.rows
+              : (
                   shard.statement(`SELECT count(*) AS n FROM ${RESULT_TABLES[job.job].table}`).get() as {
                     n: number;
                   }
-                ).n
-              : job.rows;
+                ).n;
             writeFreshness(shard, job.job, rows, write.runDate, write.computedAt, write.writeId);
           }
           return { before, differs };
