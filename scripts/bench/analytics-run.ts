@@ -8,7 +8,12 @@
  *                export (`crm analytics export`), then its run (--skip-export), each timed (this
  *                checkout writes only the rows that changed);
  *   rfm          `--job rfm` alone, against the same RFM rules computed in JavaScript over each
- *                workspace's SQLite file with bun:sqlite, in the same run.
+ *                workspace's SQLite file with bun:sqlite, in the same run;
+ *   file floor   after each next day, every workspace's file opened as the export opens it
+ *                (read-only, two threads) and as the write-back does (one write transaction
+ *                that changes nothing, two threads; file-floor.ts): the least the export and
+ *                the write-back can spend touching a thousand files on this machine, printed
+ *                beside their times.
  * With `--reference DIR` (another checkout, e.g. `git worktree add --detach DIR <commit>` with
  * node_modules linked), the same steps run with its code over a copy of the data directory
  * (`<data>-reference`), alternating with this checkout's in every round, and each figure is
@@ -30,6 +35,7 @@ import { RUNNER_DIR } from "../../jobs/run/run-analytics.ts";
 import { forgetWritten } from "../../jobs/run/written-results.ts";
 import { latestRun } from "../../src/tenancy/analytics-ledger.ts";
 import { Catalog } from "../../src/tenancy/catalog.ts";
+import { fileFloor } from "./file-floor.ts";
 import { seedBenchWorkspaces } from "./seed-workspaces.ts";
 import { median } from "./wrk.ts";
 
@@ -295,6 +301,10 @@ for (let round = 0; round < ROUNDS; round++) {
 const nextDay = new Map<string, { exportMs: number; runMs: number; rss: number; run: Figures }[]>(
   sides.map((side) => [side.name, []]),
 );
+/** Threads of the export's readers and of the write-back's writers (their defaults on two cores). */
+const FLOOR_THREADS = 2;
+const floors = { read: [] as number[], write: [] as number[] };
+const tenantFiles = tenants.map((t) => join(dataDir, t.file));
 for (let round = 0; round < ROUNDS; round++) {
   const day = ANCHOR + round * DAY;
   const date = new Date(day).toISOString().slice(0, 10);
@@ -309,6 +319,8 @@ for (let round = 0; round < ROUNDS; round++) {
       run: figures(side, run.ms, run.maxRssMb),
     });
   }
+  floors.read.push(await fileFloor(tenantFiles, "read", FLOOR_THREADS));
+  floors.write.push(await fileFloor(tenantFiles, "write", FLOOR_THREADS));
 }
 
 const total = tenants.length * PER_TENANT;
@@ -359,6 +371,16 @@ compare("nightly write-back (all its phases)", (side) =>
 );
 compare("next day write-back (all its phases)", (side) =>
   med(dayOf(side).map((n) => writeBackMs(n.run.phases))),
+);
+const readFloor = med(floors.read);
+const writeFloor = med(floors.write);
+const exportMs = med(dayOf(self).map((n) => n.exportMs));
+const nextWriteBack = med(dayOf(self).map((n) => writeBackMs(n.run.phases)));
+console.log(
+  `file floor, read (${count(tenants.length)} files opened read-only and closed, ${FLOOR_THREADS} threads) ${count(readFloor)} ms: next day export / floor ${(exportMs / Math.max(readFloor, 1)).toFixed(2)}`,
+);
+console.log(
+  `file floor, write (${count(tenants.length)} files, one write transaction each, ${FLOOR_THREADS} threads) ${count(writeFloor)} ms: next day write-back / floor ${(nextWriteBack / Math.max(writeFloor, 1)).toFixed(2)}`,
 );
 const cliMs = med(rfmCli);
 const jobMs = med(nightOf(self).map((n) => n.jobs.rfm ?? 0));
