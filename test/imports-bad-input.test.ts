@@ -119,8 +119,11 @@ function storedFiles(): string[] {
 
 /** The message a refused upload shows on the imports page. */
 function alertOf(page: string): string {
+  // The message beside the file field, or the form's list of errors; else the page's start.
   const text =
-    /<div class="form-errors" role="alert">([\s\S]*?)<\/div>/.exec(page)?.[1] ?? page.slice(0, 3000);
+    /<small class="field-error"[^>]*>([\s\S]*?)<\/small>/.exec(page)?.[1] ??
+    /<div class="form-errors" role="alert">([\s\S]*?)<\/div>/.exec(page)?.[1] ??
+    page.slice(0, 3000);
   return text
     .replace(/<[^>]+>/g, "")
     .replace(/&quot;/g, '"')

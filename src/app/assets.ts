@@ -1,11 +1,19 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { AssetUrls } from "../../views/layouts/page-context.ts";
+import {
+  type Encoding,
+  encodedEtag,
+  negotiateEncoding,
+  varyOnEncoding,
+} from "../http/middleware/compression.ts";
 
 interface Asset {
   body: Uint8Array;
   type: string;
   hash: string;
+  /** The body compressed once at start-up, at the slowest, smallest levels (no request pays for it). */
+  encoded: Record<Encoding, Uint8Array>;
 }
 
 /** Static files the pages load: htmx and its CSP extension from node_modules (never a CDN), and our own JS and CSS. */
@@ -33,7 +41,11 @@ export class Assets {
     for (const [name, source] of Object.entries(SOURCES)) {
       const body = readFileSync(fileURLToPath(source.url));
       const hash = new Bun.CryptoHasher("sha256").update(body).digest("hex").slice(0, 12);
-      this.files.set(name, { body, type: source.type, hash });
+      const encoded = {
+        zstd: Bun.zstdCompressSync(body, { level: 19 }),
+        gzip: Bun.gzipSync(body, { level: 9 }),
+      };
+      this.files.set(name, { body, type: source.type, hash, encoded });
     }
     this.urls = {
       css: this.url("app.css"),
@@ -51,17 +63,37 @@ export class Assets {
     return `/assets/${name}?v=${asset.hash}`;
   }
 
-  /** The response for GET /assets/:name, or undefined for an unknown name. */
-  response(name: string, ifNoneMatch: string | undefined): Response | undefined {
+  /**
+   * The response for GET /assets/:name, or undefined for an unknown name: the precompressed
+   * bytes in the encoding the client prefers (zstd, gzip), or the file as it is. Each encoding
+   * has its own ETag; a validator of any of them gets a 304 (the content is the same).
+   */
+  response(
+    name: string,
+    ifNoneMatch: string | undefined,
+    acceptEncoding: string | undefined,
+  ): Response | undefined {
     const asset = this.files.get(name);
     if (!asset) return undefined;
-    const etag = `"${asset.hash}"`;
-    const headers = {
+    const encoding = negotiateEncoding(acceptEncoding);
+    const plain = `"${asset.hash}"`;
+    const headers = new Headers({
       "Content-Type": `${asset.type}; charset=utf-8`,
       "Cache-Control": "public, max-age=31536000, immutable",
-      ETag: etag,
-    };
-    if (ifNoneMatch === etag) return new Response(null, { status: 304, headers });
-    return new Response(asset.body as Uint8Array<ArrayBuffer>, { headers });
+      ETag: encoding ? encodedEtag(plain, encoding) : plain,
+    });
+    varyOnEncoding(headers);
+    const known = [plain, encodedEtag(plain, "zstd"), encodedEtag(plain, "gzip")];
+    const matched = ifNoneMatch
+      ?.split(",")
+      .map((tag) => tag.trim().replace(/^W\//, ""))
+      .find((tag) => known.includes(tag));
+    if (matched) {
+      headers.set("ETag", matched);
+      return new Response(null, { status: 304, headers });
+    }
+    if (!encoding) return new Response(asset.body as Uint8Array<ArrayBuffer>, { headers });
+    headers.set("Content-Encoding", encoding);
+    return new Response(asset.encoded[encoding] as Uint8Array<ArrayBuffer>, { headers });
   }
 }

@@ -14,6 +14,7 @@ import { dealRoutes } from "../deals/routes.ts";
 import { exportRoutes } from "../exports/routes.ts";
 import type { AppEnv, TenantEnv } from "../http/app-env.ts";
 import { bodyDeadline } from "../http/middleware/body-deadline.ts";
+import { compression } from "../http/middleware/compression.ts";
 import { csrfProtection } from "../http/middleware/csrf.ts";
 import { requestLog } from "../http/middleware/request-log.ts";
 import { securityHeaders } from "../http/middleware/security-headers.ts";
@@ -78,7 +79,7 @@ function tenantPages(deps: ServerDeps) {
 /** Builds the whole application: middleware in the order every request meets it, then the routes. */
 export function createApp(deps: ServerDeps) {
   const app = new Hono<AppEnv>();
-  app.use(requestLog(deps.logger, deps.config.accessLog), securityHeaders(deps.config));
+  app.use(requestLog(deps.logger, deps.config.accessLog), securityHeaders(deps.config), compression());
   // An import's upload streams to disk under its own limit (CRM_IMPORT_MAX_BYTES): before the body limit.
   app.route("/t/:tenant/imports", importUploadRoutes(deps));
   // Every other body, chunked ones too, must arrive within CRM_BODY_TIMEOUT_SECONDS (else 408),
@@ -97,7 +98,12 @@ export function createApp(deps: ServerDeps) {
   app.route("/", healthRoutes(deps));
   app.get(
     "/assets/:name",
-    (c) => deps.assets.response(c.req.param("name"), c.req.header("if-none-match")) ?? c.notFound(),
+    (c) =>
+      deps.assets.response(
+        c.req.param("name"),
+        c.req.header("if-none-match"),
+        c.req.header("accept-encoding"),
+      ) ?? c.notFound(),
   );
   app.route("/api/v1", apiApp(deps));
   app.use("/signup", csrfProtection(deps));

@@ -41,8 +41,15 @@ export interface AppDeps {
 export interface StaticAssets {
   /** What the page layout links to. */
   readonly urls: AssetUrls;
-  /** The file's response (304 when `ifNoneMatch` is its ETag), or undefined for an unknown name. */
-  response(name: string, ifNoneMatch: string | undefined): Response | undefined;
+  /**
+   * The file's response in the encoding `acceptEncoding` prefers (304 when `ifNoneMatch` is one
+   * of its ETags), or undefined for an unknown name.
+   */
+  response(
+    name: string,
+    ifNoneMatch: string | undefined,
+    acceptEncoding: string | undefined,
+  ): Response | undefined;
 }
 
 export interface BaseVariables {

@@ -1,10 +1,9 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { loadSession, requireSignedIn } from "../auth/session-middleware.ts";
 import { AppError, ForbiddenError, ValidationError } from "../core/errors.ts";
-import { safeEqual } from "../core/tokens.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
 import type { AppDeps, TenantEnv, ViewerEnv } from "../http/app-env.ts";
-import { CSRF_FIELD, CSRF_HEADER } from "../http/middleware/csrf.ts";
+import { CSRF_FIELD, CSRF_HEADER, tokenMatches } from "../http/middleware/csrf.ts";
 import { memberOnly } from "../http/role-guards.ts";
 import { resolveTenant } from "../http/tenant-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
@@ -93,7 +92,7 @@ export function importUploadRoutes(deps: AppDeps) {
     const viewer = c.var.viewer;
     const expected = viewer.kind === "user" ? viewer.csrfToken : undefined;
     const checkToken = (token: string | undefined) => {
-      if (!expected || !token || !safeEqual(expected, token)) throw new ForbiddenError(CSRF_REFUSED);
+      if (!tokenMatches(expected, token)) throw new ForbiddenError(CSRF_REFUSED);
     };
     const header = c.req.header(CSRF_HEADER);
     if (header) checkToken(header);

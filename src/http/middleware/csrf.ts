@@ -14,11 +14,50 @@ export const CSRF_HEADER = "x-csrf-token";
 const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
- * The CSRF token a form on this page must send back. Signed-in users get their session's
- * token (rotated with the session at login); anyone else gets an HMAC of a random cookie,
- * so a token is useless without the cookie it was made for.
+ * The token as a page carries it: a fresh random pad, then the token's bytes XOR the pad,
+ * base64url. Every response carries other bytes for the same token, so a compressed page's size
+ * says nothing about it (BREACH: see compression.ts); unmaskToken gives the token back.
+ */
+export function maskToken(token: string): string {
+  const bytes = new TextEncoder().encode(token);
+  const pad = crypto.getRandomValues(new Uint8Array(bytes.length));
+  const masked = new Uint8Array(bytes.length * 2);
+  masked.set(pad);
+  for (let i = 0; i < bytes.length; i++) masked[bytes.length + i] = (bytes[i] as number) ^ (pad[i] as number);
+  return Buffer.from(masked).toString("base64url");
+}
+
+/** The token a masked value stands for, or undefined when the value is not one (any length, any text). */
+export function unmaskToken(value: string): string | undefined {
+  if (value.length > 512 || !/^[A-Za-z0-9_-]+$/.test(value)) return undefined;
+  const masked = Buffer.from(value, "base64url");
+  if (masked.length === 0 || masked.length % 2 !== 0) return undefined;
+  const half = masked.length / 2;
+  const token = new Uint8Array(half);
+  for (let i = 0; i < half; i++) token[i] = (masked[i] as number) ^ (masked[half + i] as number);
+  return new TextDecoder().decode(token);
+}
+
+/**
+ * Whether a submitted token is the expected one: masked, as pages carry it, or as it is (a page
+ * rendered before tokens were masked). Compared in constant time.
+ */
+export function tokenMatches(expected: string | undefined, sent: string | undefined): boolean {
+  if (!expected || !sent) return false;
+  const unmasked = unmaskToken(sent);
+  return (unmasked !== undefined && safeEqual(expected, unmasked)) || safeEqual(expected, sent);
+}
+
+/**
+ * The CSRF token a form on this page must send back, masked afresh (maskToken). Signed-in
+ * users get their session's token (rotated with the session at login); anyone else gets an
+ * HMAC of a random cookie, so a token is useless without the cookie it was made for.
  */
 export function csrfTokenFor(c: Context<AppEnv>, deps: AppDeps, viewer: Viewer | undefined): string {
+  return maskToken(rawCsrfToken(c, deps, viewer));
+}
+
+function rawCsrfToken(c: Context<AppEnv>, deps: AppDeps, viewer: Viewer | undefined): string {
   if (viewer?.kind === "user") return viewer.csrfToken;
   let seed = getCookie(c, PRE_AUTH_COOKIE);
   if (!seed || seed.length < 32) {
@@ -63,8 +102,7 @@ export function csrfProtection(deps: AppDeps): MiddlewareHandler<AppEnv> {
         throw new ForbiddenError("cross-site request refused");
       const viewer = (c as unknown as Context<{ Variables: { viewer?: Viewer } }>).get("viewer");
       const expected = expectedToken(c, deps, viewer);
-      const submitted = await submittedToken(c);
-      if (!expected || !submitted || !safeEqual(expected, submitted)) {
+      if (!tokenMatches(expected, await submittedToken(c))) {
         throw new ForbiddenError(
           "the form has expired or did not come from this site; reload the page and try again",
         );
