@@ -66,7 +66,7 @@ export class Assets {
   /**
    * The response for GET /assets/:name, or undefined for an unknown name: the precompressed
    * bytes in the encoding the client prefers (zstd, gzip), or the file as it is. Each encoding
-   * has its own ETag; a validator of any of them gets a 304 (the content is the same).
+   * has its own ETag; a validator of any of them, or `*`, gets a 304 (the content is the same).
    */
   response(
     name: string,
@@ -84,10 +84,11 @@ export class Assets {
     });
     varyOnEncoding(headers);
     const known = [plain, encodedEtag(plain, "zstd"), encodedEtag(plain, "gzip")];
-    const matched = ifNoneMatch
-      ?.split(",")
-      .map((tag) => tag.trim().replace(/^W\//, ""))
-      .find((tag) => known.includes(tag));
+    const tags = ifNoneMatch?.split(",").map((tag) => tag.trim().replace(/^W\//, ""));
+    // `*` matches any current representation (RFC 9110 13.1.2): the one negotiated now.
+    const matched = tags?.includes("*")
+      ? (headers.get("ETag") ?? plain)
+      : tags?.find((tag) => known.includes(tag));
     if (matched) {
       headers.set("ETag", matched);
       return new Response(null, { status: 304, headers });

@@ -64,7 +64,8 @@ export function encodedEtag(etag: string, encoding: Encoding): string {
 
 /**
  * Compresses pages and JSON (HTML, JSON, problem+json, CSS, JS, SVG) between 1 KB and 4 MB
- * with the encoding the client prefers (zstd, then gzip). Never: a HEAD, a 204/206/304, a
+ * with the encoding the client prefers (zstd, then gzip). Never: a HEAD (which says Vary all
+ * the same), a 204/206/304, a
  * response already encoded (the static assets carry their precompressed bytes), a download
  * (`Content-Disposition`: a CSV or a workspace's files stream as they are), a response marked
  * `no-transform`. Every compressible response says `Vary: Accept-Encoding`.
@@ -79,11 +80,13 @@ export function compression(): MiddlewareHandler {
     await next();
     const res = c.res;
     const headers = res.headers;
-    if (c.req.method === "HEAD" || !res.body || [204, 206, 304].includes(res.status)) return;
+    if ([204, 206, 304].includes(res.status)) return;
     if (headers.has("Content-Encoding") || headers.has("Content-Disposition")) return;
     if (!COMPRESSIBLE.test(headers.get("Content-Type") ?? "")) return;
     if (NO_TRANSFORM.test(headers.get("Cache-Control") ?? "")) return;
+    // A HEAD says Vary as its GET does (a cache keys both alike); it has no bytes to encode.
     varyOnEncoding(headers);
+    if (c.req.method === "HEAD" || !res.body) return;
     const encoding = negotiateEncoding(c.req.header("Accept-Encoding"));
     if (!encoding) return;
     const declared = Number(headers.get("Content-Length") ?? Number.NaN);
