@@ -17,6 +17,7 @@ import { bodyDeadline } from "../http/middleware/body-deadline.ts";
 import { compression } from "../http/middleware/compression.ts";
 import { csrfProtection } from "../http/middleware/csrf.ts";
 import { requestLog } from "../http/middleware/request-log.ts";
+import { requestMetrics } from "../http/middleware/request-metrics.ts";
 import { securityHeaders } from "../http/middleware/security-headers.ts";
 import { handleError, handleNotFound } from "../http/on-error.ts";
 import { holdShard, resolveTenant } from "../http/tenant-middleware.ts";
@@ -38,7 +39,9 @@ import { settingsRoutes } from "../settings/routes.ts";
 import { taskRoutes } from "../tasks/routes.ts";
 import { apiApp, eventsApiApp } from "./api-app.ts";
 import { healthRoutes } from "./health-routes.ts";
+import { metricsRoutes } from "./metrics-routes.ts";
 import type { ServerDeps } from "./server-deps.ts";
+import { ServerMetrics } from "./server-metrics.ts";
 
 /** The workspace's pages under /t/:tenant: sign-in first, everything else behind a session. */
 function tenantPages(deps: ServerDeps) {
@@ -79,7 +82,13 @@ function tenantPages(deps: ServerDeps) {
 /** Builds the whole application: middleware in the order every request meets it, then the routes. */
 export function createApp(deps: ServerDeps) {
   const app = new Hono<AppEnv>();
-  app.use(requestLog(deps.logger, deps.config.accessLog), securityHeaders(deps.config), compression());
+  const metrics = new ServerMetrics(deps);
+  app.use(
+    requestMetrics(metrics),
+    requestLog(deps.logger, deps.config.accessLog),
+    securityHeaders(deps.config),
+    compression(),
+  );
   // An import's upload streams to disk under its own limit (CRM_IMPORT_MAX_BYTES): before the body limit.
   app.route("/t/:tenant/imports", importUploadRoutes(deps));
   // Every other body, chunked ones too, must arrive within CRM_BODY_TIMEOUT_SECONDS (else 408),
@@ -96,6 +105,7 @@ export function createApp(deps: ServerDeps) {
     }),
   );
   app.route("/", healthRoutes(deps));
+  app.route("/", metricsRoutes(deps, metrics));
   app.get(
     "/assets/:name",
     (c) =>

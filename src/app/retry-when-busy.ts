@@ -68,6 +68,9 @@ function serverFor(server: Server<undefined>, original: Request): Server<undefin
  * before. A request is run again only if its answer is that 503, nothing of it was committed
  * (counted per request by shard.transaction) and it can be sent again (replayable).
  */
+/** Since the process started: requests run again after a busy 503, and those still busy at the end (/metrics). */
+export const busyRetries = { replays: 0, gaveUp: 0 };
+
 export function retryWhenBusy(fetch: ServeFetch, options: RetryWhenBusyOptions): ServeFetch {
   const sleep = options.sleep ?? Bun.sleep;
   const random = options.random ?? Math.random;
@@ -83,13 +86,20 @@ export function retryWhenBusy(fetch: ServeFetch, options: RetryWhenBusyOptions):
     const replayServer = serverFor(server, request);
     for (let delay = FIRST_DELAY_MS; ; delay = Math.min(delay * 2, MAX_DELAY_MS)) {
       const left = deadline - performance.now();
-      if (left <= 0 || request.signal.aborted) return response;
+      if (left <= 0 || request.signal.aborted) {
+        busyRetries.gaveUp++;
+        return response;
+      }
       await pause(Math.min(left, delay * (0.5 + random())), request.signal, sleep);
-      if (request.signal.aborted) return response;
+      if (request.signal.aborted) {
+        busyRetries.gaveUp++;
+        return response;
+      }
       const attempt = spare ?? request.clone();
       spare = spare?.clone();
       void response.body?.cancel();
       writes = { commits: 0, busy: false };
+      busyRetries.replays++;
       response = await recordingWrites(writes, () => fetch(attempt, replayServer));
       if (!refusedUntouched(response, writes)) return response;
     }

@@ -41,6 +41,11 @@ export interface Config {
   signupWindowMinutes: number;
   /** One JSON line per request on stdout. */
   accessLog: boolean;
+  /**
+   * The bearer token that lets a client off the loopback read /metrics (unset: loopback only).
+   * At least 32 characters: it guards what every workspace's load looks like.
+   */
+  metricsToken: string | undefined;
   /** Cache rendered list pages per shard version (never stale: any write is a miss). Off only to measure. */
   renderCache: boolean;
   /** Worker threads for heavy work (segments, reports, imports, exports, erasure). */
@@ -101,6 +106,17 @@ function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX
   return value;
 }
 
+/** An operator's secret: unset or empty for none; otherwise 32 to 256 printable characters without spaces. */
+function secretToken(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^[\x21-\x7e]{32,256}$/.test(raw))
+    throw new ConfigError(
+      `${name} must be 32 to 256 printable characters without spaces (e.g. openssl rand -hex 32)`,
+    );
+  return raw;
+}
+
 function bool(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
@@ -148,6 +164,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     signupsGlobal: int(env, "CRM_SIGNUPS_GLOBAL", 100, 1),
     signupWindowMinutes: int(env, "CRM_SIGNUP_WINDOW_MINUTES", 60, 1),
     accessLog: bool(env, "CRM_ACCESS_LOG", true),
+    metricsToken: secretToken(env, "CRM_METRICS_TOKEN"),
     renderCache: bool(env, "CRM_RENDER_CACHE", true),
     workers: int(env, "CRM_WORKERS", Math.max(1, availableParallelism() - 1), 1),
     workerQueue: int(env, "CRM_WORKER_QUEUE", 32, 0),

@@ -6,6 +6,22 @@ interface Entry<T> {
 }
 
 /**
+ * Lookups since the process started, by cache family (the name's part before its first `:`:
+ * `render`, `session`…): what /metrics shows as hits and misses. Per process, like the caches.
+ */
+export const cacheLookups = new Map<string, { hits: number; misses: number }>();
+
+function counted(name: string) {
+  const family = name.split(":")[0] ?? name;
+  let counts = cacheLookups.get(family);
+  if (!counts) {
+    counts = { hits: 0, misses: 0 };
+    cacheLookups.set(family, counts);
+  }
+  return counts;
+}
+
+/**
  * A small LRU cache per open shard whose entries hold only for the shard version they were
  * computed at: any write, by this process or another, turns every entry into a miss
  * (ARCHITECTURE invariant 9: caches are never stale). Sessions, API keys, list counts and
@@ -25,10 +41,13 @@ export function versionedCache<T>(
   const version = shard.version();
   const hit = cache.get(key);
   cache.delete(key);
+  const counts = counted(name);
   if (hit && hit.version === version) {
     cache.set(key, hit);
+    counts.hits++;
     return hit.value;
   }
+  counts.misses++;
   const value = compute();
   if (cache.size >= maxEntries) {
     const oldest = cache.keys().next().value;
