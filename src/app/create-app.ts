@@ -19,6 +19,7 @@ import { csrfProtection } from "../http/middleware/csrf.ts";
 import { requestLog } from "../http/middleware/request-log.ts";
 import { requestMetrics } from "../http/middleware/request-metrics.ts";
 import { securityHeaders } from "../http/middleware/security-headers.ts";
+import { serverTiming } from "../http/middleware/server-timing.ts";
 import { handleError, handleNotFound } from "../http/on-error.ts";
 import { holdShard, resolveTenant } from "../http/tenant-middleware.ts";
 import { importRoutes } from "../imports/routes.ts";
@@ -85,6 +86,7 @@ export function createApp(deps: ServerDeps) {
   const metrics = new ServerMetrics(deps);
   app.use(
     requestMetrics(metrics),
+    serverTiming(),
     requestLog(deps.logger, deps.config.accessLog),
     securityHeaders(deps.config),
     compression(),

@@ -6,7 +6,7 @@ import { type DealForm, dealFormValues, newDealValues, parseDealForm } from "./d
 import { type DealCreate, type DealPatch, dealCreateInput, dealPatchInput } from "./deal-input.ts";
 import { DEAL_TABLE, type DealRecord, dealJson } from "./deal-record.ts";
 import { deleteDeal } from "./delete-deal.ts";
-import { dealContactIds, getDeal } from "./get-deal.ts";
+import { dealsContactIds, getDeal } from "./get-deal.ts";
 import { countDeals, type DealListParams, dealFilter, dealListParams, listDeals } from "./list-deals.ts";
 import { moveDeal } from "./move-deal.ts";
 import { updateDeal } from "./update-deal.ts";
@@ -82,6 +82,12 @@ export const DEAL_KIND: RecordKind<
     createInput: dealCreateInput,
     patchInput: dealPatchInput,
     json: dealJson,
-    complete: (shard, deal) => ({ ...deal, contactIds: dealContactIds(shard, deal.id) }),
+    complete: (shard, deals) => {
+      const people = dealsContactIds(
+        shard,
+        deals.map((d) => d.id),
+      );
+      return deals.map((deal) => ({ ...deal, contactIds: people.get(deal.id) ?? [] }));
+    },
   },
 };

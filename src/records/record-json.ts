@@ -14,8 +14,9 @@ export function recordsJson<R extends KindRecord>(
     listFields(shard, kind.type),
     records.map((r) => r.id),
   );
-  return records.map((r) => ({
-    ...kind.api.json(kind.api.complete?.(shard, r) ?? r),
+  const complete = kind.api.complete?.(shard, records) ?? records;
+  return complete.map((r) => ({
+    ...kind.api.json(r),
     customFields: values.get(r.id) ?? {},
   }));
 }

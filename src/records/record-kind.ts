@@ -46,8 +46,11 @@ export interface RecordApi<R, C, U> {
   createInput: z.ZodType<C>;
   patchInput: z.ZodType<U>;
   json(record: R): object;
-  /** A record as the API answers it, when that needs more than the list's row (deals: their people). */
-  complete?(shard: Shard, record: R): R;
+  /**
+   * Records as the API answers them, when that needs more than the list's rows (deals: their
+   * people): all of a page at once, so a page of 100 costs one more query, not 100.
+   */
+  complete?(shard: Shard, records: R[]): R[];
   /**
    * What one record answers besides its list row when it is answered alone (get, create,
    * update, a merge's survivor): a contact's `engagement`. Lists leave it out.

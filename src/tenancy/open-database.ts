@@ -1,5 +1,6 @@
 import { Database } from "bun:sqlite";
 import { type BunSQLiteDatabase, drizzle } from "drizzle-orm/bun-sqlite";
+import { timed } from "./query-timing.ts";
 
 /**
  * bun:sqlite's query() cache holds 20 statements per connection by default and evicts the
@@ -76,24 +77,24 @@ export function runInTransaction<T>(
   mode: "deferred" | "immediate" = "immediate",
 ): T {
   if (sqlite.inTransaction) {
-    sqlite.query("SAVEPOINT nested").run();
+    timed(sqlite.query("SAVEPOINT nested")).run();
     try {
       const result = fn();
-      sqlite.query("RELEASE nested").run();
+      timed(sqlite.query("RELEASE nested")).run();
       return result;
     } catch (error) {
-      sqlite.query("ROLLBACK TO nested").run();
-      sqlite.query("RELEASE nested").run();
+      timed(sqlite.query("ROLLBACK TO nested")).run();
+      timed(sqlite.query("RELEASE nested")).run();
       throw error;
     }
   }
-  sqlite.query(mode === "immediate" ? "BEGIN IMMEDIATE" : "BEGIN").run();
+  timed(sqlite.query(mode === "immediate" ? "BEGIN IMMEDIATE" : "BEGIN")).run();
   try {
     const result = fn();
-    sqlite.query("COMMIT").run();
+    timed(sqlite.query("COMMIT")).run();
     return result;
   } catch (error) {
-    if (sqlite.inTransaction) sqlite.query("ROLLBACK").run();
+    if (sqlite.inTransaction) timed(sqlite.query("ROLLBACK")).run();
     throw error;
   }
 }
@@ -109,7 +110,7 @@ export function drizzleOver(sqlite: Database): BunSQLiteDatabase {
     });
   };
   const client = {
-    prepare: (sql: string) => sqlite.query(sql),
+    prepare: (sql: string) => timed(sqlite.query(sql)),
     exec: (sql: string) => sqlite.exec(sql),
     transaction,
   } as unknown as Database;

@@ -4,6 +4,7 @@ import { existsSync, renameSync, statSync } from "node:fs";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import type { Tenant } from "./catalog-schema.ts";
 import { drizzleOver, runInTransaction } from "./open-database.ts";
+import { timed } from "./query-timing.ts";
 import { type FileIdentity, ShardFaultError } from "./shard-faults.ts";
 
 export type TenantRef = Pick<Tenant, "id" | "slug">;
@@ -92,7 +93,7 @@ export class Shard {
 
   /** A raw statement prepared once per open shard. `sql` must be a constant or built from allow-listed parts. */
   statement(sql: string): Statement {
-    return this.sqlite.query(sql);
+    return timed(this.sqlite.query(sql));
   }
 
   /** A value (usually a drizzle prepared query) built once per open shard under `key`. */

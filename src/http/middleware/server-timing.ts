@@ -1,0 +1,24 @@
+import type { MiddlewareHandler } from "hono";
+import { type QueryTiming, timingQueries } from "../../tenancy/query-timing.ts";
+import type { AppEnv } from "../app-env.ts";
+
+const ms = (value: number) => value.toFixed(2);
+
+/**
+ * Says on every answer where its time went, in a `Server-Timing` header a browser's developer
+ * tools show: `db` (the workspace statements run on the server's thread, with how many),
+ * `app` (everything else the app did: sessions, rendering, JSON, middleware) and `total`.
+ * Work handed to the worker pool is part of `app` (the wait for it), not of `db`.
+ */
+export function serverTiming(): MiddlewareHandler<AppEnv> {
+  return async function serverTiming(c, next) {
+    const started = performance.now();
+    const timing: QueryTiming = { queries: 0, ms: 0 };
+    await timingQueries(timing, () => next());
+    const total = performance.now() - started;
+    c.header(
+      "Server-Timing",
+      `db;dur=${ms(timing.ms)};desc="${timing.queries} ${timing.queries === 1 ? "query" : "queries"}", app;dur=${ms(Math.max(0, total - timing.ms))}, total;dur=${ms(total)}`,
+    );
+  };
+}
