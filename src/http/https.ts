@@ -14,8 +14,9 @@ export function isHttps(c: Context, config: Config): boolean {
  */
 export function clientIp(c: Context, config: Config): string {
   if (config.trustProxy) {
-    const forwarded = c.req.header("x-forwarded-for")?.split(",").at(-1)?.trim();
-    if (forwarded) return forwarded;
+    const forwarded = c.req.header("x-forwarded-for");
+    // An empty last entry names no address: it is "unknown", never the proxy's own socket.
+    if (forwarded !== undefined) return forwarded.split(",").at(-1)?.trim() || "unknown";
   }
   try {
     return getConnInfo(c).remote.address ?? "unknown";
