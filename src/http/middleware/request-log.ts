@@ -24,7 +24,8 @@ export function requestLog(logger: Logger, enabled: boolean): MiddlewareHandler<
     const requestId = requestIdFrom(c.req.header("x-request-id"));
     c.set("requestId", requestId);
     await next();
-    c.header("X-Request-Id", requestId);
+    // On the answer's own headers: c.header() now would wrap its body in a new Response (a stream).
+    c.res.headers.set("X-Request-Id", requestId);
     if (enabled) {
       const fields = {
         method: c.req.method,
