@@ -3,6 +3,7 @@ import { createCompany } from "../src/companies/create-company.ts";
 import { updateCompany } from "../src/companies/update-company.ts";
 import { createContact } from "../src/contacts/create-contact.ts";
 import { deleteContact } from "../src/contacts/delete-contact.ts";
+import { updateContact } from "../src/contacts/update-contact.ts";
 import { createDeal } from "../src/deals/create-deal.ts";
 import { moveDeal } from "../src/deals/move-deal.ts";
 import { updateDeal } from "../src/deals/update-deal.ts";
@@ -71,7 +72,14 @@ beforeAll(async () => {
   data = new DataDir(dir.path);
   await data.tenant("cache-co", "owner@cache.test");
   await data.user("cache-co", "member@cache.test", "member");
-  for (const slug of ["cache-board", "cache-deals", "cache-companies", "cache-search", "cache-tasks"])
+  for (const slug of [
+    "cache-board",
+    "cache-deals",
+    "cache-companies",
+    "cache-search",
+    "cache-tasks",
+    "cache-pages",
+  ])
     await data.tenant(slug, `owner@${slug}.test`);
   server = await startServer({ dataDir: dir.path });
 });
@@ -94,6 +102,72 @@ describe("never-stale caches", () => {
     expect(summary(after.text)).toBe("1 contact");
     expect(rowIds(after.text, "contact")).toEqual([outsider.id]);
     expect(after.text).toContain(">Outsider Written</a>");
+  });
+
+  it("a contact's, a company's and a deal's page show what another process wrote a moment ago, and each role its own", async () => {
+    const slug = "cache-pages";
+    await data.user(slug, "reader@cache-pages.test", "read-only");
+    const { contact, company, deal } = await write(slug, (shard) => {
+      const company = createCompany(shard, SYSTEM_ACTOR, { name: "Pagecache Holdings", tags: [] });
+      const contact = createContact(shard, SYSTEM_ACTOR, {
+        firstName: "Paige",
+        lastName: "Cached",
+        companyId: company.id,
+        tags: [],
+      });
+      const deal = createDeal(shard, SYSTEM_ACTOR, {
+        title: "Cached renewal",
+        pipelineId: defaultPipeline(shard).id,
+        amountCents: 1000,
+        currency: "EUR",
+        contactIds: [contact.id],
+        tags: [],
+      });
+      return { contact, company, deal };
+    });
+    const owner = await signIn(server.url, slug, `owner@${slug}.test`);
+    const reader = await signIn(server.url, slug, "reader@cache-pages.test");
+    const pages = {
+      contact: `/t/${slug}/contacts/${contact.id}`,
+      company: `/t/${slug}/companies/${company.id}`,
+      deal: `/t/${slug}/deals/${deal.id}`,
+    };
+    // Read twice each: the second answer comes from the cache.
+    for (const path of Object.values(pages)) {
+      await owner.get(path);
+      expect((await owner.get(path)).text).not.toContain("Outside task");
+    }
+    await write(slug, (shard) => {
+      updateContact(shard, SYSTEM_ACTOR, contact.id, { lastName: "Renamed" });
+      updateCompany(shard, SYSTEM_ACTOR, company.id, { name: "Pagecache Renamed" });
+      for (const [type, id] of [
+        ["contact", contact.id],
+        ["company", company.id],
+        ["deal", deal.id],
+      ] as const)
+        createTask(shard, SYSTEM_ACTOR, {
+          title: `Outside task for ${type}`,
+          subjectType: type,
+          subjectId: id,
+        });
+    });
+    const contactPage = (await owner.get(pages.contact)).text;
+    expect(contactPage).toContain("Paige Renamed");
+    expect(contactPage).toContain("Outside task for contact");
+    expect(contactPage).toContain("Pagecache Renamed");
+    const companyPage = (await owner.get(pages.company)).text;
+    expect(companyPage).toContain("Pagecache Renamed");
+    expect(companyPage).toContain("Outside task for company");
+    expect(companyPage).toContain("Paige Renamed");
+    expect((await owner.get(pages.deal)).text).toContain("Outside task for deal");
+    // The same pages, cached for the owner, are the reader's own: no edit or delete links.
+    for (const path of Object.values(pages)) {
+      const mine = (await owner.get(path)).text;
+      const theirs = (await reader.get(path)).text;
+      expect(mine).toContain(`href="${path}/edit"`);
+      expect(theirs).not.toContain(`href="${path}/edit"`);
+      expect(who(theirs)).toBe("reader · read-only");
+    }
   });
 
   it("the API list follows writes too", async () => {

@@ -3,8 +3,9 @@ import { companyPage } from "../../views/companies/company-page.ts";
 import { COMPANY_VIEW } from "../../views/companies/company-view.ts";
 import { listContacts } from "../contacts/list-contacts.ts";
 import type { AppDeps } from "../http/app-env.ts";
-import { idParam, pageContext, rowContext } from "../http/page-context.ts";
+import { idParam } from "../http/page-context.ts";
 import { recordSectionsProps } from "../record-pages/record-sections-props.ts";
+import { cachedRecordPage } from "../records/cached-record-page.ts";
 import { recordRoutes } from "../records/record-routes.ts";
 import { COMPANY_KIND } from "./company-kind.ts";
 import { getCompany } from "./get-company.ts";
@@ -21,16 +22,20 @@ export function companyRoutes(deps: AppDeps) {
   });
 
   app.get("/:id", (c) => {
-    const company = getCompany(c.var.shard, idParam(c));
+    const shard = c.var.shard;
+    const id = idParam(c);
     return c.html(
-      companyPage({
-        ctx: pageContext(c, deps),
-        company,
-        // A company page lists its 20 most recently added people.
-        contacts: listContacts(c.var.shard, { companyId: company.id, limit: 20 }).rows,
-        row: rowContext(c),
-        sections: recordSectionsProps(c, deps, { type: "company", id: company.id }),
-      }).value,
+      cachedRecordPage(c, deps, "company-page", id, ({ secrets, now, ctx, row }) => {
+        const company = getCompany(shard, id);
+        return companyPage({
+          ctx,
+          company,
+          // A company page lists its 20 most recently added people.
+          contacts: listContacts(shard, { companyId: company.id, limit: 20 }).rows,
+          row,
+          sections: recordSectionsProps(c, { type: "company", id: company.id }, secrets, now),
+        }).value;
+      }),
     );
   });
 
