@@ -85,12 +85,16 @@ describe("what they say", () => {
     await owner.get(`/t/${T}/contacts`);
     expect((await owner.get(`/t/${T}/contacts/987654321`)).status).toBe(404);
     await fetch(`${server.url}/t/${T}/contacts`, { method: "PROPFIND" });
+    // A fixed route beside a pattern that also matches it is counted as itself.
+    expect((await owner.get(`/t/${T}/contacts/new`)).status).toBe(200);
     const text = await (await scrape()).text();
     const after = samples(text);
     expect((after.get(key) ?? 0) - (before.get(key) ?? 0)).toBe(2);
     const missing =
       'crm_http_requests_total{method="GET",route="/t/:tenant/contacts/:id",status_class="4xx"}';
     expect(after.get(missing)).toBeGreaterThanOrEqual(1);
+    const fixed = 'crm_http_requests_total{method="GET",route="/t/:tenant/contacts/new",status_class="2xx"}';
+    expect(after.get(fixed)).toBe(1);
     expect([...after.keys()].some((k) => k.includes('method="other"'))).toBe(true);
     expect(text).not.toContain(`/t/${T}/`);
     expect(text).not.toContain("987654321");

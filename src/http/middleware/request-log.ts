@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
-import { routePath } from "hono/route";
 import type { Logger } from "../../core/logger.ts";
+import { answeringRoute } from "../answering-route.ts";
 import type { AppEnv } from "../app-env.ts";
 import { CLIENT_CLOSED_REQUEST } from "../on-error.ts";
 
@@ -29,7 +29,7 @@ export function requestLog(logger: Logger, enabled: boolean): MiddlewareHandler<
     if (enabled) {
       const fields = {
         method: c.req.method,
-        route: routePath(c, -1),
+        route: answeringRoute(c),
         status: c.res.status,
         ms: Math.round((performance.now() - start) * 100) / 100,
         tenant: c.get("tenant")?.slug ?? null,

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { routePath } from "hono/route";
+import { answeringRoute } from "../answering-route.ts";
 import type { AppEnv } from "../app-env.ts";
 
 /** One request as the metrics count it: the route's pattern, never the raw path (ids, emails, slugs). */
@@ -19,7 +19,8 @@ export interface RequestObserver {
 /**
  * Tells `observer` of every request: its start (the in-flight gauge) and, once the answer is
  * final (the error funnel's included), its method, route pattern, status and duration. First in
- * the chain, so its duration is the whole of the app's.
+ * the chain, so its duration is the whole of the app's. The pattern is the one of the handler
+ * that answered (`/deals/board`), not the last that matched (`/deals/:id` matches it too).
  */
 export function requestMetrics(observer: RequestObserver): MiddlewareHandler<AppEnv> {
   return async function requestMetrics(c, next) {
@@ -30,7 +31,7 @@ export function requestMetrics(observer: RequestObserver): MiddlewareHandler<App
     } finally {
       observer.end({
         method: c.req.method,
-        route: routePath(c, -1),
+        route: answeringRoute(c),
         status: c.res.status,
         seconds: (performance.now() - started) / 1000,
       });
