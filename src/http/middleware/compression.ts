@@ -63,12 +63,12 @@ export function encodedEtag(etag: string, encoding: Encoding): string {
 }
 
 /**
- * Compresses pages and JSON (HTML, JSON, problem+json, CSS, JS, SVG) between 1 KB and 4 MB
- * with the encoding the client prefers (zstd, then gzip). Never: a HEAD (which says Vary all
- * the same), a 204/206/304, a
- * response already encoded (the static assets carry their precompressed bytes), a download
- * (`Content-Disposition`: a CSV or a workspace's files stream as they are), a response marked
- * `no-transform`. Every compressible response says `Vary: Accept-Encoding`.
+ * Compresses pages and JSON (HTML, plain text, JSON, problem+json, CSS, JS, SVG) between 1 KB
+ * and 4 MB with the encoding the client prefers (zstd, then gzip). Never: a HEAD (which says
+ * Vary all the same), a 204/206/304, a response already encoded (the static assets carry their
+ * precompressed bytes), a download (`Content-Disposition`: a CSV or a workspace's files stream
+ * as they are), a response marked `no-transform`. Every compressible response says
+ * `Vary: Accept-Encoding`.
  *
  * HTML pages carry the CSRF token, a secret, beside text a user typed: a compressed page's size
  * could reveal it to someone who can make the victim's browser load pages and watch the bytes
@@ -93,11 +93,11 @@ export function compression(): MiddlewareHandler {
     if (declared < MIN_COMPRESS_BYTES || declared > MAX_COMPRESS_BYTES) return;
     const body = new Uint8Array(await res.arrayBuffer());
     // The body was read: whatever is decided, a new response carries it.
-    const small = body.byteLength < MIN_COMPRESS_BYTES || body.byteLength > MAX_COMPRESS_BYTES;
-    const bytes = small ? body : encodeBody(body, encoding);
+    const asIs = body.byteLength < MIN_COMPRESS_BYTES || body.byteLength > MAX_COMPRESS_BYTES;
+    const bytes = asIs ? body : encodeBody(body, encoding);
     // Hono copies the old response's headers onto the new one: they are changed there.
     headers.delete("Content-Length");
-    if (!small) {
+    if (!asIs) {
       headers.set("Content-Encoding", encoding);
       const etag = headers.get("ETag");
       if (etag) headers.set("ETag", encodedEtag(etag, encoding));
