@@ -322,6 +322,9 @@ describe("the server at CRM_ANALYTICS_AT", () => {
       runs[0]?.runDate as string,
     );
     const db = new Database(file, { readonly: true });
+    // The server is still running (and its shards may hold the file for a moment): wait on a
+    // lock rather than fail the read.
+    db.run("PRAGMA busy_timeout = 5000");
     const jobs = db.query("SELECT job FROM analytics_freshness ORDER BY job").values().flat();
     db.close();
     expect(jobs).toEqual(["churn", "cohorts", "funnel", "heatmap", "rfm"]);

@@ -40,6 +40,9 @@ type Row = Record<string, any>;
 function query(file: string, sql: string, ...params: (string | number)[]): Row[] {
   const db = new Database(file, { readonly: true });
   try {
+    // The server has the file open meanwhile (its shards, its pool's checkpoints): wait on a
+    // lock it holds for a moment, as the app's readers do, rather than fail the read.
+    db.run("PRAGMA busy_timeout = 5000");
     return db.query(sql).all(...params) as Row[];
   } finally {
     db.close();

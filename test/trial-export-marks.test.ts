@@ -92,6 +92,9 @@ function sql(file: string, text: string): void {
 function value(file: string, text: string): unknown {
   const db = new Database(file, { readonly: true });
   try {
+    // Read while a server or its workers may be writing the file (an import's log entries):
+    // wait on a lock held for a moment, as the app's readers do, rather than fail the read.
+    db.run("PRAGMA busy_timeout = 5000");
     return Object.values(db.query(text).get() as Record<string, unknown>)[0];
   } finally {
     db.close();

@@ -49,6 +49,9 @@ type Row = Record<string, any>;
 function query(file: string, sql: string, ...params: (string | number)[]): Row[] {
   const db = new Database(file, { readonly: true });
   try {
+    // The server has the file open meanwhile (its shards, its pool's checkpoints): wait on a
+    // lock it holds for a moment, as the app's readers do, rather than fail the read.
+    db.run("PRAGMA busy_timeout = 5000");
     return db.query(sql).all(...params) as Row[];
   } finally {
     db.close();
@@ -219,6 +222,8 @@ describe("Settings → Analytics", () => {
     await gone.exited;
     const catalog = new Database(join(dir.path, "catalog.sqlite"));
     try {
+      // The running server has the catalog open too: wait on a lock it holds for a moment.
+      catalog.run("PRAGMA busy_timeout = 5000");
       catalog
         .query(
           "INSERT INTO analytics_runs (run_date, trigger, status, pid, started_at) VALUES ('2026-03-19', 'nightly', 'running', ?, ?)",
@@ -290,6 +295,8 @@ describe("the heatmap's time zone", () => {
     // The next run writes the heatmap again (here, its write-back's stamp): the page names the new zone alone.
     const db = new Database(homeFile);
     try {
+      // The running server has just written the file (the time zone): wait for its lock.
+      db.run("PRAGMA busy_timeout = 5000");
       db.query("UPDATE analytics_freshness SET computed_at = ? WHERE job = 'heatmap'").run(Date.now() + 1000);
     } finally {
       db.close();
