@@ -1,6 +1,5 @@
 import { contactIdByEmail } from "../contacts/contact-exists.ts";
-import type { ContactRecord } from "../contacts/contact-record.ts";
-import { getContact } from "../contacts/get-contact.ts";
+import { CONTACT_TABLE, type ContactRecord, type ContactRow } from "../contacts/contact-record.ts";
 import { ValidationError } from "../core/errors.ts";
 import { emailAddress } from "../core/validation.ts";
 import type { Actor } from "../identity/viewer.ts";
@@ -9,9 +8,20 @@ import type { DealRecord } from "./deal-record.ts";
 import { dealContactIds } from "./get-deal.ts";
 import { updateDeal } from "./update-deal.ts";
 
-/** The people on a deal, as their contacts. */
+const { columns, from, joins, alias } = CONTACT_TABLE;
+
+/**
+ * The people on a deal, as their contacts, by id, in one statement: a contact read per person
+ * made a deal's page run one more query for each of its (up to 50) people.
+ */
 export function dealPeople(shard: Shard, dealId: number): ContactRecord[] {
-  return dealContactIds(shard, dealId).map((contactId) => getContact(shard, contactId));
+  const rows = shard
+    .statement(
+      `SELECT ${columns} FROM ${from} ${joins}
+       WHERE ${alias}.id IN (SELECT contact_id FROM deal_contacts WHERE deal_id = ?) ORDER BY ${alias}.id`,
+    )
+    .all(dealId) as ContactRow[];
+  return rows.map((row) => CONTACT_TABLE.toRecord(row));
 }
 
 /**

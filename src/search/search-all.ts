@@ -53,9 +53,14 @@ const QUERIES: Record<HitType, string> = {
     FROM ${window("notes_fts")} f JOIN notes n ON n.id = f.id ORDER BY f.rank LIMIT ?2`,
 };
 
-/** A note's snippet around the matched words, computed only for the notes shown (snippet() is costly). */
-const NOTE_SNIPPET = `SELECT snippet(notes_fts, 0, '${MATCH_START}', '${MATCH_END}', '…', 12) AS snippet
-  FROM notes_fts WHERE notes_fts MATCH ? AND rowid = ?`;
+/**
+ * The shown notes' snippets around the matched words, in one statement: snippet() is costly,
+ * so it runs only for the notes shown, each looked up by its rowid (what FTS5 plans well)
+ * inside the statement, not in a statement of its own (up to 50 more per search).
+ */
+const NOTE_SNIPPETS = `SELECT shown.value AS id, (SELECT snippet(notes_fts, 0, '${MATCH_START}', '${MATCH_END}', '…', 12)
+    FROM notes_fts WHERE notes_fts MATCH ?1 AND rowid = shown.value) AS snippet
+  FROM json_each(?2) shown`;
 
 /** Splits a snippet at its markers: each marker starts or ends a matched stretch. */
 function snippetParts(marked: string): SnippetPart[] {
@@ -92,9 +97,14 @@ export function searchAll(shard: Shard, text: string, perType = 5): SearchResult
       const rows = shard.statement(QUERIES[type]).all(fts, perType) as Omit<SearchHit, "type">[];
       results[type] = rows.map((r) => ({ ...r, type }));
     }
+    const snippets = new Map<number, string>();
+    if (results.note.length > 0) {
+      const ids = JSON.stringify(results.note.map((note) => note.id));
+      for (const row of shard.statement(NOTE_SNIPPETS).all(fts, ids) as { id: number; snippet: string }[])
+        snippets.set(row.id, row.snippet);
+    }
     for (const note of results.note) {
-      const marked = (shard.statement(NOTE_SNIPPET).get(fts, note.id) as { snippet: string }).snippet;
-      note.snippet = snippetParts(marked);
+      note.snippet = snippetParts(snippets.get(note.id) ?? "");
       note.title = note.snippet.map((part) => part.text).join("");
     }
     return results;
