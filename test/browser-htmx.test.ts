@@ -183,7 +183,7 @@ describe("app.js in a real browser", () => {
     expect((await call("GET", `${T}/contacts/${id}`)).status).toBe(404);
   }, 60_000);
 
-  it("sends X-CSRF-Token on board moves: a drag (no form, the header alone) and the Move to… menu", async () => {
+  it("sends X-CSRF-Token on board moves: a drag (no form, the header alone) and the board's one Move to… dialog", async () => {
     const created = await call("POST", `${T}/deals`, { title: "Radio patent", amountCents: 50_000 });
     expect(created.status).toBe(201);
     const deal = created.json.id as number;
@@ -200,9 +200,9 @@ describe("app.js in a real browser", () => {
     );
     expect(await count(1).textContent()).toBe("0");
 
-    await page.locator(`#deal-${deal} summary`).click();
+    await page.locator(`#deal-${deal} a.move`).click();
     await htmxPost(`${T}/deals/${deal}/stage`, 200, () =>
-      page.locator(`#deal-${deal} button`, { hasText: "Proposal" }).click(),
+      page.locator("#move-dialog button", { hasText: "Proposal" }).click(),
     );
     await page.waitForFunction(
       () => document.querySelector(".column:nth-child(3) .count")?.textContent === "1",

@@ -10,6 +10,8 @@ let browser: Browser;
 let page: Page;
 const dir = tempDir();
 const problems: string[] = [];
+const dialogs: string[] = [];
+let confirmDialogs = true;
 
 beforeAll(async () => {
   server = await startServer({ dataDir: dir.path });
@@ -20,7 +22,10 @@ beforeAll(async () => {
       problems.push(`${message.type()}: ${message.text()}`);
   });
   page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-  page.on("dialog", (dialog) => dialog.accept());
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    return confirmDialogs ? dialog.accept() : dialog.dismiss();
+  });
 });
 
 afterAll(async () => {
@@ -101,7 +106,22 @@ describe("in a real browser", () => {
     expect(page.url()).toContain("q=sk");
     expect(await stillSamePage()).toBe(true);
 
+    // A choice in the filters applies at once, through the form's one set of htmx attributes.
+    await page.selectOption(".filters select[name=sort]", "name");
+    await page.waitForFunction(() => location.search.includes("sort=name"));
+    await updated.waitFor();
+    expect(await stillSamePage()).toBe(true);
+
+    // Delete asks first; declined, nothing happens.
+    confirmDialogs = false;
+    await updated.locator("text=Delete").click();
+    expect(dialogs).toEqual(["Delete this contact?"]);
+    await Bun.sleep(200);
+    expect(await updated.count()).toBe(1);
+    expect(await stillSamePage()).toBe(true);
+
     // Delete with confirmation (the dialog is accepted): the row goes away.
+    confirmDialogs = true;
     await updated.locator("text=Delete").click();
     await updated.waitFor({ state: "detached" });
     expect(await stillSamePage()).toBe(true);
@@ -137,12 +157,28 @@ describe("in a real browser", () => {
     expect(await page.locator(".column").nth(1).textContent()).toContain("Wedding cake order");
     expect(await stillSamePage()).toBe(true);
 
-    // The keyboard way: the card's "Move to…" menu.
-    await page.locator("#board .card summary").click();
-    await page.locator("#board .card button", { hasText: "Proposal" }).click();
+    // The keyboard way: the card's "Move to…" link opens the board's one dialog, naming the
+    // deal and offering every stage but its own; the move puts focus back on the moved card.
+    const card = await page.locator("#board .card").getAttribute("id");
+    await page.locator("#board .card a.move").focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.locator("#move-dialog");
+    await dialog.waitFor();
+    expect(await dialog.locator("h2").textContent()).toBe("Move “Wedding cake order” to");
+    expect(await dialog.locator("button[name=stageId]:visible").allTextContents()).toEqual([
+      "Lead",
+      "Proposal",
+      "Negotiation",
+      "Won",
+      "Lost",
+    ]);
+    await dialog.locator("button", { hasText: "Proposal" }).focus();
+    await page.keyboard.press("Enter");
     await page.waitForFunction(
       () => document.querySelector(".column:nth-child(3) .count")?.textContent === "1",
     );
+    await page.waitForFunction((id) => document.activeElement?.closest(".card")?.id === id, card);
+    expect(await dialog.isVisible()).toBe(false);
     expect(await page.locator(".column").nth(1).locator(".count").textContent()).toBe("0");
     expect(await stillSamePage()).toBe(true);
     expect(problems.filter((p) => !p.includes("422"))).toEqual([]);

@@ -434,8 +434,18 @@ describe("every form, submitted without JavaScript with its own hidden _csrf", (
     expect(page.text).toContain('<span class="stage kind-lost">Lost</span>');
     expect(text(page)).toContain("lost: Price too high");
 
+    // The board's "Move to…" is a link to the deal's move page, whose form posts the stage.
     const board = await open(owner, `${T}/deals/board`);
-    const moved = await send(owner, board, pick(board, `${path}/stage`), { submitter: "Proposal" }, 303);
+    expect(board.text).toContain(`<a class="move" href="${path}/stage">`);
+    const movePage = await open(owner, `${path}/stage`);
+    expect(movePage.text).not.toContain(">Lost</button>");
+    const moved = await send(
+      owner,
+      movePage,
+      pick(movePage, `${path}/stage`),
+      { submitter: "Proposal" },
+      303,
+    );
     expect(moved.headers.get("location")).toMatch(new RegExp(`^${T}/deals/board\\?pipelineId=\\d+$`));
     const after = await follow(owner, moved);
     const proposal = after.text.split('<section class="column').find((c) => c.includes(">Proposal</h2>"));

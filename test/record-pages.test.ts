@@ -206,11 +206,14 @@ describe("contact pages with htmx", () => {
     for (const [list, id] of kinds) {
       const row = new RegExp(`<tr id="${singular[list]}-${id}">[\\s\\S]*?</tr>`);
       const before = await owner.get(`/t/shop/${list}`);
-      // What htmx needs: the rows inherit "closest tr" as their target, and Delete posts and swaps with "delete".
-      expect(before.text).toContain(`<tbody id="${singular[list]}-rows" hx-target:inherited="closest tr">`);
-      expect(row.exec(before.text)?.[0]).toContain(
-        `hx-post="/t/shop/${list}/${id}/delete" hx-confirm="Delete this ${singular[list]}?" hx-swap="delete"`,
+      // What app.js needs to upgrade the row's Delete: the list's path and noun on the tbody, a
+      // plain link to the confirmation page in the row (no per-row htmx attributes).
+      expect(before.text).toContain(
+        `<tbody id="${singular[list]}-rows" data-row-actions="/t/shop/${list}" data-noun="${singular[list]}"`,
       );
+      const markup = row.exec(before.text)?.[0] ?? "";
+      expect(markup).toContain(`<a href="/t/shop/${list}/${id}/delete" class="danger">Delete</a>`);
+      expect(markup).not.toContain("hx-");
       const response = await owner.htmx("POST", `/t/shop/${list}/${id}/delete`);
       expect([response.status, response.text]).toEqual([200, ""]);
       const after = await owner.get(`/t/shop/${list}`);

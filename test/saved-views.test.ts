@@ -16,9 +16,9 @@ const T = "/t/views-co";
 
 /** The names of the contacts a list page shows, in order. */
 const names = (page: string) =>
-  [
-    ...page.matchAll(/<tr id="contact-\d+">(?:<td class="select">[\s\S]*?<\/td>)?<td><a [^>]+>([^<]+)<\/a>/g),
-  ].map((m) => m[1]?.trim());
+  [...page.matchAll(/<tr id="contact-\d+">(?:<td><input [\s\S]*?<\/td>)?<td><a [^>]+>([^<]+)<\/a>/g)].map(
+    (m) => m[1]?.trim(),
+  );
 
 /** The saved views a list page offers: name → link. */
 const views = (page: string) =>

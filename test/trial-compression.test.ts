@@ -256,11 +256,17 @@ describe("big pages, fragments and API lists decode to their identity answer", (
 
   it("an htmx POST answered with the board fragment works with a masked header token and comes compressed", async () => {
     const board = await owner.get(`/t/${T}/deals/board`);
-    const form = /action="(\/t\/[^"]+\/deals\/(\d+)\/stage)"[\s\S]*?name="stageId" value="(\d+)"/.exec(
-      board.text,
-    );
-    expect(form).not.toBeNull();
-    const [, action, , stageId] = form as RegExpExecArray;
+    // A card's "Move to…" URL, and a stage of another column than the card's.
+    const column =
+      /data-stage-id="(\d+)"[^>]*>(?:(?!<section)[\s\S])*?<a class="move" href="(\/t\/[^"]+\/deals\/\d+\/stage)"/.exec(
+        board.text,
+      );
+    expect(column).not.toBeNull();
+    const [, cardStage, action] = column as RegExpExecArray;
+    const stageId = [...board.text.matchAll(/data-stage-id="(\d+)"/g)]
+      .map((m) => m[1])
+      .find((id) => id !== cardStage);
+    expect(stageId).toBeDefined();
     const answer = await raw(
       action as string,
       {

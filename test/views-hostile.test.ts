@@ -364,8 +364,8 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   ],
   "components/owner-options#ownerOptions": notHtml("select options, rendered by selectField"),
   "components/row-actions.raw#rowActions": (v, f) => [
-    v(f.row, `${BASE}/contacts/101`, "contact"),
-    v(f.readOnlyRow, `${BASE}/contacts/101`, "contact"),
+    v(f.row, `${BASE}/contacts/101`),
+    v(f.readOnlyRow, `${BASE}/contacts/101`),
   ],
   "components/saved-views-bar#saveViewForm": (v, f) => [v(f.saveView), v({ ...f.saveView, canShare: false })],
   "components/saved-views-bar#savedViewsBar": (v, f) => [
@@ -477,6 +477,18 @@ const VIEWS: Record<string, Entry | NotHtml> = {
     const card = { base: BASE, nonce: NONCE, csrfToken: CSRF, canWrite: true, stages: f.stages };
     return [v(f.deal("open"), card), v({ ...f.deal("won"), amountCents: 0 }, { ...card, canWrite: false })];
   },
+  "deals/move-deal-form#moveDealForm": (v, f) => [
+    v({
+      action: `${BASE}/deals/7/stage`,
+      csrfToken: CSRF,
+      stages: f.stages,
+      currentStageId: f.stages[0]?.id,
+    }),
+    v({ action: "", csrfToken: CSRF, stages: f.stages }),
+  ],
+  "deals/move-deal-page#moveDealPage": (v, f) => [
+    v({ ctx: f.ctx, deal: f.deal("open"), stages: f.stages, base: BASE }),
+  ],
   "deals/deal-fields#dealFields": (v, f) => [
     v(f.form, f.users, f.pipelines, BASE, NONCE, true),
     v(f.form, f.users, [f.pipeline], BASE, NONCE, false),

@@ -1,6 +1,7 @@
 import { type Context, Hono } from "hono";
 import { boardSection } from "../../views/deals/board.ts";
 import { boardPage } from "../../views/deals/board-page.ts";
+import { moveDealPage } from "../../views/deals/move-deal-page.ts";
 import { trustedHtml } from "../../views/html.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import {
@@ -16,6 +17,7 @@ import { renderList } from "../lists/render-cache.ts";
 import { getPipeline } from "../pipelines/pipelines.ts";
 import { boardPipelines, pipelineBoard } from "./board.ts";
 import { parseStageMove } from "./deal-form.ts";
+import { getDeal } from "./get-deal.ts";
 import { moveDeal } from "./move-deal.ts";
 
 /** A pipeline's board, through the render cache (per pipeline and the viewer's rights). */
@@ -55,6 +57,14 @@ export function boardRoutes(deps: AppDeps) {
     const canWrite = rowContext(c).canWrite;
     const ctx = pageContext(c, deps);
     return c.html(boardPage({ ctx, base, pipelines, current, canWrite, board: trustedHtml(html) }).value);
+  });
+
+  // "Move to…" without JavaScript: the card's link opens the deal's other stages as a page.
+  app.get("/:id/stage", (c) => {
+    const deal = getDeal(c.var.shard, idParam(c));
+    const stages = getPipeline(c.var.shard, deal.pipelineId).stages;
+    const ctx = pageContext(c, deps);
+    return c.html(moveDealPage({ ctx, deal, stages, base: `/t/${c.var.tenant.slug}` }).value);
   });
 
   app.post("/:id/stage", async (c) => {

@@ -88,7 +88,7 @@ function control(tag: FormControl["tag"], a: Record<string, string>): FormContro
   };
 }
 
-/** Every form of `html`, with its controls. */
+/** Every form of `html` a person sees without JavaScript (none inside a closed dialog), with its controls. */
 export function parseForms(html: string): HtmlForm[] {
   const forms: HtmlForm[] = [];
   /** Controls in document order with the form that owns them (by nesting or by `form` attribute). */
@@ -97,11 +97,26 @@ export function parseForms(html: string): HtmlForm[] {
   let select: FormControl | undefined;
   let option: FormOption | undefined;
   let textual: FormControl | undefined;
-  const place = (c: FormControl) => placed.push({ control: c, owner: c.attributes.form ?? open });
+  // Inside a closed <dialog> nothing is shown or can be used until a script opens it: without
+  // JavaScript its forms do not exist for a person (the board's shared "Move to…" dialog).
+  let closedDialogs = 0;
+  const place = (c: FormControl) => {
+    if (closedDialogs === 0) placed.push({ control: c, owner: c.attributes.form ?? open });
+  };
 
   new HTMLRewriter()
+    .on("dialog", {
+      element(element) {
+        if (element.hasAttribute("open")) return;
+        closedDialogs++;
+        element.onEndTag(() => {
+          closedDialogs--;
+        });
+      },
+    })
     .on("form", {
       element(element) {
+        if (closedDialogs > 0) return;
         const a = attributesOf(element);
         const form: HtmlForm = {
           id: a.id ?? "",

@@ -37,12 +37,45 @@ try {
   // No Intl time zone: the server falls back to UTC.
 }
 
-// Kanban: drag a card onto another stage's column. The card knows where it moves
-// (data-move-url), the column which stage it is (data-stage-id); htmx posts the move and
-// swaps the updated board in. Without drag and drop, each card's "Move to…" menu does it.
+// List rows: one listener for every row's Edit and Delete links (views/components/row-actions.raw.ts),
+// so the rows carry no htmx attributes. Edit becomes the row's in-place form where the list has
+// one (data-inline-edit); Delete asks, posts, and removes the row. Only a link to a record of
+// the list's own kind, in a row of that list, is upgraded; anything else is left to the browser.
+document.addEventListener("click", (event) => {
+  if (event.defaultPrevented || event.button !== 0) return;
+  if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+  const link = event.target instanceof Element ? event.target.closest(".row-actions a[href]") : null;
+  const row = link?.closest("tr");
+  const rows = row?.parentElement;
+  if (!link || !rows?.matches("tbody[data-row-actions]")) return;
+  const url = new URL(link.href);
+  const action = /^(\/.+)\/\d+\/(edit|delete)$/.exec(url.pathname);
+  if (url.origin !== location.origin || !action || action[1] !== rows.dataset.rowActions) return;
+  if (action[2] === "edit") {
+    if (!("inlineEdit" in rows.dataset)) return;
+    event.preventDefault();
+    window.htmx.ajax("GET", `${url.pathname}?fragment=row`, { source: link, target: row, swap: "outerHTML" });
+  } else {
+    event.preventDefault();
+    window.htmx.ajax("POST", url.pathname, {
+      source: link,
+      target: row,
+      swap: "delete",
+      confirm: `Delete this ${rows.dataset.noun}?`,
+    });
+  }
+});
+
+// Kanban: drag a card onto another stage's column. The card's "Move to…" link is the URL its
+// move posts to, the column says which stage it is (data-stage-id); htmx posts the move and
+// swaps the updated board in. Without drag and drop, the "Move to…" dialog below does it.
 let dragged = null;
+const moveUrl = (card) => {
+  const link = card.querySelector("a.move[href]");
+  return link ? new URL(link.href).pathname : null;
+};
 document.addEventListener("dragstart", (event) => {
-  const card = event.target instanceof Element ? event.target.closest("[data-move-url]") : null;
+  const card = event.target instanceof Element ? event.target.closest(".card[draggable=true]") : null;
   if (!card) return;
   dragged = card;
   card.classList.add("dragging");
@@ -67,7 +100,7 @@ document.addEventListener("drop", (event) => {
   const column = event.target instanceof Element ? event.target.closest("[data-stage-id]") : null;
   if (!column || !dragged) return;
   event.preventDefault();
-  const url = dragged.dataset.moveUrl;
+  const url = moveUrl(dragged);
   if (column.contains(dragged) || !url) return;
   window.htmx.ajax("POST", url, {
     source: column,
@@ -75,6 +108,47 @@ document.addEventListener("drop", (event) => {
     swap: "outerHTML",
     values: { stageId: column.dataset.stageId },
   });
+});
+
+// The board's "Move to…": every card's link opens the board's one dialog, with the card's title
+// and every stage but its own; choosing one posts the move and swaps the board, then puts focus
+// back on the moved card's link. Without JavaScript the link opens the deal's move page.
+document.addEventListener("click", (event) => {
+  if (event.defaultPrevented || event.button !== 0) return;
+  if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+  const link = event.target instanceof Element ? event.target.closest("#board .card a.move") : null;
+  const card = link?.closest(".card");
+  const dialog = document.getElementById("move-dialog");
+  const url = card ? moveUrl(card) : null;
+  if (!card || !dialog || !url) return;
+  event.preventDefault();
+  const form = dialog.querySelector("form.move-form");
+  form.setAttribute("action", url);
+  dialog.dataset.card = card.id;
+  dialog.querySelector(".move-deal").textContent =
+    `“${card.querySelector(".card-title")?.textContent ?? ""}”`;
+  const current = card.closest("[data-stage-id]")?.dataset.stageId;
+  for (const button of form.querySelectorAll("button[name=stageId]"))
+    button.hidden = button.value === current;
+  dialog.showModal();
+});
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.matches("#move-dialog form.move-form")) return;
+  event.preventDefault();
+  const dialog = form.closest("dialog");
+  const card = dialog.dataset.card;
+  const stageId = event.submitter?.value;
+  dialog.close();
+  if (!stageId) return;
+  window.htmx
+    .ajax("POST", form.getAttribute("action"), {
+      source: document.getElementById("board"),
+      target: "#board",
+      swap: "outerHTML",
+      values: { stageId },
+    })
+    .then(() => document.querySelector(`#${CSS.escape(card)} a.move`)?.focus());
 });
 
 // The search box's dropdown closes on Escape and when focus leaves the search form.

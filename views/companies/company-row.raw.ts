@@ -20,14 +20,13 @@ export function domainLink(domain: string | null): Html {
  */
 export function companyRow(co: CompanyRecord, ctx: RowContext): Html {
   const path = `${ctx.base}/companies/${co.id}`;
-  const day = formatDay(co.createdAt);
   return trustedHtml(
-    `<tr id="company-${co.id}">${selectCell(ctx, co.id, co.name)}<td><a href="${path}">${e(co.name)}</a></td><td>${domainLink(co.domain).value}</td><td class="nowrap">${
+    `<tr id="company-${co.id}">${selectCell(ctx, co.id, co.name)}<td><a href="${path}">${e(co.name)}</a></td><td>${domainLink(co.domain).value}</td><td>${
       co.phone ? e(co.phone) : ""
     }</td><td>${co.city ? e(co.city) : ""}</td><td>${co.country ? e(co.country) : ""}</td><td class="num"><a href="${
       ctx.base
     }/contacts?companyId=${co.id}">${formatCount(co.contactCount)}</a></td><td>${tagChips(co.tags, `${ctx.base}/companies`).value}</td><td>${
       co.ownerName ? e(co.ownerName) : ""
-    }</td><td><time datetime="${day}">${day}</time></td>${customCells(ctx.custom, co.id)}${rowActions(ctx, path, "company").value}</tr>\n`,
+    }</td><td><time>${formatDay(co.createdAt)}</time></td>${customCells(ctx.custom, co.id)}${rowActions(ctx, path)}</tr>\n`,
   );
 }

@@ -23,11 +23,11 @@ export interface ListFiltersOptions {
 }
 
 /** Column checkboxes; the hidden `name` makes "none ticked" a choice rather than "not chosen". */
-function columnChooser(columns: ListColumns, swap: Html): Html {
+function columnChooser(columns: ListColumns): Html {
   const shown = (key: string) => !columns.visible || columns.visible.includes(key);
   return html`<details class="filter columns"><summary>Columns</summary><input type="hidden" name="cols" value="name">${columns.choices.map(
     (c) =>
-      html`<label><input type="checkbox" name="cols" value="${c.key}"${shown(c.key) ? html` checked` : ""} ${swap} hx-trigger="change"> ${c.label}</label>`,
+      html`<label><input type="checkbox" name="cols" value="${c.key}"${shown(c.key) ? html` checked` : ""}> ${c.label}</label>`,
   )}</details>`;
 }
 
@@ -55,42 +55,35 @@ export const RECORD_SORT_OPTIONS: SelectOption[] = [
   { value: "name", label: "Name" },
 ];
 
-function select(
-  name: string,
-  label: string,
-  options: SelectOption[],
-  current: string | undefined,
-  swap: Html,
-): Html {
-  return html`<label class="filter"><span>${label}</span><select name="${name}" ${swap} hx-trigger="change">${options.map(
-    (o) =>
-      o.value === (current ?? "")
-        ? html`<option value="${o.value}" selected>${o.label}</option>`
-        : html`<option value="${o.value}">${o.label}</option>`,
+function select(name: string, label: string, options: SelectOption[], current: string | undefined): Html {
+  return html`<label class="filter"><span>${label}</span><select name="${name}">${options.map((o) =>
+    o.value === (current ?? "")
+      ? html`<option value="${o.value}" selected>${o.label}</option>`
+      : html`<option value="${o.value}">${o.label}</option>`,
   )}</select></label>`;
 }
 
 /**
  * Search, filters and sort for a list: a plain GET form (works without JavaScript, and the URL
- * is the bookmarkable state) that htmx upgrades to swap only the results. Each control asks
- * for new results when it changes (the search box as you type); leaving the search box fires
- * nothing, so a click elsewhere never races a stale refresh. A newer request replaces an
+ * is the bookmarkable state) that htmx upgrades to swap only the results. One set of htmx
+ * attributes on the form serves every control: their input events bubble up to it, so a
+ * choice asks for new results at once and the search box once typing pauses (leaving a box
+ * fires nothing, so a click elsewhere never races a stale refresh). A newer request replaces an
  * older one still in flight.
  */
 export function listFilters(o: ListFiltersOptions): Html {
   const fields = o.customFields ?? [];
   const custom = customFilterOptions(fields);
   const sorts = [...o.sorts, ...fields.map((f) => ({ value: `cf.${f.key}`, label: f.label }))];
-  const swap = html`hx-get="${o.action}" hx-target="${o.target}" hx-swap="outerHTML" hx-push-url="true" hx-include="closest form" hx-sync="closest form:replace" hx-nonce="${o.nonce}"`;
-  return html`<form class="filters" method="get" action="${o.action}" role="search" ${swap} hx-trigger="submit">
-  <label class="filter search"><span>Search</span><input type="search" name="q" value="${o.values.q ?? ""}" placeholder="${o.searchPlaceholder}" maxlength="200" autocomplete="off" ${swap} hx-trigger="input changed delay:300ms"></label>
-  ${select("tag", "Tag", [{ value: "", label: "Any tag" }, ...o.tags.map((t) => ({ value: t, label: t }))], o.values.tag, swap)}
-  ${select("ownerId", "Owner", [{ value: "", label: "Anyone" }, ...o.owners], o.values.ownerId, swap)}
-  ${(o.extra ?? []).map(([name, label, options]) => select(name, label, options, o.values[name], swap))}
-  ${custom.length ? select("cf", "Field", [{ value: "", label: "Any value" }, ...custom], o.values.cf, swap) : ""}
-  <label class="filter"><span>Created from</span><input type="date" name="createdFrom" value="${o.values.createdFrom ?? ""}" ${swap} hx-trigger="change"></label>
-  <label class="filter"><span>to</span><input type="date" name="createdTo" value="${o.values.createdTo ?? ""}" ${swap} hx-trigger="change"></label>
-  ${select("sort", "Sort by", sorts, o.values.sort, swap)}
+  return html`<form class="filters" method="get" action="${o.action}" role="search" hx-get="${o.action}" hx-target="${o.target}" hx-swap="outerHTML" hx-push-url="true" hx-sync="this:replace" hx-trigger="submit, input delay:300ms" hx-nonce="${o.nonce}">
+  <label class="filter search"><span>Search</span><input type="search" name="q" value="${o.values.q ?? ""}" placeholder="${o.searchPlaceholder}" maxlength="200" autocomplete="off"></label>
+  ${select("tag", "Tag", [{ value: "", label: "Any tag" }, ...o.tags.map((t) => ({ value: t, label: t }))], o.values.tag)}
+  ${select("ownerId", "Owner", [{ value: "", label: "Anyone" }, ...o.owners], o.values.ownerId)}
+  ${(o.extra ?? []).map(([name, label, options]) => select(name, label, options, o.values[name]))}
+  ${custom.length ? select("cf", "Field", [{ value: "", label: "Any value" }, ...custom], o.values.cf) : ""}
+  <label class="filter"><span>Created from</span><input type="date" name="createdFrom" value="${o.values.createdFrom ?? ""}"></label>
+  <label class="filter"><span>to</span><input type="date" name="createdTo" value="${o.values.createdTo ?? ""}"></label>
+  ${select("sort", "Sort by", sorts, o.values.sort)}
   ${select(
     "order",
     "Order",
@@ -100,9 +93,8 @@ export function listFilters(o: ListFiltersOptions): Html {
       { value: "desc", label: "Descending" },
     ],
     o.values.order,
-    swap,
   )}
-  ${o.columns ? columnChooser(o.columns, swap) : ""}
+  ${o.columns ? columnChooser(o.columns) : ""}
   <div class="filter-actions"><button type="submit">Apply</button> <a href="${o.action}">Clear</a></div>
 </form>`;
 }

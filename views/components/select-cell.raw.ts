@@ -7,7 +7,7 @@ import type { RowContext } from "./row-context.ts";
  */
 export function selectCell(ctx: RowContext, id: number, label: string): string {
   return ctx.canWrite
-    ? `<td class="select"><input type="checkbox" name="ids" value="${id}" form="bulk-form" aria-label="Select ${escapeHtml(label)}"></td>`
+    ? `<td><input type="checkbox" name="ids" value="${id}" form="bulk-form" aria-label="Select ${escapeHtml(label)}"></td>`
     : "";
 }
 

@@ -14,14 +14,14 @@ import { escapeHtml as e, type Html, trustedHtml } from "../html.ts";
  */
 export function contactRow(c: ContactRecord, ctx: RowContext): Html {
   const path = `${ctx.base}/contacts/${c.id}`;
-  const day = formatDay(c.createdAt);
   return trustedHtml(
     `<tr id="contact-${c.id}">${selectCell(ctx, c.id, `${c.firstName} ${c.lastName}`)}<td><a href="${path}">${e(c.firstName)} ${e(c.lastName)}</a></td><td>${
       c.email ? `<a href="mailto:${e(c.email)}">${e(c.email)}</a>` : ""
-    }</td><td class="nowrap">${c.phone ? e(c.phone) : ""}</td><td>${c.title ? e(c.title) : ""}</td><td>${
+    }</td><td>${c.phone ? e(c.phone) : ""}</td><td>${c.title ? e(c.title) : ""}</td><td>${
       c.companyId ? `<a href="${ctx.base}/companies/${c.companyId}">${e(c.companyName ?? "")}</a>` : ""
-    }</td><td>${tagChips(c.tags, `${ctx.base}/contacts`).value}</td><td>${c.ownerName ? e(c.ownerName) : ""}</td><td><time datetime="${day}">${day}</time></td>${customCells(ctx.custom, c.id)}${
-      rowActions(ctx, path, "contact").value
-    }</tr>\n`,
+    }</td><td>${tagChips(c.tags, `${ctx.base}/contacts`).value}</td><td>${c.ownerName ? e(c.ownerName) : ""}</td><td><time>${formatDay(c.createdAt)}</time></td>${customCells(ctx.custom, c.id)}${rowActions(
+      ctx,
+      path,
+    )}</tr>\n`,
   );
 }

@@ -3,6 +3,7 @@ import type { Board, BoardColumn } from "../../src/deals/board.ts";
 import { formatCount } from "../components/format.ts";
 import { type Html, html, join } from "../html.ts";
 import { type CardContext, dealCard } from "./deal-card.raw.ts";
+import { moveDealForm } from "./move-deal-form.ts";
 
 function money(sums: { currency: string; cents: number }[]): string {
   return sums.length
@@ -24,7 +25,18 @@ ${col.more ? html`<a class="more" href="${ctx.base}/deals?stageId=${s.id}">All $
 </section>`;
 }
 
+/**
+ * The one "Move to…" form every card of the board shares, in a dialog that app.js opens for a
+ * card (setting the form's action to the card's move URL and hiding its current stage).
+ */
+function moveDialog(ctx: CardContext): Html {
+  return html`<dialog id="move-dialog" aria-labelledby="move-dialog-title"><h2 id="move-dialog-title">Move <span class="move-deal"></span> to</h2>
+${moveDealForm({ action: "", csrfToken: ctx.csrfToken, stages: ctx.stages })}<form method="dialog"><button type="submit" class="link">Cancel</button></form></dialog>`;
+}
+
 /** The kanban board of one pipeline: one column per stage with its count, sum and forecast. */
 export function boardSection(board: Board, ctx: CardContext): Html {
-  return html`<div id="board" class="board" data-pipeline-id="${board.pipeline.id}">${join(board.columns.map((c) => column(c, ctx)))}</div>`;
+  return html`<div id="board" class="board" data-pipeline-id="${board.pipeline.id}">${join(board.columns.map((c) => column(c, ctx)))}${
+    ctx.canWrite ? moveDialog(ctx) : ""
+  }</div>`;
 }

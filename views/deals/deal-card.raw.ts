@@ -12,9 +12,12 @@ export interface CardContext {
 }
 
 /**
- * A deal on the board. Draggable onto another column (app.js), and, for keyboards and no
- * JavaScript, a "Move to…" menu of the pipeline's other stages. A template literal for speed
- * (a board shows up to 20 cards a column): every text value goes through e().
+ * A deal on the board. Draggable onto another column (app.js posts to its "Move to…" link's
+ * URL), and, for keyboards and without JavaScript, that link: app.js opens the board's one
+ * shared "Move to…" dialog for it (views/deals/board.ts), a browser without JavaScript the
+ * deal's move page. A card carries no form of its own: 120 per-card forms were most of the
+ * board's bytes. A template literal for speed (a board shows up to 20 cards a column): every
+ * text value goes through e().
  */
 export function dealCard(d: DealRecord, ctx: CardContext): Html {
   const path = `${ctx.base}/deals/${d.id}`;
@@ -27,12 +30,9 @@ export function dealCard(d: DealRecord, ctx: CardContext): Html {
     .filter(Boolean)
     .join(" · ");
   const move = ctx.canWrite
-    ? `<details class="move"><summary>Move to…</summary><form method="post" action="${path}/stage" hx-post="${path}/stage" hx-target="#board" hx-swap="outerHTML" hx-nonce="${ctx.nonce}"><input type="hidden" name="_csrf" value="${ctx.csrfToken}"><input type="hidden" name="_fragment" value="board">${ctx.stages
-        .filter((s) => s.id !== d.stageId)
-        .map((s) => `<button type="submit" name="stageId" value="${s.id}" class="link">${e(s.name)}</button>`)
-        .join("")}</form></details>`
+    ? `<a class="move" href="${path}/stage">Move<span class="visually-hidden"> ${e(d.title)}</span> to…</a>`
     : "";
   return trustedHtml(
-    `<article class="card" id="deal-${d.id}"${ctx.canWrite ? ` draggable="true" data-move-url="${path}/stage"` : ""}><a class="card-title" href="${path}">${e(d.title)}</a><div class="card-meta">${meta}</div>${move}</article>`,
+    `<article class="card" id="deal-${d.id}"${ctx.canWrite ? ' draggable="true"' : ""}><a class="card-title" href="${path}">${e(d.title)}</a><div class="card-meta">${meta}</div>${move}</article>`,
   );
 }

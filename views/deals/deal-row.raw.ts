@@ -1,6 +1,7 @@
 import { formatMoney } from "../../src/core/money.ts";
 import type { DealRecord } from "../../src/deals/deal-record.ts";
 import { formatDay } from "../components/format.ts";
+import { rowActions } from "../components/row-actions.raw.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { selectCell } from "../components/select-cell.raw.ts";
 import { tagChips } from "../components/tags.raw.ts";
@@ -10,12 +11,9 @@ import { escapeHtml as e, type Html, trustedHtml } from "../html.ts";
 /** One deal in the list, in the order of DEAL_VIEW's columns (hand-escaped for speed: every text value through e()). */
 export function dealRow(d: DealRecord, ctx: RowContext): Html {
   const path = `${ctx.base}/deals/${d.id}`;
-  const actions = ctx.canWrite
-    ? `<span class="actions"><a href="${path}/edit">Edit</a> <a href="${path}/delete" class="danger" hx-post="${path}/delete" hx-confirm="Delete this deal?" hx-swap="delete" hx-nonce="${ctx.nonce}">Delete</a></span>`
-    : "";
   return trustedHtml(
     `<tr id="deal-${d.id}">${selectCell(ctx, d.id, d.title)}<td><a href="${path}">${e(d.title)}</a></td><td class="num">${formatMoney(d.amountCents, d.currency)}</td><td><span class="stage kind-${d.status}">${e(d.stageName)}</span></td><td>${e(d.pipelineName)}</td><td>${
       d.companyId ? `<a href="${ctx.base}/companies/${d.companyId}">${e(d.companyName ?? "")}</a>` : ""
-    }</td><td>${tagChips(d.tags, `${ctx.base}/deals`).value}</td><td>${d.ownerName ? e(d.ownerName) : ""}</td><td>${d.expectedCloseOn ? e(d.expectedCloseOn) : ""}</td><td><time datetime="${formatDay(d.createdAt)}">${formatDay(d.createdAt)}</time></td>${customCells(ctx.custom, d.id)}<td>${actions}</td></tr>\n`,
+    }</td><td>${tagChips(d.tags, `${ctx.base}/deals`).value}</td><td>${d.ownerName ? e(d.ownerName) : ""}</td><td>${d.expectedCloseOn ? e(d.expectedCloseOn) : ""}</td><td><time>${formatDay(d.createdAt)}</time></td>${customCells(ctx.custom, d.id)}${rowActions(ctx, path)}</tr>\n`,
   );
 }

@@ -1,0 +1,26 @@
+import type { Stage } from "../../src/pipelines/schema.ts";
+import { csrfField } from "../components/form-field.ts";
+import { type Html, html, join } from "../html.ts";
+
+export interface MoveDealFormProps {
+  /** The deal's stage URL, /t/<slug>/deals/<id>/stage; empty in the board's dialog until a card opens it. */
+  action: string;
+  csrfToken: string;
+  /** The stages to offer, in pipeline order. */
+  stages: Stage[];
+  /** The stage the deal is in: left out (the page) or hidden by app.js per card (the dialog). */
+  currentStageId?: number;
+}
+
+/**
+ * "Move to…": a button per stage, posting the deal's new stage and coming back to the board
+ * (_fragment=board). The board holds one of these in a dialog for all its cards; without
+ * JavaScript, a card's link opens the same form on a page of its own.
+ */
+export function moveDealForm(p: MoveDealFormProps): Html {
+  return html`<form class="move-form" method="post" action="${p.action}">${csrfField(p.csrfToken)}<input type="hidden" name="_fragment" value="board"><div class="move-stages">${join(
+    p.stages
+      .filter((s) => s.id !== p.currentStageId)
+      .map((s) => html`<button type="submit" name="stageId" value="${s.id}">${s.name}</button>`),
+  )}</div></form>`;
+}
