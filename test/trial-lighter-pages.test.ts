@@ -173,12 +173,29 @@ describe("the move page and the stage route, over HTTP", () => {
     expect(await stageOf(callA, A, d.id)).toBe(d.stageId);
   }, 30_000);
 
-  it.skip("DEFECT: a read-only user is offered the move page's stage buttons (GET /deals/:id/stage is not member-only, unlike the board that hides Move to…; the edit and delete pages do the same)", async () => {
+  it("a read-only user is refused the pages that only lead to a write: a deal's move page, and every kind's new, edit and delete pages (403, no form)", async () => {
     const d = await deal(callA, A, "reader-move-page");
     const reader = await signIn(server.url, A, READER);
-    const r = await reader.get(`${TA}/deals/${d.id}/stage`);
-    // A read that only leads to a write is member-only (role-guards.ts, the merge page): 403, or at least no form.
-    expect(r.status === 403 || !r.text.includes('name="stageId"')).toBe(true);
+    const contact = (await callA("POST", `${TA}/contacts`, { firstName: "Reader", lastName: "Probe" })).json
+      .id;
+    const paths = [
+      `${TA}/deals/${d.id}/stage`,
+      `${TA}/deals/new`,
+      `${TA}/deals/${d.id}/edit`,
+      `${TA}/deals/${d.id}/delete`,
+      `${TA}/contacts/new`,
+      `${TA}/contacts/${contact}/edit`,
+      `${TA}/contacts/${contact}/delete`,
+      `${TA}/companies/new`,
+    ];
+    for (const path of paths) {
+      const r = await reader.get(path);
+      expect({ path, status: r.status, form: r.text.includes('method="post"') }).toEqual({
+        path,
+        status: 403,
+        form: false,
+      });
+    }
   });
 
   it("hostile titles are escaped on the move page (heading and <title>) and in the card's hidden text; the page offers only the deal's other stages", async () => {

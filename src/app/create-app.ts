@@ -39,16 +39,31 @@ import { segmentRoutes } from "../segments/routes.ts";
 import { settingsRoutes } from "../settings/routes.ts";
 import { taskRoutes } from "../tasks/routes.ts";
 import { apiApp, eventsApiApp } from "./api-app.ts";
+import { conditionalPage } from "./conditional-page.ts";
 import { healthRoutes } from "./health-routes.ts";
 import { metricsRoutes } from "./metrics-routes.ts";
 import type { ServerDeps } from "./server-deps.ts";
 import { ServerMetrics } from "./server-metrics.ts";
+
+/** Pages whose HTML is a function of the workspace's file, the viewer, the URL and the minute. */
+const CONDITIONAL_PAGES = [
+  "/contacts",
+  "/contacts/:id",
+  "/companies",
+  "/companies/:id",
+  "/deals",
+  "/deals/:id",
+  "/tasks",
+];
 
 /** The workspace's pages under /t/:tenant: sign-in first, everything else behind a session. */
 function tenantPages(deps: ServerDeps) {
   const app = new Hono<TenantEnv>();
   app.use(resolveTenant(deps), holdShard(deps), loadSession(deps), csrfProtection(deps));
   app.get("/", (c) => c.redirect(`/t/${c.var.tenant.slug}/${c.var.viewer ? "contacts" : "login"}`, 303));
+  // The pages people reload and come back to answer a revalidation with 304 before any work.
+  // Pages that show what is not in the workspace's file (a run's progress, the pool) are not here.
+  for (const path of CONDITIONAL_PAGES) app.use(path, conditionalPage(deps));
   app.route("/", loginRoutes(deps));
   app.route("/", inviteRoutes(deps));
   app.route("/", bulkRoutes(deps));

@@ -121,6 +121,8 @@ export function loginRoutes(deps: AppDeps & AuthDeps) {
     const token = sessionToken(c);
     if (token) endSession(c.var.shard, token);
     clearSessionCookie(c);
+    // Pages are stored privately for revalidation (conditionalPage): leave none behind.
+    c.header("Clear-Site-Data", '"cache"');
     return c.redirect(`/t/${c.var.tenant.slug}/login`, 303);
   });
 

@@ -12,6 +12,7 @@ import {
   rowContext,
   wantsFragment,
 } from "../http/page-context.ts";
+import { memberOnly } from "../http/role-guards.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { renderList } from "../lists/render-cache.ts";
 import { getPipeline } from "../pipelines/pipelines.ts";
@@ -60,7 +61,7 @@ export function boardRoutes(deps: AppDeps) {
   });
 
   // "Move to…" without JavaScript: the card's link opens the deal's other stages as a page.
-  app.get("/:id/stage", (c) => {
+  app.get("/:id/stage", memberOnly, (c) => {
     const deal = getDeal(c.var.shard, idParam(c));
     const stages = getPipeline(c.var.shard, deal.pipelineId).stages;
     const ctx = pageContext(c, deps);

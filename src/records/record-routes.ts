@@ -9,6 +9,7 @@ import { requireSignedIn } from "../auth/session-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { formFields, idParam, pageContext, pageCsrfToken, wantsFragment } from "../http/page-context.ts";
+import { memberOnly } from "../http/role-guards.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { recordFormPages } from "./record-form-page.ts";
@@ -77,7 +78,7 @@ export function recordRoutes<R extends KindRecord, P extends Record<string, unkn
     );
   });
 
-  app.get("/new", (c) => {
+  app.get("/new", memberOnly, (c) => {
     const values = kind.form.initial(c.var.shard, c.var.viewer.id, c.req.query());
     return c.html(pages.page(c, null, { values, errors: {} }).value);
   });
@@ -86,7 +87,7 @@ export function recordRoutes<R extends KindRecord, P extends Record<string, unkn
     app.get("/:id/row", (c) => c.html(pages.row(c, kind.get(c.var.shard, idParam(c))).value));
   }
 
-  app.get("/:id/edit", (c) => {
+  app.get("/:id/edit", memberOnly, (c) => {
     const record = kind.get(c.var.shard, idParam(c));
     const form = { values: { ...kind.form.values(record), ...pages.customValues(c, record.id) }, errors: {} };
     if (view.inlineEdit && c.req.query("fragment") === "row")
@@ -109,7 +110,7 @@ export function recordRoutes<R extends KindRecord, P extends Record<string, unkn
     return c.redirect(`${list(c.var.tenant.slug)}/${current.id}`, 303);
   });
 
-  app.get("/:id/delete", (c) => {
+  app.get("/:id/delete", memberOnly, (c) => {
     const record = kind.get(c.var.shard, idParam(c));
     const path = `${list(c.var.tenant.slug)}/${record.id}`;
     const ctx = pageContext(c, deps);

@@ -2,6 +2,7 @@ import type { Database, Statement } from "bun:sqlite";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync, renameSync, statSync } from "node:fs";
 import type { BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { randomToken } from "../core/tokens.ts";
 import type { Tenant } from "./catalog-schema.ts";
 import { drizzleOver, runInTransaction } from "./open-database.ts";
 import { timed } from "./query-timing.ts";
@@ -66,6 +67,13 @@ export class Shard {
   private localWrites = 0;
   /** version(), for the rest of the current synchronous run. */
   private versionMemo: string | undefined;
+  /**
+   * Names this open connection: version() is only comparable within one connection (a reopened
+   * file starts its data_version and write count again), so whatever leaves the process keyed
+   * on a version (a page's ETag) carries this too. Random, so a restart or another process
+   * never matches.
+   */
+  readonly connectionId = randomToken(9);
 
   constructor(
     readonly tenant: TenantRef,

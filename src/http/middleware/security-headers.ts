@@ -52,5 +52,8 @@ export function securityHeaders(config: Config): MiddlewareHandler<AppEnv> {
     c.set("nonce", nonce);
     await next();
     setSecurityHeaders(c.res.headers, nonce, isHttps(c, config));
+    // A 304's headers replace the stored response's: a policy with this request's nonce would
+    // block the scripts of the stored page, which carry the nonce it was sent with.
+    if (c.res.status === 304) c.res.headers.delete("Content-Security-Policy");
   };
 }
