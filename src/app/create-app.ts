@@ -16,6 +16,7 @@ import type { AppEnv, TenantEnv } from "../http/app-env.ts";
 import { bodyDeadline } from "../http/middleware/body-deadline.ts";
 import { compression } from "../http/middleware/compression.ts";
 import { csrfProtection } from "../http/middleware/csrf.ts";
+import { rateLimit } from "../http/middleware/rate-limit.ts";
 import { requestLog } from "../http/middleware/request-log.ts";
 import { requestMetrics } from "../http/middleware/request-metrics.ts";
 import { securityHeaders } from "../http/middleware/security-headers.ts";
@@ -105,6 +106,7 @@ export function createApp(deps: ServerDeps) {
     requestLog(deps.logger, deps.config.accessLog),
     securityHeaders(deps.config),
     compression(),
+    rateLimit(deps.config),
   );
   // An import's upload streams to disk under its own limit (CRM_IMPORT_MAX_BYTES): before the body limit.
   app.route("/t/:tenant/imports", importUploadRoutes(deps));

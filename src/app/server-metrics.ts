@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { AppDeps } from "../http/app-env.ts";
+import { rateLimited } from "../http/middleware/rate-limit.ts";
 import type { ObservedRequest, RequestObserver } from "../http/middleware/request-metrics.ts";
 import { latestRun } from "../tenancy/analytics-ledger.ts";
 import { cacheLookups } from "../tenancy/versioned-cache.ts";
@@ -118,6 +119,15 @@ export class ServerMetrics implements RequestObserver {
       () => [
         [{ result: "replay" }, busyRetries.replays],
         [{ result: "gave_up" }, busyRetries.gaveUp],
+      ],
+    );
+    counter(
+      "crm_rate_limited_total",
+      "Requests answered 429 for going past a rate limit, by the limit: one client address's or one workspace's.",
+      ["limit"],
+      () => [
+        [{ limit: "address" }, rateLimited.address],
+        [{ limit: "workspace" }, rateLimited.workspace],
       ],
     );
     new Gauge({

@@ -81,6 +81,14 @@ export interface Config {
    * whole before the workspace's file is opened, so a slow sender holds no file (invariant 10).
    */
   bodyTimeoutSeconds: number;
+  /**
+   * Requests per second one client address (an IPv6 /64) may make, and all clients together to
+   * one workspace, each allowed a burst of rateLimitBurstSeconds' worth; past that, 429 with
+   * Retry-After. 0 turns a limit off. Per process.
+   */
+  rateLimitPerAddress: number;
+  rateLimitPerWorkspace: number;
+  rateLimitBurstSeconds: number;
   /** At shutdown, how long requests in flight may finish before the remaining connections are closed. */
   shutdownDrainSeconds: number;
   /**
@@ -180,6 +188,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     busyRetryMs: int(env, "CRM_BUSY_RETRY_MS", 1000, 0, 60_000),
     checkpointWalBytes: int(env, "CRM_CHECKPOINT_WAL_BYTES", 1024 * 1024, 64 * 1024),
     bodyTimeoutSeconds: int(env, "CRM_BODY_TIMEOUT_SECONDS", 20, 1),
+    rateLimitPerAddress: int(env, "CRM_RATE_LIMIT_PER_ADDRESS", 400, 0),
+    rateLimitPerWorkspace: int(env, "CRM_RATE_LIMIT_PER_WORKSPACE", 400, 0),
+    rateLimitBurstSeconds: int(env, "CRM_RATE_LIMIT_BURST_SECONDS", 5, 1, 3600),
     shutdownDrainSeconds: int(env, "CRM_SHUTDOWN_DRAIN_SECONDS", 10, 0),
     analyticsAt: clockTime(env, "CRM_ANALYTICS_AT", "02:30"),
   };
