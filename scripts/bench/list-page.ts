@@ -4,6 +4,7 @@
  * ratio of two references measured in the same run (these machines are shared and noisy):
  *   bare         a Bun.serve handler answering a fixed string;
  *   prerendered  a Bun.serve handler answering the bytes of page 1, pre-rendered.
+ * Page 1 is also measured as a browser coming back to it with its ETag (an empty 304).
  *
  * Usage: bun scripts/bench/list-page.ts [--data DIR] [--seconds N] [--rounds N] [--connections N]
  *          [--render-cache on|off]
@@ -18,7 +19,7 @@ import { parseArgs } from "node:util";
 import { BENCH, benchData } from "./bench-data.ts";
 import { benchApiKey, rssMb, signInSession, spawnServer } from "./bench-server.ts";
 import { measureListCosts } from "./list-costs.ts";
-import { measureRounds } from "./wrk.ts";
+import { measureRounds, type RoundTarget } from "./wrk.ts";
 
 const { values } = parseArgs({
   options: {
@@ -60,11 +61,20 @@ try {
 
   const bare = await spawnServer(["scripts/bench/reference-server.ts", "fixed"]);
   const prerendered = await spawnServer(["scripts/bench/reference-server.ts", "file", prerenderedPath]);
-  const targets: Record<string, { url: string; headers?: Record<string, string> }> = {
+  // A browser coming back to page 1 (a reload, Back): its stored ETag, current at each run's start.
+  const revalidation = async () => {
+    const answer = await fetch(page1Url, { headers: { cookie: session } });
+    await answer.arrayBuffer();
+    return { "if-none-match": answer.headers.get("etag") ?? "" };
+  };
+  const check = await fetch(page1Url, { headers: { cookie: session, ...(await revalidation()) } });
+  if (check.status !== 304) throw new Error(`page 1 revalidated with ${check.status}, not 304`);
+  const targets: Record<string, RoundTarget> = {
     bare: { url: `http://127.0.0.1:${bare.startLine}/` },
     prerendered: { url: `http://127.0.0.1:${prerendered.startLine}/` },
     "list page 1": { url: page1Url, headers: { cookie: session } },
     "list page 2000": { url: page2000Url, headers: { cookie: session } },
+    "page 1 revalidated (304)": { url: page1Url, headers: { cookie: session }, prepare: revalidation },
     "api contacts?limit=50": {
       url: `${base}/api/v1/t/${BENCH.slug}/contacts?limit=50`,
       headers: { authorization: `Bearer ${apiKey}` },
@@ -103,6 +113,7 @@ try {
       "p99 < 10 ms on every page",
       ["list page 1", "list page 2000", "api contacts?limit=50"].every((n) => (summary[n]?.p99 ?? 99) < 10),
     ],
+    ["304 revalidation ≥ 0.5 × bare", rpsOf("page 1 revalidated (304)") / rpsOf("bare") >= 0.5],
     ["RSS < 150 MB", rss < 150],
   ] as const;
   console.log("");

@@ -99,16 +99,30 @@ export interface Summary {
  * and the targets share the machine's moods; returns each target's medians. Any socket error
  * or non-2xx answer stops the run: a benchmark of errors measures nothing.
  */
+/** What measureRounds measures: a wrk target, with headers made afresh before each run if it needs them. */
+export type RoundTarget = Omit<WrkOptions, "connections" | "seconds"> & {
+  /** Headers computed just before each run (a revalidation's current ETag), added to `headers`. */
+  prepare?: () => Promise<Record<string, string>>;
+};
+
 export async function measureRounds(
-  targets: Record<string, Omit<WrkOptions, "connections" | "seconds">>,
+  targets: Record<string, RoundTarget>,
   options: { connections: number; seconds: number; rounds: number },
 ): Promise<Record<string, Summary>> {
   const results: Record<string, WrkResult[]> = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
+  const prepared = async (target: RoundTarget) => ({
+    ...target,
+    headers: { ...target.headers, ...(await target.prepare?.()) },
+  });
   for (const target of Object.values(targets))
-    await wrk({ ...target, connections: options.connections, seconds: 1 });
+    await wrk({ ...(await prepared(target)), connections: options.connections, seconds: 1 });
   for (let round = 0; round < options.rounds; round++) {
     for (const [name, target] of Object.entries(targets)) {
-      const result = await wrk({ ...target, connections: options.connections, seconds: options.seconds });
+      const result = await wrk({
+        ...(await prepared(target)),
+        connections: options.connections,
+        seconds: options.seconds,
+      });
       if (result.errors || result.non2xx)
         throw new Error(`${name}: ${result.errors} socket errors, ${result.non2xx} non-2xx`);
       results[name]?.push(result);
