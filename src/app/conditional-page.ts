@@ -33,10 +33,13 @@ function pageTag(c: Context<ViewerEnv>, deps: AppDeps): string | undefined {
   return `W/"${Bun.hash(parts.join("\n")).toString(36)}"`;
 }
 
-/** Whether If-None-Match names `tag` (weak comparison, as RFC 9110 asks for If-None-Match). */
+/**
+ * Whether If-None-Match names `tag` (weak comparison, as RFC 9110 asks for If-None-Match). `*`
+ * never does: it means "if the page exists", which only the handler knows (a record may be gone,
+ * the viewer refused), and no browser sends it.
+ */
 function named(ifNoneMatch: string | undefined, tag: string): boolean {
   if (!ifNoneMatch) return false;
-  if (ifNoneMatch.trim() === "*") return true;
   const opaque = tag.slice(2);
   return ifNoneMatch.split(",").some((t) => {
     const candidate = t.trim();
@@ -56,7 +59,12 @@ export function conditionalPage(deps: AppDeps): MiddlewareHandler<ViewerEnv> {
     const tag = pageTag(c, deps);
     if (!tag) return next();
     if (named(c.req.header("if-none-match"), tag)) {
-      return c.body(null, 304, { ETag: tag, "Cache-Control": CACHE_CONTROL, Vary: "HX-Request" });
+      // The 304's Vary is the 200's: compression adds Accept-Encoding to a page it may encode.
+      return c.body(null, 304, {
+        ETag: tag,
+        "Cache-Control": CACHE_CONTROL,
+        Vary: "HX-Request, Accept-Encoding",
+      });
     }
     await next();
     const headers = c.res.headers;

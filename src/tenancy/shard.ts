@@ -117,8 +117,9 @@ export class Shard {
   /**
    * What in-process caches key on: changes on any commit by another connection (PRAGMA
    * data_version) and on any write transaction through this handle. Bookkeeping writes made
-   * outside transaction() (last-seen times) deliberately do not change it. Per connection, so
-   * ETags use changeCounter().
+   * outside transaction() (last-seen times, a background task's progress) deliberately do not
+   * change it: nothing they write may show on a page that is cached or tagged. Per connection:
+   * a page's ETag carries connectionId with it.
    */
   version(): string {
     // A request asks several times (session, counts, rendered fragments): read the file's
