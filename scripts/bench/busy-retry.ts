@@ -12,7 +12,7 @@
  * Printed: the median over rounds of µs per call, bare and wrapped, and the difference.
  * Usage: bun scripts/bench/busy-retry.ts [--rounds N] [--iterations N]
  */
-import "./unlimited.ts";
+import "./bench-env.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

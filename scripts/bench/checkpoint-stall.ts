@@ -18,7 +18,7 @@
  * Usage: bun scripts/bench/checkpoint-stall.ts [--data DIR] [--contacts N] [--rounds N] [--after-ms N]
  *   The data directory is made once and reused (each erasure takes one contact out of it).
  */
-import "./unlimited.ts";
+import "./bench-env.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";

@@ -14,7 +14,7 @@
  *          [--rounds N] [--connections N]
  *   (npm run bench:compression). Needs wrk (apt-get install wrk). Prints medians over the rounds.
  */
-import "./unlimited.ts";
+import "./bench-env.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";

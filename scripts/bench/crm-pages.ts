@@ -13,7 +13,7 @@
  *          [--connections N] [--render-cache on|off]
  *   (npm run bench:crm). Needs wrk (apt-get install wrk). Prints medians over the rounds.
  */
-import "./unlimited.ts";
+import "./bench-env.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

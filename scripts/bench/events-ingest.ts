@@ -28,7 +28,7 @@
  *   reused; each run first clears `events` and `contact_engagement` (what earlier runs stored), so
  *   it starts from the seed's log.
  */
-import "./unlimited.ts";
+import "./bench-env.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";

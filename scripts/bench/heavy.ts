@@ -23,7 +23,7 @@
  *   (npm run bench:heavy). Needs wrk (apt-get install wrk). The data directory is made once
  *   and reused (each erasure takes one contact out of it).
  */
-import "./unlimited.ts";
+import "./bench-env.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";

@@ -4,7 +4,7 @@
  * benchmark (list-page.ts) is the one whose figures count.
  * Usage: bun scripts/bench/in-process.ts [--data DIR] [--path /t/bench/contacts]
  */
-import "./unlimited.ts";
+import "./bench-env.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";

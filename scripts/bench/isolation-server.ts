@@ -9,7 +9,7 @@
  * /start?load=NAME&where=pool|main[&nice=N] starts a load (nice: the pool threads' priority during
  * it, default 0); POST /stop stops it and answers its outcome.
  */
-import "./unlimited.ts";
+import "./bench-env.ts";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
 import { parseArgs } from "node:util";

@@ -30,7 +30,7 @@
  * the bench workspace's page is measured: the pool's cost to the server without the page's own
  * work growing (a write in the page's workspace makes its cached count and render stale).
  */
-import "./unlimited.ts";
+import "./bench-env.ts";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -11,7 +11,7 @@
  *   (npm run bench). Needs wrk (apt-get install wrk). Prints medians over the rounds.
  *   --render-cache off measures every request doing its query and render (CRM_RENDER_CACHE=false).
  */
-import "./unlimited.ts";
+import "./bench-env.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -27,7 +27,7 @@
  *   "/t/calm/contacts?tag=lead&sort=name", a tag filter sorted by name).
  *   Needs wrk (apt-get install wrk).
  */
-import "./unlimited.ts";
+import "./bench-env.ts";
 import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -12,6 +12,7 @@ import { dealApiRoutes } from "../deals/api-routes.ts";
 import { eventApiRoutes } from "../events/api-routes.ts";
 import { EVENTS_MAX_BYTES } from "../events/event-limits.ts";
 import type { AppDeps, AppEnv, TenantEnv } from "../http/app-env.ts";
+import { workspaceRateLimit } from "../http/middleware/rate-limit.ts";
 import { holdShard, resolveTenant } from "../http/tenant-middleware.ts";
 import { interactionApiRoutes } from "../interactions/api-routes.ts";
 import { mergeApiRoutes } from "../merge/api-routes.ts";
@@ -40,6 +41,7 @@ export function apiApp(deps: AppDeps) {
   const tenantApi = new Hono<TenantEnv>()
     .use(resolveTenant(deps), apiKeyTenantCheck, holdShard(deps))
     .use(apiKeyAuth)
+    .use(workspaceRateLimit(deps.rateLimits))
     .use(writesNeedMember);
   tenantApi.route("/", bulkApiRoutes(deps));
   tenantApi.route("/", mergeApiRoutes(deps));
@@ -79,6 +81,7 @@ export function eventsApiApp(deps: AppDeps) {
       holdShard(deps),
     )
     .use(apiKeyAuth)
+    .use(workspaceRateLimit(deps.rateLimits))
     .use(writesNeedMember);
   app.route("/", eventApiRoutes(deps));
   return app;

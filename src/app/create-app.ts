@@ -16,7 +16,7 @@ import type { AppEnv, TenantEnv } from "../http/app-env.ts";
 import { bodyDeadline } from "../http/middleware/body-deadline.ts";
 import { compression } from "../http/middleware/compression.ts";
 import { csrfProtection } from "../http/middleware/csrf.ts";
-import { rateLimit } from "../http/middleware/rate-limit.ts";
+import { addressRateLimit, workspaceRateLimit } from "../http/middleware/rate-limit.ts";
 import { requestLog } from "../http/middleware/request-log.ts";
 import { requestMetrics } from "../http/middleware/request-metrics.ts";
 import { securityHeaders } from "../http/middleware/security-headers.ts";
@@ -60,7 +60,13 @@ const CONDITIONAL_PAGES = [
 /** The workspace's pages under /t/:tenant: sign-in first, everything else behind a session. */
 function tenantPages(deps: ServerDeps) {
   const app = new Hono<TenantEnv>();
-  app.use(resolveTenant(deps), holdShard(deps), loadSession(deps), csrfProtection(deps));
+  app.use(
+    resolveTenant(deps),
+    holdShard(deps),
+    loadSession(deps),
+    workspaceRateLimit(deps.rateLimits),
+    csrfProtection(deps),
+  );
   app.get("/", (c) => c.redirect(`/t/${c.var.tenant.slug}/${c.var.viewer ? "contacts" : "login"}`, 303));
   // The pages people reload and come back to answer a revalidation with 304 before any work.
   // Pages that show what is not in the workspace's file (a run's progress, the pool) are not here.
@@ -96,17 +102,24 @@ function tenantPages(deps: ServerDeps) {
   return app;
 }
 
+export interface AppOptions {
+  /** The metrics requests are counted in (one per process; start-server.ts shares it with its group). */
+  metrics?: ServerMetrics;
+  /** What /metrics answers: this process's figures, or its group's (group-member.ts). */
+  gatherMetrics?: () => Promise<string>;
+}
+
 /** Builds the whole application: middleware in the order every request meets it, then the routes. */
-export function createApp(deps: ServerDeps) {
+export function createApp(deps: ServerDeps, options: AppOptions = {}) {
   const app = new Hono<AppEnv>();
-  const metrics = new ServerMetrics(deps);
+  const metrics = options.metrics ?? new ServerMetrics(deps);
   app.use(
     requestMetrics(metrics),
     serverTiming(),
     requestLog(deps.logger, deps.config.accessLog),
     securityHeaders(deps.config),
     compression(),
-    rateLimit(deps.config),
+    addressRateLimit(deps.rateLimits),
   );
   // An import's upload streams to disk under its own limit (CRM_IMPORT_MAX_BYTES): before the body limit.
   app.route("/t/:tenant/imports", importUploadRoutes(deps));
@@ -124,7 +137,7 @@ export function createApp(deps: ServerDeps) {
     }),
   );
   app.route("/", healthRoutes(deps));
-  app.route("/", metricsRoutes(deps, metrics));
+  app.route("/", metricsRoutes(deps, metrics, options.gatherMetrics));
   app.get(
     "/assets/:name",
     (c) =>

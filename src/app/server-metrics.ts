@@ -48,11 +48,14 @@ export class ServerMetrics implements RequestObserver {
       buckets: DURATION_BUCKETS,
       registers,
     });
-    const gauge = (name: string, help: string, read: () => number) =>
+    // With `--procs N` the supervisor adds the processes' figures up (group-member.ts); a figure
+    // of the host's, the same in every process, is taken once instead ("max").
+    const gauge = (name: string, help: string, read: () => number, aggregator: "sum" | "max" = "sum") =>
       new Gauge({
         name,
         help,
         registers,
+        aggregator,
         collect() {
           this.set(read());
         },
@@ -90,6 +93,7 @@ export class ServerMetrics implements RequestObserver {
       "crm_failed_workspaces",
       "Workspaces taken out of service (file gone, replaced or damaged); -1 when the catalog could not be read.",
       () => readOrUndefined(() => sources.catalog.failed().length) ?? -1,
+      "max",
     );
     const pool = () => sources.pool.stats();
     gauge("crm_pool_threads", "Worker threads alive.", () => pool().threads);
@@ -135,6 +139,7 @@ export class ServerMetrics implements RequestObserver {
       help: "When the host's last analytics run ended (Unix time), by status; absent before the first.",
       labelNames: ["status"],
       registers,
+      aggregator: "max",
       collect() {
         this.reset();
         // A catalog another process holds locked at this moment leaves the figure out, not the scrape.

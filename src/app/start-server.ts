@@ -5,6 +5,7 @@ import type { Config } from "../core/config.ts";
 import { RetryLaterError } from "../core/errors.ts";
 import { errorFields, Logger } from "../core/logger.ts";
 import { randomToken } from "../core/tokens.ts";
+import { RateLimits } from "../http/middleware/rate-limit.ts";
 import { recoverInterruptedImports } from "../imports/recover.ts";
 import { dueTaskCount } from "../tasks/tasks.ts";
 import { Catalog } from "../tenancy/catalog.ts";
@@ -12,9 +13,11 @@ import { quickCheckOffThread } from "../tenancy/quick-check.ts";
 import { ShardManager } from "../tenancy/shard-manager.ts";
 import { Assets } from "./assets.ts";
 import { createApp } from "./create-app.ts";
+import { GroupMember } from "./group-member.ts";
 import { serveHealthFirst } from "./health-routes.ts";
 import { RequestCountingPool, retryWhenBusy, type ServeFetch } from "./retry-when-busy.ts";
 import type { ServerDeps } from "./server-deps.ts";
+import { ServerMetrics } from "./server-metrics.ts";
 
 export interface RunningServer {
   url: string;
@@ -111,6 +114,7 @@ export function createDeps(
     isDraining,
     now,
     countDueTasks: dueTaskCount,
+    rateLimits: new RateLimits(config),
   };
 }
 
@@ -126,24 +130,47 @@ export function serverFetch(deps: ServerDeps, app: { fetch: ServeFetch }): Serve
   );
 }
 
-export function startServer(config: Config, logger = new Logger()): RunningServer {
+export interface ServeOptions {
+  /**
+   * This process's place in a `crm serve --procs N` group (supervisor.ts): it shares the port
+   * with the others (SO_REUSEPORT, the kernel spreads connections) and reports to the supervisor.
+   */
+  groupIndex?: number;
+  /**
+   * Whether to take back imports a crash stopped half-way: only before any other process of
+   * the host serves (it would take back one in progress). Default: yes.
+   */
+  recoverImports?: boolean;
+  /** Whether this process schedules the nightly analytics run (one per host). Default: yes. */
+  scheduleNightly?: boolean;
+}
+
+export function startServer(
+  config: Config,
+  logger = new Logger(),
+  options: ServeOptions = {},
+): RunningServer {
   let draining = false;
   const deps = createDeps(config, logger, () => draining);
   deps.shards.startSweeping();
   // Imports a kill or power cut stopped half-way are taken back (in the pool): workspaces as before them.
-  void recoverInterruptedImports(deps).catch((error) =>
-    logger.error("interrupted imports not taken back", errorFields(error)),
-  );
-  const app = createApp(deps);
+  if (options.recoverImports ?? true)
+    void recoverInterruptedImports(deps).catch((error) =>
+      logger.error("interrupted imports not taken back", errorFields(error)),
+    );
+  const metrics = new ServerMetrics(deps);
+  const member = options.groupIndex === undefined ? undefined : new GroupMember(options.groupIndex, metrics);
+  const app = createApp(deps, { metrics, gatherMetrics: member && (() => member.groupMetrics()) });
   // The nightly analytics run, started as a child process at CRM_ANALYTICS_AT (host local time).
-  const scheduler = config.analyticsAt
-    ? new NightlyScheduler({
-        at: config.analyticsAt,
-        dataDir: config.dataDir,
-        logger,
-        stopGraceMs: config.shutdownDrainSeconds * 1000,
-      })
-    : undefined;
+  const scheduler =
+    (options.scheduleNightly ?? true) && config.analyticsAt
+      ? new NightlyScheduler({
+          at: config.analyticsAt,
+          dataDir: config.dataDir,
+          logger,
+          stopGraceMs: config.shutdownDrainSeconds * 1000,
+        })
+      : undefined;
   scheduler?.start();
   const server = Bun.serve({
     hostname: config.host,
@@ -153,11 +180,13 @@ export function startServer(config: Config, logger = new Logger()): RunningServe
     // (an import's upload, its own: CRM_IMPORT_MAX_BYTES, with a clear 413 up to four times that).
     maxRequestBodySize: Math.max(1024 * 1024, config.bodyLimitBytes * 4, config.importMaxBytes * 4),
     idleTimeout: 30,
+    reusePort: options.groupIndex !== undefined,
   });
   const port = server.port ?? config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-  logger.info("listening", { url, dataDir: config.dataDir, pid: process.pid });
+  logger.info("listening", { url, dataDir: config.dataDir, pid: process.pid, group: options.groupIndex });
   logger.flush();
+  member?.ready(url);
   let stopping: Promise<void> | undefined;
   return {
     url,

@@ -89,6 +89,11 @@ export interface Config {
   rateLimitPerAddress: number;
   rateLimitPerWorkspace: number;
   rateLimitBurstSeconds: number;
+  /**
+   * Server processes `crm serve` runs on the one port (`--procs`): one per core by default, each
+   * with its own caches and worker pool; 1 runs the server in the command's own process.
+   */
+  procs: number;
   /** At shutdown, how long requests in flight may finish before the remaining connections are closed. */
   shutdownDrainSeconds: number;
   /**
@@ -191,6 +196,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     rateLimitPerAddress: int(env, "CRM_RATE_LIMIT_PER_ADDRESS", 400, 0),
     rateLimitPerWorkspace: int(env, "CRM_RATE_LIMIT_PER_WORKSPACE", 400, 0),
     rateLimitBurstSeconds: int(env, "CRM_RATE_LIMIT_BURST_SECONDS", 5, 1, 3600),
+    procs: int(env, "CRM_PROCS", availableParallelism(), 1, 64),
     shutdownDrainSeconds: int(env, "CRM_SHUTDOWN_DRAIN_SECONDS", 10, 0),
     analyticsAt: clockTime(env, "CRM_ANALYTICS_AT", "02:30"),
   };

@@ -25,7 +25,11 @@ export class Logger {
   private pending = 0;
   private timer: Timer | undefined;
 
-  constructor(private readonly sink: LogSink = stdoutSink()) {}
+  constructor(
+    private readonly sink: LogSink = stdoutSink(),
+    /** Fields every line carries (a process of a group: its place and pid). */
+    private readonly base: LogFields = {},
+  ) {}
 
   info(msg: string, fields: LogFields = {}): void {
     this.write("info", msg, fields);
@@ -40,6 +44,12 @@ export class Logger {
     this.flush();
   }
 
+  /** Whole lines another process logged (a group's, through its supervisor), passed on as they are. */
+  forward(lines: string): void {
+    this.sink.write(lines);
+    this.schedule(lines.length);
+  }
+
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -48,9 +58,13 @@ export class Logger {
   }
 
   private write(level: string, msg: string, fields: LogFields): void {
-    const line = `${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`;
+    const line = `${JSON.stringify({ time: new Date().toISOString(), level, msg, ...this.base, ...fields })}\n`;
     this.sink.write(line);
-    this.pending += line.length;
+    this.schedule(line.length);
+  }
+
+  private schedule(bytes: number): void {
+    this.pending += bytes;
     if (this.pending >= FLUSH_BYTES) this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), FLUSH_INTERVAL_MS);

@@ -7,6 +7,7 @@ import type { Tenant } from "../tenancy/catalog-schema.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { ShardManager } from "../tenancy/shard-manager.ts";
 import type { WorkerPool } from "../workers/pool.ts";
+import type { RateLimits } from "./middleware/rate-limit.ts";
 
 /**
  * The long-lived parts of a running server every route factory may use, made once by the
@@ -35,6 +36,8 @@ export interface AppDeps {
    * the composition root, so that the kernel every feature imports imports no feature itself.
    */
   countDueTasks: (shard: Shard, userId: number, endOfToday: number) => number;
+  /** Requests per client address and per workspace (middleware/rate-limit.ts): per process. */
+  rateLimits: RateLimits;
 }
 
 /** The static files the pages load, served from memory under content-hashed URLs. */

@@ -65,7 +65,8 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
     ],
     {
       cwd: ROOT,
-      env: { ...process.env, ...FAST_HASHING, ...NO_NIGHTLY_RUN, ...options.env },
+      // One process unless a test asks for a group: tests look into the server's in-memory state.
+      env: { ...process.env, ...FAST_HASHING, ...NO_NIGHTLY_RUN, CRM_PROCS: "1", ...options.env },
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",

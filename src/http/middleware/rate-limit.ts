@@ -1,68 +1,108 @@
-import type { MiddlewareHandler } from "hono";
+import { isIPv4, isIPv6 } from "node:net";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Config } from "../../core/config.ts";
 import { RetryLaterError } from "../../core/errors.ts";
-import type { AppEnv } from "../app-env.ts";
+import type { AppEnv, TenantEnv } from "../app-env.ts";
 import { clientIp } from "../https.ts";
 import { TokenBuckets } from "../token-buckets.ts";
-
-/** The workspace a path is for (its pages or its API), before anything checks that it exists. */
-const WORKSPACE_PATH = /^\/(?:api\/v1\/)?t\/([^/]+)/;
-
-/**
- * An address's key: itself for IPv4, its /64 for IPv6 (one host is handed a whole /64, so a
- * limit per address would be a limit per 2^64 addresses).
- */
-export function addressKey(ip: string): string {
-  if (!ip.includes(":") || ip.startsWith("::ffff:")) return ip;
-  const [head = "", tail] = ip.split("::");
-  const left = head ? head.split(":") : [];
-  const right = tail === undefined ? [] : tail ? tail.split(":") : [];
-  const groups = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ""))
-    .join(":")}::/64`;
-}
 
 /** Requests refused since the process started, by the limit that refused them (for /metrics). */
 export const rateLimited = { address: 0, workspace: 0 };
 
+/** The eight 16-bit groups of an IPv6 address (valid, as isIPv6 says; zone id removed). */
+function ipv6Groups(ip: string): number[] {
+  let text = ip;
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = "", tail] = text.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const middle = tail === undefined ? [] : Array(8 - left.length - right.length).fill("0");
+  return [...left, ...middle, ...right].map((g) => Number.parseInt(g, 16));
+}
+
 /**
- * Requests per client address and per workspace, each a token bucket (token-buckets.ts): a
- * client or a workspace past its rate gets 429 with Retry-After, so one noisy neighbour or
- * one flood cannot take the whole process. The API's answers say where the workspace's
- * bucket stands (RateLimit-Policy and RateLimit, as the IETF draft spells them). Rates of 0
- * turn a limit off. Health probes are answered before the app; /metrics and the static assets
- * are not counted.
+ * An address's bucket key: an IPv4 client by its address (also when it reaches us as an
+ * IPv4-mapped IPv6 address, in any spelling), an IPv6 client by its /64 (one host is handed a
+ * whole /64, so a key per address would be a key per 2^64 addresses). A port a proxy wrote
+ * after the address (1.2.3.4:5678, [2001:db8::1]:5678) and a zone id are not part of it;
+ * anything that is no address at all is one key, cut short.
  */
-export function rateLimit(config: Config): MiddlewareHandler<AppEnv> {
-  const burst = (rate: number) => Math.max(1, Math.round(rate * config.rateLimitBurstSeconds));
-  const addresses =
-    config.rateLimitPerAddress > 0
-      ? new TokenBuckets(config.rateLimitPerAddress, burst(config.rateLimitPerAddress))
-      : undefined;
-  const workspaces =
-    config.rateLimitPerWorkspace > 0
-      ? new TokenBuckets(config.rateLimitPerWorkspace, burst(config.rateLimitPerWorkspace))
-      : undefined;
-  return async function rateLimit(c, next) {
+export function addressKey(raw: string): string {
+  let ip = raw.trim();
+  const bracketed = /^\[([^\]]*)\](?::\d+)?$/.exec(ip);
+  if (bracketed) ip = bracketed[1] ?? "";
+  else ip = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(ip)?.[1] ?? ip;
+  ip = ip.replace(/%.*$/, "");
+  if (isIPv4(ip)) return ip;
+  if (!isIPv6(ip)) return `?${ip.slice(0, 64)}`;
+  const g = ipv6Groups(ip);
+  const mapped =
+    g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || (g[5] === 0 && (g[6] ?? 0) !== 0));
+  if (mapped) {
+    const hi = g[6] ?? 0;
+    const lo = g[7] ?? 0;
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  return `${g
+    .slice(0, 4)
+    .map((x) => x.toString(16))
+    .join(":")}::/64`;
+}
+
+/**
+ * The process's rate limits, each a set of token buckets (token-buckets.ts): one per client
+ * address, against floods from anyone; one per workspace, counting only requests made as one
+ * of its users or keys, so that a workspace's own load cannot take the whole process and no
+ * one outside it can use up its allowance. Rates of 0 turn a limit off. Per process.
+ */
+export class RateLimits {
+  readonly addresses?: TokenBuckets;
+  readonly workspaces?: TokenBuckets;
+
+  constructor(readonly config: Config) {
+    const burst = (rate: number) => Math.max(1, Math.round(rate * config.rateLimitBurstSeconds));
+    if (config.rateLimitPerAddress > 0)
+      this.addresses = new TokenBuckets(config.rateLimitPerAddress, burst(config.rateLimitPerAddress));
+    if (config.rateLimitPerWorkspace > 0)
+      this.workspaces = new TokenBuckets(config.rateLimitPerWorkspace, burst(config.rateLimitPerWorkspace));
+  }
+}
+
+/**
+ * Every request but /metrics and the static assets takes a token from its client address's
+ * bucket, before any other work; past it, 429 with Retry-After (the app's error page, flash or
+ * problem+json). Health probes are answered before the app.
+ */
+export function addressRateLimit(limits: RateLimits): MiddlewareHandler<AppEnv> {
+  return async function addressRateLimit(c, next) {
     const path = c.req.path;
-    if (path === "/metrics" || path.startsWith("/assets/")) return next();
-    const now = Date.now();
-    if (addresses) {
-      const taken = addresses.take(addressKey(clientIp(c, config)), now);
-      if (!taken.ok) {
-        rateLimited.address++;
-        throw new RetryLaterError(
-          429,
-          "too many requests from your address; slow down",
-          taken.retryAfterSeconds,
-        );
-      }
+    if (!limits.addresses || path === "/metrics" || path.startsWith("/assets/")) return next();
+    const taken = limits.addresses.take(addressKey(clientIp(c, limits.config)), Date.now());
+    if (!taken.ok) {
+      rateLimited.address++;
+      throw new RetryLaterError(
+        429,
+        "too many requests from your address; slow down",
+        taken.retryAfterSeconds,
+      );
     }
-    const slug = workspaces ? WORKSPACE_PATH.exec(path)?.[1] : undefined;
-    if (!workspaces || slug === undefined) return next();
-    const taken = workspaces.take(slug, now);
+    await next();
+  };
+}
+
+/**
+ * A request made as one of the workspace's users or keys (after its session or key is checked)
+ * takes a token from the workspace's bucket; past it, 429. API answers say where the bucket
+ * stands (RateLimit-Policy and RateLimit, as the IETF draft spells them).
+ */
+export function workspaceRateLimit(limits: RateLimits): MiddlewareHandler<TenantEnv> {
+  return async function workspaceRateLimit(c: Context<TenantEnv>, next) {
+    if (!limits.workspaces || !c.var.viewer) return next();
+    const taken = limits.workspaces.take(String(c.var.tenant.id), Date.now());
     if (!taken.ok) {
       rateLimited.workspace++;
       throw new RetryLaterError(
@@ -72,10 +112,10 @@ export function rateLimit(config: Config): MiddlewareHandler<AppEnv> {
       );
     }
     await next();
-    if (path.startsWith("/api/")) {
+    if (c.req.path.startsWith("/api/")) {
       c.res.headers.set(
         "RateLimit-Policy",
-        `"workspace";q=${workspaces.burst};w=${config.rateLimitBurstSeconds}`,
+        `"workspace";q=${limits.workspaces.burst};w=${limits.config.rateLimitBurstSeconds}`,
       );
       c.res.headers.set("RateLimit", `"workspace";r=${taken.remaining};t=${taken.resetSeconds}`);
     }

@@ -1,0 +1,70 @@
+import type { ServerMetrics } from "./server-metrics.ts";
+
+/** What a process of a group and its supervisor say to each other (supervisor.ts). */
+export type GroupMessage =
+  | { kind: "ready"; index: number; pid: number; url: string }
+  | { kind: "metrics?"; id: number }
+  | { kind: "metrics"; id: number; text: string }
+  | { kind: "collect"; id: number }
+  | { kind: "collected"; id: number; metrics: unknown };
+
+/** How long /metrics waits for the group's figures before answering with this process's alone. */
+const GROUP_METRICS_TIMEOUT_MS = 3000;
+
+/**
+ * One process of a `crm serve --procs N` group, talking to its supervisor over the IPC channel
+ * Bun.spawn opened: it says when it listens, hands its metrics over when the supervisor
+ * collects them, and, since any process of the group may be the one a scraper reaches, asks for
+ * the whole group's figures when /metrics is requested of it.
+ */
+export class GroupMember {
+  private nextId = 0;
+  private readonly waiting = new Map<number, (text: string) => void>();
+
+  constructor(
+    readonly index: number,
+    private readonly metrics: ServerMetrics,
+  ) {
+    process.on("message", (message: GroupMessage) => void this.receive(message));
+  }
+
+  /** This process's place in a group, from the environment its supervisor set; none when alone. */
+  static indexFromEnvironment(env: Record<string, string | undefined>): number | undefined {
+    const raw = env.CRM_GROUP_INDEX;
+    return raw !== undefined && /^\d+$/.test(raw) && typeof process.send === "function"
+      ? Number(raw)
+      : undefined;
+  }
+
+  ready(url: string): void {
+    process.send?.({ kind: "ready", index: this.index, pid: process.pid, url } satisfies GroupMessage);
+  }
+
+  /** The group's metrics in Prometheus' text format, or this process's own if the supervisor does not answer. */
+  async groupMetrics(): Promise<string> {
+    const id = ++this.nextId;
+    const answer = new Promise<string | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve(undefined);
+      }, GROUP_METRICS_TIMEOUT_MS);
+      this.waiting.set(id, (text) => {
+        clearTimeout(timer);
+        resolve(text);
+      });
+    });
+    process.send?.({ kind: "metrics?", id } satisfies GroupMessage);
+    return (await answer) ?? (await this.metrics.registry.metrics());
+  }
+
+  private async receive(message: GroupMessage): Promise<void> {
+    if (message?.kind === "collect") {
+      const metrics = await this.metrics.registry.getMetricsAsJSON();
+      process.send?.({ kind: "collected", id: message.id, metrics } satisfies GroupMessage);
+    } else if (message?.kind === "metrics") {
+      const resolve = this.waiting.get(message.id);
+      this.waiting.delete(message.id);
+      resolve?.(message.text);
+    }
+  }
+}
