@@ -7,8 +7,9 @@ export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /**
  * Whether a stdout line is the one a server prints once it is ready: the CRM's JSON "listening"
- * line (it has the `url`, and `control` when asked for) or a reference server's bare port. The
- * CRM's other JSON log lines before it (such as "analytics schedule") are skipped.
+ * line (it has the `url`, and `control` when asked for; with --procs, the supervisor's "group
+ * listening" once every process listens, not a process's own) or a reference server's bare
+ * port. The CRM's other JSON log lines before it (such as "analytics schedule") are skipped.
  */
 function isStartLine(line: string): boolean {
   let parsed: unknown;
@@ -18,7 +19,7 @@ function isStartLine(line: string): boolean {
     return line.trim() !== "";
   }
   if (typeof parsed !== "object" || parsed === null) return true;
-  return "url" in parsed || "control" in parsed;
+  return ("url" in parsed && !("group" in parsed)) || "control" in parsed;
 }
 
 /** Starts a Bun script and waits for its start line (see isStartLine): `startLine`. */
@@ -49,6 +50,13 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
 export function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+/** The server's resident memory, all its processes together (with --procs the group's sum), from /metrics. */
+export async function serverRssMb(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const bytes = Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1] ?? 0);
+  return Math.round(bytes / 1024 / 1024);
 }
 
 /** Signs in like a browser (CSRF cookie and token from the login page) and returns the session cookie. */
