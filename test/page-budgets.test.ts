@@ -34,7 +34,8 @@ let owner: BrowserClient;
 const T = `/t/${DEMO.slug}`;
 
 beforeAll(async () => {
-  server = await startServer({ dataDir: dir.path, args: ["--demo"] });
+  // As `npm start` runs it: the demo seeded, then a group of processes (one per core by default).
+  server = await startServer({ dataDir: dir.path, args: ["--demo", "--procs", "2"] });
   await server.waitForStderr(DEMO.password, 90_000);
   owner = await signIn(server.url, DEMO.slug, DEMO.email, DEMO.password);
 }, 120_000);
