@@ -1,7 +1,7 @@
 import type { Subprocess } from "bun";
-import { AggregatorRegistry } from "prom-client";
 import { errorFields, type Logger } from "../core/logger.ts";
 import type { GroupMessage } from "./group-member.ts";
+import { GroupMetrics } from "./group-metrics.ts";
 
 export interface SuperviseOptions {
   procs: number;
@@ -86,7 +86,8 @@ export function supervise(options: SuperviseOptions): Supervisor {
   }));
   let stopping = false;
   let nextCollect = 0;
-  const collecting = new Map<number, { answers: unknown[]; expected: number; done: () => void }>();
+  const collecting = new Map<number, { answered: Set<number>; expected: number; done: () => void }>();
+  const groupMetrics = new GroupMetrics();
   const readyWaiters: (() => void)[] = [];
   let fail: (code: number) => void = () => {};
   const failed = new Promise<number>((resolve) => {
@@ -97,15 +98,15 @@ export function supervise(options: SuperviseOptions): Supervisor {
     if (slots.every((s) => s.listening)) for (const resolve of readyWaiters.splice(0)) resolve();
   };
 
-  /** Every live process's metrics, added up, for the process that was asked for them. */
+  /** Every live process's metrics, added up (group-metrics.ts), for the process that was asked for them. */
   const answerMetrics = async (asker: Slot, id: number) => {
     const live = slots.filter((s) => s.proc && s.listening);
     const collect = ++nextCollect;
-    const answers: unknown[] = [];
+    const answered = new Set<number>();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, COLLECT_TIMEOUT_MS);
       collecting.set(collect, {
-        answers,
+        answered,
         expected: live.length,
         done: () => {
           clearTimeout(timer);
@@ -116,7 +117,10 @@ export function supervise(options: SuperviseOptions): Supervisor {
     });
     collecting.delete(collect);
     try {
-      const text = await AggregatorRegistry.aggregate(answers as never).metrics();
+      const text = await groupMetrics.text(
+        live.map((s) => s.proc?.pid ?? 0),
+        answered,
+      );
       asker.proc?.send({ kind: "metrics", id, text } satisfies GroupMessage);
     } catch (error) {
       // The asker answers with its own figures when none come back.
@@ -132,9 +136,11 @@ export function supervise(options: SuperviseOptions): Supervisor {
       void answerMetrics(slot, message.id);
     } else if (message.kind === "collected") {
       const waiting = collecting.get(message.id);
-      if (!waiting) return;
-      waiting.answers.push(message.metrics);
-      if (waiting.answers.length >= waiting.expected) waiting.done();
+      const pid = slot.proc?.pid;
+      if (!waiting || pid === undefined) return;
+      groupMetrics.record(pid, message.metrics);
+      waiting.answered.add(pid);
+      if (waiting.answered.size >= waiting.expected) waiting.done();
     }
   };
 
@@ -160,6 +166,7 @@ export function supervise(options: SuperviseOptions): Supervisor {
     void forwardLines(proc.stdout, logger);
     logger.info("server process started", { group: slot.index, pid: proc.pid });
     void proc.exited.then((code) => {
+      void groupMetrics.retire(proc.pid);
       if (slot.proc !== proc) return;
       const neverListened = !slot.listening && slot.starts === 1;
       slot.proc = undefined;

@@ -89,7 +89,12 @@ function banner(url: string, demo: boolean, procs: number): void {
 
 /** Runs until SIGTERM or SIGINT calls `stop` (and `also`, e.g. the supervisor going away). */
 function untilStopped(stop: () => Promise<void>, also: string[] = []): Promise<number> {
+  let stopping = false;
   const shutdown = async () => {
+    // A second signal (Ctrl-C twice, an impatient init) while stopping changes nothing: the
+    // shutdown under way finishes and exits 0, rather than the default handler killing us.
+    if (stopping) return;
+    stopping = true;
     try {
       await stop();
     } finally {
@@ -97,9 +102,9 @@ function untilStopped(stop: () => Promise<void>, also: string[] = []): Promise<n
       process.exit(0);
     }
   };
-  process.once("SIGTERM", shutdown);
-  process.once("SIGINT", shutdown);
-  for (const event of also) process.once(event, shutdown);
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+  for (const event of also) process.on(event, shutdown);
   return new Promise<number>(() => {});
 }
 
@@ -126,11 +131,19 @@ async function runGroupMember(config: Config, logger: Logger, index: number): Pr
  * each process's worker pool gets its share of the cores left over by the server threads.
  */
 async function runGroup(config: Config, logger: Logger, demo: boolean): Promise<number> {
+  // The port is bound once without SO_REUSEPORT first: a port another server or group holds is
+  // refused here (processes with SO_REUSEPORT would join it silently and split its
+  // connections with a stranger), and a port of 0 becomes the one every process binds.
   let port = config.port;
-  if (port === 0) {
-    const probe = Bun.serve({ hostname: config.host, port: 0, fetch: () => new Response(null) });
-    port = probe.port ?? 0;
+  try {
+    const probe = Bun.serve({ hostname: config.host, port, fetch: () => new Response(null) });
+    port = probe.port ?? port;
     probe.stop(true);
+  } catch (error) {
+    console.error(
+      `crm serve: cannot listen on ${config.host}:${port}: ${error instanceof Error ? error.message : error}`,
+    );
+    return 1;
   }
   const cores = availableParallelism();
   const group = supervise({
@@ -148,6 +161,9 @@ async function runGroup(config: Config, logger: Logger, demo: boolean): Promise<
     logger,
     drainSeconds: config.shutdownDrainSeconds,
   });
+  // Signals are handled from now on, not only once every process listens: a SIGTERM while the
+  // group starts stops it gracefully too.
+  const running = untilStopped(() => group.stop());
   const failed = await Promise.race([group.ready().then(() => undefined), group.failed]);
   if (failed !== undefined) {
     await group.stop();
@@ -157,5 +173,5 @@ async function runGroup(config: Config, logger: Logger, demo: boolean): Promise<
   logger.info("group listening", { url, procs: config.procs, pids: group.pids() });
   logger.flush();
   banner(url, demo, config.procs);
-  return untilStopped(() => group.stop());
+  return running;
 }
