@@ -1115,10 +1115,11 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   ],
   "tasks/tasks-page#tasksPage": (v, f) => {
     const buckets = {
-      overdue: [f.task(false)],
-      today: [f.task(false)],
-      upcoming: [],
-      someday: [{ ...f.task(false), dueAt: null }],
+      // More overdue than shown: the group says how many there are in all.
+      overdue: { tasks: [f.task(false)], total: 120 },
+      today: { tasks: [f.task(false)], total: 1 },
+      upcoming: { tasks: [], total: 0 },
+      someday: { tasks: [{ ...f.task(false), dueAt: null }], total: 1 },
       done: [f.task(true)],
     };
     const props = {

@@ -165,36 +165,64 @@ export function deleteTask(shard: Shard, id: number): void {
 }
 
 /** Someone's open tasks, by when they are due. */
+/** A group of the "My tasks" page: its first tasks in due order, and how many there are in all. */
+export interface TaskBucket {
+  tasks: TaskRecord[];
+  total: number;
+}
+
 export interface TaskBuckets {
-  overdue: TaskRecord[];
-  today: TaskRecord[];
-  upcoming: TaskRecord[];
-  someday: TaskRecord[];
+  overdue: TaskBucket;
+  today: TaskBucket;
+  upcoming: TaskBucket;
+  someday: TaskBucket;
   /** Recently completed, newest first. */
   done: TaskRecord[];
 }
 
-/** The "My tasks" page: open tasks split around today (`today` is the viewer's day, in their time zone). */
+/** The most tasks a group of the "My tasks" page shows (its header says how many there are). */
+export const TASKS_PER_BUCKET = 50;
+
+/**
+ * The "My tasks" page: open tasks split around today (`today` is the viewer's day, in their time
+ * zone), each group read on its own, the first TASKS_PER_BUCKET in due order (oldest overdue
+ * first), with the group's true size from one pass over the assignee's open tasks in the
+ * index. A user with thousands of overdue tasks still sees today's and the coming ones.
+ */
 export function tasksFor(
   shard: Shard,
   assigneeId: number,
   today: { start: number; end: number },
 ): TaskBuckets {
-  const open = shard
+  const open = `${TASK_SELECT} WHERE t.assignee_id = ? AND t.completed_at IS NULL`;
+  const dated = (where: string, ...bounds: number[]) =>
+    shard
+      .statement(`${open} AND ${where} ORDER BY t.due_at, t.id LIMIT ${TASKS_PER_BUCKET}`)
+      .all(assigneeId, ...bounds) as TaskRecord[];
+  const counts = shard
     .statement(
-      `${TASK_SELECT} WHERE t.assignee_id = ? AND t.completed_at IS NULL ORDER BY t.due_at IS NULL, t.due_at, t.id LIMIT 500`,
+      `SELECT count(*) FILTER (WHERE due_at < ?1) AS overdue,
+              count(*) FILTER (WHERE due_at >= ?1 AND due_at < ?2) AS today,
+              count(*) FILTER (WHERE due_at >= ?2) AS upcoming,
+              count(*) FILTER (WHERE due_at IS NULL) AS someday
+         FROM tasks WHERE assignee_id = ?3 AND completed_at IS NULL`,
     )
-    .all(assigneeId) as TaskRecord[];
+    .get(today.start, today.end, assigneeId) as Record<"overdue" | "today" | "upcoming" | "someday", number>;
   const done = shard
     .statement(
       `${TASK_SELECT} WHERE t.assignee_id = ? AND t.completed_at IS NOT NULL ORDER BY t.completed_at DESC LIMIT 20`,
     )
     .all(assigneeId) as TaskRecord[];
   return {
-    overdue: open.filter((t) => t.dueAt !== null && t.dueAt < today.start),
-    today: open.filter((t) => t.dueAt !== null && t.dueAt >= today.start && t.dueAt < today.end),
-    upcoming: open.filter((t) => t.dueAt !== null && t.dueAt >= today.end),
-    someday: open.filter((t) => t.dueAt === null),
+    overdue: { tasks: dated("t.due_at < ?", today.start), total: counts.overdue },
+    today: { tasks: dated("t.due_at >= ? AND t.due_at < ?", today.start, today.end), total: counts.today },
+    upcoming: { tasks: dated("t.due_at >= ?", today.end), total: counts.upcoming },
+    someday: {
+      tasks: shard
+        .statement(`${open} AND t.due_at IS NULL ORDER BY t.id LIMIT ${TASKS_PER_BUCKET}`)
+        .all(assigneeId) as TaskRecord[],
+      total: counts.someday,
+    },
     done,
   };
 }
