@@ -170,6 +170,11 @@ describe("app.js in a real browser", () => {
     await task.waitFor();
     await htmxPost(/\/tasks\/\d+\/completion$/, 200, () => task.locator("button.check").click());
     await page.locator("li.task.done", { hasText: "Send the patent" }).waitFor();
+    // Focus stays on the task's tick (now "not done"), not back at the top of the page; ticked
+    // again from the keyboard, the task opens again.
+    await page.waitForFunction(() => document.activeElement?.matches("li.task.done button.check") ?? false);
+    await htmxPost(/\/tasks\/\d+\/completion$/, 200, () => page.keyboard.press("Enter"));
+    await page.locator("li.task:not(.done)", { hasText: "Send the patent" }).waitFor();
     expect(await stillSamePage()).toBe(true);
     const stored = await call("GET", `${T}/contacts/${id}`);
     expect(stored.json.title).toBe("Inventor");

@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { waitForTask } from "./support/background-task.ts";
 import { BrowserClient } from "./support/browser-client.ts";
-import type { FormFill, HtmlForm } from "./support/html-forms.ts";
+import { type FormControl, type FormFill, type HtmlForm, isSubmit } from "./support/html-forms.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { PASSWORD } from "./support/workspace.ts";
@@ -95,6 +95,9 @@ function inspect(client: BrowserClient, path: string, response: { status: number
       tokens: ["hidden"],
     });
     expect(tokens[0]?.value).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    // A form with no button yet (a record's task form before it has tasks) is nothing a person
+    // can send: it is covered where its buttons are.
+    if (!form.controls.some(isSubmit)) continue;
     if (!formsSeen.has(formKind(form))) formsSeen.set(formKind(form), path);
   }
   pagesChecked.push(path);
@@ -137,7 +140,7 @@ async function send(
   client: BrowserClient,
   page: Page,
   form: HtmlForm,
-  options: { fill?: FormFill; submitter?: string },
+  options: { fill?: FormFill; submitter?: string | ((button: FormControl) => boolean) },
   status: number,
 ) {
   const before = stored();
@@ -617,12 +620,30 @@ describe("every form, submitted without JavaScript with its own hidden _csrf", (
     );
     expect(added.headers.get("location")).toBe(`${T}/tasks`);
     page = await follow(owner, added);
-    const done = pick(page, /\/tasks\/\d+\/completion$/, pressing("Mark “Order punch cards” done"));
-    page = await follow(owner, await send(owner, page, done, {}, 303));
-    const undo = pick(page, done.action, pressing("Mark “Order punch cards” not done"));
-    expect(undo.controls.find((c) => c.name === "completed")?.value).toBe("false");
-    page = await follow(owner, await send(owner, page, undo, {}, 303));
-    expect(pick(page, done.action).controls.find((c) => c.name === "completed")?.value).toBe("true");
+    // Every task's tick is a button of the page's one task form, naming its own URL (formaction).
+    const labelled = (label: string) => (b: FormControl) => b.attributes["aria-label"] === label;
+    const toggles = (p: Page) => p.forms.find((f) => f.id === "task-toggle") as HtmlForm;
+    const tick = (p: Page, label: string) => toggles(p).controls.find(labelled(label));
+    const done = tick(page, "Mark “Order punch cards” done");
+    expect(done?.attributes.formaction).toMatch(/\/tasks\/\d+\/completion$/);
+    page = await follow(
+      owner,
+      await send(owner, page, toggles(page), { submitter: labelled("Mark “Order punch cards” done") }, 303),
+    );
+    const undo = tick(page, "Mark “Order punch cards” not done");
+    expect(undo?.value).toBe("false");
+    expect(undo?.attributes.formaction).toBe(done?.attributes.formaction);
+    page = await follow(
+      owner,
+      await send(
+        owner,
+        page,
+        toggles(page),
+        { submitter: labelled("Mark “Order punch cards” not done") },
+        303,
+      ),
+    );
+    expect(tick(page, "Mark “Order punch cards” done")?.value).toBe("true");
   });
 
   it("settings → team: invitations (revoked, accepted), roles, removal, API keys", async () => {

@@ -1105,6 +1105,7 @@ const VIEWS: Record<string, Entry | NotHtml> = {
       target: "#record-tasks",
     }),
   ],
+  "tasks/task-item#taskToggleForm": (v) => [v(CSRF)],
   "tasks/task-item#taskItem": (v, f) => [
     v(f.task(false), f.item),
     v(f.task(true), f.item),
@@ -1141,6 +1142,7 @@ function mergeRowValues(rows: unknown) {
 
 /** Views given no text a user wrote: ids, the base path, the nonce and HTML already rendered. */
 const NO_USER_TEXT = new Set([
+  "tasks/task-item#taskToggleForm",
   "components/list-columns#hiddenColumnsStyle",
   "components/row-actions.raw#rowActions",
   "components/select-cell.raw#selectHeader",

@@ -66,6 +66,29 @@ document.addEventListener("click", (event) => {
   }
 });
 
+// A task's tick: its button names the page's one task form and its own completion URL, which a
+// browser without JavaScript posts. Here it is posted by htmx and the task swapped in place,
+// and focus stays on the task's tick rather than going back to the top of the page.
+document.addEventListener("click", (event) => {
+  if (event.defaultPrevented || event.button !== 0) return;
+  const button =
+    event.target instanceof Element ? event.target.closest('button.check[form="task-toggle"]') : null;
+  const task = button?.closest("li.task");
+  if (!button || !task?.id) return;
+  const url = new URL(button.formAction);
+  if (url.origin !== location.origin || !/^\/t\/[^/]+\/tasks\/\d+\/completion$/.test(url.pathname)) return;
+  event.preventDefault();
+  const id = task.id;
+  window.htmx
+    .ajax("POST", url.pathname, {
+      source: button,
+      target: task,
+      swap: "outerHTML",
+      values: { completed: button.value },
+    })
+    .then(() => document.querySelector(`#${CSS.escape(id)} button.check`)?.focus());
+});
+
 // Kanban: drag a card onto another stage's column. The card's "Move to…" link is the URL its
 // move posts to, the column says which stage it is (data-stage-id); htmx posts the move and
 // swaps the updated board in. Without drag and drop, the "Move to…" dialog below does it.

@@ -2,7 +2,7 @@ import type { UserSummary } from "../../src/auth/users.ts";
 import type { TaskRecord } from "../../src/tasks/tasks.ts";
 import { type Html, html, join } from "../html.ts";
 import { newTaskForm } from "../tasks/new-task-form.ts";
-import { type TaskItemContext, taskItem } from "../tasks/task-item.ts";
+import { type TaskItemContext, taskItem, taskToggleForm } from "../tasks/task-item.ts";
 
 /** A record's tasks, with a form to add one (assigned to the viewer unless changed). */
 export function tasksSection(
@@ -27,6 +27,7 @@ ${
       })
     : ""
 }
+${item.canWrite ? taskToggleForm(item.csrfToken) : ""}
 <ul class="tasks" id="record-tasks">${join(tasks.map((t) => taskItem(t, item)))}</ul>
 </section>`;
 }

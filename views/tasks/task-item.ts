@@ -22,11 +22,20 @@ function due(task: TaskRecord, ctx: TaskItemContext): Html {
   return html` <time class="due${late ? " overdue" : ""}" datetime="${new Date(task.dueAt).toISOString()}">due ${day} ${time}</time>`;
 }
 
-/** One task, with a button that completes it (or opens it again) in place. */
+/**
+ * The one form every task's tick on a page submits (its CSRF token): each task carries a button
+ * naming it and its own completion URL (formaction), not a form of its own, which was most of a
+ * task's bytes. Without JavaScript the button posts it; with it, app.js swaps the task in place.
+ */
+export function taskToggleForm(csrfToken: string): Html {
+  return html`<form id="task-toggle" method="post" hidden>${csrfField(csrfToken)}</form>`;
+}
+
+/** One task, with a button that completes it (or opens it again): the page holds taskToggleForm. */
 export function taskItem(task: TaskRecord, ctx: TaskItemContext): Html {
   const done = task.completedAt !== null;
   const toggle = ctx.canWrite
-    ? html`<form class="inline" method="post" action="${ctx.base}/tasks/${task.id}/completion" hx-post="${ctx.base}/tasks/${task.id}/completion" hx-target="closest li" hx-swap="outerHTML" hx-nonce="${ctx.nonce}">${csrfField(ctx.csrfToken)}<input type="hidden" name="completed" value="${done ? "false" : "true"}"><button type="submit" class="check" aria-label="${done ? `Mark “${task.title}” not done` : `Mark “${task.title}” done`}">${done ? "✓" : ""}</button></form>`
+    ? html`<button type="submit" form="task-toggle" formaction="${ctx.base}/tasks/${task.id}/completion" name="completed" value="${done ? "false" : "true"}" class="check" aria-label="${done ? `Mark “${task.title}” not done` : `Mark “${task.title}” done`}">${done ? "✓" : ""}</button>`
     : "";
   const subject =
     ctx.showSubject && task.subjectType && task.subjectId !== null

@@ -6,7 +6,7 @@ import { type Html, html, join } from "../html.ts";
 import { page } from "../layouts/page.ts";
 import type { PageContext } from "../layouts/page-context.ts";
 import { newTaskForm } from "./new-task-form.ts";
-import { type TaskItemContext, taskItem } from "./task-item.ts";
+import { type TaskItemContext, taskItem, taskToggleForm } from "./task-item.ts";
 
 export interface TasksPageProps {
   ctx: PageContext;
@@ -47,6 +47,7 @@ export function tasksPage(p: TasksPageProps): Html {
     title: p.isOwn ? "My tasks" : `Tasks for ${p.assignee.name}`,
     nav: "tasks",
     body: html`<div class="page-head"><h1>${p.isOwn ? "My tasks" : html`Tasks for ${p.assignee.name}`}</h1></div>
+${p.item.canWrite ? taskToggleForm(p.item.csrfToken) : ""}
 ${p.item.canWrite ? newTaskForm({ base: p.item.base, nonce: p.item.nonce, csrfToken: p.item.csrfToken, users: p.users, form: p.form, target: "#today" }) : ""}
 <div class="buckets">
 ${bucket("Overdue", "overdue", b.overdue, p.item, "Nothing overdue.")}
