@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { CLI } from "./analytics-export.fixture.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { api, DataDir } from "./support/workspace.ts";
@@ -147,6 +148,41 @@ describe("crm serve --procs 2", () => {
     expect(server.lines.filter((l) => l.includes('"msg":"stopped"')).length).toBeGreaterThanOrEqual(2);
     expect(server.lines.some((l) => l.includes('"msg":"all server processes stopped"'))).toBe(true);
     expect(pids.filter(alive)).toEqual([]);
+  }, 30_000);
+
+  it("refuses a port another server holds in one line, alone or as a group, before any start-up work", async () => {
+    const holder = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("held") });
+    try {
+      for (const procs of ["1", "2"]) {
+        const proc = Bun.spawn(
+          [
+            process.execPath,
+            CLI,
+            "serve",
+            "--port",
+            String(holder.port),
+            "--procs",
+            procs,
+            "--data",
+            dir.path,
+          ],
+          { stdout: "pipe", stderr: "pipe", env: { ...process.env, CRM_ANALYTICS_AT: "02:30" } },
+        );
+        const [out, err, code] = await Promise.all([
+          new Response(proc.stdout).text(),
+          new Response(proc.stderr).text(),
+          proc.exited,
+        ]);
+        expect({ procs, code }).toEqual({ procs, code: 1 });
+        expect(err.trim().split("\n")).toEqual([
+          expect.stringMatching(new RegExp(`^crm serve: cannot listen on 127\\.0\\.0\\.1:${holder.port}: `)),
+        ]);
+        // Nothing started: no schedule, no process.
+        expect(out).toBe("");
+      }
+    } finally {
+      holder.stop(true);
+    }
   }, 30_000);
 
   it("leaves no process serving when its supervisor is killed outright", async () => {

@@ -87,6 +87,25 @@ function banner(url: string, demo: boolean, procs: number): void {
   }
 }
 
+/**
+ * Binds the port once without SO_REUSEPORT and lets it go: a port another server or group holds
+ * is refused in one line (processes with SO_REUSEPORT would join it silently and split its
+ * connections with a stranger), and a port of 0 becomes the one every process of a group binds.
+ */
+function claimPort(config: Config): number | undefined {
+  try {
+    const probe = Bun.serve({ hostname: config.host, port: config.port, fetch: () => new Response(null) });
+    const port = probe.port ?? config.port;
+    probe.stop(true);
+    return port;
+  } catch (error) {
+    console.error(
+      `crm serve: cannot listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : error}`,
+    );
+    return undefined;
+  }
+}
+
 /** Runs until SIGTERM or SIGINT calls `stop` (and `also`, e.g. the supervisor going away). */
 function untilStopped(stop: () => Promise<void>, also: string[] = []): Promise<number> {
   let stopping = false;
@@ -109,6 +128,8 @@ function untilStopped(stop: () => Promise<void>, also: string[] = []): Promise<n
 }
 
 async function runAlone(config: Config, logger: Logger, demo: boolean): Promise<number> {
+  // A port already held is refused in one line, before any start-up work.
+  if (config.port !== 0 && claimPort(config) === undefined) return 1;
   const server: RunningServer = startServer(config, logger);
   banner(server.url, demo, 1);
   return untilStopped(() => server.stop());
@@ -131,20 +152,8 @@ async function runGroupMember(config: Config, logger: Logger, index: number): Pr
  * each process's worker pool gets its share of the cores left over by the server threads.
  */
 async function runGroup(config: Config, logger: Logger, demo: boolean): Promise<number> {
-  // The port is bound once without SO_REUSEPORT first: a port another server or group holds is
-  // refused here (processes with SO_REUSEPORT would join it silently and split its
-  // connections with a stranger), and a port of 0 becomes the one every process binds.
-  let port = config.port;
-  try {
-    const probe = Bun.serve({ hostname: config.host, port, fetch: () => new Response(null) });
-    port = probe.port ?? port;
-    probe.stop(true);
-  } catch (error) {
-    console.error(
-      `crm serve: cannot listen on ${config.host}:${port}: ${error instanceof Error ? error.message : error}`,
-    );
-    return 1;
-  }
+  const port = claimPort(config);
+  if (port === undefined) return 1;
   const cores = availableParallelism();
   const group = supervise({
     procs: config.procs,
