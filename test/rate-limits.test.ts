@@ -167,8 +167,9 @@ describe("rate limits on the server", () => {
     const from = freshAddress();
     const answer = await get("/api/v1/t/rate-b/contacts", from, { authorization: `Bearer ${keyB}` });
     expect(answer.status).toBe(200);
-    expect(answer.headers.get("ratelimit-policy")).toBe('"workspace";q=40;w=10');
-    expect(answer.headers.get("ratelimit")).toMatch(/^"workspace";r=\d+;t=\d+$/);
+    // Both buckets, the workspace's and the address's, as items of one list.
+    expect(answer.headers.get("ratelimit-policy")).toBe('"workspace";q=40;w=10, "address";q=20;w=10');
+    expect(answer.headers.get("ratelimit")).toMatch(/^"workspace";r=\d+;t=\d+, "address";r=19;t=\d+$/);
     const statuses = await burst(RATE * 3, () =>
       get("/api/v1/t/rate-a/contacts", freshAddress(), { authorization: `Bearer ${keyA}` }),
     );

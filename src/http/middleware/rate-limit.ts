@@ -75,7 +75,8 @@ export class RateLimits {
 /**
  * Every request but /metrics and the static assets takes a token from its client address's
  * bucket, before any other work; past it, 429 with Retry-After (the app's error page, flash or
- * problem+json). Health probes are answered before the app.
+ * problem+json). Health probes are answered before the app. API answers say where the
+ * address's bucket stands, after the workspace's.
  */
 export function addressRateLimit(limits: RateLimits): MiddlewareHandler<AppEnv> {
   return async function addressRateLimit(c, next) {
@@ -91,6 +92,17 @@ export function addressRateLimit(limits: RateLimits): MiddlewareHandler<AppEnv> 
       );
     }
     await next();
+    // An API client sees both of its buckets: the workspace's (set by workspaceRateLimit, inside)
+    // and its address's, as two items of one list each.
+    if (path.startsWith("/api/")) {
+      const headers = c.res.headers;
+      const addresses = limits.addresses;
+      headers.append(
+        "RateLimit-Policy",
+        `"address";q=${addresses.burst};w=${limits.config.rateLimitBurstSeconds}`,
+      );
+      headers.append("RateLimit", `"address";r=${taken.remaining};t=${taken.resetSeconds}`);
+    }
   };
 }
 
