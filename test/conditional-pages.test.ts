@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test";
 import { seedTenant } from "../src/seed/seed-tenant.ts";
 import { launchBrowser } from "./support/browser.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
+import { clearOfMinuteEdge } from "./support/minute-edge.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { api, DataDir, PASSWORD, signIn } from "./support/workspace.ts";
@@ -49,6 +50,9 @@ afterAll(async () => {
   await two?.stop();
   dir.remove();
 });
+
+// A 200 and its revalidation within one minute (see clearOfMinuteEdge).
+beforeEach(() => clearOfMinuteEdge());
 
 const PAGES = () => [
   `/t/${T}/contacts`,

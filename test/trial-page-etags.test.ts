@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test";
 import { fileURLToPath } from "node:url";
 import { seedTenant } from "../src/seed/seed-tenant.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
 import { startClockedServer, TestClock } from "./support/clocked-server.ts";
+import { clearOfMinuteEdge } from "./support/minute-edge.ts";
 import { FAST_HASHING, startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { api, DataDir, signIn } from "./support/workspace.ts";
@@ -74,6 +75,9 @@ afterAll(async () => {
   await two?.stop();
   dir.remove();
 });
+
+// A 200 and its revalidation within one minute (see clearOfMinuteEdge).
+beforeEach(() => clearOfMinuteEdge());
 
 const tagOf = (r: { headers: Headers }) => r.headers.get("etag") as string;
 
