@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test"
 import { seedTenant } from "../src/seed/seed-tenant.ts";
 import { launchBrowser } from "./support/browser.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
+import { sumOf } from "./support/metrics-samples.ts";
 import { clearOfMinuteEdge } from "./support/minute-edge.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -162,19 +163,12 @@ describe("conditional GETs for pages", () => {
         if (m.type() === "error") problems.push(m.text());
       });
       // The browser shows a revalidated page as the stored 200; the server counts what it sent.
-      const redirectsSent = async () => {
-        const text = await (await fetch(`${one.url}/metrics`)).text();
-        const line = text
-          .split("\n")
-          .find(
-            (l) =>
-              l.startsWith("crm_http_requests_total{") &&
-              l.includes('route="/t/:tenant/contacts"') &&
-              l.includes('status_class="3xx"') &&
-              l.includes('method="GET"'),
-          );
-        return Number(line?.split(" ").pop() ?? 0);
-      };
+      const redirectsSent = async () =>
+        sumOf(await (await fetch(`${one.url}/metrics`)).text(), "crm_http_requests_total", {
+          method: "GET",
+          route: "/t/:tenant/contacts",
+          status_class: "3xx",
+        });
       const statuses: number[] = [];
       page.on("response", (r) => {
         if (new URL(r.url()).pathname === `/t/${T}/contacts`) statuses.push(r.status());

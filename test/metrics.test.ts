@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { loadConfig } from "../src/core/config.ts";
 import { finishRun, startRun } from "../src/tenancy/analytics-ledger.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
+import { samples } from "./support/metrics-samples.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { DataDir, signIn } from "./support/workspace.ts";
@@ -21,17 +22,6 @@ let data: DataDir;
 let owner: BrowserClient;
 
 const scrape = (headers: Record<string, string> = {}) => fetch(`${server.url}/metrics`, { headers });
-
-/** The samples of a scrape: `name{labels}` → value. */
-function samples(text: string): Map<string, number> {
-  const map = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (!line || line.startsWith("#")) continue;
-    const at = line.lastIndexOf(" ");
-    map.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return map;
-}
 
 beforeAll(async () => {
   data = new DataDir(dir.path);

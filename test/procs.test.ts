@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { CLI } from "./analytics-export.fixture.ts";
-import { startServer, type TestServer } from "./support/server.ts";
+import { sumOf } from "./support/metrics-samples.ts";
+import { isAlive as alive, startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { api, DataDir } from "./support/workspace.ts";
 
@@ -26,21 +27,8 @@ const started = (group: number) =>
     .filter((l) => l.msg === "server process started" && l.group === group)
     .map((l) => Number(l.pid));
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 async function requestsCounted(route: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  return text
-    .split("\n")
-    .filter((l) => l.startsWith("crm_http_requests_total{") && l.includes(`route="${route}"`))
-    .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
+  return sumOf(await (await fetch(`${server.url}/metrics`)).text(), "crm_http_requests_total", { route });
 }
 
 beforeAll(async () => {
@@ -104,12 +92,7 @@ describe("crm serve --procs 2", () => {
     for (let i = 0; i < 4; i++) {
       const counted = await fetch(`${server.url}/metrics`, { headers: { connection: "close" } });
       const text = await counted.text();
-      const total = text
-        .split("\n")
-        .filter(
-          (l) => l.startsWith("crm_http_requests_total{") && l.includes('route="/api/v1/t/:tenant/contacts"'),
-        )
-        .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
+      const total = sumOf(text, "crm_http_requests_total", { route: "/api/v1/t/:tenant/contacts" });
       expect(total).toBe(before + 31);
     }
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { addressKey } from "../src/http/middleware/rate-limit.ts";
 import { TokenBuckets } from "../src/http/token-buckets.ts";
+import { sumOf } from "./support/metrics-samples.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { api, DataDir } from "./support/workspace.ts";
@@ -63,9 +64,7 @@ async function burst(n: number, send: () => Promise<Response>): Promise<number[]
 }
 
 async function refusedCount(limit: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`crm_rate_limited_total{limit="${limit}"}`));
-  return Number(line?.split(" ").pop() ?? 0);
+  return sumOf(await (await fetch(`${server.url}/metrics`)).text(), "crm_rate_limited_total", { limit });
 }
 
 describe("token buckets", () => {

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { finishRun, startRun } from "../src/tenancy/analytics-ledger.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
 import { BrowserClient as Browser } from "./support/browser-client.ts";
+import { labelsOf, samples } from "./support/metrics-samples.ts";
 import { rawFetch } from "./support/raw-fetch.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -25,24 +26,6 @@ const OUTSIDE = "203.0.113.9";
 /** A non-loopback address of this machine, if it has one (`hostname -I`). */
 const LOCAL_V4 = "192.0.2.2";
 const LOCAL_V6 = "fd00::2";
-
-/** The samples of a scrape: `name{labels}` → value. */
-function samples(text: string): Map<string, number> {
-  const map = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (!line || line.startsWith("#")) continue;
-    const at = line.lastIndexOf(" ");
-    map.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return map;
-}
-
-function labelsOf(key: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const inner = /\{(.*)\}$/.exec(key)?.[1] ?? "";
-  for (const m of inner.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) out[m[1] as string] = m[2] as string;
-  return out;
-}
 
 /** One raw HTTP/1.1 exchange (for what fetch will not send, e.g. a header twice). */
 function rawHttp(port: number, request: string, host = "127.0.0.1"): Promise<string> {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { startServer, type TestServer } from "./support/server.ts";
+import { sumOf } from "./support/metrics-samples.ts";
+import { isAlive as alive, startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { api, DataDir, signIn } from "./support/workspace.ts";
 
@@ -23,15 +24,6 @@ const parsed = (server: TestServer) =>
       return { unparsable: l } as Record<string, unknown>;
     }
   });
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const pidsOf = async (server: TestServer) =>
   ((await server.waitForLine((l) => l.msg === "group listening")) as { pids: number[] }).pids;
@@ -91,11 +83,7 @@ async function counted(
     headers: { connection: "close", ...headers },
     signal: AbortSignal.timeout(timeoutMs),
   });
-  const text = await r.text();
-  return text
-    .split("\n")
-    .filter((l) => l.startsWith("crm_http_requests_total{") && l.includes(`route="${route}"`))
-    .reduce((sum, l) => sum + Number(l.split(" ").pop()), 0);
+  return sumOf(await r.text(), "crm_http_requests_total", { route });
 }
 
 beforeAll(async () => {

@@ -179,3 +179,13 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
     },
   };
 }
+
+/** Whether a process (a server, one of a group's) is still running. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
