@@ -3,12 +3,8 @@ import { afterAll, describe, expect, it } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  crmCommand,
-  NightlyScheduler,
-  nextRunAt,
-  nightlyRunDate,
-} from "../src/analytics/nightly-scheduler.ts";
+import { NightlyScheduler, nextRunAt, nightlyRunDate } from "../src/analytics/nightly-scheduler.ts";
+import { crmCommand } from "../src/core/app-files.ts";
 import { ConfigError, loadConfig } from "../src/core/config.ts";
 import { Logger } from "../src/core/logger.ts";
 import { seedTenant } from "../src/seed/seed-tenant.ts";

@@ -1,3 +1,4 @@
+import { threadFile } from "../../src/core/app-files.ts";
 import {
   type ColumnBatch,
   type ReadOutcome,
@@ -49,7 +50,7 @@ export class ReadPool {
   /** `threads` reader threads; 0 reads on the caller's thread, when `consume` is called. */
   constructor(threads: number) {
     this.threads = Array.from({ length: threads }, () => {
-      const worker = new Worker(new URL("./read.worker.ts", import.meta.url).href);
+      const worker = new Worker(threadFile("jobs/export/read.worker.ts"));
       const inFlight = new Int32Array(new SharedArrayBuffer(4));
       worker.postMessage({
         type: "init",

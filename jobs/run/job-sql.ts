@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { appFile } from "../../src/core/app-files.ts";
 import { ANALYTICS_JOBS, type AnalyticsJob } from "../../src/tenancy/analytics-ledger.ts";
 
 /** The jobs that write into each workspace's file (usage goes to the host's catalog only). */
@@ -10,7 +11,7 @@ export type TenantJob = (typeof TENANT_JOBS)[number];
 
 /** A job's one SELECT, read from `jobs/<name>.sql` (the name comes from ANALYTICS_JOBS, never from input). */
 export function jobSql(job: AnalyticsJob): string {
-  const text = readFileSync(new URL(`../${job}.sql`, import.meta.url), "utf8");
+  const text = readFileSync(appFile(`jobs/${job}.sql`), "utf8");
   // A trailing semicolon would end the statement the runner wraps around the SELECT.
   return text.trim().replace(/;\s*$/, "");
 }

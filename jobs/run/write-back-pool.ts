@@ -1,3 +1,4 @@
+import { threadFile } from "../../src/core/app-files.ts";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import type { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import type { TenantJob } from "./job-sql.ts";
@@ -57,7 +58,7 @@ export async function writeBackInThreads(
 ): Promise<void> {
   const threads = Array.from(
     { length: Math.max(1, Math.min(writers, tasks.length)) },
-    () => new Worker(new URL("./write-back.worker.ts", import.meta.url).href),
+    () => new Worker(threadFile("jobs/run/write-back.worker.ts")),
   );
   let next = 0;
   try {

@@ -1,5 +1,5 @@
-import { fileURLToPath } from "node:url";
 import type { Subprocess } from "bun";
+import { crmCommand } from "../core/app-files.ts";
 import { errorFields, type Logger } from "../core/logger.ts";
 import { utcToZoned, zonedToUtc } from "../core/time-zone.ts";
 
@@ -12,7 +12,6 @@ import { utcToZoned, zonedToUtc } from "../core/time-zone.ts";
  * SIGKILL after the drain time); a run cut short is marked failed by the next one.
  */
 
-const CLI = fileURLToPath(new URL("../cli.ts", import.meta.url));
 /** The timer wakes at least this often, so a clock change or a suspended host delays a run by a minute at most. */
 const MAX_SLEEP_MS = 60_000;
 /** What the log keeps of the child's output (its last lines: the outcome or the error). */
@@ -53,12 +52,6 @@ export function nextRunAt(now: number, at: string, zone: string): number {
     day = nextDay(day);
   }
   return zonedToUtc(day, time, zone) + seconds;
-}
-
-/** The command line that runs this same program's `crm`: the binary itself when compiled, else bun with src/cli.ts. */
-export function crmCommand(): string[] {
-  const compiled = Bun.main.startsWith("/$bunfs/") || /^[A-Za-z]:[\\/]~BUN[\\/]/.test(Bun.main);
-  return compiled ? [process.execPath] : [process.execPath, CLI];
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { AssetUrls } from "../../views/layouts/page-context.ts";
+import { appFile } from "../core/app-files.ts";
 import {
   type Encoding,
   encodedEtag,
@@ -17,16 +17,16 @@ interface Asset {
 }
 
 /** Static files the pages load: htmx and its CSP extension from node_modules (never a CDN), and our own JS and CSS. */
-const SOURCES: Record<string, { url: string; type: string }> = {
-  "htmx.js": { url: import.meta.resolve("htmx.org/dist/htmx.min.js"), type: "text/javascript" },
-  "hx-csp.js": { url: import.meta.resolve("htmx.org/dist/ext/hx-csp.min.js"), type: "text/javascript" },
-  "app.js": { url: new URL("../../views/assets/app.js", import.meta.url).href, type: "text/javascript" },
-  "app.css": { url: new URL("../../views/assets/app.css", import.meta.url).href, type: "text/css" },
-  "favicon.svg": {
-    url: new URL("../../views/assets/favicon.svg", import.meta.url).href,
-    type: "image/svg+xml",
-  },
+const SOURCES: Record<string, { file: string; type: string }> = {
+  "htmx.js": { file: "node_modules/htmx.org/dist/htmx.min.js", type: "text/javascript" },
+  "hx-csp.js": { file: "node_modules/htmx.org/dist/ext/hx-csp.min.js", type: "text/javascript" },
+  "app.js": { file: "views/assets/app.js", type: "text/javascript" },
+  "app.css": { file: "views/assets/app.css", type: "text/css" },
+  "favicon.svg": { file: "views/assets/favicon.svg", type: "image/svg+xml" },
 };
+
+/** Every file the pages load, for the binary's build to embed (scripts/build-binary.ts). */
+export const ASSET_FILES = Object.values(SOURCES).map((source) => source.file);
 
 /**
  * Loaded once at start-up and served from memory. Each URL carries a content hash
@@ -39,7 +39,7 @@ export class Assets {
 
   constructor() {
     for (const [name, source] of Object.entries(SOURCES)) {
-      const body = readFileSync(fileURLToPath(source.url));
+      const body = readFileSync(appFile(source.file));
       const hash = new Bun.CryptoHasher("sha256").update(body).digest("hex").slice(0, 12);
       const encoded = {
         zstd: Bun.zstdCompressSync(body, { level: 19 }),

@@ -1,6 +1,7 @@
 import { analyticsSettings } from "../../jobs/export/analytics-settings.ts";
 import { loadWarehouseKey } from "../../jobs/export/warehouse-key.ts";
 import { loadConfig } from "../core/config.ts";
+import { loadEmbeddedDuckdb } from "../core/embedded-duckdb.ts";
 import { type Command, DATA_HELP, UsageError } from "./command.ts";
 import { openExistingCatalog } from "./open-data.ts";
 import { ProgressLine } from "./progress-line.ts";
@@ -53,6 +54,7 @@ A progress bar on a terminal; one summary line on stdout at the end.`,
     const progress = tty ? new ProgressLine("analytics export: read", "workspaces") : undefined;
     let files: ProgressLine | undefined;
     // Loaded here, not at the top: `crm serve` shares this entry point and never loads DuckDB (invariant 6).
+    loadEmbeddedDuckdb();
     const { exportWarehouse } = await import("../../jobs/export/export-warehouse.ts");
     const summary = await exportWarehouse({
       dataDir: config.dataDir,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { analyticsSettings } from "../../jobs/export/analytics-settings.ts";
 import { loadConfig } from "../core/config.ts";
+import { loadEmbeddedDuckdb } from "../core/embedded-duckdb.ts";
 import { csvRow } from "../privacy/csv.ts";
 import { type Command, intFlag, stringFlag, UsageError } from "./command.ts";
 import { openExistingCatalog } from "./open-data.ts";
@@ -136,6 +137,7 @@ DuckDB's memory and threads: CRM_ANALYTICS_MEMORY, CRM_ANALYTICS_THREADS.`,
     }
     const sql = await readScript(source);
     // Loaded here, not at the top: `crm serve` shares this entry point and never loads DuckDB (invariant 6).
+    loadEmbeddedDuckdb();
     const { runTenantQuery } = await import("../../jobs/query/tenant-query.ts");
     const result = await runTenantQuery({
       warehouse: settings.warehouse,

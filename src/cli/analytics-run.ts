@@ -3,6 +3,7 @@ import { loadWarehouseKey } from "../../jobs/export/warehouse-key.ts";
 import { WRITE_BUSY_TIMEOUT_MS } from "../../jobs/run/write-back.ts";
 import { hostTimeZone, nightlyRunDate } from "../analytics/nightly-scheduler.ts";
 import { loadConfig } from "../core/config.ts";
+import { loadEmbeddedDuckdb } from "../core/embedded-duckdb.ts";
 import { ANALYTICS_JOBS, type AnalyticsJob, RunInProgressError } from "../tenancy/analytics-ledger.ts";
 import { ShardManager } from "../tenancy/shard-manager.ts";
 import { type Command, DATA_HELP, UsageError } from "./command.ts";
@@ -84,6 +85,7 @@ Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTI
     const { warehouse } = settings;
     const key = values["skip-export"] ? undefined : loadWarehouseKey(config.dataDir, warehouse, process.env);
     // DuckDB is loaded here only, never by `crm serve` (which imports this file's command table).
+    loadEmbeddedDuckdb();
     const { runAnalytics } = await import("../../jobs/run/run-analytics.ts");
     const { exportWarehouse } = await import("../../jobs/export/export-warehouse.ts");
     // A workspace the server holds locked is waited for briefly and retried (write-back.ts), never

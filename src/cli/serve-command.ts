@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { GroupMember } from "../app/group-member.ts";
 import { createDeps, type RunningServer, startServer } from "../app/start-server.ts";
 import { supervise } from "../app/supervisor.ts";
+import { crmCommand } from "../core/app-files.ts";
 import { type Config, loadConfig } from "../core/config.ts";
 import { Logger } from "../core/logger.ts";
 import { isDiskFull, isIoErrorOnFullDisk } from "../tenancy/shard-faults.ts";
@@ -157,7 +158,7 @@ async function runGroup(config: Config, logger: Logger, demo: boolean): Promise<
   const cores = availableParallelism();
   const group = supervise({
     procs: config.procs,
-    command: [process.execPath, process.argv[1] as string, "serve"],
+    command: [...crmCommand(), "serve"],
     env: {
       ...process.env,
       CRM_DATA: config.dataDir,

@@ -1,10 +1,10 @@
 import type { Database } from "bun:sqlite";
-import { fileURLToPath } from "node:url";
 import { type MigrationMeta, readMigrationFiles } from "drizzle-orm/migrator";
+import { appFile } from "../core/app-files.ts";
 
 /** Where drizzle-kit writes each schema's migrations (see drizzle.config.ts and drizzle.catalog.config.ts). */
-export const TENANT_MIGRATIONS = fileURLToPath(new URL("../../migrations/tenant", import.meta.url));
-export const CATALOG_MIGRATIONS = fileURLToPath(new URL("../../migrations/catalog", import.meta.url));
+export const TENANT_MIGRATIONS = appFile("migrations/tenant");
+export const CATALOG_MIGRATIONS = appFile("migrations/catalog");
 
 /** drizzle's own bookkeeping table, so drizzle-kit sees the same history we apply. */
 const MIGRATIONS_TABLE = "__drizzle_migrations";

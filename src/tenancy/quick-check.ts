@@ -1,3 +1,5 @@
+import { threadFile } from "../core/app-files.ts";
+
 /** A quick_check that took longer than this is abandoned (its thread stopped). */
 const QUICK_CHECK_LIMIT_MS = 10 * 60_000;
 
@@ -7,7 +9,7 @@ const QUICK_CHECK_LIMIT_MS = 10 * 60_000;
  */
 export function quickCheckOffThread(path: string): Promise<string[]> {
   return new Promise((resolve) => {
-    const worker = new Worker(new URL("./quick-check.worker.ts", import.meta.url).href);
+    const worker = new Worker(threadFile("src/tenancy/quick-check.worker.ts"));
     const done = (lines: string[]) => {
       clearTimeout(timer);
       void worker.terminate();

@@ -1,12 +1,13 @@
 import { unpack } from "msgpackr";
 import Piscina from "piscina";
+import { threadFile } from "../core/app-files.ts";
 import { AppError, BadRequestError, RetryLaterError, ValidationError } from "../core/errors.ts";
 import type { TaskInput, TaskReply, TaskRequest } from "./task-types.ts";
 import type { TaskName } from "./tasks.ts";
 import type { PoolThreadData } from "./worker-entry.ts";
 
 /** The file every pool thread runs. */
-export const WORKER_ENTRY = new URL("./worker-entry.ts", import.meta.url).href;
+export const WORKER_ENTRY = threadFile("src/workers/worker-entry.ts");
 
 export interface WorkerPoolOptions {
   dataDir: string;

@@ -47,6 +47,10 @@ export interface StartOptions {
    * then that command's child, and `pid`, `proc`, `stop()` and `kill()` are the wrapper's.
    */
   wrap?: string[];
+  /** The program in place of bun with src/cli.ts, e.g. the built binary. */
+  command?: string[];
+  /** The server's working directory (the repository unless a test says). */
+  cwd?: string;
 }
 
 /** Starts the real server (`crm serve`) as a child process on a free port over `dataDir`. */
@@ -54,8 +58,7 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
   const proc = Bun.spawn(
     [
       ...(options.wrap ?? []),
-      process.execPath,
-      CLI,
+      ...(options.command ?? [process.execPath, CLI]),
       "serve",
       "--port",
       "0",
@@ -64,7 +67,7 @@ export async function startServer(options: StartOptions): Promise<TestServer> {
       ...(options.args ?? []),
     ],
     {
-      cwd: ROOT,
+      cwd: options.cwd ?? ROOT,
       // One process unless a test asks for a group: tests look into the server's in-memory state.
       env: { ...process.env, ...FAST_HASHING, ...NO_NIGHTLY_RUN, CRM_PROCS: "1", ...options.env },
       stdin: "ignore",
