@@ -22,9 +22,13 @@ function isStartLine(line: string): boolean {
   return ("url" in parsed && !("group" in parsed)) || "control" in parsed;
 }
 
-/** Starts a Bun script and waits for its start line (see isStartLine): `startLine`. */
-export async function spawnServer(args: string[], env: Record<string, string> = {}) {
-  const proc = Bun.spawn([process.execPath, ...args], {
+/** Starts a Bun script (or `program` with `args`) and waits for its start line (see isStartLine): `startLine`. */
+export async function spawnServer(
+  args: string[],
+  env: Record<string, string> = {},
+  program = process.execPath,
+) {
+  const proc = Bun.spawn([program, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdout: "pipe",

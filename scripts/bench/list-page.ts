@@ -3,7 +3,10 @@
  * workspace of 100,000 contacts, measured with wrk against one server process, each as a
  * ratio of two references measured in the same run (these machines are shared and noisy):
  *   bare         a Bun.serve handler answering a fixed string;
- *   prerendered  a Bun.serve handler answering the bytes of page 1, pre-rendered.
+ *   prerendered  a Bun.serve handler answering the bytes of page 1, pre-rendered;
+ *   express      Express 5 + EJS + SQLite (libsql) on Node, the same number of processes, serving
+ *                the same list over the same file (scripts/bench/express-reference/), when Node is
+ *                on the PATH.
  * Page 1 is also measured as a browser coming back to it with its ETag (an empty 304).
  *
  * Usage: bun scripts/bench/list-page.ts [--data DIR] [--seconds N] [--rounds N] [--connections N]
@@ -16,6 +19,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { Catalog } from "../../src/tenancy/catalog.ts";
 import { BENCH, benchData } from "./bench-data.ts";
 import { benchApiKey, serverRssMb, signInSession, spawnServer } from "./bench-server.ts";
 import { measureListCosts } from "./list-costs.ts";
@@ -65,6 +69,27 @@ try {
   writeFileSync(prerenderedPath, new Uint8Array(page1Bytes));
 
   const bare = await spawnServer(["scripts/bench/reference-server.ts", "fixed"]);
+  const node = Bun.which("node");
+  const catalog = Catalog.open(dataDir);
+  const tenantFile = join(dataDir, (catalog.findBySlug(BENCH.slug) as { file: string }).file);
+  catalog.close();
+  const express = node
+    ? await spawnServer(
+        ["scripts/bench/express-reference/server.cjs", tenantFile, BENCH.slug, String(procs)],
+        {},
+        node,
+      )
+    : undefined;
+  const expressUrl = express && `http://127.0.0.1:${express.startLine.trim()}/t/${BENCH.slug}/contacts`;
+  const expressBytes = expressUrl
+    ? await (async () => {
+        const answer = await fetch(expressUrl, { headers: { cookie: session } });
+        const text = await answer.text();
+        if (answer.status !== 200 || (text.match(/<tr id="contact-/g) ?? []).length !== 50)
+          throw new Error(`the Express reference did not render 50 rows (${answer.status})`);
+        return new TextEncoder().encode(text).byteLength;
+      })()
+    : 0;
   const prerendered = await spawnServer(["scripts/bench/reference-server.ts", "file", prerenderedPath]);
   // A browser coming back to page 1 (a reload, Back): its stored ETag, current at each run's start.
   const revalidation = async () => {
@@ -78,6 +103,7 @@ try {
   const targets: Record<string, RoundTarget> = {
     bare: { url: `http://127.0.0.1:${bare.startLine}/` },
     prerendered: { url: `http://127.0.0.1:${prerendered.startLine}/` },
+    ...(expressUrl ? { "express + ejs (node)": { url: expressUrl, headers: { cookie: session } } } : {}),
     "list page 1": { url: page1Url, headers: { cookie: session } },
     "list page 2000": { url: page2000Url, headers: { cookie: session } },
     // A tag names the process that made it (its connection to the file): with --procs, a
@@ -94,6 +120,7 @@ try {
   const rss = await serverRssMb(base);
   bare.proc.kill();
   prerendered.proc.kill();
+  express?.proc.kill("SIGTERM");
 
   const rpsOf = (name: string) => summary[name]?.rps ?? 0;
   console.log(
@@ -107,7 +134,9 @@ try {
       `${name.padEnd(24)} ${String(s.rps).padStart(6)}  ${s.p50.toFixed(2).padStart(7)}  ${s.p99.toFixed(2).padStart(7)}   ${vsBare.padStart(6)}   ${vsPre.padStart(6)}`,
     );
   }
-  console.log(`\npage size: ${page1Bytes.byteLength} bytes; server RSS after the run: ${rss} MB`);
+  console.log(
+    `\npage size: ${page1Bytes.byteLength} bytes (the Express reference's: ${expressBytes || "not run, no node"}); server RSS after the run: ${rss} MB`,
+  );
   console.log("in-process CPU per request (median µs):   query   render   json");
   console.log(
     `  page 1                                   ${String(costs.page1.queryUs).padStart(5)}   ${String(costs.page1.renderUs).padStart(6)}   ${String(costs.page1.jsonUs).padStart(4)}`,
@@ -118,6 +147,14 @@ try {
 
   const checks = [
     ["list page 1 ≥ 0.10 × prerendered", rpsOf("list page 1") / rpsOf("prerendered") >= 0.1],
+    ...(expressUrl
+      ? [
+          [
+            "list page 1 ≥ 2.5 × express",
+            rpsOf("list page 1") / rpsOf("express + ejs (node)") >= 2.5,
+          ] as const,
+        ]
+      : []),
     ["page 2,000 within 15% of page 1", rpsOf("list page 2000") >= 0.85 * rpsOf("list page 1")],
     [
       "p99 < 10 ms on every page",
