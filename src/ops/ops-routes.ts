@@ -48,7 +48,11 @@ export function opsRoutes(deps: AppDeps & AuthDeps, source: OpsSource) {
 
   const panelsProps = async () => {
     const [data, measured] = await Promise.all([source.data(), storage.read()]);
-    return { data, summary: summarize(data), storage: measured };
+    // The workspaces' names beside their slugs: twenty lookups at most, cached by the catalog.
+    const names: Record<string, string> = {};
+    for (const { slug } of [...data.topTenants, ...measured.top])
+      names[slug] ??= deps.catalog.findBySlug(slug)?.name ?? "";
+    return { data, summary: summarize(data), storage: measured, names };
   };
 
   const renderLogin = (

@@ -9,6 +9,8 @@ export interface OpsPanelsProps {
   data: OpsData;
   summary: OpsSummary;
   storage: { at: number; top: TenantSize[]; total: number; tenants: number };
+  /** Workspaces' names by slug (those in the tables). */
+  names: Record<string, string>;
 }
 
 const number = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 });
@@ -49,8 +51,8 @@ ${figure("Sampler tick", `${data.tickMicros} µs every ${data.sampleSeconds} s`,
       html`<figure class="ops-chart"><figcaption><strong>${chart.title}</strong> <span class="hint">${chart.legend}</span></figcaption>${chart.svg}</figure>`,
   )}</section>
 <section class="ops-tables">
-<div><h2>Top workspaces by load (5 min)</h2>${topTenantsTable(data.topTenants)}</div>
-<div><h2>Top workspaces by storage</h2>${storageTable(p.storage.top)}<p class="hint">Measured at <time datetime="${new Date(p.storage.at).toISOString()}">${new Date(p.storage.at).toISOString().slice(11, 19)}</time> UTC, every minute at most.</p></div>
+<div><h2>Top workspaces by load (5 min)</h2>${topTenantsTable(data.topTenants, p.names)}</div>
+<div><h2>Top workspaces by storage</h2>${storageTable(p.storage.top, p.names)}<p class="hint">Measured at <time datetime="${new Date(p.storage.at).toISOString()}">${new Date(p.storage.at).toISOString().slice(11, 19)}</time> UTC, every minute at most.</p></div>
 <div><h2>Slowest routes (p95, 5 min)</h2>${slowestRoutesTable(data.slowestRoutes)}</div>
 <div><h2>Recent errors (5xx)</h2>${recentErrorsTable(data.recentErrors)}</div>
 </section>`;

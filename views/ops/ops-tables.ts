@@ -5,24 +5,30 @@ import { type Html, html } from "../html.ts";
 
 const number = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
 const megabytes = (bytes: number) => `${number.format(bytes / 1048576)} MB`;
+/** A workspace as the tables name it: its name, then its slug (both as text, escaped). */
+const workspace = (slug: string, names: Record<string, string>) =>
+  html`${names[slug] || slug} <span class="hint">/t/${slug}</span>`;
 const empty = (columns: number, text: string) =>
   html`<tr><td colspan="${columns}" class="hint">${text}</td></tr>`;
 
-export function topTenantsTable(rows: TenantLoadRow[]): Html {
+export function topTenantsTable(rows: TenantLoadRow[], names: Record<string, string>): Html {
   return html`<table class="ops-table" id="ops-top-tenants"><thead><tr><th>Workspace</th><th class="num">Requests</th><th class="num">Time (s)</th></tr></thead><tbody>${
     rows.length
       ? rows.map(
           (r) =>
-            html`<tr><td>${r.slug}</td><td class="num">${r.requests}</td><td class="num">${number.format(r.seconds)}</td></tr>`,
+            html`<tr><td>${workspace(r.slug, names)}</td><td class="num">${r.requests}</td><td class="num">${number.format(r.seconds)}</td></tr>`,
         )
       : empty(3, "No workspace requests in the last 5 minutes")
   }</tbody></table>`;
 }
 
-export function storageTable(rows: TenantSize[]): Html {
+export function storageTable(rows: TenantSize[], names: Record<string, string>): Html {
   return html`<table class="ops-table" id="ops-storage"><thead><tr><th>Workspace</th><th class="num">File + WAL</th></tr></thead><tbody>${
     rows.length
-      ? rows.map((r) => html`<tr><td>${r.slug}</td><td class="num">${megabytes(r.bytes)}</td></tr>`)
+      ? rows.map(
+          (r) =>
+            html`<tr><td>${workspace(r.slug, names)}</td><td class="num">${megabytes(r.bytes)}</td></tr>`,
+        )
       : empty(2, "No workspaces")
   }</tbody></table>`;
 }
