@@ -109,7 +109,7 @@ export interface AppOptions {
   metrics?: ServerMetrics;
   /** What /metrics answers: this process's figures, or its group's (group-member.ts). */
   gatherMetrics?: () => Promise<string>;
-  /** What /ops shows: this process's history (ops-sampler.ts) or its group's (group-member.ts); no /ops without. */
+  /** What /ops shows: this process's history (ops-sampler.ts) or its group's (group-member.ts); none given, no history. */
   ops?: OpsSource;
 }
 
@@ -142,7 +142,7 @@ export function createApp(deps: ServerDeps, options: AppOptions = {}) {
   );
   app.route("/", healthRoutes(deps));
   app.route("/", metricsRoutes(deps, metrics, options.gatherMetrics));
-  if (options.ops) app.route("/", opsRoutes(deps, options.ops));
+  app.route("/", opsRoutes(deps, options.ops));
   app.get(
     "/assets/:name",
     (c) =>

@@ -15,6 +15,8 @@ import { formFields, pageContext } from "../http/page-context.ts";
 import { endOperatorSession, OPERATOR_SESSION_MS, startOperatorSession } from "./operator-sessions.ts";
 import { operatorByEmail } from "./operators.ts";
 import { OPS_SESSION_COOKIE, type OpsEnv, opsAccess } from "./ops-access-middleware.ts";
+import { OpsRecorder } from "./ops-recorder.ts";
+import { OpsSampler } from "./ops-sampler.ts";
 import type { OpsSource } from "./ops-source.ts";
 import { summarize } from "./ops-summary.ts";
 import { TenantStorage } from "./tenant-storage.ts";
@@ -30,11 +32,21 @@ const OPERATORS_KEY = "host-operators";
 /**
  * The ops dashboard (README "Operations dashboard"): GET /ops (the whole page), GET
  * /ops/panels (what htmx swaps in every few seconds), and the operators' sign-in and sign-out.
- * Every answer is `Cache-Control: no-store`. Figures come from `source` (this process's, or
+ * Every answer is `Cache-Control: no-store`. Figures come from `given` (this process's, or
  * its group's); storage is measured here, off the request path (tenant-storage.ts).
  */
-export function opsRoutes(deps: AppDeps & AuthDeps, source: OpsSource) {
+export function opsRoutes(deps: AppDeps & AuthDeps, given: OpsSource | undefined) {
   const app = new Hono<OpsEnv>();
+  // An app built without one (`crm routes`, in-process tests) has the routes and an empty history.
+  const source =
+    given ??
+    new OpsSampler(
+      new OpsRecorder({
+        openShards: () => deps.shards.openCount,
+        poolQueued: () => deps.pool.stats().queued,
+      }),
+      deps.config.opsSampleSeconds,
+    );
   const storage = new TenantStorage(deps.catalog, deps.now);
 
   app.use("/ops/*", async function noStore(c, next) {
