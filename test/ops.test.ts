@@ -116,7 +116,7 @@ describe("the ops dashboard, from the host's loopback", () => {
     expect(page.status).toBe(200);
     expect(page.headers.get("cache-control")).toBe("no-store");
     const html = await page.text();
-    expect(html.match(/<svg /g)?.length).toBe(5);
+    expect(html.match(/<svg xmlns="http:\/\/www.w3.org\/2000\/svg" class="chart"/g)?.length).toBe(5);
     for (const title of [
       "Response time (ms)",
       "Throughput (requests/s)",

@@ -1,6 +1,7 @@
 import type { OpsPoint } from "../../src/ops/ops-summary.ts";
 import type { ChartSpec, ChartUnit } from "../../src/reports/chart-spec.ts";
-import type { Html } from "../html.ts";
+import { type Html, html } from "../html.ts";
+import { seriesColor } from "../reports/chart-frame.ts";
 import { lineChart } from "../reports/line-chart.ts";
 
 const clock = (at: number) => new Date(at).toISOString().slice(11, 19);
@@ -25,15 +26,18 @@ function opsChart(
     series: series.map(([name, read]) => ({ name, values: points.map((p) => round(read(p))) })),
     table: { columns: [], rows: [] },
   };
-  return lineChart(id, spec);
+  // The reports' legend markup (chart-figure.ts), shown for one series too: it names the line.
+  return html`${lineChart(id, spec)}<ul class="chart-legend">${spec.series.map(
+    (s, i) =>
+      html`<li><svg viewBox="0 0 10 10" aria-hidden="true" class="swatch"><rect width="10" height="10" fill="${seriesColor(spec, i)}"></rect></svg>${s.name}</li>`,
+  )}</ul>`;
 }
 
 /** The dashboard's charts, each with its heading, over the points given (the last 15 minutes or so). */
-export function opsCharts(points: OpsPoint[]): { title: string; legend: string; svg: Html }[] {
+export function opsCharts(points: OpsPoint[]): { title: string; svg: Html }[] {
   return [
     {
       title: "Response time (ms)",
-      legend: "p50 · p95 · p99",
       svg: opsChart(
         "ops-latency",
         "Response time (ms)",
@@ -49,7 +53,6 @@ export function opsCharts(points: OpsPoint[]): { title: string; legend: string; 
     },
     {
       title: "Throughput (requests/s)",
-      legend: "all · 5xx",
       svg: opsChart(
         "ops-throughput",
         "Throughput (requests/s)",
@@ -64,7 +67,6 @@ export function opsCharts(points: OpsPoint[]): { title: string; legend: string; 
     },
     {
       title: "CPU (% of one core)",
-      legend: "all server processes",
       svg: opsChart(
         "ops-cpu",
         "CPU (% of one core)",
@@ -76,7 +78,6 @@ export function opsCharts(points: OpsPoint[]): { title: string; legend: string; 
     },
     {
       title: "Memory (RSS, MB)",
-      legend: "all server processes",
       svg: opsChart(
         "ops-rss",
         "Memory (RSS, MB)",
@@ -88,7 +89,6 @@ export function opsCharts(points: OpsPoint[]): { title: string; legend: string; 
     },
     {
       title: "Open workspace files · pool queue",
-      legend: "open shards · tasks waiting",
       svg: opsChart(
         "ops-shards",
         "Open workspace files and pool queue",

@@ -48,7 +48,7 @@ ${figure("Sampler tick", `${data.tickMicros} µs every ${data.sampleSeconds} s`,
 </dl></section>
 <section class="ops-charts" aria-label="Charts">${opsCharts(summary.points).map(
     (chart) =>
-      html`<figure class="ops-chart"><figcaption><strong>${chart.title}</strong> <span class="hint">${chart.legend}</span></figcaption>${chart.svg}</figure>`,
+      html`<figure class="ops-chart"><figcaption><strong>${chart.title}</strong></figcaption>${chart.svg}</figure>`,
   )}</section>
 <section class="ops-tables">
 <div><h2>Top workspaces by load (5 min)</h2>${topTenantsTable(data.topTenants, p.names)}</div>
