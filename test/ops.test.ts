@@ -231,6 +231,25 @@ describe("operators signing in (crm operators add)", () => {
     expect(response.headers.get("set-cookie") ?? "").not.toContain("crm_ops_session");
   });
 
+  it("throttles guessing like a workspace's sign-in: after 5 wrong passwords from one address, 429 even for the right one", async () => {
+    const guesser = { "x-forwarded-for": "198.51.100.7" };
+    const browser = new BrowserClient(server.url);
+    await browser.get("/ops/login", guesser);
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await browser.post("/ops/login", { email: OPERATOR, password: `guess number ${i}` }, guesser))
+          .status,
+      ).toBe(401);
+    const throttled = await browser.post(
+      "/ops/login",
+      { email: OPERATOR, password: OPERATOR_PASSWORD },
+      guesser,
+    );
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(throttled.headers.get("set-cookie") ?? "").not.toContain("crm_ops_session");
+  });
+
   it("lists and removes operators; a removed operator's session ends", async () => {
     const browser = new BrowserClient(server.url);
     await browser.get("/ops/login", OUTSIDE);

@@ -34,6 +34,7 @@ export class GroupMember implements OpsSource {
     readonly index: number,
     private readonly metrics: ServerMetrics,
     private readonly ops?: OpsRecorder,
+    private readonly opsSampleSeconds = 5,
   ) {
     process.on("message", (message: GroupMessage) => void this.receive(message));
   }
@@ -92,7 +93,7 @@ export class GroupMember implements OpsSource {
     return {
       now: Date.now(),
       startedAt: sample?.startedAt ?? Date.now(),
-      sampleSeconds: 5,
+      sampleSeconds: this.opsSampleSeconds,
       processes: 1,
       intervals: [],
       slowestRoutes: [],

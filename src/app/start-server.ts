@@ -166,7 +166,9 @@ export function startServer(
   });
   const metrics = new ServerMetrics(deps, ops);
   const member =
-    options.groupIndex === undefined ? undefined : new GroupMember(options.groupIndex, metrics, ops);
+    options.groupIndex === undefined
+      ? undefined
+      : new GroupMember(options.groupIndex, metrics, ops, config.opsSampleSeconds);
   // Alone, the process keeps its own /ops history; in a group the supervisor keeps the group's.
   const sampler = member ? undefined : new OpsSampler(ops, config.opsSampleSeconds);
   sampler?.start();
