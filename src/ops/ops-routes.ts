@@ -49,14 +49,11 @@ export function opsRoutes(deps: AppDeps & AuthDeps, given: OpsSource | undefined
     );
   const storage = new TenantStorage(deps.catalog, deps.now);
 
-  app.use("/ops/*", async function noStore(c, next) {
-    await next();
-    c.res.headers.set("Cache-Control", "no-store");
-  });
-  app.use("/ops", async function noStore(c, next) {
-    await next();
-    c.res.headers.set("Cache-Control", "no-store");
-  });
+  for (const path of ["/ops", "/ops/*"])
+    app.use(path, async function noStore(c, next) {
+      await next();
+      c.res.headers.set("Cache-Control", "no-store");
+    });
 
   const panelsProps = async () => {
     const [data, measured] = await Promise.all([source.data(), storage.read()]);
@@ -113,7 +110,8 @@ export function opsRoutes(deps: AppDeps & AuthDeps, given: OpsSource | undefined
 
   app.use("/ops", opsAccess(deps));
   app.use("/ops/panels", opsAccess(deps));
-  app.use("/ops/logout", opsAccess(deps), csrfProtection(deps) as never);
+  app.use("/ops/logout", opsAccess(deps));
+  app.use("/ops/logout", csrfProtection(deps));
   app.get("/ops", async (c) =>
     c.html(
       opsPage({

@@ -38,10 +38,10 @@ export function opsPanels(p: OpsPanelsProps): Html {
 ${figure("Uptime", duration(summary.uptimeSeconds), "ops-uptime")}
 ${figure("Processes", String(data.processes), "ops-processes")}
 ${figure("Requests (5 min)", String(summary.last5m.requests), "ops-requests-5m")}
-${figure("Requests (kept)", String(summary.kept.requests), "ops-requests-kept")}
+${figure(`Requests (${keptMinutes} min)`, String(summary.kept.requests), "ops-requests-kept")}
 ${figure("Error rate (5 min)", percent(summary.last5m.errorRate), "ops-error-rate-5m")}
-${figure(`Error rate (${keptMinutes} min kept)`, percent(summary.kept.errorRate), "ops-error-rate-kept")}
-${figure(`Error budget left (SLO ${summary.slo * 100} %)`, `${number.format(summary.budgetLeftPercent)} %`, "ops-budget")}
+${figure(`Error rate (${keptMinutes} min)`, percent(summary.kept.errorRate), "ops-error-rate-kept")}
+${figure(`Error budget left (SLO ${summary.slo * 100} %, ${keptMinutes} min)`, `${number.format(summary.budgetLeftPercent)} %`, "ops-budget")}
 ${figure("p50 · p95 · p99 (5 min)", `${msText(summary.last5m.p50Ms)} · ${msText(summary.last5m.p95Ms)} · ${msText(summary.last5m.p99Ms)}`, "ops-latency-5m")}
 ${figure("Disk (all workspaces)", `${number.format(p.storage.total / 1048576)} MB in ${p.storage.tenants}`, "ops-disk")}
 ${figure("Sampler tick", `${data.tickMicros} µs every ${data.sampleSeconds} s`, "ops-tick")}
