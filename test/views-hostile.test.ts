@@ -187,6 +187,54 @@ function importViews(f: HostileProps) {
 }
 
 /** Every exported function of every view module, by `<path under views/ without extension>#<name>`. */
+/** The ops dashboard's figures, every text in them hostile: routes, workspaces' slugs and names, request ids. */
+function opsFixture(f: HostileProps) {
+  const buckets = [0, 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+  const data = {
+    now: T0,
+    startedAt: T0 - 3_600_000,
+    sampleSeconds: 5,
+    processes: 2,
+    intervals: [1, 2, 3].map((i) => ({
+      at: T0 - i * 20_000,
+      seconds: 5,
+      requests: 7,
+      errors: 1,
+      buckets,
+      cpuSeconds: 0.1,
+      rssBytes: 9e7,
+      openShards: 3,
+      poolQueued: 1,
+    })),
+    slowestRoutes: [{ route: f.s, requests: 3, p95Seconds: 0.02 }],
+    topTenants: [{ slug: f.s, requests: 9, seconds: 0.5 }],
+    recentErrors: [{ at: T0, method: f.s, route: f.s, status: 503, tenant: f.s, requestId: f.s }],
+    tickMicros: 30,
+    partial: true,
+  };
+  const summary = {
+    slo: 0.999,
+    uptimeSeconds: 3600,
+    last5m: { seconds: 300, requests: 21, errors: 3, errorRate: 0.14, p50Ms: 4, p95Ms: 9, p99Ms: 20 },
+    kept: { seconds: 3600, requests: 21, errors: 3, errorRate: 0.14, p50Ms: 4, p95Ms: 9, p99Ms: 20 },
+    budgetLeftPercent: -14_000,
+    points: data.intervals.map((i) => ({
+      at: i.at,
+      requestsPerSecond: 1.4,
+      errorsPerSecond: 0.2,
+      p50Ms: 4,
+      p95Ms: null,
+      p99Ms: 20,
+      cpuPercent: 2,
+      rssMegabytes: 90,
+      openShards: 3,
+      poolQueued: 1,
+    })),
+  };
+  const storage = { at: T0, top: [{ slug: f.s, bytes: 4096 }], total: 4096, tenants: 1 };
+  return { data, summary, storage, names: { [f.s]: f.s } };
+}
+
 const VIEWS: Record<string, Entry | NotHtml> = {
   // background
   "background/task-progress#taskProgress": (v, f) =>
@@ -572,6 +620,17 @@ const VIEWS: Record<string, Entry | NotHtml> = {
         const shown = k.view.mergeShown as Record<string, unknown>;
         return mergeRowValues(v([...Object.keys(shown), f.s], shown, k.record, k.record));
       }),
+
+  // ops (the host's dashboard: routes, slugs, names and request ids are text from requests and workspaces)
+  "ops/ops-charts#opsCharts": (v, f) => v(opsFixture(f).summary.points),
+  "ops/ops-login-page#opsLoginPage": (v, f) => v({ ctx: f.bareCtx, form: f.form, problem: f.s }),
+  "ops/ops-page#opsPage": (v, f) => v({ ctx: f.bareCtx, operator: f.s, signedIn: true, ...opsFixture(f) }),
+  "ops/ops-panels#opsPanels": (v, f) => v(opsFixture(f)),
+  "ops/ops-refused-page#opsRefusedPage": (v, f) => v(f.ctx),
+  "ops/ops-tables#topTenantsTable": (v, f) => [v(opsFixture(f).data.topTenants, { [f.s]: f.s }), v([], {})],
+  "ops/ops-tables#storageTable": (v, f) => [v(opsFixture(f).storage.top, {}), v([], {})],
+  "ops/ops-tables#slowestRoutesTable": (v, f) => [v(opsFixture(f).data.slowestRoutes), v([])],
+  "ops/ops-tables#recentErrorsTable": (v, f) => [v(opsFixture(f).data.recentErrors), v([])],
 
   // privacy
   "privacy/erasure-page#erasurePage": (v, f) => [
@@ -1142,6 +1201,7 @@ function mergeRowValues(rows: unknown) {
 
 /** Views given no text a user wrote: ids, the base path, the nonce and HTML already rendered. */
 const NO_USER_TEXT = new Set([
+  "ops/ops-charts#opsCharts",
   "tasks/task-item#taskToggleForm",
   "components/list-columns#hiddenColumnsStyle",
   "components/row-actions.raw#rowActions",

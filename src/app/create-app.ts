@@ -28,6 +28,8 @@ import { importUploadRoutes } from "../imports/upload-routes.ts";
 import { activityRoutes, timelineRoutes } from "../interactions/routes.ts";
 import { mergeRoutes } from "../merge/routes.ts";
 import { noteRoutes } from "../notes/routes.ts";
+import { opsRoutes } from "../ops/ops-routes.ts";
+import type { OpsSource } from "../ops/ops-source.ts";
 import { downloadRoutes } from "../privacy/download-routes.ts";
 import { privacyRoutes } from "../privacy/routes.ts";
 import { chartCsv } from "../reports/chart-csv.ts";
@@ -107,6 +109,8 @@ export interface AppOptions {
   metrics?: ServerMetrics;
   /** What /metrics answers: this process's figures, or its group's (group-member.ts). */
   gatherMetrics?: () => Promise<string>;
+  /** What /ops shows: this process's history (ops-sampler.ts) or its group's (group-member.ts); none given, no history. */
+  ops?: OpsSource;
 }
 
 /** Builds the whole application: middleware in the order every request meets it, then the routes. */
@@ -138,6 +142,7 @@ export function createApp(deps: ServerDeps, options: AppOptions = {}) {
   );
   app.route("/", healthRoutes(deps));
   app.route("/", metricsRoutes(deps, metrics, options.gatherMetrics));
+  app.route("/", opsRoutes(deps, options.ops));
   app.get(
     "/assets/:name",
     (c) =>

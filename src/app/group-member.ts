@@ -1,3 +1,7 @@
+import type { OpsData } from "../ops/ops-history.ts";
+import type { OpsRecorder } from "../ops/ops-recorder.ts";
+import type { ProcessSample } from "../ops/ops-sample.ts";
+import type { OpsSource } from "../ops/ops-source.ts";
 import type { ServerMetrics } from "./server-metrics.ts";
 
 /** What a process of a group and its supervisor say to each other (supervisor.ts). */
@@ -6,7 +10,11 @@ export type GroupMessage =
   | { kind: "metrics?"; id: number }
   | { kind: "metrics"; id: number; text: string }
   | { kind: "collect"; id: number }
-  | { kind: "collected"; id: number; metrics: unknown };
+  | { kind: "collected"; id: number; metrics: unknown }
+  | { kind: "ops-sample"; id: number }
+  | { kind: "ops-sampled"; id: number; sample: ProcessSample }
+  | { kind: "ops?"; id: number }
+  | { kind: "ops"; id: number; data: OpsData };
 
 /** How long /metrics waits for the group's figures before answering with this process's alone. */
 const GROUP_METRICS_TIMEOUT_MS = 3000;
@@ -17,13 +25,16 @@ const GROUP_METRICS_TIMEOUT_MS = 3000;
  * collects them, and, since any process of the group may be the one a scraper reaches, asks for
  * the whole group's figures when /metrics is requested of it.
  */
-export class GroupMember {
+export class GroupMember implements OpsSource {
   private nextId = 0;
   private readonly waiting = new Map<number, (text: string) => void>();
+  private readonly waitingOps = new Map<number, (data: OpsData) => void>();
 
   constructor(
     readonly index: number,
     private readonly metrics: ServerMetrics,
+    private readonly ops?: OpsRecorder,
+    private readonly opsSampleSeconds = 5,
   ) {
     process.on("message", (message: GroupMessage) => void this.receive(message));
   }
@@ -57,8 +68,55 @@ export class GroupMember {
     return (await answer) ?? (await this.metrics.registry.metrics());
   }
 
+  /**
+   * The ops dashboard's figures: the group's history, kept by the supervisor (src/app/group-ops.ts),
+   * or, if it does not answer in time, this process's counts alone, marked partial.
+   */
+  async data(): Promise<OpsData> {
+    const id = ++this.nextId;
+    const answer = new Promise<OpsData | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waitingOps.delete(id);
+        resolve(undefined);
+      }, GROUP_METRICS_TIMEOUT_MS);
+      this.waitingOps.set(id, (data) => {
+        clearTimeout(timer);
+        resolve(data);
+      });
+    });
+    process.send?.({ kind: "ops?", id } satisfies GroupMessage);
+    return (await answer) ?? this.aloneData();
+  }
+
+  private aloneData(): OpsData {
+    const sample = this.ops?.sample();
+    return {
+      now: Date.now(),
+      startedAt: sample?.startedAt ?? Date.now(),
+      sampleSeconds: this.opsSampleSeconds,
+      processes: 1,
+      intervals: [],
+      slowestRoutes: [],
+      topTenants: [],
+      recentErrors: [...(sample?.recentErrors ?? [])].reverse(),
+      tickMicros: 0,
+      partial: true,
+    };
+  }
+
   private async receive(message: GroupMessage): Promise<void> {
-    if (message?.kind === "collect") {
+    if (message?.kind === "ops-sample") {
+      if (this.ops)
+        process.send?.({
+          kind: "ops-sampled",
+          id: message.id,
+          sample: this.ops.sample(),
+        } satisfies GroupMessage);
+    } else if (message?.kind === "ops") {
+      const resolve = this.waitingOps.get(message.id);
+      this.waitingOps.delete(message.id);
+      resolve?.(message.data);
+    } else if (message?.kind === "collect") {
       const metrics = await this.metrics.registry.getMetricsAsJSON();
       process.send?.({ kind: "collected", id: message.id, metrics } satisfies GroupMessage);
     } else if (message?.kind === "metrics") {

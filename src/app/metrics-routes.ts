@@ -1,22 +1,9 @@
-import { isIPv4, isIPv6 } from "node:net";
 import { Hono } from "hono";
 import { safeEqual } from "../core/tokens.ts";
 import type { AppDeps, AppEnv } from "../http/app-env.ts";
 import { clientIp } from "../http/https.ts";
+import { bearerToken, isLoopback } from "../http/loopback.ts";
 import type { ServerMetrics } from "./server-metrics.ts";
-
-/**
- * 127.0.0.0/8 and ::1 (in any of its spellings), also IPv4-mapped (`::ffff:127.0.0.1`, as Bun
- * reports a v4 client of a v6 socket): real addresses only, never a name that starts like one.
- */
-function isLoopback(address: string): boolean {
-  const v4 = /^::ffff:(.+)$/i.exec(address)?.[1] ?? address;
-  if (isIPv4(v4)) return v4.startsWith("127.");
-  return isIPv6(address) && new URL(`http://[${address}]/`).hostname === "[::1]";
-}
-
-/** The scheme in any case, then one or more spaces (RFC 9110 11.1, 11.6.2). */
-const BEARER = /^bearer +(\S+) *$/i;
 
 /**
  * GET /metrics: this process's metrics in Prometheus' text format (server-metrics.ts), or with
@@ -36,7 +23,7 @@ export function metricsRoutes(
   app.get("/metrics", async (c) => {
     const token = deps.config.metricsToken;
     const authorization = c.req.header("authorization");
-    const bearer = BEARER.exec(authorization ?? "")?.[1];
+    const bearer = bearerToken(authorization);
     const allowed =
       authorization !== undefined
         ? token !== undefined && bearer !== undefined && safeEqual(token, bearer)

@@ -2,6 +2,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { AppDeps } from "../http/app-env.ts";
 import { rateLimited } from "../http/middleware/rate-limit.ts";
 import type { ObservedRequest, RequestObserver } from "../http/middleware/request-metrics.ts";
+import type { OpsRecorder } from "../ops/ops-recorder.ts";
 import { latestRun } from "../tenancy/analytics-ledger.ts";
 import { cacheLookups } from "../tenancy/versioned-cache.ts";
 import { busyRetries } from "./retry-when-busy.ts";
@@ -27,7 +28,11 @@ export class ServerMetrics implements RequestObserver {
   private readonly requests: Counter<"method" | "route" | "status_class">;
   private readonly durations: Histogram<"method" | "route">;
 
-  constructor(sources: MetricsSources) {
+  constructor(
+    sources: MetricsSources,
+    /** Told of every answered request too: the ops dashboard's counts (src/ops/ops-recorder.ts). */
+    private readonly ops?: OpsRecorder,
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
     this.inFlight = new Gauge({
@@ -153,11 +158,13 @@ export class ServerMetrics implements RequestObserver {
     this.inFlight.inc();
   }
 
-  end({ method, route, status, seconds }: ObservedRequest): void {
+  end(request: ObservedRequest): void {
+    const { method, route, status, seconds } = request;
     this.inFlight.dec();
     const known = KNOWN_METHODS.has(method) ? method : "other";
     this.requests.inc({ method: known, route, status_class: `${Math.floor(status / 100)}xx` });
     this.durations.observe({ method: known, route }, seconds);
+    this.ops?.end({ ...request, method: known });
   }
 }
 

@@ -7,6 +7,8 @@ import { errorFields, Logger } from "../core/logger.ts";
 import { randomToken } from "../core/tokens.ts";
 import { RateLimits } from "../http/middleware/rate-limit.ts";
 import { recoverInterruptedImports } from "../imports/recover.ts";
+import { OpsRecorder } from "../ops/ops-recorder.ts";
+import { OpsSampler } from "../ops/ops-sampler.ts";
 import { dueTaskCount } from "../tasks/tasks.ts";
 import { Catalog } from "../tenancy/catalog.ts";
 import { quickCheckOffThread } from "../tenancy/quick-check.ts";
@@ -158,9 +160,23 @@ export function startServer(
     void recoverInterruptedImports(deps).catch((error) =>
       logger.error("interrupted imports not taken back", errorFields(error)),
     );
-  const metrics = new ServerMetrics(deps);
-  const member = options.groupIndex === undefined ? undefined : new GroupMember(options.groupIndex, metrics);
-  const app = createApp(deps, { metrics, gatherMetrics: member && (() => member.groupMetrics()) });
+  const ops = new OpsRecorder({
+    openShards: () => deps.shards.openCount,
+    poolQueued: () => deps.pool.stats().queued,
+  });
+  const metrics = new ServerMetrics(deps, ops);
+  const member =
+    options.groupIndex === undefined
+      ? undefined
+      : new GroupMember(options.groupIndex, metrics, ops, config.opsSampleSeconds);
+  // Alone, the process keeps its own /ops history; in a group the supervisor keeps the group's.
+  const sampler = member ? undefined : new OpsSampler(ops, config.opsSampleSeconds);
+  sampler?.start();
+  const app = createApp(deps, {
+    metrics,
+    gatherMetrics: member && (() => member.groupMetrics()),
+    ops: member ?? sampler,
+  });
   // The nightly analytics run, started as a child process at CRM_ANALYTICS_AT (host local time).
   const scheduler =
     (options.scheduleNightly ?? true) && config.analyticsAt
@@ -195,6 +211,7 @@ export function startServer(
     stop() {
       stopping ??= (async () => {
         draining = true;
+        sampler?.stop();
         logger.info("shutting down", { openShards: deps.shards.openCount });
         // No nightly run starts from now on; one in progress gets the drain time to stop.
         const schedulerStopped = scheduler?.stop();

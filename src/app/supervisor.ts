@@ -2,6 +2,7 @@ import type { Subprocess } from "bun";
 import { errorFields, type Logger } from "../core/logger.ts";
 import type { GroupMessage } from "./group-member.ts";
 import { GroupMetrics } from "./group-metrics.ts";
+import { GroupOps } from "./group-ops.ts";
 
 export interface SuperviseOptions {
   procs: number;
@@ -12,6 +13,8 @@ export interface SuperviseOptions {
   logger: Logger;
   /** How long a process may take to finish its requests when stopped, before it is killed. */
   drainSeconds: number;
+  /** How often the group's ops dashboard history takes a sample of every process (CRM_OPS_SAMPLE_SECONDS). */
+  opsSampleSeconds?: number;
 }
 
 export interface Supervisor {
@@ -88,6 +91,11 @@ export function supervise(options: SuperviseOptions): Supervisor {
   let nextCollect = 0;
   const collecting = new Map<number, { answered: Set<number>; expected: number; done: () => void }>();
   const groupMetrics = new GroupMetrics();
+  // The /ops history is the group's, so it lives here; a process serving /ops asks for it.
+  const groupOps = new GroupOps(options.opsSampleSeconds ?? 5, () =>
+    slots.filter((s) => s.proc && s.listening).map((s) => (message: GroupMessage) => s.proc?.send(message)),
+  );
+  groupOps.start();
   const readyWaiters: (() => void)[] = [];
   let fail: (code: number) => void = () => {};
   const failed = new Promise<number>((resolve) => {
@@ -132,6 +140,10 @@ export function supervise(options: SuperviseOptions): Supervisor {
     if (message.kind === "ready") {
       slot.listening = true;
       checkReady();
+    } else if (message.kind === "ops-sampled") {
+      groupOps.sampled(message.id, message.sample);
+    } else if (message.kind === "ops?") {
+      slot.proc?.send({ kind: "ops", id: message.id, data: groupOps.data() } satisfies GroupMessage);
     } else if (message.kind === "metrics?") {
       void answerMetrics(slot, message.id);
     } else if (message.kind === "collected") {
@@ -227,6 +239,7 @@ export function supervise(options: SuperviseOptions): Supervisor {
     },
     async stop() {
       stopping = true;
+      groupOps.stop();
       const live = slots.map((s) => s.proc).filter((p): p is NonNullable<typeof p> => p !== undefined);
       for (const proc of live) proc.kill("SIGTERM");
       const killer = setTimeout(

@@ -16,6 +16,13 @@ export const COMMAND_FILES: { names: string[]; load: () => Promise<Command[]> }[
       return [tenantsCreate, tenantsList, tenantsCheck];
     },
   },
+  {
+    names: ["operators add", "operators list", "operators remove"],
+    load: async () => {
+      const { operatorsAdd, operatorsList, operatorsRemove } = await import("./operators-command.ts");
+      return [operatorsAdd, operatorsList, operatorsRemove];
+    },
+  },
   { names: ["apikeys create"], load: async () => [(await import("./apikeys-command.ts")).apikeysCreate] },
   { names: ["seed"], load: async () => [(await import("./seed-command.ts")).seed] },
   { names: ["migrate"], load: async () => [(await import("./migrate-command.ts")).migrate] },

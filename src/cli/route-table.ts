@@ -17,6 +17,7 @@ const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const GUARDS: Record<string, { label: string; role?: number; writesOnly?: boolean }> = {
   requireSignedIn: { label: "session" },
   apiKeyAuth: { label: "api key" },
+  opsAccess: { label: "operator" },
   writesNeedMember: { label: "member", role: 1, writesOnly: true },
   memberOnly: { label: "member", role: 1 },
   adminOnly: { label: "admin", role: 2 },

@@ -170,6 +170,7 @@ async function runGroup(config: Config, logger: Logger, demo: boolean): Promise<
     },
     logger,
     drainSeconds: config.shutdownDrainSeconds,
+    opsSampleSeconds: config.opsSampleSeconds,
   });
   // Signals are handled from now on, not only once every process listens: a SIGTERM while the
   // group starts stops it gracefully too.

@@ -46,6 +46,8 @@ export interface Config {
    * At least 32 characters: it guards what every workspace's load looks like.
    */
   metricsToken: string | undefined;
+  /** How often the ops dashboard's history takes a sample (/ops, src/ops/ops-sampler.ts). */
+  opsSampleSeconds: number;
   /** Cache rendered list pages per shard version (never stale: any write is a miss). Off only to measure. */
   renderCache: boolean;
   /** Worker threads for heavy work (segments, reports, imports, exports, erasure). */
@@ -178,6 +180,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     signupWindowMinutes: int(env, "CRM_SIGNUP_WINDOW_MINUTES", 60, 1),
     accessLog: bool(env, "CRM_ACCESS_LOG", true),
     metricsToken: secretToken(env, "CRM_METRICS_TOKEN"),
+    opsSampleSeconds: int(env, "CRM_OPS_SAMPLE_SECONDS", 5, 1, 60),
     renderCache: bool(env, "CRM_RENDER_CACHE", true),
     workers: int(env, "CRM_WORKERS", Math.max(1, availableParallelism() - 1), 1),
     workerQueue: int(env, "CRM_WORKER_QUEUE", 32, 0),

@@ -71,3 +71,34 @@ export const analyticsUsage = sqliteTable(
 );
 
 export type Tenant = typeof tenants.$inferSelect;
+
+/**
+ * The host's operators (`crm operators add`): who may sign in to the ops dashboard (/ops).
+ * A host-level identity, unrelated to any workspace's users.
+ */
+export const operators = sqliteTable(
+  "operators",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    email: text("email").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("operators_email_unique").on(t.email)],
+);
+
+/** Operators' sessions on /ops: the token's SHA-256 only, never the token. */
+export const operatorSessions = sqliteTable(
+  "operator_sessions",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    operatorId: integer("operator_id")
+      .notNull()
+      .references(() => operators.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("operator_sessions_operator_idx").on(t.operatorId)],
+);
+
+export type Operator = typeof operators.$inferSelect;

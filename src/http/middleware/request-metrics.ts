@@ -8,6 +8,10 @@ export interface ObservedRequest {
   route: string;
   status: number;
   seconds: number;
+  /** The workspace's slug, when the request named one that exists. */
+  tenant?: string;
+  /** The id echoed in X-Request-Id (request-log.ts). */
+  requestId?: string;
 }
 
 /** What counts requests (src/app/server-metrics.ts): told when one starts and when its answer is final. */
@@ -34,6 +38,8 @@ export function requestMetrics(observer: RequestObserver): MiddlewareHandler<App
         route: answeringRoute(c),
         status: c.res.status,
         seconds: (performance.now() - started) / 1000,
+        tenant: c.get("tenant")?.slug,
+        requestId: c.get("requestId"),
       });
     }
   };
