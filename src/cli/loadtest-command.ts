@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { LoadtestError } from "../loadtest/loadtest-error.ts";
-import { summarizeRun } from "../loadtest/loadtest-summary.ts";
+import { sliceErrors, summarizeRun } from "../loadtest/loadtest-summary.ts";
 import { type Credentials, prepareRun } from "../loadtest/prepare-run.ts";
 import { reportPage } from "../loadtest/report-page.ts";
 import { serverRssBytes } from "../loadtest/server-metrics.ts";
@@ -30,6 +30,14 @@ function scenarioFile(name: string): string {
   if (!names.includes(name))
     throw new LoadtestError(`unknown scenario "${name}" (one of: ${names.join(", ")})`);
   return `${SCENARIOS_DIR}${name}.lua`;
+}
+
+/** The actions a scenario file gives a weight above 0 (its `weights = { action = n, … }`). */
+function scenarioActions(script: string): Set<string> {
+  const weights = /weights\s*=\s*\{([^}]*)\}/.exec(readFileSync(script, "utf8"))?.[1] ?? "";
+  return new Set(
+    [...weights.matchAll(/(\w+)\s*=\s*(\d+)/g)].filter((m) => Number(m[2]) > 0).map((m) => m[1] as string),
+  );
 }
 
 /** `90`, `90s`, `5m` or `2m30s` as seconds. */
@@ -144,7 +152,7 @@ async function runLoadtest(values: Record<string, string | boolean | undefined>)
   const json =
     (values.json as string | undefined) ?? (report ? report.replace(/(\.html?)?$/, ".json") : undefined);
 
-  const prepared = await prepareRun(where, credentials);
+  const prepared = await prepareRun(where, credentials, scenarioActions(script));
   const startedAt = new Date();
   const rssStart = (await serverRssBytes(where.origin)) ?? null;
   const slices: SliceReport[] = [];
@@ -162,9 +170,14 @@ async function runLoadtest(values: Record<string, string | boolean | undefined>)
     });
     slices.push(slice);
     rssAfter.push((await serverRssBytes(where.origin)) ?? null);
-    const errors = Object.values(slice.actions).reduce((sum, a) => sum + a.errors, 0) + slice.errors.connect;
+    if (slice.unreachable) {
+      console.error(
+        `slice ${index + 1}/${plan.length}: ${where.origin} refuses connections; the run stops here`,
+      );
+      break;
+    }
     console.error(
-      `slice ${index + 1}/${plan.length}: ${(slice.requests / (slice.duration_us / 1e6)).toFixed(0)} req/s, ${errors} errors`,
+      `slice ${index + 1}/${plan.length}: ${(slice.requests / (slice.duration_us / 1e6)).toFixed(0)} req/s, ${sliceErrors(slice)} errors`,
     );
   }
   const summary = summarizeRun({
@@ -176,6 +189,7 @@ async function runLoadtest(values: Record<string, string | boolean | undefined>)
     slices,
     rssStart,
     rssAfter,
+    run: prepared.run,
     poolCreated: { contacts: prepared.pool.contacts.length, deals: prepared.pool.deals.length },
     maxP99Ms,
     maxRssGrowthPercent,

@@ -61,8 +61,11 @@ export interface LoadtestSummary {
     endBytes: number | null;
     growthPercent: number | null;
   };
-  /** Records the run created ("loadtest …"), the preparation's included. */
-  created: { contacts: number; deals: number };
+  /**
+   * Records the run created, the preparation's included: contacts "loadtest <run>-…" (first
+   * name "loadtest", tag "loadtest"), deals "loadtest deal <run>-…".
+   */
+  created: { run: string; contacts: number; deals: number };
   limits: { maxP99Ms: number | null; maxRssGrowthPercent: number | null };
   /** Why the run failed (errors, a limit passed); empty when it passed. */
   failures: string[];
@@ -74,7 +77,8 @@ function histogramOf(slice: SliceReport): Histogram {
   return new Map(Array.isArray(slice.histogram) ? slice.histogram : []);
 }
 
-function sliceErrors(slice: SliceReport): number {
+/** A slice's failed requests: answers other than 2xx/3xx, and socket errors and timeouts. */
+export function sliceErrors(slice: SliceReport): number {
   const statusErrors = Object.values(slice.actions).reduce((sum, a) => sum + a.errors, 0);
   const { connect, read, write, timeout, status } = slice.errors;
   return Math.max(status, statusErrors) + connect + read + write + timeout;
@@ -92,7 +96,7 @@ export function summarizeSlices(
       from: Math.round(from * 10) / 10,
       seconds: Math.round(seconds * 100) / 100,
       requests: slice.requests,
-      requestsPerSecond: Math.round((slice.requests / seconds) * 10) / 10,
+      requestsPerSecond: seconds > 0 ? Math.round((slice.requests / seconds) * 10) / 10 : 0,
       p50Ms: ms(percentile(h, 50)),
       p99Ms: ms(percentile(h, 99)),
       maxMs: ms(slice.latency.max),
@@ -139,6 +143,8 @@ export interface SummaryInput {
   rssStart: number | null;
   /** The server's RSS after each slice. */
   rssAfter: (number | null)[];
+  /** The run's name in the records it creates. */
+  run: string;
   poolCreated: { contacts: number; deals: number };
   maxP99Ms: number | null;
   maxRssGrowthPercent: number | null;
@@ -158,10 +164,11 @@ export function summarizeRun(input: SummaryInput): LoadtestSummary {
   for (const s of slices)
     for (const k of Object.keys(socket) as (keyof typeof socket)[]) socket[k] += s.errors[k];
   const total = slices.reduce((sum, s) => sum + sliceErrors(s), 0);
+  const answered = slices.filter((s) => s.requests > 0);
   const latencyMs: LoadtestSummary["latencyMs"] = {
-    min: ms(Math.min(...slices.map((s) => s.latency.min))),
-    mean: ms(slices.reduce((sum, s) => sum + s.latency.mean * s.requests, 0) / Math.max(1, requests)),
-    max: ms(Math.max(...slices.map((s) => s.latency.max))),
+    min: ms(answered.length ? Math.min(...answered.map((s) => s.latency.min)) : 0),
+    mean: ms(answered.reduce((sum, s) => sum + s.latency.mean * s.requests, 0) / Math.max(1, requests)),
+    max: ms(Math.max(0, ...answered.map((s) => s.latency.max))),
   };
   for (const p of PERCENTILES) latencyMs[`p${p}`] = ms(percentile(whole, p));
   const warm = input.rssAfter[0] ?? null;
@@ -193,6 +200,7 @@ export function summarizeRun(input: SummaryInput): LoadtestSummary {
     actions,
     rss: { startBytes: input.rssStart, warmBytes: warm, endBytes: end, growthPercent },
     created: {
+      run: input.run,
       contacts: input.poolCreated.contacts + createdBy("create_contact"),
       deals: input.poolCreated.deals + createdBy("create_deal"),
     },

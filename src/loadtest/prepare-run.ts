@@ -61,17 +61,24 @@ async function makeSegment(where: WorkspaceUrl, user: SignedInUser): Promise<str
 
 /**
  * Everything wrk needs before the first request: each user signed in (one after the other: a
- * sign-in costs an argon2 hash), the workspace's ids read from its pages, a few records of the
- * run's own to edit and move, and a saved segment if there is none; written as a Lua file.
+ * sign-in costs an argon2 hash), the workspace's ids read from its pages, and when the scenario
+ * (its actions) edits and moves, a few records of the run's own to edit and move, and when it
+ * runs segments, a saved segment if there is none; written as a Lua file.
  */
-export async function prepareRun(where: WorkspaceUrl, credentials: Credentials[]): Promise<Preparation> {
+export async function prepareRun(
+  where: WorkspaceUrl,
+  credentials: Credentials[],
+  scenarioActions: Set<string>,
+): Promise<Preparation> {
   const users: SignedInUser[] = [];
   for (const c of credentials) users.push(await signIn(where.origin, where.slug, c.email, c.password));
   const reader = users[0] as SignedInUser;
   const ids = await discoverWorkspace(where, reader);
   const run = Date.now().toString(36);
   const pool = { contacts: [] as string[], deals: [] as string[] };
-  const writers = users.filter((u) => u.canWrite);
+  // A read-only scenario writes nothing, not even its preparation's records.
+  const writes = scenarioActions.has("edit_contact") || scenarioActions.has("move_deal");
+  const writers = writes ? users.filter((u) => u.canWrite) : [];
   for (const [w, writer] of writers.entries()) {
     for (let i = 0; i < POOL_PER_WRITER; i++) {
       const name = `${run}-pool-${w}-${i}`;
@@ -92,7 +99,8 @@ export async function prepareRun(where: WorkspaceUrl, credentials: Credentials[]
       );
     }
   }
-  if (ids.segments.length === 0 && writers[0]) ids.segments.push(await makeSegment(where, writers[0]));
+  if (scenarioActions.has("run_segment") && ids.segments.length === 0 && writers[0])
+    ids.segments.push(await makeSegment(where, writers[0]));
   const dataFile = join(mkdtempSync(join(tmpdir(), "crm-loadtest-")), "data.lua");
   const data = {
     base: where.base,

@@ -20,6 +20,22 @@ export interface SliceReport {
       sum_us: number;
     }
   >;
+  /** Set when wrk could not connect at all (then the run stops: see runSlice). */
+  unreachable?: boolean;
+}
+
+/** A slice wrk could not start, the server refusing connections: nothing but connect errors. */
+function unreachable(connections: number): SliceReport {
+  return {
+    duration_us: 0,
+    requests: 0,
+    bytes: 0,
+    errors: { connect: connections, read: 0, write: 0, status: 0, timeout: 0 },
+    latency: { min: 0, max: 0, mean: 0 },
+    histogram: [],
+    actions: {},
+    unreachable: true,
+  };
 }
 
 /** Where wrk is, or a LoadtestError saying how to get it. */
@@ -67,7 +83,10 @@ export async function runSlice(o: SliceOptions): Promise<SliceReport> {
     proc.exited,
   ]);
   const line = out.split("\n").find((l) => l.startsWith("CRM-LOADTEST "));
+  // wrk will not start when its first connection is refused: the server has gone away (it
+  // answered the preparation). Every connection of the slice counts as a failed connect.
+  if (code !== 0 && /unable to connect/.test(err)) return unreachable(o.connections);
   if (code !== 0 || !line)
-    throw new Error(`wrk failed (exit ${code}) in slice ${o.index}:\n${err.trim() || out.trim()}`);
+    throw new Error(`wrk failed (exit ${code}) in slice ${o.index + 1}:\n${err.trim() || out.trim()}`);
   return JSON.parse(line.slice("CRM-LOADTEST ".length)) as SliceReport;
 }
