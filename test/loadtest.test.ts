@@ -64,9 +64,13 @@ function mixedActions(): string[] {
   return [...weights.matchAll(/(\w+)\s*=\s*\d+/g)].map((m) => m[1] as string).sort();
 }
 
-/** "128 contacts match" on a list filtered by `q`. */
-async function matching(kind: "contacts" | "deals", q: string): Promise<number> {
-  const page = await owner.get(`/t/${DEMO.slug}/${kind}?q=${encodeURIComponent(q)}`);
+/** "128 contacts match" on a list filtered by `q` (or by the query `filter`). */
+async function matching(
+  kind: "contacts" | "deals",
+  q: string,
+  filter = `q=${encodeURIComponent(q)}`,
+): Promise<number> {
+  const page = await owner.get(`/t/${DEMO.slug}/${kind}?${filter}`);
   const count = new RegExp(`([\\d,]+) ${kind.slice(0, -1)}s? match`).exec(page.text)?.[1];
   return Number(count?.replace(/,/g, "") ?? Number.NaN);
 }
@@ -132,6 +136,23 @@ describe("crm loadtest", () => {
     const edited = await owner.get(`/t/${DEMO.slug}/contacts?q=loadtest`);
     expect(edited.text).toContain(`edited ${summary.created.run}-`);
   });
+
+  it("--cleanup-only deletes every contact and deal the run made, and nothing else", async () => {
+    const contacts = await matching("contacts", "loadtest");
+    const deals = await matching("deals", "loadtest");
+    const vip = await matching("contacts", "", "tag=vip");
+    expect(vip).toBeGreaterThan(0);
+    const run = await crm(["--url", workspace, "--cleanup-only"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`removed ${contacts} contacts and ${deals} deals`);
+    expect(await owner.get(`/t/${DEMO.slug}/contacts?q=loadtest`).then((p) => p.text)).toContain(
+      "No contacts match",
+    );
+    expect(await owner.get(`/t/${DEMO.slug}/deals?q=loadtest`).then((p) => p.text)).toContain(
+      "No deals match",
+    );
+    expect(await matching("contacts", "", "tag=vip")).toBe(vip);
+  }, 30_000);
 
   it("writes an offline HTML report with SVG charts, and escapes what it shows", async () => {
     const page = readFileSync(report, "utf8");

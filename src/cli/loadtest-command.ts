@@ -3,10 +3,12 @@ import { fileURLToPath } from "node:url";
 import { LoadtestError } from "../loadtest/loadtest-error.ts";
 import { sliceErrors, summarizeRun } from "../loadtest/loadtest-summary.ts";
 import { type Credentials, prepareRun } from "../loadtest/prepare-run.ts";
+import { removeLoadtestRecords } from "../loadtest/remove-records.ts";
 import { reportPage } from "../loadtest/report-page.ts";
 import { serverRssBytes } from "../loadtest/server-metrics.ts";
+import { type SignedInUser, signIn } from "../loadtest/sign-in.ts";
 import { summaryText } from "../loadtest/summary-text.ts";
-import { parseWorkspaceUrl } from "../loadtest/workspace-url.ts";
+import { parseWorkspaceUrl, type WorkspaceUrl } from "../loadtest/workspace-url.ts";
 import { findWrk, runSlice, type SliceReport } from "../loadtest/wrk-slice.ts";
 import type { Command } from "./command.ts";
 import { DEMO } from "./demo-workspace.ts";
@@ -110,6 +112,9 @@ connection one user, round robin). Writes create, edit and move only records nam
   --max-p99 MS           fail (exit 1) when the run's p99 latency is above MS
   --max-rss-growth PCT   fail (exit 1) when the server's RSS grew more than PCT % from the end
                          of the first slice to the end of the run (needs its /metrics)
+  --cleanup              after the run, delete every contact and deal load tests made (named
+                         and tagged "loadtest"), with the lists' bulk delete
+  --cleanup-only         only that: no load
 
 Exit status: 0 passed; 1 a request failed (a status other than 2xx/3xx, a socket error or
 timeout) or a limit was passed; 2 bad input (no wrk, unreachable server, no workspace in the
@@ -124,6 +129,8 @@ URL, refused credentials, unknown scenario): nothing is run.`,
     json: { type: "string" },
     "max-p99": { type: "string" },
     "max-rss-growth": { type: "string" },
+    cleanup: { type: "boolean" },
+    "cleanup-only": { type: "boolean" },
   },
   async run(values) {
     try {
@@ -140,12 +147,13 @@ async function runLoadtest(values: Record<string, string | boolean | undefined>)
   if (typeof values.url !== "string")
     throw new LoadtestError("--url is required (e.g. --url http://127.0.0.1:3000/t/demo)");
   const where = parseWorkspaceUrl(values.url);
+  const credentials = parseUsers((values.users as string | undefined) ?? DEMO_USERS);
+  if (values["cleanup-only"]) return await cleanUp(where, credentials);
   const scenario = (values.scenario as string | undefined) ?? "mixed";
   const script = scenarioFile(scenario);
   const wrk = findWrk();
   const duration = parseDuration((values.duration as string | undefined) ?? "30");
   const connections = positiveInt((values.connections as string | undefined) ?? "4", "connections", 256);
-  const credentials = parseUsers((values.users as string | undefined) ?? DEMO_USERS);
   const maxP99Ms = limit(values["max-p99"] as string | undefined, "max-p99");
   const maxRssGrowthPercent = limit(values["max-rss-growth"] as string | undefined, "max-rss-growth");
   const report = values.report as string | undefined;
@@ -198,5 +206,34 @@ async function runLoadtest(values: Record<string, string | boolean | undefined>)
   if (json) writeFileSync(json, `${JSON.stringify(summary, null, 2)}\n`);
   if (report) writeFileSync(report, reportPage(summary));
   for (const file of [json, report]) if (file && existsSync(file)) console.log(`wrote ${file}`);
-  return summary.failures.length ? 1 : 0;
+  const code = summary.failures.length ? 1 : 0;
+  if (!values.cleanup) return code;
+  try {
+    return Math.max(code, await cleanUp(where, credentials, prepared.users));
+  } catch (error) {
+    // The run's figures are out already: a failed clean-up is said, and fails the command.
+    if (!(error instanceof LoadtestError)) throw error;
+    console.error(`crm loadtest: ${error.message}`);
+    return 1;
+  }
+}
+
+/** Deletes what load tests made, as the first user who may write (signing in when not yet). */
+async function cleanUp(
+  where: WorkspaceUrl,
+  credentials: Credentials[],
+  signedIn: SignedInUser[] = [],
+): Promise<number> {
+  let writer = signedIn.find((u) => u.canWrite);
+  for (const c of signedIn.length ? [] : credentials) {
+    const user = await signIn(where.origin, where.slug, c.email, c.password);
+    if (user.canWrite) {
+      writer = user;
+      break;
+    }
+  }
+  if (!writer) throw new LoadtestError("none of --users may delete records (all read-only)");
+  const removed = await removeLoadtestRecords(where, writer);
+  console.log(`removed ${removed.contacts} contacts and ${removed.deals} deals named and tagged "loadtest"`);
+  return 0;
 }
