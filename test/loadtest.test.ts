@@ -154,6 +154,25 @@ describe("crm loadtest", () => {
     expect(await matching("contacts", "", "tag=vip")).toBe(vip);
   }, 30_000);
 
+  it("--cleanup removes the run's records once it has run, signed in as the run's users", async () => {
+    const run = await crm([
+      "--url",
+      workspace,
+      "--scenario",
+      "write-heavy",
+      "--duration",
+      "1",
+      "--connections",
+      "2",
+      "--cleanup",
+    ]);
+    expect({ code: run.code, stderr: run.code ? run.stderr : "" }).toEqual({ code: 0, stderr: "" });
+    expect(run.stdout).toMatch(/removed [1-9]\d* contacts and [1-9]\d* deals named and tagged "loadtest"/);
+    expect(await owner.get(`/t/${DEMO.slug}/contacts?q=loadtest`).then((p) => p.text)).toContain(
+      "No contacts match",
+    );
+  }, 30_000);
+
   it("writes an offline HTML report with SVG charts, and escapes what it shows", async () => {
     const page = readFileSync(report, "utf8");
     expect(page.startsWith("<!doctype html>")).toBe(true);

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LoadtestError } from "../loadtest/loadtest-error.ts";
 import { sliceErrors, summarizeRun } from "../loadtest/loadtest-summary.ts";
@@ -6,7 +7,7 @@ import { type Credentials, prepareRun } from "../loadtest/prepare-run.ts";
 import { removeLoadtestRecords } from "../loadtest/remove-records.ts";
 import { reportPage } from "../loadtest/report-page.ts";
 import { serverRssBytes } from "../loadtest/server-metrics.ts";
-import { type SignedInUser, signIn } from "../loadtest/sign-in.ts";
+import { type SignedInUser, signIn, signOut } from "../loadtest/sign-in.ts";
 import { summaryText } from "../loadtest/summary-text.ts";
 import { parseWorkspaceUrl, type WorkspaceUrl } from "../loadtest/workspace-url.ts";
 import { findWrk, runSlice, type SliceReport } from "../loadtest/wrk-slice.ts";
@@ -161,57 +162,66 @@ async function runLoadtest(values: Record<string, string | boolean | undefined>)
     (values.json as string | undefined) ?? (report ? report.replace(/(\.html?)?$/, ".json") : undefined);
 
   const prepared = await prepareRun(where, credentials, scenarioActions(script));
-  const startedAt = new Date();
-  const rssStart = (await serverRssBytes(where.origin)) ?? null;
-  const slices: SliceReport[] = [];
-  const rssAfter: (number | null)[] = [];
-  const plan = slicePlan(duration);
-  for (const [index, seconds] of plan.entries()) {
-    const slice = await runSlice({
-      wrk,
-      origin: where.origin,
-      script,
-      dataFile: prepared.dataFile,
-      connections,
-      seconds,
-      index,
-    });
-    slices.push(slice);
-    rssAfter.push((await serverRssBytes(where.origin)) ?? null);
-    if (slice.unreachable) {
-      console.error(
-        `slice ${index + 1}/${plan.length}: ${where.origin} refuses connections; the run stops here`,
-      );
-      break;
-    }
-    console.error(
-      `slice ${index + 1}/${plan.length}: ${(slice.requests / (slice.duration_us / 1e6)).toFixed(0)} req/s, ${sliceErrors(slice)} errors`,
-    );
-  }
-  const summary = summarizeRun({
-    url: `${where.origin}${where.base}`,
-    scenario,
-    startedAt,
-    connections,
-    users: prepared.users.map((u) => u.email),
-    slices,
-    rssStart,
-    rssAfter,
-    run: prepared.run,
-    poolCreated: { contacts: prepared.pool.contacts.length, deals: prepared.pool.deals.length },
-    maxP99Ms,
-    maxRssGrowthPercent,
-  });
-  console.log(summaryText(summary));
-  if (json) writeFileSync(json, `${JSON.stringify(summary, null, 2)}\n`);
-  if (report) writeFileSync(report, reportPage(summary));
-  for (const file of [json, report]) if (file && existsSync(file)) console.log(`wrote ${file}`);
-  const code = summary.failures.length ? 1 : 0;
-  if (!values.cleanup) return code;
   try {
-    return Math.max(code, await cleanUp(where, credentials, prepared.users));
+    const startedAt = new Date();
+    const rssStart = (await serverRssBytes(where.origin)) ?? null;
+    const slices: SliceReport[] = [];
+    const rssAfter: (number | null)[] = [];
+    const plan = slicePlan(duration);
+    for (const [index, seconds] of plan.entries()) {
+      const slice = await runSlice({
+        wrk,
+        origin: where.origin,
+        script,
+        dataFile: prepared.dataFile,
+        connections,
+        seconds,
+        index,
+      });
+      slices.push(slice);
+      rssAfter.push((await serverRssBytes(where.origin)) ?? null);
+      if (slice.unreachable) {
+        console.error(
+          `slice ${index + 1}/${plan.length}: ${where.origin} refuses connections; the run stops here`,
+        );
+        break;
+      }
+      console.error(
+        `slice ${index + 1}/${plan.length}: ${(slice.requests / (slice.duration_us / 1e6)).toFixed(0)} req/s, ${sliceErrors(slice)} errors`,
+      );
+    }
+    const summary = summarizeRun({
+      url: `${where.origin}${where.base}`,
+      scenario,
+      startedAt,
+      connections,
+      users: prepared.users.map((u) => u.email),
+      slices,
+      rssStart,
+      rssAfter,
+      run: prepared.run,
+      poolCreated: { contacts: prepared.pool.contacts.length, deals: prepared.pool.deals.length },
+      maxP99Ms,
+      maxRssGrowthPercent,
+    });
+    console.log(summaryText(summary));
+    if (json) writeFileSync(json, `${JSON.stringify(summary, null, 2)}\n`);
+    if (report) writeFileSync(report, reportPage(summary));
+    for (const file of [json, report]) if (file && existsSync(file)) console.log(`wrote ${file}`);
+    const code = summary.failures.length ? 1 : 0;
+    return values.cleanup ? Math.max(code, await cleanUpAfterRun(where, prepared.users)) : code;
+  } finally {
+    // The data file holds the users' live sessions: gone with the run, and so are the sessions.
+    rmSync(dirname(prepared.dataFile), { recursive: true, force: true });
+    await Promise.allSettled(prepared.users.map((u) => signOut(where.origin, where.slug, u)));
+  }
+}
+
+/** --cleanup: the run's figures are out already, so a failed clean-up is said and fails the command. */
+async function cleanUpAfterRun(where: WorkspaceUrl, users: SignedInUser[]): Promise<number> {
+  try {
+    return await cleanUp(where, [], users);
   } catch (error) {
-    // The run's figures are out already: a failed clean-up is said, and fails the command.
     if (!(error instanceof LoadtestError)) throw error;
     console.error(`crm loadtest: ${error.message}`);
     return 1;
@@ -225,15 +235,19 @@ async function cleanUp(
   signedIn: SignedInUser[] = [],
 ): Promise<number> {
   let writer = signedIn.find((u) => u.canWrite);
+  const ours: SignedInUser[] = [];
   for (const c of signedIn.length ? [] : credentials) {
     const user = await signIn(where.origin, where.slug, c.email, c.password);
+    ours.push(user);
     if (user.canWrite) {
       writer = user;
       break;
     }
   }
   if (!writer) throw new LoadtestError("none of --users may delete records (all read-only)");
-  const removed = await removeLoadtestRecords(where, writer);
+  const removed = await removeLoadtestRecords(where, writer).finally(() =>
+    Promise.allSettled(ours.map((u) => signOut(where.origin, where.slug, u))),
+  );
   console.log(`removed ${removed.contacts} contacts and ${removed.deals} deals named and tagged "loadtest"`);
   return 0;
 }

@@ -101,7 +101,7 @@ export async function prepareRun(
   }
   if (scenarioActions.has("run_segment") && ids.segments.length === 0 && writers[0])
     ids.segments.push(await makeSegment(where, writers[0]));
-  const dataFile = join(mkdtempSync(join(tmpdir(), "crm-loadtest-")), "data.lua");
+  const dataFile = join(mkdtempSync(join(tmpdir(), "crm-loadtest-run-")), "data.lua");
   const data = {
     base: where.base,
     run,

@@ -60,3 +60,13 @@ export async function signIn(
   const role = /<span class="who">[^<]*· ([a-z-]+)<\/span>/.exec(page)?.[1];
   return { email, cookie, csrf, canWrite: role !== undefined && role !== "read-only" };
 }
+
+/** Ends the session (the top bar's Sign out), so that a run leaves no live session behind. */
+export async function signOut(origin: string, slug: string, user: SignedInUser): Promise<void> {
+  const answer = await reach(`${origin}/t/${slug}/logout`, {
+    method: "POST",
+    headers: { cookie: user.cookie, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ _csrf: user.csrf }),
+  });
+  await answer.arrayBuffer();
+}
