@@ -1,11 +1,12 @@
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import { LoadtestError } from "../loadtest/loadtest-error.ts";
 import { sliceErrors, summarizeRun } from "../loadtest/loadtest-summary.ts";
 import { type Credentials, prepareRun } from "../loadtest/prepare-run.ts";
 import { removeLoadtestRecords } from "../loadtest/remove-records.ts";
 import { reportPage } from "../loadtest/report-page.ts";
+import { limit, parseDuration, parseUsers, positiveInt } from "../loadtest/run-options.ts";
+import { scenarioActions, scenarioFile } from "../loadtest/scenarios.ts";
 import { serverRssBytes } from "../loadtest/server-metrics.ts";
 import { type SignedInUser, signIn, signOut } from "../loadtest/sign-in.ts";
 import { summaryText } from "../loadtest/summary-text.ts";
@@ -14,67 +15,10 @@ import { findWrk, runSlice, type SliceReport } from "../loadtest/wrk-slice.ts";
 import type { Command } from "./command.ts";
 import { DEMO } from "./demo-workspace.ts";
 
-const SCENARIOS_DIR = fileURLToPath(new URL("../../scripts/loadtest/", import.meta.url));
-
 /** The demo team (README, Quick start): the owner, the admin, the member and the read-only user. */
 const DEMO_USERS = ["demo", "sam", "alex", "jordan"]
   .map((name) => `${name}@example.com:${DEMO.password}`)
   .join(",");
-
-function scenarioNames(): string[] {
-  return readdirSync(SCENARIOS_DIR)
-    .filter((f) => f.endsWith(".lua"))
-    .map((f) => f.slice(0, -4))
-    .sort();
-}
-
-function scenarioFile(name: string): string {
-  const names = scenarioNames();
-  if (!names.includes(name))
-    throw new LoadtestError(`unknown scenario "${name}" (one of: ${names.join(", ")})`);
-  return `${SCENARIOS_DIR}${name}.lua`;
-}
-
-/** The actions a scenario file gives a weight above 0 (its `weights = { action = n, … }`). */
-function scenarioActions(script: string): Set<string> {
-  const weights = /weights\s*=\s*\{([^}]*)\}/.exec(readFileSync(script, "utf8"))?.[1] ?? "";
-  return new Set(
-    [...weights.matchAll(/(\w+)\s*=\s*(\d+)/g)].filter((m) => Number(m[2]) > 0).map((m) => m[1] as string),
-  );
-}
-
-/** `90`, `90s`, `5m` or `2m30s` as seconds. */
-function parseDuration(text: string): number {
-  const match = /^(?:(\d+)m)?(?:(\d+)s?)?$/.exec(text);
-  const seconds = match && text !== "" ? Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0) : Number.NaN;
-  if (!Number.isSafeInteger(seconds) || seconds < 1)
-    throw new LoadtestError(`--duration "${text}" is not a duration (e.g. 30, 30s, 5m, 2m30s)`);
-  return seconds;
-}
-
-function positiveInt(text: string, flag: string, max: number): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1 || n > max)
-    throw new LoadtestError(`--${flag} must be a whole number from 1 to ${max}, got "${text}"`);
-  return n;
-}
-
-function limit(text: string | undefined, flag: string): number | null {
-  if (text === undefined) return null;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0 || text.trim() === "")
-    throw new LoadtestError(`--${flag} must be a number, got "${text}"`);
-  return n;
-}
-
-function parseUsers(text: string): Credentials[] {
-  return text.split(",").map((pair) => {
-    const colon = pair.indexOf(":");
-    if (colon < 1 || colon === pair.length - 1)
-      throw new LoadtestError(`--users expects email:password[,email:password…], got "${pair}"`);
-    return { email: pair.slice(0, colon).trim(), password: pair.slice(colon + 1) };
-  });
-}
 
 /**
  * The seconds of each wrk run: wrk reports a whole run, so the time series is made of
