@@ -271,4 +271,36 @@ describe("crm loadtest", () => {
     expect(stopped.errors.socket.connect + stopped.errors.socket.read).toBeGreaterThan(0);
     expect(stopped.failures[0]).toMatch(/^\d+ errors?$/);
   }, 30_000);
+
+  it("counts refusals by status and action: a server that answers 429 past its rate limit fails the run", async () => {
+    // The same workspace, served again with a small allowance per workspace (20 a second, a
+    // 5-second burst): the preparation fits in it, the load does not.
+    server = await startServer({
+      dataDir: dir.path,
+      env: { CRM_RATE_LIMIT_PER_ADDRESS: "0", CRM_RATE_LIMIT_PER_WORKSPACE: "20", CRM_ACCESS_LOG: "false" },
+    });
+    const json = join(out.path, "limited.json");
+    const run = await crm([
+      "--url",
+      `${server.url}/t/${DEMO.slug}`,
+      "--users",
+      `${DEMO.email}:${DEMO.password}`,
+      "--scenario",
+      "browse",
+      "--duration",
+      "2",
+      "--connections",
+      "2",
+      "--json",
+      json,
+    ]);
+    expect(run.code).toBe(1);
+    const limited: LoadtestSummary = JSON.parse(readFileSync(json, "utf8"));
+    const refused = limited.errors.byStatus["429"] ?? 0;
+    expect(refused).toBeGreaterThan(0);
+    expect(limited.errors.total).toBe(refused);
+    expect(limited.actions.reduce((sum, a) => sum + (a.statuses["429"] ?? 0), 0)).toBe(refused);
+    expect(limited.actions.every((a) => a.errors === (a.statuses["429"] ?? 0))).toBe(true);
+    expect(run.stdout).toMatch(/errors\s+\d+ \(\d+ × 429\)/);
+  }, 30_000);
 });
