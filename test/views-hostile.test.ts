@@ -571,6 +571,56 @@ const VIEWS: Record<string, Entry | NotHtml> = {
     v(f.bareCtx, { title: f.s, body: f.s }),
   ],
 
+  // loadtest
+  "loadtest/loadtest-report#loadtestReport": (v, f) => {
+    const slice = {
+      from: 0,
+      seconds: 1,
+      requests: 9,
+      requestsPerSecond: 9,
+      p50Ms: 1,
+      p99Ms: 2,
+      maxMs: 3,
+      errors: 1,
+    };
+    const action = {
+      name: f.s,
+      count: 9,
+      errors: 1,
+      statuses: { [f.s]: 1 },
+      meanMs: 1,
+      p50Ms: 1,
+      p99Ms: 2,
+      maxMs: 3,
+    };
+    const summary = {
+      url: f.s,
+      scenario: f.s,
+      startedAt: f.s,
+      seconds: 1,
+      connections: 2,
+      users: [f.s, f.s],
+      requests: 9,
+      requestsPerSecond: 9,
+      bytes: 900,
+      errors: { total: 1, byStatus: { [f.s]: 1 }, socket: { connect: 0, read: 1, write: 0, timeout: 0 } },
+      latencyMs: { min: 0.5, mean: 1, max: 3, p50: 1, p75: 1, p90: 2, p95: 2, p99: 2, "p99.9": 3 },
+      slices: [
+        { ...slice, rssBytes: 1e8 },
+        { ...slice, from: 1, rssBytes: null },
+      ],
+      actions: [action],
+      rss: { startBytes: 1e8, warmBytes: 1e8, endBytes: 1.1e8, growthPercent: 10 },
+      created: { run: f.s, contacts: 1, deals: 1 },
+      limits: { maxP99Ms: 1, maxRssGrowthPercent: 5 },
+      failures: [f.s],
+    };
+    return [
+      v(summary),
+      v({ ...summary, slices: [], actions: [], failures: [], rss: { ...summary.rss, growthPercent: null } }),
+    ];
+  },
+
   // merge
   "merge/merge-candidates-page#mergeCandidatesPage": (v, f) => {
     const props = {

@@ -1,6 +1,8 @@
 /** What every wrk benchmark needs: a server process, a signed-in session, an API key, RSS. */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { serverRssBytes } from "../../src/loadtest/server-metrics.ts";
+import { signIn } from "../../src/loadtest/sign-in.ts";
 import { BENCH } from "./bench-data.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -58,28 +60,12 @@ export function rssMb(pid: number): number {
 
 /** The server's resident memory, all its processes together (with --procs the group's sum), from /metrics. */
 export async function serverRssMb(base: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const bytes = Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1] ?? 0);
-  return Math.round(bytes / 1024 / 1024);
+  return Math.round(((await serverRssBytes(base)) ?? 0) / 1024 / 1024);
 }
 
-/** Signs in like a browser (CSRF cookie and token from the login page) and returns the session cookie. */
+/** Signs in like a browser (crm loadtest's sign-in, src/loadtest/sign-in.ts) and returns the session cookie. */
 export async function signInSession(base: string, slug: string = BENCH.slug): Promise<string> {
-  const login = await fetch(`${base}/t/${slug}/login`);
-  const csrfCookie = (login.headers.getSetCookie()[0] ?? "").split(";")[0] as string;
-  const token = /name="_csrf" value="([^"]+)"/.exec(await login.text())?.[1] ?? "";
-  const signedIn = await fetch(`${base}/t/${slug}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { cookie: csrfCookie, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ _csrf: token, email: BENCH.email, password: BENCH.password }),
-  });
-  const session = signedIn.headers
-    .getSetCookie()
-    .find((c) => c.startsWith("crm_session="))
-    ?.split(";")[0];
-  if (!session) throw new Error(`sign-in failed: ${signedIn.status}`);
-  return session;
+  return (await signIn(base, slug, BENCH.email, BENCH.password)).cookie;
 }
 
 /** A member API key for the bench workspace, through the real CLI. */
