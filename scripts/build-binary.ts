@@ -6,7 +6,7 @@
  * - each thread's entry file (Bun bundles each separately and finds it by the URL the code
  *   already uses), piscina's own worker.js among them;
  * - the files the program reads by name (appFile in src/core/app-files.ts): migrations, the
- *   pages' assets, the analytics jobs' SQL;
+ *   pages' assets, the analytics jobs' SQL, crm loadtest's scenarios;
  * - DuckDB's addon (bundled by its require) and its library, libduckdb.so, which the addon
  *   links by name and which src/core/embedded-duckdb.ts loads from the binary first.
  * The other platforms' DuckDB addons are left out: their packages are not installed here.
@@ -63,6 +63,8 @@ const EMBEDDED = [
   ...ASSET_FILES,
   ...TENANT_JOBS.map((job) => `jobs/${job}.sql`),
   "jobs/usage.sql",
+  // crm loadtest's scenarios (copied out for wrk when it runs: src/loadtest/scenarios.ts).
+  ...filesUnder("scripts/loadtest"),
 ];
 
 /**

@@ -91,7 +91,14 @@ describe("the binary (npm run build:binary)", () => {
         dataDir: join(host, "data"),
         // Two processes: the supervisor starts the binary itself again for each.
         args: ["--procs", "2"],
-        env: { PATH: SYSTEM_PATH, HOME: host, CRM_WORKERS: "1" },
+        // No rate limits: the load test's requests all come from one address.
+        env: {
+          PATH: SYSTEM_PATH,
+          HOME: host,
+          CRM_WORKERS: "1",
+          CRM_RATE_LIMIT_PER_ADDRESS: "0",
+          CRM_RATE_LIMIT_PER_WORKSPACE: "0",
+        },
       });
       owner = new BrowserClient(server.url);
       await owner.get("/signup");
@@ -153,6 +160,32 @@ describe("the binary (npm run build:binary)", () => {
       expect(insights.text).toContain(`Computed for ${date}`);
       expect(existsSync(join(host, "data", "warehouse"))).toBe(true);
     }, 120_000);
+
+    it("seeds the workspace and load-tests it with a scenario it carries (wrk reads it from a copy on the disk)", async () => {
+      // Records to open and deals to move, added by the binary's seed while the server runs.
+      const seeded = await run(["seed", "--tenant", slug, "--contacts", "200", "--data", join(host, "data")]);
+      expect({ code: seeded.code, stderr: seeded.stderr }).toMatchObject({ code: 0 });
+      const json = join(dir.path, "loadtest.json");
+      const load = await run([
+        "loadtest",
+        "--url",
+        `${server.url}/t/${slug}`,
+        "--scenario",
+        "browse",
+        "--duration",
+        "2",
+        "--connections",
+        "1",
+        "--users",
+        `ops@example.com:${PASSWORD}`,
+        "--json",
+        json,
+      ]);
+      expect({ code: load.code, stderr: load.stderr }).toMatchObject({ code: 0 });
+      const summary = await Bun.file(json).json();
+      expect(summary.requests).toBeGreaterThan(0);
+      expect(summary.errors.total).toBe(0);
+    }, 60_000);
 
     it("checks a damaged workspace's file in its quick-check thread, and the check command finds it", async () => {
       // Every page after the schema's overwritten, while the server runs (it has not opened it yet).
