@@ -208,6 +208,14 @@ describe("the binary (npm run build:binary)", () => {
       expect({ code: healthy.code, out: healthy.stdout + healthy.stderr }).toMatchObject({ code: 0 });
     });
 
+    it("shows the group's dashboard to the host's operator (/ops from the loopback)", async () => {
+      const ops = await fetch(`${server.url}/ops`);
+      expect(ops.status).toBe(200);
+      const text = await ops.text();
+      expect(text).toContain("<svg");
+      expect(text).toContain(slug);
+    });
+
     it("stops cleanly on SIGTERM, every process", async () => {
       const code = await server.stop();
       expect(code).toBe(0);
