@@ -129,6 +129,9 @@ describe("the binary on a host, command by command", () => {
       ["tenants", "create"],
       ["tenants", "list"],
       ["tenants", "check"],
+      ["operators", "add"],
+      ["operators", "list"],
+      ["operators", "remove"],
       ["apikeys", "create"],
       ["seed"],
       ["migrate"],
@@ -136,6 +139,7 @@ describe("the binary on a host, command by command", () => {
       ["import"],
       ["export"],
       ["backup"],
+      ["loadtest"],
       ["analytics"],
       ["analytics", "export"],
       ["analytics", "run"],
@@ -169,6 +173,17 @@ describe("the binary on a host, command by command", () => {
     expect(routes).toContain("/t/:tenant/imports");
     expect(routes).toContain("/healthz");
     expect(existsSync(join(host, "preloaded"))).toBe(false);
+  });
+
+  it("adds, lists and removes an operator, the password read from stdin", async () => {
+    const added = await runWithInput(
+      ["operators", "add", "op@host.test", "--password-stdin"],
+      "operator-password-1\n",
+    );
+    expect({ code: added.code, stderr: added.stderr }).toMatchObject({ code: 0 });
+    expect(await ok(["operators", "list"])).toContain("op@host.test");
+    await ok(["operators", "remove", "op@host.test"]);
+    expect(await ok(["operators", "list"])).not.toContain("op@host.test");
   });
 
   it("imports a CSV file, exports it back, and backs up and restores a workspace as README says", async () => {
