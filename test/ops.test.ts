@@ -124,7 +124,7 @@ describe("the ops dashboard, from the host's loopback", () => {
       "Memory (RSS, MB)",
     ])
       expect(html).toContain(title);
-    expect(html).toMatch(/Error budget left \(SLO 99\.9 %, \d+ min\)/);
+    expect(html).toMatch(/Error budget left \(SLO 99\.9 %, \d+ (s|min)\)/);
     expect(html).toMatch(/id="ops-error-rate-5m">[\d.]+ %</);
     // htmx polls the panels with the page's nonce (hx-csp acts only on elements carrying it).
     const nonce = /script-src 'nonce-([^']+)'/.exec(page.headers.get("content-security-policy") ?? "")?.[1];

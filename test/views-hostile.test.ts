@@ -927,6 +927,10 @@ const VIEWS: Record<string, Entry | NotHtml> = {
     v("r", hostileChart(f.s, "stacked-bar"), `${BASE}/reports/activity/per-week.csv?from=2026-01-01`),
     v("r", { ...hostileChart(f.s, "line"), note: undefined }, `${BASE}/reports/activity/per-week.csv`),
   ],
+  "reports/chart-legend#chartLegend": (v, f) => [
+    v(hostileChart(f.s, "stacked-bar")),
+    v(hostileChart(f.s, "line"), 1),
+  ],
   "reports/chart-frame#bands": notHtml("computes where categories sit"),
   "reports/chart-frame#chartFrame": (v, f) =>
     v("r", hostileChart(f.s, "bar"), { max: 1, ticks: [0, 1] }, [100, 200, 300], f.s),

@@ -34,7 +34,8 @@ export class GroupMember implements OpsSource {
     readonly index: number,
     private readonly metrics: ServerMetrics,
     private readonly ops?: OpsRecorder,
-    private readonly opsSampleSeconds = 5,
+    /** This process's own history (its sampler), shown when the supervisor does not answer. */
+    private readonly own?: OpsSource,
   ) {
     process.on("message", (message: GroupMessage) => void this.receive(message));
   }
@@ -85,15 +86,18 @@ export class GroupMember implements OpsSource {
       });
     });
     process.send?.({ kind: "ops?", id } satisfies GroupMessage);
-    return (await answer) ?? this.aloneData();
+    return (await answer) ?? (await this.aloneData());
   }
 
-  private aloneData(): OpsData {
+  /** This process's own figures, marked partial: the group's are out of reach. */
+  private async aloneData(): Promise<OpsData> {
+    const own = this.own ? await this.own.data() : undefined;
+    if (own) return { ...own, partial: true };
     const sample = this.ops?.sample();
     return {
       now: Date.now(),
       startedAt: sample?.startedAt ?? Date.now(),
-      sampleSeconds: this.opsSampleSeconds,
+      sampleSeconds: 0,
       processes: 1,
       intervals: [],
       slowestRoutes: [],

@@ -165,13 +165,13 @@ export function startServer(
     poolQueued: () => deps.pool.stats().queued,
   });
   const metrics = new ServerMetrics(deps, ops);
+  // Every process keeps its own /ops history (a few hundred µs every CRM_OPS_SAMPLE_SECONDS); in
+  // a group the supervisor keeps the group's, and a process's own is what /ops shows, marked
+  // partial, when the supervisor does not answer.
+  const sampler = new OpsSampler(ops, config.opsSampleSeconds);
+  sampler.start();
   const member =
-    options.groupIndex === undefined
-      ? undefined
-      : new GroupMember(options.groupIndex, metrics, ops, config.opsSampleSeconds);
-  // Alone, the process keeps its own /ops history; in a group the supervisor keeps the group's.
-  const sampler = member ? undefined : new OpsSampler(ops, config.opsSampleSeconds);
-  sampler?.start();
+    options.groupIndex === undefined ? undefined : new GroupMember(options.groupIndex, metrics, ops, sampler);
   const app = createApp(deps, {
     metrics,
     gatherMetrics: member && (() => member.groupMetrics()),

@@ -1,10 +1,11 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PasswordHasher } from "../auth/password-hasher.ts";
 import { loadConfig } from "../core/config.ts";
 import { ValidationError } from "../core/errors.ts";
 import { listOperators, operatorEmail, removeOperator, saveOperator } from "../ops/operators.ts";
-import { Catalog } from "../tenancy/catalog.ts";
+import { CATALOG_FILE, Catalog } from "../tenancy/catalog.ts";
 import { type Command, DATA_HELP, UsageError } from "./command.ts";
-import { openExistingCatalog } from "./open-data.ts";
 
 /** An email as operators are kept, or a usage error saying what is wrong with it. */
 function emailArgument(raw: string | undefined): string {
@@ -77,16 +78,17 @@ ${DATA_HELP}`,
   options: {},
   run(values) {
     const { dataDir } = loadConfig(process.env, { dataDir: values.data as string | undefined });
-    const catalog = openExistingCatalog(dataDir);
+    // A host with no catalog yet has no operators either: say so, and create nothing.
+    const catalog = existsSync(join(dataDir, CATALOG_FILE)) ? Catalog.open(dataDir) : undefined;
     try {
-      const operators = listOperators(catalog);
+      const operators = catalog ? listOperators(catalog) : [];
       if (operators.length === 0)
         console.log("no operators (add one: crm operators add <email> --password-stdin)");
       for (const o of operators)
         console.log(`${o.email.padEnd(40)} since ${new Date(o.createdAt).toISOString()}`);
       return 0;
     } finally {
-      catalog.close();
+      catalog?.close();
     }
   },
 };
@@ -102,7 +104,9 @@ ${DATA_HELP}`,
   run(values, [raw]) {
     const email = emailArgument(raw);
     const { dataDir } = loadConfig(process.env, { dataDir: values.data as string | undefined });
-    const catalog = openExistingCatalog(dataDir);
+    if (!existsSync(join(dataDir, CATALOG_FILE)))
+      throw new UsageError(`no operator ${email} (see: crm operators list)`);
+    const catalog = Catalog.open(dataDir);
     try {
       removeOperator(catalog, email);
       console.log(`removed operator ${email} (their sessions are ended)`);

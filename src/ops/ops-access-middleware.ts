@@ -25,10 +25,12 @@ function operatorOf(c: Context, deps: AppDeps): { who: string; session?: string 
       ? { who: "the operator's token" }
       : undefined;
   }
-  if (isLoopback(clientIp(c, deps.config))) return { who: "the host's loopback" };
+  // A live session first, even from the loopback (an ssh tunnel, a local proxy): the operator is
+  // named, and signing out there ends the session itself, not only the browser's cookie.
   const session = getCookie(c, OPS_SESSION_COOKIE);
   const email = session ? operatorForSession(deps.catalog, session, deps.now()) : undefined;
-  return email ? { who: email, session } : undefined;
+  if (email) return { who: email, session };
+  return isLoopback(clientIp(c, deps.config)) ? { who: "the host's loopback" } : undefined;
 }
 
 /**

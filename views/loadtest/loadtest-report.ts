@@ -2,7 +2,7 @@ import type { LoadtestSummary } from "../../src/loadtest/loadtest-summary.ts";
 import type { ChartSpec } from "../../src/reports/chart-spec.ts";
 import { type Html, html, trustedHtml } from "../html.ts";
 import { barChart } from "../reports/bar-chart.ts";
-import { seriesColor } from "../reports/chart-frame.ts";
+import { chartLegend } from "../reports/chart-legend.ts";
 import { dataTable } from "../reports/data-table.ts";
 import { lineChart } from "../reports/line-chart.ts";
 
@@ -28,20 +28,12 @@ table.list{border-collapse:collapse;width:100%;font-size:.9rem}table.list th,tab
 
 const mb = (bytes: number | null) => (bytes === null ? "unknown" : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
 
-function legend(spec: ChartSpec): Html {
-  if (spec.series.length < 2) return html``;
-  return html`<ul class="chart-legend">${spec.series.map(
-    (s, i) =>
-      html`<li><svg viewBox="0 0 10 10" aria-hidden="true" class="swatch"><rect width="10" height="10" fill="${seriesColor(spec, i)}"></rect></svg>${s.name}</li>`,
-  )}</ul>`;
-}
-
 function chartBox(spec: ChartSpec): Html {
   const draw = spec.kind === "bar" ? barChart : lineChart;
   return html`<section class="chart-box" aria-labelledby="${spec.id}-heading">
 <h2 id="${spec.id}-heading">${spec.title}</h2>
 ${draw(spec.id, spec)}
-${legend(spec)}
+${chartLegend(spec)}
 ${dataTable(spec.id, spec)}
 </section>`;
 }

@@ -1,7 +1,7 @@
 import type { OpsPoint } from "../../src/ops/ops-summary.ts";
 import type { ChartSpec, ChartUnit } from "../../src/reports/chart-spec.ts";
 import { type Html, html } from "../html.ts";
-import { seriesColor } from "../reports/chart-frame.ts";
+import { chartLegend } from "../reports/chart-legend.ts";
 import { lineChart } from "../reports/line-chart.ts";
 
 const clock = (at: number) => new Date(at).toISOString().slice(11, 19);
@@ -26,11 +26,7 @@ function opsChart(
     series: series.map(([name, read]) => ({ name, values: points.map((p) => round(read(p))) })),
     table: { columns: [], rows: [] },
   };
-  // The reports' legend markup (chart-figure.ts), shown for one series too: it names the line.
-  return html`${lineChart(id, spec)}<ul class="chart-legend">${spec.series.map(
-    (s, i) =>
-      html`<li><svg viewBox="0 0 10 10" aria-hidden="true" class="swatch"><rect width="10" height="10" fill="${seriesColor(spec, i)}"></rect></svg>${s.name}</li>`,
-  )}</ul>`;
+  return html`${lineChart(id, spec)}${chartLegend(spec, 1)}`;
 }
 
 /** The dashboard's charts, each with its heading, over the points given (the last 15 minutes or so). */

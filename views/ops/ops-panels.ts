@@ -31,17 +31,21 @@ function figure(label: string, value: string, id: string): Html {
 /** Everything the dashboard shows; GET /ops wraps it in the page, htmx swaps it in from GET /ops/panels. */
 export function opsPanels(p: OpsPanelsProps): Html {
   const { data, summary } = p;
-  const keptMinutes = Math.round(summary.kept.seconds / 60);
+  // The window the history covers so far: seconds in a server's first minute, then minutes.
+  const kept =
+    summary.kept.seconds < 60
+      ? `${Math.round(summary.kept.seconds)} s`
+      : `${Math.round(summary.kept.seconds / 60)} min`;
   return html`${data.partial ? html`<p class="flash error" role="alert">The group's supervisor did not answer in time: these figures are one process's.</p>` : ""}
 <section class="ops-availability" aria-labelledby="ops-availability-h"><h2 id="ops-availability-h">Availability</h2>
 <dl class="ops-figures">
 ${figure("Uptime", duration(summary.uptimeSeconds), "ops-uptime")}
 ${figure("Processes", String(data.processes), "ops-processes")}
 ${figure("Requests (5 min)", String(summary.last5m.requests), "ops-requests-5m")}
-${figure(`Requests (${keptMinutes} min)`, String(summary.kept.requests), "ops-requests-kept")}
+${figure(`Requests (${kept})`, String(summary.kept.requests), "ops-requests-kept")}
 ${figure("Error rate (5 min)", percent(summary.last5m.errorRate), "ops-error-rate-5m")}
-${figure(`Error rate (${keptMinutes} min)`, percent(summary.kept.errorRate), "ops-error-rate-kept")}
-${figure(`Error budget left (SLO ${summary.slo * 100} %, ${keptMinutes} min)`, `${number.format(summary.budgetLeftPercent)} %`, "ops-budget")}
+${figure(`Error rate (${kept})`, percent(summary.kept.errorRate), "ops-error-rate-kept")}
+${figure(`Error budget left (SLO ${summary.slo * 100} %, ${kept})`, `${number.format(summary.budgetLeftPercent)} %`, "ops-budget")}
 ${figure("p50 · p95 · p99 (5 min)", `${msText(summary.last5m.p50Ms)} · ${msText(summary.last5m.p95Ms)} · ${msText(summary.last5m.p99Ms)}`, "ops-latency-5m")}
 ${figure("Disk (all workspaces)", `${number.format(p.storage.total / 1048576)} MB in ${p.storage.tenants}`, "ops-disk")}
 ${figure("Sampler tick", `${data.tickMicros} µs every ${data.sampleSeconds} s`, "ops-tick")}

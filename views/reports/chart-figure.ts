@@ -1,20 +1,12 @@
 import type { ChartSpec } from "../../src/reports/chart-spec.ts";
 import { type Html, html } from "../html.ts";
 import { barChart } from "./bar-chart.ts";
-import { seriesColor } from "./chart-frame.ts";
+import { chartLegend } from "./chart-legend.ts";
 import { dataTable } from "./data-table.ts";
 import { lineChart } from "./line-chart.ts";
 import { stackedBarChart } from "./stacked-bar-chart.ts";
 
 const DRAW = { bar: barChart, "stacked-bar": stackedBarChart, line: lineChart } as const;
-
-function legend(spec: ChartSpec): Html {
-  if (spec.series.length < 2) return html``;
-  return html`<ul class="chart-legend">${spec.series.map(
-    (s, i) =>
-      html`<li><svg viewBox="0 0 10 10" aria-hidden="true" class="swatch"><rect width="10" height="10" fill="${seriesColor(spec, i)}"></rect></svg>${s.name}</li>`,
-  )}</ul>`;
-}
 
 /**
  * One chart of a report: its heading, the SVG, its legend, a note if any, the data table and
@@ -24,7 +16,7 @@ export function chartFigure(id: string, spec: ChartSpec, csvHref: string): Html 
   return html`<section class="report-chart" aria-labelledby="${id}-heading">
 <h2 id="${id}-heading">${spec.title}</h2>
 ${DRAW[spec.kind](id, spec)}
-${legend(spec)}
+${chartLegend(spec)}
 ${spec.note ? html`<p class="hint">${spec.note}</p>` : ""}
 ${dataTable(id, spec)}
 <p><a href="${csvHref}" download>Download CSV</a></p>

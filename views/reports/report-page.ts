@@ -28,8 +28,6 @@ export const STYLE =
 .report-chart{background:var(--panel);border:1px solid var(--line);border-radius:var(--radius);padding:.75rem;min-width:0}
 .report-chart h2{font-size:1rem;margin:0 0 .5rem}
 .report-chart svg.chart{display:block;width:100%;height:auto}
-.chart-legend{display:flex;flex-wrap:wrap;gap:.25rem .9rem;list-style:none;padding:0;margin:.4rem 0;font-size:.85rem}
-.chart-legend .swatch{width:.75rem;height:.75rem;margin-right:.3rem;vertical-align:-1px}
 .table-scroll{overflow-x:auto}
 #report .filter,#report .filter select{max-width:100%}
 .chart-data summary{cursor:pointer;color:var(--muted);font-size:.9rem;margin:.4rem 0}`);
