@@ -1,8 +1,16 @@
+import { existsSync } from "node:fs";
 import type { Subprocess } from "bun";
 import { errorFields, type Logger } from "../core/logger.ts";
 import type { GroupMessage } from "./group-member.ts";
 import { GroupMetrics } from "./group-metrics.ts";
 import { GroupOps } from "./group-ops.ts";
+
+/**
+ * This process's own program, as the kernel keeps it (Linux): a process started from it runs
+ * the same build even after the file at its path was replaced or moved.
+ */
+const SELF_EXECUTABLE =
+  process.platform === "linux" && existsSync("/proc/self/exe") ? "/proc/self/exe" : undefined;
 
 export interface SuperviseOptions {
   procs: number;
@@ -156,24 +164,57 @@ export function supervise(options: SuperviseOptions): Supervisor {
     }
   };
 
+  /** Starts `slot` again after its back-off: 250 ms, doubling up to 30 s while it keeps dying young. */
+  const restartLater = (slot: Slot, fields: Record<string, unknown>) => {
+    const ranMs = Date.now() - slot.startedAt;
+    slot.restartDelayMs =
+      ranMs >= HEALTHY_AFTER_MS ? 250 : Math.min(MAX_RESTART_DELAY_MS, slot.restartDelayMs * 2);
+    logger.warn("server process exited; starting another", {
+      group: slot.index,
+      ...fields,
+      ranMs,
+      restartInMs: slot.restartDelayMs,
+    });
+    logger.flush();
+    setTimeout(() => {
+      if (!stopping) start(slot);
+    }, slot.restartDelayMs);
+  };
+
   const start = (slot: Slot) => {
     const first = slot.starts === 0;
     slot.starts++;
     slot.startedAt = Date.now();
     slot.listening = false;
-    const proc = Bun.spawn(options.command, {
-      env: {
-        ...options.env,
-        CRM_GROUP_INDEX: String(slot.index),
-        // Imports are taken back only before anyone serves: by the first process, at its first start.
-        CRM_GROUP_RECOVER_IMPORTS: slot.index === 0 && first ? "true" : "false",
-      },
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "inherit",
-      ipc: (message: GroupMessage) => receive(slot, message),
-      serialization: "json",
-    });
+    let proc: Subprocess<"ignore", "pipe", "inherit">;
+    try {
+      // The very program this supervisor runs, even if its file has since been replaced or moved
+      // (an upgrade by rename): a group never mixes versions, and never loses a process because
+      // the path is gone. Upgrading is a restart of the group. (argv[0] still names the path.)
+      const [program, ...args] = options.command;
+      const self = program === process.execPath && SELF_EXECUTABLE;
+      proc = Bun.spawn(self ? [SELF_EXECUTABLE, ...args] : options.command, {
+        argv0: self ? program : undefined,
+        env: {
+          ...options.env,
+          CRM_GROUP_INDEX: String(slot.index),
+          // Imports are taken back only before anyone serves: by the first process, at its first start.
+          CRM_GROUP_RECOVER_IMPORTS: slot.index === 0 && first ? "true" : "false",
+        },
+        stdin: "ignore",
+        stdout: "pipe",
+        stderr: "inherit",
+        ipc: (message: GroupMessage) => receive(slot, message),
+        serialization: "json",
+      });
+    } catch (error) {
+      // The program could not even be started (its file gone, no more processes): said in the
+      // log, and tried again like a process that died, or the group's start fails.
+      logger.error("server process could not start", { group: slot.index, ...errorFields(error) });
+      if (first && slot.index === 0) fail(1);
+      else if (!stopping) restartLater(slot, { startError: (error as Error).message });
+      return;
+    }
     slot.proc = proc;
     void forwardLines(proc.stdout, logger);
     logger.info("server process started", { group: slot.index, pid: proc.pid });
@@ -189,21 +230,7 @@ export function supervise(options: SuperviseOptions): Supervisor {
         fail(code || 1);
         return;
       }
-      const ranMs = Date.now() - slot.startedAt;
-      slot.restartDelayMs =
-        ranMs >= HEALTHY_AFTER_MS ? 250 : Math.min(MAX_RESTART_DELAY_MS, slot.restartDelayMs * 2);
-      logger.warn("server process exited; starting another", {
-        group: slot.index,
-        pid: proc.pid,
-        code,
-        signal: proc.signalCode,
-        ranMs,
-        restartInMs: slot.restartDelayMs,
-      });
-      logger.flush();
-      setTimeout(() => {
-        if (!stopping) start(slot);
-      }, slot.restartDelayMs);
+      restartLater(slot, { pid: proc.pid, code, signal: proc.signalCode });
     });
   };
 

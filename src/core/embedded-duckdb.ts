@@ -1,5 +1,8 @@
 import { dlopen } from "bun:ffi";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { appFile } from "./app-files.ts";
+import { ConfigError } from "./config.ts";
 
 /** The name Bun gives DuckDB's library embedded in the binary (`libduckdb-<hash>.so`). */
 const EMBEDDED_LIBRARY = /^libduckdb(-[a-z0-9]+)?\.(so|dylib)$/;
@@ -25,7 +28,15 @@ export function loadEmbeddedDuckdb(): void {
     throw new Error(
       "this binary was built without DuckDB's library (libduckdb); rebuild it with npm run build:binary",
     );
-  // Any one symbol: dlopen wants a function to bind, and the load itself is what matters.
-  dlopen(appFile(library), { duckdb_library_version: { args: [], returns: "cstring" } });
+  try {
+    // Any one symbol: dlopen wants a function to bind, and the load itself is what matters.
+    dlopen(appFile(library), { duckdb_library_version: { args: [], returns: "cstring" } });
+  } catch (error) {
+    // What the operator can act on, not a stack trace about Bun's embedded file system.
+    const temp = tmpdir();
+    throw new ConfigError(
+      `cannot load DuckDB's library from this binary: it is unpacked into the temporary directory ${temp} (TMPDIR), which must exist, be writable and not be mounted noexec (set TMPDIR=/var/tmp, for instance); a damaged copy left there (${join(temp, ".bun-*.so")}) is used again until it is deleted. The loader said: ${(error as Error).message.replaceAll(appFile(library), "the library")}`,
+    );
+  }
   loaded = true;
 }
