@@ -20,9 +20,16 @@ export interface ActionSummary {
 }
 
 export interface SliceSummary {
-  /** Seconds since the run began. */
+  /** Seconds since the run began (wall clock). */
   from: number;
+  /** wrk's own duration of the slice. */
   seconds: number;
+  /** The slice's wall time: wrk's start and exit, and the /metrics read after it. */
+  wallSeconds: number;
+  /** Wall time no request of the slice measured: wallSeconds less seconds. */
+  gapSeconds: number;
+  /** Requests still unanswered when the slice ended (dropped by wrk; the stalled ones count as timeouts). */
+  unanswered: number;
   requests: number;
   requestsPerSecond: number;
   p50Ms: number;
@@ -46,6 +53,8 @@ export interface LoadtestSummary {
   bytes: number;
   errors: {
     total: number;
+    /** Answers with a 2xx or 3xx status other than the action expects (e.g. a redirect to the login page). */
+    unexpected: number;
     /** Answers that were not 2xx or 3xx, by status. */
     byStatus: Record<string, number>;
     /** Connections refused or dropped, requests that timed out (wrk's socket errors). */
@@ -84,6 +93,12 @@ export function sliceErrors(slice: SliceReport): number {
   return Math.max(status, statusErrors) + connect + read + write + timeout;
 }
 
+/** A slice's wall time in seconds (wrk's duration when it was not measured). */
+const wallOf = (slice: SliceReport) => Math.max(slice.wall_us ?? 0, slice.duration_us) / 1e6;
+
+/** A gap this long between what wrk measured and the wall clock fails the run: the server stalled. */
+export const MAX_GAP_SECONDS = 1;
+
 export function summarizeSlices(
   slices: SliceReport[],
   rssAfter: (number | null)[],
@@ -92,9 +107,13 @@ export function summarizeSlices(
   return slices.map((slice, i) => {
     const h = histogramOf(slice);
     const seconds = slice.duration_us / 1e6;
+    const wall = wallOf(slice);
     const summary: SliceSummary = {
       from: Math.round(from * 10) / 10,
       seconds: Math.round(seconds * 100) / 100,
+      wallSeconds: Math.round(wall * 100) / 100,
+      gapSeconds: Math.round((wall - seconds) * 100) / 100,
+      unanswered: Array.isArray(slice.unanswered_us) ? slice.unanswered_us.length : 0,
       requests: slice.requests,
       requestsPerSecond: seconds > 0 ? Math.round((slice.requests / seconds) * 10) / 10 : 0,
       p50Ms: ms(percentile(h, 50)),
@@ -103,7 +122,7 @@ export function summarizeSlices(
       errors: sliceErrors(slice),
       rssBytes: rssAfter[i] ?? null,
     };
-    from += seconds;
+    from += wall;
     return summary;
   });
 }
@@ -154,7 +173,8 @@ export function summarizeRun(input: SummaryInput): LoadtestSummary {
   const { slices } = input;
   const whole = mergeHistograms(slices.map(histogramOf));
   const requests = slices.reduce((sum, s) => sum + s.requests, 0);
-  const seconds = slices.reduce((sum, s) => sum + s.duration_us, 0) / 1e6;
+  // The wall clock, not wrk's durations: time the server took between slices is the run's too.
+  const seconds = slices.reduce((sum, s) => sum + wallOf(s), 0);
   const actions = summarizeActions(slices);
   const byStatus: Record<string, number> = {};
   for (const a of actions)
@@ -174,9 +194,19 @@ export function summarizeRun(input: SummaryInput): LoadtestSummary {
   const warm = input.rssAfter[0] ?? null;
   const end = input.rssAfter[input.rssAfter.length - 1] ?? null;
   const growthPercent = warm && end ? Math.round(((end - warm) / warm) * 1000) / 10 : null;
-  const createdBy = (action: string) => actions.find((a) => a.name === action)?.statuses["303"] ?? 0;
+  const unexpected = slices.reduce(
+    (sum, s) => sum + Object.values(s.actions).reduce((n, a) => n + (a.unexpected ?? 0), 0),
+    0,
+  );
+  const createdBy = (action: string) => slices.reduce((sum, s) => sum + (s.actions[action]?.created ?? 0), 0);
+  const sliceSummaries = summarizeSlices(slices, input.rssAfter);
   const failures: string[] = [];
   if (total > 0) failures.push(`${total} error${total === 1 ? "" : "s"}`);
+  const gaps = sliceSummaries.filter((s) => s.gapSeconds > MAX_GAP_SECONDS);
+  if (gaps.length)
+    failures.push(
+      `${gaps.map((g) => `${g.gapSeconds} s`).join(", ")} unmeasured between slices (the server stalled?)`,
+    );
   if (input.maxP99Ms !== null && (latencyMs.p99 as number) > input.maxP99Ms)
     failures.push(`p99 ${latencyMs.p99} ms is over --max-p99 ${input.maxP99Ms} ms`);
   if (input.maxRssGrowthPercent !== null) {
@@ -194,9 +224,9 @@ export function summarizeRun(input: SummaryInput): LoadtestSummary {
     requests,
     requestsPerSecond: Math.round((requests / Math.max(seconds, 1e-9)) * 10) / 10,
     bytes: slices.reduce((sum, s) => sum + s.bytes, 0),
-    errors: { total, byStatus, socket },
+    errors: { total, unexpected, byStatus, socket },
     latencyMs,
-    slices: summarizeSlices(slices, input.rssAfter),
+    slices: sliceSummaries,
     actions,
     rss: { startBytes: input.rssStart, warmBytes: warm, endBytes: end, growthPercent },
     created: {

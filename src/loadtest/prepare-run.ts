@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { discoverWorkspace, LOADTEST_PREFIX, type WorkspaceIds } from "./discover-workspace.ts";
 import { LoadtestError } from "./loadtest-error.ts";
 import { luaLiteral } from "./lua-literal.ts";
-import { type SignedInUser, signIn } from "./sign-in.ts";
+import { type SignedInUser, signIn, signOut } from "./sign-in.ts";
 import type { WorkspaceUrl } from "./workspace-url.ts";
 
 export interface Credentials {
@@ -63,14 +63,30 @@ async function makeSegment(where: WorkspaceUrl, user: SignedInUser): Promise<str
  * Everything wrk needs before the first request: each user signed in (one after the other: a
  * sign-in costs an argon2 hash), the workspace's ids read from its pages, and when the scenario
  * (its actions) edits and moves, a few records of the run's own to edit and move, and when it
- * runs segments, a saved segment if there is none; written as a Lua file.
+ * runs segments, a saved segment if there is none; written as a Lua file (mode 0600, in a
+ * folder only its owner opens). When any of it fails, every session it opened is signed out.
+ * `opened` receives each session as it opens (so an interrupt can sign them out too).
  */
 export async function prepareRun(
   where: WorkspaceUrl,
   credentials: Credentials[],
   scenarioActions: Set<string>,
+  opened: SignedInUser[] = [],
 ): Promise<Preparation> {
-  const users: SignedInUser[] = [];
+  try {
+    return await prepare(where, credentials, scenarioActions, opened);
+  } catch (error) {
+    await Promise.allSettled(opened.map((u) => signOut(where.origin, where.slug, u)));
+    throw error;
+  }
+}
+
+async function prepare(
+  where: WorkspaceUrl,
+  credentials: Credentials[],
+  scenarioActions: Set<string>,
+  users: SignedInUser[],
+): Promise<Preparation> {
   for (const c of credentials) users.push(await signIn(where.origin, where.slug, c.email, c.password));
   const reader = users[0] as SignedInUser;
   const ids = await discoverWorkspace(where, reader);
@@ -111,6 +127,8 @@ export async function prepareRun(
     ownContacts: pool.contacts,
     ownDeals: pool.deals,
   };
-  writeFileSync(dataFile, `-- written by crm loadtest for one run\nreturn ${luaLiteral(data)}\n`);
+  writeFileSync(dataFile, `-- written by crm loadtest for one run\nreturn ${luaLiteral(data)}\n`, {
+    mode: 0o600,
+  });
   return { dataFile, users, ids, pool, run };
 }

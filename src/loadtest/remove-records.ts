@@ -4,66 +4,89 @@ import type { SignedInUser } from "./sign-in.ts";
 import type { WorkspaceUrl } from "./workspace-url.ts";
 
 /**
- * The list filter that finds what load tests create: the word "loadtest" and the tag "loadtest"
- * (every contact and deal a run makes has both; the workspace's own records would need both too).
+ * The list filter that finds the candidates: the word "loadtest" and the tag "loadtest". It
+ * matches more than a run makes (an email, a last name, a company's name with the word): only
+ * the records named exactly as a run names them are deleted (RUN_NAMES).
  */
 const FILTER = `q=${LOADTEST_PREFIX}&tag=${LOADTEST_PREFIX}`;
 
 const KINDS = ["contacts", "deals"] as const;
+type Kind = (typeof KINDS)[number];
 
-/** How many records of a kind the filter matches, from its list page ("More than 1,000" counted as 1,001). */
-async function matching(where: WorkspaceUrl, user: SignedInUser, kind: string): Promise<number> {
-  const page = await fetchPage(where, user, `/${kind}?${FILTER}`);
-  if (/No [a-z]+ match/.test(page)) return 0;
-  if (/More than 1,000/.test(page)) return 1001;
-  const count = new RegExp(`([\\d,]+) ${kind.slice(0, -1)}s? match`).exec(page)?.[1];
-  return Number(count?.replace(/,/g, "") ?? 0);
+/**
+ * How a run names what it makes (src/loadtest/prepare-run.ts, scripts/loadtest/lib/crm.lua),
+ * with `<run>` the run's base-36 time: contacts "loadtest <run>-pool-<w>-<i>" (the
+ * preparation's), "loadtest <run>-<slice>-<thread>-<n>" (made by the run) and "loadtest edited
+ * <run>-…" (edited by it): the first name "loadtest", the rest the last name; deals "loadtest
+ * deal <run>-…" likewise. Both kinds are tagged "loadtest" (the filter).
+ */
+const SUFFIX = "[0-9a-z]+-(?:pool-\\d+-\\d+|\\d+-\\d+-\\d+)";
+export const RUN_NAMES: Record<Kind, RegExp> = {
+  contacts: new RegExp(`^${LOADTEST_PREFIX} (?:edited )?${SUFFIX}$`),
+  deals: new RegExp(`^${LOADTEST_PREFIX} deal ${SUFFIX}$`),
+};
+
+/** Bulk deletes by ids, this many at a time. */
+const CHUNK = 500;
+
+/** The ids of the records the filter's list shows (every page) that a run made. */
+async function runRecords(where: WorkspaceUrl, user: SignedInUser, kind: Kind): Promise<string[]> {
+  const ids = new Set<string>();
+  const link = new RegExp(`<a href="${where.base}/${kind}/(\\d+)">([^<]*)</a>`, "g");
+  let path: string | undefined = `/${kind}?${FILTER}`;
+  for (let pages = 0; path && pages < 1000; pages++) {
+    const page = await fetchPage(where, user, path);
+    for (const m of page.matchAll(link)) if (RUN_NAMES[kind].test(m[2] as string)) ids.add(m[1] as string);
+    const next = /<a href="([^"]+)" rel="next"/.exec(page)?.[1]?.replace(/&amp;/g, "&");
+    path = next?.startsWith(where.base) ? next.slice(where.base.length) : undefined;
+  }
+  return [...ids];
 }
 
 /**
- * Deletes every contact and deal load tests made, as a person would with the list's bulk bar
- * ("all matching", Delete, confirmed): a background task in the server, waited for here (at most
- * `timeoutMs` per kind). Returns how many of each there were.
+ * Deletes every contact and deal load tests made (named as a run names them and tagged
+ * "loadtest"), by their ids through the lists' bulk delete (confirmed), as a person ticking
+ * them would; a large selection runs as a background task in the server, waited for here (at
+ * most `timeoutMs` per kind). Returns how many of each there were.
  */
 export async function removeLoadtestRecords(
   where: WorkspaceUrl,
   user: SignedInUser,
   timeoutMs = 120_000,
-): Promise<Record<(typeof KINDS)[number], number>> {
+): Promise<Record<Kind, number>> {
   const removed = { contacts: 0, deals: 0 };
   for (const kind of KINDS) {
-    if ((await matching(where, user, kind)) === 0) continue;
-    const bulk = (confirm: boolean) =>
-      fetch(`${where.origin}${where.base}/${kind}/bulk`, {
+    const ids = await runRecords(where, user, kind);
+    removed[kind] = ids.length;
+    for (let from = 0; from < ids.length; from += CHUNK) {
+      const answer = await fetch(`${where.origin}${where.base}/${kind}/bulk`, {
         method: "POST",
         redirect: "manual",
         headers: { cookie: user.cookie, "content-type": "application/x-www-form-urlencoded" },
         body: new URLSearchParams({
           _csrf: user.csrf,
-          filter: FILTER,
-          scope: "all",
+          ids: ids.slice(from, from + CHUNK).join("\n"),
           action: "delete",
-          ...(confirm ? { confirm: "1" } : {}),
+          confirm: "1",
         }),
       });
-    // The confirmation page says exactly how many ("Delete 198 contacts?"), the list only up to 1,000.
-    const confirmation = await (await bulk(false)).text();
-    removed[kind] = Number(/Delete ([\d,]+) [a-z]+\?/.exec(confirmation)?.[1]?.replace(/,/g, "") ?? 0);
-    const answer = await bulk(true);
-    await answer.arrayBuffer();
-    if (answer.status !== 303)
-      throw new LoadtestError(
-        `removing the load test's ${kind} as ${user.email}: the bulk delete answered ${answer.status}`,
-      );
+      await answer.arrayBuffer();
+      if (answer.status !== 303)
+        throw new LoadtestError(
+          `removing the load test's ${kind} as ${user.email}: the bulk delete answered ${answer.status}`,
+        );
+    }
+    const gone = new Set(ids);
+    const stillThere = async () => (await runRecords(where, user, kind)).filter((id) => gone.has(id)).length;
     const until = Date.now() + timeoutMs;
-    let left = removed[kind];
+    let left = ids.length ? await stillThere() : 0;
     while (left > 0) {
       if (Date.now() > until)
         throw new LoadtestError(
           `removing the load test's ${kind}: ${left} still there after ${timeoutMs / 1000} s`,
         );
       await Bun.sleep(250);
-      left = await matching(where, user, kind);
+      left = await stillThere();
     }
   }
   return removed;

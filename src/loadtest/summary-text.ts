@@ -17,9 +17,13 @@ export function summaryText(s: LoadtestSummary): string {
             ...Object.entries(s.errors.socket)
               .filter(([, n]) => n > 0)
               .map(([kind, n]) => `${n} × socket ${kind}`),
+            ...(s.errors.unexpected
+              ? [`${s.errors.unexpected} × unexpected answer (e.g. a redirect to the login page)`]
+              : []),
           ].join(", ")})`
         : ""
     }`,
+    `unmeasured   ${gapText(s)}`,
     `server RSS   ${mb(s.rss.startBytes)} at the start, ${mb(s.rss.warmBytes)} after the first slice, ${mb(s.rss.endBytes)} at the end${
       s.rss.growthPercent === null
         ? " (/metrics not readable)"
@@ -40,4 +44,12 @@ export function summaryText(s: LoadtestSummary): string {
     s.failures.length ? `FAIL  ${s.failures.join("; ")}` : "PASS  no errors, every limit kept",
   ];
   return lines.join("\n");
+}
+
+/** The wall time between slices no request measured: wrk's starts and the /metrics reads, or a stall. */
+function gapText(s: LoadtestSummary): string {
+  const total = s.slices.reduce((sum, x) => sum + x.gapSeconds, 0);
+  const worst = s.slices.reduce((a, x) => (x.gapSeconds > (a?.gapSeconds ?? -1) ? x : a), s.slices[0]);
+  const unanswered = s.slices.reduce((sum, x) => sum + x.unanswered, 0);
+  return `${Math.round(total * 100) / 100} s of ${s.seconds} s between slices${worst ? ` (at most ${worst.gapSeconds} s, after the slice from ${worst.from} s)` : ""}; ${unanswered} request${unanswered === 1 ? "" : "s"} unanswered at a slice's end`;
 }

@@ -58,8 +58,20 @@ function overTime(s: LoadtestSummary): ChartSpec[] {
         { label: "p99 ms", numeric: true },
         { label: "max ms", numeric: true },
         { label: "errors", numeric: true },
+        { label: "unanswered", numeric: true },
+        { label: "wall s", numeric: true },
+        { label: "unmeasured s", numeric: true },
       ],
-      rows: s.slices.map((x) => [x.from, x.p50Ms, x.p99Ms, x.maxMs, x.errors]),
+      rows: s.slices.map((x) => [
+        x.from,
+        x.p50Ms,
+        x.p99Ms,
+        x.maxMs,
+        x.errors,
+        x.unanswered,
+        x.wallSeconds,
+        x.gapSeconds,
+      ]),
     },
   };
   const throughput: ChartSpec = {
@@ -150,6 +162,7 @@ export function loadtestReport(s: LoadtestSummary): Html {
     ...Object.entries(s.errors.socket)
       .filter(([, n]) => n > 0)
       .map(([kind, n]) => `${n} × socket ${kind}`),
+    ...(s.errors.unexpected ? [`${s.errors.unexpected} × unexpected answer`] : []),
   ];
   return html`<!doctype html>
 <html lang="en">
@@ -169,6 +182,7 @@ export function loadtestReport(s: LoadtestSummary): Html {
 <dt>Requests</dt><dd>${s.requests} (${s.requestsPerSecond} req/s), ${(s.bytes / 1024 / 1024).toFixed(1)} MB read</dd>
 <dt>Latency</dt><dd>p50 ${l.p50} ms, p90 ${l.p90} ms, p99 ${l.p99} ms, p99.9 ${l["p99.9"]} ms, max ${l.max} ms</dd>
 <dt>Errors</dt><dd>${s.errors.total}${errors.length ? ` (${errors.join(", ")})` : ""}</dd>
+<dt>Unmeasured</dt><dd>${gapLine(s)}</dd>
 <dt>Server RSS</dt><dd>${mb(s.rss.startBytes)} at the start, ${mb(s.rss.warmBytes)} after the first slice, ${mb(s.rss.endBytes)} at the end${s.rss.growthPercent === null ? "" : ` (${s.rss.growthPercent >= 0 ? "+" : ""}${s.rss.growthPercent} % from the first slice)`}</dd>
 <dt>Created</dt><dd>${s.created.contacts} contacts, ${s.created.deals} deals, named “loadtest …”</dd>
 </dl>
@@ -179,4 +193,11 @@ ${[...overTime(s), percentiles(s)].map(chartBox)}
 ${actionsTable(s)}
 </body>
 </html>`;
+}
+
+/** The wall time no slice measured (wrk's starts and the /metrics reads, or a stall), the longest gap said. */
+function gapLine(s: LoadtestSummary): string {
+  const total = s.slices.reduce((sum, x) => sum + x.gapSeconds, 0);
+  const worst = s.slices.reduce((a, x) => (x.gapSeconds > (a?.gapSeconds ?? -1) ? x : a), s.slices[0]);
+  return `${Math.round(total * 100) / 100} s of ${s.seconds} s between slices${worst ? `, at most ${worst.gapSeconds} s after the slice from ${worst.from} s` : ""}`;
 }

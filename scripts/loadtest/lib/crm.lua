@@ -46,7 +46,9 @@ end
 
 local data, user, slice, names = nil, nil, 0, 0
 local picks, total_weight = {}, 0
-local pending, started = nil, 0
+-- The action of the request on the wire and when it left: global, so that done() can see the
+-- requests still unanswered when the slice ends (thread:get).
+pending, started = nil, 0
 -- Per action: count, errors, sum and max of latencies, statuses and latency buckets, as one
 -- flat table keyed "action|count", "action|s|200", "action|b|140"… Global, not local: done()
 -- reads it from each thread with thread:get("stats"), which copies flat tables only (a nested
@@ -170,6 +172,16 @@ local NEEDS = {
 -- Where a create's id goes when its 303 names the new record.
 local CREATED = { create_contact = "ownContacts", create_deal = "ownDeals" }
 
+-- What each write answers when it worked: a form post a 303 to the record (its path), the
+-- board's htmx move a 200 (the board fragment). Every read expects a 200.
+local EXPECTED = {
+  create_contact = { status = 303, location = "/contacts/%d+$" },
+  edit_contact = { status = 303, location = "/contacts/%d+$" },
+  create_deal = { status = 303, location = "/deals/%d+$" },
+  move_deal = { status = 200 },
+}
+local READ = { status = 200 }
+
 function init(args)
   data = dofile(args[1])
   slice = tonumber(args[2]) or 0
@@ -216,12 +228,22 @@ function response(status, headers, body)
   if us > (stats[action .. "|max_us"] or 0) then stats[action .. "|max_us"] = us end
   add(action .. "|b|" .. bucket_of(us), 1)
   add(action .. "|s|" .. status, 1)
-  if status < 200 or status >= 400 then add(action .. "|errors", 1) end
+  -- Only the answer the action expects is a success: a 303 to the login page (a lost session)
+  -- or to anywhere but the record is an error, and so is a read answered other than 200.
+  local expected = EXPECTED[action] or READ
+  local location = headers["location"] or headers["Location"] or ""
+  local ok = status == expected.status
+    and not location:find("/login", 1, true)
+    and (not expected.location or location:find(expected.location) ~= nil)
+  if not ok then
+    add(action .. "|errors", 1)
+    if status >= 200 and status < 400 then add(action .. "|unexpected", 1) end
+    return
+  end
   local list = CREATED[action]
-  if list and status == 303 then
-    local location = headers["location"] or headers["Location"] or ""
-    local id = location:match("/(%d+)$")
-    if id then table.insert(data[list], id) end
+  if list then
+    add(action .. "|created", 1)
+    table.insert(data[list], location:match("/(%d+)$"))
   end
 end
 
@@ -253,7 +275,7 @@ local function merge_into(all, key, value)
   local action, field, sub = key:match("^([^|]+)|([^|]+)|?(.*)$")
   local m = all[action]
   if not m then
-    m = { count = 0, errors = 0, statuses = {}, buckets = {}, max_us = 0, sum_us = 0 }
+    m = { count = 0, errors = 0, unexpected = 0, created = 0, statuses = {}, buckets = {}, max_us = 0, sum_us = 0 }
     all[action] = m
   end
   if field == "s" then
@@ -269,8 +291,13 @@ end
 
 function done(summary, latency, requests)
   local actions = {}
+  -- Requests unanswered when wrk stopped: wrk drops them uncounted; their age so far says
+  -- whether the server was stalled (crm loadtest counts those past its timeout as timeouts).
+  local unanswered, end_us = {}, now_us()
   for _, thread in ipairs(threads) do
     for key, value in pairs(thread:get("stats") or {}) do merge_into(actions, key, value) end
+    local action = thread:get("pending")
+    if action then table.insert(unanswered, end_us - (thread:get("started") or end_us)) end
   end
   -- The whole distribution, value (µs) and count, so slices can be merged exactly.
   local histogram = {}
@@ -286,5 +313,6 @@ function done(summary, latency, requests)
     latency = { min = latency.min, max = latency.max, mean = latency.mean },
     histogram = histogram,
     actions = actions,
+    unanswered_us = unanswered,
   }) .. "\n")
 end
