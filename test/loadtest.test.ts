@@ -165,6 +165,42 @@ describe("crm loadtest", () => {
     expect(await matching("contacts", "", "tag=vip")).toBe(vip);
   }, 30_000);
 
+  it("--cleanup-only finds a run's records on every page of the list, not only the first", async () => {
+    // 130 contacts named as a run's preparation names them (more than a list page), and one of
+    // the workspace's own, tagged loadtest and named close to them, that stays.
+    await Promise.all(
+      Array.from({ length: 130 }, (_, i) =>
+        owner.post(`/t/${DEMO.slug}/contacts`, {
+          firstName: "loadtest",
+          lastName: `zz9-pool-0-${i}`,
+          tags: "loadtest",
+        }),
+      ),
+    );
+    const own = await owner.post(`/t/${DEMO.slug}/contacts`, {
+      firstName: "loadtest",
+      lastName: "zz9-pool-0-x",
+      tags: "loadtest",
+    });
+    expect(await matching("contacts", "zz9-pool")).toBe(131);
+    expect((await owner.get(`/t/${DEMO.slug}/contacts?q=zz9-pool&tag=loadtest`)).text).toContain(
+      'rel="next"',
+    );
+    const run = await crm([
+      "--url",
+      workspace,
+      "--users",
+      `${DEMO.email}:${DEMO.password}`,
+      "--cleanup-only",
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("removed 130 contacts");
+    expect(await matching("contacts", "zz9-pool")).toBe(1);
+    const path = new URL(own.headers.get("location") as string, server.url).pathname;
+    expect((await owner.get(path)).status).toBe(200);
+    await owner.post(`${path}/delete`, {});
+  }, 60_000);
+
   it("--cleanup removes the run's records once it has run, signed in as the run's users", async () => {
     const run = await crm([
       "--url",
