@@ -8,13 +8,32 @@ export interface LogSink {
 const FLUSH_INTERVAL_MS = 100;
 const FLUSH_BYTES = 64 * 1024;
 
-/** stdout through Bun's buffered writer: a write per request costs a syscall each; a batch every 100 ms does not. */
+/**
+ * stdout, written in batches: lines are kept here and handed to Bun's writer in one piece at
+ * each flush. Bun's writer writes to a pipe as soon as it is given something, so a line per
+ * request was a write per request, and with `--procs` a wake-up of the supervisor per line,
+ * which passes the lines on: 1.4 s of the supervisor's CPU in 8 s at 2,600 pages/s, measured
+ * (0.27 s batched). One sink for the process, so loggers sharing stdout keep their order, and
+ * what is still kept goes out when the process exits.
+ */
+let stdout: LogSink | undefined;
 function stdoutSink(): LogSink {
+  if (stdout) return stdout;
   const writer = Bun.stdout.writer();
-  return {
-    write: (chunk) => void writer.write(chunk),
-    flush: () => void writer.flush(),
+  let lines: string[] = [];
+  const sink: LogSink = {
+    write: (chunk) => void lines.push(chunk),
+    flush: () => {
+      if (lines.length === 0) return;
+      const batch = lines.join("");
+      lines = [];
+      writer.write(batch);
+      void writer.flush();
+    },
   };
+  process.once("exit", () => sink.flush());
+  stdout = sink;
+  return sink;
 }
 
 /**
