@@ -14,7 +14,7 @@ import { reportPage } from "../src/loadtest/report-page.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
-import { signIn } from "./support/workspace.ts";
+import { DataDir, PASSWORD, signIn } from "./support/workspace.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const dir = tempDir("crm-loadtest-");
@@ -352,4 +352,51 @@ describe("crm loadtest", () => {
     expect(limited.actions.every((a) => a.errors === (a.statuses["429"] ?? 0))).toBe(true);
     expect(run.stdout).toMatch(/errors\s+\d+ \(\d+ × 429\)/);
   }, 30_000);
+});
+
+describe("--cleanup-only on a busy server", () => {
+  it("asks again after Retry-After when the worker pool refuses a chunk of the bulk delete (503), and removes everything", async () => {
+    // A server whose workspace may run one pool task at a time: the second chunk of 500 arrives
+    // while the first still runs, and is refused with 503 and Retry-After.
+    const busyDir = tempDir("crm-loadtest-busy-");
+    const data = new DataDir(busyDir.path);
+    await data.tenant("busy", "owner@busy.test");
+    data.close();
+    const busy = await startServer({
+      dataDir: busyDir.path,
+      env: {
+        CRM_RATE_LIMIT_PER_ADDRESS: "0",
+        CRM_RATE_LIMIT_PER_WORKSPACE: "0",
+        CRM_ACCESS_LOG: "false",
+        CRM_WORKER_PER_WORKSPACE: "1",
+      },
+    });
+    try {
+      const client = await signIn(busy.url, "busy", "owner@busy.test", PASSWORD);
+      for (let from = 0; from < 1_100; from += 100)
+        await Promise.all(
+          Array.from({ length: 100 }, (_, i) =>
+            client.post("/t/busy/contacts", {
+              firstName: "loadtest",
+              lastName: `zz8-pool-0-${from + i}`,
+              tags: "loadtest",
+            }),
+          ),
+        );
+      const run = await crm([
+        "--url",
+        `${busy.url}/t/busy`,
+        "--users",
+        `owner@busy.test:${PASSWORD}`,
+        "--cleanup-only",
+      ]);
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" });
+      expect(run.stdout).toContain("removed 1100 contacts");
+      const left = await client.get("/t/busy/contacts?q=zz8-pool&tag=loadtest");
+      expect(left.text).toContain("0 contacts match");
+    } finally {
+      await busy.stop();
+      busyDir.remove();
+    }
+  }, 120_000);
 });

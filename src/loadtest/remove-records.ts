@@ -58,27 +58,38 @@ export async function removeLoadtestRecords(
   for (const kind of KINDS) {
     const ids = await runRecords(where, user, kind);
     removed[kind] = ids.length;
+    const until = Date.now() + timeoutMs;
     for (let from = 0; from < ids.length; from += CHUNK) {
-      const answer = await fetch(`${where.origin}${where.base}/${kind}/bulk`, {
-        method: "POST",
-        redirect: "manual",
-        headers: { cookie: user.cookie, "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({
-          _csrf: user.csrf,
-          ids: ids.slice(from, from + CHUNK).join("\n"),
-          action: "delete",
-          confirm: "1",
-        }),
-      });
-      await answer.arrayBuffer();
-      if (answer.status !== 303)
+      for (;;) {
+        const answer = await fetch(`${where.origin}${where.base}/${kind}/bulk`, {
+          method: "POST",
+          redirect: "manual",
+          headers: { cookie: user.cookie, "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({
+            _csrf: user.csrf,
+            ids: ids.slice(from, from + CHUNK).join("\n"),
+            action: "delete",
+            confirm: "1",
+          }),
+        });
+        await answer.arrayBuffer();
+        if (answer.status === 303) break;
+        // Busy (the workspace's share of the worker pool taken by the previous chunks, or a
+        // rate limit): asked again after the wait the server names, as a person would.
+        const retryAfter = Number(answer.headers.get("retry-after"));
+        if ((answer.status === 503 || answer.status === 429) && Date.now() < until) {
+          await Bun.sleep(
+            Math.min(10, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 1) * 1000,
+          );
+          continue;
+        }
         throw new LoadtestError(
           `removing the load test's ${kind} as ${user.email}: the bulk delete answered ${answer.status}`,
         );
+      }
     }
     const gone = new Set(ids);
     const stillThere = async () => (await runRecords(where, user, kind)).filter((id) => gone.has(id)).length;
-    const until = Date.now() + timeoutMs;
     let left = ids.length ? await stillThere() : 0;
     while (left > 0) {
       if (Date.now() > until)
