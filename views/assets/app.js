@@ -183,3 +183,25 @@ document.addEventListener("click", (event) => {
   if (dropdown && event.target instanceof Element && !event.target.closest(".global-search"))
     dropdown.replaceChildren();
 });
+
+// A form that adds to the page (a task, a note, a logged call, a quick add; marked data-reset,
+// with an id) starts empty once what it added is shown, with focus back in its first field,
+// ready for the next one. A refused one (its error shown in the flash) keeps what was typed.
+// The form is named on the request before it is sent: an answer may replace it (the quick add
+// sends it back empty), and htmx then reports the swap on what it swapped into instead.
+document.addEventListener("htmx:before:request", (event) => {
+  const ctx = event.detail?.ctx;
+  const form = ctx?.sourceElement;
+  if (ctx && form instanceof HTMLFormElement && form.hasAttribute("data-reset") && form.id)
+    ctx.resetFormId = form.id;
+});
+document.addEventListener("htmx:after:swap", (event) => {
+  const ctx = event.detail?.ctx;
+  if (!ctx?.resetFormId) return;
+  const status = ctx.response?.status ?? 0;
+  if (status < 200 || status > 299) return;
+  const form = document.getElementById(ctx.resetFormId);
+  if (!(form instanceof HTMLFormElement)) return;
+  form.reset();
+  form.querySelector("input:not([type=hidden]), textarea, select")?.focus();
+});

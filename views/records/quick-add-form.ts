@@ -16,7 +16,7 @@ export function quickAddForm<R extends { id: number }, X>(
   const quickAdd = view.quickAdd;
   if (!quickAdd) return html``;
   const action = `${base}/${view.path}`;
-  return html`<form id="new-${view.type}" class="quick-add" method="post" action="${action}" hx-post="${action}" hx-target="#${view.type}-rows" hx-swap="afterbegin" hx-nonce="${nonce}" aria-label="${quickAdd.label}">
+  return html`<form id="new-${view.type}" class="quick-add" data-reset method="post" action="${action}" hx-post="${action}" hx-target="#${view.type}-rows" hx-swap="afterbegin" hx-nonce="${nonce}" aria-label="${quickAdd.label}">
   ${csrfField(csrfToken)}
   <input type="hidden" name="_fragment" value="row">
   ${quickAdd.inputs({ form, base, nonce })}

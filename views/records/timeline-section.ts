@@ -34,12 +34,12 @@ export function timelineEntries(p: TimelineProps): Html {
 export function timelineForms(p: Pick<TimelineProps, "base" | "subject" | "nonce" | "csrfToken">): Html {
   const hidden = html`${csrfField(p.csrfToken)}<input type="hidden" name="subjectType" value="${p.subject.type}"><input type="hidden" name="subjectId" value="${p.subject.id}">`;
   return html`<div class="timeline-forms" id="timeline-forms">
-<form class="stacked" method="post" action="${p.base}/notes" hx-post="${p.base}/notes" hx-target="#timeline-entries" hx-swap="afterbegin" hx-nonce="${p.nonce}">
+<form id="new-note" class="stacked" data-reset method="post" action="${p.base}/notes" hx-post="${p.base}/notes" hx-target="#timeline-entries" hx-swap="afterbegin" hx-nonce="${p.nonce}">
   ${hidden}
   <label class="field" for="note-body"><span>Note</span><textarea id="note-body" name="body" rows="3" maxlength="10000" required placeholder="Write a note (links become clickable)"></textarea></label>
   <button type="submit">Add note</button>
 </form>
-<form class="stacked" method="post" action="${p.base}/activities" hx-post="${p.base}/activities" hx-target="#timeline-entries" hx-swap="afterbegin" hx-nonce="${p.nonce}">
+<form id="new-activity" class="stacked" data-reset method="post" action="${p.base}/activities" hx-post="${p.base}/activities" hx-target="#timeline-entries" hx-swap="afterbegin" hx-nonce="${p.nonce}">
   ${hidden}
   <div class="inline-fields">
     <label class="field" for="activity-kind"><span>Log</span><select id="activity-kind" name="kind"><option value="call">Call</option><option value="meeting">Meeting</option><option value="email">Email</option></select></label>

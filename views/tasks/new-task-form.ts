@@ -17,7 +17,7 @@ export interface NewTaskFormProps {
 /** Add a task: title, due day and time (the viewer's time zone), assignee. */
 export function newTaskForm(p: NewTaskFormProps): Html {
   const idPrefix = p.subject ? `task-${p.subject.type}` : "task";
-  return html`<form id="new-task" class="inline-form" method="post" action="${p.base}/tasks" hx-post="${p.base}/tasks" hx-target="${p.target}" hx-swap="afterbegin" hx-nonce="${p.nonce}" aria-label="Add a task">
+  return html`<form id="new-task" class="inline-form" data-reset method="post" action="${p.base}/tasks" hx-post="${p.base}/tasks" hx-target="${p.target}" hx-swap="afterbegin" hx-nonce="${p.nonce}" aria-label="Add a task">
   ${csrfField(p.csrfToken)}
   ${p.subject ? html`<input type="hidden" name="subjectType" value="${p.subject.type}"><input type="hidden" name="subjectId" value="${p.subject.id}">` : ""}
   ${textField({ name: "title", label: "Task", form: p.form, idPrefix, required: true, maxlength: 300, autocomplete: "off" })}
