@@ -1218,6 +1218,24 @@ const VIEWS: Record<string, Entry | NotHtml> = {
       target: "#record-tasks",
     }),
   ],
+  "tasks/task-edit-page#taskEditPage": (v, f) => [
+    v({
+      ctx: f.ctx,
+      base: BASE,
+      task: { id: 7, title: f.s },
+      users: f.users,
+      form: f.form,
+      back: { href: `${BASE}/contacts/7`, label: f.s },
+    }),
+    v({
+      ctx: f.ctx,
+      base: BASE,
+      task: { id: 7, title: f.s },
+      users: f.users,
+      form: f.form,
+      back: { href: `${BASE}/tasks`, label: "My tasks", from: "tasks" },
+    }),
+  ],
   "tasks/task-item#taskToggleForm": (v) => [v(CSRF)],
   "tasks/task-item#taskItem": (v, f) => [
     v(f.task(false), f.item),

@@ -1,4 +1,5 @@
 import { type Context, Hono } from "hono";
+import { taskEditPage } from "../../views/tasks/task-edit-page.ts";
 import { taskItem } from "../../views/tasks/task-item.ts";
 import { tasksPage } from "../../views/tasks/tasks-page.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
@@ -6,24 +7,33 @@ import { listUsers } from "../auth/users.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { NotFoundError, ValidationError } from "../core/errors.ts";
 import { recordPath } from "../core/record-types.ts";
-import { dayBounds, zonedToUtc } from "../core/time-zone.ts";
+import { dayBounds, utcToZoned, zonedToUtc } from "../core/time-zone.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { writeFromForm } from "../http/form-write.ts";
 import { formFields, idParam, pageContext, wantsFragment } from "../http/page-context.ts";
+import { memberOnly } from "../http/role-guards.ts";
 import { viewerTimeZone } from "../http/viewer-time-zone.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { isoDay } from "../lists/list-params.ts";
-import { taskInput } from "./task-input.ts";
+import { taskInput, taskPatchInput } from "./task-input.ts";
 import { taskItemContext } from "./task-item-props.ts";
-import { createTask, deleteTask, getTask, setTaskCompleted, type TaskRecord, tasksFor } from "./tasks.ts";
+import {
+  createTask,
+  deleteTask,
+  getTask,
+  setTaskCompleted,
+  type TaskRecord,
+  tasksFor,
+  updateTask,
+} from "./tasks.ts";
 
 type C = Context<ViewerEnv>;
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
-/** A task form's fields as API input: the due day and time are the viewer's local time. */
-function taskFromForm(c: C, fields: Record<string, string>) {
+/** A task form's due day and time (the viewer's local time) as an ISO instant, null for none. */
+function dueFromForm(c: C, fields: Record<string, string>): string | null {
   const issues = [];
   if (fields.dueOn && !isoDay.safeParse(fields.dueOn).success)
     issues.push({ field: "dueOn", message: "must be a date" });
@@ -31,15 +41,28 @@ function taskFromForm(c: C, fields: Record<string, string>) {
     issues.push({ field: "dueTime", message: "must be a time like 09:30" });
   if (fields.dueTime && !fields.dueOn) issues.push({ field: "dueOn", message: "is needed with a time" });
   if (issues.length) throw new ValidationError(issues);
-  const dueAt = fields.dueOn
+  return fields.dueOn
     ? new Date(zonedToUtc(fields.dueOn, fields.dueTime || "09:00", viewerTimeZone(c))).toISOString()
     : null;
+}
+
+/** A new task's form as API input. */
+function taskFromForm(c: C, fields: Record<string, string>) {
   return parseOrThrow(taskInput, {
     title: fields.title ?? "",
-    dueAt,
+    dueAt: dueFromForm(c, fields),
     assigneeId: fields.assigneeId ? Number(fields.assigneeId) : c.var.viewer.id,
     subjectType: fields.subjectType || null,
     subjectId: fields.subjectId ? Number(fields.subjectId) : null,
+  });
+}
+
+/** A task's edit form as a change: its title, due time and assignee (its record stays). */
+function taskChangeFromForm(c: C, fields: Record<string, string>) {
+  return parseOrThrow(taskPatchInput, {
+    title: fields.title ?? "",
+    dueAt: dueFromForm(c, fields),
+    assigneeId: fields.assigneeId ? Number(fields.assigneeId) : c.var.viewer.id,
   });
 }
 
@@ -113,11 +136,70 @@ export function taskRoutes(deps: AppDeps) {
     return answer(c, task, c.req.header("hx-current-url")?.includes("/tasks") ?? true, 200);
   });
 
-  app.post("/:id/delete", (c) => {
+  /** Where a task's page goes back to: My tasks when opened there, else the task's record. */
+  const backOf = (c: C, task: TaskRecord, from: string | undefined) => {
+    const base = `/t/${c.var.tenant.slug}`;
+    if (from !== "tasks" && task.subjectType && task.subjectId !== null)
+      return {
+        href: recordPath(base, { type: task.subjectType, id: task.subjectId }),
+        label: task.subjectName ?? `the ${task.subjectType}`,
+      };
+    return {
+      href: `${base}/tasks`,
+      label: "My tasks",
+      from: from === "tasks" ? ("tasks" as const) : undefined,
+    };
+  };
+
+  const renderEdit = (
+    c: C,
+    task: TaskRecord,
+    from: string | undefined,
+    form: { values: Record<string, string>; errors: Record<string, string> },
+    status: 200 | 422 = 200,
+  ) =>
+    c.html(
+      taskEditPage({
+        ctx: pageContext(c, deps),
+        base: `/t/${c.var.tenant.slug}`,
+        task,
+        users: listUsers(c.var.shard),
+        form,
+        back: backOf(c, task, from),
+      }).value,
+      status,
+    );
+
+  // A task opened from its list (its title links here): change it or delete it, with or without JavaScript.
+  app.get("/:id/edit", memberOnly, (c) => {
     const task = getTask(c.var.shard, idParam(c));
+    const due = task.dueAt === null ? undefined : utcToZoned(task.dueAt, viewerTimeZone(c));
+    return renderEdit(c, task, c.req.query("from"), {
+      values: {
+        title: task.title,
+        dueOn: due?.day ?? "",
+        dueTime: due?.time ?? "",
+        assigneeId: task.assigneeId === null ? "" : String(task.assigneeId),
+      },
+      errors: {},
+    });
+  });
+
+  app.post("/:id", async (c) => {
+    const task = getTask(c.var.shard, idParam(c));
+    const fields = await formFields(c);
+    const parsed = writeFromForm(fields, () => taskChangeFromForm(c, fields));
+    if (!parsed.ok) return renderEdit(c, task, fields.from, parsed.form, 422);
+    const changed = updateTask(c.var.shard, actorOf(c.var.viewer), task.id, parsed.value);
+    return c.redirect(backOf(c, changed, fields.from).href, 303);
+  });
+
+  app.post("/:id/delete", async (c) => {
+    const task = getTask(c.var.shard, idParam(c));
+    const fields = await formFields(c);
     deleteTask(c.var.shard, task.id);
     if (wantsFragment(c)) return c.body(null, 200);
-    return c.redirect(`/t/${c.var.tenant.slug}/tasks`, 303);
+    return c.redirect(backOf(c, task, fields.from).href, 303);
   });
 
   return app;

@@ -41,7 +41,11 @@ export function taskItem(task: TaskRecord, ctx: TaskItemContext): Html {
     ctx.showSubject && task.subjectType && task.subjectId !== null
       ? html` · <a href="${recordPath(ctx.base, { type: task.subjectType, id: task.subjectId })}">${task.subjectName ?? task.subjectType}</a>`
       : "";
-  return html`<li class="task${done ? " done" : ""}" id="task-${task.id}">${toggle}<span class="title">${task.title}</span>${due(task, ctx)}${
+  // Its title opens the task's page (change or delete it), for those who may write.
+  const title = ctx.canWrite
+    ? html`<a class="title" href="${ctx.base}/tasks/${task.id}/edit${ctx.showSubject ? "?from=tasks" : ""}">${task.title}</a>`
+    : html`<span class="title">${task.title}</span>`;
+  return html`<li class="task${done ? " done" : ""}" id="task-${task.id}">${toggle}${title}${due(task, ctx)}${
     task.assigneeName ? html` <span class="muted">· ${task.assigneeName}</span>` : ""
   }${subject}</li>`;
 }
