@@ -786,10 +786,19 @@ const VIEWS: Record<string, Entry | NotHtml> = {
       1,
     ),
   ],
+  "notes/note-edit-page#noteEditPage": (v, f) => [
+    v({
+      ctx: f.ctx,
+      base: BASE,
+      noteId: 7,
+      form: { values: { body: f.s }, errors: { body: f.s } },
+      back: { href: `${BASE}/companies/201`, label: f.s, nav: "companies" },
+    }),
+  ],
   "records/timeline-entry#timelineEntry": (v, f) =>
     f.timeline.entries.flatMap((e) => [
       v(e, BASE, { type: "company", id: 201 }),
-      v(e, BASE, { type: "deal", id: 1 }),
+      v(e, BASE, { type: "deal", id: 1 }, true),
     ]),
   "records/timeline-section#timelineEntries": (v, f) => {
     const props = {

@@ -13,5 +13,6 @@ export function answerWithEntry(c: Context<ViewerEnv>, interactionId: number, su
   if (!wantsFragment(c)) return c.redirect(recordPath(base, subject), 303);
   const entry = timelineEntryById(c.var.shard, interactionId);
   if (!entry) throw new NotFoundError("interaction");
-  return c.html(timelineEntry(entry, base, subject).value, 201);
+  // Its writer may write: a new note comes with its Edit link.
+  return c.html(timelineEntry(entry, base, subject, true).value, 201);
 }

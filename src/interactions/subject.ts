@@ -23,3 +23,18 @@ export function requireSubject(shard: Shard, subject: Subject): Subject {
   if (!found) throw new NotFoundError(subject.type);
   return subject;
 }
+
+/** How each kind of record is named where something says what it is on. */
+const NAME_OF: Record<RecordType, string> = {
+  contact: "trim(first_name || ' ' || last_name)",
+  company: "name",
+  deal: "title",
+};
+
+/** The subject's name today (a contact's full name, a company's name, a deal's title), or undefined if it is gone. */
+export function subjectName(shard: Shard, subject: Subject): string | undefined {
+  const row = shard
+    .statement(`SELECT ${NAME_OF[subject.type]} AS name FROM ${RECORD_PLURALS[subject.type]} WHERE id = ?`)
+    .get(subject.id) as { name: string } | null;
+  return row?.name;
+}

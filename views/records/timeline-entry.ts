@@ -79,6 +79,8 @@ export function timelineEntry(
   e: TimelineEntry,
   base: string,
   pageSubject: { type: string; id: number },
+  /** The viewer may write: a note that is still there links to its page (change or delete it). */
+  canWrite = false,
 ): Html {
   const own = e.subjectType === pageSubject.type && e.subjectId === pageSubject.id;
   const about =
@@ -89,7 +91,11 @@ export function timelineEntry(
         : html` <span class="muted">on</span> <a href="${recordPath(base, { type: e.subjectType, id: e.subjectId })}">${e.subjectName}</a>`;
   const who = e.actorName ?? (e.actorType === "system" ? "System" : "Someone");
   return html`<li class="entry kind-${e.kind.replace(".", "-")}" id="interaction-${e.id}">
-<div class="meta"><time datetime="${new Date(e.occurredAt).toISOString()}">${formatDateTime(e.occurredAt)}</time> · ${who}${about}</div>
+<div class="meta"><time datetime="${new Date(e.occurredAt).toISOString()}">${formatDateTime(e.occurredAt)}</time> · ${who}${about}${
+    canWrite && e.kind === "note.created" && e.noteBody !== null && Number(e.payload.noteId) > 0
+      ? html` · <a class="note-edit" href="${base}/notes/${Number(e.payload.noteId)}/edit">Edit</a>`
+      : ""
+  }</div>
 <div class="what">${body(e)}</div>
 </li>`;
 }

@@ -27,7 +27,7 @@ export function timelineEntries(p: TimelineProps): Html {
   const more = p.page.nextBefore
     ? html`<li class="more"><a href="${timelineHref(p, p.page.nextBefore)}" hx-get="${timelineHref(p, p.page.nextBefore)}&fragment=entries" hx-target="closest li" hx-swap="outerHTML" hx-nonce="${p.nonce}">Show older</a></li>`
     : "";
-  return html`${join(p.page.entries.map((e) => timelineEntry(e, p.base, p.subject)))}${more}`;
+  return html`${join(p.page.entries.map((e) => timelineEntry(e, p.base, p.subject, p.canWrite)))}${more}`;
 }
 
 /** The forms that add to a timeline: log a call, meeting or email; write a note. */
