@@ -295,13 +295,16 @@ describe("crm serve --procs 2", () => {
       );
       for (const a of answers) await a.arrayBuffer();
       expect(answers.every((a) => a.status === 200)).toBe(true);
-      await Bun.sleep(300);
-      const answeredBy = new Set(
-        group.lines
-          .filter((l) => l.includes('"msg":"request"') && l.includes('"route":"/t/:tenant/login"'))
-          .map((l) => (JSON.parse(l) as { pid: number }).pid),
-      );
-      expect([...answeredBy].sort()).toEqual([...pids].sort());
+      // Log lines reach stdout in batches (within 100 ms in each process, then the supervisor's).
+      const answeredBy = () =>
+        new Set(
+          group.lines
+            .filter((l) => l.includes('"msg":"request"') && l.includes('"route":"/t/:tenant/login"'))
+            .map((l) => (JSON.parse(l) as { pid: number }).pid),
+        );
+      for (let waited = 0; answeredBy().size < pids.length && waited < 5_000; waited += 50)
+        await Bun.sleep(50);
+      expect([...answeredBy()].sort()).toEqual([...pids].sort());
 
       const grpRequests = (body: string) => {
         const row = table(body, "ops-top-tenants")

@@ -384,11 +384,13 @@ describe("serve --procs 2 through a symlink, from another directory, with a rela
     if (server && isAlive(server.pid)) await server.stop();
   });
 
-  it("keeps its data under the relative --data of its working directory, and read no .env or bunfig.toml", () => {
+  it("keeps its data under the relative --data of its working directory, and read no .env or bunfig.toml", async () => {
     expect(existsSync(join(elsewhere, "reldata", "catalog.sqlite"))).toBe(true);
     expect(existsSync(join(elsewhere, "env-data"))).toBe(false);
     expect(existsSync(join(elsewhere, "preloaded"))).toBe(false);
-    // Both processes log requests: neither read the .env's CRM_ACCESS_LOG=false.
+    // The processes log requests: none read the .env's CRM_ACCESS_LOG=false. (Log lines reach
+    // stdout in batches, within 100 ms: waited for, not read at once.)
+    await server.waitForLine((l) => l.msg === "request", 5_000);
     const loggers = new Set(
       server.lines
         .filter((l) => l.includes('"msg":"request"'))
