@@ -57,12 +57,18 @@ function taskFromForm(c: C, fields: Record<string, string>) {
   });
 }
 
-/** A task's edit form as a change: its title, due time and assignee (its record stays). */
-function taskChangeFromForm(c: C, fields: Record<string, string>) {
+/**
+ * A task's edit form as a change: its title, due time and assignee ("" is nobody); its record
+ * stays. A due day and time the same as the page showed keep the stored instant: on a day a
+ * clock goes back, the local time names two instants, and the page must not move the task.
+ */
+function taskChangeFromForm(c: C, task: TaskRecord, fields: Record<string, string>) {
+  const shown = task.dueAt === null ? undefined : utcToZoned(task.dueAt, viewerTimeZone(c));
+  const unchanged = shown !== undefined && fields.dueOn === shown.day && fields.dueTime === shown.time;
   return parseOrThrow(taskPatchInput, {
     title: fields.title ?? "",
-    dueAt: dueFromForm(c, fields),
-    assigneeId: fields.assigneeId ? Number(fields.assigneeId) : c.var.viewer.id,
+    dueAt: unchanged ? undefined : dueFromForm(c, fields),
+    assigneeId: fields.assigneeId ? Number(fields.assigneeId) : null,
   });
 }
 
@@ -136,7 +142,7 @@ export function taskRoutes(deps: AppDeps) {
     return answer(c, task, c.req.header("hx-current-url")?.includes("/tasks") ?? true, 200);
   });
 
-  /** Where a task's page goes back to: My tasks when opened there, else the task's record. */
+  /** Where a task's page goes back to: the task list it was opened on, else the task's record. */
   const backOf = (c: C, task: TaskRecord, from: string | undefined) => {
     const base = `/t/${c.var.tenant.slug}`;
     if (from !== "tasks" && task.subjectType && task.subjectId !== null)
@@ -144,9 +150,11 @@ export function taskRoutes(deps: AppDeps) {
         href: recordPath(base, { type: task.subjectType, id: task.subjectId }),
         label: task.subjectName ?? `the ${task.subjectType}`,
       };
+    // The list it was opened on: its assignee's (as the task was then), yours or a teammate's.
+    const theirs = task.assigneeId !== null && task.assigneeId !== c.var.viewer.id;
     return {
-      href: `${base}/tasks`,
-      label: "My tasks",
+      href: theirs ? `${base}/tasks?assigneeId=${task.assigneeId}` : `${base}/tasks`,
+      label: theirs ? `${task.assigneeName ?? "their"}'s tasks` : "My tasks",
       from: from === "tasks" ? ("tasks" as const) : undefined,
     };
   };
@@ -188,10 +196,11 @@ export function taskRoutes(deps: AppDeps) {
   app.post("/:id", async (c) => {
     const task = getTask(c.var.shard, idParam(c));
     const fields = await formFields(c);
-    const parsed = writeFromForm(fields, () => taskChangeFromForm(c, fields));
+    const parsed = writeFromForm(fields, () => taskChangeFromForm(c, task, fields));
     if (!parsed.ok) return renderEdit(c, task, fields.from, parsed.form, 422);
-    const changed = updateTask(c.var.shard, actorOf(c.var.viewer), task.id, parsed.value);
-    return c.redirect(backOf(c, changed, fields.from).href, 303);
+    updateTask(c.var.shard, actorOf(c.var.viewer), task.id, parsed.value);
+    // Back where it was opened: judged by the task as it was (a new assignee has another list).
+    return c.redirect(backOf(c, task, fields.from).href, 303);
   });
 
   app.post("/:id/delete", async (c) => {

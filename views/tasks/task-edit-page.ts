@@ -12,7 +12,7 @@ export interface TaskEditPageProps {
   users: UserSummary[];
   /** The fields (the due day and time in the viewer's zone) and their problems. */
   form: FormState;
-  /** Where Save, Delete and Cancel go back to: the task's record page or My tasks. */
+  /** Where Save, Delete and Cancel go back to: the task's record page or a task list. */
   back: { href: string; label: string; from?: "tasks" };
 }
 
@@ -29,7 +29,7 @@ export function taskEditPage(p: TaskEditPageProps): Html {
   ${textField({ name: "title", label: "Task", form: p.form, idPrefix: "edit-task", required: true, maxlength: 300, autocomplete: "off" })}
   ${textField({ name: "dueOn", label: "Due", form: p.form, idPrefix: "edit-task", type: "date" })}
   ${textField({ name: "dueTime", label: "at", form: p.form, idPrefix: "edit-task", placeholder: "09:00", maxlength: 5 })}
-  ${selectField({ name: "assigneeId", label: "For", form: p.form, idPrefix: "edit-task", options: p.users.map((u) => ({ value: String(u.id), label: u.name })) })}
+  ${selectField({ name: "assigneeId", label: "For", form: p.form, idPrefix: "edit-task", options: [{ value: "", label: "Nobody" }, ...p.users.map((u) => ({ value: String(u.id), label: u.name }))] })}
   <div class="form-actions"><button type="submit">Save</button> <a href="${p.back.href}">Cancel</a></div>
   ${formErrors(p.form, ["title", "dueOn", "dueTime", "assigneeId"])}
 </form>
