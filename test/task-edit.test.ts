@@ -137,7 +137,10 @@ describe("a task's page", () => {
     expect(deleted.status).toBe(303);
     expect(deleted.headers.get("location")).toBe(`/t/${T}/contacts/${contactId}`);
     expect((await call("GET", `/t/${T}/tasks/${id}`)).status).toBe(404);
-    expect((await owner.get(`/t/${T}/contacts/${contactId}`)).text).not.toContain("Delete me");
+    const record = (await owner.get(`/t/${T}/contacts/${contactId}`)).text;
+    expect(record).not.toContain(`id="task-${id}"`);
+    // The timeline keeps that it was deleted, and by whom.
+    expect(record).toContain("<strong>Deleted the task</strong> Delete me");
   });
 
   it("is not for a read-only user (403, no link, nothing written), another workspace's task is 404, and a forged form is refused", async () => {

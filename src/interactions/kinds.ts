@@ -16,7 +16,7 @@ export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
  * - `contact.erased` {}: personal data erased on request (the log keeps only that it happened)
  * - `deal.stage_changed` {fromStageId, toStageId, from, to} · `deal.won` {stage} · `deal.lost` {stage, reason}
  * - `call`, `meeting`, `email` {summary, direction?} logged by hand
- * - `note.created` {noteId} · `task.completed` {taskId, title}
+ * - `note.created`, `note.updated`, `note.deleted` {noteId} · `task.completed`, `task.deleted` {taskId, title}
  * - `web.visit`, `email.opened`, `email.clicked`, `form.submitted` {url?, referrer?, title?, campaign?, form?}
  *   pushed by integrations (src/events), always about a contact
  */

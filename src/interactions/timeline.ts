@@ -58,9 +58,10 @@ export const CHANGE_KIND_PATTERNS = [
   "deal.lost",
 ];
 
-// A note is written, not a change to its record: `note.created` matches "%.created" but belongs
-// with calls and tasks under Everything, never in History or the audit log's Changes.
-const CHANGES = `(${CHANGE_KIND_PATTERNS.map(() => "i.kind LIKE ?").join(" OR ")}) AND i.kind <> 'note.created'`;
+// A note or a task is written, not a change to its record: `note.created`, `note.updated`,
+// `note.deleted` and `task.deleted` match the patterns above but belong with calls and tasks
+// under Everything, never in History or the audit log's Changes.
+const CHANGES = `(${CHANGE_KIND_PATTERNS.map(() => "i.kind LIKE ?").join(" OR ")}) AND i.kind NOT LIKE 'note.%' AND i.kind NOT LIKE 'task.%'`;
 
 /**
  * Which interactions belong on a record's timeline: its own, and for a contact those of its

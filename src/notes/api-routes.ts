@@ -35,10 +35,10 @@ export function noteApiRoutes() {
   app.get("/:id", (c) => c.json(noteJson(getNote(c.var.shard, idParam(c)))));
   app.patch("/:id", async (c) => {
     const { body } = parseOrThrow(z.object({ body: noteBody }), await readJsonObject(c));
-    return c.json(noteJson(updateNote(c.var.shard, idParam(c), body)));
+    return c.json(noteJson(updateNote(c.var.shard, actorOf(c.var.viewer), idParam(c), body)));
   });
   app.delete("/:id", (c) => {
-    deleteNote(c.var.shard, idParam(c));
+    deleteNote(c.var.shard, actorOf(c.var.viewer), idParam(c));
     return c.body(null, 204);
   });
   return app;

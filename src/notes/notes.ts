@@ -1,7 +1,7 @@
 import { NotFoundError } from "../core/errors.ts";
 import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
-import { requireSubject } from "../interactions/subject.ts";
+import { requireSubject, type Subject } from "../interactions/subject.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { NoteInput } from "./note-input.ts";
 import type { Note } from "./schema.ts";
@@ -62,20 +62,36 @@ export function getNote(shard: Shard, id: number): Note {
   return note;
 }
 
-export function updateNote(shard: Shard, id: number, body: string, now = Date.now()): Note {
-  return shard.transaction(() => {
-    getNote(shard, id);
-    return shard
-      .statement(`UPDATE notes SET body = ?, updated_at = ? WHERE id = ? RETURNING ${COLUMNS}`)
-      .get(body, now, id) as Note;
+/** Logs what was done to a note on its record's timeline: who, when, which note. */
+function logNote(shard: Shard, actor: Actor, note: Note, kind: "note.updated" | "note.deleted", now: number) {
+  recordInteraction(shard, {
+    actor,
+    kind,
+    subjectType: note.subjectType as Subject["type"],
+    subjectId: note.subjectId,
+    occurredAt: now,
+    payload: { noteId: note.id },
   });
 }
 
-/** Deletes a note; its line on the timeline then reads "note deleted". */
-export function deleteNote(shard: Shard, id: number): void {
+/** Changes a note's text and logs `note.updated` on its record (who changed it, when), in one transaction. */
+export function updateNote(shard: Shard, actor: Actor, id: number, body: string, now = Date.now()): Note {
+  return shard.transaction(() => {
+    const before = getNote(shard, id);
+    const note = shard
+      .statement(`UPDATE notes SET body = ?, updated_at = ? WHERE id = ? RETURNING ${COLUMNS}`)
+      .get(body, now, id) as Note;
+    if (body !== before.body) logNote(shard, actor, before, "note.updated", now);
+    return note;
+  });
+}
+
+/** Deletes a note and logs `note.deleted` on its record; its line on the timeline then reads "note deleted". */
+export function deleteNote(shard: Shard, actor: Actor, id: number, now = Date.now()): void {
   shard.transaction(() => {
-    getNote(shard, id);
+    const note = getNote(shard, id);
     shard.statement("DELETE FROM notes WHERE id = ?").run(id);
+    logNote(shard, actor, note, "note.deleted", now);
   });
 }
 

@@ -66,13 +66,13 @@ export function noteRoutes(deps: AppDeps) {
     const parsed = writeFromForm(fields, () => parseOrThrow(z.object({ body: noteBody }), fields));
     if (!parsed.ok)
       return renderEdit(c, note, { values: { body: fields.body ?? "" }, errors: parsed.form.errors }, 422);
-    updateNote(c.var.shard, note.id, parsed.value.body);
+    updateNote(c.var.shard, actorOf(c.var.viewer), note.id, parsed.value.body);
     return c.redirect(backTo(c, note).href, 303);
   });
 
   app.post("/:id/delete", (c) => {
     const note = getNote(c.var.shard, idParam(c));
-    deleteNote(c.var.shard, note.id);
+    deleteNote(c.var.shard, actorOf(c.var.viewer), note.id);
     if (wantsFragment(c)) return c.body(null, 200);
     return c.redirect(backTo(c, note).href, 303);
   });

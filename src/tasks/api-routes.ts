@@ -50,7 +50,7 @@ export function taskApiRoutes() {
     return c.json(taskJson(updateTask(c.var.shard, actorOf(c.var.viewer), id, patch)));
   });
   app.delete("/:id", (c) => {
-    deleteTask(c.var.shard, idParam(c));
+    deleteTask(c.var.shard, actorOf(c.var.viewer), idParam(c));
     return c.body(null, 204);
   });
   return app;

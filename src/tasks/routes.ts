@@ -206,7 +206,7 @@ export function taskRoutes(deps: AppDeps) {
   app.post("/:id/delete", async (c) => {
     const task = getTask(c.var.shard, idParam(c));
     const fields = await formFields(c);
-    deleteTask(c.var.shard, task.id);
+    deleteTask(c.var.shard, actorOf(c.var.viewer), task.id);
     if (wantsFragment(c)) return c.body(null, 200);
     return c.redirect(backOf(c, task, fields.from).href, 303);
   });

@@ -92,6 +92,24 @@ export function createTask(shard: Shard, actor: Actor, input: TaskInput, now = D
   return getTask(shard, id);
 }
 
+/** Logs what was done to a task where it shows: on its record's timeline, or on the task itself. */
+function logTask(
+  shard: Shard,
+  actor: Actor,
+  task: TaskRecord,
+  kind: "task.completed" | "task.deleted",
+  now: number,
+) {
+  recordInteraction(shard, {
+    actor,
+    kind,
+    subjectType: task.subjectType ?? "task",
+    subjectId: task.subjectId ?? task.id,
+    occurredAt: now,
+    payload: { taskId: task.id, title: task.title },
+  });
+}
+
 /**
  * Marks a task done (or not done again) and, on completion, logs `task.completed` on the
  * record it is about (on the task itself when it is about nothing), in one transaction.
@@ -110,14 +128,7 @@ export function setTaskCompleted(
       .statement("UPDATE tasks SET completed_at = ?, completed_by = ?, updated_at = ? WHERE id = ?")
       .run(completed ? now : null, completed && actor.type === "user" ? actor.id : null, now, id);
     if (completed) {
-      recordInteraction(shard, {
-        actor,
-        kind: "task.completed",
-        subjectType: task.subjectType ?? "task",
-        subjectId: task.subjectId ?? task.id,
-        occurredAt: now,
-        payload: { taskId: task.id, title: task.title },
-      });
+      logTask(shard, actor, task, "task.completed", now);
     }
   });
   return getTask(shard, id);
@@ -157,10 +168,12 @@ export function updateTask(
   return getTask(shard, id);
 }
 
-export function deleteTask(shard: Shard, id: number): void {
+/** Deletes a task and logs `task.deleted` (its title) where `task.completed` would go: its record, or the task itself. */
+export function deleteTask(shard: Shard, actor: Actor, id: number, now = Date.now()): void {
   shard.transaction(() => {
-    getTask(shard, id);
+    const task = getTask(shard, id);
     shard.statement("DELETE FROM tasks WHERE id = ?").run(id);
+    logTask(shard, actor, task, "task.deleted", now);
   });
 }
 

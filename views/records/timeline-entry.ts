@@ -53,8 +53,14 @@ function body(e: TimelineEntry): Html {
       return e.noteBody === null
         ? html`<strong>Note</strong> <span class="muted">(deleted)</span>`
         : html`<strong>Note</strong><div class="text">${autolink(e.noteBody)}</div>`;
+    case "note.updated":
+      return html`<strong>Changed a note</strong>`;
+    case "note.deleted":
+      return html`<strong>Deleted a note</strong>`;
     case "task.completed":
       return html`<strong>Completed</strong> ${String(p.title ?? "a task")}`;
+    case "task.deleted":
+      return html`<strong>Deleted the task</strong> ${String(p.title ?? "")}`;
     case "deal.stage_changed":
       return html`<strong>Moved</strong> ${text(p.from)} → ${text(p.to)}`;
     case "deal.won":
