@@ -1,16 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import {
-  closeSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { buildBinary, installBinary } from "./support/binary.ts";
 import { BrowserClient } from "./support/browser-client.ts";
 import { type CommandResult, runCommand } from "./support/run-command.ts";
 import { FAST_HASHING, startServer, type TestServer } from "./support/server.ts";
@@ -23,7 +14,6 @@ import { DataDir } from "./support/workspace.ts";
  * what is embedded in it (migrations, assets, job SQL, the worker threads' code, DuckDB).
  */
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** A PATH with the system's tools only: no bun, no node_modules/.bin. */
 const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const PASSWORD = "binary-smoke-password";
@@ -40,18 +30,13 @@ function run(args: string[]): Promise<CommandResult> {
 beforeAll(async () => {
   dir = tempDir("crm-binary-");
   const built = join(dir.path, "build", "crm");
-  const build = await runCommand([process.execPath, "scripts/build-binary.ts", "--outfile", built], {
-    cwd: ROOT,
-  });
-  if (build.code !== 0)
-    throw new Error(`build:binary failed (${build.code}):\n${build.stdout}\n${build.stderr}`);
+  await buildBinary(built);
   // The host: an empty directory holding only the binary, far from the repository's node_modules.
   host = join(dir.path, "host");
   mkdirSync(host);
   crm = join(host, "crm");
-  copyFileSync(built, crm);
+  installBinary(built, crm);
   rmSync(join(dir.path, "build"), { recursive: true, force: true });
-  Bun.spawnSync(["chmod", "755", crm]);
 }, 180_000);
 
 afterAll(() => dir?.remove());

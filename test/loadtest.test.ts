@@ -12,6 +12,7 @@ import { DEMO } from "../src/cli/demo-workspace.ts";
 import type { LoadtestSummary } from "../src/loadtest/loadtest-summary.ts";
 import { reportPage } from "../src/loadtest/report-page.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
+import { runCommand } from "./support/run-command.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { DataDir, PASSWORD, signIn } from "./support/workspace.ts";
@@ -42,19 +43,11 @@ afterAll(async () => {
   out.remove();
 });
 
-async function crm(args: string[], env: Record<string, string> = {}) {
-  const proc = Bun.spawn([process.execPath, "src/cli.ts", "loadtest", ...args], {
+function crm(args: string[], env: Record<string, string> = {}) {
+  return runCommand([process.execPath, "src/cli.ts", "loadtest", ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdout: "pipe",
-    stderr: "pipe",
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { stdout, stderr, code };
 }
 
 /** The actions scripts/loadtest/mixed.lua weighs. */

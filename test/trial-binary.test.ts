@@ -12,8 +12,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { waitForTask } from "./support/background-task.ts";
+import { buildBinary, installBinary } from "./support/binary.ts";
 import { BrowserClient } from "./support/browser-client.ts";
 import { importIdOf, upload } from "./support/import-upload.ts";
 import { type CommandResult, runCommand } from "./support/run-command.ts";
@@ -27,7 +27,6 @@ import { tempDir } from "./support/temp-dir.ts";
  * and a `bunfig.toml` lying about, a supervisor's child killed, the binary's file moved away.
  */
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SYSTEM_PATH = "/usr/bin:/bin";
 const PASSWORD = "trial-binary-password";
 
@@ -53,20 +52,8 @@ function run(
 }
 
 /** Like run, with `input` on stdin. */
-async function runWithInput(args: string[], input: string): Promise<CommandResult> {
-  const proc = Bun.spawn([crm, ...args], {
-    cwd: host,
-    env: hostEnv(),
-    stdin: new TextEncoder().encode(input),
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  return { code, stdout, stderr };
+function runWithInput(args: string[], input: string): Promise<CommandResult> {
+  return runCommand([crm, ...args], { cwd: host, env: hostEnv(), input });
 }
 
 /** A command that must succeed: its output, or a failure showing what it said. */
@@ -100,16 +87,11 @@ async function assetsOf(base: string, html: string): Promise<{ asset: string; st
 beforeAll(async () => {
   dir = tempDir("crm-trial-binary-");
   built = join(dir.path, "build", "crm");
-  const build = await runCommand([process.execPath, "scripts/build-binary.ts", "--outfile", built], {
-    cwd: ROOT,
-  });
-  if (build.code !== 0)
-    throw new Error(`build:binary failed (${build.code}):\n${build.stdout}\n${build.stderr}`);
+  await buildBinary(built);
   host = join(dir.path, "host");
   mkdirSync(host);
   crm = join(host, "crm");
-  copyFileSync(built, crm);
-  Bun.spawnSync(["chmod", "755", crm]);
+  installBinary(built, crm);
   // What happens to lie in an operator's directory: neither may be read by the binary.
   writeFileSync(join(host, ".env"), "CRM_DATA=./env-data\nCRM_PORT=1\nCRM_PROCS=7\n");
   writeFileSync(join(host, "bunfig.toml"), 'preload = ["./preload.ts"]\n[serve]\nport = 1\n');
@@ -259,8 +241,7 @@ describe("the binary on a host, command by command", () => {
     mkdirSync(tmp);
     const other = join(dir.path, "other-host");
     mkdirSync(other);
-    copyFileSync(built, join(other, "crm"));
-    Bun.spawnSync(["chmod", "755", join(other, "crm")]);
+    installBinary(built, join(other, "crm"));
     await ok(["tenants", "create", "beta", "--owner-email", "b@beta.test", "--owner-password", PASSWORD], {
       cwd: other,
       program: join(other, "crm"),
@@ -536,8 +517,7 @@ describe("the binary's file replaced while a group serves (an upgrade by rename)
     const upHost = join(dir.path, "upgrade-host");
     mkdirSync(upHost);
     const binary = join(upHost, "crm");
-    copyFileSync(built, binary);
-    Bun.spawnSync(["chmod", "755", binary]);
+    installBinary(built, binary);
     const server = await startServer({
       command: [binary],
       cwd: upHost,
@@ -550,8 +530,7 @@ describe("the binary's file replaced while a group serves (an upgrade by rename)
       const [victim, survivor] = group.pids as [number, number];
       // The upgrade as it must be done (cp over a running binary fails, ETXTBSY): the new file
       // written beside it, then renamed over it. Here the "new version" is a copy of the same build.
-      copyFileSync(built, `${binary}.new`);
-      Bun.spawnSync(["chmod", "755", `${binary}.new`]);
+      installBinary(built, `${binary}.new`);
       renameSync(`${binary}.new`, binary);
       process.kill(victim, "SIGKILL");
       const restarted = await server.waitForLine(
@@ -574,8 +553,7 @@ describe("the binary's file moved away while a group serves (an upgrade by renam
     const upHost = join(dir.path, "up-host");
     mkdirSync(upHost);
     const binary = join(upHost, "crm");
-    copyFileSync(built, binary);
-    Bun.spawnSync(["chmod", "755", binary]);
+    installBinary(built, binary);
     const server = await startServer({
       command: [binary],
       cwd: upHost,

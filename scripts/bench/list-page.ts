@@ -150,7 +150,7 @@ try {
     ...(expressUrl
       ? [
           [
-            "list page 1 ≥ 2.5 × express",
+            `list page 1 ≥ 2.5 × express (${(rpsOf("list page 1") / rpsOf("express + ejs (node)")).toFixed(2)} ×)`,
             rpsOf("list page 1") / rpsOf("express + ejs (node)") >= 2.5,
           ] as const,
         ]
