@@ -134,7 +134,7 @@ describe("the timeline", () => {
   it("keeps a history: who changed which field from what to what", async () => {
     await call("PATCH", `/t/act-co/contacts/${contact.id}`, { title: "CFO" });
     const history = await owner.get(`/t/act-co/contacts/${contact.id}?view=history`);
-    expect(history.text).toMatch(/<span class="field">title<\/span> — → CFO/);
+    expect(history.text).toMatch(/<span class="field">Title<\/span>: — → CFO/);
     expect(history.text).not.toContain("Touch 44");
   });
 });

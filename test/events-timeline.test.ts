@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Engagement } from "../src/contacts/contact-engagement.ts";
 import { utcToZoned } from "../src/core/time-zone.ts";
+import { noHistoryNames } from "../src/interactions/history-names.ts";
 import type { TimelineEntry } from "../src/interactions/timeline.ts";
 import { engagementSection } from "../views/contacts/engagement-section.ts";
 import { timelineEntry } from "../views/records/timeline-entry.ts";
@@ -73,6 +74,7 @@ describe("ingested events on the timeline", () => {
         entry(kind, { url: MARKUP, title: MARKUP, campaign: MARKUP, form: MARKUP }),
         "/t/x",
         { type: "contact", id: 1 },
+        { names: noHistoryNames(), clock: { zone: "UTC", now: 0 } },
       ).toString();
       expect(out).toContain(`<strong>${label}</strong>`);
       expect(out).not.toContain(`<strong>${kind}</strong>`);
@@ -81,7 +83,12 @@ describe("ingested events on the timeline", () => {
       expect(out.split(SHOWN).length - 1).toBe(4);
       expect(injections(out)).toEqual([]);
     }
-    const bare = timelineEntry(entry("email.opened", {}), "/t/x", { type: "contact", id: 1 }).toString();
+    const bare = timelineEntry(
+      entry("email.opened", {}),
+      "/t/x",
+      { type: "contact", id: 1 },
+      { names: noHistoryNames(), clock: { zone: "UTC", now: 0 } },
+    ).toString();
     expect(bare).toContain("<strong>Opened an email</strong>");
     expect(bare).not.toContain('class="text"');
   });

@@ -703,7 +703,7 @@ describe("pipeline settings", () => {
     const top = await owner.get("/t/pipe-co/settings/audit");
     expect(top.text).toMatch(
       new RegExp(
-        `id="interaction-${changes[0]?.[1]}">[\\s\\S]*?<span class="field">firstName</span> Audit → Audited`,
+        `id="interaction-${changes[0]?.[1]}">[\\s\\S]*?<span class="field">First name</span>: Audit → Audited`,
       ),
     );
   });

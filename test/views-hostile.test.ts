@@ -359,6 +359,12 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   "components/format#formatCount": notHtml("formats a number"),
   "components/format#formatDateTime": notHtml("formats a timestamp"),
   "components/format#formatDay": notHtml("formats a timestamp"),
+  "components/local-time#exactLocalTime": notHtml("formats a timestamp"),
+  "components/local-time#relativeTime": notHtml("formats a timestamp"),
+  "components/local-time#localTime": (v, f) => [
+    v(f.clock.now - 7_200_000, f.clock),
+    v(0, { zone: "Asia/Kolkata", now: f.clock.now }),
+  ],
   "components/list-columns#chosenColumns": notHtml("reads the chosen columns from a URL"),
   "components/list-columns#columnChoices": notHtml("lists column choices"),
   "components/list-columns#columnsParam": notHtml("builds a URL parameter"),
@@ -797,9 +803,13 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   ],
   "records/timeline-entry#timelineEntry": (v, f) =>
     f.timeline.entries.flatMap((e) => [
-      v(e, BASE, { type: "company", id: 201 }),
-      v(e, BASE, { type: "deal", id: 1 }, true),
+      v(e, BASE, { type: "company", id: 201 }, { names: f.timeline.names, clock: f.clock }),
+      v(e, BASE, { type: "deal", id: 1 }, { names: f.timeline.names, clock: f.clock }, true),
     ]),
+  "records/change-lines#changeLines": (v, f) =>
+    f.timeline.entries.map((e) =>
+      v(e.subjectType === "contact" ? "deal" : e.subjectType, e.payload, f.timeline.names),
+    ),
   "records/timeline-section#timelineEntries": (v, f) => {
     const props = {
       base: BASE,
@@ -809,6 +819,7 @@ const VIEWS: Record<string, Entry | NotHtml> = {
       csrfToken: CSRF,
       canWrite: true,
       history: true,
+      clock: f.clock,
     };
     return [v(props), v({ ...props, history: false })];
   },
@@ -823,11 +834,12 @@ const VIEWS: Record<string, Entry | NotHtml> = {
       csrfToken: CSRF,
       canWrite: true,
       history: false,
+      clock: f.clock,
     };
     return [
       v(props),
       v({ ...props, history: true }),
-      v({ ...props, page: { entries: [], nextBefore: null } }),
+      v({ ...props, page: { entries: [], nextBefore: null, names: f.timeline.names } }),
     ];
   },
 
@@ -1146,8 +1158,11 @@ const VIEWS: Record<string, Entry | NotHtml> = {
     }),
   ],
   "settings/audit-page#auditPage": (v, f) => [
-    v(f.ctx, BASE, f.timeline, true),
-    v(f.ctx, BASE, { entries: [], nextBefore: null }, false),
+    v(f.ctx, BASE, f.timeline, true, f.clock),
+    v(f.ctx, BASE, { entries: [], nextBefore: null, names: f.timeline.names }, false, {
+      zone: "Asia/Kolkata",
+      now: 0,
+    }),
   ],
   "settings/fields-page#fieldsPage": (v, f) => {
     const props = {
@@ -1282,6 +1297,7 @@ function mergeRowValues(rows: unknown) {
 
 /** Views given no text a user wrote: ids, the base path, the nonce and HTML already rendered. */
 const NO_USER_TEXT = new Set([
+  "components/local-time#localTime",
   "ops/ops-charts#opsCharts",
   "tasks/task-item#taskToggleForm",
   "components/list-columns#hiddenColumnsStyle",

@@ -8,6 +8,7 @@ import { RECORD_TYPES } from "../core/record-types.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { formFields, pageContext, rowContext } from "../http/page-context.ts";
+import { viewerClock } from "../http/viewer-clock.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { answerWithEntry } from "./entry-response.ts";
 import { activityInput, logActivity } from "./log-activity.ts";
@@ -45,6 +46,7 @@ export function timelineRoutes(deps: AppDeps) {
         csrfToken: ctx.csrfToken,
         canWrite: rowContext(c).canWrite,
         history,
+        clock: viewerClock(c, deps),
       }).value,
     );
   });
@@ -53,7 +55,7 @@ export function timelineRoutes(deps: AppDeps) {
 }
 
 /** /activities: calls, meetings and emails logged by hand on a record. */
-export function activityRoutes(_deps: AppDeps) {
+export function activityRoutes(deps: AppDeps) {
   const app = new Hono<ViewerEnv>();
   app.use(requireSignedIn, writesNeedMember);
 
@@ -65,7 +67,7 @@ export function activityRoutes(_deps: AppDeps) {
       occurredAt: fields.occurredAt || undefined,
     });
     const id = logActivity(c.var.shard, actorOf(c.var.viewer), input);
-    return answerWithEntry(c, id, { type: input.subjectType, id: input.subjectId });
+    return answerWithEntry(c, deps, id, { type: input.subjectType, id: input.subjectId });
   });
 
   return app;

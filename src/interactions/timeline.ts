@@ -1,6 +1,7 @@
 import { requireRole } from "../identity/roles.ts";
 import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
+import { type HistoryNames, historyNames } from "./history-names.ts";
 import type { SubjectType } from "./kinds.ts";
 
 /** One line of a record's timeline, with the names it shows beside the logged facts. */
@@ -37,6 +38,8 @@ export interface TimelinePage {
   entries: TimelineEntry[];
   /** Pass as `before` for the next (older) page; null at the end. */
   nextBefore: number | null;
+  /** The users, records and field labels the entries' changes name by id or key (one query per page). */
+  names: HistoryNames;
 }
 
 export interface TimelineOptions {
@@ -100,11 +103,15 @@ const SELECT = `SELECT i.id, i.occurred_at AS occurredAt, i.kind, i.subject_type
 
 type Row = Omit<TimelineEntry, "payload"> & { payload: string };
 
-function read(rows: Row[], limit: number): TimelinePage {
+function read(shard: Shard, rows: Row[], limit: number): TimelinePage {
   const entries = rows
     .slice(0, limit)
     .map((r) => ({ ...r, payload: JSON.parse(r.payload) as Record<string, unknown> }));
-  return { entries, nextBefore: rows.length > limit ? (entries.at(-1)?.id ?? null) : null };
+  return {
+    entries,
+    nextBefore: rows.length > limit ? (entries.at(-1)?.id ?? null) : null,
+    names: historyNames(shard, entries),
+  };
 }
 
 /**
@@ -146,5 +153,5 @@ function query(shard: Shard, where: string, subjectId: number, options: Timeline
   const rows = shard
     .statement(`${SELECT} WHERE ${conditions.join(" AND ")} ORDER BY i.id DESC LIMIT ?`)
     .all(subjectId, ...params, limit + 1) as Row[];
-  return read(rows, limit);
+  return read(shard, rows, limit);
 }

@@ -34,7 +34,7 @@ export function noteRoutes(deps: AppDeps) {
   app.post("/", async (c) => {
     const input = parseOrThrow(noteInput, await formFields(c));
     const { interactionId } = createNote(c.var.shard, actorOf(c.var.viewer), input);
-    return answerWithEntry(c, interactionId, { type: input.subjectType, id: input.subjectId });
+    return answerWithEntry(c, deps, interactionId, { type: input.subjectType, id: input.subjectId });
   });
 
   const renderEdit = (

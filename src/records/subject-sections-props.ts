@@ -5,6 +5,7 @@ import type { RecordType } from "../core/record-types.ts";
 import { customColumns } from "../custom-fields/custom-columns.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { rowContext } from "../http/page-context.ts";
+import { viewerTimeZone } from "../http/viewer-time-zone.ts";
 import { timeline } from "../interactions/timeline.ts";
 import type { RequestSecrets } from "../lists/render-cache.ts";
 import { taskItemContext } from "../tasks/task-item-props.ts";
@@ -41,6 +42,7 @@ export function subjectSectionsProps(
       csrfToken: secrets.csrfToken,
       canWrite: row.canWrite,
       history,
+      clock: { zone: viewerTimeZone(c), now },
     },
   };
 }

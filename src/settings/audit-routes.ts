@@ -3,6 +3,7 @@ import { auditPage } from "../../views/settings/audit-page.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { pageContext } from "../http/page-context.ts";
 import { adminOnly } from "../http/role-guards.ts";
+import { viewerClock } from "../http/viewer-clock.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { workspaceLog } from "../interactions/timeline.ts";
 
@@ -17,7 +18,9 @@ export function auditRoutes(deps: AppDeps) {
       changesOnly: !everything,
       limit: 50,
     });
-    return c.html(auditPage(pageContext(c, deps), `/t/${c.var.tenant.slug}`, log, everything).value);
+    return c.html(
+      auditPage(pageContext(c, deps), `/t/${c.var.tenant.slug}`, log, everything, viewerClock(c, deps)).value,
+    );
   });
   return app;
 }

@@ -200,8 +200,23 @@ export function hostileProps(s: string, kindViews: KindView[]) {
     entry("deal.created", { name: s }),
     entry("contact.deleted", { name: s }, { actorType: "api_key", actorName: null }),
     entry(s, { name: s }),
+    entry("deal.updated", {
+      changes: {
+        ownerId: [1, 99],
+        companyId: [2, null],
+        contactIds: [[3, 98], []],
+        [`customFields.${s}`]: [true, s],
+      },
+    }),
   ];
-  const timeline: TimelinePage = { entries, nextBefore: 500 };
+  const names = {
+    users: new Map([[1, s]]),
+    companies: new Map([[2, s]]),
+    contacts: new Map([[3, s]]),
+    fields: new Map([["deal", new Map([[s, { label: s, type: "checkbox" }]])]]),
+  };
+  const timeline: TimelinePage = { entries, nextBefore: 500, names };
+  const clock = { zone: "UTC", now: T0 };
   const savedViews = {
     listHref: `${BASE}/contacts`,
     viewsHref: `${BASE}/views`,
@@ -268,6 +283,7 @@ export function hostileProps(s: string, kindViews: KindView[]) {
     csrfToken: CSRF,
     canWrite: true,
     history: false,
+    clock,
   };
   const sections = {
     custom: { fields, values },
@@ -283,7 +299,12 @@ export function hostileProps(s: string, kindViews: KindView[]) {
   const readOnlySections = {
     custom: { fields: [], values: {} },
     tasks: { tasks: [], item: { ...item, canWrite: false }, users, viewerId: 1 },
-    timeline: { ...timelineProps, canWrite: false, history: true, page: { entries: [], nextBefore: null } },
+    timeline: {
+      ...timelineProps,
+      canWrite: false,
+      history: true,
+      page: { entries: [], nextBefore: null, names },
+    },
     deals: { rows: [], newHref: null, allHref: `${BASE}/deals?contactId=101`, total: 0 },
   };
   const records: Record<string, { id: number }> = { contact, company, deal: deal("open") };
@@ -313,6 +334,7 @@ export function hostileProps(s: string, kindViews: KindView[]) {
     task,
     item,
     timeline,
+    clock,
     savedViews,
     columns,
     options,

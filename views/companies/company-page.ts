@@ -1,6 +1,7 @@
 import type { CompanyRecord } from "../../src/companies/company-record.ts";
 import type { ContactRecord } from "../../src/contacts/contact-record.ts";
-import { formatCount, formatDateTime } from "../components/format.ts";
+import { formatCount } from "../components/format.ts";
+import { localTime } from "../components/local-time.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { tagChips } from "../components/tags.raw.ts";
 import { type Html, html, join } from "../html.ts";
@@ -49,6 +50,6 @@ export function companyPage({ ctx, company: co, contacts, row, sections }: Compa
       [co.city, co.country].filter(Boolean).join(", ") || "—"
     }</dd><dt>Owner</dt><dd>${co.ownerName ?? "—"}</dd><dt>Tags</dt><dd>${
       co.tags.length ? tagChips(co.tags, `${row.base}/companies`) : "—"
-    }</dd><dt>Created</dt><dd>${formatDateTime(co.createdAt)}</dd><dt>Updated</dt><dd>${formatDateTime(co.updatedAt)}</dd></dl>${people(co, contacts, row.base)}${recordSections(sections)}<p><a href="${row.base}/companies">← All companies</a></p></article>`,
+    }</dd><dt>Created</dt><dd>${localTime(co.createdAt, sections.timeline.clock)}</dd><dt>Updated</dt><dd>${localTime(co.updatedAt, sections.timeline.clock)}</dd></dl>${people(co, contacts, row.base)}${recordSections(sections)}<p><a href="${row.base}/companies">← All companies</a></p></article>`,
   });
 }

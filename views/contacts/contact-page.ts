@@ -1,6 +1,6 @@
 import type { Engagement } from "../../src/contacts/contact-engagement.ts";
 import type { ContactRecord } from "../../src/contacts/contact-record.ts";
-import { formatDateTime } from "../components/format.ts";
+import { localTime } from "../components/local-time.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { tagChips } from "../components/tags.raw.ts";
 import { type Html, html } from "../html.ts";
@@ -54,6 +54,6 @@ export function contactPage({
       c.email ? html`<a href="mailto:${c.email}">${c.email}</a>` : "—"
     }</dd><dt>Phone</dt><dd>${c.phone ?? "—"}</dd><dt>Owner</dt><dd>${c.ownerName ?? "—"}</dd><dt>Tags</dt><dd>${
       c.tags.length ? tagChips(c.tags, `${row.base}/contacts`) : "—"
-    }</dd><dt>Created</dt><dd>${formatDateTime(c.createdAt)}</dd><dt>Updated</dt><dd>${formatDateTime(c.updatedAt)}</dd></dl>${engagementSection(engagement, zone)}${recordSections(sections)}<p><a href="${row.base}/contacts">← All contacts</a></p></article>`,
+    }</dd><dt>Created</dt><dd>${localTime(c.createdAt, sections.timeline.clock)}</dd><dt>Updated</dt><dd>${localTime(c.updatedAt, sections.timeline.clock)}</dd></dl>${engagementSection(engagement, zone)}${recordSections(sections)}<p><a href="${row.base}/contacts">← All contacts</a></p></article>`,
   });
 }

@@ -3,7 +3,7 @@ import { formatMoney } from "../../src/core/money.ts";
 import type { DealRecord } from "../../src/deals/deal-record.ts";
 import type { Stage } from "../../src/pipelines/schema.ts";
 import { csrfField } from "../components/form-field.ts";
-import { formatDateTime } from "../components/format.ts";
+import { localTime } from "../components/local-time.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { tagChips } from "../components/tags.raw.ts";
 import { type Html, html, join } from "../html.ts";
@@ -86,8 +86,8 @@ ${p.row.canWrite ? stageControl(p, path) : ""}
 <dt>Expected close</dt><dd>${d.expectedCloseOn ?? "—"}</dd>
 <dt>Probability</dt><dd>${d.stageProbability}%</dd>
 <dt>Tags</dt><dd>${d.tags.length ? tagChips(d.tags, `${p.row.base}/deals`) : "—"}</dd>
-<dt>In this stage since</dt><dd>${formatDateTime(d.stageEnteredAt)}</dd>
-<dt>Created</dt><dd>${formatDateTime(d.createdAt)}</dd>
+<dt>In this stage since</dt><dd>${localTime(d.stageEnteredAt, p.sections.timeline.clock)}</dd>
+<dt>Created</dt><dd>${localTime(d.createdAt, p.sections.timeline.clock)}</dd>
 </dl>
 ${customFactsSection(p.sections)}
 ${peopleSection(p, path)}

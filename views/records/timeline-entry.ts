@@ -1,8 +1,16 @@
 import { recordPath } from "../../src/core/record-types.ts";
+import type { HistoryNames } from "../../src/interactions/history-names.ts";
 import type { TimelineEntry } from "../../src/interactions/timeline.ts";
-import { formatDateTime } from "../components/format.ts";
+import { localTime, type ViewerClock } from "../components/local-time.ts";
 import { type Html, html } from "../html.ts";
 import { autolink } from "./autolink.raw.ts";
+import { changeLines } from "./change-lines.ts";
+
+/** How a page reads its entries: the names their changes refer to, and the viewer's clock. */
+export interface EntryReading {
+  names: HistoryNames;
+  clock: ViewerClock;
+}
 
 const ACTIVITY_LABELS: Record<string, string> = { call: "Call", meeting: "Meeting", email: "Email" };
 
@@ -30,17 +38,8 @@ function text(value: unknown): string {
   return Array.isArray(value) ? value.join(", ") : String(value);
 }
 
-/** "firstName: Ann → Anne" lines of an update's payload. */
-function changes(payload: Record<string, unknown>): Html {
-  const fields = (payload.changes ?? {}) as Record<string, [unknown, unknown]>;
-  return html`<ul class="changes">${Object.entries(fields).map(
-    ([field, [before, after]]) =>
-      html`<li><span class="field">${field}</span> ${text(before)} → ${text(after)}</li>`,
-  )}</ul>`;
-}
-
 /** What happened, in words (every value from the log is escaped; notes and summaries are autolinked). */
-function body(e: TimelineEntry): Html {
+function body(e: TimelineEntry, names: HistoryNames): Html {
   const p = e.payload;
   const verb = e.kind.split(".")[1];
   if (ACTIVITY_LABELS[e.kind]) {
@@ -70,7 +69,7 @@ function body(e: TimelineEntry): Html {
     case "contact.erased":
       return html`<strong>Personal data erased</strong>`;
   }
-  if (verb === "updated") return html`<strong>Changed</strong>${changes(p)}`;
+  if (verb === "updated") return html`<strong>Changed</strong>${changeLines(e.subjectType, p, names)}`;
   if (verb === "merged") return html`<strong>Merged</strong> ${text(p.name)} into this record`;
   if (verb === "created") return html`<strong>Created</strong> ${text(p.name)}`;
   if (verb === "deleted") return html`<strong>Deleted</strong> ${text(p.name)}`;
@@ -85,6 +84,7 @@ export function timelineEntry(
   e: TimelineEntry,
   base: string,
   pageSubject: { type: string; id: number },
+  reading: EntryReading,
   /** The viewer may write: a note that is still there links to its page (change or delete it). */
   canWrite = false,
 ): Html {
@@ -97,11 +97,11 @@ export function timelineEntry(
         : html` <span class="muted">on</span> <a href="${recordPath(base, { type: e.subjectType, id: e.subjectId })}">${e.subjectName}</a>`;
   const who = e.actorName ?? (e.actorType === "system" ? "System" : "Someone");
   return html`<li class="entry kind-${e.kind.replace(".", "-")}" id="interaction-${e.id}">
-<div class="meta"><time datetime="${new Date(e.occurredAt).toISOString()}">${formatDateTime(e.occurredAt)}</time> · ${who}${about}${
+<div class="meta">${localTime(e.occurredAt, reading.clock)} · ${who}${about}${
     canWrite && e.kind === "note.created" && e.noteBody !== null && Number(e.payload.noteId) > 0
       ? html` · <a class="note-edit" href="${base}/notes/${Number(e.payload.noteId)}/edit">Edit</a>`
       : ""
   }</div>
-<div class="what">${body(e)}</div>
+<div class="what">${body(e, reading.names)}</div>
 </li>`;
 }

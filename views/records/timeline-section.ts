@@ -1,5 +1,6 @@
 import type { TimelinePage } from "../../src/interactions/timeline.ts";
 import { csrfField } from "../components/form-field.ts";
+import type { ViewerClock } from "../components/local-time.ts";
 import { type Html, html, join } from "../html.ts";
 import { timelineEntry } from "./timeline-entry.ts";
 
@@ -12,6 +13,8 @@ export interface TimelineProps {
   canWrite: boolean;
   /** Changes only (the record's history) rather than everything. */
   history: boolean;
+  /** The viewer's time zone and the minute the page is for. */
+  clock: ViewerClock;
 }
 
 function timelineHref(p: TimelineProps, before?: number): string {
@@ -27,7 +30,7 @@ export function timelineEntries(p: TimelineProps): Html {
   const more = p.page.nextBefore
     ? html`<li class="more"><a href="${timelineHref(p, p.page.nextBefore)}" hx-get="${timelineHref(p, p.page.nextBefore)}&fragment=entries" hx-target="closest li" hx-swap="outerHTML" hx-nonce="${p.nonce}">Show older</a></li>`
     : "";
-  return html`${join(p.page.entries.map((e) => timelineEntry(e, p.base, p.subject, p.canWrite)))}${more}`;
+  return html`${join(p.page.entries.map((e) => timelineEntry(e, p.base, p.subject, { names: p.page.names, clock: p.clock }, p.canWrite)))}${more}`;
 }
 
 /** The forms that add to a timeline: log a call, meeting or email; write a note. */
