@@ -359,6 +359,7 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   "components/format#formatCount": notHtml("formats a number"),
   "components/format#formatDateTime": notHtml("formats a timestamp"),
   "components/format#formatDay": notHtml("formats a timestamp"),
+  "layouts/due-badge#dueBadge": (v) => [v(3), v(0), v(undefined, { nonce: NONCE }), v(12, { nonce: NONCE })],
   "components/local-time#exactLocalTime": notHtml("formats a timestamp"),
   "components/local-time#relativeTime": notHtml("formats a timestamp"),
   "components/local-time#localTime": (v, f) => [
@@ -774,6 +775,18 @@ const VIEWS: Record<string, Entry | NotHtml> = {
       }),
       v(k.view, { total: 1000, moreThan: true, filtered: true, note: MARKUP, nonce: NONCE }),
     ]),
+  "records/record-results#liveListCounts": (v, f) =>
+    f.kinds.flatMap((k) => [
+      v(k.view, { total: 0, filtered: true, nonce: NONCE }),
+      v(k.view, { total: 3, filtered: false, nonce: NONCE }),
+      v(k.view, {
+        total: 1000,
+        moreThan: true,
+        filtered: true,
+        countHref: `${BASE}/contacts/count?q=${MARKUP}`,
+        nonce: NONCE,
+      }),
+    ]),
   "records/record-results#recordResults": (v, f) =>
     f.kinds.flatMap((k) => [
       v(k.view, f.results([k.record])),
@@ -823,6 +836,7 @@ const VIEWS: Record<string, Entry | NotHtml> = {
     };
     return [v(props), v({ ...props, history: false })];
   },
+  "records/timeline-section#timelineNoLongerEmpty": (v) => v(NONCE),
   "records/timeline-section#timelineForms": (v) =>
     v({ base: BASE, subject: { type: "deal", id: 301 }, nonce: NONCE, csrfToken: CSRF }),
   "records/timeline-section#timelineSection": (v, f) => {
@@ -1269,6 +1283,27 @@ const VIEWS: Record<string, Entry | NotHtml> = {
       { ...f.item, canWrite: false },
     ),
   ],
+  "tasks/tasks-page#taskBuckets": (v, f) => {
+    const buckets = {
+      overdue: { tasks: [f.task(false)], total: 120 },
+      today: { tasks: [], total: 0 },
+      upcoming: { tasks: [f.task(false)], total: 1 },
+      someday: { tasks: [], total: 0 },
+      done: [f.task(true)],
+    };
+    return [v(buckets, f.item), v(buckets, f.item, { nonce: NONCE })];
+  },
+  "tasks/tasks-page#taskBucketCounts": (v, f) =>
+    v(
+      {
+        overdue: { tasks: [], total: 2 },
+        today: { tasks: [], total: 0 },
+        upcoming: { tasks: [], total: 1 },
+        someday: { tasks: [], total: 0 },
+        done: [f.task(true)],
+      },
+      NONCE,
+    ),
   "tasks/tasks-page#tasksPage": (v, f) => {
     const buckets = {
       // More overdue than shown: the group says how many there are in all.
@@ -1297,6 +1332,9 @@ function mergeRowValues(rows: unknown) {
 
 /** Views given no text a user wrote: ids, the base path, the nonce and HTML already rendered. */
 const NO_USER_TEXT = new Set([
+  "layouts/due-badge#dueBadge",
+  "tasks/tasks-page#taskBucketCounts",
+  "records/timeline-section#timelineNoLongerEmpty",
   "components/local-time#localTime",
   "ops/ops-charts#opsCharts",
   "tasks/task-item#taskToggleForm",

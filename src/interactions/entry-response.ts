@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { timelineEntry } from "../../views/records/timeline-entry.ts";
+import { timelineNoLongerEmpty } from "../../views/records/timeline-section.ts";
 import { NotFoundError } from "../core/errors.ts";
 import { recordPath } from "../core/record-types.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
@@ -22,5 +23,6 @@ export function answerWithEntry(
   if (!entry) throw new NotFoundError("interaction");
   // Its writer may write: a new note comes with its Edit link.
   const reading = { names: historyNames(c.var.shard, [entry]), clock: viewerClock(c, deps) };
-  return c.html(timelineEntry(entry, base, subject, reading, true).value, 201);
+  const added = timelineEntry(entry, base, subject, reading, true).value;
+  return c.html(added + timelineNoLongerEmpty(c.var.nonce).value, 201);
 }

@@ -2,7 +2,12 @@ import type { Context } from "hono";
 import { columnsParam, listColumns } from "../../views/components/list-columns.ts";
 import { listHref } from "../../views/components/list-filters.ts";
 import type { RecordListPageProps } from "../../views/components/record-list-page-props.ts";
-import { listSummary, type RecordResultsProps, recordResults } from "../../views/records/record-results.ts";
+import {
+  type ListSummaryProps,
+  listSummary,
+  type RecordResultsProps,
+  recordResults,
+} from "../../views/records/record-results.ts";
 import type { RecordView } from "../../views/records/record-view.ts";
 import { listUsers } from "../auth/users.ts";
 import { AppError } from "../core/errors.ts";
@@ -101,6 +106,29 @@ export async function listCountSummary<R extends KindRecord, P extends Record<st
     return listSummary(view, { total: LIST_COUNT_CAP, moreThan: true, filtered, note, nonce: c.var.nonce })
       .value;
   }
+}
+
+/**
+ * A list's summary as its page would show it now (the total from the count cache, exact up to
+ * LIST_COUNT_CAP, else "more than" with the count route to ask): for an answer that added or
+ * deleted a row in place.
+ */
+export function listSummaryProps<P extends Record<string, unknown>>(
+  c: Context<ViewerEnv>,
+  kind: Pick<RecordKind<KindRecord, P>, "path" | "filters" | "count">,
+  params: P,
+): ListSummaryProps {
+  const shard = c.var.shard;
+  const total = cappedCount(shard, kind.path, countKey(kind.filters, params), (upTo) =>
+    kind.count(shard, params, upTo),
+  );
+  return {
+    total: total.n,
+    moreThan: !total.exact,
+    filtered: isFiltered(params) || kind.filters.some((f) => Boolean(params[f])),
+    countHref: listHref(`/t/${c.var.tenant.slug}/${kind.path}/count`, countValues(filterValues(params))),
+    nonce: c.var.nonce,
+  };
 }
 
 /**

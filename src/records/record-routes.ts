@@ -12,6 +12,7 @@ import { formFields, idParam, pageContext, pageCsrfToken, wantsFragment } from "
 import { memberOnly } from "../http/role-guards.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
+import { liveListCountsFor } from "./live-counts-response.ts";
 import { recordFormPages } from "./record-form-page.ts";
 import type { KindRecord, PageKind } from "./record-kind.ts";
 import { listCountSummary, recordListProps } from "./record-list-props.ts";
@@ -73,7 +74,8 @@ export function recordRoutes<R extends KindRecord, P extends Record<string, unkn
     }
     if (!quickAdd) return c.redirect(`${list(c.var.tenant.slug)}/${result.value.id}`, 303);
     return c.html(
-      quickAddCreated(view, pages.row(c, result.value), form(EMPTY_FORM), c.var.nonce).value,
+      quickAddCreated(view, pages.row(c, result.value), form(EMPTY_FORM), c.var.nonce).value +
+        liveListCountsFor(c, kind, view),
       201,
     );
   });
@@ -123,7 +125,7 @@ export function recordRoutes<R extends KindRecord, P extends Record<string, unkn
   app.post("/:id/delete", (c) => {
     const record = kind.get(c.var.shard, idParam(c));
     kind.remove(c.var.shard, actorOf(c.var.viewer), record.id);
-    if (wantsFragment(c)) return c.body(null, 200);
+    if (wantsFragment(c)) return c.html(liveListCountsFor(c, kind, view), 200);
     const base = `/t/${c.var.tenant.slug}`;
     return c.redirect(view.links?.afterDelete?.(base, record) ?? list(c.var.tenant.slug), 303);
   });

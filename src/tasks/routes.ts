@@ -11,11 +11,12 @@ import { dayBounds, utcToZoned, zonedToUtc } from "../core/time-zone.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { writeFromForm } from "../http/form-write.ts";
-import { formFields, idParam, pageContext, wantsFragment } from "../http/page-context.ts";
+import { formFields, idParam, pageContext, pageCsrfToken, wantsFragment } from "../http/page-context.ts";
 import { memberOnly } from "../http/role-guards.ts";
 import { viewerTimeZone } from "../http/viewer-time-zone.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { isoDay } from "../lists/list-params.ts";
+import { fromTaskList, liveTaskCounts } from "./live-counts-response.ts";
 import { taskInput, taskPatchInput } from "./task-input.ts";
 import { taskItemContext } from "./task-item-props.ts";
 import {
@@ -106,8 +107,13 @@ export function taskRoutes(deps: AppDeps) {
    */
   const answer = (c: C, task: TaskRecord, showSubject: boolean, status: 200 | 201) => {
     if (wantsFragment(c)) {
-      const ctx = pageContext(c, deps);
-      return c.html(taskItem(task, taskItemContext(c, ctx.csrfToken, showSubject, deps.now())).value, status);
+      const added = status === 201;
+      const counts = liveTaskCounts(c, deps, added ? "added" : "changed");
+      // Added on a task list: the groups come back out of band with it in its group, so the
+      // answer's own place (the form's target) gets nothing.
+      if (added && fromTaskList(c)) return c.html(counts.value, status);
+      const item = taskItem(task, taskItemContext(c, pageCsrfToken(c, deps), showSubject, deps.now()));
+      return c.html(item.value + counts.value, status);
     }
     const base = `/t/${c.var.tenant.slug}`;
     if (task.subjectType && task.subjectId !== null)
@@ -207,7 +213,7 @@ export function taskRoutes(deps: AppDeps) {
     const task = getTask(c.var.shard, idParam(c));
     const fields = await formFields(c);
     deleteTask(c.var.shard, actorOf(c.var.viewer), task.id);
-    if (wantsFragment(c)) return c.body(null, 200);
+    if (wantsFragment(c)) return c.html(liveTaskCounts(c, deps, "changed").value, 200);
     return c.redirect(backOf(c, task, fields.from).href, 303);
   });
 

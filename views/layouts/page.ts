@@ -1,4 +1,5 @@
 import { type Html, type HtmlValue, html } from "../html.ts";
+import { dueBadge } from "./due-badge.ts";
 import type { NavKey, PageContext } from "./page-context.ts";
 
 export interface PageOptions {
@@ -46,7 +47,7 @@ function topBar(ctx: PageContext, nav: NavKey | undefined): HtmlValue {
         ${navLink(ctx, "companies", "Companies", "companies", nav)}
         ${navLink(ctx, "deals", "Deals", "deals/board", nav)}
         ${navLink(ctx, "segments", "Segments", "segments", nav)}
-        ${navLink(ctx, "tasks", ctx.dueTasks ? html`Tasks <span class="badge" title="due today or overdue">${ctx.dueTasks}</span>` : "Tasks", "tasks", nav)}
+        ${navLink(ctx, "tasks", html`Tasks ${dueBadge(ctx.dueTasks)}`, "tasks", nav)}
         ${navLink(ctx, "reports", "Reports", "reports", nav)}
         ${navLink(ctx, "settings", "Settings", "settings/users", nav)}
       </nav>

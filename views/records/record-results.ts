@@ -70,6 +70,26 @@ export function listSummary(
   return html`<p class="summary" aria-live="polite" hx-get="${p.countHref}" hx-trigger="load" hx-swap="outerHTML" hx-nonce="${p.nonce}">${text}</p>`;
 }
 
+/** "No contacts yet." (or "…match these filters.") under an empty list. */
+function emptyLine(view: Pick<RecordView<{ id: number }>, "path">, filtered: boolean): Html {
+  return html`<p class="empty">No ${view.path}${filtered ? " match these filters" : " yet"}.</p>`;
+}
+
+/**
+ * What a row added or deleted in place changes above and below the rows, as out-of-band swaps
+ * in the same answer: the list's summary ("3 companies") and its empty line, each into the
+ * holder the list has for it (so an empty list gets its line back).
+ */
+export function liveListCounts(
+  view: Pick<RecordView<{ id: number }>, "path" | "type">,
+  p: ListSummaryProps,
+): Html {
+  const swap = html` hx-swap-oob="true" hx-nonce="${p.nonce}"`;
+  return html`<div id="${view.path}-summary"${swap}>${listSummary(view, p)}</div><div id="${view.path}-empty"${swap}>${
+    p.total === 0 && !p.moreThan ? emptyLine(view, p.filtered) : ""
+  }</div>`;
+}
+
 /**
  * The table and pager under a list's filters, for any kind of record (its rows from its view);
  * htmx swaps this whole section when filters or pages change.
@@ -80,7 +100,7 @@ export function recordResults<R extends { id: number }, X>(
 ): Html {
   const id = `${view.path}-results`;
   return html`<section id="${id}" class="results" aria-label="${listTitle(view)}">
-${listSummary(view, { total: p.total, moreThan: p.moreThan, filtered: p.filtered, countHref: p.countHref, nonce: p.row.nonce })}
+<div id="${view.path}-summary">${listSummary(view, { total: p.total, moreThan: p.moreThan, filtered: p.filtered, countHref: p.countHref, nonce: p.row.nonce })}</div>
 ${hiddenColumnsStyle(`#${id} table.list`, p.row, p.columns)}${exportLinks(p.href)}${p.saveView ? saveViewForm(p.saveView) : ""}${p.bulk ? bulkBar(p.bulk) : ""}
 <table class="list">
 <thead><tr>${trustedHtml(selectHeader(p.row))}<th scope="col">${view.nameHeader}</th>${join(view.columns.map(headerCell))}${trustedHtml(customHeaderCells(p.row.custom))}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
@@ -88,7 +108,7 @@ ${hiddenColumnsStyle(`#${id} table.list`, p.row, p.columns)}${exportLinks(p.href
 ${join(p.page.rows.map((record) => view.row(record, p.row)))}
 </tbody>
 </table>
-${p.page.rows.length === 0 ? html`<p class="empty">No ${view.path}${p.filtered ? " match these filters" : " yet"}.</p>` : ""}
+<div id="${view.path}-empty">${p.page.rows.length === 0 ? emptyLine(view, p.filtered) : ""}</div>
 ${pager({ baseHref: p.href, nextCursor: p.page.nextCursor, prevCursor: p.page.prevCursor, target: `#${id}`, nonce: p.row.nonce })}
 </section>`;
 }

@@ -33,6 +33,11 @@ export function timelineEntries(p: TimelineProps): Html {
   return html`${join(p.page.entries.map((e) => timelineEntry(e, p.base, p.subject, { names: p.page.names, clock: p.clock }, p.canWrite)))}${more}`;
 }
 
+/** Out of band beside an entry just added: the timeline is no longer empty, so "Nothing yet." goes. */
+export function timelineNoLongerEmpty(nonce: string): Html {
+  return html`<div id="timeline-empty" hx-swap-oob="true" hx-nonce="${nonce}"></div>`;
+}
+
 /** The forms that add to a timeline: log a call, meeting or email; write a note. */
 export function timelineForms(p: Pick<TimelineProps, "base" | "subject" | "nonce" | "csrfToken">): Html {
   const hidden = html`${csrfField(p.csrfToken)}<input type="hidden" name="subjectType" value="${p.subject.type}"><input type="hidden" name="subjectId" value="${p.subject.id}">`;
@@ -62,6 +67,6 @@ export function timelineSection(p: TimelineProps): Html {
 <nav class="tabs">${p.history ? html`<a href="${all}">Everything</a> <strong>History</strong>` : html`<strong>Everything</strong> <a href="${all}?view=history">History</a>`}</nav></div>
 ${p.canWrite && !p.history ? timelineForms(p) : ""}
 <ol class="entries" id="timeline-entries">${timelineEntries(p)}</ol>
-${p.page.entries.length === 0 ? html`<p class="empty">Nothing yet.</p>` : ""}
+<div id="timeline-empty">${p.page.entries.length === 0 ? html`<p class="empty">Nothing yet.</p>` : ""}</div>
 </section>`;
 }
