@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Engagement } from "../src/contacts/contact-engagement.ts";
 import { utcToZoned } from "../src/core/time-zone.ts";
-import { noHistoryNames } from "../src/interactions/history-names.ts";
 import type { TimelineEntry } from "../src/interactions/timeline.ts";
 import { engagementSection } from "../views/contacts/engagement-section.ts";
 import { timelineEntry } from "../views/records/timeline-entry.ts";
@@ -50,6 +49,9 @@ const entry = (kind: string, payload: Record<string, unknown>): TimelineEntry =>
   noteBody: null,
 });
 
+/** Event entries name nobody by id: an empty page of names. */
+const NO_NAMES = { users: new Map(), companies: new Map(), contacts: new Map(), fields: new Map() };
+
 const shown = (ms: number) => {
   const { day, time } = utcToZoned(ms, ZONE);
   return `<time datetime="${new Date(ms).toISOString()}">${day} ${time}</time>`;
@@ -74,7 +76,7 @@ describe("ingested events on the timeline", () => {
         entry(kind, { url: MARKUP, title: MARKUP, campaign: MARKUP, form: MARKUP }),
         "/t/x",
         { type: "contact", id: 1 },
-        { names: noHistoryNames(), clock: { zone: "UTC", now: 0 } },
+        { names: NO_NAMES, clock: { zone: "UTC", now: 0 } },
       ).toString();
       expect(out).toContain(`<strong>${label}</strong>`);
       expect(out).not.toContain(`<strong>${kind}</strong>`);
@@ -87,7 +89,7 @@ describe("ingested events on the timeline", () => {
       entry("email.opened", {}),
       "/t/x",
       { type: "contact", id: 1 },
-      { names: noHistoryNames(), clock: { zone: "UTC", now: 0 } },
+      { names: NO_NAMES, clock: { zone: "UTC", now: 0 } },
     ).toString();
     expect(bare).toContain("<strong>Opened an email</strong>");
     expect(bare).not.toContain('class="text"');

@@ -88,8 +88,3 @@ export function historyNames(
   }
   return names;
 }
-
-/** No names: for a page with no changes on it (nothing to resolve). */
-export function noHistoryNames(): HistoryNames {
-  return { users: new Map(), companies: new Map(), contacts: new Map(), fields: new Map() };
-}
