@@ -50,7 +50,13 @@ const entry = (kind: string, payload: Record<string, unknown>): TimelineEntry =>
 });
 
 /** Event entries name nobody by id: an empty page of names. */
-const NO_NAMES = { users: new Map(), companies: new Map(), contacts: new Map(), fields: new Map() };
+const NO_NAMES = {
+  users: new Map(),
+  companies: new Map(),
+  contacts: new Map(),
+  stages: new Map(),
+  fields: new Map(),
+};
 
 const shown = (ms: number) => {
   const { day, time } = utcToZoned(ms, ZONE);

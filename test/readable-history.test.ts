@@ -155,6 +155,25 @@ describe("readable history", () => {
     expect(after).toContain("Where from: — → Referral");
   });
 
+  it("reads a deal's stage changes by the stages' names now, and its people and amount in words", async () => {
+    const pipeline = (await call("GET", `${T}/pipelines`)).json.data[0];
+    const stage = (name: string) => pipeline.stages.find((s: { name: string }) => s.name === name);
+    const deal = (await call("POST", `${T}/deals`, { title: "Valves", amountCents: 2_400_000 })).json;
+    const tom = (await call("POST", `${T}/contacts`, { firstName: "Tom", lastName: "Deal" })).json;
+    expect((await call("PATCH", `${T}/deals/${deal.id}`, { stageId: stage("Qualified").id })).status).toBe(
+      200,
+    );
+    expect(
+      (await call("PATCH", `${T}/deals/${deal.id}`, { amountCents: 2_600_050, contactIds: [tom.id] })).status,
+    ).toBe(200);
+    expect((await call("PATCH", `${T}/stages/${stage("Qualified").id}`, { name: "Discovery" })).status).toBe(
+      200,
+    );
+    const history = await owner.get(`${T}/deals/${deal.id}?view=history`);
+    expect(history.text).toContain("<strong>Moved</strong> Lead → Discovery");
+    expect(changeLines(history.text)).toEqual(["Amount: 24,000.00 → 26,000.50", "People: Nobody → Tom Deal"]);
+  });
+
   it("resolves a page's names in one statement, however many changes name people and companies (Server-Timing's query count)", async () => {
     const companies: number[] = [];
     for (const name of ["One Co", "Two Co", "Three Co", "Four Co"])

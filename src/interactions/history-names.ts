@@ -17,6 +17,8 @@ export interface HistoryNames {
   users: Map<number, string>;
   companies: Map<number, string>;
   contacts: Map<number, string>;
+  /** Pipeline stages a deal moved between. */
+  stages: Map<number, string>;
   /** By subject type, then field key. */
   fields: Map<string, Map<string, FieldLabel>>;
 }
@@ -25,7 +27,8 @@ export interface HistoryNames {
 // so the SQL never changes with their number).
 const NAMES = `SELECT 'user' AS kind, id, name FROM users WHERE id IN (SELECT value FROM json_each(?1))
   UNION ALL SELECT 'company', id, name FROM companies WHERE id IN (SELECT value FROM json_each(?2))
-  UNION ALL SELECT 'contact', id, trim(first_name || ' ' || last_name) FROM contacts WHERE id IN (SELECT value FROM json_each(?3))`;
+  UNION ALL SELECT 'contact', id, trim(first_name || ' ' || last_name) FROM contacts WHERE id IN (SELECT value FROM json_each(?3))
+  UNION ALL SELECT 'stage', id, name FROM stages WHERE id IN (SELECT value FROM json_each(?4))`;
 
 const CUSTOM_ENTITIES = new Set(["contact", "company", "deal"]);
 
@@ -40,13 +43,18 @@ function addId(into: Set<number>, value: unknown): void {
  */
 export function historyNames(
   shard: Shard,
-  entries: { subjectType: string; payload: Record<string, unknown> }[],
+  entries: { kind: string; subjectType: string; payload: Record<string, unknown> }[],
 ): HistoryNames {
   const users = new Set<number>();
+  const stages = new Set<number>();
   const companies = new Set<number>();
   const contacts = new Set<number>();
   const entities = new Set<string>();
   for (const e of entries) {
+    if (e.kind === "deal.stage_changed") {
+      addId(stages, e.payload.fromStageId);
+      addId(stages, e.payload.toStageId);
+    }
     const changes = e.payload.changes;
     if (!changes || typeof changes !== "object") continue;
     for (const [field, pair] of Object.entries(changes as Record<string, unknown>)) {
@@ -63,20 +71,30 @@ export function historyNames(
     users: new Map(),
     companies: new Map(),
     contacts: new Map(),
+    stages: new Map(),
     fields: new Map(),
   };
-  if (users.size + companies.size + contacts.size > 0) {
+  if (users.size + companies.size + contacts.size + stages.size > 0) {
     const rows = shard
       .statement(NAMES)
-      .all(JSON.stringify([...users]), JSON.stringify([...companies]), JSON.stringify([...contacts])) as {
-      kind: "user" | "company" | "contact";
+      .all(
+        JSON.stringify([...users]),
+        JSON.stringify([...companies]),
+        JSON.stringify([...contacts]),
+        JSON.stringify([...stages]),
+      ) as {
+      kind: "user" | "company" | "contact" | "stage";
       id: number;
       name: string;
     }[];
     for (const row of rows) {
-      const into =
-        row.kind === "user" ? names.users : row.kind === "company" ? names.companies : names.contacts;
-      into.set(row.id, row.name);
+      const into = {
+        user: names.users,
+        company: names.companies,
+        contact: names.contacts,
+        stage: names.stages,
+      };
+      into[row.kind].set(row.id, row.name);
     }
   }
   for (const entity of entities) {

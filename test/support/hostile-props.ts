@@ -192,6 +192,7 @@ export function hostileProps(s: string, kindViews: KindView[]) {
     entry("note.created", {}, { noteBody: null, subjectName: null }),
     entry("task.completed", { title: s }, { subjectType: "task" }),
     entry("deal.stage_changed", { from: s, to: s }, { subjectType: "deal" }),
+    entry("deal.stage_changed", { fromStageId: 4, toStageId: 99, from: s, to: s }, { subjectType: "deal" }),
     entry("deal.won", {}),
     entry("deal.lost", { reason: s }),
     entry("contact.erased", {}, { actorType: "system", actorName: null }),
@@ -213,6 +214,7 @@ export function hostileProps(s: string, kindViews: KindView[]) {
     users: new Map([[1, s]]),
     companies: new Map([[2, s]]),
     contacts: new Map([[3, s]]),
+    stages: new Map([[4, s]]),
     fields: new Map([["deal", new Map([[s, { label: s, type: "checkbox" }]])]]),
   };
   const timeline: TimelinePage = { entries, nextBefore: 500, names };

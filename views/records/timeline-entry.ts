@@ -61,7 +61,8 @@ function body(e: TimelineEntry, names: HistoryNames): Html {
     case "task.deleted":
       return html`<strong>Deleted the task</strong> ${String(p.title ?? "")}`;
     case "deal.stage_changed":
-      return html`<strong>Moved</strong> ${text(p.from)} → ${text(p.to)}`;
+      // The stages by their names now (one renamed since reads as it is called today), else as logged.
+      return html`<strong>Moved</strong> ${names.stages.get(Number(p.fromStageId)) ?? text(p.from)} → ${names.stages.get(Number(p.toStageId)) ?? text(p.to)}`;
     case "deal.won":
       return html`<strong>Won</strong>`;
     case "deal.lost":
