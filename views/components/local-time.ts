@@ -1,4 +1,4 @@
-import { utcToZoned } from "../../src/core/time-zone.ts";
+import { zoneReading } from "../../src/core/zone-offsets.ts";
 import { type Html, html } from "../html.ts";
 
 /**
@@ -13,27 +13,22 @@ export interface ViewerClock {
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const exact = new Map<string, Intl.DateTimeFormat>();
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
-/** "Wed, Dec 2, 2026, 14:05 PST": the full local time, for the title attribute. */
-function exactFormat(zone: string): Intl.DateTimeFormat {
-  let f = exact.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone: zone,
-      weekday: "short",
-      year: "numeric",
-      month: "short",
-      day: "numeric",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-      timeZoneName: "short",
-    });
-    if (exact.size > 500) exact.clear();
-    exact.set(zone, f);
-  }
-  return f;
+/** The wall clock of `ms` in `zone`, with the zone's short name then. */
+function wall(ms: number, zone: string) {
+  const reading = zoneReading(ms, zone);
+  const local = new Date(Math.floor(ms / 60_000) * 60_000 + reading.offset);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return {
+    day: local.toISOString().slice(0, 10),
+    time: `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}`,
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth(),
+    date: local.getUTCDate(),
+    weekday: local.getUTCDay(),
+    zoneName: reading.name,
+  };
 }
 
 /** The day before `day` ("YYYY-MM-DD"), by the calendar (no zone: a date has none). */
@@ -41,11 +36,15 @@ function dayBefore(day: string): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
 }
 
-/** "Dec 2" (this year) or "Dec 2, 2025" of a local "YYYY-MM-DD". */
-function shortDay(day: string, thisYear: string): string {
-  const [y, m, d] = day.split("-");
-  const text = `${MONTHS[Number(m) - 1]} ${Number(d)}`;
-  return y === thisYear ? text : `${text}, ${y}`;
+let lastClock: { zone: string; now: number; today: ReturnType<typeof wall>; yesterday: string } | undefined;
+
+/** The clock's today and yesterday (a page asks for every time it shows: the last clock is kept). */
+function clockDays(clock: ViewerClock) {
+  if (lastClock?.zone !== clock.zone || lastClock.now !== clock.now) {
+    const today = wall(clock.now, clock.zone);
+    lastClock = { zone: clock.zone, now: clock.now, today, yesterday: dayBefore(today.day) };
+  }
+  return lastClock;
 }
 
 /**
@@ -55,18 +54,20 @@ function shortDay(day: string, thisYear: string): string {
  */
 export function relativeTime(ms: number, clock: ViewerClock): string {
   const ago = clock.now - ms;
-  const at = utcToZoned(ms, clock.zone);
-  const today = utcToZoned(clock.now, clock.zone).day;
   if (ago > -60_000 && ago < 60_000) return "just now";
   if (ago > 0 && ago < 3_600_000) return `${Math.floor(ago / 60_000)} min ago`;
-  if (ago > 0 && at.day === today) return `${Math.floor(ago / 3_600_000)} h ago`;
-  if (ago > 0 && at.day === dayBefore(today)) return `yesterday, ${at.time}`;
-  return `${shortDay(at.day, today.slice(0, 4))}, ${at.time}`;
+  const at = wall(ms, clock.zone);
+  const { today, yesterday } = clockDays(clock);
+  if (ago > 0 && at.day === today.day) return `${Math.floor(ago / 3_600_000)} h ago`;
+  if (ago > 0 && at.day === yesterday) return `yesterday, ${at.time}`;
+  const date = `${MONTHS[at.month]} ${at.date}`;
+  return at.year === today.year ? `${date}, ${at.time}` : `${date}, ${at.year}, ${at.time}`;
 }
 
-/** The exact local time with its zone's abbreviation ("Wed, Dec 2, 2026, 14:05 PST"). */
+/** The exact local time with its zone's short name ("Wed, Dec 2, 2026, 14:05 PST"). */
 export function exactLocalTime(ms: number, zone: string): string {
-  return exactFormat(zone).format(ms);
+  const w = wall(ms, zone);
+  return `${WEEKDAYS[w.weekday]}, ${MONTHS[w.month]} ${w.date}, ${w.year}, ${w.time} ${w.zoneName}`;
 }
 
 /**
