@@ -103,6 +103,7 @@ describe("counts after in-page changes", () => {
     expect(first.status).toBe(201);
     expect(first.text.startsWith("<tr")).toBe(true);
     expect(text(oob(first.text, "div", "companies-summary"))).toBe("1 company");
+    expect(text(oob(first.text, "span", "bulk-matching"))).toBe("all 1 matching");
     expect(oob(first.text, "div", "companies-empty")).toMatch(
       /^<div id="companies-empty" hx-swap-oob="true" hx-nonce="[^"]+"><\/div>$/,
     );
@@ -331,6 +332,9 @@ describe("in a browser, at both screens", () => {
           companiesBefore + 1,
         );
         expect(await page.locator("#companies-empty").textContent()).toBe("");
+        expect(await page.locator("#bulk-matching").textContent()).toBe(
+          `all ${companiesBefore + 1} matching`,
+        );
         await keepScreenshot(page, `live-counts-${viewport.name}-company-added`);
 
         // The reload shows the same numbers.

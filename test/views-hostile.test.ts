@@ -348,6 +348,7 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   "companies/new-company-form#newCompanyInputs": (v, f) => v({ form: f.form, base: BASE, nonce: NONCE }),
 
   // components
+  "components/bulk-bar#bulkMatching": (v) => [v(3), v(1000, true), v(0, false, { nonce: NONCE })],
   "components/bulk-bar#bulkBar": (v, f) => [v(f.bulk), v({ ...f.bulk, stages: undefined })],
   "components/flash#flashFragment": (v, f) => [v("error", f.s), v("notice", f.s)],
   "components/form-field#csrfField": (v, f) => v(f.s),
@@ -1332,6 +1333,7 @@ function mergeRowValues(rows: unknown) {
 
 /** Views given no text a user wrote: ids, the base path, the nonce and HTML already rendered. */
 const NO_USER_TEXT = new Set([
+  "components/bulk-bar#bulkMatching",
   "layouts/due-badge#dueBadge",
   "tasks/tasks-page#taskBucketCounts",
   "records/timeline-section#timelineNoLongerEmpty",

@@ -18,6 +18,17 @@ export interface BulkBarProps {
 }
 
 /**
+ * "all 3 matching", in a holder a row added or deleted in place swaps out of band (`oob`, with
+ * the request's nonce), so the bulk form says what the list's summary says.
+ */
+export function bulkMatching(total: number, moreThan?: boolean, oob?: { nonce: string }): Html {
+  const text = `all ${moreThan ? `more than ${formatCount(total)}` : formatCount(total)} matching`;
+  return oob
+    ? html`<span id="bulk-matching" hx-swap-oob="true" hx-nonce="${oob.nonce}">${text}</span>`
+    : html`<span id="bulk-matching">${text}</span>`;
+}
+
+/**
  * Bulk changes for a list: a plain POST form (works without JavaScript). Rows join it through
  * their checkboxes' `form` attribute, so the table needs no wrapping form of its own.
  */
@@ -27,7 +38,7 @@ export function bulkBar(p: BulkBarProps): Html {
 <input type="hidden" name="_csrf" value="${p.csrfToken}"><input type="hidden" name="filter" value="${p.filterQuery}">
 <fieldset class="bulk-scope"><legend>Change</legend>
 <label><input type="radio" name="scope" value="selected" checked> the selected ${p.plural}</label>
-<label><input type="radio" name="scope" value="all"> all ${p.moreThan ? `more than ${formatCount(p.total)}` : formatCount(p.total)} matching</label></fieldset>
+<label><input type="radio" name="scope" value="all"> ${bulkMatching(p.total, p.moreThan)}</label></fieldset>
 <label><span>Action</span><select name="action">
 <option value="setOwner">Set owner</option><option value="addTag">Add tag</option><option value="removeTag">Remove tag</option>${
     p.stages ? html`<option value="moveStage">Move to stage</option>` : ""

@@ -1,5 +1,5 @@
 import type { ListPage } from "../../src/lists/page.ts";
-import { type BulkBarProps, bulkBar } from "../components/bulk-bar.ts";
+import { type BulkBarProps, bulkBar, bulkMatching } from "../components/bulk-bar.ts";
 import { formatCount } from "../components/format.ts";
 import { type ColumnChoice, hiddenColumnsStyle, type ListColumns } from "../components/list-columns.ts";
 import { pager } from "../components/pager.ts";
@@ -77,8 +77,8 @@ function emptyLine(view: Pick<RecordView<{ id: number }>, "path">, filtered: boo
 
 /**
  * What a row added or deleted in place changes above and below the rows, as out-of-band swaps
- * in the same answer: the list's summary ("3 companies") and its empty line, each into the
- * holder the list has for it (so an empty list gets its line back).
+ * in the same answer: the list's summary ("3 companies"), its empty line and the bulk form's
+ * "all 3 matching", each into the holder the list has for it (so an empty list gets its line back).
  */
 export function liveListCounts(
   view: Pick<RecordView<{ id: number }>, "path" | "type">,
@@ -87,7 +87,7 @@ export function liveListCounts(
   const swap = html` hx-swap-oob="true" hx-nonce="${p.nonce}"`;
   return html`<div id="${view.path}-summary"${swap}>${listSummary(view, p)}</div><div id="${view.path}-empty"${swap}>${
     p.total === 0 && !p.moreThan ? emptyLine(view, p.filtered) : ""
-  }</div>`;
+  }</div>${bulkMatching(p.total, p.moreThan, { nonce: p.nonce })}`;
 }
 
 /**
