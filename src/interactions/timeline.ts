@@ -107,10 +107,15 @@ function read(shard: Shard, rows: Row[], limit: number): TimelinePage {
   const entries = rows
     .slice(0, limit)
     .map((r) => ({ ...r, payload: JSON.parse(r.payload) as Record<string, unknown> }));
+  let names: HistoryNames | undefined;
   return {
     entries,
     nextBefore: rows.length > limit ? (entries.at(-1)?.id ?? null) : null,
-    names: historyNames(shard, entries),
+    // Resolved when a page reads them (the API answers ids and never does).
+    get names() {
+      names ??= historyNames(shard, entries);
+      return names;
+    },
   };
 }
 
