@@ -6,10 +6,10 @@ import { workspaceTimeZone } from "../analytics/workspace-time-zone.ts";
 import { zonedIsoFormatter } from "../core/zoned-iso.ts";
 import { customCsvCell, customCsvHeaders } from "../custom-fields/custom-csv-cell.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
-import { readCustomValues } from "../custom-fields/field-values.ts";
 import { runInTransaction } from "../tenancy/open-database.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { type CsvValue, csvRow } from "./csv.ts";
+import { customValueCursors } from "./custom-value-cursors.ts";
 import { CUSTOM_FIELD_TABLES, tableRead } from "./workspace-csv-columns.ts";
 
 /**
@@ -72,9 +72,6 @@ function countRows(db: Database): number {
   return total;
 }
 
-/** Rows whose custom values are read at once (one query per batch, not per row). */
-const CUSTOM_BATCH_ROWS = 500;
-
 /**
  * Writes the archive one batch of rows at a time (a table of 1,000,000 interactions never sits
  * in memory, as rows or as CSV), telling `step` after each how many rows are in. Each file is
@@ -96,33 +93,24 @@ function writeArchive(shard: Shard, zip: Zip, step: (rows: number, total: number
     const read = tableRead(db, table, columns, zone);
     const entity = CUSTOM_FIELD_TABLES[table];
     const fields = entity ? listFields(shard, entity) : [];
+    const custom = customValueCursors(db, fields);
     let text = csvRow([...read.headers, ...customCsvHeaders(read.headers, fields)]);
-    let pending: CsvValue[][] = [];
-    const flush = () => {
-      const custom = readCustomValues(
-        shard,
-        fields,
-        pending.map((row) => Number(row[0])),
-      );
-      for (const row of pending) {
-        const values = custom.get(Number(row[0])) ?? {};
-        text += csvRow(fields.length ? [...row, ...fields.map((f) => customCsvCell(values[f.key]))] : row);
+    // Rows come in id order (rowid is the id), as the value cursors need.
+    for (const record of db.query(read.sql).iterate() as IterableIterator<Record<string, CsvValue>>) {
+      const row = Object.values(record);
+      for (const i of read.times) if (typeof row[i] === "number") row[i] = at(row[i] as number);
+      if (fields.length) {
+        const values = custom.valuesOf(Number(row[0]));
+        for (const field of fields) row.push(customCsvCell(values[field.key]));
       }
-      rows += pending.length;
-      pending = [];
+      text += csvRow(row);
+      rows++;
       if (text.length >= BATCH_CHARS) {
         file.push(encoder.encode(text));
         text = "";
         step(rows, total);
       }
-    };
-    for (const record of db.query(read.sql).iterate() as IterableIterator<Record<string, CsvValue>>) {
-      const row = Object.values(record);
-      for (const i of read.times) if (typeof row[i] === "number") row[i] = at(row[i] as number);
-      pending.push(row);
-      if (pending.length >= CUSTOM_BATCH_ROWS) flush();
     }
-    flush();
     file.push(encoder.encode(text), true);
     step(rows, total);
   }
