@@ -4,7 +4,7 @@ import { constants, deflateRawSync } from "node:zlib";
 import { Zip, ZipPassThrough } from "fflate";
 import { workspaceTimeZone } from "../analytics/workspace-time-zone.ts";
 import { zonedIsoFormatter } from "../core/zoned-iso.ts";
-import { customCsvCell, customCsvHeaders } from "../custom-fields/custom-csv-cell.ts";
+import { customCsvHeaders } from "../custom-fields/custom-csv-cell.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
 import { runInTransaction } from "../tenancy/open-database.ts";
 import type { Shard } from "../tenancy/shard.ts";
@@ -99,11 +99,7 @@ function writeArchive(shard: Shard, zip: Zip, step: (rows: number, total: number
     for (const record of db.query(read.sql).iterate() as IterableIterator<Record<string, CsvValue>>) {
       const row = Object.values(record);
       for (const i of read.times) if (typeof row[i] === "number") row[i] = at(row[i] as number);
-      if (fields.length) {
-        const values = custom.valuesOf(Number(row[0]));
-        for (const field of fields) row.push(customCsvCell(values[field.key]));
-      }
-      text += csvRow(row);
+      text += csvRow(fields.length ? row.concat(custom.cellsOf(Number(row[0]))) : row);
       rows++;
       if (text.length >= BATCH_CHARS) {
         file.push(encoder.encode(text));
