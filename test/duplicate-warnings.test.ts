@@ -262,6 +262,19 @@ describe("on 100,000 contacts", () => {
       `duplicate lookup on 100,000 contacts: median ${(stats.median * 1000).toFixed(1)} µs, p99 ${(stats.p99 * 1000).toFixed(1)} µs; plan: ${stats.plan}`,
     );
     expect(stats.plan).toContain("contacts_email_idx");
+    // Domains have their own index since migration 0016: the same one seek, never a scan.
+    const companyPlan = await useShard(BIG, (shard) =>
+      (
+        shard
+          .statement(
+            "EXPLAIN QUERY PLAN SELECT id, name FROM companies WHERE domain = ? AND id <> ? ORDER BY id LIMIT 1",
+          )
+          .all("acme.com", 0) as { detail: string }[]
+      )
+        .map((r) => r.detail)
+        .join("; "),
+    );
+    expect(companyPlan).toContain("companies_domain_idx (domain=?)");
     expect(stats.plan).not.toContain("SCAN contacts");
     expect(stats.median).toBeLessThan(1);
 
