@@ -720,6 +720,10 @@ const VIEWS: Record<string, Entry | NotHtml> = {
     v([f.deal("open")], BASE, `${BASE}/deals/new?companyId=201`, `${BASE}/deals?companyId=201`, 7),
     v([], BASE, null, `${BASE}/deals?companyId=201`, 0),
   ],
+  "records/duplicate-warning#duplicateWarning": (v, f) => [
+    v({ ...f.form, duplicate: { message: f.s, href: `${BASE}/contacts/101?x=${f.s}`, name: f.s } }, f.s),
+    v(f.form, "Create anyway"),
+  ],
   "records/quick-add-form#quickAddCreated": (v, f) =>
     f.kinds.map((k) => v(k.view, html`<tr id="row"></tr>`, html`<form id="quick-add"></form>`, NONCE)),
   "records/quick-add-form#quickAddForm": (v, f) => f.kinds.map((k) => v(k.view, BASE, f.form, CSRF, NONCE)),

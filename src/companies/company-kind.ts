@@ -9,6 +9,7 @@ import {
 import { COMPANY_TABLE, type CompanyRecord, companyJson } from "./company-record.ts";
 import { createCompany } from "./create-company.ts";
 import { deleteCompany } from "./delete-company.ts";
+import { findDuplicateCompany } from "./find-duplicate-company.ts";
 import { getCompany } from "./get-company.ts";
 import {
   type CompanyListParams,
@@ -52,6 +53,11 @@ export const COMPANY_KIND: MergeableKind<
     values: companyFormValues,
     initial: (_shard, viewerId) => ({ ownerId: String(viewerId) }),
     extra: () => undefined,
+    // An edit warns only when it changes the domain, as for a contact's email.
+    duplicate: (shard, form, current) =>
+      current && current.domain === (form.domain ?? null)
+        ? null
+        : findDuplicateCompany(shard, form.domain, current?.id ?? null),
   },
   api: { createInput: companyCreateInput, patchInput: companyPatchInput, json: companyJson },
   merge: {

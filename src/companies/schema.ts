@@ -23,6 +23,8 @@ export const companies = sqliteTable(
     index("companies_updated_idx").on(t.updatedAt, t.id),
     index("companies_name_idx").on(t.name, t.id),
     index("companies_owner_idx").on(t.ownerId, t.createdAt, t.id),
+    // The duplicate warning's lookup (domains are stored normalised: see domainName).
+    index("companies_domain_idx").on(t.domain, t.id),
   ],
 );
 

@@ -7,6 +7,7 @@ import { contactCreateInput, contactPatchInput } from "./contact-input.ts";
 import { CONTACT_TABLE, type ContactRecord, contactJson, contactName } from "./contact-record.ts";
 import { createContact } from "./create-contact.ts";
 import { deleteContact } from "./delete-contact.ts";
+import { findDuplicateContact } from "./find-duplicate-contact.ts";
 import { getContact } from "./get-contact.ts";
 import {
   type ContactListParams,
@@ -72,6 +73,11 @@ export const CONTACT_KIND: MergeableKind<
     values: contactFormValues,
     initial: (_shard, viewerId) => ({ ownerId: String(viewerId) }),
     extra: () => undefined,
+    // An edit warns only when it changes the email: a pair that already shared one is merged, not nagged.
+    duplicate: (shard, form, current) =>
+      current && current.email === (form.input.email ?? null)
+        ? null
+        : findDuplicateContact(shard, form.input.email, current?.id ?? null),
   },
   api: {
     createInput: contactCreateInput,

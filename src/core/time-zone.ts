@@ -36,7 +36,7 @@ function wallClock(
 }
 
 /** How far `zone` is ahead of UTC at `ms`, in ms. */
-function offsetAt(ms: number, zone: string): number {
+export function offsetAt(ms: number, zone: string): number {
   const w = wallClock(ms, zone);
   return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s) - Math.floor(ms / 1000) * 1000;
 }

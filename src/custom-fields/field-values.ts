@@ -10,7 +10,7 @@ export type CustomValues = Record<string, string | number | boolean | string[] |
 
 const DAY_MS = 86_400_000;
 
-interface Stored {
+export interface Stored {
   text: string | null;
   num: number | null;
 }
@@ -71,7 +71,7 @@ function toStored(field: FieldDefinition, value: unknown, fromForm: boolean): St
 }
 
 /** What a stored value reads back as. */
-function fromStored(field: FieldDefinition, stored: Stored): CustomValues[string] {
+export function fromStored(field: FieldDefinition, stored: Stored): CustomValues[string] {
   switch (field.type) {
     case "number":
       return stored.num;

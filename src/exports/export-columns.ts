@@ -8,21 +8,36 @@ import type { Shard } from "../tenancy/shard.ts";
 
 /** One built-in column of a list's CSV: its header and how a record fills it. */
 interface ExportColumn<R> {
-  header: string;
-  value(record: R, extra: ExtraValues): CsvValue;
+  /** Its header; a time's names the zone it is written in ("created at (Europe/Paris)"). */
+  header: string | ((zone: string) => string);
+  value(record: R, batch: BatchValues): CsvValue;
 }
 
-/** What a batch of records needs besides their rows (a deal's people), read once per batch. */
-type ExtraValues = Map<number, string>;
+/** What a batch of records needs besides their rows, read once per batch. */
+export interface BatchValues {
+  /** A deal's people, by deal id (empty for the other kinds). */
+  people: Map<number, string>;
+  /** A time as ISO 8601 in the workspace's zone. */
+  at(ms: number | null): string | null;
+}
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const tags = (record: { tags: string[] }) => record.tags.join(", ");
+function time<R>(label: string, ms: (record: R) => number | null): ExportColumn<R> {
+  return { header: (zone) => `${label} (${zone})`, value: (record, batch) => batch.at(ms(record)) };
+}
+
+/** "created at" and "updated at", the last two columns of every kind. */
+function stamps<R extends { createdAt: number; updatedAt: number }>(): ExportColumn<R>[] {
+  return [time("created at", (r) => r.createdAt), time("updated at", (r) => r.updatedAt)];
+}
 
 /**
  * The built-in columns of each list's CSV, with the headers people and import tools read
- * ("first name", "email", "company"): the same as a segment's CSV for contacts. Times are ISO
- * 8601 (UTC), tags comma-separated, amounts in the currency's units ("1250.00"). Custom fields
- * follow, by label.
+ * ("first name", "email", "company"): the same as a segment's CSV for contacts. A linked
+ * record's name comes with its id beside it ("company", "company id"), so a spreadsheet can
+ * both read and join it. Times are ISO 8601 in the workspace's time zone, with its offset, the
+ * zone named in the header; tags comma-separated, amounts in the currency's units ("1250.00").
+ * Custom fields follow, by label, in the fields' order.
  */
 const CONTACT_COLUMNS: ExportColumn<ContactRecord>[] = [
   { header: "id", value: (c) => c.id },
@@ -32,10 +47,11 @@ const CONTACT_COLUMNS: ExportColumn<ContactRecord>[] = [
   { header: "phone", value: (c) => c.phone },
   { header: "title", value: (c) => c.title },
   { header: "company", value: (c) => c.companyName },
+  { header: "company id", value: (c) => c.companyId },
   { header: "owner", value: (c) => c.ownerName },
+  { header: "owner id", value: (c) => c.ownerId },
   { header: "tags", value: tags },
-  { header: "created at", value: (c) => iso(c.createdAt) },
-  { header: "updated at", value: (c) => iso(c.updatedAt) },
+  ...stamps(),
 ];
 
 const COMPANY_COLUMNS: ExportColumn<CompanyRecord>[] = [
@@ -46,10 +62,10 @@ const COMPANY_COLUMNS: ExportColumn<CompanyRecord>[] = [
   { header: "city", value: (c) => c.city },
   { header: "country", value: (c) => c.country },
   { header: "owner", value: (c) => c.ownerName },
+  { header: "owner id", value: (c) => c.ownerId },
   { header: "people", value: (c) => c.contactCount },
   { header: "tags", value: tags },
-  { header: "created at", value: (c) => iso(c.createdAt) },
-  { header: "updated at", value: (c) => iso(c.updatedAt) },
+  ...stamps(),
 ];
 
 const DEAL_COLUMNS: ExportColumn<DealRecord>[] = [
@@ -58,22 +74,25 @@ const DEAL_COLUMNS: ExportColumn<DealRecord>[] = [
   { header: "amount", value: (d) => amountText(d.amountCents, d.currency) },
   { header: "currency", value: (d) => d.currency },
   { header: "pipeline", value: (d) => d.pipelineName },
+  { header: "pipeline id", value: (d) => d.pipelineId },
   { header: "stage", value: (d) => d.stageName },
+  { header: "stage id", value: (d) => d.stageId },
   { header: "status", value: (d) => d.status },
   { header: "probability", value: (d) => d.stageProbability },
   { header: "expected close", value: (d) => d.expectedCloseOn },
   { header: "company", value: (d) => d.companyName },
-  { header: "contacts", value: (d, people) => people.get(d.id) ?? null },
+  { header: "company id", value: (d) => d.companyId },
+  { header: "contacts", value: (d, batch) => batch.people.get(d.id) ?? null },
   { header: "owner", value: (d) => d.ownerName },
+  { header: "owner id", value: (d) => d.ownerId },
   { header: "lost reason", value: (d) => d.lostReason },
-  { header: "closed at", value: (d) => iso(d.closedAt) },
+  time("closed at", (d) => d.closedAt),
   { header: "tags", value: tags },
-  { header: "created at", value: (d) => iso(d.createdAt) },
-  { header: "updated at", value: (d) => iso(d.updatedAt) },
+  ...stamps(),
 ];
 
 /** The people on each deal of a batch, by name ("Ada Lovelace; Grace Hopper"), one query for the batch. */
-function dealPeople(shard: Shard, ids: number[]): ExtraValues {
+function dealPeople(shard: Shard, ids: number[]): Map<number, string> {
   const rows = shard
     .statement(
       `SELECT dc.deal_id AS dealId,
@@ -87,20 +106,21 @@ function dealPeople(shard: Shard, ids: number[]): ExtraValues {
 
 /** A kind's CSV columns, as the exporter uses them for any record of that kind. */
 export interface ExportShape {
-  headers: string[];
-  /** What a batch needs besides its records, read once for the batch. */
-  extra(shard: Shard, ids: number[]): ExtraValues;
-  row(record: { id: number }, extra: ExtraValues): CsvValue[];
+  /** The headers, times naming `zone`. */
+  headers(zone: string): string[];
+  /** A deal's people for a batch, read once for the batch (empty for other kinds). */
+  people(shard: Shard, ids: number[]): Map<number, string>;
+  row(record: { id: number }, batch: BatchValues): CsvValue[];
 }
 
 function shape<R extends { id: number }>(
   columns: ExportColumn<R>[],
-  extra: (shard: Shard, ids: number[]) => ExtraValues = () => new Map(),
+  people: (shard: Shard, ids: number[]) => Map<number, string> = () => new Map(),
 ): ExportShape {
   return {
-    headers: columns.map((c) => c.header),
-    extra,
-    row: (record, values) => columns.map((c) => c.value(record as R, values)),
+    headers: (zone) => columns.map((c) => (typeof c.header === "string" ? c.header : c.header(zone))),
+    people,
+    row: (record, batch) => columns.map((c) => c.value(record as R, batch)),
   };
 }
 

@@ -1,12 +1,13 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { workspaceTimeZone } from "../analytics/workspace-time-zone.ts";
 import { BULK_KINDS, type BulkKindName } from "../bulk/bulk-kinds.ts";
 import { NotFoundError } from "../core/errors.ts";
-import type { FieldDefinition } from "../custom-fields/field-definitions.ts";
+import { zonedIsoFormatter } from "../core/zoned-iso.ts";
+import { customCsvCell, customCsvHeaders } from "../custom-fields/custom-csv-cell.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
-import type { CustomValues } from "../custom-fields/field-values.ts";
 import { readCustomValues } from "../custom-fields/field-values.ts";
 import { parseListParams } from "../lists/list-params.ts";
-import { type CsvValue, csvRow } from "../privacy/csv.ts";
+import { csvRow } from "../privacy/csv.ts";
 import type { RecordKind } from "../records/record-kind.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { EXPORT_SHAPES } from "./export-columns.ts";
@@ -48,29 +49,11 @@ export interface ListExportOptions {
   batchRows?: number;
 }
 
-/** A custom value as a spreadsheet reads it: boxes true/false, a multi-select's options comma-separated. */
-function customCell(value: CustomValues[string] | undefined): CsvValue {
-  if (value === undefined || value === null) return null;
-  if (Array.isArray(value)) return value.join(", ");
-  if (typeof value === "boolean") return value ? "true" : "false";
-  return value;
-}
-
-/** Custom field headers by label; a label that repeats a built-in header (or another label) adds its key. */
-function customHeaders(builtIn: string[], fields: FieldDefinition[]): string[] {
-  const taken = new Set(builtIn.map((h) => h.toLowerCase()));
-  return fields.map((f) => {
-    const header = taken.has(f.label.toLowerCase()) ? `${f.label} (${f.key})` : f.label;
-    taken.add(header.toLowerCase());
-    return header;
-  });
-}
-
 /**
  * A list as CSV text, in chunks of ~256 KB: every record its filters match (not one page), in
  * its sort order, read page by page through the kind's own list query (keyset, so each page
  * costs what the first does), with the workspace's custom fields as columns after the
- * built-in ones. RFC 4180, CRLF; text that a spreadsheet would run as a formula starts with
+ * built-in ones, and times in the workspace's time zone (export-columns.ts). RFC 4180, CRLF; text that a spreadsheet would run as a formula starts with
  * `'` (privacy/csv.ts). All of it comes from one read snapshot: rows written meanwhile are
  * either all in or all out. Memory stays flat whatever the size.
  */
@@ -87,17 +70,20 @@ export function* listCsvChunks(
   try {
     const fields = listFields(shard, kind.type);
     const total = options.onProgress ? kind.count(shard, params) : 0;
-    let text = `${options.bom ? BOM : ""}${csvRow([...shape.headers, ...customHeaders(shape.headers, fields)])}`;
+    const zone = workspaceTimeZone(shard);
+    const at = zonedIsoFormatter(zone);
+    const headers = shape.headers(zone);
+    let text = `${options.bom ? BOM : ""}${csvRow([...headers, ...customCsvHeaders(headers, fields)])}`;
     let rows = 0;
     let cursor: string | undefined;
     do {
       const page = kind.list(shard, { ...params, cursor, limit: batchRows });
       const ids = page.rows.map((r) => r.id);
       const custom = readCustomValues(shard, fields, ids);
-      const extra = shape.extra(shard, ids);
+      const batch = { people: shape.people(shard, ids), at };
       for (const record of page.rows) {
         const values = custom.get(record.id) ?? {};
-        text += csvRow([...shape.row(record, extra), ...fields.map((f) => customCell(values[f.key]))]);
+        text += csvRow([...shape.row(record, batch), ...fields.map((f) => customCsvCell(values[f.key]))]);
       }
       rows += page.rows.length;
       cursor = page.nextCursor ?? undefined;

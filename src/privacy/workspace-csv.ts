@@ -2,9 +2,15 @@ import type { Database } from "bun:sqlite";
 import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { constants, deflateRawSync } from "node:zlib";
 import { Zip, ZipPassThrough } from "fflate";
+import { workspaceTimeZone } from "../analytics/workspace-time-zone.ts";
+import { zonedIsoFormatter } from "../core/zoned-iso.ts";
+import { customCsvHeaders } from "../custom-fields/custom-csv-cell.ts";
+import { listFields } from "../custom-fields/field-definitions.ts";
 import { runInTransaction } from "../tenancy/open-database.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { type CsvValue, csvRow } from "./csv.ts";
+import { customValueCursors } from "./custom-value-cursors.ts";
+import { CUSTOM_FIELD_TABLES, tableRead } from "./workspace-csv-columns.ts";
 
 /**
  * What a workspace export holds: one CSV per business table, and of the users only who they
@@ -68,20 +74,32 @@ function countRows(db: Database): number {
 
 /**
  * Writes the archive one batch of rows at a time (a table of 1,000,000 interactions never sits
- * in memory, as rows or as CSV), telling `step` after each how many rows are in.
+ * in memory, as rows or as CSV), telling `step` after each how many rows are in. Each file is
+ * readable in a spreadsheet as it is: times ISO 8601 in the workspace's zone (its header says
+ * which), a name beside each id that points to a record, and a contact's, company's or deal's
+ * custom fields as columns by label after its own (custom_fields.csv and custom_values.csv keep
+ * them as stored too).
  */
-function writeArchive(db: Database, zip: Zip, step: (rows: number, total: number) => void): void {
+function writeArchive(shard: Shard, zip: Zip, step: (rows: number, total: number) => void): void {
+  const db = shard.sqlite;
   const encoder = new TextEncoder();
   const total = countRows(db);
+  const zone = workspaceTimeZone(shard);
+  const at = zonedIsoFormatter(zone);
   let rows = 0;
   for (const [table, columns] of EXPORTED_TABLES) {
     const file = new ZlibDeflateFile(`${table}.csv`);
     zip.add(file);
-    // Table and column names come from the constant list above, never from a request.
-    const statement = db.query(`SELECT ${columns} FROM ${table}`);
-    let text = csvRow(statement.columnNames);
-    for (const row of statement.iterate() as IterableIterator<Record<string, CsvValue>>) {
-      text += csvRow(Object.values(row));
+    const read = tableRead(db, table, columns, zone);
+    const entity = CUSTOM_FIELD_TABLES[table];
+    const fields = entity ? listFields(shard, entity) : [];
+    const custom = customValueCursors(db, fields);
+    let text = csvRow([...read.headers, ...customCsvHeaders(read.headers, fields)]);
+    // Rows come in id order (rowid is the id), as the value cursors need.
+    for (const record of db.query(read.sql).iterate() as IterableIterator<Record<string, CsvValue>>) {
+      const row = Object.values(record);
+      for (const i of read.times) if (typeof row[i] === "number") row[i] = at(row[i] as number);
+      text += csvRow(fields.length ? row.concat(custom.cellsOf(Number(row[0]))) : row);
       rows++;
       if (text.length >= BATCH_CHARS) {
         file.push(encoder.encode(text));
@@ -115,7 +133,7 @@ export function writeWorkspaceCsvZip(
       writeSync(fd, chunk);
       bytes += chunk.byteLength;
     });
-    runInTransaction(shard.sqlite, () => writeArchive(shard.sqlite, zip, step), "deferred");
+    runInTransaction(shard.sqlite, () => writeArchive(shard, zip, step), "deferred");
     closeSync(fd);
     renameSync(part, path);
     return bytes;

@@ -6,6 +6,7 @@ import { recordEditRow } from "../../views/records/record-edit-row.ts";
 import { recordForm } from "../../views/records/record-form.ts";
 import type { RecordView } from "../../views/records/record-view.ts";
 import { listUsers } from "../auth/users.ts";
+import { ValidationError } from "../core/errors.ts";
 import { customColumns } from "../custom-fields/custom-columns.ts";
 import type { ParsedCustomValues } from "../custom-fields/field-values.ts";
 import { customFormPart } from "../custom-fields/record-form.ts";
@@ -13,7 +14,7 @@ import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { type FormWrite, parseAll, writeFromForm } from "../http/form-write.ts";
 import { pageContext, pageCsrfToken, rowContext, wantsFragment } from "../http/page-context.ts";
 import { actorOf } from "../identity/viewer.ts";
-import type { KindRecord, PageKind } from "./record-kind.ts";
+import type { DuplicateHit, KindRecord, PageKind } from "./record-kind.ts";
 
 type C = Context<ViewerEnv>;
 
@@ -76,15 +77,27 @@ export function recordFormPages<R extends KindRecord, P extends object, F, X>(
       const shard = c.var.shard;
       const actor = actorOf(c.var.viewer);
       const custom = customFormPart(shard, kind.type);
-      return writeFromForm(fields, () => {
+      let duplicate: DuplicateHit | null = null;
+      const result = writeFromForm(fields, () => {
         const [form, customFields] = parseAll<[F, ParsedCustomValues]>(
           () => kind.form.parse(shard, fields, c.var.viewer.id, current),
           () => custom.parse(fields),
         );
+        // A would-be duplicate is refused like a bad field, so nothing is written, until the
+        // person has seen the existing record and pressed "Create anyway" / "Save anyway".
+        if (fields.anyway !== "1") duplicate = kind.form.duplicate?.(shard, form, current) ?? null;
+        if (duplicate) throw new ValidationError([{ field: duplicate.field, message: "is already used" }]);
         return current
           ? kind.form.update(shard, actor, current, form, customFields)
           : kind.form.create(shard, actor, form, customFields);
       });
+      const found = duplicate as DuplicateHit | null;
+      if (result.ok || !found) return result;
+      const href = `/t/${c.var.tenant.slug}/${kind.path}/${found.id}`;
+      return {
+        ...result,
+        form: { ...result.form, duplicate: { message: found.message, href, name: found.name } },
+      };
     },
   };
 }

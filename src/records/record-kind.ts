@@ -39,6 +39,22 @@ export interface RecordForm<R, F, X> {
   initial(shard: Shard, viewerId: number, query: Record<string, string>): Record<string, string>;
   /** What the fields need besides the form, also given to the list page (its filters). */
   extra(shard: Shard): X;
+  /**
+   * An existing record the form would create again or turn `current` into (a contact's email, a
+   * company's domain), or null. The pages write nothing and warn until the form says `anyway`.
+   */
+  duplicate?(shard: Shard, form: F, current: R | null): DuplicateHit | null;
+}
+
+/** The existing record a form would duplicate, and what it shares with it. */
+export interface DuplicateHit {
+  id: number;
+  /** Its name, for the link to it. */
+  name: string;
+  /** The form field holding the shared value ("email", "domain"). */
+  field: string;
+  /** "A contact with this email already exists". */
+  message: string;
 }
 
 /** The JSON API's side of a kind: its request schemas and its JSON shape (see the OpenAPI document). */

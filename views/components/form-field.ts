@@ -4,6 +4,18 @@ import { type Html, html } from "../html.ts";
 export interface FormState {
   values: Record<string, string>;
   errors: Record<string, string>;
+  /** An existing record the form would duplicate: shown with a link and a button to go on anyway. */
+  duplicate?: DuplicateNotice;
+}
+
+/** The record a submitted form would duplicate ("A contact with this email already exists"). */
+export interface DuplicateNotice {
+  /** The whole sentence before the link, e.g. "A contact with this email already exists". */
+  message: string;
+  /** The existing record's page, e.g. `/t/acme/contacts/12`. */
+  href: string;
+  /** What the link says: the existing record's name. */
+  name: string;
 }
 
 export const EMPTY_FORM: FormState = { values: {}, errors: {} };

@@ -1,5 +1,6 @@
 import { csrfField, type FormState, formErrors } from "../components/form-field.ts";
 import { type Html, html } from "../html.ts";
+import { duplicateWarning } from "./duplicate-warning.ts";
 import type { RecordView } from "./record-view.ts";
 
 /**
@@ -22,6 +23,7 @@ export function quickAddForm<R extends { id: number }, X>(
   ${quickAdd.inputs({ form, base, nonce })}
   <button type="submit">${quickAdd.button}</button>
   ${formErrors(form, [...quickAdd.fields])}
+  ${duplicateWarning(form, "Create anyway")}
 </form>`;
 }
 

@@ -3,6 +3,7 @@ import { csrfField, type FormState, formErrors } from "../components/form-field.
 import type { RowContext } from "../components/row-context.ts";
 import { customFieldNames, customInputs } from "../custom-fields/custom-inputs.ts";
 import { type Html, html } from "../html.ts";
+import { duplicateWarning } from "./duplicate-warning.ts";
 import type { RecordView } from "./record-view.ts";
 
 export interface RecordEditRowProps<X> {
@@ -35,6 +36,7 @@ export function recordEditRow<R extends { id: number }, X>(
   ${formErrors(form, [...view.formFields, ...customFieldNames(ctx)])}
   ${view.fields({ form, owners: p.owners, idPrefix, base: ctx.base, nonce: ctx.nonce, isNew: false, extra: p.extra })}
   ${customInputs(ctx.custom?.fields ?? [], form, idPrefix)}
+  ${duplicateWarning(form, "Save anyway")}
   <div class="form-actions">
     <button type="submit">Save</button>
     <a href="${path}" hx-get="${path}/row" hx-target="closest tr" hx-swap="outerHTML" hx-nonce="${ctx.nonce}">Cancel</a>

@@ -6,6 +6,7 @@ import { recordFormPage } from "../components/record-form-page.ts";
 import { customInputs } from "../custom-fields/custom-inputs.ts";
 import { type Html, html } from "../html.ts";
 import type { PageContext } from "../layouts/page-context.ts";
+import { duplicateWarning } from "./duplicate-warning.ts";
 import type { RecordView } from "./record-view.ts";
 
 export interface RecordFormProps<X> {
@@ -34,6 +35,6 @@ export function recordForm<R extends { id: number }, X>(view: RecordView<R, X>, 
     submitLabel: p.id ? "Save" : `Create ${view.type}`,
     form: p.form,
     shownFields: [...view.formFields, ...p.customFields.map(customInputName)],
-    fields: html`${view.fields({ form: p.form, owners: p.owners, idPrefix, base: p.base, nonce: p.ctx.nonce, isNew: p.id === null, extra: p.extra })}${customInputs(p.customFields, p.form, idPrefix)}`,
+    fields: html`${view.fields({ form: p.form, owners: p.owners, idPrefix, base: p.base, nonce: p.ctx.nonce, isNew: p.id === null, extra: p.extra })}${customInputs(p.customFields, p.form, idPrefix)}${duplicateWarning(p.form, p.id ? "Save anyway" : "Create anyway")}`,
   });
 }

@@ -1,0 +1,1 @@
+CREATE INDEX `companies_domain_idx` ON `companies` (`domain`,`id`);
