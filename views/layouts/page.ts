@@ -36,7 +36,7 @@ function topBar(ctx: PageContext, nav: NavKey | undefined): HtmlValue {
   const account = ctx.viewer
     ? html`<form class="signout" method="post" action="${base}/logout">
         <input type="hidden" name="_csrf" value="${ctx.csrfToken}">
-        <a class="who" href="${base}/account" title="Your account">${ctx.viewer.name} · ${ctx.viewer.role}</a>
+        <a class="account-link" href="${base}/account" title="Your account"><span class="who">${ctx.viewer.name} · ${ctx.viewer.role}</span></a>
         <button type="submit" class="link">Sign out</button>
       </form>`
     : "";
