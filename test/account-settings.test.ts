@@ -22,6 +22,7 @@ beforeAll(async () => {
   await data.tenant(T, "owner@acct.test");
   await data.user(T, "namer@acct.test", "member");
   await data.user(T, "changer@acct.test", "read-only");
+  await data.user(T, "guessed@acct.test", "member");
   server = await startServer({ dataDir: dir.path });
 });
 
@@ -114,6 +115,30 @@ describe("the account page", () => {
       401,
     );
     await signIn(server.url, T, "changer@acct.test", NEW_PASSWORD);
+  });
+
+  it("slows guessing of the current password from an open session as sign-in guessing, the owner's device still signing in", async () => {
+    const session = await signIn(server.url, T, "guessed@acct.test");
+    await session.get(`/t/${T}/account`);
+    for (let i = 0; i < 5; i++) {
+      const guess = await session.post(`/t/${T}/account/password`, {
+        currentPassword: `guess number ${i}`,
+        newPassword: NEW_PASSWORD,
+      });
+      expect(guess.status).toBe(422);
+    }
+    const held = await session.post(`/t/${T}/account/password`, {
+      currentPassword: PASSWORD,
+      newPassword: NEW_PASSWORD,
+    });
+    expect(held.status).toBe(429);
+    expect(Number(held.headers.get("retry-after"))).toBeGreaterThan(0);
+    // The browser that signed in is a known device of the account: it is not held back.
+    await session.get(`/t/${T}/login`);
+    expect(
+      (await session.post(`/t/${T}/login`, { email: "guessed@acct.test", password: PASSWORD, next: "" }))
+        .status,
+    ).toBe(303);
   });
 
   it("is for signed-in people only", async () => {

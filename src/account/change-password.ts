@@ -6,10 +6,8 @@ import { ValidationError } from "../core/errors.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { Shard } from "../tenancy/shard.ts";
 
-const passwordInput = z.object({
-  currentPassword: z.string().min(1, "is required").max(PASSWORD_MAX_LENGTH),
-  newPassword: passwordField,
-});
+const currentInput = z.object({ currentPassword: z.string().min(1, "is required").max(PASSWORD_MAX_LENGTH) });
+const newInput = z.object({ newPassword: passwordField });
 
 /**
  * Changes the signed-in user's password: the current one must be right (a session left open on
@@ -23,14 +21,17 @@ export async function changePassword(
   raw: unknown,
   now: () => number,
 ): Promise<void> {
-  const input = parseOrThrow(passwordInput, raw);
+  // The current password is checked before anything else is looked at: any other issue then
+  // means it was right (what the caller's sign-in limiter counts as a success).
+  const { currentPassword } = parseOrThrow(currentInput, raw);
   const row = shard.statement("SELECT password_hash AS hash FROM users WHERE id = ?").get(userId) as {
     hash: string;
   } | null;
-  if (!row || !(await hasher.verify(input.currentPassword, row.hash)))
+  if (!row || !(await hasher.verify(currentPassword, row.hash)))
     throw new ValidationError([{ field: "currentPassword", message: "is not your current password" }]);
-  if (input.newPassword === input.currentPassword)
+  const { newPassword } = parseOrThrow(newInput, raw);
+  if (newPassword === currentPassword)
     throw new ValidationError([{ field: "newPassword", message: "must differ from the current password" }]);
-  const hash = await hasher.hash(input.newPassword);
+  const hash = await hasher.hash(newPassword);
   shard.transaction(() => replacePassword(shard, userId, hash, now()));
 }

@@ -6,7 +6,8 @@ import { requireSignedIn, setSessionCookie } from "../auth/session-middleware.ts
 import { sessionPolicy, startSession } from "../auth/sessions.ts";
 import { ForbiddenError } from "../core/errors.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
-import { writeFromForm } from "../http/form-write.ts";
+import { type FormWrite, writeFromForm } from "../http/form-write.ts";
+import { clientIp } from "../http/https.ts";
 import { formFields, pageContext } from "../http/page-context.ts";
 import { changeName, NAME_MAX_LENGTH } from "./change-name.ts";
 import { changePassword } from "./change-password.ts";
@@ -61,9 +62,23 @@ export function accountRoutes(deps: AppDeps & AuthDeps) {
   app.post("/password", async (c) => {
     const viewer = userOf(c);
     const fields = await formFields(c);
-    const done = await writeFromForm({}, () =>
-      changePassword(c.var.shard, deps.hasher, viewer.id, fields, deps.now),
+    // A wrong current password counts as a failed sign-in from this address: guessing it from a
+    // session left open is slowed as sign-in guessing is, and the owner's known devices still
+    // sign in (login-limiter.ts).
+    const settle = deps.loginLimiter.attempt(
+      { tenantId: c.var.tenant.id, email: viewer.email, ip: clientIp(c, deps.config) },
+      deps.now(),
     );
+    let currentRight = false;
+    let done: FormWrite<void>;
+    try {
+      done = await writeFromForm({}, () =>
+        changePassword(c.var.shard, deps.hasher, viewer.id, fields, deps.now),
+      );
+      currentRight = done.ok || !done.issues.some((issue) => issue.field === "currentPassword");
+    } finally {
+      settle(currentRight, deps.now());
+    }
     if (!done.ok) return c.html(render(c, { passwordForm: done.form, done: undefined }), 422);
     // Every session of the user ended with the change, this one too: a fresh one for this browser.
     const token = startSession(c.var.shard, viewer.id, policy, undefined, deps.now());

@@ -6,6 +6,15 @@ import type { MailContext, MailMessage } from "./mail-message.ts";
 /** Mails waiting to be sent or retried, at most: past it a new one is dropped and logged, never held in memory unbounded. */
 const MAX_PENDING = 1000;
 
+/** Mails handed to the SMTP server at once. */
+const MAX_SENDING = 4;
+
+interface Job {
+  message: MailMessage;
+  context: MailContext;
+  attempt: number;
+}
+
 /** What sends one mail; nodemailer's SMTP transport on a server. */
 export type SendMail = (message: MailMessage & { from: string }) => Promise<unknown>;
 
@@ -28,6 +37,8 @@ export interface MailQueueOptions {
  */
 export class MailQueue {
   private pending = 0;
+  private sending = 0;
+  private readonly ready: Job[] = [];
   private readonly timers = new Set<Timer>();
   private stopped = false;
 
@@ -41,26 +52,32 @@ export class MailQueue {
       return;
     }
     this.pending++;
-    this.later(0, () => this.attempt(message, context, 1));
+    this.ready.push({ message, context, attempt: 1 });
+    this.pump();
   }
 
-  /** Mails queued or waiting for a retry. */
+  /** Mails queued, being sent or waiting for a retry. */
   get size(): number {
     return this.pending;
   }
 
-  private later(ms: number, run: () => Promise<void>): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void run();
-    }, ms);
-    this.timers.add(timer);
+  /** Starts the next ready mails, MAX_SENDING at a time: a burst of invitations opens a few connections, not hundreds. */
+  private pump(): void {
+    while (!this.stopped && this.sending < MAX_SENDING && this.ready.length > 0) {
+      const job = this.ready.shift() as Job;
+      this.sending++;
+      void this.attempt(job).finally(() => {
+        this.sending--;
+        this.pump();
+      });
+    }
   }
 
-  private async attempt(message: MailMessage, context: MailContext, attempt: number): Promise<void> {
+  private async attempt(job: Job): Promise<void> {
     const { logger, attempts, retryMs, from } = this.options;
+    const { context, attempt } = job;
     try {
-      await this.options.send({ ...message, from });
+      await this.options.send({ ...job.message, from });
       this.pending--;
       logger.info("mail sent", { ...context, attempt });
     } catch (error) {
@@ -77,7 +94,12 @@ export class MailQueue {
         retryInSeconds: waitMs / 1000,
         ...errorFields(error),
       });
-      this.later(waitMs, () => this.attempt(message, context, attempt + 1));
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.ready.push({ ...job, attempt: attempt + 1 });
+        this.pump();
+      }, waitMs);
+      this.timers.add(timer);
     }
   }
 
