@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { createServer, type Socket } from "node:net";
 import { createTenant } from "../src/auth/create-tenant.ts";
 import { sha256Hex } from "../src/core/tokens.ts";
 import { BrowserClient } from "./support/browser-client.ts";
@@ -232,6 +233,35 @@ describe("an SMTP server that is down", () => {
     const mail = await inbox.waitFor("patient@mail.test");
     expect(linkIn(mail, `${PUBLIC}/t/${T}/invites/`)).toBeTruthy();
     await server.waitForLine((l) => l.msg === "mail sent" && Number(l.attempt) >= 2);
+  });
+
+  it("never holds up the page: an SMTP server that accepts and never answers leaves the invitation as fast", async () => {
+    await inbox.close();
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(inbox.port, "127.0.0.1", resolve));
+    try {
+      await owner.get(`/t/${T}/settings/users`);
+      const started = performance.now();
+      const response = await owner.post(`/t/${T}/settings/invitations`, {
+        email: "stalled@mail.test",
+        role: "member",
+      });
+      const ms = performance.now() - started;
+      expect(response.status).toBe(201);
+      console.log(
+        `invitation answered in ${ms.toFixed(0)} ms while the SMTP server held its connection silent`,
+      );
+      expect(ms).toBeLessThan(2000);
+      // The mail is stuck in the SMTP greeting (up to 10 s) after the page was answered.
+      for (let i = 0; i < 50 && sockets.length === 0; i++) await Bun.sleep(20);
+      expect(sockets.length).toBeGreaterThan(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+    await inbox.listen();
+    await inbox.waitFor("stalled@mail.test");
   });
 
   it("gives up after CRM_MAIL_ATTEMPTS tries and logs it as an error", async () => {
