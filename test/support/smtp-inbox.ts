@@ -69,6 +69,9 @@ function parts(raw: string): { text: string; html: string } {
  */
 export class SmtpInbox {
   readonly messages: ReceivedMail[] = [];
+  /** Connections open now, and the most ever open at once. */
+  open = 0;
+  mostOpen = 0;
   private server: SMTPServer | undefined;
   private waiters: { predicate: (m: ReceivedMail) => boolean; resolve: (m: ReceivedMail) => void }[] = [];
   port = 0;
@@ -78,6 +81,14 @@ export class SmtpInbox {
       authOptional: true,
       disabledCommands: ["STARTTLS", "AUTH"],
       logger: false,
+      onConnect: (_session, callback) => {
+        this.open++;
+        this.mostOpen = Math.max(this.mostOpen, this.open);
+        callback();
+      },
+      onClose: () => {
+        this.open--;
+      },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on("data", (chunk: Buffer) => chunks.push(chunk));
