@@ -4,12 +4,15 @@ import { forgotPasswordPage } from "../../views/auth/forgot-password-page.ts";
 import { resetLinkProblemPage, resetPasswordPage } from "../../views/auth/reset-password-page.ts";
 import type { FormState } from "../../views/components/form-field.ts";
 import { passwordResetMail } from "../../views/mail/password-reset-mail.ts";
+import { errorFields } from "../core/logger.ts";
 import { emailAddress, parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, TenantEnv } from "../http/app-env.ts";
 import { writeFromForm } from "../http/form-write.ts";
 import { formFields, pageContext } from "../http/page-context.ts";
 import type { MailDeps } from "../mail/mail-deps.ts";
 import { publicLink } from "../mail/public-link.ts";
+import type { Tenant } from "../tenancy/catalog-schema.ts";
+import { isLocked } from "../tenancy/locked.ts";
 import type { AuthDeps } from "./auth-deps.ts";
 import { passwordField } from "./new-tenant-input.ts";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./password-hasher.ts";
@@ -41,14 +44,45 @@ export function passwordResetRoutes(deps: AppDeps & AuthDeps & MailDeps) {
       minutes: RESET_MINUTES,
     }).value;
 
+  /**
+   * Makes the link and queues its mail after the answer has gone out: a known address costs a
+   * committed write (a sync to disk) that an unknown one does not, and the answer's timing must
+   * not tell them apart. A locked workspace is waited for on timers, a few seconds at most.
+   */
+  const makeLinkLater = (tenant: Tenant, email: string, now: number) => {
+    const attempt = async (wait: number): Promise<void> => {
+      try {
+        const made = await deps.shards.use(tenant, (s) => requestPasswordReset(s, email, now));
+        if (!made) return;
+        const link = publicLink(deps.config, `/t/${tenant.slug}/password-reset/${made.token}`);
+        const message = passwordResetMail({
+          workspaceName: tenant.name,
+          name: made.user.name,
+          link,
+          minutes: RESET_MINUTES,
+        });
+        deps.mail?.enqueue(
+          { to: made.user.email, ...message },
+          { kind: "password-reset", tenant: tenant.slug },
+        );
+      } catch (error) {
+        if (isLocked(error) && wait < 4000) {
+          setTimeout(() => void attempt(wait * 2), wait);
+          return;
+        }
+        deps.logger.error("password reset link not made", { tenant: tenant.slug, ...errorFields(error) });
+      }
+    };
+    setTimeout(() => void attempt(50), 0);
+  };
+
   app.get("/password-reset", (c) =>
     c.html(forgot(c, { values: {}, errors: {} }, { sent: c.req.query("sent") === "1" })),
   );
 
   app.post("/password-reset", async (c) => {
-    const { tenant, shard } = c.var;
-    const mail = deps.mail;
-    if (!mail) return c.html(forgot(c, { values: {}, errors: {} }), 503);
+    const { tenant } = c.var;
+    if (!deps.mail) return c.html(forgot(c, { values: {}, errors: {} }), 503);
     const fields = await formFields(c);
     const parsed = writeFromForm({ email: fields.email ?? "" }, () => parseOrThrow(forgotInput, fields));
     if (!parsed.ok) return c.html(forgot(c, parsed.form), 422);
@@ -61,20 +95,7 @@ export function passwordResetRoutes(deps: AppDeps & AuthDeps & MailDeps) {
       const problem = `Too many reset requests for this address or workspace lately; try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
       return c.html(forgot(c, { values: { email }, errors: {} }, { problem }), 429);
     }
-    // A known address costs one small write more than an unknown one (WAL, no sync per commit):
-    // tens of microseconds, and the limiter above allows a few tries an hour per address, far
-    // too few to tell them apart by timing.
-    const made = requestPasswordReset(shard, email, now);
-    if (made) {
-      const link = publicLink(deps.config, `/t/${tenant.slug}/password-reset/${made.token}`);
-      const message = passwordResetMail({
-        workspaceName: tenant.name,
-        name: made.user.name,
-        link,
-        minutes: RESET_MINUTES,
-      });
-      mail.enqueue({ to: made.user.email, ...message }, { kind: "password-reset", tenant: tenant.slug });
-    }
+    makeLinkLater(tenant, email, now);
     return c.redirect(`/t/${tenant.slug}/password-reset?sent=1`, 303);
   });
 
