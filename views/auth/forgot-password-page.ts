@@ -27,7 +27,7 @@ export function forgotPasswordPage(p: ForgotPasswordPageProps): Html {
       body: html`<section class="auth-card"><h1>${title}</h1>${
         p.mailOn
           ? html`<p class="flash notice" role="status">If an account with that email exists in ${p.workspace.name}, we have sent it a link to choose a new password. The link works once, for ${p.minutes} minutes. Nothing arrived? Look in the spam folder, or ask again in a few minutes.</p>`
-          : html`<p class="flash notice" role="status">Mail is off on this server, so password reset by mail is off. Ask the owner or an admin of ${p.workspace.name} to invite you again, or the server's operator to set your password.</p>`
+          : html`<p class="flash notice" role="status">Mail is off on this server, so password reset by mail is off. Ask the owner of ${p.workspace.name} for help.</p>`
       }<p class="footer">${back}</p></section>`,
     });
   return authFormPage({
