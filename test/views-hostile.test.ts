@@ -316,6 +316,80 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   "auth/login-page#loginPage": (v, f) =>
     v({ ctx: f.bareCtx, workspace: { slug: "acme", name: f.s }, form: f.form, next: f.s, problem: f.s }),
   "auth/signup-page#signupPage": (v, f) => v({ ctx: f.bareCtx, form: f.form }),
+  "auth/forgot-password-page#forgotPasswordPage": (v, f) =>
+    [
+      { mailOn: true, sent: false },
+      { mailOn: true, sent: true },
+      { mailOn: false, sent: false },
+    ].map((mode) =>
+      v({
+        ctx: f.bareCtx,
+        workspace: { slug: "acme", name: f.s },
+        form: f.form,
+        problem: f.s,
+        minutes: 60,
+        ...mode,
+      }),
+    ),
+  "auth/reset-password-page#resetPasswordPage": (v, f) =>
+    v({
+      ctx: f.bareCtx,
+      workspace: { slug: "acme", name: f.s },
+      token: f.s,
+      email: f.s,
+      form: f.form,
+      minLength: 10,
+      maxLength: 200,
+    }),
+  "auth/reset-password-page#resetLinkProblemPage": (v, f) =>
+    (["used", "expired", "unknown"] as const).map((state) =>
+      v({ ctx: f.bareCtx, workspace: { slug: "acme", name: f.s }, state }),
+    ),
+
+  // mail: the HTML part (the link is built from CRM_PUBLIC_URL, an operator's setting)
+  "mail/mail-layout#mailHtml": (v, f) =>
+    v({
+      workspaceName: f.s,
+      lines: [f.s],
+      action: { label: f.s, href: "https://crm.example/t/acme/x" },
+      footer: f.s,
+    }),
+  "mail/invitation-mail#invitationMail": (v, f) =>
+    (
+      v({
+        workspaceName: f.s,
+        inviterName: f.s,
+        role: f.s,
+        link: "https://crm.example/t/acme/invites/x",
+        days: 7,
+      }) as { html: string }
+    ).html,
+  "mail/password-reset-mail#passwordResetMail": (v, f) =>
+    (
+      v({
+        workspaceName: f.s,
+        name: f.s,
+        link: "https://crm.example/t/acme/password-reset/x",
+        minutes: 60,
+      }) as { html: string }
+    ).html,
+
+  // account
+  "account/account-page#accountPage": (v, f) =>
+    (["name", "password", "reset", undefined] as const).map((done) =>
+      v({
+        ctx: f.ctx,
+        base: BASE,
+        email: f.s,
+        role: f.s,
+        nameForm: f.form,
+        passwordForm: f.form,
+        done,
+        nameMaxLength: 100,
+        passwordMinLength: 10,
+        passwordMaxLength: 200,
+      }),
+    ),
 
   // bulk
   "bulk/bulk-confirm-page#bulkConfirmPage": (v, f) =>
@@ -1244,6 +1318,7 @@ const VIEWS: Record<string, Entry | NotHtml> = {
     return [
       v(props),
       v({ ...props, secret: { label: f.s, value: f.s, isPath: false } }),
+      v({ ...props, mailOn: true }),
       v({ ...props, grantable: [], secret: undefined, problem: undefined }),
     ];
   },

@@ -1,8 +1,10 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { accountRoutes } from "../account/routes.ts";
 import { insightsRoutes } from "../analytics/insights-routes.ts";
 import { inviteRoutes } from "../auth/invite-routes.ts";
 import { loginRoutes } from "../auth/login-routes.ts";
+import { passwordResetRoutes } from "../auth/password-reset-routes.ts";
 import { loadSession } from "../auth/session-middleware.ts";
 import { signupRoutes } from "../auth/signup-routes.ts";
 import { backgroundRoutes } from "../background/routes.ts";
@@ -75,6 +77,8 @@ function tenantPages(deps: ServerDeps) {
   for (const path of CONDITIONAL_PAGES) app.use(path, conditionalPage(deps));
   app.route("/", loginRoutes(deps));
   app.route("/", inviteRoutes(deps));
+  app.route("/", passwordResetRoutes(deps));
+  app.route("/account", accountRoutes(deps));
   app.route("/", bulkRoutes(deps));
   app.route("/views", savedViewRoutes(deps));
   app.route("/", mergeRoutes(deps));

@@ -1,12 +1,14 @@
 import { NightlyScheduler } from "../analytics/nightly-scheduler.ts";
 import { LoginLimiter } from "../auth/login-limiter.ts";
 import { PasswordHasher } from "../auth/password-hasher.ts";
+import { ResetLimiter } from "../auth/reset-limiter.ts";
 import type { Config } from "../core/config.ts";
 import { RetryLaterError } from "../core/errors.ts";
 import { errorFields, Logger } from "../core/logger.ts";
 import { randomToken } from "../core/tokens.ts";
 import { RateLimits } from "../http/middleware/rate-limit.ts";
 import { recoverInterruptedImports } from "../imports/recover.ts";
+import { mailQueueFor } from "../mail/mail-queue.ts";
 import { OpsRecorder } from "../ops/ops-recorder.ts";
 import { OpsSampler } from "../ops/ops-sampler.ts";
 import { dueTaskCount } from "../tasks/tasks.ts";
@@ -110,6 +112,8 @@ export function createDeps(
       timeCost: config.argon2TimeCost,
     }),
     loginLimiter: new LoginLimiter(config),
+    resetLimiter: new ResetLimiter(config),
+    mail: mailQueueFor(config, logger),
     logger,
     assets: new Assets(),
     csrfSecret: catalog.secret("csrf-secret", () => randomToken(32)),
@@ -200,7 +204,13 @@ export function startServer(
   });
   const port = server.port ?? config.port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-  logger.info("listening", { url, dataDir: config.dataDir, pid: process.pid, group: options.groupIndex });
+  logger.info("listening", {
+    url,
+    dataDir: config.dataDir,
+    pid: process.pid,
+    group: options.groupIndex,
+    mail: deps.mail ? "on" : "off",
+  });
   logger.flush();
   member?.ready(url);
   let stopping: Promise<void> | undefined;
@@ -230,6 +240,7 @@ export function startServer(
           await server.stop(true);
         }
         await schedulerStopped;
+        deps.mail?.stop();
         await deps.pool.close();
         deps.shards.closeAll();
         deps.catalog.close();

@@ -73,7 +73,30 @@ export const invitations = sqliteTable(
   ],
 );
 
+/**
+ * A password-reset link sent by mail: only the SHA-256 of its token is stored, it expires an
+ * hour after it is made and is used once (used_at), and the user's removal removes it.
+ */
+export const passwordResets = sqliteTable(
+  "password_resets",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+  },
+  (t) => [
+    uniqueIndex("password_resets_token_unique").on(t.tokenHash),
+    index("password_resets_user_idx").on(t.userId),
+  ],
+);
+
 export type User = typeof users.$inferSelect;
+export type PasswordReset = typeof passwordResets.$inferSelect;
 export type Session = typeof sessions.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type Invitation = typeof invitations.$inferSelect;

@@ -103,6 +103,19 @@ export interface Config {
    * child process), as `HH:MM` (or `HH:MM:SS`) in the host's local time; null: never (`off`).
    */
   analyticsAt: string | null;
+  /**
+   * Outgoing mail (invitations, password resets): an SMTP URL (`smtps://` implicit TLS,
+   * `smtp://` STARTTLS when offered, `?requireTLS=true` to insist on it), undefined: mail is off.
+   */
+  smtpUrl: string | undefined;
+  /** The sender of every mail ("CRM <crm@example.com>"); required with smtpUrl. */
+  mailFrom: string | undefined;
+  /** Tries per mail, and the wait before the second (doubling after each failure). */
+  mailAttempts: number;
+  mailRetrySeconds: number;
+  /** Password-reset mails asked for one address, and for a whole workspace, per hour (per process). */
+  resetsPerAddress: number;
+  resetsPerWorkspace: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -149,6 +162,30 @@ function clockTime(env: Env, name: string, fallback: string): string | null {
     throw new ConfigError(
       `${name} must be a time of day HH:MM or HH:MM:SS (00:00 to 23:59:59) or off, got "${raw}"`,
     );
+  return raw;
+}
+
+/**
+ * CRM_SMTP_URL and its companions: links in mail are built from CRM_PUBLIC_URL alone (never a
+ * request's Host header), so mail cannot be on without it, nor without a sender.
+ */
+function smtpUrl(env: Env): string | undefined {
+  const raw = env.CRM_SMTP_URL;
+  if (raw === undefined || raw === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(
+      "CRM_SMTP_URL must be a URL like smtp://user:password@host:587 or smtps://host:465",
+    );
+  }
+  if (url.protocol !== "smtp:" && url.protocol !== "smtps:")
+    throw new ConfigError(`CRM_SMTP_URL must start with smtp:// or smtps://, got "${url.protocol}"`);
+  if (!env.CRM_PUBLIC_URL)
+    throw new ConfigError("CRM_SMTP_URL needs CRM_PUBLIC_URL: links in mail are built from it");
+  if (!env.CRM_MAIL_FROM)
+    throw new ConfigError('CRM_SMTP_URL needs CRM_MAIL_FROM, the sender, e.g. "CRM <crm@example.com>"');
   return raw;
 }
 
@@ -202,6 +239,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     procs: int(env, "CRM_PROCS", availableParallelism(), 1, 64),
     shutdownDrainSeconds: int(env, "CRM_SHUTDOWN_DRAIN_SECONDS", 10, 0),
     analyticsAt: clockTime(env, "CRM_ANALYTICS_AT", "02:30"),
+    smtpUrl: smtpUrl(env),
+    mailFrom: env.CRM_MAIL_FROM || undefined,
+    mailAttempts: int(env, "CRM_MAIL_ATTEMPTS", 6, 1, 20),
+    mailRetrySeconds: int(env, "CRM_MAIL_RETRY_SECONDS", 30, 1, 3600),
+    resetsPerAddress: int(env, "CRM_RESETS_PER_ADDRESS", 3, 1),
+    resetsPerWorkspace: int(env, "CRM_RESETS_PER_WORKSPACE", 30, 1),
   };
   const merged = {
     ...config,

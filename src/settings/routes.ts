@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import type { MailDeps } from "../mail/mail-deps.ts";
 import { analyticsSettingsRoutes } from "./analytics-routes.ts";
 import { auditRoutes } from "./audit-routes.ts";
 import { fieldSettingsRoutes } from "./fields-routes.ts";
@@ -12,7 +13,7 @@ import { workspaceSettingsRoutes } from "./workspace-routes.ts";
  * Settings (/t/<slug>/settings/…): one routes file per tab, as views/settings has one page per
  * tab. Everyone signed in may look; each tab's changes check their own role.
  */
-export function settingsRoutes(deps: AppDeps) {
+export function settingsRoutes(deps: AppDeps & MailDeps) {
   const app = new Hono<ViewerEnv>();
   app.use(requireSignedIn);
   app.route("/", usersSettingsRoutes(deps));

@@ -1,7 +1,13 @@
 import { type Context, Hono } from "hono";
+import { invitationMail } from "../../views/mail/invitation-mail.ts";
 import { type UsersPageProps, usersPage } from "../../views/settings/users-page.ts";
 import { issueApiKey, listApiKeys, revokeApiKey } from "../auth/api-keys.ts";
-import { createInvitation, pendingInvitations, revokeInvitation } from "../auth/invitations.ts";
+import {
+  createInvitation,
+  INVITATION_DAYS,
+  pendingInvitations,
+  revokeInvitation,
+} from "../auth/invitations.ts";
 import { changeRole, removeUser } from "../auth/manage-users.ts";
 import { listUsers } from "../auth/users.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
@@ -10,6 +16,8 @@ import { formFields, idParam, pageContext } from "../http/page-context.ts";
 import { adminOnly } from "../http/role-guards.ts";
 import { grantableRoles } from "../identity/roles.ts";
 import { actorOf } from "../identity/viewer.ts";
+import type { MailDeps } from "../mail/mail-deps.ts";
+import { publicLink } from "../mail/public-link.ts";
 
 type C = Context<ViewerEnv>;
 
@@ -17,7 +25,7 @@ type C = Context<ViewerEnv>;
  * Settings → Team: the team, invitations and API keys. Members see the team; owners and admins
  * manage it (checked by the services: invitations, API keys, manage-users).
  */
-export function usersSettingsRoutes(deps: AppDeps) {
+export function usersSettingsRoutes(deps: AppDeps & MailDeps) {
   const app = new Hono<ViewerEnv>();
 
   const base = (c: C) => `/t/${c.var.tenant.slug}`;
@@ -33,6 +41,7 @@ export function usersSettingsRoutes(deps: AppDeps) {
       invitations: grantable.length ? pendingInvitations(shard, deps.now()) : [],
       apiKeys: grantable.length ? listApiKeys(shard) : [],
       grantable,
+      mailOn: deps.mail !== undefined,
       inviteForm: { values: { role: "member" }, errors: {} },
       keyForm: { values: { role: "member" }, errors: {} },
       ...extra,
@@ -70,8 +79,23 @@ export function usersSettingsRoutes(deps: AppDeps) {
       ({ token, invitation }) => {
         const path = `${base(c)}/invites/${token}`;
         const url = deps.config.publicUrl ? `${deps.config.publicUrl}${path}` : path;
-        const label = `Send this link to ${invitation.email}.`;
-        return { secret: { label, value: url, isPath: !deps.config.publicUrl } };
+        // The invitation is made whatever becomes of the mail: the link is shown either way,
+        // so a mail that bounces or never leaves (logged, retried) loses nothing.
+        if (!deps.mail) {
+          const label = `Mail is off on this server: send this link to ${invitation.email} yourself.`;
+          return { secret: { label, value: url, isPath: !deps.config.publicUrl } };
+        }
+        const { tenant, viewer } = c.var;
+        const message = invitationMail({
+          workspaceName: tenant.name,
+          inviterName: viewer.kind === "user" ? viewer.name : tenant.name,
+          role: invitation.role,
+          link: publicLink(deps.config, path),
+          days: INVITATION_DAYS,
+        });
+        deps.mail.enqueue({ to: invitation.email, ...message }, { kind: "invitation", tenant: tenant.slug });
+        const label = `We are mailing an invitation to ${invitation.email}. If it does not arrive, send them this link.`;
+        return { secret: { label, value: url, isPath: false } };
       },
     ),
   );

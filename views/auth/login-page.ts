@@ -24,6 +24,6 @@ export function loginPage(p: LoginPageProps): Html {
     fields: html`<input type="hidden" name="next" value="${p.next}">
       ${textField({ name: "email", label: "Email", form, idPrefix: "login", type: "email", required: true, autocomplete: "username" })}
       ${textField({ name: "password", label: "Password", form: { values: {}, errors: form.errors }, idPrefix: "login", type: "password", required: true, autocomplete: "current-password" })}`,
-    footer: html`New here? <a href="/signup">Create a workspace</a>.`,
+    footer: html`<a href="/t/${p.workspace.slug}/password-reset">Forgot password?</a> · New here? <a href="/signup">Create a workspace</a>.`,
   });
 }

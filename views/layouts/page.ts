@@ -37,7 +37,7 @@ function topBar(ctx: PageContext, nav: NavKey | undefined): HtmlValue {
   const account = ctx.viewer
     ? html`<form class="signout" method="post" action="${base}/logout">
         <input type="hidden" name="_csrf" value="${ctx.csrfToken}">
-        <span class="who">${ctx.viewer.name} · ${ctx.viewer.role}</span>
+        <a class="account-link" href="${base}/account" title="Your account"><span class="who">${ctx.viewer.name} · ${ctx.viewer.role}</span></a>
         <button type="submit" class="link">Sign out</button>
       </form>`
     : "";

@@ -22,6 +22,8 @@ export interface UsersPageProps {
   /** A secret shown once, right after it was made: an invitation link or an API key. */
   secret?: { label: string; value: string; isPath: boolean };
   problem?: string;
+  /** Whether this server sends mail (CRM_SMTP_URL): invitations are mailed, else only shown as links. */
+  mailOn?: boolean;
 }
 
 const roleOptions = (roles: Role[]) => roles.map((r) => ({ value: r, label: r }));
@@ -64,7 +66,11 @@ function invitations(p: UsersPageProps): Html {
     form: p.inviteForm,
     idPrefix: "invite",
     options: roleOptions(p.grantable),
-  })}<div class="form-actions"><button type="submit">Create invitation link</button></div></form>`;
+  })}<div class="form-actions"><button type="submit">${p.mailOn ? "Send invitation" : "Create invitation link"}</button></div></form>${
+    p.mailOn
+      ? html`<p class="hint">The invitation is mailed, and its link shown here once as well.</p>`
+      : html`<p class="hint mail-off">Mail is off on this server: you get a link to send yourself.</p>`
+  }`;
   if (p.invitations.length === 0) return form;
   const pending = p.invitations.map(
     (i) =>
