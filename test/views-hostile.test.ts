@@ -536,10 +536,29 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   ],
   "deals/move-deal-page#moveDealPage": (v, f) => [
     v({ ctx: f.ctx, deal: f.deal("open"), stages: f.stages, base: BASE }),
+    v({
+      ctx: f.ctx,
+      deal: f.deal("open"),
+      stages: f.stages,
+      base: BASE,
+      form: { values: { lostReason: f.s }, errors: { lostReason: f.s } },
+    }),
+  ],
+  "deals/lost-reason-field#lostReasonField": (v, f) => [
+    v({ idPrefix: "lost", form: { values: { lostReason: f.s }, errors: { lostReason: f.s } }, label: f.s }),
+    v({ idPrefix: "lost", required: true }),
   ],
   "deals/deal-fields#dealFields": (v, f) => [
     v(f.form, f.users, f.pipelines, BASE, NONCE, true),
-    v(f.form, f.users, [f.pipeline], BASE, NONCE, false),
+    v(f.form, f.users, [f.pipeline], BASE, NONCE, false, f.s),
+    v(
+      { ...f.form, values: { ...f.form.values, lostReason: f.s } },
+      f.users,
+      [f.pipeline],
+      BASE,
+      NONCE,
+      false,
+    ),
   ],
   "deals/deal-page#dealPage": (v, f) =>
     (["open", "won", "lost"] as const).map((status) =>
@@ -1134,17 +1153,35 @@ const VIEWS: Record<string, Entry | NotHtml> = {
     };
     return [v(props), v({ ...props, schedule: null, runs: [] })];
   },
-  "settings/workspace-page#workspacePage": (v, f) => [
-    v({ ctx: f.ctx, base: BASE, timeZone: f.s, form: f.form, zones: [f.s], saved: true }),
-    v({
-      ctx: f.ctx,
-      base: BASE,
-      timeZone: f.s,
-      form: { values: {}, errors: {} },
-      zones: [f.s],
-      saved: false,
-    }),
-  ],
+  "settings/workspace-page#workspacePage": (v, f) => {
+    const money = { currency: f.s, locale: f.s };
+    const lists = { currencies: [f.s], locales: [{ value: f.s, label: f.s }] };
+    return [
+      v({
+        ctx: f.ctx,
+        base: BASE,
+        timeZone: f.s,
+        money,
+        form: f.form,
+        moneyForm: f.form,
+        zones: [f.s],
+        ...lists,
+        saved: true,
+        moneySaved: true,
+      }),
+      v({
+        ctx: f.ctx,
+        base: BASE,
+        timeZone: f.s,
+        money,
+        form: { values: {}, errors: {} },
+        moneyForm: { values: {}, errors: {} },
+        zones: [f.s],
+        ...lists,
+        saved: false,
+      }),
+    ];
+  },
   "settings/audit-page#auditPage": (v, f) => [
     v(f.ctx, BASE, f.timeline, true),
     v(f.ctx, BASE, { entries: [], nextBefore: null }, false),

@@ -1,6 +1,8 @@
 import { companyFromForm } from "../companies/find-or-create-company.ts";
+import { example } from "../core/typed-amount.ts";
 import { listPipelines, type PipelineWithStages, workspaceCurrency } from "../pipelines/pipelines.ts";
 import type { RecordKind } from "../records/record-kind.ts";
+import { workspaceLocale, workspaceMoney } from "../settings/workspace-money.ts";
 import { createDeal } from "./create-deal.ts";
 import { type DealForm, dealFormValues, newDealValues, parseDealForm } from "./deal-form.ts";
 import { type DealCreate, type DealPatch, dealCreateInput, dealPatchInput } from "./deal-input.ts";
@@ -14,6 +16,8 @@ import { updateDeal } from "./update-deal.ts";
 /** What a deal's form needs besides itself, and its list's filters too: the pipelines and their stages. */
 export interface DealFormExtra {
   pipelines: PipelineWithStages[];
+  /** An amount as the workspace writes it ("12,500.00", "12.500,00"): the amount field's placeholder. */
+  amountExample?: string;
 }
 
 /**
@@ -54,7 +58,11 @@ export const DEAL_KIND: RecordKind<
   form: {
     // An amount is typed in the deal's currency (a new deal's: the workspace's, unless chosen).
     parse: (shard, fields, viewerId, current) =>
-      parseDealForm(fields, { currency: current?.currency ?? workspaceCurrency(shard), ownerId: viewerId }),
+      parseDealForm(fields, {
+        currency: current?.currency ?? workspaceCurrency(shard),
+        ownerId: viewerId,
+        locale: workspaceLocale(shard),
+      }),
     create: (shard, actor, form, customFields) =>
       shard.transaction(() =>
         createDeal(shard, actor, {
@@ -76,7 +84,7 @@ export const DEAL_KIND: RecordKind<
     },
     values: dealFormValues,
     initial: newDealValues,
-    extra: (shard) => ({ pipelines: listPipelines(shard) }),
+    extra: (shard) => ({ pipelines: listPipelines(shard), amountExample: example(workspaceMoney(shard)) }),
   },
   api: {
     createInput: dealCreateInput,
