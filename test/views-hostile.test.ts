@@ -805,6 +805,27 @@ const VIEWS: Record<string, Entry | NotHtml> = {
       1,
     ),
   ],
+  "interactions/activity-fields#activityFields": (v, f) => [
+    v({
+      form: { values: { direction: f.s, occurredOn: f.s, occurredTime: f.s }, errors: { occurredOn: f.s } },
+      idPrefix: "a",
+      direction: true,
+    }),
+    v({ form: f.form, idPrefix: "a", direction: false }),
+  ],
+  "interactions/activity-edit-page#activityEditPage": (v, f) =>
+    ["call", "meeting", f.s].map((kind) =>
+      v({
+        ctx: f.ctx,
+        base: BASE,
+        activity: { id: 7, kind },
+        form: {
+          values: { summary: f.s, direction: f.s, occurredOn: f.s, occurredTime: f.s },
+          errors: { summary: f.s, occurredTime: f.s },
+        },
+        back: { href: `${BASE}/companies/201`, label: f.s, nav: "companies" },
+      }),
+    ),
   "notes/note-edit-page#noteEditPage": (v, f) => [
     v({
       ctx: f.ctx,
@@ -831,8 +852,16 @@ const VIEWS: Record<string, Entry | NotHtml> = {
     };
     return [v(props), v({ ...props, history: false })];
   },
-  "records/timeline-section#timelineForms": (v) =>
+  "records/timeline-section#timelineForms": (v) => [
     v({ base: BASE, subject: { type: "deal", id: 301 }, nonce: NONCE, csrfToken: CSRF }),
+    v({
+      base: BASE,
+      subject: { type: "deal", id: 301 },
+      nonce: NONCE,
+      csrfToken: CSRF,
+      loggedAt: { day: "2026-12-01", time: "09:30" },
+    }),
+  ],
   "records/timeline-section#timelineSection": (v, f) => {
     const props = {
       base: BASE,

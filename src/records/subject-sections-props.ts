@@ -2,9 +2,11 @@ import type { Context } from "hono";
 import type { SubjectSectionsProps } from "../../views/records/record-sections.ts";
 import { listUsers } from "../auth/users.ts";
 import type { RecordType } from "../core/record-types.ts";
+import { utcToZoned } from "../core/time-zone.ts";
 import { customColumns } from "../custom-fields/custom-columns.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { rowContext } from "../http/page-context.ts";
+import { viewerTimeZone } from "../http/viewer-time-zone.ts";
 import { timeline } from "../interactions/timeline.ts";
 import type { RequestSecrets } from "../lists/render-cache.ts";
 import { taskItemContext } from "../tasks/task-item-props.ts";
@@ -41,6 +43,7 @@ export function subjectSectionsProps(
       csrfToken: secrets.csrfToken,
       canWrite: row.canWrite,
       history,
+      loggedAt: utcToZoned(now, viewerTimeZone(c)),
     },
   };
 }

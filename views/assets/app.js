@@ -262,3 +262,21 @@ document.addEventListener(
   },
   true,
 );
+
+// A meeting has no direction (only calls and emails do): the activity form's direction menu is
+// disabled (so not sent) while Meeting is chosen. Without JavaScript the server drops it.
+function syncActivityDirection(form) {
+  const kind = form?.querySelector("select[name=kind]");
+  const direction = form?.querySelector("select[name=direction]");
+  if (!kind || !direction) return;
+  direction.disabled = kind.value === "meeting";
+  direction.closest(".field")?.classList.toggle("disabled", direction.disabled);
+}
+document.addEventListener("change", (event) => {
+  if (event.target instanceof HTMLSelectElement && event.target.matches("#new-activity select[name=kind]"))
+    syncActivityDirection(event.target.form);
+});
+document.addEventListener("reset", (event) => {
+  if (event.target instanceof HTMLFormElement && event.target.id === "new-activity")
+    setTimeout(() => syncActivityDirection(event.target));
+});
