@@ -17,7 +17,7 @@ import { memberOnly } from "../http/role-guards.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { renderList } from "../lists/render-cache.ts";
 import { getPipeline, getStage } from "../pipelines/pipelines.ts";
-import { workspaceLocale } from "../settings/workspace-money.ts";
+import { workspaceMoney } from "../settings/workspace-money.ts";
 import { boardPipelines, pipelineBoard } from "./board.ts";
 import { parseStageMove } from "./deal-form.ts";
 import { getDeal } from "./get-deal.ts";
@@ -40,7 +40,7 @@ function board(c: Context<ViewerEnv>, deps: AppDeps, pipelineId: number): string
         base: row.base,
         canWrite: row.canWrite,
         stages,
-        locale: workspaceLocale(shard),
+        ...workspaceMoney(shard),
       }).value,
   );
 }

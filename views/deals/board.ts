@@ -7,19 +7,19 @@ import { type CardContext, dealCard } from "./deal-card.raw.ts";
 import { lostReasonField } from "./lost-reason-field.ts";
 import { moveDealForm } from "./move-deal-form.ts";
 
-function money(sums: { currency: string; cents: number }[], locale?: string): string {
+function money(sums: { currency: string; cents: number }[], ctx: CardContext): string {
   return sums.length
-    ? sums.map((s) => formatMoney(s.cents, s.currency, locale)).join(" + ")
-    : formatMoney(0, "USD").replace(/[\d.,]+/, "0");
+    ? sums.map((s) => formatMoney(s.cents, s.currency, ctx.locale)).join(" + ")
+    : formatMoney(0, ctx.currency ?? "USD", ctx.locale).replace(/[\d.,]+/, "0");
 }
 
 function column(col: BoardColumn, ctx: CardContext): Html {
   const s = col.stage;
   return html`<section class="column kind-${s.kind}" data-stage-id="${s.id}" id="stage-${s.id}" aria-labelledby="stage-${s.id}-name">
 <header><h2 id="stage-${s.id}-name">${s.name}</h2>
-<p class="totals"><span class="count" data-count="${col.count}">${formatCount(col.count)}</span> · <span class="sum">${money(col.sums, ctx.locale)}</span>${
+<p class="totals"><span class="count" data-count="${col.count}">${formatCount(col.count)}</span> · <span class="sum">${money(col.sums, ctx)}</span>${
     s.kind === "open"
-      ? html`<br><span class="muted">forecast ${money(col.weighted, ctx.locale)} (${s.probability}%)</span>`
+      ? html`<br><span class="muted">forecast ${money(col.weighted, ctx)} (${s.probability}%)</span>`
       : ""
   }</p></header>
 <div class="cards">${join(col.deals.map((d) => dealCard(d, ctx)))}</div>

@@ -11,6 +11,8 @@ export interface CardContext {
   stages: Stage[];
   /** The workspace's locale, for amounts. */
   locale?: string;
+  /** The workspace's currency: what an empty column's zero is shown in. */
+  currency?: string;
 }
 
 /**
