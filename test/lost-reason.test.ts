@@ -135,6 +135,30 @@ describe("moving a deal to Lost from a page", () => {
     });
   });
 
+  it("asks why when a new deal is made straight into a Lost stage from the page form", async () => {
+    const owner = await signIn(server.url, T, OWNER, PASSWORD);
+    const form = await owner.get(`/t/${T}/deals/new`);
+    expect(form.text).toContain("Lost because (for a Lost stage)");
+    const before = (await call("GET", `/t/${T}/deals?limit=100`)).json.data.length;
+    const refused = await owner.post(`/t/${T}/deals`, {
+      title: "Sauna",
+      stageId: String(lostStage),
+      currency: "USD",
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain("is needed for a deal in a Lost stage");
+    expect((await call("GET", `/t/${T}/deals?limit=100`)).json.data.length).toBe(before);
+    const made = await owner.post(`/t/${T}/deals`, {
+      title: "Sauna",
+      stageId: String(lostStage),
+      currency: "USD",
+      lostReason: "Price",
+    });
+    expect(made.status).toBe(303);
+    const id = Number(made.headers.get("location")?.split("/").pop());
+    expect(await deal(id)).toMatchObject({ status: "lost", lostReason: "Price" });
+  });
+
   it("keeps the API's move without a reason", async () => {
     const id = await newDeal("Garden office");
     const moved = await call("PATCH", `/t/${T}/deals/${id}`, { stageId: lostStage });

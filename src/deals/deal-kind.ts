@@ -1,6 +1,12 @@
 import { companyFromForm } from "../companies/find-or-create-company.ts";
+import { ValidationError } from "../core/errors.ts";
 import { example } from "../core/typed-amount.ts";
-import { listPipelines, type PipelineWithStages, workspaceCurrency } from "../pipelines/pipelines.ts";
+import {
+  getStage,
+  listPipelines,
+  type PipelineWithStages,
+  workspaceCurrency,
+} from "../pipelines/pipelines.ts";
 import type { RecordKind } from "../records/record-kind.ts";
 import { workspaceLocale, workspaceMoney } from "../settings/workspace-money.ts";
 import { createDeal } from "./create-deal.ts";
@@ -64,13 +70,22 @@ export const DEAL_KIND: RecordKind<
         locale: workspaceLocale(shard),
       }),
     create: (shard, actor, form, customFields) =>
-      shard.transaction(() =>
-        createDeal(shard, actor, {
+      shard.transaction(() => {
+        // A deal made straight into a Lost stage from the page says why, as a move there does.
+        if (
+          !form.input.lostReason &&
+          form.input.stageId &&
+          getStage(shard, form.input.stageId)?.kind === "lost"
+        )
+          throw new ValidationError([
+            { field: "lostReason", message: "is needed for a deal in a Lost stage" },
+          ]);
+        return createDeal(shard, actor, {
           ...form.input,
           companyId: companyFromForm(shard, actor, form),
           customFields,
-        }),
-      ),
+        });
+      }),
     // The edit form moves no deal and changes no people: the stage control and the people section do.
     update: (shard, actor, current, form, customFields) => {
       const { stageId: _stage, contactIds: _people, ...patch } = form.input;

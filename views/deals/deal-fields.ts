@@ -46,6 +46,6 @@ export function dealFields(
     <datalist id="deal-companies"></datalist>
     ${selectField({ name: "ownerId", label: "Owner", form, idPrefix, options: ownerOptions(owners) })}
     ${textField({ name: "tags", label: "Tags (comma-separated)", form, idPrefix, maxlength: 500 })}
-    ${form.values.lostReason !== undefined ? lostReasonField({ form, idPrefix }) : ""}
+    ${isNew || form.values.lostReason !== undefined ? lostReasonField({ form, idPrefix, label: isNew ? "Lost because (for a Lost stage)" : "Lost because" }) : ""}
   </div>`;
 }
