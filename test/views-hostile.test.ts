@@ -618,10 +618,29 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   ],
   "deals/move-deal-page#moveDealPage": (v, f) => [
     v({ ctx: f.ctx, deal: f.deal("open"), stages: f.stages, base: BASE }),
+    v({
+      ctx: f.ctx,
+      deal: f.deal("open"),
+      stages: f.stages,
+      base: BASE,
+      form: { values: { lostReason: f.s }, errors: { lostReason: f.s } },
+    }),
+  ],
+  "deals/lost-reason-field#lostReasonField": (v, f) => [
+    v({ idPrefix: "lost", form: { values: { lostReason: f.s }, errors: { lostReason: f.s } }, label: f.s }),
+    v({ idPrefix: "lost", required: true }),
   ],
   "deals/deal-fields#dealFields": (v, f) => [
     v(f.form, f.users, f.pipelines, BASE, NONCE, true),
-    v(f.form, f.users, [f.pipeline], BASE, NONCE, false),
+    v(f.form, f.users, [f.pipeline], BASE, NONCE, false, f.s),
+    v(
+      { ...f.form, values: { ...f.form.values, lostReason: f.s } },
+      f.users,
+      [f.pipeline],
+      BASE,
+      NONCE,
+      false,
+    ),
   ],
   "deals/deal-page#dealPage": (v, f) =>
     (["open", "won", "lost"] as const).map((status) =>
@@ -884,6 +903,27 @@ const VIEWS: Record<string, Entry | NotHtml> = {
       1,
     ),
   ],
+  "interactions/activity-fields#activityFields": (v, f) => [
+    v({
+      form: { values: { direction: f.s, occurredOn: f.s, occurredTime: f.s }, errors: { occurredOn: f.s } },
+      idPrefix: "a",
+      direction: true,
+    }),
+    v({ form: f.form, idPrefix: "a", direction: false }),
+  ],
+  "interactions/activity-edit-page#activityEditPage": (v, f) =>
+    ["call", "meeting", f.s].map((kind) =>
+      v({
+        ctx: f.ctx,
+        base: BASE,
+        activity: { id: 7, kind },
+        form: {
+          values: { summary: f.s, direction: f.s, occurredOn: f.s, occurredTime: f.s },
+          errors: { summary: f.s, occurredTime: f.s },
+        },
+        back: { href: `${BASE}/companies/201`, label: f.s, nav: "companies" },
+      }),
+    ),
   "notes/note-edit-page#noteEditPage": (v, f) => [
     v({
       ctx: f.ctx,
@@ -916,8 +956,16 @@ const VIEWS: Record<string, Entry | NotHtml> = {
     return [v(props), v({ ...props, history: false })];
   },
   "records/timeline-section#timelineNoLongerEmpty": (v) => v(NONCE),
-  "records/timeline-section#timelineForms": (v) =>
+  "records/timeline-section#timelineForms": (v) => [
     v({ base: BASE, subject: { type: "deal", id: 301 }, nonce: NONCE, csrfToken: CSRF }),
+    v({
+      base: BASE,
+      subject: { type: "deal", id: 301 },
+      nonce: NONCE,
+      csrfToken: CSRF,
+      loggedAt: { day: "2026-12-01", time: "09:30" },
+    }),
+  ],
   "records/timeline-section#timelineSection": (v, f) => {
     const props = {
       base: BASE,
@@ -1239,17 +1287,35 @@ const VIEWS: Record<string, Entry | NotHtml> = {
     };
     return [v(props), v({ ...props, schedule: null, runs: [] })];
   },
-  "settings/workspace-page#workspacePage": (v, f) => [
-    v({ ctx: f.ctx, base: BASE, timeZone: f.s, form: f.form, zones: [f.s], saved: true }),
-    v({
-      ctx: f.ctx,
-      base: BASE,
-      timeZone: f.s,
-      form: { values: {}, errors: {} },
-      zones: [f.s],
-      saved: false,
-    }),
-  ],
+  "settings/workspace-page#workspacePage": (v, f) => {
+    const money = { currency: f.s, locale: f.s };
+    const lists = { currencies: [f.s], locales: [{ value: f.s, label: f.s }] };
+    return [
+      v({
+        ctx: f.ctx,
+        base: BASE,
+        timeZone: f.s,
+        money,
+        form: f.form,
+        moneyForm: f.form,
+        zones: [f.s],
+        ...lists,
+        saved: true,
+        moneySaved: true,
+      }),
+      v({
+        ctx: f.ctx,
+        base: BASE,
+        timeZone: f.s,
+        money,
+        form: { values: {}, errors: {} },
+        moneyForm: { values: {}, errors: {} },
+        zones: [f.s],
+        ...lists,
+        saved: false,
+      }),
+    ];
+  },
   "settings/audit-page#auditPage": (v, f) => [
     v(f.ctx, BASE, f.timeline, true, f.clock),
     v(f.ctx, BASE, { entries: [], nextBefore: null, names: f.timeline.names }, false, {

@@ -7,7 +7,13 @@ import { openReadOnlyDatabase } from "../../src/tenancy/open-database.ts";
 import { DIMENSIONS } from "./warehouse-layout.ts";
 
 /** The kinds that rewrite a tenant's history in its file (docs/decisions/0005): the export rebuilds it. */
-export const REWRITE_KINDS = ["contact.merged", "company.merged", "contact.erased"] as const;
+export const REWRITE_KINDS = [
+  "contact.merged",
+  "company.merged",
+  "contact.erased",
+  "activity.updated",
+  "activity.deleted",
+] as const;
 
 const STAGE_KINDS = "('deal.stage_changed', 'deal.won', 'deal.lost')";
 
@@ -54,7 +60,7 @@ const MARK_TRIGGERS_SQL = `SELECT (SELECT count(*) FROM sqlite_master WHERE type
 const LOG_END_SQL = `
 SELECT last.id AS id, EXISTS (
   SELECT 1 FROM interactions
-  WHERE subject_type IN ('contact', 'company') AND kind IN (${REWRITE_KINDS.map((k) => `'${k}'`).join(", ")})
+  WHERE subject_type IN ('contact', 'company', 'deal') AND kind IN (${REWRITE_KINDS.map((k) => `'${k}'`).join(", ")})
     AND id > ?1 AND id <= last.id
 ) AS rewrote
 FROM (SELECT max(coalesce((SELECT max(id) FROM interactions), 0), coalesce((SELECT max(id) FROM events), 0)) AS id) AS last`;

@@ -31,12 +31,13 @@ export function parseAmount(text: string, currency: string): number | undefined 
 
 const formatters = new Map<string, Intl.NumberFormat>();
 
-/** 123450 USD → "$1,234.50". */
-export function formatMoney(minor: number, currency: string): string {
-  let format = formatters.get(currency);
+/** 123450 USD → "$1,234.50" (en-US), "1.234,50 $" (de-DE): in the workspace's locale (Settings → Workspace). */
+export function formatMoney(minor: number, currency: string, locale = "en-US"): string {
+  const key = `${locale} ${currency}`;
+  let format = formatters.get(key);
   if (!format) {
-    format = new Intl.NumberFormat("en-US", { style: "currency", currency });
-    formatters.set(currency, format);
+    format = new Intl.NumberFormat(locale, { style: "currency", currency });
+    formatters.set(key, format);
   }
   return format.format(minor / 10 ** minorDigits(currency));
 }

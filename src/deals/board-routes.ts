@@ -3,6 +3,7 @@ import { boardSection } from "../../views/deals/board.ts";
 import { boardPage } from "../../views/deals/board-page.ts";
 import { moveDealPage } from "../../views/deals/move-deal-page.ts";
 import { trustedHtml } from "../../views/html.ts";
+import { ValidationError } from "../core/errors.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import {
   formFields,
@@ -15,7 +16,8 @@ import {
 import { memberOnly } from "../http/role-guards.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { renderList } from "../lists/render-cache.ts";
-import { getPipeline } from "../pipelines/pipelines.ts";
+import { getPipeline, getStage } from "../pipelines/pipelines.ts";
+import { workspaceMoney } from "../settings/workspace-money.ts";
 import { boardPipelines, pipelineBoard } from "./board.ts";
 import { parseStageMove } from "./deal-form.ts";
 import { getDeal } from "./get-deal.ts";
@@ -38,6 +40,7 @@ function board(c: Context<ViewerEnv>, deps: AppDeps, pipelineId: number): string
         base: row.base,
         canWrite: row.canWrite,
         stages,
+        ...workspaceMoney(shard),
       }).value,
   );
 }
@@ -71,7 +74,21 @@ export function boardRoutes(deps: AppDeps) {
   app.post("/:id/stage", async (c) => {
     const fields = await formFields(c);
     const { stageId, lostReason } = parseStageMove(fields);
-    const deal = moveDeal(c.var.shard, actorOf(c.var.viewer), idParam(c), stageId, { lostReason });
+    const current = getDeal(c.var.shard, idParam(c));
+    // A page form moving a deal into Lost says why (the API may leave it out): without a reason,
+    // nothing moves; the move page asks for it (or, in place, the htmx error says so).
+    if (!lostReason && current.status !== "lost" && getStage(c.var.shard, stageId)?.kind === "lost") {
+      const issue = { field: "lostReason", message: "is needed to move a deal to a Lost stage" };
+      if (wantsFragment(c)) throw new ValidationError([issue]);
+      const stages = getPipeline(c.var.shard, current.pipelineId).stages;
+      const form = { values: { lostReason: "" }, errors: { lostReason: issue.message } };
+      const ctx = pageContext(c, deps);
+      return c.html(
+        moveDealPage({ ctx, deal: current, stages, base: `/t/${c.var.tenant.slug}`, form }).value,
+        422,
+      );
+    }
+    const deal = moveDeal(c.var.shard, actorOf(c.var.viewer), current.id, stageId, { lostReason });
     if (wantsFragment(c)) return c.html(board(c, deps, deal.pipelineId));
     const deals = `/t/${c.var.tenant.slug}/deals`;
     const back =

@@ -1,10 +1,12 @@
 import { typedCompanyName } from "../companies/company-input.ts";
 import { getContact } from "../contacts/get-contact.ts";
 import { type FieldIssue, ValidationError } from "../core/errors.ts";
-import { amountText, isCurrency, parseAmount } from "../core/money.ts";
+import { isCurrency } from "../core/money.ts";
+import { readTypedAmount, typedAmountText } from "../core/typed-amount.ts";
 import { fieldIssues } from "../core/validation.ts";
 import { defaultPipeline, listPipelines, workspaceCurrency } from "../pipelines/pipelines.ts";
 import { ownerAndTags } from "../records/form-input.ts";
+import { workspaceLocale } from "../settings/workspace-money.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { type DealCreate, dealCreateInput } from "./deal-input.ts";
 import type { DealRecord } from "./deal-record.ts";
@@ -16,21 +18,21 @@ export interface DealForm {
 }
 
 /**
- * Reads a submitted deal form (amount as typed, "12,500.00", in the deal's currency), or
- * throws a ValidationError naming each bad field.
+ * Reads a submitted deal form, or throws a ValidationError naming each bad field. The amount is
+ * read as typed ("$24,000", "24.000,50", "1 234,50") in the deal's currency and the workspace's
+ * locale (readTypedAmount); a refusal says what it understood.
  */
 export function parseDealForm(
   fields: Record<string, string>,
-  defaults: { currency: string; ownerId: number },
+  defaults: { currency: string; ownerId: number; locale: string },
 ): DealForm {
   const currency = (fields.currency || defaults.currency).trim().toUpperCase();
   const issues: FieldIssue[] = [];
   let amountCents = 0;
-  if (fields.amount?.trim()) {
-    const parsed = isCurrency(currency) ? parseAmount(fields.amount, currency) : 0;
-    if (parsed === undefined)
-      issues.push({ field: "amount", message: "must be an amount like 12500 or 12,500.00" });
-    else amountCents = parsed;
+  if (fields.amount?.trim() && isCurrency(currency)) {
+    const read = readTypedAmount(fields.amount, { currency, locale: defaults.locale });
+    if (read.ok) amountCents = read.minor;
+    else issues.push({ field: "amount", message: read.message });
   }
   const result = dealCreateInput.omit({ companyId: true }).safeParse({
     title: fields.title ?? "",
@@ -40,6 +42,7 @@ export function parseDealForm(
     stageId: fields.stageId ? Number(fields.stageId) : undefined,
     contactIds: fields.contactId ? [Number(fields.contactId)] : [],
     ...ownerAndTags(fields, defaults.ownerId),
+    lostReason: fields.lostReason === undefined ? undefined : fields.lostReason.trim() || null,
   });
   const company = typedCompanyName.safeParse(fields.companyName ?? "");
   if (!company.success)
@@ -49,17 +52,19 @@ export function parseDealForm(
   return { input: result.data, companyName: company.data };
 }
 
-/** A stored deal as form values, for the edit form. */
-export function dealFormValues(d: DealRecord): Record<string, string> {
+/** A stored deal as form values, for the edit form: the amount as the workspace writes it, so it reads back the same. */
+export function dealFormValues(d: DealRecord, shard: Shard): Record<string, string> {
   return {
     title: d.title,
-    amount: amountText(d.amountCents, d.currency),
+    amount: typedAmountText(d.amountCents, { currency: d.currency, locale: workspaceLocale(shard) }),
     currency: d.currency,
     expectedCloseOn: d.expectedCloseOn ?? "",
     stageId: String(d.stageId),
     companyName: d.companyName ?? "",
     ownerId: d.ownerId ? String(d.ownerId) : "",
     tags: d.tags.join(", "),
+    // Only a lost deal's form shows (and may correct) why it was lost.
+    ...(d.status === "lost" ? { lostReason: d.lostReason ?? "" } : {}),
   };
 }
 

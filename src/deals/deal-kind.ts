@@ -1,6 +1,14 @@
 import { companyFromForm } from "../companies/find-or-create-company.ts";
-import { listPipelines, type PipelineWithStages, workspaceCurrency } from "../pipelines/pipelines.ts";
+import { ValidationError } from "../core/errors.ts";
+import { example } from "../core/typed-amount.ts";
+import {
+  getStage,
+  listPipelines,
+  type PipelineWithStages,
+  workspaceCurrency,
+} from "../pipelines/pipelines.ts";
 import type { RecordKind } from "../records/record-kind.ts";
+import { workspaceLocale, workspaceMoney } from "../settings/workspace-money.ts";
 import { createDeal } from "./create-deal.ts";
 import { type DealForm, dealFormValues, newDealValues, parseDealForm } from "./deal-form.ts";
 import { type DealCreate, type DealPatch, dealCreateInput, dealPatchInput } from "./deal-input.ts";
@@ -14,6 +22,8 @@ import { updateDeal } from "./update-deal.ts";
 /** What a deal's form needs besides itself, and its list's filters too: the pipelines and their stages. */
 export interface DealFormExtra {
   pipelines: PipelineWithStages[];
+  /** An amount as the workspace writes it ("12,500.00", "12.500,00"): the amount field's placeholder. */
+  amountExample?: string;
 }
 
 /**
@@ -54,15 +64,28 @@ export const DEAL_KIND: RecordKind<
   form: {
     // An amount is typed in the deal's currency (a new deal's: the workspace's, unless chosen).
     parse: (shard, fields, viewerId, current) =>
-      parseDealForm(fields, { currency: current?.currency ?? workspaceCurrency(shard), ownerId: viewerId }),
+      parseDealForm(fields, {
+        currency: current?.currency ?? workspaceCurrency(shard),
+        ownerId: viewerId,
+        locale: workspaceLocale(shard),
+      }),
     create: (shard, actor, form, customFields) =>
-      shard.transaction(() =>
-        createDeal(shard, actor, {
+      shard.transaction(() => {
+        // A deal made straight into a Lost stage from the page says why, as a move there does.
+        if (
+          !form.input.lostReason &&
+          form.input.stageId &&
+          getStage(shard, form.input.stageId)?.kind === "lost"
+        )
+          throw new ValidationError([
+            { field: "lostReason", message: "is needed for a deal in a Lost stage" },
+          ]);
+        return createDeal(shard, actor, {
           ...form.input,
           companyId: companyFromForm(shard, actor, form),
           customFields,
-        }),
-      ),
+        });
+      }),
     // The edit form moves no deal and changes no people: the stage control and the people section do.
     update: (shard, actor, current, form, customFields) => {
       const { stageId: _stage, contactIds: _people, ...patch } = form.input;
@@ -76,7 +99,7 @@ export const DEAL_KIND: RecordKind<
     },
     values: dealFormValues,
     initial: newDealValues,
-    extra: (shard) => ({ pipelines: listPipelines(shard) }),
+    extra: (shard) => ({ pipelines: listPipelines(shard), amountExample: example(workspaceMoney(shard)) }),
   },
   api: {
     createInput: dealCreateInput,

@@ -15,7 +15,9 @@ export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
  * - `contact.merged`, `company.merged` {mergedId, name}: the duplicate folded into this one
  * - `contact.erased` {}: personal data erased on request (the log keeps only that it happened)
  * - `deal.stage_changed` {fromStageId, toStageId, from, to} · `deal.won` {stage} · `deal.lost` {stage, reason}
- * - `call`, `meeting`, `email` {summary, direction?} logged by hand
+ * - `call`, `meeting`, `email` {summary, direction?} logged by hand (direction: calls and emails) ·
+ *   `activity.updated`, `activity.deleted` {activityId, kind}: one corrected in place or removed
+ *   by who logged it or an admin (docs/decisions/0005's third rewrite)
  * - `note.created`, `note.updated`, `note.deleted` {noteId} · `task.completed`, `task.deleted` {taskId, title}
  * - `web.visit`, `email.opened`, `email.clicked`, `form.submitted` {url?, referrer?, title?, campaign?, form?}
  *   pushed by integrations (src/events), always about a contact

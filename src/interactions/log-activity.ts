@@ -21,6 +21,9 @@ export const activityInput = z.object({
 
 export type ActivityInput = z.output<typeof activityInput>;
 
+/** A logged activity's correction: what it said, its direction, when it happened (its kind and record stay). */
+export const activityChangeInput = activityInput.pick({ summary: true, direction: true, occurredAt: true });
+
 /** Logs an activity on the record's timeline; returns the interaction's id. */
 export function logActivity(shard: Shard, actor: Actor, input: ActivityInput, now = Date.now()): number {
   return shard.transaction(() => {

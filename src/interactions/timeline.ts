@@ -62,9 +62,10 @@ export const CHANGE_KIND_PATTERNS = [
 ];
 
 // A note or a task is written, not a change to its record: `note.created`, `note.updated`,
-// `note.deleted` and `task.deleted` match the patterns above but belong with calls and tasks
-// under Everything, never in History or the audit log's Changes.
-const CHANGES = `(${CHANGE_KIND_PATTERNS.map(() => "i.kind LIKE ?").join(" OR ")}) AND i.kind NOT LIKE 'note.%' AND i.kind NOT LIKE 'task.%'`;
+// `note.deleted`, `task.deleted` (and a logged call's correction, `activity.updated` and
+// `activity.deleted`) match the patterns above but belong with calls and tasks under
+// Everything, never in History or the audit log's Changes.
+const CHANGES = `(${CHANGE_KIND_PATTERNS.map(() => "i.kind LIKE ?").join(" OR ")}) AND i.kind NOT LIKE 'note.%' AND i.kind NOT LIKE 'task.%' AND i.kind NOT LIKE 'activity.%'`;
 
 /**
  * Which interactions belong on a record's timeline: its own, and for a contact those of its

@@ -6,6 +6,7 @@ import type { ViewerEnv } from "../http/app-env.ts";
 import { rowContext } from "../http/page-context.ts";
 import type { RequestSecrets } from "../lists/render-cache.ts";
 import { subjectSectionsProps } from "../records/subject-sections-props.ts";
+import { workspaceLocale } from "../settings/workspace-money.ts";
 
 /**
  * What a contact's or company's page shows under its facts: what every record's page shows
@@ -32,6 +33,7 @@ export function recordSectionsProps(
         row.canWrite && subject.type === "contact" ? `${row.base}/deals/new?contactId=${subject.id}` : null,
       allHref: `${row.base}/deals?${query}`,
       total: deals.nextCursor ? countDeals(shard, { ...filter, limit: 10 }) : deals.rows.length,
+      locale: workspaceLocale(shard),
     },
     insight:
       subject.type === "contact"

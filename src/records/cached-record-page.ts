@@ -5,6 +5,7 @@ import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { pageContext, pageCsrfToken, rowContext } from "../http/page-context.ts";
 import { viewerTimeZone } from "../http/viewer-time-zone.ts";
 import { type RequestSecrets, renderList } from "../lists/render-cache.ts";
+import { workspaceLocale } from "../settings/workspace-money.ts";
 
 /** What a record page's render is given: the secrets to write, the minute it is for, the layout's and the rows' context. */
 export interface RecordPageRender {
@@ -52,7 +53,7 @@ export function cachedRecordPage(
         secrets: written,
         now: minute * 60_000,
         ctx: { ...pageContext(c, deps), ...written },
-        row: { ...rowContext(c), nonce: written.nonce },
+        row: { ...rowContext(c), nonce: written.nonce, locale: workspaceLocale(c.var.shard) },
       }),
     256,
   );

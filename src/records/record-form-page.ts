@@ -14,6 +14,7 @@ import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { type FormWrite, parseAll, writeFromForm } from "../http/form-write.ts";
 import { pageContext, pageCsrfToken, rowContext, wantsFragment } from "../http/page-context.ts";
 import { actorOf } from "../identity/viewer.ts";
+import { workspaceLocale } from "../settings/workspace-money.ts";
 import type { DuplicateHit, KindRecord, PageKind } from "./record-kind.ts";
 
 type C = Context<ViewerEnv>;
@@ -30,6 +31,7 @@ export function recordFormPages<R extends KindRecord, P extends object, F, X>(
   /** A row with its custom columns (a row rendered on its own: after a create, a save, a cancel). */
   const rowWithColumns = (c: C, id: number): RowContext => ({
     ...rowContext(c),
+    locale: workspaceLocale(c.var.shard),
     custom: customColumns(c.var.shard, kind.type, [id]),
   });
 

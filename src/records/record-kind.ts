@@ -33,8 +33,8 @@ export interface RecordForm<R, F, X> {
   create(shard: Shard, actor: Actor, form: F, customFields: ParsedCustomValues): R;
   /** Saves the form over `current`, in one transaction likewise. */
   update(shard: Shard, actor: Actor, current: R, form: F, customFields: ParsedCustomValues): R;
-  /** A stored record as form values, for its edit form. */
-  values(record: R): Record<string, string>;
+  /** A stored record as form values, for its edit form (deals write the amount the workspace's way). */
+  values(record: R, shard: Shard): Record<string, string>;
   /** A new record's form: owned by the viewer, and whatever the query asks (deals: `?contactId=`, `?pipelineId=`). */
   initial(shard: Shard, viewerId: number, query: Record<string, string>): Record<string, string>;
   /** What the fields need besides the form, also given to the list page (its filters). */

@@ -19,6 +19,7 @@ import { cappedCount, exactCount, knownExactCount, LIST_COUNT_CAP } from "../lis
 import { filterKey, filterValues, isFiltered } from "../lists/record-filter.ts";
 import { renderList } from "../lists/render-cache.ts";
 import { savedViewsBarProps, saveViewFormProps } from "../saved-views/saved-views-props.ts";
+import { workspaceLocale } from "../settings/workspace-money.ts";
 import { allTags } from "../tags/set-tags.ts";
 import { bulkBarProps } from "./bulk-bar-props.ts";
 import type { KindRecord, RecordKind } from "./record-kind.ts";
@@ -150,7 +151,7 @@ export function recordListProps<R extends KindRecord, P extends Record<string, u
   const fields = listFields(shard, kind.type);
   const columns = listColumns(view.columns, fields, c.req.queries("cols") ?? []);
   values.cols = columnsParam(columns.visible);
-  const row = rowContext(c);
+  const row = { ...rowContext(c), locale: workspaceLocale(shard) };
   const csrfToken = pageCsrfToken(c, deps);
   const filtered = isFiltered(params) || kind.filters.some((f) => Boolean(params[f]));
   const key = countKey(kind.filters, params);

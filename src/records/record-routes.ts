@@ -91,7 +91,10 @@ export function recordRoutes<R extends KindRecord, P extends Record<string, unkn
 
   app.get("/:id/edit", memberOnly, (c) => {
     const record = kind.get(c.var.shard, idParam(c));
-    const form = { values: { ...kind.form.values(record), ...pages.customValues(c, record.id) }, errors: {} };
+    const form = {
+      values: { ...kind.form.values(record, c.var.shard), ...pages.customValues(c, record.id) },
+      errors: {},
+    };
     if (view.inlineEdit && c.req.query("fragment") === "row")
       return c.html(pages.editRow(c, record.id, form).value);
     return c.html(pages.page(c, record.id, form).value);

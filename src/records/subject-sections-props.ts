@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { SubjectSectionsProps } from "../../views/records/record-sections.ts";
 import { listUsers } from "../auth/users.ts";
 import type { RecordType } from "../core/record-types.ts";
+import { utcToZoned } from "../core/time-zone.ts";
 import { customColumns } from "../custom-fields/custom-columns.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { rowContext } from "../http/page-context.ts";
@@ -43,6 +44,7 @@ export function subjectSectionsProps(
       canWrite: row.canWrite,
       history,
       clock: { zone: viewerTimeZone(c), now },
+      loggedAt: utcToZoned(now, viewerTimeZone(c)),
     },
   };
 }

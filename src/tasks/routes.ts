@@ -31,7 +31,8 @@ import {
 
 type C = Context<ViewerEnv>;
 
-const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+/** "09:30" as typed before, or as an input type=time sends it (with seconds when it has them). */
+const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?$/;
 
 /** A task form's due day and time (the viewer's local time) as an ISO instant, null for none. */
 function dueFromForm(c: C, fields: Record<string, string>): string | null {
@@ -43,7 +44,9 @@ function dueFromForm(c: C, fields: Record<string, string>): string | null {
   if (fields.dueTime && !fields.dueOn) issues.push({ field: "dueOn", message: "is needed with a time" });
   if (issues.length) throw new ValidationError(issues);
   return fields.dueOn
-    ? new Date(zonedToUtc(fields.dueOn, fields.dueTime || "09:00", viewerTimeZone(c))).toISOString()
+    ? new Date(
+        zonedToUtc(fields.dueOn, (fields.dueTime ?? "").slice(0, 5) || "09:00", viewerTimeZone(c)),
+      ).toISOString()
     : null;
 }
 

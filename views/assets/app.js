@@ -125,6 +125,7 @@ document.addEventListener("drop", (event) => {
   event.preventDefault();
   const url = moveUrl(dragged);
   if (column.contains(dragged) || !url) return;
+  if (column.classList.contains("kind-lost") && askLostReason(dragged, column, url)) return;
   window.htmx.ajax("POST", url, {
     source: column,
     target: "#board",
@@ -162,14 +163,25 @@ document.addEventListener("submit", (event) => {
   const dialog = form.closest("dialog");
   const card = dialog.dataset.card;
   const stageId = event.submitter?.value;
+  const reason = form.querySelector("input[name=lostReason]");
+  // A Lost stage needs a reason (the server refuses one without): ask here, before sending.
+  if (event.submitter?.dataset.kind === "lost" && reason && !reason.value.trim()) {
+    reason.setCustomValidity("Say why the deal was lost");
+    reason.reportValidity();
+    reason.addEventListener("input", () => reason.setCustomValidity(""), { once: true });
+    return;
+  }
   dialog.close();
   if (!stageId) return;
+  const values = { stageId };
+  if (event.submitter?.dataset.kind === "lost") values.lostReason = reason.value;
+  if (reason) reason.value = "";
   window.htmx
     .ajax("POST", form.getAttribute("action"), {
       source: document.getElementById("board"),
       target: "#board",
       swap: "outerHTML",
-      values: { stageId },
+      values,
     })
     .then(() => document.querySelector(`#${CSS.escape(card)} a.move`)?.focus());
 });
@@ -204,4 +216,67 @@ document.addEventListener("htmx:after:swap", (event) => {
   if (!(form instanceof HTMLFormElement)) return;
   form.reset();
   form.querySelector("input:not([type=hidden]), textarea, select")?.focus();
+});
+
+// Issue 11 item 8 (wt-deals): a card dropped on a Lost column asks why in the board's
+// #lost-dialog before anything is sent; "Mark lost" posts the move with the reason and puts focus
+// on the moved card, Cancel or Escape sends nothing and the card stays in its column.
+function askLostReason(card, column, url) {
+  const dialog = document.getElementById("lost-dialog");
+  const form = dialog?.querySelector("form.lost-form");
+  if (!dialog || !form) return false;
+  form.setAttribute("action", url);
+  form.elements.stageId.value = column.dataset.stageId;
+  form.elements.lostReason.value = "";
+  dialog.dataset.card = card.id;
+  dialog.querySelector(".lost-deal").textContent =
+    `“${card.querySelector(".card-title")?.textContent ?? ""}”`;
+  dialog.showModal();
+  return true;
+}
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.matches("#lost-dialog form.lost-form")) return;
+  if (event.submitter?.getAttribute("formmethod") === "dialog") return;
+  event.preventDefault();
+  const dialog = form.closest("dialog");
+  const card = dialog.dataset.card;
+  const values = { stageId: form.elements.stageId.value, lostReason: form.elements.lostReason.value };
+  dialog.close();
+  window.htmx
+    .ajax("POST", form.getAttribute("action"), {
+      source: document.getElementById("board"),
+      target: "#board",
+      swap: "outerHTML",
+      values,
+    })
+    .then(() => document.querySelector(`#${CSS.escape(card)} a.move`)?.focus());
+});
+document.addEventListener(
+  "close",
+  (event) => {
+    const dialog = event.target;
+    if (!(dialog instanceof HTMLDialogElement) || dialog.id !== "lost-dialog") return;
+    if (dialog.returnValue === "cancel" || dialog.returnValue === "")
+      document.querySelector(`#${CSS.escape(dialog.dataset.card ?? "")} a.move`)?.focus();
+  },
+  true,
+);
+
+// A meeting has no direction (only calls and emails do): the activity form's direction menu is
+// disabled (so not sent) while Meeting is chosen. Without JavaScript the server drops it.
+function syncActivityDirection(form) {
+  const kind = form?.querySelector("select[name=kind]");
+  const direction = form?.querySelector("select[name=direction]");
+  if (!kind || !direction) return;
+  direction.disabled = kind.value === "meeting";
+  direction.closest(".field")?.classList.toggle("disabled", direction.disabled);
+}
+document.addEventListener("change", (event) => {
+  if (event.target instanceof HTMLSelectElement && event.target.matches("#new-activity select[name=kind]"))
+    syncActivityDirection(event.target.form);
+});
+document.addEventListener("reset", (event) => {
+  if (event.target instanceof HTMLFormElement && event.target.id === "new-activity")
+    setTimeout(() => syncActivityDirection(event.target));
 });

@@ -26,7 +26,7 @@ export interface FieldOptions {
   form: FormState;
   /** Keeps ids unique when several forms share a page (e.g. "edit-5"). */
   idPrefix: string;
-  type?: "text" | "email" | "tel" | "date" | "password" | "search" | "url";
+  type?: "text" | "email" | "tel" | "date" | "time" | "password" | "search" | "url";
   required?: boolean;
   maxlength?: number;
   autocomplete?: string;

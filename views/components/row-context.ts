@@ -7,6 +7,8 @@ export interface RowContext {
   nonce: string;
   /** Whether the viewer may edit (members and up). */
   canWrite: boolean;
+  /** The workspace's locale, for amounts (Settings → Workspace); en-US when not given. */
+  locale?: string;
   /** The custom fields shown as columns, with the rows' values (none: no custom columns). */
   custom?: CustomColumns;
 }

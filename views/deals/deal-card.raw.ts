@@ -9,6 +9,10 @@ export interface CardContext {
   csrfToken: string;
   canWrite: boolean;
   stages: Stage[];
+  /** The workspace's locale, for amounts. */
+  locale?: string;
+  /** The workspace's currency: what an empty column's zero is shown in. */
+  currency?: string;
 }
 
 /**
@@ -22,7 +26,7 @@ export interface CardContext {
 export function dealCard(d: DealRecord, ctx: CardContext): Html {
   const path = `${ctx.base}/deals/${d.id}`;
   const meta = [
-    d.amountCents ? formatMoney(d.amountCents, d.currency) : "",
+    d.amountCents ? formatMoney(d.amountCents, d.currency, ctx.locale) : "",
     d.companyName ? e(d.companyName) : "",
     d.ownerName ? e(d.ownerName) : "",
     d.expectedCloseOn ? `closes ${e(d.expectedCloseOn)}` : "",

@@ -4,6 +4,7 @@ import { companyNameField } from "../companies/company-name-field.ts";
 import { type FormState, selectField, textField } from "../components/form-field.ts";
 import { ownerOptions } from "../components/owner-options.ts";
 import { type Html, html } from "../html.ts";
+import { lostReasonField } from "./lost-reason-field.ts";
 
 export const DEAL_FORM_FIELDS = [
   "title",
@@ -14,6 +15,7 @@ export const DEAL_FORM_FIELDS = [
   "companyName",
   "ownerId",
   "tags",
+  "lostReason",
 ];
 
 /** Every editable field of a deal; the stage menu lists each pipeline's stages (a new deal picks its pipeline by it). */
@@ -24,6 +26,8 @@ export function dealFields(
   base: string,
   nonce: string,
   isNew: boolean,
+  /** An amount as the workspace writes it, for the placeholder. */
+  amountExample = "12,500.00",
 ): Html {
   const idPrefix = "deal";
   const stageOptions = pipelines.flatMap((p) =>
@@ -34,7 +38,7 @@ export function dealFields(
   );
   return html`<div class="fields">
     ${textField({ name: "title", label: "Deal", form, idPrefix, required: true, maxlength: 200, autocomplete: "off" })}
-    ${textField({ name: "amount", label: "Amount", form, idPrefix, maxlength: 20, placeholder: "12,500.00", autocomplete: "off" })}
+    ${textField({ name: "amount", label: "Amount", form, idPrefix, maxlength: 20, placeholder: amountExample, autocomplete: "off" })}
     ${textField({ name: "currency", label: "Currency", form, idPrefix, maxlength: 3, placeholder: "USD", autocomplete: "off" })}
     ${textField({ name: "expectedCloseOn", label: "Expected close", form, idPrefix, type: "date" })}
     ${isNew ? selectField({ name: "stageId", label: "Stage", form, idPrefix, options: stageOptions }) : ""}
@@ -42,5 +46,6 @@ export function dealFields(
     <datalist id="deal-companies"></datalist>
     ${selectField({ name: "ownerId", label: "Owner", form, idPrefix, options: ownerOptions(owners) })}
     ${textField({ name: "tags", label: "Tags (comma-separated)", form, idPrefix, maxlength: 500 })}
+    ${isNew || form.values.lostReason !== undefined ? lostReasonField({ form, idPrefix, label: isNew ? "Lost because (for a Lost stage)" : "Lost because" }) : ""}
   </div>`;
 }

@@ -78,12 +78,13 @@ export function dealPage(p: DealPageProps): Html {
     body: html`<article class="record">
 <div class="page-head"><h1>${d.title} <span class="stage kind-${d.status}">${d.stageName}</span></h1>
 ${p.row.canWrite ? recordActions(path, false) : ""}</div>
-<p class="subtitle">${formatMoney(d.amountCents, d.currency)} · ${d.pipelineName} pipeline${d.status === "lost" && d.lostReason ? html` · lost: ${d.lostReason}` : ""}</p>
+<p class="subtitle">${formatMoney(d.amountCents, d.currency, p.row.locale)} · ${d.pipelineName} pipeline${d.status === "lost" && d.lostReason ? html` · lost: ${d.lostReason}` : ""}</p>
 ${p.row.canWrite ? stageControl(p, path) : ""}
 <dl class="facts">
 <dt>Company</dt><dd>${d.companyId ? html`<a href="${p.row.base}/companies/${d.companyId}">${d.companyName}</a>` : "—"}</dd>
 <dt>Owner</dt><dd>${d.ownerName ?? "—"}</dd>
 <dt>Expected close</dt><dd>${d.expectedCloseOn ?? "—"}</dd>
+${d.status === "lost" ? html`<dt>Lost because</dt><dd class="lost-reason">${d.lostReason ?? "—"}</dd>` : ""}
 <dt>Probability</dt><dd>${d.stageProbability}%</dd>
 <dt>Tags</dt><dd>${d.tags.length ? tagChips(d.tags, `${p.row.base}/deals`) : "—"}</dd>
 <dt>In this stage since</dt><dd>${localTime(d.stageEnteredAt, p.sections.timeline.clock)}</dd>

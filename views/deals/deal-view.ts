@@ -77,7 +77,7 @@ export const DEAL_VIEW: RecordView<DealRecord, DealFormExtra> = {
   formFields: DEAL_FORM_FIELDS,
   // A deal started from a contact's page carries that person.
   fields: (p) =>
-    html`${p.form.values.contactId ? html`<input type="hidden" name="contactId" value="${Number(p.form.values.contactId)}">` : ""}${dealFields(p.form, p.owners, p.extra.pipelines, p.base, p.nonce, p.isNew)}`,
+    html`${p.form.values.contactId ? html`<input type="hidden" name="contactId" value="${Number(p.form.values.contactId)}">` : ""}${dealFields(p.form, p.owners, p.extra.pipelines, p.base, p.nonce, p.isNew, p.extra.amountExample)}`,
   links: {
     newCancel: (base) => `${base}/deals/board`,
     afterDelete: (base, deal) => `${base}/deals/board?pipelineId=${deal.pipelineId}`,

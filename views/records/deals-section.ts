@@ -9,6 +9,8 @@ export function dealsSection(
   newHref: string | null,
   allHref: string,
   total: number,
+  /** The workspace's locale, for amounts. */
+  locale?: string,
 ): Html {
   return html`<section class="related" aria-labelledby="deals-title">
 <div class="section-head"><h2 id="deals-title">Deals <span class="count">${total}</span></h2>${newHref ? html`<a class="button" href="${newHref}">New deal</a>` : ""}</div>
@@ -17,7 +19,7 @@ ${
     ? html`<ul class="deals">${join(
         deals.map(
           (d) =>
-            html`<li><a href="${base}/deals/${d.id}">${d.title}</a> · ${formatMoney(d.amountCents, d.currency)} · <span class="stage kind-${d.status}">${d.stageName}</span></li>`,
+            html`<li><a href="${base}/deals/${d.id}">${d.title}</a> · ${formatMoney(d.amountCents, d.currency, locale)} · <span class="stage kind-${d.status}">${d.stageName}</span></li>`,
         ),
       )}</ul>`
     : html`<p class="empty">No deals yet.</p>`

@@ -27,6 +27,8 @@ export interface RecordSectionsProps extends SubjectSectionsProps {
     newHref: string | null;
     allHref: string;
     total: number;
+    /** The workspace's locale, for their amounts. */
+    locale?: string;
   };
   /** The nightly analytics' RFM segment and churn risk, when computed for this record. */
   insight?: RecordInsight;
@@ -48,7 +50,7 @@ export function recordSections(p: RecordSectionsProps): Html {
   const d = p.deals;
   return html`${customFactsSection(p)}
 ${recordInsight(p.insight, p.timeline.base)}
-${dealsSection(d.rows, p.timeline.base, d.newHref, d.allHref, d.total)}
+${dealsSection(d.rows, p.timeline.base, d.newHref, d.allHref, d.total, d.locale)}
 ${recordTasks(p)}
 ${timelineSection(p.timeline)}`;
 }

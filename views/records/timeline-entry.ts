@@ -56,6 +56,10 @@ function body(e: TimelineEntry, names: HistoryNames): Html {
       return html`<strong>Changed a note</strong>`;
     case "note.deleted":
       return html`<strong>Deleted a note</strong>`;
+    case "activity.updated":
+      return html`<strong>Corrected a logged ${String(p.kind ?? "activity")}</strong>`;
+    case "activity.deleted":
+      return html`<strong>Deleted a logged ${String(p.kind ?? "activity")}</strong>`;
     case "task.completed":
       return html`<strong>Completed</strong> ${String(p.title ?? "a task")}`;
     case "task.deleted":
@@ -101,6 +105,10 @@ export function timelineEntry(
 <div class="meta">${localTime(e.occurredAt, reading.clock)} · ${who}${about}${
     canWrite && e.kind === "note.created" && e.noteBody !== null && Number(e.payload.noteId) > 0
       ? html` · <a class="note-edit" href="${base}/notes/${Number(e.payload.noteId)}/edit">Edit</a>`
+      : ""
+  }${
+    canWrite && ACTIVITY_LABELS[e.kind] && e.actorType !== "system"
+      ? html` · <a class="activity-edit" href="${base}/activities/${e.id}/edit">Edit<span class="visually-hidden"> the ${e.kind}</span></a>`
       : ""
   }</div>
 <div class="what">${body(e, reading.names)}</div>

@@ -2,6 +2,7 @@ import type { TimelinePage } from "../../src/interactions/timeline.ts";
 import { csrfField } from "../components/form-field.ts";
 import type { ViewerClock } from "../components/local-time.ts";
 import { type Html, html, join } from "../html.ts";
+import { activityFields } from "../interactions/activity-fields.ts";
 import { timelineEntry } from "./timeline-entry.ts";
 
 export interface TimelineProps {
@@ -15,6 +16,8 @@ export interface TimelineProps {
   history: boolean;
   /** The viewer's time zone and the minute the page is for. */
   clock: ViewerClock;
+  /** Now, in the viewer's zone: what a new call, meeting or email is dated unless changed. */
+  loggedAt?: { day: string; time: string };
 }
 
 function timelineHref(p: TimelineProps, before?: number): string {
@@ -39,7 +42,9 @@ export function timelineNoLongerEmpty(nonce: string): Html {
 }
 
 /** The forms that add to a timeline: log a call, meeting or email; write a note. */
-export function timelineForms(p: Pick<TimelineProps, "base" | "subject" | "nonce" | "csrfToken">): Html {
+export function timelineForms(
+  p: Pick<TimelineProps, "base" | "subject" | "nonce" | "csrfToken" | "loggedAt">,
+): Html {
   const hidden = html`${csrfField(p.csrfToken)}<input type="hidden" name="subjectType" value="${p.subject.type}"><input type="hidden" name="subjectId" value="${p.subject.id}">`;
   return html`<div class="timeline-forms" id="timeline-forms">
 <form id="new-note" class="stacked" data-reset method="post" action="${p.base}/notes" hx-post="${p.base}/notes" hx-target="#timeline-entries" hx-swap="afterbegin" hx-nonce="${p.nonce}">
@@ -51,7 +56,7 @@ export function timelineForms(p: Pick<TimelineProps, "base" | "subject" | "nonce
   ${hidden}
   <div class="inline-fields">
     <label class="field" for="activity-kind"><span>Log</span><select id="activity-kind" name="kind"><option value="call">Call</option><option value="meeting">Meeting</option><option value="email">Email</option></select></label>
-    <label class="field" for="activity-direction"><span>Direction</span><select id="activity-direction" name="direction"><option value="outbound">Outbound</option><option value="inbound">Inbound</option></select></label>
+    ${activityFields({ form: { values: { occurredOn: p.loggedAt?.day ?? "", occurredTime: p.loggedAt?.time ?? "" }, errors: {} }, idPrefix: "activity", direction: true })}
   </div>
   <label class="field" for="activity-summary"><span>Summary</span><textarea id="activity-summary" name="summary" rows="2" maxlength="2000" required></textarea></label>
   <button type="submit">Log activity</button>

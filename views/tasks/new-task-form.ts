@@ -22,7 +22,7 @@ export function newTaskForm(p: NewTaskFormProps): Html {
   ${p.subject ? html`<input type="hidden" name="subjectType" value="${p.subject.type}"><input type="hidden" name="subjectId" value="${p.subject.id}">` : ""}
   ${textField({ name: "title", label: "Task", form: p.form, idPrefix, required: true, maxlength: 300, autocomplete: "off" })}
   ${textField({ name: "dueOn", label: "Due", form: p.form, idPrefix, type: "date" })}
-  ${textField({ name: "dueTime", label: "at", form: p.form, idPrefix, placeholder: "09:00", maxlength: 5 })}
+  ${textField({ name: "dueTime", label: "at", form: p.form, idPrefix, type: "time" })}
   ${selectField({ name: "assigneeId", label: "For", form: p.form, idPrefix, options: p.users.map((u) => ({ value: String(u.id), label: u.name })) })}
   <div class="form-actions"><button type="submit">Add task</button></div>
   ${formErrors(p.form, ["title", "dueOn", "dueTime", "assigneeId"])}

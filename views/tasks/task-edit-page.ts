@@ -28,7 +28,7 @@ export function taskEditPage(p: TaskEditPageProps): Html {
   ${csrfField(p.ctx.csrfToken)}${from}
   ${textField({ name: "title", label: "Task", form: p.form, idPrefix: "edit-task", required: true, maxlength: 300, autocomplete: "off" })}
   ${textField({ name: "dueOn", label: "Due", form: p.form, idPrefix: "edit-task", type: "date" })}
-  ${textField({ name: "dueTime", label: "at", form: p.form, idPrefix: "edit-task", placeholder: "09:00", maxlength: 5 })}
+  ${textField({ name: "dueTime", label: "at", form: p.form, idPrefix: "edit-task", type: "time" })}
   ${selectField({ name: "assigneeId", label: "For", form: p.form, idPrefix: "edit-task", options: [{ value: "", label: "Nobody" }, ...p.users.map((u) => ({ value: String(u.id), label: u.name }))] })}
   <div class="form-actions"><button type="submit">Save</button> <a href="${p.back.href}">Cancel</a></div>
   ${formErrors(p.form, ["title", "dueOn", "dueTime", "assigneeId"])}

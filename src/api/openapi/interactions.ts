@@ -14,7 +14,7 @@ export const interactionSchema = {
     kind: {
       type: "string",
       description:
-        "`<subject>.created` {name} (`deal.created` also {stage}), `<subject>.updated` {changes: {field: [old, new]}}, `<subject>.deleted` {name} (`company.deleted` also {contactsUnlinked}) for contact, company and deal; `contact.merged`, `company.merged` {mergedId, name}; `contact.erased` {}; `deal.stage_changed` {fromStageId, toStageId, from, to}; `deal.won` {stage}; `deal.lost` {stage, reason}; `call`, `meeting`, `email` {summary, direction?}; `note.created`, `note.updated`, `note.deleted` {noteId}; `task.completed`, `task.deleted` {taskId, title}",
+        "`<subject>.created` {name} (`deal.created` also {stage}), `<subject>.updated` {changes: {field: [old, new]}}, `<subject>.deleted` {name} (`company.deleted` also {contactsUnlinked}) for contact, company and deal; `contact.merged`, `company.merged` {mergedId, name}; `contact.erased` {}; `deal.stage_changed` {fromStageId, toStageId, from, to}; `deal.won` {stage}; `deal.lost` {stage, reason}; `call`, `meeting`, `email` {summary, direction?}; `activity.updated`, `activity.deleted` {activityId, kind} (a logged call, meeting or email corrected in place or removed); `note.created`, `note.updated`, `note.deleted` {noteId}; `task.completed`, `task.deleted` {taskId, title}",
     },
     subjectType: { type: "string", enum: [...SUBJECT_TYPES] },
     subjectId: { type: "integer" },
