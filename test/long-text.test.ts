@@ -223,6 +223,20 @@ describe("name length limits", () => {
     expect(JSON.stringify(api.json)).toContain("lastName");
     expect(JSON.stringify(api.json)).toContain("must be at most 100 characters");
     expect((await call("GET", `${T}/contacts?limit=200`)).json.data.length).toBe(before);
+    // A company's name and a deal's title: 200, said on their forms, refused past it.
+    for (const [list, field] of [
+      ["companies", "name"],
+      ["deals", "title"],
+    ] as const) {
+      const form = await client.get(`${T}/${list}/new`);
+      const input =
+        new RegExp(`<input id="[\\w-]+-${field}" name="${field}"[^>]*>`).exec(form.text)?.[0] ?? "";
+      expect(input).not.toContain("maxlength");
+      expect(form.text).toContain("Up to 200 characters</small>");
+      const tooLong = await call("POST", `${T}/${list}`, { [field]: "z".repeat(201) });
+      expect(tooLong.status).toBe(422);
+      expect(JSON.stringify(tooLong.json)).toContain("must be at most 200 characters");
+    }
     // Exactly 100 is taken whole.
     const exact = await call("POST", `${T}/contacts`, { firstName: "y".repeat(100) });
     expect(exact.status).toBe(201);

@@ -383,6 +383,7 @@ const VIEWS: Record<string, Entry | NotHtml> = {
     }),
   "components/list-filters#listHref": notHtml("builds a URL (its parts are query-encoded)"),
   "components/list-filters#activeFilterCount": notHtml("counts the filters that are set"),
+  "components/length-hint#lengthHint": notHtml("says a number of characters"),
   "components/long-text.raw#titleIfLong": (v, f) => [v(f.s, 0), v(f.s, 10_000)],
   "components/sort-header.raw#sortHeader": (v, f) => [
     v(f.s, { href: `${BASE}/contacts?q=${f.s}&sort=name&order=asc`, state: "descending" }),
