@@ -140,6 +140,8 @@ describe("app.js in a real browser", () => {
     await page.goto(`${server.url}${T}/contacts`);
     await markPage();
 
+    // Quick add sits behind the list's "New contact" disclosure.
+    await page.click("details.quick-add-toggle > summary");
     await page.fill("#new-contact-firstName", "Hedy");
     await page.fill("#new-contact-lastName", "Lamarr");
     await htmxPost(`${T}/contacts`, 201, () => page.click("#new-contact button[type=submit]"));
@@ -246,6 +248,7 @@ describe("app.js in a real browser", () => {
 
     await page.goto(`${server.url}${T}/contacts`);
     await markPage();
+    await page.click("details.quick-add-toggle > summary");
     await page.fill("#new-contact-firstName", "Katherine");
     await page.fill("#new-contact-lastName", "Johnson");
     await htmxPost(`${T}/contacts`, 201, () => page.click("#new-contact button[type=submit]"));

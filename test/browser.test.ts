@@ -58,7 +58,9 @@ describe("in a real browser", () => {
     await page.waitForFunction(() => "htmx" in window);
     await markPage();
 
-    // Quick add through htmx: the row appears at the top and the form comes back empty.
+    // Quick add through htmx (behind the list's "New contact" disclosure): the row appears at
+    // the top and the form comes back empty.
+    await page.click("details.quick-add-toggle > summary");
     await page.fill("#new-contact-firstName", "Marie");
     await page.fill("#new-contact-lastName", "Curie");
     await page.fill("#new-contact-email", "marie@radium.test");
@@ -106,7 +108,9 @@ describe("in a real browser", () => {
     expect(page.url()).toContain("q=sk");
     expect(await stillSamePage()).toBe(true);
 
-    // A choice in the filters applies at once, through the form's one set of htmx attributes.
+    // A choice in the filters (behind the "Filters" disclosure) applies at once, through the
+    // form's one set of htmx attributes.
+    await page.click("details.filter-panel > summary");
     await page.selectOption(".filters select[name=sort]", "name");
     await page.waitForFunction(() => location.search.includes("sort=name"));
     await updated.waitFor();
@@ -191,6 +195,7 @@ describe("in a real browser", () => {
     await plain.fill("#login-email", "bea@bakery.test");
     await plain.fill("#login-password", PASSWORD);
     await Promise.all([plain.waitForURL("**/contacts"), plain.click("button[type=submit]")]);
+    await plain.click("details.quick-add-toggle > summary");
     await plain.fill("#new-contact-firstName", "Pierre");
     await plain.fill("#new-contact-lastName", "Curie");
     await Promise.all([

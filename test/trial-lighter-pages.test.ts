@@ -589,6 +589,8 @@ describe("the list filters in a real browser", () => {
       await page.fill("form.filters input[name=q]", "");
       await page.waitForFunction(() => !new URL(location.href).searchParams.get("q"));
       from = requests.length;
+      // The filters other than the search sit behind the toolbar's "Filters" disclosure.
+      await page.locator("form.filters details.filter-panel summary").click();
       await page.selectOption("form.filters select[name=tag]", "vip");
       await page.waitForFunction(() => new URL(location.href).searchParams.get("tag") === "vip");
       await page.waitForFunction(

@@ -449,6 +449,8 @@ describe("in a real browser", () => {
   it("two quick adds in a row each start the form empty with focus in Name; a refused one keeps what was typed", async () => {
     await page.goto(`${server.url}/t/${T}/companies`);
     await page.waitForFunction(() => "htmx" in window);
+    // Quick add sits behind the list's "New company" disclosure.
+    await page.click("details.quick-add-toggle > summary");
     for (const name of ["Quick One Ltd", "Quick Two Ltd"]) {
       await page.fill("#new-company-name", name);
       await page.fill("#new-company-city", "Leeds");

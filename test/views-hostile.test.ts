@@ -464,6 +464,18 @@ const VIEWS: Record<string, Entry | NotHtml> = {
       columns: f.columns,
     }),
   "components/list-filters#listHref": notHtml("builds a URL (its parts are query-encoded)"),
+  "components/list-filters#activeFilterCount": notHtml("counts the filters that are set"),
+  "components/length-hint#lengthHint": notHtml("says a number of characters"),
+  "components/long-text.raw#titleIfLong": (v, f) => [v(f.s, 0), v(f.s, 10_000)],
+  "components/sort-header.raw#sortHeader": (v, f) => [
+    v(f.s, { href: `${BASE}/contacts?q=${f.s}&sort=name&order=asc`, state: "descending" }),
+    v(f.s, { href: `${BASE}/contacts?sort=amount`, state: undefined }, true),
+    v(f.s, undefined),
+  ],
+  "components/sort-header.raw#sortHeaderRaw": (v, f) => [
+    v(f.s, { href: `${BASE}/contacts?q=${f.s}&sort=name&order=desc`, state: "ascending" }, true),
+    v(f.s, undefined),
+  ],
   "components/pager#pager": (v, f) => [
     v({
       baseHref: `${BASE}/contacts?q=${f.s}`,
@@ -820,6 +832,11 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   "records/quick-add-form#quickAddCreated": (v, f) =>
     f.kinds.map((k) => v(k.view, html`<tr id="row"></tr>`, html`<form id="quick-add"></form>`, NONCE)),
   "records/quick-add-form#quickAddForm": (v, f) => f.kinds.map((k) => v(k.view, BASE, f.form, CSRF, NONCE)),
+  "records/quick-add-form#quickAddDisclosure": (v, f) =>
+    f.kinds.flatMap((k) => [
+      v(k.view, BASE, f.form, CSRF, NONCE),
+      v(k.view, BASE, { values: {}, errors: {} }, CSRF, NONCE),
+    ]),
   "records/record-actions#recordActions": (v) => [
     v(`${BASE}/contacts/101`, true),
     v(`${BASE}/deals/301`, false),
@@ -888,6 +905,12 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   "records/record-results#recordResults": (v, f) =>
     f.kinds.flatMap((k) => [
       v(k.view, f.results([k.record])),
+      v(k.view, {
+        ...f.results([k.record]),
+        sorting: {
+          name: { href: `${BASE}/${k.view.path}?q=${f.s}&sort=name&order=asc`, state: "descending" },
+        },
+      }),
       v(k.view, { ...f.results([]), row: f.readOnlyRow }),
     ]),
   "records/record-sections#customFactsSection": (v, f) => [v(f.sections), v(f.readOnlySections)],

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { columnsParam, listColumns } from "../../views/components/list-columns.ts";
 import { listHref } from "../../views/components/list-filters.ts";
 import type { RecordListPageProps } from "../../views/components/record-list-page-props.ts";
+import type { ListSorting } from "../../views/components/sort-header.raw.ts";
 import {
   type ListSummaryProps,
   listSummary,
@@ -16,6 +17,7 @@ import { listFields } from "../custom-fields/field-definitions.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { changedCount, pageCsrfToken, rowContext } from "../http/page-context.ts";
 import { cappedCount, exactCount, knownExactCount, LIST_COUNT_CAP } from "../lists/count-cache.ts";
+import { defaultOrder } from "../lists/keyset.ts";
 import { filterKey, filterValues, isFiltered } from "../lists/record-filter.ts";
 import { renderList } from "../lists/render-cache.ts";
 import { savedViewsBarProps, saveViewFormProps } from "../saved-views/saved-views-props.ts";
@@ -38,6 +40,32 @@ function countKey(filters: readonly string[], params: Record<string, unknown>): 
 function countValues(values: Record<string, string | undefined>): Record<string, string | undefined> {
   const { sort: _sort, order: _order, cols: _cols, ...filters } = values;
   return filters;
+}
+
+/**
+ * The header links that sort a list: one per column the list can sort by (the name, the
+ * columns among the kind's sorts, every custom field). The sorted column's link turns its
+ * order round; another column's starts in that sort's own default order (names A to Z, the
+ * rest newest or largest first), as the keyset pagination reads it (lists/keyset.ts). The
+ * links keep the filters and columns and drop the cursor: a new order starts on page one.
+ */
+export function listSorting(
+  href: string,
+  values: Record<string, string | undefined>,
+  sortable: string[],
+): ListSorting {
+  const current = values.sort ?? "createdAt";
+  const order = values.order ?? defaultOrder(current);
+  const sorting: ListSorting = {};
+  for (const key of sortable) {
+    const sorted = key === current;
+    const next = sorted ? (order === "asc" ? "desc" : "asc") : defaultOrder(key);
+    sorting[key] = {
+      href: listHref(href, { ...values, sort: key, order: next }),
+      state: sorted ? (order === "asc" ? "ascending" : "descending") : undefined,
+    };
+  }
+  return sorting;
 }
 
 /**
@@ -155,6 +183,11 @@ export function recordListProps<R extends KindRecord, P extends Record<string, u
   const csrfToken = pageCsrfToken(c, deps);
   const filtered = isFiltered(params) || kind.filters.some((f) => Boolean(params[f]));
   const key = countKey(kind.filters, params);
+  const sorts = new Set(view.list.sorts.map((o) => o.value));
+  const sortable = [
+    ...["name", ...view.columns.map((c) => c.key)].filter((k) => sorts.has(k)),
+    ...fields.map((f) => `cf.${f.key}`),
+  ];
   // Rendered again once the pool has counted exactly: the cached "more than" would hide it.
   const known = knownExactCount(shard, kind.path, key);
   const results = renderList(
@@ -172,6 +205,7 @@ export function recordListProps<R extends KindRecord, P extends Record<string, u
         moreThan: !total.exact,
         countHref: listHref(`${row.base}/${kind.path}/count`, countValues(values)),
         columns,
+        sorting: listSorting(`${row.base}/${kind.path}`, values, sortable),
         saveView: saveViewFormProps(row.base, kind.path, values, secrets.csrfToken, row.canWrite),
         bulk: row.canWrite
           ? {

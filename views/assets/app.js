@@ -280,3 +280,37 @@ document.addEventListener("reset", (event) => {
   if (event.target instanceof HTMLFormElement && event.target.id === "new-activity")
     setTimeout(() => syncActivityDirection(event.target));
 });
+
+// List toolbar (issue 11, items 5 and 6). One history entry per change: a filter applies as it
+// is chosen and pushes its URL; Apply or Enter afterwards asks for the same URL again, and
+// pushing it a second time would make Back stay on the same list. So a push of the URL already
+// shown is dropped (the answer is still swapped in).
+document.addEventListener("htmx:before:history:update", (event) => {
+  const update = event.detail?.history;
+  if (update?.type === "push" && update.path === location.pathname + location.search) event.preventDefault();
+});
+
+// The select-all box in a list's header: shown only here (it needs a script), it ticks or
+// clears every row of its table, and follows the rows (ticked, cleared, or some: mixed).
+function showSelectAll(root) {
+  for (const box of root.querySelectorAll("input.select-all[hidden]")) box.hidden = false;
+}
+if (document.readyState === "loading")
+  document.addEventListener("DOMContentLoaded", () => showSelectAll(document));
+else showSelectAll(document);
+document.addEventListener("htmx:after:swap", () => showSelectAll(document));
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || box.type !== "checkbox") return;
+  const table = box.closest("table.list");
+  if (!table) return;
+  const rows = [...table.querySelectorAll('tbody input[type="checkbox"][name="ids"]')];
+  const all = table.querySelector("thead input.select-all");
+  if (box === all) {
+    for (const row of rows) row.checked = box.checked;
+  } else if (all && box.name === "ids") {
+    const ticked = rows.filter((row) => row.checked).length;
+    all.checked = ticked > 0 && ticked === rows.length;
+    all.indeterminate = ticked > 0 && ticked < rows.length;
+  }
+});

@@ -1,5 +1,6 @@
 import type { UserSummary } from "../../src/auth/users.ts";
 import { type FormState, selectField, textField } from "../components/form-field.ts";
+import { lengthHint } from "../components/length-hint.ts";
 import { ownerOptions } from "../components/owner-options.ts";
 import { type Html, html } from "../html.ts";
 
@@ -8,7 +9,7 @@ export const COMPANY_FORM_FIELDS = ["name", "domain", "phone", "city", "country"
 /** Every editable field of a company. */
 export function companyFields(form: FormState, owners: UserSummary[], idPrefix: string): Html {
   return html`<div class="fields">
-    ${textField({ name: "name", label: "Name", form, idPrefix, required: true, maxlength: 200, autocomplete: "off" })}
+    ${textField({ name: "name", label: "Name", form, idPrefix, required: true, autocomplete: "off", hint: lengthHint(200) })}
     ${textField({ name: "domain", label: "Website domain", form, idPrefix, maxlength: 253, placeholder: "acme.com", autocomplete: "off" })}
     ${textField({ name: "phone", label: "Phone", form, idPrefix, type: "tel", maxlength: 40, autocomplete: "off" })}
     ${textField({ name: "city", label: "City", form, idPrefix, maxlength: 100 })}

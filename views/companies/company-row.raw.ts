@@ -1,5 +1,6 @@
 import type { CompanyRecord } from "../../src/companies/company-record.ts";
 import { formatCount, formatDay } from "../components/format.ts";
+import { LIST_NAME_SHOWN, titleIfLong } from "../components/long-text.raw.ts";
 import { rowActions } from "../components/row-actions.raw.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { selectCell } from "../components/select-cell.raw.ts";
@@ -21,7 +22,7 @@ export function domainLink(domain: string | null): Html {
 export function companyRow(co: CompanyRecord, ctx: RowContext): Html {
   const path = `${ctx.base}/companies/${co.id}`;
   return trustedHtml(
-    `<tr id="company-${co.id}">${selectCell(ctx, co.id, co.name)}<td><a href="${path}">${e(co.name)}</a></td><td>${domainLink(co.domain).value}</td><td>${
+    `<tr id="company-${co.id}">${selectCell(ctx, co.id, co.name)}<td><a href="${path}"${titleIfLong(co.name, LIST_NAME_SHOWN)}>${e(co.name)}</a></td><td>${domainLink(co.domain).value}</td><td>${
       co.phone ? e(co.phone) : ""
     }</td><td>${co.city ? e(co.city) : ""}</td><td>${co.country ? e(co.country) : ""}</td><td class="num"><a href="${
       ctx.base

@@ -30,11 +30,13 @@ export function bulkMatching(total: number, moreThan?: boolean, oob?: { nonce: s
 
 /**
  * Bulk changes for a list: a plain POST form (works without JavaScript). Rows join it through
- * their checkboxes' `form` attribute, so the table needs no wrapping form of its own.
+ * their checkboxes' `form` attribute, so the table needs no wrapping form of its own. It sits
+ * in a closed disclosure ("Change several…", the way to "all N matching" without ticking a
+ * row) that the stylesheet opens, by CSS alone, as soon as a row of the list is ticked.
  */
 export function bulkBar(p: BulkBarProps): Html {
   const option = (o: SelectOption) => html`<option value="${o.value}">${o.label}</option>`;
-  return html`<form id="bulk-form" class="bulk-bar" method="post" action="${p.action}" aria-label="Change several ${p.plural}">
+  return html`<details class="bulk"><summary>Change several<span class="visually-hidden"> ${p.plural}</span>…</summary><form id="bulk-form" class="bulk-bar" method="post" action="${p.action}" aria-label="Change several ${p.plural}">
 <input type="hidden" name="_csrf" value="${p.csrfToken}"><input type="hidden" name="filter" value="${p.filterQuery}">
 <fieldset class="bulk-scope"><legend>Change</legend>
 <label><input type="radio" name="scope" value="selected" checked> the selected ${p.plural}</label>
@@ -47,5 +49,5 @@ export function bulkBar(p: BulkBarProps): Html {
 <label><span>Tag</span><input name="tag" maxlength="40" autocomplete="off"></label>
 ${p.stages ? html`<label><span>Stage</span><select name="stageId"><option value="">—</option>${p.stages.map(option)}</select></label>` : ""}
 <button type="submit">Apply</button>
-</form>`;
+</form></details>`;
 }

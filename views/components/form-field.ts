@@ -34,6 +34,8 @@ export interface FieldOptions {
   placeholder?: string;
   /** Extra attributes, built by our own code (e.g. htmx attributes); never user text. */
   extra?: Html;
+  /** A line under the input saying what it takes ("Up to 100 characters"), read with it. */
+  hint?: string;
 }
 
 function errorOf(options: { name: string; form: FormState; idPrefix: string }): {
@@ -51,15 +53,17 @@ function errorText(id: string, message: string | undefined): Html {
 export function textField(o: FieldOptions): Html {
   const error = errorOf(o);
   const id = `${o.idPrefix}-${o.name}`;
+  const hintId = `${id}-hint`;
+  const described = [o.hint ? hintId : "", error.message ? error.id : ""].filter(Boolean).join(" ");
   return html`<label class="field${error.message ? " invalid" : ""}" for="${id}"><span>${o.label}</span>
     <input id="${id}" name="${o.name}" type="${o.type ?? "text"}" value="${o.form.values[o.name] ?? ""}"${
       o.required ? html` required` : ""
     }${o.maxlength ? html` maxlength="${o.maxlength}"` : ""}${o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ""}${
       o.list ? html` list="${o.list}"` : ""
     }${o.placeholder ? html` placeholder="${o.placeholder}"` : ""}${
-      error.message ? html` aria-invalid="true" aria-describedby="${error.id}"` : ""
-    }${o.extra ?? ""}>
-    ${errorText(error.id, error.message)}</label>`;
+      error.message ? html` aria-invalid="true"` : ""
+    }${described ? html` aria-describedby="${described}"` : ""}${o.extra ?? ""}>
+    ${o.hint ? html`<small class="field-hint" id="${hintId}">${o.hint}</small>` : ""}${errorText(error.id, error.message)}</label>`;
 }
 
 export interface SelectOption {

@@ -25,10 +25,10 @@ export interface ListFiltersOptions {
 /** Column checkboxes; the hidden `name` makes "none ticked" a choice rather than "not chosen". */
 function columnChooser(columns: ListColumns): Html {
   const shown = (key: string) => !columns.visible || columns.visible.includes(key);
-  return html`<details class="filter columns"><summary>Columns</summary><input type="hidden" name="cols" value="name">${columns.choices.map(
+  return html`<details class="filter columns"><summary>Columns</summary><div class="panel"><input type="hidden" name="cols" value="name">${columns.choices.map(
     (c) =>
       html`<label><input type="checkbox" name="cols" value="${c.key}"${shown(c.key) ? html` checked` : ""}> ${c.label}</label>`,
-  )}</details>`;
+  )}<div class="filter-actions"><button type="submit">Apply</button></div></div></details>`;
 }
 
 /** `cf` filter choices: each option of a select or multi-select, and yes/no of a checkbox. */
@@ -63,26 +63,44 @@ function select(name: string, label: string, options: SelectOption[], current: s
   )}</select></label>`;
 }
 
+/** How many filters (not the search, sort or columns) are set: the "Filters (n)" count. */
+export function activeFilterCount(o: Pick<ListFiltersOptions, "values" | "extra">): number {
+  const names = [
+    "tag",
+    "ownerId",
+    "cf",
+    "createdFrom",
+    "createdTo",
+    ...(o.extra ?? []).map(([name]) => name),
+  ];
+  return names.filter((name) => Boolean(o.values[name])).length;
+}
+
 /**
  * Search, filters and sort for a list: a plain GET form (works without JavaScript, and the URL
- * is the bookmarkable state) that htmx upgrades to swap only the results. One set of htmx
- * attributes on the form serves every control: their input events bubble up to it, so a
- * choice asks for new results at once and the search box once typing pauses (leaving a box
- * fires nothing, so a click elsewhere never races a stale refresh). A newer request replaces an
- * older one still in flight.
+ * is the bookmarkable state) that htmx upgrades to swap only the results. The search box stays
+ * in sight; the other filters, the sort and Apply sit in one "Filters (n)" disclosure, which
+ * opens without JavaScript too. One set of htmx attributes on the form serves every control:
+ * their input events bubble up to it, so a choice asks for new results at once and the search
+ * box once typing pauses (leaving a box fires nothing, so a click elsewhere never races a stale
+ * refresh). A newer request replaces an older one still in flight. Each answer pushes its URL
+ * once: app.js drops a push of the URL already shown (Apply or Enter after a choice applied).
  */
 export function listFilters(o: ListFiltersOptions): Html {
   const fields = o.customFields ?? [];
   const custom = customFilterOptions(fields);
   const sorts = [...o.sorts, ...fields.map((f) => ({ value: `cf.${f.key}`, label: f.label }))];
-  return html`<form class="filters" method="get" action="${o.action}" role="search" hx-get="${o.action}" hx-target="${o.target}" hx-swap="outerHTML" hx-push-url="true" hx-sync="this:replace" hx-trigger="submit, input delay:300ms" hx-nonce="${o.nonce}">
-  <label class="filter search"><span>Search</span><input type="search" name="q" value="${o.values.q ?? ""}" placeholder="${o.searchPlaceholder}" maxlength="200" autocomplete="off"></label>
+  const active = activeFilterCount(o);
+  return html`<form id="list-filters" class="filters" method="get" action="${o.action}" role="search" aria-label="Search and filter" hx-get="${o.action}" hx-target="${o.target}" hx-swap="outerHTML" hx-push-url="true" hx-sync="this:replace" hx-trigger="submit, input delay:300ms" hx-nonce="${o.nonce}">
+  <label class="filter search"><span class="visually-hidden">Search</span><input type="search" name="q" value="${o.values.q ?? ""}" placeholder="${o.searchPlaceholder}" maxlength="200" autocomplete="off"></label>
+  <details class="filter-panel"${active ? html` data-active` : ""}><summary>Filters${active ? html` <span class="filter-count">(${active})</span>` : ""}</summary>
+  <div class="panel">
   ${select("tag", "Tag", [{ value: "", label: "Any tag" }, ...o.tags.map((t) => ({ value: t, label: t }))], o.values.tag)}
   ${select("ownerId", "Owner", [{ value: "", label: "Anyone" }, ...o.owners], o.values.ownerId)}
   ${(o.extra ?? []).map(([name, label, options]) => select(name, label, options, o.values[name]))}
   ${custom.length ? select("cf", "Field", [{ value: "", label: "Any value" }, ...custom], o.values.cf) : ""}
   <label class="filter"><span>Created from</span><input type="date" name="createdFrom" value="${o.values.createdFrom ?? ""}"></label>
-  <label class="filter"><span>to</span><input type="date" name="createdTo" value="${o.values.createdTo ?? ""}"></label>
+  <label class="filter"><span>Created to</span><input type="date" name="createdTo" value="${o.values.createdTo ?? ""}"></label>
   ${select("sort", "Sort by", sorts, o.values.sort)}
   ${select(
     "order",
@@ -94,8 +112,9 @@ export function listFilters(o: ListFiltersOptions): Html {
     ],
     o.values.order,
   )}
-  ${o.columns ? columnChooser(o.columns) : ""}
   <div class="filter-actions"><button type="submit">Apply</button> <a href="${o.action}">Clear</a></div>
+  </div></details>
+  ${o.columns ? columnChooser(o.columns) : ""}
 </form>`;
 }
 

@@ -15,14 +15,18 @@ export interface SavedViewsBarProps {
   csrfToken: string;
 }
 
-/** The saved views of a list: the viewer's own and those shared with the workspace. */
+/**
+ * The saved views of a list as tabs: "All", the viewer's own and those shared with the
+ * workspace; the one being looked at is marked (aria-current). A view's × deletes it.
+ */
 export function savedViewsBar(p: SavedViewsBarProps): Html {
   const link = (href: string, label: string, note: Html = html``) =>
     href === p.current
-      ? html`<a href="${p.listHref}${href}" aria-current="page">${label}</a>${note}`
-      : html`<a href="${p.listHref}${href}">${label}</a>${note}`;
-  return html`<nav class="saved-views" aria-label="Saved views"><span>Views:</span>
-<ul><li>${link("?", "All")}</li>${p.views.map((v) => {
+      ? html`<a href="${p.listHref}${href}" class="tab" title="${label}" aria-current="page">${label}</a>${note}`
+      : html`<a href="${p.listHref}${href}" class="tab" title="${label}">${label}</a>${note}`;
+  return html`<nav class="saved-views" aria-label="Saved views">
+<ul>
+<li>${link("?", "All")}</li>${p.views.map((v) => {
     const mine = v.ownerId === p.viewerId;
     const note = v.shared
       ? mine
@@ -46,11 +50,14 @@ export interface SaveViewFormProps {
   canShare: boolean;
 }
 
-/** "Save this view": in the results section, so it always carries the filters on screen. */
+/**
+ * "Save this view": in the results section, so it always carries the filters on screen; behind
+ * a "Save view" disclosure, which opens without JavaScript too.
+ */
 export function saveViewForm(p: SaveViewFormProps): Html {
-  return html`<form class="save-view inline" method="post" action="${p.viewsHref}">${csrfField(p.csrfToken)}
+  return html`<details class="save-view-toggle"><summary>Save view</summary><form class="save-view panel" method="post" action="${p.viewsHref}">${csrfField(p.csrfToken)}
 <input type="hidden" name="list" value="${p.list}"><input type="hidden" name="query" value="${p.query}">
 <input name="name" maxlength="60" required placeholder="Name this view" aria-label="View name">
 ${p.canShare ? html`<label><input type="checkbox" name="shared"> Share with the team</label>` : ""}
-<button type="submit">Save view</button></form>`;
+<button type="submit">Save view</button></form></details>`;
 }

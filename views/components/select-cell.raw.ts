@@ -11,9 +11,13 @@ export function selectCell(ctx: RowContext, id: number, label: string): string {
     : "";
 }
 
-/** The header cell above the row checkboxes. */
+/**
+ * The header cell above the row checkboxes, with the select-all box: `hidden` until app.js
+ * (which ticks the rows) shows it, so a browser without JavaScript never shows a box that
+ * does nothing.
+ */
 export function selectHeader(ctx: RowContext): string {
   return ctx.canWrite
-    ? `<th scope="col" class="select"><span class="visually-hidden">Select</span></th>`
+    ? `<th scope="col" class="select"><span class="visually-hidden">Select</span><input type="checkbox" class="select-all" aria-label="Select all on this page" hidden></th>`
     : "";
 }

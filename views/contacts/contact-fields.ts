@@ -1,6 +1,7 @@
 import type { UserSummary } from "../../src/auth/users.ts";
 import { companyNameField } from "../companies/company-name-field.ts";
 import { type FormState, selectField, textField } from "../components/form-field.ts";
+import { lengthHint } from "../components/length-hint.ts";
 import { ownerOptions } from "../components/owner-options.ts";
 import { type Html, html } from "../html.ts";
 
@@ -27,8 +28,8 @@ export function contactFields(
   nonce: string,
 ): Html {
   return html`<div class="fields">
-    ${textField({ name: "firstName", label: "First name", form, idPrefix, required: true, maxlength: 100, autocomplete: "off" })}
-    ${textField({ name: "lastName", label: "Last name", form, idPrefix, maxlength: 100, autocomplete: "off" })}
+    ${textField({ name: "firstName", label: "First name", form, idPrefix, required: true, autocomplete: "off", hint: lengthHint(100) })}
+    ${textField({ name: "lastName", label: "Last name", form, idPrefix, autocomplete: "off", hint: lengthHint(100) })}
     ${textField({ name: "email", label: "Email", form, idPrefix, type: "email", maxlength: 254, autocomplete: "off" })}
     ${textField({ name: "phone", label: "Phone", form, idPrefix, type: "tel", maxlength: 40, autocomplete: "off" })}
     ${textField({ name: "title", label: "Job title", form, idPrefix, maxlength: 100 })}

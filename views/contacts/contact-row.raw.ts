@@ -1,5 +1,6 @@
 import type { ContactRecord } from "../../src/contacts/contact-record.ts";
 import { formatDay } from "../components/format.ts";
+import { LIST_NAME_SHOWN, titleIfLong } from "../components/long-text.raw.ts";
 import { rowActions } from "../components/row-actions.raw.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { selectCell } from "../components/select-cell.raw.ts";
@@ -15,10 +16,14 @@ import { escapeHtml as e, type Html, trustedHtml } from "../html.ts";
 export function contactRow(c: ContactRecord, ctx: RowContext): Html {
   const path = `${ctx.base}/contacts/${c.id}`;
   return trustedHtml(
-    `<tr id="contact-${c.id}">${selectCell(ctx, c.id, `${c.firstName} ${c.lastName}`)}<td><a href="${path}">${e(c.firstName)} ${e(c.lastName)}</a></td><td>${
-      c.email ? `<a href="mailto:${e(c.email)}">${e(c.email)}</a>` : ""
+    `<tr id="contact-${c.id}">${selectCell(ctx, c.id, `${c.firstName} ${c.lastName}`)}<td><a href="${path}"${titleIfLong(`${c.firstName} ${c.lastName}`, LIST_NAME_SHOWN)}>${e(c.firstName)} ${e(c.lastName)}</a></td><td>${
+      c.email
+        ? `<a href="mailto:${e(c.email)}"${titleIfLong(c.email, LIST_NAME_SHOWN)}>${e(c.email)}</a>`
+        : ""
     }</td><td>${c.phone ? e(c.phone) : ""}</td><td>${c.title ? e(c.title) : ""}</td><td>${
-      c.companyId ? `<a href="${ctx.base}/companies/${c.companyId}">${e(c.companyName ?? "")}</a>` : ""
+      c.companyId
+        ? `<a href="${ctx.base}/companies/${c.companyId}"${titleIfLong(c.companyName ?? "", LIST_NAME_SHOWN)}>${e(c.companyName ?? "")}</a>`
+        : ""
     }</td><td>${tagChips(c.tags, `${ctx.base}/contacts`).value}</td><td>${c.ownerName ? e(c.ownerName) : ""}</td><td><time>${formatDay(c.createdAt)}</time></td>${customCells(ctx.custom, c.id)}${rowActions(
       ctx,
       path,

@@ -1,12 +1,12 @@
 import type { CustomColumns } from "../../src/custom-fields/custom-columns.ts";
-import { escapeHtml as e } from "../html.ts";
+import { type ListSorting, sortHeaderRaw } from "../components/sort-header.raw.ts";
 import { customValueHtml } from "./custom-value.raw.ts";
 
-/** The header cells of a list's custom columns (labels escaped). */
-export function customHeaderCells(columns: CustomColumns | undefined): string {
+/** The header cells of a list's custom columns (labels escaped), sorting by `cf.<key>` where given. */
+export function customHeaderCells(columns: CustomColumns | undefined, sorting?: ListSorting): string {
   if (!columns) return "";
   let out = "";
-  for (const f of columns.fields) out += `<th scope="col">${e(f.label)}</th>`;
+  for (const f of columns.fields) out += sortHeaderRaw(f.label, sorting?.[`cf.${f.key}`]);
   return out;
 }
 

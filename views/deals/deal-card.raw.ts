@@ -1,6 +1,7 @@
 import { formatMoney } from "../../src/core/money.ts";
 import type { DealRecord } from "../../src/deals/deal-record.ts";
 import type { Stage } from "../../src/pipelines/schema.ts";
+import { CARD_TITLE_SHOWN, titleIfLong } from "../components/long-text.raw.ts";
 import { escapeHtml as e, type Html, trustedHtml } from "../html.ts";
 
 export interface CardContext {
@@ -37,6 +38,6 @@ export function dealCard(d: DealRecord, ctx: CardContext): Html {
     ? `<a class="move" href="${path}/stage">Move<span class="visually-hidden"> ${e(d.title)}</span> to…</a>`
     : "";
   return trustedHtml(
-    `<article class="card" id="deal-${d.id}"${ctx.canWrite ? ' draggable="true"' : ""}><a class="card-title" href="${path}">${e(d.title)}</a><div class="card-meta">${meta}</div>${move}</article>`,
+    `<article class="card" id="deal-${d.id}"${ctx.canWrite ? ' draggable="true"' : ""}><a class="card-title" href="${path}"${titleIfLong(d.title, CARD_TITLE_SHOWN)}>${e(d.title)}</a><div class="card-meta">${meta}</div>${move}</article>`,
   );
 }

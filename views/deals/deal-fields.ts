@@ -2,6 +2,7 @@ import type { UserSummary } from "../../src/auth/users.ts";
 import type { PipelineWithStages } from "../../src/pipelines/pipelines.ts";
 import { companyNameField } from "../companies/company-name-field.ts";
 import { type FormState, selectField, textField } from "../components/form-field.ts";
+import { lengthHint } from "../components/length-hint.ts";
 import { ownerOptions } from "../components/owner-options.ts";
 import { type Html, html } from "../html.ts";
 import { lostReasonField } from "./lost-reason-field.ts";
@@ -37,7 +38,7 @@ export function dealFields(
     })),
   );
   return html`<div class="fields">
-    ${textField({ name: "title", label: "Deal", form, idPrefix, required: true, maxlength: 200, autocomplete: "off" })}
+    ${textField({ name: "title", label: "Deal", form, idPrefix, required: true, autocomplete: "off", hint: lengthHint(200) })}
     ${textField({ name: "amount", label: "Amount", form, idPrefix, maxlength: 20, placeholder: amountExample, autocomplete: "off" })}
     ${textField({ name: "currency", label: "Currency", form, idPrefix, maxlength: 3, placeholder: "USD", autocomplete: "off" })}
     ${textField({ name: "expectedCloseOn", label: "Expected close", form, idPrefix, type: "date" })}

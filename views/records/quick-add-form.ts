@@ -27,6 +27,22 @@ export function quickAddForm<R extends { id: number }, X>(
 </form>`;
 }
 
+/**
+ * The list header's "New contact": a disclosure (it opens without JavaScript) holding quick
+ * add, and a link to the full form with every field. Open when the form comes back with errors.
+ */
+export function quickAddDisclosure<R extends { id: number }, X>(
+  view: RecordView<R, X>,
+  base: string,
+  form: FormState,
+  csrfToken: string,
+  nonce: string,
+): Html {
+  const open = Object.keys(form.errors).length > 0;
+  return html`<details class="quick-add-toggle"${open ? html` open` : ""}><summary class="button">New ${view.type}</summary>
+<div class="panel">${quickAddForm(view, base, form, csrfToken, nonce)}<a href="${base}/${view.path}/new">All fields…</a></div></details>`;
+}
+
 /** What a quick add answers: the new row, and the form again, empty, in place of the one sent. */
 export function quickAddCreated<R extends { id: number }, X>(
   view: RecordView<R, X>,

@@ -5,7 +5,7 @@ import type { RecordListPageProps } from "../components/record-list-page-props.t
 import { savedViewsBar } from "../components/saved-views-bar.ts";
 import { type Html, html } from "../html.ts";
 import { page } from "../layouts/page.ts";
-import { quickAddForm } from "./quick-add-form.ts";
+import { quickAddDisclosure } from "./quick-add-form.ts";
 import { listTitle } from "./record-results.ts";
 import type { RecordView } from "./record-view.ts";
 
@@ -16,21 +16,25 @@ export interface RecordListViewProps<X> extends RecordListPageProps {
   extra: X;
 }
 
-/** A kind's list page: its header, quick add, saved views, search and filters, and the results under them. */
+/**
+ * A kind's list page, one toolbar over the results: the title, the views as tabs, the search
+ * with the other filters behind "Filters (n)", the columns, and the header's actions (quick
+ * add behind its "New …" disclosure, import). Every part works without JavaScript.
+ */
 export function recordListPage<R extends { id: number }, X>(
   view: RecordView<R, X>,
   p: RecordListViewProps<X>,
 ): Html {
   const base = p.row.base;
   const title = listTitle(view);
+  const quickAdd = view.quickAdd && p.row.canWrite;
   const actions = view.list.actions
     ? view.list.actions(base, p.row.canWrite)
-    : p.row.canWrite
-      ? html`<a class="button" href="${base}/${view.path}/new">New ${view.type}</a>`
-      : "";
-  const quickAdd = view.quickAdd
-    ? html`${p.row.canWrite ? quickAddForm(view, base, p.newForm, p.ctx.csrfToken, p.ctx.nonce) : ""}\n`
-    : "";
+    : quickAdd
+      ? quickAddDisclosure(view, base, p.newForm, p.ctx.csrfToken, p.ctx.nonce)
+      : p.row.canWrite
+        ? html`<a class="button" href="${base}/${view.path}/new">New ${view.type}</a>`
+        : "";
   return page(p.ctx, {
     title,
     flash:
@@ -38,24 +42,24 @@ export function recordListPage<R extends { id: number }, X>(
         ? undefined
         : flashFragment("notice", `${p.changed} ${p.changed === 1 ? view.type : view.path} changed.`),
     nav: view.path,
-    body: html`<div class="page-head">
+    body: html`<div class="page-head list-toolbar">
   <h1>${title}</h1>
-  ${actions}${p.row.canWrite ? html` <a class="button" href="${base}/imports?kind=${view.path}">Import</a>` : ""}
+  ${savedViewsBar(p.savedViews)}
+  ${listFilters({
+    action: `${base}/${view.path}`,
+    target: `#${view.path}-results`,
+    nonce: p.ctx.nonce,
+    searchPlaceholder: view.list.searchPlaceholder,
+    values: p.filters,
+    tags: p.tags,
+    owners: p.owners.map((u) => ({ value: String(u.id), label: u.name })),
+    sorts: view.list.sorts,
+    customFields: p.customFields,
+    columns: p.columns,
+    extra: view.list.filters?.(p.extra),
+  })}
+  <div class="list-actions">${actions}${p.row.canWrite ? html` <a class="button secondary" href="${base}/imports?kind=${view.path}">Import</a>` : ""}</div>
 </div>
-${quickAdd}${savedViewsBar(p.savedViews)}
-${listFilters({
-  action: `${base}/${view.path}`,
-  target: `#${view.path}-results`,
-  nonce: p.ctx.nonce,
-  searchPlaceholder: view.list.searchPlaceholder,
-  values: p.filters,
-  tags: p.tags,
-  owners: p.owners.map((u) => ({ value: String(u.id), label: u.name })),
-  sorts: view.list.sorts,
-  customFields: p.customFields,
-  columns: p.columns,
-  extra: view.list.filters?.(p.extra),
-})}
 ${p.results}`,
   });
 }

@@ -6,6 +6,7 @@ import { pager } from "../components/pager.ts";
 import type { RowContext } from "../components/row-context.ts";
 import { type SaveViewFormProps, saveViewForm } from "../components/saved-views-bar.ts";
 import { selectHeader } from "../components/select-cell.raw.ts";
+import { type ListSorting, sortHeader } from "../components/sort-header.raw.ts";
 import { customHeaderCells } from "../custom-fields/custom-cells.raw.ts";
 import { exportLinks } from "../exports/export-link.ts";
 import { type Html, html, join, trustedHtml } from "../html.ts";
@@ -29,6 +30,8 @@ export interface RecordResultsProps<R> {
   saveView?: SaveViewFormProps;
   /** The optional columns and which are shown (all when not chosen). */
   columns?: ListColumns;
+  /** The columns a click on the header sorts by, with their links and the current direction. */
+  sorting?: ListSorting;
 }
 
 /** A list's title: "Contacts". */
@@ -36,10 +39,8 @@ export function listTitle(view: Pick<RecordView<{ id: number }>, "path">): strin
   return view.path.charAt(0).toUpperCase() + view.path.slice(1);
 }
 
-function headerCell(column: ColumnChoice): Html {
-  return column.numeric
-    ? html`<th scope="col" class="num">${column.label}</th>`
-    : html`<th scope="col">${column.label}</th>`;
+function headerCell(column: ColumnChoice, sorting: ListSorting | undefined): Html {
+  return sortHeader(column.label, sorting?.[column.key], column.numeric);
 }
 
 /** What a list's summary says: its total, exact or "more than", in the list's words. */
@@ -100,15 +101,18 @@ export function recordResults<R extends { id: number }, X>(
 ): Html {
   const id = `${view.path}-results`;
   return html`<section id="${id}" class="results" aria-label="${listTitle(view)}">
-<div id="${view.path}-summary">${listSummary(view, { total: p.total, moreThan: p.moreThan, filtered: p.filtered, countHref: p.countHref, nonce: p.row.nonce })}</div>
-${hiddenColumnsStyle(`#${id} table.list`, p.row, p.columns)}${exportLinks(p.href)}${p.saveView ? saveViewForm(p.saveView) : ""}${p.bulk ? bulkBar(p.bulk) : ""}
+<div class="results-head"><div id="${view.path}-summary">${listSummary(view, { total: p.total, moreThan: p.moreThan, filtered: p.filtered, countHref: p.countHref, nonce: p.row.nonce })}</div>
+${p.saveView ? saveViewForm(p.saveView) : ""}${p.bulk ? bulkBar(p.bulk) : ""}
+</div>
+${hiddenColumnsStyle(`#${id} table.list`, p.row, p.columns)}<div class="table-scroll">
 <table class="list">
-<thead><tr>${trustedHtml(selectHeader(p.row))}<th scope="col">${view.nameHeader}</th>${join(view.columns.map(headerCell))}${trustedHtml(customHeaderCells(p.row.custom))}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+<thead><tr>${trustedHtml(selectHeader(p.row))}${sortHeader(view.nameHeader, p.sorting?.name)}${join(view.columns.map((c) => headerCell(c, p.sorting)))}${trustedHtml(customHeaderCells(p.row.custom, p.sorting))}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody id="${view.type}-rows" data-row-actions="${p.row.base}/${view.path}" data-noun="${view.type}"${view.inlineEdit ? html` data-inline-edit` : ""}>
 ${join(p.page.rows.map((record) => view.row(record, p.row)))}
 </tbody>
 </table>
+</div>
 <div id="${view.path}-empty">${p.page.rows.length === 0 ? emptyLine(view, p.filtered) : ""}</div>
-${pager({ baseHref: p.href, nextCursor: p.page.nextCursor, prevCursor: p.page.prevCursor, target: `#${id}`, nonce: p.row.nonce })}
+<div class="results-foot">${exportLinks(p.href)}${pager({ baseHref: p.href, nextCursor: p.page.nextCursor, prevCursor: p.page.prevCursor, target: `#${id}`, nonce: p.row.nonce })}</div>
 </section>`;
 }

@@ -11,6 +11,9 @@ const GROUPS: [HitType, string][] = [
   ["note", "Notes"],
 ];
 
+/** What a hit's link shows before the dropdown clamps it (two lines). */
+const HIT_TITLE_SHOWN = 60;
+
 /** A note snippet with its matched words highlighted. */
 function snippet(parts: SnippetPart[]): Html {
   return join(parts.map((part) => (part.match ? html`<mark>${part.text}</mark>` : part.text)));
@@ -22,7 +25,9 @@ function hitLink(base: string, hit: SearchHit): Html {
     return html`<a href="${href}#timeline-entries">${snippet(hit.snippet ?? [])}</a>`;
   }
   const href = recordPath(base, { type: hit.type, id: hit.id });
-  return html`<a href="${href}">${hit.title}</a>${hit.detail ? html` <span class="muted">${hit.detail}</span>` : ""}`;
+  // A long title is clamped to two lines in the dropdown: the whole of it in the link's title.
+  const title = hit.title.length > HIT_TITLE_SHOWN ? html` title="${hit.title}"` : "";
+  return html`<a href="${href}"${title}>${hit.title}</a>${hit.detail ? html` <span class="muted">${hit.detail}</span>` : ""}`;
 }
 
 /** The grouped results, as the dropdown under the search box and the search page both show them. */
