@@ -38,6 +38,7 @@ export function recordListPage<R extends { id: number }, X>(
         ? undefined
         : flashFragment("notice", `${p.changed} ${p.changed === 1 ? view.type : view.path} changed.`),
     nav: view.path,
+    skipTo: `${view.type}-rows`,
     body: html`<div class="page-head">
   <h1>${title}</h1>
   ${actions}${p.row.canWrite ? html` <a class="button" href="${base}/imports?kind=${view.path}">Import</a>` : ""}

@@ -84,7 +84,7 @@ ${listSummary(view, { total: p.total, moreThan: p.moreThan, filtered: p.filtered
 ${hiddenColumnsStyle(`#${id} table.list`, p.row, p.columns)}${exportLinks(p.href)}${p.saveView ? saveViewForm(p.saveView) : ""}${p.bulk ? bulkBar(p.bulk) : ""}
 <table class="list">
 <thead><tr>${trustedHtml(selectHeader(p.row))}<th scope="col">${view.nameHeader}</th>${join(view.columns.map(headerCell))}${trustedHtml(customHeaderCells(p.row.custom))}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-<tbody id="${view.type}-rows" data-row-actions="${p.row.base}/${view.path}" data-noun="${view.type}"${view.inlineEdit ? html` data-inline-edit` : ""}>
+<tbody id="${view.type}-rows" tabindex="-1" data-row-actions="${p.row.base}/${view.path}" data-noun="${view.type}"${view.inlineEdit ? html` data-inline-edit` : ""}>
 ${join(p.page.rows.map((record) => view.row(record, p.row)))}
 </tbody>
 </table>
