@@ -14,6 +14,6 @@ export function dealRow(d: DealRecord, ctx: RowContext): Html {
   return trustedHtml(
     `<tr id="deal-${d.id}">${selectCell(ctx, d.id, d.title)}<td><a href="${path}">${e(d.title)}</a></td><td class="num">${formatMoney(d.amountCents, d.currency)}</td><td><span class="stage kind-${d.status}">${e(d.stageName)}</span></td><td>${e(d.pipelineName)}</td><td>${
       d.companyId ? `<a href="${ctx.base}/companies/${d.companyId}">${e(d.companyName ?? "")}</a>` : ""
-    }</td><td>${tagChips(d.tags, `${ctx.base}/deals`).value}</td><td>${d.ownerName ? e(d.ownerName) : ""}</td><td>${d.expectedCloseOn ? e(d.expectedCloseOn) : ""}</td><td><time>${formatDay(d.createdAt)}</time></td>${customCells(ctx.custom, d.id)}${rowActions(ctx, path)}</tr>\n`,
+    }</td><td>${tagChips(d.tags, `${ctx.base}/deals`).value}</td><td>${d.ownerName ? e(d.ownerName) : ""}</td><td>${d.expectedCloseOn ? e(d.expectedCloseOn) : ""}</td><td><time>${formatDay(d.createdAt)}</time></td>${customCells(ctx.custom, d.id)}${rowActions(ctx, path, d.title)}</tr>\n`,
   );
 }

@@ -99,7 +99,7 @@ export function timelineEntry(
   return html`<li class="entry kind-${e.kind.replace(".", "-")}" id="interaction-${e.id}">
 <div class="meta"><time datetime="${new Date(e.occurredAt).toISOString()}">${formatDateTime(e.occurredAt)}</time> · ${who}${about}${
     canWrite && e.kind === "note.created" && e.noteBody !== null && Number(e.payload.noteId) > 0
-      ? html` · <a class="note-edit" href="${base}/notes/${Number(e.payload.noteId)}/edit">Edit</a>`
+      ? html` · <a class="note-edit" href="${base}/notes/${Number(e.payload.noteId)}/edit">Edit<span class="visually-hidden"> the note of ${formatDateTime(e.occurredAt)}</span></a>`
       : ""
   }</div>
 <div class="what">${body(e)}</div>

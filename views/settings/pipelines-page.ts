@@ -42,12 +42,12 @@ function pipelineSection(p: PipelinesPageProps, pipeline: PipelineWithStages): H
 <input name="probability" type="number" min="0" max="100" value="${s.probability}" required aria-label="Probability (%)">%
 ${kindSelect(s.kind)}
 <input type="hidden" name="position" value="${i}">
-<button type="submit" class="link">Save</button></form></td>
+<button type="submit" class="link">Save<span class="visually-hidden"> ${s.name}</span></button></form></td>
 <td>${deals}</td>
 <td class="actions">
 ${i > 0 ? html`<form class="inline" method="post" action="${p.base}/settings/stages/${s.id}">${csrf}<input type="hidden" name="position" value="${i - 1}"><button type="submit" class="link" aria-label="Move ${s.name} up">&uarr;</button></form>` : ""}
 ${i < pipeline.stages.length - 1 ? html`<form class="inline" method="post" action="${p.base}/settings/stages/${s.id}">${csrf}<input type="hidden" name="position" value="${i + 1}"><button type="submit" class="link" aria-label="Move ${s.name} down">&darr;</button></form>` : ""}
-${deals === 0 ? html`<form class="inline" method="post" action="${p.base}/settings/stages/${s.id}/delete">${csrf}<button type="submit" class="link danger">Delete</button></form>` : ""}
+${deals === 0 ? html`<form class="inline" method="post" action="${p.base}/settings/stages/${s.id}/delete">${csrf}<button type="submit" class="link danger">Delete<span class="visually-hidden"> ${s.name}</span></button></form>` : ""}
 </td></tr>`;
   };
   return html`<section class="pipeline-settings"><h2>${pipeline.name}</h2>
