@@ -57,11 +57,12 @@ async function idsFor(q: string, limit = 50): Promise<Record<Kind, number[]>> {
 function shownPerKind(html: string): Record<Kind, number> {
   const counts = {} as Record<Kind, number>;
   for (const kind of KINDS) {
+    // The page's groups are sections of links; the dropdown's, groups of a listbox's options.
     const group = new RegExp(
-      `<section class="hits"><h3>${LABELS[kind]}</h3><ul>(.*?)</ul></section>`,
+      `<(?:section|div) class="hits"[^>]*><h3[^>]*>${LABELS[kind]}</h3><ul[^>]*>(.*?)</ul>`,
       "s",
     ).exec(html);
-    counts[kind] = group ? (group[1]?.match(/<li>/g) ?? []).length : 0;
+    counts[kind] = group ? (group[1]?.match(/<li[ >]/g) ?? []).length : 0;
   }
   return counts;
 }

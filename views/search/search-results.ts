@@ -4,7 +4,8 @@ import { type Html, html, join } from "../html.ts";
 import { page } from "../layouts/page.ts";
 import type { PageContext } from "../layouts/page-context.ts";
 
-const GROUPS: [HitType, string][] = [
+/** The kinds of hit, in the order and under the headings both the page and the dropdown show them. */
+export const GROUPS: [HitType, string][] = [
   ["contact", "People"],
   ["company", "Companies"],
   ["deal", "Deals"],
@@ -12,7 +13,7 @@ const GROUPS: [HitType, string][] = [
 ];
 
 /** A note snippet with its matched words highlighted. */
-function snippet(parts: SnippetPart[]): Html {
+export function snippet(parts: SnippetPart[]): Html {
   return join(parts.map((part) => (part.match ? html`<mark>${part.text}</mark>` : part.text)));
 }
 
