@@ -13,6 +13,7 @@ import type { RowContext } from "./row-context.ts";
  */
 export function rowActions(ctx: RowContext, recordPath: string, name: string): string {
   if (!ctx.canWrite) return "<td></td>";
-  const hidden = `<span class="visually-hidden"> ${e(name)}</span>`;
+  // A bare span, hidden by the .row-actions rule in app.css: a list repeats it twice a row.
+  const hidden = `<span> ${e(name)}</span>`;
   return `<td class="row-actions"><a href="${recordPath}/edit">Edit${hidden}</a> <a href="${recordPath}/delete" class="danger">Delete${hidden}</a></td>`;
 }
