@@ -220,12 +220,14 @@ const focusContainer = (element) => {
   element.focus();
   return true;
 };
-function focusPlan(source) {
+// Only a request that swaps the task or the row itself has a plan: a field's own request inside
+// an edited row (the company name's suggestions) leaves focus alone.
+function focusPlan(source, target) {
   // Completing a task moves on to the next open task's tick (the list itself when none is
   // left); opening one again stays on its tick.
   const tick = source.closest('button.check[form="task-toggle"]');
   const task = tick?.closest("li.task");
-  if (tick && task?.id) {
+  if (tick && task?.id && target === task) {
     if (tick.value !== "true") return () => focusIn(task.id, "button.check");
     const tasks = [...document.querySelectorAll("li.task")];
     const next = tasks.slice(tasks.indexOf(task) + 1).find((t) => t.id && !t.classList.contains("done"));
@@ -234,7 +236,7 @@ function focusPlan(source) {
     return () => focusIn(nextId, "button.check") || focusContainer(list) || focusIn(task.id, "button.check");
   }
   const row = source.closest("tbody[data-row-actions] > tr");
-  if (!row?.id) return null;
+  if (!row?.id || target !== row) return null;
   // Deleting a row: the same action on the next row (the previous one after the last), or the
   // list's body when it was the only one.
   if (source.matches(".row-actions a.danger")) {
@@ -256,7 +258,7 @@ function focusPlan(source) {
 }
 document.addEventListener("htmx:before:request", (event) => {
   const ctx = event.detail?.ctx;
-  if (ctx && event.target instanceof Element) ctx.refocus = focusPlan(event.target);
+  if (ctx && event.target instanceof Element) ctx.refocus = focusPlan(event.target, ctx.target);
 });
 document.addEventListener("htmx:finally:request", (event) => {
   const ctx = event.detail?.ctx;
