@@ -28,7 +28,7 @@ function navLink(
 
 /** The search box on every page: results drop down as you type; Enter opens the full results page. */
 function searchBox(ctx: PageContext, base: string): Html {
-  return html`<form class="global-search" role="search" method="get" action="${base}/search">
+  return html`<form class="global-search" role="search" aria-label="Everything" method="get" action="${base}/search">
     <input type="search" name="q" placeholder="Search everything" aria-label="Search contacts, companies, deals and notes" maxlength="200" autocomplete="off" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="search-listbox" hx-get="${base}/search?fragment=dropdown" hx-trigger="input changed delay:200ms" hx-target="#search-dropdown" hx-swap="innerHTML" hx-sync="this:replace" hx-nonce="${ctx.nonce}">
     <div id="search-dropdown" class="search-dropdown" aria-live="polite"></div>
   </form>`;

@@ -34,7 +34,7 @@ export function searchResultsList(base: string, results: SearchResults, query: s
   return html`${join(
     groups.map(
       ([type, label]) =>
-        html`<section class="hits"><h3>${label}</h3><ul>${join(results[type].map((hit) => html`<li>${hitLink(base, hit)}</li>`))}</ul></section>`,
+        html`<section class="hits"><h2>${label}</h2><ul>${join(results[type].map((hit) => html`<li>${hitLink(base, hit)}</li>`))}</ul></section>`,
     ),
   )}`;
 }

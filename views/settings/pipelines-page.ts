@@ -52,7 +52,7 @@ ${deals === 0 ? html`<form class="inline" method="post" action="${p.base}/settin
   };
   return html`<section class="pipeline-settings"><h2>${pipeline.name}</h2>
 ${p.canEdit ? html`<form class="inline" method="post" action="${url}">${csrf}<input name="name" value="${pipeline.name}" maxlength="60" required aria-label="Pipeline name"><button type="submit" class="link">Rename</button></form>` : ""}
-<table class="list"><thead><tr><th scope="col" colspan="${p.canEdit ? 3 : 1}">Stage${p.canEdit ? " · probability · kind" : ""}</th>${p.canEdit ? "" : html`<th scope="col">Probability</th><th scope="col">Kind</th>`}<th scope="col">Deals</th><th scope="col"></th></tr></thead>
+<table class="list"><thead><tr><th scope="col" colspan="${p.canEdit ? 3 : 1}">Stage${p.canEdit ? " · probability · kind" : ""}</th>${p.canEdit ? "" : html`<th scope="col">Probability</th><th scope="col">Kind</th>`}<th scope="col">Deals</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody>${join(pipeline.stages.map(stageRow))}</tbody></table>
 ${
   p.canEdit
