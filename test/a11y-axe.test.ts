@@ -156,8 +156,8 @@ describe("axe-core on every main page", () => {
       console.table(found?.counts);
       for (const other of found?.others ?? []) console.log(`  ${other}`);
       expect(found?.severe).toEqual([]);
-      // Room for a machine shared by several test runs: at a load average of 16 on two cores
-      // this took 150 s, axe alone 2–9 s a page.
+      // The whole file took 34 s at a load average of 8 on two cores, but 150 s at 16 (axe
+      // alone 2–9 s a page): room for a machine shared by several test runs.
     }, 240_000);
   });
 });
