@@ -461,7 +461,9 @@ describe("search", () => {
     const notes = await call("GET", "/t/act-co/search?q=docs");
     expect(notes.json.note[0].title).toContain("[docs]");
     const dropdown = await owner.htmx("GET", "/t/act-co/search?fragment=dropdown&q=tina");
-    expect(dropdown.text).toContain(">Tina Line</a>");
+    expect(dropdown.text).toMatch(
+      /role="option"[^>]*>Tina Line <span class="muted">tina@timeline.test<\/span><\/a>/,
+    );
   });
 
   it("answers FTS syntax with results or nothing, never a 500", async () => {

@@ -63,10 +63,16 @@ function boardColumn(text: string, stageId: number) {
 }
 
 /** The hits' links of a search page or dropdown, as "kind/id". */
+/** The records a results list links to: the page's links, or the dropdown's options. */
 const hits = (text: string, slug: string) =>
-  [...text.matchAll(new RegExp(`<li><a href="/t/${slug}/(contacts|companies|deals)/(\\d+)"`, "g"))].map(
-    (m) => `${m[1]}/${m[2]}`,
-  );
+  [
+    ...text.matchAll(
+      new RegExp(
+        `<li(?: role="none")?><a (?:[^>]* )?href="/t/${slug}/(contacts|companies|deals)/(\\d+)"`,
+        "g",
+      ),
+    ),
+  ].map((m) => `${m[1]}/${m[2]}`);
 
 beforeAll(async () => {
   data = new DataDir(dir.path);

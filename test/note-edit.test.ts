@@ -49,7 +49,12 @@ describe("a note's page", () => {
     const id = await newNote("Met at the Royal Society");
     const owner = await signIn(server.url, T, OWNER, PASSWORD);
     const record = await owner.get(`/t/${T}/companies/${companyId}`);
-    expect(record.text).toContain(`href="/t/${T}/notes/${id}/edit">Edit</a>`);
+    // Its accessible name says which note: "Edit the note of <when>".
+    expect(record.text).toMatch(
+      new RegExp(
+        `href="/t/${T}/notes/${id}/edit">Edit<span class="visually-hidden"> the note of [^<]+</span></a>`,
+      ),
+    );
     const page = await owner.get(`/t/${T}/notes/${id}/edit`);
     expect(page.status).toBe(200);
     expect(page.text).toContain("Note on Analytical Engines Ltd");

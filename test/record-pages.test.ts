@@ -209,10 +209,13 @@ describe("contact pages with htmx", () => {
       // What app.js needs to upgrade the row's Delete: the list's path and noun on the tbody, a
       // plain link to the confirmation page in the row (no per-row htmx attributes).
       expect(before.text).toContain(
-        `<tbody id="${singular[list]}-rows" data-row-actions="/t/shop/${list}" data-noun="${singular[list]}"`,
+        `<tbody id="${singular[list]}-rows" tabindex="-1" data-row-actions="/t/shop/${list}" data-noun="${singular[list]}"`,
       );
       const markup = row.exec(before.text)?.[0] ?? "";
-      expect(markup).toContain(`<a href="/t/shop/${list}/${id}/delete" class="danger">Delete</a>`);
+      // Its accessible name says which record: "Delete <name>".
+      expect(markup).toMatch(
+        new RegExp(`<a href="/t/shop/${list}/${id}/delete" class="danger">Delete<span> [^<]+</span></a>`),
+      );
       expect(markup).not.toContain("hx-");
       const response = await owner.htmx("POST", `/t/shop/${list}/${id}/delete`);
       expect([response.status, response.text]).toEqual([200, ""]);

@@ -57,11 +57,12 @@ async function idsFor(q: string, limit = 50): Promise<Record<Kind, number[]>> {
 function shownPerKind(html: string): Record<Kind, number> {
   const counts = {} as Record<Kind, number>;
   for (const kind of KINDS) {
+    // The page's groups are sections of links; the dropdown's, groups of a listbox's options.
     const group = new RegExp(
-      `<section class="hits"><h3>${LABELS[kind]}</h3><ul>(.*?)</ul></section>`,
+      `<(?:section|div) class="hits"[^>]*><h[23][^>]*>${LABELS[kind]}</h[23]><ul[^>]*>(.*?)</ul>`,
       "s",
     ).exec(html);
-    counts[kind] = group ? (group[1]?.match(/<li>/g) ?? []).length : 0;
+    counts[kind] = group ? (group[1]?.match(/<li[ >]/g) ?? []).length : 0;
   }
   return counts;
 }
@@ -102,7 +103,7 @@ describe("search", () => {
       expect([kind, ranked[kind]]).toEqual([kind, [best[kind].id, middling[kind].id, worst[kind].id]]);
     }
     const page = await owner.get("/t/find-co/search?q=ranko");
-    const people = /<h3>People<\/h3><ul>(.*?)<\/ul>/s.exec(page.text)?.[1] ?? "";
+    const people = /<h2>People<\/h2><ul>(.*?)<\/ul>/s.exec(page.text)?.[1] ?? "";
     expect([...people.matchAll(/href="\/t\/find-co\/contacts\/(\d+)"/g)].map((m) => Number(m[1]))).toEqual([
       best.contact.id,
       middling.contact.id,

@@ -417,7 +417,7 @@ describe("list rows' delegated Edit and Delete in a real browser", () => {
       const [popup] = await Promise.all([
         context.waitForEvent("page"),
         page
-          .locator(`#contact-${keep} .row-actions a`, { hasText: "Edit" })
+          .locator(`#contact-${keep} .row-actions a`, { hasText: /^Edit/ })
           .click({ modifiers: ["Control"] }),
       ]);
       await popup.waitForLoadState();
@@ -521,7 +521,7 @@ describe("list rows' delegated Edit and Delete in a real browser", () => {
       await page.goto(`${server.url}${TA}/companies`);
       await markPage(page);
       const row = page.locator(`#company-${co.json.id}`);
-      await row.locator(".row-actions a", { hasText: "Edit" }).click();
+      await row.locator(".row-actions a", { hasText: /^Edit/ }).click();
       const editing = page.locator(`tr.editing:has(input[name=name])`);
       await editing.waitFor();
       await editing.locator("input[name=name]").fill("Inline Co Renamed");
@@ -535,7 +535,7 @@ describe("list rows' delegated Edit and Delete in a real browser", () => {
       expect(await stillSamePage(page)).toBe(true);
       expect((await callA("GET", `${TA}/companies/${co.json.id}`)).json.name).toBe("Inline Co Renamed");
       // The saved row (swapped in by the form, not by the list) upgrades its Edit again; Cancel restores it.
-      await row.locator(".row-actions a", { hasText: "Edit" }).click();
+      await row.locator(".row-actions a", { hasText: /^Edit/ }).click();
       await editing.waitFor();
       expect(await editing.locator("input[name=name]").inputValue()).toBe("Inline Co Renamed");
 
@@ -544,7 +544,7 @@ describe("list rows' delegated Edit and Delete in a real browser", () => {
       const from = requests.length;
       await Promise.all([
         page.waitForURL(`**${TA}/deals/${d.id}/edit`),
-        page.locator(`#deal-${d.id} .row-actions a`, { hasText: "Edit" }).click(),
+        page.locator(`#deal-${d.id} .row-actions a`, { hasText: /^Edit/ }).click(),
       ]);
       expect(requests.slice(from).some((r) => r.url().includes("fragment=row"))).toBe(false);
       expect(await page.locator("main form input[name=title]").inputValue()).toBe("deal-edit-nav");

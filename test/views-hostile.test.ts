@@ -506,8 +506,8 @@ const VIEWS: Record<string, Entry | NotHtml> = {
   ],
   "components/owner-options#ownerOptions": notHtml("select options, rendered by selectField"),
   "components/row-actions.raw#rowActions": (v, f) => [
-    v(f.row, `${BASE}/contacts/101`),
-    v(f.readOnlyRow, `${BASE}/contacts/101`),
+    v(f.row, `${BASE}/contacts/101`, f.s),
+    v(f.readOnlyRow, `${BASE}/contacts/101`, f.s),
   ],
   "components/saved-views-bar#saveViewForm": (v, f) => [v(f.saveView), v({ ...f.saveView, canShare: false })],
   "components/saved-views-bar#savedViewsBar": (v, f) => [
@@ -1283,6 +1283,17 @@ const VIEWS: Record<string, Entry | NotHtml> = {
     const results = searchResults(f);
     return [v(f.ctx, BASE, results, f.s), v(f.ctx, BASE, emptySearch(), f.s)];
   },
+  "search/search-results#snippet": (v, f) => [
+    v([
+      { text: f.s, match: true },
+      { text: f.s, match: false },
+    ]),
+  ],
+  "search/search-dropdown#searchDropdown": (v, f) => [
+    v(BASE, searchResults(f), f.s),
+    v(BASE, emptySearch(), f.s),
+    v(BASE, emptySearch(), ""),
+  ],
   "search/search-results#searchResultsList": (v, f) => [
     v(BASE, searchResults(f), f.s),
     v(BASE, emptySearch(), f.s),
@@ -1509,7 +1520,6 @@ const NO_USER_TEXT = new Set([
   "ops/ops-charts#opsCharts",
   "tasks/task-item#taskToggleForm",
   "components/list-columns#hiddenColumnsStyle",
-  "components/row-actions.raw#rowActions",
   "components/select-cell.raw#selectHeader",
   "records/quick-add-form#quickAddCreated",
   "records/record-actions#recordActions",

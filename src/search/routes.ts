@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { searchPage, searchResultsList } from "../../views/search/search-results.ts";
+import { searchDropdown } from "../../views/search/search-dropdown.ts";
+import { searchPage } from "../../views/search/search-results.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { pageContext } from "../http/page-context.ts";
@@ -13,7 +14,7 @@ export function searchRoutes(deps: AppDeps) {
     const query = (c.req.query("q") ?? "").slice(0, 200);
     const base = `/t/${c.var.tenant.slug}`;
     if (c.req.query("fragment") === "dropdown") {
-      return c.html(searchResultsList(base, searchAll(c.var.shard, query, 5), query).value);
+      return c.html(searchDropdown(base, searchAll(c.var.shard, query, 5), query).value);
     }
     return c.html(searchPage(pageContext(c, deps), base, searchAll(c.var.shard, query, 20), query).value);
   });

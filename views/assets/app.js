@@ -67,8 +67,8 @@ document.addEventListener("click", (event) => {
 });
 
 // A task's tick: its button names the page's one task form and its own completion URL, which a
-// browser without JavaScript posts. Here it is posted by htmx and the task swapped in place,
-// and focus stays on the task's tick rather than going back to the top of the page.
+// browser without JavaScript posts. Here it is posted by htmx and the task swapped in place;
+// where focus goes then is the keyboard block's at the end of this file.
 document.addEventListener("click", (event) => {
   if (event.defaultPrevented || event.button !== 0) return;
   const button =
@@ -78,15 +78,12 @@ document.addEventListener("click", (event) => {
   const url = new URL(button.formAction);
   if (url.origin !== location.origin || !/^\/t\/[^/]+\/tasks\/\d+\/completion$/.test(url.pathname)) return;
   event.preventDefault();
-  const id = task.id;
-  window.htmx
-    .ajax("POST", url.pathname, {
-      source: button,
-      target: task,
-      swap: "outerHTML",
-      values: { completed: button.value },
-    })
-    .then(() => document.querySelector(`#${CSS.escape(id)} button.check`)?.focus());
+  window.htmx.ajax("POST", url.pathname, {
+    source: button,
+    target: task,
+    swap: "outerHTML",
+    values: { completed: button.value },
+  });
 });
 
 // Kanban: drag a card onto another stage's column. The card's "Move to…" link is the URL its
@@ -314,3 +311,112 @@ document.addEventListener("change", (event) => {
     all.indeterminate = ticked > 0 && ticked < rows.length;
   }
 });
+// Keyboard and screen readers (issue 11, item 7). After an in-page update the element that had
+// focus is often gone (swapped out), and focus would fall back to the top of the page. A plan
+// is made before each request, while the page still shows what the user acted on, and carried
+// out once the answer is swapped in (htmx:finally:request, which htmx sends to the document
+// when the request's own element has been swapped out). The board's Move to… puts focus back
+// on the moved card itself.
+const focusIn = (id, selector) => {
+  const target = id ? document.getElementById(id)?.querySelector(selector) : null;
+  target?.focus();
+  return Boolean(target);
+};
+const focusContainer = (element) => {
+  if (!element?.isConnected) return false;
+  if (!element.hasAttribute("tabindex")) element.setAttribute("tabindex", "-1");
+  element.focus();
+  return true;
+};
+// Only a request that swaps the task or the row itself has a plan: a field's own request inside
+// an edited row (the company name's suggestions) leaves focus alone.
+function focusPlan(source, target) {
+  // Completing a task moves on to the next open task's tick (the list itself when none is
+  // left); opening one again stays on its tick.
+  const tick = source.closest('button.check[form="task-toggle"]');
+  const task = tick?.closest("li.task");
+  if (tick && task?.id && target === task) {
+    if (tick.value !== "true") return () => focusIn(task.id, "button.check");
+    const tasks = [...document.querySelectorAll("li.task")];
+    const next = tasks.slice(tasks.indexOf(task) + 1).find((t) => t.id && !t.classList.contains("done"));
+    const list = task.parentElement;
+    const nextId = next?.id;
+    return () => focusIn(nextId, "button.check") || focusContainer(list) || focusIn(task.id, "button.check");
+  }
+  const row = source.closest("tbody[data-row-actions] > tr");
+  if (!row?.id || target !== row) return null;
+  // Deleting a row: the same action on the next row (the previous one after the last), or the
+  // list's body when it was the only one.
+  if (source.matches(".row-actions a.danger")) {
+    const neighbour = row.nextElementSibling?.id ? row.nextElementSibling : row.previousElementSibling;
+    const rows = row.parentElement;
+    return () => focusIn(neighbour?.id, ".row-actions a.danger") || focusContainer(rows);
+  }
+  // Inline edit: Edit opens the row's form on its first field; Save (or Cancel) comes back to
+  // the row's Edit link, or, when the save was refused, to the first field in error.
+  return () => {
+    const now = document.getElementById(row.id);
+    if (!now) return;
+    const field = now.classList.contains("editing")
+      ? (now.querySelector('[aria-invalid="true"]') ??
+        now.querySelector("input:not([type=hidden]), select, textarea"))
+      : (now.querySelector(".row-actions a:not(.danger)") ?? now.querySelector("a[href]"));
+    field?.focus();
+  };
+}
+document.addEventListener("htmx:before:request", (event) => {
+  const ctx = event.detail?.ctx;
+  if (ctx && event.target instanceof Element) ctx.refocus = focusPlan(event.target, ctx.target);
+});
+document.addEventListener("htmx:finally:request", (event) => {
+  const ctx = event.detail?.ctx;
+  if (ctx?.refocus && ctx.status === "swapped") ctx.refocus();
+});
+
+// The search box is a combobox over the dropdown's listbox (views/search/search-dropdown.ts):
+// the arrow keys move the active option (aria-activedescendant) while focus stays in the box,
+// Enter opens the active option (or, with none, the search page), Escape closes the list (above).
+const searchOptions = () => [...document.querySelectorAll("#search-listbox [role=option]")];
+function activateOption(input, option) {
+  for (const other of searchOptions()) other.setAttribute("aria-selected", String(other === option));
+  if (!option) return input.removeAttribute("aria-activedescendant");
+  input.setAttribute("aria-activedescendant", option.id);
+  option.scrollIntoView({ block: "nearest" });
+}
+document.addEventListener("keydown", (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.matches('.global-search input[role="combobox"]')) return;
+  const options = searchOptions();
+  const at = options.findIndex((option) => option.id === input.getAttribute("aria-activedescendant"));
+  if ((event.key === "ArrowDown" || event.key === "ArrowUp") && options.length) {
+    event.preventDefault();
+    const step = event.key === "ArrowDown" ? 1 : -1;
+    const next = at < 0 ? (step > 0 ? 0 : options.length - 1) : (at + step + options.length) % options.length;
+    activateOption(input, options[next]);
+  } else if (event.key === "Enter" && at >= 0) {
+    event.preventDefault();
+    location.assign(options[at].href);
+  }
+});
+// Escape closes an open list (the listener above) and keeps what was typed; a second one clears
+// the box, as the browser does. Capturing: this runs before the listener that empties the list.
+document.addEventListener(
+  "keydown",
+  (event) => {
+    if (event.key !== "Escape" || !(event.target instanceof Element)) return;
+    if (event.target.matches('.global-search input[role="combobox"]') && searchOptions().length)
+      event.preventDefault();
+  },
+  true,
+);
+// Whatever fills or empties the dropdown (typing, Escape, a click elsewhere), the box says
+// whether its list is open, and an active option that is gone is forgotten.
+const searchDropdown = document.getElementById("search-dropdown");
+if (searchDropdown)
+  new MutationObserver(() => {
+    const input = document.querySelector('.global-search input[role="combobox"]');
+    if (!input) return;
+    input.setAttribute("aria-expanded", String(searchOptions().length > 0));
+    if (!document.getElementById(input.getAttribute("aria-activedescendant") ?? ""))
+      input.removeAttribute("aria-activedescendant");
+  }).observe(searchDropdown, { childList: true });

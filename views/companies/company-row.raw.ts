@@ -28,6 +28,6 @@ export function companyRow(co: CompanyRecord, ctx: RowContext): Html {
       ctx.base
     }/contacts?companyId=${co.id}">${formatCount(co.contactCount)}</a></td><td>${tagChips(co.tags, `${ctx.base}/companies`).value}</td><td>${
       co.ownerName ? e(co.ownerName) : ""
-    }</td><td><time>${formatDay(co.createdAt)}</time></td>${customCells(ctx.custom, co.id)}${rowActions(ctx, path)}</tr>\n`,
+    }</td><td><time>${formatDay(co.createdAt)}</time></td>${customCells(ctx.custom, co.id)}${rowActions(ctx, path, co.name)}</tr>\n`,
   );
 }

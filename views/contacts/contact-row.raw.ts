@@ -27,6 +27,7 @@ export function contactRow(c: ContactRecord, ctx: RowContext): Html {
     }</td><td>${tagChips(c.tags, `${ctx.base}/contacts`).value}</td><td>${c.ownerName ? e(c.ownerName) : ""}</td><td><time>${formatDay(c.createdAt)}</time></td>${customCells(ctx.custom, c.id)}${rowActions(
       ctx,
       path,
+      `${c.firstName} ${c.lastName}`,
     )}</tr>\n`,
   );
 }

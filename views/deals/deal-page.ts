@@ -54,7 +54,7 @@ function peopleSection(p: DealPageProps, path: string): Html {
       (c) =>
         html`<li><a href="${p.row.base}/contacts/${c.id}">${c.firstName} ${c.lastName}</a>${c.title ? ` · ${c.title}` : ""}${
           p.row.canWrite
-            ? html` <form class="inline" method="post" action="${path}/contacts/${c.id}/delete">${csrf}<button type="submit" class="link">Remove</button></form>`
+            ? html` <form class="inline" method="post" action="${path}/contacts/${c.id}/delete">${csrf}<button type="submit" class="link">Remove<span class="visually-hidden"> ${c.firstName} ${c.lastName}</span></button></form>`
             : ""
         }</li>`,
     ),

@@ -17,6 +17,6 @@ export function dealRow(d: DealRecord, ctx: RowContext): Html {
       d.companyId
         ? `<a href="${ctx.base}/companies/${d.companyId}"${titleIfLong(d.companyName ?? "", LIST_NAME_SHOWN)}>${e(d.companyName ?? "")}</a>`
         : ""
-    }</td><td>${tagChips(d.tags, `${ctx.base}/deals`).value}</td><td>${d.ownerName ? e(d.ownerName) : ""}</td><td>${d.expectedCloseOn ? e(d.expectedCloseOn) : ""}</td><td><time>${formatDay(d.createdAt)}</time></td>${customCells(ctx.custom, d.id)}${rowActions(ctx, path)}</tr>\n`,
+    }</td><td>${tagChips(d.tags, `${ctx.base}/deals`).value}</td><td>${d.ownerName ? e(d.ownerName) : ""}</td><td>${d.expectedCloseOn ? e(d.expectedCloseOn) : ""}</td><td><time>${formatDay(d.createdAt)}</time></td>${customCells(ctx.custom, d.id)}${rowActions(ctx, path, d.title)}</tr>\n`,
   );
 }

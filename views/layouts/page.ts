@@ -7,6 +7,11 @@ export interface PageOptions {
   nav?: NavKey;
   body: HtmlValue;
   flash?: HtmlValue;
+  /**
+   * The id the "Skip to content" link lands on, when not the whole main: a list page's rows,
+   * so its first record is three Tabs from the top (the element takes tabindex="-1").
+   */
+  skipTo?: string;
 }
 
 function navLink(
@@ -24,8 +29,8 @@ function navLink(
 
 /** The search box on every page: results drop down as you type; Enter opens the full results page. */
 function searchBox(ctx: PageContext, base: string): Html {
-  return html`<form class="global-search" role="search" method="get" action="${base}/search">
-    <input type="search" name="q" placeholder="Search everything" aria-label="Search contacts, companies, deals and notes" maxlength="200" autocomplete="off" hx-get="${base}/search?fragment=dropdown" hx-trigger="input changed delay:200ms" hx-target="#search-dropdown" hx-swap="innerHTML" hx-sync="this:replace" hx-nonce="${ctx.nonce}">
+  return html`<form class="global-search" role="search" aria-label="Everything" method="get" action="${base}/search">
+    <input type="search" name="q" placeholder="Search everything" aria-label="Search contacts, companies, deals and notes" maxlength="200" autocomplete="off" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="search-listbox" hx-get="${base}/search?fragment=dropdown" hx-trigger="input changed delay:200ms" hx-target="#search-dropdown" hx-swap="innerHTML" hx-sync="this:replace" hx-nonce="${ctx.nonce}">
     <div id="search-dropdown" class="search-dropdown" aria-live="polite"></div>
   </form>`;
 }
@@ -81,9 +86,10 @@ export function page(ctx: PageContext, options: PageOptions): Html {
 <script src="${ctx.assets.app}" nonce="${ctx.nonce}" defer></script>
 </head>
 <body>
+<a class="skip-link" href="#${options.skipTo ?? "main"}">Skip to content</a>
 ${topBar(ctx, options.nav)}
 <div id="flash" role="status" aria-live="polite">${options.flash ?? ""}</div>
-<main id="main">
+<main id="main" tabindex="-1">
 ${options.body}
 </main>
 </body>

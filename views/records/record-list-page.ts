@@ -42,6 +42,7 @@ export function recordListPage<R extends { id: number }, X>(
         ? undefined
         : flashFragment("notice", `${p.changed} ${p.changed === 1 ? view.type : view.path} changed.`),
     nav: view.path,
+    skipTo: `${view.type}-rows`,
     body: html`<div class="page-head list-toolbar">
   <h1>${title}</h1>
   ${savedViewsBar(p.savedViews)}

@@ -107,7 +107,7 @@ ${p.saveView ? saveViewForm(p.saveView) : ""}${p.bulk ? bulkBar(p.bulk) : ""}
 ${hiddenColumnsStyle(`#${id} table.list`, p.row, p.columns)}<div class="table-scroll">
 <table class="list">
 <thead><tr>${trustedHtml(selectHeader(p.row))}${sortHeader(view.nameHeader, p.sorting?.name)}${join(view.columns.map((c) => headerCell(c, p.sorting)))}${trustedHtml(customHeaderCells(p.row.custom, p.sorting))}<th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-<tbody id="${view.type}-rows" data-row-actions="${p.row.base}/${view.path}" data-noun="${view.type}"${view.inlineEdit ? html` data-inline-edit` : ""}>
+<tbody id="${view.type}-rows" tabindex="-1" data-row-actions="${p.row.base}/${view.path}" data-noun="${view.type}"${view.inlineEdit ? html` data-inline-edit` : ""}>
 ${join(p.page.rows.map((record) => view.row(record, p.row)))}
 </tbody>
 </table>

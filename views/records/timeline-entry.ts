@@ -1,7 +1,7 @@
 import { recordPath } from "../../src/core/record-types.ts";
 import type { HistoryNames } from "../../src/interactions/history-names.ts";
 import type { TimelineEntry } from "../../src/interactions/timeline.ts";
-import { localTime, type ViewerClock } from "../components/local-time.ts";
+import { exactLocalTime, localTime, type ViewerClock } from "../components/local-time.ts";
 import { type Html, html } from "../html.ts";
 import { autolink } from "./autolink.raw.ts";
 import { changeLines } from "./change-lines.ts";
@@ -104,7 +104,7 @@ export function timelineEntry(
   return html`<li class="entry kind-${e.kind.replace(".", "-")}" id="interaction-${e.id}">
 <div class="meta">${localTime(e.occurredAt, reading.clock)} · ${who}${about}${
     canWrite && e.kind === "note.created" && e.noteBody !== null && Number(e.payload.noteId) > 0
-      ? html` · <a class="note-edit" href="${base}/notes/${Number(e.payload.noteId)}/edit">Edit</a>`
+      ? html` · <a class="note-edit" href="${base}/notes/${Number(e.payload.noteId)}/edit">Edit<span class="visually-hidden"> the note of ${exactLocalTime(e.occurredAt, reading.clock.zone)}</span></a>`
       : ""
   }${
     canWrite && ACTIVITY_LABELS[e.kind] && e.actorType !== "system"

@@ -4,7 +4,8 @@ import { type Html, html, join } from "../html.ts";
 import { page } from "../layouts/page.ts";
 import type { PageContext } from "../layouts/page-context.ts";
 
-const GROUPS: [HitType, string][] = [
+/** The kinds of hit, in the order and under the headings both the page and the dropdown show them. */
+export const GROUPS: [HitType, string][] = [
   ["contact", "People"],
   ["company", "Companies"],
   ["deal", "Deals"],
@@ -15,7 +16,7 @@ const GROUPS: [HitType, string][] = [
 const HIT_TITLE_SHOWN = 60;
 
 /** A note snippet with its matched words highlighted. */
-function snippet(parts: SnippetPart[]): Html {
+export function snippet(parts: SnippetPart[]): Html {
   return join(parts.map((part) => (part.match ? html`<mark>${part.text}</mark>` : part.text)));
 }
 
@@ -38,7 +39,7 @@ export function searchResultsList(base: string, results: SearchResults, query: s
   return html`${join(
     groups.map(
       ([type, label]) =>
-        html`<section class="hits"><h3>${label}</h3><ul>${join(results[type].map((hit) => html`<li>${hitLink(base, hit)}</li>`))}</ul></section>`,
+        html`<section class="hits"><h2>${label}</h2><ul>${join(results[type].map((hit) => html`<li>${hitLink(base, hit)}</li>`))}</ul></section>`,
     ),
   )}`;
 }

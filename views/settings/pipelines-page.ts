@@ -42,17 +42,17 @@ function pipelineSection(p: PipelinesPageProps, pipeline: PipelineWithStages): H
 <input name="probability" type="number" min="0" max="100" value="${s.probability}" required aria-label="Probability (%)">%
 ${kindSelect(s.kind)}
 <input type="hidden" name="position" value="${i}">
-<button type="submit" class="link">Save</button></form></td>
+<button type="submit" class="link">Save<span class="visually-hidden"> ${s.name}</span></button></form></td>
 <td>${deals}</td>
 <td class="actions">
 ${i > 0 ? html`<form class="inline" method="post" action="${p.base}/settings/stages/${s.id}">${csrf}<input type="hidden" name="position" value="${i - 1}"><button type="submit" class="link" aria-label="Move ${s.name} up">&uarr;</button></form>` : ""}
 ${i < pipeline.stages.length - 1 ? html`<form class="inline" method="post" action="${p.base}/settings/stages/${s.id}">${csrf}<input type="hidden" name="position" value="${i + 1}"><button type="submit" class="link" aria-label="Move ${s.name} down">&darr;</button></form>` : ""}
-${deals === 0 ? html`<form class="inline" method="post" action="${p.base}/settings/stages/${s.id}/delete">${csrf}<button type="submit" class="link danger">Delete</button></form>` : ""}
+${deals === 0 ? html`<form class="inline" method="post" action="${p.base}/settings/stages/${s.id}/delete">${csrf}<button type="submit" class="link danger">Delete<span class="visually-hidden"> ${s.name}</span></button></form>` : ""}
 </td></tr>`;
   };
   return html`<section class="pipeline-settings"><h2>${pipeline.name}</h2>
 ${p.canEdit ? html`<form class="inline" method="post" action="${url}">${csrf}<input name="name" value="${pipeline.name}" maxlength="60" required aria-label="Pipeline name"><button type="submit" class="link">Rename</button></form>` : ""}
-<table class="list"><thead><tr><th scope="col" colspan="${p.canEdit ? 3 : 1}">Stage${p.canEdit ? " · probability · kind" : ""}</th>${p.canEdit ? "" : html`<th scope="col">Probability</th><th scope="col">Kind</th>`}<th scope="col">Deals</th><th scope="col"></th></tr></thead>
+<table class="list"><thead><tr><th scope="col" colspan="${p.canEdit ? 3 : 1}">Stage${p.canEdit ? " · probability · kind" : ""}</th>${p.canEdit ? "" : html`<th scope="col">Probability</th><th scope="col">Kind</th>`}<th scope="col">Deals</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
 <tbody>${join(pipeline.stages.map(stageRow))}</tbody></table>
 ${
   p.canEdit
