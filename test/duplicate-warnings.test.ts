@@ -307,6 +307,8 @@ describe("in a browser", () => {
         await Promise.all([page.waitForURL(`**/t/${T}/contacts`), page.click("main button[type=submit]")]);
 
         const first = `Browser${viewport.name}`;
+        // Quick add sits behind the list's "New contact" disclosure.
+        await page.click("details.quick-add-toggle > summary");
         await page.fill("#new-contact-firstName", first);
         await page.fill("#new-contact-email", " GRACE@dupes.test");
         await page.click("#new-contact button[type=submit]:not([name])");

@@ -156,8 +156,11 @@ describe("keyboard only, at 1280×800", () => {
 
   it("creates a contact, adds two tasks on its page, completes them, moves a deal: focus stays where the work is", async () => {
     await loaded(`${T}/contacts`);
-    // 1. Quick add: the form starts empty again with focus in its first field.
-    await tabTo("#new-contact input[name=firstName]");
+    // 1. Quick add (behind the toolbar's "New contact", opened with Enter): the form starts
+    // empty again with focus in its first field.
+    await tabTo("details.quick-add-toggle > summary");
+    await page.keyboard.press("Enter");
+    await tabTo("#new-contact input[name=firstName]", { max: 3 });
     await page.keyboard.type("Zora");
     await tabTo("#new-contact input[name=lastName]", { max: 3 });
     await page.keyboard.type("Hurston");

@@ -322,6 +322,8 @@ describe("in a browser, at both screens", () => {
         await page.waitForFunction(() => "htmx" in window);
         const summary = () => page.locator("#companies-summary").textContent();
         const companiesBefore = Number(/\d+/.exec((await summary()) ?? "")?.[0]);
+        // Quick add sits behind the list's "New company" disclosure.
+        await page.click("details.quick-add-toggle > summary");
         await page.fill("#new-company input[name=name]", `Quick ${viewport.name}`);
         await page.click("#new-company button[type=submit]");
         await page.locator("#company-rows tr", { hasText: `Quick ${viewport.name}` }).waitFor();

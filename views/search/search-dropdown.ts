@@ -1,7 +1,7 @@
 import { recordPath } from "../../src/core/record-types.ts";
 import type { SearchHit, SearchResults } from "../../src/search/search-all.ts";
 import { type Html, html, join } from "../html.ts";
-import { GROUPS, snippet } from "./search-results.ts";
+import { GROUPS, HIT_TITLE_SHOWN, snippet } from "./search-results.ts";
 
 function option(base: string, hit: SearchHit): Html {
   // Each option is the link itself: an option may hold no focusable element of its own.
@@ -13,7 +13,9 @@ function option(base: string, hit: SearchHit): Html {
     return html`<a role="option" id="${id}" aria-selected="false" tabindex="-1" href="${href}#timeline-entries">${snippet(hit.snippet ?? [])}</a>`;
   }
   const href = recordPath(base, { type: hit.type, id: hit.id });
-  return html`<a role="option" id="${id}" aria-selected="false" tabindex="-1" href="${href}">${hit.title}${hit.detail ? html` <span class="muted">${hit.detail}</span>` : ""}</a>`;
+  // A long title is clamped to two lines (app.css): the whole of it in the option's title.
+  const title = hit.title.length > HIT_TITLE_SHOWN ? html` title="${hit.title}"` : "";
+  return html`<a role="option" id="${id}" aria-selected="false" tabindex="-1" href="${href}"${title}>${hit.title}${hit.detail ? html` <span class="muted">${hit.detail}</span>` : ""}</a>`;
 }
 
 /**

@@ -13,7 +13,7 @@ export const GROUPS: [HitType, string][] = [
 ];
 
 /** What a hit's link shows before the dropdown clamps it (two lines). */
-const HIT_TITLE_SHOWN = 60;
+export const HIT_TITLE_SHOWN = 60;
 
 /** A note snippet with its matched words highlighted. */
 export function snippet(parts: SnippetPart[]): Html {

@@ -42,10 +42,10 @@ ${settingsNav(p.base, "analytics")}
         : html`The nightly run is off on this server (CRM_ANALYTICS_AT=off).`
     } An admin of the server can run <code>crm analytics run</code> at any time.</p>
 <h2>This workspace</h2>
-<div class="table-scroll"><table class="list" id="analytics-results"><thead><tr><th scope="col">Job</th><th scope="col" class="num">Rows</th><th scope="col">Computed</th></tr></thead>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Latest results"><table class="list" id="analytics-results"><thead><tr><th scope="col">Job</th><th scope="col" class="num">Rows</th><th scope="col">Computed</th></tr></thead>
 <tbody>${p.jobs.map((j) => html`<tr><td>${j.job}</td><td class="num">${j.rows === null ? "–" : formatCount(j.rows)}</td><td>${j.freshness ?? "Not computed yet"}</td></tr>`)}</tbody></table></div>
 <h2>Runs on this server</h2>
-<div class="table-scroll"><table class="list" id="analytics-runs"><thead><tr><th scope="col">Run</th><th scope="col">For</th><th scope="col">Started by</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Ended</th><th scope="col" class="num">Took</th><th scope="col">Jobs</th></tr></thead>
+<div class="table-scroll" tabindex="0" role="region" aria-label="Runs"><table class="list" id="analytics-runs"><thead><tr><th scope="col">Run</th><th scope="col">For</th><th scope="col">Started by</th><th scope="col">Status</th><th scope="col">Started</th><th scope="col">Ended</th><th scope="col" class="num">Took</th><th scope="col">Jobs</th></tr></thead>
 <tbody>${p.runs.length ? p.runs.map(runRow) : html`<tr><td colspan="8">No runs yet.</td></tr>`}</tbody></table></div>
 <p class="hint">Each run computes every workspace on this server; a failed job leaves the previous results in place and is tried again the next run. Row counts and errors across workspaces are shown to the server's operators only (<code>crm analytics status</code>).</p>
 </section>`,
