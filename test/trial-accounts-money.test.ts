@@ -531,6 +531,109 @@ describe("typed amounts", () => {
   });
 });
 
+describe("lost reasons", () => {
+  let dealId = 0;
+  let lostStage = 0;
+  const deal = () =>
+    read<{ stageId: number; reason: string | null }>(
+      A,
+      "SELECT stage_id AS stageId, lost_reason AS reason FROM deals WHERE id = ?",
+      dealId,
+    );
+
+  beforeAll(async () => {
+    await owner.get(`/t/${A}/deals/new`);
+    const made = await owner.post(`/t/${A}/deals`, { title: "Lost cause", amount: "100", currency: "USD" });
+    dealId = Number(made.headers.get("location")?.split("/").pop());
+    lostStage = (
+      await read<{ id: number }>(
+        A,
+        "SELECT s.id FROM stages s JOIN deals d ON d.pipeline_id = s.pipeline_id WHERE d.id = ? AND s.kind = 'lost'",
+        dealId,
+      )
+    ).id;
+  });
+
+  it("moves nothing to Lost without a reason (422 asking for it)", async () => {
+    const before = await deal();
+    await owner.get(`/t/${A}/deals/${dealId}/stage`);
+    const refused = await owner.post(`/t/${A}/deals/${dealId}/stage`, {
+      stageId: String(lostStage),
+      lostReason: "  ",
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.text).toContain("is needed to move a deal to a Lost stage");
+    expect(await deal()).toEqual(before);
+  });
+
+  it.skip("DEFECT: the Move to… form stores a lost reason with bidi overrides and control characters that every other form refuses", async () => {
+    // deal-form.ts:109 (parseStageMove) only trims and slices the reason; the deal's edit form
+    // reads it with plainText(200) (deal-input.ts), which refuses bidi controls. So the move
+    // stores "\u202e…" (the deal page then shows it reversed) and afterwards the deal's own edit
+    // form, carrying the stored reason, cannot be saved until someone finds and deletes it.
+    const before = await deal();
+    await owner.get(`/t/${A}/deals/${dealId}/stage`);
+    const moved = await owner.post(`/t/${A}/deals/${dealId}/stage`, {
+      stageId: String(lostStage),
+      lostReason: "Price\u202e ecnanif\u0007",
+    });
+    // Today: 303, stored, and the edit form submitted unchanged answers 422 "must not contain
+    // control characters" about a field the person never touched.
+    const editPage = await owner.get(`/t/${A}/deals/${dealId}/edit`);
+    const form = owner.forms(editPage.text).find((f) => f.action.endsWith(`/deals/${dealId}`));
+    if (!form) throw new Error("no edit form");
+    expect((await owner.submit(form, { pageUrl: `/t/${A}/deals/${dealId}/edit` })).status).toBe(303);
+    expect(moved.status).toBe(422);
+    expect((await deal()).stageId).toBe(before.stageId);
+  });
+
+  it.skip("DEFECT: a lost reason over 200 characters is cut without a word, even in the middle of an emoji", async () => {
+    // README: "any text, at most 200 characters"; deal-form.ts:109 slices at 200 UTF-16 units
+    // instead of refusing, so 199 letters and an emoji are stored ending in a lone surrogate.
+    const before = await deal();
+    await owner.get(`/t/${A}/deals/${dealId}/stage`);
+    const moved = await owner.post(`/t/${A}/deals/${dealId}/stage`, {
+      stageId: String(lostStage),
+      lostReason: `${"a".repeat(199)}😀 and more`,
+    });
+    expect(moved.status).toBe(422);
+    expect(moved.text).toContain("at most 200 characters");
+    expect(await deal()).toEqual(before);
+  });
+});
+
+describe("a newcomer's mail settings", () => {
+  it("refuses to start with CRM_SMTP_URL but no CRM_PUBLIC_URL (exit 2), as README says", async () => {
+    const started = startServer({
+      dataDir: dir.path,
+      env: { CRM_SMTP_URL: "smtp://127.0.0.1:9", CRM_MAIL_FROM: "crm@trial.test", CRM_PUBLIC_URL: "" },
+    });
+    await expect(started).rejects.toThrow(/exited with 2[\s\S]*CRM_PUBLIC_URL/);
+  });
+
+  it.skip("DEFECT: CRM_PUBLIC_URL=crm.example.com (no https://) starts with mail on, and every mailed link is dead", async () => {
+    // config.ts:198 only strips trailing slashes: a URL without a scheme (or javascript:…) is
+    // taken, and public-link.ts makes "crm.example.com/t/<slug>/password-reset/<token>", which
+    // mail clients show as text or resolve as a relative link. It should exit 2 like a missing one.
+    const started = startServer({
+      dataDir: dir.path,
+      env: {
+        CRM_SMTP_URL: "smtp://127.0.0.1:9",
+        CRM_MAIL_FROM: "crm@trial.test",
+        CRM_PUBLIC_URL: "crm.example.com",
+      },
+    });
+    const outcome = await started.then(
+      async (s) => {
+        await s.stop();
+        return "started";
+      },
+      (error: Error) => error.message,
+    );
+    expect(outcome).toMatch(/exited with 2/);
+  });
+});
+
 describe("duplicate warnings' anyway, submitted twice", () => {
   it.skip("DEFECT: a double click on Create anyway makes two more copies of the contact", async () => {
     await owner.get(`/t/${A}/contacts/new`);
