@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { createServer, type Socket } from "node:net";
 import { createTenant } from "../src/auth/create-tenant.ts";
 import { readTypedAmount } from "../src/core/typed-amount.ts";
 import { BrowserClient } from "./support/browser-client.ts";
@@ -93,6 +94,7 @@ beforeAll(async () => {
       CRM_PUBLIC_URL: PUBLIC,
       CRM_RESETS_PER_ADDRESS: "3",
       CRM_RESETS_PER_WORKSPACE: "1000",
+      CRM_MAIL_RETRY_SECONDS: "1",
     },
   });
   owner = await signIn(server.url, A, OWNER);
@@ -689,5 +691,38 @@ describe("spreadsheet exports of hostile names", () => {
     expect(refused.status).toBe(422);
     expect(refused.text).toContain("must not contain bidirectional control characters");
     expect(await count()).toBe(before);
+  });
+});
+
+describe("an SMTP server that refuses service", () => {
+  it("answers the reset form as ever, logs the refusal without the link, and delivers once the server is back", async () => {
+    await inbox.close();
+    const sockets: Socket[] = [];
+    // Greets with 554 and hangs up: a server refusing service (RFC 5321 4.3.1).
+    const refusing = createServer((socket) => {
+      sockets.push(socket);
+      socket.end("554 5.3.2 not accepting mail now\r\n");
+    });
+    await new Promise<void>((resolve) => refusing.listen(inbox.port, "127.0.0.1", resolve));
+    const email = "known3@trial.test";
+    const nth = inbox.to(email).length + 1;
+    try {
+      const asked = await askReset(A, email);
+      expect(asked.status).toBe(303);
+      expect(asked.headers.get("location")).toBe(`/t/${A}/password-reset?sent=1`);
+      const failed = await server.waitForLine(
+        (l) => l.msg === "mail send failed; will retry" && l.kind === "password-reset",
+      );
+      expect(failed).toMatchObject({ level: "warn", tenant: A });
+    } finally {
+      await new Promise<void>((resolve) => refusing.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+    }
+    await inbox.listen();
+    const mail = await inbox.waitFor(email, nth);
+    const link = linkIn(mail, `${PUBLIC}/t/${A}/password-reset/`);
+    const token = link.slice(link.lastIndexOf("/") + 1);
+    expect(server.lines.join("\n")).not.toContain(token);
+    expect(server.stderr()).not.toContain(token);
   });
 });
