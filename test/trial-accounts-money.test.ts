@@ -251,6 +251,36 @@ describe("reset links under attack", () => {
   });
 });
 
+describe("reset throttling as a weapon", () => {
+  it.skip("DEFECT: anyone can block every password reset of a workspace for an hour with 30 requests for made-up addresses", async () => {
+    // reset-limiter.ts counts unknown addresses against the workspace's bucket
+    // (CRM_RESETS_PER_WORKSPACE, 30 an hour): a stranger who knows only the slug spends it on
+    // nobody1@…nobody30@, and the real member who forgot their password gets 429 "try again in
+    // 60 minutes" (README documents the counting, not this consequence). Fixed when a known
+    // account's first request still goes through (e.g. the workspace bucket counting only mails
+    // actually sent, or a per-address allowance that outranks it).
+    const second = await startServer({
+      dataDir: dir.path,
+      env: {
+        CRM_SMTP_URL: `smtp://127.0.0.1:${inbox.port}`,
+        CRM_MAIL_FROM: "CRM <crm@trial.test>",
+        CRM_PUBLIC_URL: PUBLIC,
+      },
+    });
+    try {
+      const ask = async (email: string) => {
+        const client = new BrowserClient(second.url);
+        await client.get(`/t/${B}/password-reset`);
+        return (await client.post(`/t/${B}/password-reset`, { email })).status;
+      };
+      for (let i = 0; i < 30; i++) expect(await ask(`nobody${i}@flood.test`)).toBe(303);
+      expect(await ask("owner@trial-b.test")).toBe(303);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
 describe("the account page refuses what a stranger or a forged form sends", () => {
   it("refuses a password change and a name change without the CSRF token, and writes nothing", async () => {
     const member = await signIn(server.url, A, MEMBER);
