@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { createServer, type Socket } from "node:net";
 import { createTenant } from "../src/auth/create-tenant.ts";
-import { readTypedAmount } from "../src/core/typed-amount.ts";
+import { readTypedAmount, typedAmountText } from "../src/core/typed-amount.ts";
 import { BrowserClient } from "./support/browser-client.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { linkIn, SmtpInbox } from "./support/smtp-inbox.ts";
@@ -543,6 +543,40 @@ describe("typed amounts", () => {
     expect(refused.status).toBe(422);
     expect(refused.text).toContain("is too large");
     expect(refused.text).not.toContain("whole number of cents");
+  });
+
+  const LOCALES =
+    "en-US en-GB en-CA en-AU de-DE de-AT de-CH fr-FR fr-CA es-ES it-IT nl-NL pt-BR sv-SE pl-PL ja-JP".split(
+      " ",
+    );
+
+  it("reads back what an edit form shows, in every offered locale (up to 13 whole digits)", () => {
+    for (const locale of LOCALES)
+      for (const currency of ["USD", "EUR", "JPY", "KWD", "CHF", "SEK"])
+        for (const minor of [0, 1, 5, 99, 100, 1000, 123_456, 100_000_000, 123_456_789_012])
+          expect({
+            locale,
+            currency,
+            minor,
+            back: readTypedAmount(typedAmountText(minor, { currency, locale }), { currency, locale }),
+          }).toEqual({
+            locale,
+            currency,
+            minor,
+            back: { ok: true, minor },
+          });
+  });
+
+  it.skip("DEFECT: a JPY deal of 10 trillion yen or more (allowed by the API) cannot be saved from its edit form unchanged", () => {
+    // README: "An edit form shows the amount the locale's way …, so saving it unchanged keeps
+    // it." The API takes amountCents up to 1e15 (deal-input.ts), which for a currency without
+    // decimals is 15 whole digits, but readTypedAmount refuses more than 13 ("is too large"),
+    // so the form of such a deal answers 422 about a field nobody touched.
+    const where = { currency: "JPY", locale: "en-US" };
+    expect(readTypedAmount(typedAmountText(999_999_999_999_999, where), where)).toEqual({
+      ok: true,
+      minor: 999_999_999_999_999,
+    });
   });
 
   it("refuses currencies and locales that are not real in Settings → Workspace, and writes nothing", async () => {
