@@ -1,0 +1,411 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchBrowser } from "./support/browser.ts";
+import type { BrowserClient } from "./support/browser-client.ts";
+import { startServer, type TestServer } from "./support/server.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { keepScreenshot, sidewaysOverflow, VIEWPORTS, type Viewport } from "./support/viewports.ts";
+import { api, DataDir, PASSWORD, signIn } from "./support/workspace.ts";
+
+/**
+ * A hostile trial of issue 11's pages (the list toolbar, live counts, readable history,
+ * forms that reset, the lost dialog), against the real server, in Debian's chromium at both
+ * screens and with a client that runs no JavaScript. Holds are normal tests; each defect is an
+ * `it.skip("DEFECT: …")` that passes once it is fixed.
+ */
+
+const SLUG = "trial11-co";
+const T = `/t/${SLUG}`;
+const OWNER = "owner@trial11.test";
+const CONTACTS = 24;
+const VIP = 5;
+/** More deals than a page (50), with many equal amounts: ties the keyset cursor must break. */
+const DEALS = 57;
+const HOSTILE = {
+  script: `<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">`,
+  long: "W".repeat(200),
+  rtl: "Acme\u202Egnp.exe\u202C Ltd",
+};
+
+let server: TestServer;
+let browser: Browser;
+let data: DataDir;
+let client: BrowserClient;
+let call: ReturnType<typeof api>;
+const dir = tempDir();
+const problems: string[] = [];
+let contactId = 0;
+let hostileContactId = 0;
+const dealIds: number[] = [];
+
+beforeAll(async () => {
+  data = new DataDir(dir.path);
+  await data.tenant(SLUG, OWNER);
+  [server, browser] = await Promise.all([startServer({ dataDir: dir.path }), launchBrowser()]);
+  call = api(server.url, await data.apiKey(SLUG, "owner"));
+  for (let i = 0; i < CONTACTS; i++) {
+    const made = await call("POST", `${T}/contacts`, {
+      firstName: `Kim${i}`,
+      lastName: `Same`,
+      email: `kim${i}@trial11.test`,
+      tags: i < VIP ? ["vip"] : [],
+    });
+    expect(made.status).toBe(201);
+    if (i === 0) contactId = made.json.id;
+  }
+  for (let i = 0; i < DEALS; i++) {
+    const made = await call("POST", `${T}/deals`, { title: `Deal ${i}`, amountCents: (i % 3) * 100_000 });
+    expect(made.status).toBe(201);
+    dealIds.push(made.json.id);
+  }
+  // A contact whose history names companies with hostile names.
+  const plain = (await call("POST", `${T}/companies`, { name: "Plain Co" })).json;
+  hostileContactId = (
+    await call("POST", `${T}/contacts`, {
+      firstName: "Hostile",
+      lastName: "History",
+      email: `${"x".repeat(60)}@${"very-long-subdomain-".repeat(3)}example.test`,
+      companyId: plain.id,
+    })
+  ).json.id;
+  for (const name of [HOSTILE.script, HOSTILE.long]) {
+    const made = await call("POST", `${T}/companies`, { name });
+    if (made.status !== 201) throw new Error(`company ${name.slice(0, 20)}: ${made.status} ${made.text}`);
+    const company = made.json;
+    expect(company.id).toBeGreaterThan(0);
+    expect(
+      (await call("PATCH", `${T}/contacts/${hostileContactId}`, { companyId: company.id, title: name.slice(0, 100) }))
+        .status,
+    ).toBe(200);
+  }
+  client = await signIn(server.url, SLUG, OWNER);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  data?.close();
+  dir.remove();
+});
+
+/** Every row id a list shows, page after page, following its Next links as a plain client. */
+async function walkPages(path: string, row: RegExp): Promise<{ ids: number[]; pages: number }> {
+  const ids: number[] = [];
+  let next: string | undefined = path;
+  let pages = 0;
+  while (next && pages < 10) {
+    const page = await client.get(next);
+    expect(page.status).toBe(200);
+    pages++;
+    for (const m of page.text.matchAll(row)) ids.push(Number(m[1]));
+    const href = /<a href="([^"]+)" rel="next"/.exec(page.text)?.[1];
+    next = href?.replaceAll("&amp;", "&");
+  }
+  return { ids, pages };
+}
+
+describe("paging a sorted, filtered list without JavaScript", () => {
+  for (const order of ["asc", "desc"])
+    it(`shows every deal exactly once across pages sorted by amount (${order}) with ties, in amount order`, async () => {
+      const { ids, pages } = await walkPages(
+        `${T}/deals?status=open&sort=amount&order=${order}`,
+        /<tr id="deal-(\d+)"/g,
+      );
+      expect(pages).toBe(2);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect([...ids].sort((a, b) => a - b)).toEqual([...dealIds].sort((a, b) => a - b));
+      const amount = (id: number) => dealIds.indexOf(id) % 3;
+      const amounts = ids.map(amount);
+      const sorted = [...amounts].sort((a, b) => (order === "asc" ? a - b : b - a));
+      expect(amounts).toEqual(sorted);
+    });
+
+  it("shows every contact exactly once sorted by name when every last name is the same", async () => {
+    const { ids } = await walkPages(`${T}/contacts?sort=name&order=asc&q=Same`, /<tr id="contact-(\d+)"/g);
+    expect(new Set(ids).size).toBe(CONTACTS);
+    expect(ids.length).toBe(CONTACTS);
+  });
+});
+
+describe("history with hostile names", () => {
+  it("refuses a name with a right-to-left override, in the API and on the page form, writing nothing", async () => {
+    const refused = await call("POST", `${T}/companies`, { name: HOSTILE.rtl });
+    expect(refused.status).toBe(422);
+    expect(refused.json.errors[0].field).toBe("name");
+    const list = await client.get(`${T}/companies`);
+    const form = client.forms(list.text).find((f) => f.id === "new-company");
+    if (!form) throw new Error("no quick add for companies");
+    const posted = await client.submit(form, { fill: { name: HOSTILE.rtl }, pageUrl: `${T}/companies` });
+    expect(posted.status).not.toBe(303);
+    expect(posted.text).toContain("bidirectional control characters");
+    const all = (await call("GET", `${T}/companies?limit=100`)).json.data;
+    expect(all.some((c: { name: string }) => c.name.includes("gnp.exe"))).toBe(false);
+  });
+
+  it("without JavaScript: escapes HTML in company names and titles on the history view", async () => {
+    const page = await client.get(`${T}/contacts/${hostileContactId}?view=history`);
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain("<script>window.__pwned");
+    expect(page.text).not.toContain('<img src=x onerror="window.__pwned');
+    expect(page.text).toContain("&lt;script&gt;window.__pwned=1&lt;/script&gt;");
+    expect(page.text).toContain(HOSTILE.long);
+  });
+});
+
+/** The start of today, in `zone`, as an instant (ms), found by stepping the wall clock. */
+function startOfLocalDay(now: number, zone: string): number {
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: zone,
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(new Date(now));
+  const n = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+  return now - ((n("hour") * 60 + n("minute")) * 60 + n("second")) * 1000 - (now % 1000);
+}
+
+function localDayAndTime(ms: number, zone: string): { day: string; time: string } {
+  const f = new Intl.DateTimeFormat("en-CA", {
+    timeZone: zone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(new Date(ms));
+  const v = (t: string) => f.find((p) => p.type === t)?.value;
+  return { day: `${v("year")}-${v("month")}-${v("day")}`, time: `${v("hour")}:${v("minute")}` };
+}
+
+describe("relative times across midnight in far zones", () => {
+  for (const zone of ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+    it(`${zone}: a call logged 10 min before local midnight reads 'yesterday', one 10 min after reads as today`, async () => {
+      const now = Date.now();
+      const midnight = startOfLocalDay(now, zone);
+      // Only meaningful when local midnight is at least 11 minutes ago.
+      if (now - midnight < 11 * 60_000) return;
+      client.setCookie("tz", encodeURIComponent(zone));
+      await client.get(`${T}/contacts/${contactId}`);
+      const before = localDayAndTime(midnight - 10 * 60_000, zone);
+      const after = localDayAndTime(midnight + 10 * 60_000, zone);
+      for (const [summary, at] of [
+        [`late ${zone}`, before],
+        [`early ${zone}`, after],
+      ] as const) {
+        const logged = await client.post(`${T}/activities`, {
+          subjectType: "contact",
+          subjectId: String(contactId),
+          kind: "call",
+          direction: "inbound",
+          occurredOn: at.day,
+          occurredTime: at.time,
+          summary,
+        });
+        expect(logged.status).toBe(303);
+      }
+      const page = (await client.get(`${T}/contacts/${contactId}`)).text;
+      const timeOf = (summary: string) => {
+        const at = page.indexOf(summary);
+        const entry = page.slice(page.lastIndexOf("<li", at), at);
+        return />([^<]*)<\/time>/.exec(entry)?.[1] ?? `(no time for ${summary})`;
+      };
+      expect(timeOf(`late ${zone}`)).toBe(`yesterday, ${before.time}`);
+      const hours = Math.floor((now - (midnight + 10 * 60_000)) / 3_600_000);
+      expect(timeOf(`early ${zone}`)).toMatch(hours === 0 ? /min ago$/ : new RegExp(`^${hours} h ago$`));
+    });
+});
+
+async function signedInPage(viewport: Viewport): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: viewport.width, height: viewport.height } });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  page.on("pageerror", (error) => problems.push(`${viewport.name}: ${error.message}`));
+  page.on("dialog", (dialog) => {
+    problems.push(`${viewport.name}: a ${dialog.type()} dialog opened: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  await page.goto(`${server.url}${T}/login`);
+  await page.fill("#login-email", OWNER);
+  await page.fill("#login-password", PASSWORD);
+  await Promise.all([page.waitForURL(`**${T}/contacts`), page.click("main button[type=submit]")]);
+  await page.waitForFunction(() => "htmx" in window);
+  return { context, page };
+}
+
+/**
+ * Types `text` into a record page's form and double-clicks its submit button, as an impatient
+ * user does; returns how many times `text` is on the record page afterwards (a plain reload).
+ */
+async function doubleSubmit(page: Page, form: string, field: string, text: string): Promise<number> {
+  await page.goto(`${server.url}${T}/contacts/${contactId}`);
+  await page.fill(field, text);
+  await page.dblclick(`${form} button[type=submit]`);
+  await page.getByText(text).first().waitFor();
+  await page.waitForTimeout(600);
+  expect(await page.inputValue(field)).toBe("");
+  const reloaded = (await client.get(`${T}/contacts/${contactId}`)).text;
+  return reloaded.split(text).length - 1;
+}
+
+/** Drags a board card onto a column with the events a mouse drag fires (HTML drag and drop). */
+async function dropOn(page: Page, card: string, column: string): Promise<void> {
+  await page.evaluate(
+    ([c, col]) => {
+      const from = document.querySelector(c as string);
+      const to = document.querySelector(`${col} .cards`) ?? document.querySelector(col as string);
+      if (!from || !to) throw new Error(`no ${c} or ${col}`);
+      const dataTransfer = new DataTransfer();
+      const fire = (el: Element, type: string) =>
+        el.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer }));
+      fire(from, "dragstart");
+      fire(to, "dragover");
+      fire(to, "drop");
+      fire(from, "dragend");
+    },
+    [card, column],
+  );
+}
+
+const contactRows = (page: Page) =>
+  page.$$eval("#contacts-results tbody tr", (rows) => rows.map((r) => r.id));
+
+describe.each(VIEWPORTS.map((v) => [v.name, v] as const))("in the browser at %s", (name, viewport) => {
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    ({ context, page } = await signedInPage(viewport));
+  }, 20_000);
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it("a double-clicked Add task adds one task, and the form starts empty", async () => {
+    const title = `Call back twice ${name}`;
+    expect(await doubleSubmit(page, "#new-task", "#task-contact-title", title)).toBe(1);
+    expect(await page.locator("li.task", { hasText: title }).count()).toBe(1);
+  });
+
+  it("a double-clicked Add note adds one note", async () => {
+    expect(await doubleSubmit(page, "#new-note", "#note-body", `Twice noted ${name}`)).toBe(1);
+  });
+
+  it("a double-clicked Log activity logs one call", async () => {
+    expect(await doubleSubmit(page, "#new-activity", "#activity-summary", `Twice called ${name}`)).toBe(1);
+  });
+
+  it("a double-clicked quick add adds one company, and the summary counts the rows there are", async () => {
+    await page.goto(`${server.url}${T}/companies`);
+    await page.click("details.quick-add-toggle > summary");
+    const company = `Twice Ltd ${name}`;
+    await page.fill("#new-company input[name=name]", company);
+    await page.dblclick("#new-company button[type=submit]");
+    await page.locator("#company-rows tr", { hasText: company }).first().waitFor();
+    await page.waitForTimeout(600);
+    const all = (await call("GET", `${T}/companies?limit=100`)).json.data;
+    expect(all.filter((c: { name: string }) => c.name === company).length).toBe(1);
+    const summary = (await page.textContent("#companies-summary"))?.trim() ?? "";
+    expect(summary).toBe(`${all.length} companies`);
+  });
+
+  it("Back after a header sort and a filter shows the list the URL names", async () => {
+    await page.goto(`${server.url}${T}/contacts`);
+    const unsorted = await contactRows(page);
+    await Promise.all([page.waitForURL(/sort=name/), page.click("th a.sort:text-is('Name')")]);
+    await page.click("details.filter-panel > summary");
+    await page.locator('#list-filters select[name="tag"]').selectOption("vip");
+    await page.waitForURL((url) => url.searchParams.get("tag") === "vip");
+    await page.waitForFunction((n) => document.querySelectorAll("#contacts-results tbody tr").length === n, VIP);
+    await page.goBack();
+    await page.waitForURL((url) => !url.searchParams.get("tag") && url.searchParams.get("sort") === "name");
+    await page.waitForFunction(
+      (n) => document.querySelectorAll("#contacts-results tbody tr").length === n,
+      CONTACTS + 1,
+    );
+    expect(await page.getAttribute("th:has(a.sort:text-is('Name'))", "aria-sort")).toBe("ascending");
+    await page.goBack();
+    await page.waitForURL((url) => url.search === "");
+    await page.waitForFunction(() => !document.querySelector("th[aria-sort=ascending]"));
+    expect(await contactRows(page)).toEqual(unsorted);
+  });
+
+  it("select-all, then a bulk change to 'all matching' after filtering in place, touches only the filtered rows", async () => {
+    await page.goto(`${server.url}${T}/contacts`);
+    await page.click("details.filter-panel > summary");
+    await page.locator('#list-filters select[name="tag"]').selectOption("vip");
+    await page.waitForFunction((n) => document.querySelectorAll("#contacts-results tbody tr").length === n, VIP);
+    await page.click("details.filter-panel > summary");
+    await page.locator("thead input.select-all").check();
+    await page.locator("#bulk-form select[name=action]").selectOption("addTag");
+    await page.fill("#bulk-form input[name=tag]", `bulk-${name}`);
+    await page.locator('#bulk-form input[name=scope][value="all"]').check();
+    expect((await page.textContent("#bulk-matching"))?.trim()).toBe(`all ${VIP} matching`);
+    // "All matching" runs as a background job: its page, then the tag on the matching rows.
+    await Promise.all([page.waitForURL(/\/background\//), page.click("#bulk-form button[type=submit]")]);
+    let tagged = 0;
+    for (let i = 0; i < 30 && tagged < VIP; i++) {
+      await Bun.sleep(100);
+      tagged = (await call("GET", `${T}/contacts?tag=bulk-${name}&limit=100`)).json.data.length;
+    }
+    await Bun.sleep(300);
+    expect((await call("GET", `${T}/contacts?tag=bulk-${name}&limit=100`)).json.data.length).toBe(VIP);
+  });
+
+  it("history with hostile names runs no script and does not scroll sideways", async () => {
+    await page.goto(`${server.url}${T}/contacts/${hostileContactId}?view=history`);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await sidewaysOverflow(page)).toBe(0);
+    await keepScreenshot(page, `trial11-hostile-history-${name}`);
+    await page.goto(`${server.url}${T}/contacts/${hostileContactId}`);
+    expect(await sidewaysOverflow(page)).toBe(0);
+    await keepScreenshot(page, `trial11-hostile-contact-${name}`);
+  });
+
+  it("the lost dialog: Escape leaves the card where it was, focus stays inside while open and comes back to the card", async () => {
+    await page.goto(`${server.url}${T}/deals/board`);
+    const id = dealIds[DEALS - (name === "desktop" ? 1 : 2)] as number;
+    const card = page.locator(`#deal-${id}`);
+    const from = await card.evaluate((c) => c.closest("[data-stage-id]")?.getAttribute("data-stage-id"));
+    await dropOn(page, `#deal-${id}`, ".kind-lost[data-stage-id]");
+    const dialog = page.locator("#lost-dialog");
+    await dialog.waitFor({ state: "visible" });
+    const where = () =>
+      page.evaluate(() => {
+        const a = document.activeElement;
+        return `${a?.tagName}#${a?.id}.${a?.className} in dialog: ${!!a?.closest("#lost-dialog")}`;
+      });
+    expect(await where()).toBe("INPUT#lost-dialog-lostReason. in dialog: true");
+    // Tab never reaches the board behind the modal dialog (past its last button focus leaves the
+    // document for the browser's own controls, as every modal <dialog> does, then comes back).
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press("Tab");
+      expect(
+        await page.evaluate(
+          () => document.activeElement === document.body || !!document.activeElement?.closest("#lost-dialog"),
+        ),
+      ).toBe(true);
+    }
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    expect(await page.evaluate((i) => document.activeElement?.closest(`#deal-${i}`) !== null, id)).toBe(true);
+    expect(await card.evaluate((c) => c.closest("[data-stage-id]")?.getAttribute("data-stage-id"))).toBe(from);
+    // Clicking outside the dialog (on its backdrop) sends nothing either.
+    await dropOn(page, `#deal-${id}`, ".kind-lost[data-stage-id]");
+    await dialog.waitFor({ state: "visible" });
+    await page.mouse.click(5, 5);
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    await page.waitForTimeout(300);
+    expect((await call("GET", `${T}/deals/${id}`)).json.status).toBe("open");
+    expect(await card.evaluate((c) => c.closest("[data-stage-id]")?.getAttribute("data-stage-id"))).toBe(from);
+    await keepScreenshot(page, `trial11-board-after-cancel-${name}`);
+  });
+});
+
+describe("the browser", () => {
+  it("reported no script errors and opened no alert", () => {
+    expect(problems).toEqual([]);
+  });
+});
