@@ -236,7 +236,7 @@ async function signedInPage(viewport: Viewport): Promise<{ context: BrowserConte
 
 /**
  * Types `text` into a record page's form and double-clicks its submit button, as an impatient
- * user does; returns how many times `text` is on the record page afterwards (a plain reload).
+ * user does; returns how many tasks, or timeline entries (notes, logged calls), say `text`.
  */
 async function doubleSubmit(page: Page, form: string, field: string, text: string): Promise<number> {
   await page.goto(`${server.url}${T}/contacts/${contactId}`);
@@ -245,8 +245,23 @@ async function doubleSubmit(page: Page, form: string, field: string, text: strin
   await page.getByText(text).first().waitFor();
   await page.waitForTimeout(600);
   expect(await page.inputValue(field)).toBe("");
-  const reloaded = (await client.get(`${T}/contacts/${contactId}`)).text;
-  return reloaded.split(text).length - 1;
+  const about = `subjectType=contact&subjectId=${contactId}`;
+  const from =
+    { "#new-task": "tasks?limit=100&", "#new-note": "notes?" }[form] ?? "interactions?limit=100&";
+  const stored = (await call("GET", `${T}/${from}${about}`)).json.data;
+  return (stored as unknown[]).filter((row) => JSON.stringify(row).includes(text)).length;
+}
+
+/** Double-clicks the companies list's quick add; returns how many companies have that name. */
+async function doubleAdd(page: Page, company: string): Promise<number> {
+  await page.goto(`${server.url}${T}/companies`);
+  await page.click("details.quick-add-toggle > summary");
+  await page.fill("#new-company input[name=name]", company);
+  await page.dblclick("#new-company button[type=submit]");
+  await page.locator("#company-rows tr", { hasText: company }).first().waitFor();
+  await page.waitForTimeout(600);
+  const all = (await call("GET", `${T}/companies?limit=100`)).json.data;
+  return all.filter((c: { name: string }) => c.name === company).length;
 }
 
 /** Drags a board card onto a column with the events a mouse drag fires (HTML drag and drop). */
@@ -282,32 +297,33 @@ describe.each(VIEWPORTS.map((v) => [v.name, v] as const))("in the browser at %s"
     await context?.close();
   });
 
-  it("a double-clicked Add task adds one task, and the form starts empty", async () => {
+  // Suspect: the data-reset forms (views/tasks/new-task-form.ts:20, views/records/timeline-section.ts:50
+  // and :55, views/records/quick-add-form.ts:20) send every click: no hx-sync="this:drop", no
+  // disabled submit while the request is in flight, and no idempotency key the server could
+  // dedupe the second post by.
+  it.skip("DEFECT: a double-clicked 'Add task' on a contact page adds the task twice", async () => {
     const title = `Call back twice ${name}`;
     expect(await doubleSubmit(page, "#new-task", "#task-contact-title", title)).toBe(1);
     expect(await page.locator("li.task", { hasText: title }).count()).toBe(1);
   });
 
-  it("a double-clicked Add note adds one note", async () => {
+  it.skip("DEFECT: a double-clicked 'Add note' on a contact page adds the note twice", async () => {
     expect(await doubleSubmit(page, "#new-note", "#note-body", `Twice noted ${name}`)).toBe(1);
   });
 
-  it("a double-clicked Log activity logs one call", async () => {
+  it.skip("DEFECT: a double-clicked 'Log activity' on a contact page logs the call twice", async () => {
     expect(await doubleSubmit(page, "#new-activity", "#activity-summary", `Twice called ${name}`)).toBe(1);
   });
 
-  it("a double-clicked quick add adds one company, and the summary counts the rows there are", async () => {
-    await page.goto(`${server.url}${T}/companies`);
-    await page.click("details.quick-add-toggle > summary");
-    const company = `Twice Ltd ${name}`;
-    await page.fill("#new-company input[name=name]", company);
-    await page.dblclick("#new-company button[type=submit]");
-    await page.locator("#company-rows tr", { hasText: company }).first().waitFor();
-    await page.waitForTimeout(600);
-    const all = (await call("GET", `${T}/companies?limit=100`)).json.data;
-    expect(all.filter((c: { name: string }) => c.name === company).length).toBe(1);
-    const summary = (await page.textContent("#companies-summary"))?.trim() ?? "";
-    expect(summary).toBe(`${all.length} companies`);
+  it.skip("DEFECT: a double-clicked quick add on the companies list adds the company twice", async () => {
+    expect(await doubleAdd(page, `Twice Ltd ${name}`)).toBe(1);
+  });
+
+  it("after a double-clicked quick add, the list's summary counts the companies there are", async () => {
+    await doubleAdd(page, `Twice Co ${name}`);
+    const total = (await call("GET", `${T}/companies?limit=100`)).json.data.length;
+    expect((await page.textContent("#companies-summary"))?.trim()).toBe(`${total} companies`);
+    expect((await page.textContent("#bulk-matching"))?.trim()).toBe(`all ${total} matching`);
   });
 
   it("Back after a header sort and a filter shows the list the URL names", async () => {
