@@ -283,6 +283,23 @@ async function dropOn(page: Page, card: string, column: string): Promise<void> {
   );
 }
 
+/** The widest a list cell should get: the 22rem clamp on a cell's link, plus its padding. */
+const CELL_CAP = 22 * 16 + 16;
+
+/** The hostile contact's row cells on the contacts list: text, width, and overflow inside. */
+async function hostileRowCells(page: Page) {
+  await page.goto(`${server.url}${T}/contacts?q=Hostile`);
+  const row = page.locator(`#contact-${hostileContactId}`);
+  await row.waitFor();
+  return await row.locator("td").evaluateAll((tds) =>
+    tds.map((td) => ({
+      text: td.textContent ?? "",
+      width: Math.round(td.getBoundingClientRect().width),
+      overflow: td.scrollWidth - td.clientWidth,
+    })),
+  );
+}
+
 const contactRows = (page: Page) =>
   page.$$eval("#contacts-results tbody tr", (rows) => rows.map((r) => r.id));
 
@@ -379,6 +396,71 @@ describe.each(VIEWPORTS.map((v) => [v.name, v] as const))("in the browser at %s"
     await keepScreenshot(page, `trial11-hostile-contact-${name}`);
   });
 
+  it("the search combobox: arrow keys pick a hostile-named company, shown escaped and inside the screen", async () => {
+    await page.goto(`${server.url}${T}/contacts`);
+    const box = page.locator('input[role="combobox"]');
+    await box.fill("WWWWWWWWWW");
+    const option = page.locator("#search-listbox [role=option]").first();
+    await option.waitFor();
+    await box.press("ArrowDown");
+    expect(await box.getAttribute("aria-activedescendant")).toBe(await option.getAttribute("id"));
+    const edges = await page.$$eval("#search-dropdown, #search-listbox [role=option]", (els) =>
+      els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { left: Math.round(r.left), right: Math.round(r.right) };
+      }),
+    );
+    for (const edge of edges) {
+      expect(edge.left).toBeGreaterThanOrEqual(0);
+      expect(edge.right).toBeLessThanOrEqual(viewport.width);
+    }
+    expect(await sidewaysOverflow(page)).toBe(0);
+    await keepScreenshot(page, `trial11-search-long-${name}`);
+    await box.fill("pwned");
+    await page.locator("#search-listbox [role=option]").first().waitFor();
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator("#search-dropdown img, #search-dropdown script").count()).toBe(0);
+    await box.press("ArrowDown");
+    await Promise.all([page.waitForURL(/\/companies\/\d+/), box.press("Enter")]);
+  });
+
+  it("a long email on the contacts list stays inside its column and the screen", async () => {
+    const cells = await hostileRowCells(page);
+    const email = cells.find((c) => c.text.startsWith("xxxxxxxx"));
+    if (!email) throw new Error("no email cell");
+    expect(email.width).toBeLessThanOrEqual(Math.min(viewport.width, CELL_CAP));
+    expect(email.overflow).toBeLessThanOrEqual(1);
+    expect(await sidewaysOverflow(page)).toBe(0);
+    await keepScreenshot(page, `trial11-long-email-${name}`);
+  });
+
+  // Suspect: views/contacts/contact-row.raw.ts:24 renders the title as bare text, and
+  // views/assets/app.css:1173 gives bare-text cells only `overflow-wrap: break-word`, which does
+  // not lower an auto-layout table's min-content width (the clamp at :1177 is for links only).
+  it.skip("DEFECT: a contact's 100-character unbroken job title makes its Title column ~1,380 px wide, so the contacts list is ~2,400 px wide at 1280 px and a phone shows one cell 3½ screens wide", async () => {
+    const cells = await hostileRowCells(page);
+    for (const cell of cells) expect(cell.width).toBeLessThanOrEqual(Math.min(viewport.width, CELL_CAP));
+    const table = await page.$eval("table.list", (t) => t.getBoundingClientRect().width);
+    if (name === "desktop") expect(table).toBeLessThanOrEqual(viewport.width);
+  });
+
+  it("keyboard only: the Filters disclosure opens with Enter, a filter is picked with the arrows, focus stays on it", async () => {
+    await page.goto(`${server.url}${T}/contacts`);
+    await page.focus("details.filter-panel > summary");
+    await page.keyboard.press("Enter");
+    expect(await page.getAttribute("details.filter-panel", "open")).not.toBeNull();
+    let presses = 0;
+    while (presses < 12 && !(await page.evaluate(() => document.activeElement?.getAttribute("name") === "tag"))) {
+      await page.keyboard.press("Tab");
+      presses++;
+    }
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("tag");
+    await page.keyboard.press("ArrowDown");
+    await page.waitForURL((url) => !!url.searchParams.get("tag"));
+    await page.waitForTimeout(400);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("tag");
+  });
+
   it("the lost dialog: Escape leaves the card where it was, focus stays inside while open and comes back to the card", async () => {
     await page.goto(`${server.url}${T}/deals/board`);
     const id = dealIds[DEALS - (name === "desktop" ? 1 : 2)] as number;
@@ -405,7 +487,10 @@ describe.each(VIEWPORTS.map((v) => [v.name, v] as const))("in the browser at %s"
     }
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "hidden" });
-    expect(await page.evaluate((i) => document.activeElement?.closest(`#deal-${i}`) !== null, id)).toBe(true);
+    // The dialog's close event (queued after it hides) puts focus back on the card's Move link.
+    await page.waitForFunction((i) => document.activeElement?.closest(`#deal-${i}`) != null, id, {
+      timeout: 2_000,
+    });
     expect(await card.evaluate((c) => c.closest("[data-stage-id]")?.getAttribute("data-stage-id"))).toBe(from);
     // Clicking outside the dialog (on its backdrop) sends nothing either.
     await dropOn(page, `#deal-${id}`, ".kind-lost[data-stage-id]");
@@ -417,6 +502,38 @@ describe.each(VIEWPORTS.map((v) => [v.name, v] as const))("in the browser at %s"
     expect((await call("GET", `${T}/deals/${id}`)).json.status).toBe("open");
     expect(await card.evaluate((c) => c.closest("[data-stage-id]")?.getAttribute("data-stage-id"))).toBe(from);
     await keepScreenshot(page, `trial11-board-after-cancel-${name}`);
+  });
+});
+
+describe("task, note and activity edit and delete pages without JavaScript", () => {
+  it("edits and deletes a task and a note through their pages, back on the record", async () => {
+    const record = `${T}/contacts/${contactId}`;
+    const about = { subjectType: "contact", subjectId: String(contactId) };
+    const task = (await call("POST", `${T}/tasks`, { ...about, subjectId: contactId, title: "Plain task" })).json;
+    const note = (await call("POST", `${T}/notes`, { ...about, subjectId: contactId, body: "Plain note" })).json;
+    expect(note.id).toBeGreaterThan(0);
+    const tasksList = (page: string) => page.split('id="record-tasks"')[1]?.split("</ul>")[0] ?? "";
+    const notes = (page: string) =>
+      [...page.matchAll(/<div class="text">([^<]*)<\/div>/g)].map((m) => m[1]).join("\n");
+    for (const [path, fill, shows, part] of [
+      [`${T}/tasks/${task.id}/edit`, { title: "Plain task, edited" }, "Plain task, edited", tasksList],
+      [`${T}/notes/${note.id}/edit`, { body: "Plain note, edited" }, "Plain note, edited", notes],
+    ] as const) {
+      const page = await client.get(path);
+      expect(page.status).toBe(200);
+      const forms = client.forms(page.text);
+      const edit = forms.find((f) => f.action === path.replace(/\/edit$/, ""));
+      if (!edit) throw new Error(`no edit form on ${path}`);
+      const saved = await client.submit(edit, { fill, pageUrl: path });
+      expect(saved.status).toBe(303);
+      expect(saved.headers.get("location")).toBe(record);
+      expect(part((await client.get(record)).text)).toContain(shows);
+      const again = client.forms((await client.get(path)).text).find((f) => f.action.endsWith("/delete"));
+      if (!again) throw new Error(`no delete form on ${path}`);
+      const deleted = await client.submit(again, { pageUrl: path });
+      expect(deleted.status).toBe(303);
+      expect(part((await client.get(record)).text)).not.toContain(shows);
+    }
   });
 });
 
