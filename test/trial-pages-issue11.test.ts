@@ -461,6 +461,49 @@ describe.each(VIEWPORTS.map((v) => [v.name, v] as const))("in the browser at %s"
     expect(await page.evaluate(() => document.activeElement?.getAttribute("name"))).toBe("tag");
   });
 
+  it("Back and Forward across a sorted list's pages (htmx Next) show the rows the URL names", async () => {
+    await page.goto(`${server.url}${T}/deals?sort=amount&order=asc`);
+    const rows = () => page.$$eval("table.list tbody tr", (trs) => trs.map((tr) => tr.id));
+    const first = await rows();
+    expect(first.length).toBe(50);
+    await Promise.all([page.waitForURL(/cursor=/), page.click('nav.pager a[rel="next"]')]);
+    await page.waitForFunction(() => document.querySelectorAll("table.list tbody tr").length === 7);
+    const second = await rows();
+    expect(second.filter((id) => first.includes(id))).toEqual([]);
+    await page.goBack();
+    await page.waitForURL((url) => !url.searchParams.get("cursor"));
+    await page.waitForFunction(() => document.querySelectorAll("table.list tbody tr").length === 50);
+    expect(await rows()).toEqual(first);
+    await page.goForward();
+    await page.waitForURL(/cursor=/);
+    await page.waitForFunction(() => document.querySelectorAll("table.list tbody tr").length === 7);
+    expect(await rows()).toEqual(second);
+    expect(await page.getAttribute("th:has(a.sort:text-is('Amount'))", "aria-sort")).toBe("ascending");
+  });
+
+  it("ticking select-all then filtering in place leaves the ticks, select-all and the bulk bar agreeing", async () => {
+    await page.goto(`${server.url}${T}/contacts`);
+    await page.locator("thead input.select-all").check();
+    expect(await page.locator("#bulk-form").isVisible()).toBe(true);
+    await page.click("details.filter-panel > summary");
+    await page.locator('#list-filters select[name="tag"]').selectOption("vip");
+    await page.waitForFunction((n) => document.querySelectorAll("#contacts-results tbody tr").length === n, VIP);
+    await page.click("details.filter-panel > summary");
+    const state = await page.evaluate(() => {
+      const boxes = [...document.querySelectorAll<HTMLInputElement>('#contacts-results tbody input[name="ids"]')];
+      const all = document.querySelector<HTMLInputElement>("thead input.select-all");
+      return {
+        ticked: boxes.filter((b) => b.checked).length,
+        rows: boxes.length,
+        selectAll: all?.checked ?? null,
+        indeterminate: all?.indeterminate ?? null,
+      };
+    });
+    expect(state.selectAll).toBe(state.ticked === state.rows && state.rows > 0);
+    expect(state.indeterminate).toBe(state.ticked > 0 && state.ticked < state.rows);
+    expect(await page.locator("#bulk-form").isVisible()).toBe(state.ticked > 0);
+  });
+
   it("the lost dialog: Escape leaves the card where it was, focus stays inside while open and comes back to the card", async () => {
     await page.goto(`${server.url}${T}/deals/board`);
     const id = dealIds[DEALS - (name === "desktop" ? 1 : 2)] as number;
@@ -533,6 +576,31 @@ describe("task, note and activity edit and delete pages without JavaScript", () 
       const deleted = await client.submit(again, { pageUrl: path });
       expect(deleted.status).toBe(303);
       expect(part((await client.get(record)).text)).not.toContain(shows);
+    }
+  });
+});
+
+describe("the viewer's time zone in the browser", () => {
+  it("a browser in Pacific/Kiritimati reads the record page's times in its zone from the first page after sign-in", async () => {
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      timezoneId: "Pacific/Kiritimati",
+    });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.url}${T}/login`);
+      await page.fill("#login-email", OWNER);
+      await page.fill("#login-password", PASSWORD);
+      await Promise.all([page.waitForURL(`**${T}/contacts`), page.click("main button[type=submit]")]);
+      await page.goto(`${server.url}${T}/contacts/${contactId}`);
+      const titles = await page.$$eval("time[title]", (times) => times.map((t) => t.getAttribute("title")));
+      expect(titles.length).toBeGreaterThan(0);
+      for (const title of titles) expect(title).not.toMatch(/UTC$/);
+      expect(await page.inputValue("#activity-occurredOn")).toBe(
+        localDayAndTime(Date.now(), "Pacific/Kiritimati").day,
+      );
+    } finally {
+      await context.close();
     }
   });
 });
