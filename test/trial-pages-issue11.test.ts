@@ -34,6 +34,8 @@ let client: BrowserClient;
 let call: ReturnType<typeof api>;
 const dir = tempDir();
 const problems: string[] = [];
+/** How many "Delete this …?" confirmations the next steps expect to accept. */
+let confirmsExpected = 0;
 let contactId = 0;
 let hostileContactId = 0;
 const dealIds: number[] = [];
@@ -74,8 +76,12 @@ beforeAll(async () => {
     const company = made.json;
     expect(company.id).toBeGreaterThan(0);
     expect(
-      (await call("PATCH", `${T}/contacts/${hostileContactId}`, { companyId: company.id, title: name.slice(0, 100) }))
-        .status,
+      (
+        await call("PATCH", `${T}/contacts/${hostileContactId}`, {
+          companyId: company.id,
+          title: name.slice(0, 100),
+        })
+      ).status,
     ).toBe(200);
   }
   client = await signIn(server.url, SLUG, OWNER);
@@ -223,6 +229,11 @@ async function signedInPage(viewport: Viewport): Promise<{ context: BrowserConte
   const page = await context.newPage();
   page.on("pageerror", (error) => problems.push(`${viewport.name}: ${error.message}`));
   page.on("dialog", (dialog) => {
+    if (dialog.type() === "confirm" && confirmsExpected > 0) {
+      confirmsExpected--;
+      void dialog.accept();
+      return;
+    }
     problems.push(`${viewport.name}: a ${dialog.type()} dialog opened: ${dialog.message()}`);
     void dialog.dismiss();
   });
@@ -246,8 +257,7 @@ async function doubleSubmit(page: Page, form: string, field: string, text: strin
   await page.waitForTimeout(600);
   expect(await page.inputValue(field)).toBe("");
   const about = `subjectType=contact&subjectId=${contactId}`;
-  const from =
-    { "#new-task": "tasks?limit=100&", "#new-note": "notes?" }[form] ?? "interactions?limit=100&";
+  const from = { "#new-task": "tasks?limit=100&", "#new-note": "notes?" }[form] ?? "interactions?limit=100&";
   const stored = (await call("GET", `${T}/${from}${about}`)).json.data;
   return (stored as unknown[]).filter((row) => JSON.stringify(row).includes(text)).length;
 }
@@ -350,7 +360,10 @@ describe.each(VIEWPORTS.map((v) => [v.name, v] as const))("in the browser at %s"
     await page.click("details.filter-panel > summary");
     await page.locator('#list-filters select[name="tag"]').selectOption("vip");
     await page.waitForURL((url) => url.searchParams.get("tag") === "vip");
-    await page.waitForFunction((n) => document.querySelectorAll("#contacts-results tbody tr").length === n, VIP);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll("#contacts-results tbody tr").length === n,
+      VIP,
+    );
     await page.goBack();
     await page.waitForURL((url) => !url.searchParams.get("tag") && url.searchParams.get("sort") === "name");
     await page.waitForFunction(
@@ -368,7 +381,10 @@ describe.each(VIEWPORTS.map((v) => [v.name, v] as const))("in the browser at %s"
     await page.goto(`${server.url}${T}/contacts`);
     await page.click("details.filter-panel > summary");
     await page.locator('#list-filters select[name="tag"]').selectOption("vip");
-    await page.waitForFunction((n) => document.querySelectorAll("#contacts-results tbody tr").length === n, VIP);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll("#contacts-results tbody tr").length === n,
+      VIP,
+    );
     await page.click("details.filter-panel > summary");
     await page.locator("thead input.select-all").check();
     await page.locator("#bulk-form select[name=action]").selectOption("addTag");
@@ -450,7 +466,10 @@ describe.each(VIEWPORTS.map((v) => [v.name, v] as const))("in the browser at %s"
     await page.keyboard.press("Enter");
     expect(await page.getAttribute("details.filter-panel", "open")).not.toBeNull();
     let presses = 0;
-    while (presses < 12 && !(await page.evaluate(() => document.activeElement?.getAttribute("name") === "tag"))) {
+    while (
+      presses < 12 &&
+      !(await page.evaluate(() => document.activeElement?.getAttribute("name") === "tag"))
+    ) {
       await page.keyboard.press("Tab");
       presses++;
     }
@@ -487,10 +506,15 @@ describe.each(VIEWPORTS.map((v) => [v.name, v] as const))("in the browser at %s"
     expect(await page.locator("#bulk-form").isVisible()).toBe(true);
     await page.click("details.filter-panel > summary");
     await page.locator('#list-filters select[name="tag"]').selectOption("vip");
-    await page.waitForFunction((n) => document.querySelectorAll("#contacts-results tbody tr").length === n, VIP);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll("#contacts-results tbody tr").length === n,
+      VIP,
+    );
     await page.click("details.filter-panel > summary");
     const state = await page.evaluate(() => {
-      const boxes = [...document.querySelectorAll<HTMLInputElement>('#contacts-results tbody input[name="ids"]')];
+      const boxes = [
+        ...document.querySelectorAll<HTMLInputElement>('#contacts-results tbody input[name="ids"]'),
+      ];
       const all = document.querySelector<HTMLInputElement>("thead input.select-all");
       return {
         ticked: boxes.filter((b) => b.checked).length,
@@ -502,6 +526,50 @@ describe.each(VIEWPORTS.map((v) => [v.name, v] as const))("in the browser at %s"
     expect(state.selectAll).toBe(state.ticked === state.rows && state.rows > 0);
     expect(state.indeterminate).toBe(state.ticked > 0 && state.ticked < state.rows);
     expect(await page.locator("#bulk-form").isVisible()).toBe(state.ticked > 0);
+  });
+
+  /** Waits until the companies list's summary and bulk form say the server's count. */
+  const summaryIsTotal = async () => {
+    const total = (await call("GET", `${T}/companies?limit=100`)).json.data.length;
+    await page.waitForFunction(
+      (t) =>
+        document.querySelector("#companies-summary")?.textContent?.trim() === `${t} companies` &&
+        document.querySelector("#bulk-matching")?.textContent?.trim() === `all ${t} matching`,
+      total,
+      { timeout: 3_000 },
+    );
+  };
+
+  /** Two new companies on a freshly loaded list, the first then deleted "in another tab" (the API). */
+  const deletedElsewhere = async (label: string) => {
+    const made: number[] = [];
+    for (const i of [1, 2])
+      made.push((await call("POST", `${T}/companies`, { name: `${label} ${name} ${i}` })).json.id);
+    await page.goto(`${server.url}${T}/companies`);
+    expect((await call("DELETE", `${T}/companies/${made[0]}`)).status).toBe(204);
+    return made as [number, number];
+  };
+
+  it("a company deleted in another tab, then a row deleted here: the summary and 'all N matching' say what the server holds", async () => {
+    const [, here] = await deletedElsewhere("Gone");
+    confirmsExpected = 1;
+    await page.locator(`#company-${here} .row-actions a[href$="/delete"]`).click();
+    await page.locator(`#company-${here}`).waitFor({ state: "detached" });
+    await summaryIsTotal();
+  });
+
+  // Suspect: views/assets/app.js:60-65 swaps the row away only on a 2xx answer, and the company
+  // delete route answers 404 for a record already deleted (rather than treating the delete as done).
+  it.skip("DEFECT: deleting a row another tab already deleted says 'company not found' and keeps the row, so the list shows one row more than its summary counts", async () => {
+    const [gone] = await deletedElsewhere("Stale");
+    confirmsExpected = 1;
+    await page.locator(`#company-${gone} .row-actions a[href$="/delete"]`).click();
+    await page.waitForTimeout(500);
+    await keepScreenshot(page, `trial11-delete-gone-row-${name}`);
+    expect(await page.locator(`#company-${gone}`).count()).toBe(0);
+    await summaryIsTotal();
+    const rows = await page.locator("#company-rows tr").count();
+    expect((await page.textContent("#companies-summary"))?.trim()).toBe(`${rows} companies`);
   });
 
   it("the lost dialog: Escape leaves the card where it was, focus stays inside while open and comes back to the card", async () => {
@@ -534,7 +602,9 @@ describe.each(VIEWPORTS.map((v) => [v.name, v] as const))("in the browser at %s"
     await page.waitForFunction((i) => document.activeElement?.closest(`#deal-${i}`) != null, id, {
       timeout: 2_000,
     });
-    expect(await card.evaluate((c) => c.closest("[data-stage-id]")?.getAttribute("data-stage-id"))).toBe(from);
+    expect(await card.evaluate((c) => c.closest("[data-stage-id]")?.getAttribute("data-stage-id"))).toBe(
+      from,
+    );
     // Clicking outside the dialog (on its backdrop) sends nothing either.
     await dropOn(page, `#deal-${id}`, ".kind-lost[data-stage-id]");
     await dialog.waitFor({ state: "visible" });
@@ -543,7 +613,9 @@ describe.each(VIEWPORTS.map((v) => [v.name, v] as const))("in the browser at %s"
     await dialog.waitFor({ state: "hidden" });
     await page.waitForTimeout(300);
     expect((await call("GET", `${T}/deals/${id}`)).json.status).toBe("open");
-    expect(await card.evaluate((c) => c.closest("[data-stage-id]")?.getAttribute("data-stage-id"))).toBe(from);
+    expect(await card.evaluate((c) => c.closest("[data-stage-id]")?.getAttribute("data-stage-id"))).toBe(
+      from,
+    );
     await keepScreenshot(page, `trial11-board-after-cancel-${name}`);
   });
 });
@@ -552,8 +624,10 @@ describe("task, note and activity edit and delete pages without JavaScript", () 
   it("edits and deletes a task and a note through their pages, back on the record", async () => {
     const record = `${T}/contacts/${contactId}`;
     const about = { subjectType: "contact", subjectId: String(contactId) };
-    const task = (await call("POST", `${T}/tasks`, { ...about, subjectId: contactId, title: "Plain task" })).json;
-    const note = (await call("POST", `${T}/notes`, { ...about, subjectId: contactId, body: "Plain note" })).json;
+    const task = (await call("POST", `${T}/tasks`, { ...about, subjectId: contactId, title: "Plain task" }))
+      .json;
+    const note = (await call("POST", `${T}/notes`, { ...about, subjectId: contactId, body: "Plain note" }))
+      .json;
     expect(note.id).toBeGreaterThan(0);
     const tasksList = (page: string) => page.split('id="record-tasks"')[1]?.split("</ul>")[0] ?? "";
     const notes = (page: string) =>
