@@ -223,6 +223,42 @@ describe("relative times across midnight in far zones", () => {
     });
 });
 
+/** The calendar day `days` after `day` ("YYYY-MM-DD"). */
+const addDays = (day: string, days: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+describe("task groups and the Tasks badge in far zones, without JavaScript", () => {
+  for (const zone of ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+    it(`${zone}: tasks due late yesterday, late today and just after midnight land in Overdue, Today and Upcoming; the badge counts two`, async () => {
+      const email = `${zone.split("/")[1]?.toLowerCase()}@trial11.test`;
+      await data.user(SLUG, email, "member");
+      const member = await signIn(server.url, SLUG, email);
+      member.setCookie("tz", encodeURIComponent(zone));
+      await member.get(`${T}/tasks`);
+      const today = localDayAndTime(Date.now(), zone).day;
+      for (const [title, dueOn, dueTime] of [
+        ["late yesterday", addDays(today, -1), "23:50"],
+        ["late today", today, "23:50"],
+        ["just after midnight", addDays(today, 1), "00:10"],
+      ]) {
+        const added = await member.post(`${T}/tasks`, { title: `${title} ${zone}`, dueOn, dueTime } as Record<
+          string,
+          string
+        >);
+        expect(added.status).toBe(303);
+      }
+      const page = (await member.get(`${T}/tasks`)).text;
+      const group = (id: string) => page.split(`<ul class="tasks" id="${id}">`)[1]?.split("</ul>")[0] ?? "";
+      expect(group("overdue")).toContain(`late yesterday ${zone}`);
+      expect(group("today")).toContain(`late today ${zone}`);
+      expect(group("upcoming")).toContain(`just after midnight ${zone}`);
+      const count = (id: string) =>
+        new RegExp(`id="${id}-title"[^>]*>[^<]*<span class="count">(\\d+)<`).exec(page)?.[1];
+      expect([count("overdue"), count("today"), count("upcoming")]).toEqual(["1", "1", "1"]);
+      expect(/<span id="due-tasks"><span class="badge"[^>]*>(\d+)</.exec(page)?.[1]).toBe("2");
+    });
+});
+
 async function signedInPage(viewport: Viewport): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: viewport.width, height: viewport.height } });
   context.setDefaultTimeout(10_000);
