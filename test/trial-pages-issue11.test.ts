@@ -715,6 +715,54 @@ describe("the viewer's time zone in the browser", () => {
   });
 });
 
+describe("the lost dialog with a blank reason", () => {
+  /** Drops a fresh card on Lost, types a reason of spaces, presses Mark lost; what the user sees. */
+  async function blankReason(shot: string) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      page.on("pageerror", (error) => problems.push(`lost blank: ${error.message}`));
+      await page.goto(`${server.url}${T}/login`);
+      await page.fill("#login-email", OWNER);
+      await page.fill("#login-password", PASSWORD);
+      await Promise.all([page.waitForURL(`**${T}/contacts`), page.click("main button[type=submit]")]);
+      const id = (await call("POST", `${T}/deals`, { title: `Blank reason ${shot}`, amountCents: 1 })).json
+        .id;
+      await page.goto(`${server.url}${T}/deals/board`);
+      await page.waitForFunction(() => "htmx" in window);
+      await dropOn(page, `#deal-${id}`, ".kind-lost[data-stage-id]");
+      await page.locator("#lost-dialog").waitFor({ state: "visible" });
+      await page.fill("#lost-dialog-lostReason", "   ");
+      await page.click("#lost-dialog button.danger");
+      await page.waitForTimeout(700);
+      await keepScreenshot(page, `trial11-lost-blank-reason-${shot}`);
+      return {
+        status: (await call("GET", `${T}/deals/${id}`)).json.status as string,
+        dialogOpen: await page.locator("#lost-dialog").isVisible(),
+        flash: (await page.textContent("#flash"))?.trim() ?? "",
+      };
+    } finally {
+      await context.close();
+    }
+  }
+
+  it("a reason of spaces: the deal stays open and the user is told something", async () => {
+    const shown = await blankReason("hold");
+    expect(shown.status).toBe("open");
+    expect(shown.dialogOpen || shown.flash !== "").toBe(true);
+  });
+
+  // Suspect: views/assets/app.js:242 closes the dialog before the answer (and, unlike the Move
+  // dialog at :165, does not check a trimmed reason); src/deals/board-routes.ts:81-82 throws a
+  // ValidationError whose message src/http/on-error.ts:133 shows as is, field key first.
+  it.skip("DEFECT: a lost reason of only spaces closes the dialog (the reason typed is gone) and the flash reads 'lostReason: is needed to move a deal to a Lost stage'", async () => {
+    const shown = await blankReason("defect");
+    expect(shown.status).toBe("open");
+    expect(shown.flash).not.toContain("lostReason");
+    expect(shown.dialogOpen).toBe(true);
+  });
+});
+
 describe("the browser", () => {
   it("reported no script errors and opened no alert", () => {
     expect(problems).toEqual([]);
