@@ -93,7 +93,7 @@ describe("a note holds at most 10,000 characters", () => {
     const inPlace = await owner.htmx("POST", `${T}/notes`, { ...stringFields(subject()), body: `${body}!` });
     expect(inPlace.status).toBe(422);
     expect(inPlace.headers.get("hx-retarget")).toBe("#flash");
-    expect(inPlace.text).toBe('<p class="flash error">body: must be at most 10,000 characters</p>');
+    expect(inPlace.text).toBe('<p class="flash error">Body must be at most 10,000 characters</p>');
     const withoutScript = await owner.post(`${T}/notes`, { ...stringFields(subject()), body: `${body}!` });
     expect(withoutScript.status).toBe(422);
     expect(withoutScript.text).toContain("body: must be at most 10,000 characters");

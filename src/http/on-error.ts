@@ -82,6 +82,25 @@ function loginRedirect(c: Context<AppEnv>): string | undefined {
  * The one place errors become responses: problem+json for the API, a small fragment swapped
  * into the page's flash area for htmx, and a full error page otherwise.
  */
+/**
+ * An error as the flash above a page says it: a refused field by its name in words ("Lost
+ * reason is needed…", not "lostReason: is needed…"), since a person reads it, not a client.
+ */
+function inWords(error: AppError): string {
+  if (!(error instanceof ValidationError)) return error.message;
+  return error.issues
+    .map((issue) => {
+      const words = issue.field
+        .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+        .replace(/[._]+/g, " ")
+        .trim()
+        .toLowerCase();
+      const label = words ? words[0]?.toUpperCase() + words.slice(1) : "";
+      return label ? `${label} ${issue.message}` : issue.message;
+    })
+    .join("; ");
+}
+
 export function handleError(deps: AppDeps): ErrorHandler<AppEnv> {
   return function handleError(error, c) {
     // No one is left to answer; the request log records it as a client abort (499, warn).
@@ -130,7 +149,7 @@ export function handleError(deps: AppDeps): ErrorHandler<AppEnv> {
       }
     }
     if (isHtmx(c)) {
-      return c.html(flashFragment("error", appError.message).value, appError.status as 400, {
+      return c.html(flashFragment("error", inWords(appError)).value, appError.status as 400, {
         ...headers,
         "HX-Retarget": "#flash",
         "HX-Reswap": "innerHTML",

@@ -7,6 +7,7 @@ import { recordListPage } from "../../views/records/record-list-page.ts";
 import type { RecordView } from "../../views/records/record-view.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
+import { NotFoundError } from "../core/errors.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { formFields, idParam, pageContext, pageCsrfToken, wantsFragment } from "../http/page-context.ts";
 import { memberOnly } from "../http/role-guards.ts";
@@ -126,7 +127,16 @@ export function recordRoutes<R extends KindRecord, P extends Record<string, unkn
   });
 
   app.post("/:id/delete", (c) => {
-    const record = kind.get(c.var.shard, idParam(c));
+    let record: R;
+    try {
+      record = kind.get(c.var.shard, idParam(c));
+    } catch (error) {
+      // Already gone (deleted in another tab, or this is a retry whose first answer was lost):
+      // what the user asked for is true, so the row goes and the counts follow, as after a delete.
+      if (!(error instanceof NotFoundError)) throw error;
+      if (wantsFragment(c)) return c.html(liveListCountsFor(c, kind, view), 200);
+      return c.redirect(list(c.var.tenant.slug), 303);
+    }
     kind.remove(c.var.shard, actorOf(c.var.viewer), record.id);
     if (wantsFragment(c)) return c.html(liveListCountsFor(c, kind, view), 200);
     const base = `/t/${c.var.tenant.slug}`;

@@ -236,9 +236,17 @@ document.addEventListener("submit", (event) => {
   if (!(form instanceof HTMLFormElement) || !form.matches("#lost-dialog form.lost-form")) return;
   if (event.submitter?.getAttribute("formmethod") === "dialog") return;
   event.preventDefault();
+  // A reason of spaces is no reason: say so in the dialog, which stays open with what was typed.
+  const reason = form.elements.lostReason;
+  if (reason.value.trim() === "") {
+    reason.setCustomValidity("Say why the deal was lost.");
+    reason.reportValidity();
+    reason.addEventListener("input", () => reason.setCustomValidity(""), { once: true });
+    return;
+  }
   const dialog = form.closest("dialog");
   const card = dialog.dataset.card;
-  const values = { stageId: form.elements.stageId.value, lostReason: form.elements.lostReason.value };
+  const values = { stageId: form.elements.stageId.value, lostReason: reason.value };
   dialog.close();
   window.htmx
     .ajax("POST", form.getAttribute("action"), {
