@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { nullable, optionalRecordId, recordId } from "../core/field-types.ts";
 import { isCurrency } from "../core/money.ts";
+import { MAX_AMOUNT_MINOR } from "../core/typed-amount.ts";
 import { plainText } from "../core/validation.ts";
 import { isoDay } from "../lists/list-params.ts";
 import { tagList } from "../tags/tag-input.ts";
@@ -14,7 +15,11 @@ export const currencyCode = z
 const fields = {
   title: plainText(200).min(1, "is required"),
   /** In the currency's minor unit (cents for USD). */
-  amountCents: z.number().int("must be a whole number of cents").min(0, "must not be negative").max(1e15),
+  amountCents: z
+    .number()
+    .min(0, "must not be negative")
+    .max(MAX_AMOUNT_MINOR, `is too large (at most ${MAX_AMOUNT_MINOR})`)
+    .int("must be a whole number of cents"),
   currency: currencyCode,
   expectedCloseOn: nullable(isoDay),
   pipelineId: recordId,
