@@ -12,6 +12,9 @@ export const currencyCode = z
   .toUpperCase()
   .refine(isCurrency, "must be an ISO 4217 currency code like USD or EUR");
 
+/** Why a deal was lost, the same rule on every form and the API: one line of clean text, at most 200 characters. */
+export const lostReasonText = plainText(200);
+
 const fields = {
   title: plainText(200).min(1, "is required"),
   /** In the currency's minor unit (cents for USD). */
@@ -31,7 +34,7 @@ const fields = {
     .max(50, "at most 50 people on a deal")
     .transform((ids) => [...new Set(ids)].sort((a, b) => a - b)),
   tags: tagList,
-  lostReason: nullable(plainText(200)),
+  lostReason: nullable(lostReasonText),
 };
 
 /** A new deal. Without a stage it starts in the first stage of its pipeline (or the first pipeline). */
