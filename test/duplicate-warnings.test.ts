@@ -294,6 +294,48 @@ describe("on 100,000 contacts", () => {
 
 describe("in a browser", () => {
   for (const viewport of VIEWPORTS) {
+    it(`writes one copy when Create anyway is double-clicked, on the full page and in the quick add (${viewport.name})`, async () => {
+      const context: BrowserContext = await browser.newContext({
+        viewport: { width: viewport.width, height: viewport.height },
+      });
+      context.setDefaultTimeout(20_000);
+      try {
+        const page = await context.newPage();
+        await page.goto(`${server.url}/t/${T}/login`);
+        await page.fill("#login-email", OWNER);
+        await page.fill("#login-password", PASSWORD);
+        await Promise.all([page.waitForURL(`**/t/${T}/contacts`), page.click("main button[type=submit]")]);
+        const before = await contactsWithEmail("grace@dupes.test");
+
+        // The full page (a plain post): the warning, then Create anyway double-clicked.
+        await page.goto(`${server.url}/t/${T}/contacts/new`);
+        await page.fill("#contact-firstName", `Twice${viewport.name}`);
+        await page.fill("#contact-email", "grace@dupes.test");
+        await page.click("main form button[type=submit]:not([name])");
+        const anyway = page.locator("main .duplicate-warning button", { hasText: "Create anyway" });
+        await anyway.waitFor();
+        await Promise.all([page.waitForURL(/\/contacts\/\d+$/), anyway.dblclick()]);
+        await page.waitForLoadState("load");
+        await keepScreenshot(page, `double-submit-created-${viewport.name}`);
+        expect(await contactsWithEmail("grace@dupes.test")).toBe(before + 1);
+
+        // The quick add (htmx): its buttons are disabled while the request is in flight.
+        await page.goto(`${server.url}/t/${T}/contacts`);
+        await page.click("details.quick-add-toggle > summary");
+        await page.fill("#new-contact-firstName", `Quick${viewport.name}`);
+        await page.fill("#new-contact-email", "grace@dupes.test");
+        await page.click("#new-contact button[type=submit]:not([name])");
+        const quick = page.locator("#new-contact .duplicate-warning button", { hasText: "Create anyway" });
+        await quick.waitFor();
+        await quick.dblclick();
+        await page.locator(`#contact-rows tr:has-text("Quick${viewport.name}")`).first().waitFor();
+        await page.waitForTimeout(300);
+        expect(await contactsWithEmail("grace@dupes.test")).toBe(before + 2);
+      } finally {
+        await context.close();
+      }
+    }, 30_000);
+
     it(`shows the quick add's warning with the link and creates anyway (${viewport.name}, ${viewport.width}×${viewport.height})`, async () => {
       const context: BrowserContext = await browser.newContext({
         viewport: { width: viewport.width, height: viewport.height },

@@ -107,13 +107,16 @@ describe("a task's page", () => {
     expect((await call("GET", `/t/${T}/tasks/${id}`)).json.dueAt).toBeNull();
   });
 
-  it("refuses an empty title or a time like 25:99 inline, keeps what was typed, and writes nothing", async () => {
+  it("refuses an empty title, a time like 25:99, an impossible day or a year before 1900 inline, keeps what was typed, and writes nothing", async () => {
     const id = await newTask("Keep me as I am");
     const owner = await signIn(server.url, T, OWNER, PASSWORD);
     await owner.get(`/t/${T}/tasks/${id}/edit`);
     for (const [fields, message] of [
       [{ title: "", dueOn: "2026-12-12", dueTime: "10:00" }, "is required"],
       [{ title: "Changed <b>title</b>", dueOn: "2026-12-12", dueTime: "25:99" }, "must be a time like 09:30"],
+      // A day that does not exist, and the year 0026 a date field gives for "26", are refused.
+      [{ title: "Changed <b>title</b>", dueOn: "2026-02-30", dueTime: "10:00" }, "must be a real date"],
+      [{ title: "Changed <b>title</b>", dueOn: "0026-12-12", dueTime: "10:00" }, "must be in 1900 or later"],
     ] as const) {
       const refused = await owner.post(`/t/${T}/tasks/${id}`, { ...fields, assigneeId: "" });
       expect(refused.status).toBe(422);

@@ -35,10 +35,20 @@ function wallClock(
   return { y: n("year"), mo: n("month"), d: n("day"), h: n("hour"), mi: n("minute"), s: n("second") };
 }
 
+/**
+ * Date.UTC with the year kept as given: Date.UTC reads years 0–99 as 1900–1999, so the
+ * year 0026 (what typing "26" in a date field's year gives) would become 1926.
+ */
+function utcOf(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): number {
+  const at = new Date(Date.UTC(2000, mo, d, h, mi, s));
+  at.setUTCFullYear(y + (at.getUTCFullYear() - 2000));
+  return at.getTime();
+}
+
 /** How far `zone` is ahead of UTC at `ms`, in ms. */
 export function offsetAt(ms: number, zone: string): number {
   const w = wallClock(ms, zone);
-  return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s) - Math.floor(ms / 1000) * 1000;
+  return utcOf(w.y, w.mo - 1, w.d, w.h, w.mi, w.s) - Math.floor(ms / 1000) * 1000;
 }
 
 /**
@@ -49,7 +59,7 @@ export function offsetAt(ms: number, zone: string): number {
 export function zonedToUtc(day: string, time: string, zone: string): number {
   const [y, mo, d] = day.split("-").map(Number) as [number, number, number];
   const [h, mi] = time.split(":").map(Number) as [number, number];
-  const asUtc = Date.UTC(y, mo - 1, d, h, mi);
+  const asUtc = utcOf(y, mo - 1, d, h, mi);
   const readsAsAsked = (ms: number) => offsetAt(ms, zone) === asUtc - ms;
   // Two passes settle DST edges: the offset at the guess, then at the corrected instant.
   const first = asUtc - offsetAt(asUtc, zone);
@@ -66,7 +76,10 @@ export function zonedToUtc(day: string, time: string, zone: string): number {
 export function utcToZoned(ms: number, zone: string): { day: string; time: string } {
   const w = wallClock(ms, zone);
   const pad = (n: number) => String(n).padStart(2, "0");
-  return { day: `${w.y}-${pad(w.mo)}-${pad(w.d)}`, time: `${pad(w.h)}:${pad(w.mi)}` };
+  return {
+    day: `${String(w.y).padStart(4, "0")}-${pad(w.mo)}-${pad(w.d)}`,
+    time: `${pad(w.h)}:${pad(w.mi)}`,
+  };
 }
 
 const lastDays = new Map<string, { start: number; end: number }>();

@@ -11,6 +11,13 @@ export interface AmountLocale {
 }
 
 const MAX_LENGTH = 40;
+
+/**
+ * The largest amount a deal may have, in its currency's minor unit: the API's limit
+ * (deal-input.ts) and a page form's, compared exactly (as integers), so an amount the API
+ * took reads back from its edit form, and one over it is "too large" whatever its decimals.
+ */
+export const MAX_AMOUNT_MINOR = 1_000_000_000_000_000;
 /** Spaces people and locales group digits with: space, no-break space, narrow no-break space, thin space; and apostrophes (de-CH). */
 const GROUP_SPACES = /[ \u00a0\u202f\u2009'’]/g;
 
@@ -31,24 +38,28 @@ function separators(locale: string): { decimal: string; group: string } {
 const marksCache = new Map<string, string[]>();
 
 /**
- * The ways `currency` is written: its code and its symbols (in the locale, narrow, and in
- * English). Cached: building the three formatters costs ~400 µs, reading the cache nothing.
+ * Locales whose symbols for a currency are its common prefixed forms, besides the workspace's
+ * own: "CA$", "A$", "NZ$", "HK$" (en) and "US$" (en-GB).
+ */
+const SYMBOL_LOCALES = ["en", "en-GB"];
+
+/**
+ * The ways `currency` is written: its code and its symbols, standard and narrow, in the
+ * workspace's locale and in SYMBOL_LOCALES. Cached: building the formatters costs about a
+ * millisecond, reading the cache nothing.
  */
 function currencyMarks(currency: string, locale: string): string[] {
   const key = `${locale} ${currency}`;
   const cached = marksCache.get(key);
   if (cached) return cached;
   const marks = new Set([currency]);
-  for (const [loc, display] of [
-    [locale, "symbol"],
-    [locale, "narrowSymbol"],
-    ["en", "symbol"],
-  ] as const) {
-    const part = new Intl.NumberFormat(loc, { style: "currency", currency, currencyDisplay: display })
-      .formatToParts(1)
-      .find((p) => p.type === "currency");
-    if (part) marks.add(part.value);
-  }
+  for (const loc of [locale, ...SYMBOL_LOCALES])
+    for (const display of ["symbol", "narrowSymbol"] as const) {
+      const part = new Intl.NumberFormat(loc, { style: "currency", currency, currencyDisplay: display })
+        .formatToParts(1)
+        .find((p) => p.type === "currency");
+      if (part) marks.add(part.value);
+    }
   // Longest first, so "US$" goes before "$".
   const sorted = [...marks].sort((a, b) => b.length - a.length);
   if (marksCache.size > 1000) marksCache.clear();
@@ -128,6 +139,12 @@ export function readTypedAmount(input: string, where: AmountLocale): TypedAmount
   const fraction = cut >= 0 ? spaced.slice(cut + 1) : "";
   if (fraction.includes(".") || fraction.includes(",") || fraction.includes("_") || !/^\d*$/.test(fraction))
     return refuse(text, `is not an amount: write it like ${example(where)}`);
+  if (mark && (whole.includes(mark) || (whole.includes("_") && /[.,]/.test(whole))))
+    // "1.000,000,5": the decimal mark also groups, or two kinds of group mark in one amount.
+    return refuse(
+      text,
+      `mixes its marks: group thousands with one mark only and mark decimals with the other, as in ${example(where)}`,
+    );
   const groups = whole.split(/[._,]/);
   if (groups.length > 1 && !wellGrouped(groups))
     return refuse(
@@ -135,7 +152,6 @@ export function readTypedAmount(input: string, where: AmountLocale): TypedAmount
       `has digits grouped oddly (${whole.replace(/_/g, " ")}): group thousands by three, as in ${example(where)}`,
     );
   const wholeDigits = groups.join("").replace(/^0+(?=\d)/, "");
-  if (wholeDigits.length > 13) return refuse(text, "is too large");
   if (fraction.length > digits)
     return refuse(
       text,
@@ -143,10 +159,23 @@ export function readTypedAmount(input: string, where: AmountLocale): TypedAmount
         ? `has decimals, and ${where.currency} has none`
         : `reads as ${wholeDigits}${decimal}${fraction}: ${where.currency} has only ${digits} decimals`,
     );
-  return {
-    ok: true,
-    minor: Number(wholeDigits) * 10 ** digits + Number(fraction.padEnd(digits, "0") || 0),
-  };
+  // Whole digits past the limit's own are over it whatever they are; the rest is compared exactly.
+  const minor =
+    wholeDigits.length > 17
+      ? undefined
+      : BigInt(wholeDigits) * 10n ** BigInt(digits) + BigInt(fraction.padEnd(digits, "0") || 0);
+  if (minor === undefined || minor > BigInt(MAX_AMOUNT_MINOR))
+    return refuse(text, `is too large (at most ${largest(where)})`);
+  return { ok: true, minor: Number(minor) };
+}
+
+/** MAX_AMOUNT_MINOR written the workspace's way, grouped: "10,000,000,000,000.00" for USD in en-US. */
+function largest(where: AmountLocale): string {
+  const digits = minorDigits(where.currency);
+  return new Intl.NumberFormat(where.locale, {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(MAX_AMOUNT_MINOR / 10 ** digits);
 }
 
 const examples = new Map<string, string>();
@@ -166,20 +195,15 @@ export function example(where: AmountLocale): string {
   return text;
 }
 
-const plainFormats = new Map<string, Intl.NumberFormat>();
-
-/** An amount as an edit form shows it, in the workspace's way and read back the same: 123450 → "1234,50" in de-DE. */
+/**
+ * An amount as an edit form shows it, in the workspace's way and read back the same: 123450 →
+ * "1234,50" in de-DE. Whole part and decimals are worked out as integers: minor / 10 ** digits
+ * is not exact for large amounts, and the form must give back the very amount it showed.
+ */
 export function typedAmountText(minor: number, where: AmountLocale): string {
   const digits = minorDigits(where.currency);
-  const key = `${where.locale} ${digits}`;
-  let format = plainFormats.get(key);
-  if (!format) {
-    format = new Intl.NumberFormat(where.locale, {
-      useGrouping: false,
-      minimumFractionDigits: digits,
-      maximumFractionDigits: digits,
-    });
-    plainFormats.set(key, format);
-  }
-  return format.format(minor / 10 ** digits);
+  if (digits === 0) return String(minor);
+  const scale = 10n ** BigInt(digits);
+  const n = BigInt(minor);
+  return `${n / scale}${separators(where.locale).decimal}${String(n % scale).padStart(digits, "0")}`;
 }

@@ -73,21 +73,32 @@ export function boardRoutes(deps: AppDeps) {
 
   app.post("/:id/stage", async (c) => {
     const fields = await formFields(c);
-    const { stageId, lostReason } = parseStageMove(fields);
     const current = getDeal(c.var.shard, idParam(c));
-    // A page form moving a deal into Lost says why (the API may leave it out): without a reason,
-    // nothing moves; the move page asks for it (or, in place, the htmx error says so).
-    if (!lostReason && current.status !== "lost" && getStage(c.var.shard, stageId)?.kind === "lost") {
-      const issue = { field: "lostReason", message: "is needed to move a deal to a Lost stage" };
+    /** The move page again with the reason's problem, nothing moved (in place, the htmx error says it). */
+    const askReason = (issue: { field: string; message: string }, typed: string) => {
       if (wantsFragment(c)) throw new ValidationError([issue]);
       const stages = getPipeline(c.var.shard, current.pipelineId).stages;
-      const form = { values: { lostReason: "" }, errors: { lostReason: issue.message } };
+      const form = { values: { lostReason: typed }, errors: { lostReason: issue.message } };
       const ctx = pageContext(c, deps);
       return c.html(
         moveDealPage({ ctx, deal: current, stages, base: `/t/${c.var.tenant.slug}`, form }).value,
         422,
       );
+    };
+    let move: ReturnType<typeof parseStageMove>;
+    try {
+      move = parseStageMove(fields);
+    } catch (error) {
+      const issue =
+        error instanceof ValidationError ? error.issues.find((i) => i.field === "lostReason") : undefined;
+      if (!issue) throw error;
+      return askReason(issue, fields.lostReason ?? "");
     }
+    const { stageId, lostReason } = move;
+    // A page form moving a deal into Lost says why (the API may leave it out): without a reason,
+    // nothing moves; the move page asks for it (or, in place, the htmx error says so).
+    if (!lostReason && current.status !== "lost" && getStage(c.var.shard, stageId)?.kind === "lost")
+      return askReason({ field: "lostReason", message: "is needed to move a deal to a Lost stage" }, "");
     const deal = moveDeal(c.var.shard, actorOf(c.var.viewer), current.id, stageId, { lostReason });
     if (wantsFragment(c)) return c.html(board(c, deps, deal.pipelineId));
     const deals = `/t/${c.var.tenant.slug}/deals`;

@@ -8,7 +8,7 @@ import { defaultPipeline, listPipelines, workspaceCurrency } from "../pipelines/
 import { ownerAndTags } from "../records/form-input.ts";
 import { workspaceLocale } from "../settings/workspace-money.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import { type DealCreate, dealCreateInput } from "./deal-input.ts";
+import { type DealCreate, dealCreateInput, lostReasonText } from "./deal-input.ts";
 import type { DealRecord } from "./deal-record.ts";
 
 /** A parsed deal form: the API's fields, plus the company typed by name. */
@@ -98,7 +98,11 @@ export function newDealValues(
   return values;
 }
 
-/** A stage move as a form sends it (a stage, and why a deal was lost); a 422 without a stage. */
+/**
+ * A stage move as a form sends it (a stage, and why a deal was lost); a 422 without a stage, or
+ * with a reason the deal's own edit form would refuse (control or bidi characters, over 200
+ * characters: refused whole, never cut).
+ */
 export function parseStageMove(fields: Record<string, string>): {
   stageId: number;
   lostReason: string | null;
@@ -106,5 +110,8 @@ export function parseStageMove(fields: Record<string, string>): {
   const stageId = Number(fields.stageId);
   if (!Number.isSafeInteger(stageId) || stageId <= 0)
     throw new ValidationError([{ field: "stageId", message: "is required" }]);
-  return { stageId, lostReason: fields.lostReason?.trim().slice(0, 200) || null };
+  const reason = lostReasonText.safeParse(fields.lostReason ?? "");
+  if (!reason.success)
+    throw new ValidationError(fieldIssues(reason.error).map((i) => ({ ...i, field: "lostReason" })));
+  return { stageId, lostReason: reason.data || null };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { nullable, optionalRecordId, recordId } from "../core/field-types.ts";
 import { isCurrency } from "../core/money.ts";
+import { MAX_AMOUNT_MINOR } from "../core/typed-amount.ts";
 import { plainText } from "../core/validation.ts";
 import { isoDay } from "../lists/list-params.ts";
 import { tagList } from "../tags/tag-input.ts";
@@ -11,10 +12,17 @@ export const currencyCode = z
   .toUpperCase()
   .refine(isCurrency, "must be an ISO 4217 currency code like USD or EUR");
 
+/** Why a deal was lost, the same rule on every form and the API: one line of clean text, at most 200 characters. */
+export const lostReasonText = plainText(200);
+
 const fields = {
   title: plainText(200).min(1, "is required"),
   /** In the currency's minor unit (cents for USD). */
-  amountCents: z.number().int("must be a whole number of cents").min(0, "must not be negative").max(1e15),
+  amountCents: z
+    .number()
+    .min(0, "must not be negative")
+    .max(MAX_AMOUNT_MINOR, `is too large (at most ${MAX_AMOUNT_MINOR})`)
+    .int("must be a whole number of cents"),
   currency: currencyCode,
   expectedCloseOn: nullable(isoDay),
   pipelineId: recordId,
@@ -26,7 +34,7 @@ const fields = {
     .max(50, "at most 50 people on a deal")
     .transform((ids) => [...new Set(ids)].sort((a, b) => a - b)),
   tags: tagList,
-  lostReason: nullable(plainText(200)),
+  lostReason: nullable(lostReasonText),
 };
 
 /** A new deal. Without a stage it starts in the first stage of its pipeline (or the first pipeline). */

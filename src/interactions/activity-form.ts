@@ -1,7 +1,7 @@
 import { type FieldIssue, ValidationError } from "../core/errors.ts";
+import { loggedDayIssue } from "../core/logged-day.ts";
 import { zonedToUtc } from "../core/time-zone.ts";
 
-const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 /** "09:30" as typed or sent by an input type=time (which may add seconds). */
 const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?$/;
 
@@ -15,7 +15,8 @@ export function activityFormInput(fields: Record<string, string>, zone: string):
   const issues: FieldIssue[] = [];
   const day = fields.occurredOn?.trim() ?? "";
   const time = fields.occurredTime?.trim() ?? "";
-  if (day && !DAY.test(day)) issues.push({ field: "occurredOn", message: "must be a date" });
+  const dayIssue = day ? loggedDayIssue(day) : undefined;
+  if (dayIssue) issues.push({ field: "occurredOn", message: dayIssue });
   if (time && !TIME.test(time)) issues.push({ field: "occurredTime", message: "must be a time like 09:30" });
   if (time && !day) issues.push({ field: "occurredOn", message: "is needed with a time" });
   if (issues.length) throw new ValidationError(issues);

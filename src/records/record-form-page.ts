@@ -13,6 +13,7 @@ import { customFormPart } from "../custom-fields/record-form.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { type FormWrite, parseAll, writeFromForm } from "../http/form-write.ts";
 import { pageContext, pageCsrfToken, rowContext, wantsFragment } from "../http/page-context.ts";
+import { ONCE_FIELD, onceToken } from "../idempotency/once-form.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { workspaceLocale } from "../settings/workspace-money.ts";
 import type { DuplicateHit, KindRecord, PageKind } from "./record-kind.ts";
@@ -50,7 +51,12 @@ export function recordFormPages<R extends KindRecord, P extends object, F, X>(
         ctx: pageContext(c, deps),
         base: `/t/${c.var.tenant.slug}`,
         id,
-        form,
+        // A new record's form carries a one-time token (once-form.ts); shown again after a
+        // refusal, it keeps the one it was posted with, so "Create anyway" twice writes once.
+        form:
+          id === null && !form.values[ONCE_FIELD]
+            ? { ...form, values: { ...form.values, [ONCE_FIELD]: onceToken() } }
+            : form,
         owners: listUsers(c.var.shard),
         customFields: customFormPart(c.var.shard, kind.type).fields,
         extra: kind.form.extra(c.var.shard),

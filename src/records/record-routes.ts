@@ -11,6 +11,7 @@ import { NotFoundError } from "../core/errors.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { formFields, idParam, pageContext, pageCsrfToken, wantsFragment } from "../http/page-context.ts";
 import { memberOnly } from "../http/role-guards.ts";
+import { writeOnce } from "../idempotency/once-form.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { liveListCountsFor } from "./live-counts-response.ts";
@@ -64,7 +65,19 @@ export function recordRoutes<R extends KindRecord, P extends Record<string, unkn
   app.post("/", async (c) => {
     const fields = await formFields(c);
     const quickAdd = view.quickAdd !== undefined && pages.fromRow(c, fields);
-    const result = pages.write(c, fields, null);
+    // A full-page form's one-time token: posted twice (a double click on "Create anyway"
+    // without JavaScript), it is written once and the repeat goes where the first went.
+    const once = quickAdd
+      ? { result: pages.write(c, fields, null) }
+      : writeOnce(
+          c.var.shard,
+          { userId: c.var.viewer.id, route: `POST /${kind.path}`, now: deps.now() },
+          fields,
+          () => pages.write(c, fields, null),
+          (record) => `${list(c.var.tenant.slug)}/${record.id}`,
+        );
+    if ("replayed" in once) return c.redirect(once.replayed, 303);
+    const result = once.result;
     const base = `/t/${c.var.tenant.slug}`;
     const form = (state: typeof EMPTY_FORM) =>
       quickAddForm(view, base, state, pageCsrfToken(c, deps), c.var.nonce);

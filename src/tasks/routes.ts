@@ -6,6 +6,7 @@ import { requireSignedIn } from "../auth/session-middleware.ts";
 import { listUsers } from "../auth/users.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { NotFoundError, ValidationError } from "../core/errors.ts";
+import { loggedDayIssue } from "../core/logged-day.ts";
 import { recordPath } from "../core/record-types.ts";
 import { dayBounds, utcToZoned, zonedToUtc } from "../core/time-zone.ts";
 import { parseOrThrow } from "../core/validation.ts";
@@ -15,7 +16,6 @@ import { formFields, idParam, pageContext, pageCsrfToken, wantsFragment } from "
 import { memberOnly } from "../http/role-guards.ts";
 import { viewerTimeZone } from "../http/viewer-time-zone.ts";
 import { actorOf } from "../identity/viewer.ts";
-import { isoDay } from "../lists/list-params.ts";
 import { fromTaskList, liveTaskCounts } from "./live-counts-response.ts";
 import { taskInput, taskPatchInput } from "./task-input.ts";
 import { taskItemContext } from "./task-item-props.ts";
@@ -37,8 +37,8 @@ const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,3})?)?$/;
 /** A task form's due day and time (the viewer's local time) as an ISO instant, null for none. */
 function dueFromForm(c: C, fields: Record<string, string>): string | null {
   const issues = [];
-  if (fields.dueOn && !isoDay.safeParse(fields.dueOn).success)
-    issues.push({ field: "dueOn", message: "must be a date" });
+  const dayIssue = fields.dueOn ? loggedDayIssue(fields.dueOn) : undefined;
+  if (dayIssue) issues.push({ field: "dueOn", message: dayIssue });
   if (fields.dueTime && !TIME.test(fields.dueTime))
     issues.push({ field: "dueTime", message: "must be a time like 09:30" });
   if (fields.dueTime && !fields.dueOn) issues.push({ field: "dueOn", message: "is needed with a time" });

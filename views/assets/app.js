@@ -428,3 +428,61 @@ if (searchDropdown)
     if (!document.getElementById(input.getAttribute("aria-activedescendant") ?? ""))
       input.removeAttribute("aria-activedescendant");
   }).observe(searchDropdown, { childList: true });
+// Double submits (issue 11): a form's submit buttons are disabled while its request is in
+// flight, so a double click sends it once. An htmx form's from htmx:before:request (its values
+// are already taken) to htmx:finally:request; a plain post's from just after the browser has
+// taken its values (the pressed button's name and value are lost if it is disabled sooner) until
+// the next page, a second submit before then being dropped. A post that leaves the page where it
+// is (a download) gets its buttons back after 10 s, and a page come back to with Back at once.
+const submitButtons = (form) =>
+  [...form.querySelectorAll('button:not([type]), button[type="submit"], input[type="submit"]')].filter(
+    (button) => !button.disabled,
+  );
+document.addEventListener("htmx:before:request", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement)) return;
+  const held = submitButtons(form);
+  for (const button of held) button.disabled = true;
+  form.addEventListener(
+    "htmx:finally:request",
+    () => {
+      for (const button of held) button.disabled = false;
+    },
+    { once: true },
+  );
+});
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  // htmx has already taken (and prevented) its own forms' submits.
+  if (event.defaultPrevented || !(form instanceof HTMLFormElement) || form.method !== "post" || form.target)
+    return;
+  if (form.dataset.submitting) {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.submitting = "1";
+  setTimeout(() => {
+    const held = submitButtons(form);
+    for (const button of held) {
+      button.disabled = true;
+      button.dataset.held = "1";
+    }
+    setTimeout(() => {
+      delete form.dataset.submitting;
+      for (const button of held) {
+        button.disabled = false;
+        delete button.dataset.held;
+      }
+    }, 10_000);
+  }, 0);
+});
+window.addEventListener("pageshow", (event) => {
+  if (!event.persisted) return;
+  for (const form of document.querySelectorAll("form[data-submitting]")) {
+    delete form.dataset.submitting;
+    for (const button of form.querySelectorAll("[data-held]")) {
+      button.disabled = false;
+      delete button.dataset.held;
+    }
+  }
+});

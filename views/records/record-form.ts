@@ -35,6 +35,6 @@ export function recordForm<R extends { id: number }, X>(view: RecordView<R, X>, 
     submitLabel: p.id ? "Save" : `Create ${view.type}`,
     form: p.form,
     shownFields: [...view.formFields, ...p.customFields.map(customInputName)],
-    fields: html`${view.fields({ form: p.form, owners: p.owners, idPrefix, base: p.base, nonce: p.ctx.nonce, isNew: p.id === null, extra: p.extra })}${customInputs(p.customFields, p.form, idPrefix)}${duplicateWarning(p.form, p.id ? "Save anyway" : "Create anyway")}`,
+    fields: html`${view.fields({ form: p.form, owners: p.owners, idPrefix, base: p.base, nonce: p.ctx.nonce, isNew: p.id === null, extra: p.extra })}${customInputs(p.customFields, p.form, idPrefix)}${duplicateWarning(p.form, p.id ? "Save anyway" : "Create anyway")}${p.id === null && p.form.values._once ? html`<input type="hidden" name="_once" value="${p.form.values._once}">` : ""}`,
   });
 }
