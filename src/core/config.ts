@@ -116,6 +116,8 @@ export interface Config {
   /** Password-reset mails asked for one address, and for a whole workspace, per hour (per process). */
   resetsPerAddress: number;
   resetsPerWorkspace: number;
+  /** Password-reset requests one client address may make an hour, any workspace, any address. */
+  resetsPerIp: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -268,6 +270,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     mailRetrySeconds: int(env, "CRM_MAIL_RETRY_SECONDS", 30, 1, 3600),
     resetsPerAddress: int(env, "CRM_RESETS_PER_ADDRESS", 3, 1),
     resetsPerWorkspace: int(env, "CRM_RESETS_PER_WORKSPACE", 30, 1),
+    resetsPerIp: int(env, "CRM_RESETS_PER_IP", 100, 1),
   };
   const merged = {
     ...config,
