@@ -215,8 +215,8 @@ describe("reset links under attack", () => {
     // Before the fix (the write on the server's thread) the follow-ups after a known address
     // were 1.5-2.5x slower at their lower quartile (medians 2-3x, with spikes). The lower
     // quartile is compared because a shared 2-core machine adds spikes (upwards only), while a
-    // cost the known path adds lifts every sample: over 13 runs of the fixed code the ratio
-    // stayed under 1.15, over 9 runs of the old one it was 1.5 or more. 12 pairs: every
+    // cost the known path adds lifts every sample. Measured at a load average of 11: the fixed
+    // code's ratio was 0.9-1.2 over 6 runs, the old code's 1.5-2.4 over 5. 12 pairs: every
     // request spends the per-client allowance (CRM_RESETS_PER_IP) the whole file shares.
     let n = 0;
     const followUp = async (email: string) => {

@@ -74,21 +74,23 @@ export function passwordResetRoutes(deps: AppDeps & AuthDeps & MailDeps) {
         return;
       }
       deps.resetLimiter.mailed(tenant.id, now);
-      const link = publicLink(deps.config, `/t/${tenant.slug}/password-reset/${made.token}`);
-      const message = passwordResetMail({
-        workspaceName: tenant.name,
-        name: made.user.name,
-        link,
-        minutes: RESET_MINUTES,
-      });
-      // The mail's composition and SMTP exchange still run on this thread, and only for a known
-      // address: a random wait moves that cost off the asker's next request to no time one can
-      // tell from the answer.
-      const send = () =>
+      // Composing the mail and the SMTP exchange run on this thread, and only for a known
+      // address: a random wait moves that cost off the asker's next request, to a moment that
+      // cannot be told from the answer.
+      const token = made.token;
+      const send = () => {
+        const link = publicLink(deps.config, `/t/${tenant.slug}/password-reset/${token}`);
+        const message = passwordResetMail({
+          workspaceName: tenant.name,
+          name: made.user.name,
+          link,
+          minutes: RESET_MINUTES,
+        });
         deps.mail?.enqueue(
           { to: made.user.email, ...message },
           { kind: "password-reset", tenant: tenant.slug },
         );
+      };
       setTimeout(send, MAIL_DELAY_MIN_MS + Math.random() * MAIL_DELAY_SPREAD_MS);
     };
     const queued = lines.add(tenant.id, run, (error) =>
