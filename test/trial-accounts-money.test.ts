@@ -209,17 +209,21 @@ describe("reset links under attack", () => {
     );
   });
 
-  it.skip("DEFECT: the asker's next request is 3-7x slower after a reset request for a real account, telling who has one", async () => {
-    // makeLinkLater (password-reset-routes.ts:52-76) answers first and then, on a timer, does the
-    // work only a known address costs (the committed write, the mail's composition and its SMTP
-    // send) on the same event loop, so it lands on whatever request comes next: an attacker asks
-    // for the target, then for a made-up address, and times the second. Measured (medians of 12,
-    // three runs): 7.5 / 4.4 / 8 ms after a known address, 2.5 / 1.1 / 2 ms after an unknown one.
-    // The asker's next request is another reset request, for an address nobody has.
+  it("keeps the asker's next request as fast after a reset request for a real account as after one for a made-up address", async () => {
+    // An attacker asks for the target, then times their next request: work only a known address
+    // costs (the committed write, the mail's composition and SMTP send) must not land on it.
+    // Before the fix (the write on the server's thread) the follow-ups after a known address
+    // were 1.5-2.5x slower at their lower quartile (medians 2-3x, with spikes). The lower
+    // quartile is compared because a shared 2-core machine adds spikes (upwards only), while a
+    // cost the known path adds lifts every sample. Measured at a load average of 11: the fixed
+    // code's ratio was 0.9-1.2 over 6 runs, the old code's 1.5-2.4 over 5. 12 pairs: every
+    // request spends the per-client allowance (CRM_RESETS_PER_IP) the whole file shares.
     let n = 0;
     const followUp = async (email: string) => {
       await askReset(A, email);
-      return (await askReset(A, `next${n++}@nowhere.test`)).ms;
+      const next = await askReset(A, `next${n++}@nowhere.test`);
+      expect(next.status).toBe(303);
+      return next.ms;
     };
     const known: number[] = [];
     const unknown: number[] = [];
@@ -227,11 +231,12 @@ describe("reset links under attack", () => {
       unknown.push(await followUp(`ghost${i}@trial.test`));
       known.push(await followUp(`known${i}@trial.test`));
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    const quantile = (xs: number[], q: number) =>
+      [...xs].sort((a, b) => a - b)[Math.floor(xs.length * q)] ?? 0;
     console.log(
       `follow-up ms after known: ${known.map((x) => x.toFixed(2))}; after unknown: ${unknown.map((x) => x.toFixed(2))}`,
     );
-    expect(median(known)).toBeLessThan(median(unknown) * 1.5 + 2);
+    expect(quantile(known, 0.25)).toBeLessThan(quantile(unknown, 0.25) * 1.35 + 0.1);
   });
 
   it("throttles one address whatever its letter case and spaces (4th request: 429, no 4th mail)", async () => {
@@ -252,7 +257,7 @@ describe("reset links under attack", () => {
 });
 
 describe("reset throttling as a weapon", () => {
-  it.skip("DEFECT: anyone can block every password reset of a workspace for an hour with 30 requests for made-up addresses", async () => {
+  it("lets a member reset their password after 30 requests for made-up addresses in their workspace", async () => {
     // reset-limiter.ts counts unknown addresses against the workspace's bucket
     // (CRM_RESETS_PER_WORKSPACE, 30 an hour): a stranger who knows only the slug spends it on
     // nobody1@…nobody30@, and the real member who forgot their password gets 429 "try again in
@@ -678,7 +683,7 @@ describe("a newcomer's mail settings", () => {
     await expect(started).rejects.toThrow(/exited with 2[\s\S]*CRM_PUBLIC_URL/);
   });
 
-  it.skip("DEFECT: CRM_PUBLIC_URL=crm.example.com (no https://) starts with mail on, and every mailed link is dead", async () => {
+  it("refuses to start (exit 2) with CRM_PUBLIC_URL=crm.example.com (no https://), which would mail dead links", async () => {
     // config.ts:198 only strips trailing slashes: a URL without a scheme (or javascript:…) is
     // taken, and public-link.ts makes "crm.example.com/t/<slug>/password-reset/<token>", which
     // mail clients show as text or resolve as a relative link. It should exit 2 like a missing one.

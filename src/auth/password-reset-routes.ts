@@ -8,17 +8,24 @@ import { errorFields } from "../core/logger.ts";
 import { emailAddress, parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, TenantEnv } from "../http/app-env.ts";
 import { writeFromForm } from "../http/form-write.ts";
+import { clientIp } from "../http/https.ts";
+import { addressKey } from "../http/middleware/rate-limit.ts";
 import { formFields, pageContext } from "../http/page-context.ts";
 import type { MailDeps } from "../mail/mail-deps.ts";
 import { publicLink } from "../mail/public-link.ts";
 import type { Tenant } from "../tenancy/catalog-schema.ts";
-import { isLocked } from "../tenancy/locked.ts";
 import type { AuthDeps } from "./auth-deps.ts";
 import { passwordField } from "./new-tenant-input.ts";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./password-hasher.ts";
-import { completePasswordReset, RESET_MINUTES, requestPasswordReset, resetLink } from "./password-resets.ts";
+import { completePasswordReset, RESET_MINUTES, resetLink } from "./password-resets.ts";
+import type { RequestResetParams, RequestResetResult } from "./request-reset.worker.ts";
+import { ResetTaskLines } from "./reset-task-lines.ts";
 import { sessionToken, setSessionCookie } from "./session-middleware.ts";
 import { sessionPolicy, startSession } from "./sessions.ts";
+
+/** A reset mail is queued after MIN + a random part of SPREAD milliseconds (see makeLinkLater). */
+const MAIL_DELAY_MIN_MS = 50;
+const MAIL_DELAY_SPREAD_MS = 450;
 
 const forgotInput = z.object({ email: emailAddress });
 const resetInput = z.object({ password: passwordField });
@@ -45,16 +52,34 @@ export function passwordResetRoutes(deps: AppDeps & AuthDeps & MailDeps) {
     }).value;
 
   /**
-   * Makes the link and queues its mail after the answer has gone out: a known address costs a
-   * committed write (a sync to disk) that an unknown one does not, and the answer's timing must
-   * not tell them apart. A locked workspace is waited for on timers, a few seconds at most.
+   * Makes the link and queues its mail after the answer has gone out. The lookup and the
+   * committed write (a sync to disk) that only a known address costs run in a worker, which
+   * opens the tenant's file itself: on the server's thread that write slowed the asker's next
+   * request and told who has an account. Both paths cost this thread the same one task.
+   * Past the workspace's allowance of reset mails no link is made and no mail sent (logged),
+   * while the answer stays the same.
    */
+  const lines = new ResetTaskLines();
   const makeLinkLater = (tenant: Tenant, email: string, now: number) => {
-    const attempt = async (wait: number): Promise<void> => {
-      try {
-        const made = await deps.shards.use(tenant, (s) => requestPasswordReset(s, email, now));
-        if (!made) return;
-        const link = publicLink(deps.config, `/t/${tenant.slug}/password-reset/${made.token}`);
+    const run = async () => {
+      // Asked when its turn comes: one at a time per workspace, so the allowance is never overshot.
+      const params: RequestResetParams = { email, now, mayWrite: deps.resetLimiter.mayMail(tenant.id, now) };
+      const input = { tenantId: tenant.id, slug: tenant.slug, file: tenant.file, params };
+      const made = await deps.pool.run<RequestResetResult>("auth.request-reset", input);
+      if (!made.found) return;
+      if (made.token === undefined) {
+        deps.logger.warn("password reset mail not sent: the workspace's hourly allowance is spent", {
+          tenant: tenant.slug,
+        });
+        return;
+      }
+      deps.resetLimiter.mailed(tenant.id, now);
+      // Composing the mail and the SMTP exchange run on this thread, and only for a known
+      // address: a random wait moves that cost off the asker's next request, to a moment that
+      // cannot be told from the answer.
+      const token = made.token;
+      const send = () => {
+        const link = publicLink(deps.config, `/t/${tenant.slug}/password-reset/${token}`);
         const message = passwordResetMail({
           workspaceName: tenant.name,
           name: made.user.name,
@@ -65,15 +90,14 @@ export function passwordResetRoutes(deps: AppDeps & AuthDeps & MailDeps) {
           { to: made.user.email, ...message },
           { kind: "password-reset", tenant: tenant.slug },
         );
-      } catch (error) {
-        if (isLocked(error) && wait < 4000) {
-          setTimeout(() => void attempt(wait * 2), wait);
-          return;
-        }
-        deps.logger.error("password reset link not made", { tenant: tenant.slug, ...errorFields(error) });
-      }
+      };
+      setTimeout(send, MAIL_DELAY_MIN_MS + Math.random() * MAIL_DELAY_SPREAD_MS);
     };
-    setTimeout(() => void attempt(50), 0);
+    const queued = lines.add(tenant.id, run, (error) =>
+      deps.logger.error("password reset link not made", { tenant: tenant.slug, ...errorFields(error) }),
+    );
+    if (!queued)
+      deps.logger.warn("password reset request dropped: too many waiting", { tenant: tenant.slug });
   };
 
   app.get("/password-reset", (c) =>
@@ -88,11 +112,11 @@ export function passwordResetRoutes(deps: AppDeps & AuthDeps & MailDeps) {
     if (!parsed.ok) return c.html(forgot(c, parsed.form), 422);
     const { email } = parsed.value;
     const now = deps.now();
-    const waitMs = deps.resetLimiter.take(tenant.id, email, now);
+    const waitMs = deps.resetLimiter.take(tenant.id, email, addressKey(clientIp(c, deps.config)), now);
     if (waitMs > 0) {
       const minutes = Math.ceil(waitMs / 60_000);
       c.header("Retry-After", String(Math.ceil(waitMs / 1000)));
-      const problem = `Too many reset requests for this address or workspace lately; try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
+      const problem = `Too many reset requests for this address or from this network lately; try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
       return c.html(forgot(c, { values: { email }, errors: {} }, { problem }), 429);
     }
     makeLinkLater(tenant, email, now);

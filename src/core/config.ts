@@ -116,6 +116,8 @@ export interface Config {
   /** Password-reset mails asked for one address, and for a whole workspace, per hour (per process). */
   resetsPerAddress: number;
   resetsPerWorkspace: number;
+  /** Password-reset requests one client address may make an hour, any workspace, any address. */
+  resetsPerIp: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -189,13 +191,36 @@ function smtpUrl(env: Env): string | undefined {
   return raw;
 }
 
+/**
+ * CRM_PUBLIC_URL: every mailed link starts with it, so it must be an absolute https URL (http
+ * only for localhost and loopback addresses, where nothing crosses a network) with no user,
+ * password, query or fragment; anything else would mail dead or leaky links. Trailing slashes go.
+ */
+function publicUrl(env: Env): string | undefined {
+  const raw = env.CRM_PUBLIC_URL?.trim();
+  if (raw === undefined || raw === "") return undefined;
+  const wanted = `CRM_PUBLIC_URL must be an absolute URL like https://crm.example.com (http:// only for localhost), got "${raw}"`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(wanted);
+  }
+  const loopback = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i.test(url.hostname);
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) throw new ConfigError(wanted);
+  if (url.username || url.password || url.search || url.hash || raw.includes("?") || raw.includes("#"))
+    // Not echoed: it may hold a password.
+    throw new ConfigError("CRM_PUBLIC_URL must have no user, password, query or fragment");
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
+}
+
 /** Reads settings from the environment (CRM_*), falling back to the documented defaults. */
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const config: Config = {
     dataDir: resolve(env.CRM_DATA ?? "data"),
     host: env.CRM_HOST ?? "127.0.0.1",
     port: int(env, "CRM_PORT", 3000),
-    publicUrl: env.CRM_PUBLIC_URL?.replace(/\/+$/, "") || undefined,
+    publicUrl: publicUrl(env),
     trustProxy: bool(env, "CRM_TRUST_PROXY", false),
     maxOpenShards: int(env, "CRM_MAX_OPEN_SHARDS", 512, 1),
     shardIdleSeconds: int(env, "CRM_SHARD_IDLE_SECONDS", 300, 1),
@@ -245,6 +270,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     mailRetrySeconds: int(env, "CRM_MAIL_RETRY_SECONDS", 30, 1, 3600),
     resetsPerAddress: int(env, "CRM_RESETS_PER_ADDRESS", 3, 1),
     resetsPerWorkspace: int(env, "CRM_RESETS_PER_WORKSPACE", 30, 1),
+    resetsPerIp: int(env, "CRM_RESETS_PER_IP", 100, 1),
   };
   const merged = {
     ...config,

@@ -1,4 +1,5 @@
 import analyticsRfmSummary from "../analytics/rfm-summary.worker.ts";
+import authRequestReset from "../auth/request-reset.worker.ts";
 import bulkCount from "../bulk/count.worker.ts";
 import bulkRun from "../bulk/run.worker.ts";
 import eventsIngest from "../events/ingest.worker.ts";
@@ -58,6 +59,7 @@ export const TASKS = {
   "privacy.workspace-sqlite": privacyWorkspaceSqlite,
   "tenancy.checkpoint": tenancyCheckpoint,
   "analytics.rfm-summary": analyticsRfmSummary,
+  "auth.request-reset": authRequestReset,
 } satisfies Record<string, TaskHandler<never, unknown>>;
 
 export type TaskName = keyof typeof TASKS;
