@@ -594,7 +594,7 @@ describe.each(VIEWPORTS.map((v) => [v.name, v] as const))("in the browser at %s"
 
   // Suspect: views/assets/app.js:60-65 swaps the row away only on a 2xx answer, and the company
   // delete route answers 404 for a record already deleted (rather than treating the delete as done).
-  it("deleting a row another tab already deleted takes the row away, and the summary counts the rows left", async () => {
+  it("deleting a row in place that another tab already deleted takes the row away, and the summary counts the rows left", async () => {
     const [gone] = await deletedElsewhere("Stale");
     confirmsExpected = 1;
     await page.locator(`#company-${gone} .row-actions a[href$="/delete"]`).click();

@@ -144,11 +144,11 @@ export function recordRoutes<R extends KindRecord, P extends Record<string, unkn
     try {
       record = kind.get(c.var.shard, idParam(c));
     } catch (error) {
-      // Already gone (deleted in another tab, or this is a retry whose first answer was lost):
-      // what the user asked for is true, so the row goes and the counts follow, as after a delete.
-      if (!(error instanceof NotFoundError)) throw error;
-      if (wantsFragment(c)) return c.html(liveListCountsFor(c, kind, view), 200);
-      return c.redirect(list(c.var.tenant.slug), 303);
+      // In place, a row already gone (deleted in another tab, or a retry whose first answer was
+      // lost) is taken away with the counts, as after a delete: what the user asked for is true.
+      // A plain form post still gets the 404 page, which says the record is not there.
+      if (!(error instanceof NotFoundError) || !wantsFragment(c)) throw error;
+      return c.html(liveListCountsFor(c, kind, view), 200);
     }
     kind.remove(c.var.shard, actorOf(c.var.viewer), record.id);
     if (wantsFragment(c)) return c.html(liveListCountsFor(c, kind, view), 200);
