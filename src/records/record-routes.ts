@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { flashFragment } from "../../views/components/flash.ts";
 import { EMPTY_FORM } from "../../views/components/form-field.ts";
 import { confirmDeletePage } from "../../views/components/record-form-page.ts";
 import { trustedHtml } from "../../views/html.ts";
@@ -144,11 +145,16 @@ export function recordRoutes<R extends KindRecord, P extends Record<string, unkn
     try {
       record = kind.get(c.var.shard, idParam(c));
     } catch (error) {
-      // In place, a row already gone (deleted in another tab, or a retry whose first answer was
-      // lost) is taken away with the counts, as after a delete: what the user asked for is true.
-      // A plain form post still gets the 404 page, which says the record is not there.
+      // A plain form post gets the 404 page. In place, the 404 says so in the flash and also
+      // takes away the row (deleted in another tab, or a retry whose first answer was lost) and
+      // sends the counts, out of band: the row on the screen is of a record that is not there.
       if (!(error instanceof NotFoundError) || !wantsFragment(c)) throw error;
-      return c.html(liveListCountsFor(c, kind, view), 200);
+      const gone = `<div hx-swap-oob="delete:#${view.type}-${idParam(c)}"></div>`;
+      return c.html(
+        `${flashFragment("notice", `That ${view.type} was already deleted.`).value}${gone}${liveListCountsFor(c, kind, view)}`,
+        404,
+        { "HX-Retarget": "#flash", "HX-Reswap": "innerHTML" },
+      );
     }
     kind.remove(c.var.shard, actorOf(c.var.viewer), record.id);
     if (wantsFragment(c)) return c.html(liveListCountsFor(c, kind, view), 200);
