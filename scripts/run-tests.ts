@@ -28,14 +28,22 @@ const ALONE = new Set([
   "test/faults.test.ts",
   "test/healthz-first.test.ts",
   "test/heavy.test.ts",
+  "test/imports-crash.test.ts",
   "test/loadtest.test.ts",
   "test/noisy-neighbour.test.ts",
+  "test/ops.test.ts",
   "test/page-budgets.test.ts",
   "test/procs.test.ts",
+  "test/segments-browser.test.ts",
   "test/server-timing.test.ts",
+  "test/shutdown.test.ts",
+  "test/trial-accounts-money.test.ts",
   "test/trial-binary.test.ts",
   "test/trial-loadtest.test.ts",
+  "test/trial-metrics.test.ts",
+  "test/trial-ops.test.ts",
   "test/trial-procs.test.ts",
+  "test/trial-rate-limits.test.ts",
 ]);
 
 function bunTest(args: string[]): number {
