@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { utcToZoned, zonedToUtc } from "../src/core/time-zone.ts";
-import { launchBrowser } from "./support/browser.ts";
+import { launchBrowser, signInOnPage } from "./support/browser.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { keepScreenshot, sidewaysOverflow, VIEWPORTS } from "./support/viewports.ts";
@@ -74,10 +74,7 @@ describe.each(VIEWPORTS)("at the $name size", (viewport) => {
     const problems: string[] = [];
     page.on("pageerror", (error) => problems.push(error.message));
     try {
-      await page.goto(`${server.url}${T}/login`);
-      await page.fill("#login-email", OWNER);
-      await page.fill("#login-password", PASSWORD);
-      await Promise.all([page.waitForURL(`**${T}/contacts`), page.click("main button[type=submit]")]);
+      await signInOnPage(page, server.url, T, OWNER, PASSWORD);
 
       const deal = (
         await call("POST", `${T}/deals`, {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Browser, BrowserContext } from "playwright-core";
 import { findDuplicateContact } from "../src/contacts/find-duplicate-contact.ts";
 import type { Shard } from "../src/tenancy/shard.ts";
-import { launchBrowser } from "./support/browser.ts";
+import { launchBrowser, signInOnPage } from "./support/browser.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
 import { decodeEntities } from "./support/html-forms.ts";
 import { startServer, type TestServer } from "./support/server.ts";
@@ -301,10 +301,7 @@ describe("in a browser", () => {
       context.setDefaultTimeout(20_000);
       try {
         const page = await context.newPage();
-        await page.goto(`${server.url}/t/${T}/login`);
-        await page.fill("#login-email", OWNER);
-        await page.fill("#login-password", PASSWORD);
-        await Promise.all([page.waitForURL(`**/t/${T}/contacts`), page.click("main button[type=submit]")]);
+        await signInOnPage(page, server.url, `/t/${T}`, OWNER, PASSWORD);
         const before = await contactsWithEmail("grace@dupes.test");
 
         // The full page (a plain post): the warning, then Create anyway double-clicked.
@@ -343,10 +340,7 @@ describe("in a browser", () => {
       context.setDefaultTimeout(20_000);
       try {
         const page = await context.newPage();
-        await page.goto(`${server.url}/t/${T}/login`);
-        await page.fill("#login-email", OWNER);
-        await page.fill("#login-password", PASSWORD);
-        await Promise.all([page.waitForURL(`**/t/${T}/contacts`), page.click("main button[type=submit]")]);
+        await signInOnPage(page, server.url, `/t/${T}`, OWNER, PASSWORD);
 
         const first = `Browser${viewport.name}`;
         // Quick add sits behind the list's "New contact" disclosure.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser } from "./support/browser.ts";
+import { launchBrowser, signInOnPage } from "./support/browser.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -65,10 +65,7 @@ async function signedInPage(viewport: Viewport): Promise<{ context: BrowserConte
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   page.on("pageerror", (error) => problems.push(`${viewport.name}: ${error.message}`));
-  await page.goto(`${server.url}${T}/login`);
-  await page.fill("#login-email", OWNER);
-  await page.fill("#login-password", PASSWORD);
-  await Promise.all([page.waitForURL(`**${T}/contacts`), page.click("main button[type=submit]")]);
+  await signInOnPage(page, server.url, T, OWNER, PASSWORD);
   await page.waitForFunction(() => "htmx" in window);
   return { context, page };
 }

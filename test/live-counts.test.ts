@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Browser } from "playwright-core";
 import { utcToZoned } from "../src/core/time-zone.ts";
-import { launchBrowser } from "./support/browser.ts";
+import { launchBrowser, signInOnPage } from "./support/browser.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -270,10 +270,7 @@ describe("in a browser, at both screens", () => {
         if (m.type() === "error") problems.push(m.text());
       });
       try {
-        await page.goto(`${server.url}${T}/login`);
-        await page.fill("#login-email", OWNER);
-        await page.fill("#login-password", PASSWORD);
-        await Promise.all([page.waitForURL(`**${T}/contacts`), page.click("main button[type=submit]")]);
+        await signInOnPage(page, server.url, T, OWNER, PASSWORD);
         // One task due today, so the badge has something to count.
         const title = `Due today (${viewport.name})`;
         const dueAt = new Date(Date.now() + 60_000).toISOString();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser } from "./support/browser.ts";
+import { launchBrowser, signInOnPage } from "./support/browser.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -99,10 +99,7 @@ async function signedInPage(viewport: Viewport): Promise<{ context: BrowserConte
   const context = await browser.newContext({ viewport: { width: viewport.width, height: viewport.height } });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
-  await page.goto(`${server.url}${T}/login`);
-  await page.fill("#login-email", OWNER);
-  await page.fill("#login-password", PASSWORD);
-  await Promise.all([page.waitForURL(`**${T}/contacts`), page.click("main button[type=submit]")]);
+  await signInOnPage(page, server.url, T, OWNER, PASSWORD);
   return { context, page };
 }
 

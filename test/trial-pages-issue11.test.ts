@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchBrowser } from "./support/browser.ts";
+import { launchBrowser, signInOnPage } from "./support/browser.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -273,10 +273,7 @@ async function signedInPage(viewport: Viewport): Promise<{ context: BrowserConte
     problems.push(`${viewport.name}: a ${dialog.type()} dialog opened: ${dialog.message()}`);
     void dialog.dismiss();
   });
-  await page.goto(`${server.url}${T}/login`);
-  await page.fill("#login-email", OWNER);
-  await page.fill("#login-password", PASSWORD);
-  await Promise.all([page.waitForURL(`**${T}/contacts`), page.click("main button[type=submit]")]);
+  await signInOnPage(page, server.url, T, OWNER, PASSWORD);
   await page.waitForFunction(() => "htmx" in window);
   return { context, page };
 }
@@ -696,10 +693,7 @@ describe("the viewer's time zone in the browser", () => {
     });
     try {
       const page = await context.newPage();
-      await page.goto(`${server.url}${T}/login`);
-      await page.fill("#login-email", OWNER);
-      await page.fill("#login-password", PASSWORD);
-      await Promise.all([page.waitForURL(`**${T}/contacts`), page.click("main button[type=submit]")]);
+      await signInOnPage(page, server.url, T, OWNER, PASSWORD);
       await page.goto(`${server.url}${T}/contacts/${contactId}`);
       const titles = await page.$$eval("time[title]", (times) => times.map((t) => t.getAttribute("title")));
       expect(titles.length).toBeGreaterThan(0);
@@ -720,10 +714,7 @@ describe("the lost dialog with a blank reason", () => {
     try {
       const page = await context.newPage();
       page.on("pageerror", (error) => problems.push(`lost blank: ${error.message}`));
-      await page.goto(`${server.url}${T}/login`);
-      await page.fill("#login-email", OWNER);
-      await page.fill("#login-password", PASSWORD);
-      await Promise.all([page.waitForURL(`**${T}/contacts`), page.click("main button[type=submit]")]);
+      await signInOnPage(page, server.url, T, OWNER, PASSWORD);
       const id = (await call("POST", `${T}/deals`, { title: `Blank reason ${shot}`, amountCents: 1 })).json
         .id;
       await page.goto(`${server.url}${T}/deals/board`);
