@@ -74,14 +74,23 @@ describe("page budgets on the demo workspace", () => {
     });
   }
 
-  it(`the board, six columns of 20 cards, stays within ${BUDGETS.board / KB} KB, with one Move to… form`, async () => {
+  it(`the board, six columns of up to 20 cards, stays within ${BUDGETS.board / KB} KB, with one Move to… form`, async () => {
     const text = await page(`${T}/deals/board`);
     const columns = text.split('<section class="column').slice(1);
     expect(columns.length).toBe(6);
-    for (const column of columns) expect(count(column, /<article class="card"/g)).toBe(20);
+    // The demo is seeded relative to today, so a late stage can hold fewer than 20 deals on
+    // some days: each column shows its 20 newest, or all it has.
+    let cards = 0;
+    for (const column of columns) {
+      const deals = Number(/data-count="(\d+)"/.exec(column)?.[1]);
+      expect(count(column, /<article class="card"/g)).toBe(Math.min(20, deals));
+      cards += Math.min(20, deals);
+    }
+    // Nearly full, so the budget is measured on a board as heavy as the demo makes it.
+    expect(cards).toBeGreaterThanOrEqual(110);
     expect(bytes(text)).toBeLessThanOrEqual(BUDGETS.board);
     expect(count(text, /<form class="move-form"/g)).toBe(1);
-    expect(count(text, /<a class="move" href="\/t\/demo\/deals\/\d+\/stage">/g)).toBe(120);
+    expect(count(text, /<a class="move" href="\/t\/demo\/deals\/\d+\/stage">/g)).toBe(cards);
     expect(count(text, /hx-nonce=/g)).toBeLessThanOrEqual(4);
   });
 
@@ -90,7 +99,7 @@ describe("page budgets on the demo workspace", () => {
     const deals = [...board.matchAll(/<a class="card-title" href="(\/t\/demo\/deals\/\d+)"/g)].map(
       (m) => m[1],
     );
-    expect(deals.length).toBe(120);
+    expect(deals.length).toBeGreaterThanOrEqual(110);
     // The heaviest of the board's deals: the one with the most people, notes and history.
     let heaviest = 0;
     for (const deal of deals.slice(0, 30)) heaviest = Math.max(heaviest, bytes(await page(deal as string)));
