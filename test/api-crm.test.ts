@@ -1652,16 +1652,26 @@ describe("OpenAPI document", () => {
     expect(mismatches).toEqual([]);
   });
 
-  it("a route the document does not list is not answered (404 naming no record)", async () => {
+  it("a path the document does not list is not answered (404 naming no record)", async () => {
     for (const [method, path] of [
-      ["PUT", `/t/${HOME}/deals/1`],
       ["GET", `/t/${HOME}/stages`],
       ["GET", `/t/${HOME}/interactions/1`],
-      ["POST", `/t/${HOME}/search`],
     ]) {
       const response = await owner(method as string, path as string, method === "GET" ? undefined : {});
       expect(`${method} ${path} ${response.status}`).toBe(`${method} ${path} 404`);
       expect(response.json.detail).toBe("page not found");
+    }
+  });
+
+  it("a method the document does not list on a path it does is a 405 with Allow (test/api-strict-input)", async () => {
+    for (const [method, path, allow] of [
+      ["PUT", `/t/${HOME}/deals/1`, "DELETE, GET, HEAD, PATCH"],
+      ["POST", `/t/${HOME}/search`, "GET, HEAD"],
+    ]) {
+      const response = await owner(method as string, path as string, {});
+      expect(`${method} ${path} ${response.status} ${response.headers.get("allow")}`).toBe(
+        `${method} ${path} 405 ${allow}`,
+      );
     }
   });
 });

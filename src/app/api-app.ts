@@ -12,6 +12,7 @@ import { dealApiRoutes } from "../deals/api-routes.ts";
 import { eventApiRoutes } from "../events/api-routes.ts";
 import { EVENTS_MAX_BYTES } from "../events/event-limits.ts";
 import type { AppDeps, AppEnv, TenantEnv } from "../http/app-env.ts";
+import { apiRouteRules } from "../http/middleware/api-route-rules.ts";
 import { workspaceRateLimit } from "../http/middleware/rate-limit.ts";
 import { holdShard, resolveTenant } from "../http/tenant-middleware.ts";
 import { interactionApiRoutes } from "../interactions/api-routes.ts";
@@ -25,6 +26,10 @@ import { taskApiRoutes } from "../tasks/api-routes.ts";
 
 const OPENAPI_JSON = JSON.stringify(OPENAPI_DOCUMENT);
 
+/** Where the API is mounted, and the one route of its events app (mounted apart: eventsApiApp). */
+const API_PREFIX = "/api/v1";
+const EVENTS_ROUTE = { method: "POST", path: "/t/:tenant/events" };
+
 /**
  * /api/v1: JSON for integrations. The tenant comes from the URL and must match the key's;
  * the key is checked before the workspace's file is opened. Cookies play no part here, so
@@ -32,6 +37,8 @@ const OPENAPI_JSON = JSON.stringify(OPENAPI_DOCUMENT);
  */
 export function apiApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
+  // 405 + Allow, and one rule for query parameters, over every route (read at the first request).
+  app.use(apiRouteRules(API_PREFIX, () => [...app.routes, EVENTS_ROUTE]));
   app.get("/openapi.json", (c) =>
     c.body(OPENAPI_JSON, 200, { "Content-Type": "application/json", "Cache-Control": "public, max-age=300" }),
   );
@@ -69,6 +76,7 @@ export function apiApp(deps: AppDeps) {
 export function eventsApiApp(deps: AppDeps) {
   // The workspace and the key's tenant are checked before a byte of the body is read (404, 401).
   const app = new Hono<TenantEnv>()
+    .use(apiRouteRules(API_PREFIX, () => [EVENTS_ROUTE]))
     .use(
       resolveTenant(deps),
       apiKeyTenantCheck,

@@ -6,13 +6,13 @@ import { ifMatchWrite, taggedJson } from "../http/entity-tag.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
-import { requireSubject, subjectInput } from "../interactions/subject.ts";
+import { requireSubject, subjectQuery } from "../interactions/subject.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { noteBody, noteInput } from "./note-input.ts";
 import { createNote, deleteNote, getNote, noteJson, notesAbout, updateNote } from "./notes.ts";
 
-const noteListParams = z.object(subjectInput);
+const noteListParams = z.object(subjectQuery);
 
 /** /api/v1/t/:tenant/notes: a record's notes (?subjectType=&subjectId=), create, get, PATCH the body, delete. */
 export function noteApiRoutes() {

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import { bulkActionInput } from "../bulk/bulk-input.ts";
 import { bulkInPool } from "../bulk/routes.ts";
 import { CONTACT_KIND } from "../contacts/contact-kind.ts";
@@ -34,7 +35,10 @@ import {
 export function segmentApiRoutes(deps: AppDeps) {
   const app = new Hono<ViewerEnv>();
 
-  app.get("/", (c) => c.json({ data: listSegments(c.var.shard).map(segmentJson), nextCursor: null }));
+  app.get("/", (c) => {
+    parseListParams(z.object({}), c.req.query(), true);
+    return c.json({ data: listSegments(c.var.shard).map(segmentJson), nextCursor: null });
+  });
 
   app.post("/", async (c) => {
     const body = await readJsonObject(c);
