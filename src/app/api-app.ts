@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { OPENAPI_DOCUMENT } from "../api/openapi.ts";
-import { apiKeyAuth, apiKeyTenantCheck } from "../auth/api-key-middleware.ts";
+import { apiKeyAuth, apiWorkspace } from "../auth/api-key-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { bulkApiRoutes } from "../bulk/api-routes.ts";
 import { companyApiRoutes } from "../companies/api-routes.ts";
@@ -13,8 +13,9 @@ import { eventApiRoutes } from "../events/api-routes.ts";
 import { EVENTS_MAX_BYTES } from "../events/event-limits.ts";
 import type { AppDeps, AppEnv, TenantEnv } from "../http/app-env.ts";
 import { apiRouteRules } from "../http/middleware/api-route-rules.ts";
+import { keyFailureGuard } from "../http/middleware/key-failures.ts";
 import { workspaceRateLimit } from "../http/middleware/rate-limit.ts";
-import { holdShard, resolveTenant } from "../http/tenant-middleware.ts";
+import { holdShard } from "../http/tenant-middleware.ts";
 import { interactionApiRoutes } from "../interactions/api-routes.ts";
 import { mergeApiRoutes } from "../merge/api-routes.ts";
 import { noteApiRoutes } from "../notes/api-routes.ts";
@@ -46,7 +47,7 @@ export function apiApp(deps: AppDeps) {
   // The key is checked against the URL's tenant before the file opens; apiKeyAuth then sets the
   // viewer, so from writesNeedMember on every handler sees a ViewerEnv.
   const tenantApi = new Hono<TenantEnv>()
-    .use(resolveTenant(deps), apiKeyTenantCheck, holdShard(deps))
+    .use(keyFailureGuard(deps.rateLimits), apiWorkspace(deps), holdShard(deps))
     .use(apiKeyAuth)
     .use(workspaceRateLimit(deps.rateLimits))
     .use(writesNeedMember);
@@ -74,12 +75,12 @@ export function apiApp(deps: AppDeps) {
  * then the same key checks as the rest of the API.
  */
 export function eventsApiApp(deps: AppDeps) {
-  // The workspace and the key's tenant are checked before a byte of the body is read (404, 401).
+  // The workspace and the key's tenant are checked before a byte of the body is read (401).
   const app = new Hono<TenantEnv>()
     .use(apiRouteRules(API_PREFIX, () => [EVENTS_ROUTE]))
     .use(
-      resolveTenant(deps),
-      apiKeyTenantCheck,
+      keyFailureGuard(deps.rateLimits),
+      apiWorkspace(deps),
       bodyLimit({
         maxSize: EVENTS_MAX_BYTES,
         onError: () => {

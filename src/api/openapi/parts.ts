@@ -53,9 +53,9 @@ export const problem = {
 
 export const ERROR_TEXT: Record<number, string> = {
   400: "Malformed JSON, an unknown parameter, or a sort or filter outside the allow-list",
-  401: "Missing, unknown or revoked API key, or a key for another workspace",
+  401: "Missing, unknown or revoked API key, a key for another workspace, or a workspace that does not exist (the same answer)",
   403: "The key's role may not do this (read-only keys cannot write)",
-  404: "No such workspace, or no such record in this workspace",
+  404: "No such record in this workspace",
   413: "The body is larger than the limit",
   415: "The body is not application/json",
   422: "A field is invalid; `errors` names it",
