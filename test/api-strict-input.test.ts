@@ -211,6 +211,8 @@ describe("one rule for query parameters on every route", () => {
       expect(response.headers.get("content-type")).toBe("application/problem+json");
     }
     expect((await owner("GET", `/t/${HOME}/tasks/${task.id}`)).json.title).toBe("Params");
+    const document = await owner("GET", "/openapi.json?bogus=1");
+    expect(`${document.status} ${fields(document)}`).toBe("400 bogus");
   });
 
   it("a repeated parameter is a 400 naming it, known or not, on every route", async () => {

@@ -11,8 +11,8 @@ export interface ListedRoute {
 interface PathRule {
   pattern: RegExp;
   methods: Set<string>;
-  /** An item (`…/:id`): answers one record, so it takes no query parameter at all. */
-  item: boolean;
+  /** An item (`…/:id`, one record) or a path outside a workspace (the document): no query parameter at all. */
+  noQuery: boolean;
 }
 
 /** One path's methods: `:name` (with or without a `{regex}`) matches one segment; a trailing slash is dropped. */
@@ -27,7 +27,8 @@ function pathRules(routes: readonly ListedRoute[]): PathRule[] {
         .split("/")
         .map((part) => (part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
         .join("/");
-      rule = { pattern: new RegExp(`^${source}/?$`), methods: new Set(), item: /\/:[^/]+$/.test(clean) };
+      const noQuery = /\/:[^/]+$/.test(clean) || !clean.startsWith("/t/");
+      rule = { pattern: new RegExp(`^${source}/?$`), methods: new Set(), noQuery };
       byPath.set(clean, rule);
     }
     rule.methods.add(method);
@@ -42,8 +43,8 @@ function pathRules(routes: readonly ListedRoute[]): PathRule[] {
  * - a path the API has, asked with a method it does not take: 405 with `Allow` (problem+json),
  *   where a path it does not have stays a 404;
  * - a query parameter given twice: 400 naming it (no route reads only the first);
- * - a query parameter on a route that takes none (every write, every item `…/:id`): 400 naming
- *   it. Lists, search, reports and a segment's members check theirs against their own
+ * - a query parameter on a route that takes none (every write, every item `…/:id`, the
+ *   OpenAPI document): 400 naming it. Lists, search, reports and a segment's members check theirs against their own
  *   allow-list (parseListParams), with the same 400.
  * `routes` is read once, at the first request, when every route is registered. `prefix` is
  * where the routes are mounted (`/api/v1`).
@@ -69,10 +70,10 @@ export function apiRouteRules(prefix: string, routes: () => readonly ListedRoute
     const repeated = Object.keys(queries).find((name) => (queries[name]?.length ?? 0) > 1);
     if (repeated !== undefined)
       throw new BadRequestError(`"${repeated}" is given more than once; send each parameter once`, repeated);
-    const takesNone = c.req.method !== "GET" && c.req.method !== "HEAD";
-    const item = matching.some((rule) => rule.item);
+    const write = c.req.method !== "GET" && c.req.method !== "HEAD";
+    const none = matching.some((rule) => rule.noQuery);
     const [unknown] = Object.keys(queries);
-    if (unknown !== undefined && (takesNone || item))
+    if (unknown !== undefined && (write || none))
       throw new BadRequestError(`"${unknown}" is not a parameter of this route`, unknown);
     await next();
   };
