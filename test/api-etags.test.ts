@@ -14,6 +14,8 @@ let server: TestServer;
 const dir = tempDir();
 let data: DataDir;
 let owner: ReturnType<typeof api>;
+let ownerKey = "";
+const keyHeader = async () => `Bearer ${ownerKey}`;
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field
 type Json = any;
@@ -37,7 +39,8 @@ beforeAll(async () => {
   server = await startServer({ dataDir: dir.path });
   data = new DataDir(dir.path);
   await data.tenant(HOME);
-  owner = api(server.url, await data.apiKey(HOME, "owner"));
+  ownerKey = await data.apiKey(HOME, "owner");
+  owner = api(server.url, ownerKey);
   const contact = await created("/contacts", { firstName: "Ada" });
   const company = await created("/companies", { name: "Initech" });
   const pipelines = (await owner("GET", `/t/${HOME}/pipelines`)).json.data;
@@ -163,6 +166,43 @@ describe("ETag and If-Match on every record", () => {
     );
     expect(stale.status).toBe(412);
     expect((await get(path)).json.stages[0].probability).toBe(20);
+  });
+
+  it("a write through another connection (a bulk change, run by the worker pool) makes the tag stale", async () => {
+    const contact = await created("/contacts", { firstName: "Bulk" });
+    const path = `/contacts/${contact.id}`;
+    const tag = (await get(path)).headers.get("etag") ?? "";
+    const bulk = await owner("POST", `/t/${HOME}/contacts/bulk`, {
+      ids: [contact.id],
+      action: "addTag",
+      tag: "vip",
+    });
+    expect(bulk.status).toBe(200);
+    expect((await get(path)).headers.get("etag")).not.toBe(tag);
+    const refused = await owner("PATCH", `/t/${HOME}${path}`, { lastName: "Late" }, { "if-match": tag });
+    expect(refused.status).toBe(412);
+    expect((await get(path)).json).toMatchObject({ lastName: "", tags: ["vip"] });
+  });
+
+  it("a PATCH that changes nothing keeps the tag; a list of tags matches if one is current; HEAD answers it", async () => {
+    // A contact's PATCH writes nothing when nothing changes (a task's or note's moves updatedAt, so its tag).
+    const contact = await created("/contacts", { firstName: "Same" });
+    const path = `/contacts/${contact.id}`;
+    const tag = (await get(path)).headers.get("etag") ?? "";
+    const same = await owner(
+      "PATCH",
+      `/t/${HOME}${path}`,
+      { firstName: "Same" },
+      { "if-match": `"stale", ${tag}` },
+    );
+    expect(same.status).toBe(200);
+    expect(same.headers.get("etag")).toBe(tag);
+    const head = await fetch(`${server.url}/api/v1/t/${HOME}${path}`, {
+      method: "HEAD",
+      headers: { authorization: await keyHeader() },
+    });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("etag")).toBe(tag);
   });
 
   it("DELETE with the current tag deletes; a missing record is 404 with or without If-Match", async () => {
