@@ -215,6 +215,23 @@ describe("one rule for query parameters on every route", () => {
     expect(`${document.status} ${fields(document)}`).toBe("400 bogus");
   });
 
+  it("a whole number in a query string is decimal digits: 0x10, 1e1, a space or a sign is a 400 naming it", async () => {
+    for (const [path, name] of [
+      ["/contacts?limit=0x10", "limit"],
+      ["/contacts?limit=1e1", "limit"],
+      ["/contacts?limit=%205", "limit"],
+      ["/contacts?limit=%2B5", "limit"],
+      ["/tasks?assigneeId=0x1", "assigneeId"],
+      ["/search?q=a&limit=0x10", "limit"],
+      [`/notes?subjectType=contact&subjectId=0x${contact.id.toString(16)}`, "subjectId"],
+      [`/interactions?subjectType=contact&subjectId=${contact.id}&cursor=1e3`, "cursor"],
+    ] as const) {
+      const response = await owner("GET", `/t/${HOME}${path}`);
+      expect(`${path} ${response.status} ${fields(response)}`).toBe(`${path} 400 ${name}`);
+    }
+    expect((await owner("GET", `/t/${HOME}/contacts?limit=16`)).status).toBe(200);
+  });
+
   it("a repeated parameter is a 400 naming it, known or not, on every route", async () => {
     for (const path of [
       `/contacts?limit=1&limit=2`,
