@@ -133,6 +133,32 @@ describe("ETag and If-Match on every record", () => {
     }
   });
 
+  it("a stale If-Match is a 412 before a bad body is a 422, on every kind", async () => {
+    const bad: Record<string, object> = {
+      contact: { email: "not an email" },
+      company: { name: "" },
+      deal: { title: "" },
+      task: { title: "" },
+      note: { body: "" },
+      pipeline: { name: "" },
+      "custom field": { label: "" },
+      segment: { name: "" },
+    };
+    for (const kind of kinds) {
+      const before = await get(kind.path);
+      const stale = await owner("PATCH", `/t/${HOME}${kind.path}`, bad[kind.name] ?? {}, {
+        "if-match": '"stale"',
+      });
+      expect(`${kind.name} ${stale.status}`).toBe(`${kind.name} 412`);
+      const current = before.headers.get("etag") ?? "";
+      const invalid = await owner("PATCH", `/t/${HOME}${kind.path}`, bad[kind.name] ?? {}, {
+        "if-match": current,
+      });
+      expect(`${kind.name} ${invalid.status}`).toBe(`${kind.name} 422`);
+      expect((await get(kind.path)).text).toBe(before.text);
+    }
+  });
+
   it("two concurrent PATCHes with the same tag: one 200, one 412, and the winner's change stays", async () => {
     for (const kind of kinds) {
       const tag = (await get(kind.path)).headers.get("etag") ?? "";

@@ -39,9 +39,15 @@ export function noteApiRoutes() {
   app.get("/:id", (c) => taggedJson(c, current(c.var.shard, idParam(c))()));
   app.patch("/:id", async (c) => {
     const id = idParam(c);
-    const { body } = parseOrThrow(z.object({ body: noteBody }), await readJsonObject(c));
+    const raw = await readJsonObject(c);
+    // The body is read inside: a stale If-Match is a 412 before a bad field is a 422 (RFC 9110 §13.2.1).
     const note = ifMatchWrite(c, current(c.var.shard, id), () =>
-      updateNote(c.var.shard, actorOf(c.var.viewer), id, body),
+      updateNote(
+        c.var.shard,
+        actorOf(c.var.viewer),
+        id,
+        parseOrThrow(z.object({ body: noteBody }), raw).body,
+      ),
     );
     return taggedJson(c, noteJson(note));
   });

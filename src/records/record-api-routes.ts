@@ -67,10 +67,10 @@ export function recordApiRoutes<R extends KindRecord, P extends object, Cr, U ex
   app.patch("/:id", async (c) => {
     const id = kind.get(c.var.shard, idParam(c)).id;
     const body = await readJsonObject(c);
-    const patch = parseOrThrow(kind.api.patchInput, body);
+    // The body is read inside: a stale If-Match is a 412 before a bad field is a 422 (RFC 9110 §13.2.1).
     const record = ifMatchWrite(c, current(c.var.shard, id), () =>
       kind.update(c.var.shard, actorOf(c.var.viewer), id, {
-        ...patch,
+        ...parseOrThrow(kind.api.patchInput, body),
         customFields: customFields(c.var.shard, body),
       }),
     );

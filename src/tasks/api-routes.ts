@@ -50,9 +50,10 @@ export function taskApiRoutes() {
   app.get("/:id", (c) => taggedJson(c, current(c.var.shard, idParam(c))()));
   app.patch("/:id", async (c) => {
     const id = getTask(c.var.shard, idParam(c)).id;
-    const patch = parseOrThrow(taskPatchInput, await readJsonObject(c));
+    const body = await readJsonObject(c);
+    // The body is read inside: a stale If-Match is a 412 before a bad field is a 422 (RFC 9110 §13.2.1).
     const task = ifMatchWrite(c, current(c.var.shard, id), () =>
-      updateTask(c.var.shard, actorOf(c.var.viewer), id, patch),
+      updateTask(c.var.shard, actorOf(c.var.viewer), id, parseOrThrow(taskPatchInput, body)),
     );
     return taggedJson(c, taskJson(task));
   });
