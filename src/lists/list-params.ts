@@ -22,7 +22,7 @@ export const isoDay = z
   .refine(isCalendarDay, "must be a real date");
 
 /** `YYYY-MM-DDThh:mm[:ss[.fraction]]` with `Z` or `±hh:mm`: one instant, whatever the server's zone. */
-const ISO_INSTANT =
+export const ISO_INSTANT =
   /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/;
 
 /** Whether `text` is an ISO 8601 date and time with a zone, on a real calendar day. */
@@ -54,12 +54,11 @@ export const positiveId = z.coerce
   .positive("must be positive")
   .max(Number.MAX_SAFE_INTEGER);
 
-export const listLimit = z.coerce
-  .number()
-  .int()
-  .min(1, "must be at least 1")
-  .max(200, "must be at most 200")
-  .default(50);
+/** `limit` of a list page: 1 to 200, `fallback` when not given. */
+export const listLimitOf = (fallback: number) =>
+  z.coerce.number().int().min(1, "must be at least 1").max(200, "must be at most 200").default(fallback);
+
+export const listLimit = listLimitOf(50);
 
 /**
  * Parses a list's query parameters. Lists answer 400 (not 422) for a parameter outside their

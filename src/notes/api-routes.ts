@@ -7,7 +7,7 @@ import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { requireSubject, subjectInput } from "../interactions/subject.ts";
 import {
-  listLimit,
+  listLimitOf,
   optionalParam,
   parseListParams,
   positiveId,
@@ -20,7 +20,8 @@ const noteListParams = z.object({
   ...subjectInput,
   cursor: optionalParam(positiveId),
   updatedSince: updatedSinceParam,
-  limit: listLimit,
+  // 100, the one page this list answered before it paged.
+  limit: listLimitOf(100),
 });
 
 /** /api/v1/t/:tenant/notes: a record's notes (?subjectType=&subjectId=, newest first, `cursor`/`limit` pages), create, get, PATCH the body, delete. */
