@@ -325,6 +325,36 @@ describe("updatedAt and updatedSince", () => {
     expect((await call("GET", `/contacts/${contact.id}`)).updatedAt).toBe(last);
   });
 
+  it("deleting a company or a contact touches the records and tasks that named it, so updatedSince finds them", async () => {
+    const company = await call("POST", "/companies", { name: "Going Co" });
+    const person = await call("POST", "/contacts", { firstName: "Going", companyId: company.id });
+    const stays = await call("POST", "/contacts", { firstName: "Staying" });
+    const deal = await call("POST", "/deals", {
+      title: "Named",
+      companyId: company.id,
+      contactIds: [person.id, stays.id],
+    });
+    const task = await call("POST", "/tasks", {
+      title: "About the person",
+      subjectType: "contact",
+      subjectId: person.id,
+    });
+    await Bun.sleep(5);
+    const since = new Date().toISOString();
+    await Bun.sleep(5);
+    await call("DELETE", `/companies/${company.id}`);
+    const changed = async (list: string) =>
+      (await call("GET", `${list}?updatedSince=${encodeURIComponent(since)}`)).data.map((r: Json) => r.id);
+    expect(await changed("/contacts")).toEqual([person.id]);
+    expect(await changed("/deals")).toEqual([deal.id]);
+    expect((await call("GET", `/deals/${deal.id}`)).companyId).toBeNull();
+    await call("DELETE", `/contacts/${person.id}`);
+    const after = await call("GET", `/deals/${deal.id}`);
+    expect(after.contactIds).toEqual([stays.id]);
+    expect(await changed("/tasks")).toEqual([task.id]);
+    expect((await call("GET", `/tasks/${task.id}`)).subjectId).toBeNull();
+  });
+
   it("updatedSince takes only an ISO 8601 time with a zone, on every list that has it, and keeps updatedAt >= it", async () => {
     const lists = ["/contacts", "/companies", "/deals", "/tasks"];
     const contact = await call("POST", "/contacts", { firstName: "Since" });
