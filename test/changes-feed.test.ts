@@ -203,6 +203,30 @@ describe("GET /changes", () => {
     expect(first.nextCursor).toBe(everything.data[99].id);
   });
 
+  it("moves its cursor past log entries it does not carry, reading no more than `limit` of them a page", async () => {
+    const start = await head();
+    // Kinds the feed leaves out, and a note entry an erasure emptied (it no longer names its note).
+    const ids = await data.shards.use(data.get(SLUG), (shard) =>
+      shard.transaction(() =>
+        ["bulk.unknown", "bulk.unknown", "note.created", "bulk.unknown"].map((kind) =>
+          Number(
+            shard
+              .statement(
+                `INSERT INTO interactions (occurred_at, actor_type, actor_id, kind, subject_type, subject_id, payload)
+                 VALUES (?, 'system', NULL, ?, 'contact', 1, '{}') RETURNING id`,
+              )
+              .values(Date.now(), kind)[0]?.[0],
+          ),
+        ),
+      ),
+    );
+    const page1 = await call("GET", `/changes?after=${start}&limit=3`);
+    expect(page1).toEqual({ data: [], nextCursor: String(ids[2]) });
+    const page2 = await call("GET", `/changes?after=${page1.nextCursor}&limit=3`);
+    expect(page2).toEqual({ data: [], nextCursor: String(ids[3]) });
+    expect(await call("GET", `/changes?after=${page2.nextCursor}&limit=3`)).toEqual(page2);
+  });
+
   it("refuses a cursor or limit that is not exactly a whole number in range with a 400 problem, and unknown parameters; changes nothing", async () => {
     const before = await logSize();
     const bad = [
