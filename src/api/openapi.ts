@@ -7,6 +7,7 @@ import { DEAL_SORTS } from "../deals/list-deals.ts";
 import { companyMergeRequest, contactMergeRequest } from "../merge/merge-input.ts";
 import { documentApiContract } from "./openapi/api-contract.ts";
 import { bulkPath } from "./openapi/bulk.ts";
+import { changeSchema, changesPaths, userSchema } from "./openapi/changes.ts";
 import { contactEngagementSchema } from "./openapi/contacts-engagement.ts";
 import { customFieldPaths } from "./openapi/custom-fields.ts";
 import { dealExtraParameters, dealSchema } from "./openapi/deals.ts";
@@ -97,6 +98,8 @@ export const OPENAPI_DOCUMENT = {
       Interaction: interactionSchema,
       Task: taskSchema,
       Note: noteSchema,
+      Change: changeSchema,
+      User: userSchema,
       SearchHit: searchHitSchema,
       ...reportSchemas,
       ...segmentSchemas,
@@ -184,6 +187,7 @@ export const OPENAPI_DOCUMENT = {
     ...eventPaths(),
     ...taskPaths(),
     ...notePaths(),
+    ...changesPaths(),
     ...searchPaths(),
     ...customFieldPaths(),
     ...reportPaths(),
