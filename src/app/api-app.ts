@@ -14,6 +14,7 @@ import { EVENTS_MAX_BYTES } from "../events/event-limits.ts";
 import type { AppDeps, AppEnv, TenantEnv } from "../http/app-env.ts";
 import { workspaceRateLimit } from "../http/middleware/rate-limit.ts";
 import { holdShard, resolveTenant } from "../http/tenant-middleware.ts";
+import { idempotentPosts } from "../idempotency/idempotency-middleware.ts";
 import { interactionApiRoutes } from "../interactions/api-routes.ts";
 import { mergeApiRoutes } from "../merge/api-routes.ts";
 import { noteApiRoutes } from "../notes/api-routes.ts";
@@ -42,7 +43,8 @@ export function apiApp(deps: AppDeps) {
     .use(resolveTenant(deps), apiKeyTenantCheck, holdShard(deps))
     .use(apiKeyAuth)
     .use(workspaceRateLimit(deps.rateLimits))
-    .use(writesNeedMember);
+    .use(writesNeedMember)
+    .use(idempotentPosts(deps));
   tenantApi.route("/", bulkApiRoutes(deps));
   tenantApi.route("/", mergeApiRoutes(deps));
   tenantApi.route("/contacts", contactApiRoutes(deps.config.renderCache));

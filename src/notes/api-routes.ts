@@ -4,6 +4,7 @@ import { parseOrThrow } from "../core/validation.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
+import { answerOnce } from "../idempotency/idempotency-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { requireSubject, subjectInput } from "../interactions/subject.ts";
 import { parseListParams } from "../lists/list-params.ts";
@@ -24,13 +25,11 @@ export function noteApiRoutes() {
     });
   });
   app.post("/", async (c) => {
-    const { note } = createNote(
-      c.var.shard,
-      actorOf(c.var.viewer),
-      parseOrThrow(noteInput, await readJsonObject(c)),
-    );
-    c.header("Location", `/api/v1/t/${c.var.tenant.slug}/notes/${note.id}`);
-    return c.json(noteJson(note), 201);
+    const input = parseOrThrow(noteInput, await readJsonObject(c));
+    return answerOnce(c, 201, () => {
+      const { note } = createNote(c.var.shard, actorOf(c.var.viewer), input);
+      return { json: noteJson(note), location: `/api/v1/t/${c.var.tenant.slug}/notes/${note.id}` };
+    });
   });
   app.get("/:id", (c) => c.json(noteJson(getNote(c.var.shard, idParam(c)))));
   app.patch("/:id", async (c) => {

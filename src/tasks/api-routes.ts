@@ -5,6 +5,7 @@ import { parseOrThrow } from "../core/validation.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
+import { answerOnce } from "../idempotency/idempotency-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { listLimit, optionalParam, parseListParams, positiveId } from "../lists/list-params.ts";
 import { listTasks } from "./list-tasks.ts";
@@ -35,13 +36,11 @@ export function taskApiRoutes() {
     });
   });
   app.post("/", async (c) => {
-    const task = createTask(
-      c.var.shard,
-      actorOf(c.var.viewer),
-      parseOrThrow(taskInput, await readJsonObject(c)),
-    );
-    c.header("Location", `/api/v1/t/${c.var.tenant.slug}/tasks/${task.id}`);
-    return c.json(taskJson(task), 201);
+    const input = parseOrThrow(taskInput, await readJsonObject(c));
+    return answerOnce(c, 201, () => {
+      const task = createTask(c.var.shard, actorOf(c.var.viewer), input);
+      return { json: taskJson(task), location: `/api/v1/t/${c.var.tenant.slug}/tasks/${task.id}` };
+    });
   });
   app.get("/:id", (c) => c.json(taskJson(getTask(c.var.shard, idParam(c)))));
   app.patch("/:id", async (c) => {
