@@ -5,6 +5,7 @@ import { CONTACT_SORTS } from "../contacts/list-contacts.ts";
 import { dealCreateInput, dealPatchInput } from "../deals/deal-input.ts";
 import { DEAL_SORTS } from "../deals/list-deals.ts";
 import { companyMergeRequest, contactMergeRequest } from "../merge/merge-input.ts";
+import { batchPath, exactFilters, externalIdProperty, withIdempotencyKeys } from "./openapi/batch.ts";
 import { bulkPath } from "./openapi/bulk.ts";
 import { contactEngagementSchema } from "./openapi/contacts-engagement.ts";
 import { customFieldPaths } from "./openapi/custom-fields.ts";
@@ -70,6 +71,7 @@ export const OPENAPI_DOCUMENT = {
           companyId: nullableId,
           ownerId: nullableId,
           tags,
+          ...externalIdProperty,
           ...timestamps,
           customFields,
           engagement: contactEngagementSchema,
@@ -86,6 +88,7 @@ export const OPENAPI_DOCUMENT = {
           country: nullableString,
           ownerId: nullableId,
           tags,
+          ...externalIdProperty,
           ...timestamps,
           customFields,
         },
@@ -115,7 +118,7 @@ export const OPENAPI_DOCUMENT = {
     },
   },
   security: [{ apiKey: [] }],
-  paths: {
+  paths: withIdempotencyKeys({
     "/api/v1/openapi.json": {
       get: {
         operationId: "getOpenApiDocument",
@@ -133,7 +136,10 @@ export const OPENAPI_DOCUMENT = {
       sorts: Object.keys(CONTACT_SORTS),
       create: contactCreateInput,
       patch: contactPatchInput,
-      extra: [query("companyId", { type: "integer", minimum: 1 }, "Only people at this company")],
+      extra: [
+        query("companyId", { type: "integer", minimum: 1 }, "Only people at this company"),
+        ...exactFilters.contacts,
+      ],
     }),
     ...resourcePaths({
       path: "companies",
@@ -143,6 +149,7 @@ export const OPENAPI_DOCUMENT = {
       sorts: Object.keys(COMPANY_SORTS),
       create: companyCreateInput,
       patch: companyPatchInput,
+      extra: exactFilters.companies,
     }),
     ...mergePath({
       path: "contacts",
@@ -168,7 +175,7 @@ export const OPENAPI_DOCUMENT = {
       sorts: Object.keys(DEAL_SORTS),
       create: dealCreateInput,
       patch: dealPatchInput,
-      extra: dealExtraParameters,
+      extra: [...dealExtraParameters, ...exactFilters.deals],
       descriptions: {
         list: "`q` also matches the deal's company's name. `sort=name` sorts by title, `sort=amount` by `amountCents`.",
         create:
@@ -190,5 +197,8 @@ export const OPENAPI_DOCUMENT = {
     ...bulkPath("contacts", "Contacts"),
     ...bulkPath("companies", "Companies"),
     ...bulkPath("deals", "Deals"),
-  },
+    ...batchPath("contacts", "Contacts", "Contact", "POST /contacts"),
+    ...batchPath("companies", "Companies", "Company", "POST /companies"),
+    ...batchPath("deals", "Deals", "Deal", "POST /deals"),
+  }),
 };
