@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { OPENAPI_DOCUMENT } from "../api/openapi.ts";
 import { apiKeyAuth, apiKeyTenantCheck } from "../auth/api-key-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
+import { batchApiRoutes } from "../batch/api-routes.ts";
 import { bulkApiRoutes } from "../bulk/api-routes.ts";
 import { companyApiRoutes } from "../companies/api-routes.ts";
 import { contactApiRoutes } from "../contacts/api-routes.ts";
@@ -46,6 +47,7 @@ export function apiApp(deps: AppDeps) {
     .use(writesNeedMember)
     .use(idempotentPosts(deps));
   tenantApi.route("/", bulkApiRoutes(deps));
+  tenantApi.route("/", batchApiRoutes(deps));
   tenantApi.route("/", mergeApiRoutes(deps));
   tenantApi.route("/contacts", contactApiRoutes(deps.config.renderCache));
   tenantApi.route("/companies", companyApiRoutes(deps.config.renderCache));

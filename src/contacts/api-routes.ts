@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { recordApiRoutes } from "../records/record-api-routes.ts";
-import { recordBatchRoutes } from "../records/record-batch-routes.ts";
 import { CONTACT_KIND } from "./contact-kind.ts";
 
 /**
@@ -10,7 +9,6 @@ import { CONTACT_KIND } from "./contact-kind.ts";
  */
 export function contactApiRoutes(renderCache: boolean) {
   const app = new Hono<ViewerEnv>();
-  app.route("/", recordBatchRoutes(CONTACT_KIND));
   app.route("/", recordApiRoutes(CONTACT_KIND, renderCache));
   return app;
 }

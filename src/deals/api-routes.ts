@@ -1,12 +1,7 @@
-import { Hono } from "hono";
-import type { ViewerEnv } from "../http/app-env.ts";
 import { recordApiRoutes } from "../records/record-api-routes.ts";
-import { recordBatchRoutes } from "../records/record-batch-routes.ts";
 import { DEAL_KIND } from "./deal-kind.ts";
 
 /** /api/v1/t/:tenant/deals: the same services the pages use, as JSON. Their people are `contactIds`; `stageId` in a PATCH moves a deal (same pipeline only). */
 export function dealApiRoutes(renderCache: boolean) {
-  return new Hono<ViewerEnv>()
-    .route("/", recordBatchRoutes(DEAL_KIND))
-    .route("/", recordApiRoutes(DEAL_KIND, renderCache));
+  return recordApiRoutes(DEAL_KIND, renderCache);
 }

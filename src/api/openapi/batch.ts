@@ -1,4 +1,4 @@
-import { BATCH_MATCHES, BATCH_MODES, MAX_BATCH_ITEMS } from "../../records/batch-write.ts";
+import { BATCH_MATCHES, BATCH_MODES, MAX_BATCH_ITEMS } from "../../batch/batch-write.ts";
 import { EXTERNAL_ID_MAX } from "../../records/external-id.ts";
 import { collectionParameters, writeErrors, writeOperation } from "./operations.ts";
 import { errorResponses, json, problem, query, ref } from "./parts.ts";

@@ -4,11 +4,11 @@ import { parseOrThrow } from "../core/validation.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
 import { parseCustomValues } from "../custom-fields/field-values.ts";
 import type { Actor } from "../identity/viewer.ts";
+import { type ExternalIdTable, idByExternalId } from "../records/external-id.ts";
+import type { KindPatch, KindRecord, RecordKind } from "../records/record-kind.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import { type ExternalIdTable, idByExternalId } from "./external-id.ts";
-import type { KindPatch, KindRecord, RecordKind } from "./record-kind.ts";
 
-/** The most items one batch takes: 100 records' writes stay a few milliseconds of this thread. */
+/** The most items one batch takes: one transaction of about 10 ms in a worker, holding the file's write lock that long. */
 export const MAX_BATCH_ITEMS = 100;
 
 export const BATCH_MODES = ["create", "update", "upsert"] as const;
