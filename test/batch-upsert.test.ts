@@ -284,4 +284,41 @@ describe("POST /<kind>/batch", () => {
     const theirs = await otherOwner("GET", `/t/${OTHER}/contacts?externalId=theirs-1`);
     expect(theirs.json.data[0].title).toBeNull();
   });
+
+  it("answers 409 for an item whose email several contacts share, and writes nothing", async () => {
+    await batch("contacts", {
+      mode: "create",
+      items: [
+        { firstName: "Twin", email: "twin@example.org" },
+        { firstName: "Twin", lastName: "Two", email: "twin@example.org" },
+      ],
+    });
+    const before = await rows();
+    const answer = await batch("contacts", {
+      mode: "upsert",
+      matchOn: "email",
+      items: [{ firstName: "Twin", email: "TWIN@example.org", title: "Which?" }],
+    });
+    expect(answer.status).toBe(422);
+    expect(answer.json.results[0].status).toBe(409);
+    expect(answer.json.results[0].errors[0].field).toBe("email");
+    expect(await rows()).toEqual(before);
+  });
+
+  it("stores no Idempotency-Key for a refused batch: the corrected batch with the same key is applied once", async () => {
+    const key = `batch-${Date.now()}`;
+    const headers = { "Idempotency-Key": key };
+    const path = `/t/${SLUG}/contacts/batch`;
+    const refused = await owner("POST", path, { mode: "create", items: [{ firstName: "" }] }, headers);
+    expect(refused.status).toBe(422);
+    const body = { mode: "upsert", items: [{ firstName: "Keyed", externalId: "keyed-1" }] };
+    const before = await rows();
+    const answers = await Promise.all([0, 1, 2].map(() => owner("POST", path, body, headers)));
+    expect(answers.every((a) => a.status === 200 || a.status === 409)).toBe(true);
+    const again = await owner("POST", path, body, headers);
+    expect(again.status).toBe(200);
+    expect(again.headers.get("Idempotency-Replayed")).toBe("true");
+    expect(again.json.results[0].action).toBe("created");
+    expect((await rows()).contacts).toBe(before.contacts + 1);
+  });
 });
