@@ -86,6 +86,26 @@ describe("externalId", () => {
   });
 });
 
+describe("externalId through a merge", () => {
+  it("goes to a survivor without one, so an upsert by it finds the merged record", async () => {
+    const survivor = await owner("POST", `/t/${SLUG}/contacts`, { firstName: "Kept" });
+    const duplicate = await owner("POST", `/t/${SLUG}/contacts`, {
+      firstName: "Folded",
+      externalId: "merge-ext",
+    });
+    const merged = await owner("POST", `/t/${SLUG}/contacts/${survivor.json.id}/merge`, {
+      duplicateId: duplicate.json.id,
+    });
+    expect(merged.status).toBe(200);
+    expect(merged.json.externalId).toBe("merge-ext");
+    const upsert = await batch("contacts", {
+      mode: "upsert",
+      items: [{ firstName: "Kept", externalId: "merge-ext" }],
+    });
+    expect(upsert.json.results[0]).toMatchObject({ id: survivor.json.id, status: 200 });
+  });
+});
+
 describe("exact email and domain filters", () => {
   it("matches an email exactly and ignoring case, never a prefix", async () => {
     const ann = await owner("POST", `/t/${SLUG}/contacts`, { firstName: "Ann", email: "ann@example.org" });
