@@ -1440,6 +1440,9 @@ describe("OpenAPI document", () => {
       createSegment: { name: "Doc leads", rules: [{ field: "tags", op: "contains", value: "lead" }] },
       updateSegment: { match: "any", rules: [{ field: "createdAt", op: "after", value: "2020-01-31" }] },
       bulkChangeSegment: { action: "removeTag", tag: "nothing-has-this" },
+      batchWriteContacts: { mode: "upsert", items: [{ firstName: "Doc batch", externalId: "doc-batch" }] },
+      batchWriteCompanies: { mode: "create", items: [{ name: "Doc batch Co" }] },
+      batchWriteDeals: { mode: "update", items: [{ id: ids.deal, title: "Doc batch deal" }] },
     };
     const queryValues: Record<string, string> = {
       subjectType: "deal",

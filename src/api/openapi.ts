@@ -6,6 +6,7 @@ import { dealCreateInput, dealPatchInput } from "../deals/deal-input.ts";
 import { DEAL_SORTS } from "../deals/list-deals.ts";
 import { companyMergeRequest, contactMergeRequest } from "../merge/merge-input.ts";
 import { documentApiContract } from "./openapi/api-contract.ts";
+import { batchPath, exactFilters, externalIdProperty, withIdempotencyKeys } from "./openapi/batch.ts";
 import { bulkPath } from "./openapi/bulk.ts";
 import { changeSchema, changesPaths, userSchema } from "./openapi/changes.ts";
 import { contactEngagementSchema } from "./openapi/contacts-engagement.ts";
@@ -72,6 +73,7 @@ export const OPENAPI_DOCUMENT = {
           companyId: nullableId,
           ownerId: nullableId,
           tags,
+          ...externalIdProperty,
           ...timestamps,
           customFields,
           engagement: contactEngagementSchema,
@@ -88,6 +90,7 @@ export const OPENAPI_DOCUMENT = {
           country: nullableString,
           ownerId: nullableId,
           tags,
+          ...externalIdProperty,
           ...timestamps,
           customFields,
         },
@@ -119,7 +122,7 @@ export const OPENAPI_DOCUMENT = {
     },
   },
   security: [{ apiKey: [] }],
-  paths: {
+  paths: withIdempotencyKeys({
     "/api/v1/openapi.json": {
       get: {
         operationId: "getOpenApiDocument",
@@ -137,7 +140,10 @@ export const OPENAPI_DOCUMENT = {
       sorts: Object.keys(CONTACT_SORTS),
       create: contactCreateInput,
       patch: contactPatchInput,
-      extra: [query("companyId", { type: "integer", minimum: 1 }, "Only people at this company")],
+      extra: [
+        query("companyId", { type: "integer", minimum: 1 }, "Only people at this company"),
+        ...exactFilters.contacts,
+      ],
     }),
     ...resourcePaths({
       path: "companies",
@@ -147,6 +153,7 @@ export const OPENAPI_DOCUMENT = {
       sorts: Object.keys(COMPANY_SORTS),
       create: companyCreateInput,
       patch: companyPatchInput,
+      extra: exactFilters.companies,
     }),
     ...mergePath({
       path: "contacts",
@@ -172,7 +179,7 @@ export const OPENAPI_DOCUMENT = {
       sorts: Object.keys(DEAL_SORTS),
       create: dealCreateInput,
       patch: dealPatchInput,
-      extra: dealExtraParameters,
+      extra: [...dealExtraParameters, ...exactFilters.deals],
       descriptions: {
         list: "`q` also matches the deal's company's name. `sort=name` sorts by title, `sort=amount` by `amountCents`.",
         create:
@@ -195,7 +202,10 @@ export const OPENAPI_DOCUMENT = {
     ...bulkPath("contacts", "Contacts"),
     ...bulkPath("companies", "Companies"),
     ...bulkPath("deals", "Deals"),
-  },
+    ...batchPath("contacts", "Contacts", "Contact", "POST /contacts"),
+    ...batchPath("companies", "Companies", "Company", "POST /companies"),
+    ...batchPath("deals", "Deals", "Deal", "POST /deals"),
+  }),
 };
 
 documentApiContract(OPENAPI_DOCUMENT);

@@ -5,6 +5,7 @@ import type { ViewerEnv } from "../http/app-env.ts";
 import { ifMatchWrite, taggedJson } from "../http/entity-tag.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
+import { answerOnce } from "../idempotency/idempotency-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { requireSubject, subjectQuery } from "../interactions/subject.ts";
 import {
@@ -42,13 +43,11 @@ export function noteApiRoutes() {
     return c.json({ data: page.notes.map(noteJson), nextCursor: page.nextCursor });
   });
   app.post("/", async (c) => {
-    const { note } = createNote(
-      c.var.shard,
-      actorOf(c.var.viewer),
-      parseOrThrow(noteInput, await readJsonObject(c)),
-    );
-    c.header("Location", `/api/v1/t/${c.var.tenant.slug}/notes/${note.id}`);
-    return c.json(noteJson(note), 201);
+    const input = parseOrThrow(noteInput, await readJsonObject(c));
+    return answerOnce(c, 201, () => {
+      const { note } = createNote(c.var.shard, actorOf(c.var.viewer), input);
+      return { json: noteJson(note), location: `/api/v1/t/${c.var.tenant.slug}/notes/${note.id}` };
+    });
   });
   // ETag on GET, If-Match on PATCH and DELETE (src/http/entity-tag.ts).
   const current = (shard: Shard, id: number) => () => noteJson(getNote(shard, id));

@@ -6,6 +6,7 @@ import type { ViewerEnv } from "../http/app-env.ts";
 import { ifMatchWrite, taggedJson } from "../http/entity-tag.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
+import { answerOnce } from "../idempotency/idempotency-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
 import {
   listLimit,
@@ -45,13 +46,11 @@ export function taskApiRoutes() {
     });
   });
   app.post("/", async (c) => {
-    const task = createTask(
-      c.var.shard,
-      actorOf(c.var.viewer),
-      parseOrThrow(taskInput, await readJsonObject(c)),
-    );
-    c.header("Location", `/api/v1/t/${c.var.tenant.slug}/tasks/${task.id}`);
-    return c.json(taskJson(task), 201);
+    const input = parseOrThrow(taskInput, await readJsonObject(c));
+    return answerOnce(c, 201, () => {
+      const task = createTask(c.var.shard, actorOf(c.var.viewer), input);
+      return { json: taskJson(task), location: `/api/v1/t/${c.var.tenant.slug}/tasks/${task.id}` };
+    });
   });
   // ETag on GET, If-Match on PATCH and DELETE (src/http/entity-tag.ts).
   const current = (shard: Shard, id: number) => () => taskJson(getTask(shard, id));

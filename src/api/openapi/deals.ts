@@ -1,3 +1,4 @@
+import { externalIdProperty } from "./batch.ts";
 import {
   customFields,
   nullableDateTime,
@@ -28,6 +29,7 @@ export const dealSchema = {
     "ownerId",
     "contactIds",
     "tags",
+    "externalId",
     "createdAt",
     "updatedAt",
     "customFields",
@@ -47,6 +49,7 @@ export const dealSchema = {
     ownerId: nullableId,
     contactIds: { type: "array", items: { type: "integer" }, description: "The people on the deal, by id" },
     tags,
+    ...externalIdProperty,
     ...timestamps,
     customFields,
   },
