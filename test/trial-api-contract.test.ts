@@ -171,6 +171,12 @@ describe("ETag and If-Match", () => {
     expect(`${again.status} ${write.status}`).toBe("304 200");
   });
 
+  it.skip("DEFECT: HEAD with If-None-Match naming the current tag is a 200, where GET is a 304 (RFC 9110 §13.1.2 applies it to GET and HEAD alike)", async () => {
+    const path = home(`/contacts/${await newContact()}`);
+    const tag = (await call("GET", path)).headers.get("etag") ?? "";
+    expect((await call("HEAD", path, { headers: { "if-none-match": tag } })).status).toBe(304);
+  });
+
   it("a PATCH and a DELETE racing with one tag: exactly one wins, the other is a 412 or 404, never a 5xx", async () => {
     for (let round = 0; round < 12; round++) {
       const path = home(`/contacts/${await newContact()}`);
