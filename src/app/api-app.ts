@@ -22,6 +22,7 @@ import { reportApiRoutes } from "../reports/api-routes.ts";
 import { searchApiRoutes } from "../search/api-routes.ts";
 import { segmentApiRoutes } from "../segments/api-routes.ts";
 import { taskApiRoutes } from "../tasks/api-routes.ts";
+import { webhookApiRoutes } from "../webhooks/api-routes.ts";
 
 const OPENAPI_JSON = JSON.stringify(OPENAPI_DOCUMENT);
 
@@ -56,6 +57,7 @@ export function apiApp(deps: AppDeps) {
   tenantApi.route("/custom-fields", customFieldApiRoutes());
   tenantApi.route("/reports", reportApiRoutes(deps));
   tenantApi.route("/segments", segmentApiRoutes(deps));
+  tenantApi.route("/webhooks", webhookApiRoutes(deps));
   app.route("/t/:tenant", tenantApi);
   return app;
 }

@@ -1,0 +1,67 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { idParam } from "../http/page-context.ts";
+import { readJsonObject } from "../http/read-json.ts";
+import { adminOnly } from "../http/role-guards.ts";
+import { actorOf } from "../identity/viewer.ts";
+import { listLimit, optionalParam, parseListParams, positiveId } from "../lists/list-params.ts";
+import { createWebhook, deleteWebhook, rotateWebhookSecret, updateWebhook } from "./manage-webhooks.ts";
+import { deliveryJson, getWebhook, listDeliveries, listWebhooks, webhookJson } from "./subscriptions.ts";
+import { syncWebhookWorkspace } from "./webhook-workspaces.ts";
+
+const deliveryParams = z.object({ cursor: optionalParam(positiveId), limit: listLimit });
+
+/**
+ * /api/v1/t/:tenant/webhooks: subscriptions and their delivery logs, for owner and admin keys
+ * only (reads too: a subscription says where the workspace's data goes). The secret is in the
+ * answer to a create and a rotation, never again.
+ */
+export function webhookApiRoutes(deps: AppDeps) {
+  const app = new Hono<ViewerEnv>();
+  app.use(adminOnly);
+  const policy = deps.config.webhooks;
+
+  app.get("/", (c) => {
+    parseListParams(z.object({}), c.req.query(), true);
+    return c.json({ data: listWebhooks(c.var.shard).map(webhookJson), nextCursor: null });
+  });
+  app.post("/", async (c) => {
+    const body = await readJsonObject(c);
+    const { subscription, secret } = await createWebhook(c.var.shard, actorOf(c.var.viewer), body, policy);
+    syncWebhookWorkspace(deps.catalog, c.var.shard);
+    c.header("Location", `/api/v1/t/${c.var.tenant.slug}/webhooks/${subscription.id}`);
+    return c.json({ ...webhookJson(subscription), secret }, 201);
+  });
+  app.get("/:id", (c) => {
+    parseListParams(z.object({}), c.req.query(), true);
+    return c.json(webhookJson(getWebhook(c.var.shard, idParam(c))));
+  });
+  app.patch("/:id", async (c) => {
+    const body = await readJsonObject(c);
+    const updated = await updateWebhook(c.var.shard, actorOf(c.var.viewer), idParam(c), body, policy);
+    syncWebhookWorkspace(deps.catalog, c.var.shard);
+    return c.json(webhookJson(updated));
+  });
+  app.delete("/:id", (c) => {
+    deleteWebhook(c.var.shard, actorOf(c.var.viewer), idParam(c));
+    syncWebhookWorkspace(deps.catalog, c.var.shard);
+    return c.body(null, 204);
+  });
+  app.post("/:id/secret", (c) => {
+    const secret = rotateWebhookSecret(c.var.shard, actorOf(c.var.viewer), idParam(c));
+    return c.json({ ...webhookJson(getWebhook(c.var.shard, idParam(c))), secret });
+  });
+  app.get("/:id/deliveries", (c) => {
+    const params = parseListParams(deliveryParams, c.req.query(), true);
+    const sub = getWebhook(c.var.shard, idParam(c));
+    const rows = listDeliveries(c.var.shard, sub.id, params.cursor, params.limit + 1);
+    const page = rows.slice(0, params.limit);
+    const last = page.at(-1);
+    return c.json({
+      data: page.map(deliveryJson),
+      nextCursor: rows.length > params.limit && last ? String(last.id) : null,
+    });
+  });
+  return app;
+}

@@ -1,0 +1,162 @@
+import type { WebhookConfig } from "../core/config.ts";
+import { errorFields, type Logger } from "../core/logger.ts";
+import type { Catalog } from "../tenancy/catalog.ts";
+import type { Tenant } from "../tenancy/catalog-schema.ts";
+import type { ShardManager } from "../tenancy/shard-manager.ts";
+import type { ChangeSource, FeedChange } from "./change-source.ts";
+import { deliveryRequest } from "./delivery-request.ts";
+import { nextChangeFor } from "./next-change.ts";
+import { type AttemptResult, postDelivery } from "./post-delivery.ts";
+import { recordAttempt } from "./record-attempt.ts";
+import { hasEnabledWebhooks } from "./subscriptions.ts";
+import { resolveWebhookTarget, TargetRefusedError } from "./webhook-target.ts";
+import { markWebhookWorkspace, webhookWorkspaceList } from "./webhook-workspaces.ts";
+
+export interface WebhookDelivererOptions {
+  catalog: Catalog;
+  shards: ShardManager;
+  config: WebhookConfig;
+  logger: Logger;
+  source: ChangeSource;
+  now?: () => number;
+}
+
+interface DueSubscription {
+  id: number;
+  url: string;
+  events: string[];
+  secret: string;
+  cursor: number;
+  failures: number;
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Delivers webhooks off the request path, in one process per host. Every `pollMs` it visits
+ * the workspaces the catalog marks as having enabled subscriptions; for each subscription
+ * that is not already sending and not waiting for a retry, it finds the next change it
+ * listens to and POSTs it. One delivery at a time per subscription, oldest change first: a
+ * failure holds back the later ones until it succeeds or the retries run out. The network
+ * is awaited, never waited on; the synchronous work per workspace is a few indexed queries.
+ */
+export class WebhookDeliverer {
+  private timer: Timer | undefined;
+  private scanning = false;
+  private stopped = false;
+  /** `tenantId:subscriptionId` of the deliveries in flight. */
+  private readonly sending = new Set<string>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: WebhookDelivererOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.scan(), this.options.config.pollMs);
+  }
+
+  /** Stops looking for changes and waits for the deliveries in flight (each bounded by the timeout). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** One pass over the marked workspaces (skipped while the previous pass still runs). */
+  async scan(): Promise<void> {
+    if (this.scanning || this.stopped) return;
+    this.scanning = true;
+    try {
+      for (const tenant of webhookWorkspaceList(this.options.catalog)) {
+        if (this.stopped || this.sending.size >= this.options.config.concurrency) break;
+        this.scanWorkspace(tenant);
+        // One workspace's queries at a time: requests run in between.
+        await yieldToLoop();
+      }
+    } catch (error) {
+      this.options.logger.error("webhook pass failed", errorFields(error));
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  private scanWorkspace(tenant: Tenant): void {
+    const { shards, source, logger, config } = this.options;
+    let shard: ReturnType<ShardManager["acquire"]>;
+    try {
+      shard = shards.acquire(tenant);
+    } catch (error) {
+      logger.warn("webhooks: workspace not opened", { slug: tenant.slug, ...errorFields(error) });
+      return;
+    }
+    try {
+      const due = shard
+        .statement(
+          `SELECT id, url, events, secret, cursor, failures FROM webhook_subscriptions
+           WHERE enabled = 1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id`,
+        )
+        .all(this.now()) as (Omit<DueSubscription, "events"> & { events: string })[];
+      for (const row of due) {
+        const key = `${tenant.id}:${row.id}`;
+        if (this.sending.has(key)) continue;
+        if (this.sending.size >= config.concurrency) return;
+        const sub = { ...row, events: JSON.parse(row.events) as string[] };
+        const change = nextChangeFor(shard, source, sub);
+        if (!change) continue;
+        this.sending.add(key);
+        const delivery = this.deliver(tenant, sub, change).finally(() => {
+          this.sending.delete(key);
+          this.inFlight.delete(delivery);
+        });
+        this.inFlight.add(delivery);
+      }
+    } catch (error) {
+      logger.warn("webhooks: workspace skipped", {
+        slug: tenant.slug,
+        ...errorFields(shards.classify(shard, error)),
+      });
+    } finally {
+      shards.release(shard);
+    }
+  }
+
+  private async deliver(tenant: Tenant, sub: DueSubscription, change: FeedChange): Promise<void> {
+    const { config, shards, catalog, logger } = this.options;
+    const attempt = sub.failures + 1;
+    let result: AttemptResult;
+    try {
+      // Resolved and checked again at every attempt (DNS may have changed since the URL was saved).
+      const target = await resolveWebhookTarget(sub.url, config);
+      const { body, headers } = deliveryRequest(change, sub.secret, attempt, this.now());
+      result = await postDelivery(target, body, headers, config.timeoutMs);
+    } catch (error) {
+      if (!(error instanceof TargetRefusedError)) throw error;
+      result = { ok: false, statusCode: null, durationMs: 0, error: `refused: ${error.message}` };
+    }
+    if (this.stopped && !result.ok) return;
+    try {
+      const outcome = await shards.use(tenant, (shard) => {
+        const outcome = recordAttempt(shard, sub, change, result, config.retrySeconds, this.now());
+        if (outcome === "disabled") markWebhookWorkspace(catalog, tenant.id, hasEnabledWebhooks(shard));
+        return outcome;
+      });
+      if (outcome === "disabled")
+        logger.warn("webhook disabled after failed retries", {
+          slug: tenant.slug,
+          webhookId: sub.id,
+          error: result.error,
+        });
+      // Delivered: the next change goes out now, not at the next pass.
+      if (outcome === "delivered" && !this.stopped) setImmediate(() => this.scanWorkspace(tenant));
+    } catch (error) {
+      // Not recorded (the file locked, say): the change is sent again, which CRM-Event-Id lets receivers drop.
+      logger.warn("webhook attempt not recorded", {
+        slug: tenant.slug,
+        webhookId: sub.id,
+        ...errorFields(error),
+      });
+    }
+  }
+}
