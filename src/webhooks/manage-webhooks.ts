@@ -18,7 +18,8 @@ import {
 /** Subscriptions one workspace may have. */
 export const MAX_WEBHOOKS = 20;
 
-const webhookInput = z.strictObject({
+/** A new subscription (the API body; the Settings form is turned into it). */
+export const webhookInput = z.strictObject({
   url: z
     .string("must be a URL")
     .trim()
@@ -28,7 +29,8 @@ const webhookInput = z.strictObject({
   enabled: z.boolean("must be true or false").default(true),
 });
 
-const webhookPatch = z.strictObject({
+/** A change to a subscription: only what is given changes. */
+export const webhookPatch = z.strictObject({
   url: webhookInput.shape.url.optional(),
   events: eventPatterns.optional(),
   enabled: z.boolean("must be true or false").optional(),

@@ -65,24 +65,16 @@ export function webhookJson(s: WebhookSubscription) {
   };
 }
 
-/** Delivery log rows shown per page, at most. */
-export const DELIVERIES_PAGE = 50;
-
-/** A subscription's delivery log, newest first, `before` a log id (keyset paging). */
-export function listDeliveries(
-  shard: Shard,
-  subscriptionId: number,
-  before = Number.MAX_SAFE_INTEGER,
-  limit = DELIVERIES_PAGE,
-): WebhookDeliveryRow[] {
+/** A subscription's delivery log, newest first: all of it (recordAttempt keeps it to DELIVERY_LOG_KEEP rows). */
+export function listDeliveries(shard: Shard, subscriptionId: number): WebhookDeliveryRow[] {
   const rows = shard
     .statement(
       `SELECT id, subscription_id AS subscriptionId, change_id AS changeId, event_type AS eventType, attempt,
          attempted_at AS attemptedAt, status_code AS statusCode, duration_ms AS durationMs, ok, error,
          next_attempt_at AS nextAttemptAt
-       FROM webhook_deliveries WHERE subscription_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+       FROM webhook_deliveries WHERE subscription_id = ? ORDER BY id DESC LIMIT 1000`,
     )
-    .all(subscriptionId, before, limit) as (Omit<WebhookDeliveryRow, "ok"> & { ok: number })[];
+    .all(subscriptionId) as (Omit<WebhookDeliveryRow, "ok"> & { ok: number })[];
   return rows.map((r) => ({ ...r, ok: r.ok === 1 }));
 }
 
