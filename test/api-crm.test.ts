@@ -1413,6 +1413,7 @@ describe("OpenAPI document", () => {
       webhooks: (
         await created(owner, `/t/${HOME}/webhooks`, { url: "http://127.0.0.1:9/doc", events: ["contact.*"] })
       ).id,
+      users: (await owner("GET", `/t/${HOME}/users`)).json.data[0].id,
     };
     // A merge folds a record made just for it into the shared one, which stays.
     const duplicateContact = await created(owner, `/t/${HOME}/contacts`, { firstName: "Doc duplicate" });
@@ -1531,7 +1532,7 @@ describe("OpenAPI document", () => {
     for (const title of ["Paged task one", "Paged task two", "Paged task three"])
       await created(owner, `/t/${HOME}/tasks`, { title, subjectType: "contact", subjectId: about });
     const dealId = deals[0].id as number;
-    for (const body of ["Paged note one", "Paged note two"])
+    for (const body of ["Paged note one", "Paged note two", "Paged note three"])
       await created(owner, `/t/${HOME}/notes`, { subjectType: "deal", subjectId: dealId, body });
     await created(owner, `/t/${HOME}/interactions`, {
       kind: "call",
@@ -1546,6 +1547,7 @@ describe("OpenAPI document", () => {
       "/api/v1/t/{tenant}/deals": `tag=${tag}`,
       "/api/v1/t/{tenant}/tasks": `subjectType=contact&subjectId=${about}`,
       "/api/v1/t/{tenant}/interactions": `subjectType=deal&subjectId=${dealId}`,
+      "/api/v1/t/{tenant}/notes": `subjectType=deal&subjectId=${dealId}`,
       "/api/v1/t/{tenant}/segments/{id}/members": "",
     };
     const segment = await created(owner, `/t/${HOME}/segments`, {
@@ -1605,7 +1607,7 @@ describe("OpenAPI document", () => {
       }
       walked[key] = forward.length;
     }
-    expect(Object.keys(walked)).toHaveLength(6);
+    expect(Object.keys(walked)).toHaveLength(7);
     // Search pages by kind: `limit` caps each kind, here over at least two matches of each.
     const search = async (limit: number) => {
       const url = `/t/${HOME}/search?q=paged&limit=${limit}`;

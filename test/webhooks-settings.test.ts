@@ -85,7 +85,7 @@ describe("Settings → Webhooks", () => {
     const before = await rows();
     for (const [fields, text] of [
       [{ url: "ftp://example.com", events: "*" }, "must start with https://"],
-      [{ url: "https://example.com/x", events: "contact created!" }, "must be an event kind"],
+      [{ url: "https://example.com/x", events: "contact created!" }, 'must be "*"'],
       [{ url: `${rx.url}/x`, events: "" }, "must list at least one event kind"],
     ] as const) {
       await owner.get(TAB);

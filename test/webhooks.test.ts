@@ -119,8 +119,10 @@ describe("webhook subscriptions through the API", () => {
       [{ url: "https://example.com/x", events: "contact.created" }, 422, "events"],
       [{ url: "https://example.com/x", events: ["contact created"] }, 422, "events.0"],
       [{ url: "https://example.com/x", events: ["<script>.*"] }, 422, "events.0"],
+      [{ url: "https://example.com/x", events: ["contact.craeted"] }, 422, "events.0"],
+      [{ url: "https://example.com/x", events: ["invoice.*"] }, 422, "events.0"],
       [
-        { url: "https://example.com/x", events: Array.from({ length: 21 }, (_, i) => `a.k${i}`) },
+        { url: "https://example.com/x", events: Array.from({ length: 21 }, () => "contact.created") },
         422,
         "events",
       ],
@@ -209,7 +211,7 @@ describe("deliveries", () => {
       expect(r.json.data.id).toBe(r.eventId);
       expect(Date.parse(r.json.occurredAt)).toBeLessThanOrEqual(r.at);
       expect(r.attempt).toBe(1);
-      if (i < 8) expect(r.json.data.object).toMatchObject({ type: "contact", id: contacts[i] });
+      if (i < 8) expect(r.json.data.object).toMatchObject({ type: "contact", id: String(contacts[i]) });
     }
     // A body tampered with no longer verifies.
     const first = got[0] as Received;
@@ -335,9 +337,9 @@ describe("deliveries", () => {
     await theirs.until(() => theirs.received.length >= 1);
     await Bun.sleep(400);
     expect(mine.received.map((r) => r.json.data.object)).toEqual(
-      fromA.map((id) => ({ type: "contact", id })),
+      fromA.map((id) => ({ type: "contact", id: String(id) })),
     );
-    expect(theirs.received.map((r) => r.json.data.object)).toEqual([{ type: "contact", id: fromB }]);
+    expect(theirs.received.map((r) => r.json.data.object)).toEqual([{ type: "contact", id: String(fromB) }]);
     expect(theirs.received.every((r) => verifySignature(subB.secret, r.signature, r.body))).toBe(true);
     expect(mine.received.every((r) => verifySignature(subA.secret, r.signature, r.body))).toBe(true);
     // Another workspace's subscription is not found through this workspace, whatever the id.
@@ -377,6 +379,8 @@ describe("deliveries", () => {
       ]);
       timings.push(performance.now() - t0);
       expect([list.status, pageAnswer.status]).toEqual([200, 200]);
+      // A person clicking, not a flood (which the rate limit would answer with 429s).
+      await Bun.sleep(20);
     }
     // Were the loop held while a delivery waits (1 s a try), a pair of requests would take about
     // that long and only a few would fit in 2.5 s.

@@ -6,6 +6,7 @@ import { dealCreateInput, dealPatchInput } from "../deals/deal-input.ts";
 import { DEAL_SORTS } from "../deals/list-deals.ts";
 import { companyMergeRequest, contactMergeRequest } from "../merge/merge-input.ts";
 import { bulkPath } from "./openapi/bulk.ts";
+import { changeSchema, changesPaths, userSchema } from "./openapi/changes.ts";
 import { contactEngagementSchema } from "./openapi/contacts-engagement.ts";
 import { customFieldPaths } from "./openapi/custom-fields.ts";
 import { dealExtraParameters, dealSchema } from "./openapi/deals.ts";
@@ -101,6 +102,8 @@ export const OPENAPI_DOCUMENT = {
       Interaction: interactionSchema,
       Task: taskSchema,
       Note: noteSchema,
+      Change: changeSchema,
+      User: userSchema,
       SearchHit: searchHitSchema,
       ...reportSchemas,
       ...segmentSchemas,
@@ -189,6 +192,7 @@ export const OPENAPI_DOCUMENT = {
     ...eventPaths(),
     ...taskPaths(),
     ...notePaths(),
+    ...changesPaths(),
     ...searchPaths(),
     ...customFieldPaths(),
     ...reportPaths(),

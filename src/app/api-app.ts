@@ -2,8 +2,10 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { OPENAPI_DOCUMENT } from "../api/openapi.ts";
 import { apiKeyAuth, apiKeyTenantCheck } from "../auth/api-key-middleware.ts";
+import { userApiRoutes } from "../auth/user-api-routes.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { bulkApiRoutes } from "../bulk/api-routes.ts";
+import { changesApiRoutes } from "../changes/api-routes.ts";
 import { companyApiRoutes } from "../companies/api-routes.ts";
 import { contactApiRoutes } from "../contacts/api-routes.ts";
 import { PayloadTooLargeError } from "../core/errors.ts";
@@ -58,6 +60,8 @@ export function apiApp(deps: AppDeps) {
   tenantApi.route("/reports", reportApiRoutes(deps));
   tenantApi.route("/segments", segmentApiRoutes(deps));
   tenantApi.route("/webhooks", webhookApiRoutes(deps));
+  tenantApi.route("/changes", changesApiRoutes());
+  tenantApi.route("/users", userApiRoutes());
   app.route("/t/:tenant", tenantApi);
   return app;
 }

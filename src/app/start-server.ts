@@ -15,7 +15,7 @@ import { dueTaskCount } from "../tasks/tasks.ts";
 import { Catalog } from "../tenancy/catalog.ts";
 import { quickCheckOffThread } from "../tenancy/quick-check.ts";
 import { ShardManager } from "../tenancy/shard-manager.ts";
-import { interimChanges } from "../webhooks/change-source.ts";
+import { feedChanges } from "../webhooks/change-source.ts";
 import { WebhookDeliverer } from "../webhooks/webhook-deliverer.ts";
 import { Assets } from "./assets.ts";
 import { createApp } from "./create-app.ts";
@@ -203,7 +203,7 @@ export function startServer(
           shards: deps.shards,
           config: config.webhooks,
           logger,
-          source: interimChanges,
+          source: feedChanges,
         })
       : undefined;
   webhooks?.start();

@@ -6,22 +6,38 @@ import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { requireSubject, subjectInput } from "../interactions/subject.ts";
-import { parseListParams } from "../lists/list-params.ts";
+import {
+  listLimitOf,
+  optionalParam,
+  parseListParams,
+  positiveId,
+  updatedSinceParam,
+} from "../lists/list-params.ts";
 import { noteBody, noteInput } from "./note-input.ts";
-import { createNote, deleteNote, getNote, noteJson, notesAbout, updateNote } from "./notes.ts";
+import { createNote, deleteNote, getNote, noteJson, notesPage, updateNote } from "./notes.ts";
 
-const noteListParams = z.object(subjectInput);
+const noteListParams = z.object({
+  ...subjectInput,
+  cursor: optionalParam(positiveId),
+  updatedSince: updatedSinceParam,
+  // 100, the one page this list answered before it paged.
+  limit: listLimitOf(100),
+});
 
-/** /api/v1/t/:tenant/notes: a record's notes (?subjectType=&subjectId=), create, get, PATCH the body, delete. */
+/** /api/v1/t/:tenant/notes: a record's notes (?subjectType=&subjectId=, newest first, `cursor`/`limit` pages), create, get, PATCH the body, delete. */
 export function noteApiRoutes() {
   const app = new Hono<ViewerEnv>();
   app.get("/", (c) => {
     const p = parseListParams(noteListParams, c.req.query(), true);
     requireSubject(c.var.shard, { type: p.subjectType, id: p.subjectId });
-    return c.json({
-      data: notesAbout(c.var.shard, p.subjectType, p.subjectId).map(noteJson),
-      nextCursor: null,
+    const page = notesPage(c.var.shard, {
+      subjectType: p.subjectType,
+      subjectId: p.subjectId,
+      before: p.cursor,
+      updatedSince: p.updatedSince === undefined ? undefined : Date.parse(p.updatedSince),
+      limit: p.limit,
     });
+    return c.json({ data: page.notes.map(noteJson), nextCursor: page.nextCursor });
   });
   app.post("/", async (c) => {
     const { note } = createNote(

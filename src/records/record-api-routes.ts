@@ -7,6 +7,7 @@ import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
+import { resumeCursor } from "../lists/resume-cursor.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
 import { recordsJson } from "./record-json.ts";
@@ -37,7 +38,7 @@ export function recordApiRoutes<R extends KindRecord, P extends object, Cr, U ex
       const page = kind.list(c.var.shard, params);
       return JSON.stringify({
         data: recordsJson(c.var.shard, kind, page.rows),
-        nextCursor: page.nextCursor,
+        nextCursor: page.nextCursor ?? resumeCursor(params, page.rows.at(-1)),
         prevCursor: page.prevCursor,
       });
     };

@@ -6,7 +6,13 @@ import type { ViewerEnv } from "../http/app-env.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
-import { listLimit, optionalParam, parseListParams, positiveId } from "../lists/list-params.ts";
+import {
+  listLimit,
+  optionalParam,
+  parseListParams,
+  positiveId,
+  updatedSinceParam,
+} from "../lists/list-params.ts";
 import { listTasks } from "./list-tasks.ts";
 import { taskInput, taskPatchInput } from "./task-input.ts";
 import { createTask, deleteTask, getTask, taskJson, updateTask } from "./tasks.ts";
@@ -16,6 +22,7 @@ const taskListParams = z.object({
   completed: optionalParam(z.enum(["true", "false"], "must be true or false")),
   subjectType: optionalParam(z.enum(RECORD_TYPES, RECORD_TYPE_MESSAGE)),
   subjectId: optionalParam(positiveId),
+  updatedSince: updatedSinceParam,
   cursor: optionalParam(positiveId),
   limit: listLimit,
 });
@@ -24,9 +31,10 @@ const taskListParams = z.object({
 export function taskApiRoutes() {
   const app = new Hono<ViewerEnv>();
   app.get("/", (c) => {
-    const { completed, ...filter } = parseListParams(taskListParams, c.req.query(), true);
+    const { completed, updatedSince, ...filter } = parseListParams(taskListParams, c.req.query(), true);
     const page = listTasks(c.var.shard, {
       ...filter,
+      updatedSince: updatedSince === undefined ? undefined : Date.parse(updatedSince),
       completed: completed === undefined ? undefined : completed === "true",
     });
     return c.json({

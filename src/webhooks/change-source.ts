@@ -1,44 +1,22 @@
+import type { Change } from "../changes/change.ts";
+import { readChanges } from "../changes/read-changes.ts";
 import type { Shard } from "../tenancy/shard.ts";
 
-/** What a delivery needs of a change of the feed (src/changes): its cursor id, kind and time. */
-export interface FeedChange {
-  id: string;
-  type: string;
-  occurredAt: string;
-}
+/**
+ * Reads the changes feed after a cursor, oldest first: `nextCursor` is where to read on from
+ * (past entries the feed leaves out, so it can move on when `data` is empty).
+ */
+export type ChangeSource = (
+  shard: Shard,
+  after: number,
+  limit: number,
+) => { data: Change[]; nextCursor: string };
 
-/** Reads the changes after a cursor, oldest first: the changes feed's reader. */
-export type ChangeSource = (shard: Shard, after: number, limit: number) => { data: FeedChange[] };
+/** What deliveries read: the changes feed itself (src/changes), the same entries GET /changes answers. */
+export const feedChanges: ChangeSource = readChanges;
 
-/** The newest change's cursor: where a new subscription starts (it gets what happens from now on). */
+/** The newest log id: where a new subscription starts (it gets what happens from now on). */
 export function latestChangeId(shard: Shard): number {
   const row = shard.statement("SELECT ifnull(max(id), 0) AS id FROM interactions").get() as { id: number };
   return row.id;
 }
-
-/**
- * Interim reader over the interaction log, until the changes feed (src/changes/read-changes.ts)
- * is merged: one change per log entry, its kind as the type.
- */
-export const interimChanges: ChangeSource = (shard, after, limit) => {
-  const rows = shard
-    .statement(
-      `SELECT id, occurred_at AS occurredAt, kind, subject_type AS subjectType, subject_id AS subjectId
-       FROM interactions WHERE id > ? ORDER BY id LIMIT ?`,
-    )
-    .all(after, limit) as {
-    id: number;
-    occurredAt: number;
-    kind: string;
-    subjectType: string;
-    subjectId: number;
-  }[];
-  return {
-    data: rows.map((r) => ({
-      id: String(r.id),
-      type: r.kind.includes(".") ? r.kind : `${r.subjectType}.${r.kind}`,
-      occurredAt: new Date(r.occurredAt).toISOString(),
-      object: { type: r.subjectType, id: r.subjectId },
-    })),
-  };
-};

@@ -1,4 +1,4 @@
-import type { FeedChange } from "./change-source.ts";
+import type { Change } from "../changes/change.ts";
 import { webhookSignature } from "./webhook-signature.ts";
 
 /**
@@ -6,7 +6,7 @@ import { webhookSignature } from "./webhook-signature.ts";
  * `data`, signed with the subscription's secret at `now`; `CRM-Event-Id` is the change's id,
  * the same on every attempt, so a receiver can drop one it has already handled.
  */
-export function deliveryRequest(change: FeedChange, secret: string, attempt: number, now: number) {
+export function deliveryRequest(change: Change, secret: string, attempt: number, now: number) {
   const body = JSON.stringify({
     id: change.id,
     type: change.type,

@@ -1,20 +1,30 @@
 import { z } from "zod";
+import { CHANGE_TYPES } from "../changes/change.ts";
 
 /** Patterns one subscription may list. */
 export const MAX_EVENT_PATTERNS = 20;
 
+const KNOWN = new Set<string>(CHANGE_TYPES);
+const OBJECTS = new Set(CHANGE_TYPES.map((type) => type.split(".")[0]));
+
 /**
- * An event kind a subscription listens to: an exact kind ("contact.created", "deal.stage_changed"),
- * every kind of one object ("deal.*"), or everything ("*"). Linear-time, length-capped check.
+ * An event kind a subscription listens to: a type of the changes feed ("contact.created",
+ * "deal.stage_changed"), every type of one object ("deal.*"), or everything ("*"). A typo is
+ * refused rather than kept as a subscription that never receives anything.
  */
-const PATTERN = /^(\*|[a-z][a-z_]{0,29}\.(\*|[a-z][a-z_]{0,39}))$/;
+function knownPattern(pattern: string): boolean {
+  if (pattern === "*" || KNOWN.has(pattern)) return true;
+  return pattern.endsWith(".*") && OBJECTS.has(pattern.slice(0, -2));
+}
 
 export const eventPatterns = z
   .array(
     z
       .string()
       .max(72, "must be at most 72 characters")
-      .regex(PATTERN, 'must be an event kind like "contact.created", "deal.*" or "*"'),
+      .refine(knownPattern, {
+        message: `must be "*", an object's kinds ("${[...OBJECTS].join('.*", "')}.*") or one of ${CHANGE_TYPES.join(", ")}`,
+      }),
     "must be a list of event kinds",
   )
   .min(1, "must list at least one event kind")

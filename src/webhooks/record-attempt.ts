@@ -1,6 +1,6 @@
+import type { Change } from "../changes/change.ts";
 import { runInTransaction } from "../tenancy/open-database.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import type { FeedChange } from "./change-source.ts";
 import type { AttemptResult } from "./post-delivery.ts";
 
 /** Delivery log rows kept per subscription; older ones are pruned as new ones come. */
@@ -22,7 +22,7 @@ export type AttemptOutcome = "delivered" | "retrying" | "disabled" | "gone";
 export function recordAttempt(
   shard: Shard,
   sub: { id: number; failures: number },
-  change: FeedChange,
+  change: Change,
   result: AttemptResult,
   retrySeconds: readonly number[],
   now: number,

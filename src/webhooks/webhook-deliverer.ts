@@ -1,9 +1,10 @@
+import type { Change } from "../changes/change.ts";
 import type { WebhookConfig } from "../core/config.ts";
 import { errorFields, type Logger } from "../core/logger.ts";
 import type { Catalog } from "../tenancy/catalog.ts";
 import type { Tenant } from "../tenancy/catalog-schema.ts";
 import type { ShardManager } from "../tenancy/shard-manager.ts";
-import type { ChangeSource, FeedChange } from "./change-source.ts";
+import type { ChangeSource } from "./change-source.ts";
 import { deliveryRequest } from "./delivery-request.ts";
 import { nextChangeFor } from "./next-change.ts";
 import { type AttemptResult, postDelivery } from "./post-delivery.ts";
@@ -122,7 +123,7 @@ export class WebhookDeliverer {
     }
   }
 
-  private async deliver(tenant: Tenant, sub: DueSubscription, change: FeedChange): Promise<void> {
+  private async deliver(tenant: Tenant, sub: DueSubscription, change: Change): Promise<void> {
     const { config, shards, catalog, logger } = this.options;
     const attempt = sub.failures + 1;
     let result: AttemptResult;

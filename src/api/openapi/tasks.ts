@@ -18,6 +18,7 @@ import {
   RECORD_SUBJECTS,
   ref,
   timestamps,
+  updatedSinceParameter,
 } from "./parts.ts";
 
 // The OpenAPI document, part: Tasks (src/tasks/api-routes.ts).
@@ -62,6 +63,7 @@ export function taskPaths() {
           query("completed", { type: "string", enum: ["true", "false"] }, "Only done, or only open, tasks"),
           subjectTypeParameter("Only tasks about this kind of record", false),
           subjectIdParameter("Only tasks about the record with this id", false),
+          updatedSinceParameter("Only tasks changed at or after this instant"),
           query("cursor", { type: "integer", minimum: 1 }, "`nextCursor` from the previous page"),
           query("limit", { type: "integer", minimum: 1, maximum: 200, default: 50 }, "Page size"),
         ],
