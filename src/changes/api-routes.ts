@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { BadRequestError } from "../core/errors.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { MAX_CHANGES_LIMIT, readChanges } from "./read-changes.ts";
@@ -29,6 +30,9 @@ const changesParams = z.object({
 export function changesApiRoutes() {
   const app = new Hono<ViewerEnv>();
   app.get("/", (c) => {
+    // A cursor given twice is ambiguous: which one would the client resume from?
+    const repeated = Object.entries(c.req.queries()).find(([, values]) => values.length > 1);
+    if (repeated) throw new BadRequestError(`"${repeated[0]}" is given more than once`, repeated[0]);
     const params = parseListParams(changesParams, c.req.query(), true);
     return c.json(readChanges(c.var.shard, params.after, params.limit));
   });
