@@ -392,4 +392,49 @@ describe("deliveries", () => {
     await fast.until(() => fast.received.length >= 5, 3000);
     expect(new Set(ids(hanging.received)).size).toBe(1);
   });
+
+  it("takes a 2xx as delivered when the status arrives, even if the receiver never finishes its body", async () => {
+    const rx = receiver(
+      () =>
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode("thanks, "));
+              // …and nothing more, ever.
+            },
+          }),
+          { status: 202 },
+        ),
+    );
+    const call = await workspace("drip-co");
+    const { id } = await subscribe(call, "drip-co", rx.url, ["contact.created"]);
+    for (let i = 0; i < 3; i++) await contact(call, "drip-co", `D${i}`);
+    await rx.until(() => rx.received.length >= 3, 2500);
+    await Bun.sleep(300);
+    expect(rx.received.map((r) => r.attempt)).toEqual([1, 1, 1]);
+    const log = (await call("GET", `/t/drip-co/webhooks/${id}/deliveries`)).json.data;
+    expect(log.map((a: { ok: boolean; statusCode: number }) => [a.ok, a.statusCode])).toEqual([
+      [true, 202],
+      [true, 202],
+      [true, 202],
+    ]);
+    for (const a of log) expect(a.durationMs).toBeLessThan(900);
+  });
+
+  it("lets one workspace hold at most 4 deliveries in flight, so its hanging receivers cannot take every slot", async () => {
+    const hanging = receiver(() => new Promise<Response>(() => {}));
+    const fast = receiver();
+    const greedy = await workspace("greedy-co");
+    for (let i = 0; i < 6; i++) await subscribe(greedy, "greedy-co", `${hanging.url}/s${i}`);
+    const other = await workspace("neighbour-co");
+    await subscribe(other, "neighbour-co", fast.url);
+    await contact(greedy, "greedy-co", "Held");
+    await hanging.until(() => hanging.received.length >= 4);
+    const neighbour = await contact(other, "neighbour-co", "Prompt");
+    await fast.until(() => fast.received.length >= 1, 1500);
+    expect(fast.received[0]?.json.data.object).toMatchObject({ id: String(neighbour) });
+    // Within the first attempt's timeout (1 s), only 4 of the 6 subscriptions have been tried.
+    await Bun.sleep(300);
+    expect(new Set(hanging.received.map((r) => r.path)).size).toBe(4);
+  });
 });

@@ -5,7 +5,7 @@ import { matchesEvent } from "./event-patterns.ts";
 
 /** Log rows read per query, and queries per subscription per pass: the synchronous work stays small. */
 const BATCH = 100;
-const BATCHES_PER_PASS = 5;
+const BATCHES_PER_PASS = 2;
 
 /**
  * The oldest change after the subscription's cursor that it listens to, or undefined. What

@@ -11,20 +11,21 @@ export interface AttemptResult {
   error: string | null;
 }
 
-/** Bytes of a receiver's answer read (and dropped) at most: only its status matters. */
-const MAX_ANSWER_BYTES = 64 * 1024;
-
 /**
  * POSTs `body` to the target, connecting to the address that was checked (a lookup function
  * that answers it, so the name is not resolved again: DNS rebinding cannot swap in another
  * address), with the URL's own name for TLS (SNI, certificate) and Host. Never follows a
- * redirect (node:http does not). Resolves, never rejects; `timeoutMs` bounds the whole attempt.
+ * redirect (node:http does not). Only the status matters: the answer's body is never read,
+ * the connection is closed as soon as the status line arrives (a receiver dripping its body
+ * holds nothing). Resolves, never rejects; `timeoutMs` bounds the whole attempt, and `signal`
+ * (the server stopping) ends it at once.
  */
 export function postDelivery(
   target: ResolvedTarget,
   body: string,
   headers: Record<string, string>,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<AttemptResult> {
   const started = performance.now();
   const pinned: LookupFunction = (_host, options, callback) => {
@@ -41,6 +42,7 @@ export function postDelivery(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener("abort", abort);
       resolve({ ...result, durationMs: Math.round(performance.now() - started) });
     };
     const req = send(
@@ -53,31 +55,29 @@ export function postDelivery(
       },
       (res) => {
         const status = res.statusCode ?? 0;
-        let read = 0;
-        res.on("data", (chunk: Buffer) => {
-          read += chunk.length;
-          if (read > MAX_ANSWER_BYTES) res.destroy();
+        finish({
+          ok: status >= 200 && status < 300,
+          statusCode: status,
+          error:
+            status >= 200 && status < 300
+              ? null
+              : status >= 300 && status < 400
+                ? `answered ${status} (redirects are not followed)`
+                : `answered ${status}`,
         });
-        const done = () =>
-          finish({
-            ok: status >= 200 && status < 300,
-            statusCode: status,
-            error:
-              status >= 200 && status < 300
-                ? null
-                : status >= 300 && status < 400
-                  ? `answered ${status} (redirects are not followed)`
-                  : `answered ${status}`,
-          });
-        res.on("end", done);
-        res.on("close", done);
-        res.on("error", done);
+        res.destroy();
       },
     );
     const timer = setTimeout(() => {
       finish({ ok: false, statusCode: null, error: `no answer within ${timeoutMs} ms` });
       req.destroy();
     }, timeoutMs);
+    const abort = () => {
+      finish({ ok: false, statusCode: null, error: "stopped: the server is shutting down" });
+      req.destroy();
+    };
+    if (signal?.aborted) abort();
+    signal?.addEventListener("abort", abort, { once: true });
     req.on("error", (error: Error & { code?: string }) =>
       finish({
         ok: false,

@@ -31,6 +31,12 @@ interface DueSubscription {
   failures: number;
 }
 
+/**
+ * Deliveries in flight at once for one workspace: a workspace whose receivers all hang holds
+ * this many of the host's slots (CRM_WEBHOOKS_CONCURRENCY), never all of them.
+ */
+const PER_WORKSPACE = 4;
+
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -48,6 +54,10 @@ export class WebhookDeliverer {
   /** `tenantId:subscriptionId` of the deliveries in flight. */
   private readonly sending = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Deliveries in flight per workspace id. */
+  private readonly perWorkspace = new Map<string, number>();
+  /** Ends the attempts in flight when the server stops. */
+  private readonly stopping = new AbortController();
   private readonly now: () => number;
 
   constructor(private readonly options: WebhookDelivererOptions) {
@@ -62,6 +72,7 @@ export class WebhookDeliverer {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    this.stopping.abort();
     await Promise.allSettled([...this.inFlight]);
   }
 
@@ -103,12 +114,17 @@ export class WebhookDeliverer {
         const key = `${tenant.id}:${row.id}`;
         if (this.sending.has(key)) continue;
         if (this.sending.size >= config.concurrency) return;
+        if ((this.perWorkspace.get(tenant.id) ?? 0) >= PER_WORKSPACE) return;
         const sub = { ...row, events: JSON.parse(row.events) as string[] };
         const change = nextChangeFor(shard, source, sub);
         if (!change) continue;
         this.sending.add(key);
+        this.perWorkspace.set(tenant.id, (this.perWorkspace.get(tenant.id) ?? 0) + 1);
         const delivery = this.deliver(tenant, sub, change).finally(() => {
           this.sending.delete(key);
+          const left = (this.perWorkspace.get(tenant.id) ?? 1) - 1;
+          if (left > 0) this.perWorkspace.set(tenant.id, left);
+          else this.perWorkspace.delete(tenant.id);
           this.inFlight.delete(delivery);
         });
         this.inFlight.add(delivery);
@@ -131,7 +147,7 @@ export class WebhookDeliverer {
       // Resolved and checked again at every attempt (DNS may have changed since the URL was saved).
       const target = await resolveWebhookTarget(sub.url, config);
       const { body, headers } = deliveryRequest(change, sub.secret, attempt, this.now());
-      result = await postDelivery(target, body, headers, config.timeoutMs);
+      result = await postDelivery(target, body, headers, config.timeoutMs, this.stopping.signal);
     } catch (error) {
       if (!(error instanceof TargetRefusedError)) throw error;
       result = { ok: false, statusCode: null, durationMs: 0, error: `refused: ${error.message}` };

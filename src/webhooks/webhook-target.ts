@@ -8,6 +8,21 @@ export type TargetPolicy = Pick<WebhookConfig, "allowPrivate" | "allowHttp">;
 /** The longest webhook URL accepted. */
 export const WEBHOOK_URL_MAX = 2000;
 
+/** How long a name may take to resolve before the target is refused (a slow resolver holds no slot long). */
+const LOOKUP_TIMEOUT_MS = 5000;
+
+/** The name's addresses, or a refusal when the resolver does not answer in time. */
+function lookupAll(host: string): Promise<{ address: string; family: number }[]> {
+  let timer: Timer | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(Object.assign(new Error("timeout"), { code: "ETIMEOUT" })),
+      LOOKUP_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([lookup(host, { all: true, verbatim: true }), late]).finally(() => clearTimeout(timer));
+}
+
 /** A target refused: what the form and the API name under `url`, and what the delivery log records. */
 export class TargetRefusedError extends Error {}
 
@@ -51,7 +66,7 @@ export async function resolveWebhookTarget(raw: string, policy: TargetPolicy): P
   if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
   else {
     try {
-      addresses = await lookup(host, { all: true, verbatim: true });
+      addresses = await lookupAll(host);
     } catch (error) {
       const code = (error as { code?: string }).code ?? "lookup failed";
       throw new TargetRefusedError(`host ${host} could not be resolved (${code})`);
