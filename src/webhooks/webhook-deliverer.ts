@@ -3,6 +3,8 @@ import type { WebhookConfig } from "../core/config.ts";
 import { errorFields, type Logger } from "../core/logger.ts";
 import type { Catalog } from "../tenancy/catalog.ts";
 import type { Tenant } from "../tenancy/catalog-schema.ts";
+import { isLocked } from "../tenancy/locked.ts";
+import { commitCount } from "../tenancy/shard.ts";
 import type { ShardManager } from "../tenancy/shard-manager.ts";
 import type { ChangeSource } from "./change-source.ts";
 import { deliveryRequest } from "./delivery-request.ts";
@@ -37,7 +39,17 @@ interface DueSubscription {
  */
 const PER_WORKSPACE = 4;
 
+/** How often the count of this process's commits is looked at. */
+const WAKE_MS = 20;
+
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Waits before recording an attempt again when the file is locked (a checkpoint's brief
+ * exclusive moment, another process's write): the delivery has happened, so giving up would
+ * send it again. About 4 s in all, on timers, never on the thread.
+ */
+const RECORD_RETRY_MS = [10, 25, 50, 100, 200, 400, 800, 1200, 1200];
 
 /**
  * Delivers webhooks off the request path, in one process per host. Every `pollMs` it visits
@@ -49,6 +61,8 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 export class WebhookDeliverer {
   private timer: Timer | undefined;
+  private wakeTimer: Timer | undefined;
+  private seenCommits = commitCount();
   private scanning = false;
   private stopped = false;
   /** `tenantId:subscriptionId` of the deliveries in flight. */
@@ -66,12 +80,22 @@ export class WebhookDeliverer {
 
   start(): void {
     this.timer = setInterval(() => void this.scan(), this.options.config.pollMs);
+    // A write through this process starts a pass at once (within WAKE_MS) rather than at the
+    // next poll: a comparison of a counter when nothing was written. Writes by the other
+    // processes of a group are found by the poll.
+    this.wakeTimer = setInterval(() => {
+      const commits = commitCount();
+      if (commits === this.seenCommits || this.scanning) return;
+      this.seenCommits = commits;
+      void this.scan();
+    }, WAKE_MS);
   }
 
   /** Stops looking for changes and waits for the deliveries in flight (each bounded by the timeout). */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearInterval(this.wakeTimer);
     this.stopping.abort();
     await Promise.allSettled([...this.inFlight]);
   }
@@ -130,6 +154,8 @@ export class WebhookDeliverer {
         this.inFlight.add(delivery);
       }
     } catch (error) {
+      // Locked for a moment (a checkpoint, another process): the next pass reads it again.
+      if (isLocked(error)) return;
       logger.warn("webhooks: workspace skipped", {
         slug: tenant.slug,
         ...errorFields(shards.classify(shard, error)),
@@ -140,7 +166,7 @@ export class WebhookDeliverer {
   }
 
   private async deliver(tenant: Tenant, sub: DueSubscription, change: Change): Promise<void> {
-    const { config, shards, catalog, logger } = this.options;
+    const { config, logger } = this.options;
     const attempt = sub.failures + 1;
     let result: AttemptResult;
     try {
@@ -154,11 +180,7 @@ export class WebhookDeliverer {
     }
     if (this.stopped && !result.ok) return;
     try {
-      const outcome = await shards.use(tenant, (shard) => {
-        const outcome = recordAttempt(shard, sub, change, result, config.retrySeconds, this.now());
-        if (outcome === "disabled") markWebhookWorkspace(catalog, tenant.id, hasEnabledWebhooks(shard));
-        return outcome;
-      });
+      const outcome = await this.record(tenant, sub, change, result);
       if (outcome === "disabled")
         logger.warn("webhook disabled after failed retries", {
           slug: tenant.slug,
@@ -168,12 +190,30 @@ export class WebhookDeliverer {
       // Delivered: the next change goes out now, not at the next pass.
       if (outcome === "delivered" && !this.stopped) setImmediate(() => this.scanWorkspace(tenant));
     } catch (error) {
-      // Not recorded (the file locked, say): the change is sent again, which CRM-Event-Id lets receivers drop.
+      // Not recorded (the file locked for seconds): the change is sent again, which CRM-Event-Id lets receivers drop.
       logger.warn("webhook attempt not recorded", {
         slug: tenant.slug,
         webhookId: sub.id,
         ...errorFields(error),
       });
+    }
+  }
+
+  /** Records the attempt (record-attempt.ts), again after a wait while the file is locked. */
+  private async record(tenant: Tenant, sub: DueSubscription, change: Change, result: AttemptResult) {
+    const { config, shards, catalog } = this.options;
+    for (let retry = 0; ; retry++) {
+      try {
+        return await shards.use(tenant, (shard) => {
+          const outcome = recordAttempt(shard, sub, change, result, config.retrySeconds, this.now());
+          if (outcome === "disabled") markWebhookWorkspace(catalog, tenant.id, hasEnabledWebhooks(shard));
+          return outcome;
+        });
+      } catch (error) {
+        const wait = RECORD_RETRY_MS[retry];
+        if (!isLocked(error) || wait === undefined) throw error;
+        await Bun.sleep(wait);
+      }
     }
   }
 }
