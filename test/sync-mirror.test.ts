@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { describe, expect, it } from "bun:test";
 import { FeedMirror, RECORD_PATHS, type RecordKind } from "./support/feed-mirror.ts";
-import { FAST_HASHING, startServer, type TestServer } from "./support/server.ts";
-import { tempDir } from "./support/temp-dir.ts";
-import { api, DataDir, signIn } from "./support/workspace.ts";
+import { type Json, type SyncWorkspace, suiteWorkspace } from "./support/sync-workspace.ts";
+import { api, signIn } from "./support/workspace.ts";
 
 /**
  * Keeping another system in step (README): a local copy of a workspace, built and kept up to
@@ -14,12 +13,8 @@ import { api, DataDir, signIn } from "./support/workspace.ts";
 const SLUG = "sync-home";
 const OTHER = "sync-other";
 
-let server: TestServer;
-const dir = tempDir();
-let data: DataDir;
-let owner: ReturnType<typeof api>;
-// biome-ignore lint/suspicious/noExplicitAny: API answers are compared whole
-type Json = any;
+const ws = suiteWorkspace(SLUG, OTHER);
+const owner: SyncWorkspace["owner"] = (...args) => ws.owner(...args);
 
 async function created(path: string, body: object): Promise<Json> {
   const response = await owner("POST", `/t/${SLUG}${path}`, body);
@@ -75,20 +70,6 @@ async function expectConverged(mirror: FeedMirror) {
   expect(sorted(mirror.tasks)).toEqual(sorted(truth.tasks));
   return truth;
 }
-
-beforeAll(async () => {
-  server = await startServer({ dataDir: dir.path, env: FAST_HASHING });
-  data = new DataDir(dir.path);
-  await data.tenant(SLUG);
-  await data.tenant(OTHER);
-  owner = api(server.url, await data.apiKey(SLUG, "owner"));
-});
-
-afterAll(async () => {
-  await server?.stop();
-  data?.close();
-  dir.remove();
-});
 
 describe("a mirror kept by the changes feed", () => {
   it("converges to a full read after every kind of change, reading only what changed", async () => {
@@ -174,10 +155,10 @@ describe("a mirror kept by the changes feed", () => {
       summary: "Met",
     });
     // An erasure (an admin's, on the page): person 5 with a note, a task and deals 4 and 5.
-    const admin = await signIn(server.url, SLUG, `owner@${SLUG}.test`);
+    const admin = await signIn(ws.server.url, SLUG, `owner@${SLUG}.test`);
     await admin.get(`/t/${SLUG}/privacy/contacts/${people[5].id}/erasure`);
     expect((await admin.post(`/t/${SLUG}/privacy/contacts/${people[5].id}/erasure`, {})).status).toBe(303);
-    await server.waitForLine((l) => l.msg === "person erased" && l.contactId === people[5].id);
+    await ws.server.waitForLine((l) => l.msg === "person erased" && l.contactId === people[5].id);
 
     before = mirror.requests;
     await mirror.sync();
@@ -193,7 +174,7 @@ describe("a mirror kept by the changes feed", () => {
   });
 
   it("another workspace's key reads nothing of this one, and its own feed holds none of this one's entries", async () => {
-    const other = api(server.url, await data.apiKey(OTHER, "owner"));
+    const other = api(ws.server.url, await ws.data.apiKey(OTHER, "owner"));
     const refused = await other("GET", `/t/${SLUG}/changes`);
     expect(refused.status).toBe(401);
     expect(refused.text).not.toContain("contact.created");

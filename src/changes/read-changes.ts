@@ -26,8 +26,8 @@ const ACTIVITY = new Set<string>(ACTIVITY_KINDS);
  * One statement, so the page and its bound are read from one snapshot: `bound` is the id of the
  * last of the next `limit` log rows of any kind (a walk of the primary key, no payloads), and
  * the rows of the feed's kinds up to it are joined from the same primary-key range. A row
- * always comes back (the bound, with NULL columns when none of its kinds matched), so a page of
- * integration-free entries the feed skips still moves the cursor on.
+ * always comes back (the bound, with NULL columns when none of its kinds matched), so a page
+ * holding only entries the feed skips still moves the cursor on.
  */
 const PAGE_SQL = `WITH bound(last) AS (
     SELECT max(id) FROM (SELECT id FROM interactions WHERE id > ?1 ORDER BY id LIMIT ?2))

@@ -126,7 +126,8 @@ export class FeedMirror {
 
   /**
    * What a record's deletion does, with no entry of its own: its notes go, its tasks become
-   * about nothing (an erasure deletes them), and the records that named it are fetched again.
+   * about nothing (an erasure deletes them; the task read after the feed brings their new
+   * updatedAt), and the records that named it are fetched again.
    */
   private dropLinksTo(kind: RecordKind, id: string, erased: boolean, stale: Stale): void {
     for (const [noteId, note] of this.notes) {
