@@ -363,7 +363,7 @@ describe("deliveries", () => {
     const hanging = receiver(() => new Promise<Response>(() => {}));
     const fast = receiver();
     const call = await workspace("slow-co", "owner");
-    await subscribe(call, "slow-co", hanging.url);
+    const hangingSub = await subscribe(call, "slow-co", hanging.url);
     await subscribe(call, "slow-co", fast.url, ["contact.created"]);
     const owner = await signIn(server.url, "slow-co", "owner@slow-co.test");
     const started = Date.now();
@@ -391,6 +391,12 @@ describe("deliveries", () => {
     // The other subscription got everything meanwhile; the hanging one is still on its first change.
     await fast.until(() => fast.received.length >= 5, 3000);
     expect(new Set(ids(hanging.received)).size).toBe(1);
+    // Each try ran out at the timeout and was logged as a failure, to be tried again.
+    const log = (await call("GET", `/t/slow-co/webhooks/${hangingSub.id}/deliveries`)).json.data;
+    expect(log.length).toBeGreaterThan(0);
+    for (const attempt of log)
+      expect(attempt).toMatchObject({ ok: false, statusCode: null, error: "no answer within 1000 ms" });
+    expect(log[0].durationMs).toBeGreaterThanOrEqual(900);
   });
 
   it("takes a 2xx as delivered when the status arrives, even if the receiver never finishes its body", async () => {
