@@ -64,6 +64,7 @@ export class WebhookDeliverer {
   private wakeTimer: Timer | undefined;
   private seenCommits = commitCount();
   private scanning = false;
+  private passes = 0;
   private stopped = false;
   /** `tenantId:subscriptionId` of the deliveries in flight. */
   private readonly sending = new Set<string>();
@@ -105,9 +106,13 @@ export class WebhookDeliverer {
     if (this.scanning || this.stopped) return;
     this.scanning = true;
     try {
-      for (const tenant of webhookWorkspaceList(this.options.catalog)) {
+      const workspaces = webhookWorkspaceList(this.options.catalog);
+      // Each pass starts one workspace further on: when the host's slots are all taken, the
+      // workspaces at the head of the list do not always get the ones that free up.
+      const first = this.passes++ % Math.max(1, workspaces.length);
+      for (let i = 0; i < workspaces.length; i++) {
         if (this.stopped || this.sending.size >= this.options.config.concurrency) break;
-        this.scanWorkspace(tenant);
+        this.scanWorkspace(workspaces[(first + i) % workspaces.length] as Tenant);
         // One workspace's queries at a time: requests run in between.
         await yieldToLoop();
       }
@@ -144,13 +149,17 @@ export class WebhookDeliverer {
         if (!change) continue;
         this.sending.add(key);
         this.perWorkspace.set(tenant.id, (this.perWorkspace.get(tenant.id) ?? 0) + 1);
-        const delivery = this.deliver(tenant, sub, change).finally(() => {
-          this.sending.delete(key);
-          const left = (this.perWorkspace.get(tenant.id) ?? 1) - 1;
-          if (left > 0) this.perWorkspace.set(tenant.id, left);
-          else this.perWorkspace.delete(tenant.id);
-          this.inFlight.delete(delivery);
-        });
+        const delivery = this.deliver(tenant, sub, change)
+          .catch((error) =>
+            logger.error("webhook delivery failed", { slug: tenant.slug, ...errorFields(error) }),
+          )
+          .finally(() => {
+            this.sending.delete(key);
+            const left = (this.perWorkspace.get(tenant.id) ?? 1) - 1;
+            if (left > 0) this.perWorkspace.set(tenant.id, left);
+            else this.perWorkspace.delete(tenant.id);
+            this.inFlight.delete(delivery);
+          });
         this.inFlight.add(delivery);
       }
     } catch (error) {
