@@ -78,9 +78,7 @@ export async function resolveWebhookTarget(raw: string, policy: TargetPolicy): P
     for (const { address } of addresses) {
       const reason = forbiddenAddressReason(address);
       if (reason)
-        throw new TargetRefusedError(
-          `resolves to ${address}, a ${reason} address: not allowed as a webhook target`,
-        );
+        throw new TargetRefusedError(`resolves to ${address} (${reason}): not allowed as a webhook target`);
     }
   }
   return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
