@@ -64,6 +64,7 @@ function workspacePages(): [string, string][] {
     ["settings-fields", `${T}/settings/fields`],
     ["settings-pipelines", `${T}/settings/pipelines`],
     ["settings-analytics", `${T}/settings/analytics`],
+    ["settings-webhooks", `${T}/settings/webhooks`],
     ["audit-log", `${T}/settings/audit`],
     ["reports", `${T}/reports`],
     ["imports", `${T}/imports`],

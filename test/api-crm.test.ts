@@ -233,7 +233,11 @@ const snapshot = (slug = HOME) =>
   );
 
 beforeAll(async () => {
-  server = await startServer({ dataDir: dir.path });
+  // Webhooks to a loopback address (port 9: nothing listens) for the documented-operations test.
+  server = await startServer({
+    dataDir: dir.path,
+    env: { CRM_WEBHOOKS_ALLOW_PRIVATE: "1", CRM_WEBHOOKS_ALLOW_HTTP: "1" },
+  });
   data = new DataDir(dir.path);
   await data.tenant(HOME);
   await data.tenant(OTHER);
@@ -1383,6 +1387,10 @@ describe("OpenAPI document", () => {
         ).id;
       if (path.endsWith("/segments/{id}"))
         return (await created(owner, `/t/${HOME}/segments`, { name: "Drop", rules: [] })).id;
+      if (path.endsWith("/webhooks/{id}"))
+        return (
+          await created(owner, `/t/${HOME}/webhooks`, { url: "http://127.0.0.1:9/drop", events: ["*"] })
+        ).id;
       throw new Error(`no fixture for DELETE ${path}`);
     };
     const existing: Record<string, number> = {
@@ -1402,6 +1410,9 @@ describe("OpenAPI document", () => {
         })
       ).id,
       segments: (await created(owner, `/t/${HOME}/segments`, { name: "Doc segment", rules: [] })).id,
+      webhooks: (
+        await created(owner, `/t/${HOME}/webhooks`, { url: "http://127.0.0.1:9/doc", events: ["contact.*"] })
+      ).id,
       users: (await owner("GET", `/t/${HOME}/users`)).json.data[0].id,
     };
     // A merge folds a record made just for it into the shared one, which stays.
@@ -1443,6 +1454,8 @@ describe("OpenAPI document", () => {
       batchWriteContacts: { mode: "upsert", items: [{ firstName: "Doc batch", externalId: "doc-batch" }] },
       batchWriteCompanies: { mode: "create", items: [{ name: "Doc batch Co" }] },
       batchWriteDeals: { mode: "update", items: [{ id: ids.deal, title: "Doc batch deal" }] },
+      createWebhook: { url: "http://127.0.0.1:9/documented", events: ["deal.*"] },
+      updateWebhook: { events: ["contact.created", "deal.*"], enabled: false },
     };
     const queryValues: Record<string, string> = {
       subjectType: "deal",

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "bun:test";
+import { OPENAPI_DOCUMENT } from "../src/api/openapi.ts";
 import { type ApiCall, apiWorkspaces } from "./support/api-workspaces.ts";
 
 /**
@@ -9,7 +10,11 @@ import { type ApiCall, apiWorkspaces } from "./support/api-workspaces.ts";
  */
 const SLUG = "keys-home";
 const OTHER = "keys-other";
-const workspaces = apiWorkspaces([SLUG, OTHER]);
+// Webhooks to loopback are allowed here so that POST /webhooks can succeed (nothing listens there).
+const workspaces = apiWorkspaces([SLUG, OTHER], {
+  CRM_WEBHOOKS_ALLOW_PRIVATE: "1",
+  CRM_WEBHOOKS_ALLOW_HTTP: "1",
+});
 let owner: ApiCall;
 let secondKey: ApiCall;
 let otherWorkspace: ApiCall;
@@ -28,6 +33,7 @@ const TABLES = [
   "custom_fields",
   "segments",
   "contact_tags",
+  "webhook_subscriptions",
 ];
 const snapshot = async () =>
   Object.fromEntries(await Promise.all(TABLES.map(async (t) => [t, await count(t)])));
@@ -49,6 +55,7 @@ async function created(path: string, body: object): Promise<number> {
 
 /** Every POST route of the API with a body that succeeds once (made fresh for each route). */
 async function everyPost(): Promise<{ name: string; path: string; body: object; status: number }[]> {
+  const webhook = await created(`/t/${SLUG}/webhooks`, { url: "http://127.0.0.1:9/hook", events: ["*"] });
   const contact = await created(`/t/${SLUG}/contacts`, { firstName: "Ada" });
   const duplicate = await created(`/t/${SLUG}/contacts`, { firstName: "Ada", lastName: "Twice" });
   const company = await created(`/t/${SLUG}/companies`, { name: "Acme" });
@@ -97,6 +104,18 @@ async function everyPost(): Promise<{ name: string; path: string; body: object; 
       status: 200,
     },
     {
+      name: "company bulk",
+      path: `/t/${SLUG}/companies/bulk`,
+      body: { ids: [company], action: "addTag", tag: `c${counter}` },
+      status: 200,
+    },
+    {
+      name: "deal bulk",
+      path: `/t/${SLUG}/deals/bulk`,
+      body: { filter: { tag: "nothing-has-this" }, action: "addTag", tag: `d${counter}` },
+      status: 200,
+    },
+    {
       name: "segment bulk",
       path: `/t/${SLUG}/segments/${segment}/bulk`,
       body: { action: "addTag", tag: `s${counter}` },
@@ -132,10 +151,30 @@ async function everyPost(): Promise<{ name: string; path: string; body: object; 
       body: { mode: "upsert", items: [{ title: "Batch deal", externalId: `d-${newKey()}` }] },
       status: 200,
     },
+    {
+      name: "webhook",
+      path: `/t/${SLUG}/webhooks`,
+      body: { url: "http://127.0.0.1:9/other", events: ["contact.*"] },
+      status: 201,
+    },
+    { name: "webhook secret", path: `/t/${SLUG}/webhooks/${webhook}/secret`, body: {}, status: 200 },
   ];
 }
 
 describe("Idempotency-Key on every POST", () => {
+  it("tries every POST operation the OpenAPI document lists (a new one must be added above)", async () => {
+    const tried = new Set(
+      (await everyPost()).map((route) =>
+        route.path.replace(`/t/${SLUG}`, "").replace(/\/\d+(?=\/|$)/g, "/{id}"),
+      ),
+    );
+    const documented = Object.entries(OPENAPI_DOCUMENT.paths as Record<string, Record<string, unknown>>)
+      .map(([path, item]) => [path.replace(/^.*\{tenant\}/, ""), item] as const)
+      .filter(([path, item]) => item.post && path !== "/events")
+      .map(([path]) => path.replace(/\{[^}]+\}/g, "{id}"));
+    expect(documented.filter((path) => !tried.has(path))).toEqual([]);
+  });
+
   it("answers a retry of every POST route with the first answer, replayed, and writes once", async () => {
     for (const route of await everyPost()) {
       const key = newKey();

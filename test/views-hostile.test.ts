@@ -40,6 +40,36 @@ type NotHtml = { notHtml: string };
 
 const notHtml = (why: string): NotHtml => ({ notHtml: why });
 
+/** A webhook subscription whose every text is hostile; `failed`: disabled after failures, with why. */
+function hostileWebhook(f: HostileProps, failed: boolean) {
+  return {
+    id: 5,
+    url: f.s,
+    events: [f.s, f.s],
+    enabled: !failed,
+    cursor: 0,
+    failures: failed ? 4 : 0,
+    nextAttemptAt: null,
+    disabledReason: failed ? f.s : null,
+    disabledAt: failed ? T0 : null,
+    createdAt: T0,
+    updatedAt: T0,
+  };
+}
+
+/** The webhooks tab: with a failed and a healthy subscription, a problem, a secret and form errors; and empty. */
+function webhookListRenders(v: View, f: HostileProps) {
+  const props = {
+    ctx: f.ctx,
+    base: BASE,
+    webhooks: [hostileWebhook(f, true), hostileWebhook(f, false)],
+    form: { values: { url: f.s, events: f.s }, errors: { url: f.s, events: f.s } },
+    problem: f.s,
+    secret: { url: f.s, value: f.s },
+  };
+  return [v(props), v({ ...props, webhooks: [], problem: undefined, secret: undefined })];
+}
+
 /** Segment fields of every kind, their labels and choices hostile. */
 function segmentFields(f: HostileProps) {
   const target = { kind: "text", column: "firstName" };
@@ -1380,6 +1410,33 @@ const VIEWS: Record<string, Entry | NotHtml> = {
     return [v(props), v({ ...props, canEdit: false, problem: undefined })];
   },
   "settings/settings-nav#settingsNav": (v) => [v(BASE, "users"), v(BASE, "privacy")],
+  "settings/webhooks-page#webhooksPage": (v, f) => webhookListRenders(v, f),
+  "settings/webhooks-page#webhooksSection": (v, f) => webhookListRenders(v, f),
+  "settings/webhooks-page#webhookStatus": notHtml("a plain status word, escaped where it is shown"),
+  "settings/webhook-page#webhookPage": (v, f) => {
+    const delivery = (ok: boolean) => ({
+      id: 3,
+      subscriptionId: 5,
+      changeId: f.s,
+      eventType: f.s,
+      attempt: 2,
+      attemptedAt: T0,
+      statusCode: ok ? 200 : null,
+      durationMs: 12,
+      ok,
+      error: ok ? null : f.s,
+      nextAttemptAt: ok ? null : T0,
+    });
+    const props = {
+      ctx: f.ctx,
+      base: BASE,
+      webhook: hostileWebhook(f, true),
+      deliveries: [delivery(true), delivery(false)],
+      form: { values: { url: f.s, events: f.s, enabled: f.s }, errors: { url: f.s, events: f.s } },
+      problem: f.s,
+    };
+    return [v(props), v({ ...props, webhook: hostileWebhook(f, false), deliveries: [], problem: undefined })];
+  },
   "settings/users-page#usersPage": (v, f) => {
     const invitation = {
       id: 7,

@@ -33,6 +33,7 @@ import { resourcePaths } from "./openapi/resource-paths.ts";
 import { searchHitSchema, searchPaths } from "./openapi/search.ts";
 import { segmentPaths, segmentSchemas } from "./openapi/segments.ts";
 import { taskPaths, taskSchema } from "./openapi/tasks.ts";
+import { webhookPaths, webhookSchemas } from "./openapi/webhooks.ts";
 
 export const OPENAPI_DOCUMENT = {
   openapi: "3.1.0",
@@ -55,6 +56,10 @@ export const OPENAPI_DOCUMENT = {
     { name: "Reports", description: "Figures behind the reports pages, computed in the worker pool" },
     { name: "Segments", description: "Saved rules on contacts, and the contacts they hold now" },
     { name: "Events", description: "Batches of web visits, email opens and clicks and form submissions" },
+    {
+      name: "Webhooks",
+      description: "Signed POSTs of the workspace's changes to your URLs (README: Webhooks)",
+    },
     { name: "Meta" },
   ],
   components: {
@@ -106,6 +111,7 @@ export const OPENAPI_DOCUMENT = {
       SearchHit: searchHitSchema,
       ...reportSchemas,
       ...segmentSchemas,
+      ...webhookSchemas,
       CustomField: {
         type: "object",
         required: ["id", "entity", "key", "label", "type", "options", "position"],
@@ -199,6 +205,7 @@ export const OPENAPI_DOCUMENT = {
     ...customFieldPaths(),
     ...reportPaths(),
     ...segmentPaths(),
+    ...webhookPaths(),
     ...bulkPath("contacts", "Contacts"),
     ...bulkPath("companies", "Companies"),
     ...bulkPath("deals", "Deals"),

@@ -28,6 +28,7 @@ import { reportApiRoutes } from "../reports/api-routes.ts";
 import { searchApiRoutes } from "../search/api-routes.ts";
 import { segmentApiRoutes } from "../segments/api-routes.ts";
 import { taskApiRoutes } from "../tasks/api-routes.ts";
+import { webhookApiRoutes } from "../webhooks/api-routes.ts";
 
 const OPENAPI_JSON = JSON.stringify(OPENAPI_DOCUMENT);
 
@@ -70,6 +71,7 @@ export function apiApp(deps: AppDeps) {
   tenantApi.route("/custom-fields", customFieldApiRoutes());
   tenantApi.route("/reports", reportApiRoutes(deps));
   tenantApi.route("/segments", segmentApiRoutes(deps));
+  tenantApi.route("/webhooks", webhookApiRoutes(deps));
   tenantApi.route("/changes", changesApiRoutes());
   tenantApi.route("/users", userApiRoutes());
   app.route("/t/:tenant", tenantApi);

@@ -15,6 +15,8 @@ import { dueTaskCount } from "../tasks/tasks.ts";
 import { Catalog } from "../tenancy/catalog.ts";
 import { quickCheckOffThread } from "../tenancy/quick-check.ts";
 import { ShardManager } from "../tenancy/shard-manager.ts";
+import { feedChanges } from "../webhooks/change-source.ts";
+import { WebhookDeliverer } from "../webhooks/webhook-deliverer.ts";
 import { Assets } from "./assets.ts";
 import { createApp } from "./create-app.ts";
 import { GroupMember } from "./group-member.ts";
@@ -149,6 +151,8 @@ export interface ServeOptions {
   recoverImports?: boolean;
   /** Whether this process schedules the nightly analytics run (one per host). Default: yes. */
   scheduleNightly?: boolean;
+  /** Whether this process delivers webhooks (one per host, else each would send every change). Default: yes. */
+  deliverWebhooks?: boolean;
 }
 
 export function startServer(
@@ -192,6 +196,17 @@ export function startServer(
         })
       : undefined;
   scheduler?.start();
+  const webhooks =
+    (options.deliverWebhooks ?? true)
+      ? new WebhookDeliverer({
+          catalog: deps.catalog,
+          shards: deps.shards,
+          config: config.webhooks,
+          logger,
+          source: feedChanges,
+        })
+      : undefined;
+  webhooks?.start();
   const server = Bun.serve({
     hostname: config.host,
     port: config.port,
@@ -240,6 +255,7 @@ export function startServer(
           await server.stop(true);
         }
         await schedulerStopped;
+        await webhooks?.stop();
         deps.mail?.stop();
         await deps.pool.close();
         deps.shards.closeAll();

@@ -127,6 +127,27 @@ export interface Config {
   resetsPerWorkspace: number;
   /** Password-reset requests one client address may make an hour, any workspace, any address. */
   resetsPerIp: number;
+  /** Webhook settings (src/webhooks): see WebhookConfig. */
+  webhooks: WebhookConfig;
+}
+
+/** How webhooks are delivered (CRM_WEBHOOKS_*; README "### Webhooks"). */
+export interface WebhookConfig {
+  /**
+   * Targets on loopback, private, link-local, CGNAT or metadata addresses (off by default: a
+   * workspace admin could otherwise make the server call into the operator's network).
+   */
+  allowPrivate: boolean;
+  /** Plain http:// targets (off by default: the signature protects integrity, not secrecy). */
+  allowHttp: boolean;
+  /** The waits before each retry of a failed delivery, in seconds (±20 % jitter); after the last, the subscription is disabled. */
+  retrySeconds: number[];
+  /** How long a receiver may take to answer before the attempt counts as failed. */
+  timeoutMs: number;
+  /** How often the delivery task looks for new changes in workspaces with subscriptions. */
+  pollMs: number;
+  /** Deliveries in flight at once in this process, all workspaces together. */
+  concurrency: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -223,6 +244,21 @@ function publicUrl(env: Env): string | undefined {
   return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
 }
 
+/** CRM_WEBHOOKS_RETRY_SECONDS: comma-separated waits in seconds (decimals allowed, for tests). */
+function secondsList(env: Env, name: string, fallback: number[]): number[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const values = raw.split(",").map((part) => Number(part.trim()));
+  if (values.length > 30 || values.some((v) => !Number.isFinite(v) || v < 0 || v > 7 * 86_400))
+    throw new ConfigError(
+      `${name} must be up to 30 comma-separated waits in seconds (0 to 604800), got "${raw}"`,
+    );
+  return values;
+}
+
+/** Retries of a failed webhook delivery: about a day in all (1 min, 5 min, 30 min, 2 h, 6 h, 12 h, 4 h). */
+export const WEBHOOK_RETRY_SECONDS = [60, 300, 1800, 7200, 21_600, 43_200, 14_400];
+
 /** Reads settings from the environment (CRM_*), falling back to the documented defaults. */
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const config: Config = {
@@ -283,6 +319,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     resetsPerAddress: int(env, "CRM_RESETS_PER_ADDRESS", 3, 1),
     resetsPerWorkspace: int(env, "CRM_RESETS_PER_WORKSPACE", 30, 1),
     resetsPerIp: int(env, "CRM_RESETS_PER_IP", 100, 1),
+    webhooks: {
+      allowPrivate: bool(env, "CRM_WEBHOOKS_ALLOW_PRIVATE", false),
+      allowHttp: bool(env, "CRM_WEBHOOKS_ALLOW_HTTP", false),
+      retrySeconds: secondsList(env, "CRM_WEBHOOKS_RETRY_SECONDS", WEBHOOK_RETRY_SECONDS),
+      timeoutMs: int(env, "CRM_WEBHOOKS_TIMEOUT_MS", 10_000, 100, 120_000),
+      pollMs: int(env, "CRM_WEBHOOKS_POLL_MS", 250, 10, 60_000),
+      concurrency: int(env, "CRM_WEBHOOKS_CONCURRENCY", 16, 1, 1000),
+    },
   };
   const merged = {
     ...config,

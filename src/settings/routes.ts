@@ -7,6 +7,7 @@ import { auditRoutes } from "./audit-routes.ts";
 import { fieldSettingsRoutes } from "./fields-routes.ts";
 import { pipelineSettingsRoutes } from "./pipelines-routes.ts";
 import { usersSettingsRoutes } from "./users-routes.ts";
+import { webhookSettingsRoutes } from "./webhooks-routes.ts";
 import { workspaceSettingsRoutes } from "./workspace-routes.ts";
 
 /**
@@ -22,5 +23,6 @@ export function settingsRoutes(deps: AppDeps & MailDeps) {
   app.route("/audit", auditRoutes(deps));
   app.route("/workspace", workspaceSettingsRoutes(deps));
   app.route("/analytics", analyticsSettingsRoutes(deps));
+  app.route("/webhooks", webhookSettingsRoutes(deps));
   return app;
 }

@@ -102,3 +102,11 @@ export const operatorSessions = sqliteTable(
 );
 
 export type Operator = typeof operators.$inferSelect;
+
+/**
+ * Workspaces with at least one enabled webhook subscription: what the delivery task visits
+ * (src/webhooks/webhook-workspaces.ts), so it never opens every tenant's file to find them.
+ */
+export const webhookWorkspaces = sqliteTable("webhook_workspaces", {
+  tenantId: text("tenant_id").primaryKey(),
+});

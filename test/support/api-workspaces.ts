@@ -9,17 +9,17 @@ export type ApiCall = ReturnType<typeof api>;
 
 /**
  * A real server over a fresh data directory holding `slugs` (created before it starts), for a
- * suite of JSON API tests: registers the suite's beforeAll and afterAll. `key(slug, role)`
+ * suite of JSON API tests (`env` added to the server's): registers the suite's beforeAll and afterAll. `key(slug, role)`
  * makes an API key and its caller; `onShard` and `count` read a workspace's file directly.
  */
-export function apiWorkspaces(slugs: string[]) {
+export function apiWorkspaces(slugs: string[], env: Record<string, string> = {}) {
   const dir = tempDir();
   let data: DataDir;
   let server: TestServer;
   beforeAll(async () => {
     data = new DataDir(dir.path);
     for (const slug of slugs) await data.tenant(slug);
-    server = await startServer({ dataDir: dir.path });
+    server = await startServer({ dataDir: dir.path, env });
   });
   afterAll(async () => {
     await server?.stop();

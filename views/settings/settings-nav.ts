@@ -7,6 +7,7 @@ const SECTIONS = [
   ["audit", "Audit log"],
   ["workspace", "Workspace"],
   ["analytics", "Analytics"],
+  ["webhooks", "Webhooks"],
 ] as const;
 
 export type SettingsSection = (typeof SECTIONS)[number][0] | "privacy";

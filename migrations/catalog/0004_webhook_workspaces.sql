@@ -1,0 +1,3 @@
+CREATE TABLE `webhook_workspaces` (
+	`tenant_id` text PRIMARY KEY NOT NULL
+);
