@@ -14,21 +14,27 @@ import { interactionPaths, interactionSchema } from "./openapi/interactions.ts";
 import { mergePath } from "./openapi/merge.ts";
 import { notePaths, noteSchema } from "./openapi/notes.ts";
 import {
+  CURRENCY_CODE,
+  cursor,
   customFields,
+  id,
   json,
   nullableId,
   nullableString,
-  problem,
+  oneLine,
   query,
   RECORD_SUBJECTS,
   tags,
   timestamps,
 } from "./openapi/parts.ts";
 import { pipelinePaths, pipelineSchema, stageSchema } from "./openapi/pipelines.ts";
+import { problemTypePaths, problemTypeSchema } from "./openapi/problem-types.ts";
+import { PROBLEM_RESPONSES, problemResponses, problemSchema } from "./openapi/problems.ts";
 import { reportPaths, reportSchemas } from "./openapi/reports.ts";
 import { resourcePaths } from "./openapi/resource-paths.ts";
 import { searchHitSchema, searchPaths } from "./openapi/search.ts";
 import { segmentPaths, segmentSchemas } from "./openapi/segments.ts";
+import { relativeServers } from "./openapi/servers.ts";
 import { taskPaths, taskSchema } from "./openapi/tasks.ts";
 
 export const OPENAPI_DOCUMENT = {
@@ -54,14 +60,34 @@ export const OPENAPI_DOCUMENT = {
     { name: "Events", description: "Batches of web visits, email opens and clicks and form submissions" },
     { name: "Meta" },
   ],
+  servers: relativeServers,
   components: {
     securitySchemes: { apiKey: { type: "http", scheme: "bearer" } },
+    responses: PROBLEM_RESPONSES,
     schemas: {
-      Problem: problem,
+      Problem: problemSchema,
+      ProblemType: problemTypeSchema,
+      Id: id,
+      Cursor: cursor,
       Contact: {
         type: "object",
+        required: [
+          "id",
+          "firstName",
+          "lastName",
+          "email",
+          "phone",
+          "title",
+          "companyId",
+          "ownerId",
+          "tags",
+          "createdAt",
+          "updatedAt",
+          "customFields",
+        ],
+        additionalProperties: false,
         properties: {
-          id: { type: "integer" },
+          id,
           firstName: { type: "string" },
           lastName: { type: "string" },
           email: nullableString,
@@ -77,8 +103,22 @@ export const OPENAPI_DOCUMENT = {
       },
       Company: {
         type: "object",
+        required: [
+          "id",
+          "name",
+          "domain",
+          "phone",
+          "city",
+          "country",
+          "ownerId",
+          "tags",
+          "createdAt",
+          "updatedAt",
+          "customFields",
+        ],
+        additionalProperties: false,
         properties: {
-          id: { type: "integer" },
+          id,
           name: { type: "string" },
           domain: nullableString,
           phone: nullableString,
@@ -102,8 +142,9 @@ export const OPENAPI_DOCUMENT = {
       CustomField: {
         type: "object",
         required: ["id", "entity", "key", "label", "type", "options", "position"],
+        additionalProperties: false,
         properties: {
-          id: { type: "integer" },
+          id,
           entity: { type: "string", enum: RECORD_SUBJECTS },
           key: { type: "string" },
           label: { type: "string" },
@@ -122,9 +163,13 @@ export const OPENAPI_DOCUMENT = {
         summary: "This document",
         tags: ["Meta"],
         security: [],
-        responses: { 200: { description: "The OpenAPI 3.1 document", content: json({ type: "object" }) } },
+        responses: {
+          200: { description: "The OpenAPI 3.1 document", content: json({ type: "object" }) },
+          ...problemResponses(429, 431, 500),
+        },
       },
     },
+    ...problemTypePaths(),
     ...resourcePaths({
       path: "contacts",
       schema: "Contact",
@@ -133,7 +178,8 @@ export const OPENAPI_DOCUMENT = {
       sorts: Object.keys(CONTACT_SORTS),
       create: contactCreateInput,
       patch: contactPatchInput,
-      extra: [query("companyId", { type: "integer", minimum: 1 }, "Only people at this company")],
+      rules: { email: { format: "email" }, ...oneLine("firstName", "lastName", "title") },
+      extra: [query("companyId", id, "Only people at this company")],
     }),
     ...resourcePaths({
       path: "companies",
@@ -143,6 +189,10 @@ export const OPENAPI_DOCUMENT = {
       sorts: Object.keys(COMPANY_SORTS),
       create: companyCreateInput,
       patch: companyPatchInput,
+      rules: {
+        domain: { description: "A hostname like acme.com; a pasted URL is reduced to its host" },
+        ...oneLine("name", "city", "country"),
+      },
     }),
     ...mergePath({
       path: "contacts",
@@ -168,6 +218,11 @@ export const OPENAPI_DOCUMENT = {
       sorts: Object.keys(DEAL_SORTS),
       create: dealCreateInput,
       patch: dealPatchInput,
+      rules: {
+        currency: CURRENCY_CODE,
+        expectedCloseOn: { format: "date" },
+        ...oneLine("title", "lostReason"),
+      },
       extra: dealExtraParameters,
       descriptions: {
         list: "`q` also matches the deal's company's name. `sort=name` sorts by title, `sort=amount` by `amountCents`.",

@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { serversFor } from "../api/openapi/servers.ts";
 import { OPENAPI_DOCUMENT } from "../api/openapi.ts";
+import { problemTypeRoutes } from "../api/problem-routes.ts";
 import { apiKeyAuth, apiKeyTenantCheck } from "../auth/api-key-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { bulkApiRoutes } from "../bulk/api-routes.ts";
@@ -23,8 +25,6 @@ import { searchApiRoutes } from "../search/api-routes.ts";
 import { segmentApiRoutes } from "../segments/api-routes.ts";
 import { taskApiRoutes } from "../tasks/api-routes.ts";
 
-const OPENAPI_JSON = JSON.stringify(OPENAPI_DOCUMENT);
-
 /**
  * /api/v1: JSON for integrations. The tenant comes from the URL and must match the key's;
  * the key is checked before the workspace's file is opened. Cookies play no part here, so
@@ -32,9 +32,11 @@ const OPENAPI_JSON = JSON.stringify(OPENAPI_DOCUMENT);
  */
 export function apiApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
+  const openApiJson = JSON.stringify({ ...OPENAPI_DOCUMENT, servers: serversFor(deps.config.publicUrl) });
   app.get("/openapi.json", (c) =>
-    c.body(OPENAPI_JSON, 200, { "Content-Type": "application/json", "Cache-Control": "public, max-age=300" }),
+    c.body(openApiJson, 200, { "Content-Type": "application/json", "Cache-Control": "public, max-age=300" }),
   );
+  app.route("/problems", problemTypeRoutes());
 
   // The key is checked against the URL's tenant before the file opens; apiKeyAuth then sets the
   // viewer, so from writesNeedMember on every handler sees a ViewerEnv.

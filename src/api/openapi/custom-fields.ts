@@ -2,6 +2,7 @@ import { fieldInput, fieldPatchInput } from "../../custom-fields/manage-fields.t
 import {
   collectionParameters,
   createOperation,
+  deleteErrors,
   deleteOperation,
   getOperation,
   itemParameters,
@@ -10,7 +11,7 @@ import {
   writeErrors,
   writeOperation,
 } from "./operations.ts";
-import { jsonBody, ref } from "./parts.ts";
+import { jsonBody, ONE_LINE, ref } from "./parts.ts";
 
 // The OpenAPI document, part: Custom field definitions (src/custom-fields/api-routes.ts).
 
@@ -41,7 +42,7 @@ export function customFieldPaths() {
             "`key` (lower-case letters, digits and _) names the field in `customFields`, in `cf=<key>:<value>` filters and in `sort=cf.<key>`; it never reaches SQL text. Selects and multiselects need `options`; at most 50 fields per kind of record. Needs an admin or owner key.",
           tags,
         },
-        jsonBody(fieldInput),
+        jsonBody(fieldInput, { label: ONE_LINE }),
         field,
         adminErrors,
       ),
@@ -57,7 +58,7 @@ export function customFieldPaths() {
             "Values no longer among the options are cleared from every record. Its key and type never change. Needs an admin or owner key.",
           tags,
         },
-        jsonBody(fieldPatchInput),
+        jsonBody(fieldPatchInput, { label: ONE_LINE }),
         { description: "Changed", schema: field },
         adminErrors,
       ),
@@ -68,7 +69,7 @@ export function customFieldPaths() {
           description: "Needs an admin or owner key.",
           tags,
         },
-        [401, FIELD_403, 404],
+        deleteErrors(FIELD_403),
       ),
     },
   };

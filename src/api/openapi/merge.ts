@@ -35,6 +35,7 @@ export function mergePath(m: MergeDoc) {
             422,
             `\`duplicateId\` is this ${m.noun} itself, a \`keep\` entry names no field or is not survivor or duplicate, or the two have more than 20 tags together; \`errors\` names the field`,
           ],
+          [504, "The merge took too long and was stopped; nothing changed"],
         ),
       ),
     },

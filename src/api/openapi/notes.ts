@@ -12,21 +12,29 @@ import {
   writeErrors,
   writeOperation,
 } from "./operations.ts";
-import { jsonBody, nullableId, RECORD_SUBJECTS, ref, timestamps } from "./parts.ts";
+import { id, jsonBody, MULTI_LINE, nullableId, RECORD_SUBJECTS, ref, timestamps } from "./parts.ts";
 
 // The OpenAPI document, part: Notes (src/notes/api-routes.ts).
 
 export const noteSchema = {
   type: "object",
   required: ["id", "body", "subjectType", "subjectId", "authorId", "createdAt", "updatedAt"],
+  additionalProperties: false,
   properties: {
-    id: { type: "integer" },
+    id,
     body: { type: "string", description: "Plain text, as typed" },
     subjectType: { type: "string", enum: RECORD_SUBJECTS },
-    subjectId: { type: "integer" },
+    subjectId: id,
     authorId: { ...nullableId, description: "The user who wrote it; null when written with an API key" },
     ...timestamps,
   },
+};
+
+/** A note's text: lines and tabs allowed, no other control characters, and not only spaces. */
+const NOTE_BODY = {
+  minLength: 1,
+  allOf: [MULTI_LINE, { pattern: "\\S" }],
+  description: "Plain text, kept as typed; not blank",
 };
 
 export function notePaths() {
@@ -52,7 +60,7 @@ export function notePaths() {
           description: "Logs `note.created` on the record.",
           tags,
         },
-        jsonBody(noteInput),
+        jsonBody(noteInput, { body: NOTE_BODY }),
         note,
         writeErrors(NO_SUBJECT),
       ),
@@ -62,7 +70,7 @@ export function notePaths() {
       get: getOperation({ operationId: "getNote", summary: "Get a note", tags }, note),
       patch: writeOperation(
         { operationId: "updateNote", summary: "Change a note's text", tags },
-        jsonBody(z.object({ body: noteBody })),
+        jsonBody(z.object({ body: noteBody }), { body: NOTE_BODY }),
         { description: "Updated", schema: note },
       ),
       delete: deleteOperation({ operationId: "deleteNote", summary: "Delete a note", tags }),

@@ -9,11 +9,88 @@ export function bodySchema(schema: z.ZodType): Record<string, unknown> {
     string,
     unknown
   >;
-  return json;
+  return withInt64Ids(json) as Record<string, unknown>;
 }
 
+/** Whether a property holds ids: `id`, `…Id`, `…Ids`. */
+const ID_NAME = /^(id|\w+Ids?)$/;
+
+/**
+ * Marks every integer id in a derived schema `format: int64` (ids are 64-bit: a 32-bit
+ * generated client would overflow), by property name: `id`, `…Id` and the items of `…Ids`.
+ */
+export function withInt64Ids(schema: unknown, name?: string): unknown {
+  if (Array.isArray(schema)) return schema.map((s) => withInt64Ids(s, name));
+  if (schema === null || typeof schema !== "object") return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === "properties")
+      out[key] = Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).map(([prop, s]) => [prop, withInt64Ids(s, prop)]),
+      );
+    else if (key === "anyOf" || key === "oneOf" || key === "items") out[key] = withInt64Ids(value, name);
+    else out[key] = value;
+  }
+  if (out.type === "integer" && name !== undefined && ID_NAME.test(name)) out.format = "int64";
+  return out;
+}
+
+/**
+ * A derived body schema with more of the server's rules stated per field (`format: email`, a
+ * pattern the server checks in code): each property gets `extra`'s keywords, on its non-null
+ * branch when it is nullable (`anyOf: [{…}, {type: "null"}]`).
+ */
+export function withFieldRules(
+  schema: Record<string, unknown>,
+  extra: Record<string, Record<string, unknown>>,
+): Record<string, unknown> {
+  const properties = { ...(schema.properties as Record<string, Record<string, unknown>>) };
+  for (const [name, keywords] of Object.entries(extra)) {
+    const field = properties[name];
+    if (!field) throw new Error(`no property ${name} to add rules to`);
+    properties[name] = Array.isArray(field.anyOf)
+      ? {
+          ...field,
+          anyOf: (field.anyOf as Record<string, unknown>[]).map((branch) =>
+            branch.type === "null" ? branch : { ...branch, ...keywords },
+          ),
+        }
+      : { ...field, ...keywords };
+  }
+  return { ...schema, properties };
+}
+
+/**
+ * An answer's schema with `additionalProperties: false` on every object that names its
+ * properties: the server sends exactly those (a client may rely on it, and the API test does).
+ */
+export function closed<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map(closed) as T;
+  if (schema === null || typeof schema !== "object") return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema))
+    out[key] =
+      key === "properties"
+        ? Object.fromEntries(Object.entries(value as object).map(([name, s]) => [name, closed(s)]))
+        : key === "enum" || key === "required" || key === "default"
+          ? value
+          : closed(value);
+  if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
+  return out as T;
+}
+
+/** A record's id: a positive 64-bit integer (in practice within JavaScript's safe integers). */
+export const id = { type: "integer", format: "int64", minimum: 1 };
+/** A cursor: opaque text, passed back exactly as a page answered it. */
+export const cursor = {
+  type: "string",
+  minLength: 1,
+  description: "Opaque: pass a page's `nextCursor` (or `prevCursor`) back unchanged",
+};
+/** `nextCursor`/`prevCursor` on a page: a cursor, or null where there is no such page. */
+export const nullableCursor = { type: ["string", "null"] };
 export const nullableString = { type: ["string", "null"] };
-export const nullableId = { type: ["integer", "null"] };
+export const nullableId = { type: ["integer", "null"], format: "int64", minimum: 1 };
 export const nullableDateTime = { type: ["string", "null"], format: "date-time" };
 export const dateTime = { type: "string", format: "date-time" };
 export const timestamps = {
@@ -36,57 +113,38 @@ export const customFields = {
 /** What notes, tasks and logged activities can be about. */
 export const RECORD_SUBJECTS: string[] = [...RECORD_TYPES];
 
-export const problem = {
-  type: "object",
-  description: "RFC 9457 problem details. `errors` names each invalid field.",
-  properties: {
-    type: { type: "string" },
-    title: { type: "string" },
-    status: { type: "integer" },
-    detail: { type: "string" },
-    errors: {
-      type: "array",
-      items: { type: "object", properties: { field: { type: "string" }, message: { type: "string" } } },
-    },
-  },
-};
-
-export const ERROR_TEXT: Record<number, string> = {
-  400: "Malformed JSON, an unknown parameter, or a sort or filter outside the allow-list",
-  401: "Missing, unknown or revoked API key, or a key for another workspace",
-  403: "The key's role may not do this (read-only keys cannot write)",
-  404: "No such workspace, or no such record in this workspace",
-  413: "The body is larger than the limit",
-  415: "The body is not application/json",
-  422: "A field is invalid; `errors` names it",
-};
-
-/** Problem responses; a status may come with its own description (`[422, "…"]`). */
-export function errorResponses(...statuses: (number | [number, string])[]) {
-  return Object.fromEntries(
-    statuses.map((entry) => {
-      const [status, description] = typeof entry === "number" ? [entry, ERROR_TEXT[entry]] : entry;
-      return [
-        status,
-        {
-          description,
-          content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
-        },
-      ];
-    }),
-  );
-}
-
 export const ref = (schema: string) => ({ $ref: `#/components/schemas/${schema}` });
 export const json = (s: object) => ({ "application/json": { schema: s } });
-export const jsonBody = (schema: z.ZodType) => ({ required: true, content: json(bodySchema(schema)) });
+/** A required JSON body from its zod schema, with `rules` stated per field (see withFieldRules). */
+export const jsonBody = (schema: z.ZodType, rules: Record<string, Record<string, unknown>> = {}) => ({
+  required: true,
+  content: json(withFieldRules(bodySchema(schema), rules)),
+});
+
+/**
+ * Text the server refuses control characters in (src/core/validation.ts textProblem): no C0 or
+ * C1 controls and no bidirectional embeddings, overrides or isolates.
+ */
+export const ONE_LINE = { pattern: "^[^\\u0000-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$" };
+/** The same for text that may span lines: tab, line feed and carriage return allowed. */
+export const MULTI_LINE = {
+  pattern: "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069]*$",
+};
+/** An ISO 4217 code as the server takes it (any case; an unknown code is a 422). */
+export const CURRENCY_CODE = {
+  pattern: "^[A-Za-z]{3}$",
+  description: "ISO 4217 currency code, e.g. USD (any case; stored upper-case); an unknown code is a 422",
+};
+
+/** Each of `names` is one line of clean text. */
+export const oneLine = (...names: string[]) => Object.fromEntries(names.map((n) => [n, ONE_LINE]));
 
 /**
  * A contact's, company's or deal's body: the zod schema's fields plus `customFields`, which
  * the routes read from the same body and check against the workspace's fields.
  */
-export function recordBody(schema: z.ZodType) {
-  const derived = bodySchema(schema) as { properties?: Record<string, unknown> };
+export function recordBody(schema: z.ZodType, rules: Record<string, Record<string, unknown>> = {}) {
+  const derived = withFieldRules(bodySchema(schema), rules) as { properties?: Record<string, unknown> };
   return {
     required: true,
     content: {
@@ -127,15 +185,22 @@ export const idParameter = (description = "The record's id") => ({
   name: "id",
   in: "path",
   required: true,
-  schema: { type: "integer" },
+  schema: id,
   description,
 });
 
 /** `{data, nextCursor}`: one page of a list. */
-export function pageOf(item: object, nextCursor: object = nullableString) {
+export function pageOf(
+  item: object,
+  nextCursor: object = {
+    ...nullableCursor,
+    description: "Pass as `cursor` for the next page; null on the last",
+  },
+) {
   return {
     type: "object",
     required: ["data", "nextCursor"],
+    additionalProperties: false,
     properties: { data: { type: "array", items: item }, nextCursor },
   };
 }
@@ -145,11 +210,12 @@ export function twoWayPageOf(item: object) {
   return {
     type: "object",
     required: ["data", "nextCursor", "prevCursor"],
+    additionalProperties: false,
     properties: {
       data: { type: "array", items: item },
-      nextCursor: { ...nullableString, description: "Pass as `cursor` for the next page; null on the last" },
+      nextCursor: { ...nullableCursor, description: "Pass as `cursor` for the next page; null on the last" },
       prevCursor: {
-        ...nullableString,
+        ...nullableCursor,
         description: "Pass as `cursor` for the page before this one; null on the first",
       },
     },
@@ -157,14 +223,14 @@ export function twoWayPageOf(item: object) {
 }
 
 export const location = {
-  Location: { description: "The new record's URL", schema: { type: "string" } },
+  Location: { description: "The new record's URL", required: true, schema: { type: "string" } },
 };
 
 export function listParameters(sorts: string[], extra: object[] = []) {
   return [
     query("q", { type: "string", maxLength: 200 }, "Full-text search (prefix match on every word)"),
     query("tag", { type: "string" }, "Only records with this tag"),
-    query("ownerId", { type: "integer", minimum: 1 }, "Only records owned by this user"),
+    query("ownerId", id, "Only records owned by this user"),
     query("createdFrom", { type: "string", format: "date" }, "Created on or after this day (UTC)"),
     query("createdTo", { type: "string", format: "date" }, "Created on or before this day (UTC)"),
     query(
@@ -187,7 +253,7 @@ export function listParameters(sorts: string[], extra: object[] = []) {
     query("order", { type: "string", enum: ["asc", "desc"] }, "Default: desc, or asc for name"),
     query(
       "cursor",
-      { type: "string" },
+      cursor,
       "`nextCursor` (the next page) or `prevCursor` (the page before) of the page in hand",
     ),
     query("limit", { type: "integer", minimum: 1, maximum: 200, default: 50 }, "Page size"),
