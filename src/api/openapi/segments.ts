@@ -50,6 +50,7 @@ export const segmentSchemas = {
       {
         type: "object",
         required: ["field", "op"],
+        additionalProperties: false,
         properties: {
           field: {
             type: "string",
@@ -68,6 +69,7 @@ export const segmentSchemas = {
       {
         type: "object",
         required: ["match", "rules"],
+        additionalProperties: false,
         properties: {
           match: { type: "string", enum: [...MATCHES] },
           rules: { type: "array", items: ref("SegmentRule"), minItems: 1 },

@@ -61,7 +61,7 @@ export const SUBJECT_PAIR = [
   { properties: { subjectType: { type: "null" }, subjectId: { type: "null" } } },
   {
     required: ["subjectType", "subjectId"],
-    properties: { subjectType: { type: "string" }, subjectId: { type: "integer" } },
+    properties: { subjectType: { type: "string" }, subjectId: { type: "integer", format: "int64" } },
   },
 ];
 
