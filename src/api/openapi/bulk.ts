@@ -1,27 +1,14 @@
 import { bulkActionInput, MAX_BULK_RECORDS } from "../../bulk/bulk-input.ts";
 import { collectionParameters, writeErrors, writeOperation } from "./operations.ts";
-import { bodySchema, id, json } from "./parts.ts";
+import { bodySchema, id, json, requires, whenField } from "./parts.ts";
 
 // The OpenAPI document, part: Bulk changes (src/bulk/api-routes.ts).
 
-/** `names` are required (each named in `properties` too, as strict validators ask). */
-const requires = (...names: string[]) => ({
-  required: names,
-  properties: Object.fromEntries(names.map((name) => [name, true])),
-});
-
-/** An `if`/`then` pair: when `action` is `when`, the body has `required` too. */
-const actionNeeding = (when: object, required: string[]) => ({
-  if: { properties: { action: when } },
-  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's own keyword; this object is never awaited
-  then: requires(...required),
-});
-
 /** What each action needs besides itself (bulkActionInput's refinement), as JSON Schema. */
 export const actionNeeds = [
-  actionNeeding({ const: "setOwner" }, ["ownerId"]),
-  actionNeeding({ enum: ["addTag", "removeTag"] }, ["tag"]),
-  actionNeeding({ const: "moveStage" }, ["stageId"]),
+  whenField("action", ["setOwner"], requires("ownerId")),
+  whenField("action", ["addTag", "removeTag"], requires("tag")),
+  whenField("action", ["moveStage"], requires("stageId")),
 ];
 
 export function bulkPath(path: string, nouns: string) {

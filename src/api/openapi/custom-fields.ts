@@ -11,7 +11,7 @@ import {
   writeErrors,
   writeOperation,
 } from "./operations.ts";
-import { jsonBody, ONE_LINE, ref } from "./parts.ts";
+import { bodySchema, json, jsonBody, ONE_LINE, ref, requires, whenField, withFieldRules } from "./parts.ts";
 
 // The OpenAPI document, part: Custom field definitions (src/custom-fields/api-routes.ts).
 
@@ -42,7 +42,21 @@ export function customFieldPaths() {
             "`key` (lower-case letters, digits and _) names the field in `customFields`, in `cf=<key>:<value>` filters and in `sort=cf.<key>`; it never reaches SQL text. Selects and multiselects need `options`; at most 50 fields per kind of record. Needs an admin or owner key.",
           tags,
         },
-        jsonBody(fieldInput, { label: ONE_LINE }),
+        {
+          required: true,
+          content: json({
+            ...withFieldRules(bodySchema(fieldInput), { label: ONE_LINE }),
+            // Selects and multiselects need options; other types take none.
+            allOf: [
+              whenField(
+                "type",
+                ["select", "multiselect"],
+                { ...requires("options"), properties: { options: { type: "array", minItems: 1 } } },
+                { properties: { options: { type: "array", maxItems: 0 } } },
+              ),
+            ],
+          }),
+        },
         field,
         adminErrors,
       ),

@@ -79,6 +79,24 @@ export function closed<T>(schema: T): T {
   return out as T;
 }
 
+/** `names` are required (each named in `properties` too, as strict validators ask). */
+export const requires = (...names: string[]) => ({
+  required: names,
+  properties: Object.fromEntries(names.map((name) => [name, true])),
+});
+
+/**
+ * A rule between fields: when `field` is one of `values`, the body also satisfies `then`
+ * (and otherwise `otherwise`, if given). JSON Schema's if/then/else.
+ */
+export function whenField(field: string, values: string[], then: object, otherwise?: object) {
+  return {
+    if: { required: [field], properties: { [field]: { enum: values } } },
+    then,
+    ...(otherwise ? { else: otherwise } : {}),
+  };
+}
+
 /** A record's id: a positive 64-bit integer (in practice within JavaScript's safe integers). */
 export const id = { type: "integer", format: "int64", minimum: 1 };
 /** A cursor: opaque text, passed back exactly as a page answered it. */
