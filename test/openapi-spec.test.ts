@@ -207,9 +207,21 @@ describe("the OpenAPI document", () => {
         `${kind.kind} in README true`,
       );
     }
-    const unknown = await fetch(`${server.url}/api/v1/problems/no-such-kind`);
-    expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toMatchObject({ type: "/api/v1/problems/not-found", status: 404 });
+    // Anything else is a plain 404 problem, whatever it looks like (names of Object's own members included).
+    for (const kind of [
+      "no-such-kind",
+      "__proto__",
+      "constructor",
+      "toString",
+      "VALIDATION",
+      "validation%00",
+      "..%2F..%2Fopenapi.json",
+      "x".repeat(5000),
+    ]) {
+      const unknown = await fetch(`${server.url}/api/v1/problems/${kind}`);
+      expect(`${kind.slice(0, 20)} ${unknown.status}`).toBe(`${kind.slice(0, 20)} 404`);
+      expect(await unknown.json()).toMatchObject({ type: "/api/v1/problems/not-found", status: 404 });
+    }
   });
 
   it("fills in `servers` (the host it came from; a deployment's public URL first), and every path starts where the API is", async () => {

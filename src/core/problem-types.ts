@@ -70,6 +70,12 @@ export const PROBLEM_KINDS: readonly ProblemKind[] = [
       "The request conflicts with one in progress (a retry sent while the first request with its `Idempotency-Key` is still being processed) or with the record's state.",
   },
   {
+    kind: "gone",
+    status: 410,
+    title: "Gone",
+    description: "What was asked for existed once and was removed (a prepared download already taken).",
+  },
+  {
     kind: "precondition-failed",
     status: 412,
     title: "Precondition Failed",
