@@ -14,14 +14,12 @@ import { interactionPaths, interactionSchema } from "./openapi/interactions.ts";
 import { mergePath } from "./openapi/merge.ts";
 import { notePaths, noteSchema } from "./openapi/notes.ts";
 import {
-  CURRENCY_CODE,
   cursor,
   customFields,
   id,
   json,
   nullableId,
   nullableString,
-  oneLine,
   query,
   RECORD_SUBJECTS,
   tags,
@@ -32,6 +30,7 @@ import { problemTypePaths, problemTypeSchema } from "./openapi/problem-types.ts"
 import { PROBLEM_RESPONSES, problemResponses, problemSchema } from "./openapi/problems.ts";
 import { reportPaths, reportSchemas } from "./openapi/reports.ts";
 import { resourcePaths } from "./openapi/resource-paths.ts";
+import { CURRENCY_CODE, oneLine } from "./openapi/schema-rules.ts";
 import { searchHitSchema, searchPaths } from "./openapi/search.ts";
 import { segmentPaths, segmentSchemas } from "./openapi/segments.ts";
 import { relativeServers } from "./openapi/servers.ts";

@@ -1,6 +1,7 @@
 import { bulkActionInput, MAX_BULK_RECORDS } from "../../bulk/bulk-input.ts";
 import { collectionParameters, writeErrors, writeOperation } from "./operations.ts";
-import { bodySchema, id, json, requires, whenField } from "./parts.ts";
+import { bodySchema, id, json } from "./parts.ts";
+import { requires, whenField } from "./schema-rules.ts";
 
 // The OpenAPI document, part: Bulk changes (src/bulk/api-routes.ts).
 

@@ -11,7 +11,8 @@ import {
   writeErrors,
   writeOperation,
 } from "./operations.ts";
-import { bodySchema, json, jsonBody, ONE_LINE, ref, requires, whenField, withFieldRules } from "./parts.ts";
+import { bodySchema, json, jsonBody, ref } from "./parts.ts";
+import { ONE_LINE, requires, whenField, withFieldRules } from "./schema-rules.ts";
 
 // The OpenAPI document, part: Custom field definitions (src/custom-fields/api-routes.ts).
 

@@ -13,12 +13,12 @@ import {
   id,
   jsonBody,
   nullableString,
-  ONE_LINE,
   pageOf,
   query,
   RECORD_SUBJECTS,
   ref,
 } from "./parts.ts";
+import { ONE_LINE } from "./schema-rules.ts";
 
 // The OpenAPI document, part: Timelines and logged activities (src/interactions/api-routes.ts).
 

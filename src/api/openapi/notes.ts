@@ -12,7 +12,8 @@ import {
   writeErrors,
   writeOperation,
 } from "./operations.ts";
-import { id, jsonBody, MULTI_LINE, nullableId, RECORD_SUBJECTS, ref, timestamps } from "./parts.ts";
+import { id, jsonBody, nullableId, RECORD_SUBJECTS, ref, timestamps } from "./parts.ts";
+import { MULTI_LINE } from "./schema-rules.ts";
 
 // The OpenAPI document, part: Notes (src/notes/api-routes.ts).
 

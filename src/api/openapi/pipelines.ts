@@ -12,7 +12,8 @@ import {
   writeErrors,
   writeOperation,
 } from "./operations.ts";
-import { id, jsonBody, ONE_LINE, ref } from "./parts.ts";
+import { id, jsonBody, ref } from "./parts.ts";
+import { ONE_LINE } from "./schema-rules.ts";
 
 // The OpenAPI document, part: Pipelines and their stages (src/pipelines/api-routes.ts).
 

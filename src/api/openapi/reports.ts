@@ -2,7 +2,8 @@ import { REPORTS } from "../../reports/report-catalog.ts";
 import { MAX_RANGE_DAYS } from "../../reports/report-filters.ts";
 import type { ReportName } from "../../reports/report-types.ts";
 import { collectionParameters, listOperation, readErrors } from "./operations.ts";
-import { closed, id, nullableId, query, ref } from "./parts.ts";
+import { id, nullableId, query, ref } from "./parts.ts";
+import { closed } from "./schema-rules.ts";
 
 // The OpenAPI document, part: Reports (src/reports/api-routes.ts).
 

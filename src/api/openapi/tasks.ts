@@ -17,14 +17,13 @@ import {
   jsonBody,
   nullableDateTime,
   nullableId,
-  ONE_LINE,
   pageOf,
   query,
   RECORD_SUBJECTS,
   ref,
   timestamps,
-  withFieldRules,
 } from "./parts.ts";
+import { ONE_LINE, withFieldRules } from "./schema-rules.ts";
 
 // The OpenAPI document, part: Tasks (src/tasks/api-routes.ts).
 
