@@ -178,7 +178,9 @@ describe("the OpenAPI document", () => {
       for (const status of wanted) if (!statuses.includes(status)) missing.push(`${key} ${status}`);
       for (const [status, response] of Object.entries(op.responses as Record<string, Json>))
         if (status >= "400" && !response.$ref?.startsWith("#/components/responses/"))
-          missing.push(`${key} ${status}: not a shared response`);
+          missing.push(
+            `${key} ${status}: not a shared response (problemResponses() in src/api/openapi/problems.ts)`,
+          );
     }
     expect(missing).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RECORD_TYPES } from "../../core/record-types.ts";
+import { ANY_REQUEST, type ErrorStatus, problemResponses, problemSchema } from "./problems.ts";
 import { withFieldRules, withInt64Ids } from "./schema-rules.ts";
 
 /** Shared pieces of the OpenAPI document: JSON Schema from zod, common schemas, pages, parameters. */
@@ -46,6 +47,19 @@ export const customFields = {
 };
 /** What notes, tasks and logged activities can be about. */
 export const RECORD_SUBJECTS: string[] = [...RECORD_TYPES];
+
+/**
+ * The problem+json body (problems.ts problemSchema), under the name parts written before the
+ * shared responses use.
+ */
+export const problem = problemSchema;
+
+/**
+ * An operation's problem answers, for parts written before problemResponses: the shared
+ * responses of what any request under /t/{tenant} can meet (ANY_REQUEST: 400, 401, 404, 429,
+ * 431, 500, 503) plus `statuses`. New parts: problemResponses with writeErrors() and co.
+ */
+export const errorResponses = (...statuses: ErrorStatus[]) => problemResponses(...ANY_REQUEST, ...statuses);
 
 export const ref = (schema: string) => ({ $ref: `#/components/schemas/${schema}` });
 export const json = (s: object) => ({ "application/json": { schema: s } });
