@@ -25,6 +25,7 @@ import {
   writeOperation,
 } from "./operations.ts";
 import { bodySchema, cursor, dateTime, id, json, query, ref, twoWayPageOf } from "./parts.ts";
+import { ONE_LINE } from "./schema-rules.ts";
 
 // The OpenAPI document, part: Segments (src/segments/api-routes.ts).
 
@@ -102,7 +103,7 @@ const rulesBody = (required: string[]) => ({
     type: "object",
     required,
     properties: {
-      name: { type: "string", minLength: 1, maxLength: 100 },
+      name: { type: "string", minLength: 1, maxLength: 100, ...ONE_LINE },
       match: { type: "string", enum: [...MATCHES], default: "all" },
       rules: { type: "array", items: ref("SegmentRule") },
     },
