@@ -300,8 +300,8 @@ describe("bad input gets a clear problem+json error and writes nothing", () => {
     expect((await call("GET", `/t/api-co/contacts?cursor=${cursor}&sort=name`)).status).toBe(400);
   });
 
-  it("404 for an unknown workspace and for ids that do not exist", async () => {
-    expect((await call("GET", "/t/no-such-co/contacts")).status).toBe(404);
+  it("401 for an unknown workspace (as for a wrong key: test/api-rate-limit-contract), 404 for ids that do not exist", async () => {
+    expect((await call("GET", "/t/no-such-co/contacts")).status).toBe(401);
     expect((await call("GET", "/t/api-co/contacts/99999999")).status).toBe(404);
     expect((await call("GET", "/t/api-co/contacts/abc")).status).toBe(404);
     expect((await call("PATCH", "/t/api-co/contacts/99999999", { firstName: "x" })).status).toBe(404);

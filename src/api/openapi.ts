@@ -5,6 +5,7 @@ import { CONTACT_SORTS } from "../contacts/list-contacts.ts";
 import { dealCreateInput, dealPatchInput } from "../deals/deal-input.ts";
 import { DEAL_SORTS } from "../deals/list-deals.ts";
 import { companyMergeRequest, contactMergeRequest } from "../merge/merge-input.ts";
+import { documentApiContract } from "./openapi/api-contract.ts";
 import { bulkPath } from "./openapi/bulk.ts";
 import { contactEngagementSchema } from "./openapi/contacts-engagement.ts";
 import { customFieldPaths } from "./openapi/custom-fields.ts";
@@ -246,3 +247,5 @@ export const OPENAPI_DOCUMENT = {
     ...bulkPath("deals", "Deals"),
   },
 };
+
+documentApiContract(OPENAPI_DOCUMENT);

@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { serversFor } from "../api/openapi/servers.ts";
 import { OPENAPI_DOCUMENT } from "../api/openapi.ts";
 import { problemTypeRoutes } from "../api/problem-routes.ts";
-import { apiKeyAuth, apiKeyTenantCheck } from "../auth/api-key-middleware.ts";
+import { apiKeyAuth, apiWorkspace } from "../auth/api-key-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { bulkApiRoutes } from "../bulk/api-routes.ts";
 import { companyApiRoutes } from "../companies/api-routes.ts";
@@ -14,8 +14,10 @@ import { dealApiRoutes } from "../deals/api-routes.ts";
 import { eventApiRoutes } from "../events/api-routes.ts";
 import { EVENTS_MAX_BYTES } from "../events/event-limits.ts";
 import type { AppDeps, AppEnv, TenantEnv } from "../http/app-env.ts";
+import { apiRouteRules } from "../http/middleware/api-route-rules.ts";
+import { keyFailureGuard } from "../http/middleware/key-failures.ts";
 import { workspaceRateLimit } from "../http/middleware/rate-limit.ts";
-import { holdShard, resolveTenant } from "../http/tenant-middleware.ts";
+import { holdShard } from "../http/tenant-middleware.ts";
 import { interactionApiRoutes } from "../interactions/api-routes.ts";
 import { mergeApiRoutes } from "../merge/api-routes.ts";
 import { noteApiRoutes } from "../notes/api-routes.ts";
@@ -25,6 +27,10 @@ import { searchApiRoutes } from "../search/api-routes.ts";
 import { segmentApiRoutes } from "../segments/api-routes.ts";
 import { taskApiRoutes } from "../tasks/api-routes.ts";
 
+/** Where the API is mounted, and the one route of its events app (mounted apart: eventsApiApp). */
+const API_PREFIX = "/api/v1";
+const EVENTS_ROUTE = { method: "POST", path: "/t/:tenant/events" };
+
 /**
  * /api/v1: JSON for integrations. The tenant comes from the URL and must match the key's;
  * the key is checked before the workspace's file is opened. Cookies play no part here, so
@@ -33,6 +39,8 @@ import { taskApiRoutes } from "../tasks/api-routes.ts";
 export function apiApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
   const openApiJson = JSON.stringify({ ...OPENAPI_DOCUMENT, servers: serversFor(deps.config.publicUrl) });
+  // 405 + Allow, and one rule for query parameters, over every route (read at the first request).
+  app.use(apiRouteRules(API_PREFIX, () => [...app.routes, EVENTS_ROUTE]));
   app.get("/openapi.json", (c) =>
     c.body(openApiJson, 200, { "Content-Type": "application/json", "Cache-Control": "public, max-age=300" }),
   );
@@ -41,7 +49,7 @@ export function apiApp(deps: AppDeps) {
   // The key is checked against the URL's tenant before the file opens; apiKeyAuth then sets the
   // viewer, so from writesNeedMember on every handler sees a ViewerEnv.
   const tenantApi = new Hono<TenantEnv>()
-    .use(resolveTenant(deps), apiKeyTenantCheck, holdShard(deps))
+    .use(keyFailureGuard(deps.rateLimits), apiWorkspace(deps), holdShard(deps))
     .use(apiKeyAuth)
     .use(workspaceRateLimit(deps.rateLimits))
     .use(writesNeedMember);
@@ -69,11 +77,12 @@ export function apiApp(deps: AppDeps) {
  * then the same key checks as the rest of the API.
  */
 export function eventsApiApp(deps: AppDeps) {
-  // The workspace and the key's tenant are checked before a byte of the body is read (404, 401).
+  // The workspace and the key's tenant are checked before a byte of the body is read (401).
   const app = new Hono<TenantEnv>()
+    .use(apiRouteRules(API_PREFIX, () => [EVENTS_ROUTE]))
     .use(
-      resolveTenant(deps),
-      apiKeyTenantCheck,
+      keyFailureGuard(deps.rateLimits),
+      apiWorkspace(deps),
       bodyLimit({
         maxSize: EVENTS_MAX_BYTES,
         onError: () => {

@@ -132,11 +132,13 @@ export class ServerMetrics implements RequestObserver {
     );
     counter(
       "crm_rate_limited_total",
-      "Requests answered 429 for going past a rate limit, by the limit: one client address's or one workspace's.",
+      "Requests answered 429 for going past a rate limit, by the limit: one client address's, one workspace's, one API key's, or an address's failed API key checks.",
       ["limit"],
       () => [
         [{ limit: "address" }, rateLimited.address],
         [{ limit: "workspace" }, rateLimited.workspace],
+        [{ limit: "key" }, rateLimited.key],
+        [{ limit: "key_failures" }, rateLimited.keyFailures],
       ],
     );
     new Gauge({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { positiveId } from "../lists/list-params.ts";
+import { recordId } from "../core/field-types.ts";
 import { tagName } from "../tags/tag-input.ts";
 
 /** The most records one bulk change touches: it runs in one transaction on the request's thread. */
@@ -15,9 +15,9 @@ export type BulkActionName = (typeof BULK_ACTIONS)[number];
 export const bulkActionInput = z
   .object({
     action: z.enum(BULK_ACTIONS, "must be setOwner, addTag, removeTag, moveStage or delete"),
-    ownerId: z.preprocess((v) => (v === "" ? null : v), positiveId.nullable()).optional(),
+    ownerId: z.preprocess((v) => (v === "" ? null : v), recordId.nullable()).optional(),
     tag: z.preprocess((v) => (v === "" ? undefined : v), tagName.optional()),
-    stageId: z.preprocess((v) => (v === "" ? undefined : v), positiveId.optional()),
+    stageId: z.preprocess((v) => (v === "" ? undefined : v), recordId.optional()),
   })
   .superRefine((a, ctx) => {
     if (a.action === "setOwner" && a.ownerId === undefined)
@@ -34,7 +34,7 @@ export type BulkAction = z.output<typeof bulkActionInput>;
 export const bulkTargetInput = z
   .object({
     ids: z
-      .array(positiveId)
+      .array(recordId)
       .min(1, "select at least one record")
       .max(MAX_BULK_RECORDS, `at most ${MAX_BULK_RECORDS} records at once`)
       .optional(),

@@ -4,6 +4,7 @@ import { refusedPage } from "../../views/components/refused-page.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
 import { startInBackground } from "../background/start-background-task.ts";
+import { formNumbers } from "../core/form-numbers.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { parseAll, writeFromForm } from "../http/form-write.ts";
@@ -95,7 +96,7 @@ export async function bulkFromForm(
     async () => {
       const [target, action] = parseAll(
         () => (fields.scope === "all" && scope.allMatching ? scope.allMatching : formTarget(fields)),
-        () => parseOrThrow(bulkActionInput, fields),
+        () => parseOrThrow(bulkActionInput, formNumbers(fields, ["ownerId", "stageId"])),
       );
       targetFilter(c.var.shard, kind, target);
       const params = { kind: kind.path as BulkKindName, target };

@@ -91,6 +91,15 @@ export interface Config {
   rateLimitPerAddress: number;
   rateLimitPerWorkspace: number;
   rateLimitBurstSeconds: number;
+  /** Requests per second one API key may make (with the same burst), within its workspace's allowance. 0: off. */
+  rateLimitPerKey: number;
+  /**
+   * Failed API key checks (401) one client address may make per apiKeyFailureWindowSeconds;
+   * past that, every API request from it is answered 429 until the window lets one more
+   * through (a token comes back every window/N seconds). 0: off.
+   */
+  apiKeyFailuresPerAddress: number;
+  apiKeyFailureWindowSeconds: number;
   /**
    * Server processes `crm serve` runs on the one port (`--procs`): one per core by default, each
    * with its own caches and worker pool; 1 runs the server in the command's own process.
@@ -261,6 +270,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     rateLimitPerAddress: int(env, "CRM_RATE_LIMIT_PER_ADDRESS", 400, 0),
     rateLimitPerWorkspace: int(env, "CRM_RATE_LIMIT_PER_WORKSPACE", 400, 0),
     rateLimitBurstSeconds: int(env, "CRM_RATE_LIMIT_BURST_SECONDS", 5, 1, 3600),
+    rateLimitPerKey: int(env, "CRM_RATE_LIMIT_PER_KEY", 200, 0),
+    apiKeyFailuresPerAddress: int(env, "CRM_API_KEY_FAILURES", 20, 0),
+    apiKeyFailureWindowSeconds: int(env, "CRM_API_KEY_FAILURE_WINDOW_SECONDS", 60, 1, 86_400),
     procs: int(env, "CRM_PROCS", availableParallelism(), 1, 64),
     shutdownDrainSeconds: int(env, "CRM_SHUTDOWN_DRAIN_SECONDS", 10, 0),
     analyticsAt: clockTime(env, "CRM_ANALYTICS_AT", "02:30"),

@@ -34,7 +34,7 @@ export const PROBLEM_KINDS: readonly ProblemKind[] = [
     status: 401,
     title: "Unauthorized",
     description:
-      "No API key, or one that is unknown, revoked or for another workspace. The answer carries `WWW-Authenticate: Bearer`.",
+      "No API key, or one that is unknown, revoked or for another workspace; a workspace that does not exist answers the same. The answer carries `WWW-Authenticate: Bearer`.",
   },
   {
     kind: "forbidden",
@@ -48,7 +48,7 @@ export const PROBLEM_KINDS: readonly ProblemKind[] = [
     status: 404,
     title: "Not Found",
     description:
-      "No such workspace, no such record in this workspace (another workspace's ids are simply not there), or no such route.",
+      "No such record in this workspace (another workspace's ids are simply not there), or no such route.",
   },
   {
     kind: "method-not-allowed",

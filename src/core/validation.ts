@@ -57,9 +57,13 @@ export const formText = (max: number) =>
     z.string().max(max, `must be at most ${max} characters`).superRefine(cleanText()),
   );
 
-/** One line of text (names, titles, summaries): trimmed, and clean by `textProblem`. */
+/**
+ * One line of text (names, titles, summaries): clean by `textProblem`, then trimmed of spaces.
+ * Checked before trimming, so a tab or a line break at either end is refused like one inside,
+ * not silently cut off.
+ */
 export const plainText = (max: number) =>
-  z.string().trim().max(max, `must be at most ${max} characters`).superRefine(cleanText());
+  z.string().superRefine(cleanText()).trim().max(max, `must be at most ${max} characters`);
 
 /** Text that may span lines (a note): kept as typed, tabs and line breaks allowed, otherwise clean by `textProblem`. */
 export const multilineText = (max: number, maxMessage = `must be at most ${max} characters`) =>

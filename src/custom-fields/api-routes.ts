@@ -1,11 +1,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { ViewerEnv } from "../http/app-env.ts";
+import { ifMatchWrite, taggedJson } from "../http/entity-tag.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { adminOnly } from "../http/role-guards.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
+import type { Shard } from "../tenancy/shard.ts";
 import { fieldJson, getField, listFields } from "./field-definitions.ts";
 import { createField, deleteField, updateField } from "./manage-fields.ts";
 import { CUSTOM_FIELD_ENTITIES } from "./schema.ts";
@@ -18,7 +20,9 @@ export function customFieldApiRoutes() {
     const data = CUSTOM_FIELD_ENTITIES.flatMap((entity) => listFields(c.var.shard, entity)).map(fieldJson);
     return c.json({ data, nextCursor: null });
   });
-  app.get("/:id", (c) => c.json(fieldJson(getField(c.var.shard, idParam(c)))));
+  // ETag on GET, If-Match on PATCH and DELETE (src/http/entity-tag.ts).
+  const current = (shard: Shard, id: number) => () => fieldJson(getField(shard, id));
+  app.get("/:id", (c) => taggedJson(c, current(c.var.shard, idParam(c))()));
   app.post("/", adminOnly, async (c) => {
     const created = createField(c.var.shard, actorOf(c.var.viewer), await readJsonObject(c));
     c.header("Location", `/api/v1/t/${c.var.tenant.slug}/custom-fields/${created.id}`);
@@ -27,10 +31,15 @@ export function customFieldApiRoutes() {
   app.patch("/:id", adminOnly, async (c) => {
     // Another workspace's (or no) field is a 404 before its body is read, as for every record.
     const id = getField(c.var.shard, idParam(c)).id;
-    return c.json(fieldJson(updateField(c.var.shard, actorOf(c.var.viewer), id, await readJsonObject(c))));
+    const body = await readJsonObject(c);
+    const field = ifMatchWrite(c, current(c.var.shard, id), () =>
+      updateField(c.var.shard, actorOf(c.var.viewer), id, body),
+    );
+    return taggedJson(c, fieldJson(field));
   });
   app.delete("/:id", adminOnly, (c) => {
-    deleteField(c.var.shard, actorOf(c.var.viewer), idParam(c));
+    const id = idParam(c);
+    ifMatchWrite(c, current(c.var.shard, id), () => deleteField(c.var.shard, actorOf(c.var.viewer), id));
     return c.body(null, 204);
   });
   return app;

@@ -24,6 +24,12 @@ export class TokenBuckets {
     this.tolerance = burst * this.interval;
   }
 
+  /** Whether `key` could take a token now, without taking it. */
+  has(key: string, now: number): boolean {
+    const fullAt = Math.max(this.fullAt.get(key) ?? now, now);
+    return fullAt + this.interval - now <= this.tolerance;
+  }
+
   take(key: string, now: number): Take {
     const fullAt = Math.max(this.fullAt.get(key) ?? now, now);
     const next = fullAt + this.interval;

@@ -1,4 +1,5 @@
 import { type FieldIssue, ValidationError } from "../core/errors.ts";
+import { formNumbers } from "../core/form-numbers.ts";
 import { loggedDayIssue } from "../core/logged-day.ts";
 import { zonedToUtc } from "../core/time-zone.ts";
 
@@ -21,7 +22,7 @@ export function activityFormInput(fields: Record<string, string>, zone: string):
   if (time && !day) issues.push({ field: "occurredOn", message: "is needed with a time" });
   if (issues.length) throw new ValidationError(issues);
   return {
-    ...fields,
+    ...formNumbers(fields, ["subjectId"]),
     direction: fields.kind === "meeting" ? undefined : fields.direction || undefined,
     occurredAt: day
       ? new Date(zonedToUtc(day, time.slice(0, 5) || "12:00", zone)).toISOString()

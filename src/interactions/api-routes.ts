@@ -4,14 +4,14 @@ import { parseOrThrow } from "../core/validation.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
-import { listLimit, parseListParams } from "../lists/list-params.ts";
+import { listLimit, optionalParam, parseListParams, positiveId } from "../lists/list-params.ts";
 import { activityInput, logActivity } from "./log-activity.ts";
-import { requireSubject, subjectInput } from "./subject.ts";
+import { requireSubject, subjectQuery } from "./subject.ts";
 import { interactionJson, timeline, timelineEntryById } from "./timeline.ts";
 
 const timelineParams = z.object({
-  ...subjectInput,
-  cursor: z.coerce.number().int().positive().optional(),
+  ...subjectQuery,
+  cursor: optionalParam(positiveId),
   history: z.enum(["true", "false"]).optional(),
   limit: listLimit,
 });

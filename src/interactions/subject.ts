@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { NotFoundError } from "../core/errors.ts";
+import { recordId } from "../core/field-types.ts";
 import { RECORD_PLURALS, RECORD_TYPE_MESSAGE, RECORD_TYPES, type RecordType } from "../core/record-types.ts";
+import { positiveId } from "../lists/list-params.ts";
 import type { Shard } from "../tenancy/shard.ts";
 
 /** A record something (a note, a task, an activity) can be about. */
@@ -9,10 +11,20 @@ export interface Subject {
   id: number;
 }
 
-/** The fields naming a subject in a body or a query: `subjectType` and `subjectId`. */
+/**
+ * The fields naming a subject in a JSON body: `subjectType` and `subjectId`, a JSON number
+ * (null, "", booleans, arrays and "0x10" are refused, not coerced; forms convert their digits
+ * first: src/core/form-numbers.ts).
+ */
 export const subjectInput = {
   subjectType: z.enum(RECORD_TYPES, RECORD_TYPE_MESSAGE),
-  subjectId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  subjectId: recordId.max(Number.MAX_SAFE_INTEGER, "is not a record id"),
+};
+
+/** The same fields in a query string, where every value is text: `subjectId` in decimal digits. */
+export const subjectQuery = {
+  subjectType: subjectInput.subjectType,
+  subjectId: positiveId,
 };
 
 /** Checks that the subject exists in this workspace (404 otherwise: another workspace's ids are not here). */

@@ -27,18 +27,23 @@ export function dayStart(day: string): number {
 
 export const DAY_MS = 86_400_000;
 
-export const positiveId = z.coerce
-  .number()
-  .int("must be a whole number")
-  .positive("must be positive")
-  .max(Number.MAX_SAFE_INTEGER);
+/**
+ * A whole number in a query string: decimal digits only. JavaScript's Number() would also read
+ * "0x10" as 16, "1e3" as 1000 and " 5" or "" as numbers; those are refused ("must be a whole
+ * number") like any other text.
+ */
+export const queryInteger = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === "string" && /^\d{1,16}$/.test(v) ? Number(v) : v), schema);
 
-export const listLimit = z.coerce
-  .number()
-  .int()
-  .min(1, "must be at least 1")
-  .max(200, "must be at most 200")
-  .default(50);
+const WHOLE = { error: "must be a whole number" };
+
+export const positiveId = queryInteger(
+  z.number(WHOLE).int(WHOLE.error).positive("must be positive").max(Number.MAX_SAFE_INTEGER),
+);
+
+export const listLimit = queryInteger(
+  z.number(WHOLE).int(WHOLE.error).min(1, "must be at least 1").max(200, "must be at most 200").default(50),
+);
 
 /**
  * Parses a list's query parameters. Lists answer 400 (not 422) for a parameter outside their

@@ -2,15 +2,17 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { parseOrThrow } from "../core/validation.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
+import { ifMatchWrite, taggedJson } from "../http/entity-tag.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
-import { requireSubject, subjectInput } from "../interactions/subject.ts";
+import { requireSubject, subjectQuery } from "../interactions/subject.ts";
 import { parseListParams } from "../lists/list-params.ts";
+import type { Shard } from "../tenancy/shard.ts";
 import { noteBody, noteInput } from "./note-input.ts";
 import { createNote, deleteNote, getNote, noteJson, notesAbout, updateNote } from "./notes.ts";
 
-const noteListParams = z.object(subjectInput);
+const noteListParams = z.object(subjectQuery);
 
 /** /api/v1/t/:tenant/notes: a record's notes (?subjectType=&subjectId=), create, get, PATCH the body, delete. */
 export function noteApiRoutes() {
@@ -32,13 +34,26 @@ export function noteApiRoutes() {
     c.header("Location", `/api/v1/t/${c.var.tenant.slug}/notes/${note.id}`);
     return c.json(noteJson(note), 201);
   });
-  app.get("/:id", (c) => c.json(noteJson(getNote(c.var.shard, idParam(c)))));
+  // ETag on GET, If-Match on PATCH and DELETE (src/http/entity-tag.ts).
+  const current = (shard: Shard, id: number) => () => noteJson(getNote(shard, id));
+  app.get("/:id", (c) => taggedJson(c, current(c.var.shard, idParam(c))()));
   app.patch("/:id", async (c) => {
-    const { body } = parseOrThrow(z.object({ body: noteBody }), await readJsonObject(c));
-    return c.json(noteJson(updateNote(c.var.shard, actorOf(c.var.viewer), idParam(c), body)));
+    const id = idParam(c);
+    const raw = await readJsonObject(c);
+    // The body is read inside: a stale If-Match is a 412 before a bad field is a 422 (RFC 9110 §13.2.1).
+    const note = ifMatchWrite(c, current(c.var.shard, id), () =>
+      updateNote(
+        c.var.shard,
+        actorOf(c.var.viewer),
+        id,
+        parseOrThrow(z.object({ body: noteBody }), raw).body,
+      ),
+    );
+    return taggedJson(c, noteJson(note));
   });
   app.delete("/:id", (c) => {
-    deleteNote(c.var.shard, actorOf(c.var.viewer), idParam(c));
+    const id = idParam(c);
+    ifMatchWrite(c, current(c.var.shard, id), () => deleteNote(c.var.shard, actorOf(c.var.viewer), id));
     return c.body(null, 204);
   });
   return app;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { noteEditPage } from "../../views/notes/note-edit-page.ts";
 import { requireSignedIn } from "../auth/session-middleware.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
+import { formNumbers } from "../core/form-numbers.ts";
 import { RECORD_PLURALS, type RecordType, recordPath } from "../core/record-types.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
@@ -32,7 +33,7 @@ export function noteRoutes(deps: AppDeps) {
   app.use(requireSignedIn, writesNeedMember);
 
   app.post("/", async (c) => {
-    const input = parseOrThrow(noteInput, await formFields(c));
+    const input = parseOrThrow(noteInput, formNumbers(await formFields(c), ["subjectId"]));
     const { interactionId } = createNote(c.var.shard, actorOf(c.var.viewer), input);
     return answerWithEntry(c, deps, interactionId, { type: input.subjectType, id: input.subjectId });
   });

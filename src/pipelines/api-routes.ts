@@ -1,11 +1,14 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { NotFoundError } from "../core/errors.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
+import { ifMatchWrite, taggedJson } from "../http/entity-tag.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { adminOnly } from "../http/role-guards.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
+import type { Shard } from "../tenancy/shard.ts";
 import {
   addStage,
   createPipeline,
@@ -14,7 +17,14 @@ import {
   renamePipeline,
   updateStage,
 } from "./manage-pipelines.ts";
-import { getPipeline, listPipelines, pipelineJson } from "./pipelines.ts";
+import { getPipeline, getStage, listPipelines, pipelineJson } from "./pipelines.ts";
+
+/** The pipeline a stage belongs to, or a 404 naming the stage. */
+function pipelineOfStage(shard: Shard, stageId: number): number {
+  const stage = getStage(shard, stageId);
+  if (!stage) throw new NotFoundError("stage");
+  return stage.pipelineId;
+}
 
 /**
  * /api/v1/t/:tenant/pipelines and …/stages: pipelines and their ordered stages. Changing them
@@ -26,7 +36,13 @@ export function pipelineApiRoutes() {
     parseListParams(z.object({}), c.req.query(), true);
     return c.json({ data: listPipelines(c.var.shard).map(pipelineJson), nextCursor: null });
   });
-  app.get("/pipelines/:id", (c) => c.json(pipelineJson(getPipeline(c.var.shard, idParam(c)))));
+  // ETag on GET, If-Match on PATCH and DELETE (src/http/entity-tag.ts). A pipeline's answer
+  // holds its stages, so its tag changes with them, and a stage's PATCH or DELETE is checked
+  // against its pipeline's tag.
+  const current = (shard: Shard, id: number) => () => pipelineJson(getPipeline(shard, id));
+  const stagePipeline = (shard: Shard, stageId: number) => () =>
+    pipelineJson(getPipeline(shard, pipelineOfStage(shard, stageId)));
+  app.get("/pipelines/:id", (c) => taggedJson(c, current(c.var.shard, idParam(c))()));
   app.post("/pipelines", adminOnly, async (c) => {
     const created = createPipeline(c.var.shard, actorOf(c.var.viewer), await readJsonObject(c));
     c.header("Location", `/api/v1/t/${c.var.tenant.slug}/pipelines/${created.id}`);
@@ -34,10 +50,15 @@ export function pipelineApiRoutes() {
   });
   app.patch("/pipelines/:id", adminOnly, async (c) => {
     const body = await readJsonObject(c);
-    return c.json(pipelineJson(renamePipeline(c.var.shard, actorOf(c.var.viewer), idParam(c), body)));
+    const id = idParam(c);
+    const pipeline = ifMatchWrite(c, current(c.var.shard, id), () =>
+      renamePipeline(c.var.shard, actorOf(c.var.viewer), id, body),
+    );
+    return taggedJson(c, pipelineJson(pipeline));
   });
   app.delete("/pipelines/:id", adminOnly, (c) => {
-    deletePipeline(c.var.shard, actorOf(c.var.viewer), idParam(c));
+    const id = idParam(c);
+    ifMatchWrite(c, current(c.var.shard, id), () => deletePipeline(c.var.shard, actorOf(c.var.viewer), id));
     return c.body(null, 204);
   });
   app.post("/pipelines/:id/stages", adminOnly, async (c) => {
@@ -46,10 +67,17 @@ export function pipelineApiRoutes() {
   });
   app.patch("/stages/:id", adminOnly, async (c) => {
     const body = await readJsonObject(c);
-    return c.json(pipelineJson(updateStage(c.var.shard, actorOf(c.var.viewer), idParam(c), body)));
+    const id = idParam(c);
+    const pipeline = ifMatchWrite(c, stagePipeline(c.var.shard, id), () =>
+      updateStage(c.var.shard, actorOf(c.var.viewer), id, body),
+    );
+    return taggedJson(c, pipelineJson(pipeline));
   });
   app.delete("/stages/:id", adminOnly, (c) => {
-    deleteStage(c.var.shard, actorOf(c.var.viewer), idParam(c));
+    const id = idParam(c);
+    ifMatchWrite(c, stagePipeline(c.var.shard, id), () =>
+      deleteStage(c.var.shard, actorOf(c.var.viewer), id),
+    );
     return c.body(null, 204);
   });
   return app;

@@ -9,8 +9,10 @@ import { STAGE_KINDS, type Stage } from "./schema.ts";
 
 export const stageInput = z.object({
   name: plainText(60).min(1, "is required"),
-  probability: z.coerce
-    .number()
+  // JSON numbers only: no Number() coercion of null, "", booleans, arrays or "0x10" (forms
+  // turn their digits into numbers first: src/core/form-numbers.ts).
+  probability: z
+    .number({ error: "must be a number" })
     .int("must be a whole number")
     .min(0, "must be 0–100")
     .max(100, "must be 0–100"),
@@ -28,7 +30,10 @@ export const stagePatchInput = z
     name: stageInput.shape.name,
     probability: stageInput.shape.probability,
     kind: z.enum(STAGE_KINDS, "must be open, won or lost"),
-    position: z.coerce.number().int().min(0),
+    position: z
+      .number({ error: "must be a number" })
+      .int("must be a whole number")
+      .min(0, "must be 0 or more"),
   })
   .partial();
 

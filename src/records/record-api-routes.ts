@@ -3,6 +3,7 @@ import { parseOrThrow } from "../core/validation.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
 import { parseCustomValues } from "../custom-fields/field-values.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
+import { ifMatchWrite, taggedJson } from "../http/entity-tag.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
@@ -58,21 +59,27 @@ export function recordApiRoutes<R extends KindRecord, P extends object, Cr, U ex
     return c.json(one(c.var.shard, record), 201);
   });
 
-  app.get("/:id", (c) => c.json(one(c.var.shard, kind.get(c.var.shard, idParam(c)))));
+  // ETag on GET, If-Match on PATCH and DELETE (src/http/entity-tag.ts).
+  const current = (shard: Shard, id: number) => () => one(shard, kind.get(shard, id));
+
+  app.get("/:id", (c) => taggedJson(c, current(c.var.shard, idParam(c))()));
 
   app.patch("/:id", async (c) => {
     const id = kind.get(c.var.shard, idParam(c)).id;
     const body = await readJsonObject(c);
-    const patch = parseOrThrow(kind.api.patchInput, body);
-    const record = kind.update(c.var.shard, actorOf(c.var.viewer), id, {
-      ...patch,
-      customFields: customFields(c.var.shard, body),
-    });
-    return c.json(one(c.var.shard, record));
+    // The body is read inside: a stale If-Match is a 412 before a bad field is a 422 (RFC 9110 §13.2.1).
+    const record = ifMatchWrite(c, current(c.var.shard, id), () =>
+      kind.update(c.var.shard, actorOf(c.var.viewer), id, {
+        ...parseOrThrow(kind.api.patchInput, body),
+        customFields: customFields(c.var.shard, body),
+      }),
+    );
+    return taggedJson(c, one(c.var.shard, record));
   });
 
   app.delete("/:id", (c) => {
-    kind.remove(c.var.shard, actorOf(c.var.viewer), idParam(c));
+    const id = idParam(c);
+    ifMatchWrite(c, current(c.var.shard, id), () => kind.remove(c.var.shard, actorOf(c.var.viewer), id));
     return c.body(null, 204);
   });
 

@@ -1,12 +1,14 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { ViewerEnv } from "../http/app-env.ts";
-import { parseListParams } from "../lists/list-params.ts";
+import { parseListParams, queryInteger } from "../lists/list-params.ts";
 import { type SnippetPart, searchAll } from "./search-all.ts";
 
 const searchParams = z.object({
   q: z.string().max(200, "must be at most 200 characters"),
-  limit: z.coerce.number().int().min(1).max(50).default(10),
+  limit: queryInteger(
+    z.number("must be a whole number").int("must be a whole number").min(1).max(50).default(10),
+  ),
 });
 
 const bracketed = (parts: SnippetPart[]) =>

@@ -1,14 +1,17 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import { bulkActionInput } from "../bulk/bulk-input.ts";
 import { bulkInPool } from "../bulk/routes.ts";
 import { CONTACT_KIND } from "../contacts/contact-kind.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { ifMatchWrite, taggedJson } from "../http/entity-tag.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { recordsJson } from "../records/record-json.ts";
+import type { Shard } from "../tenancy/shard.ts";
 import { membersPage, membersParams } from "./members-params.ts";
 import { segmentPage } from "./run-segment.ts";
 import { CONTACTS, segmentTarget } from "./segment-bulk-routes.ts";
@@ -32,7 +35,10 @@ import {
 export function segmentApiRoutes(deps: AppDeps) {
   const app = new Hono<ViewerEnv>();
 
-  app.get("/", (c) => c.json({ data: listSegments(c.var.shard).map(segmentJson), nextCursor: null }));
+  app.get("/", (c) => {
+    parseListParams(z.object({}), c.req.query(), true);
+    return c.json({ data: listSegments(c.var.shard).map(segmentJson), nextCursor: null });
+  });
 
   app.post("/", async (c) => {
     const body = await readJsonObject(c);
@@ -41,17 +47,23 @@ export function segmentApiRoutes(deps: AppDeps) {
     return c.json(segmentJson(segment), 201);
   });
 
-  app.get("/:id", (c) => c.json(segmentJson(getSegment(c.var.shard, idParam(c)))));
+  // ETag on GET, If-Match on PATCH and DELETE (src/http/entity-tag.ts).
+  const current = (shard: Shard, id: number) => () => segmentJson(getSegment(shard, id));
+
+  app.get("/:id", (c) => taggedJson(c, current(c.var.shard, idParam(c))()));
 
   app.patch("/:id", async (c) => {
+    const id = idParam(c);
     const body = await readJsonObject(c);
-    return c.json(
-      segmentJson(updateSegment(c.var.shard, actorOf(c.var.viewer), idParam(c), body, deps.now())),
+    const segment = ifMatchWrite(c, current(c.var.shard, id), () =>
+      updateSegment(c.var.shard, actorOf(c.var.viewer), id, body, deps.now()),
     );
+    return taggedJson(c, segmentJson(segment));
   });
 
   app.delete("/:id", (c) => {
-    deleteSegment(c.var.shard, actorOf(c.var.viewer), idParam(c));
+    const id = idParam(c);
+    ifMatchWrite(c, current(c.var.shard, id), () => deleteSegment(c.var.shard, actorOf(c.var.viewer), id));
     return c.body(null, 204);
   });
 

@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
 import { pipelinesPage } from "../../views/settings/pipelines-page.ts";
+import { formNumbers } from "../core/form-numbers.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { writeFromForm } from "../http/form-write.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
@@ -22,6 +23,10 @@ type C = Context<ViewerEnv>;
  * Settings → Pipelines (viewing for everyone; changes for owners and admins, checked by the
  * services the API uses too). Mounted at /settings.
  */
+
+/** The stage form's number fields (the stage schemas take JSON numbers only). */
+const STAGE_NUMBERS = ["probability", "position"] as const;
+
 export function pipelineSettingsRoutes(deps: AppDeps) {
   const app = new Hono<ViewerEnv>();
 
@@ -59,10 +64,10 @@ export function pipelineSettingsRoutes(deps: AppDeps) {
     change(c, () => deletePipeline(c.var.shard, actor(c), idParam(c))),
   );
   app.post("/pipelines/:id/stages", adminOnly, (c) =>
-    change(c, (f) => addStage(c.var.shard, actor(c), idParam(c), f)),
+    change(c, (f) => addStage(c.var.shard, actor(c), idParam(c), formNumbers(f, STAGE_NUMBERS))),
   );
   app.post("/stages/:id", adminOnly, (c) =>
-    change(c, (f) => updateStage(c.var.shard, actor(c), idParam(c), f)),
+    change(c, (f) => updateStage(c.var.shard, actor(c), idParam(c), formNumbers(f, STAGE_NUMBERS))),
   );
   app.post("/stages/:id/delete", adminOnly, (c) =>
     change(c, () => deleteStage(c.var.shard, actor(c), idParam(c))),

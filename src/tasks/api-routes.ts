@@ -3,10 +3,12 @@ import { z } from "zod";
 import { RECORD_TYPE_MESSAGE, RECORD_TYPES } from "../core/record-types.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
+import { ifMatchWrite, taggedJson } from "../http/entity-tag.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { listLimit, optionalParam, parseListParams, positiveId } from "../lists/list-params.ts";
+import type { Shard } from "../tenancy/shard.ts";
 import { listTasks } from "./list-tasks.ts";
 import { taskInput, taskPatchInput } from "./task-input.ts";
 import { createTask, deleteTask, getTask, taskJson, updateTask } from "./tasks.ts";
@@ -43,14 +45,21 @@ export function taskApiRoutes() {
     c.header("Location", `/api/v1/t/${c.var.tenant.slug}/tasks/${task.id}`);
     return c.json(taskJson(task), 201);
   });
-  app.get("/:id", (c) => c.json(taskJson(getTask(c.var.shard, idParam(c)))));
+  // ETag on GET, If-Match on PATCH and DELETE (src/http/entity-tag.ts).
+  const current = (shard: Shard, id: number) => () => taskJson(getTask(shard, id));
+  app.get("/:id", (c) => taggedJson(c, current(c.var.shard, idParam(c))()));
   app.patch("/:id", async (c) => {
     const id = getTask(c.var.shard, idParam(c)).id;
-    const patch = parseOrThrow(taskPatchInput, await readJsonObject(c));
-    return c.json(taskJson(updateTask(c.var.shard, actorOf(c.var.viewer), id, patch)));
+    const body = await readJsonObject(c);
+    // The body is read inside: a stale If-Match is a 412 before a bad field is a 422 (RFC 9110 §13.2.1).
+    const task = ifMatchWrite(c, current(c.var.shard, id), () =>
+      updateTask(c.var.shard, actorOf(c.var.viewer), id, parseOrThrow(taskPatchInput, body)),
+    );
+    return taggedJson(c, taskJson(task));
   });
   app.delete("/:id", (c) => {
-    deleteTask(c.var.shard, actorOf(c.var.viewer), idParam(c));
+    const id = idParam(c);
+    ifMatchWrite(c, current(c.var.shard, id), () => deleteTask(c.var.shard, actorOf(c.var.viewer), id));
     return c.body(null, 204);
   });
   return app;

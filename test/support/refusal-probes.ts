@@ -1,7 +1,7 @@
 /**
  * Requests every documented API operation must refuse, built from the operation alone: no
- * key, another workspace's key, a workspace that is not there, an id that is not there, a
- * read-only key writing, and for a body: malformed JSON, the wrong media type, a body past the
+ * key, another workspace's key, a workspace that is not there, an id that is not there, an
+ * unknown query parameter, a read-only key writing, and for a body: malformed JSON, the wrong media type, a body past the
  * limit, fields of the wrong type; and headers past the HTTP server's limit. Each says which
  * statuses would be right; the API test checks every answer against the OpenAPI document too.
  */
@@ -28,8 +28,6 @@ export interface ProbeTarget {
   slug: string;
   /** Whether the operation needs an API key (`security: []` says it does not). */
   secured: boolean;
-  /** Whether the operation documents query parameters. */
-  takesQuery: boolean;
   /** The body the operation's own request sends, if it takes one. */
   body?: unknown;
   /** The body's size limit for this operation, in bytes. */
@@ -77,13 +75,11 @@ export function refusalProbes(t: ProbeTarget): Probe[] {
       probe("no such record", [404], { url: t.url.replace(/\/\d+(?=\/|$)/, `/${MISSING_ID}`) }),
       probe("an id that is no number", [400, 404], { url: t.url.replace(/\/\d+(?=\/|$)/, "/abc") }),
     );
-  if (t.method === "GET") {
-    // An operation that takes query parameters refuses one it does not take; one that takes none
-    // may still ignore it (issue 12's strict input makes that a 400 everywhere).
-    const refusedBy = t.takesQuery ? [400] : [200, 400];
-    const url = `${t.url}${t.url.includes("?") ? "&" : "?"}frobnicate=1`;
-    probes.push(probe("an unknown query parameter", refusedBy, { url }));
-  } else probes.push(probe("a read-only key", [403], { headers: withBody(auth(t.keys.readOnly)) }));
+  // One rule on every route, writes included: a parameter the operation does not take is a 400.
+  const url = `${t.url}${t.url.includes("?") ? "&" : "?"}frobnicate=1`;
+  probes.push(probe("an unknown query parameter", [400], { url }));
+  if (t.method !== "GET")
+    probes.push(probe("a read-only key", [403], { headers: withBody(auth(t.keys.readOnly)) }));
   if (sent !== undefined) {
     const oversized = JSON.stringify({ padding: "x".repeat(t.bodyLimit + 1024) });
     probes.push(

@@ -69,7 +69,7 @@ export function bulkPath(path: string, nouns: string) {
         },
         writeErrors(
           [400, "Malformed JSON, or a filter parameter outside the list's allow-list"],
-          [404, "No such workspace, or a selected id is not in this workspace (nothing changed)"],
+          [404, "A selected id is not in this workspace (nothing changed)"],
           [
             422,
             `A field is invalid, \`ids\` and \`filter\` are both sent or neither, a record refused the change, or the filter matches more than ${MAX_BULK_RECORDS} records; nothing changed`,

@@ -97,7 +97,6 @@ export function eventPaths() {
             ...ANY_WRITE,
             [400, `The body does not decode, is not an array, or \`${IDEMPOTENCY_HEADER}\` is malformed`],
             [403, "The key is read-only"],
-            [404, "No such workspace"],
             [409, `A request with this \`${IDEMPOTENCY_HEADER}\` is still being processed`],
             [
               413,

@@ -48,7 +48,7 @@ export const subjectIdParameter = (description: string, required: boolean) =>
   query("subjectId", id, description, required);
 
 /** A 404 for a write that names its record: the record must be in this workspace. */
-export const NO_SUBJECT: [number, string] = [404, "No such workspace, or no such subject"];
+export const NO_SUBJECT: [number, string] = [404, "The subject is not in this workspace"];
 
 export function interactionPaths() {
   const tags = ["Interactions"];
@@ -75,7 +75,7 @@ export function interactionPaths() {
           query("limit", { type: "integer", minimum: 1, maximum: 200, default: 50 }, "Page size"),
         ],
         { description: "A page of the timeline", schema: pageOf(ref("Interaction")) },
-        readErrors([404, "No such workspace, or no such record in this workspace"]),
+        readErrors([404, "The subject is not in this workspace"]),
       ),
       post: writeOperation(
         {

@@ -1,4 +1,5 @@
 import { PROBLEM_KINDS, problemTypeUri } from "../../core/problem-types.ts";
+import { RATE_LIMIT_HEADERS } from "./api-contract.ts";
 
 // The OpenAPI document, part: problem+json answers. One shared response per status under
 // `components.responses` (names below are stable: other parts refer to them), and
@@ -64,7 +65,8 @@ const SHARED: Record<number, SharedResponse> = {
   },
   401: {
     name: "Unauthorized",
-    description: "Missing, unknown or revoked API key, or a key for another workspace",
+    description:
+      "Missing, unknown or revoked API key, a key for another workspace, or a workspace that does not exist (the same answer)",
     headers: {
       "WWW-Authenticate": {
         description: 'Always `Bearer realm="crm"`',
@@ -74,7 +76,7 @@ const SHARED: Record<number, SharedResponse> = {
     },
   },
   403: { name: "Forbidden", description: "The key's role may not do this (read-only keys cannot write)" },
-  404: { name: "NotFound", description: "No such workspace, or no such record in this workspace" },
+  404: { name: "NotFound", description: "No such record in this workspace" },
   405: {
     name: "MethodNotAllowed",
     description: "The path does not take this method",
@@ -90,7 +92,7 @@ const SHARED: Record<number, SharedResponse> = {
   },
   412: {
     name: "PreconditionFailed",
-    description: "`If-Match` names a version the record no longer has; nothing was written",
+    description: "`If-Match` names a version the record no longer has: nothing was written; read it again",
   },
   413: { name: "PayloadTooLarge", description: "The body is larger than the limit; nothing was written" },
   415: { name: "UnsupportedMediaType", description: "The body is not application/json" },
@@ -101,8 +103,9 @@ const SHARED: Record<number, SharedResponse> = {
   428: { name: "PreconditionRequired", description: "This write needs an `If-Match` header" },
   429: {
     name: "TooManyRequests",
-    description: "Too many requests from this address or for this workspace",
-    headers: retryAfter,
+    description:
+      "Past a rate limit (the key's, the workspace's or the address's), or too many failed key checks from this address",
+    headers: { ...retryAfter, ...RATE_LIMIT_HEADERS },
   },
   431: {
     name: "RequestHeaderFieldsTooLarge",

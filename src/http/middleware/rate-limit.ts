@@ -4,10 +4,12 @@ import type { Config } from "../../core/config.ts";
 import { RetryLaterError } from "../../core/errors.ts";
 import type { AppEnv, TenantEnv } from "../app-env.ts";
 import { clientIp } from "../https.ts";
-import { TokenBuckets } from "../token-buckets.ts";
+import { problemResponse } from "../problem.ts";
+import { type Take, TokenBuckets } from "../token-buckets.ts";
+import { noteBucket, setRateLimitHeaders } from "./rate-limit-headers.ts";
 
 /** Requests refused since the process started, by the limit that refused them (for /metrics). */
-export const rateLimited = { address: 0, workspace: 0 };
+export const rateLimited = { address: 0, workspace: 0, key: 0, keyFailures: 0 };
 
 /** The eight 16-bit groups of an IPv6 address (valid, as isIPv6 says; zone id removed). */
 function ipv6Groups(ip: string): number[] {
@@ -62,6 +64,10 @@ export function addressKey(raw: string): string {
 export class RateLimits {
   readonly addresses?: TokenBuckets;
   readonly workspaces?: TokenBuckets;
+  /** One per API key (its workspace's id and its own): one integration cannot take its whole workspace's allowance. */
+  readonly keys?: TokenBuckets;
+  /** Failed API key checks per client address (see keyFailureGuard): N per window, a small bucket apart. */
+  readonly keyFailures?: TokenBuckets;
 
   constructor(readonly config: Config) {
     const burst = (rate: number) => Math.max(1, Math.round(rate * config.rateLimitBurstSeconds));
@@ -69,6 +75,11 @@ export class RateLimits {
       this.addresses = new TokenBuckets(config.rateLimitPerAddress, burst(config.rateLimitPerAddress));
     if (config.rateLimitPerWorkspace > 0)
       this.workspaces = new TokenBuckets(config.rateLimitPerWorkspace, burst(config.rateLimitPerWorkspace));
+    if (config.rateLimitPerKey > 0)
+      this.keys = new TokenBuckets(config.rateLimitPerKey, burst(config.rateLimitPerKey));
+    const failures = config.apiKeyFailuresPerAddress;
+    if (failures > 0)
+      this.keyFailures = new TokenBuckets(failures / config.apiKeyFailureWindowSeconds, failures);
   }
 }
 
@@ -76,53 +87,83 @@ export class RateLimits {
  * Every request but /metrics and the static assets takes a token from its client address's
  * bucket, before any other work; past it, 429 with Retry-After (the app's error page, flash or
  * problem+json). Health probes are answered before the app. API answers say where the
- * address's bucket stands, after the workspace's.
+ * address's bucket stands, after the workspace's, and carry RateLimit-Limit, -Remaining and
+ * -Reset for the bucket nearest to refusing (rate-limit-headers.ts), a 429 included.
  */
 export function addressRateLimit(limits: RateLimits): MiddlewareHandler<AppEnv> {
   return async function addressRateLimit(c, next) {
     const path = c.req.path;
-    if (!limits.addresses || path === "/metrics" || path.startsWith("/assets/")) return next();
-    const taken = limits.addresses.take(addressKey(clientIp(c, limits.config)), Date.now());
-    if (!taken.ok) {
+    if (path === "/metrics" || path.startsWith("/assets/")) return next();
+    const api = path.startsWith("/api/");
+    const addresses = limits.addresses;
+    const taken = addresses?.take(addressKey(clientIp(c, limits.config)), Date.now());
+    if (addresses && taken && api) noteBucket(c, addresses.burst, taken);
+    if (taken && !taken.ok) {
       rateLimited.address++;
-      throw new RetryLaterError(
+      const refusal = new RetryLaterError(
         429,
         "too many requests from your address; slow down",
         taken.retryAfterSeconds,
       );
+      if (!api) throw refusal;
+      // Answered here, not by the error funnel, so that the 429 carries its RateLimit headers too.
+      const response = problemResponse(
+        { status: 429, title: refusal.title, detail: refusal.message },
+        { "Retry-After": String(refusal.retryAfterSeconds) },
+      );
+      setRateLimitHeaders(c, response);
+      return response;
     }
     await next();
+    if (!api) return;
     // An API client sees both of its buckets: the workspace's (set by workspaceRateLimit, inside)
     // and its address's, as two items of one list each.
-    if (path.startsWith("/api/")) {
-      const headers = c.res.headers;
-      const addresses = limits.addresses;
+    const headers = c.res.headers;
+    if (addresses && taken?.ok) {
       headers.append(
         "RateLimit-Policy",
         `"address";q=${addresses.burst};w=${limits.config.rateLimitBurstSeconds}`,
       );
       headers.append("RateLimit", `"address";r=${taken.remaining};t=${taken.resetSeconds}`);
     }
+    setRateLimitHeaders(c, c.res);
   };
+}
+
+/** Takes a token from `buckets` for `key`, noting it for an API answer's headers; 429 past it. */
+function takeOrRefuse(
+  c: Context,
+  buckets: TokenBuckets,
+  key: string,
+  refused: () => string,
+): Take & { ok: true } {
+  const taken = buckets.take(key, Date.now());
+  if (c.req.path.startsWith("/api/")) noteBucket(c, buckets.burst, taken);
+  if (!taken.ok) throw new RetryLaterError(429, refused(), taken.retryAfterSeconds);
+  return taken;
 }
 
 /**
  * A request made as one of the workspace's users or keys (after its session or key is checked)
- * takes a token from the workspace's bucket; past it, 429. API answers say where the bucket
- * stands (RateLimit-Policy and RateLimit, as the IETF draft spells them).
+ * takes a token from the workspace's bucket, and one made with an API key a token from that
+ * key's bucket too; past either, 429. API answers say where the workspace's bucket stands
+ * (RateLimit-Policy and RateLimit, as the IETF draft spells them).
  */
 export function workspaceRateLimit(limits: RateLimits): MiddlewareHandler<TenantEnv> {
   return async function workspaceRateLimit(c: Context<TenantEnv>, next) {
-    if (!limits.workspaces || !c.var.viewer) return next();
-    const taken = limits.workspaces.take(String(c.var.tenant.id), Date.now());
-    if (!taken.ok) {
+    const viewer = c.var.viewer;
+    if (!viewer) return next();
+    const tenantId = c.var.tenant.id;
+    if (limits.keys && viewer.kind === "api_key")
+      takeOrRefuse(c, limits.keys, `${tenantId}:${viewer.id}`, () => {
+        rateLimited.key++;
+        return "too many requests with this API key; slow down";
+      });
+    if (!limits.workspaces) return next();
+    const taken = takeOrRefuse(c, limits.workspaces, tenantId, () => {
       rateLimited.workspace++;
-      throw new RetryLaterError(
-        429,
-        "too many requests for this workspace; slow down",
-        taken.retryAfterSeconds,
-      );
-    }
+      return "too many requests for this workspace; slow down";
+    });
     await next();
     if (c.req.path.startsWith("/api/")) {
       c.res.headers.set(
