@@ -1523,6 +1523,9 @@ describe("OpenAPI document", () => {
         url,
         slug: HOME,
         secured: op.security === undefined || op.security.length > 0,
+        takesIfMatch: [...(pathItem.parameters ?? []), ...(op.parameters ?? [])].some(
+          (p: Json) => p.in === "header" && p.name === "If-Match",
+        ),
         body,
         bodyLimit: path.endsWith("/events") ? EVENTS_MAX_BYTES : bodyLimit,
         keys,
@@ -1577,18 +1580,25 @@ describe("OpenAPI document", () => {
     // Every success is JSON with a schema, except a DELETE's 204, which has no body at all.
     expect(empty).toEqual(documented.filter((k) => k.startsWith("DELETE ")));
     expect(validated.length + empty.length).toBe(documented.length);
-    // Every operation met the refusals that concern it: 431 everywhere, 401 behind a key, 403 on a write.
-    for (const { key, method, op } of documentedOperations()) {
+    // Every operation met the refusals that concern it: 431 everywhere, 401 and 400 behind a key,
+    // 403 on a write, 412 where it takes If-Match.
+    for (const { key, method, op, pathItem } of documentedOperations()) {
       const secured = op.security === undefined || op.security.length > 0;
-      const statuses = refused.filter((r) => r.startsWith(`${key} `)).map((r) => r.slice(key.length + 1));
-      expect({
-        key,
-        statuses: [...new Set(statuses)].filter((s) => ["401", "403", "431"].includes(s)).sort(),
-      }).toEqual({
-        key,
-        statuses: secured ? (method === "get" ? ["401", "431"] : ["401", "403", "431"]) : ["431"],
-      });
+      const ifMatch = [...(pathItem.parameters ?? []), ...(op.parameters ?? [])].some(
+        (p: Json) => p.name === "If-Match",
+      );
+      const wanted = [
+        "431",
+        ...(secured ? ["400", "401"] : []),
+        ...(secured && method !== "get" ? ["403"] : []),
+      ];
+      if (ifMatch) wanted.push("412");
+      const statuses = new Set(
+        refused.filter((r) => r.startsWith(`${key} `)).map((r) => r.slice(key.length + 1)),
+      );
+      expect({ key, missing: wanted.filter((s) => !statuses.has(s)) }).toEqual({ key, missing: [] });
     }
+    expect(refused.filter((r) => r.endsWith(" 412")).length).toBeGreaterThanOrEqual(16);
   });
 
   it("every documented list that pages, read one row a page, answers cursors the document allows (nextCursor, and prevCursor where documented, non-null between pages) and walks its rows exactly, both ways where it can", async () => {

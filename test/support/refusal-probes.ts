@@ -1,7 +1,7 @@
 /**
  * Requests every documented API operation must refuse, built from the operation alone: no
  * key, another workspace's key, a workspace that is not there, an id that is not there, an
- * unknown query parameter, a read-only key writing, and for a body: malformed JSON, the wrong media type, a body past the
+ * unknown query parameter, a read-only key writing, a stale `If-Match`, and for a body: malformed JSON, the wrong media type, a body past the
  * limit, fields of the wrong type; and headers past the HTTP server's limit. Each says which
  * statuses would be right; the API test checks every answer against the OpenAPI document too.
  */
@@ -28,6 +28,8 @@ export interface ProbeTarget {
   slug: string;
   /** Whether the operation needs an API key (`security: []` says it does not). */
   secured: boolean;
+  /** Whether the operation takes `If-Match` (a stale one is then a 412). */
+  takesIfMatch: boolean;
   /** The body the operation's own request sends, if it takes one. */
   body?: unknown;
   /** The body's size limit for this operation, in bytes. */
@@ -80,6 +82,12 @@ export function refusalProbes(t: ProbeTarget): Probe[] {
   probes.push(probe("an unknown query parameter", [400], { url }));
   if (t.method !== "GET")
     probes.push(probe("a read-only key", [403], { headers: withBody(auth(t.keys.readOnly)) }));
+  if (t.takesIfMatch)
+    probes.push(
+      probe("a stale If-Match", [412], {
+        headers: { ...withBody(auth(t.keys.owner)), "if-match": '"stale"' },
+      }),
+    );
   if (sent !== undefined) {
     const oversized = JSON.stringify({ padding: "x".repeat(t.bodyLimit + 1024) });
     probes.push(
