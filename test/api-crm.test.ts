@@ -1441,6 +1441,7 @@ describe("OpenAPI document", () => {
         })
       ).id,
       segments: (await created(owner, `/t/${HOME}/segments`, { name: "Doc segment", rules: [] })).id,
+      users: (await owner("GET", `/t/${HOME}/users`)).json.data[0].id,
     };
     // A merge folds a record made just for it into the shared one, which stays.
     const duplicateContact = await created(owner, `/t/${HOME}/contacts`, { firstName: "Doc duplicate" });
@@ -1478,6 +1479,9 @@ describe("OpenAPI document", () => {
       createSegment: { name: "Doc leads", rules: [{ field: "tags", op: "contains", value: "lead" }] },
       updateSegment: { match: "any", rules: [{ field: "createdAt", op: "after", value: "2020-01-31" }] },
       bulkChangeSegment: { action: "removeTag", tag: "nothing-has-this" },
+      batchWriteContacts: { mode: "upsert", items: [{ firstName: "Doc batch", externalId: "doc-batch" }] },
+      batchWriteCompanies: { mode: "create", items: [{ name: "Doc batch Co" }] },
+      batchWriteDeals: { mode: "update", items: [{ id: ids.deal, title: "Doc batch deal" }] },
     };
     const queryValues: Record<string, string> = {
       subjectType: "deal",
@@ -1615,7 +1619,7 @@ describe("OpenAPI document", () => {
     for (const title of ["Paged task one", "Paged task two", "Paged task three"])
       await created(owner, `/t/${HOME}/tasks`, { title, subjectType: "contact", subjectId: about });
     const dealId = deals[0].id as number;
-    for (const body of ["Paged note one", "Paged note two"])
+    for (const body of ["Paged note one", "Paged note two", "Paged note three"])
       await created(owner, `/t/${HOME}/notes`, { subjectType: "deal", subjectId: dealId, body });
     await created(owner, `/t/${HOME}/interactions`, {
       kind: "call",
@@ -1630,6 +1634,7 @@ describe("OpenAPI document", () => {
       "/api/v1/t/{tenant}/deals": `tag=${tag}`,
       "/api/v1/t/{tenant}/tasks": `subjectType=contact&subjectId=${about}`,
       "/api/v1/t/{tenant}/interactions": `subjectType=deal&subjectId=${dealId}`,
+      "/api/v1/t/{tenant}/notes": `subjectType=deal&subjectId=${dealId}`,
       "/api/v1/t/{tenant}/segments/{id}/members": "",
     };
     const segment = await created(owner, `/t/${HOME}/segments`, {
@@ -1689,7 +1694,7 @@ describe("OpenAPI document", () => {
       }
       walked[key] = forward.length;
     }
-    expect(Object.keys(walked)).toHaveLength(6);
+    expect(Object.keys(walked)).toHaveLength(7);
     // Search pages by kind: `limit` caps each kind, here over at least two matches of each.
     const search = async (limit: number) => {
       const url = `/t/${HOME}/search?q=paged&limit=${limit}`;

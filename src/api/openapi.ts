@@ -6,7 +6,9 @@ import { dealCreateInput, dealPatchInput } from "../deals/deal-input.ts";
 import { DEAL_SORTS } from "../deals/list-deals.ts";
 import { companyMergeRequest, contactMergeRequest } from "../merge/merge-input.ts";
 import { documentApiContract } from "./openapi/api-contract.ts";
+import { batchPath, exactFilters, externalIdProperty, withIdempotencyKeys } from "./openapi/batch.ts";
 import { bulkPath } from "./openapi/bulk.ts";
+import { changeSchema, changesPaths, userSchema } from "./openapi/changes.ts";
 import { contactEngagementSchema } from "./openapi/contacts-engagement.ts";
 import { customFieldPaths } from "./openapi/custom-fields.ts";
 import { dealExtraParameters, dealSchema } from "./openapi/deals.ts";
@@ -96,6 +98,7 @@ export const OPENAPI_DOCUMENT = {
           companyId: nullableId,
           ownerId: nullableId,
           tags,
+          ...externalIdProperty,
           ...timestamps,
           customFields,
           engagement: contactEngagementSchema,
@@ -126,6 +129,7 @@ export const OPENAPI_DOCUMENT = {
           country: nullableString,
           ownerId: nullableId,
           tags,
+          ...externalIdProperty,
           ...timestamps,
           customFields,
         },
@@ -136,6 +140,8 @@ export const OPENAPI_DOCUMENT = {
       Interaction: interactionSchema,
       Task: taskSchema,
       Note: noteSchema,
+      Change: changeSchema,
+      User: userSchema,
       SearchHit: searchHitSchema,
       ...reportSchemas,
       ...segmentSchemas,
@@ -156,7 +162,7 @@ export const OPENAPI_DOCUMENT = {
     },
   },
   security: [{ apiKey: [] }],
-  paths: {
+  paths: withIdempotencyKeys({
     "/api/v1/openapi.json": {
       get: {
         operationId: "getOpenApiDocument",
@@ -179,7 +185,7 @@ export const OPENAPI_DOCUMENT = {
       create: contactCreateInput,
       patch: contactPatchInput,
       rules: { email: { format: "email" }, ...oneLine("firstName", "lastName", "title") },
-      extra: [query("companyId", id, "Only people at this company")],
+      extra: [query("companyId", id, "Only people at this company"), ...exactFilters.contacts],
     }),
     ...resourcePaths({
       path: "companies",
@@ -193,6 +199,7 @@ export const OPENAPI_DOCUMENT = {
         domain: { description: "A hostname like acme.com; a pasted URL is reduced to its host" },
         ...oneLine("name", "city", "country"),
       },
+      extra: exactFilters.companies,
     }),
     ...mergePath({
       path: "contacts",
@@ -223,7 +230,7 @@ export const OPENAPI_DOCUMENT = {
         expectedCloseOn: { format: "date" },
         ...oneLine("title", "lostReason"),
       },
-      extra: dealExtraParameters,
+      extra: [...dealExtraParameters, ...exactFilters.deals],
       descriptions: {
         list: "`q` also matches the deal's company's name. `sort=name` sorts by title, `sort=amount` by `amountCents`.",
         create:
@@ -238,6 +245,7 @@ export const OPENAPI_DOCUMENT = {
     ...eventPaths(),
     ...taskPaths(),
     ...notePaths(),
+    ...changesPaths(),
     ...searchPaths(),
     ...customFieldPaths(),
     ...reportPaths(),
@@ -245,7 +253,10 @@ export const OPENAPI_DOCUMENT = {
     ...bulkPath("contacts", "Contacts"),
     ...bulkPath("companies", "Companies"),
     ...bulkPath("deals", "Deals"),
-  },
+    ...batchPath("contacts", "Contacts", "Contact", "POST /contacts"),
+    ...batchPath("companies", "Companies", "Company", "POST /companies"),
+    ...batchPath("deals", "Deals", "Deal", "POST /deals"),
+  }),
 };
 
 documentApiContract(OPENAPI_DOCUMENT);

@@ -4,8 +4,11 @@ import { serversFor } from "../api/openapi/servers.ts";
 import { OPENAPI_DOCUMENT } from "../api/openapi.ts";
 import { problemTypeRoutes } from "../api/problem-routes.ts";
 import { apiKeyAuth, apiWorkspace } from "../auth/api-key-middleware.ts";
+import { userApiRoutes } from "../auth/user-api-routes.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
+import { batchApiRoutes } from "../batch/api-routes.ts";
 import { bulkApiRoutes } from "../bulk/api-routes.ts";
+import { changesApiRoutes } from "../changes/api-routes.ts";
 import { companyApiRoutes } from "../companies/api-routes.ts";
 import { contactApiRoutes } from "../contacts/api-routes.ts";
 import { PayloadTooLargeError } from "../core/errors.ts";
@@ -18,6 +21,7 @@ import { apiRouteRules } from "../http/middleware/api-route-rules.ts";
 import { keyFailureGuard } from "../http/middleware/key-failures.ts";
 import { workspaceRateLimit } from "../http/middleware/rate-limit.ts";
 import { holdShard } from "../http/tenant-middleware.ts";
+import { idempotentPosts } from "../idempotency/idempotency-middleware.ts";
 import { interactionApiRoutes } from "../interactions/api-routes.ts";
 import { mergeApiRoutes } from "../merge/api-routes.ts";
 import { noteApiRoutes } from "../notes/api-routes.ts";
@@ -52,8 +56,10 @@ export function apiApp(deps: AppDeps) {
     .use(keyFailureGuard(deps.rateLimits), apiWorkspace(deps), holdShard(deps))
     .use(apiKeyAuth)
     .use(workspaceRateLimit(deps.rateLimits))
-    .use(writesNeedMember);
+    .use(writesNeedMember)
+    .use(idempotentPosts(deps));
   tenantApi.route("/", bulkApiRoutes(deps));
+  tenantApi.route("/", batchApiRoutes(deps));
   tenantApi.route("/", mergeApiRoutes(deps));
   tenantApi.route("/contacts", contactApiRoutes(deps.config.renderCache));
   tenantApi.route("/companies", companyApiRoutes(deps.config.renderCache));
@@ -66,6 +72,8 @@ export function apiApp(deps: AppDeps) {
   tenantApi.route("/custom-fields", customFieldApiRoutes());
   tenantApi.route("/reports", reportApiRoutes(deps));
   tenantApi.route("/segments", segmentApiRoutes(deps));
+  tenantApi.route("/changes", changesApiRoutes());
+  tenantApi.route("/users", userApiRoutes());
   app.route("/t/:tenant", tenantApi);
   return app;
 }

@@ -9,6 +9,12 @@ export function listUsers(shard: Shard): UserSummary[] {
   return shard.statement("SELECT id, name, email, role FROM users ORDER BY name, id").all() as UserSummary[];
 }
 
+/** One user of the workspace, or undefined. */
+export function userSummary(shard: Shard, id: number): UserSummary | undefined {
+  const row = shard.statement("SELECT id, name, email, role FROM users WHERE id = ?").get(id);
+  return (row as UserSummary | null) ?? undefined;
+}
+
 /** The user signing in with `email` and their password hash, or undefined if there is none. */
 export function credentialsFor(shard: Shard, email: string): { id: number; hash: string } | undefined {
   const row = shard.statement("SELECT id, password_hash AS hash FROM users WHERE email = ?").get(email);

@@ -24,7 +24,7 @@ export function bulkApiRoutes(deps: AppDeps) {
       () => parseOrThrow(bulkTargetInput, rest),
       () => parseOrThrow(bulkActionInput, { action, ownerId, tag, stageId }),
     );
-    return c.json(await bulkInPool(deps, c, kind, target, change));
+    return bulkInPool(deps, c, kind, target, change);
   });
   return app;
 }

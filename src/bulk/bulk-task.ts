@@ -1,4 +1,5 @@
 import { AppError, NotFoundError } from "../core/errors.ts";
+import type { IdempotentOutcome, WorkerKey } from "../idempotency/idempotent-write.ts";
 import type { Actor } from "../identity/viewer.ts";
 import type { BulkAction, BulkTarget } from "./bulk-input.ts";
 import type { BulkKindName } from "./bulk-kinds.ts";
@@ -23,6 +24,13 @@ export interface BulkRunParams extends BulkTaskParams {
   backgroundTaskId?: number;
   /** The list to go back to, with its filters (a path of this workspace); the outcome's link adds `changed`. */
   back?: string;
+  /** An API request's Idempotency-Key: the answer is stored with it in the change's transaction. */
+  idempotency?: WorkerKey;
+}
+
+/** What bulk.run answers an API request that sent an Idempotency-Key: the stored answer (maybe an earlier one). */
+export interface KeyedBulkOutcome {
+  answer: IdempotentOutcome;
 }
 
 /**

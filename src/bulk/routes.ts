@@ -9,11 +9,12 @@ import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { parseAll, writeFromForm } from "../http/form-write.ts";
 import { formFields, pageContext } from "../http/page-context.ts";
+import { sendWorkerAnswer, workerKey } from "../idempotency/idempotency-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
 import type { RecordKind } from "../records/record-kind.ts";
 import { type BulkAction, type BulkTarget, bulkActionInput, bulkTargetInput } from "./bulk-input.ts";
 import { type BulkKindName, bulkKind } from "./bulk-kinds.ts";
-import { asDomainError, BULK_IN_REQUEST, type BulkRunParams } from "./bulk-task.ts";
+import { asDomainError, BULK_IN_REQUEST, type BulkRunParams, type KeyedBulkOutcome } from "./bulk-task.ts";
 import type { BulkResult } from "./run-bulk.ts";
 import { targetFilter } from "./run-bulk.ts";
 
@@ -45,8 +46,9 @@ async function inPool<T>(deps: AppDeps, c: C, kind: RecordKind, task: string, pa
 }
 
 /**
- * A bulk change for the API and small page selections: the records are counted and changed
- * in a worker while the request waits (the server's thread only checks the input).
+ * A bulk change for the API, answered `{matched, changed}`: the records are counted and changed
+ * in a worker while the request waits (the server's thread only checks the input). With an
+ * Idempotency-Key the worker stores the answer with the change (a retry gets it replayed).
  */
 export async function bulkInPool(
   deps: AppDeps,
@@ -54,15 +56,17 @@ export async function bulkInPool(
   kind: RecordKind,
   target: BulkTarget,
   action: BulkAction,
-): Promise<BulkResult> {
+): Promise<Response> {
   targetFilter(c.var.shard, kind, target);
   const params: BulkRunParams = {
     kind: kind.path as BulkKindName,
     target,
     action,
     actor: actorOf(c.var.viewer),
+    idempotency: workerKey(c),
   };
-  return await inPool<BulkResult>(deps, c, kind, "bulk.run", params);
+  const outcome = await inPool<BulkResult | KeyedBulkOutcome>(deps, c, kind, "bulk.run", params);
+  return "answer" in outcome ? sendWorkerAnswer(c, outcome.answer) : c.json(outcome);
 }
 
 /** Where a bulk form's change applies besides the ticked rows, and where the person goes back to. */

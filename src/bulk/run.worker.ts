@@ -1,7 +1,9 @@
 import { TaskProgress } from "../background/task-progress.ts";
+import { idempotentWrite } from "../idempotency/idempotent-write.ts";
+import { purgeExpiredIdempotencyKeys } from "../idempotency/purge-idempotency-keys.ts";
 import type { TaskHandler } from "../workers/task-types.ts";
 import { bulkKind } from "./bulk-kinds.ts";
-import type { BulkRunParams } from "./bulk-task.ts";
+import type { BulkRunParams, KeyedBulkOutcome } from "./bulk-task.ts";
 import { type BulkResult, runBulk } from "./run-bulk.ts";
 
 /** What a bulk change in the background leaves for its page. */
@@ -24,10 +26,19 @@ function backWithNotice(back: string, changed: number): string {
  * writes, the workspace's file is locked until it commits or rolls back (a Cancel then gets
  * "busy, try again"), and its outcome says how many records changed.
  */
-const runTask: TaskHandler<BulkRunParams, BulkOutcome> = ({ params }, context) => {
+const runTask: TaskHandler<BulkRunParams, BulkOutcome | KeyedBulkOutcome> = ({ params }, context) => {
   const kind = bulkKind(params.kind);
   if (!kind) throw new Error(`unknown bulk kind ${params.kind}`);
   const shard = context.shard("write");
+  const key = params.idempotency;
+  if (key) {
+    const answer = idempotentWrite(shard, key.request, key.now, () => ({
+      status: 200,
+      body: JSON.stringify(runBulk(shard, params.actor, kind, params.target, params.action)),
+    }));
+    if (!answer.replayed) purgeExpiredIdempotencyKeys(shard, key.now);
+    return { answer };
+  }
   if (params.backgroundTaskId === undefined)
     return runBulk(shard, params.actor, kind, params.target, params.action);
   const progress = new TaskProgress(shard, params.backgroundTaskId);

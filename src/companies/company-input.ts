@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { nullable, optionalPhone, optionalRecordId, optionalText } from "../core/field-types.ts";
 import { plainText } from "../core/validation.ts";
+import { externalIdInput } from "../records/external-id.ts";
 import { tagList } from "../tags/tag-input.ts";
 
 const HOSTNAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -29,6 +30,7 @@ const fields = {
   country: optionalText(100),
   ownerId: optionalRecordId,
   tags: tagList,
+  externalId: externalIdInput,
 };
 
 /** A new company. Unknown keys (`id`, `tenant`, `role`, timestamps) are dropped. */
@@ -40,6 +42,7 @@ export const companyCreateInput = z.object({
   country: fields.country.optional(),
   ownerId: fields.ownerId.optional(),
   tags: fields.tags.default([]),
+  externalId: fields.externalId.optional(),
 });
 
 export const companyPatchInput = z.object(fields).partial();

@@ -12,6 +12,7 @@ import { deleteCompany } from "./delete-company.ts";
 import { findDuplicateCompany } from "./find-duplicate-company.ts";
 import { getCompany } from "./get-company.ts";
 import {
+  COMPANY_FILTERS,
   type CompanyListParams,
   companyFilter,
   companyListParams,
@@ -39,7 +40,7 @@ export const COMPANY_KIND: MergeableKind<
   listParams: companyListParams,
   list: listCompanies,
   count: countCompanies,
-  filters: [],
+  filters: COMPANY_FILTERS,
   table: COMPANY_TABLE,
   filter: companyFilter,
   create: createCompany,

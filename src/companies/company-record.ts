@@ -13,13 +13,15 @@ export interface CompanyRecord {
   ownerName: string | null;
   contactCount: number;
   tags: string[];
+  externalId: string | null;
   createdAt: number;
   updatedAt: number;
 }
 
 export const COMPANY_COLUMNS = `co.id, co.name, co.domain, co.phone, co.city, co.country,
   co.owner_id AS ownerId, u.name AS ownerName, co.created_at AS createdAt, co.updated_at AS updatedAt,
-  (SELECT count(*) FROM contacts x WHERE x.company_id = co.id) AS contactCount, co.tags`;
+  (SELECT count(*) FROM contacts x WHERE x.company_id = co.id) AS contactCount, co.tags,
+  co.external_id AS externalId`;
 
 export const COMPANY_JOINS = "LEFT JOIN users u ON u.id = co.owner_id";
 
@@ -54,6 +56,7 @@ export function companyJson(company: CompanyRecord) {
     country: company.country,
     ownerId: company.ownerId,
     tags: company.tags,
+    externalId: company.externalId,
     createdAt: new Date(company.createdAt).toISOString(),
     updatedAt: new Date(company.updatedAt).toISOString(),
   };

@@ -4,6 +4,7 @@ import { applyCustomValues } from "../custom-fields/apply-custom-values.ts";
 import type { WithCustomFields } from "../custom-fields/field-values.ts";
 import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
+import { externalIdIssue } from "../records/external-id.ts";
 import { setTags } from "../tags/set-tags.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { CompanyCreate } from "./company-input.ts";
@@ -19,7 +20,10 @@ export function createCompany(
   now = Date.now(),
 ): CompanyRecord {
   const id = shard.transaction(() => {
-    const issues = ownerIssue(shard, input.ownerId);
+    const issues = [
+      ...ownerIssue(shard, input.ownerId),
+      ...externalIdIssue(shard, "companies", input.externalId),
+    ];
     if (issues.length) throw new ValidationError(issues);
     const { id } = shard.db
       .insert(companies)
@@ -30,6 +34,7 @@ export function createCompany(
         city: input.city ?? null,
         country: input.country ?? null,
         ownerId: input.ownerId ?? null,
+        externalId: input.externalId ?? null,
         createdAt: now,
         updatedAt: now,
       })

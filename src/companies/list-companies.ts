@@ -1,8 +1,10 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { toFtsQuery } from "../lists/fts-query.ts";
 import type { SortSpec } from "../lists/keyset.ts";
+import { optionalParam } from "../lists/list-params.ts";
 import type { ListPage } from "../lists/page.ts";
 import { type Filter, recordListParams } from "../lists/record-filter.ts";
+import { exactFilter, externalIdParam } from "../records/external-id.ts";
 import { countRecords, listRecords, tableFilter } from "../records/record-table.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { COMPANY_TABLE, type CompanyRecord } from "./company-record.ts";
@@ -14,12 +16,29 @@ export const COMPANY_SORTS = {
   name: { columns: ["co.name", "co.id"], keyOf: (r) => [r.name as string, r.id as number] },
 } satisfies Record<string, SortSpec>;
 
-export const companyListParams = recordListParams(COMPANY_SORTS);
+/** `domain=`: exact, normalised as every write stores it (domainName), so companies_domain_idx answers it. */
+const exactDomain = z
+  .string()
+  .max(253, "must be at most 253 characters")
+  .transform((v) => v.trim().toLowerCase());
+
+export const companyListParams = recordListParams(COMPANY_SORTS).extend({
+  domain: optionalParam(exactDomain),
+  externalId: optionalParam(externalIdParam),
+});
+
+/** The companies' filters beyond the shared ones (see RecordKind.filters). */
+export const COMPANY_FILTERS = ["domain", "externalId"] as const;
 
 export type CompanyListParams = z.output<typeof companyListParams>;
 
 export function companyFilter(shard: Shard, params: CompanyListParams): Filter {
-  return tableFilter(shard, COMPANY_TABLE, params);
+  return tableFilter(
+    shard,
+    COMPANY_TABLE,
+    params,
+    exactFilter("co", { domain: "domain", externalId: "external_id" }, params),
+  );
 }
 
 /** One page of companies, keyset-paginated. */

@@ -1,4 +1,5 @@
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { users } from "../auth/schema.ts";
 import { tags } from "../tags/schema.ts";
 
@@ -14,6 +15,8 @@ export const companies = sqliteTable(
     ownerId: integer("owner_id").references(() => users.id, { onDelete: "set null" }),
     /** The tag names, comma-joined and sorted: a copy of the *_tags links (written with them by setTags) so a list page needs no per-row subquery. */
     tags: text("tags").notNull().default(""),
+    /** The id another system knows this company by (set through the API): unique in the workspace, for upserts. */
+    externalId: text("external_id"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -25,6 +28,7 @@ export const companies = sqliteTable(
     index("companies_owner_idx").on(t.ownerId, t.createdAt, t.id),
     // The duplicate warning's lookup (domains are stored normalised: see domainName).
     index("companies_domain_idx").on(t.domain, t.id),
+    uniqueIndex("companies_external_id_idx").on(t.externalId).where(sql`external_id IS NOT NULL`),
   ],
 );
 

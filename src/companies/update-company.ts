@@ -3,6 +3,7 @@ import { ownerIssue } from "../auth/users.ts";
 import { ValidationError } from "../core/errors.ts";
 import type { WithCustomFields } from "../custom-fields/field-values.ts";
 import type { Actor } from "../identity/viewer.ts";
+import { externalIdIssue } from "../records/external-id.ts";
 import { patchRecord } from "../records/patch-record.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { CompanyPatch } from "./company-input.ts";
@@ -20,7 +21,10 @@ export function updateCompany(
 ): CompanyRecord {
   shard.transaction(() => {
     const before = getCompany(shard, id);
-    const issues = ownerIssue(shard, patch.ownerId);
+    const issues = [
+      ...ownerIssue(shard, patch.ownerId),
+      ...externalIdIssue(shard, "companies", patch.externalId, id),
+    ];
     if (issues.length) throw new ValidationError(issues);
     patchRecord(
       shard,

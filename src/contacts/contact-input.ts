@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { optionalEmail, optionalPhone, optionalRecordId, optionalText } from "../core/field-types.ts";
 import { plainText } from "../core/validation.ts";
+import { externalIdInput } from "../records/external-id.ts";
 import { tagList } from "../tags/tag-input.ts";
 
 const fields = {
@@ -12,6 +13,7 @@ const fields = {
   companyId: optionalRecordId,
   ownerId: optionalRecordId,
   tags: tagList,
+  externalId: externalIdInput,
 };
 
 /**
@@ -27,6 +29,7 @@ export const contactCreateInput = z.object({
   companyId: fields.companyId.optional(),
   ownerId: fields.ownerId.optional(),
   tags: fields.tags.default([]),
+  externalId: fields.externalId.optional(),
 });
 
 /** A change to a contact: only the keys present change. */

@@ -10,6 +10,7 @@ import { deleteContact } from "./delete-contact.ts";
 import { findDuplicateContact } from "./find-duplicate-contact.ts";
 import { getContact } from "./get-contact.ts";
 import {
+  CONTACT_FILTERS,
   type ContactListParams,
   contactFilter,
   contactListParams,
@@ -45,7 +46,7 @@ export const CONTACT_KIND: MergeableKind<
   listParams: contactListParams,
   list: listContacts,
   count: countContacts,
-  filters: [],
+  filters: CONTACT_FILTERS,
   table: CONTACT_TABLE,
   filter: contactFilter,
   create: createContact,

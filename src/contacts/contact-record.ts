@@ -14,6 +14,7 @@ export interface ContactRecord {
   ownerId: number | null;
   ownerName: string | null;
   tags: string[];
+  externalId: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -21,7 +22,7 @@ export interface ContactRecord {
 /** The columns every contact query selects, aliased to ContactRecord's names. */
 export const CONTACT_COLUMNS = `c.id, c.first_name AS firstName, c.last_name AS lastName, c.email, c.phone, c.title,
   c.company_id AS companyId, co.name AS companyName, c.owner_id AS ownerId, u.name AS ownerName,
-  c.created_at AS createdAt, c.updated_at AS updatedAt, c.tags`;
+  c.created_at AS createdAt, c.updated_at AS updatedAt, c.tags, c.external_id AS externalId`;
 
 export const CONTACT_JOINS = `LEFT JOIN companies co ON co.id = c.company_id LEFT JOIN users u ON u.id = c.owner_id`;
 
@@ -61,6 +62,7 @@ export function contactJson(contact: ContactRecord) {
     companyId: contact.companyId,
     ownerId: contact.ownerId,
     tags: contact.tags,
+    externalId: contact.externalId,
     createdAt: new Date(contact.createdAt).toISOString(),
     updatedAt: new Date(contact.updatedAt).toISOString(),
   };

@@ -4,6 +4,7 @@ import { companyIssue } from "../companies/company-exists.ts";
 import type { FieldIssue } from "../core/errors.ts";
 import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
+import { externalIdIssue } from "../records/external-id.ts";
 import { tagsColumn } from "../tags/set-tags.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { ContactCreate } from "./contact-input.ts";
@@ -17,14 +18,18 @@ import { contactName } from "./contact-record.ts";
 /** What the workspace must hold for the contact: its company and its owner (ids from input). */
 export function contactIssues(
   shard: Shard,
-  input: Pick<ContactCreate, "companyId" | "ownerId">,
+  input: Pick<ContactCreate, "companyId" | "ownerId" | "externalId">,
 ): FieldIssue[] {
-  return [...companyIssue(shard, input.companyId), ...ownerIssue(shard, input.ownerId)];
+  return [
+    ...companyIssue(shard, input.companyId),
+    ...ownerIssue(shard, input.ownerId),
+    ...externalIdIssue(shard, "contacts", input.externalId),
+  ];
 }
 
 /** The columns of a new contact's row, in the order contactRow gives the values. */
 export const CONTACT_INSERT_COLUMNS =
-  "first_name, last_name, email, phone, title, company_id, owner_id, tags, created_at, updated_at";
+  "first_name, last_name, email, phone, title, company_id, owner_id, tags, external_id, created_at, updated_at";
 const PER_ROW = CONTACT_INSERT_COLUMNS.split(",").length;
 
 /** `INSERT INTO contacts` of `rows` rows (a constant shape per count: prepared once per open shard). */
@@ -48,6 +53,7 @@ export function contactRow(
     input.companyId ?? null,
     input.ownerId ?? null,
     tagsColumn(input.tags),
+    input.externalId ?? null,
     now,
     now,
   );

@@ -1,4 +1,5 @@
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { users } from "../auth/schema.ts";
 import { companies } from "../companies/schema.ts";
 import { tags } from "../tags/schema.ts";
@@ -16,6 +17,8 @@ export const contacts = sqliteTable(
     ownerId: integer("owner_id").references(() => users.id, { onDelete: "set null" }),
     /** The tag names, comma-joined and sorted: a copy of the *_tags links (written with them by setTags) so a list page needs no per-row subquery. */
     tags: text("tags").notNull().default(""),
+    /** The id another system knows this contact by (set through the API): unique in the workspace, for upserts. */
+    externalId: text("external_id"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -27,6 +30,7 @@ export const contacts = sqliteTable(
     index("contacts_email_idx").on(t.email, t.id),
     index("contacts_company_idx").on(t.companyId),
     index("contacts_owner_idx").on(t.ownerId, t.createdAt, t.id),
+    uniqueIndex("contacts_external_id_idx").on(t.externalId).where(sql`external_id IS NOT NULL`),
   ],
 );
 

@@ -4,6 +4,7 @@ import { companyIssue } from "../companies/company-exists.ts";
 import { ValidationError } from "../core/errors.ts";
 import type { WithCustomFields } from "../custom-fields/field-values.ts";
 import type { Actor } from "../identity/viewer.ts";
+import { externalIdIssue } from "../records/external-id.ts";
 import { patchRecord } from "../records/patch-record.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { ContactPatch } from "./contact-input.ts";
@@ -24,7 +25,11 @@ export function updateContact(
 ): ContactRecord {
   shard.transaction(() => {
     const before = getContact(shard, id);
-    const issues = [...companyIssue(shard, patch.companyId), ...ownerIssue(shard, patch.ownerId)];
+    const issues = [
+      ...companyIssue(shard, patch.companyId),
+      ...ownerIssue(shard, patch.ownerId),
+      ...externalIdIssue(shard, "contacts", patch.externalId, id),
+    ];
     if (issues.length) throw new ValidationError(issues);
     patchRecord(
       shard,

@@ -5,6 +5,7 @@ import { ifMatchWrite, taggedJson } from "../http/entity-tag.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { adminOnly } from "../http/role-guards.ts";
+import { answerOnce } from "../idempotency/idempotency-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import type { Shard } from "../tenancy/shard.ts";
@@ -24,9 +25,12 @@ export function customFieldApiRoutes() {
   const current = (shard: Shard, id: number) => () => fieldJson(getField(shard, id));
   app.get("/:id", (c) => taggedJson(c, current(c.var.shard, idParam(c))()));
   app.post("/", adminOnly, async (c) => {
-    const created = createField(c.var.shard, actorOf(c.var.viewer), await readJsonObject(c));
-    c.header("Location", `/api/v1/t/${c.var.tenant.slug}/custom-fields/${created.id}`);
-    return c.json(fieldJson(created), 201);
+    const body = await readJsonObject(c);
+    return answerOnce(c, 201, () => {
+      const created = createField(c.var.shard, actorOf(c.var.viewer), body);
+      const location = `/api/v1/t/${c.var.tenant.slug}/custom-fields/${created.id}`;
+      return { json: fieldJson(created), location };
+    });
   });
   app.patch("/:id", adminOnly, async (c) => {
     // Another workspace's (or no) field is a 404 before its body is read, as for every record.

@@ -12,6 +12,7 @@ import {
   stageIssue,
   workspaceCurrency,
 } from "../pipelines/pipelines.ts";
+import { externalIdIssue } from "../records/external-id.ts";
 import { setTags } from "../tags/set-tags.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { DealCreate } from "./deal-input.ts";
@@ -35,6 +36,7 @@ export function createDeal(
       ...companyIssue(shard, input.companyId),
       ...ownerIssue(shard, input.ownerId),
       ...contactIdsIssues(shard, input.contactIds),
+      ...externalIdIssue(shard, "deals", input.externalId),
     ];
     let pipelineId = input.pipelineId;
     let stage = input.stageId === undefined ? undefined : getStage(shard, input.stageId);
@@ -64,6 +66,7 @@ export function createDeal(
         stageId: stage.id,
         companyId: input.companyId ?? null,
         ownerId: input.ownerId ?? null,
+        externalId: input.externalId ?? null,
         status: stage.kind,
         lostReason: stage.kind === "lost" ? (input.lostReason ?? null) : null,
         closedAt: closed ? now : null,

@@ -4,6 +4,7 @@ import { isCurrency } from "../core/money.ts";
 import { MAX_AMOUNT_MINOR } from "../core/typed-amount.ts";
 import { plainText } from "../core/validation.ts";
 import { isoDay } from "../lists/list-params.ts";
+import { externalIdInput } from "../records/external-id.ts";
 import { tagList } from "../tags/tag-input.ts";
 
 export const currencyCode = z
@@ -35,6 +36,7 @@ const fields = {
     .transform((ids) => [...new Set(ids)].sort((a, b) => a - b)),
   tags: tagList,
   lostReason: nullable(lostReasonText),
+  externalId: externalIdInput,
 };
 
 /** A new deal. Without a stage it starts in the first stage of its pipeline (or the first pipeline). */
@@ -50,6 +52,7 @@ export const dealCreateInput = z.object({
   contactIds: fields.contactIds.default([]),
   tags: fields.tags.default([]),
   lostReason: fields.lostReason.optional(),
+  externalId: fields.externalId.optional(),
 });
 
 /** A change to a deal. A new stageId moves it (and logs the move) like the board does. */

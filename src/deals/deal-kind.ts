@@ -45,7 +45,7 @@ export const DEAL_KIND: RecordKind<
   listParams: dealListParams,
   list: listDeals,
   count: countDeals,
-  filters: ["pipelineId", "stageId", "status", "contactId"],
+  filters: ["pipelineId", "stageId", "status", "contactId", "externalId"],
   table: DEAL_TABLE,
   filter: dealFilter,
   create: createDeal,

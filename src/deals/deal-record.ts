@@ -23,6 +23,7 @@ export interface DealRecord {
   closedAt: number | null;
   stageEnteredAt: number;
   tags: string[];
+  externalId: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -31,7 +32,8 @@ export const DEAL_COLUMNS = `d.id, d.title, d.amount_cents AS amountCents, d.cur
   d.pipeline_id AS pipelineId, p.name AS pipelineName, d.stage_id AS stageId, s.name AS stageName,
   s.probability AS stageProbability, d.company_id AS companyId, co.name AS companyName, d.owner_id AS ownerId,
   u.name AS ownerName, d.status, d.lost_reason AS lostReason, d.closed_at AS closedAt,
-  d.stage_entered_at AS stageEnteredAt, d.tags, d.created_at AS createdAt, d.updated_at AS updatedAt`;
+  d.stage_entered_at AS stageEnteredAt, d.tags, d.external_id AS externalId, d.created_at AS createdAt,
+  d.updated_at AS updatedAt`;
 
 export const DEAL_JOINS = `JOIN pipelines p ON p.id = d.pipeline_id JOIN stages s ON s.id = d.stage_id
   LEFT JOIN companies co ON co.id = d.company_id LEFT JOIN users u ON u.id = d.owner_id`;
@@ -73,6 +75,7 @@ export function dealJson(deal: DealRecord & { contactIds?: number[] }) {
     ownerId: deal.ownerId,
     contactIds: deal.contactIds ?? [],
     tags: deal.tags,
+    externalId: deal.externalId,
     createdAt: new Date(deal.createdAt).toISOString(),
     updatedAt: new Date(deal.updatedAt).toISOString(),
   };

@@ -6,6 +6,7 @@ import { optionalParam, positiveId } from "../lists/list-params.ts";
 import type { ListPage } from "../lists/page.ts";
 import { type Filter, recordListParams } from "../lists/record-filter.ts";
 import { STAGE_KINDS } from "../pipelines/schema.ts";
+import { externalIdParam } from "../records/external-id.ts";
 import { countRecords, listRecords, tableFilter } from "../records/record-table.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { DEAL_TABLE, type DealRecord } from "./deal-record.ts";
@@ -25,6 +26,7 @@ export const dealListParams = recordListParams(DEAL_SORTS).extend({
   status: optionalParam(zod.enum(STAGE_KINDS, "must be open, won or lost")),
   companyId: optionalParam(positiveId),
   contactId: optionalParam(positiveId),
+  externalId: optionalParam(externalIdParam),
 });
 
 export type DealListParams = z.output<typeof dealListParams>;
@@ -37,6 +39,7 @@ export function dealFilter(shard: Shard, params: DealListParams): Filter {
     ["status", "d.status = ?"],
     ["companyId", "d.company_id = ?"],
     ["contactId", "d.id IN (SELECT deal_id FROM deal_contacts WHERE contact_id = ?)"],
+    ["externalId", "d.external_id = ?"],
   ];
   for (const [name, condition] of exact) {
     const value = params[name];

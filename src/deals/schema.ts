@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { users } from "../auth/schema.ts";
 import { companies } from "../companies/schema.ts";
 import { contacts } from "../contacts/schema.ts";
@@ -30,6 +30,8 @@ export const deals = sqliteTable(
     closedAt: integer("closed_at"),
     /** The tag names, comma-joined and sorted (a copy of deal_tags, as on contacts). */
     tags: text("tags").notNull().default(""),
+    /** The id another system knows this deal by (set through the API): unique in the workspace, for upserts. */
+    externalId: text("external_id"),
     /** When the deal entered its current stage: the board's column order. */
     stageEnteredAt: integer("stage_entered_at").notNull(),
     createdAt: integer("created_at").notNull(),
@@ -44,6 +46,7 @@ export const deals = sqliteTable(
     index("deals_company_idx").on(t.companyId),
     index("deals_owner_idx").on(t.ownerId, t.createdAt, t.id),
     index("deals_pipeline_idx").on(t.pipelineId, t.createdAt, t.id),
+    uniqueIndex("deals_external_id_idx").on(t.externalId).where(sql`external_id IS NOT NULL`),
     check("deals_status_check", sql`${t.status} in ('open', 'won', 'lost')`),
   ],
 );

@@ -6,6 +6,7 @@ import { applyCustomValues } from "../custom-fields/apply-custom-values.ts";
 import type { WithCustomFields } from "../custom-fields/field-values.ts";
 import type { Actor } from "../identity/viewer.ts";
 import { changedFields, recordInteraction } from "../interactions/record-interaction.ts";
+import { externalIdIssue } from "../records/external-id.ts";
 import { setTags } from "../tags/set-tags.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { DealPatch } from "./deal-input.ts";
@@ -33,6 +34,7 @@ export function updateDeal(
       ...companyIssue(shard, patch.companyId),
       ...ownerIssue(shard, patch.ownerId),
       ...contactIdsIssues(shard, patch.contactIds),
+      ...externalIdIssue(shard, "deals", patch.externalId, id),
     ];
     if (patch.pipelineId !== undefined && patch.pipelineId !== before.pipelineId) {
       issues.push({ field: "pipelineId", message: "cannot change; move the deal to a stage instead" });

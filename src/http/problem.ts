@@ -7,6 +7,8 @@ export interface Problem {
   detail: string;
   /** Each invalid field by name (RFC 9457 allows extension members). */
   errors?: FieldIssue[];
+  /** More members (RFC 9457 extensions), e.g. a batch's per-item `results`. */
+  extensions?: Record<string, unknown>;
 }
 
 /**
@@ -20,6 +22,7 @@ export function problemResponse(problem: Problem, headers: Record<string, string
     status: problem.status,
     detail: problem.detail,
     ...(problem.errors ? { errors: problem.errors } : {}),
+    ...problem.extensions,
   };
   return new Response(JSON.stringify(body), {
     status: problem.status,

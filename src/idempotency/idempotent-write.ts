@@ -36,10 +36,17 @@ export interface IdempotentRequest {
   hash: string;
 }
 
-/** An answer as stored and replayed: its status and JSON body. */
+/** A request's key and clock as handed to a worker that applies the request and stores its answer (bulk, merge). */
+export interface WorkerKey {
+  request: IdempotentRequest;
+  now: number;
+}
+
+/** An answer as stored and replayed: its status, JSON body and Location (a created record's address). */
 export interface StoredAnswer {
   status: number;
   body: string;
+  location?: string | null;
 }
 
 export interface IdempotentOutcome extends StoredAnswer {
@@ -52,10 +59,11 @@ interface KeyRow {
   hash: string;
   status: number;
   response: string;
+  location: string | null;
   createdAt: number;
 }
 
-const SELECT_KEY = `SELECT route, request_hash AS hash, status, response, created_at AS createdAt
+const SELECT_KEY = `SELECT route, request_hash AS hash, status, response, location, created_at AS createdAt
   FROM idempotency_keys WHERE scope = ? AND key = ?`;
 
 /**
@@ -78,7 +86,9 @@ export function keyState<S>(shard: Shard, request: IdempotentRequest, now: numbe
     const progress = JSON.parse(row.response) as { done: number; state: S };
     return { kind: "resume", done: progress.done, state: progress.state, startedAt: row.createdAt };
   }
-  return { kind: "answered", answer: { status: row.status, body: row.response } };
+  const answer: StoredAnswer = { status: row.status, body: row.response };
+  if (row.location !== null) answer.location = row.location;
+  return { kind: "answered", answer };
 }
 
 /**
@@ -128,12 +138,22 @@ export function idempotentWrite(
       const answer = write();
       shard
         .statement(
-          `INSERT INTO idempotency_keys (scope, key, route, request_hash, status, response, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO idempotency_keys (scope, key, route, request_hash, status, response, location, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (scope, key) DO UPDATE SET route = excluded.route, request_hash = excluded.request_hash,
-             status = excluded.status, response = excluded.response, created_at = excluded.created_at`,
+             status = excluded.status, response = excluded.response, location = excluded.location,
+             created_at = excluded.created_at`,
         )
-        .run(request.scope, request.key, request.route, request.hash, answer.status, answer.body, now);
+        .run(
+          request.scope,
+          request.key,
+          request.route,
+          request.hash,
+          answer.status,
+          answer.body,
+          answer.location ?? null,
+          now,
+        );
       return answer;
     });
     return { ...answer, replayed: false };

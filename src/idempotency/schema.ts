@@ -20,6 +20,8 @@ export const idempotencyKeys = sqliteTable(
     status: integer("status").notNull(),
     /** The answer's body (JSON). */
     response: text("response").notNull(),
+    /** The answer's Location header (a created record's address), replayed with it. */
+    location: text("location"),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] }), index("idempotency_keys_created_idx").on(t.createdAt)],

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { parseOrThrow } from "../core/validation.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { readJsonObject } from "../http/read-json.ts";
+import { answerOnce } from "../idempotency/idempotency-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { listLimit, optionalParam, parseListParams, positiveId } from "../lists/list-params.ts";
 import { activityInput, logActivity } from "./log-activity.ts";
@@ -37,8 +38,10 @@ export function interactionApiRoutes() {
   });
   app.post("/", async (c) => {
     const input = parseOrThrow(activityInput, await readJsonObject(c));
-    const entry = timelineEntryById(c.var.shard, logActivity(c.var.shard, actorOf(c.var.viewer), input));
-    return c.json(entry ? interactionJson(entry) : {}, 201);
+    return answerOnce(c, 201, () => {
+      const entry = timelineEntryById(c.var.shard, logActivity(c.var.shard, actorOf(c.var.viewer), input));
+      return { json: entry ? interactionJson(entry) : {} };
+    });
   });
   return app;
 }

@@ -4,7 +4,7 @@ import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { ACTIVITY_KINDS, type ActivityKind } from "./kinds.ts";
 import { recordInteraction } from "./record-interaction.ts";
-import type { Subject } from "./subject.ts";
+import { type Subject, touchSubject } from "./subject.ts";
 
 /** A call, meeting or email logged by hand: a row of the interaction log. */
 export interface ActivityRecord {
@@ -103,6 +103,7 @@ export function updateActivity(
     shard
       .statement("UPDATE interactions SET payload = ?, occurred_at = ? WHERE id = ?")
       .run(JSON.stringify(payload), occurredAt, id);
+    touchSubject(shard, before.subject, now);
     recordInteraction(shard, {
       actor,
       kind: "activity.updated",
@@ -121,6 +122,7 @@ export function deleteActivity(shard: Shard, actor: Actor, id: number, now = Dat
     const activity = getActivity(shard, id);
     requireMayChange(actor, activity);
     shard.statement("DELETE FROM interactions WHERE id = ?").run(id);
+    touchSubject(shard, activity.subject, now);
     recordInteraction(shard, {
       actor,
       kind: "activity.deleted",

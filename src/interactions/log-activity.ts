@@ -4,7 +4,7 @@ import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { ACTIVITY_KINDS } from "./kinds.ts";
 import { recordInteraction } from "./record-interaction.ts";
-import { requireSubject, subjectInput } from "./subject.ts";
+import { requireSubject, subjectInput, touchSubject } from "./subject.ts";
 
 /** A call, meeting or email logged by hand on a record. */
 export const activityInput = z.object({
@@ -24,10 +24,10 @@ export type ActivityInput = z.output<typeof activityInput>;
 /** A logged activity's correction: what it said, its direction, when it happened (its kind and record stay). */
 export const activityChangeInput = activityInput.pick({ summary: true, direction: true, occurredAt: true });
 
-/** Logs an activity on the record's timeline; returns the interaction's id. */
+/** Logs an activity on the record's timeline and touches the record; returns the interaction's id. */
 export function logActivity(shard: Shard, actor: Actor, input: ActivityInput, now = Date.now()): number {
   return shard.transaction(() => {
-    requireSubject(shard, { type: input.subjectType, id: input.subjectId });
+    touchSubject(shard, requireSubject(shard, { type: input.subjectType, id: input.subjectId }), now);
     return recordInteraction(shard, {
       actor,
       kind: input.kind,

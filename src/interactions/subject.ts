@@ -36,6 +36,18 @@ export function requireSubject(shard: Shard, subject: Subject): Subject {
   return subject;
 }
 
+/**
+ * Marks the subject as changed now (its `updated_at`), inside the caller's transaction: a note,
+ * a task or an activity added, changed or removed on a record is news about that record to
+ * whoever syncs by `updatedSince` (README, "Keeping another system in step"). Never moves the
+ * time backwards; a subject that is gone is left alone.
+ */
+export function touchSubject(shard: Shard, subject: Subject, now: number): void {
+  shard
+    .statement(`UPDATE ${RECORD_PLURALS[subject.type]} SET updated_at = max(updated_at, ?) WHERE id = ?`)
+    .run(now, subject.id);
+}
+
 /** How each kind of record is named where something says what it is on. */
 const NAME_OF: Record<RecordType, string> = {
   contact: "trim(first_name || ' ' || last_name)",

@@ -21,6 +21,27 @@ export const isoDay = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date like 2025-01-31")
   .refine(isCalendarDay, "must be a real date");
 
+/** `YYYY-MM-DDThh:mm[:ss[.fraction]]` with `Z` or `±hh:mm`: one instant, whatever the server's zone. */
+export const ISO_INSTANT =
+  /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/;
+
+/** Whether `text` is an ISO 8601 date and time with a zone, on a real calendar day. */
+export function isIsoInstant(text: string): boolean {
+  const match = ISO_INSTANT.exec(text);
+  return match !== null && isCalendarDay(match[1] as string) && !Number.isNaN(Date.parse(text));
+}
+
+/**
+ * `updatedSince`: records changed at or after this instant (`updated_at >= it`), as epoch ms.
+ * A zone is required: a time without one would mean the server's.
+ */
+export const updatedSinceParam = optionalParam(
+  z
+    .string()
+    .max(40, "must be a date and time like 2026-12-01T10:00:00Z")
+    .refine(isIsoInstant, "must be a date and time with a zone, like 2026-12-01T10:00:00Z"),
+);
+
 export function dayStart(day: string): number {
   return Date.parse(`${day}T00:00:00Z`);
 }
@@ -41,9 +62,18 @@ export const positiveId = queryInteger(
   z.number(WHOLE).int(WHOLE.error).positive("must be positive").max(Number.MAX_SAFE_INTEGER),
 );
 
-export const listLimit = queryInteger(
-  z.number(WHOLE).int(WHOLE.error).min(1, "must be at least 1").max(200, "must be at most 200").default(50),
-);
+/** `limit` of a list page: 1 to 200, `fallback` when not given. */
+export const listLimitOf = (fallback: number) =>
+  queryInteger(
+    z
+      .number(WHOLE)
+      .int(WHOLE.error)
+      .min(1, "must be at least 1")
+      .max(200, "must be at most 200")
+      .default(fallback),
+  );
+
+export const listLimit = listLimitOf(50);
 
 /**
  * Parses a list's query parameters. Lists answer 400 (not 422) for a parameter outside their

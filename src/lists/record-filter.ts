@@ -13,7 +13,15 @@ const customFilterParam = z
   .max(300, "must be at most 300 characters")
   .regex(/^[a-z][a-z0-9_]{0,39}:/, "must be <field key>:<value>");
 
-import { DAY_MS, dayStart, isoDay, listLimit, optionalParam, positiveId } from "./list-params.ts";
+import {
+  DAY_MS,
+  dayStart,
+  isoDay,
+  listLimit,
+  optionalParam,
+  positiveId,
+  updatedSinceParam,
+} from "./list-params.ts";
 
 /** The filters every record list (contacts, companies, and later deals) offers, with sort, cursor and limit. */
 export function recordListParams<S extends Record<string, SortSpec>>(sorts: S) {
@@ -23,6 +31,7 @@ export function recordListParams<S extends Record<string, SortSpec>>(sorts: S) {
     ownerId: optionalParam(positiveId),
     createdFrom: optionalParam(isoDay),
     createdTo: optionalParam(isoDay),
+    updatedSince: updatedSinceParam,
     cf: optionalParam(customFilterParam),
     sort: optionalParam(
       z
@@ -44,6 +53,8 @@ export interface RecordFilterParams {
   ownerId?: number;
   createdFrom?: string;
   createdTo?: string;
+  /** An ISO 8601 instant with a zone (checked by updatedSinceParam). */
+  updatedSince?: string;
   cf?: string;
 }
 
@@ -114,6 +125,10 @@ export function recordFilter(
     conditions.push(`${a}.created_at < ?`);
     values.push(dayStart(params.createdTo) + DAY_MS);
   }
+  if (params.updatedSince) {
+    conditions.push(`${a}.updated_at >= ?`);
+    values.push(Date.parse(params.updatedSince));
+  }
   return { conditions, params: values };
 }
 
@@ -163,6 +178,7 @@ export function isFiltered(params: RecordFilterParams & { companyId?: number }):
       params.ownerId ||
       params.createdFrom ||
       params.createdTo ||
+      params.updatedSince ||
       params.companyId ||
       params.cf,
   );
@@ -176,6 +192,7 @@ export function filterKey(params: RecordFilterParams & { companyId?: number }): 
     params.ownerId,
     params.createdFrom,
     params.createdTo,
+    params.updatedSince,
     params.companyId,
     params.cf,
   ]);

@@ -3,6 +3,7 @@ import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
+import { sendWorkerAnswer, workerKey } from "../idempotency/idempotency-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
 import type { KindRecord } from "../records/record-kind.ts";
 import { MERGE_KINDS, type MergeKind } from "./merge-kinds.ts";
@@ -17,10 +18,16 @@ function mergeApi<R extends KindRecord>(
   app.post(`/${kind.path}/:id/merge`, async (c) => {
     const survivorId = kind.get(c.var.shard, idParam(c)).id;
     const body = parseOrThrow(request, await readJsonObject(c));
-    await mergeInPool(deps.pool, c.var.tenant, actorOf(c.var.viewer), c.req.raw.signal, kind.path, {
-      ...body,
-      survivorId,
-    });
+    const { answer } = await mergeInPool(
+      deps.pool,
+      c.var.tenant,
+      actorOf(c.var.viewer),
+      c.req.raw.signal,
+      kind.path,
+      { ...body, survivorId },
+      workerKey(c),
+    );
+    if (answer) return sendWorkerAnswer(c, answer);
     return c.json(json(c.var.shard, kind.get(c.var.shard, survivorId)));
   });
 }

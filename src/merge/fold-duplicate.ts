@@ -14,11 +14,23 @@ import { relinkSubject } from "./relink-subject.ts";
 export type Relink = (shard: Shard, duplicateId: number, survivorId: number, now: number) => void;
 
 /**
+ * The duplicate's externalId, for a survivor that has none: the other system that knew the
+ * duplicate by it then finds the survivor (an upsert by it would otherwise create the record
+ * again). A survivor with its own keeps it. Taken after the duplicate is deleted (ids are unique).
+ */
+function externalIdFromDuplicate(survivor: object, duplicate: object): { externalId?: string } {
+  const of = (record: object) => (record as { externalId?: string | null }).externalId ?? null;
+  const theirs = of(duplicate);
+  return of(survivor) === null && theirs !== null ? { externalId: theirs } : {};
+}
+
+/**
  * Folds the duplicate into the survivor; call it inside the merge's transaction, so any
  * failure changes nothing. The survivor takes the chosen fields and custom values, both
  * records' tags, and what links to the duplicate (`relink`, then its notes, tasks and
  * timeline); the duplicate is deleted; `<type>.merged` {mergedId, name} is logged on the
- * survivor, then `<type>.updated` if its fields changed. 404 if either record is not in this
+ * survivor, then `<type>.updated` if its fields changed (a survivor without an externalId
+ * takes the duplicate's). 404 if either record is not in this
  * workspace; 422 for a record merged with itself.
  */
 export function foldDuplicate<R extends KindRecord>(
@@ -38,6 +50,7 @@ export function foldDuplicate<R extends KindRecord>(
   }
   const patch = {
     ...fieldsFromDuplicate(kind.merge.fields, survivor, duplicate, input.keep),
+    ...externalIdFromDuplicate(survivor, duplicate),
     tags: combinedTags(survivor.tags, duplicate.tags),
     customFields: customValuesFromDuplicate(shard, kind.type, survivor.id, duplicate.id, input.keep),
   };

@@ -1,7 +1,7 @@
 import { NotFoundError } from "../core/errors.ts";
 import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
-import { requireSubject, type Subject } from "../interactions/subject.ts";
+import { requireSubject, type Subject, touchSubject } from "../interactions/subject.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { NoteInput } from "./note-input.ts";
 import type { Note } from "./schema.ts";
@@ -17,7 +17,8 @@ export function createNote(
   now = Date.now(),
 ): { note: Note; interactionId: number } {
   return shard.transaction(() => {
-    requireSubject(shard, { type: input.subjectType, id: input.subjectId });
+    const subject = requireSubject(shard, { type: input.subjectType, id: input.subjectId });
+    touchSubject(shard, subject, now);
     const note = shard
       .statement(
         `INSERT INTO notes (body, subject_type, subject_id, author_id, created_at, updated_at)
@@ -62,8 +63,9 @@ export function getNote(shard: Shard, id: number): Note {
   return note;
 }
 
-/** Logs what was done to a note on its record's timeline: who, when, which note. */
+/** Logs what was done to a note on its record's timeline (who, when, which note) and touches the record. */
 function logNote(shard: Shard, actor: Actor, note: Note, kind: "note.updated" | "note.deleted", now: number) {
+  touchSubject(shard, { type: note.subjectType as Subject["type"], id: note.subjectId }, now);
   recordInteraction(shard, {
     actor,
     kind,
@@ -95,11 +97,39 @@ export function deleteNote(shard: Shard, actor: Actor, id: number, now = Date.no
   });
 }
 
-/** A record's notes, newest first (for the API; pages show them on the timeline). */
-export function notesAbout(shard: Shard, subjectType: string, subjectId: number, limit = 100): Note[] {
-  return shard
-    .statement(
-      `SELECT ${COLUMNS} FROM notes WHERE subject_type = ? AND subject_id = ? ORDER BY id DESC LIMIT ?`,
-    )
-    .all(subjectType, subjectId, limit) as Note[];
+/** Which of a record's notes a page of the API's list holds. */
+export interface NotePageQuery {
+  subjectType: string;
+  subjectId: number;
+  /** Only notes older than this id (the previous page's nextCursor). */
+  before?: number;
+  /** Only notes changed at or after this time (epoch ms). */
+  updatedSince?: number;
+  limit: number;
+}
+
+/**
+ * A page of a record's notes, newest first (for the API; pages show them on the timeline):
+ * a keyset range on the subject index (`id < before`), one row more than asked telling whether
+ * another page follows; nextCursor is then the page's last id.
+ */
+export function notesPage(shard: Shard, q: NotePageQuery): { notes: Note[]; nextCursor: string | null } {
+  // A fixed condition per filter given (four shapes, each prepared once): an `(? IS NULL OR …)`
+  // would keep SQLite from seeking the index to the cursor.
+  const where = ["subject_type = ?", "subject_id = ?"];
+  const values: (string | number)[] = [q.subjectType, q.subjectId];
+  if (q.before !== undefined) {
+    where.push("id < ?");
+    values.push(q.before);
+  }
+  if (q.updatedSince !== undefined) {
+    where.push("updated_at >= ?");
+    values.push(q.updatedSince);
+  }
+  const rows = shard
+    .statement(`SELECT ${COLUMNS} FROM notes WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT ?`)
+    .all(...values, q.limit + 1) as Note[];
+  const notes = rows.slice(0, q.limit);
+  const last = notes.at(-1);
+  return { notes, nextCursor: rows.length > q.limit && last ? String(last.id) : null };
 }

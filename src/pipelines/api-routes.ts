@@ -6,6 +6,7 @@ import { ifMatchWrite, taggedJson } from "../http/entity-tag.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { adminOnly } from "../http/role-guards.ts";
+import { answerOnce } from "../idempotency/idempotency-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import type { Shard } from "../tenancy/shard.ts";
@@ -44,9 +45,12 @@ export function pipelineApiRoutes() {
     pipelineJson(getPipeline(shard, pipelineOfStage(shard, stageId)));
   app.get("/pipelines/:id", (c) => taggedJson(c, current(c.var.shard, idParam(c))()));
   app.post("/pipelines", adminOnly, async (c) => {
-    const created = createPipeline(c.var.shard, actorOf(c.var.viewer), await readJsonObject(c));
-    c.header("Location", `/api/v1/t/${c.var.tenant.slug}/pipelines/${created.id}`);
-    return c.json(pipelineJson(created), 201);
+    const body = await readJsonObject(c);
+    return answerOnce(c, 201, () => {
+      const created = createPipeline(c.var.shard, actorOf(c.var.viewer), body);
+      const location = `/api/v1/t/${c.var.tenant.slug}/pipelines/${created.id}`;
+      return { json: pipelineJson(created), location };
+    });
   });
   app.patch("/pipelines/:id", adminOnly, async (c) => {
     const body = await readJsonObject(c);
@@ -63,7 +67,9 @@ export function pipelineApiRoutes() {
   });
   app.post("/pipelines/:id/stages", adminOnly, async (c) => {
     const body = await readJsonObject(c);
-    return c.json(pipelineJson(addStage(c.var.shard, actorOf(c.var.viewer), idParam(c), body)), 201);
+    return answerOnce(c, 201, () => ({
+      json: pipelineJson(addStage(c.var.shard, actorOf(c.var.viewer), idParam(c), body)),
+    }));
   });
   app.patch("/stages/:id", adminOnly, async (c) => {
     const body = await readJsonObject(c);

@@ -1,6 +1,7 @@
 import { findContactEvents, rewriteFoundEvents } from "../contacts/contact-events.ts";
 import { type ContactRecord, contactName } from "../contacts/contact-record.ts";
 import { getContact } from "../contacts/get-contact.ts";
+import { touchContactDeals } from "../contacts/touch-contact-deals.ts";
 import { requireRole } from "../identity/roles.ts";
 import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
@@ -178,6 +179,7 @@ export function erasePerson(
       );
       for (const taskId of taskIds) anonymise.run("task", taskId);
       shard.statement("DELETE FROM tasks WHERE subject_type = 'contact' AND subject_id = ?").run(contactId);
+      touchContactDeals(shard, contactId, now);
       shard.statement("DELETE FROM contacts WHERE id = ?").run(contactId);
       anonymise.run("contact", contactId);
       rewriteFoundEvents(shard, events, contactId, null);

@@ -6,8 +6,10 @@ import type { ViewerEnv } from "../http/app-env.ts";
 import { ifMatchWrite, taggedJson } from "../http/entity-tag.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
+import { answerOnce } from "../idempotency/idempotency-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
+import { resumeCursor } from "../lists/resume-cursor.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
 import { recordsJson } from "./record-json.ts";
@@ -38,7 +40,7 @@ export function recordApiRoutes<R extends KindRecord, P extends object, Cr, U ex
       const page = kind.list(c.var.shard, params);
       return JSON.stringify({
         data: recordsJson(c.var.shard, kind, page.rows),
-        nextCursor: page.nextCursor,
+        nextCursor: page.nextCursor ?? resumeCursor(params, page.rows.at(-1)),
         prevCursor: page.prevCursor,
       });
     };
@@ -51,12 +53,14 @@ export function recordApiRoutes<R extends KindRecord, P extends object, Cr, U ex
   app.post("/", async (c) => {
     const body = await readJsonObject(c);
     const input = parseOrThrow(kind.api.createInput, body);
-    const record = kind.create(c.var.shard, actorOf(c.var.viewer), {
-      ...input,
-      customFields: customFields(c.var.shard, body),
+    return answerOnce(c, 201, () => {
+      const record = kind.create(c.var.shard, actorOf(c.var.viewer), {
+        ...input,
+        customFields: customFields(c.var.shard, body),
+      });
+      const location = `/api/v1/t/${c.var.tenant.slug}/${kind.path}/${record.id}`;
+      return { json: one(c.var.shard, record), location };
     });
-    c.header("Location", `/api/v1/t/${c.var.tenant.slug}/${kind.path}/${record.id}`);
-    return c.json(one(c.var.shard, record), 201);
   });
 
   // ETag on GET, If-Match on PATCH and DELETE (src/http/entity-tag.ts).

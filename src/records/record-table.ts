@@ -119,6 +119,11 @@ export function deleteRecord<R, Row>(
 ): void {
   shard.transaction(() => {
     const record = getRecord(shard, table, id);
+    // Its delete trigger leaves its tasks about nothing: touched, a client syncing tasks by
+    // updatedSince sees that (its notes go with it; the feed's tombstone says so).
+    shard
+      .statement("UPDATE tasks SET updated_at = max(updated_at, ?) WHERE subject_type = ? AND subject_id = ?")
+      .run(now, table.type, id);
     shard.statement(`DELETE FROM ${table.name} WHERE id = ?`).run(id);
     recordInteraction(shard, {
       actor,

@@ -8,6 +8,7 @@ import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { ifMatchWrite, taggedJson } from "../http/entity-tag.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
+import { answerOnce } from "../idempotency/idempotency-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import { recordsJson } from "../records/record-json.ts";
@@ -42,9 +43,11 @@ export function segmentApiRoutes(deps: AppDeps) {
 
   app.post("/", async (c) => {
     const body = await readJsonObject(c);
-    const segment = createSegment(c.var.shard, actorOf(c.var.viewer), body, deps.now());
-    c.header("Location", `/api/v1/t/${c.var.tenant.slug}/segments/${segment.id}`);
-    return c.json(segmentJson(segment), 201);
+    return answerOnce(c, 201, () => {
+      const segment = createSegment(c.var.shard, actorOf(c.var.viewer), body, deps.now());
+      const location = `/api/v1/t/${c.var.tenant.slug}/segments/${segment.id}`;
+      return { json: segmentJson(segment), location };
+    });
   });
 
   // ETag on GET, If-Match on PATCH and DELETE (src/http/entity-tag.ts).
@@ -92,7 +95,7 @@ export function segmentApiRoutes(deps: AppDeps) {
       tag: body.tag,
       stageId: body.stageId,
     });
-    return c.json(await bulkInPool(deps, c, CONTACTS, target, action));
+    return bulkInPool(deps, c, CONTACTS, target, action);
   });
 
   return app;

@@ -6,8 +6,15 @@ import type { ViewerEnv } from "../http/app-env.ts";
 import { ifMatchWrite, taggedJson } from "../http/entity-tag.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
+import { answerOnce } from "../idempotency/idempotency-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
-import { listLimit, optionalParam, parseListParams, positiveId } from "../lists/list-params.ts";
+import {
+  listLimit,
+  optionalParam,
+  parseListParams,
+  positiveId,
+  updatedSinceParam,
+} from "../lists/list-params.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { listTasks } from "./list-tasks.ts";
 import { taskInput, taskPatchInput } from "./task-input.ts";
@@ -18,6 +25,7 @@ const taskListParams = z.object({
   completed: optionalParam(z.enum(["true", "false"], "must be true or false")),
   subjectType: optionalParam(z.enum(RECORD_TYPES, RECORD_TYPE_MESSAGE)),
   subjectId: optionalParam(positiveId),
+  updatedSince: updatedSinceParam,
   cursor: optionalParam(positiveId),
   limit: listLimit,
 });
@@ -26,9 +34,10 @@ const taskListParams = z.object({
 export function taskApiRoutes() {
   const app = new Hono<ViewerEnv>();
   app.get("/", (c) => {
-    const { completed, ...filter } = parseListParams(taskListParams, c.req.query(), true);
+    const { completed, updatedSince, ...filter } = parseListParams(taskListParams, c.req.query(), true);
     const page = listTasks(c.var.shard, {
       ...filter,
+      updatedSince: updatedSince === undefined ? undefined : Date.parse(updatedSince),
       completed: completed === undefined ? undefined : completed === "true",
     });
     return c.json({
@@ -37,13 +46,11 @@ export function taskApiRoutes() {
     });
   });
   app.post("/", async (c) => {
-    const task = createTask(
-      c.var.shard,
-      actorOf(c.var.viewer),
-      parseOrThrow(taskInput, await readJsonObject(c)),
-    );
-    c.header("Location", `/api/v1/t/${c.var.tenant.slug}/tasks/${task.id}`);
-    return c.json(taskJson(task), 201);
+    const input = parseOrThrow(taskInput, await readJsonObject(c));
+    return answerOnce(c, 201, () => {
+      const task = createTask(c.var.shard, actorOf(c.var.viewer), input);
+      return { json: taskJson(task), location: `/api/v1/t/${c.var.tenant.slug}/tasks/${task.id}` };
+    });
   });
   // ETag on GET, If-Match on PATCH and DELETE (src/http/entity-tag.ts).
   const current = (shard: Shard, id: number) => () => taskJson(getTask(shard, id));

@@ -8,6 +8,8 @@ export interface TaskListFilter {
   completed?: boolean;
   subjectType?: RecordType;
   subjectId?: number;
+  /** Only tasks changed at or after this time (epoch ms). */
+  updatedSince?: number;
   /** Only tasks older than this id (the previous page's `nextCursor`). */
   cursor?: number;
   limit: number;
@@ -31,6 +33,7 @@ export function listTasks(shard: Shard, filter: TaskListFilter): TaskListPage {
     ["t.assignee_id = ?", filter.assigneeId],
     ["t.subject_type = ?", filter.subjectType],
     ["t.subject_id = ?", filter.subjectId],
+    ["t.updated_at >= ?", filter.updatedSince],
     ["t.id < ?", filter.cursor],
   ];
   for (const [condition, value] of exact) {

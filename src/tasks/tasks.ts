@@ -2,7 +2,7 @@ import { ownerIssue } from "../auth/users.ts";
 import { type FieldIssue, NotFoundError, ValidationError } from "../core/errors.ts";
 import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
-import { requireSubject } from "../interactions/subject.ts";
+import { requireSubject, touchSubject } from "../interactions/subject.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
 import type { TaskInput, TaskPatch } from "./task-input.ts";
@@ -87,9 +87,23 @@ export function createTask(shard: Shard, actor: Actor, input: TaskInput, now = D
         now,
         now,
       ) as { id: number };
+    touchTaskSubject(shard, input, now);
     return row.id;
   });
   return getTask(shard, id);
+}
+
+/**
+ * Touches the record a task is on (creating, completing, reopening or deleting it is news about
+ * that record to whoever syncs by updatedSince); a task about nothing touches nothing.
+ */
+function touchTaskSubject(
+  shard: Shard,
+  task: Pick<TaskInput, "subjectType" | "subjectId">,
+  now: number,
+): void {
+  if (task.subjectType && task.subjectId)
+    touchSubject(shard, { type: task.subjectType, id: task.subjectId }, now);
 }
 
 /** Logs what was done to a task where it shows: on its record's timeline, or on the task itself. */
@@ -127,6 +141,7 @@ export function setTaskCompleted(
     shard
       .statement("UPDATE tasks SET completed_at = ?, completed_by = ?, updated_at = ? WHERE id = ?")
       .run(completed ? now : null, completed && actor.type === "user" ? actor.id : null, now, id);
+    touchTaskSubject(shard, task, now);
     if (completed) {
       logTask(shard, actor, task, "task.completed", now);
     }
@@ -173,6 +188,7 @@ export function deleteTask(shard: Shard, actor: Actor, id: number, now = Date.no
   shard.transaction(() => {
     const task = getTask(shard, id);
     shard.statement("DELETE FROM tasks WHERE id = ?").run(id);
+    touchTaskSubject(shard, task, now);
     logTask(shard, actor, task, "task.deleted", now);
   });
 }

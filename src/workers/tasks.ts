@@ -1,5 +1,6 @@
 import analyticsRfmSummary from "../analytics/rfm-summary.worker.ts";
 import authRequestReset from "../auth/request-reset.worker.ts";
+import batchRun from "../batch/run.worker.ts";
 import bulkCount from "../bulk/count.worker.ts";
 import bulkRun from "../bulk/run.worker.ts";
 import eventsIngest from "../events/ingest.worker.ts";
@@ -43,6 +44,7 @@ export const TASKS = {
   "segments.export": segmentExport,
   "bulk.count": bulkCount,
   "bulk.run": bulkRun,
+  "batch.run": batchRun,
   "events.ingest": eventsIngest,
   "exports.list": exportsList,
   "exports.count": exportsCount,

@@ -92,6 +92,7 @@ export function hostileProps(s: string, kindViews: KindView[]) {
     ownerId: 1,
     ownerName: s,
     tags: [s, "vip"],
+    externalId: s,
     createdAt: T0,
     updatedAt: T0,
   };
@@ -106,6 +107,7 @@ export function hostileProps(s: string, kindViews: KindView[]) {
     ownerName: s,
     contactCount: 12,
     tags: [s],
+    externalId: s,
     createdAt: T0,
     updatedAt: T0,
   };
@@ -142,6 +144,7 @@ export function hostileProps(s: string, kindViews: KindView[]) {
     closedAt: null,
     stageEnteredAt: T0,
     tags: [s],
+    externalId: s,
     createdAt: T0,
     updatedAt: T0,
   });

@@ -1,3 +1,4 @@
+import { externalIdProperty } from "./batch.ts";
 import {
   customFields,
   id,
@@ -29,6 +30,7 @@ export const dealSchema = {
     "ownerId",
     "contactIds",
     "tags",
+    "externalId",
     "createdAt",
     "updatedAt",
     "customFields",
@@ -49,6 +51,7 @@ export const dealSchema = {
     ownerId: nullableId,
     contactIds: { type: "array", items: id, description: "The people on the deal, by id" },
     tags,
+    ...externalIdProperty,
     ...timestamps,
     customFields,
   },

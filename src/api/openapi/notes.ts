@@ -8,11 +8,21 @@ import {
   getOperation,
   itemParameters,
   listOperation,
-  onePageOf,
   writeErrors,
   writeOperation,
 } from "./operations.ts";
-import { id, jsonBody, nullableId, RECORD_SUBJECTS, ref, timestamps } from "./parts.ts";
+import {
+  cursor,
+  id,
+  jsonBody,
+  nullableId,
+  pageOf,
+  query,
+  RECORD_SUBJECTS,
+  ref,
+  timestamps,
+  updatedSinceParameter,
+} from "./parts.ts";
 import { MULTI_LINE } from "./schema-rules.ts";
 
 // The OpenAPI document, part: Notes (src/notes/api-routes.ts).
@@ -48,11 +58,17 @@ export function notePaths() {
         {
           operationId: "listNotes",
           summary: "A record's notes",
-          description: "Newest first, the latest 100, on one page.",
+          description: "Newest first, a page at a time.",
           tags,
         },
-        [subjectTypeParameter("What kind of record", true), subjectIdParameter("The record's id", true)],
-        { description: "The notes", schema: onePageOf(note) },
+        [
+          subjectTypeParameter("What kind of record", true),
+          subjectIdParameter("The record's id", true),
+          updatedSinceParameter("Only notes changed at or after this instant"),
+          query("cursor", { type: "integer", minimum: 1 }, "`nextCursor` from the previous (newer) page"),
+          query("limit", { type: "integer", minimum: 1, maximum: 200, default: 100 }, "Page size"),
+        ],
+        { description: "A page of notes", schema: pageOf(note) },
       ),
       post: createOperation(
         {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RECORD_TYPES } from "../../core/record-types.ts";
+import { ISO_INSTANT } from "../../lists/list-params.ts";
 import { ANY_REQUEST, type ErrorStatus, problemResponses, problemSchema } from "./problems.ts";
 import { withFieldRules, withInt64Ids } from "./schema-rules.ts";
 
@@ -156,6 +157,19 @@ export const location = {
   Location: { description: "The new record's URL", required: true, schema: { type: "string" } },
 };
 
+/** `updatedSince`: an ISO 8601 date and time with a zone (src/lists/list-params.ts updatedSinceParam). */
+export const updatedSinceParameter = (description: string) =>
+  query(
+    "updatedSince",
+    {
+      type: "string",
+      format: "date-time",
+      maxLength: 40,
+      pattern: ISO_INSTANT.source,
+    },
+    `${description}; a date and time with a zone, e.g. 2026-12-01T10:00:00Z`,
+  );
+
 export function listParameters(sorts: string[], extra: object[] = []) {
   return [
     query("q", { type: "string", maxLength: 200 }, "Full-text search (prefix match on every word)"),
@@ -163,6 +177,7 @@ export function listParameters(sorts: string[], extra: object[] = []) {
     query("ownerId", id, "Only records owned by this user"),
     query("createdFrom", { type: "string", format: "date" }, "Created on or after this day (UTC)"),
     query("createdTo", { type: "string", format: "date" }, "Created on or before this day (UTC)"),
+    updatedSinceParameter("Only records changed at or after this instant (`updatedAt >=`)"),
     query(
       "cf",
       { type: "string", maxLength: 300, pattern: "^[a-z][a-z0-9_]{0,39}:" },
@@ -180,7 +195,11 @@ export function listParameters(sorts: string[], extra: object[] = []) {
       },
       "Sort field, or `cf.<field key>` for a custom field (records without a value first when ascending)",
     ),
-    query("order", { type: "string", enum: ["asc", "desc"] }, "Default: desc, or asc for name"),
+    query(
+      "order",
+      { type: "string", enum: ["asc", "desc"] },
+      "Default: desc, or asc for name. With `sort=updatedAt&order=asc` the last page still answers a `nextCursor`: poll with it for what changed since",
+    ),
     query(
       "cursor",
       cursor,

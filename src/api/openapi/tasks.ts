@@ -22,6 +22,7 @@ import {
   RECORD_SUBJECTS,
   ref,
   timestamps,
+  updatedSinceParameter,
 } from "./parts.ts";
 import { ONE_LINE, withFieldRules } from "./schema-rules.ts";
 
@@ -77,6 +78,7 @@ export function taskPaths() {
           query("completed", { type: "string", enum: ["true", "false"] }, "Only done, or only open, tasks"),
           subjectTypeParameter("Only tasks about this kind of record", false),
           subjectIdParameter("Only tasks about the record with this id", false),
+          updatedSinceParameter("Only tasks changed at or after this instant"),
           query("cursor", cursor, "`nextCursor` from the previous page"),
           query("limit", { type: "integer", minimum: 1, maximum: 200, default: 50 }, "Page size"),
         ],

@@ -1,0 +1,52 @@
+import { Hono } from "hono";
+import { bulkKind } from "../bulk/bulk-kinds.ts";
+import { NotFoundError } from "../core/errors.ts";
+import { parseOrThrow } from "../core/validation.ts";
+import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { problemResponse } from "../http/problem.ts";
+import { readJsonObject } from "../http/read-json.ts";
+import { sendWorkerAnswer, workerKey } from "../idempotency/idempotency-middleware.ts";
+import { actorOf } from "../identity/viewer.ts";
+import type { ExternalIdTable } from "../records/external-id.ts";
+import { batchRequest } from "./batch-write.ts";
+import type { BatchTaskOutcome, BatchTaskParams } from "./run.worker.ts";
+
+/**
+ * POST /api/v1/t/:tenant/{contacts,companies,deals}/batch: create, update or upsert up to 100
+ * records of one kind in one transaction (batch-write.ts), in a worker while the request waits
+ * (this thread only reads the body and checks its envelope). 200 `{results, data}`: each item's
+ * status, id and action, and its record as the list shows it; 422 problem+json with `results`
+ * for every item (the refused ones with their errors, the others 424) when any item is refused:
+ * nothing is written.
+ */
+export function batchApiRoutes(deps: AppDeps) {
+  const app = new Hono<ViewerEnv>();
+  app.post("/:kind/batch", async (c) => {
+    const kind = bulkKind(c.req.param("kind"));
+    if (!kind) throw new NotFoundError("page");
+    const path = kind.path as ExternalIdTable;
+    const request = parseOrThrow(batchRequest(path), await readJsonObject(c));
+    const { tenant } = c.var;
+    const params: BatchTaskParams = {
+      kind: path,
+      request,
+      actor: actorOf(c.var.viewer),
+      now: deps.now(),
+      idempotency: workerKey(c),
+    };
+    const outcome = await deps.pool.run<BatchTaskOutcome>(
+      "batch.run",
+      { tenantId: tenant.id, slug: tenant.slug, file: tenant.file, params },
+      { signal: c.req.raw.signal },
+    );
+    if ("answer" in outcome) return sendWorkerAnswer(c, outcome.answer);
+    return problemResponse({
+      status: 422,
+      title: "Unprocessable Content",
+      detail: `${outcome.refused.filter((r) => r.status !== 424).length} of the ${request.items.length} ${path} were refused; nothing was written`,
+      errors: outcome.issues,
+      extensions: { results: outcome.refused },
+    });
+  });
+  return app;
+}
