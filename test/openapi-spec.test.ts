@@ -176,11 +176,17 @@ describe("the OpenAPI document", () => {
       if (path.startsWith("/api/v1/t/") && method !== "get") wanted.push("403");
       if (op.requestBody) wanted.push("413", "415", "422");
       for (const status of wanted) if (!statuses.includes(status)) missing.push(`${key} ${status}`);
-      for (const [status, response] of Object.entries(op.responses as Record<string, Json>))
-        if (status >= "400" && !response.$ref?.startsWith("#/components/responses/"))
+      // A problem is a shared response, or (where it carries more, as a refused batch's `results`)
+      // a problem+json whose schema keeps every field of Problem.
+      const problemFields: string[] = doc.components.schemas.Problem.required;
+      for (const [status, response] of Object.entries(op.responses as Record<string, Json>)) {
+        if (status < "400" || response.$ref?.startsWith("#/components/responses/")) continue;
+        const required: string[] = response.content?.["application/problem+json"]?.schema?.required ?? [];
+        if (!problemFields.every((f) => required.includes(f)))
           missing.push(
             `${key} ${status}: not a shared response (problemResponses() in src/api/openapi/problems.ts)`,
           );
+      }
     }
     expect(missing).toEqual([]);
   });

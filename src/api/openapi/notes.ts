@@ -65,7 +65,7 @@ export function notePaths() {
           subjectTypeParameter("What kind of record", true),
           subjectIdParameter("The record's id", true),
           updatedSinceParameter("Only notes changed at or after this instant"),
-          query("cursor", { type: "integer", minimum: 1 }, "`nextCursor` from the previous (newer) page"),
+          query("cursor", cursor, "`nextCursor` from the previous (newer) page"),
           query("limit", { type: "integer", minimum: 1, maximum: 200, default: 100 }, "Page size"),
         ],
         { description: "A page of notes", schema: pageOf(note) },
