@@ -8,6 +8,8 @@ import { createDeps } from "../src/app/start-server.ts";
 import { BULK_KINDS } from "../src/bulk/bulk-kinds.ts";
 import { loadConfig } from "../src/core/config.ts";
 import { Logger } from "../src/core/logger.ts";
+import { EVENTS_MAX_BYTES } from "../src/events/event-limits.ts";
+import { refusalProbes } from "./support/refusal-probes.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { api, DataDir } from "./support/workspace.ts";
@@ -156,10 +158,31 @@ function operationFor(method: string, url: string): { key: string; op: Json } {
   return found[0] as { key: string; op: Json };
 }
 
+/** A documented response, a shared one (`#/components/responses/NotFound`) looked up. */
+function resolvedResponse(response: Json): Json {
+  if (typeof response?.$ref !== "string") return response;
+  const shared = doc.components.responses[response.$ref.replace("#/components/responses/", "")];
+  expect(`${response.$ref} ${shared !== undefined}`).toBe(`${response.$ref} true`);
+  return shared;
+}
+
+/** Each problem `type` the server documents, with its status (GET /api/v1/problems). */
+let problemStatuses: Map<string, number>;
+
+/** How a problem+json body departs from its answer: its status repeated, its `type` the kind of that status. */
+function problemBodyProblems(key: string, status: number, body: Json): string[] {
+  const problems: string[] = [];
+  if (body.status !== status) problems.push(`${key} ${status}: the problem says status ${body.status}`);
+  if (problemStatuses.get(body.type) !== status)
+    problems.push(`${key} ${status}: type ${body.type} is not the documented type of a ${status}`);
+  return problems;
+}
+
 /**
  * How an answer departs from what the document says `method url` answers: its status must be
- * one of the operation's documented responses, with that response's media type, and its body
- * valid against that response's schema (or empty when the response documents no content).
+ * one of the operation's documented responses, with that response's media type and required
+ * headers, and its body valid against that response's schema (or empty when the response
+ * documents no content); a problem's `status` and `type` must match the answer's status.
  */
 function answerProblems(
   method: string,
@@ -167,8 +190,12 @@ function answerProblems(
   answer: { status: number; headers: Headers; text: string },
 ): string[] {
   const { key, op } = operationFor(method, url);
-  const documented = op.responses[String(answer.status)];
+  const documented = resolvedResponse(op.responses[String(answer.status)]);
   if (!documented) return [`${key}: ${answer.status} is not a documented response`];
+  const missing = Object.entries((documented.headers ?? {}) as Record<string, Json>)
+    .filter(([name, header]) => header.required && !answer.headers.has(name))
+    .map(([name]) => `${key} ${answer.status}: no ${name} header`);
+  if (missing.length) return missing;
   const [mediaType, media] = Object.entries((documented.content ?? {}) as Record<string, Json>)[0] ?? [
     null,
     null,
@@ -178,7 +205,10 @@ function answerProblems(
     return [`${key} ${answer.status}: ${actualType} where the document says ${mediaType}`];
   if (media === null)
     return answer.text === "" ? [] : [`${key} ${answer.status}: a body where none is documented`];
-  return schemaProblems(JSON.parse(answer.text), media.schema).map((p) => `${key} ${answer.status}: ${p}`);
+  const body = JSON.parse(answer.text);
+  const problems = schemaProblems(body, media.schema).map((p) => `${key} ${answer.status}: ${p}`);
+  if (problems.length || mediaType !== "application/problem+json") return problems;
+  return problemBodyProblems(key, answer.status, body);
 }
 
 /** Whether a parameter's schema takes numbers (the query string's text is then read as one). */
@@ -233,10 +263,13 @@ const snapshot = (slug = HOME) =>
   );
 
 beforeAll(async () => {
-  // Webhooks to a loopback address (port 9: nothing listens) for the documented-operations test.
+  // Webhooks to a loopback address (port 9: nothing listens) for the documented-operations test,
+  // which also sends every operation a missing, a foreign and a workspace-less key: far more
+  // failed key checks from one address than the default throttle allows (that throttle's own
+  // promises are test/api-rate-limit-contract's).
   server = await startServer({
     dataDir: dir.path,
-    env: { CRM_WEBHOOKS_ALLOW_PRIVATE: "1", CRM_WEBHOOKS_ALLOW_HTTP: "1" },
+    env: { CRM_WEBHOOKS_ALLOW_PRIVATE: "1", CRM_WEBHOOKS_ALLOW_HTTP: "1", CRM_API_KEY_FAILURES: "100000" },
   });
   data = new DataDir(dir.path);
   await data.tenant(HOME);
@@ -250,6 +283,8 @@ beforeAll(async () => {
   soloOwner = api(server.url, await data.apiKey(SOLO, "owner"));
   doc = await (await fetch(`${server.url}/api/v1/openapi.json`)).json();
   ajv = createValidator(doc);
+  const kinds = await (await fetch(`${server.url}/api/v1/problems`)).json();
+  problemStatuses = new Map(kinds.data.map((k: { type: string; status: number }) => [k.type, k.status]));
 });
 
 afterAll(async () => {
@@ -1333,8 +1368,12 @@ describe("OpenAPI document", () => {
 
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
     for (const ref of refs) {
-      const name = ref.slice(8, -1).replace("#/components/schemas/", "");
-      expect(`${ref} ${name in doc.components.schemas}`).toBe(`${ref} true`);
+      // A local JSON pointer (`#/components/schemas/Contact`, `#/components/responses/NotFound`).
+      const target = ref
+        .slice(10, -1)
+        .split("/")
+        .reduce((node: Json, step: string) => node?.[step], doc);
+      expect(`${ref} ${target !== undefined}`).toBe(`${ref} true`);
     }
     // Every {parameter} in a path is declared as a path parameter.
     for (const { key, path, op, pathItem } of operations) {
@@ -1354,7 +1393,7 @@ describe("OpenAPI document", () => {
     expect([...mounted].sort()).toEqual([...documented].sort());
   });
 
-  it("every documented operation is answered (never a 404 or 405 for the route), with its documented success status and schema", async () => {
+  it("every documented operation is answered (never a 404 or 405 for the route), with its documented success status and schema, and refuses what it must (no key, another workspace's, no such record, a read-only key, a bad body, headers past the limit) with a documented status and problem, writing nothing", async () => {
     const ids = await recordsIn(owner, HOME);
     const fresh = async (path: string): Promise<number> => {
       // DELETE gets a record made just for it, so the shared ones stay for the other operations.
@@ -1463,11 +1502,19 @@ describe("OpenAPI document", () => {
       q: "fixture",
     };
 
+    const keys = {
+      owner: await ownerKey(),
+      otherWorkspace: await data.apiKey(OTHER, "owner"),
+      readOnly: await data.apiKey(HOME, "read-only"),
+    };
+    const bodyLimit = loadConfig({ CRM_DATA: dir.path }).bodyLimitBytes;
+
     const called: string[] = [];
     const validated: string[] = [];
     const empty: string[] = [];
+    const refused: string[] = [];
     for (const { key, path, method, op, pathItem } of documentedOperations()) {
-      let url = path.replace("{tenant}", HOME);
+      let url = path.replace("{tenant}", HOME).replace("{kind}", "validation");
       if (path.includes("{id}")) {
         const collection = /\/([\w-]+)\/\{id\}/.exec(path)?.[1] ?? "";
         const id = method === "delete" ? await fresh(path) : existing[collection];
@@ -1485,6 +1532,37 @@ describe("OpenAPI document", () => {
       // The body the server is about to accept is one the document allows.
       const bodySchema = op.requestBody?.content?.["application/json"]?.schema ?? { type: "null" };
       expect(`${key} ${requestProblems(body ?? null, bodySchema).join("; ")}`).toBe(`${key} `);
+      // Each refusal first (they write nothing, so the record is still there for the request itself).
+      const before = await snapshot();
+      for (const probe of refusalProbes({
+        method: method.toUpperCase(),
+        path,
+        url,
+        slug: HOME,
+        secured: op.security === undefined || op.security.length > 0,
+        takesIfMatch: [...(pathItem.parameters ?? []), ...(op.parameters ?? [])].some(
+          (p: Json) => p.in === "header" && p.name === "If-Match",
+        ),
+        body,
+        bodyLimit: path.endsWith("/events") ? EVENTS_MAX_BYTES : bodyLimit,
+        keys,
+      })) {
+        const answer = await fetch(`${server.url}${probe.url}`, {
+          method: probe.method,
+          headers: probe.headers,
+          body: probe.body,
+        });
+        const answered = { status: answer.status, headers: answer.headers, text: await answer.text() };
+        const what = `${key}, ${probe.name}:`;
+        expect(`${what} ${answered.status} ${answered.text.slice(0, 160)}`).toBe(
+          `${what} ${probe.expected.includes(answered.status) ? answered.status : probe.expected.join(" or ")} ${answered.text.slice(0, 160)}`,
+        );
+        expect(answerProblems(method, probe.url.replace("/api/v1", ""), answered)).toEqual([]);
+        refused.push(`${key} ${answered.status}`);
+      }
+      expect(`${key} wrote ${JSON.stringify(await snapshot())}`).toBe(
+        `${key} wrote ${JSON.stringify(before)}`,
+      );
       const response = await fetch(`${server.url}${url}`, {
         method: method.toUpperCase(),
         headers: {
@@ -1519,6 +1597,25 @@ describe("OpenAPI document", () => {
     // Every success is JSON with a schema, except a DELETE's 204, which has no body at all.
     expect(empty).toEqual(documented.filter((k) => k.startsWith("DELETE ")));
     expect(validated.length + empty.length).toBe(documented.length);
+    // Every operation met the refusals that concern it: 431 everywhere, 401 and 400 behind a key,
+    // 403 on a write, 412 where it takes If-Match.
+    for (const { key, method, op, pathItem } of documentedOperations()) {
+      const secured = op.security === undefined || op.security.length > 0;
+      const ifMatch = [...(pathItem.parameters ?? []), ...(op.parameters ?? [])].some(
+        (p: Json) => p.name === "If-Match",
+      );
+      const wanted = [
+        "431",
+        ...(secured ? ["400", "401"] : []),
+        ...(secured && method !== "get" ? ["403"] : []),
+      ];
+      if (ifMatch) wanted.push("412");
+      const statuses = new Set(
+        refused.filter((r) => r.startsWith(`${key} `)).map((r) => r.slice(key.length + 1)),
+      );
+      expect({ key, missing: wanted.filter((s) => !statuses.has(s)) }).toEqual({ key, missing: [] });
+    }
+    expect(refused.filter((r) => r.endsWith(" 412")).length).toBeGreaterThanOrEqual(16);
   });
 
   it("every documented list that pages, read one row a page, answers cursors the document allows (nextCursor, and prevCursor where documented, non-null between pages) and walks its rows exactly, both ways where it can", async () => {

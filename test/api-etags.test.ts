@@ -118,7 +118,11 @@ describe("ETag and If-Match on every record", () => {
       const refused = await owner("PATCH", `/t/${HOME}${kind.path}`, kind.change(3), { "if-match": stale });
       expect(`${kind.name} ${refused.status}`).toBe(`${kind.name} 412`);
       expect(refused.headers.get("content-type")).toBe("application/problem+json");
-      expect(refused.json).toMatchObject({ type: "about:blank", status: 412, title: "Precondition Failed" });
+      expect(refused.json).toMatchObject({
+        type: "/api/v1/problems/precondition-failed",
+        status: 412,
+        title: "Precondition Failed",
+      });
       // A weak tag never matches If-Match's strong comparison, nor does a malformed one.
       for (const header of [`W/${after.headers.get("etag")}`, "garbage"])
         expect(

@@ -17,21 +17,26 @@ import { interactionPaths, interactionSchema } from "./openapi/interactions.ts";
 import { mergePath } from "./openapi/merge.ts";
 import { notePaths, noteSchema } from "./openapi/notes.ts";
 import {
+  cursor,
   customFields,
+  id,
   json,
   nullableId,
   nullableString,
-  problem,
   query,
   RECORD_SUBJECTS,
   tags,
   timestamps,
 } from "./openapi/parts.ts";
 import { pipelinePaths, pipelineSchema, stageSchema } from "./openapi/pipelines.ts";
+import { problemTypePaths, problemTypeSchema } from "./openapi/problem-types.ts";
+import { PROBLEM_RESPONSES, problemResponses, problemSchema } from "./openapi/problems.ts";
 import { reportPaths, reportSchemas } from "./openapi/reports.ts";
 import { resourcePaths } from "./openapi/resource-paths.ts";
+import { CURRENCY_CODE, oneLine } from "./openapi/schema-rules.ts";
 import { searchHitSchema, searchPaths } from "./openapi/search.ts";
 import { segmentPaths, segmentSchemas } from "./openapi/segments.ts";
+import { relativeServers } from "./openapi/servers.ts";
 import { taskPaths, taskSchema } from "./openapi/tasks.ts";
 import { webhookPaths, webhookSchemas } from "./openapi/webhooks.ts";
 
@@ -62,14 +67,34 @@ export const OPENAPI_DOCUMENT = {
     },
     { name: "Meta" },
   ],
+  servers: relativeServers,
   components: {
     securitySchemes: { apiKey: { type: "http", scheme: "bearer" } },
+    responses: PROBLEM_RESPONSES,
     schemas: {
-      Problem: problem,
+      Problem: problemSchema,
+      ProblemType: problemTypeSchema,
+      Id: id,
+      Cursor: cursor,
       Contact: {
         type: "object",
+        required: [
+          "id",
+          "firstName",
+          "lastName",
+          "email",
+          "phone",
+          "title",
+          "companyId",
+          "ownerId",
+          "tags",
+          "createdAt",
+          "updatedAt",
+          "customFields",
+        ],
+        additionalProperties: false,
         properties: {
-          id: { type: "integer" },
+          id,
           firstName: { type: "string" },
           lastName: { type: "string" },
           email: nullableString,
@@ -86,8 +111,22 @@ export const OPENAPI_DOCUMENT = {
       },
       Company: {
         type: "object",
+        required: [
+          "id",
+          "name",
+          "domain",
+          "phone",
+          "city",
+          "country",
+          "ownerId",
+          "tags",
+          "createdAt",
+          "updatedAt",
+          "customFields",
+        ],
+        additionalProperties: false,
         properties: {
-          id: { type: "integer" },
+          id,
           name: { type: "string" },
           domain: nullableString,
           phone: nullableString,
@@ -115,8 +154,9 @@ export const OPENAPI_DOCUMENT = {
       CustomField: {
         type: "object",
         required: ["id", "entity", "key", "label", "type", "options", "position"],
+        additionalProperties: false,
         properties: {
-          id: { type: "integer" },
+          id,
           entity: { type: "string", enum: RECORD_SUBJECTS },
           key: { type: "string" },
           label: { type: "string" },
@@ -135,9 +175,13 @@ export const OPENAPI_DOCUMENT = {
         summary: "This document",
         tags: ["Meta"],
         security: [],
-        responses: { 200: { description: "The OpenAPI 3.1 document", content: json({ type: "object" }) } },
+        responses: {
+          200: { description: "The OpenAPI 3.1 document", content: json({ type: "object" }) },
+          ...problemResponses(429, 431, 500),
+        },
       },
     },
+    ...problemTypePaths(),
     ...resourcePaths({
       path: "contacts",
       schema: "Contact",
@@ -146,10 +190,8 @@ export const OPENAPI_DOCUMENT = {
       sorts: Object.keys(CONTACT_SORTS),
       create: contactCreateInput,
       patch: contactPatchInput,
-      extra: [
-        query("companyId", { type: "integer", minimum: 1 }, "Only people at this company"),
-        ...exactFilters.contacts,
-      ],
+      rules: { email: { format: "email" }, ...oneLine("firstName", "lastName", "title") },
+      extra: [query("companyId", id, "Only people at this company"), ...exactFilters.contacts],
     }),
     ...resourcePaths({
       path: "companies",
@@ -159,6 +201,10 @@ export const OPENAPI_DOCUMENT = {
       sorts: Object.keys(COMPANY_SORTS),
       create: companyCreateInput,
       patch: companyPatchInput,
+      rules: {
+        domain: { description: "A hostname like acme.com; a pasted URL is reduced to its host" },
+        ...oneLine("name", "city", "country"),
+      },
       extra: exactFilters.companies,
     }),
     ...mergePath({
@@ -185,6 +231,11 @@ export const OPENAPI_DOCUMENT = {
       sorts: Object.keys(DEAL_SORTS),
       create: dealCreateInput,
       patch: dealPatchInput,
+      rules: {
+        currency: CURRENCY_CODE,
+        expectedCloseOn: { format: "date" },
+        ...oneLine("title", "lostReason"),
+      },
       extra: [...dealExtraParameters, ...exactFilters.deals],
       descriptions: {
         list: "`q` also matches the deal's company's name. `sort=name` sorts by title, `sort=amount` by `amountCents`.",

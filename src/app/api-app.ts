@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { serversFor } from "../api/openapi/servers.ts";
 import { OPENAPI_DOCUMENT } from "../api/openapi.ts";
+import { problemTypeRoutes } from "../api/problem-routes.ts";
 import { apiKeyAuth, apiWorkspace } from "../auth/api-key-middleware.ts";
 import { userApiRoutes } from "../auth/user-api-routes.ts";
 import { writesNeedMember } from "../auth/write-guard.ts";
@@ -30,8 +32,6 @@ import { segmentApiRoutes } from "../segments/api-routes.ts";
 import { taskApiRoutes } from "../tasks/api-routes.ts";
 import { webhookApiRoutes } from "../webhooks/api-routes.ts";
 
-const OPENAPI_JSON = JSON.stringify(OPENAPI_DOCUMENT);
-
 /** Where the API is mounted, and the one route of its events app (mounted apart: eventsApiApp). */
 const API_PREFIX = "/api/v1";
 const EVENTS_ROUTE = { method: "POST", path: "/t/:tenant/events" };
@@ -43,11 +43,13 @@ const EVENTS_ROUTE = { method: "POST", path: "/t/:tenant/events" };
  */
 export function apiApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
+  const openApiJson = JSON.stringify({ ...OPENAPI_DOCUMENT, servers: serversFor(deps.config.publicUrl) });
   // 405 + Allow, and one rule for query parameters, over every route (read at the first request).
   app.use(apiRouteRules(API_PREFIX, () => [...app.routes, EVENTS_ROUTE]));
   app.get("/openapi.json", (c) =>
-    c.body(OPENAPI_JSON, 200, { "Content-Type": "application/json", "Cache-Control": "public, max-age=300" }),
+    c.body(openApiJson, 200, { "Content-Type": "application/json", "Cache-Control": "public, max-age=300" }),
   );
+  app.route("/problems", problemTypeRoutes());
 
   // The key is checked against the URL's tenant before the file opens; apiKeyAuth then sets the
   // viewer, so from writesNeedMember on every handler sees a ViewerEnv.

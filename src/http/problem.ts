@@ -1,4 +1,5 @@
 import type { FieldIssue } from "../core/errors.ts";
+import { problemTypeOf } from "../core/problem-types.ts";
 
 export interface Problem {
   status: number;
@@ -10,10 +11,13 @@ export interface Problem {
   extensions?: Record<string, unknown>;
 }
 
-/** An RFC 9457 problem+json response: what every API error looks like. */
+/**
+ * An RFC 9457 problem+json response: what every API error looks like. `type` names the kind of
+ * problem by its status (src/core/problem-types.ts), e.g. `/api/v1/problems/validation`.
+ */
 export function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
   const body = {
-    type: "about:blank",
+    type: problemTypeOf(problem.status),
     title: problem.title,
     status: problem.status,
     detail: problem.detail,

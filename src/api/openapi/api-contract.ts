@@ -3,11 +3,10 @@
 // the rate-limit headers and 429 (src/http/middleware/rate-limit*.ts), 405 and the query-parameter rule
 // (src/http/middleware/api-route-rules.ts).
 
-const PROBLEM = { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } };
 const integerHeader = (description: string) => ({ description, schema: { type: "integer", minimum: 0 } });
 
 /** RateLimit-Limit, -Remaining and -Reset: on every API answer while a limit is on. */
-const RATE_LIMIT_HEADERS = {
+export const RATE_LIMIT_HEADERS = {
   "RateLimit-Limit": integerHeader("Requests the tightest bucket this request went through holds when full"),
   "RateLimit-Remaining": integerHeader("Requests left in that bucket"),
   "RateLimit-Reset": integerHeader("Seconds until that bucket is full again"),
@@ -42,16 +41,9 @@ const IF_MATCH_STAGE = header(
   "An ETag of the stage's pipeline (a pipeline answers its stages; `*` matches any): else 412 and nothing is written",
 );
 
-const PRECONDITION_FAILED = {
-  description: "If-Match names a version the record no longer has: nothing was written; read it again",
-  content: PROBLEM,
-};
-const TOO_MANY = {
-  description:
-    "Past a rate limit (the key's, the workspace's or the address's), or too many failed key checks from this address",
-  headers: { "Retry-After": integerHeader("Seconds to wait"), ...RATE_LIMIT_HEADERS },
-  content: PROBLEM,
-};
+// 412 and 429 are the shared responses (problems.ts): the 429 there carries RATE_LIMIT_HEADERS too.
+const PRECONDITION_FAILED = { $ref: "#/components/responses/PreconditionFailed" };
+const TOO_MANY = { $ref: "#/components/responses/TooManyRequests" };
 
 /** The item paths whose GET answers an ETag and whose PATCH and DELETE take If-Match. */
 const TAGGED_ITEMS = [
@@ -66,6 +58,7 @@ const TAGGED_ITEMS = [
 ];
 
 interface Response {
+  $ref?: string;
   description?: string;
   headers?: Record<string, object>;
   content?: object;

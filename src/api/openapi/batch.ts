@@ -1,7 +1,9 @@
 import { BATCH_MATCHES, BATCH_MODES, MAX_BATCH_ITEMS } from "../../batch/batch-write.ts";
 import { EXTERNAL_ID_MAX } from "../../records/external-id.ts";
 import { collectionParameters, writeErrors, writeOperation } from "./operations.ts";
-import { errorResponses, json, problem, query, ref } from "./parts.ts";
+import { json, problem, query, ref } from "./parts.ts";
+import { problemResponses } from "./problems.ts";
+import { closed } from "./schema-rules.ts";
 
 // The OpenAPI document, part: retries, upsert and batches — `externalId` and the exact filters
 // on contacts, companies and deals, POST /<kind>/batch (src/records/record-batch-routes.ts), and
@@ -40,7 +42,7 @@ export const exactFilters = {
   deals: [externalIdFilter],
 };
 
-const itemResult = {
+const itemResult = closed({
   type: "object",
   required: ["index", "status"],
   properties: {
@@ -50,10 +52,15 @@ const itemResult = {
       description:
         "201 created, 200 updated or unchanged; when the batch is refused: the item's own refusal (422, 404, 409), or 424 for an item that was fine but not written",
     },
-    id: { type: "integer", format: "int64" },
-    action: { type: "string", enum: ["created", "updated", "unchanged"] },
+    id: { type: "integer", format: "int64", description: "The record's id, once written or matched" },
+    action: {
+      type: "string",
+      enum: ["created", "updated", "unchanged"],
+      description: "What happened to the item, when it was written",
+    },
     errors: {
       type: "array",
+      description: "The item's own refusal (`field` within the item)",
       items: {
         type: "object",
         required: ["field", "message"],
@@ -61,12 +68,19 @@ const itemResult = {
       },
     },
   },
-};
+});
 
 /** The 422 of a refused batch: a problem with every item's result. */
 const batchProblemSchema = {
   ...problem,
-  properties: { ...problem.properties, results: { type: "array", items: itemResult } },
+  properties: {
+    ...problem.properties,
+    results: {
+      type: "array",
+      items: itemResult,
+      description: "When an item was refused (not when the envelope itself is invalid): every item's outcome",
+    },
+  },
 };
 
 const REFUSED_BATCH = `The envelope is invalid (more than ${MAX_BATCH_ITEMS} items, an unknown mode or matchOn), or an item was refused: then \`results\` gives every item's outcome and \`errors\` names \`items.<index>.<field>\`. Nothing was written`;
@@ -108,6 +122,7 @@ export function batchPath(
       schema: {
         type: "object",
         required: ["results", "data"],
+        additionalProperties: false,
         properties: {
           results: { type: "array", items: itemResult },
           data: { type: "array", items: ref(schema) },
@@ -158,7 +173,7 @@ export function withIdempotencyKeys<P extends Record<string, object>>(paths: P):
     }
     Object.assign(
       responses,
-      errorResponses([
+      problemResponses([
         409,
         "A request with the same Idempotency-Key is still being processed; retry shortly",
       ]),

@@ -1,8 +1,16 @@
 import { bulkActionInput, MAX_BULK_RECORDS } from "../../bulk/bulk-input.ts";
 import { collectionParameters, writeErrors, writeOperation } from "./operations.ts";
-import { bodySchema, json } from "./parts.ts";
+import { bodySchema, id, json } from "./parts.ts";
+import { requires, whenField } from "./schema-rules.ts";
 
 // The OpenAPI document, part: Bulk changes (src/bulk/api-routes.ts).
+
+/** What each action needs besides itself (bulkActionInput's refinement), as JSON Schema. */
+export const actionNeeds = [
+  whenField("action", ["setOwner"], requires("ownerId")),
+  whenField("action", ["addTag", "removeTag"], requires("tag")),
+  whenField("action", ["moveStage"], requires("stageId")),
+];
 
 export function bulkPath(path: string, nouns: string) {
   const action = bodySchema(bulkActionInput) as { properties?: Record<string, unknown>; required?: string[] };
@@ -23,9 +31,24 @@ export function bulkPath(path: string, nouns: string) {
             required: action.required,
             properties: {
               ...action.properties,
-              ids: { type: "array", items: { type: "integer" }, minItems: 1, maxItems: MAX_BULK_RECORDS },
-              filter: { type: "object", additionalProperties: { type: "string" } },
+              ids: {
+                type: "array",
+                items: id,
+                minItems: 1,
+                maxItems: MAX_BULK_RECORDS,
+                description: "The chosen records (or send `filter`)",
+              },
+              filter: {
+                type: "object",
+                additionalProperties: { type: "string" },
+                description: "The list endpoint's query parameters (or send `ids`)",
+              },
             },
+            oneOf: [
+              { ...requires("ids"), not: requires("filter") },
+              { ...requires("filter"), not: requires("ids") },
+            ],
+            allOf: actionNeeds,
           }),
         },
         {
@@ -33,10 +56,12 @@ export function bulkPath(path: string, nouns: string) {
           schema: {
             type: "object",
             required: ["matched", "changed"],
+            additionalProperties: false,
             properties: {
-              matched: { type: "integer", description: "Records chosen" },
+              matched: { type: "integer", minimum: 0, description: "Records chosen" },
               changed: {
                 type: "integer",
+                minimum: 0,
                 description: "Records that changed (adding a tag a record has changes nothing)",
               },
             },
@@ -44,11 +69,12 @@ export function bulkPath(path: string, nouns: string) {
         },
         writeErrors(
           [400, "Malformed JSON, or a filter parameter outside the list's allow-list"],
-          [404, "No such workspace, or a selected id is not in this workspace (nothing changed)"],
+          [404, "A selected id is not in this workspace (nothing changed)"],
           [
             422,
-            `A field is invalid, a record refused the change, or the filter matches more than ${MAX_BULK_RECORDS} records; nothing changed`,
+            `A field is invalid, \`ids\` and \`filter\` are both sent or neither, a record refused the change, or the filter matches more than ${MAX_BULK_RECORDS} records; nothing changed`,
           ],
+          [504, "The change took too long and was stopped; nothing changed"],
         ),
       ),
     },

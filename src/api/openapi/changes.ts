@@ -7,15 +7,17 @@ import {
   itemParameters,
   listOperation,
   onePageOf,
+  readErrors,
 } from "./operations.ts";
-import { dateTime, query, ref } from "./parts.ts";
+import { dateTime, id, query, ref } from "./parts.ts";
+import { closed } from "./schema-rules.ts";
 
 // The OpenAPI document, part: the changes feed and the workspace's users (src/changes, src/auth/user-api-routes.ts).
 
 const RECORD_OBJECTS = ["contact", "company", "deal"];
 const idString = { type: "string", pattern: "^\\d+$", description: "An id, as a string" };
 
-export const changeSchema = {
+export const changeSchema = closed({
   type: "object",
   required: ["id", "type", "occurredAt", "object", "actor"],
   properties: {
@@ -32,6 +34,7 @@ export const changeSchema = {
         id: idString,
         subject: {
           type: "object",
+          description: "A note's, task's or activity's record; absent on a contact, company or deal",
           required: ["type", "id"],
           properties: { type: { type: "string", enum: RECORD_OBJECTS }, id: idString },
         },
@@ -48,7 +51,11 @@ export const changeSchema = {
       description: "An update's `{field: [old, new]}`; absent once an erasure emptied the entry",
     },
     mergedId: { ...idString, description: "A merge's duplicate, now gone: drop it" },
-    activityKind: { type: "string", enum: ["call", "meeting", "email"] },
+    activityKind: {
+      type: "string",
+      enum: ["call", "meeting", "email"],
+      description: "On an activity's entries only: what was logged",
+    },
     actor: {
       type: "object",
       required: ["type", "id"],
@@ -58,13 +65,14 @@ export const changeSchema = {
       },
     },
   },
-};
+});
 
 export const userSchema = {
   type: "object",
   required: ["id", "name", "email", "role"],
+  additionalProperties: false,
   properties: {
-    id: { type: "integer" },
+    id,
     name: { type: "string" },
     email: { type: "string" },
     role: { type: "string", enum: [...ROLES] },
@@ -100,13 +108,14 @@ export function changesPaths() {
           schema: {
             type: "object",
             required: ["data", "nextCursor"],
+            additionalProperties: false,
             properties: {
               data: { type: "array", items: ref("Change") },
               nextCursor: { ...idString, description: "Pass as `after` next time; never null" },
             },
           },
         },
-        [400, 401, 404],
+        readErrors(),
       ),
     },
     "/api/v1/t/{tenant}/users": {

@@ -2,6 +2,7 @@ import { fieldInput, fieldPatchInput } from "../../custom-fields/manage-fields.t
 import {
   collectionParameters,
   createOperation,
+  deleteErrors,
   deleteOperation,
   getOperation,
   itemParameters,
@@ -10,7 +11,8 @@ import {
   writeErrors,
   writeOperation,
 } from "./operations.ts";
-import { jsonBody, ref } from "./parts.ts";
+import { bodySchema, json, jsonBody, ref } from "./parts.ts";
+import { ONE_LINE, requires, whenField, withFieldRules } from "./schema-rules.ts";
 
 // The OpenAPI document, part: Custom field definitions (src/custom-fields/api-routes.ts).
 
@@ -41,7 +43,21 @@ export function customFieldPaths() {
             "`key` (lower-case letters, digits and _) names the field in `customFields`, in `cf=<key>:<value>` filters and in `sort=cf.<key>`; it never reaches SQL text. Selects and multiselects need `options`; at most 50 fields per kind of record. Needs an admin or owner key.",
           tags,
         },
-        jsonBody(fieldInput),
+        {
+          required: true,
+          content: json({
+            ...withFieldRules(bodySchema(fieldInput), { label: ONE_LINE }),
+            // Selects and multiselects need options; other types take none.
+            allOf: [
+              whenField(
+                "type",
+                ["select", "multiselect"],
+                { ...requires("options"), properties: { options: { type: "array", minItems: 1 } } },
+                { properties: { options: { type: "array", maxItems: 0 } } },
+              ),
+            ],
+          }),
+        },
         field,
         adminErrors,
       ),
@@ -57,7 +73,7 @@ export function customFieldPaths() {
             "Values no longer among the options are cleared from every record. Its key and type never change. Needs an admin or owner key.",
           tags,
         },
-        jsonBody(fieldPatchInput),
+        jsonBody(fieldPatchInput, { label: ONE_LINE }),
         { description: "Changed", schema: field },
         adminErrors,
       ),
@@ -68,7 +84,7 @@ export function customFieldPaths() {
           description: "Needs an admin or owner key.",
           tags,
         },
-        [401, FIELD_403, 404],
+        deleteErrors(FIELD_403),
       ),
     },
   };

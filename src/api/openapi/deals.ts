@@ -1,6 +1,7 @@
 import { externalIdProperty } from "./batch.ts";
 import {
   customFields,
+  id,
   nullableDateTime,
   nullableId,
   nullableString,
@@ -34,20 +35,21 @@ export const dealSchema = {
     "updatedAt",
     "customFields",
   ],
+  additionalProperties: false,
   properties: {
-    id: { type: "integer" },
+    id,
     title: { type: "string" },
     amountCents: { type: "integer", description: "In the currency's minor unit (cents for USD)" },
-    currency: { type: "string", description: "ISO 4217 code, e.g. USD" },
+    currency: { type: "string", pattern: "^[A-Z]{3}$", description: "ISO 4217 code, e.g. USD" },
     expectedCloseOn: { type: ["string", "null"], format: "date" },
-    pipelineId: { type: "integer" },
-    stageId: { type: "integer" },
+    pipelineId: id,
+    stageId: id,
     status: { ...stageKind, description: "The kind of the deal's stage" },
     lostReason: { ...nullableString, description: "Only on a lost deal" },
     closedAt: { ...nullableDateTime, description: "When it reached a won or lost stage; null while open" },
     companyId: nullableId,
     ownerId: nullableId,
-    contactIds: { type: "array", items: { type: "integer" }, description: "The people on the deal, by id" },
+    contactIds: { type: "array", items: id, description: "The people on the deal, by id" },
     tags,
     ...externalIdProperty,
     ...timestamps,
@@ -56,9 +58,9 @@ export const dealSchema = {
 };
 
 export const dealExtraParameters = [
-  query("pipelineId", { type: "integer", minimum: 1 }, "Only deals in this pipeline"),
-  query("stageId", { type: "integer", minimum: 1 }, "Only deals in this stage"),
+  query("pipelineId", id, "Only deals in this pipeline"),
+  query("stageId", id, "Only deals in this stage"),
   query("status", stageKind, "Only open, won or lost deals"),
-  query("companyId", { type: "integer", minimum: 1 }, "Only deals with this company"),
-  query("contactId", { type: "integer", minimum: 1 }, "Only deals this person is on"),
+  query("companyId", id, "Only deals with this company"),
+  query("contactId", id, "Only deals this person is on"),
 ];

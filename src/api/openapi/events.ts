@@ -2,7 +2,8 @@ import { EVENTS_MAX_BYTES, MAX_EVENTS_PER_REQUEST } from "../../events/event-lim
 import { IDEMPOTENCY_HEADER, REPLAYED_HEADER } from "../../idempotency/idempotency-key.ts";
 import { EVENT_KINDS } from "../../interactions/kinds.ts";
 import { collectionParameters } from "./operations.ts";
-import { errorResponses, json } from "./parts.ts";
+import { id, json } from "./parts.ts";
+import { ANY_WRITE, problemResponses } from "./problems.ts";
 
 // The OpenAPI document, part: Event ingest (src/events/api-routes.ts).
 
@@ -15,8 +16,8 @@ const eventSchema = {
     "One event about a contact, named by `contactId` or `email` (exact, in any case; when both are given they must be the same contact). Unknown fields are ignored.",
   properties: {
     type: { type: "string", enum: [...EVENT_KINDS], description: "Stored as the interaction's kind" },
-    contactId: { type: "integer", minimum: 1 },
-    email: { type: "string", maxLength: 254 },
+    contactId: id,
+    email: { type: "string", format: "email", maxLength: 254 },
     occurredAt: {
       type: ["string", "integer"],
       description:
@@ -33,16 +34,18 @@ const eventSchema = {
 const answerSchema = {
   type: "object",
   required: ["stored", "rejected"],
+  additionalProperties: false,
   properties: {
-    stored: { type: "integer", description: "Events stored (all in one transaction)" },
+    stored: { type: "integer", minimum: 0, description: "Events stored (all in one transaction)" },
     rejected: {
       type: "array",
       description: "Each refused event (nothing of it stored), in batch order, with its first problem",
       items: {
         type: "object",
         required: ["index", "field", "message"],
+        additionalProperties: false,
         properties: {
-          index: { type: "integer", description: "The event's position in the batch, from 0" },
+          index: { type: "integer", minimum: 0, description: "The event's position in the batch, from 0" },
           field: { type: "string", description: "`event` when the item is not an object" },
           message: { type: "string" },
         },
@@ -90,11 +93,10 @@ export function eventPaths() {
             },
             content: json(answerSchema),
           },
-          ...errorResponses(
+          ...problemResponses(
+            ...ANY_WRITE,
             [400, `The body does not decode, is not an array, or \`${IDEMPOTENCY_HEADER}\` is malformed`],
-            401,
             [403, "The key is read-only"],
-            [404, "No such workspace"],
             [409, `A request with this \`${IDEMPOTENCY_HEADER}\` is still being processed`],
             [
               413,

@@ -30,11 +30,12 @@ export function mergePath(m: MergeDoc) {
         jsonBody(m.request),
         { description: `This ${m.noun}, merged`, schema: ref(m.schema) },
         writeErrors(
-          [404, `No such workspace, or either ${m.noun} is not in this workspace`],
+          [404, `Either ${m.noun} is not in this workspace`],
           [
             422,
             `\`duplicateId\` is this ${m.noun} itself, a \`keep\` entry names no field or is not survivor or duplicate, or the two have more than 20 tags together; \`errors\` names the field`,
           ],
+          [504, "The merge took too long and was stopped; nothing changed"],
         ),
       ),
     },

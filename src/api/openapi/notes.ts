@@ -12,6 +12,8 @@ import {
   writeOperation,
 } from "./operations.ts";
 import {
+  cursor,
+  id,
   jsonBody,
   nullableId,
   pageOf,
@@ -21,20 +23,29 @@ import {
   timestamps,
   updatedSinceParameter,
 } from "./parts.ts";
+import { MULTI_LINE } from "./schema-rules.ts";
 
 // The OpenAPI document, part: Notes (src/notes/api-routes.ts).
 
 export const noteSchema = {
   type: "object",
   required: ["id", "body", "subjectType", "subjectId", "authorId", "createdAt", "updatedAt"],
+  additionalProperties: false,
   properties: {
-    id: { type: "integer" },
+    id,
     body: { type: "string", description: "Plain text, as typed" },
     subjectType: { type: "string", enum: RECORD_SUBJECTS },
-    subjectId: { type: "integer" },
+    subjectId: id,
     authorId: { ...nullableId, description: "The user who wrote it; null when written with an API key" },
     ...timestamps,
   },
+};
+
+/** A note's text: lines and tabs allowed, no other control characters, and not only spaces. */
+const NOTE_BODY = {
+  minLength: 1,
+  allOf: [MULTI_LINE, { pattern: "\\S" }],
+  description: "Plain text, kept as typed; not blank",
 };
 
 export function notePaths() {
@@ -54,7 +65,7 @@ export function notePaths() {
           subjectTypeParameter("What kind of record", true),
           subjectIdParameter("The record's id", true),
           updatedSinceParameter("Only notes changed at or after this instant"),
-          query("cursor", { type: "integer", minimum: 1 }, "`nextCursor` from the previous (newer) page"),
+          query("cursor", cursor, "`nextCursor` from the previous (newer) page"),
           query("limit", { type: "integer", minimum: 1, maximum: 200, default: 100 }, "Page size"),
         ],
         { description: "A page of notes", schema: pageOf(note) },
@@ -66,7 +77,7 @@ export function notePaths() {
           description: "Logs `note.created` on the record.",
           tags,
         },
-        jsonBody(noteInput),
+        jsonBody(noteInput, { body: NOTE_BODY }),
         note,
         writeErrors(NO_SUBJECT),
       ),
@@ -76,7 +87,7 @@ export function notePaths() {
       get: getOperation({ operationId: "getNote", summary: "Get a note", tags }, note),
       patch: writeOperation(
         { operationId: "updateNote", summary: "Change a note's text", tags },
-        jsonBody(z.object({ body: noteBody })),
+        jsonBody(z.object({ body: noteBody }), { body: NOTE_BODY }),
         { description: "Updated", schema: note },
       ),
       delete: deleteOperation({ operationId: "deleteNote", summary: "Delete a note", tags }),

@@ -1,4 +1,5 @@
-import { errorResponses, idParameter, json, location, pageOf, tenantParameter } from "./parts.ts";
+import { idParameter, json, location, pageOf, tenantParameter } from "./parts.ts";
+import { ANY_REQUEST, ANY_WRITE, type ErrorStatus, problemResponses } from "./problems.ts";
 
 // The OpenAPI document, part: the shapes its operations share. Each builder writes an
 // operation's keys in the document's order (operationId, summary, description, tags,
@@ -12,18 +13,25 @@ export interface OperationInfo {
   tags: string[];
 }
 
-/** A problem status, or a status with its own description (`[422, "…"]`). */
-export type ErrorStatus = number | [number, string];
-
 /** A successful answer: its description and its JSON body's schema. */
 export interface Answer {
   description: string;
   schema: object;
 }
 
-/** The problems any write can answer with; `own` rewords some of them (e.g. `[403, "Needs an admin"]`). */
-export function writeErrors(...own: [number, string][]): ErrorStatus[] {
-  return [400, 401, 403, 404, 413, 415, 422].map((status) => own.find(([s]) => s === status) ?? status);
+/** The problems any write can answer with; `own` rewords some or adds others (e.g. `[403, "Needs an admin"]`). */
+export function writeErrors(...own: ErrorStatus[]): ErrorStatus[] {
+  return [...ANY_WRITE, ...own];
+}
+
+/** The problems any read can answer with, plus `own` (added, or rewording a shared one). */
+export function readErrors(...own: ErrorStatus[]): ErrorStatus[] {
+  return [...ANY_REQUEST, ...own];
+}
+
+/** The problems a DELETE can answer with (it has no body), plus `own`. */
+export function deleteErrors(...own: ErrorStatus[]): ErrorStatus[] {
+  return [...ANY_REQUEST, 403, 507, ...own];
 }
 
 /** The parameters of a collection's path (`/t/{tenant}/…`) and of one item's (`…/{id}`). */
@@ -49,27 +57,27 @@ function operation(
   };
 }
 
-/** GET of a list: 200 with `answer`, or 400, 401, 404 (or `errors`). */
+/** GET of a list: 200 with `answer`, or the problems of any read (or `errors`). */
 export function listOperation(
   info: OperationInfo,
   parameters: object[] | undefined,
   answer: Answer,
-  errors: ErrorStatus[] = [400, 401, 404],
+  errors: ErrorStatus[] = readErrors(),
 ) {
   return operation(info, parameters ? { parameters } : {}, {
     200: { description: answer.description, content: json(answer.schema) },
-    ...errorResponses(...errors),
+    ...problemResponses(...errors),
   });
 }
 
-/** GET of one item: 200 "Found", or 401, 404. */
-export function getOperation(info: OperationInfo, schema: object) {
+/** GET of one item: 200 "Found", or the problems of any read (or `errors`). */
+export function getOperation(info: OperationInfo, schema: object, errors: ErrorStatus[] = readErrors()) {
   return operation(
     info,
     {},
     {
       200: { description: "Found", content: json(schema) },
-      ...errorResponses(401, 404),
+      ...problemResponses(...errors),
     },
   );
 }
@@ -86,7 +94,7 @@ export function createOperation(
     { requestBody },
     {
       201: { description: "Created", headers: location, content: json(schema) },
-      ...errorResponses(...errors),
+      ...problemResponses(...errors),
     },
   );
 }
@@ -103,12 +111,12 @@ export function writeOperation(
     { requestBody },
     {
       [answer.status ?? 200]: { description: answer.description, content: json(answer.schema) },
-      ...errorResponses(...errors),
+      ...problemResponses(...errors),
     },
   );
 }
 
-/** DELETE: 204, or 401, 403, 404 (or `errors`). */
-export function deleteOperation(info: OperationInfo, errors: ErrorStatus[] = [401, 403, 404]) {
-  return operation(info, {}, { 204: { description: "Deleted" }, ...errorResponses(...errors) });
+/** DELETE: 204, or the problems of any request, a role's 403 and a full disk's 507 (or `errors`). */
+export function deleteOperation(info: OperationInfo, errors: ErrorStatus[] = deleteErrors()) {
+  return operation(info, {}, { 204: { description: "Deleted" }, ...problemResponses(...errors) });
 }

@@ -1,8 +1,10 @@
 import { z } from "zod";
 import { RECORD_TYPES } from "../../core/record-types.ts";
 import { ISO_INSTANT } from "../../lists/list-params.ts";
+import { ANY_REQUEST, type ErrorStatus, problemResponses, problemSchema } from "./problems.ts";
+import { withFieldRules, withInt64Ids } from "./schema-rules.ts";
 
-/** Shared pieces of the OpenAPI document: JSON Schema from zod, problem responses, parameters. */
+/** Shared pieces of the OpenAPI document: JSON Schema from zod, common schemas, pages, parameters. */
 // The OpenAPI document, part: A request body's JSON Schema, derived from the same zod schema that validates it.
 
 export function bodySchema(schema: z.ZodType): Record<string, unknown> {
@@ -10,11 +12,21 @@ export function bodySchema(schema: z.ZodType): Record<string, unknown> {
     string,
     unknown
   >;
-  return json;
+  return withInt64Ids(json) as Record<string, unknown>;
 }
 
+/** A record's id: a positive 64-bit integer (in practice within JavaScript's safe integers). */
+export const id = { type: "integer", format: "int64", minimum: 1 };
+/** A cursor: opaque text, passed back exactly as a page answered it. */
+export const cursor = {
+  type: "string",
+  minLength: 1,
+  description: "Opaque: pass a page's `nextCursor` (or `prevCursor`) back unchanged",
+};
+/** `nextCursor`/`prevCursor` on a page: a cursor, or null where there is no such page. */
+export const nullableCursor = { type: ["string", "null"] };
 export const nullableString = { type: ["string", "null"] };
-export const nullableId = { type: ["integer", "null"] };
+export const nullableId = { type: ["integer", "null"], format: "int64", minimum: 1 };
 export const nullableDateTime = { type: ["string", "null"], format: "date-time" };
 export const dateTime = { type: "string", format: "date-time" };
 export const timestamps = {
@@ -37,57 +49,33 @@ export const customFields = {
 /** What notes, tasks and logged activities can be about. */
 export const RECORD_SUBJECTS: string[] = [...RECORD_TYPES];
 
-export const problem = {
-  type: "object",
-  description: "RFC 9457 problem details. `errors` names each invalid field.",
-  properties: {
-    type: { type: "string" },
-    title: { type: "string" },
-    status: { type: "integer" },
-    detail: { type: "string" },
-    errors: {
-      type: "array",
-      items: { type: "object", properties: { field: { type: "string" }, message: { type: "string" } } },
-    },
-  },
-};
+/**
+ * The problem+json body (problems.ts problemSchema), under the name parts written before the
+ * shared responses use.
+ */
+export const problem = problemSchema;
 
-export const ERROR_TEXT: Record<number, string> = {
-  400: "Malformed JSON, an unknown parameter, or a sort or filter outside the allow-list",
-  401: "Missing, unknown or revoked API key, a key for another workspace, or a workspace that does not exist (the same answer)",
-  403: "The key's role may not do this (read-only keys cannot write)",
-  404: "No such record in this workspace",
-  413: "The body is larger than the limit",
-  415: "The body is not application/json",
-  422: "A field is invalid; `errors` names it",
-};
-
-/** Problem responses; a status may come with its own description (`[422, "…"]`). */
-export function errorResponses(...statuses: (number | [number, string])[]) {
-  return Object.fromEntries(
-    statuses.map((entry) => {
-      const [status, description] = typeof entry === "number" ? [entry, ERROR_TEXT[entry]] : entry;
-      return [
-        status,
-        {
-          description,
-          content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
-        },
-      ];
-    }),
-  );
-}
+/**
+ * An operation's problem answers, for parts written before problemResponses: the shared
+ * responses of what any request under /t/{tenant} can meet (ANY_REQUEST: 400, 401, 404, 429,
+ * 431, 500, 503) plus `statuses`. New parts: problemResponses with writeErrors() and co.
+ */
+export const errorResponses = (...statuses: ErrorStatus[]) => problemResponses(...ANY_REQUEST, ...statuses);
 
 export const ref = (schema: string) => ({ $ref: `#/components/schemas/${schema}` });
 export const json = (s: object) => ({ "application/json": { schema: s } });
-export const jsonBody = (schema: z.ZodType) => ({ required: true, content: json(bodySchema(schema)) });
+/** A required JSON body from its zod schema, with `rules` stated per field (see withFieldRules). */
+export const jsonBody = (schema: z.ZodType, rules: Record<string, Record<string, unknown>> = {}) => ({
+  required: true,
+  content: json(withFieldRules(bodySchema(schema), rules)),
+});
 
 /**
  * A contact's, company's or deal's body: the zod schema's fields plus `customFields`, which
  * the routes read from the same body and check against the workspace's fields.
  */
-export function recordBody(schema: z.ZodType) {
-  const derived = bodySchema(schema) as { properties?: Record<string, unknown> };
+export function recordBody(schema: z.ZodType, rules: Record<string, Record<string, unknown>> = {}) {
+  const derived = withFieldRules(bodySchema(schema), rules) as { properties?: Record<string, unknown> };
   return {
     required: true,
     content: {
@@ -128,15 +116,22 @@ export const idParameter = (description = "The record's id") => ({
   name: "id",
   in: "path",
   required: true,
-  schema: { type: "integer" },
+  schema: id,
   description,
 });
 
 /** `{data, nextCursor}`: one page of a list. */
-export function pageOf(item: object, nextCursor: object = nullableString) {
+export function pageOf(
+  item: object,
+  nextCursor: object = {
+    ...nullableCursor,
+    description: "Pass as `cursor` for the next page; null on the last",
+  },
+) {
   return {
     type: "object",
     required: ["data", "nextCursor"],
+    additionalProperties: false,
     properties: { data: { type: "array", items: item }, nextCursor },
   };
 }
@@ -146,11 +141,12 @@ export function twoWayPageOf(item: object) {
   return {
     type: "object",
     required: ["data", "nextCursor", "prevCursor"],
+    additionalProperties: false,
     properties: {
       data: { type: "array", items: item },
-      nextCursor: { ...nullableString, description: "Pass as `cursor` for the next page; null on the last" },
+      nextCursor: { ...nullableCursor, description: "Pass as `cursor` for the next page; null on the last" },
       prevCursor: {
-        ...nullableString,
+        ...nullableCursor,
         description: "Pass as `cursor` for the page before this one; null on the first",
       },
     },
@@ -158,7 +154,7 @@ export function twoWayPageOf(item: object) {
 }
 
 export const location = {
-  Location: { description: "The new record's URL", schema: { type: "string" } },
+  Location: { description: "The new record's URL", required: true, schema: { type: "string" } },
 };
 
 /** `updatedSince`: an ISO 8601 date and time with a zone (src/lists/list-params.ts updatedSinceParam). */
@@ -178,7 +174,7 @@ export function listParameters(sorts: string[], extra: object[] = []) {
   return [
     query("q", { type: "string", maxLength: 200 }, "Full-text search (prefix match on every word)"),
     query("tag", { type: "string" }, "Only records with this tag"),
-    query("ownerId", { type: "integer", minimum: 1 }, "Only records owned by this user"),
+    query("ownerId", id, "Only records owned by this user"),
     query("createdFrom", { type: "string", format: "date" }, "Created on or after this day (UTC)"),
     query("createdTo", { type: "string", format: "date" }, "Created on or before this day (UTC)"),
     updatedSinceParameter("Only records changed at or after this instant (`updatedAt >=`)"),
@@ -206,7 +202,7 @@ export function listParameters(sorts: string[], extra: object[] = []) {
     ),
     query(
       "cursor",
-      { type: "string" },
+      cursor,
       "`nextCursor` (the next page) or `prevCursor` (the page before) of the page in hand",
     ),
     query("limit", { type: "integer", minimum: 1, maximum: 200, default: 50 }, "Page size"),

@@ -3,6 +3,7 @@ import { STAGE_KINDS } from "../../pipelines/schema.ts";
 import {
   collectionParameters,
   createOperation,
+  deleteErrors,
   deleteOperation,
   getOperation,
   itemParameters,
@@ -11,7 +12,8 @@ import {
   writeErrors,
   writeOperation,
 } from "./operations.ts";
-import { jsonBody, ref } from "./parts.ts";
+import { id, jsonBody, ref } from "./parts.ts";
+import { ONE_LINE } from "./schema-rules.ts";
 
 // The OpenAPI document, part: Pipelines and their stages (src/pipelines/api-routes.ts).
 
@@ -20,10 +22,11 @@ export const stageKind = { type: "string", enum: [...STAGE_KINDS] };
 export const stageSchema = {
   type: "object",
   required: ["id", "name", "position", "probability", "kind"],
+  additionalProperties: false,
   properties: {
-    id: { type: "integer" },
+    id,
     name: { type: "string" },
-    position: { type: "integer", description: "0-based, in board order" },
+    position: { type: "integer", minimum: 0, description: "0-based, in board order" },
     probability: { type: "integer", minimum: 0, maximum: 100, description: "Chance of winning, in percent" },
     kind: { ...stageKind, description: "What reaching the stage means for a deal" },
   },
@@ -32,10 +35,11 @@ export const stageSchema = {
 export const pipelineSchema = {
   type: "object",
   required: ["id", "name", "position", "stages"],
+  additionalProperties: false,
   properties: {
-    id: { type: "integer" },
+    id,
     name: { type: "string" },
-    position: { type: "integer" },
+    position: { type: "integer", minimum: 0 },
     stages: { type: "array", items: ref("Stage"), description: "In order" },
   },
 };
@@ -67,7 +71,7 @@ export function pipelinePaths() {
             "Without `stages` it gets New, In progress, Won and Lost. Names are unique (case-insensitive). Needs an admin or owner key.",
           tags: tag,
         },
-        jsonBody(pipelineInput),
+        jsonBody(pipelineInput, { name: ONE_LINE }),
         pipeline,
         adminErrors,
       ),
@@ -85,7 +89,7 @@ export function pipelinePaths() {
           description: "Needs an admin or owner key.",
           tags: tag,
         },
-        jsonBody(pipelineInput.pick({ name: true })),
+        jsonBody(pipelineInput.pick({ name: true }), { name: ONE_LINE }),
         { description: "Renamed", schema: pipeline },
         adminErrors,
       ),
@@ -97,12 +101,10 @@ export function pipelinePaths() {
             "Only a pipeline without deals (move or delete them first), and never the last one. Needs an admin or owner key.",
           tags: tag,
         },
-        [
-          401,
-          ADMIN_403,
-          404,
-          [422, "The pipeline still has deals, or it is the only pipeline (`errors` names `pipeline`)"],
-        ],
+        deleteErrors(ADMIN_403, [
+          422,
+          "The pipeline still has deals, or it is the only pipeline (`errors` names `pipeline`)",
+        ]),
       ),
     },
     "/api/v1/t/{tenant}/pipelines/{id}/stages": {
@@ -115,7 +117,7 @@ export function pipelinePaths() {
             "An open stage goes before the pipeline's won and lost stages, a won or lost one at the end; at most 20 stages. Needs an admin or owner key.",
           tags: tag,
         },
-        jsonBody(stageInput),
+        jsonBody(stageInput, { name: ONE_LINE }),
         { status: 201, description: "The pipeline with the new stage", schema: pipeline },
         adminErrors,
       ),
@@ -130,7 +132,7 @@ export function pipelinePaths() {
             "Name, probability, kind (the deals in it take the new status) and position (the other stages shift to make room). Needs an admin or owner key.",
           tags: tag,
         },
-        jsonBody(stagePatchInput),
+        jsonBody(stagePatchInput, { name: ONE_LINE }),
         { description: "The stage's pipeline", schema: pipeline },
         adminErrors,
       ),
@@ -142,12 +144,10 @@ export function pipelinePaths() {
             "Only a stage without deals (move them first), and never a pipeline's only stage. Needs an admin or owner key.",
           tags: tag,
         },
-        [
-          401,
-          ADMIN_403,
-          404,
-          [422, "The stage still has deals, or it is its pipeline's only stage (`errors` names `stageId`)"],
-        ],
+        deleteErrors(ADMIN_403, [
+          422,
+          "The stage still has deals, or it is its pipeline's only stage (`errors` names `stageId`)",
+        ]),
       ),
     },
   };

@@ -1,8 +1,9 @@
 import { REPORTS } from "../../reports/report-catalog.ts";
 import { MAX_RANGE_DAYS } from "../../reports/report-filters.ts";
 import type { ReportName } from "../../reports/report-types.ts";
-import { collectionParameters, listOperation } from "./operations.ts";
-import { nullableId, query, ref } from "./parts.ts";
+import { collectionParameters, listOperation, readErrors } from "./operations.ts";
+import { id, nullableId, query, ref } from "./parts.ts";
+import { closed } from "./schema-rules.ts";
 
 // The OpenAPI document, part: Reports (src/reports/api-routes.ts).
 
@@ -31,9 +32,9 @@ const stage = {
   type: "object",
   required: ["pipelineId", "pipeline", "stageId", "stage", "probability", "deals", "amounts"],
   properties: {
-    pipelineId: { type: "integer" },
+    pipelineId: id,
     pipeline: { type: "string" },
-    stageId: { type: "integer" },
+    stageId: id,
     stage: { type: "string" },
     probability: { type: "integer", minimum: 0, maximum: 100 },
     deals: count,
@@ -73,7 +74,7 @@ function answer(name: ReportName, filters: object, figures: Record<string, objec
   };
 }
 
-export const reportSchemas = {
+export const reportSchemas: Record<string, object> = closed({
   ReportAmount: amount,
   ReportStage: stage,
   PipelineReport: answer(
@@ -214,7 +215,7 @@ export const reportSchemas = {
       },
     },
   ),
-};
+});
 
 const SCHEMA: Record<ReportName, string> = {
   pipeline: "PipelineReport",
@@ -239,7 +240,7 @@ const parameters = [
     "First day of the range (in `zone`); default: the 1st of the month eleven months before `to`",
   ),
   query("to", day, "Last day of the range (in `zone`), included; default: today"),
-  query("ownerId", { type: "integer", minimum: 1 }, "Only this user's deals, contacts or activity"),
+  query("ownerId", id, "Only this user's deals, contacts or activity"),
   query(
     "zone",
     { type: "string", maxLength: 64 },
@@ -265,14 +266,14 @@ export function reportPaths() {
             description: "The report's figures and the filters they are for",
             schema: ref(SCHEMA[report.name]),
           },
-          [
-            400,
-            401,
-            404,
-            422,
-            [503, "The worker pool is full: try again after `Retry-After` seconds"],
+          readErrors(
+            [
+              422,
+              "`from` after `to`, a range past 5 years, an unknown `zone`, or an `ownerId` not in the workspace",
+            ],
+            [503, "The worker pool is full, or the workspace is busy: try again after `Retry-After` seconds"],
             [504, "The report took too long and was stopped"],
-          ],
+          ),
         ),
       },
     ]),

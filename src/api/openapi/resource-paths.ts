@@ -24,6 +24,8 @@ export interface ResourceDoc {
   create: z.ZodType;
   patch: z.ZodType;
   extra?: object[];
+  /** More of the server's rules per body field than zod's JSON Schema says (see withFieldRules). */
+  rules?: Record<string, Record<string, unknown>>;
   descriptions?: { list?: string; create?: string; patch?: string; delete?: string };
 }
 
@@ -43,7 +45,7 @@ export function resourcePaths(r: ResourceDoc) {
       ),
       post: createOperation(
         { operationId: `create${r.noun}`, summary: `Create a ${singular}`, description: text.create, tags },
-        recordBody(r.create),
+        recordBody(r.create, r.rules),
         one,
       ),
     },
@@ -57,7 +59,7 @@ export function resourcePaths(r: ResourceDoc) {
           description: text.patch ?? "Only the fields sent change.",
           tags,
         },
-        recordBody(r.patch),
+        recordBody(r.patch, r.rules),
         { description: "Updated", schema: one },
       ),
       delete: deleteOperation({

@@ -1,14 +1,15 @@
 import { collectionParameters, listOperation } from "./operations.ts";
-import { nullableString, query, RECORD_SUBJECTS, ref } from "./parts.ts";
+import { id, nullableString, query, RECORD_SUBJECTS, ref } from "./parts.ts";
 
 // The OpenAPI document, part: Search (src/search/api-routes.ts).
 
 export const searchHitSchema = {
   type: "object",
   required: ["type", "id", "title", "detail"],
+  additionalProperties: false,
   properties: {
     type: { type: "string", enum: ["contact", "company", "deal", "note"] },
-    id: { type: "integer" },
+    id,
     title: {
       type: "string",
       description:
@@ -19,7 +20,7 @@ export const searchHitSchema = {
       description: "A contact's email, title or company; a company's domain or city; a deal's stage",
     },
     subjectType: { type: "string", enum: RECORD_SUBJECTS, description: "Notes only: the record it is on" },
-    subjectId: { type: "integer", description: "Notes only: the record it is on" },
+    subjectId: { ...id, description: "Notes only: the record it is on" },
   },
 };
 
@@ -45,6 +46,7 @@ export function searchPaths() {
           schema: {
             type: "object",
             required: ["contact", "company", "deal", "note"],
+            additionalProperties: false,
             properties: { contact: hits, company: hits, deal: hits, note: hits },
           },
         },

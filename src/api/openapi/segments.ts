@@ -11,6 +11,7 @@ import {
   OPERATORS,
 } from "../../segments/segment-rules.ts";
 import { MAX_SEGMENTS } from "../../segments/segments.ts";
+import { actionNeeds } from "./bulk.ts";
 import {
   collectionParameters,
   createOperation,
@@ -19,10 +20,12 @@ import {
   itemParameters,
   listOperation,
   onePageOf,
+  readErrors,
   writeErrors,
   writeOperation,
 } from "./operations.ts";
-import { bodySchema, dateTime, json, query, ref, twoWayPageOf } from "./parts.ts";
+import { bodySchema, cursor, dateTime, id, json, query, ref, twoWayPageOf } from "./parts.ts";
+import { ONE_LINE } from "./schema-rules.ts";
 
 // The OpenAPI document, part: Segments (src/segments/api-routes.ts).
 
@@ -48,6 +51,7 @@ export const segmentSchemas = {
       {
         type: "object",
         required: ["field", "op"],
+        additionalProperties: false,
         properties: {
           field: {
             type: "string",
@@ -66,6 +70,7 @@ export const segmentSchemas = {
       {
         type: "object",
         required: ["match", "rules"],
+        additionalProperties: false,
         properties: {
           match: { type: "string", enum: [...MATCHES] },
           rules: { type: "array", items: ref("SegmentRule"), minItems: 1 },
@@ -76,8 +81,9 @@ export const segmentSchemas = {
   Segment: {
     type: "object",
     required: ["id", "name", "match", "rules", "createdAt", "updatedAt"],
+    additionalProperties: false,
     properties: {
-      id: { type: "integer" },
+      id,
       name: { type: "string" },
       match: {
         type: "string",
@@ -97,7 +103,7 @@ const rulesBody = (required: string[]) => ({
     type: "object",
     required,
     properties: {
-      name: { type: "string", minLength: 1, maxLength: 100 },
+      name: { type: "string", minLength: 1, maxLength: 100, ...ONE_LINE },
       match: { type: "string", enum: [...MATCHES], default: "all" },
       rules: { type: "array", items: ref("SegmentRule") },
     },
@@ -162,22 +168,26 @@ export function segmentPaths() {
           description: `One action on the segment's members as they are now (at most ${MAX_BULK_RECORDS}), as \`POST /contacts/bulk\` does it: \`setOwner\` takes \`ownerId\` (null clears it), \`addTag\`/\`removeTag\` take \`tag\`. All in one transaction: one refused contact means nothing changes.`,
           tags,
         },
-        { required: true, content: json(bodySchema(bulkActionInput)) },
+        { required: true, content: json({ ...bodySchema(bulkActionInput), allOf: actionNeeds }) },
         {
           description: "Done",
           schema: {
             type: "object",
             required: ["matched", "changed"],
+            additionalProperties: false,
             properties: {
-              matched: { type: "integer", description: "Contacts in the segment" },
-              changed: { type: "integer", description: "Contacts that changed" },
+              matched: { type: "integer", minimum: 0, description: "Contacts in the segment" },
+              changed: { type: "integer", minimum: 0, description: "Contacts that changed" },
             },
           },
         },
-        writeErrors([
-          422,
-          `A field is invalid, a contact refused the change, more than ${MAX_BULK_RECORDS} contacts are in the segment, or its rules no longer fit the workspace; nothing changed`,
-        ]),
+        writeErrors(
+          [
+            422,
+            `A field is invalid, a contact refused the change, more than ${MAX_BULK_RECORDS} contacts are in the segment, or its rules no longer fit the workspace; nothing changed`,
+          ],
+          [504, "The change took too long and was stopped; nothing changed"],
+        ),
       ),
     },
     "/api/v1/t/{tenant}/segments/{id}/members": {
@@ -199,7 +209,7 @@ export function segmentPaths() {
           query("order", { type: "string", enum: ["asc", "desc"] }, "Default: desc, or asc for name"),
           query(
             "cursor",
-            { type: "string" },
+            cursor,
             "`nextCursor` (the next page) or `prevCursor` (the page before) of the page in hand",
           ),
           query("limit", { type: "integer", minimum: 1, maximum: 200, default: 50 }, "Page size"),
@@ -215,7 +225,13 @@ export function segmentPaths() {
             };
           })(),
         },
-        [400, 401, 404, 422],
+        readErrors(
+          [
+            422,
+            "The segment's rules no longer fit the workspace (a custom field removed); `errors` names the rule",
+          ],
+          [504, "Counting the members took too long and was stopped"],
+        ),
       ),
     },
   };

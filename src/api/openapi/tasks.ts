@@ -10,6 +10,10 @@ import {
   writeOperation,
 } from "./operations.ts";
 import {
+  bodySchema,
+  cursor,
+  id,
+  json,
   jsonBody,
   nullableDateTime,
   nullableId,
@@ -20,6 +24,7 @@ import {
   timestamps,
   updatedSinceParameter,
 } from "./parts.ts";
+import { ONE_LINE, withFieldRules } from "./schema-rules.ts";
 
 // The OpenAPI document, part: Tasks (src/tasks/api-routes.ts).
 
@@ -37,8 +42,9 @@ export const taskSchema = {
     "createdAt",
     "updatedAt",
   ],
+  additionalProperties: false,
   properties: {
-    id: { type: "integer" },
+    id,
     title: { type: "string" },
     dueAt: nullableDateTime,
     assigneeId: nullableId,
@@ -50,6 +56,15 @@ export const taskSchema = {
   },
 };
 
+/** `subjectType` and `subjectId` go together: both set, or both absent or null (a 422 naming `subjectId` otherwise). */
+export const SUBJECT_PAIR = [
+  { properties: { subjectType: { type: "null" }, subjectId: { type: "null" } } },
+  {
+    required: ["subjectType", "subjectId"],
+    properties: { subjectType: { type: "string" }, subjectId: { type: "integer", format: "int64" } },
+  },
+];
+
 export function taskPaths() {
   const tags = ["Tasks"];
   const task = ref("Task");
@@ -59,12 +74,12 @@ export function taskPaths() {
       get: listOperation(
         { operationId: "listTasks", summary: "List tasks", description: "Newest first.", tags },
         [
-          query("assigneeId", { type: "integer", minimum: 1 }, "Only tasks assigned to this user"),
+          query("assigneeId", id, "Only tasks assigned to this user"),
           query("completed", { type: "string", enum: ["true", "false"] }, "Only done, or only open, tasks"),
           subjectTypeParameter("Only tasks about this kind of record", false),
           subjectIdParameter("Only tasks about the record with this id", false),
           updatedSinceParameter("Only tasks changed at or after this instant"),
-          query("cursor", { type: "integer", minimum: 1 }, "`nextCursor` from the previous page"),
+          query("cursor", cursor, "`nextCursor` from the previous page"),
           query("limit", { type: "integer", minimum: 1, maximum: 200, default: 50 }, "Page size"),
         ],
         { description: "A page", schema: pageOf(task) },
@@ -76,7 +91,13 @@ export function taskPaths() {
           description: "`subjectType` and `subjectId` go together and must name a record of this workspace.",
           tags,
         },
-        jsonBody(taskInput),
+        {
+          required: true,
+          content: json({
+            ...withFieldRules(bodySchema(taskInput), { title: ONE_LINE }),
+            anyOf: SUBJECT_PAIR,
+          }),
+        },
         task,
       ),
     },
@@ -88,10 +109,10 @@ export function taskPaths() {
           operationId: "updateTask",
           summary: "Change a task, or complete it",
           description:
-            "Only the fields sent change. `completed: true` completes the task and logs `task.completed` on the record it is about (on the task itself when it is about nothing); `completed: false` reopens it.",
+            "Only the fields sent change; `subjectType` and `subjectId` must still go together afterwards (both set, or both null). `completed: true` completes the task and logs `task.completed` on the record it is about (on the task itself when it is about nothing); `completed: false` reopens it.",
           tags,
         },
-        jsonBody(taskPatchInput),
+        jsonBody(taskPatchInput, { title: ONE_LINE }),
         { description: "Updated", schema: task },
       ),
       delete: deleteOperation({ operationId: "deleteTask", summary: "Delete a task", tags }),

@@ -2,19 +2,24 @@ import { webhookInput, webhookPatch } from "../../webhooks/manage-webhooks.ts";
 import {
   collectionParameters,
   createOperation,
+  deleteErrors,
   deleteOperation,
+  getOperation,
   itemParameters,
   listOperation,
   onePageOf,
+  readErrors,
   writeErrors,
   writeOperation,
 } from "./operations.ts";
-import { dateTime, errorResponses, json, jsonBody, nullableDateTime, nullableString, ref } from "./parts.ts";
+import { dateTime, id, json, jsonBody, nullableDateTime, nullableString, ref } from "./parts.ts";
+import { problemResponses } from "./problems.ts";
+import { closed } from "./schema-rules.ts";
 
 // The OpenAPI document, part: webhook subscriptions and their delivery logs (src/webhooks/api-routes.ts).
 
 const webhookProperties = {
-  id: { type: "integer" },
+  id,
   url: { type: "string", format: "uri", description: "Where deliveries are POSTed" },
   events: {
     type: "array",
@@ -39,8 +44,8 @@ const webhookProperties = {
 const REQUIRED = Object.keys(webhookProperties);
 
 export const webhookSchemas = {
-  Webhook: { type: "object", required: REQUIRED, properties: webhookProperties },
-  WebhookWithSecret: {
+  Webhook: closed({ type: "object", required: REQUIRED, properties: webhookProperties }),
+  WebhookWithSecret: closed({
     type: "object",
     required: [...REQUIRED, "secret"],
     properties: {
@@ -50,8 +55,8 @@ export const webhookSchemas = {
         description: "Signs every delivery (CRM-Signature); shown only in this answer",
       },
     },
-  },
-  WebhookDelivery: {
+  }),
+  WebhookDelivery: closed({
     type: "object",
     required: [
       "id",
@@ -66,7 +71,7 @@ export const webhookSchemas = {
       "nextAttemptAt",
     ],
     properties: {
-      id: { type: "integer" },
+      id,
       changeId: { type: "string", description: "The change's id, sent as CRM-Event-Id" },
       eventType: { type: "string" },
       attempt: { type: "integer", description: "1 for the first try of this change" },
@@ -83,7 +88,7 @@ export const webhookSchemas = {
         description: "When it is tried again; null once delivered or given up",
       },
     },
-  },
+  }),
 };
 
 const ADMIN_403: [number, string] = [403, "Webhooks need an admin or owner key (reads too)"];
@@ -104,7 +109,7 @@ export function webhookPaths() {
         { operationId: "listWebhooks", summary: "List webhook subscriptions", tags: tag },
         undefined,
         { description: "Every subscription (at most 20)", schema: onePageOf(webhook) },
-        [400, 401, ADMIN_403, 404],
+        readErrors(ADMIN_403),
       ),
       post: createOperation(
         {
@@ -121,15 +126,11 @@ export function webhookPaths() {
     },
     "/api/v1/t/{tenant}/webhooks/{id}": {
       parameters: itemParameters("The webhook's id"),
-      get: {
-        operationId: "getWebhook",
-        summary: "Get a webhook subscription",
-        tags: tag,
-        responses: {
-          200: { description: "Found", content: json(webhook) },
-          ...errorResponses(400, 401, ADMIN_403, 404),
-        },
-      },
+      get: getOperation(
+        { operationId: "getWebhook", summary: "Get a webhook subscription", tags: tag },
+        webhook,
+        readErrors(ADMIN_403),
+      ),
       patch: writeOperation(
         {
           operationId: "updateWebhook",
@@ -148,11 +149,12 @@ export function webhookPaths() {
           summary: "Delete a webhook subscription and its delivery log",
           tags: tag,
         },
-        [401, ADMIN_403, 404],
+        deleteErrors(ADMIN_403),
       ),
     },
     "/api/v1/t/{tenant}/webhooks/{id}/secret": {
       parameters: itemParameters("The webhook's id"),
+      // No body: the problems of a body-less write, as a DELETE's.
       post: {
         operationId: "rotateWebhookSecret",
         summary: "Rotate a webhook's signing secret",
@@ -161,7 +163,7 @@ export function webhookPaths() {
         tags: tag,
         responses: {
           200: { description: "Rotated", content: json(withSecret) },
-          ...errorResponses(401, ADMIN_403, 404),
+          ...problemResponses(...deleteErrors(ADMIN_403)),
         },
       },
     },
@@ -176,7 +178,7 @@ export function webhookPaths() {
         },
         undefined,
         { description: "Every attempt kept", schema: onePageOf(ref("WebhookDelivery")) },
-        [400, 401, ADMIN_403, 404],
+        readErrors(ADMIN_403),
       ),
     },
   };
