@@ -1,0 +1,134 @@
+import { afterAll, describe, expect, it } from "bun:test";
+import { startServer, type TestServer } from "./support/server.ts";
+import { type Json, type SyncWorkspace, suiteWorkspace } from "./support/sync-workspace.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { api, DataDir, signIn } from "./support/workspace.ts";
+
+/**
+ * A hostile trial of the changes feed, updatedSince, the notes cursor and /users (issue 12),
+ * as an integration engineer keeping a mirror would hit them and as an attacker would: writes
+ * made outside the record's own services (settings, pipelines, user removal) that leave a
+ * mirror behind, ordering under two processes and the worker pool, a log mostly made of
+ * integration events, updatedSince's edges, erasure. A passing test is a promise that held; an
+ * `it.skip("DEFECT: …")` is a defect, its body the check that fails today.
+ */
+
+const SLUG = "trial-home";
+const OTHER = "trial-other";
+
+const ws = suiteWorkspace(SLUG, OTHER);
+const owner: SyncWorkspace["owner"] = (...args) => ws.owner(...args);
+const call: SyncWorkspace["call"] = (...args) => ws.call(...args);
+
+/** Everything in the feed after `after`, read to its end, and the cursor it ends on. */
+async function feedAfter(after: string): Promise<{ data: Json[]; cursor: string }> {
+  const all: Json[] = [];
+  let cursor = after;
+  for (;;) {
+    const page = await call("GET", `/changes?after=${cursor}&limit=1000`);
+    all.push(...page.data);
+    if (page.nextCursor === cursor) return { data: all, cursor };
+    cursor = page.nextCursor;
+  }
+}
+
+const head = async () => (await feedAfter("0")).cursor;
+
+/** The feed entries since `after` that name the record (as object or as subject). */
+async function entriesAbout(after: string, type: string, id: number): Promise<Json[]> {
+  const { data } = await feedAfter(after);
+  return data.filter(
+    (e) =>
+      (e.object.type === type && e.object.id === String(id)) ||
+      (e.object.subject?.type === type && e.object.subject.id === String(id)),
+  );
+}
+
+const since = (iso: string) => `updatedSince=${encodeURIComponent(iso)}`;
+
+describe("a mirror misses writes made outside the record's services", () => {
+  it.skip("DEFECT: changing a stage's kind (PATCH /stages/<id> {kind: won}) changes every deal in it to won with no feed entry and no updatedAt change: src/pipelines/manage-pipelines.ts updateStage's `UPDATE deals SET status` should touch updated_at and log deal.updated/won per deal", async () => {
+    const sales = (await call("GET", "/pipelines")).data.find((p: Json) => p.name === "Sales");
+    const stage = await call("POST", `/pipelines/${sales.id}/stages`, {
+      name: "Trial open",
+      kind: "open",
+      probability: 50,
+    });
+    const stageId = stage.stages.find((s: Json) => s.name === "Trial open").id;
+    const deal = await call("POST", "/deals", { title: "Stage kind deal", stageId });
+    expect(deal.status).toBe("open");
+    const start = await head();
+    await Bun.sleep(5);
+    await call("PATCH", `/stages/${stageId}`, { kind: "won" });
+    const now = await call("GET", `/deals/${deal.id}`);
+    expect(now.status).toBe("won"); // the deal did change…
+    // …so a mirror must be told: by the feed, and by updatedAt / updatedSince.
+    expect(now.updatedAt > deal.updatedAt).toBe(true);
+    expect((await entriesAbout(start, "deal", deal.id)).length).toBeGreaterThan(0);
+  });
+
+  it.skip("DEFECT: taking an option off a select custom field clears it on every record that had it, with no feed entry and no updatedAt change: src/custom-fields/manage-fields.ts updateField should touch the records whose values it clears (and log their update)", async () => {
+    const field = await call("POST", "/custom-fields", {
+      entity: "contact",
+      key: "trial_tier",
+      label: "Trial tier",
+      type: "select",
+      options: ["gold", "silver"],
+    });
+    const contact = await call("POST", "/contacts", {
+      firstName: "Tiered",
+      customFields: { trial_tier: "gold" },
+    });
+    expect(contact.customFields).toEqual({ trial_tier: "gold" });
+    const start = await head();
+    await Bun.sleep(5);
+    await call("PATCH", `/custom-fields/${field.id}`, { options: ["silver"] });
+    const now = await call("GET", `/contacts/${contact.id}`);
+    expect(now.customFields).toEqual({}); // the value went…
+    expect(now.updatedAt > contact.updatedAt).toBe(true); // …unseen by updatedSince
+    expect((await entriesAbout(start, "contact", contact.id)).length).toBeGreaterThan(0);
+  });
+
+  it.skip("DEFECT: deleting a custom field removes its value from every record (ON DELETE CASCADE) with no feed entry and no updatedAt change: src/custom-fields/manage-fields.ts deleteField should touch the records that held a value", async () => {
+    const field = await call("POST", "/custom-fields", {
+      entity: "deal",
+      key: "trial_source",
+      label: "Trial source",
+      type: "text",
+    });
+    const deal = await call("POST", "/deals", { title: "Sourced", customFields: { trial_source: "fair" } });
+    expect(deal.customFields).toEqual({ trial_source: "fair" });
+    await Bun.sleep(5);
+    const mark = new Date().toISOString();
+    await call("DELETE", `/custom-fields/${field.id}`);
+    const now = await call("GET", `/deals/${deal.id}`);
+    expect(now.customFields).toEqual({});
+    const changed = await call("GET", `/deals?${since(mark)}`);
+    expect(changed.data.map((d: Json) => d.id)).toContain(deal.id);
+  });
+
+  it.skip("DEFECT: removing a user (Settings → Users → Remove) clears ownerId on their contacts, companies and deals and assigneeId on their tasks (ON DELETE SET NULL) with no feed entry and no updatedAt change: src/auth/manage-users.ts removeUser should touch those rows (and log the records' update) so a mirror stops naming a user /users no longer has", async () => {
+    await ws.data.user(SLUG, "leaver@trial.test", "member");
+    const users = await call("GET", "/users");
+    const leaver = users.data.find((u: Json) => u.email === "leaver@trial.test");
+    const contact = await call("POST", "/contacts", { firstName: "Owned", ownerId: leaver.id });
+    const deal = await call("POST", "/deals", { title: "Owned deal", ownerId: leaver.id });
+    const task = await call("POST", "/tasks", { title: "Assigned", assigneeId: leaver.id });
+    expect([contact.ownerId, deal.ownerId, task.assigneeId]).toEqual([leaver.id, leaver.id, leaver.id]);
+    const start = await head();
+    await Bun.sleep(5);
+    const mark = new Date().toISOString();
+    const admin = await signIn(ws.server.url, SLUG, `owner@${SLUG}.test`);
+    await admin.get(`/t/${SLUG}/settings/users`);
+    expect((await admin.post(`/t/${SLUG}/settings/users/${leaver.id}/delete`, {})).status).toBe(303);
+    // The user is gone from /users (that much holds)…
+    expect((await owner("GET", `/t/${SLUG}/users/${leaver.id}`)).status).toBe(404);
+    expect((await call("GET", `/contacts/${contact.id}`)).ownerId).toBeNull();
+    expect((await call("GET", `/tasks/${task.id}`)).assigneeId).toBeNull();
+    // …but nothing tells a mirror its copies still name them.
+    expect((await call("GET", `/contacts?${since(mark)}`)).data.map((r: Json) => r.id)).toContain(contact.id);
+    expect((await call("GET", `/deals?${since(mark)}`)).data.map((r: Json) => r.id)).toContain(deal.id);
+    expect((await call("GET", `/tasks?${since(mark)}`)).data.map((r: Json) => r.id)).toContain(task.id);
+    expect((await entriesAbout(start, "contact", contact.id)).length).toBeGreaterThan(0);
+  });
+});
