@@ -248,3 +248,130 @@ describe("a log mostly made of integration events", () => {
     expect(median).toBeLessThan(20);
   }, 300_000);
 });
+
+describe("updatedSince at its edges", () => {
+  it("reads one instant however it is written (fraction digits, Z, +00:00, -00:00, across the date line) and keeps updatedAt >= it; far past and far future are real instants", async () => {
+    const contact = await call("POST", "/contacts", { firstName: "Edge", tags: ["trial-edge"] });
+    const at = contact.updatedAt as string; // …T10:00:00.123Z
+    const ms = Date.parse(at);
+    const shifted = (hours: number, sign: "+" | "-") =>
+      `${new Date(ms + (sign === "+" ? hours : -hours) * 3_600_000).toISOString().slice(0, 23)}${sign}${String(hours).padStart(2, "0")}:00`;
+    const found = async (value: string) => {
+      const page = await call("GET", `/contacts?tag=trial-edge&${since(value)}`);
+      return page.data.map((r: Json) => r.id);
+    };
+    for (const value of [
+      at,
+      at.replace("Z", "+00:00"),
+      at.replace("Z", "-00:00"),
+      at.replace("Z", "999999Z"), // nine fraction digits: the same millisecond, not the next
+      shifted(14, "+"),
+      shifted(12, "-"),
+      "0001-01-01T00:00:00Z",
+      "1969-12-31T23:59:59.999Z",
+    ])
+      expect({ value, ids: await found(value) }).toEqual({ value, ids: [contact.id] });
+    const next = new Date(ms + 1).toISOString();
+    for (const value of [next, "9999-12-31T23:59:59.999+14:00"])
+      expect({ value, ids: await found(value) }).toEqual({ value, ids: [] });
+    // A leap day in a leap year is a day; the same in another year is not.
+    expect((await owner("GET", `/t/${SLUG}/contacts?${since("2028-02-29T00:00:00Z")}`)).status).toBe(200);
+  });
+
+  it("refuses what is not one instant, with a problem and nothing listed", async () => {
+    for (const value of [
+      "2026-02-29T00:00:00Z",
+      "2026-04-31T10:00:00Z",
+      "2026-12-01T24:00:00Z",
+      "2026-12-01T10:00:60Z", // a leap second
+      "2026-12-01T10:00:00+15:00",
+      "2026-12-01T10:00:00+0100",
+      "2026-12-01T10:00:00.Z",
+      "2026-12-01T10:00:00.1234567890Z",
+      "+002026-12-01T10:00:00Z",
+      "2026-12-01T10:00:00 01:00", // an unencoded "+" arrives as a space
+      "2026-12-01T10:00:00Z ",
+      `2026-12-01T10:00:00.${"0".repeat(30)}Z`,
+      "２０２６-12-01T10:00:00Z",
+    ]) {
+      const response = await owner("GET", `/t/${SLUG}/contacts?updatedSince=${encodeURIComponent(value)}`);
+      expect(`${value} ${response.status}`).toBe(`${value} 400`);
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+      expect(response.text).not.toContain('"data"');
+    }
+    const twice = await owner(
+      "GET",
+      `/t/${SLUG}/contacts?updatedSince=2026-12-01T10:00:00Z&updatedSince=2020-01-01T00:00:00Z`,
+    );
+    expect(twice.status).toBe(400);
+  });
+});
+
+describe("the notes cursor", () => {
+  it("pages notes written in the same millisecond with no gap and no repeat, even as notes come and go between pages", async () => {
+    const deal = await call("POST", "/deals", { title: "Burst of notes" });
+    // Forty notes stamped with one millisecond (as a burst of writes can be): arranged in the file.
+    const at = Date.now();
+    const made = await ws.data.shards.use(ws.data.get(SLUG), (shard) =>
+      Array.from(
+        { length: 40 },
+        (_, i) =>
+          shard
+            .statement(
+              "INSERT INTO notes (body, subject_type, subject_id, created_at, updated_at) VALUES (?, 'deal', ?, ?, ?) RETURNING id",
+            )
+            .get(`burst ${i}`, deal.id, at, at) as { id: number },
+      ),
+    );
+    const base = `/notes?subjectType=deal&subjectId=${deal.id}&limit=7`;
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    let round = 0;
+    do {
+      const page: Json = await call("GET", `${base}${cursor ? `&cursor=${cursor}` : ""}`);
+      seen.push(...page.data.map((n: Json) => n.id));
+      cursor = page.nextCursor;
+      // Between pages: a new note (newer than every page: not in this walk) and one already read deleted.
+      if (round++ === 1) {
+        await call("POST", "/notes", { subjectType: "deal", subjectId: deal.id, body: "late" });
+        await call("DELETE", `/notes/${seen[0]}`);
+      }
+    } while (cursor);
+    const ids = made.map((n: Json) => n.id as number).sort((a, b) => b - a);
+    expect(seen).toEqual(ids);
+  });
+});
+
+describe("erasure and the feed", () => {
+  it("after a person is erased no feed entry carries their name or email, whether it was changed by the API, a page, a bulk change, a deal's people or a merge into them", async () => {
+    const start = await head();
+    const person = await call("POST", "/contacts", {
+      firstName: "Ottoline",
+      lastName: "Vexhall",
+      email: "ottoline@vexhall.test",
+    });
+    const twin = await call("POST", "/contacts", {
+      firstName: "Otto",
+      lastName: "Vexhall-Twin",
+      email: "otto.twin@vexhall.test",
+    });
+    await call("PATCH", `/contacts/${twin.id}`, { title: "Vexhall's twin", phone: "+44 7700 900123" });
+    await call("PATCH", `/contacts/${person.id}`, { email: "o.vexhall@vexhall.test", title: "Vexhall head" });
+    const deal = await call("POST", "/deals", { title: "Plain deal" });
+    const admin = await signIn(ws.server.url, SLUG, `owner@${SLUG}.test`);
+    await admin.get(`/t/${SLUG}/deals/${deal.id}`);
+    expect(
+      (await admin.post(`/t/${SLUG}/deals/${deal.id}/contacts`, { email: "o.vexhall@vexhall.test" })).status,
+    ).toBe(303);
+    await call("POST", "/contacts/bulk", { ids: [person.id], action: "addTag", tag: "vip" });
+    await call("POST", `/contacts/${person.id}/merge`, { duplicateId: twin.id });
+    await admin.get(`/t/${SLUG}/privacy/contacts/${person.id}/erasure`);
+    expect((await admin.post(`/t/${SLUG}/privacy/contacts/${person.id}/erasure`, {})).status).toBe(303);
+    await ws.server.waitForLine((l) => l.msg === "person erased" && l.contactId === person.id);
+    const { data } = await feedAfter(start);
+    expect(data.some((e) => e.type === "contact.erased" && e.object.id === String(person.id))).toBe(true);
+    const text = JSON.stringify(data);
+    for (const secret of ["Ottoline", "Vexhall", "vexhall", "7700", "Otto"])
+      expect(text).not.toContain(secret);
+  });
+});
