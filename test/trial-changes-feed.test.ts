@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, it } from "bun:test";
+import { waitForTask } from "./support/background-task.ts";
+import { importIdOf, upload } from "./support/import-upload.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { type Json, type SyncWorkspace, suiteWorkspace } from "./support/sync-workspace.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -374,4 +376,50 @@ describe("erasure and the feed", () => {
     for (const secret of ["Ottoline", "Vexhall", "vexhall", "7700", "Otto"])
       expect(text).not.toContain(secret);
   });
+});
+
+describe("an import cancelled while a mirror reads the feed", () => {
+  it.skip("DEFECT: a record an import updated, then put back by Cancel, keeps the imported values in a mirror forever: Cancel deletes the run's log entries (and its own) and sets updatedAt back to before the run, so neither the feed nor updatedSince ever says the record changed again (src/imports/compensate.ts restore/takeBack with abort; README's 'One gap' names only created records). The restore should leave a contact.updated entry and a new updatedAt", async () => {
+    const admin = await signIn(ws.server.url, SLUG, `owner@${SLUG}.test`);
+    const ada = await call("POST", "/contacts", {
+      firstName: "Ada",
+      email: "ada@cancel.test",
+      title: "Before",
+    });
+    const lines = ["First Name,Last Name,Email,Job Title", "Ada,,ada@cancel.test,Imported"];
+    for (let i = 0; i < 60_000; i++) lines.push(`C${i},D${i},c${i}@cancel.test,T${i}`);
+    await admin.get(`/t/${SLUG}/imports`);
+    const id = importIdOf(await upload(admin, SLUG, `${lines.join("\n")}\n`, { fileName: "cancel.csv" }));
+    const page = await admin.get(`/t/${SLUG}/imports/${id}`);
+    const form = admin.forms(page.text).find((f) => f.action.endsWith(`/imports/${id}/mapping`));
+    if (!form) throw new Error("no mapping form");
+    const mapped = await admin.submit(form, {});
+    expect((await waitForTask(admin, mapped.headers.get("location"), 90_000)).status).toBe("Done.");
+    let cursor = await head();
+    const run = await admin.post(`/t/${SLUG}/imports/${id}/run`, {});
+    expect(run.status).toBe(303);
+    const location = run.headers.get("location") as string;
+    // The mirror reads the feed during the run until it sees Ada's update, and copies Ada.
+    let copy: Json;
+    for (let tries = 0; !copy && tries < 2000; tries++) {
+      const feed = await call("GET", `/changes?after=${cursor}&limit=1000`);
+      cursor = feed.nextCursor;
+      if (feed.data.some((e: Json) => e.type === "contact.updated" && e.object.id === String(ada.id)))
+        copy = await call("GET", `/contacts/${ada.id}`);
+      else await Bun.sleep(2);
+    }
+    expect(copy.title).toBe("Imported");
+    expect((await admin.post(`${location}/cancel`, {})).status).toBeLessThan(400);
+    const task = await waitForTask(admin, location, 90_000);
+    expect(task.status).toBe("Cancelled.");
+    const truth = await call("GET", `/contacts/${ada.id}`);
+    expect(truth.title).toBe("Before"); // put back…
+    // …and a mirror polling as README says must be able to learn it.
+    const news = await feedAfter(cursor);
+    const byFeed = news.data.some((e) => e.object.type === "contact" && e.object.id === String(ada.id));
+    const bySince = (await call("GET", `/contacts?${since(copy.updatedAt)}&limit=200`)).data.some(
+      (r: Json) => r.id === ada.id,
+    );
+    expect({ byFeed, bySince }).toEqual({ byFeed: true, bySince: true });
+  }, 180_000);
 });
