@@ -145,7 +145,7 @@ describe("order and completeness while others write", () => {
     dir.remove();
   });
 
-  it("a poller reading the feed while two server processes and a bulk change in the worker pool write never sees an id before a smaller one commits: it ends with exactly the feed read afterwards, ascending", async () => {
+  it("a poller reading the feed while two server processes, a bulk change and event batches in the worker pool write never sees an id before a smaller one commits: it ends with exactly the feed read afterwards, ascending", async () => {
     const slug = "trial-procs";
     data = new DataDir(dir.path);
     await data.tenant(slug);
@@ -190,8 +190,20 @@ describe("order and completeness while others write", () => {
         expect([200, 503]).toContain(response.status);
       }
     };
+    // Integration events take their ids from the same sequence (src/events/log-ids.ts), in the pool.
+    const events = async () => {
+      for (let batch = 0; batch < 5; batch++) {
+        const body = Array.from({ length: 2000 }, (_, i) => ({
+          type: "web.visit",
+          contactId: seed[i % seed.length],
+          url: `https://procs.example/${batch}/${i}`,
+        }));
+        const stored = await client("POST", `/t/${slug}/events`, body);
+        expect([200, 503]).toContain(stored.status);
+      }
+    };
     const polling = poll();
-    await Promise.all([writer(0), writer(1), writer(2), writer(3), bulk()]);
+    await Promise.all([writer(0), writer(1), writer(2), writer(3), bulk(), events()]);
     writing = false;
     await polling;
     const ids = seen.map(BigInt);
@@ -360,6 +372,10 @@ describe("erasure and the feed", () => {
     await call("PATCH", `/contacts/${twin.id}`, { title: "Vexhall's twin", phone: "+44 7700 900123" });
     await call("PATCH", `/contacts/${person.id}`, { email: "o.vexhall@vexhall.test", title: "Vexhall head" });
     const deal = await call("POST", "/deals", { title: "Plain deal" });
+    // A deal.updated whose changes quote her (the title is not hers, the words are).
+    const lunch = await call("POST", "/deals", { title: "Lunch with Ottoline Vexhall" });
+    await call("PATCH", `/deals/${lunch.id}`, { title: "Lunch, o.vexhall@vexhall.test paid" });
+    await call("PATCH", `/deals/${lunch.id}`, { title: "Lunch" });
     const admin = await signIn(ws.server.url, SLUG, `owner@${SLUG}.test`);
     await admin.get(`/t/${SLUG}/deals/${deal.id}`);
     expect(
@@ -462,5 +478,40 @@ describe("an erasure's scrub of other records", () => {
       dealSince: (await call("GET", `/deals?${since(mark)}`)).data.some((d: Json) => d.id === deal.id),
     };
     expect(told).toEqual({ deal: true, note: true, task: true, dealSince: true });
+  });
+});
+
+describe("cursors the feed never handed out", () => {
+  it.skip("DEFECT: a cursor past the end of the log (another workspace's, or one kept from before a backup was restored) is answered 200 with no entries and echoed back as nextCursor, so a mirror polling with it silently skips every entry up to it; README says `after` must be a previous nextCursor or entry id, anything else a 400 (src/changes/api-routes.ts: refuse an `after` above the log's sequence)", async () => {
+    await call("POST", "/contacts", { firstName: "Seen" });
+    const end = BigInt(await head());
+    const ahead = String(end + 1_000_000n);
+    const response = await owner("GET", `/t/${SLUG}/changes?after=${ahead}`);
+    // Today: 200 {data: [], nextCursor: ahead}; the next entries (ids end+1…) are never seen with it.
+    const made = await call("POST", "/contacts", { firstName: "Skipped" });
+    const polled = await call("GET", `/changes?after=${ahead}`);
+    const skipped = !polled.data.some((e: Json) => e.object.id === String(made.id));
+    expect({ status: response.status, skipped }).toEqual({ status: 400, skipped: true });
+  });
+});
+
+describe("an erasure and the person's former email", () => {
+  it.skip("DEFECT: an erasure scrubs only the email the person has at the time: an earlier email of theirs quoted in another record's logged change (a deal.updated's `changes.title`) stays in the feed for good (src/privacy/erase-person.ts quotesOf takes the current record only; the emails and names in the contact's own contact.updated entries, read before they are blanked, should be scrubbed too)", async () => {
+    const start = await head();
+    const person = await call("POST", "/contacts", {
+      firstName: "Quintessa",
+      lastName: "Formerly",
+      email: "quintessa@old-address.test",
+    });
+    const deal = await call("POST", "/deals", { title: "Quote sent to quintessa@old-address.test" });
+    await call("PATCH", `/deals/${deal.id}`, { title: "Quote sent" });
+    await call("PATCH", `/contacts/${person.id}`, { email: "q@new-address.test" });
+    const admin = await signIn(ws.server.url, SLUG, `owner@${SLUG}.test`);
+    await admin.get(`/t/${SLUG}/privacy/contacts/${person.id}/erasure`);
+    expect((await admin.post(`/t/${SLUG}/privacy/contacts/${person.id}/erasure`, {})).status).toBe(303);
+    await ws.server.waitForLine((l) => l.msg === "person erased" && l.contactId === person.id);
+    const text = JSON.stringify((await feedAfter(start)).data);
+    expect(text).not.toContain("new-address.test"); // the current one is gone (holds)
+    expect(text).not.toContain("quintessa@old-address.test");
   });
 });
