@@ -207,7 +207,7 @@ describe("order and completeness while others write", () => {
     writing = false;
     await polling;
     const ids = seen.map(BigInt);
-    for (let i = 1; i < ids.length; i++) expect(ids[i] > (ids[i - 1] as bigint)).toBe(true);
+    for (let i = 1; i < ids.length; i++) expect((ids[i] as bigint) > (ids[i - 1] as bigint)).toBe(true);
     // Read again from the start, after everything committed: nothing the poller skipped.
     const all: string[] = [];
     let from = "0";
