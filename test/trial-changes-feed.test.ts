@@ -1,0 +1,552 @@
+import { afterAll, describe, expect, it } from "bun:test";
+import { waitForTask } from "./support/background-task.ts";
+import { importIdOf, upload } from "./support/import-upload.ts";
+import { startServer, type TestServer } from "./support/server.ts";
+import { type Json, type SyncWorkspace, suiteWorkspace } from "./support/sync-workspace.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { api, DataDir, signIn } from "./support/workspace.ts";
+
+/**
+ * A hostile trial of the changes feed, updatedSince, the notes cursor and /users (issue 12),
+ * as an integration engineer keeping a mirror would hit them and as an attacker would: writes
+ * made outside the record's own services (settings, pipelines, user removal) that leave a
+ * mirror behind, ordering under two processes and the worker pool, a log mostly made of
+ * integration events, updatedSince's edges, erasure. A passing test is a promise that held; an
+ * `it.skip("DEFECT: …")` is a defect, its body the check that fails today.
+ */
+
+const SLUG = "trial-home";
+const OTHER = "trial-other";
+
+const ws = suiteWorkspace(SLUG, OTHER);
+const owner: SyncWorkspace["owner"] = (...args) => ws.owner(...args);
+const call: SyncWorkspace["call"] = (...args) => ws.call(...args);
+
+/** Everything in the feed after `after`, read to its end, and the cursor it ends on. */
+async function feedAfter(after: string): Promise<{ data: Json[]; cursor: string }> {
+  const all: Json[] = [];
+  let cursor = after;
+  for (;;) {
+    const page = await call("GET", `/changes?after=${cursor}&limit=1000`);
+    all.push(...page.data);
+    if (page.nextCursor === cursor) return { data: all, cursor };
+    cursor = page.nextCursor;
+  }
+}
+
+const head = async () => (await feedAfter("0")).cursor;
+
+/** The feed entries since `after` that name the record (as object or as subject). */
+async function entriesAbout(after: string, type: string, id: number): Promise<Json[]> {
+  const { data } = await feedAfter(after);
+  return data.filter(
+    (e) =>
+      (e.object.type === type && e.object.id === String(id)) ||
+      (e.object.subject?.type === type && e.object.subject.id === String(id)),
+  );
+}
+
+const since = (iso: string) => `updatedSince=${encodeURIComponent(iso)}`;
+
+describe("a mirror misses writes made outside the record's services", () => {
+  it.skip("DEFECT: changing a stage's kind (PATCH /stages/<id> {kind: won}) changes every deal in it to won with no feed entry and no updatedAt change: src/pipelines/manage-pipelines.ts updateStage's `UPDATE deals SET status` should touch updated_at and log deal.updated/won per deal", async () => {
+    const sales = (await call("GET", "/pipelines")).data.find((p: Json) => p.name === "Sales");
+    const stage = await call("POST", `/pipelines/${sales.id}/stages`, {
+      name: "Trial open",
+      kind: "open",
+      probability: 50,
+    });
+    const stageId = stage.stages.find((s: Json) => s.name === "Trial open").id;
+    const deal = await call("POST", "/deals", { title: "Stage kind deal", stageId });
+    expect(deal.status).toBe("open");
+    const start = await head();
+    await Bun.sleep(5);
+    await call("PATCH", `/stages/${stageId}`, { kind: "won" });
+    const now = await call("GET", `/deals/${deal.id}`);
+    expect(now.status).toBe("won"); // the deal did change…
+    // …so a mirror must be told: by the feed, and by updatedAt / updatedSince.
+    expect(now.updatedAt > deal.updatedAt).toBe(true);
+    expect((await entriesAbout(start, "deal", deal.id)).length).toBeGreaterThan(0);
+  });
+
+  it.skip("DEFECT: taking an option off a select custom field clears it on every record that had it, with no feed entry and no updatedAt change: src/custom-fields/manage-fields.ts updateField should touch the records whose values it clears (and log their update)", async () => {
+    const field = await call("POST", "/custom-fields", {
+      entity: "contact",
+      key: "trial_tier",
+      label: "Trial tier",
+      type: "select",
+      options: ["gold", "silver"],
+    });
+    const contact = await call("POST", "/contacts", {
+      firstName: "Tiered",
+      customFields: { trial_tier: "gold" },
+    });
+    expect(contact.customFields).toEqual({ trial_tier: "gold" });
+    const start = await head();
+    await Bun.sleep(5);
+    await call("PATCH", `/custom-fields/${field.id}`, { options: ["silver"] });
+    const now = await call("GET", `/contacts/${contact.id}`);
+    expect(now.customFields).toEqual({}); // the value went…
+    expect(now.updatedAt > contact.updatedAt).toBe(true); // …unseen by updatedSince
+    expect((await entriesAbout(start, "contact", contact.id)).length).toBeGreaterThan(0);
+  });
+
+  it.skip("DEFECT: deleting a custom field removes its value from every record (ON DELETE CASCADE) with no feed entry and no updatedAt change: src/custom-fields/manage-fields.ts deleteField should touch the records that held a value", async () => {
+    const field = await call("POST", "/custom-fields", {
+      entity: "deal",
+      key: "trial_source",
+      label: "Trial source",
+      type: "text",
+    });
+    const deal = await call("POST", "/deals", { title: "Sourced", customFields: { trial_source: "fair" } });
+    expect(deal.customFields).toEqual({ trial_source: "fair" });
+    await Bun.sleep(5);
+    const mark = new Date().toISOString();
+    await call("DELETE", `/custom-fields/${field.id}`);
+    const now = await call("GET", `/deals/${deal.id}`);
+    expect(now.customFields).toEqual({});
+    const changed = await call("GET", `/deals?${since(mark)}`);
+    expect(changed.data.map((d: Json) => d.id)).toContain(deal.id);
+  });
+
+  it.skip("DEFECT: removing a user (Settings → Users → Remove) clears ownerId on their contacts, companies and deals and assigneeId on their tasks (ON DELETE SET NULL) with no feed entry and no updatedAt change: src/auth/manage-users.ts removeUser should touch those rows (and log the records' update) so a mirror stops naming a user /users no longer has", async () => {
+    await ws.data.user(SLUG, "leaver@trial.test", "member");
+    const users = await call("GET", "/users");
+    const leaver = users.data.find((u: Json) => u.email === "leaver@trial.test");
+    const contact = await call("POST", "/contacts", { firstName: "Owned", ownerId: leaver.id });
+    const deal = await call("POST", "/deals", { title: "Owned deal", ownerId: leaver.id });
+    const task = await call("POST", "/tasks", { title: "Assigned", assigneeId: leaver.id });
+    expect([contact.ownerId, deal.ownerId, task.assigneeId]).toEqual([leaver.id, leaver.id, leaver.id]);
+    const start = await head();
+    await Bun.sleep(5);
+    const mark = new Date().toISOString();
+    const admin = await signIn(ws.server.url, SLUG, `owner@${SLUG}.test`);
+    await admin.get(`/t/${SLUG}/settings/users`);
+    expect((await admin.post(`/t/${SLUG}/settings/users/${leaver.id}/delete`, {})).status).toBe(303);
+    // The user is gone from /users (that much holds)…
+    expect((await owner("GET", `/t/${SLUG}/users/${leaver.id}`)).status).toBe(404);
+    expect((await call("GET", `/contacts/${contact.id}`)).ownerId).toBeNull();
+    expect((await call("GET", `/tasks/${task.id}`)).assigneeId).toBeNull();
+    // …but nothing tells a mirror its copies still name them.
+    expect((await call("GET", `/contacts?${since(mark)}`)).data.map((r: Json) => r.id)).toContain(contact.id);
+    expect((await call("GET", `/deals?${since(mark)}`)).data.map((r: Json) => r.id)).toContain(deal.id);
+    expect((await call("GET", `/tasks?${since(mark)}`)).data.map((r: Json) => r.id)).toContain(task.id);
+    expect((await entriesAbout(start, "contact", contact.id)).length).toBeGreaterThan(0);
+  });
+});
+
+describe("order and completeness while others write", () => {
+  const dir = tempDir();
+  let server: TestServer | undefined;
+  let data: DataDir | undefined;
+  afterAll(async () => {
+    await server?.stop();
+    data?.close();
+    dir.remove();
+  });
+
+  it("a poller reading the feed while two server processes, a bulk change and event batches in the worker pool write never sees an id before a smaller one commits: it ends with exactly the feed read afterwards, ascending", async () => {
+    const slug = "trial-procs";
+    data = new DataDir(dir.path);
+    await data.tenant(slug);
+    const key = await data.apiKey(slug, "owner");
+    server = await startServer({ dataDir: dir.path, args: ["--procs", "2"], env: { CRM_PROCS: "2" } });
+    const client = api(server.url, key);
+    const seed: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const made = await client("POST", `/t/${slug}/contacts`, { firstName: `Seed${i}` });
+      expect(made.status).toBe(201);
+      seed.push(made.json.id);
+    }
+    let writing = true;
+    const seen: string[] = [];
+    let cursor = "0";
+    const poll = async () => {
+      for (;;) {
+        const stillWriting = writing;
+        const page = await client("GET", `/t/${slug}/changes?after=${cursor}&limit=7`);
+        expect(page.status).toBe(200);
+        seen.push(...page.json.data.map((e: Json) => e.id));
+        if (page.json.nextCursor === cursor && !stillWriting) return;
+        cursor = page.json.nextCursor;
+      }
+    };
+    const writer = async (w: number) => {
+      for (let i = 0; i < 25; i++) {
+        const made = await client("POST", `/t/${slug}/contacts`, { firstName: `W${w}-${i}` });
+        // A write may meet the bulk change's lock: 503 is "try again", never a lost entry.
+        if (made.status === 503) continue;
+        expect(made.status).toBe(201);
+        await client("PATCH", `/t/${slug}/contacts/${made.json.id}`, { title: `t${i}` });
+      }
+    };
+    const bulk = async () => {
+      for (const tag of ["trial-a", "trial-b", "trial-c"]) {
+        const response = await client("POST", `/t/${slug}/contacts/bulk`, {
+          ids: seed,
+          action: "addTag",
+          tag,
+        });
+        expect([200, 503]).toContain(response.status);
+      }
+    };
+    // Integration events take their ids from the same sequence (src/events/log-ids.ts), in the pool.
+    const events = async () => {
+      for (let batch = 0; batch < 5; batch++) {
+        const body = Array.from({ length: 2000 }, (_, i) => ({
+          type: "web.visit",
+          contactId: seed[i % seed.length],
+          url: `https://procs.example/${batch}/${i}`,
+        }));
+        const stored = await client("POST", `/t/${slug}/events`, body);
+        expect([200, 503]).toContain(stored.status);
+      }
+    };
+    const polling = poll();
+    await Promise.all([writer(0), writer(1), writer(2), writer(3), bulk(), events()]);
+    writing = false;
+    await polling;
+    const ids = seen.map(BigInt);
+    for (let i = 1; i < ids.length; i++) expect((ids[i] as bigint) > (ids[i - 1] as bigint)).toBe(true);
+    // Read again from the start, after everything committed: nothing the poller skipped.
+    const all: string[] = [];
+    let from = "0";
+    for (;;) {
+      const page = await client("GET", `/t/${slug}/changes?after=${from}&limit=1000`);
+      all.push(...page.json.data.map((e: Json) => e.id));
+      if (page.json.nextCursor === from) break;
+      from = page.json.nextCursor;
+    }
+    expect(seen).toEqual(all);
+    expect(all.length).toBeGreaterThan(100);
+  }, 120_000);
+});
+
+describe("a log mostly made of integration events", () => {
+  it("reads the feed from the start over 200,000 events between its entries in pages that each answer quickly, the events invisible", async () => {
+    const first = await call("POST", "/contacts", { firstName: "Before", email: "before@trial.test" });
+    const start = String(BigInt((await feedAfter("0")).cursor) - 1n);
+    for (let batch = 0; batch < 20; batch++) {
+      const events = Array.from({ length: 10_000 }, (_, i) => ({
+        type: "web.visit",
+        contactId: first.id,
+        url: `https://trial.example/${batch}/${i}`,
+      }));
+      const stored = await owner("POST", `/t/${SLUG}/events`, events);
+      expect(stored.status).toBe(200);
+      expect(stored.json.stored).toBe(10_000);
+      if (batch === 9) await call("POST", "/contacts", { firstName: "Between" });
+    }
+    const last = await call("POST", "/contacts", { firstName: "After" });
+    // Three reads from the start in pages of 100 (the log holds the suite's other entries too).
+    const times: number[] = [];
+    let entries: Json[] = [];
+    for (let round = 0; round < 3; round++) {
+      entries = [];
+      let cursor = "0";
+      for (;;) {
+        const t0 = performance.now();
+        const page = await call("GET", `/changes?after=${cursor}&limit=100`);
+        times.push(performance.now() - t0);
+        entries.push(...page.data);
+        if (page.nextCursor === cursor) break;
+        cursor = page.nextCursor;
+      }
+    }
+    const ours = entries.filter((e) => BigInt(e.id) > BigInt(start)).map((e) => e.type);
+    expect(ours).toEqual(["contact.created", "contact.created", "contact.created"]);
+    expect(entries.at(-1).object.id).toBe(String(last.id));
+    expect(JSON.stringify(entries)).not.toContain("trial.example");
+    times.sort((a, b) => a - b);
+    const median = times[Math.floor(times.length / 2)] as number;
+    console.log(
+      `feed over 200k events: ${times.length} pages, median ${median.toFixed(1)} ms, max ${times.at(-1)?.toFixed(1)} ms per request (round trip)`,
+    );
+    // Round trips on a shared 2-core machine: the median page, not the worst, is the figure.
+    expect(median).toBeLessThan(20);
+  }, 300_000);
+});
+
+describe("updatedSince at its edges", () => {
+  it("reads one instant however it is written (fraction digits, Z, +00:00, -00:00, across the date line) and keeps updatedAt >= it; far past and far future are real instants", async () => {
+    const contact = await call("POST", "/contacts", { firstName: "Edge", tags: ["trial-edge"] });
+    const at = contact.updatedAt as string; // …T10:00:00.123Z
+    const ms = Date.parse(at);
+    const shifted = (hours: number, sign: "+" | "-") =>
+      `${new Date(ms + (sign === "+" ? hours : -hours) * 3_600_000).toISOString().slice(0, 23)}${sign}${String(hours).padStart(2, "0")}:00`;
+    const found = async (value: string) => {
+      const page = await call("GET", `/contacts?tag=trial-edge&${since(value)}`);
+      return page.data.map((r: Json) => r.id);
+    };
+    for (const value of [
+      at,
+      at.replace("Z", "+00:00"),
+      at.replace("Z", "-00:00"),
+      at.replace("Z", "999999Z"), // nine fraction digits: the same millisecond, not the next
+      shifted(14, "+"),
+      shifted(12, "-"),
+      "0001-01-01T00:00:00Z",
+      "1969-12-31T23:59:59.999Z",
+    ])
+      expect({ value, ids: await found(value) }).toEqual({ value, ids: [contact.id] });
+    const next = new Date(ms + 1).toISOString();
+    for (const value of [next, "9999-12-31T23:59:59.999+14:00"])
+      expect({ value, ids: await found(value) }).toEqual({ value, ids: [] });
+    // A leap day in a leap year is a day; the same in another year is not.
+    expect((await owner("GET", `/t/${SLUG}/contacts?${since("2028-02-29T00:00:00Z")}`)).status).toBe(200);
+  });
+
+  it("refuses what is not one instant, with a problem and nothing listed", async () => {
+    for (const value of [
+      "2026-02-29T00:00:00Z",
+      "2026-04-31T10:00:00Z",
+      "2026-12-01T24:00:00Z",
+      "2026-12-01T10:00:60Z", // a leap second
+      "2026-12-01T10:00:00+15:00",
+      "2026-12-01T10:00:00+0100",
+      "2026-12-01T10:00:00.Z",
+      "2026-12-01T10:00:00.1234567890Z",
+      "+002026-12-01T10:00:00Z",
+      "2026-12-01T10:00:00 01:00", // an unencoded "+" arrives as a space
+      "2026-12-01T10:00:00Z ",
+      `2026-12-01T10:00:00.${"0".repeat(30)}Z`,
+      "２０２６-12-01T10:00:00Z",
+    ]) {
+      const response = await owner("GET", `/t/${SLUG}/contacts?updatedSince=${encodeURIComponent(value)}`);
+      expect(`${value} ${response.status}`).toBe(`${value} 400`);
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+      expect(response.text).not.toContain('"data"');
+    }
+    const twice = await owner(
+      "GET",
+      `/t/${SLUG}/contacts?updatedSince=2026-12-01T10:00:00Z&updatedSince=2020-01-01T00:00:00Z`,
+    );
+    expect(twice.status).toBe(400);
+  });
+});
+
+describe("the notes cursor", () => {
+  it("pages notes written in the same millisecond with no gap and no repeat, even as notes come and go between pages", async () => {
+    const deal = await call("POST", "/deals", { title: "Burst of notes" });
+    // Forty notes stamped with one millisecond (as a burst of writes can be): arranged in the file.
+    const at = Date.now();
+    const made = await ws.data.shards.use(ws.data.get(SLUG), (shard) =>
+      Array.from(
+        { length: 40 },
+        (_, i) =>
+          shard
+            .statement(
+              "INSERT INTO notes (body, subject_type, subject_id, created_at, updated_at) VALUES (?, 'deal', ?, ?, ?) RETURNING id",
+            )
+            .get(`burst ${i}`, deal.id, at, at) as { id: number },
+      ),
+    );
+    const base = `/notes?subjectType=deal&subjectId=${deal.id}&limit=7`;
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    let round = 0;
+    do {
+      const page: Json = await call("GET", `${base}${cursor ? `&cursor=${cursor}` : ""}`);
+      seen.push(...page.data.map((n: Json) => n.id));
+      cursor = page.nextCursor;
+      // Between pages: a new note (newer than every page: not in this walk) and one already read deleted.
+      if (round++ === 1) {
+        await call("POST", "/notes", { subjectType: "deal", subjectId: deal.id, body: "late" });
+        await call("DELETE", `/notes/${seen[0]}`);
+      }
+    } while (cursor);
+    const ids = made.map((n: Json) => n.id as number).sort((a, b) => b - a);
+    expect(seen).toEqual(ids);
+  });
+});
+
+describe("erasure and the feed", () => {
+  it("after a person is erased no feed entry carries their name or email, whether it was changed by the API, a page, a bulk change, a deal's people or a merge into them", async () => {
+    const start = await head();
+    const person = await call("POST", "/contacts", {
+      firstName: "Ottoline",
+      lastName: "Vexhall",
+      email: "ottoline@vexhall.test",
+    });
+    const twin = await call("POST", "/contacts", {
+      firstName: "Otto",
+      lastName: "Vexhall-Twin",
+      email: "otto.twin@vexhall.test",
+    });
+    await call("PATCH", `/contacts/${twin.id}`, { title: "Vexhall's twin", phone: "+44 7700 900123" });
+    await call("PATCH", `/contacts/${person.id}`, { email: "o.vexhall@vexhall.test", title: "Vexhall head" });
+    const deal = await call("POST", "/deals", { title: "Plain deal" });
+    // A deal.updated whose changes quote her (the title is not hers, the words are).
+    const lunch = await call("POST", "/deals", { title: "Lunch with Ottoline Vexhall" });
+    await call("PATCH", `/deals/${lunch.id}`, { title: "Lunch, o.vexhall@vexhall.test paid" });
+    await call("PATCH", `/deals/${lunch.id}`, { title: "Lunch" });
+    const admin = await signIn(ws.server.url, SLUG, `owner@${SLUG}.test`);
+    await admin.get(`/t/${SLUG}/deals/${deal.id}`);
+    expect(
+      (await admin.post(`/t/${SLUG}/deals/${deal.id}/contacts`, { email: "o.vexhall@vexhall.test" })).status,
+    ).toBe(303);
+    await call("POST", "/contacts/bulk", { ids: [person.id], action: "addTag", tag: "vip" });
+    await call("POST", `/contacts/${person.id}/merge`, { duplicateId: twin.id });
+    await admin.get(`/t/${SLUG}/privacy/contacts/${person.id}/erasure`);
+    expect((await admin.post(`/t/${SLUG}/privacy/contacts/${person.id}/erasure`, {})).status).toBe(303);
+    await ws.server.waitForLine((l) => l.msg === "person erased" && l.contactId === person.id);
+    const { data } = await feedAfter(start);
+    expect(data.some((e) => e.type === "contact.erased" && e.object.id === String(person.id))).toBe(true);
+    const text = JSON.stringify(data);
+    for (const secret of ["Ottoline", "Vexhall", "vexhall", "7700", "Otto"])
+      expect(text).not.toContain(secret);
+  });
+});
+
+describe("an import cancelled while a mirror reads the feed", () => {
+  it.skip("DEFECT: a record an import updated, then put back by Cancel, keeps the imported values in a mirror forever: Cancel deletes the run's log entries (and its own) and sets updatedAt back to before the run, so neither the feed nor updatedSince ever says the record changed again (src/imports/compensate.ts restore/takeBack with abort; README's 'One gap' names only created records). The restore should leave a contact.updated entry and a new updatedAt", async () => {
+    const admin = await signIn(ws.server.url, SLUG, `owner@${SLUG}.test`);
+    const ada = await call("POST", "/contacts", {
+      firstName: "Ada",
+      email: "ada@cancel.test",
+      title: "Before",
+    });
+    const lines = ["First Name,Last Name,Email,Job Title", "Ada,,ada@cancel.test,Imported"];
+    for (let i = 0; i < 60_000; i++) lines.push(`C${i},D${i},c${i}@cancel.test,T${i}`);
+    await admin.get(`/t/${SLUG}/imports`);
+    const id = importIdOf(await upload(admin, SLUG, `${lines.join("\n")}\n`, { fileName: "cancel.csv" }));
+    const page = await admin.get(`/t/${SLUG}/imports/${id}`);
+    const form = admin.forms(page.text).find((f) => f.action.endsWith(`/imports/${id}/mapping`));
+    if (!form) throw new Error("no mapping form");
+    const mapped = await admin.submit(form, {});
+    expect((await waitForTask(admin, mapped.headers.get("location"), 90_000)).status).toBe("Done.");
+    let cursor = await head();
+    const run = await admin.post(`/t/${SLUG}/imports/${id}/run`, {});
+    expect(run.status).toBe(303);
+    const location = run.headers.get("location") as string;
+    // The mirror reads the feed during the run until it sees Ada's update, and copies Ada.
+    let copy: Json;
+    for (let tries = 0; !copy && tries < 2000; tries++) {
+      const feed = await call("GET", `/changes?after=${cursor}&limit=1000`);
+      cursor = feed.nextCursor;
+      if (feed.data.some((e: Json) => e.type === "contact.updated" && e.object.id === String(ada.id)))
+        copy = await call("GET", `/contacts/${ada.id}`);
+      else await Bun.sleep(2);
+    }
+    expect(copy.title).toBe("Imported");
+    expect((await admin.post(`${location}/cancel`, {})).status).toBeLessThan(400);
+    const task = await waitForTask(admin, location, 90_000);
+    expect(task.status).toBe("Cancelled.");
+    const truth = await call("GET", `/contacts/${ada.id}`);
+    expect(truth.title).toBe("Before"); // put back…
+    // …and a mirror polling as README says must be able to learn it.
+    const news = await feedAfter(cursor);
+    const byFeed = news.data.some((e) => e.object.type === "contact" && e.object.id === String(ada.id));
+    const bySince = (await call("GET", `/contacts?${since(copy.updatedAt)}&limit=200`)).data.some(
+      (r: Json) => r.id === ada.id,
+    );
+    expect({ byFeed, bySince }).toEqual({ byFeed: true, bySince: true });
+  }, 180_000);
+});
+
+describe("an erasure's scrub of other records", () => {
+  it.skip("DEFECT: an erasure scrubs the person's name and email from other records (a deal's title, a note on a company, a task's title) with plain UPDATEs: no updatedAt, no feed entry, so a mirror (a warehouse) keeps the erased person's name forever. src/privacy/scrub-mentions.ts scrubColumn should touch updated_at of what it rewrites and log a *.updated / note.updated for it", async () => {
+    const person = await call("POST", "/contacts", {
+      firstName: "Perpetua",
+      lastName: "Scrubwell",
+      email: "perpetua@scrubwell.test",
+    });
+    const company = await call("POST", "/companies", { name: "Unrelated Co" });
+    const deal = await call("POST", "/deals", {
+      title: "Renewal for Perpetua Scrubwell",
+      companyId: company.id,
+    });
+    const note = await call("POST", "/notes", {
+      subjectType: "company",
+      subjectId: company.id,
+      body: "Ask perpetua@scrubwell.test about it",
+    });
+    const task = await call("POST", "/tasks", { title: "Call Perpetua Scrubwell back" });
+    const start = await head();
+    await Bun.sleep(5);
+    const mark = new Date().toISOString();
+    const admin = await signIn(ws.server.url, SLUG, `owner@${SLUG}.test`);
+    await admin.get(`/t/${SLUG}/privacy/contacts/${person.id}/erasure`);
+    expect((await admin.post(`/t/${SLUG}/privacy/contacts/${person.id}/erasure`, {})).status).toBe(303);
+    await ws.server.waitForLine((l) => l.msg === "person erased" && l.contactId === person.id);
+    // The workspace itself no longer names her…
+    expect((await call("GET", `/deals/${deal.id}`)).title).not.toContain("Scrubwell");
+    expect((await call("GET", `/notes/${note.id}`)).body).not.toContain("scrubwell");
+    expect((await call("GET", `/tasks/${task.id}`)).title).not.toContain("Scrubwell");
+    // …and a mirror must be told, by the feed or by updatedSince, to fetch them again.
+    const { data } = await feedAfter(start);
+    const told = {
+      deal: data.some((e) => e.object.type === "deal" && e.object.id === String(deal.id)),
+      note: data.some((e) => e.object.type === "note" && e.object.id === String(note.id)),
+      task: (await call("GET", `/tasks?${since(mark)}`)).data.some((t: Json) => t.id === task.id),
+      dealSince: (await call("GET", `/deals?${since(mark)}`)).data.some((d: Json) => d.id === deal.id),
+    };
+    expect(told).toEqual({ deal: true, note: true, task: true, dealSince: true });
+  });
+});
+
+describe("cursors the feed never handed out", () => {
+  it.skip("DEFECT: a cursor past the end of the log (another workspace's, or one kept from before a backup was restored) is answered 200 with no entries and echoed back as nextCursor, so a mirror polling with it silently skips every entry up to it; README says `after` must be a previous nextCursor or entry id, anything else a 400 (src/changes/api-routes.ts: refuse an `after` above the log's sequence)", async () => {
+    await call("POST", "/contacts", { firstName: "Seen" });
+    const end = BigInt(await head());
+    const ahead = String(end + 1_000_000n);
+    const response = await owner("GET", `/t/${SLUG}/changes?after=${ahead}`);
+    // Today: 200 {data: [], nextCursor: ahead}; the next entries (ids end+1…) are never seen with it.
+    const made = await call("POST", "/contacts", { firstName: "Skipped" });
+    const polled = await call("GET", `/changes?after=${ahead}`);
+    const skipped = !polled.data.some((e: Json) => e.object.id === String(made.id));
+    expect({ status: response.status, skipped }).toEqual({ status: 400, skipped: true });
+  });
+});
+
+describe("an erasure and the person's former email", () => {
+  it.skip("DEFECT: an erasure scrubs only the email the person has at the time: an earlier email of theirs quoted in another record's logged change (a deal.updated's `changes.title`) stays in the feed for good (src/privacy/erase-person.ts quotesOf takes the current record only; the emails and names in the contact's own contact.updated entries, read before they are blanked, should be scrubbed too)", async () => {
+    const start = await head();
+    const person = await call("POST", "/contacts", {
+      firstName: "Quintessa",
+      lastName: "Formerly",
+      email: "quintessa@old-address.test",
+    });
+    const deal = await call("POST", "/deals", { title: "Quote sent to quintessa@old-address.test" });
+    await call("PATCH", `/deals/${deal.id}`, { title: "Quote sent" });
+    await call("PATCH", `/contacts/${person.id}`, { email: "q@new-address.test" });
+    const admin = await signIn(ws.server.url, SLUG, `owner@${SLUG}.test`);
+    await admin.get(`/t/${SLUG}/privacy/contacts/${person.id}/erasure`);
+    expect((await admin.post(`/t/${SLUG}/privacy/contacts/${person.id}/erasure`, {})).status).toBe(303);
+    await ws.server.waitForLine((l) => l.msg === "person erased" && l.contactId === person.id);
+    const text = JSON.stringify((await feedAfter(start)).data);
+    expect(text).not.toContain("new-address.test"); // the current one is gone (holds)
+    expect(text).not.toContain("quintessa@old-address.test");
+  });
+});
+
+describe("who may read", () => {
+  it("a read-only key reads the feed and /users but writes neither; another workspace's key and no key read nothing", async () => {
+    const readOnly: SyncWorkspace["readOnly"] = (...args) => ws.readOnly(...args);
+    expect((await readOnly("GET", `/t/${SLUG}/changes?limit=5`)).status).toBe(200);
+    const users = await readOnly("GET", `/t/${SLUG}/users`);
+    expect(users.status).toBe(200);
+    expect(users.text).not.toMatch(/argon2|password|hash|session|token|secret/i);
+    for (const [method, path] of [
+      ["POST", "/changes"],
+      ["DELETE", "/changes"],
+      ["POST", "/users"],
+      ["PATCH", `/users/${users.json.data[0].id}`],
+    ] as const)
+      expect((await readOnly(method, `/t/${SLUG}${path}`, {})).status).toBeGreaterThanOrEqual(400);
+    const other = api(ws.server.url, await ws.data.apiKey(OTHER, "owner"));
+    for (const path of [
+      "/changes",
+      "/changes?after=0&limit=1000",
+      "/users",
+      `/users/${users.json.data[0].id}`,
+    ]) {
+      const response = await other("GET", `/t/${SLUG}${path}`);
+      expect(`${path} ${response.status}`).toBe(`${path} 401`);
+      expect(response.text).not.toContain(`owner@${SLUG}.test`);
+    }
+    const own = await other("GET", `/t/${OTHER}/users`);
+    expect(own.text).not.toContain(`owner@${SLUG}.test`);
+    expect((await fetch(`${ws.server.url}/api/v1/t/${SLUG}/users`)).status).toBe(401);
+  });
+});
