@@ -17,6 +17,7 @@ const TIMEOUT = ["--timeout", "60000"];
 /** Files that must have the machine to themselves (see above). */
 const ALONE = new Set([
   "test/a11y-axe.test.ts",
+  "test/api-rate-limit-contract.test.ts",
   "test/binary.test.ts",
   "test/busy-retry.test.ts",
   "test/checkpoints.test.ts",
