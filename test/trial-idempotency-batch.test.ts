@@ -187,6 +187,34 @@ describe("Idempotency-Key under retries, races and disconnects", () => {
     expect(await contacts()).toBe(before + 3);
   });
 
+  it("stores no key for a request that failed with a 500: the same key with a sound body is then applied", async () => {
+    // Today a batch item nested 60,000 levels deep is a 500 (see the defects below); whatever it
+    // becomes, a failed request must leave its key free.
+    const key = newKey("after-500");
+    const deep = `${"[".repeat(60_000)}${"]".repeat(60_000)}`;
+    const failed = await call(
+      "POST",
+      `/t/${HOME}/contacts/batch`,
+      `{"mode":"create","items":[{"firstName":"D","junk":${deep}}]}`,
+      {
+        "Idempotency-Key": key,
+      },
+    );
+    expect(failed.status).not.toBe(200);
+    const before = await contacts();
+    const sound = await call(
+      "POST",
+      `/t/${HOME}/contacts/batch`,
+      { mode: "create", items: [{ firstName: "Sound" }] },
+      {
+        "Idempotency-Key": key,
+      },
+    );
+    expect(sound.status).toBe(200);
+    expect(sound.headers.get("Idempotency-Replayed")).toBeNull();
+    expect(await contacts()).toBe(before + 1);
+  });
+
   it("replays a create after its record was deleted: 201, the same body and Location, nothing created again", async () => {
     const key = newKey("deleted");
     const first = await call(
