@@ -1,0 +1,295 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import type { BrowserClient } from "./support/browser-client.ts";
+import { startServer, type TestServer } from "./support/server.ts";
+import { tempDir } from "./support/temp-dir.ts";
+import { startReceiver, verifySignature, WEBHOOK_TEST_ENV } from "./support/webhook-receiver.ts";
+import { api, DataDir, signIn } from "./support/workspace.ts";
+
+// A hostile trial of webhooks (issue 12, deliverable 5): a tenant admin choosing targets the
+// server must not reach, and receivers that fail, hang, or go away, against the real server.
+// Defects are `it.skip("DEFECT: …")` with the body that fails today.
+
+const dir = tempDir();
+let data: DataDir;
+/** The operator's defaults: no private targets, no plain http. */
+let strict: TestServer;
+/** Loopback receivers allowed (as test/webhooks.test.ts). */
+let open: TestServer;
+const receivers: ReturnType<typeof startReceiver>[] = [];
+
+function receiver(answer?: Parameters<typeof startReceiver>[0]) {
+  const r = startReceiver(answer);
+  receivers.push(r);
+  return r;
+}
+
+beforeAll(async () => {
+  data = new DataDir(dir.path);
+  await data.tenant("strict-co");
+  strict = await startServer({
+    dataDir: dir.path,
+    env: { CRM_WEBHOOKS_POLL_MS: "50", CRM_WEBHOOKS_TIMEOUT_MS: "1000" },
+  });
+});
+
+afterAll(async () => {
+  await strict?.stop();
+  await open?.stop();
+  for (const r of receivers) r.stop();
+  data.close();
+  dir.remove();
+});
+
+async function openServer() {
+  if (!open) {
+    // The strict server delivers too: only one delivering server over a data dir at a time.
+    await strict.stop();
+    open = await startServer({ dataDir: dir.path, env: WEBHOOK_TEST_ENV });
+  }
+  return open;
+}
+
+async function workspace(server: TestServer, slug: string, role: "owner" | "admin" | "member" = "admin") {
+  await data.tenant(slug, `owner@${slug}.test`);
+  return api(server.url, await data.apiKey(slug, role));
+}
+
+type Call = ReturnType<typeof api>;
+
+async function subscribe(call: Call, slug: string, url: string, events: string[] = ["*"]) {
+  const made = await call("POST", `/t/${slug}/webhooks`, { url, events });
+  expect(made.status).toBe(201);
+  return made.json as { id: number; secret: string };
+}
+
+async function contact(call: Call, slug: string, firstName: string): Promise<string> {
+  const made = await call("POST", `/t/${slug}/contacts`, { firstName, lastName: "Trial" });
+  expect(made.status).toBe(201);
+  return String(made.json.id);
+}
+
+async function until(predicate: () => Promise<boolean> | boolean, timeoutMs = 10_000) {
+  const end = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > end) throw new Error(`condition not met in ${timeoutMs} ms`);
+    await Bun.sleep(25);
+  }
+}
+
+/** /healthz round trips (ms, sorted) for `ms`: how long the server's event loop keeps a probe waiting. */
+async function healthTimes(base: string, ms: number): Promise<number[]> {
+  const times: number[] = [];
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const started = performance.now();
+    await (await fetch(`${base}/healthz`)).text();
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+describe("targets a hostile admin picks (operator defaults)", () => {
+  it("refuses user-info tricks, trailing dots and odd spellings of loopback, writing nothing", async () => {
+    const call = api(strict.url, await data.apiKey("strict-co", "admin"));
+    for (const url of [
+      "https://evil@127.0.0.1/",
+      "https://example.com@127.0.0.1/",
+      "https://user:pw@93.184.215.14/",
+      "https://127.0.0.1./",
+      "https://localhost./",
+      "https://LOCALHOST/",
+      "https://0x7f000001/",
+      "https://017700000001/",
+      "https://127.0.0.255/",
+      "https://[::127.0.0.1]/",
+      "https://[::ffff:0:127.0.0.1]/",
+      "https://[2002:7f00:1::]/",
+      "https://[2002:a9fe:a9fe::]/",
+      "https://[0::ffff:169.254.169.254]/",
+      "https://[fec0::1]/",
+      "https://255.255.255.255/",
+      "https://198.18.0.1/",
+      "https://example.com:65536/",
+      "http://93.184.215.14/",
+      "https://[fe80::1%25eth0]/",
+      "javascript:alert(1)//https://x",
+      " https://127.0.0.1/",
+    ]) {
+      const answer = await call("POST", "/t/strict-co/webhooks", { url, events: ["*"] });
+      expect({ url, status: answer.status }).toEqual({ url, status: 422 });
+      expect(answer.headers.get("content-type")).toContain("application/problem+json");
+      expect(answer.json.errors?.map((e: { field: string }) => e.field)).toEqual(["url"]);
+    }
+    expect((await call("GET", "/t/strict-co/webhooks")).json.data).toEqual([]);
+  });
+
+  it.skip("DEFECT: the local-use NAT64 prefix 64:ff9b:1::/48 (RFC 8215) is accepted, so https://[64:ff9b:1::a9fe:a9fe]/ (169.254.169.254 through a site's NAT64) is saved; it should be judged by its embedded IPv4 like 64:ff9b::/96 (src/webhooks/forbidden-address.ts ipv6Reason)", async () => {
+    const call = api(strict.url, await data.apiKey("strict-co", "admin"));
+    for (const url of ["https://[64:ff9b:1::a9fe:a9fe]/", "https://[64:ff9b:1::7f00:1]/"]) {
+      const answer = await call("POST", "/t/strict-co/webhooks", { url, events: ["*"] });
+      expect({ url, status: answer.status }).toEqual({ url, status: 422 });
+    }
+  });
+
+  it.skip("DEFECT: port 0 is accepted as a webhook target (https://93.184.215.14:0/ saves with 201); a URL whose port can never be connected to should be a 422 naming url, like other unusable URLs (src/webhooks/webhook-target.ts webhookUrl)", async () => {
+    const call = api(strict.url, await data.apiKey("strict-co", "admin"));
+    const answer = await call("POST", "/t/strict-co/webhooks", {
+      url: "https://93.184.215.14:0/",
+      events: ["*"],
+    });
+    expect(answer.status).toBe(422);
+  });
+});
+
+describe("receivers that misbehave (loopback allowed)", () => {
+  it("an https URL to a plain-http receiver fails fast with a TLS error logged, and the secret is never shown again", async () => {
+    const server = await openServer();
+    const call = await workspace(server, "tls-co");
+    const rx = receiver();
+    const sub = await subscribe(call, "tls-co", `https://127.0.0.1:${rx.port}/tls`);
+    await contact(call, "tls-co", "Tls");
+    let log: { ok: boolean; error: string; durationMs: number }[] = [];
+    await until(async () => {
+      log = (await call("GET", `/t/tls-co/webhooks/${sub.id}/deliveries`)).json.data;
+      return log.length >= 1;
+    });
+    expect(log[0]?.ok).toBe(false);
+    expect(log[0]?.durationMs).toBeLessThan(1000);
+    expect(log[0]?.error).toBeTruthy();
+    // No secret in any later answer: the one, the list, the log.
+    for (const path of [
+      `/t/tls-co/webhooks/${sub.id}`,
+      "/t/tls-co/webhooks",
+      `/t/tls-co/webhooks/${sub.id}/deliveries`,
+    ]) {
+      const answer = await call("GET", path);
+      expect(answer.status).toBe(200);
+      expect(answer.text).not.toContain(sub.secret);
+      expect(answer.text).not.toContain("whsec_");
+    }
+    expect(server.stderr()).not.toContain(sub.secret);
+    expect(server.lines.join("\n")).not.toContain(sub.secret);
+  });
+
+  it("after a rotation, the next delivery verifies with the new secret and not with the old one", async () => {
+    const server = await openServer();
+    const call = await workspace(server, "rotate-co");
+    const rx = receiver();
+    const sub = await subscribe(call, "rotate-co", `${rx.url}/rot`);
+    await contact(call, "rotate-co", "Before");
+    await rx.until(() => rx.received.length >= 1);
+    const rotated = await call("POST", `/t/rotate-co/webhooks/${sub.id}/secret`);
+    expect(rotated.status).toBe(200);
+    const fresh = rotated.json.secret as string;
+    expect(fresh).not.toBe(sub.secret);
+    await contact(call, "rotate-co", "After");
+    await rx.until(() => rx.received.length >= 2);
+    const [before, after] = rx.received;
+    expect(verifySignature(sub.secret, before?.signature ?? "", before?.body ?? "")).toBe(true);
+    expect(verifySignature(fresh, after?.signature ?? "", after?.body ?? "")).toBe(true);
+    expect(verifySignature(sub.secret, after?.signature ?? "", after?.body ?? "")).toBe(false);
+    // A signature is bound to its t: replayed with another t (or later than the tolerance) it fails.
+    const t = Number(/t=(\d+)/.exec(after?.signature ?? "")?.[1]);
+    expect(Math.abs(t - Date.now() / 1000)).toBeLessThan(5);
+    const v1 = /v1=([0-9a-f]+)/.exec(after?.signature ?? "")?.[1];
+    expect(verifySignature(fresh, `t=${t + 1},v1=${v1}`, after?.body ?? "")).toBe(false);
+    expect(verifySignature(fresh, after?.signature ?? "", after?.body ?? "", 300, t + 301)).toBe(false);
+  });
+
+  it("deleting a subscription while its delivery hangs sends nothing more and logs nothing for it", async () => {
+    const server = await openServer();
+    const call = await workspace(server, "gone-co");
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const rx = receiver(async () => {
+      await held;
+      return new Response("late");
+    });
+    const sub = await subscribe(call, "gone-co", `${rx.url}/gone`);
+    await contact(call, "gone-co", "One");
+    await contact(call, "gone-co", "Two");
+    await rx.until(() => rx.received.length >= 1);
+    expect((await call("DELETE", `/t/gone-co/webhooks/${sub.id}`)).status).toBe(204);
+    release();
+    await Bun.sleep(600);
+    expect(rx.received).toHaveLength(1);
+    expect((await call("GET", `/t/gone-co/webhooks/${sub.id}`)).status).toBe(404);
+    const rows = await data.shards.use(
+      data.get("gone-co"),
+      (s) => (s.statement("SELECT count(*) AS n FROM webhook_deliveries").get() as { n: number }).n,
+    );
+    expect(rows).toBe(0);
+  });
+
+  it("a restart mid-retry resumes where it stopped: every change arrives, in order, none lost", async () => {
+    await openServer();
+    const call = await workspace(open, "restart-co");
+    let failing = true;
+    const rx = receiver(() => (failing ? new Response("down", { status: 503 }) : new Response("ok")));
+    await subscribe(call, "restart-co", `${rx.url}/r`);
+    const made = [await contact(call, "restart-co", "A"), await contact(call, "restart-co", "B")];
+    await rx.until(() => rx.received.length >= 2);
+    await open.stop();
+    open = await startServer({ dataDir: dir.path, env: WEBHOOK_TEST_ENV });
+    const again = api(open.url, await data.apiKey("restart-co", "admin"));
+    made.push(await contact(again, "restart-co", "C"));
+    failing = false;
+    const delivered = () => rx.received.filter((r) => r.at >= cameBack);
+    const cameBack = Date.now();
+    // The held-back change is retried after the restart; the later ones follow it.
+    await rx.until(() => new Set(delivered().map((r) => r.eventId)).size >= 3, 15_000);
+    await Bun.sleep(300);
+    const firstSeen: string[] = [];
+    for (const r of delivered()) if (!firstSeen.includes(r.eventId)) firstSeen.push(r.eventId);
+    expect(firstSeen).toHaveLength(3);
+    expect([...firstSeen].sort((a, b) => Number(a) - Number(b))).toEqual(firstSeen);
+    // At least once, not more: after the receiver came back each change arrived exactly once.
+    expect(delivered()).toHaveLength(3);
+    expect(made).toHaveLength(3);
+  });
+
+  it("the Settings form echoes a hostile URL escaped (no markup injected) and writes nothing", async () => {
+    const server = await openServer();
+    await data.tenant("xss-co", "owner@xss-co.test");
+    const owner: BrowserClient = await signIn(server.url, "xss-co", "owner@xss-co.test");
+    const tab = "/t/xss-co/settings/webhooks";
+    await owner.get(tab);
+    const evil = `https://x.test/"><script>alert(1)</script><img src=x onerror=alert(2)>`;
+    const answer = await owner.post(tab, { url: evil, events: `*"><svg onload=alert(3)>` });
+    expect(answer.status).toBe(422);
+    expect(answer.text).not.toContain("<script>alert(1)");
+    expect(answer.text).not.toContain("<img src=x");
+    expect(answer.text).not.toContain("<svg onload");
+    const count = await data.shards.use(
+      data.get("xss-co"),
+      (s) => (s.statement("SELECT count(*) AS n FROM webhook_subscriptions").get() as { n: number }).n,
+    );
+    expect(count).toBe(0);
+  });
+
+  it.skip("DEFECT: one workspace with 20 subscriptions catching up on a backlog they do not listen to holds the event loop ~90-150 ms per pass (/healthz waits; 40 feed reads of 100 rows run back to back in scanWorkspace); a pass should yield between subscriptions (or bound its synchronous work to ~20 ms) like it does between workspaces (src/webhooks/webhook-deliverer.ts scanWorkspace, next-change.ts)", async () => {
+    const server = await openServer();
+    const call = await workspace(server, "busy-co");
+    const rx = receiver();
+    const subs: number[] = [];
+    for (let i = 0; i < 20; i++)
+      subs.push((await subscribe(call, "busy-co", `${rx.url}/b${i}`, ["deal.stage_changed"])).id);
+    for (const id of subs)
+      expect((await call("PATCH", `/t/busy-co/webhooks/${id}`, { enabled: false })).status).toBe(200);
+    for (let b = 0; b < 40; b++) {
+      const items = Array.from({ length: 100 }, (_, i) => ({ firstName: `B${b}-${i}`, lastName: "Busy" }));
+      const batch = await call("POST", "/t/busy-co/contacts/batch", { mode: "create", items });
+      expect(batch.status).toBe(200);
+    }
+    // The same probe with nothing to deliver first (a reference from this run, this machine).
+    const idle = await healthTimes(server.url, 1500);
+    await Promise.all(subs.map((id) => call("PATCH", `/t/busy-co/webhooks/${id}`, { enabled: true })));
+    const busy = await healthTimes(server.url, 1500);
+    // Probes kept waiting over 40 ms: a few from a shared machine's noise, many if a pass holds the loop.
+    const slow = (times: number[]) => times.filter((t) => t > 40).length;
+    expect(slow(busy)).toBeLessThanOrEqual(slow(idle) + 2);
+    expect(rx.received).toHaveLength(0);
+  });
+});
