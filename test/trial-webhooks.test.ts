@@ -250,6 +250,22 @@ describe("receivers that misbehave (loopback allowed)", () => {
     expect(made).toHaveLength(3);
   });
 
+  it.skip("DEFECT: changing the URL of a failing webhook (the admin fixing the receiver) keeps the old URL's failure count and retry wait (hours in production: 30 min, 2 h, 6 h…) and its remaining retries, so the fixed receiver waits and the subscription may be disabled after one more failure; a new url should start its retries afresh (failures 0, next attempt now), as re-enabling does (src/webhooks/manage-webhooks.ts updateWebhook)", async () => {
+    const server = await openServer();
+    const call = await workspace(server, "fix-co");
+    const broken = receiver(() => new Response("down", { status: 500 }));
+    const fixed = receiver();
+    const sub = await subscribe(call, "fix-co", `${broken.url}/old`);
+    await contact(call, "fix-co", "Held");
+    await until(async () => (await call("GET", `/t/fix-co/webhooks/${sub.id}`)).json.failures >= 1);
+    const patched = await call("PATCH", `/t/fix-co/webhooks/${sub.id}`, { url: `${fixed.url}/new` });
+    expect(patched.status).toBe(200);
+    expect({ failures: patched.json.failures, nextAttemptAt: patched.json.nextAttemptAt }).toEqual({
+      failures: 0,
+      nextAttemptAt: null,
+    });
+  });
+
   it("the Settings form echoes a hostile URL escaped (no markup injected) and writes nothing", async () => {
     const server = await openServer();
     await data.tenant("xss-co", "owner@xss-co.test");
@@ -291,5 +307,72 @@ describe("receivers that misbehave (loopback allowed)", () => {
     const slow = (times: number[]) => times.filter((t) => t > 40).length;
     expect(slow(busy)).toBeLessThanOrEqual(slow(idle) + 2);
     expect(rx.received).toHaveLength(0);
+  });
+});
+
+describe("fairness between workspaces (a host of 8 slots)", () => {
+  const fairDir = tempDir();
+  let fair: DataDir;
+  let host: TestServer;
+
+  beforeAll(async () => {
+    fair = new DataDir(fairDir.path);
+    host = await startServer({
+      dataDir: fairDir.path,
+      env: { ...WEBHOOK_TEST_ENV, CRM_WEBHOOKS_CONCURRENCY: "8", CRM_WEBHOOKS_TIMEOUT_MS: "2000" },
+    });
+  });
+
+  afterAll(async () => {
+    await host.stop();
+    fair.close();
+    fairDir.remove();
+  });
+
+  it.skip("DEFECT: fairness is luck: while two workspaces' receivers answer 200 just inside the timeout and keep all 8 slots busy with a backlog, a third workspace's change waited 0.4 to 6 s (up to ~8 slow rounds; fails in most runs); a freed slot goes straight back to the workspace that freed it (deliver → setImmediate(scanWorkspace(same tenant))) before the pass can offer it to another; a waiting workspace should get the next free slot (src/webhooks/webhook-deliverer.ts deliver, scan)", async () => {
+    const slow = receiver(async () => {
+      await Bun.sleep(700);
+      return new Response("ok");
+    });
+    for (const slug of ["hog-a", "hog-b"]) {
+      await fair.tenant(slug, `owner@${slug}.test`);
+      const call = api(host.url, await fair.apiKey(slug, "admin"));
+      for (let i = 0; i < 4; i++) await subscribe(call, slug, `${slow.url}/${slug}/${i}`);
+      const items = Array.from({ length: 15 }, (_, i) => ({ firstName: `H${i}`, lastName: "Hog" }));
+      expect((await call("POST", `/t/${slug}/contacts/batch`, { mode: "create", items })).status).toBe(200);
+    }
+    await until(() => slow.received.length >= 8);
+    await fair.tenant("victim-co", "owner@victim-co.test");
+    const victim = api(host.url, await fair.apiKey("victim-co", "admin"));
+    const rx = receiver();
+    await subscribe(victim, "victim-co", `${rx.url}/victim`);
+    // 8 slots each freed every ~0.7 s: a fair host gives one to the victim within about two slow
+    // answers; the hogs' backlog (2 × 4 × 15 deliveries of 0.7 s) takes ~10 s.
+    const waits: number[] = [];
+    for (let n = 1; n <= 3; n++) {
+      const sent = Date.now();
+      await contact(victim, "victim-co", `Waiting ${n}`);
+      await rx.until(() => rx.received.length >= n, 20_000);
+      waits.push(Date.now() - sent);
+    }
+    expect({ waits, slowest: Math.max(...waits) < 1500 }).toEqual({ waits, slowest: true });
+    expect(slow.received.length).toBeLessThan(8 * 15);
+  });
+
+  it("a receiver that accepts the connection and never answers: the attempt ends at the timeout, logged with its duration", async () => {
+    await fair.tenant("hang-co", "owner@hang-co.test");
+    const call = api(host.url, await fair.apiKey("hang-co", "admin"));
+    const hang = receiver(() => new Promise<Response>(() => {}));
+    const sub = await subscribe(call, "hang-co", `${hang.url}/hang`);
+    await contact(call, "hang-co", "Hang");
+    let log: { ok: boolean; error: string; durationMs: number }[] = [];
+    await until(async () => {
+      log = (await call("GET", `/t/hang-co/webhooks/${sub.id}/deliveries`)).json.data;
+      return log.length >= 1;
+    }, 8000);
+    expect(log[0]?.ok).toBe(false);
+    expect(log[0]?.error).toContain("no answer within 2000 ms");
+    expect(log[0]?.durationMs).toBeGreaterThanOrEqual(1900);
+    expect(log[0]?.durationMs).toBeLessThan(3000);
   });
 });
