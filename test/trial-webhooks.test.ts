@@ -266,6 +266,29 @@ describe("receivers that misbehave (loopback allowed)", () => {
     });
   });
 
+  it("a receiver that answers 200 only after the timeout gets the same event again (same CRM-Event-Id, next attempt), and the later change only after it", async () => {
+    const server = await openServer();
+    const call = await workspace(server, "late-co");
+    let calls = 0;
+    // The first answer comes after the 1 s timeout (the receiver handled it, the CRM cannot know).
+    const rx = receiver(async () => {
+      calls++;
+      if (calls === 1) await Bun.sleep(1300);
+      return new Response("ok");
+    });
+    await subscribe(call, "late-co", `${rx.url}/late`);
+    await contact(call, "late-co", "First");
+    await contact(call, "late-co", "Second");
+    await rx.until(() => rx.received.length >= 3);
+    await Bun.sleep(300);
+    const [a, b, c] = rx.received;
+    expect(rx.received).toHaveLength(3);
+    expect([a?.eventId, a?.attempt]).toEqual([b?.eventId ?? "", 1]);
+    expect(b?.attempt).toBe(2);
+    expect(Number(c?.eventId)).toBeGreaterThan(Number(a?.eventId));
+    expect(c?.attempt).toBe(1);
+  });
+
   it("the Settings form echoes a hostile URL escaped (no markup injected) and writes nothing", async () => {
     const server = await openServer();
     await data.tenant("xss-co", "owner@xss-co.test");
