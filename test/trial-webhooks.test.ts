@@ -289,6 +289,38 @@ describe("receivers that misbehave (loopback allowed)", () => {
     expect(c?.attempt).toBe(1);
   });
 
+  it("one workspace's admin key reaches nothing of another's webhooks, whatever the id", async () => {
+    const server = await openServer();
+    const mine = await workspace(server, "tenant-a");
+    const theirs = await workspace(server, "tenant-b");
+    const rx = receiver();
+    const their = await subscribe(theirs, "tenant-b", `${rx.url}/b`);
+    const own = await subscribe(mine, "tenant-a", `${rx.url}/a`);
+    for (const [method, path, body] of [
+      ["GET", "/t/tenant-b/webhooks", undefined],
+      ["GET", `/t/tenant-b/webhooks/${their.id}`, undefined],
+      ["GET", `/t/tenant-b/webhooks/${their.id}/deliveries`, undefined],
+      ["PATCH", `/t/tenant-b/webhooks/${their.id}`, { url: `${rx.url}/stolen` }],
+      ["POST", `/t/tenant-b/webhooks/${their.id}/secret`, undefined],
+      ["DELETE", `/t/tenant-b/webhooks/${their.id}`, undefined],
+      ["POST", "/t/tenant-b/webhooks", { url: `${rx.url}/spy`, events: ["*"] }],
+    ] as const) {
+      const answer = await mine(method, path, body);
+      expect({ method, path, status: answer.status }).toEqual({ method, path, status: 401 });
+      expect(answer.text).not.toContain("whsec_");
+    }
+    // Ids are per workspace: the same number in mine is my own subscription or a 404.
+    const same = await mine("GET", `/t/tenant-a/webhooks/${their.id}`);
+    expect(same.status === 404 || same.json.url === `${rx.url}/a`).toBe(true);
+    expect((await theirs("GET", `/t/tenant-b/webhooks/${their.id}`)).json.url).toBe(`${rx.url}/b`);
+    expect(own.id).toBeGreaterThan(0);
+    // A change in B reaches only B's receiver path.
+    await contact(theirs, "tenant-b", "OnlyB");
+    await rx.until(() => rx.received.length >= 1);
+    await Bun.sleep(200);
+    expect(rx.received.map((r) => r.path)).toEqual(["/b"]);
+  });
+
   it("the Settings form echoes a hostile URL escaped (no markup injected) and writes nothing", async () => {
     const server = await openServer();
     await data.tenant("xss-co", "owner@xss-co.test");
