@@ -32,10 +32,19 @@ export class BadRequestError extends AppError {
   }
 }
 
-/** Input that parsed but broke a rule: 422 naming each field. */
+/**
+ * How many of a refusal's issues its problem lists (`errors`, and the detail): the first ones
+ * and a count of the rest, so that a body with thousands of bad fields cannot make an answer
+ * thousands of times its size, or hold the event loop to build it.
+ */
+export const MAX_LISTED_ISSUES = 20;
+
+/** Input that parsed but broke a rule: 422 naming each field (the first MAX_LISTED_ISSUES in its detail). */
 export class ValidationError extends AppError {
   constructor(readonly issues: FieldIssue[]) {
-    super(422, "Unprocessable Content", issues.map((i) => `${i.field}: ${i.message}`).join("; "));
+    const listed = issues.slice(0, MAX_LISTED_ISSUES).map((i) => `${i.field}: ${i.message}`);
+    const more = issues.length - listed.length;
+    super(422, "Unprocessable Content", listed.join("; ") + (more > 0 ? `; and ${more} more` : ""));
   }
 }
 

@@ -3,6 +3,9 @@ import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
 import type { CustomField, CustomFieldEntity, CustomFieldType } from "./schema.ts";
 
+/** Custom fields a kind of record may have: creating one more is refused (manage-fields.ts). */
+export const MAX_FIELDS_PER_ENTITY = 50;
+
 /** A field definition, its options parsed. */
 export interface FieldDefinition {
   id: number;

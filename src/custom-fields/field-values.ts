@@ -2,7 +2,7 @@ import { type FieldIssue, ValidationError } from "../core/errors.ts";
 import { textProblem } from "../core/validation.ts";
 import { isCalendarDay } from "../lists/list-params.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import type { FieldDefinition } from "./field-definitions.ts";
+import { type FieldDefinition, MAX_FIELDS_PER_ENTITY } from "./field-definitions.ts";
 import type { CustomFieldEntity } from "./schema.ts";
 
 /** A record's custom values by field key: string, number, "YYYY-MM-DD", boolean or string[]. */
@@ -89,6 +89,8 @@ export type ParsedCustomValues = Map<number, Stored | null>;
 /**
  * Validates submitted custom values against the workspace's fields (an unknown key is an
  * error, naming it): null or empty clears a value. Throws a ValidationError naming each bad one.
+ * More keys than a kind of record can have fields is refused at once, as one issue, before
+ * any is looked at: 15,000 unknown keys would otherwise be 15,000 issues.
  */
 export function parseCustomValues(
   fields: FieldDefinition[],
@@ -102,9 +104,19 @@ export function parseCustomValues(
       { field: "customFields", message: "must be an object of field keys and values" },
     ]);
   }
+  const keys = Object.keys(raw).length;
+  if (keys > Math.max(fields.length, MAX_FIELDS_PER_ENTITY)) {
+    throw new ValidationError([
+      {
+        field: "customFields",
+        message: `has ${keys} keys; a kind of record has at most ${MAX_FIELDS_PER_ENTITY} custom fields`,
+      },
+    ]);
+  }
+  const byKey = new Map(fields.map((f) => [f.key, f]));
   const issues: FieldIssue[] = [];
   for (const [key, value] of Object.entries(raw)) {
-    const field = fields.find((f) => f.key === key);
+    const field = byKey.get(key);
     if (!field) {
       issues.push({ field: `customFields.${key}`, message: "is not a custom field of this workspace" });
       continue;

@@ -5,7 +5,7 @@ import { parseOrThrow, plainText } from "../core/validation.ts";
 import { requireRole } from "../identity/roles.ts";
 import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import { type FieldDefinition, getField } from "./field-definitions.ts";
+import { type FieldDefinition, getField, MAX_FIELDS_PER_ENTITY } from "./field-definitions.ts";
 import { CUSTOM_FIELD_ENTITIES, CUSTOM_FIELD_TYPES } from "./schema.ts";
 
 // Changing the workspace's custom fields: owners and admins only. Each change checks the
@@ -72,8 +72,10 @@ export function createField(shard: Shard, actor: Actor, raw: unknown, now = Date
         n: number;
       }
     ).n;
-    if (count >= 50)
-      throw new ValidationError([{ field: "key", message: "at most 50 custom fields per kind of record" }]);
+    if (count >= MAX_FIELDS_PER_ENTITY)
+      throw new ValidationError([
+        { field: "key", message: `at most ${MAX_FIELDS_PER_ENTITY} custom fields per kind of record` },
+      ]);
     return (
       shard
         .statement(

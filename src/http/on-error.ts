@@ -6,6 +6,7 @@ import {
   AppError,
   BadRequestError,
   type FieldIssue,
+  MAX_LISTED_ISSUES,
   NotFoundError,
   PayloadTooLargeError,
   RetryLaterError,
@@ -59,9 +60,9 @@ function toAppError(error: unknown): AppError {
   return new AppError(500, "Internal Server Error", "something went wrong on our side; it has been logged");
 }
 
-/** The fields a 400 or 422 names, for problem+json's `errors`. */
+/** The fields a 400 or 422 names, for problem+json's `errors` (the first MAX_LISTED_ISSUES; the detail counts the rest). */
 function fieldErrors(error: AppError): FieldIssue[] | undefined {
-  if (error instanceof ValidationError) return error.issues;
+  if (error instanceof ValidationError) return error.issues.slice(0, MAX_LISTED_ISSUES);
   if (error instanceof BadRequestError && error.field)
     return [{ field: error.field, message: error.message }];
   return undefined;
@@ -88,7 +89,9 @@ function loginRedirect(c: Context<AppEnv>): string | undefined {
  */
 function inWords(error: AppError): string {
   if (!(error instanceof ValidationError)) return error.message;
-  return error.issues
+  const more = error.issues.length - MAX_LISTED_ISSUES;
+  const listed = error.issues
+    .slice(0, MAX_LISTED_ISSUES)
     .map((issue) => {
       const words = issue.field
         .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
@@ -99,6 +102,7 @@ function inWords(error: AppError): string {
       return label ? `${label} ${issue.message}` : issue.message;
     })
     .join("; ");
+  return more > 0 ? `${listed}; and ${more} more` : listed;
 }
 
 export function handleError(deps: AppDeps): ErrorHandler<AppEnv> {

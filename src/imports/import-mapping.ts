@@ -1,6 +1,6 @@
 import { type FieldIssue, ValidationError } from "../core/errors.ts";
 import type { RecordType } from "../core/record-types.ts";
-import type { FieldDefinition } from "../custom-fields/field-definitions.ts";
+import { type FieldDefinition, MAX_FIELDS_PER_ENTITY } from "../custom-fields/field-definitions.ts";
 import { fieldKey, keyFromLabel } from "../custom-fields/manage-fields.ts";
 import { hasRole, type Role } from "../identity/roles.ts";
 import { fieldForHeader, IMPORT_FIELDS, normaliseHeader } from "./import-fields.ts";
@@ -24,9 +24,6 @@ const REQUIRED: Record<RecordType, { keys: string[]; message: string }> = {
   company: { keys: ["name"], message: "map a column to Name" },
   deal: { keys: ["title"], message: "map a column to Title" },
 };
-
-/** Custom fields a kind of record may have (manage-fields.ts refuses more). */
-const MAX_CUSTOM_FIELDS = 50;
 
 /**
  * The mapping a file gets before anyone looks: each column whose header names a field (in the
@@ -117,10 +114,10 @@ export function parseMapping(
   if (!required.keys.some((key) => targets.includes(key)))
     issues.push({ field: "mapping", message: required.message });
   const added = targets.filter((t) => t === "new").length;
-  if (added > 0 && customFields.length + added > MAX_CUSTOM_FIELDS)
+  if (added > 0 && customFields.length + added > MAX_FIELDS_PER_ENTITY)
     issues.push({
       field: "mapping",
-      message: `at most ${MAX_CUSTOM_FIELDS} custom fields per kind of record: this would make ${customFields.length + added}`,
+      message: `at most ${MAX_FIELDS_PER_ENTITY} custom fields per kind of record: this would make ${customFields.length + added}`,
     });
   const dateOrder = (form.dateOrder ?? "auto") as DateOrder;
   if (!DATE_ORDERS.includes(dateOrder))

@@ -6,6 +6,7 @@ import { readJsonObject } from "../http/read-json.ts";
 import { sendWorkerAnswer, workerKey } from "../idempotency/idempotency-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
 import type { KindRecord } from "../records/record-kind.ts";
+import { refuseTooManyChoices } from "./merge-input.ts";
 import { MERGE_KINDS, type MergeKind } from "./merge-kinds.ts";
 import { mergeInPool } from "./merge-pool.ts";
 
@@ -17,7 +18,9 @@ function mergeApi<R extends KindRecord>(
 ): void {
   app.post(`/${kind.path}/:id/merge`, async (c) => {
     const survivorId = kind.get(c.var.shard, idParam(c)).id;
-    const body = parseOrThrow(request, await readJsonObject(c));
+    const raw = await readJsonObject(c);
+    refuseTooManyChoices(raw.keep);
+    const body = parseOrThrow(request, raw);
     const { answer } = await mergeInPool(
       deps.pool,
       c.var.tenant,

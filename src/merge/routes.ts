@@ -17,7 +17,13 @@ import { memberOnly } from "../http/role-guards.ts";
 import { actorOf } from "../identity/viewer.ts";
 import type { KindRecord } from "../records/record-kind.ts";
 import { keptSide } from "./merge-choices.ts";
-import { CUSTOM_CHOICE_PREFIX, formId, keepFromForm, type MergeSide } from "./merge-input.ts";
+import {
+  CUSTOM_CHOICE_PREFIX,
+  formId,
+  keepFromForm,
+  type MergeSide,
+  refuseTooManyChoices,
+} from "./merge-input.ts";
 import { MERGE_KINDS, type MergeKind } from "./merge-kinds.ts";
 import { mergeInPool } from "./merge-pool.ts";
 
@@ -118,12 +124,13 @@ function mergePages<R extends KindRecord, X>(
       return c.html(candidates(c, survivor, kind.name(survivor), problem).value, 422);
     }
     const keep = keepFromForm(fields);
-    const result = await writeFromForm(fields, () =>
-      mergeInPool(deps.pool, c.var.tenant, actorOf(c.var.viewer), c.req.raw.signal, kind.path, {
+    const result = await writeFromForm(fields, () => {
+      refuseTooManyChoices(keep);
+      return mergeInPool(deps.pool, c.var.tenant, actorOf(c.var.viewer), c.req.raw.signal, kind.path, {
         ...parseOrThrow(request, { duplicateId, keep }),
         survivorId: survivor.id,
-      }),
-    );
+      });
+    });
     // Refused: the comparison again, as submitted; a duplicate that is not in this workspace is a 404.
     if (!result.ok)
       return c.html(comparison(c, survivor, kind.get(shard, duplicateId), keep, result.issues).value, 422);
