@@ -7,7 +7,7 @@ import { api, DataDir, signIn } from "./support/workspace.ts";
 
 // A hostile trial of webhooks (issue 12, deliverable 5): a tenant admin choosing targets the
 // server must not reach, and receivers that fail, hang, or go away, against the real server.
-// Defects are `it.skip("DEFECT: …")` with the body that fails today.
+// Defects found were `it.skip("DEFECT: …")`; each is fixed now and its test named for the promise it keeps.
 
 const dir = tempDir();
 let data: DataDir;
@@ -345,7 +345,7 @@ describe("receivers that misbehave (loopback allowed)", () => {
     expect(count).toBe(0);
   });
 
-  it.skip("DEFECT: one workspace with 20 subscriptions catching up on a backlog they do not listen to holds the event loop ~90-150 ms per pass (/healthz waits; 40 feed reads of 100 rows run back to back in scanWorkspace); a pass should yield between subscriptions (or bound its synchronous work to ~20 ms) like it does between workspaces (src/webhooks/webhook-deliverer.ts scanWorkspace, next-change.ts)", async () => {
+  it("one workspace's 20 subscriptions catching up on a backlog they do not listen to keep the event loop free (a pass yields between subscriptions): /healthz does not wait", async () => {
     const server = await openServer();
     const call = await workspace(server, "busy-co");
     const rx = receiver();
@@ -389,7 +389,7 @@ describe("fairness between workspaces (a host of 8 slots)", () => {
     fairDir.remove();
   });
 
-  it.skip("DEFECT: fairness is luck: while two workspaces' receivers answer 200 just inside the timeout and keep all 8 slots busy with a backlog, a third workspace's change waited 0.4 to 6 s (up to ~8 slow rounds; fails in most runs); a freed slot goes straight back to the workspace that freed it (deliver → setImmediate(scanWorkspace(same tenant))) before the pass can offer it to another; a waiting workspace should get the next free slot (src/webhooks/webhook-deliverer.ts deliver, scan)", async () => {
+  it("a third workspace's change gets the next free slot while two others' backlogs keep all 8 busy: freed slots go round robin across waiting workspaces", async () => {
     const slow = receiver(async () => {
       await Bun.sleep(700);
       return new Response("ok");
