@@ -7,7 +7,7 @@ import { api, DataDir, signIn } from "./support/workspace.ts";
 
 // A hostile trial of webhooks (issue 12, deliverable 5): a tenant admin choosing targets the
 // server must not reach, and receivers that fail, hang, or go away, against the real server.
-// Defects are `it.skip("DEFECT: …")` with the body that fails today.
+// Defects found were `it.skip("DEFECT: …")`; each is fixed now and its test named for the promise it keeps.
 
 const dir = tempDir();
 let data: DataDir;
@@ -123,7 +123,7 @@ describe("targets a hostile admin picks (operator defaults)", () => {
     expect((await call("GET", "/t/strict-co/webhooks")).json.data).toEqual([]);
   });
 
-  it.skip("DEFECT: the local-use NAT64 prefix 64:ff9b:1::/48 (RFC 8215) is accepted, so https://[64:ff9b:1::a9fe:a9fe]/ (169.254.169.254 through a site's NAT64) is saved; it should be judged by its embedded IPv4 like 64:ff9b::/96 (src/webhooks/forbidden-address.ts ipv6Reason)", async () => {
+  it("refuses the local-use NAT64 prefix 64:ff9b:1::/48 (RFC 8215) by the IPv4 address inside, like 64:ff9b::/96", async () => {
     const call = api(strict.url, await data.apiKey("strict-co", "admin"));
     for (const url of ["https://[64:ff9b:1::a9fe:a9fe]/", "https://[64:ff9b:1::7f00:1]/"]) {
       const answer = await call("POST", "/t/strict-co/webhooks", { url, events: ["*"] });
@@ -131,13 +131,16 @@ describe("targets a hostile admin picks (operator defaults)", () => {
     }
   });
 
-  it.skip("DEFECT: port 0 is accepted as a webhook target (https://93.184.215.14:0/ saves with 201); a URL whose port can never be connected to should be a 422 naming url, like other unusable URLs (src/webhooks/webhook-target.ts webhookUrl)", async () => {
+  it("refuses port 0 with a 422 naming url", async () => {
     const call = api(strict.url, await data.apiKey("strict-co", "admin"));
     const answer = await call("POST", "/t/strict-co/webhooks", {
       url: "https://93.184.215.14:0/",
       events: ["*"],
     });
     expect(answer.status).toBe(422);
+    expect(answer.headers.get("content-type")).toContain("application/problem+json");
+    expect(answer.json.errors?.map((e: { field: string }) => e.field)).toEqual(["url"]);
+    expect((await call("GET", "/t/strict-co/webhooks")).json.data).toEqual([]);
   });
 });
 
@@ -250,7 +253,7 @@ describe("receivers that misbehave (loopback allowed)", () => {
     expect(made).toHaveLength(3);
   });
 
-  it.skip("DEFECT: changing the URL of a failing webhook (the admin fixing the receiver) keeps the old URL's failure count and retry wait (hours in production: 30 min, 2 h, 6 h…) and its remaining retries, so the fixed receiver waits and the subscription may be disabled after one more failure; a new url should start its retries afresh (failures 0, next attempt now), as re-enabling does (src/webhooks/manage-webhooks.ts updateWebhook)", async () => {
+  it("changing the URL of a failing webhook starts its retries afresh: failures 0, no retry wait, the held-back change goes to the new URL", async () => {
     const server = await openServer();
     const call = await workspace(server, "fix-co");
     const broken = receiver(() => new Response("down", { status: 500 }));
@@ -264,6 +267,8 @@ describe("receivers that misbehave (loopback allowed)", () => {
       failures: 0,
       nextAttemptAt: null,
     });
+    await fixed.until(() => fixed.received.length >= 1, 5000);
+    expect((await call("GET", `/t/fix-co/webhooks/${sub.id}`)).json.enabled).toBe(true);
   });
 
   it("a receiver that answers 200 only after the timeout gets the same event again (same CRM-Event-Id, next attempt), and the later change only after it", async () => {
@@ -340,7 +345,7 @@ describe("receivers that misbehave (loopback allowed)", () => {
     expect(count).toBe(0);
   });
 
-  it.skip("DEFECT: one workspace with 20 subscriptions catching up on a backlog they do not listen to holds the event loop ~90-150 ms per pass (/healthz waits; 40 feed reads of 100 rows run back to back in scanWorkspace); a pass should yield between subscriptions (or bound its synchronous work to ~20 ms) like it does between workspaces (src/webhooks/webhook-deliverer.ts scanWorkspace, next-change.ts)", async () => {
+  it("one workspace's 20 subscriptions catching up on a backlog they do not listen to keep the event loop free (a pass yields between subscriptions): /healthz does not wait", async () => {
     const server = await openServer();
     const call = await workspace(server, "busy-co");
     const rx = receiver();
@@ -384,7 +389,7 @@ describe("fairness between workspaces (a host of 8 slots)", () => {
     fairDir.remove();
   });
 
-  it.skip("DEFECT: fairness is luck: while two workspaces' receivers answer 200 just inside the timeout and keep all 8 slots busy with a backlog, a third workspace's change waited 0.4 to 6 s (up to ~8 slow rounds; fails in most runs); a freed slot goes straight back to the workspace that freed it (deliver → setImmediate(scanWorkspace(same tenant))) before the pass can offer it to another; a waiting workspace should get the next free slot (src/webhooks/webhook-deliverer.ts deliver, scan)", async () => {
+  it("a third workspace's change gets the next free slot while two others' backlogs keep all 8 busy: freed slots go round robin across waiting workspaces", async () => {
     const slow = receiver(async () => {
       await Bun.sleep(700);
       return new Response("ok");

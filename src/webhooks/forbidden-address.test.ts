@@ -34,6 +34,11 @@ describe("forbiddenAddressReason", () => {
     ["::127.0.0.1", "loopback"],
     ["64:ff9b::a9fe:a9fe", "metadata"],
     ["2002:c0a8:101::1", "private"],
+    ["64:ff9b:1::a9fe:a9fe", "local-use NAT64 link-local or cloud metadata"],
+    ["64:ff9b:1::7f00:1", "local-use NAT64 loopback"],
+    ["64:ff9b:1:a9fe:a9:fe00::", "local-use NAT64"],
+    ["2001:0:7f00:1::", "Teredo loopback"],
+    ["2001:0:808:808:0:0:f5ff:fffe", "Teredo private"],
     ["[::1]", "loopback"],
   ])("refuses %s (%s)", (address, kind) => {
     expect(forbiddenAddressReason(address)).toContain(kind);
@@ -51,6 +56,7 @@ describe("forbiddenAddressReason", () => {
     "::ffff:8.8.8.8",
     "64:ff9b::808:808",
     "2002:808:808::1",
+    "2001:0:808:808::f7f7:f7f7",
   ])("allows the public address %s", (address) => {
     expect(forbiddenAddressReason(address)).toBeUndefined();
   });

@@ -4,8 +4,9 @@ import { isIPv4, isIPv6 } from "node:net";
  * Whether a webhook may connect to an IP address: the ranges below reach the server itself,
  * the operator's network or a cloud's metadata service (a workspace admin choosing a URL must
  * not make the server call those: SSRF). IPv6 forms that carry an IPv4 address (mapped
- * ::ffff:a.b.c.d, compatible ::a.b.c.d, translated ::ffff:0:a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16) are judged by the
- * IPv4 address inside. Anything that does not parse as an address is refused too.
+ * ::ffff:a.b.c.d, compatible ::a.b.c.d, translated ::ffff:0:a.b.c.d, NAT64 64:ff9b::/96 and
+ * the local-use 64:ff9b:1::/48, 6to4 2002::/16, Teredo 2001::/32) are judged by the IPv4
+ * addresses inside. Anything that does not parse as an address is refused too.
  */
 export function forbiddenAddressReason(address: string): string | undefined {
   const bare = address.startsWith("[") && address.endsWith("]") ? address.slice(1, -1) : address;
@@ -82,6 +83,25 @@ function ipv6Reason(g: number[]): string | undefined {
   if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) {
     const reason = ipv4Reason(embedded);
     return reason && `NAT64 ${reason}`;
+  }
+  // Local-use NAT64 (64:ff9b:1::/48, RFC 8215): the site picks the prefix length (/48 to /96),
+  // so the IPv4 address may sit at any of RFC 6052's positions; any forbidden one refuses it
+  // (an address meant as /96 reads as 0.x.x.x at /48: the prefix is site-local, refusing is safe).
+  if (g0 === 0x64 && g1 === 0xff9b && g2 === 1) {
+    const candidates = [
+      embedded, // /96
+      g3 * 65536 + (g4 & 0xff) * 256 + (g5 >> 8), // /48
+      (g3 & 0xff) * 16777216 + (g4 & 0xff) * 65536 + g5, // /56
+      (g4 & 0xff) * 16777216 + g5 * 256 + (g6 >> 8), // /64
+    ];
+    const reason = candidates.map(ipv4Reason).find(Boolean);
+    return reason && `local-use NAT64 ${reason}`;
+  }
+  // Teredo (2001::/32) tunnels to the IPv4 server in bits 32–63 and the client whose address is
+  // the last 32 bits inverted: either reaching a forbidden range refuses it.
+  if (g0 === 0x2001 && g1 === 0) {
+    const reason = ipv4Reason(g2 * 65536 + g3) ?? ipv4Reason(0xffffffff - embedded);
+    return reason && `Teredo ${reason}`;
   }
   // 6to4 (2002::/16) carries an IPv4 address in bits 16–47.
   if (g0 === 0x2002) {

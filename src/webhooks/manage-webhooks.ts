@@ -140,14 +140,17 @@ export async function updateWebhook(
   shard.transaction(() => {
     const current = getWebhook(shard, id);
     const enabling = patch.enabled === true && !current.enabled;
+    // A new URL is a new receiver (the admin fixing a broken one): the old one's failures and
+    // retry wait do not carry over, so the held-back change is tried against it at once.
+    const fresh = enabling || (url !== undefined && url !== current.url);
     shard
       .statement(
-        `UPDATE webhook_subscriptions SET url = ?, events = ?, enabled = ?, updated_at = ?,
-           failures = CASE WHEN ? THEN 0 ELSE failures END,
-           next_attempt_at = CASE WHEN ? THEN NULL ELSE next_attempt_at END,
-           disabled_reason = CASE WHEN ? THEN NULL ELSE disabled_reason END,
-           disabled_at = CASE WHEN ? THEN NULL ELSE disabled_at END
-         WHERE id = ?`,
+        `UPDATE webhook_subscriptions SET url = ?1, events = ?2, enabled = ?3, updated_at = ?4,
+           failures = CASE WHEN ?6 THEN 0 ELSE failures END,
+           next_attempt_at = CASE WHEN ?6 THEN NULL ELSE next_attempt_at END,
+           disabled_reason = CASE WHEN ?5 THEN NULL ELSE disabled_reason END,
+           disabled_at = CASE WHEN ?5 THEN NULL ELSE disabled_at END
+         WHERE id = ?7`,
       )
       .run(
         url ?? current.url,
@@ -155,9 +158,7 @@ export async function updateWebhook(
         (patch.enabled ?? current.enabled) ? 1 : 0,
         now,
         enabling ? 1 : 0,
-        enabling ? 1 : 0,
-        enabling ? 1 : 0,
-        enabling ? 1 : 0,
+        fresh ? 1 : 0,
         id,
       );
   });

@@ -4,13 +4,13 @@ import { errorFields, type Logger } from "../core/logger.ts";
 import type { Catalog } from "../tenancy/catalog.ts";
 import type { Tenant } from "../tenancy/catalog-schema.ts";
 import { isLocked } from "../tenancy/locked.ts";
-import { commitCount } from "../tenancy/shard.ts";
+import { commitCount, type Shard } from "../tenancy/shard.ts";
 import type { ShardManager } from "../tenancy/shard-manager.ts";
 import type { ChangeSource } from "./change-source.ts";
 import { deliveryRequest } from "./delivery-request.ts";
-import { nextChangeFor } from "./next-change.ts";
+import { nextChangeFor, sharedPages } from "./next-change.ts";
 import { type AttemptResult, postDelivery } from "./post-delivery.ts";
-import { recordAttempt } from "./record-attempt.ts";
+import { type AttemptOutcome, recordAttempt } from "./record-attempt.ts";
 import { hasEnabledWebhooks } from "./subscriptions.ts";
 import { resolveWebhookTarget, TargetRefusedError } from "./webhook-target.ts";
 import { markWebhookWorkspace, webhookWorkspaceList } from "./webhook-workspaces.ts";
@@ -28,7 +28,6 @@ interface DueSubscription {
   id: number;
   url: string;
   events: string[];
-  secret: string;
   cursor: number;
   failures: number;
 }
@@ -64,6 +63,12 @@ export class WebhookDeliverer {
   private wakeTimer: Timer | undefined;
   private seenCommits = commitCount();
   private scanning = false;
+  private draining = false;
+  /** Workspaces with a change due and no free slot, in the order they get the next ones. */
+  private readonly waiting = new Map<string, Tenant>();
+  /** Workspaces being visited, and those asked for again meanwhile. */
+  private readonly visiting = new Set<string>();
+  private readonly visitAgain = new Set<string>();
   private passes = 0;
   private stopped = false;
   /** `tenantId:subscriptionId` of the deliveries in flight. */
@@ -106,15 +111,17 @@ export class WebhookDeliverer {
     if (this.scanning || this.stopped) return;
     this.scanning = true;
     try {
+      // Workspaces already waiting for a slot get the free ones first.
+      await this.drain();
       const workspaces = webhookWorkspaceList(this.options.catalog);
-      // Each pass starts one workspace further on: when the host's slots are all taken, the
-      // workspaces at the head of the list do not always get the ones that free up.
+      // Each pass starts one workspace further on, so no workspace is always looked at first.
       const first = this.passes++ % Math.max(1, workspaces.length);
       for (let i = 0; i < workspaces.length; i++) {
-        if (this.stopped || this.sending.size >= this.options.config.concurrency) break;
-        this.scanWorkspace(workspaces[(first + i) % workspaces.length] as Tenant);
-        // One workspace's queries at a time: requests run in between.
-        await yieldToLoop();
+        if (this.stopped) break;
+        const tenant = workspaces[(first + i) % workspaces.length] as Tenant;
+        // Waiting already: it gets its turn when a slot frees (drain).
+        if (this.waiting.has(tenant.id)) continue;
+        await this.scanWorkspace(tenant);
       }
     } catch (error) {
       this.options.logger.error("webhook pass failed", errorFields(error));
@@ -123,71 +130,173 @@ export class WebhookDeliverer {
     }
   }
 
-  private scanWorkspace(tenant: Tenant): void {
-    const { shards, source, logger, config } = this.options;
-    let shard: ReturnType<ShardManager["acquire"]>;
+  /**
+   * Hands free slots to the workspaces waiting for one, oldest first (round robin: a workspace
+   * that just delivered goes to the back), so a workspace with a backlog cannot keep taking
+   * back the slots it frees while another's change waits.
+   */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (!this.stopped && this.sending.size < this.options.config.concurrency) {
+        const next = this.waiting.values().next();
+        if (next.done) break;
+        this.waiting.delete(next.value.id);
+        await this.scanWorkspace(next.value);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Visits one workspace; a visit asked for while one runs is made again after it. */
+  private async scanWorkspace(tenant: Tenant): Promise<void> {
+    if (this.visiting.has(tenant.id)) {
+      this.visitAgain.add(tenant.id);
+      return;
+    }
+    this.visiting.add(tenant.id);
+    try {
+      do {
+        this.visitAgain.delete(tenant.id);
+        await this.visitWorkspace(tenant);
+      } while (this.visitAgain.has(tenant.id) && !this.stopped);
+    } finally {
+      this.visiting.delete(tenant.id);
+    }
+  }
+
+  /**
+   * Starts a delivery for each due subscription that has a change to send, one subscription
+   * per turn of the event loop (ARCHITECTURE invariant 10: a workspace's 20 subscriptions
+   * catching up must not hold it for their sum). The feed pages read in this visit are shared:
+   * subscriptions at the same cursor read it once. With every host slot taken, the workspace
+   * joins the queue of those waiting for one.
+   */
+  private async visitWorkspace(tenant: Tenant): Promise<void> {
+    const ids = this.withShard(tenant, (shard) =>
+      (
+        shard
+          .statement(
+            `SELECT id FROM webhook_subscriptions
+             WHERE enabled = 1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id`,
+          )
+          .all(this.now()) as { id: number }[]
+      ).map((row) => row.id),
+    );
+    if (!ids) return;
+    const source = sharedPages(this.options.source);
+    for (const id of ids) {
+      await yieldToLoop();
+      if (this.stopped) return;
+      if (this.sending.has(`${tenant.id}:${id}`)) continue;
+      if ((this.perWorkspace.get(tenant.id) ?? 0) >= PER_WORKSPACE) return;
+      const full = this.withShard(tenant, (shard) => {
+        // Read again now, not at the start of the visit: a delivery that ended in between moved its cursor.
+        const row = shard
+          .statement(
+            `SELECT id, url, events, cursor, failures FROM webhook_subscriptions
+             WHERE id = ? AND enabled = 1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?)`,
+          )
+          .get(id, this.now()) as (Omit<DueSubscription, "events"> & { events: string }) | null;
+        if (!row) return false;
+        const sub = { ...row, events: JSON.parse(row.events) as string[] };
+        const change = nextChangeFor(shard, source, sub);
+        if (!change) return false;
+        if (this.sending.size >= this.options.config.concurrency) return true;
+        this.send(tenant, sub, change);
+        return false;
+      });
+      if (full) {
+        this.waiting.set(tenant.id, tenant);
+        return;
+      }
+    }
+  }
+
+  /** Runs `fn` with the workspace's shard; a locked or failing file skips it until the next pass. */
+  private withShard<T>(tenant: Tenant, fn: (shard: Shard) => T): T | undefined {
+    const { shards, logger } = this.options;
+    let shard: Shard;
     try {
       shard = shards.acquire(tenant);
     } catch (error) {
       logger.warn("webhooks: workspace not opened", { slug: tenant.slug, ...errorFields(error) });
-      return;
+      return undefined;
     }
     try {
-      const due = shard
-        .statement(
-          `SELECT id, url, events, secret, cursor, failures FROM webhook_subscriptions
-           WHERE enabled = 1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id`,
-        )
-        .all(this.now()) as (Omit<DueSubscription, "events"> & { events: string })[];
-      for (const row of due) {
-        const key = `${tenant.id}:${row.id}`;
-        if (this.sending.has(key)) continue;
-        if (this.sending.size >= config.concurrency) return;
-        if ((this.perWorkspace.get(tenant.id) ?? 0) >= PER_WORKSPACE) return;
-        const sub = { ...row, events: JSON.parse(row.events) as string[] };
-        const change = nextChangeFor(shard, source, sub);
-        if (!change) continue;
-        this.sending.add(key);
-        this.perWorkspace.set(tenant.id, (this.perWorkspace.get(tenant.id) ?? 0) + 1);
-        const delivery = this.deliver(tenant, sub, change)
-          .catch((error) =>
-            logger.error("webhook delivery failed", { slug: tenant.slug, ...errorFields(error) }),
-          )
-          .finally(() => {
-            this.sending.delete(key);
-            const left = (this.perWorkspace.get(tenant.id) ?? 1) - 1;
-            if (left > 0) this.perWorkspace.set(tenant.id, left);
-            else this.perWorkspace.delete(tenant.id);
-            this.inFlight.delete(delivery);
-          });
-        this.inFlight.add(delivery);
-      }
+      return fn(shard);
     } catch (error) {
       // Locked for a moment (a checkpoint, another process): the next pass reads it again.
-      if (isLocked(error)) return;
-      logger.warn("webhooks: workspace skipped", {
-        slug: tenant.slug,
-        ...errorFields(shards.classify(shard, error)),
-      });
+      if (!isLocked(error))
+        logger.warn("webhooks: workspace skipped", {
+          slug: tenant.slug,
+          ...errorFields(shards.classify(shard, error)),
+        });
+      return undefined;
     } finally {
       shards.release(shard);
     }
   }
 
-  private async deliver(tenant: Tenant, sub: DueSubscription, change: Change): Promise<void> {
+  /** Takes a slot for the delivery; when it ends, the slot goes to the next workspace waiting. */
+  private send(tenant: Tenant, sub: DueSubscription, change: Change): void {
+    const key = `${tenant.id}:${sub.id}`;
+    this.sending.add(key);
+    this.perWorkspace.set(tenant.id, (this.perWorkspace.get(tenant.id) ?? 0) + 1);
+    const delivery = this.deliver(tenant, sub, change)
+      .catch((error) => {
+        this.options.logger.error("webhook delivery failed", { slug: tenant.slug, ...errorFields(error) });
+        return "failed" as const;
+      })
+      .then((outcome) => {
+        this.sending.delete(key);
+        const left = (this.perWorkspace.get(tenant.id) ?? 1) - 1;
+        if (left > 0) this.perWorkspace.set(tenant.id, left);
+        else this.perWorkspace.delete(tenant.id);
+        this.inFlight.delete(delivery);
+        if (this.stopped) return;
+        // Delivered (or not sent): its next change goes out now, not at the next pass, but
+        // after the workspaces already waiting (to the back of the queue).
+        if (outcome === "delivered" || outcome === "skipped") {
+          this.waiting.delete(tenant.id);
+          this.waiting.set(tenant.id, tenant);
+        }
+        void this.drain();
+      });
+    this.inFlight.add(delivery);
+  }
+
+  private async deliver(
+    tenant: Tenant,
+    sub: DueSubscription,
+    change: Change,
+  ): Promise<AttemptOutcome | "skipped"> {
     const { config, logger } = this.options;
     const attempt = sub.failures + 1;
     let result: AttemptResult;
     try {
       // Resolved and checked again at every attempt (DNS may have changed since the URL was saved).
       const target = await resolveWebhookTarget(sub.url, config);
-      const { body, headers } = deliveryRequest(change, sub.secret, attempt, this.now());
+      // The secret is read now, after the lookup's await, not with the due row: a rotation
+      // meanwhile must not leave this delivery signed with the old one. Deleted, disabled or
+      // pointed elsewhere meanwhile: nothing is sent (the next visit reads it afresh).
+      const current = this.withShard(
+        tenant,
+        (shard) =>
+          shard
+            .statement("SELECT url, secret FROM webhook_subscriptions WHERE id = ? AND enabled = 1")
+            .get(sub.id) as { url: string; secret: string } | null,
+      );
+      if (!current || current.url !== sub.url) return "skipped";
+      const { body, headers } = deliveryRequest(change, current.secret, attempt, this.now());
       result = await postDelivery(target, body, headers, config.timeoutMs, this.stopping.signal);
     } catch (error) {
       if (!(error instanceof TargetRefusedError)) throw error;
       result = { ok: false, statusCode: null, durationMs: 0, error: `refused: ${error.message}` };
     }
-    if (this.stopped && !result.ok) return;
+    if (this.stopped && !result.ok) return "skipped";
     try {
       const outcome = await this.record(tenant, sub, change, result);
       if (outcome === "disabled")
@@ -196,8 +305,7 @@ export class WebhookDeliverer {
           webhookId: sub.id,
           error: result.error,
         });
-      // Delivered: the next change goes out now, not at the next pass.
-      if (outcome === "delivered" && !this.stopped) setImmediate(() => this.scanWorkspace(tenant));
+      return outcome;
     } catch (error) {
       // Not recorded (the file locked for seconds): the change is sent again, which CRM-Event-Id lets receivers drop.
       logger.warn("webhook attempt not recorded", {
@@ -205,6 +313,7 @@ export class WebhookDeliverer {
         webhookId: sub.id,
         ...errorFields(error),
       });
+      return "skipped";
     }
   }
 

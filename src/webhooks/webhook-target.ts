@@ -43,6 +43,9 @@ export function webhookUrl(raw: string, policy: TargetPolicy): URL {
     );
   if (url.username || url.password) throw new TargetRefusedError("must not contain a user or password");
   if (url.hash || raw.includes("#")) throw new TargetRefusedError("must not contain a fragment (#…)");
+  // Nothing listens on port 0 (connecting to it fails on every attempt); an explicit ":0" is
+  // the only way to get it, the default port is kept as "".
+  if (url.port === "0") throw new TargetRefusedError("must not use port 0");
   return url;
 }
 
