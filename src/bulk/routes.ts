@@ -31,14 +31,14 @@ function formTarget(fields: Record<string, string>): BulkTarget {
   return parseOrThrow(bulkTargetInput, { ids });
 }
 
-/** A bulk task for this request's workspace, in the pool; a closed request cancels it. */
+/** A bulk task for this request's workspace, in the pool; a closed request takes it out of the line, but once it runs it runs to its end. */
 async function inPool<T>(deps: AppDeps, c: C, kind: RecordKind, task: string, params: object): Promise<T> {
   const tenant = c.var.tenant;
   try {
     return await deps.pool.run<T>(
       task,
       { tenantId: tenant.id, slug: tenant.slug, file: tenant.file, params },
-      { signal: c.req.raw.signal },
+      { signal: c.req.raw.signal, runToEnd: true },
     );
   } catch (error) {
     throw asDomainError(error, kind.type);

@@ -6,9 +6,9 @@ import type { MergeInput } from "./merge-input.ts";
 import type { MergeOutcome, MergeTaskParams } from "./run.worker.ts";
 
 /**
- * Runs a merge in a worker (merge.run) and waits for it; `signal` (the request's) cancels it
- * before it commits. Refusals arrive as the service threw them (422 with its fields, 404 for a
- * record not in this workspace). Returns the survivor's id, and with `idempotency` (an API
+ * Runs a merge in a worker (merge.run) and waits for it; `signal` (the request's) takes it out
+ * of the line, but once it runs it runs to its end (RunOptions.runToEnd). Refusals arrive as
+ * the service threw them (422 with its fields, 404 for a record not in this workspace). Returns the survivor's id, and with `idempotency` (an API
  * request's key) the answer stored with it.
  */
 export async function mergeInPool(
@@ -24,6 +24,6 @@ export async function mergeInPool(
   return await pool.run<MergeOutcome>(
     "merge.run",
     { tenantId: tenant.id, slug: tenant.slug, file: tenant.file, params },
-    { signal },
+    { signal, runToEnd: true },
   );
 }

@@ -113,6 +113,27 @@ describe("the worker pool (real piscina threads under Bun)", () => {
     expect(p.stats().cancelled).toBe(1);
   });
 
+  it("a write (runToEnd) whose request went away once it runs finishes on the same thread; waiting, it leaves the line", async () => {
+    const p = makePool();
+    const controller = new AbortController();
+    const write = run<{ threadId: number }>(
+      p,
+      "sleep",
+      { ms: 300 },
+      { signal: controller.signal, runToEnd: true },
+    );
+    await until(() => p.stats().running === 1);
+    const waiting = new AbortController();
+    const queued = run(p, "echo", { value: 1 }, { signal: waiting.signal, runToEnd: true });
+    controller.abort();
+    waiting.abort();
+    await expect(queued).rejects.toBeInstanceOf(TaskCancelledError);
+    // Not stopped: it ran to its end, and its thread is the one the next run gets.
+    const { threadId } = await write;
+    expect((await run<{ threadId: number }>(p, "echo", { value: 2 })).threadId).toBe(threadId);
+    expect(p.stats()).toMatchObject({ completed: 2, cancelled: 1 });
+  });
+
   it("bounds its queue: one run more than threads + queue is refused with 503 and Retry-After, then accepted again", async () => {
     const p = makePool({ threads: 1, maxQueue: 1 });
     const running = run(p, "sleep", { ms: 300 });

@@ -34,6 +34,14 @@ export interface WorkerPoolOptions {
 export interface RunOptions {
   /** Aborts the task: the request closed, the user moved on, or an admin cancelled it. */
   signal?: AbortSignal;
+  /**
+   * A write (a batch, a bulk change, a merge): `signal` only takes it out of the line; once it
+   * runs it runs to its end (or its time limit). Stopping it would end its thread mid-write,
+   * and a new thread costs every workspace's heavy work ~0.5 s, which a client aborting in a
+   * loop could repeat at will; its answer is stored under its Idempotency-Key, so the
+   * client's retry gets it.
+   */
+  runToEnd?: boolean;
   timeoutMs?: number;
   /**
    * Upkeep of the workspace's file that no request asked for (a checkpoint of its write-ahead
@@ -66,6 +74,8 @@ export class TaskCancelledError extends AppError {
 interface Waiting {
   request: TaskRequest;
   signal: AbortSignal;
+  /** What stops it once it runs: `signal`, or only its time limit for a write (runToEnd). */
+  running: AbortSignal;
   resolve: (reply: TaskReply) => void;
   reject: (reason: unknown) => void;
   onAbort: () => void;
@@ -140,7 +150,7 @@ export class WorkerPool {
     if (upkeep) this.upkeep.add(tenantId);
     else this.perTenant.set(tenantId, (this.perTenant.get(tenantId) ?? 0) + 1);
     try {
-      const reply = await this.schedule(tenantId, request, signal);
+      const reply = await this.schedule(tenantId, request, signal, options.runToEnd ? timeout : signal);
       if (!reply.ok) {
         if (reply.issues) throw new ValidationError(reply.issues);
         if (reply.field !== undefined) throw new BadRequestError(reply.message, reply.field);
@@ -203,10 +213,18 @@ export class WorkerPool {
     }
   }
 
-  /** Hands the run to piscina at once if a thread is free and no one waits, else into its workspace's line. */
-  private schedule(tenantId: string, request: TaskRequest, signal: AbortSignal): Promise<TaskReply> {
+  /**
+   * Hands the run to piscina at once if a thread is free and no one waits, else into its
+   * workspace's line. `signal` takes it out of the line; `running` is what stops it once it runs.
+   */
+  private schedule(
+    tenantId: string,
+    request: TaskRequest,
+    signal: AbortSignal,
+    running: AbortSignal,
+  ): Promise<TaskReply> {
     if (this.running < this.options.threads && this.waitingCount === 0)
-      return this.start(tenantId, request, signal);
+      return this.start(tenantId, request, running);
     return new Promise<TaskReply>((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
       let line = this.waiting.get(tenantId);
@@ -217,6 +235,7 @@ export class WorkerPool {
       const job: Waiting = {
         request,
         signal,
+        running,
         resolve,
         reject,
         // Cancelled or past its time while waiting: it leaves the line and never runs.
@@ -263,7 +282,7 @@ export class WorkerPool {
       this.waitingCount--;
       if (line.length === 0) this.waiting.delete(tenantId);
       job.signal.removeEventListener("abort", job.onAbort);
-      this.start(tenantId, job.request, job.signal).then(job.resolve, job.reject);
+      this.start(tenantId, job.request, job.running).then(job.resolve, job.reject);
     }
   }
 
