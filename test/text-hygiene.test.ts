@@ -255,6 +255,62 @@ describe("text hygiene in the API", () => {
   });
 });
 
+/** Invisible formatting characters at a name's ends: Ada and one of these look the same as Ada. */
+const INVISIBLE_EDGES: Record<string, string> = {
+  "zero-width space after": "Ada\u200B",
+  "zero-width joiner after, then a space": "Ada\u200D ",
+  "left-to-right mark before": "\u200EAda",
+  "right-to-left mark after": "Ada\u200F",
+  "Arabic letter mark before": "\u061CAda",
+  "word joiner after": "Ada\u2060",
+  "zero-width no-break space before": "\uFEFFAda",
+};
+
+describe("invisible characters and line separators in one line of text", () => {
+  it("refuses an invisible formatting character at either end of a name (422 naming it), nothing written", async () => {
+    const before = await read(COUNT("contacts"));
+    for (const [label, firstName] of Object.entries(INVISIBLE_EDGES)) {
+      const response = await call("POST", `/t/${T}/contacts`, { firstName });
+      expect({ label, status: response.status, errors: response.json.errors }).toEqual({
+        label,
+        status: 422,
+        errors: [
+          { field: "firstName", message: "must not begin or end with an invisible formatting character" },
+        ],
+      });
+    }
+    expect(await read(COUNT("contacts"))).toEqual(before);
+  });
+
+  it("keeps joiners inside a name, where scripts need them (a Persian non-joiner, an emoji sequence), and in a note", async () => {
+    for (const firstName of [
+      "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645",
+      "Dev \u{1F469}\u200D\u{1F4BB} Ada",
+    ]) {
+      const response = await call("POST", `/t/${T}/contacts`, { firstName });
+      expect(`${response.status} ${response.json.firstName}`).toBe(`201 ${firstName}`);
+    }
+    const body = "\u200Bnote\u2028with a line separator\u200B";
+    const note = await call("POST", `/t/${T}/notes`, { subjectType: "contact", subjectId: contactId, body });
+    expect(note.status).toBe(201);
+  });
+
+  it("refuses U+2028 and U+2029 in a name as control characters, and a lone surrogate in a note", async () => {
+    for (const firstName of ["A\u2028B", "A\u2029B"]) {
+      const response = await call("POST", `/t/${T}/contacts`, { firstName });
+      expect(response.json.errors).toEqual([
+        { field: "firstName", message: "must not contain control characters" },
+      ]);
+    }
+    const note = await call("POST", `/t/${T}/notes`, {
+      subjectType: "contact",
+      subjectId: contactId,
+      body: "a\uD800",
+    });
+    expect(`${note.status} ${note.json.errors[0].field}`).toBe("422 body");
+  });
+});
+
 describe("text hygiene in forms", () => {
   let owner: BrowserClient;
   beforeAll(async () => {
@@ -278,6 +334,16 @@ describe("text hygiene in forms", () => {
         ),
       ).toEqual(before);
     }
+  });
+
+  it("refuses an invisible formatting character at either end of a name typed into a form, as the API does", async () => {
+    const before = await read(COUNT("contacts"));
+    for (const firstName of Object.values(INVISIBLE_EDGES)) {
+      const page = await owner.post(`/t/${T}/contacts`, { firstName });
+      expect(page.status).toBe(422);
+      expect(page.text).toContain("must not begin or end with an invisible formatting character");
+    }
+    expect(await read(COUNT("contacts"))).toEqual(before);
   });
 
   it("refuses a saved view whose name or query carries them, naming the field", async () => {

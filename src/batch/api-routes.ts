@@ -1,6 +1,5 @@
 import { Hono } from "hono";
-import { bulkKind } from "../bulk/bulk-kinds.ts";
-import { NotFoundError } from "../core/errors.ts";
+import { BULK_KINDS } from "../bulk/bulk-kinds.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { problemResponse } from "../http/problem.ts";
@@ -21,32 +20,33 @@ import type { BatchTaskOutcome, BatchTaskParams } from "./run.worker.ts";
  */
 export function batchApiRoutes(deps: AppDeps) {
   const app = new Hono<ViewerEnv>();
-  app.post("/:kind/batch", async (c) => {
-    const kind = bulkKind(c.req.param("kind"));
-    if (!kind) throw new NotFoundError("page");
-    const path = kind.path as ExternalIdTable;
-    const request = parseOrThrow(batchRequest(path), await readJsonObject(c));
-    const { tenant } = c.var;
-    const params: BatchTaskParams = {
-      kind: path,
-      request,
-      actor: actorOf(c.var.viewer),
-      now: deps.now(),
-      idempotency: workerKey(c),
-    };
-    const outcome = await deps.pool.run<BatchTaskOutcome>(
-      "batch.run",
-      { tenantId: tenant.id, slug: tenant.slug, file: tenant.file, params },
-      { signal: c.req.raw.signal },
-    );
-    if ("answer" in outcome) return sendWorkerAnswer(c, outcome.answer);
-    return problemResponse({
-      status: 422,
-      title: "Unprocessable Content",
-      detail: `${outcome.refused.filter((r) => r.status !== 424).length} of the ${request.items.length} ${path} were refused; nothing was written`,
-      errors: outcome.issues,
-      extensions: { results: outcome.refused },
+  // One concrete route per kind (not `/:kind/batch`), so that the 405 rule never takes
+  // `/widgets/batch` for a path the API has.
+  for (const kind of Object.values(BULK_KINDS))
+    app.post(`/${kind.path}/batch`, async (c) => {
+      const path = kind.path as ExternalIdTable;
+      const request = parseOrThrow(batchRequest(path), await readJsonObject(c));
+      const { tenant } = c.var;
+      const params: BatchTaskParams = {
+        kind: path,
+        request,
+        actor: actorOf(c.var.viewer),
+        now: deps.now(),
+        idempotency: workerKey(c),
+      };
+      const outcome = await deps.pool.run<BatchTaskOutcome>(
+        "batch.run",
+        { tenantId: tenant.id, slug: tenant.slug, file: tenant.file, params },
+        { signal: c.req.raw.signal },
+      );
+      if ("answer" in outcome) return sendWorkerAnswer(c, outcome.answer);
+      return problemResponse({
+        status: 422,
+        title: "Unprocessable Content",
+        detail: `${outcome.refused.filter((r) => r.status !== 424).length} of the ${request.items.length} ${path} were refused; nothing was written`,
+        errors: outcome.issues,
+        extensions: { results: outcome.refused },
+      });
     });
-  });
   return app;
 }

@@ -1,11 +1,10 @@
 import { Hono } from "hono";
-import { NotFoundError } from "../core/errors.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { parseAll } from "../http/form-write.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { bulkActionInput, bulkTargetInput } from "./bulk-input.ts";
-import { bulkKind } from "./bulk-kinds.ts";
+import { BULK_KINDS } from "./bulk-kinds.ts";
 import { bulkInPool } from "./routes.ts";
 
 /**
@@ -15,16 +14,17 @@ import { bulkInPool } from "./routes.ts";
  */
 export function bulkApiRoutes(deps: AppDeps) {
   const app = new Hono<ViewerEnv>();
-  app.post("/:kind/bulk", async (c) => {
-    const kind = bulkKind(c.req.param("kind"));
-    if (!kind) throw new NotFoundError("page");
-    const body = await readJsonObject(c);
-    const { action, ownerId, tag, stageId, ...rest } = body;
-    const [target, change] = parseAll(
-      () => parseOrThrow(bulkTargetInput, rest),
-      () => parseOrThrow(bulkActionInput, { action, ownerId, tag, stageId }),
-    );
-    return bulkInPool(deps, c, kind, target, change);
-  });
+  // One concrete route per kind, not `/:kind/bulk`: the API's 405 rule reads the routes, and
+  // `/widgets/bulk` must stay a 404, not a 405 for a path that only a pattern has.
+  for (const kind of Object.values(BULK_KINDS))
+    app.post(`/${kind.path}/bulk`, async (c) => {
+      const body = await readJsonObject(c);
+      const { action, ownerId, tag, stageId, ...rest } = body;
+      const [target, change] = parseAll(
+        () => parseOrThrow(bulkTargetInput, rest),
+        () => parseOrThrow(bulkActionInput, { action, ownerId, tag, stageId }),
+      );
+      return bulkInPool(deps, c, kind, target, change);
+    });
   return app;
 }

@@ -17,7 +17,7 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the same, with tab, line feed and carriage return allowed
 const CONTROLS_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 /**
@@ -27,18 +27,35 @@ const CONTROLS_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f
  */
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/;
 
+/**
+ * Invisible formatting characters (zero-width space, non-joiner and joiner, left-to-right,
+ * right-to-left and Arabic letter marks, word joiner, zero-width no-break space) at either end
+ * of one line of text, spaces around them aside: there they only make two names that look alike
+ * differ ("Ada" and "Ada\u200b"). Inside a name they stay allowed, where scripts need them
+ * (a non-joiner in Persian, a joiner in Indic scripts and emoji).
+ */
+const INVISIBLE = "[\\u061c\\u200b-\\u200f\\u2060\\ufeff]";
+const INVISIBLE_AT_EDGE = new RegExp(`^\\s*${INVISIBLE}|${INVISIBLE}\\s*$`);
+
 export const CONTROL_MESSAGE = "must not contain control characters";
 export const BIDI_MESSAGE = "must not contain bidirectional control characters";
+export const SURROGATE_MESSAGE =
+  "must be well-formed Unicode: it holds a lone surrogate (\\ud800–\\udfff without its pair)";
+export const INVISIBLE_MESSAGE = "must not begin or end with an invisible formatting character";
 
 /**
  * The one rule for text people type into records, notes, tasks, activities, custom values,
  * saved views and names: no C0 or C1 control characters (NUL, ESC, DEL…; with `lines`, tab
- * and line breaks are allowed) and no bidirectional controls. Returns the problem, if any.
- * Linear in the text's length.
+ * and line breaks are allowed; without, U+2028 and U+2029 are line breaks refused too), no
+ * bidirectional controls, no lone surrogate, and (one line only) no invisible formatting
+ * character at either end. Returns the problem, if any. Linear in the text's length.
  */
 export function textProblem(value: string, lines = false): string | undefined {
   if ((lines ? CONTROLS_BUT_LINES : CONTROLS).test(value)) return CONTROL_MESSAGE;
   if (BIDI_CONTROLS.test(value)) return BIDI_MESSAGE;
+  // Stored as UTF-8, a lone surrogate would silently become U+FFFD.
+  if (!value.isWellFormed()) return SURROGATE_MESSAGE;
+  if (!lines && INVISIBLE_AT_EDGE.test(value)) return INVISIBLE_MESSAGE;
   return undefined;
 }
 

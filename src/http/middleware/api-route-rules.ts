@@ -38,11 +38,22 @@ function pathRules(routes: readonly ListedRoute[]): PathRule[] {
 }
 
 /**
+ * The names of a URL's query parameters, in order, repeats kept, decoded as URLSearchParams
+ * decodes them (`%6cimit` is `limit`): read from the raw query string, because the router's
+ * parsed query leaves out a parameter with an empty name (`?=1`), which would then pass unseen.
+ */
+function queryNames(url: string): string[] {
+  const start = url.indexOf("?");
+  return start < 0 ? [] : [...new URLSearchParams(url.slice(start + 1)).keys()];
+}
+
+/**
  * The API's one rule for the request line, before its key is checked or its workspace opened
  * (the routes are public: the OpenAPI document lists them):
  * - a path the API has, asked with a method it does not take: 405 with `Allow` (problem+json),
  *   where a path it does not have stays a 404;
- * - a query parameter given twice: 400 naming it (no route reads only the first);
+ * - a query parameter given twice, or one with no name (`?=1`): 400 naming it (no route reads
+ *   only the first, and none has a nameless one);
  * - a query parameter on a route that takes none (every write, every item `…/:id`, the
  *   OpenAPI document): 400 naming it. Lists, search, reports and a segment's members check theirs against their own
  *   allow-list (parseListParams), with the same 400.
@@ -66,13 +77,15 @@ export function apiRouteRules(prefix: string, routes: () => readonly ListedRoute
         { Allow: allow },
       );
     }
-    const queries = c.req.queries();
-    const repeated = Object.keys(queries).find((name) => (queries[name]?.length ?? 0) > 1);
+    const names = queryNames(c.req.url);
+    const seen = new Set<string>();
+    const repeated = names.find((name) => seen.has(name) || !seen.add(name));
     if (repeated !== undefined)
       throw new BadRequestError(`"${repeated}" is given more than once; send each parameter once`, repeated);
+    if (seen.has("")) throw new BadRequestError("a query parameter has no name (`?=…`)", "");
     const write = c.req.method !== "GET" && c.req.method !== "HEAD";
     const none = matching.some((rule) => rule.noQuery);
-    const [unknown] = Object.keys(queries);
+    const [unknown] = names;
     if (unknown !== undefined && (write || none))
       throw new BadRequestError(`"${unknown}" is not a parameter of this route`, unknown);
     await next();

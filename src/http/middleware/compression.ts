@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { parseAccept } from "hono/utils/accept";
 
 /** The encodings we send, best first: zstd is as small as gzip or smaller, and cheaper to make (scripts/bench/compression.ts). */
@@ -62,10 +62,30 @@ export function encodedEtag(etag: string, encoding: Encoding): string {
   return etag.endsWith('"') ? `${etag.slice(0, -1)}-${encoding}"` : `${etag}-${encoding}`;
 }
 
+const ENCODED_SUFFIX = new RegExp(`-(?:${ENCODINGS.join("|")})"$`);
+
+/** The tag `encodedEtag` started from: `"v1-zstd"` → `"v1"`; any other tag as it is. */
+export function decodedEtag(etag: string): string {
+  return etag.replace(ENCODED_SUFFIX, '"');
+}
+
+/**
+ * A HEAD is answered by its GET's handler, whose body Hono drops afterwards; Bun then says
+ * `Content-Length: 0` unless the answer names a length. So a HEAD of a page or of JSON says the
+ * length of the bytes it left out: the unencoded answer, whose ETag it also carries (a HEAD is
+ * never compressed, which would cost the work for no bytes sent).
+ */
+async function headLength(c: Context): Promise<void> {
+  if (c.res.headers.has("Content-Length")) return;
+  const bytes = await c.res.arrayBuffer();
+  c.res.headers.set("Content-Length", String(bytes.byteLength));
+  c.res = new Response(bytes, { status: c.res.status, statusText: c.res.statusText, headers: c.res.headers });
+}
+
 /**
  * Compresses pages and JSON (HTML, plain text, JSON, problem+json, CSS, JS, SVG) between 1 KB
  * and 4 MB with the encoding the client prefers (zstd, then gzip). Never: a HEAD (which says
- * Vary all the same), a 204/206/304, a response already encoded (the static assets carry their
+ * Vary all the same, and describes the unencoded answer: see headLength), a 204/206/304, a response already encoded (the static assets carry their
  * precompressed bytes), a download (`Content-Disposition`: a CSV or a workspace's files stream
  * as they are), a response marked `no-transform`. Every compressible response says
  * `Vary: Accept-Encoding`.
@@ -86,7 +106,8 @@ export function compression(): MiddlewareHandler {
     if (NO_TRANSFORM.test(headers.get("Cache-Control") ?? "")) return;
     // A HEAD says Vary as its GET does (a cache keys both alike); it has no bytes to encode.
     varyOnEncoding(headers);
-    if (c.req.method === "HEAD" || !res.body) return;
+    if (!res.body) return;
+    if (c.req.method === "HEAD") return headLength(c);
     const encoding = negotiateEncoding(c.req.header("Accept-Encoding"));
     if (!encoding) return;
     const declared = Number(headers.get("Content-Length") ?? Number.NaN);

@@ -28,6 +28,8 @@ export function keyFailureGuard(limits: RateLimits): MiddlewareHandler {
       );
     }
     await next();
-    if (c.res.status === 401) failures.take(address, Date.now());
+    // Noted, so that a 401's RateLimit-* describe this bucket when it is the nearest to refusing
+    // (its last 401 before the lockout says Remaining 0), not only the address's big one.
+    if (c.res.status === 401) noteBucket(c, failures.burst, failures.take(address, Date.now()));
   };
 }
