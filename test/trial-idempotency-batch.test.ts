@@ -716,6 +716,72 @@ describe("externalId and the exact filters", () => {
     const browser = await signIn(server.url, HOME, `owner@${HOME}.test`);
     expect((await browser.get(`/t/${HOME}/contacts?q=&email=&ownerId=&tag=`)).status).toBe(200);
   });
+
+  it("purges expired keys off the server's thread: 500 expired batch-sized answers (~100 MB) go within seconds of a keyed POST, while that POST's queries stay far from the ~195 ms deleting them took and /healthz keeps answering", async () => {
+    // A burst of keyed batches (a nightly sync: each stored answer is the 100 records' JSON,
+    // 100-250 KB) comes due 24 h later all at once. Deleting it in one transaction on the
+    // server's thread held every workspace ~200 ms; it now runs in the worker pool, in
+    // transactions of at most 1 MiB (expired-key-purges.ts, purge.worker.ts).
+    // The workspace open and a keyed POST's statements prepared first (run alone, this test
+    // would otherwise time the first request's ~100 ms, not the purge).
+    const warm = { "Idempotency-Key": newKey() };
+    expect((await call("POST", `/t/${HOME}/contacts`, { firstName: "Warm" }, warm)).status).toBe(201);
+    const dayAndAnHourAgo = Date.now() - 25 * 3600 * 1000;
+    const answer = JSON.stringify({ results: [], data: "x".repeat(200_000) });
+    await data.shards.use(data.get(HOME), (shard) =>
+      shard.transaction(() => {
+        const insert = shard.statement(
+          `INSERT INTO idempotency_keys (scope, key, route, request_hash, status, response, location, created_at)
+           VALUES ('api_key:0', ?, 'POST /api/v1/t/${HOME}/contacts/batch', 'h', 200, ?, NULL, ?)`,
+        );
+        for (let i = 0; i < 500; i++) insert.run(`nightly-${i}`, answer, dayAndAnHourAgo + i);
+      }),
+    );
+    const expiredLeft = () => count("SELECT count(*) AS n FROM idempotency_keys WHERE key LIKE 'nightly-%'");
+    let took = 0;
+    /**
+     * The POST's queries on the server's thread (Server-Timing `db`): the purge made them ~195 ms;
+     * now ~5–35 ms on a loaded box (the first write after the 100 MB insert above included).
+     */
+    let dbMs = Number.NaN;
+    let purgedWithin = Number.POSITIVE_INFINITY;
+    const probe = await healthzWhile(
+      (async () => {
+        await Bun.sleep(100);
+        const started = performance.now();
+        const created = await call(
+          "POST",
+          `/t/${HOME}/contacts`,
+          { firstName: "Purger" },
+          { "Idempotency-Key": newKey() },
+        );
+        took = performance.now() - started;
+        expect(created.status).toBe(201);
+        dbMs = Number(/db;dur=([\d.]+)/.exec(created.headers.get("server-timing") ?? "")?.[1] ?? Number.NaN);
+        while ((await expiredLeft()) > 0 && performance.now() - started < 20_000) await Bun.sleep(50);
+        purgedWithin = performance.now() - started;
+      })(),
+    );
+    expect(await expiredLeft()).toBe(0);
+    expect(purgedWithin).toBeLessThan(20_000);
+    // A fresh key stays: only the expired ones went.
+    expect(
+      await count("SELECT count(*) AS n FROM idempotency_keys WHERE created_at > ?", Date.now() - 60_000),
+    ).toBeGreaterThan(0);
+    // A loaded shared machine adds stalls of its own (the other test in this file allows them
+    // the same way): the median stays an idle server's, and almost no probe waits 100 ms.
+    expect({
+      dbMs: dbMs < 100,
+      took: took < 1000,
+      median: probe.median < 20,
+      over100: probe.over100 <= 2,
+    }).toEqual({
+      dbMs: true,
+      took: true,
+      median: true,
+      over100: true,
+    });
+  }, 60_000);
 });
 
 describe("defects", () => {
@@ -731,43 +797,6 @@ describe("defects", () => {
     expect(answer.status).toBeLessThan(500);
     expect(await contacts()).toBeLessThanOrEqual(before + 1);
   });
-
-  it.skip("DEFECT: a keyed single POST purges up to 500 expired keys on the server's thread: with batch-sized answers (~200 KB) it holds every workspace ~200 ms; the purge should run off that thread or in small byte-bounded chunks", async () => {
-    // answerOnce (src/idempotency/idempotency-middleware.ts) calls purgeExpiredIdempotencyKeys
-    // after each keyed write, chunk 500, on the server's thread. A burst of keyed batches (a
-    // nightly sync: each stored answer is the 100 records' JSON, 100-250 KB) comes due 24 h
-    // later all at once, and the first keyed POST /contacts deletes ~100 MB in one transaction
-    // while /healthz and every other workspace wait (measured: POST 195 ms, /healthz 198 ms).
-    const dayAndAnHourAgo = Date.now() - 25 * 3600 * 1000;
-    const answer = JSON.stringify({ results: [], data: "x".repeat(200_000) });
-    await data.shards.use(data.get(HOME), (shard) =>
-      shard.transaction(() => {
-        const insert = shard.statement(
-          `INSERT INTO idempotency_keys (scope, key, route, request_hash, status, response, location, created_at)
-           VALUES ('api_key:0', ?, 'POST /api/v1/t/${HOME}/contacts/batch', 'h', 200, ?, NULL, ?)`,
-        );
-        for (let i = 0; i < 500; i++) insert.run(`nightly-${i}`, answer, dayAndAnHourAgo + i);
-      }),
-    );
-    let took = 0;
-    const probe = await healthzWhile(
-      (async () => {
-        await Bun.sleep(100);
-        const started = performance.now();
-        const created = await call(
-          "POST",
-          `/t/${HOME}/contacts`,
-          { firstName: "Purger" },
-          { "Idempotency-Key": newKey() },
-        );
-        took = performance.now() - started;
-        expect(created.status).toBe(201);
-        await Bun.sleep(100);
-      })(),
-    );
-    expect(await count("SELECT count(*) AS n FROM idempotency_keys WHERE key LIKE 'nightly-%'")).toBe(0);
-    expect({ took: took < 100, worstHealthz: probe.worst < 100 }).toEqual({ took: true, worstHealthz: true });
-  }, 60_000);
 
   it.skip("DEFECT: a client that aborts its running batch gets the worker thread killed: the next batch of ANY workspace waits ~0.4–1 s for a new thread (measured median 530 ms vs 10 ms)", async () => {
     // src/batch/api-routes.ts passes the request's signal to deps.pool.run, and piscina
