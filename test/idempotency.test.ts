@@ -131,6 +131,24 @@ describe("idempotent writes", () => {
     });
   });
 
+  it("bounds a purge's transaction by the stored answers' bytes too: batch-sized answers go a few at a time, one at least", async () => {
+    await onShard((shard) => {
+      shard.transaction(() => {
+        shard.statement("DELETE FROM idempotency_keys").run();
+        const insert = shard.statement(
+          "INSERT INTO idempotency_keys (scope, key, route, request_hash, status, response, created_at) VALUES ('s', ?, 'r', 'h', 200, ?, ?)",
+        );
+        for (let i = 0; i < 10; i++)
+          insert.run(`big-${i}`, "x".repeat(300_000), NOW - IDEMPOTENCY_RETENTION_MS - 10_000 + i);
+      });
+      // 3 × 300 KB fit in 1 MiB, a 4th would not.
+      expect(purgeExpiredIdempotencyKeys(shard, NOW)).toBe(3);
+      expect(purgeExpiredIdempotencyKeys(shard, NOW, { chunkBytes: 1 })).toBe(1);
+      expect(purgeExpiredIdempotencyKeys(shard, NOW, { maxChunks: 10 })).toBe(6);
+      expect(shard.statement("SELECT count(*) AS n FROM idempotency_keys").get()).toEqual({ n: 0 });
+    });
+  });
+
   it("deletes expired keys oldest first, a bounded chunk per transaction, keeping the fresh ones", async () => {
     await onShard((shard) => {
       shard.transaction(() => {

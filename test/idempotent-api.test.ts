@@ -185,6 +185,14 @@ describe("Idempotency-Key on every POST", () => {
         text: first.text,
       });
       expect(first.headers.get("Idempotency-Replayed")).toBeNull();
+      // Stored with the write: a route that forgot its key is caught here, not at run time (where
+      // the middleware only logs it, its change being committed already).
+      const stored = await workspaces.scalar(
+        SLUG,
+        "SELECT count(*) AS n FROM idempotency_keys WHERE key = ?",
+        key,
+      );
+      expect({ route: route.name, stored }).toEqual({ route: route.name, stored: 1 });
       const before = await snapshot();
       const again = await owner("POST", route.path, route.body, { "Idempotency-Key": key });
       expect({ route: route.name, status: again.status }).toEqual({

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
-import { api, DataDir } from "./support/workspace.ts";
+import { api, DataDir, signIn } from "./support/workspace.ts";
 
 /**
  * A hostile trial of Idempotency-Key, externalId, the exact filters and POST /<kind>/batch,
@@ -628,13 +628,42 @@ describe("externalId and the exact filters", () => {
     const upper = await call("GET", `/t/${HOME}/companies?domain=EXACT-DOMAIN.EXAMPLE`);
     expect(upper.json.data.map((c: { id: number }) => c.id)).toEqual([created.json.id]);
   });
-});
 
-describe("defects", () => {
-  it.skip("DEFECT: an exact filter with an empty value (?externalId=, ?email=, ?domain=) drops the filter and lists every record; it should match nothing or be a 400 naming the parameter", async () => {
-    // An integration that looks its record up by an id it failed to fill in gets the whole list
-    // and takes data[0] as its match. externalIdParam says "must not be empty", but
-    // optionalParam turns "" into "absent" first (src/lists/list-params.ts).
+  it("refuses an externalId with a lone surrogate (422 naming it, single, PATCH and batch), so two ids never collide as U+FFFD", async () => {
+    // SQLite stores text as UTF-8, where "s\ud800" and "s\udc00" would both become "s\ufffd":
+    // the JSON body is checked for surrogate escapes before any field is read (read-json.ts),
+    // and externalId's own check refuses text that is not well-formed (textProblem).
+    const id = newKey("sur");
+    const before = await contacts();
+    for (const lone of [`${id}\ud800`, `${id}\udc00`, `\udfff${id}`]) {
+      const single = await call("POST", `/t/${HOME}/contacts`, { firstName: "Sur", externalId: lone });
+      expect({ status: single.status, field: single.json.errors?.[0]?.field }).toEqual({
+        status: 422,
+        field: "externalId",
+      });
+      const inBatch = await batch("contacts", {
+        mode: "upsert",
+        items: [{ firstName: "Sur", externalId: lone }],
+      });
+      expect(inBatch.status).toBe(422);
+    }
+    expect(await contacts()).toBe(before);
+    const kept = await call("POST", `/t/${HOME}/contacts`, {
+      firstName: "Sur",
+      externalId: `${id}\ud83d\ude00`,
+    });
+    expect(kept.json.externalId).toBe(`${id}\u{1f600}`);
+    const patched = await call("PATCH", `/t/${HOME}/contacts/${kept.json.id}`, { externalId: `${id}\ud800` });
+    expect({ status: patched.status, field: patched.json.errors?.[0]?.field }).toEqual({
+      status: 422,
+      field: "externalId",
+    });
+    expect((await call("GET", `/t/${HOME}/contacts/${kept.json.id}`)).json.externalId).toBe(`${id}\u{1f600}`);
+  });
+
+  it("refuses an empty filter on the API's lists and bulk (?externalId=, ?email=, ?domain=, ids…) with a 400 naming it, never listing every record; q=, cursor=, sort= and order= keep their defaults, and a page's blank field still means not given", async () => {
+    // An integration that looks its record up by a value it failed to fill in must not get
+    // the whole list and take data[0] as its match (list-params.ts: EMPTY_MEANS_DEFAULT).
     await call("POST", `/t/${HOME}/contacts`, {
       firstName: "Anyone",
       email: "anyone@example.org",
@@ -644,51 +673,59 @@ describe("defects", () => {
     for (const path of [
       "contacts?externalId=",
       "contacts?email=",
+      "contacts?ownerId=",
+      "contacts?companyId=",
+      "contacts?tag=",
+      "contacts?updatedSince=",
+      "contacts?q=x&email=",
       "companies?domain=",
       "companies?externalId=",
+      "deals?externalId=",
+      "deals?stageId=",
+      "deals?companyId=",
+      "deals?status=",
+      "tasks?assigneeId=",
+      "notes?cursor=1&subjectId=",
     ]) {
       const answer = await call("GET", `/t/${HOME}/${path}`);
-      const matchesNothing = answer.status === 200 && answer.json.data.length === 0;
-      expect({ path, refusedOrEmpty: answer.status === 400 || matchesNothing }).toEqual({
+      const name = path.slice(path.lastIndexOf("&") + 1 || path.indexOf("?") + 1, -1);
+      expect({ path, status: answer.status, field: answer.json?.errors?.[0]?.field }).toEqual({
         path,
-        refusedOrEmpty: true,
+        status: 400,
+        field: name,
       });
     }
-  });
-
-  it.skip("DEFECT: a batch item nested ~40,000 levels deep is a 500 (stack overflow posting the items to the worker); it should be a 4xx, as the same body on POST /contacts is", async () => {
-    // The items go to the pool as structured-clone data (z.unknown(), src/batch/api-routes.ts →
-    // deps.pool.run → piscina postMessage): "Maximum call stack size exceeded" at postMessage.
-    // POST /contacts with the same item answers 201 (the unknown field is dropped).
-    const deep = `${"[".repeat(60_000)}${"]".repeat(60_000)}`;
-    const item = `{"firstName":"Deep","junk":${deep}}`;
-    expect((await call("POST", `/t/${HOME}/contacts`, item)).status).toBe(201);
-    const before = await contacts();
-    const answer = await call("POST", `/t/${HOME}/contacts/batch`, `{"mode":"create","items":[${item}]}`);
-    expect(answer.status).toBeLessThan(500);
-    expect(await contacts()).toBeLessThanOrEqual(before + 1);
-  });
-
-  it.skip("DEFECT: an externalId with a lone surrogate is stored as U+FFFD, not as sent: two different ids collide; it should be a 422 naming externalId", async () => {
-    // "taken exactly" does not hold: "s\ud800" is saved (and answered) as "s\ufffd", so
-    // "s\udc00" is refused as "already the externalId of record …" (src/records/external-id.ts:
-    // cleanText checks controls and bidi marks, not well-formed UTF-16).
-    const first = await call("POST", `/t/${HOME}/contacts`, {
-      firstName: "Sur",
-      externalId: `${newKey()}\ud800`,
+    const all = await call("GET", `/t/${HOME}/contacts?limit=200`);
+    const defaults = await call("GET", `/t/${HOME}/contacts?limit=200&q=&cursor=&sort=&order=`);
+    expect(defaults.status).toBe(200);
+    expect(defaults.json.data.length).toBe(all.json.data.length);
+    // A bulk change by filter: `{"email": ""}` would otherwise change every contact.
+    const before = await count("SELECT count(*) AS n FROM contacts WHERE owner_id IS NULL");
+    const bulk = await call("POST", `/t/${HOME}/contacts/bulk`, {
+      filter: { email: "" },
+      action: "addTag",
+      tag: "everyone",
     });
-    expect({ status: first.status, field: first.json.errors?.[0]?.field }).toEqual({
-      status: 422,
-      field: "externalId",
+    expect({ status: bulk.status, field: bulk.json.errors?.[0]?.field }).toEqual({
+      status: 400,
+      field: "email",
     });
+    expect(await count("SELECT count(*) AS n FROM contacts WHERE owner_id IS NULL")).toBe(before);
+    expect(await count("SELECT count(*) AS n FROM tags WHERE name = 'everyone'")).toBe(0);
+    // Pages' filter forms send every field, blank ones included: there blank is "not given".
+    const browser = await signIn(server.url, HOME, `owner@${HOME}.test`);
+    expect((await browser.get(`/t/${HOME}/contacts?q=&email=&ownerId=&tag=`)).status).toBe(200);
   });
 
-  it.skip("DEFECT: a keyed single POST purges up to 500 expired keys on the server's thread: with batch-sized answers (~200 KB) it holds every workspace ~200 ms; the purge should run off that thread or in small byte-bounded chunks", async () => {
-    // answerOnce (src/idempotency/idempotency-middleware.ts) calls purgeExpiredIdempotencyKeys
-    // after each keyed write, chunk 500, on the server's thread. A burst of keyed batches (a
-    // nightly sync: each stored answer is the 100 records' JSON, 100-250 KB) comes due 24 h
-    // later all at once, and the first keyed POST /contacts deletes ~100 MB in one transaction
-    // while /healthz and every other workspace wait (measured: POST 195 ms, /healthz 198 ms).
+  it("purges expired keys off the server's thread: 500 expired batch-sized answers (~100 MB) go within seconds of a keyed POST, while that POST's queries stay far from the ~195 ms deleting them took and /healthz keeps answering", async () => {
+    // A burst of keyed batches (a nightly sync: each stored answer is the 100 records' JSON,
+    // 100-250 KB) comes due 24 h later all at once. Deleting it in one transaction on the
+    // server's thread held every workspace ~200 ms; it now runs in the worker pool, in
+    // transactions of at most 1 MiB (expired-key-purges.ts, purge.worker.ts).
+    // The workspace open and a keyed POST's statements prepared first (run alone, this test
+    // would otherwise time the first request's ~100 ms, not the purge).
+    const warm = { "Idempotency-Key": newKey() };
+    expect((await call("POST", `/t/${HOME}/contacts`, { firstName: "Warm" }, warm)).status).toBe(201);
     const dayAndAnHourAgo = Date.now() - 25 * 3600 * 1000;
     const answer = JSON.stringify({ results: [], data: "x".repeat(200_000) });
     await data.shards.use(data.get(HOME), (shard) =>
@@ -700,7 +737,14 @@ describe("defects", () => {
         for (let i = 0; i < 500; i++) insert.run(`nightly-${i}`, answer, dayAndAnHourAgo + i);
       }),
     );
+    const expiredLeft = () => count("SELECT count(*) AS n FROM idempotency_keys WHERE key LIKE 'nightly-%'");
     let took = 0;
+    /**
+     * The POST's queries on the server's thread (Server-Timing `db`): the purge made them ~195 ms;
+     * now ~5–35 ms on a loaded box (the first write after the 100 MB insert above included).
+     */
+    let dbMs = Number.NaN;
+    let purgedWithin = Number.POSITIVE_INFINITY;
     const probe = await healthzWhile(
       (async () => {
         await Bun.sleep(100);
@@ -713,12 +757,46 @@ describe("defects", () => {
         );
         took = performance.now() - started;
         expect(created.status).toBe(201);
-        await Bun.sleep(100);
+        dbMs = Number(/db;dur=([\d.]+)/.exec(created.headers.get("server-timing") ?? "")?.[1] ?? Number.NaN);
+        while ((await expiredLeft()) > 0 && performance.now() - started < 20_000) await Bun.sleep(50);
+        purgedWithin = performance.now() - started;
       })(),
     );
-    expect(await count("SELECT count(*) AS n FROM idempotency_keys WHERE key LIKE 'nightly-%'")).toBe(0);
-    expect({ took: took < 100, worstHealthz: probe.worst < 100 }).toEqual({ took: true, worstHealthz: true });
+    expect(await expiredLeft()).toBe(0);
+    expect(purgedWithin).toBeLessThan(20_000);
+    // A fresh key stays: only the expired ones went.
+    expect(
+      await count("SELECT count(*) AS n FROM idempotency_keys WHERE created_at > ?", Date.now() - 60_000),
+    ).toBeGreaterThan(0);
+    // A loaded shared machine adds stalls of its own (the other test in this file allows them
+    // the same way): the median stays an idle server's, and almost no probe waits 100 ms.
+    expect({
+      dbMs: dbMs < 100,
+      took: took < 1000,
+      median: probe.median < 20,
+      over100: probe.over100 <= 2,
+    }).toEqual({
+      dbMs: true,
+      took: true,
+      median: true,
+      over100: true,
+    });
   }, 60_000);
+});
+
+describe("defects", () => {
+  it.skip("DEFECT: a batch item nested ~40,000 levels deep is a 500 (stack overflow posting the items to the worker); it should be a 4xx, as the same body on POST /contacts is", async () => {
+    // The items go to the pool as structured-clone data (z.unknown(), src/batch/api-routes.ts →
+    // deps.pool.run → piscina postMessage): "Maximum call stack size exceeded" at postMessage.
+    // POST /contacts with the same item answers 201 (the unknown field is dropped).
+    const deep = `${"[".repeat(60_000)}${"]".repeat(60_000)}`;
+    const item = `{"firstName":"Deep","junk":${deep}}`;
+    expect((await call("POST", `/t/${HOME}/contacts`, item)).status).toBe(201);
+    const before = await contacts();
+    const answer = await call("POST", `/t/${HOME}/contacts/batch`, `{"mode":"create","items":[${item}]}`);
+    expect(answer.status).toBeLessThan(500);
+    expect(await contacts()).toBeLessThanOrEqual(before + 1);
+  });
 
   it.skip("DEFECT: a client that aborts its running batch gets the worker thread killed: the next batch of ANY workspace waits ~0.4–1 s for a new thread (measured median 530 ms vs 10 ms)", async () => {
     // src/batch/api-routes.ts passes the request's signal to deps.pool.run, and piscina

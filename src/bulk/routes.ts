@@ -57,7 +57,7 @@ export async function bulkInPool(
   target: BulkTarget,
   action: BulkAction,
 ): Promise<Response> {
-  targetFilter(c.var.shard, kind, target);
+  targetFilter(c.var.shard, kind, target, "api");
   const params: BulkRunParams = {
     kind: kind.path as BulkKindName,
     target,

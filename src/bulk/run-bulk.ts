@@ -18,12 +18,18 @@ export interface BulkResult {
 /**
  * A filter target's SQL (undefined for a selection of ids): the list's own parameters and
  * allow-list, so a bad filter is a 400 naming it. Cheap (no rows read): the server's thread
- * checks it before handing the change to a worker.
+ * checks it before handing the change to a worker. `from` "api": the API's list rule too, so
+ * `{"email": ""}` is a 400, never a change to every record (a form's blank field is "not given").
  */
-export function targetFilter(shard: Shard, kind: RecordKind, target: BulkTarget): Filter | undefined {
+export function targetFilter(
+  shard: Shard,
+  kind: RecordKind,
+  target: BulkTarget,
+  from: true | "api" = true,
+): Filter | undefined {
   if (target.ids || target.condition) return undefined;
   const { cursor: _cursor, limit: _limit, sort: _sort, order: _order, ...filters } = target.filter ?? {};
-  return kind.filter(shard, parseListParams(kind.listParams, filters, true));
+  return kind.filter(shard, parseListParams(kind.listParams, filters, from));
 }
 
 /**

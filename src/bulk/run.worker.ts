@@ -1,6 +1,5 @@
 import { TaskProgress } from "../background/task-progress.ts";
 import { idempotentWrite } from "../idempotency/idempotent-write.ts";
-import { purgeExpiredIdempotencyKeys } from "../idempotency/purge-idempotency-keys.ts";
 import type { TaskHandler } from "../workers/task-types.ts";
 import { bulkKind } from "./bulk-kinds.ts";
 import type { BulkRunParams, KeyedBulkOutcome } from "./bulk-task.ts";
@@ -36,7 +35,6 @@ const runTask: TaskHandler<BulkRunParams, BulkOutcome | KeyedBulkOutcome> = ({ p
       status: 200,
       body: JSON.stringify(runBulk(shard, params.actor, kind, params.target, params.action)),
     }));
-    if (!answer.replayed) purgeExpiredIdempotencyKeys(shard, key.now);
     return { answer };
   }
   if (params.backgroundTaskId === undefined)

@@ -30,7 +30,7 @@ export function changesApiRoutes() {
   const app = new Hono<ViewerEnv>();
   app.get("/", (c) => {
     // A cursor given twice is refused by the API's one rule for parameters (api-route-rules.ts).
-    const params = parseListParams(changesParams, c.req.query(), true);
+    const params = parseListParams(changesParams, c.req.query(), "api");
     return c.json(readChanges(c.var.shard, params.after, params.limit));
   });
   return app;

@@ -57,6 +57,8 @@ const ingest: TaskHandler<IngestParams, Promise<IdempotentOutcome>> = async (inp
       return { status: 200, body: JSON.stringify({ stored: summary.stored, rejected: all }) };
     }),
   );
+  // Off the server's thread already, and bounded (one transaction of at most 64 keys and 1 MiB
+  // of answers): the events route has its own keys, outside the API's middleware and its purges.
   if (request && !outcome.replayed) purgeExpiredIdempotencyKeys(shard, now);
   return outcome;
 };

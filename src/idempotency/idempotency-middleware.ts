@@ -12,12 +12,19 @@
  * - workerKey: for a route whose write runs in a worker (bulk, merge), the key and clock to
  *   hand to the worker, which stores the answer in its own transaction the same way.
  *
- * A POST that succeeds with a key but went through neither is a programming error: the
- * middleware throws, so a new route cannot silently ignore keys (test/idempotent-api.test.ts
- * replays every POST route).
+ * A POST that succeeds with a key but went through neither is a programming error, caught at
+ * test time: test/idempotent-api.test.ts replays every POST the OpenAPI document lists and
+ * checks its key was stored. At run time it is logged as an error, and the route's answer is
+ * sent as it is: its change is committed by then, so a 500 would only make the client retry and
+ * write it twice.
+ *
+ * After a write that stored a key, expired keys are purged in the worker pool
+ * (ExpiredKeyPurges), never on this thread.
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { errorFields } from "../core/logger.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { ExpiredKeyPurges } from "./expired-key-purges.ts";
 import {
   IDEMPOTENCY_HEADER,
   idempotencyKeyOf,
@@ -33,7 +40,7 @@ import {
   type WorkerKey,
 } from "./idempotent-write.ts";
 import { InFlightKeys } from "./in-flight-keys.ts";
-import { purgeExpiredIdempotencyKeys } from "./purge-idempotency-keys.ts";
+import type { PurgeParams, PurgeResult } from "./purge.worker.ts";
 
 /** A POST's key while its route runs: what answerOnce or workerKey store the answer under. */
 interface PendingKey {
@@ -55,8 +62,24 @@ function sendAnswer(c: Context, answer: StoredAnswer, replayed: boolean): Respon
 }
 
 /** The middleware (see the file's comment). Keys are scoped to who sent them: one API key's keys never answer another's. */
-export function idempotentPosts(deps: Pick<AppDeps, "now">): MiddlewareHandler<ViewerEnv> {
+export function idempotentPosts(
+  deps: Pick<AppDeps, "now" | "pool" | "logger" | "isDraining">,
+): MiddlewareHandler<ViewerEnv> {
   const inFlight = new InFlightKeys();
+  const purges = new ExpiredKeyPurges(
+    (tenant, now) =>
+      deps.pool.run<PurgeResult>(
+        "idempotency.purge",
+        { tenantId: tenant.id, slug: tenant.slug, file: tenant.file, params: { now } satisfies PurgeParams },
+        // Upkeep, like a checkpoint: never a slot of the workspace's share of the pool.
+        { upkeep: true },
+      ),
+    deps.now,
+    (tenant, error) => {
+      if (!deps.isDraining())
+        deps.logger.warn("expired idempotency keys not purged", { slug: tenant.slug, ...errorFields(error) });
+    },
+  );
   return async function idempotentPosts(c, next) {
     if (c.req.method !== "POST") return next();
     const key = idempotencyKeyOf(c.req.header(IDEMPOTENCY_HEADER));
@@ -73,8 +96,19 @@ export function idempotentPosts(deps: Pick<AppDeps, "now">): MiddlewareHandler<V
       const pending: PendingKey = { request, now, taken: false };
       PENDING.set(c.req.raw, pending);
       await next();
-      if (!pending.taken && c.res.status < 300)
-        throw new Error(`${request.route} answered without storing its ${IDEMPOTENCY_HEADER}`);
+      if (c.res.status >= 300) return;
+      if (pending.taken) purges.afterKeyedWrite(c.var.shard, c.var.tenant);
+      // A route that forgot its key (see the file's comment): its change is committed, so its
+      // answer goes out; a 500 would invite a retry that writes it again.
+      else
+        deps.logger.error(
+          "a POST answered without storing its Idempotency-Key: a retry will apply it again",
+          {
+            route: request.route,
+            status: c.res.status,
+            requestId: c.get("requestId"),
+          },
+        );
     } finally {
       release();
     }
@@ -104,7 +138,6 @@ export function answerOnce(
     const answer = write();
     return { status, body: JSON.stringify(answer.json), location: answer.location };
   });
-  if (pending && !outcome.replayed) purgeExpiredIdempotencyKeys(c.var.shard, now);
   return sendAnswer(c, outcome, outcome.replayed);
 }
 

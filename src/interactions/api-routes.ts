@@ -24,7 +24,7 @@ const timelineParams = z.object({
 export function interactionApiRoutes() {
   const app = new Hono<ViewerEnv>();
   app.get("/", (c) => {
-    const params = parseListParams(timelineParams, c.req.query(), true);
+    const params = parseListParams(timelineParams, c.req.query(), "api");
     const subject = requireSubject(c.var.shard, { type: params.subjectType, id: params.subjectId });
     const page = timeline(c.var.shard, subject, {
       before: params.cursor,

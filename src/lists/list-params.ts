@@ -1,7 +1,11 @@
 import { z } from "zod";
 import { BadRequestError } from "../core/errors.ts";
 
-/** An optional query parameter: an empty value (a blank filter field) means "not given". */
+/**
+ * An optional query parameter: an empty value (a blank filter field) means "not given" on a
+ * page, whose form sends every field. The API refuses an empty filter before this reads it
+ * (parseListParams with "api", EMPTY_MEANS_DEFAULT).
+ */
 export const optionalParam = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
 
@@ -76,18 +80,41 @@ export const listLimitOf = (fallback: number) =>
 export const listLimit = listLimitOf(50);
 
 /**
+ * The API's one rule for an empty query value (`?email=`, `?ownerId=`): a 400 naming the
+ * parameter, except for these, where empty text means their default and can never widen what
+ * a list holds: `q` (no search), `cursor` (the first page), `sort` and `order` (the default
+ * order). Every other parameter narrows the list, and an integration that looks its record up
+ * by a value it failed to fill in (`?externalId=`) must get a 400, never every record to take
+ * the first of. Pages keep "a blank field is not given" (optionalParam): their forms send every
+ * field.
+ */
+export const EMPTY_MEANS_DEFAULT: ReadonlySet<string> = new Set(["q", "cursor", "sort", "order"]);
+
+/** 400 naming the first parameter of `query` that is empty where EMPTY_MEANS_DEFAULT does not allow it. */
+export function refuseEmptyFilters(query: Record<string, string>): void {
+  const empty = Object.keys(query).find((name) => query[name] === "" && !EMPTY_MEANS_DEFAULT.has(name));
+  if (empty !== undefined)
+    throw new BadRequestError(
+      `${empty}: must not be empty (leave the parameter out to list everything)`,
+      empty,
+    );
+}
+
+/**
  * Parses a list's query parameters. Lists answer 400 (not 422) for a parameter outside their
- * allow-list, naming it; with `strict`, as on the API, unknown parameters are refused too.
+ * allow-list, naming it; with `strict`, unknown parameters are refused too; with "api" (the
+ * JSON API's lists), also an empty filter (refuseEmptyFilters).
  */
 export function parseListParams<S extends z.ZodObject>(
   schema: S,
   query: Record<string, string>,
-  strict: boolean,
+  strict: boolean | "api",
 ): z.output<S> {
   if (strict) {
     const unknown = Object.keys(query).find((name) => !(name in schema.shape));
     if (unknown) throw new BadRequestError(`"${unknown}" is not a parameter of this list`, unknown);
   }
+  if (strict === "api") refuseEmptyFilters(query);
   const result = schema.safeParse(query);
   if (!result.success) {
     const issue = result.error.issues[0];

@@ -1,6 +1,5 @@
 import type { IdempotentOutcome, WorkerKey } from "../idempotency/idempotent-write.ts";
 import { idempotentWrite } from "../idempotency/idempotent-write.ts";
-import { purgeExpiredIdempotencyKeys } from "../idempotency/purge-idempotency-keys.ts";
 import type { Actor } from "../identity/viewer.ts";
 import type { KindRecord } from "../records/record-kind.ts";
 import type { TaskHandler } from "../workers/task-types.ts";
@@ -38,7 +37,6 @@ const mergeTask: TaskHandler<MergeTaskParams, MergeOutcome> = ({ params }, conte
     status: 200,
     body: JSON.stringify(merge.json(shard, merge.merge(shard, params.actor, params.input))),
   }));
-  if (!answer.replayed) purgeExpiredIdempotencyKeys(shard, key.now);
   return { id: params.input.survivorId, answer };
 };
 

@@ -31,7 +31,7 @@ const noteListParams = z.object({
 export function noteApiRoutes() {
   const app = new Hono<ViewerEnv>();
   app.get("/", (c) => {
-    const p = parseListParams(noteListParams, c.req.query(), true);
+    const p = parseListParams(noteListParams, c.req.query(), "api");
     requireSubject(c.var.shard, { type: p.subjectType, id: p.subjectId });
     const page = notesPage(c.var.shard, {
       subjectType: p.subjectType,

@@ -10,8 +10,10 @@ export const EXTERNAL_ID_MAX = 255;
 /**
  * `externalId`: the id another system knows a contact, company or deal by, so an integration
  * can find and upsert its records without keeping ours. Taken exactly as sent (no trimming, no
- * case folding: `ABC` and `abc` are two ids), 1–255 characters, no control characters. Null
- * clears it.
+ * case folding: `ABC` and `abc` are two ids), 1–255 characters, clean by textProblem (no control
+ * characters, and well-formed: a lone surrogate, which SQLite's UTF-8 would store as U+FFFD so
+ * that two ids collide, is a 422; the JSON body's surrogate escapes are caught first, in
+ * read-json.ts). Null clears it.
  */
 export const externalIdInput = nullable(
   z

@@ -35,7 +35,7 @@ export function recordApiRoutes<R extends KindRecord, P extends object, Cr, U ex
     parseCustomValues(listFields(shard, kind.type), body.customFields);
 
   app.get("/", (c) => {
-    const params = parseListParams(kind.listParams, c.req.query(), true);
+    const params = parseListParams(kind.listParams, c.req.query(), "api");
     const render = () => {
       const page = kind.list(c.var.shard, params);
       return JSON.stringify({

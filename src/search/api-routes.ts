@@ -18,7 +18,7 @@ const bracketed = (parts: SnippetPart[]) =>
 export function searchApiRoutes() {
   const app = new Hono<ViewerEnv>();
   app.get("/", (c) => {
-    const p = parseListParams(searchParams, c.req.query(), true);
+    const p = parseListParams(searchParams, c.req.query(), "api");
     const results = searchAll(c.var.shard, p.q, p.limit);
     // Copies: the results are shared with later searches (cached per shard version).
     const note = results.note.map(({ snippet, ...hit }) => ({ ...hit, title: bracketed(snippet ?? []) }));

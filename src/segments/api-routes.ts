@@ -72,7 +72,7 @@ export function segmentApiRoutes(deps: AppDeps) {
 
   app.get("/:id/members", async (c) => {
     const shard = c.var.shard;
-    const query = parseListParams(membersParams, c.req.query(), true);
+    const query = parseListParams(membersParams, c.req.query(), "api");
     const segment = getSegment(shard, idParam(c));
     const rules = segmentRules(shard, segment).checked;
     const run = runFor(c, deps);

@@ -34,7 +34,7 @@ const taskListParams = z.object({
 export function taskApiRoutes() {
   const app = new Hono<ViewerEnv>();
   app.get("/", (c) => {
-    const { completed, updatedSince, ...filter } = parseListParams(taskListParams, c.req.query(), true);
+    const { completed, updatedSince, ...filter } = parseListParams(taskListParams, c.req.query(), "api");
     const page = listTasks(c.var.shard, {
       ...filter,
       updatedSince: updatedSince === undefined ? undefined : Date.parse(updatedSince),

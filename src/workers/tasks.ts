@@ -6,6 +6,7 @@ import bulkRun from "../bulk/run.worker.ts";
 import eventsIngest from "../events/ingest.worker.ts";
 import exportsCount from "../exports/count.worker.ts";
 import exportsList from "../exports/export.worker.ts";
+import idempotencyPurge from "../idempotency/purge.worker.ts";
 import importCheck from "../imports/check.worker.ts";
 import importInspect from "../imports/inspect.worker.ts";
 import importRun from "../imports/run.worker.ts";
@@ -54,6 +55,7 @@ export const TASKS = {
   "imports.undo": importUndo,
   "imports.undo-preview": importUndoPreview,
   "merge.run": mergeRun,
+  "idempotency.purge": idempotencyPurge,
   "privacy.backup": privacyBackup,
   "privacy.erase": privacyErase,
   "privacy.export-person": privacyExportPerson,
