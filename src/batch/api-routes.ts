@@ -8,19 +8,23 @@ import { readJsonObject } from "../http/read-json.ts";
 import { sendWorkerAnswer, workerKey } from "../idempotency/idempotency-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
 import type { ExternalIdTable } from "../records/external-id.ts";
+import { BatchLines } from "./batch-lines.ts";
 import { batchRequest } from "./batch-write.ts";
-import type { BatchTaskOutcome, BatchTaskParams } from "./run.worker.ts";
+import type { BatchTaskParams } from "./run.worker.ts";
 
 /**
  * POST /api/v1/t/:tenant/{contacts,companies,deals}/batch: create, update or upsert up to 100
  * records of one kind in one transaction (batch-write.ts), in a worker while the request waits
- * (this thread only reads the body and checks its envelope). 200 `{results, data}`: each item's
+ * (this thread only reads the body and checks its envelope), in its workspace's line
+ * (batch-lines.ts: one task per workspace at a time, the batches that wait meanwhile sent
+ * together, one commit for all). 200 `{results, data}`: each item's
  * status, id and action, and its record as the list shows it; 422 problem+json with `results`
  * for every item (the refused ones with their errors, the others 424) when any item is refused:
  * nothing is written.
  */
 export function batchApiRoutes(deps: AppDeps) {
   const app = new Hono<ViewerEnv>();
+  const lines = new BatchLines(deps.pool);
   app.post("/:kind/batch", async (c) => {
     const kind = bulkKind(c.req.param("kind"));
     if (!kind) throw new NotFoundError("page");
@@ -34,10 +38,10 @@ export function batchApiRoutes(deps: AppDeps) {
       now: deps.now(),
       idempotency: workerKey(c),
     };
-    const outcome = await deps.pool.run<BatchTaskOutcome>(
-      "batch.run",
-      { tenantId: tenant.id, slug: tenant.slug, file: tenant.file, params },
-      { signal: c.req.raw.signal },
+    const outcome = await lines.run(
+      { tenantId: tenant.id, slug: tenant.slug, file: tenant.file },
+      params,
+      c.req.raw.signal,
     );
     if ("answer" in outcome) return sendWorkerAnswer(c, outcome.answer);
     return problemResponse({
