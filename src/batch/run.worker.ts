@@ -1,5 +1,7 @@
 import { bulkKind } from "../bulk/bulk-kinds.ts";
 import { AppError, BadRequestError, type FieldIssue, ValidationError } from "../core/errors.ts";
+import { parseJsonObject } from "../core/json-object.ts";
+import { parseOrThrow } from "../core/validation.ts";
 import { type IdempotentOutcome, idempotentWrite, type WorkerKey } from "../idempotency/idempotent-write.ts";
 import { purgeExpiredIdempotencyKeys } from "../idempotency/purge-idempotency-keys.ts";
 import type { Actor } from "../identity/viewer.ts";
@@ -7,11 +9,12 @@ import type { ExternalIdTable } from "../records/external-id.ts";
 import { recordsJson } from "../records/record-json.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import type { TaskHandler } from "../workers/task-types.ts";
-import { type BatchItemResult, BatchRefusedError, type BatchRequest, writeBatch } from "./batch-write.ts";
+import { type BatchItemResult, BatchRefusedError, batchRequest, writeBatch } from "./batch-write.ts";
 
 export interface BatchTaskParams {
   kind: ExternalIdTable;
-  request: BatchRequest;
+  /** The request's body as sent (JSON text): parsed and checked here, off the server's thread. */
+  body: string;
   actor: Actor;
   now: number;
   /** The request's Idempotency-Key: the answer is stored with it in the batch's transaction. */
@@ -48,8 +51,9 @@ function runOne(shard: Shard, params: BatchTaskParams): BatchGroupOutcome {
   if (!kind) throw new Error(`unknown batch kind ${params.kind}`);
   const key = params.idempotency;
   try {
+    const request = parseOrThrow(batchRequest(params.kind), parseJsonObject(params.body));
     const answer = idempotentWrite(shard, key?.request, key?.now ?? params.now, () => {
-      const { results, records } = writeBatch(shard, params.actor, kind, params.request, params.now);
+      const { results, records } = writeBatch(shard, params.actor, kind, request, params.now);
       return { status: 200, body: JSON.stringify({ results, data: recordsJson(shard, kind, records) }) };
     });
     if (key && !answer.replayed) purgeExpiredIdempotencyKeys(shard, key.now);

@@ -1,20 +1,17 @@
 import type { Context } from "hono";
-import { AppError, BadRequestError } from "../core/errors.ts";
+import { AppError } from "../core/errors.ts";
+import { parseJsonObject } from "../core/json-object.ts";
 
-/** Reads a request's JSON object body: 415 if it is not JSON, 400 if it does not parse or is not an object. */
-export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
+/** A request's body as text, refused with a 415 unless it is JSON (for a handler that parses it elsewhere: a worker). */
+export async function readJsonText(c: Context): Promise<string> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
     throw new AppError(415, "Unsupported Media Type", "send the body as application/json");
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(await c.req.text());
-  } catch {
-    throw new BadRequestError("the body is not valid JSON", "body");
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new BadRequestError("the body must be a JSON object", "body");
-  }
-  return body as Record<string, unknown>;
+  return c.req.text();
+}
+
+/** Reads a request's JSON object body: 415 if it is not JSON, 400 if it does not parse or is not an object. */
+export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
+  return parseJsonObject(await readJsonText(c));
 }
