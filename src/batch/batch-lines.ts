@@ -7,8 +7,12 @@ import {
   failureError,
 } from "./run.worker.ts";
 
-/** Batches sent to the pool together at most: ~10 ms of a worker's time each, so the group's transaction stays well under a second. */
-const MAX_GROUP = 8;
+/**
+ * Batches sent to the pool together at most: their transaction holds the workspace's write lock
+ * (~5–10 ms per batch), and the server's thread waits for that lock before its own writes to
+ * the workspace (retrying, never blocking): a few batches, not a long hold.
+ */
+const MAX_GROUP = 3;
 /** Batches of one workspace waiting at most; the next is a 503 (the pool's own per-workspace bound no longer sees them). */
 const MAX_WAITING = 32;
 
