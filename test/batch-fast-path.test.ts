@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "bun:test";
+import { NestedWriteFailedError } from "../src/tenancy/shard.ts";
 import { type ApiCall, apiWorkspaces } from "./support/api-workspaces.ts";
 
 /**
@@ -215,4 +216,53 @@ describe("batches of one workspace sent together", () => {
     expect(replay.headers.get("Idempotency-Replayed")).toBe("true");
     expect(replay.text).toBe(answers[3]?.text ?? "");
   });
+});
+
+describe("the body, parsed in the worker", () => {
+  it("answers malformed JSON and a non-object with the same 400 naming the body, and a bad envelope with a 422, writing nothing", async () => {
+    const before = await written();
+    const path = `/t/${SLUG}/contacts/batch`;
+    for (const body of ["{", "[]", '"items"']) {
+      const answer = await owner("POST", path, body);
+      expect({ body, status: answer.status, field: answer.json.errors?.[0]?.field }).toEqual({
+        body,
+        status: 400,
+        field: "body",
+      });
+    }
+    const envelope = await owner("POST", path, { mode: "create", items: "none" });
+    expect(envelope.status).toBe(422);
+    expect(envelope.json.errors[0].field).toBe("items");
+    expect(await written()).toEqual(before);
+  });
+});
+
+describe("Shard.withoutSavepoints", () => {
+  it("rolls back everything it wrote when a nested write failed, even one it caught; the enclosing transaction goes on", () =>
+    workspaces.onShard(SLUG, (shard) => {
+      const tags = () =>
+        (
+          shard.statement("SELECT name FROM tags WHERE name LIKE 'joined-%' ORDER BY name").all() as {
+            name: string;
+          }[]
+        ).map((t) => t.name);
+      shard.transaction(() => {
+        shard.statement("INSERT INTO tags (name) VALUES ('joined-outer')").run();
+        expect(() =>
+          shard.withoutSavepoints(() => {
+            shard.statement("INSERT INTO tags (name) VALUES ('joined-1')").run();
+            try {
+              shard.transaction(() => {
+                shard.statement("INSERT INTO tags (name) VALUES ('joined-2')").run();
+                throw new Error("refused");
+              });
+            } catch {
+              // Caught, as a careless caller might: the whole must still go.
+            }
+          }),
+        ).toThrow(NestedWriteFailedError);
+      });
+      expect(tags()).toEqual(["joined-outer"]);
+      expect(() => shard.withoutSavepoints(() => 1)).toThrow("only inside a transaction");
+    }));
 });
