@@ -7,6 +7,11 @@
  *   update     the same externalIds again with a changed title: every item an update (200);
  *   single     the reference: --single contacts (default 2,000) through POST /contacts one by
  *              one, by the same number of clients, with nothing else running;
+ *   floor      the file's floor: --records rows of the same columns, --batch rows per plain
+ *              multi-row INSERT and one transaction each, in this process, into a bare table
+ *              of a file beside the workspace's (WAL, synchronous=FULL, as every workspace): no
+ *              HTTP, checks, index, full-text row or log entry, only the commits. No batch
+ *              endpoint can beat it;
  * and records/s for each, the ratio batch ÷ single, and the server's main-thread CPU per batch
  * (from /proc: the event-loop time a batch costs every other tenant of the process; ARCHITECTURE
  * invariant 10 wants well under ~20 ms).
@@ -16,6 +21,7 @@
  *          [--single N] [--rounds N]
  */
 import "./bench-env.ts";
+import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -100,6 +106,38 @@ async function oneByOne(prefix: string) {
   return { perSecond: SINGLE / seconds, mainMsPerRequest: cpu.main / SINGLE };
 }
 
+/** The floor (see the file's comment): plain INSERTs of --batch rows, one transaction each; records/s. */
+function floor(round: number): number {
+  const file = join(dataDir, `floor-${round}.sqlite`);
+  const db = new Database(file, { create: true });
+  try {
+    db.run("PRAGMA journal_mode = WAL");
+    db.run("PRAGMA synchronous = FULL");
+    db.run(
+      "CREATE TABLE rows (id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT, email TEXT, title TEXT, external_id TEXT, created_at INTEGER)",
+    );
+    const insert = db.query(
+      `INSERT INTO rows (first_name, last_name, email, title, external_id, created_at) VALUES ${Array.from({ length: BATCH }, () => "(?, ?, ?, ?, ?, ?)").join(", ")}`,
+    );
+    const count = Math.floor(RECORDS / BATCH);
+    const started = performance.now();
+    for (let n = 0; n < count; n++) {
+      const values: (string | number)[] = [];
+      for (let i = 0; i < BATCH; i++) {
+        const k = n * BATCH + i;
+        values.push(`Person ${k}`, "floor", `p${k}@floor.example`, "First", `floor-${k}`, Date.now());
+      }
+      db.run("BEGIN IMMEDIATE");
+      insert.run(...values);
+      db.run("COMMIT");
+    }
+    return (count * BATCH) / ((performance.now() - started) / 1000);
+  } finally {
+    db.close();
+    rmSync(file, { force: true });
+  }
+}
+
 const rows: {
   create: number;
   update: number;
@@ -107,6 +145,7 @@ const rows: {
   createMs: number;
   updateMs: number;
   singleMs: number;
+  floor: number;
 }[] = [];
 try {
   for (let round = 0; round < ROUNDS; round++) {
@@ -114,6 +153,7 @@ try {
     const created = await batches(prefix, "First");
     const updated = await batches(prefix, "Second");
     const single = await oneByOne(`s${prefix}`);
+    const floorRate = floor(round);
     rows.push({
       create: created.perSecond,
       update: updated.perSecond,
@@ -121,9 +161,10 @@ try {
       singleMs: single.mainMsPerRequest,
       createMs: created.mainMsPerBatch,
       updateMs: updated.mainMsPerBatch,
+      floor: floorRate,
     });
     console.log(
-      `round ${round + 1}: create ${Math.round(created.perSecond)}/s (${created.mainMsPerBatch.toFixed(1)} ms main thread per batch), update ${Math.round(updated.perSecond)}/s (${updated.mainMsPerBatch.toFixed(1)} ms), one by one ${Math.round(single.perSecond)}/s (${single.mainMsPerRequest.toFixed(2)} ms)`,
+      `round ${round + 1}: create ${Math.round(created.perSecond)}/s (${created.mainMsPerBatch.toFixed(1)} ms main thread per batch), update ${Math.round(updated.perSecond)}/s (${updated.mainMsPerBatch.toFixed(1)} ms), one by one ${Math.round(single.perSecond)}/s (${single.mainMsPerRequest.toFixed(2)} ms), floor ${Math.round(floorRate)}/s`,
     );
   }
 } finally {
@@ -144,6 +185,12 @@ console.log(
 );
 console.log(
   `  reference: POST /contacts one by one (${SINGLE}): ${Math.round(m((r) => r.single))} records/s (main thread ${m((r) => r.singleMs).toFixed(2)} ms per request)`,
+);
+console.log(
+  `  floor: plain INSERTs of ${BATCH} rows, one commit each (synchronous=FULL), no HTTP: ${Math.round(m((r) => r.floor))} records/s`,
+);
+console.log(
+  `  ratio batch create ÷ floor: ${(m((r) => r.create) / m((r) => r.floor)).toFixed(2)}, batch update ÷ floor: ${(m((r) => r.update) / m((r) => r.floor)).toFixed(2)}`,
 );
 console.log(
   `  ratio batch create ÷ one by one: ${(m((r) => r.create) / m((r) => r.single)).toFixed(1)}×  (target ≥ 20,000 records/s)`,

@@ -7,6 +7,7 @@ import type { Actor } from "../identity/viewer.ts";
 import { type ExternalIdTable, idByExternalId } from "../records/external-id.ts";
 import type { KindPatch, KindRecord, RecordKind } from "../records/record-kind.ts";
 import type { Shard } from "../tenancy/shard.ts";
+import { fastBatch } from "./batch-fast-path.ts";
 
 /** The most items one batch takes: one transaction of about 10 ms in a worker, holding the file's write lock that long. */
 export const MAX_BATCH_ITEMS = 100;
@@ -113,12 +114,33 @@ function refused(index: number, error: unknown, matchOn: MatchOn | undefined): B
   throw error;
 }
 
+/**
+ * In a batch of creates, the items that repeat an earlier item's externalId, with that item's
+ * index: refused by name (the one-by-one path would say the id belongs to a record the
+ * rollback never kept).
+ */
+function repeatedExternalIds(request: BatchRequest): Map<number, number> {
+  const repeats = new Map<number, number>();
+  if (request.mode !== "create") return repeats;
+  const first = new Map<string, number>();
+  request.items.forEach((raw, index) => {
+    const value = (raw as { externalId?: unknown } | null)?.externalId;
+    if (typeof value !== "string" || value === "") return;
+    const earlier = first.get(value);
+    if (earlier === undefined) first.set(value, index);
+    else repeats.set(index, earlier);
+  });
+  return repeats;
+}
+
 /** Rolls the batch's transaction back once every item has been tried. */
 class RollBack {}
 
 /**
- * Creates, updates or upserts up to MAX_BATCH_ITEMS records of one kind in ONE transaction,
- * each through the kind's own create or update service (checked and logged exactly as a single
+ * Creates, updates or upserts up to MAX_BATCH_ITEMS records of one kind in ONE transaction.
+ * A batch whose items are all good is written by the fast path (batch-fast-path.ts: checked
+ * first, matched in one query, new contacts in bulk, no savepoint per item); any other is
+ * written here one item at a time, each through the kind's own create or update service (checked and logged exactly as a single
  * POST or PATCH, in the same transaction). Items run in order, so a later item sees what an
  * earlier one wrote (two upserts of one externalId: created, then updated). Every item is
  * tried even after one is refused (each in its own savepoint), so the answer names every bad
@@ -137,6 +159,9 @@ export function writeBatch<R extends KindRecord, C, U extends KindPatch>(
   if (request.mode === "create" && request.matchOn)
     throw new ValidationError([{ field: "matchOn", message: "is only for update and upsert" }]);
   const fields = listFields(shard, kind.type);
+  const fast = fastBatch(shard, actor, kind, request, matchOn, fields, now);
+  if (fast) return fast;
+  const repeats = repeatedExternalIds(request);
   const results: BatchItemResult[] = [];
   const records: R[] = [];
   let failed = false;
@@ -146,6 +171,14 @@ export function writeBatch<R extends KindRecord, C, U extends KindPatch>(
         try {
           if (typeof raw !== "object" || raw === null || Array.isArray(raw))
             throw new ValidationError([{ field: "body", message: "must be a JSON object" }]);
+          const repeated = repeats.get(index);
+          if (repeated !== undefined)
+            throw new ValidationError([
+              {
+                field: "externalId",
+                message: `is also the externalId of item ${repeated}: send each record once`,
+              },
+            ]);
           // The id names the record; it is never one of its fields (strict inputs would refuse it).
           const { id: _id, ...item } = raw as Record<string, unknown>;
           const id = matchOn && matchedId(shard, table, kind.type, matchOn, raw as Record<string, unknown>);

@@ -9,7 +9,7 @@ import type { Shard } from "../tenancy/shard.ts";
 /**
  * What an edit of a contact or a company does once its input is checked, inside the caller's
  * transaction: work out which built-in and custom fields change; if none, write nothing;
- * otherwise write the columns (through `writeColumns`, with the kind's own table), the tags and
+ * otherwise write the changed columns (through `writeColumns`, with the kind's own table), the tags and
  * the custom values, and log one `<type>.updated` entry with each change's old and new value.
  */
 export function patchRecord<P extends { tags?: string[] }>(
@@ -26,7 +26,13 @@ export function patchRecord<P extends { tags?: string[] }>(
     ...applyCustomValues(shard, record.type, record.id, customFields),
   };
   if (Object.keys(changes).length === 0) return;
-  const { tags, ...columns } = fields as unknown as P;
+  const { tags, ...sent } = fields as unknown as P;
+  // Only the columns that change: the same row, without rewriting the index entries (and the
+  // full-text rows) of the ones that stay as they were.
+  const columns = Object.fromEntries(Object.entries(sent).filter(([field]) => field in changes)) as Omit<
+    P,
+    "tags"
+  >;
   writeColumns(columns);
   if (tags) setTags(shard, record.type, record.id, tags);
   recordInteraction(shard, {

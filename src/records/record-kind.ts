@@ -5,6 +5,7 @@ import type { Actor } from "../identity/viewer.ts";
 import type { ListPage } from "../lists/page.ts";
 import type { Filter } from "../lists/record-filter.ts";
 import type { Shard } from "../tenancy/shard.ts";
+import type { RecordTable } from "./record-table.ts";
 
 /** What every kind of record has, and what lists, bulk changes and merges read of it. */
 export interface KindRecord {
@@ -133,7 +134,8 @@ export interface RecordKind<
   /** Its filters beyond the shared ones (recordListParams): they key a cached count and make a list "filtered". */
   filters: readonly string[];
   /** Its table (`contacts`), as its list filter names it (`contacts c`, alias `c`), and that filter. */
-  table: { name: string; from: string; alias: string };
+  // biome-ignore lint/suspicious/noExplicitAny: each kind's row type is its own; only its records come out
+  table: RecordTable<R, any>;
   filter(shard: Shard, params: P): Filter;
 
   create(shard: Shard, actor: Actor, input: WithCustomFields<C>): R;
