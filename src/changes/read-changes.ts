@@ -74,6 +74,19 @@ export function readChanges(
   return { data, nextCursor: String(last ?? after) };
 }
 
+/**
+ * The largest id the log has ever handed out: AUTOINCREMENT's high-water mark in sqlite_sequence
+ * (0 before the first entry), not max(id), since entries can be deleted (an activity removed,
+ * an import cancelled) and a nextCursor may name one that went. Events take their ids from the
+ * same sequence (src/events/log-ids.ts), so every cursor the feed answered is at most this.
+ */
+export function logHighWater(shard: Shard): number {
+  const row = shard.statement("SELECT seq FROM sqlite_sequence WHERE name = 'interactions'").get() as {
+    seq: number;
+  } | null;
+  return row?.seq ?? 0;
+}
+
 function parsePayload(text: string): Record<string, unknown> {
   try {
     const value = JSON.parse(text) as unknown;
