@@ -49,7 +49,7 @@ async function entriesAbout(after: string, type: string, id: number): Promise<Js
 const since = (iso: string) => `updatedSince=${encodeURIComponent(iso)}`;
 
 describe("a mirror misses writes made outside the record's services", () => {
-  it.skip("DEFECT: changing a stage's kind (PATCH /stages/<id> {kind: won}) changes every deal in it to won with no feed entry and no updatedAt change: src/pipelines/manage-pipelines.ts updateStage's `UPDATE deals SET status` should touch updated_at and log deal.updated/won per deal", async () => {
+  it("changing a stage's kind (PATCH /stages/<id> {kind: won}) closes every deal in it as a move into a won stage would (status, closedAt), each with a deal.updated entry naming what changed and a new updatedAt", async () => {
     const sales = (await call("GET", "/pipelines")).data.find((p: Json) => p.name === "Sales");
     const stage = await call("POST", `/pipelines/${sales.id}/stages`, {
       name: "Trial open",
@@ -66,10 +66,26 @@ describe("a mirror misses writes made outside the record's services", () => {
     expect(now.status).toBe("won"); // the deal did change…
     // …so a mirror must be told: by the feed, and by updatedAt / updatedSince.
     expect(now.updatedAt > deal.updatedAt).toBe(true);
-    expect((await entriesAbout(start, "deal", deal.id)).length).toBeGreaterThan(0);
+    expect(now.closedAt).not.toBeNull();
+    const [entry, ...more] = await entriesAbout(start, "deal", deal.id);
+    expect(more).toEqual([]);
+    expect(entry.type).toBe("deal.updated");
+    expect(entry.changes).toEqual({ status: ["open", "won"], closedAt: [null, now.closedAt] });
+    // Back to open: reopened as a move into an open stage would (no closedAt), and logged again.
+    const back = await head();
+    await call("PATCH", `/stages/${stageId}`, { kind: "open" });
+    const reopened = await call("GET", `/deals/${deal.id}`);
+    expect([reopened.status, reopened.closedAt]).toEqual(["open", null]);
+    expect((await entriesAbout(back, "deal", deal.id)).map((e) => e.changes)).toEqual([
+      { status: ["won", "open"], closedAt: [now.closedAt, null] },
+    ]);
+    // A rename alone changes no deal: nothing logged about it.
+    const renamed = await head();
+    await call("PATCH", `/stages/${stageId}`, { name: "Trial renamed" });
+    expect(await entriesAbout(renamed, "deal", deal.id)).toEqual([]);
   });
 
-  it.skip("DEFECT: taking an option off a select custom field clears it on every record that had it, with no feed entry and no updatedAt change: src/custom-fields/manage-fields.ts updateField should touch the records whose values it clears (and log their update)", async () => {
+  it("taking an option off a select custom field logs every record that loses its value (contact.updated, customFields.<key>: [old, null]) and moves its updatedAt", async () => {
     const field = await call("POST", "/custom-fields", {
       entity: "contact",
       key: "trial_tier",
@@ -87,11 +103,51 @@ describe("a mirror misses writes made outside the record's services", () => {
     await call("PATCH", `/custom-fields/${field.id}`, { options: ["silver"] });
     const now = await call("GET", `/contacts/${contact.id}`);
     expect(now.customFields).toEqual({}); // the value went…
-    expect(now.updatedAt > contact.updatedAt).toBe(true); // …unseen by updatedSince
-    expect((await entriesAbout(start, "contact", contact.id)).length).toBeGreaterThan(0);
+    expect(now.updatedAt > contact.updatedAt).toBe(true); // …seen by updatedSince
+    expect((await entriesAbout(start, "contact", contact.id)).map((e) => [e.type, e.changes])).toEqual([
+      ["contact.updated", { "customFields.trial_tier": ["gold", null] }],
+    ]);
   });
 
-  it.skip("DEFECT: deleting a custom field removes its value from every record (ON DELETE CASCADE) with no feed entry and no updatedAt change: src/custom-fields/manage-fields.ts deleteField should touch the records that held a value", async () => {
+  it("taking an option off a multiselect keeps each record's other options and logs [old, new] for those that change, none for the others", async () => {
+    const field = await call("POST", "/custom-fields", {
+      entity: "company",
+      key: "trial_regions",
+      label: "Trial regions",
+      type: "multiselect",
+      options: ["north", "south", "east"],
+    });
+    const both = await call("POST", "/companies", {
+      name: "Both ways",
+      customFields: { trial_regions: ["north", "south"] },
+    });
+    const only = await call("POST", "/companies", {
+      name: "North only",
+      customFields: { trial_regions: ["north"] },
+    });
+    const kept = await call("POST", "/companies", {
+      name: "East only",
+      customFields: { trial_regions: ["east"] },
+    });
+    const start = await head();
+    await Bun.sleep(5);
+    await call("PATCH", `/custom-fields/${field.id}`, { options: ["south", "east"] });
+    expect((await call("GET", `/companies/${both.id}`)).customFields).toEqual({ trial_regions: ["south"] });
+    expect((await call("GET", `/companies/${only.id}`)).customFields).toEqual({});
+    const unchanged = await call("GET", `/companies/${kept.id}`);
+    expect([unchanged.customFields, unchanged.updatedAt]).toEqual([
+      { trial_regions: ["east"] },
+      kept.updatedAt,
+    ]);
+    const changes = async (id: number) => (await entriesAbout(start, "company", id)).map((e) => e.changes);
+    expect(await changes(both.id)).toEqual([
+      { "customFields.trial_regions": [["north", "south"], ["south"]] },
+    ]);
+    expect(await changes(only.id)).toEqual([{ "customFields.trial_regions": [["north"], null] }]);
+    expect(await changes(kept.id)).toEqual([]);
+  });
+
+  it("deleting a custom field logs every record that held a value and moves its updatedAt, so updatedSince finds it", async () => {
     const field = await call("POST", "/custom-fields", {
       entity: "deal",
       key: "trial_source",
@@ -100,6 +156,7 @@ describe("a mirror misses writes made outside the record's services", () => {
     });
     const deal = await call("POST", "/deals", { title: "Sourced", customFields: { trial_source: "fair" } });
     expect(deal.customFields).toEqual({ trial_source: "fair" });
+    const start = await head();
     await Bun.sleep(5);
     const mark = new Date().toISOString();
     await call("DELETE", `/custom-fields/${field.id}`);
@@ -107,9 +164,15 @@ describe("a mirror misses writes made outside the record's services", () => {
     expect(now.customFields).toEqual({});
     const changed = await call("GET", `/deals?${since(mark)}`);
     expect(changed.data.map((d: Json) => d.id)).toContain(deal.id);
+    expect(await entriesAbout(start, "deal", deal.id)).toEqual([
+      expect.objectContaining({
+        type: "deal.updated",
+        changes: { "customFields.trial_source": ["fair", null] },
+      }),
+    ]);
   });
 
-  it.skip("DEFECT: removing a user (Settings → Users → Remove) clears ownerId on their contacts, companies and deals and assigneeId on their tasks (ON DELETE SET NULL) with no feed entry and no updatedAt change: src/auth/manage-users.ts removeUser should touch those rows (and log the records' update) so a mirror stops naming a user /users no longer has", async () => {
+  it("removing a user (Settings → Users → Remove) logs ownerId cleared on their contacts, companies and deals and moves the updatedAt of those and of their tasks, so a mirror stops naming someone /users no longer has", async () => {
     await ws.data.user(SLUG, "leaver@trial.test", "member");
     const users = await call("GET", "/users");
     const leaver = users.data.find((u: Json) => u.email === "leaver@trial.test");
@@ -131,7 +194,13 @@ describe("a mirror misses writes made outside the record's services", () => {
     expect((await call("GET", `/contacts?${since(mark)}`)).data.map((r: Json) => r.id)).toContain(contact.id);
     expect((await call("GET", `/deals?${since(mark)}`)).data.map((r: Json) => r.id)).toContain(deal.id);
     expect((await call("GET", `/tasks?${since(mark)}`)).data.map((r: Json) => r.id)).toContain(task.id);
-    expect((await entriesAbout(start, "contact", contact.id)).length).toBeGreaterThan(0);
+    for (const [type, id] of [
+      ["contact", contact.id],
+      ["deal", deal.id],
+    ] as const)
+      expect((await entriesAbout(start, type, id)).map((e) => [e.type, e.changes])).toEqual([
+        [`${type}.updated`, { ownerId: [leaver.id, null] }],
+      ]);
   });
 });
 

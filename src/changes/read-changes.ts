@@ -144,7 +144,7 @@ function changeOf(row: LogRow): Change | undefined {
     }
   }
   const object = { type: what as RecordObjectType, id: subject.id };
-  if (verb === "updated") return on(type, object, updateOf(payload.changes));
+  if (verb === "updated") return on(type, object, updateOf(payload.changes, payload.fields));
   if (verb === "merged") {
     const mergedId = idIn(payload, "mergedId");
     return on(type, object, mergedId ? { mergedId } : {});
@@ -158,8 +158,13 @@ function changeOf(row: LogRow): Change | undefined {
   return on(type, object);
 }
 
-/** An update's `fields` and `changes` from its logged `{field: [old, new]}` (none once erased). */
-function updateOf(logged: unknown): Partial<Change> {
+/**
+ * An update's `fields` and `changes` from its logged `{field: [old, new]}` (none once erased), or
+ * only `fields` from a logged list of names (an erasure's scrub of other records: no values).
+ */
+function updateOf(logged: unknown, names: unknown): Partial<Change> {
+  if (Array.isArray(names) && names.length && names.every((n) => typeof n === "string"))
+    return { fields: names as string[] };
   if (!logged || typeof logged !== "object" || Array.isArray(logged)) return {};
   const changes: Record<string, [unknown, unknown]> = {};
   for (const [field, pair] of Object.entries(logged)) {

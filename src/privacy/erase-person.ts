@@ -189,7 +189,7 @@ export function erasePerson(
       imports = scrubImports(shard, contactId, { ...contact, name }, mentions);
       // Edited since the scan: its list of quoting events is not for these words, so every event is read.
       const same = mentions.join("\n") === quotedAs.join("\n");
-      changed = scrubMentions(shard, mentions, same ? quoting : undefined);
+      changed = scrubMentions(shard, actor, mentions, same ? quoting : undefined, now);
       recordInteraction(shard, {
         actor,
         kind: "contact.erased",
