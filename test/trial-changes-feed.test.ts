@@ -514,7 +514,7 @@ describe("an import cancelled while a mirror reads the feed", () => {
 });
 
 describe("an erasure's scrub of other records", () => {
-  it.skip("DEFECT: an erasure scrubs the person's name and email from other records (a deal's title, a note on a company, a task's title) with plain UPDATEs: no updatedAt, no feed entry, so a mirror (a warehouse) keeps the erased person's name forever. src/privacy/scrub-mentions.ts scrubColumn should touch updated_at of what it rewrites and log a *.updated / note.updated for it", async () => {
+  it("an erasure that scrubs the person's name and email from other records (a deal's title, a note on a company, a task's title) gives each a new updatedAt and the deal and note a feed entry naming the field, with no quote in it", async () => {
     const person = await call("POST", "/contacts", {
       firstName: "Perpetua",
       lastName: "Scrubwell",
@@ -551,6 +551,22 @@ describe("an erasure's scrub of other records", () => {
       dealSince: (await call("GET", `/deals?${since(mark)}`)).data.some((d: Json) => d.id === deal.id),
     };
     expect(told).toEqual({ deal: true, note: true, task: true, dealSince: true });
+    const dealEntry = data.find((e) => e.object.type === "deal" && e.object.id === String(deal.id));
+    expect([dealEntry.type, dealEntry.fields, dealEntry.changes]).toEqual([
+      "deal.updated",
+      ["title"],
+      undefined,
+    ]);
+    const noteEntry = data.find((e) => e.object.type === "note" && e.object.id === String(note.id));
+    expect([noteEntry.type, noteEntry.object.subject]).toEqual([
+      "note.updated",
+      { type: "company", id: String(company.id) },
+    ]);
+    // The note's company moved with it, as an edited note moves its record.
+    expect((await call("GET", `/companies?${since(mark)}`)).data.map((c: Json) => c.id)).toContain(
+      company.id,
+    );
+    expect(JSON.stringify(data)).not.toMatch(/perpetua|scrubwell/i);
   });
 });
 
@@ -583,7 +599,7 @@ describe("cursors the feed never handed out", () => {
 });
 
 describe("an erasure and the person's former email", () => {
-  it.skip("DEFECT: an erasure scrubs only the email the person has at the time: an earlier email of theirs quoted in another record's logged change (a deal.updated's `changes.title`) stays in the feed for good (src/privacy/erase-person.ts quotesOf takes the current record only; the emails and names in the contact's own contact.updated entries, read before they are blanked, should be scrubbed too)", async () => {
+  it("an erasure scrubs every email and name the person ever had (from their own logged changes, before blanking them), not only the current one, from other records' logged changes", async () => {
     const start = await head();
     const person = await call("POST", "/contacts", {
       firstName: "Quintessa",
@@ -592,6 +608,7 @@ describe("an erasure and the person's former email", () => {
     });
     const deal = await call("POST", "/deals", { title: "Quote sent to quintessa@old-address.test" });
     await call("PATCH", `/deals/${deal.id}`, { title: "Quote sent" });
+    const followUp = await call("POST", "/deals", { title: "Follow up quintessa@old-address.test" });
     await call("PATCH", `/contacts/${person.id}`, { email: "q@new-address.test" });
     const admin = await signIn(ws.server.url, SLUG, `owner@${SLUG}.test`);
     await admin.get(`/t/${SLUG}/privacy/contacts/${person.id}/erasure`);
@@ -600,6 +617,21 @@ describe("an erasure and the person's former email", () => {
     const text = JSON.stringify((await feedAfter(start)).data);
     expect(text).not.toContain("new-address.test"); // the current one is gone (holds)
     expect(text).not.toContain("quintessa@old-address.test");
+    // Nor in another record's text now.
+    expect((await call("GET", `/deals/${followUp.id}`)).title).toBe("Follow up [erased]");
+  });
+
+  it("an erasure scrubs a former name of the person (changed by the API) from another record's title and logs that record's update", async () => {
+    const person = await call("POST", "/contacts", { firstName: "Ysolde", lastName: "Maidenhall" });
+    await call("PATCH", `/contacts/${person.id}`, { lastName: "Marriedson" });
+    const deal = await call("POST", "/deals", { title: "Dinner with Ysolde Maidenhall" });
+    const start = await head();
+    const admin = await signIn(ws.server.url, SLUG, `owner@${SLUG}.test`);
+    await admin.get(`/t/${SLUG}/privacy/contacts/${person.id}/erasure`);
+    expect((await admin.post(`/t/${SLUG}/privacy/contacts/${person.id}/erasure`, {})).status).toBe(303);
+    await ws.server.waitForLine((l) => l.msg === "person erased" && l.contactId === person.id);
+    expect((await call("GET", `/deals/${deal.id}`)).title).not.toContain("Maidenhall");
+    expect((await entriesAbout(start, "deal", deal.id)).map((e) => e.fields)).toEqual([["title"]]);
   });
 });
 
