@@ -160,7 +160,11 @@ try {
     ]);
     rows.push([
       "…instead reading every event in it",
-      ids.slice(0, ROUNDS).map((id) => rolledBack(shard, () => scrubMentions(shard, SYSTEM_ACTOR, quotes(id), undefined, Date.now()))),
+      ids
+        .slice(0, ROUNDS)
+        .map((id) =>
+          rolledBack(shard, () => scrubMentions(shard, SYSTEM_ACTOR, quotes(id), undefined, Date.now())),
+        ),
     ]);
     rows.push([
       "a person's export (ZIP)",
