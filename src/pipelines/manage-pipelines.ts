@@ -164,7 +164,7 @@ const isoOf = (column: string) => `strftime('%Y-%m-%dT%H:%M:%fZ', ${column} / 10
  * them (src/deals/move-deal.ts): closed now when it became won or lost, open again (no
  * closedAt) when it became open, a lost reason only while lost. Each gets a `deal.updated`
  * entry with what changed and a new updatedAt: set-based, two statements and the change's
- * UPDATE whatever the number of deals (scripts/bench/stage-kind.ts).
+ * UPDATE whatever the number of deals (scripts/bench/fan-out-writes.ts).
  */
 function closeDealsIn(shard: Shard, actor: Actor, stageId: number, kind: StageKind, now: number): void {
   const closedAt = kind === "open" ? null : now;
