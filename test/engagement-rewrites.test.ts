@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { findContactEvents } from "../src/contacts/contact-events.ts";
 import { takeLogIds } from "../src/events/log-ids.ts";
-import type { Actor } from "../src/identity/viewer.ts";
+import { type Actor, SYSTEM_ACTOR } from "../src/identity/viewer.ts";
 import { mergeContacts } from "../src/merge/merge-contacts.ts";
 import { moveEvents } from "../src/merge/move-events.ts";
 import { findEventMentions, scrubMentions } from "../src/privacy/scrub-mentions.ts";
@@ -132,7 +132,7 @@ describe("rewriting a contact's events after scanning for them", () => {
       const found = findEventMentions(shard, quoted);
       expect(found.ids).toEqual([before]);
       const after = store(shard, other, "email.clicked", 2_000, { campaign: "for ilse@vq.example" });
-      const counts = shard.transaction(() => scrubMentions(shard, quoted, found));
+      const counts = shard.transaction(() => scrubMentions(shard, SYSTEM_ACTOR, quoted, found, Date.now()));
       expect({ events: counts.events, engagement: counts.engagement }).toEqual({ events: 2, engagement: 2 });
       const payloads = shard
         .statement("SELECT id, payload FROM events WHERE id IN (?, ?, ?) ORDER BY id")

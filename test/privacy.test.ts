@@ -676,6 +676,11 @@ describe("erasure", () => {
       taskLog: s.statement("SELECT payload FROM interactions WHERE kind = 'task.completed'").values(),
       customValues: s.statement("SELECT count(*) FROM custom_values WHERE record_id = ?").values(personId),
       dealPeople: s.statement("SELECT contact_id FROM deal_contacts WHERE deal_id = ?").values(dealId),
+      scrubbed: s
+        .statement(
+          "SELECT kind, payload FROM interactions WHERE json_extract(payload, '$.fields') IS NOT NULL",
+        )
+        .values(),
     }));
     expect(after.integrity).toEqual([["ok"]]);
     expect(after.counts).toEqual({
@@ -683,8 +688,15 @@ describe("erasure", () => {
       contacts: before.contacts - 1,
       notes: before.notes - 2,
       tasks: before.tasks - 1,
-      interactions: before.interactions + 1,
+      // contact.erased, and an update naming the field (no value) for each other record whose
+      // text quoted them: a copy kept in step learns those changed too.
+      interactions: before.interactions + 1 + after.scrubbed.length,
     });
+    expect(after.scrubbed.length).toBeGreaterThan(0);
+    for (const [kind, payload] of after.scrubbed) {
+      expect(String(kind)).toMatch(/^(deal|company|contact|note)\.updated$/);
+      expect(String(payload)).not.toMatch(/quorvenkle/i);
+    }
     expect(after.log.map((i) => i.kind)).toEqual([
       "contact.created",
       "contact.updated",

@@ -23,7 +23,7 @@ import { createTenant } from "../../src/auth/create-tenant.ts";
 import { PasswordHasher } from "../../src/auth/password-hasher.ts";
 import { contactEngagement } from "../../src/contacts/contact-engagement.ts";
 import { findContactEvents } from "../../src/contacts/contact-events.ts";
-import type { Actor } from "../../src/identity/viewer.ts";
+import { type Actor, SYSTEM_ACTOR } from "../../src/identity/viewer.ts";
 import { mergeContacts } from "../../src/merge/merge-contacts.ts";
 import { moveEvents } from "../../src/merge/move-events.ts";
 import { exportPerson } from "../../src/privacy/export-person.ts";
@@ -155,12 +155,16 @@ try {
       "erasure's scrub of quotes (its transaction)",
       ids.slice(0, ROUNDS).map((id) => {
         const found = findEventMentions(shard, quotes(id));
-        return rolledBack(shard, () => scrubMentions(shard, quotes(id), found));
+        return rolledBack(shard, () => scrubMentions(shard, SYSTEM_ACTOR, quotes(id), found, Date.now()));
       }),
     ]);
     rows.push([
       "…instead reading every event in it",
-      ids.slice(0, ROUNDS).map((id) => rolledBack(shard, () => scrubMentions(shard, quotes(id)))),
+      ids
+        .slice(0, ROUNDS)
+        .map((id) =>
+          rolledBack(shard, () => scrubMentions(shard, SYSTEM_ACTOR, quotes(id), undefined, Date.now())),
+        ),
     ]);
     rows.push([
       "a person's export (ZIP)",

@@ -1,9 +1,11 @@
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { NotFoundError, ValidationError } from "../core/errors.ts";
+import { RECORD_PLURALS, RECORD_TYPES } from "../core/record-types.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import { grantableRoles, hasRole, ROLES, type Role, requireRole } from "../identity/roles.ts";
 import type { Actor } from "../identity/viewer.ts";
+import { logRecordUpdates } from "../record-updates/log-record-updates.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { withdrawInvitationsBy } from "./invitations.ts";
 import { roleField } from "./role-grants.ts";
@@ -62,8 +64,31 @@ export function changeRole(shard: Shard, actor: Actor, userId: number, raw: unkn
   });
 }
 
+/**
+ * The records a removed user owns lose their owner (the foreign keys set it null), and their
+ * tasks their assignee: each record is logged as updated (`ownerId: [id, null]`) and touched,
+ * each task touched (task edits are followed by updatedSince, not the feed), before the user
+ * goes. Set-based, whatever the number of records (scripts/bench/fan-out-writes.ts).
+ */
+function releaseOwned(shard: Shard, actor: Actor, userId: number, now: number): void {
+  for (const type of RECORD_TYPES) {
+    logRecordUpdates(
+      shard,
+      actor,
+      {
+        type,
+        rows: `SELECT id, json_object('changes', json_object('ownerId', json_array(owner_id, NULL))) AS payload
+          FROM ${RECORD_PLURALS[type]} WHERE owner_id = ?`,
+        params: [userId],
+      },
+      now,
+    );
+  }
+  shard.statement("UPDATE tasks SET updated_at = max(updated_at, ?) WHERE assignee_id = ?").run(now, userId);
+}
+
 /** Removes a user (admins and owners; their sessions, keys and open invitations go with them; records they own keep no owner). */
-export function removeUser(shard: Shard, actor: Actor, userId: number): void {
+export function removeUser(shard: Shard, actor: Actor, userId: number, now = Date.now()): void {
   requireRole(actor.role, "admin");
   const actorRole = actor.role;
   shard.transaction(() => {
@@ -77,6 +102,7 @@ export function removeUser(shard: Shard, actor: Actor, userId: number): void {
     }
     revokeKeysAbove(shard, userId, null);
     withdrawInvitationsBy(shard, userId, null);
+    releaseOwned(shard, actor, userId, now);
     shard.db.delete(users).where(eq(users.id, userId)).run();
   });
 }

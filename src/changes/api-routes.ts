@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { BadRequestError } from "../core/errors.ts";
 import type { ViewerEnv } from "../http/app-env.ts";
 import { parseListParams } from "../lists/list-params.ts";
-import { MAX_CHANGES_LIMIT, readChanges } from "./read-changes.ts";
+import { logHighWater, MAX_CHANGES_LIMIT, readChanges } from "./read-changes.ts";
 
 /** A log id: digits only (no sign, exponent, hex or spaces), small enough to be exact. */
 export const changesCursor = z
@@ -31,6 +32,13 @@ export function changesApiRoutes() {
   app.get("/", (c) => {
     // A cursor given twice is refused by the API's one rule for parameters (api-route-rules.ts).
     const params = parseListParams(changesParams, c.req.query(), "api");
+    // A cursor this log never reached (another workspace's, or kept from before a backup was
+    // restored) would be echoed back while every entry up to it went by unseen.
+    if (params.after > logHighWater(c.var.shard))
+      throw new BadRequestError(
+        "after: is past the end of this workspace's log; use a nextCursor or entry id its feed answered (0 to start over)",
+        "after",
+      );
     return c.json(readChanges(c.var.shard, params.after, params.limit));
   });
   return app;

@@ -14,7 +14,10 @@ export interface Change {
   object: ChangeObject;
   /** An update's changed fields (built-in names, custom fields as the log names them). */
   fields?: string[];
-  /** An update's changes, `{field: [old, new]}`; absent when an erasure emptied the entry. */
+  /**
+   * An update's changes, `{field: [old, new]}`; absent when an erasure emptied the entry, or
+   * when the values cannot be told (an erasure removing a quote of the person: `fields` only).
+   */
   changes?: Record<string, [unknown, unknown]>;
   /** A merge's duplicate, folded into `object` and gone: a mirror drops it. */
   mergedId?: string;

@@ -74,6 +74,19 @@ export function readChanges(
   return { data, nextCursor: String(last ?? after) };
 }
 
+/**
+ * The largest id the log has ever handed out: AUTOINCREMENT's high-water mark in sqlite_sequence
+ * (0 before the first entry), not max(id), since entries can be deleted (an activity removed,
+ * an import cancelled) and a nextCursor may name one that went. Events take their ids from the
+ * same sequence (src/events/log-ids.ts), so every cursor the feed answered is at most this.
+ */
+export function logHighWater(shard: Shard): number {
+  const row = shard.statement("SELECT seq FROM sqlite_sequence WHERE name = 'interactions'").get() as {
+    seq: number;
+  } | null;
+  return row?.seq ?? 0;
+}
+
 function parsePayload(text: string): Record<string, unknown> {
   try {
     const value = JSON.parse(text) as unknown;
@@ -131,7 +144,7 @@ function changeOf(row: LogRow): Change | undefined {
     }
   }
   const object = { type: what as RecordObjectType, id: subject.id };
-  if (verb === "updated") return on(type, object, updateOf(payload.changes));
+  if (verb === "updated") return on(type, object, updateOf(payload.changes, payload.fields));
   if (verb === "merged") {
     const mergedId = idIn(payload, "mergedId");
     return on(type, object, mergedId ? { mergedId } : {});
@@ -145,8 +158,13 @@ function changeOf(row: LogRow): Change | undefined {
   return on(type, object);
 }
 
-/** An update's `fields` and `changes` from its logged `{field: [old, new]}` (none once erased). */
-function updateOf(logged: unknown): Partial<Change> {
+/**
+ * An update's `fields` and `changes` from its logged `{field: [old, new]}` (none once erased), or
+ * only `fields` from a logged list of names (an erasure's scrub of other records: no values).
+ */
+function updateOf(logged: unknown, names: unknown): Partial<Change> {
+  if (Array.isArray(names) && names.length && names.every((n) => typeof n === "string"))
+    return { fields: names as string[] };
   if (!logged || typeof logged !== "object" || Array.isArray(logged)) return {};
   const changes: Record<string, [unknown, unknown]> = {};
   for (const [field, pair] of Object.entries(logged)) {

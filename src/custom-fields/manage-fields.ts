@@ -6,6 +6,7 @@ import { requireRole } from "../identity/roles.ts";
 import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { type FieldDefinition, getField, MAX_FIELDS_PER_ENTITY } from "./field-definitions.ts";
+import { logValueChanges } from "./log-value-changes.ts";
 import { CUSTOM_FIELD_ENTITIES, CUSTOM_FIELD_TYPES } from "./schema.ts";
 
 // Changing the workspace's custom fields: owners and admins only. Each change checks the
@@ -89,8 +90,56 @@ export function createField(shard: Shard, actor: Actor, raw: unknown, now = Date
   return getField(shard, id);
 }
 
-/** Renames a field or changes its options (admins and owners); values no longer among the options are cleared. */
-export function updateField(shard: Shard, actor: Actor, id: number, raw: unknown): FieldDefinition {
+/** A multiselect value (a JSON array) with only the options in `?` (a JSON array) kept, in order. */
+const KEPT_OPTIONS =
+  "(SELECT json_group_array(o.value) FROM json_each(custom_values.text_value) o WHERE o.value IN (SELECT value FROM json_each(?)))";
+
+/**
+ * Takes away the values of a select or multiselect that are no longer among `options`: a select
+ * value goes, a multiselect keeps its other options (and goes when none is left). Each record
+ * that changes is logged and touched (logValueChanges). Set-based: a few statements whatever
+ * the number of records (scripts/bench/fan-out-writes.ts).
+ */
+function dropLostOptions(shard: Shard, actor: Actor, field: FieldDefinition, options: string[], now: number) {
+  const list = JSON.stringify(options);
+  if (field.type === "select") {
+    const lost = "text_value NOT IN (SELECT value FROM json_each(?))";
+    logValueChanges(shard, actor, field, { where: lost, whereParams: [list], next: "NULL" }, now);
+    shard.statement(`DELETE FROM custom_values WHERE field_id = ? AND ${lost}`).run(field.id, list);
+  }
+  if (field.type === "multiselect") {
+    const lost =
+      "EXISTS (SELECT 1 FROM json_each(custom_values.text_value) WHERE value NOT IN (SELECT value FROM json_each(?)))";
+    logValueChanges(
+      shard,
+      actor,
+      field,
+      {
+        where: lost,
+        whereParams: [list],
+        next: `json(nullif(${KEPT_OPTIONS}, '[]'))`,
+        nextParams: [list],
+      },
+      now,
+    );
+    shard
+      .statement(`UPDATE custom_values SET text_value = ${KEPT_OPTIONS} WHERE field_id = ? AND ${lost}`)
+      .run(list, field.id, list);
+    shard.statement("DELETE FROM custom_values WHERE field_id = ? AND text_value = '[]'").run(field.id);
+  }
+}
+
+/**
+ * Renames a field or changes its options (admins and owners); values no longer among the options
+ * are cleared, and the records that held them logged as updated.
+ */
+export function updateField(
+  shard: Shard,
+  actor: Actor,
+  id: number,
+  raw: unknown,
+  now = Date.now(),
+): FieldDefinition {
   requireRole(actor.role, "admin");
   getField(shard, id); // an unknown field is a 404 before its patch is read
   const patch = parseOrThrow(fieldPatchInput, raw);
@@ -106,39 +155,20 @@ export function updateField(shard: Shard, actor: Actor, id: number, raw: unknown
     shard
       .statement("UPDATE custom_fields SET label = ?, options = ? WHERE id = ?")
       .run(patch.label ?? field.label, JSON.stringify(options), id);
-    if (field.type === "select") {
-      shard
-        .statement(
-          "DELETE FROM custom_values WHERE field_id = ? AND text_value NOT IN (SELECT value FROM json_each(?))",
-        )
-        .run(id, JSON.stringify(options));
-    }
-    if (field.type === "multiselect") {
-      const rows = shard
-        .statement("SELECT record_id AS id, text_value AS v FROM custom_values WHERE field_id = ?")
-        .all(id) as {
-        id: number;
-        v: string;
-      }[];
-      for (const row of rows) {
-        const kept = (JSON.parse(row.v) as string[]).filter((o) => options.includes(o));
-        if (kept.length)
-          shard
-            .statement("UPDATE custom_values SET text_value = ? WHERE field_id = ? AND record_id = ?")
-            .run(JSON.stringify(kept), id, row.id);
-        else
-          shard.statement("DELETE FROM custom_values WHERE field_id = ? AND record_id = ?").run(id, row.id);
-      }
-    }
+    dropLostOptions(shard, actor, field, options, now);
   });
   return getField(shard, id);
 }
 
-/** Deletes a field and every value of it (admins and owners). */
-export function deleteField(shard: Shard, actor: Actor, id: number): void {
+/**
+ * Deletes a field and every value of it (admins and owners); the records that held a value are
+ * logged as updated (`customFields.<key>: [old, null]`) and touched before the values go.
+ */
+export function deleteField(shard: Shard, actor: Actor, id: number, now = Date.now()): void {
   requireRole(actor.role, "admin");
   shard.transaction(() => {
-    getField(shard, id);
+    const field = getField(shard, id);
+    logValueChanges(shard, actor, field, { where: "1", next: "NULL" }, now);
     shard.statement("DELETE FROM custom_fields WHERE id = ?").run(id);
   });
 }

@@ -164,7 +164,7 @@ const same = (a: unknown, b: unknown) =>
 const sorted = (v: unknown) => (Array.isArray(v) ? [...v].map((x) => JSON.stringify(x)).sort() : v);
 
 /** Puts back the fields of an updated record that still hold what the import wrote. */
-function restore(shard: Shard, actor: Actor, entry: JournalRow, abort: boolean): "restored" | "left" {
+function restore(shard: Shard, actor: Actor, entry: JournalRow): "restored" | "left" {
   const type = entry.subjectType as RecordType;
   const importer = IMPORTERS[type];
   const before = JSON.parse(entry.before ?? "{}") as Record<string, unknown>;
@@ -205,13 +205,9 @@ function restore(shard: Shard, actor: Actor, entry: JournalRow, abort: boolean):
     if (error instanceof ValidationError || error instanceof NotFoundError) return "left";
     throw error;
   }
-  if (changedSince) return "left";
-  const stamp = before[UPDATED_AT];
-  if (abort && typeof stamp === "number")
-    shard
-      .statement(`UPDATE ${RECORD_TABLES[type]} SET updated_at = ? WHERE id = ?`)
-      .run(stamp, entry.subjectId);
-  return "restored";
+  // Logged (`*.updated`, the imported values back to the old ones) with a new updatedAt, on a
+  // Cancel too: a copy that read the imported values during the run must learn they went.
+  return changedSince ? "left" : "restored";
 }
 
 function takeBack(
@@ -224,7 +220,7 @@ function takeBack(
 ): void {
   if (RECORDS.includes(entry.subjectType)) {
     if (entry.action === "updated") {
-      result[restore(shard, actor, entry, abort)]++;
+      result[restore(shard, actor, entry)]++;
       return;
     }
     const type = entry.subjectType as RecordType;
@@ -255,7 +251,8 @@ function takeBack(
       )
       .run(entry.subjectId);
   } else if (entry.subjectType === "log") {
-    // The log entries of the run's records: gone with them when the run is cancelled or fails.
+    // The run's own log entries: gone with its records when it is cancelled or fails (the
+    // records' timelines are as before); the taking back's entries stay (see compensate).
     if (abort)
       shard
         .statement("DELETE FROM interactions WHERE id BETWEEN ? AND ?")
@@ -278,10 +275,13 @@ function takeBack(
 /**
  * Takes back everything an import wrote, from its journal (import_rows), newest first: records
  * it created are deleted, records it changed get their old values back where they still hold
- * the imported ones; then the tags and custom fields it added go. With `abort` (a Cancel or a
- * failure, not an Undo), the log entries the run wrote and those the taking back writes go too,
- * and restored records get their old updated_at: the workspace is exactly as it was. Through the kinds' services,
- * so each step is logged (`*.deleted`, `*.updated`). In short transactions like the run's, each
+ * the imported ones; then the tags and custom fields it added go. Through the kinds' services,
+ * so each step is logged (`*.deleted`, `*.updated`) with a new updatedAt. With `abort` (a
+ * Cancel or a failure, not an Undo), everything is taken back (nothing is kept as worked on
+ * since) and the log entries the run wrote go too, but the taking back's own entries stay:
+ * the run's entries were committed, so a copy following the changes feed may have read them,
+ * and a tombstone for each record it created and an update for each it put back is how that
+ * copy learns they went (README, "One gap"). In short transactions like the run's, each
  * deleting the journal rows it handled: a compensation stopped half-way (a crash) goes on from
  * where it was when started again.
  */
@@ -316,7 +316,6 @@ export async function compensate(
       while (i < entries.length) {
         shard.transaction(() => {
           const started = performance.now();
-          const logged = lastInteraction(shard);
           while (i < entries.length) {
             const entry = entries[i++] as JournalRow;
             takeBack(shard, actor, entry, result, abort, since);
@@ -324,8 +323,6 @@ export async function compensate(
             done++;
             if (performance.now() - started > CHUNK_MS) break;
           }
-          // Cancel and a failure leave no trace in the log either: not even of taking back.
-          if (abort) shard.statement("DELETE FROM interactions WHERE id > ?").run(logged);
         });
         progress.step(done, {
           total,

@@ -52,7 +52,8 @@ export class ImportJournal {
   /**
    * The log entries a transaction of the import wrote: ids `from` to `to`. Inside the write
    * transaction nobody else writes, so every entry between the two is the import's. Cancel and
-   * a failure take them back with the records (the workspace is as it was); Undo keeps them.
+   * a failure take them back with the records (the taking back logs its own tombstones and
+   * restores); Undo keeps them.
    */
   logged(from: number, to: number): void {
     if (to < from) return;

@@ -3,9 +3,10 @@ import { NotFoundError, ValidationError } from "../core/errors.ts";
 import { parseOrThrow, plainText } from "../core/validation.ts";
 import { requireRole } from "../identity/roles.ts";
 import type { Actor } from "../identity/viewer.ts";
+import { logRecordUpdates } from "../record-updates/log-record-updates.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { getPipeline, type PipelineWithStages } from "./pipelines.ts";
-import { STAGE_KINDS, type Stage } from "./schema.ts";
+import { STAGE_KINDS, type Stage, type StageKind } from "./schema.ts";
 
 export const stageInput = z.object({
   name: plainText(60).min(1, "is required"),
@@ -155,11 +156,53 @@ export function addStage(
   return getPipeline(shard, pipelineId);
 }
 
+/** An epoch-ms column as the API shows it (ISO 8601, UTC), or NULL. */
+const isoOf = (column: string) => `strftime('%Y-%m-%dT%H:%M:%fZ', ${column} / 1000.0, 'unixepoch')`;
+
+/**
+ * The deals in a stage whose kind changed take its status, as a move into such a stage sets
+ * them (src/deals/move-deal.ts): closed now when it became won or lost, open again (no
+ * closedAt) when it became open, a lost reason only while lost. Each gets a `deal.updated`
+ * entry with what changed and a new updatedAt: set-based, two statements and the change's
+ * UPDATE whatever the number of deals (scripts/bench/fan-out-writes.ts).
+ */
+function closeDealsIn(shard: Shard, actor: Actor, stageId: number, kind: StageKind, now: number): void {
+  const closedAt = kind === "open" ? null : now;
+  logRecordUpdates(
+    shard,
+    actor,
+    {
+      type: "deal",
+      // A lost reason goes when the deal is no longer lost: logged only when there was one.
+      rows: `SELECT id, json_object('changes', CASE WHEN lost_reason IS NOT NULL AND ? <> 'lost'
+          THEN json_set(changes, '$.lostReason', json_array(lost_reason, NULL)) ELSE json(changes) END) AS payload
+        FROM (SELECT id, lost_reason, json_object(
+            'status', json_array(status, ?),
+            'closedAt', json_array(${isoOf("closed_at")}, ${isoOf("?")})) AS changes
+          FROM deals WHERE stage_id = ?)`,
+      params: [kind, kind, closedAt, stageId],
+    },
+    now,
+  );
+  shard
+    .statement(
+      `UPDATE deals SET status = ?1, closed_at = ?2, lost_reason = CASE WHEN ?1 = 'lost' THEN lost_reason END
+       WHERE stage_id = ?3`,
+    )
+    .run(kind, closedAt, stageId);
+}
+
 /**
  * Changes a stage: name, probability, kind (deals in it take the new status), position
  * (the others shift to make room). Returns its pipeline.
  */
-export function updateStage(shard: Shard, actor: Actor, id: number, raw: unknown): PipelineWithStages {
+export function updateStage(
+  shard: Shard,
+  actor: Actor,
+  id: number,
+  raw: unknown,
+  now = Date.now(),
+): PipelineWithStages {
   requireRole(actor.role, "admin");
   const patch = parseOrThrow(stagePatchInput, raw);
   let pipelineId = 0;
@@ -176,8 +219,7 @@ export function updateStage(shard: Shard, actor: Actor, id: number, raw: unknown
     shard
       .statement("UPDATE stages SET name = ?, probability = ?, kind = ? WHERE id = ?")
       .run(next.name, next.probability, next.kind, id);
-    if (next.kind !== current.kind)
-      shard.statement("UPDATE deals SET status = ? WHERE stage_id = ?").run(next.kind, id);
+    if (next.kind !== current.kind) closeDealsIn(shard, actor, id, next.kind, now);
     if (patch.position !== undefined && patch.position !== stage.position) {
       const ids = (
         shard

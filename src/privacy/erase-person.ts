@@ -1,13 +1,14 @@
 import { findContactEvents, rewriteFoundEvents } from "../contacts/contact-events.ts";
-import { type ContactRecord, contactName } from "../contacts/contact-record.ts";
+import { contactName } from "../contacts/contact-record.ts";
 import { getContact } from "../contacts/get-contact.ts";
 import { touchContactDeals } from "../contacts/touch-contact-deals.ts";
 import { requireRole } from "../identity/roles.ts";
 import type { Actor } from "../identity/viewer.ts";
 import { recordInteraction } from "../interactions/record-interaction.ts";
 import type { Shard } from "../tenancy/shard.ts";
+import { everyQuoteOf } from "./former-quotes.ts";
 import { type ImportScrub, scrubImports } from "./scrub-imports.ts";
-import { findEventMentions, type MentionCounts, mentionsOf, scrubMentions } from "./scrub-mentions.ts";
+import { findEventMentions, type MentionCounts, scrubMentions } from "./scrub-mentions.ts";
 
 /**
  * The steps of an erasure after the first (the erasure itself, committed when step 1 begins):
@@ -89,11 +90,6 @@ export function previewErasure(shard: Shard, actor: Actor, contactId: number): E
   };
 }
 
-/** What an erasure replaces where other records quote the person. */
-function quotesOf(contact: ContactRecord): string[] {
-  return mentionsOf({ name: contactName(contact), email: contact.email, phone: contact.phone });
-}
-
 function secureDelete(shard: Shard): number {
   return Number(shard.sqlite.query("PRAGMA secure_delete").values()[0]?.[0] ?? 0);
 }
@@ -166,10 +162,12 @@ export function erasePerson(
     // The scans of the events' log (theirs, and others' quoting them) run before the write
     // transaction, so the workspace's writers wait only for the transaction itself.
     const events = findContactEvents(shard, contactId);
-    const quotedAs = quotesOf(getContact(shard, contactId));
+    const quotedAs = everyQuoteOf(shard, getContact(shard, contactId));
     const quoting = findEventMentions(shard, quotedAs);
     shard.transaction(() => {
       const contact = getContact(shard, contactId);
+      // Read before their log entries are blanked below: the names and emails they had before.
+      const mentions = everyQuoteOf(shard, contact);
       const taskIds = shard
         .statement("SELECT id FROM tasks WHERE subject_type = 'contact' AND subject_id = ?")
         .values(contactId)
@@ -185,11 +183,10 @@ export function erasePerson(
       rewriteFoundEvents(shard, events, contactId, null);
       shard.statement("DELETE FROM contact_engagement WHERE contact_id = ?").run(contactId);
       const name = contactName(contact);
-      const mentions = quotesOf(contact);
       imports = scrubImports(shard, contactId, { ...contact, name }, mentions);
       // Edited since the scan: its list of quoting events is not for these words, so every event is read.
       const same = mentions.join("\n") === quotedAs.join("\n");
-      changed = scrubMentions(shard, mentions, same ? quoting : undefined);
+      changed = scrubMentions(shard, actor, mentions, same ? quoting : undefined, now);
       recordInteraction(shard, {
         actor,
         kind: "contact.erased",

@@ -1,5 +1,7 @@
+import type { Actor } from "../identity/viewer.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { asciiProbe, MAX_SCRUB_LENGTH, mentionPattern, scrubText } from "./scrub-text.ts";
+import { ScrubbedRecords } from "./scrubbed-records.ts";
 
 export { ERASED } from "./scrub-text.ts";
 
@@ -89,9 +91,9 @@ function candidates(
 
 /**
  * Scrubs one text column: picks the candidate rows in SQL, then replaces whole-word quotes in
- * TypeScript and writes back only the rows that changed.
+ * TypeScript and writes back only the rows that changed. Returns their rowids.
  */
-function scrubColumn(shard: Shard, mentions: Mentions, spec: ColumnSpec, counts: MentionCounts): number {
+function scrubColumn(shard: Shard, mentions: Mentions, spec: ColumnSpec, counts: MentionCounts): number[] {
   const patterns = spec.json ? mentions.json : mentions.plain;
   // Read one row at a time (a name with no ASCII part reads every row), write after the scan.
   const updates: [string, number][] = [];
@@ -106,7 +108,7 @@ function scrubColumn(shard: Shard, mentions: Mentions, spec: ColumnSpec, counts:
   }
   const update = shard.statement(`UPDATE ${spec.table} SET ${spec.column} = ? WHERE rowid = ?`);
   for (const [text, id] of updates) update.run(text, id);
-  return updates.length;
+  return updates.map(([, id]) => id);
 }
 
 /** Pushed events that quote the person, found before the erasure's transaction (findEventMentions). */
@@ -153,7 +155,13 @@ export function findEventMentions(shard: Shard, texts: string[]): EventMentions 
  * "Lunch with JoAnn Leeds". Call inside the erasure's transaction, after the person's own rows
  * are deleted; the search triggers re-index what changes. Returns what changed, per kind.
  */
-export function scrubMentions(shard: Shard, texts: string[], events?: EventMentions): MentionCounts {
+export function scrubMentions(
+  shard: Shard,
+  actor: Actor,
+  texts: string[],
+  events: EventMentions | undefined,
+  now: number,
+): MentionCounts {
   const counts: MentionCounts = {
     dealTitles: 0,
     lostReasons: 0,
@@ -170,15 +178,19 @@ export function scrubMentions(shard: Shard, texts: string[], events?: EventMenti
   };
   if (texts.length === 0) return counts;
   const mentions = compile(texts);
-  const column = (table: string, name: string, json = false, where?: string) =>
+  const rows = (table: string, name: string, json = false, where?: string) =>
     scrubColumn(shard, mentions, { table, column: name, json, ...(where ? { where } : {}) }, counts);
+  const column = (table: string, name: string, json = false, where?: string) =>
+    rows(table, name, json, where).length;
   // The events found before the transaction and those stored since (two ranges of the primary
   // key), or without that list every event.
   const recent = (n: number) => `(rowid IN (SELECT value FROM json_each(?${n})) OR rowid > ?${n + 1})`;
-  counts.dealTitles = column("deals", "title");
-  counts.lostReasons = column("deals", "lost_reason");
-  counts.notes = column("notes", "body");
-  counts.tasks = column("tasks", "title");
+  // What a record answers in the API changes: each is logged (no quote in the entry) and touched.
+  const logged = new ScrubbedRecords(shard, actor, now);
+  counts.dealTitles = logged.deals("title", rows("deals", "title"));
+  counts.lostReasons = logged.deals("lostReason", rows("deals", "lost_reason"));
+  counts.notes = logged.notes(rows("notes", "body"));
+  counts.tasks = logged.tasks(rows("tasks", "title"));
   counts.interactions = column("interactions", "payload", true);
   counts.events = scrubColumn(
     shard,
@@ -193,7 +205,7 @@ export function scrubMentions(shard: Shard, texts: string[], events?: EventMenti
         }
       : { table: "events", column: "payload", json: true },
     counts,
-  );
+  ).length;
   // A contact's last payload is a copy of one of its events', so only the contacts (and kinds)
   // of the events above can hold a quote: with the list, their rows by primary key.
   const ofRecent = (n: number) =>
@@ -211,12 +223,13 @@ export function scrubMentions(shard: Shard, texts: string[], events?: EventMenti
         }
       : { table: "contact_engagement", column: "last_payload", json: true },
     counts,
-  );
+  ).length;
   // Text values as written; a multiselect's values are a JSON array of strings.
   const ofType = (type: string) => `field_id IN (SELECT id FROM custom_fields WHERE type = '${type}')`;
-  counts.customValues =
-    column("custom_values", "text_value", false, `NOT ${ofType("multiselect")}`) +
-    column("custom_values", "text_value", true, ofType("multiselect"));
+  counts.customValues = logged.customValues([
+    ...rows("custom_values", "text_value", false, `NOT ${ofType("multiselect")}`),
+    ...rows("custom_values", "text_value", true, ofType("multiselect")),
+  ]);
   counts.fieldOptions = column("custom_fields", "options", true);
   counts.importRows = column("import_rows", "before", true) + column("import_rows", "after", true);
   counts.importSummaries = column("imports", "checked", true) + column("imports", "outcome", true);

@@ -34,3 +34,37 @@ export async function workspaceRows(sql: WorkspaceQuery): Promise<Record<string,
   expect(Object.keys(out)).toContain("interactions");
   return out;
 }
+
+/** The tables whose rows carry an updatedAt that a taking back moves. */
+const RECORD_TABLES = new Set(["contacts", "companies", "deals"]);
+
+/**
+ * What an import cancelled or failed half-way leaves (src/imports/compensate.ts): every record
+ * as it was (a record put back has a new updated_at), and the log as it was plus only the
+ * taking back's own entries, tombstones of the records the run created and updates of those
+ * it put back, so a copy following the changes feed learns they went.
+ */
+export function expectTakenBack(after: Record<string, string[]>, before: Record<string, string[]>): void {
+  const withoutStamps = (rows: Record<string, string[]>) =>
+    Object.fromEntries(
+      Object.entries(rows)
+        .filter(([table]) => table !== "interactions")
+        .map(([table, lines]) => [
+          table,
+          RECORD_TABLES.has(table)
+            ? lines
+                .map((line) => {
+                  const { updated_at: _stamp, ...rest } = JSON.parse(line) as Record<string, unknown>;
+                  return JSON.stringify(rest);
+                })
+                .sort()
+            : lines,
+        ]),
+    );
+  expect(withoutStamps(after)).toEqual(withoutStamps(before));
+  const logBefore = new Set(before.interactions);
+  const log = after.interactions ?? [];
+  expect((before.interactions ?? []).filter((line) => !log.includes(line))).toEqual([]);
+  const added = log.filter((line) => !logBefore.has(line)).map((line) => JSON.parse(line).kind as string);
+  expect(added.filter((kind) => !/^(contact|company|deal)\.(deleted|updated)$/.test(kind))).toEqual([]);
+}

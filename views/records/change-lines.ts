@@ -87,8 +87,18 @@ export function changeLines(
   payload: Record<string, unknown>,
   names: HistoryNames,
 ): Html {
-  const fields = (payload.changes ?? {}) as Record<string, [unknown, unknown]>;
   const custom = names.fields.get(subjectType);
+  // Fields an erasure took a quote of someone out of: their values are not logged.
+  const named = Array.isArray(payload.fields) && !payload.changes ? (payload.fields as unknown[]) : [];
+  if (named.length)
+    return html`<ul class="changes">${named.map((field) => {
+      const key = String(field);
+      const custom_ = key.startsWith("customFields.")
+        ? custom?.get(key.slice("customFields.".length))
+        : undefined;
+      return html`<li><span class="field">${custom_?.label ?? LABELS[key] ?? words(key)}</span>: a quote of an erased person removed</li>`;
+    })}</ul>`;
+  const fields = (payload.changes ?? {}) as Record<string, [unknown, unknown]>;
   return html`<ul class="changes">${Object.entries(fields).map(([field, pair]) => {
     const [before, after] = Array.isArray(pair) ? pair : [undefined, pair];
     const key = field.startsWith("customFields.") ? field.slice("customFields.".length) : null;

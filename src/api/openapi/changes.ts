@@ -95,7 +95,7 @@ export function changesPaths() {
           query(
             "after",
             { type: "string", pattern: "^\\d{1,16}$", default: "0" },
-            "A `nextCursor` (or an entry's `id`): only what happened after it. Without it, from the start",
+            "A `nextCursor` (or an entry's `id`): only what happened after it. Without it, from the start. A value past the end of this workspace's log (one it never answered) is a 400 naming `after`",
           ),
           query(
             "limit",

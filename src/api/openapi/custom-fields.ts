@@ -70,7 +70,7 @@ export function customFieldPaths() {
           operationId: "updateCustomField",
           summary: "Rename a custom field or change its options",
           description:
-            "Values no longer among the options are cleared from every record. Its key and type never change. Needs an admin or owner key.",
+            "Values no longer among the options are cleared from every record (a multiselect keeps its other options); each record that changes gets a `*.updated` entry in the changes feed and a new `updatedAt`. Its key and type never change. Needs an admin or owner key.",
           tags,
         },
         jsonBody(fieldPatchInput, { label: ONE_LINE }),
@@ -81,7 +81,8 @@ export function customFieldPaths() {
         {
           operationId: "deleteCustomField",
           summary: "Delete a custom field and every value of it",
-          description: "Needs an admin or owner key.",
+          description:
+            "Each record that held a value gets a `*.updated` entry in the changes feed (`customFields.<key>: [old, null]`) and a new `updatedAt`. Needs an admin or owner key.",
           tags,
         },
         deleteErrors(FIELD_403),

@@ -129,7 +129,7 @@ export function pipelinePaths() {
           operationId: "updateStage",
           summary: "Change a stage",
           description:
-            "Name, probability, kind (the deals in it take the new status) and position (the other stages shift to make room). Needs an admin or owner key.",
+            "Name, probability, kind (the deals in it take the new status, and `closedAt` as a move into such a stage sets it; each deal gets a `deal.updated` entry in the changes feed and a new `updatedAt`) and position (the other stages shift to make room). Needs an admin or owner key.",
           tags: tag,
         },
         jsonBody(stagePatchInput, { name: ONE_LINE }),
