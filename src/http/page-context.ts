@@ -43,14 +43,19 @@ export function wantsFragment(c: Context): boolean {
 
 /**
  * The submitted form's text fields (files are not accepted by these forms). A name sent
- * several times (a multi-select's checkboxes) keeps every value, joined by newlines.
+ * several times (a multi-select's checkboxes) keeps each distinct non-empty value, joined by
+ * newlines. Empty and identical repeats are dropped: htmx sends the board's Move to… form
+ * fields twice when its source holds the form, and two reasons joined ("\n") would be refused
+ * as a control character.
  */
 export async function formFields(c: Context): Promise<Record<string, string>> {
   const body = await c.req.parseBody({ all: true });
   const fields: Record<string, string> = {};
   for (const [name, value] of Object.entries(body)) {
     const texts = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === "string");
-    if (texts.length) fields[name] = texts.join("\n");
+    if (!texts.length) continue;
+    const filled = [...new Set(texts.filter((text) => text !== ""))];
+    fields[name] = filled.join("\n");
   }
   return fields;
 }
