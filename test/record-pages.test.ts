@@ -358,16 +358,23 @@ describe("what goes and what stays when a record is deleted", () => {
     expect((await call("GET", "/t/shop/search?q=quokka")).json.note).toEqual([]);
     expect((await call("GET", `/t/shop/notes/${keptNote}`)).json).toMatchObject({ body: "Kept memo" });
 
-    expect((await call("GET", `/t/shop/tasks/${open.id}`)).json).toEqual({
+    // Unlinked tasks get a new updatedAt (their record changed: a mirror must see it), nothing else.
+    const openAfter = (await call("GET", `/t/shop/tasks/${open.id}`)).json;
+    expect(openAfter).toEqual({
       ...open,
       subjectType: null,
       subjectId: null,
+      updatedAt: openAfter.updatedAt,
     });
-    expect((await call("GET", `/t/shop/tasks/${done.id}`)).json).toEqual({
+    expect(Date.parse(openAfter.updatedAt)).toBeGreaterThanOrEqual(Date.parse(open.updatedAt));
+    const doneAfter = (await call("GET", `/t/shop/tasks/${done.id}`)).json;
+    expect(doneAfter).toEqual({
       ...doneBefore,
       subjectType: null,
       subjectId: null,
+      updatedAt: doneAfter.updatedAt,
     });
+    expect(Date.parse(doneAfter.updatedAt)).toBeGreaterThanOrEqual(Date.parse(doneBefore.updatedAt));
     const myTasks = await owner.get("/t/shop/tasks");
     expect(myTasks.text).toContain(`id="task-${open.id}"`);
   });
