@@ -40,11 +40,13 @@ const ALONE = new Set([
   "test/shutdown.test.ts",
   "test/trial-accounts-money.test.ts",
   "test/trial-binary.test.ts",
+  "test/trial-idempotency-batch.test.ts",
   "test/trial-loadtest.test.ts",
   "test/trial-metrics.test.ts",
   "test/trial-ops.test.ts",
   "test/trial-procs.test.ts",
   "test/trial-rate-limits.test.ts",
+  "test/trial-webhooks.test.ts",
 ]);
 
 function bunTest(args: string[]): number {
