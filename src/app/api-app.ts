@@ -65,7 +65,7 @@ export function apiApp(deps: AppDeps) {
   tenantApi.route("/contacts", contactApiRoutes(deps.config.renderCache));
   tenantApi.route("/companies", companyApiRoutes(deps.config.renderCache));
   tenantApi.route("/deals", dealApiRoutes(deps.config.renderCache));
-  tenantApi.route("/", pipelineApiRoutes());
+  tenantApi.route("/", pipelineApiRoutes(deps));
   tenantApi.route("/interactions", interactionApiRoutes());
   tenantApi.route("/tasks", taskApiRoutes());
   tenantApi.route("/notes", noteApiRoutes());
