@@ -5,7 +5,8 @@ import { tempDir } from "./support/temp-dir.ts";
 import { api, DataDir, signIn } from "./support/workspace.ts";
 
 /**
- * The writes that fan out to every record they reach (a stage's kind, a removed user's records)
+ * The writes that fan out to every record they reach (a stage's kind, a removed user's records,
+ * a custom field's options or deletion)
  * run in a worker when large (src/http/in-pool-when-large.ts): through the real server, a
  * 30,000-record change leaves /healthz answering at once meanwhile (on the server's thread the
  * same change holds the loop ~0.45 s), and gives what the same change gives inline on a small
@@ -215,5 +216,81 @@ describe("removing a user who owns 30,000 contacts (Settings → Users)", () => 
       { n: 3000 },
     ]);
     expect((await logged(BIG, "contact.updated")).count).toBe(before);
+  });
+});
+
+describe("a custom field held by 30,000 contacts", () => {
+  /** A field on contacts (API), and a value of it for every contact (SQL, in one statement). */
+  async function heldField(slug: Slug, body: object, value: string): Promise<number> {
+    const made = await calls[slug]("POST", `/t/${slug}/custom-fields`, body);
+    expect(made.status).toBe(201);
+    await data.shards.use(data.get(slug), (s) =>
+      s
+        .statement(
+          "INSERT INTO custom_values (field_id, record_id, text_value) SELECT ?, id, ? FROM contacts",
+        )
+        .run(made.json.id, value),
+    );
+    return made.json.id;
+  }
+  const fieldOf = {} as Record<Slug, { select: number; text: number }>;
+
+  beforeAll(async () => {
+    for (const slug of [BIG, SMALL] as Slug[]) {
+      fieldOf[slug] = {
+        select: await heldField(
+          slug,
+          { entity: "contact", key: "tier", label: "Tier", type: "select", options: ["gold", "silver"] },
+          "gold",
+        ),
+        text: await heldField(slug, { entity: "contact", key: "note", label: "Note", type: "text" }, "hello"),
+      };
+    }
+  });
+
+  it("taking an option off (API, If-Match) keeps /healthz quick and gives the inline path's result", async () => {
+    const stale = await calls[BIG](
+      "PATCH",
+      `/t/${BIG}/custom-fields/${fieldOf[BIG].select}`,
+      { options: ["silver"] },
+      { "if-match": '"AAAAAAAAAAAAAAAAAAAAAA"' },
+    );
+    expect(stale.status).toBe(412);
+    expect(
+      await query(BIG, "SELECT count(*) AS n FROM custom_values WHERE field_id = ?", fieldOf[BIG].select),
+    ).toEqual([{ n: SIZES[BIG] }]);
+    const answers = {} as Record<Slug, Json>;
+    for (const slug of [BIG, SMALL] as Slug[]) {
+      const path = `/t/${slug}/custom-fields/${fieldOf[slug].select}`;
+      const ifMatch = (await calls[slug]("GET", path)).headers.get("etag") as string;
+      const change = calls[slug]("PATCH", path, { options: ["silver"] }, { "if-match": ifMatch });
+      const { result, probes } = await probedWhile(change);
+      if (slug === BIG) expectQuickProbes(probes);
+      expect(result.status).toBe(200);
+      answers[slug] = { ...result.json, id: 0, createdAt: 0 };
+      expect(
+        await query(slug, "SELECT 1 FROM custom_values WHERE field_id = ?", fieldOf[slug].select),
+      ).toEqual([]);
+    }
+    expect(answers[BIG]).toEqual(answers[SMALL]);
+    expect((await logged(BIG, "contact.updated")).shapes).toEqual(
+      (await logged(SMALL, "contact.updated")).shapes,
+    );
+  });
+
+  it("deleting it (Settings → Custom fields) keeps /healthz quick and gives the inline path's result", async () => {
+    const before = {} as Record<Slug, number>;
+    for (const slug of [BIG, SMALL] as Slug[]) {
+      before[slug] = (await logged(slug, "contact.updated")).count;
+      const removal = owners[slug].post(`/t/${slug}/settings/fields/${fieldOf[slug].text}/delete`, {});
+      const { result, probes } = await probedWhile(removal);
+      if (slug === BIG) expectQuickProbes(probes);
+      expect(result.status).toBe(303);
+      expect(await query(slug, "SELECT 1 FROM custom_fields WHERE id = ?", fieldOf[slug].text)).toEqual([]);
+      expect((await logged(slug, "contact.updated")).count).toBe(before[slug] + SIZES[slug]);
+    }
+    expect((await logged(BIG, "contact.updated")).shapes).toEqual(
+      (await logged(SMALL, "contact.updated")).shapes,
+    );
   });
 });

@@ -70,7 +70,7 @@ export function apiApp(deps: AppDeps) {
   tenantApi.route("/tasks", taskApiRoutes());
   tenantApi.route("/notes", noteApiRoutes());
   tenantApi.route("/search", searchApiRoutes());
-  tenantApi.route("/custom-fields", customFieldApiRoutes());
+  tenantApi.route("/custom-fields", customFieldApiRoutes(deps));
   tenantApi.route("/reports", reportApiRoutes(deps));
   tenantApi.route("/segments", segmentApiRoutes(deps));
   tenantApi.route("/webhooks", webhookApiRoutes(deps));

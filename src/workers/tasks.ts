@@ -4,6 +4,7 @@ import authRequestReset from "../auth/request-reset.worker.ts";
 import batchRun from "../batch/run.worker.ts";
 import bulkCount from "../bulk/count.worker.ts";
 import bulkRun from "../bulk/run.worker.ts";
+import customFieldsChange from "../custom-fields/change-field.worker.ts";
 import eventsIngest from "../events/ingest.worker.ts";
 import exportsCount from "../exports/count.worker.ts";
 import exportsList from "../exports/export.worker.ts";
@@ -57,6 +58,7 @@ export const TASKS = {
   "imports.undo": importUndo,
   "imports.undo-preview": importUndoPreview,
   "merge.run": mergeRun,
+  "custom-fields.change": customFieldsChange,
   "pipelines.change-stage": pipelinesChangeStage,
   "idempotency.purge": idempotencyPurge,
   "privacy.backup": privacyBackup,
