@@ -5,10 +5,11 @@ import type { AppDeps, ViewerEnv } from "./app-env.ts";
 /**
  * Records a write that fans out (a stage's kind, a custom field's options or deletion, a removed
  * user: each logs and touches every record it reaches) may reach and still run on the server's
- * thread: ~2,000 records take ~30 ms there, 30,000 ~0.45 s (scripts/bench/fan-out-writes.ts),
- * far past the ~20 ms a request may hold the event loop (ARCHITECTURE invariant 10).
+ * thread. Measured (scripts/bench/fan-out-writes.ts): 2,000 records take 17–29 ms there (a
+ * user's removal the most), 30,000 0.38–0.47 s, against the ~20 ms a request may hold the event
+ * loop (ARCHITECTURE invariant 10); 1,000 stay near half of it.
  */
-export const FANOUT_IN_REQUEST = 2_000;
+export const FANOUT_IN_REQUEST = 1_000;
 
 /**
  * Runs a write that reaches `reach` records (an indexed count its service took): on the server's
