@@ -173,6 +173,25 @@ describe("a stage's kind change over 30,000 deals", () => {
     }
     expect((await logged(BIG, "deal.updated")).shapes).toEqual((await logged(SMALL, "deal.updated")).shapes);
   });
+  it("finishes the write when the client hangs up midway (runToEnd): every deal changes, none half", async () => {
+    const key = await data.apiKey(BIG, "owner");
+    const hangUp = new AbortController();
+    const sent = fetch(`${server.url}/api/v1/t/${BIG}/stages/${stageOf[BIG].id}`, {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ kind: "lost" }),
+      signal: hangUp.signal,
+    }).catch(() => "aborted");
+    await Bun.sleep(50);
+    hangUp.abort();
+    expect(await sent).toBe("aborted");
+    const lost = async () =>
+      (await query<{ n: number }>(BIG, "SELECT count(*) AS n FROM deals WHERE status = 'lost'"))[0]?.n;
+    for (let waited = 0; waited < 10_000 && (await lost()) !== SIZES[BIG]; waited += 100)
+      await Bun.sleep(100);
+    expect(await lost()).toBe(SIZES[BIG]);
+    expect((await logged(BIG, "deal.updated")).count).toBe(2 * SIZES[BIG]);
+  });
 });
 
 describe("removing a user who owns 30,000 contacts (Settings → Users)", () => {
