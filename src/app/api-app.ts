@@ -65,12 +65,12 @@ export function apiApp(deps: AppDeps) {
   tenantApi.route("/contacts", contactApiRoutes(deps.config.renderCache));
   tenantApi.route("/companies", companyApiRoutes(deps.config.renderCache));
   tenantApi.route("/deals", dealApiRoutes(deps.config.renderCache));
-  tenantApi.route("/", pipelineApiRoutes());
+  tenantApi.route("/", pipelineApiRoutes(deps));
   tenantApi.route("/interactions", interactionApiRoutes());
   tenantApi.route("/tasks", taskApiRoutes());
   tenantApi.route("/notes", noteApiRoutes());
   tenantApi.route("/search", searchApiRoutes());
-  tenantApi.route("/custom-fields", customFieldApiRoutes());
+  tenantApi.route("/custom-fields", customFieldApiRoutes(deps));
   tenantApi.route("/reports", reportApiRoutes(deps));
   tenantApi.route("/segments", segmentApiRoutes(deps));
   tenantApi.route("/webhooks", webhookApiRoutes(deps));

@@ -87,6 +87,30 @@ function releaseOwned(shard: Shard, actor: Actor, userId: number, now: number): 
   shard.statement("UPDATE tasks SET updated_at = max(updated_at, ?) WHERE assignee_id = ?").run(now, userId);
 }
 
+/** A user's removal as plain data, so a worker can run it (src/auth/remove-user.worker.ts). */
+export interface UserRemoval {
+  actor: Actor;
+  userId: number;
+}
+
+/**
+ * How many records and tasks removing a user rewrites (releaseOwned), cheaply: an indexed count
+ * per kind of record by owner, and the tasks assigned to them.
+ */
+export function removalReach(shard: Shard, userId: number): number {
+  let reach = (
+    shard.statement("SELECT count(*) AS n FROM tasks WHERE assignee_id = ?").get(userId) as { n: number }
+  ).n;
+  for (const type of RECORD_TYPES) {
+    reach += (
+      shard.statement(`SELECT count(*) AS n FROM ${RECORD_PLURALS[type]} WHERE owner_id = ?`).get(userId) as {
+        n: number;
+      }
+    ).n;
+  }
+  return reach;
+}
+
 /** Removes a user (admins and owners; their sessions, keys and open invitations go with them; records they own keep no owner). */
 export function removeUser(shard: Shard, actor: Actor, userId: number, now = Date.now()): void {
   requireRole(actor.role, "admin");

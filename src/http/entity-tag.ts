@@ -1,32 +1,10 @@
 import type { Context } from "hono";
-import { AppError } from "../core/errors.ts";
+import { entityTag, tagsMatch } from "../core/entity-tag.ts";
+import { ifMatchedWrite } from "../tenancy/if-matched-write.ts";
 import type { ViewerEnv } from "./app-env.ts";
 import { decodedEtag } from "./middleware/compression.ts";
 
-/** A write whose `If-Match` names a version the record no longer has: 412, nothing written. */
-export class PreconditionFailedError extends AppError {
-  constructor() {
-    super(
-      412,
-      "Precondition Failed",
-      "the record changed since you read it (If-Match does not match its ETag); read it again and retry",
-    );
-  }
-}
-
-/**
- * A strong entity tag for a record's JSON text: a SHA-256 of exactly the bytes answered (cut to
- * 128 bits). Taken from the representation rather than `updated_at`, because `updated_at` is
- * whole milliseconds (two writes in one millisecond keep it), and some writes change what a
- * record answers without touching its row (a stage changes its pipeline, a tag or a custom value
- * its contact). Strong, because If-Match compares strongly (RFC 9110 §13.1.1: a weak tag never
- * matches there) and the bytes are the same for everyone; compression gives an encoded answer
- * its own tag (src/http/middleware/compression.ts).
- */
-export function entityTag(json: string): string {
-  const digest = new Bun.CryptoHasher("sha256").update(json).digest("base64url");
-  return `"${digest.slice(0, 22)}"`;
-}
+export { entityTag, PreconditionFailedError } from "../core/entity-tag.ts";
 
 /**
  * One element of a conditional header's list (RFC 9110 §8.8.3 and §5.6.1): optional spaces, an
@@ -53,13 +31,25 @@ function listedTags(header: string): string[] {
 }
 
 /**
- * If-Match's strong comparison: `*` (the record exists: it was just read) or one listed strong
- * tag naming `tag`. A tag compression gave an encoded answer (`"…-gzip"`, `"…-zstd"`) names the
- * same record version as its plain tag: the record's bytes are the same, only their transfer
- * coding differs, so a client that read it compressed may write with the tag it was given.
+ * If-Match's tags for a strong comparison: `*` (the record exists: it was just read) or each
+ * listed tag, a tag compression gave an encoded answer (`"…-gzip"`, `"…-zstd"`) as its plain
+ * tag: the record's bytes are the same, only their transfer coding differs, so a client that
+ * read it compressed may write with the tag it was given. A weak tag is kept as it is (`W/"…"`)
+ * and so never matches. Plain strings, so a write a worker runs can compare them.
  */
+export function ifMatchTags(header: string): string[] {
+  return listedTags(header).map((listed) => (listed === "*" ? listed : decodedEtag(listed)));
+}
+
+/** If-Match's strong comparison: does the header name `tag` (or `*`)? */
 export function ifMatchHolds(header: string, tag: string): boolean {
-  return listedTags(header).some((listed) => listed === "*" || decodedEtag(listed) === tag);
+  return tagsMatch(ifMatchTags(header), tag);
+}
+
+/** The request's If-Match tags (ifMatchTags), or undefined when it sent none. */
+export function ifMatchOf(c: Context): string[] | undefined {
+  const header = c.req.header("if-match");
+  return header === undefined ? undefined : ifMatchTags(header);
 }
 
 /**
@@ -90,18 +80,9 @@ export function taggedJson(c: Context, value: unknown, status: 200 | 201 = 200):
 }
 
 /**
- * Runs a PATCH's or DELETE's `write` under its If-Match, if it sent one: in one transaction,
- * `current` reads the record as GET answers it (a 404 if it is gone, as without the header),
- * its tag is compared, and only then `write` runs (its own transaction becomes a savepoint).
- * BEGIN IMMEDIATE holds the write lock from the comparison to the commit, so of two clients
- * sending the same tag one writes and the other gets 412, in this process or another.
- * Without If-Match the write goes ahead as before.
+ * Runs a PATCH's or DELETE's `write` under its If-Match, if it sent one, atomically with the
+ * comparison (src/tenancy/if-matched-write.ts).
  */
 export function ifMatchWrite<T>(c: Context<ViewerEnv>, current: () => unknown, write: () => T): T {
-  const ifMatch = c.req.header("if-match");
-  if (ifMatch === undefined) return write();
-  return c.var.shard.transaction(() => {
-    if (!ifMatchHolds(ifMatch, entityTag(JSON.stringify(current())))) throw new PreconditionFailedError();
-    return write();
-  });
+  return ifMatchedWrite(c.var.shard, ifMatchOf(c), current, write);
 }

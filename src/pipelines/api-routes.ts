@@ -1,8 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { NotFoundError } from "../core/errors.ts";
-import type { ViewerEnv } from "../http/app-env.ts";
-import { ifMatchWrite, taggedJson } from "../http/entity-tag.ts";
+import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
+import { ifMatchOf, ifMatchWrite, taggedJson } from "../http/entity-tag.ts";
+import { inPoolWhenLarge } from "../http/in-pool-when-large.ts";
 import { idParam } from "../http/page-context.ts";
 import { readJsonObject } from "../http/read-json.ts";
 import { adminOnly } from "../http/role-guards.ts";
@@ -10,28 +10,15 @@ import { answerOnce } from "../idempotency/idempotency-middleware.ts";
 import { actorOf } from "../identity/viewer.ts";
 import { parseListParams } from "../lists/list-params.ts";
 import type { Shard } from "../tenancy/shard.ts";
-import {
-  addStage,
-  createPipeline,
-  deletePipeline,
-  deleteStage,
-  renamePipeline,
-  updateStage,
-} from "./manage-pipelines.ts";
-import { getPipeline, getStage, listPipelines, pipelineJson } from "./pipelines.ts";
-
-/** The pipeline a stage belongs to, or a 404 naming the stage. */
-function pipelineOfStage(shard: Shard, stageId: number): number {
-  const stage = getStage(shard, stageId);
-  if (!stage) throw new NotFoundError("stage");
-  return stage.pipelineId;
-}
+import { changeStage, pipelineOfStage, type StageChange, stageChangeReach } from "./change-stage.ts";
+import { addStage, createPipeline, deletePipeline, deleteStage, renamePipeline } from "./manage-pipelines.ts";
+import { getPipeline, listPipelines, pipelineJson } from "./pipelines.ts";
 
 /**
  * /api/v1/t/:tenant/pipelines and …/stages: pipelines and their ordered stages. Changing them
  * needs admin, checked by the services (the settings tab passes the same guard).
  */
-export function pipelineApiRoutes() {
+export function pipelineApiRoutes(deps: AppDeps) {
   const app = new Hono<ViewerEnv>();
   app.get("/pipelines", (c) => {
     parseListParams(z.object({}), c.req.query(), true);
@@ -74,8 +61,15 @@ export function pipelineApiRoutes() {
   app.patch("/stages/:id", adminOnly, async (c) => {
     const body = await readJsonObject(c);
     const id = idParam(c);
-    const pipeline = ifMatchWrite(c, stagePipeline(c.var.shard, id), () =>
-      updateStage(c.var.shard, actorOf(c.var.viewer), id, body),
+    // A kind change rewrites every deal in the stage: a large one runs in a worker.
+    const change: StageChange = { actor: actorOf(c.var.viewer), id, body, ifMatch: ifMatchOf(c) };
+    const pipeline = await inPoolWhenLarge(
+      deps,
+      c,
+      stageChangeReach(c.var.shard, id, body),
+      "pipelines.change-stage",
+      change,
+      () => changeStage(c.var.shard, change),
     );
     return taggedJson(c, pipelineJson(pipeline));
   });

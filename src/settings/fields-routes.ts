@@ -1,8 +1,9 @@
 import { type Context, Hono } from "hono";
 import { EMPTY_FORM, type FormState } from "../../views/components/form-field.ts";
 import { fieldsPage } from "../../views/settings/fields-page.ts";
+import { changeFieldFor } from "../custom-fields/api-routes.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
-import { createField, deleteField, keyFromLabel, updateField } from "../custom-fields/manage-fields.ts";
+import { createField, keyFromLabel } from "../custom-fields/manage-fields.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { writeFromForm } from "../http/form-write.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
@@ -61,17 +62,18 @@ export function fieldSettingsRoutes(deps: AppDeps) {
 
   app.post("/fields/:id", adminOnly, async (c) => {
     const fields = await formFields(c);
-    const updated = writeFromForm(fields, () =>
-      updateField(c.var.shard, actorOf(c.var.viewer), idParam(c), {
-        label: fields.label,
-        ...(fields.options === undefined ? {} : { options: optionLines(fields.options) }),
-      }),
+    const body = {
+      label: fields.label,
+      ...(fields.options === undefined ? {} : { options: optionLines(fields.options) }),
+    };
+    const updated = await writeFromForm(fields, () =>
+      changeFieldFor(deps, c, { id: idParam(c), op: "update", body }),
     );
     return updated.ok ? back(c) : render(c, EMPTY_FORM, updated.problems.join("; "));
   });
 
-  app.post("/fields/:id/delete", adminOnly, (c) => {
-    deleteField(c.var.shard, actorOf(c.var.viewer), idParam(c));
+  app.post("/fields/:id/delete", adminOnly, async (c) => {
+    await changeFieldFor(deps, c, { id: idParam(c), op: "delete" });
     return back(c);
   });
 

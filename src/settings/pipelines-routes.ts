@@ -3,17 +3,18 @@ import { pipelinesPage } from "../../views/settings/pipelines-page.ts";
 import { formNumbers } from "../core/form-numbers.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { writeFromForm } from "../http/form-write.ts";
+import { inPoolWhenLarge } from "../http/in-pool-when-large.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
 import { adminOnly } from "../http/role-guards.ts";
 import { hasRole } from "../identity/roles.ts";
 import { actorOf } from "../identity/viewer.ts";
+import { changeStage, type StageChange, stageChangeReach } from "../pipelines/change-stage.ts";
 import {
   addStage,
   createPipeline,
   deletePipeline,
   deleteStage,
   renamePipeline,
-  updateStage,
 } from "../pipelines/manage-pipelines.ts";
 import { dealCountsByStage, listPipelines } from "../pipelines/pipelines.ts";
 
@@ -46,7 +47,7 @@ export function pipelineSettingsRoutes(deps: AppDeps) {
   /** Runs a change; a broken rule is shown on the page (422), success goes back to it (303). */
   const change = async (c: C, action: (fields: Record<string, string>) => unknown) => {
     const fields = await formFields(c);
-    const done = writeFromForm(fields, () => action(fields));
+    const done = await writeFromForm(fields, () => action(fields));
     if (!done.ok) return render(c, done.problems.join("; "));
     return c.redirect(`/t/${c.var.tenant.slug}/settings/pipelines`, 303);
   };
@@ -66,8 +67,20 @@ export function pipelineSettingsRoutes(deps: AppDeps) {
   app.post("/pipelines/:id/stages", adminOnly, (c) =>
     change(c, (f) => addStage(c.var.shard, actor(c), idParam(c), formNumbers(f, STAGE_NUMBERS))),
   );
+  // A kind change rewrites every deal in the stage: a large one runs in a worker.
   app.post("/stages/:id", adminOnly, (c) =>
-    change(c, (f) => updateStage(c.var.shard, actor(c), idParam(c), formNumbers(f, STAGE_NUMBERS))),
+    change(c, (f) => {
+      const id = idParam(c);
+      const stageChange: StageChange = { actor: actor(c), id, body: formNumbers(f, STAGE_NUMBERS) };
+      return inPoolWhenLarge(
+        deps,
+        c,
+        stageChangeReach(c.var.shard, id, stageChange.body),
+        "pipelines.change-stage",
+        stageChange,
+        () => changeStage(c.var.shard, stageChange),
+      );
+    }),
   );
   app.post("/stages/:id/delete", adminOnly, (c) =>
     change(c, () => deleteStage(c.var.shard, actor(c), idParam(c))),

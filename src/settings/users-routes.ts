@@ -8,10 +8,11 @@ import {
   pendingInvitations,
   revokeInvitation,
 } from "../auth/invitations.ts";
-import { changeRole, removeUser } from "../auth/manage-users.ts";
+import { changeRole, removalReach, removeUser, type UserRemoval } from "../auth/manage-users.ts";
 import { listUsers } from "../auth/users.ts";
 import type { AppDeps, ViewerEnv } from "../http/app-env.ts";
 import { writeFromForm } from "../http/form-write.ts";
+import { inPoolWhenLarge } from "../http/in-pool-when-large.ts";
 import { formFields, idParam, pageContext } from "../http/page-context.ts";
 import { adminOnly } from "../http/role-guards.ts";
 import { grantableRoles } from "../identity/roles.ts";
@@ -59,7 +60,7 @@ export function usersSettingsRoutes(deps: AppDeps & MailDeps) {
     show?: (made: T) => Partial<UsersPageProps>,
   ) => {
     const fields = await formFields(c);
-    const done = writeFromForm(fields, () => action(fields));
+    const done = await writeFromForm(fields, () => action(fields));
     if (!done.ok) {
       const { form, problems } = done;
       return c.html(render(c, { problem: problems.join("; "), inviteForm: form, keyForm: form }), 422);
@@ -109,7 +110,18 @@ export function usersSettingsRoutes(deps: AppDeps & MailDeps) {
   );
 
   app.post("/users/:id/delete", adminOnly, (c) =>
-    manage(c, () => removeUser(c.var.shard, actor(c), idParam(c))),
+    manage(c, () => {
+      // The records they own lose their owner, each logged: a large share runs in a worker.
+      const removal: UserRemoval = { actor: actor(c), userId: idParam(c) };
+      return inPoolWhenLarge(
+        deps,
+        c,
+        removalReach(c.var.shard, removal.userId),
+        "auth.remove-user",
+        removal,
+        () => removeUser(c.var.shard, removal.actor, removal.userId),
+      );
+    }),
   );
 
   app.post("/api-keys", adminOnly, (c) =>

@@ -1,8 +1,10 @@
 import analyticsRfmSummary from "../analytics/rfm-summary.worker.ts";
+import authRemoveUser from "../auth/remove-user.worker.ts";
 import authRequestReset from "../auth/request-reset.worker.ts";
 import batchRun from "../batch/run.worker.ts";
 import bulkCount from "../bulk/count.worker.ts";
 import bulkRun from "../bulk/run.worker.ts";
+import customFieldsChange from "../custom-fields/change-field.worker.ts";
 import eventsIngest from "../events/ingest.worker.ts";
 import exportsCount from "../exports/count.worker.ts";
 import exportsList from "../exports/export.worker.ts";
@@ -13,6 +15,7 @@ import importRun from "../imports/run.worker.ts";
 import importUndo from "../imports/undo.worker.ts";
 import importUndoPreview from "../imports/undo-preview.worker.ts";
 import mergeRun from "../merge/run.worker.ts";
+import pipelinesChangeStage from "../pipelines/change-stage.worker.ts";
 import privacyBackup from "../privacy/backup.worker.ts";
 import privacyErase from "../privacy/erase.worker.ts";
 import privacyExportPerson from "../privacy/export-person.worker.ts";
@@ -55,6 +58,8 @@ export const TASKS = {
   "imports.undo": importUndo,
   "imports.undo-preview": importUndoPreview,
   "merge.run": mergeRun,
+  "custom-fields.change": customFieldsChange,
+  "pipelines.change-stage": pipelinesChangeStage,
   "idempotency.purge": idempotencyPurge,
   "privacy.backup": privacyBackup,
   "privacy.erase": privacyErase,
@@ -64,6 +69,7 @@ export const TASKS = {
   "tenancy.checkpoint": tenancyCheckpoint,
   "analytics.rfm-summary": analyticsRfmSummary,
   "auth.request-reset": authRequestReset,
+  "auth.remove-user": authRemoveUser,
 } satisfies Record<string, TaskHandler<never, unknown>>;
 
 export type TaskName = keyof typeof TASKS;
