@@ -26,6 +26,7 @@ const ALONE = new Set([
   "test/durability.test.ts",
   "test/engagement-segments.test.ts",
   "test/faults-disk.test.ts",
+  "test/fan-out-in-pool.test.ts",
   "test/faults.test.ts",
   "test/healthz-first.test.ts",
   "test/heavy.test.ts",
