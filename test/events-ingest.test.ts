@@ -299,8 +299,14 @@ describe("event ingest", () => {
     expect(reused.status).toBe(422);
     expect(reused.headers.get("content-type")).toStartWith("application/problem+json");
     expect(reused.json.detail).toContain(
-      'Idempotency-Key "batch-0001" was already used for a different request',
+      'Idempotency-Key: "batch-0001" was already used for a different request',
     );
+    expect(reused.json.errors).toEqual([
+      {
+        field: "Idempotency-Key",
+        message: '"batch-0001" was already used for a different request; send a new key for a new request',
+      },
+    ]);
     expect(await stored()).toEqual({ events: before.events + 1, keys: before.keys + 1 });
 
     // Another key, or none, is another request.

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { AppError, BadRequestError } from "../core/errors.ts";
+import { AppError, BadRequestError, ValidationError } from "../core/errors.ts";
 
 /** The request header a client names its request with, so a retry is answered once. */
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
@@ -37,13 +37,14 @@ export function idempotencyScope(viewer: { kind: "user" | "api_key"; id: number 
 }
 
 /** 422: the key was first used for another request (another body or route). */
-export class IdempotencyKeyReusedError extends AppError {
+export class IdempotencyKeyReusedError extends ValidationError {
   constructor(key: string) {
-    super(
-      422,
-      "Unprocessable Content",
-      `the ${IDEMPOTENCY_HEADER} ${JSON.stringify(key)} was already used for a different request; send a new key for a new request`,
-    );
+    super([
+      {
+        field: IDEMPOTENCY_HEADER,
+        message: `${JSON.stringify(key)} was already used for a different request; send a new key for a new request`,
+      },
+    ]);
   }
 }
 
