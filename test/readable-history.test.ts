@@ -107,7 +107,8 @@ describe("readable history", () => {
     expect((await patch({ ownerId: people["cleo@hist.test"], customFields: { vip: false } })).status).toBe(
       200,
     );
-    // Cleo leaves: her id stays in the log, and the history says so rather than showing it.
+    // Cleo leaves: her id stays in the log, and the history says so rather than showing it; her
+    // records lose their owner, logged (issue 12: a mirror must see it).
     const tenant = server.deps.catalog.findBySlug("hist-co");
     if (!tenant) throw new Error("no tenant");
     await server.deps.shards.use(tenant, (s) =>
@@ -122,6 +123,7 @@ describe("readable history", () => {
     expect(history.status).toBe(200);
     const expected = [
       // Newest first.
+      "Owner: a removed user → Nobody",
       "Owner: Nobody → a removed user",
       "VIP: Yes → No",
       "Title: — → Buyer",
