@@ -2,8 +2,7 @@
  * `npm test`: the whole suite in two passes, because the machines it runs on have 2 cores and
  * most test files spend their time waiting (a server starting, a browser painting).
  *
- * 1. Most files run three at a time (`bun test --parallel=3`, each file in its own process):
- *    on two cores, since most of them wait on a server or a browser rather than compute.
+ * 1. Most files run two at a time (`bun test --parallel=2`, each file in its own process).
  * 2. The files below run one at a time afterwards: they spawn process groups or the binary,
  *    load 100,000-row workspaces, drive wrk, or assert timings and event-loop stalls, which a
  *    second file on the other core would make fail for the wrong reason.
@@ -71,10 +70,10 @@ const together = files.filter((f) => !ALONE.has(f)).map((f) => `./${f}`);
 const alone = files.filter((f) => ALONE.has(f)).map((f) => `./${f}`);
 
 const started = Date.now();
-const first = bunTest(["--parallel=3", ...together]);
+const first = bunTest(["--parallel=2", ...together]);
 const second = bunTest(alone);
 console.log(
-  `npm test: ${together.length} files three at a time (${first === 0 ? "passed" : "FAILED"}), ` +
+  `npm test: ${together.length} files two at a time (${first === 0 ? "passed" : "FAILED"}), ` +
     `${alone.length} alone (${second === 0 ? "passed" : "FAILED"}), ${((Date.now() - started) / 1000).toFixed(0)} s`,
 );
 process.exit(first === 0 && second === 0 ? 0 : 1);
