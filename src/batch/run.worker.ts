@@ -3,7 +3,6 @@ import { AppError, BadRequestError, type FieldIssue, ValidationError } from "../
 import { parseJsonObject } from "../core/json-object.ts";
 import { parseOrThrow } from "../core/validation.ts";
 import { type IdempotentOutcome, idempotentWrite, type WorkerKey } from "../idempotency/idempotent-write.ts";
-import { purgeExpiredIdempotencyKeys } from "../idempotency/purge-idempotency-keys.ts";
 import type { Actor } from "../identity/viewer.ts";
 import type { ExternalIdTable } from "../records/external-id.ts";
 import { recordsJson } from "../records/record-json.ts";
@@ -56,7 +55,6 @@ function runOne(shard: Shard, params: BatchTaskParams): BatchGroupOutcome {
       const { results, records } = writeBatch(shard, params.actor, kind, request, params.now);
       return { status: 200, body: JSON.stringify({ results, data: recordsJson(shard, kind, records) }) };
     });
-    if (key && !answer.replayed) purgeExpiredIdempotencyKeys(shard, key.now);
     return { answer };
   } catch (error) {
     if (error instanceof BatchRefusedError) return { refused: error.results, issues: error.issues };
