@@ -129,6 +129,14 @@ export interface Config {
   resetsPerIp: number;
   /** Webhook settings (src/webhooks): see WebhookConfig. */
   webhooks: WebhookConfig;
+  /**
+   * The cluster's placement file (src/cluster/placement.ts). When it exists the host serves only
+   * the tenants placement gives it (others get a redirect or 421); when it does not, the host is
+   * alone and serves every tenant in its catalog. Unset: <data>/cluster.json.
+   */
+  clusterFile: string | undefined;
+  /** This host's name in the placement file (CRM_HOST_NAME); required once the file exists. */
+  hostName: string | undefined;
 }
 
 /** How webhooks are delivered (CRM_WEBHOOKS_*; README "### Webhooks"). */
@@ -327,11 +335,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       pollMs: int(env, "CRM_WEBHOOKS_POLL_MS", 250, 10, 60_000),
       concurrency: int(env, "CRM_WEBHOOKS_CONCURRENCY", 16, 1, 1000),
     },
+    clusterFile: env.CRM_CLUSTER_FILE?.trim() ? resolve(env.CRM_CLUSTER_FILE.trim()) : undefined,
+    hostName: env.CRM_HOST_NAME?.trim() || undefined,
   };
   const merged = {
     ...config,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
   merged.dataDir = resolve(merged.dataDir);
+  merged.clusterFile = resolve(merged.clusterFile ?? resolve(merged.dataDir, "cluster.json"));
   return merged;
 }
