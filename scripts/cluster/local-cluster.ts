@@ -18,6 +18,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
+import { readPlacement } from "../../src/cluster/placement-file.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const CLI = join(ROOT, "src/cli.ts");
@@ -231,15 +232,18 @@ export async function clusterUp(options: UpOptions): Promise<LocalCluster> {
   };
   const save = () => writeFileSync(stateFile(dir), `${JSON.stringify(cluster, null, 2)}\n`);
   try {
+    // A cluster started again over its directory keeps its hosts' names and addresses.
+    const known = existsSync(placementFile) ? readPlacement(placementFile).hosts : [];
     for (let i = 0; i < count; i++) {
       const name = HOST_NAMES[i] as string;
-      const port = options.ports?.[i] ?? freePort();
+      const before = known.find((h) => h.name === name);
+      const port = options.ports?.[i] ?? (before ? Number(new URL(before.url).port) : freePort());
       const url = `http://127.0.0.1:${port}`;
-      // A host already in the file (a cluster started again over its data) keeps its place.
-      const known =
-        existsSync(placementFile) && crm(["cluster", "show", "--json", "--cluster", placementFile]);
-      if (!known || !(JSON.parse(known).hosts as { name: string }[]).some((h) => h.name === name))
-        crm(["cluster", "hosts", "add", name, url, "--cluster", placementFile]);
+      if (before && before.url !== url)
+        throw new Error(
+          `host ${name} is at ${before.url} in ${placementFile}; start it there (or use a new --dir)`,
+        );
+      if (!before) crm(["cluster", "hosts", "add", name, url, "--cluster", placementFile]);
       cluster.hosts.push(
         await startHost(cluster, { name, url, port, dataDir: join(dir, name) }, options.env),
       );
