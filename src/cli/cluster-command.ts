@@ -84,6 +84,8 @@ ${DATA_HELP}`,
         `host name "${name}": use 1–32 lower-case letters, digits and dashes, starting with a letter`,
       );
     if (hostNamed(placement, name as string)) throw new UsageError(`host ${name} is already in ${file}`);
+    if (!/^https?:\/\/[^/?#\s]+\/?$/.test(url as string))
+      throw new UsageError(`url "${url}": use http(s)://address:port, with no path`);
     const answers = await askTenants(placement, placement.hosts);
     const failed = failures(answers);
     if (failed) {

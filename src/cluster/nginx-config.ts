@@ -113,7 +113,7 @@ ${mapLines.join("\n")}
     proxy_connect_timeout ${CONNECT_TIMEOUT};
     proxy_send_timeout 60s;
     proxy_read_timeout 120s;
-    # Only a request no host received is tried on another (POST, PATCH never: not non_idempotent).
+    # Only a request no host received is tried on another: a POST or PATCH a host may have acted on, never.
     proxy_next_upstream error timeout;
     proxy_next_upstream_tries 2;
     proxy_next_upstream_timeout 2s;
