@@ -14,7 +14,7 @@
  *          [--contacts N]   (npm run bench:cluster; needs wrk and nginx from Debian)
  */
 import "./bench-env.ts";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -38,6 +38,8 @@ const CONNECTIONS = Number(values.connections);
 const CONTACTS = Number(values.contacts);
 const PASSWORD = "correct horse battery";
 const root = mkdtempSync(join(tmpdir(), "crm-bench-cluster-"));
+// nginx runs as nobody when this runs as root: it must be able to pass through.
+chmodSync(root, 0o711);
 
 /**
  * Twelve slugs that hashing spreads evenly over hosts a, b (6 + 6) and a, b, c (4 + 4 + 4).

@@ -15,9 +15,10 @@ import {
   openSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { readPlacement } from "../../src/cluster/placement-file.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -165,9 +166,19 @@ function nginxArgs(cluster: Pick<LocalCluster, "nginx">, more: string[]): string
     : base;
 }
 
-/** As root, nginx runs as nobody: it must be able to pass through the cluster's directory to its prefix. */
+/**
+ * As root, nginx runs as nobody: it must be able to pass through the cluster's directory to its
+ * prefix (the directory is opened for it; a folder above it that others cannot pass is an error
+ * that says so, rather than an nginx that never answers).
+ */
 function letNobodyThrough(dir: string): void {
-  if (process.getuid?.() === 0) chmodSync(dir, 0o711);
+  if (process.getuid?.() !== 0) return;
+  chmodSync(dir, 0o711);
+  for (let above = dirname(dir); above !== dirname(above); above = dirname(above))
+    if ((statSync(above).mode & 0o001) === 0)
+      throw new Error(
+        `nginx runs as nobody and cannot reach ${dir}: ${above} is closed to others (chmod o+x it)`,
+      );
 }
 
 function chownTree(path: string): void {
