@@ -76,6 +76,7 @@ describe("crm cluster hosts add", () => {
       ["Bad_Name", "http://127.0.0.1:1"],
       ["a", "http://127.0.0.1:1"],
       ["e", "ftp://nowhere/x"],
+      ["f", (readPlacement(file).hosts[0] as { url: string }).url],
     ] as const) {
       const run = await crm("cluster", "hosts", "add", name, url, "--cluster", file);
       expect(`${name} ${run.code}`).toBe(`${name} 2`);
@@ -106,11 +107,19 @@ describe("crm cluster hosts remove", () => {
 });
 
 describe("crm cluster place and show", () => {
-  it("sets and drops an override, refusing what makes no sense", async () => {
+  it("sets and drops an override only where the host holds the tenant, refusing what makes no sense", async () => {
     const file = placementCopy();
     const slug = SLUGS[0] as string;
-    const other = ownerOf(readPlacement(file), slug)?.name === "a" ? "b" : "a";
-    expect((await crm("cluster", "place", slug, other, "--cluster", file)).code).toBe(0);
+    const holder = ownerOf(readPlacement(file), slug)?.name as string;
+    const other = holder === "a" ? "b" : "a";
+    // Pinned to a host that does not hold it, its users would find it empty: refused, unless --force.
+    const refused = await crm("cluster", "place", slug, other, "--cluster", file);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`host ${other} does not hold ${slug}`);
+    expect(readPlacement(file).overrides).toEqual({});
+    expect((await crm("cluster", "place", slug, holder, "--cluster", file)).code).toBe(0);
+    expect(readPlacement(file).overrides[slug]).toBe(holder);
+    expect((await crm("cluster", "place", slug, other, "--force", "--cluster", file)).code).toBe(0);
     expect(readPlacement(file).overrides[slug]).toBe(other);
     const shown = JSON.parse((await crm("cluster", "show", "--json", "--cluster", file)).stdout);
     expect(shown.overrides).toEqual({ [slug]: other });

@@ -86,6 +86,8 @@ ${DATA_HELP}`,
     if (hostNamed(placement, name as string)) throw new UsageError(`host ${name} is already in ${file}`);
     if (!/^https?:\/\/[^/?#\s]+\/?$/.test(url as string))
       throw new UsageError(`url "${url}": use http(s)://address:port, with no path`);
+    const sameUrl = placement.hosts.find((h) => h.url === (url as string).replace(/\/+$/, ""));
+    if (sameUrl) throw new UsageError(`host ${sameUrl.name} is already at ${sameUrl.url}`);
     const answers = await askTenants(placement, placement.hosts);
     const failed = failures(answers);
     if (failed) {
@@ -184,15 +186,17 @@ const place: Command = {
 
 Sets where placement sends a tenant: an override naming <host>, or with --auto none (rendezvous
 hashing decides). This moves no data: it is for a tenant already on that host (restored from a
-backup, say); crm cluster move copies one.
+backup, say); crm cluster move copies one. The host it would then belong to is asked first, and
+if it does not hold the tenant nothing changes (exit 1): its users would find it empty.
 
   --auto           drop the tenant's override
+  --force          set it even so (a host that does not answer, a tenant not created yet)
 ${CLUSTER_HELP}
 ${DATA_HELP}`,
-  options: { ...CLUSTER_OPTION, auto: { type: "boolean" } },
+  options: { ...CLUSTER_OPTION, auto: { type: "boolean" }, force: { type: "boolean" } },
   positionals: 2,
   minPositionals: 1,
-  run(values, [slug, hostName]) {
+  async run(values, [slug, hostName]) {
     const { file, placement } = placementOf(values);
     if (!isValidSlug(slug as string)) throw new UsageError(`"${slug}" is not a workspace slug`);
     if (values.auto === (hostName !== undefined)) throw new UsageError("give either a host or --auto");
@@ -201,11 +205,24 @@ ${DATA_HELP}`,
     else if (!hostNamed(placement, hostName as string))
       throw new UsageError(`no host ${hostName} in ${file}`);
     else overrides[slug as string] = hostName as string;
-    const saved = save(
-      file,
-      { secret: placement.secret, hosts: placement.hosts, overrides },
-      placement.version,
-    );
+    const next = { secret: placement.secret, hosts: placement.hosts, overrides };
+    const target = ownerOf({ ...next, version: placement.version }, slug as string);
+    if (target && !values.force) {
+      const [answer] = await askTenants(placement, [target]);
+      const problem =
+        answer && "error" in answer
+          ? `host ${target.name} did not answer (${answer.error})`
+          : answer && !answer.tenants.includes(slug as string)
+            ? `host ${target.name} does not hold ${slug}`
+            : undefined;
+      if (problem) {
+        console.error(
+          `crm cluster place: ${problem}; nothing changed (copy it there with crm cluster move, or --force)`,
+        );
+        return 1;
+      }
+    }
+    const saved = save(file, next, placement.version);
     console.log(
       `${slug} → ${ownerOf(saved, slug as string)?.name ?? "no host"} (${values.auto ? "by hashing" : "pinned"}); ${file} version ${saved.version}`,
     );
