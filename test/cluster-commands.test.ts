@@ -11,6 +11,7 @@ import { ownerOf, rendezvousOwner } from "../src/cluster/placement.ts";
 import { readPlacement } from "../src/cluster/placement-file.ts";
 import { signUp, startCluster, type TestCluster } from "./support/cluster.ts";
 import { runCommand } from "./support/run-command.ts";
+import { startServer } from "./support/server.ts";
 
 const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
 const SLUGS = Array.from({ length: 12 }, (_, i) => `shop-${i}`);
@@ -190,6 +191,18 @@ describe("a host with a placement file", () => {
       );
       expect(run.code).toBe(2);
       expect(run.stderr).toContain(says);
+    }
+  });
+
+  it("is alone without one: no /_cluster routes, every workspace of its catalog served", async () => {
+    const alone = await startServer({ dataDir: join(cluster.dir, "alone") });
+    try {
+      expect((await fetch(`${alone.url}/_cluster/tenants`)).status).toBe(404);
+      const { response, client } = await signUp(alone.url, "solo-shop");
+      expect(response.status).toBe(303);
+      expect((await client.get("/t/solo-shop/contacts")).status).toBe(200);
+    } finally {
+      await alone.stop();
     }
   });
 });
