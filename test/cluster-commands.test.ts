@@ -194,6 +194,29 @@ describe("a host with a placement file", () => {
     }
   });
 
+  it("makes a workspace with crm tenants create only on the host placement gives it", async () => {
+    const placement = readPlacement(cluster.placementFile);
+    const slug = Array.from({ length: 50 }, (_, i) => `cli-${i}`).find(
+      (s) => ownerOf(placement, s)?.name === "b",
+    );
+    const a = cluster.hosts[0] as TestCluster["hosts"][number];
+    const env = { ...process.env, CRM_CLUSTER_FILE: cluster.placementFile, CRM_HOST_NAME: "a" };
+    const args = [
+      "tenants",
+      "create",
+      slug as string,
+      "--owner-email",
+      "o@x.example",
+      "--owner-password",
+      "correct horse battery",
+    ];
+    const refused = await runCommand([process.execPath, CLI, ...args, "--data", a.dataDir], { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`${slug} belongs to host b`);
+    const listed = await runCommand([process.execPath, CLI, "tenants", "list", "--data", a.dataDir], { env });
+    expect(listed.stdout).not.toContain(slug as string);
+  });
+
   it("is alone without one: no /_cluster routes, every workspace of its catalog served", async () => {
     const alone = await startServer({ dataDir: join(cluster.dir, "alone") });
     try {
