@@ -205,6 +205,22 @@ export function writeNginxConfig(
   chownTree(cluster.nginx.prefix);
 }
 
+/**
+ * Starts nginx (in the foreground of its own detached process, so its pid is the master's)
+ * over `nginx.conf` with `nginx.prefix` as its prefix, inside the directory `dir`; its output
+ * goes to <dir>/nginx.log. Returns the pid.
+ */
+export function startNginx(dir: string, nginx: LocalCluster["nginx"]): number {
+  mkdirSync(join(nginx.prefix, "temp"), { recursive: true });
+  letNobodyThrough(dir);
+  chownTree(nginx.prefix);
+  const [command, ...args] = nginxArgs({ nginx }, ["-g", "daemon off;"]);
+  const log = openSync(join(dir, "nginx.log"), "a");
+  const child = spawn(command as string, args, { detached: true, stdio: ["ignore", log, log] });
+  child.unref();
+  return child.pid as number;
+}
+
 /** Checks the config and reloads nginx with it (the documented procedure: nginx -t, then -s reload). */
 export async function reloadNginx(cluster: LocalCluster): Promise<void> {
   writeNginxConfig(cluster, new URL(cluster.front).host);
@@ -261,13 +277,8 @@ export async function clusterUp(options: UpOptions): Promise<LocalCluster> {
       save();
     }
     mkdirSync(join(prefix, "temp"), { recursive: true });
-    letNobodyThrough(dir);
     writeNginxConfig(cluster, `127.0.0.1:${frontPort}`);
-    const [command, ...args] = nginxArgs(cluster, ["-g", "daemon off;"]);
-    const log = openSync(join(dir, "nginx.log"), "a");
-    const child = spawn(command as string, args, { detached: true, stdio: ["ignore", log, log] });
-    child.unref();
-    cluster.nginx.pid = child.pid as number;
+    cluster.nginx.pid = startNginx(dir, cluster.nginx);
     save();
     await waitFor(`${cluster.front}/healthz`, "nginx");
     return cluster;

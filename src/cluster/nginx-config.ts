@@ -89,6 +89,12 @@ ${upstreams.join("\n\n")}
   # Slugs not in the map yet (signed up after this file was written) go to any host: it answers 421.
 ${upstreamBlock("crm_any", hosts)}
 
+  # Retry-After only on the front's own 503 (no upstream answered), not on a host's 504.
+  map $upstream_http_content_type $crm_retry_after {
+    "" 2;
+    default "";
+  }
+
   map $uri $crm_slug {
     default "";
     "~^/(?:api/v1/)?t/([a-z0-9-]+)(?:/|$)" $1;
@@ -156,7 +162,7 @@ ${proxied(options.bodyLimitBytes)}
       if ($upstream_http_content_type) {
         return 504 '${TIMEOUT}';
       }
-      add_header Retry-After 2 always;
+      add_header Retry-After $crm_retry_after always;
       return 503 '${UNAVAILABLE}';
     }
   }
