@@ -9,6 +9,8 @@ import { loadSession } from "../auth/session-middleware.ts";
 import { signupRoutes } from "../auth/signup-routes.ts";
 import { backgroundRoutes } from "../background/routes.ts";
 import { bulkRoutes } from "../bulk/routes.ts";
+import { clusterRoutes } from "../cluster/cluster-routes.ts";
+import { signupOwnership, tenantOwnership } from "../cluster/ownership-middleware.ts";
 import { companyRoutes } from "../companies/routes.ts";
 import { contactRoutes } from "../contacts/routes.ts";
 import { PayloadTooLargeError } from "../core/errors.ts";
@@ -129,6 +131,8 @@ export function createApp(deps: ServerDeps, options: AppOptions = {}) {
     compression(),
     addressRateLimit(deps.rateLimits),
   );
+  // In a cluster: a tenant another host owns is sent there before anything resolves it (zero cost alone).
+  if (deps.cluster) app.use(tenantOwnership(deps.cluster));
   // An import's upload streams to disk under its own limit (CRM_IMPORT_MAX_BYTES): before the body limit.
   app.route("/t/:tenant/imports", importUploadRoutes(deps));
   // Every other body, chunked ones too, must arrive within CRM_BODY_TIMEOUT_SECONDS (else 408),
@@ -145,6 +149,7 @@ export function createApp(deps: ServerDeps, options: AppOptions = {}) {
     }),
   );
   app.route("/", healthRoutes(deps));
+  app.route("/", clusterRoutes(deps, deps.cluster));
   app.route("/", metricsRoutes(deps, metrics, options.gatherMetrics));
   app.route("/", opsRoutes(deps, options.ops));
   app.get(
@@ -157,6 +162,7 @@ export function createApp(deps: ServerDeps, options: AppOptions = {}) {
       ) ?? c.notFound(),
   );
   app.route("/api/v1", apiApp(deps));
+  if (deps.cluster) app.use("/signup", signupOwnership(deps.cluster));
   app.use("/signup", csrfProtection(deps));
   app.route("/", signupRoutes(deps));
   app.route("/t/:tenant", tenantPages(deps));

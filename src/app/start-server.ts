@@ -2,6 +2,7 @@ import { NightlyScheduler } from "../analytics/nightly-scheduler.ts";
 import { LoginLimiter } from "../auth/login-limiter.ts";
 import { PasswordHasher } from "../auth/password-hasher.ts";
 import { ResetLimiter } from "../auth/reset-limiter.ts";
+import { joinCluster } from "../cluster/cluster-member.ts";
 import type { Config } from "../core/config.ts";
 import { RetryLaterError } from "../core/errors.ts";
 import { errorFields, Logger } from "../core/logger.ts";
@@ -43,7 +44,10 @@ export function createDeps(
   isDraining: () => boolean = () => false,
   now: () => number = Date.now,
 ): ServerDeps {
+  // Before anything opens: a placement file without this host in it stops the start (ConfigError).
+  const cluster = joinCluster(config);
   const catalog = Catalog.open(config.dataDir);
+  const secret = (name: string) => cluster?.sharedSecret(name) ?? catalog.secret(name, () => randomToken(32));
   const pool = new RequestCountingPool({
     dataDir: config.dataDir,
     threads: config.workers,
@@ -118,7 +122,9 @@ export function createDeps(
     mail: mailQueueFor(config, logger),
     logger,
     assets: new Assets(),
-    csrfSecret: catalog.secret("csrf-secret", () => randomToken(32)),
+    csrfSecret: secret("csrf-secret"),
+    secret,
+    cluster,
     isDraining,
     now,
     countDueTasks: dueTaskCount,

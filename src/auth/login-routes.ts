@@ -2,7 +2,6 @@ import { type Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { loginPage } from "../../views/auth/login-page.ts";
-import { randomToken } from "../core/tokens.ts";
 import { emailAddress, parseOrThrow, textProblem } from "../core/validation.ts";
 import type { AppDeps, TenantEnv } from "../http/app-env.ts";
 import { writeFromForm } from "../http/form-write.ts";
@@ -52,7 +51,7 @@ function setDeviceCookie(c: Context<TenantEnv>, deps: AppDeps, token: string, ma
 export function loginRoutes(deps: AppDeps & AuthDeps) {
   const app = new Hono<TenantEnv>();
   const policy = sessionPolicy(deps.config);
-  const deviceSecret = deps.catalog.secret("device-cookie-secret", () => randomToken(32));
+  const deviceSecret = deps.secret("device-cookie-secret");
   const deviceMaxAgeMs = deps.config.loginDeviceDays * 86_400_000;
 
   const render = (

@@ -8,7 +8,7 @@ describe("the command files", () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it("find a command by its first one or two words, the longer name first", async () => {
+  it("find a command by its first one, two or three words, the longer name first", async () => {
     expect((await findCommand(["analytics", "run", "--date", "2026-01-01"]))?.command.name).toBe(
       "analytics run",
     );
@@ -19,6 +19,9 @@ describe("the command files", () => {
     expect((await findCommand(["analytics"]))?.command.name).toBe("analytics");
     expect((await findCommand(["serve", "--port", "0"]))?.rest).toEqual(["--port", "0"]);
     expect(await findCommand(["tenants"])).toBeUndefined();
+    const three = await findCommand(["cluster", "hosts", "add", "c", "http://10.0.0.3:3000"]);
+    expect([three?.command.name, three?.rest]).toEqual(["cluster hosts add", ["c", "http://10.0.0.3:3000"]]);
+    expect(await findCommand(["cluster", "hosts"])).toBeUndefined();
     expect(await findCommand(["nope"])).toBeUndefined();
   });
 });

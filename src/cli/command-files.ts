@@ -35,6 +35,16 @@ export const COMMAND_FILES: { names: string[]; load: () => Promise<Command[]> }[
     names: ["analytics", "analytics export", "analytics run", "analytics status", "analytics query"],
     load: async () => (await import("./analytics-command.ts")).ANALYTICS_COMMANDS,
   },
+  {
+    names: [
+      "cluster hosts add",
+      "cluster hosts remove",
+      "cluster place",
+      "cluster show",
+      "cluster nginx-config",
+    ],
+    load: async () => (await import("./cluster-command.ts")).CLUSTER_COMMANDS,
+  },
 ];
 
 /** Every command, for the list (`crm --help`, an unknown command). */
@@ -42,9 +52,9 @@ export async function allCommands(): Promise<Command[]> {
   return (await Promise.all(COMMAND_FILES.map((file) => file.load()))).flat();
 }
 
-/** The command named by the first one or two words of argv, loading only its file. */
+/** The command named by the first one, two or three words of argv (the longest first), loading only its file. */
 export async function findCommand(argv: string[]): Promise<{ command: Command; rest: string[] } | undefined> {
-  for (const words of [2, 1]) {
+  for (const words of [3, 2, 1]) {
     const name = argv.slice(0, words).join(" ");
     const file = COMMAND_FILES.find((f) => f.names.includes(name));
     if (!file) continue;

@@ -10,6 +10,8 @@ export interface Command {
   help: string;
   options: OptionSpec;
   positionals?: number;
+  /** The fewest arguments it takes, when some are optional (default: exactly `positionals`). */
+  minPositionals?: number;
   run(
     values: Record<string, string | boolean | undefined>,
     positionals: string[],
@@ -34,8 +36,11 @@ export function parseCommandArgs(command: Command, argv: string[]) {
       strict: true,
       allowPositionals: (command.positionals ?? 0) > 0,
     });
-    if (!values.help && positionals.length !== (command.positionals ?? 0)) {
-      throw new UsageError(`expected ${command.positionals ?? 0} argument(s), got ${positionals.length}`);
+    const most = command.positionals ?? 0;
+    const least = command.minPositionals ?? most;
+    if (!values.help && (positionals.length < least || positionals.length > most)) {
+      const expected = least === most ? `${most}` : `${least}–${most}`;
+      throw new UsageError(`expected ${expected} argument(s), got ${positionals.length}`);
     }
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (error) {

@@ -1,6 +1,7 @@
 import { createTenant } from "../auth/create-tenant.ts";
 import { newTenantInput } from "../auth/new-tenant-input.ts";
 import { PasswordHasher } from "../auth/password-hasher.ts";
+import { joinCluster } from "../cluster/cluster-member.ts";
 import { loadConfig } from "../core/config.ts";
 import { ValidationError } from "../core/errors.ts";
 import { parseOrThrow } from "../core/validation.ts";
@@ -45,6 +46,13 @@ ${DATA_HELP}`,
         ownerEmail: email,
         ownerPassword: stringFlag(values, "owner-password"),
       });
+      // In a cluster, a workspace is made only on the host placement gives it (as sign-up does).
+      const member = joinCluster(config);
+      const placed = member?.ownerOf(input.slug);
+      if (member && placed?.name !== member.hostName)
+        throw new UsageError(
+          `${input.slug} belongs to host ${placed?.name ?? "(none)"} in ${config.clusterFile}: create it there`,
+        );
       const { tenant, owner } = await createTenant(data.catalog, hasher, input);
       console.log(`created workspace ${tenant.slug} (${tenant.id}) with owner ${owner.email}`);
       console.log(`sign in at /t/${tenant.slug}/login`);

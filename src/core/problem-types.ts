@@ -96,6 +96,13 @@ export const PROBLEM_KINDS: readonly ProblemKind[] = [
       "The body is not `application/json` (or, where an operation says so, `application/msgpack`).",
   },
   {
+    kind: "misdirected",
+    status: 421,
+    title: "Misdirected Request",
+    description:
+      "The workspace is served by another host of the cluster: `CRM-Owner` names it. Send the request to that host, or to the cluster's front address, which routes it.",
+  },
+  {
     kind: "validation",
     status: 422,
     title: "Unprocessable Content",

@@ -1,4 +1,5 @@
 import type { AssetUrls } from "../../views/layouts/page-context.ts";
+import type { ClusterMember } from "../cluster/cluster-member.ts";
 import type { Config } from "../core/config.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Viewer } from "../identity/viewer.ts";
@@ -22,8 +23,15 @@ export interface AppDeps {
   pool: WorkerPool;
   logger: Logger;
   assets: StaticAssets;
-  /** Signs pre-login CSRF tokens; shared by every process on the host through the catalog. */
+  /** Signs pre-login CSRF tokens; shared by every process on the host through the catalog (by every host, in a cluster). */
   csrfSecret: string;
+  /**
+   * A named secret shared by every process of the host (catalog.secret), or, in a cluster, by
+   * every host (derived from the placement's secret), so a cookie one host signed is good on all.
+   */
+  secret: (name: string) => string;
+  /** This host's place in a cluster (src/cluster), when a placement file exists; else single-host mode. */
+  cluster?: ClusterMember;
   /** True once shutdown has begun: /readyz answers 503 so a load balancer stops sending traffic. */
   isDraining: () => boolean;
   /**

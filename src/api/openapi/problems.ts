@@ -96,6 +96,18 @@ const SHARED: Record<number, SharedResponse> = {
   },
   413: { name: "PayloadTooLarge", description: "The body is larger than the limit; nothing was written" },
   415: { name: "UnsupportedMediaType", description: "The body is not application/json" },
+  421: {
+    name: "MisdirectedRequest",
+    description:
+      "In a cluster, the workspace lives on another host (asked directly rather than through the front address)",
+    headers: {
+      "CRM-Owner": {
+        description: "The name of the host that serves the workspace",
+        required: true,
+        schema: { type: "string" },
+      },
+    },
+  },
   422: {
     name: "ValidationFailed",
     description: "A field is invalid; `errors` names each one and nothing was written",
@@ -148,8 +160,8 @@ export const PROBLEM_RESPONSES = Object.fromEntries(
 /** A problem status, or a status with its own description (`[422, "…"]`) overriding the shared one. */
 export type ErrorStatus = number | [number, string];
 
-/** The statuses any operation under /t/{tenant} can answer with, whatever it does. */
-export const ANY_REQUEST = [400, 401, 404, 429, 431, 500, 503] as const;
+/** The statuses any operation under /t/{tenant} can answer with, whatever it does (421: only in a cluster). */
+export const ANY_REQUEST = [400, 401, 404, 421, 429, 431, 500, 503] as const;
 
 /** …and what any write adds: a role, a body (its size, type, arrival and fields) and the disk. */
 export const ANY_WRITE = [...ANY_REQUEST, 403, 408, 413, 415, 422, 507] as const;

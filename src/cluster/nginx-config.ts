@@ -1,0 +1,171 @@
+import { type ClusterHost, ownerOf, type Placement, upstreamName } from "./placement.ts";
+
+export interface NginxOptions {
+  /** Where the front listens: HOST:PORT or PORT. */
+  listen: string;
+  /** The body limit of every route but the two below (CRM_BODY_LIMIT_BYTES). */
+  bodyLimitBytes: number;
+  /** An import's upload, POST /t/<slug>/imports (CRM_IMPORT_MAX_BYTES). */
+  importMaxBytes: number;
+  /** An event batch, POST /api/v1/t/<slug>/events. */
+  eventsMaxBytes: number;
+  /** Every slug each host reported (GET /_cluster/tenants), for the slug → upstream map. */
+  tenants: readonly string[];
+  /** What the header comment says the config was made from. */
+  source: string;
+}
+
+/** How long the front waits for a host to accept a connection before it counts as down. */
+const CONNECT_TIMEOUT = "1s";
+/** A host's upstream keep-alive connections close before Bun's 30 s idle timeout closes them under nginx. */
+const UPSTREAM_IDLE = "20s";
+
+const UNAVAILABLE = JSON.stringify({
+  type: "/api/v1/problems/unavailable",
+  title: "Service Unavailable",
+  status: 503,
+  detail: "The host that serves this workspace is not answering; try again shortly.",
+});
+const TIMEOUT = JSON.stringify({
+  type: "/api/v1/problems/timeout",
+  title: "Gateway Timeout",
+  status: 504,
+  detail: "The work took too long and was stopped; a narrower request may finish.",
+});
+
+function upstreamBlock(name: string, hosts: readonly ClusterHost[]): string {
+  const servers = hosts.map((h) => `    server ${new URL(h.url).host} max_fails=1 fail_timeout=5s;`);
+  return `  upstream ${name} {\n${servers.join("\n")}\n    keepalive 16;\n    keepalive_timeout ${UPSTREAM_IDLE};\n  }`;
+}
+
+/** A location body that sends the request to the slug's upstream. */
+function proxied(bodyLimit: number): string {
+  return `      client_max_body_size ${bodyLimit};
+      proxy_pass http://$crm_upstream;`;
+}
+
+/**
+ * The nginx config of the cluster's front (`crm cluster nginx-config`): an upstream per host
+ * and one of them all (crm_any), a map from the slug in the URI to its owner's upstream for
+ * every tenant the hosts reported, and the 421 re-send for the rest: a host asked for a tenant
+ * it does not own answers 421 + CRM-Owner-Upstream, and the named location @crm_owner sends the
+ * same request (method and buffered body: error_page to a named location keeps both) to that
+ * upstream. Runs as any user: every path it writes is relative to nginx's prefix (-p DIR).
+ */
+export function nginxConfig(placement: Placement, options: NginxOptions): string {
+  const hosts = placement.hosts;
+  const upstreams = hosts.map((h) => upstreamBlock(upstreamName(h), [h]));
+  const mapLines = [...new Set(options.tenants)].sort().flatMap((slug) => {
+    const owner = ownerOf(placement, slug);
+    return owner && /^[a-z0-9-]+$/.test(slug) ? [`    ${slug} ${upstreamName(owner)};`] : [];
+  });
+  return `# Written by crm cluster nginx-config from ${options.source} (placement version ${placement.version}).
+# Do not edit: write it again after any crm cluster change, check it, reload:
+#   nginx -t -p DIR -c FILE && nginx -s reload -p DIR -c FILE
+# Every path below is relative to the prefix (-p DIR): nginx runs as an ordinary user.
+worker_processes auto;
+pid nginx.pid;
+error_log error.log warn;
+
+events {
+  worker_connections 4096;
+}
+
+http {
+  access_log off;
+  server_tokens off;
+  # The app compresses its own answers (zstd, gzip) and streams some: nginx passes bytes through.
+  gzip off;
+  client_body_temp_path temp/client_body;
+  proxy_temp_path temp/proxy;
+  fastcgi_temp_path temp/fastcgi;
+  uwsgi_temp_path temp/uwsgi;
+  scgi_temp_path temp/scgi;
+  map_hash_max_size 1048576;
+  map_hash_bucket_size 128;
+
+${upstreams.join("\n\n")}
+
+  # Slugs not in the map yet (signed up after this file was written) go to any host: it answers 421.
+${upstreamBlock("crm_any", hosts)}
+
+  # Retry-After only on the front's own 503 (no upstream answered), not on a host's 504.
+  map $upstream_http_content_type $crm_retry_after {
+    "" 2;
+    default "";
+  }
+
+  map $uri $crm_slug {
+    default "";
+    "~^/(?:api/v1/)?t/([a-z0-9-]+)(?:/|$)" $1;
+  }
+
+  map $crm_slug $crm_upstream {
+    default crm_any;
+${mapLines.join("\n")}
+  }
+
+  server {
+    listen ${options.listen};
+
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $http_host;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_set_header X-Forwarded-Host $host;
+    # The hosts answer a tenant they do not own with 421 for the front, a redirect for anyone else.
+    proxy_set_header X-CRM-Front 1;
+    proxy_connect_timeout ${CONNECT_TIMEOUT};
+    proxy_send_timeout 60s;
+    proxy_read_timeout 120s;
+    # Only a request no host received is tried on another: a POST or PATCH a host may have acted on, never.
+    proxy_next_upstream error timeout;
+    proxy_next_upstream_tries 2;
+    proxy_next_upstream_timeout 2s;
+    # The whole body is read before a host sees it, so a 421 can send it again.
+    proxy_request_buffering on;
+    proxy_intercept_errors on;
+    # Also on here: the 502 of a re-send to a host that is down must still become the 503.
+    recursive_error_pages on;
+    error_page 421 = @crm_owner;
+    error_page 502 504 = @crm_down;
+
+    # Host-to-host routes are for the hosts only.
+    location /_cluster/ {
+      return 404;
+    }
+
+    location ~ ^/t/[^/]+/imports/?$ {
+${proxied(options.importMaxBytes)}
+    }
+
+    location ~ ^/api/v1/t/[^/]+/events$ {
+${proxied(options.eventsMaxBytes)}
+    }
+
+    location / {
+${proxied(options.bodyLimitBytes)}
+    }
+
+    # A host said another owns the tenant: the same request (method, body) to the owner's upstream.
+    location @crm_owner {
+      set $crm_owner $upstream_http_crm_owner_upstream;
+      error_page 502 504 = @crm_down;
+      proxy_pass http://$crm_owner;
+    }
+
+    # nginx could not reach the host (refused, or no answer within ${CONNECT_TIMEOUT}): 503 at once.
+    # A host that did answer 504 (its own timeout problem) keeps its status.
+    location @crm_down {
+      default_type application/problem+json;
+      if ($upstream_http_content_type) {
+        return 504 '${TIMEOUT}';
+      }
+      add_header Retry-After $crm_retry_after always;
+      return 503 '${UNAVAILABLE}';
+    }
+  }
+}
+`;
+}
