@@ -9,6 +9,7 @@ import { loadSession } from "../auth/session-middleware.ts";
 import { signupRoutes } from "../auth/signup-routes.ts";
 import { backgroundRoutes } from "../background/routes.ts";
 import { bulkRoutes } from "../bulk/routes.ts";
+import { moveRoutes } from "../cluster/move-routes.ts";
 import { companyRoutes } from "../companies/routes.ts";
 import { contactRoutes } from "../contacts/routes.ts";
 import { PayloadTooLargeError } from "../core/errors.ts";
@@ -131,6 +132,8 @@ export function createApp(deps: ServerDeps, options: AppOptions = {}) {
   );
   // An import's upload streams to disk under its own limit (CRM_IMPORT_MAX_BYTES): before the body limit.
   app.route("/t/:tenant/imports", importUploadRoutes(deps));
+  // Host-to-host routes of tenant moves (signed): a catch-up's page hashes have their own limit.
+  app.route("/_cluster", moveRoutes(deps));
   // Every other body, chunked ones too, must arrive within CRM_BODY_TIMEOUT_SECONDS (else 408),
   // counted before any body limit reads it (the upload above has its own idle limit instead).
   app.use(bodyDeadline(deps.config.bodyTimeoutSeconds));

@@ -219,6 +219,19 @@ export class ShardManager {
   }
 
   /**
+   * Takes the tenant's open shard (if any) out of this process's service without a fault: the
+   * workspace left this host (`crm cluster move` retired it), so its file is about to be set
+   * aside. Closed now, or when its last holder lets go.
+   */
+  closeTenant(tenantId: string): void {
+    const shard = this.open.get(tenantId);
+    if (!shard) return;
+    this.open.delete(tenantId);
+    shard.retired = true;
+    if (shard.holders === 0) shard.close();
+  }
+
+  /**
    * Since when writes fail for a full disk, until a commit succeeds again (in any workspace of
    * this process): what /readyz reports as degraded.
    */

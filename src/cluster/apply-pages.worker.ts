@@ -1,0 +1,79 @@
+import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
+import { unpack } from "msgpackr";
+import { AppError } from "../core/errors.ts";
+import { openDatabase } from "../tenancy/open-database.ts";
+import type { TaskHandler } from "../workers/task-types.ts";
+import type { DiffPages } from "./diff-pages.worker.ts";
+import { fileHash, hashFilePages } from "./page-hashes.ts";
+
+export interface ApplyPagesParams {
+  /** The copy pulled from the source (not yet a workspace of this host). */
+  incoming: string;
+  /** The source's packed DiffPages. */
+  diff: string;
+}
+
+export interface ApplyPagesResult {
+  pages: number;
+  size: number;
+}
+
+/**
+ * The destination side of a move's catch-up: writes the pages the source sent over the copy,
+ * cuts it to the source's size, syncs it to disk, and checks it: the same whole-file hash as
+ * the source's frozen file, quick_check ok, the workspace's own id inside and its writes still
+ * frozen (they are thawed only once placement points here). Any mismatch refuses the copy.
+ */
+const applyPages: TaskHandler<ApplyPagesParams, ApplyPagesResult> = (input) => {
+  const { incoming, diff } = input.params;
+  const answer = unpack(readFileSync(diff)) as DiffPages;
+  const { size, pageSize, data } = answer;
+  const indexes = new Uint32Array(
+    answer.indexes.buffer.slice(
+      answer.indexes.byteOffset,
+      answer.indexes.byteOffset + answer.indexes.byteLength,
+    ),
+  );
+  const fd = openSync(incoming, "r+");
+  try {
+    indexes.forEach((n, i) => {
+      const page = data.subarray(i * pageSize, Math.min((i + 1) * pageSize, data.byteLength));
+      writeSync(fd, page, 0, page.byteLength, n * pageSize);
+    });
+    ftruncateSync(fd, size);
+    fsyncSync(fd);
+    const { hashes, size: written } = hashFilePages(fd, pageSize);
+    const hash = fileHash(hashes, written);
+    if (hash !== answer.hash)
+      throw new AppError(409, "Conflict", "the copy does not match the source's file after catch-up");
+  } finally {
+    closeSync(fd);
+  }
+  const sqlite = openDatabase(incoming, { create: false });
+  try {
+    const lines = sqlite
+      .query("PRAGMA quick_check")
+      .values()
+      .map((row) => String(row[0]));
+    if (lines.length !== 1 || lines[0] !== "ok")
+      throw new AppError(409, "Conflict", `the copy fails quick_check: ${lines.slice(0, 3).join("; ")}`);
+    const state = sqlite
+      .query("SELECT tenant_id AS id, frozen_since AS frozen FROM shard_state WHERE id = 1")
+      .get() as {
+      id: string;
+      frozen: number | null;
+    } | null;
+    if (state?.id !== input.tenantId)
+      throw new AppError(
+        409,
+        "Conflict",
+        `the copy belongs to workspace ${state?.id}, not ${input.tenantId}`,
+      );
+    if (state.frozen === null) throw new AppError(409, "Conflict", "the copy's writes are not frozen");
+  } finally {
+    sqlite.close(false);
+  }
+  return { pages: indexes.length, size };
+};
+
+export default applyPages;

@@ -1,0 +1,230 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { join } from "node:path";
+import { pack } from "msgpackr";
+import { AppError } from "../core/errors.ts";
+import { TENANTS_DIR } from "../tenancy/catalog.ts";
+import type { Tenant } from "../tenancy/catalog-schema.ts";
+import { frozenSince } from "../tenancy/write-freeze.ts";
+import { markWebhookWorkspace, syncWebhookWorkspace } from "../webhooks/webhook-workspaces.ts";
+import type { ApplyPagesParams, ApplyPagesResult } from "./apply-pages.worker.ts";
+import { clusterFetch } from "./cluster-fetch.ts";
+import { type HostedTenant, MOVES_DIR, type MoveHost, onShard } from "./move-source.ts";
+import { hashesToBytes, headerPageSize, PageHasher } from "./page-hashes.ts";
+import type { ClusterHost } from "./placement.ts";
+
+/** How long a copy or a catch-up may take over the network (a large workspace, a slow link). */
+const TRANSFER_MS = 30 * 60_000;
+
+/** The source host, as the destination reaches it: its entry in placement and the cluster's secret. */
+export interface SourceHost {
+  host: ClusterHost;
+  secret: string;
+}
+
+/** The files a destination keeps for a move in flight, under data/moves/incoming/. */
+function incoming(dataDir: string, tenantId: string) {
+  const dir = join(dataDir, MOVES_DIR, "incoming");
+  const base = join(dir, tenantId);
+  return { dir, copy: `${base}.sqlite`, hashes: `${base}.hashes`, diff: `${base}.diff` };
+}
+
+/** Moves in flight in this process, by slug: a second copy or catch-up of one workspace is refused while one runs. */
+const running = new Set<string>();
+
+async function exclusively<T>(slug: string, work: () => Promise<T>): Promise<T> {
+  if (running.has(slug))
+    throw new AppError(409, "Conflict", `a copy or catch-up of ${slug} is already running here; try again`);
+  running.add(slug);
+  try {
+    return await work();
+  } finally {
+    running.delete(slug);
+  }
+}
+
+async function fromSource(source: SourceHost, method: string, path: string, init: { body?: BodyInit } = {}) {
+  let response: Response;
+  try {
+    response = await clusterFetch(source.host, source.secret, method, path, {
+      ...init,
+      headers: { "Accept-Encoding": "identity", "Content-Type": "application/msgpack" },
+      timeoutMs: TRANSFER_MS,
+    });
+  } catch (error) {
+    throw new AppError(
+      502,
+      "Bad Gateway",
+      `host ${source.host.name} did not answer: ${(error as Error).message}`,
+    );
+  }
+  if (!response.ok)
+    throw new AppError(
+      502,
+      "Bad Gateway",
+      `host ${source.host.name} answered ${response.status}: ${(await response.text()).slice(0, 300)}`,
+    );
+  return response;
+}
+
+/** The workspace as the source holds it now (its id names every file of the move). */
+export async function sourceTenant(source: SourceHost, slug: string): Promise<HostedTenant> {
+  return (await (await fromSource(source, "GET", `/_cluster/t/${slug}`)).json()) as HostedTenant;
+}
+
+/**
+ * Step (a): streams the source's file into data/moves/incoming/<id>.sqlite, hashing each page
+ * as it passes (a few µs per 64 KB on this thread, between reads). The file is live on the
+ * source, so the copy may be torn: the catch-up replaces every page that differs.
+ */
+export function pullCopy(host: MoveHost, source: SourceHost, slug: string) {
+  return exclusively(slug, async () => {
+    const tenant = await sourceTenant(source, slug);
+    const paths = incoming(host.config.dataDir, tenant.id);
+    mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+    const response = await fromSource(source, "GET", `/_cluster/t/${slug}/file`);
+    const hasher = new PageHasher(Number(response.headers.get("CRM-Page-Size")));
+    const partial = `${paths.copy}.part`;
+    const file = await open(partial, "w", 0o600);
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        hasher.push(chunk);
+        await file.write(chunk);
+      }
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await Bun.write(paths.hashes, hashesToBytes(hasher.finish()));
+    for (const suffix of ["-wal", "-shm"]) rmSync(paths.copy + suffix, { force: true });
+    renameSync(partial, paths.copy);
+    return { tenantId: tenant.id, bytes: hasher.bytes, pageSize: hasher.pageSize };
+  });
+}
+
+/**
+ * Steps (c): with the source frozen, sends it the copy's page hashes, writes the pages it
+ * answers over the copy and checks it (in the pool: apply-pages.worker.ts), then installs it
+ * as this host's workspace, still frozen. Run again once installed, it answers the same.
+ */
+export function catchUp(host: MoveHost, source: SourceHost, slug: string) {
+  return exclusively(slug, async () => {
+    const tenant = await sourceTenant(source, slug);
+    const installed = host.catalog.findBySlug(slug);
+    if (installed?.id === tenant.id && installed.status === "active")
+      return { diffBytes: 0, pages: 0, size: 0 };
+    if (tenant.frozenSince === null)
+      throw new AppError(409, "Conflict", `${slug} is not frozen on ${source.host.name}: freeze it first`);
+    const paths = incoming(host.config.dataDir, tenant.id);
+    if (!existsSync(paths.copy) || !existsSync(paths.hashes))
+      throw new AppError(409, "Conflict", `no copy of ${slug} here: copy it first`);
+    const hashes = await Bun.file(paths.hashes).bytes();
+    const pageSize = await copyPageSize(paths.copy);
+    const response = await fromSource(source, "POST", `/_cluster/t/${slug}/pages`, {
+      body: new Uint8Array(pack({ pageSize, hashes })),
+    });
+    const diffBytes = await Bun.write(paths.diff, response);
+    const applied = await host.pool.run<ApplyPagesResult>(
+      "cluster.apply-pages",
+      {
+        tenantId: tenant.id,
+        slug,
+        file: `${TENANTS_DIR}/${tenant.id}.sqlite`,
+        params: { incoming: paths.copy, diff: paths.diff } satisfies ApplyPagesParams,
+      },
+      { timeoutMs: TRANSFER_MS, runToEnd: true },
+    );
+    install(host, tenant, paths.copy);
+    for (const path of [paths.hashes, paths.diff]) rmSync(path, { force: true });
+    return { diffBytes, pages: applied.pages, size: applied.size };
+  });
+}
+
+async function copyPageSize(path: string): Promise<number> {
+  try {
+    return headerPageSize(await Bun.file(path).slice(0, 100).bytes());
+  } catch (error) {
+    throw new AppError(409, "Conflict", `the copy is not usable (${(error as Error).message}): copy again`);
+  }
+}
+
+/** Puts the checked copy in place as tenants/<id>.sqlite and registers the workspace (same id, slug, name). */
+function install(host: MoveHost, tenant: HostedTenant, copy: string): void {
+  const file = `${TENANTS_DIR}/${tenant.id}.sqlite`;
+  const target = join(host.config.dataDir, file);
+  const taken = host.catalog.findBySlug(tenant.slug);
+  if (taken && taken.id !== tenant.id)
+    throw new AppError(409, "Conflict", `this host already has another workspace at ${tenant.slug}`);
+  if (existsSync(target) && !taken)
+    throw new AppError(
+      409,
+      "Conflict",
+      `${file} already exists here and no workspace names it; an operator must look`,
+    );
+  if (!taken) {
+    // A -wal or -shm left beside the path would be applied to the copy when it opens.
+    const aside = `.orphaned-${Date.now()}`;
+    for (const suffix of ["-wal", "-shm"])
+      if (existsSync(target + suffix)) renameSync(target + suffix, target + suffix + aside);
+    renameSync(copy, target);
+    syncDirectory(join(host.config.dataDir, TENANTS_DIR));
+    host.catalog.reserve({
+      id: tenant.id,
+      slug: tenant.slug,
+      name: tenant.name,
+      file,
+      createdAt: tenant.createdAt,
+    });
+  }
+  host.catalog.setStatus(tenant.id, "active");
+  const registered = host.catalog.findBySlug(tenant.slug) as Tenant;
+  onShard(host, registered, (shard) => syncWebhookWorkspace(host.catalog, shard));
+}
+
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Rollback before the flip, destination side: removes the move's files in flight and, when the
+ * copy was already installed, the workspace, provided it is still frozen (it never took a
+ * write here). Returns what was removed.
+ */
+export function discardMove(host: MoveHost, slug: string, tenantId: string): string[] {
+  const removed: string[] = [];
+  const paths = incoming(host.config.dataDir, tenantId);
+  for (const path of [
+    paths.copy,
+    `${paths.copy}.part`,
+    paths.hashes,
+    paths.diff,
+    `${paths.copy}-wal`,
+    `${paths.copy}-shm`,
+  ])
+    if (existsSync(path)) {
+      rmSync(path, { force: true });
+      removed.push(path);
+    }
+  const tenant = host.catalog.findBySlug(slug);
+  if (tenant?.id === tenantId) {
+    const frozen = onShard(host, tenant, (shard) => frozenSince(shard.sqlite));
+    if (frozen === undefined)
+      throw new AppError(
+        409,
+        "Conflict",
+        `${slug} here takes writes already: it is not an unfinished move's copy`,
+      );
+    host.catalog.remove(tenant.id);
+    markWebhookWorkspace(host.catalog, tenant.id, false);
+    host.shards.closeTenant(tenant.id);
+    const target = join(host.config.dataDir, tenant.file);
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(target + suffix, { force: true });
+    removed.push(target);
+  }
+  return removed;
+}
