@@ -1,4 +1,13 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { pack } from "msgpackr";
@@ -29,17 +38,24 @@ function incoming(dataDir: string, tenantId: string) {
   return { dir, copy: `${base}.sqlite`, hashes: `${base}.hashes`, diff: `${base}.diff` };
 }
 
-/** Moves in flight in this process, by slug: a second copy or catch-up of one workspace is refused while one runs. */
-const running = new Set<string>();
+/**
+ * The copy or catch-up running in this process, by slug. A second one (a resumed command whose
+ * first run was killed while this host worked on) waits for it to end, then runs: each step is
+ * safe to run again, and never two at once over the same files.
+ */
+const running = new Map<string, Promise<unknown>>();
 
-async function exclusively<T>(slug: string, work: () => Promise<T>): Promise<T> {
-  if (running.has(slug))
-    throw new AppError(409, "Conflict", `a copy or catch-up of ${slug} is already running here; try again`);
-  running.add(slug);
+async function oneAtATime<T>(slug: string, work: () => Promise<T>): Promise<T> {
+  const before = running.get(slug);
+  const mine = (async () => {
+    await before?.catch(() => undefined);
+    return work();
+  })();
+  running.set(slug, mine);
   try {
-    return await work();
+    return await mine;
   } finally {
-    running.delete(slug);
+    if (running.get(slug) === mine) running.delete(slug);
   }
 }
 
@@ -78,13 +94,14 @@ export async function sourceTenant(source: SourceHost, slug: string): Promise<Ho
  * source, so the copy may be torn: the catch-up replaces every page that differs.
  */
 export function pullCopy(host: MoveHost, source: SourceHost, slug: string) {
-  return exclusively(slug, async () => {
+  return oneAtATime(slug, async () => {
     const tenant = await sourceTenant(source, slug);
     const paths = incoming(host.config.dataDir, tenant.id);
     mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
     const response = await fromSource(source, "GET", `/_cluster/t/${slug}/file`);
     const hasher = new PageHasher(Number(response.headers.get("CRM-Page-Size")));
-    const partial = `${paths.copy}.part`;
+    // Unique: with `crm serve --procs`, a resumed copy may run in another process than the first.
+    const partial = `${paths.copy}.${process.pid}.${Date.now()}.part`;
     const file = await open(partial, "w", 0o600);
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
@@ -95,9 +112,10 @@ export function pullCopy(host: MoveHost, source: SourceHost, slug: string) {
     } finally {
       await file.close();
     }
-    await Bun.write(paths.hashes, hashesToBytes(hasher.finish()));
+    await Bun.write(`${partial}.hashes`, hashesToBytes(hasher.finish()));
     for (const suffix of ["-wal", "-shm"]) rmSync(paths.copy + suffix, { force: true });
     renameSync(partial, paths.copy);
+    renameSync(`${partial}.hashes`, paths.hashes);
     return { tenantId: tenant.id, bytes: hasher.bytes, pageSize: hasher.pageSize };
   });
 }
@@ -108,7 +126,7 @@ export function pullCopy(host: MoveHost, source: SourceHost, slug: string) {
  * as this host's workspace, still frozen. Run again once installed, it answers the same.
  */
 export function catchUp(host: MoveHost, source: SourceHost, slug: string) {
-  return exclusively(slug, async () => {
+  return oneAtATime(slug, async () => {
     const tenant = await sourceTenant(source, slug);
     const installed = host.catalog.findBySlug(slug);
     if (installed?.id === tenant.id && installed.status === "active")
@@ -135,7 +153,7 @@ export function catchUp(host: MoveHost, source: SourceHost, slug: string) {
       { timeoutMs: TRANSFER_MS, runToEnd: true },
     );
     install(host, tenant, paths.copy);
-    for (const path of [paths.hashes, paths.diff]) rmSync(path, { force: true });
+    removeInFlight(host.config.dataDir, tenant.id);
     return { diffBytes, pages: applied.pages, size: applied.size };
   });
 }
@@ -146,6 +164,17 @@ async function copyPageSize(path: string): Promise<number> {
   } catch (error) {
     throw new AppError(409, "Conflict", `the copy is not usable (${(error as Error).message}): copy again`);
   }
+}
+
+/** Removes this host's files of a move of `tenantId` in flight (a copy, its hashes, a diff, parts of a killed copy). */
+function removeInFlight(dataDir: string, tenantId: string): string[] {
+  const { dir } = incoming(dataDir, tenantId);
+  if (!existsSync(dir)) return [];
+  const mine = readdirSync(dir)
+    .filter((name) => name.startsWith(`${tenantId}.`))
+    .map((name) => join(dir, name));
+  for (const path of mine) rmSync(path, { force: true });
+  return mine;
 }
 
 /** Puts the checked copy in place as tenants/<id>.sqlite and registers the workspace (same id, slug, name). */
@@ -195,21 +224,13 @@ function syncDirectory(dir: string): void {
  * copy was already installed, the workspace, provided it is still frozen (it never took a
  * write here). Returns what was removed.
  */
-export function discardMove(host: MoveHost, slug: string, tenantId: string): string[] {
-  const removed: string[] = [];
-  const paths = incoming(host.config.dataDir, tenantId);
-  for (const path of [
-    paths.copy,
-    `${paths.copy}.part`,
-    paths.hashes,
-    paths.diff,
-    `${paths.copy}-wal`,
-    `${paths.copy}-shm`,
-  ])
-    if (existsSync(path)) {
-      rmSync(path, { force: true });
-      removed.push(path);
-    }
+export function discardMove(host: MoveHost, slug: string, tenantId: string): Promise<string[]> {
+  // After a copy or catch-up still running here (its command was killed): else it would leave its files after.
+  return oneAtATime(slug, async () => discardNow(host, slug, tenantId));
+}
+
+function discardNow(host: MoveHost, slug: string, tenantId: string): string[] {
+  const removed = removeInFlight(host.config.dataDir, tenantId);
   const tenant = host.catalog.findBySlug(slug);
   if (tenant?.id === tenantId) {
     const frozen = onShard(host, tenant, (shard) => frozenSince(shard.sqlite));

@@ -112,8 +112,10 @@ export function moveRoutes(deps: MoveRoutesDeps) {
     c.json(await catchUp(deps, sourceNamed(c.req.query("from")), slugOf(c.req.param("slug")))),
   );
 
-  app.delete("/moves/:slug", (c) =>
-    c.json({ removed: discardMove(deps, slugOf(c.req.param("slug")), tenantIdParam(c.req.query("tenant"))) }),
+  app.delete("/moves/:slug", async (c) =>
+    c.json({
+      removed: await discardMove(deps, slugOf(c.req.param("slug")), tenantIdParam(c.req.query("tenant"))),
+    }),
   );
   return app;
 }

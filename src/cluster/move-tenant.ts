@@ -133,11 +133,11 @@ async function startJournal(
   const { slug } = options;
   const from = ownerOf(placement, slug);
   if (!from) throw new MoveError("placement lists no hosts", 2);
-  if (from.name === to.name) throw new MoveError(`${slug} is already on ${to.name}`, 2);
   const source = await call<HostedTenant>(from, placement.secret, "GET", `/_cluster/t/${slug}`);
   if (source.status === 404) throw new MoveError(`no workspace "${slug}" on ${from.name}, its owner`, 1);
   if (source.status !== 200)
     throw new MoveError(`host ${from.name} answered ${source.status}: ${JSON.stringify(source.body)}`, 1);
+  if (from.name === to.name) throw new MoveError(`${slug} is already on ${to.name}`, 2);
   if (source.body.frozenSince !== null)
     throw new MoveError(
       `${slug} is frozen on ${from.name} (since ${new Date(source.body.frozenSince).toISOString()}) but no move of it is recorded here: resume or roll back that move where it was started`,
@@ -334,7 +334,13 @@ export async function rollbackMove(options: Omit<MoveOptions, "to">): Promise<Mo
   const placement = loadPlacement(options.clusterFile);
   const from = hostOrRefuse(placement, journal.from);
   const to = hostOrRefuse(placement, journal.to);
-  await expectOk(to, placement.secret, "DELETE", `/_cluster/moves/${slug}?tenant=${journal.tenantId}`);
+  await expectOk(
+    to,
+    placement.secret,
+    "DELETE",
+    `/_cluster/moves/${slug}?tenant=${journal.tenantId}`,
+    TRANSFER_MS,
+  );
   say(`${to.name} discarded its copy of ${slug}`);
   await expectOk(from, placement.secret, "POST", `/_cluster/t/${slug}/thaw`);
   say(`${from.name} takes ${slug}'s writes again; the move is rolled back`);

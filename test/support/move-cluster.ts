@@ -23,8 +23,8 @@ export interface MoveCluster {
   /** The URL of the host placement gives `slug` now (what nginx's map would pick). */
   ownerUrl(slug: string): string;
   ownerName(slug: string): string;
-  /** `crm cluster move …` run to its end. */
-  move(args: string[]): Promise<CommandResult>;
+  /** `crm cluster move …` run to its end (`env` added to its environment). */
+  move(args: string[], env?: Record<string, string>): Promise<CommandResult>;
   /** `crm cluster move …` started, for a test that kills it. */
   spawnMove(args: string[]): ReturnType<typeof Bun.spawn>;
   /** The JSON API of `slug` with `key`, at its current owner. */
@@ -78,8 +78,10 @@ export async function startMoveCluster(
     dataDir,
     ownerUrl: (slug) => ownerOfSlug(slug).url,
     ownerName: (slug) => ownerOfSlug(slug).name,
-    move: (args) =>
-      runCommand([process.execPath, CLI, "cluster", "move", ...args, "--data", operator], { env: cliEnv }),
+    move: (args, env = {}) =>
+      runCommand([process.execPath, CLI, "cluster", "move", ...args, "--data", operator], {
+        env: { ...cliEnv, ...env },
+      }),
     spawnMove: (args) =>
       Bun.spawn([process.execPath, CLI, "cluster", "move", ...args, "--data", operator], {
         env: cliEnv,
