@@ -177,25 +177,19 @@ function removeInFlight(dataDir: string, tenantId: string): string[] {
   return mine;
 }
 
-/** Puts the checked copy in place as tenants/<id>.sqlite and registers the workspace (same id, slug, name). */
+/**
+ * Puts the checked copy in place and registers the workspace (same id, slug, name). The file
+ * gets a name of its own (tenants/<id>.m<time>.sqlite), never the name of a file this host
+ * retired when the workspace moved away before: a handle still open on that old file (another
+ * process, a pool thread) would take the new file's -wal beside the same name for its own.
+ */
 function install(host: MoveHost, tenant: HostedTenant, copy: string): void {
-  const file = `${TENANTS_DIR}/${tenant.id}.sqlite`;
-  const target = join(host.config.dataDir, file);
   const taken = host.catalog.findBySlug(tenant.slug);
   if (taken && taken.id !== tenant.id)
     throw new AppError(409, "Conflict", `this host already has another workspace at ${tenant.slug}`);
-  if (existsSync(target) && !taken)
-    throw new AppError(
-      409,
-      "Conflict",
-      `${file} already exists here and no workspace names it; an operator must look`,
-    );
   if (!taken) {
-    // A -wal or -shm left beside the path would be applied to the copy when it opens.
-    const aside = `.orphaned-${Date.now()}`;
-    for (const suffix of ["-wal", "-shm"])
-      if (existsSync(target + suffix)) renameSync(target + suffix, target + suffix + aside);
-    renameSync(copy, target);
+    const file = `${TENANTS_DIR}/${tenant.id}.m${Date.now().toString(36)}.sqlite`;
+    renameSync(copy, join(host.config.dataDir, file));
     syncDirectory(join(host.config.dataDir, TENANTS_DIR));
     host.catalog.reserve({
       id: tenant.id,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { unpack } from "msgpackr";
 import { AppError, BadRequestError, NotFoundError } from "../core/errors.ts";
@@ -160,14 +160,24 @@ export function retireTenant(host: MoveHost, slug: string, tenantId: string): st
     markWebhookWorkspace(host.catalog, tenant.id, false);
   }
   host.shards.closeTenant(tenantId);
-  const file = join(host.config.dataDir, TENANTS_DIR, `${tenantId}.sqlite`);
-  if (!existsSync(file)) return undefined;
+  // The catalog's file; after a retire cut short (the entry gone, the file not yet aside), any
+  // file of this workspace no entry names.
+  const tenantsDir = join(host.config.dataDir, TENANTS_DIR);
+  const files = tenant
+    ? [join(host.config.dataDir, tenant.file)]
+    : readdirSync(tenantsDir)
+        .filter((name) => name.startsWith(`${tenantId}.`) && name.endsWith(".sqlite"))
+        .map((name) => join(tenantsDir, name));
   const retired = join(host.config.dataDir, RETIRED_DIR);
   mkdirSync(retired, { recursive: true, mode: 0o700 });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const aside = join(retired, `${slug}.${tenantId}.${stamp}.sqlite`);
-  renameSync(file, aside);
-  for (const suffix of ["-wal", "-shm"])
-    if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+  let aside: string | undefined;
+  for (const [i, file] of files.entries()) {
+    if (!existsSync(file)) continue;
+    aside = join(retired, `${slug}.${tenantId}.${stamp}${i > 0 ? `.${i}` : ""}.sqlite`);
+    renameSync(file, aside);
+    for (const suffix of ["-wal", "-shm"])
+      if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+  }
   return aside;
 }

@@ -34,12 +34,14 @@ export interface MoveCluster {
 
 /**
  * Starts `hosts` (names), after `setup` made their workspaces (each host's DataDir, closed
- * after); `pins` places slugs on hosts (placement overrides), so a test knows the owner.
+ * after); `pins` places slugs on hosts (placement overrides), so a test knows the owner;
+ * `serverEnv` is added to every server's environment.
  */
 export async function startMoveCluster(
   hosts: string[],
   setup: (data: Record<string, DataDir>) => Promise<void>,
   pins: Record<string, string>,
+  serverEnv: Record<string, string> = {},
 ): Promise<MoveCluster> {
   const dir = tempDir("crm-move-");
   const placementFile = join(dir.path, "cluster.json");
@@ -51,7 +53,7 @@ export async function startMoveCluster(
   }
   await setup(data);
   for (const d of Object.values(data)) d.close();
-  const env = (host: string) => ({ CRM_CLUSTER_FILE: placementFile, CRM_HOST_NAME: host });
+  const env = (host: string) => ({ ...serverEnv, CRM_CLUSTER_FILE: placementFile, CRM_HOST_NAME: host });
   const servers: Record<string, TestServer> = {};
   await Promise.all(
     hosts.map(async (host) => {
