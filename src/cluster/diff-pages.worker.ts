@@ -29,8 +29,11 @@ export interface DiffPagesResult {
   size: number;
   pages: number;
   bytes: number;
-  /** Tries the checkpoint needed before every frame was in the file. */
+  /** Tries the checkpoint needed before every frame was in the file, and the time it took. */
   tries: number;
+  settleMs: number;
+  /** Time spent reading, hashing and packing. */
+  diffMs: number;
 }
 
 /** How long the checkpoint may keep trying to find no writer and every frame copied back. */
@@ -53,7 +56,9 @@ const diffPages: TaskHandler<DiffPagesParams, DiffPagesResult> = (input, context
   const pin = openDatabase(path, { create: false, busyTimeoutMs: 1000 });
   const checkpointer = openDatabase(path, { create: false, busyTimeoutMs: 200 });
   try {
+    const started = performance.now();
     const tries = settle(pin, checkpointer);
+    const settledMs = performance.now() - started;
     try {
       const ownPageSize = Number(pin.query("PRAGMA page_size").values()[0]?.[0]);
       if (ownPageSize !== pageSize)
@@ -81,7 +86,14 @@ const diffPages: TaskHandler<DiffPagesParams, DiffPagesResult> = (input, context
         };
         const packed = pack(answer);
         writeFileSync(out, packed);
-        return { size, pages: indexes.length, bytes: packed.byteLength, tries };
+        return {
+          size,
+          pages: indexes.length,
+          bytes: packed.byteLength,
+          tries,
+          settleMs: Math.round(settledMs),
+          diffMs: Math.round(performance.now() - started - settledMs),
+        };
       } finally {
         closeSync(fd);
       }

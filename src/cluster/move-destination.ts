@@ -18,8 +18,9 @@ import { frozenSince } from "../tenancy/write-freeze.ts";
 import { markWebhookWorkspace, syncWebhookWorkspace } from "../webhooks/webhook-workspaces.ts";
 import type { ApplyPagesParams, ApplyPagesResult } from "./apply-pages.worker.ts";
 import { clusterFetch } from "./cluster-fetch.ts";
+import type { HashPagesParams, HashPagesResult } from "./hash-pages.worker.ts";
 import { type HostedTenant, MOVES_DIR, type MoveHost, onShard } from "./move-source.ts";
-import { hashesToBytes, headerPageSize, PageHasher } from "./page-hashes.ts";
+import { headerPageSize } from "./page-hashes.ts";
 import type { ClusterHost } from "./placement.ts";
 
 /** How long a copy or a catch-up may take over the network (a large workspace, a slow link). */
@@ -89,9 +90,9 @@ export async function sourceTenant(source: SourceHost, slug: string): Promise<Ho
 }
 
 /**
- * Step (a): streams the source's file into data/moves/incoming/<id>.sqlite, hashing each page
- * as it passes (a few µs per 64 KB on this thread, between reads). The file is live on the
- * source, so the copy may be torn: the catch-up replaces every page that differs.
+ * Step (a): streams the source's file into data/moves/incoming/<id>.sqlite, then hashes its
+ * pages in the pool. The file is live on the source, so the copy may be torn: the catch-up
+ * replaces every page that differs.
  */
 export function pullCopy(host: MoveHost, source: SourceHost, slug: string) {
   return oneAtATime(slug, async () => {
@@ -99,24 +100,30 @@ export function pullCopy(host: MoveHost, source: SourceHost, slug: string) {
     const paths = incoming(host.config.dataDir, tenant.id);
     mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
     const response = await fromSource(source, "GET", `/_cluster/t/${slug}/file`);
-    const hasher = new PageHasher(Number(response.headers.get("CRM-Page-Size")));
     // Unique: with `crm serve --procs`, a resumed copy may run in another process than the first.
     const partial = `${paths.copy}.${process.pid}.${Date.now()}.part`;
     const file = await open(partial, "w", 0o600);
     try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        hasher.push(chunk);
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>)
         await file.write(chunk);
-      }
       await file.sync();
     } finally {
       await file.close();
     }
-    await Bun.write(`${partial}.hashes`, hashesToBytes(hasher.finish()));
+    const hashed = await host.pool.run<HashPagesResult>(
+      "cluster.hash-pages",
+      {
+        tenantId: tenant.id,
+        slug,
+        file: `${TENANTS_DIR}/${tenant.id}.sqlite`,
+        params: { file: partial, out: `${partial}.hashes` } satisfies HashPagesParams,
+      },
+      { timeoutMs: TRANSFER_MS, runToEnd: true },
+    );
     for (const suffix of ["-wal", "-shm"]) rmSync(paths.copy + suffix, { force: true });
     renameSync(partial, paths.copy);
     renameSync(`${partial}.hashes`, paths.hashes);
-    return { tenantId: tenant.id, bytes: hasher.bytes, pageSize: hasher.pageSize };
+    return { tenantId: tenant.id, bytes: hashed.bytes, pageSize: hashed.pageSize };
   });
 }
 
@@ -154,7 +161,14 @@ export function catchUp(host: MoveHost, source: SourceHost, slug: string) {
     );
     install(host, tenant, paths.copy);
     removeInFlight(host.config.dataDir, tenant.id);
-    return { diffBytes, pages: applied.pages, size: applied.size };
+    return {
+      diffBytes,
+      pages: applied.pages,
+      size: applied.size,
+      source: response.headers.get("CRM-Diff-Timing"),
+      applyMs: applied.applyMs,
+      checkMs: applied.checkMs,
+    };
   });
 }
 

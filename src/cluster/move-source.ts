@@ -112,7 +112,7 @@ export async function diffForDestination(
   host: MoveHost,
   tenant: Tenant,
   body: Uint8Array,
-): Promise<Uint8Array> {
+): Promise<{ packed: Uint8Array; result: DiffPagesResult }> {
   let asked: { pageSize?: unknown; hashes?: unknown };
   try {
     asked = unpack(body) as typeof asked;
@@ -125,7 +125,7 @@ export async function diffForDestination(
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const out = join(dir, `${tenant.id}.${process.pid}.${Date.now()}.diff`);
   try {
-    await host.pool.run<DiffPagesResult>(
+    const result = await host.pool.run<DiffPagesResult>(
       "cluster.diff-pages",
       {
         tenantId: tenant.id,
@@ -135,7 +135,7 @@ export async function diffForDestination(
       },
       { timeoutMs: 10 * 60_000, runToEnd: true },
     );
-    return await Bun.file(out).bytes();
+    return { packed: await Bun.file(out).bytes(), result };
   } finally {
     rmSync(out, { force: true });
   }

@@ -241,17 +241,17 @@ export async function moveTenant(options: MoveOptions): Promise<MoveReport> {
         );
         break;
       case "catch-up": {
-        const caught = await expectOk<{ diffBytes: number; pages: number }>(
-          to,
-          secret,
-          "POST",
-          `/_cluster/moves/${slug}/catch-up?from=${from.name}`,
-          TRANSFER_MS,
-        );
+        const caught = await expectOk<{
+          diffBytes: number;
+          pages: number;
+          source?: string | null;
+          applyMs?: number;
+          checkMs?: number;
+        }>(to, secret, "POST", `/_cluster/moves/${slug}/catch-up?from=${from.name}`, TRANSFER_MS);
         current.catchUpBytes = caught.diffBytes;
         done(step);
         say(
-          `caught up: ${caught.pages} pages (${mb(caught.diffBytes)}) in ${seconds(Date.now() - stepStarted)}; ${to.name} holds ${slug}, frozen`,
+          `caught up: ${caught.pages} pages (${mb(caught.diffBytes)}) in ${seconds(Date.now() - stepStarted)} (${from.name}: ${caught.source ?? "?"}; ${to.name}: apply=${caught.applyMs ?? "?"};check=${caught.checkMs ?? "?"}); ${to.name} holds ${slug}, frozen`,
         );
         break;
       }

@@ -3,7 +3,7 @@ import { fstatSync, readSync } from "node:fs";
 /**
  * Per-page fingerprints of a SQLite file, for a tenant move's catch-up (src/cluster): the
  * destination hashes every page of the copy it pulled, the source hashes its file once writes
- * are frozen and sends back only the pages that differ. xxHash64 (Bun.hash): the hashes never
+ * are frozen and sends back only the pages that differ (all of it in pool threads). xxHash64 (Bun.hash): the hashes never
  * outlive the move, so they are not a file format that must stay stable across versions.
  */
 
@@ -18,50 +18,6 @@ export function headerPageSize(header: Uint8Array): number {
 
 export function pageHash(page: Uint8Array): bigint {
   return Bun.hash.xxHash64(page);
-}
-
-/**
- * Hashes pages as a file streams past in chunks of any size (a copy arriving over HTTP): holds
- * at most one page of leftover bytes. A short last page (a copy torn mid-page) is hashed as it is.
- */
-export class PageHasher {
-  private readonly hashes: bigint[] = [];
-  private readonly partial: Uint8Array;
-  private filled = 0;
-  bytes = 0;
-
-  constructor(readonly pageSize: number) {
-    this.partial = new Uint8Array(pageSize);
-  }
-
-  push(chunk: Uint8Array): void {
-    this.bytes += chunk.byteLength;
-    let at = 0;
-    if (this.filled > 0) {
-      const take = Math.min(this.pageSize - this.filled, chunk.byteLength);
-      this.partial.set(chunk.subarray(0, take), this.filled);
-      this.filled += take;
-      at = take;
-      if (this.filled < this.pageSize) return;
-      this.hashes.push(pageHash(this.partial));
-      this.filled = 0;
-    }
-    for (; at + this.pageSize <= chunk.byteLength; at += this.pageSize)
-      this.hashes.push(pageHash(chunk.subarray(at, at + this.pageSize)));
-    if (at < chunk.byteLength) {
-      this.partial.set(chunk.subarray(at), 0);
-      this.filled = chunk.byteLength - at;
-    }
-  }
-
-  /** Every page's hash, the short last one included. */
-  finish(): BigUint64Array {
-    if (this.filled > 0) {
-      this.hashes.push(pageHash(this.partial.subarray(0, this.filled)));
-      this.filled = 0;
-    }
-    return BigUint64Array.from(this.hashes);
-  }
 }
 
 /** One fingerprint of a whole file from its pages' hashes and its size (what both ends compare last). */

@@ -6,6 +6,7 @@ import bulkCount from "../bulk/count.worker.ts";
 import bulkRun from "../bulk/run.worker.ts";
 import clusterApplyPages from "../cluster/apply-pages.worker.ts";
 import clusterDiffPages from "../cluster/diff-pages.worker.ts";
+import clusterHashPages from "../cluster/hash-pages.worker.ts";
 import customFieldsChange from "../custom-fields/change-field.worker.ts";
 import eventsIngest from "../events/ingest.worker.ts";
 import exportsCount from "../exports/count.worker.ts";
@@ -71,6 +72,7 @@ export const TASKS = {
   "tenancy.checkpoint": tenancyCheckpoint,
   "cluster.diff-pages": clusterDiffPages,
   "cluster.apply-pages": clusterApplyPages,
+  "cluster.hash-pages": clusterHashPages,
   "analytics.rfm-summary": analyticsRfmSummary,
   "auth.request-reset": authRequestReset,
   "auth.remove-user": authRemoveUser,
