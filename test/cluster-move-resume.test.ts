@@ -22,7 +22,7 @@ describe("crm cluster move stopped part-way", () => {
     cluster.api(slug, keys[slug] as string)("POST", `/t/${slug}/contacts`, { firstName, lastName: "X" });
 
   beforeAll(async () => {
-    const slugs = ["resumed", "killed", "undone", "undone-late"];
+    const slugs = ["resumed", "killed", "undone", "undone-late", "stranded"];
     cluster = await startMoveCluster(
       ["a", "b"],
       async (data) => {
@@ -124,4 +124,19 @@ describe("crm cluster move stopped part-way", () => {
     expect(contactIdsOn(cluster, "b", "undone-late").size).toBe(0);
     expect((await create("undone-late", "BackOnA")).status).toBe(201);
   }, 40_000);
+
+  // Last: it stops host b for good.
+  it("rolls back with the destination gone: the source writable again at once, the rest said and left to a rerun", async () => {
+    const paused = await cluster.move(["stranded", "--to", "b", "--until", "catch-up"]);
+    expect(paused.code).toBe(0);
+    expect((await create("stranded", "Frozen")).status).toBe(503);
+    await cluster.servers.b?.kill();
+    const undone = await cluster.move(["stranded", "--rollback"]);
+    expect(undone.code).toBe(1);
+    expect(undone.stdout).toContain("a takes stranded's writes again");
+    expect(undone.stderr).toContain("host b (");
+    expect(undone.stderr).toContain("stranded is writable on a again, but b still has its copy");
+    expect((await create("stranded", "Writable")).status).toBe(201);
+    expect(existsSync(journal("stranded"))).toBe(true);
+  }, 30_000);
 });

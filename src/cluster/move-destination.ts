@@ -155,7 +155,7 @@ export function catchUp(host: MoveHost, source: SourceHost, slug: string) {
         tenantId: tenant.id,
         slug,
         file: `${TENANTS_DIR}/${tenant.id}.sqlite`,
-        params: { incoming: paths.copy, diff: paths.diff } satisfies ApplyPagesParams,
+        params: { incoming: paths.copy, diff: paths.diff, hashes: paths.hashes } satisfies ApplyPagesParams,
       },
       { timeoutMs: TRANSFER_MS, runToEnd: true },
     );

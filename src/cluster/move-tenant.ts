@@ -334,16 +334,23 @@ export async function rollbackMove(options: Omit<MoveOptions, "to">): Promise<Mo
   const placement = loadPlacement(options.clusterFile);
   const from = hostOrRefuse(placement, journal.from);
   const to = hostOrRefuse(placement, journal.to);
+  // The owner first: its writes should not wait on the destination, which may be the host that failed.
+  await expectOk(from, placement.secret, "POST", `/_cluster/t/${slug}/thaw`);
+  say(`${from.name} takes ${slug}'s writes again`);
   await expectOk(
     to,
     placement.secret,
     "DELETE",
     `/_cluster/moves/${slug}?tenant=${journal.tenantId}`,
     TRANSFER_MS,
-  );
-  say(`${to.name} discarded its copy of ${slug}`);
-  await expectOk(from, placement.secret, "POST", `/_cluster/t/${slug}/thaw`);
-  say(`${from.name} takes ${slug}'s writes again; the move is rolled back`);
+  ).catch((error: unknown) => {
+    // Its copy is frozen and placement never named it: harmless until it answers again.
+    throw new MoveError(
+      `${(error as Error).message}\n${slug} is writable on ${from.name} again, but ${to.name} still has its copy: run this again once ${to.name} answers`,
+      1,
+    );
+  });
+  say(`${to.name} discarded its copy of ${slug}; the move is rolled back`);
   closeJournal(dataDir, journal, "rolled-back");
   return { ...report(journal, started, true), to: journal.from };
 }
