@@ -18,6 +18,7 @@ const GUARDS: Record<string, { label: string; role?: number; writesOnly?: boolea
   requireSignedIn: { label: "session" },
   apiKeyAuth: { label: "api key" },
   opsAccess: { label: "operator" },
+  requireClusterSignature: { label: "cluster signature" },
   writesNeedMember: { label: "member", role: 1, writesOnly: true },
   memberOnly: { label: "member", role: 1 },
   adminOnly: { label: "admin", role: 2 },

@@ -8,7 +8,8 @@ import { CLUSTER_SIGNATURE_HEADER, CLUSTER_TIME_HEADER, verifyClusterRequest } f
  * bad or stale signature is a 403 that says nothing more.
  */
 export function requireClusterSignature(secret: () => string | undefined): MiddlewareHandler {
-  return async (c, next) => {
+  // Named: `crm routes` lists the routes behind it by this name (src/cli/route-table.ts).
+  return async function requireClusterSignature(c, next) {
     const key = secret();
     if (key === undefined)
       return problemResponse({
