@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { clusterHeaders } from "../src/cluster/cluster-auth.ts";
 import { readPlacement, writePlacement } from "../src/cluster/placement-file.ts";
-import { type MoveCluster, startMoveCluster } from "./support/move-cluster.ts";
+import { type MoveCluster, workspacesOnA } from "./support/move-cluster.ts";
 
 /**
  * `crm cluster move` refuses what it cannot do with a clear message and an exit status (2: bad
@@ -27,14 +27,10 @@ describe("crm cluster move refusals", () => {
   };
 
   beforeAll(async () => {
-    cluster = await startMoveCluster(
-      ["a", "b"],
-      async (data) => {
-        await data.a?.tenant("acme");
-        key = (await data.a?.apiKey("acme", "owner")) ?? "";
-      },
-      { acme: "a" },
-    );
+    ({
+      cluster,
+      keys: { acme: key = "" },
+    } = await workspacesOnA(["acme"]));
     placementBefore = readFileSync(cluster.placementFile, "utf8");
   }, 30_000);
   afterAll(() => cluster?.stop());

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { BrowserClient } from "./support/browser-client.ts";
-import { type MoveCluster, startMoveCluster } from "./support/move-cluster.ts";
+import { type MoveCluster, workspacesOnA } from "./support/move-cluster.ts";
 import { signIn } from "./support/workspace.ts";
 
 /**
@@ -16,14 +16,10 @@ describe("a workspace frozen by a move", () => {
   const call = () => cluster.api("acme", key);
 
   beforeAll(async () => {
-    cluster = await startMoveCluster(
-      ["a", "b"],
-      async (data) => {
-        await data.a?.tenant("acme");
-        key = (await data.a?.apiKey("acme", "owner")) ?? "";
-      },
-      { acme: "a" },
-    );
+    ({
+      cluster,
+      keys: { acme: key = "" },
+    } = await workspacesOnA(["acme"]));
     contactId = String(
       (await call()("POST", "/t/acme/contacts", { firstName: "Ada", lastName: "B" })).json.id,
     );

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { seedTenant } from "../src/seed/seed-tenant.ts";
-import { type MoveCluster, startMoveCluster } from "./support/move-cluster.ts";
+import { type MoveCluster, workspacesOnA } from "./support/move-cluster.ts";
 import { contactIdsOn, startWriter } from "./support/move-load.ts";
 
 /**
@@ -23,18 +22,9 @@ describe("crm cluster move stopped part-way", () => {
 
   beforeAll(async () => {
     const slugs = ["resumed", "killed", "undone", "undone-late", "stranded"];
-    cluster = await startMoveCluster(
-      ["a", "b"],
-      async (data) => {
-        for (const slug of slugs) {
-          const tenant = await data.a?.tenant(slug);
-          if (!tenant) throw new Error("no tenant");
-          await data.a?.shards.use(tenant, (shard) => seedTenant(shard, { contacts: 1500, seed: 3 }));
-          keys[slug] = (await data.a?.apiKey(slug, "owner")) ?? "";
-        }
-      },
-      Object.fromEntries(slugs.map((slug) => [slug, "a"])),
-    );
+    let made: Record<string, string>;
+    ({ cluster, keys: made } = await workspacesOnA(slugs, 1500));
+    Object.assign(keys, made);
   }, 60_000);
   afterAll(() => cluster?.stop());
 

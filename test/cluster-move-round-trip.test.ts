@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { seedTenant } from "../src/seed/seed-tenant.ts";
-import { type MoveCluster, startMoveCluster } from "./support/move-cluster.ts";
+import { type MoveCluster, workspacesOnA } from "./support/move-cluster.ts";
 import { contactIdsOn, startWriter, type WriteLog } from "./support/move-load.ts";
 
 /**
@@ -19,17 +18,12 @@ describe("crm cluster move there and back", () => {
   const results: { code: number; stderr: string }[] = [];
 
   beforeAll(async () => {
-    cluster = await startMoveCluster(
-      ["a", "b"],
-      async (data) => {
-        const tenant = await data.a?.tenant("acme");
-        if (!tenant) throw new Error("no tenant");
-        await data.a?.shards.use(tenant, (shard) => seedTenant(shard, { contacts: 2000, seed: 5 }));
-        key = (await data.a?.apiKey("acme", "owner")) ?? "";
-      },
-      { acme: "a" },
-      { CRM_CHECKPOINT_WAL_BYTES: String(64 * 1024) },
-    );
+    ({
+      cluster,
+      keys: { acme: key = "" },
+    } = await workspacesOnA(["acme"], 2000, {
+      CRM_CHECKPOINT_WAL_BYTES: String(64 * 1024),
+    }));
     const writer = startWriter(cluster, "acme", key);
     await Bun.sleep(300);
     results.push(await cluster.move(["acme", "--to", "b"]));

@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readPlacement } from "../src/cluster/placement-file.ts";
-import { seedTenant } from "../src/seed/seed-tenant.ts";
-import { type MoveCluster, startMoveCluster } from "./support/move-cluster.ts";
+import { type MoveCluster, workspacesOnA } from "./support/move-cluster.ts";
 import { contactIdsOn, startReader, startWriter, type WriteLog } from "./support/move-load.ts";
 
 /**
@@ -21,17 +20,11 @@ describe("crm cluster move under a continuous write load", () => {
   let placementVersion = 0;
 
   beforeAll(async () => {
-    cluster = await startMoveCluster(
-      ["a", "b"],
-      async (data) => {
-        const tenant = await data.a?.tenant("acme");
-        if (!tenant) throw new Error("no tenant");
-        // Enough rows that the copy takes a while and pages change under it.
-        await data.a?.shards.use(tenant, (shard) => seedTenant(shard, { contacts: 3000, seed: 7 }));
-        key = (await data.a?.apiKey("acme", "owner")) ?? "";
-      },
-      { acme: "a" },
-    );
+    // Enough rows that the copy takes a while and pages change under it.
+    ({
+      cluster,
+      keys: { acme: key = "" },
+    } = await workspacesOnA(["acme"], 3000));
     placementVersion = readPlacement(cluster.placementFile).version;
     const writer = startWriter(cluster, "acme", key);
     const reader = startReader(cluster, "acme", key);

@@ -1,14 +1,6 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
+import { writeWhole } from "./write-whole.ts";
 
 /**
  * The steps of `crm cluster move`, in order. Each is safe to run again after a crash in it
@@ -46,22 +38,19 @@ export function journalPath(dataDir: string, slug: string): string {
 export function readJournal(dataDir: string, slug: string): MoveJournal | undefined {
   const path = journalPath(dataDir, slug);
   if (!existsSync(path)) return undefined;
-  return JSON.parse(readFileSync(path, "utf8")) as MoveJournal;
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as MoveJournal;
+  } catch (error) {
+    throw new Error(
+      `the move's journal ${path} cannot be read (${(error as Error).message}): fix or remove it`,
+    );
+  }
 }
 
 /** Writes the journal whole or not at all (temporary file, fsync, rename): a kill never leaves half of it. */
 export function writeJournal(dataDir: string, journal: MoveJournal): void {
-  const path = journalPath(dataDir, journal.slug);
   mkdirSync(join(dataDir, "moves"), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temporary, "w", 0o600);
-  try {
-    writeSync(fd, `${JSON.stringify(journal, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
+  writeWhole(journalPath(dataDir, journal.slug), `${JSON.stringify(journal, null, 2)}\n`);
 }
 
 /** Files a finished (or rolled back) move's journal under <data>/moves/done/, for the record. */

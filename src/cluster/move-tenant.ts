@@ -115,6 +115,14 @@ function hostOrRefuse(placement: Placement, name: string): ClusterHost {
   return host;
 }
 
+function journalOrRefuse(dataDir: string, slug: string): MoveJournal | undefined {
+  try {
+    return readJournal(dataDir, slug);
+  } catch (error) {
+    throw new MoveError((error as Error).message, 1);
+  }
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -194,7 +202,7 @@ export async function moveTenant(options: MoveOptions): Promise<MoveReport> {
   const { slug, say, dataDir } = options;
   const placement = loadPlacement(options.clusterFile);
   const to = hostOrRefuse(placement, options.to);
-  let journal = readJournal(dataDir, slug);
+  let journal = journalOrRefuse(dataDir, slug);
   if (journal) {
     if (journal.to !== to.name)
       throw new MoveError(
@@ -320,7 +328,7 @@ function report(journal: MoveJournal, started: number, finished: boolean): MoveR
  */
 export async function rollbackMove(options: Omit<MoveOptions, "to">): Promise<MoveReport> {
   const { slug, say, dataDir } = options;
-  const journal = readJournal(dataDir, slug);
+  const journal = journalOrRefuse(dataDir, slug);
   if (!journal)
     throw new MoveError(`no move of ${slug} is in progress here (no ${journalPath(dataDir, slug)})`, 1);
   if (journal.done.includes("flip")) {

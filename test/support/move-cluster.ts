@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ownerOf } from "../../src/cluster/placement.ts";
 import { newPlacement, readPlacement, writePlacement } from "../../src/cluster/placement-file.ts";
+import { seedTenant } from "../../src/seed/seed-tenant.ts";
 import { type CommandResult, runCommand } from "./run-command.ts";
 import { startServer, type TestServer } from "./server.ts";
 import { tempDir } from "./temp-dir.ts";
@@ -96,4 +97,30 @@ export async function startMoveCluster(
       dir.remove();
     },
   };
+}
+
+/**
+ * Hosts a and b with `slugs` on a, each seeded with `contacts` contacts (0: just the owner), and
+ * an owner's API key for each: what every move test starts from.
+ */
+export async function workspacesOnA(
+  slugs: string[],
+  contacts = 0,
+  serverEnv: Record<string, string> = {},
+): Promise<{ cluster: MoveCluster; keys: Record<string, string> }> {
+  const keys: Record<string, string> = {};
+  const cluster = await startMoveCluster(
+    ["a", "b"],
+    async ({ a }) => {
+      if (!a) throw new Error("no host a");
+      for (const slug of slugs) {
+        const tenant = await a.tenant(slug);
+        if (contacts > 0) await a.shards.use(tenant, (shard) => seedTenant(shard, { contacts, seed: 7 }));
+        keys[slug] = await a.apiKey(slug, "owner");
+      }
+    },
+    Object.fromEntries(slugs.map((slug) => [slug, "a"])),
+    serverEnv,
+  );
+  return { cluster, keys };
 }
