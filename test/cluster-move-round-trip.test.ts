@@ -5,8 +5,9 @@ import { type MoveCluster, workspacesOnA } from "./support/move-cluster.ts";
 import { contactIdsOn, startWriter, type WriteLog } from "./support/move-load.ts";
 
 /**
- * A workspace moved away and back under a continuous write load, with the hosts checkpointing
- * often (a tiny CRM_CHECKPOINT_WAL_BYTES): the first host's pool threads still hold the file it
+ * A workspace moved away and back under a continuous write load, each host running two server
+ * processes (`--procs 2`: the freeze and the retire must hold in both) and checkpointing often
+ * (a tiny CRM_CHECKPOINT_WAL_BYTES): the first host's pool threads still hold the file it
  * retired when the workspace comes back. The file that comes back gets a name of its own, so no
  * old handle ever takes its write-ahead log for the old file's (found by bench:move: 206 writes
  * lost on the way back when it had the old name).
@@ -23,6 +24,8 @@ describe("crm cluster move there and back", () => {
       keys: { acme: key = "" },
     } = await workspacesOnA(["acme"], 2000, {
       CRM_CHECKPOINT_WAL_BYTES: String(64 * 1024),
+      // Two server processes per host: the freeze, the retire and the return meet both.
+      CRM_PROCS: "2",
     }));
     const writer = startWriter(cluster, "acme", key);
     await Bun.sleep(300);
