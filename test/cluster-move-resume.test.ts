@@ -21,7 +21,7 @@ describe("crm cluster move stopped part-way", () => {
     cluster.api(slug, keys[slug] as string)("POST", `/t/${slug}/contacts`, { firstName, lastName: "X" });
 
   beforeAll(async () => {
-    const slugs = ["resumed", "killed", "undone", "undone-late", "stranded"];
+    const slugs = ["resumed", "killed", "undone", "undone-late", "twice", "stranded"];
     let made: Record<string, string>;
     ({ cluster, keys: made } = await workspacesOnA(slugs, 1500));
     Object.assign(keys, made);
@@ -114,6 +114,26 @@ describe("crm cluster move stopped part-way", () => {
     expect(contactIdsOn(cluster, "b", "undone-late").size).toBe(0);
     expect((await create("undone-late", "BackOnA")).status).toBe(201);
   }, 40_000);
+
+  it("refuses a second mover while the first runs, and a resume to another host", async () => {
+    const first = cluster.spawnMove(["twice", "--to", "b", "--until", "freeze"]);
+    const until = Date.now() + 20_000;
+    while (!existsSync(journal("twice")) && Date.now() < until) await Bun.sleep(5);
+    // Held still while the second runs, so it cannot have finished already.
+    first.kill("SIGSTOP");
+    const second = await cluster.move(["twice", "--to", "b"]);
+    first.kill("SIGCONT");
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`another crm cluster move (pid ${first.pid}) is moving twice`);
+    expect(await first.exited).toBe(0);
+    const elsewhere = await cluster.move(["twice", "--to", "a"]);
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toContain(
+      "a move of twice to b is in progress: resume it with --to b, or undo it with --rollback",
+    );
+    expect((await cluster.move(["twice", "--rollback"])).code).toBe(0);
+    expect((await create("twice", "AfterAll")).status).toBe(201);
+  }, 30_000);
 
   // Last: it stops host b for good.
   it("rolls back with the destination gone: the source writable again at once, the rest said and left to a rerun", async () => {
