@@ -23,7 +23,7 @@ describe("crm cluster move stopped part-way", () => {
   beforeAll(async () => {
     const slugs = ["resumed", "killed", "undone", "undone-late", "twice", "stranded"];
     let made: Record<string, string>;
-    ({ cluster, keys: made } = await workspacesOnA(slugs, 1500));
+    ({ cluster, keys: made } = await workspacesOnA(slugs, 800));
     Object.assign(keys, made);
   }, 60_000);
   afterAll(() => cluster?.stop());

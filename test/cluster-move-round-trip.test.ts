@@ -22,7 +22,7 @@ describe("crm cluster move there and back", () => {
     ({
       cluster,
       keys: { acme: key = "" },
-    } = await workspacesOnA(["acme"], 2000, {
+    } = await workspacesOnA(["acme"], 1500, {
       CRM_CHECKPOINT_WAL_BYTES: String(64 * 1024),
       // Two server processes per host: the freeze, the retire and the return meet both.
       CRM_PROCS: "2",

@@ -24,7 +24,7 @@ describe("crm cluster move under a continuous write load", () => {
     ({
       cluster,
       keys: { acme: key = "" },
-    } = await workspacesOnA(["acme"], 3000));
+    } = await workspacesOnA(["acme"], 2000));
     placementVersion = readPlacement(cluster.placementFile).version;
     const writer = startWriter(cluster, "acme", key);
     const reader = startReader(cluster, "acme", key);

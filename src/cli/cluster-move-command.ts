@@ -1,5 +1,7 @@
+import { MoveError } from "../cluster/move-hosts.ts";
 import { MOVE_STEPS, type MoveStep } from "../cluster/move-journal.ts";
-import { MoveError, type MoveReport, moveTenant, rollbackMove } from "../cluster/move-tenant.ts";
+import { type MoveReport, moveTenant } from "../cluster/move-tenant.ts";
+import { rollbackMove } from "../cluster/rollback-move.ts";
 import { loadConfig } from "../core/config.ts";
 import { isValidSlug } from "../tenancy/slug.ts";
 import { type Command, DATA_HELP, UsageError } from "./command.ts";

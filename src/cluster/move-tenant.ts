@@ -1,27 +1,24 @@
-import { existsSync } from "node:fs";
-import { clusterFetch } from "./cluster-fetch.ts";
+import {
+  call,
+  expectOk,
+  FREEZE_MS,
+  hostOrRefuse,
+  journalOrRefuse,
+  loadPlacement,
+  MoveError,
+  TRANSFER_MS,
+} from "./move-hosts.ts";
 import {
   closeJournal,
   journalPath,
   type MoveJournal,
   type MoveStep,
   nextStep,
-  readJournal,
   writeJournal,
 } from "./move-journal.ts";
 import type { HostedTenant } from "./move-source.ts";
-import { type ClusterHost, hostNamed, ownerOf, type Placement, rendezvousOwner } from "./placement.ts";
+import { type ClusterHost, ownerOf, type Placement, rendezvousOwner } from "./placement.ts";
 import { readPlacement, writePlacement } from "./placement-file.ts";
-
-/** A move refused or failed: what to tell the operator, and the exit code (2: bad input, 1: failed). */
-export class MoveError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: 1 | 2,
-  ) {
-    super(message);
-  }
-}
 
 export interface MoveOptions {
   dataDir: string;
@@ -51,77 +48,8 @@ export interface MoveReport {
   catchUpBytes?: number;
 }
 
-/** Time allowed to a host for a short call (state, freeze, thaw, retire), and for a copy or catch-up. */
-const SHORT_MS = 15_000;
-const TRANSFER_MS = 30 * 60_000;
-
 const mb = (bytes: number | undefined) => `${((bytes ?? 0) / 1_048_576).toFixed(1)} MB`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-
-/** One signed call to a host's /_cluster routes: its JSON, or a MoveError saying who failed how. */
-async function call<T>(
-  host: ClusterHost,
-  secret: string,
-  method: string,
-  path: string,
-  timeoutMs = SHORT_MS,
-): Promise<{ status: number; body: T }> {
-  let response: Response;
-  try {
-    response = await clusterFetch(host, secret, method, path, { timeoutMs });
-  } catch (error) {
-    throw new MoveError(`host ${host.name} (${host.url}) did not answer: ${(error as Error).message}`, 1);
-  }
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: response.status, body: body as T };
-}
-
-async function expectOk<T>(
-  host: ClusterHost,
-  secret: string,
-  method: string,
-  path: string,
-  timeoutMs?: number,
-) {
-  const { status, body } = await call<T & { detail?: string }>(host, secret, method, path, timeoutMs);
-  if (status >= 200 && status < 300) return body as T;
-  const detail = typeof body === "object" && body?.detail ? body.detail : String(body).slice(0, 300);
-  throw new MoveError(`host ${host.name} answered ${status} to ${method} ${path}: ${detail}`, 1);
-}
-
-function loadPlacement(clusterFile: string): Placement {
-  if (!existsSync(clusterFile))
-    throw new MoveError(`no placement file at ${clusterFile}: there is no cluster to move within`, 2);
-  try {
-    return readPlacement(clusterFile);
-  } catch (error) {
-    throw new MoveError((error as Error).message, 2);
-  }
-}
-
-function hostOrRefuse(placement: Placement, name: string): ClusterHost {
-  const host = hostNamed(placement, name);
-  if (!host)
-    throw new MoveError(
-      `no host "${name}" in placement (hosts: ${placement.hosts.map((h) => h.name).join(", ") || "none"})`,
-      2,
-    );
-  return host;
-}
-
-function journalOrRefuse(dataDir: string, slug: string): MoveJournal | undefined {
-  try {
-    return readJournal(dataDir, slug);
-  } catch (error) {
-    throw new MoveError((error as Error).message, 1);
-  }
-}
 
 function pidAlive(pid: number): boolean {
   try {
@@ -224,6 +152,10 @@ export async function moveTenant(options: MoveOptions): Promise<MoveReport> {
     current.done.push(step);
     writeJournal(dataDir, current);
   };
+  if (options.until && current.done.includes(options.until) && nextStep(current)) {
+    say(`already past ${options.until}; run the command without --until to go on`);
+    return report(current, started, false);
+  }
   for (let step = nextStep(current); step; step = nextStep(current)) {
     const stepStarted = Date.now();
     switch (step) {
@@ -242,7 +174,8 @@ export async function moveTenant(options: MoveOptions): Promise<MoveReport> {
       }
       case "freeze":
         current.frozenAt ??= Date.now();
-        await expectOk(from, secret, "POST", `/_cluster/t/${slug}/freeze`);
+        // Longer than the owner waits for another writer's lock (30 s) before it gives up.
+        await expectOk(from, secret, "POST", `/_cluster/t/${slug}/freeze`, FREEZE_MS);
         done(step);
         say(
           `froze ${slug}'s writes on ${from.name} (they get 503 + Retry-After until the move ends; if this command stops now, run it again to resume, or with --rollback)`,
@@ -304,7 +237,7 @@ export async function moveTenant(options: MoveOptions): Promise<MoveReport> {
   return report(current, started, true);
 }
 
-function report(journal: MoveJournal, started: number, finished: boolean): MoveReport {
+export function report(journal: MoveJournal, started: number, finished: boolean): MoveReport {
   const { frozenAt, flippedAt, thawedAt } = journal;
   return {
     slug: journal.slug,
@@ -318,47 +251,4 @@ function report(journal: MoveJournal, started: number, finished: boolean): MoveR
     copyBytes: journal.copyBytes,
     catchUpBytes: journal.catchUpBytes,
   };
-}
-
-/**
- * `crm cluster move --rollback`: before the flip, thaws the source and has the destination
- * discard its copy (and the workspace, if it was installed there, still frozen); after the
- * flip, the destination may already hold new writes, so the move is finished and the workspace
- * moved back.
- */
-export async function rollbackMove(options: Omit<MoveOptions, "to">): Promise<MoveReport> {
-  const { slug, say, dataDir } = options;
-  const journal = journalOrRefuse(dataDir, slug);
-  if (!journal)
-    throw new MoveError(`no move of ${slug} is in progress here (no ${journalPath(dataDir, slug)})`, 1);
-  if (journal.done.includes("flip")) {
-    say(
-      `${slug} already serves from ${journal.to}: finishing that move, then moving it back to ${journal.from}`,
-    );
-    await moveTenant({ ...options, to: journal.to, until: undefined });
-    return moveTenant({ ...options, to: journal.from, until: undefined });
-  }
-  const started = Date.now();
-  const placement = loadPlacement(options.clusterFile);
-  const from = hostOrRefuse(placement, journal.from);
-  const to = hostOrRefuse(placement, journal.to);
-  // The owner first: its writes should not wait on the destination, which may be the host that failed.
-  await expectOk(from, placement.secret, "POST", `/_cluster/t/${slug}/thaw`);
-  say(`${from.name} takes ${slug}'s writes again`);
-  await expectOk(
-    to,
-    placement.secret,
-    "DELETE",
-    `/_cluster/moves/${slug}?tenant=${journal.tenantId}`,
-    TRANSFER_MS,
-  ).catch((error: unknown) => {
-    // Its copy is frozen and placement never named it: harmless until it answers again.
-    throw new MoveError(
-      `${(error as Error).message}\n${slug} is writable on ${from.name} again, but ${to.name} still has its copy: run this again once ${to.name} answers`,
-      1,
-    );
-  });
-  say(`${to.name} discarded its copy of ${slug}; the move is rolled back`);
-  closeJournal(dataDir, journal, "rolled-back");
-  return { ...report(journal, started, true), to: journal.from };
 }
