@@ -226,8 +226,10 @@ describe("which requests are run again", () => {
 
   beforeAll(() => {
     const setup = openDatabase(file, { create: true });
-    setup.run("CREATE TABLE shard_state (id INTEGER PRIMARY KEY, change_counter INTEGER NOT NULL)");
-    setup.run("INSERT INTO shard_state VALUES (1, 0)");
+    setup.run(
+      "CREATE TABLE shard_state (id INTEGER PRIMARY KEY, change_counter INTEGER NOT NULL, frozen_since INTEGER)",
+    );
+    setup.run("INSERT INTO shard_state (id, change_counter) VALUES (1, 0)");
     setup.run("CREATE TABLE notes (body TEXT)");
     setup.close();
     shard = new Shard({ id: "unit", slug: "unit" }, openDatabase(file, { create: false, busyTimeoutMs: 0 }));

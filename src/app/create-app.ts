@@ -10,6 +10,7 @@ import { signupRoutes } from "../auth/signup-routes.ts";
 import { backgroundRoutes } from "../background/routes.ts";
 import { bulkRoutes } from "../bulk/routes.ts";
 import { clusterRoutes } from "../cluster/cluster-routes.ts";
+import { moveRoutes } from "../cluster/move-routes.ts";
 import { signupOwnership, tenantOwnership } from "../cluster/ownership-middleware.ts";
 import { companyRoutes } from "../companies/routes.ts";
 import { contactRoutes } from "../contacts/routes.ts";
@@ -135,6 +136,8 @@ export function createApp(deps: ServerDeps, options: AppOptions = {}) {
   if (deps.cluster) app.use(tenantOwnership(deps.cluster));
   // An import's upload streams to disk under its own limit (CRM_IMPORT_MAX_BYTES): before the body limit.
   app.route("/t/:tenant/imports", importUploadRoutes(deps));
+  // Host-to-host routes of tenant moves (signed): a catch-up's page hashes have their own limit.
+  app.route("/_cluster", moveRoutes(deps));
   // Every other body, chunked ones too, must arrive within CRM_BODY_TIMEOUT_SECONDS (else 408),
   // counted before any body limit reads it (the upload above has its own idle limit instead).
   app.use(bodyDeadline(deps.config.bodyTimeoutSeconds));

@@ -6,6 +6,7 @@ import type { Viewer } from "../identity/viewer.ts";
 import { isLocked } from "../tenancy/locked.ts";
 import type { Shard } from "../tenancy/shard.ts";
 import { versionedCache } from "../tenancy/versioned-cache.ts";
+import { isFrozen } from "../tenancy/write-freeze.ts";
 import { sessions } from "./schema.ts";
 
 /** Writing last_seen_at on every request would turn every page view into an fsync; once a minute is plenty. */
@@ -20,12 +21,15 @@ export function sessionPolicy(config: Config): SessionPolicy {
   return { idleMs: config.sessionIdleMinutes * 60_000, maxAgeMs: config.sessionMaxDays * 86_400_000 };
 }
 
-/** Runs bookkeeping that may wait for a later request: a locked workspace skips it instead of failing the page. */
+/**
+ * Runs bookkeeping that may wait for a later request: a locked workspace, or one frozen while it
+ * moves to another host, skips it instead of failing the page.
+ */
 function skipWhenLocked(write: () => void): void {
   try {
     write();
   } catch (error) {
-    if (!isLocked(error)) throw error;
+    if (!isLocked(error) && !isFrozen(error)) throw error;
   }
 }
 

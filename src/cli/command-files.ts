@@ -30,6 +30,7 @@ export const COMMAND_FILES: { names: string[]; load: () => Promise<Command[]> }[
   { names: ["import"], load: async () => [(await import("./import-command.ts")).importCommand] },
   { names: ["export"], load: async () => [(await import("./export-command.ts")).exportCommand] },
   { names: ["backup"], load: async () => [(await import("./backup-command.ts")).backupCommand] },
+  { names: ["cluster move"], load: async () => [(await import("./cluster-move-command.ts")).clusterMove] },
   { names: ["loadtest"], load: async () => [(await import("./loadtest-command.ts")).loadtest] },
   {
     names: ["analytics", "analytics export", "analytics run", "analytics status", "analytics query"],

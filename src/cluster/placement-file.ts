@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { type Placement, validatePlacement } from "./placement.ts";
+import { writeWhole } from "./write-whole.ts";
 
 /** Reads and checks the placement file. */
 export function readPlacement(path: string): Placement {
@@ -13,15 +14,7 @@ export function readPlacement(path: string): Placement {
  * call this.
  */
 export function writePlacement(path: string, placement: Placement): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temporary, "w", 0o600);
-  try {
-    writeSync(fd, `${JSON.stringify(placement, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
+  writeWhole(path, `${JSON.stringify(placement, null, 2)}\n`);
 }
 
 /** A placement with no hosts yet and a fresh secret (the first `crm cluster hosts add`). */

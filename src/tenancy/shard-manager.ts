@@ -128,6 +128,12 @@ export class ShardManager {
   /** Returns the tenant's open shard (opening and migrating it if needed) and marks it held until `release()`. */
   acquire(tenant: Pick<Tenant, "id" | "slug" | "file">): Shard {
     let shard = this.open.get(tenant.id);
+    if (shard?.path !== undefined && shard.path !== join(this.dataDir, tenant.file)) {
+      // The workspace has another file now (it moved to another host and back: a new file under
+      // a new name): this handle is the old file's, never to be used or checked against the new.
+      this.closeTenant(tenant.id);
+      shard = undefined;
+    }
     if (shard) {
       // The path must still name the file we have open. Checked here at most every
       // IDENTITY_CHECK_MS (a stat() costs ~6 µs here, a fifth of the cheapest API read), and
@@ -216,6 +222,19 @@ export class ShardManager {
     }
     this.onFault?.(tenant, reason, { corrupt, path });
     return new WorkspaceUnavailableError();
+  }
+
+  /**
+   * Takes the tenant's open shard (if any) out of this process's service without a fault: the
+   * workspace left this host (`crm cluster move` retired it), so its file is about to be set
+   * aside. Closed now, or when its last holder lets go.
+   */
+  closeTenant(tenantId: string): void {
+    const shard = this.open.get(tenantId);
+    if (!shard) return;
+    this.open.delete(tenantId);
+    shard.retired = true;
+    if (shard.holders === 0) shard.close();
   }
 
   /**

@@ -7,6 +7,7 @@ import type { Tenant } from "./catalog-schema.ts";
 import { drizzleOver, runInTransaction } from "./open-database.ts";
 import { timed } from "./query-timing.ts";
 import { type FileIdentity, ShardFaultError } from "./shard-faults.ts";
+import { WorkspaceFrozenError } from "./write-freeze.ts";
 
 export type TenantRef = Pick<Tenant, "id" | "slug">;
 
@@ -173,7 +174,12 @@ export class Shard {
         // The last moment a write can still be refused rather than acknowledged into a lost file.
         const fault = this.identityFault();
         if (fault) throw new ShardFaultError(this.tenant.id, fault);
-        this.statement("UPDATE shard_state SET change_counter = change_counter + 1 WHERE id = 1").run();
+        // Read inside BEGIN IMMEDIATE: a freeze (a move to another host) committed by any
+        // process before this write took the lock is seen here, so no write lands after it.
+        const state = this.statement(
+          "UPDATE shard_state SET change_counter = change_counter + 1 WHERE id = 1 RETURNING frozen_since AS frozen",
+        ).get() as { frozen: number | null } | null;
+        if (state?.frozen != null) throw new WorkspaceFrozenError();
         this.localWrites++;
         commits++;
         this.versionMemo = undefined;

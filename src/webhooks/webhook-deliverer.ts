@@ -6,6 +6,7 @@ import type { Tenant } from "../tenancy/catalog-schema.ts";
 import { isLocked } from "../tenancy/locked.ts";
 import { commitCount, type Shard } from "../tenancy/shard.ts";
 import type { ShardManager } from "../tenancy/shard-manager.ts";
+import { frozenSince } from "../tenancy/write-freeze.ts";
 import type { ChangeSource } from "./change-source.ts";
 import { deliveryRequest } from "./delivery-request.ts";
 import { nextChangeFor, sharedPages } from "./next-change.ts";
@@ -176,14 +177,18 @@ export class WebhookDeliverer {
    */
   private async visitWorkspace(tenant: Tenant): Promise<void> {
     const ids = this.withShard(tenant, (shard) =>
-      (
-        shard
-          .statement(
-            `SELECT id FROM webhook_subscriptions
+      // A workspace frozen while it moves sends nothing: a delivery recorded after its last copy
+      // would be sent again by its new host.
+      frozenSince(shard.sqlite) !== undefined
+        ? []
+        : (
+            shard
+              .statement(
+                `SELECT id FROM webhook_subscriptions
              WHERE enabled = 1 AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id`,
-          )
-          .all(this.now()) as { id: number }[]
-      ).map((row) => row.id),
+              )
+              .all(this.now()) as { id: number }[]
+          ).map((row) => row.id),
     );
     if (!ids) return;
     const source = sharedPages(this.options.source);

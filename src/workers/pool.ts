@@ -154,6 +154,10 @@ export class WorkerPool {
       if (!reply.ok) {
         if (reply.issues) throw new ValidationError(reply.issues);
         if (reply.field !== undefined) throw new BadRequestError(reply.message, reply.field);
+        if (reply.retryAfterSeconds !== undefined && (reply.status === 429 || reply.status === 503))
+          throw Object.assign(new RetryLaterError(reply.status, reply.message, reply.retryAfterSeconds), {
+            title: reply.title,
+          });
         throw new AppError(reply.status, reply.title, reply.message);
       }
       this.counts.completed++;

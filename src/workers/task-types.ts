@@ -47,4 +47,6 @@ export type TaskReply =
       issues?: { field: string; message: string }[];
       /** The field a 400 (BadRequestError) names, if any. */
       field?: string;
+      /** A 429 or 503's wait (RetryLaterError: e.g. a workspace frozen while it moves), if any. */
+      retryAfterSeconds?: number;
     };

@@ -4,6 +4,9 @@ import authRequestReset from "../auth/request-reset.worker.ts";
 import batchRun from "../batch/run.worker.ts";
 import bulkCount from "../bulk/count.worker.ts";
 import bulkRun from "../bulk/run.worker.ts";
+import clusterApplyPages from "../cluster/apply-pages.worker.ts";
+import clusterDiffPages from "../cluster/diff-pages.worker.ts";
+import clusterHashPages from "../cluster/hash-pages.worker.ts";
 import customFieldsChange from "../custom-fields/change-field.worker.ts";
 import eventsIngest from "../events/ingest.worker.ts";
 import exportsCount from "../exports/count.worker.ts";
@@ -67,6 +70,9 @@ export const TASKS = {
   "privacy.workspace-csv": privacyWorkspaceCsv,
   "privacy.workspace-sqlite": privacyWorkspaceSqlite,
   "tenancy.checkpoint": tenancyCheckpoint,
+  "cluster.diff-pages": clusterDiffPages,
+  "cluster.apply-pages": clusterApplyPages,
+  "cluster.hash-pages": clusterHashPages,
   "analytics.rfm-summary": analyticsRfmSummary,
   "auth.request-reset": authRequestReset,
   "auth.remove-user": authRemoveUser,

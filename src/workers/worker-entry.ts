@@ -1,7 +1,7 @@
 import { getPriority, setPriority } from "node:os";
 import { isMainThread, workerData } from "node:worker_threads";
 import { pack } from "msgpackr";
-import { AppError, BadRequestError, ValidationError } from "../core/errors.ts";
+import { AppError, BadRequestError, RetryLaterError, ValidationError } from "../core/errors.ts";
 import type { TaskHandler, TaskReply, TaskRequest } from "./task-types.ts";
 import { TASKS } from "./tasks.ts";
 import { workerShard } from "./worker-shards.ts";
@@ -33,6 +33,7 @@ export async function dispatch(
       issues: error instanceof ValidationError ? error.issues : undefined,
       // A 400 names the one field it refused (problem+json's `errors`), as on the server's thread.
       field: error instanceof BadRequestError ? error.field : undefined,
+      retryAfterSeconds: error instanceof RetryLaterError ? error.retryAfterSeconds : undefined,
     };
   }
 }

@@ -1,0 +1,1 @@
+ALTER TABLE `shard_state` ADD `frozen_since` integer;
