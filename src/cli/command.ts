@@ -9,7 +9,8 @@ export interface Command {
   /** The usage lines and flag descriptions shown by --help. */
   help: string;
   options: OptionSpec;
-  positionals?: number;
+  /** How many arguments it takes: a number exactly, or "any" (a list, e.g. of slugs). Default 0. */
+  positionals?: number | "any";
   run(
     values: Record<string, string | boolean | undefined>,
     positionals: string[],
@@ -32,9 +33,9 @@ export function parseCommandArgs(command: Command, argv: string[]) {
       args: argv,
       options: { ...COMMON_OPTIONS, ...command.options },
       strict: true,
-      allowPositionals: (command.positionals ?? 0) > 0,
+      allowPositionals: command.positionals === "any" || (command.positionals ?? 0) > 0,
     });
-    if (!values.help && positionals.length !== (command.positionals ?? 0)) {
+    if (!values.help && command.positionals !== "any" && positionals.length !== (command.positionals ?? 0)) {
       throw new UsageError(`expected ${command.positionals ?? 0} argument(s), got ${positionals.length}`);
     }
     return { values: values as Record<string, string | boolean | undefined>, positionals };

@@ -128,6 +128,14 @@ export class ShardManager {
   /** Returns the tenant's open shard (opening and migrating it if needed) and marks it held until `release()`. */
   acquire(tenant: Pick<Tenant, "id" | "slug" | "file">): Shard {
     let shard = this.open.get(tenant.id);
+    // The catalog names another file (a backup restored in its place, crm backup restore): the
+    // old one is closed cleanly (its log is its own) once no one holds it, the new one opened.
+    if (shard?.path && shard.path !== join(this.dataDir, tenant.file)) {
+      this.open.delete(tenant.id);
+      shard.retired = true;
+      if (shard.holders === 0) shard.close();
+      shard = undefined;
+    }
     if (shard) {
       // The path must still name the file we have open. Checked here at most every
       // IDENTITY_CHECK_MS (a stat() costs ~6 µs here, a fifth of the cheapest API read), and

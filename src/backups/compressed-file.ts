@@ -1,0 +1,84 @@
+import { createHash } from "node:crypto";
+import { closeSync, createReadStream, createWriteStream, fsyncSync, openSync } from "node:fs";
+import { pipeline } from "node:stream/promises";
+import { constants, createZstdCompress, createZstdDecompress } from "node:zlib";
+
+/** What passed through: its size and SHA-256 (hex). */
+export interface StreamDigest {
+  bytes: number;
+  sha256: string;
+}
+
+/** A step of a pipeline that passes chunks on unchanged, counting and hashing them. */
+function digestTap(digest: StreamDigest) {
+  const hash = createHash("sha256");
+  return async function* tap(source: AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
+      hash.update(chunk);
+      digest.bytes += chunk.length;
+      yield chunk;
+    }
+    digest.sha256 = hash.digest("hex");
+  };
+}
+
+/** Opens `path` for writing, never over an existing file, readable by this user only; fsynced and closed by `written`. */
+function newFile(path: string) {
+  const fd = openSync(path, "wx", 0o600);
+  return {
+    stream: createWriteStream("", { fd, autoClose: false }),
+    written() {
+      fsyncSync(fd);
+      closeSync(fd);
+    },
+    close() {
+      try {
+        closeSync(fd);
+      } catch {}
+    },
+  };
+}
+
+/**
+ * Compresses `source` into a new file `target` with zstd (level 3: ~5× smaller for a workspace's
+ * file at a few hundred MB/s), hashing the compressed bytes as they are written; fsynced.
+ * Streams: the file is never held in memory.
+ */
+export async function compressFile(source: string, target: string): Promise<StreamDigest> {
+  const digest: StreamDigest = { bytes: 0, sha256: "" };
+  const out = newFile(target);
+  try {
+    // zstd's own frame checksum as well: a decompression that goes wrong fails, not only the SHA-256 check.
+    const zstd = createZstdCompress({ params: { [constants.ZSTD_c_checksumFlag]: 1 } });
+    await pipeline(createReadStream(source), zstd, digestTap(digest), out.stream);
+    out.written();
+  } catch (error) {
+    out.close();
+    throw error;
+  }
+  return digest;
+}
+
+/**
+ * Decompresses `source` into a new file `target`, hashing the compressed bytes as they are read
+ * (one pass for the checksum and the copy); fsynced. A truncated or garbled stream throws.
+ */
+export async function decompressFile(source: string, target: string): Promise<StreamDigest> {
+  const digest: StreamDigest = { bytes: 0, sha256: "" };
+  const out = newFile(target);
+  try {
+    await pipeline(createReadStream(source), digestTap(digest), createZstdDecompress(), out.stream);
+    out.written();
+  } catch (error) {
+    out.close();
+    throw error;
+  }
+  return digest;
+}
+
+/** The SHA-256 (hex) of a file, streamed. */
+export async function hashFile(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
