@@ -142,6 +142,23 @@ describe("restoring a lost host's workspace on another host", () => {
     }
   });
 
+  it("a workspace whose file was deleted under the running server (503) is served again after restore --force, with no restart", async () => {
+    const data = new DataDir(hostB);
+    const file = join(hostB, data.get("acme").file);
+    data.close();
+    rmSync(file);
+    const call = api((server as TestServer).url, key);
+    // A write finds it at once (a read within a second of the last check might not).
+    expect((await call("POST", "/t/acme/contacts", { firstName: "Lost" })).status).toBe(503);
+    expect((await call("GET", "/t/acme/contacts?limit=100")).status).toBe(503);
+    const run = await crm(hostB, ["backup", "restore", "acme", "--from", offHost, "--force"]);
+    expect(run.code).toBe(0);
+    const served = await call("GET", "/t/acme/contacts?limit=100");
+    expect(served.status).toBe(200);
+    expect(served.json.data).toHaveLength(12);
+    expect((await call("POST", "/t/acme/contacts", { firstName: "AfterLoss" })).status).toBe(201);
+  });
+
   it("in a cluster whose placement gives the workspace to another host, the restore says how to move it here", async () => {
     const other = join(root.path, "host-c");
     mkdirSync(other);

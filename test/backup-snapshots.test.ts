@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import {
   copyFileSync,
   existsSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   statSync,
@@ -202,6 +203,54 @@ describe("crm backup list and verify", () => {
     expect(restore.code).toBe(1);
     expect(restore.stderr).toMatch(/manifest/);
     expect(readdirSync(join(dir.path, "third-host", "tenants"))).toEqual([]);
+  });
+});
+
+describe("a forged snapshot", () => {
+  it("another workspace's file under a manifest that matches its checksum: verify names it, restore refuses; one that decompresses past its manifest's size is stopped", async () => {
+    const [, betaSnapshot] = snapshotFiles("beta");
+    const bytes = readFileSync(join(backups, "beta", betaSnapshot as string));
+    const stamp = "20260101T000000.000Z";
+    mkdirSync(join(backups, "gamma"), { mode: 0o700 });
+    writeFileSync(join(backups, "gamma", `${stamp}.sqlite.zst`), bytes);
+    const manifest = (sourceBytes: number) => ({
+      format: "crm-backup/1",
+      tenantId: data.get("acme").id,
+      slug: "gamma",
+      name: "Gamma",
+      createdAt: 0,
+      takenAt: "2026-01-01T00:00:00.000Z",
+      host: "elsewhere",
+      file: `${stamp}.sqlite.zst`,
+      compression: "zstd",
+      sourceBytes,
+      bytes: bytes.length,
+      sha256: new Bun.CryptoHasher("sha256").update(bytes).digest("hex"),
+      rows: {},
+      schemaVersion: 1,
+      integrity: "ok",
+    });
+    const manifestPath = join(backups, "gamma", `${stamp}.json`);
+    writeFileSync(manifestPath, JSON.stringify(manifest(Bun.zstdDecompressSync(bytes).length)));
+    const verify = await crm(dir.path, ["backup", "verify", "gamma"]);
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toContain(
+      `belongs to workspace ${data.get("beta").id}, its manifest says ${data.get("acme").id}`,
+    );
+    const restore = await crm(join(dir.path, "fourth-host"), [
+      "backup",
+      "restore",
+      "gamma",
+      "--from",
+      backups,
+    ]);
+    expect(restore.code).toBe(1);
+    expect(readdirSync(join(dir.path, "fourth-host", "tenants"))).toEqual([]);
+
+    writeFileSync(manifestPath, JSON.stringify(manifest(4096)));
+    const bounded = await crm(dir.path, ["backup", "verify", "gamma"]);
+    expect(bounded.code).toBe(1);
+    expect(bounded.stdout).toContain("decompresses to more than the 4096 bytes its manifest says");
   });
 });
 

@@ -64,16 +64,33 @@ export async function compressFile(source: string, target: string): Promise<Stre
 
 /**
  * Decompresses `source` into a new file `target`, hashing the compressed bytes as they are read
- * (one pass for the checksum and the copy); fsynced. A truncated or garbled stream throws.
+ * (one pass for the checksum and the copy), at most `maxBytes` of it; fsynced. A truncated or
+ * garbled stream throws.
  */
-export async function decompressFile(source: string, target: string): Promise<StreamDigest> {
+export async function decompressFile(
+  source: string,
+  target: string,
+  maxBytes: number,
+): Promise<StreamDigest> {
   const digest: StreamDigest = { bytes: 0, sha256: "" };
   const out = newFile(target);
+  let written = 0;
+  // A snapshot never decompresses to more than its manifest says: a garbled or hostile one is
+  // stopped there rather than filling the disk.
+  async function* bounded(source: AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
+      written += chunk.length;
+      if (written > maxBytes)
+        throw new Error(`it decompresses to more than the ${maxBytes} bytes its manifest says`);
+      yield chunk;
+    }
+  }
   try {
     await pipeline(
       createReadStream(source, { highWaterMark: CHUNK }),
       digestTap(digest),
       createZstdDecompress({ chunkSize: CHUNK }),
+      bounded,
       out.stream,
     );
     out.written();

@@ -20,7 +20,12 @@ export const snapshotManifest = z
     format: z.literal(MANIFEST_FORMAT),
     tenantId: z.string().regex(/^[a-z2-7]{16}$/),
     slug: z.string().regex(SLUG),
-    name: z.string().min(1).max(200),
+    // Printed to a terminal and registered in the catalog: no control characters.
+    name: z
+      .string()
+      .min(1)
+      .max(200)
+      .refine((name) => ![...name].some((c) => c < " " || c === "\u007f"), "control characters"),
     /** When the workspace was created (ms), kept when it is registered on another host. */
     createdAt: z.number().int().nonnegative(),
     /** When SQLite's snapshot was read: every write acknowledged before it is in the copy. */

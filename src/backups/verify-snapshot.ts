@@ -44,7 +44,7 @@ export async function verifySnapshot(ref: SnapshotRef, target: string): Promise<
   try {
     let digest: Awaited<ReturnType<typeof decompressFile>>;
     try {
-      digest = await decompressFile(ref.path, target);
+      digest = await decompressFile(ref.path, target, manifest.sourceBytes);
     } catch (error) {
       // Why it fails to decompress: most often bytes changed since it was written.
       const sha256 = await hashFile(ref.path);

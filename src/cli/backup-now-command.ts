@@ -42,11 +42,17 @@ ${DATA_HELP}`,
     const dir = backupDir(values);
     const data = openData(values);
     const { keepDays, keepMin } = data.config.backups;
-    // Every slug is checked before the first snapshot: a typo backs up nothing.
-    const chosen: Tenant[] = values.all
-      ? data.catalog.list().filter((t) => t.status === "active" && !t.failure)
-      : [...new Set(slugs)].map((slug) => data.tenant(slug));
-    if (!chosen.length) throw new UsageError(`no active workspace in ${data.config.dataDir}`);
+    let chosen: Tenant[];
+    try {
+      // Every slug is checked before the first snapshot: a typo backs up nothing.
+      chosen = values.all
+        ? data.catalog.list().filter((t) => t.status === "active" && !t.failure)
+        : [...new Set(slugs)].map((slug) => data.tenant(slug));
+      if (!chosen.length) throw new UsageError(`no active workspace in ${data.config.dataDir}`);
+    } catch (error) {
+      data.close();
+      throw error;
+    }
     const pool = new WorkerPool({
       dataDir: data.config.dataDir,
       threads: 1,
