@@ -260,8 +260,9 @@ describe("retention", () => {
     const [manifest, snapshot] = snapshotFiles("acme").slice(-2);
     const days = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().replace(/[-:]/g, "");
     for (const n of [5, 4, 3]) {
-      copyFileSync(join(backups, "acme", snapshot as string), join(backups, "acme", `${days(n)}.sqlite.zst`));
-      copyFileSync(join(backups, "acme", manifest as string), join(backups, "acme", `${days(n)}.json`));
+      const stamp = days(n);
+      copyFileSync(join(backups, "acme", snapshot as string), join(backups, "acme", `${stamp}.sqlite.zst`));
+      copyFileSync(join(backups, "acme", manifest as string), join(backups, "acme", `${stamp}.json`));
     }
     const debris = join(backups, "acme", "20200101T000000.000Z.sqlite.zst.part");
     writeFileSync(debris, "half");

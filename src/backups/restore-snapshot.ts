@@ -1,9 +1,10 @@
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, rmSync } from "node:fs";
+import { existsSync, linkSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { eq } from "drizzle-orm";
 import { type Catalog, TENANTS_DIR } from "../tenancy/catalog.ts";
 import { type Tenant, tenants } from "../tenancy/catalog-schema.ts";
 import { loadMigrations, TENANT_MIGRATIONS } from "../tenancy/migrations.ts";
+import { syncFolder } from "./durable-files.ts";
 import type { CopyFacts } from "./inspect-copy.ts";
 import { readManifest, type SnapshotManifest, type SnapshotRef, stampOf } from "./snapshot-files.ts";
 import { BadSnapshotError, verifySnapshot } from "./verify-snapshot.ts";
@@ -23,15 +24,6 @@ export interface RestoreResult {
 
 function fileFree(path: string): boolean {
   return ["", "-wal", "-shm", ".part"].every((suffix) => !existsSync(path + suffix));
-}
-
-function syncFolder(folder: string): void {
-  const fd = openSync(folder, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**

@@ -1,9 +1,10 @@
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import { linkSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { copyWorkspace } from "../privacy/workspace-snapshot.ts";
 import type { TaskHandler } from "../workers/task-types.ts";
 import { compressFile } from "./compressed-file.ts";
+import { syncFolder, writeNewFile } from "./durable-files.ts";
 import { inspectCopy } from "./inspect-copy.ts";
 import { MANIFEST_FORMAT, type SnapshotManifest, snapshotRef, stampOf } from "./snapshot-files.ts";
 
@@ -20,27 +21,6 @@ export interface SnapshotParams {
 /** Makes `path` a folder readable by this user only (the snapshots hold password hashes and keys). */
 function privateFolder(path: string): void {
   mkdirSync(path, { recursive: true, mode: 0o700 });
-}
-
-/** Writes `text` to a new file `path` (never over one), 0600, fsynced. */
-function writeNewFile(path: string, text: string): void {
-  const fd = openSync(path, "wx", 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Makes the names just linked in `folder` survive a power cut. */
-function syncFolder(folder: string): void {
-  const fd = openSync(folder, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**
