@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { crm } from "./support/backup-cli.ts";
 import { startServer, type TestServer } from "./support/server.ts";
@@ -76,6 +76,9 @@ describe("the server's backup schedule", () => {
     expect(zst("beta")).toHaveLength(3);
     expect(taken.filter((l) => l.slug === "beta")[0]).toMatchObject({ pruned: 2 });
 
+    // When the last round started is the host's own (the backup directory may be shared).
+    expect(existsSync(join(dir.path, "backup-last-round"))).toBe(true);
+    expect(readdirSync(backups).sort()).toEqual(["acme", "beta"]);
     const list = JSON.parse((await crm(dir.path, ["backup", "list", "acme", "--json"])).stdout);
     expect(list.every((s: { checksumOk: boolean }) => s.checksumOk)).toBe(true);
     latencies.sort((a, b) => a - b);

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { ownerOf } from "../cluster/placement.ts";
 import { PlacementWatch } from "../cluster/placement-file.ts";
 import type { Config } from "../core/config.ts";
@@ -6,6 +7,9 @@ import type { Logger } from "../core/logger.ts";
 import type { Catalog } from "../tenancy/catalog.ts";
 import type { WorkerPool } from "../workers/pool.ts";
 import { BackupScheduler } from "./backup-scheduler.ts";
+
+/** In the data directory: when this host's last round of snapshots started. */
+const LAST_ROUND_FILE = "backup-last-round";
 
 /**
  * The server's backup schedule from its settings (CRM_BACKUP_*), or none when it is off. It
@@ -30,6 +34,7 @@ export function backupSchedulerFor(
   };
   return new BackupScheduler({
     dir,
+    lastRoundFile: join(config.dataDir, LAST_ROUND_FILE),
     everyHours,
     keepDays,
     keepMin,

@@ -1,5 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, statSync, utimesSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, existsSync, openSync, statSync, utimesSync } from "node:fs";
 import { RetryLaterError } from "../core/errors.ts";
 import { errorFields, type Logger } from "../core/logger.ts";
 import type { Tenant } from "../tenancy/catalog-schema.ts";
@@ -14,11 +13,14 @@ const FIRST_ROUND_MS = 3600_000;
 /** A workspace refused because the pool is busy is asked again after this wait, this many times. */
 const BUSY_WAIT_MS = 5_000;
 const BUSY_TRIES = 12;
-/** Touched at the end of each round: when the next is due survives a restart. */
-const LAST_ROUND_FILE = ".last-round";
 
 export interface BackupSchedulerOptions {
   dir: string;
+  /**
+   * A file of this host's (in its data directory: the backup directory may be shared by
+   * several hosts) whose time is when the last round started, so a restart does not postpone the next.
+   */
+  lastRoundFile: string;
   everyHours: number;
   keepDays: number;
   keepMin: number;
@@ -57,7 +59,7 @@ export class BackupScheduler {
   }
 
   start(): void {
-    const last = statSync(join(this.options.dir, LAST_ROUND_FILE), { throwIfNoEntry: false })?.mtimeMs;
+    const last = statSync(this.options.lastRoundFile, { throwIfNoEntry: false })?.mtimeMs;
     const now = this.now();
     this.next =
       last === undefined
@@ -120,8 +122,7 @@ export class BackupScheduler {
         logger.error("backup failed", { slug: tenant.slug, ...errorFields(error) });
       }
     }
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const marker = join(dir, LAST_ROUND_FILE);
+    const marker = this.options.lastRoundFile;
     if (!existsSync(marker)) closeSync(openSync(marker, "w", 0o600));
     utimesSync(marker, new Date(started), new Date(started));
     logger.info("backup round finished", { taken, failed, ms: this.now() - started });

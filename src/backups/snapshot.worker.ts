@@ -6,7 +6,7 @@ import type { TaskHandler } from "../workers/task-types.ts";
 import { compressFile } from "./compressed-file.ts";
 import { syncFolder, writeNewFile } from "./durable-files.ts";
 import { inspectCopy } from "./inspect-copy.ts";
-import { MANIFEST_FORMAT, type SnapshotManifest, snapshotRef, stampOf } from "./snapshot-files.ts";
+import { isSlug, MANIFEST_FORMAT, type SnapshotManifest, snapshotRef, stampOf } from "./snapshot-files.ts";
 
 export interface SnapshotParams {
   /** The backup directory; the snapshot goes in its `<slug>/` folder. */
@@ -36,6 +36,8 @@ const snapshotTask: TaskHandler<SnapshotParams, SnapshotManifest> = async (
   { tenantId, slug, params },
   context,
 ) => {
+  // The slug names a folder: only ever one the catalog allows.
+  if (!isSlug(slug)) throw new Error(`"${slug}" is not a workspace's address`);
   const folder = join(params.dir, slug);
   privateFolder(params.dir);
   privateFolder(folder);
