@@ -53,11 +53,13 @@ ${DATA_HELP}`,
       data.close();
       throw error;
     }
+    // At the server's lower CPU priority (CRM_WORKER_NICE): pages come first when both run.
     const pool = new WorkerPool({
       dataDir: data.config.dataDir,
       threads: 1,
       maxQueue: 1,
       timeoutMs: SIX_HOURS_MS,
+      nice: data.config.workerNice,
     });
     const failed: string[] = [];
     try {
