@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { crm } from "./support/backup-cli.ts";
 import { startServer, type TestServer } from "./support/server.ts";
@@ -9,7 +9,8 @@ import { DataDir } from "./support/workspace.ts";
 /**
  * The server's own schedule (CRM_BACKUP_EVERY_HOURS): a `--procs 2` group takes one snapshot of
  * every workspace per round, from one process only, in its worker pool, while /healthz keeps
- * answering at once; each workspace's old snapshots are pruned after its snapshot.
+ * answering at once; each workspace's old snapshots are pruned after its snapshot; one that
+ * cannot be backed up is logged and the others are.
  */
 
 const dir = tempDir("crm-backup-schedule-");
@@ -22,6 +23,8 @@ beforeAll(async () => {
   const data = new DataDir(dir.path);
   await data.tenant("acme");
   await data.tenant("beta");
+  // A workspace whose file is gone (no request has found it yet): its snapshot fails, the round goes on.
+  rmSync(join(dir.path, (await data.tenant("gone")).file));
   data.close();
   expect((await crm(dir.path, ["seed", "--tenant", "acme", "--contacts", "3000"])).code).toBe(0);
   // Four snapshots of beta from a month ago: past CRM_BACKUP_KEEP_DAYS (14).
@@ -66,11 +69,13 @@ describe("the server's backup schedule", () => {
 
     const rounds = logged("backup round finished");
     expect(rounds.length).toBeGreaterThanOrEqual(2);
-    expect(rounds[0]).toMatchObject({ taken: 2, failed: [] });
+    expect(rounds[0]).toMatchObject({ taken: 2, failed: ["gone"] });
+    expect(logged('"backup failed"')[0]).toMatchObject({ slug: "gone", level: "error" });
     // Only the group's first process schedules snapshots.
     expect(new Set(rounds.map((l) => l.group))).toEqual(new Set([0]));
     const taken = logged('"backup taken"');
     expect(taken.slice(0, 2).map((l) => l.slug)).toEqual(["acme", "beta"]);
+    expect(rounds.every((l) => String(l.failed) === "gone")).toBe(true);
     expect(zst("acme").length).toBeGreaterThanOrEqual(2);
     // beta: the month-old ones were pruned after each of its snapshots down to the newest 3 in all.
     expect(zst("beta")).toHaveLength(3);

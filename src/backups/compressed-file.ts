@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, createWriteStream, fsyncSync, openSync } from "node:fs";
+import { closeSync, createReadStream, createWriteStream, fsyncSync, openSync, rmSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { constants, createZstdCompress, createZstdDecompress } from "node:zlib";
 
@@ -25,19 +25,22 @@ function digestTap(digest: StreamDigest) {
   };
 }
 
-/** Opens `path` for writing, never over an existing file, readable by this user only; fsynced and closed by `written`. */
+/**
+ * A new file at `path` (never over an existing one: the name is claimed first, readable by this
+ * user only) and a stream writing it, which owns its descriptor (a pipeline that fails destroys
+ * and closes it); `written()` fsyncs the file once the stream has finished.
+ */
 function newFile(path: string) {
-  const fd = openSync(path, "wx", 0o600);
+  closeSync(openSync(path, "wx", 0o600));
   return {
-    stream: createWriteStream("", { fd, autoClose: false }),
+    stream: createWriteStream(path, { flags: "r+" }),
     written() {
-      fsyncSync(fd);
-      closeSync(fd);
-    },
-    close() {
+      const fd = openSync(path, "r");
       try {
+        fsyncSync(fd);
+      } finally {
         closeSync(fd);
-      } catch {}
+      }
     },
   };
 }
@@ -56,7 +59,7 @@ export async function compressFile(source: string, target: string): Promise<Stre
     await pipeline(createReadStream(source, { highWaterMark: CHUNK }), zstd, digestTap(digest), out.stream);
     out.written();
   } catch (error) {
-    out.close();
+    rmSync(target, { force: true });
     throw error;
   }
   return digest;
@@ -95,7 +98,7 @@ export async function decompressFile(
     );
     out.written();
   } catch (error) {
-    out.close();
+    rmSync(target, { force: true });
     throw error;
   }
   return digest;

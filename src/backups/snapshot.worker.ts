@@ -1,4 +1,4 @@
-import { linkSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { linkSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { copyWorkspace } from "../privacy/workspace-snapshot.ts";
@@ -48,6 +48,9 @@ const snapshotTask: TaskHandler<SnapshotParams, SnapshotManifest> = async (
   const part = `${ref.path}.part`;
   const manifestPart = `${ref.manifestPath}.part`;
   let linked = false;
+  const removeParts = () => {
+    for (const path of [raw, part, manifestPart]) rmSync(path, { force: true });
+  };
   try {
     copyWorkspace(context.shard("write"), raw);
     const facts = inspectCopy(raw);
@@ -78,9 +81,12 @@ const snapshotTask: TaskHandler<SnapshotParams, SnapshotManifest> = async (
     return manifest;
   } catch (error) {
     if (linked) rmSync(ref.manifestPath, { force: true });
+    removeParts();
+    // A workspace's first snapshot failed: no empty folder is left to list.
+    if (readdirSync(folder).length === 0) rmdirSync(folder);
     throw error;
   } finally {
-    for (const path of [raw, part, manifestPart]) rmSync(path, { force: true });
+    removeParts();
   }
 };
 
