@@ -120,14 +120,29 @@ describe("restoring a lost host's workspace on another host", () => {
     expect(listed.status).toBe(200);
     expect(listed.json.data).toHaveLength(5);
 
-    // Forward to the newest snapshot while B serves: the old file is left, the new one served.
+    // Forward to the newest snapshot while B serves and a client writes: the old file is left,
+    // the new one served; no write meanwhile fails (each lands in one file or the other).
+    const statuses: number[] = [];
+    let writing = true;
+    const writer = (async () => {
+      for (let n = 0; writing; n++)
+        statuses.push((await call("POST", "/t/acme/contacts", { firstName: `During${n}` })).status);
+    })();
     const run = await crm(hostB, ["backup", "restore", "acme", "--from", offHost, "--force"]);
+    writing = false;
+    await writer;
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s !== 201)).toEqual([]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`recovery point: ${takenAt[1]}`);
     expect(run.stdout).toMatch(/the file it replaced stays at .*\.sqlite/);
     const after = await call("GET", "/t/acme/contacts?limit=100");
     expect(after.status).toBe(200);
-    expect(after.json.data).toHaveLength(12);
+    // The snapshot's 12, and none of the writes before the switch (they went to the old file).
+    const names = after.json.data.map((c: { firstName: string }) => c.firstName);
+    expect(names.filter((n: string) => !n.startsWith("During"))).toHaveLength(12);
+    const duringInNew = names.filter((n: string) => n.startsWith("During")).length;
+    expect(duringInNew).toBeLessThan(statuses.length);
     expect((await call("POST", "/t/acme/contacts", { firstName: "OnB" })).status).toBe(201);
     // Sessions live in the workspace's file: the one made on the older snapshot is not in this one.
     expect((await owner.get("/t/acme/contacts")).status).toBe(303);
@@ -136,7 +151,7 @@ describe("restoring a lost host's workspace on another host", () => {
     const data = new DataDir(hostB);
     try {
       const rows = rowCounts(join(hostB, data.get("acme").file));
-      expect(rows.contacts).toBe((rowsAt[1]?.contacts ?? 0) + 1);
+      expect(rows.contacts).toBe((rowsAt[1]?.contacts ?? 0) + duringInNew + 1);
     } finally {
       data.close();
     }
