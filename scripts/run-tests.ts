@@ -18,6 +18,7 @@ const TIMEOUT = ["--timeout", "60000"];
 const ALONE = new Set([
   "test/a11y-axe.test.ts",
   "test/api-rate-limit-contract.test.ts",
+  "test/backup-schedule.test.ts",
   "test/binary.test.ts",
   "test/busy-retry.test.ts",
   "test/checkpoints.test.ts",

@@ -2,6 +2,7 @@ import { NightlyScheduler } from "../analytics/nightly-scheduler.ts";
 import { LoginLimiter } from "../auth/login-limiter.ts";
 import { PasswordHasher } from "../auth/password-hasher.ts";
 import { ResetLimiter } from "../auth/reset-limiter.ts";
+import { backupSchedulerFor } from "../backups/backup-schedule.ts";
 import { joinCluster } from "../cluster/cluster-member.ts";
 import type { Config } from "../core/config.ts";
 import { RetryLaterError } from "../core/errors.ts";
@@ -157,6 +158,8 @@ export interface ServeOptions {
   recoverImports?: boolean;
   /** Whether this process schedules the nightly analytics run (one per host). Default: yes. */
   scheduleNightly?: boolean;
+  /** Whether this process takes the scheduled backups (one per host, CRM_BACKUP_EVERY_HOURS). Default: yes. */
+  scheduleBackups?: boolean;
   /** Whether this process delivers webhooks (one per host, else each would send every change). Default: yes. */
   deliverWebhooks?: boolean;
 }
@@ -202,6 +205,11 @@ export function startServer(
         })
       : undefined;
   scheduler?.start();
+  const backups =
+    (options.scheduleBackups ?? true)
+      ? backupSchedulerFor(config, deps.catalog, deps.pool, logger)
+      : undefined;
+  backups?.start();
   const webhooks =
     (options.deliverWebhooks ?? true)
       ? new WebhookDeliverer({
@@ -246,6 +254,7 @@ export function startServer(
         logger.info("shutting down", { openShards: deps.shards.openCount });
         // No nightly run starts from now on; one in progress gets the drain time to stop.
         const schedulerStopped = scheduler?.stop();
+        backups?.stop();
         // Requests in flight may finish for CRM_SHUTDOWN_DRAIN_SECONDS; a slow client past that is cut off.
         let timer: Timer | undefined;
         const deadline = new Promise<"late">((resolve) => {

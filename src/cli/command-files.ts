@@ -31,6 +31,17 @@ export const COMMAND_FILES: { names: string[]; load: () => Promise<Command[]> }[
   { names: ["export"], load: async () => [(await import("./export-command.ts")).exportCommand] },
   { names: ["backup"], load: async () => [(await import("./backup-command.ts")).backupCommand] },
   { names: ["cluster move"], load: async () => [(await import("./cluster-move-command.ts")).clusterMove] },
+  {
+    names: ["backup now", "backup list", "backup verify", "backup restore"],
+    load: async () => {
+      const [now, list, restore] = await Promise.all([
+        import("./backup-now-command.ts"),
+        import("./backup-list-command.ts"),
+        import("./backup-restore-command.ts"),
+      ]);
+      return [now.backupNow, list.backupList, list.backupVerify, restore.backupRestore];
+    },
+  },
   { names: ["loadtest"], load: async () => [(await import("./loadtest-command.ts")).loadtest] },
   {
     names: ["analytics", "analytics export", "analytics run", "analytics status", "analytics query"],

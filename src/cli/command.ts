@@ -9,7 +9,8 @@ export interface Command {
   /** The usage lines and flag descriptions shown by --help. */
   help: string;
   options: OptionSpec;
-  positionals?: number;
+  /** How many arguments it takes at most: a number, or "any" (a list, e.g. of slugs). Default 0. */
+  positionals?: number | "any";
   /** The fewest arguments it takes, when some are optional (default: exactly `positionals`). */
   minPositionals?: number;
   run(
@@ -34,12 +35,17 @@ export function parseCommandArgs(command: Command, argv: string[]) {
       args: argv,
       options: { ...COMMON_OPTIONS, ...command.options },
       strict: true,
-      allowPositionals: (command.positionals ?? 0) > 0,
+      allowPositionals: command.positionals === "any" || (command.positionals ?? 0) > 0,
     });
-    const most = command.positionals ?? 0;
-    const least = command.minPositionals ?? most;
+    const most = command.positionals === "any" ? Number.POSITIVE_INFINITY : (command.positionals ?? 0);
+    const least = command.minPositionals ?? (command.positionals === "any" ? 0 : most);
     if (!values.help && (positionals.length < least || positionals.length > most)) {
-      const expected = least === most ? `${most}` : `${least}–${most}`;
+      const expected =
+        least === most
+          ? `${most}`
+          : most === Number.POSITIVE_INFINITY
+            ? `at least ${least}`
+            : `${least}–${most}`;
       throw new UsageError(`expected ${expected} argument(s), got ${positionals.length}`);
     }
     return { values: values as Record<string, string | boolean | undefined>, positionals };

@@ -142,6 +142,7 @@ async function runGroupMember(config: Config, logger: Logger, index: number): Pr
     groupIndex: index,
     recoverImports: process.env.CRM_GROUP_RECOVER_IMPORTS === "true",
     scheduleNightly: index === 0,
+    scheduleBackups: index === 0,
     deliverWebhooks: index === 0,
   });
   // The IPC channel closes when the supervisor dies: no process is left serving unsupervised.

@@ -137,6 +137,20 @@ export interface Config {
   clusterFile: string | undefined;
   /** This host's name in the placement file (CRM_HOST_NAME); required once the file exists. */
   hostName: string | undefined;
+  /** Scheduled snapshots of every workspace and their retention (CRM_BACKUP_*; README "### Backups"). */
+  backups: BackupConfig;
+}
+
+/** Where snapshots go, how often the server takes them and how long they are kept. */
+export interface BackupConfig {
+  /** The backup directory (CRM_BACKUP_DIR); unset: <data>/backups. */
+  dir: string | undefined;
+  /** Hours between the server's rounds of snapshots (CRM_BACKUP_EVERY_HOURS); null: never (0 or off). */
+  everyHours: number | null;
+  /** Snapshots older than this many days are deleted after each round (CRM_BACKUP_KEEP_DAYS)… */
+  keepDays: number;
+  /** …except each workspace's newest this many, whatever their age (CRM_BACKUP_KEEP_MIN). */
+  keepMin: number;
 }
 
 /** How webhooks are delivered (CRM_WEBHOOKS_*; README "### Webhooks"). */
@@ -264,6 +278,19 @@ function secondsList(env: Env, name: string, fallback: number[]): number[] {
   return values;
 }
 
+/** CRM_BACKUP_EVERY_HOURS: hours (decimals allowed, for tests) up to a week; 0, off or blank: never; unset: 24. */
+function backupHours(env: Env): number | null {
+  const raw = env.CRM_BACKUP_EVERY_HOURS;
+  if (raw === undefined) return 24;
+  if (/^\s*(off|0+(\.0*)?)?\s*$/i.test(raw)) return null;
+  const hours = Number(raw);
+  if (!Number.isFinite(hours) || hours <= 0 || hours > 168)
+    throw new ConfigError(
+      `CRM_BACKUP_EVERY_HOURS must be hours from 0 to 168 (0 or off: never), got "${raw}"`,
+    );
+  return hours;
+}
+
 /** Retries of a failed webhook delivery: about a day in all (1 min, 5 min, 30 min, 2 h, 6 h, 12 h, 4 h). */
 export const WEBHOOK_RETRY_SECONDS = [60, 300, 1800, 7200, 21_600, 43_200, 14_400];
 
@@ -337,6 +364,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     },
     clusterFile: env.CRM_CLUSTER_FILE?.trim() ? resolve(env.CRM_CLUSTER_FILE.trim()) : undefined,
     hostName: env.CRM_HOST_NAME?.trim() || undefined,
+    backups: {
+      dir: env.CRM_BACKUP_DIR?.trim() ? resolve(env.CRM_BACKUP_DIR.trim()) : undefined,
+      everyHours: backupHours(env),
+      keepDays: int(env, "CRM_BACKUP_KEEP_DAYS", 14, 1, 36_500),
+      keepMin: int(env, "CRM_BACKUP_KEEP_MIN", 3, 1, 1000),
+    },
   };
   const merged = {
     ...config,
@@ -344,5 +377,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   };
   merged.dataDir = resolve(merged.dataDir);
   merged.clusterFile = resolve(merged.clusterFile ?? resolve(merged.dataDir, "cluster.json"));
+  merged.backups = {
+    ...merged.backups,
+    dir: resolve(merged.backups.dir ?? resolve(merged.dataDir, "backups")),
+  };
   return merged;
 }

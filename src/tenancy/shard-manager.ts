@@ -129,8 +129,9 @@ export class ShardManager {
   acquire(tenant: Pick<Tenant, "id" | "slug" | "file">): Shard {
     let shard = this.open.get(tenant.id);
     if (shard?.path !== undefined && shard.path !== join(this.dataDir, tenant.file)) {
-      // The workspace has another file now (it moved to another host and back: a new file under
-      // a new name): this handle is the old file's, never to be used or checked against the new.
+      // The catalog names another file for the workspace (it moved to another host and back under
+      // a new name; or crm backup restore installed a snapshot beside it): this handle is the old
+      // file's (its log is its own), closed once no one holds it, never checked against the new.
       this.closeTenant(tenant.id);
       shard = undefined;
     }

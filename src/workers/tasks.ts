@@ -1,6 +1,7 @@
 import analyticsRfmSummary from "../analytics/rfm-summary.worker.ts";
 import authRemoveUser from "../auth/remove-user.worker.ts";
 import authRequestReset from "../auth/request-reset.worker.ts";
+import backupsSnapshot from "../backups/snapshot.worker.ts";
 import batchRun from "../batch/run.worker.ts";
 import bulkCount from "../bulk/count.worker.ts";
 import bulkRun from "../bulk/run.worker.ts";
@@ -65,6 +66,7 @@ export const TASKS = {
   "pipelines.change-stage": pipelinesChangeStage,
   "idempotency.purge": idempotencyPurge,
   "privacy.backup": privacyBackup,
+  "backups.snapshot": backupsSnapshot,
   "privacy.erase": privacyErase,
   "privacy.export-person": privacyExportPerson,
   "privacy.workspace-csv": privacyWorkspaceCsv,

@@ -1,0 +1,115 @@
+import { existsSync, linkSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { eq } from "drizzle-orm";
+import { type Catalog, TENANTS_DIR } from "../tenancy/catalog.ts";
+import { type Tenant, tenants } from "../tenancy/catalog-schema.ts";
+import { loadMigrations, TENANT_MIGRATIONS } from "../tenancy/migrations.ts";
+import { syncFolder } from "./durable-files.ts";
+import type { CopyFacts } from "./inspect-copy.ts";
+import { readManifest, type SnapshotManifest, type SnapshotRef, stampOf } from "./snapshot-files.ts";
+import { BadSnapshotError, verifySnapshot } from "./verify-snapshot.ts";
+
+/** A restore that would overwrite or confuse what this host has: nothing was written. */
+export class RestoreRefusedError extends Error {}
+
+export interface RestoreResult {
+  manifest: SnapshotManifest;
+  facts: CopyFacts;
+  tenant: Tenant;
+  /** Whether the workspace was registered on this host anew (its host was lost) rather than replaced. */
+  registered: boolean;
+  /** The file the restored one replaced, left in place for the operator. */
+  replacedFile?: string;
+}
+
+function fileFree(path: string): boolean {
+  return ["", "-wal", "-shm", ".part"].every((suffix) => !existsSync(path + suffix));
+}
+
+/**
+ * Installs a snapshot as its workspace on this host (`crm backup restore`). The snapshot is
+ * verified as it is decompressed beside the workspaces' files (checksum, integrity_check, its
+ * workspace, rows), then installed under a name no file has ever had, and the catalog is
+ * pointed at it in one update, so:
+ * - a workspace this host does not have (its host was lost) is registered with the snapshot's
+ *   id, slug and name;
+ * - a workspace it has is replaced only with `force`; every process of a running server opens
+ *   the new file at its next request (the shard manager sees the catalog name another file) and
+ *   closes the old one cleanly. The old file is never overwritten: a server still holding it
+ *   open, its write-ahead log and shared memory stay the old file's (putting another file at
+ *   that path could let them be applied to it), and it stays for the operator to delete.
+ * A refusal or a bad snapshot writes nothing.
+ */
+export async function restoreSnapshot(
+  catalog: Catalog,
+  ref: SnapshotRef,
+  options: { force: boolean; now?: number },
+): Promise<RestoreResult> {
+  let manifest: SnapshotManifest;
+  try {
+    manifest = readManifest(ref);
+  } catch (error) {
+    throw new BadSnapshotError(ref, (error as Error).message);
+  }
+  const existing = catalog.findBySlug(manifest.slug);
+  const sameId = catalog.list().find((t) => t.id === manifest.tenantId);
+  if (existing && existing.id !== manifest.tenantId)
+    throw new RestoreRefusedError(
+      `"${manifest.slug}" on this host is another workspace (${existing.id}) than the snapshot's (${manifest.tenantId})`,
+    );
+  if (!existing && sameId)
+    throw new RestoreRefusedError(
+      `the snapshot's workspace ${manifest.tenantId} is on this host as "${sameId.slug}"`,
+    );
+  if (existing && !options.force)
+    throw new RestoreRefusedError(
+      `"${manifest.slug}" exists on this host: --force replaces its data with the snapshot's (writes after ${manifest.takenAt} are then gone from it)`,
+    );
+  const known = loadMigrations(TENANT_MIGRATIONS).length;
+  if (manifest.schemaVersion > known)
+    throw new RestoreRefusedError(
+      `the snapshot is at schema version ${manifest.schemaVersion}, newer than this build knows (${known}); upgrade first`,
+    );
+  const plain = `${TENANTS_DIR}/${manifest.tenantId}.sqlite`;
+  const file =
+    !existing && fileFree(join(catalog.dataDir, plain))
+      ? plain
+      : `${TENANTS_DIR}/${manifest.tenantId}-restored-${stampOf(options.now ?? Date.now())}.sqlite`;
+  const path = join(catalog.dataDir, file);
+  if (!fileFree(path)) throw new RestoreRefusedError(`${path} exists; try again in a moment`);
+  const { facts } = await verifySnapshot(ref, `${path}.part`);
+  try {
+    linkSync(`${path}.part`, path);
+  } finally {
+    rmSync(`${path}.part`, { force: true });
+  }
+  syncFolder(dirname(path));
+  try {
+    if (existing) {
+      catalog.db
+        .update(tenants)
+        .set({ file, status: "active", failure: null, failedAt: null })
+        .where(eq(tenants.id, existing.id))
+        .run();
+      return {
+        manifest,
+        facts,
+        tenant: { ...existing, file },
+        registered: false,
+        replacedFile: existing.file,
+      };
+    }
+    const tenant = catalog.reserve({
+      id: manifest.tenantId,
+      slug: manifest.slug,
+      name: manifest.name,
+      file,
+      createdAt: manifest.createdAt,
+    });
+    catalog.setStatus(tenant.id, "active");
+    return { manifest, facts, tenant: { ...tenant, status: "active" }, registered: true };
+  } catch (error) {
+    rmSync(path, { force: true });
+    throw error;
+  }
+}
