@@ -32,7 +32,14 @@ export const COMMAND_FILES: { names: string[]; load: () => Promise<Command[]> }[
   { names: ["backup"], load: async () => [(await import("./backup-command.ts")).backupCommand] },
   { names: ["loadtest"], load: async () => [(await import("./loadtest-command.ts")).loadtest] },
   {
-    names: ["analytics", "analytics export", "analytics run", "analytics status", "analytics query"],
+    names: [
+      "analytics",
+      "analytics export",
+      "analytics run",
+      "analytics status",
+      "analytics query",
+      "analytics apply",
+    ],
     load: async () => (await import("./analytics-command.ts")).ANALYTICS_COMMANDS,
   },
 ];
