@@ -114,6 +114,9 @@ describe("crm analytics apply", () => {
     const single = await crm(alone, ["analytics", "apply"]);
     expect(single.code).toBe(2);
     expect(single.stderr).toContain("no placement file");
+    const thisHost = await crm(alone, ["analytics", "run", "--this-host", "--date", DAY]);
+    expect(thisHost.code).toBe(2);
+    expect(thisHost.stderr).toContain("--this-host is for a host of a cluster");
     const stranger = await crmOn(dirs.a as string, "zed", shared, ["analytics", "apply"]);
     expect(stranger.code).toBe(2);
     expect(stranger.stderr).toContain('CRM_HOST_NAME "zed" is not a host of the placement file');

@@ -18,7 +18,7 @@ import {
 import type { Catalog } from "../../src/tenancy/catalog.ts";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import type { ShardManager } from "../../src/tenancy/shard-manager.ts";
-import { tenantFileBytes } from "../export/host-warehouse.ts";
+import { hostWarehouse, tenantFileBytes } from "../export/host-warehouse.ts";
 import { TENANT_JOBS } from "./job-sql.ts";
 import { dropResult, resultsByTenant, runJob } from "./run-job.ts";
 import { writeHostResults } from "./union-results.ts";
@@ -90,6 +90,19 @@ export interface RunSummary {
 
 /** The runner's folder in the warehouse ("_": not read as a table): its DuckDB database and spill files. */
 export const RUNNER_DIR = "_runner";
+
+/**
+ * The runner's folder: `_runner` of the warehouse on one host. In a cluster, one per runner
+ * host, so two hosts' runs never share a DuckDB file: `_runner/<host>` for a union, and inside
+ * the host's own folder for a run over its export only.
+ */
+export function runnerDirOf(options: Pick<RunOptions, "warehouse" | "union">): string {
+  const { union } = options;
+  if (!union) return join(options.warehouse, RUNNER_DIR);
+  if (union.hosts.length === 1 && union.hosts[0] === union.runner)
+    return join(hostWarehouse(options.warehouse, union.runner), RUNNER_DIR);
+  return join(options.warehouse, RUNNER_DIR, union.runner);
+}
 
 /** Where the last run's phase durations are kept (ms per phase, for the benchmark and an operator's curiosity). */
 export const PHASES_FILE = "phases.json";
@@ -223,7 +236,7 @@ async function computeAndWrite(
   now: () => number,
   timer: PhaseTimer,
 ): Promise<Map<AnalyticsJob, JobOutcome>> {
-  const runnerDir = join(options.warehouse, RUNNER_DIR);
+  const runnerDir = runnerDirOf(options);
   const tempDirectory = join(runnerDir, "spill");
   mkdirSync(tempDirectory, { recursive: true });
   const instance = await openCache(join(runnerDir, "cache.duckdb"), {

@@ -66,9 +66,11 @@ export function unionSources(
         sources.notExported.push({ slug, reason: `host ${record.host} skipped it: ${reason}` });
         counted.add(slug);
       }
+  const read = new Set(hosts);
   for (const [slug, host] of elsewhere) {
-    if (counted.has(slug)) continue;
     const owner = ownerOf(slug) ?? "no host";
+    // Its owner's export is not read in this run (a run over this host's export only).
+    if (counted.has(slug) || (owner !== "no host" && !read.has(owner))) continue;
     sources.notExported.push({
       slug,
       reason: `only host ${host} exported it, but placement gives it to ${owner}, whose export does not have it (run crm analytics export on ${owner})`,

@@ -47,7 +47,7 @@ export const analyticsRun: Command = {
   name: "analytics run",
   summary: "export the interaction logs and run the analytics jobs, writing results into each workspace",
   help: `Usage: crm analytics run [--date YYYY-MM-DD] [--job NAME] [--warehouse DIR] [--skip-export]
-                         [--nightly] [--data DIR]
+                         [--this-host] [--nightly] [--data DIR]
 
 Brings the Parquet warehouse up to date, runs the jobs in jobs/*.sql with DuckDB (in this process,
 never the server's), and replaces each workspace's results in one transaction per workspace. One
@@ -63,6 +63,9 @@ the run is then marked failed (exit 1). See crm analytics status.
                    nothing computed, when a host's is missing), each host's results go to
                    results/<host>.msgpack, and this host's are applied (crm analytics apply)
   --skip-export    run the jobs over the warehouse as it is (no export first)
+  --this-host      on a host of a cluster: read only this host's export and write only its
+                   workspaces (the same numbers: every job is per workspace); what --nightly
+                   does in a cluster, so no host's nightly waits on another's
   --nightly        the nightly run (the server's scheduler passes it): recorded as such, and for
                    yesterday (host time) unless --date says otherwise
 ${DATA_HELP}
@@ -75,6 +78,7 @@ Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTI
     warehouse: { type: "string" },
     nightly: { type: "boolean" },
     "skip-export": { type: "boolean" },
+    "this-host": { type: "boolean" },
   },
   async run(values) {
     // The nightly run (the scheduler, or cron) is for the day that has just ended on the host's clock.
@@ -89,6 +93,11 @@ Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTI
     const settings = analyticsSettings(process.env, config.dataDir, values.warehouse as string | undefined);
     const { warehouse } = settings;
     const cluster = analyticsCluster(config);
+    if (values["this-host"] && !cluster)
+      throw new UsageError(
+        `--this-host is for a host of a cluster: no placement file at ${config.clusterFile}`,
+      );
+    const thisHost = Boolean(values["this-host"] || values.nightly);
     const key = values["skip-export"] ? undefined : loadWarehouseKey(config.dataDir, warehouse, process.env);
     // DuckDB is loaded here only, never by `crm serve` (which imports this file's command table).
     loadEmbeddedDuckdb();
@@ -160,7 +169,13 @@ Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTI
             }
           : undefined,
         ...(cluster
-          ? { union: { runner: cluster.host, hosts: cluster.hosts, ownerOf: cluster.ownerOf } }
+          ? {
+              union: {
+                runner: cluster.host,
+                hosts: thisHost ? [cluster.host] : cluster.hosts,
+                ownerOf: cluster.ownerOf,
+              },
+            }
           : {}),
         onProgress: (p) => {
           const progress = line(p.phase, p.phase === "write-back" ? "workspaces" : "jobs");
