@@ -9,36 +9,22 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import {
   analyticsOf,
-  copyWorkspaces,
+  clusterFolders,
   crmOn,
   DAY,
   HOSTS,
-  hostDir,
   ownerName,
-  seed,
+  seedSpread,
   usageOf,
 } from "./analytics-cross-host.fixture.ts";
 import { crm } from "./analytics-export.fixture.ts";
-import { tempDir } from "./support/temp-dir.ts";
 
-const root = tempDir("crm-analytics-cross-host-nightly-");
-const solo = join(root.path, "solo");
-const shared = join(root.path, "shared");
-const dirs = Object.fromEntries(HOSTS.map((h) => [h, join(root.path, h)])) as Record<string, string>;
+const { root, solo, shared, dirs } = clusterFolders("crm-analytics-cross-host-nightly-");
 const slugs = ["acme", "globex", "initech", "hooli"];
 const results: Record<string, { code: number; stdout: string; stderr: string }> = {};
 
 beforeAll(async () => {
-  for (const host of HOSTS) expect(slugs.some((s) => ownerName(s) === host)).toBe(true);
-  await seed(solo, slugs);
-  for (const host of HOSTS) {
-    hostDir(root.path, host);
-    copyWorkspaces(
-      solo,
-      dirs[host] as string,
-      slugs.filter((s) => ownerName(s) === host),
-    );
-  }
+  await seedSpread({ root, solo, shared, dirs }, slugs);
   expect((await crm(solo, ["analytics", "run", "--date", DAY])).code).toBe(0);
   await Promise.all(
     HOSTS.map(async (host) => {

@@ -10,20 +10,17 @@ import { join } from "node:path";
 import {
   analyticsOf,
   changeCounter,
+  clusterFolders,
   crmOn,
   DAY,
   HOSTS,
-  hostDir,
   ownerName,
   seed,
   WORKSPACES,
 } from "./analytics-cross-host.fixture.ts";
 import { crm } from "./analytics-export.fixture.ts";
-import { tempDir } from "./support/temp-dir.ts";
 
-const root = tempDir("crm-analytics-cross-host-refusals-");
-const shared = join(root.path, "shared");
-const dirs = Object.fromEntries(HOSTS.map((h) => [h, join(root.path, h)])) as Record<string, string>;
+const { root, shared, dirs } = clusterFolders("crm-analytics-cross-host-refusals-");
 /** One workspace per host. */
 const mine = Object.fromEntries(
   HOSTS.map((h) => [h, WORKSPACES.find((w) => ownerName(w.slug) === h)?.slug as string]),
@@ -33,10 +30,7 @@ const run = (host: string, args: string[] = []) =>
 const apply = (host: string) => crmOn(dirs[host] as string, host, shared, ["analytics", "apply"]);
 
 beforeAll(async () => {
-  for (const host of HOSTS) {
-    hostDir(root.path, host);
-    await seed(dirs[host] as string, [mine[host] as string]);
-  }
+  for (const host of HOSTS) await seed(dirs[host] as string, [mine[host] as string]);
   for (const host of ["a", "b"])
     expect((await crmOn(dirs[host] as string, host, shared, ["analytics", "export"])).code).toBe(0);
 }, 60_000);

@@ -5,6 +5,7 @@
  * analytics as its file holds them (what the pages show).
  */
 import { Database } from "bun:sqlite";
+import { expect } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { RESULT_TABLES } from "../jobs/run/result-tables.ts";
@@ -14,6 +15,7 @@ import { seedTenant } from "../src/seed/seed-tenant.ts";
 import { CATALOG_FILE, Catalog } from "../src/tenancy/catalog.ts";
 import type { Tenant } from "../src/tenancy/catalog-schema.ts";
 import { ANCHOR, type CliResult, crm } from "./analytics-export.fixture.ts";
+import { tempDir } from "./support/temp-dir.ts";
 import { DataDir } from "./support/workspace.ts";
 
 export const HOSTS = ["a", "b", "c"] as const;
@@ -86,6 +88,31 @@ export function copyWorkspaces(from: string, to: string, slugs: readonly string[
     source.close();
     target.close();
   }
+}
+
+/** A test's folders: a single host (`solo`), hosts a, b, c (each with the placement file), the shared warehouse. */
+export function clusterFolders(prefix: string) {
+  const root = tempDir(prefix);
+  const dirs = Object.fromEntries(HOSTS.map((h) => [h, hostDir(root.path, h)])) as Record<string, string>;
+  return { root, solo: join(root.path, "solo"), shared: join(root.path, "shared"), dirs };
+}
+
+/**
+ * Seeds `slugs` on the single host and copies each to the host placement gives it (each host
+ * must get one), plus `extra` copies (host → slugs).
+ */
+export async function seedSpread(
+  folders: ReturnType<typeof clusterFolders>,
+  slugs: readonly string[],
+  extra: Record<string, string[]> = {},
+): Promise<void> {
+  for (const host of HOSTS) expect(slugs.some((s) => ownerName(s) === host)).toBe(true);
+  await seed(folders.solo, slugs);
+  for (const host of HOSTS)
+    copyWorkspaces(folders.solo, folders.dirs[host] as string, [
+      ...slugs.filter((s) => ownerName(s) === host),
+      ...(extra[host] ?? []),
+    ]);
 }
 
 /** `crm` as host `host` of the cluster (CRM_HOST_NAME), over the shared warehouse. */

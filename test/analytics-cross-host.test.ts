@@ -13,24 +13,19 @@ import { writePlacement } from "../src/cluster/placement-file.ts";
 import {
   analyticsOf,
   changeCounter,
-  copyWorkspaces,
+  clusterFolders,
   crmOn,
   DAY,
   HOSTS,
-  hostDir,
   ownerName,
   PLACEMENT,
-  seed,
+  seedSpread,
   usageOf,
   WORKSPACES,
 } from "./analytics-cross-host.fixture.ts";
 import { crm } from "./analytics-export.fixture.ts";
-import { tempDir } from "./support/temp-dir.ts";
 
-const root = tempDir("crm-analytics-cross-host-");
-const solo = join(root.path, "solo");
-const shared = join(root.path, "shared");
-const dirs = Object.fromEntries(HOSTS.map((h) => [h, join(root.path, h)])) as Record<string, string>;
+const { root, solo, shared, dirs } = clusterFolders("crm-analytics-cross-host-");
 const slugs = WORKSPACES.map((w) => w.slug);
 /** A workspace host a owns, of which host b also holds a copy (a move under way or not yet retired). */
 const COPIED = "hooli";
@@ -45,15 +40,7 @@ async function ok(label: string, result: Promise<{ code: number; stdout: string;
 
 beforeAll(async () => {
   expect(ownerName(COPIED)).toBe("a");
-  for (const host of HOSTS) expect(slugs.some((s) => ownerName(s) === host)).toBe(true);
-  await seed(solo, slugs);
-  for (const host of HOSTS) {
-    hostDir(root.path, host);
-    copyWorkspaces(solo, dirs[host] as string, [
-      ...slugs.filter((s) => ownerName(s) === host),
-      ...(host === "b" ? [COPIED] : []),
-    ]);
-  }
+  await seedSpread({ root, solo, shared, dirs }, slugs, { b: [COPIED] });
   // One host holding everything: the reference.
   await ok("solo run", crm(solo, ["analytics", "run", "--date", DAY]));
   // Host b exports its copy while placement still gave it b (before the move's flip)…
