@@ -83,6 +83,16 @@ describe("a union run", () => {
 });
 
 describe("crm analytics apply", () => {
+  it("never puts an earlier day's results over a later day's", async () => {
+    const before = analyticsOf(dirs.b as string, mine.b as string);
+    const earlier = await run("a", ["--skip-export", "--date", "2026-01-19"]);
+    expect(earlier.stdout).toContain(`workspace ${mine.a} not applied: it holds newer results (for ${DAY})`);
+    const applied = await apply("b");
+    expect(applied.stdout).toContain(`workspace ${mine.b} not applied: it holds newer results (for ${DAY})`);
+    expect(applied.stdout).toContain("0 workspaces written");
+    expect(analyticsOf(dirs.b as string, mine.b as string)).toEqual(before);
+  });
+
   it("refuses a damaged results file or another host's, writing nothing", async () => {
     const file = join(shared, "results", "c.msgpack");
     const before = changeCounter(dirs.c as string, mine.c as string);

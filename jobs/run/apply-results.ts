@@ -26,6 +26,16 @@ export interface ApplySummary {
   usage?: number;
 }
 
+/** The latest day the workspace's file holds results for, if any. */
+async function newestDay(shards: ShardManager, tenant: Tenant): Promise<string | undefined> {
+  return await shards.use(tenant, (shard) => {
+    const row = shard.statement("SELECT max(run_date) AS day FROM analytics_freshness").get() as {
+      day: string | null;
+    } | null;
+    return row?.day ?? undefined;
+  });
+}
+
 export interface ApplyOptions {
   /** The shared warehouse, this host's name and data dir. */
   shared: string;
@@ -80,6 +90,13 @@ export async function applyResults(
     }
     if (tenant.status === "provisioning" || tenant.failure) {
       summary.skipped.push({ slug: entry.slug, reason: "its file is being set up or marked failed" });
+      continue;
+    }
+    // Results for a day before the one the file holds (an old results file applied late, after
+    // the host's own nightly run) would put older numbers over newer ones.
+    const newest = await newestDay(shards, tenant);
+    if (newest !== undefined && newest > results.runDate) {
+      summary.skipped.push({ slug: entry.slug, reason: `it holds newer results (for ${newest})` });
       continue;
     }
     mine.add(entry.id);
