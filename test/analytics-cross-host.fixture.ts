@@ -7,13 +7,13 @@
 import { Database } from "bun:sqlite";
 import { expect } from "bun:test";
 import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { RESULT_TABLES } from "../jobs/run/result-tables.ts";
+import { copyWorkspaces } from "../scripts/bench/copy-workspaces.ts";
 import { ownerOf, type Placement } from "../src/cluster/placement.ts";
 import { writePlacement } from "../src/cluster/placement-file.ts";
 import { seedTenant } from "../src/seed/seed-tenant.ts";
-import { CATALOG_FILE, Catalog } from "../src/tenancy/catalog.ts";
-import type { Tenant } from "../src/tenancy/catalog-schema.ts";
+import { CATALOG_FILE } from "../src/tenancy/catalog.ts";
 import { ANCHOR, type CliResult, crm } from "./analytics-export.fixture.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { DataDir } from "./support/workspace.ts";
@@ -63,32 +63,7 @@ export async function seed(dir: string, slugs: readonly string[]): Promise<void>
   }
 }
 
-/**
- * Puts a copy of `from`'s workspaces in host data dir `to` as a move does: the same catalog
- * record (id, slug, file name) and a consistent copy of the file (VACUUM INTO): the same ids,
- * the same events, wherever the workspace lives.
- */
-export function copyWorkspaces(from: string, to: string, slugs: readonly string[]): void {
-  const source = Catalog.open(from);
-  const target = Catalog.open(to);
-  try {
-    for (const slug of slugs) {
-      const { id, name, file, createdAt } = source.findBySlug(slug) as Tenant;
-      mkdirSync(dirname(join(to, file)), { recursive: true });
-      const db = new Database(join(from, file), { readonly: true });
-      try {
-        db.run(`VACUUM INTO '${join(to, file).replaceAll("'", "''")}'`);
-      } finally {
-        db.close();
-      }
-      target.reserve({ id, slug, name, file, createdAt });
-      target.setStatus(id, "active");
-    }
-  } finally {
-    source.close();
-    target.close();
-  }
-}
+export { copyWorkspaces };
 
 /** A test's folders: a single host (`solo`), hosts a, b, c (each with the placement file), the shared warehouse. */
 export function clusterFolders(prefix: string) {
