@@ -8,8 +8,8 @@
  *            union's total counts the slower of the two);
  *   own      `crm analytics run --this-host --skip-export` on each host (the nightly run in a
  *            cluster): the slowest host's time.
- * Each round computes another day (so every workspace's numbers change and every file is
- * written) from a cold DuckDB copy (the runners' folders removed). Medians of `--rounds`, and
+ * Each round computes later days (so every workspace's numbers change and every file is
+ * written; an apply never puts an earlier day over a later one) from a cold DuckDB copy (the runners' folders removed). Medians of `--rounds`, and
  * each as a ratio to the single host. All processes share this machine: the three hosts' work is
  * measured one after the other, as it would not be on three machines.
  *
@@ -91,7 +91,9 @@ const times: Record<string, number[]> = {
   own: [],
 };
 for (let round = 0; round < ROUNDS; round++) {
-  const date = new Date(ANCHOR - (round + 1) * 86_400_000).toISOString().slice(0, 10);
+  // Days forward: an apply leaves a workspace holding a later day's numbers alone.
+  const day = (n: number) => new Date(ANCHOR - (20 - n) * 86_400_000).toISOString().slice(0, 10);
+  const date = day(2 * round);
   const run = ["analytics", "run", "--skip-export", "--date", date];
   rmSync(join(solo, "warehouse", "_runner"), { recursive: true, force: true });
   times.single?.push(crm(solo, run));
@@ -103,7 +105,7 @@ for (let round = 0; round < ROUNDS; round++) {
   times["apply c"]?.push(applies[1] as number);
   times.union?.push(unionRun + Math.max(...applies));
   // The nightly run of each host over its own export, for the day after (every file written).
-  const next = new Date(ANCHOR - round * 86_400_000).toISOString().slice(0, 10);
+  const next = day(2 * round + 1);
   const own = HOSTS.map((host) => {
     rmSync(join(shared, "hosts", host, "_runner"), { recursive: true, force: true });
     return onHost(host, ["analytics", "run", "--this-host", "--skip-export", "--date", next]);
