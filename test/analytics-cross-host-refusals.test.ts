@@ -5,8 +5,9 @@
  * file writes nothing; a host whose name the placement does not know is told so.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { copyFileSync, existsSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pack, unpack } from "msgpackr";
 import {
   analyticsOf,
   changeCounter,
@@ -104,6 +105,14 @@ describe("crm analytics apply", () => {
     const other = await apply("c");
     expect(other.code).toBe(2);
     expect(other.stderr).toContain(`${file} is not a results file for host c`);
+    // Its own name, but a job no write-back knows in a workspace's entry.
+    const forged = unpack(readFileSync(join(shared, "results", "b.msgpack")));
+    forged.host = "c";
+    forged.tenants[0].rows[0].job = "rfm; DROP TABLE contacts";
+    writeFileSync(file, pack(forged));
+    const hostile = await apply("c");
+    expect(hostile.code).toBe(2);
+    expect(hostile.stderr).toContain(`${file} is not a results file for host c`);
     expect(changeCounter(dirs.c as string, mine.c as string)).toBe(before);
     expect(analyticsOf(dirs.c as string, mine.c as string).freshness).toEqual([]);
   });

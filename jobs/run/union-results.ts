@@ -6,6 +6,7 @@ import { pack, unpack } from "msgpackr";
 import type { UsageRow } from "../../src/tenancy/analytics-ledger.ts";
 import { writeFileDurably } from "../export/durable-files.ts";
 import { RESULTS_DIR } from "../export/host-warehouse.ts";
+import { isSafeTenantId } from "../export/warehouse-layout.ts";
 import { TENANT_JOBS, type TenantJob } from "./job-sql.ts";
 import { packedResults } from "./run-job.ts";
 
@@ -111,6 +112,22 @@ export async function writeHostResults(
   return counts;
 }
 
+/** A workspace's entry as writeHostResults writes it: its id, and exactly the file's jobs, each rows as JSON text. */
+function wellFormed(entry: TenantResults, jobs: readonly TenantJob[]): boolean {
+  return (
+    typeof entry?.id === "string" &&
+    isSafeTenantId(entry.id) &&
+    typeof entry.slug === "string" &&
+    typeof entry.writeId === "string" &&
+    Array.isArray(entry.rows) &&
+    entry.rows.length === jobs.length &&
+    entry.rows.every(
+      (r, i) =>
+        r?.job === jobs[i] && Number.isSafeInteger(r.rows) && r.rows >= 0 && typeof r.json === "string",
+    )
+  );
+}
+
 /** Why a host's results cannot be applied, or them. */
 export function readHostResults(shared: string, host: string): HostResults | string {
   const path = resultsFile(shared, host);
@@ -127,8 +144,11 @@ export function readHostResults(shared: string, host: string): HostResults | str
     results?.version !== 1 ||
     results.host !== host ||
     !/^\d{4}-\d{2}-\d{2}$/.test(String(results.runDate)) ||
+    !Number.isSafeInteger(results.computedAt) ||
     !jobsKnown ||
-    !Array.isArray(results.tenants)
+    !Array.isArray(results.tenants) ||
+    !results.tenants.every((t) => wellFormed(t, results.jobs)) ||
+    (results.usage !== undefined && !Array.isArray(results.usage))
   )
     return `${path} is not a results file for host ${host}`;
   return results;
