@@ -93,6 +93,26 @@ describe("a union run over three hosts", () => {
     expect(existsSync(join(dirs.a as string, "warehouse"))).toBe(false);
   });
 
+  it("lets an admin query a workspace's slice on its owner, as on one host, and says where it lives elsewhere", async () => {
+    const script = join(root.path, "count.sql");
+    await Bun.write(script, "SELECT kind, count(*) AS n FROM interactions GROUP BY kind ORDER BY kind");
+    const args = ["analytics", "query", "--tenant", "acme", script, "--format", "json"];
+    const single = await crm(solo, args);
+    expect(single.code).toBe(0);
+    const owner = ownerName("acme");
+    const there = await crmOn(dirs[owner] as string, owner, shared, args);
+    expect({ code: there.code, stdout: there.stdout }).toEqual({ code: 0, stdout: single.stdout });
+    const elsewhere = await crmOn(dirs.b as string, "b", shared, [
+      "analytics",
+      "query",
+      "--tenant",
+      COPIED,
+      script,
+    ]);
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toContain(`workspace "${COPIED}" is placed on host a: query it there`);
+  });
+
   it("writes nothing when run and applied again with the same numbers", async () => {
     const before = Object.fromEntries(slugs.map((s) => [s, changeCounter(dirs[ownerName(s)] as string, s)]));
     const analytics = Object.fromEntries(slugs.map((s) => [s, analyticsOf(dirs[ownerName(s)] as string, s)]));
