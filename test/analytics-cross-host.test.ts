@@ -9,7 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { ledgerForWorkspace } from "../src/analytics/run-ledger.ts";
 import { writePlacement } from "../src/cluster/placement-file.ts";
+import { Catalog } from "../src/tenancy/catalog.ts";
 import {
   analyticsOf,
   changeCounter,
@@ -67,6 +69,29 @@ describe("a union run over three hosts", () => {
       expect((expected.rfm as unknown[]).length).toBeGreaterThan(0);
       expect({ slug, ...analyticsOf(dirs[ownerName(slug)] as string, slug) }).toEqual({ slug, ...expected });
     }
+  });
+
+  it("records the run in each applying host's ledger as one host records its own (Settings → Analytics)", () => {
+    const latest = (dir: string) => {
+      const catalog = Catalog.open(dir);
+      try {
+        const [run] = ledgerForWorkspace(catalog, 1);
+        return (
+          run && {
+            runDate: run.runDate,
+            trigger: run.trigger,
+            status: run.status,
+            jobs: run.jobs.map((j) => [j.job, j.status]),
+          }
+        );
+      } finally {
+        catalog.close();
+      }
+    };
+    const expected = latest(solo);
+    expect(expected?.status).toBe("succeeded");
+    for (const host of HOSTS)
+      expect({ host, run: latest(dirs[host] as string) }).toEqual({ host, run: expected });
   });
 
   it("never counts the copy another host exported, and leaves that copy alone", () => {

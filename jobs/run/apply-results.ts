@@ -1,9 +1,16 @@
-import { replaceUsage } from "../../src/tenancy/analytics-ledger.ts";
+import {
+  type AnalyticsJob,
+  finishRun,
+  type JobOutcome,
+  recordJob,
+  replaceUsage,
+  startRun,
+} from "../../src/tenancy/analytics-ledger.ts";
 import type { Catalog } from "../../src/tenancy/catalog.ts";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import type { ShardManager } from "../../src/tenancy/shard-manager.ts";
 import { hostWarehouse } from "../export/host-warehouse.ts";
-import { readHostResults } from "./union-results.ts";
+import { type HostResults, readHostResults } from "./union-results.ts";
 import {
   type WriteBackOutcome,
   type WriteBackTask,
@@ -45,6 +52,12 @@ export interface ApplyOptions {
   ownerOf: (slug: string) => string | undefined;
   /** Writer threads (0: this thread, through the shards given). */
   writers: number;
+  /**
+   * Record the apply as a run in this host's ledger (its Settings → Analytics page shows it):
+   * the union run's jobs and their outcomes, failed if a workspace could not be written. Not
+   * for the runner's own apply (its run is in its ledger already). Takes the host's run lock.
+   */
+  record: boolean;
 }
 
 /** The results file cannot be applied (none yet, or not one): nothing was written. */
@@ -66,6 +79,39 @@ export async function applyResults(
 ): Promise<ApplySummary> {
   const results = readHostResults(options.shared, options.host);
   if (typeof results === "string") throw new NoResultsError(results);
+  if (!options.record) return await applyAll(catalog, shards, options, results);
+  const run = startRun(catalog, { runDate: results.runDate, trigger: results.trigger ?? "manual" });
+  try {
+    for (const [job, outcome] of Object.entries(results.outcomes ?? {}))
+      recordJob(catalog, run.id, job as AnalyticsJob, outcome as JobOutcome);
+    const summary = await applyAll(catalog, shards, options, results);
+    const failures = [
+      ...Object.entries(results.outcomes ?? {})
+        .filter(([, outcome]) => outcome?.status === "failed")
+        .map(([job]) => `job ${job} failed on host ${results.runner}`),
+      ...summary.unwritten.map(({ slug, error }) => `workspace ${slug} not written: ${error}`),
+    ];
+    finishRun(catalog, run.id, {
+      status: failures.length > 0 ? "failed" : "succeeded",
+      ...(failures.length > 0 ? { error: failures.join("; ").slice(0, 2000) } : {}),
+    });
+    return summary;
+  } catch (error) {
+    finishRun(catalog, run.id, {
+      status: "failed",
+      error: String((error as Error)?.message ?? error).slice(0, 2000),
+    });
+    throw error;
+  }
+}
+
+/** Writes the results into this host's workspaces (see applyResults). */
+async function applyAll(
+  catalog: Catalog,
+  shards: ShardManager,
+  options: ApplyOptions,
+  results: HostResults,
+): Promise<ApplySummary> {
   const held = new Map(catalog.list().map((t) => [t.id, t]));
   const summary: ApplySummary = {
     runDate: results.runDate,

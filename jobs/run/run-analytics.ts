@@ -317,6 +317,8 @@ async function computeAndWrite(
         hosts: options.union.hosts,
         tenants: tenants.filter((t) => inWarehouse.has(t.id)).map((t) => ({ ...t, host: t.host ?? "" })),
         ...(usageRows ? { usage: usageRows } : {}),
+        trigger: options.trigger,
+        outcomes,
       });
       for (const [host, n] of written) counted.results.set(host, n);
       for (const job of succeeded) await dropResult(connection, job);

@@ -3,7 +3,13 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { pack, unpack } from "msgpackr";
-import type { UsageRow } from "../../src/tenancy/analytics-ledger.ts";
+import {
+  ANALYTICS_JOBS,
+  type AnalyticsJob,
+  type JobOutcome,
+  type RunTrigger,
+  type UsageRow,
+} from "../../src/tenancy/analytics-ledger.ts";
 import { writeFileDurably } from "../export/durable-files.ts";
 import { RESULTS_DIR } from "../export/host-warehouse.ts";
 import { isSafeTenantId } from "../export/warehouse-layout.ts";
@@ -27,6 +33,12 @@ export interface HostResults {
   computedAt: number;
   /** The jobs that succeeded: their rows replace each workspace's; any other job keeps its rows. */
   jobs: TenantJob[];
+  /**
+   * How the run went (its trigger and each job's outcome, rows across the union): recorded in
+   * the ledger of each host that applies it, for its Settings → Analytics page.
+   */
+  trigger?: RunTrigger;
+  outcomes?: Partial<Record<AnalyticsJob, JobOutcome>>;
   /** The host's usage rows (the operators' table in its catalog), when the usage job succeeded. */
   usage?: Omit<UsageRow, "runDate">[];
   tenants: TenantResults[];
@@ -70,6 +82,8 @@ export async function writeHostResults(
     hosts: readonly string[];
     tenants: readonly { id: string; slug: string; host: string }[];
     usage?: Map<string, Omit<UsageRow, "runDate">>;
+    trigger: RunTrigger;
+    outcomes: ReadonlyMap<AnalyticsJob, JobOutcome>;
   },
 ): Promise<Map<string, number>> {
   const jobs = TENANT_JOBS.filter((job) => options.jobs.includes(job));
@@ -84,6 +98,8 @@ export async function writeHostResults(
       runDate: options.runDate,
       computedAt: options.computedAt,
       jobs,
+      trigger: options.trigger,
+      outcomes: Object.fromEntries(options.outcomes),
       ...(options.usage ? { usage: [] } : {}),
       tenants: [],
     });
@@ -148,7 +164,15 @@ export function readHostResults(shared: string, host: string): HostResults | str
     !jobsKnown ||
     !Array.isArray(results.tenants) ||
     !results.tenants.every((t) => wellFormed(t, results.jobs)) ||
-    (results.usage !== undefined && !Array.isArray(results.usage))
+    (results.usage !== undefined && !Array.isArray(results.usage)) ||
+    (results.trigger !== undefined && results.trigger !== "manual" && results.trigger !== "nightly") ||
+    !Object.entries(results.outcomes ?? {}).every(
+      ([job, o]) =>
+        (ANALYTICS_JOBS as readonly string[]).includes(job) &&
+        (o?.status === "succeeded" || o?.status === "failed") &&
+        Number.isSafeInteger(o.rows) &&
+        Number.isSafeInteger(o.ms),
+    )
   )
     return `${path} is not a results file for host ${host}`;
   return results;

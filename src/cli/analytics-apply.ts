@@ -2,6 +2,7 @@ import { analyticsSettings } from "../../jobs/export/analytics-settings.ts";
 import type { ApplyOptions } from "../../jobs/run/apply-results.ts";
 import { WRITE_BUSY_TIMEOUT_MS } from "../../jobs/run/write-back.ts";
 import { loadConfig } from "../core/config.ts";
+import { RunInProgressError } from "../tenancy/analytics-ledger.ts";
 import type { Catalog } from "../tenancy/catalog.ts";
 import { ShardManager } from "../tenancy/shard-manager.ts";
 import { analyticsCluster } from "./analytics-cluster.ts";
@@ -31,6 +32,8 @@ export async function applyAndReport(
     return summary.unwritten.length;
   } catch (error) {
     if (error instanceof NoResultsError) throw new UsageError(error.message);
+    if (error instanceof RunInProgressError)
+      throw new UsageError(`${error.message}; try again when it has finished`);
     throw error;
   }
 }
@@ -45,8 +48,10 @@ results the last crm analytics run (on any host) left for this host in the share
 (results/<host>.msgpack) into the files of this host's workspaces, one transaction each, and
 this host's usage rows into its catalog. A workspace already holding them is not written:
 applying twice changes nothing. A workspace this host does not hold, or that placement now
-gives another host, is left alone (named). Exit 1 when a workspace could not be written;
-exit 2 without a cluster or without results (README "Analytics across hosts").
+gives another host, or that holds a later day's results, is left alone (named). Recorded in
+this host's run ledger as the union run (crm analytics status). Exit 1 when a workspace could
+not be written; exit 2 without a cluster, without results, or while a run is in progress
+(README "Analytics across hosts").
 
   --warehouse DIR  the shared warehouse (default: $CRM_WAREHOUSE_DIR or <data dir>/warehouse)
 ${DATA_HELP}
@@ -74,6 +79,7 @@ Settings: CRM_ANALYTICS_WRITERS (threads writing the workspaces' files, default 
         dataDir: config.dataDir,
         ownerOf: cluster.ownerOf,
         writers: settings.writers,
+        record: true,
       });
       return failed === 0 ? 0 : 1;
     } finally {

@@ -211,6 +211,7 @@ Settings: CRM_ANALYTICS_MEMORY (DuckDB's memory limit, default 1GB), CRM_ANALYTI
           dataDir: config.dataDir,
           ownerOf: cluster.ownerOf,
           writers: settings.writers,
+          record: false,
         });
       return run.status === "succeeded" && applied === 0 ? 0 : 1;
     } catch (error) {
