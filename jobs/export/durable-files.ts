@@ -66,7 +66,7 @@ export async function placeDurably(files: { path: string; target: string }[]): P
 }
 
 /** Writes a small file whole: a temporary name, fsync, rename, fsync of its folder. */
-export function writeFileDurably(path: string, content: string): void {
+export function writeFileDurably(path: string, content: string | Uint8Array): void {
   const temporary = `${path}.tmp`;
   writeFileSync(temporary, content);
   fsyncPath(temporary);

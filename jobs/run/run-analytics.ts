@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import {
@@ -13,12 +13,16 @@ import {
   recordJob,
   replaceUsage,
   startRun,
+  type UsageRow,
 } from "../../src/tenancy/analytics-ledger.ts";
 import type { Catalog } from "../../src/tenancy/catalog.ts";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import type { ShardManager } from "../../src/tenancy/shard-manager.ts";
+import { hostWarehouse, tenantFileBytes } from "../export/host-warehouse.ts";
 import { TENANT_JOBS } from "./job-sql.ts";
 import { dropResult, resultsByTenant, runJob } from "./run-job.ts";
+import { writeHostResults } from "./union-results.ts";
+import { type UnionSources, unionSources } from "./union-sources.ts";
 import { createViews, MissingPartitionError, missingFiles } from "./warehouse-views.ts";
 import { WRITERS } from "./write-back-pool.ts";
 import { recordOwnWrites } from "./write-back-state.ts";
@@ -50,6 +54,21 @@ export interface RunOptions {
   now?: () => number;
   /** Threads writing the results back side by side (default WRITERS, 2; 0: this thread, through `shards`). */
   writers?: number;
+  /**
+   * A cluster's union run (README "Analytics across hosts"): `warehouse` is the shared one; the
+   * jobs read every host's export (union-sources.ts), and each host's results go to its results
+   * file for its own `crm analytics apply` (union-results.ts), never into a file from here.
+   */
+  union?: UnionRun;
+}
+
+export interface UnionRun {
+  /** This host's name (the runner). */
+  runner: string;
+  /** Every host of the placement. */
+  hosts: readonly string[];
+  /** The host placement gives a slug to. */
+  ownerOf: (slug: string) => string | undefined;
 }
 
 /** What the export before a run did: the interactions it wrote, and the workspaces it could not read. */
@@ -65,16 +84,25 @@ export interface RunSummary {
   unwritten: { slug: string; error: string }[];
   /** Workspaces the export skipped, with why: the run fails naming them, so an operator sees it. */
   notExported: ExportedForRun["skipped"];
-}
-
-function fileBytes(path: string): number {
-  let bytes = 0;
-  for (const file of [path, `${path}-wal`]) if (existsSync(file)) bytes += statSync(file).size;
-  return bytes;
+  /** A union run: each host's last export time, and how many workspaces its results file holds. */
+  union?: { exportedAt: Map<string, number>; results: Map<string, number> };
 }
 
 /** The runner's folder in the warehouse ("_": not read as a table): its DuckDB database and spill files. */
 export const RUNNER_DIR = "_runner";
+
+/**
+ * The runner's folder: `_runner` of the warehouse on one host. In a cluster, one per runner
+ * host, so two hosts' runs never share a DuckDB file: `_runner/<host>` for a union, and inside
+ * the host's own folder for a run over its export only.
+ */
+export function runnerDirOf(options: Pick<RunOptions, "warehouse" | "union">): string {
+  const { union } = options;
+  if (!union) return join(options.warehouse, RUNNER_DIR);
+  if (union.hosts.length === 1 && union.hosts[0] === union.runner)
+    return join(hostWarehouse(options.warehouse, union.runner), RUNNER_DIR);
+  return join(options.warehouse, RUNNER_DIR, union.runner);
+}
 
 /** Where the last run's phase durations are kept (ms per phase, for the benchmark and an operator's curiosity). */
 export const PHASES_FILE = "phases.json";
@@ -125,6 +153,8 @@ export async function runAnalytics(
   const unwritten: RunSummary["unwritten"] = [];
   const notExported: RunSummary["notExported"] = [];
   const timer = new PhaseTimer();
+  let sources: UnionSources | undefined;
+  const unionResults = new Map<string, number>();
   try {
     if (options.exportWarehouse) {
       const exported = await options.exportWarehouse();
@@ -132,13 +162,27 @@ export async function runAnalytics(
       notExported.push(...exported.skipped);
     }
     timer.lap("export");
-    const tenants = catalog.list().filter((t) => t.status !== "provisioning" && !t.failure);
+    sources = options.union
+      ? unionSources(options.warehouse, options.union.hosts, options.union.ownerOf)
+      : undefined;
+    if (sources) notExported.push(...sources.notExported);
+    const tenants: Counted[] = sources
+      ? sources.tenants
+      : catalog
+          .list()
+          .filter((t) => t.status !== "provisioning" && !t.failure)
+          .map((t) => ({
+            id: t.id,
+            slug: t.slug,
+            tenant: t,
+            bytes: tenantFileBytes(join(options.dataDir, t.file)),
+          }));
     const outcomes = await computeAndWrite(
       catalog,
       shards,
       options,
       run,
-      tenants,
+      { tenants, folders: sources?.folders, results: unionResults },
       unwritten,
       progress,
       now,
@@ -158,7 +202,27 @@ export async function runAnalytics(
     throw error;
   }
   const final = listRuns(catalog, 50).find((r) => r.id === run.id) ?? latestRun(catalog) ?? run;
-  return { run: final, unwritten, notExported };
+  return {
+    run: final,
+    unwritten,
+    notExported,
+    ...(sources ? { union: { exportedAt: sources.exportedAt, results: unionResults } } : {}),
+  };
+}
+
+/**
+ * A workspace the run counts: from the catalog (one host), or from its owner's export (a union:
+ * no file here; `host` names its owner).
+ */
+interface Counted {
+  id: string;
+  slug: string;
+  /** Its file's size with its write-ahead log (the usage job's storage_bytes). */
+  bytes: number;
+  /** One host: the catalog's record. */
+  tenant?: Tenant;
+  /** A union: its owner host. */
+  host?: string;
 }
 
 async function computeAndWrite(
@@ -166,13 +230,13 @@ async function computeAndWrite(
   shards: ShardManager,
   options: RunOptions,
   run: AnalyticsRun,
-  tenants: Tenant[],
+  counted: { tenants: Counted[]; folders?: readonly string[]; results: Map<string, number> },
   unwritten: RunSummary["unwritten"],
   progress: (p: RunProgress) => void,
   now: () => number,
   timer: PhaseTimer,
 ): Promise<Map<AnalyticsJob, JobOutcome>> {
-  const runnerDir = join(options.warehouse, RUNNER_DIR);
+  const runnerDir = runnerDirOf(options);
   const tempDirectory = join(runnerDir, "spill");
   mkdirSync(tempDirectory, { recursive: true });
   const instance = await openCache(join(runnerDir, "cache.duckdb"), {
@@ -187,17 +251,18 @@ async function computeAndWrite(
   const outcomes = new Map<AnalyticsJob, JobOutcome>();
   timer.lap("open");
   try {
-    const missing = missingFiles(options.warehouse);
+    const { tenants, folders } = counted;
+    const missing = missingFiles(options.warehouse, folders);
     let unreadable = missing.length ? new MissingPartitionError(missing).message : undefined;
     if (!unreadable)
       try {
         await createViews(connection, {
           warehouse: options.warehouse,
           runDate: options.runDate,
-          tenantFiles: tenants.map((t) => ({
-            tenant: t.id,
-            bytes: fileBytes(join(options.dataDir, t.file)),
-          })),
+          tenantFiles: tenants.map((t) => ({ tenant: t.id, bytes: t.bytes })),
+          ...(folders
+            ? { union: { folders, owners: tenants.map((t) => ({ tenant: t.id, host: t.host ?? "" })) } }
+            : {}),
         });
       } catch (error) {
         // A Parquet file that cannot be read (DuckDB names it): every job reads the log.
@@ -216,23 +281,50 @@ async function computeAndWrite(
     }
     timer.lap("jobs");
 
+    let usageRows: Map<string, Omit<UsageRow, "runDate">> | undefined;
     if (outcomes.get("usage")?.status === "succeeded") {
       const usage = await resultsByTenant(connection, "usage");
-      replaceUsage(
-        catalog,
-        options.runDate,
-        [...usage].map(([tenantId, [row]]) => ({
+      usageRows = new Map(
+        [...usage].map(([tenantId, [row]]) => [
           tenantId,
-          activeUsers: Number(row?.[0] ?? 0),
-          events: Number(row?.[1] ?? 0),
-          eventsPerDay: Number(row?.[2] ?? 0),
-          storageBytes: Number(row?.[3] ?? 0),
-        })),
+          {
+            tenantId,
+            activeUsers: Number(row?.[0] ?? 0),
+            events: Number(row?.[1] ?? 0),
+            eventsPerDay: Number(row?.[2] ?? 0),
+            storageBytes: Number(row?.[3] ?? 0),
+          },
+        ]),
       );
+      // One host: its catalog's table. A union: each host's own rows, with its results.
+      if (!options.union) replaceUsage(catalog, options.runDate, [...usageRows.values()]);
       await dropResult(connection, "usage");
     }
 
     const succeeded = TENANT_JOBS.filter((job) => outcomes.get(job)?.status === "succeeded");
+    if (options.union) {
+      const inWarehouse = new Set(
+        (await connection.runAndReadAll("SELECT DISTINCT tenant FROM workspace"))
+          .getRows()
+          .map((r) => String(r[0])),
+      );
+      const written = await writeHostResults(connection, {
+        shared: options.warehouse,
+        runner: options.union.runner,
+        runDate: options.runDate,
+        computedAt: now(),
+        jobs: succeeded,
+        hosts: options.union.hosts,
+        tenants: tenants.filter((t) => inWarehouse.has(t.id)).map((t) => ({ ...t, host: t.host ?? "" })),
+        ...(usageRows ? { usage: usageRows } : {}),
+        trigger: options.trigger,
+        outcomes,
+      });
+      for (const [host, n] of written) counted.results.set(host, n);
+      for (const job of succeeded) await dropResult(connection, job);
+      timer.lap("results");
+      return outcomes;
+    }
     if (succeeded.length === 0) return outcomes;
     // Every workspace in the warehouse gets each succeeded job's rows, none included: a
     // workspace whose last contact went is told so, not shown last night's numbers forever.
@@ -241,7 +333,7 @@ async function computeAndWrite(
         .getRows()
         .map((r) => String(r[0])),
     );
-    const targets = tenants.filter((t) => inWarehouse.has(t.id));
+    const targets = tenants.flatMap((t) => (t.tenant && inWarehouse.has(t.id) ? [t.tenant] : []));
     timer.lap("results");
     let writtenCount = 0;
     progress({ phase: "write-back", done: writtenCount, total: targets.length });

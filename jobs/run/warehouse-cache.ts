@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { HOSTS_DIR } from "../export/host-warehouse.ts";
 import { listedFiles, readManifest } from "../export/manifest.ts";
 import { VIEW_COLUMNS, VIEW_TABLES } from "./view-columns.ts";
 
@@ -67,32 +68,54 @@ export interface CacheRefresh {
   files: number;
 }
 
+/**
+ * The listed files of the warehouse, or of the union of its hosts' warehouses (`folders`:
+ * `hosts/<name>`, each with its own manifest), as paths relative to `warehouse`.
+ */
+export function listedAcross(warehouse: string, folders?: readonly string[]): string[] {
+  const listed: string[] = [];
+  for (const folder of folders ?? [""]) {
+    const manifest = readManifest(folder ? join(warehouse, folder) : warehouse);
+    if (!manifest) continue;
+    for (const table of VIEW_TABLES)
+      for (const file of listedFiles(manifest, table)) listed.push(folder ? `${folder}/${file}` : file);
+  }
+  return listed;
+}
+
 /** Each listed file of the copied tables with its size and time as found (`bytes:mtime`); a missing one fails its read. */
-function listedStamps(warehouse: string): Map<string, string> {
-  const manifest = readManifest(warehouse);
+function listedStamps(warehouse: string, folders?: readonly string[]): Map<string, string> {
   const current = new Map<string, string>();
-  if (!manifest) return current;
-  for (const table of VIEW_TABLES)
-    for (const file of listedFiles(manifest, table)) {
-      let stamp = "missing";
-      try {
-        const stat = statSync(join(warehouse, file));
-        stamp = `${stat.size}:${Math.round(stat.mtimeMs)}`;
-      } catch {
-        // Read below, where DuckDB names it.
-      }
-      current.set(file, stamp);
+  for (const file of listedAcross(warehouse, folders)) {
+    let stamp = "missing";
+    try {
+      const stat = statSync(join(warehouse, file));
+      stamp = `${stat.size}:${Math.round(stat.mtimeMs)}`;
+    } catch {
+      // Read below, where DuckDB names it.
     }
+    current.set(file, stamp);
+  }
   return current;
 }
 
-/** The table a listed file belongs to: its first folder (`contacts/bucket=03/snapshot-7.parquet`). */
-const tableOf = (file: string) => file.slice(0, file.indexOf("/"));
+/**
+ * The table a listed file belongs to: its first folder (`contacts/bucket=03/snapshot-7.parquet`),
+ * or its third in a host's warehouse of a union (`hosts/a/contacts/bucket=03/snapshot-7.parquet`).
+ */
+const tableOf = (file: string) => {
+  const parts = file.split("/");
+  return (parts[0] === HOSTS_DIR ? parts[2] : parts[0]) ?? "";
+};
 
 /** Brings the copy up to date with the files the manifest lists (see the file's comment). */
-export async function refreshCache(connection: DuckDBConnection, warehouse: string): Promise<CacheRefresh> {
+export async function refreshCache(
+  connection: DuckDBConnection,
+  warehouse: string,
+  folders?: readonly string[],
+): Promise<CacheRefresh> {
   await ensureTables(connection);
-  const current = listedStamps(warehouse);
+  const current = listedStamps(warehouse, folders);
   const cached = new Map<string, string>();
   for (const [file, bytes, mtime] of (
     await connection.runAndReadAll("SELECT file, bytes, mtime FROM cached_files")

@@ -21,13 +21,16 @@ export class MissingPartitionError extends Error {
  * The files the manifest lists that are not there: a file lost or removed since the export
  * wrote it, whose rows would otherwise go silently uncounted.
  */
-export function missingFiles(warehouse: string): string[] {
-  const manifest = readManifest(warehouse);
-  if (!manifest) return [];
-  return Object.keys(manifest.files)
-    .sort()
-    .map((file) => join(warehouse, file))
-    .filter((path) => !existsSync(path));
+export function missingFiles(warehouse: string, folders?: readonly string[]): string[] {
+  const missing: string[] = [];
+  for (const folder of folders ?? [""]) {
+    const root = folder ? join(warehouse, folder) : warehouse;
+    const manifest = readManifest(root);
+    if (!manifest) continue;
+    for (const file of Object.keys(manifest.files).sort())
+      if (!existsSync(join(root, file))) missing.push(join(root, file));
+  }
+  return missing;
 }
 
 export interface ViewOptions {
@@ -36,6 +39,11 @@ export interface ViewOptions {
   runDate: string;
   /** The size of each tenant's file (the `tenant_files` view the usage job reads). */
   tenantFiles: { tenant: string; bytes: number }[];
+  /**
+   * A union of hosts' warehouses (union-sources.ts): their folders (`hosts/<name>`), and each
+   * workspace counted with the host whose rows count; every other host's rows of it are left out.
+   */
+  union?: { folders: readonly string[]; owners: readonly { tenant: string; host: string }[] };
 }
 
 /**
@@ -52,10 +60,25 @@ export async function createViews(connection: DuckDBConnection, options: ViewOpt
   // over the Parquet files read by each job when it runs made a run fail when an export
   // rewrote a bucket for an erasure or a merge meanwhile, since that export deletes the
   // replaced files at once.
-  const refresh = await refreshCache(connection, warehouse);
+  const refresh = await refreshCache(connection, warehouse, options.union?.folders);
+  const { union } = options;
+  if (union) {
+    await connection.run("CREATE OR REPLACE TEMP TABLE union_owners (host VARCHAR, tenant VARCHAR)");
+    const appender = await connection.createAppender("union_owners", "main", "temp");
+    for (const owner of union.owners) {
+      appender.appendVarchar(owner.host);
+      appender.appendVarchar(owner.tenant);
+      appender.endRow();
+    }
+    appender.closeSync();
+  }
+  // In a union, a row counts only from its workspace's owner's folder (`hosts/<owner>/…`).
+  const owned = union
+    ? " c WHERE EXISTS (SELECT 1 FROM union_owners o WHERE o.tenant = c.tenant AND o.host = split_part(c.file, '/', 2))"
+    : "";
   for (const name of VIEW_TABLES)
     await connection.run(
-      `CREATE OR REPLACE TEMP VIEW ${ident(name)} AS SELECT ${cachedColumns(name).map(ident).join(", ")} FROM ${cacheTable(name)}`,
+      `CREATE OR REPLACE TEMP VIEW ${ident(name)} AS SELECT ${cachedColumns(name).map(ident).join(", ")} FROM ${cacheTable(name)}${owned}`,
     );
   if (!/^\d{4}-\d{2}-\d{2}$/.test(options.runDate)) throw new Error(`bad run date ${options.runDate}`);
   await connection.run(

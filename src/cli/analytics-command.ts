@@ -1,3 +1,4 @@
+import { analyticsApply } from "./analytics-apply.ts";
 import { analyticsExport } from "./analytics-export.ts";
 import { analyticsQuery } from "./analytics-query.ts";
 import { analyticsRun } from "./analytics-run.ts";
@@ -13,6 +14,7 @@ export const ANALYTICS_SUBCOMMANDS: Command[] = [
   analyticsRun,
   analyticsStatus,
   analyticsQuery,
+  analyticsApply,
 ];
 
 /** `crm analytics` alone (or with --help): the subcommands. */

@@ -2,6 +2,7 @@ import { analyticsSettings } from "../../jobs/export/analytics-settings.ts";
 import { loadWarehouseKey } from "../../jobs/export/warehouse-key.ts";
 import { loadConfig } from "../core/config.ts";
 import { loadEmbeddedDuckdb } from "../core/embedded-duckdb.ts";
+import { analyticsCluster, exportWarehouseOf, ownedTenants, recordHostExport } from "./analytics-cluster.ts";
 import { type Command, DATA_HELP, UsageError } from "./command.ts";
 import { openExistingCatalog } from "./open-data.ts";
 import { ProgressLine } from "./progress-line.ts";
@@ -23,7 +24,10 @@ uninterrupted one. A bucket whose files are gone or changed (damaged) is rebuilt
 
   --rebuild <slug>|all  export that workspace's bucket (or every one) again from the
                    workspaces' files, as on a first export, whatever the warehouse holds
-  --warehouse DIR  where the warehouse is (default: $CRM_WAREHOUSE_DIR or <data dir>/warehouse)
+  --warehouse DIR  where the warehouse is (default: $CRM_WAREHOUSE_DIR or <data dir>/warehouse);
+                   on a host of a cluster (the placement file exists) the warehouse all hosts
+                   share: this host writes only hosts/<CRM_HOST_NAME>/ in it, and only the
+                   workspaces placement gives it (README "Analytics across hosts")
 ${DATA_HELP}
 
 Settings: CRM_WAREHOUSE_KEY (hex; default: the key file <data dir>/warehouse.key, made on the
@@ -35,13 +39,16 @@ A progress bar on a terminal; one summary line on stdout at the end.`,
     // First: a directory with no catalog (a mistyped --data) gets no key file and no warehouse.
     const catalog = openExistingCatalog(config.dataDir);
     const settings = analyticsSettings(process.env, config.dataDir, values.warehouse as string | undefined);
+    const cluster = analyticsCluster(config);
+    const warehouse = exportWarehouseOf(cluster, settings.warehouse);
     const key = loadWarehouseKey(config.dataDir, settings.warehouse, process.env);
     let tenants: ReturnType<typeof catalog.list>;
     try {
-      tenants = catalog.list();
+      tenants = cluster ? ownedTenants(cluster, catalog.list()) : catalog.list();
     } finally {
       catalog.close();
     }
+    const skipped = new Map<string, string>();
     const rebuildFlag = values.rebuild as string | undefined;
     let rebuild: "all" | Set<string> | undefined;
     if (rebuildFlag === "all") rebuild = "all";
@@ -58,7 +65,7 @@ A progress bar on a terminal; one summary line on stdout at the end.`,
     const { exportWarehouse } = await import("../../jobs/export/export-warehouse.ts");
     const summary = await exportWarehouse({
       dataDir: config.dataDir,
-      warehouse: settings.warehouse,
+      warehouse,
       tenants,
       key,
       memory: settings.memory,
@@ -74,8 +81,10 @@ A progress bar on a terminal; one summary line on stdout at the end.`,
         process.stderr.write(
           `${progress ? "\n" : ""}repairing ${tenant.slug}: ${paths.length} damaged or missing file(s), e.g. ${paths[0]}\n`,
         ),
-      onSkip: (tenant, reason) =>
-        process.stderr.write(`${progress ? "\n" : ""}skipped ${tenant.slug}: ${reason}\n`),
+      onSkip: (tenant, reason) => {
+        skipped.set(tenant.id, reason);
+        process.stderr.write(`${progress ? "\n" : ""}skipped ${tenant.slug}: ${reason}\n`);
+      },
       onInvalidManifest: (path, reason) =>
         process.stderr.write(
           `${progress ? "\n" : ""}damaged manifest ${path} (${reason}): rebuilding the warehouse from the workspaces' files\n`,
@@ -85,13 +94,14 @@ A progress bar on a terminal; one summary line on stdout at the end.`,
           `${progress ? "\n" : ""}bucket ${bucket} kept as it was (not rebuilt): ${unreadable.map((t) => t.slug).join(", ")} cannot be read now; the next export that can read it rebuilds it\n`,
         ),
     });
+    if (cluster) recordHostExport(cluster, settings.warehouse, config.dataDir, tenants, skipped);
     const seconds = summary.ms / 1000;
     const line =
       `exported ${count(summary.rows)} rows of ${count(summary.tenants)} workspaces` +
       `${summary.skipped ? ` (${summary.skipped} skipped)` : ""}${summary.rebuilt ? ` (${summary.rebuilt} rebuilt)` : ""}` +
       `${summary.repaired ? ` (rebuilt ${summary.repaired}: damaged or missing files)` : ""}` +
       `${summary.forced ? ` (rebuilt ${summary.forced}: asked)` : ""}` +
-      ` to ${settings.warehouse} in ${seconds.toFixed(1)} s (${count(summary.rows / Math.max(seconds, 0.001))} rows/s)`;
+      ` to ${warehouse} in ${seconds.toFixed(1)} s (${count(summary.rows / Math.max(seconds, 0.001))} rows/s)`;
     if (progress) (files ?? progress).finish(line);
     else console.log(line);
     return 0;

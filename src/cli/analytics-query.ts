@@ -3,6 +3,7 @@ import { analyticsSettings } from "../../jobs/export/analytics-settings.ts";
 import { loadConfig } from "../core/config.ts";
 import { loadEmbeddedDuckdb } from "../core/embedded-duckdb.ts";
 import { csvRow } from "../privacy/csv.ts";
+import { analyticsCluster, exportWarehouseOf } from "./analytics-cluster.ts";
 import { type Command, intFlag, stringFlag, UsageError } from "./command.ts";
 import { openExistingCatalog } from "./open-data.ts";
 
@@ -96,7 +97,8 @@ INSERT…), or a query that reads a file, is refused with one line (exit 2).
   --format F       csv, json or table (default: table on a terminal, csv otherwise)
   --timeout S      stop the script after S seconds (default 300), exit 2
   --max-rows N     refuse a result of more than N rows (default 100,000; at most 10,000,000), exit 2
-  --warehouse DIR  where the warehouse is (default: $CRM_WAREHOUSE_DIR or <data dir>/warehouse)
+  --warehouse DIR  where the warehouse is (default: $CRM_WAREHOUSE_DIR or <data dir>/warehouse;
+                   in a cluster the shared one, read in this host's folder: its own workspaces)
   --data DIR       data directory (default: $CRM_DATA or ./data)
 
 DuckDB's memory and threads: CRM_ANALYTICS_MEMORY, CRM_ANALYTICS_THREADS.`,
@@ -119,6 +121,7 @@ DuckDB's memory and threads: CRM_ANALYTICS_MEMORY, CRM_ANALYTICS_THREADS.`,
       throw new UsageError(`--max-rows must be from 1 to 10,000,000, got "${values["max-rows"]}"`);
     const config = loadConfig(process.env, { dataDir: values.data as string | undefined });
     const settings = analyticsSettings(process.env, config.dataDir, values.warehouse as string | undefined);
+    const cluster = analyticsCluster(config);
     const catalog = openExistingCatalog(config.dataDir);
     let tenantId: string;
     try {
@@ -132,6 +135,10 @@ DuckDB's memory and threads: CRM_ANALYTICS_MEMORY, CRM_ANALYTICS_THREADS.`,
           `workspace "${slug}" is ${tenant.status}: its data is not served, here or on the server (see: crm tenants list)`,
         );
       tenantId = tenant.id;
+      // In a cluster, its slice is in its owner's folder of the shared warehouse.
+      const owner = cluster?.ownerOf(slug);
+      if (cluster && owner !== cluster.host)
+        throw new UsageError(`workspace "${slug}" is placed on host ${owner ?? "none"}: query it there`);
     } finally {
       catalog.close();
     }
@@ -140,7 +147,7 @@ DuckDB's memory and threads: CRM_ANALYTICS_MEMORY, CRM_ANALYTICS_THREADS.`,
     loadEmbeddedDuckdb();
     const { runTenantQuery } = await import("../../jobs/query/tenant-query.ts");
     const result = await runTenantQuery({
-      warehouse: settings.warehouse,
+      warehouse: exportWarehouseOf(cluster, settings.warehouse),
       tenantId,
       sql,
       memory: settings.memory,

@@ -44,7 +44,14 @@ export const COMMAND_FILES: { names: string[]; load: () => Promise<Command[]> }[
   },
   { names: ["loadtest"], load: async () => [(await import("./loadtest-command.ts")).loadtest] },
   {
-    names: ["analytics", "analytics export", "analytics run", "analytics status", "analytics query"],
+    names: [
+      "analytics",
+      "analytics export",
+      "analytics run",
+      "analytics status",
+      "analytics query",
+      "analytics apply",
+    ],
     load: async () => (await import("./analytics-command.ts")).ANALYTICS_COMMANDS,
   },
   {
