@@ -55,6 +55,14 @@ export async function startMoveCluster(
   await setup(data);
   for (const d of Object.values(data)) d.close();
   const env = (host: string) => ({ ...serverEnv, CRM_CLUSTER_FILE: placementFile, CRM_HOST_NAME: host });
+  // A host joins its cluster at start (the file must list it); the ports are known only once the
+  // servers listen, so the hosts' URLs are filled in after (every host follows the file).
+  const first = {
+    ...newPlacement(),
+    hosts: hosts.map((name) => ({ name, url: "http://127.0.0.1:9" })),
+    overrides: pins,
+  };
+  writePlacement(placementFile, first);
   const servers: Record<string, TestServer> = {};
   await Promise.all(
     hosts.map(async (host) => {
@@ -62,9 +70,9 @@ export async function startMoveCluster(
     }),
   );
   writePlacement(placementFile, {
-    ...newPlacement(),
+    ...first,
+    version: first.version + 1,
     hosts: hosts.map((name) => ({ name, url: (servers[name] as TestServer).url })),
-    overrides: pins,
   });
   const operator = join(dir.path, "operator");
   mkdirSync(operator);
