@@ -207,7 +207,7 @@ export function startServer(
   scheduler?.start();
   const backups =
     (options.scheduleBackups ?? true)
-      ? backupSchedulerFor(config, deps.catalog, deps.pool, logger)
+      ? backupSchedulerFor(config, deps.catalog, deps.pool, logger, deps.cluster)
       : undefined;
   backups?.start();
   const webhooks =

@@ -1,7 +1,5 @@
-import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ownerOf } from "../cluster/placement.ts";
-import { PlacementWatch } from "../cluster/placement-file.ts";
+import type { ClusterMember } from "../cluster/cluster-member.ts";
 import type { Config } from "../core/config.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Catalog } from "../tenancy/catalog.ts";
@@ -22,16 +20,11 @@ export function backupSchedulerFor(
   catalog: Pick<Catalog, "list">,
   pool: Pick<WorkerPool, "run">,
   logger: Logger,
+  cluster: Pick<ClusterMember, "owns"> | undefined,
 ): BackupScheduler | undefined {
   const { everyHours, dir, keepDays, keepMin } = config.backups;
   if (everyHours === null || !dir) return undefined;
-  const clusterFile = config.clusterFile;
-  let placement: PlacementWatch | undefined;
-  const owned = (slug: string) => {
-    if (!clusterFile || !config.hostName || !existsSync(clusterFile)) return true;
-    placement ??= new PlacementWatch(clusterFile, (message) => logger.warn(message));
-    return ownerOf(placement.current(), slug)?.name === config.hostName;
-  };
+  const owned = (slug: string) => cluster?.owns(slug) ?? true;
   return new BackupScheduler({
     dir,
     lastRoundFile: join(config.dataDir, LAST_ROUND_FILE),

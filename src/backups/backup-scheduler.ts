@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, statSync, utimesSync } from "node:fs";
-import { RetryLaterError } from "../core/errors.ts";
+import { PoolBusyError } from "../core/errors.ts";
 import { errorFields, type Logger } from "../core/logger.ts";
 import type { Tenant } from "../tenancy/catalog-schema.ts";
 import type { WorkerPool } from "../workers/pool.ts";
@@ -134,7 +134,7 @@ export class BackupScheduler {
       try {
         return await takeSnapshot(this.options.pool, tenant, this.options, { upkeep: true });
       } catch (error) {
-        if (!(error instanceof RetryLaterError) || attempt >= BUSY_TRIES || this.stopped) throw error;
+        if (!(error instanceof PoolBusyError) || attempt >= BUSY_TRIES || this.stopped) throw error;
         await Bun.sleep(BUSY_WAIT_MS);
       }
     }

@@ -24,6 +24,11 @@ export class ClusterMember {
     return ownerOf(this.placement(), slug);
   }
 
+  /** Whether placement gives `slug` to this host now. */
+  owns(slug: string): boolean {
+    return this.ownerOf(slug)?.name === this.hostName;
+  }
+
   /**
    * A secret every host of the cluster derives alike (HMAC-SHA256 of `name` under the
    * placement's secret): what a host-local secret becomes in a cluster, so that a token one

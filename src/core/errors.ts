@@ -76,3 +76,9 @@ export class RetryLaterError extends AppError {
     super(status, status === 429 ? "Too Many Requests" : "Service Unavailable", message);
   }
 }
+
+/**
+ * The worker pool has no room now (full, or the workspace's share in flight): worth waiting for,
+ * unlike a 503 a task answered from its thread (a workspace out of service, frozen by a move).
+ */
+export class PoolBusyError extends RetryLaterError {}

@@ -1,7 +1,13 @@
 import { unpack } from "msgpackr";
 import Piscina from "piscina";
 import { threadFile } from "../core/app-files.ts";
-import { AppError, BadRequestError, RetryLaterError, ValidationError } from "../core/errors.ts";
+import {
+  AppError,
+  BadRequestError,
+  PoolBusyError,
+  RetryLaterError,
+  ValidationError,
+} from "../core/errors.ts";
 import type { TaskInput, TaskReply, TaskRequest } from "./task-types.ts";
 import type { TaskName } from "./tasks.ts";
 import type { PoolThreadData } from "./worker-entry.ts";
@@ -196,12 +202,12 @@ export class WorkerPool {
   checkRoom(tenantId: string): void {
     if (this.inFlight >= this.options.threads + this.options.maxQueue) {
       this.counts.refused++;
-      throw new RetryLaterError(503, "the server is busy with other heavy work; try again in a moment", 2);
+      throw new PoolBusyError(503, "the server is busy with other heavy work; try again in a moment", 2);
     }
     if ((this.perTenant.get(tenantId) ?? 0) >= this.perWorkspace) {
       this.counts.refused++;
       this.counts.refusedWorkspace++;
-      throw new RetryLaterError(
+      throw new PoolBusyError(
         503,
         `this workspace already has ${this.perWorkspace} heavy tasks running or waiting; try again when one has finished`,
         2,
@@ -213,7 +219,7 @@ export class WorkerPool {
   private checkUpkeepRoom(tenantId: string): void {
     if (this.inFlight >= this.options.threads + this.options.maxQueue || this.upkeep.has(tenantId)) {
       this.counts.refused++;
-      throw new RetryLaterError(503, "the server is busy with other heavy work; try again in a moment", 2);
+      throw new PoolBusyError(503, "the server is busy with other heavy work; try again in a moment", 2);
     }
   }
 
