@@ -130,11 +130,18 @@ export const PROBLEM_KINDS: readonly ProblemKind[] = [
       "Something went wrong on the server's side; it has been logged. Nothing is to be fixed in the request.",
   },
   {
+    kind: "bad-gateway",
+    status: 502,
+    title: "Bad Gateway",
+    description:
+      "Another host of the cluster that this one had to ask (a tenant move's copy or catch-up) did not answer or refused. Only host-to-host routes (/_cluster/…) answer it; the move can be run again.",
+  },
+  {
     kind: "unavailable",
     status: 503,
     title: "Service Unavailable",
     description:
-      "The workspace is busy with a large change, the worker pool is full, or the workspace's file is out of service. Try again after `Retry-After` seconds.",
+      "The workspace is busy with a large change, the worker pool is full, the workspace's file is out of service, or its writes are frozen for a few seconds while it moves to another host. Try again after `Retry-After` seconds.",
   },
   {
     kind: "timeout",
