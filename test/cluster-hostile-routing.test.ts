@@ -1,0 +1,73 @@
+/**
+ * A hostile client against the routing of three hosts behind the real nginx: spellings of a
+ * sign-up form or a URL that might make a host other than the owner create or open a tenant.
+ */
+import { afterAll, beforeAll, expect, it } from "bun:test";
+import { askTenants } from "../src/cluster/host-tenants.ts";
+import { type ClusterHost, ownerOf, type Placement } from "../src/cluster/placement.ts";
+import { readPlacement } from "../src/cluster/placement-file.ts";
+import { BrowserClient } from "./support/browser-client.ts";
+import { startCluster, type TestCluster } from "./support/cluster.ts";
+import { PASSWORD } from "./support/workspace.ts";
+
+let cluster: TestCluster;
+let placement: Placement;
+
+const owner = (slug: string) => ownerOf(placement, slug) as ClusterHost;
+const notOwner = (slug: string) => cluster.hosts.find((h) => h.name !== owner(slug).name) as ClusterHost;
+
+async function heldBy(): Promise<Map<string, string[]>> {
+  const answers = await askTenants(placement, placement.hosts);
+  return new Map(answers.map((a) => [a.host.name, "tenants" in a ? a.tenants : []]));
+}
+
+async function holders(slug: string): Promise<string[]> {
+  return [...(await heldBy())].filter(([, slugs]) => slugs.includes(slug)).map(([host]) => host);
+}
+
+function fields(slug: string): [string, string][] {
+  return [
+    ["name", `Business ${slug}`],
+    ["ownerName", "Owner"],
+    ["ownerEmail", `owner@${slug}.example`],
+    ["ownerPassword", PASSWORD],
+  ];
+}
+
+beforeAll(async () => {
+  cluster = await startCluster(3);
+  placement = readPlacement(cluster.placementFile);
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+it("a sign-up form whose content type is spelled in capitals creates nothing on a host that does not own the slug", async () => {
+  const slug = "caps-form";
+  const client = new BrowserClient(notOwner(slug).url);
+  await client.get("/signup");
+  const response = await client.postRaw(
+    "/signup",
+    [["_csrf", client.csrfToken], ["slug", slug], ...fields(slug)],
+    {
+      "content-type": "Application/X-WWW-Form-Urlencoded",
+    },
+  );
+  expect(response.status).not.toBe(303);
+  expect(await holders(slug)).toEqual([]);
+});
+
+it("a sign-up form with the slug twice (the last one empty) is still sent to the slug's owner", async () => {
+  const slug = "twice-form";
+  const client = new BrowserClient(notOwner(slug).url);
+  await client.get("/signup");
+  const response = await client.postRaw("/signup", [
+    ["_csrf", client.csrfToken],
+    ["slug", slug],
+    ["slug", ""],
+    ...fields(slug),
+  ]);
+  expect(response.status).toBe(307);
+  expect(await holders(slug)).toEqual([]);
+});
