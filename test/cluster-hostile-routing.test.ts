@@ -7,7 +7,7 @@ import { askTenants } from "../src/cluster/host-tenants.ts";
 import { type ClusterHost, ownerOf, type Placement } from "../src/cluster/placement.ts";
 import { readPlacement } from "../src/cluster/placement-file.ts";
 import { BrowserClient } from "./support/browser-client.ts";
-import { startCluster, type TestCluster } from "./support/cluster.ts";
+import { signUp, startCluster, type TestCluster } from "./support/cluster.ts";
 import { PASSWORD } from "./support/workspace.ts";
 
 let cluster: TestCluster;
@@ -70,4 +70,12 @@ it("a sign-up form with the slug twice (the last one empty) is still sent to the
   ]);
   expect(response.status).toBe(307);
   expect(await holders(slug)).toEqual([]);
+});
+
+it("a workspace named like an Object.prototype key (constructor) has an owner and works through the front", async () => {
+  expect(owner("constructor")).toBeDefined();
+  const { client, response } = await signUp(cluster.front, "constructor");
+  expect(response.status).toBe(303);
+  expect((await client.get("/t/constructor/contacts")).status).toBe(200);
+  expect(await holders("constructor")).toEqual([owner("constructor").name]);
 });
