@@ -79,3 +79,22 @@ it("a workspace named like an Object.prototype key (constructor) has an owner an
   expect((await client.get("/t/constructor/contacts")).status).toBe(200);
   expect(await holders("constructor")).toEqual([owner("constructor").name]);
 });
+
+it("a host that hangs (SIGSTOP) holds no client of a tenant-less page: another host answers within 2 s", async () => {
+  const hung = cluster.hosts[0] as TestCluster["hosts"][number];
+  const asset = /\/assets\/app\.css\?v=[0-9a-f]+/.exec(await (await fetch(`${cluster.front}/`)).text())?.[0];
+  expect(asset).toBeDefined();
+  process.kill(hung.pid, "SIGSTOP");
+  try {
+    for (const path of [asset as string, "/", "/healthz", "/go?workspace=", asset as string, "/"]) {
+      const started = Date.now();
+      const response = await fetch(`${cluster.front}${path}`, { signal: AbortSignal.timeout(5000) });
+      await response.arrayBuffer();
+      expect(`${path} ${response.status} ${Date.now() - started < 2000}`).toBe(
+        `${path} ${path.startsWith("/go") ? 404 : 200} true`,
+      );
+    }
+  } finally {
+    process.kill(hung.pid, "SIGCONT");
+  }
+});

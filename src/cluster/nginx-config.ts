@@ -19,6 +19,8 @@ export interface NginxOptions {
 const CONNECT_TIMEOUT = "1s";
 /** A host's upstream keep-alive connections close before Bun's 30 s idle timeout closes them under nginx. */
 const UPSTREAM_IDLE = "20s";
+/** How long a host may take over a tenant-less read before nginx asks another (see the location). */
+const QUICK_READ = "1s";
 
 const UNAVAILABLE = JSON.stringify({
   type: "/api/v1/problems/unavailable",
@@ -145,6 +147,16 @@ ${proxied(options.eventsMaxBytes)}
     }
 
     location / {
+${proxied(options.bodyLimitBytes)}
+    }
+
+    # Reads no tenant owns, which any host answers at once (files, the landing and "go to" pages,
+    # health): a host that takes the connection but does not answer (stopped, wedged) is left for
+    # another after ${QUICK_READ}, rather than holding the client for the read timeout (a third of
+    # every page's assets would hang). These paths have only GET routes; a POST is never sent twice.
+    location ~ ^/(?:assets/|healthz$|readyz$|go$|$) {
+      proxy_read_timeout ${QUICK_READ};
+      proxy_next_upstream_timeout 4s;
 ${proxied(options.bodyLimitBytes)}
     }
 
