@@ -80,6 +80,25 @@ it("a workspace named like an Object.prototype key (constructor) has an owner an
   expect(await holders("constructor")).toEqual([owner("constructor").name]);
 });
 
+it("the front refuses every spelling of the host-to-host routes itself", async () => {
+  for (const path of [
+    "/_cluster",
+    "/_cluster/",
+    "/_cluster/tenants",
+    "//_cluster/tenants",
+    "/%5Fcluster/tenants",
+    "/x/../_cluster/tenants",
+    "/_cluster?x=1",
+  ]) {
+    const response = await fetch(`${cluster.front}${path}`);
+    await response.arrayBuffer();
+    // nginx's own 404: no host saw the request (a host would answer with its security headers).
+    expect(`${path} ${response.status} ${response.headers.get("x-content-type-options")}`).toBe(
+      `${path} 404 null`,
+    );
+  }
+});
+
 it("a host that hangs (SIGSTOP) holds no client of a tenant-less page: another host answers within 2 s", async () => {
   const hung = cluster.hosts[0] as TestCluster["hosts"][number];
   const asset = /\/assets\/app\.css\?v=[0-9a-f]+/.exec(await (await fetch(`${cluster.front}/`)).text())?.[0];

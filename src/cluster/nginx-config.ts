@@ -133,8 +133,9 @@ ${mapLines.join("\n")}
     error_page 421 = @crm_owner;
     error_page 502 504 = @crm_down;
 
-    # Host-to-host routes are for the hosts only.
-    location /_cluster/ {
+    # Host-to-host routes are for the hosts only: /_cluster itself too (the hosts route it to the
+    # signature check), and ^~ so that no regex location below can ever take one of them.
+    location ^~ /_cluster {
       return 404;
     }
 
