@@ -80,6 +80,25 @@ it("a workspace named like an Object.prototype key (constructor) has an owner an
   expect(await holders("constructor")).toEqual([owner("constructor").name]);
 });
 
+it("sign-ups racing for one slug through the front and every host make one workspace, on its owner", async () => {
+  const slug = "race-one";
+  const bases = [cluster.front, cluster.front, cluster.front, ...cluster.hosts.map((h) => h.url)];
+  const statuses = await Promise.all(
+    bases.map(async (base, i) => {
+      const client = new BrowserClient(base);
+      await client.get("/signup");
+      const response = await client.postRaw("/signup", [
+        ["_csrf", client.csrfToken],
+        ["slug", slug],
+        ...fields(`${slug}${i}`).filter(([name]) => name !== "slug"),
+      ]);
+      return response.status;
+    }),
+  );
+  expect(statuses.filter((s) => s === 303)).toHaveLength(1);
+  expect(await holders(slug)).toEqual([owner(slug).name]);
+});
+
 it("the front refuses every spelling of the host-to-host routes itself", async () => {
   for (const path of [
     "/_cluster",
