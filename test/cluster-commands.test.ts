@@ -155,7 +155,7 @@ describe("crm cluster nginx-config", () => {
       "upstream crm_a {",
       "upstream crm_b {",
       "upstream crm_any {",
-      "location /_cluster/ {",
+      "location ^~ /_cluster {",
     ])
       expect(run.stdout).toContain(text);
     const placement = readPlacement(cluster.placementFile);

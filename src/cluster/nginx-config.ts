@@ -19,6 +19,8 @@ export interface NginxOptions {
 const CONNECT_TIMEOUT = "1s";
 /** A host's upstream keep-alive connections close before Bun's 30 s idle timeout closes them under nginx. */
 const UPSTREAM_IDLE = "20s";
+/** How long a host may take over a tenant-less read before nginx asks another (see the location). */
+const QUICK_READ = "1s";
 
 const UNAVAILABLE = JSON.stringify({
   type: "/api/v1/problems/unavailable",
@@ -131,8 +133,9 @@ ${mapLines.join("\n")}
     error_page 421 = @crm_owner;
     error_page 502 504 = @crm_down;
 
-    # Host-to-host routes are for the hosts only.
-    location /_cluster/ {
+    # Host-to-host routes are for the hosts only: /_cluster itself too (the hosts route it to the
+    # signature check), and ^~ so that no regex location below can ever take one of them.
+    location ^~ /_cluster {
       return 404;
     }
 
@@ -145,6 +148,16 @@ ${proxied(options.eventsMaxBytes)}
     }
 
     location / {
+${proxied(options.bodyLimitBytes)}
+    }
+
+    # Reads no tenant owns, which any host answers at once (files, the landing and "go to" pages,
+    # health): a host that takes the connection but does not answer (stopped, wedged) is left for
+    # another after ${QUICK_READ}, rather than holding the client for the read timeout (a third of
+    # every page's assets would hang). These paths have only GET routes; a POST is never sent twice.
+    location ~ ^/(?:assets/|healthz$|readyz$|go$|$) {
+      proxy_read_timeout ${QUICK_READ};
+      proxy_next_upstream_timeout 4s;
 ${proxied(options.bodyLimitBytes)}
     }
 

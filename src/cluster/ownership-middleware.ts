@@ -1,4 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { slugField } from "../auth/new-tenant-input.ts";
+import { formFields } from "../http/page-context.ts";
 import { problemResponse } from "../http/problem.ts";
 import { isValidSlug } from "../tenancy/slug.ts";
 import type { ClusterMember } from "./cluster-member.ts";
@@ -80,19 +82,18 @@ export function tenantOwnership(member: ClusterMember): MiddlewareHandler {
 /**
  * POST /signup: the new workspace's slug is in the form, so the form is read (under the body
  * limit, before the CSRF check, which reads the same parsed form) and a slug placement gives
- * another host is sent there, as a page would be. An invalid slug goes on to the form's 422.
+ * another host is sent there, as a page would be. The slug is read exactly as the sign-up
+ * handler reads it (formFields: any spelling of the form's content type, a field sent twice;
+ * then the form's own trim and lower-casing), so no spelling of the form makes this host see one
+ * slug and create another. An invalid slug goes on to the form's 422.
  */
 export function signupOwnership(member: ClusterMember): MiddlewareHandler {
   return async function signupOwnership(c, next) {
     if (c.req.method === "POST") {
-      const type = c.req.header("content-type") ?? "";
-      if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
-        const value = (await c.req.parseBody()).slug;
-        const slug = typeof value === "string" ? value.trim().toLowerCase() : "";
-        if (isValidSlug(slug)) {
-          const owner = member.ownerOf(slug);
-          if (!isMine(member, owner)) return misdirected(c, owner, false);
-        }
+      const parsed = slugField.safeParse((await formFields(c)).slug ?? "");
+      if (parsed.success) {
+        const owner = member.ownerOf(parsed.data);
+        if (!isMine(member, owner)) return misdirected(c, owner, false);
       }
     }
     await next();

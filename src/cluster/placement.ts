@@ -48,7 +48,8 @@ export function rendezvousOwner(slug: string, hosts: readonly ClusterHost[]): Cl
 
 /** The host that owns `slug`: its override if it has one, else the rendezvous winner. */
 export function ownerOf(placement: Placement, slug: string): ClusterHost | undefined {
-  const pinned = placement.overrides[slug];
+  // Own keys only: "constructor" is a valid slug, and Object.prototype's would pin it to no host.
+  const pinned = Object.hasOwn(placement.overrides, slug) ? placement.overrides[slug] : undefined;
   if (pinned !== undefined) return placement.hosts.find((h) => h.name === pinned);
   return rendezvousOwner(slug, placement.hosts);
 }
