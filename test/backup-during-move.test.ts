@@ -1,0 +1,64 @@
+import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { crm } from "./support/backup-cli.ts";
+import { type MoveCluster, workspacesOnA } from "./support/move-cluster.ts";
+import { DataDir } from "./support/workspace.ts";
+
+/**
+ * Backups and a move of the same workspace: `crm backup now` during the move's freeze takes a
+ * snapshot of the frozen file; `crm backup restore --force` of a workspace a move has frozen is
+ * refused (it would install an unfrozen file behind the move's back: writes acknowledged there
+ * are lost when the move retires it), changing nothing; and a snapshot taken while frozen,
+ * restored once the move is over, serves writes (the freeze was the move's, not the data's).
+ */
+describe("backups while a move freezes the workspace", () => {
+  let cluster: MoveCluster;
+  let key = "";
+  const backups = () => join(cluster.root, "backups");
+  const frozenMarker = (file: string) => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return (db.query("SELECT frozen_since AS t FROM shard_state").get() as { t: number | null }).t;
+    } finally {
+      db.close();
+    }
+  };
+
+  beforeAll(async () => {
+    let keys: Record<string, string>;
+    ({ cluster, keys } = await workspacesOnA(["acme"], 50));
+    key = keys.acme as string;
+  }, 60_000);
+  afterAll(() => cluster?.stop());
+
+  it("restore --force of a workspace frozen by a move is refused and changes nothing; a frozen snapshot restores writable", async () => {
+    const a = cluster.dataDir("a");
+    expect((await crm(a, ["backup", "now", "acme", "--backups", backups()])).code).toBe(0);
+    const paused = await cluster.move(["acme", "--to", "b", "--until", "freeze"]);
+    expect(paused.code).toBe(0);
+    const during = await crm(a, ["backup", "now", "acme", "--backups", backups()]);
+    expect(during.code).toBe(0);
+    const before = readdirSync(join(a, "tenants")).sort();
+    const refused = await crm(a, ["backup", "restore", "acme", "--from", backups(), "--force"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("being moved");
+    expect(readdirSync(join(a, "tenants")).sort()).toEqual(before);
+    // The move goes on; writes land on b.
+    const done = await cluster.move(["acme", "--to", "b"]);
+    expect(done.code).toBe(0);
+    const call = cluster.api("acme", key);
+    expect((await call("POST", "/t/acme/contacts", { firstName: "OnB" })).status).toBe(201);
+    // b loses its data: the newest snapshot (taken on a during the freeze) is restored there.
+    const b = cluster.dataDir("b");
+    const restored = await crm(b, ["backup", "restore", "acme", "--from", backups(), "--force"]);
+    expect(restored.code).toBe(0);
+    const data = new DataDir(b);
+    const file = join(b, data.get("acme").file);
+    data.close();
+    expect(frozenMarker(file)).toBeNull();
+    const after = await call("POST", "/t/acme/contacts", { firstName: "AfterRestore" });
+    expect(after.status).toBe(201);
+  }, 60_000);
+});
