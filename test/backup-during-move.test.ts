@@ -16,6 +16,7 @@ import { DataDir } from "./support/workspace.ts";
 describe("backups while a move freezes the workspace", () => {
   let cluster: MoveCluster;
   let key = "";
+  let arrivingKey = "";
   const backups = () => join(cluster.root, "backups");
   const frozenMarker = (file: string) => {
     const db = new Database(file, { readonly: true });
@@ -28,8 +29,9 @@ describe("backups while a move freezes the workspace", () => {
 
   beforeAll(async () => {
     let keys: Record<string, string>;
-    ({ cluster, keys } = await workspacesOnA(["acme"], 50));
+    ({ cluster, keys } = await workspacesOnA(["acme", "arriving"], 50));
     key = keys.acme as string;
+    arrivingKey = keys.arriving as string;
   }, 60_000);
   afterAll(() => cluster?.stop());
 
@@ -60,5 +62,29 @@ describe("backups while a move freezes the workspace", () => {
     expect(frozenMarker(file)).toBeNull();
     const after = await call("POST", "/t/acme/contacts", { firstName: "AfterRestore" });
     expect(after.status).toBe(201);
+  }, 60_000);
+
+  it("restoring, on the destination, a workspace a move is bringing there is refused: the move's catch-up would take the older snapshot for its copy", async () => {
+    const a = cluster.dataDir("a");
+    const b = cluster.dataDir("b");
+    expect((await crm(a, ["backup", "now", "arriving", "--backups", backups()])).code).toBe(0);
+    expect((await cluster.move(["arriving", "--to", "b", "--until", "copy"])).code).toBe(0);
+    // Acknowledged on a after the snapshot: must reach b with the move.
+    const call = cluster.api("arriving", arrivingKey);
+    const late = await call("POST", "/t/arriving/contacts", { firstName: "AfterSnapshot" });
+    expect(late.status).toBe(201);
+    const refused = await crm(b, ["backup", "restore", "arriving", "--from", backups()]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("is being moved to this host");
+    const data = new DataDir(b);
+    expect(data.catalog.findBySlug("arriving")).toBeUndefined();
+    data.close();
+    const done = await cluster.move(["arriving", "--to", "b"]);
+    expect(done.code).toBe(0);
+    expect(cluster.ownerName("arriving")).toBe("b");
+    const id = late.json.id as string;
+    expect((await cluster.api("arriving", arrivingKey)("GET", `/t/arriving/contacts/${id}`)).status).toBe(
+      200,
+    );
   }, 60_000);
 });

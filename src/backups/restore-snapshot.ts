@@ -1,7 +1,8 @@
 import { Database } from "bun:sqlite";
-import { existsSync, linkSync, rmSync } from "node:fs";
+import { existsSync, linkSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { eq } from "drizzle-orm";
+import { MOVES_DIR } from "../cluster/move-source.ts";
 import { type Catalog, TENANTS_DIR } from "../tenancy/catalog.ts";
 import { type Tenant, tenants } from "../tenancy/catalog-schema.ts";
 import { loadMigrations, TENANT_MIGRATIONS } from "../tenancy/migrations.ts";
@@ -50,6 +51,19 @@ function refuseIfFrozen(catalog: Catalog, tenant: Tenant): void {
 }
 
 /**
+ * Refuses to register a workspace a move (`crm cluster move`) is bringing to this host (its
+ * copy waits in data/moves/incoming/): the move's catch-up would take the restored file, older
+ * than the source's, for its own installed copy, and the source's later writes would be lost.
+ */
+function refuseIfArriving(catalog: Catalog, tenantId: string, slug: string): void {
+  const dir = join(catalog.dataDir, MOVES_DIR, "incoming");
+  if (existsSync(dir) && readdirSync(dir).some((name) => name.startsWith(`${tenantId}.`)))
+    throw new RestoreRefusedError(
+      `"${slug}" is being moved to this host (its copy is in ${dir}): finish the move (crm cluster move) or roll it back (--rollback) first`,
+    );
+}
+
+/**
  * A snapshot taken while a move froze its workspace carries the move's freeze marker; the
  * restored workspace is not being moved, so it takes writes: the marker is cleared in the copy.
  */
@@ -75,7 +89,8 @@ function clearFreeze(path: string): void {
  *   open, its write-ahead log and shared memory stay the old file's (putting another file at
  *   that path could let them be applied to it), and it stays for the operator to delete.
  * - a workspace a move has frozen is never replaced (finish or roll back the move first), and
- *   a snapshot taken during a move's freeze is installed writable.
+ *   a snapshot taken during a move's freeze is installed writable; nor is a workspace a move is
+ *   bringing here registered.
  * A refusal or a bad snapshot writes nothing.
  */
 export async function restoreSnapshot(
@@ -104,6 +119,7 @@ export async function restoreSnapshot(
       `"${manifest.slug}" exists on this host: --force replaces its data with the snapshot's (writes after ${manifest.takenAt} are then gone from it)`,
     );
   if (existing) refuseIfFrozen(catalog, existing);
+  else refuseIfArriving(catalog, manifest.tenantId, manifest.slug);
   const known = loadMigrations(TENANT_MIGRATIONS).length;
   if (manifest.schemaVersion > known)
     throw new RestoreRefusedError(
@@ -121,6 +137,7 @@ export async function restoreSnapshot(
     clearFreeze(`${path}.part`);
     // A move may have frozen it while the snapshot was checked.
     if (existing) refuseIfFrozen(catalog, existing);
+    else refuseIfArriving(catalog, manifest.tenantId, manifest.slug);
     linkSync(`${path}.part`, path);
   } finally {
     rmSync(`${path}.part`, { force: true });
