@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { readdirSync } from "node:fs";
+import { readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { crm } from "./support/backup-cli.ts";
 import { type MoveCluster, workspacesOnA } from "./support/move-cluster.ts";
@@ -17,6 +17,7 @@ describe("backups while a move freezes the workspace", () => {
   let cluster: MoveCluster;
   let key = "";
   let arrivingKey = "";
+  let staleKey = "";
   const backups = () => join(cluster.root, "backups");
   const frozenMarker = (file: string) => {
     const db = new Database(file, { readonly: true });
@@ -29,9 +30,10 @@ describe("backups while a move freezes the workspace", () => {
 
   beforeAll(async () => {
     let keys: Record<string, string>;
-    ({ cluster, keys } = await workspacesOnA(["acme", "arriving"], 50));
+    ({ cluster, keys } = await workspacesOnA(["acme", "arriving", "stale"], 50));
     key = keys.acme as string;
     arrivingKey = keys.arriving as string;
+    staleKey = keys.stale as string;
   }, 60_000);
   afterAll(() => cluster?.stop());
 
@@ -86,5 +88,25 @@ describe("backups while a move freezes the workspace", () => {
     expect((await cluster.api("arriving", arrivingKey)("GET", `/t/arriving/contacts/${id}`)).status).toBe(
       200,
     );
+  }, 60_000);
+
+  it("a catch-up never takes a writable workspace of the same id on the destination for its copy: the move stops before the flip", async () => {
+    const a = cluster.dataDir("a");
+    const b = cluster.dataDir("b");
+    expect((await crm(a, ["backup", "now", "stale", "--backups", backups()])).code).toBe(0);
+    expect((await cluster.move(["stale", "--to", "b", "--until", "copy"])).code).toBe(0);
+    const late = await cluster.api("stale", staleKey)("POST", "/t/stale/contacts", { firstName: "Late" });
+    expect(late.status).toBe(201);
+    // However it got there (here: a restore with the move's copy out of its sight), b has it writable.
+    const incoming = join(b, "moves", "incoming");
+    renameSync(incoming, `${incoming}.away`);
+    expect((await crm(b, ["backup", "restore", "stale", "--from", backups()])).code).toBe(0);
+    renameSync(`${incoming}.away`, incoming);
+    const resumed = await cluster.move(["stale", "--to", "b"]);
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toContain("it is not this move's copy");
+    expect(cluster.ownerName("stale")).toBe("a");
+    const id = late.json.id as string;
+    expect((await cluster.api("stale", staleKey)("GET", `/t/stale/contacts/${id}`)).status).toBe(200);
   }, 60_000);
 });
