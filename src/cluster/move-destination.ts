@@ -136,8 +136,17 @@ export function catchUp(host: MoveHost, source: SourceHost, slug: string) {
   return oneAtATime(slug, async () => {
     const tenant = await sourceTenant(source, slug);
     const installed = host.catalog.findBySlug(slug);
-    if (installed?.id === tenant.id && installed.status === "active")
+    if (installed?.id === tenant.id && installed.status === "active") {
+      // Only this move's installed copy is frozen (until the thaw, after the flip): a writable
+      // workspace of that id here (a restore, say) is older than the source's, not caught up.
+      if (onShard(host, installed, (shard) => frozenSince(shard.sqlite)) === undefined)
+        throw new AppError(
+          409,
+          "Conflict",
+          `${slug} here takes writes already: it is not this move's copy (roll the move back)`,
+        );
       return { diffBytes: 0, pages: 0, size: 0 };
+    }
     if (tenant.frozenSince === null)
       throw new AppError(409, "Conflict", `${slug} is not frozen on ${source.host.name}: freeze it first`);
     const paths = incoming(host.config.dataDir, tenant.id);
