@@ -62,6 +62,8 @@ async function main(argv: string[]): Promise<number> {
       console.log(`host ${host.name}: ${host.url} (pid ${host.pid}, data ${host.dataDir})`);
     console.log(`nginx: pid ${cluster.nginx.pid}, config ${cluster.nginx.conf}`);
     console.log(`placement: ${cluster.placementFile}`);
+    // crm cluster … reads <data>/cluster.json by default, and this file is under no host's data.
+    console.log(`for crm cluster commands: export CRM_CLUSTER_FILE=${cluster.placementFile}`);
     console.log(
       `\n  front: ${cluster.front}\n\nstop it with scripts/cluster-down${dir === "data/cluster" ? "" : ` --dir ${dir}`}`,
     );
