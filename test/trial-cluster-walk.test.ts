@@ -47,3 +47,26 @@ it("cluster-up prints the CRM_CLUSTER_FILE the crm cluster commands need; cluste
   expect(down.code).toBe(0);
   expect(pids.filter(alive)).toEqual([]);
 }, 60_000);
+
+it("cluster-up started again after crm cluster hosts remove starts the hosts the file lists", async () => {
+  const again = tempDir("crm-walk-again-");
+  const up = () => runCommand([join(ROOT, "scripts/cluster-up"), "--dir", again.path]);
+  const down = () => runCommand([join(ROOT, "scripts/cluster-down"), "--dir", again.path]);
+  try {
+    expect((await up()).code).toBe(0);
+    const env = { ...process.env, CRM_CLUSTER_FILE: join(again.path, "cluster.json") };
+    const removed = await runCommand([process.execPath, CLI, "cluster", "hosts", "remove", "b"], { env });
+    expect(removed.code).toBe(0);
+    expect((await down()).code).toBe(0);
+    // Before: b was added back first, asking c (not started yet), and the whole start failed.
+    const second = await up();
+    expect(second.stderr).toBe("");
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain("host a:");
+    expect(second.stdout).toContain("host c:");
+    expect(second.stdout).not.toContain("host b:");
+  } finally {
+    await down();
+    again.remove();
+  }
+}, 90_000);
