@@ -39,6 +39,10 @@ describe("crm cluster move stopped part-way", () => {
     const resumed = await cluster.move(["resumed", "--to", "b"]);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain("resuming the move of resumed from a to b at step freeze");
+    // The total of a resumed run is this run's; it says so, and the time since the move began.
+    expect(resumed.stdout).toMatch(
+      /resumed is on b; [\d.]+ s in this run, [\d.]+ s since the move began; writes frozen [\d.]+ s/,
+    );
     expect(contactIdsOn(cluster, "b", "resumed").has(String(since.json.id))).toBe(true);
     expect(cluster.ownerName("resumed")).toBe("b");
     expect(existsSync(journal("resumed"))).toBe(false);

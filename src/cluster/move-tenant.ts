@@ -41,6 +41,10 @@ export interface MoveReport {
   to: string;
   finished: boolean;
   totalMs: number;
+  /** Since the move's journal was opened: more than totalMs when this run resumed it. */
+  sinceStartMs: number;
+  /** Whether this run went on with a move an earlier run began. */
+  resumed: boolean;
   /** From asking the freeze to the placement flip, and to the destination taking writes. */
   freezeToFlipMs?: number;
   frozenMs?: number;
@@ -246,6 +250,8 @@ export function report(journal: MoveJournal, started: number, finished: boolean)
     to: journal.to,
     finished,
     totalMs: Date.now() - started,
+    sinceStartMs: Date.now() - journal.startedAt,
+    resumed: journal.startedAt < started,
     freezeToFlipMs: frozenAt && flippedAt ? flippedAt - frozenAt : undefined,
     frozenMs: frozenAt && thawedAt ? thawedAt - frozenAt : undefined,
     copyBytes: journal.copyBytes,
