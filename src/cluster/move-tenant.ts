@@ -121,6 +121,7 @@ async function runReload(command: string, say: (line: string) => void): Promise<
   // Not fatal: until nginx reloads, the old host re-sends the workspace's requests to its owner.
   if (code !== 0)
     say(`warning: the reload command exited ${code}; reload nginx by hand (crm cluster nginx-config)`);
+  else say(`reloaded nginx (${command})`);
 }
 
 /**
@@ -215,7 +216,12 @@ export async function moveTenant(options: MoveOptions): Promise<MoveReport> {
         );
         break;
       case "reload":
+        // Say what happened to nginx either way: a silent step left the operator guessing.
         if (options.nginxReload) await runReload(options.nginxReload, say);
+        else
+          say(
+            `nginx not reloaded (no --nginx-reload): until you reload it (crm cluster nginx-config, nginx -t, nginx -s reload), ${slug}'s requests it sends to ${from.name} are re-sent to ${to.name}`,
+          );
         done(step);
         break;
       case "retire": {
