@@ -191,4 +191,21 @@ describe("restoring a lost host's workspace on another host", () => {
     expect(run.stdout).toContain("run crm cluster place acme c and reload nginx");
     expect(existsSync(join(other, "tenants", `${tenantId}.sqlite`))).toBe(true);
   });
+
+  it("without CRM_HOST_NAME the restore does not claim the workspace is placed elsewhere when it may be here", async () => {
+    // README's restore procedure run literally: the placement gives acme to "a", which may well
+    // be the host the command runs on; the hint must not tell the operator to pin it "here".
+    const other = join(root.path, "host-d");
+    mkdirSync(other);
+    writePlacement(join(other, "cluster.json"), {
+      version: 1,
+      secret: "s".repeat(43),
+      hosts: [{ name: "a", url: "http://127.0.0.1:1" }],
+      overrides: { acme: "a" },
+    });
+    const run = await crm(other, ["backup", "restore", "acme", "--from", offHost], { CRM_HOST_NAME: "" });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('the placement gives "acme" to a; CRM_HOST_NAME is not set');
+    expect(run.stdout).not.toContain("run crm cluster place acme <this host> and reload nginx");
+  });
 });

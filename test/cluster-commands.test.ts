@@ -59,6 +59,10 @@ describe("crm cluster hosts add", () => {
     for (const slug of SLUGS) expect(ownerOf(after, slug)?.name).toBe(ownerOf(before, slug)?.name);
     expect(Object.keys(after.overrides).sort()).toEqual(wouldMove.sort());
     expect(run.stdout).toContain(`pinned ${wouldMove.length} tenant(s)`);
+    // The new host is not running yet: the next steps start it, then rewrite and reload nginx.
+    expect(run.stdout).toContain(
+      `next: start c's server (crm serve with CRM_HOST_NAME=c, CRM_CLUSTER_FILE=${file} and CRM_TRUST_PROXY=1`,
+    );
   });
 
   it("changes nothing (exit 1) when a host does not answer, and refuses a bad or repeated name (exit 2)", async () => {

@@ -36,9 +36,14 @@ describe("crm cluster move stopped part-way", () => {
     // Still the source's, and writable: the copy froze nothing.
     const since = await create("resumed", "AfterCopy");
     expect(since.status).toBe(201);
-    const resumed = await cluster.move(["resumed", "--to", "b"]);
+    const resumed = await cluster.move(["resumed", "--to", "b", "--nginx-reload", "true"]);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain("resuming the move of resumed from a to b at step freeze");
+    expect(resumed.stdout).toContain("reloaded nginx (true)");
+    // The total of a resumed run is this run's; it says so, and the time since the move began.
+    expect(resumed.stdout).toMatch(
+      /resumed is on b; [\d.]+ s in this run, [\d.]+ s since the move began; writes frozen [\d.]+ s/,
+    );
     expect(contactIdsOn(cluster, "b", "resumed").has(String(since.json.id))).toBe(true);
     expect(cluster.ownerName("resumed")).toBe("b");
     expect(existsSync(journal("resumed"))).toBe(false);

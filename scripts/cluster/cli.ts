@@ -13,7 +13,8 @@ const USAGE = `Usage: scripts/cluster-up [--dir DIR] [--hosts N] [--ports P1,P2,
 
   --dir DIR      the cluster's directory: hosts' data, placement file, nginx prefix, logs, pids
                  (default: data/cluster)
-  --hosts N      how many hosts, named a, b, c… (default: 3)
+  --hosts N      how many hosts, named a, b, c… (default: 3; started again over a
+                 directory: the hosts its placement file lists)
   --ports LIST   the hosts' ports, comma-separated (default: free ones)
   --front PORT   nginx's port (default: a free one)`;
 
@@ -54,7 +55,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const cluster = await clusterUp({
       dir,
-      hosts: values.hosts === undefined ? 3 : number(values.hosts as string, "--hosts"),
+      hosts: values.hosts === undefined ? undefined : number(values.hosts as string, "--hosts"),
       ports: (values.ports as string | undefined)?.split(",").map((p) => number(p, "--ports")),
       frontPort: values.front === undefined ? undefined : number(values.front as string, "--front"),
     });
@@ -62,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
       console.log(`host ${host.name}: ${host.url} (pid ${host.pid}, data ${host.dataDir})`);
     console.log(`nginx: pid ${cluster.nginx.pid}, config ${cluster.nginx.conf}`);
     console.log(`placement: ${cluster.placementFile}`);
+    // crm cluster … reads <data>/cluster.json by default, and this file is under no host's data.
+    console.log(`for crm cluster commands: export CRM_CLUSTER_FILE=${cluster.placementFile}`);
     console.log(
       `\n  front: ${cluster.front}\n\nstop it with scripts/cluster-down${dir === "data/cluster" ? "" : ` --dir ${dir}`}`,
     );

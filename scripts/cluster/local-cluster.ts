@@ -261,8 +261,16 @@ export async function clusterUp(options: UpOptions): Promise<LocalCluster> {
   try {
     // A cluster started again over its directory keeps its hosts' names and addresses.
     const known = existsSync(placementFile) ? readPlacement(placementFile).hosts : [];
-    for (let i = 0; i < count; i++) {
-      const name = HOST_NAMES[i] as string;
+    // Started again without --hosts: the hosts the file lists now (one removed with `crm cluster
+    // hosts remove` stays removed). Hosts the file lists start before any is added, since
+    // `crm cluster hosts add` asks every listed host what it holds.
+    const wanted =
+      options.hosts === undefined && known.length ? known.map((h) => h.name) : HOST_NAMES.slice(0, count);
+    const names = [
+      ...wanted.filter((n) => known.some((h) => h.name === n)),
+      ...wanted.filter((n) => !known.some((h) => h.name === n)),
+    ];
+    for (const [i, name] of names.entries()) {
       const before = known.find((h) => h.name === name);
       const port = options.ports?.[i] ?? (before ? Number(new URL(before.url).port) : freePort());
       const url = `http://127.0.0.1:${port}`;

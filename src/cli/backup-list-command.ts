@@ -86,8 +86,8 @@ export const backupVerify: Command = {
 Checks every snapshot of the workspaces named (default: all in the directory): the manifest
 is whole, the file has its size and SHA-256, it decompresses (into $TMPDIR, removed after),
 SQLite opens it and PRAGMA integrity_check says ok, and it holds the manifest's workspace,
-schema level and row counts. One line per snapshot; exits 1 naming every bad one, 2 for bad
-input (a workspace with no snapshots).
+schema level and row counts. One line per snapshot; exits 1 naming every bad one (or when the
+directory holds no snapshot at all), 2 for bad input (a workspace with no snapshots).
 
 ${BACKUPS_HELP}`,
   options: { backups: { type: "string" } },
@@ -115,7 +115,14 @@ ${BACKUPS_HELP}`,
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
-    if (!refs.length) console.log(`no snapshots in ${dir}`);
+    // An empty directory is no success: a weekly verify from cron of copies that never arrive
+    // (a mount missing, rsync failing) must not pass.
+    if (!refs.length) {
+      console.error(
+        `crm backup verify: no snapshots in ${dir}: nothing verified (are the copies reaching it?)`,
+      );
+      return 1;
+    }
     if (bad.length) console.error(`crm backup verify: ${bad.length} bad snapshot(s):\n${bad.join("\n")}`);
     return bad.length ? 1 : 0;
   },

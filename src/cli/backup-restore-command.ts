@@ -37,7 +37,11 @@ function placementHint(config: Config, slug: string): string | undefined {
   if (!config.clusterFile || !existsSync(config.clusterFile)) return undefined;
   const owner = ownerOf(readPlacement(config.clusterFile), slug)?.name;
   if (owner && owner === config.hostName) return undefined;
-  return `the placement gives "${slug}" to ${owner ?? "no host"}: run crm cluster place ${slug} ${config.hostName ?? "<this host>"} and reload nginx`;
+  // Without CRM_HOST_NAME this command cannot tell which host it runs on: the owner may be this
+  // very host, so it must not tell the operator to pin the workspace "here" as if it were not.
+  if (!config.hostName)
+    return `the placement gives "${slug}" to ${owner ?? "no host"}; CRM_HOST_NAME is not set, so this command cannot tell whether that is this host: if it is not, run crm cluster place ${slug} <this host's name> and reload nginx`;
+  return `the placement gives "${slug}" to ${owner ?? "no host"}: run crm cluster place ${slug} ${config.hostName} and reload nginx`;
 }
 
 export const backupRestore: Command = {

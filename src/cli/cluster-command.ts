@@ -116,7 +116,10 @@ ${DATA_HELP}`,
     }
     console.log(`added host ${name} (${url}) to ${file}: version ${saved.version}, ${hosts.length} host(s)`);
     if (pinned.length) console.log(`pinned ${pinned.length} tenant(s) where they are: ${pinned.join(", ")}`);
-    console.log("next: crm cluster nginx-config --out FILE, then nginx -t and nginx -s reload");
+    // The new host serves nothing until its server runs under its name: say so before nginx.
+    console.log(
+      `next: start ${name}'s server (crm serve with CRM_HOST_NAME=${name}, CRM_CLUSTER_FILE=${file} and CRM_TRUST_PROXY=1 on the host at ${url}; until it answers, sign-ups that hash to it get 503), then crm cluster nginx-config --out FILE, nginx -t and nginx -s reload`,
+    );
     return 0;
   },
 };

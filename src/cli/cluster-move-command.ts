@@ -71,7 +71,12 @@ Exit status: 0 moved (or rolled back), 1 a host failed or refused, 2 bad input.`
 
 function summary(report: MoveReport): string {
   if (!report.finished) return `${report.slug}: move to ${report.to} paused`;
-  const parts = [`${report.slug} is on ${report.to}`, `${(report.totalMs / 1000).toFixed(2)} s`];
+  // A resumed move's freeze may have begun in an earlier run: say which time is which, so the
+  // total never reads as shorter than the freeze it contains.
+  const took = report.resumed
+    ? `${(report.totalMs / 1000).toFixed(2)} s in this run, ${(report.sinceStartMs / 1000).toFixed(2)} s since the move began`
+    : `${(report.totalMs / 1000).toFixed(2)} s`;
+  const parts = [`${report.slug} is on ${report.to}`, took];
   if (report.frozenMs !== undefined) parts.push(`writes frozen ${(report.frozenMs / 1000).toFixed(2)} s`);
   if (report.copyBytes !== undefined)
     parts.push(

@@ -41,6 +41,10 @@ export interface MoveReport {
   to: string;
   finished: boolean;
   totalMs: number;
+  /** Since the move's journal was opened: more than totalMs when this run resumed it. */
+  sinceStartMs: number;
+  /** Whether this run went on with a move an earlier run began. */
+  resumed: boolean;
   /** From asking the freeze to the placement flip, and to the destination taking writes. */
   freezeToFlipMs?: number;
   frozenMs?: number;
@@ -117,6 +121,7 @@ async function runReload(command: string, say: (line: string) => void): Promise<
   // Not fatal: until nginx reloads, the old host re-sends the workspace's requests to its owner.
   if (code !== 0)
     say(`warning: the reload command exited ${code}; reload nginx by hand (crm cluster nginx-config)`);
+  else say(`reloaded nginx (${command})`);
 }
 
 /**
@@ -211,7 +216,12 @@ export async function moveTenant(options: MoveOptions): Promise<MoveReport> {
         );
         break;
       case "reload":
+        // Say what happened to nginx either way: a silent step left the operator guessing.
         if (options.nginxReload) await runReload(options.nginxReload, say);
+        else
+          say(
+            `nginx not reloaded (no --nginx-reload): until you reload it (crm cluster nginx-config, nginx -t, nginx -s reload), ${slug}'s requests it sends to ${from.name} are re-sent to ${to.name}`,
+          );
         done(step);
         break;
       case "retire": {
@@ -246,6 +256,8 @@ export function report(journal: MoveJournal, started: number, finished: boolean)
     to: journal.to,
     finished,
     totalMs: Date.now() - started,
+    sinceStartMs: Date.now() - journal.startedAt,
+    resumed: journal.startedAt < started,
     freezeToFlipMs: frozenAt && flippedAt ? flippedAt - frozenAt : undefined,
     frozenMs: frozenAt && thawedAt ? thawedAt - frozenAt : undefined,
     copyBytes: journal.copyBytes,
