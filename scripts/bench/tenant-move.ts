@@ -78,6 +78,13 @@ async function main() {
     `seeded ${contacts.toLocaleString("en-US")} contacts (${fileMb.toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
 
+  // A host joins its cluster at start (the file must list it); their URLs are known once they listen.
+  const first = {
+    ...newPlacement(),
+    hosts: ["a", "b"].map((name) => ({ name, url: "http://127.0.0.1:9" })),
+    overrides: { [SLUG]: "a" },
+  };
+  writePlacement(placementFile, first);
   const servers: Record<string, { proc: ReturnType<typeof Bun.spawn>; url: string }> = {};
   for (const host of ["a", "b"]) {
     const { proc, startLine } = await spawnServer(
@@ -92,9 +99,9 @@ async function main() {
     servers[host] = { proc, url: (JSON.parse(startLine) as { url: string }).url };
   }
   writePlacement(placementFile, {
-    ...newPlacement(),
+    ...first,
+    version: first.version + 1,
     hosts: ["a", "b"].map((name) => ({ name, url: servers[name]?.url as string })),
-    overrides: { [SLUG]: "a" },
   });
   const ownerUrl = () => ownerOf(readPlacement(placementFile), SLUG)?.url as string;
 
