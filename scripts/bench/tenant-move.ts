@@ -57,6 +57,9 @@ function tenantFile(host: string): string {
   }
 }
 
+/** Every server started, stopped however the run ends (a failed step must not leave hosts running). */
+const children: ReturnType<typeof Bun.spawn>[] = [];
+
 async function main() {
   for (const host of ["a", "b", "operator"]) mkdirSync(dataDir(host));
   let started = performance.now();
@@ -96,6 +99,7 @@ async function main() {
         CRM_ANALYTICS_AT: "off",
       },
     );
+    children.push(proc);
     servers[host] = { proc, url: (JSON.parse(startLine) as { url: string }).url };
   }
   writePlacement(placementFile, {
@@ -229,4 +233,8 @@ async function main() {
   if (lost > 0) process.exitCode = 1;
 }
 
-await main();
+try {
+  await main();
+} finally {
+  for (const child of children) child.kill("SIGTERM");
+}
