@@ -10,6 +10,11 @@ export interface WriteLog {
   /** Writes refused 503, and how many of those said Retry-After. */
   refused: number;
   refusedWithRetryAfter: number;
+  /**
+   * 421s: a write that reached the old host just after the flip (before this client read the new
+   * placement); nothing was written, and the next one goes to the new owner, as nginx re-sends it.
+   */
+  misdirected: number;
   /** Any other status (a stale owner's 401/404 is expected only after the flip). */
   other: number[];
 }
@@ -19,7 +24,7 @@ export interface WriteLog {
  * workspace is (as nginx's map would), until `stop()`: it records every acknowledged write.
  */
 export function startWriter(cluster: MoveCluster, slug: string, key: string) {
-  const log: WriteLog = { acked: [], refused: 0, refusedWithRetryAfter: 0, other: [] };
+  const log: WriteLog = { acked: [], refused: 0, refusedWithRetryAfter: 0, misdirected: 0, other: [] };
   let running = true;
   let n = 0;
   const done = (async () => {
@@ -34,7 +39,8 @@ export function startWriter(cluster: MoveCluster, slug: string, key: string) {
         log.refused++;
         if (Number(response.headers.get("retry-after")) > 0) log.refusedWithRetryAfter++;
         await Bun.sleep(20);
-      } else log.other.push(response.status);
+      } else if (response.status === 421 && response.headers.get("crm-owner")) log.misdirected++;
+      else log.other.push(response.status);
     }
   })();
   return {
