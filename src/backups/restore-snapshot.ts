@@ -6,6 +6,7 @@ import { MOVES_DIR } from "../cluster/move-source.ts";
 import { type Catalog, TENANTS_DIR } from "../tenancy/catalog.ts";
 import { type Tenant, tenants } from "../tenancy/catalog-schema.ts";
 import { loadMigrations, TENANT_MIGRATIONS } from "../tenancy/migrations.ts";
+import { openDatabase } from "../tenancy/open-database.ts";
 import { frozenSince, unfreezeWrites } from "../tenancy/write-freeze.ts";
 import { syncFolder } from "./durable-files.ts";
 import type { CopyFacts } from "./inspect-copy.ts";
@@ -68,7 +69,8 @@ function refuseIfArriving(catalog: Catalog, tenantId: string, slug: string): voi
  * restored workspace is not being moved, so it takes writes: the marker is cleared in the copy.
  */
 function clearFreeze(path: string): void {
-  const db = new Database(path, { strict: true });
+  // The server's own opening (WAL, synchronous FULL): closed, its log is copied back and removed.
+  const db = openDatabase(path, { create: false });
   try {
     if (frozenSince(db) !== undefined) unfreezeWrites(db);
   } finally {
