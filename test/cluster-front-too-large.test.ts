@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { crm, freePort, startNginx, stopPid } from "../scripts/cluster/local-cluster.ts";
+import { crm, freePort, startNginx, stopPid, waitFor } from "../scripts/cluster/local-cluster.ts";
 import { EVENTS_MAX_BYTES } from "../src/events/event-limits.ts";
 import { type MoveCluster, startMoveCluster } from "./support/move-cluster.ts";
 
@@ -53,13 +53,7 @@ beforeAll(async () => {
   );
   nginxPid = startNginx(cluster.root, { pid: 0, prefix, conf });
   front = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${front}/healthz`)).ok) return;
-    } catch {}
-    await Bun.sleep(25);
-  }
-  throw new Error("nginx did not start");
+  await waitFor(`${front}/healthz`, "nginx", 5000);
 }, 60_000);
 
 afterAll(async () => {
