@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, startNginx, stopPid } from "../scripts/cluster/local-cluster.ts";
+import { freePort, startNginx, stopPid, waitFor } from "../scripts/cluster/local-cluster.ts";
 import { nginxConfig } from "../src/cluster/nginx-config.ts";
 import { newPlacement } from "../src/cluster/placement-file.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -62,13 +62,7 @@ beforeAll(async () => {
   );
   nginxPid = startNginx(dir.path, { pid: 0, prefix, conf: join(prefix, "nginx.conf") });
   front = `http://127.0.0.1:${frontPort}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${front}/healthz`)).ok) return;
-    } catch {}
-    await Bun.sleep(25);
-  }
-  throw new Error("nginx did not start");
+  await waitFor(`${front}/healthz`, "nginx", 5000);
 });
 
 afterAll(async () => {

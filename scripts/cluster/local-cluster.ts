@@ -96,7 +96,8 @@ export function crm(args: string[], env: Record<string, string> = {}): string {
   return run.stdout;
 }
 
-async function waitFor(url: string, what: string, timeoutMs = 20_000): Promise<void> {
+/** Resolves once `url` answers 2xx; throws naming `what` after `timeoutMs`. */
+export async function waitFor(url: string, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

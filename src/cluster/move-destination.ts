@@ -60,7 +60,12 @@ async function oneAtATime<T>(slug: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-async function fromSource(source: SourceHost, method: string, path: string, init: { body?: BodyInit } = {}) {
+async function fromSource(
+  source: SourceHost,
+  method: string,
+  path: string,
+  init: { body?: Uint8Array<ArrayBuffer> } = {},
+) {
   let response: Response;
   try {
     response = await clusterFetch(source.host, source.secret, method, path, {

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { Hono } from "hono";
-import { AppError, BadRequestError, PayloadTooLargeError } from "../core/errors.ts";
+import { AppError, BadRequestError } from "../core/errors.ts";
 import { errorFields, type Logger } from "../core/logger.ts";
 import { problemResponse } from "../http/problem.ts";
 import { quickCheckOffThread } from "../tenancy/quick-check.ts";
@@ -21,8 +21,11 @@ import {
 } from "./move-source.ts";
 import { hostNamed } from "./placement.ts";
 
-/** The largest page-hash list a catch-up may send: 8 bytes a page, so files up to ~32 GB of 4 KB pages. */
-const MAX_HASHES_BYTES = 64 * 1024 * 1024;
+/**
+ * The largest body a move's route takes: a catch-up's page-hash list, 8 bytes a page, so files
+ * up to ~32 GB of 4 KB pages (msgpackr's few bytes of framing aside).
+ */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export interface MoveRoutesDeps extends MoveHost {
   /** This host in its cluster (undefined alone: every route answers 404). */
@@ -40,7 +43,8 @@ export interface MoveRoutesDeps extends MoveHost {
 export function moveRoutes(deps: MoveRoutesDeps) {
   const placement = () => deps.cluster?.placement();
   const app = new Hono();
-  app.use(requireClusterSignature(() => placement()?.secret));
+  // The body is read whole (and hashed) before any route: up to the largest a catch-up sends.
+  app.use(requireClusterSignature(() => placement()?.secret, { maxBodyBytes: MAX_BODY_BYTES }));
   app.onError((error, c) => {
     if (error instanceof AppError)
       return problemResponse({ status: error.status, title: error.title, detail: error.message });
@@ -102,10 +106,8 @@ export function moveRoutes(deps: MoveRoutesDeps) {
 
   app.post("/t/:slug/pages", async (c) => {
     const tenant = hostedTenant(deps, slugOf(c.req.param("slug")));
-    if (Number(c.req.header("Content-Length") ?? 0) > MAX_HASHES_BYTES)
-      throw new PayloadTooLargeError(MAX_HASHES_BYTES);
+    // Within MAX_BODY_BYTES and checked against its signed digest already (requireClusterSignature).
     const body = new Uint8Array(await c.req.arrayBuffer());
-    if (body.byteLength > MAX_HASHES_BYTES) throw new PayloadTooLargeError(MAX_HASHES_BYTES);
     const { packed, result } = await diffForDestination(deps, tenant, body);
     return new Response(packed as Uint8Array<ArrayBuffer>, {
       headers: {

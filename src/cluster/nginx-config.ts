@@ -1,3 +1,4 @@
+import { problemKindOf, problemTypeOf } from "../core/problem-types.ts";
 import { type ClusterHost, ownerOf, type Placement, upstreamName } from "./placement.ts";
 
 export interface NginxOptions {
@@ -28,6 +29,22 @@ const UNAVAILABLE = JSON.stringify({
   status: 503,
   detail: "The host that serves this workspace is not answering; try again shortly.",
 });
+/**
+ * The front's own 413 (a body past `client_max_body_size`), as the hosts' own 413 says it
+ * (PayloadTooLargeError through problemResponse): problem+json on /api/, a small page elsewhere.
+ * `$crm_too_large_detail` is filled in by nginx (see the maps); nothing in it comes from the request.
+ */
+const TOO_LARGE_TYPE = problemTypeOf(413);
+const TOO_LARGE_TITLE = problemKindOf(413)?.title ?? "Payload Too Large";
+const TOO_LARGE = `{"type":${JSON.stringify(TOO_LARGE_TYPE)},"title":"${TOO_LARGE_TITLE}","status":413,"detail":"$crm_too_large_detail"}`;
+const TOO_LARGE_PAGE = `<!doctype html><html lang="en"><meta charset="utf-8"><title>${TOO_LARGE_TITLE}</title><h1>${TOO_LARGE_TITLE}</h1><p>$crm_too_large_detail.</p></html>`;
+/** A host's own 413 that nginx intercepted (it cannot pass that body on): the kind's own words. */
+const TOO_LARGE_AT_HOST = problemKindOf(413)?.description.replace(/\.$/, "") ?? TOO_LARGE_TITLE;
+
+/** The routes with a body limit of their own (nginx locations, and the map naming each limit). */
+const IMPORTS_PATH = "^/t/[^/]+/imports/?$";
+const EVENTS_PATH = "^/api/v1/t/[^/]+/events$";
+
 const TIMEOUT = JSON.stringify({
   type: "/api/v1/problems/timeout",
   title: "Gateway Timeout",
@@ -102,6 +119,24 @@ ${upstreamBlock("crm_any", hosts)}
     "~^/(?:api/v1/)?t/([a-z0-9-]+)(?:/|$)" $1;
   }
 
+  # A body past client_max_body_size: the limit of the location the URI falls in, said as the
+  # hosts say it; a host's own 413 (e.g. too many events) has no such number for nginx to give.
+  map $uri $crm_body_limit {
+    default ${options.bodyLimitBytes};
+    "~${IMPORTS_PATH}" ${options.importMaxBytes};
+    "~${EVENTS_PATH}" ${options.eventsMaxBytes};
+  }
+
+  map $upstream_status $crm_too_large_detail {
+    "" "request body is larger than $crm_body_limit bytes";
+    default "${TOO_LARGE_AT_HOST}";
+  }
+
+  map $uri $crm_too_large {
+    default @crm_too_large_page;
+    "~^/api/" @crm_too_large_api;
+  }
+
   map $crm_slug $crm_upstream {
     default crm_any;
 ${mapLines.join("\n")}
@@ -130,6 +165,9 @@ ${mapLines.join("\n")}
     proxy_intercept_errors on;
     # Also on here: the 502 of a re-send to a host that is down must still become the 503.
     recursive_error_pages on;
+    # nginx's own 413 as the hosts word it; a host's own 413 is intercepted with it (proxy_intercept_errors
+    # takes every status listed here) and keeps its status and type, in general words.
+    error_page 413 = $crm_too_large;
     error_page 421 = @crm_owner;
     error_page 502 504 = @crm_down;
 
@@ -139,11 +177,11 @@ ${mapLines.join("\n")}
       return 404;
     }
 
-    location ~ ^/t/[^/]+/imports/?$ {
+    location ~ ${IMPORTS_PATH} {
 ${proxied(options.importMaxBytes)}
     }
 
-    location ~ ^/api/v1/t/[^/]+/events$ {
+    location ~ ${EVENTS_PATH} {
 ${proxied(options.eventsMaxBytes)}
     }
 
@@ -166,6 +204,17 @@ ${proxied(options.bodyLimitBytes)}
       set $crm_owner $upstream_http_crm_owner_upstream;
       error_page 502 504 = @crm_down;
       proxy_pass http://$crm_owner;
+    }
+
+    # A body over the limit, refused before any host saw it: the API's problem+json, or a small page.
+    location @crm_too_large_api {
+      default_type application/problem+json;
+      return 413 '${TOO_LARGE}';
+    }
+
+    location @crm_too_large_page {
+      default_type "text/html; charset=utf-8";
+      return 413 '${TOO_LARGE_PAGE}';
     }
 
     # nginx could not reach the host (refused, or no answer within ${CONNECT_TIMEOUT}): 503 at once.
