@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { unzipSync } from "fflate";
 import { waitForTask } from "./support/background-task.ts";
 import type { BrowserClient } from "./support/browser-client.ts";
+import { readCsv as readCsvIn } from "./support/read-csv.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { api, DataDir, signIn } from "./support/workspace.ts";
@@ -124,28 +122,8 @@ afterAll(async () => {
   dir.remove();
 });
 
-let parsed = 0;
-/** Reads CSV bytes with DuckDB's CSV reader (RFC 4180 quoting, strict): the header's names to each row's cells. */
-async function readCsv(bytes: Uint8Array): Promise<{ header: string[]; rows: Record<string, string>[] }> {
-  const path = join(dir.path, `read-${parsed++}.csv`);
-  writeFileSync(path, bytes);
-  const db = await DuckDBInstance.create(":memory:");
-  try {
-    const connection = await db.connect();
-    const result = await connection.runAndReadAll(
-      `SELECT * FROM read_csv('${path}', header = false, all_varchar = true, delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false)`,
-    );
-    const [header = [], ...rows] = result
-      .getRows()
-      .map((row) => row.map((cell) => (cell === null ? "" : String(cell))));
-    return {
-      header,
-      rows: rows.map((row) => Object.fromEntries(header.map((name, i) => [name, row[i] ?? ""]))),
-    };
-  } finally {
-    db.closeSync();
-  }
-}
+/** Reads CSV bytes with DuckDB's CSV reader (test/support/read-csv.ts). */
+const readCsv = (bytes: Uint8Array) => readCsvIn(bytes, dir.path);
 
 async function listExport(kind: string, query = "") {
   const response = await fetch(`${server.url}/t/${T}/exports/${kind}.csv${query}`, {

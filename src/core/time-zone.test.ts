@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { dayBounds, utcToZoned, zonedToUtc } from "./time-zone.ts";
+import { dayBounds, isTimeZone, isViewerTimeZone, utcToZoned, zonedToUtc } from "./time-zone.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const at = (day: string, time: string, zone: string) => iso(zonedToUtc(day, time, zone));
@@ -98,5 +98,27 @@ describe("time zones", () => {
     expect(dayBounds(midnight, "Pacific/Kiritimati").start).toBe(midnight);
     expect(utcToZoned(midnight - 1, "Pacific/Kiritimati").day).toBe("2026-07-01");
     expect(utcToZoned(midnight, "Pacific/Kiritimati").day).toBe("2026-07-02");
+  });
+
+  it("takes the older names browsers report for a viewer's zone (Chromium's Asia/Calcutta), spelt exactly, and nothing else", () => {
+    for (const zone of ["Asia/Calcutta", "Europe/Kiev", "Asia/Saigon", "US/Pacific", "Asia/Kolkata", "UTC"])
+      expect([zone, isViewerTimeZone(zone)]).toEqual([zone, true]);
+    // The settings' own check stays with the current names.
+    expect(isTimeZone("Asia/Calcutta")).toBe(false);
+    for (const zone of [
+      "asia/calcutta",
+      "Asia/calcutta",
+      "+05:30",
+      "EST5EDT",
+      "GMT",
+      "Nope/Zone",
+      `Asia/${"A".repeat(70)}`,
+      "",
+    ])
+      expect([zone, isViewerTimeZone(zone)]).toEqual([zone, false]);
+    // An older name reads the same wall clock as the current one.
+    expect(zonedToUtc("2026-12-03", "16:27", "Asia/Calcutta")).toBe(
+      zonedToUtc("2026-12-03", "16:27", "Asia/Kolkata"),
+    );
   });
 });

@@ -6,6 +6,32 @@ export function isTimeZone(zone: string): boolean {
   return ZONES.has(zone) || zone === "UTC";
 }
 
+/** How an old IANA name (a link) is spelt: "Asia/Calcutta", "America/Argentina/ComodRivadavia". */
+const LINK_NAME = /^[A-Z][A-Za-z_]*(\/[A-Z][A-Za-z0-9_+-]*){1,2}$/;
+/** Names already tried (bounded: what is not a zone comes from cookies anyone can send). */
+const links = new Map<string, boolean>();
+
+/**
+ * Whether `zone` is a zone a browser may report: one isTimeZone knows, or an older IANA name for
+ * one (a link, spelt exactly as the runtime spells it), which Chromium still reports for some
+ * places: "Asia/Calcutta" for India, "Europe/Kiev", "Asia/Saigon", "Asia/Katmandu". Refused,
+ * those viewers read every time in UTC, and the day and time they type are read in UTC too.
+ */
+export function isViewerTimeZone(zone: string): boolean {
+  if (isTimeZone(zone)) return true;
+  if (zone.length > 64 || !LINK_NAME.test(zone)) return false;
+  let known = links.get(zone);
+  if (known === undefined) {
+    try {
+      known = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone === zone;
+    } catch {
+      known = false;
+    }
+    if (links.size < 1_000) links.set(zone, known);
+  }
+  return known;
+}
+
 function formatter(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
   if (!f) {
