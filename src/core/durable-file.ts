@@ -3,10 +3,11 @@ import { dirname } from "node:path";
 import { threadId } from "node:worker_threads";
 
 /*
- * Writing a file so that a crash or a power cut leaves the old file or the new one, never half
- * of either; the one place the product does it (the placement file, a move's journal, a
- * snapshot's manifest, the warehouse's manifest, lock and key, the front's nginx config, the
- * union run's results), and the fsync of a path that the export's batches and the backups use.
+ * Writing a file so that it survives a crash and a power cut, the one place the product does it:
+ * whole or not at all over an old one (writeFileDurably: the placement file, a move's journal,
+ * the warehouse's manifest and lock, the union run's results, the front's nginx config), as a
+ * new file (writeNewFileDurably: a snapshot's manifest, the warehouse's key), and the fsync of a
+ * path (fsyncPath: the export's batches, the backups' folders, an installed move).
  */
 
 /** How a durable write leaves its file. */
