@@ -4,7 +4,7 @@
  * come and go, and a host with a placement file will not start without its name.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { copyFileSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../scripts/cluster/local-cluster.ts";
 import { ownerOf, rendezvousOwner } from "../src/cluster/placement.ts";
@@ -170,6 +170,19 @@ describe("crm cluster nginx-config", () => {
     expect(
       (await crm("cluster", "nginx-config", "--cluster", cluster.placementFile, "--listen", "x;y")).code,
     ).toBe(2);
+  });
+
+  it("--out writes the same config to a file whole, over an old one, and leaves nothing beside it", async () => {
+    const folder = join(cluster.dir, "front-out");
+    const out = join(folder, "nginx.conf");
+    mkdirSync(folder);
+    writeFileSync(out, "an old config");
+    const args = ["cluster", "nginx-config", "--cluster", cluster.placementFile, "--listen", "127.0.0.1:1"];
+    const written = await crm(...args, "--out", out);
+    expect(written.code).toBe(0);
+    expect(written.stdout).toBe("");
+    expect(readFileSync(out, "utf8")).toBe((await crm(...args)).stdout);
+    expect(readdirSync(folder)).toEqual(["nginx.conf"]);
   });
 
   it("has the front refuse a body past the limit before any host reads it", async () => {

@@ -1,8 +1,8 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileDurably } from "../../src/core/durable-file.ts";
 import { AppError } from "../../src/core/errors.ts";
-import { writeFileDurably } from "./durable-files.ts";
 import { STATE_DIR } from "./warehouse-layout.ts";
 
 /** Another export holds the warehouse: a refusal (exit 2), not a crash. */

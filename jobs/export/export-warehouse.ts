@@ -1,9 +1,10 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
+import { writeFileDurably } from "../../src/core/durable-file.ts";
 import type { Tenant } from "../../src/tenancy/catalog-schema.ts";
 import { type BucketPlan, bucketWrites, compactsTonight } from "./bucket-plan.ts";
-import { makeDurable, placeDurably, writeFileDurably } from "./durable-files.ts";
+import { makeDurable, placeDurably } from "./durable-batches.ts";
 import { lockWarehouse } from "./export-lock.ts";
 import { type ExportOptions, type ExportSummary, printNulled } from "./export-options.ts";
 import { ExportTrace, traceWanted } from "./export-trace.ts";

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileDurably } from "./durable-files.ts";
+import { writeFileDurably } from "../../src/core/durable-file.ts";
 import { isSafeTenantId, MANIFEST } from "./warehouse-layout.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileDurably } from "../../src/core/durable-file.ts";
 import { AppError } from "../../src/core/errors.ts";
-import { writeFileDurably } from "./durable-files.ts";
 import {
   bucketOf,
   bucketOfFolder,

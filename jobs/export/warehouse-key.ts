@@ -1,16 +1,8 @@
 import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  lstatSync,
-  openSync,
-  readFileSync,
-  readlinkSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, lstatSync, readFileSync, readlinkSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { ConfigError } from "../../src/core/config.ts";
+import { writeNewFileDurably } from "../../src/core/durable-file.ts";
 
 export const KEY_FILE = "warehouse.key";
 const KEY_BYTES = 32;
@@ -70,24 +62,10 @@ export function realPath(path: string, depth = 0): string {
 
 /** Made once, exclusively: two first exports at once agree on the file that won. */
 function createKeyFile(path: string): void {
-  let fd: number;
   try {
-    fd = openSync(path, "wx", 0o600);
+    writeNewFileDurably(path, randomBytes(KEY_BYTES), { mode: 0o600 });
   } catch (error) {
-    if ((error as { code?: string }).code === "EEXIST") return;
-    throw error;
-  }
-  try {
-    writeSync(fd, randomBytes(KEY_BYTES));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  const dir = openSync(join(path, ".."), "r");
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
+    if ((error as { code?: string }).code !== "EEXIST") throw error;
   }
 }
 

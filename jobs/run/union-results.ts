@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { pack, unpack } from "msgpackr";
+import { writeFileDurably } from "../../src/core/durable-file.ts";
 import {
   ANALYTICS_JOBS,
   type AnalyticsJob,
@@ -10,7 +11,6 @@ import {
   type RunTrigger,
   type UsageRow,
 } from "../../src/tenancy/analytics-ledger.ts";
-import { writeFileDurably } from "../export/durable-files.ts";
 import { RESULTS_DIR } from "../export/host-warehouse.ts";
 import { isSafeTenantId } from "../export/warehouse-layout.ts";
 import { TENANT_JOBS, type TenantJob } from "./job-sql.ts";

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, createWriteStream, fsyncSync, openSync, rmSync } from "node:fs";
+import { closeSync, createReadStream, createWriteStream, openSync, rmSync } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { constants, createZstdCompress, createZstdDecompress } from "node:zlib";
+import { fsyncPath } from "../core/durable-file.ts";
 
 /** Read and compress a megabyte at a time: ~1.4× faster than the streams' 64 KB default here. */
 const CHUNK = 1 << 20;
@@ -35,12 +36,7 @@ function newFile(path: string) {
   return {
     stream: createWriteStream(path, { flags: "r+" }),
     written() {
-      const fd = openSync(path, "r");
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
+      fsyncPath(path);
     },
   };
 }

@@ -3,12 +3,12 @@ import { existsSync, linkSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { eq } from "drizzle-orm";
 import { MOVES_DIR } from "../cluster/move-source.ts";
+import { fsyncPath } from "../core/durable-file.ts";
 import { type Catalog, TENANTS_DIR } from "../tenancy/catalog.ts";
 import { type Tenant, tenants } from "../tenancy/catalog-schema.ts";
 import { loadMigrations, TENANT_MIGRATIONS } from "../tenancy/migrations.ts";
 import { openDatabase } from "../tenancy/open-database.ts";
 import { frozenSince, unfreezeWrites } from "../tenancy/write-freeze.ts";
-import { syncFolder } from "./durable-files.ts";
 import type { CopyFacts } from "./inspect-copy.ts";
 import { readManifest, type SnapshotManifest, type SnapshotRef, stampOf } from "./snapshot-files.ts";
 import { BadSnapshotError, verifySnapshot } from "./verify-snapshot.ts";
@@ -144,7 +144,7 @@ export async function restoreSnapshot(
   } finally {
     rmSync(`${path}.part`, { force: true });
   }
-  syncFolder(dirname(path));
+  fsyncPath(dirname(path));
   try {
     if (existing) {
       catalog.db

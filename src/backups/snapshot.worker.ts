@@ -1,10 +1,10 @@
 import { linkSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { fsyncPath, writeNewFileDurably } from "../core/durable-file.ts";
 import { copyWorkspace } from "../privacy/workspace-snapshot.ts";
 import type { TaskHandler } from "../workers/task-types.ts";
 import { compressFile } from "./compressed-file.ts";
-import { syncFolder, writeNewFile } from "./durable-files.ts";
 import { inspectCopy } from "./inspect-copy.ts";
 import { isSlug, MANIFEST_FORMAT, type SnapshotManifest, snapshotRef, stampOf } from "./snapshot-files.ts";
 
@@ -73,11 +73,15 @@ const snapshotTask: TaskHandler<SnapshotParams, SnapshotManifest> = async (
       schemaVersion: facts.schemaVersion,
       integrity: "ok",
     };
-    writeNewFile(manifestPart, `${JSON.stringify(manifest, null, 2)}\n`);
+    // Readable by this user only; its folder is fsynced once, after both links below.
+    writeNewFileDurably(manifestPart, `${JSON.stringify(manifest, null, 2)}\n`, {
+      mode: 0o600,
+      syncFolder: false,
+    });
     linkSync(manifestPart, ref.manifestPath);
     linked = true;
     linkSync(part, ref.path);
-    syncFolder(folder);
+    fsyncPath(folder);
     return manifest;
   } catch (error) {
     if (linked) rmSync(ref.manifestPath, { force: true });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { answersHealth, askTenants, type TenantsAnswer } from "../cluster/host-tenants.ts";
 import { nginxConfig } from "../cluster/nginx-config.ts";
@@ -12,6 +12,7 @@ import {
 } from "../cluster/placement.ts";
 import { newPlacement, readPlacement, writePlacement } from "../cluster/placement-file.ts";
 import { type Config, loadConfig } from "../core/config.ts";
+import { writeFileDurably } from "../core/durable-file.ts";
 import { EVENTS_MAX_BYTES } from "../events/event-limits.ts";
 import { isValidSlug } from "../tenancy/slug.ts";
 import { type Command, DATA_HELP, UsageError } from "./command.ts";
@@ -316,8 +317,8 @@ ${DATA_HELP}`,
     if (values.out) {
       const out = values.out as string;
       mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(`${out}.tmp`, text);
-      renameSync(`${out}.tmp`, out);
+      // Whole or not at all: an nginx reload never reads half a config, even after a power cut.
+      writeFileDurably(out, text);
       console.error(`wrote ${out} (placement version ${placement.version})`);
     } else process.stdout.write(text);
     return 0;

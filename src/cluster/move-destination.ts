@@ -1,16 +1,8 @@
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { pack } from "msgpackr";
+import { fsyncPath } from "../core/durable-file.ts";
 import { AppError } from "../core/errors.ts";
 import { TENANTS_DIR } from "../tenancy/catalog.ts";
 import type { Tenant } from "../tenancy/catalog-schema.ts";
@@ -218,7 +210,7 @@ function install(host: MoveHost, tenant: HostedTenant, copy: string): void {
   if (!taken) {
     const file = `${TENANTS_DIR}/${tenant.id}.m${Date.now().toString(36)}.sqlite`;
     renameSync(copy, join(host.config.dataDir, file));
-    syncDirectory(join(host.config.dataDir, TENANTS_DIR));
+    fsyncPath(join(host.config.dataDir, TENANTS_DIR));
     host.catalog.reserve({
       id: tenant.id,
       slug: tenant.slug,
@@ -230,15 +222,6 @@ function install(host: MoveHost, tenant: HostedTenant, copy: string): void {
   host.catalog.setStatus(tenant.id, "active");
   const registered = host.catalog.findBySlug(tenant.slug) as Tenant;
   onShard(host, registered, (shard) => syncWebhookWorkspace(host.catalog, shard));
-}
-
-function syncDirectory(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**

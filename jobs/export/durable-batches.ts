@@ -1,19 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { closeSync, fsyncSync, openSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { renameSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname } from "node:path";
+import { fsyncPath } from "../../src/core/durable-file.ts";
 
 /** Past this many paths, one flush of the whole file system beats an fsync each (≈ 1 ms apiece here). */
 const SYNCFS_FROM = 32;
-
-function fsyncPath(path: string): void {
-  const fd = openSync(path, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /**
  * Makes `paths` (files and folders) durable. A few: `fsync` each. Many (an export writes one
@@ -63,13 +55,4 @@ export async function placeDurably(files: { path: string; target: string }[]): P
   });
   await makeDurableAll(folders);
   return sizes;
-}
-
-/** Writes a small file whole: a temporary name, fsync, rename, fsync of its folder. */
-export function writeFileDurably(path: string, content: string | Uint8Array): void {
-  const temporary = `${path}.tmp`;
-  writeFileSync(temporary, content);
-  fsyncPath(temporary);
-  renameSync(temporary, path);
-  fsyncPath(dirname(path));
 }
