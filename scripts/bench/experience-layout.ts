@@ -97,9 +97,11 @@ export interface TabCount {
   straight: number | null;
   /** What the first Tab lands on (the skip link, if there is one). */
   firstTab: string;
+  /** Whether it is a skip link (a link within the page). */
+  skipLink: boolean;
   /** Where focus is after Enter on it. */
   afterEnter: string;
-  /** Tabs after that Enter to the first contact. */
+  /** Tabs after that Enter to the first contact (null: never, or no skip link to press Enter on). */
   afterSkip: number | null;
 }
 
@@ -121,10 +123,13 @@ export async function tabsToFirstContact(
     page = await openList(browser, url, screen, storageState);
     await page.keyboard.press("Tab");
     const firstTab = await focused(page);
+    // A skip link is a link within the page; Enter on anything else would leave it.
+    const skipLink = await page.evaluate(() => document.activeElement?.matches('a[href^="#"]') ?? false);
+    if (!skipLink) return { straight, firstTab, skipLink, afterEnter: "(not pressed)", afterSkip: null };
     await page.keyboard.press("Enter");
     const afterEnter = await focused(page);
     const afterSkip = await tabsTo(page, FIRST_CONTACT, max);
-    return { straight, firstTab, afterEnter, afterSkip };
+    return { straight, firstTab, skipLink, afterEnter, afterSkip };
   } finally {
     await page.context().close();
   }

@@ -175,7 +175,7 @@ async function run(browser: Browser, base: string, loadBefore: string): Promise<
     tabRows.push([
       `${viewport.width}×${viewport.height}`,
       tabs.straight ?? "never",
-      viaSkip ?? "never",
+      viaSkip ?? (tabs.skipLink ? "never" : "no skip link"),
       `≤ ${TAB_TARGET}`,
       viaSkip !== null && viaSkip <= TAB_TARGET ? "met" : "MISSED",
       tabs.firstTab,
