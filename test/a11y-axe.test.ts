@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { type A11yRecords, seedA11yWorkspace, signInPage } from "./support/a11y-workspace.ts";
+import { axe, countByImpact, publicPages, workspacePages } from "./support/axe.ts";
 import { launchBrowser } from "./support/browser.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { tempDir } from "./support/temp-dir.ts";
@@ -15,9 +15,7 @@ import { DataDir } from "./support/workspace.ts";
  * One server, one browser; one page per screen, reused for every page, both screens at once.
  */
 
-const AXE = fileURLToPath(new URL("../node_modules/axe-core/axe.min.js", import.meta.url));
 const SLUG = "axe-co";
-const T = `/t/${SLUG}`;
 const OWNER = "owner@axe.test";
 
 let server: TestServer;
@@ -38,64 +36,6 @@ afterAll(async () => {
   data?.close();
   dir.remove();
 });
-
-/** The pages anyone sees, before signing in. */
-const PUBLIC_PAGES: [string, string][] = [
-  ["landing", "/"],
-  ["sign-in", `${T}/login`],
-  ["sign-up", "/signup"],
-  ["ops-login", "/ops/login"],
-];
-
-/** The workspace's main pages, signed in as its owner. */
-function workspacePages(): [string, string][] {
-  return [
-    ["contacts", `${T}/contacts`],
-    ["companies", `${T}/companies`],
-    ["deals", `${T}/deals`],
-    ["board", `${T}/deals/board`],
-    ["contact", `${T}/contacts/${records.contactId}`],
-    ["company", `${T}/companies/${records.companyId}`],
-    ["deal", `${T}/deals/${records.dealId}`],
-    ["tasks", `${T}/tasks`],
-    ["search", `${T}/search?q=acme`],
-    ["settings-users", `${T}/settings/users`],
-    ["settings-workspace", `${T}/settings/workspace`],
-    ["settings-fields", `${T}/settings/fields`],
-    ["settings-pipelines", `${T}/settings/pipelines`],
-    ["settings-analytics", `${T}/settings/analytics`],
-    ["settings-webhooks", `${T}/settings/webhooks`],
-    ["audit-log", `${T}/settings/audit`],
-    ["reports", `${T}/reports`],
-    ["imports", `${T}/imports`],
-  ];
-}
-
-interface AxeViolation {
-  id: string;
-  impact: "minor" | "moderate" | "serious" | "critical" | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** Runs axe on the page as it is (WCAG 2.x A and AA rules and best practices). */
-async function axe(page: Page): Promise<AxeViolation[]> {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ path: AXE });
-  return page.evaluate(async () => {
-    // biome-ignore lint/suspicious/noExplicitAny: axe is the injected script's global
-    const result = await (window as any).axe.run(document, { resultTypes: ["violations"] });
-    // biome-ignore lint/suspicious/noExplicitAny: the subset of axe's result the test reads
-    return result.violations.map((v: any) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      // biome-ignore lint/suspicious/noExplicitAny: the subset of axe's result the test reads
-      nodes: v.nodes.map((n: any) => ({ target: n.target })),
-    }));
-  });
-}
-
-const IMPACTS = ["critical", "serious", "moderate", "minor"] as const;
 
 interface Scan {
   /** Elements in violation, by page and impact. */
@@ -119,12 +59,7 @@ async function scan(viewport: Viewport): Promise<Scan> {
     const response = await page.goto(`${server.url}${path}`, { waitUntil: "domcontentloaded" });
     if (response?.status() !== 200) throw new Error(`${name} (${path}) answered ${response?.status()}`);
     const violations = await axe(page);
-    result.counts[name] = Object.fromEntries(
-      IMPACTS.map((impact) => [
-        impact,
-        violations.filter((v) => v.impact === impact).reduce((n, v) => n + v.nodes.length, 0),
-      ]),
-    );
+    result.counts[name] = countByImpact(violations);
     for (const v of violations)
       if (v.impact === "serious" || v.impact === "critical")
         result.severe.push(
@@ -134,9 +69,9 @@ async function scan(viewport: Viewport): Promise<Scan> {
     await keepScreenshot(page, `axe-${viewport.name}-${name}`);
   };
   try {
-    for (const [name, path] of PUBLIC_PAGES) await visit(name, path);
+    for (const [name, path] of publicPages(SLUG)) await visit(name, path);
     await signInPage(page, server.url, SLUG, OWNER);
-    for (const [name, path] of workspacePages()) await visit(name, path);
+    for (const [name, path] of workspacePages(SLUG, records)) await visit(name, path);
   } finally {
     await context.close();
   }
