@@ -31,6 +31,9 @@ const BUDGETS = {
   deal: 40 * KB,
 };
 
+/** Fewer cards than the demo's board holds on any day of the week (109 on a Friday: see the board's test). */
+const DEMO_BOARD_MIN_CARDS = 105;
+
 const dir = tempDir("crm-budgets-");
 let server: TestServer;
 let owner: BrowserClient;
@@ -86,8 +89,11 @@ describe("page budgets on the demo workspace", () => {
       expect(count(column, /<article class="card"/g)).toBe(Math.min(20, deals));
       cards += Math.min(20, deals);
     }
-    // Nearly full, so the budget is measured on a board as heavy as the demo makes it.
-    expect(cards).toBeGreaterThanOrEqual(110);
+    // Nearly full, so the budget is measured on a board as heavy as the demo makes it. The demo
+    // repeats weekly (its anchor is the start of the UTC day; only the weekday changes where
+    // weekend times move, hence the random draws): its boards hold 109 cards on a Friday, 115 on
+    // a weekend, 118 to 120 otherwise (measured with faketime on each weekday, December 2026).
+    expect(cards).toBeGreaterThanOrEqual(DEMO_BOARD_MIN_CARDS);
     expect(bytes(text)).toBeLessThanOrEqual(BUDGETS.board);
     expect(count(text, /<form class="move-form"/g)).toBe(1);
     expect(count(text, /<a class="move" href="\/t\/demo\/deals\/\d+\/stage">/g)).toBe(cards);
@@ -99,7 +105,7 @@ describe("page budgets on the demo workspace", () => {
     const deals = [...board.matchAll(/<a class="card-title" href="(\/t\/demo\/deals\/\d+)"/g)].map(
       (m) => m[1],
     );
-    expect(deals.length).toBeGreaterThanOrEqual(110);
+    expect(deals.length).toBeGreaterThanOrEqual(DEMO_BOARD_MIN_CARDS);
     // The heaviest of the board's deals: the one with the most people, notes and history.
     let heaviest = 0;
     for (const deal of deals.slice(0, 30)) heaviest = Math.max(heaviest, bytes(await page(deal as string)));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { TASKS_PER_BUCKET } from "../src/tasks/tasks.ts";
-import { startServer, type TestServer } from "./support/server.ts";
+import { type ClockedServer, startClockedServer, TestClock } from "./support/clocked-server.ts";
 import { tempDir } from "./support/temp-dir.ts";
 import { api, DataDir, signIn } from "./support/workspace.ts";
 
@@ -10,11 +10,16 @@ import { api, DataDir, signIn } from "./support/workspace.ts";
  * tasks are there whatever the backlog, and each group's header says how many it holds in all.
  * (It read the first 500 open tasks in due order and split them: 500 overdue left "Today",
  * "Upcoming" and "No date" empty, and "Overdue 500" for 1,364.)
+ *
+ * On the server's own clock, stopped at noon UTC: today's task is due a minute after "now", which
+ * on the real clock in the last minute of a UTC day (or a run straddling midnight) is tomorrow's,
+ * and the groups rightly differ.
  */
 const T = "backlog";
 const OWNER = `owner@${T}.test`;
 const dir = tempDir("crm-tasks-page-");
-let server: TestServer;
+const NOW = Date.parse("2026-06-15T12:00:00Z");
+let server: ClockedServer;
 let call: ReturnType<typeof api>;
 let ownerId = 0;
 const OVERDUE = TASKS_PER_BUCKET + 12;
@@ -28,7 +33,7 @@ beforeAll(async () => {
   );
   const key = await data.apiKey(T, "owner");
   data.close();
-  server = await startServer({ dataDir: dir.path });
+  server = startClockedServer(dir.path, new TestClock(NOW));
   call = api(server.url, key);
   const day = 86_400_000;
   const task = async (title: string, dueAt: number | null) => {
@@ -39,9 +44,9 @@ beforeAll(async () => {
     });
     expect(made.status).toBe(201);
   };
-  for (let i = 0; i < OVERDUE; i++) await task(`Old chore ${i}`, Date.now() - (OVERDUE - i + 2) * day);
-  await task("Call back Ada today", Date.now() + 60_000);
-  await task("Quote for Brightside next week", Date.now() + 7 * day);
+  for (let i = 0; i < OVERDUE; i++) await task(`Old chore ${i}`, NOW - (OVERDUE - i + 2) * day);
+  await task("Call back Ada today", NOW + 60_000);
+  await task("Quote for Brightside next week", NOW + 7 * day);
   await task("Someday: tidy the tags", null);
 }, 60_000);
 
