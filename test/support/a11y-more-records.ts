@@ -5,7 +5,7 @@ import { importIdOf, upload } from "./import-upload.ts";
 import { linkIn, type SmtpInbox } from "./smtp-inbox.ts";
 import { api, type DataDir, signIn } from "./workspace.ts";
 
-/** The records behind the pages past the main lists: edit pages, segments, imports, a webhook, a reset link. */
+/** The records behind the pages past the main lists: edit pages, segments, imports, a webhook, mailed links. */
 export interface A11yMoreRecords {
   activityId: number;
   segmentId: number;
@@ -16,6 +16,8 @@ export interface A11yMoreRecords {
   taskPath: string;
   /** The path of a live password-reset link, as mailed to the owner. */
   resetPath: string;
+  /** The path of a pending invitation's link, as mailed to the invitee. */
+  invitePath: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function seedA11yMoreRecords(
   slug: string,
   owner: string,
   records: A11yRecords,
-  mail: { inbox: SmtpInbox; publicUrl: string },
+  mail: Mail,
 ): Promise<A11yMoreRecords> {
   const call = api(base, await data.apiKey(slug, "owner"));
   const created = async (path: string, body: unknown) => {
@@ -53,9 +55,10 @@ export async function seedA11yMoreRecords(
   const webhook = await created("webhooks", { url: "http://127.0.0.1:9/crm-hook", events: ["*"] });
 
   const client = await signIn(base, slug, owner);
-  const [imports, resetPath] = await Promise.all([
+  const [imports, resetPath, invitePath] = await Promise.all([
     importsAtEachStep(client, slug),
     resetLink(client, slug, owner, mail),
+    invitationLink(client, slug, mail),
   ]);
   return {
     activityId: activity.id,
@@ -64,6 +67,7 @@ export async function seedA11yMoreRecords(
     imports: imports.ids,
     taskPath: imports.taskPath,
     resetPath,
+    invitePath,
   };
 }
 
@@ -92,15 +96,24 @@ async function importsAtEachStep(client: BrowserClient, slug: string) {
   return { ids: { mapping, checked: dry, done }, taskPath: ran.path };
 }
 
+type Mail = { inbox: SmtpInbox; publicUrl: string };
+
+/** The path of the first link under `prefix` in the mail to `email`. */
+async function mailedPath(mail: Mail, email: string, prefix: string): Promise<string> {
+  return linkIn(await mail.inbox.waitFor(email), `${mail.publicUrl}${prefix}`).slice(mail.publicUrl.length);
+}
+
 /** Asks for a reset link on the forgot-password form and reads it from the mail. */
-async function resetLink(
-  client: BrowserClient,
-  slug: string,
-  email: string,
-  mail: { inbox: SmtpInbox; publicUrl: string },
-): Promise<string> {
+async function resetLink(client: BrowserClient, slug: string, email: string, mail: Mail): Promise<string> {
   const asked = await client.post(`/t/${slug}/password-reset`, { email });
   if (asked.status !== 303) throw new Error(`password reset request: ${asked.status}`);
-  const link = linkIn(await mail.inbox.waitFor(email), `${mail.publicUrl}/t/${slug}/password-reset/`);
-  return link.slice(mail.publicUrl.length);
+  return mailedPath(mail, email, `/t/${slug}/password-reset/`);
+}
+
+/** Invites a member on Settings → Team and reads the invitation's link from the mail. */
+async function invitationLink(client: BrowserClient, slug: string, mail: Mail): Promise<string> {
+  const email = "newcomer@axe.test";
+  const made = await client.post(`/t/${slug}/settings/invitations`, { email, role: "member" });
+  if (made.status !== 201) throw new Error(`invitation: ${made.status}`);
+  return mailedPath(mail, email, `/t/${slug}/invites/`);
 }
