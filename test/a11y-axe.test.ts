@@ -56,8 +56,14 @@ afterAll(async () => {
   dir.remove();
 });
 
-/** A page's name, its path and the status it answers (200 unless said). */
-type PageVisit = [name: string, path: string, status?: number];
+/**
+ * A page's name, its path and the status it answers (200 unless said); with `submit`, the page
+ * is the answer to the form it sends from the page at `path` (a refusal: nothing changes).
+ */
+type PageVisit = [name: string, path: string, status?: number, submit?: (page: Page) => Promise<void>];
+
+/** Sends the page's form with the button named `name`. */
+const press = (name: string) => (page: Page) => page.getByRole("button", { name, exact: true }).click();
 
 /** The pages anyone sees, before signing in. */
 function publicPages(): PageVisit[] {
@@ -101,10 +107,22 @@ function workspacePages(): PageVisit[] {
     ["account", `${T}/account`],
     ["contact-new", `${T}/contacts/new`],
     ["contact-edit", `${contact}/edit`],
+    // A refused save: the form again with its errors (422).
+    [
+      "contact-edit-refused",
+      `${contact}/edit`,
+      422,
+      async (page) => {
+        await page.fill("main input[name=email]", "not-an-email");
+        await press("Save")(page);
+      },
+    ],
     ["contact-delete", `${contact}/delete`],
     ["company-edit", `${T}/companies/${records.companyId}/edit`],
     ["deal-edit", `${T}/deals/${records.dealId}/edit`],
     ["deal-move", `${T}/deals/${records.dealId}/stage`],
+    // Lost with no reason: the move page again, asking why (422).
+    ["deal-lost-reason-asked", `${T}/deals/${records.dealId}/stage`, 422, press("Lost")],
     ["task-edit", `${T}/tasks/${records.taskId}/edit`],
     ["note-edit", `${T}/notes/${records.noteId}/edit`],
     ["activity-edit", `${T}/activities/${more.activityId}/edit`],
@@ -220,11 +238,13 @@ async function scanAll(): Promise<Scan[]> {
 /** One page at one screen: its violations counted, the severe ones said in full, a screenshot kept. */
 async function visit(
   { page, viewport, result }: { page: Page; viewport: Viewport; result: Scan },
-  [name, path, status = 200]: PageVisit,
+  [name, path, status = 200, submit]: PageVisit,
 ): Promise<void> {
   // The stylesheet is in by DOMContentLoaded (the deferred scripts wait for it): no need to
   // wait for the favicon.
-  const response = await page.goto(`${server.url}${path}`, { waitUntil: "domcontentloaded" });
+  let response = await page.goto(`${server.url}${path}`, { waitUntil: "domcontentloaded" });
+  if (submit)
+    [response] = await Promise.all([page.waitForNavigation({ waitUntil: "domcontentloaded" }), submit(page)]);
   if (response?.status() !== status) throw new Error(`${name} (${path}) answered ${response?.status()}`);
   const violations = await axe(page);
   result.counts[name] = Object.fromEntries(
