@@ -7,6 +7,10 @@ export interface A11yRecords {
   contactId: number;
   dealId: number;
   dealTitle: string;
+  /** Another contact: the one the merge comparison sets beside the first. */
+  otherContactId: number;
+  taskId: number;
+  noteId: number;
 }
 
 /**
@@ -28,18 +32,34 @@ export async function seedA11yWorkspace(data: DataDir, base: string, slug: strin
     email: "ada@acme.test",
     companyId: company.id,
   });
-  await created("contacts", { firstName: "Grace", lastName: "Hopper", email: "grace@acme.test" });
+  const other = await created("contacts", {
+    firstName: "Grace",
+    lastName: "Hopper",
+    email: "grace@acme.test",
+  });
   await created("contacts", { firstName: "Alan", lastName: "Turing", email: "alan@acme.test" });
   const dealTitle = "Acme renewal";
   const deal = await created("deals", { title: dealTitle, companyId: company.id, contactIds: [contact.id] });
   await created("deals", { title: "Boiler service", companyId: company.id });
-  await created("tasks", { title: "Call Ada back", subjectType: "contact", subjectId: contact.id });
-  await created("notes", {
+  const task = await created("tasks", {
+    title: "Call Ada back",
+    subjectType: "contact",
+    subjectId: contact.id,
+  });
+  const note = await created("notes", {
     subjectType: "contact",
     subjectId: contact.id,
     body: "Quote sent, see https://acme.test/quote for the details.",
   });
-  return { companyId: company.id, contactId: contact.id, dealId: deal.id, dealTitle } satisfies A11yRecords;
+  return {
+    companyId: company.id,
+    contactId: contact.id,
+    dealId: deal.id,
+    dealTitle,
+    otherContactId: other.id,
+    taskId: task.id,
+    noteId: note.id,
+  } satisfies A11yRecords;
 }
 
 /** Signs `page` in through the real login form and waits for the contacts list. */

@@ -7,7 +7,7 @@ import type { A11yRecords } from "./a11y-workspace.ts";
  * (scripts/bench/experience.ts) run it: the same pages, the same rules, the same counting.
  */
 
-const AXE = fileURLToPath(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url));
+export const AXE = fileURLToPath(new URL("../../node_modules/axe-core/axe.min.js", import.meta.url));
 
 export const IMPACTS = ["critical", "serious", "moderate", "minor"] as const;
 
