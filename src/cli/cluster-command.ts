@@ -10,7 +10,12 @@ import {
   PlacementError,
   validatePlacement,
 } from "../cluster/placement.ts";
-import { newPlacement, readPlacement, writePlacement } from "../cluster/placement-file.ts";
+import {
+  newPlacement,
+  PlacementChangedError,
+  readPlacement,
+  savePlacement,
+} from "../cluster/placement-file.ts";
 import { type Config, loadConfig } from "../core/config.ts";
 import { writeFileDurably } from "../core/durable-file.ts";
 import { EVENTS_MAX_BYTES } from "../events/event-limits.ts";
@@ -43,10 +48,24 @@ function placementOf(values: Record<string, string | boolean | undefined>): {
   }
 }
 
-/** Writes the next version of the placement, checked as the hosts will read it. */
-function save(file: string, next: Omit<Placement, "version">, previous: number): Placement {
+/**
+ * Writes the next version of the placement, checked as the hosts will read it, unless another
+ * command changed the file since it was read (then says so: undefined, the command exits 1).
+ */
+function save(
+  command: string,
+  file: string,
+  next: Omit<Placement, "version">,
+  previous: number,
+): Placement | undefined {
   const placement = validatePlacement({ ...next, version: previous + 1 });
-  writePlacement(file, placement);
+  try {
+    savePlacement(file, placement);
+  } catch (error) {
+    if (!(error instanceof PlacementChangedError)) throw error;
+    console.error(`crm cluster ${command}: ${error.message}`);
+    return undefined;
+  }
   return placement;
 }
 
@@ -108,13 +127,14 @@ ${DATA_HELP}`,
         pinned.push(`${slug} → ${answer.host.name}`);
       }
     }
-    let saved: Placement;
+    let saved: Placement | undefined;
     try {
-      saved = save(file, { secret: placement.secret, hosts, overrides }, placement.version);
+      saved = save("hosts add", file, { secret: placement.secret, hosts, overrides }, placement.version);
     } catch (error) {
       if (error instanceof PlacementError) throw new UsageError(error.message);
       throw error;
     }
+    if (!saved) return 1;
     console.log(`added host ${name} (${url}) to ${file}: version ${saved.version}, ${hosts.length} host(s)`);
     if (pinned.length) console.log(`pinned ${pinned.length} tenant(s) where they are: ${pinned.join(", ")}`);
     // The new host serves nothing until its server runs under its name: say so before nginx.
@@ -167,6 +187,7 @@ ${DATA_HELP}`,
       return 1;
     }
     const saved = save(
+      "hosts remove",
       file,
       {
         secret: placement.secret,
@@ -175,6 +196,7 @@ ${DATA_HELP}`,
       },
       placement.version,
     );
+    if (!saved) return 1;
     console.log(
       `removed host ${name} from ${file}: version ${saved.version}, ${saved.hosts.length} host(s) left`,
     );
@@ -226,7 +248,8 @@ ${DATA_HELP}`,
         return 1;
       }
     }
-    const saved = save(file, next, placement.version);
+    const saved = save("place", file, next, placement.version);
+    if (!saved) return 1;
     console.log(
       `${slug} → ${ownerOf(saved, slug as string)?.name ?? "no host"} (${values.auto ? "by hashing" : "pinned"}); ${file} version ${saved.version}`,
     );

@@ -18,7 +18,7 @@ import {
 } from "./move-journal.ts";
 import type { HostedTenant } from "./move-source.ts";
 import { type ClusterHost, ownerOf, type Placement, rendezvousOwner } from "./placement.ts";
-import { readPlacement, writePlacement } from "./placement-file.ts";
+import { updatePlacement } from "./placement-file.ts";
 
 export interface MoveOptions {
   dataDir: string;
@@ -108,11 +108,13 @@ async function startJournal(
 
 /** Points placement at `to` for `slug`: an override, or none when rendezvous hashing already says `to`. */
 function flipPlacement(clusterFile: string, slug: string, to: string): void {
-  const placement = readPlacement(clusterFile);
-  const overrides = { ...placement.overrides };
-  if (rendezvousOwner(slug, placement.hosts)?.name === to) delete overrides[slug];
-  else overrides[slug] = to;
-  writePlacement(clusterFile, { ...placement, version: placement.version + 1, overrides });
+  // Under the placement's lock, from the file as it is then: a `place` meanwhile is kept.
+  updatePlacement(clusterFile, (placement) => {
+    const overrides = { ...placement.overrides };
+    if (rendezvousOwner(slug, placement.hosts)?.name === to) delete overrides[slug];
+    else overrides[slug] = to;
+    return { ...placement, overrides };
+  });
 }
 
 async function runReload(command: string, say: (line: string) => void): Promise<void> {
