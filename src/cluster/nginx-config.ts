@@ -1,4 +1,5 @@
 import { problemKindOf, problemTypeOf } from "../core/problem-types.ts";
+import { IMPORT_FORM_OVERHEAD_BYTES } from "../imports/receive-upload.ts";
 import { type ClusterHost, ownerOf, type Placement, upstreamName } from "./placement.ts";
 
 export interface NginxOptions {
@@ -73,6 +74,9 @@ function proxied(bodyLimit: number): string {
  */
 export function nginxConfig(placement: Placement, options: NginxOptions): string {
   const hosts = placement.hosts;
+  // The host takes a file of up to CRM_IMPORT_MAX_BYTES in a form that much larger (upload-routes.ts):
+  // a front that stopped at the file's limit refused forms whose file the host accepts.
+  const importBodyBytes = options.importMaxBytes + IMPORT_FORM_OVERHEAD_BYTES;
   const upstreams = hosts.map((h) => upstreamBlock(upstreamName(h), [h]));
   const mapLines = [...new Set(options.tenants)].sort().flatMap((slug) => {
     const owner = ownerOf(placement, slug);
@@ -123,7 +127,7 @@ ${upstreamBlock("crm_any", hosts)}
   # hosts say it; a host's own 413 (e.g. too many events) has no such number for nginx to give.
   map $uri $crm_body_limit {
     default ${options.bodyLimitBytes};
-    "~${IMPORTS_PATH}" ${options.importMaxBytes};
+    "~${IMPORTS_PATH}" ${importBodyBytes};
     "~${EVENTS_PATH}" ${options.eventsMaxBytes};
   }
 
@@ -178,7 +182,7 @@ ${mapLines.join("\n")}
     }
 
     location ~ ${IMPORTS_PATH} {
-${proxied(options.importMaxBytes)}
+${proxied(importBodyBytes)}
     }
 
     location ~ ${EVENTS_PATH} {

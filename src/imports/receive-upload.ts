@@ -1,6 +1,12 @@
 import { open } from "node:fs/promises";
 import { AppError } from "../core/errors.ts";
 
+/**
+ * What a multipart form adds around the file (its other fields and part headers): an upload's
+ * whole body may be this much larger than CRM_IMPORT_MAX_BYTES (the host's route, the front's limit).
+ */
+export const IMPORT_FORM_OVERHEAD_BYTES = 64 * 1024;
+
 /** The uploaded file was larger than the import limit. */
 export class UploadTooLargeError extends AppError {
   constructor(limitBytes: number) {

@@ -15,6 +15,7 @@ import { createImport } from "./imports.ts";
 import type { InspectParams, InspectResult } from "./inspect.worker.ts";
 import {
   BadUploadError,
+  IMPORT_FORM_OVERHEAD_BYTES,
   multipartBoundary,
   type ReceivedUpload,
   receiveUpload,
@@ -68,9 +69,6 @@ async function receiveLettingGo(
   }
 }
 
-/** What a multipart form adds around the file: its other fields and part headers. */
-const FORM_OVERHEAD = 64 * 1024;
-
 const CSRF_REFUSED = "the form has expired or did not come from this site; reload the page and try again";
 
 /**
@@ -108,7 +106,8 @@ export function importUploadRoutes(deps: AppDeps) {
     const refuse = (status: 408 | 413 | 422 | 400, error: string, kind?: string) =>
       c.html(importsListPage(c, deps, { error, kind }).value, status);
     const declared = Number(c.req.header("content-length") ?? Number.NaN);
-    if (declared > limit + FORM_OVERHEAD) return refuse(413, new UploadTooLargeError(limit).message);
+    if (declared > limit + IMPORT_FORM_OVERHEAD_BYTES)
+      return refuse(413, new UploadTooLargeError(limit).message);
 
     const name = uploadName(c.var.tenant.id);
     const path = storedPath(deps.config.dataDir, name);
