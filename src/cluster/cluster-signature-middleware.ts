@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { PayloadTooLargeError } from "../core/errors.ts";
+import { CLIENT_CLOSED_REQUEST } from "../http/on-error.ts";
 import { problemResponse } from "../http/problem.ts";
 import { readDigestedBody } from "./body-digest.ts";
 import {
@@ -52,7 +53,15 @@ export function requireClusterSignature(
     if (!signed) return refused();
     if (Number(c.req.header("Content-Length") ?? 0) > maxBodyBytes)
       throw new PayloadTooLargeError(maxBodyBytes);
-    const body = await readDigestedBody(c.req.raw, maxBodyBytes);
+    let body: Awaited<ReturnType<typeof readDigestedBody>>;
+    try {
+      body = await readDigestedBody(c.req.raw, maxBodyBytes);
+    } catch (error) {
+      // The sender went away mid-body: nothing was acted on and nothing broke here, so no
+      // error for the log (the app's on-error says the same of its own routes), just a 499.
+      if (c.req.raw.signal.aborted) return new Response(null, { status: CLIENT_CLOSED_REQUEST });
+      throw error;
+    }
     if (body === "too-large") throw new PayloadTooLargeError(maxBodyBytes);
     if (body.sha256 !== bodySha256) return refused();
     // The stream is spent: the route reads the verified bytes instead (as hono's bodyLimit does).
