@@ -8,6 +8,7 @@ import type { Config } from "../core/config.ts";
 import { RetryLaterError } from "../core/errors.ts";
 import { errorFields, Logger } from "../core/logger.ts";
 import { randomToken } from "../core/tokens.ts";
+import { SERVER_IDLE_SECONDS } from "../http/idle-timeout.ts";
 import { RateLimits } from "../http/middleware/rate-limit.ts";
 import { recoverInterruptedImports } from "../imports/recover.ts";
 import { mailQueueFor } from "../mail/mail-queue.ts";
@@ -228,7 +229,7 @@ export function startServer(
     // Bun cuts off anything far past the limit before it is read; bodyLimit answers the rest with a 413 problem
     // (an import's upload, its own: CRM_IMPORT_MAX_BYTES, with a clear 413 up to four times that).
     maxRequestBodySize: Math.max(1024 * 1024, config.bodyLimitBytes * 4, config.importMaxBytes * 4),
-    idleTimeout: 30,
+    idleTimeout: SERVER_IDLE_SECONDS,
     reusePort: options.groupIndex !== undefined,
   });
   const port = server.port ?? config.port;

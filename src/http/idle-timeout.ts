@@ -1,0 +1,17 @@
+/**
+ * How long Bun.serve (start-server.ts) lets a connection be: it counts from the request's head
+ * while the handler reads the body, however steadily the bytes come (Bun 1.4), so a body that
+ * takes longer to arrive is cut off (ECONNRESET) unless its route lifts it for that request.
+ */
+export const SERVER_IDLE_SECONDS = 30;
+
+/** The part of Bun's server (a route's `c.env`) that sets one request's idle timeout; 0: none. */
+export interface IdleTimeoutServer {
+  timeout(request: Request, seconds: number): void;
+}
+
+/** `c.env` as Bun's server when it is one (under `app.request` in a unit test it is not). */
+export function idleTimeoutServer(env: unknown): IdleTimeoutServer | undefined {
+  const timeout = (env as { timeout?: unknown } | undefined)?.timeout;
+  return typeof timeout === "function" ? (env as IdleTimeoutServer) : undefined;
+}
