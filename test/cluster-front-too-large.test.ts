@@ -147,6 +147,26 @@ it("answers a page's body past the limit with a small page of its own, not nginx
   expect(page).not.toContain("nginx");
 });
 
+it("answers an htmx request's body past the limit as a host does: the flash fragment, retargeted", async () => {
+  // htmx swaps what comes back into the request's target: a whole page there would replace it.
+  const post = (base: string) =>
+    fetch(`${base}/t/acme/login`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+      body: `email=${"x".repeat(BODY_LIMIT)}`,
+    });
+  const straight = await post(host);
+  expect(straight.status).toBe(413);
+  expect(straight.headers.get("hx-retarget")).toBe("#flash");
+  const answer = await post(front);
+  expect(answer.status).toBe(413);
+  expect(answer.headers.get("content-type")?.toLowerCase()).toBe("text/html; charset=utf-8");
+  expect(straight.headers.get("content-type")?.toLowerCase()).toBe("text/html; charset=utf-8");
+  expect(answer.headers.get("hx-retarget")).toBe("#flash");
+  expect(answer.headers.get("hx-reswap")).toBe(straight.headers.get("hx-reswap"));
+  expect(await answer.text()).toBe(await straight.text());
+});
+
 it("names an import upload's own limit (CRM_IMPORT_MAX_BYTES when the config was written, and the form's 64 KiB)", async () => {
   const form = new FormData();
   form.append("file", new Blob(["x".repeat(IMPORT_BODY_LIMIT)]), "big.csv");

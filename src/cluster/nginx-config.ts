@@ -39,6 +39,13 @@ const TOO_LARGE_TYPE = problemTypeOf(413);
 const TOO_LARGE_TITLE = problemKindOf(413)?.title ?? "Payload Too Large";
 const TOO_LARGE = `{"type":${JSON.stringify(TOO_LARGE_TYPE)},"title":"${TOO_LARGE_TITLE}","status":413,"detail":"$crm_too_large_detail"}`;
 const TOO_LARGE_PAGE = `<!doctype html><html lang="en"><meta charset="utf-8"><title>${TOO_LARGE_TITLE}</title><h1>${TOO_LARGE_TITLE}</h1><p>$crm_too_large_detail.</p></html>`;
+/**
+ * The same to an htmx request (HX-Request: true) off /api/: the flash fragment a host answers
+ * (on-error.ts; views/components/flash.ts, which this layer may not import: the test
+ * cluster-front-too-large compares the bytes), put in #flash, since htmx swaps what comes back
+ * into the request's target, where a page would replace the board or the form.
+ */
+const TOO_LARGE_FLASH = `<p class="flash error">$crm_too_large_detail</p>`;
 /** A host's own 413 that nginx intercepted (it cannot pass that body on): the kind's own words. */
 const TOO_LARGE_AT_HOST = problemKindOf(413)?.description.replace(/\.$/, "") ?? TOO_LARGE_TITLE;
 
@@ -136,9 +143,11 @@ ${upstreamBlock("crm_any", hosts)}
     default "${TOO_LARGE_AT_HOST}";
   }
 
-  map $uri $crm_too_large {
+  # As a host answers: the API by its path first, then an htmx request, then a page.
+  map "$http_hx_request|$uri" $crm_too_large {
     default @crm_too_large_page;
-    "~^/api/" @crm_too_large_api;
+    "~^[^|]*\\|/api/" @crm_too_large_api;
+    "~^true\\|" @crm_too_large_htmx;
   }
 
   map $crm_slug $crm_upstream {
@@ -214,6 +223,13 @@ ${proxied(options.bodyLimitBytes)}
     location @crm_too_large_api {
       default_type application/problem+json;
       return 413 '${TOO_LARGE}';
+    }
+
+    location @crm_too_large_htmx {
+      default_type "text/html; charset=utf-8";
+      add_header HX-Retarget "#flash" always;
+      add_header HX-Reswap innerHTML always;
+      return 413 '${TOO_LARGE_FLASH}';
     }
 
     location @crm_too_large_page {
