@@ -74,6 +74,8 @@ async function bunTest(args: string[]): Promise<Run> {
   const note = (line: string) => {
     const header = /^(\S+\.test\.ts):$/.exec(line);
     if (header) file = header[1] ?? "";
+    // The summary at the end lists the failures again, after the last file's header: not that file's.
+    else if (/^\d+ tests? (failed|skipped|todo):$/.test(line)) file = "";
     else if (line.startsWith("(fail) ") && file !== "") {
       const names = failed.get(file) ?? [];
       names.push(line.slice("(fail) ".length));
