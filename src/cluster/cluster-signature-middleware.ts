@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { PayloadTooLargeError } from "../core/errors.ts";
-import { idleTimeoutServer, SERVER_IDLE_SECONDS } from "../http/idle-timeout.ts";
+import { withoutIdleTimeout } from "../http/idle-timeout.ts";
 import { CLIENT_CLOSED_REQUEST } from "../http/on-error.ts";
 import { problemResponse } from "../http/problem.ts";
 import { readDigestedBody } from "./body-digest.ts";
@@ -69,15 +69,9 @@ export function requireClusterSignature(
     // a move's copy or catch-up of a large workspace takes minutes and would be cut off at
     // SERVER_IDLE_SECONDS. Lifted only now, for a signed request whose body was read and checked
     // (a replayed head cannot hold a connection this way), and put back once the route answered.
-    const server = idleTimeoutServer(c.env);
     const raw = c.req.raw;
-    server?.timeout(raw, 0);
     // The stream is spent: the route reads the verified bytes instead (as hono's bodyLimit does).
-    if (c.req.raw.body) c.req.raw = new Request(c.req.raw, { body: body.bytes });
-    try {
-      await next();
-    } finally {
-      server?.timeout(raw, SERVER_IDLE_SECONDS);
-    }
+    if (raw.body) c.req.raw = new Request(raw, { body: body.bytes });
+    await withoutIdleTimeout(c.env, raw, next);
   };
 }

@@ -3,7 +3,7 @@ import { loadSession, requireSignedIn } from "../auth/session-middleware.ts";
 import { AppError, ForbiddenError, ValidationError } from "../core/errors.ts";
 import { listFields } from "../custom-fields/field-definitions.ts";
 import type { AppDeps, TenantEnv, ViewerEnv } from "../http/app-env.ts";
-import { idleTimeoutServer, SERVER_IDLE_SECONDS } from "../http/idle-timeout.ts";
+import { withoutIdleTimeout } from "../http/idle-timeout.ts";
 import { CSRF_FIELD, CSRF_HEADER, tokenMatches } from "../http/middleware/csrf.ts";
 import { memberOnly } from "../http/role-guards.ts";
 import { resolveTenant } from "../http/tenant-middleware.ts";
@@ -64,12 +64,9 @@ async function receiveLettingGo(
   // while a body is read however steadily it comes, is lifted while the file arrives (only a
   // signed-in member gets here; receiveUpload stops one that stalls for CRM_BODY_TIMEOUT_SECONDS)
   // and put back after.
-  const server = idleTimeoutServer(c.env);
-  server?.timeout(c.req.raw, 0);
   try {
-    return await receive();
+    return await withoutIdleTimeout(c.env, c.req.raw, receive);
   } finally {
-    server?.timeout(c.req.raw, SERVER_IDLE_SECONDS);
     if (hold) {
       hold.shard = deps.shards.acquire(c.var.tenant);
       c.set("shard", hold.shard);
